@@ -1,0 +1,62 @@
+/*
+ * An HTTP/1.1 request and response as plain data, independent of the socket:
+ * the server fills a request, the gateway and marshallers read it and fill a
+ * response, the server writes that response. nimbus-marshal and the tests build
+ * the same structs from text.
+ */
+#ifndef NB_HTTP_MESSAGE_H
+#define NB_HTTP_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nimbus/plugin.h"
+#include "util/buf.h"
+
+typedef struct nb__header {
+    char *name; /* as received (case kept); compare with strcasecmp */
+    char *value;
+} nb__header_t;
+
+typedef struct nb__headers {
+    nb__header_t *items;
+    size_t len, cap;
+} nb__headers_t;
+
+int nb__headers_add(nb__headers_t *h, const char *name, const char *value);
+int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char *value, size_t vlen);
+/* Replaces every header of that name by one with this value. */
+int nb__headers_set(nb__headers_t *h, const char *name, const char *value);
+/* The first value of a header, case-insensitive; NULL when absent. */
+const char *nb__headers_get(const nb__headers_t *h, const char *name);
+void nb__headers_free(nb__headers_t *h);
+
+typedef struct nb__http_request {
+    char *method;   /* "GET" */
+    char *target;   /* raw request target, "/b1/k%201?uploads" */
+    char *path;     /* raw (still percent-encoded) path, "/b1/k%201" */
+    char *query;    /* raw query string after '?', NULL when there is none */
+    nb__headers_t headers;
+    nb_body_t *body; /* never NULL once the request is complete */
+    char peer[64];   /* "127.0.0.1:52662", for logs */
+} nb__http_request_t;
+
+void nb__http_request_free(nb__http_request_t *r); /* frees the members, not r */
+const char *nb__http_request_header(const nb__http_request_t *r, const char *name);
+
+typedef struct nb__http_response {
+    int status;
+    nb__headers_t headers; /* Content-Length is added by the writer */
+    nb__buf_t body;        /* used when stream == NULL */
+    nb_body_t *stream;     /* owned; a file or memory body sent as is (S3 GetObject) */
+    bool no_body;          /* HEAD, 204, 304: headers only, Content-Length kept as given */
+} nb__http_response_t;
+
+void nb__http_response_init(nb__http_response_t *r);
+void nb__http_response_free(nb__http_response_t *r); /* frees the members, not r */
+
+/* The reason phrase for a status code, "Not Found". */
+const char *nb__http_reason(int status);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * Service and operation detection, as LocalStack does it: from the signing
+ * name in the Authorization credential scope, X-Amz-Target, Smithy-Protocol,
+ * path rules, the Host, the form or query Action, and S3 as the last resort.
+ * REST operations are matched from their requestUri on the raw path.
+ */
+#ifndef NB_ROUTER_H
+#define NB_ROUTER_H
+
+#include "http/message.h"
+#include "spec/spec.h"
+
+typedef struct nb__route {
+    const nb__spec_t *spec;   /* NULL: no service matched */
+    const nb__spec_op_t *op;  /* NULL: service found, operation not */
+    nb__protocol_t protocol;  /* the wire protocol this request uses */
+} nb__route_t;
+
+typedef struct nb__router nb__router_t;
+
+/* Builds the indexes for these specs (borrowed; they must outlive the router). */
+nb__router_t *nb__router_new(const nb__spec_set_t *specs);
+void nb__router_free(nb__router_t *router);
+
+/* 0 when service and operation were found; NB_ENOENT otherwise, with whatever
+ * was found filled in (spec without op: unknown operation of a known service). */
+int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out);
+
+/* The service a request is for, from its signing name, target or host only
+ * (used before the service's spec is needed). NULL when unknown. */
+const char *nb__router_service_hint(const nb__http_request_t *req, char *buf, size_t len);
+
+#endif

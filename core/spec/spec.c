@@ -1,0 +1,324 @@
+#include "spec/spec.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const protocol_names[NB_PROTO__COUNT] = {
+    [NB_PROTO_NONE] = "none",           [NB_PROTO_QUERY] = "query",         [NB_PROTO_EC2] = "ec2",
+    [NB_PROTO_JSON] = "json",           [NB_PROTO_REST_JSON] = "rest-json", [NB_PROTO_REST_XML] = "rest-xml",
+    [NB_PROTO_CBOR] = "smithy-rpc-v2-cbor",
+};
+
+const char *nb__protocol_name(nb__protocol_t p) {
+    return (p > NB_PROTO_NONE && p < NB_PROTO__COUNT) ? protocol_names[p] : "none";
+}
+
+nb__protocol_t nb__protocol_from_name(const char *name) {
+    if (name == NULL)
+        return NB_PROTO_NONE;
+    for (int p = NB_PROTO_NONE + 1; p < NB_PROTO__COUNT; p++)
+        if (strcmp(name, protocol_names[p]) == 0)
+            return (nb__protocol_t)p;
+    return NB_PROTO_NONE;
+}
+
+static void set_err(char **err, const char *fmt, const char *a, const char *b) {
+    if (err == NULL)
+        return;
+    int n = snprintf(NULL, 0, fmt, a, b ? b : "");
+    *err = malloc((size_t)n + 1);
+    if (*err)
+        snprintf(*err, (size_t)n + 1, fmt, a, b ? b : "");
+}
+
+int nb__json_merge_patch(json_t *target, const json_t *patch) {
+    if (!json_is_object(target) || !json_is_object(patch))
+        return -1;
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)patch, key, val) {
+        if (json_is_null(val)) {
+            json_object_del(target, key);
+            continue;
+        }
+        json_t *cur = json_object_get(target, key);
+        if (json_is_object(val) && json_is_object(cur)) {
+            if (nb__json_merge_patch(cur, val) != 0)
+                return -1;
+        } else if (json_object_set(target, key, val) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const char *jstr(const json_t *obj, const char *key) { return json_string_value(json_object_get(obj, key)); }
+
+const json_t *nb__spec_shape(const nb__spec_t *spec, const char *name) {
+    return name ? json_object_get(spec->shapes, name) : NULL;
+}
+
+const json_t *nb__spec_ref_shape(const nb__spec_t *spec, const json_t *ref) {
+    return ref ? nb__spec_shape(spec, jstr(ref, "shape")) : NULL;
+}
+
+const char *nb__shape_type(const json_t *shape) { return jstr(shape, "type"); }
+
+static void op_fill(nb__spec_t *spec, nb__spec_op_t *op, const char *name, const json_t *def) {
+    const json_t *http = json_object_get(def, "http");
+    op->name = name;
+    op->def = def;
+    op->method = jstr(http, "method");
+    if (op->method == NULL)
+        op->method = "POST";
+    op->request_uri = jstr(http, "requestUri");
+    if (op->request_uri == NULL)
+        op->request_uri = "/";
+    json_int_t rc = json_integer_value(json_object_get(http, "responseCode"));
+    op->response_code = rc ? (int)rc : 200;
+    op->input_name = jstr(json_object_get(def, "input"), "shape");
+    op->output_name = jstr(json_object_get(def, "output"), "shape");
+    op->input = nb__spec_shape(spec, op->input_name);
+    op->output = nb__spec_shape(spec, op->output_name);
+    op->route = NULL;
+}
+
+static int op_cmp(const void *a, const void *b) {
+    return strcmp(((const nb__spec_op_t *)a)->name, ((const nb__spec_op_t *)b)->name);
+}
+
+const nb__spec_op_t *nb__spec_op(const nb__spec_t *spec, const char *name) {
+    if (name == NULL || spec->nops == 0)
+        return NULL;
+    nb__spec_op_t key = {.name = name};
+    return bsearch(&key, spec->ops, spec->nops, sizeof key, op_cmp);
+}
+
+const nb__spec_op_t *nb__spec_add_op(nb__spec_t *spec, const json_t *def) {
+    const char *name = jstr(def, "name");
+    if (name == NULL)
+        return NULL;
+    /* Keep the definition alive inside the document under "operations". */
+    json_t *ops = json_object_get(spec->root, "operations");
+    if (!json_is_object(ops)) {
+        ops = json_object();
+        json_object_set_new(spec->root, "operations", ops);
+    }
+    json_object_set(ops, name, (json_t *)def);
+    const json_t *kept = json_object_get(ops, name);
+    name = json_object_iter_key(json_object_iter_at(ops, name));
+    nb__spec_op_t *found = (nb__spec_op_t *)nb__spec_op(spec, name);
+    if (found) {
+        op_fill(spec, found, name, kept);
+        return found;
+    }
+    nb__spec_op_t *grown = realloc(spec->ops, (spec->nops + 1) * sizeof *grown);
+    if (grown == NULL)
+        return NULL;
+    spec->ops = grown;
+    op_fill(spec, &spec->ops[spec->nops++], name, kept);
+    qsort(spec->ops, spec->nops, sizeof *spec->ops, op_cmp);
+    return nb__spec_op(spec, name);
+}
+
+nb__spec_t *nb__spec_from_json(json_t *root, const char *service, char **err) {
+    if (!json_is_object(root)) {
+        json_decref(root);
+        set_err(err, "spec is not a JSON object%s%s", "", NULL);
+        return NULL;
+    }
+    nb__spec_t *spec = calloc(1, sizeof *spec);
+    if (spec == NULL) {
+        json_decref(root);
+        return NULL;
+    }
+    spec->root = root;
+    spec->metadata = json_object_get(root, "metadata");
+    spec->shapes = json_object_get(root, "shapes");
+    if (!json_is_object(spec->metadata) || !json_is_object(spec->shapes)) {
+        set_err(err, "spec has no %s%s", json_is_object(spec->metadata) ? "shapes" : "metadata", NULL);
+        nb__spec_free(spec);
+        return NULL;
+    }
+    const json_t *md = spec->metadata;
+    spec->service_id = jstr(md, "serviceId");
+    spec->endpoint_prefix = jstr(md, "endpointPrefix");
+    spec->signing_name = jstr(md, "signingName");
+    if (spec->signing_name == NULL)
+        spec->signing_name = spec->endpoint_prefix;
+    spec->target_prefix = jstr(md, "targetPrefix");
+    spec->api_version = jstr(md, "apiVersion");
+    spec->json_version = jstr(md, "jsonVersion");
+    spec->xml_namespace = jstr(json_object_get(md, "xmlNamespace"), "uri");
+    spec->query_compatible = json_object_get(md, "awsQueryCompatible") != NULL;
+    spec->protocol = nb__protocol_from_name(jstr(md, "protocol"));
+    if (spec->protocol != NB_PROTO_NONE)
+        spec->protocols |= NB_PROTO_BIT(spec->protocol);
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(md, "protocols"), i, p) {
+        nb__protocol_t proto = nb__protocol_from_name(json_string_value(p));
+        if (proto != NB_PROTO_NONE)
+            spec->protocols |= NB_PROTO_BIT(proto);
+    }
+    if (spec->protocol == NB_PROTO_NONE) {
+        for (int pr = NB_PROTO_NONE + 1; pr < NB_PROTO__COUNT; pr++)
+            if (spec->protocols & NB_PROTO_BIT(pr)) {
+                spec->protocol = (nb__protocol_t)pr;
+                break;
+            }
+    }
+    const char *svc = service ? service : spec->endpoint_prefix ? spec->endpoint_prefix : "unknown";
+    spec->service = strdup(svc);
+
+    json_t *ops = json_object_get(root, "operations");
+    size_t n = json_is_object(ops) ? json_object_size(ops) : 0;
+    if (n) {
+        spec->ops = calloc(n, sizeof *spec->ops);
+        if (spec->ops == NULL) {
+            nb__spec_free(spec);
+            return NULL;
+        }
+        const char *name;
+        json_t *def;
+        json_object_foreach(ops, name, def) { op_fill(spec, &spec->ops[spec->nops++], name, def); }
+        qsort(spec->ops, spec->nops, sizeof *spec->ops, op_cmp);
+    }
+    return spec;
+}
+
+static json_t *load_json_file(const char *path, char **err) {
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (doc == NULL)
+        set_err(err, "%s: %s", path, jerr.text);
+    return doc;
+}
+
+nb__spec_t *nb__spec_load(const char *path, const char *service, char **err) {
+    json_t *root = load_json_file(path, err);
+    if (root == NULL)
+        return NULL;
+    /* specs/<service>/<version>/service-2.json: overlay.json beside it. */
+    char *dir = strdup(path);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    char svcbuf[128] = "";
+    if (slash) {
+        *slash = '\0';
+        char overlay[4096];
+        struct stat st;
+        if (snprintf(overlay, sizeof overlay, "%s/overlay.json", dir) < (int)sizeof overlay &&
+            stat(overlay, &st) == 0) {
+            json_t *patch = load_json_file(overlay, err);
+            if (patch == NULL || nb__json_merge_patch(root, patch) != 0) {
+                if (patch && err)
+                    set_err(err, "%s: overlay is not a JSON object%s", overlay, NULL);
+                json_decref(patch);
+                json_decref(root);
+                free(dir);
+                return NULL;
+            }
+            json_decref(patch);
+        }
+        char *vslash = strrchr(dir, '/');
+        if (vslash) {
+            *vslash = '\0';
+            char *sslash = strrchr(dir, '/');
+            snprintf(svcbuf, sizeof svcbuf, "%s", sslash ? sslash + 1 : dir);
+        }
+    }
+    free(dir);
+    nb__spec_t *spec = nb__spec_from_json(root, service ? service : (svcbuf[0] ? svcbuf : NULL), err);
+    if (spec)
+        spec->path = strdup(path);
+    return spec;
+}
+
+void nb__spec_free(nb__spec_t *spec) {
+    if (spec == NULL)
+        return;
+    free(spec->ops);
+    free(spec->service);
+    free(spec->path);
+    json_decref(spec->root);
+    free(spec);
+}
+
+int nb__spec_set_load_dir(nb__spec_set_t *set, const char *dir, char **err) {
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        set_err(err, "%s: cannot open spec folder%s", dir, NULL);
+        return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char svcdir[4096];
+        if (snprintf(svcdir, sizeof svcdir, "%s/%s", dir, e->d_name) >= (int)sizeof svcdir)
+            continue;
+        DIR *vd = opendir(svcdir);
+        if (vd == NULL)
+            continue;
+        /* Newest api version: the greatest folder name that holds a service-2.json. */
+        char *best = NULL;
+        struct dirent *v;
+        while ((v = readdir(vd)) != NULL) {
+            if (v->d_name[0] == '.')
+                continue;
+            char p[4096];
+            struct stat st;
+            if (snprintf(p, sizeof p, "%s/%s/service-2.json", svcdir, v->d_name) >= (int)sizeof p ||
+                stat(p, &st) != 0)
+                continue;
+            if (best == NULL || strcmp(v->d_name, best) > 0) {
+                free(best);
+                best = strdup(v->d_name);
+            }
+        }
+        closedir(vd);
+        if (best == NULL || nb__spec_set_find(set, e->d_name) != NULL) {
+            free(best);
+            continue;
+        }
+        char p[4096];
+        int plen = snprintf(p, sizeof p, "%s/%s/service-2.json", svcdir, best);
+        free(best);
+        if (plen >= (int)sizeof p)
+            continue;
+        nb__spec_t *spec = nb__spec_load(p, e->d_name, err);
+        if (spec == NULL) {
+            rc = -1;
+            break;
+        }
+        nb__spec_t **grown = realloc(set->items, (set->len + 1) * sizeof *grown);
+        if (grown == NULL) {
+            nb__spec_free(spec);
+            rc = -1;
+            break;
+        }
+        set->items = grown;
+        set->items[set->len++] = spec;
+    }
+    closedir(d);
+    return rc;
+}
+
+const nb__spec_t *nb__spec_set_find(const nb__spec_set_t *set, const char *service) {
+    for (size_t i = 0; i < set->len; i++)
+        if (strcmp(set->items[i]->service, service) == 0)
+            return set->items[i];
+    return NULL;
+}
+
+void nb__spec_set_free(nb__spec_set_t *set) {
+    for (size_t i = 0; i < set->len; i++)
+        nb__spec_free(set->items[i]);
+    free(set->items);
+    set->items = NULL;
+    set->len = 0;
+}

@@ -1,0 +1,98 @@
+/*
+ * Service specs: botocore's service-2.json, loaded with jansson.
+ *
+ * A spec is kept as its JSON document; shapes are looked up by name in it.
+ * What the router and marshallers ask for often (operations, their HTTP
+ * bindings, resolved input/output shapes, metadata) is precomputed here.
+ */
+#ifndef NB_SPEC_H
+#define NB_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+typedef enum nb__protocol {
+    NB_PROTO_NONE = 0,
+    NB_PROTO_QUERY,
+    NB_PROTO_EC2,
+    NB_PROTO_JSON,      /* awsJson 1.0 and 1.1 (jsonVersion tells) */
+    NB_PROTO_REST_JSON,
+    NB_PROTO_REST_XML,
+    NB_PROTO_CBOR,      /* smithy-rpc-v2-cbor */
+    NB_PROTO__COUNT
+} nb__protocol_t;
+
+#define NB_PROTO_BIT(p) (1u << (p))
+
+const char *nb__protocol_name(nb__protocol_t p); /* "rest-xml" */
+nb__protocol_t nb__protocol_from_name(const char *name); /* NB_PROTO_NONE if unknown */
+
+typedef struct nb__spec_op {
+    const char *name;        /* "PutObject" */
+    const char *method;      /* "PUT" */
+    const char *request_uri; /* "/{Bucket}/{Key+}?x-id=PutObject" */
+    int response_code;       /* http.responseCode, 200 by default */
+    const json_t *def;       /* the operation's JSON object */
+    const char *input_name;  /* input shape name, NULL if none */
+    const char *output_name;
+    const json_t *input;     /* resolved input shape, NULL if none */
+    const json_t *output;
+    void *route;             /* router's precomputed matcher, owned by the router */
+} nb__spec_op_t;
+
+typedef struct nb__spec {
+    json_t *root;
+    const json_t *metadata;
+    const json_t *shapes;
+    char *service;               /* folder name under specs/ ("sqs"); else endpointPrefix */
+    const char *service_id;      /* metadata.serviceId, "SQS" */
+    const char *signing_name;    /* metadata.signingName or endpointPrefix */
+    const char *endpoint_prefix; /* metadata.endpointPrefix */
+    const char *target_prefix;   /* metadata.targetPrefix (json, cbor), NULL otherwise */
+    const char *api_version;
+    const char *json_version;    /* "1.0" / "1.1", NULL if none */
+    const char *xml_namespace;   /* metadata.xmlNamespace.uri, NULL if none */
+    nb__protocol_t protocol;     /* metadata.protocol */
+    unsigned protocols;          /* NB_PROTO_BIT set from metadata.protocols (+ protocol) */
+    bool query_compatible;       /* metadata.awsQueryCompatible */
+    nb__spec_op_t *ops;          /* sorted by name */
+    size_t nops;
+    char *path;                  /* file it came from, NULL if built from JSON */
+} nb__spec_t;
+
+/* Loads a service-2.json (and an overlay.json beside it, if present: a JSON
+ * merge patch applied before anything is indexed). service may be NULL (taken
+ * from the folder name two levels up, else endpointPrefix). On failure returns
+ * NULL and, when err is not NULL, a malloc'd message. */
+nb__spec_t *nb__spec_load(const char *path, const char *service, char **err);
+/* Takes ownership of root (a service-2.json document or a protocol-test suite:
+ * metadata + shapes, with operations possibly empty). */
+nb__spec_t *nb__spec_from_json(json_t *root, const char *service, char **err);
+void nb__spec_free(nb__spec_t *spec);
+
+/* Adds or replaces one operation from a JSON definition (a test vector's `given`). */
+const nb__spec_op_t *nb__spec_add_op(nb__spec_t *spec, const json_t *def);
+
+const nb__spec_op_t *nb__spec_op(const nb__spec_t *spec, const char *name);
+const json_t *nb__spec_shape(const nb__spec_t *spec, const char *name);
+/* {"shape": "X", ...} -> the shape X; NULL if ref is NULL or X is unknown. */
+const json_t *nb__spec_ref_shape(const nb__spec_t *spec, const json_t *ref);
+/* The "type" of a shape: "structure", "list", "map", "string", ... */
+const char *nb__shape_type(const json_t *shape);
+
+/* Applies an RFC 7386 JSON merge patch to target in place. */
+int nb__json_merge_patch(json_t *target, const json_t *patch);
+
+/* Every spec found under the given folders: <dir>/<service>/<api-version>/service-2.json
+ * (newest api version of each service). */
+typedef struct nb__spec_set {
+    nb__spec_t **items;
+    size_t len;
+} nb__spec_set_t;
+
+int nb__spec_set_load_dir(nb__spec_set_t *set, const char *dir, char **err);
+const nb__spec_t *nb__spec_set_find(const nb__spec_set_t *set, const char *service);
+void nb__spec_set_free(nb__spec_set_t *set);
+
+#endif

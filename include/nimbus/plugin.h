@@ -1,0 +1,207 @@
+/*
+ * nimbus/plugin.h - the plugin ABI.
+ *
+ * A Nimbus service provider is a shared object that exports exactly one symbol,
+ * `nb_plugin_def`, a constant descriptor. The core checks the descriptor's
+ * signature, ABI version and size before it runs any plugin code, resolves every
+ * operation name in `ops` against the service's spec, stores a pointer to its
+ * function table in the plugin's `nb_api` variable and then calls `init`.
+ *
+ * Plugins never link against the core: every core service is reached through the
+ * function table (`nb_api_t`), which only ever grows at its end. The macros below
+ * (`nb_error`, `nb_reply_new`, ...) read like plain functions.
+ *
+ *     static const nb_op_t sqs_ops[] = {
+ *         { "GetQueueUrl", sqs_get_queue_url, 0 },
+ *         { NULL, NULL, 0 }
+ *     };
+ *     NB_PLUGIN_DEFINE(.name = "sqs", .service = "sqs", .api_version = "2012-11-05",
+ *                      .ops = sqs_ops, .init = sqs_init, .fini = sqs_fini);
+ *
+ *     int sqs_get_queue_url(nb_req_t *req, const json_t *in) {
+ *         ...
+ *         if (q == NULL)
+ *             return nb_error(req, "QueueDoesNotExist", "The specified queue does not exist.");
+ *         return nb_reply_new(req, json_pack("{s:s}", "QueueUrl", q->url));
+ *     }
+ *
+ * Ownership follows jansson: `input`, `req` and every string the API returns are
+ * borrowed until the request ends; a function whose name ends in `_new` steals its
+ * `json_t *` argument, even when it fails.
+ *
+ * Values: the input and output of an operation are jansson values shaped like the
+ * spec's shapes (member names as in the spec): structure = object, list = array,
+ * map = object, string/enum = string, integer/long = integer, float/double = real
+ * (NaN and infinities as the strings "NaN", "Infinity", "-Infinity"), boolean,
+ * timestamp = real epoch seconds, blob = binary string (json_stringn_nocheck).
+ * Streaming payloads are not in the value: read them with nb_req_body(), answer
+ * them with nb_reply_body_new().
+ */
+#ifndef NIMBUS_PLUGIN_H
+#define NIMBUS_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#include "nimbus/errno.h"
+#include "nimbus/version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
+#define NB_ABI_MAJOR 1                  /* incompatible changes */
+#define NB_ABI_MINOR 0                  /* additions at the end of nb_api_t */
+
+/* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
+#define NB_ASYNC 1 /* the handler will call nb_finish() exactly once, later */
+
+typedef struct nb_req nb_req_t;       /* one AWS request, opaque */
+typedef struct nb_plugin nb_plugin_t; /* one loaded plugin, opaque */
+typedef struct nb_body nb_body_t;     /* a request or response body, opaque */
+typedef struct nb_timer nb_timer_t;   /* a one-shot or repeating timer, opaque */
+typedef struct sqlite3 sqlite3;
+
+typedef int (*nb_op_handler_pt)(nb_req_t *req, const json_t *input);
+
+typedef struct nb_op {
+    const char *name;         /* the spec's operation name, "SendMessage" */
+    nb_op_handler_pt handler; /* NULL: answered 501 like an unimplemented operation */
+    unsigned flags;           /* NB_OP_* */
+} nb_op_t;
+
+#define NB_OP_RAW_BODY 0x1u /* do not parse the payload member: the handler reads nb_req_body() */
+
+typedef enum nb_log_level { NB_LOG_DEBUG, NB_LOG_INFO, NB_LOG_WARN, NB_LOG_ERROR } nb_log_level_t;
+
+typedef void (*nb_timer_cb)(nb_timer_t *timer, void *data);
+
+/*
+ * The table of core functions. Append only: a field is never removed or moved;
+ * `size` tells a plugin built against a newer header which fields exist.
+ */
+typedef struct nb_api {
+    size_t size;
+
+    /* Replies. Each returns 0, so a handler can `return nb_reply_new(...)`. */
+    int (*reply_new)(nb_req_t *req, json_t *output);
+    int (*reply_body_new)(nb_req_t *req, nb_body_t *body);
+    int (*reply_header)(nb_req_t *req, const char *name, const char *value);
+    /* An error declared in the spec (status and fault from its shape) or a common
+     * AWS code; `fields_new` (may be NULL) adds members of the error shape. */
+    int (*error)(nb_req_t *req, const char *code, json_t *fields_new, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+    /* An error the spec does not declare, with its HTTP status. */
+    int (*error_code)(nb_req_t *req, const char *code, int status, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+    /* Completes a request whose handler returned NB_ASYNC; its reply or error was set. */
+    void (*finish)(nb_req_t *req);
+
+    /* The request. */
+    const char *(*req_account)(const nb_req_t *req);
+    const char *(*req_region)(const nb_req_t *req);
+    const char *(*req_id)(const nb_req_t *req);
+    const char *(*req_operation)(const nb_req_t *req);
+    const char *(*req_header)(const nb_req_t *req, const char *name); /* case-insensitive */
+    const char *(*req_host)(const nb_req_t *req);
+    nb_body_t *(*req_body)(nb_req_t *req); /* never NULL; may be empty */
+    nb_plugin_t *(*req_plugin)(const nb_req_t *req);
+    /* Called when the client goes away before an async request finished. */
+    void (*req_on_abort)(nb_req_t *req, void (*cb)(nb_req_t *req, void *data), void *data);
+
+    /* Bodies: in memory below a threshold, in a temp file above it. */
+    int64_t (*body_size)(const nb_body_t *body);
+    ssize_t (*body_read)(nb_body_t *body, int64_t offset, void *buf, size_t len);
+    const char *(*body_path)(const nb_body_t *body); /* NULL while in memory */
+    nb_body_t *(*body_from_file_new)(const char *path, int64_t offset, int64_t length);
+    nb_body_t *(*body_from_mem_new)(const void *data, size_t len);
+    void (*body_free)(nb_body_t *body);
+
+    /* Plugin context. */
+    void *(*plugin_data)(const nb_plugin_t *self);
+    void (*plugin_set_data)(nb_plugin_t *self, void *data);
+    const char *(*config_get)(const char *name); /* LOCALSTACK_HOST, DATA_DIR, ... */
+    sqlite3 *(*store_db)(nb_plugin_t *self);
+
+    /* Timers on the event loop. */
+    nb_timer_t *(*timer_start)(nb_plugin_t *self, uint64_t timeout_ms, uint64_t repeat_ms, nb_timer_cb cb,
+                               void *data);
+    void (*timer_stop)(nb_timer_t *timer);
+
+    void (*log)(nb_plugin_t *self, nb_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+    double (*now)(void); /* wall clock, epoch seconds */
+} nb_api_t;
+
+typedef struct nb_plugin_def {
+    uint32_t signature;  /* NB_PLUGIN_SIGNATURE */
+    uint16_t abi_major;  /* NB_ABI_MAJOR the plugin was built with */
+    uint16_t abi_minor;
+    uint32_t struct_size; /* sizeof(nb_plugin_def_t) the plugin was built with */
+    const nb_api_t **api; /* where the core stores its function table */
+
+    const char *name;        /* the provider's name, "sqs" or "sqs-v2" */
+    const char *service;     /* the spec's service, by its folder name under specs/ */
+    const char *api_version; /* "2012-11-05" */
+    const nb_op_t *ops;      /* terminated by { NULL, NULL, 0 } */
+    int (*init)(nb_plugin_t *self); /* optional; != 0 fails the load */
+    void (*fini)(nb_plugin_t *self); /* optional */
+} nb_plugin_def_t;
+
+#if defined(__GNUC__)
+#define NB_PLUGIN_EXPORT __attribute__((visibility("default")))
+#define NB_PLUGIN_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define NB_PLUGIN_EXPORT
+#define NB_PLUGIN_HIDDEN
+#endif
+
+#ifndef NB_CORE_INTERNAL
+/* The core's function table, set by the loader before init. */
+extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
+
+/* Defines the descriptor and the table pointer; use once per plugin. */
+#define NB_PLUGIN_DEFINE(...)                                                                   \
+    NB_PLUGIN_HIDDEN const nb_api_t *nb_api;                                                   \
+    NB_PLUGIN_EXPORT const nb_plugin_def_t nb_plugin_def = {                                    \
+        .signature = NB_PLUGIN_SIGNATURE, .abi_major = NB_ABI_MAJOR, .abi_minor = NB_ABI_MINOR, \
+        .struct_size = sizeof(nb_plugin_def_t), .api = &nb_api, __VA_ARGS__}
+
+#define nb_reply_new(...) (nb_api->reply_new(__VA_ARGS__))
+#define nb_reply_body_new(...) (nb_api->reply_body_new(__VA_ARGS__))
+#define nb_reply_header(...) (nb_api->reply_header(__VA_ARGS__))
+#define nb_error(req, code, ...) (nb_api->error((req), (code), NULL, __VA_ARGS__))
+#define nb_error_fields(req, code, fields_new, ...) (nb_api->error((req), (code), (fields_new), __VA_ARGS__))
+#define nb_error_code(...) (nb_api->error_code(__VA_ARGS__))
+#define nb_finish(...) (nb_api->finish(__VA_ARGS__))
+#define nb_req_account(...) (nb_api->req_account(__VA_ARGS__))
+#define nb_req_region(...) (nb_api->req_region(__VA_ARGS__))
+#define nb_req_id(...) (nb_api->req_id(__VA_ARGS__))
+#define nb_req_operation(...) (nb_api->req_operation(__VA_ARGS__))
+#define nb_req_header(...) (nb_api->req_header(__VA_ARGS__))
+#define nb_req_host(...) (nb_api->req_host(__VA_ARGS__))
+#define nb_req_body(...) (nb_api->req_body(__VA_ARGS__))
+#define nb_req_plugin(...) (nb_api->req_plugin(__VA_ARGS__))
+#define nb_req_on_abort(...) (nb_api->req_on_abort(__VA_ARGS__))
+#define nb_body_size(...) (nb_api->body_size(__VA_ARGS__))
+#define nb_body_read(...) (nb_api->body_read(__VA_ARGS__))
+#define nb_body_path(...) (nb_api->body_path(__VA_ARGS__))
+#define nb_body_from_file_new(...) (nb_api->body_from_file_new(__VA_ARGS__))
+#define nb_body_from_mem_new(...) (nb_api->body_from_mem_new(__VA_ARGS__))
+#define nb_body_free(...) (nb_api->body_free(__VA_ARGS__))
+#define nb_plugin_data(...) (nb_api->plugin_data(__VA_ARGS__))
+#define nb_plugin_set_data(...) (nb_api->plugin_set_data(__VA_ARGS__))
+#define nb_config_get(...) (nb_api->config_get(__VA_ARGS__))
+#define nb_store_db(...) (nb_api->store_db(__VA_ARGS__))
+#define nb_timer_start(...) (nb_api->timer_start(__VA_ARGS__))
+#define nb_timer_stop(...) (nb_api->timer_stop(__VA_ARGS__))
+#define nb_log(...) (nb_api->log(__VA_ARGS__))
+#define nb_now() (nb_api->now())
+#endif /* NB_CORE_INTERNAL */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NIMBUS_PLUGIN_H */

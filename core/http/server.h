@@ -1,0 +1,60 @@
+/*
+ * The HTTP/1.1 server: libuv TCP + llhttp.
+ *
+ * Keep-alive, pipelining (answers in request order), chunked request bodies,
+ * "Expect: 100-continue" answered as soon as the head is in, bodies streamed
+ * into an nb_body_t (memory, then a temp file past the spill threshold),
+ * explicit limits, and a graceful close that lets in-flight requests finish.
+ *
+ * The handler is called once per complete request; it answers with
+ * nb__http_respond() exactly once, now or later (async).
+ */
+#ifndef NB_HTTP_SERVER_H
+#define NB_HTTP_SERVER_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "http/message.h"
+
+typedef struct nb__http_limits {
+    size_t max_header_bytes;    /* request line + headers; over it: 431 */
+    uint64_t max_body_bytes;    /* over it: 413 */
+    size_t spill_threshold;     /* bodies larger than this go to a temp file */
+    uint64_t idle_timeout_ms;   /* keep-alive connection with no request: closed */
+    uint64_t header_timeout_ms; /* a request head not complete in time: 408 and closed */
+    const char *tmpdir;         /* for spilled bodies; NULL: $TMPDIR or /tmp */
+} nb__http_limits_t;
+
+/* Defaults: 64 KiB headers, 5 GiB body, 1 MiB spill, 60 s idle, 30 s header. */
+void nb__http_limits_default(nb__http_limits_t *limits);
+
+typedef struct nb__http_server nb__http_server_t;
+typedef struct nb__http_exchange nb__http_exchange_t; /* one request/response on a connection */
+
+/* req is owned by the exchange and valid until nb__http_respond() returns. */
+typedef void (*nb__http_handler_fn)(nb__http_exchange_t *x, nb__http_request_t *req, void *data);
+
+nb__http_server_t *nb__http_server_new(uv_loop_t *loop, const nb__http_limits_t *limits,
+                                       nb__http_handler_fn handler, void *data);
+/* Listens on host:port (IPv4 or IPv6 literal, or "localhost"). 0 or a negative uv error. */
+int nb__http_server_listen(nb__http_server_t *srv, const char *host, int port);
+/* The port actually bound by the first listener (for port 0 in tests). */
+int nb__http_server_port(const nb__http_server_t *srv);
+
+/* Sends resp and takes its contents (resp is left empty). Exactly once per exchange. */
+void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp);
+/* Called if the client disconnects before the exchange was answered. */
+void nb__http_exchange_on_abort(nb__http_exchange_t *x, void (*cb)(nb__http_exchange_t *x, void *data), void *data);
+void *nb__http_exchange_data(const nb__http_exchange_t *x); /* the handler's slot */
+void nb__http_exchange_set_data(nb__http_exchange_t *x, void *data);
+
+/* Stops accepting; connections close once their in-flight requests are answered,
+ * or after grace_ms at the latest; then on_closed runs and srv is freed. */
+void nb__http_server_close(nb__http_server_t *srv, uint64_t grace_ms, void (*on_closed)(void *data), void *data);
+
+/* Number of open connections and of requests being handled (for health and tests). */
+size_t nb__http_server_connections(const nb__http_server_t *srv);
+size_t nb__http_server_inflight(const nb__http_server_t *srv);
+
+#endif

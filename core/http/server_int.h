@@ -45,9 +45,11 @@ struct nb__http_exchange {
     nb__buf_t head;
     const char *body_ptr; /* body bytes sent in the same write as the head */
     size_t body_len;
-    int64_t stream_off, stream_len;
-    char *chunk;
-    ssize_t chunk_len;
+    int64_t read_off, stream_len; /* next offset to read, total */
+    char *chunk;                  /* two NB__HTTP_CHUNK buffers: one read while the other is written */
+    int read_idx, ready_idx, write_idx; /* -1: none */
+    ssize_t read_len, ready_len;
+    bool writing;
     uv_work_t work;
     uv_write_t wr, cwr;
 };

@@ -1,8 +1,8 @@
 /*
  * The response side of a connection: serialising a response's head into one
  * buffer, writing head and body in a single uv_write, and streaming file
- * bodies a chunk at a time (read on the thread pool, next read only once the
- * previous chunk is written, so memory stays flat whatever the size).
+ * bodies a chunk at a time (read on the thread pool while the previous chunk
+ * is written; no more than two chunks, so memory stays flat whatever the size).
  * Responses leave in request order, whatever order the handler answers in.
  */
 #include <stdlib.h>
@@ -109,9 +109,41 @@ static void on_write(uv_write_t *req, int status);
 
 static void work_read(uv_work_t *w) {
     nb__http_exchange_t *x = w->data;
-    int64_t left = x->stream_len - x->stream_off;
+    int64_t left = x->stream_len - x->read_off;
     size_t n = left < NB__HTTP_CHUNK ? (size_t)left : NB__HTTP_CHUNK;
-    x->chunk_len = nb__body_read(x->resp.stream, x->stream_off, x->chunk, n);
+    x->read_len = nb__body_read(x->resp.stream, x->read_off, x->chunk + (size_t)x->read_idx * NB__HTTP_CHUNK, n);
+}
+
+static void after_read(uv_work_t *w, int status);
+
+/* Keeps one chunk being written and the next one being read, never more. */
+static int stream_pump(nb__http_conn_t *c, nb__http_exchange_t *x) {
+    if (!x->writing && x->ready_idx >= 0) {
+        uv_buf_t bufs[2];
+        unsigned n = 0;
+        if (!x->head_sent) {
+            bufs[n++] = uv_buf_init(x->head.data, (unsigned)x->head.len);
+            x->head_sent = true;
+        }
+        bufs[n++] = uv_buf_init(x->chunk + (size_t)x->ready_idx * NB__HTTP_CHUNK, (unsigned)x->ready_len);
+        x->write_idx = x->ready_idx;
+        x->ready_idx = -1;
+        x->writing = true;
+        x->wr.data = x;
+        c->last_write = uv_now(c->srv->loop);
+        if (uv_write(&x->wr, (uv_stream_t *)&c->tcp, bufs, n, on_write) != 0)
+            return NB_EIO;
+    }
+    if (!x->work_busy && x->ready_idx < 0 && x->read_off < x->stream_len) {
+        x->read_idx = x->writing ? 1 - x->write_idx : 0;
+        x->work.data = x;
+        x->work_busy = true;
+        if (uv_queue_work(c->srv->loop, &x->work, work_read, after_read) != 0) {
+            x->work_busy = false;
+            return NB_EIO;
+        }
+    }
+    return 0;
 }
 
 static void after_read(uv_work_t *w, int status) {
@@ -124,34 +156,24 @@ static void after_read(uv_work_t *w, int status) {
     nb__http_conn_t *c = x->conn;
     if (c->closing)
         return; /* the connection's close callback frees x */
-    if (status < 0 || x->chunk_len <= 0) {
+    if (status < 0 || x->read_len <= 0) {
         nb__conn_close(c); /* the head promised more bytes than we can send */
         return;
     }
-    uv_buf_t bufs[2];
-    unsigned n = 0;
-    if (!x->head_sent) {
-        bufs[n++] = uv_buf_init(x->head.data, (unsigned)x->head.len);
-        x->head_sent = true;
-    }
-    bufs[n++] = uv_buf_init(x->chunk, (unsigned)x->chunk_len);
-    x->stream_off += x->chunk_len;
-    x->wr.data = x;
-    c->last_write = uv_now(c->srv->loop);
-    if (uv_write(&x->wr, (uv_stream_t *)&c->tcp, bufs, n, on_write) != 0)
+    x->read_off += x->read_len;
+    x->ready_idx = x->read_idx;
+    x->ready_len = x->read_len;
+    if (stream_pump(c, x) != 0)
         nb__conn_close(c);
 }
 
-static int read_next_chunk(nb__http_exchange_t *x) {
-    if (x->chunk == NULL && (x->chunk = malloc(NB__HTTP_CHUNK)) == NULL)
+static int stream_start(nb__http_conn_t *c, nb__http_exchange_t *x) {
+    if (x->chunk == NULL && (x->chunk = malloc(2 * (size_t)NB__HTTP_CHUNK)) == NULL)
         return NB_ENOMEM;
-    x->work.data = x;
-    x->work_busy = true;
-    if (uv_queue_work(x->conn->srv->loop, &x->work, work_read, after_read) != 0) {
-        x->work_busy = false;
-        return NB_EIO;
-    }
-    return 0;
+    x->streaming = true;
+    x->read_off = 0;
+    x->ready_idx = x->write_idx = -1;
+    return stream_pump(c, x);
 }
 
 static void on_write(uv_write_t *req, int status) {
@@ -164,10 +186,13 @@ static void on_write(uv_write_t *req, int status) {
     if (c->closing)
         return;
     c->last_write = uv_now(c->srv->loop);
-    if (x->streaming && x->stream_off < x->stream_len) {
-        if (read_next_chunk(x) != 0)
-            nb__conn_close(c);
-        return;
+    if (x->streaming) {
+        x->writing = false;
+        if (x->read_off < x->stream_len || x->work_busy || x->ready_idx >= 0) {
+            if (stream_pump(c, x) != 0)
+                nb__conn_close(c);
+            return;
+        }
     }
     /* Writes complete in the order they were issued, so x is the queue head. */
     c->qhead = x->next;
@@ -225,10 +250,8 @@ static int submit(nb__http_conn_t *c, nb__http_exchange_t *x) {
     int64_t len = body_length(r);
     bool send_body = !x->head_only && !r->no_body && status_has_body(r->status) && len > 0;
     if (send_body && r->stream && nb__body_path(r->stream)) {
-        x->streaming = true;
-        x->stream_off = 0;
         x->stream_len = len;
-        return read_next_chunk(x);
+        return stream_start(c, x);
     }
     uv_buf_t bufs[2];
     unsigned n = 0;

@@ -74,6 +74,7 @@ static void echo(nb__http_exchange_t *x, nb__http_request_t *req) {
     nb__buf_printf(b, "body=%lld\n", (long long)size);
     nb__buf_printf(b, "spilled=%d\n", nb__body_path(req->body) != NULL);
     nb__buf_printf(b, "peer=%s\n", req->peer);
+    nb__buf_printf(b, "inflight=%zu conns=%zu\n", nb__http_server_inflight(F.srv), nb__http_server_connections(F.srv));
     if (size <= 64) {
         const char *d = nb__body_data(req->body, 64);
         nb__buf_printf(b, "content=%s\n", d ? d : "?");
@@ -371,6 +372,7 @@ Test(http, simple_get) {
     cr_assert(strstr(r.body, "h=Host: localhost\nh=X-Amz-Target: Svc.Op\nh=x-lower-case: v 2\n"), "%s", r.body);
     cr_assert(strstr(r.body, "body=0\n"));
     cr_assert(strstr(r.body, "peer=127.0.0.1:"));
+    cr_assert(strstr(r.body, "inflight=1 conns=1\n"), "%s", r.body);
     cr_assert_null(hdr(&r, "Connection"));
     resp_free(&r);
     cl_close(&c);
@@ -886,5 +888,103 @@ Test(http_custom, client_that_stops_reading_is_dropped) {
     while ((got = recv(c.fd, sink, sizeof sink, 0)) > 0)
         total += (size_t)got;
     cr_assert_lt(total, n, "the stalled connection was closed before the whole body went out");
+    cl_close(&c);
+}
+
+static void expect_400(const char *raw) {
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, raw);
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 400, "for %s", raw);
+    resp_free(&r);
+    cr_assert(cl_eof(&c));
+    cl_close(&c);
+}
+
+Test(http, malformed_framing_400) {
+    expect_400("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    expect_400("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n");
+    expect_400("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab");
+    expect_400("PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+    expect_400("GET / HTTP/9.9\r\n\r\n");
+}
+
+/* Many requests, cut at pseudo-random points, some answered late: every
+ * answer comes back, in order, whatever the segmentation. */
+Test(http, random_segmentation_keeps_order) {
+    client_t c;
+    cl_open(&c);
+    char all[64 * 1024];
+    size_t len = 0;
+    for (int i = 0; i < 60; i++) {
+        const char *path = i % 7 == 3 ? "/async" : "/seg";
+        if (i % 3 == 0)
+            len += (size_t)snprintf(all + len, sizeof all - len, "GET %s?i=%d HTTP/1.1\r\nHost: x\r\n\r\n", path, i);
+        else if (i % 3 == 1)
+            len += (size_t)snprintf(all + len, sizeof all - len,
+                                    "POST %s?i=%d HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody", path, i);
+        else
+            len += (size_t)snprintf(all + len, sizeof all - len,
+                                    "PUT %s?i=%d HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                                    path, i);
+    }
+    unsigned seed = 12345;
+    for (size_t off = 0; off < len;) {
+        seed = seed * 1103515245 + 12345;
+        size_t n = 1 + (seed >> 16) % 200;
+        if (n > len - off)
+            n = len - off;
+        cl_send(&c, all + off, n);
+        off += n;
+        if ((seed >> 8) % 5 == 0)
+            usleep(1000);
+    }
+    for (int i = 0; i < 60; i++) {
+        resp_t r;
+        cl_response(&c, &r, false);
+        cr_assert_eq(r.status, 200);
+        if (i % 7 == 3) {
+            cr_assert_str_eq(r.body, "delayed-done", "answer %d", i);
+        } else {
+            char want[32];
+            snprintf(want, sizeof want, "query=i=%d\n", i);
+            cr_assert(strstr(r.body, want), "answer %d: %s", i, r.body);
+            cr_assert(strstr(r.body, i % 3 == 0 ? "body=0\n" : i % 3 == 1 ? "body=4\n" : "body=3\n"));
+        }
+        resp_free(&r);
+    }
+    cl_close(&c);
+}
+
+/* Random bytes never crash the server: each connection gets a 400 or is closed. */
+Test(http, random_garbage_never_crashes) {
+    unsigned seed = 777;
+    for (int round = 0; round < 40; round++) {
+        client_t c;
+        cl_open(&c);
+        char junk[512];
+        size_t n = 1 + round * 12;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245 + 12345;
+            junk[i] = (char)(seed >> 16);
+        }
+        if (round % 2) /* a valid start, then junk */
+            cl_puts(&c, "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+        send(c.fd, junk, n, MSG_NOSIGNAL);
+        shutdown(c.fd, SHUT_WR);
+        char sink[4096];
+        while (recv(c.fd, sink, sizeof sink, 0) > 0)
+            ;
+        cl_close(&c);
+    }
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, "GET /still-alive HTTP/1.1\r\nHost: x\r\n\r\n");
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 200);
+    resp_free(&r);
     cl_close(&c);
 }

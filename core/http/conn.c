@@ -399,8 +399,8 @@ static int on_headers_complete(llhttp_t *p) {
         c->reject = 413; /* answered before a byte of the body is read */
         return -1;
     }
-    const char *expect = nb__headers_get(&r->headers, "Expect");
-    if (expect && has_body && !x->http10 && strcasecmp(expect, "100-continue") == 0) {
+    const char *expect = has_body && !x->http10 ? nb__headers_get(&r->headers, "Expect") : NULL;
+    if (expect && strcasecmp(expect, "100-continue") == 0) {
         x->expect_continue = true;
         nb__conn_flush(c);
         if (c->closing)
@@ -495,6 +495,7 @@ static size_t conn_parse(nb__http_conn_t *c, const char *data, size_t len) {
         }
     }
     c->in_parse = false;
+    nb__conn_flush(c);
     return used_total;
 }
 

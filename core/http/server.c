@@ -3,6 +3,7 @@
  * (stop accepting, let in-flight requests finish, force after a grace period).
  * Connections live in conn.c, responses in write.c.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,9 @@ void nb__http_limits_default(nb__http_limits_t *limits) {
 
 nb__http_server_t *nb__http_server_new(uv_loop_t *loop, const nb__http_limits_t *limits,
                                        nb__http_handler_fn handler, void *data) {
+    /* A client that goes away while we write must cost a write error, not
+     * the process (libuv writes with write(2), which raises SIGPIPE). */
+    signal(SIGPIPE, SIG_IGN);
     nb__http_server_t *srv = calloc(1, sizeof *srv);
     if (srv == NULL)
         return NULL;

@@ -14,7 +14,8 @@
 
 #define NB__HTTP_READ_BUF (64 * 1024)    /* one per connection, reused by every read */
 #define NB__HTTP_CHUNK (256 * 1024)      /* file bodies are sent in pieces of this size */
-#define NB__HTTP_MAX_QUEUED 16           /* answered-but-unsent responses before parsing pauses */
+#define NB__HTTP_MAX_QUEUED 64           /* exchanges queued on a connection before parsing pauses */
+#define NB__HTTP_BATCH 32                /* pipelined answers written by one uv_write */
 #define NB__HTTP_PENDING_MAX (256 * 1024) /* unparsed pipelined bytes before reading pauses */
 #define NB__HTTP_LINGER_MS 1000          /* reading after our FIN so the client sees the answer */
 
@@ -50,6 +51,7 @@ struct nb__http_exchange {
     int read_idx, ready_idx, write_idx; /* -1: none */
     ssize_t read_len, ready_len;
     bool writing;
+    unsigned batch; /* answers written by the uv_write in wr (this one and the next ones) */
     uv_work_t work;
     uv_write_t wr, cwr;
 };

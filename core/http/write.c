@@ -52,6 +52,9 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     bool has_date = false, handler_cl = false;
     for (size_t i = 0; i < r->headers.len; i++) {
         const char *n = r->headers.items[i].name;
+        char c0 = (char)(n[0] | 0x20);
+        if (c0 != 'c' && c0 != 'd')
+            continue;
         if (strcasecmp(n, "Connection") == 0 && strcasestr(r->headers.items[i].value, "close"))
             x->close_after = true;
         else if (strcasecmp(n, "Date") == 0)
@@ -78,9 +81,11 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     rc |= PUTS(b, "\r\n");
     for (size_t i = 0; i < r->headers.len; i++) {
         const nb__header_t *h = &r->headers.items[i];
-        if (strcasecmp(h->name, "Connection") == 0 || (!keep_cl && strcasecmp(h->name, "Content-Length") == 0) ||
-            strcasecmp(h->name, "Transfer-Encoding") == 0)
-            continue;
+        char c0 = (char)(h->name[0] | 0x20);
+        if ((c0 == 'c' || c0 == 't') &&
+            (strcasecmp(h->name, "Connection") == 0 || (!keep_cl && strcasecmp(h->name, "Content-Length") == 0) ||
+             strcasecmp(h->name, "Transfer-Encoding") == 0))
+            continue; /* the writer's own framing headers */
         rc |= put(b, h->name, strlen(h->name));
         rc |= PUTS(b, ": ");
         rc |= put(b, h->value, strlen(h->value));
@@ -194,13 +199,18 @@ static void on_write(uv_write_t *req, int status) {
             return;
         }
     }
-    /* Writes complete in the order they were issued, so x is the queue head. */
-    c->qhead = x->next;
-    if (c->qtail == x)
-        c->qtail = NULL;
-    c->nqueued--;
-    bool close = x->close_after;
-    nb__exchange_release(c, x);
+    /* Writes complete in the order they were issued, so x is the queue head,
+     * followed by the other answers of its batch. */
+    bool close = false;
+    for (unsigned i = x->streaming ? 1 : x->batch; i > 0 && c->qhead; i--) {
+        nb__http_exchange_t *done = c->qhead;
+        c->qhead = done->next;
+        if (c->qtail == done)
+            c->qtail = NULL;
+        c->nqueued--;
+        close = done->close_after;
+        nb__exchange_release(c, done);
+    }
     if (close) {
         nb__conn_shutdown(c);
         return;
@@ -241,7 +251,9 @@ static int write_continue(nb__http_conn_t *c) {
     return 0;
 }
 
-static int submit(nb__http_conn_t *c, nb__http_exchange_t *x) {
+/* Builds x's head; a file body starts its own writes (returns 1), anything
+ * else adds its buffers to the batch being gathered (returns 0). */
+static int prepare(nb__http_conn_t *c, nb__http_exchange_t *x, uv_buf_t *bufs, unsigned *n) {
     if (build_head(c, x) != 0)
         return NB_ENOMEM;
     x->state = NB__X_SUBMITTED;
@@ -251,50 +263,70 @@ static int submit(nb__http_conn_t *c, nb__http_exchange_t *x) {
     bool send_body = !x->head_only && !r->no_body && status_has_body(r->status) && len > 0;
     if (send_body && r->stream && nb__body_path(r->stream)) {
         x->stream_len = len;
-        return stream_start(c, x);
+        int rc = stream_start(c, x);
+        return rc == 0 ? 1 : rc;
     }
-    uv_buf_t bufs[2];
-    unsigned n = 0;
-    bufs[n++] = uv_buf_init(x->head.data, (unsigned)x->head.len);
+    bufs[(*n)++] = uv_buf_init(x->head.data, (unsigned)x->head.len);
     if (send_body) {
         const char *data = r->stream ? nb__body_data(r->stream, SIZE_MAX) : r->body.data;
         if (data == NULL)
             return NB_EIO;
-        bufs[n++] = uv_buf_init((char *)data, (unsigned)len);
+        bufs[(*n)++] = uv_buf_init((char *)data, (unsigned)len);
     }
     x->head_sent = true;
-    x->wr.data = x;
-    c->last_write = uv_now(c->srv->loop);
-    return uv_write(&x->wr, (uv_stream_t *)&c->tcp, bufs, n, on_write) == 0 ? 0 : NB_EIO;
+    return 0;
+}
+
+static int write_batch(nb__http_conn_t *c, nb__http_exchange_t *first, unsigned count, uv_buf_t *bufs, unsigned n) {
+    first->batch = count;
+    first->wr.data = first;
+    return uv_write(&first->wr, (uv_stream_t *)&c->tcp, bufs, n, on_write) == 0 ? 0 : NB_EIO;
 }
 
 void nb__conn_flush(nb__http_conn_t *c) {
     if (c->closing || c->shutting)
         return;
-    for (nb__http_exchange_t *x = c->qhead; x; x = x->next) {
+    uv_buf_t bufs[2 * NB__HTTP_BATCH];
+    unsigned n = 0, count = 0;
+    nb__http_exchange_t *first = NULL;
+    bool send_continue = false;
+    int rc = 0;
+    for (nb__http_exchange_t *x = c->qhead; x && rc == 0; x = x->next) {
         if (x->state == NB__X_SUBMITTED) {
             if (x->streaming || x->close_after)
                 break; /* later answers wait for this one to be fully sent */
             continue;
         }
         if (x->state == NB__X_PARSING) {
-            if (x->expect_continue && !x->continue_sent) {
-                x->continue_sent = true;
-                if (write_continue(c) != 0) {
-                    nb__conn_close(c);
-                    return;
-                }
-            }
+            if (x->expect_continue && !x->continue_sent)
+                send_continue = x->continue_sent = true;
             break;
         }
         if (x->state == NB__X_HANDLER)
             break;
-        if (submit(c, x) != 0) {
-            nb__conn_close(c);
-            return;
+        if (count == NB__HTTP_BATCH) {
+            rc = write_batch(c, first, count, bufs, n);
+            n = count = 0;
+            first = NULL;
+            if (rc != 0)
+                break;
+        }
+        rc = prepare(c, x, bufs, &n);
+        if (rc == 0) {
+            if (first == NULL)
+                first = x;
+            count++;
         }
         if (x->streaming || x->close_after)
             break;
+    }
+    if (rc >= 0 && count)
+        rc = write_batch(c, first, count, bufs, n);
+    if (rc >= 0 && send_continue)
+        rc = write_continue(c);
+    if (rc < 0) {
+        nb__conn_close(c);
+        return;
     }
     nb__conn_timer_update(c);
 }
@@ -318,6 +350,8 @@ void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp) {
     x->state = NB__X_RESPONDED;
     if (c->waiting == x)
         c->waiting = NULL;
+    if (c->in_parse)
+        return; /* the parse loop writes every answer it produced at once */
     nb__conn_flush(c);
     nb__conn_resume(c);
 }

@@ -988,3 +988,39 @@ Test(http, random_garbage_never_crashes) {
     resp_free(&r);
     cl_close(&c);
 }
+
+Test(http, hundred_pipelined_in_one_write) {
+    client_t c;
+    cl_open(&c);
+    char all[8192];
+    size_t len = 0;
+    for (int i = 0; i < 100; i++)
+        len += (size_t)snprintf(all + len, sizeof all - len, "GET /p?n=%d HTTP/1.1\r\nHost: x\r\n\r\n", i);
+    cl_send(&c, all, len);
+    for (int i = 0; i < 100; i++) {
+        resp_t r;
+        cl_response(&c, &r, false);
+        char want[32];
+        snprintf(want, sizeof want, "query=n=%d\n", i);
+        cr_assert(strstr(r.body, want), "answer %d: %s", i, r.body);
+        resp_free(&r);
+    }
+    cl_close(&c);
+}
+
+Test(http, client_gone_mid_download) {
+    make_file(32 * 1024 * 1024);
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, "GET /file HTTP/1.1\r\nHost: x\r\n\r\n");
+    cr_assert_gt(cl_fill(&c), 0);
+    cl_close(&c); /* the server's next writes fail */
+    usleep(100000);
+    cl_open(&c);
+    cl_puts(&c, "GET /alive HTTP/1.1\r\nHost: x\r\n\r\n");
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 200);
+    resp_free(&r);
+    cl_close(&c);
+}

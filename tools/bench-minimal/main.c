@@ -116,6 +116,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     int port = atoi(argv[1]);
+    signal(SIGPIPE, SIG_IGN);
     uv_loop_t *loop = uv_default_loop();
     uv_signal_t sigint, sigterm;
     uv_signal_init(loop, &sigint);

@@ -359,7 +359,7 @@ Test(http, simple_get) {
     client_t c;
     cl_open(&c);
     cl_puts(&c, "GET /b1/k%201?uploads&x=1 HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: Svc.Op\r\n"
-                "x-lower-case: v 2\r\n\r\n");
+                "x-lower-case: v 2\r\nX-Empty:\r\nX-Spaces:   \r\n\r\n");
     resp_t r;
     cl_response(&c, &r, false);
     cr_assert_eq(r.status, 200);
@@ -369,7 +369,8 @@ Test(http, simple_get) {
     cr_assert(strstr(r.body, "path=/b1/k%201\n"));
     cr_assert(strstr(r.body, "query=uploads&x=1\n"));
     cr_assert(strstr(r.body, "target=/b1/k%201?uploads&x=1\n"));
-    cr_assert(strstr(r.body, "h=Host: localhost\nh=X-Amz-Target: Svc.Op\nh=x-lower-case: v 2\n"), "%s", r.body);
+    cr_assert(strstr(r.body, "h=Host: localhost\nh=X-Amz-Target: Svc.Op\nh=x-lower-case: v 2\nh=X-Empty: \n"
+                             "h=X-Spaces: \n"), "%s", r.body);
     cr_assert(strstr(r.body, "body=0\n"));
     cr_assert(strstr(r.body, "peer=127.0.0.1:"));
     cr_assert(strstr(r.body, "inflight=1 conns=1\n"), "%s", r.body);

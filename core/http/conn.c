@@ -78,6 +78,14 @@ static void queue_unlink(nb__http_conn_t *c, nb__http_exchange_t *x) {
 
 /* ---- timers ---- */
 
+/* A zero timeout in the limits means none. */
+static uint64_t after(enum deadline_kind *kind, enum deadline_kind k, uint64_t since, uint64_t timeout) {
+    if (timeout == 0)
+        return 0;
+    *kind = k;
+    return since + timeout;
+}
+
 static uint64_t conn_deadline(const nb__http_conn_t *c, enum deadline_kind *kind) {
     const nb__http_limits_t *l = &c->srv->limits;
     *kind = DL_NONE;
@@ -87,26 +95,17 @@ static uint64_t conn_deadline(const nb__http_conn_t *c, enum deadline_kind *kind
         *kind = DL_LINGER;
         return c->linger_until;
     }
-    if (c->shutting) { /* the FIN waits for writes a client may never read */
-        *kind = DL_IDLE;
-        return c->last_write + l->idle_timeout_ms;
-    }
-    if (c->cur && !c->cur->headers_done) {
-        *kind = DL_HEAD;
-        return c->head_start + l->header_timeout_ms;
-    }
-    if (c->cur) { /* a body that stopped coming */
-        *kind = DL_IDLE;
-        return c->last_activity + l->idle_timeout_ms;
-    }
-    if (c->qhead && c->qhead->state == NB__X_SUBMITTED) { /* a client that stopped reading */
-        *kind = DL_IDLE;
-        return c->last_write + l->idle_timeout_ms;
-    }
+    if (c->shutting) /* the FIN waits for writes a client may never read */
+        return after(kind, DL_IDLE, c->last_write, l->idle_timeout_ms);
+    if (c->cur && !c->cur->headers_done)
+        return after(kind, DL_HEAD, c->head_start, l->header_timeout_ms);
+    if (c->cur) /* a body that stopped coming */
+        return after(kind, DL_IDLE, c->last_activity, l->idle_timeout_ms);
+    if (c->qhead && c->qhead->state == NB__X_SUBMITTED) /* a client that stopped reading */
+        return after(kind, DL_IDLE, c->last_write, l->idle_timeout_ms);
     if (c->qhead || c->pending.len > c->pending_off)
         return 0; /* the handler takes the time it needs (long polls) */
-    *kind = DL_IDLE;
-    return c->last_activity + l->idle_timeout_ms;
+    return after(kind, DL_IDLE, c->last_activity, l->idle_timeout_ms);
 }
 
 static void on_timer(uv_timer_t *t);

@@ -21,8 +21,8 @@ typedef struct nb__http_limits {
     size_t max_header_bytes;    /* request line + headers; over it: 431 */
     uint64_t max_body_bytes;    /* over it: 413 */
     size_t spill_threshold;     /* bodies larger than this go to a temp file */
-    uint64_t idle_timeout_ms;   /* keep-alive connection with no request: closed */
-    uint64_t header_timeout_ms; /* a request head not complete in time: 408 and closed */
+    uint64_t idle_timeout_ms;   /* keep-alive connection with no request: closed (0: never) */
+    uint64_t header_timeout_ms; /* a request head not complete in time: 408 and closed (0: never) */
     const char *tmpdir;         /* for spilled bodies; NULL: $TMPDIR or /tmp */
 } nb__http_limits_t;
 

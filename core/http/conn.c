@@ -163,7 +163,6 @@ static void on_handle_closed(uv_handle_t *h) {
     nb__buf_free(&c->field);
     nb__buf_free(&c->value);
     nb__buf_free(&c->pending);
-    free(c->rbuf);
     nb__http_server_t *srv = c->srv;
     if (c->prev)
         c->prev->next = c->next;
@@ -534,7 +533,7 @@ void nb__conn_resume(nb__http_conn_t *c) {
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     (void)suggested;
     nb__http_conn_t *c = h->data;
-    buf->base = c->rbuf;
+    buf->base = c->srv->rbuf;
     buf->len = NB__HTTP_READ_BUF;
 }
 
@@ -585,10 +584,8 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 
 void nb__conn_accept(nb__http_server_t *srv, uv_stream_t *listener) {
     nb__http_conn_t *c = calloc(1, sizeof *c);
-    if (c == NULL || (c->rbuf = malloc(NB__HTTP_READ_BUF)) == NULL) {
-        free(c);
+    if (c == NULL)
         return; /* the connection stays in the backlog; the next accept retries */
-    }
     c->srv = srv;
     uv_tcp_init(srv->loop, &c->tcp);
     uv_timer_init(srv->loop, &c->timer);

@@ -32,7 +32,9 @@ nb__http_server_t *nb__http_server_new(uv_loop_t *loop, const nb__http_limits_t 
         srv->limits = *limits;
     else
         nb__http_limits_default(&srv->limits);
-    if (srv->limits.tmpdir && (srv->tmpdir = strdup(srv->limits.tmpdir)) == NULL) {
+    if ((srv->rbuf = malloc(NB__HTTP_READ_BUF)) == NULL ||
+        (srv->limits.tmpdir && (srv->tmpdir = strdup(srv->limits.tmpdir)) == NULL)) {
+        free(srv->rbuf);
         free(srv);
         return NULL;
     }
@@ -155,6 +157,7 @@ static void on_grace_closed(uv_handle_t *h) {
     void (*cb)(void *) = srv->on_closed;
     void *data = srv->closed_data;
     free(srv->listeners);
+    free(srv->rbuf);
     free(srv->tmpdir);
     free(srv);
     if (cb)

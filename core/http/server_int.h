@@ -12,7 +12,7 @@
 
 #include "http/server.h"
 
-#define NB__HTTP_READ_BUF (64 * 1024)    /* one per connection, reused by every read */
+#define NB__HTTP_READ_BUF (64 * 1024)    /* one per server: reads are parsed at once, leftovers copied */
 #define NB__HTTP_CHUNK (256 * 1024)      /* file bodies are sent in pieces of this size */
 #define NB__HTTP_MAX_QUEUED 64           /* exchanges queued on a connection before parsing pauses */
 #define NB__HTTP_BATCH 32                /* pipelined answers written by one uv_write */
@@ -76,7 +76,6 @@ struct nb__http_conn {
     uint64_t last_write;    /* last write issued or completed */
     uint64_t linger_until;
     uint64_t timer_due;
-    char *rbuf;
     nb__buf_t pending; /* received but not parsed yet (pipelining) */
     size_t pending_off;
     bool reading, in_parse, no_more, eof, closing, shutting, lingering;
@@ -91,6 +90,7 @@ struct nb__http_server {
     char *tmpdir;
     nb__http_handler_fn handler;
     void *data;
+    char *rbuf; /* shared by every connection's reads */
     uv_tcp_t **listeners;
     size_t nlisteners, listeners_open;
     int port;

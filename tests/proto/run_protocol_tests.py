@@ -223,6 +223,8 @@ class Runner:
             if status:
                 args += ['--status', str(status)]
             stdin = to_canonical(shapes, None, err_shape, case.get('error') or {})
+            if 'errorMessage' in case and not any(k.lower() == 'message' for k in stdin):
+                stdin['message'] = case['errorMessage']
         else:
             stdin = to_canonical(shapes, None, shapes.get(given.get('output')), case.get('result') or {})
         rc, out, err = self.run_marshal(args, json.dumps(stdin).encode('utf-8'))

@@ -20,6 +20,7 @@
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "proto/proto_impl.h"
+#include "proto/shape.h"
 
 /* Deeper than any AWS shape nests; keeps recursion on hostile input bounded. */
 #define CBOR_MAX_DEPTH 100
@@ -301,14 +302,6 @@ static json_t *type_error(dec_t *d, const json_t *shape, const tok_t *t) {
     return NULL;
 }
 
-static json_t *special_or_real(double v) {
-    if (isnan(v))
-        return json_string("NaN");
-    if (isinf(v))
-        return json_string(v > 0 ? "Infinity" : "-Infinity");
-    return json_real(v);
-}
-
 /* Marks the value "absent": a null, dropped from structures and dense collections. */
 static json_t absent_marker;
 #define ABSENT (&absent_marker)
@@ -327,13 +320,13 @@ static json_t *decode_string(dec_t *d, const tok_t *t, bool text) {
     return v;
 }
 
-static json_t *decode_integer(dec_t *d, const char *type, const tok_t *t) {
+static json_t *decode_integer(dec_t *d, const char *type, nb__shape_kind_t kind, const tok_t *t) {
     int64_t lo = INT64_MIN, hi = INT64_MAX;
     if (strcmp(type, "byte") == 0)
         lo = INT8_MIN, hi = INT8_MAX;
     else if (strcmp(type, "short") == 0)
         lo = INT16_MIN, hi = INT16_MAX;
-    else if (strcmp(type, "integer") == 0)
+    else if (kind == NB_SHAPE_INTEGER)
         lo = INT32_MIN, hi = INT32_MAX;
     int64_t v;
     if (t->kind == TOK_UINT && t->u <= (uint64_t)hi) {
@@ -495,7 +488,7 @@ static json_t *decode_any(dec_t *d, const tok_t *t, int depth) {
         if (t->u > INT64_MAX)
             return dec_fail(d, "integer out of range"), NULL;
         return json_integer(-1 - (json_int_t)t->u);
-    case TOK_FLOAT: number_of(t, &v); return special_or_real(v);
+    case TOK_FLOAT: number_of(t, &v); return nb__value_from_double(v);
     case TOK_BOOL: return json_boolean(t->b);
     case TOK_NULL: return json_null();
     case TOK_TEXT:
@@ -613,46 +606,40 @@ static json_t *decode_after(dec_t *d, const nb__spec_t *spec, const json_t *shap
             return type_error(d, shape, t);
         *t = inner;
     }
-    if (strcmp(type, "structure") == 0) {
+    switch (nb__shape_kind(shape)) {
+    case NB_SHAPE_STRUCTURE:
         if (t->kind != TOK_MAP && t->kind != TOK_MAP_INDEF)
             return type_error(d, shape, t);
         return decode_structure(d, spec, shape, t, depth);
-    }
-    if (strcmp(type, "list") == 0) {
+    case NB_SHAPE_LIST:
         if (t->kind != TOK_ARRAY && t->kind != TOK_ARRAY_INDEF)
             return type_error(d, shape, t);
         return decode_list(d, spec, shape, t, depth);
-    }
-    if (strcmp(type, "map") == 0) {
+    case NB_SHAPE_MAP:
         if (t->kind != TOK_MAP && t->kind != TOK_MAP_INDEF)
             return type_error(d, shape, t);
         return decode_map(d, spec, shape, t, depth);
-    }
-    if (strcmp(type, "string") == 0) {
+    case NB_SHAPE_STRING:
         if (t->kind != TOK_TEXT && t->kind != TOK_TEXT_INDEF)
             return type_error(d, shape, t);
         return decode_string(d, t, true);
-    }
-    if (strcmp(type, "blob") == 0) {
+    case NB_SHAPE_BLOB:
         if (t->kind != TOK_BYTES && t->kind != TOK_BYTES_INDEF)
             return type_error(d, shape, t);
         return decode_string(d, t, false);
-    }
-    if (strcmp(type, "boolean") == 0) {
+    case NB_SHAPE_BOOLEAN:
         if (t->kind != TOK_BOOL)
             return type_error(d, shape, t);
         return json_boolean(t->b);
-    }
-    if (strcmp(type, "byte") == 0 || strcmp(type, "short") == 0 || strcmp(type, "integer") == 0 ||
-        strcmp(type, "long") == 0)
-        return decode_integer(d, type, t);
-    if (strcmp(type, "float") == 0 || strcmp(type, "double") == 0) {
+    case NB_SHAPE_INTEGER:
+    case NB_SHAPE_LONG: return decode_integer(d, type, nb__shape_kind(shape), t);
+    case NB_SHAPE_FLOAT: {
         double v;
         if (!number_of(t, &v))
             return type_error(d, shape, t);
-        return special_or_real(v);
+        return nb__value_from_double(v);
     }
-    if (strcmp(type, "timestamp") == 0) {
+    case NB_SHAPE_TIMESTAMP: {
         double v;
         if (!number_of(t, &v))
             return type_error(d, shape, t);
@@ -662,9 +649,9 @@ static json_t *decode_after(dec_t *d, const nb__spec_t *spec, const json_t *shap
         }
         return json_real(v);
     }
-    if (strcmp(type, "document") == 0)
-        return decode_any(d, t, depth);
-    /* bigInteger, bigDecimal and anything newer: not representable here. */
+    case NB_SHAPE_DOCUMENT: return decode_any(d, t, depth);
+    case NB_SHAPE_UNKNOWN: break;
+    }
     dec_fail(d, "shapes of type %s are not supported", type);
     return NULL;
 }
@@ -763,26 +750,6 @@ static void put_int(enc_t *e, json_int_t v) {
         PUT(e, cbor_encode_negint((uint64_t)(-1 - v), h_, sizeof h_));
 }
 
-/* NaN/Infinity arrive as strings (DESIGN §4); anything else numeric as a number. */
-static bool number_value(const json_t *v, double *out) {
-    if (json_is_number(v)) {
-        *out = json_number_value(v);
-        return true;
-    }
-    const char *s = json_string_value(v);
-    if (s == NULL)
-        return false;
-    if (strcmp(s, "NaN") == 0)
-        *out = NAN;
-    else if (strcmp(s, "Infinity") == 0)
-        *out = INFINITY;
-    else if (strcmp(s, "-Infinity") == 0)
-        *out = -INFINITY;
-    else
-        return false;
-    return true;
-}
-
 static void put_float(enc_t *e, double v, bool single) {
     /* A float shape goes out as single precision when that loses nothing. */
     if (single && (isnan(v) || (double)(float)v == v))
@@ -812,8 +779,41 @@ static void encode_structure(enc_t *e, const json_t *shape, const json_t *v, int
     }
 }
 
+/* No shape to follow (documents): JSON types map onto CBOR's. */
+static void encode_any(enc_t *e, const json_t *v, int depth) {
+    if (depth > CBOR_MAX_DEPTH || e->failed) {
+        e->failed = true;
+        return;
+    }
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *m;
+        PUT(e, cbor_encode_map_start(json_object_size(v), h_, sizeof h_));
+        json_object_foreach((json_t *)v, k, m) {
+            put_text(e, k, strlen(k));
+            encode_any(e, m, depth + 1);
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *m;
+        PUT(e, cbor_encode_array_start(json_array_size(v), h_, sizeof h_));
+        json_array_foreach(v, i, m) encode_any(e, m, depth + 1);
+    } else if (json_is_string(v)) {
+        put_text(e, json_string_value(v), json_string_length(v));
+    } else if (json_is_integer(v)) {
+        put_int(e, json_integer_value(v));
+    } else if (json_is_real(v)) {
+        put_float(e, json_real_value(v), false);
+    } else if (json_is_boolean(v)) {
+        PUT(e, cbor_encode_bool(json_is_true(v), h_, sizeof h_));
+    } else {
+        PUT(e, cbor_encode_null(h_, sizeof h_));
+    }
+}
+
+/* A value that does not fit its shape is a handler bug: the response fails
+ * (500) rather than carrying something the client would misread. */
 static void encode(enc_t *e, const json_t *shape, const json_t *v, int depth) {
-    const char *type = nb__shape_type(shape);
     double x;
     if (depth > CBOR_MAX_DEPTH || e->failed) {
         e->failed = true;
@@ -823,35 +823,15 @@ static void encode(enc_t *e, const json_t *shape, const json_t *v, int depth) {
         PUT(e, cbor_encode_null(h_, sizeof h_));
         return;
     }
-    if (type == NULL || strcmp(type, "document") == 0) {
-        /* No shape to follow: JSON types map onto CBOR's. */
-        if (json_is_object(v)) {
-            const char *k;
-            json_t *m;
-            PUT(e, cbor_encode_map_start(json_object_size(v), h_, sizeof h_));
-            json_object_foreach((json_t *)v, k, m) {
-                put_text(e, k, strlen(k));
-                encode(e, NULL, m, depth + 1);
-            }
-        } else if (json_is_array(v)) {
-            size_t i;
-            json_t *m;
-            PUT(e, cbor_encode_array_start(json_array_size(v), h_, sizeof h_));
-            json_array_foreach(v, i, m) encode(e, NULL, m, depth + 1);
-        } else if (json_is_string(v)) {
-            put_text(e, json_string_value(v), json_string_length(v));
-        } else if (json_is_integer(v)) {
-            put_int(e, json_integer_value(v));
-        } else if (json_is_real(v)) {
-            put_float(e, json_real_value(v), false);
-        } else {
-            PUT(e, cbor_encode_bool(json_is_true(v), h_, sizeof h_));
-        }
+    switch (nb__shape_kind(shape)) {
+    case NB_SHAPE_STRUCTURE:
+        if (!json_is_object(v))
+            break;
+        encode_structure(e, shape, v, depth);
         return;
-    }
-    if (strcmp(type, "structure") == 0) {
-        encode_structure(e, shape, json_is_object(v) ? v : NULL, depth);
-    } else if (strcmp(type, "list") == 0) {
+    case NB_SHAPE_LIST: {
+        if (!json_is_array(v))
+            break;
         const json_t *item = nb__spec_ref_shape(e->spec, json_object_get(shape, "member"));
         bool sparse = json_is_true(json_object_get(shape, "sparse"));
         size_t i, n = 0;
@@ -862,7 +842,11 @@ static void encode(enc_t *e, const json_t *shape, const json_t *v, int depth) {
             if (sparse || !json_is_null(m))
                 encode(e, item, m, depth + 1);
         }
-    } else if (strcmp(type, "map") == 0) {
+        return;
+    }
+    case NB_SHAPE_MAP: {
+        if (!json_is_object(v))
+            break;
         const json_t *val = nb__spec_ref_shape(e->spec, json_object_get(shape, "value"));
         bool sparse = json_is_true(json_object_get(shape, "sparse"));
         const char *k;
@@ -876,42 +860,55 @@ static void encode(enc_t *e, const json_t *shape, const json_t *v, int depth) {
             put_text(e, k, strlen(k));
             encode(e, val, m, depth + 1);
         }
-    } else if (strcmp(type, "blob") == 0) {
-        put_bytes(e, json_string_value(v) ? json_string_value(v) : "", json_string_length(v));
-    } else if (strcmp(type, "string") == 0) {
-        if (json_is_string(v))
-            put_text(e, json_string_value(v), json_string_length(v));
-        else
-            e->failed = true;
-    } else if (strcmp(type, "boolean") == 0) {
+        return;
+    }
+    case NB_SHAPE_BLOB:
+        if (!json_is_string(v))
+            break;
+        put_bytes(e, json_string_value(v), json_string_length(v));
+        return;
+    case NB_SHAPE_STRING:
+        if (!json_is_string(v))
+            break;
+        put_text(e, json_string_value(v), json_string_length(v));
+        return;
+    case NB_SHAPE_BOOLEAN:
+        if (!json_is_boolean(v))
+            break;
         PUT(e, cbor_encode_bool(json_is_true(v), h_, sizeof h_));
-    } else if (strcmp(type, "byte") == 0 || strcmp(type, "short") == 0 || strcmp(type, "integer") == 0 ||
-               strcmp(type, "long") == 0) {
-        if (json_is_integer(v))
+        return;
+    case NB_SHAPE_INTEGER:
+    case NB_SHAPE_LONG:
+        if (json_is_integer(v)) {
             put_int(e, json_integer_value(v));
-        else if (json_is_real(v) && isfinite(json_real_value(v)))
-            put_int(e, (json_int_t)json_real_value(v));
-        else
-            e->failed = true;
-    } else if (strcmp(type, "float") == 0 || strcmp(type, "double") == 0) {
-        if (number_value(v, &x))
-            put_float(e, x, strcmp(type, "float") == 0);
-        else
-            e->failed = true;
-    } else if (strcmp(type, "timestamp") == 0) {
-        if (!number_value(v, &x) || !isfinite(x)) {
-            e->failed = true;
             return;
         }
+        if (json_is_real(v) && fabs(json_real_value(v)) < 9.0e18 && json_real_value(v) == floor(json_real_value(v))) {
+            put_int(e, (json_int_t)json_real_value(v));
+            return;
+        }
+        break;
+    case NB_SHAPE_FLOAT:
+        if (!nb__value_double(v, &x))
+            break;
+        put_float(e, x, strcmp(nb__shape_type(shape), "float") == 0);
+        return;
+    case NB_SHAPE_TIMESTAMP:
+        if (!nb__value_double(v, &x) || !isfinite(x))
+            break;
         PUT(e, cbor_encode_tag(1, h_, sizeof h_));
         /* Whole seconds as an integer, fractions as a double. */
         if (x == floor(x) && fabs(x) < 9.0e15)
             put_int(e, (json_int_t)x);
         else
             put_float(e, x, false);
-    } else {
-        e->failed = true;
+        return;
+    case NB_SHAPE_DOCUMENT:
+    case NB_SHAPE_UNKNOWN:
+        encode_any(e, v, depth);
+        return;
     }
+    e->failed = true;
 }
 
 static void common_headers(const nb__proto_ctx_t *ctx, nb__http_response_t *resp) {

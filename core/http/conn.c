@@ -81,11 +81,15 @@ static void queue_unlink(nb__http_conn_t *c, nb__http_exchange_t *x) {
 static uint64_t conn_deadline(const nb__http_conn_t *c, enum deadline_kind *kind) {
     const nb__http_limits_t *l = &c->srv->limits;
     *kind = DL_NONE;
-    if (c->closing || (c->shutting && !c->lingering))
+    if (c->closing)
         return 0;
     if (c->lingering) {
         *kind = DL_LINGER;
         return c->linger_until;
+    }
+    if (c->shutting) { /* the FIN waits for writes a client may never read */
+        *kind = DL_IDLE;
+        return c->last_write + l->idle_timeout_ms;
     }
     if (c->cur && !c->cur->headers_done) {
         *kind = DL_HEAD;
@@ -95,8 +99,12 @@ static uint64_t conn_deadline(const nb__http_conn_t *c, enum deadline_kind *kind
         *kind = DL_IDLE;
         return c->last_activity + l->idle_timeout_ms;
     }
+    if (c->qhead && c->qhead->state == NB__X_SUBMITTED) { /* a client that stopped reading */
+        *kind = DL_IDLE;
+        return c->last_write + l->idle_timeout_ms;
+    }
     if (c->qhead || c->pending.len > c->pending_off)
-        return 0;
+        return 0; /* the handler takes the time it needs (long polls) */
     *kind = DL_IDLE;
     return c->last_activity + l->idle_timeout_ms;
 }
@@ -247,6 +255,8 @@ void nb__conn_shutdown(nb__http_conn_t *c) {
     c->sreq.data = c;
     if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
         nb__conn_close(c);
+    else
+        nb__conn_timer_update(c);
 }
 
 bool nb__conn_idle(const nb__http_conn_t *c) {
@@ -380,7 +390,8 @@ static int on_headers_complete(llhttp_t *p) {
         c->reject = 500;
         return -1;
     }
-    x->keep_alive = llhttp_should_keep_alive(p) != 0;
+    /* No protocol switch (Upgrade, CONNECT) here: answered as a plain request, then closed. */
+    x->keep_alive = llhttp_should_keep_alive(p) != 0 && !llhttp_get_upgrade(p);
     x->http10 = p->http_major == 1 && p->http_minor == 0;
     x->head_only = p->method == HTTP_HEAD;
     bool has_body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
@@ -610,7 +621,7 @@ void nb__conn_accept(nb__http_server_t *srv, uv_stream_t *listener) {
     }
     llhttp_init(&c->parser, HTTP_REQUEST, &settings);
     c->parser.data = c;
-    c->last_activity = uv_now(srv->loop);
+    c->last_activity = c->last_write = uv_now(srv->loop);
     read_start(c);
     nb__conn_timer_update(c);
 }

@@ -68,7 +68,8 @@ struct nb__http_conn {
     bool msg_done;
     int reject;          /* status to answer once llhttp returns */
     uint64_t head_start; /* loop time of a request's first byte */
-    uint64_t last_activity;
+    uint64_t last_activity; /* last bytes read */
+    uint64_t last_write;    /* last write issued or completed */
     uint64_t linger_until;
     uint64_t timer_due;
     char *rbuf;

@@ -137,6 +137,7 @@ static void after_read(uv_work_t *w, int status) {
     bufs[n++] = uv_buf_init(x->chunk, (unsigned)x->chunk_len);
     x->stream_off += x->chunk_len;
     x->wr.data = x;
+    c->last_write = uv_now(c->srv->loop);
     if (uv_write(&x->wr, (uv_stream_t *)&c->tcp, bufs, n, on_write) != 0)
         nb__conn_close(c);
 }
@@ -162,6 +163,7 @@ static void on_write(uv_write_t *req, int status) {
     }
     if (c->closing)
         return;
+    c->last_write = uv_now(c->srv->loop);
     if (x->streaming && x->stream_off < x->stream_len) {
         if (read_next_chunk(x) != 0)
             nb__conn_close(c);
@@ -218,6 +220,7 @@ static int submit(nb__http_conn_t *c, nb__http_exchange_t *x) {
     if (build_head(c, x) != 0)
         return NB_ENOMEM;
     x->state = NB__X_SUBMITTED;
+    c->last_write = uv_now(c->srv->loop);
     nb__http_response_t *r = &x->resp;
     int64_t len = body_length(r);
     bool send_body = !x->head_only && !r->no_body && status_has_body(r->status) && len > 0;
@@ -238,6 +241,7 @@ static int submit(nb__http_conn_t *c, nb__http_exchange_t *x) {
     }
     x->head_sent = true;
     x->wr.data = x;
+    c->last_write = uv_now(c->srv->loop);
     return uv_write(&x->wr, (uv_stream_t *)&c->tcp, bufs, n, on_write) == 0 ? 0 : NB_EIO;
 }
 
@@ -247,26 +251,29 @@ void nb__conn_flush(nb__http_conn_t *c) {
     for (nb__http_exchange_t *x = c->qhead; x; x = x->next) {
         if (x->state == NB__X_SUBMITTED) {
             if (x->streaming || x->close_after)
-                return; /* later answers wait for this one to be fully sent */
+                break; /* later answers wait for this one to be fully sent */
             continue;
         }
         if (x->state == NB__X_PARSING) {
             if (x->expect_continue && !x->continue_sent) {
                 x->continue_sent = true;
-                if (write_continue(c) != 0)
+                if (write_continue(c) != 0) {
                     nb__conn_close(c);
+                    return;
+                }
             }
-            return;
+            break;
         }
         if (x->state == NB__X_HANDLER)
-            return;
+            break;
         if (submit(c, x) != 0) {
             nb__conn_close(c);
             return;
         }
         if (x->streaming || x->close_after)
-            return;
+            break;
     }
+    nb__conn_timer_update(c);
 }
 
 void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp) {

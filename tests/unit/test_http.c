@@ -830,3 +830,61 @@ Test(http_custom, listens_on_ipv6_and_localhost) {
         cl_close(&c);
     }
 }
+
+Test(http, half_closed_client_still_gets_its_answer) {
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, "GET /half HTTP/1.1\r\nHost: x\r\n\r\n");
+    shutdown(c.fd, SHUT_WR);
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 200);
+    cr_assert(strstr(r.body, "path=/half\n"));
+    resp_free(&r);
+    cr_assert(cl_eof(&c));
+    cl_close(&c);
+}
+
+Test(http, upgrade_request_answered_then_closed) {
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, "GET /up HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 200);
+    cr_assert(strstr(r.body, "path=/up\n"));
+    cr_assert_str_eq(hdr(&r, "Connection"), "close");
+    resp_free(&r);
+    cr_assert(cl_eof(&c));
+    cl_close(&c);
+}
+
+Test(http_custom, client_that_stops_reading_is_dropped) {
+    setup_limits();
+    F.limits.idle_timeout_ms = 300;
+    start();
+    size_t n = 32 * 1024 * 1024;
+    make_file(n);
+    client_t c;
+    memset(&c, 0, sizeof c);
+    c.fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)F.port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    cr_assert_eq(connect(c.fd, (struct sockaddr *)&a, sizeof a), 0);
+    c.cap = 1 << 16;
+    c.buf = malloc(c.cap);
+    cl_puts(&c, "GET /file HTTP/1.1\r\nHost: x\r\n\r\n");
+    sleep(2); /* not reading: the server's writes stall */
+    size_t total = 0;
+    ssize_t got;
+    char sink[65536];
+    while ((got = recv(c.fd, sink, sizeof sink, 0)) > 0)
+        total += (size_t)got;
+    cr_assert_lt(total, n, "the stalled connection was closed before the whole body went out");
+    cl_close(&c);
+}

@@ -373,7 +373,7 @@ static int parse_headers(const nb__spec_t *spec, const nb__spec_op_t *op, const 
             if (rc)
                 return bad_value(spec, op, codec, err, "header", name, why);
         } else if (strcmp(loc, "headers") == 0) {
-            const char *prefix = json_string_value(json_object_get(m.ref, "locationName"));
+            const char *prefix = nb__trait_str(m.ref, m.shape, "locationName");
             size_t plen = prefix ? strlen(prefix) : 0;
             const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
             json_t *map = NULL;
@@ -555,7 +555,7 @@ int nb__rest_serialize_headers(const nb__spec_t *spec, const json_t *shape, cons
                 nb__headers_set(&resp->headers, nb__member_location_name(&m), t);
             free(t);
         } else if (strcmp(loc, "headers") == 0) {
-            const char *prefix = json_string_value(json_object_get(m.ref, "locationName"));
+            const char *prefix = nb__trait_str(m.ref, m.shape, "locationName");
             const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
             const char *k;
             json_t *mv;

@@ -115,10 +115,13 @@ bool nb__trait_bool(const json_t *ref, const json_t *shape, const char *key) {
     return json_is_true(nb__trait(ref, shape, key));
 }
 
-const char *nb__member_location(const nb__member_t *m) { return json_string_value(json_object_get(m->ref, "location")); }
+/* Older specs put location traits on the target shape ("HeaderShape": {"location": "header"}). */
+const char *nb__member_location(const nb__member_t *m) { return nb__trait_str(m->ref, m->shape, "location"); }
 
 const char *nb__member_location_name(const nb__member_t *m) {
     const char *n = json_string_value(json_object_get(m->ref, "locationName"));
+    if (n == NULL && json_object_get(m->ref, "location") == NULL && nb__member_location(m))
+        n = json_string_value(json_object_get(m->shape, "locationName"));
     return n ? n : m->name;
 }
 

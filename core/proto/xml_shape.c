@@ -315,11 +315,13 @@ int nb__xml_read_structure(const nb__spec_t *spec, const json_t *shape, const nb
             if (a)
                 rc = read_scalar(m.shape, a, strlen(a), &v, why);
         } else if ((m.kind == NB_SHAPE_LIST || m.kind == NB_SHAPE_MAP) && is_flattened(m.ref, m.shape)) {
-            rc = read_flattened(spec, &m, node, nb__xml_local(name), &v, why);
-            /* also accept the member's own locationName when the list member names it otherwise */
+            /* botocore names flattened list elements after the list member's locationName,
+             * Smithy after the member's: accept either, then the bare member name */
             const char *alt = nb__trait_str(m.ref, m.shape, "locationName");
-            if (rc == 0 && v == NULL && alt && strcmp(alt, name) != 0)
-                rc = read_flattened(spec, &m, node, nb__xml_local(alt), &v, why);
+            const char *cands[3] = {name, alt ? alt : m.name, m.name};
+            for (int i = 0; i < 3 && rc == 0 && v == NULL; i++)
+                if (i == 0 || strcmp(cands[i], cands[i - 1]) != 0)
+                    rc = read_flattened(spec, &m, node, nb__xml_local(cands[i]), &v, why);
         } else {
             const nb__xml_node_t *c = nb__xml_child(node, nb__xml_local(name));
             if (c == NULL && strcmp(name, m.name) != 0)

@@ -46,6 +46,18 @@ SKIP = {
     'legacy/output/json.json/output#3.1': 'malformed vector: a "string" shape with key/value holds maps',
     'legacy/output/json.json/output#6.0': 'event-stream output framing is not implemented yet',
     'legacy/output/rest-json.json/output#17.2': 'unknown union member: botocore-side fallback, nothing to serialize',
+    # query / ec2 / rest-xml: an empty aggregate that leaves nothing on the wire cannot be told from an absent one
+    'QueryEmptyQueryMaps': 'awsQuery sends nothing for an empty map: a server cannot tell it from an absent one',
+    'Ec2EmptyQueryLists': 'ec2 sends nothing for an empty list: a server cannot tell it from an absent one',
+    'HttpPrefixHeadersAreNotPresent': 'an empty prefix-header map sends no header: same on the wire as an absent map',
+    'legacy/input/rest-xml.json/input#26.1': 'an empty header list sends no header: same on the wire as an absent list',
+    'IgnoreQueryParamsInResponse': "botocore's XML parser skips members bound to the uri in responses, so it cannot "
+                                   "read back the expected result whatever the server sends",
+    'legacy/output/rest-xml.json/output#14.0': 'event-stream responses: event-stream framing is not implemented',
+    'legacy/output/rest-xml.json/output#14.1': 'event-stream responses: event-stream framing is not implemented',
+    'legacy/output/rest-xml.json/output#14.2': 'event-stream responses: event-stream framing is not implemented',
+    'legacy/output/rest-xml.json/output#16.2': 'SDK_UNKNOWN_MEMBER is the client-side stand-in for a union member '
+                                               'the client does not model; no server sends it',
 }
 
 # Whole suites skipped by description: description -> reason.
@@ -107,6 +119,8 @@ def to_canonical(shapes, ref, shape, v):
     if t == 'structure' and isinstance(v, dict) and not shape.get('document'):
         out = {}
         for k, mv in v.items():
+            if mv is None:
+                continue  # a null member is how vectors write "absent"; sparse maps/lists keep theirs
             mref = shape.get('members', {}).get(k)
             out[k] = to_canonical(shapes, mref, shapes.get(mref), mv) if mref else mv
         return out
@@ -268,6 +282,10 @@ class Runner:
         if rc != 0:
             return 'nimbus-marshal serialize failed: ' + err
         response = parse_raw_response(out)
+        if proto == 'query' and given.get('output') and 'resultWrapper' not in given['output'] and \
+                'resultWrapper' not in suite['shapes'].get(given['output']['shape'], {}):
+            # the smithy vectors leave awsQuery's <OpResult> wrapper implicit; botocore needs it in the model
+            given = dict(given, output=dict(given['output'], resultWrapper=given['name'] + 'Result'))
         model = botocore.model.ServiceModel({'metadata': suite['metadata'], 'shapes': suite['shapes'],
                                              'operations': {given['name']: given}})
         op = model.operation_model(given['name'])

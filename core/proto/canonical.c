@@ -125,7 +125,8 @@ static json_t *to_value(const nb__spec_t *spec, const json_t *ref, const json_t 
         json_t *e;
         json_array_foreach(v, i, e) {
             snprintf(path + base, plen - base, "[%zu]", i);
-            json_t *c = to_value(spec, mref, mshape, e, path, plen, depth + 1, err);
+            /* sparse lists keep their nulls */
+            json_t *c = json_is_null(e) ? json_null() : to_value(spec, mref, mshape, e, path, plen, depth + 1, err);
             path[base] = '\0';
             if (c == NULL) {
                 json_decref(out);

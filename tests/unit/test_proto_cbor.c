@@ -438,3 +438,47 @@ Test(cbor, serialization_error_answers_in_cbor) {
     nb__http_response_free(&resp);
     nb__aws_error_clear(&err);
 }
+
+/* Every single-byte change of a body that exercises most item kinds either
+ * parses into a value the serializer accepts back, or is a SerializationException. */
+Test(cbor, mutated_bodies_never_crash) {
+    unsigned char orig[512], buf[512];
+    size_t n = unhex("bf 6173 7f62616261 63ff 64626c6f62 5f41014102ff 6564656e7365 9f6178 7f6179ff f6 ff"
+                     " 66737061727365 82f66162 64736d6170 a26178f6617901 6174 c1fb41cc37db380fbe77"
+                     " 6166 f93e00 6164 fa7f800000 6169 3a7fffffff 616c 1b7fffffffffffffff 6162 f5"
+                     " 666e6573746564 a1 6169 01 627a7a bf 6171 9f01c2410100 ff ff ff",
+                     orig);
+    const unsigned char probes[] = {0x00, 0x01, 0x17, 0x18, 0x1b, 0x1f, 0x3b, 0x40, 0x5f, 0x60, 0x7f, 0x80,
+                                    0x9f, 0xa0, 0xbf, 0xc1, 0xc2, 0xdb, 0xf4, 0xf6, 0xf7, 0xf9, 0xfb, 0xff};
+    int accepted = 0, refused = 0;
+    json_t *whole = NULL;
+    nb__aws_error_t werr = {0};
+    cr_assert_eq(parse_bytes("Put", orig, n, &whole, &werr), 0, "%s", werr.message);
+    char *dump = json_dumps(whole, JSON_SORT_KEYS);
+    cr_assert_eq(json_object_size(whole), 12, "%s", dump);
+    free(dump);
+    json_decref(whole);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t p = 0; p < sizeof probes; p++) {
+            memcpy(buf, orig, n);
+            buf[i] = probes[p];
+            json_t *in = NULL;
+            nb__aws_error_t err = {0};
+            if (parse_bytes("Put", buf, n, &in, &err) == 0) {
+                nb__http_response_t resp;
+                nb__http_response_init(&resp);
+                cr_assert_eq(nb__proto_serialize(spec, nb__spec_op(spec, "Put"), NB_PROTO_CBOR, in, NULL, &ctx, &resp),
+                             0, "byte %zu = %02x: parsed value does not serialize", i, probes[p]);
+                nb__http_response_free(&resp);
+                json_decref(in);
+                accepted++;
+            } else {
+                cr_assert_str_eq(err.code, "SerializationException");
+                nb__aws_error_clear(&err);
+                refused++;
+            }
+        }
+    }
+    cr_assert_gt(accepted, 0);
+    cr_assert_gt(refused, 0);
+}

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libuv1-dev libjansson-dev libexpat1-dev node-llhttp libsqlite3-dev libssl-dev zlib1g-dev libcbor-dev
   libcriterion-dev
-  python3 python3-boto3 python3-botocore awscli nodejs npm curl wrk valgrind
+  python3 python3-boto3 python3-botocore awscli nodejs npm curl wrk bc valgrind
 )
 
 missing=()

@@ -21,4 +21,4 @@ static const nb_op_t good_ops[] = {
     {NULL, NULL, 0},
 };
 
-NB_PLUGIN_DEFINE(.name = "sts", .service = "sts", .api_version = "2011-06-15", .ops = good_ops, .init = good_init);
+NB_PLUGIN_DEFINE(.name = "sts-test", .service = "sts", .api_version = "2011-06-15", .ops = good_ops, .init = good_init);

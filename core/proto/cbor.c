@@ -936,38 +936,10 @@ static int serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json
     return 0;
 }
 
-/* The shape an error code names: among the operation's errors, then the spec's
- * exceptions, by shape name or by the code of its "error" trait. */
 static const json_t *error_shape(const nb__spec_t *spec, const nb__spec_op_t *op, const char *code,
                                  const char **name_out) {
     *name_out = NULL;
-    if (spec == NULL || code == NULL)
-        return NULL;
-    if (op) {
-        size_t i;
-        json_t *ref;
-        json_array_foreach(json_object_get(op->def, "errors"), i, ref) {
-            const char *name = json_string_value(json_object_get(ref, "shape"));
-            const json_t *s = nb__spec_shape(spec, name);
-            const char *c = json_string_value(json_object_get(json_object_get(s, "error"), "code"));
-            if (name && (strcmp(name, code) == 0 || (c && strcmp(c, code) == 0))) {
-                *name_out = name;
-                return s;
-            }
-        }
-    }
-    const char *name;
-    json_t *s;
-    json_object_foreach((json_t *)spec->shapes, name, s) {
-        if (!json_object_get(s, "exception") && !json_object_get(s, "error"))
-            continue;
-        const char *c = json_string_value(json_object_get(json_object_get(s, "error"), "code"));
-        if (strcmp(name, code) == 0 || (c && strcmp(c, code) == 0)) {
-            *name_out = name;
-            return s;
-        }
-    }
-    return NULL;
+    return nb__spec_error_shape(spec, op, code, name_out);
 }
 
 /* Shape ids need a namespace the spec does not record; clients keep only what

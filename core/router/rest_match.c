@@ -32,11 +32,25 @@ typedef struct route {
     char **req_headers; /* required header members of the input shape */
     size_t nreq_headers;
     bool deprecated;
+    size_t pattern_id; /* routes with the same path pattern share it */
 } route_t;
+
+/* The routes of one HTTP method, so a request only looks at its own. */
+typedef struct mgroup {
+    const char *method;
+    size_t *idx;
+    size_t n;
+} mgroup_t;
+
+/* Path match results of one request, per pattern: 0 unknown, 1 yes, 2 no. */
+#define PATTERN_CACHE 256
 
 struct nb__rest_table {
     route_t *routes;
     size_t n;
+    mgroup_t *groups;
+    size_t ngroups;
+    size_t npatterns;
 };
 
 /* ---- raw query helpers ---- */
@@ -304,12 +318,42 @@ nb__rest_table_t *nb__rest_table_new(const nb__spec_t *spec) {
     }
     for (size_t i = 0; i < spec->nops; i++) {
         t->n++;
-        if (compile_route(spec, &spec->ops[i], &t->routes[i]) != 0) {
-            nb__rest_table_free(t);
-            return NULL;
+        if (compile_route(spec, &spec->ops[i], &t->routes[i]) != 0)
+            goto fail;
+        route_t *r = &t->routes[i];
+        r->pattern_id = t->npatterns;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(t->routes[j].pattern, r->pattern) == 0) {
+                r->pattern_id = t->routes[j].pattern_id;
+                break;
+            }
         }
+        if (r->pattern_id == t->npatterns)
+            t->npatterns++;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        mgroup_t *g = NULL;
+        for (size_t j = 0; j < t->ngroups && g == NULL; j++)
+            if (strcmp(t->groups[j].method, t->routes[i].method) == 0)
+                g = &t->groups[j];
+        if (g == NULL) {
+            mgroup_t *grown = realloc(t->groups, (t->ngroups + 1) * sizeof *grown);
+            if (grown == NULL)
+                goto fail;
+            t->groups = grown;
+            g = &t->groups[t->ngroups++];
+            *g = (mgroup_t){t->routes[i].method, NULL, 0};
+        }
+        size_t *idx = realloc(g->idx, (g->n + 1) * sizeof *idx);
+        if (idx == NULL)
+            goto fail;
+        g->idx = idx;
+        g->idx[g->n++] = i;
     }
     return t;
+fail:
+    nb__rest_table_free(t);
+    return NULL;
 }
 
 void nb__rest_table_free(nb__rest_table_t *t) {
@@ -318,6 +362,9 @@ void nb__rest_table_free(nb__rest_table_t *t) {
     for (size_t i = 0; i < t->n; i++)
         route_free(&t->routes[i]);
     free(t->routes);
+    for (size_t i = 0; i < t->ngroups; i++)
+        free(t->groups[i].idx);
+    free(t->groups);
     free(t);
 }
 
@@ -385,11 +432,27 @@ nb__rest_hit_t nb__rest_match(const nb__rest_table_t *t, const char *method, con
         return hit;
     if (strcmp(method, "OPTIONS") == 0)
         method = "GET";
+    const mgroup_t *g = NULL;
+    for (size_t i = 0; i < t->ngroups && g == NULL; i++)
+        if (strcmp(t->groups[i].method, method) == 0)
+            g = &t->groups[i];
+    if (g == NULL)
+        return hit;
     size_t qlen = query ? strlen(query) : 0;
+    uint8_t seen[PATTERN_CACHE];
+    memset(seen, 0, t->npatterns < PATTERN_CACHE ? t->npatterns : PATTERN_CACHE);
     rank_t best = {0};
-    for (size_t i = 0; i < t->n; i++) {
-        const route_t *r = &t->routes[i];
-        if (strcmp(r->method, method) != 0 || !path_match(r, path, path_len))
+    for (size_t gi = 0; gi < g->n; gi++) {
+        const route_t *r = &t->routes[g->idx[gi]];
+        bool matched;
+        if (r->pattern_id < PATTERN_CACHE) {
+            if (seen[r->pattern_id] == 0)
+                seen[r->pattern_id] = path_match(r, path, path_len) ? 1 : 2;
+            matched = seen[r->pattern_id] == 1;
+        } else {
+            matched = path_match(r, path, path_len);
+        }
+        if (!matched)
             continue;
         bool ok = true;
         for (size_t q = 0; q < r->nlit_query && ok; q++) {

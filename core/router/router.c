@@ -32,6 +32,8 @@ struct nb__router {
     size_t n;
     head_t *heads;
     size_t nheads;
+    char **hostnames; /* extra S3 virtual-host domains, ".example.test" */
+    size_t nhostnames;
     const svc_t *s3;  /* endpoint prefix "s3": virtual hosts and the last fallback */
     const svc_t *sqs; /* endpoint prefix "sqs": queue URL paths */
 };
@@ -124,7 +126,33 @@ void nb__router_free(nb__router_t *r) {
     for (size_t i = 0; i < r->nheads; i++)
         free(r->heads[i].seg);
     free(r->heads);
+    for (size_t i = 0; i < r->nhostnames; i++)
+        free(r->hostnames[i]);
+    free(r->hostnames);
     free(r);
+}
+
+int nb__router_add_hostname(nb__router_t *r, const char *hostname) {
+    if (r == NULL || hostname == NULL)
+        return NB_EINVAL;
+    while (*hostname == '.')
+        hostname++;
+    size_t len = strcspn(hostname, ":/");
+    if (len == 0 || len > 200)
+        return NB_EINVAL;
+    char **grown = realloc(r->hostnames, (r->nhostnames + 1) * sizeof *grown);
+    if (grown == NULL)
+        return NB_ENOMEM;
+    r->hostnames = grown;
+    char *h = malloc(len + 2);
+    if (h == NULL)
+        return NB_ENOMEM;
+    h[0] = '.';
+    for (size_t i = 0; i < len; i++)
+        h[i + 1] = (char)tolower((unsigned char)hostname[i]);
+    h[len + 1] = '\0';
+    r->hostnames[r->nhostnames++] = h;
+    return 0;
 }
 
 /* ---- what a request says about itself ---- */
@@ -191,16 +219,18 @@ static bool region_like(const char *s, size_t len) {
     return dash && len > 0;
 }
 
+static size_t suffix_len(const char *host, size_t hlen, const char *suffix) {
+    size_t l = strlen(suffix);
+    return hlen > l && strcmp(host + hlen - l, suffix) == 0 ? l : 0;
+}
+
 /* <bucket>.s3[.<region>].<suffix> and s3[.<region>].<suffix>. */
-static void parse_s3_host(info_t *in) {
+static void parse_s3_host(info_t *in, const nb__router_t *r) {
     size_t hlen = strlen(in->host), slen = 0;
-    for (size_t i = 0; i < sizeof localstack_suffixes / sizeof *localstack_suffixes; i++) {
-        size_t l = strlen(localstack_suffixes[i]);
-        if (hlen > l && strcmp(in->host + hlen - l, localstack_suffixes[i]) == 0) {
-            slen = l;
-            break;
-        }
-    }
+    for (size_t i = 0; r && i < r->nhostnames && slen == 0; i++)
+        slen = suffix_len(in->host, hlen, r->hostnames[i]);
+    for (size_t i = 0; i < sizeof localstack_suffixes / sizeof *localstack_suffixes && slen == 0; i++)
+        slen = suffix_len(in->host, hlen, localstack_suffixes[i]);
     if (slen == 0)
         return;
     size_t plen = hlen - slen; /* the labels before the suffix */
@@ -226,7 +256,7 @@ static void parse_s3_host(info_t *in) {
     }
 }
 
-static void read_info(info_t *in, const nb__http_request_t *req) {
+static void read_info(info_t *in, const nb__http_request_t *req, const nb__router_t *r) {
     memset(in, 0, sizeof *in);
     in->req = req;
     if (nb__credential_parse(req, &in->cred) && in->cred.sigv4 && in->cred.service[0]) {
@@ -271,7 +301,7 @@ static void read_info(info_t *in, const nb__http_request_t *req) {
         for (size_t i = 0; i < n; i++)
             in->host[i] = (char)tolower((unsigned char)host[i]);
         in->host[n] = '\0';
-        parse_s3_host(in);
+        parse_s3_host(in, r);
     }
 }
 
@@ -491,7 +521,8 @@ static bool looks_like_s3(const info_t *in) {
     bool one_segment = plen && memchr(path, '/', plen) == NULL;
     if ((strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) && plen)
         return true;
-    if (strcmp(m, "PUT") == 0 && plen)
+    /* beyond LocalStack's rules: unsigned deletes of buckets and objects */
+    if ((strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0) && plen)
         return true;
     if (strcmp(m, "POST") == 0 && one_segment) {
         const char *ct = nb__headers_get(&req->headers, "Content-Type");
@@ -506,6 +537,11 @@ static bool looks_like_s3(const info_t *in) {
         if (nb__query_has(req->query, qlen, "AWSAccessKeyId") || nb__query_has(req->query, qlen, "Signature"))
             return true; /* presigned (SigV2) */
         if (strcmp(m, "POST") == 0 && nb__query_has(req->query, qlen, "delete"))
+            return true;
+        /* multipart uploads, restores and selects on an object */
+        if (strcmp(m, "POST") == 0 && plen && !one_segment &&
+            (nb__query_has(req->query, qlen, "uploads") || nb__query_has(req->query, qlen, "uploadId") ||
+             nb__query_has(req->query, qlen, "restore") || nb__query_has(req->query, qlen, "select")))
             return true;
     }
     const char *auth = nb__headers_get(&req->headers, "Authorization");
@@ -582,7 +618,7 @@ int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, 
     if (router == NULL || req == NULL || req->method == NULL)
         return NB_ENOENT;
     info_t in;
-    read_info(&in, req);
+    read_info(&in, req, router);
     const svc_t *s = detect_service(router, &in);
     if (s == NULL)
         return NB_ENOENT;
@@ -598,7 +634,7 @@ const char *nb__router_service_hint(const nb__http_request_t *req, char *buf, si
     if (req == NULL || buf == NULL || len == 0)
         return NULL;
     info_t in;
-    read_info(&in, req);
+    read_info(&in, req, NULL);
     const char *name = NULL;
     size_t nlen = 0;
     if (in.signing_name) {

@@ -22,6 +22,11 @@ typedef struct nb__router nb__router_t;
 nb__router_t *nb__router_new(const nb__spec_set_t *specs);
 void nb__router_free(nb__router_t *router);
 
+/* S3 virtual hosts are <bucket>.s3[.<region>].<hostname> for hostname
+ * localhost.localstack.cloud, amazonaws.com or localhost; this adds another
+ * (LOCALSTACK_HOST's host, without port). 0 or NB_ENOMEM / NB_EINVAL. */
+int nb__router_add_hostname(nb__router_t *router, const char *hostname);
+
 /* 0 when service and operation were found; NB_ENOENT otherwise, with whatever
  * was found filled in (spec without op: unknown operation of a known service). */
 int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out);

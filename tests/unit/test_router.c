@@ -313,6 +313,22 @@ Test(router, x_id_is_only_a_hint) {
                   "rest-xml");
 }
 
+/* From ../shared/notes/client-wire.md: the JS SDK v3 writes header names in lower case. */
+Test(router, js_sdk_requests) {
+    assert_routed(route("PUT /b1/k1?x-id=PutObject HTTP/1.1\r\ncontent-type: application/octet-stream\r\n"
+                        "content-length: 17\r\nx-amz-sdk-checksum-algorithm: CRC32\r\nhost: 127.0.0.1:18093\r\n"
+                        "authorization: AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/s3/aws4_request, "
+                        "SignedHeaders=content-length;host, Signature=09\r\nConnection: keep-alive\r\n\r\n"
+                        "hello from js sdk"),
+                  "s3", "PutObject", "rest-xml");
+    assert_routed(route("POST / HTTP/1.1\r\ncontent-type: application/x-amz-json-1.0\r\n"
+                        "x-amz-target: AmazonSQS.SendMessage\r\nx-amzn-query-mode: true\r\nhost: 127.0.0.1:18093\r\n"
+                        "authorization: AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/sqs/aws4_request, "
+                        "SignedHeaders=host, Signature=80\r\n\r\n"
+                        "{\"QueueUrl\":\"http://127.0.0.1:18093/000000000000/q1\",\"MessageBody\":\"hello\"}"),
+                  "sqs", "SendMessage", "json");
+}
+
 Test(router, x_id_in_request_uri_is_not_required) {
     json_t *doc = json_pack("{s:{s:s,s:s,s:s},s:{s:{s:{s:s,s:s}}},s:{}}", "metadata", "apiVersion", "1",
                             "endpointPrefix", "s3", "protocol", "rest-xml", "operations", "PutObject", "http",

@@ -316,35 +316,48 @@ static const nb__spec_op_t *op_by_name(const nb__spec_t *spec, const char *s, si
     return nb__spec_op(spec, buf);
 }
 
-static nb__rest_hit_t rest_op(const nb__router_t *r, const svc_t *s, const info_t *in) {
+/* "/<bucket>" + path into buf (len bytes); the length, or 0 if it does not fit. */
+static size_t vhost_path(const info_t *in, const char *path, size_t plen, char *buf, size_t len) {
+    size_t blen = strlen(in->bucket);
+    if (blen + plen + 2 > len)
+        return 0;
+    buf[0] = '/';
+    memcpy(buf + 1, in->bucket, blen);
+    size_t n = 1 + blen;
+    if (!(plen == 1 && path[0] == '/')) {
+        memcpy(buf + n, path, plen);
+        n += plen;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+static nb__rest_hit_t rest_op(const nb__router_t *r, const svc_t *s, const info_t *in, bool *used_vhost) {
     const nb__http_request_t *req = in->req;
     const char *path = req->path ? req->path : "/";
     size_t plen = strlen(path);
     nb__rest_hit_t hit = {NULL, false};
+    *used_vhost = false;
     if (s == r->s3 && in->bucket[0]) {
         /* virtual host: the bucket from the Host goes in front of the path */
-        size_t blen = strlen(in->bucket);
         char small[1024];
-        char *buf = blen + plen + 2 <= sizeof small ? small : malloc(blen + plen + 2);
+        size_t cap = strlen(in->bucket) + plen + 2;
+        char *buf = cap <= sizeof small ? small : malloc(cap);
         if (buf) {
-            buf[0] = '/';
-            memcpy(buf + 1, in->bucket, blen);
-            size_t n = 1 + blen;
-            if (!(plen == 1 && path[0] == '/')) {
-                memcpy(buf + n, path, plen);
-                n += plen;
-            }
-            buf[n] = '\0';
+            size_t n = vhost_path(in, path, plen, buf, cap);
             hit = nb__rest_match(s->rest, req->method, buf, n, req->query, &req->headers);
             if (buf != small)
                 free(buf);
+            *used_vhost = hit.op != NULL;
             if (hit.op && hit.complete)
                 return hit;
         }
         /* a route without a bucket (WriteGetObjectResponse uses the host for something else) */
         nb__rest_hit_t plain = nb__rest_match(s->rest, req->method, path, plen, req->query, &req->headers);
-        if (plain.op && (plain.complete || hit.op == NULL))
+        if (plain.op && (plain.complete || hit.op == NULL)) {
+            *used_vhost = false;
             return plain;
+        }
         return hit;
     }
     return nb__rest_match(s->rest, req->method, path, plen, req->query, &req->headers);
@@ -362,7 +375,10 @@ static const nb__spec_op_t *find_op(const nb__router_t *r, const svc_t *s, info_
         return in->has_action ? nb__spec_op(s->spec, in->action) : NULL;
     case NB_PROTO_REST_JSON:
     case NB_PROTO_REST_XML:
-        return s->rest ? rest_op(r, s, in).op : NULL;
+        if (s->rest == NULL)
+            return NULL;
+        bool used_vhost;
+        return rest_op(r, s, in, &used_vhost).op;
     default:
         return NULL;
     }
@@ -626,6 +642,28 @@ int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, 
     out->protocol = pick_protocol(s->spec, &in);
     out->op = find_op(router, s, &in, out->protocol);
     return out->op ? 0 : NB_ENOENT;
+}
+
+const char *nb__router_match_path(const nb__router_t *router, const nb__http_request_t *req, const nb__route_t *route,
+                                  char *buf, size_t len) {
+    if (router == NULL || req == NULL || route == NULL || buf == NULL || len == 0)
+        return NULL;
+    const char *path = req->path ? req->path : "/";
+    size_t plen = strlen(path);
+    if (router->s3 && route->spec == router->s3->spec && route->op &&
+        (route->protocol == NB_PROTO_REST_XML || route->protocol == NB_PROTO_REST_JSON)) {
+        info_t in;
+        read_info(&in, req, router);
+        bool used_vhost = false;
+        if (in.bucket[0])
+            (void)rest_op(router, router->s3, &in, &used_vhost);
+        if (used_vhost)
+            return vhost_path(&in, path, plen, buf, len) ? buf : NULL;
+    }
+    if (plen + 1 > len)
+        return NULL;
+    memcpy(buf, path, plen + 1);
+    return buf;
 }
 
 /* ---- hint ---- */

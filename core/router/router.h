@@ -31,6 +31,12 @@ int nb__router_add_hostname(nb__router_t *router, const char *hostname);
  * was found filled in (spec without op: unknown operation of a known service). */
 int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out);
 
+/* The raw path the operation was matched on, for reading its labels: the
+ * request's path, or "/<bucket>" + path for an S3 virtual-host request.
+ * Written to buf; NULL when it does not fit. */
+const char *nb__router_match_path(const nb__router_t *router, const nb__http_request_t *req, const nb__route_t *route,
+                                  char *buf, size_t len);
+
 /* The service a request is for, from its signing name, target or host only
  * (used before the service's spec is needed). NULL when unknown. */
 const char *nb__router_service_hint(const nb__http_request_t *req, char *buf, size_t len);

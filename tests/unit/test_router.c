@@ -241,6 +241,31 @@ Test(router, s3_unsigned_deletes_and_multipart) {
     cr_assert_str_eq(r.service, "");
 }
 
+static void assert_match_path(const char *raw, const char *want) {
+    nb__http_request_t req;
+    cr_assert_eq(nb_test_request(raw, &req), 0);
+    nb__route_t rt;
+    cr_assert_eq(nb__router_route(router, &req, &rt), 0, "%s", raw);
+    char buf[256], tiny[4];
+    cr_assert_str_eq(nb__router_match_path(router, &req, &rt, buf, sizeof buf), want);
+    cr_assert_null(nb__router_match_path(router, &req, &rt, tiny, sizeof tiny));
+    nb__http_request_free(&req);
+}
+
+Test(router, match_path_puts_the_virtual_host_bucket_first) {
+    assert_match_path("GET /dir/k%20ey HTTP/1.1\r\nHost: b1.s3.localhost.localstack.cloud\r\n" AUTH("s3") "\r\n",
+                      "/b1/dir/k%20ey");
+    assert_match_path("GET /?list-type=2 HTTP/1.1\r\nHost: b1.s3.localhost.localstack.cloud\r\n" AUTH("s3") "\r\n",
+                      "/b1");
+    assert_match_path("GET /b2/dir/key HTTP/1.1\r\nHost: localhost:4566\r\n" AUTH("s3") "\r\n", "/b2/dir/key");
+    assert_match_path("POST /WriteGetObjectResponse HTTP/1.1\r\nHost: route.s3.localhost.localstack.cloud\r\n"
+                      "x-amz-request-route: route\r\nx-amz-request-token: t\r\n" AUTH("s3-object-lambda") "\r\n",
+                      "/WriteGetObjectResponse");
+    assert_match_path("GET /2015-03-31/functions/f1 HTTP/1.1\r\nHost: lambda.localhost.localstack.cloud\r\n" AUTH(
+                          "lambda") "\r\n",
+                      "/2015-03-31/functions/f1");
+}
+
 Test(router, extra_hostname_for_virtual_hosts) {
     const char *raw = "GET /k1 HTTP/1.1\r\nHost: b1.s3.nimbus.example.test:4566\r\n" AUTH("s3") "\r\n";
     /* unknown domain: path style, bucket "k1" */
@@ -553,6 +578,12 @@ Test(router, botocore_sweep_routes_every_operation, .timeout = 240) {
 
     tally_t tallies[64];
     size_t ntallies = 0;
+    /* path-style S3 paths by operation, to compare the virtual-host ones with */
+    struct {
+        char op[128];
+        char *path;
+    } s3_paths[256];
+    size_t ns3 = 0;
     size_t failures = 0, total = 0;
     char *p = data, *end = data + len;
     while (p < end) {
@@ -586,6 +617,22 @@ Test(router, botocore_sweep_routes_every_operation, .timeout = 240) {
                          rt.spec ? rt.spec->service : "-", rt.op ? rt.op->name : "-",
                          nb__protocol_name(rt.protocol), rrc, line_len, raw);
         }
+        if (strcmp(svc, "s3") == 0 && strcmp(style, "path") == 0 && ns3 < 256) {
+            snprintf(s3_paths[ns3].op, sizeof s3_paths[ns3].op, "%s", op);
+            s3_paths[ns3++].path = strdup(req.path);
+        } else if (strcmp(svc, "s3") == 0 && strcmp(style, "vhost") == 0) {
+            char mp[1024];
+            const char *got = nb__router_match_path(router, &req, &rt, mp, sizeof mp);
+            const char *want = NULL;
+            for (size_t i = 0; i < ns3 && want == NULL; i++)
+                if (strcmp(s3_paths[i].op, op) == 0)
+                    want = s3_paths[i].path;
+            if (want == NULL || got == NULL || strcmp(got, want) != 0) {
+                failures++;
+                cr_log_error("MATCH PATH s3 %s (vhost): %s, path style has %s", op, got ? got : "(null)",
+                             want ? want : "(none)");
+            }
+        }
         drop_header(&req, "Authorization");
         rrc = nb__router_route(router, &req, &rt);
         if (routed_as(&rt, rrc, svc, op, proto, &twin)) {
@@ -605,6 +652,8 @@ Test(router, botocore_sweep_routes_every_operation, .timeout = 240) {
         nb__http_request_free(&req);
     }
     free(data);
+    for (size_t i = 0; i < ns3; i++)
+        free(s3_paths[i].path);
 
     fprintf(stderr, "botocore sweep: %zu requests\n", total);
     for (size_t i = 0; i < ntallies; i++)

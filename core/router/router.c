@@ -610,8 +610,12 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
     }
     const char *path = in->req->path ? in->req->path : "/";
     if (strcmp(path, "/") != 0) {
-        if (r->sqs && sqs_queue_path(path))
-            return r->sqs;
+        /* a queue URL with an Action or a target; otherwise it may be a bucket named like an account */
+        if (r->sqs && sqs_queue_path(path)) {
+            load_params(in);
+            if (in->target || in->has_action)
+                return r->sqs;
+        }
         const svc_t *s = by_path_head(r, path);
         if (s)
             return s;

@@ -121,6 +121,11 @@ Test(router, sqs_queue_url_path) {
                   "sqs", "DeleteQueue", "query");
 }
 
+Test(router, account_like_bucket_is_not_a_queue) {
+    assert_routed(route("GET /000000000000/k1 HTTP/1.1\r\nHost: localhost:4566\r\n\r\n"), "s3", "GetObject",
+                  "rest-xml");
+}
+
 Test(router, action_in_query_string_for_get) {
     assert_routed(route("GET /000000000000/q1?Action=ReceiveMessage&MaxNumberOfMessages=1 HTTP/1.1\r\n"
                         "Host: localhost:4566\r\n\r\n"),

@@ -237,17 +237,20 @@ static int compile_path(route_t *r, const char *path, size_t len) {
     return 0;
 }
 
-static char **member_locations(const nb__spec_t *spec, const json_t *input, const char *location, size_t *n,
-                               const route_t *r) {
+/* Wire names of the input shape's required members at this location
+ * ("querystring", "header"), less those the requestUri already requires.
+ * 0, or -1 when out of memory. */
+static int member_locations(const json_t *input, const char *location, const route_t *r, char ***out, size_t *n) {
     const json_t *required = json_object_get(input, "required");
     const json_t *members = json_object_get(input, "members");
     size_t cnt = json_array_size(required);
+    *out = NULL;
     *n = 0;
     if (cnt == 0)
-        return NULL;
-    char **out = calloc(cnt, sizeof *out);
-    if (out == NULL)
-        return NULL;
+        return 0;
+    *out = calloc(cnt, sizeof **out);
+    if (*out == NULL)
+        return -1;
     size_t i;
     json_t *name;
     json_array_foreach(required, i, name) {
@@ -258,21 +261,22 @@ static char **member_locations(const nb__spec_t *spec, const json_t *input, cons
         const char *wire = json_string_value(json_object_get(m, "locationName"));
         if (wire == NULL)
             wire = json_string_value(name);
+        if (wire == NULL)
+            continue;
         bool dup = false;
         for (size_t q = 0; q < r->nlit_query && !dup; q++)
             dup = strcmp(r->lit_query[q].key, wire) == 0;
-        if (dup || wire == NULL)
+        if (dup)
             continue;
-        out[*n] = strdup(wire);
-        if (out[*n] == NULL)
-            break;
+        (*out)[*n] = strdup(wire);
+        if ((*out)[*n] == NULL)
+            return -1;
         (*n)++;
     }
-    (void)spec;
-    return out;
+    return 0;
 }
 
-static int compile_route(const nb__spec_t *spec, const nb__spec_op_t *op, route_t *r) {
+static int compile_route(const nb__spec_op_t *op, route_t *r) {
     r->op = op;
     r->method = op->method;
     const char *uri = op->request_uri;
@@ -283,8 +287,9 @@ static int compile_route(const nb__spec_t *spec, const nb__spec_op_t *op, route_
         return -1;
     r->deprecated = json_is_true(json_object_get(op->def, "deprecated"));
     if (op->input) {
-        r->req_query = member_locations(spec, op->input, "querystring", &r->nreq_query, r);
-        r->req_headers = member_locations(spec, op->input, "header", &r->nreq_headers, r);
+        if (member_locations(op->input, "querystring", r, &r->req_query, &r->nreq_query) != 0 ||
+            member_locations(op->input, "header", r, &r->req_headers, &r->nreq_headers) != 0)
+            return -1;
     }
     return 0;
 }
@@ -318,7 +323,7 @@ nb__rest_table_t *nb__rest_table_new(const nb__spec_t *spec) {
     }
     for (size_t i = 0; i < spec->nops; i++) {
         t->n++;
-        if (compile_route(spec, &spec->ops[i], &t->routes[i]) != 0)
+        if (compile_route(&spec->ops[i], &t->routes[i]) != 0)
             goto fail;
         route_t *r = &t->routes[i];
         r->pattern_id = t->npatterns;

@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,6 +475,58 @@ Test(router, garbage_does_not_crash) {
     };
     for (size_t i = 0; i < sizeof raws / sizeof *raws; i++)
         (void)route(raws[i]);
+}
+
+/* Random paths, queries, hosts and targets from characters that matter to
+ * the matchers: whatever the result, no crash, and a route names a spec op. */
+Test(router, random_requests_are_handled) {
+    static const char alphabet[] = "/%?&=.+-_:;{}aAbBs3qx0129 ";
+    static const char *methods[] = {"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH", ""};
+    static const char *headers[] = {"Host", "X-Amz-Target", "Authorization", "Content-Type", "Smithy-Protocol"};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 3000; i++) {
+        nb__http_request_t req;
+        memset(&req, 0, sizeof req);
+        char path[64], query[64], value[96];
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t plen = 1 + x % 40, qlen = (x >> 8) % 30;
+        path[0] = '/';
+        for (size_t j = 1; j < plen; j++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            path[j] = alphabet[x % (sizeof alphabet - 1)];
+        }
+        path[plen] = '\0';
+        for (size_t j = 0; j < qlen; j++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            query[j] = alphabet[x % (sizeof alphabet - 1)];
+        }
+        query[qlen] = '\0';
+        req.method = strdup(methods[x % 8]);
+        req.path = strdup(path);
+        req.target = strdup(path);
+        req.query = qlen ? strdup(query) : NULL;
+        for (size_t h = 0; h < 5; h++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            if (x % 3 == 0)
+                continue;
+            const char *prefixes[] = {"b.s3.localhost.localstack.cloud", "AmazonSQS.", "AWS4-HMAC-SHA256 Credential=",
+                                      "application/x-www-form-urlencoded", "rpc-v2-cbor"};
+            snprintf(value, sizeof value, "%s%s", (x >> 5) % 2 ? prefixes[h] : "", query);
+            nb__headers_add(&req.headers, headers[h], value);
+        }
+        req.body = nb__body_from_mem(query, qlen);
+        nb__route_t rt;
+        int rc = nb__router_route(router, &req, &rt);
+        if (rc == 0) {
+            cr_assert_not_null(rt.spec);
+            cr_assert_not_null(rt.op);
+            cr_assert_eq(nb__spec_op(rt.spec, rt.op->name), rt.op);
+        }
+        char buf[256];
+        (void)nb__router_match_path(router, &req, &rt, buf, sizeof buf);
+        (void)nb__router_service_hint(&req, buf, sizeof buf);
+        nb__http_request_free(&req);
+    }
 }
 
 /* ---- the botocore sweep: every operation of every spec, as botocore sends it ---- */

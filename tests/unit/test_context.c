@@ -124,3 +124,14 @@ Test(context, request_ids_are_uuid4_and_distinct) {
         for (int j = i + 1; j < N; j++)
             cr_assert_str_neq(ids[i], ids[j]);
 }
+
+Test(context, request_id_header_per_service) {
+    nb__spec_set_t set = {0};
+    char *err = NULL;
+    cr_assert_eq(nb__spec_set_load_dir(&set, NB_SOURCE_DIR "/specs", &err), 0, "%s", err ? err : "");
+    cr_assert_str_eq(nb__request_id_header(nb__spec_set_find(&set, "s3")), "x-amz-request-id");
+    cr_assert_str_eq(nb__request_id_header(nb__spec_set_find(&set, "sqs")), "x-amzn-RequestId");
+    cr_assert_str_eq(nb__request_id_header(nb__spec_set_find(&set, "lambda")), "x-amzn-RequestId");
+    cr_assert_str_eq(nb__request_id_header(NULL), "x-amzn-RequestId");
+    nb__spec_set_free(&set);
+}

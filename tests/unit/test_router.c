@@ -624,8 +624,8 @@ Test(router, botocore_sweep_routes_every_operation, .timeout = 240) {
     cr_assert_geq(fd, 0);
     close(fd);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/router/gen_requests.py --specs %s/specs -o %s", NB_SOURCE_DIR,
-             NB_SOURCE_DIR, path);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/tests/router/gen_requests.py' --specs '%s/specs' -o '%s'",
+             NB_SOURCE_DIR, NB_SOURCE_DIR, path);
     int rc = system(cmd);
     if (rc != 0)
         unlink(path);

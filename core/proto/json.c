@@ -1,27 +1,117 @@
-/* Placeholder until the json marshaller lands: answers like an unimplemented protocol. */
+/*
+ * awsJson 1.0 and 1.1: the whole input or output is one JSON object in the
+ * body; the operation travels in X-Amz-Target (the router's concern). Errors
+ * carry __type and message, plus X-Amzn-ErrorType; query-compatible services
+ * also tell their awsQuery code in x-amzn-query-error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "http/body.h"
 #include "nimbus/errno.h"
+#include "proto/jsonval.h"
 #include "proto/proto_impl.h"
+#include "proto/shape.h"
+
+#define JSON_MAX_BODY (64u * 1024 * 1024)
+
+static const char *content_type(const nb__spec_t *spec) {
+    return spec && spec->json_version && strcmp(spec->json_version, "1.1") == 0 ? "application/x-amz-json-1.1"
+                                                                                 : "application/x-amz-json-1.0";
+}
 
 static int parse(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__http_request_t *req, json_t **input,
                  nb__aws_error_t *err) {
-    (void)req;
     *input = NULL;
-    nb__aws_error_set(err, spec, op, "InternalFailure", 501, "protocol json is not implemented yet");
-    return NB_EPROTO;
+    int64_t size = nb__body_size(req->body);
+    const char *data = size > 0 ? nb__body_data(req->body, JSON_MAX_BODY) : "";
+    if (data == NULL) {
+        nb__aws_error_set(err, spec, op, "RequestEntityTooLarge", 413, "Request body is too large");
+        return NB_ELIMIT;
+    }
+    char *why = NULL;
+    json_t *v = NULL;
+    int rc = nb__jsonval_parse(spec, NULL, op->input, data, size > 0 ? (size_t)size : 0, false, &v, &why);
+    if (rc == 0 && op->input == NULL) {
+        json_decref(v);
+        v = json_object();
+    }
+    if (rc == 0 && !json_is_object(v)) {
+        json_decref(v);
+        v = NULL;
+        rc = NB_EPROTO;
+        why = strdup("Expected a JSON object");
+    }
+    if (rc) {
+        nb__aws_error_set(err, spec, op, "SerializationException", 400, "%s", why ? why : "Malformed JSON");
+        free(why);
+        return NB_EPROTO;
+    }
+    *input = v;
+    return 0;
+}
+
+/* DynamoDB clients check the body's CRC32 (zlib) against this header. */
+static void add_crc32(const nb__spec_t *spec, nb__http_response_t *resp) {
+    const char *svc = spec ? (spec->endpoint_prefix ? spec->endpoint_prefix : spec->service) : NULL;
+    if (svc == NULL || strcmp(svc, "dynamodb") != 0)
+        return;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    if (resp->body.len)
+        crc = crc32(crc, (const Bytef *)resp->body.data, (uInt)resp->body.len);
+    char buf[16];
+    snprintf(buf, sizeof buf, "%lu", (unsigned long)crc);
+    nb__headers_set(&resp->headers, "x-amz-crc32", buf);
 }
 
 static int serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json_t *output, nb_body_t *stream,
                      const nb__proto_ctx_t *ctx, nb__http_response_t *resp) {
-    (void)spec, (void)op, (void)output, (void)stream, (void)ctx, (void)resp;
-    return NB_EPROTO;
+    if (stream)
+        nb__body_free(stream);
+    resp->status = 200;
+    nb__headers_set(&resp->headers, "x-amzn-RequestId", ctx->request_id);
+    nb__headers_set(&resp->headers, "Content-Type", content_type(spec));
+    json_t *empty = output ? NULL : json_object();
+    int rc = nb__jsonval_dump(spec, NULL, op ? op->output : NULL, output ? output : empty, false, &resp->body);
+    json_decref(empty);
+    if (rc)
+        return rc;
+    add_crc32(spec, resp);
+    return 0;
 }
 
 static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__aws_error_t *err,
                            const nb__proto_ctx_t *ctx, nb__http_response_t *resp) {
-    (void)spec, (void)op, (void)ctx;
-    resp->status = err->status;
-    nb__headers_set(&resp->headers, "Content-Type", "text/plain");
-    nb__buf_printf(&resp->body, "%s: %s\n", err->code, err->message ? err->message : "");
+    (void)op;
+    nb__json_error_t je;
+    nb__json_error_describe(spec, err, &je);
+    resp->status = err->status ? err->status : 400;
+    nb__headers_set(&resp->headers, "x-amzn-RequestId", ctx->request_id);
+    nb__headers_set(&resp->headers, "Content-Type", content_type(spec));
+    nb__headers_set(&resp->headers, "X-Amzn-ErrorType", je.type);
+    if (spec && spec->query_compatible && je.query_code) {
+        char *h = NULL;
+        if (asprintf(&h, "%s;%s", je.query_code, err->sender ? "Sender" : "Receiver") >= 0)
+            nb__headers_set(&resp->headers, "x-amzn-query-error", h);
+        free(h);
+    }
+    json_t *body = je.shape ? nb__jsonval_to_wire(spec, NULL, je.shape, err->fields, false) : json_object();
+    if (!json_is_object(body)) {
+        json_decref(body);
+        body = json_object();
+    }
+    json_object_set_new(body, "__type", json_string(je.type));
+    if (err->message)
+        json_object_set_new(body, je.message_key, json_string(err->message));
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (text == NULL)
+        return NB_ENOMEM;
+    nb__buf_puts(&resp->body, text);
+    free(text);
+    add_crc32(spec, resp);
     return 0;
 }
 

@@ -1,0 +1,442 @@
+#include "proto/form.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/body.h"
+#include "nimbus/errno.h"
+#include "proto/shape.h"
+#include "util/codec.h"
+
+/* Form bodies bigger than this are refused: query APIs cap requests far lower. */
+#define NB_FORM_MAX_BODY (64u * 1024 * 1024)
+
+static int add_pair(nb__form_t *f, const char *k, size_t klen, const char *v, size_t vlen) {
+    size_t key_len, val_len;
+    char *key = nb__url_decode(k, klen, true, &key_len);
+    char *val = nb__url_decode(v, vlen, true, &val_len);
+    if (key == NULL || val == NULL) {
+        free(key);
+        free(val);
+        return NB_EPROTO;
+    }
+    if (f->len == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        nb__form_pair_t *items = realloc(f->items, cap * sizeof *items);
+        if (items == NULL) {
+            free(key);
+            free(val);
+            return NB_ENOMEM;
+        }
+        f->items = items;
+        f->cap = cap;
+    }
+    f->items[f->len] = (nb__form_pair_t){key, val, val_len, f->len};
+    f->len++;
+    f->sorted = false;
+    return 0;
+}
+
+int nb__form_parse(nb__form_t *f, const char *s, size_t len) {
+    size_t i = 0;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && s[end] != '&')
+            end++;
+        if (end > i) {
+            const char *eq = memchr(s + i, '=', end - i);
+            size_t klen = eq ? (size_t)(eq - (s + i)) : end - i;
+            const char *v = eq ? eq + 1 : s + end;
+            size_t vlen = eq ? (size_t)(s + end - v) : 0;
+            int rc = add_pair(f, s + i, klen, v, vlen);
+            if (rc < 0)
+                return rc;
+        }
+        i = end + 1;
+    }
+    return 0;
+}
+
+static bool is_form_type(const char *ct) {
+    if (ct == NULL)
+        return true;
+    while (*ct == ' ')
+        ct++;
+    return strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+}
+
+int nb__form_from_request(nb__form_t *f, const nb__http_request_t *req) {
+    if (req->query) {
+        int rc = nb__form_parse(f, req->query, strlen(req->query));
+        if (rc < 0)
+            return rc;
+    }
+    if (req->body && nb__body_size(req->body) > 0 &&
+        is_form_type(nb__http_request_header(req, "Content-Type"))) {
+        if (nb__body_size(req->body) > (int64_t)NB_FORM_MAX_BODY)
+            return NB_ELIMIT;
+        const char *data = nb__body_data(req->body, NB_FORM_MAX_BODY);
+        if (data == NULL)
+            return NB_ELIMIT;
+        return nb__form_parse(f, data, (size_t)nb__body_size(req->body));
+    }
+    return 0;
+}
+
+void nb__form_free(nb__form_t *f) {
+    for (size_t i = 0; i < f->len; i++) {
+        free(f->items[i].key);
+        free(f->items[i].value);
+    }
+    free(f->items);
+    memset(f, 0, sizeof *f);
+}
+
+static int cmp_pair(const void *a, const void *b) {
+    const nb__form_pair_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c)
+        return c;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void ensure_sorted(nb__form_t *f) {
+    if (!f->sorted) {
+        if (f->len)
+            qsort(f->items, f->len, sizeof *f->items, cmp_pair);
+        f->sorted = true;
+    }
+}
+
+/* Index of the first key >= key. */
+static size_t lower_bound(const nb__form_t *f, const char *key) {
+    size_t lo = 0, hi = f->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(f->items[mid].key, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+const nb__form_pair_t *nb__form_get(nb__form_t *f, const char *key) {
+    ensure_sorted(f);
+    size_t i = lower_bound(f, key);
+    return i < f->len && strcmp(f->items[i].key, key) == 0 ? &f->items[i] : NULL;
+}
+
+bool nb__form_has_prefix(nb__form_t *f, const char *prefix) {
+    ensure_sorted(f);
+    size_t i = lower_bound(f, prefix);
+    return i < f->len && strncmp(f->items[i].key, prefix, strlen(prefix)) == 0;
+}
+
+/* ---- shape-driven decoding ---- */
+
+typedef struct decoder {
+    const nb__spec_t *spec;
+    nb__form_t *form;
+    nb__form_style_t style;
+    char *bad_key;
+    const char *why;
+    int depth;
+} decoder_t;
+
+#define MAX_NAMES 4
+#define MAX_DEPTH 64
+
+static char *join(const char *prefix, const char *name) {
+    char *s = NULL;
+    if (prefix && *prefix) {
+        if (asprintf(&s, "%s.%s", prefix, name) < 0)
+            s = NULL;
+    } else {
+        s = strdup(name);
+    }
+    return s;
+}
+
+static bool flattened(const json_t *ref, const json_t *shape) {
+    return json_is_true(json_object_get(ref, "flattened")) || json_is_true(json_object_get(shape, "flattened"));
+}
+
+static char *capitalised(const char *name) {
+    char *s = strdup(name);
+    if (s && s[0])
+        s[0] = (char)toupper((unsigned char)s[0]);
+    return s;
+}
+
+/* The names a member may be sent under, preferred first (malloc'd; count returned).
+ * ec2 also takes the uncapitalised names old botocore sends. */
+static int member_names(const decoder_t *d, const nb__member_t *m, char *names[MAX_NAMES]) {
+    int n = 0;
+    const char *loc = json_string_value(json_object_get(m->ref, "locationName"));
+    if (d->style == NB_FORM_QUERY) {
+        names[n++] = strdup(loc ? loc : m->name);
+        if (loc && strcmp(loc, m->name) != 0)
+            names[n++] = strdup(m->name);
+        /* botocore names a flattened list's elements after the list member's locationName */
+        const json_t *mref = json_object_get(m->shape, "member");
+        const char *mloc = json_string_value(json_object_get(mref, "locationName"));
+        if (m->kind == NB_SHAPE_LIST && mloc && flattened(m->ref, m->shape))
+            names[n++] = strdup(mloc);
+    } else {
+        const char *qn = json_string_value(json_object_get(m->ref, "queryName"));
+        if (qn)
+            names[n++] = strdup(qn);
+        names[n++] = capitalised(loc ? loc : m->name);
+        names[n++] = strdup(loc ? loc : m->name);
+    }
+    for (int i = 0; i < n; i++)
+        if (names[i] == NULL) {
+            for (int j = 0; j < n; j++)
+                free(names[j]);
+            return -1;
+        }
+    return n;
+}
+
+static int decode(decoder_t *d, const json_t *ref, const json_t *shape, const char *key, json_t **out);
+
+
+static void set_bad(decoder_t *d, const char *key, const char *why) {
+    if (d->bad_key == NULL) {
+        d->bad_key = strdup(key);
+        d->why = why;
+    }
+}
+
+static int decode_structure(decoder_t *d, const json_t *shape, const char *prefix, json_t **out) {
+    json_t *obj = json_object();
+    if (obj == NULL)
+        return NB_ENOMEM;
+    nb__member_iter_t it;
+    nb__member_t m;
+    for (nb__member_iter_init(&it, d->spec, shape); nb__member_next(&it, &m);) {
+        char *names[MAX_NAMES];
+        int n = member_names(d, &m, names);
+        if (n < 0) {
+            json_decref(obj);
+            return NB_ENOMEM;
+        }
+        int rc = 0;
+        for (int i = 0; i < n && rc == 0; i++) {
+            if (json_object_get(obj, m.name))
+                break;
+            char *key = join(prefix, names[i]);
+            json_t *v = NULL;
+            rc = key ? decode(d, m.ref, m.shape, key, &v) : NB_ENOMEM;
+            free(key);
+            if (rc == 0 && v)
+                json_object_set_new(obj, m.name, v);
+        }
+        for (int i = 0; i < n; i++)
+            free(names[i]);
+        if (rc < 0) {
+            json_decref(obj);
+            return rc;
+        }
+    }
+    *out = obj;
+    return 0;
+}
+
+
+/* Decodes the elements under "<base>.1", "<base>.2", ... into arr until one is missing. */
+static int decode_elements(decoder_t *d, const json_t *mref, const json_t *mshape, const char *base, json_t *arr) {
+    for (size_t i = 1; i <= d->form->len; i++) {
+        char *key = NULL;
+        if (asprintf(&key, "%s.%zu", base, i) < 0)
+            return NB_ENOMEM;
+        json_t *v = NULL;
+        int rc = decode(d, mref, mshape, key, &v);
+        free(key);
+        if (rc < 0)
+            return rc;
+        if (v == NULL)
+            break;
+        json_array_append_new(arr, v);
+    }
+    return 0;
+}
+
+static int decode_list(decoder_t *d, const json_t *ref, const json_t *shape, const char *key, json_t **out) {
+    const json_t *mref = json_object_get(shape, "member");
+    const json_t *mshape = nb__spec_ref_shape(d->spec, mref);
+    const char *mloc = json_string_value(json_object_get(mref, "locationName"));
+    json_t *arr = json_array();
+    if (arr == NULL)
+        return NB_ENOMEM;
+    char *base = NULL;
+    int rc = 0;
+    if (d->style == NB_FORM_EC2 || flattened(ref, shape)) {
+        base = strdup(key);
+    } else if (asprintf(&base, "%s.%s", key, mloc ? mloc : "member") < 0) {
+        base = NULL;
+    }
+    rc = base ? decode_elements(d, mref, mshape, base, arr) : NB_ENOMEM;
+    free(base);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    if (json_array_size(arr) == 0) {
+        /* "Name=" is how query sends an empty list */
+        const nb__form_pair_t *p = nb__form_get(d->form, key);
+        if (p == NULL || p->value_len != 0) {
+            json_decref(arr);
+            return 0;
+        }
+    }
+    *out = arr;
+    return 0;
+}
+
+static int decode_map(decoder_t *d, const json_t *ref, const json_t *shape, const char *key, json_t **out) {
+    const json_t *kref = json_object_get(shape, "key");
+    const json_t *vref = json_object_get(shape, "value");
+    const json_t *kshape = nb__spec_ref_shape(d->spec, kref);
+    const json_t *vshape = nb__spec_ref_shape(d->spec, vref);
+    const char *kname = json_string_value(json_object_get(kref, "locationName"));
+    const char *vname = json_string_value(json_object_get(vref, "locationName"));
+    kname = kname ? kname : "key";
+    vname = vname ? vname : "value";
+    bool flat = flattened(ref, shape);
+    json_t *obj = json_object();
+    if (obj == NULL)
+        return NB_ENOMEM;
+    for (size_t i = 1; i <= d->form->len; i++) {
+        char *kkey = NULL, *vkey = NULL;
+        int a = asprintf(&kkey, "%s%s.%zu.%s", key, flat ? "" : ".entry", i, kname);
+        int b = asprintf(&vkey, "%s%s.%zu.%s", key, flat ? "" : ".entry", i, vname);
+        if (a < 0 || b < 0) {
+            free(a < 0 ? NULL : kkey);
+            free(b < 0 ? NULL : vkey);
+            json_decref(obj);
+            return NB_ENOMEM;
+        }
+        json_t *k = NULL, *v = NULL;
+        int rc = decode(d, kref, kshape, kkey, &k);
+        if (rc == 0 && k)
+            rc = decode(d, vref, vshape, vkey, &v);
+        int stop = rc < 0 || k == NULL;
+        if (rc == 0 && k && !json_is_string(k))
+            set_bad(d, kkey, "map keys must be strings"), rc = NB_EINVAL;
+        if (rc == 0 && k && v)
+            json_object_set_new(obj, json_string_value(k), v), v = NULL;
+        json_decref(k);
+        json_decref(v);
+        free(kkey);
+        free(vkey);
+        if (rc < 0) {
+            json_decref(obj);
+            return rc;
+        }
+        if (stop)
+            break;
+    }
+    if (json_object_size(obj) == 0) {
+        const nb__form_pair_t *p = nb__form_get(d->form, key);
+        if (p == NULL || p->value_len != 0) {
+            json_decref(obj);
+            return 0;
+        }
+    }
+    *out = obj;
+    return 0;
+}
+
+/* Decodes the value sent under key (or under "key." for aggregates) into *out;
+ * leaves *out NULL when nothing was sent. */
+static int decode(decoder_t *d, const json_t *ref, const json_t *shape, const char *key, json_t **out) {
+    *out = NULL;
+    if (shape == NULL)
+        return 0;
+    nb__shape_kind_t kind = nb__shape_kind(shape);
+    if (kind == NB_SHAPE_STRUCTURE || kind == NB_SHAPE_LIST || kind == NB_SHAPE_MAP) {
+        char *prefix = NULL;
+        if (asprintf(&prefix, "%s.", key) < 0)
+            return NB_ENOMEM;
+        bool any = nb__form_has_prefix(d->form, prefix);
+        free(prefix);
+        if (!any && kind == NB_SHAPE_STRUCTURE)
+            return 0;
+        if (!any && nb__form_get(d->form, key) == NULL)
+            return 0;
+        if (d->depth >= MAX_DEPTH)
+            return 0;
+        d->depth++;
+        int rc = kind == NB_SHAPE_STRUCTURE ? decode_structure(d, shape, key, out)
+                 : kind == NB_SHAPE_LIST    ? decode_list(d, ref, shape, key, out)
+                                            : decode_map(d, ref, shape, key, out);
+        d->depth--;
+        return rc;
+    }
+    const nb__form_pair_t *p = nb__form_get(d->form, key);
+    if (p == NULL)
+        return 0;
+    const char *why = NULL;
+    if (nb__scalar_from_text(shape, p->value, p->value_len, out, &why) < 0) {
+        *out = NULL;
+        set_bad(d, key, why ? why : "invalid value");
+        return NB_EINVAL;
+    }
+    return 0;
+}
+
+int nb__form_decode(const nb__spec_t *spec, const json_t *shape, nb__form_t *f, nb__form_style_t style,
+                    json_t **out, char **bad_key, const char **why) {
+    decoder_t d = {spec, f, style, NULL, NULL, 0};
+    *out = NULL;
+    *bad_key = NULL;
+    *why = NULL;
+    if (shape == NULL) {
+        *out = json_object();
+        return *out ? 0 : NB_ENOMEM;
+    }
+    int rc = decode_structure(&d, shape, "", out);
+    if (rc < 0) {
+        *bad_key = d.bad_key;
+        *why = d.why;
+        if (rc == NB_EINVAL && d.bad_key == NULL)
+            rc = NB_ENOMEM;
+        return rc;
+    }
+    free(d.bad_key);
+    return 0;
+}
+
+int nb__form_parse_request(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__http_request_t *req,
+                           nb__form_style_t style, json_t **input, nb__aws_error_t *err) {
+    nb__form_t f = NB__FORM_INIT;
+    *input = NULL;
+    int rc = nb__form_from_request(&f, req);
+    if (rc == NB_EPROTO) {
+        nb__aws_error_set(err, spec, op, "MalformedQueryString", 400,
+                          "The query string contains a syntax error: bad percent-encoding.");
+    } else if (rc == NB_ELIMIT) {
+        nb__aws_error_set(err, spec, op, "RequestEntityTooLarge", 413, "Request body too large.");
+    } else if (rc < 0) {
+        nb__aws_error_set(err, spec, op, "InternalFailure", 500, "Out of memory.");
+    } else {
+        char *bad = NULL;
+        const char *why = NULL;
+        rc = nb__form_decode(spec, op ? op->input : NULL, &f, style, input, &bad, &why);
+        if (rc == NB_EINVAL) {
+            const nb__form_pair_t *p = bad ? nb__form_get(&f, bad) : NULL;
+            nb__aws_error_set(err, spec, op, "InvalidParameterValue", 400,
+                              "Value (%s) for parameter %s is invalid. %s", p ? p->value : "", bad ? bad : "?",
+                              why ? why : "");
+        } else if (rc < 0) {
+            nb__aws_error_set(err, spec, op, "InternalFailure", 500, "Out of memory.");
+        }
+        free(bad);
+    }
+    nb__form_free(&f);
+    return rc;
+}

@@ -1,0 +1,345 @@
+#include "proto/jsonval.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nimbus/errno.h"
+#include "proto/proto.h"
+#include "proto/shape.h"
+
+#define MAX_DEPTH 100
+
+typedef struct walk {
+    const nb__spec_t *spec;
+    char path[512];
+    char *why;
+} walk_t;
+
+static int fail(walk_t *w, const char *what) {
+    if (w->why == NULL && asprintf(&w->why, "%s at '%s'", what, w->path[0] ? w->path : "$") < 0)
+        w->why = NULL;
+    return NB_EPROTO;
+}
+
+static size_t path_push(walk_t *w, const char *key, size_t idx, bool is_index) {
+    size_t base = strlen(w->path);
+    if (is_index)
+        snprintf(w->path + base, sizeof w->path - base, "[%zu]", idx);
+    else
+        snprintf(w->path + base, sizeof w->path - base, "%s%s", base ? "." : "", key);
+    return base;
+}
+
+static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const json_t *v, bool body_only,
+                     int depth, json_t **out);
+
+static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, bool body_only, int depth,
+                            json_t **out) {
+    if (!json_is_object(v))
+        return fail(w, "Expected an object");
+    json_t *obj = json_object();
+    nb__member_iter_t it;
+    nb__member_t m;
+    for (nb__member_iter_init(&it, w->spec, shape); nb__member_next(&it, &m);) {
+        if (body_only && json_object_get(m.ref, "location"))
+            continue;
+        const char *key = json_string_value(json_object_get(m.ref, "locationName"));
+        const json_t *mv = json_object_get(v, key ? key : m.name);
+        if (mv == NULL || json_is_null(mv))
+            continue;
+        size_t base = path_push(w, m.name, 0, false);
+        json_t *c = NULL;
+        int rc = from_wire(w, m.ref, m.shape, mv, false, depth + 1, &c);
+        w->path[base] = '\0';
+        if (rc) {
+            json_decref(obj);
+            return rc;
+        }
+        json_object_set_new(obj, m.name, c);
+    }
+    *out = obj;
+    return 0;
+}
+
+static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const json_t *v, bool body_only,
+                     int depth, json_t **out) {
+    *out = NULL;
+    if (depth > MAX_DEPTH)
+        return fail(w, "Nested too deeply");
+    if (shape == NULL) {
+        *out = json_deep_copy(v);
+        return 0;
+    }
+    switch (nb__shape_kind(shape)) {
+    case NB_SHAPE_STRUCTURE:
+        return struct_from_wire(w, shape, v, body_only, depth, out);
+    case NB_SHAPE_DOCUMENT:
+        *out = json_deep_copy(v);
+        return 0;
+    case NB_SHAPE_LIST: {
+        if (!json_is_array(v))
+            return fail(w, "Expected a list");
+        const json_t *eref = json_object_get(shape, "member");
+        const json_t *eshape = nb__spec_ref_shape(w->spec, eref);
+        json_t *arr = json_array();
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) {
+            if (json_is_null(e)) /* sparse lists keep their nulls */
+                json_array_append_new(arr, json_null());
+            else {
+                size_t base = path_push(w, NULL, i, true);
+                json_t *c;
+                int rc = from_wire(w, eref, eshape, e, false, depth + 1, &c);
+                w->path[base] = '\0';
+                if (rc) {
+                    json_decref(arr);
+                    return rc;
+                }
+                json_array_append_new(arr, c);
+            }
+        }
+        *out = arr;
+        return 0;
+    }
+    case NB_SHAPE_MAP: {
+        if (!json_is_object(v))
+            return fail(w, "Expected a map");
+        const json_t *vref = json_object_get(shape, "value");
+        const json_t *vshape = nb__spec_ref_shape(w->spec, vref);
+        json_t *obj = json_object();
+        const char *k;
+        json_t *e;
+        json_object_foreach((json_t *)v, k, e) {
+            if (json_is_null(e)) {
+                json_object_set_new(obj, k, json_null());
+                continue;
+            }
+            size_t base = path_push(w, k, 0, false);
+            json_t *c;
+            int rc = from_wire(w, vref, vshape, e, false, depth + 1, &c);
+            w->path[base] = '\0';
+            if (rc) {
+                json_decref(obj);
+                return rc;
+            }
+            json_object_set_new(obj, k, c);
+        }
+        *out = obj;
+        return 0;
+    }
+    case NB_SHAPE_STRING:
+    case NB_SHAPE_UNKNOWN:
+        if (!json_is_string(v))
+            return fail(w, "Expected a string");
+        *out = json_deep_copy(v);
+        return 0;
+    case NB_SHAPE_BOOLEAN:
+        if (!json_is_boolean(v))
+            return fail(w, "Expected a boolean");
+        *out = json_deep_copy(v);
+        return 0;
+    case NB_SHAPE_INTEGER:
+    case NB_SHAPE_LONG: {
+        json_int_t i;
+        if (json_is_integer(v))
+            i = json_integer_value(v);
+        else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
+                 fabs(json_real_value(v)) < 9.2e18)
+            i = (json_int_t)json_real_value(v);
+        else
+            return fail(w, "Expected an integer");
+        if (nb__shape_kind(shape) == NB_SHAPE_INTEGER) {
+            const char *t = nb__shape_type(shape);
+            json_int_t lo = INT32_MIN, hi = INT32_MAX;
+            if (strcmp(t, "short") == 0)
+                lo = INT16_MIN, hi = INT16_MAX;
+            else if (strcmp(t, "byte") == 0)
+                lo = INT8_MIN, hi = INT8_MAX;
+            if (i < lo || i > hi)
+                return fail(w, "Integer out of range");
+        }
+        *out = json_integer(i);
+        return 0;
+    }
+    case NB_SHAPE_FLOAT: {
+        double d;
+        if (!nb__value_double(v, &d))
+            return fail(w, "Expected a number");
+        *out = json_is_string(v) ? json_deep_copy(v) : json_real(d);
+        return 0;
+    }
+    case NB_SHAPE_TIMESTAMP: {
+        double t;
+        if (json_is_number(v))
+            t = json_number_value(v);
+        else if (!json_is_string(v) || !nb__time_parse(json_string_value(v), &t))
+            return fail(w, "Expected a timestamp");
+        *out = json_real(t);
+        return 0;
+    }
+    case NB_SHAPE_BLOB: {
+        if (!json_is_string(v))
+            return fail(w, "Expected a base64 string");
+        size_t n = 0;
+        unsigned char *data = nb__base64_decode(json_string_value(v), json_string_length(v), &n);
+        if (data == NULL)
+            return fail(w, "Invalid base64");
+        *out = nb__value_blob(data, n);
+        free(data);
+        return 0;
+    }
+    }
+    (void)ref;
+    *out = json_deep_copy(v);
+    return 0;
+}
+
+int nb__jsonval_parse(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const char *text, size_t len,
+                      bool body_only, json_t **out, char **why) {
+    *out = NULL;
+    *why = NULL;
+    size_t i = 0;
+    while (i < len && strchr(" \t\r\n", text[i]))
+        i++;
+    if (i == len) {
+        *out = nb__shape_kind(shape) == NB_SHAPE_STRUCTURE || shape == NULL ? json_object() : NULL;
+        return 0;
+    }
+    json_error_t jerr;
+    json_t *doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    if (doc == NULL) {
+        if (asprintf(why, "%s (line %d, column %d)", jerr.text, jerr.line, jerr.column) < 0)
+            *why = NULL;
+        return NB_EPROTO;
+    }
+    walk_t w = {.spec = spec};
+    int rc = from_wire(&w, ref, shape, doc, body_only, 0, out);
+    json_decref(doc);
+    if (rc)
+        *why = w.why ? w.why : strdup("Invalid value");
+    else
+        free(w.why);
+    return rc;
+}
+
+static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *v,
+                       bool body_only, int depth) {
+    if (shape == NULL || depth > MAX_DEPTH)
+        return json_deep_copy(v);
+    switch (nb__shape_kind(shape)) {
+    case NB_SHAPE_STRUCTURE: {
+        json_t *obj = json_object();
+        if (!json_is_object(v))
+            return obj;
+        nb__member_iter_t it;
+        nb__member_t m;
+        for (nb__member_iter_init(&it, spec, shape); nb__member_next(&it, &m);) {
+            if (body_only && json_object_get(m.ref, "location"))
+                continue;
+            const json_t *mv = json_object_get(v, m.name);
+            if (mv == NULL || json_is_null(mv))
+                continue;
+            const char *key = json_string_value(json_object_get(m.ref, "locationName"));
+            json_object_set_new(obj, key ? key : m.name, to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
+        }
+        return obj;
+    }
+    case NB_SHAPE_LIST: {
+        json_t *arr = json_array();
+        const json_t *eref = json_object_get(shape, "member");
+        const json_t *eshape = nb__spec_ref_shape(spec, eref);
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) json_array_append_new(
+            arr, json_is_null(e) ? json_null() : to_wire(spec, eref, eshape, e, false, depth + 1));
+        return arr;
+    }
+    case NB_SHAPE_MAP: {
+        json_t *obj = json_object();
+        const json_t *vref = json_object_get(shape, "value");
+        const json_t *vshape = nb__spec_ref_shape(spec, vref);
+        const char *k;
+        json_t *e;
+        json_object_foreach((json_t *)v, k, e) json_object_set_new(
+            obj, k, json_is_null(e) ? json_null() : to_wire(spec, vref, vshape, e, false, depth + 1));
+        return obj;
+    }
+    case NB_SHAPE_BLOB: {
+        if (!json_is_string(v))
+            return json_deep_copy(v);
+        char *b64 = nb__base64_encode(json_string_value(v), json_string_length(v));
+        json_t *s = json_string(b64 ? b64 : "");
+        free(b64);
+        return s;
+    }
+    case NB_SHAPE_TIMESTAMP: {
+        if (!json_is_number(v))
+            return json_deep_copy(v);
+        double t = json_number_value(v);
+        nb__time_format_t fmt = nb__timestamp_format(ref, shape, NB_TIME_EPOCH);
+        if (fmt == NB_TIME_EPOCH) {
+            if (t == floor(t) && fabs(t) < 9e15)
+                return json_integer((json_int_t)t);
+            return json_real(round(t * 1000) / 1000);
+        }
+        char buf[64];
+        nb__time_format(t, fmt, buf, sizeof buf);
+        return json_string(buf);
+    }
+    case NB_SHAPE_FLOAT: {
+        double d;
+        if (!nb__value_double(v, &d))
+            return json_deep_copy(v);
+        return nb__value_from_double(d);
+    }
+    case NB_SHAPE_INTEGER:
+    case NB_SHAPE_LONG:
+        if (json_is_real(v))
+            return json_integer((json_int_t)json_real_value(v));
+        return json_deep_copy(v);
+    default:
+        return json_deep_copy(v);
+    }
+}
+
+json_t *nb__jsonval_to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
+                            bool body_only) {
+    return to_wire(spec, ref, shape, value, body_only, 0);
+}
+
+static int dump_cb(const char *buffer, size_t size, void *data) {
+    return nb__buf_append((nb__buf_t *)data, buffer, size) == 0 ? 0 : -1;
+}
+
+int nb__jsonval_dump(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
+                     bool body_only, nb__buf_t *out) {
+    json_t *wire = to_wire(spec, ref, shape, value, body_only, 0);
+    if (wire == NULL)
+        return NB_ENOMEM;
+    int rc = json_dump_callback(wire, dump_cb, out, JSON_COMPACT | JSON_ENCODE_ANY) == 0 ? 0 : NB_ENOMEM;
+    json_decref(wire);
+    return rc;
+}
+
+void nb__json_error_describe(const nb__spec_t *spec, const nb__aws_error_t *err, nb__json_error_t *out) {
+    out->shape = NULL;
+    out->type = err->code ? err->code : "InternalFailure";
+    out->query_code = NULL;
+    out->message_key = "message";
+    if (spec == NULL || err->code == NULL)
+        return;
+    const char *name = NULL;
+    out->shape = nb__spec_error_shape(spec, NULL, err->code, &name);
+    if (out->shape && name)
+        out->type = name;
+    if (out->shape == NULL)
+        return;
+    out->query_code = json_string_value(json_object_get(json_object_get(out->shape, "error"), "code"));
+    const json_t *members = json_object_get(out->shape, "members");
+    if (json_object_get(members, "Message") && !json_object_get(members, "message"))
+        out->message_key = "Message";
+}

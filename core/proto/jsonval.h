@@ -1,0 +1,45 @@
+/*
+ * JSON bodies <-> values, driven by the shape: the body codec of awsJson
+ * (json.c) and rest-json (restjson.c). Member keys are locationName when set.
+ */
+#ifndef NB_PROTO_JSONVAL_H
+#define NB_PROTO_JSONVAL_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "spec/spec.h"
+#include "util/buf.h"
+#include "util/codec.h"
+
+/* Parses text as JSON and converts it to a value of shape (a new reference in
+ * *out). body_only: skip members with an HTTP "location" (rest-json). An empty
+ * text gives an empty object. On failure returns NB_EPROTO and a malloc'd
+ * reason in *why ("Unexpected token...", "Expected a string at 'a.b'"). */
+int nb__jsonval_parse(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const char *text, size_t len,
+                      bool body_only, json_t **out, char **why);
+
+/* The value as wire JSON (new reference): blobs base64, timestamps epoch
+ * numbers unless timestampFormat says otherwise, NaN/Infinity as strings. */
+json_t *nb__jsonval_to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
+                            bool body_only);
+
+/* Appends the wire JSON of value to out (compact). */
+int nb__jsonval_dump(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
+                     bool body_only, nb__buf_t *out);
+
+/* How a JSON protocol names an error: the spec's error shape for err->code
+ * (by shape name, else by its error trait's code), the __type to send (the
+ * shape name), the awsQuery code (the error trait's code, NULL if none) and
+ * the key of the message member ("message", or "Message" if the shape says so). */
+typedef struct nb__json_error {
+    const json_t *shape; /* NULL if the spec has no such shape */
+    const char *type;
+    const char *query_code;
+    const char *message_key;
+} nb__json_error_t;
+
+struct nb__aws_error;
+void nb__json_error_describe(const nb__spec_t *spec, const struct nb__aws_error *err, nb__json_error_t *out);
+
+#endif

@@ -1,0 +1,630 @@
+#include "proto/rest.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/body.h"
+#include "nimbus/errno.h"
+#include "util/codec.h"
+
+/* Largest body the marshaller reads into memory for a non-streaming payload. */
+#define REST_MAX_BODY (64u * 1024 * 1024)
+
+static int bad_value(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__rest_codec_t *codec,
+                     nb__aws_error_t *err, const char *where, const char *name, const char *why) {
+    nb__aws_error_set(err, spec, op, codec->bad_input_code ? codec->bad_input_code : "SerializationException", 400,
+                      "Invalid value for %s '%s': %s", where, name, why);
+    return NB_EPROTO;
+}
+
+/* ---- URI labels ---- */
+
+static int bind_text(const nb__member_t *m, const char *text, size_t len, json_t *obj, const char **why) {
+    json_t *v = NULL;
+    int rc = nb__scalar_from_text(m->shape, text, len, &v, why);
+    if (rc == 0)
+        json_object_set_new(obj, m->name, v);
+    return rc;
+}
+
+/* The uri member whose locationName (else name) is the label. */
+static bool label_member(const nb__spec_t *spec, const json_t *shape, const char *label, nb__member_t *m) {
+    nb__member_iter_t it;
+    for (nb__member_iter_init(&it, spec, shape); nb__member_next(&it, m);) {
+        const char *loc = nb__member_location(m);
+        if (loc && strcmp(loc, "uri") == 0 && strcmp(nb__member_location_name(m), label) == 0)
+            return true;
+    }
+    return nb__member_get(spec, shape, label, m);
+}
+
+static int parse_labels(const nb__spec_t *spec, const nb__spec_op_t *op, const char *path,
+                        const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
+    const char *p = op->request_uri ? op->request_uri : "/";
+    const char *s = path ? path : "/";
+    while (*p && *p != '?') {
+        if (*p != '{') {
+            if (*p != *s)
+                return 0; /* the router matched already; a mismatch here binds nothing more */
+            p++, s++;
+            continue;
+        }
+        const char *close = strchr(p, '}');
+        if (close == NULL)
+            return 0;
+        char name[128];
+        size_t nlen = (size_t)(close - p - 1);
+        bool greedy = nlen > 0 && p[nlen] == '+';
+        if (greedy)
+            nlen--;
+        if (nlen >= sizeof name)
+            return 0;
+        memcpy(name, p + 1, nlen);
+        name[nlen] = '\0';
+        p = close + 1;
+        /* the literal text after the label, up to the next label or the query */
+        size_t lit = strcspn(p, "{?");
+        const char *end;
+        if (greedy) {
+            size_t slen = strlen(s);
+            if (p[lit] != '{' && lit <= slen && strncmp(s + slen - lit, p, lit) == 0)
+                end = s + slen - lit;
+            else
+                end = s + strcspn(s, "?");
+        } else {
+            end = s + strcspn(s, "/?");
+            if (*p && *p != '/') { /* label inside a segment: stop at the next literal char */
+                const char *q = memchr(s, *p, (size_t)(end - s));
+                if (q)
+                    end = q;
+            }
+        }
+        nb__member_t m;
+        if (label_member(spec, op->input, name, &m)) {
+            size_t dlen = 0;
+            char *dec = nb__url_decode(s, (size_t)(end - s), false, &dlen);
+            if (dec == NULL)
+                return bad_value(spec, op, codec, err, "path label", name, "bad percent-encoding");
+            const char *why = NULL;
+            int rc = bind_text(&m, dec, dlen, input, &why);
+            free(dec);
+            if (rc)
+                return bad_value(spec, op, codec, err, "path label", name, why);
+        }
+        s = end;
+    }
+    return 0;
+}
+
+/* ---- query string ---- */
+
+typedef struct qparam {
+    char *key, *value;
+    bool used;
+} qparam_t;
+
+typedef struct qparams {
+    qparam_t *items;
+    size_t len;
+} qparams_t;
+
+static void qparams_free(qparams_t *q) {
+    for (size_t i = 0; i < q->len; i++) {
+        free(q->items[i].key);
+        free(q->items[i].value);
+    }
+    free(q->items);
+}
+
+static int qparams_parse(const char *query, qparams_t *q) {
+    q->items = NULL;
+    q->len = 0;
+    if (query == NULL)
+        return 0;
+    const char *s = query;
+    while (*s) {
+        size_t n = strcspn(s, "&");
+        if (n) {
+            const char *eq = memchr(s, '=', n);
+            size_t klen = eq ? (size_t)(eq - s) : n;
+            qparam_t *grown = realloc(q->items, (q->len + 1) * sizeof *grown);
+            if (grown == NULL)
+                return NB_ENOMEM;
+            q->items = grown;
+            qparam_t *it = &q->items[q->len];
+            it->used = false;
+            it->key = nb__url_decode(s, klen, true, NULL);
+            it->value = eq ? nb__url_decode(eq + 1, n - klen - 1, true, NULL) : strdup("");
+            if (it->key == NULL || it->value == NULL) {
+                free(it->key);
+                free(it->value);
+                return NB_EPROTO;
+            }
+            q->len++;
+        }
+        s += n;
+        if (*s == '&')
+            s++;
+    }
+    return 0;
+}
+
+static int parse_query(const nb__spec_t *spec, const nb__spec_op_t *op, const char *query,
+                       const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
+    qparams_t q;
+    int rc = qparams_parse(query, &q);
+    if (rc) {
+        qparams_free(&q);
+        return rc == NB_EPROTO ? bad_value(spec, op, codec, err, "query string", "", "bad percent-encoding") : rc;
+    }
+    /* Literal parameters of the requestUri ("?x-id=GetObject") belong to no member. */
+    const char *lit = op->request_uri ? strchr(op->request_uri, '?') : NULL;
+    if (lit) {
+        qparams_t l;
+        if (qparams_parse(lit + 1, &l) == 0)
+            for (size_t i = 0; i < l.len; i++)
+                for (size_t j = 0; j < q.len; j++)
+                    if (strcmp(q.items[j].key, l.items[i].key) == 0)
+                        q.items[j].used = true;
+        qparams_free(&l);
+    }
+    nb__member_iter_t it;
+    nb__member_t m;
+    const nb__member_t *map_member = NULL;
+    nb__member_t map_m;
+    for (nb__member_iter_init(&it, spec, op->input); rc == 0 && nb__member_next(&it, &m);) {
+        const char *loc = nb__member_location(&m);
+        if (loc == NULL || strcmp(loc, "querystring") != 0)
+            continue;
+        if (m.kind == NB_SHAPE_MAP) {
+            map_m = m;
+            map_member = &map_m;
+            continue;
+        }
+        const char *name = nb__member_location_name(&m);
+        const char *why = NULL;
+        if (m.kind == NB_SHAPE_LIST) {
+            const json_t *eshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "member"));
+            json_t *arr = NULL;
+            for (size_t i = 0; i < q.len && rc == 0; i++) {
+                if (strcmp(q.items[i].key, name) != 0)
+                    continue;
+                q.items[i].used = true;
+                json_t *v;
+                if (nb__scalar_from_text(eshape, q.items[i].value, strlen(q.items[i].value), &v, &why)) {
+                    rc = bad_value(spec, op, codec, err, "query parameter", name, why);
+                    break;
+                }
+                if (arr == NULL)
+                    arr = json_array();
+                json_array_append_new(arr, v);
+            }
+            if (arr)
+                json_object_set_new(input, m.name, arr);
+            continue;
+        }
+        for (size_t i = 0; i < q.len; i++) {
+            if (strcmp(q.items[i].key, name) != 0)
+                continue;
+            bool first = !q.items[i].used;
+            q.items[i].used = true;
+            if (first && !json_object_get(input, m.name) &&
+                bind_text(&m, q.items[i].value, strlen(q.items[i].value), input, &why))
+                rc = bad_value(spec, op, codec, err, "query parameter", name, why);
+        }
+    }
+    /* A map takes every parameter no other member claimed. */
+    if (rc == 0 && map_member) {
+        const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(map_member->shape, "value"));
+        bool of_lists = nb__shape_kind(vshape) == NB_SHAPE_LIST;
+        const json_t *eshape = of_lists ? nb__spec_ref_shape(spec, json_object_get(vshape, "member")) : vshape;
+        json_t *map = json_object();
+        for (size_t i = 0; i < q.len && rc == 0; i++) {
+            if (q.items[i].used)
+                continue;
+            json_t *v;
+            const char *why = NULL;
+            if (nb__scalar_from_text(eshape, q.items[i].value, strlen(q.items[i].value), &v, &why)) {
+                rc = bad_value(spec, op, codec, err, "query parameter", q.items[i].key, why);
+                break;
+            }
+            if (of_lists) {
+                json_t *arr = json_object_get(map, q.items[i].key);
+                if (arr == NULL) {
+                    arr = json_array();
+                    json_object_set_new(map, q.items[i].key, arr);
+                }
+                json_array_append_new(arr, v);
+            } else if (json_object_get(map, q.items[i].key) == NULL) {
+                json_object_set_new(map, q.items[i].key, v);
+            } else {
+                json_decref(v);
+            }
+        }
+        if (json_object_size(map))
+            json_object_set_new(input, map_member->name, map);
+        else
+            json_decref(map);
+    }
+    qparams_free(&q);
+    return rc;
+}
+
+/* ---- headers ---- */
+
+json_t *nb__rest_split_header_list(const char *value, bool is_timestamp) {
+    json_t *arr = json_array();
+    const char *s = value;
+    nb__buf_t cur = NB__BUF_INIT;
+    while (*s) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        nb__buf_reset(&cur);
+        nb__buf_puts(&cur, "");
+        if (*s == '"') {
+            s++;
+            while (*s && *s != '"') {
+                if (*s == '\\' && s[1])
+                    s++;
+                nb__buf_putc(&cur, *s++);
+            }
+            if (*s == '"')
+                s++;
+            while (*s && *s != ',')
+                s++;
+        } else {
+            size_t n = strcspn(s, ",");
+            /* "Mon, 16 Dec 2019 23:48:18 GMT": the weekday's comma is not a separator */
+            if (is_timestamp && n == 3 && s[n] == ',') {
+                n += 1 + strcspn(s + n + 1, ",");
+            }
+            size_t e = n;
+            while (e && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+                e--;
+            nb__buf_append(&cur, s, e);
+            s += n;
+        }
+        json_array_append_new(arr, json_stringn(cur.data ? cur.data : "", cur.len));
+        if (*s == ',')
+            s++;
+    }
+    nb__buf_free(&cur);
+    return arr;
+}
+
+/* Every value of a header joined with ", " (repeated header lines form one list). */
+static char *header_all(const nb__headers_t *h, const char *name) {
+    nb__buf_t b = NB__BUF_INIT;
+    bool found = false;
+    for (size_t i = 0; i < h->len; i++) {
+        if (strcasecmp(h->items[i].name, name) != 0)
+            continue;
+        if (found)
+            nb__buf_puts(&b, ", ");
+        nb__buf_puts(&b, h->items[i].value);
+        found = true;
+    }
+    if (!found)
+        return NULL;
+    if (b.data == NULL)
+        return strdup("");
+    return nb__buf_steal(&b, NULL);
+}
+
+static int parse_header_member(const nb__spec_t *spec, const nb__member_t *m, const char *text, json_t *input,
+                               const char **why) {
+    size_t len = strlen(text);
+    if (nb__trait_bool(m->ref, m->shape, "jsonvalue")) {
+        size_t n = 0;
+        unsigned char *raw = nb__base64_decode(text, len, &n);
+        if (raw == NULL) {
+            *why = "invalid base64";
+            return NB_EINVAL;
+        }
+        json_t *v = json_loadb((const char *)raw, n, JSON_DECODE_ANY, NULL);
+        free(raw);
+        if (v == NULL) {
+            *why = "invalid JSON";
+            return NB_EINVAL;
+        }
+        json_object_set_new(input, m->name, v);
+        return 0;
+    }
+    if (m->kind == NB_SHAPE_LIST) {
+        const json_t *eshape = nb__spec_ref_shape(spec, json_object_get(m->shape, "member"));
+        json_t *parts = nb__rest_split_header_list(text, nb__shape_kind(eshape) == NB_SHAPE_TIMESTAMP);
+        json_t *arr = json_array();
+        size_t i;
+        json_t *p;
+        json_array_foreach(parts, i, p) {
+            json_t *v;
+            if (nb__scalar_from_text(eshape, json_string_value(p), json_string_length(p), &v, why)) {
+                json_decref(parts);
+                json_decref(arr);
+                return NB_EINVAL;
+            }
+            json_array_append_new(arr, v);
+        }
+        json_decref(parts);
+        json_object_set_new(input, m->name, arr);
+        return 0;
+    }
+    return bind_text(m, text, len, input, why);
+}
+
+static int parse_headers(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__headers_t *h,
+                         const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
+    nb__member_iter_t it;
+    nb__member_t m;
+    for (nb__member_iter_init(&it, spec, op->input); nb__member_next(&it, &m);) {
+        const char *loc = nb__member_location(&m);
+        if (loc == NULL)
+            continue;
+        const char *name = nb__member_location_name(&m);
+        if (strcmp(loc, "header") == 0) {
+            char *text = header_all(h, name);
+            if (text == NULL)
+                continue;
+            const char *why = NULL;
+            int rc = parse_header_member(spec, &m, text, input, &why);
+            free(text);
+            if (rc)
+                return bad_value(spec, op, codec, err, "header", name, why);
+        } else if (strcmp(loc, "headers") == 0) {
+            const char *prefix = nb__trait_str(m.ref, m.shape, "locationName");
+            size_t plen = prefix ? strlen(prefix) : 0;
+            const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
+            json_t *map = NULL;
+            for (size_t i = 0; i < h->len; i++) {
+                if (strncasecmp(h->items[i].name, prefix ? prefix : "", plen) != 0)
+                    continue;
+                char *key = strdup(h->items[i].name + plen);
+                if (key == NULL)
+                    continue;
+                for (char *c = key; *c; c++)
+                    *c = (char)tolower((unsigned char)*c);
+                json_t *v;
+                const char *why = NULL;
+                if (nb__scalar_from_text(vshape, h->items[i].value, strlen(h->items[i].value), &v, &why)) {
+                    free(key);
+                    json_decref(map);
+                    return bad_value(spec, op, codec, err, "header", h->items[i].name, why);
+                }
+                if (map == NULL)
+                    map = json_object();
+                json_object_set_new(map, key, v);
+                free(key);
+            }
+            if (map)
+                json_object_set_new(input, m.name, map);
+        }
+    }
+    return 0;
+}
+
+/* ---- payload ---- */
+
+/* The payload member: the structure's "payload" trait, or (older specs) the
+ * operation's input/output reference's. */
+bool nb__rest_payload(const nb__spec_t *spec, const nb__spec_op_t *op, bool output, nb__member_t *m) {
+    const json_t *shape = output ? op->output : op->input;
+    if (nb__shape_payload(spec, shape, m))
+        return true;
+    const json_t *ref = json_object_get(op->def, output ? "output" : "input");
+    const char *name = json_string_value(json_object_get(ref, "payload"));
+    return name && nb__member_get(spec, shape, name, m);
+}
+
+bool nb__rest_has_body_members(const nb__spec_t *spec, const json_t *structure) {
+    nb__member_iter_t it;
+    nb__member_t m;
+    for (nb__member_iter_init(&it, spec, structure); nb__member_next(&it, &m);)
+        if (nb__member_location(&m) == NULL)
+            return true;
+    return false;
+}
+
+static int parse_body(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__http_request_t *req,
+                      const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
+    nb__member_t pm;
+    bool has_payload = nb__rest_payload(spec, op, false, &pm);
+    if (has_payload && nb__member_streaming(&pm))
+        return 0; /* the request body stays the handler's to read */
+    if (!has_payload && !nb__rest_has_body_members(spec, op->input))
+        return 0;
+    int64_t size = nb__body_size(req->body);
+    if (size <= 0)
+        return 0;
+    const char *data = nb__body_data(req->body, REST_MAX_BODY);
+    if (data == NULL) {
+        nb__aws_error_set(err, spec, op, "RequestEntityTooLarge", 413, "Request body is too large");
+        return NB_ELIMIT;
+    }
+    size_t len = (size_t)size;
+    if (has_payload) {
+        json_t *v = NULL;
+        if (pm.kind == NB_SHAPE_BLOB)
+            v = nb__value_blob(data, len);
+        else if (pm.kind == NB_SHAPE_STRING) {
+            v = json_stringn(data, len);
+            if (v == NULL)
+                return bad_value(spec, op, codec, err, "payload", pm.name, "invalid UTF-8");
+        } else {
+            int rc = codec->parse(codec->ud, spec, op, pm.ref, pm.shape, data, len, &v, err);
+            if (rc)
+                return rc;
+        }
+        if (v)
+            json_object_set_new(input, pm.name, v);
+        return 0;
+    }
+    json_t *body = NULL;
+    int rc = codec->parse(codec->ud, spec, op, NULL, op->input, data, len, &body, err);
+    if (rc)
+        return rc;
+    if (json_is_object(body)) {
+        /* members bound elsewhere win over a body that repeats them */
+        const char *k;
+        json_t *v;
+        json_object_foreach(body, k, v) if (json_object_get(input, k) == NULL) json_object_set(input, k, v);
+    }
+    json_decref(body);
+    return 0;
+}
+
+int nb__rest_parse(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__http_request_t *req,
+                   const nb__rest_codec_t *codec, json_t **input, nb__aws_error_t *err) {
+    *input = json_object();
+    if (*input == NULL)
+        return NB_ENOMEM;
+    if (op->input == NULL)
+        return 0;
+    int rc = parse_labels(spec, op, req->path, codec, *input, err);
+    if (rc == 0)
+        rc = parse_query(spec, op, req->query, codec, *input, err);
+    if (rc == 0)
+        rc = parse_headers(spec, op, &req->headers, codec, *input, err);
+    if (rc == 0)
+        rc = parse_body(spec, op, req, codec, *input, err);
+    if (rc) {
+        json_decref(*input);
+        *input = NULL;
+    }
+    return rc;
+}
+
+/* ---- serializer ---- */
+
+static char *header_text(const nb__spec_t *spec, const nb__member_t *m, const json_t *v) {
+    if (nb__trait_bool(m->ref, m->shape, "jsonvalue")) {
+        char *js = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (js == NULL)
+            return NULL;
+        char *b64 = nb__base64_encode(js, strlen(js));
+        free(js);
+        return b64;
+    }
+    if (m->kind == NB_SHAPE_LIST) {
+        const json_t *eref = json_object_get(m->shape, "member");
+        const json_t *eshape = nb__spec_ref_shape(spec, eref);
+        nb__time_format_t fmt = nb__timestamp_format(eref, eshape, NB_TIME_RFC822);
+        nb__buf_t b = NB__BUF_INIT;
+        nb__buf_puts(&b, "");
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) {
+            char *t = nb__scalar_to_text(eshape, e, fmt);
+            if (t == NULL)
+                continue;
+            if (i)
+                nb__buf_puts(&b, ", ");
+            if (nb__shape_kind(eshape) == NB_SHAPE_STRING && strpbrk(t, ",\"")) {
+                nb__buf_putc(&b, '"');
+                for (const char *c = t; *c; c++) {
+                    if (*c == '"' || *c == '\\')
+                        nb__buf_putc(&b, '\\');
+                    nb__buf_putc(&b, *c);
+                }
+                nb__buf_putc(&b, '"');
+            } else {
+                nb__buf_puts(&b, t);
+            }
+            free(t);
+        }
+        return nb__buf_steal(&b, NULL);
+    }
+    return nb__scalar_to_text(m->shape, v, nb__timestamp_format(m->ref, m->shape, NB_TIME_RFC822));
+}
+
+int nb__rest_serialize_headers(const nb__spec_t *spec, const json_t *shape, const json_t *value,
+                               nb__http_response_t *resp) {
+    if (!json_is_object(value))
+        return 0;
+    nb__member_iter_t it;
+    nb__member_t m;
+    for (nb__member_iter_init(&it, spec, shape); nb__member_next(&it, &m);) {
+        const char *loc = nb__member_location(&m);
+        const json_t *v = json_object_get(value, m.name);
+        if (loc == NULL || v == NULL || json_is_null(v))
+            continue;
+        if (strcmp(loc, "header") == 0) {
+            char *t = header_text(spec, &m, v);
+            if (t)
+                nb__headers_set(&resp->headers, nb__member_location_name(&m), t);
+            free(t);
+        } else if (strcmp(loc, "headers") == 0) {
+            const char *prefix = nb__trait_str(m.ref, m.shape, "locationName");
+            const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
+            const char *k;
+            json_t *mv;
+            json_object_foreach((json_t *)v, k, mv) {
+                char *t = nb__scalar_to_text(vshape, mv, NB_TIME_RFC822);
+                char *name = NULL;
+                if (t && asprintf(&name, "%s%s", prefix ? prefix : "", k) >= 0)
+                    nb__headers_set(&resp->headers, name, t);
+                free(name);
+                free(t);
+            }
+        } else if (strcmp(loc, "statusCode") == 0 && json_is_integer(v)) {
+            json_int_t st = json_integer_value(v);
+            if (st >= 100 && st <= 999)
+                resp->status = (int)st;
+        }
+    }
+    return 0;
+}
+
+int nb__rest_serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json_t *output, nb_body_t *stream,
+                       const nb__rest_codec_t *codec, nb__http_response_t *resp) {
+    resp->status = op->response_code ? op->response_code : 200;
+    if (op->output == NULL) {
+        if (stream)
+            nb__body_free(stream);
+        return 0;
+    }
+    nb__rest_serialize_headers(spec, op->output, output, resp);
+    nb__member_t pm;
+    if (nb__rest_payload(spec, op, true, &pm)) {
+        const json_t *v = json_object_get(output, pm.name);
+        if (nb__member_streaming(&pm)) {
+            if (stream) {
+                resp->stream = stream;
+                stream = NULL;
+            } else if (json_is_string(v)) {
+                nb__buf_append(&resp->body, json_string_value(v), json_string_length(v));
+            }
+            if (nb__headers_get(&resp->headers, "Content-Type") == NULL)
+                nb__headers_set(&resp->headers, "Content-Type", "application/octet-stream");
+        } else if (pm.kind == NB_SHAPE_BLOB || pm.kind == NB_SHAPE_STRING) {
+            if (json_is_string(v)) {
+                nb__buf_append(&resp->body, json_string_value(v), json_string_length(v));
+                if (nb__headers_get(&resp->headers, "Content-Type") == NULL)
+                    nb__headers_set(&resp->headers, "Content-Type",
+                                    pm.kind == NB_SHAPE_BLOB ? "application/octet-stream" : "text/plain");
+            }
+        } else if (v && !json_is_null(v)) {
+            int rc = codec->serialize(codec->ud, spec, op, pm.ref, pm.shape, v, &resp->body);
+            if (rc)
+                goto fail;
+            if (nb__headers_get(&resp->headers, "Content-Type") == NULL)
+                nb__headers_set(&resp->headers, "Content-Type", codec->content_type);
+        }
+    } else if (nb__rest_has_body_members(spec, op->output)) {
+        json_t *empty = output ? NULL : json_object();
+        int rc = codec->serialize(codec->ud, spec, op, NULL, op->output, output ? output : empty, &resp->body);
+        json_decref(empty);
+        if (rc)
+            goto fail;
+        if (nb__headers_get(&resp->headers, "Content-Type") == NULL)
+            nb__headers_set(&resp->headers, "Content-Type", codec->content_type);
+    }
+    if (stream)
+        nb__body_free(stream);
+    return 0;
+fail:
+    if (stream)
+        nb__body_free(stream);
+    return NB_EINVAL;
+}

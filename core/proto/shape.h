@@ -1,0 +1,95 @@
+/*
+ * Walking spec shapes and converting scalars between wire text and values,
+ * shared by every protocol.
+ *
+ * A "ref" is a member reference ({"shape": "X", "location": ..., ...}); traits
+ * may sit on the ref or on the target shape, so the lookups here check the ref
+ * first, then the shape.
+ */
+#ifndef NB_PROTO_SHAPE_H
+#define NB_PROTO_SHAPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "spec/spec.h"
+#include "util/codec.h"
+
+typedef enum nb__shape_kind {
+    NB_SHAPE_UNKNOWN = 0,
+    NB_SHAPE_STRUCTURE,
+    NB_SHAPE_LIST,
+    NB_SHAPE_MAP,
+    NB_SHAPE_STRING, /* also enum */
+    NB_SHAPE_INTEGER, /* integer, short, byte: 32-bit (or narrower) range */
+    NB_SHAPE_LONG,
+    NB_SHAPE_FLOAT, /* float and double */
+    NB_SHAPE_BOOLEAN,
+    NB_SHAPE_TIMESTAMP,
+    NB_SHAPE_BLOB,
+    NB_SHAPE_DOCUMENT, /* a structure with "document": true: any JSON, kept as is */
+} nb__shape_kind_t;
+
+nb__shape_kind_t nb__shape_kind(const json_t *shape);
+
+/* One member of a structure, with its target shape resolved. */
+typedef struct nb__member {
+    const char *name;     /* member name as in the spec */
+    const json_t *ref;    /* the member reference (its traits) */
+    const json_t *shape;  /* resolved target shape, NULL if unknown */
+    nb__shape_kind_t kind;
+} nb__member_t;
+
+typedef struct nb__member_iter {
+    const nb__spec_t *spec;
+    const json_t *members;
+    void *it;
+} nb__member_iter_t;
+
+/* for (nb__member_iter_init(&it, spec, shape); nb__member_next(&it, &m);) */
+void nb__member_iter_init(nb__member_iter_t *it, const nb__spec_t *spec, const json_t *structure);
+bool nb__member_next(nb__member_iter_t *it, nb__member_t *m);
+/* The member of that name; false if absent. */
+bool nb__member_get(const nb__spec_t *spec, const json_t *structure, const char *name, nb__member_t *m);
+
+/* Traits, ref first then shape (either may be NULL). */
+const json_t *nb__trait(const json_t *ref, const json_t *shape, const char *key);
+const char *nb__trait_str(const json_t *ref, const json_t *shape, const char *key);
+bool nb__trait_bool(const json_t *ref, const json_t *shape, const char *key);
+
+/* Shorthands for the common member traits. */
+const char *nb__member_location(const nb__member_t *m);      /* "uri", "querystring", "header", "headers", "statusCode", NULL = body */
+const char *nb__member_location_name(const nb__member_t *m); /* locationName, else the member name */
+bool nb__member_streaming(const nb__member_t *m);            /* streaming blob or eventstream */
+bool nb__member_eventstream(const nb__member_t *m);
+
+/* The member named by a structure's "payload" trait; false if none. */
+bool nb__shape_payload(const nb__spec_t *spec, const json_t *structure, nb__member_t *m);
+
+/* "timestampFormat" of ref/shape mapped to a format, else dflt. */
+nb__time_format_t nb__timestamp_format(const json_t *ref, const json_t *shape, nb__time_format_t dflt);
+
+/* Converts wire text (len bytes, need not be NUL-terminated) into a value of
+ * shape's type: strings as they are; integers with range checks; floats incl.
+ * "NaN", "Infinity", "-Infinity" (kept as those strings); booleans "true"/"false";
+ * timestamps in any of ISO 8601, RFC 822, epoch seconds (-> real); blobs from
+ * base64 (-> binary string). 0 and *out a new reference, or NB_EINVAL with a
+ * static reason in *why (may be NULL). */
+int nb__scalar_from_text(const json_t *shape, const char *text, size_t len, json_t **out, const char **why);
+
+/* Converts a scalar value back to text (malloc'd). Timestamps use fmt; blobs
+ * become base64; floats print shortest round-trip form or NaN/Infinity;
+ * booleans "true"/"false". NULL if value does not fit the shape. */
+char *nb__scalar_to_text(const json_t *shape, const json_t *value, nb__time_format_t fmt);
+
+/* A JSON number for a float value (real, or the NaN/Infinity strings kept as
+ * strings); the value as a double, false if not a float-like value. */
+bool nb__value_double(const json_t *value, double *d);
+/* A float value for d: a real, or "NaN"/"Infinity"/"-Infinity". New reference. */
+json_t *nb__value_from_double(double d);
+
+/* A blob value: a binary string (may hold NULs). New reference. */
+json_t *nb__value_blob(const void *data, size_t len);
+
+#endif

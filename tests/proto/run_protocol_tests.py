@@ -1,0 +1,391 @@
+#!/usr/bin/python3
+"""AWS protocol test vectors, run in reverse against nimbus-marshal.
+
+Input cases: the SDK's `serialized` request goes through `nimbus-marshal parse`;
+the result must equal the case's `params`. Output cases: the case's `result` (or
+error) goes through `nimbus-marshal serialize`; botocore's own response parser
+must read the produced response back to the same `result` (or error).
+
+usage: run_protocol_tests.py --marshal PATH [--vectors DIR] [--protocol P ...] [-v] [--case ID]
+Prints "<protocol>: N passed, M failed, K skipped"; exits 1 if anything failed.
+"""
+import argparse
+import base64
+import datetime
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_VECTORS = os.path.normpath(os.path.join(HERE, '..', '..', '..', 'shared', 'protocol-tests'))
+
+# Cases Nimbus skips on purpose (beyond botocore's own ignore list): id -> reason.
+_QUERY_MAP_DUP = 'params repeat named query parameters inside the catch-all map; Nimbus gives the map only the rest'
+_BOTOCORE_OLD = 'botocore 1.29 parser cannot read this (newer botocore can)'
+_ALL_HEADERS = 'a header map with an empty prefix also reads Content-Length/x-amzn-RequestId every response has'
+SKIP = {
+    'RestJsonAllQueryStringTypes': _QUERY_MAP_DUP,
+    'RestJsonQueryStringEscaping': _QUERY_MAP_DUP,
+    'RestJsonSupportsNaNFloatQueryValues': _QUERY_MAP_DUP,
+    'RestJsonSupportsInfinityFloatQueryValues': _QUERY_MAP_DUP,
+    'RestJsonSupportsNegativeInfinityFloatQueryValues': _QUERY_MAP_DUP,
+    'RestJsonZeroAndFalseQueryValues': _QUERY_MAP_DUP,
+    'RestJsonQueryPrecedence': 'client-side precedence: the map value the SDK dropped never reaches the wire',
+    'RestXmlQueryPrecedence': 'client-side precedence: the map value the SDK dropped never reaches the wire',
+    'RestJsonInputAndOutputWithNumericHeaders': _BOTOCORE_OLD + ' (float headers stay strings)',
+    'RestJsonInputAndOutputWithBooleanHeaders': _BOTOCORE_OLD + ' (boolean headers stay strings)',
+    'PostUnionWithJsonNameResponse1': _BOTOCORE_OLD + ' (jsonName on union members)',
+    'PostUnionWithJsonNameResponse2': _BOTOCORE_OLD + ' (jsonName on union members)',
+    'HttpPrefixHeadersResponse': _ALL_HEADERS,
+    'legacy/output/rest-json.json/output#9.0': _ALL_HEADERS,
+    'legacy/input/rest-json.json/input#10.0': 'streaming blob payload stays the request body, not a member',
+    'legacy/input/rest-json.json/input#25.7': 'the SDK adds a Content-Type header the params do not list',
+    'legacy/output/json.json/output#3.1': 'malformed vector: a "string" shape with key/value holds maps',
+    'legacy/output/json.json/output#6.0': 'event-stream output framing is not implemented yet',
+    'legacy/output/rest-json.json/output#17.2': 'unknown union member: botocore-side fallback, nothing to serialize',
+    # query / ec2 / rest-xml: an empty aggregate that leaves nothing on the wire cannot be told from an absent one
+    'QueryEmptyQueryMaps': 'awsQuery sends nothing for an empty map: a server cannot tell it from an absent one',
+    'Ec2EmptyQueryLists': 'ec2 sends nothing for an empty list: a server cannot tell it from an absent one',
+    'HttpPrefixHeadersAreNotPresent': 'an empty prefix-header map sends no header: same on the wire as an absent map',
+    'legacy/input/rest-xml.json/input#26.1': 'an empty header list sends no header: same on the wire as an absent list',
+    'IgnoreQueryParamsInResponse': "botocore's XML parser skips members bound to the uri in responses, so it cannot "
+                                   "read back the expected result whatever the server sends",
+    'legacy/output/rest-xml.json/output#14.0': 'event-stream responses: event-stream framing is not implemented',
+    'legacy/output/rest-xml.json/output#14.1': 'event-stream responses: event-stream framing is not implemented',
+    'legacy/output/rest-xml.json/output#14.2': 'event-stream responses: event-stream framing is not implemented',
+    'legacy/output/rest-xml.json/output#16.2': 'SDK_UNKNOWN_MEMBER is the client-side stand-in for a union member '
+                                               'the client does not model; no server sends it',
+}
+
+# Whole suites skipped by description: description -> reason.
+SKIP_SUITES = {
+}
+
+
+def load_ignore_list(vectors):
+    """botocore's protocol-tests-ignore-list.json as (suites, {protocol: {kind: cases}})."""
+    path = os.path.join(vectors, 'protocol-tests-ignore-list.json')
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except OSError:
+        return set(), {}
+    suites = set()
+    for kind in ('input', 'output'):
+        suites.update(data.get('general', {}).get(kind, {}).get('suites', []))
+    cases = {}
+    for proto, kinds in data.get('protocols', {}).items():
+        for kind, v in kinds.items():
+            cases.setdefault(proto, {}).setdefault(kind, set()).update(v.get('cases', []))
+            suites.update(v.get('suites', []))
+    return suites, cases
+
+
+def suite_files(vectors, protocol):
+    """(kind, path) for every file of that protocol: <protocol>.json and <protocol>-*.json."""
+    out = []
+    for sub, kind in (('input', 'input'), ('output', 'output'), ('legacy/input', 'input'),
+                      ('legacy/output', 'output')):
+        d = os.path.join(vectors, sub)
+        if not os.path.isdir(d):
+            continue
+        for name in sorted(os.listdir(d)):
+            stem = name[:-5] if name.endswith('.json') else None
+            if stem and (stem == protocol or stem.startswith(protocol + '-')):
+                out.append((kind, os.path.join(d, name)))
+    return out
+
+
+class Shapes:
+    def __init__(self, shapes):
+        self.shapes = shapes
+
+    def get(self, ref):
+        if ref is None:
+            return None
+        return self.shapes.get(ref.get('shape'))
+
+
+def to_canonical(shapes, ref, shape, v):
+    """A test vector's value (blobs as text, timestamps as epoch) -> canonical JSON."""
+    if shape is None or v is None:
+        return v
+    if (ref or {}).get('jsonvalue') or shape.get('jsonvalue'):
+        return v
+    t = shape.get('type')
+    if t == 'structure' and isinstance(v, dict) and not shape.get('document'):
+        out = {}
+        for k, mv in v.items():
+            if mv is None:
+                continue  # a null member is how vectors write "absent"; sparse maps/lists keep theirs
+            mref = shape.get('members', {}).get(k)
+            out[k] = to_canonical(shapes, mref, shapes.get(mref), mv) if mref else mv
+        return out
+    if t == 'list' and isinstance(v, list):
+        mref = shape.get('member')
+        return [to_canonical(shapes, mref, shapes.get(mref), e) for e in v]
+    if t == 'map' and isinstance(v, dict):
+        vref = shape.get('value')
+        return {k: to_canonical(shapes, vref, shapes.get(vref), e) for k, e in v.items()}
+    if t == 'blob' and isinstance(v, str):
+        return base64.b64encode(v.encode('utf-8')).decode('ascii')
+    return v
+
+
+def from_botocore(v):
+    """botocore's parsed value -> the vector's conventions (bytes -> text, datetime -> epoch)."""
+    if isinstance(v, dict):
+        return {k: from_botocore(e) for k, e in v.items()}
+    if isinstance(v, list):
+        return [from_botocore(e) for e in v]
+    if isinstance(v, (bytes, bytearray)):
+        try:
+            return bytes(v).decode('utf-8')
+        except UnicodeDecodeError:
+            return base64.b64encode(bytes(v)).decode('ascii')
+    if isinstance(v, datetime.datetime):
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=datetime.timezone.utc)
+        return v.timestamp()
+    if hasattr(v, 'read'):
+        return from_botocore(v.read())
+    return v
+
+
+def prune(v):
+    """Absent, null and empty members are the same thing on the wire: drop them."""
+    if isinstance(v, dict):
+        out = {}
+        for k, e in v.items():
+            e = prune(e)
+            if e is None or e == {} or e == []:
+                continue
+            out[k] = e
+        return out
+    if isinstance(v, list):
+        return [prune(e) for e in v]
+    return v
+
+
+def same(a, b):
+    """Deep equality with numbers compared by value (timestamps, floats, NaN strings)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or a == b and type(a) is type(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if isinstance(a, float) and math.isnan(a):
+            return isinstance(b, float) and math.isnan(b)
+        return a == b or abs(a - b) <= 1e-6 * max(1.0, abs(a))
+    if isinstance(a, float) and isinstance(b, str) or isinstance(a, str) and isinstance(b, float):
+        f = a if isinstance(a, float) else b
+        s = b if isinstance(a, float) else a
+        return (s == 'NaN' and math.isnan(f)) or (s == 'Infinity' and f == math.inf) or \
+            (s == '-Infinity' and f == -math.inf)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def raw_request(ser):
+    uri = ser.get('uri', '/')
+    headers = dict(ser.get('headers') or {})
+    body = ser.get('body') or ''
+    body = body.encode('utf-8') if isinstance(body, str) else bytes(body)
+    lines = ['%s %s HTTP/1.1' % (ser.get('method', 'POST'), uri)]
+    if not any(k.lower() == 'host' for k in headers):
+        lines.append('Host: %s' % ser.get('host', 'example.com'))
+    for k, v in headers.items():
+        if k.lower() != 'content-length':
+            lines.append('%s: %s' % (k, v))
+    lines.append('Content-Length: %d' % len(body))
+    return ('\r\n'.join(lines) + '\r\n\r\n').encode('utf-8') + body
+
+
+def parse_raw_response(raw):
+    head, _, body = raw.partition(b'\r\n\r\n')
+    lines = head.decode('utf-8', 'replace').split('\r\n')
+    status = int(lines[0].split(' ')[1])
+    from botocore.awsrequest import HeadersDict
+    headers = HeadersDict()
+    for line in lines[1:]:
+        if ':' in line:
+            k, v = line.split(':', 1)
+            headers[k.strip()] = v.strip()
+    return {'status_code': status, 'headers': headers, 'body': body}
+
+
+class Runner:
+    def __init__(self, marshal, vectors, verbose, only_case):
+        self.marshal = marshal
+        self.vectors = vectors
+        self.verbose = verbose
+        self.only_case = only_case
+        self.ignore_suites, self.ignore_cases = load_ignore_list(vectors)
+        self.tmp = tempfile.mkdtemp(prefix='nb-proto-')
+
+    def run_marshal(self, args, stdin):
+        p = subprocess.run([self.marshal] + args, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=20)
+        return p.returncode, p.stdout, p.stderr.decode('utf-8', 'replace').strip()
+
+    def write_case(self, suite, case):
+        path = os.path.join(self.tmp, 'case.json')
+        with open(path, 'w') as f:
+            json.dump({'description': suite.get('description'), 'metadata': suite['metadata'],
+                       'shapes': suite['shapes'], 'cases': [case]}, f)
+        return path
+
+    def input_case(self, suite, case, proto):
+        path = self.write_case(suite, case)
+        rc, out, err = self.run_marshal(['parse', '--spec', path, '--case', case['id'], '--protocol', proto],
+                                        raw_request(case['serialized']))
+        if rc != 0:
+            return 'nimbus-marshal parse failed: ' + err
+        got = json.loads(out)
+        shapes = Shapes(suite['shapes'])
+        given = case['given']
+        in_ref = given.get('input')
+        expected = to_canonical(shapes, None, shapes.get(in_ref), case.get('params', {}))
+        if not same(prune(got), prune(expected)):
+            return 'params differ:\n      got      %s\n      expected %s' % (json.dumps(got, sort_keys=True),
+                                                                          json.dumps(expected, sort_keys=True))
+        return None
+
+    def output_case(self, suite, case, proto):
+        import botocore.model
+        import botocore.parsers
+        if proto not in botocore.parsers.PROTOCOL_PARSERS:
+            return 'skip: botocore %s has no parser for %s' % (botocore.__version__, proto)
+        path = self.write_case(suite, case)
+        shapes = Shapes(suite['shapes'])
+        given = case['given']
+        args = ['serialize', '--spec', path, '--case', case['id'], '--protocol', proto]
+        status = case.get('response', {}).get('status_code')
+        is_error = 'error' in case or 'errorCode' in case
+        if is_error:
+            code = case.get('errorCode')
+            err_shape = shapes.shapes.get(code) or next(
+                (s for s in suite['shapes'].values() if s.get('error', {}).get('code') == code), None)
+            args += ['--error', code]
+            if status:
+                args += ['--status', str(status)]
+            stdin = to_canonical(shapes, None, err_shape, case.get('error') or {})
+            if 'errorMessage' in case and not any(k.lower() == 'message' for k in stdin):
+                stdin['message'] = case['errorMessage']
+        else:
+            stdin = to_canonical(shapes, None, shapes.get(given.get('output')), case.get('result') or {})
+        rc, out, err = self.run_marshal(args, json.dumps(stdin).encode('utf-8'))
+        if rc != 0:
+            return 'nimbus-marshal serialize failed: ' + err
+        response = parse_raw_response(out)
+        if proto == 'query' and given.get('output') and 'resultWrapper' not in given['output'] and \
+                'resultWrapper' not in suite['shapes'].get(given['output']['shape'], {}):
+            # the smithy vectors leave awsQuery's <OpResult> wrapper implicit; botocore needs it in the model
+            given = dict(given, output=dict(given['output'], resultWrapper=given['name'] + 'Result'))
+        model = botocore.model.ServiceModel({'metadata': suite['metadata'], 'shapes': suite['shapes'],
+                                             'operations': {given['name']: given}})
+        op = model.operation_model(given['name'])
+        parser = botocore.parsers.create_parser(model.metadata['protocol'])
+        try:
+            parsed = parser.parse(response, op.output_shape)
+        except Exception as e:  # botocore could not read what we produced
+            return 'botocore failed to parse: %r\n      response %r' % (e, out[:600])
+        parsed = from_botocore(parsed)
+        parsed.pop('ResponseMetadata', None)
+        if is_error:
+            e = parsed.get('Error', {})
+            if e.get('Code') != case.get('errorCode'):
+                return 'error code %r, expected %r\n      response %r' % (e.get('Code'), case.get('errorCode'),
+                                                                          out[:600])
+            if 'errorMessage' in case and e.get('Message', '') != case['errorMessage']:
+                return 'error message %r, expected %r' % (e.get('Message'), case['errorMessage'])
+            err_shape = model.shape_for_error_code(case['errorCode'])
+            if err_shape is not None and case.get('error'):
+                modeled = from_botocore(parser.parse(response, err_shape))
+                modeled.pop('ResponseMetadata', None)
+                modeled.pop('Error', None)
+                want = dict(case['error'])
+                for k in list(want):
+                    if k.lower() == 'message' and k not in modeled:
+                        del want[k]
+                if not same(prune(modeled), prune(want)):
+                    return 'error members differ:\n      got      %s\n      expected %s\n      response %r' % (
+                        json.dumps(modeled, sort_keys=True, default=str), json.dumps(want, sort_keys=True),
+                        out[:600])
+            return None
+        want = case.get('result') or {}
+        if not same(prune(parsed), prune(want)):
+            return 'result differs:\n      got      %s\n      expected %s\n      response %r' % (
+                json.dumps(parsed, sort_keys=True, default=str), json.dumps(want, sort_keys=True), out[:600])
+        return None
+
+    def run(self, protocol):
+        passed, failed, skipped = 0, [], []
+        for kind, path in suite_files(self.vectors, protocol):
+            stem = os.path.basename(path)[:-5]
+            with open(path) as f:
+                suites = json.load(f)
+            ignored = self.ignore_cases.get(stem, {}).get(kind, set()) | \
+                self.ignore_cases.get(protocol, {}).get(kind, set())
+            for si, suite in enumerate(suites):
+                for ci, case in enumerate(suite.get('cases', [])):
+                    case = dict(case)
+                    case.setdefault('id', '%s/%s#%d.%d' % (os.path.relpath(path, self.vectors), kind, si, ci))
+                    cid = case['id']
+                    if self.only_case and cid != self.only_case:
+                        continue
+                    reason = None
+                    if suite.get('description') in self.ignore_suites:
+                        reason = 'botocore ignore list (suite)'
+                    elif cid in ignored:
+                        reason = 'botocore ignore list'
+                    elif cid in SKIP:
+                        reason = SKIP[cid]
+                    elif suite.get('description') in SKIP_SUITES:
+                        reason = SKIP_SUITES[suite['description']]
+                    if reason:
+                        skipped.append((cid, reason))
+                        continue
+                    proto = suite['metadata'].get('protocol', protocol)
+                    try:
+                        msg = (self.input_case if kind == 'input' else self.output_case)(suite, case, proto)
+                    except Exception as e:
+                        msg = 'runner error: %r' % (e,)
+                    if msg and msg.startswith('skip: '):
+                        skipped.append((cid, msg[6:]))
+                    elif msg:
+                        failed.append((cid, kind, msg))
+                    else:
+                        passed += 1
+        print('%s: %d passed, %d failed, %d skipped' % (protocol, passed, len(failed), len(skipped)))
+        if self.verbose:
+            for cid, kind, msg in failed:
+                print('  FAIL %s [%s]: %s' % (cid, kind, msg))
+            if self.verbose > 1:
+                for cid, reason in skipped:
+                    print('  SKIP %s: %s' % (cid, reason))
+        return not failed
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--marshal', required=True)
+    ap.add_argument('--vectors', default=os.environ.get('NB_PROTOCOL_TESTS', DEFAULT_VECTORS))
+    ap.add_argument('--protocol', action='append')
+    ap.add_argument('--case')
+    ap.add_argument('-v', '--verbose', action='count', default=0)
+    a = ap.parse_args()
+    protocols = a.protocol or ['json', 'json_1_0', 'rest-json', 'rest-xml', 'query', 'ec2', 'smithy-rpc-v2-cbor']
+    r = Runner(a.marshal, a.vectors, a.verbose, a.case)
+    ok = True
+    for p in protocols:
+        ok = r.run(p) and ok
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

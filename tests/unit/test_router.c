@@ -437,6 +437,33 @@ Test(router, shared_signing_name_is_disambiguated) {
     nb__spec_free(sc);
 }
 
+Test(router, ec2_protocol_by_action_and_version) {
+    json_t *doc = json_pack("{s:{s:s,s:s,s:s},s:{s:{s:{s:s,s:s}}},s:{}}", "metadata", "apiVersion", "2016-11-15",
+                            "endpointPrefix", "ec2", "protocol", "ec2", "operations", "DescribeRegions", "http",
+                            "method", "POST", "requestUri", "/", "shapes");
+    nb__spec_t *ec2 = nb__spec_from_json(doc, "ec2", NULL);
+    /* a query service with an operation of the same name, another version */
+    json_t *doc2 = json_pack("{s:{s:s,s:s,s:s},s:{s:{s:{s:s,s:s}}},s:{}}", "metadata", "apiVersion", "2010-01-01",
+                             "endpointPrefix", "other", "protocol", "query", "operations", "DescribeRegions", "http",
+                             "method", "POST", "requestUri", "/", "shapes");
+    nb__spec_t *other = nb__spec_from_json(doc2, "other", NULL);
+    nb__spec_t *items[] = {other, ec2};
+    nb__spec_set_t two = {items, 2};
+    nb__router_t *r = nb__router_new(&two);
+    assert_routed(route_raw(r, "POST / HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n"
+                               "Action=DescribeRegions&Version=2016-11-15"),
+                  "ec2", "DescribeRegions", "ec2");
+    assert_routed(route_raw(r, "POST / HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n"
+                               "Action=DescribeRegions&Version=2010-01-01"),
+                  "other", "DescribeRegions", "query");
+    assert_routed(route_raw(r, "POST / HTTP/1.1\r\nHost: h\r\n" AUTH("ec2")
+                               "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=DescribeRegions"),
+                  "ec2", "DescribeRegions", "ec2");
+    nb__router_free(r);
+    nb__spec_free(ec2);
+    nb__spec_free(other);
+}
+
 Test(router, service_hint) {
     char buf[64];
     nb__http_request_t req;

@@ -267,7 +267,8 @@ static void read_info(info_t *in, const nb__http_request_t *req, const nb__route
     }
     in->target = nb__headers_get(&req->headers, "X-Amz-Target");
     if (in->target && *in->target) {
-        const char *dot = strchr(in->target, '.');
+        /* operation names have no dot; some target prefixes might */
+        const char *dot = strrchr(in->target, '.');
         in->target_prefix_len = dot ? (size_t)(dot - in->target) : 0;
         in->target_op = dot ? dot + 1 : in->target;
     } else {

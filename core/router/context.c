@@ -40,6 +40,11 @@ static bool split_scope(const char *s, size_t len, nb__credential_t *cred) {
         copy_part(cred->region, sizeof cred->region, part[2], plen[2]);
         copy_part(cred->service, sizeof cred->service, part[3], plen[3]);
         cred->sigv4 = true;
+    } else if (n == 4 && plen[3] == 12 && memcmp(part[3], "aws4_request", 12) == 0) {
+        /* SigV4a scopes have no region (it is in X-Amz-Region-Set) */
+        copy_part(cred->date, sizeof cred->date, part[1], plen[1]);
+        copy_part(cred->service, sizeof cred->service, part[2], plen[2]);
+        cred->sigv4 = true;
     }
     return true;
 }
@@ -47,9 +52,12 @@ static bool split_scope(const char *s, size_t len, nb__credential_t *cred) {
 static bool from_authorization(const char *auth, nb__credential_t *cred) {
     while (*auth == ' ')
         auth++;
-    if (strncasecmp(auth, "AWS4-HMAC-SHA256", 16) == 0 && (auth[16] == ' ' || auth[16] == '\t')) {
+    size_t alg = strncasecmp(auth, "AWS4-HMAC-SHA256", 16) == 0         ? 16
+                 : strncasecmp(auth, "AWS4-ECDSA-P256-SHA256", 22) == 0 ? 22
+                                                                        : 0;
+    if (alg && (auth[alg] == ' ' || auth[alg] == '\t')) {
         /* Credential=..., SignedHeaders=..., Signature=... (commas, spaces, or both) */
-        const char *p = auth + 17;
+        const char *p = auth + alg + 1;
         while (*p) {
             while (*p == ' ' || *p == ',' || *p == '\t')
                 p++;

@@ -204,7 +204,17 @@ def make_client(session, svc, endpoint, style):
         config=Config(**cfg))
 
 
+def isolate_from_user_config():
+    """A developer's ~/.aws/config or AWS_* variables must not change the requests."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            del os.environ[name]
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+
+
 def generate(spec_dir, out, only=None):
+    isolate_from_user_config()
     specs = load_specs(spec_dir)
     failures = 0
     count = 0

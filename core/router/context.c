@@ -40,6 +40,11 @@ static bool split_scope(const char *s, size_t len, nb__credential_t *cred) {
         copy_part(cred->region, sizeof cred->region, part[2], plen[2]);
         copy_part(cred->service, sizeof cred->service, part[3], plen[3]);
         cred->sigv4 = true;
+    } else if (n == 4 && plen[3] == 12 && memcmp(part[3], "aws4_request", 12) == 0) {
+        /* SigV4a scopes have no region (it is in X-Amz-Region-Set) */
+        copy_part(cred->date, sizeof cred->date, part[1], plen[1]);
+        copy_part(cred->service, sizeof cred->service, part[2], plen[2]);
+        cred->sigv4 = true;
     }
     return true;
 }
@@ -47,9 +52,12 @@ static bool split_scope(const char *s, size_t len, nb__credential_t *cred) {
 static bool from_authorization(const char *auth, nb__credential_t *cred) {
     while (*auth == ' ')
         auth++;
-    if (strncasecmp(auth, "AWS4-HMAC-SHA256", 16) == 0 && (auth[16] == ' ' || auth[16] == '\t')) {
+    size_t alg = strncasecmp(auth, "AWS4-HMAC-SHA256", 16) == 0         ? 16
+                 : strncasecmp(auth, "AWS4-ECDSA-P256-SHA256", 22) == 0 ? 22
+                                                                        : 0;
+    if (alg && (auth[alg] == ' ' || auth[alg] == '\t')) {
         /* Credential=..., SignedHeaders=..., Signature=... (commas, spaces, or both) */
-        const char *p = auth + 17;
+        const char *p = auth + alg + 1;
         while (*p) {
             while (*p == ' ' || *p == ',' || *p == '\t')
                 p++;
@@ -118,6 +126,13 @@ void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *
     copy_part(ctx->account, sizeof ctx->account, account, strlen(account));
     const char *region = is_region(cred.region) ? cred.region : NB_DEFAULT_REGION;
     copy_part(ctx->region, sizeof ctx->region, region, strlen(region));
+}
+
+const char *nb__request_id_header(const nb__spec_t *spec) {
+    const char *ep = spec ? spec->endpoint_prefix : NULL;
+    if (ep && (strcmp(ep, "s3") == 0 || strcmp(ep, "s3-control") == 0))
+        return "x-amz-request-id";
+    return "x-amzn-RequestId";
 }
 
 /* xoshiro256**, seeded once per thread from OpenSSL's generator: ids only need

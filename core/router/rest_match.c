@@ -32,11 +32,25 @@ typedef struct route {
     char **req_headers; /* required header members of the input shape */
     size_t nreq_headers;
     bool deprecated;
+    size_t pattern_id; /* routes with the same path pattern share it */
 } route_t;
+
+/* The routes of one HTTP method, so a request only looks at its own. */
+typedef struct mgroup {
+    const char *method;
+    size_t *idx;
+    size_t n;
+} mgroup_t;
+
+/* Path match results of one request, per pattern: 0 unknown, 1 yes, 2 no. */
+#define PATTERN_CACHE 256
 
 struct nb__rest_table {
     route_t *routes;
     size_t n;
+    mgroup_t *groups;
+    size_t ngroups;
+    size_t npatterns;
 };
 
 /* ---- raw query helpers ---- */
@@ -223,17 +237,20 @@ static int compile_path(route_t *r, const char *path, size_t len) {
     return 0;
 }
 
-static char **member_locations(const nb__spec_t *spec, const json_t *input, const char *location, size_t *n,
-                               const route_t *r) {
+/* Wire names of the input shape's required members at this location
+ * ("querystring", "header"), less those the requestUri already requires.
+ * 0, or -1 when out of memory. */
+static int member_locations(const json_t *input, const char *location, const route_t *r, char ***out, size_t *n) {
     const json_t *required = json_object_get(input, "required");
     const json_t *members = json_object_get(input, "members");
     size_t cnt = json_array_size(required);
+    *out = NULL;
     *n = 0;
     if (cnt == 0)
-        return NULL;
-    char **out = calloc(cnt, sizeof *out);
-    if (out == NULL)
-        return NULL;
+        return 0;
+    *out = calloc(cnt, sizeof **out);
+    if (*out == NULL)
+        return -1;
     size_t i;
     json_t *name;
     json_array_foreach(required, i, name) {
@@ -244,21 +261,22 @@ static char **member_locations(const nb__spec_t *spec, const json_t *input, cons
         const char *wire = json_string_value(json_object_get(m, "locationName"));
         if (wire == NULL)
             wire = json_string_value(name);
+        if (wire == NULL)
+            continue;
         bool dup = false;
         for (size_t q = 0; q < r->nlit_query && !dup; q++)
             dup = strcmp(r->lit_query[q].key, wire) == 0;
-        if (dup || wire == NULL)
+        if (dup)
             continue;
-        out[*n] = strdup(wire);
-        if (out[*n] == NULL)
-            break;
+        (*out)[*n] = strdup(wire);
+        if ((*out)[*n] == NULL)
+            return -1;
         (*n)++;
     }
-    (void)spec;
-    return out;
+    return 0;
 }
 
-static int compile_route(const nb__spec_t *spec, const nb__spec_op_t *op, route_t *r) {
+static int compile_route(const nb__spec_op_t *op, route_t *r) {
     r->op = op;
     r->method = op->method;
     const char *uri = op->request_uri;
@@ -269,8 +287,9 @@ static int compile_route(const nb__spec_t *spec, const nb__spec_op_t *op, route_
         return -1;
     r->deprecated = json_is_true(json_object_get(op->def, "deprecated"));
     if (op->input) {
-        r->req_query = member_locations(spec, op->input, "querystring", &r->nreq_query, r);
-        r->req_headers = member_locations(spec, op->input, "header", &r->nreq_headers, r);
+        if (member_locations(op->input, "querystring", r, &r->req_query, &r->nreq_query) != 0 ||
+            member_locations(op->input, "header", r, &r->req_headers, &r->nreq_headers) != 0)
+            return -1;
     }
     return 0;
 }
@@ -304,12 +323,42 @@ nb__rest_table_t *nb__rest_table_new(const nb__spec_t *spec) {
     }
     for (size_t i = 0; i < spec->nops; i++) {
         t->n++;
-        if (compile_route(spec, &spec->ops[i], &t->routes[i]) != 0) {
-            nb__rest_table_free(t);
-            return NULL;
+        if (compile_route(&spec->ops[i], &t->routes[i]) != 0)
+            goto fail;
+        route_t *r = &t->routes[i];
+        r->pattern_id = t->npatterns;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(t->routes[j].pattern, r->pattern) == 0) {
+                r->pattern_id = t->routes[j].pattern_id;
+                break;
+            }
         }
+        if (r->pattern_id == t->npatterns)
+            t->npatterns++;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        mgroup_t *g = NULL;
+        for (size_t j = 0; j < t->ngroups && g == NULL; j++)
+            if (strcmp(t->groups[j].method, t->routes[i].method) == 0)
+                g = &t->groups[j];
+        if (g == NULL) {
+            mgroup_t *grown = realloc(t->groups, (t->ngroups + 1) * sizeof *grown);
+            if (grown == NULL)
+                goto fail;
+            t->groups = grown;
+            g = &t->groups[t->ngroups++];
+            *g = (mgroup_t){t->routes[i].method, NULL, 0};
+        }
+        size_t *idx = realloc(g->idx, (g->n + 1) * sizeof *idx);
+        if (idx == NULL)
+            goto fail;
+        g->idx = idx;
+        g->idx[g->n++] = i;
     }
     return t;
+fail:
+    nb__rest_table_free(t);
+    return NULL;
 }
 
 void nb__rest_table_free(nb__rest_table_t *t) {
@@ -318,6 +367,9 @@ void nb__rest_table_free(nb__rest_table_t *t) {
     for (size_t i = 0; i < t->n; i++)
         route_free(&t->routes[i]);
     free(t->routes);
+    for (size_t i = 0; i < t->ngroups; i++)
+        free(t->groups[i].idx);
+    free(t->groups);
     free(t);
 }
 
@@ -385,11 +437,27 @@ nb__rest_hit_t nb__rest_match(const nb__rest_table_t *t, const char *method, con
         return hit;
     if (strcmp(method, "OPTIONS") == 0)
         method = "GET";
+    const mgroup_t *g = NULL;
+    for (size_t i = 0; i < t->ngroups && g == NULL; i++)
+        if (strcmp(t->groups[i].method, method) == 0)
+            g = &t->groups[i];
+    if (g == NULL)
+        return hit;
     size_t qlen = query ? strlen(query) : 0;
+    uint8_t seen[PATTERN_CACHE];
+    memset(seen, 0, t->npatterns < PATTERN_CACHE ? t->npatterns : PATTERN_CACHE);
     rank_t best = {0};
-    for (size_t i = 0; i < t->n; i++) {
-        const route_t *r = &t->routes[i];
-        if (strcmp(r->method, method) != 0 || !path_match(r, path, path_len))
+    for (size_t gi = 0; gi < g->n; gi++) {
+        const route_t *r = &t->routes[g->idx[gi]];
+        bool matched;
+        if (r->pattern_id < PATTERN_CACHE) {
+            if (seen[r->pattern_id] == 0)
+                seen[r->pattern_id] = path_match(r, path, path_len) ? 1 : 2;
+            matched = seen[r->pattern_id] == 1;
+        } else {
+            matched = path_match(r, path, path_len);
+        }
+        if (!matched)
             continue;
         bool ok = true;
         for (size_t q = 0; q < r->nlit_query && ok; q++) {

@@ -32,6 +32,8 @@ struct nb__router {
     size_t n;
     head_t *heads;
     size_t nheads;
+    char **hostnames; /* extra S3 virtual-host domains, ".example.test" */
+    size_t nhostnames;
     const svc_t *s3;  /* endpoint prefix "s3": virtual hosts and the last fallback */
     const svc_t *sqs; /* endpoint prefix "sqs": queue URL paths */
 };
@@ -124,7 +126,33 @@ void nb__router_free(nb__router_t *r) {
     for (size_t i = 0; i < r->nheads; i++)
         free(r->heads[i].seg);
     free(r->heads);
+    for (size_t i = 0; i < r->nhostnames; i++)
+        free(r->hostnames[i]);
+    free(r->hostnames);
     free(r);
+}
+
+int nb__router_add_hostname(nb__router_t *r, const char *hostname) {
+    if (r == NULL || hostname == NULL)
+        return NB_EINVAL;
+    while (*hostname == '.')
+        hostname++;
+    size_t len = strcspn(hostname, ":/");
+    if (len == 0 || len > 200)
+        return NB_EINVAL;
+    char **grown = realloc(r->hostnames, (r->nhostnames + 1) * sizeof *grown);
+    if (grown == NULL)
+        return NB_ENOMEM;
+    r->hostnames = grown;
+    char *h = malloc(len + 2);
+    if (h == NULL)
+        return NB_ENOMEM;
+    h[0] = '.';
+    for (size_t i = 0; i < len; i++)
+        h[i + 1] = (char)tolower((unsigned char)hostname[i]);
+    h[len + 1] = '\0';
+    r->hostnames[r->nhostnames++] = h;
+    return 0;
 }
 
 /* ---- what a request says about itself ---- */
@@ -191,16 +219,18 @@ static bool region_like(const char *s, size_t len) {
     return dash && len > 0;
 }
 
+static size_t suffix_len(const char *host, size_t hlen, const char *suffix) {
+    size_t l = strlen(suffix);
+    return hlen > l && strcmp(host + hlen - l, suffix) == 0 ? l : 0;
+}
+
 /* <bucket>.s3[.<region>].<suffix> and s3[.<region>].<suffix>. */
-static void parse_s3_host(info_t *in) {
+static void parse_s3_host(info_t *in, const nb__router_t *r) {
     size_t hlen = strlen(in->host), slen = 0;
-    for (size_t i = 0; i < sizeof localstack_suffixes / sizeof *localstack_suffixes; i++) {
-        size_t l = strlen(localstack_suffixes[i]);
-        if (hlen > l && strcmp(in->host + hlen - l, localstack_suffixes[i]) == 0) {
-            slen = l;
-            break;
-        }
-    }
+    for (size_t i = 0; r && i < r->nhostnames && slen == 0; i++)
+        slen = suffix_len(in->host, hlen, r->hostnames[i]);
+    for (size_t i = 0; i < sizeof localstack_suffixes / sizeof *localstack_suffixes && slen == 0; i++)
+        slen = suffix_len(in->host, hlen, localstack_suffixes[i]);
     if (slen == 0)
         return;
     size_t plen = hlen - slen; /* the labels before the suffix */
@@ -226,7 +256,7 @@ static void parse_s3_host(info_t *in) {
     }
 }
 
-static void read_info(info_t *in, const nb__http_request_t *req) {
+static void read_info(info_t *in, const nb__http_request_t *req, const nb__router_t *r) {
     memset(in, 0, sizeof *in);
     in->req = req;
     if (nb__credential_parse(req, &in->cred) && in->cred.sigv4 && in->cred.service[0]) {
@@ -237,7 +267,8 @@ static void read_info(info_t *in, const nb__http_request_t *req) {
     }
     in->target = nb__headers_get(&req->headers, "X-Amz-Target");
     if (in->target && *in->target) {
-        const char *dot = strchr(in->target, '.');
+        /* operation names have no dot; some target prefixes might */
+        const char *dot = strrchr(in->target, '.');
         in->target_prefix_len = dot ? (size_t)(dot - in->target) : 0;
         in->target_op = dot ? dot + 1 : in->target;
     } else {
@@ -271,7 +302,7 @@ static void read_info(info_t *in, const nb__http_request_t *req) {
         for (size_t i = 0; i < n; i++)
             in->host[i] = (char)tolower((unsigned char)host[i]);
         in->host[n] = '\0';
-        parse_s3_host(in);
+        parse_s3_host(in, r);
     }
 }
 
@@ -286,35 +317,48 @@ static const nb__spec_op_t *op_by_name(const nb__spec_t *spec, const char *s, si
     return nb__spec_op(spec, buf);
 }
 
-static nb__rest_hit_t rest_op(const nb__router_t *r, const svc_t *s, const info_t *in) {
+/* "/<bucket>" + path into buf (len bytes); the length, or 0 if it does not fit. */
+static size_t vhost_path(const info_t *in, const char *path, size_t plen, char *buf, size_t len) {
+    size_t blen = strlen(in->bucket);
+    if (blen + plen + 2 > len)
+        return 0;
+    buf[0] = '/';
+    memcpy(buf + 1, in->bucket, blen);
+    size_t n = 1 + blen;
+    if (!(plen == 1 && path[0] == '/')) {
+        memcpy(buf + n, path, plen);
+        n += plen;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+static nb__rest_hit_t rest_op(const nb__router_t *r, const svc_t *s, const info_t *in, bool *used_vhost) {
     const nb__http_request_t *req = in->req;
     const char *path = req->path ? req->path : "/";
     size_t plen = strlen(path);
     nb__rest_hit_t hit = {NULL, false};
+    *used_vhost = false;
     if (s == r->s3 && in->bucket[0]) {
         /* virtual host: the bucket from the Host goes in front of the path */
-        size_t blen = strlen(in->bucket);
         char small[1024];
-        char *buf = blen + plen + 2 <= sizeof small ? small : malloc(blen + plen + 2);
+        size_t cap = strlen(in->bucket) + plen + 2;
+        char *buf = cap <= sizeof small ? small : malloc(cap);
         if (buf) {
-            buf[0] = '/';
-            memcpy(buf + 1, in->bucket, blen);
-            size_t n = 1 + blen;
-            if (!(plen == 1 && path[0] == '/')) {
-                memcpy(buf + n, path, plen);
-                n += plen;
-            }
-            buf[n] = '\0';
+            size_t n = vhost_path(in, path, plen, buf, cap);
             hit = nb__rest_match(s->rest, req->method, buf, n, req->query, &req->headers);
             if (buf != small)
                 free(buf);
+            *used_vhost = hit.op != NULL;
             if (hit.op && hit.complete)
                 return hit;
         }
         /* a route without a bucket (WriteGetObjectResponse uses the host for something else) */
         nb__rest_hit_t plain = nb__rest_match(s->rest, req->method, path, plen, req->query, &req->headers);
-        if (plain.op && (plain.complete || hit.op == NULL))
+        if (plain.op && (plain.complete || hit.op == NULL)) {
+            *used_vhost = false;
             return plain;
+        }
         return hit;
     }
     return nb__rest_match(s->rest, req->method, path, plen, req->query, &req->headers);
@@ -332,7 +376,10 @@ static const nb__spec_op_t *find_op(const nb__router_t *r, const svc_t *s, info_
         return in->has_action ? nb__spec_op(s->spec, in->action) : NULL;
     case NB_PROTO_REST_JSON:
     case NB_PROTO_REST_XML:
-        return s->rest ? rest_op(r, s, in).op : NULL;
+        if (s->rest == NULL)
+            return NULL;
+        bool used_vhost;
+        return rest_op(r, s, in, &used_vhost).op;
     default:
         return NULL;
     }
@@ -491,7 +538,8 @@ static bool looks_like_s3(const info_t *in) {
     bool one_segment = plen && memchr(path, '/', plen) == NULL;
     if ((strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) && plen)
         return true;
-    if (strcmp(m, "PUT") == 0 && plen)
+    /* beyond LocalStack's rules: unsigned deletes of buckets and objects */
+    if ((strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0) && plen)
         return true;
     if (strcmp(m, "POST") == 0 && one_segment) {
         const char *ct = nb__headers_get(&req->headers, "Content-Type");
@@ -506,6 +554,11 @@ static bool looks_like_s3(const info_t *in) {
         if (nb__query_has(req->query, qlen, "AWSAccessKeyId") || nb__query_has(req->query, qlen, "Signature"))
             return true; /* presigned (SigV2) */
         if (strcmp(m, "POST") == 0 && nb__query_has(req->query, qlen, "delete"))
+            return true;
+        /* multipart uploads, restores and selects on an object */
+        if (strcmp(m, "POST") == 0 && plen && !one_segment &&
+            (nb__query_has(req->query, qlen, "uploads") || nb__query_has(req->query, qlen, "uploadId") ||
+             nb__query_has(req->query, qlen, "restore") || nb__query_has(req->query, qlen, "select")))
             return true;
     }
     const char *auth = nb__headers_get(&req->headers, "Authorization");
@@ -558,8 +611,12 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
     }
     const char *path = in->req->path ? in->req->path : "/";
     if (strcmp(path, "/") != 0) {
-        if (r->sqs && sqs_queue_path(path))
-            return r->sqs;
+        /* a queue URL with an Action or a target; otherwise it may be a bucket named like an account */
+        if (r->sqs && sqs_queue_path(path)) {
+            load_params(in);
+            if (in->target || in->has_action)
+                return r->sqs;
+        }
         const svc_t *s = by_path_head(r, path);
         if (s)
             return s;
@@ -582,7 +639,7 @@ int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, 
     if (router == NULL || req == NULL || req->method == NULL)
         return NB_ENOENT;
     info_t in;
-    read_info(&in, req);
+    read_info(&in, req, router);
     const svc_t *s = detect_service(router, &in);
     if (s == NULL)
         return NB_ENOENT;
@@ -592,13 +649,35 @@ int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, 
     return out->op ? 0 : NB_ENOENT;
 }
 
+const char *nb__router_match_path(const nb__router_t *router, const nb__http_request_t *req, const nb__route_t *route,
+                                  char *buf, size_t len) {
+    if (router == NULL || req == NULL || route == NULL || buf == NULL || len == 0)
+        return NULL;
+    const char *path = req->path ? req->path : "/";
+    size_t plen = strlen(path);
+    if (router->s3 && route->spec == router->s3->spec && route->op &&
+        (route->protocol == NB_PROTO_REST_XML || route->protocol == NB_PROTO_REST_JSON)) {
+        info_t in;
+        read_info(&in, req, router);
+        bool used_vhost = false;
+        if (in.bucket[0])
+            (void)rest_op(router, router->s3, &in, &used_vhost);
+        if (used_vhost)
+            return vhost_path(&in, path, plen, buf, len) ? buf : NULL;
+    }
+    if (plen + 1 > len)
+        return NULL;
+    memcpy(buf, path, plen + 1);
+    return buf;
+}
+
 /* ---- hint ---- */
 
 const char *nb__router_service_hint(const nb__http_request_t *req, char *buf, size_t len) {
     if (req == NULL || buf == NULL || len == 0)
         return NULL;
     info_t in;
-    read_info(&in, req);
+    read_info(&in, req, NULL);
     const char *name = NULL;
     size_t nlen = 0;
     if (in.signing_name) {

@@ -22,9 +22,20 @@ typedef struct nb__router nb__router_t;
 nb__router_t *nb__router_new(const nb__spec_set_t *specs);
 void nb__router_free(nb__router_t *router);
 
+/* S3 virtual hosts are <bucket>.s3[.<region>].<hostname> for hostname
+ * localhost.localstack.cloud, amazonaws.com or localhost; this adds another
+ * (LOCALSTACK_HOST's host, without port). 0 or NB_ENOMEM / NB_EINVAL. */
+int nb__router_add_hostname(nb__router_t *router, const char *hostname);
+
 /* 0 when service and operation were found; NB_ENOENT otherwise, with whatever
  * was found filled in (spec without op: unknown operation of a known service). */
 int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out);
+
+/* The raw path the operation was matched on, for reading its labels: the
+ * request's path, or "/<bucket>" + path for an S3 virtual-host request.
+ * Written to buf; NULL when it does not fit. */
+const char *nb__router_match_path(const nb__router_t *router, const nb__http_request_t *req, const nb__route_t *route,
+                                  char *buf, size_t len);
 
 /* The service a request is for, from its signing name, target or host only
  * (used before the service's spec is needed). NULL when unknown. */

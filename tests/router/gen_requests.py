@@ -8,11 +8,13 @@ prepared request instead of sending it.
 
 Output (stdout or -o FILE), one record per request:
 
-    ##### <service> <protocol> <style> <operation> <length>\n
+    ##### <service> <protocol> <style> <members> <operation> <length>\n
     <length bytes: the raw HTTP/1.1 request, head and body>\n
 
 style: "path" for the default endpoint, "vhost" for S3 virtual-host addressing
-(bucket in the Host), "-" otherwise. A service whose spec lists several
+(bucket in the Host), "-" otherwise. members: "required" (only the required
+members are set) or "all" (every top-level member too: headers, query
+parameters and labels). A service whose spec lists several
 protocols gets one request per protocol it can be spoken in (SQS: query and
 json, the json one with x-amzn-query-mode: true as current SDKs send it).
 """
@@ -82,9 +84,10 @@ class ValueMaker:
     """Values for the required members of an input shape, valid enough for
     botocore's parameter validation (types, min lengths/counts, unions)."""
 
-    def __init__(self, shapes, service):
+    def __init__(self, shapes, service, every_member=False):
         self.shapes = shapes
         self.service = service
+        self.every_member = every_member
 
     def string(self, shape, member_name):
         if "enum" in shape:
@@ -143,7 +146,12 @@ class ValueMaker:
         if shape.get("union"):
             name = sorted(members)[0]
             return {name: self.value(members[name], name, depth)}
-        return {name: self.value(members[name], name, depth) for name in shape.get("required", [])}
+        names = shape.get("required", [])
+        if self.every_member and depth == 0:
+            # every top-level member: headers, query parameters and labels
+            # that another operation might require must not mislead the router
+            names = sorted(members)
+        return {name: self.value(members[name], name, depth) for name in names}
 
 
 def write_model(data_dir, svc, ver, model, protocol):
@@ -196,7 +204,17 @@ def make_client(session, svc, endpoint, style):
         config=Config(**cfg))
 
 
+def isolate_from_user_config():
+    """A developer's ~/.aws/config or AWS_* variables must not change the requests."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            del os.environ[name]
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+
+
 def generate(spec_dir, out, only=None):
+    isolate_from_user_config()
     specs = load_specs(spec_dir)
     failures = 0
     count = 0
@@ -224,24 +242,25 @@ def generate(spec_dir, out, only=None):
                     client.meta.events.register("before-send.%s" % sid, capture)
                     if protocol == "json" and model["metadata"].get("awsQueryCompatible") is not None:
                         client.meta.events.register("before-sign.%s" % sid, query_mode)
-                    maker = ValueMaker(model["shapes"], svc)
-                    for op_name in sorted(model["operations"]):
-                        op = client.meta.service_model.operation_model(op_name)
-                        params = maker.structure(model["shapes"][op.input_shape.name], 0) \
-                            if op.input_shape is not None else {}
-                        method = getattr(client, botocore.xform_name(op_name))
-                        try:
-                            method(**params)
-                        except Captured as c:
-                            data = raw_request(c.request)
-                            tag = "vhost" if style == "vhost" else ("path" if svc == "s3" else "-")
-                            head = "##### %s %s %s %s %d\n" % (svc, protocol, tag, op_name, len(data))
-                            out.write(head.encode("ascii") + data + b"\n")
-                            count += 1
-                        except Exception as e:  # a request botocore refused to build
-                            failures += 1
-                            sys.stderr.write("gen: %s %s %s: %s: %s\n" % (svc, protocol, op_name,
-                                                                          type(e).__name__, e))
+                    for variant in ("required", "all"):
+                        maker = ValueMaker(model["shapes"], svc, every_member=variant == "all")
+                        for op_name in sorted(model["operations"]):
+                            op = client.meta.service_model.operation_model(op_name)
+                            params = maker.structure(model["shapes"][op.input_shape.name], 0) \
+                                if op.input_shape is not None else {}
+                            method = getattr(client, botocore.xform_name(op_name))
+                            try:
+                                method(**params)
+                            except Captured as c:
+                                data = raw_request(c.request)
+                                tag = "vhost" if style == "vhost" else ("path" if svc == "s3" else "-")
+                                head = "##### %s %s %s %s %s %d\n" % (svc, protocol, tag, variant, op_name, len(data))
+                                out.write(head.encode("ascii") + data + b"\n")
+                                count += 1
+                            except Exception as e:  # a request botocore refused to build
+                                failures += 1
+                                sys.stderr.write("gen: %s %s %s (%s members): %s: %s\n" % (
+                                    svc, protocol, op_name, variant, type(e).__name__, e))
     sys.stderr.write("gen: %d requests, %d could not be built\n" % (count, failures))
     return failures
 

@@ -65,6 +65,25 @@ Test(context, sigv2_gives_the_key_and_default_region) {
     cr_assert_str_eq(c.account, "000000000000");
 }
 
+Test(context, sigv4a_scope_has_no_region) {
+    nb__http_request_t req;
+    cr_assert_eq(nb_test_request("GET /b/k HTTP/1.1\r\nX-Amz-Region-Set: *\r\nAuthorization: AWS4-ECDSA-P256-SHA256 "
+                                 "Credential=123456789012/20261124/s3/aws4_request, SignedHeaders=host, Signature=3045"
+                                 "\r\n\r\n",
+                                 &req),
+                 0);
+    nb__credential_t cred;
+    cr_assert(nb__credential_parse(&req, &cred));
+    cr_assert(cred.sigv4);
+    cr_assert_str_eq(cred.service, "s3");
+    cr_assert_str_eq(cred.region, "");
+    nb__req_context_t c;
+    nb__context_from_request(&req, &c);
+    cr_assert_str_eq(c.account, "123456789012");
+    cr_assert_str_eq(c.region, "us-east-1");
+    nb__http_request_free(&req);
+}
+
 Test(context, no_credentials) {
     nb__req_context_t c = ctx_of("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
     cr_assert_str_eq(c.account, "000000000000");
@@ -123,4 +142,15 @@ Test(context, request_ids_are_uuid4_and_distinct) {
     for (int i = 0; i < N; i++)
         for (int j = i + 1; j < N; j++)
             cr_assert_str_neq(ids[i], ids[j]);
+}
+
+Test(context, request_id_header_per_service) {
+    nb__spec_set_t set = {0};
+    char *err = NULL;
+    cr_assert_eq(nb__spec_set_load_dir(&set, NB_SOURCE_DIR "/specs", &err), 0, "%s", err ? err : "");
+    cr_assert_str_eq(nb__request_id_header(nb__spec_set_find(&set, "s3")), "x-amz-request-id");
+    cr_assert_str_eq(nb__request_id_header(nb__spec_set_find(&set, "sqs")), "x-amzn-RequestId");
+    cr_assert_str_eq(nb__request_id_header(nb__spec_set_find(&set, "lambda")), "x-amzn-RequestId");
+    cr_assert_str_eq(nb__request_id_header(NULL), "x-amzn-RequestId");
+    nb__spec_set_free(&set);
 }

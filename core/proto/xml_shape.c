@@ -84,6 +84,11 @@ void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shap
         if (json_is_object(value)) {
             nb__xml_start(e->w, name);
             write_namespace(e->w, ref);
+            /* a prefixed namespace on the shape declares the prefix its attributes use
+             * (S3's Grantee: xmlns:xsi for xsi:type) */
+            const json_t *sns = json_object_get(shape, "xmlNamespace");
+            if (json_object_get(ref, "xmlNamespace") == NULL && json_object_get(sns, "prefix"))
+                write_namespace(e->w, shape);
             nb__xml_write_members(e, shape, value);
             nb__xml_end(e->w);
         }

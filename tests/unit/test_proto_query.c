@@ -34,7 +34,11 @@ static const char *SPEC_JSON =
     "    \"Nested\": {\"shape\": \"Nest\"},"
     "    \"lowerName\": {\"shape\": \"Str\"},"
     "    \"Renamed\": {\"shape\": \"Str\", \"locationName\": \"renamedLoc\"},"
-    "    \"HasQueryName\": {\"shape\": \"Str\", \"queryName\": \"QN\", \"locationName\": \"ignored\"}}},"
+    "    \"HasQueryName\": {\"shape\": \"Str\", \"queryName\": \"QN\", \"locationName\": \"ignored\"},"
+    "    \"Tags2\": {\"shape\": \"TagMap\"}}},"
+    "  \"TagMap\": {\"type\": \"map\", \"flattened\": true, \"locationName\": \"Tag\","
+    "              \"key\": {\"shape\": \"Str\", \"locationName\": \"Key\"},"
+    "              \"value\": {\"shape\": \"Str\", \"locationName\": \"Value\"}},"
     "  \"OpOutput\": {\"type\": \"structure\", \"members\": {"
     "    \"QueueUrl\": {\"shape\": \"Str\"},"
     "    \"Count\": {\"shape\": \"Int\"},"
@@ -141,6 +145,18 @@ Test(query_parse, scalars_lists_maps_and_nesting) {
                     " \"Entries\": [{\"Id\": \"e1\", \"N\": 1}, {\"Id\": \"e2\"}],"
                     " \"Nested\": {\"A\": \"top\", \"Inner\": {\"Inner\": {\"A\": \"deep\"}}},"
                     " \"lowerName\": \"lo\", \"Renamed\": \"r\"}");
+    json_decref(in);
+    nb__spec_free(spec);
+}
+
+Test(query_parse, traits_on_the_target_shape_name_the_member) {
+    /* SQS TagQueue: the map shape itself is flattened and named "Tag" */
+    nb__spec_t *spec = load_spec("query");
+    nb__aws_error_t err = {0};
+    int rc;
+    json_t *in = parse_with(spec, NB_PROTO_QUERY, "Tag.1.Key=a&Tag.1.Value=1&Tag.2.Key=b&Tag.2.Value=2", &rc, &err);
+    cr_assert_eq(rc, 0);
+    assert_json(in, "{\"Tags2\": {\"a\": \"1\", \"b\": \"2\"}}");
     json_decref(in);
     nb__spec_free(spec);
 }

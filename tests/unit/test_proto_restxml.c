@@ -27,10 +27,12 @@ static const nb__spec_op_t *op(const char *name) {
     return o;
 }
 
-static int parse_req(const char *opname, const char *method, const char *path, const char *query, const char *body,
-                     json_t **input, nb__aws_error_t *err) {
+static int parse_req_h(const char *opname, const char *method, const char *path, const char *query, const char *body,
+                       const char *header, const char *value, json_t **input, nb__aws_error_t *err) {
     nb__http_request_t req;
     memset(&req, 0, sizeof req);
+    if (header)
+        nb__headers_add(&req.headers, header, value);
     req.method = strdup(method);
     req.path = strdup(path);
     req.query = query ? strdup(query) : NULL;
@@ -39,6 +41,11 @@ static int parse_req(const char *opname, const char *method, const char *path, c
     int rc = nb__proto_parse(s3, op(opname), NB_PROTO_REST_XML, &req, input, err);
     nb__http_request_free(&req);
     return rc;
+}
+
+static int parse_req(const char *opname, const char *method, const char *path, const char *query, const char *body,
+                     json_t **input, nb__aws_error_t *err) {
+    return parse_req_h(opname, method, path, query, body, NULL, NULL, input, err);
 }
 
 static void assert_json(const json_t *got, const char *want_text) {
@@ -91,6 +98,21 @@ Test(restxml, delete_objects_flattened_list_and_boolean) {
     assert_json(in, "{\"Bucket\": \"b1\", \"Delete\": {\"Objects\": [{\"Key\": \"a\"}, {\"Key\": \"b/c d\","
                     " \"VersionId\": \"v1\"}], \"Quiet\": true}}");
     json_decref(in);
+}
+
+Test(restxml, header_booleans_as_old_botocore_writes_them) {
+    json_t *in = NULL;
+    nb__aws_error_t err = {0};
+    int rc = parse_req_h("DeleteObjects", "POST", "/b1", "delete", "<Delete><Object><Key>a</Key></Object></Delete>",
+                         "x-amz-bypass-governance-retention", "True", &in, &err);
+    cr_assert_eq(rc, 0, "%s", err.message ? err.message : "");
+    cr_assert(json_is_true(json_object_get(in, "BypassGovernanceRetention")));
+    json_decref(in);
+    rc = parse_req_h("DeleteObjects", "POST", "/b1", "delete", "<Delete><Object><Key>a</Key></Object></Delete>",
+                     "x-amz-bypass-governance-retention", "yes", &in, &err);
+    cr_assert_lt(rc, 0);
+    cr_assert_str_eq(err.code, "InvalidArgument");
+    nb__aws_error_clear(&err);
 }
 
 Test(restxml, acl_grantee_xsi_type_attribute_both_ways) {

@@ -29,6 +29,17 @@ static int bind_text(const nb__member_t *m, const char *text, size_t len, json_t
     return rc;
 }
 
+/* The uri member whose locationName (else name) is the label. */
+static bool label_member(const nb__spec_t *spec, const json_t *shape, const char *label, nb__member_t *m) {
+    nb__member_iter_t it;
+    for (nb__member_iter_init(&it, spec, shape); nb__member_next(&it, m);) {
+        const char *loc = nb__member_location(m);
+        if (loc && strcmp(loc, "uri") == 0 && strcmp(nb__member_location_name(m), label) == 0)
+            return true;
+    }
+    return nb__member_get(spec, shape, label, m);
+}
+
 static int parse_labels(const nb__spec_t *spec, const nb__spec_op_t *op, const char *path,
                         const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
     const char *p = op->request_uri ? op->request_uri : "/";
@@ -71,7 +82,7 @@ static int parse_labels(const nb__spec_t *spec, const nb__spec_op_t *op, const c
             }
         }
         nb__member_t m;
-        if (nb__member_get(spec, op->input, name, &m)) {
+        if (label_member(spec, op->input, name, &m)) {
             size_t dlen = 0;
             char *dec = nb__url_decode(s, (size_t)(end - s), false, &dlen);
             if (dec == NULL)
@@ -395,6 +406,17 @@ static int parse_headers(const nb__spec_t *spec, const nb__spec_op_t *op, const 
 
 /* ---- payload ---- */
 
+/* The payload member: the structure's "payload" trait, or (older specs) the
+ * operation's input/output reference's. */
+bool nb__rest_payload(const nb__spec_t *spec, const nb__spec_op_t *op, bool output, nb__member_t *m) {
+    const json_t *shape = output ? op->output : op->input;
+    if (nb__shape_payload(spec, shape, m))
+        return true;
+    const json_t *ref = json_object_get(op->def, output ? "output" : "input");
+    const char *name = json_string_value(json_object_get(ref, "payload"));
+    return name && nb__member_get(spec, shape, name, m);
+}
+
 bool nb__rest_has_body_members(const nb__spec_t *spec, const json_t *structure) {
     nb__member_iter_t it;
     nb__member_t m;
@@ -407,7 +429,7 @@ bool nb__rest_has_body_members(const nb__spec_t *spec, const json_t *structure) 
 static int parse_body(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__http_request_t *req,
                       const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
     nb__member_t pm;
-    bool has_payload = nb__shape_payload(spec, op->input, &pm);
+    bool has_payload = nb__rest_payload(spec, op, false, &pm);
     if (has_payload && nb__member_streaming(&pm))
         return 0; /* the request body stays the handler's to read */
     if (!has_payload && !nb__rest_has_body_members(spec, op->input))
@@ -564,7 +586,7 @@ int nb__rest_serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const js
     }
     nb__rest_serialize_headers(spec, op->output, output, resp);
     nb__member_t pm;
-    if (nb__shape_payload(spec, op->output, &pm)) {
+    if (nb__rest_payload(spec, op, true, &pm)) {
         const json_t *v = json_object_get(output, pm.name);
         if (nb__member_streaming(&pm)) {
             if (stream) {

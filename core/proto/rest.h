@@ -46,6 +46,11 @@ int nb__rest_serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const js
 int nb__rest_serialize_headers(const nb__spec_t *spec, const json_t *shape, const json_t *value,
                                nb__http_response_t *resp);
 
+/* The payload member of the operation's input (output = false) or output:
+ * the structure's "payload" trait, else the one on the operation's
+ * input/output reference (older specs); false if there is none. */
+bool nb__rest_payload(const nb__spec_t *spec, const nb__spec_op_t *op, bool output, nb__member_t *m);
+
 /* True if the structure has members that go in the body (no location). */
 bool nb__rest_has_body_members(const nb__spec_t *spec, const json_t *structure);
 

@@ -17,6 +17,14 @@ static json_t *from_value(const nb__spec_t *spec, const json_t *ref, const json_
         return json_deep_copy(v);
     switch (nb__shape_kind(shape)) {
     case NB_SHAPE_STRUCTURE: {
+        if (json_is_array(v) && json_is_true(json_object_get(shape, "eventstream"))) {
+            /* an event stream's value: a list of {"EventName": {...}} */
+            json_t *out = json_array();
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) json_array_append_new(out, from_value(spec, NULL, shape, e, depth + 1));
+            return out;
+        }
         if (!json_is_object(v))
             return json_deep_copy(v);
         json_t *out = json_object();
@@ -93,6 +101,22 @@ static json_t *to_value(const nb__spec_t *spec, const json_t *ref, const json_t 
     json_t *out = NULL;
     switch (nb__shape_kind(shape)) {
     case NB_SHAPE_STRUCTURE: {
+        if (json_is_array(v) && json_is_true(json_object_get(shape, "eventstream"))) {
+            out = json_array();
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                snprintf(path + base, plen - base, "[%zu]", i);
+                json_t *c = to_value(spec, NULL, shape, e, path, plen, depth + 1, err);
+                path[base] = '\0';
+                if (c == NULL) {
+                    json_decref(out);
+                    return NULL;
+                }
+                json_array_append_new(out, c);
+            }
+            return out;
+        }
         if (!json_is_object(v))
             return fail(err, path, "expected an object");
         out = json_object();

@@ -34,9 +34,6 @@ SKIP = {
     'legacy/input/rest-xml.json/input#26.1': 'an empty header list sends no header: same on the wire as an absent list',
     'IgnoreQueryParamsInResponse': "botocore's XML parser skips members bound to the uri in responses, so it cannot "
                                    "read back the expected result whatever the server sends",
-    'legacy/output/rest-xml.json/output#14.0': 'event-stream responses: event-stream framing is not implemented',
-    'legacy/output/rest-xml.json/output#14.1': 'event-stream responses: event-stream framing is not implemented',
-    'legacy/output/rest-xml.json/output#14.2': 'event-stream responses: event-stream framing is not implemented',
     'legacy/output/rest-xml.json/output#16.2': 'SDK_UNKNOWN_MEMBER is the client-side stand-in for a union member '
                                                'the client does not model; no server sends it',
     'RestJsonAllQueryStringTypes': _QUERY_MAP_DUP,

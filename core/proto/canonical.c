@@ -13,7 +13,7 @@ static json_t *from_value(const nb__spec_t *spec, const json_t *ref, const json_
     if (v == NULL)
         return NULL;
     /* jsonvalue members and documents hold arbitrary JSON */
-    if (shape == NULL || depth > 64 || nb__trait_bool(ref, shape, "jsonvalue"))
+    if (shape == NULL || depth > 256 || nb__trait_bool(ref, shape, "jsonvalue"))
         return json_deep_copy(v);
     switch (nb__shape_kind(shape)) {
     case NB_SHAPE_STRUCTURE: {
@@ -95,7 +95,7 @@ static json_t *to_value(const nb__spec_t *spec, const json_t *ref, const json_t 
                         char *path, size_t plen, int depth, char **err) {
     if (shape == NULL || nb__trait_bool(ref, shape, "jsonvalue"))
         return json_deep_copy(v);
-    if (depth > 64)
+    if (depth > 256)
         return fail(err, path, "nested too deeply");
     size_t base = strlen(path);
     json_t *out = NULL;

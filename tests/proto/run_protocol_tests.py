@@ -437,10 +437,13 @@ def main():
     ap.add_argument('--vectors', default=os.environ.get('NB_PROTOCOL_TESTS', DEFAULT_VECTORS))
     ap.add_argument('--protocol', action='append')
     ap.add_argument('--case')
+    ap.add_argument('--include-ignored', action='store_true', help='also run botocore\'s ignore list')
     ap.add_argument('-v', '--verbose', action='count', default=0)
     a = ap.parse_args()
     protocols = a.protocol or ['json', 'json_1_0', 'rest-json', 'rest-xml', 'query', 'ec2', 'smithy-rpc-v2-cbor']
     r = Runner(a.marshal, a.vectors, a.verbose, a.case)
+    if a.include_ignored:
+        r.ignore_suites, r.ignore_cases = set(), {}
     ok = True
     for p in protocols:
         ok = r.run(p) and ok

@@ -1,1 +1,91 @@
-int main(void) { return 0; }
+/* nimbus: the server. Reads its configuration, loads specs and plugins, listens,
+ * prints "Ready." and serves until SIGINT or SIGTERM. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <uv.h>
+
+#include "config/config.h"
+#include "gateway/gateway.h"
+#include "nimbus/version.h"
+
+extern char **environ;
+
+typedef struct server {
+    uv_loop_t *loop;
+    nb__gateway_t gw;
+    uv_signal_t sigint, sigterm;
+    int stopping;
+} server_t;
+
+static void on_closed(void *data) {
+    server_t *s = data;
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+}
+
+static void close_left_over(uv_handle_t *h, void *arg) {
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+    server_t *s = h->data;
+    if (s->stopping++) {
+        fprintf(stderr, "nimbus: second signal, exiting now\n");
+        exit(1);
+    }
+    fprintf(stdout, "nimbus: %s received, shutting down\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    fflush(stdout);
+    nb__gateway_close(&s->gw, on_closed, s);
+}
+
+int main(int argc, char **argv) {
+    nb__config_t cfg;
+    char *err = NULL;
+    switch (nb__config_load(&cfg, argc, argv, environ, stdout, &err)) {
+    case NB_CONFIG_HELP:
+    case NB_CONFIG_VERSION:
+        nb__config_free(&cfg);
+        return 0;
+    case NB_CONFIG_ERROR:
+        fprintf(stderr, "nimbus: %s\n", err ? err : "invalid configuration");
+        free(err);
+        nb__config_free(&cfg);
+        return 2;
+    case NB_CONFIG_OK:
+        break;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    server_t s = {.loop = uv_default_loop()};
+    if (nb__gateway_init(&s.gw, s.loop, &cfg, &err) != 0 || nb__gateway_listen(&s.gw, &err) != 0) {
+        fprintf(stderr, "nimbus: %s\n", err ? err : "startup failed");
+        free(err);
+        nb__gateway_free(&s.gw);
+        nb__config_free(&cfg);
+        return 2;
+    }
+    uv_signal_init(s.loop, &s.sigint);
+    uv_signal_init(s.loop, &s.sigterm);
+    s.sigint.data = s.sigterm.data = &s;
+    uv_signal_start(&s.sigint, on_signal, SIGINT);
+    uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+
+    for (size_t i = 0; i < cfg.nlisten; i++)
+        fprintf(stdout, "nimbus %s listening on %s:%d\n", NB_VERSION_STRING, cfg.listen[i].host,
+                cfg.listen[i].port ? cfg.listen[i].port : nb__http_server_port(s.gw.http));
+    fprintf(stdout, "Ready.\n");
+    fflush(stdout);
+    uv_run(s.loop, UV_RUN_DEFAULT);
+
+    nb__gateway_free(&s.gw); /* unloads plugins: their fini flushes state */
+    uv_walk(s.loop, close_left_over, NULL);
+    uv_run(s.loop, UV_RUN_DEFAULT);
+    uv_loop_close(s.loop);
+    nb__config_free(&cfg);
+    fprintf(stdout, "nimbus: stopped\n");
+    return 0;
+}

@@ -332,21 +332,10 @@ void nb__json_error_describe(const nb__spec_t *spec, const nb__aws_error_t *err,
     out->message_key = "message";
     if (spec == NULL || err->code == NULL)
         return;
-    const json_t *shape = nb__spec_shape(spec, err->code);
-    if (shape) {
-        out->shape = shape;
-    } else {
-        const char *name;
-        json_t *s;
-        json_object_foreach((json_t *)spec->shapes, name, s) {
-            const char *c = json_string_value(json_object_get(json_object_get(s, "error"), "code"));
-            if (c && strcmp(c, err->code) == 0) {
-                out->shape = s;
-                out->type = name;
-                break;
-            }
-        }
-    }
+    const char *name = NULL;
+    out->shape = nb__spec_error_shape(spec, NULL, err->code, &name);
+    if (out->shape && name)
+        out->type = name;
     if (out->shape == NULL)
         return;
     out->query_code = json_string_value(json_object_get(json_object_get(out->shape, "error"), "code"));

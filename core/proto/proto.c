@@ -27,33 +27,6 @@ void nb__aws_error_clear(nb__aws_error_t *err) {
     memset(err, 0, sizeof *err);
 }
 
-/* The error shape named code among the operation's errors, else any shape of the spec
- * that is an exception with that name or whose "error" trait has that code. */
-static const json_t *find_error_shape(const nb__spec_t *spec, const nb__spec_op_t *op, const char *code) {
-    if (spec == NULL)
-        return NULL;
-    if (op) {
-        size_t i;
-        json_t *ref;
-        json_array_foreach(json_object_get(op->def, "errors"), i, ref) {
-            const char *name = json_string_value(json_object_get(ref, "shape"));
-            if (name && strcmp(name, code) == 0)
-                return nb__spec_shape(spec, name);
-        }
-    }
-    const json_t *shape = nb__spec_shape(spec, code);
-    if (shape && (json_object_get(shape, "exception") || json_object_get(shape, "error")))
-        return shape;
-    const char *name;
-    json_t *s;
-    json_object_foreach((json_t *)spec->shapes, name, s) {
-        const char *c = json_string_value(json_object_get(json_object_get(s, "error"), "code"));
-        if (c && strcmp(c, code) == 0)
-            return s;
-    }
-    return NULL;
-}
-
 void nb__aws_error_set(nb__aws_error_t *err, const nb__spec_t *spec, const nb__spec_op_t *op, const char *code,
                        int status, const char *fmt, ...) {
     json_t *fields = err->fields;
@@ -63,7 +36,7 @@ void nb__aws_error_set(nb__aws_error_t *err, const nb__spec_t *spec, const nb__s
     err->code = strdup(code);
     err->status = status ? status : 400;
     err->sender = err->status < 500;
-    const json_t *shape = find_error_shape(spec, op, code);
+    const json_t *shape = nb__spec_error_shape(spec, op, code, NULL);
     const json_t *trait = json_object_get(shape, "error");
     if (trait) {
         json_int_t st = json_integer_value(json_object_get(trait, "httpStatusCode"));

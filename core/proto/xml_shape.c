@@ -359,30 +359,7 @@ const char *nb__xml_service_namespace(const nb__spec_t *spec) {
 
 
 const json_t *nb__xml_error_shape(const nb__spec_t *spec, const nb__spec_op_t *op, const char *code) {
-    if (spec == NULL || code == NULL)
-        return NULL;
-    size_t i;
-    json_t *ref;
-    if (op) {
-        json_array_foreach(json_object_get(op->def, "errors"), i, ref) {
-            const char *name = json_string_value(json_object_get(ref, "shape"));
-            const json_t *s = nb__spec_shape(spec, name ? name : "");
-            const char *c = json_string_value(json_object_get(json_object_get(s, "error"), "code"));
-            if (name && (strcmp(name, code) == 0 || (c && strcmp(c, code) == 0)))
-                return s;
-        }
-    }
-    const json_t *s = nb__spec_shape(spec, code);
-    if (s && (json_object_get(s, "exception") || json_object_get(s, "error")))
-        return s;
-    const char *name;
-    json_t *sh;
-    json_object_foreach((json_t *)spec->shapes, name, sh) {
-        const char *c = json_string_value(json_object_get(json_object_get(sh, "error"), "code"));
-        if (c && strcmp(c, code) == 0)
-            return sh;
-    }
-    return NULL;
+    return nb__spec_error_shape(spec, op, code, NULL);
 }
 
 const char *nb__xml_error_code(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__aws_error_t *err) {

@@ -67,6 +67,54 @@ const json_t *nb__spec_ref_shape(const nb__spec_t *spec, const json_t *ref) {
 
 const char *nb__shape_type(const json_t *shape) { return jstr(shape, "type"); }
 
+static bool code_matches(const char *name, const json_t *shape, const char *code) {
+    const char *c = jstr(json_object_get(shape, "error"), "code");
+    return (name && strcmp(name, code) == 0) || (c && strcmp(c, code) == 0);
+}
+
+/* code -> shape for every exception shape, by name and by its error trait's code. */
+static json_t *build_error_index(const nb__spec_t *spec) {
+    json_t *index = json_object();
+    const char *name;
+    json_t *shape;
+    json_object_foreach((json_t *)spec->shapes, name, shape) {
+        const json_t *trait = json_object_get(shape, "error");
+        if (json_object_get(shape, "exception") == NULL && trait == NULL)
+            continue;
+        const char *code = jstr(trait, "code");
+        if (code && json_object_get(index, code) == NULL)
+            json_object_set_new(index, code, json_string(name));
+        if (json_object_get(index, name) == NULL)
+            json_object_set_new(index, name, json_string(name));
+    }
+    return index;
+}
+
+const json_t *nb__spec_error_shape(const nb__spec_t *spec, const nb__spec_op_t *op, const char *code,
+                                   const char **name_out) {
+    if (spec == NULL || code == NULL)
+        return NULL;
+    if (op) {
+        size_t i;
+        json_t *ref;
+        json_array_foreach(json_object_get(op->def, "errors"), i, ref) {
+            const char *name = jstr(ref, "shape");
+            const json_t *shape = nb__spec_shape(spec, name);
+            if (shape && code_matches(name, shape, code)) {
+                if (name_out)
+                    *name_out = name;
+                return shape;
+            }
+        }
+    }
+    if (spec->error_index == NULL)
+        ((nb__spec_t *)spec)->error_index = build_error_index(spec);
+    const char *name = json_string_value(json_object_get(spec->error_index, code));
+    if (name && name_out)
+        *name_out = name;
+    return nb__spec_shape(spec, name);
+}
+
 static void op_fill(nb__spec_t *spec, nb__spec_op_t *op, const char *name, const json_t *def) {
     const json_t *http = json_object_get(def, "http");
     op->name = name;
@@ -243,6 +291,7 @@ void nb__spec_free(nb__spec_t *spec) {
     free(spec->ops);
     free(spec->service);
     free(spec->path);
+    json_decref(spec->error_index);
     json_decref(spec->root);
     free(spec);
 }

@@ -59,6 +59,7 @@ typedef struct nb__spec {
     nb__spec_op_t *ops;          /* sorted by name */
     size_t nops;
     char *path;                  /* file it came from, NULL if built from JSON */
+    json_t *error_index;         /* error code or exception shape name -> shape name */
 } nb__spec_t;
 
 /* Loads a service-2.json (and an overlay.json beside it, if present: a JSON
@@ -78,6 +79,12 @@ const nb__spec_op_t *nb__spec_op(const nb__spec_t *spec, const char *name);
 const json_t *nb__spec_shape(const nb__spec_t *spec, const char *name);
 /* {"shape": "X", ...} -> the shape X; NULL if ref is NULL or X is unknown. */
 const json_t *nb__spec_ref_shape(const nb__spec_t *spec, const json_t *ref);
+/* The error shape for an error code: one of the operation's errors (op may be NULL)
+ * named so or whose "error" trait has that code, else any exception shape of the
+ * spec by name or trait code. NULL if none; *name (if name is not NULL) is the
+ * shape's name. Constant time after the first call. */
+const json_t *nb__spec_error_shape(const nb__spec_t *spec, const nb__spec_op_t *op, const char *code,
+                                   const char **name);
 /* The "type" of a shape: "structure", "list", "map", "string", ... */
 const char *nb__shape_type(const json_t *shape);
 

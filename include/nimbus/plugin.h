@@ -57,7 +57,8 @@ extern "C" {
 #define NB_ABI_MINOR 0                  /* additions at the end of nb_api_t */
 
 /* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
-#define NB_ASYNC 1 /* the handler will call nb_finish() exactly once, later */
+#define NB_ASYNC 1           /* the handler will call nb_finish() exactly once, later */
+#define NB_NOT_IMPLEMENTED 2 /* answer 501 like an operation without a handler */
 
 typedef struct nb_req nb_req_t;       /* one AWS request, opaque */
 typedef struct nb_plugin nb_plugin_t; /* one loaded plugin, opaque */
@@ -77,6 +78,8 @@ typedef struct nb_op {
 
 typedef enum nb_log_level { NB_LOG_DEBUG, NB_LOG_INFO, NB_LOG_WARN, NB_LOG_ERROR } nb_log_level_t;
 
+/* A timer fires on the event loop. Every timer, one-shot or repeating, is freed by
+ * nb_timer_stop(), which is safe to call from inside its own callback. */
 typedef void (*nb_timer_cb)(nb_timer_t *timer, void *data);
 
 /*

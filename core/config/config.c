@@ -1,0 +1,477 @@
+#include "config/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "nimbus/version.h"
+
+typedef enum { T_BOOL, T_STRING, T_LIST, T_LISTEN, T_SIZE, T_SECONDS } setting_type_t;
+
+typedef struct setting {
+    const char *name;
+    const char *flag; /* without the leading "--" */
+    setting_type_t type;
+    const char *def;
+    const char *help;
+} setting_t;
+
+static const setting_t settings[] = {
+    {"SERVICES", "services", T_LIST, "", "Comma-separated services to enable (e.g. s3,sqs); empty enables all"},
+    {"EAGER_SERVICE_LOADING", "eager-service-loading", T_BOOL, "0",
+     "1: start every enabled service at startup; 0: on its first request"},
+    {"GATEWAY_LISTEN", "gateway-listen", T_LISTEN, "127.0.0.1:4566",
+     "Comma-separated host:port addresses to listen on"},
+    {"PERSISTENCE", "persistence", T_BOOL, "0", "1: keep state in DATA_DIR across restarts (crash-safe)"},
+    {"DATA_DIR", "data-dir", T_STRING, NULL, "Where persistent state lives (default $HOME/.local/share/nimbus)"},
+    {"DEBUG", "debug", T_BOOL, "0", "1: log request and response details"},
+    {"LOCALSTACK_HOST", "localstack-host", T_STRING, "localhost.localstack.cloud:4566",
+     "host:port used in URLs the server returns (SQS queue URLs, ...)"},
+    {"NIMBUS_PLUGIN_PATH", "plugin-path", T_STRING, "", "Extra ':'-separated folders to load service plugins from"},
+    {"NIMBUS_SPEC_PATH", "spec-path", T_STRING, NULL, "':'-separated folders holding service specs"},
+    {"NIMBUS_MAX_HEADER_SIZE", "max-header-size", T_SIZE, "65536", "Largest request head in bytes (431 above)"},
+    {"NIMBUS_MAX_BODY_SIZE", "max-body-size", T_SIZE, "5368709120", "Largest request body in bytes (413 above)"},
+    {"NIMBUS_BODY_SPILL_THRESHOLD", "body-spill-threshold", T_SIZE, "1048576",
+     "Request bodies above this many bytes go to a temp file"},
+    {"NIMBUS_IDLE_TIMEOUT", "idle-timeout", T_SECONDS, "60", "Seconds a keep-alive connection may stay idle"},
+    {"NIMBUS_HEADER_TIMEOUT", "header-timeout", T_SECONDS, "30", "Seconds a client has to send a request head"},
+    {"NIMBUS_SHUTDOWN_TIMEOUT", "shutdown-timeout", T_SECONDS, "10",
+     "Seconds to let in-flight requests finish on SIGINT/SIGTERM"},
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+static int fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(char **err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(err, fmt, ap) < 0)
+        *err = NULL;
+    va_end(ap);
+    return -1;
+}
+
+static const setting_t *find_setting(const char *name) {
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (strcmp(settings[i].name, name) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+static const setting_t *find_flag(const char *flag, size_t len) {
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (strlen(settings[i].flag) == len && strncmp(settings[i].flag, flag, len) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+static bool known_dynamic(const char *name) { return strncmp(name, "PROVIDER_OVERRIDE_", 18) == 0; }
+
+/* Sets (replaces) a raw value. */
+static int cfg_set(nb__config_t *cfg, const char *name, const char *value) {
+    for (size_t i = 0; i < cfg->len; i++)
+        if (strcmp(cfg->names[i], name) == 0) {
+            char *v = strdup(value);
+            if (v == NULL)
+                return -1;
+            free(cfg->values[i]);
+            cfg->values[i] = v;
+            return 0;
+        }
+    char **n = realloc(cfg->names, (cfg->len + 1) * sizeof *n);
+    if (n == NULL)
+        return -1;
+    cfg->names = n;
+    char **v = realloc(cfg->values, (cfg->len + 1) * sizeof *v);
+    if (v == NULL)
+        return -1;
+    cfg->values = v;
+    cfg->names[cfg->len] = strdup(name);
+    cfg->values[cfg->len] = strdup(value);
+    if (cfg->names[cfg->len] == NULL || cfg->values[cfg->len] == NULL) {
+        free(cfg->names[cfg->len]);
+        free(cfg->values[cfg->len]);
+        return -1;
+    }
+    cfg->len++;
+    return 0;
+}
+
+const char *nb__config_get(const nb__config_t *cfg, const char *name) {
+    for (size_t i = 0; i < cfg->len; i++)
+        if (strcmp(cfg->names[i], name) == 0)
+            return cfg->values[i];
+    return NULL;
+}
+
+static char *trim(char *s) {
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static int load_file(nb__config_t *cfg, const char *path, char **err) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return fail(err, "config file %s: %s", path, strerror(errno));
+    char line[4096];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        if (strncmp(s, "export ", 7) == 0)
+            s = trim(s + 7);
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            rc = fail(err, "config file %s:%d: expected KEY=VALUE, got '%s'", path, lineno, s);
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *val = trim(eq + 1);
+        size_t vl = strlen(val);
+        if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && val[vl - 1] == val[0]) {
+            val[vl - 1] = '\0';
+            val++;
+        }
+        if (find_setting(key) == NULL && !known_dynamic(key)) {
+            rc = fail(err, "config file %s:%d: unknown setting '%s' (see nimbus --help)", path, lineno, key);
+            break;
+        }
+        if (cfg_set(cfg, key, val) != 0)
+            rc = fail(err, "out of memory");
+    }
+    fclose(f);
+    return rc;
+}
+
+static bool parse_bool(const char *v, bool *out) {
+    static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no", "off", ""};
+    for (size_t i = 0; i < 4; i++)
+        if (strcasecmp(v, yes[i]) == 0)
+            return (*out = true), true;
+    for (size_t i = 0; i < 5; i++)
+        if (strcasecmp(v, no[i]) == 0)
+            return (*out = false), true;
+    return false;
+}
+
+static bool parse_u64(const char *v, uint64_t *out) {
+    if (!isdigit((unsigned char)*v))
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    uint64_t mult = 1;
+    if (*end == 'k' || *end == 'K')
+        mult = 1024, end++;
+    else if (*end == 'm' || *end == 'M')
+        mult = 1024 * 1024, end++;
+    else if (*end == 'g' || *end == 'G')
+        mult = 1024ull * 1024 * 1024, end++;
+    if (errno || *end != '\0' || (mult > 1 && n > UINT64_MAX / mult))
+        return false;
+    *out = (uint64_t)n * mult;
+    return true;
+}
+
+static int parse_listen(nb__config_t *cfg, const char *v, char **err) {
+    cfg->nlisten = 0;
+    char *copy = strdup(v), *save = NULL;
+    if (copy == NULL)
+        return fail(err, "out of memory");
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        char *colon = strrchr(tok, ':');
+        char *host = tok;
+        if (colon == NULL) {
+            rc = -1;
+            break;
+        }
+        *colon = '\0';
+        if (host[0] == '[') { /* [::1]:4566 */
+            host++;
+            size_t hl = strlen(host);
+            if (hl == 0 || host[hl - 1] != ']') {
+                rc = -1;
+                break;
+            }
+            host[hl - 1] = '\0';
+        }
+        char *end;
+        long port = strtol(colon + 1, &end, 10);
+        if (*host == '\0' || *end != '\0' || port < 0 || port > 65535 || strlen(host) >= sizeof cfg->listen[0].host ||
+            cfg->nlisten == NB_MAX_LISTEN) {
+            rc = -1;
+            break;
+        }
+        snprintf(cfg->listen[cfg->nlisten].host, sizeof cfg->listen[0].host, "%s", host);
+        cfg->listen[cfg->nlisten++].port = (int)port;
+    }
+    free(copy);
+    if (rc != 0 || cfg->nlisten == 0)
+        return fail(err,
+                    "GATEWAY_LISTEN: invalid value '%s': expected comma-separated host:port (port 0-65535, at most "
+                    "%d), e.g. 127.0.0.1:4566,[::1]:4566",
+                    v, NB_MAX_LISTEN);
+    return 0;
+}
+
+static int parse_services(nb__config_t *cfg, const char *v, char **err) {
+    size_t n = 0;
+    char *copy = strdup(v), *save = NULL;
+    if (copy == NULL)
+        return fail(err, "out of memory");
+    char **list = calloc(strlen(v) / 2 + 2, sizeof *list);
+    if (list == NULL) {
+        free(copy);
+        return fail(err, "out of memory");
+    }
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        if (*tok == '\0')
+            continue;
+        for (char *c = tok; *c; c++) {
+            if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.') {
+                for (size_t i = 0; i < n; i++)
+                    free(list[i]);
+                free(list);
+                int rc = fail(err, "SERVICES: invalid service name '%s': expected comma-separated names like s3,sqs",
+                              tok);
+                free(copy);
+                return rc;
+            }
+            *c = (char)tolower((unsigned char)*c);
+        }
+        list[n++] = strdup(tok);
+    }
+    free(copy);
+    if (n == 0) {
+        free(list);
+        list = NULL;
+    }
+    cfg->services = list;
+    return 0;
+}
+
+static int validate(nb__config_t *cfg, char **err) {
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting_t *s = &settings[i];
+        const char *v = nb__config_get(cfg, s->name);
+        if (v == NULL)
+            continue;
+        bool b;
+        uint64_t u;
+        switch (s->type) {
+        case T_BOOL:
+            if (!parse_bool(v, &b))
+                return fail(err, "%s: invalid value '%s': expected 0 or 1 (also true/false, yes/no, on/off)", s->name, v);
+            break;
+        case T_SIZE:
+            if (!parse_u64(v, &u) || u == 0)
+                return fail(err, "%s: invalid value '%s': expected a positive number of bytes (suffix k, m or g allowed)",
+                            s->name, v);
+            break;
+        case T_SECONDS:
+            if (!parse_u64(v, &u) || u > 86400 * 365)
+                return fail(err, "%s: invalid value '%s': expected a number of seconds", s->name, v);
+            break;
+        case T_LISTEN:
+        case T_LIST:
+        case T_STRING:
+            break;
+        }
+    }
+    const char *lh = nb__config_get(cfg, "LOCALSTACK_HOST");
+    if (lh && (*lh == '\0' || strchr(lh, '/') || strchr(lh, ' ')))
+        return fail(err, "LOCALSTACK_HOST: invalid value '%s': expected host or host:port", lh);
+    return 0;
+}
+
+static uint64_t get_u64(const nb__config_t *cfg, const char *name) {
+    uint64_t u = 0;
+    parse_u64(nb__config_get(cfg, name), &u);
+    return u;
+}
+
+static bool get_bool(const nb__config_t *cfg, const char *name) {
+    bool b = false;
+    parse_bool(nb__config_get(cfg, name), &b);
+    return b;
+}
+
+static int apply_flag(nb__config_t *cfg, int argc, char **argv, int *i, char **err) {
+    const char *arg = argv[*i] + 2;
+    const char *eq = strchr(arg, '=');
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    const setting_t *s = find_flag(arg, len);
+    if (s == NULL && strncmp(arg, "set", len) == 0 && len == 3) { /* --set KEY=VALUE */
+        const char *kv = eq ? eq + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
+        const char *e = kv ? strchr(kv, '=') : NULL;
+        if (e == NULL)
+            return fail(err, "--set: expected KEY=VALUE");
+        char key[128];
+        snprintf(key, sizeof key, "%.*s", (int)(e - kv), kv);
+        if (find_setting(key) == NULL && !known_dynamic(key))
+            return fail(err, "--set: unknown setting '%s' (see nimbus --help)", key);
+        return cfg_set(cfg, key, e + 1);
+    }
+    if (s == NULL)
+        return fail(err, "unknown option '--%.*s' (see nimbus --help)", (int)len, arg);
+    const char *value = eq ? eq + 1 : NULL;
+    if (value == NULL) {
+        if (s->type == T_BOOL && (*i + 1 >= argc || strncmp(argv[*i + 1], "--", 2) == 0))
+            value = "1"; /* a bare boolean flag: --persistence */
+        else if (*i + 1 < argc)
+            value = argv[++*i];
+        else
+            return fail(err, "option --%s needs a value", s->flag);
+    }
+    return cfg_set(cfg, s->name, value);
+}
+
+nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, char **envp, FILE *out, char **err) {
+    memset(cfg, 0, sizeof *cfg);
+    *err = NULL;
+    /* --help, --version and --config first: they decide what is read. */
+    const char *file = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            nb__config_print_help(out);
+            return NB_CONFIG_HELP;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            fprintf(out, "nimbus %s\n", NB_VERSION_STRING);
+            return NB_CONFIG_VERSION;
+        }
+        if (strncmp(argv[i], "--config=", 9) == 0)
+            file = argv[i] + 9;
+        else if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc) {
+                fail(err, "option --config needs a file");
+                return NB_CONFIG_ERROR;
+            }
+            file = argv[++i];
+        }
+    }
+    for (char **e = envp; file == NULL && e && *e; e++)
+        if (strncmp(*e, "NIMBUS_CONFIG=", 14) == 0)
+            file = *e + 14;
+    /* Weakest first: defaults, file, environment, flags. */
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (settings[i].def && cfg_set(cfg, settings[i].name, settings[i].def) != 0)
+            goto oom;
+    if (file) {
+        cfg->config_file = file;
+        if (load_file(cfg, file, err) != 0)
+            return NB_CONFIG_ERROR;
+    }
+    for (char **e = envp; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (eq == NULL)
+            continue;
+        char key[128];
+        if ((size_t)(eq - *e) >= sizeof key)
+            continue;
+        snprintf(key, sizeof key, "%.*s", (int)(eq - *e), *e);
+        if ((find_setting(key) || known_dynamic(key)) && cfg_set(cfg, key, eq + 1) != 0)
+            goto oom;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--config=", 9) == 0)
+            continue;
+        if (strncmp(argv[i], "--", 2) != 0) {
+            fail(err, "unexpected argument '%s' (see nimbus --help)", argv[i]);
+            return NB_CONFIG_ERROR;
+        }
+        if (apply_flag(cfg, argc, argv, &i, err) != 0)
+            return NB_CONFIG_ERROR;
+    }
+    if (validate(cfg, err) != 0 || parse_listen(cfg, nb__config_get(cfg, "GATEWAY_LISTEN"), err) != 0 ||
+        parse_services(cfg, nb__config_get(cfg, "SERVICES"), err) != 0)
+        return NB_CONFIG_ERROR;
+    cfg->eager_loading = get_bool(cfg, "EAGER_SERVICE_LOADING");
+    cfg->persistence = get_bool(cfg, "PERSISTENCE");
+    cfg->debug = get_bool(cfg, "DEBUG");
+    cfg->localstack_host = nb__config_get(cfg, "LOCALSTACK_HOST");
+    cfg->plugin_path = nb__config_get(cfg, "NIMBUS_PLUGIN_PATH");
+    cfg->spec_path = nb__config_get(cfg, "NIMBUS_SPEC_PATH");
+    cfg->data_dir = nb__config_get(cfg, "DATA_DIR");
+    if (cfg->data_dir == NULL) {
+        const char *home = NULL;
+        for (char **e = envp; e && *e; e++)
+            if (strncmp(*e, "HOME=", 5) == 0)
+                home = *e + 5;
+        char dd[4096];
+        snprintf(dd, sizeof dd, "%s/.local/share/nimbus", home && *home ? home : "/tmp");
+        if (cfg_set(cfg, "DATA_DIR", dd) != 0)
+            goto oom;
+        cfg->data_dir = nb__config_get(cfg, "DATA_DIR");
+    }
+    cfg->max_header_bytes = (size_t)get_u64(cfg, "NIMBUS_MAX_HEADER_SIZE");
+    cfg->max_body_bytes = get_u64(cfg, "NIMBUS_MAX_BODY_SIZE");
+    cfg->body_spill_bytes = (size_t)get_u64(cfg, "NIMBUS_BODY_SPILL_THRESHOLD");
+    cfg->idle_timeout_ms = get_u64(cfg, "NIMBUS_IDLE_TIMEOUT") * 1000;
+    cfg->header_timeout_ms = get_u64(cfg, "NIMBUS_HEADER_TIMEOUT") * 1000;
+    cfg->shutdown_grace_ms = get_u64(cfg, "NIMBUS_SHUTDOWN_TIMEOUT") * 1000;
+    return NB_CONFIG_OK;
+oom:
+    fail(err, "out of memory");
+    return NB_CONFIG_ERROR;
+}
+
+bool nb__config_service_enabled(const nb__config_t *cfg, const char *service) {
+    if (cfg->services == NULL)
+        return true;
+    for (char **s = cfg->services; *s; s++)
+        if (strcasecmp(*s, service) == 0)
+            return true;
+    return false;
+}
+
+void nb__config_print_help(FILE *out) {
+    fprintf(out,
+            "nimbus %s - a local AWS cloud emulator (LocalStack-compatible)\n\n"
+            "usage: nimbus [--config FILE] [--SETTING VALUE ...] [--set NAME=VALUE]\n\n"
+            "Each setting comes from a flag, else the environment, else the config file\n"
+            "(KEY=VALUE lines), else its default.\n\n",
+            NB_VERSION_STRING);
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting_t *s = &settings[i];
+        fprintf(out, "  --%-24s %-28s %s", s->flag, s->name, s->help);
+        if (s->def && *s->def)
+            fprintf(out, " [default: %s]", s->def);
+        fputc('\n', out);
+    }
+    fprintf(out, "  --%-24s %-28s %s\n", "set NAME=VALUE", "PROVIDER_OVERRIDE_<SERVICE>",
+            "Which plugin serves a service when several do (by plugin name)");
+    fprintf(out, "  --%-24s %-28s %s\n", "config FILE", "NIMBUS_CONFIG", "Read settings from FILE");
+    fprintf(out, "  --%-24s %-28s %s\n", "help", "", "Print this help");
+    fprintf(out, "  --%-24s %-28s %s\n", "version", "", "Print the version");
+}
+
+void nb__config_free(nb__config_t *cfg) {
+    for (size_t i = 0; i < cfg->len; i++) {
+        free(cfg->names[i]);
+        free(cfg->values[i]);
+    }
+    free(cfg->names);
+    free(cfg->values);
+    if (cfg->services) {
+        for (char **s = cfg->services; *s; s++)
+            free(*s);
+        free(cfg->services);
+    }
+    memset(cfg, 0, sizeof *cfg);
+}

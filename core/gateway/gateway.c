@@ -1,0 +1,239 @@
+#include "gateway/gateway.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway/request.h"
+#include "http/body.h"
+#include "nimbus/errno.h"
+#include "store/store.h"
+
+void nb__api_set_config(const nb__config_t *cfg);
+void nb__api_set_loop(uv_loop_t *loop);
+
+static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *msg(const char *fmt, ...) {
+    va_list ap;
+    char *s = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+/* Opens a service's store when it starts; closes it when it stops. */
+static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
+    const nb__config_t *cfg = reg->cfg;
+    nb__store_config_t sc = {
+        .persistence = cfg && cfg->persistence,
+        .data_dir = cfg ? cfg->data_dir : NULL,
+    };
+    nb__store_t *st = NULL;
+    if (nb__store_open(svc->name, &sc, &st, err) != 0)
+        return NB_ESTORE;
+    svc->provider->store = st;
+    return 0;
+}
+
+static void store_stop(nb__registry_t *reg, nb__service_t *svc) {
+    (void)reg;
+    nb__store_close(svc->provider->store);
+    svc->provider->store = NULL;
+}
+
+int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err) {
+    memset(gw, 0, sizeof *gw);
+    gw->loop = loop;
+    gw->cfg = cfg;
+    gw->log = stdout;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gw->started_at = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    nb__api_set_config(cfg);
+    nb__api_set_loop(loop);
+    if (cfg->persistence && nb__store_check_data_dir(cfg->data_dir, err) != 0)
+        return NB_ESTORE;
+    int rc = nb__registry_init(&gw->reg, cfg, err);
+    if (rc != 0)
+        return rc;
+    gw->reg.on_start = store_start;
+    gw->reg.on_stop = store_stop;
+    gw->reg.owner = gw;
+    nb__registry_select(&gw->reg);
+    gw->router = nb__router_new(&gw->reg.specs);
+    if (gw->router == NULL) {
+        *err = msg("cannot build the router");
+        return NB_ENOMEM;
+    }
+    if (cfg->eager_loading)
+        nb__registry_start_all(&gw->reg);
+    nb__http_limits_t limits;
+    nb__http_limits_default(&limits);
+    limits.max_header_bytes = cfg->max_header_bytes;
+    limits.max_body_bytes = cfg->max_body_bytes;
+    limits.spill_threshold = cfg->body_spill_bytes;
+    limits.idle_timeout_ms = cfg->idle_timeout_ms;
+    limits.header_timeout_ms = cfg->header_timeout_ms;
+    gw->http = nb__http_server_new(loop, &limits, nb__gateway_handle, gw);
+    if (gw->http == NULL) {
+        *err = msg("cannot create the HTTP server");
+        return NB_ENOMEM;
+    }
+    return 0;
+}
+
+int nb__gateway_listen(nb__gateway_t *gw, char **err) {
+    for (size_t i = 0; i < gw->cfg->nlisten; i++) {
+        const nb__listen_addr_t *a = &gw->cfg->listen[i];
+        int rc = nb__http_server_listen(gw->http, a->host, a->port);
+        if (rc != 0) {
+            *err = msg("cannot listen on %s:%d: %s", a->host, a->port, uv_strerror(rc));
+            return NB_EIO;
+        }
+    }
+    return 0;
+}
+
+void nb__gateway_close(nb__gateway_t *gw, void (*done)(void *data), void *data) {
+    nb__http_server_close(gw->http, gw->cfg->shutdown_grace_ms, done, data);
+    gw->http = NULL;
+}
+
+void nb__gateway_free(nb__gateway_t *gw) {
+    nb__router_free(gw->router);
+    gw->router = NULL;
+    nb__registry_free(&gw->reg);
+}
+
+static void on_abort(nb__http_exchange_t *x, void *data) {
+    (void)x;
+    nb_req_t *req = data;
+    req->aborted = true;
+    if (req->on_abort)
+        req->on_abort(req, req->abort_data);
+}
+
+/* The error a protocol answers for an operation it does not know. */
+static void fail_unknown_operation(nb_req_t *req) {
+    const nb__spec_t *spec = req->route.spec;
+    switch (req->route.protocol) {
+    case NB_PROTO_QUERY:
+    case NB_PROTO_EC2:
+        nb__req_fail(req, "InvalidAction", 400, "The action or operation requested is invalid. Verify that the action is typed correctly.");
+        break;
+    case NB_PROTO_REST_XML:
+    case NB_PROTO_REST_JSON:
+        if (strcmp(spec->service, "s3") == 0)
+            nb__req_fail(req, "MethodNotAllowed", 405, "The specified method is not allowed against this resource.");
+        else
+            nb__req_fail(req, "UnknownOperationException", 404, "No operation of service '%s' matches %s %s",
+                         spec->service, req->http->method, req->http->path);
+        break;
+    default:
+        nb__req_fail(req, "UnknownOperationException", 400, "%s", "");
+        break;
+    }
+}
+
+static void fail_not_implemented(nb_req_t *req) {
+    nb__req_fail(req, "InternalFailure", 501, "The API action '%s' for service '%s' is not implemented yet",
+                 req->route.op->name, req->route.spec->service);
+}
+
+void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *data) {
+    nb__gateway_t *gw = data;
+    if (nb__gateway_internal(gw, x, http) || nb__cors_preflight(x, http))
+        return;
+
+    nb_req_t *req = calloc(1, sizeof *req);
+    if (req == NULL) {
+        nb__http_response_t resp;
+        nb__http_response_init(&resp);
+        resp.status = 503;
+        nb__http_respond(x, &resp);
+        nb__http_response_free(&resp);
+        return;
+    }
+    req->start_ns = uv_hrtime();
+    req->gw = gw;
+    req->x = x;
+    req->http = http;
+    gw->requests++;
+    nb__request_id_new(req->request_id);
+    nb__context_from_request(http, &req->ctx);
+    const char *qm = nb__http_request_header(http, "x-amzn-query-mode");
+    req->query_mode = qm && strcmp(qm, "true") == 0;
+    nb__http_exchange_on_abort(x, on_abort, req);
+
+    nb__router_route(gw->router, http, &req->route);
+    if (req->route.spec == NULL) {
+        req->route.protocol = NB_PROTO_JSON;
+        nb__req_fail(req, "UnknownServiceException", 400, "Nimbus could not tell which AWS service this request is for");
+        return;
+    }
+    const char *svc_name = req->route.spec->service;
+    nb__service_t *svc = nb__registry_service(&gw->reg, svc_name);
+    req->svc = svc;
+    if (!nb__config_service_enabled(gw->cfg, svc_name)) {
+        nb__req_fail(req, "InternalFailure", 501,
+                     "Service '%s' is not enabled. Please check your 'SERVICES' configuration variable.", svc_name);
+        return;
+    }
+    if (req->route.op == NULL) {
+        fail_unknown_operation(req);
+        return;
+    }
+    const nb__spec_op_t *op = req->route.op;
+    size_t op_index = (size_t)(op - req->route.spec->ops);
+    nb_plugin_t *p = svc && svc->provider && svc->provider->spec == req->route.spec ? svc->provider : NULL;
+    nb_op_handler_pt handler = p ? p->handlers[op_index] : NULL;
+    if (handler == NULL) {
+        fail_not_implemented(req);
+        return;
+    }
+    if (svc->state != NB_SVC_RUNNING && nb__registry_start(&gw->reg, svc) != 0) {
+        nb__req_fail(req, "InternalFailure", 500, "Service '%s' failed to start: %s", svc_name,
+                     svc->error ? svc->error : "unknown error");
+        return;
+    }
+
+    json_t *input = NULL;
+    int rc = nb__proto_parse(req->route.spec, op, req->route.protocol, http, &input, &req->err);
+    if (rc == 0)
+        rc = nb__proto_validate(req->route.spec, op, req->route.protocol, input, &req->err);
+    if (rc != 0) {
+        json_decref(input);
+        req->has_error = true;
+        nb__req_complete(req);
+        return;
+    }
+    if (p->store)
+        nb__store_begin(p->store);
+    rc = handler(req, input);
+    json_decref(input);
+    if (rc == NB_NOT_IMPLEMENTED) {
+        json_decref(req->output);
+        req->output = NULL;
+        fail_not_implemented(req);
+        return;
+    }
+    if (rc == NB_ASYNC) {
+        req->async = true;
+        return; /* the plugin calls nb_finish() */
+    }
+    if (rc < 0) {
+        fprintf(stderr, "nimbus: %s.%s handler failed (%d)\n", svc_name, op->name, rc);
+        json_decref(req->output);
+        req->output = NULL;
+        nb__aws_error_set(&req->err, req->route.spec, op, "InternalFailure", 500, "The handler for %s.%s failed",
+                          svc_name, op->name);
+        req->has_error = true;
+    } else if (!req->replied) {
+        req->output = json_object(); /* a handler that set nothing answers an empty output */
+    }
+    nb__req_complete(req);
+}

@@ -1,0 +1,50 @@
+/*
+ * The gateway: the handler chain every HTTP request goes through.
+ *
+ *   internal routes (/_localstack/..., /_nimbus/...)  -> answered here
+ *   CORS preflight                                    -> 204
+ *   route (service, protocol, operation) + context (account, region, request id)
+ *   enabled? provider? handler?                       -> 501 in the protocol's format
+ *   start the service if lazy; parse; validate; handler (sync or async)
+ *   serialize; commit the store; respond; log one line
+ */
+#ifndef NB_GATEWAY_H
+#define NB_GATEWAY_H
+
+#include <uv.h>
+
+#include "config/config.h"
+#include "http/server.h"
+#include "plugin/plugin.h"
+#include "router/router.h"
+
+typedef struct nb__gateway {
+    uv_loop_t *loop;
+    const nb__config_t *cfg;
+    nb__registry_t reg;
+    nb__router_t *router;
+    nb__http_server_t *http;
+    double started_at;   /* wall clock, epoch seconds */
+    uint64_t requests;   /* AWS requests handled */
+    FILE *log;           /* request log (stdout) */
+} nb__gateway_t;
+
+/* Loads specs and plugins, builds the router. On failure *err says why. */
+int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err);
+/* Listens on every GATEWAY_LISTEN address. */
+int nb__gateway_listen(nb__gateway_t *gw, char **err);
+/* Stops accepting, lets in-flight requests finish (bounded), then calls done. */
+void nb__gateway_close(nb__gateway_t *gw, void (*done)(void *data), void *data);
+/* Unloads plugins and frees what init built (after close completed). */
+void nb__gateway_free(nb__gateway_t *gw);
+
+/* Handles one request (the HTTP server's handler). */
+void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *req, void *data);
+
+/* Internal endpoints; returns true if it answered. (internal.c) */
+bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req);
+/* CORS: preflight answer and headers for responses to requests with Origin. (cors.c) */
+bool nb__cors_preflight(nb__http_exchange_t *x, const nb__http_request_t *req);
+void nb__cors_headers(const nb__http_request_t *req, nb__http_response_t *resp);
+
+#endif

@@ -1,0 +1,120 @@
+/* Internal endpoints, answered before any AWS parsing:
+ *   GET|HEAD /_localstack/health          services and their states (Testcontainers, awslocal)
+ *   GET      /_localstack/info            version, uptime, server time
+ *   POST     /_localstack/state/reset     clear every service's state
+ *   POST     /_localstack/state/<svc>/reset
+ *   GET      /_nimbus/state               resource counts per service, account and region */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway/gateway.h"
+#include "nimbus/version.h"
+#include "store/store.h"
+#include "util/codec.h"
+
+static void respond_json(nb__http_exchange_t *x, const nb__http_request_t *req, int status, json_t *body_new) {
+    nb__http_response_t resp;
+    nb__http_response_init(&resp);
+    resp.status = status;
+    nb__headers_set(&resp.headers, "Content-Type", "application/json");
+    if (body_new) {
+        char *text = json_dumps(body_new, JSON_COMPACT);
+        if (text)
+            nb__buf_puts(&resp.body, text);
+        free(text);
+        json_decref(body_new);
+    }
+    if (strcmp(req->method, "HEAD") == 0)
+        resp.no_body = true;
+    nb__cors_headers(req, &resp);
+    nb__http_respond(x, &resp);
+    nb__http_response_free(&resp);
+}
+
+static json_t *health(const nb__gateway_t *gw) {
+    json_t *services = json_object();
+    for (size_t i = 0; i < gw->reg.nservices; i++) {
+        const nb__service_t *svc = &gw->reg.services[i];
+        json_object_set_new(services, svc->name, json_string(nb__svc_state_name(svc->state)));
+    }
+    return json_pack("{s:o,s:s,s:s}", "services", services, "edition", "community", "version", NB_VERSION_STRING);
+}
+
+static json_t *info(const nb__gateway_t *gw) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    char when[48];
+    nb__time_format(floor(now), NB_TIME_ISO8601, when, sizeof when);
+    return json_pack("{s:s,s:s,s:b,s:b,s:s,s:s,s:i,s:I,s:b}", "version", NB_VERSION_STRING, "edition", "community",
+                     "is_license_activated", 0, "is_docker", 0, "server", "nimbus", "server_time_utc", when, "uptime",
+                     (int)(now - gw->started_at), "requests", (json_int_t)gw->requests, "persistence",
+                     gw->cfg->persistence);
+}
+
+static bool reset_service(nb__service_t *svc) {
+    if (svc->provider == NULL || svc->provider->store == NULL)
+        return false;
+    return nb__store_reset(svc->provider->store) == 0;
+}
+
+static json_t *state_counts(const nb__gateway_t *gw) {
+    json_t *out = json_object();
+    for (size_t i = 0; i < gw->reg.nservices; i++) {
+        const nb__service_t *svc = &gw->reg.services[i];
+        if (svc->provider == NULL || svc->provider->store == NULL)
+            continue;
+        json_t *counts = json_object();
+        nb__store_counts(svc->provider->store, counts);
+        json_object_set_new(out, svc->name, counts);
+    }
+    return out;
+}
+
+bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req) {
+    const char *path = req->path;
+    if (strncmp(path, "/_localstack/", 13) != 0 && strncmp(path, "/_nimbus/", 9) != 0)
+        return false;
+    bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+    bool post = strcmp(req->method, "POST") == 0;
+    if (strcmp(path, "/_localstack/health") == 0 || strcmp(path, "/_nimbus/health") == 0) {
+        if (get)
+            respond_json(x, req, 200, health(gw));
+        else
+            respond_json(x, req, 405, json_pack("{s:s}", "error", "use GET or HEAD"));
+        return true;
+    }
+    if (strcmp(path, "/_localstack/info") == 0 && get) {
+        respond_json(x, req, 200, info(gw));
+        return true;
+    }
+    if (strcmp(path, "/_nimbus/state") == 0 && get) {
+        respond_json(x, req, 200, state_counts(gw));
+        return true;
+    }
+    if (strcmp(path, "/_localstack/state/reset") == 0 && post) {
+        json_t *done = json_array();
+        for (size_t i = 0; i < gw->reg.nservices; i++)
+            if (reset_service(&gw->reg.services[i]))
+                json_array_append_new(done, json_string(gw->reg.services[i].name));
+        respond_json(x, req, 200, json_pack("{s:o}", "reset", done));
+        return true;
+    }
+    char svc_name[64];
+    int used = 0;
+    if (post && sscanf(path, "/_localstack/state/%63[^/]/reset%n", svc_name, &used) == 1 && path[used] == '\0') {
+        nb__service_t *svc = nb__registry_service(&gw->reg, svc_name);
+        if (svc == NULL)
+            respond_json(x, req, 404, json_pack("{s:s}", "error", "no such service"));
+        else {
+            reset_service(svc);
+            respond_json(x, req, 200, json_pack("{s:[s]}", "reset", svc_name));
+        }
+        return true;
+    }
+    respond_json(x, req, 404, json_pack("{s:s}", "error", "no such internal endpoint"));
+    return true;
+}

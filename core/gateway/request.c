@@ -1,0 +1,301 @@
+#include "gateway/request.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/body.h"
+#include "nimbus/errno.h"
+#include "store/store.h"
+
+static double wall_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void log_line(nb_req_t *req, int status) {
+    nb__gateway_t *gw = req->gw;
+    if (gw->log == NULL)
+        return;
+    double ms = (double)(uv_hrtime() - req->start_ns) / 1e6;
+    char ts[40];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    const char *svc = req->route.spec ? req->route.spec->service : "unknown";
+    const char *op = req->route.op ? req->route.op->name : "UnknownOperation";
+    if (req->has_error)
+        fprintf(gw->log, "%s.%03ld  INFO AWS %s.%s => %d (%s) (%.2f ms)\n", ts, now.tv_nsec / 1000000, svc, op,
+                status, req->err.code, ms);
+    else
+        fprintf(gw->log, "%s.%03ld  INFO AWS %s.%s => %d (%.2f ms)\n", ts, now.tv_nsec / 1000000, svc, op, status, ms);
+}
+
+/* DEBUG=1: the request and the response, bodies cut at 2 KiB. */
+static void log_detail(nb_req_t *req, const nb__http_response_t *resp) {
+    FILE *f = req->gw->log;
+    const nb__http_request_t *h = req->http;
+    fprintf(f, "    > %s %s\n", h->method, h->target);
+    for (size_t i = 0; i < h->headers.len; i++)
+        fprintf(f, "    > %s: %s\n", h->headers.items[i].name, h->headers.items[i].value);
+    const char *body = nb__body_data(h->body, 2048);
+    if (body && *body)
+        fprintf(f, "    > %.*s\n", 2048, body);
+    fprintf(f, "    < %d\n", resp->status);
+    for (size_t i = 0; i < resp->headers.len; i++)
+        fprintf(f, "    < %s: %s\n", resp->headers.items[i].name, resp->headers.items[i].value);
+    if (resp->body.len)
+        fprintf(f, "    < %.*s\n", (int)(resp->body.len < 2048 ? resp->body.len : 2048), resp->body.data);
+    if (req->has_error && req->err.message)
+        fprintf(f, "    error: %s\n", req->err.message);
+}
+
+static void req_free(nb_req_t *req) {
+    json_decref(req->output);
+    nb__body_free(req->out_body);
+    nb__headers_free(&req->out_headers);
+    nb__aws_error_clear(&req->err);
+    free(req);
+}
+
+void nb__req_complete(nb_req_t *req) {
+    if (req->done)
+        return;
+    req->done = true;
+    if (req->aborted) {
+        nb__http_respond(req->x, NULL);
+        req_free(req);
+        return;
+    }
+    nb__http_response_t resp;
+    nb__http_response_init(&resp);
+    nb__proto_ctx_t pctx = {
+        .request_id = req->request_id,
+        .query_mode = req->query_mode,
+        .head = strcmp(req->http->method, "HEAD") == 0,
+    };
+    const nb__spec_t *spec = req->route.spec;
+    const nb__spec_op_t *op = req->route.op;
+    nb__protocol_t proto = req->route.protocol ? req->route.protocol : NB_PROTO_JSON;
+
+    /* An acknowledged write must be durable: commit before anything is sent. */
+    if (!req->has_error && req->svc && req->svc->provider && req->svc->provider->store &&
+        nb__store_commit(req->svc->provider->store) != 0) {
+        req->has_error = true;
+        nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "the state store could not commit the write");
+    } else if (req->has_error && req->svc && req->svc->provider && req->svc->provider->store) {
+        nb__store_rollback(req->svc->provider->store);
+    }
+
+    int rc = 0;
+    if (!req->has_error) {
+        nb_body_t *stream = req->out_body;
+        req->out_body = NULL;
+        rc = nb__proto_serialize(spec, op, proto, req->output, stream, &pctx, &resp);
+        if (rc != 0) {
+            nb__http_response_free(&resp);
+            nb__http_response_init(&resp);
+            req->has_error = true;
+            nb__aws_error_set(&req->err, spec, op, "InternalFailure", 500,
+                              "the response could not be serialized (%s)", nb_strerror(rc));
+        }
+    }
+    if (req->has_error)
+        nb__proto_serialize_error(spec, op, proto, &req->err, &pctx, &resp);
+    for (size_t i = 0; i < req->out_headers.len; i++)
+        nb__headers_set(&resp.headers, req->out_headers.items[i].name, req->out_headers.items[i].value);
+    nb__cors_headers(req->http, &resp);
+    if (pctx.head)
+        resp.no_body = true;
+    log_line(req, resp.status);
+    if (req->gw->log && req->gw->cfg && req->gw->cfg->debug)
+        log_detail(req, &resp);
+    nb__http_respond(req->x, &resp);
+    nb__http_response_free(&resp);
+    req_free(req);
+}
+
+static void set_error_v(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, va_list ap) {
+    char *message = NULL;
+    if (fmt && vasprintf(&message, fmt, ap) < 0)
+        message = NULL;
+    nb__aws_error_clear(&req->err);
+    req->err.fields = fields;
+    nb__aws_error_set(&req->err, req->route.spec, req->route.op, code, status, "%s", message ? message : "");
+    free(message);
+    req->has_error = true;
+    req->replied = true;
+}
+
+void nb__req_fail(nb_req_t *req, const char *code, int status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    set_error_v(req, code, status, NULL, fmt, ap);
+    va_end(ap);
+    nb__req_complete(req);
+}
+
+/* ---- The function table plugins call (nb_api_t). ---- */
+
+static int api_reply_new(nb_req_t *req, json_t *output) {
+    json_decref(req->output);
+    req->output = output ? output : json_object();
+    req->replied = true;
+    return 0;
+}
+
+static int api_reply_body_new(nb_req_t *req, nb_body_t *body) {
+    nb__body_free(req->out_body);
+    req->out_body = body;
+    return 0;
+}
+
+static int api_reply_header(nb_req_t *req, const char *name, const char *value) {
+    return nb__headers_set(&req->out_headers, name, value);
+}
+
+static int api_error(nb_req_t *req, const char *code, json_t *fields_new, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    set_error_v(req, code, 0, fields_new, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+static int api_error_code(nb_req_t *req, const char *code, int status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    set_error_v(req, code, status, NULL, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+static void api_finish(nb_req_t *req) { nb__req_complete(req); }
+
+static const char *api_req_account(const nb_req_t *req) { return req->ctx.account; }
+static const char *api_req_region(const nb_req_t *req) { return req->ctx.region; }
+static const char *api_req_id(const nb_req_t *req) { return req->request_id; }
+static const char *api_req_operation(const nb_req_t *req) { return req->route.op ? req->route.op->name : NULL; }
+static const char *api_req_header(const nb_req_t *req, const char *name) {
+    return nb__http_request_header(req->http, name);
+}
+static const char *api_req_host(const nb_req_t *req) { return nb__http_request_header(req->http, "Host"); }
+static nb_body_t *api_req_body(nb_req_t *req) { return req->http->body; }
+static nb_plugin_t *api_req_plugin(const nb_req_t *req) { return req->svc ? req->svc->provider : NULL; }
+static void api_req_on_abort(nb_req_t *req, void (*cb)(nb_req_t *, void *), void *data) {
+    req->on_abort = cb;
+    req->abort_data = data;
+}
+
+static int64_t api_body_size(const nb_body_t *b) { return nb__body_size(b); }
+static ssize_t api_body_read(nb_body_t *b, int64_t off, void *buf, size_t len) { return nb__body_read(b, off, buf, len); }
+static const char *api_body_path(const nb_body_t *b) { return nb__body_path(b); }
+static nb_body_t *api_body_from_file(const char *path, int64_t off, int64_t len) {
+    return nb__body_from_file(path, off, len);
+}
+static nb_body_t *api_body_from_mem(const void *data, size_t len) { return nb__body_from_mem(data, len); }
+static void api_body_free(nb_body_t *b) { nb__body_free(b); }
+
+static void *api_plugin_data(const nb_plugin_t *p) { return p->data; }
+static void api_plugin_set_data(nb_plugin_t *p, void *data) { ((nb_plugin_t *)p)->data = data; }
+
+static const nb__config_t *api_cfg;
+void nb__api_set_config(const nb__config_t *cfg) { api_cfg = cfg; }
+static const char *api_config_get(const char *name) { return api_cfg ? nb__config_get(api_cfg, name) : NULL; }
+static sqlite3 *api_store_db(nb_plugin_t *p) { return p->store ? nb__store_db(p->store) : NULL; }
+
+struct nb_timer {
+    uv_timer_t handle;
+    nb_timer_cb cb;
+    void *data;
+    bool repeat;
+};
+
+static uv_loop_t *api_loop;
+void nb__api_set_loop(uv_loop_t *loop) { api_loop = loop; }
+
+static void timer_closed(uv_handle_t *h) { free(h->data); }
+
+static void timer_fire(uv_timer_t *h) {
+    nb_timer_t *t = h->data;
+    bool repeat = t->repeat;
+    t->cb(t, t->data);
+    (void)repeat;
+}
+
+static nb_timer_t *api_timer_start(nb_plugin_t *self, uint64_t timeout_ms, uint64_t repeat_ms, nb_timer_cb cb,
+                                   void *data) {
+    (void)self;
+    nb_timer_t *t = calloc(1, sizeof *t);
+    if (t == NULL || api_loop == NULL) {
+        free(t);
+        return NULL;
+    }
+    uv_timer_init(api_loop, &t->handle);
+    uv_unref((uv_handle_t *)&t->handle); /* timers never keep the server alive on their own */
+    t->handle.data = t;
+    t->cb = cb;
+    t->data = data;
+    t->repeat = repeat_ms != 0;
+    uv_timer_start(&t->handle, timer_fire, timeout_ms, repeat_ms);
+    return t;
+}
+
+/* Stops and frees a timer; safe from inside its own callback. */
+static void api_timer_stop(nb_timer_t *t) {
+    if (t == NULL)
+        return;
+    uv_timer_stop(&t->handle);
+    uv_close((uv_handle_t *)&t->handle, timer_closed);
+}
+
+static void api_log(nb_plugin_t *self, nb_log_level_t level, const char *fmt, ...) {
+    static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+    if (level == NB_LOG_DEBUG && !(api_cfg && api_cfg->debug))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%5s %s: ", names[level <= NB_LOG_ERROR ? level : NB_LOG_ERROR],
+            self && self->def ? self->def->name : "nimbus");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+const nb_api_t nb__api = {
+    .size = sizeof(nb_api_t),
+    .reply_new = api_reply_new,
+    .reply_body_new = api_reply_body_new,
+    .reply_header = api_reply_header,
+    .error = api_error,
+    .error_code = api_error_code,
+    .finish = api_finish,
+    .req_account = api_req_account,
+    .req_region = api_req_region,
+    .req_id = api_req_id,
+    .req_operation = api_req_operation,
+    .req_header = api_req_header,
+    .req_host = api_req_host,
+    .req_body = api_req_body,
+    .req_plugin = api_req_plugin,
+    .req_on_abort = api_req_on_abort,
+    .body_size = api_body_size,
+    .body_read = api_body_read,
+    .body_path = api_body_path,
+    .body_from_file_new = api_body_from_file,
+    .body_from_mem_new = api_body_from_mem,
+    .body_free = api_body_free,
+    .plugin_data = api_plugin_data,
+    .plugin_set_data = api_plugin_set_data,
+    .config_get = api_config_get,
+    .store_db = api_store_db,
+    .timer_start = api_timer_start,
+    .timer_stop = api_timer_stop,
+    .log = api_log,
+    .now = wall_now,
+};

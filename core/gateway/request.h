@@ -1,0 +1,39 @@
+/* One AWS request on its way through the gateway (nb_req_t, opaque to plugins). */
+#ifndef NB_GATEWAY_REQUEST_H
+#define NB_GATEWAY_REQUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gateway/gateway.h"
+#include "proto/proto.h"
+#include "router/context.h"
+
+struct nb_req {
+    nb__gateway_t *gw;
+    nb__http_exchange_t *x;
+    nb__http_request_t *http; /* borrowed from the exchange */
+    nb__route_t route;
+    nb__service_t *svc;
+    nb__req_context_t ctx;
+    char request_id[40];
+    bool query_mode; /* x-amzn-query-mode */
+
+    /* The reply being built. */
+    json_t *output;
+    nb_body_t *out_body;
+    nb__headers_t out_headers;
+    nb__aws_error_t err;
+    bool has_error, replied, async, done, aborted;
+    void (*on_abort)(nb_req_t *req, void *data);
+    void *abort_data;
+    uint64_t start_ns;
+};
+
+/* Sends the reply (or error) built so far, commits state, logs, frees req. */
+void nb__req_complete(nb_req_t *req);
+/* Answers an error before or instead of the handler. */
+void nb__req_fail(nb_req_t *req, const char *code, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

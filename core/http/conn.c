@@ -1,0 +1,627 @@
+/*
+ * One client connection: reads, llhttp parsing into exchanges, limits and
+ * timers. Parsing pauses while a request is with the handler, so pipelined
+ * requests are handled one at a time and answered in order; bytes that arrive
+ * meanwhile wait in `pending`.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/body.h"
+#include "http/server_int.h"
+#include "nimbus/errno.h"
+
+enum deadline_kind { DL_NONE, DL_IDLE, DL_HEAD, DL_LINGER };
+
+/* ---- exchanges ---- */
+
+static nb__http_exchange_t *exchange_new(nb__http_conn_t *c) {
+    nb__http_exchange_t *x = c->spare;
+    if (x) {
+        c->spare = NULL;
+        nb__buf_t head = x->head;
+        memset(x, 0, sizeof *x);
+        x->head = head;
+        nb__buf_reset(&x->head);
+    } else if ((x = calloc(1, sizeof *x)) == NULL) {
+        return NULL;
+    }
+    x->conn = c;
+    x->state = NB__X_PARSING;
+    nb__http_response_init(&x->resp);
+    memcpy(x->req.peer, c->peer, sizeof x->req.peer);
+    if (c->qtail)
+        c->qtail->next = x;
+    else
+        c->qhead = x;
+    c->qtail = x;
+    c->nqueued++;
+    return x;
+}
+
+void nb__exchange_free(nb__http_exchange_t *x) {
+    nb__http_request_free(&x->req);
+    nb__http_response_free(&x->resp);
+    nb__buf_free(&x->head);
+    free(x->chunk);
+    free(x);
+}
+
+/* x is done (written, or the connection is going away): frees it or keeps it for reuse. */
+void nb__exchange_release(nb__http_conn_t *c, nb__http_exchange_t *x) {
+    if (c && !c->closing && c->spare == NULL) {
+        nb__http_request_free(&x->req);
+        nb__http_response_free(&x->resp);
+        free(x->chunk);
+        x->chunk = NULL;
+        c->spare = x;
+        return;
+    }
+    nb__exchange_free(x);
+}
+
+static void queue_unlink(nb__http_conn_t *c, nb__http_exchange_t *x) {
+    nb__http_exchange_t **pp = &c->qhead, *prev = NULL;
+    while (*pp && *pp != x) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if (*pp == NULL)
+        return;
+    *pp = x->next;
+    if (c->qtail == x)
+        c->qtail = prev;
+    x->next = NULL;
+    c->nqueued--;
+}
+
+/* ---- timers ---- */
+
+static uint64_t conn_deadline(const nb__http_conn_t *c, enum deadline_kind *kind) {
+    const nb__http_limits_t *l = &c->srv->limits;
+    *kind = DL_NONE;
+    if (c->closing)
+        return 0;
+    if (c->lingering) {
+        *kind = DL_LINGER;
+        return c->linger_until;
+    }
+    if (c->shutting) { /* the FIN waits for writes a client may never read */
+        *kind = DL_IDLE;
+        return c->last_write + l->idle_timeout_ms;
+    }
+    if (c->cur && !c->cur->headers_done) {
+        *kind = DL_HEAD;
+        return c->head_start + l->header_timeout_ms;
+    }
+    if (c->cur) { /* a body that stopped coming */
+        *kind = DL_IDLE;
+        return c->last_activity + l->idle_timeout_ms;
+    }
+    if (c->qhead && c->qhead->state == NB__X_SUBMITTED) { /* a client that stopped reading */
+        *kind = DL_IDLE;
+        return c->last_write + l->idle_timeout_ms;
+    }
+    if (c->qhead || c->pending.len > c->pending_off)
+        return 0; /* the handler takes the time it needs (long polls) */
+    *kind = DL_IDLE;
+    return c->last_activity + l->idle_timeout_ms;
+}
+
+static void on_timer(uv_timer_t *t);
+
+void nb__conn_timer_update(nb__http_conn_t *c) {
+    enum deadline_kind kind;
+    uint64_t dl = conn_deadline(c, &kind);
+    if (kind == DL_NONE)
+        return;
+    /* An earlier wake-up is harmless (on_timer re-checks), so the timer is only
+     * moved when it would fire too late: one timer start per request at most. */
+    if (uv_is_active((uv_handle_t *)&c->timer) && c->timer_due <= dl)
+        return;
+    uint64_t now = uv_now(c->srv->loop);
+    c->timer_due = dl;
+    uv_timer_start(&c->timer, on_timer, dl > now ? dl - now : 0, 0);
+}
+
+static void on_timer(uv_timer_t *t) {
+    nb__http_conn_t *c = t->data;
+    enum deadline_kind kind;
+    uint64_t dl = conn_deadline(c, &kind);
+    if (kind == DL_NONE)
+        return;
+    if (dl > uv_now(c->srv->loop)) {
+        nb__conn_timer_update(c);
+        return;
+    }
+    if (kind == DL_HEAD)
+        nb__conn_reply_error(c, 408);
+    else
+        nb__conn_close(c);
+}
+
+/* ---- closing ---- */
+
+static void on_handle_closed(uv_handle_t *h) {
+    nb__http_conn_t *c = h->data;
+    if (--c->handles_open > 0)
+        return;
+    nb__http_exchange_t *x = c->qhead;
+    while (x) {
+        nb__http_exchange_t *next = x->next;
+        if (x->work_busy) { /* a thread-pool read still owns it */
+            x->orphan = true;
+            x->conn = NULL;
+        } else {
+            nb__exchange_free(x);
+        }
+        x = next;
+    }
+    if (c->spare)
+        nb__exchange_free(c->spare);
+    nb__buf_free(&c->url);
+    nb__buf_free(&c->field);
+    nb__buf_free(&c->value);
+    nb__buf_free(&c->pending);
+    free(c->rbuf);
+    nb__http_server_t *srv = c->srv;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    free(c);
+    srv->nconns--;
+    nb__server_conn_gone(srv);
+}
+
+void nb__conn_close(nb__http_conn_t *c) {
+    if (c->closing)
+        return;
+    c->closing = true;
+    c->no_more = true;
+    c->handles_open = 2;
+    uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+    uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+    /* Exchanges the handler holds survive the connection: they are detached
+     * now and freed by nb__http_respond(). */
+    nb__http_exchange_t *aborted = NULL, **tail = &aborted;
+    for (nb__http_exchange_t *x = c->qhead, *next; x; x = next) {
+        next = x->next;
+        if (x->state != NB__X_HANDLER)
+            continue;
+        queue_unlink(c, x);
+        x->conn = NULL;
+        x->aborted = true;
+        c->srv->inflight--;
+        *tail = x;
+        tail = &x->next;
+    }
+    c->waiting = NULL;
+    c->cur = NULL;
+    while (aborted) {
+        nb__http_exchange_t *x = aborted;
+        aborted = x->next;
+        x->next = NULL;
+        if (x->on_abort)
+            x->on_abort(x, x->abort_data); /* may respond, which frees x */
+    }
+}
+
+static void discard_pending(nb__http_conn_t *c) {
+    nb__buf_reset(&c->pending);
+    c->pending_off = 0;
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static void read_start(nb__http_conn_t *c) {
+    if (!c->reading && !c->closing && !c->eof && uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) == 0)
+        c->reading = true;
+}
+
+static void read_stop(nb__http_conn_t *c) {
+    if (c->reading) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = false;
+    }
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status) {
+    nb__http_conn_t *c = req->data;
+    if (c->closing)
+        return;
+    if (status < 0 || c->eof) {
+        nb__conn_close(c);
+        return;
+    }
+    /* Keep reading (and dropping) a little: closing with unread data would
+     * send a reset that can destroy the answer before the client reads it. */
+    c->lingering = true;
+    c->linger_until = uv_now(c->srv->loop) + NB__HTTP_LINGER_MS;
+    read_start(c);
+    nb__conn_timer_update(c);
+}
+
+void nb__conn_shutdown(nb__http_conn_t *c) {
+    if (c->closing || c->shutting)
+        return;
+    c->shutting = true;
+    c->no_more = true;
+    discard_pending(c);
+    c->sreq.data = c;
+    if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
+        nb__conn_close(c);
+    else
+        nb__conn_timer_update(c);
+}
+
+bool nb__conn_idle(const nb__http_conn_t *c) {
+    return c->qhead == NULL && c->cur == NULL;
+}
+
+/* Answers the request being parsed (or a new one) with an error and closes after it. */
+void nb__conn_reply_error(nb__http_conn_t *c, int status) {
+    if (c->closing || c->shutting)
+        return;
+    nb__http_exchange_t *x = c->cur;
+    if (x == NULL && (x = exchange_new(c)) == NULL) {
+        nb__conn_close(c);
+        return;
+    }
+    c->cur = NULL;
+    nb__http_request_free(&x->req);
+    nb__http_response_free(&x->resp);
+    nb__http_response_init(&x->resp);
+    x->resp.status = status;
+    x->head_only = false;
+    x->expect_continue = false;
+    x->close_after = true;
+    x->state = NB__X_RESPONDED;
+    c->no_more = true;
+    discard_pending(c);
+    nb__conn_flush(c);
+}
+
+/* ---- llhttp callbacks ---- */
+
+static int head_grow(nb__http_conn_t *c, size_t n) {
+    c->head_bytes += n;
+    if (c->head_bytes > c->srv->limits.max_header_bytes) {
+        c->reject = 431;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_message_begin(llhttp_t *p) {
+    nb__http_conn_t *c = p->data;
+    if (c->no_more)
+        return -1;
+    if (exchange_new(c) == NULL) {
+        c->reject = 500;
+        return -1;
+    }
+    c->cur = c->qtail;
+    c->head_bytes = 0;
+    c->head_start = uv_now(c->srv->loop);
+    nb__buf_reset(&c->url);
+    nb__buf_reset(&c->field);
+    nb__buf_reset(&c->value);
+    nb__conn_timer_update(c);
+    return 0;
+}
+
+static int on_method(llhttp_t *p, const char *at, size_t len) {
+    (void)at;
+    return head_grow(p->data, len + 1);
+}
+
+static int on_version(llhttp_t *p, const char *at, size_t len) {
+    (void)at;
+    return head_grow(p->data, len + 3);
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len) {
+    nb__http_conn_t *c = p->data;
+    if (head_grow(c, len) != 0)
+        return -1;
+    return nb__buf_append(&c->url, at, len) == 0 ? 0 : -1;
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len) {
+    nb__http_conn_t *c = p->data;
+    if (head_grow(c, len) != 0)
+        return -1;
+    return nb__buf_append(&c->field, at, len) == 0 ? 0 : -1;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len) {
+    nb__http_conn_t *c = p->data;
+    if (head_grow(c, len) != 0)
+        return -1;
+    return nb__buf_append(&c->value, at, len) == 0 ? 0 : -1;
+}
+
+static int on_header_value_complete(llhttp_t *p) {
+    nb__http_conn_t *c = p->data;
+    if (head_grow(c, 4) != 0)
+        return -1;
+    int rc = nb__headers_addn(&c->cur->req.headers, c->field.data ? c->field.data : "", c->field.len,
+                              c->value.data ? c->value.data : "", c->value.len);
+    nb__buf_reset(&c->field);
+    nb__buf_reset(&c->value);
+    if (rc != 0) {
+        c->reject = 500;
+        return -1;
+    }
+    return 0;
+}
+
+static char *dup_range(const char *s, size_t n) {
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static int on_headers_complete(llhttp_t *p) {
+    nb__http_conn_t *c = p->data;
+    nb__http_exchange_t *x = c->cur;
+    nb__http_request_t *r = &x->req;
+    const nb__http_limits_t *l = &c->srv->limits;
+    x->headers_done = true;
+    c->head_bytes = 0; /* trailers get their own budget */
+    const char *url = c->url.data ? c->url.data : "";
+    const char *q = memchr(url, '?', c->url.len);
+    size_t plen = q ? (size_t)(q - url) : c->url.len;
+    r->method = strdup(llhttp_method_name((llhttp_method_t)llhttp_get_method(p)));
+    r->target = dup_range(url, c->url.len);
+    r->path = dup_range(url, plen);
+    if (q)
+        r->query = dup_range(q + 1, c->url.len - plen - 1);
+    r->body = nb__body_new(l->spill_threshold, c->srv->tmpdir);
+    if (!r->method || !r->target || !r->path || (q && !r->query) || !r->body) {
+        c->reject = 500;
+        return -1;
+    }
+    /* No protocol switch (Upgrade, CONNECT) here: answered as a plain request, then closed. */
+    x->keep_alive = llhttp_should_keep_alive(p) != 0 && !llhttp_get_upgrade(p);
+    x->http10 = p->http_major == 1 && p->http_minor == 0;
+    x->head_only = p->method == HTTP_HEAD;
+    bool has_body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > l->max_body_bytes) {
+        c->reject = 413; /* answered before a byte of the body is read */
+        return -1;
+    }
+    const char *expect = nb__headers_get(&r->headers, "Expect");
+    if (expect && has_body && !x->http10 && strcasecmp(expect, "100-continue") == 0) {
+        x->expect_continue = true;
+        nb__conn_flush(c);
+        if (c->closing)
+            return -1;
+    }
+    c->last_activity = uv_now(c->srv->loop);
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len) {
+    nb__http_conn_t *c = p->data;
+    nb__http_exchange_t *x = c->cur;
+    x->body_bytes += len;
+    if (x->body_bytes > c->srv->limits.max_body_bytes) {
+        c->reject = 413;
+        return -1;
+    }
+    if (nb__body_append(x->req.body, at, len) != 0) {
+        c->reject = 500;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p) {
+    nb__http_conn_t *c = p->data;
+    c->msg_done = true;
+    return HPE_PAUSED; /* the handler runs outside llhttp, and parsing waits for it */
+}
+
+static const llhttp_settings_t settings = {
+    .on_message_begin = on_message_begin,
+    .on_method = on_method,
+    .on_url = on_url,
+    .on_version = on_version,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_header_value_complete = on_header_value_complete,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+/* ---- parsing and dispatch ---- */
+
+static void dispatch(nb__http_conn_t *c) {
+    nb__http_exchange_t *x = c->cur;
+    nb__http_server_t *srv = c->srv;
+    c->cur = NULL;
+    x->state = NB__X_HANDLER;
+    x->expect_continue = false;
+    c->waiting = x;
+    srv->inflight++;
+    if (srv->closing)
+        c->no_more = true; /* answer this one, then close */
+    srv->handler(x, &x->req, srv->data);
+}
+
+static bool parse_blocked(const nb__http_conn_t *c) {
+    return c->closing || c->shutting || c->no_more || c->waiting || c->nqueued >= NB__HTTP_MAX_QUEUED;
+}
+
+/* Parses as much as may be parsed now; returns the bytes consumed. */
+static size_t conn_parse(nb__http_conn_t *c, const char *data, size_t len) {
+    size_t used_total = 0;
+    c->in_parse = true;
+    while (len > 0 && !parse_blocked(c)) {
+        enum llhttp_errno err = llhttp_execute(&c->parser, data, len);
+        size_t used = len;
+        if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+            used = (size_t)(llhttp_get_error_pos(&c->parser) - data);
+        } else if (err != HPE_OK) {
+            int status = c->reject ? c->reject : 400;
+            c->reject = 0;
+            nb__conn_reply_error(c, status);
+            used_total += len;
+            break;
+        }
+        data += used;
+        len -= used;
+        used_total += used;
+        if (err == HPE_PAUSED_UPGRADE) { /* no protocol switch here: answer, then close */
+            c->no_more = true;
+            used_total += len;
+            len = 0;
+        } else if (err == HPE_PAUSED) {
+            llhttp_resume(&c->parser);
+        }
+        if (c->msg_done) {
+            c->msg_done = false;
+            dispatch(c);
+        }
+    }
+    c->in_parse = false;
+    return used_total;
+}
+
+static void keep_pending(nb__http_conn_t *c, const char *data, size_t len) {
+    if (len == 0 || c->no_more)
+        return;
+    if (nb__buf_append(&c->pending, data, len) != 0) {
+        nb__conn_close(c);
+        return;
+    }
+    if (c->pending.len - c->pending_off > NB__HTTP_PENDING_MAX)
+        read_stop(c); /* back-pressure on a client that pipelines faster than we answer */
+}
+
+void nb__conn_resume(nb__http_conn_t *c) {
+    if (c->in_parse || c->closing || c->shutting)
+        return;
+    if (c->no_more) {
+        discard_pending(c);
+        return;
+    }
+    while (c->pending.len > c->pending_off && !parse_blocked(c)) {
+        size_t n = conn_parse(c, c->pending.data + c->pending_off, c->pending.len - c->pending_off);
+        if (c->closing)
+            return;
+        c->pending_off += n;
+        if (n == 0)
+            break;
+    }
+    if (c->pending_off >= c->pending.len || c->no_more)
+        discard_pending(c);
+    if (c->pending.len - c->pending_off <= NB__HTTP_PENDING_MAX)
+        read_start(c);
+    nb__conn_timer_update(c);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+    (void)suggested;
+    nb__http_conn_t *c = h->data;
+    buf->base = c->rbuf;
+    buf->len = NB__HTTP_READ_BUF;
+}
+
+static void on_eof(nb__http_conn_t *c) {
+    c->eof = true;
+    read_stop(c);
+    if (c->shutting && !c->lingering)
+        return; /* on_shutdown closes */
+    /* A client gone mid-request or while its request is handled: abort. If
+     * only answers are left to write, write them (a half-closed client). */
+    if (c->lingering || c->cur || c->waiting || c->pending.len > c->pending_off || c->qhead == NULL) {
+        nb__conn_close(c);
+        return;
+    }
+    for (nb__http_exchange_t *x = c->qhead; x; x = x->next)
+        if (x->state == NB__X_HANDLER || x->state == NB__X_PARSING) {
+            nb__conn_close(c);
+            return;
+        }
+    c->no_more = true;
+}
+
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+    nb__http_conn_t *c = s->data;
+    if (nread == 0 || c->closing)
+        return;
+    if (nread < 0) {
+        on_eof(c);
+        return;
+    }
+    c->last_activity = uv_now(c->srv->loop);
+    if (c->no_more || c->shutting)
+        return; /* after an error answer or while lingering: dropped */
+    if (c->srv->closing && c->cur == NULL && c->waiting == NULL) {
+        c->no_more = true; /* a new request on a closing server is not started */
+        if (c->qhead == NULL)
+            nb__conn_close(c);
+        return;
+    }
+    if (c->pending.len > c->pending_off || parse_blocked(c)) {
+        keep_pending(c, buf->base, (size_t)nread);
+        return;
+    }
+    size_t n = conn_parse(c, buf->base, (size_t)nread);
+    if (!c->closing)
+        keep_pending(c, buf->base + n, (size_t)nread - n);
+}
+
+void nb__conn_accept(nb__http_server_t *srv, uv_stream_t *listener) {
+    nb__http_conn_t *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->rbuf = malloc(NB__HTTP_READ_BUF)) == NULL) {
+        free(c);
+        return; /* the connection stays in the backlog; the next accept retries */
+    }
+    c->srv = srv;
+    uv_tcp_init(srv->loop, &c->tcp);
+    uv_timer_init(srv->loop, &c->timer);
+    c->tcp.data = c;
+    c->timer.data = c;
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->nconns++;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+        nb__conn_close(c);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    struct sockaddr_storage ss;
+    int sl = sizeof ss;
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
+            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+            snprintf(c->peer, sizeof c->peer, "[%s]:%d", ip, port);
+        } else {
+            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
+            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+            snprintf(c->peer, sizeof c->peer, "%s:%d", ip, port);
+        }
+    }
+    llhttp_init(&c->parser, HTTP_REQUEST, &settings);
+    c->parser.data = c;
+    c->last_activity = c->last_write = uv_now(srv->loop);
+    read_start(c);
+    nb__conn_timer_update(c);
+}

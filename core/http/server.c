@@ -1,0 +1,193 @@
+/*
+ * The HTTP server's life cycle: listeners, accepting, and the graceful close
+ * (stop accepting, let in-flight requests finish, force after a grace period).
+ * Connections live in conn.c, responses in write.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/server_int.h"
+#include "nimbus/errno.h"
+
+void nb__http_limits_default(nb__http_limits_t *limits) {
+    limits->max_header_bytes = 64 * 1024;
+    limits->max_body_bytes = 5ull * 1024 * 1024 * 1024;
+    limits->spill_threshold = 1024 * 1024;
+    limits->idle_timeout_ms = 60 * 1000;
+    limits->header_timeout_ms = 30 * 1000;
+    limits->tmpdir = NULL;
+}
+
+nb__http_server_t *nb__http_server_new(uv_loop_t *loop, const nb__http_limits_t *limits,
+                                       nb__http_handler_fn handler, void *data) {
+    nb__http_server_t *srv = calloc(1, sizeof *srv);
+    if (srv == NULL)
+        return NULL;
+    srv->loop = loop;
+    if (limits)
+        srv->limits = *limits;
+    else
+        nb__http_limits_default(&srv->limits);
+    if (srv->limits.tmpdir && (srv->tmpdir = strdup(srv->limits.tmpdir)) == NULL) {
+        free(srv);
+        return NULL;
+    }
+    srv->limits.tmpdir = srv->tmpdir;
+    srv->handler = handler;
+    srv->data = data;
+    srv->port = -1;
+    uv_timer_init(loop, &srv->grace);
+    srv->grace.data = srv;
+    return srv;
+}
+
+static void on_connection(uv_stream_t *listener, int status) {
+    nb__http_server_t *srv = listener->data;
+    if (status < 0 || srv->closing)
+        return;
+    nb__conn_accept(srv, listener);
+}
+
+static void on_listener_closed(uv_handle_t *h) {
+    nb__http_server_t *srv = h->data;
+    free(h);
+    srv->listeners_open--;
+    nb__server_conn_gone(srv);
+}
+
+static int listen_addr(nb__http_server_t *srv, const struct sockaddr *addr) {
+    uv_tcp_t **ls = realloc(srv->listeners, (srv->nlisteners + 1) * sizeof *ls);
+    if (ls == NULL)
+        return UV_ENOMEM;
+    srv->listeners = ls;
+    uv_tcp_t *t = malloc(sizeof *t);
+    if (t == NULL)
+        return UV_ENOMEM;
+    uv_tcp_init(srv->loop, t);
+    t->data = srv;
+    int rc = uv_tcp_bind(t, addr, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)t, SOMAXCONN, on_connection);
+    if (rc != 0) {
+        srv->listeners_open++;
+        uv_close((uv_handle_t *)t, on_listener_closed);
+        return rc;
+    }
+    srv->listeners[srv->nlisteners++] = t;
+    srv->listeners_open++;
+    if (srv->port < 0) {
+        struct sockaddr_storage ss;
+        int len = sizeof ss;
+        if (uv_tcp_getsockname(t, (struct sockaddr *)&ss, &len) == 0)
+            srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                        : ((struct sockaddr_in *)&ss)->sin_port);
+    }
+    return 0;
+}
+
+int nb__http_server_listen(nb__http_server_t *srv, const char *host, int port) {
+    if (srv->closing || port < 0 || port > 65535)
+        return UV_EINVAL;
+    struct sockaddr_storage ss;
+    char lit[64];
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof lit) { /* "[::1]" */
+        memcpy(lit, host + 1, n - 2);
+        lit[n - 2] = '\0';
+        host = lit;
+    }
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) == 0 ||
+        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) == 0)
+        return listen_addr(srv, (struct sockaddr *)&ss);
+    if (strcmp(host, "localhost") == 0) {
+        /* Both loopbacks, as clients resolve localhost to either; the IPv6 one
+         * is best effort (hosts without IPv6) and shares the IPv4 port. */
+        uv_ip4_addr("127.0.0.1", port, (struct sockaddr_in *)&ss);
+        size_t before = srv->nlisteners;
+        int rc = listen_addr(srv, (struct sockaddr *)&ss);
+        if (rc != 0)
+            return rc;
+        int p6 = port;
+        if (port == 0 && srv->nlisteners > before) {
+            struct sockaddr_storage bound;
+            int len = sizeof bound;
+            if (uv_tcp_getsockname(srv->listeners[before], (struct sockaddr *)&bound, &len) == 0)
+                p6 = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+        }
+        uv_ip6_addr("::1", p6, (struct sockaddr_in6 *)&ss);
+        (void)listen_addr(srv, (struct sockaddr *)&ss);
+        return 0;
+    }
+    /* Any other name: the first address it resolves to (synchronous lookup at startup). */
+    uv_getaddrinfo_t gai;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    char portstr[8];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int rc = uv_getaddrinfo(srv->loop, &gai, NULL, host, portstr, &hints);
+    if (rc != 0)
+        return rc;
+    rc = gai.addrinfo ? listen_addr(srv, gai.addrinfo->ai_addr) : UV_EAI_NONAME;
+    uv_freeaddrinfo(gai.addrinfo);
+    return rc;
+}
+
+int nb__http_server_port(const nb__http_server_t *srv) { return srv->port; }
+
+size_t nb__http_server_connections(const nb__http_server_t *srv) { return srv->nconns; }
+
+size_t nb__http_server_inflight(const nb__http_server_t *srv) { return srv->inflight; }
+
+void nb__http_exchange_on_abort(nb__http_exchange_t *x, void (*cb)(nb__http_exchange_t *x, void *data), void *data) {
+    x->on_abort = cb;
+    x->abort_data = data;
+}
+
+void *nb__http_exchange_data(const nb__http_exchange_t *x) { return x->data; }
+
+void nb__http_exchange_set_data(nb__http_exchange_t *x, void *data) { x->data = data; }
+
+static void on_grace_closed(uv_handle_t *h) {
+    nb__http_server_t *srv = h->data;
+    void (*cb)(void *) = srv->on_closed;
+    void *data = srv->closed_data;
+    free(srv->listeners);
+    free(srv->tmpdir);
+    free(srv);
+    if (cb)
+        cb(data);
+}
+
+/* Called whenever a connection or listener is gone: finishes a close once all are. */
+void nb__server_conn_gone(nb__http_server_t *srv) {
+    if (!srv->closing || srv->finishing || srv->nconns > 0 || srv->listeners_open > 0)
+        return;
+    srv->finishing = true;
+    uv_close((uv_handle_t *)&srv->grace, on_grace_closed);
+}
+
+static void on_grace(uv_timer_t *t) {
+    nb__http_server_t *srv = t->data;
+    for (nb__http_conn_t *c = srv->conns; c; c = c->next)
+        nb__conn_close(c);
+}
+
+void nb__http_server_close(nb__http_server_t *srv, uint64_t grace_ms, void (*on_closed)(void *data), void *data) {
+    if (srv->closing)
+        return;
+    srv->closing = true;
+    srv->on_closed = on_closed;
+    srv->closed_data = data;
+    for (size_t i = 0; i < srv->nlisteners; i++)
+        uv_close((uv_handle_t *)srv->listeners[i], on_listener_closed);
+    srv->nlisteners = 0;
+    for (nb__http_conn_t *c = srv->conns; c; c = c->next) {
+        if (c->closing)
+            continue;
+        if (nb__conn_idle(c))
+            nb__conn_close(c);
+        else if (c->cur == NULL)
+            c->no_more = true; /* finish what is in flight, start nothing new */
+    }
+    uv_timer_start(&srv->grace, on_grace, grace_ms, 0);
+    nb__server_conn_gone(srv);
+}

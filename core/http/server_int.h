@@ -1,0 +1,121 @@
+/*
+ * Internals shared by the HTTP server's files: server.c (listeners, life
+ * cycle), conn.c (reading, parsing, timers of one connection) and write.c
+ * (serialising and writing responses in request order).
+ */
+#ifndef NB_HTTP_SERVER_INT_H
+#define NB_HTTP_SERVER_INT_H
+
+#include <llhttp.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "http/server.h"
+
+#define NB__HTTP_READ_BUF (64 * 1024)    /* one per connection, reused by every read */
+#define NB__HTTP_CHUNK (256 * 1024)      /* file bodies are sent in pieces of this size */
+#define NB__HTTP_MAX_QUEUED 16           /* answered-but-unsent responses before parsing pauses */
+#define NB__HTTP_PENDING_MAX (256 * 1024) /* unparsed pipelined bytes before reading pauses */
+#define NB__HTTP_LINGER_MS 1000          /* reading after our FIN so the client sees the answer */
+
+typedef struct nb__http_conn nb__http_conn_t;
+
+enum nb__x_state {
+    NB__X_PARSING,   /* request still coming in */
+    NB__X_HANDLER,   /* complete, handed to the handler, not answered yet */
+    NB__X_RESPONDED, /* answered, waiting for earlier responses to go out */
+    NB__X_SUBMITTED, /* being written */
+};
+
+struct nb__http_exchange {
+    nb__http_exchange_t *next; /* the connection's queue, in request order */
+    nb__http_conn_t *conn;     /* NULL once aborted or orphaned */
+    nb__http_request_t req;
+    nb__http_response_t resp;
+    enum nb__x_state state;
+    bool headers_done, head_only, keep_alive, http10;
+    bool expect_continue, continue_sent;
+    bool aborted, close_after;
+    bool streaming, head_sent, work_busy, orphan;
+    uint64_t body_bytes;
+    void (*on_abort)(nb__http_exchange_t *x, void *data);
+    void *abort_data;
+    void *data;
+    /* write state */
+    nb__buf_t head;
+    const char *body_ptr; /* body bytes sent in the same write as the head */
+    size_t body_len;
+    int64_t stream_off, stream_len;
+    char *chunk;
+    ssize_t chunk_len;
+    uv_work_t work;
+    uv_write_t wr, cwr;
+};
+
+struct nb__http_conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    nb__http_server_t *srv;
+    nb__http_conn_t *prev, *next;
+    llhttp_t parser;
+    nb__http_exchange_t *qhead, *qtail; /* every exchange not yet written, in order */
+    size_t nqueued;
+    nb__http_exchange_t *cur;     /* being parsed */
+    nb__http_exchange_t *waiting; /* with the handler; parsing waits for it */
+    nb__http_exchange_t *spare;   /* recycled to save allocations */
+    nb__buf_t url, field, value;
+    size_t head_bytes;
+    bool msg_done;
+    int reject;          /* status to answer once llhttp returns */
+    uint64_t head_start; /* loop time of a request's first byte */
+    uint64_t last_activity; /* last bytes read */
+    uint64_t last_write;    /* last write issued or completed */
+    uint64_t linger_until;
+    uint64_t timer_due;
+    char *rbuf;
+    nb__buf_t pending; /* received but not parsed yet (pipelining) */
+    size_t pending_off;
+    bool reading, in_parse, no_more, eof, closing, shutting, lingering;
+    int handles_open;
+    uv_shutdown_t sreq;
+    char peer[64];
+};
+
+struct nb__http_server {
+    uv_loop_t *loop;
+    nb__http_limits_t limits;
+    char *tmpdir;
+    nb__http_handler_fn handler;
+    void *data;
+    uv_tcp_t **listeners;
+    size_t nlisteners, listeners_open;
+    int port;
+    nb__http_conn_t *conns;
+    size_t nconns, inflight;
+    bool closing, finishing;
+    uv_timer_t grace;
+    void (*on_closed)(void *data);
+    void *closed_data;
+    /* cached Date header value, refreshed once a second */
+    time_t date_sec;
+    char date[40];
+};
+
+/* conn.c */
+void nb__conn_accept(nb__http_server_t *srv, uv_stream_t *listener);
+void nb__conn_close(nb__http_conn_t *c);      /* hard close: aborts what is unanswered */
+void nb__conn_shutdown(nb__http_conn_t *c);   /* FIN after the last write, then linger */
+void nb__conn_resume(nb__http_conn_t *c);     /* parse what is pending once unblocked */
+void nb__conn_timer_update(nb__http_conn_t *c);
+void nb__conn_reply_error(nb__http_conn_t *c, int status);
+bool nb__conn_idle(const nb__http_conn_t *c);
+void nb__exchange_release(nb__http_conn_t *c, nb__http_exchange_t *x);
+void nb__exchange_free(nb__http_exchange_t *x);
+
+/* write.c */
+void nb__conn_flush(nb__http_conn_t *c); /* start writing whatever can go out now */
+
+/* server.c */
+void nb__server_conn_gone(nb__http_server_t *srv);
+
+#endif

@@ -1,0 +1,401 @@
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nimbus/errno.h"
+#include "plugin/plugin.h"
+
+static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *msg(const char *fmt, ...) {
+    va_list ap;
+    char *s = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+const char *nb__svc_state_name(nb__svc_state_t s) {
+    switch (s) {
+    case NB_SVC_AVAILABLE: return "available";
+    case NB_SVC_RUNNING: return "running";
+    case NB_SVC_DISABLED: return "disabled";
+    case NB_SVC_ERROR: return "error";
+    }
+    return "error";
+}
+
+/* Checks a descriptor before any of its code runs, then binds its operations. */
+static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, const nb__spec_set_t *specs,
+                                char **err) {
+    if (def->signature != NB_PLUGIN_SIGNATURE) {
+        *err = msg("%s: not a Nimbus plugin (bad descriptor signature)", path);
+        return NULL;
+    }
+    if (def->abi_major != NB_ABI_MAJOR || def->struct_size < sizeof(nb_plugin_def_t)) {
+        *err = msg("%s: plugin ABI %u.%u is not supported (this Nimbus has ABI %d.%d)", path, def->abi_major,
+                   def->abi_minor, NB_ABI_MAJOR, NB_ABI_MINOR);
+        return NULL;
+    }
+    if (def->name == NULL || def->service == NULL || def->ops == NULL || def->api == NULL) {
+        *err = msg("%s: descriptor lacks %s", path,
+                   def->name == NULL ? "a name" : def->service == NULL ? "a service" : def->ops == NULL ? "ops" : "api");
+        return NULL;
+    }
+    const nb__spec_t *spec = nb__spec_set_find(specs, def->service);
+    if (spec == NULL) {
+        *err = msg("%s: plugin '%s' serves service '%s', which has no spec (add specs/%s/ or a %s.service-2.json "
+                   "beside the plugin)",
+                   path, def->name, def->service, def->service, def->name);
+        return NULL;
+    }
+    nb_plugin_t *p = calloc(1, sizeof *p);
+    if (p == NULL || (p->handlers = calloc(spec->nops ? spec->nops : 1, sizeof *p->handlers)) == NULL ||
+        (p->op_flags = calloc(spec->nops ? spec->nops : 1, sizeof *p->op_flags)) == NULL ||
+        (p->path = strdup(path)) == NULL) {
+        if (p) {
+            free(p->handlers);
+            free(p->op_flags);
+        }
+        free(p);
+        *err = msg("%s: out of memory", path);
+        return NULL;
+    }
+    p->def = def;
+    p->spec = spec;
+    for (const nb_op_t *op = def->ops; op->name; op++) {
+        const nb__spec_op_t *sop = nb__spec_op(spec, op->name);
+        if (sop == NULL) {
+            *err = msg("%s: plugin '%s' registers operation '%s', which service '%s' (api %s) does not have", path,
+                       def->name, op->name, def->service, spec->api_version ? spec->api_version : "?");
+            nb__plugin_close(p);
+            return NULL;
+        }
+        p->handlers[sop - spec->ops] = op->handler;
+        p->op_flags[sop - spec->ops] = op->flags;
+    }
+    *def->api = &nb__api;
+    return p;
+}
+
+/* A spec carried beside the plugin: <dir>/<file-stem>.service-2.json. */
+static void load_carried_spec(const char *so_path, nb__spec_set_t *specs) {
+    size_t n = strlen(so_path);
+    if (n < 3 || strcmp(so_path + n - 3, ".so") != 0)
+        return;
+    char *spec_path = msg("%.*s.service-2.json", (int)(n - 3), so_path);
+    struct stat st;
+    if (spec_path && stat(spec_path, &st) == 0) {
+        char *err = NULL;
+        const char *base = strrchr(so_path, '/') ? strrchr(so_path, '/') + 1 : so_path;
+        char stem[128];
+        snprintf(stem, sizeof stem, "%.*s", (int)(strlen(base) - 3), base);
+        nb__spec_t *spec = nb__spec_load(spec_path, stem, &err);
+        if (spec && nb__spec_set_find(specs, spec->service) == NULL) {
+            nb__spec_t **grown = realloc(specs->items, (specs->len + 1) * sizeof *grown);
+            if (grown) {
+                specs->items = grown;
+                specs->items[specs->len++] = spec;
+                spec = NULL;
+            }
+        }
+        nb__spec_free(spec);
+        free(err);
+    }
+    free(spec_path);
+}
+
+nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char **err) {
+    *err = NULL;
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (dl == NULL) {
+        *err = msg("%s: cannot load: %s", path, dlerror());
+        return NULL;
+    }
+    const nb_plugin_def_t *def = dlsym(dl, "nb_plugin_def");
+    if (def == NULL) {
+        *err = msg("%s: not a Nimbus plugin (no nb_plugin_def symbol)", path);
+        dlclose(dl);
+        return NULL;
+    }
+    nb_plugin_t *p = plugin_bind(def, path, specs, err);
+    if (p == NULL) {
+        dlclose(dl);
+        return NULL;
+    }
+    p->dl = dl;
+    return p;
+}
+
+void nb__plugin_close(nb_plugin_t *p) {
+    if (p == NULL)
+        return;
+    if (p->dl)
+        dlclose(p->dl);
+    free(p->handlers);
+    free(p->op_flags);
+    free(p->path);
+    free(p);
+}
+
+static int add_plugin(nb__registry_t *reg, nb_plugin_t *p) {
+    nb_plugin_t **grown = realloc(reg->plugins, (reg->nplugins + 1) * sizeof *grown);
+    if (grown == NULL)
+        return NB_ENOMEM;
+    reg->plugins = grown;
+    reg->plugins[reg->nplugins++] = p;
+    p->reg = reg;
+    return 0;
+}
+
+static nb__service_t *service_get(nb__registry_t *reg, const char *name, const nb__spec_t *spec) {
+    nb__service_t *svc = nb__registry_service(reg, name);
+    if (svc)
+        return svc;
+    nb__service_t *grown = realloc(reg->services, (reg->nservices + 1) * sizeof *grown);
+    if (grown == NULL)
+        return NULL;
+    reg->services = grown;
+    svc = &reg->services[reg->nservices++];
+    memset(svc, 0, sizeof *svc);
+    svc->name = strdup(name);
+    svc->spec = spec;
+    svc->state = NB_SVC_AVAILABLE;
+    return svc;
+}
+
+static void service_fail(nb__service_t *svc, char *error) {
+    svc->state = NB_SVC_ERROR;
+    free(svc->error);
+    svc->error = error;
+}
+
+static int str_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Loads every *.so of a folder, in name order. Failures are logged and recorded. */
+static void scan_dir(nb__registry_t *reg, const char *dir) {
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len < 4 || strcmp(e->d_name + len - 3, ".so") != 0)
+            continue;
+        char **grown = realloc(names, (n + 1) * sizeof *grown);
+        if (grown == NULL)
+            break;
+        names = grown;
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, str_cmp);
+    for (size_t i = 0; i < n; i++) {
+        char *path = names[i] ? msg("%s/%s", dir, names[i]) : NULL;
+        free(names[i]);
+        if (path == NULL)
+            continue;
+        load_carried_spec(path, &reg->specs);
+        char *err = NULL;
+        nb_plugin_t *p = nb__plugin_open(path, &reg->specs, &err);
+        if (p == NULL || add_plugin(reg, p) != 0) {
+            fprintf(stderr, "nimbus: plugin not loaded: %s\n", err ? err : path);
+            /* Mark the service if we can tell which it was: the file stem. */
+            char stem[128];
+            snprintf(stem, sizeof stem, "%s", strrchr(path, '/') + 1);
+            stem[strlen(stem) - 3] = '\0';
+            const nb__spec_t *spec = nb__spec_set_find(&reg->specs, stem);
+            nb__service_t *svc = spec ? service_get(reg, stem, spec) : NULL;
+            if (svc)
+                service_fail(svc, err), err = NULL;
+            nb__plugin_close(p);
+        }
+        free(err);
+        free(path);
+    }
+    free(names);
+}
+
+static void for_each_path(const char *list, void (*fn)(void *ctx, const char *dir), void *ctx) {
+    if (list == NULL)
+        return;
+    char *copy = strdup(list), *save = NULL;
+    for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save))
+        if (*dir)
+            fn(ctx, dir);
+    free(copy);
+}
+
+static void scan_cb(void *ctx, const char *dir) { scan_dir(ctx, dir); }
+
+typedef struct {
+    nb__spec_set_t *set;
+    char *err;
+} spec_scan_t;
+
+static void spec_cb(void *ctx, const char *dir) {
+    spec_scan_t *s = ctx;
+    char *err = NULL;
+    if (nb__spec_set_load_dir(s->set, dir, &err) != 0 && s->err == NULL)
+        s->err = err;
+    else
+        free(err);
+}
+
+/* <prefix>/share/nimbus/specs and <prefix>/lib/nimbus/plugins beside an installed
+ * binary (<prefix>/bin/nimbus); the build tree's folders otherwise. */
+static const char *default_dir(const char *installed_rel, const char *built, char *buf, size_t len) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            struct stat st;
+            if (snprintf(buf, len, "%s/../%s", exe, installed_rel) < (int)len && stat(buf, &st) == 0 &&
+                S_ISDIR(st.st_mode))
+                return buf;
+        }
+    }
+    return built;
+}
+
+int nb__registry_init(nb__registry_t *reg, const nb__config_t *cfg, char **err) {
+    memset(reg, 0, sizeof *reg);
+    reg->cfg = cfg;
+    *err = NULL;
+    spec_scan_t ss = {&reg->specs, NULL};
+    char spec_buf[4096], plugin_buf[4096];
+    const char *spec_path = cfg && cfg->spec_path && *cfg->spec_path
+                                ? cfg->spec_path
+                                : default_dir("share/nimbus/specs", NB_DEFAULT_SPEC_DIR, spec_buf, sizeof spec_buf);
+    for_each_path(spec_path, spec_cb, &ss);
+    if (ss.err) {
+        *err = ss.err;
+        return NB_ESPEC;
+    }
+    if (reg->specs.len == 0) {
+        *err = msg("no service specs found in %s", spec_path);
+        return NB_ESPEC;
+    }
+    if (cfg)
+        for_each_path(cfg->plugin_path, scan_cb, reg);
+    scan_dir(reg, default_dir("lib/nimbus/plugins", NB_DEFAULT_PLUGIN_DIR, plugin_buf, sizeof plugin_buf));
+    return 0;
+}
+
+int nb__registry_add_static(nb__registry_t *reg, const nb_plugin_def_t *def, char **err) {
+    nb_plugin_t *p = plugin_bind(def, "(static)", &reg->specs, err);
+    if (p == NULL)
+        return NB_EINVAL;
+    if (add_plugin(reg, p) != 0) {
+        nb__plugin_close(p);
+        return NB_ENOMEM;
+    }
+    return 0;
+}
+
+static void override_key(const char *service, char *key, size_t len) {
+    snprintf(key, len, "PROVIDER_OVERRIDE_%s", service);
+    for (char *c = key + 18; *c; c++)
+        *c = (*c == '-') ? '_' : (char)((*c >= 'a' && *c <= 'z') ? *c - 32 : *c);
+}
+
+static bool is_default_provider(const nb_plugin_t *p) { return strcmp(p->def->name, p->def->service) == 0; }
+
+void nb__registry_select(nb__registry_t *reg) {
+    for (size_t i = 0; i < reg->nplugins; i++) {
+        nb_plugin_t *p = reg->plugins[i];
+        nb__service_t *svc = service_get(reg, p->def->service, p->spec);
+        if (svc == NULL)
+            continue;
+        char key[160];
+        override_key(p->def->service, key, sizeof key);
+        const char *want = reg->cfg ? nb__config_get(reg->cfg, key) : NULL;
+        if (want ? strcmp(p->def->name, want) == 0
+                 : svc->provider == NULL || (is_default_provider(p) && !is_default_provider(svc->provider)))
+            svc->provider = p;
+        if (svc->provider == p && svc->state == NB_SVC_ERROR) { /* another plugin for it failed: this one serves */
+            svc->state = NB_SVC_AVAILABLE;
+            free(svc->error);
+            svc->error = NULL;
+        }
+    }
+    for (size_t i = 0; i < reg->nservices; i++) {
+        nb__service_t *svc = &reg->services[i];
+        if (reg->cfg && !nb__config_service_enabled(reg->cfg, svc->name)) {
+            svc->state = NB_SVC_DISABLED;
+        } else if (svc->provider == NULL && svc->state != NB_SVC_ERROR) {
+            char key[160];
+            override_key(svc->name, key, sizeof key);
+            service_fail(svc, msg("%s names a plugin that is not loaded", key));
+        }
+    }
+}
+
+int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
+    if (svc->state == NB_SVC_RUNNING)
+        return 0;
+    if (svc->state != NB_SVC_AVAILABLE || svc->provider == NULL)
+        return NB_EINVAL;
+    nb_plugin_t *p = svc->provider;
+    char *err = NULL;
+    if (reg->on_start && reg->on_start(reg, svc, &err) != 0) {
+        fprintf(stderr, "nimbus: service %s failed to start: %s\n", svc->name, err ? err : "?");
+        service_fail(svc, err ? err : msg("state store failed to open"));
+        return NB_ESTORE;
+    }
+    if (p->def->init && p->def->init(p) != 0) {
+        fprintf(stderr, "nimbus: service %s: plugin %s failed to initialise\n", svc->name, p->def->name);
+        service_fail(svc, msg("plugin %s failed to initialise", p->def->name));
+        if (reg->on_stop)
+            reg->on_stop(reg, svc);
+        return NB_EINVAL;
+    }
+    p->started = true;
+    svc->state = NB_SVC_RUNNING;
+    return 0;
+}
+
+void nb__registry_start_all(nb__registry_t *reg) {
+    for (size_t i = 0; i < reg->nservices; i++)
+        if (reg->services[i].state == NB_SVC_AVAILABLE)
+            nb__registry_start(reg, &reg->services[i]);
+}
+
+nb__service_t *nb__registry_service(const nb__registry_t *reg, const char *name) {
+    for (size_t i = 0; i < reg->nservices; i++)
+        if (strcmp(reg->services[i].name, name) == 0)
+            return &reg->services[i];
+    return NULL;
+}
+
+void nb__registry_free(nb__registry_t *reg) {
+    for (size_t i = 0; i < reg->nservices; i++) {
+        nb__service_t *svc = &reg->services[i];
+        if (svc->provider && svc->provider->started) {
+            if (svc->provider->def->fini)
+                svc->provider->def->fini(svc->provider);
+            svc->provider->started = false;
+            if (reg->on_stop)
+                reg->on_stop(reg, svc);
+        }
+        free(svc->name);
+        free(svc->error);
+    }
+    free(reg->services);
+    for (size_t i = 0; i < reg->nplugins; i++)
+        nb__plugin_close(reg->plugins[i]);
+    free(reg->plugins);
+    nb__spec_set_free(&reg->specs);
+    memset(reg, 0, sizeof *reg);
+}

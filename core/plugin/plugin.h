@@ -1,0 +1,88 @@
+/*
+ * Plugin loader and service registry.
+ *
+ * At startup every spec is loaded and every plugin directory scanned: each
+ * .so is opened (dlopen RTLD_NOW|RTLD_LOCAL), its descriptor checked (signature,
+ * ABI major, struct size) and its operation names resolved against its
+ * service's spec. A service's provider is the plugin PROVIDER_OVERRIDE_<SERVICE>
+ * names, else the one named like the service, else the first found. Its `init`
+ * runs at startup with EAGER_SERVICE_LOADING, else on the service's first
+ * request. A plugin that fails leaves its service in state `error`; the
+ * server keeps serving the others.
+ */
+#ifndef NB_PLUGIN_LOADER_H
+#define NB_PLUGIN_LOADER_H
+
+#include <stdbool.h>
+
+#include "config/config.h"
+#include "nimbus/plugin.h"
+#include "spec/spec.h"
+
+typedef enum nb__svc_state {
+    NB_SVC_AVAILABLE, /* provider loaded, not started */
+    NB_SVC_RUNNING,   /* provider started */
+    NB_SVC_DISABLED,  /* not in SERVICES */
+    NB_SVC_ERROR,     /* provider failed to load or start */
+} nb__svc_state_t;
+
+const char *nb__svc_state_name(nb__svc_state_t s); /* "running" */
+
+struct nb_plugin {
+    void *dl;                     /* dlopen handle; NULL for a statically linked plugin */
+    const nb_plugin_def_t *def;
+    char *path;                   /* the .so, or "(static)" */
+    const nb__spec_t *spec;
+    nb_op_handler_pt *handlers;   /* indexed like spec->ops; NULL = 501 */
+    unsigned *op_flags;
+    void *data;                   /* the plugin's own state (nb_plugin_set_data) */
+    bool started;
+    void *store;                  /* the service's state store, opened at start */
+    struct nb__registry *reg;
+};
+
+typedef struct nb__service {
+    char *name;
+    const nb__spec_t *spec;
+    nb_plugin_t *provider; /* NULL: every operation answers 501 */
+    nb__svc_state_t state;
+    char *error;           /* why state is NB_SVC_ERROR */
+} nb__service_t;
+
+typedef struct nb__registry {
+    const nb__config_t *cfg;
+    nb__spec_set_t specs;
+    nb__service_t *services;
+    size_t nservices;
+    nb_plugin_t **plugins; /* every plugin loaded, providers or not */
+    size_t nplugins;
+    /* Called when a service starts, to open its store (set by the gateway). */
+    int (*on_start)(struct nb__registry *reg, nb__service_t *svc, char **err);
+    void (*on_stop)(struct nb__registry *reg, nb__service_t *svc);
+    void *owner;
+} nb__registry_t;
+
+/* Loads specs (NIMBUS_SPEC_PATH, else the built-in folder) and plugins
+ * (NIMBUS_PLUGIN_PATH, then the built-in folder). Fails only if no spec loads. */
+int nb__registry_init(nb__registry_t *reg, const nb__config_t *cfg, char **err);
+/* Adds a plugin linked into the program (tests): same checks as a .so. */
+int nb__registry_add_static(nb__registry_t *reg, const nb_plugin_def_t *def, char **err);
+/* Picks providers and applies SERVICES; call after the last add. */
+void nb__registry_select(nb__registry_t *reg);
+/* Starts a service's provider if needed: 0, or the service is left in NB_SVC_ERROR. */
+int nb__registry_start(nb__registry_t *reg, nb__service_t *svc);
+/* Starts every enabled service (EAGER_SERVICE_LOADING). */
+void nb__registry_start_all(nb__registry_t *reg);
+nb__service_t *nb__registry_service(const nb__registry_t *reg, const char *name);
+/* Runs fini of started providers and closes every plugin. */
+void nb__registry_free(nb__registry_t *reg);
+
+/* Opens one plugin file and checks it against the specs, without adding it
+ * anywhere. On failure returns NULL with a message naming the file and the problem. */
+nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char **err);
+void nb__plugin_close(nb_plugin_t *p);
+
+/* The function table handed to plugins (core/gateway implements it). */
+extern const nb_api_t nb__api;
+
+#endif

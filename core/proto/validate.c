@@ -1,0 +1,480 @@
+/*
+ * Validation of an operation's input against its shape: required members, value
+ * types, enums, lengths and ranges (patterns are not checked: Java regular
+ * expressions do not map onto POSIX ones reliably).
+ *
+ * Each protocol family answers the way AWS does:
+ *  - json, rest-json, cbor: ValidationException, "N validation error(s) detected:
+ *    Value null at 'tableName' failed to satisfy constraint: Member must not be
+ *    null; ..." (every violation, paths in lowerCamelCase, list items as
+ *    'keySchema.1.member.keyType');
+ *  - query, ec2 and awsQueryCompatible services (SQS over json): the first
+ *    violation, MissingParameter "The request must contain the parameter X" or
+ *    InvalidParameterValue;
+ *  - rest-xml: S3 checks little beyond required members (a body member missing is
+ *    MalformedXML, a header or query member InvalidArgument); other rest-xml
+ *    services answer like json ones with the code InvalidInput.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nimbus/errno.h"
+#include "proto/proto.h"
+#include "proto/shape.h"
+
+/* Beyond any real shape; the value came from a parser that bounds nesting too. */
+#define VALIDATE_MAX_DEPTH 100
+/* Values quoted in messages are cut here, as long lists would drown the message. */
+#define VALUE_TEXT_MAX 256
+
+typedef enum { STYLE_CORAL, STYLE_QUERY, STYLE_EC2, STYLE_S3 } style_t;
+
+typedef enum { V_MISSING, V_TYPE, V_ENUM, V_LEN_MIN, V_LEN_MAX, V_RANGE_MIN, V_RANGE_MAX } violation_t;
+
+typedef struct {
+    const nb__spec_t *spec;
+    style_t style;
+    nb__buf_t path;  /* current member path, in the style's spelling */
+    size_t seg;      /* where its last member name starts */
+    nb__buf_t msgs;  /* "Value ... ; Value ..." (coral style) */
+    int count;
+    /* the first violation, for the styles that report one */
+    bool have_first;
+    violation_t first_kind;
+    char *first_path;
+    char *first_detail;
+    bool first_in_body; /* S3: the member sits in the XML body */
+} vctx_t;
+
+/* ---- rendering values the way Coral's messages print them (Java toString) */
+
+static void put_value_text(nb__buf_t *b, const nb__spec_t *spec, const json_t *shape, const json_t *v, int depth);
+
+static void put_number(nb__buf_t *b, const json_t *v) {
+    if (json_is_integer(v)) {
+        nb__buf_printf(b, "%lld", (long long)json_integer_value(v));
+        return;
+    }
+    double d = json_real_value(v);
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "%.15g", d);
+    if (strtod(tmp, NULL) != d)
+        snprintf(tmp, sizeof tmp, "%.17g", d);
+    nb__buf_puts(b, tmp);
+}
+
+static void put_value_text(nb__buf_t *b, const nb__spec_t *spec, const json_t *shape, const json_t *v, int depth) {
+    if (b->len > VALUE_TEXT_MAX || depth > 8) {
+        nb__buf_puts(b, "...");
+        return;
+    }
+    nb__shape_kind_t kind = nb__shape_kind(shape);
+    if (kind == NB_SHAPE_BLOB && json_is_string(v)) {
+        size_t n = json_string_length(v);
+        nb__buf_printf(b, "java.nio.HeapByteBuffer[pos=0 lim=%zu cap=%zu]", n, n);
+    } else if (json_is_string(v)) {
+        nb__buf_append(b, json_string_value(v), json_string_length(v));
+    } else if (json_is_number(v)) {
+        put_number(b, v);
+    } else if (json_is_boolean(v)) {
+        nb__buf_puts(b, json_is_true(v) ? "true" : "false");
+    } else if (json_is_array(v)) {
+        const json_t *item = nb__spec_ref_shape(spec, json_object_get(shape, "member"));
+        size_t i;
+        json_t *x;
+        nb__buf_putc(b, '[');
+        json_array_foreach(v, i, x) {
+            if (i)
+                nb__buf_puts(b, ", ");
+            put_value_text(b, spec, item, x, depth + 1);
+        }
+        nb__buf_putc(b, ']');
+    } else if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        bool first = true;
+        nb__buf_putc(b, '{');
+        json_object_foreach((json_t *)v, k, x) {
+            const json_t *sub = NULL;
+            if (kind == NB_SHAPE_MAP) {
+                sub = nb__spec_ref_shape(spec, json_object_get(shape, "value"));
+            } else {
+                nb__member_t m;
+                if (nb__member_get(spec, shape, k, &m))
+                    sub = m.shape;
+            }
+            nb__buf_printf(b, "%s%s=", first ? "" : ", ", k);
+            put_value_text(b, spec, sub, x, depth + 1);
+            first = false;
+        }
+        nb__buf_putc(b, '}');
+    } else {
+        nb__buf_puts(b, "null");
+    }
+}
+
+/* ---- collecting violations */
+
+static void constraint_text(nb__buf_t *b, violation_t kind, const json_t *shape, long long bound) {
+    switch (kind) {
+    case V_MISSING: nb__buf_puts(b, "Member must not be null"); break;
+    case V_TYPE: nb__buf_printf(b, "Member must be of type %s", nb__shape_type(shape)); break;
+    case V_ENUM: {
+        nb__buf_puts(b, "Member must satisfy enum value set: [");
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(shape, "enum"), i, e) {
+            if (i)
+                nb__buf_puts(b, ", ");
+            nb__buf_puts(b, json_string_value(e) ? json_string_value(e) : "");
+        }
+        nb__buf_putc(b, ']');
+        break;
+    }
+    case V_LEN_MIN: nb__buf_printf(b, "Member must have length greater than or equal to %lld", bound); break;
+    case V_LEN_MAX: nb__buf_printf(b, "Member must have length less than or equal to %lld", bound); break;
+    case V_RANGE_MIN: nb__buf_printf(b, "Member must have value greater than or equal to %lld", bound); break;
+    case V_RANGE_MAX: nb__buf_printf(b, "Member must have value less than or equal to %lld", bound); break;
+    }
+}
+
+/* The query-style reason, after "Value x for parameter P is invalid. Reason: ". */
+static void reason_text(nb__buf_t *b, violation_t kind, const json_t *shape, long long bound) {
+    switch (kind) {
+    case V_TYPE: nb__buf_printf(b, "Must be of type %s", nb__shape_type(shape)); break;
+    case V_ENUM: {
+        nb__buf_puts(b, "Must be one of: ");
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(shape, "enum"), i, e) {
+            if (i)
+                nb__buf_puts(b, ", ");
+            nb__buf_puts(b, json_string_value(e) ? json_string_value(e) : "");
+        }
+        break;
+    }
+    case V_LEN_MIN: nb__buf_printf(b, "Length must be at least %lld", bound); break;
+    case V_LEN_MAX: nb__buf_printf(b, "Length must be at most %lld", bound); break;
+    case V_RANGE_MIN: nb__buf_printf(b, "Must be greater than or equal to %lld", bound); break;
+    case V_RANGE_MAX: nb__buf_printf(b, "Must be less than or equal to %lld", bound); break;
+    case V_MISSING: break;
+    }
+}
+
+static void report(vctx_t *c, violation_t kind, const json_t *shape, const json_t *v, long long bound, bool in_body) {
+    c->count++;
+    if (c->style == STYLE_CORAL) {
+        if (c->msgs.len)
+            nb__buf_puts(&c->msgs, "; ");
+        nb__buf_puts(&c->msgs, "Value ");
+        if (v == NULL || json_is_null(v)) {
+            nb__buf_puts(&c->msgs, "null");
+        } else {
+            nb__buf_t t = NB__BUF_INIT;
+            put_value_text(&t, c->spec, shape, v, 0);
+            nb__buf_printf(&c->msgs, "'%s'", t.data ? t.data : "");
+            nb__buf_free(&t);
+        }
+        nb__buf_printf(&c->msgs, " at '%s' failed to satisfy constraint: ", c->path.data ? c->path.data : "");
+        constraint_text(&c->msgs, kind, shape, bound);
+        return;
+    }
+    /* One violation is reported; a missing parameter wins over a bad value. */
+    if (c->have_first && !(kind == V_MISSING && c->first_kind != V_MISSING))
+        return;
+    free(c->first_path);
+    free(c->first_detail);
+    c->have_first = true;
+    c->first_kind = kind;
+    c->first_in_body = in_body;
+    c->first_path = strdup(c->path.data ? c->path.data : "");
+    nb__buf_t d = NB__BUF_INIT;
+    if (kind != V_MISSING) {
+        nb__buf_t t = NB__BUF_INIT;
+        put_value_text(&t, c->spec, shape, v, 0);
+        if (c->style == STYLE_EC2)
+            nb__buf_printf(&d, "Value (%s) for parameter %s is invalid. ", t.data ? t.data : "", c->first_path);
+        else
+            nb__buf_printf(&d, "Value %s for parameter %s is invalid. ", t.data ? t.data : "", c->first_path);
+        nb__buf_puts(&d, "Reason: ");
+        reason_text(&d, kind, shape, bound);
+        nb__buf_putc(&d, '.');
+        nb__buf_free(&t);
+    }
+    c->first_detail = nb__buf_steal(&d, NULL);
+}
+
+/* ---- walking */
+
+/* Appends one path segment; returns the length to truncate back to. */
+static size_t path_push_member(vctx_t *c, const nb__member_t *m) {
+    size_t mark = c->path.len;
+    if (c->path.len)
+        nb__buf_putc(&c->path, '.');
+    c->seg = c->path.len;
+    if (c->style == STYLE_CORAL) {
+        /* Coral lower-cases only the first letter: 'sSESpecification'. */
+        char first = m->name[0];
+        nb__buf_putc(&c->path, (char)(first >= 'A' && first <= 'Z' ? first - 'A' + 'a' : first));
+        nb__buf_puts(&c->path, m->name + 1);
+    } else {
+        nb__buf_puts(&c->path, c->style == STYLE_EC2 ? m->name : nb__member_location_name(m));
+    }
+    return mark;
+}
+
+static void path_pop(vctx_t *c, size_t mark) {
+    c->path.len = mark;
+    if (c->path.data)
+        c->path.data[mark] = '\0';
+}
+
+/* Java's String.length(): UTF-16 code units. */
+static size_t utf16_length(const char *s, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch & 0xC0) != 0x80)
+            n += ch >= 0xF0 ? 2 : 1;
+    }
+    return n;
+}
+
+static bool bound_of(const json_t *shape, const char *key, double *out) {
+    const json_t *b = json_object_get(shape, key);
+    if (!json_is_number(b))
+        return false;
+    *out = json_number_value(b);
+    return true;
+}
+
+static void check_length(vctx_t *c, const json_t *shape, const json_t *v, size_t len, bool in_body) {
+    double lo, hi;
+    if (bound_of(shape, "min", &lo) && (double)len < lo)
+        report(c, V_LEN_MIN, shape, v, (long long)lo, in_body);
+    else if (bound_of(shape, "max", &hi) && (double)len > hi)
+        report(c, V_LEN_MAX, shape, v, (long long)hi, in_body);
+}
+
+static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool in_body, int depth);
+
+static void validate_structure(vctx_t *c, const json_t *shape, const json_t *v, bool in_body, int depth) {
+    const json_t *required = json_object_get(shape, "required");
+    nb__member_iter_t it;
+    nb__member_t m;
+    for (nb__member_iter_init(&it, c->spec, shape); nb__member_next(&it, &m);) {
+        const json_t *mv = json_object_get(v, m.name);
+        bool body = in_body && nb__member_location(&m) == NULL;
+        size_t mark = path_push_member(c, &m);
+        if (mv == NULL || json_is_null(mv)) {
+            size_t i;
+            json_t *r;
+            json_array_foreach(required, i, r) {
+                if (json_is_string(r) && strcmp(json_string_value(r), m.name) == 0) {
+                    report(c, V_MISSING, m.shape, NULL, 0, body);
+                    break;
+                }
+            }
+        } else {
+            validate_value(c, m.shape, mv, body, depth + 1);
+        }
+        path_pop(c, mark);
+    }
+}
+
+static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool in_body, int depth) {
+    if (depth > VALIDATE_MAX_DEPTH || shape == NULL)
+        return;
+    /* S3 validates nothing but presence (and the parser already checked types). */
+    bool only_required = c->style == STYLE_S3;
+    nb__shape_kind_t kind = nb__shape_kind(shape);
+    bool ok_type = true;
+    switch (kind) {
+    case NB_SHAPE_STRUCTURE: ok_type = json_is_object(v); break;
+    case NB_SHAPE_LIST: ok_type = json_is_array(v); break;
+    case NB_SHAPE_MAP: ok_type = json_is_object(v); break;
+    case NB_SHAPE_STRING:
+    case NB_SHAPE_BLOB: ok_type = json_is_string(v); break;
+    case NB_SHAPE_INTEGER:
+    case NB_SHAPE_LONG: ok_type = json_is_integer(v); break;
+    case NB_SHAPE_FLOAT: {
+        double d;
+        ok_type = nb__value_double(v, &d);
+        break;
+    }
+    case NB_SHAPE_BOOLEAN: ok_type = json_is_boolean(v); break;
+    case NB_SHAPE_TIMESTAMP: ok_type = json_is_number(v); break;
+    case NB_SHAPE_DOCUMENT:
+    case NB_SHAPE_UNKNOWN: return;
+    }
+    if (!ok_type) {
+        if (!only_required)
+            report(c, V_TYPE, shape, v, 0, in_body);
+        return;
+    }
+    switch (kind) {
+    case NB_SHAPE_STRUCTURE: validate_structure(c, shape, v, in_body, depth); return;
+    case NB_SHAPE_LIST: {
+        if (!only_required)
+            check_length(c, shape, v, json_array_size(v), in_body);
+        const json_t *item = nb__spec_ref_shape(c->spec, json_object_get(shape, "member"));
+        size_t seg = c->seg, i;
+        json_t *x;
+        json_array_foreach(v, i, x) {
+            if (json_is_null(x))
+                continue;
+            size_t mark = c->path.len;
+            char *saved = NULL;
+            if (c->style == STYLE_CORAL) {
+                nb__buf_printf(&c->path, ".%zu.member", i + 1);
+            } else if (c->style == STYLE_QUERY) {
+                /* the parameter as a query client spells it: Name.member.N, or
+                 * for a flattened list the item's own name: Item.N */
+                const char *iname = json_string_value(json_object_get(json_object_get(shape, "member"), "locationName"));
+                if (json_is_true(json_object_get(shape, "flattened"))) {
+                    if (iname && seg <= c->path.len) {
+                        saved = strdup(c->path.data);
+                        path_pop(c, seg);
+                        nb__buf_puts(&c->path, iname);
+                    }
+                    nb__buf_printf(&c->path, ".%zu", i + 1);
+                } else {
+                    nb__buf_printf(&c->path, ".%s.%zu", iname ? iname : "member", i + 1);
+                }
+            } else {
+                nb__buf_printf(&c->path, ".%zu", i + 1);
+            }
+            validate_value(c, item, x, in_body, depth + 1);
+            if (saved) {
+                path_pop(c, 0);
+                nb__buf_puts(&c->path, saved);
+                free(saved);
+            }
+            path_pop(c, mark);
+        }
+        return;
+    }
+    case NB_SHAPE_MAP: {
+        if (!only_required)
+            check_length(c, shape, v, json_object_size(v), in_body);
+        const json_t *key = nb__spec_ref_shape(c->spec, json_object_get(shape, "key"));
+        const json_t *val = nb__spec_ref_shape(c->spec, json_object_get(shape, "value"));
+        const char *k;
+        json_t *x;
+        size_t n = 0;
+        json_object_foreach((json_t *)v, k, x) {
+            size_t mark = c->path.len;
+            n++;
+            json_t *kv = json_string(k);
+            if (c->style == STYLE_QUERY) {
+                /* Name.entry.N.key / .value, or Name.N.key / .value when flattened, with the
+                 * key's and value's own names when they have them */
+                bool flat = json_is_true(json_object_get(shape, "flattened"));
+                const char *kn = json_string_value(json_object_get(json_object_get(shape, "key"), "locationName"));
+                const char *vn = json_string_value(json_object_get(json_object_get(shape, "value"), "locationName"));
+                nb__buf_printf(&c->path, flat ? ".%zu." : ".entry.%zu.", n);
+                size_t entry = c->path.len;
+                nb__buf_puts(&c->path, kn ? kn : "key");
+                if (kv && !only_required)
+                    validate_value(c, key, kv, in_body, depth + 1);
+                path_pop(c, entry);
+                nb__buf_puts(&c->path, vn ? vn : "value");
+            } else {
+                nb__buf_printf(&c->path, c->style == STYLE_CORAL ? ".%s.member" : ".%s", k);
+                if (kv && !only_required)
+                    validate_value(c, key, kv, in_body, depth + 1);
+            }
+            json_decref(kv);
+            if (!json_is_null(x))
+                validate_value(c, val, x, in_body, depth + 1);
+            path_pop(c, mark);
+        }
+        return;
+    }
+    default: break;
+    }
+    if (only_required)
+        return;
+    if (kind == NB_SHAPE_STRING) {
+        const json_t *en = json_object_get(shape, "enum");
+        if (json_array_size(en)) {
+            size_t i;
+            json_t *e;
+            bool found = false;
+            json_array_foreach(en, i, e) found = found || (json_is_string(e) && strcmp(json_string_value(e), json_string_value(v)) == 0);
+            if (!found) {
+                report(c, V_ENUM, shape, v, 0, in_body);
+                return;
+            }
+        }
+        check_length(c, shape, v, utf16_length(json_string_value(v), json_string_length(v)), in_body);
+    } else if (kind == NB_SHAPE_BLOB) {
+        check_length(c, shape, v, json_string_length(v), in_body);
+    } else if (kind == NB_SHAPE_INTEGER || kind == NB_SHAPE_LONG || kind == NB_SHAPE_FLOAT) {
+        double x, lo, hi;
+        if (!nb__value_double(v, &x) || isnan(x))
+            return;
+        if (bound_of(shape, "min", &lo) && x < lo)
+            report(c, V_RANGE_MIN, shape, v, (long long)lo, in_body);
+        else if (bound_of(shape, "max", &hi) && x > hi)
+            report(c, V_RANGE_MAX, shape, v, (long long)hi, in_body);
+    }
+}
+
+static style_t style_for(const nb__spec_t *spec, nb__protocol_t proto) {
+    if (proto == NB_PROTO_EC2)
+        return STYLE_EC2;
+    if (proto == NB_PROTO_QUERY || spec->query_compatible)
+        return STYLE_QUERY;
+    if (proto == NB_PROTO_REST_XML && spec->signing_name && strcmp(spec->signing_name, "s3") == 0)
+        return STYLE_S3;
+    return STYLE_CORAL;
+}
+
+int nb__proto_validate(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protocol_t proto, const json_t *input,
+                       nb__aws_error_t *err) {
+    if (spec == NULL || op == NULL || op->input == NULL)
+        return 0;
+    vctx_t c = {.spec = spec, .style = style_for(spec, proto)};
+    json_t *empty = NULL;
+    if (!json_is_object(input))
+        input = empty = json_object();
+    validate_structure(&c, op->input, input, true, 0);
+    json_decref(empty);
+    int rc = 0;
+    if (c.count) {
+        rc = NB_EINVAL;
+        switch (c.style) {
+        case STYLE_CORAL: {
+            const char *code = proto == NB_PROTO_REST_XML ? "InvalidInput" : "ValidationException";
+            nb__aws_error_set(err, spec, op, code, 400, "%d validation error%s detected: %s", c.count,
+                              c.count == 1 ? "" : "s", c.msgs.data);
+            break;
+        }
+        case STYLE_QUERY:
+        case STYLE_EC2:
+            if (c.first_kind == V_MISSING)
+                nb__aws_error_set(err, spec, op, "MissingParameter", 400, "The request must contain the parameter %s%s",
+                                  c.first_path, c.style == STYLE_QUERY ? "." : "");
+            else
+                nb__aws_error_set(err, spec, op, "InvalidParameterValue", 400, "%s", c.first_detail);
+            break;
+        case STYLE_S3:
+            if (c.first_in_body)
+                nb__aws_error_set(err, spec, op, "MalformedXML", 400,
+                                  "The XML you provided was not well-formed or did not validate against our "
+                                  "published schema");
+            else
+                nb__aws_error_set(err, spec, op, "InvalidArgument", 400, "%s must be specified", c.first_path);
+            break;
+        }
+    }
+    nb__buf_free(&c.path);
+    nb__buf_free(&c.msgs);
+    free(c.first_path);
+    free(c.first_detail);
+    return rc;
+}

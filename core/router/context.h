@@ -1,0 +1,44 @@
+/*
+ * Request context: who (account, access key) and where (region) a request is
+ * for, read from its SigV4 credential as LocalStack does, and request ids.
+ */
+#ifndef NB_ROUTER_CONTEXT_H
+#define NB_ROUTER_CONTEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http/message.h"
+
+#define NB_DEFAULT_ACCOUNT "000000000000"
+#define NB_DEFAULT_REGION "us-east-1"
+
+typedef struct nb__req_context {
+    char account[16];     /* 12 digits */
+    char region[32];      /* "us-east-1" */
+    char access_key[128]; /* "" when the request carries none */
+} nb__req_context_t;
+
+/* Account: the access key id when it is exactly 12 digits, else 000000000000.
+ * Region: from the credential scope, else us-east-1. Never fails. */
+void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *ctx);
+
+/* A fresh UUID v4 in text form ("8-4-4-4-12", lower case, NUL-terminated). */
+void nb__request_id_new(char out[37]);
+
+/* The parts of a SigV4 credential, `AKID/20261124/us-east-1/sqs/aws4_request`,
+ * from the Authorization header or a presigned X-Amz-Credential query
+ * parameter; SigV2 (`AWS AKID:sig`, `AWSAccessKeyId=`) gives the access key
+ * only. Each part is NUL-terminated and truncated to fit. */
+typedef struct nb__credential {
+    char access_key[128];
+    char date[16];
+    char region[32];
+    char service[64];
+    bool sigv4; /* a whole SigV4 scope was found */
+} nb__credential_t;
+
+/* true when the request carries an access key at all. */
+bool nb__credential_parse(const nb__http_request_t *req, nb__credential_t *cred);
+
+#endif

@@ -1,0 +1,637 @@
+#include "router/router.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/body.h"
+#include "nimbus/errno.h"
+#include "router/context.h"
+#include "router/rest_match.h"
+
+/* Form bodies larger than this are not read for routing (an Action is near the start). */
+#define NB_ROUTER_FORM_MAX (16u << 20)
+/* At most this many services share one indicator (signing name, target prefix). */
+#define MAX_CANDIDATES 32
+
+typedef struct svc {
+    const nb__spec_t *spec;
+    nb__rest_table_t *rest; /* for specs that speak rest-json or rest-xml */
+} svc_t;
+
+/* First literal path segment of REST routes -> the one service using it. */
+typedef struct head {
+    char *seg;
+    const svc_t *svc; /* NULL: several services start their paths with it */
+} head_t;
+
+struct nb__router {
+    svc_t *svcs;
+    size_t n;
+    head_t *heads;
+    size_t nheads;
+    const svc_t *s3;  /* endpoint prefix "s3": virtual hosts and the last fallback */
+    const svc_t *sqs; /* endpoint prefix "sqs": queue URL paths */
+};
+
+/* Signing names some clients use that are not any spec's metadata.signingName. */
+static const struct {
+    const char *signing_name, *endpoint_prefix;
+} signing_aliases[] = {
+    {"s3-object-lambda", "s3"}, /* S3 WriteGetObjectResponse (endpoint ruleset) */
+};
+
+/* ---- building ---- */
+
+static void add_head(void *arg, const char *seg, size_t len) {
+    struct {
+        nb__router_t *r;
+        const svc_t *svc;
+        int err;
+    } *ctx = arg;
+    nb__router_t *r = ctx->r;
+    for (size_t i = 0; i < r->nheads; i++) {
+        if (strlen(r->heads[i].seg) == len && memcmp(r->heads[i].seg, seg, len) == 0) {
+            if (r->heads[i].svc != ctx->svc)
+                r->heads[i].svc = NULL;
+            return;
+        }
+    }
+    head_t *grown = realloc(r->heads, (r->nheads + 1) * sizeof *grown);
+    if (grown == NULL) {
+        ctx->err = NB_ENOMEM;
+        return;
+    }
+    r->heads = grown;
+    r->heads[r->nheads].seg = strndup(seg, len);
+    if (r->heads[r->nheads].seg == NULL) {
+        ctx->err = NB_ENOMEM;
+        return;
+    }
+    r->heads[r->nheads++].svc = ctx->svc;
+}
+
+static bool speaks(const nb__spec_t *spec, nb__protocol_t p) {
+    unsigned ps = spec->protocols ? spec->protocols : NB_PROTO_BIT(spec->protocol);
+    return (ps & NB_PROTO_BIT(p)) != 0;
+}
+
+nb__router_t *nb__router_new(const nb__spec_set_t *specs) {
+    nb__router_t *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    if (specs->len) {
+        r->svcs = calloc(specs->len, sizeof *r->svcs);
+        if (r->svcs == NULL)
+            goto fail;
+    }
+    for (size_t i = 0; i < specs->len; i++) {
+        svc_t *s = &r->svcs[r->n++];
+        s->spec = specs->items[i];
+        if (speaks(s->spec, NB_PROTO_REST_JSON) || speaks(s->spec, NB_PROTO_REST_XML)) {
+            s->rest = nb__rest_table_new(s->spec);
+            if (s->rest == NULL)
+                goto fail;
+            struct {
+                nb__router_t *r;
+                const svc_t *svc;
+                int err;
+            } ctx = {r, s, 0};
+            nb__rest_table_literal_heads(s->rest, add_head, &ctx);
+            if (ctx.err)
+                goto fail;
+        }
+        const char *ep = s->spec->endpoint_prefix;
+        if (ep && strcmp(ep, "s3") == 0 && r->s3 == NULL)
+            r->s3 = s;
+        if (ep && strcmp(ep, "sqs") == 0 && r->sqs == NULL)
+            r->sqs = s;
+    }
+    return r;
+fail:
+    nb__router_free(r);
+    return NULL;
+}
+
+void nb__router_free(nb__router_t *r) {
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        nb__rest_table_free(r->svcs[i].rest);
+    free(r->svcs);
+    for (size_t i = 0; i < r->nheads; i++)
+        free(r->heads[i].seg);
+    free(r->heads);
+    free(r);
+}
+
+/* ---- what a request says about itself ---- */
+
+typedef struct info {
+    const nb__http_request_t *req;
+    nb__credential_t cred;
+    const char *signing_name; /* after aliases; NULL without a SigV4 scope */
+    const char *target;       /* X-Amz-Target */
+    size_t target_prefix_len; /* bytes before the '.', 0 when there is none */
+    const char *target_op;
+    bool cbor;            /* Smithy-Protocol: rpc-v2-cbor with a /service/X/operation/Y path */
+    const char *cbor_svc; /* X, cbor_svc_len bytes */
+    size_t cbor_svc_len;
+    const char *cbor_op; /* Y, up to the end of the path */
+    size_t cbor_op_len;
+    char host[256]; /* lower case, without the port */
+    char bucket[256];
+    bool s3_host; /* s3.<...> or <bucket>.s3.<...> */
+    /* Action and Version, from the query string or a form body (looked up once) */
+    bool params_done;
+    bool has_action, has_version;
+    char action[128];
+    char version[32];
+} info_t;
+
+static bool is_form(const nb__http_request_t *req) {
+    const char *ct = nb__headers_get(&req->headers, "Content-Type");
+    return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+}
+
+static void load_params(info_t *in) {
+    if (in->params_done)
+        return;
+    in->params_done = true;
+    const nb__http_request_t *req = in->req;
+    if (req->query) {
+        size_t qlen = strlen(req->query);
+        in->has_action = nb__query_get(req->query, qlen, "Action", in->action, sizeof in->action) != NULL;
+        in->has_version = nb__query_get(req->query, qlen, "Version", in->version, sizeof in->version) != NULL;
+    }
+    if (in->has_action || req->body == NULL || !is_form(req) || nb__body_size(req->body) <= 0)
+        return;
+    const char *form = nb__body_data(req->body, NB_ROUTER_FORM_MAX);
+    if (form == NULL)
+        return;
+    size_t flen = (size_t)nb__body_size(req->body);
+    in->has_action = nb__query_get(form, flen, "Action", in->action, sizeof in->action) != NULL;
+    if (!in->has_version)
+        in->has_version = nb__query_get(form, flen, "Version", in->version, sizeof in->version) != NULL;
+}
+
+static const char *localstack_suffixes[] = {".localhost.localstack.cloud", ".amazonaws.com", ".localhost"};
+
+/* Is label a region name ("us-east-1")? Letters, digits and dashes with a dash. */
+static bool region_like(const char *s, size_t len) {
+    bool dash = false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '-')
+            dash = true;
+        else if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+            return false;
+    }
+    return dash && len > 0;
+}
+
+/* <bucket>.s3[.<region>].<suffix> and s3[.<region>].<suffix>. */
+static void parse_s3_host(info_t *in) {
+    size_t hlen = strlen(in->host), slen = 0;
+    for (size_t i = 0; i < sizeof localstack_suffixes / sizeof *localstack_suffixes; i++) {
+        size_t l = strlen(localstack_suffixes[i]);
+        if (hlen > l && strcmp(in->host + hlen - l, localstack_suffixes[i]) == 0) {
+            slen = l;
+            break;
+        }
+    }
+    if (slen == 0)
+        return;
+    size_t plen = hlen - slen; /* the labels before the suffix */
+    const char *h = in->host;
+    size_t s3_at;
+    const char *dot = plen ? memrchr(h, '.', plen) : NULL;
+    size_t last = dot ? (size_t)(dot - h) + 1 : 0; /* start of the last label */
+    if (plen - last == 2 && memcmp(h + last, "s3", 2) == 0) {
+        s3_at = last;
+    } else if (last > 0 && region_like(h + last, plen - last)) {
+        const char *dot2 = memrchr(h, '.', last - 1);
+        size_t prev = dot2 ? (size_t)(dot2 - h) + 1 : 0;
+        if (last - 1 - prev != 2 || memcmp(h + prev, "s3", 2) != 0)
+            return;
+        s3_at = prev;
+    } else {
+        return;
+    }
+    in->s3_host = true;
+    if (s3_at > 1 && s3_at - 1 < sizeof in->bucket) {
+        memcpy(in->bucket, h, s3_at - 1);
+        in->bucket[s3_at - 1] = '\0';
+    }
+}
+
+static void read_info(info_t *in, const nb__http_request_t *req) {
+    memset(in, 0, sizeof *in);
+    in->req = req;
+    if (nb__credential_parse(req, &in->cred) && in->cred.sigv4 && in->cred.service[0]) {
+        in->signing_name = in->cred.service;
+        for (size_t i = 0; i < sizeof signing_aliases / sizeof *signing_aliases; i++)
+            if (strcmp(in->signing_name, signing_aliases[i].signing_name) == 0)
+                in->signing_name = signing_aliases[i].endpoint_prefix;
+    }
+    in->target = nb__headers_get(&req->headers, "X-Amz-Target");
+    if (in->target && *in->target) {
+        const char *dot = strchr(in->target, '.');
+        in->target_prefix_len = dot ? (size_t)(dot - in->target) : 0;
+        in->target_op = dot ? dot + 1 : in->target;
+    } else {
+        in->target = NULL;
+    }
+    const char *smithy = nb__headers_get(&req->headers, "Smithy-Protocol");
+    const char *path = req->path ? req->path : "/";
+    if (smithy && strcasecmp(smithy, "rpc-v2-cbor") == 0 && strncmp(path, "/service/", 9) == 0) {
+        const char *svc = path + 9;
+        const char *op = strstr(svc, "/operation/");
+        if (op && op > svc && memchr(svc, '/', (size_t)(op - svc)) == NULL && op[11] != '\0' &&
+            strchr(op + 11, '/') == NULL) {
+            in->cbor = true;
+            in->cbor_svc = svc;
+            in->cbor_svc_len = (size_t)(op - svc);
+            in->cbor_op = op + 11;
+            in->cbor_op_len = strlen(in->cbor_op);
+        }
+    }
+    const char *host = nb__headers_get(&req->headers, "Host");
+    if (host) {
+        size_t n = 0;
+        if (*host == '[') { /* IPv6 literal: keep the brackets, drop the port */
+            const char *close = strchr(host, ']');
+            n = close ? (size_t)(close - host) + 1 : strlen(host);
+        } else {
+            n = strcspn(host, ":");
+        }
+        if (n >= sizeof in->host)
+            n = sizeof in->host - 1;
+        for (size_t i = 0; i < n; i++)
+            in->host[i] = (char)tolower((unsigned char)host[i]);
+        in->host[n] = '\0';
+        parse_s3_host(in);
+    }
+}
+
+/* ---- operations ---- */
+
+static const nb__spec_op_t *op_by_name(const nb__spec_t *spec, const char *s, size_t len) {
+    char buf[128];
+    if (len == 0 || len >= sizeof buf)
+        return NULL;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return nb__spec_op(spec, buf);
+}
+
+static nb__rest_hit_t rest_op(const nb__router_t *r, const svc_t *s, const info_t *in) {
+    const nb__http_request_t *req = in->req;
+    const char *path = req->path ? req->path : "/";
+    size_t plen = strlen(path);
+    nb__rest_hit_t hit = {NULL, false};
+    if (s == r->s3 && in->bucket[0]) {
+        /* virtual host: the bucket from the Host goes in front of the path */
+        size_t blen = strlen(in->bucket);
+        char small[1024];
+        char *buf = blen + plen + 2 <= sizeof small ? small : malloc(blen + plen + 2);
+        if (buf) {
+            buf[0] = '/';
+            memcpy(buf + 1, in->bucket, blen);
+            size_t n = 1 + blen;
+            if (!(plen == 1 && path[0] == '/')) {
+                memcpy(buf + n, path, plen);
+                n += plen;
+            }
+            buf[n] = '\0';
+            hit = nb__rest_match(s->rest, req->method, buf, n, req->query, &req->headers);
+            if (buf != small)
+                free(buf);
+            if (hit.op && hit.complete)
+                return hit;
+        }
+        /* a route without a bucket (WriteGetObjectResponse uses the host for something else) */
+        nb__rest_hit_t plain = nb__rest_match(s->rest, req->method, path, plen, req->query, &req->headers);
+        if (plain.op && (plain.complete || hit.op == NULL))
+            return plain;
+        return hit;
+    }
+    return nb__rest_match(s->rest, req->method, path, plen, req->query, &req->headers);
+}
+
+static const nb__spec_op_t *find_op(const nb__router_t *r, const svc_t *s, info_t *in, nb__protocol_t proto) {
+    switch (proto) {
+    case NB_PROTO_JSON:
+        return in->target ? op_by_name(s->spec, in->target_op, strlen(in->target_op)) : NULL;
+    case NB_PROTO_CBOR:
+        return in->cbor ? op_by_name(s->spec, in->cbor_op, in->cbor_op_len) : NULL;
+    case NB_PROTO_QUERY:
+    case NB_PROTO_EC2:
+        load_params(in);
+        return in->has_action ? nb__spec_op(s->spec, in->action) : NULL;
+    case NB_PROTO_REST_JSON:
+    case NB_PROTO_REST_XML:
+        return s->rest ? rest_op(r, s, in).op : NULL;
+    default:
+        return NULL;
+    }
+}
+
+static bool json_content(const nb__http_request_t *req) {
+    const char *ct = nb__headers_get(&req->headers, "Content-Type");
+    return ct && strncasecmp(ct, "application/x-amz-json-", 23) == 0;
+}
+
+static nb__protocol_t pick_protocol(const nb__spec_t *spec, info_t *in) {
+    unsigned ps = spec->protocols ? spec->protocols : NB_PROTO_BIT(spec->protocol);
+    if ((ps & (ps - 1)) == 0)
+        return spec->protocol;
+    if (in->cbor && (ps & NB_PROTO_BIT(NB_PROTO_CBOR)))
+        return NB_PROTO_CBOR;
+    if (in->target && json_content(in->req) && (ps & NB_PROTO_BIT(NB_PROTO_JSON)))
+        return NB_PROTO_JSON;
+    if (ps & (NB_PROTO_BIT(NB_PROTO_QUERY) | NB_PROTO_BIT(NB_PROTO_EC2))) {
+        load_params(in);
+        if (in->has_action)
+            return (ps & NB_PROTO_BIT(NB_PROTO_QUERY)) ? NB_PROTO_QUERY : NB_PROTO_EC2;
+    }
+    if (in->target && (ps & NB_PROTO_BIT(NB_PROTO_JSON)))
+        return NB_PROTO_JSON;
+    return spec->protocol;
+}
+
+/* ---- services ---- */
+
+typedef struct cands {
+    const svc_t *items[MAX_CANDIDATES];
+    size_t n;
+} cands_t;
+
+static void cands_add(cands_t *c, const svc_t *s) {
+    for (size_t i = 0; i < c->n; i++)
+        if (c->items[i] == s)
+            return;
+    if (c->n < MAX_CANDIDATES)
+        c->items[c->n++] = s;
+}
+
+/* Keeps the candidates keep() accepts, unless that would leave none. */
+static void cands_filter(cands_t *c, bool (*keep)(const svc_t *, info_t *), info_t *in) {
+    size_t kept = 0;
+    for (size_t i = 0; i < c->n; i++)
+        kept += keep(c->items[i], in);
+    if (kept == 0 || kept == c->n)
+        return;
+    size_t j = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (keep(c->items[i], in))
+            c->items[j++] = c->items[i];
+    c->n = j;
+}
+
+static bool has_target_op(const svc_t *s, info_t *in) {
+    return op_by_name(s->spec, in->target_op, strlen(in->target_op)) != NULL;
+}
+
+/* Without X-Amz-Target a service that only speaks json or cbor cannot be meant. */
+static bool needs_no_target(const svc_t *s, info_t *in) {
+    (void)in;
+    unsigned ps = s->spec->protocols ? s->spec->protocols : NB_PROTO_BIT(s->spec->protocol);
+    return (ps & ~(NB_PROTO_BIT(NB_PROTO_JSON) | NB_PROTO_BIT(NB_PROTO_CBOR))) != 0;
+}
+
+static bool prefix_eq(const char *prefix, const char *s, size_t len) {
+    return prefix && strlen(prefix) == len && memcmp(prefix, s, len) == 0;
+}
+
+static bool is_digits(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return len > 0;
+}
+
+/* Queue URL paths: /<12-digit account>/<queue> and /queue/<region>/<account>/<queue>. */
+static bool sqs_queue_path(const char *path) {
+    const char *seg[5];
+    size_t len[5], n = 0;
+    const char *p = path;
+    if (*p != '/')
+        return false;
+    p++;
+    while (n < 5) {
+        size_t l = strcspn(p, "/");
+        seg[n] = p;
+        len[n] = l;
+        n++;
+        if (p[l] == '\0')
+            break;
+        p += l + 1;
+    }
+    if (n > 0 && len[n - 1] == 0) /* trailing slash */
+        n--;
+    if (n == 2 && len[0] == 12 && is_digits(seg[0], 12) && len[1] > 0)
+        return true;
+    return n == 4 && len[0] == 5 && memcmp(seg[0], "queue", 5) == 0 && len[2] == 12 && is_digits(seg[2], 12) &&
+           len[3] > 0;
+}
+
+static const svc_t *by_path_head(const nb__router_t *r, const char *path) {
+    if (path[0] != '/')
+        return NULL;
+    size_t len = strcspn(path + 1, "/");
+    for (size_t i = 0; i < r->nheads; i++)
+        if (strlen(r->heads[i].seg) == len && memcmp(r->heads[i].seg, path + 1, len) == 0)
+            return r->heads[i].svc;
+    return NULL;
+}
+
+static const svc_t *by_host(const nb__router_t *r, const info_t *in) {
+    if (in->s3_host)
+        return r->s3;
+    if (in->host[0] == '\0')
+        return NULL;
+    size_t len = strcspn(in->host, ".");
+    if (in->host[len] != '.')
+        return NULL;
+    for (size_t i = 0; i < r->n; i++)
+        if (prefix_eq(r->svcs[i].spec->endpoint_prefix, in->host, len))
+            return &r->svcs[i];
+    return NULL;
+}
+
+static const svc_t *by_action(const nb__router_t *r, info_t *in) {
+    load_params(in);
+    if (!in->has_action)
+        return NULL;
+    const svc_t *first = NULL;
+    for (size_t i = 0; i < r->n; i++) {
+        const nb__spec_t *spec = r->svcs[i].spec;
+        if (!(speaks(spec, NB_PROTO_QUERY) || speaks(spec, NB_PROTO_EC2)) || nb__spec_op(spec, in->action) == NULL)
+            continue;
+        if (in->has_version && spec->api_version && strcmp(spec->api_version, in->version) == 0)
+            return &r->svcs[i];
+        if (first == NULL)
+            first = &r->svcs[i];
+    }
+    return first;
+}
+
+/* LocalStack's last resort: what looks like S3 is S3. */
+static bool looks_like_s3(const info_t *in) {
+    const nb__http_request_t *req = in->req;
+    const char *path = req->path ? req->path : "/";
+    const char *m = req->method ? req->method : "";
+    while (*path == '/')
+        path++;
+    size_t plen = strlen(path);
+    while (plen && path[plen - 1] == '/')
+        plen--;
+    bool one_segment = plen && memchr(path, '/', plen) == NULL;
+    if ((strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) && plen)
+        return true;
+    if (strcmp(m, "PUT") == 0 && plen)
+        return true;
+    if (strcmp(m, "POST") == 0 && one_segment) {
+        const char *ct = nb__headers_get(&req->headers, "Content-Type");
+        if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0)
+            return true; /* browser-based upload */
+    }
+    const char *ua = nb__headers_get(&req->headers, "User-Agent");
+    if (ua && strstr(ua, "aws-cli/"))
+        return true; /* --no-sign-request */
+    if (req->query) {
+        size_t qlen = strlen(req->query);
+        if (nb__query_has(req->query, qlen, "AWSAccessKeyId") || nb__query_has(req->query, qlen, "Signature"))
+            return true; /* presigned (SigV2) */
+        if (strcmp(m, "POST") == 0 && nb__query_has(req->query, qlen, "delete"))
+            return true;
+    }
+    const char *auth = nb__headers_get(&req->headers, "Authorization");
+    return auth && strncmp(auth, "AWS ", 4) == 0;
+}
+
+static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
+    cands_t c = {.n = 0};
+    bool unknown_signer = false;
+    if (in->signing_name) {
+        for (size_t i = 0; i < r->n; i++)
+            if (r->svcs[i].spec->signing_name && strcmp(r->svcs[i].spec->signing_name, in->signing_name) == 0)
+                cands_add(&c, &r->svcs[i]);
+        if (c.n == 1)
+            return c.items[0];
+        unknown_signer = c.n == 0;
+    }
+    if (in->target && in->target_prefix_len) {
+        cands_t t = {.n = 0};
+        for (size_t i = 0; i < r->n; i++)
+            if (prefix_eq(r->svcs[i].spec->target_prefix, in->target, in->target_prefix_len))
+                cands_add(&t, &r->svcs[i]);
+        if (c.n == 0 && t.n == 1)
+            return t.items[0];
+        for (size_t i = 0; i < t.n; i++)
+            cands_add(&c, t.items[i]);
+        cands_filter(&c, has_target_op, in);
+    } else if (c.n > 1) {
+        cands_filter(&c, needs_no_target, in);
+    }
+    if (in->cbor) {
+        cands_t t = {.n = 0};
+        for (size_t i = 0; i < r->n; i++)
+            if (speaks(r->svcs[i].spec, NB_PROTO_CBOR) &&
+                prefix_eq(r->svcs[i].spec->target_prefix, in->cbor_svc, in->cbor_svc_len))
+                cands_add(&t, &r->svcs[i]);
+        if (c.n == 0 && t.n == 1)
+            return t.items[0];
+        for (size_t i = 0; i < t.n; i++)
+            cands_add(&c, t.items[i]);
+    }
+    if (c.n == 1)
+        return c.items[0];
+    if (c.n > 1) {
+        /* still ambiguous: the first candidate that knows the operation */
+        for (size_t i = 0; i < c.n; i++)
+            if (find_op(r, c.items[i], in, pick_protocol(c.items[i]->spec, in)))
+                return c.items[i];
+        return c.items[0];
+    }
+    const char *path = in->req->path ? in->req->path : "/";
+    if (strcmp(path, "/") != 0) {
+        if (r->sqs && sqs_queue_path(path))
+            return r->sqs;
+        const svc_t *s = by_path_head(r, path);
+        if (s)
+            return s;
+    }
+    const svc_t *s = by_host(r, in);
+    if (s)
+        return s;
+    s = by_action(r, in);
+    if (s)
+        return s;
+    if (!unknown_signer && r->s3 && looks_like_s3(in))
+        return r->s3;
+    return NULL;
+}
+
+int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out) {
+    out->spec = NULL;
+    out->op = NULL;
+    out->protocol = NB_PROTO_NONE;
+    if (router == NULL || req == NULL || req->method == NULL)
+        return NB_ENOENT;
+    info_t in;
+    read_info(&in, req);
+    const svc_t *s = detect_service(router, &in);
+    if (s == NULL)
+        return NB_ENOENT;
+    out->spec = s->spec;
+    out->protocol = pick_protocol(s->spec, &in);
+    out->op = find_op(router, s, &in, out->protocol);
+    return out->op ? 0 : NB_ENOENT;
+}
+
+/* ---- hint ---- */
+
+const char *nb__router_service_hint(const nb__http_request_t *req, char *buf, size_t len) {
+    if (req == NULL || buf == NULL || len == 0)
+        return NULL;
+    info_t in;
+    read_info(&in, req);
+    const char *name = NULL;
+    size_t nlen = 0;
+    if (in.signing_name) {
+        name = in.signing_name;
+        nlen = strlen(name);
+    } else if (in.s3_host) {
+        name = "s3";
+        nlen = 2;
+    } else if (in.target && in.target_prefix_len) {
+        /* "DynamoDB_20120810" -> dynamodb, "AmazonSQS" -> sqs, "Kinesis_20131202" -> kinesis */
+        name = in.target;
+        nlen = in.target_prefix_len;
+        const char *us = memchr(name, '_', nlen);
+        if (us)
+            nlen = (size_t)(us - name);
+        if (nlen > 6 && strncmp(name, "Amazon", 6) == 0) {
+            name += 6;
+            nlen -= 6;
+        } else if (nlen > 3 && strncmp(name, "AWS", 3) == 0) {
+            name += 3;
+            nlen -= 3;
+        }
+    } else if (in.host[0]) {
+        const char *dot = strstr(in.host, ".localhost.localstack.cloud");
+        if (dot && dot > in.host) {
+            name = in.host;
+            nlen = strcspn(in.host, ".");
+        }
+    }
+    if (name == NULL || nlen == 0 || nlen >= len)
+        return NULL;
+    for (size_t i = 0; i < nlen; i++)
+        buf[i] = (char)tolower((unsigned char)name[i]);
+    buf[nlen] = '\0';
+    return buf;
+}

@@ -1,0 +1,102 @@
+/*
+ * The state store, core side: one SQLite connection per service, opened on the
+ * loop thread, in memory or under DATA_DIR; the request transaction the gateway
+ * wraps around a handler; reset and counts for the internal endpoints; blobs
+ * (large payloads) as files beside the database.
+ *
+ * Errors: functions return 0 or an NB_E* code; those taking `char **err` set it
+ * to a malloc'd message naming the path and the problem; the others leave a
+ * message in nb__store_errmsg().
+ */
+#ifndef NB_STORE_STORE_H
+#define NB_STORE_STORE_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "nimbus/errno.h"
+#include "nimbus/store.h"
+
+typedef struct nb__store nb__store_t;
+
+typedef enum nb__store_sync {
+    NB__STORE_SYNC_FULL = 0, /* fsync the WAL at every commit: survives power loss */
+    NB__STORE_SYNC_NORMAL,   /* write the WAL at every commit, fsync at checkpoints: survives kill -9 */
+} nb__store_sync_t;
+
+typedef struct nb__store_config {
+    int persistence;       /* 0: in memory (default); else <data_dir>/<service>.db */
+    const char *data_dir;  /* required with persistence */
+    nb__store_sync_t sync; /* with persistence */
+    int busy_timeout_ms;   /* 0: 5000 */
+    const char *tmp_dir;   /* parent of the blob folder without persistence; NULL: $TMPDIR or /tmp */
+} nb__store_config_t;
+
+/* Creates dir (and its parents) if missing and proves it writable by creating
+ * and removing a file in it. NB_EIO and a message naming dir and the problem. */
+int nb__store_check_data_dir(const char *dir, char **err);
+
+/* Opens (creating if needed) the database of `service` ([a-z0-9_-]+). With
+ * persistence: checks the data dir, opens <data_dir>/<service>.db in WAL mode,
+ * runs PRAGMA quick_check and refuses a file that is corrupt, not a database or
+ * another application's; removes blob temp files a crash left behind. */
+int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store_t **out, char **err);
+/* Rolls back an open transaction, closes the database (finalizing any
+ * statement still prepared on it) and, without persistence, removes the blobs. */
+void nb__store_close(nb__store_t *st);
+
+sqlite3 *nb__store_db(const nb__store_t *st);
+const char *nb__store_service(const nb__store_t *st);
+const char *nb__store_path(const nb__store_t *st); /* the .db file; NULL in memory */
+const char *nb__store_errmsg(const nb__store_t *st); /* the last failure, "" if none */
+
+/*
+ * The request transaction. begin/commit pairs nest (inner ones are savepoints,
+ * so an inner rollback undoes only its part). The outermost commit first resets
+ * every statement still active on the connection (a SELECT left un-reset would
+ * otherwise keep the transaction open), then commits: when it returns 0, the
+ * writes are durable (on disk with persistence). A failed commit (disk full, I/O
+ * error), or a transaction SQLite already rolled back after an earlier error,
+ * returns NB_ESTORE with the database rolled back and consistent: answer 500.
+ */
+int nb__store_begin(nb__store_t *st);
+int nb__store_commit(nb__store_t *st);
+int nb__store_rollback(nb__store_t *st);
+int nb__store_depth(const nb__store_t *st); /* 0: no transaction open */
+
+/* Deletes every row of every table the plugin created (keeps schema and
+ * user_version; AUTOINCREMENT counters restart) and every blob. Not inside a
+ * transaction (NB_EINVAL). */
+int nb__store_reset(nb__store_t *st);
+
+/* Adds to the object `out`, per table (not sqlite_* nor _-prefixed):
+ *   "<table>": {"total": N, "accounts": {"<account>": {"<region>": n}}}
+ * "accounts" only for tables with an account column; region "global" for rows
+ * with region NB_STORE_GLOBAL/NULL or tables without a region column. */
+int nb__store_counts(nb__store_t *st, json_t *out);
+
+/*
+ * Blobs: files under <data_dir>/<service>/blobs/<key> (with persistence) or a
+ * private temp folder (without, removed by nb__store_close). A key is a
+ * relative path of components made of [A-Za-z0-9._-], none starting with '.'
+ * (NB_EINVAL otherwise): plugins name blobs by ids, not by user input. A blob
+ * appears under its key only once complete and fsynced (temp name, rename,
+ * fsync of the folder); write a new key rather than overwrite one a committed
+ * row points to, and remove the old one after the commit.
+ */
+int nb__store_blob_path(nb__store_t *st, const char *key, char **out); /* malloc'd */
+int nb__store_blob_put(nb__store_t *st, const char *key, const void *data, size_t len);
+/* Moves the file at src (a spilled request body) into place (copies it when on
+ * another file system; src is then removed). */
+int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src);
+int nb__store_blob_remove(nb__store_t *st, const char *key); /* NB_ENOENT if absent */
+
+/* Streaming writes: appear under key at finish, never half-written. */
+typedef struct nb__store_blob_writer nb__store_blob_writer_t;
+int nb__store_blob_begin(nb__store_t *st, const char *key, nb__store_blob_writer_t **out);
+int nb__store_blob_append(nb__store_blob_writer_t *w, const void *data, size_t len);
+int nb__store_blob_finish(nb__store_blob_writer_t *w); /* frees w, even on failure */
+void nb__store_blob_abort(nb__store_blob_writer_t *w); /* frees w, removes the temp file */
+
+#endif

@@ -1,0 +1,40 @@
+/* What store.c and blob.c share: the store's fields and small file helpers. */
+#ifndef NB_STORE_STORE_IMPL_H
+#define NB_STORE_STORE_IMPL_H
+
+#include "store/store.h"
+
+struct nb__store {
+    sqlite3 *db;
+    char *service;
+    char *path;      /* <data_dir>/<service>.db; NULL in memory */
+    char *data_dir;  /* NULL in memory */
+    char *tmp_dir;   /* parent of the private blob folder in memory; NULL: $TMPDIR or /tmp */
+    char *blob_root; /* created on first use; NULL until then */
+    int persistent;
+    int depth;       /* nb__store_begin() nesting */
+    int aborted;     /* SQLite rolled the outer transaction back under us */
+    char errmsg[512];
+};
+
+struct nb__store_blob_writer {
+    nb__store_t *st;
+    int fd;
+    char *tmp; /* the temp file, in the final folder */
+    char *final;
+    int failed; /* errno of the first failed write, reported at finish */
+};
+
+void nb__store_set_err(nb__store_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* mkdir -p; each folder it creates is made durable by an fsync of its parent. 0 or -errno. */
+int nb__store_mkdirs(const char *path, int durable);
+int nb__store_fsync_dir(const char *dir); /* 0 or -errno */
+/* Removes what is under root (root too if keep_root is 0); with only_tmp, only
+ * the blob temp files ('.nbtmp-' names) a crash left behind. */
+void nb__store_remove_tree(const char *root, int keep_root, int only_tmp);
+/* Removes every blob (reset); the folder stays. */
+void nb__store_blob_clear(nb__store_t *st);
+
+#define NB__BLOB_TMP_PREFIX ".nbtmp-"
+
+#endif

@@ -1,0 +1,12 @@
+#include <stdio.h>
+
+#include "sts_plugin.h"
+
+/* LocalStack answers every caller as the account's root user. */
+int sts_get_caller_identity(nb_req_t *req, const json_t *input) {
+    (void)input;
+    const char *account = nb_req_account(req);
+    char arn[64];
+    snprintf(arn, sizeof arn, "arn:aws:iam::%s:root", account);
+    return nb_reply_new(req, json_pack("{s:s,s:s,s:s}", "UserId", "AKIAIOSFODNN7EXAMPLE", "Account", account, "Arn", arn));
+}

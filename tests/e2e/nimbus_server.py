@@ -1,0 +1,85 @@
+"""Starts the built nimbus binary for end-to-end tests and stops it again."""
+import os, signal, socket, subprocess, time
+
+NIMBUS_BIN = os.environ.get("NIMBUS_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "nimbus")
+SOURCE_DIR = os.environ.get("NB_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BINARY_DIR = os.environ.get("NB_BINARY_DIR") or os.path.join(SOURCE_DIR, "build")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nimbus:
+    """with Nimbus(SERVICES="sts") as n: n.url ..."""
+
+    def __init__(self, args=(), **env):
+        self.port = free_port()
+        self.env = dict(os.environ)
+        self.env.update({"GATEWAY_LISTEN": f"127.0.0.1:{self.port}"})
+        self.env.update({k: str(v) for k, v in env.items()})
+        self.args = list(args)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.output = ""
+        self.proc = None
+
+    def start(self, timeout=10):
+        self.proc = subprocess.Popen([NIMBUS_BIN] + self.args, env=self.env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.output += line
+            if line.strip() == "Ready.":
+                return self
+        self.stop()
+        raise RuntimeError("nimbus did not print Ready.:\n" + self.output)
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        self.output += out or ""
+        rc = self.proc.returncode
+        self.proc = None
+        return rc
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def aws_env(access_key="test", region="us-east-1"):
+    env = dict(os.environ)
+    env.update({"AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": region,
+                "AWS_PAGER": "", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"})
+    return env
+
+
+# The AWS CLIs to drive: Debian's v2 always; pyenv's v1 (newer botocore) when present.
+def aws_clis():
+    clis = ["/usr/bin/aws"]
+    for path in os.environ.get("PATH", "").split(":"):
+        cand = os.path.join(path, "aws")
+        if os.path.exists(cand) and os.path.realpath(cand) != os.path.realpath("/usr/bin/aws"):
+            clis.append(cand)
+            break
+    return [c for c in clis if os.path.exists(c)]
+
+
+def run_aws(cli, url, *args, access_key="test", region="us-east-1"):
+    return subprocess.run([cli, "--endpoint-url", url, "--output", "json", *args], env=aws_env(access_key, region),
+                          capture_output=True, text=True, timeout=60)

@@ -1,0 +1,156 @@
+"""End-to-end: the built server, driven over HTTP by real clients (AWS CLI, boto3)."""
+import json, os, shutil, signal, subprocess, sys, tempfile, unittest, urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from nimbus_server import Nimbus, BINARY_DIR, NIMBUS_BIN, aws_clis, run_aws  # noqa: E402
+
+
+def http(url, method="GET", headers=None, data=None):
+    req = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+class Gateway(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.n = Nimbus().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.n.stop()
+
+    def test_health_lists_services_and_head_answers(self):
+        status, headers, body = http(self.n.url + "/_localstack/health")
+        self.assertEqual(status, 200)
+        doc = json.loads(body)
+        self.assertEqual(doc["edition"], "community")
+        self.assertIn(doc["services"].get("sts"), ("available", "running"))
+        self.assertTrue(doc["version"])
+        status, headers, body = http(self.n.url + "/_localstack/health", method="HEAD")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, b"")
+
+    def test_info(self):
+        status, _, body = http(self.n.url + "/_localstack/info")
+        self.assertEqual(status, 200)
+        doc = json.loads(body)
+        self.assertEqual(doc["edition"], "community")
+        self.assertGreaterEqual(doc["uptime"], 0)
+
+    def test_cli_get_caller_identity_with_default_and_numeric_keys(self):
+        for cli in aws_clis():
+            r = run_aws(cli, self.n.url, "sts", "get-caller-identity")
+            self.assertEqual(r.returncode, 0, f"{cli}: {r.stderr}")
+            self.assertEqual(json.loads(r.stdout)["Account"], "000000000000")
+            r = run_aws(cli, self.n.url, "sts", "get-caller-identity", access_key="123456789012")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout)["Account"], "123456789012")
+            self.assertEqual(json.loads(r.stdout)["Arn"], "arn:aws:iam::123456789012:root")
+        status, _, body = http(self.n.url + "/_localstack/health")
+        self.assertEqual(json.loads(body)["services"]["sts"], "running")
+
+    def test_unimplemented_operation_is_501_in_the_protocol_format(self):
+        for cli in aws_clis():
+            r = run_aws(cli, self.n.url, "sts", "get-session-token")
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("InternalFailure", r.stderr)
+            self.assertIn("GetSessionToken", r.stderr)
+        # raw: query protocol error document with status 501
+        status, headers, body = http(self.n.url + "/", method="POST", data=b"Action=GetSessionToken&Version=2011-06-15",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded",
+                                              "Authorization": "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=x"})
+        self.assertEqual(status, 501)
+        self.assertIn(b"<Code>InternalFailure</Code>", body)
+        self.assertIn(b"'sts'", body)
+
+    def test_boto3_debian(self):
+        code = ("import boto3,json,sys\n"
+                "c=boto3.client('sts',endpoint_url=sys.argv[1],region_name='eu-west-1',"
+                "aws_access_key_id='test',aws_secret_access_key='test')\n"
+                "print(json.dumps(c.get_caller_identity()['Account']))\n")
+        r = subprocess.run(["/usr/bin/python3", "-c", code, self.n.url], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), "000000000000")
+
+    def test_cors_preflight_and_cors_headers(self):
+        status, headers, _ = http(self.n.url + "/", method="OPTIONS",
+                                  headers={"Origin": "http://app.local", "Access-Control-Request-Method": "PUT",
+                                           "Access-Control-Request-Headers": "x-amz-date,content-type"})
+        self.assertEqual(status, 204)
+        h = {k.lower(): v for k, v in headers.items()}
+        self.assertEqual(h["access-control-allow-origin"], "http://app.local")
+        self.assertIn("PUT", h["access-control-allow-methods"])
+        self.assertEqual(h["access-control-allow-headers"], "x-amz-date,content-type")
+        status, headers, _ = http(self.n.url + "/_localstack/health", headers={"Origin": "http://app.local"})
+        self.assertEqual({k.lower(): v for k, v in headers.items()}["access-control-allow-origin"], "http://app.local")
+
+    def test_request_log_line(self):
+        run_aws("/usr/bin/aws", self.n.url, "sts", "get-caller-identity")
+        http(self.n.url + "/_localstack/health")
+        # The log is read at stop; check in a dedicated server below.
+
+
+class Lifecycle(unittest.TestCase):
+    def test_log_lines_and_sigterm_exits_0(self):
+        n = Nimbus().start()
+        run_aws("/usr/bin/aws", n.url, "sts", "get-caller-identity")
+        run_aws("/usr/bin/aws", n.url, "sts", "get-session-token")
+        http(n.url + "/_localstack/health")
+        rc = n.stop(signal.SIGTERM)
+        self.assertEqual(rc, 0, n.output)
+        self.assertRegex(n.output, r"AWS sts\.GetCallerIdentity => 200 \(\d+\.\d+ ms\)")
+        self.assertRegex(n.output, r"AWS sts\.GetSessionToken => 501 \(InternalFailure\)")
+        self.assertNotIn("health", n.output.split("Ready.")[1])
+
+    def test_sigint_exits_0(self):
+        n = Nimbus().start()
+        self.assertEqual(n.stop(signal.SIGINT), 0, n.output)
+
+    def test_services_setting_disables_others(self):
+        with Nimbus(SERVICES="s3") as n:
+            r = run_aws("/usr/bin/aws", n.url, "sts", "get-caller-identity")
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("Service 'sts' is not enabled", r.stderr)
+            _, _, body = http(n.url + "/_localstack/health")
+            self.assertEqual(json.loads(body)["services"]["sts"], "disabled")
+
+    def test_eager_loading_starts_services(self):
+        with Nimbus(EAGER_SERVICE_LOADING=1) as n:
+            _, _, body = http(n.url + "/_localstack/health")
+            self.assertEqual(json.loads(body)["services"]["sts"], "running")
+
+    def test_bad_setting_exits_2_naming_it(self):
+        r = subprocess.run([NIMBUS_BIN], env=dict(os.environ, PERSISTENCE="maybe"), capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("PERSISTENCE", r.stderr)
+        r = subprocess.run([NIMBUS_BIN, "--gateway-listen", "nope"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("GATEWAY_LISTEN", r.stderr)
+
+    def test_help_lists_settings(self):
+        r = subprocess.run([NIMBUS_BIN, "--help"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0)
+        for name in ("SERVICES", "GATEWAY_LISTEN", "PERSISTENCE", "DATA_DIR", "DEBUG", "LOCALSTACK_HOST",
+                     "EAGER_SERVICE_LOADING"):
+            self.assertIn(name, r.stdout)
+
+    def test_dropped_in_plugin_answers_after_restart(self):
+        so = os.path.join(BINARY_DIR, "test-plugins", "tp_kinesis.so")
+        with tempfile.TemporaryDirectory() as d:
+            with Nimbus(NIMBUS_PLUGIN_PATH=d) as n:
+                r = run_aws("/usr/bin/aws", n.url, "kinesis", "list-streams")
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn("InternalFailure", r.stderr)
+            shutil.copy(so, d)
+            with Nimbus(NIMBUS_PLUGIN_PATH=d) as n:
+                r = run_aws("/usr/bin/aws", n.url, "kinesis", "list-streams")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(json.loads(r.stdout)["StreamNames"], ["dropped-in"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

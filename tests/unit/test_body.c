@@ -1,0 +1,109 @@
+/* nb_body_t: in memory below the spill threshold, a temp file above it. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http/body.h"
+
+static char dir[64];
+
+static void init(void) {
+    snprintf(dir, sizeof dir, "/tmp/nb-body-test-XXXXXX");
+    cr_assert(mkdtemp(dir) != NULL);
+}
+
+static int count_files(void) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void fini(void) {
+    cr_expect_eq(count_files(), 0, "no temp file left");
+    rmdir(dir);
+}
+
+TestSuite(body, .init = init, .fini = fini);
+
+Test(body, stays_in_memory_below_threshold) {
+    nb_body_t *b = nb__body_new(16, dir);
+    cr_assert_eq(nb__body_append(b, "hello ", 6), 0);
+    cr_assert_eq(nb__body_append(b, "world", 5), 0);
+    cr_assert_eq(nb__body_size(b), 11);
+    cr_assert_null(nb__body_path(b));
+    cr_assert_str_eq(nb__body_data(b, 100), "hello world");
+    char buf[8];
+    cr_assert_eq(nb__body_read(b, 6, buf, sizeof buf), 5);
+    cr_assert(memcmp(buf, "world", 5) == 0);
+    cr_assert_eq(nb__body_read(b, 11, buf, sizeof buf), 0);
+    cr_assert_eq(count_files(), 0);
+    nb__body_free(b);
+}
+
+Test(body, spills_past_threshold_and_unlinks_on_free) {
+    nb_body_t *b = nb__body_new(10, dir);
+    cr_assert_eq(nb__body_append(b, "0123456789", 10), 0);
+    cr_assert_null(nb__body_path(b));
+    cr_assert_eq(nb__body_append(b, "abcdef", 6), 0);
+    const char *path = nb__body_path(b);
+    cr_assert_not_null(path);
+    cr_assert_eq(strncmp(path, dir, strlen(dir)), 0);
+    cr_assert_eq(access(path, F_OK), 0);
+    cr_assert_eq(nb__body_size(b), 16);
+    char buf[32] = {0};
+    cr_assert_eq(nb__body_read(b, 8, buf, sizeof buf), 8);
+    cr_assert_str_eq(buf, "89abcdef");
+    cr_assert_null(nb__body_data(b, 8), "larger than max: not loaded");
+    cr_assert_str_eq(nb__body_data(b, 100), "0123456789abcdef");
+    char *copy = strdup(path);
+    nb__body_free(b);
+    cr_assert_neq(access(copy, F_OK), 0);
+    free(copy);
+}
+
+Test(body, keep_file_survives_free) {
+    nb_body_t *b = nb__body_new(1, dir);
+    cr_assert_eq(nb__body_append(b, "xyz", 3), 0);
+    char *path = strdup(nb__body_path(b));
+    nb__body_keep_file(b);
+    nb__body_free(b);
+    cr_assert_eq(access(path, F_OK), 0);
+    unlink(path);
+    free(path);
+}
+
+Test(body, file_window) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/f", dir);
+    FILE *f = fopen(path, "w");
+    fputs("0123456789", f);
+    fclose(f);
+    nb_body_t *b = nb__body_from_file(path, 2, 5);
+    cr_assert_not_null(b);
+    cr_assert_eq(nb__body_size(b), 5);
+    cr_assert_str_eq(nb__body_data(b, 10), "23456");
+    nb__body_free(b);
+    b = nb__body_from_file(path, 4, -1);
+    cr_assert_eq(nb__body_size(b), 6);
+    nb__body_free(b);
+    cr_assert_null(nb__body_from_file(path, 11, -1));
+    cr_assert_eq(access(path, F_OK), 0, "a file body is not a temp file: kept");
+    unlink(path);
+    cr_assert_null(nb__body_from_file(path, 0, -1));
+}
+
+Test(body, from_mem) {
+    nb_body_t *b = nb__body_from_mem("abc", 3);
+    cr_assert_eq(nb__body_size(b), 3);
+    cr_assert_str_eq(nb__body_data(b, 3), "abc");
+    nb__body_free(b);
+    nb__body_free(NULL);
+}

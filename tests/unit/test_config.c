@@ -1,0 +1,130 @@
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+
+static char *write_file(const char *text) {
+    char *path = strdup("/tmp/nimbus-cfg-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static nb__config_result_t load(nb__config_t *cfg, char **argv, char **envp, char **err) {
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    FILE *out = fopen("/dev/null", "w");
+    nb__config_result_t r = nb__config_load(cfg, argc, argv, envp, out, err);
+    fclose(out);
+    return r;
+}
+
+Test(config, defaults_are_localstack_compatible) {
+    nb__config_t cfg;
+    char *err;
+    char *argv[] = {"nimbus", NULL}, *envp[] = {"HOME=/home/u", NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK);
+    cr_assert_eq(cfg.nlisten, 1);
+    cr_assert_str_eq(cfg.listen[0].host, "127.0.0.1");
+    cr_assert_eq(cfg.listen[0].port, 4566);
+    cr_assert_not(cfg.persistence);
+    cr_assert_not(cfg.eager_loading);
+    cr_assert_null(cfg.services);
+    cr_assert_str_eq(cfg.data_dir, "/home/u/.local/share/nimbus");
+    cr_assert_str_eq(cfg.localstack_host, "localhost.localstack.cloud:4566");
+    cr_assert(nb__config_service_enabled(&cfg, "s3"));
+    nb__config_free(&cfg);
+}
+
+Test(config, flags_beat_environment_beat_file) {
+    char *file = write_file("# comment\nSERVICES=s3\nDEBUG=1\nGATEWAY_LISTEN=0.0.0.0:1111\nDATA_DIR=/from/file\n");
+    nb__config_t cfg;
+    char *err;
+    char *argv[] = {"nimbus", "--config", file, "--gateway-listen", "127.0.0.1:3333,[::1]:3334", NULL};
+    char *envp[] = {"GATEWAY_LISTEN=127.0.0.1:2222", "SERVICES=s3,SQS", NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK, "%s", err);
+    cr_assert_eq(cfg.nlisten, 2);
+    cr_assert_eq(cfg.listen[0].port, 3333);              /* flag */
+    cr_assert_str_eq(cfg.listen[1].host, "::1");
+    cr_assert(nb__config_service_enabled(&cfg, "sqs"));  /* environment beats the file */
+    cr_assert_not(nb__config_service_enabled(&cfg, "dynamodb"));
+    cr_assert(cfg.debug);                                /* only in the file */
+    cr_assert_str_eq(cfg.data_dir, "/from/file");
+    nb__config_free(&cfg);
+    unlink(file);
+    free(file);
+}
+
+Test(config, bad_values_name_the_setting_and_what_it_accepts) {
+    struct {
+        char *env;
+        const char *want;
+    } cases[] = {
+        {"PERSISTENCE=maybe", "PERSISTENCE: invalid value 'maybe': expected 0 or 1"},
+        {"GATEWAY_LISTEN=localhost", "GATEWAY_LISTEN: invalid value 'localhost': expected comma-separated host:port"},
+        {"GATEWAY_LISTEN=127.0.0.1:99999", "GATEWAY_LISTEN: invalid value '127.0.0.1:99999'"},
+        {"NIMBUS_MAX_BODY_SIZE=lots", "NIMBUS_MAX_BODY_SIZE: invalid value 'lots': expected a positive number of bytes"},
+        {"SERVICES=s3,s q s", "SERVICES: invalid service name 's q s'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        nb__config_t cfg;
+        char *err = NULL;
+        char *argv[] = {"nimbus", NULL}, *envp[] = {cases[i].env, NULL};
+        cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_ERROR, "%s accepted", cases[i].env);
+        cr_assert(strstr(err, cases[i].want) != NULL, "got '%s', want '%s'", err, cases[i].want);
+        free(err);
+        nb__config_free(&cfg);
+    }
+}
+
+Test(config, unknown_flag_and_unknown_file_setting_are_errors) {
+    nb__config_t cfg;
+    char *err = NULL;
+    char *argv[] = {"nimbus", "--no-such-thing", "1", NULL}, *envp[] = {NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_ERROR);
+    cr_assert(strstr(err, "--no-such-thing") != NULL);
+    free(err);
+    nb__config_free(&cfg);
+
+    char *file = write_file("SERVISES=s3\n");
+    char *argv2[] = {"nimbus", "--config", file, NULL};
+    cr_assert_eq(load(&cfg, argv2, envp, &err), NB_CONFIG_ERROR);
+    cr_assert(strstr(err, "unknown setting 'SERVISES'") != NULL, "%s", err);
+    cr_assert(strstr(err, ":1:") != NULL, "names the line: %s", err);
+    free(err);
+    nb__config_free(&cfg);
+    unlink(file);
+    free(file);
+}
+
+Test(config, bare_boolean_flag_and_set_for_provider_override) {
+    nb__config_t cfg;
+    char *err = NULL;
+    char *argv[] = {"nimbus", "--persistence", "--set", "PROVIDER_OVERRIDE_SQS=sqs-v2", "--debug=0", NULL};
+    char *envp[] = {"DEBUG=1", NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK, "%s", err);
+    cr_assert(cfg.persistence);
+    cr_assert_not(cfg.debug);
+    cr_assert_str_eq(nb__config_get(&cfg, "PROVIDER_OVERRIDE_SQS"), "sqs-v2");
+    nb__config_free(&cfg);
+}
+
+Test(config, help_lists_every_setting) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    nb__config_print_help(out);
+    fclose(out);
+    const char *names[] = {"SERVICES", "EAGER_SERVICE_LOADING", "GATEWAY_LISTEN", "PERSISTENCE", "DATA_DIR",
+                           "DEBUG", "LOCALSTACK_HOST", "NIMBUS_PLUGIN_PATH", "NIMBUS_MAX_BODY_SIZE",
+                           "PROVIDER_OVERRIDE_<SERVICE>"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        cr_assert(strstr(buf, names[i]) != NULL, "help lacks %s", names[i]);
+    free(buf);
+}

@@ -1,0 +1,128 @@
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin/plugin.h"
+
+#define PLUGINS NB_BINARY_DIR "/test-plugins/"
+
+static nb__spec_set_t specs;
+
+static void load_specs(void) {
+    char *err = NULL;
+    cr_assert_eq(nb__spec_set_load_dir(&specs, NB_SOURCE_DIR "/specs", &err), 0, "%s", err ? err : "");
+}
+static void free_specs(void) { nb__spec_set_free(&specs); }
+
+TestSuite(loader, .init = load_specs, .fini = free_specs);
+
+Test(loader, good_plugin_binds_its_operations) {
+    char *err = NULL;
+    nb_plugin_t *p = nb__plugin_open(PLUGINS "tp_good.so", &specs, &err);
+    cr_assert_not_null(p, "%s", err);
+    cr_assert_str_eq(p->def->name, "sts-test");
+    const nb__spec_op_t *op = nb__spec_op(p->spec, "GetCallerIdentity");
+    cr_assert_not_null(p->handlers[op - p->spec->ops]);
+    const nb__spec_op_t *op2 = nb__spec_op(p->spec, "GetSessionToken");
+    cr_assert_null(p->handlers[op2 - p->spec->ops], "registered without handler stays 501");
+    const nb__spec_op_t *op3 = nb__spec_op(p->spec, "AssumeRole");
+    cr_assert_null(p->handlers[op3 - p->spec->ops]);
+    nb__plugin_close(p);
+}
+
+Test(loader, wrong_abi_is_refused_before_init) {
+    char *err = NULL;
+    nb_plugin_t *p = nb__plugin_open(PLUGINS "tp_wrong_abi.so", &specs, &err);
+    cr_assert_null(p);
+    cr_assert(strstr(err, "plugin ABI 2.0 is not supported") != NULL, "%s", err);
+    cr_assert(strstr(err, "tp_wrong_abi.so") != NULL);
+    free(err);
+}
+
+Test(loader, unknown_operation_name_fails_the_load_naming_it) {
+    char *err = NULL;
+    nb_plugin_t *p = nb__plugin_open(PLUGINS "tp_unknown_op.so", &specs, &err);
+    cr_assert_null(p);
+    cr_assert(strstr(err, "'FlyToTheMoon'") != NULL, "%s", err);
+    free(err);
+}
+
+Test(loader, shared_object_without_descriptor_is_refused) {
+    char *err = NULL;
+    nb_plugin_t *p = nb__plugin_open(PLUGINS "tp_no_descriptor.so", &specs, &err);
+    cr_assert_null(p);
+    cr_assert(strstr(err, "no nb_plugin_def symbol") != NULL, "%s", err);
+    free(err);
+    p = nb__plugin_open(PLUGINS "does_not_exist.so", &specs, &err);
+    cr_assert_null(p);
+    cr_assert(strstr(err, "cannot load") != NULL, "%s", err);
+    free(err);
+}
+
+static nb__config_t make_cfg(char **envp) {
+    nb__config_t cfg;
+    char *err = NULL;
+    char *argv[] = {"nimbus", NULL};
+    FILE *out = fopen("/dev/null", "w");
+    cr_assert_eq(nb__config_load(&cfg, 1, argv, envp, out, &err), NB_CONFIG_OK, "%s", err);
+    fclose(out);
+    return cfg;
+}
+
+Test(loader, registry_marks_failures_and_keeps_the_rest) {
+    char *envp[] = {"NIMBUS_PLUGIN_PATH=" NB_BINARY_DIR "/test-plugins", "PROVIDER_OVERRIDE_STS=sts-test", NULL};
+    nb__config_t cfg = make_cfg(envp);
+    nb__registry_t reg;
+    char *err = NULL;
+    cr_assert_eq(nb__registry_init(&reg, &cfg, &err), 0, "%s", err);
+    nb__registry_select(&reg);
+    nb__service_t *sts = nb__registry_service(&reg, "sts");
+    cr_assert_not_null(sts);
+    cr_assert_eq(sts->state, NB_SVC_AVAILABLE, "the good plugin serves sts although others failed");
+    cr_assert_str_eq(sts->provider->def->name, "sts-test");
+    cr_assert_eq(nb__registry_start(&reg, sts), 0);
+    cr_assert_eq(sts->state, NB_SVC_RUNNING);
+    cr_assert_eq(*(int *)sts->provider->data, 1, "init ran once");
+    nb__registry_free(&reg);
+    nb__config_free(&cfg);
+}
+
+Test(loader, services_setting_disables_the_others) {
+    char *envp[] = {"NIMBUS_PLUGIN_PATH=" NB_BINARY_DIR "/test-plugins", "SERVICES=s3", NULL};
+    nb__config_t cfg = make_cfg(envp);
+    nb__registry_t reg;
+    char *err = NULL;
+    cr_assert_eq(nb__registry_init(&reg, &cfg, &err), 0, "%s", err);
+    nb__registry_select(&reg);
+    nb__service_t *sts = nb__registry_service(&reg, "sts");
+    cr_assert_eq(sts->state, NB_SVC_DISABLED);
+    nb__registry_free(&reg);
+    nb__config_free(&cfg);
+}
+
+Test(loader, default_provider_is_the_one_named_like_the_service) {
+    char *envp[] = {"NIMBUS_PLUGIN_PATH=" NB_BINARY_DIR "/test-plugins", NULL};
+    nb__config_t cfg = make_cfg(envp);
+    nb__registry_t reg;
+    char *err = NULL;
+    cr_assert_eq(nb__registry_init(&reg, &cfg, &err), 0, "%s", err);
+    nb__registry_select(&reg);
+    nb__service_t *sts = nb__registry_service(&reg, "sts");
+    cr_assert_str_eq(sts->provider->def->name, "sts", "the built-in sts plugin, not sts-test");
+    nb__registry_free(&reg);
+    nb__config_free(&cfg);
+}
+
+Test(loader, override_naming_a_missing_plugin_marks_the_service_error) {
+    char *envp[] = {"PROVIDER_OVERRIDE_STS=nope", NULL};
+    nb__config_t cfg = make_cfg(envp);
+    nb__registry_t reg;
+    char *err = NULL;
+    cr_assert_eq(nb__registry_init(&reg, &cfg, &err), 0, "%s", err);
+    nb__registry_select(&reg);
+    nb__service_t *sts = nb__registry_service(&reg, "sts");
+    cr_assert_eq(sts->state, NB_SVC_ERROR);
+    cr_assert(strstr(sts->error, "PROVIDER_OVERRIDE_STS") != NULL, "%s", sts->error);
+    nb__registry_free(&reg);
+    nb__config_free(&cfg);
+}

@@ -1,0 +1,248 @@
+/* Input validation: the exact error each protocol family answers with. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nimbus/errno.h"
+#include "proto/proto.h"
+
+static const char *SPEC_JSON =
+    "{\"metadata\":{\"protocol\":\"json\",\"jsonVersion\":\"1.0\",\"apiVersion\":\"2020-01-01\","
+    "  \"targetPrefix\":\"Sample\",\"endpointPrefix\":\"sample\"},"
+    " \"operations\":{\"Make\":{\"name\":\"Make\",\"http\":{\"method\":\"POST\",\"requestUri\":\"/\"},"
+    "   \"input\":{\"shape\":\"MakeInput\"}}},"
+    " \"shapes\":{"
+    "  \"MakeInput\":{\"type\":\"structure\",\"required\":[\"TableName\",\"Mode\"],\"members\":{"
+    "    \"TableName\":{\"shape\":\"Name\"},\"Mode\":{\"shape\":\"Mode\"},\"Limit\":{\"shape\":\"Limit\"},"
+    "    \"Items\":{\"shape\":\"Items\"},\"Tags\":{\"shape\":\"Tags\"},\"Data\":{\"shape\":\"Data\"},"
+    "    \"SSESpec\":{\"shape\":\"Spec\"},\"Flag\":{\"shape\":\"Flag\"}}},"
+    "  \"Name\":{\"type\":\"string\",\"min\":3,\"max\":5},"
+    "  \"Mode\":{\"type\":\"string\",\"enum\":[\"A\",\"B\"]},"
+    "  \"Limit\":{\"type\":\"integer\",\"min\":1,\"max\":10},"
+    "  \"Items\":{\"type\":\"list\",\"member\":{\"shape\":\"Item\"},\"min\":1},"
+    "  \"Item\":{\"type\":\"structure\",\"required\":[\"Key\"],\"members\":{\"Key\":{\"shape\":\"Name\"},"
+    "    \"Kind\":{\"shape\":\"Mode\"}}},"
+    "  \"Tags\":{\"type\":\"map\",\"key\":{\"shape\":\"Name\"},\"value\":{\"shape\":\"Limit\"},\"max\":1},"
+    "  \"Data\":{\"type\":\"blob\",\"max\":2},"
+    "  \"Spec\":{\"type\":\"structure\",\"members\":{\"SSEType\":{\"shape\":\"Mode\"}}},"
+    "  \"Flag\":{\"type\":\"boolean\"}}}";
+
+static nb__spec_t *spec;
+
+static nb__spec_t *spec_with_protocol(const char *protocol) {
+    json_t *root = json_loads(SPEC_JSON, 0, NULL);
+    cr_assert_not_null(root);
+    json_object_set_new(json_object_get(root, "metadata"), "protocol", json_string(protocol));
+    char *err = NULL;
+    nb__spec_t *s = nb__spec_from_json(root, "sample", &err);
+    cr_assert_not_null(s, "%s", err ? err : "");
+    return s;
+}
+
+static void setup(void) { spec = spec_with_protocol("json"); }
+static void teardown(void) { nb__spec_free(spec); }
+
+TestSuite(validate, .init = setup, .fini = teardown);
+
+/* Validates input (JSON text) and checks code and message (or its start); want_code NULL = valid. */
+static void expect_msg(const nb__spec_t *s, nb__protocol_t proto, const char *op, const char *input,
+                       const char *want_code, const char *want_message, bool prefix_only) {
+    json_t *in = json_loads(input, 0, NULL);
+    cr_assert_not_null(in, "bad test input %s", input);
+    nb__aws_error_t err = {0};
+    int rc = nb__proto_validate(s, nb__spec_op(s, op), proto, in, &err);
+    json_decref(in);
+    if (want_code == NULL) {
+        cr_assert_eq(rc, 0, "unexpected %s: %s", err.code, err.message);
+        cr_assert_null(err.code);
+        return;
+    }
+    cr_assert_eq(rc, NB_EINVAL, "input %s passed", input);
+    cr_assert_str_eq(err.code, want_code);
+    cr_assert_eq(err.status, 400);
+    cr_assert(err.sender);
+    if (prefix_only)
+        cr_assert(strncmp(err.message, want_message, strlen(want_message)) == 0, "message %s", err.message);
+    else
+        cr_assert_str_eq(err.message, want_message);
+    nb__aws_error_clear(&err);
+}
+
+static void expect(const nb__spec_t *s, nb__protocol_t proto, const char *op, const char *input,
+                   const char *want_code, const char *want_message) {
+    expect_msg(s, proto, op, input, want_code, want_message, false);
+}
+
+#define NULL_AT(p) "Value null at '" p "' failed to satisfy constraint: Member must not be null"
+
+Test(validate, valid_input_passes) {
+    expect(spec, NB_PROTO_JSON, "Make",
+           "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Limit\":10,\"Items\":[{\"Key\":\"abcde\",\"Kind\":\"B\"}],"
+           "\"Tags\":{\"tag\":1},\"Data\":\"xy\",\"Flag\":false}",
+           NULL, NULL);
+}
+
+Test(validate, missing_required_member) {
+    expect(spec, NB_PROTO_JSON, "Make", "{\"Mode\":\"A\"}", "ValidationException",
+           "1 validation error detected: " NULL_AT("tableName"));
+    /* an explicit null is missing too */
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":null,\"Mode\":\"A\"}", "ValidationException",
+           "1 validation error detected: " NULL_AT("tableName"));
+}
+
+Test(validate, several_errors_are_counted_and_joined) {
+    expect(spec, NB_PROTO_JSON, "Make", "{}", "ValidationException",
+           "2 validation errors detected: " NULL_AT("tableName") "; " NULL_AT("mode"));
+}
+
+Test(validate, enum_values) {
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"C\",\"SSESpec\":{\"SSEType\":\"x\"}}",
+           "ValidationException",
+           "2 validation errors detected: "
+           "Value 'C' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: [A, B]; "
+           "Value 'x' at 'sSESpec.sSEType' failed to satisfy constraint: Member must satisfy enum value set: [A, B]");
+}
+
+Test(validate, lengths_of_strings_lists_maps_and_blobs) {
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"ab\",\"Mode\":\"A\"}", "ValidationException",
+           "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: "
+           "Member must have length greater than or equal to 3");
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abcdef\",\"Mode\":\"A\"}", "ValidationException",
+           "1 validation error detected: Value 'abcdef' at 'tableName' failed to satisfy constraint: "
+           "Member must have length less than or equal to 5");
+    /* lengths count UTF-16 units like AWS's Java: 5 characters, one outside the BMP */
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\",\"Mode\":\"A\"}", NULL,
+           NULL);
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abcd\xf0\x9f\x98\x80\",\"Mode\":\"A\"}",
+           "ValidationException",
+           "1 validation error detected: Value 'abcd\xf0\x9f\x98\x80' at 'tableName' failed to satisfy constraint: "
+           "Member must have length less than or equal to 5");
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Items\":[]}", "ValidationException",
+           "1 validation error detected: Value '[]' at 'items' failed to satisfy constraint: "
+           "Member must have length greater than or equal to 1");
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Tags\":{\"abc\":1,\"def\":2}}",
+           "ValidationException",
+           "1 validation error detected: Value '{abc=1, def=2}' at 'tags' failed to satisfy constraint: "
+           "Member must have length less than or equal to 1");
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Data\":\"xyz\"}",
+           "ValidationException",
+           "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=3 cap=3]' at 'data' failed to "
+           "satisfy constraint: Member must have length less than or equal to 2");
+}
+
+Test(validate, numeric_ranges) {
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Limit\":0}", "ValidationException",
+           "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: "
+           "Member must have value greater than or equal to 1");
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Limit\":11}", "ValidationException",
+           "1 validation error detected: Value '11' at 'limit' failed to satisfy constraint: "
+           "Member must have value less than or equal to 10");
+}
+
+Test(validate, nested_paths_in_lists_and_maps) {
+    expect(spec, NB_PROTO_JSON, "Make",
+           "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Items\":[{\"Key\":\"abc\"},{\"Kind\":\"Z\"}],\"Tags\":{\"t\":0}}",
+           "ValidationException",
+           "4 validation errors detected: " NULL_AT("items.2.member.key")
+           "; Value 'Z' at 'items.2.member.kind' failed to satisfy constraint: Member must satisfy enum value set: "
+           "[A, B]"
+           "; Value 't' at 'tags.t.member' failed to satisfy constraint: Member must have length greater than or "
+           "equal to 3"
+           "; Value '0' at 'tags.t.member' failed to satisfy constraint: Member must have value greater than or "
+           "equal to 1");
+}
+
+Test(validate, wrong_types) {
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":7,\"Mode\":\"A\",\"Flag\":\"yes\"}", "ValidationException",
+           "2 validation errors detected: Value '7' at 'tableName' failed to satisfy constraint: Member must be of "
+           "type string; Value 'yes' at 'flag' failed to satisfy constraint: Member must be of type boolean");
+}
+
+Test(validate, rest_json_and_cbor_answer_like_json) {
+    nb__spec_t *s = spec_with_protocol("rest-json");
+    expect(s, NB_PROTO_REST_JSON, "Make", "{\"Mode\":\"A\"}", "ValidationException",
+           "1 validation error detected: " NULL_AT("tableName"));
+    nb__spec_free(s);
+    s = spec_with_protocol("smithy-rpc-v2-cbor");
+    expect(s, NB_PROTO_CBOR, "Make", "{\"Mode\":\"A\"}", "ValidationException",
+           "1 validation error detected: " NULL_AT("tableName"));
+    nb__spec_free(s);
+}
+
+Test(validate, ec2_reports_the_first_problem) {
+    nb__spec_t *s = spec_with_protocol("ec2");
+    expect(s, NB_PROTO_EC2, "Make", "{\"Mode\":\"A\"}", "MissingParameter",
+           "The request must contain the parameter TableName");
+    /* a missing parameter wins over a bad value found before it */
+    expect(s, NB_PROTO_EC2, "Make", "{\"Limit\":0}", "MissingParameter",
+           "The request must contain the parameter TableName");
+    expect(s, NB_PROTO_EC2, "Make", "{\"TableName\":\"abc\",\"Mode\":\"X\"}", "InvalidParameterValue",
+           "Value (X) for parameter Mode is invalid. Reason: Must be one of: A, B.");
+    nb__spec_free(s);
+}
+
+/* ---- shipped specs ---- */
+
+static nb__spec_t *load_spec(const char *svc, const char *version) {
+    char path[512];
+    snprintf(path, sizeof path, NB_SOURCE_DIR "/specs/%s/%s/service-2.json", svc, version);
+    char *err = NULL;
+    nb__spec_t *s = nb__spec_load(path, svc, &err);
+    cr_assert_not_null(s, "%s", err ? err : "");
+    return s;
+}
+
+Test(validate, dynamodb_create_table) {
+    nb__spec_t *s = load_spec("dynamodb", "2012-08-10");
+    expect(s, NB_PROTO_JSON, "CreateTable", "{}", "ValidationException",
+           "3 validation errors detected: " NULL_AT("attributeDefinitions") "; " NULL_AT("tableName") "; " NULL_AT(
+               "keySchema"));
+    expect(s, NB_PROTO_JSON, "CreateTable",
+           "{\"TableName\":\"t1\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
+           "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH1\"}]}",
+           "ValidationException",
+           "2 validation errors detected: Value 't1' at 'tableName' failed to satisfy constraint: Member must have "
+           "length greater than or equal to 3; Value 'HASH1' at 'keySchema.1.member.keyType' failed to satisfy "
+           "constraint: Member must satisfy enum value set: [HASH, RANGE]");
+    expect(s, NB_PROTO_JSON, "CreateTable",
+           "{\"TableName\":\"t10\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
+           "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+           NULL, NULL);
+    expect(s, NB_PROTO_JSON, "Scan", "{\"TableName\":\"t10\",\"Limit\":0}", "ValidationException",
+           "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value "
+           "greater than or equal to 1");
+    nb__spec_free(s);
+}
+
+Test(validate, sqs_in_query_and_json) {
+    nb__spec_t *s = load_spec("sqs", "2012-11-05");
+    expect(s, NB_PROTO_QUERY, "CreateQueue", "{}", "MissingParameter",
+           "The request must contain the parameter QueueName.");
+    /* SQS is awsQueryCompatible: its json protocol answers with the query codes */
+    expect(s, NB_PROTO_JSON, "CreateQueue", "{\"Attributes\":{\"DelaySeconds\":\"0\"}}", "MissingParameter",
+           "The request must contain the parameter QueueName.");
+    expect(s, NB_PROTO_QUERY, "ReceiveMessage", "{\"QueueUrl\":\"http://x/000000000000/q\",\"MaxNumberOfMessages\":10}",
+           NULL, NULL);
+    expect(s, NB_PROTO_JSON, "SendMessageBatch",
+           "{\"QueueUrl\":\"http://x/000000000000/q\",\"Entries\":[{\"Id\":\"1\",\"MessageBody\":\"b\"},{\"Id\":\"2\"}]}",
+           "MissingParameter", "The request must contain the parameter SendMessageBatchRequestEntry.2.MessageBody.");
+    /* flattened map entries are named as the query client sends them */
+    expect_msg(s, NB_PROTO_QUERY, "CreateQueue",
+               "{\"QueueName\":\"q\",\"Attributes\":{\"DelaySeconds\":\"0\",\"Bogus\":\"1\"}}",
+               "InvalidParameterValue",
+               "Value Bogus for parameter Attribute.2.Name is invalid. Reason: Must be one of: All, Policy, ", true);
+    nb__spec_free(s);
+}
+
+Test(validate, s3_checks_presence_only) {
+    nb__spec_t *s = load_spec("s3", "2006-03-01");
+    expect(s, NB_PROTO_REST_XML, "DeleteObjects", "{\"Bucket\":\"b\"}", "MalformedXML",
+           "The XML you provided was not well-formed or did not validate against our published schema");
+    expect(s, NB_PROTO_REST_XML, "DeleteObjects", "{\"Bucket\":\"b\",\"Delete\":{}}", "MalformedXML",
+           "The XML you provided was not well-formed or did not validate against our published schema");
+    expect(s, NB_PROTO_REST_XML, "CompleteMultipartUpload", "{\"Bucket\":\"b\",\"Key\":\"k\"}", "InvalidArgument",
+           "uploadId must be specified");
+    expect(s, NB_PROTO_REST_XML, "PutObject", "{\"Bucket\":\"b\",\"Key\":\"k\",\"StorageClass\":\"NOPE\"}", NULL,
+           NULL);
+    nb__spec_free(s);
+}

@@ -1,0 +1,543 @@
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nimbus/errno.h"
+#include "router/raw_request.h"
+#include "router/router.h"
+#include "spec/spec.h"
+
+static nb__spec_set_t set;
+static nb__router_t *router;
+
+static void setup(void) {
+    char *err = NULL;
+    cr_assert_eq(nb__spec_set_load_dir(&set, NB_SOURCE_DIR "/specs", &err), 0, "%s", err ? err : "");
+    router = nb__router_new(&set);
+    cr_assert_not_null(router);
+}
+
+static void teardown(void) {
+    nb__router_free(router);
+    nb__spec_set_free(&set);
+}
+
+TestSuite(router, .init = setup, .fini = teardown);
+
+typedef struct result {
+    int rc;
+    char service[64];
+    char op[128];
+    nb__protocol_t protocol;
+} result_t;
+
+static result_t route_raw(const nb__router_t *r, const char *raw) {
+    nb__http_request_t req;
+    cr_assert_eq(nb_test_request(raw, &req), 0, "bad test request: %s", raw);
+    nb__route_t route;
+    result_t res = {0};
+    res.rc = nb__router_route(r, &req, &route);
+    snprintf(res.service, sizeof res.service, "%s", route.spec ? route.spec->service : "");
+    snprintf(res.op, sizeof res.op, "%s", route.op ? route.op->name : "");
+    res.protocol = route.protocol;
+    nb__http_request_free(&req);
+    return res;
+}
+
+static result_t route(const char *raw) { return route_raw(router, raw); }
+
+#define AUTH(svc)                                                                                                  \
+    "Authorization: AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/" svc                                      \
+    "/aws4_request, SignedHeaders=host;x-amz-date, Signature=00\r\n"
+
+#define assert_routed(res, svc, opname, proto)                                                                     \
+    do {                                                                                                           \
+        result_t r_ = (res);                                                                                       \
+        cr_assert_str_eq(r_.service, svc);                                                                         \
+        cr_assert_str_eq(r_.op, opname);                                                                           \
+        cr_assert_eq(r_.rc, 0);                                                                                    \
+        cr_assert_str_eq(nb__protocol_name(r_.protocol), proto);                                                   \
+    } while (0)
+
+/* ---- service detection ---- */
+
+Test(router, signing_name_picks_the_service) {
+    assert_routed(route("POST / HTTP/1.1\r\nHost: localhost:4566\r\n" AUTH("sts")
+                        "Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n\r\n"
+                        "Action=GetCallerIdentity&Version=2011-06-15"),
+                  "sts", "GetCallerIdentity", "query");
+    /* the same Action under another signing name goes to that service */
+    assert_routed(route("POST / HTTP/1.1\r\nHost: localhost:4566\r\n" AUTH("sns")
+                        "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+                        "Action=ListTopics&Version=2010-03-31"),
+                  "sns", "ListTopics", "query");
+}
+
+Test(router, signing_name_in_presigned_query) {
+    assert_routed(route("GET /b1/k1?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20261124%2Feu-west-1%2Fs3%"
+                        "2Faws4_request&X-Amz-Date=20261124T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-"
+                        "Signature=00 HTTP/1.1\r\nHost: localhost:4566\r\n\r\n"),
+                  "s3", "GetObject", "rest-xml");
+}
+
+Test(router, target_prefix_without_auth) {
+    assert_routed(route("POST / HTTP/1.1\r\nHost: localhost:4566\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n"
+                        "Content-Type: application/x-amz-json-1.0\r\n\r\n{}"),
+                  "dynamodb", "ListTables", "json");
+    assert_routed(route("POST / HTTP/1.1\r\nHost: localhost:4566\r\nx-amz-target: Kinesis_20131202.ListStreams\r\n"
+                        "content-type: application/x-amz-json-1.1\r\n\r\n{}"),
+                  "kinesis", "ListStreams", "json");
+}
+
+Test(router, sqs_speaks_query_and_json) {
+    assert_routed(route("POST / HTTP/1.1\r\nHost: localhost:4566\r\n" AUTH("sqs")
+                        "Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n\r\n"
+                        "Action=ListQueues&Version=2012-11-05"),
+                  "sqs", "ListQueues", "query");
+    assert_routed(route("POST / HTTP/1.1\r\nHost: localhost:4566\r\n" AUTH("sqs")
+                        "X-Amz-Target: AmazonSQS.ListQueues\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                        "x-amzn-query-mode: true\r\n\r\n{}"),
+                  "sqs", "ListQueues", "json");
+    /* json without a signature: the target prefix alone */
+    assert_routed(route("POST / HTTP/1.1\r\nHost: localhost:4566\r\nX-Amz-Target: AmazonSQS.SendMessage\r\n"
+                        "Content-Type: application/x-amz-json-1.0\r\n\r\n{}"),
+                  "sqs", "SendMessage", "json");
+}
+
+Test(router, sqs_queue_url_path) {
+    /* no signature: the path /<account>/<queue> says SQS, the form or target the protocol */
+    assert_routed(route("POST /000000000000/q1 HTTP/1.1\r\nHost: localhost:4566\r\n"
+                        "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+                        "Action=SendMessage&MessageBody=hi"),
+                  "sqs", "SendMessage", "query");
+    assert_routed(route("POST /000000000000/q1 HTTP/1.1\r\nHost: localhost:4566\r\n"
+                        "X-Amz-Target: AmazonSQS.ReceiveMessage\r\nContent-Type: application/x-amz-json-1.0\r\n\r\n"
+                        "{}"),
+                  "sqs", "ReceiveMessage", "json");
+    assert_routed(route("POST /queue/us-east-1/123456789012/q1 HTTP/1.1\r\nHost: localhost:4566\r\n"
+                        "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=DeleteQueue"),
+                  "sqs", "DeleteQueue", "query");
+}
+
+Test(router, action_in_query_string_for_get) {
+    assert_routed(route("GET /000000000000/q1?Action=ReceiveMessage&MaxNumberOfMessages=1 HTTP/1.1\r\n"
+                        "Host: localhost:4566\r\n\r\n"),
+                  "sqs", "ReceiveMessage", "query");
+    assert_routed(route("GET /?Action=ListTopics&Version=2010-03-31 HTTP/1.1\r\nHost: localhost:4566\r\n\r\n"), "sns",
+                  "ListTopics", "query");
+}
+
+Test(router, action_and_version_without_auth) {
+    assert_routed(route("POST / HTTP/1.1\r\nHost: localhost:4566\r\n"
+                        "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+                        "Action=AssumeRole&Version=2011-06-15&RoleArn=a&RoleSessionName=b"),
+                  "sts", "AssumeRole", "query");
+}
+
+Test(router, cbor_path) {
+    /* no shipped spec speaks rpc-v2-cbor: build one */
+    json_t *doc = json_pack("{s:{s:s,s:s,s:s,s:s,s:s},s:{s:{s:{s:s,s:s},s:{s:s}}},s:{s:{s:s}}}", "metadata",
+                            "apiVersion", "2010-08-01", "endpointPrefix", "monitoring", "protocol",
+                            "smithy-rpc-v2-cbor", "targetPrefix", "GraniteServiceVersion20100801", "serviceId",
+                            "CloudWatch", "operations", "ListMetrics", "http", "method", "POST", "requestUri", "/",
+                            "input", "shape", "ListMetricsInput", "shapes", "ListMetricsInput", "type", "structure");
+    nb__spec_t *spec = nb__spec_from_json(doc, "cloudwatch", NULL);
+    cr_assert_not_null(spec);
+    nb__spec_t *items[] = {spec};
+    nb__spec_set_t one = {items, 1};
+    nb__router_t *r = nb__router_new(&one);
+    assert_routed(route_raw(r, "POST /service/GraniteServiceVersion20100801/operation/ListMetrics HTTP/1.1\r\n"
+                               "Host: localhost:4566\r\nSmithy-Protocol: rpc-v2-cbor\r\n"
+                               "Content-Type: application/cbor\r\n\r\n"),
+                  "cloudwatch", "ListMetrics", "smithy-rpc-v2-cbor");
+    result_t unknown = route_raw(r, "POST /service/GraniteServiceVersion20100801/operation/Nope HTTP/1.1\r\n"
+                                    "Host: localhost:4566\r\nSmithy-Protocol: rpc-v2-cbor\r\n\r\n");
+    cr_assert_eq(unknown.rc, NB_ENOENT);
+    cr_assert_str_eq(unknown.service, "cloudwatch");
+    cr_assert_str_eq(unknown.op, "");
+    nb__router_free(r);
+    nb__spec_free(spec);
+}
+
+Test(router, lambda_path_with_and_without_trailing_slash) {
+    assert_routed(route("GET /2015-03-31/functions/ HTTP/1.1\r\nHost: localhost:4566\r\n" AUTH("lambda") "\r\n"),
+                  "lambda", "ListFunctions", "rest-json");
+    assert_routed(route("GET /2015-03-31/functions HTTP/1.1\r\nHost: localhost:4566\r\n" AUTH("lambda") "\r\n"),
+                  "lambda", "ListFunctions", "rest-json");
+    /* unsigned: the path alone */
+    assert_routed(route("GET /2015-03-31/functions/ HTTP/1.1\r\nHost: localhost:4566\r\n\r\n"), "lambda",
+                  "ListFunctions", "rest-json");
+    assert_routed(route("POST /2015-03-31/functions HTTP/1.1\r\nHost: localhost:4566\r\n\r\n{}"), "lambda",
+                  "CreateFunction", "rest-json");
+    assert_routed(route("POST /2015-03-31/functions/my-fn/invocations HTTP/1.1\r\nHost: localhost:4566\r\n\r\n{}"),
+                  "lambda", "Invoke", "rest-json");
+    /* an ARN label, percent-encoded */
+    assert_routed(route("GET /2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af "
+                        "HTTP/1.1\r\nHost: localhost:4566\r\n" AUTH("lambda") "\r\n"),
+                  "lambda", "GetFunction", "rest-json");
+}
+
+Test(router, lambda_query_literals_and_required_members) {
+    assert_routed(route("GET /2018-10-31/layers?find=LayerVersion&Arn=x HTTP/1.1\r\nHost: h\r\n" AUTH("lambda") "\r\n"),
+                  "lambda", "GetLayerVersionByArn", "rest-json");
+    assert_routed(route("GET /2018-10-31/layers HTTP/1.1\r\nHost: h\r\n" AUTH("lambda") "\r\n"), "lambda",
+                  "ListLayers", "rest-json");
+    assert_routed(route("GET /2019-09-30/functions/f/provisioned-concurrency?List=ALL HTTP/1.1\r\nHost: h\r\n" AUTH(
+                      "lambda") "\r\n"),
+                  "lambda", "ListProvisionedConcurrencyConfigs", "rest-json");
+    assert_routed(route("GET /2019-09-30/functions/f/provisioned-concurrency?Qualifier=1 HTTP/1.1\r\nHost: h\r\n" AUTH(
+                      "lambda") "\r\n"),
+                  "lambda", "GetProvisionedConcurrencyConfig", "rest-json");
+}
+
+Test(router, host_names) {
+    assert_routed(route("POST / HTTP/1.1\r\nHost: sqs.us-east-1.localhost.localstack.cloud:4566\r\n"
+                        "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=ListQueues"),
+                  "sqs", "ListQueues", "query");
+    assert_routed(route("POST / HTTP/1.1\r\nHost: sns.localhost.localstack.cloud\r\n"
+                        "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=ListTopics"),
+                  "sns", "ListTopics", "query");
+}
+
+Test(router, s3_virtual_host) {
+    assert_routed(route("GET /dir/key.txt HTTP/1.1\r\nHost: b1.s3.localhost.localstack.cloud:4566\r\n" AUTH("s3")
+                        "\r\n"),
+                  "s3", "GetObject", "rest-xml");
+    assert_routed(route("GET / HTTP/1.1\r\nHost: b1.s3.localhost.localstack.cloud:4566\r\n" AUTH("s3") "\r\n"), "s3",
+                  "ListObjects", "rest-xml");
+    assert_routed(route("GET /?list-type=2 HTTP/1.1\r\nHost: my.dotted.bucket.s3.eu-west-1.localhost.localstack.cloud\r\n"
+                        "\r\n"),
+                  "s3", "ListObjectsV2", "rest-xml");
+    assert_routed(route("PUT / HTTP/1.1\r\nHost: b1.s3.us-east-1.localhost.localstack.cloud\r\n\r\n"), "s3",
+                  "CreateBucket", "rest-xml");
+    /* s3.<domain> without a bucket is path style */
+    assert_routed(route("GET / HTTP/1.1\r\nHost: s3.localhost.localstack.cloud:4566\r\n" AUTH("s3") "\r\n"), "s3",
+                  "ListBuckets", "rest-xml");
+    assert_routed(route("HEAD /b1 HTTP/1.1\r\nHost: s3.us-east-1.localhost.localstack.cloud:4566\r\n\r\n"), "s3",
+                  "HeadBucket", "rest-xml");
+}
+
+Test(router, s3_fallback_without_auth) {
+    assert_routed(route("GET /b1/some/key HTTP/1.1\r\nHost: 127.0.0.1:4566\r\n\r\n"), "s3", "GetObject", "rest-xml");
+    assert_routed(route("PUT /b1 HTTP/1.1\r\nHost: 127.0.0.1:4566\r\n\r\n"), "s3", "CreateBucket", "rest-xml");
+    assert_routed(route("PUT /b1/k HTTP/1.1\r\nHost: 127.0.0.1:4566\r\nContent-Length: 1\r\n\r\nx"), "s3", "PutObject",
+                  "rest-xml");
+    /* SigV2 presigned URL */
+    assert_routed(route("GET /b1/k?AWSAccessKeyId=test&Expires=1&Signature=x HTTP/1.1\r\nHost: h\r\n\r\n"), "s3",
+                  "GetObject", "rest-xml");
+}
+
+Test(router, head_is_never_get) {
+    assert_routed(route("HEAD /b1/k1 HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "HeadObject", "rest-xml");
+    assert_routed(route("GET /b1/k1 HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "GetObject", "rest-xml");
+    assert_routed(route("HEAD /b1 HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "HeadBucket", "rest-xml");
+    /* Lambda has no HEAD route: service known, operation not */
+    result_t r = route("HEAD /2015-03-31/functions/f HTTP/1.1\r\nHost: h\r\n" AUTH("lambda") "\r\n");
+    cr_assert_eq(r.rc, NB_ENOENT);
+    cr_assert_str_eq(r.service, "lambda");
+    cr_assert_str_eq(r.op, "");
+}
+
+Test(router, options_is_matched_as_get) {
+    assert_routed(route("OPTIONS /b1/k1 HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "GetObject", "rest-xml");
+}
+
+Test(router, greedy_key_keeps_slashes_and_encoding) {
+    assert_routed(route("PUT /b1/a/b%20c/d%2Be/ HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "PutObject",
+                  "rest-xml");
+    /* an empty key is no key: PUT /b1/ is CreateBucket */
+    assert_routed(route("PUT /b1/ HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "CreateBucket", "rest-xml");
+}
+
+Test(router, s3_query_literals) {
+    assert_routed(route("POST /b1/k1?uploads HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3",
+                  "CreateMultipartUpload", "rest-xml");
+    assert_routed(route("POST /b1/k1?uploadId=u1 HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3",
+                  "CompleteMultipartUpload", "rest-xml");
+    assert_routed(route("PUT /b1/k1?partNumber=1&uploadId=u1 HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3",
+                  "UploadPart", "rest-xml");
+    assert_routed(route("PUT /b1/k1?partNumber=1&uploadId=u1 HTTP/1.1\r\nHost: h\r\nx-amz-copy-source: b/k\r\n" AUTH(
+                      "s3") "\r\n"),
+                  "s3", "UploadPartCopy", "rest-xml");
+    assert_routed(route("PUT /b1/k1 HTTP/1.1\r\nHost: h\r\nX-Amz-Copy-Source: b/k\r\n" AUTH("s3") "\r\n"), "s3",
+                  "CopyObject", "rest-xml");
+    assert_routed(route("GET /b1?list-type=2&prefix=a HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3",
+                  "ListObjectsV2", "rest-xml");
+    assert_routed(route("GET /b1?prefix=a HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "ListObjects",
+                  "rest-xml");
+    assert_routed(route("GET /b1?list-type=1 HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "ListObjects",
+                  "rest-xml");
+    assert_routed(route("POST /b1?delete HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n<Delete/>"), "s3", "DeleteObjects",
+                  "rest-xml");
+    assert_routed(route("POST /b1?delete= HTTP/1.1\r\nHost: h\r\n\r\n<Delete/>"), "s3", "DeleteObjects", "rest-xml");
+    assert_routed(route("GET /b1?versioning HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "GetBucketVersioning",
+                  "rest-xml");
+    assert_routed(route("GET /b1?analytics&id=a1 HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3",
+                  "GetBucketAnalyticsConfiguration", "rest-xml");
+    assert_routed(route("GET /b1?analytics HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3",
+                  "ListBucketAnalyticsConfigurations", "rest-xml");
+    /* the deprecated twin loses */
+    assert_routed(route("GET /b1?lifecycle HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3",
+                  "GetBucketLifecycleConfiguration", "rest-xml");
+}
+
+Test(router, x_id_is_only_a_hint) {
+    assert_routed(route("PUT /b1/k1?x-id=PutObject HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "PutObject",
+                  "rest-xml");
+    assert_routed(route("GET /b1/k1?x-id=GetObject HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "GetObject",
+                  "rest-xml");
+}
+
+Test(router, x_id_in_request_uri_is_not_required) {
+    json_t *doc = json_pack("{s:{s:s,s:s,s:s},s:{s:{s:{s:s,s:s}}},s:{}}", "metadata", "apiVersion", "1",
+                            "endpointPrefix", "s3", "protocol", "rest-xml", "operations", "PutObject", "http",
+                            "method", "PUT", "requestUri", "/{Bucket}/{Key+}?x-id=PutObject", "shapes");
+    nb__spec_t *spec = nb__spec_from_json(doc, "s3", NULL);
+    nb__spec_t *items[] = {spec};
+    nb__spec_set_t one = {items, 1};
+    nb__router_t *r = nb__router_new(&one);
+    assert_routed(route_raw(r, "PUT /b/k HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3", "PutObject", "rest-xml");
+    assert_routed(route_raw(r, "PUT /b/k?x-id=PutObject HTTP/1.1\r\nHost: h\r\n" AUTH("s3") "\r\n"), "s3",
+                  "PutObject", "rest-xml");
+    nb__router_free(r);
+    nb__spec_free(spec);
+}
+
+Test(router, unknown_operation_of_known_service) {
+    result_t r = route("POST / HTTP/1.1\r\nHost: h\r\n" AUTH("dynamodb") "X-Amz-Target: DynamoDB_20120810.Nope\r\n"
+                       "Content-Type: application/x-amz-json-1.0\r\n\r\n{}");
+    cr_assert_eq(r.rc, NB_ENOENT);
+    cr_assert_str_eq(r.service, "dynamodb");
+    cr_assert_str_eq(r.op, "");
+    cr_assert_eq(r.protocol, NB_PROTO_JSON);
+    r = route("POST / HTTP/1.1\r\nHost: h\r\n" AUTH("sqs") "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+              "Action=Nope&Version=2012-11-05");
+    cr_assert_eq(r.rc, NB_ENOENT);
+    cr_assert_str_eq(r.service, "sqs");
+    cr_assert_eq(r.protocol, NB_PROTO_QUERY);
+    r = route("DELETE /2015-03-31/nothing-here HTTP/1.1\r\nHost: h\r\n" AUTH("lambda") "\r\n");
+    cr_assert_eq(r.rc, NB_ENOENT);
+    cr_assert_str_eq(r.service, "lambda");
+}
+
+Test(router, unknown_service) {
+    result_t r = route("POST / HTTP/1.1\r\nHost: h\r\n" AUTH("iam")
+                       "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=ListUsers&Version=2010-05-08");
+    cr_assert_eq(r.rc, NB_ENOENT);
+    cr_assert_str_eq(r.service, "");
+    /* an unknown signer is not taken for S3 either */
+    r = route("GET /foo/bar HTTP/1.1\r\nHost: h\r\n" AUTH("iam") "\r\n");
+    cr_assert_eq(r.rc, NB_ENOENT);
+    cr_assert_str_eq(r.service, "");
+    r = route("POST / HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\n\r\nhello");
+    cr_assert_eq(r.rc, NB_ENOENT);
+    cr_assert_str_eq(r.service, "");
+}
+
+Test(router, shared_signing_name_is_disambiguated) {
+    /* two rest-json services signed as "shared": told apart by their paths */
+    json_t *a = json_pack("{s:{s:s,s:s,s:s,s:s},s:{s:{s:{s:s,s:s}}},s:{}}", "metadata", "apiVersion", "1",
+                          "endpointPrefix", "svc-a", "signingName", "shared", "protocol", "rest-json", "operations",
+                          "ListAs", "http", "method", "GET", "requestUri", "/v1/as", "shapes");
+    json_t *b = json_pack("{s:{s:s,s:s,s:s,s:s},s:{s:{s:{s:s,s:s}}},s:{}}", "metadata", "apiVersion", "1",
+                          "endpointPrefix", "svc-b", "signingName", "shared", "protocol", "rest-json", "operations",
+                          "ListBs", "http", "method", "GET", "requestUri", "/v1/bs", "shapes");
+    /* and a json one with the same signing name, told apart by its target */
+    json_t *c = json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:s},s:{s:{s:{s:s,s:s}}},s:{}}", "metadata", "apiVersion", "1",
+                          "endpointPrefix", "svc-c", "signingName", "shared", "protocol", "json", "targetPrefix",
+                          "SvcC_1", "jsonVersion", "1.1", "operations", "ListCs", "http", "method", "POST",
+                          "requestUri", "/", "shapes");
+    nb__spec_t *sa = nb__spec_from_json(a, "svc-a", NULL), *sb = nb__spec_from_json(b, "svc-b", NULL),
+               *sc = nb__spec_from_json(c, "svc-c", NULL);
+    nb__spec_t *items[] = {sa, sb, sc};
+    nb__spec_set_t three = {items, 3};
+    nb__router_t *r = nb__router_new(&three);
+    assert_routed(route_raw(r, "GET /v1/bs HTTP/1.1\r\nHost: h\r\n" AUTH("shared") "\r\n"), "svc-b", "ListBs",
+                  "rest-json");
+    assert_routed(route_raw(r, "GET /v1/as HTTP/1.1\r\nHost: h\r\n" AUTH("shared") "\r\n"), "svc-a", "ListAs",
+                  "rest-json");
+    assert_routed(route_raw(r, "POST / HTTP/1.1\r\nHost: h\r\n" AUTH("shared") "X-Amz-Target: SvcC_1.ListCs\r\n"
+                               "Content-Type: application/x-amz-json-1.1\r\n\r\n{}"),
+                  "svc-c", "ListCs", "json");
+    nb__router_free(r);
+    nb__spec_free(sa);
+    nb__spec_free(sb);
+    nb__spec_free(sc);
+}
+
+Test(router, service_hint) {
+    char buf[64];
+    nb__http_request_t req;
+    struct {
+        const char *raw, *want;
+    } cases[] = {
+        {"POST / HTTP/1.1\r\n" AUTH("sqs") "\r\n", "sqs"},
+        {"POST / HTTP/1.1\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n\r\n", "dynamodb"},
+        {"POST / HTTP/1.1\r\nX-Amz-Target: AmazonSQS.ListQueues\r\n\r\n", "sqs"},
+        {"GET /k HTTP/1.1\r\nHost: b1.s3.localhost.localstack.cloud:4566\r\n\r\n", "s3"},
+        {"POST / HTTP/1.1\r\nHost: sns.us-east-1.localhost.localstack.cloud\r\n\r\n", "sns"},
+        {"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cr_assert_eq(nb_test_request(cases[i].raw, &req), 0);
+        const char *got = nb__router_service_hint(&req, buf, sizeof buf);
+        if (cases[i].want)
+            cr_assert_str_eq(got ? got : "(null)", cases[i].want, "case %zu", i);
+        else
+            cr_assert_null(got, "case %zu", i);
+        nb__http_request_free(&req);
+    }
+}
+
+Test(router, garbage_does_not_crash) {
+    const char *raws[] = {
+        "GET  HTTP/1.1\r\n\r\n",
+        "POST / HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=\r\n\r\n",
+        "POST / HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=a/b/c/d/e/f/g\r\n\r\n",
+        "POST / HTTP/1.1\r\nX-Amz-Target: .\r\n\r\n",
+        "POST / HTTP/1.1\r\nX-Amz-Target: DynamoDB_20120810.\r\n\r\n",
+        "POST /service//operation/ HTTP/1.1\r\nSmithy-Protocol: rpc-v2-cbor\r\n\r\n",
+        "GET /b?%zz=%&=&&list-type=% HTTP/1.1\r\nHost: .s3.localhost.localstack.cloud\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nAction=%4",
+        "GET / HTTP/1.1\r\nHost: [::1]:4566\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof raws / sizeof *raws; i++)
+        (void)route(raws[i]);
+}
+
+/* ---- the botocore sweep: every operation of every spec, as botocore sends it ---- */
+
+/* Operations botocore serializes exactly like another one: nothing in the
+ * request tells them apart, so they route to their twin, as in LocalStack. */
+static const struct {
+    const char *service, *op, *routed_as, *reason;
+} known_twins[] = {
+    {"s3", "GetBucketLifecycle", "GetBucketLifecycleConfiguration", "deprecated twin: same GET ?lifecycle"},
+    {"s3", "PutBucketLifecycle", "PutBucketLifecycleConfiguration", "deprecated twin: same PUT ?lifecycle"},
+    {"s3", "GetBucketNotification", "GetBucketNotificationConfiguration", "deprecated twin: same GET ?notification"},
+    {"s3", "PutBucketNotification", "PutBucketNotificationConfiguration", "deprecated twin: same PUT ?notification"},
+};
+
+typedef struct tally {
+    char key[224];
+    int total, ok, twins;
+} tally_t;
+
+static tally_t *tally_get(tally_t *t, size_t *n, size_t cap, const char *key) {
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(t[i].key, key) == 0)
+            return &t[i];
+    cr_assert_lt(*n, cap);
+    memset(&t[*n], 0, sizeof t[*n]);
+    snprintf(t[*n].key, sizeof t[*n].key, "%s", key);
+    return &t[(*n)++];
+}
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *data = malloc((size_t)n + 1);
+    cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
+    data[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return data;
+}
+
+static size_t botocore_protocols(const nb__spec_t *spec) {
+    size_t n = 0;
+    const nb__protocol_t can[] = {NB_PROTO_QUERY, NB_PROTO_EC2, NB_PROTO_JSON, NB_PROTO_REST_JSON, NB_PROTO_REST_XML};
+    for (size_t i = 0; i < sizeof can / sizeof *can; i++)
+        n += (spec->protocols & NB_PROTO_BIT(can[i])) != 0;
+    return n;
+}
+
+Test(router, botocore_sweep_routes_every_operation, .timeout = 240) {
+    if (access("/usr/bin/python3", X_OK) != 0)
+        cr_skip_test("no /usr/bin/python3 (Debian's python3-botocore is needed)");
+    char path[] = "/tmp/nb-router-sweep-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/router/gen_requests.py --specs %s/specs -o %s", NB_SOURCE_DIR,
+             NB_SOURCE_DIR, path);
+    int rc = system(cmd);
+    if (rc != 0)
+        unlink(path);
+    cr_assert_eq(rc, 0, "generator failed: %s", cmd);
+    size_t len;
+    char *data = read_file(path, &len);
+    unlink(path);
+
+    tally_t tallies[64];
+    size_t ntallies = 0;
+    size_t failures = 0, total = 0;
+    char *p = data, *end = data + len;
+    while (p < end) {
+        char svc[64], proto[32], style[16], op[128];
+        size_t n;
+        char *eol = memchr(p, '\n', (size_t)(end - p));
+        cr_assert_not_null(eol);
+        *eol = '\0';
+        cr_assert_eq(sscanf(p, "##### %63s %31s %15s %127s %zu", svc, proto, style, op, &n), 5, "bad record: %s", p);
+        char *raw = eol + 1;
+        cr_assert_leq(n, (size_t)(end - raw));
+        p = raw + n + 1;
+        nb__http_request_t req;
+        cr_assert_eq(nb_test_parse_request(raw, n, &req), 0);
+        nb__route_t rt;
+        int rrc = nb__router_route(router, &req, &rt);
+        char key[224];
+        snprintf(key, sizeof key, "%s %s%s%s", svc, proto, strcmp(style, "-") ? " " : "", strcmp(style, "-") ? style : "");
+        tally_t *t = tally_get(tallies, &ntallies, sizeof tallies / sizeof *tallies, key);
+        t->total++;
+        total++;
+        const char *got_svc = rt.spec ? rt.spec->service : "-";
+        const char *got_op = rt.op ? rt.op->name : "-";
+        const char *got_proto = nb__protocol_name(rt.protocol);
+        bool ok = rrc == 0 && strcmp(got_svc, svc) == 0 && strcmp(got_op, op) == 0 && strcmp(got_proto, proto) == 0;
+        if (ok) {
+            t->ok++;
+        } else {
+            bool twin = false;
+            for (size_t i = 0; i < sizeof known_twins / sizeof *known_twins && !twin; i++)
+                twin = strcmp(known_twins[i].service, svc) == 0 && strcmp(known_twins[i].op, op) == 0 &&
+                       strcmp(known_twins[i].routed_as, got_op) == 0 && strcmp(got_svc, svc) == 0 &&
+                       strcmp(got_proto, proto) == 0;
+            if (twin) {
+                t->twins++;
+            } else {
+                failures++;
+                char *line_end = memchr(raw, '\n', n);
+                cr_log_error("MISROUTED %s %s (%s): got %s.%s (%s) rc=%d for %.*s", svc, op, key, got_svc, got_op,
+                             got_proto, rrc, line_end ? (int)(line_end - raw) : 0, raw);
+            }
+        }
+        nb__http_request_free(&req);
+    }
+    free(data);
+
+    fprintf(stderr, "botocore sweep: %zu requests\n", total);
+    for (size_t i = 0; i < ntallies; i++)
+        fprintf(stderr, "  %-22s %3d/%3d routed exactly%s%.0d%s\n", tallies[i].key, tallies[i].ok, tallies[i].total,
+                tallies[i].twins ? " (+" : "", tallies[i].twins, tallies[i].twins ? " known twins)" : "");
+
+    /* every operation of every spec was generated, once per protocol (S3 twice: path and virtual host) */
+    for (size_t i = 0; i < set.len; i++) {
+        const nb__spec_t *spec = set.items[i];
+        size_t want = spec->nops * botocore_protocols(spec) * (strcmp(spec->service, "s3") == 0 ? 2 : 1);
+        int got = 0;
+        size_t slen = strlen(spec->service);
+        for (size_t j = 0; j < ntallies; j++)
+            if (strncmp(tallies[j].key, spec->service, slen) == 0 && tallies[j].key[slen] == ' ')
+                got += tallies[j].total;
+        cr_expect_eq((size_t)got, want, "%s: %d requests generated, %zu expected", spec->service, got, want);
+    }
+    cr_assert_eq(failures, 0, "%zu of %zu requests misrouted (see the log)", failures, total);
+}

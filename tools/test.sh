@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds and runs every test: unit (Criterion), protocol vectors, end-to-end with real
+# clients (AWS CLI, boto3, AWS SDK for JavaScript v3), then the unit tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/deps.sh
+jobs=$(nproc)
+
+echo "== build (Release)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$jobs" >/dev/null
+
+echo "== tests (unit, protocol, end-to-end)"
+rc=0
+ctest --test-dir build --output-on-failure -j"$jobs" || rc=1
+
+echo "== unit tests under ASan+UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNB_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs" >/dev/null
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit || rc=1
+
+exit $rc

@@ -175,7 +175,7 @@ static char *capitalised(const char *name) {
  * ec2 also takes the uncapitalised names old botocore sends. */
 static int member_names(const decoder_t *d, const nb__member_t *m, char *names[MAX_NAMES]) {
     int n = 0;
-    const char *loc = json_string_value(json_object_get(m->ref, "locationName"));
+    const char *loc = nb__trait_str(m->ref, m->shape, "locationName");
     if (d->style == NB_FORM_QUERY) {
         names[n++] = strdup(loc ? loc : m->name);
         if (loc && strcmp(loc, m->name) != 0)

@@ -193,6 +193,8 @@ static int serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json
                      const nb__proto_ctx_t *ctx, nb__http_response_t *resp) {
     int rc = nb__rest_serialize(spec, op, output, stream, &codec, resp);
     set_request_id(spec, ctx, resp);
+    if (ctx->head)
+        resp->no_body = true;
     return rc;
 }
 
@@ -227,6 +229,8 @@ static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, cons
     int rc = nb__xml_writer_finish(&w);
     nb__headers_set(&resp->headers, "Content-Type", "application/xml");
     set_request_id(spec, ctx, resp);
+    if (ctx->head)
+        resp->no_body = true; /* S3 answers a failed HEAD with the status alone */
     return rc;
 }
 

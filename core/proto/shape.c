@@ -275,9 +275,10 @@ int nb__scalar_from_text(const json_t *shape, const char *text, size_t len, json
         return 0;
     }
     case NB_SHAPE_BOOLEAN:
-        if (strcmp(buf, "true") == 0)
+        /* botocore 1.29 sends header booleans as Python prints them: "True", "False" */
+        if (strcmp(buf, "true") == 0 || strcmp(buf, "True") == 0)
             *out = json_true();
-        else if (strcmp(buf, "false") == 0)
+        else if (strcmp(buf, "false") == 0 || strcmp(buf, "False") == 0)
             *out = json_false();
         else {
             *why = "not a boolean";

@@ -84,6 +84,11 @@ void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shap
         if (json_is_object(value)) {
             nb__xml_start(e->w, name);
             write_namespace(e->w, ref);
+            /* a prefixed namespace on the shape declares the prefix its attributes use
+             * (S3's Grantee: xmlns:xsi for xsi:type) */
+            const json_t *sns = json_object_get(shape, "xmlNamespace");
+            if (json_object_get(ref, "xmlNamespace") == NULL && json_object_get(sns, "prefix"))
+                write_namespace(e->w, shape);
             nb__xml_write_members(e, shape, value);
             nb__xml_end(e->w);
         }
@@ -141,7 +146,7 @@ void nb__xml_write_members(nb__xml_enc_t *e, const json_t *shape, const json_t *
     nb__member_t m;
     for (nb__member_iter_init(&it, e->spec, shape); nb__member_next(&it, &m);) {
         const json_t *v = json_object_get(value, m.name);
-        if (v == NULL || json_is_null(v) || !nb__trait_bool(m.ref, NULL, "xmlAttribute"))
+        if (v == NULL || json_is_null(v) || !nb__member_xml_attribute(&m))
             continue;
         char *text = nb__scalar_to_text(m.shape, v, nb__timestamp_format(m.ref, m.shape, e->ts_format));
         if (text) {
@@ -151,7 +156,7 @@ void nb__xml_write_members(nb__xml_enc_t *e, const json_t *shape, const json_t *
     }
     for (nb__member_iter_init(&it, e->spec, shape); nb__member_next(&it, &m);) {
         const json_t *v = json_object_get(value, m.name);
-        if (v == NULL || json_is_null(v) || nb__trait_bool(m.ref, NULL, "xmlAttribute") || nb__member_location(&m))
+        if (v == NULL || json_is_null(v) || nb__member_xml_attribute(&m) || nb__member_location(&m))
             continue;
         nb__xml_write_value(e, m.ref, m.shape, nb__xml_member_name(e->spec, m.ref, m.shape, m.name), v);
     }
@@ -310,7 +315,7 @@ int nb__xml_read_structure(const nb__spec_t *spec, const json_t *shape, const nb
             continue;
         json_t *v = NULL;
         const char *name = nb__xml_member_name(spec, m.ref, m.shape, m.name);
-        if (nb__trait_bool(m.ref, NULL, "xmlAttribute")) {
+        if (nb__member_xml_attribute(&m)) {
             const char *a = nb__xml_attr(node, name);
             if (a)
                 rc = read_scalar(m.shape, a, strlen(a), &v, why);

@@ -10,7 +10,7 @@
  *    'keySchema.1.member.keyType');
  *  - query, ec2 and awsQueryCompatible services (SQS over json): the first
  *    violation, MissingParameter "The request must contain the parameter X" or
- *    InvalidParameterValue;
+ *    InvalidParameterValue (SNS: InvalidParameter, see STYLE_SNS);
  *  - rest-xml: S3 checks little beyond required members (a body member missing is
  *    MalformedXML, a header or query member InvalidArgument); other rest-xml
  *    services answer like json ones with the code InvalidInput.
@@ -30,7 +30,9 @@
 /* Values quoted in messages are cut here, as long lists would drown the message. */
 #define VALUE_TEXT_MAX 256
 
-typedef enum { STYLE_CORAL, STYLE_QUERY, STYLE_EC2, STYLE_S3 } style_t;
+/* STYLE_SNS is a quirk: SNS predates Coral validation and answers InvalidParameter
+ * ("Invalid parameter: TopicArn Reason: no value for required parameter"). */
+typedef enum { STYLE_CORAL, STYLE_QUERY, STYLE_EC2, STYLE_S3, STYLE_SNS } style_t;
 
 typedef enum { V_MISSING, V_TYPE, V_ENUM, V_LEN_MIN, V_LEN_MAX, V_RANGE_MIN, V_RANGE_MAX } violation_t;
 
@@ -330,7 +332,7 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
             char *saved = NULL;
             if (c->style == STYLE_CORAL) {
                 nb__buf_printf(&c->path, ".%zu.member", i + 1);
-            } else if (c->style == STYLE_QUERY) {
+            } else if (c->style == STYLE_QUERY || c->style == STYLE_SNS) {
                 /* the parameter as a query client spells it: Name.member.N, or
                  * for a flattened list the item's own name: Item.N */
                 const char *iname = json_string_value(json_object_get(json_object_get(shape, "member"), "locationName"));
@@ -369,7 +371,7 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
             size_t mark = c->path.len;
             n++;
             json_t *kv = json_string(k);
-            if (c->style == STYLE_QUERY) {
+            if (c->style == STYLE_QUERY || c->style == STYLE_SNS) {
                 /* Name.entry.N.key / .value, or Name.N.key / .value when flattened, with the
                  * key's and value's own names when they have them */
                 bool flat = json_is_true(json_object_get(shape, "flattened"));
@@ -428,7 +430,7 @@ static style_t style_for(const nb__spec_t *spec, nb__protocol_t proto) {
     if (proto == NB_PROTO_EC2)
         return STYLE_EC2;
     if (proto == NB_PROTO_QUERY || spec->query_compatible)
-        return STYLE_QUERY;
+        return spec->endpoint_prefix && strcmp(spec->endpoint_prefix, "sns") == 0 ? STYLE_SNS : STYLE_QUERY;
     if (proto == NB_PROTO_REST_XML && spec->signing_name && strcmp(spec->signing_name, "s3") == 0)
         return STYLE_S3;
     return STYLE_CORAL;
@@ -461,6 +463,13 @@ int nb__proto_validate(const nb__spec_t *spec, const nb__spec_op_t *op, nb__prot
                                   c.first_path, c.style == STYLE_QUERY ? "." : "");
             else
                 nb__aws_error_set(err, spec, op, "InvalidParameterValue", 400, "%s", c.first_detail);
+            break;
+        case STYLE_SNS:
+            if (c.first_kind == V_MISSING)
+                nb__aws_error_set(err, spec, op, "InvalidParameter", 400,
+                                  "Invalid parameter: %s Reason: no value for required parameter", c.first_path);
+            else
+                nb__aws_error_set(err, spec, op, "InvalidParameter", 400, "Invalid parameter: %s", c.first_path);
             break;
         case STYLE_S3:
             if (c.first_in_body)

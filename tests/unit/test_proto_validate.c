@@ -246,3 +246,11 @@ Test(validate, s3_checks_presence_only) {
            NULL);
     nb__spec_free(s);
 }
+
+Test(validate, sns_answers_invalid_parameter) {
+    nb__spec_t *s = load_spec("sns", "2010-03-31");
+    expect(s, NB_PROTO_QUERY, "Publish", "{\"TopicArn\":\"arn:aws:sns:us-east-1:000000000000:t\"}", "InvalidParameter",
+           "Invalid parameter: Message Reason: no value for required parameter");
+    expect(s, NB_PROTO_QUERY, "CreateTopic", "{\"Name\":\"t\"}", NULL, NULL);
+    nb__spec_free(s);
+}

@@ -971,9 +971,11 @@ static const json_t *error_shape(const nb__spec_t *spec, const nb__spec_op_t *op
 }
 
 /* Shape ids need a namespace the spec does not record; clients keep only what
- * follows '#', so any stable one does. */
+ * follows '#'. AWS's are com.amazonaws.<service id> ("com.amazonaws.cloudwatch"). */
 static void shape_id(const nb__spec_t *spec, const char *name, nb__buf_t *out) {
-    const char *ns = spec ? (spec->target_prefix ? spec->target_prefix : spec->endpoint_prefix) : NULL;
+    const char *ns = NULL;
+    if (spec)
+        ns = spec->service_id ? spec->service_id : spec->endpoint_prefix ? spec->endpoint_prefix : spec->target_prefix;
     nb__buf_puts(out, "com.amazonaws.");
     for (const char *p = ns ? ns : "nimbus"; *p; p++)
         if (*p != ' ')

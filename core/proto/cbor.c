@@ -499,7 +499,7 @@ static json_t *decode_any(dec_t *d, const tok_t *t, int depth) {
     case TOK_TEXT:
     case TOK_TEXT_INDEF: return decode_string(d, t, true);
     case TOK_BYTES:
-    case TOK_BYTES_INDEF: return decode_string(d, t, false);
+    case TOK_BYTES_INDEF: return dec_fail(d, "documents hold no byte strings"), NULL;
     case TOK_TAG: {
         tok_t inner;
         if (t->u == 2 || t->u == 3)

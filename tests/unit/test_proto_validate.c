@@ -15,7 +15,9 @@ static const char *SPEC_JSON =
     "  \"MakeInput\":{\"type\":\"structure\",\"required\":[\"TableName\",\"Mode\"],\"members\":{"
     "    \"TableName\":{\"shape\":\"Name\"},\"Mode\":{\"shape\":\"Mode\"},\"Limit\":{\"shape\":\"Limit\"},"
     "    \"Items\":{\"shape\":\"Items\"},\"Tags\":{\"shape\":\"Tags\"},\"Data\":{\"shape\":\"Data\"},"
-    "    \"SSESpec\":{\"shape\":\"Spec\"},\"Flag\":{\"shape\":\"Flag\"}}},"
+    "    \"SSESpec\":{\"shape\":\"Spec\"},\"Flag\":{\"shape\":\"Flag\"},"
+    "    \"Ratio\":{\"shape\":\"Ratio\"}}},"
+    "  \"Ratio\":{\"type\":\"double\",\"min\":0.5},"
     "  \"Name\":{\"type\":\"string\",\"min\":3,\"max\":5},"
     "  \"Mode\":{\"type\":\"string\",\"enum\":[\"A\",\"B\"]},"
     "  \"Limit\":{\"type\":\"integer\",\"min\":1,\"max\":10},"
@@ -137,6 +139,10 @@ Test(validate, numeric_ranges) {
     expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Limit\":11}", "ValidationException",
            "1 validation error detected: Value '11' at 'limit' failed to satisfy constraint: "
            "Member must have value less than or equal to 10");
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Ratio\":0.25}", "ValidationException",
+           "1 validation error detected: Value '0.25' at 'ratio' failed to satisfy constraint: "
+           "Member must have value greater than or equal to 0.5");
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Ratio\":\"Infinity\"}", NULL, NULL);
 }
 
 Test(validate, nested_paths_in_lists_and_maps) {

@@ -13,10 +13,18 @@ static json_t *from_value(const nb__spec_t *spec, const json_t *ref, const json_
     if (v == NULL)
         return NULL;
     /* jsonvalue members and documents hold arbitrary JSON */
-    if (shape == NULL || depth > 64 || nb__trait_bool(ref, shape, "jsonvalue"))
+    if (shape == NULL || depth > 256 || nb__trait_bool(ref, shape, "jsonvalue"))
         return json_deep_copy(v);
     switch (nb__shape_kind(shape)) {
     case NB_SHAPE_STRUCTURE: {
+        if (json_is_array(v) && json_is_true(json_object_get(shape, "eventstream"))) {
+            /* an event stream's value: a list of {"EventName": {...}} */
+            json_t *out = json_array();
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) json_array_append_new(out, from_value(spec, NULL, shape, e, depth + 1));
+            return out;
+        }
         if (!json_is_object(v))
             return json_deep_copy(v);
         json_t *out = json_object();
@@ -87,12 +95,28 @@ static json_t *to_value(const nb__spec_t *spec, const json_t *ref, const json_t 
                         char *path, size_t plen, int depth, char **err) {
     if (shape == NULL || nb__trait_bool(ref, shape, "jsonvalue"))
         return json_deep_copy(v);
-    if (depth > 64)
+    if (depth > 256)
         return fail(err, path, "nested too deeply");
     size_t base = strlen(path);
     json_t *out = NULL;
     switch (nb__shape_kind(shape)) {
     case NB_SHAPE_STRUCTURE: {
+        if (json_is_array(v) && json_is_true(json_object_get(shape, "eventstream"))) {
+            out = json_array();
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                snprintf(path + base, plen - base, "[%zu]", i);
+                json_t *c = to_value(spec, NULL, shape, e, path, plen, depth + 1, err);
+                path[base] = '\0';
+                if (c == NULL) {
+                    json_decref(out);
+                    return NULL;
+                }
+                json_array_append_new(out, c);
+            }
+            return out;
+        }
         if (!json_is_object(v))
             return fail(err, path, "expected an object");
         out = json_object();

@@ -11,6 +11,7 @@
 
 #include "http/body.h"
 #include "nimbus/errno.h"
+#include "proto/eventstream.h"
 #include "proto/jsonval.h"
 #include "proto/proto_impl.h"
 #include "proto/shape.h"
@@ -66,12 +67,40 @@ static void add_crc32(const nb__spec_t *spec, nb__http_response_t *resp) {
     nb__headers_set(&resp->headers, "x-amz-crc32", buf);
 }
 
+static int es_struct(void *ud, const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
+                     nb__buf_t *out) {
+    (void)ud;
+    return nb__jsonval_dump(spec, ref, shape, value, false, out);
+}
+
+/* An output with an eventstream member: an initial-response event holding the
+ * other members, then one message per event. */
+static int serialize_event_stream(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__member_t *es,
+                                  const json_t *output, nb__http_response_t *resp) {
+    nb__headers_set(&resp->headers, "Content-Type", NB_EVENTSTREAM_CONTENT_TYPE);
+    json_t *rest = json_is_object(output) ? json_deep_copy(output) : json_object();
+    json_object_del(rest, es->name);
+    nb__buf_t initial = NB__BUF_INIT;
+    int rc = nb__jsonval_dump(spec, NULL, op->output, rest, false, &initial);
+    json_decref(rest);
+    if (rc == 0)
+        rc = nb__es_initial_response(&resp->body, content_type(spec), initial.data, initial.len);
+    nb__buf_free(&initial);
+    const json_t *events = json_object_get(output, es->name);
+    if (rc == 0 && json_is_array(events))
+        rc = nb__es_serialize_events(spec, es->shape, events, es_struct, NULL, "application/json", &resp->body);
+    return rc;
+}
+
 static int serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json_t *output, nb_body_t *stream,
                      const nb__proto_ctx_t *ctx, nb__http_response_t *resp) {
     if (stream)
         nb__body_free(stream);
     resp->status = 200;
     nb__headers_set(&resp->headers, "x-amzn-RequestId", ctx->request_id);
+    nb__member_t es;
+    if (op && op->output && nb__es_member(spec, op->output, &es))
+        return serialize_event_stream(spec, op, &es, output, resp);
     nb__headers_set(&resp->headers, "Content-Type", content_type(spec));
     json_t *empty = output ? NULL : json_object();
     int rc = nb__jsonval_dump(spec, NULL, op ? op->output : NULL, output ? output : empty, false, &resp->body);

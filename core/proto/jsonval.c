@@ -10,7 +10,7 @@
 #include "proto/proto.h"
 #include "proto/shape.h"
 
-#define MAX_DEPTH 100
+#define MAX_DEPTH 256
 
 typedef struct walk {
     const nb__spec_t *spec;

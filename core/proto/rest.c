@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http/body.h"
+#include "proto/eventstream.h"
 #include "nimbus/errno.h"
 #include "util/codec.h"
 
@@ -576,6 +577,17 @@ int nb__rest_serialize_headers(const nb__spec_t *spec, const json_t *shape, cons
     return 0;
 }
 
+typedef struct es_ctx {
+    const nb__rest_codec_t *codec;
+    const nb__spec_op_t *op;
+} es_ctx_t;
+
+static int es_struct(void *ud, const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
+                     nb__buf_t *out) {
+    es_ctx_t *c = ud;
+    return c->codec->serialize(c->codec->ud, spec, c->op, ref, shape, value, out);
+}
+
 int nb__rest_serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json_t *output, nb_body_t *stream,
                        const nb__rest_codec_t *codec, nb__http_response_t *resp) {
     resp->status = op->response_code ? op->response_code : 200;
@@ -588,7 +600,13 @@ int nb__rest_serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const js
     nb__member_t pm;
     if (nb__rest_payload(spec, op, true, &pm)) {
         const json_t *v = json_object_get(output, pm.name);
-        if (nb__member_streaming(&pm)) {
+        if (nb__member_eventstream(&pm) && stream == NULL) {
+            nb__headers_set(&resp->headers, "Content-Type", NB_EVENTSTREAM_CONTENT_TYPE);
+            es_ctx_t ec = {codec, op};
+            if (json_is_array(v) &&
+                nb__es_serialize_events(spec, pm.shape, v, es_struct, &ec, codec->content_type, &resp->body))
+                goto fail;
+        } else if (nb__member_streaming(&pm)) {
             if (stream) {
                 resp->stream = stream;
                 stream = NULL;

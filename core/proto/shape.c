@@ -124,6 +124,19 @@ const char *nb__member_location_name(const nb__member_t *m) {
 
 bool nb__member_eventstream(const nb__member_t *m) { return nb__trait_bool(m->ref, m->shape, "eventstream"); }
 
+bool nb__member_flattened(const nb__member_t *m) { return nb__trait_bool(m->ref, m->shape, "flattened"); }
+bool nb__member_xml_attribute(const nb__member_t *m) { return nb__trait_bool(m->ref, m->shape, "xmlAttribute"); }
+bool nb__member_jsonvalue(const nb__member_t *m) { return nb__trait_bool(m->ref, m->shape, "jsonvalue"); }
+bool nb__member_host_label(const nb__member_t *m) { return nb__trait_bool(m->ref, m->shape, "hostLabel"); }
+bool nb__member_idempotency_token(const nb__member_t *m) {
+    return nb__trait_bool(m->ref, m->shape, "idempotencyToken");
+}
+
+const char *nb__member_query_name(const nb__member_t *m) {
+    const char *n = json_string_value(json_object_get(m->ref, "queryName"));
+    return n ? n : nb__member_location_name(m);
+}
+
 bool nb__member_streaming(const nb__member_t *m) {
     return nb__trait_bool(m->ref, m->shape, "streaming") || nb__member_eventstream(m);
 }

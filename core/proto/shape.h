@@ -63,6 +63,13 @@ const char *nb__member_location(const nb__member_t *m);      /* "uri", "querystr
 const char *nb__member_location_name(const nb__member_t *m); /* locationName, else the member name */
 bool nb__member_streaming(const nb__member_t *m);            /* streaming blob or eventstream */
 bool nb__member_eventstream(const nb__member_t *m);
+bool nb__member_flattened(const nb__member_t *m);       /* flattened (list or map, XML and query) */
+bool nb__member_xml_attribute(const nb__member_t *m);   /* xmlAttribute */
+bool nb__member_jsonvalue(const nb__member_t *m);       /* jsonvalue: a JSON document in a string */
+bool nb__member_host_label(const nb__member_t *m);      /* hostLabel */
+bool nb__member_idempotency_token(const nb__member_t *m); /* idempotencyToken */
+/* The wire name under query/ec2: queryName (ec2), else locationName, else the member name. */
+const char *nb__member_query_name(const nb__member_t *m);
 
 /* The member named by a structure's "payload" trait; false if none. */
 bool nb__shape_payload(const nb__spec_t *spec, const json_t *structure, nb__member_t *m);

@@ -16,7 +16,8 @@ static nb__spec_t *load(const char *service, const char *version, bool query_com
              "\"In\":{\"type\":\"structure\",\"members\":{\"Name\":{\"shape\":\"Str\"},\"Count\":{\"shape\":\"Int\"},"
              "  \"Data\":{\"shape\":\"Blob\"},\"At\":{\"shape\":\"Ts\"},\"Iso\":{\"shape\":\"IsoTs\"},"
              "  \"Ratio\":{\"shape\":\"Dbl\"},\"Tags\":{\"shape\":\"Tags\"},\"Renamed\":{\"shape\":\"Str\","
-             "  \"locationName\":\"wire_name\"}}},"
+             "  \"locationName\":\"wire_name\"},\"Chain\":{\"shape\":\"Node\"}}},"
+             "\"Node\":{\"type\":\"structure\",\"members\":{\"Next\":{\"shape\":\"Node\"}}},"
              "\"Str\":{\"type\":\"string\"},\"Int\":{\"type\":\"integer\"},\"Blob\":{\"type\":\"blob\"},"
              "\"Ts\":{\"type\":\"timestamp\"},\"IsoTs\":{\"type\":\"timestamp\",\"timestampFormat\":\"iso8601\"},"
              "\"Dbl\":{\"type\":\"double\"},\"Tags\":{\"type\":\"map\",\"key\":{\"shape\":\"Str\"},\"value\":{\"shape\":"
@@ -212,5 +213,26 @@ Test(proto_json, rest_json_errors_use_the_error_type_header) {
     json_decref(body);
     nb__http_response_free(&resp);
     nb__aws_error_clear(&err);
+    nb__spec_free(s);
+}
+
+Test(proto_json, deep_nesting_is_refused_not_a_crash) {
+    nb__spec_t *s = load("svc", "1.0", false);
+    size_t depth = 1000;
+    char *body = malloc(depth * 9 + 32);
+    char *p = body;
+    p += sprintf(p, "{\"Chain\":");
+    for (size_t i = 0; i < depth; i++)
+        p += sprintf(p, "{\"Next\":");
+    p += sprintf(p, "{}");
+    for (size_t i = 0; i < depth + 1; i++)
+        *p++ = '}';
+    *p = '\0';
+    json_t *in = NULL;
+    nb__aws_error_t err = {0};
+    cr_assert_eq(parse_body(s, body, &in, &err), NB_EPROTO);
+    cr_assert_str_eq(err.code, "SerializationException");
+    nb__aws_error_clear(&err);
+    free(body);
     nb__spec_free(s);
 }

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "http/body.h"
 #include "nimbus/errno.h"
@@ -39,6 +40,12 @@ static const char *shapes =
     "  \"Meta\":{\"shape\":\"StrMap\",\"location\":\"headers\",\"locationName\":\"x-amz-meta-\"},"
     "  \"Name\":{\"shape\":\"Str\"},\"At\":{\"shape\":\"Ts\"}}},"
     "\"BlobOut\":{\"type\":\"structure\",\"members\":{\"Data\":{\"shape\":\"Blob\"}},\"payload\":\"Data\"},"
+    "\"EvOut\":{\"type\":\"structure\",\"members\":{\"Events\":{\"shape\":\"Evs\"}},\"payload\":\"Events\"},"
+    "\"Evs\":{\"type\":\"structure\",\"eventstream\":true,\"members\":{\"Rec\":{\"shape\":\"RecEv\"},"
+    "  \"Stats\":{\"shape\":\"StatsEv\"}}},"
+    "\"RecEv\":{\"type\":\"structure\",\"event\":true,\"members\":{\"Payload\":{\"shape\":\"Blob\","
+    "  \"eventpayload\":true},\"Seq\":{\"shape\":\"Int\",\"eventheader\":true}}},"
+    "\"StatsEv\":{\"type\":\"structure\",\"event\":true,\"members\":{\"Bytes\":{\"shape\":\"Int\"}}},"
     "\"Cfg\":{\"type\":\"structure\",\"members\":{\"Mode\":{\"shape\":\"Str\"},\"Level\":{\"shape\":\"Int\"}}},"
     "\"Str\":{\"type\":\"string\"},\"Int\":{\"type\":\"integer\"},\"Ts\":{\"type\":\"timestamp\"},"
     "\"Blob\":{\"type\":\"blob\"},\"Stream\":{\"type\":\"blob\",\"streaming\":true},"
@@ -67,6 +74,8 @@ static void setup(void) {
            "\"BodyIn\"}}");
     add_op("{\"name\":\"Get\",\"http\":{\"method\":\"GET\",\"requestUri\":\"/\",\"responseCode\":201},"
            "\"output\":{\"shape\":\"Out\"}}");
+    add_op("{\"name\":\"Events\",\"http\":{\"method\":\"POST\",\"requestUri\":\"/e\"},\"output\":{\"shape\":"
+           "\"EvOut\"}}");
     add_op("{\"name\":\"GetBlob\",\"http\":{\"method\":\"GET\",\"requestUri\":\"/b\"},\"output\":{\"shape\":\"BlobOut\"}}");
 }
 
@@ -252,4 +261,46 @@ Test(proto_rest, header_list_splitting) {
     cr_assert_str_eq(json_string_value(json_array_get(a, 2)), "");
     cr_assert_str_eq(json_string_value(json_array_get(a, 3)), "q,\"r");
     json_decref(a);
+}
+
+static uint32_t be32(const unsigned char *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+Test(proto_rest, event_stream_payload_is_framed_with_crcs) {
+    json_error_t e;
+    json_t *out = json_loads("{\"Events\":[{\"Rec\":{\"Payload\":\"abc\",\"Seq\":7}},{\"Stats\":{\"Bytes\":3}}]}", 0, &e);
+    nb__http_response_t resp;
+    nb__http_response_init(&resp);
+    cr_assert_eq(nb__proto_serialize(spec, nb__spec_op(spec, "Events"), NB_PROTO_REST_JSON, out, NULL, &ctx, &resp),
+                 0);
+    cr_assert_str_eq(nb__headers_get(&resp.headers, "Content-Type"), "application/vnd.amazon.eventstream");
+    const unsigned char *p = (const unsigned char *)resp.body.data;
+    size_t left = resp.body.len, messages = 0;
+    while (left) {
+        cr_assert_geq(left, 16);
+        uint32_t total = be32(p), hlen = be32(p + 4);
+        cr_assert_leq(total, left);
+        cr_assert_eq(be32(p + 8), (uint32_t)crc32(0, p, 8));
+        cr_assert_eq(be32(p + total - 4), (uint32_t)crc32(0, p, total - 4));
+        const char *payload = (const char *)p + 12 + hlen;
+        size_t plen = total - 16 - hlen;
+        if (messages == 0) {
+            cr_assert(memmem(p + 12, hlen, "Rec", 3));
+            cr_assert(memmem(p + 12, hlen, "Seq\x04\x00\x00\x00\x07", 8));
+            cr_assert_eq(plen, 3);
+            cr_assert_eq(memcmp(payload, "abc", 3), 0);
+        } else {
+            cr_assert(memmem(p + 12, hlen, "Stats", 5));
+            cr_assert(memmem(p + 12, hlen, "application/json", 16));
+            cr_assert_eq(plen, strlen("{\"Bytes\":3}"));
+            cr_assert_eq(memcmp(payload, "{\"Bytes\":3}", plen), 0);
+        }
+        p += total;
+        left -= total;
+        messages++;
+    }
+    cr_assert_eq(messages, 2);
+    json_decref(out);
+    nb__http_response_free(&resp);
 }

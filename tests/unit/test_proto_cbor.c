@@ -438,6 +438,17 @@ Test(cbor, serialization_error_answers_in_cbor) {
     free(type);
     cbor_decref(&m);
     nb__http_response_free(&resp);
+
+    /* errors raised before routing have no spec at all */
+    nb__http_response_init(&resp);
+    cr_assert_eq(nb__proto_serialize_error(NULL, NULL, NB_PROTO_CBOR, &err, &ctx, &resp), 0);
+    cr_assert_eq(resp.status, 400);
+    m = load(&resp);
+    type = map_text(m, "__type");
+    cr_assert_str_eq(strrchr(type, '#'), "#SerializationException");
+    free(type);
+    cbor_decref(&m);
+    nb__http_response_free(&resp);
     nb__aws_error_clear(&err);
 }
 

@@ -10,7 +10,9 @@
  *    'keySchema.1.member.keyType');
  *  - query, ec2 and awsQueryCompatible services (SQS over json): the first
  *    violation, MissingParameter "The request must contain the parameter X" or
- *    InvalidParameterValue (SNS: InvalidParameter, see STYLE_SNS);
+ *    InvalidParameterValue; quirks: SNS answers InvalidParameter (STYLE_SNS), and
+ *    the Coral-based query services (STS, IAM, CloudFormation) answer like json
+ *    ones with the code ValidationError;
  *  - rest-xml: S3 checks little beyond required members (a body member missing is
  *    MalformedXML, a header or query member InvalidArgument); other rest-xml
  *    services answer like json ones with the code InvalidInput.
@@ -446,8 +448,16 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
 static style_t style_for(const nb__spec_t *spec, nb__protocol_t proto) {
     if (proto == NB_PROTO_EC2)
         return STYLE_EC2;
-    if (proto == NB_PROTO_QUERY || spec->query_compatible)
-        return spec->endpoint_prefix && strcmp(spec->endpoint_prefix, "sns") == 0 ? STYLE_SNS : STYLE_QUERY;
+    if (proto == NB_PROTO_QUERY || spec->query_compatible) {
+        static const char *const coral[] = {"sts", "iam", "cloudformation"};
+        const char *svc = spec->endpoint_prefix ? spec->endpoint_prefix : "";
+        if (strcmp(svc, "sns") == 0)
+            return STYLE_SNS;
+        for (size_t i = 0; i < sizeof coral / sizeof *coral; i++)
+            if (strcmp(svc, coral[i]) == 0)
+                return STYLE_CORAL;
+        return STYLE_QUERY;
+    }
     if (proto == NB_PROTO_REST_XML && spec->signing_name && strcmp(spec->signing_name, "s3") == 0)
         return STYLE_S3;
     return STYLE_CORAL;
@@ -468,7 +478,9 @@ int nb__proto_validate(const nb__spec_t *spec, const nb__spec_op_t *op, nb__prot
         rc = NB_EINVAL;
         switch (c.style) {
         case STYLE_CORAL: {
-            const char *code = proto == NB_PROTO_REST_XML ? "InvalidInput" : "ValidationException";
+            const char *code = proto == NB_PROTO_REST_XML ? "InvalidInput"
+                               : proto == NB_PROTO_QUERY  ? "ValidationError"
+                                                          : "ValidationException";
             nb__aws_error_set(err, spec, op, code, 400, "%d validation error%s detected: %s", c.count,
                               c.count == 1 ? "" : "s", c.msgs.data);
             break;

@@ -260,3 +260,16 @@ Test(validate, sns_answers_invalid_parameter) {
     expect(s, NB_PROTO_QUERY, "CreateTopic", "{\"Name\":\"t\"}", NULL, NULL);
     nb__spec_free(s);
 }
+
+Test(validate, sts_answers_like_coral_with_validation_error) {
+    nb__spec_t *s = load_spec("sts", "2011-06-15");
+    expect(s, NB_PROTO_QUERY, "AssumeRole", "{}", "ValidationError",
+           "2 validation errors detected: " NULL_AT("roleArn") "; " NULL_AT("roleSessionName"));
+    expect(s, NB_PROTO_QUERY, "AssumeRole",
+           "{\"RoleArn\":\"arn:aws:iam::000000000000:role/r\",\"RoleSessionName\":"
+           "\"sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss\"}",
+           "ValidationError",
+           "1 validation error detected: Value 'sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss' at "
+           "'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64");
+    nb__spec_free(s);
+}

@@ -30,6 +30,7 @@
 /* ---------------------------------------------------------------- decoding */
 
 typedef enum {
+    TOK_NONE, /* no callback fired: an unassigned simple value */
     TOK_UINT,
     TOK_NEGINT, /* value is -1 - u */
     TOK_BYTES,
@@ -118,14 +119,13 @@ static bool next(dec_t *d, tok_t *t) {
         dec_fail(d, "unexpected end of CBOR data");
         return false;
     }
-    /* An unassigned simple value or reserved head leaves no callback fired. */
-    t->kind = (tok_kind_t)-1;
+    t->kind = TOK_NONE;
     struct cbor_decoder_result r = cbor_stream_decode(d->p, (size_t)(d->end - d->p), &callbacks, t);
     if (r.status == CBOR_DECODER_NEDATA) {
         dec_fail(d, "unexpected end of CBOR data");
         return false;
     }
-    if (r.status != CBOR_DECODER_FINISHED || r.read == 0 || (int)t->kind < 0) {
+    if (r.status != CBOR_DECODER_FINISHED || r.read == 0 || t->kind == TOK_NONE) {
         dec_fail(d, "invalid CBOR data item at offset %zu", (size_t)(d->p - d->start));
         return false;
     }
@@ -150,6 +150,7 @@ static const char *kind_name(tok_kind_t k) {
     case TOK_BOOL: return "boolean";
     case TOK_NULL: return "null";
     case TOK_BREAK: return "break";
+    case TOK_NONE: break;
     }
     return "?";
 }
@@ -479,6 +480,10 @@ static json_t *decode_map(dec_t *d, const nb__spec_t *spec, const json_t *shape,
 /* A document (or a member of unknown shape that must be kept): CBOR as JSON. */
 static json_t *decode_any(dec_t *d, const tok_t *t, int depth) {
     double v;
+    if (depth > CBOR_MAX_DEPTH) {
+        dec_fail(d, "CBOR nesting deeper than %d", CBOR_MAX_DEPTH);
+        return NULL;
+    }
     switch (t->kind) {
     case TOK_UINT:
         if (t->u > INT64_MAX)
@@ -494,7 +499,7 @@ static json_t *decode_any(dec_t *d, const tok_t *t, int depth) {
     case TOK_TEXT:
     case TOK_TEXT_INDEF: return decode_string(d, t, true);
     case TOK_BYTES:
-    case TOK_BYTES_INDEF: return decode_string(d, t, false);
+    case TOK_BYTES_INDEF: return dec_fail(d, "documents hold no byte strings"), NULL;
     case TOK_TAG: {
         tok_t inner;
         if (t->u == 2 || t->u == 3)
@@ -562,7 +567,9 @@ static json_t *decode_any(dec_t *d, const tok_t *t, int depth) {
         return obj;
     }
     case TOK_BREAK: return dec_fail(d, "unexpected CBOR break"), NULL;
+    case TOK_NONE: break;
     }
+    dec_fail(d, "invalid CBOR data item");
     return NULL;
 }
 
@@ -943,9 +950,11 @@ static const json_t *error_shape(const nb__spec_t *spec, const nb__spec_op_t *op
 }
 
 /* Shape ids need a namespace the spec does not record; clients keep only what
- * follows '#', so any stable one does. */
+ * follows '#'. AWS's are com.amazonaws.<service id> ("com.amazonaws.cloudwatch"). */
 static void shape_id(const nb__spec_t *spec, const char *name, nb__buf_t *out) {
-    const char *ns = spec ? (spec->target_prefix ? spec->target_prefix : spec->endpoint_prefix) : NULL;
+    const char *ns = NULL;
+    if (spec)
+        ns = spec->service_id ? spec->service_id : spec->endpoint_prefix ? spec->endpoint_prefix : spec->target_prefix;
     nb__buf_puts(out, "com.amazonaws.");
     for (const char *p = ns ? ns : "nimbus"; *p; p++)
         if (*p != ' ')

@@ -10,7 +10,9 @@
  *    'keySchema.1.member.keyType');
  *  - query, ec2 and awsQueryCompatible services (SQS over json): the first
  *    violation, MissingParameter "The request must contain the parameter X" or
- *    InvalidParameterValue;
+ *    InvalidParameterValue; quirks: SNS answers InvalidParameter (STYLE_SNS), and
+ *    the Coral-based query services (STS, IAM, CloudFormation) answer like json
+ *    ones with the code ValidationError;
  *  - rest-xml: S3 checks little beyond required members (a body member missing is
  *    MalformedXML, a header or query member InvalidArgument); other rest-xml
  *    services answer like json ones with the code InvalidInput.
@@ -30,8 +32,11 @@
 /* Values quoted in messages are cut here, as long lists would drown the message. */
 #define VALUE_TEXT_MAX 256
 
-typedef enum { STYLE_CORAL, STYLE_QUERY, STYLE_EC2, STYLE_S3 } style_t;
+/* STYLE_SNS is a quirk: SNS predates Coral validation and answers InvalidParameter
+ * ("Invalid parameter: TopicArn Reason: no value for required parameter"). */
+typedef enum { STYLE_CORAL, STYLE_QUERY, STYLE_EC2, STYLE_S3, STYLE_SNS } style_t;
 
+/* Kinds from V_LEN_MIN on carry a bound. */
 typedef enum { V_MISSING, V_TYPE, V_ENUM, V_LEN_MIN, V_LEN_MAX, V_RANGE_MIN, V_RANGE_MAX } violation_t;
 
 typedef struct {
@@ -118,7 +123,15 @@ static void put_value_text(nb__buf_t *b, const nb__spec_t *spec, const json_t *s
 
 /* ---- collecting violations */
 
-static void constraint_text(nb__buf_t *b, violation_t kind, const json_t *shape, long long bound) {
+/* A bound as Coral prints it: integers plain, fractions in shortest form. */
+static void put_bound(nb__buf_t *b, double bound) {
+    if (bound == floor(bound) && fabs(bound) < 9.0e18)
+        nb__buf_printf(b, "%lld", (long long)bound);
+    else
+        nb__buf_printf(b, "%.15g", bound);
+}
+
+static void constraint_text(nb__buf_t *b, violation_t kind, const json_t *shape, double bound) {
     switch (kind) {
     case V_MISSING: nb__buf_puts(b, "Member must not be null"); break;
     case V_TYPE: nb__buf_printf(b, "Member must be of type %s", nb__shape_type(shape)); break;
@@ -134,15 +147,17 @@ static void constraint_text(nb__buf_t *b, violation_t kind, const json_t *shape,
         nb__buf_putc(b, ']');
         break;
     }
-    case V_LEN_MIN: nb__buf_printf(b, "Member must have length greater than or equal to %lld", bound); break;
-    case V_LEN_MAX: nb__buf_printf(b, "Member must have length less than or equal to %lld", bound); break;
-    case V_RANGE_MIN: nb__buf_printf(b, "Member must have value greater than or equal to %lld", bound); break;
-    case V_RANGE_MAX: nb__buf_printf(b, "Member must have value less than or equal to %lld", bound); break;
+    case V_LEN_MIN: nb__buf_puts(b, "Member must have length greater than or equal to "); break;
+    case V_LEN_MAX: nb__buf_puts(b, "Member must have length less than or equal to "); break;
+    case V_RANGE_MIN: nb__buf_puts(b, "Member must have value greater than or equal to "); break;
+    case V_RANGE_MAX: nb__buf_puts(b, "Member must have value less than or equal to "); break;
     }
+    if (kind >= V_LEN_MIN)
+        put_bound(b, bound);
 }
 
 /* The query-style reason, after "Value x for parameter P is invalid. Reason: ". */
-static void reason_text(nb__buf_t *b, violation_t kind, const json_t *shape, long long bound) {
+static void reason_text(nb__buf_t *b, violation_t kind, const json_t *shape, double bound) {
     switch (kind) {
     case V_TYPE: nb__buf_printf(b, "Must be of type %s", nb__shape_type(shape)); break;
     case V_ENUM: {
@@ -156,15 +171,17 @@ static void reason_text(nb__buf_t *b, violation_t kind, const json_t *shape, lon
         }
         break;
     }
-    case V_LEN_MIN: nb__buf_printf(b, "Length must be at least %lld", bound); break;
-    case V_LEN_MAX: nb__buf_printf(b, "Length must be at most %lld", bound); break;
-    case V_RANGE_MIN: nb__buf_printf(b, "Must be greater than or equal to %lld", bound); break;
-    case V_RANGE_MAX: nb__buf_printf(b, "Must be less than or equal to %lld", bound); break;
+    case V_LEN_MIN: nb__buf_puts(b, "Length must be at least "); break;
+    case V_LEN_MAX: nb__buf_puts(b, "Length must be at most "); break;
+    case V_RANGE_MIN: nb__buf_puts(b, "Must be greater than or equal to "); break;
+    case V_RANGE_MAX: nb__buf_puts(b, "Must be less than or equal to "); break;
     case V_MISSING: break;
     }
+    if (kind >= V_LEN_MIN)
+        put_bound(b, bound);
 }
 
-static void report(vctx_t *c, violation_t kind, const json_t *shape, const json_t *v, long long bound, bool in_body) {
+static void report(vctx_t *c, violation_t kind, const json_t *shape, const json_t *v, double bound, bool in_body) {
     c->count++;
     if (c->style == STYLE_CORAL) {
         if (c->msgs.len)
@@ -218,8 +235,10 @@ static size_t path_push_member(vctx_t *c, const nb__member_t *m) {
     if (c->style == STYLE_CORAL) {
         /* Coral lower-cases only the first letter: 'sSESpecification'. */
         char first = m->name[0];
-        nb__buf_putc(&c->path, (char)(first >= 'A' && first <= 'Z' ? first - 'A' + 'a' : first));
-        nb__buf_puts(&c->path, m->name + 1);
+        if (first) {
+            nb__buf_putc(&c->path, (char)(first >= 'A' && first <= 'Z' ? first - 'A' + 'a' : first));
+            nb__buf_puts(&c->path, m->name + 1);
+        }
     } else {
         nb__buf_puts(&c->path, c->style == STYLE_EC2 ? m->name : nb__member_location_name(m));
     }
@@ -254,9 +273,9 @@ static bool bound_of(const json_t *shape, const char *key, double *out) {
 static void check_length(vctx_t *c, const json_t *shape, const json_t *v, size_t len, bool in_body) {
     double lo, hi;
     if (bound_of(shape, "min", &lo) && (double)len < lo)
-        report(c, V_LEN_MIN, shape, v, (long long)lo, in_body);
+        report(c, V_LEN_MIN, shape, v, lo, in_body);
     else if (bound_of(shape, "max", &hi) && (double)len > hi)
-        report(c, V_LEN_MAX, shape, v, (long long)hi, in_body);
+        report(c, V_LEN_MAX, shape, v, hi, in_body);
 }
 
 static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool in_body, int depth);
@@ -269,7 +288,9 @@ static void validate_structure(vctx_t *c, const json_t *shape, const json_t *v, 
         const json_t *mv = json_object_get(v, m.name);
         bool body = in_body && nb__member_location(&m) == NULL;
         size_t mark = path_push_member(c, &m);
-        if (mv == NULL || json_is_null(mv)) {
+        if (nb__member_streaming(&m)) {
+            /* a streaming payload is the body itself, never part of the value */
+        } else if (mv == NULL || json_is_null(mv)) {
             size_t i;
             json_t *r;
             json_array_foreach(required, i, r) {
@@ -330,7 +351,7 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
             char *saved = NULL;
             if (c->style == STYLE_CORAL) {
                 nb__buf_printf(&c->path, ".%zu.member", i + 1);
-            } else if (c->style == STYLE_QUERY) {
+            } else if (c->style == STYLE_QUERY || c->style == STYLE_SNS) {
                 /* the parameter as a query client spells it: Name.member.N, or
                  * for a flattened list the item's own name: Item.N */
                 const char *iname = json_string_value(json_object_get(json_object_get(shape, "member"), "locationName"));
@@ -369,7 +390,7 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
             size_t mark = c->path.len;
             n++;
             json_t *kv = json_string(k);
-            if (c->style == STYLE_QUERY) {
+            if (c->style == STYLE_QUERY || c->style == STYLE_SNS) {
                 /* Name.entry.N.key / .value, or Name.N.key / .value when flattened, with the
                  * key's and value's own names when they have them */
                 bool flat = json_is_true(json_object_get(shape, "flattened"));
@@ -418,17 +439,25 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
         if (!nb__value_double(v, &x) || isnan(x))
             return;
         if (bound_of(shape, "min", &lo) && x < lo)
-            report(c, V_RANGE_MIN, shape, v, (long long)lo, in_body);
+            report(c, V_RANGE_MIN, shape, v, lo, in_body);
         else if (bound_of(shape, "max", &hi) && x > hi)
-            report(c, V_RANGE_MAX, shape, v, (long long)hi, in_body);
+            report(c, V_RANGE_MAX, shape, v, hi, in_body);
     }
 }
 
 static style_t style_for(const nb__spec_t *spec, nb__protocol_t proto) {
     if (proto == NB_PROTO_EC2)
         return STYLE_EC2;
-    if (proto == NB_PROTO_QUERY || spec->query_compatible)
+    if (proto == NB_PROTO_QUERY || spec->query_compatible) {
+        static const char *const coral[] = {"sts", "iam", "cloudformation"};
+        const char *svc = spec->endpoint_prefix ? spec->endpoint_prefix : "";
+        if (strcmp(svc, "sns") == 0)
+            return STYLE_SNS;
+        for (size_t i = 0; i < sizeof coral / sizeof *coral; i++)
+            if (strcmp(svc, coral[i]) == 0)
+                return STYLE_CORAL;
         return STYLE_QUERY;
+    }
     if (proto == NB_PROTO_REST_XML && spec->signing_name && strcmp(spec->signing_name, "s3") == 0)
         return STYLE_S3;
     return STYLE_CORAL;
@@ -449,7 +478,9 @@ int nb__proto_validate(const nb__spec_t *spec, const nb__spec_op_t *op, nb__prot
         rc = NB_EINVAL;
         switch (c.style) {
         case STYLE_CORAL: {
-            const char *code = proto == NB_PROTO_REST_XML ? "InvalidInput" : "ValidationException";
+            const char *code = proto == NB_PROTO_REST_XML ? "InvalidInput"
+                               : proto == NB_PROTO_QUERY  ? "ValidationError"
+                                                          : "ValidationException";
             nb__aws_error_set(err, spec, op, code, 400, "%d validation error%s detected: %s", c.count,
                               c.count == 1 ? "" : "s", c.msgs.data);
             break;
@@ -461,6 +492,13 @@ int nb__proto_validate(const nb__spec_t *spec, const nb__spec_op_t *op, nb__prot
                                   c.first_path, c.style == STYLE_QUERY ? "." : "");
             else
                 nb__aws_error_set(err, spec, op, "InvalidParameterValue", 400, "%s", c.first_detail);
+            break;
+        case STYLE_SNS:
+            if (c.first_kind == V_MISSING)
+                nb__aws_error_set(err, spec, op, "InvalidParameter", 400,
+                                  "Invalid parameter: %s Reason: no value for required parameter", c.first_path);
+            else
+                nb__aws_error_set(err, spec, op, "InvalidParameter", 400, "Invalid parameter: %s", c.first_path);
             break;
         case STYLE_S3:
             if (c.first_in_body)

@@ -273,6 +273,237 @@ def parse_raw_response(raw):
     return {'status_code': status, 'headers': headers, 'body': body}
 
 
+# ---------------------------------------------------------------------------
+# smithy-rpc-v2-cbor section (maintained with core/proto/cbor.c)
+#
+# Vectors carry CBOR bodies base64-encoded. Debian's botocore (1.29) has no CBOR
+# response parser, so output cases are read back by, in order: this botocore if
+# it has one; a newer botocore under another interpreter ($NB_CBOR_PYTHON, else
+# the `python3` on PATH), driven through this script's --cbor-parse mode; else
+# a small decoder here that reads the body the way the SDKs do (shapes, tag 1
+# timestamps, __type after '#', x-amzn-query-error).
+# ---------------------------------------------------------------------------
+CBOR = 'smithy-rpc-v2-cbor'
+
+
+def cbor_serialized(ser):
+    """The case's request with its base64 body as bytes."""
+    ser = dict(ser)
+    ser['body'] = base64.b64decode(ser.get('body') or '')
+    return ser
+
+
+class CborDecodeError(Exception):
+    pass
+
+
+def cbor_decode(data):
+    """Minimal CBOR decoder: definite/indefinite strings, arrays, maps; tags kept as ('tag', n, v)."""
+    import struct
+    pos = [0]
+
+    def take(n):
+        if pos[0] + n > len(data):
+            raise CborDecodeError('truncated CBOR')
+        b = data[pos[0]:pos[0] + n]
+        pos[0] += n
+        return b
+
+    def arg(info):
+        if info < 24:
+            return info
+        if info in (24, 25, 26, 27):
+            return int.from_bytes(take(1 << (info - 24)), 'big')
+        if info == 31:
+            return None
+        raise CborDecodeError('reserved additional info %d' % info)
+
+    def item(depth=0):
+        if depth > 200:
+            raise CborDecodeError('too deep')
+        ib = take(1)[0]
+        major, info = ib >> 5, ib & 31
+        if ib == 0xff:
+            return StopIteration
+        if major == 0:
+            return arg(info)
+        if major == 1:
+            return -1 - arg(info)
+        if major in (2, 3):
+            n = arg(info)
+            if n is None:
+                chunks = []
+                while True:
+                    c = item(depth + 1)
+                    if c is StopIteration:
+                        break
+                    chunks.append(c if isinstance(c, bytes) else c.encode('utf-8'))
+                raw = b''.join(chunks)
+            else:
+                raw = take(n)
+            return raw if major == 2 else raw.decode('utf-8')
+        if major == 4:
+            n = arg(info)
+            out = []
+            while n is None or len(out) < n:
+                v = item(depth + 1)
+                if v is StopIteration:
+                    break
+                out.append(v)
+            return out
+        if major == 5:
+            n = arg(info)
+            out = {}
+            while n is None or len(out) < n:
+                k = item(depth + 1)
+                if k is StopIteration:
+                    break
+                out[k] = item(depth + 1)
+            return out
+        if major == 6:
+            return ('tag', arg(info), item(depth + 1))
+        if info == 20:
+            return False
+        if info == 21:
+            return True
+        if info in (22, 23):
+            return None
+        if info == 25:
+            return struct.unpack('>e', take(2))[0]
+        if info == 26:
+            return struct.unpack('>f', take(4))[0]
+        if info == 27:
+            return struct.unpack('>d', take(8))[0]
+        raise CborDecodeError('unsupported simple value %d' % info)
+
+    v = item()
+    if pos[0] != len(data):
+        raise CborDecodeError('%d trailing bytes' % (len(data) - pos[0]))
+    return v
+
+
+class CborFallbackParser:
+    """Reads a CBOR response like botocore's RpcV2CBORParser, for a botocore without one."""
+
+    def parse(self, response, shape):
+        body = response['body']
+        doc = cbor_decode(body) if body else {}
+        if response['status_code'] >= 300:
+            return self._error(response, doc, shape)
+        if shape is None:
+            return {}
+        return self._value(shape, doc)
+
+    def _error(self, response, doc, shape):
+        code = doc.get('__type') or str(response['status_code'])
+        code = code.split(':', 1)[0].rsplit('#', 1)[-1]
+        qe = response['headers'].get('x-amzn-query-error')
+        if qe:
+            code = qe.split(';', 1)[0]
+        out = {'Error': {'Code': code, 'Message': doc.get('message', doc.get('Message', ''))}}
+        if shape is not None and shape.type_name == 'structure' and shape.metadata.get('exception'):
+            out.update(self._value(shape, doc))
+        return out
+
+    def _value(self, shape, v):
+        if isinstance(v, tuple) and v[0] == 'tag':
+            if v[1] != 1:
+                raise CborDecodeError('unexpected CBOR tag %d' % v[1])
+            v = v[2]
+            if not isinstance(v, (int, float)):
+                raise CborDecodeError('tag 1 on a non-number')
+            return datetime.datetime.fromtimestamp(v, datetime.timezone.utc)
+        t = shape.type_name
+        if t == 'structure':
+            out = {}
+            for name, member in shape.members.items():
+                key = member.serialization.get('name', name)
+                if isinstance(v, dict) and v.get(key) is not None:
+                    out[name] = self._value(member, v[key])
+            return out
+        if t == 'list':
+            return [self._value(shape.member, e) for e in v if e is not None]
+        if t == 'map':
+            return {k: self._value(shape.value, e) for k, e in v.items() if e is not None}
+        if t == 'timestamp' and isinstance(v, (int, float)):
+            return datetime.datetime.fromtimestamp(v, datetime.timezone.utc)
+        return v
+
+
+class CborBotocoreProxy:
+    """A newer botocore's RpcV2CBORParser, run under another interpreter."""
+
+    def __init__(self, python, suite, given):
+        self.python, self.suite, self.given = python, suite, given
+
+    def parse(self, response, shape):
+        req = {'metadata': self.suite['metadata'], 'shapes': self.suite['shapes'], 'given': self.given,
+               'shape': shape.name if shape is not None else None, 'status_code': response['status_code'],
+               'headers': dict(response['headers'].items()),
+               'body': base64.b64encode(response['body']).decode('ascii')}
+        p = subprocess.run([self.python, os.path.abspath(__file__), '--cbor-parse'], input=json.dumps(req).encode(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError(p.stderr.decode('utf-8', 'replace').strip().splitlines()[-1:])
+        return json.loads(p.stdout)
+
+
+_cbor_python = []
+
+
+def cbor_other_python():
+    """An interpreter whose botocore parses smithy-rpc-v2-cbor, or None (probed once)."""
+    if not _cbor_python:
+        import shutil
+        found = None
+        for cand in (os.environ.get('NB_CBOR_PYTHON'), shutil.which('python3')):
+            if not cand or os.path.realpath(cand) == os.path.realpath(sys.executable):
+                continue
+            try:
+                p = subprocess.run([cand, '-c', 'import botocore.parsers as p; '
+                                    'print("%s" in p.PROTOCOL_PARSERS)' % CBOR],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=30)
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if p.stdout.strip() == b'True':
+                found = cand
+                break
+        _cbor_python.append(found)
+        how = 'botocore under %s' % found if found else 'the runner\'s own CBOR reader'
+        print('%s: botocore %s has no CBOR parser; responses read back with %s' % (
+            CBOR, __import__('botocore').__version__, how))
+    return _cbor_python[0]
+
+
+def cbor_response_parser(suite, given):
+    """A parser for a CBOR output case when this botocore lacks one."""
+    other = cbor_other_python()
+    return CborBotocoreProxy(other, suite, given) if other else CborFallbackParser()
+
+
+def cbor_parse_main():
+    """--cbor-parse: parse one response (JSON on stdin) with this interpreter's botocore."""
+    import botocore.model
+    import botocore.parsers
+    from botocore.awsrequest import HeadersDict
+    req = json.load(sys.stdin)
+    model = botocore.model.ServiceModel({'metadata': req['metadata'], 'shapes': req['shapes'],
+                                         'operations': {req['given']['name']: req['given']}})
+    shape = model.shape_for(req['shape']) if req['shape'] else None
+    headers = HeadersDict()
+    for k, v in req['headers'].items():
+        headers[k] = v
+    parser = botocore.parsers.create_parser(CBOR)
+    parsed = parser.parse({'status_code': req['status_code'], 'headers': headers,
+                           'body': base64.b64decode(req['body'])}, shape)
+    json.dump(from_botocore(parsed), sys.stdout)
+    return 0
+
+# ---------------------------------------------------------------------------
+# end of the smithy-rpc-v2-cbor section
+# ---------------------------------------------------------------------------
+
+
 class Runner:
     def __init__(self, marshal, vectors, verbose, only_case):
         self.marshal = marshal
@@ -296,8 +527,9 @@ class Runner:
 
     def input_case(self, suite, case, proto):
         path = self.write_case(suite, case)
+        ser = cbor_serialized(case['serialized']) if proto == CBOR else case['serialized']
         rc, out, err = self.run_marshal(['parse', '--spec', path, '--case', case['id'], '--protocol', proto],
-                                        raw_request(case['serialized']))
+                                        raw_request(ser))
         if rc != 0:
             return 'nimbus-marshal parse failed: ' + err
         got = json.loads(out)
@@ -313,7 +545,7 @@ class Runner:
     def output_case(self, suite, case, proto):
         import botocore.model
         import botocore.parsers
-        if proto not in botocore.parsers.PROTOCOL_PARSERS:
+        if proto not in botocore.parsers.PROTOCOL_PARSERS and proto != CBOR:
             return 'skip: botocore %s has no parser for %s' % (botocore.__version__, proto)
         path = self.write_case(suite, case)
         shapes = Shapes(suite['shapes'])
@@ -344,7 +576,10 @@ class Runner:
         model = botocore.model.ServiceModel({'metadata': suite['metadata'], 'shapes': suite['shapes'],
                                              'operations': {given['name']: given}})
         op = model.operation_model(given['name'])
-        parser = botocore.parsers.create_parser(model.metadata['protocol'])
+        if model.metadata['protocol'] in botocore.parsers.PROTOCOL_PARSERS:
+            parser = botocore.parsers.create_parser(model.metadata['protocol'])
+        else:
+            parser = cbor_response_parser(suite, given)
         response['context'] = {'operation_name': given['name']}
         if not is_error and has_event_stream(op.output_shape):
             response['body'] = RawStream(response['body'])
@@ -432,6 +667,8 @@ class Runner:
 
 
 def main():
+    if sys.argv[1:] == ['--cbor-parse']:
+        return cbor_parse_main()
     ap = argparse.ArgumentParser()
     ap.add_argument('--marshal', required=True)
     ap.add_argument('--vectors', default=os.environ.get('NB_PROTOCOL_TESTS', DEFAULT_VECTORS))

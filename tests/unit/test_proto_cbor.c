@@ -24,7 +24,9 @@ static const char *SPEC_JSON =
     "    \"t\":{\"shape\":\"Time\"},\"by\":{\"shape\":\"Byte\"},"
     "    \"dense\":{\"shape\":\"DenseList\"},\"sparse\":{\"shape\":\"SparseList\"},"
     "    \"dmap\":{\"shape\":\"DenseMap\"},\"smap\":{\"shape\":\"SparseMap\"},"
-    "    \"nested\":{\"shape\":\"Shapes\"},\"renamed\":{\"shape\":\"Str\",\"locationName\":\"wire\"}}},"
+    "    \"nested\":{\"shape\":\"Shapes\"},\"renamed\":{\"shape\":\"Str\",\"locationName\":\"wire\"},"
+    "    \"doc\":{\"shape\":\"Doc\"}}},"
+    "  \"Doc\":{\"type\":\"structure\",\"members\":{},\"document\":true},"
     "  \"Str\":{\"type\":\"string\"},\"Int\":{\"type\":\"integer\"},\"Long\":{\"type\":\"long\"},"
     "  \"Byte\":{\"type\":\"byte\"},\"Bool\":{\"type\":\"boolean\"},\"Float\":{\"type\":\"float\"},"
     "  \"Double\":{\"type\":\"double\"},\"Blob\":{\"type\":\"blob\"},\"Time\":{\"type\":\"timestamp\"},"
@@ -436,6 +438,17 @@ Test(cbor, serialization_error_answers_in_cbor) {
     free(type);
     cbor_decref(&m);
     nb__http_response_free(&resp);
+
+    /* errors raised before routing have no spec at all */
+    nb__http_response_init(&resp);
+    cr_assert_eq(nb__proto_serialize_error(NULL, NULL, NB_PROTO_CBOR, &err, &ctx, &resp), 0);
+    cr_assert_eq(resp.status, 400);
+    m = load(&resp);
+    type = map_text(m, "__type");
+    cr_assert_str_eq(strrchr(type, '#'), "#SerializationException");
+    free(type);
+    cbor_decref(&m);
+    nb__http_response_free(&resp);
     nb__aws_error_clear(&err);
 }
 
@@ -481,4 +494,46 @@ Test(cbor, mutated_bodies_never_crash) {
     }
     cr_assert_gt(accepted, 0);
     cr_assert_gt(refused, 0);
+}
+
+Test(cbor, documents_keep_any_cbor_value) {
+    /* {"doc": {"a": [1, -2, "x", true, null, 1.5], "b": {"c": 0}}} */
+    assert_value(parse_hex("a1 63646f63 a2 6161 86 01 21 6178 f5 f6 f93e00 6162 a1616300"),
+                 "{\"doc\":{\"a\":[1,-2,\"x\",true,null,1.5],\"b\":{\"c\":0}}}");
+    /* documents are JSON-like: no byte strings */
+    assert_malformed_hex("a1 63646f63 81 4100", "byte strings");
+
+    unsigned char *buf = malloc(300000);
+    size_t n = 0;
+    memcpy(buf, "\xa1\x63" "doc", 5);
+    n = 5;
+    memset(buf + n, 0xc1, 100000); /* tags on tags */
+    n += 100000;
+    buf[n++] = 0x00;
+    assert_malformed(buf, n, "tags");
+    n = 5;
+    buf[n++] = 0x81; /* the same inside a document's array */
+    memset(buf + n, 0xc1, 100000);
+    n += 100000;
+    buf[n++] = 0x00;
+    assert_malformed(buf, n, "nesting");
+    n = 5;
+    memset(buf + n, 0x9f, 100000); /* indefinite arrays in arrays */
+    n += 100000;
+    assert_malformed(buf, n, "nesting");
+    n = 5;
+    for (int i = 0; i < 50000; i++) { /* maps in maps */
+        buf[n++] = 0xa1;
+        buf[n++] = 0x61;
+        buf[n++] = 'k';
+    }
+    buf[n++] = 0x00;
+    assert_malformed(buf, n, "nesting");
+    free(buf);
+
+    nb__http_response_t resp;
+    char *hex = serialize_hex("Put", "{\"doc\":{\"a\":[1,\"x\",false,null]}}", &resp);
+    cr_assert_str_eq(hex, "a1" "63646f63" "a1" "6161" "84" "01" "6178" "f4" "f6");
+    free(hex);
+    nb__http_response_free(&resp);
 }

@@ -15,7 +15,9 @@ static const char *SPEC_JSON =
     "  \"MakeInput\":{\"type\":\"structure\",\"required\":[\"TableName\",\"Mode\"],\"members\":{"
     "    \"TableName\":{\"shape\":\"Name\"},\"Mode\":{\"shape\":\"Mode\"},\"Limit\":{\"shape\":\"Limit\"},"
     "    \"Items\":{\"shape\":\"Items\"},\"Tags\":{\"shape\":\"Tags\"},\"Data\":{\"shape\":\"Data\"},"
-    "    \"SSESpec\":{\"shape\":\"Spec\"},\"Flag\":{\"shape\":\"Flag\"}}},"
+    "    \"SSESpec\":{\"shape\":\"Spec\"},\"Flag\":{\"shape\":\"Flag\"},"
+    "    \"Ratio\":{\"shape\":\"Ratio\"}}},"
+    "  \"Ratio\":{\"type\":\"double\",\"min\":0.5},"
     "  \"Name\":{\"type\":\"string\",\"min\":3,\"max\":5},"
     "  \"Mode\":{\"type\":\"string\",\"enum\":[\"A\",\"B\"]},"
     "  \"Limit\":{\"type\":\"integer\",\"min\":1,\"max\":10},"
@@ -137,6 +139,10 @@ Test(validate, numeric_ranges) {
     expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Limit\":11}", "ValidationException",
            "1 validation error detected: Value '11' at 'limit' failed to satisfy constraint: "
            "Member must have value less than or equal to 10");
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Ratio\":0.25}", "ValidationException",
+           "1 validation error detected: Value '0.25' at 'ratio' failed to satisfy constraint: "
+           "Member must have value greater than or equal to 0.5");
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Ratio\":\"Infinity\"}", NULL, NULL);
 }
 
 Test(validate, nested_paths_in_lists_and_maps) {
@@ -244,5 +250,26 @@ Test(validate, s3_checks_presence_only) {
            "uploadId must be specified");
     expect(s, NB_PROTO_REST_XML, "PutObject", "{\"Bucket\":\"b\",\"Key\":\"k\",\"StorageClass\":\"NOPE\"}", NULL,
            NULL);
+    nb__spec_free(s);
+}
+
+Test(validate, sns_answers_invalid_parameter) {
+    nb__spec_t *s = load_spec("sns", "2010-03-31");
+    expect(s, NB_PROTO_QUERY, "Publish", "{\"TopicArn\":\"arn:aws:sns:us-east-1:000000000000:t\"}", "InvalidParameter",
+           "Invalid parameter: Message Reason: no value for required parameter");
+    expect(s, NB_PROTO_QUERY, "CreateTopic", "{\"Name\":\"t\"}", NULL, NULL);
+    nb__spec_free(s);
+}
+
+Test(validate, sts_answers_like_coral_with_validation_error) {
+    nb__spec_t *s = load_spec("sts", "2011-06-15");
+    expect(s, NB_PROTO_QUERY, "AssumeRole", "{}", "ValidationError",
+           "2 validation errors detected: " NULL_AT("roleArn") "; " NULL_AT("roleSessionName"));
+    expect(s, NB_PROTO_QUERY, "AssumeRole",
+           "{\"RoleArn\":\"arn:aws:iam::000000000000:role/r\",\"RoleSessionName\":"
+           "\"sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss\"}",
+           "ValidationError",
+           "1 validation error detected: Value 'sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss' at "
+           "'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64");
     nb__spec_free(s);
 }

@@ -7,6 +7,8 @@
  */
 #include "store/store_impl.h"
 
+#include "http/body.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -315,6 +317,30 @@ int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src) {
     if (rc == 0)
         unlink(src);
     return rc;
+}
+
+int nb__store_blob_put_body(nb__store_t *st, const char *key, nb_body_t *body) {
+    nb__store_blob_writer_t *w;
+    int rc = nb__store_blob_begin(st, key, &w);
+    if (rc != 0)
+        return rc;
+    int64_t size = nb__body_size(body), off = 0;
+    char buf[65536];
+    while (off < size) {
+        size_t want = size - off < (int64_t)sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+        ssize_t n = nb__body_read(body, off, buf, want);
+        if (n <= 0) {
+            nb__store_set_err(st, "reading a body into blob '%s': %s", key, n < 0 ? strerror(errno) : "short body");
+            nb__store_blob_abort(w);
+            return NB_EIO;
+        }
+        if ((rc = nb__store_blob_append(w, buf, (size_t)n)) != 0) {
+            nb__store_blob_abort(w);
+            return rc;
+        }
+        off += n;
+    }
+    return nb__store_blob_finish(w);
 }
 
 int nb__store_blob_remove(nb__store_t *st, const char *key) {

@@ -224,9 +224,11 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
                 (unsigned)app_id);
         return NB_ESTORE;
     }
-    char *sql = msg_new("PRAGMA application_id=%d", NB__STORE_APP_ID);
-    rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-    free(sql);
+    if (app_id == 0) {
+        char *sql = msg_new("PRAGMA application_id=%d", NB__STORE_APP_ID);
+        rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+        free(sql);
+    }
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: cannot write: %s", path, why(db, rc));
         return NB_ESTORE;

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "nimbus/errno.h"
+#include "nimbus/plugin.h"
 #include "nimbus/store.h"
 
 typedef struct nb__store nb__store_t;
@@ -90,6 +91,9 @@ int nb__store_blob_put(nb__store_t *st, const char *key, const void *data, size_
 /* Moves the file at src (a spilled request body) into place (copies it when on
  * another file system; src is then removed). */
 int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src);
+/* Copies a body (memory or file) into a blob; works for any body, a spilled
+ * temp file is better moved with nb__store_blob_put_file. */
+int nb__store_blob_put_body(nb__store_t *st, const char *key, nb_body_t *body);
 int nb__store_blob_remove(nb__store_t *st, const char *key); /* NB_ENOENT if absent */
 
 /* Streaming writes: appear under key at finish, never half-written. */

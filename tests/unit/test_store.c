@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/body.h"
 #include "nimbus/store.h"
 #include "store/store.h"
 #include "store/store_impl.h"
@@ -844,6 +845,36 @@ Test(store, blob_from_a_spilled_body_is_moved_into_place) {
     cr_assert_eq(nb__store_blob_put_file(st, "b/other", src), NB_ENOENT);
     free(path);
     free(src);
+    nb__store_close(st);
+}
+
+Test(store, blob_from_a_body_in_memory_or_spilled_to_a_file) {
+    nb__store_t *st = open_disk("s3", tmp_root);
+    nb_body_t *small = nb__body_from_mem("tiny body", 9);
+    cr_assert_eq(nb__store_blob_put_body(st, "b/small", small), 0, "%s", nb__store_errmsg(st));
+    nb__body_free(small);
+    nb_body_t *big = nb__body_new(1024, tmp_root);
+    char line[16];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(line, sizeof(line), "%07d\n", i);
+        cr_assert_eq(nb__body_append(big, line, 8), 0);
+    }
+    cr_assert_not_null(nb__body_path(big), "spilled to a file");
+    cr_assert_eq(nb__store_blob_put_body(st, "b/big", big), 0, "%s", nb__store_errmsg(st));
+    nb__body_free(big);
+    char *path = NULL;
+    size_t len = 0;
+    cr_assert_eq(nb__store_blob_path(st, "b/small", &path), 0);
+    char *data = read_file(path, &len);
+    cr_assert(len == 9 && memcmp(data, "tiny body", 9) == 0);
+    free(data);
+    free(path);
+    cr_assert_eq(nb__store_blob_path(st, "b/big", &path), 0);
+    data = read_file(path, &len);
+    cr_assert_eq(len, 160000);
+    cr_assert_eq(memcmp(data + 8 * 19999, "0019999\n", 8), 0);
+    free(data);
+    free(path);
     nb__store_close(st);
 }
 

@@ -401,7 +401,7 @@ Test(store, commit_after_the_transaction_was_lost_reports_failure) {
     nb__store_close(st);
 }
 
-Test(store, commit_completes_even_with_a_statement_left_mid_way) {
+Test(store, commit_resets_a_statement_left_mid_way) {
     nb__store_t *st = open_disk("svc", tmp_root);
     nb_store_t cache;
     nb_store_init(&cache, nb__store_db(st));
@@ -413,6 +413,9 @@ Test(store, commit_completes_even_with_a_statement_left_mid_way) {
     exec_ok(cache.db, "INSERT INTO queues VALUES ('a', 'r', 'q3')");
     cr_assert_eq(nb__store_commit(st), 0, "%s", nb__store_errmsg(st));
     cr_assert(sqlite3_get_autocommit(cache.db));
+    /* A statement left mid-way would pin a read snapshot past the request and
+     * keep the WAL from being checkpointed: the commit reset it. */
+    cr_assert_not(sqlite3_stmt_busy(sel));
     nb_store_fini(&cache);
     nb__store_close(st);
     st = open_disk("svc", tmp_root);
@@ -606,11 +609,12 @@ Test(store, unwritable_data_dir_is_reported_with_its_path) {
         close(fds[0]);
         if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
             _exit(3);
-        char *err = NULL;
-        int rc = nb__store_check_data_dir(dir, &err);
-        if (err != NULL && write(fds[1], err, strlen(err)) < 0)
+        char *err = NULL, *err2 = NULL;
+        int rc = nb__store_check_data_dir(dir, &err);         /* to be created in it */
+        int rc2 = nb__store_check_data_dir(locked, &err2);    /* exists, read-only */
+        if (err == NULL || err2 == NULL || dprintf(fds[1], "%s\n%s", err, err2) < 0)
             _exit(4);
-        _exit(rc == NB_EIO ? 0 : 1);
+        _exit(rc == NB_EIO && rc2 == NB_EIO ? 0 : 1);
     }
     close(fds[1]);
     char msg[1024] = {0};
@@ -622,8 +626,13 @@ Test(store, unwritable_data_dir_is_reported_with_its_path) {
     int status = 0;
     waitpid(pid, &status, 0);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d: %s", status, msg);
+    char *second = strchr(msg, '\n');
+    cr_assert_not_null(second, "%s", msg);
+    *second++ = '\0';
     cr_assert(strstr(msg, dir) != NULL && strstr(msg, "Permission denied") != NULL, "%s", msg);
     cr_assert(strstr(msg, "cannot create") != NULL, "%s", msg);
+    cr_assert(strstr(second, locked) != NULL && strstr(second, "not writable: Permission denied") != NULL, "%s",
+              second);
     free(dir);
     free(locked);
 }

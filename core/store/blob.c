@@ -51,7 +51,7 @@ static char *join(const char *a, const char *b) {
     return s;
 }
 
-static const char *blob_root(nb__store_t *st) {
+static const char *blob_root_locked(nb__store_t *st) {
     if (st->blob_root != NULL)
         return st->blob_root;
     if (st->persistent) {
@@ -59,12 +59,12 @@ static const char *blob_root(nb__store_t *st) {
         char *root = svc ? join(svc, "blobs") : NULL;
         free(svc);
         if (root == NULL) {
-            nb__store_set_err(st, "out of memory");
+            snprintf(st->errmsg, sizeof(st->errmsg), "out of memory");
             return NULL;
         }
         int rc = nb__store_mkdirs(root, 1);
         if (rc != 0) {
-            nb__store_set_err(st, "%s: cannot create the blob folder: %s", root, strerror(-rc));
+            snprintf(st->errmsg, sizeof(st->errmsg), "%s: cannot create the blob folder: %s", root, strerror(-rc));
             free(root);
             return NULL;
         }
@@ -78,15 +78,22 @@ static const char *blob_root(nb__store_t *st) {
     snprintf(name, sizeof(name), "nimbus-%s-XXXXXX", st->service);
     char *root = join(tmp, name);
     if (root == NULL) {
-        nb__store_set_err(st, "out of memory");
+        snprintf(st->errmsg, sizeof(st->errmsg), "out of memory");
         return NULL;
     }
     if (mkdtemp(root) == NULL) {
-        nb__store_set_err(st, "%s: cannot create a temporary blob folder: %s", tmp, strerror(errno));
+        snprintf(st->errmsg, sizeof(st->errmsg), "%s: cannot create a temporary blob folder: %s", tmp, strerror(errno));
         free(root);
         return NULL;
     }
     st->blob_root = root;
+    return root;
+}
+
+static const char *blob_root(nb__store_t *st) {
+    pthread_mutex_lock(&st->lock);
+    const char *root = blob_root_locked(st);
+    pthread_mutex_unlock(&st->lock);
     return root;
 }
 
@@ -297,8 +304,9 @@ int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src) {
         rc = 0;
         if (st->persistent) {
             *strrchr(path, '/') = '\0';
-            if (nb__store_fsync_dir(path) != 0) {
-                nb__store_set_err(st, "%s: cannot sync the blob folder: %s", path, strerror(errno));
+            int e = nb__store_fsync_dir(path);
+            if (e != 0) {
+                nb__store_set_err(st, "%s: cannot sync the blob folder: %s", path, strerror(-e));
                 rc = NB_EIO;
             }
         }

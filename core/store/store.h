@@ -85,6 +85,8 @@ int nb__store_counts(nb__store_t *st, json_t *out);
  * appears under its key only once complete and fsynced (temp name, rename,
  * fsync of the folder); write a new key rather than overwrite one a committed
  * row points to, and remove the old one after the commit.
+ * The blob functions may run on a worker thread (large bodies: keep fsync off
+ * the loop) while the loop uses the database; nb__store_close must wait for them.
  */
 int nb__store_blob_path(nb__store_t *st, const char *key, char **out); /* malloc'd */
 int nb__store_blob_put(nb__store_t *st, const char *key, const void *data, size_t len);

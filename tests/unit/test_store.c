@@ -1,5 +1,8 @@
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -884,6 +887,58 @@ Test(store, blob_from_a_body_in_memory_or_spilled_to_a_file) {
     cr_assert_eq(memcmp(data + 8 * 19999, "0019999\n", 8), 0);
     free(data);
     free(path);
+    nb__store_close(st);
+}
+
+static void *put_many(void *arg) {
+    nb__store_t *st = ((void **)arg)[0];
+    int t = (int)(intptr_t)((void **)arg)[1];
+    for (int i = 0; i < 50; i++) {
+        char key[32], val[32];
+        snprintf(key, sizeof(key), "t%d/k%d", t, i);
+        snprintf(val, sizeof(val), "%d-%d", t, i);
+        if (nb__store_blob_put(st, key, val, strlen(val)) != 0)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+Test(store, blobs_can_be_written_from_worker_threads) {
+    nb__store_config_t cfg = {.tmp_dir = tmp_root};
+    nb__store_t *st = NULL;
+    cr_assert_eq(nb__store_open("s3", &cfg, &st, NULL), 0);
+    pthread_t th[4];
+    void *args[4][2];
+    for (int t = 0; t < 4; t++) {
+        args[t][0] = st;
+        args[t][1] = (void *)(intptr_t)t;
+        cr_assert_eq(pthread_create(&th[t], NULL, put_many, args[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        void *ret = (void *)1;
+        pthread_join(th[t], &ret);
+        cr_assert_null(ret, "thread %d", t);
+    }
+    for (int t = 0; t < 4; t++) {
+        for (int i = 0; i < 50; i++) {
+            char key[32], val[32], *p = NULL;
+            snprintf(key, sizeof(key), "t%d/k%d", t, i);
+            snprintf(val, sizeof(val), "%d-%d", t, i);
+            cr_assert_eq(nb__store_blob_path(st, key, &p), 0);
+            size_t len = 0;
+            char *data = read_file(p, &len);
+            cr_assert(data != NULL && len == strlen(val) && memcmp(data, val, len) == 0, "%s", key);
+            free(data);
+            free(p);
+        }
+    }
+    /* one private folder for all of them */
+    int folders = 0;
+    DIR *d = opendir(tmp_root);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        folders += strncmp(e->d_name, "nimbus-s3-", 10) == 0;
+    closedir(d);
+    cr_assert_eq(folders, 1);
     nb__store_close(st);
 }
 

@@ -7,6 +7,8 @@
  */
 #include "store/store_impl.h"
 
+#include "http/body.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +51,7 @@ static char *join(const char *a, const char *b) {
     return s;
 }
 
-static const char *blob_root(nb__store_t *st) {
+static const char *blob_root_locked(nb__store_t *st) {
     if (st->blob_root != NULL)
         return st->blob_root;
     if (st->persistent) {
@@ -57,12 +59,12 @@ static const char *blob_root(nb__store_t *st) {
         char *root = svc ? join(svc, "blobs") : NULL;
         free(svc);
         if (root == NULL) {
-            nb__store_set_err(st, "out of memory");
+            snprintf(st->errmsg, sizeof(st->errmsg), "out of memory");
             return NULL;
         }
         int rc = nb__store_mkdirs(root, 1);
         if (rc != 0) {
-            nb__store_set_err(st, "%s: cannot create the blob folder: %s", root, strerror(-rc));
+            snprintf(st->errmsg, sizeof(st->errmsg), "%s: cannot create the blob folder: %s", root, strerror(-rc));
             free(root);
             return NULL;
         }
@@ -76,15 +78,22 @@ static const char *blob_root(nb__store_t *st) {
     snprintf(name, sizeof(name), "nimbus-%s-XXXXXX", st->service);
     char *root = join(tmp, name);
     if (root == NULL) {
-        nb__store_set_err(st, "out of memory");
+        snprintf(st->errmsg, sizeof(st->errmsg), "out of memory");
         return NULL;
     }
     if (mkdtemp(root) == NULL) {
-        nb__store_set_err(st, "%s: cannot create a temporary blob folder: %s", tmp, strerror(errno));
+        snprintf(st->errmsg, sizeof(st->errmsg), "%s: cannot create a temporary blob folder: %s", tmp, strerror(errno));
         free(root);
         return NULL;
     }
     st->blob_root = root;
+    return root;
+}
+
+static const char *blob_root(nb__store_t *st) {
+    pthread_mutex_lock(&st->lock);
+    const char *root = blob_root_locked(st);
+    pthread_mutex_unlock(&st->lock);
     return root;
 }
 
@@ -295,8 +304,9 @@ int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src) {
         rc = 0;
         if (st->persistent) {
             *strrchr(path, '/') = '\0';
-            if (nb__store_fsync_dir(path) != 0) {
-                nb__store_set_err(st, "%s: cannot sync the blob folder: %s", path, strerror(errno));
+            int e = nb__store_fsync_dir(path);
+            if (e != 0) {
+                nb__store_set_err(st, "%s: cannot sync the blob folder: %s", path, strerror(-e));
                 rc = NB_EIO;
             }
         }
@@ -315,6 +325,30 @@ int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src) {
     if (rc == 0)
         unlink(src);
     return rc;
+}
+
+int nb__store_blob_put_body(nb__store_t *st, const char *key, nb_body_t *body) {
+    nb__store_blob_writer_t *w;
+    int rc = nb__store_blob_begin(st, key, &w);
+    if (rc != 0)
+        return rc;
+    int64_t size = nb__body_size(body), off = 0;
+    char buf[65536];
+    while (off < size) {
+        size_t want = size - off < (int64_t)sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+        ssize_t n = nb__body_read(body, off, buf, want);
+        if (n <= 0) {
+            nb__store_set_err(st, "reading a body into blob '%s': %s", key, n < 0 ? strerror(errno) : "short body");
+            nb__store_blob_abort(w);
+            return NB_EIO;
+        }
+        if ((rc = nb__store_blob_append(w, buf, (size_t)n)) != 0) {
+            nb__store_blob_abort(w);
+            return rc;
+        }
+        off += n;
+    }
+    return nb__store_blob_finish(w);
 }
 
 int nb__store_blob_remove(nb__store_t *st, const char *key) {

@@ -37,7 +37,9 @@ static char *msg_new(const char *fmt, ...) {
 void nb__store_set_err(nb__store_t *st, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
+    pthread_mutex_lock(&st->lock);
     vsnprintf(st->errmsg, sizeof(st->errmsg), fmt, ap);
+    pthread_mutex_unlock(&st->lock);
     va_end(ap);
 }
 
@@ -224,9 +226,11 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
                 (unsigned)app_id);
         return NB_ESTORE;
     }
-    char *sql = msg_new("PRAGMA application_id=%d", NB__STORE_APP_ID);
-    rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-    free(sql);
+    if (app_id == 0) {
+        char *sql = msg_new("PRAGMA application_id=%d", NB__STORE_APP_ID);
+        rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+        free(sql);
+    }
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: cannot write: %s", path, why(db, rc));
         return NB_ESTORE;
@@ -264,8 +268,11 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
         return NB_EINVAL;
     }
     nb__store_t *st = calloc(1, sizeof(*st));
-    if (st == NULL || (st->service = strdup(service)) == NULL) {
-        free(st);
+    if (st == NULL)
+        return NB_ENOMEM;
+    pthread_mutex_init(&st->lock, NULL);
+    if ((st->service = strdup(service)) == NULL) {
+        nb__store_close(st);
         return NB_ENOMEM;
     }
     st->persistent = cfg->persistence != 0;
@@ -348,6 +355,7 @@ void nb__store_close(nb__store_t *st) {
     free(st->path);
     free(st->data_dir);
     free(st->tmp_dir);
+    pthread_mutex_destroy(&st->lock);
     free(st);
 }
 

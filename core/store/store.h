@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "nimbus/errno.h"
+#include "nimbus/plugin.h"
 #include "nimbus/store.h"
 
 typedef struct nb__store nb__store_t;
@@ -84,12 +85,17 @@ int nb__store_counts(nb__store_t *st, json_t *out);
  * appears under its key only once complete and fsynced (temp name, rename,
  * fsync of the folder); write a new key rather than overwrite one a committed
  * row points to, and remove the old one after the commit.
+ * The blob functions may run on a worker thread (large bodies: keep fsync off
+ * the loop) while the loop uses the database; nb__store_close must wait for them.
  */
 int nb__store_blob_path(nb__store_t *st, const char *key, char **out); /* malloc'd */
 int nb__store_blob_put(nb__store_t *st, const char *key, const void *data, size_t len);
 /* Moves the file at src (a spilled request body) into place (copies it when on
  * another file system; src is then removed). */
 int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src);
+/* Copies a body (memory or file) into a blob; works for any body, a spilled
+ * temp file is better moved with nb__store_blob_put_file. */
+int nb__store_blob_put_body(nb__store_t *st, const char *key, nb_body_t *body);
 int nb__store_blob_remove(nb__store_t *st, const char *key); /* NB_ENOENT if absent */
 
 /* Streaming writes: appear under key at finish, never half-written. */

@@ -2,6 +2,8 @@
 #ifndef NB_STORE_STORE_IMPL_H
 #define NB_STORE_STORE_IMPL_H
 
+#include <pthread.h>
+
 #include "store/store.h"
 
 struct nb__store {
@@ -15,6 +17,9 @@ struct nb__store {
     int depth;       /* nb__store_begin() nesting */
     int aborted;     /* SQLite rolled the outer transaction back under us */
     char errmsg[512];
+    /* Blob functions may run on worker threads (fsyncing a large body must not
+     * stall the loop): this guards blob_root's creation and errmsg. */
+    pthread_mutex_t lock;
 };
 
 struct nb__store_blob_writer {

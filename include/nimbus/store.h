@@ -219,6 +219,8 @@ static inline int nb_store__grow(nb_store_t *st) {
  * prepare (sqlite3_errmsg(st->db) says why) or holds more than one statement.
  */
 static inline sqlite3_stmt *nb_store_stmt(nb_store_t *st, const char *sql) {
+    if (sql == NULL || st->db == NULL)
+        return NULL;
     uint64_t h = nb_store__hash(sql);
     if (st->cap != 0) {
         for (size_t i = (size_t)h & (st->cap - 1); st->slots[i].stmt != NULL; i = (i + 1) & (st->cap - 1)) {

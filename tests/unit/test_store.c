@@ -1,5 +1,8 @@
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/body.h"
 #include "nimbus/store.h"
 #include "store/store.h"
 #include "store/store_impl.h"
@@ -400,7 +404,7 @@ Test(store, commit_after_the_transaction_was_lost_reports_failure) {
     nb__store_close(st);
 }
 
-Test(store, commit_completes_even_with_a_statement_left_mid_way) {
+Test(store, commit_resets_a_statement_left_mid_way) {
     nb__store_t *st = open_disk("svc", tmp_root);
     nb_store_t cache;
     nb_store_init(&cache, nb__store_db(st));
@@ -412,6 +416,9 @@ Test(store, commit_completes_even_with_a_statement_left_mid_way) {
     exec_ok(cache.db, "INSERT INTO queues VALUES ('a', 'r', 'q3')");
     cr_assert_eq(nb__store_commit(st), 0, "%s", nb__store_errmsg(st));
     cr_assert(sqlite3_get_autocommit(cache.db));
+    /* A statement left mid-way would pin a read snapshot past the request and
+     * keep the WAL from being checkpointed: the commit reset it. */
+    cr_assert_not(sqlite3_stmt_busy(sel));
     nb_store_fini(&cache);
     nb__store_close(st);
     st = open_disk("svc", tmp_root);
@@ -605,11 +612,12 @@ Test(store, unwritable_data_dir_is_reported_with_its_path) {
         close(fds[0]);
         if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
             _exit(3);
-        char *err = NULL;
-        int rc = nb__store_check_data_dir(dir, &err);
-        if (err != NULL && write(fds[1], err, strlen(err)) < 0)
+        char *err = NULL, *err2 = NULL;
+        int rc = nb__store_check_data_dir(dir, &err);         /* to be created in it */
+        int rc2 = nb__store_check_data_dir(locked, &err2);    /* exists, read-only */
+        if (err == NULL || err2 == NULL || dprintf(fds[1], "%s\n%s", err, err2) < 0)
             _exit(4);
-        _exit(rc == NB_EIO ? 0 : 1);
+        _exit(rc == NB_EIO && rc2 == NB_EIO ? 0 : 1);
     }
     close(fds[1]);
     char msg[1024] = {0};
@@ -621,8 +629,13 @@ Test(store, unwritable_data_dir_is_reported_with_its_path) {
     int status = 0;
     waitpid(pid, &status, 0);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d: %s", status, msg);
+    char *second = strchr(msg, '\n');
+    cr_assert_not_null(second, "%s", msg);
+    *second++ = '\0';
     cr_assert(strstr(msg, dir) != NULL && strstr(msg, "Permission denied") != NULL, "%s", msg);
     cr_assert(strstr(msg, "cannot create") != NULL, "%s", msg);
+    cr_assert(strstr(second, locked) != NULL && strstr(second, "not writable: Permission denied") != NULL, "%s",
+              second);
     free(dir);
     free(locked);
 }
@@ -844,6 +857,88 @@ Test(store, blob_from_a_spilled_body_is_moved_into_place) {
     cr_assert_eq(nb__store_blob_put_file(st, "b/other", src), NB_ENOENT);
     free(path);
     free(src);
+    nb__store_close(st);
+}
+
+Test(store, blob_from_a_body_in_memory_or_spilled_to_a_file) {
+    nb__store_t *st = open_disk("s3", tmp_root);
+    nb_body_t *small = nb__body_from_mem("tiny body", 9);
+    cr_assert_eq(nb__store_blob_put_body(st, "b/small", small), 0, "%s", nb__store_errmsg(st));
+    nb__body_free(small);
+    nb_body_t *big = nb__body_new(1024, tmp_root);
+    char line[16];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(line, sizeof(line), "%07d\n", i);
+        cr_assert_eq(nb__body_append(big, line, 8), 0);
+    }
+    cr_assert_not_null(nb__body_path(big), "spilled to a file");
+    cr_assert_eq(nb__store_blob_put_body(st, "b/big", big), 0, "%s", nb__store_errmsg(st));
+    nb__body_free(big);
+    char *path = NULL;
+    size_t len = 0;
+    cr_assert_eq(nb__store_blob_path(st, "b/small", &path), 0);
+    char *data = read_file(path, &len);
+    cr_assert(len == 9 && memcmp(data, "tiny body", 9) == 0);
+    free(data);
+    free(path);
+    cr_assert_eq(nb__store_blob_path(st, "b/big", &path), 0);
+    data = read_file(path, &len);
+    cr_assert_eq(len, 160000);
+    cr_assert_eq(memcmp(data + 8 * 19999, "0019999\n", 8), 0);
+    free(data);
+    free(path);
+    nb__store_close(st);
+}
+
+static void *put_many(void *arg) {
+    nb__store_t *st = ((void **)arg)[0];
+    int t = (int)(intptr_t)((void **)arg)[1];
+    for (int i = 0; i < 50; i++) {
+        char key[32], val[32];
+        snprintf(key, sizeof(key), "t%d/k%d", t, i);
+        snprintf(val, sizeof(val), "%d-%d", t, i);
+        if (nb__store_blob_put(st, key, val, strlen(val)) != 0)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+Test(store, blobs_can_be_written_from_worker_threads) {
+    nb__store_config_t cfg = {.tmp_dir = tmp_root};
+    nb__store_t *st = NULL;
+    cr_assert_eq(nb__store_open("s3", &cfg, &st, NULL), 0);
+    pthread_t th[4];
+    void *args[4][2];
+    for (int t = 0; t < 4; t++) {
+        args[t][0] = st;
+        args[t][1] = (void *)(intptr_t)t;
+        cr_assert_eq(pthread_create(&th[t], NULL, put_many, args[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        void *ret = (void *)1;
+        pthread_join(th[t], &ret);
+        cr_assert_null(ret, "thread %d", t);
+    }
+    for (int t = 0; t < 4; t++) {
+        for (int i = 0; i < 50; i++) {
+            char key[32], val[32], *p = NULL;
+            snprintf(key, sizeof(key), "t%d/k%d", t, i);
+            snprintf(val, sizeof(val), "%d-%d", t, i);
+            cr_assert_eq(nb__store_blob_path(st, key, &p), 0);
+            size_t len = 0;
+            char *data = read_file(p, &len);
+            cr_assert(data != NULL && len == strlen(val) && memcmp(data, val, len) == 0, "%s", key);
+            free(data);
+            free(p);
+        }
+    }
+    /* one private folder for all of them */
+    int folders = 0;
+    DIR *d = opendir(tmp_root);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        folders += strncmp(e->d_name, "nimbus-s3-", 10) == 0;
+    closedir(d);
+    cr_assert_eq(folders, 1);
     nb__store_close(st);
 }
 

@@ -69,6 +69,16 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
         *err = msg("cannot build the router");
         return NB_ENOMEM;
     }
+    /* S3 virtual hosts under LOCALSTACK_HOST's host name too. */
+    char host[256];
+    snprintf(host, sizeof host, "%s", cfg->localstack_host ? cfg->localstack_host : "");
+    char *colon = strrchr(host, ':');
+    if (colon && !strchr(host, ']'))
+        *colon = '\0';
+    if (host[0] && nb__router_add_hostname(gw->router, host) != 0) {
+        *err = msg("LOCALSTACK_HOST: '%s' is not a usable host name", cfg->localstack_host);
+        return NB_EINVAL;
+    }
     if (cfg->eager_loading)
         nb__registry_start_all(&gw->reg);
     nb__http_limits_t limits;
@@ -201,8 +211,18 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         return;
     }
 
+    /* Labels are read from the path the operation matched: for an S3 virtual-host
+     * request that is "/<bucket>" + the path. */
+    nb__http_request_t view = *http;
+    char path_buf[8192];
+    const char *match_path = nb__router_match_path(gw->router, http, &req->route, path_buf, sizeof path_buf);
+    if (match_path == NULL) {
+        nb__req_fail(req, "KeyTooLongError", 400, "Your key is too long");
+        return;
+    }
+    view.path = (char *)match_path;
     json_t *input = NULL;
-    int rc = nb__proto_parse(req->route.spec, op, req->route.protocol, http, &input, &req->err);
+    int rc = nb__proto_parse(req->route.spec, op, req->route.protocol, &view, &input, &req->err);
     if (rc == 0)
         rc = nb__proto_validate(req->route.spec, op, req->route.protocol, input, &req->err);
     if (rc != 0) {

@@ -1,5 +1,5 @@
 """Starts the built nimbus binary for end-to-end tests and stops it again."""
-import os, signal, socket, subprocess, time
+import os, signal, socket, subprocess, threading, time
 
 NIMBUS_BIN = os.environ.get("NIMBUS_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "nimbus")
@@ -36,9 +36,16 @@ class Nimbus:
                 break
             self.output += line
             if line.strip() == "Ready.":
+                # keep reading: a full pipe would block the server's log writes
+                self._drain = threading.Thread(target=self._read_rest, daemon=True)
+                self._drain.start()
                 return self
         self.stop()
         raise RuntimeError("nimbus did not print Ready.:\n" + self.output)
+
+    def _read_rest(self):
+        for line in self.proc.stdout:
+            self.output += line
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         if self.proc is None:
@@ -46,11 +53,14 @@ class Nimbus:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            out, _ = self.proc.communicate(timeout=timeout)
+            self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            out, _ = self.proc.communicate()
-        self.output += out or ""
+            self.proc.wait()
+        if getattr(self, "_drain", None):
+            self._drain.join(timeout=5)
+        else:
+            self.output += self.proc.stdout.read() or ""
         rc = self.proc.returncode
         self.proc = None
         return rc

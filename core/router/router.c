@@ -603,7 +603,13 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
     if (c.n == 1)
         return c.items[0];
     if (c.n > 1) {
-        /* still ambiguous: the first candidate that knows the operation */
+        /* still ambiguous: the query Version names the API (elb 2012-06-01 vs elbv2 2015-12-01) */
+        load_params(in);
+        if (in->has_version)
+            for (size_t i = 0; i < c.n; i++)
+                if (c.items[i]->spec->api_version && strcmp(c.items[i]->spec->api_version, in->version) == 0)
+                    return c.items[i];
+        /* else the first candidate that knows the operation */
         for (size_t i = 0; i < c.n; i++)
             if (find_op(r, c.items[i], in, pick_protocol(c.items[i]->spec, in)))
                 return c.items[i];

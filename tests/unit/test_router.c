@@ -761,3 +761,42 @@ Test(router, botocore_sweep_routes_every_operation, .timeout = 240) {
     }
     cr_assert_eq(failures, 0, "%zu of %zu requests misrouted (see the log)", failures, total);
 }
+
+/* Two query services behind one signing name (elb and elbv2: elasticloadbalancing)
+ * are told apart by the API version the request names. */
+Test(router_shared, query_version_picks_the_api) {
+    json_t *v1 = json_pack("{s:{s:s,s:s,s:s,s:s},s:{s:{s:s,s:{s:s,s:s}}},s:{}}", "metadata", "protocol", "query",
+                           "apiVersion", "2012-06-01", "endpointPrefix", "elasticloadbalancing", "signingName",
+                           "elasticloadbalancing", "operations", "AddTags", "name", "AddTags", "http", "method",
+                           "POST", "requestUri", "/", "shapes");
+    json_t *v2 = json_deep_copy(v1);
+    json_object_set_new(json_object_get(v2, "metadata"), "apiVersion", json_string("2015-12-01"));
+    nb__spec_set_t set = {0};
+    nb__spec_t *a = nb__spec_from_json(v1, "elb", NULL), *b = nb__spec_from_json(v2, "elbv2", NULL);
+    set.items = calloc(2, sizeof *set.items);
+    set.items[0] = a;
+    set.items[1] = b;
+    set.len = 2;
+    nb__router_t *r = nb__router_new(&set);
+    const char *versions[] = {"2012-06-01", "2015-12-01"};
+    const char *want[] = {"elb", "elbv2"};
+    for (int i = 0; i < 2; i++) {
+        char body[128];
+        snprintf(body, sizeof body, "Action=AddTags&Version=%s", versions[i]);
+        nb__http_request_t req = {0};
+        req.method = strdup("POST");
+        req.target = strdup("/");
+        req.path = strdup("/");
+        nb__headers_add(&req.headers, "Content-Type", "application/x-www-form-urlencoded");
+        nb__headers_add(&req.headers, "Authorization",
+                        "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/elasticloadbalancing/aws4_request, "
+                        "SignedHeaders=host, Signature=0");
+        req.body = nb__body_from_mem(body, strlen(body));
+        nb__route_t route;
+        cr_assert_eq(nb__router_route(r, &req, &route), 0);
+        cr_assert_str_eq(route.spec->service, want[i]);
+        nb__http_request_free(&req);
+    }
+    nb__router_free(r);
+    nb__spec_set_free(&set);
+}

@@ -19,6 +19,31 @@ from gen_requests import ValueMaker  # noqa: E402  (values that pass botocore's 
 from nimbus_server import Nimbus  # noqa: E402
 
 
+class FullValueMaker(ValueMaker):
+    """Like the router's, but a structure without required members still gets its first
+    member: an empty structure sends nothing in query/ec2, which a server must answer
+    with MissingParameter when the structure itself is required."""
+
+    def structure(self, shape, depth):
+        value = super().structure(shape, depth)
+        members = shape.get("members", {})
+        if not value and members and depth <= 12 and not shape.get("union"):
+            name = sorted(members)[0]
+            value = {name: self.value(members[name], name, depth)}
+        return value
+
+
+# Services a client cannot reach on a loopback address: their endpoint rules put a
+# caller-given label in front of the host name (s3control: <account-id>.<host>).
+UNREACHABLE = {"s3control": "endpoint rules prefix the account id to the host name"}
+# Operations a client sends exactly like another one (deprecated twins): they are
+# answered as that other operation, whose input they do not match.
+TWINS = {"s3.PutBucketNotification": "sent like PutBucketNotificationConfiguration",
+         "s3.PutBucketLifecycle": "sent like PutBucketLifecycleConfiguration",
+         "s3.GetBucketNotification": "sent like GetBucketNotificationConfiguration",
+         "s3.GetBucketLifecycle": "sent like GetBucketLifecycleConfiguration"}
+
+
 def newest_spec(service):
     specs = sorted(glob.glob(os.path.join(DATA, service, "*", "service-2.json")))
     return specs[-1] if specs else None
@@ -28,7 +53,7 @@ def all_services():
     out = {}
     for d in sorted(os.listdir(DATA)):
         path = newest_spec(d)
-        if path:
+        if path and d not in UNREACHABLE:
             with open(path) as f:
                 out[d] = json.load(f)["metadata"]["protocol"]
     return out
@@ -75,7 +100,7 @@ def call_all(service, url):
                           aws_secret_access_key="test", config=cfg)
     model = client.meta.service_model
     shapes = json.load(open(newest_spec(service)))["shapes"]
-    maker = ValueMaker(shapes, service)
+    maker = FullValueMaker(shapes, service)
     method_of = {api: py for py, api in client.meta.method_to_api_mapping.items()}
     ok, failures = 0, []
     for op in model.operation_names:
@@ -87,8 +112,11 @@ def call_all(service, url):
         except botocore.exceptions.ClientError as e:
             code = e.response.get("Error", {}).get("Code")
             status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if code == "InternalFailure" and status == 501:
+            # a HEAD answer has no body: clients take the status as the code
+            if status == 501 and (code == "InternalFailure" or (om.http.get("method") == "HEAD" and code == "501")):
                 ok += 1
+            elif f"{service}.{op}" in TWINS:
+                pass
             else:
                 failures.append(f"{service}.{op}: {status} {code} {e.response.get('Error', {}).get('Message', '')[:200]}")
         except Exception as e:  # noqa: BLE001 - anything else is a failure to report
@@ -130,7 +158,7 @@ def main():
     total_ops = sum(c[1] for c in counts.values())
     for proto in sorted(counts):
         print(f"{proto}: {counts[proto][0]} services, {counts[proto][1]} operations answered 501")
-    for f in failures if a.v else failures[:40]:
+    for f in failures if a.v else failures[:200]:
         print("  FAIL " + f)
     print(f"scaffold sweep: {len(services)} services, {total_ops} operations answered 501, "
           f"{len(failures)} failures ({time.time() - t0:.0f} s)")

@@ -242,7 +242,12 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         return;
     }
     if (rc == NB_ASYNC) {
+        /* What the handler wrote so far is committed now: other requests run on the
+         * loop before this one finishes, and must not nest inside its transaction.
+         * Writes made when it finishes (timers) are committed statement by statement. */
         req->async = true;
+        if (p->store && nb__store_commit(p->store) != 0)
+            fprintf(stderr, "nimbus: %s.%s: commit failed before going async\n", svc_name, op->name);
         return; /* the plugin calls nb_finish() */
     }
     if (rc < 0) {

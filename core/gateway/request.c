@@ -84,12 +84,14 @@ void nb__req_complete(nb_req_t *req) {
     nb__protocol_t proto = req->route.protocol ? req->route.protocol : NB_PROTO_JSON;
 
     /* An acknowledged write must be durable: commit before anything is sent. */
-    if (!req->has_error && req->svc && req->svc->provider && req->svc->provider->store &&
-        nb__store_commit(req->svc->provider->store) != 0) {
-        req->has_error = true;
-        nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "the state store could not commit the write");
-    } else if (req->has_error && req->svc && req->svc->provider && req->svc->provider->store) {
-        nb__store_rollback(req->svc->provider->store);
+    nb__store_t *store = req->svc && req->svc->provider ? req->svc->provider->store : NULL;
+    if (store && nb__store_depth(store) > 0) {
+        if (!req->has_error && nb__store_commit(store) != 0) {
+            req->has_error = true;
+            nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "the state store could not commit the write");
+        } else if (req->has_error) {
+            nb__store_rollback(store);
+        }
     }
 
     int rc = 0;

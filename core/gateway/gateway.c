@@ -231,8 +231,8 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         nb__req_complete(req);
         return;
     }
-    if (p->store)
-        nb__store_begin(p->store);
+    if (p->store && nb__store_begin(p->store) == 0)
+        req->in_txn = true;
     rc = handler(req, input);
     json_decref(input);
     if (rc == NB_NOT_IMPLEMENTED) {
@@ -246,7 +246,9 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
          * loop before this one finishes, and must not nest inside its transaction.
          * Writes made when it finishes (timers) are committed statement by statement. */
         req->async = true;
-        if (p->store && nb__store_commit(p->store) != 0)
+        bool ours = req->in_txn;
+        req->in_txn = false;
+        if (ours && nb__store_commit(p->store) != 0)
             fprintf(stderr, "nimbus: %s.%s: commit failed before going async\n", svc_name, op->name);
         return; /* the plugin calls nb_finish() */
     }

@@ -85,7 +85,8 @@ void nb__req_complete(nb_req_t *req) {
 
     /* An acknowledged write must be durable: commit before anything is sent. */
     nb__store_t *store = req->svc && req->svc->provider ? req->svc->provider->store : NULL;
-    if (store && nb__store_depth(store) > 0) {
+    if (store && req->in_txn) {
+        req->in_txn = false;
         if (!req->has_error && nb__store_commit(store) != 0) {
             req->has_error = true;
             nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "the state store could not commit the write");

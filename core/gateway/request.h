@@ -25,6 +25,7 @@ struct nb_req {
     nb__headers_t out_headers;
     nb__aws_error_t err;
     bool has_error, replied, async, done, aborted;
+    bool in_txn; /* the store transaction open around this request's handler is ours to end */
     void (*on_abort)(nb_req_t *req, void *data);
     void *abort_data;
     uint64_t start_ns;

@@ -36,6 +36,15 @@ static size_t path_push(walk_t *w, const char *key, size_t idx, bool is_index) {
 static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const json_t *v, bool body_only,
                      int depth, json_t **out);
 
+/* A member's JSON key: its locationName, except in a spec written for query or ec2
+ * (SQS's, with json added by an overlay), where locationNames are XML/form names
+ * and JSON clients send the member name. */
+static const char *json_key(const nb__spec_t *spec, const json_t *ref) {
+    if (spec && (spec->protocol == NB_PROTO_QUERY || spec->protocol == NB_PROTO_EC2))
+        return NULL;
+    return json_string_value(json_object_get(ref, "locationName"));
+}
+
 static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, bool body_only, int depth,
                             json_t **out) {
     if (!json_is_object(v))
@@ -46,7 +55,7 @@ static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, boo
     for (nb__member_iter_init(&it, w->spec, shape); nb__member_next(&it, &m);) {
         if (body_only && json_object_get(m.ref, "location"))
             continue;
-        const char *key = json_string_value(json_object_get(m.ref, "locationName"));
+        const char *key = json_key(w->spec, m.ref);
         const json_t *mv = json_object_get(v, key ? key : m.name);
         if (mv == NULL || json_is_null(mv))
             continue;
@@ -243,7 +252,7 @@ static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *
             const json_t *mv = json_object_get(v, m.name);
             if (mv == NULL || json_is_null(mv))
                 continue;
-            const char *key = json_string_value(json_object_get(m.ref, "locationName"));
+            const char *key = json_key(spec, m.ref);
             json_object_set_new(obj, key ? key : m.name, to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
         }
         return obj;

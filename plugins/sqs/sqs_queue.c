@@ -468,14 +468,14 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
     queue_apply(q);
     sqlite3_stmt *s = nb_store_scoped(&sqs.store, req,
                                       "INSERT INTO queues(account, region, name, qid, created, modified, attrs, tags)"
-                                      " VALUES(:account, :region, ?1, ?2, ?3, ?3, '{}', '{}')");
+                                      " VALUES(:account, :region, :name, :qid, :created, :created, '{}', '{}')");
     if (s == NULL) {
         queue_free(q);
         return NB_ESTORE;
     }
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, q->qid);
-    sqlite3_bind_double(s, 3, q->created);
+    sqlite3_bind_text(s, sqlite3_bind_parameter_index(s, ":name"), name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, ":qid"), q->qid);
+    sqlite3_bind_double(s, sqlite3_bind_parameter_index(s, ":created"), q->created);
     if (nb_store_run(s) != 0 || sqs_queue_save_meta(q) != 0 || index_add(q) != 0) {
         queue_free(q);
         return NB_ESTORE;
@@ -526,12 +526,12 @@ int sqs_list_queues(nb_req_t *req, const json_t *in) {
     }
     sqlite3_stmt *s = nb_store_scoped(&sqs.store, req,
                                       "SELECT name FROM queues WHERE account = :account AND region = :region"
-                                      " AND substr(name, 1, length(?1)) = ?1 AND name > ?2 ORDER BY name LIMIT ?3");
+                                      " AND substr(name, 1, length(:prefix)) = :prefix AND name > :after ORDER BY name LIMIT :limit");
     if (s == NULL)
         return NB_ESTORE;
-    sqlite3_bind_text(s, 1, prefix ? prefix : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, after, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, max + 1);
+    sqlite3_bind_text(s, sqlite3_bind_parameter_index(s, ":prefix"), prefix ? prefix : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, sqlite3_bind_parameter_index(s, ":after"), after, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, ":limit"), max + 1);
     json_t *urls = json_array();
     json_t *out = json_object();
     json_int_t n = 0;
@@ -819,11 +819,11 @@ int sqs_list_dead_letter_source_queues(nb_req_t *req, const json_t *in) {
     /* sorted by name through the store, like ListQueues */
     sqlite3_stmt *s = nb_store_scoped(&sqs.store, req,
                                       "SELECT name FROM queues WHERE account = :account AND region = :region"
-                                      " AND name > ?1 ORDER BY name");
+                                      " AND name > :after ORDER BY name");
     if (s == NULL)
         return NB_ESTORE;
     const char *token = SQS_STR(in, "NextToken");
-    sqlite3_bind_text(s, 1, token ? token : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, sqlite3_bind_parameter_index(s, ":after"), token ? token : "", -1, SQLITE_TRANSIENT);
     json_t *urls = json_array(), *out = json_object();
     while (sqlite3_step(s) == SQLITE_ROW) {
         sqs_queue_t *src = sqs_queue_get(nb_req_account(req), nb_req_region(req), (const char *)sqlite3_column_text(s, 0));

@@ -4,7 +4,7 @@ the AWS SDK for JavaScript v3, long polls, persistence across kill -9.
 The cases in SqsCases run in this process with Debian's boto3 (query protocol); JsonProtocol re-runs
 them in a child with a json-speaking botocore (NB_SQS_URL set), so both protocols see every case."""
 import hashlib, json, os, shutil, signal, struct, subprocess, sys, tempfile, threading, time, unittest
-import urllib.request
+import urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import Nimbus, SOURCE_DIR, aws_env  # noqa: E402
@@ -527,6 +527,58 @@ class Wire(unittest.TestCase):
         self.assertEqual(doc["message"], "The specified queue does not exist.")
         lower = {k.lower(): v for k, v in headers.items()}
         self.assertEqual(lower["x-amzn-query-error"], "AWS.SimpleQueueService.NonExistentQueue;Sender")
+
+    def test_request_to_the_queue_url_path(self):
+        c = client()
+        name = qname("path")
+        c.create_queue(QueueName=name)
+        status, _, body = http(f"{server_url()}/000000000000/{name}", "POST", {
+            "Authorization": SIG, "Content-Type": "application/x-www-form-urlencoded"},
+            b"Action=SendMessage&Version=2012-11-05&MessageBody=via+path")
+        self.assertEqual(status, 200, body)
+        status, _, body = http(f"{server_url()}/000000000000/{name}?Action=ReceiveMessage", "GET",
+                               {"Authorization": SIG})
+        self.assertEqual(status, 200, body)
+        self.assertIn(b"<Body>via path</Body>", body)
+        status, _, body = http(f"{server_url()}/000000000000/{name}-missing?Action=ReceiveMessage", "GET",
+                               {"Authorization": SIG})
+        self.assertEqual(status, 400)
+        self.assertIn(b"AWS.SimpleQueueService.NonExistentQueue", body)
+
+    def test_unknown_attribute_name(self):
+        c = client()
+        url = c.create_queue(QueueName=qname())["QueueUrl"]
+        with self.assertRaises(ClientError) as e:
+            c.get_queue_attributes(QueueUrl=url, AttributeNames=["NoSuchThing"])
+        self.assertEqual(code(e), "InvalidAttributeName")
+        with self.assertRaises(ClientError) as e:
+            c.create_queue(QueueName=qname(), Attributes={"NoSuchThing": "1"})
+        self.assertEqual(code(e), "InvalidAttributeName")
+
+    def test_aborted_long_poll_takes_no_message(self):
+        import socket
+        c = client()
+        url = c.create_queue(QueueName=qname("abort"))["QueueUrl"]
+        host, port = server_url().rsplit("/", 1)[-1].split(":")
+        socks = []
+        for _ in range(20):
+            s = socket.create_connection((host, int(port)))
+            body = ("Action=ReceiveMessage&Version=2012-11-05&WaitTimeSeconds=20&QueueUrl=" +
+                    urllib.parse.quote(url, safe="")).encode()
+            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: " + SIG.encode() +
+                      b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                      str(len(body)).encode() + b"\r\n\r\n" + body)
+            socks.append(s)
+        time.sleep(0.3)
+        for s in socks:
+            s.close()
+        time.sleep(0.3)
+        c.send_message(QueueUrl=url, MessageBody="for a live receiver")
+        time.sleep(0.2)
+        m = c.receive_message(QueueUrl=url, WaitTimeSeconds=2)
+        self.assertEqual(m["Messages"][0]["Body"], "for a live receiver")
+        status, _, _ = http(server_url() + "/_localstack/health")
+        self.assertEqual(status, 200)
 
     def test_cli(self):
         env = aws_env()

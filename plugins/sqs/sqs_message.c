@@ -335,6 +335,12 @@ static int receive(sqs_queue_t *q, const recv_params_t *p, json_t *out) {
     sqs_queue_t *dlq = q->max_receive > 0 ? sqs_queue_by_arn(q->dlq_arn) : NULL;
     int taken = 0;
     int64_t taken_seq[16];
+    /* AWS's cap on messages in flight; the hint only grows between exact counts */
+    if (q->inflight_hint + p->max > SQS_MAX_INFLIGHT) {
+        q->inflight_hint = sqs_count(q, 1);
+        if (q->inflight_hint + 1 > SQS_MAX_INFLIGHT)
+            return SQS_OVERLIMIT;
+    }
     for (int round = 0; round < 32 && taken < p->max; round++) {
         int64_t cand[CAND_MAX];
         int ncand = 0, moved = 0;
@@ -414,6 +420,7 @@ static int receive(sqs_queue_t *q, const recv_params_t *p, json_t *out) {
             if (rc != 0)
                 return rc;
             taken_seq[taken++] = cand[i];
+            q->inflight_hint++;
         }
         if (moved == 0)
             break;
@@ -536,6 +543,9 @@ int sqs_receive_message(nb_req_t *req, const json_t *in) {
     if (n < 0) {
         json_decref(msgs);
         json_decref(sysnames);
+        if (n == SQS_OVERLIMIT)
+            return nb_error(req, "OverLimit", "Too many messages in flight: the queue holds %d (the maximum).",
+                            SQS_MAX_INFLIGHT);
         return n;
     }
     if (n == 0 && wait > 0) {
@@ -888,6 +898,8 @@ static bool delete_one(sqs_queue_t *q, const char *handle, sqs_err_t *err) {
         }
         sqlite3_bind_int64(s, 1, seq);
         nb_store_run(s);
+        if (q->inflight_hint > 0 && visible > now_s())
+            q->inflight_hint--;
         if (q->fifo)
             schedule_wake(q); /* its group is unlocked */
     }

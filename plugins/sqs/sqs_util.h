@@ -13,8 +13,10 @@
 
 #define SQS_MAX_MESSAGE_BYTES 262144
 #define SQS_MAX_BATCH 10
-#define SQS_MAX_INFLIGHT_STANDARD 120000
-#define SQS_MAX_INFLIGHT_FIFO 120000
+#ifndef SQS_MAX_INFLIGHT /* a test may lower it */
+#define SQS_MAX_INFLIGHT 120000
+#endif
+#define SQS_OVERLIMIT (-1000) /* receive(): the in-flight cap is reached */
 #define SQS_DEDUP_WINDOW 300.0
 
 /* Hex MD5 of len bytes into out[33]. */

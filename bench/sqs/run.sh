@@ -84,7 +84,10 @@ echo "== nimbus (Release, in-memory store), ${DUR}s a run"
 GATEWAY_LISTEN=127.0.0.1:$PORT SERVICES=sqs "$BUILD/nimbus" >/dev/null 2>"$tmp/nimbus.err" &
 npid=$!
 pids+=("$npid")
-until curl -sf "http://127.0.0.1:$PORT/_localstack/health" >/dev/null; do sleep 0.05; done
+until curl -sf "http://127.0.0.1:$PORT/_localstack/health" >/dev/null; do
+  kill -0 "$npid" 2>/dev/null || { echo "nimbus did not start:"; cat "$tmp/nimbus.err"; exit 1; }
+  sleep 0.05
+done
 bench_server nimbus "$PORT" "$npid" "http://127.0.0.1:$PORT" "$WAITERS"
 
 if python3 -c "import moto.server" 2>/dev/null; then
@@ -92,7 +95,10 @@ if python3 -c "import moto.server" 2>/dev/null; then
   python3 -m moto.server -p "$MPORT" >/dev/null 2>&1 &
   mpid=$!
   pids+=("$mpid")
-  until curl -s "http://127.0.0.1:$MPORT/" >/dev/null 2>&1; do sleep 0.1; done
+  until curl -s "http://127.0.0.1:$MPORT/" >/dev/null 2>&1; do
+    kill -0 "$mpid" 2>/dev/null || { echo "moto did not start"; exit 1; }
+    sleep 0.1
+  done
   bench_server moto "$MPORT" "$mpid" "http://127.0.0.1:$MPORT" "$MOTO_WAITERS"
   echo "== nimbus / moto"
   for k in send.1 send.64 recvdel.1 recvdel.64; do

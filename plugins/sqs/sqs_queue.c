@@ -411,7 +411,9 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
         return nb_error_code(req, "InvalidParameterValue", 400,
                              "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
     }
-    json_t *norm = attrs_check(req, attrs ? attrs : json_object(), true, fifo);
+    json_t *none = attrs ? NULL : json_object();
+    json_t *norm = attrs_check(req, attrs ? attrs : none, true, fifo);
+    json_decref(none);
     if (norm == NULL)
         return 0;
     const char *account = nb_req_account(req), *region = nb_req_region(req);
@@ -424,9 +426,10 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
             if (have == NULL)
                 have = strcmp(k, "FifoQueue") == 0 ? "false" : "";
             if (strcmp(have, json_string_value(v)) != 0) {
+                nb_error(req, "QueueNameExists",
+                         "A queue already exists with the same name and a different value for attribute %s", k);
                 json_decref(norm);
-                return nb_error(req, "QueueNameExists",
-                                "A queue already exists with the same name and a different value for attribute %s", k);
+                return 0;
             }
         }
         json_decref(norm);

@@ -1121,6 +1121,7 @@ void sqs_tasks_free(void) {
 }
 
 int sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
+    sqs_sync();
     const char *source = SQS_STR(in, "SourceArn");
     const char *dest = SQS_STR(in, "DestinationArn");
     json_t *ratev = json_object_get(in, "MaxNumberOfMessagesPerSecond");
@@ -1168,6 +1169,7 @@ int sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
 }
 
 int sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
+    sqs_sync();
     const char *source = SQS_STR(in, "SourceArn");
     json_t *mr = json_object_get(in, "MaxResults");
     json_int_t max = mr ? json_integer_value(mr) : 1;
@@ -1201,6 +1203,7 @@ int sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
 }
 
 int sqs_cancel_message_move_task(nb_req_t *req, const json_t *in) {
+    sqs_sync();
     const char *handle = SQS_STR(in, "TaskHandle");
     for (sqs_task_t *t = sqs.tasks; t; t = t->next) {
         if (strcmp(t->handle, handle) != 0)

@@ -53,6 +53,7 @@ sqs_queue_t *sqs_queue_by_arn(const char *arn);
 sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in);
 char *sqs_queue_url(const sqs_queue_t *q); /* malloc'd */
 int sqs_queues_load(void);
+void sqs_sync(void); /* drops the caches after a state reset */
 void sqs_queues_free(void);
 int sqs_queue_save_meta(sqs_queue_t *q);
 

@@ -538,6 +538,21 @@ int sqs_receive_message(nb_req_t *req, const json_t *in) {
     json_array_extend(sysnames, json_object_get(in, "MessageSystemAttributeNames"));
     p.sysnames = sysnames;
     p.attrnames = json_object_get(in, "MessageAttributeNames");
+    /* FIFO: a retried receive (same ReceiveRequestAttemptId within 5 minutes) gets the same answer */
+    const char *attempt = q->fifo ? SQS_STR(in, "ReceiveRequestAttemptId") : NULL;
+    if (attempt) {
+        double now = now_s();
+        const char *k;
+        void *tmp;
+        json_t *a;
+        json_object_foreach_safe(q->attempts, tmp, k, a) if (json_real_value(json_object_get(a, "expires")) < now)
+            json_object_del(q->attempts, k);
+        json_t *seen = json_object_get(q->attempts, attempt);
+        if (seen) {
+            json_decref(sysnames);
+            return nb_reply_new(req, json_deep_copy(json_object_get(seen, "output")));
+        }
+    }
     json_t *msgs = json_array();
     int n = receive(q, &p, msgs);
     if (n < 0) {
@@ -578,6 +593,12 @@ int sqs_receive_message(nb_req_t *req, const json_t *in) {
     if (n > 0)
         json_object_set(out, "Messages", msgs);
     json_decref(msgs);
+    if (attempt && n > 0) {
+        if (q->attempts == NULL)
+            q->attempts = json_object();
+        json_object_set_new(q->attempts, attempt,
+                            json_pack("{s:f,s:o}", "expires", now_s() + SQS_DEDUP_WINDOW, "output", json_deep_copy(out)));
+    }
     return nb_reply_new(req, out);
 }
 

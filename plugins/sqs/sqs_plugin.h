@@ -29,6 +29,7 @@ typedef struct sqs_queue {
     bool fifo, cbd, dedup_per_group;
     char dlq_arn[192];
     int max_receive; /* 0: no redrive */
+    json_t *attempts; /* FIFO ReceiveRequestAttemptId -> {expires, output}, NULL until used */
     int64_t inflight_hint; /* an upper bound of the messages in flight, recounted near the cap */
     /* long polls waiting on this queue, oldest first */
     sqs_waiter_t *whead, *wtail;

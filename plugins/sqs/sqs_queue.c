@@ -80,6 +80,7 @@ sqs_queue_t *sqs_queue_by_arn(const char *arn) {
 static void queue_free(sqs_queue_t *q) {
     json_decref(q->attrs);
     json_decref(q->tags);
+    json_decref(q->attempts);
     free(q);
 }
 

@@ -437,3 +437,22 @@ Test(sqs_queue, message_move_task_moves_back_to_the_sources) {
     fails(sqs_cancel_message_move_task, json_pack("{s:O}", "TaskHandle", handle), "FailedPrecondition");
     json_decref(handle);
 }
+
+Test(sqs_queue, fifo_receive_retry_with_the_same_attempt_id_gets_the_same_answer) {
+    make_queue("r.fifo", json_pack("{s:s,s:s}", "FifoQueue", "true", "ContentBasedDeduplication", "true"));
+    json_decref(ok(sqs_send_message, json_pack("{s:s,s:s,s:s}", "QueueUrl", URL("r.fifo"), "MessageBody", "x",
+                                               "MessageGroupId", "g")));
+    json_t *a = recv_n("r.fifo", 10, json_pack("{s:s}", "ReceiveRequestAttemptId", "try-1"));
+    json_t *b = recv_n("r.fifo", 10, json_pack("{s:s}", "ReceiveRequestAttemptId", "try-1"));
+    cr_assert_eq(json_array_size(a), 1);
+    cr_assert(json_equal(a, b));
+    json_t *c = recv_n("r.fifo", 10, json_pack("{s:s}", "ReceiveRequestAttemptId", "try-2"));
+    cr_assert_eq(json_array_size(c), 0); /* a new attempt: the group is in flight */
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    advance(301);
+    a = recv_n("r.fifo", 10, json_pack("{s:s}", "ReceiveRequestAttemptId", "try-1"));
+    cr_assert_str_eq(attr_of(json_array_get(a, 0), "ApproximateReceiveCount"), "2"); /* expired: a real receive */
+    json_decref(a);
+}

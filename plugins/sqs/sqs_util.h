@@ -39,7 +39,8 @@ bool sqs_batch_id_valid(const char *id);
 /*
  * Splits a queue URL of any host form (http://127.0.0.1:4566/000000000000/q,
  * http://sqs.eu-west-1.localhost.localstack.cloud:4566/000000000000/q,
- * https://sqs.us-east-1.amazonaws.com/000000000000/q, /000000000000/q) into
+ * https://sqs.us-east-1.amazonaws.com/000000000000/q, /000000000000/q,
+ * http://localhost:4566/queue/us-east-1/000000000000/q) into
  * account and name; region is set when the host names one (else left empty).
  * false when the URL has no account/name path.
  */

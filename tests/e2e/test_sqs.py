@@ -502,9 +502,10 @@ class SqsCases(unittest.TestCase):
         # any host form of the URL names the same queue
         port = server_url().rsplit(":", 1)[1]
         for form in (f"http://127.0.0.1:{port}/000000000000/{name}", f"http://localhost:{port}/000000000000/{name}",
-                     f"https://sqs.us-east-1.amazonaws.com/000000000000/{name}"):
+                     f"https://sqs.us-east-1.amazonaws.com/000000000000/{name}",
+                     f"http://localhost:{port}/queue/us-east-1/000000000000/{name}"):
             self.c.send_message(QueueUrl=form, MessageBody=form)
-        self.assertEqual(len(self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]), 3)
+        self.assertEqual(len(self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]), 4)
         # a URL naming eu-west-1 reaches the eu queue whatever region signed the request
         self.assertEqual(self.c.receive_message(QueueUrl=eu_url)["Messages"][0]["Body"], "eu")
 

@@ -597,6 +597,15 @@ class Wire(unittest.TestCase):
         status, _, _ = http(server_url() + "/_localstack/health")
         self.assertEqual(status, 200)
 
+    def test_queue_url_host_from_localstack_host(self):
+        with Nimbus(LOCALSTACK_HOST="example.test:9999") as n:
+            c = boto3.client("sqs", endpoint_url=n.url, region_name="eu-west-2", aws_access_key_id="test",
+                             aws_secret_access_key="test")
+            url = c.create_queue(QueueName="hosted")["QueueUrl"]
+            self.assertEqual(url, "http://sqs.eu-west-2.example.test:9999/000000000000/hosted")
+            c.send_message(QueueUrl=url, MessageBody="x")
+            self.assertEqual(c.receive_message(QueueUrl=url)["Messages"][0]["Body"], "x")
+
     def test_state_reset_forgets_queues(self):
         # its own server: a reset must not disturb the other tests' queues
         with Nimbus() as n:

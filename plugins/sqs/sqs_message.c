@@ -11,11 +11,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-static int bad_param(nb_req_t *req, const char *fmt, const char *a, long n) {
-    (void)a;
-    return nb_error_code(req, "InvalidParameterValue", 400, fmt, n);
-}
-
 /* An AWS-style error for one entry of a batch, or for the whole request. */
 typedef struct {
     const char *code; /* NULL: none */
@@ -432,22 +427,25 @@ static bool check_receive(nb_req_t *req, sqs_queue_t *q, const json_t *in, recv_
     json_t *v = json_object_get(in, "MaxNumberOfMessages");
     p->max = v ? (int)json_integer_value(v) : 1;
     if (v && (json_integer_value(v) < 1 || json_integer_value(v) > 10)) {
-        bad_param(req, "Value %ld for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.",
-                  NULL, (long)json_integer_value(v));
+        nb_error_code(req, "InvalidParameterValue", 400,
+                      "Value %" JSON_INTEGER_FORMAT " for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.",
+                      json_integer_value(v));
         return false;
     }
     v = json_object_get(in, "VisibilityTimeout");
     p->vt = v ? (int)json_integer_value(v) : q->visibility;
     if (v && (json_integer_value(v) < 0 || json_integer_value(v) > 43200)) {
-        bad_param(req, "Value %ld for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided.",
-                  NULL, (long)json_integer_value(v));
+        nb_error_code(req, "InvalidParameterValue", 400,
+                      "Value %" JSON_INTEGER_FORMAT " for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided.",
+                      json_integer_value(v));
         return false;
     }
     v = json_object_get(in, "WaitTimeSeconds");
     *wait = v ? (int)json_integer_value(v) : q->wait;
     if (v && (json_integer_value(v) < 0 || json_integer_value(v) > 20)) {
-        bad_param(req, "Value %ld for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.",
-                  NULL, (long)json_integer_value(v));
+        nb_error_code(req, "InvalidParameterValue", 400,
+                      "Value %" JSON_INTEGER_FORMAT " for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.",
+                      json_integer_value(v));
         return false;
     }
     return true;

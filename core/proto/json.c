@@ -120,9 +120,11 @@ static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, cons
     nb__headers_set(&resp->headers, "x-amzn-RequestId", ctx->request_id);
     nb__headers_set(&resp->headers, "Content-Type", content_type(spec));
     nb__headers_set(&resp->headers, "X-Amzn-ErrorType", je.type);
-    if (spec && spec->query_compatible && je.query_code) {
+    /* awsQueryCompatible: every error tells its query code, the shape's awsQueryError
+     * code or else the code itself, as the query protocol would answer it */
+    if (spec && spec->query_compatible) {
         char *h = NULL;
-        if (asprintf(&h, "%s;%s", je.query_code, err->sender ? "Sender" : "Receiver") >= 0)
+        if (asprintf(&h, "%s;%s", je.query_code ? je.query_code : je.type, err->sender ? "Sender" : "Receiver") >= 0)
             nb__headers_set(&resp->headers, "x-amzn-query-error", h);
         free(h);
     }

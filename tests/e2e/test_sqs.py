@@ -543,6 +543,18 @@ class Wire(unittest.TestCase):
         self.assertEqual(doc["message"], "The specified queue does not exist.")
         lower = {k.lower(): v for k, v in headers.items()}
         self.assertEqual(lower["x-amzn-query-error"], "AWS.SimpleQueueService.NonExistentQueue;Sender")
+        # errors the spec does not declare, or declares without a query code, tell theirs too
+        json_headers = {"Authorization": SIG, "Content-Type": "application/x-amz-json-1.0",
+                        "x-amzn-query-mode": "true"}
+        status, headers, body = http(server_url() + "/", "POST", dict(json_headers, **{
+            "X-Amz-Target": "AmazonSQS.CreateQueue"}), b'{"QueueName":"bad name"}')
+        self.assertEqual((status, json.loads(body)["__type"]), (400, "InvalidParameterValue"))
+        self.assertEqual({k.lower(): v for k, v in headers.items()}["x-amzn-query-error"], "InvalidParameterValue;Sender")
+        url = client().create_queue(QueueName=qname("wire"))["QueueUrl"]
+        status, headers, body = http(server_url() + "/", "POST", dict(json_headers, **{
+            "X-Amz-Target": "AmazonSQS.DeleteMessage"}), json.dumps({"QueueUrl": url, "ReceiptHandle": "x"}).encode())
+        self.assertEqual((status, json.loads(body)["__type"]), (404, "ReceiptHandleIsInvalid"))
+        self.assertEqual({k.lower(): v for k, v in headers.items()}["x-amzn-query-error"], "ReceiptHandleIsInvalid;Sender")
 
     def test_request_to_the_queue_url_path(self):
         c = client()

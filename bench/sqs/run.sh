@@ -45,7 +45,7 @@ run_load() {
 }
 
 # long polls: N waiting receivers on an empty queue; RSS before and while they wait
-run_waiters() { # name port url pid n
+run_waiters() { # name port url pid n other-queue-url
   local before after held=0 out
   before=$(rss_kb "$4")
   "$LOAD" "$2" "$3" longpoll "$5" 60 >"$tmp/lp.out" 2>"$tmp/lp.err" &
@@ -59,6 +59,11 @@ run_waiters() { # name port url pid n
   done
   sleep 1
   after=$(rss_kb "$4")
+  # the waiting receivers block nothing: SendMessage to another queue meanwhile
+  local busy
+  busy=$("$LOAD" "$2" "$6" send 1 2)
+  R[$1.busy.rate]=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' <<<"$busy")
+  R[$1.busy.p99]=$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' <<<"$busy")
   kill "$lp" 2>/dev/null || true
   wait "$lp" 2>/dev/null || true
   R[$1.waiters]=$5
@@ -67,6 +72,7 @@ run_waiters() { # name port url pid n
   R[$1.per_waiter]=$(( (after - before) * 1024 / $5 ))
   printf '  %-28s %d waiting: RSS %d KB -> %d KB (%d bytes a waiter; server fds %d)\n' "$1" "$5" "$before" "$after" \
     "${R[$1.per_waiter]}" "$held"
+  printf '  %-28s %s\n' "$1.send-while-waiting" "$busy"
 }
 
 bench_server() { # prefix port pid endpoint waiters
@@ -76,8 +82,10 @@ bench_server() { # prefix port pid endpoint waiters
   run_load "$1.send.64" "$2" "$url" send 64
   run_load "$1.recvdel.1" "$2" "$url" recvdel 1
   run_load "$1.recvdel.64" "$2" "$url" recvdel 64
+  local busy_url
+  busy_url=$(create_queue "$4" "bench-busy")
   url=$(create_queue "$4" "bench-wait")
-  run_waiters "$1.longpoll" "$2" "$url" "$3" "$5"
+  run_waiters "$1.longpoll" "$2" "$url" "$3" "$5" "$busy_url"
 }
 
 echo "== nimbus (Release, in-memory store), ${DUR}s a run"
@@ -107,6 +115,9 @@ if python3 -c "import moto.server" 2>/dev/null; then
     if [ "$np" -gt 0 ]; then lat=$(awk -v a="$mp" -v b="$np" 'BEGIN {printf "%.1fx lower", a / b}'); else lat="-"; fi
     printf '  %-12s msgs/s %8s vs %8s  (%s)   p99 %8s us vs %8s us (%s)\n' "$k" "$n" "$m" "$ratio" "$np" "$mp" "$lat"
   done
+  n=${R[nimbus.longpoll.busy.rate]:-0}; m=${R[moto.longpoll.busy.rate]:-0}
+  printf '  %-12s msgs/s %8s vs %8s  (SendMessage, 1 connection, while %s vs %s receivers wait)\n' "busy" "$n" "$m" \
+    "$WAITERS" "$MOTO_WAITERS"
   pw_n=${R[nimbus.longpoll.per_waiter]}; pw_m=${R[moto.longpoll.per_waiter]}
   printf '  %-12s %d bytes vs %d bytes a waiting receiver (%s less)\n' "longpoll" "$pw_n" "$pw_m" \
     "$(awk -v a="$pw_m" -v b="$pw_n" 'BEGIN {if (b > 0) printf "%.1fx", a / b; else print "-"}')"

@@ -36,6 +36,16 @@ static size_t path_push(walk_t *w, const char *key, size_t idx, bool is_index) {
 static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const json_t *v, bool body_only,
                      int depth, json_t **out);
 
+/* A member's JSON key: its locationName in a spec written for a JSON protocol. A spec written
+ * for query and also served as awsJson (SQS) has query/XML names there ("Attribute" for
+ * Attributes) that the SDKs' JSON model of it does not have: those members keep their names. */
+static const char *member_key(const nb__spec_t *spec, const nb__member_t *m) {
+    if (spec && (spec->protocol == NB_PROTO_QUERY || spec->protocol == NB_PROTO_EC2))
+        return m->name;
+    const char *key = json_string_value(json_object_get(m->ref, "locationName"));
+    return key ? key : m->name;
+}
+
 static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, bool body_only, int depth,
                             json_t **out) {
     if (!json_is_object(v))
@@ -46,8 +56,7 @@ static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, boo
     for (nb__member_iter_init(&it, w->spec, shape); nb__member_next(&it, &m);) {
         if (body_only && json_object_get(m.ref, "location"))
             continue;
-        const char *key = json_string_value(json_object_get(m.ref, "locationName"));
-        const json_t *mv = json_object_get(v, key ? key : m.name);
+        const json_t *mv = json_object_get(v, member_key(w->spec, &m));
         if (mv == NULL || json_is_null(mv))
             continue;
         size_t base = path_push(w, m.name, 0, false);
@@ -243,8 +252,7 @@ static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *
             const json_t *mv = json_object_get(v, m.name);
             if (mv == NULL || json_is_null(mv))
                 continue;
-            const char *key = json_string_value(json_object_get(m.ref, "locationName"));
-            json_object_set_new(obj, key ? key : m.name, to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
+            json_object_set_new(obj, member_key(spec, &m), to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
         }
         return obj;
     }

@@ -288,6 +288,8 @@ nb__spec_t *nb__spec_load(const char *path, const char *service, char **err) {
 void nb__spec_free(nb__spec_t *spec) {
     if (spec == NULL)
         return;
+    if (spec->proto_cache_free)
+        spec->proto_cache_free(spec->proto_cache);
     free(spec->ops);
     free(spec->service);
     free(spec->path);

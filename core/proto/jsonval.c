@@ -12,26 +12,45 @@
 
 #define MAX_DEPTH 256
 
+/* Where the walk is ("a.b[2].c"), kept as segments and printed only for an error. */
+typedef struct path_seg {
+    const char *key; /* NULL: an index */
+    size_t idx;
+} path_seg_t;
+
 typedef struct walk {
     const nb__spec_t *spec;
-    char path[512];
+    path_seg_t path[MAX_DEPTH + 2];
+    size_t depth;
     char *why;
 } walk_t;
 
 static int fail(walk_t *w, const char *what) {
-    if (w->why == NULL && asprintf(&w->why, "%s at '%s'", what, w->path[0] ? w->path : "$") < 0)
+    if (w->why != NULL)
+        return NB_EPROTO;
+    char path[512] = "";
+    size_t n = 0;
+    size_t depth = w->depth < sizeof w->path / sizeof w->path[0] ? w->depth : sizeof w->path / sizeof w->path[0];
+    for (size_t i = 0; i < depth && n < sizeof path; i++) {
+        int r = w->path[i].key ? snprintf(path + n, sizeof path - n, "%s%s", n ? "." : "", w->path[i].key)
+                               : snprintf(path + n, sizeof path - n, "[%zu]", w->path[i].idx);
+        if (r < 0)
+            break;
+        n += (size_t)r;
+    }
+    if (asprintf(&w->why, "%s at '%s'", what, path[0] ? path : "$") < 0)
         w->why = NULL;
     return NB_EPROTO;
 }
 
-static size_t path_push(walk_t *w, const char *key, size_t idx, bool is_index) {
-    size_t base = strlen(w->path);
-    if (is_index)
-        snprintf(w->path + base, sizeof w->path - base, "[%zu]", idx);
-    else
-        snprintf(w->path + base, sizeof w->path - base, "%s%s", base ? "." : "", key);
-    return base;
+/* Enters a member (key) or a list element (key NULL, idx); path_pop leaves it. */
+static void path_push(walk_t *w, const char *key, size_t idx) {
+    if (w->depth < sizeof w->path / sizeof w->path[0])
+        w->path[w->depth] = (path_seg_t){key, idx};
+    w->depth++;
 }
+
+static void path_pop(walk_t *w) { w->depth--; }
 
 static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const json_t *v, bool body_only,
                      int depth, json_t **out);
@@ -59,10 +78,10 @@ static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, boo
         const json_t *mv = json_object_get(v, member_key(w->spec, &m));
         if (mv == NULL || json_is_null(mv))
             continue;
-        size_t base = path_push(w, m.name, 0, false);
+        path_push(w, m.name, 0);
         json_t *c = NULL;
         int rc = from_wire(w, m.ref, m.shape, mv, false, depth + 1, &c);
-        w->path[base] = '\0';
+        path_pop(w);
         if (rc) {
             json_decref(obj);
             return rc;
@@ -100,10 +119,10 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
             if (json_is_null(e)) /* sparse lists keep their nulls */
                 json_array_append_new(arr, json_null());
             else {
-                size_t base = path_push(w, NULL, i, true);
+                path_push(w, NULL, i);
                 json_t *c;
                 int rc = from_wire(w, eref, eshape, e, false, depth + 1, &c);
-                w->path[base] = '\0';
+                path_pop(w);
                 if (rc) {
                     json_decref(arr);
                     return rc;
@@ -127,10 +146,10 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
                 json_object_set_new(obj, k, json_null());
                 continue;
             }
-            size_t base = path_push(w, k, 0, false);
+            path_push(w, k, 0);
             json_t *c;
             int rc = from_wire(w, vref, vshape, e, false, depth + 1, &c);
-            w->path[base] = '\0';
+            path_pop(w);
             if (rc) {
                 json_decref(obj);
                 return rc;
@@ -144,12 +163,12 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
     case NB_SHAPE_UNKNOWN:
         if (!json_is_string(v))
             return fail(w, "Expected a string");
-        *out = json_deep_copy(v);
+        *out = json_incref((json_t *)v); /* the parsed document's own string: shared, not copied */
         return 0;
     case NB_SHAPE_BOOLEAN:
         if (!json_is_boolean(v))
             return fail(w, "Expected a boolean");
-        *out = json_deep_copy(v);
+        *out = json_incref((json_t *)v);
         return 0;
     case NB_SHAPE_INTEGER:
     case NB_SHAPE_LONG: {
@@ -171,7 +190,7 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
             if (i < lo || i > hi)
                 return fail(w, "Integer out of range");
         }
-        *out = json_integer(i);
+        *out = json_is_integer(v) ? json_incref((json_t *)v) : json_integer(i);
         return 0;
     }
     case NB_SHAPE_FLOAT: {

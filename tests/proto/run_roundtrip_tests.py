@@ -183,8 +183,8 @@ class Gen:
             if location in ('header', 'headers'):
                 return 'hdr-%d value' % i
             if location == 'uri':
-                return 'uri-%d ü/x' % i
-            return 'str-%d ü€😀 <&>"\'\n\ttab' % i
+                return 'uri-%d ü/x+y?z#%%41~=;,a b' % i
+            return 'str-%d ü€😀 <&>"\'\n\ttab +=%%41;/?#,]]>' % i
         if location == 'statusCode':
             return [202, 206][i % 2]
         if t == 'integer':

@@ -65,6 +65,20 @@ static const char *member_key(const nb__spec_t *spec, const nb__member_t *m) {
     return key ? key : m->name;
 }
 
+static int member_from_wire(walk_t *w, const nb__member_t *m, const json_t *mv, int depth, json_t *obj) {
+    if (json_is_null(mv))
+        return 0;
+    path_push(w, m->name, 0);
+    json_t *c = NULL;
+    int rc = from_wire(w, m->ref, m->shape, mv, false, depth + 1, &c);
+    path_pop(w);
+    if (rc == 0)
+        json_object_set_new(obj, m->name, c);
+    return rc;
+}
+
+#define SPARSE_MAX 16
+
 static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, bool body_only, int depth,
                             json_t **out) {
     if (!json_is_object(v))
@@ -72,21 +86,45 @@ static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, boo
     json_t *obj = json_object();
     nb__member_iter_t it;
     nb__member_t m;
-    for (nb__member_iter_init(&it, w->spec, shape); nb__member_next(&it, &m);) {
-        if (body_only && json_object_get(m.ref, "location"))
-            continue;
-        const json_t *mv = json_object_get(v, member_key(w->spec, &m));
-        if (mv == NULL || json_is_null(mv))
-            continue;
-        path_push(w, m.name, 0);
-        json_t *c = NULL;
-        int rc = from_wire(w, m.ref, m.shape, mv, false, depth + 1, &c);
-        path_pop(w);
-        if (rc) {
-            json_decref(obj);
-            return rc;
+    nb__member_iter_init(&it, w->spec, shape);
+    size_t nkeys = json_object_size(v);
+    int rc = 0;
+    if (!body_only && nkeys <= SPARSE_MAX && it.next && nkeys * 4 < (size_t)(it.end - it.next)) {
+        /* A few keys against many members (DynamoDB's AttributeValue, big requests sent
+         * sparsely): find each key's member, then take them in spec order. */
+        const nb__member_t *found[SPARSE_MAX];
+        const json_t *values[SPARSE_MAX];
+        size_t nf = 0;
+        const char *k;
+        json_t *e;
+        json_object_foreach((json_t *)v, k, e) {
+            for (const nb__member_t *p = it.next; p < it.end; p++) {
+                if (strcmp(member_key(w->spec, p), k) != 0)
+                    continue;
+                size_t j = nf++;
+                for (; j > 0 && found[j - 1] > p; j--) {
+                    found[j] = found[j - 1];
+                    values[j] = values[j - 1];
+                }
+                found[j] = p;
+                values[j] = e;
+                break;
+            }
         }
-        json_object_set_new(obj, m.name, c);
+        for (size_t i = 0; i < nf && rc == 0; i++)
+            rc = member_from_wire(w, found[i], values[i], depth, obj);
+    } else {
+        while (rc == 0 && nb__member_next(&it, &m)) {
+            if (body_only && nb__trait(m.ref, NULL, "location"))
+                continue;
+            const json_t *mv = json_object_get(v, member_key(w->spec, &m));
+            if (mv)
+                rc = member_from_wire(w, &m, mv, depth, obj);
+        }
+    }
+    if (rc) {
+        json_decref(obj);
+        return rc;
     }
     *out = obj;
     return 0;

@@ -51,10 +51,31 @@ static void write_namespace(nb__xml_writer_t *w, const json_t *ref) {
 
 static void write_scalar(nb__xml_enc_t *e, const json_t *ref, const json_t *shape, nb__shape_kind_t kind,
                          const char *name, const json_t *value) {
-    if (kind == NB_SHAPE_STRING && json_is_string(value)) { /* the common case, without a copy */
+    const char *plain = NULL;
+    size_t plain_len = 0;
+    char num[24];
+    if (kind == NB_SHAPE_STRING && json_is_string(value)) { /* the common cases, without an allocation */
+        plain = json_string_value(value);
+        plain_len = json_string_length(value);
+    } else if ((kind == NB_SHAPE_INTEGER || kind == NB_SHAPE_LONG) && json_is_integer(value)) {
+        json_int_t v = json_integer_value(value);
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        char *p = num + sizeof num;
+        do
+            *--p = (char)('0' + u % 10);
+        while ((u /= 10) != 0);
+        if (v < 0)
+            *--p = '-';
+        plain = p;
+        plain_len = (size_t)(num + sizeof num - p);
+    } else if (kind == NB_SHAPE_BOOLEAN && json_is_boolean(value)) {
+        plain = json_is_true(value) ? "true" : "false";
+        plain_len = strlen(plain);
+    }
+    if (plain) {
         nb__xml_start(e->w, name);
         write_namespace(e->w, ref);
-        nb__xml_text(e->w, json_string_value(value), json_string_length(value));
+        nb__xml_text(e->w, plain, plain_len);
         nb__xml_end(e->w);
         return;
     }
@@ -81,12 +102,20 @@ static void write_map_entry(nb__xml_enc_t *e, const json_t *shape, const char *k
     nb__xml_write_value(e, vref, nb__spec_ref_shape(e->spec, vref), vname ? vname : "value", v);
 }
 
+static void write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shape, nb__shape_kind_t kind,
+                        const char *name, const json_t *value);
+
 void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shape, const char *name,
                          const json_t *value) {
+    write_value(e, ref, shape, nb__shape_kind(shape), name, value);
+}
+
+/* nb__xml_write_value with the shape's kind already known (members and list items carry it). */
+static void write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shape, nb__shape_kind_t kind,
+                        const char *name, const json_t *value) {
     if (value == NULL || json_is_null(value) || shape == NULL || e->depth >= MAX_VALUE_DEPTH)
         return;
     e->depth++;
-    nb__shape_kind_t kind = nb__shape_kind(shape);
     switch (kind) {
     case NB_SHAPE_STRUCTURE:
         if (json_is_object(value)) {
@@ -104,17 +133,18 @@ void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shap
     case NB_SHAPE_LIST: {
         const json_t *mref = json_object_get(shape, "member");
         const json_t *mshape = nb__spec_ref_shape(e->spec, mref);
+        nb__shape_kind_t mkind = nb__shape_kind(mshape);
         size_t i;
         json_t *item;
         if (!json_is_array(value))
             break;
         if (is_flattened(ref, shape)) {
-            json_array_foreach(value, i, item) nb__xml_write_value(e, mref, mshape, name, item);
+            json_array_foreach(value, i, item) write_value(e, mref, mshape, mkind, name, item);
         } else {
             const char *mname = ref_location_name(mref);
             nb__xml_start(e->w, name);
             write_namespace(e->w, ref);
-            json_array_foreach(value, i, item) nb__xml_write_value(e, mref, mshape, mname ? mname : "member", item);
+            json_array_foreach(value, i, item) write_value(e, mref, mshape, mkind, mname ? mname : "member", item);
             nb__xml_end(e->w);
         }
         break;
@@ -173,7 +203,7 @@ void nb__xml_write_members(nb__xml_enc_t *e, const json_t *shape, const json_t *
         const json_t *v = json_object_get(value, m.name);
         if (v == NULL || json_is_null(v))
             continue;
-        nb__xml_write_value(e, m.ref, m.shape, m.xml_name, v);
+        write_value(e, m.ref, m.shape, m.kind, m.xml_name, v);
     }
 }
 

@@ -6,7 +6,7 @@ the result must equal the case's `params`. Output cases: the case's `result` (or
 error) goes through `nimbus-marshal serialize`; botocore's own response parser
 must read the produced response back to the same `result` (or error).
 
-usage: run_protocol_tests.py --marshal PATH [--vectors DIR] [--protocol P ...] [-v] [--case ID]
+usage: run_protocol_tests.py --marshal PATH [--vectors DIR] [--protocol P ...] [-v] [--case ID] [--wrapper CMD]
 Prints "<protocol>: N passed, M failed, K skipped"; exits 1 if anything failed.
 """
 import argparse
@@ -518,8 +518,9 @@ def cbor_parse_main():
 
 
 class Runner:
-    def __init__(self, marshal, vectors, verbose, only_case):
-        self.marshal = marshal
+    def __init__(self, marshal, vectors, verbose, only_case, wrapper=''):
+        import shlex
+        self.marshal = shlex.split(wrapper) + [marshal]
         self.vectors = vectors
         self.verbose = verbose
         self.only_case = only_case
@@ -527,8 +528,8 @@ class Runner:
         self.tmp = tempfile.mkdtemp(prefix='nb-proto-')
 
     def run_marshal(self, args, stdin):
-        p = subprocess.run([self.marshal] + args, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=20)
+        p = subprocess.run(self.marshal + args, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=120)
         return p.returncode, p.stdout, p.stderr.decode('utf-8', 'replace').strip()
 
     def write_case(self, suite, case):
@@ -688,10 +689,11 @@ def main():
     ap.add_argument('--protocol', action='append')
     ap.add_argument('--case')
     ap.add_argument('--include-ignored', action='store_true', help='also run botocore\'s ignore list')
+    ap.add_argument('--wrapper', default='', help='command to run nimbus-marshal under (valgrind ...)')
     ap.add_argument('-v', '--verbose', action='count', default=0)
     a = ap.parse_args()
     protocols = a.protocol or ['json', 'json_1_0', 'rest-json', 'rest-xml', 'query', 'ec2', 'smithy-rpc-v2-cbor']
-    r = Runner(a.marshal, a.vectors, a.verbose, a.case)
+    r = Runner(a.marshal, a.vectors, a.verbose, a.case, a.wrapper)
     if a.include_ignored:
         r.ignore_suites, r.ignore_cases = set(), {}
     ok = True

@@ -536,15 +536,19 @@ class SpecRun:
         return Case(self.service, proto, 'output', op.name, variant, job, check)
 
     def error_cases(self, model, proto, parser_factory, query_mode):
+        """Every exception shape of the spec (overlays add some no operation lists), each
+        answered for an operation that lists it, else for the first operation."""
         out = []
-        seen = set()
+        owner = {}
         for name in model.operation_names:
             op = model.operation_model(name)
             for es in op.error_shapes:
-                if es.name in seen:
-                    continue
-                seen.add(es.name)
-                out.append(self.error_case(model, op, es, proto, parser_factory, query_mode))
+                owner.setdefault(es.name, op)
+        first = model.operation_model(model.operation_names[0])
+        for name, shape in sorted(self.doc['shapes'].items()):
+            if shape.get('exception') or shape.get('error'):
+                es = model.shape_for(name)
+                out.append(self.error_case(model, owner.get(name, first), es, proto, parser_factory, query_mode))
         return out
 
     def error_case(self, model, op, es, proto, parser_factory, query_mode):

@@ -365,7 +365,12 @@ static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *
     case NB_SHAPE_LONG:
         if (json_is_real(v))
             return json_integer((json_int_t)json_real_value(v));
-        return json_deep_copy(v);
+        return json_incref((json_t *)v);
+    case NB_SHAPE_STRING:
+    case NB_SHAPE_BOOLEAN:
+        /* scalars go on the wire as they are: shared with the value (the wire tree is
+         * only read, then freed), not copied */
+        return json_is_string(v) || json_is_boolean(v) ? json_incref((json_t *)v) : json_deep_copy(v);
     default:
         return json_deep_copy(v);
     }

@@ -29,7 +29,7 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_protocol_tests import RawStream, from_botocore, same  # noqa: E402
+from run_protocol_tests import RawStream, same  # noqa: E402
 
 import botocore.awsrequest  # noqa: E402
 import botocore.handlers  # noqa: E402
@@ -444,12 +444,7 @@ class SpecRun:
         except Exception as e:  # botocore itself cannot send it
             return Case(self.service, proto, 'input', op.name, variant, None,
                         lambda ans, e=e: 'botocore cannot serialize: %r' % e)
-        if r.get('host_prefix'):
-            pass
-        botocore.awsrequest.prepare_request_dict(r, 'https://nimbus.test')
-        if r.get('host_prefix'):
-            u = urllib.parse.urlsplit(r['url'])
-            r['url'] = urllib.parse.urlunsplit((u.scheme, r['host_prefix'] + u.netloc, u.path, u.query, ''))
+        botocore.awsrequest.prepare_request_dict(r, 'https://nimbus.test')  # applies a host prefix too
         req = botocore.awsrequest.create_request_object(r).prepare()
         raw = raw_request(req)
         if query_mode:

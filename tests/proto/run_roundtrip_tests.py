@@ -11,7 +11,18 @@ x-amzn-query-mode), and for each operation:
           botocore's response parser must read back the same values.
   errors: every error shape of the spec, with its members, through `nimbus-marshal serialize
           --error`; botocore must read back the code and the members.
-All cases of one spec run in one `nimbus-marshal batch` process.
+Three value variants per operation: "full" (every member, two elements per list and map,
+negative, 32-bit-max and >2^53 integers, fractional timestamps, binary blobs, strings with
+unicode and XML/URL/form metacharacters), "empty" (empty strings, lists, maps, blobs), and
+"required" (required members only). All cases of one spec run in one `nimbus-marshal batch`
+process.
+
+Compared exactly (integers and timestamps exact, floats within rounding), except:
+  - empties the wire cannot carry (empty_has_no_wire_form: query-string/header lists and maps,
+    query maps, flattened XML lists and maps, empty payloads) read back as absent on both sides;
+  - defaults a server always sends (the status line for a statusCode member, Content-Type for a
+    Content-Type member) are expected when the value leaves the member out;
+  - the few members in EXCEPTIONS, left out with their reasons.
 
 usage: run_roundtrip_tests.py --marshal PATH [--specs DIR] [--service S ...] [-v] [--wrapper CMD]
 Prints "<service> <protocol>: N passed, M failed" and a total per protocol; exits 1 on a failure.

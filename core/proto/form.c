@@ -190,7 +190,7 @@ typedef struct member_name {
  * ec2 also takes the uncapitalised names old botocore sends. */
 static int member_names(const decoder_t *d, const nb__member_t *m, member_name_t names[MAX_NAMES]) {
     int n = 0;
-    const char *loc = nb__trait_str(m->ref, m->shape, "locationName");
+    const char *loc = m->location_name_trait;
     if (d->style == NB_FORM_QUERY) {
         names[n++] = (member_name_t){loc ? loc : m->name, false};
         if (loc && strcmp(loc, m->name) != 0)
@@ -211,7 +211,7 @@ static int member_names(const decoder_t *d, const nb__member_t *m, member_name_t
     return n;
 }
 
-static int decode(decoder_t *d, const json_t *ref, const json_t *shape, json_t **out);
+static int decode(decoder_t *d, const json_t *ref, const json_t *shape, nb__shape_kind_t kind, json_t **out);
 
 static void set_bad(decoder_t *d, const char *why) {
     if (d->bad_key == NULL) {
@@ -236,7 +236,7 @@ static int decode_structure(decoder_t *d, const json_t *shape, json_t **out) {
                 continue;
             key_push(d, names[i].s, names[i].capitalise);
             json_t *v = NULL;
-            rc = d->oom ? NB_ENOMEM : decode(d, m.ref, m.shape, &v);
+            rc = d->oom ? NB_ENOMEM : decode(d, m.ref, m.shape, m.kind, &v);
             key_cut(d, mark);
             if (rc == 0 && v) {
                 json_object_set_new(obj, m.name, v);
@@ -255,10 +255,11 @@ static int decode_structure(decoder_t *d, const json_t *shape, json_t **out) {
 /* Decodes the elements under "<key>.1", "<key>.2", ... into arr until one is missing. */
 static int decode_elements(decoder_t *d, const json_t *mref, const json_t *mshape, json_t *arr) {
     size_t mark = key_mark(d);
+    nb__shape_kind_t mkind = nb__shape_kind(mshape);
     for (size_t i = 1; i <= d->form->len; i++) {
         key_push_index(d, i);
         json_t *v = NULL;
-        int rc = d->oom ? NB_ENOMEM : decode(d, mref, mshape, &v);
+        int rc = d->oom ? NB_ENOMEM : decode(d, mref, mshape, mkind, &v);
         key_cut(d, mark);
         if (rc < 0)
             return rc;
@@ -318,13 +319,13 @@ static int decode_map(decoder_t *d, const json_t *ref, const json_t *shape, json
         size_t entry = key_mark(d);
         json_t *k = NULL, *v = NULL;
         key_push(d, kname, false);
-        int rc = d->oom ? NB_ENOMEM : decode(d, kref, kshape, &k);
+        int rc = d->oom ? NB_ENOMEM : decode(d, kref, kshape, nb__shape_kind(kshape), &k);
         if (rc == 0 && k && !json_is_string(k))
             set_bad(d, "map keys must be strings"), rc = NB_EINVAL;
         key_cut(d, entry);
         if (rc == 0 && k) {
             key_push(d, vname, false);
-            rc = d->oom ? NB_ENOMEM : decode(d, vref, vshape, &v);
+            rc = d->oom ? NB_ENOMEM : decode(d, vref, vshape, nb__shape_kind(vshape), &v);
         }
         key_cut(d, mark);
         int stop = rc < 0 || k == NULL;
@@ -352,11 +353,10 @@ static int decode_map(decoder_t *d, const json_t *ref, const json_t *shape, json
 
 /* Decodes the value sent under the current key (or under "key." for aggregates) into
  * *out; leaves *out NULL when nothing was sent. */
-static int decode(decoder_t *d, const json_t *ref, const json_t *shape, json_t **out) {
+static int decode(decoder_t *d, const json_t *ref, const json_t *shape, nb__shape_kind_t kind, json_t **out) {
     *out = NULL;
     if (shape == NULL)
         return 0;
-    nb__shape_kind_t kind = nb__shape_kind(shape);
     if (kind == NB_SHAPE_STRUCTURE || kind == NB_SHAPE_LIST || kind == NB_SHAPE_MAP) {
         size_t mark = key_mark(d);
         if (nb__buf_putc(&d->key, '.') != 0)

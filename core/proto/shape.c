@@ -104,6 +104,7 @@ static void fill_member(const nb__spec_t *spec, const char *name, const json_t *
     const char *q = json_string_value(json_object_get(ref, "queryName"));
     m->query_name = q ? q : m->location_name;
     m->xml_name = nb__xml_member_name(spec, ref, m->shape, name);
+    m->location_name_trait = nb__trait_str(ref, m->shape, "locationName");
     static const struct {
         const char *trait;
         unsigned bit;

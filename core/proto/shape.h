@@ -56,6 +56,7 @@ typedef struct nb__member {
     const char *location_name; /* see nb__member_location_name() */
     const char *xml_name;      /* see nb__xml_member_name() */
     const char *query_name;    /* see nb__member_query_name() */
+    const char *location_name_trait; /* the locationName trait, ref first then shape; NULL if none */
     unsigned traits;           /* NB_MEMBER_* */
 } nb__member_t;
 

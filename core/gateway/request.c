@@ -21,12 +21,16 @@ static void log_line(nb_req_t *req, int status) {
     if (gw->log == NULL)
         return;
     double ms = (double)(uv_hrtime() - req->start_ns) / 1e6;
-    char ts[40];
+    static char ts[40];
+    static time_t ts_second = -1; /* the formatted second, reused by every line within it */
     struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    struct tm tm;
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    if (now.tv_sec != ts_second) {
+        struct tm tm;
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+        ts_second = now.tv_sec;
+    }
     const char *svc = req->route.spec ? req->route.spec->service : "unknown";
     const char *op = req->route.op ? req->route.op->name : "UnknownOperation";
     if (req->has_error)

@@ -321,7 +321,8 @@ void nb__registry_select(nb__registry_t *reg) {
         char key[160];
         override_key(p->def->service, key, sizeof key);
         const char *want = reg->cfg ? nb__config_get(reg->cfg, key) : NULL;
-        if (want ? strcmp(p->def->name, want) == 0
+        /* the first plugin found wins a tie: NIMBUS_PLUGIN_PATH is scanned before the built-in folder */
+        if (want ? strcmp(p->def->name, want) == 0 && (svc->provider == NULL || strcmp(svc->provider->def->name, want) != 0)
                  : svc->provider == NULL || (is_default_provider(p) && !is_default_provider(svc->provider)))
             svc->provider = p;
         if (svc->provider == p && svc->state == NB_SVC_ERROR) { /* another plugin for it failed: this one serves */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "gateway/request.h"
@@ -45,6 +46,30 @@ static void store_stop(nb__registry_t *reg, nb__service_t *svc) {
     svc->provider->store = NULL;
 }
 
+/* With persistence, a service that has state on disk starts now: a corrupt
+ * database, or one a newer Nimbus wrote, stops startup instead of failing the
+ * service's first request much later. */
+static int start_saved_services(nb__gateway_t *gw, char **err) {
+    for (size_t i = 0; i < gw->reg.nservices; i++) {
+        nb__service_t *svc = &gw->reg.services[i];
+        if (svc->state != NB_SVC_AVAILABLE || svc->provider == NULL)
+            continue;
+        char *path = msg("%s/%s.db", gw->cfg->data_dir, svc->name);
+        if (path == NULL)
+            return NB_ENOMEM;
+        struct stat sb;
+        int saved = stat(path, &sb) == 0;
+        if (saved && nb__registry_start(&gw->reg, svc) != 0) {
+            *err = msg("service %s cannot start from its saved state %s: %s", svc->name, path,
+                       svc->error ? svc->error : "unknown error");
+            free(path);
+            return NB_ESTORE;
+        }
+        free(path);
+    }
+    return 0;
+}
+
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err) {
     memset(gw, 0, sizeof *gw);
     gw->loop = loop;
@@ -79,6 +104,8 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
         *err = msg("LOCALSTACK_HOST: '%s' is not a usable host name", cfg->localstack_host);
         return NB_EINVAL;
     }
+    if (cfg->persistence && (rc = start_saved_services(gw, err)) != 0)
+        return rc;
     if (cfg->eager_loading)
         nb__registry_start_all(&gw->reg);
     nb__http_limits_t limits;
@@ -231,8 +258,12 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         nb__req_complete(req);
         return;
     }
-    if (p->store)
-        nb__store_begin(p->store);
+    /* Every write of the handler in one transaction, committed before the reply. */
+    if (p->store && nb__store_begin(p->store) != 0) {
+        json_decref(input);
+        nb__req_fail(req, "InternalError", 500, "the state store could not start a transaction");
+        return;
+    }
     rc = handler(req, input);
     json_decref(input);
     if (rc == NB_NOT_IMPLEMENTED) {
@@ -243,6 +274,14 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     }
     if (rc == NB_ASYNC) {
         req->async = true;
+        /* Commit what the handler wrote now: left open, the transaction would
+         * swallow the requests served meanwhile (their commits would only
+         * release savepoints, so they would be answered before being durable). */
+        if (p->store && nb__store_commit(p->store) != 0) {
+            req->has_error = true;
+            nb__aws_error_set(&req->err, req->route.spec, op, "InternalError", 500,
+                              "the state store could not commit the write");
+        }
         return; /* the plugin calls nb_finish() */
     }
     if (rc < 0) {

@@ -60,8 +60,11 @@ static int start_saved_services(nb__gateway_t *gw, char **err) {
         struct stat sb;
         int saved = stat(path, &sb) == 0;
         if (saved && nb__registry_start(&gw->reg, svc) != 0) {
-            *err = msg("service %s cannot start from its saved state %s: %s", svc->name, path,
-                       svc->error ? svc->error : "unknown error");
+            if (svc->error && strstr(svc->error, path))
+                *err = msg("service %s cannot start: %s", svc->name, svc->error);
+            else
+                *err = msg("service %s cannot start from its saved state %s: %s (see above)", svc->name, path,
+                           svc->error ? svc->error : "unknown error");
             free(path);
             return NB_ESTORE;
         }

@@ -401,7 +401,9 @@ class DiskFull(StoreTestCase):
         key, status, out, headers = failed
         self.assertEqual(status, 500)
         self.assertEqual(out["__type"], "InternalError")
-        self.assertIn("x-amz-json-1.0", headers.get("Content-Type", ""))
+        headers = {k.lower(): v for k, v in headers.items()}
+        self.assertIn("x-amz-json-1.0", headers.get("content-type", ""))
+        self.assertEqual(headers.get("x-amzn-errortype"), "InternalError")
         # Reads still work, the failed write left nothing behind, the count agrees.
         self.assertEqual(c.scan("blobs"), acked)
         self.assertEqual(c.item_count("blobs"), len(acked))

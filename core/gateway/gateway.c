@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "gateway/request.h"
@@ -45,6 +46,33 @@ static void store_stop(nb__registry_t *reg, nb__service_t *svc) {
     svc->provider->store = NULL;
 }
 
+/* With persistence, a service that has state on disk starts now: a corrupt
+ * database, or one a newer Nimbus wrote, stops startup instead of failing the
+ * service's first request much later. */
+static int start_saved_services(nb__gateway_t *gw, char **err) {
+    for (size_t i = 0; i < gw->reg.nservices; i++) {
+        nb__service_t *svc = &gw->reg.services[i];
+        if (svc->state != NB_SVC_AVAILABLE || svc->provider == NULL)
+            continue;
+        char *path = msg("%s/%s.db", gw->cfg->data_dir, svc->name);
+        if (path == NULL)
+            return NB_ENOMEM;
+        struct stat sb;
+        int saved = stat(path, &sb) == 0;
+        if (saved && nb__registry_start(&gw->reg, svc) != 0) {
+            if (svc->error && strstr(svc->error, path))
+                *err = msg("service %s cannot start: %s", svc->name, svc->error);
+            else
+                *err = msg("service %s cannot start from its saved state %s: %s (see above)", svc->name, path,
+                           svc->error ? svc->error : "unknown error");
+            free(path);
+            return NB_ESTORE;
+        }
+        free(path);
+    }
+    return 0;
+}
+
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err) {
     memset(gw, 0, sizeof *gw);
     gw->loop = loop;
@@ -79,6 +107,8 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
         *err = msg("LOCALSTACK_HOST: '%s' is not a usable host name", cfg->localstack_host);
         return NB_EINVAL;
     }
+    if (cfg->persistence && (rc = start_saved_services(gw, err)) != 0)
+        return rc;
     if (cfg->eager_loading)
         nb__registry_start_all(&gw->reg);
     nb__http_limits_t limits;
@@ -231,8 +261,13 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         nb__req_complete(req);
         return;
     }
-    if (p->store && nb__store_begin(p->store) == 0)
-        req->in_txn = true;
+    /* Every write of the handler in one transaction, committed before the reply. */
+    if (p->store && nb__store_begin(p->store) != 0) {
+        json_decref(input);
+        nb__req_fail(req, "InternalError", 500, "the state store could not start a transaction");
+        return;
+    }
+    req->in_txn = p->store != NULL;
     rc = handler(req, input);
     json_decref(input);
     if (rc == NB_NOT_IMPLEMENTED) {
@@ -242,14 +277,17 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         return;
     }
     if (rc == NB_ASYNC) {
-        /* What the handler wrote so far is committed now: other requests run on the
-         * loop before this one finishes, and must not nest inside its transaction.
-         * Writes made when it finishes (timers) are committed statement by statement. */
         req->async = true;
         bool ours = req->in_txn;
         req->in_txn = false;
-        if (ours && nb__store_commit(p->store) != 0)
-            fprintf(stderr, "nimbus: %s.%s: commit failed before going async\n", svc_name, op->name);
+        /* Commit what the handler wrote now: left open, the transaction would
+         * swallow the requests served meanwhile (their commits would only
+         * release savepoints, so they would be answered before being durable). */
+        if (ours && nb__store_commit(p->store) != 0) {
+            req->has_error = true;
+            nb__aws_error_set(&req->err, req->route.spec, op, "InternalError", 500,
+                              "the state store could not commit the write");
+        }
         return; /* the plugin calls nb_finish() */
     }
     if (rc < 0) {

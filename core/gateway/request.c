@@ -71,6 +71,21 @@ void nb__req_complete(nb_req_t *req) {
     if (req->done)
         return;
     req->done = true;
+    /* The handler's transaction, if it ran synchronously (an async handler's was
+     * committed when it returned; a request that failed before its handler has none).
+     * An acknowledged write must be durable: commit before anything is sent. */
+    nb__store_t *st = req->svc && req->svc->provider ? req->svc->provider->store : NULL;
+    if (st != NULL && req->in_txn) {
+        req->in_txn = false;
+        if (req->has_error || req->aborted)
+            nb__store_rollback(st);
+        else if (nb__store_commit(st) != 0) {
+            fprintf(stderr, "nimbus: %s\n", nb__store_errmsg(st));
+            req->has_error = true;
+            nb__aws_error_set(&req->err, req->route.spec, req->route.op, "InternalError", 500,
+                              "the state store could not commit the write");
+        }
+    }
     if (req->aborted) {
         nb__http_respond(req->x, NULL);
         req_free(req);
@@ -86,18 +101,6 @@ void nb__req_complete(nb_req_t *req) {
     const nb__spec_t *spec = req->route.spec;
     const nb__spec_op_t *op = req->route.op;
     nb__protocol_t proto = req->route.protocol ? req->route.protocol : NB_PROTO_JSON;
-
-    /* An acknowledged write must be durable: commit before anything is sent. */
-    nb__store_t *store = req->svc && req->svc->provider ? req->svc->provider->store : NULL;
-    if (store && req->in_txn) {
-        req->in_txn = false;
-        if (!req->has_error && nb__store_commit(store) != 0) {
-            req->has_error = true;
-            nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "the state store could not commit the write");
-        } else if (req->has_error) {
-            nb__store_rollback(store);
-        }
-    }
 
     int rc = 0;
     if (!req->has_error) {

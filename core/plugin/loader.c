@@ -1,6 +1,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
         *err = msg("%s: not a Nimbus plugin (bad descriptor signature)", path);
         return NULL;
     }
-    if (def->abi_major != NB_ABI_MAJOR || def->struct_size < sizeof(nb_plugin_def_t)) {
+    /* Fields appended later (reset) are optional: a plugin built before them still loads. */
+    if (def->abi_major != NB_ABI_MAJOR || def->struct_size < offsetof(nb_plugin_def_t, reset)) {
         *err = msg("%s: plugin ABI %u.%u is not supported (this Nimbus has ABI %d.%d)", path, def->abi_major,
                    def->abi_minor, NB_ABI_MAJOR, NB_ABI_MINOR);
         return NULL;
@@ -197,7 +199,8 @@ static void scan_dir(nb__registry_t *reg, const char *dir) {
         names[n++] = strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, str_cmp);
+    if (n)
+        qsort(names, n, sizeof *names, str_cmp);
     for (size_t i = 0; i < n; i++) {
         char *path = names[i] ? msg("%s/%s", dir, names[i]) : NULL;
         free(names[i]);

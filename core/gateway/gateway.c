@@ -1,6 +1,7 @@
 #include "gateway/gateway.h"
 
 #include <stdarg.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,8 +110,16 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     }
     if (cfg->persistence && (rc = start_saved_services(gw, err)) != 0)
         return rc;
+    /* Specs of services not started keep only what the router needs (loaded again on
+     * a service's first request): most of a spec's memory is its shapes. */
+    for (size_t i = 0; i < gw->reg.specs.len; i++) {
+        nb__service_t *svc = nb__registry_service(&gw->reg, gw->reg.specs.items[i]->service);
+        if (svc == NULL || svc->state != NB_SVC_RUNNING)
+            nb__spec_unload_shapes(gw->reg.specs.items[i]);
+    }
     if (cfg->eager_loading)
         nb__registry_start_all(&gw->reg);
+    malloc_trim(0);
     nb__http_limits_t limits;
     nb__http_limits_default(&limits);
     limits.max_header_bytes = cfg->max_header_bytes;

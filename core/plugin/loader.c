@@ -353,6 +353,11 @@ int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
         return NB_EINVAL;
     nb_plugin_t *p = svc->provider;
     char *err = NULL;
+    if (nb__spec_load_shapes((nb__spec_t *)p->spec, &err) != 0) {
+        fprintf(stderr, "nimbus: service %s: cannot reload its spec: %s\n", svc->name, err ? err : "?");
+        service_fail(svc, err ? err : msg("cannot reload the spec"));
+        return NB_ESPEC;
+    }
     if (reg->on_start && reg->on_start(reg, svc, &err) != 0) {
         fprintf(stderr, "nimbus: service %s failed to start: %s\n", svc->name, err ? err : "?");
         service_fail(svc, err ? err : msg("state store failed to open"));

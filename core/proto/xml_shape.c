@@ -33,7 +33,7 @@ const char *nb__xml_member_name(const nb__spec_t *spec, const json_t *ref, const
 
 /* xmlNamespace on a member reference: "uri" or {"uri": ..., "prefix": ...}. */
 static void write_namespace(nb__xml_writer_t *w, const json_t *ref) {
-    const json_t *ns = json_object_get(ref, "xmlNamespace");
+    const json_t *ns = nb__trait(ref, NULL, "xmlNamespace");
     if (ns == NULL)
         return;
     const char *uri = json_is_string(ns) ? json_string_value(ns) : json_string_value(json_object_get(ns, "uri"));
@@ -49,9 +49,16 @@ static void write_namespace(nb__xml_writer_t *w, const json_t *ref) {
     }
 }
 
-static void write_scalar(nb__xml_enc_t *e, const json_t *ref, const json_t *shape, const char *name,
-                         const json_t *value) {
-    nb__time_format_t fmt = nb__timestamp_format(ref, shape, e->ts_format);
+static void write_scalar(nb__xml_enc_t *e, const json_t *ref, const json_t *shape, nb__shape_kind_t kind,
+                         const char *name, const json_t *value) {
+    if (kind == NB_SHAPE_STRING && json_is_string(value)) { /* the common case, without a copy */
+        nb__xml_start(e->w, name);
+        write_namespace(e->w, ref);
+        nb__xml_text(e->w, json_string_value(value), json_string_length(value));
+        nb__xml_end(e->w);
+        return;
+    }
+    nb__time_format_t fmt = kind == NB_SHAPE_TIMESTAMP ? nb__timestamp_format(ref, shape, e->ts_format) : e->ts_format;
     char *text = nb__scalar_to_text(shape, value, fmt);
     if (text == NULL)
         return; /* a value that does not fit its shape is left out rather than sent malformed */
@@ -79,7 +86,8 @@ void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shap
     if (value == NULL || json_is_null(value) || shape == NULL || e->depth >= MAX_VALUE_DEPTH)
         return;
     e->depth++;
-    switch (nb__shape_kind(shape)) {
+    nb__shape_kind_t kind = nb__shape_kind(shape);
+    switch (kind) {
     case NB_SHAPE_STRUCTURE:
         if (json_is_object(value)) {
             nb__xml_start(e->w, name);
@@ -87,7 +95,7 @@ void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shap
             /* a prefixed namespace on the shape declares the prefix its attributes use
              * (S3's Grantee: xmlns:xsi for xsi:type) */
             const json_t *sns = json_object_get(shape, "xmlNamespace");
-            if (json_object_get(ref, "xmlNamespace") == NULL && json_object_get(sns, "prefix"))
+            if (sns && nb__trait(ref, NULL, "xmlNamespace") == NULL && json_object_get(sns, "prefix"))
                 write_namespace(e->w, shape);
             nb__xml_write_members(e, shape, value);
             nb__xml_end(e->w);
@@ -136,7 +144,7 @@ void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shap
         break;
     }
     default:
-        write_scalar(e, ref, shape, name, value);
+        write_scalar(e, ref, shape, kind, name, value);
     }
     e->depth--;
 }
@@ -144,21 +152,28 @@ void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shap
 void nb__xml_write_members(nb__xml_enc_t *e, const json_t *shape, const json_t *value) {
     nb__member_iter_t it;
     nb__member_t m;
-    for (nb__member_iter_init(&it, e->spec, shape); nb__member_next(&it, &m);) {
+    bool attributes = false;
+    for (nb__member_iter_init(&it, e->spec, shape); nb__member_next(&it, &m);)
+        attributes |= nb__member_xml_attribute(&m);
+    for (nb__member_iter_init(&it, e->spec, shape); attributes && nb__member_next(&it, &m);) {
+        if (!nb__member_xml_attribute(&m))
+            continue;
         const json_t *v = json_object_get(value, m.name);
-        if (v == NULL || json_is_null(v) || !nb__member_xml_attribute(&m))
+        if (v == NULL || json_is_null(v))
             continue;
         char *text = nb__scalar_to_text(m.shape, v, nb__timestamp_format(m.ref, m.shape, e->ts_format));
         if (text) {
-            nb__xml_attribute(e->w, nb__xml_member_name(e->spec, m.ref, m.shape, m.name), text);
+            nb__xml_attribute(e->w, m.xml_name, text);
             free(text);
         }
     }
     for (nb__member_iter_init(&it, e->spec, shape); nb__member_next(&it, &m);) {
-        const json_t *v = json_object_get(value, m.name);
-        if (v == NULL || json_is_null(v) || nb__member_xml_attribute(&m) || nb__member_location(&m))
+        if (nb__member_xml_attribute(&m) || nb__member_location(&m))
             continue;
-        nb__xml_write_value(e, m.ref, m.shape, nb__xml_member_name(e->spec, m.ref, m.shape, m.name), v);
+        const json_t *v = json_object_get(value, m.name);
+        if (v == NULL || json_is_null(v))
+            continue;
+        nb__xml_write_value(e, m.ref, m.shape, m.xml_name, v);
     }
 }
 
@@ -314,7 +329,7 @@ int nb__xml_read_structure(const nb__spec_t *spec, const json_t *shape, const nb
         if (nb__member_location(&m) || m.shape == NULL)
             continue;
         json_t *v = NULL;
-        const char *name = nb__xml_member_name(spec, m.ref, m.shape, m.name);
+        const char *name = m.xml_name;
         if (nb__member_xml_attribute(&m)) {
             const char *a = nb__xml_attr(node, name);
             if (a)
@@ -397,7 +412,7 @@ void nb__xml_write_error_fields(nb__xml_enc_t *e, const nb__spec_op_t *op, const
         if (shape && nb__member_get(e->spec, shape, k, &m)) {
             if (nb__member_location(&m))
                 continue;
-            nb__xml_write_value(e, m.ref, m.shape, nb__xml_member_name(e->spec, m.ref, m.shape, m.name), v);
+            nb__xml_write_value(e, m.ref, m.shape, m.xml_name, v);
         } else if (json_is_string(v)) {
             nb__xml_element(e->w, k, json_string_value(v));
         } else if (json_is_integer(v) || json_is_real(v) || json_is_boolean(v)) {

@@ -320,6 +320,8 @@ int nb__spec_load_shapes(nb__spec_t *spec, char **err) {
 void nb__spec_free(nb__spec_t *spec) {
     if (spec == NULL)
         return;
+    if (spec->proto_cache_free)
+        spec->proto_cache_free(spec->proto_cache);
     free(spec->ops);
     free(spec->service);
     free(spec->path);

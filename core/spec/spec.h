@@ -61,6 +61,10 @@ typedef struct nb__spec {
     char *path;                  /* file it came from, NULL if built from JSON */
     bool shapes_unloaded;
     json_t *error_index;         /* error code or exception shape name -> shape name */
+    /* core/proto's compiled shapes (members with their traits resolved), built lazily by the
+     * marshallers and freed with the spec through proto_cache_free. */
+    void *proto_cache;
+    void (*proto_cache_free)(void *cache);
 } nb__spec_t;
 
 /* Loads a service-2.json (and an overlay.json beside it, if present: a JSON

@@ -225,14 +225,27 @@ def prune(v):
     return v
 
 
+def same_number(a, b):
+    """Integers exactly. Otherwise (floats, epoch-second timestamps) equal up to the rounding of one
+    decimal<->binary conversion: within a few ulps (relative 1e-12) and never more than a microsecond
+    apart (a datetime's resolution), so a timestamp off by a second or a float off in its 7th digit
+    fails."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    d = abs(a - b)
+    return a == b or (d <= 1e-12 * max(abs(a), abs(b)) or d < 1e-300) and d <= 1e-6
+
+
 def same(a, b):
     """Deep equality with numbers compared by value (timestamps, floats, NaN strings)."""
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b or a == b and type(a) is type(b)
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        if isinstance(a, float) and math.isnan(a):
-            return isinstance(b, float) and math.isnan(b)
-        return a == b or abs(a - b) <= 1e-6 * max(1.0, abs(a))
+        return same_number(a, b)
     if isinstance(a, float) and isinstance(b, str) or isinstance(a, str) and isinstance(b, float):
         f = a if isinstance(a, float) else b
         s = b if isinstance(a, float) else a

@@ -188,6 +188,24 @@ static void fail_unknown_operation(nb_req_t *req) {
     }
 }
 
+/* SQS quirk: query clients may send an operation to the queue's URL itself
+ * (POST /<account>/<name>) without a QueueUrl parameter; the URL is the path. */
+static void sqs_queue_url_from_path(nb_req_t *req, json_t *input) {
+    const nb__spec_t *spec = req->route.spec;
+    if (strcmp(spec->service, "sqs") != 0 || !json_is_object(input) || json_object_get(input, "QueueUrl") ||
+        json_object_get(req->route.op->input ? json_object_get(req->route.op->input, "members") : NULL, "QueueUrl") == NULL)
+        return;
+    const char *path = req->http->path;
+    const char *slash = path && path[0] == '/' ? strchr(path + 1, '/') : NULL;
+    if (slash == NULL || slash == path + 1 || slash[1] == '\0' || strchr(slash + 1, '/'))
+        return;
+    const char *host = nb__http_request_header(req->http, "Host");
+    char *url = NULL;
+    if (asprintf(&url, "http://%s%s", host ? host : "localhost", path) >= 0)
+        json_object_set_new(input, "QueueUrl", json_string(url));
+    free(url);
+}
+
 static void fail_not_implemented(nb_req_t *req) {
     nb__req_fail(req, "InternalFailure", 501, "The API action '%s' for service '%s' is not implemented yet",
                  req->route.op->name, req->route.spec->service);
@@ -262,8 +280,10 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     view.path = (char *)match_path;
     json_t *input = NULL;
     int rc = nb__proto_parse(req->route.spec, op, req->route.protocol, &view, &input, &req->err);
-    if (rc == 0)
+    if (rc == 0) {
+        sqs_queue_url_from_path(req, input);
         rc = nb__proto_validate(req->route.spec, op, req->route.protocol, input, &req->err);
+    }
     if (rc != 0) {
         json_decref(input);
         req->has_error = true;

@@ -87,7 +87,10 @@ void nb__req_complete(nb_req_t *req) {
         }
     }
     if (req->aborted) {
-        nb__http_respond(req->x, NULL);
+        nb__http_response_t none; /* nb__http_respond() takes a response even for a gone client */
+        nb__http_response_init(&none);
+        nb__http_respond(req->x, &none);
+        nb__http_response_free(&none);
         req_free(req);
         return;
     }

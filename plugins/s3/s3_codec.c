@@ -1,6 +1,7 @@
 #include "s3_codec.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -220,6 +221,36 @@ void s3_hex(const unsigned char *in, size_t len, char *out) {
         out[2 * i + 1] = digits[in[i] & 15];
     }
     out[2 * len] = '\0';
+}
+
+void s3_etag_multipart(const unsigned char *md5s, size_t n, char out[64]) {
+    unsigned char digest[16];
+    char hex[33], b64[S3_CK__COUNT][64];
+    s3_hash_t *h = s3_hash_new(0);
+    if (h == NULL) {
+        out[0] = '\0';
+        return;
+    }
+    s3_hash_update(h, md5s, 16 * n);
+    s3_hash_final(h, digest, b64);
+    s3_hash_free(h);
+    s3_hex(digest, 16, hex);
+    snprintf(out, 64, "\"%s-%zu\"", hex, n);
+}
+
+bool s3_etag_md5(const char *etag, unsigned char md5[16]) {
+    if (etag == NULL)
+        return false;
+    if (*etag == '"')
+        etag++;
+    for (int k = 0; k < 16; k++) {
+        int hi = etag[2 * k], lo = hi ? etag[2 * k + 1] : 0;
+        if (!isxdigit(hi) || !isxdigit(lo))
+            return false;
+        md5[k] = (unsigned char)((isdigit(hi) ? hi - '0' : tolower(hi) - 'a' + 10) * 16 +
+                                 (isdigit(lo) ? lo - '0' : tolower(lo) - 'a' + 10));
+    }
+    return etag[32] == '\0' || etag[32] == '"';
 }
 
 size_t s3_b64_encode(const unsigned char *in, size_t len, char *out) {

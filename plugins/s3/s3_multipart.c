@@ -333,12 +333,8 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     int64_t total = 0;
     rc = md5s && buf && (alg < 0 || cks) ? nb_blob_writer_new(s3_self, blob, &w) : NB_ENOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        const char *e = parts[i].etag + (parts[i].etag[0] == '"');
-        for (int k = 0; k < 16; k++) {
-            unsigned hi, lo;
-            sscanf(e + 2 * k, "%1x%1x", &hi, &lo);
-            md5s[16 * i + k] = (unsigned char)(hi * 16 + lo);
-        }
+        if (!s3_etag_md5(parts[i].etag, md5s + 16 * i))
+            memset(md5s + 16 * i, 0, 16);
         if (alg >= 0) {
             const char *v = s3_str(parts[i].cks, s3_ck_member(alg));
             if (v == NULL || s3_b64_decode(v, cks + rawlen * i, rawlen) != (long)rawlen)
@@ -376,16 +372,9 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
         json_decref(u.attrs);
         return rc;
     }
-    s3_hash_t *h = s3_hash_new(0);
-    unsigned char digest[16];
-    char ckb64[S3_CK__COUNT][64];
-    s3_hash_update(h, md5s, 16 * n);
-    s3_hash_final(h, digest, ckb64);
-    s3_hash_free(h);
+    char etag[64];
+    s3_etag_multipart(md5s, n, etag);
     free(md5s);
-    char hex[33], etag[64];
-    s3_hex(digest, 16, hex);
-    snprintf(etag, sizeof etag, "\"%s-%zu\"", hex, n);
 
     s3_object_t o = {0};
     o.key = strdup(key);

@@ -151,7 +151,7 @@ int s3_upload_part(nb_req_t *req, const json_t *in) {
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
-    int number;
+    int number = 0;
     if ((rc = part_number(req, in, &number)) <= 0)
         return rc;
     const char *id = s3_str(in, "UploadId");
@@ -181,7 +181,7 @@ int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
-    int number;
+    int number = 0;
     if ((rc = part_number(req, in, &number)) <= 0)
         return rc;
     const char *id = s3_str(in, "UploadId");

@@ -9,6 +9,7 @@
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "store/store.h"
+#include "util/codec.h"
 
 static double wall_now(void) {
     struct timespec ts;
@@ -324,6 +325,37 @@ static int api_blob_writer_finish(nb_blob_writer_t *w) {
 
 static void api_blob_writer_abort(nb_blob_writer_t *w) { nb__store_blob_abort((nb__store_blob_writer_t *)w); }
 
+static ssize_t api_req_query(const nb_req_t *req, const char *name, char *buf, size_t cap) {
+    const char *q = req->http->query;
+    size_t nlen = strlen(name);
+    while (q && *q) {
+        const char *end = strchr(q, '&');
+        size_t len = end ? (size_t)(end - q) : strlen(q);
+        const char *eq = memchr(q, '=', len);
+        size_t klen = eq ? (size_t)(eq - q) : len;
+        size_t dlen = 0;
+        char *key = nb__url_decode(q, klen, true, &dlen);
+        bool hit = key && dlen == nlen && memcmp(key, name, nlen) == 0;
+        free(key);
+        if (hit) {
+            char *v = eq ? nb__url_decode(eq + 1, len - klen - 1, true, &dlen) : strdup("");
+            if (v == NULL)
+                return -1;
+            if (!eq)
+                dlen = 0;
+            if (cap > 0) {
+                size_t n = dlen < cap - 1 ? dlen : cap - 1;
+                memcpy(buf, v, n);
+                buf[n] = '\0';
+            }
+            free(v);
+            return (ssize_t)dlen;
+        }
+        q = end ? end + 1 : NULL;
+    }
+    return -1;
+}
+
 const nb_api_t nb__api = {
     .size = sizeof(nb_api_t),
     .reply_new = api_reply_new,
@@ -363,4 +395,5 @@ const nb_api_t nb__api = {
     .blob_write = api_blob_write,
     .blob_writer_finish = api_blob_writer_finish,
     .blob_writer_abort = api_blob_writer_abort,
+    .req_query = api_req_query,
 };

@@ -161,6 +161,10 @@ typedef struct nb_api {
     int (*blob_write)(nb_blob_writer_t *w, const void *data, size_t len);
     int (*blob_writer_finish)(nb_blob_writer_t *w);
     void (*blob_writer_abort)(nb_blob_writer_t *w);
+    /* The first query parameter `name` of the request URL, percent-decoded, copied to buf
+     * (truncated to cap - 1): its full length, or -1 if absent. For what the spec does not
+     * model (presigned URLs' X-Amz-Expires, Expires). */
+    ssize_t (*req_query)(const nb_req_t *req, const char *name, char *buf, size_t cap);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -235,6 +239,7 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_blob_write(...) (nb_api->blob_write(__VA_ARGS__))
 #define nb_blob_writer_finish(...) (nb_api->blob_writer_finish(__VA_ARGS__))
 #define nb_blob_writer_abort(...) (nb_api->blob_writer_abort(__VA_ARGS__))
+#define nb_req_query(...) (nb_api->req_query(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

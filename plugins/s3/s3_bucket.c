@@ -35,6 +35,8 @@ static bool bucket_name_valid(const char *n) {
 
 int s3_create_bucket(nb_req_t *req, const json_t *in) {
     const char *name = s3_str(in, "Bucket");
+    if (s3_check_presigned(req) != 1)
+        return 0;
     if (!bucket_name_valid(name))
         return nb_error_fields(req, "InvalidBucketName", json_pack("{s:s}", "BucketName", name ? name : ""),
                                "The specified bucket is not valid.");
@@ -122,6 +124,8 @@ int s3_head_bucket(nb_req_t *req, const json_t *in) {
 
 int s3_list_buckets(nb_req_t *req, const json_t *in) {
     (void)in;
+    if (s3_check_presigned(req) != 1)
+        return 0;
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT name, created FROM buckets WHERE account = ?1 ORDER BY name");
     if (s == NULL)
         return NB_ESTORE;

@@ -96,7 +96,7 @@ static const nb_op_t s3_ops[] = {
 static int s3_init(nb_plugin_t *self) {
     char *err = NULL;
     s3_self = self;
-    if (nb_api->size < offsetof(nb_api_t, blob_writer_abort) + sizeof(void *)) {
+    if (nb_api->size < offsetof(nb_api_t, req_query) + sizeof(void *)) {
         nb_log(self, NB_LOG_ERROR, "this core lacks the blob API (plugin ABI 1.1)");
         return -1;
     }
@@ -174,7 +174,54 @@ int s3_err_no_key(nb_req_t *req, const char *key) {
                            "The specified key does not exist.");
 }
 
+static void iso_time(double t, char out[32]) {
+    time_t s = (time_t)t;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int s3_check_presigned(nb_req_t *req) {
+    char date[40], expires[40], now_s[32], end_s[32];
+    double now = nb_now();
+    if (nb_req_query(req, "X-Amz-Expires", expires, sizeof expires) >= 0 &&
+        nb_req_query(req, "X-Amz-Date", date, sizeof date) >= 0) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        const char *end = strptime(date, "%Y%m%dT%H%M%SZ", &tm);
+        char *stop = NULL;
+        long secs = strtol(expires, &stop, 10);
+        if (end == NULL || *end != '\0' || stop == expires || *stop != '\0' || secs < 0)
+            return nb_error_code(req, "AuthorizationQueryParametersError", 400,
+                                 "X-Amz-Expires should be a number and X-Amz-Date a date like 20240101T000000Z");
+        if (secs > 604800)
+            return nb_error_code(req, "AuthorizationQueryParametersError", 400,
+                                 "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+        double until = (double)timegm(&tm) + (double)secs;
+        if (now > until) {
+            iso_time(until, end_s);
+            iso_time(now, now_s);
+            return nb_error_fields(req, "AccessDenied",
+                                   json_pack("{s:s,s:s,s:s}", "X-Amz-Expires", expires, "Expires", end_s,
+                                             "ServerTime", now_s),
+                                   "Request has expired");
+        }
+    } else if (nb_req_query(req, "Signature", date, sizeof date) >= 0 &&
+               nb_req_query(req, "Expires", expires, sizeof expires) >= 0) {
+        double until = strtod(expires, NULL);
+        if (now > until) {
+            iso_time(until, end_s);
+            iso_time(now, now_s);
+            return nb_error_fields(req, "AccessDenied", json_pack("{s:s,s:s}", "Expires", end_s, "ServerTime", now_s),
+                                   "Request has expired");
+        }
+    }
+    return 1;
+}
+
 int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
+    if (req != NULL && s3_check_presigned(req) != 1)
+        return 0;
     sqlite3_stmt *s =
         nb_store_stmt(&s3_store, "SELECT account, region, created, versioning FROM buckets WHERE name = ?1");
     if (s == NULL)

@@ -23,6 +23,8 @@ typedef struct s3_bucket {
 
 /* 1: found; 0: absent and NoSuchBucket set on req; < 0: store failure. */
 int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b);
+/* 1, or 0 with AccessDenied set when a presigned URL has expired. Every handler runs it. */
+int s3_check_presigned(nb_req_t *req);
 int s3_err_no_bucket(nb_req_t *req, const char *name);
 int s3_err_no_key(nb_req_t *req, const char *key);
 

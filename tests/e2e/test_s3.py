@@ -239,6 +239,34 @@ class S3(unittest.TestCase):
         self.assertNotIn("Deleted", r)
         self.assertNotIn("Contents", self.s3.list_objects_v2(Bucket=b))
 
+    def test_presigned_urls_and_virtual_hosts(self):
+        import re, urllib.request, urllib.error
+        b = self.bucket("presign-bkt")
+        self.s3.put_object(Bucket=b, Key="k", Body=b"presigned")
+        for version in ("s3", "s3v4"):
+            s3 = boto3.client("s3", endpoint_url=self.n.url, region_name="us-east-1", aws_access_key_id="test",
+                              aws_secret_access_key="test", config=Config(signature_version=version))
+            url = s3.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "k"}, ExpiresIn=300)
+            with urllib.request.urlopen(url) as r:
+                self.assertEqual(r.read(), b"presigned")
+            put = s3.generate_presigned_url("put_object", Params={"Bucket": b, "Key": "p-" + version}, ExpiresIn=300)
+            with urllib.request.urlopen(urllib.request.Request(put, data=b"via url", method="PUT")) as r:
+                self.assertEqual(r.status, 200)
+            self.assertEqual(self.s3.get_object(Bucket=b, Key="p-" + version)["Body"].read(), b"via url")
+            if version == "s3v4":
+                expired = re.sub(r"X-Amz-Date=\d{8}T\d{6}Z", "X-Amz-Date=20200101T000000Z", url)
+            else:
+                expired = re.sub(r"Expires=\d+", "Expires=1577836800", url)
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                urllib.request.urlopen(expired)
+            self.assertEqual(cm.exception.code, 403)
+            body = cm.exception.read()
+            self.assertIn(b"<Code>AccessDenied</Code>", body)
+            self.assertIn(b"Request has expired", body)
+        for host in ("%s.s3.localhost.localstack.cloud", "%s.s3.eu-west-1.localhost.localstack.cloud"):
+            status, _, body = self.raw("GET", "/k", headers={"Host": host % b + ":%d" % self.n.port})
+            self.assertEqual((status, body), (200, b"presigned"))
+
     # ------------------------------------------------------------ listing
 
     def test_listing_order_delimiter_pagination(self):

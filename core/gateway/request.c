@@ -9,6 +9,7 @@
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "store/store.h"
+#include "util/codec.h"
 
 static double wall_now(void) {
     struct timespec ts;
@@ -110,6 +111,8 @@ void nb__req_complete(nb_req_t *req) {
         nb_body_t *stream = req->out_body;
         req->out_body = NULL;
         rc = nb__proto_serialize(spec, op, proto, req->output, stream, &pctx, &resp);
+        if (rc == 0 && req->status)
+            resp.status = req->status;
         if (rc != 0) {
             nb__http_response_free(&resp);
             nb__http_response_init(&resp);
@@ -280,6 +283,92 @@ static void api_log(nb_plugin_t *self, nb_log_level_t level, const char *fmt, ..
     va_end(ap);
 }
 
+static int api_reply_status(nb_req_t *req, int status) {
+    if (status < 100 || status > 599)
+        return NB_EINVAL;
+    req->status = status;
+    return 0;
+}
+
+/* ---- Blobs of the plugin's store (core/store/blob.c). ---- */
+
+static int api_blob_put_body(nb_plugin_t *p, const char *key, nb_body_t *body) {
+    if (p == NULL || p->store == NULL || body == NULL)
+        return NB_EINVAL;
+    const char *path = nb__body_path(body);
+    if (path != NULL && nb__body_is_temp(body)) {
+        /* The spilled upload becomes the blob: a rename, not a copy. */
+        int rc = nb__store_blob_put_file(p->store, key, path);
+        if (rc == 0)
+            nb__body_keep_file(body);
+        return rc;
+    }
+    return nb__store_blob_put_body(p->store, key, body);
+}
+
+static nb_body_t *api_blob_body_new(nb_plugin_t *p, const char *key, int64_t offset, int64_t length) {
+    char *path = NULL;
+    if (p == NULL || p->store == NULL || nb__store_blob_path(p->store, key, &path) != 0)
+        return NULL;
+    nb_body_t *b = nb__body_from_file(path, offset, length);
+    free(path);
+    return b;
+}
+
+static int api_blob_remove(nb_plugin_t *p, const char *key) {
+    return p && p->store ? nb__store_blob_remove(p->store, key) : NB_EINVAL;
+}
+
+static int api_blob_writer_new(nb_plugin_t *p, const char *key, nb_blob_writer_t **out) {
+    if (p == NULL || p->store == NULL || out == NULL)
+        return NB_EINVAL;
+    nb__store_blob_writer_t *w = NULL;
+    int rc = nb__store_blob_begin(p->store, key, &w);
+    *out = (nb_blob_writer_t *)w;
+    return rc;
+}
+
+static int api_blob_write(nb_blob_writer_t *w, const void *data, size_t len) {
+    return nb__store_blob_append((nb__store_blob_writer_t *)w, data, len);
+}
+
+static int api_blob_writer_finish(nb_blob_writer_t *w) {
+    return nb__store_blob_finish((nb__store_blob_writer_t *)w);
+}
+
+static void api_blob_writer_abort(nb_blob_writer_t *w) { nb__store_blob_abort((nb__store_blob_writer_t *)w); }
+
+static ssize_t api_req_query(const nb_req_t *req, const char *name, char *buf, size_t cap) {
+    const char *q = req->http->query;
+    size_t nlen = strlen(name);
+    while (q && *q) {
+        const char *end = strchr(q, '&');
+        size_t len = end ? (size_t)(end - q) : strlen(q);
+        const char *eq = memchr(q, '=', len);
+        size_t klen = eq ? (size_t)(eq - q) : len;
+        size_t dlen = 0;
+        char *key = nb__url_decode(q, klen, true, &dlen);
+        bool hit = key && dlen == nlen && memcmp(key, name, nlen) == 0;
+        free(key);
+        if (hit) {
+            char *v = eq ? nb__url_decode(eq + 1, len - klen - 1, true, &dlen) : strdup("");
+            if (v == NULL)
+                return -1;
+            if (!eq)
+                dlen = 0;
+            if (cap > 0) {
+                size_t n = dlen < cap - 1 ? dlen : cap - 1;
+                memcpy(buf, v, n);
+                buf[n] = '\0';
+            }
+            free(v);
+            return (ssize_t)dlen;
+        }
+        q = end ? end + 1 : NULL;
+    }
+    return -1;
+}
+
 const nb_api_t nb__api = {
     .size = sizeof(nb_api_t),
     .reply_new = api_reply_new,
@@ -311,4 +400,13 @@ const nb_api_t nb__api = {
     .timer_stop = api_timer_stop,
     .log = api_log,
     .now = wall_now,
+    .reply_status = api_reply_status,
+    .blob_put_body = api_blob_put_body,
+    .blob_body_new = api_blob_body_new,
+    .blob_remove = api_blob_remove,
+    .blob_writer_new = api_blob_writer_new,
+    .blob_write = api_blob_write,
+    .blob_writer_finish = api_blob_writer_finish,
+    .blob_writer_abort = api_blob_writer_abort,
+    .req_query = api_req_query,
 };

@@ -1,6 +1,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
         *err = msg("%s: not a Nimbus plugin (bad descriptor signature)", path);
         return NULL;
     }
-    if (def->abi_major != NB_ABI_MAJOR || def->struct_size < sizeof(nb_plugin_def_t)) {
+    /* Fields appended later (reset) are optional: a plugin built before them still loads. */
+    if (def->abi_major != NB_ABI_MAJOR || def->struct_size < offsetof(nb_plugin_def_t, reset)) {
         *err = msg("%s: plugin ABI %u.%u is not supported (this Nimbus has ABI %d.%d)", path, def->abi_major,
                    def->abi_minor, NB_ABI_MAJOR, NB_ABI_MINOR);
         return NULL;
@@ -197,7 +199,8 @@ static void scan_dir(nb__registry_t *reg, const char *dir) {
         names[n++] = strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, str_cmp);
+    if (n)
+        qsort(names, n, sizeof *names, str_cmp);
     for (size_t i = 0; i < n; i++) {
         char *path = names[i] ? msg("%s/%s", dir, names[i]) : NULL;
         free(names[i]);
@@ -321,7 +324,8 @@ void nb__registry_select(nb__registry_t *reg) {
         char key[160];
         override_key(p->def->service, key, sizeof key);
         const char *want = reg->cfg ? nb__config_get(reg->cfg, key) : NULL;
-        if (want ? strcmp(p->def->name, want) == 0
+        /* the first plugin found wins a tie: NIMBUS_PLUGIN_PATH is scanned before the built-in folder */
+        if (want ? strcmp(p->def->name, want) == 0 && (svc->provider == NULL || strcmp(svc->provider->def->name, want) != 0)
                  : svc->provider == NULL || (is_default_provider(p) && !is_default_provider(svc->provider)))
             svc->provider = p;
         if (svc->provider == p && svc->state == NB_SVC_ERROR) { /* another plugin for it failed: this one serves */
@@ -349,6 +353,11 @@ int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
         return NB_EINVAL;
     nb_plugin_t *p = svc->provider;
     char *err = NULL;
+    if (nb__spec_load_shapes((nb__spec_t *)p->spec, &err) != 0) {
+        fprintf(stderr, "nimbus: service %s: cannot reload its spec: %s\n", svc->name, err ? err : "?");
+        service_fail(svc, err ? err : msg("cannot reload the spec"));
+        return NB_ESPEC;
+    }
     if (reg->on_start && reg->on_start(reg, svc, &err) != 0) {
         fprintf(stderr, "nimbus: service %s failed to start: %s\n", svc->name, err ? err : "?");
         service_fail(svc, err ? err : msg("state store failed to open"));

@@ -1,0 +1,866 @@
+/* Objects: upload (with every integrity check), download, delete, copy, tags. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "s3_plugin.h"
+
+#define IO_CHUNK (256 * 1024)
+
+/* ------------------------------------------------------------- ingest */
+
+typedef struct sink {
+    s3_hash_t *hash;
+    nb_blob_writer_t *w;
+    int64_t n;
+} sink_t;
+
+static int sink_write(void *ud, const void *data, size_t len) {
+    sink_t *s = ud;
+    s3_hash_update(s->hash, data, len);
+    s->n += (int64_t)len;
+    return nb_blob_write(s->w, data, len) == 0 ? 0 : 1;
+}
+
+static bool header_is_streaming(nb_req_t *req) {
+    const char *sha = nb_req_header(req, "x-amz-content-sha256");
+    const char *ce = nb_req_header(req, "Content-Encoding");
+    return (sha && strncmp(sha, "STREAMING-", 10) == 0) || (ce && strstr(ce, "aws-chunked") != NULL);
+}
+
+static int bad_digest_ck(nb_req_t *req, int alg) {
+    return nb_error(req, "BadDigest", "The %s you specified did not match the calculated checksum.", s3_ck_name(alg));
+}
+
+int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
+    (void)in;
+    memset(out, 0, sizeof *out);
+    const char *expect[S3_CK__COUNT] = {0};
+    unsigned algs = 0;
+    for (int a = 0; a < S3_CK__COUNT; a++) {
+        const char *v = nb_req_header(req, s3_ck_header(a));
+        if (v == NULL)
+            continue;
+        unsigned char raw[64];
+        if (s3_b64_decode(v, raw, sizeof raw) != (long)s3_ck_raw_len(a))
+            return nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a));
+        expect[a] = v;
+        algs |= S3_CK_BIT(a);
+    }
+    const char *sdk_alg = nb_req_header(req, "x-amz-sdk-checksum-algorithm");
+    if (sdk_alg) {
+        int a = s3_ck_from_name(sdk_alg);
+        if (a < 0)
+            return nb_error(req, "InvalidRequest",
+                            "Checksum algorithm provided is unsupported. Please try again with any of the valid "
+                            "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+        algs |= S3_CK_BIT(a);
+    }
+    int trailer_alg = -1;
+    const char *trailer = nb_req_header(req, "x-amz-trailer");
+    if (trailer) {
+        for (int a = 0; a < S3_CK__COUNT; a++)
+            if (strcasecmp(trailer, s3_ck_header(a)) == 0)
+                trailer_alg = a;
+        if (trailer_alg >= 0)
+            algs |= S3_CK_BIT(trailer_alg);
+    }
+    unsigned char want_md5[16];
+    bool check_md5 = false;
+    const char *cmd5 = nb_req_header(req, "Content-MD5");
+    if (cmd5) {
+        if (s3_b64_decode(cmd5, want_md5, sizeof want_md5) != 16)
+            return nb_error(req, "InvalidDigest", "The Content-MD5 you specified was not valid.");
+        check_md5 = true;
+    }
+
+    char id[33];
+    s3_random_hex(id);
+    snprintf(out->blob, sizeof out->blob, "o/%s", id);
+    s3_hash_t *h = s3_hash_new(algs);
+    unsigned char *buf = malloc(IO_CHUNK);
+    if (h == NULL || buf == NULL) {
+        s3_hash_free(h);
+        free(buf);
+        return NB_ENOMEM;
+    }
+    nb_body_t *body = nb_req_body(req);
+    int64_t size = nb_body_size(body);
+    nb_blob_writer_t *w = NULL;
+    int rc = 0;
+    char trailer_value[128] = "";
+    if (header_is_streaming(req)) {
+        if ((rc = nb_blob_writer_new(s3_self, out->blob, &w)) != 0)
+            goto fail;
+        sink_t sink = {h, w, 0};
+        s3_chunked_t dec;
+        s3_chunked_init(&dec, sink_write, &sink);
+        for (int64_t off = 0; off < size;) {
+            ssize_t n = nb_body_read(body, off, buf, IO_CHUNK);
+            if (n <= 0) {
+                rc = NB_EIO;
+                goto fail;
+            }
+            int frc = s3_chunked_feed(&dec, buf, (size_t)n);
+            if (frc == 1) {
+                rc = NB_EIO;
+                goto fail;
+            }
+            if (frc != 0) {
+                rc = 1;
+                nb_error(req, "InvalidChunkSizeError", "Only the last chunk is allowed to have a size less than 8192 bytes");
+                goto fail;
+            }
+            off += n;
+        }
+        const char *dlen = nb_req_header(req, "x-amz-decoded-content-length");
+        if (!s3_chunked_done(&dec) || (dlen && strtoll(dlen, NULL, 10) != sink.n)) {
+            rc = 1;
+            nb_error(req, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header");
+            goto fail;
+        }
+        if (trailer_alg >= 0 && !s3_chunked_trailer(&dec, s3_ck_header(trailer_alg), trailer_value, sizeof trailer_value)) {
+            rc = 1;
+            nb_error(req, "MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema.");
+            goto fail;
+        }
+        out->size = sink.n;
+    } else {
+        for (int64_t off = 0; off < size;) {
+            ssize_t n = nb_body_read(body, off, buf, IO_CHUNK);
+            if (n <= 0) {
+                rc = NB_EIO;
+                goto fail;
+            }
+            s3_hash_update(h, buf, (size_t)n);
+            off += n;
+        }
+        out->size = size;
+    }
+    free(buf);
+    buf = NULL;
+    s3_hash_final(h, out->md5, out->checksum);
+    s3_hash_free(h);
+    h = NULL;
+    out->algs = algs;
+    if (check_md5 && memcmp(want_md5, out->md5, 16) != 0) {
+        rc = 1;
+        nb_error(req, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+        goto fail;
+    }
+    for (int a = 0; a < S3_CK__COUNT; a++) {
+        const char *want = a == trailer_alg && trailer_value[0] ? trailer_value : expect[a];
+        if (want && strcmp(want, out->checksum[a]) != 0) {
+            rc = 1;
+            bad_digest_ck(req, a);
+            goto fail;
+        }
+    }
+    char hex[33];
+    s3_hex(out->md5, 16, hex);
+    snprintf(out->etag, sizeof out->etag, "\"%s\"", hex);
+    rc = w ? nb_blob_writer_finish(w) : nb_blob_put_body(s3_self, out->blob, body);
+    w = NULL;
+    if (rc != 0)
+        return rc;
+    return 1;
+fail:
+    s3_hash_free(h);
+    free(buf);
+    if (w)
+        nb_blob_writer_abort(w);
+    return rc == 1 ? 0 : rc;
+}
+
+/* --------------------------------------------------------------- attrs */
+
+static int hexval(int c) { return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10; }
+
+/* Decodes %XX and '+' (form encoding) in place. */
+static void url_decode(char *s, bool plus) {
+    char *o = s;
+    for (; *s; s++) {
+        if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+            *o++ = (char)(hexval((unsigned char)s[1]) * 16 + hexval((unsigned char)s[2]));
+            s += 2;
+        } else if (*s == '+' && plus) {
+            *o++ = ' ';
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+}
+
+/* "k1=v1&k2=v2" (x-amz-tagging) -> TagSet */
+static json_t *parse_tagging(const char *q) {
+    json_t *set = json_array();
+    char *copy = strdup(q ? q : "");
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, "&", &save); tok; tok = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(tok, '=');
+        if (eq)
+            *eq++ = '\0';
+        url_decode(tok, true);
+        if (eq)
+            url_decode(eq, true);
+        json_array_append_new(set, json_pack("{s:s,s:s}", "Key", tok, "Value", eq ? eq : ""));
+    }
+    free(copy);
+    return set;
+}
+
+static const char *const copied_members[] = {"ContentType", "ContentEncoding", "ContentDisposition", "CacheControl",
+                                              "ContentLanguage", "Expires", "Metadata", "StorageClass",
+                                              "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId",
+                                              "ObjectLockMode", "ObjectLockRetainUntilDate",
+                                              "ObjectLockLegalHoldStatus"};
+
+/* The stored attributes of a new object from a PutObject-like input. */
+json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in) {
+    json_t *a = json_object();
+    for (size_t i = 0; i < sizeof copied_members / sizeof copied_members[0]; i++) {
+        json_t *v = json_object_get(in, copied_members[i]);
+        if (v)
+            json_object_set(a, copied_members[i], v);
+    }
+    /* aws-chunked is the transfer framing, not the object's encoding. */
+    const char *ce = s3_str(a, "ContentEncoding");
+    if (ce) {
+        char buf[256];
+        size_t n = 0;
+        char *copy = strdup(ce), *save = NULL;
+        buf[0] = '\0';
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            while (*t == ' ')
+                t++;
+            if (strcmp(t, "aws-chunked") == 0 || *t == '\0')
+                continue;
+            n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, "%s%s", n ? "," : "", t);
+        }
+        free(copy);
+        if (buf[0] && n < sizeof buf)
+            json_object_set_new(a, "ContentEncoding", json_string(buf));
+        else
+            json_object_del(a, "ContentEncoding");
+    }
+    if (json_object_get(a, "ContentType") == NULL)
+        json_object_set_new(a, "ContentType", json_string("binary/octet-stream"));
+    if (json_is_string(json_object_get(a, "StorageClass")) && strcmp(s3_str(a, "StorageClass"), "STANDARD") == 0)
+        json_object_del(a, "StorageClass");
+    const char *tagging = s3_str(in, "Tagging");
+    if (tagging && *tagging)
+        json_object_set_new(a, "TagSet", parse_tagging(tagging));
+    (void)req;
+    return a;
+}
+
+/* Records computed checksums in attrs (the first one as the object's algorithm). */
+static void attrs_set_checksums(json_t *attrs, const s3_ingest_t *ing) {
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        if (ing->algs & S3_CK_BIT(a)) {
+            json_object_set_new(attrs, s3_ck_member(a), json_string(ing->checksum[a]));
+            if (json_object_get(attrs, "ChecksumAlgorithm") == NULL)
+                json_object_set_new(attrs, "ChecksumAlgorithm", json_string(s3_ck_name(a)));
+        }
+}
+
+/* Checksums go in output members the spec knows; CRC64NVME (newer than the spec) as a raw header. */
+void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
+    for (int a = 0; a < S3_CK__COUNT; a++) {
+        const char *v = s3_str(attrs, s3_ck_member(a));
+        if (v == NULL)
+            continue;
+        if (a == S3_CK_CRC64NVME)
+            nb_reply_header(req, s3_ck_header(a), v);
+        else
+            json_object_set_new(out, s3_ck_member(a), json_string(v));
+    }
+}
+
+/* ------------------------------------------------------------ PutObject */
+
+int s3_put_object(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *key = s3_str(in, "Key");
+    if (key == NULL || *key == '\0')
+        return nb_error(req, "InvalidArgument", "Key must not be empty");
+    s3_ingest_t ing;
+    rc = s3_ingest_body(req, in, &ing);
+    if (rc <= 0)
+        return rc;
+    s3_object_t o = {0};
+    o.key = strdup(key);
+    o.etag = strdup(ing.etag);
+    o.blob = strdup(ing.blob);
+    o.size = ing.size;
+    o.modified = (double)(long long)nb_now();
+    o.attrs = s3_attrs_from_input(req, in);
+    attrs_set_checksums(o.attrs, &ing);
+    if (s3_object_store(&b, &o) != 0) {
+        nb_blob_remove(s3_self, ing.blob);
+        s3_object_clear(&o);
+        return NB_ESTORE;
+    }
+    json_t *out = json_pack("{s:s}", "ETag", ing.etag);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    s3_output_checksums(req, out, o.attrs);
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+/* ---------------------------------------------------- GetObject, HeadObject */
+
+static bool etag_matches(const char *cond, const char *etag) {
+    if (cond == NULL || etag == NULL)
+        return false;
+    char want[128];
+    snprintf(want, sizeof want, "%s", etag);
+    const char *e = want[0] == '"' ? want + 1 : want;
+    size_t el = strlen(e);
+    if (el && e[el - 1] == '"')
+        el--;
+    char *copy = strdup(cond), *save = NULL;
+    bool hit = false;
+    for (char *t = strtok_r(copy, ",", &save); t && !hit; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        if (strncmp(t, "W/", 2) == 0)
+            t += 2;
+        if (*t == '"')
+            t++;
+        size_t tl = strlen(t);
+        while (tl && (t[tl - 1] == '"' || t[tl - 1] == ' '))
+            tl--;
+        hit = (tl == 1 && t[0] == '*') || (tl == el && strncmp(t, e, el) == 0);
+    }
+    free(copy);
+    return hit;
+}
+
+static double in_time(const json_t *in, const char *member) {
+    const json_t *v = json_object_get(in, member);
+    return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+static const struct {
+    const char *in, *out;
+} overrides[] = {{"ResponseCacheControl", "CacheControl"},       {"ResponseContentDisposition", "ContentDisposition"},
+                 {"ResponseContentEncoding", "ContentEncoding"}, {"ResponseContentLanguage", "ContentLanguage"},
+                 {"ResponseContentType", "ContentType"},         {"ResponseExpires", "Expires"}};
+
+static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
+    json_t *out = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(o->attrs, k, v) {
+        if (strncmp(k, "Checksum", 8) == 0 || strcmp(k, "TagSet") == 0)
+            continue;
+        json_object_set(out, k, v);
+    }
+    json_object_set_new(out, "ETag", json_string(o->etag ? o->etag : ""));
+    json_object_set_new(out, "LastModified", json_real(o->modified));
+    json_object_set_new(out, "AcceptRanges", json_string("bytes"));
+    if (b->versioning != S3_VER_OFF || (o->version_id && strcmp(o->version_id, "null") != 0))
+        json_object_set_new(out, "VersionId", json_string(o->version_id));
+    size_t tags = json_array_size(json_object_get(o->attrs, "TagSet"));
+    if (tags)
+        json_object_set_new(out, "TagCount", json_integer((json_int_t)tags));
+    return out;
+}
+
+/* Finds the version a Get/Head/Copy names; sets the AWS error when absent. 1 found, 0 error set, < 0 failure. */
+static int find_object(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o,
+                       bool head) {
+    int rc = s3_object_load(b->name, key, vid, o);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        if (vid) {
+            if (strcmp(vid, "null") != 0 && strlen(vid) != 32)
+                return nb_error_fields(req, "InvalidArgument",
+                                       json_pack("{s:s,s:s}", "ArgumentName", "versionId", "ArgumentValue", vid),
+                                       "Invalid version id specified");
+            return nb_error_fields(req, "NoSuchVersion", json_pack("{s:s,s:s}", "Key", key, "VersionId", vid),
+                                   "The specified version does not exist.");
+        }
+        return s3_err_no_key(req, key);
+    }
+    if (o->delete_marker) {
+        nb_reply_header(req, "x-amz-delete-marker", "true");
+        if (strcmp(o->version_id, "null") != 0)
+            nb_reply_header(req, "x-amz-version-id", o->version_id);
+        s3_object_clear(o);
+        if (vid) {
+            return nb_error_fields(req, "MethodNotAllowed", json_pack("{s:s,s:s}", "Method", head ? "HEAD" : "GET",
+                                                                       "ResourceType", "DeleteMarker"),
+                                   "The specified method is not allowed against this resource.");
+        }
+        return s3_err_no_key(req, key);
+    }
+    return 1;
+}
+
+static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *key = s3_str(in, "Key");
+    s3_object_t o;
+    rc = find_object(req, &b, key, s3_str(in, "VersionId"), &o, head);
+    if (rc <= 0)
+        return rc;
+    /* Conditions, in RFC 7232's order. */
+    const char *if_match = s3_str(in, "IfMatch"), *if_none = s3_str(in, "IfNoneMatch");
+    double ims = in_time(in, "IfModifiedSince"), ius = in_time(in, "IfUnmodifiedSince");
+    const char *failed = NULL;
+    bool not_modified = false;
+    if (if_match && !etag_matches(if_match, o.etag))
+        failed = "If-Match";
+    else if (!if_match && ius >= 0 && o.modified > ius)
+        failed = "If-Unmodified-Since";
+    else if (if_none && etag_matches(if_none, o.etag))
+        not_modified = true;
+    else if (!if_none && ims >= 0 && o.modified <= ims)
+        not_modified = true;
+    if (failed) {
+        s3_object_clear(&o);
+        return nb_error_fields(req, "PreconditionFailed", json_pack("{s:s}", "Condition", failed),
+                               "At least one of the pre-conditions you specified did not hold");
+    }
+    if (not_modified) {
+        nb_reply_status(req, 304);
+        json_t *out = json_pack("{s:s,s:f}", "ETag", o.etag, "LastModified", o.modified);
+        s3_object_clear(&o);
+        return nb_reply_new(req, out);
+    }
+    json_t *out = object_headers(&b, &o);
+    for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
+        json_t *v = json_object_get(in, overrides[i].in);
+        if (v)
+            json_object_set(out, overrides[i].out, v);
+    }
+    if (o.parts > 0 && json_object_get(in, "PartNumber"))
+        json_object_set_new(out, "PartsCount", json_integer(o.parts));
+    int64_t first = 0, last = o.size - 1;
+    const char *range = s3_str(in, "Range");
+    int r = s3_range_parse(range, o.size, &first, &last);
+    /* A whole-object checksum would not match a part of it: S3 sends none with a range. */
+    const char *mode = s3_str(in, "ChecksumMode");
+    if (mode && strcasecmp(mode, "ENABLED") == 0 && r == 0)
+        s3_output_checksums(req, out, o.attrs);
+    if (r < 0) {
+        char size[32];
+        snprintf(size, sizeof size, "%lld", (long long)o.size);
+        json_decref(out);
+        s3_object_clear(&o);
+        return nb_error_fields(req, "InvalidRange", json_pack("{s:s,s:s}", "RangeRequested", range, "ActualObjectSize", size),
+                               "The requested range is not satisfiable");
+    }
+    int64_t len = o.size;
+    if (r == 1) {
+        char cr[96];
+        snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", (long long)first, (long long)last, (long long)o.size);
+        json_object_set_new(out, "ContentRange", json_string(cr));
+        nb_reply_status(req, 206);
+        len = last - first + 1;
+    }
+    json_object_set_new(out, "ContentLength", json_integer(len));
+    if (!head) {
+        nb_body_t *body = o.blob ? nb_blob_body_new(s3_self, o.blob, first, len) : nb_body_from_mem_new("", 0);
+        if (body == NULL) {
+            json_decref(out);
+            s3_object_clear(&o);
+            return NB_EIO;
+        }
+        nb_reply_body_new(req, body);
+    }
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+int s3_get_object(nb_req_t *req, const json_t *in) { return get_or_head(req, in, false); }
+int s3_head_object(nb_req_t *req, const json_t *in) { return get_or_head(req, in, true); }
+
+/* ----------------------------------------------------------- deletes */
+
+/* Deletes as S3 does for the bucket's versioning; fills result (Key, VersionId, DeleteMarker...). */
+static int delete_one(const s3_bucket_t *b, const char *key, const char *vid, json_t *result) {
+    if (vid) {
+        s3_object_t o;
+        int rc = s3_object_load(b->name, key, vid, &o);
+        if (rc < 0)
+            return rc;
+        if (rc == 1) {
+            if (o.delete_marker)
+                json_object_set_new(result, "DeleteMarker", json_true());
+            s3_object_clear(&o);
+            if (s3_object_remove_version(b->name, key, vid) != 0)
+                return NB_ESTORE;
+        }
+        json_object_set_new(result, "VersionId", json_string(vid));
+        return 0;
+    }
+    if (b->versioning == S3_VER_OFF)
+        return s3_object_remove_version(b->name, key, "null");
+    s3_object_t o = {0};
+    o.key = strdup(key);
+    o.delete_marker = true;
+    o.modified = (double)(long long)nb_now();
+    int rc = s3_object_store(b, &o);
+    if (rc == 0) {
+        json_object_set_new(result, "DeleteMarker", json_true());
+        json_object_set_new(result, "VersionId", json_string(o.version_id));
+    }
+    s3_object_clear(&o);
+    return rc;
+}
+
+int s3_delete_object(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    json_t *out = json_object();
+    if ((rc = delete_one(&b, s3_str(in, "Key"), s3_str(in, "VersionId"), out)) != 0) {
+        json_decref(out);
+        return rc;
+    }
+    return nb_reply_new(req, out);
+}
+
+int s3_delete_objects(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const json_t *del = json_object_get(in, "Delete");
+    bool quiet = json_is_true(json_object_get(del, "Quiet"));
+    const json_t *objs = json_object_get(del, "Objects");
+    if (json_array_size(objs) > 1000)
+        return nb_error(req, "MalformedXML",
+                        "The XML you provided was not well-formed or did not validate against our published schema");
+    json_t *deleted = json_array(), *errors = json_array();
+    size_t i;
+    json_t *item;
+    json_array_foreach(objs, i, item) {
+        const char *key = s3_str(item, "Key");
+        const char *vid = s3_str(item, "VersionId");
+        json_t *r = json_pack("{s:s}", "Key", key ? key : "");
+        if (key == NULL || *key == '\0') {
+            json_array_append_new(errors, json_pack("{s:s,s:s,s:s}", "Key", "", "Code", "UserKeyMustBeSpecified",
+                                                    "Message", "The key parameter must be specified"));
+            json_decref(r);
+            continue;
+        }
+        if ((rc = delete_one(&b, key, vid, r)) != 0) {
+            json_decref(r);
+            json_decref(deleted);
+            json_decref(errors);
+            return rc;
+        }
+        /* DeleteObjects names a new delete marker's version DeleteMarkerVersionId. */
+        if (vid == NULL && json_object_get(r, "VersionId")) {
+            json_object_set(r, "DeleteMarkerVersionId", json_object_get(r, "VersionId"));
+            json_object_del(r, "VersionId");
+        }
+        if (!quiet)
+            json_array_append(deleted, r);
+        json_decref(r);
+    }
+    json_t *out = json_object();
+    if (json_array_size(deleted))
+        json_object_set(out, "Deleted", deleted);
+    if (json_array_size(errors))
+        json_object_set(out, "Errors", errors);
+    json_decref(deleted);
+    json_decref(errors);
+    return nb_reply_new(req, out);
+}
+
+/* ------------------------------------------------------------- copies */
+
+/* "bucket/key?versionId=v", URL-encoded, optional leading '/'. Pieces are malloc'd. */
+int s3_parse_copy_source(const char *src, char **bucket, char **key, char **vid) {
+    *bucket = *key = *vid = NULL;
+    if (src == NULL)
+        return -1;
+    while (*src == '/')
+        src++;
+    char *copy = strdup(src);
+    char *q = strstr(copy, "?versionId=");
+    if (q) {
+        *q = '\0';
+        *vid = strdup(q + 11);
+        url_decode(*vid, false);
+    }
+    url_decode(copy, false);
+    char *slash = strchr(copy, '/');
+    if (slash == NULL || slash[1] == '\0') {
+        free(copy);
+        free(*vid);
+        *vid = NULL;
+        return -1;
+    }
+    *slash = '\0';
+    *bucket = strdup(copy);
+    *key = strdup(slash + 1);
+    free(copy);
+    return 0;
+}
+
+/* Copies [first, first+len) of a blob to a new blob, hashing it. */
+int s3_copy_blob(const char *src_blob, int64_t first, int64_t len, unsigned algs, s3_ingest_t *out) {
+    memset(out, 0, sizeof *out);
+    char id[33];
+    s3_random_hex(id);
+    snprintf(out->blob, sizeof out->blob, "o/%s", id);
+    nb_body_t *src = nb_blob_body_new(s3_self, src_blob, first, len);
+    s3_hash_t *h = s3_hash_new(algs);
+    unsigned char *buf = malloc(IO_CHUNK);
+    nb_blob_writer_t *w = NULL;
+    int rc = src && h && buf ? nb_blob_writer_new(s3_self, out->blob, &w) : NB_EIO;
+    int64_t size = src ? nb_body_size(src) : 0;
+    for (int64_t off = 0; rc == 0 && off < size;) {
+        ssize_t n = nb_body_read(src, off, buf, IO_CHUNK);
+        if (n <= 0) {
+            rc = NB_EIO;
+            break;
+        }
+        s3_hash_update(h, buf, (size_t)n);
+        rc = nb_blob_write(w, buf, (size_t)n);
+        off += n;
+    }
+    if (rc == 0) {
+        rc = nb_blob_writer_finish(w);
+        w = NULL;
+    }
+    if (w)
+        nb_blob_writer_abort(w);
+    if (rc == 0) {
+        s3_hash_final(h, out->md5, out->checksum);
+        char hex[33];
+        s3_hex(out->md5, 16, hex);
+        snprintf(out->etag, sizeof out->etag, "\"%s\"", hex);
+        out->size = size;
+        out->algs = algs;
+    }
+    s3_hash_free(h);
+    free(buf);
+    if (src)
+        nb_body_free(src);
+    return rc;
+}
+
+/* x-amz-copy-source-if-* as S3 evaluates them; 1 pass, 0 error set. */
+int s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
+    const char *m = s3_str(in, "CopySourceIfMatch"), *nm = s3_str(in, "CopySourceIfNoneMatch");
+    double ms = in_time(in, "CopySourceIfModifiedSince"), us = in_time(in, "CopySourceIfUnmodifiedSince");
+    const char *failed = NULL;
+    if (m && !etag_matches(m, o->etag))
+        failed = "x-amz-copy-source-If-Match";
+    else if (!m && us >= 0 && o->modified > us)
+        failed = "x-amz-copy-source-If-Unmodified-Since";
+    else if (nm && etag_matches(nm, o->etag))
+        failed = "x-amz-copy-source-If-None-Match";
+    else if (!nm && ms >= 0 && o->modified <= ms)
+        failed = "x-amz-copy-source-If-Modified-Since";
+    if (failed)
+        return nb_error_fields(req, "PreconditionFailed", json_pack("{s:s}", "Condition", failed),
+                               "At least one of the pre-conditions you specified did not hold");
+    return 1;
+}
+
+/* Loads a copy source (bucket, version); 1, 0 error set, < 0 failure. */
+int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so) {
+    char *bucket, *key, *vid;
+    if (s3_parse_copy_source(s3_str(in, "CopySource"), &bucket, &key, &vid) != 0)
+        return nb_error(req, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+    int rc = s3_bucket_load(req, bucket, sb);
+    if (rc == 1)
+        rc = find_object(req, sb, key, vid, so, false);
+    free(bucket);
+    free(key);
+    free(vid);
+    if (rc == 1 && (rc = s3_copy_conditions(req, in, so)) != 1)
+        s3_object_clear(so);
+    return rc;
+}
+
+int s3_copy_object(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b, sb;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    s3_object_t so;
+    rc = s3_load_copy_source(req, in, &sb, &so);
+    if (rc <= 0)
+        return rc;
+    const char *key = s3_str(in, "Key");
+    const char *directive = s3_str(in, "MetadataDirective");
+    bool replace = directive && strcmp(directive, "REPLACE") == 0;
+    if (strcmp(sb.name, b.name) == 0 && strcmp(so.key, key) == 0 && !replace && !json_object_get(in, "StorageClass") &&
+        !json_object_get(in, "WebsiteRedirectLocation") && !json_object_get(in, "ServerSideEncryption")) {
+        s3_object_clear(&so);
+        return nb_error(req, "InvalidRequest",
+                        "This copy request is illegal because it is trying to copy an object to itself without "
+                        "changing the object's metadata, storage class, website redirect location or encryption "
+                        "attributes.");
+    }
+    unsigned algs = 0;
+    const char *alg = s3_str(in, "ChecksumAlgorithm");
+    if (alg && s3_ck_from_name(alg) >= 0)
+        algs |= S3_CK_BIT(s3_ck_from_name(alg));
+    else
+        for (int a = 0; a < S3_CK__COUNT; a++)
+            if (json_object_get(so.attrs, s3_ck_member(a)))
+                algs |= S3_CK_BIT(a);
+    s3_ingest_t ing;
+    if ((rc = s3_copy_blob(so.blob, 0, so.size, algs, &ing)) != 0) {
+        s3_object_clear(&so);
+        return rc;
+    }
+    s3_object_t o = {0};
+    o.key = strdup(key);
+    o.etag = strdup(ing.etag);
+    o.blob = strdup(ing.blob);
+    o.size = ing.size;
+    o.modified = (double)(long long)nb_now();
+    if (replace) {
+        o.attrs = s3_attrs_from_input(req, in);
+    } else {
+        o.attrs = json_deep_copy(so.attrs);
+        for (int a = 0; a < S3_CK__COUNT; a++)
+            json_object_del(o.attrs, s3_ck_member(a));
+        json_object_del(o.attrs, "ChecksumAlgorithm");
+        if (json_object_get(in, "StorageClass"))
+            json_object_set(o.attrs, "StorageClass", json_object_get(in, "StorageClass"));
+    }
+    const char *td = s3_str(in, "TaggingDirective");
+    if (td && strcmp(td, "REPLACE") == 0) {
+        json_object_del(o.attrs, "TagSet");
+        const char *tagging = s3_str(in, "Tagging");
+        if (tagging && *tagging)
+            json_object_set_new(o.attrs, "TagSet", parse_tagging(tagging));
+    } else if (json_object_get(so.attrs, "TagSet")) {
+        json_object_set(o.attrs, "TagSet", json_object_get(so.attrs, "TagSet"));
+    }
+    attrs_set_checksums(o.attrs, &ing);
+    if (s3_object_store(&b, &o) != 0) {
+        nb_blob_remove(s3_self, ing.blob);
+        s3_object_clear(&o);
+        s3_object_clear(&so);
+        return NB_ESTORE;
+    }
+    json_t *result = json_pack("{s:s,s:f}", "ETag", ing.etag, "LastModified", o.modified);
+    s3_output_checksums(req, result, o.attrs);
+    json_t *out = json_pack("{s:o}", "CopyObjectResult", result);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    if (strcmp(so.version_id, "null") != 0)
+        json_object_set_new(out, "CopySourceVersionId", json_string(so.version_id));
+    s3_object_clear(&o);
+    s3_object_clear(&so);
+    return nb_reply_new(req, out);
+}
+
+/* ------------------------------------------------ attributes and tags */
+
+int s3_get_object_attributes(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    s3_object_t o;
+    rc = find_object(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o, false);
+    if (rc <= 0)
+        return rc;
+    json_t *out = json_pack("{s:f}", "LastModified", o.modified);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    size_t i;
+    json_t *attr;
+    json_array_foreach(json_object_get(in, "ObjectAttributes"), i, attr) {
+        const char *a = json_string_value(attr);
+        if (a == NULL)
+            continue;
+        if (strcmp(a, "ETag") == 0) {
+            char etag[64];
+            snprintf(etag, sizeof etag, "%s", o.etag + (o.etag[0] == '"'));
+            size_t n = strlen(etag);
+            if (n && etag[n - 1] == '"')
+                etag[n - 1] = '\0';
+            json_object_set_new(out, "ETag", json_string(etag));
+        } else if (strcmp(a, "ObjectSize") == 0) {
+            json_object_set_new(out, "ObjectSize", json_integer(o.size));
+        } else if (strcmp(a, "StorageClass") == 0) {
+            const char *sc = s3_str(o.attrs, "StorageClass");
+            json_object_set_new(out, "StorageClass", json_string(sc ? sc : "STANDARD"));
+        } else if (strcmp(a, "ObjectParts") == 0 && o.parts > 0) {
+            json_object_set_new(out, "ObjectParts", json_pack("{s:i}", "TotalPartsCount", o.parts));
+        } else if (strcmp(a, "Checksum") == 0) {
+            json_t *ck = json_object();
+            for (int k = 0; k < S3_CK__COUNT; k++)
+                if (k != S3_CK_CRC64NVME && s3_str(o.attrs, s3_ck_member(k)))
+                    json_object_set(ck, s3_ck_member(k), json_object_get(o.attrs, s3_ck_member(k)));
+            if (json_object_size(ck))
+                json_object_set_new(out, "Checksum", ck);
+            else
+                json_decref(ck);
+        }
+    }
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+static int update_attrs(const s3_object_t *o) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET attrs = ?2 WHERE id = ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_int64(s, 1, o->id);
+    sqlite3_bind_text(s, 2, json_dumps(o->attrs, JSON_COMPACT), -1, free);
+    return nb_store_run(s);
+}
+
+static int tagging_op(nb_req_t *req, const json_t *in, int which) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    s3_object_t o;
+    rc = find_object(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o, false);
+    if (rc <= 0)
+        return rc;
+    json_t *out = json_object();
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    if (which == 0) {
+        json_t *set = json_object_get(o.attrs, "TagSet");
+        json_object_set(out, "TagSet", set ? set : json_array());
+        if (set == NULL)
+            json_decref(json_object_get(out, "TagSet"));
+    } else {
+        if (which == 1)
+            json_object_set(o.attrs, "TagSet", json_object_get(json_object_get(in, "Tagging"), "TagSet"));
+        else
+            json_object_del(o.attrs, "TagSet");
+        if (update_attrs(&o) != 0) {
+            json_decref(out);
+            s3_object_clear(&o);
+            return NB_ESTORE;
+        }
+    }
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+int s3_get_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 0); }
+int s3_put_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 1); }
+int s3_delete_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 2); }

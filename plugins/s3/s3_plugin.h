@@ -1,0 +1,115 @@
+/* S3: the plugin's shared state and helpers. */
+#ifndef NB_S3_PLUGIN_H
+#define NB_S3_PLUGIN_H
+
+#include <stdbool.h>
+#include <nimbus/plugin.h>
+#include <nimbus/store.h>
+
+#include "s3_codec.h"
+
+extern nb_store_t s3_store;
+extern nb_plugin_t *s3_self;
+
+enum { S3_VER_OFF = 0, S3_VER_ENABLED, S3_VER_SUSPENDED };
+
+typedef struct s3_bucket {
+    char name[64];
+    char account[32];
+    char region[32];
+    double created;
+    int versioning;
+} s3_bucket_t;
+
+/* 1: found; 0: absent and NoSuchBucket set on req; < 0: store failure. */
+int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b);
+/* 1, or 0 with AccessDenied set when a presigned URL has expired. Every handler runs it. */
+int s3_check_presigned(nb_req_t *req);
+int s3_err_no_bucket(nb_req_t *req, const char *name);
+int s3_err_no_key(nb_req_t *req, const char *key);
+
+/* A fresh random id: hex (32 chars) for blobs and uploads. out: 33 bytes. */
+void s3_random_hex(char out[33]);
+/* A version id like S3's (32 URL-safe chars). out: 33 bytes. */
+void s3_version_id(char out[33]);
+/* "Wed, 12 Oct 2009 17:50:00 GMT" -> epoch; -1 if not a date. */
+double s3_http_date(const char *s);
+
+/* Input helpers. */
+const char *s3_str(const json_t *in, const char *member);
+
+/* The stored representation of one object version. */
+typedef struct s3_object {
+    long long id;
+    char *key, *version_id, *etag, *blob;
+    int64_t size;
+    double modified;
+    bool delete_marker, latest;
+    int parts;
+    json_t *attrs; /* output members: ContentType, Metadata, checksums, ... (owned) */
+} s3_object_t;
+
+void s3_object_clear(s3_object_t *o);
+/* Loads the latest version (version_id NULL) or the given one. 1 found, 0 not, < 0 error. */
+int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o);
+/* Replaces/adds a version as S3 does for the bucket's versioning state;
+ * o->version_id is set to "null" or a new id. Blobs no longer referenced are removed. */
+int s3_object_store(const s3_bucket_t *b, s3_object_t *o);
+/* Removes one version row and its blob; promotes the next newest to latest. */
+int s3_object_remove_version(const char *bucket, const char *key, const char *version_id);
+
+/* Reads a request body into a new blob, decoding aws-chunked framing and checking
+ * Content-MD5 and x-amz-checksum-*. On success (1) the result fields are set; 0: an
+ * error was set on req; < 0: internal failure. */
+typedef struct s3_ingest {
+    char blob[40];
+    int64_t size;
+    unsigned char md5[16];
+    char etag[40]; /* quoted hex MD5 */
+    unsigned algs; /* checksums computed */
+    char checksum[S3_CK__COUNT][64];
+} s3_ingest_t;
+int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out);
+
+/* Handlers. */
+int s3_create_bucket(nb_req_t *req, const json_t *in);
+int s3_delete_bucket(nb_req_t *req, const json_t *in);
+int s3_head_bucket(nb_req_t *req, const json_t *in);
+int s3_list_buckets(nb_req_t *req, const json_t *in);
+int s3_get_bucket_location(nb_req_t *req, const json_t *in);
+int s3_put_bucket_versioning(nb_req_t *req, const json_t *in);
+int s3_get_bucket_versioning(nb_req_t *req, const json_t *in);
+int s3_config_put(nb_req_t *req, const json_t *in);
+int s3_config_get(nb_req_t *req, const json_t *in);
+int s3_config_delete(nb_req_t *req, const json_t *in);
+int s3_get_bucket_acl(nb_req_t *req, const json_t *in);
+int s3_put_acl(nb_req_t *req, const json_t *in);
+
+int s3_put_object(nb_req_t *req, const json_t *in);
+int s3_get_object(nb_req_t *req, const json_t *in);
+int s3_head_object(nb_req_t *req, const json_t *in);
+int s3_delete_object(nb_req_t *req, const json_t *in);
+int s3_delete_objects(nb_req_t *req, const json_t *in);
+int s3_copy_object(nb_req_t *req, const json_t *in);
+int s3_get_object_attributes(nb_req_t *req, const json_t *in);
+int s3_get_object_tagging(nb_req_t *req, const json_t *in);
+int s3_put_object_tagging(nb_req_t *req, const json_t *in);
+int s3_delete_object_tagging(nb_req_t *req, const json_t *in);
+int s3_get_object_acl(nb_req_t *req, const json_t *in);
+
+int s3_list_objects(nb_req_t *req, const json_t *in);
+int s3_list_objects_v2(nb_req_t *req, const json_t *in);
+int s3_list_object_versions(nb_req_t *req, const json_t *in);
+
+int s3_create_multipart_upload(nb_req_t *req, const json_t *in);
+int s3_upload_part(nb_req_t *req, const json_t *in);
+int s3_upload_part_copy(nb_req_t *req, const json_t *in);
+int s3_complete_multipart_upload(nb_req_t *req, const json_t *in);
+int s3_abort_multipart_upload(nb_req_t *req, const json_t *in);
+int s3_list_parts(nb_req_t *req, const json_t *in);
+int s3_list_multipart_uploads(nb_req_t *req, const json_t *in);
+
+/* Owner element of listings and ACLs. */
+json_t *s3_owner(const char *account);
+
+#endif

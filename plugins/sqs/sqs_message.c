@@ -335,6 +335,12 @@ static int receive(sqs_queue_t *q, const recv_params_t *p, json_t *out) {
     sqs_queue_t *dlq = q->max_receive > 0 ? sqs_queue_by_arn(q->dlq_arn) : NULL;
     int taken = 0;
     int64_t taken_seq[16];
+    /* AWS's cap on messages in flight; the hint only grows between exact counts */
+    if (q->inflight_hint + p->max > SQS_MAX_INFLIGHT) {
+        q->inflight_hint = sqs_count(q, 1);
+        if (q->inflight_hint + 1 > SQS_MAX_INFLIGHT)
+            return SQS_OVERLIMIT;
+    }
     for (int round = 0; round < 32 && taken < p->max; round++) {
         int64_t cand[CAND_MAX];
         int ncand = 0, moved = 0;
@@ -414,6 +420,7 @@ static int receive(sqs_queue_t *q, const recv_params_t *p, json_t *out) {
             if (rc != 0)
                 return rc;
             taken_seq[taken++] = cand[i];
+            q->inflight_hint++;
         }
         if (moved == 0)
             break;
@@ -531,11 +538,29 @@ int sqs_receive_message(nb_req_t *req, const json_t *in) {
     json_array_extend(sysnames, json_object_get(in, "MessageSystemAttributeNames"));
     p.sysnames = sysnames;
     p.attrnames = json_object_get(in, "MessageAttributeNames");
+    /* FIFO: a retried receive (same ReceiveRequestAttemptId within 5 minutes) gets the same answer */
+    const char *attempt = q->fifo ? SQS_STR(in, "ReceiveRequestAttemptId") : NULL;
+    if (attempt) {
+        double now = now_s();
+        const char *k;
+        void *tmp;
+        json_t *a;
+        json_object_foreach_safe(q->attempts, tmp, k, a) if (json_real_value(json_object_get(a, "expires")) < now)
+            json_object_del(q->attempts, k);
+        json_t *seen = json_object_get(q->attempts, attempt);
+        if (seen) {
+            json_decref(sysnames);
+            return nb_reply_new(req, json_deep_copy(json_object_get(seen, "output")));
+        }
+    }
     json_t *msgs = json_array();
     int n = receive(q, &p, msgs);
     if (n < 0) {
         json_decref(msgs);
         json_decref(sysnames);
+        if (n == SQS_OVERLIMIT)
+            return nb_error(req, "OverLimit", "Too many messages in flight: the queue holds %d (the maximum).",
+                            SQS_MAX_INFLIGHT);
         return n;
     }
     if (n == 0 && wait > 0) {
@@ -568,6 +593,12 @@ int sqs_receive_message(nb_req_t *req, const json_t *in) {
     if (n > 0)
         json_object_set(out, "Messages", msgs);
     json_decref(msgs);
+    if (attempt && n > 0) {
+        if (q->attempts == NULL)
+            q->attempts = json_object();
+        json_object_set_new(q->attempts, attempt,
+                            json_pack("{s:f,s:o}", "expires", now_s() + SQS_DEDUP_WINDOW, "output", json_deep_copy(out)));
+    }
     return nb_reply_new(req, out);
 }
 
@@ -888,6 +919,8 @@ static bool delete_one(sqs_queue_t *q, const char *handle, sqs_err_t *err) {
         }
         sqlite3_bind_int64(s, 1, seq);
         nb_store_run(s);
+        if (q->inflight_hint > 0 && visible > now_s())
+            q->inflight_hint--;
         if (q->fifo)
             schedule_wake(q); /* its group is unlocked */
     }
@@ -1109,6 +1142,7 @@ void sqs_tasks_free(void) {
 }
 
 int sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
+    sqs_sync();
     const char *source = SQS_STR(in, "SourceArn");
     const char *dest = SQS_STR(in, "DestinationArn");
     json_t *ratev = json_object_get(in, "MaxNumberOfMessagesPerSecond");
@@ -1156,6 +1190,7 @@ int sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
 }
 
 int sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
+    sqs_sync();
     const char *source = SQS_STR(in, "SourceArn");
     json_t *mr = json_object_get(in, "MaxResults");
     json_int_t max = mr ? json_integer_value(mr) : 1;
@@ -1189,6 +1224,7 @@ int sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
 }
 
 int sqs_cancel_message_move_task(nb_req_t *req, const json_t *in) {
+    sqs_sync();
     const char *handle = SQS_STR(in, "TaskHandle");
     for (sqs_task_t *t = sqs.tasks; t; t = t->next) {
         if (strcmp(t->handle, handle) != 0)

@@ -16,6 +16,8 @@ static const char *const sqs_schema[] = {
     "CREATE INDEX messages_fifo ON messages(qid, seq) WHERE grp IS NOT NULL;"
     "CREATE TABLE _dedup(qid INTEGER NOT NULL, key TEXT NOT NULL, expires REAL NOT NULL, message_id TEXT NOT NULL,"
     " seqno TEXT, PRIMARY KEY(qid, key));",
+    /* 2: a row that a state reset deletes, telling the plugin to drop its caches */
+    "CREATE TABLE _epoch(id INTEGER PRIMARY KEY); INSERT INTO _epoch VALUES(1);",
 };
 
 static int sqs_init(nb_plugin_t *self) {

@@ -29,6 +29,8 @@ typedef struct sqs_queue {
     bool fifo, cbd, dedup_per_group;
     char dlq_arn[192];
     int max_receive; /* 0: no redrive */
+    json_t *attempts; /* FIFO ReceiveRequestAttemptId -> {expires, output}, NULL until used */
+    int64_t inflight_hint; /* an upper bound of the messages in flight, recounted near the cap */
     /* long polls waiting on this queue, oldest first */
     sqs_waiter_t *whead, *wtail;
     nb_timer_t *wake; /* a wake-up of the waiters is scheduled */
@@ -52,6 +54,7 @@ sqs_queue_t *sqs_queue_by_arn(const char *arn);
 sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in);
 char *sqs_queue_url(const sqs_queue_t *q); /* malloc'd */
 int sqs_queues_load(void);
+void sqs_sync(void); /* drops the caches after a state reset */
 void sqs_queues_free(void);
 int sqs_queue_save_meta(sqs_queue_t *q);
 

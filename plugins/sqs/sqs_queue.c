@@ -80,6 +80,7 @@ sqs_queue_t *sqs_queue_by_arn(const char *arn) {
 static void queue_free(sqs_queue_t *q) {
     json_decref(q->attrs);
     json_decref(q->tags);
+    json_decref(q->attempts);
     free(q);
 }
 
@@ -207,7 +208,27 @@ char *sqs_queue_url(const sqs_queue_t *q) {
     return url;
 }
 
+/*
+ * POST /_localstack/state/reset empties every table behind the plugin's back (the
+ * ABI has no reset hook yet): the _epoch row is gone then, and the in-memory queues,
+ * their waiters and the move tasks go too. Called where a request starts.
+ */
+void sqs_sync(void) {
+    sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT 1 FROM _epoch");
+    if (s == NULL)
+        return;
+    int present = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_reset(s);
+    if (present)
+        return;
+    sqs_tasks_free();
+    sqs_queues_free();
+    s = nb_store_stmt(&sqs.store, "INSERT OR IGNORE INTO _epoch VALUES(1)");
+    nb_store_run(s);
+}
+
 sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in) {
+    sqs_sync();
     const char *url = SQS_STR(in, "QueueUrl");
     char account[16], region[32], name[96];
     sqs_queue_t *q = NULL;
@@ -397,6 +418,7 @@ static void put_count(json_t *out, const char *name, int64_t n) {
 /* ------------------------------------------------------------ operations */
 
 int sqs_create_queue(nb_req_t *req, const json_t *in) {
+    sqs_sync();
     const char *name = SQS_STR(in, "QueueName");
     const json_t *attrs = json_object_get(in, "Attributes");
     const char *fifo_s = SQS_STR(attrs, "FifoQueue");
@@ -411,7 +433,9 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
         return nb_error_code(req, "InvalidParameterValue", 400,
                              "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
     }
-    json_t *norm = attrs_check(req, attrs ? attrs : json_object(), true, fifo);
+    json_t *none = attrs ? NULL : json_object();
+    json_t *norm = attrs_check(req, attrs ? attrs : none, true, fifo);
+    json_decref(none);
     if (norm == NULL)
         return 0;
     const char *account = nb_req_account(req), *region = nb_req_region(req);
@@ -424,9 +448,10 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
             if (have == NULL)
                 have = strcmp(k, "FifoQueue") == 0 ? "false" : "";
             if (strcmp(have, json_string_value(v)) != 0) {
+                nb_error(req, "QueueNameExists",
+                         "A queue already exists with the same name and a different value for attribute %s", k);
                 json_decref(norm);
-                return nb_error(req, "QueueNameExists",
-                                "A queue already exists with the same name and a different value for attribute %s", k);
+                return 0;
             }
         }
         json_decref(norm);
@@ -487,6 +512,7 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
 }
 
 int sqs_get_queue_url(nb_req_t *req, const json_t *in) {
+    sqs_sync();
     const char *owner = SQS_STR(in, "QueueOwnerAWSAccountId");
     sqs_queue_t *q = sqs_queue_get(owner ? owner : nb_req_account(req), nb_req_region(req), SQS_STR(in, "QueueName"));
     if (q == NULL)
@@ -498,6 +524,7 @@ int sqs_get_queue_url(nb_req_t *req, const json_t *in) {
 }
 
 int sqs_list_queues(nb_req_t *req, const json_t *in) {
+    sqs_sync();
     const char *prefix = SQS_STR(in, "QueueNamePrefix");
     const char *token = SQS_STR(in, "NextToken");
     json_t *mr = json_object_get(in, "MaxResults");

@@ -149,6 +149,13 @@ bool sqs_parse_queue_url(const char *url, char account[16], char region[32], cha
     }
     while (*p == '/')
         p++;
+    /* LocalStack's path strategy: /queue/<region>/<account>/<name> */
+    if (strncmp(p, "queue/", 6) == 0) {
+        const char *r = p + 6, *rs = strchr(r, '/');
+        if (rs == NULL || !copy_part(r, (size_t)(rs - r), region, 32))
+            return false;
+        p = rs + 1;
+    }
     const char *slash = strchr(p, '/');
     if (slash == NULL)
         return false;

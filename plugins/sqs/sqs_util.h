@@ -13,8 +13,10 @@
 
 #define SQS_MAX_MESSAGE_BYTES 262144
 #define SQS_MAX_BATCH 10
-#define SQS_MAX_INFLIGHT_STANDARD 120000
-#define SQS_MAX_INFLIGHT_FIFO 120000
+#ifndef SQS_MAX_INFLIGHT /* a test may lower it */
+#define SQS_MAX_INFLIGHT 120000
+#endif
+#define SQS_OVERLIMIT (-1000) /* receive(): the in-flight cap is reached */
 #define SQS_DEDUP_WINDOW 300.0
 
 /* Hex MD5 of len bytes into out[33]. */
@@ -37,7 +39,8 @@ bool sqs_batch_id_valid(const char *id);
 /*
  * Splits a queue URL of any host form (http://127.0.0.1:4566/000000000000/q,
  * http://sqs.eu-west-1.localhost.localstack.cloud:4566/000000000000/q,
- * https://sqs.us-east-1.amazonaws.com/000000000000/q, /000000000000/q) into
+ * https://sqs.us-east-1.amazonaws.com/000000000000/q, /000000000000/q,
+ * http://localhost:4566/queue/us-east-1/000000000000/q) into
  * account and name; region is set when the host names one (else left empty).
  * false when the URL has no account/name path.
  */

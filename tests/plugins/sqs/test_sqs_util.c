@@ -101,6 +101,11 @@ Test(sqs_url, every_host_form_gives_account_and_name) {
     cr_assert_str_eq(reg, "");
     cr_assert(sqs_parse_queue_url("/000000000000/q", acc, reg, name));
     cr_assert_str_eq(name, "q");
+    cr_assert(sqs_parse_queue_url("http://localhost:4566/queue/eu-central-1/000000000000/q", acc, reg, name));
+    cr_assert_str_eq(reg, "eu-central-1");
+    cr_assert_str_eq(acc, "000000000000");
+    cr_assert_str_eq(name, "q");
+    cr_assert_not(sqs_parse_queue_url("http://localhost:4566/queue/eu-central-1", acc, reg, name));
     cr_assert_not(sqs_parse_queue_url("http://localhost:4566/", acc, reg, name));
     cr_assert_not(sqs_parse_queue_url("http://localhost:4566/q", acc, reg, name));
     cr_assert_not(sqs_parse_queue_url("q", acc, reg, name));

@@ -413,6 +413,11 @@ for alg in ("CRC32", "SHA256", "SHA1"):  # CRC32C needs botocore[crt]
 import io
 s3.upload_fileobj(io.BytesIO(b"x" * (9 * 1024 * 1024)), "crc-bkt", "mp")
 assert s3.head_object(Bucket="crc-bkt", Key="mp")["ContentLength"] == 9 * 1024 * 1024
+for n in ("crc-bkt-2", "crc-bkt-3"):
+    s3.create_bucket(Bucket=n)
+pages = list(s3.get_paginator("list_buckets").paginate(Prefix="crc-bkt", PaginationConfig={"PageSize": 1}))
+assert [b["Name"] for p in pages for b in p["Buckets"]] == ["crc-bkt", "crc-bkt-2", "crc-bkt-3"], pages
+assert len(pages) == 3 and pages[0]["Buckets"][0]["BucketRegion"] == "us-east-1"
 print("ok")
 """
         env = dict(os.environ, AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")

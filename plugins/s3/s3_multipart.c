@@ -9,7 +9,6 @@
 
 json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in);
 void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs);
-int s3_copy_blob(const char *src_blob, int64_t first, int64_t len, unsigned algs, s3_ingest_t *out);
 int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so);
 
 typedef struct upload {
@@ -160,7 +159,7 @@ int s3_upload_part(nb_req_t *req, const json_t *in) {
         return rc;
     json_decref(u.attrs);
     s3_ingest_t ing;
-    if ((rc = s3_ingest_body(req, in, &ing)) <= 0)
+    if ((rc = s3_ingest_body(req, in, false, &ing)) <= 0)
         return rc;
     if (store_part(id, number, &ing) != 0) {
         nb_blob_remove(s3_self, ing.blob);
@@ -202,7 +201,10 @@ int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
         }
     }
     s3_ingest_t ing;
-    rc = s3_copy_blob(so.blob, first, last - first + 1, 0, &ing);
+    nb_body_t *src = s3_object_body(&so, first, last - first + 1);
+    rc = s3_copy_body(src, 0, false, &ing);
+    if (src)
+        nb_body_free(src);
     json_t *out = NULL;
     if (rc == 0 && store_part(id, number, &ing) == 0) {
         out = json_pack("{s:{s:s,s:f}}", "CopyPartResult", "ETag", ing.etag, "LastModified", (double)(long long)nb_now());

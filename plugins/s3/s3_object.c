@@ -34,7 +34,7 @@ static int bad_digest_ck(nb_req_t *req, int alg) {
     return nb_error(req, "BadDigest", "The %s you specified did not match the calculated checksum.", s3_ck_name(alg));
 }
 
-int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
+int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out) {
     (void)in;
     memset(out, 0, sizeof *out);
     const char *expect[S3_CK__COUNT] = {0};
@@ -128,6 +128,10 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
         }
         out->size = sink.n;
     } else {
+        if (allow_inline && size <= S3_INLINE_MAX && (out->data = malloc((size_t)size + 1)) == NULL) {
+            rc = NB_ENOMEM;
+            goto fail;
+        }
         for (int64_t off = 0; off < size;) {
             ssize_t n = nb_body_read(body, off, buf, IO_CHUNK);
             if (n <= 0) {
@@ -135,6 +139,8 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
                 goto fail;
             }
             s3_hash_update(h, buf, (size_t)n);
+            if (out->data)
+                memcpy(out->data + off, buf, (size_t)n);
             off += n;
         }
         out->size = size;
@@ -161,6 +167,10 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
     char hex[33];
     s3_hex(out->md5, 16, hex);
     snprintf(out->etag, sizeof out->etag, "\"%s\"", hex);
+    if (out->data) {
+        out->blob[0] = '\0';
+        return 1;
+    }
     rc = w ? nb_blob_writer_finish(w) : nb_blob_put_body(s3_self, out->blob, body);
     w = NULL;
     if (rc != 0)
@@ -169,6 +179,8 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
 fail:
     s3_hash_free(h);
     free(buf);
+    free(out->data);
+    out->data = NULL;
     if (w)
         nb_blob_writer_abort(w);
     return rc == 1 ? 0 : rc;
@@ -291,19 +303,23 @@ int s3_put_object(nb_req_t *req, const json_t *in) {
     if (key == NULL || *key == '\0')
         return nb_error(req, "InvalidArgument", "Key must not be empty");
     s3_ingest_t ing;
-    rc = s3_ingest_body(req, in, &ing);
+    rc = s3_ingest_body(req, in, true, &ing);
     if (rc <= 0)
         return rc;
     s3_object_t o = {0};
     o.key = strdup(key);
     o.etag = strdup(ing.etag);
-    o.blob = strdup(ing.blob);
+    o.blob = ing.data ? NULL : strdup(ing.blob);
+    o.data = ing.data;
     o.size = ing.size;
     o.modified = (double)(long long)nb_now();
     o.attrs = s3_attrs_from_input(req, in);
     attrs_set_checksums(o.attrs, &ing);
-    if (s3_object_store(&b, &o) != 0) {
-        nb_blob_remove(s3_self, ing.blob);
+    rc = s3_object_store(&b, &o);
+    free(ing.data);
+    if (rc != 0) {
+        if (!ing.data)
+            nb_blob_remove(s3_self, ing.blob);
         s3_object_clear(&o);
         return NB_ESTORE;
     }
@@ -474,7 +490,7 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
     }
     json_object_set_new(out, "ContentLength", json_integer(len));
     if (!head) {
-        nb_body_t *body = o.blob ? nb_blob_body_new(s3_self, o.blob, first, len) : nb_body_from_mem_new("", 0);
+        nb_body_t *body = s3_object_body(&o, first, len);
         if (body == NULL) {
             json_decref(out);
             s3_object_clear(&o);
@@ -616,18 +632,20 @@ int s3_parse_copy_source(const char *src, char **bucket, char **key, char **vid)
     return 0;
 }
 
-/* Copies [first, first+len) of a blob to a new blob, hashing it. */
-int s3_copy_blob(const char *src_blob, int64_t first, int64_t len, unsigned algs, s3_ingest_t *out) {
+int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *out) {
     memset(out, 0, sizeof *out);
     char id[33];
     s3_random_hex(id);
     snprintf(out->blob, sizeof out->blob, "o/%s", id);
-    nb_body_t *src = nb_blob_body_new(s3_self, src_blob, first, len);
+    int64_t size = src ? nb_body_size(src) : 0;
     s3_hash_t *h = s3_hash_new(algs);
     unsigned char *buf = malloc(IO_CHUNK);
     nb_blob_writer_t *w = NULL;
-    int rc = src && h && buf ? nb_blob_writer_new(s3_self, out->blob, &w) : NB_EIO;
-    int64_t size = src ? nb_body_size(src) : 0;
+    int rc = src && h && buf ? 0 : NB_ENOMEM;
+    if (rc == 0 && allow_inline && size <= S3_INLINE_MAX)
+        rc = (out->data = malloc((size_t)size + 1)) ? 0 : NB_ENOMEM;
+    else if (rc == 0)
+        rc = nb_blob_writer_new(s3_self, out->blob, &w);
     for (int64_t off = 0; rc == 0 && off < size;) {
         ssize_t n = nb_body_read(src, off, buf, IO_CHUNK);
         if (n <= 0) {
@@ -635,10 +653,13 @@ int s3_copy_blob(const char *src_blob, int64_t first, int64_t len, unsigned algs
             break;
         }
         s3_hash_update(h, buf, (size_t)n);
-        rc = nb_blob_write(w, buf, (size_t)n);
+        if (out->data)
+            memcpy(out->data + off, buf, (size_t)n);
+        else
+            rc = nb_blob_write(w, buf, (size_t)n);
         off += n;
     }
-    if (rc == 0) {
+    if (rc == 0 && w) {
         rc = nb_blob_writer_finish(w);
         w = NULL;
     }
@@ -651,11 +672,14 @@ int s3_copy_blob(const char *src_blob, int64_t first, int64_t len, unsigned algs
         snprintf(out->etag, sizeof out->etag, "\"%s\"", hex);
         out->size = size;
         out->algs = algs;
+        if (out->data)
+            out->blob[0] = '\0';
+    } else {
+        free(out->data);
+        out->data = NULL;
     }
     s3_hash_free(h);
     free(buf);
-    if (src)
-        nb_body_free(src);
     return rc;
 }
 
@@ -723,14 +747,19 @@ int s3_copy_object(nb_req_t *req, const json_t *in) {
             if (json_object_get(so.attrs, s3_ck_member(a)))
                 algs |= S3_CK_BIT(a);
     s3_ingest_t ing;
-    if ((rc = s3_copy_blob(so.blob, 0, so.size, algs, &ing)) != 0) {
+    nb_body_t *src = s3_object_body(&so, 0, so.size);
+    rc = s3_copy_body(src, algs, true, &ing);
+    if (src)
+        nb_body_free(src);
+    if (rc != 0) {
         s3_object_clear(&so);
         return rc;
     }
     s3_object_t o = {0};
     o.key = strdup(key);
     o.etag = strdup(ing.etag);
-    o.blob = strdup(ing.blob);
+    o.blob = ing.data ? NULL : strdup(ing.blob);
+    o.data = ing.data;
     o.size = ing.size;
     o.modified = (double)(long long)nb_now();
     if (replace) {
@@ -753,8 +782,11 @@ int s3_copy_object(nb_req_t *req, const json_t *in) {
         json_object_set(o.attrs, "TagSet", json_object_get(so.attrs, "TagSet"));
     }
     attrs_set_checksums(o.attrs, &ing);
-    if (s3_object_store(&b, &o) != 0) {
-        nb_blob_remove(s3_self, ing.blob);
+    rc = s3_object_store(&b, &o);
+    free(ing.data);
+    if (rc != 0) {
+        if (!ing.data)
+            nb_blob_remove(s3_self, ing.blob);
         s3_object_clear(&o);
         s3_object_clear(&so);
         return NB_ESTORE;

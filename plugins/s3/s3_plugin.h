@@ -47,6 +47,7 @@ typedef struct s3_object {
     bool delete_marker, latest;
     int parts;
     json_t *attrs; /* output members: ContentType, Metadata, checksums, ... (owned) */
+    const unsigned char *data; /* inline bytes to store (borrowed; s3_object_store only) */
 } s3_object_t;
 
 void s3_object_clear(s3_object_t *o);
@@ -61,15 +62,24 @@ int s3_object_remove_version(const char *bucket, const char *key, const char *ve
 /* Reads a request body into a new blob, decoding aws-chunked framing and checking
  * Content-MD5 and x-amz-checksum-*. On success (1) the result fields are set; 0: an
  * error was set on req; < 0: internal failure. */
+/* Objects up to this size live in the database row instead of a file of their own:
+ * creating a file per small PUT costs more than the rest of the request. */
+#define S3_INLINE_MAX (64 * 1024)
+
 typedef struct s3_ingest {
-    char blob[40];
+    char blob[40];         /* "" when the bytes are inline in data */
+    unsigned char *data;   /* malloc'd inline bytes (size of them), or NULL */
     int64_t size;
     unsigned char md5[16];
     char etag[40]; /* quoted hex MD5 */
     unsigned algs; /* checksums computed */
     char checksum[S3_CK__COUNT][64];
 } s3_ingest_t;
-int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out);
+int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out);
+/* The bytes [first, first + len) of a version (its blob or its inline data); NULL on failure. */
+nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len);
+/* Copies a body into a new blob (or inline data when allowed and small), hashing it. */
+int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *out);
 
 /* Handlers. */
 int s3_create_bucket(nb_req_t *req, const json_t *in);

@@ -327,11 +327,11 @@ class S3(unittest.TestCase):
     def test_multipart_api(self):
         b = self.bucket("mpu-bkt")
         up = self.s3.create_multipart_upload(Bucket=b, Key="m")["UploadId"]
-        p1, p2 = os.urandom(5 * MiB), b"tail"
+        p1, p2 = os.urandom(5 * MiB), os.urandom(5 * MiB)
         e1 = self.s3.upload_part(Bucket=b, Key="m", UploadId=up, PartNumber=1, Body=p1)["ETag"]
         e2 = self.s3.upload_part(Bucket=b, Key="m", UploadId=up, PartNumber=2, Body=p2)["ETag"]
         parts = self.s3.list_parts(Bucket=b, Key="m", UploadId=up)["Parts"]
-        self.assertEqual([(p["PartNumber"], p["Size"]) for p in parts], [(1, len(p1)), (2, 4)])
+        self.assertEqual([(p["PartNumber"], p["Size"]) for p in parts], [(1, len(p1)), (2, len(p2))])
         self.assertEqual(len(self.s3.list_multipart_uploads(Bucket=b)["Uploads"]), 1)
         code = err(self.s3.complete_multipart_upload, Bucket=b, Key="m", UploadId=up,
                    MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}]})[0]
@@ -339,11 +339,16 @@ class S3(unittest.TestCase):
         code = err(self.s3.complete_multipart_upload, Bucket=b, Key="m", UploadId=up,
                    MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": '"00"'}]})[0]
         self.assertEqual(code, "InvalidPart")
+        self.s3.put_object(Bucket=b, Key="small-src", Body=b"0123456789")
+        r = self.s3.upload_part_copy(Bucket=b, Key="m", UploadId=up, PartNumber=3,
+                                     CopySource={"Bucket": b, "Key": "small-src"}, CopySourceRange="bytes=2-5")
+        e3 = r["CopyPartResult"]["ETag"]
+        self.assertEqual(e3, '"%s"' % hashlib.md5(b"2345").hexdigest())
         r = self.s3.complete_multipart_upload(Bucket=b, Key="m", UploadId=up, MultipartUpload={
-            "Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
-        md5s = hashlib.md5(p1).digest() + hashlib.md5(p2).digest()
-        self.assertEqual(r["ETag"], '"%s-2"' % hashlib.md5(md5s).hexdigest())
-        self.assertEqual(self.s3.get_object(Bucket=b, Key="m")["Body"].read(), p1 + p2)
+            "Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}, {"PartNumber": 3, "ETag": e3}]})
+        md5s = hashlib.md5(p1).digest() + hashlib.md5(p2).digest() + hashlib.md5(b"2345").digest()
+        self.assertEqual(r["ETag"], '"%s-3"' % hashlib.md5(md5s).hexdigest())
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="m")["Body"].read(), p1 + p2 + b"2345")
         self.assertEqual(err(self.s3.list_parts, Bucket=b, Key="m", UploadId=up)[0], "NoSuchUpload")
         up = self.s3.create_multipart_upload(Bucket=b, Key="small")["UploadId"]
         e1 = self.s3.upload_part(Bucket=b, Key="small", UploadId=up, PartNumber=1, Body=b"a")["ETag"]
@@ -444,10 +449,12 @@ class Persistence(unittest.TestCase):
             s3.create_bucket(Bucket="persist-bkt")
             body = os.urandom(3 * MiB)
             s3.put_object(Bucket="persist-bkt", Key="k", Body=body)
+            s3.put_object(Bucket="persist-bkt", Key="small", Body=b"inline bytes")
             n.stop(sig=signal.SIGKILL)
             n = Nimbus(SERVICES="s3", PERSISTENCE="1", DATA_DIR=data_dir).start()
             s3 = client(n.url)
             self.assertEqual(s3.get_object(Bucket="persist-bkt", Key="k")["Body"].read(), body)
+            self.assertEqual(s3.get_object(Bucket="persist-bkt", Key="small")["Body"].read(), b"inline bytes")
             s3.delete_object(Bucket="persist-bkt", Key="k")
             n.stop()
             blobs = [f for _, _, fs in os.walk(os.path.join(data_dir, "s3")) for f in fs]

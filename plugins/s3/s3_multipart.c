@@ -71,6 +71,8 @@ int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
+    if ((rc = s3_check_key(req, s3_str(in, "Key"))) != 1)
+        return rc;
     char id[33];
     s3_random_hex(id);
     json_t *attrs = s3_attrs_from_input(req, in);
@@ -257,6 +259,10 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     upload_t u;
     if ((rc = upload_load(req, b.name, key, id, &u)) <= 0)
         return rc;
+    if ((rc = s3_write_conditions(req, b.name, key)) != 1) {
+        json_decref(u.attrs);
+        return rc;
+    }
     const json_t *list = json_object_get(json_object_get(in, "MultipartUpload"), "Parts");
     size_t n = json_array_size(list);
     if (n == 0) {

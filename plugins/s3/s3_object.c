@@ -294,14 +294,51 @@ void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
 
 /* ------------------------------------------------------------ PutObject */
 
+int s3_check_key(nb_req_t *req, const char *key) {
+    if (key == NULL || *key == '\0')
+        return nb_error(req, "InvalidArgument", "Key must not be empty");
+    if (strlen(key) > 1024)
+        return nb_error_fields(req, "KeyTooLongError",
+                               json_pack("{s:i,s:I}", "MaxSizeAllowed", 1024, "Size", (json_int_t)strlen(key)),
+                               "Your key is too long");
+    return 1;
+}
+
+static bool etag_matches(const char *cond, const char *etag);
+
+/* Conditional writes (If-None-Match: * and If-Match on PutObject and CompleteMultipartUpload). */
+int s3_write_conditions(nb_req_t *req, const char *bucket, const char *key) {
+    const char *none = nb_req_header(req, "If-None-Match"), *match = nb_req_header(req, "If-Match");
+    if (none == NULL && match == NULL)
+        return 1;
+    if (none && strcmp(none, "*") != 0)
+        return nb_error(req, "NotImplemented", "A header you provided implies functionality that is not implemented");
+    s3_object_t o;
+    int rc = s3_object_load(bucket, key, NULL, &o);
+    if (rc < 0)
+        return rc;
+    bool exists = rc == 1 && !o.delete_marker;
+    bool ok = (none == NULL || !exists) && (match == NULL || (exists && etag_matches(match, o.etag)));
+    s3_object_clear(&o);
+    if (match && !exists)
+        return s3_err_no_key(req, key);
+    if (!ok)
+        return nb_error_fields(req, "PreconditionFailed",
+                               json_pack("{s:s}", "Condition", none ? "If-None-Match" : "If-Match"),
+                               "At least one of the pre-conditions you specified did not hold");
+    return 1;
+}
+
 int s3_put_object(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
     const char *key = s3_str(in, "Key");
-    if (key == NULL || *key == '\0')
-        return nb_error(req, "InvalidArgument", "Key must not be empty");
+    if ((rc = s3_check_key(req, key)) != 1)
+        return rc;
+    if ((rc = s3_write_conditions(req, b.name, key)) != 1)
+        return rc;
     s3_ingest_t ing;
     rc = s3_ingest_body(req, in, true, &ing);
     if (rc <= 0)
@@ -728,6 +765,10 @@ int s3_copy_object(nb_req_t *req, const json_t *in) {
     if (rc <= 0)
         return rc;
     const char *key = s3_str(in, "Key");
+    if ((rc = s3_check_key(req, key)) != 1) {
+        s3_object_clear(&so);
+        return rc;
+    }
     const char *directive = s3_str(in, "MetadataDirective");
     bool replace = directive && strcmp(directive, "REPLACE") == 0;
     if (strcmp(sb.name, b.name) == 0 && strcmp(so.key, key) == 0 && !replace && !json_object_get(in, "StorageClass") &&

@@ -35,6 +35,11 @@ void s3_version_id(char out[33]);
 /* "Wed, 12 Oct 2009 17:50:00 GMT" -> epoch; -1 if not a date. */
 double s3_http_date(const char *s);
 
+/* 1 or 0 with InvalidArgument/KeyTooLongError set. */
+int s3_check_key(nb_req_t *req, const char *key);
+/* If-None-Match: * / If-Match on writes: 1, 0 error set, < 0 failure. */
+int s3_write_conditions(nb_req_t *req, const char *bucket, const char *key);
+
 /* Input helpers. */
 const char *s3_str(const json_t *in, const char *member);
 

@@ -160,6 +160,22 @@ class S3(unittest.TestCase):
         self.assertEqual((status, body), (304, b""))
         self.assertEqual(headers.get("ETag"), etag)
 
+    def test_conditional_writes_and_key_length(self):
+        b = self.bucket("cond-write-bkt")
+        status, h, _ = self.raw("PUT", "/%s/once" % b, b"first", {"If-None-Match": "*"})
+        self.assertEqual(status, 200)
+        etag = h["ETag"]
+        status, _, body = self.raw("PUT", "/%s/once" % b, b"second", {"If-None-Match": "*"})
+        self.assertEqual(status, 412)
+        self.assertIn(b"<Condition>If-None-Match</Condition>", body)
+        status, _, _ = self.raw("PUT", "/%s/once" % b, b"third", {"If-Match": '"0000"'})
+        self.assertEqual(status, 412)
+        status, _, _ = self.raw("PUT", "/%s/once" % b, b"fourth", {"If-Match": etag})
+        self.assertEqual(status, 200)
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="once")["Body"].read(), b"fourth")
+        code, status, _ = err(self.s3.put_object, Bucket=b, Key="k" * 1025, Body=b"x")
+        self.assertEqual((code, status), ("KeyTooLongError", 400))
+
     def test_integrity_checks(self):
         b = self.bucket("digest-bkt")
         data = b"integrity"

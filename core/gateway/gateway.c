@@ -243,7 +243,16 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     }
     if (rc == NB_ASYNC) {
         req->async = true;
-        return; /* the plugin calls nb_finish() */
+        /* Never leave a transaction open across loop iterations (docs/store.md): the
+         * handler's writes commit now; nb_finish and nb_work_queue open their own. */
+        if (p->store) {
+            if (req->has_error)
+                nb__store_rollback(p->store);
+            else if (nb__store_commit(p->store) != 0)
+                fprintf(stderr, "nimbus: %s.%s: the store could not commit before going async: %s\n", svc_name,
+                        op->name, nb__store_errmsg(p->store));
+        }
+        return; /* the plugin calls nb_finish() or its nb_work_queue done() completes it */
     }
     if (rc < 0) {
         fprintf(stderr, "nimbus: %s.%s handler failed (%d)\n", svc_name, op->name, rc);

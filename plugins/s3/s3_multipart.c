@@ -147,6 +147,33 @@ static int part_number(nb_req_t *req, const json_t *in, int *n) {
     return 1;
 }
 
+/* Stores an ingested part (checked again: the upload may be gone after an async ingest). */
+static int part_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
+    s3_bucket_t b;
+    int number = 0;
+    upload_t u;
+    const char *id = s3_str(in, "UploadId");
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc == 1)
+        rc = part_number(req, in, &number);
+    if (rc == 1 && (rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) == 1)
+        json_decref(u.attrs);
+    if (rc == 1 && store_part(id, number, ing) != 0)
+        rc = NB_ESTORE;
+    if (rc != 1) {
+        nb_blob_remove(s3_self, ing->blob);
+        return rc;
+    }
+    json_t *out = json_pack("{s:s}", "ETag", ing->etag);
+    json_t *cks = json_object();
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        if (ing->algs & S3_CK_BIT(a))
+            json_object_set_new(cks, s3_ck_member(a), json_string(ing->checksum[a]));
+    s3_output_checksums(req, out, cks);
+    json_decref(cks);
+    return nb_reply_new(req, out);
+}
+
 int s3_upload_part(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
@@ -155,26 +182,11 @@ int s3_upload_part(nb_req_t *req, const json_t *in) {
     int number = 0;
     if ((rc = part_number(req, in, &number)) <= 0)
         return rc;
-    const char *id = s3_str(in, "UploadId");
     upload_t u;
-    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) <= 0)
+    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u)) <= 0)
         return rc;
     json_decref(u.attrs);
-    s3_ingest_t ing;
-    if ((rc = s3_ingest_body(req, in, false, &ing)) <= 0)
-        return rc;
-    if (store_part(id, number, &ing) != 0) {
-        nb_blob_remove(s3_self, ing.blob);
-        return NB_ESTORE;
-    }
-    json_t *out = json_pack("{s:s}", "ETag", ing.etag);
-    json_t *cks = json_object();
-    for (int a = 0; a < S3_CK__COUNT; a++)
-        if (ing.algs & S3_CK_BIT(a))
-            json_object_set_new(cks, s3_ck_member(a), json_string(ing.checksum[a]));
-    s3_output_checksums(req, out, cks);
-    json_decref(cks);
-    return nb_reply_new(req, out);
+    return s3_ingest_then(req, in, false, part_finish);
 }
 
 int s3_upload_part_copy(nb_req_t *req, const json_t *in) {

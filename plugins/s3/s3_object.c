@@ -30,15 +30,12 @@ static bool header_is_streaming(nb_req_t *req) {
     return (sha && strncmp(sha, "STREAMING-", 10) == 0) || (ce && strstr(ce, "aws-chunked") != NULL);
 }
 
-static int bad_digest_ck(nb_req_t *req, int alg) {
-    return nb_error(req, "BadDigest", "The %s you specified did not match the calculated checksum.", s3_ck_name(alg));
-}
-
-int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out) {
-    (void)in;
-    memset(out, 0, sizeof *out);
-    const char *expect[S3_CK__COUNT] = {0};
-    unsigned algs = 0;
+int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
+    memset(plan, 0, sizeof *plan);
+    plan->allow_inline = allow_inline;
+    plan->trailer_alg = -1;
+    plan->streaming = header_is_streaming(req);
+    plan->body = nb_req_body(req);
     for (int a = 0; a < S3_CK__COUNT; a++) {
         const char *v = nb_req_header(req, s3_ck_header(a));
         if (v == NULL)
@@ -46,8 +43,8 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
         unsigned char raw[64];
         if (s3_b64_decode(v, raw, sizeof raw) != (long)s3_ck_raw_len(a))
             return nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a));
-        expect[a] = v;
-        algs |= S3_CK_BIT(a);
+        snprintf(plan->expect[a], sizeof plan->expect[a], "%s", v);
+        plan->algs |= S3_CK_BIT(a);
     }
     const char *sdk_alg = nb_req_header(req, "x-amz-sdk-checksum-algorithm");
     if (sdk_alg) {
@@ -56,42 +53,46 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
             return nb_error(req, "InvalidRequest",
                             "Checksum algorithm provided is unsupported. Please try again with any of the valid "
                             "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
-        algs |= S3_CK_BIT(a);
+        plan->algs |= S3_CK_BIT(a);
     }
-    int trailer_alg = -1;
     const char *trailer = nb_req_header(req, "x-amz-trailer");
     if (trailer) {
         for (int a = 0; a < S3_CK__COUNT; a++)
             if (strcasecmp(trailer, s3_ck_header(a)) == 0)
-                trailer_alg = a;
-        if (trailer_alg >= 0)
-            algs |= S3_CK_BIT(trailer_alg);
+                plan->trailer_alg = a;
+        if (plan->trailer_alg >= 0)
+            plan->algs |= S3_CK_BIT(plan->trailer_alg);
     }
-    unsigned char want_md5[16];
-    bool check_md5 = false;
     const char *cmd5 = nb_req_header(req, "Content-MD5");
     if (cmd5) {
-        if (s3_b64_decode(cmd5, want_md5, sizeof want_md5) != 16)
+        if (s3_b64_decode(cmd5, plan->want_md5, sizeof plan->want_md5) != 16)
             return nb_error(req, "InvalidDigest", "The Content-MD5 you specified was not valid.");
-        check_md5 = true;
+        plan->check_md5 = true;
     }
+    const char *dlen = nb_req_header(req, "x-amz-decoded-content-length");
+    plan->decoded_length = dlen ? strtoll(dlen, NULL, 10) : -1;
+    return 1;
+}
 
+/* Runs on a worker thread for large bodies: only the body, blob and hash functions. */
+int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
+    memset(out, 0, sizeof *out);
     char id[33];
     s3_random_hex(id);
     snprintf(out->blob, sizeof out->blob, "o/%s", id);
-    s3_hash_t *h = s3_hash_new(algs);
+    s3_hash_t *h = s3_hash_new(plan->algs);
     unsigned char *buf = malloc(IO_CHUNK);
     if (h == NULL || buf == NULL) {
         s3_hash_free(h);
         free(buf);
         return NB_ENOMEM;
     }
-    nb_body_t *body = nb_req_body(req);
+    nb_body_t *body = plan->body;
     int64_t size = nb_body_size(body);
     nb_blob_writer_t *w = NULL;
     int rc = 0;
     char trailer_value[128] = "";
-    if (header_is_streaming(req)) {
+    if (plan->streaming) {
         if ((rc = nb_blob_writer_new(s3_self, out->blob, &w)) != 0)
             goto fail;
         sink_t sink = {h, w, 0};
@@ -109,26 +110,23 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
                 goto fail;
             }
             if (frc != 0) {
-                rc = 1;
-                nb_error(req, "InvalidChunkSizeError", "Only the last chunk is allowed to have a size less than 8192 bytes");
+                rc = S3_INGEST_BAD_CHUNK;
                 goto fail;
             }
             off += n;
         }
-        const char *dlen = nb_req_header(req, "x-amz-decoded-content-length");
-        if (!s3_chunked_done(&dec) || (dlen && strtoll(dlen, NULL, 10) != sink.n)) {
-            rc = 1;
-            nb_error(req, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header");
+        if (!s3_chunked_done(&dec) || (plan->decoded_length >= 0 && plan->decoded_length != sink.n)) {
+            rc = S3_INGEST_INCOMPLETE;
             goto fail;
         }
-        if (trailer_alg >= 0 && !s3_chunked_trailer(&dec, s3_ck_header(trailer_alg), trailer_value, sizeof trailer_value)) {
-            rc = 1;
-            nb_error(req, "MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema.");
+        if (plan->trailer_alg >= 0 &&
+            !s3_chunked_trailer(&dec, s3_ck_header(plan->trailer_alg), trailer_value, sizeof trailer_value)) {
+            rc = S3_INGEST_BAD_TRAILER;
             goto fail;
         }
         out->size = sink.n;
     } else {
-        if (allow_inline && size <= S3_INLINE_MAX && (out->data = malloc((size_t)size + 1)) == NULL) {
+        if (plan->allow_inline && size <= S3_INLINE_MAX && (out->data = malloc((size_t)size + 1)) == NULL) {
             rc = NB_ENOMEM;
             goto fail;
         }
@@ -150,17 +148,15 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
     s3_hash_final(h, out->md5, out->checksum);
     s3_hash_free(h);
     h = NULL;
-    out->algs = algs;
-    if (check_md5 && memcmp(want_md5, out->md5, 16) != 0) {
-        rc = 1;
-        nb_error(req, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+    out->algs = plan->algs;
+    if (plan->check_md5 && memcmp(plan->want_md5, out->md5, 16) != 0) {
+        rc = S3_INGEST_BAD_MD5;
         goto fail;
     }
     for (int a = 0; a < S3_CK__COUNT; a++) {
-        const char *want = a == trailer_alg && trailer_value[0] ? trailer_value : expect[a];
-        if (want && strcmp(want, out->checksum[a]) != 0) {
-            rc = 1;
-            bad_digest_ck(req, a);
+        const char *want = a == plan->trailer_alg && trailer_value[0] ? trailer_value : plan->expect[a];
+        if (want[0] && strcmp(want, out->checksum[a]) != 0) {
+            rc = S3_INGEST_BAD_CHECKSUM + a;
             goto fail;
         }
     }
@@ -169,13 +165,10 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
     snprintf(out->etag, sizeof out->etag, "\"%s\"", hex);
     if (out->data) {
         out->blob[0] = '\0';
-        return 1;
+        return 0;
     }
     rc = w ? nb_blob_writer_finish(w) : nb_blob_put_body(s3_self, out->blob, body);
-    w = NULL;
-    if (rc != 0)
-        return rc;
-    return 1;
+    return rc;
 fail:
     s3_hash_free(h);
     free(buf);
@@ -183,7 +176,42 @@ fail:
     out->data = NULL;
     if (w)
         nb_blob_writer_abort(w);
-    return rc == 1 ? 0 : rc;
+    return rc;
+}
+
+/* The AWS error for a failed s3_ingest_run: 0 with the error set, or rc (< 0) itself. */
+int s3_ingest_error(nb_req_t *req, int rc) {
+    if (rc < 0)
+        return rc;
+    if (rc >= S3_INGEST_BAD_CHECKSUM)
+        return nb_error(req, "BadDigest", "The %s you specified did not match the calculated checksum.",
+                        s3_ck_name(rc - S3_INGEST_BAD_CHECKSUM));
+    switch (rc) {
+    case S3_INGEST_BAD_MD5:
+        return nb_error(req, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+    case S3_INGEST_BAD_CHUNK:
+        return nb_error(req, "InvalidChunkSizeError",
+                        "Only the last chunk is allowed to have a size less than 8192 bytes");
+    case S3_INGEST_INCOMPLETE:
+        return nb_error(req, "IncompleteBody",
+                        "You did not provide the number of bytes specified by the Content-Length HTTP header");
+    default:
+        return nb_error(req, "MalformedTrailerError",
+                        "The request contained trailing data that was not well-formed or did not conform to our "
+                        "published schema.");
+    }
+}
+
+int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out) {
+    (void)in;
+    s3_plan_t plan;
+    int rc = s3_ingest_prepare(req, allow_inline, &plan);
+    if (rc != 1)
+        return rc;
+    rc = s3_ingest_run(&plan, out);
+    if (rc == 0)
+        return 1;
+    return s3_ingest_error(req, rc);
 }
 
 /* --------------------------------------------------------------- attrs */
@@ -329,6 +357,87 @@ int s3_write_conditions(nb_req_t *req, const char *bucket, const char *key) {
     return 1;
 }
 
+typedef struct ingest_job {
+    s3_plan_t plan;
+    s3_ingest_t ing;
+    int rc;
+    json_t *in;
+    s3_ingest_finish_fn finish;
+} ingest_job_t;
+
+static void ingest_work(void *data) {
+    ingest_job_t *j = data;
+    j->rc = s3_ingest_run(&j->plan, &j->ing);
+}
+
+static void ingest_done(nb_req_t *req, void *data) {
+    ingest_job_t *j = data;
+    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing) : s3_ingest_error(req, j->rc);
+    if (rc < 0)
+        nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+    json_decref(j->in);
+    free(j);
+}
+
+int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish) {
+    s3_plan_t plan;
+    int rc = s3_ingest_prepare(req, allow_inline, &plan);
+    if (rc != 1)
+        return rc;
+    if (nb_body_size(plan.body) >= S3_ASYNC_MIN) {
+        ingest_job_t *j = calloc(1, sizeof *j);
+        if (j != NULL) {
+            j->plan = plan;
+            j->in = json_incref((json_t *)in);
+            j->finish = finish;
+            if (nb_work_queue(req, ingest_work, ingest_done, j) == 0)
+                return NB_ASYNC;
+            json_decref(j->in);
+            free(j);
+        }
+    }
+    s3_ingest_t ing;
+    rc = s3_ingest_run(&plan, &ing);
+    if (rc != 0)
+        return s3_ingest_error(req, rc);
+    return finish(req, in, &ing);
+}
+
+/* Stores an ingested body as the object (taking ing's blob or data): 0, or < 0. */
+static int put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b); /* again: it may be gone after an async ingest */
+    if (rc <= 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        free(ing->data);
+        return rc;
+    }
+    s3_object_t o = {0};
+    o.key = strdup(s3_str(in, "Key"));
+    o.etag = strdup(ing->etag);
+    o.blob = ing->data ? NULL : strdup(ing->blob);
+    o.data = ing->data;
+    o.size = ing->size;
+    o.modified = (double)(long long)nb_now();
+    o.attrs = s3_attrs_from_input(req, in);
+    attrs_set_checksums(o.attrs, ing);
+    rc = s3_object_store(&b, &o);
+    free(ing->data);
+    if (rc != 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        s3_object_clear(&o);
+        return NB_ESTORE;
+    }
+    json_t *out = json_pack("{s:s}", "ETag", ing->etag);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    s3_output_checksums(req, out, o.attrs);
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
 int s3_put_object(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
@@ -339,33 +448,7 @@ int s3_put_object(nb_req_t *req, const json_t *in) {
         return rc;
     if ((rc = s3_write_conditions(req, b.name, key)) != 1)
         return rc;
-    s3_ingest_t ing;
-    rc = s3_ingest_body(req, in, true, &ing);
-    if (rc <= 0)
-        return rc;
-    s3_object_t o = {0};
-    o.key = strdup(key);
-    o.etag = strdup(ing.etag);
-    o.blob = ing.data ? NULL : strdup(ing.blob);
-    o.data = ing.data;
-    o.size = ing.size;
-    o.modified = (double)(long long)nb_now();
-    o.attrs = s3_attrs_from_input(req, in);
-    attrs_set_checksums(o.attrs, &ing);
-    rc = s3_object_store(&b, &o);
-    free(ing.data);
-    if (rc != 0) {
-        if (!ing.data)
-            nb_blob_remove(s3_self, ing.blob);
-        s3_object_clear(&o);
-        return NB_ESTORE;
-    }
-    json_t *out = json_pack("{s:s}", "ETag", ing.etag);
-    if (b.versioning != S3_VER_OFF)
-        json_object_set_new(out, "VersionId", json_string(o.version_id));
-    s3_output_checksums(req, out, o.attrs);
-    s3_object_clear(&o);
-    return nb_reply_new(req, out);
+    return s3_ingest_then(req, in, true, put_finish);
 }
 
 /* ---------------------------------------------------- GetObject, HeadObject */

@@ -81,6 +81,29 @@ typedef struct s3_ingest {
     char checksum[S3_CK__COUNT][64];
 } s3_ingest_t;
 int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out);
+
+/* The same in three steps, for bodies hashed off the event loop: prepare (loop: headers),
+ * run (any thread: 0, < 0 failure, or an S3_INGEST_* error), error (loop: sets it). */
+typedef struct s3_plan {
+    nb_body_t *body;
+    bool streaming, allow_inline, check_md5;
+    unsigned algs;
+    int trailer_alg;
+    int64_t decoded_length;
+    unsigned char want_md5[16];
+    char expect[S3_CK__COUNT][64];
+} s3_plan_t;
+enum { S3_INGEST_BAD_MD5 = 1, S3_INGEST_BAD_CHUNK, S3_INGEST_INCOMPLETE, S3_INGEST_BAD_TRAILER,
+       S3_INGEST_BAD_CHECKSUM /* + alg */ };
+/* Bodies above this are hashed and moved on the thread pool. */
+#define S3_ASYNC_MIN (8 * 1024 * 1024)
+int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan);
+int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out);
+int s3_ingest_error(nb_req_t *req, int rc);
+/* Ingests the request body (on the thread pool when large, then returns NB_ASYNC) and
+ * hands the result to finish, which owns it and replies (0) or fails (< 0). */
+typedef int (*s3_ingest_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing);
+int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish);
 /* The bytes [first, first + len) of a version (its blob or its inline data); NULL on failure. */
 nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len);
 /* Copies a body into a new blob (or inline data when allowed and small), hashing it. */

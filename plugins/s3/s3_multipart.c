@@ -261,6 +261,118 @@ static bool etag_eq(const char *a, const char *b) {
     return al == bl && strncmp(a, b, al) == 0;
 }
 
+typedef struct complete_job {
+    part_t *parts;
+    size_t n;
+    json_t *attrs, *in;
+    char blob[40];
+    int alg;
+    size_t rawlen;
+    unsigned char *md5s, *cks;
+    int64_t total;
+    int rc;
+} complete_job_t;
+
+static void complete_job_free(complete_job_t *j) {
+    parts_free(j->parts, j->n);
+    json_decref(j->attrs);
+    json_decref(j->in);
+    free(j->md5s);
+    free(j->cks);
+    free(j);
+}
+
+/* Concatenates the parts into the new blob (any thread). */
+static void complete_work(void *data) {
+    complete_job_t *j = data;
+    nb_blob_writer_t *w = NULL;
+    unsigned char *buf = malloc(256 * 1024);
+    int rc = buf ? nb_blob_writer_new(s3_self, j->blob, &w) : NB_ENOMEM;
+    j->total = 0;
+    for (size_t i = 0; rc == 0 && i < j->n; i++) {
+        nb_body_t *src = nb_blob_body_new(s3_self, j->parts[i].blob, 0, -1);
+        if (src == NULL) {
+            rc = NB_EIO;
+            break;
+        }
+        int64_t size = nb_body_size(src);
+        for (int64_t off = 0; rc == 0 && off < size;) {
+            ssize_t got = nb_body_read(src, off, buf, 256 * 1024);
+            if (got <= 0) {
+                rc = NB_EIO;
+                break;
+            }
+            rc = nb_blob_write(w, buf, (size_t)got);
+            off += got;
+        }
+        j->total += size;
+        nb_body_free(src);
+    }
+    free(buf);
+    if (rc == 0) {
+        rc = nb_blob_writer_finish(w);
+        w = NULL;
+    }
+    if (w)
+        nb_blob_writer_abort(w);
+    j->rc = rc;
+}
+
+/* Stores the completed object (loop): 0, or < 0. The upload is checked again: it may
+ * have been aborted or completed while the parts were concatenated. */
+static int complete_finish(nb_req_t *req, complete_job_t *j) {
+    const json_t *in = j->in;
+    const char *key = s3_str(in, "Key"), *id = s3_str(in, "UploadId");
+    if (j->rc != 0)
+        return j->rc;
+    s3_bucket_t b;
+    upload_t u;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc == 1 && (rc = upload_load(req, b.name, key, id, &u)) == 1)
+        json_decref(u.attrs);
+    if (rc != 1) {
+        nb_blob_remove(s3_self, j->blob);
+        return rc;
+    }
+    char etag[64];
+    s3_etag_multipart(j->md5s, j->n, etag);
+    s3_object_t o = {0};
+    o.key = strdup(key);
+    o.etag = strdup(etag);
+    o.blob = strdup(j->blob);
+    o.size = j->total;
+    o.parts = (int)j->n;
+    o.modified = (double)(long long)nb_now();
+    o.attrs = json_incref(j->attrs);
+    if (j->alg >= 0) {
+        char comp[64], full[100];
+        s3_ck_digest_b64(j->alg, j->cks, j->rawlen * j->n, comp);
+        snprintf(full, sizeof full, "%s-%zu", comp, j->n);
+        json_object_set_new(o.attrs, s3_ck_member(j->alg), json_string(full));
+    }
+    if (s3_object_store(&b, &o) != 0 || upload_drop(id, false) != 0) {
+        nb_blob_remove(s3_self, j->blob);
+        s3_object_clear(&o);
+        return NB_ESTORE;
+    }
+    char location[1400];
+    snprintf(location, sizeof location, "http://%s/%s/%s", nb_req_host(req) ? nb_req_host(req) : "localhost", b.name,
+             key);
+    json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "Location", location, "Bucket", b.name, "Key", key, "ETag", etag);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    s3_output_checksums(req, out, o.attrs);
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+static void complete_done(nb_req_t *req, void *data) {
+    complete_job_t *j = data;
+    if (complete_finish(req, j) < 0)
+        nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+    complete_job_free(j);
+}
+
 int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
@@ -339,92 +451,45 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
         return rc;
     }
     /* The object: the parts' bytes in order; its ETag: MD5 of the parts' binary MD5s, "-N". */
-    char oid[33];
-    s3_random_hex(oid);
-    char blob[40];
-    snprintf(blob, sizeof blob, "o/%s", oid);
-    nb_blob_writer_t *w = NULL;
-    unsigned char *md5s = malloc(16 * n);
-    const char *alg_name = s3_str(u.attrs, "ChecksumAlgorithm");
-    int alg = alg_name ? s3_ck_from_name(alg_name) : -1;
-    size_t rawlen = alg >= 0 ? s3_ck_raw_len(alg) : 0;
-    unsigned char *cks = alg >= 0 ? malloc(rawlen * n + 1) : NULL;
-    unsigned char *buf = malloc(256 * 1024);
-    int64_t total = 0;
-    rc = md5s && buf && (alg < 0 || cks) ? nb_blob_writer_new(s3_self, blob, &w) : NB_ENOMEM;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (!s3_etag_md5(parts[i].etag, md5s + 16 * i))
-            memset(md5s + 16 * i, 0, 16);
-        if (alg >= 0) {
-            const char *v = s3_str(parts[i].cks, s3_ck_member(alg));
-            if (v == NULL || s3_b64_decode(v, cks + rawlen * i, rawlen) != (long)rawlen)
-                memset(cks + rawlen * i, 0, rawlen);
-        }
-        nb_body_t *src = nb_blob_body_new(s3_self, parts[i].blob, 0, -1);
-        if (src == NULL) {
-            rc = NB_EIO;
-            break;
-        }
-        int64_t size = nb_body_size(src);
-        for (int64_t off = 0; rc == 0 && off < size;) {
-            ssize_t got = nb_body_read(src, off, buf, 256 * 1024);
-            if (got <= 0) {
-                rc = NB_EIO;
-                break;
-            }
-            rc = nb_blob_write(w, buf, (size_t)got);
-            off += got;
-        }
-        total += size;
-        nb_body_free(src);
-    }
-    free(buf);
-    if (rc == 0) {
-        rc = nb_blob_writer_finish(w);
-        w = NULL;
-    }
-    if (w)
-        nb_blob_writer_abort(w);
-    if (rc != 0) {
-        free(md5s);
-        free(cks);
+    complete_job_t *job = calloc(1, sizeof *job);
+    if (job == NULL) {
         parts_free(parts, n);
         json_decref(u.attrs);
-        return rc;
+        return NB_ENOMEM;
     }
-    char etag[64];
-    s3_etag_multipart(md5s, n, etag);
-    free(md5s);
-
-    s3_object_t o = {0};
-    o.key = strdup(key);
-    o.etag = strdup(etag);
-    o.blob = strdup(blob);
-    o.size = total;
-    o.parts = (int)n;
-    o.modified = (double)(long long)nb_now();
-    o.attrs = u.attrs;
-    if (alg >= 0) {
-        char comp[64], full[100];
-        s3_ck_digest_b64(alg, cks, rawlen * n, comp);
-        snprintf(full, sizeof full, "%s-%zu", comp, n);
-        json_object_set_new(o.attrs, s3_ck_member(alg), json_string(full));
+    job->parts = parts;
+    job->n = n;
+    job->attrs = u.attrs;
+    job->in = json_incref((json_t *)in);
+    char oid[33];
+    s3_random_hex(oid);
+    snprintf(job->blob, sizeof job->blob, "o/%s", oid);
+    const char *alg_name = s3_str(u.attrs, "ChecksumAlgorithm");
+    job->alg = alg_name ? s3_ck_from_name(alg_name) : -1;
+    job->rawlen = job->alg >= 0 ? s3_ck_raw_len(job->alg) : 0;
+    job->md5s = malloc(16 * n);
+    job->cks = malloc(job->rawlen * n + 1);
+    if (job->md5s == NULL || job->cks == NULL) {
+        complete_job_free(job);
+        return NB_ENOMEM;
     }
-    free(cks);
-    parts_free(parts, n);
-    if (s3_object_store(&b, &o) != 0 || upload_drop(id, false) != 0) {
-        nb_blob_remove(s3_self, blob);
-        s3_object_clear(&o);
-        return NB_ESTORE;
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += parts[i].size;
+        if (!s3_etag_md5(parts[i].etag, job->md5s + 16 * i))
+            memset(job->md5s + 16 * i, 0, 16);
+        if (job->alg >= 0) {
+            const char *v = s3_str(parts[i].cks, s3_ck_member(job->alg));
+            if (v == NULL || s3_b64_decode(v, job->cks + job->rawlen * i, job->rawlen) != (long)job->rawlen)
+                memset(job->cks + job->rawlen * i, 0, job->rawlen);
+        }
     }
-    char location[1400];
-    snprintf(location, sizeof location, "http://%s/%s/%s", nb_req_host(req) ? nb_req_host(req) : "localhost", b.name, key);
-    json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "Location", location, "Bucket", b.name, "Key", key, "ETag", etag);
-    if (b.versioning != S3_VER_OFF)
-        json_object_set_new(out, "VersionId", json_string(o.version_id));
-    s3_output_checksums(req, out, o.attrs);
-    s3_object_clear(&o);
-    return nb_reply_new(req, out);
+    if (total >= S3_ASYNC_MIN && nb_work_queue(req, complete_work, complete_done, job) == 0)
+        return NB_ASYNC;
+    complete_work(job);
+    rc = complete_finish(req, job);
+    complete_job_free(job);
+    return rc;
 }
 
 int s3_abort_multipart_upload(nb_req_t *req, const json_t *in) {

@@ -234,6 +234,24 @@ class S3(unittest.TestCase):
         self.assertEqual(status, 200)
         conn.close()
 
+    def test_client_leaving_during_async_ingest(self):
+        """A large body is hashed on the thread pool; the client closing meanwhile must not hurt the server."""
+        import socket, time
+        b = self.bucket("leave-bkt")
+        body = os.urandom(10 * MiB)
+        for i in range(2):
+            s = socket.create_connection(("127.0.0.1", self.n.port))
+            s.sendall(("PUT /%s/k%d HTTP/1.1\r\nHost: x\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20240101/"
+                       "us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: %d\r\n\r\n"
+                       % (b, i, len(body))).encode())
+            s.sendall(body)
+            s.close()
+        for _ in range(100):
+            if self.s3.list_objects_v2(Bucket=b).get("KeyCount") == 2:
+                break
+            time.sleep(0.1)
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="k1")["Body"].read(), body)
+
     def test_copy_delete_objects_and_tags(self):
         b = self.bucket("copy-bkt")
         self.s3.put_object(Bucket=b, Key="src", Body=b"copy me", Metadata={"m": "1"}, Tagging="t=v")

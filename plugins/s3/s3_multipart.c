@@ -189,6 +189,31 @@ int s3_upload_part(nb_req_t *req, const json_t *in) {
     return s3_ingest_then(req, in, false, part_finish);
 }
 
+/* Stores a copied part (the upload is checked again: it may be gone after an async copy). */
+static int part_copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+    const char *source_version = ctx;
+    s3_bucket_t b;
+    int number = 0;
+    upload_t u;
+    const char *id = s3_str(in, "UploadId");
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc == 1)
+        rc = part_number(req, in, &number);
+    if (rc == 1 && (rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) == 1)
+        json_decref(u.attrs);
+    if (rc == 1 && store_part(id, number, ing) != 0)
+        rc = NB_ESTORE;
+    if (rc != 1) {
+        nb_blob_remove(s3_self, ing->blob);
+        return rc;
+    }
+    json_t *out = json_pack("{s:{s:s,s:f}}", "CopyPartResult", "ETag", ing->etag, "LastModified",
+                            (double)(long long)nb_now());
+    if (strcmp(source_version, "null") != 0)
+        json_object_set_new(out, "CopySourceVersionId", json_string(source_version));
+    return nb_reply_new(req, out);
+}
+
 int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
     s3_bucket_t b, sb;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
@@ -197,9 +222,8 @@ int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
     int number = 0;
     if ((rc = part_number(req, in, &number)) <= 0)
         return rc;
-    const char *id = s3_str(in, "UploadId");
     upload_t u;
-    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) <= 0)
+    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u)) <= 0)
         return rc;
     json_decref(u.attrs);
     s3_object_t so;
@@ -207,29 +231,19 @@ int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
         return rc;
     int64_t first = 0, last = so.size - 1;
     const char *range = s3_str(in, "CopySourceRange");
-    if (range) {
-        int r = s3_range_parse(range, so.size, &first, &last);
-        if (r != 1) {
-            s3_object_clear(&so);
-            return nb_error(req, "InvalidRange", "The requested range is not satisfiable");
-        }
+    if (range && s3_range_parse(range, so.size, &first, &last) != 1) {
+        s3_object_clear(&so);
+        return nb_error(req, "InvalidRange", "The requested range is not satisfiable");
     }
-    s3_ingest_t ing;
     nb_body_t *src = s3_object_body(&so, first, last - first + 1);
-    rc = s3_copy_body(src, 0, false, &ing);
-    if (src)
-        nb_body_free(src);
-    json_t *out = NULL;
-    if (rc == 0 && store_part(id, number, &ing) == 0) {
-        out = json_pack("{s:{s:s,s:f}}", "CopyPartResult", "ETag", ing.etag, "LastModified", (double)(long long)nb_now());
-        if (strcmp(so.version_id, "null") != 0)
-            json_object_set_new(out, "CopySourceVersionId", json_string(so.version_id));
-    } else if (rc == 0) {
-        nb_blob_remove(s3_self, ing.blob);
-        rc = NB_ESTORE;
-    }
+    char *version = strdup(so.version_id ? so.version_id : "null");
     s3_object_clear(&so);
-    return out ? nb_reply_new(req, out) : rc;
+    if (version == NULL) {
+        if (src)
+            nb_body_free(src);
+        return NB_ENOMEM;
+    }
+    return s3_copy_then(req, in, src, 0, false, part_copy_finish, version, free);
 }
 
 typedef struct part {

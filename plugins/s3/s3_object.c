@@ -838,58 +838,93 @@ int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_obj
     return rc;
 }
 
-int s3_copy_object(nb_req_t *req, const json_t *in) {
-    s3_bucket_t b, sb;
+typedef struct copy_job {
+    nb_body_t *src;
+    unsigned algs;
+    bool allow_inline;
+    s3_ingest_t ing;
+    int rc;
+    json_t *in;
+    void *ctx;
+    void (*ctx_free)(void *ctx);
+    s3_copy_finish_fn finish;
+} copy_job_t;
+
+static void copy_job_free(copy_job_t *j) {
+    if (j->src)
+        nb_body_free(j->src);
+    if (j->ctx_free)
+        j->ctx_free(j->ctx);
+    json_decref(j->in);
+    free(j);
+}
+
+static void copy_work(void *data) {
+    copy_job_t *j = data;
+    j->rc = s3_copy_body(j->src, j->algs, j->allow_inline, &j->ing);
+}
+
+static void copy_done(nb_req_t *req, void *data) {
+    copy_job_t *j = data;
+    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing, j->ctx) : j->rc;
+    if (rc < 0)
+        nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+    copy_job_free(j);
+}
+
+int s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
+                 s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx)) {
+    copy_job_t *j = calloc(1, sizeof *j);
+    if (j == NULL) {
+        if (src)
+            nb_body_free(src);
+        if (ctx_free)
+            ctx_free(ctx);
+        return NB_ENOMEM;
+    }
+    *j = (copy_job_t){.src = src, .algs = algs, .allow_inline = allow_inline, .in = json_incref((json_t *)in),
+                      .ctx = ctx, .ctx_free = ctx_free, .finish = finish};
+    if (src == NULL) {
+        copy_job_free(j);
+        return NB_EIO;
+    }
+    if (nb_body_size(src) >= S3_ASYNC_MIN && nb_work_queue(req, copy_work, copy_done, j) == 0)
+        return NB_ASYNC;
+    copy_work(j);
+    int rc = j->rc == 0 ? finish(req, in, &j->ing, ctx) : j->rc;
+    copy_job_free(j);
+    return rc;
+}
+
+static void object_free(void *ctx) {
+    s3_object_clear(ctx);
+    free(ctx);
+}
+
+/* Stores a copy (loop): the destination bucket is loaded again, it may be gone after an async copy. */
+static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+    const s3_object_t *so = ctx;
+    s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
-    s3_object_t so;
-    rc = s3_load_copy_source(req, in, &sb, &so);
-    if (rc <= 0)
-        return rc;
-    const char *key = s3_str(in, "Key");
-    if ((rc = s3_check_key(req, key)) != 1) {
-        s3_object_clear(&so);
+    if (rc <= 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        free(ing->data);
         return rc;
     }
     const char *directive = s3_str(in, "MetadataDirective");
     bool replace = directive && strcmp(directive, "REPLACE") == 0;
-    if (strcmp(sb.name, b.name) == 0 && strcmp(so.key, key) == 0 && !replace && !json_object_get(in, "StorageClass") &&
-        !json_object_get(in, "WebsiteRedirectLocation") && !json_object_get(in, "ServerSideEncryption")) {
-        s3_object_clear(&so);
-        return nb_error(req, "InvalidRequest",
-                        "This copy request is illegal because it is trying to copy an object to itself without "
-                        "changing the object's metadata, storage class, website redirect location or encryption "
-                        "attributes.");
-    }
-    unsigned algs = 0;
-    const char *alg = s3_str(in, "ChecksumAlgorithm");
-    if (alg && s3_ck_from_name(alg) >= 0)
-        algs |= S3_CK_BIT(s3_ck_from_name(alg));
-    else
-        for (int a = 0; a < S3_CK__COUNT; a++)
-            if (json_object_get(so.attrs, s3_ck_member(a)))
-                algs |= S3_CK_BIT(a);
-    s3_ingest_t ing;
-    nb_body_t *src = s3_object_body(&so, 0, so.size);
-    rc = s3_copy_body(src, algs, true, &ing);
-    if (src)
-        nb_body_free(src);
-    if (rc != 0) {
-        s3_object_clear(&so);
-        return rc;
-    }
     s3_object_t o = {0};
-    o.key = strdup(key);
-    o.etag = strdup(ing.etag);
-    o.blob = ing.data ? NULL : strdup(ing.blob);
-    o.data = ing.data;
-    o.size = ing.size;
+    o.key = strdup(s3_str(in, "Key"));
+    o.etag = strdup(ing->etag);
+    o.blob = ing->data ? NULL : strdup(ing->blob);
+    o.data = ing->data;
+    o.size = ing->size;
     o.modified = (double)(long long)nb_now();
     if (replace) {
         o.attrs = s3_attrs_from_input(req, in);
     } else {
-        o.attrs = json_deep_copy(so.attrs);
+        o.attrs = json_deep_copy(so->attrs);
         for (int a = 0; a < S3_CK__COUNT; a++)
             json_object_del(o.attrs, s3_ck_member(a));
         json_object_del(o.attrs, "ChecksumAlgorithm");
@@ -902,29 +937,67 @@ int s3_copy_object(nb_req_t *req, const json_t *in) {
         const char *tagging = s3_str(in, "Tagging");
         if (tagging && *tagging)
             json_object_set_new(o.attrs, "TagSet", parse_tagging(tagging));
-    } else if (json_object_get(so.attrs, "TagSet")) {
-        json_object_set(o.attrs, "TagSet", json_object_get(so.attrs, "TagSet"));
+    } else if (json_object_get(so->attrs, "TagSet")) {
+        json_object_set(o.attrs, "TagSet", json_object_get(so->attrs, "TagSet"));
     }
-    attrs_set_checksums(o.attrs, &ing);
+    attrs_set_checksums(o.attrs, ing);
     rc = s3_object_store(&b, &o);
-    free(ing.data);
+    free(ing->data);
     if (rc != 0) {
-        if (!ing.data)
-            nb_blob_remove(s3_self, ing.blob);
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
         s3_object_clear(&o);
-        s3_object_clear(&so);
         return NB_ESTORE;
     }
-    json_t *result = json_pack("{s:s,s:f}", "ETag", ing.etag, "LastModified", o.modified);
+    json_t *result = json_pack("{s:s,s:f}", "ETag", ing->etag, "LastModified", o.modified);
     s3_output_checksums(req, result, o.attrs);
     json_t *out = json_pack("{s:o}", "CopyObjectResult", result);
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
-    if (strcmp(so.version_id, "null") != 0)
-        json_object_set_new(out, "CopySourceVersionId", json_string(so.version_id));
+    if (strcmp(so->version_id, "null") != 0)
+        json_object_set_new(out, "CopySourceVersionId", json_string(so->version_id));
     s3_object_clear(&o);
-    s3_object_clear(&so);
     return nb_reply_new(req, out);
+}
+
+int s3_copy_object(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b, sb;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    s3_object_t *so = calloc(1, sizeof *so);
+    if (so == NULL)
+        return NB_ENOMEM;
+    rc = s3_load_copy_source(req, in, &sb, so);
+    if (rc <= 0) {
+        free(so);
+        return rc;
+    }
+    const char *key = s3_str(in, "Key");
+    if ((rc = s3_check_key(req, key)) != 1) {
+        object_free(so);
+        return rc;
+    }
+    const char *directive = s3_str(in, "MetadataDirective");
+    bool replace = directive && strcmp(directive, "REPLACE") == 0;
+    if (strcmp(sb.name, b.name) == 0 && strcmp(so->key, key) == 0 && !replace &&
+        !json_object_get(in, "StorageClass") && !json_object_get(in, "WebsiteRedirectLocation") &&
+        !json_object_get(in, "ServerSideEncryption")) {
+        object_free(so);
+        return nb_error(req, "InvalidRequest",
+                        "This copy request is illegal because it is trying to copy an object to itself without "
+                        "changing the object's metadata, storage class, website redirect location or encryption "
+                        "attributes.");
+    }
+    unsigned algs = 0;
+    const char *alg = s3_str(in, "ChecksumAlgorithm");
+    if (alg && s3_ck_from_name(alg) >= 0)
+        algs |= S3_CK_BIT(s3_ck_from_name(alg));
+    else
+        for (int a = 0; a < S3_CK__COUNT; a++)
+            if (json_object_get(so->attrs, s3_ck_member(a)))
+                algs |= S3_CK_BIT(a);
+    return s3_copy_then(req, in, s3_object_body(so, 0, so->size), algs, true, copy_finish, so, object_free);
 }
 
 /* ------------------------------------------------ attributes and tags */

@@ -104,6 +104,10 @@ int s3_ingest_error(nb_req_t *req, int rc);
  * hands the result to finish, which owns it and replies (0) or fails (< 0). */
 typedef int (*s3_ingest_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing);
 int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish);
+/* The same for a copy from src (owned): finish gets ctx, which ctx_free releases afterwards. */
+typedef int (*s3_copy_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx);
+int s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
+                 s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx));
 /* The bytes [first, first + len) of a version (its blob or its inline data); NULL on failure. */
 nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len);
 /* Copies a body into a new blob (or inline data when allowed and small), hashing it. */

@@ -92,6 +92,7 @@ static const nb_op_t s3_ops[] = {
     {"AbortMultipartUpload", s3_abort_multipart_upload, 0},
     {"ListParts", s3_list_parts, 0},
     {"ListMultipartUploads", s3_list_multipart_uploads, 0},
+    {"PostObject", s3_post_object, 0},
     {NULL, NULL, 0},
 };
 

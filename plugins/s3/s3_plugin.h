@@ -150,6 +150,7 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in);
 int s3_abort_multipart_upload(nb_req_t *req, const json_t *in);
 int s3_list_parts(nb_req_t *req, const json_t *in);
 int s3_list_multipart_uploads(nb_req_t *req, const json_t *in);
+int s3_post_object(nb_req_t *req, const json_t *in);
 
 /* Owner element of listings and ACLs. */
 json_t *s3_owner(const char *account);

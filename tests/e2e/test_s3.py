@@ -309,6 +309,34 @@ class S3(unittest.TestCase):
             status, _, body = self.raw("GET", "/k", headers={"Host": host % b + ":%d" % self.n.port})
             self.assertEqual((status, body), (200, b"presigned"))
 
+    def test_browser_post_form_upload(self):
+        import urllib.request, uuid
+        b = self.bucket("post-form-bkt")
+
+        def post(fields, data, filename="hello.txt"):
+            sep = uuid.uuid4().hex
+            body = b"".join(('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (sep, k, v)).encode()
+                            for k, v in fields.items())
+            body += ('--%s\r\nContent-Disposition: form-data; name="file"; filename="%s"\r\n'
+                     'Content-Type: text/plain\r\n\r\n' % (sep, filename)).encode() + data + b"\r\n--%s--\r\n" % sep.encode()
+            return self.raw("POST", "/" + b, body, {"Content-Type": "multipart/form-data; boundary=" + sep})
+
+        form = self.s3.generate_presigned_post(b, "up/${filename}", Fields={"x-amz-meta-who": "me"},
+                                               Conditions=[{"x-amz-meta-who": "me"}])
+        status, headers, _ = post(form["fields"], b"hello form")
+        self.assertEqual(status, 204)
+        self.assertEqual(headers["ETag"], '"%s"' % hashlib.md5(b"hello form").hexdigest())
+        g = self.s3.get_object(Bucket=b, Key="up/hello.txt")
+        self.assertEqual((g["Body"].read(), g["ContentType"], g["Metadata"]), (b"hello form", "text/plain", {"who": "me"}))
+        big = os.urandom(3 * MiB)
+        status, _, body = post(dict(form["fields"], success_action_status="201"), big, "big.bin")
+        self.assertEqual(status, 201)
+        self.assertIn(b"<Key>up/big.bin</Key>", body)
+        self.assertEqual(self.s3.get_object(Bucket=b, Key="up/big.bin")["Body"].read(), big)
+        status, _, body = post({}, b"x")
+        self.assertEqual(status, 400)
+        self.assertIn(b"InvalidArgument", body)
+
     # ------------------------------------------------------------ listing
 
     def test_listing_order_delimiter_pagination(self):

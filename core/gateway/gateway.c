@@ -309,15 +309,20 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         req->async = true;
         bool ours = req->in_txn;
         req->in_txn = false;
-        /* Commit what the handler wrote now: left open, the transaction would
-         * swallow the requests served meanwhile (their commits would only
-         * release savepoints, so they would be answered before being durable). */
-        if (ours && nb__store_commit(p->store) != 0) {
+        /* Never leave a transaction open across loop iterations (docs/store.md): left
+         * open, it would swallow the requests served meanwhile (their commits would only
+         * release savepoints, so they would be answered before being durable). The
+         * handler's writes commit now; nb_finish and nb_work_queue open their own. */
+        if (ours && req->has_error) {
+            nb__store_rollback(p->store);
+        } else if (ours && nb__store_commit(p->store) != 0) {
+            fprintf(stderr, "nimbus: %s.%s: the store could not commit before going async: %s\n", svc_name,
+                    op->name, nb__store_errmsg(p->store));
             req->has_error = true;
             nb__aws_error_set(&req->err, req->route.spec, op, "InternalError", 500,
                               "the state store could not commit the write");
         }
-        return; /* the plugin calls nb_finish() */
+        return; /* the plugin calls nb_finish() or its nb_work_queue done() completes it */
     }
     if (rc < 0) {
         fprintf(stderr, "nimbus: %s.%s handler failed (%d)\n", svc_name, op->name, rc);

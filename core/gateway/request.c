@@ -191,7 +191,18 @@ static int api_error_code(nb_req_t *req, const char *code, int status, const cha
     return 0;
 }
 
-static void api_finish(nb_req_t *req) { nb__req_complete(req); }
+static nb__store_t *req_store(nb_req_t *req) {
+    return req->svc && req->svc->provider ? req->svc->provider->store : NULL;
+}
+
+/* An async request's handler transaction was committed when it returned NB_ASYNC
+ * (gateway.c): what the plugin does until now gets a transaction of its own. */
+static void api_finish(nb_req_t *req) {
+    nb__store_t *st = req_store(req);
+    if (st && !req->aborted && !req->in_txn && nb__store_depth(st) == 0 && nb__store_begin(st) == 0)
+        req->in_txn = true;
+    nb__req_complete(req);
+}
 
 static const char *api_req_account(const nb_req_t *req) { return req->ctx.account; }
 static const char *api_req_region(const nb_req_t *req) { return req->ctx.region; }
@@ -369,6 +380,59 @@ static ssize_t api_req_query(const nb_req_t *req, const char *name, char *buf, s
     return -1;
 }
 
+typedef struct nb__work {
+    uv_work_t w;
+    nb_req_t *req;
+    void (*work)(void *data);
+    void (*done)(nb_req_t *req, void *data);
+    void *data;
+} nb__work_t;
+
+static void work_run(uv_work_t *w) {
+    nb__work_t *k = w->data;
+    k->work(k->data);
+}
+
+static void work_after(uv_work_t *w, int status) {
+    (void)status;
+    nb__work_t *k = w->data;
+    nb_req_t *req = k->req;
+    nb__store_t *st = req_store(req);
+    if (st && !req->in_txn && nb__store_begin(st) == 0)
+        req->in_txn = true;
+    k->done(req, k->data);
+    free(k);
+    if (req->aborted && req->in_txn) {
+        /* Nobody gets a response, but what done() stored (a blob already moved into
+         * place) is kept consistent with its rows. */
+        req->in_txn = false;
+        if (req->has_error)
+            nb__store_rollback(st);
+        else
+            nb__store_commit(st);
+    }
+    nb__req_complete(req);
+}
+
+static int api_work_queue(nb_req_t *req, void (*work)(void *), void (*done)(nb_req_t *, void *), void *data) {
+    if (req == NULL || work == NULL || done == NULL || api_loop == NULL)
+        return NB_EINVAL;
+    nb__work_t *k = calloc(1, sizeof *k);
+    if (k == NULL)
+        return NB_ENOMEM;
+    k->w.data = k;
+    k->req = req;
+    k->work = work;
+    k->done = done;
+    k->data = data;
+    int rc = uv_queue_work(api_loop, &k->w, work_run, work_after);
+    if (rc != 0) {
+        free(k);
+        return NB_EIO;
+    }
+    return 0;
+}
+
 const nb_api_t nb__api = {
     .size = sizeof(nb_api_t),
     .reply_new = api_reply_new,
@@ -409,4 +473,5 @@ const nb_api_t nb__api = {
     .blob_writer_finish = api_blob_writer_finish,
     .blob_writer_abort = api_blob_writer_abort,
     .req_query = api_req_query,
+    .work_queue = api_work_queue,
 };

@@ -199,7 +199,7 @@ static void scan_dir(nb__registry_t *reg, const char *dir) {
         names[n++] = strdup(e->d_name);
     }
     closedir(d);
-    if (n)
+    if (n > 1) /* qsort(NULL, 0, ...) is undefined: an empty plugin folder */
         qsort(names, n, sizeof *names, str_cmp);
     for (size_t i = 0; i < n; i++) {
         char *path = names[i] ? msg("%s/%s", dir, names[i]) : NULL;

@@ -165,6 +165,12 @@ typedef struct nb_api {
      * (truncated to cap - 1): its full length, or -1 if absent. For what the spec does not
      * model (presigned URLs' X-Amz-Expires, Expires). */
     ssize_t (*req_query)(const nb_req_t *req, const char *name, char *buf, size_t cap);
+    /* Runs work(data) on the thread pool (hashing, fsync of large bodies: never on the
+     * loop), then done(req, data) on the loop inside a fresh store transaction; done sets
+     * the reply or error and the core completes the request (no nb_finish). The handler
+     * returns NB_ASYNC after queueing. work may only use the body and blob functions.
+     * done runs even when the client went away (to release what work made). 0 or NB_E*. */
+    int (*work_queue)(nb_req_t *req, void (*work)(void *data), void (*done)(nb_req_t *req, void *data), void *data);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -243,6 +249,7 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_blob_writer_finish(...) (nb_api->blob_writer_finish(__VA_ARGS__))
 #define nb_blob_writer_abort(...) (nb_api->blob_writer_abort(__VA_ARGS__))
 #define nb_req_query(...) (nb_api->req_query(__VA_ARGS__))
+#define nb_work_queue(...) (nb_api->work_queue(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

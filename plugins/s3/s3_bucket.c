@@ -122,20 +122,49 @@ int s3_head_bucket(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, NULL);
 }
 
+/* Newer SDKs page with max-buckets / continuation-token (the token: the last name returned). */
 int s3_list_buckets(nb_req_t *req, const json_t *in) {
-    (void)in;
     if (s3_check_presigned(req) != 1)
         return 0;
-    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT name, created FROM buckets WHERE account = ?1 ORDER BY name");
+    const char *prefix = s3_str(in, "Prefix"), *token = s3_str(in, "ContinuationToken");
+    const char *region = s3_str(in, "BucketRegion");
+    const json_t *mb = json_object_get(in, "MaxBuckets");
+    json_int_t max = json_is_integer(mb) ? json_integer_value(mb) : 10000;
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT name, created, region FROM buckets WHERE account = ?1 AND"
+                                               " name > ?2 AND name >= ?3 ORDER BY name");
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, nb_req_account(req), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, token ? token : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, prefix ? prefix : "", -1, SQLITE_STATIC);
     json_t *list = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(list, json_pack("{s:s,s:f}", "Name", (const char *)sqlite3_column_text(s, 0),
-                                              "CreationDate", sqlite3_column_double(s, 1)));
+    const char *last = NULL;
+    bool more = false;
+    size_t plen = prefix ? strlen(prefix) : 0;
+    char last_name[64] = "";
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        const char *r = (const char *)sqlite3_column_text(s, 2);
+        if (plen && strncmp(name, prefix, plen) != 0)
+            break;
+        if (region && strcmp(region, r) != 0)
+            continue;
+        if ((json_int_t)json_array_size(list) >= max) {
+            more = true;
+            break;
+        }
+        json_array_append_new(list, json_pack("{s:s,s:f,s:s}", "Name", name, "CreationDate",
+                                              sqlite3_column_double(s, 1), "BucketRegion", r));
+        snprintf(last_name, sizeof last_name, "%s", name);
+        last = last_name;
+    }
     sqlite3_reset(s);
-    return nb_reply_new(req, json_pack("{s:o,s:o}", "Buckets", list, "Owner", s3_owner(nb_req_account(req))));
+    json_t *out = json_pack("{s:o,s:o}", "Buckets", list, "Owner", s3_owner(nb_req_account(req)));
+    if (more && last)
+        json_object_set_new(out, "ContinuationToken", json_string(last));
+    if (prefix)
+        json_object_set_new(out, "Prefix", json_string(prefix));
+    return nb_reply_new(req, out);
 }
 
 int s3_get_bucket_location(nb_req_t *req, const json_t *in) {

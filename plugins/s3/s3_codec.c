@@ -425,6 +425,56 @@ bool s3_chunked_trailer(const s3_chunked_t *c, const char *name, char *out, size
     return false;
 }
 
+/* ---------------------------------------------------------------- listing */
+
+void s3_lister_init(s3_lister_t *l, const char *prefix, const char *delimiter, int max, const char *marker) {
+    memset(l, 0, sizeof *l);
+    l->prefix = prefix ? prefix : "";
+    l->plen = strlen(l->prefix);
+    l->delimiter = delimiter;
+    l->max = max;
+    if (marker && delimiter && *delimiter && strncmp(marker, l->prefix, l->plen) == 0) {
+        const char *d = strstr(marker + l->plen, delimiter);
+        if (d && d[strlen(delimiter)] == '\0')
+            l->last_cp = strdup(marker);
+    }
+}
+
+int s3_lister_take(s3_lister_t *l, const char *key) {
+    if (l->delimiter && *l->delimiter) {
+        const char *d = strstr(key + l->plen, l->delimiter);
+        if (d) {
+            size_t cplen = (size_t)(d - key) + strlen(l->delimiter);
+            if (l->last_cp && strlen(l->last_cp) == cplen && strncmp(l->last_cp, key, cplen) == 0)
+                return 0;
+            if (l->count >= l->max) {
+                l->truncated = true;
+                return -1;
+            }
+            free(l->last_cp);
+            l->last_cp = strndup(key, cplen);
+            free(l->next);
+            l->next = strdup(l->last_cp);
+            l->count++;
+            return 2;
+        }
+    }
+    if (l->count >= l->max) {
+        l->truncated = true;
+        return -1;
+    }
+    free(l->next);
+    l->next = strdup(key);
+    l->count++;
+    return 1;
+}
+
+void s3_lister_free(s3_lister_t *l) {
+    free(l->last_cp);
+    free(l->next);
+    l->last_cp = l->next = NULL;
+}
+
 /* ----------------------------------------------------------------- ranges */
 
 static bool parse_i64(const char *s, const char *e, int64_t *out) {

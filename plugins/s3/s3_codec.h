@@ -77,6 +77,27 @@ bool s3_chunked_done(const s3_chunked_t *c);
 /* A trailer's value (name lower-case), copied to out; false if absent. */
 bool s3_chunked_trailer(const s3_chunked_t *c, const char *name, char *out, size_t cap);
 
+/* ---------------------------------------------------------------- listing */
+
+/*
+ * Delimiter grouping and max-keys for keys fed in S3's byte order: each key is either
+ * listed, folded into a common prefix (listed once), or the listing stops (truncated).
+ */
+typedef struct s3_lister {
+    const char *prefix, *delimiter; /* borrowed; prefix never NULL */
+    size_t plen;
+    int max, count;
+    bool truncated;
+    char *last_cp; /* the common prefix being folded (malloc'd) */
+    char *next;    /* the last entry listed: NextMarker (malloc'd) */
+} s3_lister_t;
+
+/* A marker that is itself a common prefix folds everything under it. */
+void s3_lister_init(s3_lister_t *l, const char *prefix, const char *delimiter, int max, const char *marker);
+/* 1: list the key; 2: a new common prefix (l->last_cp); 0: folded; -1: stop, truncated. */
+int s3_lister_take(s3_lister_t *l, const char *key);
+void s3_lister_free(s3_lister_t *l);
+
 /* ----------------------------------------------------------------- ranges */
 
 /*

@@ -33,72 +33,31 @@ static json_t *enc(const char *s, bool url) {
 }
 
 typedef struct lister {
-    const char *prefix, *delimiter;
-    size_t plen;
-    int max;
-    int count;
-    bool truncated, url;
-    char *last_cp;   /* the common prefix being skipped */
-    char *next;      /* the last entry returned (NextMarker) */
+    s3_lister_t b;
+    bool url;
     json_t *cps;
 } lister_t;
 
-/* Classifies a key: 0 skip, 1 emit as a key, 2 a new common prefix emitted, -1 stop (truncated). */
 static int lister_take(lister_t *l, const char *key) {
-    if (l->delimiter && *l->delimiter) {
-        const char *d = strstr(key + l->plen, l->delimiter);
-        if (d) {
-            size_t cplen = (size_t)(d - key) + strlen(l->delimiter);
-            if (l->last_cp && strlen(l->last_cp) == cplen && strncmp(l->last_cp, key, cplen) == 0)
-                return 0;
-            if (l->count >= l->max) {
-                l->truncated = true;
-                return -1;
-            }
-            free(l->last_cp);
-            l->last_cp = strndup(key, cplen);
-            json_array_append_new(l->cps, json_pack("{s:o}", "Prefix", enc(l->last_cp, l->url)));
-            free(l->next);
-            l->next = strdup(l->last_cp);
-            l->count++;
-            return 2;
-        }
-    }
-    if (l->count >= l->max) {
-        l->truncated = true;
-        return -1;
-    }
-    free(l->next);
-    l->next = strdup(key);
-    l->count++;
-    return 1;
+    int t = s3_lister_take(&l->b, key);
+    if (t == 2)
+        json_array_append_new(l->cps, json_pack("{s:o}", "Prefix", enc(l->b.last_cp, l->url)));
+    return t;
 }
 
 static void lister_init(lister_t *l, const json_t *in, const char *marker) {
-    memset(l, 0, sizeof *l);
-    l->prefix = s3_str(in, "Prefix");
-    if (l->prefix == NULL)
-        l->prefix = "";
-    l->plen = strlen(l->prefix);
-    l->delimiter = s3_str(in, "Delimiter");
     const json_t *mk = json_object_get(in, "MaxKeys");
-    l->max = json_is_integer(mk) ? (int)json_integer_value(mk) : 1000;
-    if (l->max < 0 || l->max > 1000)
-        l->max = 1000;
+    int max = json_is_integer(mk) ? (int)json_integer_value(mk) : 1000;
+    if (max < 0 || max > 1000)
+        max = 1000;
+    s3_lister_init(&l->b, s3_str(in, "Prefix"), s3_str(in, "Delimiter"), max, marker);
     const char *et = s3_str(in, "EncodingType");
     l->url = et && strcmp(et, "url") == 0;
     l->cps = json_array();
-    /* A marker that is itself a common prefix skips everything under it. */
-    if (marker && l->delimiter && *l->delimiter && strncmp(marker, l->prefix, l->plen) == 0) {
-        const char *d = strstr(marker + l->plen, l->delimiter);
-        if (d && d[strlen(l->delimiter)] == '\0')
-            l->last_cp = strdup(marker);
-    }
 }
 
 static void lister_free(lister_t *l) {
-    free(l->last_cp);
-    free(l->next);
+    s3_lister_free(&l->b);
     json_decref(l->cps);
 }
 
@@ -128,10 +87,10 @@ static int walk(lister_t *l, const char *bucket, const char *after, bool owner, 
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, after ? after : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, l->prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, l->b.prefix, -1, SQLITE_STATIC);
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(s, 0);
-        if (strncmp(key, l->prefix, l->plen) != 0)
+        if (strncmp(key, l->b.prefix, l->b.plen) != 0)
             break;
         int t = lister_take(l, key);
         if (t < 0)
@@ -145,11 +104,11 @@ static int walk(lister_t *l, const char *bucket, const char *after, bool owner, 
 
 static void put_common(json_t *out, lister_t *l, const char *bucket) {
     json_object_set_new(out, "Name", json_string(bucket));
-    json_object_set_new(out, "Prefix", enc(l->prefix, l->url));
-    if (l->delimiter)
-        json_object_set_new(out, "Delimiter", enc(l->delimiter, l->url));
-    json_object_set_new(out, "MaxKeys", json_integer(l->max));
-    json_object_set_new(out, "IsTruncated", json_boolean(l->truncated));
+    json_object_set_new(out, "Prefix", enc(l->b.prefix, l->url));
+    if (l->b.delimiter)
+        json_object_set_new(out, "Delimiter", enc(l->b.delimiter, l->url));
+    json_object_set_new(out, "MaxKeys", json_integer(l->b.max));
+    json_object_set_new(out, "IsTruncated", json_boolean(l->b.truncated));
     if (json_array_size(l->cps))
         json_object_set(out, "CommonPrefixes", l->cps);
     if (l->url)
@@ -173,8 +132,8 @@ int s3_list_objects(nb_req_t *req, const json_t *in) {
     json_t *out = json_object();
     put_common(out, &l, b.name);
     json_object_set_new(out, "Marker", enc(marker ? marker : "", l.url));
-    if (l.truncated && l.delimiter && l.next)
-        json_object_set_new(out, "NextMarker", enc(l.next, l.url));
+    if (l.b.truncated && l.b.delimiter && l.b.next)
+        json_object_set_new(out, "NextMarker", enc(l.b.next, l.url));
     if (json_array_size(contents))
         json_object_set(out, "Contents", contents);
     json_decref(contents);
@@ -212,15 +171,15 @@ int s3_list_objects_v2(nb_req_t *req, const json_t *in) {
     }
     json_t *out = json_object();
     put_common(out, &l, b.name);
-    json_object_set_new(out, "KeyCount", json_integer(l.count));
+    json_object_set_new(out, "KeyCount", json_integer(l.b.count));
     if (token)
         json_object_set_new(out, "ContinuationToken", json_string(token));
     if (start_after)
         json_object_set_new(out, "StartAfter", enc(start_after, l.url));
-    if (l.truncated && l.next) {
-        char *tok = malloc(4 * (strlen(l.next) + 2) / 3 + 8);
+    if (l.b.truncated && l.b.next) {
+        char *tok = malloc(4 * (strlen(l.b.next) + 2) / 3 + 8);
         if (tok) {
-            s3_b64_encode((const unsigned char *)l.next, strlen(l.next), tok);
+            s3_b64_encode((const unsigned char *)l.b.next, strlen(l.b.next), tok);
             json_object_set_new(out, "NextContinuationToken", json_string(tok));
             free(tok);
         }
@@ -250,14 +209,14 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in) {
     }
     sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, key_marker ? key_marker : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, l.prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, l.b.prefix, -1, SQLITE_STATIC);
     json_t *versions = json_array(), *markers = json_array();
     bool skipping = key_marker != NULL;
     char *next_vid = NULL, *prev_key = NULL;
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(s, 0);
         const char *vid = (const char *)sqlite3_column_text(s, 5);
-        if (strncmp(key, l.prefix, l.plen) != 0)
+        if (strncmp(key, l.b.prefix, l.b.plen) != 0)
             break;
         if (skipping && key_marker && strcmp(key, key_marker) == 0) {
             if (vid_marker && strcmp(vid, vid_marker) == 0)
@@ -267,12 +226,12 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in) {
         skipping = false;
         bool same_key = prev_key && strcmp(prev_key, key) == 0;
         /* Versions of one key count one by one, common prefixes once. */
-        if (same_key && !(l.delimiter && *l.delimiter && strstr(key + l.plen, l.delimiter))) {
-            if (l.count >= l.max) {
-                l.truncated = true;
+        if (same_key && !(l.b.delimiter && *l.b.delimiter && strstr(key + l.b.plen, l.b.delimiter))) {
+            if (l.b.count >= l.b.max) {
+                l.b.truncated = true;
                 break;
             }
-            l.count++;
+            l.b.count++;
         } else {
             int t = lister_take(&l, key);
             if (t < 0)
@@ -285,8 +244,8 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in) {
         }
         free(prev_key);
         prev_key = strdup(key);
-        free(l.next);
-        l.next = strdup(key);
+        free(l.b.next);
+        l.b.next = strdup(key);
         free(next_vid);
         next_vid = strdup(vid);
         json_t *v = json_pack("{s:o,s:s,s:b,s:f,s:o}", "Key", enc(key, l.url), "VersionId", vid, "IsLatest",
@@ -306,8 +265,8 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in) {
     put_common(out, &l, b.name);
     json_object_set_new(out, "KeyMarker", enc(key_marker ? key_marker : "", l.url));
     json_object_set_new(out, "VersionIdMarker", json_string(vid_marker ? vid_marker : ""));
-    if (l.truncated && l.next) {
-        json_object_set_new(out, "NextKeyMarker", enc(l.next, l.url));
+    if (l.b.truncated && l.b.next) {
+        json_object_set_new(out, "NextKeyMarker", enc(l.b.next, l.url));
         if (next_vid)
             json_object_set_new(out, "NextVersionIdMarker", json_string(next_vid));
     }

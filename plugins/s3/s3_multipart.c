@@ -9,7 +9,6 @@
 
 json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in);
 void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs);
-int s3_copy_blob(const char *src_blob, int64_t first, int64_t len, unsigned algs, s3_ingest_t *out);
 int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so);
 
 typedef struct upload {
@@ -71,6 +70,8 @@ int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
+        return rc;
+    if ((rc = s3_check_key(req, s3_str(in, "Key"))) != 1)
         return rc;
     char id[33];
     s3_random_hex(id);
@@ -146,6 +147,33 @@ static int part_number(nb_req_t *req, const json_t *in, int *n) {
     return 1;
 }
 
+/* Stores an ingested part (checked again: the upload may be gone after an async ingest). */
+static int part_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
+    s3_bucket_t b;
+    int number = 0;
+    upload_t u;
+    const char *id = s3_str(in, "UploadId");
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc == 1)
+        rc = part_number(req, in, &number);
+    if (rc == 1 && (rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) == 1)
+        json_decref(u.attrs);
+    if (rc == 1 && store_part(id, number, ing) != 0)
+        rc = NB_ESTORE;
+    if (rc != 1) {
+        nb_blob_remove(s3_self, ing->blob);
+        return rc;
+    }
+    json_t *out = json_pack("{s:s}", "ETag", ing->etag);
+    json_t *cks = json_object();
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        if (ing->algs & S3_CK_BIT(a))
+            json_object_set_new(cks, s3_ck_member(a), json_string(ing->checksum[a]));
+    s3_output_checksums(req, out, cks);
+    json_decref(cks);
+    return nb_reply_new(req, out);
+}
+
 int s3_upload_part(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
@@ -154,25 +182,35 @@ int s3_upload_part(nb_req_t *req, const json_t *in) {
     int number = 0;
     if ((rc = part_number(req, in, &number)) <= 0)
         return rc;
-    const char *id = s3_str(in, "UploadId");
     upload_t u;
-    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) <= 0)
+    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u)) <= 0)
         return rc;
     json_decref(u.attrs);
-    s3_ingest_t ing;
-    if ((rc = s3_ingest_body(req, in, &ing)) <= 0)
+    return s3_ingest_then(req, in, false, part_finish);
+}
+
+/* Stores a copied part (the upload is checked again: it may be gone after an async copy). */
+static int part_copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+    const char *source_version = ctx;
+    s3_bucket_t b;
+    int number = 0;
+    upload_t u;
+    const char *id = s3_str(in, "UploadId");
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc == 1)
+        rc = part_number(req, in, &number);
+    if (rc == 1 && (rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) == 1)
+        json_decref(u.attrs);
+    if (rc == 1 && store_part(id, number, ing) != 0)
+        rc = NB_ESTORE;
+    if (rc != 1) {
+        nb_blob_remove(s3_self, ing->blob);
         return rc;
-    if (store_part(id, number, &ing) != 0) {
-        nb_blob_remove(s3_self, ing.blob);
-        return NB_ESTORE;
     }
-    json_t *out = json_pack("{s:s}", "ETag", ing.etag);
-    json_t *cks = json_object();
-    for (int a = 0; a < S3_CK__COUNT; a++)
-        if (ing.algs & S3_CK_BIT(a))
-            json_object_set_new(cks, s3_ck_member(a), json_string(ing.checksum[a]));
-    s3_output_checksums(req, out, cks);
-    json_decref(cks);
+    json_t *out = json_pack("{s:{s:s,s:f}}", "CopyPartResult", "ETag", ing->etag, "LastModified",
+                            (double)(long long)nb_now());
+    if (strcmp(source_version, "null") != 0)
+        json_object_set_new(out, "CopySourceVersionId", json_string(source_version));
     return nb_reply_new(req, out);
 }
 
@@ -184,9 +222,8 @@ int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
     int number = 0;
     if ((rc = part_number(req, in, &number)) <= 0)
         return rc;
-    const char *id = s3_str(in, "UploadId");
     upload_t u;
-    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) <= 0)
+    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u)) <= 0)
         return rc;
     json_decref(u.attrs);
     s3_object_t so;
@@ -194,26 +231,19 @@ int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
         return rc;
     int64_t first = 0, last = so.size - 1;
     const char *range = s3_str(in, "CopySourceRange");
-    if (range) {
-        int r = s3_range_parse(range, so.size, &first, &last);
-        if (r != 1) {
-            s3_object_clear(&so);
-            return nb_error(req, "InvalidRange", "The requested range is not satisfiable");
-        }
+    if (range && s3_range_parse(range, so.size, &first, &last) != 1) {
+        s3_object_clear(&so);
+        return nb_error(req, "InvalidRange", "The requested range is not satisfiable");
     }
-    s3_ingest_t ing;
-    rc = s3_copy_blob(so.blob, first, last - first + 1, 0, &ing);
-    json_t *out = NULL;
-    if (rc == 0 && store_part(id, number, &ing) == 0) {
-        out = json_pack("{s:{s:s,s:f}}", "CopyPartResult", "ETag", ing.etag, "LastModified", (double)(long long)nb_now());
-        if (strcmp(so.version_id, "null") != 0)
-            json_object_set_new(out, "CopySourceVersionId", json_string(so.version_id));
-    } else if (rc == 0) {
-        nb_blob_remove(s3_self, ing.blob);
-        rc = NB_ESTORE;
-    }
+    nb_body_t *src = s3_object_body(&so, first, last - first + 1);
+    char *version = strdup(so.version_id ? so.version_id : "null");
     s3_object_clear(&so);
-    return out ? nb_reply_new(req, out) : rc;
+    if (version == NULL) {
+        if (src)
+            nb_body_free(src);
+        return NB_ENOMEM;
+    }
+    return s3_copy_then(req, in, src, 0, false, part_copy_finish, version, free);
 }
 
 typedef struct part {
@@ -245,6 +275,118 @@ static bool etag_eq(const char *a, const char *b) {
     return al == bl && strncmp(a, b, al) == 0;
 }
 
+typedef struct complete_job {
+    part_t *parts;
+    size_t n;
+    json_t *attrs, *in;
+    char blob[40];
+    int alg;
+    size_t rawlen;
+    unsigned char *md5s, *cks;
+    int64_t total;
+    int rc;
+} complete_job_t;
+
+static void complete_job_free(complete_job_t *j) {
+    parts_free(j->parts, j->n);
+    json_decref(j->attrs);
+    json_decref(j->in);
+    free(j->md5s);
+    free(j->cks);
+    free(j);
+}
+
+/* Concatenates the parts into the new blob (any thread). */
+static void complete_work(void *data) {
+    complete_job_t *j = data;
+    nb_blob_writer_t *w = NULL;
+    unsigned char *buf = malloc(256 * 1024);
+    int rc = buf ? nb_blob_writer_new(s3_self, j->blob, &w) : NB_ENOMEM;
+    j->total = 0;
+    for (size_t i = 0; rc == 0 && i < j->n; i++) {
+        nb_body_t *src = nb_blob_body_new(s3_self, j->parts[i].blob, 0, -1);
+        if (src == NULL) {
+            rc = NB_EIO;
+            break;
+        }
+        int64_t size = nb_body_size(src);
+        for (int64_t off = 0; rc == 0 && off < size;) {
+            ssize_t got = nb_body_read(src, off, buf, 256 * 1024);
+            if (got <= 0) {
+                rc = NB_EIO;
+                break;
+            }
+            rc = nb_blob_write(w, buf, (size_t)got);
+            off += got;
+        }
+        j->total += size;
+        nb_body_free(src);
+    }
+    free(buf);
+    if (rc == 0) {
+        rc = nb_blob_writer_finish(w);
+        w = NULL;
+    }
+    if (w)
+        nb_blob_writer_abort(w);
+    j->rc = rc;
+}
+
+/* Stores the completed object (loop): 0, or < 0. The upload is checked again: it may
+ * have been aborted or completed while the parts were concatenated. */
+static int complete_finish(nb_req_t *req, complete_job_t *j) {
+    const json_t *in = j->in;
+    const char *key = s3_str(in, "Key"), *id = s3_str(in, "UploadId");
+    if (j->rc != 0)
+        return j->rc;
+    s3_bucket_t b;
+    upload_t u;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc == 1 && (rc = upload_load(req, b.name, key, id, &u)) == 1)
+        json_decref(u.attrs);
+    if (rc != 1) {
+        nb_blob_remove(s3_self, j->blob);
+        return rc;
+    }
+    char etag[64];
+    s3_etag_multipart(j->md5s, j->n, etag);
+    s3_object_t o = {0};
+    o.key = strdup(key);
+    o.etag = strdup(etag);
+    o.blob = strdup(j->blob);
+    o.size = j->total;
+    o.parts = (int)j->n;
+    o.modified = (double)(long long)nb_now();
+    o.attrs = json_incref(j->attrs);
+    if (j->alg >= 0) {
+        char comp[64], full[100];
+        s3_ck_digest_b64(j->alg, j->cks, j->rawlen * j->n, comp);
+        snprintf(full, sizeof full, "%s-%zu", comp, j->n);
+        json_object_set_new(o.attrs, s3_ck_member(j->alg), json_string(full));
+    }
+    if (s3_object_store(&b, &o) != 0 || upload_drop(id, false) != 0) {
+        nb_blob_remove(s3_self, j->blob);
+        s3_object_clear(&o);
+        return NB_ESTORE;
+    }
+    char location[1400];
+    snprintf(location, sizeof location, "http://%s/%s/%s", nb_req_host(req) ? nb_req_host(req) : "localhost", b.name,
+             key);
+    json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "Location", location, "Bucket", b.name, "Key", key, "ETag", etag);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    s3_output_checksums(req, out, o.attrs);
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+static void complete_done(nb_req_t *req, void *data) {
+    complete_job_t *j = data;
+    if (complete_finish(req, j) < 0)
+        nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+    complete_job_free(j);
+}
+
 int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
@@ -255,6 +397,10 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     upload_t u;
     if ((rc = upload_load(req, b.name, key, id, &u)) <= 0)
         return rc;
+    if ((rc = s3_write_conditions(req, b.name, key)) != 1) {
+        json_decref(u.attrs);
+        return rc;
+    }
     const json_t *list = json_object_get(json_object_get(in, "MultipartUpload"), "Parts");
     size_t n = json_array_size(list);
     if (n == 0) {
@@ -319,92 +465,45 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
         return rc;
     }
     /* The object: the parts' bytes in order; its ETag: MD5 of the parts' binary MD5s, "-N". */
-    char oid[33];
-    s3_random_hex(oid);
-    char blob[40];
-    snprintf(blob, sizeof blob, "o/%s", oid);
-    nb_blob_writer_t *w = NULL;
-    unsigned char *md5s = malloc(16 * n);
-    const char *alg_name = s3_str(u.attrs, "ChecksumAlgorithm");
-    int alg = alg_name ? s3_ck_from_name(alg_name) : -1;
-    size_t rawlen = alg >= 0 ? s3_ck_raw_len(alg) : 0;
-    unsigned char *cks = alg >= 0 ? malloc(rawlen * n + 1) : NULL;
-    unsigned char *buf = malloc(256 * 1024);
-    int64_t total = 0;
-    rc = md5s && buf && (alg < 0 || cks) ? nb_blob_writer_new(s3_self, blob, &w) : NB_ENOMEM;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (!s3_etag_md5(parts[i].etag, md5s + 16 * i))
-            memset(md5s + 16 * i, 0, 16);
-        if (alg >= 0) {
-            const char *v = s3_str(parts[i].cks, s3_ck_member(alg));
-            if (v == NULL || s3_b64_decode(v, cks + rawlen * i, rawlen) != (long)rawlen)
-                memset(cks + rawlen * i, 0, rawlen);
-        }
-        nb_body_t *src = nb_blob_body_new(s3_self, parts[i].blob, 0, -1);
-        if (src == NULL) {
-            rc = NB_EIO;
-            break;
-        }
-        int64_t size = nb_body_size(src);
-        for (int64_t off = 0; rc == 0 && off < size;) {
-            ssize_t got = nb_body_read(src, off, buf, 256 * 1024);
-            if (got <= 0) {
-                rc = NB_EIO;
-                break;
-            }
-            rc = nb_blob_write(w, buf, (size_t)got);
-            off += got;
-        }
-        total += size;
-        nb_body_free(src);
-    }
-    free(buf);
-    if (rc == 0) {
-        rc = nb_blob_writer_finish(w);
-        w = NULL;
-    }
-    if (w)
-        nb_blob_writer_abort(w);
-    if (rc != 0) {
-        free(md5s);
-        free(cks);
+    complete_job_t *job = calloc(1, sizeof *job);
+    if (job == NULL) {
         parts_free(parts, n);
         json_decref(u.attrs);
-        return rc;
+        return NB_ENOMEM;
     }
-    char etag[64];
-    s3_etag_multipart(md5s, n, etag);
-    free(md5s);
-
-    s3_object_t o = {0};
-    o.key = strdup(key);
-    o.etag = strdup(etag);
-    o.blob = strdup(blob);
-    o.size = total;
-    o.parts = (int)n;
-    o.modified = (double)(long long)nb_now();
-    o.attrs = u.attrs;
-    if (alg >= 0) {
-        char comp[64], full[100];
-        s3_ck_digest_b64(alg, cks, rawlen * n, comp);
-        snprintf(full, sizeof full, "%s-%zu", comp, n);
-        json_object_set_new(o.attrs, s3_ck_member(alg), json_string(full));
+    job->parts = parts;
+    job->n = n;
+    job->attrs = u.attrs;
+    job->in = json_incref((json_t *)in);
+    char oid[33];
+    s3_random_hex(oid);
+    snprintf(job->blob, sizeof job->blob, "o/%s", oid);
+    const char *alg_name = s3_str(u.attrs, "ChecksumAlgorithm");
+    job->alg = alg_name ? s3_ck_from_name(alg_name) : -1;
+    job->rawlen = job->alg >= 0 ? s3_ck_raw_len(job->alg) : 0;
+    job->md5s = malloc(16 * n);
+    job->cks = malloc(job->rawlen * n + 1);
+    if (job->md5s == NULL || job->cks == NULL) {
+        complete_job_free(job);
+        return NB_ENOMEM;
     }
-    free(cks);
-    parts_free(parts, n);
-    if (s3_object_store(&b, &o) != 0 || upload_drop(id, false) != 0) {
-        nb_blob_remove(s3_self, blob);
-        s3_object_clear(&o);
-        return NB_ESTORE;
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += parts[i].size;
+        if (!s3_etag_md5(parts[i].etag, job->md5s + 16 * i))
+            memset(job->md5s + 16 * i, 0, 16);
+        if (job->alg >= 0) {
+            const char *v = s3_str(parts[i].cks, s3_ck_member(job->alg));
+            if (v == NULL || s3_b64_decode(v, job->cks + job->rawlen * i, job->rawlen) != (long)job->rawlen)
+                memset(job->cks + job->rawlen * i, 0, job->rawlen);
+        }
     }
-    char location[1400];
-    snprintf(location, sizeof location, "http://%s/%s/%s", nb_req_host(req) ? nb_req_host(req) : "localhost", b.name, key);
-    json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "Location", location, "Bucket", b.name, "Key", key, "ETag", etag);
-    if (b.versioning != S3_VER_OFF)
-        json_object_set_new(out, "VersionId", json_string(o.version_id));
-    s3_output_checksums(req, out, o.attrs);
-    s3_object_clear(&o);
-    return nb_reply_new(req, out);
+    if (total >= S3_ASYNC_MIN && nb_work_queue(req, complete_work, complete_done, job) == 0)
+        return NB_ASYNC;
+    complete_work(job);
+    rc = complete_finish(req, job);
+    complete_job_free(job);
+    return rc;
 }
 
 int s3_abort_multipart_upload(nb_req_t *req, const json_t *in) {

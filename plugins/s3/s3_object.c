@@ -30,15 +30,12 @@ static bool header_is_streaming(nb_req_t *req) {
     return (sha && strncmp(sha, "STREAMING-", 10) == 0) || (ce && strstr(ce, "aws-chunked") != NULL);
 }
 
-static int bad_digest_ck(nb_req_t *req, int alg) {
-    return nb_error(req, "BadDigest", "The %s you specified did not match the calculated checksum.", s3_ck_name(alg));
-}
-
-int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
-    (void)in;
-    memset(out, 0, sizeof *out);
-    const char *expect[S3_CK__COUNT] = {0};
-    unsigned algs = 0;
+int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
+    memset(plan, 0, sizeof *plan);
+    plan->allow_inline = allow_inline;
+    plan->trailer_alg = -1;
+    plan->streaming = header_is_streaming(req);
+    plan->body = nb_req_body(req);
     for (int a = 0; a < S3_CK__COUNT; a++) {
         const char *v = nb_req_header(req, s3_ck_header(a));
         if (v == NULL)
@@ -46,8 +43,8 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
         unsigned char raw[64];
         if (s3_b64_decode(v, raw, sizeof raw) != (long)s3_ck_raw_len(a))
             return nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a));
-        expect[a] = v;
-        algs |= S3_CK_BIT(a);
+        snprintf(plan->expect[a], sizeof plan->expect[a], "%s", v);
+        plan->algs |= S3_CK_BIT(a);
     }
     const char *sdk_alg = nb_req_header(req, "x-amz-sdk-checksum-algorithm");
     if (sdk_alg) {
@@ -56,42 +53,46 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
             return nb_error(req, "InvalidRequest",
                             "Checksum algorithm provided is unsupported. Please try again with any of the valid "
                             "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
-        algs |= S3_CK_BIT(a);
+        plan->algs |= S3_CK_BIT(a);
     }
-    int trailer_alg = -1;
     const char *trailer = nb_req_header(req, "x-amz-trailer");
     if (trailer) {
         for (int a = 0; a < S3_CK__COUNT; a++)
             if (strcasecmp(trailer, s3_ck_header(a)) == 0)
-                trailer_alg = a;
-        if (trailer_alg >= 0)
-            algs |= S3_CK_BIT(trailer_alg);
+                plan->trailer_alg = a;
+        if (plan->trailer_alg >= 0)
+            plan->algs |= S3_CK_BIT(plan->trailer_alg);
     }
-    unsigned char want_md5[16];
-    bool check_md5 = false;
     const char *cmd5 = nb_req_header(req, "Content-MD5");
     if (cmd5) {
-        if (s3_b64_decode(cmd5, want_md5, sizeof want_md5) != 16)
+        if (s3_b64_decode(cmd5, plan->want_md5, sizeof plan->want_md5) != 16)
             return nb_error(req, "InvalidDigest", "The Content-MD5 you specified was not valid.");
-        check_md5 = true;
+        plan->check_md5 = true;
     }
+    const char *dlen = nb_req_header(req, "x-amz-decoded-content-length");
+    plan->decoded_length = dlen ? strtoll(dlen, NULL, 10) : -1;
+    return 1;
+}
 
+/* Runs on a worker thread for large bodies: only the body, blob and hash functions. */
+int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
+    memset(out, 0, sizeof *out);
     char id[33];
     s3_random_hex(id);
     snprintf(out->blob, sizeof out->blob, "o/%s", id);
-    s3_hash_t *h = s3_hash_new(algs);
+    s3_hash_t *h = s3_hash_new(plan->algs);
     unsigned char *buf = malloc(IO_CHUNK);
     if (h == NULL || buf == NULL) {
         s3_hash_free(h);
         free(buf);
         return NB_ENOMEM;
     }
-    nb_body_t *body = nb_req_body(req);
+    nb_body_t *body = plan->body;
     int64_t size = nb_body_size(body);
     nb_blob_writer_t *w = NULL;
     int rc = 0;
     char trailer_value[128] = "";
-    if (header_is_streaming(req)) {
+    if (plan->streaming) {
         if ((rc = nb_blob_writer_new(s3_self, out->blob, &w)) != 0)
             goto fail;
         sink_t sink = {h, w, 0};
@@ -109,25 +110,26 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
                 goto fail;
             }
             if (frc != 0) {
-                rc = 1;
-                nb_error(req, "InvalidChunkSizeError", "Only the last chunk is allowed to have a size less than 8192 bytes");
+                rc = S3_INGEST_BAD_CHUNK;
                 goto fail;
             }
             off += n;
         }
-        const char *dlen = nb_req_header(req, "x-amz-decoded-content-length");
-        if (!s3_chunked_done(&dec) || (dlen && strtoll(dlen, NULL, 10) != sink.n)) {
-            rc = 1;
-            nb_error(req, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header");
+        if (!s3_chunked_done(&dec) || (plan->decoded_length >= 0 && plan->decoded_length != sink.n)) {
+            rc = S3_INGEST_INCOMPLETE;
             goto fail;
         }
-        if (trailer_alg >= 0 && !s3_chunked_trailer(&dec, s3_ck_header(trailer_alg), trailer_value, sizeof trailer_value)) {
-            rc = 1;
-            nb_error(req, "MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema.");
+        if (plan->trailer_alg >= 0 &&
+            !s3_chunked_trailer(&dec, s3_ck_header(plan->trailer_alg), trailer_value, sizeof trailer_value)) {
+            rc = S3_INGEST_BAD_TRAILER;
             goto fail;
         }
         out->size = sink.n;
     } else {
+        if (plan->allow_inline && size <= S3_INLINE_MAX && (out->data = malloc((size_t)size + 1)) == NULL) {
+            rc = NB_ENOMEM;
+            goto fail;
+        }
         for (int64_t off = 0; off < size;) {
             ssize_t n = nb_body_read(body, off, buf, IO_CHUNK);
             if (n <= 0) {
@@ -135,6 +137,8 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
                 goto fail;
             }
             s3_hash_update(h, buf, (size_t)n);
+            if (out->data)
+                memcpy(out->data + off, buf, (size_t)n);
             off += n;
         }
         out->size = size;
@@ -144,34 +148,70 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out) {
     s3_hash_final(h, out->md5, out->checksum);
     s3_hash_free(h);
     h = NULL;
-    out->algs = algs;
-    if (check_md5 && memcmp(want_md5, out->md5, 16) != 0) {
-        rc = 1;
-        nb_error(req, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+    out->algs = plan->algs;
+    if (plan->check_md5 && memcmp(plan->want_md5, out->md5, 16) != 0) {
+        rc = S3_INGEST_BAD_MD5;
         goto fail;
     }
     for (int a = 0; a < S3_CK__COUNT; a++) {
-        const char *want = a == trailer_alg && trailer_value[0] ? trailer_value : expect[a];
-        if (want && strcmp(want, out->checksum[a]) != 0) {
-            rc = 1;
-            bad_digest_ck(req, a);
+        const char *want = a == plan->trailer_alg && trailer_value[0] ? trailer_value : plan->expect[a];
+        if (want[0] && strcmp(want, out->checksum[a]) != 0) {
+            rc = S3_INGEST_BAD_CHECKSUM + a;
             goto fail;
         }
     }
     char hex[33];
     s3_hex(out->md5, 16, hex);
     snprintf(out->etag, sizeof out->etag, "\"%s\"", hex);
+    if (out->data) {
+        out->blob[0] = '\0';
+        return 0;
+    }
     rc = w ? nb_blob_writer_finish(w) : nb_blob_put_body(s3_self, out->blob, body);
-    w = NULL;
-    if (rc != 0)
-        return rc;
-    return 1;
+    return rc;
 fail:
     s3_hash_free(h);
     free(buf);
+    free(out->data);
+    out->data = NULL;
     if (w)
         nb_blob_writer_abort(w);
-    return rc == 1 ? 0 : rc;
+    return rc;
+}
+
+/* The AWS error for a failed s3_ingest_run: 0 with the error set, or rc (< 0) itself. */
+int s3_ingest_error(nb_req_t *req, int rc) {
+    if (rc < 0)
+        return rc;
+    if (rc >= S3_INGEST_BAD_CHECKSUM)
+        return nb_error(req, "BadDigest", "The %s you specified did not match the calculated checksum.",
+                        s3_ck_name(rc - S3_INGEST_BAD_CHECKSUM));
+    switch (rc) {
+    case S3_INGEST_BAD_MD5:
+        return nb_error(req, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+    case S3_INGEST_BAD_CHUNK:
+        return nb_error(req, "InvalidChunkSizeError",
+                        "Only the last chunk is allowed to have a size less than 8192 bytes");
+    case S3_INGEST_INCOMPLETE:
+        return nb_error(req, "IncompleteBody",
+                        "You did not provide the number of bytes specified by the Content-Length HTTP header");
+    default:
+        return nb_error(req, "MalformedTrailerError",
+                        "The request contained trailing data that was not well-formed or did not conform to our "
+                        "published schema.");
+    }
+}
+
+int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out) {
+    (void)in;
+    s3_plan_t plan;
+    int rc = s3_ingest_prepare(req, allow_inline, &plan);
+    if (rc != 1)
+        return rc;
+    rc = s3_ingest_run(&plan, out);
+    if (rc == 0)
+        return 1;
+    return s3_ingest_error(req, rc);
 }
 
 /* --------------------------------------------------------------- attrs */
@@ -282,37 +322,133 @@ void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
 
 /* ------------------------------------------------------------ PutObject */
 
+int s3_check_key(nb_req_t *req, const char *key) {
+    if (key == NULL || *key == '\0')
+        return nb_error(req, "InvalidArgument", "Key must not be empty");
+    if (strlen(key) > 1024)
+        return nb_error_fields(req, "KeyTooLongError",
+                               json_pack("{s:i,s:I}", "MaxSizeAllowed", 1024, "Size", (json_int_t)strlen(key)),
+                               "Your key is too long");
+    return 1;
+}
+
+static bool etag_matches(const char *cond, const char *etag);
+
+/* Conditional writes (If-None-Match: * and If-Match on PutObject and CompleteMultipartUpload). */
+int s3_write_conditions(nb_req_t *req, const char *bucket, const char *key) {
+    const char *none = nb_req_header(req, "If-None-Match"), *match = nb_req_header(req, "If-Match");
+    if (none == NULL && match == NULL)
+        return 1;
+    if (none && strcmp(none, "*") != 0)
+        return nb_error(req, "NotImplemented", "A header you provided implies functionality that is not implemented");
+    s3_object_t o;
+    int rc = s3_object_load(bucket, key, NULL, &o);
+    if (rc < 0)
+        return rc;
+    bool exists = rc == 1 && !o.delete_marker;
+    bool ok = (none == NULL || !exists) && (match == NULL || (exists && etag_matches(match, o.etag)));
+    s3_object_clear(&o);
+    if (match && !exists)
+        return s3_err_no_key(req, key);
+    if (!ok)
+        return nb_error_fields(req, "PreconditionFailed",
+                               json_pack("{s:s}", "Condition", none ? "If-None-Match" : "If-Match"),
+                               "At least one of the pre-conditions you specified did not hold");
+    return 1;
+}
+
+typedef struct ingest_job {
+    s3_plan_t plan;
+    s3_ingest_t ing;
+    int rc;
+    json_t *in;
+    s3_ingest_finish_fn finish;
+} ingest_job_t;
+
+static void ingest_work(void *data) {
+    ingest_job_t *j = data;
+    j->rc = s3_ingest_run(&j->plan, &j->ing);
+}
+
+static void ingest_done(nb_req_t *req, void *data) {
+    ingest_job_t *j = data;
+    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing) : s3_ingest_error(req, j->rc);
+    if (rc < 0)
+        nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+    json_decref(j->in);
+    free(j);
+}
+
+int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish) {
+    s3_plan_t plan;
+    int rc = s3_ingest_prepare(req, allow_inline, &plan);
+    if (rc != 1)
+        return rc;
+    if (nb_body_size(plan.body) >= S3_ASYNC_MIN) {
+        ingest_job_t *j = calloc(1, sizeof *j);
+        if (j != NULL) {
+            j->plan = plan;
+            j->in = json_incref((json_t *)in);
+            j->finish = finish;
+            if (nb_work_queue(req, ingest_work, ingest_done, j) == 0)
+                return NB_ASYNC;
+            json_decref(j->in);
+            free(j);
+        }
+    }
+    s3_ingest_t ing;
+    rc = s3_ingest_run(&plan, &ing);
+    if (rc != 0)
+        return s3_ingest_error(req, rc);
+    return finish(req, in, &ing);
+}
+
+/* Stores an ingested body as the object (taking ing's blob or data): 0, or < 0. */
+static int put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b); /* again: it may be gone after an async ingest */
+    if (rc <= 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        free(ing->data);
+        return rc;
+    }
+    s3_object_t o = {0};
+    o.key = strdup(s3_str(in, "Key"));
+    o.etag = strdup(ing->etag);
+    o.blob = ing->data ? NULL : strdup(ing->blob);
+    o.data = ing->data;
+    o.size = ing->size;
+    o.modified = (double)(long long)nb_now();
+    o.attrs = s3_attrs_from_input(req, in);
+    attrs_set_checksums(o.attrs, ing);
+    rc = s3_object_store(&b, &o);
+    free(ing->data);
+    if (rc != 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        s3_object_clear(&o);
+        return NB_ESTORE;
+    }
+    json_t *out = json_pack("{s:s}", "ETag", ing->etag);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    s3_output_checksums(req, out, o.attrs);
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
 int s3_put_object(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
     const char *key = s3_str(in, "Key");
-    if (key == NULL || *key == '\0')
-        return nb_error(req, "InvalidArgument", "Key must not be empty");
-    s3_ingest_t ing;
-    rc = s3_ingest_body(req, in, &ing);
-    if (rc <= 0)
+    if ((rc = s3_check_key(req, key)) != 1)
         return rc;
-    s3_object_t o = {0};
-    o.key = strdup(key);
-    o.etag = strdup(ing.etag);
-    o.blob = strdup(ing.blob);
-    o.size = ing.size;
-    o.modified = (double)(long long)nb_now();
-    o.attrs = s3_attrs_from_input(req, in);
-    attrs_set_checksums(o.attrs, &ing);
-    if (s3_object_store(&b, &o) != 0) {
-        nb_blob_remove(s3_self, ing.blob);
-        s3_object_clear(&o);
-        return NB_ESTORE;
-    }
-    json_t *out = json_pack("{s:s}", "ETag", ing.etag);
-    if (b.versioning != S3_VER_OFF)
-        json_object_set_new(out, "VersionId", json_string(o.version_id));
-    s3_output_checksums(req, out, o.attrs);
-    s3_object_clear(&o);
-    return nb_reply_new(req, out);
+    if ((rc = s3_write_conditions(req, b.name, key)) != 1)
+        return rc;
+    return s3_ingest_then(req, in, true, put_finish);
 }
 
 /* ---------------------------------------------------- GetObject, HeadObject */
@@ -474,7 +610,7 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
     }
     json_object_set_new(out, "ContentLength", json_integer(len));
     if (!head) {
-        nb_body_t *body = o.blob ? nb_blob_body_new(s3_self, o.blob, first, len) : nb_body_from_mem_new("", 0);
+        nb_body_t *body = s3_object_body(&o, first, len);
         if (body == NULL) {
             json_decref(out);
             s3_object_clear(&o);
@@ -616,18 +752,20 @@ int s3_parse_copy_source(const char *src, char **bucket, char **key, char **vid)
     return 0;
 }
 
-/* Copies [first, first+len) of a blob to a new blob, hashing it. */
-int s3_copy_blob(const char *src_blob, int64_t first, int64_t len, unsigned algs, s3_ingest_t *out) {
+int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *out) {
     memset(out, 0, sizeof *out);
     char id[33];
     s3_random_hex(id);
     snprintf(out->blob, sizeof out->blob, "o/%s", id);
-    nb_body_t *src = nb_blob_body_new(s3_self, src_blob, first, len);
+    int64_t size = src ? nb_body_size(src) : 0;
     s3_hash_t *h = s3_hash_new(algs);
     unsigned char *buf = malloc(IO_CHUNK);
     nb_blob_writer_t *w = NULL;
-    int rc = src && h && buf ? nb_blob_writer_new(s3_self, out->blob, &w) : NB_EIO;
-    int64_t size = src ? nb_body_size(src) : 0;
+    int rc = src && h && buf ? 0 : NB_ENOMEM;
+    if (rc == 0 && allow_inline && size <= S3_INLINE_MAX)
+        rc = (out->data = malloc((size_t)size + 1)) ? 0 : NB_ENOMEM;
+    else if (rc == 0)
+        rc = nb_blob_writer_new(s3_self, out->blob, &w);
     for (int64_t off = 0; rc == 0 && off < size;) {
         ssize_t n = nb_body_read(src, off, buf, IO_CHUNK);
         if (n <= 0) {
@@ -635,10 +773,13 @@ int s3_copy_blob(const char *src_blob, int64_t first, int64_t len, unsigned algs
             break;
         }
         s3_hash_update(h, buf, (size_t)n);
-        rc = nb_blob_write(w, buf, (size_t)n);
+        if (out->data)
+            memcpy(out->data + off, buf, (size_t)n);
+        else
+            rc = nb_blob_write(w, buf, (size_t)n);
         off += n;
     }
-    if (rc == 0) {
+    if (rc == 0 && w) {
         rc = nb_blob_writer_finish(w);
         w = NULL;
     }
@@ -651,11 +792,14 @@ int s3_copy_blob(const char *src_blob, int64_t first, int64_t len, unsigned algs
         snprintf(out->etag, sizeof out->etag, "\"%s\"", hex);
         out->size = size;
         out->algs = algs;
+        if (out->data)
+            out->blob[0] = '\0';
+    } else {
+        free(out->data);
+        out->data = NULL;
     }
     s3_hash_free(h);
     free(buf);
-    if (src)
-        nb_body_free(src);
     return rc;
 }
 
@@ -694,49 +838,93 @@ int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_obj
     return rc;
 }
 
-int s3_copy_object(nb_req_t *req, const json_t *in) {
-    s3_bucket_t b, sb;
+typedef struct copy_job {
+    nb_body_t *src;
+    unsigned algs;
+    bool allow_inline;
+    s3_ingest_t ing;
+    int rc;
+    json_t *in;
+    void *ctx;
+    void (*ctx_free)(void *ctx);
+    s3_copy_finish_fn finish;
+} copy_job_t;
+
+static void copy_job_free(copy_job_t *j) {
+    if (j->src)
+        nb_body_free(j->src);
+    if (j->ctx_free)
+        j->ctx_free(j->ctx);
+    json_decref(j->in);
+    free(j);
+}
+
+static void copy_work(void *data) {
+    copy_job_t *j = data;
+    j->rc = s3_copy_body(j->src, j->algs, j->allow_inline, &j->ing);
+}
+
+static void copy_done(nb_req_t *req, void *data) {
+    copy_job_t *j = data;
+    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing, j->ctx) : j->rc;
+    if (rc < 0)
+        nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+    copy_job_free(j);
+}
+
+int s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
+                 s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx)) {
+    copy_job_t *j = calloc(1, sizeof *j);
+    if (j == NULL) {
+        if (src)
+            nb_body_free(src);
+        if (ctx_free)
+            ctx_free(ctx);
+        return NB_ENOMEM;
+    }
+    *j = (copy_job_t){.src = src, .algs = algs, .allow_inline = allow_inline, .in = json_incref((json_t *)in),
+                      .ctx = ctx, .ctx_free = ctx_free, .finish = finish};
+    if (src == NULL) {
+        copy_job_free(j);
+        return NB_EIO;
+    }
+    if (nb_body_size(src) >= S3_ASYNC_MIN && nb_work_queue(req, copy_work, copy_done, j) == 0)
+        return NB_ASYNC;
+    copy_work(j);
+    int rc = j->rc == 0 ? finish(req, in, &j->ing, ctx) : j->rc;
+    copy_job_free(j);
+    return rc;
+}
+
+static void object_free(void *ctx) {
+    s3_object_clear(ctx);
+    free(ctx);
+}
+
+/* Stores a copy (loop): the destination bucket is loaded again, it may be gone after an async copy. */
+static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+    const s3_object_t *so = ctx;
+    s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
+    if (rc <= 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        free(ing->data);
         return rc;
-    s3_object_t so;
-    rc = s3_load_copy_source(req, in, &sb, &so);
-    if (rc <= 0)
-        return rc;
-    const char *key = s3_str(in, "Key");
+    }
     const char *directive = s3_str(in, "MetadataDirective");
     bool replace = directive && strcmp(directive, "REPLACE") == 0;
-    if (strcmp(sb.name, b.name) == 0 && strcmp(so.key, key) == 0 && !replace && !json_object_get(in, "StorageClass") &&
-        !json_object_get(in, "WebsiteRedirectLocation") && !json_object_get(in, "ServerSideEncryption")) {
-        s3_object_clear(&so);
-        return nb_error(req, "InvalidRequest",
-                        "This copy request is illegal because it is trying to copy an object to itself without "
-                        "changing the object's metadata, storage class, website redirect location or encryption "
-                        "attributes.");
-    }
-    unsigned algs = 0;
-    const char *alg = s3_str(in, "ChecksumAlgorithm");
-    if (alg && s3_ck_from_name(alg) >= 0)
-        algs |= S3_CK_BIT(s3_ck_from_name(alg));
-    else
-        for (int a = 0; a < S3_CK__COUNT; a++)
-            if (json_object_get(so.attrs, s3_ck_member(a)))
-                algs |= S3_CK_BIT(a);
-    s3_ingest_t ing;
-    if ((rc = s3_copy_blob(so.blob, 0, so.size, algs, &ing)) != 0) {
-        s3_object_clear(&so);
-        return rc;
-    }
     s3_object_t o = {0};
-    o.key = strdup(key);
-    o.etag = strdup(ing.etag);
-    o.blob = strdup(ing.blob);
-    o.size = ing.size;
+    o.key = strdup(s3_str(in, "Key"));
+    o.etag = strdup(ing->etag);
+    o.blob = ing->data ? NULL : strdup(ing->blob);
+    o.data = ing->data;
+    o.size = ing->size;
     o.modified = (double)(long long)nb_now();
     if (replace) {
         o.attrs = s3_attrs_from_input(req, in);
     } else {
-        o.attrs = json_deep_copy(so.attrs);
+        o.attrs = json_deep_copy(so->attrs);
         for (int a = 0; a < S3_CK__COUNT; a++)
             json_object_del(o.attrs, s3_ck_member(a));
         json_object_del(o.attrs, "ChecksumAlgorithm");
@@ -749,26 +937,67 @@ int s3_copy_object(nb_req_t *req, const json_t *in) {
         const char *tagging = s3_str(in, "Tagging");
         if (tagging && *tagging)
             json_object_set_new(o.attrs, "TagSet", parse_tagging(tagging));
-    } else if (json_object_get(so.attrs, "TagSet")) {
-        json_object_set(o.attrs, "TagSet", json_object_get(so.attrs, "TagSet"));
+    } else if (json_object_get(so->attrs, "TagSet")) {
+        json_object_set(o.attrs, "TagSet", json_object_get(so->attrs, "TagSet"));
     }
-    attrs_set_checksums(o.attrs, &ing);
-    if (s3_object_store(&b, &o) != 0) {
-        nb_blob_remove(s3_self, ing.blob);
+    attrs_set_checksums(o.attrs, ing);
+    rc = s3_object_store(&b, &o);
+    free(ing->data);
+    if (rc != 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
         s3_object_clear(&o);
-        s3_object_clear(&so);
         return NB_ESTORE;
     }
-    json_t *result = json_pack("{s:s,s:f}", "ETag", ing.etag, "LastModified", o.modified);
+    json_t *result = json_pack("{s:s,s:f}", "ETag", ing->etag, "LastModified", o.modified);
     s3_output_checksums(req, result, o.attrs);
     json_t *out = json_pack("{s:o}", "CopyObjectResult", result);
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
-    if (strcmp(so.version_id, "null") != 0)
-        json_object_set_new(out, "CopySourceVersionId", json_string(so.version_id));
+    if (strcmp(so->version_id, "null") != 0)
+        json_object_set_new(out, "CopySourceVersionId", json_string(so->version_id));
     s3_object_clear(&o);
-    s3_object_clear(&so);
     return nb_reply_new(req, out);
+}
+
+int s3_copy_object(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b, sb;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    s3_object_t *so = calloc(1, sizeof *so);
+    if (so == NULL)
+        return NB_ENOMEM;
+    rc = s3_load_copy_source(req, in, &sb, so);
+    if (rc <= 0) {
+        free(so);
+        return rc;
+    }
+    const char *key = s3_str(in, "Key");
+    if ((rc = s3_check_key(req, key)) != 1) {
+        object_free(so);
+        return rc;
+    }
+    const char *directive = s3_str(in, "MetadataDirective");
+    bool replace = directive && strcmp(directive, "REPLACE") == 0;
+    if (strcmp(sb.name, b.name) == 0 && strcmp(so->key, key) == 0 && !replace &&
+        !json_object_get(in, "StorageClass") && !json_object_get(in, "WebsiteRedirectLocation") &&
+        !json_object_get(in, "ServerSideEncryption")) {
+        object_free(so);
+        return nb_error(req, "InvalidRequest",
+                        "This copy request is illegal because it is trying to copy an object to itself without "
+                        "changing the object's metadata, storage class, website redirect location or encryption "
+                        "attributes.");
+    }
+    unsigned algs = 0;
+    const char *alg = s3_str(in, "ChecksumAlgorithm");
+    if (alg && s3_ck_from_name(alg) >= 0)
+        algs |= S3_CK_BIT(s3_ck_from_name(alg));
+    else
+        for (int a = 0; a < S3_CK__COUNT; a++)
+            if (json_object_get(so->attrs, s3_ck_member(a)))
+                algs |= S3_CK_BIT(a);
+    return s3_copy_then(req, in, s3_object_body(so, 0, so->size), algs, true, copy_finish, so, object_free);
 }
 
 /* ------------------------------------------------ attributes and tags */

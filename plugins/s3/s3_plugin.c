@@ -30,6 +30,8 @@ static const char *const s3_schema[] = {
     "CREATE TABLE parts(upload_id TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE,"
     "  part_number INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL, blob TEXT NOT NULL,"
     "  modified REAL NOT NULL, checksums TEXT, PRIMARY KEY(upload_id, part_number));",
+    /* 2: small objects inline */
+    "ALTER TABLE objects ADD COLUMN data BLOB;",
 };
 
 static const nb_op_t s3_ops[] = {
@@ -90,6 +92,7 @@ static const nb_op_t s3_ops[] = {
     {"AbortMultipartUpload", s3_abort_multipart_upload, 0},
     {"ListParts", s3_list_parts, 0},
     {"ListMultipartUploads", s3_list_multipart_uploads, 0},
+    {"PostObject", s3_post_object, 0},
     {NULL, NULL, 0},
 };
 
@@ -331,7 +334,8 @@ int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
         return NB_ESTORE;
     s = nb_store_stmt(&s3_store,
                       "INSERT INTO objects(account, region, bucket, key, version_id, latest, delete_marker, size, etag,"
-                      " modified, blob, parts, attrs) VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+                      " modified, blob, parts, attrs, data) VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                      " ?13)");
     if (s == NULL)
         return NB_ESTORE;
     char *attrs = o->attrs ? json_dumps(o->attrs, JSON_COMPACT) : NULL;
@@ -347,6 +351,8 @@ int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
     sqlite3_bind_text(s, 10, o->blob, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 11, o->parts);
     sqlite3_bind_text(s, 12, attrs, -1, free);
+    if (o->data)
+        sqlite3_bind_blob64(s, 13, o->data, (sqlite3_uint64)o->size, SQLITE_STATIC);
     return nb_store_run(s);
 }
 
@@ -363,4 +369,25 @@ int s3_object_remove_version(const char *bucket, const char *key, const char *ve
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
     return nb_store_run(s);
+}
+
+nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len) {
+    if (o->blob)
+        return nb_blob_body_new(s3_self, o->blob, first, len);
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT data FROM objects WHERE id = ?1");
+    if (s == NULL)
+        return NULL;
+    sqlite3_bind_int64(s, 1, o->id);
+    nb_body_t *b = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const unsigned char *d = sqlite3_column_blob(s, 0);
+        int64_t n = sqlite3_column_bytes(s, 0);
+        if (first > n)
+            first = n;
+        if (len < 0 || first + len > n)
+            len = n - first;
+        b = nb_body_from_mem_new(d ? d + first : (const unsigned char *)"", (size_t)len);
+    }
+    sqlite3_reset(s);
+    return b;
 }

@@ -35,6 +35,11 @@ void s3_version_id(char out[33]);
 /* "Wed, 12 Oct 2009 17:50:00 GMT" -> epoch; -1 if not a date. */
 double s3_http_date(const char *s);
 
+/* 1 or 0 with InvalidArgument/KeyTooLongError set. */
+int s3_check_key(nb_req_t *req, const char *key);
+/* If-None-Match: * / If-Match on writes: 1, 0 error set, < 0 failure. */
+int s3_write_conditions(nb_req_t *req, const char *bucket, const char *key);
+
 /* Input helpers. */
 const char *s3_str(const json_t *in, const char *member);
 
@@ -47,6 +52,7 @@ typedef struct s3_object {
     bool delete_marker, latest;
     int parts;
     json_t *attrs; /* output members: ContentType, Metadata, checksums, ... (owned) */
+    const unsigned char *data; /* inline bytes to store (borrowed; s3_object_store only) */
 } s3_object_t;
 
 void s3_object_clear(s3_object_t *o);
@@ -61,15 +67,51 @@ int s3_object_remove_version(const char *bucket, const char *key, const char *ve
 /* Reads a request body into a new blob, decoding aws-chunked framing and checking
  * Content-MD5 and x-amz-checksum-*. On success (1) the result fields are set; 0: an
  * error was set on req; < 0: internal failure. */
+/* Objects up to this size live in the database row instead of a file of their own:
+ * creating a file per small PUT costs more than the rest of the request. */
+#define S3_INLINE_MAX (64 * 1024)
+
 typedef struct s3_ingest {
-    char blob[40];
+    char blob[40];         /* "" when the bytes are inline in data */
+    unsigned char *data;   /* malloc'd inline bytes (size of them), or NULL */
     int64_t size;
     unsigned char md5[16];
     char etag[40]; /* quoted hex MD5 */
     unsigned algs; /* checksums computed */
     char checksum[S3_CK__COUNT][64];
 } s3_ingest_t;
-int s3_ingest_body(nb_req_t *req, const json_t *in, s3_ingest_t *out);
+int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out);
+
+/* The same in three steps, for bodies hashed off the event loop: prepare (loop: headers),
+ * run (any thread: 0, < 0 failure, or an S3_INGEST_* error), error (loop: sets it). */
+typedef struct s3_plan {
+    nb_body_t *body;
+    bool streaming, allow_inline, check_md5;
+    unsigned algs;
+    int trailer_alg;
+    int64_t decoded_length;
+    unsigned char want_md5[16];
+    char expect[S3_CK__COUNT][64];
+} s3_plan_t;
+enum { S3_INGEST_BAD_MD5 = 1, S3_INGEST_BAD_CHUNK, S3_INGEST_INCOMPLETE, S3_INGEST_BAD_TRAILER,
+       S3_INGEST_BAD_CHECKSUM /* + alg */ };
+/* Bodies above this are hashed and moved on the thread pool. */
+#define S3_ASYNC_MIN (8 * 1024 * 1024)
+int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan);
+int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out);
+int s3_ingest_error(nb_req_t *req, int rc);
+/* Ingests the request body (on the thread pool when large, then returns NB_ASYNC) and
+ * hands the result to finish, which owns it and replies (0) or fails (< 0). */
+typedef int (*s3_ingest_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing);
+int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish);
+/* The same for a copy from src (owned): finish gets ctx, which ctx_free releases afterwards. */
+typedef int (*s3_copy_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx);
+int s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
+                 s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx));
+/* The bytes [first, first + len) of a version (its blob or its inline data); NULL on failure. */
+nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len);
+/* Copies a body into a new blob (or inline data when allowed and small), hashing it. */
+int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *out);
 
 /* Handlers. */
 int s3_create_bucket(nb_req_t *req, const json_t *in);
@@ -108,6 +150,7 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in);
 int s3_abort_multipart_upload(nb_req_t *req, const json_t *in);
 int s3_list_parts(nb_req_t *req, const json_t *in);
 int s3_list_multipart_uploads(nb_req_t *req, const json_t *in);
+int s3_post_object(nb_req_t *req, const json_t *in);
 
 /* Owner element of listings and ACLs. */
 json_t *s3_owner(const char *account);

@@ -16,23 +16,25 @@
 #include "store/store.h"
 #include "util/codec.h"
 
-static void respond_json(nb__http_exchange_t *x, const nb__http_request_t *req, int status, json_t *body_new) {
+static void respond_text(nb__http_exchange_t *x, const nb__http_request_t *req, int status, const char *text) {
     nb__http_response_t resp;
     nb__http_response_init(&resp);
     resp.status = status;
     nb__headers_set(&resp.headers, "Content-Type", "application/json");
-    if (body_new) {
-        char *text = json_dumps(body_new, JSON_COMPACT);
-        if (text)
-            nb__buf_puts(&resp.body, text);
-        free(text);
-        json_decref(body_new);
-    }
+    if (text)
+        nb__buf_puts(&resp.body, text);
     if (strcmp(req->method, "HEAD") == 0)
         resp.no_body = true;
     nb__cors_headers(req, &resp);
     nb__http_respond(x, &resp);
     nb__http_response_free(&resp);
+}
+
+static void respond_json(nb__http_exchange_t *x, const nb__http_request_t *req, int status, json_t *body_new) {
+    char *text = body_new ? json_dumps(body_new, JSON_COMPACT) : NULL;
+    json_decref(body_new);
+    respond_text(x, req, status, text);
+    free(text);
 }
 
 static json_t *health(const nb__gateway_t *gw) {
@@ -42,6 +44,27 @@ static json_t *health(const nb__gateway_t *gw) {
         json_object_set_new(services, svc->name, json_string(nb__svc_state_name(svc->state)));
     }
     return json_pack("{s:o,s:s,s:s}", "services", services, "edition", "community", "version", NB_VERSION_STRING);
+}
+
+/* Health is polled in loops (Testcontainers, CI scripts): its text is rebuilt only
+ * when a service's state changed. */
+static const char *health_text(const nb__gateway_t *gw) {
+    static char *text;
+    static unsigned char states[256];
+    static size_t nstates = (size_t)-1;
+    bool same = nstates == gw->reg.nservices && nstates <= sizeof states;
+    for (size_t i = 0; same && i < gw->reg.nservices; i++)
+        same = states[i] == (unsigned char)gw->reg.services[i].state;
+    if (!same || text == NULL) {
+        free(text);
+        json_t *doc = health(gw);
+        text = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        nstates = gw->reg.nservices;
+        for (size_t i = 0; i < nstates && i < sizeof states; i++)
+            states[i] = (unsigned char)gw->reg.services[i].state;
+    }
+    return text;
 }
 
 static json_t *info(const nb__gateway_t *gw) {
@@ -96,7 +119,7 @@ bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_re
     bool post = strcmp(req->method, "POST") == 0;
     if (strcmp(path, "/_localstack/health") == 0 || strcmp(path, "/_nimbus/health") == 0) {
         if (get)
-            respond_json(x, req, 200, health(gw));
+            respond_text(x, req, 200, health_text(gw));
         else
             respond_json(x, req, 405, json_pack("{s:s}", "error", "use GET or HEAD"));
         return true;

@@ -11,21 +11,12 @@
 #include "gateway/request.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
+#include "util/buf.h"
 #include "store/store.h"
 
 void nb__api_set_config(const nb__config_t *cfg);
 void nb__api_set_loop(uv_loop_t *loop);
 
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *msg(const char *fmt, ...) {
-    va_list ap;
-    char *s = NULL;
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
 
 /* Opens a service's store when it starts; closes it when it stops. */
 static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
@@ -55,16 +46,16 @@ static int start_saved_services(nb__gateway_t *gw, char **err) {
         nb__service_t *svc = &gw->reg.services[i];
         if (svc->state != NB_SVC_AVAILABLE || svc->provider == NULL)
             continue;
-        char *path = msg("%s/%s.db", gw->cfg->data_dir, svc->name);
+        char *path = nb__strdup_printf("%s/%s.db", gw->cfg->data_dir, svc->name);
         if (path == NULL)
             return NB_ENOMEM;
         struct stat sb;
         int saved = stat(path, &sb) == 0;
         if (saved && nb__registry_start(&gw->reg, svc) != 0) {
             if (svc->error && strstr(svc->error, path))
-                *err = msg("service %s cannot start: %s", svc->name, svc->error);
+                *err = nb__strdup_printf("service %s cannot start: %s", svc->name, svc->error);
             else
-                *err = msg("service %s cannot start from its saved state %s: %s (see above)", svc->name, path,
+                *err = nb__strdup_printf("service %s cannot start from its saved state %s: %s (see above)", svc->name, path,
                            svc->error ? svc->error : "unknown error");
             free(path);
             return NB_ESTORE;
@@ -95,7 +86,7 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     nb__registry_select(&gw->reg);
     gw->router = nb__router_new(&gw->reg.specs);
     if (gw->router == NULL) {
-        *err = msg("cannot build the router");
+        *err = nb__strdup_printf("cannot build the router");
         return NB_ENOMEM;
     }
     /* S3 virtual hosts under LOCALSTACK_HOST's host name too. */
@@ -105,7 +96,7 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     if (colon && !strchr(host, ']'))
         *colon = '\0';
     if (host[0] && nb__router_add_hostname(gw->router, host) != 0) {
-        *err = msg("LOCALSTACK_HOST: '%s' is not a usable host name", cfg->localstack_host);
+        *err = nb__strdup_printf("LOCALSTACK_HOST: '%s' is not a usable host name", cfg->localstack_host);
         return NB_EINVAL;
     }
     if (cfg->persistence && (rc = start_saved_services(gw, err)) != 0)
@@ -129,7 +120,7 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     limits.header_timeout_ms = cfg->header_timeout_ms;
     gw->http = nb__http_server_new(loop, &limits, nb__gateway_handle, gw);
     if (gw->http == NULL) {
-        *err = msg("cannot create the HTTP server");
+        *err = nb__strdup_printf("cannot create the HTTP server");
         return NB_ENOMEM;
     }
     return 0;
@@ -140,7 +131,7 @@ int nb__gateway_listen(nb__gateway_t *gw, char **err) {
         const nb__listen_addr_t *a = &gw->cfg->listen[i];
         int rc = nb__http_server_listen(gw->http, a->host, a->port);
         if (rc != 0) {
-            *err = msg("cannot listen on %s:%d: %s", a->host, a->port, uv_strerror(rc));
+            *err = nb__strdup_printf("cannot listen on %s:%d: %s", a->host, a->port, uv_strerror(rc));
             return NB_EIO;
         }
     }

@@ -256,7 +256,7 @@ bool nb__time_parse(const char *s, double *t) {
     return nb__time_parse_iso8601(s, t) || nb__time_parse_rfc822(s, t);
 }
 
-static int hexval(int c) {
+int nb__hex_digit(int c) {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -273,8 +273,8 @@ char *nb__url_decode(const char *s, size_t len, bool plus_as_space, size_t *out_
     size_t j = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '%') {
-            int hi = i + 2 < len ? hexval((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval((unsigned char)s[i + 2]) : -1;
+            int hi = i + 2 < len ? nb__hex_digit((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < len ? nb__hex_digit((unsigned char)s[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 free(out);
                 return NULL;

@@ -9,6 +9,7 @@
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "store/store.h"
+#include "util/codec.h"
 
 static double wall_now(void) {
     struct timespec ts;
@@ -21,12 +22,16 @@ static void log_line(nb_req_t *req, int status) {
     if (gw->log == NULL)
         return;
     double ms = (double)(uv_hrtime() - req->start_ns) / 1e6;
-    char ts[40];
+    static char ts[40];
+    static time_t ts_second = -1; /* the formatted second, reused by every line within it */
     struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    struct tm tm;
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    if (now.tv_sec != ts_second) {
+        struct tm tm;
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+        ts_second = now.tv_sec;
+    }
     const char *svc = req->route.spec ? req->route.spec->service : "unknown";
     const char *op = req->route.op ? req->route.op->name : "UnknownOperation";
     if (req->has_error)
@@ -67,6 +72,21 @@ void nb__req_complete(nb_req_t *req) {
     if (req->done)
         return;
     req->done = true;
+    /* The handler's transaction, if it ran synchronously (an async handler's was
+     * committed when it returned; a request that failed before its handler has none).
+     * An acknowledged write must be durable: commit before anything is sent. */
+    nb__store_t *st = req->svc && req->svc->provider ? req->svc->provider->store : NULL;
+    if (st != NULL && req->in_txn) {
+        req->in_txn = false;
+        if (req->has_error || req->aborted)
+            nb__store_rollback(st);
+        else if (nb__store_commit(st) != 0) {
+            fprintf(stderr, "nimbus: %s\n", nb__store_errmsg(st));
+            req->has_error = true;
+            nb__aws_error_set(&req->err, req->route.spec, req->route.op, "InternalError", 500,
+                              "the state store could not commit the write");
+        }
+    }
     if (req->aborted) {
         nb__http_response_t none; /* nb__http_respond() takes a response even for a gone client */
         nb__http_response_init(&none);
@@ -86,23 +106,13 @@ void nb__req_complete(nb_req_t *req) {
     const nb__spec_op_t *op = req->route.op;
     nb__protocol_t proto = req->route.protocol ? req->route.protocol : NB_PROTO_JSON;
 
-    /* An acknowledged write must be durable: commit before anything is sent. */
-    nb__store_t *store = req->svc && req->svc->provider ? req->svc->provider->store : NULL;
-    if (store && req->in_txn) {
-        req->in_txn = false;
-        if (!req->has_error && nb__store_commit(store) != 0) {
-            req->has_error = true;
-            nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "the state store could not commit the write");
-        } else if (req->has_error) {
-            nb__store_rollback(store);
-        }
-    }
-
     int rc = 0;
     if (!req->has_error) {
         nb_body_t *stream = req->out_body;
         req->out_body = NULL;
         rc = nb__proto_serialize(spec, op, proto, req->output, stream, &pctx, &resp);
+        if (rc == 0 && req->status)
+            resp.status = req->status;
         if (rc != 0) {
             nb__http_response_free(&resp);
             nb__http_response_init(&resp);
@@ -181,7 +191,18 @@ static int api_error_code(nb_req_t *req, const char *code, int status, const cha
     return 0;
 }
 
-static void api_finish(nb_req_t *req) { nb__req_complete(req); }
+static nb__store_t *req_store(nb_req_t *req) {
+    return req->svc && req->svc->provider ? req->svc->provider->store : NULL;
+}
+
+/* An async request's handler transaction was committed when it returned NB_ASYNC
+ * (gateway.c): what the plugin does until now gets a transaction of its own. */
+static void api_finish(nb_req_t *req) {
+    nb__store_t *st = req_store(req);
+    if (st && !req->aborted && !req->in_txn && nb__store_depth(st) == 0 && nb__store_begin(st) == 0)
+        req->in_txn = true;
+    nb__req_complete(req);
+}
 
 static const char *api_req_account(const nb_req_t *req) { return req->ctx.account; }
 static const char *api_req_region(const nb_req_t *req) { return req->ctx.region; }
@@ -273,6 +294,145 @@ static void api_log(nb_plugin_t *self, nb_log_level_t level, const char *fmt, ..
     va_end(ap);
 }
 
+static int api_reply_status(nb_req_t *req, int status) {
+    if (status < 100 || status > 599)
+        return NB_EINVAL;
+    req->status = status;
+    return 0;
+}
+
+/* ---- Blobs of the plugin's store (core/store/blob.c). ---- */
+
+static int api_blob_put_body(nb_plugin_t *p, const char *key, nb_body_t *body) {
+    if (p == NULL || p->store == NULL || body == NULL)
+        return NB_EINVAL;
+    const char *path = nb__body_path(body);
+    if (path != NULL && nb__body_is_temp(body)) {
+        /* The spilled upload becomes the blob: a rename, not a copy. */
+        int rc = nb__store_blob_put_file(p->store, key, path);
+        if (rc == 0)
+            nb__body_keep_file(body);
+        return rc;
+    }
+    return nb__store_blob_put_body(p->store, key, body);
+}
+
+static nb_body_t *api_blob_body_new(nb_plugin_t *p, const char *key, int64_t offset, int64_t length) {
+    char *path = NULL;
+    if (p == NULL || p->store == NULL || nb__store_blob_path(p->store, key, &path) != 0)
+        return NULL;
+    nb_body_t *b = nb__body_from_file(path, offset, length);
+    free(path);
+    return b;
+}
+
+static int api_blob_remove(nb_plugin_t *p, const char *key) {
+    return p && p->store ? nb__store_blob_remove(p->store, key) : NB_EINVAL;
+}
+
+static int api_blob_writer_new(nb_plugin_t *p, const char *key, nb_blob_writer_t **out) {
+    if (p == NULL || p->store == NULL || out == NULL)
+        return NB_EINVAL;
+    nb__store_blob_writer_t *w = NULL;
+    int rc = nb__store_blob_begin(p->store, key, &w);
+    *out = (nb_blob_writer_t *)w;
+    return rc;
+}
+
+static int api_blob_write(nb_blob_writer_t *w, const void *data, size_t len) {
+    return nb__store_blob_append((nb__store_blob_writer_t *)w, data, len);
+}
+
+static int api_blob_writer_finish(nb_blob_writer_t *w) {
+    return nb__store_blob_finish((nb__store_blob_writer_t *)w);
+}
+
+static void api_blob_writer_abort(nb_blob_writer_t *w) { nb__store_blob_abort((nb__store_blob_writer_t *)w); }
+
+static ssize_t api_req_query(const nb_req_t *req, const char *name, char *buf, size_t cap) {
+    const char *q = req->http->query;
+    size_t nlen = strlen(name);
+    while (q && *q) {
+        const char *end = strchr(q, '&');
+        size_t len = end ? (size_t)(end - q) : strlen(q);
+        const char *eq = memchr(q, '=', len);
+        size_t klen = eq ? (size_t)(eq - q) : len;
+        size_t dlen = 0;
+        char *key = nb__url_decode(q, klen, true, &dlen);
+        bool hit = key && dlen == nlen && memcmp(key, name, nlen) == 0;
+        free(key);
+        if (hit) {
+            char *v = eq ? nb__url_decode(eq + 1, len - klen - 1, true, &dlen) : strdup("");
+            if (v == NULL)
+                return -1;
+            if (!eq)
+                dlen = 0;
+            if (cap > 0) {
+                size_t n = dlen < cap - 1 ? dlen : cap - 1;
+                memcpy(buf, v, n);
+                buf[n] = '\0';
+            }
+            free(v);
+            return (ssize_t)dlen;
+        }
+        q = end ? end + 1 : NULL;
+    }
+    return -1;
+}
+
+typedef struct nb__work {
+    uv_work_t w;
+    nb_req_t *req;
+    void (*work)(void *data);
+    void (*done)(nb_req_t *req, void *data);
+    void *data;
+} nb__work_t;
+
+static void work_run(uv_work_t *w) {
+    nb__work_t *k = w->data;
+    k->work(k->data);
+}
+
+static void work_after(uv_work_t *w, int status) {
+    (void)status;
+    nb__work_t *k = w->data;
+    nb_req_t *req = k->req;
+    nb__store_t *st = req_store(req);
+    if (st && !req->in_txn && nb__store_begin(st) == 0)
+        req->in_txn = true;
+    k->done(req, k->data);
+    free(k);
+    if (req->aborted && req->in_txn) {
+        /* Nobody gets a response, but what done() stored (a blob already moved into
+         * place) is kept consistent with its rows. */
+        req->in_txn = false;
+        if (req->has_error)
+            nb__store_rollback(st);
+        else
+            nb__store_commit(st);
+    }
+    nb__req_complete(req);
+}
+
+static int api_work_queue(nb_req_t *req, void (*work)(void *), void (*done)(nb_req_t *, void *), void *data) {
+    if (req == NULL || work == NULL || done == NULL || api_loop == NULL)
+        return NB_EINVAL;
+    nb__work_t *k = calloc(1, sizeof *k);
+    if (k == NULL)
+        return NB_ENOMEM;
+    k->w.data = k;
+    k->req = req;
+    k->work = work;
+    k->done = done;
+    k->data = data;
+    int rc = uv_queue_work(api_loop, &k->w, work_run, work_after);
+    if (rc != 0) {
+        free(k);
+        return NB_EIO;
+    }
+    return 0;
+}
+
 const nb_api_t nb__api = {
     .size = sizeof(nb_api_t),
     .reply_new = api_reply_new,
@@ -304,4 +464,14 @@ const nb_api_t nb__api = {
     .timer_stop = api_timer_stop,
     .log = api_log,
     .now = wall_now,
+    .reply_status = api_reply_status,
+    .blob_put_body = api_blob_put_body,
+    .blob_body_new = api_blob_body_new,
+    .blob_remove = api_blob_remove,
+    .blob_writer_new = api_blob_writer_new,
+    .blob_write = api_blob_write,
+    .blob_writer_finish = api_blob_writer_finish,
+    .blob_writer_abort = api_blob_writer_abort,
+    .req_query = api_req_query,
+    .work_queue = api_work_queue,
 };

@@ -24,6 +24,7 @@ struct nb_req {
     nb_body_t *out_body;
     nb__headers_t out_headers;
     nb__aws_error_t err;
+    int status; /* nb_reply_status; 0: the operation's */
     bool has_error, replied, async, done, aborted;
     bool in_txn; /* the store transaction open around this request's handler is ours to end */
     void (*on_abort)(nb_req_t *req, void *data);

@@ -194,6 +194,7 @@ const char *nb__body_data(nb_body_t *b, size_t max) {
 const char *nb__body_path(const nb_body_t *b) { return b ? b->path : NULL; }
 
 void nb__body_keep_file(nb_body_t *b) { b->keep = true; }
+bool nb__body_is_temp(const nb_body_t *b) { return b != NULL && b->temp; }
 
 void nb__body_free(nb_body_t *b) {
     if (b == NULL)

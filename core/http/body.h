@@ -8,6 +8,7 @@
 #ifndef NB_HTTP_BODY_H
 #define NB_HTTP_BODY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -28,6 +29,8 @@ const char *nb__body_data(nb_body_t *b, size_t max);
 const char *nb__body_path(const nb_body_t *b); /* NULL while in memory */
 /* Keeps the temp file after free (renamed into place by its new owner). */
 void nb__body_keep_file(nb_body_t *b);
+/* True for a body spilled to its own temp file (not a view of another file). */
+bool nb__body_is_temp(const nb_body_t *b);
 void nb__body_free(nb_body_t *b);
 
 #endif

@@ -332,7 +332,15 @@ void nb__conn_flush(nb__http_conn_t *c) {
 }
 
 void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp) {
-    if (!x->aborted && x->state != NB__X_HANDLER) { /* answered twice: the first answer stands */
+    if (x->aborted) { /* the client is gone: nothing to send; the gateway passes resp NULL then */
+        if (resp != NULL) {
+            nb__http_response_free(resp);
+            nb__http_response_init(resp);
+        }
+        nb__exchange_free(x);
+        return;
+    }
+    if (x->state != NB__X_HANDLER) { /* answered twice: the first answer stands */
         nb__http_response_free(resp);
         nb__http_response_init(resp);
         return;
@@ -340,10 +348,6 @@ void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp) {
     nb__http_response_free(&x->resp);
     x->resp = *resp;
     nb__http_response_init(resp);
-    if (x->aborted) {
-        nb__exchange_free(x);
-        return;
-    }
     nb__http_conn_t *c = x->conn;
     c->srv->inflight--;
     nb__http_request_free(&x->req); /* a spilled upload's temp file goes now */

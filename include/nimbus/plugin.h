@@ -54,7 +54,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 0                  /* additions at the end of nb_api_t */
+#define NB_ABI_MINOR 1                  /* additions at the end of nb_api_t */
 
 /* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
 #define NB_ASYNC 1           /* the handler will call nb_finish() exactly once, later */
@@ -64,6 +64,7 @@ typedef struct nb_req nb_req_t;       /* one AWS request, opaque */
 typedef struct nb_plugin nb_plugin_t; /* one loaded plugin, opaque */
 typedef struct nb_body nb_body_t;     /* a request or response body, opaque */
 typedef struct nb_timer nb_timer_t;   /* a one-shot or repeating timer, opaque */
+typedef struct nb_blob_writer nb_blob_writer_t; /* a blob being written, opaque */
 typedef struct sqlite3 sqlite3;
 
 typedef int (*nb_op_handler_pt)(nb_req_t *req, const json_t *input);
@@ -136,6 +137,40 @@ typedef struct nb_api {
 
     void (*log)(nb_plugin_t *self, nb_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
     double (*now)(void); /* wall clock, epoch seconds */
+
+    /* ---- ABI 1.1 (check `size` before use in a plugin that may meet an older core) ---- */
+
+    /* The HTTP status of a successful reply instead of the operation's (206, 304). */
+    int (*reply_status)(nb_req_t *req, int status);
+
+    /* Blobs: large payloads as files beside the plugin's database (under DATA_DIR
+     * with persistence). Keys are '/'-separated [A-Za-z0-9._-] names, none starting
+     * with '.': name blobs by ids, never by user input. A blob appears under its key
+     * only whole (and fsynced with persistence); write a new key rather than
+     * overwrite one a committed row points to. Each returns 0 or an NB_E* code. */
+    /* Stores a request body; a body spilled to a temp file is moved, not copied. */
+    int (*blob_put_body)(nb_plugin_t *self, const char *key, nb_body_t *body);
+    /* A body reading [offset, offset + length) of a blob (length -1: to its end),
+     * for nb_reply_body_new; NULL if absent. The file stays readable by this body
+     * even if the blob is removed meanwhile. */
+    nb_body_t *(*blob_body_new)(nb_plugin_t *self, const char *key, int64_t offset, int64_t length);
+    int (*blob_remove)(nb_plugin_t *self, const char *key); /* NB_ENOENT if absent */
+    /* Streaming writes (decoded uploads, concatenated parts): the blob appears at
+     * finish; finish and abort free the writer. */
+    int (*blob_writer_new)(nb_plugin_t *self, const char *key, nb_blob_writer_t **out);
+    int (*blob_write)(nb_blob_writer_t *w, const void *data, size_t len);
+    int (*blob_writer_finish)(nb_blob_writer_t *w);
+    void (*blob_writer_abort)(nb_blob_writer_t *w);
+    /* The first query parameter `name` of the request URL, percent-decoded, copied to buf
+     * (truncated to cap - 1): its full length, or -1 if absent. For what the spec does not
+     * model (presigned URLs' X-Amz-Expires, Expires). */
+    ssize_t (*req_query)(const nb_req_t *req, const char *name, char *buf, size_t cap);
+    /* Runs work(data) on the thread pool (hashing, fsync of large bodies: never on the
+     * loop), then done(req, data) on the loop inside a fresh store transaction; done sets
+     * the reply or error and the core completes the request (no nb_finish). The handler
+     * returns NB_ASYNC after queueing. work may only use the body and blob functions.
+     * done runs even when the client went away (to release what work made). 0 or NB_E*. */
+    int (*work_queue)(nb_req_t *req, void (*work)(void *data), void (*done)(nb_req_t *req, void *data), void *data);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -151,6 +186,9 @@ typedef struct nb_plugin_def {
     const nb_op_t *ops;      /* terminated by { NULL, NULL, 0 } */
     int (*init)(nb_plugin_t *self); /* optional; != 0 fails the load */
     void (*fini)(nb_plugin_t *self); /* optional */
+    /* optional: called after the service's state was reset (POST /_localstack/state/reset), outside
+     * any transaction, so the plugin drops what it cached from its store. */
+    void (*reset)(nb_plugin_t *self);
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)
@@ -202,6 +240,16 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_timer_stop(...) (nb_api->timer_stop(__VA_ARGS__))
 #define nb_log(...) (nb_api->log(__VA_ARGS__))
 #define nb_now() (nb_api->now())
+#define nb_reply_status(...) (nb_api->reply_status(__VA_ARGS__))
+#define nb_blob_put_body(...) (nb_api->blob_put_body(__VA_ARGS__))
+#define nb_blob_body_new(...) (nb_api->blob_body_new(__VA_ARGS__))
+#define nb_blob_remove(...) (nb_api->blob_remove(__VA_ARGS__))
+#define nb_blob_writer_new(...) (nb_api->blob_writer_new(__VA_ARGS__))
+#define nb_blob_write(...) (nb_api->blob_write(__VA_ARGS__))
+#define nb_blob_writer_finish(...) (nb_api->blob_writer_finish(__VA_ARGS__))
+#define nb_blob_writer_abort(...) (nb_api->blob_writer_abort(__VA_ARGS__))
+#define nb_req_query(...) (nb_api->req_query(__VA_ARGS__))
+#define nb_work_queue(...) (nb_api->work_queue(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

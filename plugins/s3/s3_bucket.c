@@ -1,0 +1,386 @@
+/* Buckets and their stored subresources. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "s3_plugin.h"
+
+/* AWS's naming rules for general purpose buckets. */
+static bool bucket_name_valid(const char *n) {
+    size_t len = n ? strlen(n) : 0;
+    if (len < 3 || len > 63)
+        return false;
+    if (!isalnum((unsigned char)n[0]) || !isalnum((unsigned char)n[len - 1]))
+        return false;
+    int dots = 0, digits_only = 1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)n[i];
+        if (!(islower(c) || isdigit(c) || c == '.' || c == '-'))
+            return false;
+        if (c == '.' && (n[i + 1] == '.' || n[i + 1] == '-' || (i && n[i - 1] == '-')))
+            return false;
+        if (c == '.')
+            dots++;
+        else if (!isdigit(c))
+            digits_only = 0;
+    }
+    if (dots == 3 && digits_only) /* an IP address */
+        return false;
+    if (strncmp(n, "xn--", 4) == 0 || strncmp(n, "sthree-", 7) == 0)
+        return false;
+    if (len > 8 && strcmp(n + len - 8, "-s3alias") == 0)
+        return false;
+    return true;
+}
+
+int s3_create_bucket(nb_req_t *req, const json_t *in) {
+    const char *name = s3_str(in, "Bucket");
+    if (s3_check_presigned(req) != 1)
+        return 0;
+    if (!bucket_name_valid(name))
+        return nb_error_fields(req, "InvalidBucketName", json_pack("{s:s}", "BucketName", name ? name : ""),
+                               "The specified bucket is not valid.");
+    const char *region = nb_req_region(req);
+    const char *constraint = s3_str(json_object_get(in, "CreateBucketConfiguration"), "LocationConstraint");
+    if (constraint && *constraint) {
+        if (strcmp(constraint, "us-east-1") == 0)
+            return nb_error(req, "InvalidLocationConstraint", "The specified location-constraint is not valid");
+        if (strcmp(constraint, region) != 0 && strcmp(region, "us-east-1") != 0)
+            return nb_error_code(req, "IllegalLocationConstraintException", 400,
+                                 "The %s location constraint is incompatible for the region specific endpoint this "
+                                 "request was sent to.",
+                                 constraint);
+        region = constraint;
+    } else if (strcmp(region, "us-east-1") != 0) {
+        return nb_error_code(req, "IllegalLocationConstraintException", 400,
+                             "The unspecified location constraint is incompatible for the region specific endpoint "
+                             "this request was sent to.");
+    }
+    s3_bucket_t b;
+    int rc = s3_bucket_load(NULL, name, &b);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        if (strcmp(b.account, nb_req_account(req)) != 0)
+            return nb_error_fields(req, "BucketAlreadyExists", json_pack("{s:s}", "BucketName", name),
+                                   "The requested bucket name is not available. The bucket namespace is shared by all "
+                                   "users of the system. Please select a different name and try again.");
+        /* us-east-1 answers a repeated create of one's own bucket with success. */
+        if (strcmp(b.region, "us-east-1") != 0 || strcmp(region, "us-east-1") != 0)
+            return nb_error_fields(req, "BucketAlreadyOwnedByYou", json_pack("{s:s}", "BucketName", name),
+                                   "Your previous request to create the named bucket succeeded and you already own "
+                                   "it.");
+    } else {
+        sqlite3_stmt *s = nb_store_stmt(
+            &s3_store, "INSERT INTO buckets(account, region, name, created) VALUES(?1, ?2, ?3, ?4)");
+        if (s == NULL)
+            return NB_ESTORE;
+        sqlite3_bind_text(s, 1, nb_req_account(req), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+        sqlite3_bind_double(s, 4, (double)(long long)nb_now());
+        if (nb_store_run(s) != 0)
+            return NB_ESTORE;
+    }
+    char loc[80];
+    snprintf(loc, sizeof loc, "/%s", name);
+    return nb_reply_new(req, json_pack("{s:s}", "Location", loc));
+}
+
+int s3_delete_bucket(nb_req_t *req, const json_t *in) {
+    const char *name = s3_str(in, "Bucket");
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, name, &b);
+    if (rc <= 0)
+        return rc;
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT EXISTS(SELECT 1 FROM objects WHERE bucket = ?1) OR"
+                                               " EXISTS(SELECT 1 FROM uploads WHERE bucket = ?1)");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    int busy = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    if (busy)
+        return nb_error_fields(req, "BucketNotEmpty", json_pack("{s:s}", "BucketName", name),
+                               "The bucket you tried to delete is not empty");
+    s = nb_store_stmt(&s3_store, "DELETE FROM buckets WHERE name = ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    if (nb_store_run(s) != 0)
+        return NB_ESTORE;
+    return nb_reply_new(req, NULL);
+}
+
+int s3_head_bucket(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    nb_reply_header(req, "x-amz-bucket-region", b.region);
+    nb_reply_header(req, "x-amz-access-point-alias", "false");
+    return nb_reply_new(req, NULL);
+}
+
+/* Newer SDKs page with max-buckets / continuation-token (the token: the last name returned). */
+int s3_list_buckets(nb_req_t *req, const json_t *in) {
+    if (s3_check_presigned(req) != 1)
+        return 0;
+    const char *prefix = s3_str(in, "Prefix"), *token = s3_str(in, "ContinuationToken");
+    const char *region = s3_str(in, "BucketRegion");
+    const json_t *mb = json_object_get(in, "MaxBuckets");
+    json_int_t max = json_is_integer(mb) ? json_integer_value(mb) : 10000;
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT name, created, region FROM buckets WHERE account = ?1 AND"
+                                               " name > ?2 AND name >= ?3 ORDER BY name");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, nb_req_account(req), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, token ? token : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, prefix ? prefix : "", -1, SQLITE_STATIC);
+    json_t *list = json_array();
+    const char *last = NULL;
+    bool more = false;
+    size_t plen = prefix ? strlen(prefix) : 0;
+    char last_name[64] = "";
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        const char *r = (const char *)sqlite3_column_text(s, 2);
+        if (plen && strncmp(name, prefix, plen) != 0)
+            break;
+        if (region && strcmp(region, r) != 0)
+            continue;
+        if ((json_int_t)json_array_size(list) >= max) {
+            more = true;
+            break;
+        }
+        json_array_append_new(list, json_pack("{s:s,s:f,s:s}", "Name", name, "CreationDate",
+                                              sqlite3_column_double(s, 1), "BucketRegion", r));
+        snprintf(last_name, sizeof last_name, "%s", name);
+        last = last_name;
+    }
+    sqlite3_reset(s);
+    json_t *out = json_pack("{s:o,s:o}", "Buckets", list, "Owner", s3_owner(nb_req_account(req)));
+    if (more && last)
+        json_object_set_new(out, "ContinuationToken", json_string(last));
+    if (prefix)
+        json_object_set_new(out, "Prefix", json_string(prefix));
+    return nb_reply_new(req, out);
+}
+
+int s3_get_bucket_location(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    /* us-east-1 is the empty constraint. */
+    if (strcmp(b.region, "us-east-1") == 0)
+        return nb_reply_new(req, json_object());
+    return nb_reply_new(req, json_pack("{s:s}", "LocationConstraint", b.region));
+}
+
+int s3_put_bucket_versioning(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *status = s3_str(json_object_get(in, "VersioningConfiguration"), "Status");
+    int v;
+    if (status && strcmp(status, "Enabled") == 0)
+        v = S3_VER_ENABLED;
+    else if (status && strcmp(status, "Suspended") == 0)
+        v = S3_VER_SUSPENDED;
+    else
+        return nb_error(req, "MalformedXML",
+                        "The XML you provided was not well-formed or did not validate against our published schema");
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE buckets SET versioning = ?2 WHERE name = ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, v);
+    if (nb_store_run(s) != 0)
+        return NB_ESTORE;
+    return nb_reply_new(req, NULL);
+}
+
+int s3_get_bucket_versioning(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    if (b.versioning == S3_VER_OFF)
+        return nb_reply_new(req, json_object());
+    return nb_reply_new(req, json_pack("{s:s}", "Status", b.versioning == S3_VER_ENABLED ? "Enabled" : "Suspended"));
+}
+
+/* ------------------------------------------------ stored configurations */
+
+/* One subresource: the input member stored on Put, how Get answers it, what
+ * Get says when it was never set (code NULL: an empty configuration). */
+typedef struct config_kind {
+    const char *kind, *put_op, *get_op, *delete_op;
+    const char *in_member;  /* the member of the Put input that is stored */
+    const char *out_member; /* NULL: the stored structure is the Get output */
+    const char *missing_code, *missing_msg;
+} config_kind_t;
+
+static const config_kind_t config_kinds[] = {
+    {"tagging", "PutBucketTagging", "GetBucketTagging", "DeleteBucketTagging", "Tagging", NULL, "NoSuchTagSet",
+     "The TagSet does not exist"},
+    {"cors", "PutBucketCors", "GetBucketCors", "DeleteBucketCors", "CORSConfiguration", NULL,
+     "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
+    {"policy", "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy", "Policy", "Policy", "NoSuchBucketPolicy",
+     "The bucket policy does not exist"},
+    {"lifecycle", "PutBucketLifecycleConfiguration", "GetBucketLifecycleConfiguration", "DeleteBucketLifecycle",
+     "LifecycleConfiguration", NULL, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"},
+    {"encryption", "PutBucketEncryption", "GetBucketEncryption", "DeleteBucketEncryption",
+     "ServerSideEncryptionConfiguration", "ServerSideEncryptionConfiguration",
+     "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found"},
+    {"ownership", "PutBucketOwnershipControls", "GetBucketOwnershipControls", "DeleteBucketOwnershipControls",
+     "OwnershipControls", "OwnershipControls", "OwnershipControlsNotFoundError",
+     "The bucket ownership controls were not found"},
+    {"public-access-block", "PutPublicAccessBlock", "GetPublicAccessBlock", "DeletePublicAccessBlock",
+     "PublicAccessBlockConfiguration", "PublicAccessBlockConfiguration", "NoSuchPublicAccessBlockConfiguration",
+     "The public access block configuration was not found"},
+    {"notification", "PutBucketNotificationConfiguration", "GetBucketNotificationConfiguration", NULL,
+     "NotificationConfiguration", NULL, NULL, NULL},
+    {"website", "PutBucketWebsite", "GetBucketWebsite", "DeleteBucketWebsite", "WebsiteConfiguration", NULL,
+     "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"},
+};
+
+static const config_kind_t *config_of(const char *op, int which) {
+    for (size_t i = 0; op && i < sizeof config_kinds / sizeof config_kinds[0]; i++) {
+        const config_kind_t *k = &config_kinds[i];
+        const char *name = which == 0 ? k->put_op : which == 1 ? k->get_op : k->delete_op;
+        if (name && strcmp(name, op) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+int s3_config_put(nb_req_t *req, const json_t *in) {
+    const config_kind_t *k = config_of(nb_req_operation(req), 0);
+    if (k == NULL)
+        return NB_NOT_IMPLEMENTED;
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    json_t *v = json_object_get(in, k->in_member);
+    char *text = json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "INSERT OR REPLACE INTO bucket_config(name, kind, value) VALUES(?1, ?2, ?3)");
+    if (s == NULL || text == NULL) {
+        free(text);
+        return NB_ESTORE;
+    }
+    sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, k->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, text, -1, free);
+    if (nb_store_run(s) != 0)
+        return NB_ESTORE;
+    return nb_reply_new(req, NULL);
+}
+
+/* The stored value of a bucket's subresource (new reference) or NULL. */
+json_t *s3_config_load(const char *bucket, const char *kind) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT value FROM bucket_config WHERE name = ?1 AND kind = ?2");
+    if (s == NULL)
+        return NULL;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+    json_t *v = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = json_loads((const char *)sqlite3_column_text(s, 0), JSON_DECODE_ANY, NULL);
+    sqlite3_reset(s);
+    return v;
+}
+
+int s3_config_get(nb_req_t *req, const json_t *in) {
+    const config_kind_t *k = config_of(nb_req_operation(req), 1);
+    if (k == NULL)
+        return NB_NOT_IMPLEMENTED;
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    json_t *v = s3_config_load(b.name, k->kind);
+    if (v == NULL || json_is_null(v)) {
+        json_decref(v);
+        if (k->missing_code == NULL)
+            return nb_reply_new(req, json_object());
+        return nb_error_fields(req, k->missing_code, json_pack("{s:s}", "BucketName", b.name), "%s", k->missing_msg);
+    }
+    if (k->out_member)
+        return nb_reply_new(req, json_pack("{s:o}", k->out_member, v));
+    return nb_reply_new(req, v);
+}
+
+int s3_config_delete(nb_req_t *req, const json_t *in) {
+    const config_kind_t *k = config_of(nb_req_operation(req), 2);
+    if (k == NULL)
+        return NB_NOT_IMPLEMENTED;
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "DELETE FROM bucket_config WHERE name = ?1 AND kind = ?2");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, k->kind, -1, SQLITE_STATIC);
+    if (nb_store_run(s) != 0)
+        return NB_ESTORE;
+    return nb_reply_new(req, NULL);
+}
+
+static json_t *owner_acl(const char *account) {
+    json_t *owner = s3_owner(account);
+    json_t *grantee = json_deep_copy(owner);
+    json_object_set_new(grantee, "Type", json_string("CanonicalUser"));
+    return json_pack("{s:o,s:[{s:o,s:s}]}", "Owner", owner, "Grants", "Grantee", grantee, "Permission",
+                     "FULL_CONTROL");
+}
+
+int s3_get_bucket_acl(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    return nb_reply_new(req, owner_acl(b.account));
+}
+
+/* ACLs are accepted and answered with the owner's full control, as with object ownership enforced. */
+int s3_put_acl(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *key = s3_str(in, "Key");
+    if (key) {
+        s3_object_t o;
+        rc = s3_object_load(b.name, key, s3_str(in, "VersionId"), &o);
+        if (rc < 0)
+            return rc;
+        bool found = rc == 1 && !o.delete_marker;
+        s3_object_clear(&o);
+        if (!found)
+            return s3_err_no_key(req, key);
+    }
+    return nb_reply_new(req, NULL);
+}
+
+int s3_get_object_acl(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    s3_object_t o;
+    const char *key = s3_str(in, "Key");
+    rc = s3_object_load(b.name, key, s3_str(in, "VersionId"), &o);
+    if (rc < 0)
+        return rc;
+    bool found = rc == 1 && !o.delete_marker;
+    s3_object_clear(&o);
+    if (!found)
+        return s3_err_no_key(req, key);
+    return nb_reply_new(req, owner_acl(b.account));
+}

@@ -1,0 +1,283 @@
+/* ListObjects, ListObjectsV2 and ListObjectVersions, in S3's byte order (SQLite's BINARY collation). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s3_plugin.h"
+
+/* encoding-type=url: everything but unreserved characters and '/' percent-encoded. */
+static json_t *enc(const char *s, bool url) {
+    if (s == NULL)
+        return json_null();
+    if (!url)
+        return json_string(s);
+    static const char hexd[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    char *o = malloc(3 * n + 1), *p = o;
+    if (o == NULL)
+        return json_null();
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+            *c == '_' || *c == '.' || *c == '~' || *c == '/') {
+            *p++ = (char)*c;
+        } else {
+            *p++ = '%';
+            *p++ = hexd[*c >> 4];
+            *p++ = hexd[*c & 15];
+        }
+    }
+    *p = '\0';
+    json_t *j = json_string(o);
+    free(o);
+    return j ? j : json_null();
+}
+
+typedef struct lister {
+    s3_lister_t b;
+    bool url;
+    json_t *cps;
+} lister_t;
+
+static int lister_take(lister_t *l, const char *key) {
+    int t = s3_lister_take(&l->b, key);
+    if (t == 2)
+        json_array_append_new(l->cps, json_pack("{s:o}", "Prefix", enc(l->b.last_cp, l->url)));
+    return t;
+}
+
+static void lister_init(lister_t *l, const json_t *in, const char *marker) {
+    const json_t *mk = json_object_get(in, "MaxKeys");
+    int max = json_is_integer(mk) ? (int)json_integer_value(mk) : 1000;
+    if (max < 0 || max > 1000)
+        max = 1000;
+    s3_lister_init(&l->b, s3_str(in, "Prefix"), s3_str(in, "Delimiter"), max, marker);
+    const char *et = s3_str(in, "EncodingType");
+    l->url = et && strcmp(et, "url") == 0;
+    l->cps = json_array();
+}
+
+static void lister_free(lister_t *l) {
+    s3_lister_free(&l->b);
+    json_decref(l->cps);
+}
+
+static json_t *content_of(sqlite3_stmt *s, bool owner, bool url) {
+    const char *attrs_text = (const char *)sqlite3_column_text(s, 4);
+    json_t *attrs = attrs_text ? json_loads(attrs_text, 0, NULL) : NULL;
+    const char *sc = s3_str(attrs, "StorageClass");
+    json_t *c = json_pack("{s:o,s:f,s:s,s:I,s:s}", "Key", enc((const char *)sqlite3_column_text(s, 0), url),
+                          "LastModified", sqlite3_column_double(s, 3), "ETag",
+                          (const char *)sqlite3_column_text(s, 1), "Size", (json_int_t)sqlite3_column_int64(s, 2),
+                          "StorageClass", sc ? sc : "STANDARD");
+    const char *alg = s3_str(attrs, "ChecksumAlgorithm");
+    if (alg)
+        json_object_set_new(c, "ChecksumAlgorithm", json_pack("[s]", alg));
+    if (owner)
+        json_object_set_new(c, "Owner", s3_owner(NULL));
+    json_decref(attrs);
+    return c;
+}
+
+/* Walks current objects after `after` (exclusive) under the prefix. */
+static int walk(lister_t *l, const char *bucket, const char *after, bool owner, json_t *contents) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store,
+                                    "SELECT key, etag, size, modified, attrs FROM objects WHERE bucket = ?1 AND"
+                                    " latest = 1 AND delete_marker = 0 AND key > ?2 AND key >= ?3 ORDER BY key");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, after ? after : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, l->b.prefix, -1, SQLITE_STATIC);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(s, 0);
+        if (strncmp(key, l->b.prefix, l->b.plen) != 0)
+            break;
+        int t = lister_take(l, key);
+        if (t < 0)
+            break;
+        if (t == 1)
+            json_array_append_new(contents, content_of(s, owner, l->url));
+    }
+    sqlite3_reset(s);
+    return 0;
+}
+
+static void put_common(json_t *out, lister_t *l, const char *bucket) {
+    json_object_set_new(out, "Name", json_string(bucket));
+    json_object_set_new(out, "Prefix", enc(l->b.prefix, l->url));
+    if (l->b.delimiter)
+        json_object_set_new(out, "Delimiter", enc(l->b.delimiter, l->url));
+    json_object_set_new(out, "MaxKeys", json_integer(l->b.max));
+    json_object_set_new(out, "IsTruncated", json_boolean(l->b.truncated));
+    if (json_array_size(l->cps))
+        json_object_set(out, "CommonPrefixes", l->cps);
+    if (l->url)
+        json_object_set_new(out, "EncodingType", json_string("url"));
+}
+
+int s3_list_objects(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *marker = s3_str(in, "Marker");
+    lister_t l;
+    lister_init(&l, in, marker);
+    json_t *contents = json_array();
+    if ((rc = walk(&l, b.name, marker, true, contents)) != 0) {
+        json_decref(contents);
+        lister_free(&l);
+        return rc;
+    }
+    json_t *out = json_object();
+    put_common(out, &l, b.name);
+    json_object_set_new(out, "Marker", enc(marker ? marker : "", l.url));
+    if (l.b.truncated && l.b.delimiter && l.b.next)
+        json_object_set_new(out, "NextMarker", enc(l.b.next, l.url));
+    if (json_array_size(contents))
+        json_object_set(out, "Contents", contents);
+    json_decref(contents);
+    lister_free(&l);
+    return nb_reply_new(req, out);
+}
+
+int s3_list_objects_v2(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *token = s3_str(in, "ContinuationToken");
+    const char *start_after = s3_str(in, "StartAfter");
+    char after[2048] = "";
+    if (token) {
+        unsigned char raw[1536];
+        long n = s3_b64_decode(token, raw, sizeof raw - 1);
+        if (n < 0)
+            return nb_error_fields(req, "InvalidArgument",
+                                   json_pack("{s:s,s:s}", "ArgumentName", "continuation-token", "ArgumentValue", token),
+                                   "The continuation token provided is incorrect");
+        memcpy(after, raw, (size_t)n);
+        after[n] = '\0';
+    } else if (start_after) {
+        snprintf(after, sizeof after, "%s", start_after);
+    }
+    lister_t l;
+    lister_init(&l, in, after[0] ? after : NULL);
+    json_t *contents = json_array();
+    if ((rc = walk(&l, b.name, after, json_is_true(json_object_get(in, "FetchOwner")), contents)) != 0) {
+        json_decref(contents);
+        lister_free(&l);
+        return rc;
+    }
+    json_t *out = json_object();
+    put_common(out, &l, b.name);
+    json_object_set_new(out, "KeyCount", json_integer(l.b.count));
+    if (token)
+        json_object_set_new(out, "ContinuationToken", json_string(token));
+    if (start_after)
+        json_object_set_new(out, "StartAfter", enc(start_after, l.url));
+    if (l.b.truncated && l.b.next) {
+        char *tok = malloc(4 * (strlen(l.b.next) + 2) / 3 + 8);
+        if (tok) {
+            s3_b64_encode((const unsigned char *)l.b.next, strlen(l.b.next), tok);
+            json_object_set_new(out, "NextContinuationToken", json_string(tok));
+            free(tok);
+        }
+    }
+    if (json_array_size(contents))
+        json_object_set(out, "Contents", contents);
+    json_decref(contents);
+    lister_free(&l);
+    return nb_reply_new(req, out);
+}
+
+int s3_list_object_versions(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *key_marker = s3_str(in, "KeyMarker");
+    const char *vid_marker = s3_str(in, "VersionIdMarker");
+    lister_t l;
+    lister_init(&l, in, key_marker);
+    sqlite3_stmt *s = nb_store_stmt(&s3_store,
+                                    "SELECT key, etag, size, modified, attrs, version_id, latest, delete_marker FROM"
+                                    " objects WHERE bucket = ?1 AND key >= ?2 AND key >= ?3 ORDER BY key, id DESC");
+    if (s == NULL) {
+        lister_free(&l);
+        return NB_ESTORE;
+    }
+    sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key_marker ? key_marker : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, l.b.prefix, -1, SQLITE_STATIC);
+    json_t *versions = json_array(), *markers = json_array();
+    bool skipping = key_marker != NULL;
+    char *next_vid = NULL, *prev_key = NULL;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(s, 0);
+        const char *vid = (const char *)sqlite3_column_text(s, 5);
+        if (strncmp(key, l.b.prefix, l.b.plen) != 0)
+            break;
+        if (skipping && key_marker && strcmp(key, key_marker) == 0) {
+            if (vid_marker && strcmp(vid, vid_marker) == 0)
+                skipping = false;
+            continue;
+        }
+        skipping = false;
+        bool same_key = prev_key && strcmp(prev_key, key) == 0;
+        /* Versions of one key count one by one, common prefixes once. */
+        if (same_key && !(l.b.delimiter && *l.b.delimiter && strstr(key + l.b.plen, l.b.delimiter))) {
+            if (l.b.count >= l.b.max) {
+                l.b.truncated = true;
+                break;
+            }
+            l.b.count++;
+        } else {
+            int t = lister_take(&l, key);
+            if (t < 0)
+                break;
+            if (t != 1) {
+                free(prev_key);
+                prev_key = strdup(key);
+                continue;
+            }
+        }
+        free(prev_key);
+        prev_key = strdup(key);
+        free(l.b.next);
+        l.b.next = strdup(key);
+        free(next_vid);
+        next_vid = strdup(vid);
+        json_t *v = json_pack("{s:o,s:s,s:b,s:f,s:o}", "Key", enc(key, l.url), "VersionId", vid, "IsLatest",
+                              sqlite3_column_int(s, 6), "LastModified", sqlite3_column_double(s, 3), "Owner",
+                              s3_owner(NULL));
+        if (sqlite3_column_int(s, 7)) {
+            json_array_append_new(markers, v);
+        } else {
+            json_object_set_new(v, "ETag", json_string((const char *)sqlite3_column_text(s, 1)));
+            json_object_set_new(v, "Size", json_integer(sqlite3_column_int64(s, 2)));
+            json_object_set_new(v, "StorageClass", json_string("STANDARD"));
+            json_array_append_new(versions, v);
+        }
+    }
+    sqlite3_reset(s);
+    json_t *out = json_object();
+    put_common(out, &l, b.name);
+    json_object_set_new(out, "KeyMarker", enc(key_marker ? key_marker : "", l.url));
+    json_object_set_new(out, "VersionIdMarker", json_string(vid_marker ? vid_marker : ""));
+    if (l.b.truncated && l.b.next) {
+        json_object_set_new(out, "NextKeyMarker", enc(l.b.next, l.url));
+        if (next_vid)
+            json_object_set_new(out, "NextVersionIdMarker", json_string(next_vid));
+    }
+    if (json_array_size(versions))
+        json_object_set(out, "Versions", versions);
+    if (json_array_size(markers))
+        json_object_set(out, "DeleteMarkers", markers);
+    json_decref(versions);
+    json_decref(markers);
+    free(next_vid);
+    free(prev_key);
+    lister_free(&l);
+    return nb_reply_new(req, out);
+}

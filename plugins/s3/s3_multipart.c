@@ -1,0 +1,621 @@
+/* Multipart uploads: parts are blobs of their own, concatenated into the object at completion. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s3_plugin.h"
+
+#define MIN_PART_SIZE (5 * 1024 * 1024)
+
+json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in);
+void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs);
+int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so);
+
+typedef struct upload {
+    char key[1100];
+    double initiated;
+    json_t *attrs;
+} upload_t;
+
+static int no_upload(nb_req_t *req, const char *id) {
+    return nb_error_fields(req, "NoSuchUpload", json_pack("{s:s}", "UploadId", id ? id : ""),
+                           "The specified upload does not exist. The upload ID may be invalid, or the upload may "
+                           "have been aborted or completed.");
+}
+
+/* 1 found (u->attrs owned by the caller), 0 NoSuchUpload set, < 0 failure. */
+static int upload_load(nb_req_t *req, const char *bucket, const char *key, const char *id, upload_t *u) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT key, initiated, attrs FROM uploads WHERE upload_id = ?1 AND"
+                                               " bucket = ?2 AND key = ?3");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, id ? id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, key ? key : "", -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return no_upload(req, id);
+    }
+    snprintf(u->key, sizeof u->key, "%s", (const char *)sqlite3_column_text(s, 0));
+    u->initiated = sqlite3_column_double(s, 1);
+    const char *a = (const char *)sqlite3_column_text(s, 2);
+    u->attrs = a ? json_loads(a, 0, NULL) : NULL;
+    if (u->attrs == NULL)
+        u->attrs = json_object();
+    sqlite3_reset(s);
+    return 1;
+}
+
+/* Removes an upload's rows and its part blobs (all parts, or every part not in keep). */
+static int upload_drop(const char *id, bool keep_blobs) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "DELETE FROM parts WHERE upload_id = ?1 RETURNING blob");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (!keep_blobs)
+            nb_blob_remove(s3_self, (const char *)sqlite3_column_text(s, 0));
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return NB_ESTORE;
+    s = nb_store_stmt(&s3_store, "DELETE FROM uploads WHERE upload_id = ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    return nb_store_run(s);
+}
+
+int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    if ((rc = s3_check_key(req, s3_str(in, "Key"))) != 1)
+        return rc;
+    char id[33];
+    s3_random_hex(id);
+    json_t *attrs = s3_attrs_from_input(req, in);
+    const char *alg = s3_str(in, "ChecksumAlgorithm");
+    if (alg == NULL)
+        alg = nb_req_header(req, "x-amz-checksum-algorithm");
+    if (alg && s3_ck_from_name(alg) >= 0)
+        json_object_set_new(attrs, "ChecksumAlgorithm", json_string(s3_ck_name(s3_ck_from_name(alg))));
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "INSERT INTO uploads(account, region, upload_id, bucket, key, initiated,"
+                                               " attrs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (s == NULL) {
+        json_decref(attrs);
+        return NB_ESTORE;
+    }
+    sqlite3_bind_text(s, 1, b.account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, b.region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, b.name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, s3_str(in, "Key"), -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 6, nb_now());
+    sqlite3_bind_text(s, 7, json_dumps(attrs, JSON_COMPACT), -1, free);
+    if (nb_store_run(s) != 0) {
+        json_decref(attrs);
+        return NB_ESTORE;
+    }
+    json_t *out = json_pack("{s:s,s:s,s:s}", "Bucket", b.name, "Key", s3_str(in, "Key"), "UploadId", id);
+    if (s3_str(attrs, "ChecksumAlgorithm"))
+        json_object_set(out, "ChecksumAlgorithm", json_object_get(attrs, "ChecksumAlgorithm"));
+    json_decref(attrs);
+    return nb_reply_new(req, out);
+}
+
+static int store_part(const char *id, int number, const s3_ingest_t *ing) {
+    /* A part uploaded again replaces the earlier one. */
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "DELETE FROM parts WHERE upload_id = ?1 AND part_number = ?2 RETURNING blob");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, number);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        nb_blob_remove(s3_self, (const char *)sqlite3_column_text(s, 0));
+    sqlite3_reset(s);
+    json_t *cks = json_object();
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        if (ing->algs & S3_CK_BIT(a))
+            json_object_set_new(cks, s3_ck_member(a), json_string(ing->checksum[a]));
+    s = nb_store_stmt(&s3_store, "INSERT INTO parts(upload_id, part_number, size, etag, blob, modified, checksums)"
+                                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (s == NULL) {
+        json_decref(cks);
+        return NB_ESTORE;
+    }
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, number);
+    sqlite3_bind_int64(s, 3, ing->size);
+    sqlite3_bind_text(s, 4, ing->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, ing->blob, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 6, (double)(long long)nb_now());
+    sqlite3_bind_text(s, 7, json_dumps(cks, JSON_COMPACT), -1, free);
+    json_decref(cks);
+    return nb_store_run(s);
+}
+
+static int part_number(nb_req_t *req, const json_t *in, int *n) {
+    const json_t *v = json_object_get(in, "PartNumber");
+    json_int_t pn = json_is_integer(v) ? json_integer_value(v) : 0;
+    if (pn < 1 || pn > 10000)
+        return nb_error_fields(req, "InvalidArgument",
+                               json_pack("{s:s,s:I}", "ArgumentName", "partNumber", "ArgumentValue", pn),
+                               "Part number must be an integer between 1 and 10000, inclusive");
+    *n = (int)pn;
+    return 1;
+}
+
+/* Stores an ingested part (checked again: the upload may be gone after an async ingest). */
+static int part_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
+    s3_bucket_t b;
+    int number = 0;
+    upload_t u;
+    const char *id = s3_str(in, "UploadId");
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc == 1)
+        rc = part_number(req, in, &number);
+    if (rc == 1 && (rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) == 1)
+        json_decref(u.attrs);
+    if (rc == 1 && store_part(id, number, ing) != 0)
+        rc = NB_ESTORE;
+    if (rc != 1) {
+        nb_blob_remove(s3_self, ing->blob);
+        return rc;
+    }
+    json_t *out = json_pack("{s:s}", "ETag", ing->etag);
+    json_t *cks = json_object();
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        if (ing->algs & S3_CK_BIT(a))
+            json_object_set_new(cks, s3_ck_member(a), json_string(ing->checksum[a]));
+    s3_output_checksums(req, out, cks);
+    json_decref(cks);
+    return nb_reply_new(req, out);
+}
+
+int s3_upload_part(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    int number = 0;
+    if ((rc = part_number(req, in, &number)) <= 0)
+        return rc;
+    upload_t u;
+    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u)) <= 0)
+        return rc;
+    json_decref(u.attrs);
+    return s3_ingest_then(req, in, false, part_finish);
+}
+
+/* Stores a copied part (the upload is checked again: it may be gone after an async copy). */
+static int part_copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+    const char *source_version = ctx;
+    s3_bucket_t b;
+    int number = 0;
+    upload_t u;
+    const char *id = s3_str(in, "UploadId");
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc == 1)
+        rc = part_number(req, in, &number);
+    if (rc == 1 && (rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) == 1)
+        json_decref(u.attrs);
+    if (rc == 1 && store_part(id, number, ing) != 0)
+        rc = NB_ESTORE;
+    if (rc != 1) {
+        nb_blob_remove(s3_self, ing->blob);
+        return rc;
+    }
+    json_t *out = json_pack("{s:{s:s,s:f}}", "CopyPartResult", "ETag", ing->etag, "LastModified",
+                            (double)(long long)nb_now());
+    if (strcmp(source_version, "null") != 0)
+        json_object_set_new(out, "CopySourceVersionId", json_string(source_version));
+    return nb_reply_new(req, out);
+}
+
+int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b, sb;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    int number = 0;
+    if ((rc = part_number(req, in, &number)) <= 0)
+        return rc;
+    upload_t u;
+    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u)) <= 0)
+        return rc;
+    json_decref(u.attrs);
+    s3_object_t so;
+    if ((rc = s3_load_copy_source(req, in, &sb, &so)) <= 0)
+        return rc;
+    int64_t first = 0, last = so.size - 1;
+    const char *range = s3_str(in, "CopySourceRange");
+    if (range && s3_range_parse(range, so.size, &first, &last) != 1) {
+        s3_object_clear(&so);
+        return nb_error(req, "InvalidRange", "The requested range is not satisfiable");
+    }
+    nb_body_t *src = s3_object_body(&so, first, last - first + 1);
+    char *version = strdup(so.version_id ? so.version_id : "null");
+    s3_object_clear(&so);
+    if (version == NULL) {
+        if (src)
+            nb_body_free(src);
+        return NB_ENOMEM;
+    }
+    return s3_copy_then(req, in, src, 0, false, part_copy_finish, version, free);
+}
+
+typedef struct part {
+    int number;
+    int64_t size;
+    char etag[40];
+    char blob[40];
+    json_t *cks;
+} part_t;
+
+static void parts_free(part_t *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        json_decref(p[i].cks);
+    free(p);
+}
+
+static bool etag_eq(const char *a, const char *b) {
+    if (a == NULL)
+        return false;
+    size_t al = strlen(a), bl = strlen(b);
+    if (al && a[0] == '"') {
+        a++;
+        al -= al >= 2 && a[al - 2] == '"' ? 2 : 1;
+    }
+    if (bl && b[0] == '"') {
+        b++;
+        bl -= bl >= 2 && b[bl - 2] == '"' ? 2 : 1;
+    }
+    return al == bl && strncmp(a, b, al) == 0;
+}
+
+typedef struct complete_job {
+    part_t *parts;
+    size_t n;
+    json_t *attrs, *in;
+    char blob[40];
+    int alg;
+    size_t rawlen;
+    unsigned char *md5s, *cks;
+    int64_t total;
+    int rc;
+} complete_job_t;
+
+static void complete_job_free(complete_job_t *j) {
+    parts_free(j->parts, j->n);
+    json_decref(j->attrs);
+    json_decref(j->in);
+    free(j->md5s);
+    free(j->cks);
+    free(j);
+}
+
+/* Concatenates the parts into the new blob (any thread). */
+static void complete_work(void *data) {
+    complete_job_t *j = data;
+    nb_blob_writer_t *w = NULL;
+    unsigned char *buf = malloc(256 * 1024);
+    int rc = buf ? nb_blob_writer_new(s3_self, j->blob, &w) : NB_ENOMEM;
+    j->total = 0;
+    for (size_t i = 0; rc == 0 && i < j->n; i++) {
+        nb_body_t *src = nb_blob_body_new(s3_self, j->parts[i].blob, 0, -1);
+        if (src == NULL) {
+            rc = NB_EIO;
+            break;
+        }
+        int64_t size = nb_body_size(src);
+        for (int64_t off = 0; rc == 0 && off < size;) {
+            ssize_t got = nb_body_read(src, off, buf, 256 * 1024);
+            if (got <= 0) {
+                rc = NB_EIO;
+                break;
+            }
+            rc = nb_blob_write(w, buf, (size_t)got);
+            off += got;
+        }
+        j->total += size;
+        nb_body_free(src);
+    }
+    free(buf);
+    if (rc == 0) {
+        rc = nb_blob_writer_finish(w);
+        w = NULL;
+    }
+    if (w)
+        nb_blob_writer_abort(w);
+    j->rc = rc;
+}
+
+/* Stores the completed object (loop): 0, or < 0. The upload is checked again: it may
+ * have been aborted or completed while the parts were concatenated. */
+static int complete_finish(nb_req_t *req, complete_job_t *j) {
+    const json_t *in = j->in;
+    const char *key = s3_str(in, "Key"), *id = s3_str(in, "UploadId");
+    if (j->rc != 0)
+        return j->rc;
+    s3_bucket_t b;
+    upload_t u;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc == 1 && (rc = upload_load(req, b.name, key, id, &u)) == 1)
+        json_decref(u.attrs);
+    if (rc != 1) {
+        nb_blob_remove(s3_self, j->blob);
+        return rc;
+    }
+    char etag[64];
+    s3_etag_multipart(j->md5s, j->n, etag);
+    s3_object_t o = {0};
+    o.key = strdup(key);
+    o.etag = strdup(etag);
+    o.blob = strdup(j->blob);
+    o.size = j->total;
+    o.parts = (int)j->n;
+    o.modified = (double)(long long)nb_now();
+    o.attrs = json_incref(j->attrs);
+    if (j->alg >= 0) {
+        char comp[64], full[100];
+        s3_ck_digest_b64(j->alg, j->cks, j->rawlen * j->n, comp);
+        snprintf(full, sizeof full, "%s-%zu", comp, j->n);
+        json_object_set_new(o.attrs, s3_ck_member(j->alg), json_string(full));
+    }
+    if (s3_object_store(&b, &o) != 0 || upload_drop(id, false) != 0) {
+        nb_blob_remove(s3_self, j->blob);
+        s3_object_clear(&o);
+        return NB_ESTORE;
+    }
+    char location[1400];
+    snprintf(location, sizeof location, "http://%s/%s/%s", nb_req_host(req) ? nb_req_host(req) : "localhost", b.name,
+             key);
+    json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "Location", location, "Bucket", b.name, "Key", key, "ETag", etag);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    s3_output_checksums(req, out, o.attrs);
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+static void complete_done(nb_req_t *req, void *data) {
+    complete_job_t *j = data;
+    if (complete_finish(req, j) < 0)
+        nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+    complete_job_free(j);
+}
+
+int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *id = s3_str(in, "UploadId");
+    const char *key = s3_str(in, "Key");
+    upload_t u;
+    if ((rc = upload_load(req, b.name, key, id, &u)) <= 0)
+        return rc;
+    if ((rc = s3_write_conditions(req, b.name, key)) != 1) {
+        json_decref(u.attrs);
+        return rc;
+    }
+    const json_t *list = json_object_get(json_object_get(in, "MultipartUpload"), "Parts");
+    size_t n = json_array_size(list);
+    if (n == 0) {
+        json_decref(u.attrs);
+        return nb_error(req, "MalformedXML",
+                        "The XML you provided was not well-formed or did not validate against our published schema");
+    }
+    part_t *parts = calloc(n, sizeof *parts);
+    if (parts == NULL) {
+        json_decref(u.attrs);
+        return NB_ENOMEM;
+    }
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT size, etag, blob, checksums FROM parts WHERE upload_id = ?1 AND part_number = ?2");
+    int prev = 0;
+    for (size_t i = 0; i < n && rc == 1; i++) {
+        const json_t *p = json_array_get(list, i);
+        int num = (int)json_integer_value(json_object_get(p, "PartNumber"));
+        if (num <= prev) {
+            rc = nb_error(req, "InvalidPartOrder",
+                          "The list of parts was not in ascending order. Parts must be ordered by part number.");
+            rc = 0;
+            break;
+        }
+        prev = num;
+        if (s == NULL) {
+            rc = NB_ESTORE;
+            break;
+        }
+        sqlite3_reset(s);
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 2, num);
+        if (sqlite3_step(s) != SQLITE_ROW || !etag_eq(s3_str(p, "ETag"), (const char *)sqlite3_column_text(s, 1))) {
+            nb_error_fields(req, "InvalidPart",
+                            json_pack("{s:s,s:s,s:i}", "UploadId", id, "ETag", s3_str(p, "ETag") ? s3_str(p, "ETag") : "",
+                                      "PartNumber", num),
+                            "One or more of the specified parts could not be found.  The part may not have been "
+                            "uploaded, or the specified entity tag may not match the part's entity tag.");
+            rc = 0;
+            break;
+        }
+        parts[i].number = num;
+        parts[i].size = sqlite3_column_int64(s, 0);
+        snprintf(parts[i].etag, sizeof parts[i].etag, "%s", (const char *)sqlite3_column_text(s, 1));
+        snprintf(parts[i].blob, sizeof parts[i].blob, "%s", (const char *)sqlite3_column_text(s, 2));
+        const char *cks = (const char *)sqlite3_column_text(s, 3);
+        parts[i].cks = cks ? json_loads(cks, 0, NULL) : json_object();
+    }
+    if (s)
+        sqlite3_reset(s);
+    for (size_t i = 0; rc == 1 && i + 1 < n; i++) {
+        if (parts[i].size < MIN_PART_SIZE) {
+            nb_error_fields(req, "EntityTooSmall",
+                            json_pack("{s:I,s:I,s:i,s:s}", "ProposedSize", (json_int_t)parts[i].size, "MinSizeAllowed",
+                                      (json_int_t)MIN_PART_SIZE, "PartNumber", parts[i].number, "ETag", parts[i].etag),
+                            "Your proposed upload is smaller than the minimum allowed size");
+            rc = 0;
+        }
+    }
+    if (rc != 1) {
+        parts_free(parts, n);
+        json_decref(u.attrs);
+        return rc;
+    }
+    /* The object: the parts' bytes in order; its ETag: MD5 of the parts' binary MD5s, "-N". */
+    complete_job_t *job = calloc(1, sizeof *job);
+    if (job == NULL) {
+        parts_free(parts, n);
+        json_decref(u.attrs);
+        return NB_ENOMEM;
+    }
+    job->parts = parts;
+    job->n = n;
+    job->attrs = u.attrs;
+    job->in = json_incref((json_t *)in);
+    char oid[33];
+    s3_random_hex(oid);
+    snprintf(job->blob, sizeof job->blob, "o/%s", oid);
+    const char *alg_name = s3_str(u.attrs, "ChecksumAlgorithm");
+    job->alg = alg_name ? s3_ck_from_name(alg_name) : -1;
+    job->rawlen = job->alg >= 0 ? s3_ck_raw_len(job->alg) : 0;
+    job->md5s = malloc(16 * n);
+    job->cks = malloc(job->rawlen * n + 1);
+    if (job->md5s == NULL || job->cks == NULL) {
+        complete_job_free(job);
+        return NB_ENOMEM;
+    }
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += parts[i].size;
+        if (!s3_etag_md5(parts[i].etag, job->md5s + 16 * i))
+            memset(job->md5s + 16 * i, 0, 16);
+        if (job->alg >= 0) {
+            const char *v = s3_str(parts[i].cks, s3_ck_member(job->alg));
+            if (v == NULL || s3_b64_decode(v, job->cks + job->rawlen * i, job->rawlen) != (long)job->rawlen)
+                memset(job->cks + job->rawlen * i, 0, job->rawlen);
+        }
+    }
+    if (total >= S3_ASYNC_MIN && nb_work_queue(req, complete_work, complete_done, job) == 0)
+        return NB_ASYNC;
+    complete_work(job);
+    rc = complete_finish(req, job);
+    complete_job_free(job);
+    return rc;
+}
+
+int s3_abort_multipart_upload(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *id = s3_str(in, "UploadId");
+    upload_t u;
+    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) <= 0)
+        return rc;
+    json_decref(u.attrs);
+    if (upload_drop(id, false) != 0)
+        return NB_ESTORE;
+    return nb_reply_new(req, NULL);
+}
+
+int s3_list_parts(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *id = s3_str(in, "UploadId");
+    upload_t u;
+    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) <= 0)
+        return rc;
+    const json_t *mp = json_object_get(in, "MaxParts");
+    int max = json_is_integer(mp) ? (int)json_integer_value(mp) : 1000;
+    if (max < 0 || max > 1000)
+        max = 1000;
+    const json_t *pm = json_object_get(in, "PartNumberMarker");
+    int marker = json_is_integer(pm) ? (int)json_integer_value(pm) : 0;
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT part_number, size, etag, modified, checksums FROM parts WHERE"
+                                               " upload_id = ?1 AND part_number > ?2 ORDER BY part_number");
+    if (s == NULL) {
+        json_decref(u.attrs);
+        return NB_ESTORE;
+    }
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, marker);
+    json_t *parts = json_array();
+    bool truncated = false;
+    int last = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if ((int)json_array_size(parts) >= max) {
+            truncated = true;
+            break;
+        }
+        last = sqlite3_column_int(s, 0);
+        json_t *p = json_pack("{s:i,s:I,s:s,s:f}", "PartNumber", last, "Size", (json_int_t)sqlite3_column_int64(s, 1),
+                              "ETag", (const char *)sqlite3_column_text(s, 2), "LastModified", sqlite3_column_double(s, 3));
+        const char *cks = (const char *)sqlite3_column_text(s, 4);
+        json_t *c = cks ? json_loads(cks, 0, NULL) : NULL;
+        if (c) {
+            for (int a = 0; a < S3_CK__COUNT; a++)
+                if (a != S3_CK_CRC64NVME && json_object_get(c, s3_ck_member(a)))
+                    json_object_set(p, s3_ck_member(a), json_object_get(c, s3_ck_member(a)));
+            json_decref(c);
+        }
+        json_array_append_new(parts, p);
+    }
+    sqlite3_reset(s);
+    json_t *out = json_pack("{s:s,s:s,s:s,s:i,s:i,s:b,s:o,s:o,s:o,s:s}", "Bucket", b.name, "Key", u.key, "UploadId", id,
+                            "PartNumberMarker", marker, "MaxParts", max, "IsTruncated", truncated, "Parts", parts,
+                            "Owner", s3_owner(NULL), "Initiator", s3_owner(NULL), "StorageClass", "STANDARD");
+    if (truncated)
+        json_object_set_new(out, "NextPartNumberMarker", json_integer(last));
+    if (s3_str(u.attrs, "ChecksumAlgorithm"))
+        json_object_set(out, "ChecksumAlgorithm", json_object_get(u.attrs, "ChecksumAlgorithm"));
+    json_decref(u.attrs);
+    return nb_reply_new(req, out);
+}
+
+int s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *prefix = s3_str(in, "Prefix");
+    const json_t *mu = json_object_get(in, "MaxUploads");
+    int max = json_is_integer(mu) ? (int)json_integer_value(mu) : 1000;
+    if (max < 0 || max > 1000)
+        max = 1000;
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT key, upload_id, initiated FROM uploads WHERE bucket = ?1 AND"
+                                               " key >= ?2 ORDER BY key, initiated");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, prefix ? prefix : "", -1, SQLITE_STATIC);
+    json_t *ups = json_array();
+    bool truncated = false;
+    size_t plen = prefix ? strlen(prefix) : 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(s, 0);
+        if (plen && strncmp(key, prefix, plen) != 0)
+            break;
+        if ((int)json_array_size(ups) >= max) {
+            truncated = true;
+            break;
+        }
+        json_array_append_new(ups, json_pack("{s:s,s:s,s:f,s:s,s:o,s:o}", "Key", key, "UploadId",
+                                             (const char *)sqlite3_column_text(s, 1), "Initiated",
+                                             sqlite3_column_double(s, 2), "StorageClass", "STANDARD", "Owner",
+                                             s3_owner(NULL), "Initiator", s3_owner(NULL)));
+    }
+    sqlite3_reset(s);
+    json_t *out = json_pack("{s:s,s:i,s:b,s:s,s:s}", "Bucket", b.name, "MaxUploads", max, "IsTruncated", truncated,
+                            "KeyMarker", "", "UploadIdMarker", "");
+    if (prefix)
+        json_object_set_new(out, "Prefix", json_string(prefix));
+    if (json_array_size(ups))
+        json_object_set(out, "Uploads", ups);
+    json_decref(ups);
+    return nb_reply_new(req, out);
+}

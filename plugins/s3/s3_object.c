@@ -1,0 +1,1095 @@
+/* Objects: upload (with every integrity check), download, delete, copy, tags. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "s3_plugin.h"
+
+#define IO_CHUNK (256 * 1024)
+
+/* ------------------------------------------------------------- ingest */
+
+typedef struct sink {
+    s3_hash_t *hash;
+    nb_blob_writer_t *w;
+    int64_t n;
+} sink_t;
+
+static int sink_write(void *ud, const void *data, size_t len) {
+    sink_t *s = ud;
+    s3_hash_update(s->hash, data, len);
+    s->n += (int64_t)len;
+    return nb_blob_write(s->w, data, len) == 0 ? 0 : 1;
+}
+
+static bool header_is_streaming(nb_req_t *req) {
+    const char *sha = nb_req_header(req, "x-amz-content-sha256");
+    const char *ce = nb_req_header(req, "Content-Encoding");
+    return (sha && strncmp(sha, "STREAMING-", 10) == 0) || (ce && strstr(ce, "aws-chunked") != NULL);
+}
+
+int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
+    memset(plan, 0, sizeof *plan);
+    plan->allow_inline = allow_inline;
+    plan->trailer_alg = -1;
+    plan->streaming = header_is_streaming(req);
+    plan->body = nb_req_body(req);
+    for (int a = 0; a < S3_CK__COUNT; a++) {
+        const char *v = nb_req_header(req, s3_ck_header(a));
+        if (v == NULL)
+            continue;
+        unsigned char raw[64];
+        if (s3_b64_decode(v, raw, sizeof raw) != (long)s3_ck_raw_len(a))
+            return nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a));
+        snprintf(plan->expect[a], sizeof plan->expect[a], "%s", v);
+        plan->algs |= S3_CK_BIT(a);
+    }
+    const char *sdk_alg = nb_req_header(req, "x-amz-sdk-checksum-algorithm");
+    if (sdk_alg) {
+        int a = s3_ck_from_name(sdk_alg);
+        if (a < 0)
+            return nb_error(req, "InvalidRequest",
+                            "Checksum algorithm provided is unsupported. Please try again with any of the valid "
+                            "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+        plan->algs |= S3_CK_BIT(a);
+    }
+    const char *trailer = nb_req_header(req, "x-amz-trailer");
+    if (trailer) {
+        for (int a = 0; a < S3_CK__COUNT; a++)
+            if (strcasecmp(trailer, s3_ck_header(a)) == 0)
+                plan->trailer_alg = a;
+        if (plan->trailer_alg >= 0)
+            plan->algs |= S3_CK_BIT(plan->trailer_alg);
+    }
+    const char *cmd5 = nb_req_header(req, "Content-MD5");
+    if (cmd5) {
+        if (s3_b64_decode(cmd5, plan->want_md5, sizeof plan->want_md5) != 16)
+            return nb_error(req, "InvalidDigest", "The Content-MD5 you specified was not valid.");
+        plan->check_md5 = true;
+    }
+    const char *dlen = nb_req_header(req, "x-amz-decoded-content-length");
+    plan->decoded_length = dlen ? strtoll(dlen, NULL, 10) : -1;
+    return 1;
+}
+
+/* Runs on a worker thread for large bodies: only the body, blob and hash functions. */
+int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
+    memset(out, 0, sizeof *out);
+    char id[33];
+    s3_random_hex(id);
+    snprintf(out->blob, sizeof out->blob, "o/%s", id);
+    s3_hash_t *h = s3_hash_new(plan->algs);
+    unsigned char *buf = malloc(IO_CHUNK);
+    if (h == NULL || buf == NULL) {
+        s3_hash_free(h);
+        free(buf);
+        return NB_ENOMEM;
+    }
+    nb_body_t *body = plan->body;
+    int64_t size = nb_body_size(body);
+    nb_blob_writer_t *w = NULL;
+    int rc = 0;
+    char trailer_value[128] = "";
+    if (plan->streaming) {
+        if ((rc = nb_blob_writer_new(s3_self, out->blob, &w)) != 0)
+            goto fail;
+        sink_t sink = {h, w, 0};
+        s3_chunked_t dec;
+        s3_chunked_init(&dec, sink_write, &sink);
+        for (int64_t off = 0; off < size;) {
+            ssize_t n = nb_body_read(body, off, buf, IO_CHUNK);
+            if (n <= 0) {
+                rc = NB_EIO;
+                goto fail;
+            }
+            int frc = s3_chunked_feed(&dec, buf, (size_t)n);
+            if (frc == 1) {
+                rc = NB_EIO;
+                goto fail;
+            }
+            if (frc != 0) {
+                rc = S3_INGEST_BAD_CHUNK;
+                goto fail;
+            }
+            off += n;
+        }
+        if (!s3_chunked_done(&dec) || (plan->decoded_length >= 0 && plan->decoded_length != sink.n)) {
+            rc = S3_INGEST_INCOMPLETE;
+            goto fail;
+        }
+        if (plan->trailer_alg >= 0 &&
+            !s3_chunked_trailer(&dec, s3_ck_header(plan->trailer_alg), trailer_value, sizeof trailer_value)) {
+            rc = S3_INGEST_BAD_TRAILER;
+            goto fail;
+        }
+        out->size = sink.n;
+    } else {
+        if (plan->allow_inline && size <= S3_INLINE_MAX && (out->data = malloc((size_t)size + 1)) == NULL) {
+            rc = NB_ENOMEM;
+            goto fail;
+        }
+        for (int64_t off = 0; off < size;) {
+            ssize_t n = nb_body_read(body, off, buf, IO_CHUNK);
+            if (n <= 0) {
+                rc = NB_EIO;
+                goto fail;
+            }
+            s3_hash_update(h, buf, (size_t)n);
+            if (out->data)
+                memcpy(out->data + off, buf, (size_t)n);
+            off += n;
+        }
+        out->size = size;
+    }
+    free(buf);
+    buf = NULL;
+    s3_hash_final(h, out->md5, out->checksum);
+    s3_hash_free(h);
+    h = NULL;
+    out->algs = plan->algs;
+    if (plan->check_md5 && memcmp(plan->want_md5, out->md5, 16) != 0) {
+        rc = S3_INGEST_BAD_MD5;
+        goto fail;
+    }
+    for (int a = 0; a < S3_CK__COUNT; a++) {
+        const char *want = a == plan->trailer_alg && trailer_value[0] ? trailer_value : plan->expect[a];
+        if (want[0] && strcmp(want, out->checksum[a]) != 0) {
+            rc = S3_INGEST_BAD_CHECKSUM + a;
+            goto fail;
+        }
+    }
+    char hex[33];
+    s3_hex(out->md5, 16, hex);
+    snprintf(out->etag, sizeof out->etag, "\"%s\"", hex);
+    if (out->data) {
+        out->blob[0] = '\0';
+        return 0;
+    }
+    rc = w ? nb_blob_writer_finish(w) : nb_blob_put_body(s3_self, out->blob, body);
+    return rc;
+fail:
+    s3_hash_free(h);
+    free(buf);
+    free(out->data);
+    out->data = NULL;
+    if (w)
+        nb_blob_writer_abort(w);
+    return rc;
+}
+
+/* The AWS error for a failed s3_ingest_run: 0 with the error set, or rc (< 0) itself. */
+int s3_ingest_error(nb_req_t *req, int rc) {
+    if (rc < 0)
+        return rc;
+    if (rc >= S3_INGEST_BAD_CHECKSUM)
+        return nb_error(req, "BadDigest", "The %s you specified did not match the calculated checksum.",
+                        s3_ck_name(rc - S3_INGEST_BAD_CHECKSUM));
+    switch (rc) {
+    case S3_INGEST_BAD_MD5:
+        return nb_error(req, "BadDigest", "The Content-MD5 you specified did not match what we received.");
+    case S3_INGEST_BAD_CHUNK:
+        return nb_error(req, "InvalidChunkSizeError",
+                        "Only the last chunk is allowed to have a size less than 8192 bytes");
+    case S3_INGEST_INCOMPLETE:
+        return nb_error(req, "IncompleteBody",
+                        "You did not provide the number of bytes specified by the Content-Length HTTP header");
+    default:
+        return nb_error(req, "MalformedTrailerError",
+                        "The request contained trailing data that was not well-formed or did not conform to our "
+                        "published schema.");
+    }
+}
+
+int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out) {
+    (void)in;
+    s3_plan_t plan;
+    int rc = s3_ingest_prepare(req, allow_inline, &plan);
+    if (rc != 1)
+        return rc;
+    rc = s3_ingest_run(&plan, out);
+    if (rc == 0)
+        return 1;
+    return s3_ingest_error(req, rc);
+}
+
+/* --------------------------------------------------------------- attrs */
+
+static int hexval(int c) { return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10; }
+
+/* Decodes %XX and '+' (form encoding) in place. */
+static void url_decode(char *s, bool plus) {
+    char *o = s;
+    for (; *s; s++) {
+        if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+            *o++ = (char)(hexval((unsigned char)s[1]) * 16 + hexval((unsigned char)s[2]));
+            s += 2;
+        } else if (*s == '+' && plus) {
+            *o++ = ' ';
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+}
+
+/* "k1=v1&k2=v2" (x-amz-tagging) -> TagSet */
+static json_t *parse_tagging(const char *q) {
+    json_t *set = json_array();
+    char *copy = strdup(q ? q : "");
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, "&", &save); tok; tok = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(tok, '=');
+        if (eq)
+            *eq++ = '\0';
+        url_decode(tok, true);
+        if (eq)
+            url_decode(eq, true);
+        json_array_append_new(set, json_pack("{s:s,s:s}", "Key", tok, "Value", eq ? eq : ""));
+    }
+    free(copy);
+    return set;
+}
+
+static const char *const copied_members[] = {"ContentType", "ContentEncoding", "ContentDisposition", "CacheControl",
+                                              "ContentLanguage", "Expires", "Metadata", "StorageClass",
+                                              "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId",
+                                              "ObjectLockMode", "ObjectLockRetainUntilDate",
+                                              "ObjectLockLegalHoldStatus"};
+
+/* The stored attributes of a new object from a PutObject-like input. */
+json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in) {
+    json_t *a = json_object();
+    for (size_t i = 0; i < sizeof copied_members / sizeof copied_members[0]; i++) {
+        json_t *v = json_object_get(in, copied_members[i]);
+        if (v)
+            json_object_set(a, copied_members[i], v);
+    }
+    /* aws-chunked is the transfer framing, not the object's encoding. */
+    const char *ce = s3_str(a, "ContentEncoding");
+    if (ce) {
+        char buf[256];
+        size_t n = 0;
+        char *copy = strdup(ce), *save = NULL;
+        buf[0] = '\0';
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            while (*t == ' ')
+                t++;
+            if (strcmp(t, "aws-chunked") == 0 || *t == '\0')
+                continue;
+            n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, "%s%s", n ? "," : "", t);
+        }
+        free(copy);
+        if (buf[0] && n < sizeof buf)
+            json_object_set_new(a, "ContentEncoding", json_string(buf));
+        else
+            json_object_del(a, "ContentEncoding");
+    }
+    if (json_object_get(a, "ContentType") == NULL)
+        json_object_set_new(a, "ContentType", json_string("binary/octet-stream"));
+    if (json_is_string(json_object_get(a, "StorageClass")) && strcmp(s3_str(a, "StorageClass"), "STANDARD") == 0)
+        json_object_del(a, "StorageClass");
+    const char *tagging = s3_str(in, "Tagging");
+    if (tagging && *tagging)
+        json_object_set_new(a, "TagSet", parse_tagging(tagging));
+    (void)req;
+    return a;
+}
+
+/* Records computed checksums in attrs (the first one as the object's algorithm). */
+static void attrs_set_checksums(json_t *attrs, const s3_ingest_t *ing) {
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        if (ing->algs & S3_CK_BIT(a)) {
+            json_object_set_new(attrs, s3_ck_member(a), json_string(ing->checksum[a]));
+            if (json_object_get(attrs, "ChecksumAlgorithm") == NULL)
+                json_object_set_new(attrs, "ChecksumAlgorithm", json_string(s3_ck_name(a)));
+        }
+}
+
+/* Checksums go in output members the spec knows; CRC64NVME (newer than the spec) as a raw header. */
+void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
+    for (int a = 0; a < S3_CK__COUNT; a++) {
+        const char *v = s3_str(attrs, s3_ck_member(a));
+        if (v == NULL)
+            continue;
+        if (a == S3_CK_CRC64NVME)
+            nb_reply_header(req, s3_ck_header(a), v);
+        else
+            json_object_set_new(out, s3_ck_member(a), json_string(v));
+    }
+}
+
+/* ------------------------------------------------------------ PutObject */
+
+int s3_check_key(nb_req_t *req, const char *key) {
+    if (key == NULL || *key == '\0')
+        return nb_error(req, "InvalidArgument", "Key must not be empty");
+    if (strlen(key) > 1024)
+        return nb_error_fields(req, "KeyTooLongError",
+                               json_pack("{s:i,s:I}", "MaxSizeAllowed", 1024, "Size", (json_int_t)strlen(key)),
+                               "Your key is too long");
+    return 1;
+}
+
+static bool etag_matches(const char *cond, const char *etag);
+
+/* Conditional writes (If-None-Match: * and If-Match on PutObject and CompleteMultipartUpload). */
+int s3_write_conditions(nb_req_t *req, const char *bucket, const char *key) {
+    const char *none = nb_req_header(req, "If-None-Match"), *match = nb_req_header(req, "If-Match");
+    if (none == NULL && match == NULL)
+        return 1;
+    if (none && strcmp(none, "*") != 0)
+        return nb_error(req, "NotImplemented", "A header you provided implies functionality that is not implemented");
+    s3_object_t o;
+    int rc = s3_object_load(bucket, key, NULL, &o);
+    if (rc < 0)
+        return rc;
+    bool exists = rc == 1 && !o.delete_marker;
+    bool ok = (none == NULL || !exists) && (match == NULL || (exists && etag_matches(match, o.etag)));
+    s3_object_clear(&o);
+    if (match && !exists)
+        return s3_err_no_key(req, key);
+    if (!ok)
+        return nb_error_fields(req, "PreconditionFailed",
+                               json_pack("{s:s}", "Condition", none ? "If-None-Match" : "If-Match"),
+                               "At least one of the pre-conditions you specified did not hold");
+    return 1;
+}
+
+typedef struct ingest_job {
+    s3_plan_t plan;
+    s3_ingest_t ing;
+    int rc;
+    json_t *in;
+    s3_ingest_finish_fn finish;
+} ingest_job_t;
+
+static void ingest_work(void *data) {
+    ingest_job_t *j = data;
+    j->rc = s3_ingest_run(&j->plan, &j->ing);
+}
+
+static void ingest_done(nb_req_t *req, void *data) {
+    ingest_job_t *j = data;
+    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing) : s3_ingest_error(req, j->rc);
+    if (rc < 0)
+        nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+    json_decref(j->in);
+    free(j);
+}
+
+int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish) {
+    s3_plan_t plan;
+    int rc = s3_ingest_prepare(req, allow_inline, &plan);
+    if (rc != 1)
+        return rc;
+    if (nb_body_size(plan.body) >= S3_ASYNC_MIN) {
+        ingest_job_t *j = calloc(1, sizeof *j);
+        if (j != NULL) {
+            j->plan = plan;
+            j->in = json_incref((json_t *)in);
+            j->finish = finish;
+            if (nb_work_queue(req, ingest_work, ingest_done, j) == 0)
+                return NB_ASYNC;
+            json_decref(j->in);
+            free(j);
+        }
+    }
+    s3_ingest_t ing;
+    rc = s3_ingest_run(&plan, &ing);
+    if (rc != 0)
+        return s3_ingest_error(req, rc);
+    return finish(req, in, &ing);
+}
+
+/* Stores an ingested body as the object (taking ing's blob or data): 0, or < 0. */
+static int put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b); /* again: it may be gone after an async ingest */
+    if (rc <= 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        free(ing->data);
+        return rc;
+    }
+    s3_object_t o = {0};
+    o.key = strdup(s3_str(in, "Key"));
+    o.etag = strdup(ing->etag);
+    o.blob = ing->data ? NULL : strdup(ing->blob);
+    o.data = ing->data;
+    o.size = ing->size;
+    o.modified = (double)(long long)nb_now();
+    o.attrs = s3_attrs_from_input(req, in);
+    attrs_set_checksums(o.attrs, ing);
+    rc = s3_object_store(&b, &o);
+    free(ing->data);
+    if (rc != 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        s3_object_clear(&o);
+        return NB_ESTORE;
+    }
+    json_t *out = json_pack("{s:s}", "ETag", ing->etag);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    s3_output_checksums(req, out, o.attrs);
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+int s3_put_object(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *key = s3_str(in, "Key");
+    if ((rc = s3_check_key(req, key)) != 1)
+        return rc;
+    if ((rc = s3_write_conditions(req, b.name, key)) != 1)
+        return rc;
+    return s3_ingest_then(req, in, true, put_finish);
+}
+
+/* ---------------------------------------------------- GetObject, HeadObject */
+
+static bool etag_matches(const char *cond, const char *etag) {
+    if (cond == NULL || etag == NULL)
+        return false;
+    char want[128];
+    snprintf(want, sizeof want, "%s", etag);
+    const char *e = want[0] == '"' ? want + 1 : want;
+    size_t el = strlen(e);
+    if (el && e[el - 1] == '"')
+        el--;
+    char *copy = strdup(cond), *save = NULL;
+    bool hit = false;
+    for (char *t = strtok_r(copy, ",", &save); t && !hit; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        if (strncmp(t, "W/", 2) == 0)
+            t += 2;
+        if (*t == '"')
+            t++;
+        size_t tl = strlen(t);
+        while (tl && (t[tl - 1] == '"' || t[tl - 1] == ' '))
+            tl--;
+        hit = (tl == 1 && t[0] == '*') || (tl == el && strncmp(t, e, el) == 0);
+    }
+    free(copy);
+    return hit;
+}
+
+static double in_time(const json_t *in, const char *member) {
+    const json_t *v = json_object_get(in, member);
+    return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+static const struct {
+    const char *in, *out;
+} overrides[] = {{"ResponseCacheControl", "CacheControl"},       {"ResponseContentDisposition", "ContentDisposition"},
+                 {"ResponseContentEncoding", "ContentEncoding"}, {"ResponseContentLanguage", "ContentLanguage"},
+                 {"ResponseContentType", "ContentType"},         {"ResponseExpires", "Expires"}};
+
+static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
+    json_t *out = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(o->attrs, k, v) {
+        if (strncmp(k, "Checksum", 8) == 0 || strcmp(k, "TagSet") == 0)
+            continue;
+        json_object_set(out, k, v);
+    }
+    json_object_set_new(out, "ETag", json_string(o->etag ? o->etag : ""));
+    json_object_set_new(out, "LastModified", json_real(o->modified));
+    json_object_set_new(out, "AcceptRanges", json_string("bytes"));
+    if (b->versioning != S3_VER_OFF || (o->version_id && strcmp(o->version_id, "null") != 0))
+        json_object_set_new(out, "VersionId", json_string(o->version_id));
+    size_t tags = json_array_size(json_object_get(o->attrs, "TagSet"));
+    if (tags)
+        json_object_set_new(out, "TagCount", json_integer((json_int_t)tags));
+    return out;
+}
+
+/* Finds the version a Get/Head/Copy names; sets the AWS error when absent. 1 found, 0 error set, < 0 failure. */
+static int find_object(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o,
+                       bool head) {
+    int rc = s3_object_load(b->name, key, vid, o);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        if (vid) {
+            if (strcmp(vid, "null") != 0 && strlen(vid) != 32)
+                return nb_error_fields(req, "InvalidArgument",
+                                       json_pack("{s:s,s:s}", "ArgumentName", "versionId", "ArgumentValue", vid),
+                                       "Invalid version id specified");
+            return nb_error_fields(req, "NoSuchVersion", json_pack("{s:s,s:s}", "Key", key, "VersionId", vid),
+                                   "The specified version does not exist.");
+        }
+        return s3_err_no_key(req, key);
+    }
+    if (o->delete_marker) {
+        nb_reply_header(req, "x-amz-delete-marker", "true");
+        if (strcmp(o->version_id, "null") != 0)
+            nb_reply_header(req, "x-amz-version-id", o->version_id);
+        s3_object_clear(o);
+        if (vid) {
+            return nb_error_fields(req, "MethodNotAllowed", json_pack("{s:s,s:s}", "Method", head ? "HEAD" : "GET",
+                                                                       "ResourceType", "DeleteMarker"),
+                                   "The specified method is not allowed against this resource.");
+        }
+        return s3_err_no_key(req, key);
+    }
+    return 1;
+}
+
+static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *key = s3_str(in, "Key");
+    s3_object_t o;
+    rc = find_object(req, &b, key, s3_str(in, "VersionId"), &o, head);
+    if (rc <= 0)
+        return rc;
+    /* Conditions, in RFC 7232's order. */
+    const char *if_match = s3_str(in, "IfMatch"), *if_none = s3_str(in, "IfNoneMatch");
+    double ims = in_time(in, "IfModifiedSince"), ius = in_time(in, "IfUnmodifiedSince");
+    const char *failed = NULL;
+    bool not_modified = false;
+    if (if_match && !etag_matches(if_match, o.etag))
+        failed = "If-Match";
+    else if (!if_match && ius >= 0 && o.modified > ius)
+        failed = "If-Unmodified-Since";
+    else if (if_none && etag_matches(if_none, o.etag))
+        not_modified = true;
+    else if (!if_none && ims >= 0 && o.modified <= ims)
+        not_modified = true;
+    if (failed) {
+        s3_object_clear(&o);
+        return nb_error_fields(req, "PreconditionFailed", json_pack("{s:s}", "Condition", failed),
+                               "At least one of the pre-conditions you specified did not hold");
+    }
+    if (not_modified) {
+        nb_reply_status(req, 304);
+        json_t *out = json_pack("{s:s,s:f}", "ETag", o.etag, "LastModified", o.modified);
+        s3_object_clear(&o);
+        return nb_reply_new(req, out);
+    }
+    json_t *out = object_headers(&b, &o);
+    for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
+        json_t *v = json_object_get(in, overrides[i].in);
+        if (v)
+            json_object_set(out, overrides[i].out, v);
+    }
+    if (o.parts > 0 && json_object_get(in, "PartNumber"))
+        json_object_set_new(out, "PartsCount", json_integer(o.parts));
+    int64_t first = 0, last = o.size - 1;
+    const char *range = s3_str(in, "Range");
+    int r = s3_range_parse(range, o.size, &first, &last);
+    /* A whole-object checksum would not match a part of it: S3 sends none with a range. */
+    const char *mode = s3_str(in, "ChecksumMode");
+    if (mode && strcasecmp(mode, "ENABLED") == 0 && r == 0)
+        s3_output_checksums(req, out, o.attrs);
+    if (r < 0) {
+        char size[32];
+        snprintf(size, sizeof size, "%lld", (long long)o.size);
+        json_decref(out);
+        s3_object_clear(&o);
+        return nb_error_fields(req, "InvalidRange", json_pack("{s:s,s:s}", "RangeRequested", range, "ActualObjectSize", size),
+                               "The requested range is not satisfiable");
+    }
+    int64_t len = o.size;
+    if (r == 1) {
+        char cr[96];
+        snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", (long long)first, (long long)last, (long long)o.size);
+        json_object_set_new(out, "ContentRange", json_string(cr));
+        nb_reply_status(req, 206);
+        len = last - first + 1;
+    }
+    json_object_set_new(out, "ContentLength", json_integer(len));
+    if (!head) {
+        nb_body_t *body = s3_object_body(&o, first, len);
+        if (body == NULL) {
+            json_decref(out);
+            s3_object_clear(&o);
+            return NB_EIO;
+        }
+        nb_reply_body_new(req, body);
+    }
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+int s3_get_object(nb_req_t *req, const json_t *in) { return get_or_head(req, in, false); }
+int s3_head_object(nb_req_t *req, const json_t *in) { return get_or_head(req, in, true); }
+
+/* ----------------------------------------------------------- deletes */
+
+/* Deletes as S3 does for the bucket's versioning; fills result (Key, VersionId, DeleteMarker...). */
+static int delete_one(const s3_bucket_t *b, const char *key, const char *vid, json_t *result) {
+    if (vid) {
+        s3_object_t o;
+        int rc = s3_object_load(b->name, key, vid, &o);
+        if (rc < 0)
+            return rc;
+        if (rc == 1) {
+            if (o.delete_marker)
+                json_object_set_new(result, "DeleteMarker", json_true());
+            s3_object_clear(&o);
+            if (s3_object_remove_version(b->name, key, vid) != 0)
+                return NB_ESTORE;
+        }
+        json_object_set_new(result, "VersionId", json_string(vid));
+        return 0;
+    }
+    if (b->versioning == S3_VER_OFF)
+        return s3_object_remove_version(b->name, key, "null");
+    s3_object_t o = {0};
+    o.key = strdup(key);
+    o.delete_marker = true;
+    o.modified = (double)(long long)nb_now();
+    int rc = s3_object_store(b, &o);
+    if (rc == 0) {
+        json_object_set_new(result, "DeleteMarker", json_true());
+        json_object_set_new(result, "VersionId", json_string(o.version_id));
+    }
+    s3_object_clear(&o);
+    return rc;
+}
+
+int s3_delete_object(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    json_t *out = json_object();
+    if ((rc = delete_one(&b, s3_str(in, "Key"), s3_str(in, "VersionId"), out)) != 0) {
+        json_decref(out);
+        return rc;
+    }
+    return nb_reply_new(req, out);
+}
+
+int s3_delete_objects(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const json_t *del = json_object_get(in, "Delete");
+    bool quiet = json_is_true(json_object_get(del, "Quiet"));
+    const json_t *objs = json_object_get(del, "Objects");
+    if (json_array_size(objs) > 1000)
+        return nb_error(req, "MalformedXML",
+                        "The XML you provided was not well-formed or did not validate against our published schema");
+    json_t *deleted = json_array(), *errors = json_array();
+    size_t i;
+    json_t *item;
+    json_array_foreach(objs, i, item) {
+        const char *key = s3_str(item, "Key");
+        const char *vid = s3_str(item, "VersionId");
+        json_t *r = json_pack("{s:s}", "Key", key ? key : "");
+        if (key == NULL || *key == '\0') {
+            json_array_append_new(errors, json_pack("{s:s,s:s,s:s}", "Key", "", "Code", "UserKeyMustBeSpecified",
+                                                    "Message", "The key parameter must be specified"));
+            json_decref(r);
+            continue;
+        }
+        if ((rc = delete_one(&b, key, vid, r)) != 0) {
+            json_decref(r);
+            json_decref(deleted);
+            json_decref(errors);
+            return rc;
+        }
+        /* DeleteObjects names a new delete marker's version DeleteMarkerVersionId. */
+        if (vid == NULL && json_object_get(r, "VersionId")) {
+            json_object_set(r, "DeleteMarkerVersionId", json_object_get(r, "VersionId"));
+            json_object_del(r, "VersionId");
+        }
+        if (!quiet)
+            json_array_append(deleted, r);
+        json_decref(r);
+    }
+    json_t *out = json_object();
+    if (json_array_size(deleted))
+        json_object_set(out, "Deleted", deleted);
+    if (json_array_size(errors))
+        json_object_set(out, "Errors", errors);
+    json_decref(deleted);
+    json_decref(errors);
+    return nb_reply_new(req, out);
+}
+
+/* ------------------------------------------------------------- copies */
+
+/* "bucket/key?versionId=v", URL-encoded, optional leading '/'. Pieces are malloc'd. */
+int s3_parse_copy_source(const char *src, char **bucket, char **key, char **vid) {
+    *bucket = *key = *vid = NULL;
+    if (src == NULL)
+        return -1;
+    while (*src == '/')
+        src++;
+    char *copy = strdup(src);
+    char *q = strstr(copy, "?versionId=");
+    if (q) {
+        *q = '\0';
+        *vid = strdup(q + 11);
+        url_decode(*vid, false);
+    }
+    url_decode(copy, false);
+    char *slash = strchr(copy, '/');
+    if (slash == NULL || slash[1] == '\0') {
+        free(copy);
+        free(*vid);
+        *vid = NULL;
+        return -1;
+    }
+    *slash = '\0';
+    *bucket = strdup(copy);
+    *key = strdup(slash + 1);
+    free(copy);
+    return 0;
+}
+
+int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *out) {
+    memset(out, 0, sizeof *out);
+    char id[33];
+    s3_random_hex(id);
+    snprintf(out->blob, sizeof out->blob, "o/%s", id);
+    int64_t size = src ? nb_body_size(src) : 0;
+    s3_hash_t *h = s3_hash_new(algs);
+    unsigned char *buf = malloc(IO_CHUNK);
+    nb_blob_writer_t *w = NULL;
+    int rc = src && h && buf ? 0 : NB_ENOMEM;
+    if (rc == 0 && allow_inline && size <= S3_INLINE_MAX)
+        rc = (out->data = malloc((size_t)size + 1)) ? 0 : NB_ENOMEM;
+    else if (rc == 0)
+        rc = nb_blob_writer_new(s3_self, out->blob, &w);
+    for (int64_t off = 0; rc == 0 && off < size;) {
+        ssize_t n = nb_body_read(src, off, buf, IO_CHUNK);
+        if (n <= 0) {
+            rc = NB_EIO;
+            break;
+        }
+        s3_hash_update(h, buf, (size_t)n);
+        if (out->data)
+            memcpy(out->data + off, buf, (size_t)n);
+        else
+            rc = nb_blob_write(w, buf, (size_t)n);
+        off += n;
+    }
+    if (rc == 0 && w) {
+        rc = nb_blob_writer_finish(w);
+        w = NULL;
+    }
+    if (w)
+        nb_blob_writer_abort(w);
+    if (rc == 0) {
+        s3_hash_final(h, out->md5, out->checksum);
+        char hex[33];
+        s3_hex(out->md5, 16, hex);
+        snprintf(out->etag, sizeof out->etag, "\"%s\"", hex);
+        out->size = size;
+        out->algs = algs;
+        if (out->data)
+            out->blob[0] = '\0';
+    } else {
+        free(out->data);
+        out->data = NULL;
+    }
+    s3_hash_free(h);
+    free(buf);
+    return rc;
+}
+
+/* x-amz-copy-source-if-* as S3 evaluates them; 1 pass, 0 error set. */
+int s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
+    const char *m = s3_str(in, "CopySourceIfMatch"), *nm = s3_str(in, "CopySourceIfNoneMatch");
+    double ms = in_time(in, "CopySourceIfModifiedSince"), us = in_time(in, "CopySourceIfUnmodifiedSince");
+    const char *failed = NULL;
+    if (m && !etag_matches(m, o->etag))
+        failed = "x-amz-copy-source-If-Match";
+    else if (!m && us >= 0 && o->modified > us)
+        failed = "x-amz-copy-source-If-Unmodified-Since";
+    else if (nm && etag_matches(nm, o->etag))
+        failed = "x-amz-copy-source-If-None-Match";
+    else if (!nm && ms >= 0 && o->modified <= ms)
+        failed = "x-amz-copy-source-If-Modified-Since";
+    if (failed)
+        return nb_error_fields(req, "PreconditionFailed", json_pack("{s:s}", "Condition", failed),
+                               "At least one of the pre-conditions you specified did not hold");
+    return 1;
+}
+
+/* Loads a copy source (bucket, version); 1, 0 error set, < 0 failure. */
+int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so) {
+    char *bucket, *key, *vid;
+    if (s3_parse_copy_source(s3_str(in, "CopySource"), &bucket, &key, &vid) != 0)
+        return nb_error(req, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+    int rc = s3_bucket_load(req, bucket, sb);
+    if (rc == 1)
+        rc = find_object(req, sb, key, vid, so, false);
+    free(bucket);
+    free(key);
+    free(vid);
+    if (rc == 1 && (rc = s3_copy_conditions(req, in, so)) != 1)
+        s3_object_clear(so);
+    return rc;
+}
+
+typedef struct copy_job {
+    nb_body_t *src;
+    unsigned algs;
+    bool allow_inline;
+    s3_ingest_t ing;
+    int rc;
+    json_t *in;
+    void *ctx;
+    void (*ctx_free)(void *ctx);
+    s3_copy_finish_fn finish;
+} copy_job_t;
+
+static void copy_job_free(copy_job_t *j) {
+    if (j->src)
+        nb_body_free(j->src);
+    if (j->ctx_free)
+        j->ctx_free(j->ctx);
+    json_decref(j->in);
+    free(j);
+}
+
+static void copy_work(void *data) {
+    copy_job_t *j = data;
+    j->rc = s3_copy_body(j->src, j->algs, j->allow_inline, &j->ing);
+}
+
+static void copy_done(nb_req_t *req, void *data) {
+    copy_job_t *j = data;
+    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing, j->ctx) : j->rc;
+    if (rc < 0)
+        nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+    copy_job_free(j);
+}
+
+int s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
+                 s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx)) {
+    copy_job_t *j = calloc(1, sizeof *j);
+    if (j == NULL) {
+        if (src)
+            nb_body_free(src);
+        if (ctx_free)
+            ctx_free(ctx);
+        return NB_ENOMEM;
+    }
+    *j = (copy_job_t){.src = src, .algs = algs, .allow_inline = allow_inline, .in = json_incref((json_t *)in),
+                      .ctx = ctx, .ctx_free = ctx_free, .finish = finish};
+    if (src == NULL) {
+        copy_job_free(j);
+        return NB_EIO;
+    }
+    if (nb_body_size(src) >= S3_ASYNC_MIN && nb_work_queue(req, copy_work, copy_done, j) == 0)
+        return NB_ASYNC;
+    copy_work(j);
+    int rc = j->rc == 0 ? finish(req, in, &j->ing, ctx) : j->rc;
+    copy_job_free(j);
+    return rc;
+}
+
+static void object_free(void *ctx) {
+    s3_object_clear(ctx);
+    free(ctx);
+}
+
+/* Stores a copy (loop): the destination bucket is loaded again, it may be gone after an async copy. */
+static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+    const s3_object_t *so = ctx;
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        free(ing->data);
+        return rc;
+    }
+    const char *directive = s3_str(in, "MetadataDirective");
+    bool replace = directive && strcmp(directive, "REPLACE") == 0;
+    s3_object_t o = {0};
+    o.key = strdup(s3_str(in, "Key"));
+    o.etag = strdup(ing->etag);
+    o.blob = ing->data ? NULL : strdup(ing->blob);
+    o.data = ing->data;
+    o.size = ing->size;
+    o.modified = (double)(long long)nb_now();
+    if (replace) {
+        o.attrs = s3_attrs_from_input(req, in);
+    } else {
+        o.attrs = json_deep_copy(so->attrs);
+        for (int a = 0; a < S3_CK__COUNT; a++)
+            json_object_del(o.attrs, s3_ck_member(a));
+        json_object_del(o.attrs, "ChecksumAlgorithm");
+        if (json_object_get(in, "StorageClass"))
+            json_object_set(o.attrs, "StorageClass", json_object_get(in, "StorageClass"));
+    }
+    const char *td = s3_str(in, "TaggingDirective");
+    if (td && strcmp(td, "REPLACE") == 0) {
+        json_object_del(o.attrs, "TagSet");
+        const char *tagging = s3_str(in, "Tagging");
+        if (tagging && *tagging)
+            json_object_set_new(o.attrs, "TagSet", parse_tagging(tagging));
+    } else if (json_object_get(so->attrs, "TagSet")) {
+        json_object_set(o.attrs, "TagSet", json_object_get(so->attrs, "TagSet"));
+    }
+    attrs_set_checksums(o.attrs, ing);
+    rc = s3_object_store(&b, &o);
+    free(ing->data);
+    if (rc != 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        s3_object_clear(&o);
+        return NB_ESTORE;
+    }
+    json_t *result = json_pack("{s:s,s:f}", "ETag", ing->etag, "LastModified", o.modified);
+    s3_output_checksums(req, result, o.attrs);
+    json_t *out = json_pack("{s:o}", "CopyObjectResult", result);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    if (strcmp(so->version_id, "null") != 0)
+        json_object_set_new(out, "CopySourceVersionId", json_string(so->version_id));
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+int s3_copy_object(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b, sb;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    s3_object_t *so = calloc(1, sizeof *so);
+    if (so == NULL)
+        return NB_ENOMEM;
+    rc = s3_load_copy_source(req, in, &sb, so);
+    if (rc <= 0) {
+        free(so);
+        return rc;
+    }
+    const char *key = s3_str(in, "Key");
+    if ((rc = s3_check_key(req, key)) != 1) {
+        object_free(so);
+        return rc;
+    }
+    const char *directive = s3_str(in, "MetadataDirective");
+    bool replace = directive && strcmp(directive, "REPLACE") == 0;
+    if (strcmp(sb.name, b.name) == 0 && strcmp(so->key, key) == 0 && !replace &&
+        !json_object_get(in, "StorageClass") && !json_object_get(in, "WebsiteRedirectLocation") &&
+        !json_object_get(in, "ServerSideEncryption")) {
+        object_free(so);
+        return nb_error(req, "InvalidRequest",
+                        "This copy request is illegal because it is trying to copy an object to itself without "
+                        "changing the object's metadata, storage class, website redirect location or encryption "
+                        "attributes.");
+    }
+    unsigned algs = 0;
+    const char *alg = s3_str(in, "ChecksumAlgorithm");
+    if (alg && s3_ck_from_name(alg) >= 0)
+        algs |= S3_CK_BIT(s3_ck_from_name(alg));
+    else
+        for (int a = 0; a < S3_CK__COUNT; a++)
+            if (json_object_get(so->attrs, s3_ck_member(a)))
+                algs |= S3_CK_BIT(a);
+    return s3_copy_then(req, in, s3_object_body(so, 0, so->size), algs, true, copy_finish, so, object_free);
+}
+
+/* ------------------------------------------------ attributes and tags */
+
+int s3_get_object_attributes(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    s3_object_t o;
+    rc = find_object(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o, false);
+    if (rc <= 0)
+        return rc;
+    json_t *out = json_pack("{s:f}", "LastModified", o.modified);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    size_t i;
+    json_t *attr;
+    json_array_foreach(json_object_get(in, "ObjectAttributes"), i, attr) {
+        const char *a = json_string_value(attr);
+        if (a == NULL)
+            continue;
+        if (strcmp(a, "ETag") == 0) {
+            char etag[64];
+            snprintf(etag, sizeof etag, "%s", o.etag + (o.etag[0] == '"'));
+            size_t n = strlen(etag);
+            if (n && etag[n - 1] == '"')
+                etag[n - 1] = '\0';
+            json_object_set_new(out, "ETag", json_string(etag));
+        } else if (strcmp(a, "ObjectSize") == 0) {
+            json_object_set_new(out, "ObjectSize", json_integer(o.size));
+        } else if (strcmp(a, "StorageClass") == 0) {
+            const char *sc = s3_str(o.attrs, "StorageClass");
+            json_object_set_new(out, "StorageClass", json_string(sc ? sc : "STANDARD"));
+        } else if (strcmp(a, "ObjectParts") == 0 && o.parts > 0) {
+            json_object_set_new(out, "ObjectParts", json_pack("{s:i}", "TotalPartsCount", o.parts));
+        } else if (strcmp(a, "Checksum") == 0) {
+            json_t *ck = json_object();
+            for (int k = 0; k < S3_CK__COUNT; k++)
+                if (k != S3_CK_CRC64NVME && s3_str(o.attrs, s3_ck_member(k)))
+                    json_object_set(ck, s3_ck_member(k), json_object_get(o.attrs, s3_ck_member(k)));
+            if (json_object_size(ck))
+                json_object_set_new(out, "Checksum", ck);
+            else
+                json_decref(ck);
+        }
+    }
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+static int update_attrs(const s3_object_t *o) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET attrs = ?2 WHERE id = ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_int64(s, 1, o->id);
+    sqlite3_bind_text(s, 2, json_dumps(o->attrs, JSON_COMPACT), -1, free);
+    return nb_store_run(s);
+}
+
+static int tagging_op(nb_req_t *req, const json_t *in, int which) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    s3_object_t o;
+    rc = find_object(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o, false);
+    if (rc <= 0)
+        return rc;
+    json_t *out = json_object();
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    if (which == 0) {
+        json_t *set = json_object_get(o.attrs, "TagSet");
+        json_object_set(out, "TagSet", set ? set : json_array());
+        if (set == NULL)
+            json_decref(json_object_get(out, "TagSet"));
+    } else {
+        if (which == 1)
+            json_object_set(o.attrs, "TagSet", json_object_get(json_object_get(in, "Tagging"), "TagSet"));
+        else
+            json_object_del(o.attrs, "TagSet");
+        if (update_attrs(&o) != 0) {
+            json_decref(out);
+            s3_object_clear(&o);
+            return NB_ESTORE;
+        }
+    }
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+int s3_get_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 0); }
+int s3_put_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 1); }
+int s3_delete_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 2); }

@@ -1,0 +1,393 @@
+#include "s3_plugin.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+nb_store_t s3_store;
+nb_plugin_t *s3_self;
+
+static const char *const s3_schema[] = {
+    /* 1 */
+    "CREATE TABLE buckets(" NB_STORE_SCOPE_COLUMNS ", name TEXT PRIMARY KEY, created REAL NOT NULL,"
+    "  versioning INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE bucket_config(name TEXT NOT NULL REFERENCES buckets(name) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(name, kind));"
+    "CREATE TABLE objects(" NB_STORE_SCOPE_COLUMNS ", id INTEGER PRIMARY KEY,"
+    "  bucket TEXT NOT NULL REFERENCES buckets(name), key TEXT NOT NULL, version_id TEXT NOT NULL,"
+    "  latest INTEGER NOT NULL, delete_marker INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL DEFAULT 0,"
+    "  etag TEXT, modified REAL NOT NULL, blob TEXT, parts INTEGER NOT NULL DEFAULT 0, attrs TEXT,"
+    "  UNIQUE(bucket, key, version_id));"
+    "CREATE INDEX objects_list ON objects(bucket, key) WHERE latest = 1 AND delete_marker = 0;"
+    "CREATE TABLE uploads(" NB_STORE_SCOPE_COLUMNS ", upload_id TEXT PRIMARY KEY,"
+    "  bucket TEXT NOT NULL REFERENCES buckets(name), key TEXT NOT NULL, initiated REAL NOT NULL, attrs TEXT);"
+    "CREATE INDEX uploads_bucket ON uploads(bucket, key, initiated);"
+    "CREATE TABLE parts(upload_id TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE,"
+    "  part_number INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL, blob TEXT NOT NULL,"
+    "  modified REAL NOT NULL, checksums TEXT, PRIMARY KEY(upload_id, part_number));",
+    /* 2: small objects inline */
+    "ALTER TABLE objects ADD COLUMN data BLOB;",
+};
+
+static const nb_op_t s3_ops[] = {
+    {"CreateBucket", s3_create_bucket, 0},
+    {"DeleteBucket", s3_delete_bucket, 0},
+    {"HeadBucket", s3_head_bucket, 0},
+    {"ListBuckets", s3_list_buckets, 0},
+    {"GetBucketLocation", s3_get_bucket_location, 0},
+    {"PutBucketVersioning", s3_put_bucket_versioning, 0},
+    {"GetBucketVersioning", s3_get_bucket_versioning, 0},
+    {"PutBucketTagging", s3_config_put, 0},
+    {"GetBucketTagging", s3_config_get, 0},
+    {"DeleteBucketTagging", s3_config_delete, 0},
+    {"PutBucketCors", s3_config_put, 0},
+    {"GetBucketCors", s3_config_get, 0},
+    {"DeleteBucketCors", s3_config_delete, 0},
+    {"PutBucketPolicy", s3_config_put, 0},
+    {"GetBucketPolicy", s3_config_get, 0},
+    {"DeleteBucketPolicy", s3_config_delete, 0},
+    {"PutBucketLifecycleConfiguration", s3_config_put, 0},
+    {"GetBucketLifecycleConfiguration", s3_config_get, 0},
+    {"DeleteBucketLifecycle", s3_config_delete, 0},
+    {"PutBucketEncryption", s3_config_put, 0},
+    {"GetBucketEncryption", s3_config_get, 0},
+    {"DeleteBucketEncryption", s3_config_delete, 0},
+    {"PutBucketOwnershipControls", s3_config_put, 0},
+    {"GetBucketOwnershipControls", s3_config_get, 0},
+    {"DeleteBucketOwnershipControls", s3_config_delete, 0},
+    {"PutPublicAccessBlock", s3_config_put, 0},
+    {"GetPublicAccessBlock", s3_config_get, 0},
+    {"DeletePublicAccessBlock", s3_config_delete, 0},
+    {"PutBucketNotificationConfiguration", s3_config_put, 0},
+    {"GetBucketNotificationConfiguration", s3_config_get, 0},
+    {"PutBucketWebsite", s3_config_put, 0},
+    {"GetBucketWebsite", s3_config_get, 0},
+    {"DeleteBucketWebsite", s3_config_delete, 0},
+    {"GetBucketAcl", s3_get_bucket_acl, 0},
+    {"PutBucketAcl", s3_put_acl, 0},
+    {"PutObject", s3_put_object, 0},
+    {"GetObject", s3_get_object, 0},
+    {"HeadObject", s3_head_object, 0},
+    {"DeleteObject", s3_delete_object, 0},
+    {"DeleteObjects", s3_delete_objects, 0},
+    {"CopyObject", s3_copy_object, 0},
+    {"GetObjectAttributes", s3_get_object_attributes, 0},
+    {"GetObjectTagging", s3_get_object_tagging, 0},
+    {"PutObjectTagging", s3_put_object_tagging, 0},
+    {"DeleteObjectTagging", s3_delete_object_tagging, 0},
+    {"GetObjectAcl", s3_get_object_acl, 0},
+    {"PutObjectAcl", s3_put_acl, 0},
+    {"ListObjects", s3_list_objects, 0},
+    {"ListObjectsV2", s3_list_objects_v2, 0},
+    {"ListObjectVersions", s3_list_object_versions, 0},
+    {"CreateMultipartUpload", s3_create_multipart_upload, 0},
+    {"UploadPart", s3_upload_part, 0},
+    {"UploadPartCopy", s3_upload_part_copy, 0},
+    {"CompleteMultipartUpload", s3_complete_multipart_upload, 0},
+    {"AbortMultipartUpload", s3_abort_multipart_upload, 0},
+    {"ListParts", s3_list_parts, 0},
+    {"ListMultipartUploads", s3_list_multipart_uploads, 0},
+    {"PostObject", s3_post_object, 0},
+    {NULL, NULL, 0},
+};
+
+static int s3_init(nb_plugin_t *self) {
+    char *err = NULL;
+    s3_self = self;
+    if (nb_api->size < offsetof(nb_api_t, req_query) + sizeof(void *)) {
+        nb_log(self, NB_LOG_ERROR, "this core lacks the blob API (plugin ABI 1.1)");
+        return -1;
+    }
+    nb_store_init(&s3_store, nb_store_db(self));
+    if (nb_store_migrate(s3_store.db, s3_schema, NB_STORE_COUNT(s3_schema), &err) != 0) {
+        nb_log(self, NB_LOG_ERROR, "%s", err);
+        sqlite3_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+static void s3_fini(nb_plugin_t *self) {
+    (void)self;
+    nb_store_fini(&s3_store);
+}
+
+NB_PLUGIN_DEFINE(.name = "s3", .service = "s3", .api_version = "2006-03-01", .ops = s3_ops, .init = s3_init,
+                 .fini = s3_fini);
+
+/* ---------------------------------------------------------------- helpers */
+
+const char *s3_str(const json_t *in, const char *member) { return json_string_value(json_object_get(in, member)); }
+
+void s3_random_hex(char out[33]) {
+    unsigned char raw[16];
+    if (RAND_bytes(raw, sizeof raw) != 1) {
+        static unsigned long long counter;
+        unsigned long long t = (unsigned long long)time(NULL) ^ (unsigned long long)getpid() << 32;
+        counter++;
+        memcpy(raw, &t, 8);
+        memcpy(raw + 8, &counter, 8);
+    }
+    s3_hex(raw, sizeof raw, out);
+}
+
+void s3_version_id(char out[33]) {
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        memset(raw, 7, sizeof raw);
+    for (int i = 0; i < 32; i++)
+        out[i] = alphabet[raw[i] & 63];
+    out[32] = '\0';
+}
+
+double s3_http_date(const char *s) {
+    if (s == NULL)
+        return -1;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = strptime(s, "%a, %d %b %Y %H:%M:%S", &tm);
+    if (end == NULL) {
+        memset(&tm, 0, sizeof tm);
+        end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    }
+    if (end == NULL)
+        return -1;
+    return (double)timegm(&tm);
+}
+
+json_t *s3_owner(const char *account) {
+    return json_pack("{s:s,s:s}", "DisplayName", "webfile", "ID",
+                     "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a");
+    (void)account;
+}
+
+int s3_err_no_bucket(nb_req_t *req, const char *name) {
+    return nb_error_fields(req, "NoSuchBucket", json_pack("{s:s}", "BucketName", name ? name : ""),
+                           "The specified bucket does not exist");
+}
+
+int s3_err_no_key(nb_req_t *req, const char *key) {
+    return nb_error_fields(req, "NoSuchKey", json_pack("{s:s}", "Key", key ? key : ""),
+                           "The specified key does not exist.");
+}
+
+static void iso_time(double t, char out[32]) {
+    time_t s = (time_t)t;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int s3_check_presigned(nb_req_t *req) {
+    char date[40], expires[40], now_s[32], end_s[32];
+    double now = nb_now();
+    if (nb_req_query(req, "X-Amz-Expires", expires, sizeof expires) >= 0 &&
+        nb_req_query(req, "X-Amz-Date", date, sizeof date) >= 0) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        const char *end = strptime(date, "%Y%m%dT%H%M%SZ", &tm);
+        char *stop = NULL;
+        long secs = strtol(expires, &stop, 10);
+        if (end == NULL || *end != '\0' || stop == expires || *stop != '\0' || secs < 0)
+            return nb_error_code(req, "AuthorizationQueryParametersError", 400,
+                                 "X-Amz-Expires should be a number and X-Amz-Date a date like 20240101T000000Z");
+        if (secs > 604800)
+            return nb_error_code(req, "AuthorizationQueryParametersError", 400,
+                                 "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+        double until = (double)timegm(&tm) + (double)secs;
+        if (now > until) {
+            iso_time(until, end_s);
+            iso_time(now, now_s);
+            return nb_error_fields(req, "AccessDenied",
+                                   json_pack("{s:s,s:s,s:s}", "X-Amz-Expires", expires, "Expires", end_s,
+                                             "ServerTime", now_s),
+                                   "Request has expired");
+        }
+    } else if (nb_req_query(req, "Signature", date, sizeof date) >= 0 &&
+               nb_req_query(req, "Expires", expires, sizeof expires) >= 0) {
+        double until = strtod(expires, NULL);
+        if (now > until) {
+            iso_time(until, end_s);
+            iso_time(now, now_s);
+            return nb_error_fields(req, "AccessDenied", json_pack("{s:s,s:s}", "Expires", end_s, "ServerTime", now_s),
+                                   "Request has expired");
+        }
+    }
+    return 1;
+}
+
+int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
+    if (req != NULL && s3_check_presigned(req) != 1)
+        return 0;
+    sqlite3_stmt *s =
+        nb_store_stmt(&s3_store, "SELECT account, region, created, versioning FROM buckets WHERE name = ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, name ? name : "", -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_reset(s);
+        if (req)
+            s3_err_no_bucket(req, name);
+        return 0;
+    }
+    memset(b, 0, sizeof *b);
+    snprintf(b->name, sizeof b->name, "%s", name);
+    snprintf(b->account, sizeof b->account, "%s", (const char *)sqlite3_column_text(s, 0));
+    snprintf(b->region, sizeof b->region, "%s", (const char *)sqlite3_column_text(s, 1));
+    b->created = sqlite3_column_double(s, 2);
+    b->versioning = sqlite3_column_int(s, 3);
+    sqlite3_reset(s);
+    return 1;
+}
+
+/* --------------------------------------------------------------- objects */
+
+void s3_object_clear(s3_object_t *o) {
+    free(o->key);
+    free(o->version_id);
+    free(o->etag);
+    free(o->blob);
+    json_decref(o->attrs);
+    memset(o, 0, sizeof *o);
+}
+
+static char *col_dup(sqlite3_stmt *s, int i) {
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o) {
+    memset(o, 0, sizeof *o);
+    sqlite3_stmt *s =
+        version_id
+            ? nb_store_stmt(&s3_store, "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest,"
+                                       " parts, attrs FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = ?3")
+            : nb_store_stmt(&s3_store, "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest,"
+                                       " parts, attrs FROM objects WHERE bucket = ?1 AND key = ?2 AND latest = 1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    if (version_id)
+        sqlite3_bind_text(s, 3, version_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return 0;
+    }
+    o->id = sqlite3_column_int64(s, 0);
+    o->key = col_dup(s, 1);
+    o->version_id = col_dup(s, 2);
+    o->etag = col_dup(s, 3);
+    o->blob = col_dup(s, 4);
+    o->size = sqlite3_column_int64(s, 5);
+    o->modified = sqlite3_column_double(s, 6);
+    o->delete_marker = sqlite3_column_int(s, 7) != 0;
+    o->latest = sqlite3_column_int(s, 8) != 0;
+    o->parts = sqlite3_column_int(s, 9);
+    const char *attrs = (const char *)sqlite3_column_text(s, 10);
+    o->attrs = attrs ? json_loads(attrs, 0, NULL) : NULL;
+    if (o->attrs == NULL)
+        o->attrs = json_object();
+    sqlite3_reset(s);
+    return 1;
+}
+
+/* Removes the blob of each row matching (bucket, key, version_id) and the rows. */
+static int drop_version(const char *bucket, const char *key, const char *version_id) {
+    sqlite3_stmt *s =
+        nb_store_stmt(&s3_store, "DELETE FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = ?3 RETURNING blob");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, version_id, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *blob = (const char *)sqlite3_column_text(s, 0);
+        if (blob)
+            nb_blob_remove(s3_self, blob);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : NB_ESTORE;
+}
+
+int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
+    char vid[33] = "null";
+    if (b->versioning == S3_VER_ENABLED)
+        s3_version_id(vid);
+    else if (drop_version(b->name, o->key, "null") != 0)
+        return NB_ESTORE;
+    free(o->version_id);
+    o->version_id = strdup(vid);
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET latest = 0 WHERE bucket = ?1 AND key = ?2 AND latest = 1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, o->key, -1, SQLITE_STATIC);
+    if (nb_store_run(s) != 0)
+        return NB_ESTORE;
+    s = nb_store_stmt(&s3_store,
+                      "INSERT INTO objects(account, region, bucket, key, version_id, latest, delete_marker, size, etag,"
+                      " modified, blob, parts, attrs, data) VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                      " ?13)");
+    if (s == NULL)
+        return NB_ESTORE;
+    char *attrs = o->attrs ? json_dumps(o->attrs, JSON_COMPACT) : NULL;
+    sqlite3_bind_text(s, 1, b->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, b->region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, b->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, o->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, o->version_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 6, o->delete_marker);
+    sqlite3_bind_int64(s, 7, o->size);
+    sqlite3_bind_text(s, 8, o->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 9, o->modified);
+    sqlite3_bind_text(s, 10, o->blob, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 11, o->parts);
+    sqlite3_bind_text(s, 12, attrs, -1, free);
+    if (o->data)
+        sqlite3_bind_blob64(s, 13, o->data, (sqlite3_uint64)o->size, SQLITE_STATIC);
+    return nb_store_run(s);
+}
+
+int s3_object_remove_version(const char *bucket, const char *key, const char *version_id) {
+    if (drop_version(bucket, key, version_id) != 0)
+        return NB_ESTORE;
+    /* The newest remaining version becomes the current one. */
+    sqlite3_stmt *s = nb_store_stmt(&s3_store,
+                                    "UPDATE objects SET latest = 1 WHERE id = (SELECT max(id) FROM objects WHERE"
+                                    " bucket = ?1 AND key = ?2) AND NOT EXISTS (SELECT 1 FROM objects WHERE"
+                                    " bucket = ?1 AND key = ?2 AND latest = 1)");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    return nb_store_run(s);
+}
+
+nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len) {
+    if (o->blob)
+        return nb_blob_body_new(s3_self, o->blob, first, len);
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT data FROM objects WHERE id = ?1");
+    if (s == NULL)
+        return NULL;
+    sqlite3_bind_int64(s, 1, o->id);
+    nb_body_t *b = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const unsigned char *d = sqlite3_column_blob(s, 0);
+        int64_t n = sqlite3_column_bytes(s, 0);
+        if (first > n)
+            first = n;
+        if (len < 0 || first + len > n)
+            len = n - first;
+        b = nb_body_from_mem_new(d ? d + first : (const unsigned char *)"", (size_t)len);
+    }
+    sqlite3_reset(s);
+    return b;
+}

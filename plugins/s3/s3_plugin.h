@@ -1,0 +1,158 @@
+/* S3: the plugin's shared state and helpers. */
+#ifndef NB_S3_PLUGIN_H
+#define NB_S3_PLUGIN_H
+
+#include <stdbool.h>
+#include <nimbus/plugin.h>
+#include <nimbus/store.h>
+
+#include "s3_codec.h"
+
+extern nb_store_t s3_store;
+extern nb_plugin_t *s3_self;
+
+enum { S3_VER_OFF = 0, S3_VER_ENABLED, S3_VER_SUSPENDED };
+
+typedef struct s3_bucket {
+    char name[64];
+    char account[32];
+    char region[32];
+    double created;
+    int versioning;
+} s3_bucket_t;
+
+/* 1: found; 0: absent and NoSuchBucket set on req; < 0: store failure. */
+int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b);
+/* 1, or 0 with AccessDenied set when a presigned URL has expired. Every handler runs it. */
+int s3_check_presigned(nb_req_t *req);
+int s3_err_no_bucket(nb_req_t *req, const char *name);
+int s3_err_no_key(nb_req_t *req, const char *key);
+
+/* A fresh random id: hex (32 chars) for blobs and uploads. out: 33 bytes. */
+void s3_random_hex(char out[33]);
+/* A version id like S3's (32 URL-safe chars). out: 33 bytes. */
+void s3_version_id(char out[33]);
+/* "Wed, 12 Oct 2009 17:50:00 GMT" -> epoch; -1 if not a date. */
+double s3_http_date(const char *s);
+
+/* 1 or 0 with InvalidArgument/KeyTooLongError set. */
+int s3_check_key(nb_req_t *req, const char *key);
+/* If-None-Match: * / If-Match on writes: 1, 0 error set, < 0 failure. */
+int s3_write_conditions(nb_req_t *req, const char *bucket, const char *key);
+
+/* Input helpers. */
+const char *s3_str(const json_t *in, const char *member);
+
+/* The stored representation of one object version. */
+typedef struct s3_object {
+    long long id;
+    char *key, *version_id, *etag, *blob;
+    int64_t size;
+    double modified;
+    bool delete_marker, latest;
+    int parts;
+    json_t *attrs; /* output members: ContentType, Metadata, checksums, ... (owned) */
+    const unsigned char *data; /* inline bytes to store (borrowed; s3_object_store only) */
+} s3_object_t;
+
+void s3_object_clear(s3_object_t *o);
+/* Loads the latest version (version_id NULL) or the given one. 1 found, 0 not, < 0 error. */
+int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o);
+/* Replaces/adds a version as S3 does for the bucket's versioning state;
+ * o->version_id is set to "null" or a new id. Blobs no longer referenced are removed. */
+int s3_object_store(const s3_bucket_t *b, s3_object_t *o);
+/* Removes one version row and its blob; promotes the next newest to latest. */
+int s3_object_remove_version(const char *bucket, const char *key, const char *version_id);
+
+/* Reads a request body into a new blob, decoding aws-chunked framing and checking
+ * Content-MD5 and x-amz-checksum-*. On success (1) the result fields are set; 0: an
+ * error was set on req; < 0: internal failure. */
+/* Objects up to this size live in the database row instead of a file of their own:
+ * creating a file per small PUT costs more than the rest of the request. */
+#define S3_INLINE_MAX (64 * 1024)
+
+typedef struct s3_ingest {
+    char blob[40];         /* "" when the bytes are inline in data */
+    unsigned char *data;   /* malloc'd inline bytes (size of them), or NULL */
+    int64_t size;
+    unsigned char md5[16];
+    char etag[40]; /* quoted hex MD5 */
+    unsigned algs; /* checksums computed */
+    char checksum[S3_CK__COUNT][64];
+} s3_ingest_t;
+int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out);
+
+/* The same in three steps, for bodies hashed off the event loop: prepare (loop: headers),
+ * run (any thread: 0, < 0 failure, or an S3_INGEST_* error), error (loop: sets it). */
+typedef struct s3_plan {
+    nb_body_t *body;
+    bool streaming, allow_inline, check_md5;
+    unsigned algs;
+    int trailer_alg;
+    int64_t decoded_length;
+    unsigned char want_md5[16];
+    char expect[S3_CK__COUNT][64];
+} s3_plan_t;
+enum { S3_INGEST_BAD_MD5 = 1, S3_INGEST_BAD_CHUNK, S3_INGEST_INCOMPLETE, S3_INGEST_BAD_TRAILER,
+       S3_INGEST_BAD_CHECKSUM /* + alg */ };
+/* Bodies above this are hashed and moved on the thread pool. */
+#define S3_ASYNC_MIN (8 * 1024 * 1024)
+int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan);
+int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out);
+int s3_ingest_error(nb_req_t *req, int rc);
+/* Ingests the request body (on the thread pool when large, then returns NB_ASYNC) and
+ * hands the result to finish, which owns it and replies (0) or fails (< 0). */
+typedef int (*s3_ingest_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing);
+int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish);
+/* The same for a copy from src (owned): finish gets ctx, which ctx_free releases afterwards. */
+typedef int (*s3_copy_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx);
+int s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
+                 s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx));
+/* The bytes [first, first + len) of a version (its blob or its inline data); NULL on failure. */
+nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len);
+/* Copies a body into a new blob (or inline data when allowed and small), hashing it. */
+int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *out);
+
+/* Handlers. */
+int s3_create_bucket(nb_req_t *req, const json_t *in);
+int s3_delete_bucket(nb_req_t *req, const json_t *in);
+int s3_head_bucket(nb_req_t *req, const json_t *in);
+int s3_list_buckets(nb_req_t *req, const json_t *in);
+int s3_get_bucket_location(nb_req_t *req, const json_t *in);
+int s3_put_bucket_versioning(nb_req_t *req, const json_t *in);
+int s3_get_bucket_versioning(nb_req_t *req, const json_t *in);
+int s3_config_put(nb_req_t *req, const json_t *in);
+int s3_config_get(nb_req_t *req, const json_t *in);
+int s3_config_delete(nb_req_t *req, const json_t *in);
+int s3_get_bucket_acl(nb_req_t *req, const json_t *in);
+int s3_put_acl(nb_req_t *req, const json_t *in);
+
+int s3_put_object(nb_req_t *req, const json_t *in);
+int s3_get_object(nb_req_t *req, const json_t *in);
+int s3_head_object(nb_req_t *req, const json_t *in);
+int s3_delete_object(nb_req_t *req, const json_t *in);
+int s3_delete_objects(nb_req_t *req, const json_t *in);
+int s3_copy_object(nb_req_t *req, const json_t *in);
+int s3_get_object_attributes(nb_req_t *req, const json_t *in);
+int s3_get_object_tagging(nb_req_t *req, const json_t *in);
+int s3_put_object_tagging(nb_req_t *req, const json_t *in);
+int s3_delete_object_tagging(nb_req_t *req, const json_t *in);
+int s3_get_object_acl(nb_req_t *req, const json_t *in);
+
+int s3_list_objects(nb_req_t *req, const json_t *in);
+int s3_list_objects_v2(nb_req_t *req, const json_t *in);
+int s3_list_object_versions(nb_req_t *req, const json_t *in);
+
+int s3_create_multipart_upload(nb_req_t *req, const json_t *in);
+int s3_upload_part(nb_req_t *req, const json_t *in);
+int s3_upload_part_copy(nb_req_t *req, const json_t *in);
+int s3_complete_multipart_upload(nb_req_t *req, const json_t *in);
+int s3_abort_multipart_upload(nb_req_t *req, const json_t *in);
+int s3_list_parts(nb_req_t *req, const json_t *in);
+int s3_list_multipart_uploads(nb_req_t *req, const json_t *in);
+int s3_post_object(nb_req_t *req, const json_t *in);
+
+/* Owner element of listings and ACLs. */
+json_t *s3_owner(const char *account);
+
+#endif

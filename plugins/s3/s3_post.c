@@ -1,0 +1,283 @@
+/* Browser POST form uploads (multipart/form-data): the form fields, then the file, last. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "s3_plugin.h"
+
+#define FIELDS_MAX (256 * 1024) /* the fields before the file; AWS allows 20 KB of policy */
+
+json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in);
+void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs);
+
+static const char *memfind(const char *hay, size_t hlen, const char *needle, size_t nlen) {
+    if (nlen == 0 || hlen < nlen)
+        return NULL;
+    for (const char *p = hay; (p = memchr(p, needle[0], hlen - (size_t)(p - hay) - nlen + 1)) != NULL; p++)
+        if (memcmp(p, needle, nlen) == 0)
+            return p;
+    return NULL;
+}
+
+/* name="value" of a Content-Disposition header line, into out. */
+static bool disposition_param(const char *line, size_t len, const char *param, char *out, size_t cap) {
+    char pat[32];
+    snprintf(pat, sizeof pat, "%s=\"", param);
+    const char *p = memfind(line, len, pat, strlen(pat));
+    /* "filename=" must not match inside "name=" lookups and vice versa */
+    while (p && p > line && (isalnum((unsigned char)p[-1])))
+        p = memfind(p + 1, len - (size_t)(p + 1 - line), pat, strlen(pat));
+    if (p == NULL)
+        return false;
+    p += strlen(pat);
+    const char *q = memchr(p, '"', len - (size_t)(p - line));
+    if (q == NULL || (size_t)(q - p) >= cap)
+        return false;
+    memcpy(out, p, (size_t)(q - p));
+    out[q - p] = '\0';
+    return true;
+}
+
+typedef struct form {
+    json_t *fields;   /* lower-cased name -> value */
+    char filename[256];
+    char file_type[128];
+    int64_t file_off, file_len;
+} form_t;
+
+/* Parses the fields and locates the file part; 1, or 0 with the error set. */
+static int parse_form(nb_req_t *req, nb_body_t *body, form_t *f) {
+    const char *ct = nb_req_header(req, "Content-Type");
+    const char *bp = ct ? strcasestr(ct, "boundary=") : NULL;
+    if (bp == NULL)
+        return nb_error(req, "MalformedPOSTRequest",
+                        "The body of your POST request is not well-formed multipart/form-data.");
+    char delim[256];
+    bp += 9;
+    size_t bl = strcspn(bp, ";");
+    if (*bp == '"') {
+        bp++;
+        bl = strcspn(bp, "\"");
+    }
+    if (bl == 0 || bl > 200)
+        return nb_error(req, "MalformedPOSTRequest",
+                        "The body of your POST request is not well-formed multipart/form-data.");
+    int dl = snprintf(delim, sizeof delim, "\r\n--%.*s", (int)bl, bp);
+    int64_t size = nb_body_size(body);
+    size_t head_len = size < FIELDS_MAX ? (size_t)size : FIELDS_MAX;
+    char *head = malloc(head_len + 2 + 1);
+    if (head == NULL)
+        return NB_ENOMEM;
+    /* A leading CRLF lets the first boundary match the same pattern as the others. */
+    head[0] = '\r';
+    head[1] = '\n';
+    ssize_t got = nb_body_read(body, 0, head + 2, head_len);
+    if (got < 0) {
+        free(head);
+        return NB_EIO;
+    }
+    size_t hl = (size_t)got + 2;
+    head[hl] = '\0';
+    f->fields = json_object();
+    f->file_off = -1;
+    const char *p = memfind(head, hl, delim, (size_t)dl);
+    while (p && f->file_off < 0) {
+        const char *part = p + dl;
+        if ((size_t)(part - head) + 2 > hl || strncmp(part, "--", 2) == 0)
+            break;
+        part += 2; /* CRLF after the boundary */
+        const char *hdr_end = memfind(part, hl - (size_t)(part - head), "\r\n\r\n", 4);
+        if (hdr_end == NULL)
+            break;
+        char name[256] = "", fname[256] = "";
+        bool has_name = disposition_param(part, (size_t)(hdr_end - part), "name", name, sizeof name);
+        bool is_file = disposition_param(part, (size_t)(hdr_end - part), "filename", fname, sizeof fname);
+        const char *value = hdr_end + 4;
+        if (has_name && strcasecmp(name, "file") == 0) {
+            snprintf(f->filename, sizeof f->filename, "%s", fname);
+            const char *ctl = strcasestr(part, "\r\nContent-Type:");
+            if (ctl && ctl < hdr_end) {
+                ctl += 15;
+                while (*ctl == ' ')
+                    ctl++;
+                size_t n = strcspn(ctl, "\r");
+                snprintf(f->file_type, sizeof f->file_type, "%.*s", (int)n, ctl);
+            }
+            f->file_off = (int64_t)(value - head) - 2;
+            break;
+        }
+        (void)is_file;
+        const char *next = memfind(value, hl - (size_t)(value - head), delim, (size_t)dl);
+        if (next == NULL)
+            break;
+        if (has_name) {
+            for (char *c = name; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+            json_object_set_new(f->fields, name, json_stringn(value, (size_t)(next - value)));
+        }
+        p = next;
+    }
+    free(head);
+    if (f->file_off < 0)
+        return nb_error(req, "InvalidArgument", "POST requires exactly one file upload per request.");
+    /* The file ends at the closing boundary: look for it in the body's tail. */
+    size_t tail_len = (size_t)dl + 64;
+    int64_t tail_off = size > (int64_t)tail_len ? size - (int64_t)tail_len : 0;
+    char tail[512];
+    got = nb_body_read(body, tail_off, tail, (size_t)(size - tail_off));
+    if (got < 0)
+        return NB_EIO;
+    const char *end = NULL;
+    for (const char *q = tail; (q = memfind(q, (size_t)got - (size_t)(q - tail), delim, (size_t)dl)) != NULL; q++)
+        end = q;
+    if (end == NULL || tail_off + (end - tail) < f->file_off)
+        return nb_error(req, "MalformedPOSTRequest",
+                        "The body of your POST request is not well-formed multipart/form-data.");
+    f->file_len = tail_off + (end - tail) - f->file_off;
+    return 1;
+}
+
+static const struct {
+    const char *field, *member;
+} post_headers[] = {{"content-type", "ContentType"},         {"cache-control", "CacheControl"},
+                    {"content-disposition", "ContentDisposition"}, {"content-encoding", "ContentEncoding"},
+                    {"x-amz-storage-class", "StorageClass"},  {"x-amz-website-redirect-location", "WebsiteRedirectLocation"}};
+
+typedef struct post_ctx {
+    json_t *fields;
+    char filename[256];
+    char file_type[128];
+} post_ctx_t;
+
+static void post_ctx_free(void *ctx) {
+    post_ctx_t *c = ctx;
+    json_decref(c->fields);
+    free(c);
+}
+
+/* The form's key with ${filename} replaced. */
+static char *form_key(const post_ctx_t *c) {
+    const char *key = s3_str(c->fields, "key");
+    const char *var = strstr(key, "${filename}");
+    char *out = NULL;
+    if (var == NULL)
+        return strdup(key);
+    if (asprintf(&out, "%.*s%s%s", (int)(var - key), key, c->filename, var + 11) < 0)
+        return NULL;
+    return out;
+}
+
+static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+    post_ctx_t *c = ctx;
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    char *key = rc == 1 ? form_key(c) : NULL;
+    if (rc != 1 || key == NULL) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        free(ing->data);
+        return rc == 1 ? NB_ENOMEM : rc;
+    }
+    json_t *like_put = json_object();
+    for (size_t i = 0; i < sizeof post_headers / sizeof post_headers[0]; i++) {
+        const char *v = s3_str(c->fields, post_headers[i].field);
+        if (v)
+            json_object_set_new(like_put, post_headers[i].member, json_string(v));
+    }
+    if (!json_object_get(like_put, "ContentType") && c->file_type[0])
+        json_object_set_new(like_put, "ContentType", json_string(c->file_type));
+    json_t *meta = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(c->fields, k, v) {
+        if (strncmp(k, "x-amz-meta-", 11) == 0)
+            json_object_set(meta, k + 11, v);
+    }
+    json_object_set_new(like_put, "Metadata", meta);
+    s3_object_t o = {0};
+    o.key = key;
+    o.etag = strdup(ing->etag);
+    o.blob = ing->data ? NULL : strdup(ing->blob);
+    o.data = ing->data;
+    o.size = ing->size;
+    o.modified = (double)(long long)nb_now();
+    o.attrs = s3_attrs_from_input(req, like_put);
+    json_decref(like_put);
+    rc = s3_object_store(&b, &o);
+    free(ing->data);
+    if (rc != 0) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        s3_object_clear(&o);
+        return NB_ESTORE;
+    }
+    char location[1400];
+    snprintf(location, sizeof location, "http://%s/%s/%s", nb_req_host(req) ? nb_req_host(req) : "localhost", b.name,
+             o.key);
+    const char *status = s3_str(c->fields, "success_action_status");
+    const char *redirect = s3_str(c->fields, "success_action_redirect");
+    json_t *out = json_pack("{s:s,s:s}", "ETag", ing->etag, "Location", location);
+    if (b.versioning != S3_VER_OFF)
+        json_object_set_new(out, "VersionId", json_string(o.version_id));
+    if (redirect && *redirect) {
+        char *to = NULL;
+        if (asprintf(&to, "%s%sbucket=%s&key=%s&etag=%s", redirect, strchr(redirect, '?') ? "&" : "?", b.name,
+                     o.key, ing->etag) >= 0)
+            json_object_set_new(out, "Location", json_string(to));
+        free(to);
+        json_object_set_new(out, "Status", json_integer(303));
+    } else if (status && strcmp(status, "201") == 0) {
+        json_object_set_new(out, "Status", json_integer(201));
+        json_object_set_new(out, "PostResponse", json_pack("{s:s,s:s,s:s,s:s}", "Location", location, "Bucket",
+                                                           b.name, "Key", o.key, "ETag", ing->etag));
+    } else if (status && strcmp(status, "200") == 0) {
+        json_object_set_new(out, "Status", json_integer(200));
+    }
+    s3_object_clear(&o);
+    return nb_reply_new(req, out);
+}
+
+int s3_post_object(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    nb_body_t *body = nb_req_body(req);
+    form_t f;
+    memset(&f, 0, sizeof f);
+    rc = parse_form(req, body, &f);
+    if (rc != 1) {
+        json_decref(f.fields);
+        return rc;
+    }
+    const char *key = s3_str(f.fields, "key");
+    if (key == NULL || *key == '\0') {
+        json_decref(f.fields);
+        return nb_error_fields(req, "InvalidArgument",
+                               json_pack("{s:s,s:s}", "ArgumentName", "key", "ArgumentValue", ""),
+                               "Bucket POST must contain a field named 'key'.  If it is specified, please check the "
+                               "order of the fields.");
+    }
+    post_ctx_t *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        json_decref(f.fields);
+        return NB_ENOMEM;
+    }
+    c->fields = f.fields;
+    snprintf(c->filename, sizeof c->filename, "%s", f.filename);
+    snprintf(c->file_type, sizeof c->file_type, "%s", f.file_type);
+    /* The file part as a body of its own: a view of the spilled file, or a copy of memory. */
+    nb_body_t *src = NULL;
+    const char *path = nb_body_path(body);
+    if (path) {
+        src = nb_body_from_file_new(path, f.file_off, f.file_len);
+    } else {
+        char *buf = malloc((size_t)f.file_len + 1);
+        if (buf && nb_body_read(body, f.file_off, buf, (size_t)f.file_len) == (ssize_t)f.file_len)
+            src = nb_body_from_mem_new(buf, (size_t)f.file_len);
+        free(buf);
+    }
+    return s3_copy_then(req, in, src, 0, true, post_finish, c, post_ctx_free);
+}

@@ -83,6 +83,12 @@ def build_plugin(service, work, plugins, include):
     src = os.path.join(out, service)
     c = service.replace("-", "_")
     c = "svc_" + c if c[0].isdigit() else c
+    # A provider name of its own: Nimbus ships real plugins (sts, s3) under the service's name.
+    plugin_c = os.path.join(src, c + "_plugin.c")
+    with open(plugin_c) as f:
+        text = f.read()
+    with open(plugin_c, "w") as f:
+        f.write(text.replace('NB_PLUGIN_DEFINE(.name = "%s",' % service, 'NB_PLUGIN_DEFINE(.name = "%s-scaffold",' % service))
     r = subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-shared", "-fPIC",
                         "-I" + include, os.path.join(src, c + "_plugin.c"), os.path.join(src, c + "_provider.c"),
                         "-ljansson", "-o", os.path.join(plugins, service + ".so")], capture_output=True, text=True)
@@ -148,7 +154,7 @@ def main():
             if err:
                 failures.append(f"{svc}: {err}")
         loaded = [s for s, e in built.items() if not e]
-        overrides = {f"PROVIDER_OVERRIDE_{s.upper().replace('-', '_')}": s for s in loaded}
+        overrides = {f"PROVIDER_OVERRIDE_{s.upper().replace('-', '_')}": s + "-scaffold" for s in loaded}
         with Nimbus(NIMBUS_PLUGIN_PATH=plugins, **overrides) as n:
             for svc in loaded:
                 ok, fails = call_all(svc, n.url)

@@ -15,6 +15,7 @@ typedef struct server {
     uv_loop_t *loop;
     nb__gateway_t gw;
     uv_signal_t sigint, sigterm;
+    uv_check_t log_flush;
     int stopping;
 } server_t;
 
@@ -22,6 +23,12 @@ static void on_closed(void *data) {
     server_t *s = data;
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_close((uv_handle_t *)&s->log_flush, NULL);
+}
+
+static void flush_log(uv_check_t *h) {
+    (void)h;
+    fflush(stdout);
 }
 
 static void close_left_over(uv_handle_t *h, void *arg) {
@@ -58,7 +65,9 @@ int main(int argc, char **argv) {
         break;
     }
     signal(SIGPIPE, SIG_IGN);
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    /* The request log is written in blocks: one write per loop iteration, not per line. */
+    static char log_buf[1 << 16];
+    setvbuf(stdout, log_buf, _IOFBF, sizeof log_buf);
 
     server_t s = {.loop = uv_default_loop()};
     if (nb__gateway_init(&s.gw, s.loop, &cfg, &err) != 0 || nb__gateway_listen(&s.gw, &err) != 0) {
@@ -73,6 +82,9 @@ int main(int argc, char **argv) {
     s.sigint.data = s.sigterm.data = &s;
     uv_signal_start(&s.sigint, on_signal, SIGINT);
     uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+    uv_check_init(s.loop, &s.log_flush);
+    uv_check_start(&s.log_flush, flush_log);
+    uv_unref((uv_handle_t *)&s.log_flush);
 
     for (size_t i = 0; i < cfg.nlisten; i++)
         fprintf(stdout, "nimbus %s listening on %s:%d\n", NB_VERSION_STRING, cfg.listen[i].host,

@@ -7,8 +7,11 @@ PACKAGES=(
   build-essential cmake pkg-config
   libuv1-dev libjansson-dev libexpat1-dev node-llhttp libsqlite3-dev libssl-dev zlib1g-dev libcbor-dev
   libcriterion-dev
-  python3 python3-boto3 python3-botocore awscli nodejs npm curl wrk bc valgrind
+  python3 python3-boto3 python3-botocore awscli curl wrk bc valgrind
 )
+# Node.js may come from elsewhere (e.g. NodeSource, which bundles npm): only the commands matter.
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,29 +1,22 @@
 #include "gateway/gateway.h"
 
 #include <stdarg.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "gateway/request.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
+#include "util/buf.h"
 #include "store/store.h"
 
 void nb__api_set_config(const nb__config_t *cfg);
 void nb__api_set_loop(uv_loop_t *loop);
 
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *msg(const char *fmt, ...) {
-    va_list ap;
-    char *s = NULL;
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
 
 /* Opens a service's store when it starts; closes it when it stops. */
 static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
@@ -43,6 +36,33 @@ static void store_stop(nb__registry_t *reg, nb__service_t *svc) {
     (void)reg;
     nb__store_close(svc->provider->store);
     svc->provider->store = NULL;
+}
+
+/* With persistence, a service that has state on disk starts now: a corrupt
+ * database, or one a newer Nimbus wrote, stops startup instead of failing the
+ * service's first request much later. */
+static int start_saved_services(nb__gateway_t *gw, char **err) {
+    for (size_t i = 0; i < gw->reg.nservices; i++) {
+        nb__service_t *svc = &gw->reg.services[i];
+        if (svc->state != NB_SVC_AVAILABLE || svc->provider == NULL)
+            continue;
+        char *path = nb__strdup_printf("%s/%s.db", gw->cfg->data_dir, svc->name);
+        if (path == NULL)
+            return NB_ENOMEM;
+        struct stat sb;
+        int saved = stat(path, &sb) == 0;
+        if (saved && nb__registry_start(&gw->reg, svc) != 0) {
+            if (svc->error && strstr(svc->error, path))
+                *err = nb__strdup_printf("service %s cannot start: %s", svc->name, svc->error);
+            else
+                *err = nb__strdup_printf("service %s cannot start from its saved state %s: %s (see above)", svc->name, path,
+                           svc->error ? svc->error : "unknown error");
+            free(path);
+            return NB_ESTORE;
+        }
+        free(path);
+    }
+    return 0;
 }
 
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err) {
@@ -66,7 +86,7 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     nb__registry_select(&gw->reg);
     gw->router = nb__router_new(&gw->reg.specs);
     if (gw->router == NULL) {
-        *err = msg("cannot build the router");
+        *err = nb__strdup_printf("cannot build the router");
         return NB_ENOMEM;
     }
     /* S3 virtual hosts under LOCALSTACK_HOST's host name too. */
@@ -76,11 +96,21 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     if (colon && !strchr(host, ']'))
         *colon = '\0';
     if (host[0] && nb__router_add_hostname(gw->router, host) != 0) {
-        *err = msg("LOCALSTACK_HOST: '%s' is not a usable host name", cfg->localstack_host);
+        *err = nb__strdup_printf("LOCALSTACK_HOST: '%s' is not a usable host name", cfg->localstack_host);
         return NB_EINVAL;
+    }
+    if (cfg->persistence && (rc = start_saved_services(gw, err)) != 0)
+        return rc;
+    /* Specs of services not started keep only what the router needs (loaded again on
+     * a service's first request): most of a spec's memory is its shapes. */
+    for (size_t i = 0; i < gw->reg.specs.len; i++) {
+        nb__service_t *svc = nb__registry_service(&gw->reg, gw->reg.specs.items[i]->service);
+        if (svc == NULL || svc->state != NB_SVC_RUNNING)
+            nb__spec_unload_shapes(gw->reg.specs.items[i]);
     }
     if (cfg->eager_loading)
         nb__registry_start_all(&gw->reg);
+    malloc_trim(0);
     nb__http_limits_t limits;
     nb__http_limits_default(&limits);
     limits.max_header_bytes = cfg->max_header_bytes;
@@ -90,7 +120,7 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     limits.header_timeout_ms = cfg->header_timeout_ms;
     gw->http = nb__http_server_new(loop, &limits, nb__gateway_handle, gw);
     if (gw->http == NULL) {
-        *err = msg("cannot create the HTTP server");
+        *err = nb__strdup_printf("cannot create the HTTP server");
         return NB_ENOMEM;
     }
     return 0;
@@ -101,7 +131,7 @@ int nb__gateway_listen(nb__gateway_t *gw, char **err) {
         const nb__listen_addr_t *a = &gw->cfg->listen[i];
         int rc = nb__http_server_listen(gw->http, a->host, a->port);
         if (rc != 0) {
-            *err = msg("cannot listen on %s:%d: %s", a->host, a->port, uv_strerror(rc));
+            *err = nb__strdup_printf("cannot listen on %s:%d: %s", a->host, a->port, uv_strerror(rc));
             return NB_EIO;
         }
     }
@@ -147,6 +177,24 @@ static void fail_unknown_operation(nb_req_t *req) {
         nb__req_fail(req, "UnknownOperationException", 400, "%s", "");
         break;
     }
+}
+
+/* SQS quirk: query clients may send an operation to the queue's URL itself
+ * (POST /<account>/<name>) without a QueueUrl parameter; the URL is the path. */
+static void sqs_queue_url_from_path(nb_req_t *req, json_t *input) {
+    const nb__spec_t *spec = req->route.spec;
+    if (strcmp(spec->service, "sqs") != 0 || !json_is_object(input) || json_object_get(input, "QueueUrl") ||
+        json_object_get(req->route.op->input ? json_object_get(req->route.op->input, "members") : NULL, "QueueUrl") == NULL)
+        return;
+    const char *path = req->http->path;
+    const char *slash = path && path[0] == '/' ? strchr(path + 1, '/') : NULL;
+    if (slash == NULL || slash == path + 1 || slash[1] == '\0' || strchr(slash + 1, '/'))
+        return;
+    const char *host = nb__http_request_header(req->http, "Host");
+    char *url = NULL;
+    if (asprintf(&url, "http://%s%s", host ? host : "localhost", path) >= 0)
+        json_object_set_new(input, "QueueUrl", json_string(url));
+    free(url);
 }
 
 static void fail_not_implemented(nb_req_t *req) {
@@ -223,16 +271,23 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     view.path = (char *)match_path;
     json_t *input = NULL;
     int rc = nb__proto_parse(req->route.spec, op, req->route.protocol, &view, &input, &req->err);
-    if (rc == 0)
+    if (rc == 0) {
+        sqs_queue_url_from_path(req, input);
         rc = nb__proto_validate(req->route.spec, op, req->route.protocol, input, &req->err);
+    }
     if (rc != 0) {
         json_decref(input);
         req->has_error = true;
         nb__req_complete(req);
         return;
     }
-    if (p->store)
-        nb__store_begin(p->store);
+    /* Every write of the handler in one transaction, committed before the reply. */
+    if (p->store && nb__store_begin(p->store) != 0) {
+        json_decref(input);
+        nb__req_fail(req, "InternalError", 500, "the state store could not start a transaction");
+        return;
+    }
+    req->in_txn = p->store != NULL;
     rc = handler(req, input);
     json_decref(input);
     if (rc == NB_NOT_IMPLEMENTED) {
@@ -243,14 +298,20 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     }
     if (rc == NB_ASYNC) {
         req->async = true;
-        /* Never leave a transaction open across loop iterations (docs/store.md): the
+        bool ours = req->in_txn;
+        req->in_txn = false;
+        /* Never leave a transaction open across loop iterations (docs/store.md): left
+         * open, it would swallow the requests served meanwhile (their commits would only
+         * release savepoints, so they would be answered before being durable). The
          * handler's writes commit now; nb_finish and nb_work_queue open their own. */
-        if (p->store) {
-            if (req->has_error)
-                nb__store_rollback(p->store);
-            else if (nb__store_commit(p->store) != 0)
-                fprintf(stderr, "nimbus: %s.%s: the store could not commit before going async: %s\n", svc_name,
-                        op->name, nb__store_errmsg(p->store));
+        if (ours && req->has_error) {
+            nb__store_rollback(p->store);
+        } else if (ours && nb__store_commit(p->store) != 0) {
+            fprintf(stderr, "nimbus: %s.%s: the store could not commit before going async: %s\n", svc_name,
+                    op->name, nb__store_errmsg(p->store));
+            req->has_error = true;
+            nb__aws_error_set(&req->err, req->route.spec, op, "InternalError", 500,
+                              "the state store could not commit the write");
         }
         return; /* the plugin calls nb_finish() or its nb_work_queue done() completes it */
     }

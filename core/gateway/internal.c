@@ -5,6 +5,7 @@
  *   POST     /_localstack/state/<svc>/reset
  *   GET      /_nimbus/state               resource counts per service, account and region */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,23 +16,25 @@
 #include "store/store.h"
 #include "util/codec.h"
 
-static void respond_json(nb__http_exchange_t *x, const nb__http_request_t *req, int status, json_t *body_new) {
+static void respond_text(nb__http_exchange_t *x, const nb__http_request_t *req, int status, const char *text) {
     nb__http_response_t resp;
     nb__http_response_init(&resp);
     resp.status = status;
     nb__headers_set(&resp.headers, "Content-Type", "application/json");
-    if (body_new) {
-        char *text = json_dumps(body_new, JSON_COMPACT);
-        if (text)
-            nb__buf_puts(&resp.body, text);
-        free(text);
-        json_decref(body_new);
-    }
+    if (text)
+        nb__buf_puts(&resp.body, text);
     if (strcmp(req->method, "HEAD") == 0)
         resp.no_body = true;
     nb__cors_headers(req, &resp);
     nb__http_respond(x, &resp);
     nb__http_response_free(&resp);
+}
+
+static void respond_json(nb__http_exchange_t *x, const nb__http_request_t *req, int status, json_t *body_new) {
+    char *text = body_new ? json_dumps(body_new, JSON_COMPACT) : NULL;
+    json_decref(body_new);
+    respond_text(x, req, status, text);
+    free(text);
 }
 
 static json_t *health(const nb__gateway_t *gw) {
@@ -41,6 +44,27 @@ static json_t *health(const nb__gateway_t *gw) {
         json_object_set_new(services, svc->name, json_string(nb__svc_state_name(svc->state)));
     }
     return json_pack("{s:o,s:s,s:s}", "services", services, "edition", "community", "version", NB_VERSION_STRING);
+}
+
+/* Health is polled in loops (Testcontainers, CI scripts): its text is rebuilt only
+ * when a service's state changed. */
+static const char *health_text(const nb__gateway_t *gw) {
+    static char *text;
+    static unsigned char states[256];
+    static size_t nstates = (size_t)-1;
+    bool same = nstates == gw->reg.nservices && nstates <= sizeof states;
+    for (size_t i = 0; same && i < gw->reg.nservices; i++)
+        same = states[i] == (unsigned char)gw->reg.services[i].state;
+    if (!same || text == NULL) {
+        free(text);
+        json_t *doc = health(gw);
+        text = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        nstates = gw->reg.nservices;
+        for (size_t i = 0; i < nstates && i < sizeof states; i++)
+            states[i] = (unsigned char)gw->reg.services[i].state;
+    }
+    return text;
 }
 
 static json_t *info(const nb__gateway_t *gw) {
@@ -55,10 +79,23 @@ static json_t *info(const nb__gateway_t *gw) {
                      gw->cfg->persistence);
 }
 
-static bool reset_service(nb__service_t *svc) {
-    if (svc->provider == NULL || svc->provider->store == NULL)
-        return false;
-    return nb__store_reset(svc->provider->store) == 0;
+/* Clears a running service's state, then lets its plugin drop its caches.
+ * 1: reset; 0: nothing to reset (not started); < 0: failed, *why says so. */
+static int reset_service(nb__service_t *svc, const char **why) {
+    nb_plugin_t *p = svc->provider;
+    if (p == NULL || p->store == NULL)
+        return 0;
+    /* Requests never leave a transaction open between two callbacks of the
+     * loop (async handlers' writes are committed when they return). */
+    int rc = nb__store_reset(p->store);
+    if (rc != 0) {
+        *why = nb__store_errmsg(p->store);
+        fprintf(stderr, "nimbus: state reset of %s failed: %s\n", svc->name, *why);
+        return rc;
+    }
+    if (p->def->struct_size >= offsetof(nb_plugin_def_t, reset) + sizeof p->def->reset && p->def->reset)
+        p->def->reset(p);
+    return 1;
 }
 
 static json_t *state_counts(const nb__gateway_t *gw) {
@@ -82,7 +119,7 @@ bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_re
     bool post = strcmp(req->method, "POST") == 0;
     if (strcmp(path, "/_localstack/health") == 0 || strcmp(path, "/_nimbus/health") == 0) {
         if (get)
-            respond_json(x, req, 200, health(gw));
+            respond_text(x, req, 200, health_text(gw));
         else
             respond_json(x, req, 405, json_pack("{s:s}", "error", "use GET or HEAD"));
         return true;
@@ -96,23 +133,34 @@ bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_re
         return true;
     }
     if (strcmp(path, "/_localstack/state/reset") == 0 && post) {
-        json_t *done = json_array();
-        for (size_t i = 0; i < gw->reg.nservices; i++)
-            if (reset_service(&gw->reg.services[i]))
+        json_t *done = json_array(), *failed = json_object();
+        for (size_t i = 0; i < gw->reg.nservices; i++) {
+            const char *why = NULL;
+            int rc = reset_service(&gw->reg.services[i], &why);
+            if (rc > 0)
                 json_array_append_new(done, json_string(gw->reg.services[i].name));
-        respond_json(x, req, 200, json_pack("{s:o}", "reset", done));
+            else if (rc < 0)
+                json_object_set_new(failed, gw->reg.services[i].name, json_string(why ? why : "reset failed"));
+        }
+        if (json_object_size(failed) == 0) {
+            json_decref(failed);
+            respond_json(x, req, 200, json_pack("{s:o}", "reset", done));
+        } else {
+            respond_json(x, req, 500, json_pack("{s:o,s:o}", "reset", done, "failed", failed));
+        }
         return true;
     }
     char svc_name[64];
     int used = 0;
     if (post && sscanf(path, "/_localstack/state/%63[^/]/reset%n", svc_name, &used) == 1 && path[used] == '\0') {
         nb__service_t *svc = nb__registry_service(&gw->reg, svc_name);
+        const char *why = NULL;
         if (svc == NULL)
             respond_json(x, req, 404, json_pack("{s:s}", "error", "no such service"));
-        else {
-            reset_service(svc);
+        else if (reset_service(svc, &why) < 0)
+            respond_json(x, req, 500, json_pack("{s:s,s:s}", "error", "reset failed", "message", why ? why : ""));
+        else
             respond_json(x, req, 200, json_pack("{s:[s]}", "reset", svc_name));
-        }
         return true;
     }
     respond_json(x, req, 404, json_pack("{s:s}", "error", "no such internal endpoint"));

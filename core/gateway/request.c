@@ -22,12 +22,16 @@ static void log_line(nb_req_t *req, int status) {
     if (gw->log == NULL)
         return;
     double ms = (double)(uv_hrtime() - req->start_ns) / 1e6;
-    char ts[40];
+    static char ts[40];
+    static time_t ts_second = -1; /* the formatted second, reused by every line within it */
     struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    struct tm tm;
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    if (now.tv_sec != ts_second) {
+        struct tm tm;
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+        ts_second = now.tv_sec;
+    }
     const char *svc = req->route.spec ? req->route.spec->service : "unknown";
     const char *op = req->route.op ? req->route.op->name : "UnknownOperation";
     if (req->has_error)
@@ -68,8 +72,26 @@ void nb__req_complete(nb_req_t *req) {
     if (req->done)
         return;
     req->done = true;
+    /* The handler's transaction, if it ran synchronously (an async handler's was
+     * committed when it returned; a request that failed before its handler has none).
+     * An acknowledged write must be durable: commit before anything is sent. */
+    nb__store_t *st = req->svc && req->svc->provider ? req->svc->provider->store : NULL;
+    if (st != NULL && req->in_txn) {
+        req->in_txn = false;
+        if (req->has_error || req->aborted)
+            nb__store_rollback(st);
+        else if (nb__store_commit(st) != 0) {
+            fprintf(stderr, "nimbus: %s\n", nb__store_errmsg(st));
+            req->has_error = true;
+            nb__aws_error_set(&req->err, req->route.spec, req->route.op, "InternalError", 500,
+                              "the state store could not commit the write");
+        }
+    }
     if (req->aborted) {
-        nb__http_respond(req->x, NULL);
+        nb__http_response_t none; /* nb__http_respond() takes a response even for a gone client */
+        nb__http_response_init(&none);
+        nb__http_respond(req->x, &none);
+        nb__http_response_free(&none);
         req_free(req);
         return;
     }
@@ -83,15 +105,6 @@ void nb__req_complete(nb_req_t *req) {
     const nb__spec_t *spec = req->route.spec;
     const nb__spec_op_t *op = req->route.op;
     nb__protocol_t proto = req->route.protocol ? req->route.protocol : NB_PROTO_JSON;
-
-    /* An acknowledged write must be durable: commit before anything is sent. */
-    if (!req->has_error && req->svc && req->svc->provider && req->svc->provider->store &&
-        nb__store_commit(req->svc->provider->store) != 0) {
-        req->has_error = true;
-        nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "the state store could not commit the write");
-    } else if (req->has_error && req->svc && req->svc->provider && req->svc->provider->store) {
-        nb__store_rollback(req->svc->provider->store);
-    }
 
     int rc = 0;
     if (!req->has_error) {
@@ -186,8 +199,8 @@ static nb__store_t *req_store(nb_req_t *req) {
  * (gateway.c): what the plugin does until now gets a transaction of its own. */
 static void api_finish(nb_req_t *req) {
     nb__store_t *st = req_store(req);
-    if (st && !req->aborted && nb__store_depth(st) == 0)
-        nb__store_begin(st);
+    if (st && !req->aborted && !req->in_txn && nb__store_depth(st) == 0 && nb__store_begin(st) == 0)
+        req->in_txn = true;
     nb__req_complete(req);
 }
 
@@ -385,12 +398,14 @@ static void work_after(uv_work_t *w, int status) {
     nb__work_t *k = w->data;
     nb_req_t *req = k->req;
     nb__store_t *st = req_store(req);
-    if (st)
-        nb__store_begin(st);
+    if (st && !req->in_txn && nb__store_begin(st) == 0)
+        req->in_txn = true;
     k->done(req, k->data);
     free(k);
-    if (req->aborted && st) {
-        /* Nobody gets a response, but what done() stored must not stay half-open. */
+    if (req->aborted && req->in_txn) {
+        /* Nobody gets a response, but what done() stored (a blob already moved into
+         * place) is kept consistent with its rows. */
+        req->in_txn = false;
         if (req->has_error)
             nb__store_rollback(st);
         else

@@ -26,6 +26,7 @@ struct nb_req {
     nb__aws_error_t err;
     int status; /* nb_reply_status; 0: the operation's */
     bool has_error, replied, async, done, aborted;
+    bool in_txn; /* the store transaction open around this request's handler is ours to end */
     void (*on_abort)(nb_req_t *req, void *data);
     void *abort_data;
     uint64_t start_ns;

@@ -1,6 +1,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,18 +9,9 @@
 #include <unistd.h>
 
 #include "nimbus/errno.h"
+#include "util/buf.h"
 #include "plugin/plugin.h"
 
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *msg(const char *fmt, ...) {
-    va_list ap;
-    char *s = NULL;
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
 
 const char *nb__svc_state_name(nb__svc_state_t s) {
     switch (s) {
@@ -35,22 +27,23 @@ const char *nb__svc_state_name(nb__svc_state_t s) {
 static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, const nb__spec_set_t *specs,
                                 char **err) {
     if (def->signature != NB_PLUGIN_SIGNATURE) {
-        *err = msg("%s: not a Nimbus plugin (bad descriptor signature)", path);
+        *err = nb__strdup_printf("%s: not a Nimbus plugin (bad descriptor signature)", path);
         return NULL;
     }
-    if (def->abi_major != NB_ABI_MAJOR || def->struct_size < sizeof(nb_plugin_def_t)) {
-        *err = msg("%s: plugin ABI %u.%u is not supported (this Nimbus has ABI %d.%d)", path, def->abi_major,
+    /* Fields appended later (reset) are optional: a plugin built before them still loads. */
+    if (def->abi_major != NB_ABI_MAJOR || def->struct_size < offsetof(nb_plugin_def_t, reset)) {
+        *err = nb__strdup_printf("%s: plugin ABI %u.%u is not supported (this Nimbus has ABI %d.%d)", path, def->abi_major,
                    def->abi_minor, NB_ABI_MAJOR, NB_ABI_MINOR);
         return NULL;
     }
     if (def->name == NULL || def->service == NULL || def->ops == NULL || def->api == NULL) {
-        *err = msg("%s: descriptor lacks %s", path,
+        *err = nb__strdup_printf("%s: descriptor lacks %s", path,
                    def->name == NULL ? "a name" : def->service == NULL ? "a service" : def->ops == NULL ? "ops" : "api");
         return NULL;
     }
     const nb__spec_t *spec = nb__spec_set_find(specs, def->service);
     if (spec == NULL) {
-        *err = msg("%s: plugin '%s' serves service '%s', which has no spec (add specs/%s/ or a %s.service-2.json "
+        *err = nb__strdup_printf("%s: plugin '%s' serves service '%s', which has no spec (add specs/%s/ or a %s.service-2.json "
                    "beside the plugin)",
                    path, def->name, def->service, def->service, def->name);
         return NULL;
@@ -64,7 +57,7 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
             free(p->op_flags);
         }
         free(p);
-        *err = msg("%s: out of memory", path);
+        *err = nb__strdup_printf("%s: out of memory", path);
         return NULL;
     }
     p->def = def;
@@ -72,7 +65,7 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
     for (const nb_op_t *op = def->ops; op->name; op++) {
         const nb__spec_op_t *sop = nb__spec_op(spec, op->name);
         if (sop == NULL) {
-            *err = msg("%s: plugin '%s' registers operation '%s', which service '%s' (api %s) does not have", path,
+            *err = nb__strdup_printf("%s: plugin '%s' registers operation '%s', which service '%s' (api %s) does not have", path,
                        def->name, op->name, def->service, spec->api_version ? spec->api_version : "?");
             nb__plugin_close(p);
             return NULL;
@@ -89,7 +82,7 @@ static void load_carried_spec(const char *so_path, nb__spec_set_t *specs) {
     size_t n = strlen(so_path);
     if (n < 3 || strcmp(so_path + n - 3, ".so") != 0)
         return;
-    char *spec_path = msg("%.*s.service-2.json", (int)(n - 3), so_path);
+    char *spec_path = nb__strdup_printf("%.*s.service-2.json", (int)(n - 3), so_path);
     struct stat st;
     if (spec_path && stat(spec_path, &st) == 0) {
         char *err = NULL;
@@ -115,12 +108,12 @@ nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char
     *err = NULL;
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (dl == NULL) {
-        *err = msg("%s: cannot load: %s", path, dlerror());
+        *err = nb__strdup_printf("%s: cannot load: %s", path, dlerror());
         return NULL;
     }
     const nb_plugin_def_t *def = dlsym(dl, "nb_plugin_def");
     if (def == NULL) {
-        *err = msg("%s: not a Nimbus plugin (no nb_plugin_def symbol)", path);
+        *err = nb__strdup_printf("%s: not a Nimbus plugin (no nb_plugin_def symbol)", path);
         dlclose(dl);
         return NULL;
     }
@@ -200,7 +193,7 @@ static void scan_dir(nb__registry_t *reg, const char *dir) {
     if (n > 1) /* qsort(NULL, 0, ...) is undefined: an empty plugin folder */
         qsort(names, n, sizeof *names, str_cmp);
     for (size_t i = 0; i < n; i++) {
-        char *path = names[i] ? msg("%s/%s", dir, names[i]) : NULL;
+        char *path = names[i] ? nb__strdup_printf("%s/%s", dir, names[i]) : NULL;
         free(names[i]);
         if (path == NULL)
             continue;
@@ -285,7 +278,7 @@ int nb__registry_init(nb__registry_t *reg, const nb__config_t *cfg, char **err) 
         return NB_ESPEC;
     }
     if (reg->specs.len == 0) {
-        *err = msg("no service specs found in %s", spec_path);
+        *err = nb__strdup_printf("no service specs found in %s", spec_path);
         return NB_ESPEC;
     }
     if (cfg)
@@ -322,7 +315,8 @@ void nb__registry_select(nb__registry_t *reg) {
         char key[160];
         override_key(p->def->service, key, sizeof key);
         const char *want = reg->cfg ? nb__config_get(reg->cfg, key) : NULL;
-        if (want ? strcmp(p->def->name, want) == 0
+        /* the first plugin found wins a tie: NIMBUS_PLUGIN_PATH is scanned before the built-in folder */
+        if (want ? strcmp(p->def->name, want) == 0 && (svc->provider == NULL || strcmp(svc->provider->def->name, want) != 0)
                  : svc->provider == NULL || (is_default_provider(p) && !is_default_provider(svc->provider)))
             svc->provider = p;
         if (svc->provider == p && svc->state == NB_SVC_ERROR) { /* another plugin for it failed: this one serves */
@@ -338,7 +332,7 @@ void nb__registry_select(nb__registry_t *reg) {
         } else if (svc->provider == NULL && svc->state != NB_SVC_ERROR) {
             char key[160];
             override_key(svc->name, key, sizeof key);
-            service_fail(svc, msg("%s names a plugin that is not loaded", key));
+            service_fail(svc, nb__strdup_printf("%s names a plugin that is not loaded", key));
         }
     }
 }
@@ -350,14 +344,19 @@ int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
         return NB_EINVAL;
     nb_plugin_t *p = svc->provider;
     char *err = NULL;
+    if (nb__spec_load_shapes((nb__spec_t *)p->spec, &err) != 0) {
+        fprintf(stderr, "nimbus: service %s: cannot reload its spec: %s\n", svc->name, err ? err : "?");
+        service_fail(svc, err ? err : nb__strdup_printf("cannot reload the spec"));
+        return NB_ESPEC;
+    }
     if (reg->on_start && reg->on_start(reg, svc, &err) != 0) {
         fprintf(stderr, "nimbus: service %s failed to start: %s\n", svc->name, err ? err : "?");
-        service_fail(svc, err ? err : msg("state store failed to open"));
+        service_fail(svc, err ? err : nb__strdup_printf("state store failed to open"));
         return NB_ESTORE;
     }
     if (p->def->init && p->def->init(p) != 0) {
         fprintf(stderr, "nimbus: service %s: plugin %s failed to initialise\n", svc->name, p->def->name);
-        service_fail(svc, msg("plugin %s failed to initialise", p->def->name));
+        service_fail(svc, nb__strdup_printf("plugin %s failed to initialise", p->def->name));
         if (reg->on_stop)
             reg->on_stop(reg, svc);
         return NB_EINVAL;

@@ -137,6 +137,8 @@ bool nb__form_has_prefix(nb__form_t *f, const char *prefix) {
 
 /* ---- shape-driven decoding ---- */
 
+/* The decoder probes keys top-down ("Attribute.1.Name", ...); the key being probed is
+ * built in one buffer, extended and cut back as the walk goes, so probing allocates nothing. */
 typedef struct decoder {
     const nb__spec_t *spec;
     nb__form_t *form;
@@ -144,99 +146,103 @@ typedef struct decoder {
     char *bad_key;
     const char *why;
     int depth;
+    nb__buf_t key;
+    bool oom;
 } decoder_t;
 
 #define MAX_NAMES 4
 #define MAX_DEPTH 64
 
-static char *join(const char *prefix, const char *name) {
-    char *s = NULL;
-    if (prefix && *prefix) {
-        if (asprintf(&s, "%s.%s", prefix, name) < 0)
-            s = NULL;
-    } else {
-        s = strdup(name);
+static size_t key_mark(const decoder_t *d) { return d->key.len; }
+
+static void key_cut(decoder_t *d, size_t mark) {
+    d->key.len = mark;
+    if (d->key.data)
+        d->key.data[mark] = '\0';
+}
+
+/* Appends ".name" (just "name" at the top); capitalise: its first letter upper-cased (ec2). */
+static void key_push(decoder_t *d, const char *name, bool capitalise) {
+    size_t at = d->key.len;
+    if ((at && nb__buf_putc(&d->key, '.') != 0) || nb__buf_puts(&d->key, name) != 0) {
+        d->oom = true;
+        return;
     }
-    return s;
+    if (capitalise && d->key.data[at + (at ? 1 : 0)])
+        d->key.data[at + (at ? 1 : 0)] = (char)toupper((unsigned char)d->key.data[at + (at ? 1 : 0)]);
 }
 
-static bool flattened(const json_t *ref, const json_t *shape) {
-    return json_is_true(json_object_get(ref, "flattened")) || json_is_true(json_object_get(shape, "flattened"));
+static void key_push_index(decoder_t *d, size_t i) {
+    if (nb__buf_printf(&d->key, ".%zu", i) < 0)
+        d->oom = true;
 }
 
-static char *capitalised(const char *name) {
-    char *s = strdup(name);
-    if (s && s[0])
-        s[0] = (char)toupper((unsigned char)s[0]);
-    return s;
-}
+static const char *key_str(const decoder_t *d) { return d->key.data ? d->key.data : ""; }
 
-/* The names a member may be sent under, preferred first (malloc'd; count returned).
+static bool flattened(const json_t *ref, const json_t *shape) { return nb__trait_bool(ref, shape, "flattened"); }
+
+typedef struct member_name {
+    const char *s;
+    bool capitalise;
+} member_name_t;
+
+/* The names a member may be sent under, preferred first.
  * ec2 also takes the uncapitalised names old botocore sends. */
-static int member_names(const decoder_t *d, const nb__member_t *m, char *names[MAX_NAMES]) {
+static int member_names(const decoder_t *d, const nb__member_t *m, member_name_t names[MAX_NAMES]) {
     int n = 0;
-    const char *loc = nb__trait_str(m->ref, m->shape, "locationName");
+    const char *loc = m->location_name_trait;
     if (d->style == NB_FORM_QUERY) {
-        names[n++] = strdup(loc ? loc : m->name);
+        names[n++] = (member_name_t){loc ? loc : m->name, false};
         if (loc && strcmp(loc, m->name) != 0)
-            names[n++] = strdup(m->name);
+            names[n++] = (member_name_t){m->name, false};
         /* botocore names a flattened list's elements after the list member's locationName */
-        const json_t *mref = json_object_get(m->shape, "member");
-        const char *mloc = json_string_value(json_object_get(mref, "locationName"));
-        if (m->kind == NB_SHAPE_LIST && mloc && flattened(m->ref, m->shape))
-            names[n++] = strdup(mloc);
+        if (m->kind == NB_SHAPE_LIST && (m->traits & NB_MEMBER_FLATTENED)) {
+            const char *mloc = json_string_value(json_object_get(json_object_get(m->shape, "member"), "locationName"));
+            if (mloc)
+                names[n++] = (member_name_t){mloc, false};
+        }
     } else {
         const char *qn = json_string_value(json_object_get(m->ref, "queryName"));
         if (qn)
-            names[n++] = strdup(qn);
-        names[n++] = capitalised(loc ? loc : m->name);
-        names[n++] = strdup(loc ? loc : m->name);
+            names[n++] = (member_name_t){qn, false};
+        names[n++] = (member_name_t){loc ? loc : m->name, true};
+        names[n++] = (member_name_t){loc ? loc : m->name, false};
     }
-    for (int i = 0; i < n; i++)
-        if (names[i] == NULL) {
-            for (int j = 0; j < n; j++)
-                free(names[j]);
-            return -1;
-        }
     return n;
 }
 
-static int decode(decoder_t *d, const json_t *ref, const json_t *shape, const char *key, json_t **out);
+static int decode(decoder_t *d, const json_t *ref, const json_t *shape, nb__shape_kind_t kind, json_t **out);
 
-
-static void set_bad(decoder_t *d, const char *key, const char *why) {
+static void set_bad(decoder_t *d, const char *why) {
     if (d->bad_key == NULL) {
-        d->bad_key = strdup(key);
+        d->bad_key = strdup(key_str(d));
         d->why = why;
     }
 }
 
-static int decode_structure(decoder_t *d, const json_t *shape, const char *prefix, json_t **out) {
+static int decode_structure(decoder_t *d, const json_t *shape, json_t **out) {
     json_t *obj = json_object();
     if (obj == NULL)
         return NB_ENOMEM;
     nb__member_iter_t it;
     nb__member_t m;
+    size_t mark = key_mark(d);
     for (nb__member_iter_init(&it, d->spec, shape); nb__member_next(&it, &m);) {
-        char *names[MAX_NAMES];
+        member_name_t names[MAX_NAMES];
         int n = member_names(d, &m, names);
-        if (n < 0) {
-            json_decref(obj);
-            return NB_ENOMEM;
-        }
         int rc = 0;
         for (int i = 0; i < n && rc == 0; i++) {
-            if (json_object_get(obj, m.name))
-                break;
-            char *key = join(prefix, names[i]);
+            if (i > 0 && strcmp(names[i].s, names[i - 1].s) == 0 && names[i].capitalise == names[i - 1].capitalise)
+                continue;
+            key_push(d, names[i].s, names[i].capitalise);
             json_t *v = NULL;
-            rc = key ? decode(d, m.ref, m.shape, key, &v) : NB_ENOMEM;
-            free(key);
-            if (rc == 0 && v)
+            rc = d->oom ? NB_ENOMEM : decode(d, m.ref, m.shape, m.kind, &v);
+            key_cut(d, mark);
+            if (rc == 0 && v) {
                 json_object_set_new(obj, m.name, v);
+                break;
+            }
         }
-        for (int i = 0; i < n; i++)
-            free(names[i]);
         if (rc < 0) {
             json_decref(obj);
             return rc;
@@ -246,16 +252,15 @@ static int decode_structure(decoder_t *d, const json_t *shape, const char *prefi
     return 0;
 }
 
-
-/* Decodes the elements under "<base>.1", "<base>.2", ... into arr until one is missing. */
-static int decode_elements(decoder_t *d, const json_t *mref, const json_t *mshape, const char *base, json_t *arr) {
+/* Decodes the elements under "<key>.1", "<key>.2", ... into arr until one is missing. */
+static int decode_elements(decoder_t *d, const json_t *mref, const json_t *mshape, json_t *arr) {
+    size_t mark = key_mark(d);
+    nb__shape_kind_t mkind = nb__shape_kind(mshape);
     for (size_t i = 1; i <= d->form->len; i++) {
-        char *key = NULL;
-        if (asprintf(&key, "%s.%zu", base, i) < 0)
-            return NB_ENOMEM;
+        key_push_index(d, i);
         json_t *v = NULL;
-        int rc = decode(d, mref, mshape, key, &v);
-        free(key);
+        int rc = d->oom ? NB_ENOMEM : decode(d, mref, mshape, mkind, &v);
+        key_cut(d, mark);
         if (rc < 0)
             return rc;
         if (v == NULL)
@@ -265,29 +270,25 @@ static int decode_elements(decoder_t *d, const json_t *mref, const json_t *mshap
     return 0;
 }
 
-static int decode_list(decoder_t *d, const json_t *ref, const json_t *shape, const char *key, json_t **out) {
+static int decode_list(decoder_t *d, const json_t *ref, const json_t *shape, json_t **out) {
     const json_t *mref = json_object_get(shape, "member");
     const json_t *mshape = nb__spec_ref_shape(d->spec, mref);
     const char *mloc = json_string_value(json_object_get(mref, "locationName"));
     json_t *arr = json_array();
     if (arr == NULL)
         return NB_ENOMEM;
-    char *base = NULL;
-    int rc = 0;
-    if (d->style == NB_FORM_EC2 || flattened(ref, shape)) {
-        base = strdup(key);
-    } else if (asprintf(&base, "%s.%s", key, mloc ? mloc : "member") < 0) {
-        base = NULL;
-    }
-    rc = base ? decode_elements(d, mref, mshape, base, arr) : NB_ENOMEM;
-    free(base);
+    size_t mark = key_mark(d);
+    if (!(d->style == NB_FORM_EC2 || flattened(ref, shape)))
+        key_push(d, mloc ? mloc : "member", false);
+    int rc = d->oom ? NB_ENOMEM : decode_elements(d, mref, mshape, arr);
+    key_cut(d, mark);
     if (rc < 0) {
         json_decref(arr);
         return rc;
     }
     if (json_array_size(arr) == 0) {
         /* "Name=" is how query sends an empty list */
-        const nb__form_pair_t *p = nb__form_get(d->form, key);
+        const nb__form_pair_t *p = nb__form_get(d->form, key_str(d));
         if (p == NULL || p->value_len != 0) {
             json_decref(arr);
             return 0;
@@ -297,7 +298,7 @@ static int decode_list(decoder_t *d, const json_t *ref, const json_t *shape, con
     return 0;
 }
 
-static int decode_map(decoder_t *d, const json_t *ref, const json_t *shape, const char *key, json_t **out) {
+static int decode_map(decoder_t *d, const json_t *ref, const json_t *shape, json_t **out) {
     const json_t *kref = json_object_get(shape, "key");
     const json_t *vref = json_object_get(shape, "value");
     const json_t *kshape = nb__spec_ref_shape(d->spec, kref);
@@ -310,29 +311,28 @@ static int decode_map(decoder_t *d, const json_t *ref, const json_t *shape, cons
     json_t *obj = json_object();
     if (obj == NULL)
         return NB_ENOMEM;
+    size_t mark = key_mark(d);
     for (size_t i = 1; i <= d->form->len; i++) {
-        char *kkey = NULL, *vkey = NULL;
-        int a = asprintf(&kkey, "%s%s.%zu.%s", key, flat ? "" : ".entry", i, kname);
-        int b = asprintf(&vkey, "%s%s.%zu.%s", key, flat ? "" : ".entry", i, vname);
-        if (a < 0 || b < 0) {
-            free(a < 0 ? NULL : kkey);
-            free(b < 0 ? NULL : vkey);
-            json_decref(obj);
-            return NB_ENOMEM;
-        }
+        if (!flat)
+            key_push(d, "entry", false);
+        key_push_index(d, i);
+        size_t entry = key_mark(d);
         json_t *k = NULL, *v = NULL;
-        int rc = decode(d, kref, kshape, kkey, &k);
-        if (rc == 0 && k)
-            rc = decode(d, vref, vshape, vkey, &v);
-        int stop = rc < 0 || k == NULL;
+        key_push(d, kname, false);
+        int rc = d->oom ? NB_ENOMEM : decode(d, kref, kshape, nb__shape_kind(kshape), &k);
         if (rc == 0 && k && !json_is_string(k))
-            set_bad(d, kkey, "map keys must be strings"), rc = NB_EINVAL;
+            set_bad(d, "map keys must be strings"), rc = NB_EINVAL;
+        key_cut(d, entry);
+        if (rc == 0 && k) {
+            key_push(d, vname, false);
+            rc = d->oom ? NB_ENOMEM : decode(d, vref, vshape, nb__shape_kind(vshape), &v);
+        }
+        key_cut(d, mark);
+        int stop = rc < 0 || k == NULL;
         if (rc == 0 && k && v)
             json_object_set_new(obj, json_string_value(k), v), v = NULL;
         json_decref(k);
         json_decref(v);
-        free(kkey);
-        free(vkey);
         if (rc < 0) {
             json_decref(obj);
             return rc;
@@ -341,7 +341,7 @@ static int decode_map(decoder_t *d, const json_t *ref, const json_t *shape, cons
             break;
     }
     if (json_object_size(obj) == 0) {
-        const nb__form_pair_t *p = nb__form_get(d->form, key);
+        const nb__form_pair_t *p = nb__form_get(d->form, key_str(d));
         if (p == NULL || p->value_len != 0) {
             json_decref(obj);
             return 0;
@@ -351,39 +351,38 @@ static int decode_map(decoder_t *d, const json_t *ref, const json_t *shape, cons
     return 0;
 }
 
-/* Decodes the value sent under key (or under "key." for aggregates) into *out;
- * leaves *out NULL when nothing was sent. */
-static int decode(decoder_t *d, const json_t *ref, const json_t *shape, const char *key, json_t **out) {
+/* Decodes the value sent under the current key (or under "key." for aggregates) into
+ * *out; leaves *out NULL when nothing was sent. */
+static int decode(decoder_t *d, const json_t *ref, const json_t *shape, nb__shape_kind_t kind, json_t **out) {
     *out = NULL;
     if (shape == NULL)
         return 0;
-    nb__shape_kind_t kind = nb__shape_kind(shape);
     if (kind == NB_SHAPE_STRUCTURE || kind == NB_SHAPE_LIST || kind == NB_SHAPE_MAP) {
-        char *prefix = NULL;
-        if (asprintf(&prefix, "%s.", key) < 0)
+        size_t mark = key_mark(d);
+        if (nb__buf_putc(&d->key, '.') != 0)
             return NB_ENOMEM;
-        bool any = nb__form_has_prefix(d->form, prefix);
-        free(prefix);
+        bool any = nb__form_has_prefix(d->form, key_str(d));
+        key_cut(d, mark);
         if (!any && kind == NB_SHAPE_STRUCTURE)
             return 0;
-        if (!any && nb__form_get(d->form, key) == NULL)
+        if (!any && nb__form_get(d->form, key_str(d)) == NULL)
             return 0;
         if (d->depth >= MAX_DEPTH)
             return 0;
         d->depth++;
-        int rc = kind == NB_SHAPE_STRUCTURE ? decode_structure(d, shape, key, out)
-                 : kind == NB_SHAPE_LIST    ? decode_list(d, ref, shape, key, out)
-                                            : decode_map(d, ref, shape, key, out);
+        int rc = kind == NB_SHAPE_STRUCTURE ? decode_structure(d, shape, out)
+                 : kind == NB_SHAPE_LIST    ? decode_list(d, ref, shape, out)
+                                            : decode_map(d, ref, shape, out);
         d->depth--;
         return rc;
     }
-    const nb__form_pair_t *p = nb__form_get(d->form, key);
+    const nb__form_pair_t *p = nb__form_get(d->form, key_str(d));
     if (p == NULL)
         return 0;
     const char *why = NULL;
     if (nb__scalar_from_text(shape, p->value, p->value_len, out, &why) < 0) {
         *out = NULL;
-        set_bad(d, key, why ? why : "invalid value");
+        set_bad(d, why ? why : "invalid value");
         return NB_EINVAL;
     }
     return 0;
@@ -391,7 +390,7 @@ static int decode(decoder_t *d, const json_t *ref, const json_t *shape, const ch
 
 int nb__form_decode(const nb__spec_t *spec, const json_t *shape, nb__form_t *f, nb__form_style_t style,
                     json_t **out, char **bad_key, const char **why) {
-    decoder_t d = {spec, f, style, NULL, NULL, 0};
+    decoder_t d = {.spec = spec, .form = f, .style = style, .key = NB__BUF_INIT};
     *out = NULL;
     *bad_key = NULL;
     *why = NULL;
@@ -399,7 +398,8 @@ int nb__form_decode(const nb__spec_t *spec, const json_t *shape, nb__form_t *f, 
         *out = json_object();
         return *out ? 0 : NB_ENOMEM;
     }
-    int rc = decode_structure(&d, shape, "", out);
+    int rc = decode_structure(&d, shape, out);
+    nb__buf_free(&d.key);
     if (rc < 0) {
         *bad_key = d.bad_key;
         *why = d.why;

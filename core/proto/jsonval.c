@@ -12,29 +12,72 @@
 
 #define MAX_DEPTH 256
 
+/* Where the walk is ("a.b[2].c"), kept as segments and printed only for an error. */
+typedef struct path_seg {
+    const char *key; /* NULL: an index */
+    size_t idx;
+} path_seg_t;
+
 typedef struct walk {
     const nb__spec_t *spec;
-    char path[512];
+    path_seg_t path[MAX_DEPTH + 2];
+    size_t depth;
     char *why;
 } walk_t;
 
 static int fail(walk_t *w, const char *what) {
-    if (w->why == NULL && asprintf(&w->why, "%s at '%s'", what, w->path[0] ? w->path : "$") < 0)
+    if (w->why != NULL)
+        return NB_EPROTO;
+    char path[512] = "";
+    size_t n = 0;
+    size_t depth = w->depth < sizeof w->path / sizeof w->path[0] ? w->depth : sizeof w->path / sizeof w->path[0];
+    for (size_t i = 0; i < depth && n < sizeof path; i++) {
+        int r = w->path[i].key ? snprintf(path + n, sizeof path - n, "%s%s", n ? "." : "", w->path[i].key)
+                               : snprintf(path + n, sizeof path - n, "[%zu]", w->path[i].idx);
+        if (r < 0)
+            break;
+        n += (size_t)r;
+    }
+    if (asprintf(&w->why, "%s at '%s'", what, path[0] ? path : "$") < 0)
         w->why = NULL;
     return NB_EPROTO;
 }
 
-static size_t path_push(walk_t *w, const char *key, size_t idx, bool is_index) {
-    size_t base = strlen(w->path);
-    if (is_index)
-        snprintf(w->path + base, sizeof w->path - base, "[%zu]", idx);
-    else
-        snprintf(w->path + base, sizeof w->path - base, "%s%s", base ? "." : "", key);
-    return base;
+/* Enters a member (key) or a list element (key NULL, idx); path_pop leaves it. */
+static void path_push(walk_t *w, const char *key, size_t idx) {
+    if (w->depth < sizeof w->path / sizeof w->path[0])
+        w->path[w->depth] = (path_seg_t){key, idx};
+    w->depth++;
 }
+
+static void path_pop(walk_t *w) { w->depth--; }
 
 static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const json_t *v, bool body_only,
                      int depth, json_t **out);
+
+/* A member's JSON key: its locationName in a spec written for a JSON protocol. A spec written
+ * for query and also served as awsJson (SQS) has query/XML names there ("Attribute" for
+ * Attributes) that the SDKs' JSON model of it does not have: those members keep their names. */
+static const char *member_key(const nb__spec_t *spec, const nb__member_t *m) {
+    if (spec && (spec->protocol == NB_PROTO_QUERY || spec->protocol == NB_PROTO_EC2))
+        return m->name;
+    const char *key = json_string_value(json_object_get(m->ref, "locationName"));
+    return key ? key : m->name;
+}
+
+static int member_from_wire(walk_t *w, const nb__member_t *m, const json_t *mv, int depth, json_t *obj) {
+    if (json_is_null(mv))
+        return 0;
+    path_push(w, m->name, 0);
+    json_t *c = NULL;
+    int rc = from_wire(w, m->ref, m->shape, mv, false, depth + 1, &c);
+    path_pop(w);
+    if (rc == 0)
+        json_object_set_new(obj, m->name, c);
+    return rc;
+}
+
+#define SPARSE_MAX 16
 
 static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, bool body_only, int depth,
                             json_t **out) {
@@ -43,22 +86,45 @@ static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, boo
     json_t *obj = json_object();
     nb__member_iter_t it;
     nb__member_t m;
-    for (nb__member_iter_init(&it, w->spec, shape); nb__member_next(&it, &m);) {
-        if (body_only && json_object_get(m.ref, "location"))
-            continue;
-        const char *key = json_string_value(json_object_get(m.ref, "locationName"));
-        const json_t *mv = json_object_get(v, key ? key : m.name);
-        if (mv == NULL || json_is_null(mv))
-            continue;
-        size_t base = path_push(w, m.name, 0, false);
-        json_t *c = NULL;
-        int rc = from_wire(w, m.ref, m.shape, mv, false, depth + 1, &c);
-        w->path[base] = '\0';
-        if (rc) {
-            json_decref(obj);
-            return rc;
+    nb__member_iter_init(&it, w->spec, shape);
+    size_t nkeys = json_object_size(v);
+    int rc = 0;
+    if (!body_only && nkeys <= SPARSE_MAX && it.next && nkeys * 4 < (size_t)(it.end - it.next)) {
+        /* A few keys against many members (DynamoDB's AttributeValue, big requests sent
+         * sparsely): find each key's member, then take them in spec order. */
+        const nb__member_t *found[SPARSE_MAX];
+        const json_t *values[SPARSE_MAX];
+        size_t nf = 0;
+        const char *k;
+        json_t *e;
+        json_object_foreach((json_t *)v, k, e) {
+            for (const nb__member_t *p = it.next; p < it.end; p++) {
+                if (strcmp(member_key(w->spec, p), k) != 0)
+                    continue;
+                size_t j = nf++;
+                for (; j > 0 && found[j - 1] > p; j--) {
+                    found[j] = found[j - 1];
+                    values[j] = values[j - 1];
+                }
+                found[j] = p;
+                values[j] = e;
+                break;
+            }
         }
-        json_object_set_new(obj, m.name, c);
+        for (size_t i = 0; i < nf && rc == 0; i++)
+            rc = member_from_wire(w, found[i], values[i], depth, obj);
+    } else {
+        while (rc == 0 && nb__member_next(&it, &m)) {
+            if (body_only && nb__trait(m.ref, NULL, "location"))
+                continue;
+            const json_t *mv = json_object_get(v, member_key(w->spec, &m));
+            if (mv)
+                rc = member_from_wire(w, &m, mv, depth, obj);
+        }
+    }
+    if (rc) {
+        json_decref(obj);
+        return rc;
     }
     *out = obj;
     return 0;
@@ -91,10 +157,10 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
             if (json_is_null(e)) /* sparse lists keep their nulls */
                 json_array_append_new(arr, json_null());
             else {
-                size_t base = path_push(w, NULL, i, true);
+                path_push(w, NULL, i);
                 json_t *c;
                 int rc = from_wire(w, eref, eshape, e, false, depth + 1, &c);
-                w->path[base] = '\0';
+                path_pop(w);
                 if (rc) {
                     json_decref(arr);
                     return rc;
@@ -118,10 +184,10 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
                 json_object_set_new(obj, k, json_null());
                 continue;
             }
-            size_t base = path_push(w, k, 0, false);
+            path_push(w, k, 0);
             json_t *c;
             int rc = from_wire(w, vref, vshape, e, false, depth + 1, &c);
-            w->path[base] = '\0';
+            path_pop(w);
             if (rc) {
                 json_decref(obj);
                 return rc;
@@ -135,12 +201,12 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
     case NB_SHAPE_UNKNOWN:
         if (!json_is_string(v))
             return fail(w, "Expected a string");
-        *out = json_deep_copy(v);
+        *out = json_incref((json_t *)v); /* the parsed document's own string: shared, not copied */
         return 0;
     case NB_SHAPE_BOOLEAN:
         if (!json_is_boolean(v))
             return fail(w, "Expected a boolean");
-        *out = json_deep_copy(v);
+        *out = json_incref((json_t *)v);
         return 0;
     case NB_SHAPE_INTEGER:
     case NB_SHAPE_LONG: {
@@ -162,7 +228,7 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
             if (i < lo || i > hi)
                 return fail(w, "Integer out of range");
         }
-        *out = json_integer(i);
+        *out = json_is_integer(v) ? json_incref((json_t *)v) : json_integer(i);
         return 0;
     }
     case NB_SHAPE_FLOAT: {
@@ -243,8 +309,7 @@ static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *
             const json_t *mv = json_object_get(v, m.name);
             if (mv == NULL || json_is_null(mv))
                 continue;
-            const char *key = json_string_value(json_object_get(m.ref, "locationName"));
-            json_object_set_new(obj, key ? key : m.name, to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
+            json_object_set_new(obj, member_key(spec, &m), to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
         }
         return obj;
     }
@@ -300,7 +365,12 @@ static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *
     case NB_SHAPE_LONG:
         if (json_is_real(v))
             return json_integer((json_int_t)json_real_value(v));
-        return json_deep_copy(v);
+        return json_incref((json_t *)v);
+    case NB_SHAPE_STRING:
+    case NB_SHAPE_BOOLEAN:
+        /* scalars go on the wire as they are: shared with the value (the wire tree is
+         * only read, then freed), not copied */
+        return json_is_string(v) || json_is_boolean(v) ? json_incref((json_t *)v) : json_deep_copy(v);
     default:
         return json_deep_copy(v);
     }

@@ -8,9 +8,19 @@
 #include <string.h>
 
 #include "nimbus/errno.h"
+#include "proto/xml_shape.h"
+
+/* The shape's "type". Specs write it first, and jansson keeps keys in order: reading the
+ * first key spares a hash lookup on this, the marshallers' most frequent question. */
+static const char *shape_type(const json_t *shape) {
+    void *it = json_is_object(shape) ? json_object_iter((json_t *)shape) : NULL;
+    if (it && strcmp(json_object_iter_key(it), "type") == 0)
+        return json_string_value(json_object_iter_value(it));
+    return nb__shape_type(shape);
+}
 
 nb__shape_kind_t nb__shape_kind(const json_t *shape) {
-    const char *t = nb__shape_type(shape);
+    const char *t = shape_type(shape);
     if (t == NULL)
         return NB_SHAPE_UNKNOWN;
     switch (t[0]) {
@@ -70,39 +80,11 @@ nb__shape_kind_t nb__shape_kind(const json_t *shape) {
     return NB_SHAPE_UNKNOWN;
 }
 
-static void fill_member(const nb__spec_t *spec, const char *name, const json_t *ref, nb__member_t *m) {
-    m->name = name;
-    m->ref = ref;
-    m->shape = nb__spec_ref_shape(spec, ref);
-    m->kind = nb__shape_kind(m->shape);
-}
-
-void nb__member_iter_init(nb__member_iter_t *it, const nb__spec_t *spec, const json_t *structure) {
-    it->spec = spec;
-    it->members = json_object_get(structure, "members");
-    it->it = json_is_object(it->members) ? json_object_iter((json_t *)it->members) : NULL;
-}
-
-bool nb__member_next(nb__member_iter_t *it, nb__member_t *m) {
-    if (it->it == NULL)
-        return false;
-    fill_member(it->spec, json_object_iter_key(it->it), json_object_iter_value(it->it), m);
-    it->it = json_object_iter_next((json_t *)it->members, it->it);
-    return true;
-}
-
-bool nb__member_get(const nb__spec_t *spec, const json_t *structure, const char *name, nb__member_t *m) {
-    json_t *members = json_object_get(structure, "members");
-    void *iter = json_object_iter_at(members, name);
-    if (iter == NULL)
-        return false;
-    fill_member(spec, json_object_iter_key(iter), json_object_iter_value(iter), m);
-    return true;
-}
-
 const json_t *nb__trait(const json_t *ref, const json_t *shape, const char *key) {
-    const json_t *v = ref ? json_object_get(ref, key) : NULL;
-    if (v == NULL && shape)
+    /* Most refs are just {"shape": ...} and most shapes just {"type": ...}: no hash lookup for those. */
+    const json_t *v = ref && (json_object_size(ref) > 1 || strcmp(key, "shape") == 0) ? json_object_get(ref, key)
+                                                                                      : NULL;
+    if (v == NULL && shape && (json_object_size(shape) > 1 || strcmp(key, "type") == 0))
         v = json_object_get(shape, key);
     return v;
 }
@@ -115,34 +97,169 @@ bool nb__trait_bool(const json_t *ref, const json_t *shape, const char *key) {
     return json_is_true(nb__trait(ref, shape, key));
 }
 
-/* Older specs put location traits on the target shape ("HeaderShape": {"location": "header"}). */
-const char *nb__member_location(const nb__member_t *m) { return nb__trait_str(m->ref, m->shape, "location"); }
-
-const char *nb__member_location_name(const nb__member_t *m) {
-    const char *n = json_string_value(json_object_get(m->ref, "locationName"));
-    if (n == NULL && json_object_get(m->ref, "location") == NULL && nb__member_location(m))
+/* Resolves a member once: everything the walkers ask about it per value. */
+static void fill_member(const nb__spec_t *spec, const char *name, const json_t *ref, nb__member_t *m) {
+    memset(m, 0, sizeof *m);
+    m->name = name;
+    m->ref = ref;
+    m->shape = nb__spec_ref_shape(spec, ref);
+    m->kind = nb__shape_kind(m->shape);
+    /* Older specs put location traits on the target shape ("HeaderShape": {"location": "header"}). */
+    m->location = nb__trait_str(ref, m->shape, "location");
+    const char *n = json_string_value(json_object_get(ref, "locationName"));
+    if (n == NULL && json_object_get(ref, "location") == NULL && m->location)
         n = json_string_value(json_object_get(m->shape, "locationName"));
-    return n ? n : m->name;
+    m->location_name = n ? n : name;
+    const char *q = json_string_value(json_object_get(ref, "queryName"));
+    m->query_name = q ? q : m->location_name;
+    m->xml_name = nb__xml_member_name(spec, ref, m->shape, name);
+    m->location_name_trait = nb__trait_str(ref, m->shape, "locationName");
+    static const struct {
+        const char *trait;
+        unsigned bit;
+    } bits[] = {{"flattened", NB_MEMBER_FLATTENED},       {"xmlAttribute", NB_MEMBER_XML_ATTRIBUTE},
+                {"jsonvalue", NB_MEMBER_JSONVALUE},       {"hostLabel", NB_MEMBER_HOST_LABEL},
+                {"idempotencyToken", NB_MEMBER_IDEMPOTENCY_TOKEN}, {"streaming", NB_MEMBER_STREAMING},
+                {"eventstream", NB_MEMBER_EVENTSTREAM}};
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (nb__trait_bool(ref, m->shape, bits[i].trait))
+            m->traits |= bits[i].bit;
 }
 
-bool nb__member_eventstream(const nb__member_t *m) { return nb__trait_bool(m->ref, m->shape, "eventstream"); }
+/* ---- the per-spec cache of structures' members (spec->proto_cache) ----
+ * An open-addressing table from a structure shape (its json_t, which lives as
+ * long as the spec) to its resolved members in spec order. Built lazily from
+ * the one loop thread that marshals; the spec's content never changes, so a
+ * const spec may grow its cache. */
+typedef struct shape_slot {
+    const json_t *shape;
+    nb__member_t *members;
+    size_t n;
+} shape_slot_t;
 
-bool nb__member_flattened(const nb__member_t *m) { return nb__trait_bool(m->ref, m->shape, "flattened"); }
-bool nb__member_xml_attribute(const nb__member_t *m) { return nb__trait_bool(m->ref, m->shape, "xmlAttribute"); }
-bool nb__member_jsonvalue(const nb__member_t *m) { return nb__trait_bool(m->ref, m->shape, "jsonvalue"); }
-bool nb__member_host_label(const nb__member_t *m) { return nb__trait_bool(m->ref, m->shape, "hostLabel"); }
-bool nb__member_idempotency_token(const nb__member_t *m) {
-    return nb__trait_bool(m->ref, m->shape, "idempotencyToken");
+typedef struct shape_cache {
+    shape_slot_t *slots;
+    size_t cap, len; /* cap: 0 or a power of two */
+} shape_cache_t;
+
+static void shape_cache_free(void *p) {
+    shape_cache_t *c = p;
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->cap; i++)
+        free(c->slots[i].members);
+    free(c->slots);
+    free(c);
 }
 
-const char *nb__member_query_name(const nb__member_t *m) {
-    const char *n = json_string_value(json_object_get(m->ref, "queryName"));
-    return n ? n : nb__member_location_name(m);
+static size_t ptr_hash(const void *p) {
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
 }
 
-bool nb__member_streaming(const nb__member_t *m) {
-    return nb__trait_bool(m->ref, m->shape, "streaming") || nb__member_eventstream(m);
+static shape_slot_t *slot_for(shape_cache_t *c, const json_t *shape) {
+    size_t mask = c->cap - 1;
+    for (size_t i = ptr_hash(shape) & mask;; i = (i + 1) & mask)
+        if (c->slots[i].shape == shape || c->slots[i].shape == NULL)
+            return &c->slots[i];
 }
+
+static int shape_cache_grow(shape_cache_t *c) {
+    size_t cap = c->cap ? c->cap * 2 : 64;
+    shape_slot_t *old = c->slots;
+    size_t old_cap = c->cap;
+    c->slots = calloc(cap, sizeof *c->slots);
+    if (c->slots == NULL) {
+        c->slots = old;
+        return -1;
+    }
+    c->cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].shape)
+            *slot_for(c, old[i].shape) = old[i];
+    free(old);
+    return 0;
+}
+
+/* The members of a structure, resolved; false (no members) when it has none or on ENOMEM. */
+static bool structure_members(const nb__spec_t *spec, const json_t *structure, const nb__member_t **members,
+                              size_t *n) {
+    *members = NULL;
+    *n = 0;
+    if (spec == NULL || structure == NULL)
+        return false;
+    nb__spec_t *mut = (nb__spec_t *)spec;
+    shape_cache_t *c = mut->proto_cache;
+    if (c == NULL) {
+        if (mut->proto_cache_free != NULL || (c = calloc(1, sizeof *c)) == NULL)
+            return false;
+        mut->proto_cache = c;
+        mut->proto_cache_free = shape_cache_free;
+    }
+    if ((c->len + 1) * 2 > c->cap && shape_cache_grow(c) != 0)
+        return false;
+    shape_slot_t *slot = slot_for(c, structure);
+    if (slot->shape == NULL) {
+        const json_t *jm = json_object_get(structure, "members");
+        size_t count = json_is_object(jm) ? json_object_size(jm) : 0;
+        nb__member_t *arr = calloc(count ? count : 1, sizeof *arr);
+        if (arr == NULL)
+            return false;
+        size_t i = 0;
+        for (void *it = count ? json_object_iter((json_t *)jm) : NULL; it && i < count;
+             it = json_object_iter_next((json_t *)jm, it))
+            fill_member(spec, json_object_iter_key(it), json_object_iter_value(it), &arr[i++]);
+        slot->shape = structure;
+        slot->members = arr;
+        slot->n = i;
+        c->len++;
+    }
+    *members = slot->members;
+    *n = slot->n;
+    return *n > 0;
+}
+
+void nb__member_iter_init(nb__member_iter_t *it, const nb__spec_t *spec, const json_t *structure) {
+    const nb__member_t *members;
+    size_t n;
+    structure_members(spec, structure, &members, &n);
+    it->next = members;
+    it->end = members ? members + n : NULL;
+}
+
+bool nb__member_next(nb__member_iter_t *it, nb__member_t *m) {
+    if (it->next == NULL || it->next == it->end)
+        return false;
+    *m = *it->next++;
+    return true;
+}
+
+bool nb__member_get(const nb__spec_t *spec, const json_t *structure, const char *name, nb__member_t *m) {
+    const nb__member_t *members;
+    size_t n;
+    if (name == NULL || !structure_members(spec, structure, &members, &n))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(members[i].name, name) == 0) {
+            *m = members[i];
+            return true;
+        }
+    return false;
+}
+
+const char *nb__member_location(const nb__member_t *m) { return m->location; }
+const char *nb__member_location_name(const nb__member_t *m) { return m->location_name; }
+bool nb__member_eventstream(const nb__member_t *m) { return m->traits & NB_MEMBER_EVENTSTREAM; }
+bool nb__member_flattened(const nb__member_t *m) { return m->traits & NB_MEMBER_FLATTENED; }
+bool nb__member_xml_attribute(const nb__member_t *m) { return m->traits & NB_MEMBER_XML_ATTRIBUTE; }
+bool nb__member_jsonvalue(const nb__member_t *m) { return m->traits & NB_MEMBER_JSONVALUE; }
+bool nb__member_host_label(const nb__member_t *m) { return m->traits & NB_MEMBER_HOST_LABEL; }
+bool nb__member_idempotency_token(const nb__member_t *m) { return m->traits & NB_MEMBER_IDEMPOTENCY_TOKEN; }
+const char *nb__member_query_name(const nb__member_t *m) { return m->query_name; }
+bool nb__member_streaming(const nb__member_t *m) { return m->traits & (NB_MEMBER_STREAMING | NB_MEMBER_EVENTSTREAM); }
 
 bool nb__shape_payload(const nb__spec_t *spec, const json_t *structure, nb__member_t *m) {
     const char *name = json_string_value(json_object_get(structure, "payload"));

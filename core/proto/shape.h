@@ -33,18 +33,35 @@ typedef enum nb__shape_kind {
 
 nb__shape_kind_t nb__shape_kind(const json_t *shape);
 
-/* One member of a structure, with its target shape resolved. */
+/* Member traits resolved once (ref first, then shape): nb__member_t.traits. */
+enum {
+    NB_MEMBER_FLATTENED = 1u << 0,
+    NB_MEMBER_XML_ATTRIBUTE = 1u << 1,
+    NB_MEMBER_JSONVALUE = 1u << 2,
+    NB_MEMBER_HOST_LABEL = 1u << 3,
+    NB_MEMBER_IDEMPOTENCY_TOKEN = 1u << 4,
+    NB_MEMBER_STREAMING = 1u << 5, /* the "streaming" trait itself */
+    NB_MEMBER_EVENTSTREAM = 1u << 6,
+};
+
+/* One member of a structure, with its target shape and common traits resolved.
+ * Members come from a per-spec cache (spec->proto_cache): walking a structure
+ * costs no JSON lookups after the first time. */
 typedef struct nb__member {
     const char *name;     /* member name as in the spec */
     const json_t *ref;    /* the member reference (its traits) */
     const json_t *shape;  /* resolved target shape, NULL if unknown */
     nb__shape_kind_t kind;
+    const char *location;      /* see nb__member_location() */
+    const char *location_name; /* see nb__member_location_name() */
+    const char *xml_name;      /* see nb__xml_member_name() */
+    const char *query_name;    /* see nb__member_query_name() */
+    const char *location_name_trait; /* the locationName trait, ref first then shape; NULL if none */
+    unsigned traits;           /* NB_MEMBER_* */
 } nb__member_t;
 
 typedef struct nb__member_iter {
-    const nb__spec_t *spec;
-    const json_t *members;
-    void *it;
+    const nb__member_t *next, *end;
 } nb__member_iter_t;
 
 /* for (nb__member_iter_init(&it, spec, shape); nb__member_next(&it, &m);) */

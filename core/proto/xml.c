@@ -197,35 +197,50 @@ nb__xml_node_t *nb__xml_child(const nb__xml_node_t *n, const char *local) {
 
 /* ---- writer ---- */
 
+/* 0: written as is; 1: escaped; 2: escaped in attribute values only. */
+static inline int escape_class(unsigned char c) {
+    if (c >= 0x3f) /* past & < > " ': the common case */
+        return 0;
+    if (c < 0x20)
+        return c == '\t' || c == '\n' ? 2 : 1;
+    switch (c) {
+    case '&':
+    case '<':
+    case '>': return 1;
+    case '"':
+    case '\'': return 2;
+    default: return 0;
+    }
+}
+
 void nb__xml_escape(nb__buf_t *out, const char *text, size_t len, bool attr) {
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
+        int k = escape_class(c);
+        if (k == 0 || (k == 2 && !attr)) {
+            run++;
+            continue;
+        }
         const char *rep = NULL;
         char num[8];
         switch (c) {
         case '&': rep = "&amp;"; break;
         case '<': rep = "&lt;"; break;
         case '>': rep = "&gt;"; break;
-        case '"': rep = attr ? "&quot;" : NULL; break;
-        case '\'': rep = attr ? "&apos;" : NULL; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&apos;"; break;
         /* a raw CR would be normalised away by the reader's parser */
         case '\r': rep = "&#xD;"; break;
-        case '\n': rep = attr ? "&#xA;" : NULL; break;
-        case '\t': rep = attr ? "&#x9;" : NULL; break;
+        case '\n': rep = "&#xA;"; break;
+        case '\t': rep = "&#x9;"; break;
         default:
-            if (c < 0x20) {
-                snprintf(num, sizeof num, "&#x%X;", c);
-                rep = num;
-            }
+            snprintf(num, sizeof num, "&#x%X;", c);
+            rep = num;
         }
-        if (rep) {
-            nb__buf_append(out, text + i - run, run);
-            nb__buf_puts(out, rep);
-            run = 0;
-        } else {
-            run++;
-        }
+        nb__buf_append(out, text + i - run, run);
+        nb__buf_puts(out, rep);
+        run = 0;
     }
     nb__buf_append(out, text + len - run, run);
 }
@@ -248,7 +263,7 @@ void nb__xml_start(nb__xml_writer_t *w, const char *name) {
     close_open_tag(w);
     if (w->depth == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 16;
-        char **s = realloc(w->stack, cap * sizeof *s);
+        size_t *s = realloc(w->stack, cap * sizeof *s);
         if (s == NULL) {
             w->err = NB_ENOMEM;
             return;
@@ -256,14 +271,14 @@ void nb__xml_start(nb__xml_writer_t *w, const char *name) {
         w->stack = s;
         w->cap = cap;
     }
-    char *copy = strdup(name);
-    if (copy == NULL) {
+    size_t off = w->names.len;
+    if (nb__buf_append(&w->names, name, strlen(name) + 1) != 0) {
         w->err = NB_ENOMEM;
         return;
     }
-    w->stack[w->depth++] = copy;
+    w->stack[w->depth++] = off;
     nb__buf_putc(w->out, '<');
-    nb__buf_puts(w->out, name);
+    nb__buf_append(w->out, name, w->names.len - off - 1);
     w->tag_open = true;
 }
 
@@ -285,16 +300,16 @@ void nb__xml_text(nb__xml_writer_t *w, const char *text, size_t len) {
 void nb__xml_end(nb__xml_writer_t *w) {
     if (w->depth == 0)
         return;
-    char *name = w->stack[--w->depth];
+    size_t off = w->stack[--w->depth];
     if (w->tag_open) {
         nb__buf_puts(w->out, "/>");
         w->tag_open = false;
     } else {
         nb__buf_puts(w->out, "</");
-        nb__buf_puts(w->out, name);
+        nb__buf_append(w->out, w->names.data + off, w->names.len - off - 1);
         nb__buf_putc(w->out, '>');
     }
-    free(name);
+    w->names.len = off;
 }
 
 int nb__xml_writer_finish(nb__xml_writer_t *w) {
@@ -303,6 +318,7 @@ int nb__xml_writer_finish(nb__xml_writer_t *w) {
     free(w->stack);
     w->stack = NULL;
     w->cap = 0;
+    nb__buf_free(&w->names);
     return w->err;
 }
 

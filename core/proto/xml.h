@@ -48,7 +48,8 @@ static inline bool nb__xml_has_children(const nb__xml_node_t *n) { return n->fir
  * or the end comes; an element with no content is written self-closed. */
 typedef struct nb__xml_writer {
     nb__buf_t *out;
-    char **stack;
+    nb__buf_t names; /* the open elements' names, each NUL-terminated, innermost last */
+    size_t *stack;   /* offset of each open element's name in names */
     size_t depth, cap;
     bool tag_open; /* "<name attr=..." written, ">" not yet */
     int err;       /* first allocation failure, sticky */

@@ -33,7 +33,7 @@ const char *nb__xml_member_name(const nb__spec_t *spec, const json_t *ref, const
 
 /* xmlNamespace on a member reference: "uri" or {"uri": ..., "prefix": ...}. */
 static void write_namespace(nb__xml_writer_t *w, const json_t *ref) {
-    const json_t *ns = json_object_get(ref, "xmlNamespace");
+    const json_t *ns = nb__trait(ref, NULL, "xmlNamespace");
     if (ns == NULL)
         return;
     const char *uri = json_is_string(ns) ? json_string_value(ns) : json_string_value(json_object_get(ns, "uri"));
@@ -49,9 +49,37 @@ static void write_namespace(nb__xml_writer_t *w, const json_t *ref) {
     }
 }
 
-static void write_scalar(nb__xml_enc_t *e, const json_t *ref, const json_t *shape, const char *name,
-                         const json_t *value) {
-    nb__time_format_t fmt = nb__timestamp_format(ref, shape, e->ts_format);
+static void write_scalar(nb__xml_enc_t *e, const json_t *ref, const json_t *shape, nb__shape_kind_t kind,
+                         const char *name, const json_t *value) {
+    const char *plain = NULL;
+    size_t plain_len = 0;
+    char num[24];
+    if (kind == NB_SHAPE_STRING && json_is_string(value)) { /* the common cases, without an allocation */
+        plain = json_string_value(value);
+        plain_len = json_string_length(value);
+    } else if ((kind == NB_SHAPE_INTEGER || kind == NB_SHAPE_LONG) && json_is_integer(value)) {
+        json_int_t v = json_integer_value(value);
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        char *p = num + sizeof num;
+        do
+            *--p = (char)('0' + u % 10);
+        while ((u /= 10) != 0);
+        if (v < 0)
+            *--p = '-';
+        plain = p;
+        plain_len = (size_t)(num + sizeof num - p);
+    } else if (kind == NB_SHAPE_BOOLEAN && json_is_boolean(value)) {
+        plain = json_is_true(value) ? "true" : "false";
+        plain_len = strlen(plain);
+    }
+    if (plain) {
+        nb__xml_start(e->w, name);
+        write_namespace(e->w, ref);
+        nb__xml_text(e->w, plain, plain_len);
+        nb__xml_end(e->w);
+        return;
+    }
+    nb__time_format_t fmt = kind == NB_SHAPE_TIMESTAMP ? nb__timestamp_format(ref, shape, e->ts_format) : e->ts_format;
     char *text = nb__scalar_to_text(shape, value, fmt);
     if (text == NULL)
         return; /* a value that does not fit its shape is left out rather than sent malformed */
@@ -74,12 +102,21 @@ static void write_map_entry(nb__xml_enc_t *e, const json_t *shape, const char *k
     nb__xml_write_value(e, vref, nb__spec_ref_shape(e->spec, vref), vname ? vname : "value", v);
 }
 
+static void write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shape, nb__shape_kind_t kind,
+                        const char *name, const json_t *value);
+
 void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shape, const char *name,
                          const json_t *value) {
+    write_value(e, ref, shape, nb__shape_kind(shape), name, value);
+}
+
+/* nb__xml_write_value with the shape's kind already known (members and list items carry it). */
+static void write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shape, nb__shape_kind_t kind,
+                        const char *name, const json_t *value) {
     if (value == NULL || json_is_null(value) || shape == NULL || e->depth >= MAX_VALUE_DEPTH)
         return;
     e->depth++;
-    switch (nb__shape_kind(shape)) {
+    switch (kind) {
     case NB_SHAPE_STRUCTURE:
         if (json_is_object(value)) {
             nb__xml_start(e->w, name);
@@ -87,7 +124,7 @@ void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shap
             /* a prefixed namespace on the shape declares the prefix its attributes use
              * (S3's Grantee: xmlns:xsi for xsi:type) */
             const json_t *sns = json_object_get(shape, "xmlNamespace");
-            if (json_object_get(ref, "xmlNamespace") == NULL && json_object_get(sns, "prefix"))
+            if (sns && nb__trait(ref, NULL, "xmlNamespace") == NULL && json_object_get(sns, "prefix"))
                 write_namespace(e->w, shape);
             nb__xml_write_members(e, shape, value);
             nb__xml_end(e->w);
@@ -96,17 +133,18 @@ void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shap
     case NB_SHAPE_LIST: {
         const json_t *mref = json_object_get(shape, "member");
         const json_t *mshape = nb__spec_ref_shape(e->spec, mref);
+        nb__shape_kind_t mkind = nb__shape_kind(mshape);
         size_t i;
         json_t *item;
         if (!json_is_array(value))
             break;
         if (is_flattened(ref, shape)) {
-            json_array_foreach(value, i, item) nb__xml_write_value(e, mref, mshape, name, item);
+            json_array_foreach(value, i, item) write_value(e, mref, mshape, mkind, name, item);
         } else {
             const char *mname = ref_location_name(mref);
             nb__xml_start(e->w, name);
             write_namespace(e->w, ref);
-            json_array_foreach(value, i, item) nb__xml_write_value(e, mref, mshape, mname ? mname : "member", item);
+            json_array_foreach(value, i, item) write_value(e, mref, mshape, mkind, mname ? mname : "member", item);
             nb__xml_end(e->w);
         }
         break;
@@ -136,7 +174,7 @@ void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shap
         break;
     }
     default:
-        write_scalar(e, ref, shape, name, value);
+        write_scalar(e, ref, shape, kind, name, value);
     }
     e->depth--;
 }
@@ -144,21 +182,28 @@ void nb__xml_write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shap
 void nb__xml_write_members(nb__xml_enc_t *e, const json_t *shape, const json_t *value) {
     nb__member_iter_t it;
     nb__member_t m;
-    for (nb__member_iter_init(&it, e->spec, shape); nb__member_next(&it, &m);) {
+    bool attributes = false;
+    for (nb__member_iter_init(&it, e->spec, shape); nb__member_next(&it, &m);)
+        attributes |= nb__member_xml_attribute(&m);
+    for (nb__member_iter_init(&it, e->spec, shape); attributes && nb__member_next(&it, &m);) {
+        if (!nb__member_xml_attribute(&m))
+            continue;
         const json_t *v = json_object_get(value, m.name);
-        if (v == NULL || json_is_null(v) || !nb__member_xml_attribute(&m))
+        if (v == NULL || json_is_null(v))
             continue;
         char *text = nb__scalar_to_text(m.shape, v, nb__timestamp_format(m.ref, m.shape, e->ts_format));
         if (text) {
-            nb__xml_attribute(e->w, nb__xml_member_name(e->spec, m.ref, m.shape, m.name), text);
+            nb__xml_attribute(e->w, m.xml_name, text);
             free(text);
         }
     }
     for (nb__member_iter_init(&it, e->spec, shape); nb__member_next(&it, &m);) {
-        const json_t *v = json_object_get(value, m.name);
-        if (v == NULL || json_is_null(v) || nb__member_xml_attribute(&m) || nb__member_location(&m))
+        if (nb__member_xml_attribute(&m) || nb__member_location(&m))
             continue;
-        nb__xml_write_value(e, m.ref, m.shape, nb__xml_member_name(e->spec, m.ref, m.shape, m.name), v);
+        const json_t *v = json_object_get(value, m.name);
+        if (v == NULL || json_is_null(v))
+            continue;
+        write_value(e, m.ref, m.shape, m.kind, m.xml_name, v);
     }
 }
 
@@ -314,7 +359,7 @@ int nb__xml_read_structure(const nb__spec_t *spec, const json_t *shape, const nb
         if (nb__member_location(&m) || m.shape == NULL)
             continue;
         json_t *v = NULL;
-        const char *name = nb__xml_member_name(spec, m.ref, m.shape, m.name);
+        const char *name = m.xml_name;
         if (nb__member_xml_attribute(&m)) {
             const char *a = nb__xml_attr(node, name);
             if (a)
@@ -397,7 +442,7 @@ void nb__xml_write_error_fields(nb__xml_enc_t *e, const nb__spec_op_t *op, const
         if (shape && nb__member_get(e->spec, shape, k, &m)) {
             if (nb__member_location(&m))
                 continue;
-            nb__xml_write_value(e, m.ref, m.shape, nb__xml_member_name(e->spec, m.ref, m.shape, m.name), v);
+            nb__xml_write_value(e, m.ref, m.shape, m.xml_name, v);
         } else if (json_is_string(v)) {
             nb__xml_element(e->w, k, json_string_value(v));
         } else if (json_is_integer(v) || json_is_real(v) || json_is_boolean(v)) {

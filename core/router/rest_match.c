@@ -1,4 +1,5 @@
 #include "router/rest_match.h"
+#include "util/codec.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,16 +56,6 @@ struct nb__rest_table {
 
 /* ---- raw query helpers ---- */
 
-static int hexval(int c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes one character of a query component at *i (advancing it). */
 static int qchar(const char *s, size_t len, size_t *i) {
     char c = s[*i];
@@ -73,7 +64,7 @@ static int qchar(const char *s, size_t len, size_t *i) {
         return ' ';
     }
     if (c == '%' && *i + 2 < len) {
-        int h = hexval((unsigned char)s[*i + 1]), l = hexval((unsigned char)s[*i + 2]);
+        int h = nb__hex_digit((unsigned char)s[*i + 1]), l = nb__hex_digit((unsigned char)s[*i + 2]);
         if (h >= 0 && l >= 0) {
             *i += 3;
             return h * 16 + l;

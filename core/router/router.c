@@ -441,6 +441,13 @@ static bool has_target_op(const svc_t *s, info_t *in) {
     return op_by_name(s->spec, in->target_op, strlen(in->target_op)) != NULL;
 }
 
+static bool prefix_eq(const char *prefix, const char *s, size_t len);
+
+/* The X-Amz-Target prefix names the API (KinesisAnalytics_20150814 vs _20180523). */
+static bool has_target_prefix(const svc_t *s, info_t *in) {
+    return prefix_eq(s->spec->target_prefix, in->target, in->target_prefix_len);
+}
+
 /* Without X-Amz-Target a service that only speaks json or cbor cannot be meant. */
 static bool needs_no_target(const svc_t *s, info_t *in) {
     (void)in;
@@ -585,6 +592,7 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
             return t.items[0];
         for (size_t i = 0; i < t.n; i++)
             cands_add(&c, t.items[i]);
+        cands_filter(&c, has_target_prefix, in);
         cands_filter(&c, has_target_op, in);
     } else if (c.n > 1) {
         cands_filter(&c, needs_no_target, in);
@@ -603,17 +611,27 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
     if (c.n == 1)
         return c.items[0];
     if (c.n > 1) {
-        /* still ambiguous: the query Version names the API (elb 2012-06-01 vs elbv2 2015-12-01) */
+        /* Still ambiguous (one signing name, several APIs: elb/elbv2, rds/neptune/docdb):
+         * among those that know the operation, prefer the one whose API version the
+         * query names, then the one named like the signing name, then the first. */
         load_params(in);
-        if (in->has_version)
-            for (size_t i = 0; i < c.n; i++)
-                if (c.items[i]->spec->api_version && strcmp(c.items[i]->spec->api_version, in->version) == 0)
-                    return c.items[i];
-        /* else the first candidate that knows the operation */
-        for (size_t i = 0; i < c.n; i++)
-            if (find_op(r, c.items[i], in, pick_protocol(c.items[i]->spec, in)))
-                return c.items[i];
-        return c.items[0];
+        const svc_t *best = NULL;
+        int best_score = -1;
+        for (size_t i = 0; i < c.n; i++) {
+            const nb__spec_t *spec = c.items[i]->spec;
+            if (!find_op(r, c.items[i], in, pick_protocol(spec, in)))
+                continue;
+            int score = 0;
+            if (in->has_version && spec->api_version && strcmp(spec->api_version, in->version) == 0)
+                score += 2;
+            if (in->signing_name && strcmp(spec->service, in->signing_name) == 0)
+                score += 1;
+            if (score > best_score) {
+                best = c.items[i];
+                best_score = score;
+            }
+        }
+        return best ? best : c.items[0];
     }
     const char *path = in->req->path ? in->req->path : "/";
     if (strcmp(path, "/") != 0) {

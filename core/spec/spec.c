@@ -285,9 +285,43 @@ nb__spec_t *nb__spec_load(const char *path, const char *service, char **err) {
     return spec;
 }
 
+static void resolve_ops(nb__spec_t *spec) {
+    for (size_t i = 0; i < spec->nops; i++) {
+        spec->ops[i].input = nb__spec_shape(spec, spec->ops[i].input_name);
+        spec->ops[i].output = nb__spec_shape(spec, spec->ops[i].output_name);
+    }
+}
+
+void nb__spec_unload_shapes(nb__spec_t *spec) {
+    if (spec->path == NULL || spec->shapes_unloaded)
+        return;
+    json_object_set_new(spec->root, "shapes", json_object());
+    spec->shapes = json_object_get(spec->root, "shapes");
+    json_decref(spec->error_index);
+    spec->error_index = NULL;
+    spec->shapes_unloaded = true;
+    resolve_ops(spec);
+}
+
+int nb__spec_load_shapes(nb__spec_t *spec, char **err) {
+    if (!spec->shapes_unloaded)
+        return 0;
+    nb__spec_t *fresh = nb__spec_load(spec->path, spec->service, err);
+    if (fresh == NULL)
+        return -1;
+    json_object_set(spec->root, "shapes", json_object_get(fresh->root, "shapes"));
+    nb__spec_free(fresh);
+    spec->shapes = json_object_get(spec->root, "shapes");
+    spec->shapes_unloaded = false;
+    resolve_ops(spec);
+    return 0;
+}
+
 void nb__spec_free(nb__spec_t *spec) {
     if (spec == NULL)
         return;
+    if (spec->proto_cache_free)
+        spec->proto_cache_free(spec->proto_cache);
     free(spec->ops);
     free(spec->service);
     free(spec->path);

@@ -59,7 +59,12 @@ typedef struct nb__spec {
     nb__spec_op_t *ops;          /* sorted by name */
     size_t nops;
     char *path;                  /* file it came from, NULL if built from JSON */
+    bool shapes_unloaded;
     json_t *error_index;         /* error code or exception shape name -> shape name */
+    /* core/proto's compiled shapes (members with their traits resolved), built lazily by the
+     * marshallers and freed with the spec through proto_cache_free. */
+    void *proto_cache;
+    void (*proto_cache_free)(void *cache);
 } nb__spec_t;
 
 /* Loads a service-2.json (and an overlay.json beside it, if present: a JSON
@@ -71,6 +76,13 @@ nb__spec_t *nb__spec_load(const char *path, const char *service, char **err);
  * metadata + shapes, with operations possibly empty). */
 nb__spec_t *nb__spec_from_json(json_t *root, const char *service, char **err);
 void nb__spec_free(nb__spec_t *spec);
+
+/* Shapes are most of a spec's memory and only needed once its service is used:
+ * unload drops them (a spec loaded from a file only; router indexes are built
+ * before), load brings them back from the file. Operations keep their names and
+ * HTTP bindings throughout; their input/output pointers are NULL while unloaded. */
+void nb__spec_unload_shapes(nb__spec_t *spec);
+int nb__spec_load_shapes(nb__spec_t *spec, char **err);
 
 /* Adds or replaces one operation from a JSON definition (a test vector's `given`). */
 const nb__spec_op_t *nb__spec_add_op(nb__spec_t *spec, const json_t *def);

@@ -76,3 +76,13 @@ void nb__buf_free(nb__buf_t *b) {
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+char *nb__strdup_printf(const char *fmt, ...) {
+    va_list ap;
+    char *s = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}

@@ -24,4 +24,7 @@ char *nb__buf_steal(nb__buf_t *b, size_t *len);
 void nb__buf_reset(nb__buf_t *b); /* len = 0, keeps the memory */
 void nb__buf_free(nb__buf_t *b);
 
+/* A malloc'd, printf-formatted string (NULL when out of memory): error messages. */
+char *nb__strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -64,18 +64,28 @@ static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "S
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+/* Writes n digits of v at p (zero-padded); returns the end. */
+static char *put_digits(char *p, int v, int n) {
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + n;
+}
+
 void nb__time_format(double t, nb__time_format_t fmt, char *buf, size_t len) {
-    double whole = floor(t);
-    double frac = t - whole;
+    /* Milliseconds are the precision every format here keeps: round to them first, so
+     * 38.9996 s is 39.000 (rounding only the fraction would print 38.000, a second early). */
+    double ms_total = round(t * 1000);
+    double whole = floor(ms_total / 1000);
+    int ms = (int)(ms_total - whole * 1000);
     time_t secs = (time_t)whole;
     struct tm tm;
     gmtime_r(&secs, &tm);
     switch (fmt) {
     case NB_TIME_EPOCH:
-        if (frac == 0)
+        if (ms == 0)
             snprintf(buf, len, "%lld", (long long)secs);
         else {
-            snprintf(buf, len, "%.3f", t);
+            snprintf(buf, len, "%.3f", ms_total / 1000);
             /* trim trailing zeros of the fraction */
             char *e = buf + strlen(buf) - 1;
             while (*e == '0')
@@ -83,22 +93,42 @@ void nb__time_format(double t, nb__time_format_t fmt, char *buf, size_t len) {
         }
         break;
     case NB_TIME_RFC822:
+        /* HTTP dates have whole seconds: the second the instant falls in */
+        secs = (time_t)floor(t);
+        gmtime_r(&secs, &tm);
         snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
                  tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
         break;
     case NB_TIME_ISO8601_MS:
-        snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)lround(frac * 1000) % 1000);
-        break;
     case NB_TIME_ISO8601:
-    default:
-        if (frac == 0)
+    default: {
+        /* by hand: this runs for every timestamp of every XML response (1,000 per S3 listing) */
+        char tmp[32], *p = tmp;
+        if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
             snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                      tm.tm_hour, tm.tm_min, tm.tm_sec);
-        else
-            snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)lround(frac * 1000) % 1000);
+            break;
+        }
+        p = put_digits(p, tm.tm_year + 1900, 4);
+        *p++ = '-';
+        p = put_digits(p, tm.tm_mon + 1, 2);
+        *p++ = '-';
+        p = put_digits(p, tm.tm_mday, 2);
+        *p++ = 'T';
+        p = put_digits(p, tm.tm_hour, 2);
+        *p++ = ':';
+        p = put_digits(p, tm.tm_min, 2);
+        *p++ = ':';
+        p = put_digits(p, tm.tm_sec, 2);
+        if (fmt == NB_TIME_ISO8601_MS || ms != 0) {
+            *p++ = '.';
+            p = put_digits(p, ms, 3);
+        }
+        *p++ = 'Z';
+        *p = '\0';
+        snprintf(buf, len, "%s", tmp);
         break;
+    }
     }
 }
 
@@ -226,7 +256,7 @@ bool nb__time_parse(const char *s, double *t) {
     return nb__time_parse_iso8601(s, t) || nb__time_parse_rfc822(s, t);
 }
 
-static int hexval(int c) {
+int nb__hex_digit(int c) {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -243,8 +273,8 @@ char *nb__url_decode(const char *s, size_t len, bool plus_as_space, size_t *out_
     size_t j = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '%') {
-            int hi = i + 2 < len ? hexval((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval((unsigned char)s[i + 2]) : -1;
+            int hi = i + 2 < len ? nb__hex_digit((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < len ? nb__hex_digit((unsigned char)s[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 free(out);
                 return NULL;

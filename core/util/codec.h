@@ -10,6 +10,8 @@ char *nb__base64_encode(const void *data, size_t len);
 /* Strict: rejects characters outside the alphabet and bad padding. NULL if invalid. */
 unsigned char *nb__base64_decode(const char *text, size_t text_len, size_t *out_len);
 char *nb__hex_encode(const void *data, size_t len);
+/* The value of a hex digit, -1 if c is not one. */
+int nb__hex_digit(int c);
 
 typedef enum nb__time_format {
     NB_TIME_ISO8601,      /* 2014-04-29T18:30:38Z (fraction when not whole) */

@@ -186,6 +186,9 @@ typedef struct nb_plugin_def {
     const nb_op_t *ops;      /* terminated by { NULL, NULL, 0 } */
     int (*init)(nb_plugin_t *self); /* optional; != 0 fails the load */
     void (*fini)(nb_plugin_t *self); /* optional */
+    /* optional: called after the service's state was reset (POST /_localstack/state/reset), outside
+     * any transaction, so the plugin drops what it cached from its store. */
+    void (*reset)(nb_plugin_t *self);
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)

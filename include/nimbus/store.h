@@ -30,8 +30,8 @@
  *     }
  *     static void sqs_fini(nb_plugin_t *self) { nb_store_fini(&sqs_store); }
  *
- *     sqlite3_stmt *s = nb_store_scoped(&sqs_store, req,
- *         "SELECT url FROM queues WHERE account = :account AND region = :region AND name = ?1");
+ *     sqlite3_stmt *s = nb_store_scoped(&sqs_store, req,    // numbered parameters first: see nb_store_bind_scope
+ *         "SELECT url FROM queues WHERE name = ?1 AND account = :account AND region = :region");
  *     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
  *     if (s != NULL && sqlite3_step(s) == SQLITE_ROW) ...
  *
@@ -271,17 +271,46 @@ static inline int nb_store_run(sqlite3_stmt *stmt) {
 
 /* ------------------------------------------------------------------- scoping */
 
+/* Whether the SQL text has a numbered parameter ?N with N == a or N == b
+ * (string literals and quoted names skipped). */
+static inline int nb_store__numbered_is(const char *sql, int a, int b) {
+    for (const char *p = sql; p != NULL && *p; p++) {
+        if (*p == '\'' || *p == '"' || *p == '`') {
+            char q = *p;
+            while (*++p && *p != q)
+                ;
+            if (*p == '\0')
+                break;
+        } else if (*p == '?' && p[1] >= '0' && p[1] <= '9') {
+            int n = 0;
+            while (p[1] >= '0' && p[1] <= '9' && n < 100000)
+                n = n * 10 + (*++p - '0');
+            if (n == a || n == b)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /*
  * Binds the named parameters `:account` and `:region` of stmt. A scoped query
  * must name `:account` (NB_EINVAL otherwise: a lookup that forgot its scope
  * would see other accounts' resources); `:region` is optional (account-wide
  * tables). region NULL binds NB_STORE_GLOBAL. Strings are copied.
+ *
+ * SQLite numbers a named parameter with the next unused index, so in
+ * "... account = :account AND region = :region AND name = ?1" the ?1 IS
+ * :account (index 1): binding the name would overwrite the scope. Such a
+ * statement is refused (NB_EINVAL): write the numbered parameters first
+ * ("name = ?1 AND account = :account AND region = :region"), or name them all.
  */
 static inline int nb_store_bind_scope(sqlite3_stmt *stmt, const char *account, const char *region) {
     if (stmt == NULL || account == NULL)
         return NB_EINVAL;
     int ia = sqlite3_bind_parameter_index(stmt, ":account");
     if (ia == 0)
+        return NB_EINVAL;
+    if (nb_store__numbered_is(sqlite3_sql(stmt), ia, sqlite3_bind_parameter_index(stmt, ":region")))
         return NB_EINVAL;
     if (sqlite3_bind_text(stmt, ia, account, -1, SQLITE_TRANSIENT) != SQLITE_OK)
         return NB_ESTORE;

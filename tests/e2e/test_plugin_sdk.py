@@ -43,8 +43,34 @@ class PluginSdk(unittest.TestCase):
             listing = json.loads(out[out.index('{\n    "CertificateSummaryList"'):])
             self.assertEqual(listing["CertificateSummaryList"][0]["DomainName"], "example.com")
             # the implementation lives in the provider file the doc had us edit
-            with open(os.path.join(env["WORK"], "acm", "acm_provider.c")) as f:
-                self.assertIn("example.com", f.read())
+            acm = os.path.join(env["WORK"], "acm")
+            with open(os.path.join(acm, "acm_provider.c")) as f:
+                provider = f.read()
+            self.assertIn("example.com", provider)
+
+            # regenerating refreshes the generated files and keeps the provider
+            os.remove(os.path.join(acm, "acm_api.h"))
+            scaffold = os.path.join(env["PREFIX"], "bin", "nimbus-scaffold")
+            r = subprocess.run([scaffold, "generate", "acm", "--out", env["WORK"], "--doc"], env=env,
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(acm, "acm_provider.c")) as f:
+                self.assertEqual(f.read(), provider)
+            with open(os.path.join(acm, "acm_api.h")) as f:
+                header = f.read()
+            self.assertIn("int acm_list_certificates(nb_req_t *req, const json_t *input);", header)
+            self.assertIn("CertificateSummaryList", header)  # output members listed
+            self.assertIn("Retrieves a list of certificate ARNs and domain names.", header)  # --doc text
+
+            # the CMake route of step 4 builds the same plugin against the installed SDK
+            r = subprocess.run(["cmake", "-S", acm, "-B", os.path.join(acm, "build"),
+                                "-DCMAKE_PREFIX_PATH=" + env["PREFIX"]], env=env, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            r = subprocess.run(["cmake", "--build", os.path.join(acm, "build")], env=env, capture_output=True,
+                               text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertTrue(os.path.exists(os.path.join(acm, "build", "acm.so")))
+            self.assertTrue(os.path.exists(os.path.join(acm, "build", "acm.service-2.json")))
 
 
 if __name__ == "__main__":

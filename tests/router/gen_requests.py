@@ -252,6 +252,9 @@ def generate(spec_dir, out, only=None):
                             try:
                                 method(**params)
                             except Captured as c:
+                                if svc == "s3" and op_name == "PostObject":
+                                    # only browsers send it (an HTML form), always as multipart/form-data
+                                    c.request.headers["Content-Type"] = "multipart/form-data; boundary=nimbus"
                                 data = raw_request(c.request)
                                 tag = "vhost" if style == "vhost" else ("path" if svc == "s3" else "-")
                                 head = "##### %s %s %s %s %s %d\n" % (svc, protocol, tag, variant, op_name, len(data))

@@ -232,11 +232,10 @@ Test(validate, sqs_in_query_and_json) {
     expect(s, NB_PROTO_JSON, "SendMessageBatch",
            "{\"QueueUrl\":\"http://x/000000000000/q\",\"Entries\":[{\"Id\":\"1\",\"MessageBody\":\"b\"},{\"Id\":\"2\"}]}",
            "MissingParameter", "The request must contain the parameter SendMessageBatchRequestEntry.2.MessageBody.");
-    /* flattened map entries are named as the query client sends them */
-    expect_msg(s, NB_PROTO_QUERY, "CreateQueue",
-               "{\"QueueName\":\"q\",\"Attributes\":{\"DelaySeconds\":\"0\",\"Bogus\":\"1\"}}",
-               "InvalidParameterValue",
-               "Value Bogus for parameter Attribute.2.Name is invalid. Reason: Must be one of: All, Policy, ", true);
+    /* attribute names are the SQS plugin's to check (AWS answers InvalidAttributeName): the
+     * overlay makes the map's key a plain string, so the core lets unknown names through */
+    expect(s, NB_PROTO_QUERY, "CreateQueue",
+           "{\"QueueName\":\"q\",\"Attributes\":{\"DelaySeconds\":\"0\",\"Bogus\":\"1\"}}", NULL, NULL);
     nb__spec_free(s);
 }
 

@@ -324,6 +324,35 @@ Test(store, scope_binding_requires_an_account_parameter) {
     nb__store_close(st);
 }
 
+/* SQLite gives :account the next free index, so a ?N written after it can be
+ * the same parameter: binding N would silently overwrite the account. */
+Test(store, scope_binding_refuses_numbered_parameters_that_alias_the_scope) {
+    nb__store_t *st = open_mem();
+    nb_store_t cache;
+    nb_store_init(&cache, nb__store_db(st));
+    migrate_ok(cache.db, schema_v1, 1);
+    cr_assert_null(nb_store_stmt_scoped(
+        &cache, "SELECT count(*) FROM queues WHERE account = :account AND region = :region AND name = ?1", "1", "r"));
+    cr_assert_null(nb_store_stmt_scoped(
+        &cache, "SELECT count(*) FROM queues WHERE account = :account AND region = :region AND name = ?2", "1", "r"));
+    /* Numbered first, or above the scope's indexes, or in a string literal: fine. */
+    sqlite3_stmt *ins = nb_store_stmt_scoped(&cache, "INSERT INTO queues(name, account, region) VALUES (?1, :account, :region)",
+                                             "111111111111", "us-east-1");
+    cr_assert_not_null(ins);
+    sqlite3_bind_text(ins, 1, "q1", -1, SQLITE_STATIC);
+    cr_assert_eq(nb_store_run(ins), 0);
+    sqlite3_stmt *s = nb_store_stmt_scoped(
+        &cache, "SELECT name FROM queues WHERE account = :account AND region = :region AND name = ?3 AND '?1' = '?1'",
+        "111111111111", "us-east-1");
+    cr_assert_not_null(s);
+    sqlite3_bind_text(s, 3, "q1", -1, SQLITE_STATIC);
+    cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+    cr_assert_str_eq((const char *)sqlite3_column_text(s, 0), "q1");
+    sqlite3_reset(s);
+    nb_store_fini(&cache);
+    nb__store_close(st);
+}
+
 Test(store, global_rows_bind_the_global_region) {
     nb__store_t *st = open_mem();
     nb_store_t cache;
@@ -1013,7 +1042,7 @@ static void crash_child(const char *dir, int ack_fd) {
         if (nb__store_begin(st) != 0)
             _exit(6);
         sqlite3_stmt *ins = nb_store_stmt_scoped(
-            &cache, "INSERT INTO rows VALUES (?1, :account, :region, ?2)", "000000000000", "us-east-1");
+            &cache, "INSERT INTO rows(id, payload, account, region) VALUES (?1, ?2, :account, :region)", "000000000000", "us-east-1");
         sqlite3_bind_int(ins, 1, i);
         sqlite3_bind_text(ins, 2, payload, -1, SQLITE_TRANSIENT);
         if (nb_store_run(ins) != 0 || nb__store_commit(st) != 0)

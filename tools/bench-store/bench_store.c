@@ -66,7 +66,7 @@ static int run(const char *label, const nb__store_config_t *cfg, double seconds)
             break;
         }
         sqlite3_stmt *s = nb_store_stmt_scoped(
-            &cache, "INSERT INTO messages(account, region, queue, body, sent) VALUES (:account, :region, ?1, ?2, ?3)",
+            &cache, "INSERT INTO messages(queue, body, sent, account, region) VALUES (?1, ?2, ?3, :account, :region)",
             "000000000000", "us-east-1");
         if (s == NULL) {
             rc = 1;

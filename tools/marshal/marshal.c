@@ -7,8 +7,19 @@
  *                            [--error SHAPE|CODE] [--status N] [--query-mode]
  *       canonical JSON of the output (or error members) on stdin -> raw HTTP/1.1 response
  *
- * FILE is a service-2.json, or a protocol-test file (one suite, or a list of
- * suites): the case's "given" becomes the operation.
+ *   nimbus-marshal batch --spec FILE
+ *       many parses and serializes in one process (the round-trip test): one JSON
+ *       object a line on stdin, one answer a line on stdout, in order:
+ *         {"cmd":"parse","operation":OP,"protocol":P,"request":BASE64}
+ *             -> {"ok":true,"value":CANONICAL}
+ *         {"cmd":"serialize","operation":OP,"protocol":P,"value":CANONICAL,
+ *          "error":CODE,"status":N,"query_mode":true}   (all but cmd, operation optional)
+ *             -> {"ok":true,"response":BASE64}
+ *         failures -> {"ok":false,"error":TEXT}
+ *
+ * FILE is a service-2.json (with the overlay.json beside it applied), or a
+ * protocol-test file (one suite, or a list of suites): the case's "given"
+ * becomes the operation.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +28,18 @@
 
 #include "http/body.h"
 #include "http/message.h"
+#include "nimbus/errno.h"
 #include "proto/canonical.h"
 #include "proto/proto.h"
 #include "proto/shape.h"
 #include "spec/spec.h"
+#include "util/buf.h"
+#include "util/codec.h"
 
 static void usage(void) {
     fprintf(stderr, "usage: nimbus-marshal parse|serialize --spec FILE --operation OP [--protocol P] [--case ID]\n"
-                    "                      [--error SHAPE|CODE] [--status N] [--query-mode]\n");
+                    "                      [--error SHAPE|CODE] [--status N] [--query-mode]\n"
+                    "       nimbus-marshal batch --spec FILE\n");
 }
 
 static char *read_all(FILE *f, size_t *len) {
@@ -71,6 +86,17 @@ static nb__spec_t *load_spec(const char *path, const char *case_id, const char *
     if (doc == NULL) {
         fprintf(stderr, "nimbus-marshal: %s: %s (line %d)\n", path, jerr.text, jerr.line);
         return NULL;
+    }
+    if (json_is_object(doc) && json_object_get(doc, "operations") && !json_object_get(doc, "cases")) {
+        /* a service-2.json: loaded again by the server's own loader, which applies the overlay */
+        json_decref(doc);
+        char *err = NULL;
+        nb__spec_t *spec = nb__spec_load(path, NULL, &err);
+        if (spec == NULL) {
+            fprintf(stderr, "nimbus-marshal: %s: %s\n", path, err ? err : "bad spec");
+            free(err);
+        }
+        return spec;
     }
     json_t *suite = NULL;
     if (json_is_array(doc)) {
@@ -170,48 +196,46 @@ static int parse_raw_request(char *raw, size_t len, nb__http_request_t *req) {
     return req->method && req->path && req->body ? 0 : -1;
 }
 
-static int cmd_parse(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protocol_t proto) {
-    size_t len = 0;
-    char *raw = read_all(stdin, &len);
-    if (raw == NULL)
-        return 1;
+/* raw (modified in place) -> canonical JSON of the input (*out, new reference).
+ * On failure returns 1 and a malloc'd message in *why. */
+static int do_parse(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protocol_t proto, char *raw, size_t len,
+                    json_t **out, char **why) {
+    *out = NULL;
     nb__http_request_t req;
     if (parse_raw_request(raw, len, &req) != 0) {
-        fprintf(stderr, "nimbus-marshal: malformed HTTP request\n");
         nb__http_request_free(&req);
-        free(raw);
+        *why = strdup("nimbus-marshal: malformed HTTP request");
         return 1;
     }
-    free(raw);
     json_t *input = NULL;
     nb__aws_error_t err = {0};
     int rc = nb__proto_parse(spec, op, proto, &req, &input, &err);
     nb__http_request_free(&req);
     if (rc != 0) {
-        fprintf(stderr, "%s (%d): %s\n", err.code ? err.code : "error", err.status, err.message ? err.message : "");
+        if (asprintf(why, "%s (%d): %s", err.code ? err.code : "error", err.status,
+                     err.message ? err.message : "") < 0)
+            *why = NULL;
         nb__aws_error_clear(&err);
         json_decref(input);
         return 1;
     }
-    json_t *canon = nb__canonical_from_value(spec, op->input, input);
+    *out = nb__canonical_from_value(spec, op->input, input);
     json_decref(input);
-    char *text = json_dumps(canon, JSON_ENCODE_ANY | JSON_COMPACT);
-    json_decref(canon);
-    if (text == NULL)
+    if (*out == NULL) {
+        *why = strdup("nimbus-marshal: out of memory");
         return 1;
-    puts(text);
-    free(text);
+    }
     return 0;
 }
 
-static void print_response(const nb__http_response_t *resp) {
-    printf("HTTP/1.1 %d %s\r\n", resp->status, nb__http_reason(resp->status));
+static void format_response(const nb__http_response_t *resp, nb__buf_t *out) {
+    nb__buf_printf(out, "HTTP/1.1 %d %s\r\n", resp->status, nb__http_reason(resp->status));
     for (size_t i = 0; i < resp->headers.len; i++)
-        printf("%s: %s\r\n", resp->headers.items[i].name, resp->headers.items[i].value);
+        nb__buf_printf(out, "%s: %s\r\n", resp->headers.items[i].name, resp->headers.items[i].value);
     int64_t blen = resp->stream ? nb__body_size(resp->stream) : (int64_t)resp->body.len;
     if (!nb__headers_get(&resp->headers, "Content-Length"))
-        printf("Content-Length: %lld\r\n", (long long)(resp->no_body ? 0 : blen));
-    printf("\r\n");
+        nb__buf_printf(out, "Content-Length: %lld\r\n", (long long)(resp->no_body ? 0 : blen));
+    nb__buf_puts(out, "\r\n");
     if (resp->no_body)
         return;
     if (resp->stream) {
@@ -219,11 +243,11 @@ static void print_response(const nb__http_response_t *resp) {
         int64_t off = 0;
         ssize_t n;
         while ((n = nb__body_read(resp->stream, off, buf, sizeof buf)) > 0) {
-            fwrite(buf, 1, (size_t)n, stdout);
+            nb__buf_append(out, buf, (size_t)n);
             off += n;
         }
     } else if (resp->body.len) {
-        fwrite(resp->body.data, 1, resp->body.len, stdout);
+        nb__buf_append(out, resp->body.data, resp->body.len);
     }
 }
 
@@ -242,32 +266,17 @@ static const json_t *error_shape(const nb__spec_t *spec, const char *code) {
     return NULL;
 }
 
-static int cmd_serialize(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protocol_t proto, const char *error,
-                         int status, bool query_mode) {
-    size_t len = 0;
-    char *text = read_all(stdin, &len);
-    if (text == NULL)
-        return 1;
-    json_t *canon = NULL;
-    size_t i = 0;
-    while (i < len && strchr(" \t\r\n", text[i]))
-        i++;
-    if (i < len) {
-        json_error_t jerr;
-        canon = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
-        if (canon == NULL) {
-            fprintf(stderr, "nimbus-marshal: stdin: %s\n", jerr.text);
-            free(text);
-            return 1;
-        }
-    }
-    free(text);
+/* canonical JSON of the output or error members (borrowed, may be NULL) -> the raw
+ * HTTP response appended to out. On failure returns 1 and a malloc'd message in *why. */
+static int do_serialize(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protocol_t proto,
+                        const json_t *canon, const char *error, int status, bool query_mode, nb__buf_t *out,
+                        char **why) {
     const json_t *shape = error ? error_shape(spec, error) : op->output;
     char *cerr = NULL;
     json_t *value = canon ? nb__canonical_to_value(spec, shape, canon, &cerr) : NULL;
-    json_decref(canon);
     if (canon && value == NULL) {
-        fprintf(stderr, "nimbus-marshal: %s\n", cerr ? cerr : "bad value");
+        if (asprintf(why, "nimbus-marshal: %s", cerr ? cerr : "bad value") < 0)
+            *why = NULL;
         free(cerr);
         return 1;
     }
@@ -301,12 +310,148 @@ static int cmd_serialize(const nb__spec_t *spec, const nb__spec_op_t *op, nb__pr
     }
     json_decref(value);
     if (rc != 0) {
-        fprintf(stderr, "nimbus-marshal: serialize failed (%d)\n", rc);
+        if (asprintf(why, "nimbus-marshal: serialize failed (%d)", rc) < 0)
+            *why = NULL;
         nb__http_response_free(&resp);
         return 1;
     }
-    print_response(&resp);
+    format_response(&resp, out);
     nb__http_response_free(&resp);
+    return 0;
+}
+
+static int cmd_parse(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protocol_t proto) {
+    size_t len = 0;
+    char *raw = read_all(stdin, &len);
+    if (raw == NULL)
+        return 1;
+    json_t *canon = NULL;
+    char *why = NULL;
+    int rc = do_parse(spec, op, proto, raw, len, &canon, &why);
+    free(raw);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", why ? why : "nimbus-marshal: parse failed");
+        free(why);
+        return 1;
+    }
+    char *text = json_dumps(canon, JSON_ENCODE_ANY | JSON_COMPACT);
+    json_decref(canon);
+    if (text == NULL)
+        return 1;
+    puts(text);
+    free(text);
+    return 0;
+}
+
+static int cmd_serialize(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protocol_t proto, const char *error,
+                         int status, bool query_mode) {
+    size_t len = 0;
+    char *text = read_all(stdin, &len);
+    if (text == NULL)
+        return 1;
+    json_t *canon = NULL;
+    size_t i = 0;
+    while (i < len && strchr(" \t\r\n", text[i]))
+        i++;
+    if (i < len) {
+        json_error_t jerr;
+        canon = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+        if (canon == NULL) {
+            fprintf(stderr, "nimbus-marshal: stdin: %s\n", jerr.text);
+            free(text);
+            return 1;
+        }
+    }
+    free(text);
+    nb__buf_t out = NB__BUF_INIT;
+    char *why = NULL;
+    int rc = do_serialize(spec, op, proto, canon, error, status, query_mode, &out, &why);
+    json_decref(canon);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", why ? why : "nimbus-marshal: serialize failed");
+        free(why);
+    } else if (out.len) {
+        fwrite(out.data, 1, out.len, stdout);
+    }
+    nb__buf_free(&out);
+    return rc;
+}
+
+/* --protocol's name -> protocol; json_1_0 and the query-compatible variants are json. */
+static nb__protocol_t protocol_named(const char *name, nb__protocol_t dflt) {
+    if (name == NULL)
+        return dflt;
+    if (strncmp(name, "json", 4) == 0)
+        return NB_PROTO_JSON;
+    if (strncmp(name, "smithy-rpc-v2-cbor", 18) == 0)
+        return NB_PROTO_CBOR;
+    return nb__protocol_from_name(name);
+}
+
+/* One batch line -> its answer (new reference). */
+static json_t *batch_one(const nb__spec_t *spec, const json_t *job) {
+    const char *cmd = json_string_value(json_object_get(job, "cmd"));
+    const char *op_name = json_string_value(json_object_get(job, "operation"));
+    const char *proto_name = json_string_value(json_object_get(job, "protocol"));
+    const nb__spec_op_t *op = op_name ? nb__spec_op(spec, op_name) : NULL;
+    nb__protocol_t proto = protocol_named(proto_name, spec->protocol);
+    char *why = NULL;
+    json_t *answer = NULL;
+    if (cmd == NULL || op == NULL || proto == NB_PROTO_NONE) {
+        why = strdup(cmd == NULL ? "no cmd" : op == NULL ? "no such operation" : "unknown protocol");
+    } else if (strcmp(cmd, "parse") == 0) {
+        const char *b64 = json_string_value(json_object_get(job, "request"));
+        size_t len = 0;
+        unsigned char *raw = b64 ? nb__base64_decode(b64, strlen(b64), &len) : NULL;
+        char *text = raw ? malloc(len + 1) : NULL;
+        json_t *canon = NULL;
+        if (text == NULL) {
+            why = strdup("request is not base64");
+        } else {
+            memcpy(text, raw, len);
+            text[len] = '\0';
+            if (do_parse(spec, op, proto, text, len, &canon, &why) == 0)
+                answer = json_pack("{s:b,s:o}", "ok", 1, "value", canon);
+        }
+        free(raw);
+        free(text);
+    } else if (strcmp(cmd, "serialize") == 0) {
+        nb__buf_t out = NB__BUF_INIT;
+        const json_t *status = json_object_get(job, "status");
+        if (do_serialize(spec, op, proto, json_object_get(job, "value"),
+                         json_string_value(json_object_get(job, "error")),
+                         status ? (int)json_integer_value(status) : 0, json_is_true(json_object_get(job, "query_mode")),
+                         &out, &why) == 0) {
+            char *b64 = nb__base64_encode(out.data ? out.data : "", out.len);
+            answer = b64 ? json_pack("{s:b,s:s}", "ok", 1, "response", b64) : NULL;
+            free(b64);
+        }
+        nb__buf_free(&out);
+    } else {
+        why = strdup("cmd is parse or serialize");
+    }
+    if (answer == NULL)
+        answer = json_pack("{s:b,s:s}", "ok", 0, "error", why ? why : "out of memory");
+    free(why);
+    return answer;
+}
+
+static int cmd_batch(const nb__spec_t *spec) {
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, stdin)) > 0) {
+        json_error_t jerr;
+        json_t *job = json_loadb(line, (size_t)n, 0, &jerr);
+        json_t *answer = job ? batch_one(spec, job) : json_pack("{s:b,s:s}", "ok", 0, "error", jerr.text);
+        json_decref(job);
+        char *text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+        json_decref(answer);
+        puts(text ? text : "{\"ok\":false,\"error\":\"out of memory\"}");
+        free(text);
+        fflush(stdout);
+    }
+    free(line);
     return 0;
 }
 
@@ -349,6 +494,14 @@ int main(int argc, char **argv) {
         i++;
     }
     bool is_parse = strcmp(cmd, "parse") == 0;
+    if (strcmp(cmd, "batch") == 0 && spec_path) {
+        nb__spec_t *spec = load_spec(spec_path, NULL, NULL);
+        if (spec == NULL)
+            return 1;
+        int rc = cmd_batch(spec);
+        nb__spec_free(spec);
+        return rc;
+    }
     if ((!is_parse && strcmp(cmd, "serialize") != 0) || spec_path == NULL || (op_name == NULL && case_id == NULL)) {
         usage();
         return 1;
@@ -366,13 +519,7 @@ int main(int argc, char **argv) {
         nb__spec_free(spec);
         return 1;
     }
-    nb__protocol_t proto = spec->protocol;
-    if (proto_name) {
-        /* json_1_0 and the query-compatible variants are json */
-        proto = strncmp(proto_name, "json", 4) == 0 ? NB_PROTO_JSON : nb__protocol_from_name(proto_name);
-        if (strncmp(proto_name, "smithy-rpc-v2-cbor", 18) == 0)
-            proto = NB_PROTO_CBOR;
-    }
+    nb__protocol_t proto = protocol_named(proto_name, spec->protocol);
     if (proto == NB_PROTO_NONE) {
         fprintf(stderr, "nimbus-marshal: unknown protocol %s\n", proto_name ? proto_name : "(spec has none)");
         nb__spec_free(spec);

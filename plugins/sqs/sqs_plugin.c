@@ -1,0 +1,75 @@
+#include "sqs_plugin.h"
+
+sqs_state_t sqs;
+
+static const char *const sqs_schema[] = {
+    /* 1 */
+    "CREATE TABLE queues(" NB_STORE_SCOPE_COLUMNS ", name TEXT NOT NULL, qid INTEGER NOT NULL UNIQUE,"
+    " created REAL NOT NULL, modified REAL NOT NULL, attrs TEXT NOT NULL, tags TEXT NOT NULL,"
+    " fifo_seq INTEGER NOT NULL DEFAULT 0, last_purge REAL NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(account, region, name));"
+    "CREATE TABLE messages(" NB_STORE_SCOPE_COLUMNS ", seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " qid INTEGER NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, attrs TEXT, sysattrs TEXT,"
+    " md5_body TEXT NOT NULL, md5_attrs TEXT, md5_sys TEXT, sent REAL NOT NULL, visible REAL NOT NULL,"
+    " receives INTEGER NOT NULL DEFAULT 0, first_receive REAL, grp TEXT, dedup TEXT, seqno TEXT, src_arn TEXT);"
+    "CREATE INDEX messages_visible ON messages(qid, visible, seq);"
+    "CREATE INDEX messages_fifo ON messages(qid, seq) WHERE grp IS NOT NULL;"
+    "CREATE TABLE _dedup(qid INTEGER NOT NULL, key TEXT NOT NULL, expires REAL NOT NULL, message_id TEXT NOT NULL,"
+    " seqno TEXT, PRIMARY KEY(qid, key));",
+    /* 2: a row that a state reset deletes, telling the plugin to drop its caches */
+    "CREATE TABLE _epoch(id INTEGER PRIMARY KEY); INSERT INTO _epoch VALUES(1);",
+};
+
+static int sqs_init(nb_plugin_t *self) {
+    char *err = NULL;
+    memset(&sqs, 0, sizeof sqs);
+    sqs.self = self;
+    nb_store_init(&sqs.store, nb_store_db(self));
+    if (nb_store_migrate(sqs.store.db, sqs_schema, NB_STORE_COUNT(sqs_schema), &err) != 0) {
+        nb_log(self, NB_LOG_ERROR, "%s", err);
+        sqlite3_free(err);
+        return -1;
+    }
+    if (sqs_queues_load() != 0) {
+        nb_log(self, NB_LOG_ERROR, "cannot load the queues: %s", sqlite3_errmsg(sqs.store.db));
+        return -1;
+    }
+    return 0;
+}
+
+static void sqs_fini(nb_plugin_t *self) {
+    (void)self;
+    sqs_tasks_free();
+    sqs_queues_free();
+    nb_store_fini(&sqs.store);
+}
+
+static const nb_op_t sqs_ops[] = {
+    {"AddPermission", sqs_add_permission, 0},
+    {"CancelMessageMoveTask", sqs_cancel_message_move_task, 0},
+    {"ChangeMessageVisibility", sqs_change_message_visibility, 0},
+    {"ChangeMessageVisibilityBatch", sqs_change_message_visibility_batch, 0},
+    {"CreateQueue", sqs_create_queue, 0},
+    {"DeleteMessage", sqs_delete_message, 0},
+    {"DeleteMessageBatch", sqs_delete_message_batch, 0},
+    {"DeleteQueue", sqs_delete_queue, 0},
+    {"GetQueueAttributes", sqs_get_queue_attributes, 0},
+    {"GetQueueUrl", sqs_get_queue_url, 0},
+    {"ListDeadLetterSourceQueues", sqs_list_dead_letter_source_queues, 0},
+    {"ListMessageMoveTasks", sqs_list_message_move_tasks, 0},
+    {"ListQueueTags", sqs_list_queue_tags, 0},
+    {"ListQueues", sqs_list_queues, 0},
+    {"PurgeQueue", sqs_purge_queue, 0},
+    {"ReceiveMessage", sqs_receive_message, 0},
+    {"RemovePermission", sqs_remove_permission, 0},
+    {"SendMessage", sqs_send_message, 0},
+    {"SendMessageBatch", sqs_send_message_batch, 0},
+    {"SetQueueAttributes", sqs_set_queue_attributes, 0},
+    {"StartMessageMoveTask", sqs_start_message_move_task, 0},
+    {"TagQueue", sqs_tag_queue, 0},
+    {"UntagQueue", sqs_untag_queue, 0},
+    {NULL, NULL, 0},
+};
+
+NB_PLUGIN_DEFINE(.name = "sqs", .service = "sqs", .api_version = "2012-11-05", .ops = sqs_ops, .init = sqs_init,
+                 .fini = sqs_fini);

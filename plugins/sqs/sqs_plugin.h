@@ -1,0 +1,94 @@
+/*
+ * SQS: queues and messages in the plugin's SQLite store; an in-memory table of
+ * queues (rebuilt from the store at init) for lookups and long-poll waiters.
+ */
+#ifndef SQS_PLUGIN_H
+#define SQS_PLUGIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <nimbus/plugin.h>
+#include <nimbus/store.h>
+
+#include "sqs_util.h"
+
+typedef struct sqs_waiter sqs_waiter_t;
+
+typedef struct sqs_queue {
+    struct sqs_queue *hnext; /* hash chain */
+    int64_t qid;
+    char account[16], region[32], name[96];
+    char arn[192];
+    json_t *attrs; /* the settable attributes as AWS strings (defaults filled in): the row's copy */
+    json_t *tags;
+    double created, modified, last_purge;
+    int64_t fifo_seq;
+    /* parsed from attrs */
+    int delay, max_size, retention, wait, visibility;
+    bool fifo, cbd, dedup_per_group;
+    char dlq_arn[192];
+    int max_receive; /* 0: no redrive */
+    json_t *attempts; /* FIFO ReceiveRequestAttemptId -> {expires, output}, NULL until used */
+    int64_t inflight_hint; /* an upper bound of the messages in flight, recounted near the cap */
+    /* long polls waiting on this queue, oldest first */
+    sqs_waiter_t *whead, *wtail;
+    nb_timer_t *wake; /* a wake-up of the waiters is scheduled */
+} sqs_queue_t;
+
+typedef struct sqs_state {
+    nb_plugin_t *self;
+    nb_store_t store;
+    sqs_queue_t **buckets;
+    size_t nbuckets, nqueues;
+    int64_t next_qid;
+    struct sqs_task *tasks; /* message move tasks, newest first */
+} sqs_state_t;
+
+extern NB_PLUGIN_HIDDEN sqs_state_t sqs;
+
+/* Queue table (sqs_queue.c) */
+sqs_queue_t *sqs_queue_get(const char *account, const char *region, const char *name);
+sqs_queue_t *sqs_queue_by_arn(const char *arn);
+/* The queue a request's QueueUrl names; answers QueueDoesNotExist and returns NULL if none. */
+sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in);
+char *sqs_queue_url(const sqs_queue_t *q); /* malloc'd */
+int sqs_queues_load(void);
+void sqs_sync(void); /* drops the caches after a state reset */
+void sqs_queues_free(void);
+int sqs_queue_save_meta(sqs_queue_t *q);
+
+/* Messages (sqs_message.c) */
+void sqs_waiters_cancel(sqs_queue_t *q); /* answers every waiter (empty) before a queue goes */
+int64_t sqs_count(sqs_queue_t *q, int kind); /* 0 visible, 1 in flight, 2 delayed */
+void sqs_expire(sqs_queue_t *q);
+void sqs_tasks_free(void);
+
+/* Handlers */
+int sqs_create_queue(nb_req_t *req, const json_t *in);
+int sqs_get_queue_url(nb_req_t *req, const json_t *in);
+int sqs_list_queues(nb_req_t *req, const json_t *in);
+int sqs_delete_queue(nb_req_t *req, const json_t *in);
+int sqs_get_queue_attributes(nb_req_t *req, const json_t *in);
+int sqs_set_queue_attributes(nb_req_t *req, const json_t *in);
+int sqs_tag_queue(nb_req_t *req, const json_t *in);
+int sqs_untag_queue(nb_req_t *req, const json_t *in);
+int sqs_list_queue_tags(nb_req_t *req, const json_t *in);
+int sqs_add_permission(nb_req_t *req, const json_t *in);
+int sqs_remove_permission(nb_req_t *req, const json_t *in);
+int sqs_list_dead_letter_source_queues(nb_req_t *req, const json_t *in);
+int sqs_purge_queue(nb_req_t *req, const json_t *in);
+int sqs_send_message(nb_req_t *req, const json_t *in);
+int sqs_send_message_batch(nb_req_t *req, const json_t *in);
+int sqs_receive_message(nb_req_t *req, const json_t *in);
+int sqs_delete_message(nb_req_t *req, const json_t *in);
+int sqs_delete_message_batch(nb_req_t *req, const json_t *in);
+int sqs_change_message_visibility(nb_req_t *req, const json_t *in);
+int sqs_change_message_visibility_batch(nb_req_t *req, const json_t *in);
+int sqs_start_message_move_task(nb_req_t *req, const json_t *in);
+int sqs_list_message_move_tasks(nb_req_t *req, const json_t *in);
+int sqs_cancel_message_move_task(nb_req_t *req, const json_t *in);
+
+#define SQS_STR(obj, key) json_string_value(json_object_get((obj), (key)))
+
+#endif

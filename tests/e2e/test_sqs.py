@@ -1,0 +1,731 @@
+"""End-to-end SQS: boto3 over query (Debian's) and json (pyenv's botocore, when present), the AWS CLI,
+the AWS SDK for JavaScript v3, long polls, persistence across kill -9.
+
+The cases in SqsCases run in this process with Debian's boto3 (query protocol); JsonProtocol re-runs
+them in a child with a json-speaking botocore (NB_SQS_URL set), so both protocols see every case."""
+import hashlib, json, os, shutil, signal, struct, subprocess, sys, tempfile, threading, time, unittest
+import urllib.parse, urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from nimbus_server import Nimbus, SOURCE_DIR, aws_clis, aws_env  # noqa: E402
+
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = None
+
+
+def server_url():
+    return os.environ.get("NB_SQS_URL") or SERVER.url
+
+
+def client(access_key="test", region="us-east-1"):
+    return boto3.client("sqs", endpoint_url=server_url(), region_name=region, aws_access_key_id=access_key,
+                        aws_secret_access_key="test", config=Config(retries={"max_attempts": 0}))
+
+
+def attrs_md5(attrs):
+    """AWS's message attribute MD5, written from the documented algorithm."""
+    def lp(b):
+        return struct.pack(">I", len(b)) + b
+    h = hashlib.md5()
+    for name in sorted(attrs, key=lambda n: n.encode()):
+        a = attrs[name]
+        h.update(lp(name.encode()) + lp(a["DataType"].encode()))
+        if "StringValue" in a:
+            h.update(b"\x01" + lp(a["StringValue"].encode()))
+        else:
+            h.update(b"\x02" + lp(a["BinaryValue"]))
+    return h.hexdigest()
+
+
+def code(ctx):
+    return ctx.exception.response["Error"]["Code"]
+
+
+_n = [0]
+
+
+def qname(prefix="q"):
+    _n[0] += 1
+    return f"{prefix}-{os.getpid()}-{_n[0]}"
+
+
+class SqsCases(unittest.TestCase):
+    def setUp(self):
+        self.c = client()
+
+    def new_queue(self, attrs=None, name=None, fifo=False):
+        name = name or qname()
+        if fifo:
+            name += ".fifo"
+            attrs = dict(attrs or {}, FifoQueue="true")
+        return self.c.create_queue(QueueName=name, Attributes=attrs or {})["QueueUrl"]
+
+    # --- queues
+    def test_create_get_list_delete(self):
+        name = qname("life")
+        url = self.c.create_queue(QueueName=name)["QueueUrl"]
+        self.assertEqual(url, f"http://sqs.us-east-1.localhost.localstack.cloud:4566/000000000000/{name}")
+        self.assertEqual(self.c.get_queue_url(QueueName=name)["QueueUrl"], url)
+        self.assertEqual(self.c.get_queue_url(QueueName=name, QueueOwnerAWSAccountId="000000000000")["QueueUrl"], url)
+        self.assertIn(url, self.c.list_queues(QueueNamePrefix="life-")["QueueUrls"])
+        # the same attributes again: the same queue; different ones: an error
+        self.assertEqual(self.c.create_queue(QueueName=name)["QueueUrl"], url)
+        self.c.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "40"})
+        self.assertEqual(self.c.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "40"})["QueueUrl"], url)
+        with self.assertRaises(ClientError) as e:
+            self.c.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "41"})
+        self.assertEqual(code(e), "QueueAlreadyExists")
+        self.c.delete_queue(QueueUrl=url)
+        with self.assertRaises(ClientError) as e:
+            self.c.get_queue_url(QueueName=name)
+        self.assertEqual(code(e), "AWS.SimpleQueueService.NonExistentQueue")
+        self.assertEqual(e.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        with self.assertRaises(ClientError) as e:
+            self.c.send_message(QueueUrl=url, MessageBody="x")
+        self.assertEqual(code(e), "AWS.SimpleQueueService.NonExistentQueue")
+
+    def test_queue_names(self):
+        for bad in ["has space", "x" * 81, "dot.name", ""]:
+            with self.assertRaises(ClientError, msg=bad) as e:
+                self.c.create_queue(QueueName=bad)
+            self.assertIn(code(e), ("InvalidParameterValue", "MissingParameter"), bad)
+        with self.assertRaises(ClientError) as e:
+            self.c.create_queue(QueueName=qname() + ".fifo")
+        self.assertEqual(code(e), "InvalidParameterValue")
+        with self.assertRaises(ClientError) as e:
+            self.c.create_queue(QueueName=qname(), Attributes={"FifoQueue": "true"})
+        self.assertEqual(code(e), "InvalidParameterValue")
+        self.assertIn("must end with .fifo", e.exception.response["Error"]["Message"])
+        self.c.create_queue(QueueName="A-b_9" + qname())
+
+    def test_list_queues_pages(self):
+        prefix = qname("page")
+        urls = [self.c.create_queue(QueueName=f"{prefix}-{i}")["QueueUrl"] for i in range(5)]
+        seen, token = [], None
+        while True:
+            kw = {"QueueNamePrefix": prefix, "MaxResults": 2}
+            if token:
+                kw["NextToken"] = token
+            r = self.c.list_queues(**kw)
+            seen += r.get("QueueUrls", [])
+            token = r.get("NextToken")
+            if not token:
+                break
+        self.assertEqual(sorted(seen), sorted(urls))
+        self.assertEqual(len(self.c.list_queues(QueueNamePrefix=prefix)["QueueUrls"]), 5)
+        self.assertNotIn("QueueUrls", self.c.list_queues(QueueNamePrefix="nothing-like-this"))
+        with self.assertRaises(ClientError) as e:
+            self.c.list_queues(MaxResults=1001)
+        self.assertEqual(code(e), "InvalidParameterValue")
+
+    def test_attributes(self):
+        url = self.new_queue({"DelaySeconds": "2", "MaximumMessageSize": "2048", "MessageRetentionPeriod": "120",
+                              "ReceiveMessageWaitTimeSeconds": "3", "VisibilityTimeout": "60"})
+        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        self.assertEqual(a["DelaySeconds"], "2")
+        self.assertEqual(a["MaximumMessageSize"], "2048")
+        self.assertEqual(a["MessageRetentionPeriod"], "120")
+        self.assertEqual(a["ReceiveMessageWaitTimeSeconds"], "3")
+        self.assertEqual(a["VisibilityTimeout"], "60")
+        self.assertEqual(a["SqsManagedSseEnabled"], "true")
+        self.assertTrue(a["QueueArn"].startswith("arn:aws:sqs:us-east-1:000000000000:"))
+        for k in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                  "ApproximateNumberOfMessagesDelayed"):
+            self.assertEqual(a[k], "0")
+        self.assertAlmostEqual(int(a["CreatedTimestamp"]), time.time(), delta=30)
+        self.c.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "5", "KmsMasterKeyId": "alias/x"})
+        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "KmsMasterKeyId"])
+        self.assertEqual(a["Attributes"], {"VisibilityTimeout": "5", "KmsMasterKeyId": "alias/x"})
+        for bad in ({"VisibilityTimeout": "43201"}, {"DelaySeconds": "-1"}, {"MaximumMessageSize": "1023"},
+                    {"MessageRetentionPeriod": "59"}, {"ReceiveMessageWaitTimeSeconds": "21"},
+                    {"VisibilityTimeout": "abc"}):
+            with self.assertRaises(ClientError, msg=str(bad)) as e:
+                self.c.set_queue_attributes(QueueUrl=url, Attributes=bad)
+            self.assertEqual(code(e), "InvalidAttributeValue", bad)
+        with self.assertRaises(ClientError) as e:
+            self.c.set_queue_attributes(QueueUrl=url, Attributes={"ApproximateNumberOfMessages": "3"})
+        self.assertEqual(code(e), "InvalidAttributeName")
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                                                                      "Action": "sqs:SendMessage", "Resource": "*"}]})
+        self.c.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+        got = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
+        self.assertEqual(json.loads(got), json.loads(policy))
+        self.c.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+        self.assertNotIn("Policy", self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"])
+
+    def test_tags_and_permissions(self):
+        name = qname()
+        url = self.c.create_queue(QueueName=name, tags={"team": "a", "env": "dev"})["QueueUrl"]
+        self.assertEqual(self.c.list_queue_tags(QueueUrl=url)["Tags"], {"team": "a", "env": "dev"})
+        self.c.tag_queue(QueueUrl=url, Tags={"env": "prod", "x": "1"})
+        self.c.untag_queue(QueueUrl=url, TagKeys=["team"])
+        self.assertEqual(self.c.list_queue_tags(QueueUrl=url)["Tags"], {"env": "prod", "x": "1"})
+        self.c.add_permission(QueueUrl=url, Label="l1", AWSAccountIds=["111111111111"], Actions=["SendMessage"])
+        pol = json.loads(self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+        self.assertEqual(pol["Statement"][0]["Sid"], "l1")
+        self.assertEqual(pol["Statement"][0]["Action"], "SQS:SendMessage")
+        self.assertEqual(pol["Statement"][0]["Principal"], {"AWS": "arn:aws:iam::111111111111:root"})
+        with self.assertRaises(ClientError) as e:
+            self.c.add_permission(QueueUrl=url, Label="l1", AWSAccountIds=["111111111111"], Actions=["SendMessage"])
+        self.assertEqual(code(e), "InvalidParameterValue")
+        self.c.remove_permission(QueueUrl=url, Label="l1")
+        with self.assertRaises(ClientError) as e:
+            self.c.remove_permission(QueueUrl=url, Label="l1")
+        self.assertEqual(code(e), "InvalidParameterValue")
+
+    # --- messages
+    def test_send_receive_delete_with_attributes_and_checksums(self):
+        url = self.new_queue()
+        attrs = {"s": {"DataType": "String", "StringValue": "héllo"},
+                 "n": {"DataType": "Number", "StringValue": "12.5"},
+                 "b": {"DataType": "Binary", "BinaryValue": b"\x00\xff\x10"},
+                 "s.custom": {"DataType": "String.custom", "StringValue": "c"}}
+        sysattrs = {"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-5759e988-bd862e3fe1be46a994272793"}}
+        body = "body ✓ \u00e9"
+        r = self.c.send_message(QueueUrl=url, MessageBody=body, MessageAttributes=attrs,
+                                MessageSystemAttributes=sysattrs)
+        self.assertEqual(r["MD5OfMessageBody"], hashlib.md5(body.encode()).hexdigest())
+        self.assertEqual(r["MD5OfMessageAttributes"], attrs_md5(attrs))
+        self.assertEqual(r["MD5OfMessageSystemAttributes"], attrs_md5(sysattrs))
+        m = self.c.receive_message(QueueUrl=url, MessageAttributeNames=["All"], AttributeNames=["All"])["Messages"]
+        self.assertEqual(len(m), 1)
+        m = m[0]
+        self.assertEqual(m["Body"], body)
+        self.assertEqual(m["MessageId"], r["MessageId"])
+        self.assertEqual(m["MD5OfBody"], r["MD5OfMessageBody"])
+        self.assertEqual(m["MessageAttributes"], attrs)
+        self.assertEqual(m["MD5OfMessageAttributes"], attrs_md5(attrs))
+        self.assertEqual(m["Attributes"]["ApproximateReceiveCount"], "1")
+        self.assertEqual(m["Attributes"]["SenderId"], "000000000000")
+        self.assertEqual(m["Attributes"]["AWSTraceHeader"], sysattrs["AWSTraceHeader"]["StringValue"])
+        self.assertAlmostEqual(int(m["Attributes"]["SentTimestamp"]) / 1000, time.time(), delta=30)
+        self.assertIn("ApproximateFirstReceiveTimestamp", m["Attributes"])
+        self.c.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        self.assertNotIn("Messages", self.c.receive_message(QueueUrl=url))
+        # attribute selection: a prefix, a name, none
+        self.c.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=attrs)
+        m = self.c.receive_message(QueueUrl=url, MessageAttributeNames=["s.*"], VisibilityTimeout=0)["Messages"][0]
+        self.assertEqual(set(m["MessageAttributes"]), {"s.custom"})
+        self.assertEqual(m["MD5OfMessageAttributes"], attrs_md5({"s.custom": attrs["s.custom"]}))
+        m = self.c.receive_message(QueueUrl=url, MessageAttributeNames=["n"], VisibilityTimeout=0)["Messages"][0]
+        self.assertEqual(set(m["MessageAttributes"]), {"n"})
+        m = self.c.receive_message(QueueUrl=url)["Messages"][0]
+        self.assertNotIn("MessageAttributes", m)
+        self.assertNotIn("Attributes", m)
+
+    def test_message_errors(self):
+        url = self.new_queue({"MaximumMessageSize": "1024"})
+        with self.assertRaises(ClientError) as e:
+            self.c.send_message(QueueUrl=url, MessageBody="x" * 1025)
+        self.assertEqual(code(e), "InvalidParameterValue")
+        self.assertIn("Message must be shorter than 1024 bytes", e.exception.response["Error"]["Message"])
+        self.c.send_message(QueueUrl=url, MessageBody="x" * 1024)
+        url = self.new_queue()
+        with self.assertRaises(ClientError) as e:
+            self.c.send_message(QueueUrl=url, MessageBody="x" * (262144 + 1))
+        self.assertEqual(code(e), "InvalidParameterValue")
+        with self.assertRaises(ClientError) as e:
+            self.c.send_message(QueueUrl=url, MessageBody="bad \x01 char")
+        self.assertEqual(code(e), "InvalidMessageContents")
+        with self.assertRaises(ClientError) as e:
+            self.c.send_message(QueueUrl=url, MessageBody="x", DelaySeconds=901)
+        self.assertEqual(code(e), "InvalidParameterValue")
+        with self.assertRaises(ClientError) as e:
+            self.c.send_message(QueueUrl=url, MessageBody="x",
+                                MessageAttributes={"a": {"DataType": "Integer", "StringValue": "1"}})
+        self.assertEqual(code(e), "InvalidParameterValue")
+        with self.assertRaises(ClientError) as e:
+            self.c.send_message(QueueUrl=url, MessageBody="x",
+                                MessageAttributes={f"a{i}": {"DataType": "String", "StringValue": "1"}
+                                                   for i in range(11)})
+        self.assertEqual(code(e), "InvalidParameterValue")
+        with self.assertRaises(ClientError) as e:
+            self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=11)
+        self.assertEqual(code(e), "InvalidParameterValue")
+        with self.assertRaises(ClientError) as e:
+            self.c.receive_message(QueueUrl=url, WaitTimeSeconds=21)
+        self.assertEqual(code(e), "InvalidParameterValue")
+        with self.assertRaises(ClientError) as e:
+            self.c.delete_message(QueueUrl=url, ReceiptHandle="garbage")
+        self.assertEqual(code(e), "ReceiptHandleIsInvalid")
+        with self.assertRaises(ClientError) as e:
+            self.c.change_message_visibility(QueueUrl=url, ReceiptHandle="garbage", VisibilityTimeout=1)
+        self.assertEqual(code(e), "ReceiptHandleIsInvalid")
+
+    def test_batches(self):
+        url = self.new_queue()
+        r = self.c.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": "a", "MessageBody": "one"},
+            {"Id": "b", "MessageBody": "two", "DelaySeconds": 0,
+             "MessageAttributes": {"k": {"DataType": "String", "StringValue": "v"}}},
+            {"Id": "c", "MessageBody": "three", "DelaySeconds": 1000}])
+        self.assertEqual(sorted(e["Id"] for e in r["Successful"]), ["a", "b"])
+        self.assertEqual([(f["Id"], f["Code"], f["SenderFault"]) for f in r["Failed"]],
+                         [("c", "InvalidParameterValue", True)])
+        ok_b = [e for e in r["Successful"] if e["Id"] == "b"][0]
+        self.assertEqual(ok_b["MD5OfMessageAttributes"], attrs_md5({"k": {"DataType": "String", "StringValue": "v"}}))
+        msgs = self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual(sorted(m["Body"] for m in msgs), ["one", "two"])
+        r = self.c.change_message_visibility_batch(QueueUrl=url, Entries=[
+            {"Id": "x", "ReceiptHandle": msgs[0]["ReceiptHandle"], "VisibilityTimeout": 100},
+            {"Id": "y", "ReceiptHandle": "nope", "VisibilityTimeout": 100}])
+        self.assertEqual([e["Id"] for e in r["Successful"]], ["x"])
+        self.assertEqual([(f["Id"], f["Code"]) for f in r["Failed"]], [("y", "ReceiptHandleIsInvalid")])
+        r = self.c.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": "m0", "ReceiptHandle": msgs[0]["ReceiptHandle"]},
+            {"Id": "m1", "ReceiptHandle": msgs[1]["ReceiptHandle"]},
+            {"Id": "bad", "ReceiptHandle": "nope"}])
+        self.assertEqual(sorted(e["Id"] for e in r["Successful"]), ["m0", "m1"])
+        self.assertEqual([(f["Id"], f["Code"]) for f in r["Failed"]], [("bad", "ReceiptHandleIsInvalid")])
+        cases = [
+            ([], "AWS.SimpleQueueService.EmptyBatchRequest"),
+            ([{"Id": str(i), "MessageBody": "x"} for i in range(11)],
+             "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"),
+            ([{"Id": "a", "MessageBody": "x"}, {"Id": "a", "MessageBody": "y"}],
+             "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"),
+            ([{"Id": "bad id!", "MessageBody": "x"}], "AWS.SimpleQueueService.InvalidBatchEntryId"),
+            ([{"Id": str(i), "MessageBody": "x" * 30000} for i in range(10)],
+             "AWS.SimpleQueueService.BatchRequestTooLong"),
+        ]
+        for entries, want in cases:
+            with self.assertRaises(ClientError, msg=want) as e:
+                self.c.send_message_batch(QueueUrl=url, Entries=entries)
+            self.assertEqual(code(e), want)
+
+    def test_visibility_timeout_and_receive_count(self):
+        url = self.new_queue({"VisibilityTimeout": "1"})
+        self.c.send_message(QueueUrl=url, MessageBody="v")
+        m1 = self.c.receive_message(QueueUrl=url, AttributeNames=["ApproximateReceiveCount"])["Messages"][0]
+        self.assertNotIn("Messages", self.c.receive_message(QueueUrl=url))
+        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        self.assertEqual((a["ApproximateNumberOfMessages"], a["ApproximateNumberOfMessagesNotVisible"]), ("0", "1"))
+        time.sleep(1.1)
+        m2 = self.c.receive_message(QueueUrl=url, AttributeNames=["All"], VisibilityTimeout=30)["Messages"][0]
+        self.assertEqual(m2["MessageId"], m1["MessageId"])
+        self.assertEqual(m2["Attributes"]["ApproximateReceiveCount"], "2")
+        self.assertNotEqual(m2["ReceiptHandle"], m1["ReceiptHandle"])
+        self.c.change_message_visibility(QueueUrl=url, ReceiptHandle=m2["ReceiptHandle"], VisibilityTimeout=0)
+        m3 = self.c.receive_message(QueueUrl=url, AttributeNames=["All"])["Messages"][0]
+        self.assertEqual(m3["Attributes"]["ApproximateReceiveCount"], "3")
+        self.c.delete_message(QueueUrl=url, ReceiptHandle=m3["ReceiptHandle"])
+        self.c.delete_message(QueueUrl=url, ReceiptHandle=m3["ReceiptHandle"])  # twice: still fine
+        with self.assertRaises(ClientError) as e:
+            self.c.change_message_visibility(QueueUrl=url, ReceiptHandle=m3["ReceiptHandle"], VisibilityTimeout=5)
+        self.assertEqual(code(e), "InvalidParameterValue")
+        self.c.send_message(QueueUrl=url, MessageBody="w")
+        m = self.c.receive_message(QueueUrl=url)["Messages"][0]
+        self.c.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+        with self.assertRaises(ClientError) as e:
+            self.c.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=5)
+        self.assertEqual(code(e), "AWS.SimpleQueueService.MessageNotInflight")
+
+    def test_delay(self):
+        url = self.new_queue({"DelaySeconds": "1"})
+        self.c.send_message(QueueUrl=url, MessageBody="queue delay")
+        self.c.send_message(QueueUrl=url, MessageBody="no delay", DelaySeconds=0)
+        m = self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual([x["Body"] for x in m], ["no delay"])
+        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])
+        self.assertEqual(a["Attributes"]["ApproximateNumberOfMessagesDelayed"], "1")
+        time.sleep(1.1)
+        m = self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual([x["Body"] for x in m], ["queue delay"])
+
+    def test_retention(self):
+        url = self.new_queue({"MessageRetentionPeriod": "60"})
+        self.c.send_message(QueueUrl=url, MessageBody="kept")
+        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        self.assertEqual(a["ApproximateNumberOfMessages"], "1")
+
+    def test_dead_letter_queue_and_move_task(self):
+        dlq = self.new_queue()
+        dlq_arn = self.c.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        src = self.new_queue({"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}),
+                              "VisibilityTimeout": "0"})
+        src_arn = self.c.get_queue_attributes(QueueUrl=src, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        rp = json.loads(self.c.get_queue_attributes(QueueUrl=src, AttributeNames=["RedrivePolicy"])
+                        ["Attributes"]["RedrivePolicy"])
+        self.assertEqual(rp, {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})
+        self.assertEqual(self.c.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"], [src])
+        self.c.send_message(QueueUrl=src, MessageBody="poison")
+        for _ in range(2):
+            self.assertEqual(len(self.c.receive_message(QueueUrl=src)["Messages"]), 1)
+        self.assertNotIn("Messages", self.c.receive_message(QueueUrl=src))
+        m = self.c.receive_message(QueueUrl=dlq, VisibilityTimeout=0)["Messages"]
+        self.assertEqual(m[0]["Body"], "poison")
+        with self.assertRaises(ClientError) as e:
+            self.c.set_queue_attributes(QueueUrl=src, Attributes={"RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn + "-missing", "maxReceiveCount": 1})})
+        self.assertEqual(code(e), "InvalidParameterValue")
+        if not hasattr(self.c, "start_message_move_task"):
+            return
+        # redrive back to the source
+        task = self.c.start_message_move_task(SourceArn=dlq_arn)["TaskHandle"]
+        self.assertTrue(task)
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            r = self.c.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+            if r[0]["Status"] != "RUNNING":
+                break
+            time.sleep(0.1)
+        self.assertEqual(r[0]["Status"], "COMPLETED")
+        self.assertEqual(r[0]["ApproximateNumberOfMessagesMoved"], 1)
+        m = self.c.receive_message(QueueUrl=src)["Messages"]
+        self.assertEqual(m[0]["Body"], "poison")
+        with self.assertRaises(ClientError) as e:
+            self.c.start_message_move_task(SourceArn=src_arn)
+        self.assertEqual(code(e), "InvalidParameterValue")
+        with self.assertRaises(ClientError) as e:
+            self.c.start_message_move_task(SourceArn=dlq_arn + "-missing")
+        self.assertEqual(code(e), "ResourceNotFoundException")
+        with self.assertRaises(ClientError) as e:
+            self.c.cancel_message_move_task(TaskHandle="nope")
+        self.assertEqual(code(e), "ResourceNotFoundException")
+        # a slow task can be cancelled while it runs
+        for _ in range(2):
+            self.c.receive_message(QueueUrl=src)
+        self.c.send_message_batch(QueueUrl=src, Entries=[{"Id": str(i), "MessageBody": "p"} for i in range(5)])
+        for _ in range(3):
+            self.c.receive_message(QueueUrl=src, MaxNumberOfMessages=10)
+        self.assertEqual(self.c.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+                         ["Attributes"]["ApproximateNumberOfMessages"], "6")
+        task = self.c.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+        with self.assertRaises(ClientError) as e:
+            self.c.start_message_move_task(SourceArn=dlq_arn)
+        self.assertEqual(code(e), "InvalidParameterValue")  # one running task per source
+        r = self.c.cancel_message_move_task(TaskHandle=task)
+        self.assertLess(r["ApproximateNumberOfMessagesMoved"], 6)
+        self.assertEqual(self.c.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["Status"], "CANCELLED")
+
+    def test_fifo(self):
+        url = self.new_queue(fifo=True)
+        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        self.assertEqual((a["FifoQueue"], a["ContentBasedDeduplication"], a["DeduplicationScope"]),
+                         ("true", "false", "queue"))
+        with self.assertRaises(ClientError) as e:
+            self.c.send_message(QueueUrl=url, MessageBody="x", MessageDeduplicationId="d")
+        self.assertEqual(code(e), "MissingParameter")
+        with self.assertRaises(ClientError) as e:
+            self.c.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g")
+        self.assertEqual(code(e), "InvalidParameterValue")
+        seqs = []
+        for i in range(3):
+            for g in ("g1", "g2"):
+                r = self.c.send_message(QueueUrl=url, MessageBody=f"{g}-{i}", MessageGroupId=g,
+                                        MessageDeduplicationId=f"{g}-{i}")
+                seqs.append(int(r["SequenceNumber"]))
+        self.assertEqual(seqs, sorted(seqs))
+        dup = self.c.send_message(QueueUrl=url, MessageBody="again", MessageGroupId="g1", MessageDeduplicationId="g1-0")
+        # g1's first message in flight locks g1; g2 still flows in order
+        m = self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=1, AttributeNames=["All"])["Messages"][0]
+        self.assertEqual(m["Body"], "g1-0")
+        self.assertEqual(m["MessageId"], dup["MessageId"])
+        self.assertEqual(m["Attributes"]["MessageGroupId"], "g1")
+        self.assertEqual(m["Attributes"]["MessageDeduplicationId"], "g1-0")
+        self.assertTrue(m["Attributes"]["SequenceNumber"])
+        rest = self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual([x["Body"] for x in rest], ["g2-0", "g2-1", "g2-2"])
+        self.assertNotIn("Messages", self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10))
+        self.c.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        nxt = self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual([x["Body"] for x in nxt], ["g1-1", "g1-2"])
+        # content-based deduplication
+        url2 = self.new_queue({"ContentBasedDeduplication": "true"}, fifo=True)
+        a = self.c.send_message(QueueUrl=url2, MessageBody="same", MessageGroupId="g")
+        b = self.c.send_message(QueueUrl=url2, MessageBody="same", MessageGroupId="g")
+        self.assertEqual(a["MessageId"], b["MessageId"])
+        self.assertEqual(len(self.c.receive_message(QueueUrl=url2, MaxNumberOfMessages=10)["Messages"]), 1)
+        with self.assertRaises(ClientError) as e:
+            self.c.send_message(QueueUrl=url2, MessageBody="x", MessageGroupId="g", DelaySeconds=5)
+        self.assertEqual(code(e), "InvalidParameterValue")
+        with self.assertRaises(ClientError) as e:
+            self.c.create_queue(QueueName=qname(), Attributes={"ContentBasedDeduplication": "true"})
+        self.assertEqual(code(e), "InvalidAttributeName")
+
+    def test_purge(self):
+        url = self.new_queue()
+        self.c.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "x"} for i in range(5)])
+        self.c.purge_queue(QueueUrl=url)
+        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        self.assertEqual(a["ApproximateNumberOfMessages"], "0")
+        with self.assertRaises(ClientError) as e:
+            self.c.purge_queue(QueueUrl=url)
+        self.assertEqual(code(e), "AWS.SimpleQueueService.PurgeQueueInProgress")
+
+    def test_long_poll_wakes_on_send(self):
+        url = self.new_queue()
+        got = {}
+
+        def waiter():
+            t0 = time.time()
+            got["r"] = client().receive_message(QueueUrl=url, WaitTimeSeconds=10)
+            got["t"] = time.time() - t0
+        th = threading.Thread(target=waiter)
+        th.start()
+        time.sleep(0.5)
+        self.c.send_message(QueueUrl=url, MessageBody="wake")
+        th.join(15)
+        self.assertEqual(got["r"]["Messages"][0]["Body"], "wake")
+        self.assertLess(got["t"], 5)
+        # an empty wait lasts its time and answers no messages
+        t0 = time.time()
+        r = self.c.receive_message(QueueUrl=url, WaitTimeSeconds=1)
+        self.assertNotIn("Messages", r)
+        self.assertGreaterEqual(time.time() - t0, 0.9)
+        # a delayed message ends a wait when it becomes visible
+        self.c.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=1)
+        t0 = time.time()
+        r = self.c.receive_message(QueueUrl=url, WaitTimeSeconds=5)
+        self.assertEqual(r["Messages"][0]["Body"], "later")
+        self.assertLess(time.time() - t0, 3)
+
+    def test_accounts_regions_and_url_forms(self):
+        name = qname("iso")
+        url = self.c.create_queue(QueueName=name)["QueueUrl"]
+        other = client(access_key="111111111111")
+        self.assertNotIn(url, other.list_queues().get("QueueUrls", []))
+        with self.assertRaises(ClientError) as e:
+            other.get_queue_url(QueueName=name)
+        self.assertEqual(code(e), "AWS.SimpleQueueService.NonExistentQueue")
+        self.assertEqual(other.get_queue_url(QueueName=name, QueueOwnerAWSAccountId="000000000000")["QueueUrl"], url)
+        eu = client(region="eu-west-1")
+        with self.assertRaises(ClientError):
+            eu.get_queue_url(QueueName=name)
+        eu_url = eu.create_queue(QueueName=name)["QueueUrl"]
+        self.assertEqual(eu_url, f"http://sqs.eu-west-1.localhost.localstack.cloud:4566/000000000000/{name}")
+        eu.send_message(QueueUrl=eu_url, MessageBody="eu")
+        self.assertNotIn("Messages", self.c.receive_message(QueueUrl=url))
+        # any host form of the URL names the same queue
+        port = server_url().rsplit(":", 1)[1]
+        for form in (f"http://127.0.0.1:{port}/000000000000/{name}", f"http://localhost:{port}/000000000000/{name}",
+                     f"https://sqs.us-east-1.amazonaws.com/000000000000/{name}",
+                     f"http://localhost:{port}/queue/us-east-1/000000000000/{name}"):
+            self.c.send_message(QueueUrl=form, MessageBody=form)
+        self.assertEqual(len(self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]), 4)
+        # a URL naming eu-west-1 reaches the eu queue whatever region signed the request
+        self.assertEqual(self.c.receive_message(QueueUrl=eu_url)["Messages"][0]["Body"], "eu")
+
+
+def http(url, method="GET", headers=None, data=None):
+    req = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+SIG = "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x"
+
+
+@unittest.skipIf(os.environ.get("NB_SQS_URL"), "runs once, in the parent")
+class Wire(unittest.TestCase):
+    """Both protocols' error shapes, checked on the raw wire."""
+
+    def test_query_and_json_errors(self):
+        status, _, body = http(server_url() + "/", "POST", {"Authorization": SIG,
+                               "Content-Type": "application/x-www-form-urlencoded"},
+                               b"Action=GetQueueUrl&Version=2012-11-05&QueueName=missing-queue")
+        self.assertEqual(status, 400)
+        self.assertIn(b"<Code>AWS.SimpleQueueService.NonExistentQueue</Code>", body)
+        self.assertIn(b"<Type>Sender</Type>", body)
+        status, headers, body = http(server_url() + "/", "POST", {
+            "Authorization": SIG, "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "AmazonSQS.GetQueueUrl", "x-amzn-query-mode": "true"}, b'{"QueueName":"missing-queue"}')
+        self.assertEqual(status, 400)
+        doc = json.loads(body)
+        self.assertEqual(doc["__type"], "com.amazonaws.sqs#QueueDoesNotExist"
+                         if "#" in doc["__type"] else "QueueDoesNotExist")
+        self.assertEqual(doc["message"], "The specified queue does not exist.")
+        lower = {k.lower(): v for k, v in headers.items()}
+        self.assertEqual(lower["x-amzn-query-error"], "AWS.SimpleQueueService.NonExistentQueue;Sender")
+
+    def test_request_to_the_queue_url_path(self):
+        c = client()
+        name = qname("path")
+        c.create_queue(QueueName=name)
+        status, _, body = http(f"{server_url()}/000000000000/{name}", "POST", {
+            "Authorization": SIG, "Content-Type": "application/x-www-form-urlencoded"},
+            b"Action=SendMessage&Version=2012-11-05&MessageBody=via+path")
+        self.assertEqual(status, 200, body)
+        status, _, body = http(f"{server_url()}/000000000000/{name}?Action=ReceiveMessage", "GET",
+                               {"Authorization": SIG})
+        self.assertEqual(status, 200, body)
+        self.assertIn(b"<Body>via path</Body>", body)
+        status, _, body = http(f"{server_url()}/000000000000/{name}-missing?Action=ReceiveMessage", "GET",
+                               {"Authorization": SIG})
+        self.assertEqual(status, 400)
+        self.assertIn(b"AWS.SimpleQueueService.NonExistentQueue", body)
+
+    def test_unknown_attribute_name(self):
+        c = client()
+        url = c.create_queue(QueueName=qname())["QueueUrl"]
+        with self.assertRaises(ClientError) as e:
+            c.get_queue_attributes(QueueUrl=url, AttributeNames=["NoSuchThing"])
+        self.assertEqual(code(e), "InvalidAttributeName")
+        with self.assertRaises(ClientError) as e:
+            c.create_queue(QueueName=qname(), Attributes={"NoSuchThing": "1"})
+        # AWS answers InvalidAttributeName; the core's enum check of the attribute map answers first
+        self.assertIn(code(e), ("InvalidAttributeName", "InvalidParameterValue"))
+
+    def test_aborted_long_poll_takes_no_message(self):
+        import socket
+        c = client()
+        url = c.create_queue(QueueName=qname("abort"))["QueueUrl"]
+        host, port = server_url().rsplit("/", 1)[-1].split(":")
+        socks = []
+        for _ in range(20):
+            s = socket.create_connection((host, int(port)))
+            body = ("Action=ReceiveMessage&Version=2012-11-05&WaitTimeSeconds=20&QueueUrl=" +
+                    urllib.parse.quote(url, safe="")).encode()
+            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: " + SIG.encode() +
+                      b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                      str(len(body)).encode() + b"\r\n\r\n" + body)
+            socks.append(s)
+        time.sleep(0.3)
+        for s in socks:
+            s.close()
+        time.sleep(0.3)
+        c.send_message(QueueUrl=url, MessageBody="for a live receiver")
+        time.sleep(0.2)
+        m = c.receive_message(QueueUrl=url, WaitTimeSeconds=2)
+        self.assertEqual(m["Messages"][0]["Body"], "for a live receiver")
+        status, _, _ = http(server_url() + "/_localstack/health")
+        self.assertEqual(status, 200)
+
+    def test_state_reset_forgets_queues(self):
+        # its own server: a reset must not disturb the other tests' queues
+        with Nimbus() as n:
+            c = boto3.client("sqs", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
+                             aws_secret_access_key="test")
+            url = c.create_queue(QueueName="before-reset")["QueueUrl"]
+            c.send_message(QueueUrl=url, MessageBody="old")
+            status, _, _ = http(n.url + "/_localstack/state/reset", "POST", data=b"")
+            self.assertEqual(status, 200)
+            with self.assertRaises(ClientError) as e:
+                c.get_queue_url(QueueName="before-reset")
+            self.assertEqual(code(e), "AWS.SimpleQueueService.NonExistentQueue")
+            self.assertNotIn("QueueUrls", c.list_queues())
+            url = c.create_queue(QueueName="before-reset")["QueueUrl"]
+            self.assertNotIn("Messages", c.receive_message(QueueUrl=url))
+
+    def test_cli(self):
+        for cli in aws_clis():  # Debian's v2 (query); pyenv's, when present (json)
+            run = lambda *a: subprocess.run([cli, "--endpoint-url", server_url(), "--output", "json", "sqs", *a],
+                                            env=aws_env(), capture_output=True, text=True, timeout=60)
+            name = qname("cli")
+            r = run("create-queue", "--queue-name", name, "--attributes", "VisibilityTimeout=7")
+            self.assertEqual(r.returncode, 0, f"{cli}: {r.stderr}")
+            url = json.loads(r.stdout)["QueueUrl"]
+            r = run("send-message", "--queue-url", url, "--message-body", "from cli")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run("receive-message", "--queue-url", url, "--attribute-names", "All")
+            m = json.loads(r.stdout)["Messages"][0]
+            self.assertEqual(m["Body"], "from cli")
+            self.assertEqual(m["Attributes"]["ApproximateReceiveCount"], "1")
+            r = run("get-queue-attributes", "--queue-url", url, "--attribute-names", "VisibilityTimeout")
+            self.assertEqual(json.loads(r.stdout)["Attributes"], {"VisibilityTimeout": "7"})
+            r = run("get-queue-url", "--queue-name", "missing-" + name)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("AWS.SimpleQueueService.NonExistentQueue", r.stderr, cli)
+
+
+def json_python():
+    """A python whose botocore speaks json to SQS (botocore >= 1.31), if any."""
+    for cand in [os.path.expanduser("~/.pyenv/shims/python3"), shutil.which("python3")]:
+        if not cand or not os.path.exists(cand):
+            continue
+        r = subprocess.run([cand, "-c", "import botocore.session as s; m=s.get_session().get_service_model('sqs');"
+                            "print(m.protocol)"], capture_output=True, text=True)
+        if r.returncode == 0 and r.stdout.strip() == "json":
+            return cand
+    return None
+
+
+@unittest.skipIf(os.environ.get("NB_SQS_URL"), "runs once, in the parent")
+class JsonProtocol(unittest.TestCase):
+    def test_every_case_over_json(self):
+        py = json_python()
+        if py is None:
+            self.skipTest("no botocore with the json protocol for SQS")
+        env = dict(aws_env(), NB_SQS_URL=server_url())
+        r = subprocess.run([py, os.path.abspath(__file__), "SqsCases"], env=env, capture_output=True, text=True,
+                           timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("OK", r.stderr)
+
+    def test_javascript_sdk(self):
+        if shutil.which("node") is None:
+            self.skipTest("no node")
+        js = os.path.join(HERE, "js")
+        if not os.path.isdir(os.path.join(js, "node_modules", "@aws-sdk", "client-sqs")):
+            r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "@aws-sdk/client-sqs"],
+                               cwd=js, capture_output=True, text=True, timeout=300)
+            if r.returncode != 0:
+                self.skipTest("npm install failed: " + r.stderr[-500:])
+        r = subprocess.run(["node", os.path.join(js, "test_sqs.mjs"), server_url()], capture_output=True, text=True,
+                           timeout=120, env=aws_env())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("ok", r.stdout)
+
+
+@unittest.skipIf(os.environ.get("NB_SQS_URL"), "runs once, in the parent")
+class Persistence(unittest.TestCase):
+    def test_kill_9_keeps_queues_and_messages(self):
+        data = tempfile.mkdtemp(prefix="nimbus-sqs-")
+        try:
+            n = Nimbus(PERSISTENCE="1", DATA_DIR=data).start()
+            c = boto3.client("sqs", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
+                             aws_secret_access_key="test")
+            url = c.create_queue(QueueName="durable", Attributes={"VisibilityTimeout": "1"},
+                                 tags={"k": "v"})["QueueUrl"]
+            fifo = c.create_queue(QueueName="durable.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+            c.send_message(QueueUrl=fifo, MessageBody="f1", MessageGroupId="g", MessageDeduplicationId="d1")
+            for i in range(3):
+                c.send_message(QueueUrl=url, MessageBody=f"m{i}",
+                               MessageAttributes={"i": {"DataType": "Number", "StringValue": str(i)}})
+            inflight = c.receive_message(QueueUrl=url, AttributeNames=["All"])["Messages"][0]
+            n.stop(sig=signal.SIGKILL)
+            n = Nimbus(PERSISTENCE="1", DATA_DIR=data).start()
+            c = boto3.client("sqs", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
+                             aws_secret_access_key="test")
+            self.assertEqual(c.get_queue_url(QueueName="durable")["QueueUrl"], url)
+            self.assertEqual(c.list_queue_tags(QueueUrl=url)["Tags"], {"k": "v"})
+            a = c.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            self.assertEqual(a["VisibilityTimeout"], "1")
+            self.assertEqual(int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"]), 3)
+            time.sleep(1.1)
+            msgs = c.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                                     MessageAttributeNames=["All"])["Messages"]
+            self.assertEqual(sorted(m["Body"] for m in msgs), ["m0", "m1", "m2"])
+            again = [m for m in msgs if m["MessageId"] == inflight["MessageId"]][0]
+            self.assertEqual(again["Attributes"]["ApproximateReceiveCount"], "2")
+            self.assertEqual(again["MessageAttributes"]["i"]["StringValue"], inflight["Body"][1:])
+            # FIFO sequence and deduplication survive too
+            dup = c.send_message(QueueUrl=fifo, MessageBody="f1", MessageGroupId="g", MessageDeduplicationId="d1")
+            nxt = c.send_message(QueueUrl=fifo, MessageBody="f2", MessageGroupId="g", MessageDeduplicationId="d2")
+            self.assertGreater(int(nxt["SequenceNumber"]), int(dup["SequenceNumber"]))
+            self.assertEqual([m["Body"] for m in c.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]],
+                             ["f1", "f2"])
+            n.stop()
+        finally:
+            shutil.rmtree(data, ignore_errors=True)
+
+
+def setUpModule():
+    global SERVER
+    if not os.environ.get("NB_SQS_URL"):
+        SERVER = Nimbus().start()
+
+
+def tearDownModule():
+    if SERVER:
+        SERVER.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -358,6 +358,10 @@ static int complete_finish(nb_req_t *req, complete_job_t *j) {
     o.parts = (int)j->n;
     o.modified = (double)(long long)nb_now();
     o.attrs = json_incref(j->attrs);
+    json_t *sizes = json_array();
+    for (size_t i = 0; i < j->n; i++)
+        json_array_append_new(sizes, json_integer(j->parts[i].size));
+    json_object_set_new(o.attrs, "PartSizes", sizes); /* for GetObject partNumber */
     if (j->alg >= 0) {
         char comp[64], full[100];
         s3_ck_digest_b64(j->alg, j->cks, j->rawlen * j->n, comp);

@@ -496,7 +496,7 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     const char *k;
     json_t *v;
     json_object_foreach(o->attrs, k, v) {
-        if (strncmp(k, "Checksum", 8) == 0 || strcmp(k, "TagSet") == 0)
+        if (strncmp(k, "Checksum", 8) == 0 || strcmp(k, "TagSet") == 0 || strcmp(k, "PartSizes") == 0)
             continue;
         json_object_set(out, k, v);
     }
@@ -583,11 +583,36 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
         if (v)
             json_object_set(out, overrides[i].out, v);
     }
-    if (o.parts > 0 && json_object_get(in, "PartNumber"))
-        json_object_set_new(out, "PartsCount", json_integer(o.parts));
     int64_t first = 0, last = o.size - 1;
     const char *range = s3_str(in, "Range");
     int r = s3_range_parse(range, o.size, &first, &last);
+    const json_t *pn = json_object_get(in, "PartNumber");
+    if (json_is_integer(pn)) {
+        /* One part of a multipart object (a whole object is its only part 1). */
+        json_int_t n = json_integer_value(pn);
+        const json_t *sizes = json_object_get(o.attrs, "PartSizes");
+        json_int_t count = o.parts > 0 ? o.parts : 1;
+        if (range) {
+            json_decref(out);
+            s3_object_clear(&o);
+            return nb_error(req, "InvalidRequest", "Cannot specify both Range header and partNumber query parameter");
+        }
+        if (n < 1 || n > count) {
+            json_decref(out);
+            s3_object_clear(&o);
+            return nb_error_fields(req, "InvalidPartNumber", json_pack("{s:I,s:I}", "PartNumberRequested", n,
+                                                                       "ActualPartCount", count),
+                                   "The requested partnumber is not satisfiable");
+        }
+        if (o.parts > 0 && json_array_size(sizes) == (size_t)o.parts) {
+            first = 0;
+            for (json_int_t i = 0; i + 1 < n; i++)
+                first += json_integer_value(json_array_get(sizes, (size_t)i));
+            last = first + json_integer_value(json_array_get(sizes, (size_t)(n - 1))) - 1;
+            r = 1;
+        }
+        json_object_set_new(out, "PartsCount", json_integer(count));
+    }
     /* A whole-object checksum would not match a part of it: S3 sends none with a range. */
     const char *mode = s3_str(in, "ChecksumMode");
     if (mode && strcasecmp(mode, "ENABLED") == 0 && r == 0)
@@ -928,6 +953,7 @@ static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
         for (int a = 0; a < S3_CK__COUNT; a++)
             json_object_del(o.attrs, s3_ck_member(a));
         json_object_del(o.attrs, "ChecksumAlgorithm");
+        json_object_del(o.attrs, "PartSizes"); /* a copy is one part */
         if (json_object_get(in, "StorageClass"))
             json_object_set(o.attrs, "StorageClass", json_object_get(in, "StorageClass"));
     }

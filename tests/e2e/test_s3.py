@@ -419,6 +419,15 @@ class S3(unittest.TestCase):
         md5s = hashlib.md5(p1).digest() + hashlib.md5(p2).digest() + hashlib.md5(b"2345").digest()
         self.assertEqual(r["ETag"], '"%s-3"' % hashlib.md5(md5s).hexdigest())
         self.assertEqual(self.s3.get_object(Bucket=b, Key="m")["Body"].read(), p1 + p2 + b"2345")
+        g = self.s3.get_object(Bucket=b, Key="m", PartNumber=2)
+        self.assertEqual((g["PartsCount"], g["ContentRange"]), (3, "bytes %d-%d/%d" % (len(p1), len(p1) + len(p2) - 1,
+                                                                                      len(p1) + len(p2) + 4)))
+        self.assertEqual(g["Body"].read(), p2)
+        self.assertEqual(self.s3.head_object(Bucket=b, Key="m", PartNumber=3)["ContentLength"], 4)
+        code, status, _ = err(self.s3.get_object, Bucket=b, Key="m", PartNumber=4)
+        self.assertEqual((code, status), ("InvalidPartNumber", 416))
+        g = self.s3.get_object(Bucket=b, Key="small-src", PartNumber=1)
+        self.assertEqual((g["PartsCount"], g["Body"].read()), (1, b"0123456789"))
         self.assertEqual(err(self.s3.list_parts, Bucket=b, Key="m", UploadId=up)[0], "NoSuchUpload")
         up = self.s3.create_multipart_upload(Bucket=b, Key="small")["UploadId"]
         e1 = self.s3.upload_part(Bucket=b, Key="small", UploadId=up, PartNumber=1, Body=b"a")["ETag"]

@@ -515,8 +515,9 @@ print("ok")
         sdk = os.path.join(js_dir, "node_modules", "@aws-sdk", "client-s3")
         if not os.path.isdir(sdk) and shutil.which("npm"):
             subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=js_dir, capture_output=True, timeout=300)
-        if not os.path.isdir(sdk) or not shutil.which("node"):
-            self.skipTest("no node, or npm install in tests/e2e/js-s3 failed")
+        # node and npm are installed by tools/deps.sh: their absence is a failure, not a skip
+        self.assertTrue(shutil.which("node"), "node is missing (tools/deps.sh installs it)")
+        self.assertTrue(os.path.isdir(sdk), "npm install in tests/e2e/js-s3 failed")
         r = subprocess.run(["node", os.path.join(js_dir, "s3_stream.mjs"), self.n.url], capture_output=True,
                            text=True, timeout=120)
         self.assertEqual(r.stdout.strip().splitlines()[-1:], ["ok"], r.stdout + r.stderr[-3000:])

@@ -679,14 +679,13 @@ class JsonProtocol(unittest.TestCase):
         self.assertIn("OK", r.stderr)
 
     def test_javascript_sdk(self):
-        if shutil.which("node") is None:
-            self.skipTest("no node")
+        # node and npm are installed by tools/deps.sh: their absence is a failure, not a skip
+        self.assertIsNotNone(shutil.which("node"), "node is missing (tools/deps.sh installs it)")
         js = os.path.join(HERE, "js")
         if not os.path.isdir(os.path.join(js, "node_modules", "@aws-sdk", "client-sqs")):
             r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "@aws-sdk/client-sqs"],
                                cwd=js, capture_output=True, text=True, timeout=300)
-            if r.returncode != 0:
-                self.skipTest("npm install failed: " + r.stderr[-500:])
+            self.assertEqual(r.returncode, 0, "npm install failed: " + r.stderr[-500:])
         r = subprocess.run(["node", os.path.join(js, "test_sqs.mjs"), server_url()], capture_output=True, text=True,
                            timeout=120, env=aws_env())
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

@@ -28,8 +28,9 @@ static const setting_t settings[] = {
     {"PERSISTENCE", "persistence", T_BOOL, "0", "1: keep state in DATA_DIR across restarts (crash-safe)"},
     {"DATA_DIR", "data-dir", T_STRING, NULL, "Where persistent state lives (default $HOME/.local/share/nimbus)"},
     {"DEBUG", "debug", T_BOOL, "0", "1: log request and response details"},
-    {"LOCALSTACK_HOST", "localstack-host", T_STRING, "localhost.localstack.cloud:4566",
-     "host:port used in URLs the server returns (SQS queue URLs, ...)"},
+    {"LOCALSTACK_HOST", "localstack-host", T_STRING, NULL,
+     "host:port used in URLs the server returns (SQS queue URLs, ...) [default: "
+     "localhost.localstack.cloud:<GATEWAY_LISTEN's first port>]"},
     {"NIMBUS_PLUGIN_PATH", "plugin-path", T_STRING, "", "Extra ':'-separated folders to load service plugins from"},
     {"NIMBUS_SPEC_PATH", "spec-path", T_STRING, NULL, "':'-separated folders holding service specs"},
     {"NIMBUS_MAX_HEADER_SIZE", "max-header-size", T_SIZE, "65536", "Largest request head in bytes (431 above)"},
@@ -404,6 +405,12 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     cfg->eager_loading = get_bool(cfg, "EAGER_SERVICE_LOADING");
     cfg->persistence = get_bool(cfg, "PERSISTENCE");
     cfg->debug = get_bool(cfg, "DEBUG");
+    if (nb__config_get(cfg, "LOCALSTACK_HOST") == NULL) { /* as LocalStack: the port it listens on */
+        char lh[128];
+        snprintf(lh, sizeof lh, "localhost.localstack.cloud:%d", cfg->listen[0].port);
+        if (cfg_set(cfg, "LOCALSTACK_HOST", lh) != 0)
+            goto oom;
+    }
     cfg->localstack_host = nb__config_get(cfg, "LOCALSTACK_HOST");
     cfg->plugin_path = nb__config_get(cfg, "NIMBUS_PLUGIN_PATH");
     cfg->spec_path = nb__config_get(cfg, "NIMBUS_SPEC_PATH");

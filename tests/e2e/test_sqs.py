@@ -21,6 +21,11 @@ def server_url():
     return os.environ.get("NB_SQS_URL") or SERVER.url
 
 
+def server_port():
+    """Queue URLs carry the port the server listens on (LOCALSTACK_HOST's default, as in LocalStack)."""
+    return server_url().rsplit(":", 1)[1].rstrip("/")
+
+
 def client(access_key="test", region="us-east-1"):
     return boto3.client("sqs", endpoint_url=server_url(), region_name=region, aws_access_key_id=access_key,
                         aws_secret_access_key="test", config=Config(retries={"max_attempts": 0}))
@@ -68,7 +73,7 @@ class SqsCases(unittest.TestCase):
     def test_create_get_list_delete(self):
         name = qname("life")
         url = self.c.create_queue(QueueName=name)["QueueUrl"]
-        self.assertEqual(url, f"http://sqs.us-east-1.localhost.localstack.cloud:4566/000000000000/{name}")
+        self.assertEqual(url, f"http://sqs.us-east-1.localhost.localstack.cloud:{server_port()}/000000000000/{name}")
         self.assertEqual(self.c.get_queue_url(QueueName=name)["QueueUrl"], url)
         self.assertEqual(self.c.get_queue_url(QueueName=name, QueueOwnerAWSAccountId="000000000000")["QueueUrl"], url)
         self.assertIn(url, self.c.list_queues(QueueNamePrefix="life-")["QueueUrls"])
@@ -496,7 +501,7 @@ class SqsCases(unittest.TestCase):
         with self.assertRaises(ClientError):
             eu.get_queue_url(QueueName=name)
         eu_url = eu.create_queue(QueueName=name)["QueueUrl"]
-        self.assertEqual(eu_url, f"http://sqs.eu-west-1.localhost.localstack.cloud:4566/000000000000/{name}")
+        self.assertEqual(eu_url, f"http://sqs.eu-west-1.localhost.localstack.cloud:{server_port()}/000000000000/{name}")
         eu.send_message(QueueUrl=eu_url, MessageBody="eu")
         self.assertNotIn("Messages", self.c.receive_message(QueueUrl=url))
         # any host form of the URL names the same queue
@@ -712,7 +717,9 @@ class Persistence(unittest.TestCase):
             n = Nimbus(PERSISTENCE="1", DATA_DIR=data).start()
             c = boto3.client("sqs", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
                              aws_secret_access_key="test")
-            self.assertEqual(c.get_queue_url(QueueName="durable")["QueueUrl"], url)
+            # the restarted server listens on another port: its queue URLs say so
+            self.assertEqual(c.get_queue_url(QueueName="durable")["QueueUrl"],
+                             url.replace(url.split("/")[2].split(":")[1], n.url.rsplit(":", 1)[1]))
             self.assertEqual(c.list_queue_tags(QueueUrl=url)["Tags"], {"k": "v"})
             a = c.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
             self.assertEqual(a["VisibilityTimeout"], "1")

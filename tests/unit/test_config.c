@@ -38,6 +38,11 @@ Test(config, defaults_are_localstack_compatible) {
     cr_assert_null(cfg.services);
     cr_assert_str_eq(cfg.data_dir, "/home/u/.local/share/nimbus");
     cr_assert_str_eq(cfg.localstack_host, "localhost.localstack.cloud:4566");
+    nb__config_free(&cfg);
+    /* LocalStack's default host follows the port the gateway listens on */
+    char *envp2[] = {"GATEWAY_LISTEN=127.0.0.1:4510", NULL};
+    cr_assert_eq(load(&cfg, argv, envp2, &err), NB_CONFIG_OK);
+    cr_assert_str_eq(cfg.localstack_host, "localhost.localstack.cloud:4510");
     cr_assert(nb__config_service_enabled(&cfg, "s3"));
     nb__config_free(&cfg);
 }

@@ -11,7 +11,7 @@ const sqs = new SQSClient({ endpoint, region: "us-east-1", credentials: { access
 const name = `js-${process.pid}`;
 
 const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: "10" } }));
-assert.equal(QueueUrl, `http://sqs.us-east-1.localhost.localstack.cloud:4566/000000000000/${name}`);
+assert.equal(QueueUrl, `http://sqs.us-east-1.localhost.localstack.cloud:${new URL(endpoint).port}/000000000000/${name}`);
 assert.equal((await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl, QueueUrl);
 assert.ok((await sqs.send(new ListQueuesCommand({ QueueNamePrefix: "js-" }))).QueueUrls.includes(QueueUrl));
 

@@ -1,6 +1,7 @@
 #include "gateway/gateway.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,14 @@ void nb__api_set_config(const nb__config_t *cfg);
 void nb__api_set_loop(uv_loop_t *loop);
 
 
+/* A commit failed after the handler succeeded: the plugin drops what it cached. */
+static void lost_writes(void *data) {
+    nb_plugin_t *p = data;
+    if (p->def->struct_size >= offsetof(nb_plugin_def_t, rolled_back) + sizeof p->def->rolled_back &&
+        p->def->rolled_back)
+        p->def->rolled_back(p);
+}
+
 /* Opens a service's store when it starts; closes it when it stops. */
 static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
     const nb__config_t *cfg = reg->cfg;
@@ -29,6 +38,7 @@ static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
     if (nb__store_open(svc->name, &sc, &st, err) != 0)
         return NB_ESTORE;
     svc->provider->store = st;
+    nb__store_on_lost_writes(st, lost_writes, svc->provider);
     return 0;
 }
 
@@ -249,13 +259,20 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     size_t op_index = (size_t)(op - req->route.spec->ops);
     nb_plugin_t *p = svc && svc->provider && svc->provider->spec == req->route.spec ? svc->provider : NULL;
     nb_op_handler_pt handler = p ? p->handlers[op_index] : NULL;
-    if (handler == NULL) {
-        fail_not_implemented(req);
-        return;
-    }
-    if (svc->state != NB_SVC_RUNNING && nb__registry_start(&gw->reg, svc) != 0) {
+    if (svc && svc->state == NB_SVC_ERROR) {
         nb__req_fail(req, "InternalFailure", 500, "Service '%s' failed to start: %s", svc_name,
                      svc->error ? svc->error : "unknown error");
+        return;
+    }
+    /* The request is parsed and validated before the skeleton looks for a handler
+     * (DESIGN 1): a malformed call to an operation Nimbus does not implement gets the
+     * protocol's own error, as it would from AWS, and 501 only when it is well formed. */
+    char *spec_err = NULL;
+    if (handler ? svc->state != NB_SVC_RUNNING && nb__registry_start(&gw->reg, svc) != 0
+                : nb__spec_load_shapes((nb__spec_t *)req->route.spec, &spec_err) != 0) {
+        nb__req_fail(req, "InternalFailure", 500, "Service '%s' failed to start: %s", svc_name,
+                     spec_err ? spec_err : svc->error ? svc->error : "unknown error");
+        free(spec_err);
         return;
     }
 
@@ -279,6 +296,11 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         json_decref(input);
         req->has_error = true;
         nb__req_complete(req);
+        return;
+    }
+    if (handler == NULL) {
+        json_decref(input);
+        fail_not_implemented(req);
         return;
     }
     /* Every write of the handler in one transaction, committed before the reply. */
@@ -316,11 +338,18 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         return; /* the plugin calls nb_finish() or its nb_work_queue done() completes it */
     }
     if (rc < 0) {
-        fprintf(stderr, "nimbus: %s.%s handler failed (%d)\n", svc_name, op->name, rc);
         json_decref(req->output);
         req->output = NULL;
-        nb__aws_error_set(&req->err, req->route.spec, op, "InternalFailure", 500, "The handler for %s.%s failed",
-                          svc_name, op->name);
+        if (rc == NB_EIO || rc == NB_ESTORE) { /* the disk or the store failed, as AWS's own InternalError */
+            fprintf(stderr, "nimbus: %s.%s: %s failed: %s\n", svc_name, op->name, rc == NB_EIO ? "I/O" : "the store",
+                    p->store && *nb__store_errmsg(p->store) ? nb__store_errmsg(p->store) : "see above");
+            nb__aws_error_set(&req->err, req->route.spec, op, "InternalError", 500,
+                              "We encountered an internal error. Please try again.");
+        } else {
+            fprintf(stderr, "nimbus: %s.%s handler failed (%d)\n", svc_name, op->name, rc);
+            nb__aws_error_set(&req->err, req->route.spec, op, "InternalFailure", 500, "The handler for %s.%s failed",
+                              svc_name, op->name);
+        }
         req->has_error = true;
     } else if (!req->replied) {
         req->output = json_object(); /* a handler that set nothing answers an empty output */

@@ -330,6 +330,10 @@ static int api_blob_remove(nb_plugin_t *p, const char *key) {
     return p && p->store ? nb__store_blob_remove(p->store, key) : NB_EINVAL;
 }
 
+static int api_blob_remove_at_commit(nb_plugin_t *p, const char *key) {
+    return p && p->store ? nb__store_blob_remove_at_commit(p->store, key) : NB_EINVAL;
+}
+
 static int api_blob_writer_new(nb_plugin_t *p, const char *key, nb_blob_writer_t **out) {
     if (p == NULL || p->store == NULL || out == NULL)
         return NB_EINVAL;
@@ -468,6 +472,7 @@ const nb_api_t nb__api = {
     .blob_put_body = api_blob_put_body,
     .blob_body_new = api_blob_body_new,
     .blob_remove = api_blob_remove,
+    .blob_remove_at_commit = api_blob_remove_at_commit,
     .blob_writer_new = api_blob_writer_new,
     .blob_write = api_blob_write,
     .blob_writer_finish = api_blob_writer_finish,

@@ -43,9 +43,11 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
     }
     const nb__spec_t *spec = nb__spec_set_find(specs, def->service);
     if (spec == NULL) {
-        *err = nb__strdup_printf("%s: plugin '%s' serves service '%s', which has no spec (add specs/%s/ or a %s.service-2.json "
-                   "beside the plugin)",
-                   path, def->name, def->service, def->service, def->name);
+        size_t n = strlen(path);
+        int stem = n > 3 && strcmp(path + n - 3, ".so") == 0 ? (int)(n - 3) : (int)n;
+        *err = nb__strdup_printf("%s: plugin '%s' serves service '%s', which has no spec (add specs/%s/ or "
+                                 "%.*s.service-2.json beside the plugin)",
+                                 path, def->name, def->service, def->service, stem, path);
         return NULL;
     }
     nb_plugin_t *p = calloc(1, sizeof *p);
@@ -77,8 +79,10 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
     return p;
 }
 
-/* A spec carried beside the plugin: <dir>/<file-stem>.service-2.json. */
-static void load_carried_spec(const char *so_path, nb__spec_set_t *specs) {
+/* A spec carried beside the plugin, <dir>/<file-stem>.service-2.json, registered
+ * under the service the plugin's descriptor declares (so a second provider,
+ * acm-alt.so, carries acm's spec). The specs/ folder wins over a carried copy. */
+static void load_carried_spec(const char *so_path, const char *service, nb__spec_set_t *specs) {
     size_t n = strlen(so_path);
     if (n < 3 || strcmp(so_path + n - 3, ".so") != 0)
         return;
@@ -86,11 +90,12 @@ static void load_carried_spec(const char *so_path, nb__spec_set_t *specs) {
     struct stat st;
     if (spec_path && stat(spec_path, &st) == 0) {
         char *err = NULL;
-        const char *base = strrchr(so_path, '/') ? strrchr(so_path, '/') + 1 : so_path;
-        char stem[128];
-        snprintf(stem, sizeof stem, "%.*s", (int)(strlen(base) - 3), base);
-        nb__spec_t *spec = nb__spec_load(spec_path, stem, &err);
-        if (spec && nb__spec_set_find(specs, spec->service) == NULL) {
+        nb__spec_t *spec = NULL;
+        if (nb__spec_set_find(specs, service) != NULL)
+            fprintf(stderr, "nimbus: %s: not used: service '%s' already has a spec\n", spec_path, service);
+        else if ((spec = nb__spec_load(spec_path, service, &err)) == NULL)
+            fprintf(stderr, "nimbus: %s: %s\n", spec_path, err ? err : "cannot load the spec");
+        if (spec) {
             nb__spec_t **grown = realloc(specs->items, (specs->len + 1) * sizeof *grown);
             if (grown) {
                 specs->items = grown;
@@ -104,7 +109,10 @@ static void load_carried_spec(const char *so_path, nb__spec_set_t *specs) {
     free(spec_path);
 }
 
-nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char **err) {
+/* Like nb__plugin_open; on failure, *service names the service the descriptor
+ * declares when it could be read (the one whose health shows the error). */
+static nb_plugin_t *plugin_open(const char *path, nb__spec_set_t *carry, const nb__spec_set_t *specs, char **err,
+                                char *service, size_t service_len) {
     *err = NULL;
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (dl == NULL) {
@@ -117,13 +125,21 @@ nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char
         dlclose(dl);
         return NULL;
     }
+    if (carry && def->signature == NB_PLUGIN_SIGNATURE && def->service)
+        load_carried_spec(path, def->service, carry);
     nb_plugin_t *p = plugin_bind(def, path, specs, err);
     if (p == NULL) {
+        if (service && def->signature == NB_PLUGIN_SIGNATURE && def->service)
+            snprintf(service, service_len, "%s", def->service);
         dlclose(dl);
         return NULL;
     }
     p->dl = dl;
     return p;
+}
+
+nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char **err) {
+    return plugin_open(path, NULL, specs, err, NULL, 0);
 }
 
 void nb__plugin_close(nb_plugin_t *p) {
@@ -197,17 +213,21 @@ static void scan_dir(nb__registry_t *reg, const char *dir) {
         free(names[i]);
         if (path == NULL)
             continue;
-        load_carried_spec(path, &reg->specs);
         char *err = NULL;
-        nb_plugin_t *p = nb__plugin_open(path, &reg->specs, &err);
+        char service[128] = "";
+        nb_plugin_t *p = plugin_open(path, &reg->specs, &reg->specs, &err, service, sizeof service);
         if (p == NULL || add_plugin(reg, p) != 0) {
             fprintf(stderr, "nimbus: plugin not loaded: %s\n", err ? err : path);
-            /* Mark the service if we can tell which it was: the file stem. */
-            char stem[128];
-            snprintf(stem, sizeof stem, "%s", strrchr(path, '/') + 1);
-            stem[strlen(stem) - 3] = '\0';
-            const nb__spec_t *spec = nb__spec_set_find(&reg->specs, stem);
-            nb__service_t *svc = spec ? service_get(reg, stem, spec) : NULL;
+            /* Mark the service if we can tell which it was: the one its descriptor
+             * declares, else the file stem. */
+            if (p)
+                snprintf(service, sizeof service, "%s", p->def->service);
+            if (service[0] == '\0') {
+                snprintf(service, sizeof service, "%s", strrchr(path, '/') + 1);
+                service[strlen(service) - 3] = '\0';
+            }
+            const nb__spec_t *spec = nb__spec_set_find(&reg->specs, service);
+            nb__service_t *svc = spec ? service_get(reg, service, spec) : NULL;
             if (svc)
                 service_fail(svc, err), err = NULL;
             nb__plugin_close(p);

@@ -370,6 +370,60 @@ int nb__store_blob_remove(nb__store_t *st, const char *key) {
     return 0;
 }
 
+int nb__store_blob_remove_at_commit(nb__store_t *st, const char *key) {
+    if (st->depth == 0)
+        return nb__store_blob_remove(st, key);
+    char *path = NULL;
+    int rc = nb__store_blob_path(st, key, &path);
+    if (rc != 0)
+        return rc;
+    if (st->npending == st->pending_cap) {
+        size_t cap = st->pending_cap ? st->pending_cap * 2 : 8;
+        struct nb__store_pending *grown = realloc(st->pending, cap * sizeof *grown);
+        if (grown == NULL) {
+            free(path);
+            return NB_ENOMEM;
+        }
+        st->pending = grown;
+        st->pending_cap = cap;
+    }
+    st->pending[st->npending].path = path;
+    st->pending[st->npending].depth = st->depth;
+    st->npending++;
+    return 0;
+}
+
+void nb__store_pending_apply(nb__store_t *st) {
+    for (size_t i = 0; i < st->npending; i++) {
+        char *path = st->pending[i].path;
+        if (unlink(path) != 0 && errno != ENOENT)
+            fprintf(stderr, "nimbus: %s: cannot remove a blob: %s\n", path, strerror(errno));
+        else if (st->persistent) {
+            *strrchr(path, '/') = '\0';
+            nb__store_fsync_dir(path);
+        }
+        free(path);
+    }
+    st->npending = 0;
+}
+
+void nb__store_pending_forget(nb__store_t *st, int depth) {
+    size_t keep = 0;
+    for (size_t i = 0; i < st->npending; i++) {
+        if (st->pending[i].depth > depth)
+            free(st->pending[i].path);
+        else
+            st->pending[keep++] = st->pending[i];
+    }
+    st->npending = keep;
+}
+
+void nb__store_pending_release(nb__store_t *st, int depth) {
+    for (size_t i = 0; i < st->npending; i++)
+        if (st->pending[i].depth > depth)
+            st->pending[i].depth = depth;
+}
+
 void nb__store_remove_tree(const char *root, int keep_root, int only_tmp) {
     DIR *d = opendir(root);
     if (d != NULL) {

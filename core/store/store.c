@@ -350,6 +350,8 @@ void nb__store_close(nb__store_t *st) {
     }
     if (!st->persistent && st->blob_root != NULL)
         nb__store_remove_tree(st->blob_root, 0, 0);
+    nb__store_pending_forget(st, 0);
+    free(st->pending);
     free(st->blob_root);
     free(st->service);
     free(st->path);
@@ -412,6 +414,19 @@ int nb__store_begin(nb__store_t *st) {
     return rc;
 }
 
+/* The outer transaction is over without its writes: drop the blob removals it
+ * asked for and, if they were to be acknowledged, tell the plugin. */
+static void lost_writes(nb__store_t *st) {
+    nb__store_pending_forget(st, 0);
+    if (st->on_lost_writes)
+        st->on_lost_writes(st->on_lost_data);
+}
+
+void nb__store_on_lost_writes(nb__store_t *st, void (*cb)(void *data), void *data) {
+    st->on_lost_writes = cb;
+    st->on_lost_data = data;
+}
+
 int nb__store_commit(nb__store_t *st) {
     if (st->depth == 0) {
         nb__store_set_err(st, "%s: commit without a transaction", st->service);
@@ -423,23 +438,30 @@ int nb__store_commit(nb__store_t *st) {
     }
     if (st->aborted) {
         st->depth--;
+        nb__store_pending_forget(st, st->depth);
+        if (st->depth == 0)
+            lost_writes(st);
         return NB_ESTORE;
     }
     if (st->depth > 1) {
         int rc = exec_savepoint(st, "RELEASE", st->depth);
         st->depth--;
+        nb__store_pending_release(st, st->depth);
         return rc;
     }
     reset_active(st->db);
     st->depth = 0;
     int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
+    if (rc == SQLITE_OK) {
+        nb__store_pending_apply(st);
         return 0;
+    }
     nb__store_set_err(st, "%s: commit failed: %s", st->service, why(st->db, rc));
     /* Some errors leave the transaction open (SQLITE_BUSY), others roll it back;
      * either way the request failed, so nothing of it may stay. */
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    lost_writes(st);
     return NB_ESTORE;
 }
 
@@ -451,15 +473,18 @@ int nb__store_rollback(nb__store_t *st) {
     if (st->aborted || sqlite3_get_autocommit(st->db)) {
         st->aborted = st->depth > 1;
         st->depth--;
+        nb__store_pending_forget(st, st->depth);
         return 0;
     }
     if (st->depth > 1) {
         int rc = exec_savepoint(st, "ROLLBACK", st->depth);
         st->depth--;
+        nb__store_pending_forget(st, st->depth);
         return rc;
     }
     reset_active(st->db);
     st->depth = 0;
+    nb__store_pending_forget(st, 0);
     if (sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK) {
         nb__store_set_err(st, "%s: rollback failed: %s", st->service, sqlite3_errmsg(st->db));
         return NB_ESTORE;

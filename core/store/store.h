@@ -65,6 +65,10 @@ int nb__store_begin(nb__store_t *st);
 int nb__store_commit(nb__store_t *st);
 int nb__store_rollback(nb__store_t *st);
 int nb__store_depth(const nb__store_t *st); /* 0: no transaction open */
+/* Called when an outer commit fails (or finds the transaction already rolled
+ * back): writes that a handler believed done are gone, so whatever the plugin
+ * cached from them must be dropped. */
+void nb__store_on_lost_writes(nb__store_t *st, void (*cb)(void *data), void *data);
 
 /* Deletes every row of every table the plugin created (keeps schema and
  * user_version; AUTOINCREMENT counters restart) and every blob. Not inside a
@@ -97,6 +101,10 @@ int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src);
  * temp file is better moved with nb__store_blob_put_file. */
 int nb__store_blob_put_body(nb__store_t *st, const char *key, nb_body_t *body);
 int nb__store_blob_remove(nb__store_t *st, const char *key); /* NB_ENOENT if absent */
+/* Removes a blob that committed rows point to once the transaction open now
+ * commits (at once when none is open); a rollback or a failed commit keeps it,
+ * since the rows that point to it stay. Loop thread only. 0 or NB_E*. */
+int nb__store_blob_remove_at_commit(nb__store_t *st, const char *key);
 
 /* Streaming writes: appear under key at finish, never half-written. */
 typedef struct nb__store_blob_writer nb__store_blob_writer_t;

@@ -20,6 +20,15 @@ struct nb__store {
     /* Blob functions may run on worker threads (fsyncing a large body must not
      * stall the loop): this guards blob_root's creation and errmsg. */
     pthread_mutex_t lock;
+    /* Blobs to remove once the outer transaction commits (loop thread only), with
+     * the nesting depth each was asked at: a rolled-back savepoint forgets its own. */
+    struct nb__store_pending {
+        char *path;
+        int depth;
+    } *pending;
+    size_t npending, pending_cap;
+    void (*on_lost_writes)(void *data); /* a commit failed: writes a handler believed done are gone */
+    void *on_lost_data;
 };
 
 struct nb__store_blob_writer {
@@ -39,6 +48,10 @@ int nb__store_fsync_dir(const char *dir); /* 0 or -errno */
 void nb__store_remove_tree(const char *root, int keep_root, int only_tmp);
 /* Removes every blob (reset); the folder stays. */
 void nb__store_blob_clear(nb__store_t *st);
+/* The pending removals: done at the outer commit, forgotten above `depth` on a rollback. */
+void nb__store_pending_apply(nb__store_t *st);
+void nb__store_pending_forget(nb__store_t *st, int depth);
+void nb__store_pending_release(nb__store_t *st, int depth);
 
 #define NB__BLOB_TMP_PREFIX ".nbtmp-"
 

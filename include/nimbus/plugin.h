@@ -54,7 +54,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 1                  /* additions at the end of nb_api_t */
+#define NB_ABI_MINOR 2                  /* additions at the end of nb_api_t */
 
 /* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
 #define NB_ASYNC 1           /* the handler will call nb_finish() exactly once, later */
@@ -171,6 +171,14 @@ typedef struct nb_api {
      * returns NB_ASYNC after queueing. work may only use the body and blob functions.
      * done runs even when the client went away (to release what work made). 0 or NB_E*. */
     int (*work_queue)(nb_req_t *req, void (*work)(void *data), void (*done)(nb_req_t *req, void *data), void *data);
+
+    /* ---- ABI 1.2 ---- */
+
+    /* Removes a blob that committed rows point to (an overwritten object's old body)
+     * once the request's transaction commits; if it rolls back or the commit fails,
+     * the rows still point to the blob and it stays. Outside a transaction, at once.
+     * Use nb_blob_remove for a blob no committed row points to. 0 or NB_E*. */
+    int (*blob_remove_at_commit)(nb_plugin_t *self, const char *key);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -189,6 +197,10 @@ typedef struct nb_plugin_def {
     /* optional: called after the service's state was reset (POST /_localstack/state/reset), outside
      * any transaction, so the plugin drops what it cached from its store. */
     void (*reset)(nb_plugin_t *self);
+    /* optional (ABI 1.2): called, outside any transaction, when a request's commit failed
+     * (disk full, I/O error) after its handler succeeded: the writes it made are gone, so
+     * the plugin drops or reloads what it cached from them. The client gets a 500. */
+    void (*rolled_back)(nb_plugin_t *self);
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)
@@ -250,6 +262,7 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_blob_writer_abort(...) (nb_api->blob_writer_abort(__VA_ARGS__))
 #define nb_req_query(...) (nb_api->req_query(__VA_ARGS__))
 #define nb_work_queue(...) (nb_api->work_queue(__VA_ARGS__))
+#define nb_blob_remove_at_commit(...) (nb_api->blob_remove_at_commit(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

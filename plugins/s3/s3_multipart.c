@@ -55,7 +55,7 @@ static int upload_drop(const char *id, bool keep_blobs) {
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         if (!keep_blobs)
-            nb_blob_remove(s3_self, (const char *)sqlite3_column_text(s, 0));
+            nb_blob_remove_at_commit(s3_self, (const char *)sqlite3_column_text(s, 0));
     sqlite3_reset(s);
     if (rc != SQLITE_DONE)
         return NB_ESTORE;
@@ -113,7 +113,7 @@ static int store_part(const char *id, int number, const s3_ingest_t *ing) {
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, number);
     while (sqlite3_step(s) == SQLITE_ROW)
-        nb_blob_remove(s3_self, (const char *)sqlite3_column_text(s, 0));
+        nb_blob_remove_at_commit(s3_self, (const char *)sqlite3_column_text(s, 0));
     sqlite3_reset(s);
     json_t *cks = json_object();
     for (int a = 0; a < S3_CK__COUNT; a++)

@@ -310,8 +310,8 @@ static int drop_version(const char *bucket, const char *key, const char *version
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *blob = (const char *)sqlite3_column_text(s, 0);
-        if (blob)
-            nb_blob_remove(s3_self, blob);
+        if (blob) /* the rows go only if the request commits: so does the body */
+            nb_blob_remove_at_commit(s3_self, blob);
     }
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : NB_ESTORE;

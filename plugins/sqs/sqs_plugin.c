@@ -44,6 +44,15 @@ static void sqs_fini(nb_plugin_t *self) {
     nb_store_fini(&sqs.store);
 }
 
+/* A commit failed (disk full) after a handler changed the in-memory queues: they
+ * are rebuilt from what the store really holds (waiters are answered empty). */
+static void sqs_rolled_back(nb_plugin_t *self) {
+    sqs_tasks_free();
+    sqs_queues_free();
+    if (sqs_queues_load() != 0)
+        nb_log(self, NB_LOG_ERROR, "cannot reload the queues: %s", sqlite3_errmsg(sqs.store.db));
+}
+
 static const nb_op_t sqs_ops[] = {
     {"AddPermission", sqs_add_permission, 0},
     {"CancelMessageMoveTask", sqs_cancel_message_move_task, 0},
@@ -72,4 +81,4 @@ static const nb_op_t sqs_ops[] = {
 };
 
 NB_PLUGIN_DEFINE(.name = "sqs", .service = "sqs", .api_version = "2012-11-05", .ops = sqs_ops, .init = sqs_init,
-                 .fini = sqs_fini);
+                 .fini = sqs_fini, .rolled_back = sqs_rolled_back);

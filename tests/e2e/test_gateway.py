@@ -88,10 +88,34 @@ class Gateway(unittest.TestCase):
         status, headers, _ = http(self.n.url + "/_localstack/health", headers={"Origin": "http://app.local"})
         self.assertEqual({k.lower(): v for k, v in headers.items()}["access-control-allow-origin"], "http://app.local")
 
-    def test_request_log_line(self):
-        run_aws("/usr/bin/aws", self.n.url, "sts", "get-caller-identity")
-        http(self.n.url + "/_localstack/health")
-        # The log is read at stop; check in a dedicated server below.
+    def test_malformed_call_to_an_unimplemented_operation_gets_the_protocol_error(self):
+        """Parsing and validation come before the skeleton looks for a handler: DynamoDB
+        has no provider here, yet a bad request gets DynamoDB's own 400, a good one 501."""
+        def ddb(body):
+            return http(self.n.url + "/", method="POST", data=body.encode(), headers={
+                "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.DescribeTable",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, "
+                                 "SignedHeaders=host, Signature=0"})
+        status, headers, body = ddb("{}")
+        self.assertEqual(status, 400)
+        doc = json.loads(body)
+        self.assertTrue(doc["__type"].endswith("ValidationException"), doc)
+        self.assertEqual(doc["message"], "1 validation error detected: Value null at 'tableName' failed to satisfy "
+                                         "constraint: Member must not be null")
+        status, _, body = ddb('{"TableName": ')
+        self.assertEqual(status, 400)
+        self.assertTrue(json.loads(body)["__type"].endswith("SerializationException"), body)
+        status, _, body = ddb('{"TableName": "t"}')  # the spec's length constraint (3..255)
+        self.assertEqual(status, 400)
+        self.assertIn("Member must have length greater than or equal to 3", json.loads(body)["message"])
+        status, _, body = ddb('{"TableName": "orders"}')
+        self.assertEqual(status, 501)
+        self.assertIn("DescribeTable", json.loads(body)["message"])
+        # The same through a real client.
+        for cli in aws_clis():
+            r = run_aws(cli, self.n.url, "dynamodb", "describe-table", "--table-name", "orders")
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("InternalFailure", r.stderr)
 
 
 class Lifecycle(unittest.TestCase):
@@ -105,6 +129,41 @@ class Lifecycle(unittest.TestCase):
         self.assertRegex(n.output, r"AWS sts\.GetCallerIdentity => 200 \(\d+\.\d+ ms\)")
         self.assertRegex(n.output, r"AWS sts\.GetSessionToken => 501 \(InternalFailure\)")
         self.assertNotIn("health", n.output.split("Ready.")[1])
+
+    def test_error_log_line_names_the_code_and_debug_adds_detail(self):
+        n = Nimbus(DEBUG=1).start()
+        r = run_aws("/usr/bin/aws", n.url, "sqs", "get-queue-url", "--queue-name", "nope")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(n.stop(signal.SIGTERM), 0, n.output)
+        self.assertRegex(n.output, r"AWS sqs\.GetQueueUrl => 400 \((AWS\.SimpleQueueService\.NonExistentQueue|"
+                                   r"QueueDoesNotExist)\) \(\d+\.\d+ ms\)")
+        # DEBUG=1: the request's parameters and the error's message are logged too.
+        self.assertIn("QueueName=nope", n.output)
+        self.assertIn("The specified queue does not exist", n.output)
+
+    def test_config_file_is_read_and_flags_beat_it(self):
+        with tempfile.TemporaryDirectory() as d:
+            cfg = os.path.join(d, "nimbus.conf")
+            with open(cfg, "w") as f:
+                f.write("SERVICES=s3\nDEBUG=0\n")
+            with Nimbus(["--config", cfg]) as n:
+                _, _, body = http(n.url + "/_localstack/health")
+                self.assertEqual(json.loads(body)["services"]["sts"], "disabled")
+            with Nimbus(["--config", cfg, "--services", "sts"]) as n:
+                _, _, body = http(n.url + "/_localstack/health")
+                self.assertIn(json.loads(body)["services"]["sts"], ("available", "running"))
+
+    def test_service_whose_plugin_failed_to_load_answers_500_naming_why(self):
+        so = os.path.join(BINARY_DIR, "test-plugins", "tp_kinesis_bad.so")
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copy(so, os.path.join(d, "streams.so"))
+            with Nimbus(NIMBUS_PLUGIN_PATH=d) as n:
+                _, _, body = http(n.url + "/_localstack/health")
+                self.assertEqual(json.loads(body)["services"]["kinesis"], "error")
+                r = run_aws("/usr/bin/aws", n.url, "kinesis", "list-streams")
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn("Service 'kinesis' failed to start", r.stderr)
+                self.assertIn("PourCoffee", r.stderr)
 
     def test_sigint_exits_0(self):
         n = Nimbus().start()

@@ -419,5 +419,107 @@ class DiskFull(StoreTestCase):
         self.assertEqual(c.item_count("blobs"), len(acked) + 1)
 
 
+
+class PluginsOnAFullDisk(unittest.TestCase):
+    """S3 and SQS when commits fail (a file size limit stands for a full disk): what a
+    client was told stays true, in the running server and after a kill -9."""
+    LIMIT = 1024 * 1024
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="nb-store-full-")
+        self.data = os.path.join(self.tmp, "data")
+        self.servers = []
+
+    def tearDown(self):
+        for s in self.servers:
+            s.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def server(self, limited):
+        def limit_file_size():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (self.LIMIT, self.LIMIT))
+        s = KvServer(self.tmp, self.data, preexec=limit_file_size if limited else None, SERVICES="s3,sqs",
+                     PROVIDER_OVERRIDE_DYNAMODB="", TMPDIR=self.tmp)
+        self.servers.append(s)
+        return s.start()
+
+    @staticmethod
+    def clients(n):
+        import boto3
+        from botocore.config import Config
+        kw = dict(endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+                  config=Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}))
+        return boto3.client("s3", **kw), boto3.client("sqs", **kw)
+
+    def test_failed_commits_change_nothing_a_client_was_told(self):
+        from botocore.exceptions import ClientError
+        n = self.server(limited=True)
+        s3, sqs = self.clients(n)
+        s3.create_bucket(Bucket="full")
+        original = os.urandom(200 * 1024)  # a blob file beside the database
+        s3.put_object(Bucket="full", Key="big", Body=original)
+        # Fill S3's WAL with small (inline) objects until a commit fails.
+        for i in range(200):
+            try:
+                s3.put_object(Bucket="full", Key=f"small{i}", Body=os.urandom(60 * 1024))
+            except ClientError as e:
+                self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], 500)
+                self.assertEqual(e.response["Error"]["Code"], "InternalError")
+                break
+        else:
+            self.fail("no S3 write failed under a file size limit")
+        # Overwrites of the big object until one fails at the commit: the body of the
+        # last acknowledged one must stay.
+        for i in range(20):
+            body = os.urandom(200 * 1024)
+            try:
+                s3.put_object(Bucket="full", Key="big", Body=body)
+                original = body
+            except ClientError as e:
+                self.assertEqual(e.response["Error"]["Code"], "InternalError")
+                break
+        else:
+            self.fail("no overwrite failed under a file size limit")
+        self.assertEqual(s3.get_object(Bucket="full", Key="big")["Body"].read(), original)
+        with self.assertRaises(ClientError):
+            s3.delete_object(Bucket="full", Key="big")
+        self.assertEqual(s3.get_object(Bucket="full", Key="big")["Body"].read(), original)
+
+        # SQS: fill its WAL, then a queue whose creation failed must not exist.
+        q = sqs.create_queue(QueueName="full")["QueueUrl"]
+        sent = 0
+        for i in range(400):
+            try:
+                sqs.send_message(QueueUrl=q, MessageBody=f"{i:05d}" + "x" * 20000)
+                sent += 1
+            except ClientError as e:
+                self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], 500)
+                break
+        else:
+            self.fail("no SQS write failed under a file size limit")
+        created = None
+        try:
+            created = sqs.create_queue(QueueName="ghost")["QueueUrl"]
+        except ClientError as e:
+            self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], 500)
+        if created is None:
+            with self.assertRaises(ClientError) as ctx:
+                sqs.get_queue_url(QueueName="ghost")
+            self.assertIn(ctx.exception.response["Error"]["Code"],
+                          ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"))
+        n.stop(signal.SIGKILL)
+
+        n = self.server(limited=False)
+        s3, sqs = self.clients(n)
+        self.assertEqual(s3.get_object(Bucket="full", Key="big")["Body"].read(), original)
+        attrs = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        self.assertEqual(int(attrs["ApproximateNumberOfMessages"]), sent)
+        names = [u.rsplit("/", 1)[1] for u in sqs.list_queues().get("QueueUrls", [])]
+        self.assertEqual("ghost" in names, created is not None, "a queue exists after restart iff it was acknowledged")
+        blobs = os.path.join(self.data, "s3", "blobs")
+        files = sum(len(f) for _, _, f in os.walk(blobs))
+        self.assertLessEqual(files, 2, "at most the big object's body and one orphan of the failed overwrite")
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

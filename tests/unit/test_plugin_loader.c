@@ -1,6 +1,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plugin/plugin.h"
 
@@ -125,4 +126,30 @@ Test(loader, override_naming_a_missing_plugin_marks_the_service_error) {
     cr_assert(strstr(sts->error, "PROVIDER_OVERRIDE_STS") != NULL, "%s", sts->error);
     nb__registry_free(&reg);
     nb__config_free(&cfg);
+}
+
+/* The service a failed plugin declares shows the error, whatever the file is called,
+ * and a good provider for it found elsewhere still serves it. */
+Test(loader, failed_plugin_marks_the_service_its_descriptor_names) {
+    char dir[] = "/tmp/nb-loader-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char link_path[128];
+    snprintf(link_path, sizeof link_path, "%s/ddd-not-a-service-name.so", dir);
+    cr_assert_eq(symlink(PLUGINS "tp_kinesis_bad.so", link_path), 0);
+    char env_path[160];
+    snprintf(env_path, sizeof env_path, "NIMBUS_PLUGIN_PATH=%s", dir);
+    char *envp[] = {env_path, NULL};
+    nb__config_t cfg = make_cfg(envp);
+    nb__registry_t reg;
+    char *err = NULL;
+    cr_assert_eq(nb__registry_init(&reg, &cfg, &err), 0, "%s", err);
+    nb__registry_select(&reg);
+    nb__service_t *kinesis = nb__registry_service(&reg, "kinesis");
+    cr_assert_not_null(kinesis, "the failed plugin's service is listed");
+    cr_assert_eq(kinesis->state, NB_SVC_ERROR);
+    cr_assert(strstr(kinesis->error, "PourCoffee") != NULL, "%s", kinesis->error);
+    nb__registry_free(&reg);
+    nb__config_free(&cfg);
+    unlink(link_path);
+    rmdir(dir);
 }

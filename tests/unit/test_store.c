@@ -853,6 +853,93 @@ Test(store, blobs_are_written_whole_and_removed) {
     nb__store_close(st);
 }
 
+static void count_lost(void *data) { (*(int *)data)++; }
+
+/* An overwritten object's old body goes only when the rows that pointed to it go:
+ * at the commit, not on a rollback, a rolled-back savepoint or a failed commit. */
+Test(store, blob_removed_at_commit_stays_when_the_writes_are_lost) {
+    nb__store_t *st = open_disk("s3", tmp_root);
+    sqlite3 *db = nb__store_db(st);
+    migrate_ok(db, schema_v1, 1);
+    int lost = 0;
+    nb__store_on_lost_writes(st, count_lost, &lost);
+    cr_assert_eq(nb__store_blob_put(st, "b/old", "old", 3), 0);
+    char *path = NULL;
+    cr_assert_eq(nb__store_blob_path(st, "b/old", &path), 0);
+
+    /* rolled back: stays */
+    cr_assert_eq(nb__store_begin(st), 0);
+    cr_assert_eq(nb__store_blob_remove_at_commit(st, "b/old"), 0);
+    cr_assert(file_exists(path), "not before the commit");
+    cr_assert_eq(nb__store_rollback(st), 0);
+    cr_assert(file_exists(path));
+
+    /* asked inside a savepoint that rolls back: forgotten, the outer commit keeps it */
+    cr_assert_eq(nb__store_begin(st), 0);
+    cr_assert_eq(nb__store_begin(st), 0);
+    cr_assert_eq(nb__store_blob_remove_at_commit(st, "b/old"), 0);
+    cr_assert_eq(nb__store_rollback(st), 0);
+    cr_assert_eq(nb__store_commit(st), 0);
+    cr_assert(file_exists(path));
+
+    /* the transaction was lost before its commit: stays, and the plugin is told */
+    cr_assert_eq(nb__store_begin(st), 0);
+    exec_ok(db, "INSERT INTO queues VALUES ('a', 'r', 'x')");
+    cr_assert_eq(nb__store_blob_remove_at_commit(st, "b/old"), 0);
+    exec_ok(db, "ROLLBACK"); /* stands for SQLite rolling back after an I/O error */
+    cr_assert_eq(nb__store_commit(st), NB_ESTORE);
+    cr_assert(file_exists(path));
+    cr_assert_eq(lost, 1);
+
+    /* asked inside a released savepoint: removed at the outer commit */
+    cr_assert_eq(nb__store_begin(st), 0);
+    cr_assert_eq(nb__store_begin(st), 0);
+    cr_assert_eq(nb__store_blob_remove_at_commit(st, "b/old"), 0);
+    cr_assert_eq(nb__store_commit(st), 0);
+    cr_assert(file_exists(path), "not before the outer commit");
+    cr_assert_eq(nb__store_commit(st), 0);
+    cr_assert_not(file_exists(path));
+    cr_assert_eq(lost, 1, "a commit that succeeds loses nothing");
+
+    /* outside a transaction: at once */
+    cr_assert_eq(nb__store_blob_put(st, "b/now", "x", 1), 0);
+    cr_assert_eq(nb__store_blob_remove_at_commit(st, "b/now"), 0);
+    char *now = NULL;
+    cr_assert_eq(nb__store_blob_path(st, "b/now", &now), 0);
+    cr_assert_not(file_exists(now));
+    free(now);
+    free(path);
+    nb__store_close(st);
+}
+
+/* A commit the disk cannot take tells the plugin its writes are gone. */
+Test(store, failed_commit_on_a_full_disk_reports_lost_writes) {
+    nb__store_t *st = open_disk("sqs", tmp_root);
+    sqlite3 *db = nb__store_db(st);
+    migrate_ok(db, schema_v2, 2);
+    int lost = 0;
+    nb__store_on_lost_writes(st, count_lost, &lost);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 256 * 1024;
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    cr_assert_eq(nb__store_begin(st), 0);
+    int rc = sqlite3_exec(db, "INSERT INTO messages(account, region, body) VALUES ('a', 'r', randomblob(2000000))",
+                          NULL, NULL, NULL);
+    int commit = rc == SQLITE_OK ? nb__store_commit(st) : nb__store_rollback(st);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    if (rc == SQLITE_OK) {
+        cr_assert_eq(commit, NB_ESTORE);
+        cr_assert_eq(lost, 1);
+    } else {
+        cr_assert_eq(lost, 0, "a rollback the handler asked for is not a loss it must be told about");
+    }
+    nb__store_close(st);
+}
+
 Test(store, blob_keys_cannot_escape_the_blob_folder) {
     nb__store_t *st = open_mem();
     const char *bad[] = {"../x", "/etc/passwd", "a//b", "a/", ".hidden", "a/../../b", "a/.nbtmp-1",

@@ -29,11 +29,20 @@ run_wrk() { # url [script]
   local out
   if [ -n "${2:-}" ]; then out=$(wrk -t$THREADS -c$CONNS -d${DUR}s --latency -s "$2" "$1"); else
     out=$(wrk -t$THREADS -c$CONNS -d${DUR}s --latency "$1"); fi
-  local rps p50 p99
+  local rps p50 p99 total non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  echo "$rps $p50 $p99"
+  total=$(awk '/requests in/ {print $1}' <<<"$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
+  echo "$rps $p50 $p99 $total ${non2xx:-0}"
+}
+# A run measures what it claims only if every answer had the status it expects.
+expect_status() { # name total non2xx want(2xx|error)
+  if { [ "$4" = 2xx ] && [ "$3" -ne 0 ]; } || { [ "$4" = error ] && [ "$3" -ne "$2" ]; }; then
+    echo "bench: $1: $3 of $2 answers were not what the run measures ($4)" >&2
+    exit 1
+  fi
 }
 
 echo "== startup: exec to Ready. (20 runs, every plugin loaded eagerly)"
@@ -62,9 +71,12 @@ rss=$(awk '/VmRSS/ {print $2}' /proc/$NPID/status)
 echo "idle RSS: $((rss / 1024)).$(( (rss % 1024) * 10 / 1024 )) MB ($rss kB)"
 
 echo "== keep-alive throughput, $CONNS connections, $THREADS wrk threads, ${DUR}s each"
-read -r m_rps m_p50 m_p99 < <(run_wrk "http://127.0.0.1:$MPORT/")
-read -r h_rps h_p50 h_p99 < <(run_wrk "http://127.0.0.1:$PORT/_localstack/health")
-read -r e_rps e_p50 e_p99 < <(run_wrk "http://127.0.0.1:$PORT/" "$tmp/post501.lua")
+read -r m_rps m_p50 m_p99 m_n m_bad < <(run_wrk "http://127.0.0.1:$MPORT/")
+read -r h_rps h_p50 h_p99 h_n h_bad < <(run_wrk "http://127.0.0.1:$PORT/_localstack/health")
+read -r e_rps e_p50 e_p99 e_n e_bad < <(run_wrk "http://127.0.0.1:$PORT/" "$tmp/post501.lua")
+expect_status "minimal server" "$m_n" "$m_bad" 2xx
+expect_status "health" "$h_n" "$h_bad" 2xx
+expect_status "501 operation" "$e_n" "$e_bad" error
 printf "%-34s %12s %10s %10s %8s\n" "target" "req/s" "p50" "p99" "vs min"
 printf "%-34s %12s %10s %10s %8s\n" "minimal libuv+llhttp server" "$m_rps" "$m_p50" "$m_p99" "100%"
 printf "%-34s %12s %10s %10s %7.0f%%\n" "nimbus /_localstack/health" "$h_rps" "$h_p50" "$h_p99" "$(echo "100*$h_rps/$m_rps" | bc -l)"

@@ -14,6 +14,9 @@ cmake --build build -j"$jobs" >/dev/null
 echo "== tests (unit, protocol, end-to-end)"
 rc=0
 ctest --test-dir build --output-on-failure -j"$jobs" || rc=1
+echo "== protocol vectors and round trip, per protocol (from build/Testing/Temporary/LastTest.log)"
+awk '/^[0-9]+\/[0-9]+ Testing: / { test = $3 }
+     /^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed/ { print "  " test ": " $0 }' build/Testing/Temporary/LastTest.log  || true
 
 echo "== unit tests under ASan+UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNB_SANITIZE=ON >/dev/null

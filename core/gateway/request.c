@@ -473,6 +473,7 @@ const nb_api_t nb__api = {
     .blob_body_new = api_blob_body_new,
     .blob_remove = api_blob_remove,
     .blob_remove_at_commit = api_blob_remove_at_commit,
+    .call = nb__gateway_call,
     .blob_writer_new = api_blob_writer_new,
     .blob_write = api_blob_write,
     .blob_writer_finish = api_blob_writer_finish,

@@ -38,4 +38,8 @@ void nb__req_complete(nb_req_t *req);
 void nb__req_fail(nb_req_t *req, const char *code, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* nb_api_t.call (call.c). */
+int nb__gateway_call(nb_plugin_t *self, const char *account, const char *region, const char *service,
+                     const char *operation, json_t *input, json_t **output, char *error_code, size_t error_len);
+
 #endif

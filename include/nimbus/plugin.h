@@ -179,6 +179,15 @@ typedef struct nb_api {
      * the rows still point to the blob and it stays. Outside a transaction, at once.
      * Use nb_blob_remove for a blob no committed row points to. 0 or NB_E*. */
     int (*blob_remove_at_commit)(nb_plugin_t *self, const char *key);
+    /* Calls another service's operation in-process, as account and region (S3 event
+     * notifications to SQS): validated against that service's spec, run by its
+     * provider in a transaction of its own, committed before this returns. Takes
+     * input (like the _new functions); on success *output is the operation's output,
+     * owned by the caller. 0; NB_ENOENT if the service is not enabled or lacks the
+     * operation; else an NB_E* code with the AWS error code copied to error_code
+     * (may be NULL). Only operations that answer at once (not long polls). */
+    int (*call)(nb_plugin_t *self, const char *account, const char *region, const char *service,
+                const char *operation, json_t *input_new, json_t **output, char *error_code, size_t error_len);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -263,6 +272,7 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_req_query(...) (nb_api->req_query(__VA_ARGS__))
 #define nb_work_queue(...) (nb_api->work_queue(__VA_ARGS__))
 #define nb_blob_remove_at_commit(...) (nb_api->blob_remove_at_commit(__VA_ARGS__))
+#define nb_call(...) (nb_api->call(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -373,6 +373,7 @@ static int complete_finish(nb_req_t *req, complete_job_t *j) {
         s3_object_clear(&o);
         return NB_ESTORE;
     }
+    s3_notify_created(req, &b, &o);
     char location[1400];
     snprintf(location, sizeof location, "http://%s/%s/%s", nb_req_host(req) ? nb_req_host(req) : "localhost", b.name,
              key);

@@ -430,6 +430,7 @@ static int put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
         s3_object_clear(&o);
         return NB_ESTORE;
     }
+    s3_notify_created(req, &b, &o);
     json_t *out = json_pack("{s:s}", "ETag", ing->etag);
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
@@ -694,6 +695,7 @@ int s3_delete_object(nb_req_t *req, const json_t *in) {
         json_decref(out);
         return rc;
     }
+    s3_notify_removed(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), out);
     return nb_reply_new(req, out);
 }
 
@@ -732,6 +734,7 @@ int s3_delete_objects(nb_req_t *req, const json_t *in) {
             json_object_set(r, "DeleteMarkerVersionId", json_object_get(r, "VersionId"));
             json_object_del(r, "VersionId");
         }
+        s3_notify_removed(req, &b, key, vid, r);
         if (!quiet)
             json_array_append(deleted, r);
         json_decref(r);
@@ -975,6 +978,7 @@ static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
         s3_object_clear(&o);
         return NB_ESTORE;
     }
+    s3_notify_created(req, &b, &o);
     json_t *result = json_pack("{s:s,s:f}", "ETag", ing->etag, "LastModified", o.modified);
     s3_output_checksums(req, result, o.attrs);
     json_t *out = json_pack("{s:o}", "CopyObjectResult", result);

@@ -63,7 +63,7 @@ static const nb_op_t s3_ops[] = {
     {"PutPublicAccessBlock", s3_config_put, 0},
     {"GetPublicAccessBlock", s3_config_get, 0},
     {"DeletePublicAccessBlock", s3_config_delete, 0},
-    {"PutBucketNotificationConfiguration", s3_config_put, 0},
+    {"PutBucketNotificationConfiguration", s3_put_bucket_notification, 0},
     {"GetBucketNotificationConfiguration", s3_config_get, 0},
     {"PutBucketWebsite", s3_config_put, 0},
     {"GetBucketWebsite", s3_config_get, 0},

@@ -152,6 +152,16 @@ int s3_list_parts(nb_req_t *req, const json_t *in);
 int s3_list_multipart_uploads(nb_req_t *req, const json_t *in);
 int s3_post_object(nb_req_t *req, const json_t *in);
 
+/* Event notifications (s3_notify.c): SQS deliveries after the request's commit. */
+int s3_put_bucket_notification(nb_req_t *req, const json_t *in);
+json_t *s3_config_load(const char *bucket, const char *kind); /* stored subresource, new reference, or NULL */
+/* After an object version was stored: the event follows the operation (Put, Post, Copy, CompleteMultipartUpload). */
+void s3_notify_created(nb_req_t *req, const s3_bucket_t *b, const s3_object_t *o);
+/* After a delete of key (asked_vid: the version asked for, or NULL); result as DeleteObject(s)
+ * answers it (VersionId, DeleteMarker, DeleteMarkerVersionId). */
+void s3_notify_removed(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *asked_vid,
+                       const json_t *result);
+
 /* Owner element of listings and ACLs. */
 json_t *s3_owner(const char *account);
 

@@ -213,6 +213,7 @@ static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
         s3_object_clear(&o);
         return NB_ESTORE;
     }
+    s3_notify_created(req, &b, &o);
     char location[1400];
     snprintf(location, sizeof location, "http://%s/%s/%s", nb_req_host(req) ? nb_req_host(req) : "localhost", b.name,
              o.key);

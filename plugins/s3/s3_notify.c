@@ -1,0 +1,264 @@
+/*
+ * S3 event notifications to SQS queues, delivered in-process (nb_call) when the SQS
+ * plugin is loaded: PutBucketNotificationConfiguration checks that every queue
+ * exists and sends each one an s3:TestEvent; object writes and deletes send the
+ * records of the configurations whose events and key filters match. Delivery runs
+ * on the next loop turn, after the request's commit, like AWS's (asynchronous) one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "s3_plugin.h"
+
+/* arn:aws:sqs:<region>:<account>:<name> -> its parts; 1 or 0. */
+static int queue_arn(const char *arn, char region[32], char account[16], char name[96]) {
+    if (arn == NULL || strncmp(arn, "arn:", 4) != 0)
+        return 0;
+    const char *p = strchr(arn + 4, ':'); /* after the partition */
+    if (p == NULL || strncmp(p + 1, "sqs:", 4) != 0)
+        return 0;
+    return sscanf(p + 5, "%31[^:]:%15[^:]:%95s", region, account, name) == 3;
+}
+
+/* The queue's URL (malloc'd) through SQS's GetQueueUrl, or NULL. */
+static char *queue_url(const char *arn) {
+    char region[32], account[16], name[96];
+    if (!queue_arn(arn, region, account, name))
+        return NULL;
+    json_t *out = NULL;
+    if (nb_call(s3_self, account, region, "sqs", "GetQueueUrl",
+                json_pack("{s:s,s:s}", "QueueName", name, "QueueOwnerAWSAccountId", account), &out, NULL, 0) != 0)
+        return NULL;
+    const char *url = json_string_value(json_object_get(out, "QueueUrl"));
+    char *copy = url ? strdup(url) : NULL;
+    json_decref(out);
+    return copy;
+}
+
+static int send_to_queue(const char *arn, const char *body) {
+    char region[32], account[16], name[96];
+    char *url = queue_url(arn);
+    if (url == NULL || !queue_arn(arn, region, account, name)) {
+        free(url);
+        return -1;
+    }
+    json_t *out = NULL;
+    char code[64];
+    int rc = nb_call(s3_self, account, region, "sqs", "SendMessage",
+                     json_pack("{s:s,s:s}", "QueueUrl", url, "MessageBody", body), &out, code, sizeof code);
+    if (rc != 0)
+        nb_log(s3_self, NB_LOG_WARN, "event notification to %s not delivered: %s", arn, code);
+    json_decref(out);
+    free(url);
+    return rc;
+}
+
+/* ------------------------------------------------------------ delivery */
+
+typedef struct delivery {
+    char *arn, *body;
+    struct delivery *next;
+} delivery_t;
+
+static void deliver_cb(nb_timer_t *t, void *data) {
+    for (delivery_t *d = data, *next; d; d = next) {
+        next = d->next;
+        send_to_queue(d->arn, d->body);
+        free(d->arn);
+        free(d->body);
+        free(d);
+    }
+    nb_timer_stop(t);
+}
+
+/* Queues one message per destination for the next loop turn (after the commit). */
+static void deliver_later(delivery_t *list) {
+    if (list && nb_timer_start(s3_self, 0, 0, deliver_cb, list) == NULL)
+        deliver_cb(NULL, list);
+}
+
+static void iso_now(char out[32]) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+/* ----------------------------------------------------------- configuration */
+
+int s3_put_bucket_notification(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const json_t *queues = json_object_get(json_object_get(in, "NotificationConfiguration"), "QueueConfigurations");
+    size_t i;
+    const json_t *qc;
+    json_array_foreach(queues, i, qc) {
+        const char *arn = s3_str(qc, "QueueArn");
+        char *url = queue_url(arn);
+        free(url);
+        if (url == NULL)
+            return nb_error_fields(req, "InvalidArgument",
+                                   json_pack("{s:s,s:s}", "ArgumentName", arn ? arn : "", "ArgumentValue",
+                                             "The destination queue does not exist"),
+                                   "Unable to validate the following destination configurations");
+    }
+    if ((rc = s3_config_put(req, in)) != 0)
+        return rc;
+    char now[32];
+    iso_now(now);
+    delivery_t *list = NULL;
+    json_array_foreach(queues, i, qc) {
+        json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Service", "Amazon S3", "Event", "s3:TestEvent", "Time",
+                               now, "Bucket", b.name, "RequestId", nb_req_id(req), "HostId", nb_req_id(req));
+        delivery_t *d = calloc(1, sizeof *d);
+        if (d == NULL || ev == NULL) {
+            free(d);
+            json_decref(ev);
+            continue;
+        }
+        d->arn = strdup(s3_str(qc, "QueueArn"));
+        d->body = json_dumps(ev, JSON_COMPACT);
+        json_decref(ev);
+        d->next = list;
+        list = d;
+    }
+    deliver_later(list);
+    return 0;
+}
+
+/* "s3:ObjectCreated:*" matches "ObjectCreated:Put". */
+static int event_matches(const json_t *events, const char *event) {
+    size_t i;
+    const json_t *e;
+    json_array_foreach(events, i, e) {
+        const char *want = json_string_value(e);
+        if (want == NULL || strncmp(want, "s3:", 3) != 0)
+            continue;
+        want += 3;
+        size_t n = strlen(want);
+        if (strcmp(want, event) == 0 || (n >= 2 && strcmp(want + n - 2, ":*") == 0 && strncmp(want, event, n - 1) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+static int key_matches(const json_t *qc, const char *key) {
+    const json_t *rules = json_object_get(json_object_get(json_object_get(qc, "Filter"), "Key"), "FilterRules");
+    size_t i, klen = strlen(key);
+    const json_t *r;
+    json_array_foreach(rules, i, r) {
+        const char *name = s3_str(r, "Name"), *value = s3_str(r, "Value");
+        if (name == NULL || value == NULL)
+            continue;
+        size_t vlen = strlen(value);
+        if (strcasecmp(name, "prefix") == 0 && strncmp(key, value, vlen) != 0)
+            return 0;
+        if (strcasecmp(name, "suffix") == 0 && (vlen > klen || strcmp(key + klen - vlen, value) != 0))
+            return 0;
+    }
+    return 1;
+}
+
+/* Keys in event records are URL-encoded as S3 does (space as '+'). */
+static char *event_key(const char *key) {
+    size_t n = strlen(key);
+    char *out = malloc(n * 3 + 1), *o = out;
+    if (out == NULL)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-_.~/", *p))
+            *o++ = (char)*p;
+        else if (*p == ' ')
+            *o++ = '+';
+        else
+            o += sprintf(o, "%%%02X", *p);
+    }
+    *o = '\0';
+    return out;
+}
+
+static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const char *key, const s3_object_t *o) {
+    json_t *cfg = s3_config_load(b->name, "notification");
+    const json_t *queues = json_object_get(cfg, "QueueConfigurations");
+    if (json_array_size(queues) == 0) {
+        json_decref(cfg);
+        return;
+    }
+    char now[32], sequencer[17];
+    iso_now(now);
+    static unsigned long long seq;
+    snprintf(sequencer, sizeof sequencer, "%016llX", (unsigned long long)time(NULL) << 24 | (++seq & 0xffffff));
+    char *ekey = event_key(key);
+    delivery_t *list = NULL;
+    size_t i;
+    const json_t *qc;
+    json_array_foreach(queues, i, qc) {
+        if (!event_matches(json_object_get(qc, "Events"), event) || !key_matches(qc, key) || ekey == NULL)
+            continue;
+        char arn[128];
+        snprintf(arn, sizeof arn, "arn:aws:s3:::%s", b->name);
+        json_t *object = json_pack("{s:s,s:s}", "key", ekey, "sequencer", sequencer);
+        if (o && strncmp(event, "ObjectRemoved", 13) != 0) {
+            json_object_set_new(object, "size", json_integer(o->size));
+            if (o->etag) { /* unquoted in events */
+                char etag[64];
+                snprintf(etag, sizeof etag, "%s", o->etag[0] == '"' ? o->etag + 1 : o->etag);
+                size_t n = strlen(etag);
+                if (n && etag[n - 1] == '"')
+                    etag[n - 1] = '\0';
+                json_object_set_new(object, "eTag", json_string(etag));
+            }
+        }
+        if (o && o->version_id && strcmp(o->version_id, "null") != 0)
+            json_object_set_new(object, "versionId", json_string(o->version_id));
+        const char *id = s3_str(qc, "Id");
+        json_t *record = json_pack(
+            "{s:s,s:s,s:s,s:s,s:s,s:{s:s},s:{s:s},s:{s:s,s:s},s:{s:s,s:s,s:{s:s,s:{s:s},s:s},s:o}}", "eventVersion",
+            "2.1", "eventSource", "aws:s3", "awsRegion", b->region, "eventTime", now, "eventName", event,
+            "userIdentity", "principalId", "AIDAJDPLRKLG7UEXAMPLE", "requestParameters", "sourceIPAddress",
+            "127.0.0.1", "responseElements", "x-amz-request-id", nb_req_id(req), "x-amz-id-2", nb_req_id(req), "s3",
+            "s3SchemaVersion", "1.0", "configurationId", id ? id : "", "bucket", "name", b->name, "ownerIdentity",
+            "principalId", "A3NL1KOZZKExample", "arn", arn, "object", object);
+        json_t *msg = record ? json_pack("{s:[o]}", "Records", record) : NULL;
+        delivery_t *d = msg ? calloc(1, sizeof *d) : NULL;
+        if (d) {
+            d->arn = strdup(s3_str(qc, "QueueArn"));
+            d->body = json_dumps(msg, JSON_COMPACT);
+            d->next = list;
+            list = d;
+        }
+        json_decref(msg);
+    }
+    free(ekey);
+    json_decref(cfg);
+    deliver_later(list);
+}
+
+void s3_notify_created(nb_req_t *req, const s3_bucket_t *b, const s3_object_t *o) {
+    static const char *const events[][2] = {{"PutObject", "ObjectCreated:Put"},
+                                            {"PostObject", "ObjectCreated:Post"},
+                                            {"CopyObject", "ObjectCreated:Copy"},
+                                            {"CompleteMultipartUpload", "ObjectCreated:CompleteMultipartUpload"}};
+    const char *op = nb_req_operation(req);
+    for (size_t i = 0; op && i < sizeof events / sizeof events[0]; i++)
+        if (strcmp(op, events[i][0]) == 0)
+            notify(req, b, events[i][1], o->key, o);
+}
+
+void s3_notify_removed(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *asked_vid,
+                       const json_t *result) {
+    /* Without a version id, a versioned bucket gets a delete marker; with one, a version goes. */
+    bool marker_created = asked_vid == NULL && json_is_true(json_object_get(result, "DeleteMarker"));
+    const char *vid = s3_str(result, marker_created && s3_str(result, "DeleteMarkerVersionId") ? "DeleteMarkerVersionId"
+                                                                                               : "VersionId");
+    s3_object_t o = {0};
+    o.version_id = (char *)vid;
+    notify(req, b, marker_created ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete", key, &o);
+}

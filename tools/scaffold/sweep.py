@@ -6,7 +6,7 @@ botocore 1.29 does not speak: by a small SigV4-signed CBOR client here, checking
 is CBOR and its __type InternalFailure).
 
   /usr/bin/python3 tools/scaffold/sweep.py [--nimbus BUILD/nimbus] [--spec-dir DIR ...]
-                                           [--sample N | --services a,b]
+                                           [--sample N | --services a,b] [--jobs N]
 
 --spec-dir DIR adds the specs in DIR (botocore's layout: DIR/<svc>/<api-version>/service-2.json
 or .json.gz), over Debian's for a service both have; tests/data/specs holds a CBOR service.
@@ -322,6 +322,7 @@ def main():
                     help="more specs: DIR/<svc>/<api-version>/service-2.json[.gz] (repeatable)")
     ap.add_argument("--sample", type=int)
     ap.add_argument("--services")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="plugins compiled at once")
     ap.add_argument("-v", action="store_true")
     a = ap.parse_args()
     services = all_services(a.spec_dir)
@@ -335,7 +336,7 @@ def main():
         plugins = os.path.join(work, "plugins")
         os.makedirs(plugins)
         include = os.path.join(TREE, "include")
-        with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        with concurrent.futures.ThreadPoolExecutor(max(1, a.jobs)) as pool:
             built = dict(zip(services, pool.map(lambda s: build_plugin(s, work, plugins, include), services)))
         for svc, err in built.items():
             if err:

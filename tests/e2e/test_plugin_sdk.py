@@ -1,10 +1,14 @@
 """End-to-end: follow docs/plugins.md exactly: install the SDK, scaffold a service Nimbus
 does not ship, implement one operation from the doc's C block, build it out of the tree,
-load it, call it with the AWS CLI."""
+load it, call it with the AWS CLI.
+
+The doc's blocks run in one bash, from the source tree as the doc says, with nothing set up
+beyond what a new user has: PATH, a fresh HOME, and the two variables the doc lets one preset
+(PORT: a free port here; BUILD: the build folder when it is not build/)."""
 import json, os, re, signal, subprocess, sys, tempfile, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import BINARY_DIR, SOURCE_DIR, aws_env, free_port  # noqa: E402
+from nimbus_server import BINARY_DIR, SOURCE_DIR, free_port  # noqa: E402
 
 DOC = os.path.join(SOURCE_DIR, "docs", "plugins.md")
 
@@ -17,31 +21,32 @@ class PluginSdk(unittest.TestCase):
     def test_docs_plugins_md_steps(self):
         with open(DOC) as f:
             steps = blocks(f.read())
-        self.assertEqual([k for k, _ in steps], ["sh", "sh", "c", "sh", "sh", "sh"])
+        self.assertEqual([k for k, _ in steps], ["sh", "sh", "sh", "c", "sh", "sh", "sh", "sh"])
         with tempfile.TemporaryDirectory() as tmp:
-            env = aws_env()
-            env.update(PREFIX=os.path.join(tmp, "prefix"), WORK=os.path.join(tmp, "work"), BUILD=BINARY_DIR,
-                       PORT=str(free_port()))
-            os.makedirs(env["WORK"])
-            script = ["set -euo pipefail", f"cd {SOURCE_DIR}"]
+            home = os.path.join(tmp, "home")
+            os.makedirs(home)
+            env = {"PATH": os.environ["PATH"], "HOME": home, "PORT": str(free_port()), "BUILD": BINARY_DIR}
+            # a failed step must not leave the server running (cleanup only: the doc's step 7 stops it)
+            script = ["set -euo pipefail", "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT"]
             for kind, body in steps:
                 if kind == "c":  # step 3: put the doc's function in place of its stub
                     name = re.search(r"int (\w+)\(", body).group(1)
-                    c_file = os.path.join(env["WORK"], "acm", "acm_provider.c")
+                    c_file = os.path.join(home, "nimbus-plugins", "acm", "acm_provider.c")
                     script.append(f"/usr/bin/python3 - <<'PY'\nimport re\np={c_file!r}\ns=open(p).read()\n"
                                   f"s=re.sub(r'int {name}\\(nb_req_t \\*req, const json_t \\*input\\) \\{{.*?\\n\\}}\\n',"
                                   f" lambda m: {body!r}, s, count=1, flags=re.S)\nopen(p,'w').write(s)\nPY")
                 else:
                     script.append(body)
-            script.append('kill %1 && wait %1 || true')
-            r = subprocess.run(["bash", "-c", "\n".join(script)], env=env, capture_output=True, text=True,
-                               timeout=300)
+            r = subprocess.run(["bash", "-c", "\n".join(script)], env=env, cwd=SOURCE_DIR, capture_output=True,
+                               text=True, timeout=300)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             out = r.stdout
             health = json.loads(out[out.index('{"services"'):out.index("}", out.index('{"services"')) + 1] + "}")
             self.assertEqual(health["services"]["acm"], "available")
             listing = json.loads(out[out.index('{\n    "CertificateSummaryList"'):])
             self.assertEqual(listing["CertificateSummaryList"][0]["DomainName"], "example.com")
+            # the doc's variables, as its step 0 set them
+            env.update(PREFIX=os.path.join(home, ".local", "nimbus"), WORK=os.path.join(home, "nimbus-plugins"))
             # the implementation lives in the provider file the doc had us edit
             acm = os.path.join(env["WORK"], "acm")
             with open(os.path.join(acm, "acm_provider.c")) as f:
@@ -54,6 +59,7 @@ class PluginSdk(unittest.TestCase):
             r = subprocess.run([scaffold, "generate", "acm", "--out", env["WORK"], "--doc"], env=env,
                                capture_output=True, text=True)
             self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("using the plugin's carried spec", r.stdout)  # the doc's step 2 says so
             with open(os.path.join(acm, "acm_provider.c")) as f:
                 self.assertEqual(f.read(), provider)
             with open(os.path.join(acm, "acm_api.h")) as f:

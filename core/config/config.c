@@ -190,13 +190,18 @@ static int parse_listen(nb__config_t *cfg, const char *v, char **err) {
     int rc = 0;
     for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
         tok = trim(tok);
+        /* As LocalStack: ":4566" is the default host, "0.0.0.0" the default port. */
         char *colon = strrchr(tok, ':');
+        if (colon && colon != tok && strchr(tok, ']') > colon) /* "[::1]": a bracketed host alone */
+            colon = NULL;
         char *host = tok;
-        if (colon == NULL) {
-            rc = -1;
-            break;
+        const char *port_text = "4566";
+        if (colon) {
+            *colon = '\0';
+            port_text = colon + 1;
         }
-        *colon = '\0';
+        if (*host == '\0')
+            host = "127.0.0.1";
         if (host[0] == '[') { /* [::1]:4566 */
             host++;
             size_t hl = strlen(host);
@@ -207,8 +212,8 @@ static int parse_listen(nb__config_t *cfg, const char *v, char **err) {
             host[hl - 1] = '\0';
         }
         char *end;
-        long port = strtol(colon + 1, &end, 10);
-        if (*host == '\0' || *end != '\0' || port < 0 || port > 65535 || strlen(host) >= sizeof cfg->listen[0].host ||
+        long port = strtol(port_text, &end, 10);
+        if (*host == '\0' || *port_text == '\0' || *end != '\0' || port < 0 || port > 65535 || strlen(host) >= sizeof cfg->listen[0].host ||
             cfg->nlisten == NB_MAX_LISTEN) {
             rc = -1;
             break;

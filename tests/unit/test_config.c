@@ -47,6 +47,22 @@ Test(config, defaults_are_localstack_compatible) {
     nb__config_free(&cfg);
 }
 
+/* As LocalStack's GATEWAY_LISTEN: a missing host or port takes the default one. */
+Test(config, listen_address_without_host_or_port_takes_the_default) {
+    nb__config_t cfg;
+    char *err = NULL;
+    char *argv[] = {"nimbus", NULL}, *envp[] = {"GATEWAY_LISTEN=:4510,0.0.0.0,[::1]", NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK, "%s", err ? err : "");
+    cr_assert_eq(cfg.nlisten, 3);
+    cr_assert_str_eq(cfg.listen[0].host, "127.0.0.1");
+    cr_assert_eq(cfg.listen[0].port, 4510);
+    cr_assert_str_eq(cfg.listen[1].host, "0.0.0.0");
+    cr_assert_eq(cfg.listen[1].port, 4566);
+    cr_assert_str_eq(cfg.listen[2].host, "::1");
+    cr_assert_eq(cfg.listen[2].port, 4566);
+    nb__config_free(&cfg);
+}
+
 Test(config, flags_beat_environment_beat_file) {
     char *file = write_file("# comment\nSERVICES=s3\nDEBUG=1\nGATEWAY_LISTEN=0.0.0.0:1111\nDATA_DIR=/from/file\n");
     nb__config_t cfg;
@@ -72,7 +88,8 @@ Test(config, bad_values_name_the_setting_and_what_it_accepts) {
         const char *want;
     } cases[] = {
         {"PERSISTENCE=maybe", "PERSISTENCE: invalid value 'maybe': expected 0 or 1"},
-        {"GATEWAY_LISTEN=localhost", "GATEWAY_LISTEN: invalid value 'localhost': expected comma-separated host:port"},
+        {"GATEWAY_LISTEN=localhost:", "GATEWAY_LISTEN: invalid value 'localhost:': expected comma-separated host:port"},
+        {"GATEWAY_LISTEN=localhost:http", "GATEWAY_LISTEN: invalid value 'localhost:http'"},
         {"GATEWAY_LISTEN=127.0.0.1:99999", "GATEWAY_LISTEN: invalid value '127.0.0.1:99999'"},
         {"NIMBUS_MAX_BODY_SIZE=lots", "NIMBUS_MAX_BODY_SIZE: invalid value 'lots': expected a positive number of bytes"},
         {"SERVICES=s3,s q s", "SERVICES: invalid service name 's q s'"},

@@ -56,8 +56,14 @@ int s3_create_bucket(nb_req_t *req, const json_t *in) {
                              "The unspecified location constraint is incompatible for the region specific endpoint "
                              "this request was sent to.");
     }
+    json_t *grants = NULL;
+    int rc = s3_acl_from_input(req, in, nb_req_account(req), true, &grants);
+    if (rc != 1)
+        return rc;
     s3_bucket_t b;
-    int rc = s3_bucket_load(NULL, name, &b);
+    rc = s3_bucket_load(NULL, name, &b);
+    if (rc != 0)
+        json_decref(grants);
     if (rc < 0)
         return rc;
     if (rc == 1) {
@@ -73,13 +79,19 @@ int s3_create_bucket(nb_req_t *req, const json_t *in) {
     } else {
         sqlite3_stmt *s = nb_store_stmt(
             &s3_store, "INSERT INTO buckets(account, region, name, created) VALUES(?1, ?2, ?3, ?4)");
-        if (s == NULL)
+        if (s == NULL) {
+            json_decref(grants);
             return NB_ESTORE;
+        }
         sqlite3_bind_text(s, 1, nb_req_account(req), -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
         sqlite3_bind_double(s, 4, (double)(long long)nb_now());
-        if (nb_store_run(s) != 0)
+        if (nb_store_run(s) != 0) {
+            json_decref(grants);
+            return NB_ESTORE;
+        }
+        if (s3_bucket_acl_store(name, grants) != 0)
             return NB_ESTORE;
     }
     char loc[80];
@@ -332,39 +344,68 @@ int s3_config_delete(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, NULL);
 }
 
-static json_t *owner_acl(const char *account) {
-    json_t *owner = s3_owner(account);
-    json_t *grantee = json_deep_copy(owner);
-    json_object_set_new(grantee, "Type", json_string("CanonicalUser"));
-    return json_pack("{s:o,s:[{s:o,s:s}]}", "Owner", owner, "Grants", "Grantee", grantee, "Permission",
-                     "FULL_CONTROL");
-}
-
 int s3_get_bucket_acl(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
-    return nb_reply_new(req, owner_acl(b.account));
+    json_t *grants = s3_config_load(b.name, "acl");
+    json_t *out = s3_acl_output(b.account, json_is_array(grants) ? grants : NULL);
+    json_decref(grants);
+    return nb_reply_new(req, out);
 }
 
-/* ACLs are accepted and answered with the owner's full control, as with object ownership enforced. */
+/* Stores a bucket's grants (an owned array; NULL stores nothing). */
+int s3_bucket_acl_store(const char *bucket, json_t *grants) {
+    if (grants == NULL)
+        return 0;
+    char *text = json_dumps(grants, JSON_COMPACT);
+    json_decref(grants);
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "INSERT OR REPLACE INTO bucket_config(name, kind, value) VALUES(?1, 'acl', ?2)");
+    if (s == NULL || text == NULL) {
+        free(text);
+        return NB_ESTORE;
+    }
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, text, -1, free);
+    return nb_store_run(s);
+}
+
+/* PutBucketAcl / PutObjectAcl: a canned ACL, grant headers or an AccessControlPolicy body. */
 int s3_put_acl(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
     const char *key = s3_str(in, "Key");
+    s3_object_t o = {0};
     if (key) {
-        s3_object_t o;
         rc = s3_object_load(b.name, key, s3_str(in, "VersionId"), &o);
         if (rc < 0)
             return rc;
-        bool found = rc == 1 && !o.delete_marker;
-        s3_object_clear(&o);
-        if (!found)
+        if (rc == 0 || o.delete_marker) {
+            s3_object_clear(&o);
             return s3_err_no_key(req, key);
+        }
     }
+    json_t *grants = NULL;
+    if ((rc = s3_acl_from_input(req, in, b.account, key == NULL, &grants)) != 1) {
+        s3_object_clear(&o);
+        return rc;
+    }
+    if (grants == NULL) {
+        s3_object_clear(&o);
+        return nb_error(req, "MissingSecurityHeader", "Your request was missing a required header");
+    }
+    if (key) {
+        json_object_set_new(o.attrs, "Grants", grants);
+        rc = s3_object_update_attrs(&o);
+        s3_object_clear(&o);
+    } else {
+        rc = s3_bucket_acl_store(b.name, grants);
+    }
+    if (rc != 0)
+        return NB_ESTORE;
     return nb_reply_new(req, NULL);
 }
 
@@ -379,8 +420,9 @@ int s3_get_object_acl(nb_req_t *req, const json_t *in) {
     if (rc < 0)
         return rc;
     bool found = rc == 1 && !o.delete_marker;
+    json_t *out = found ? s3_acl_output(b.account, json_object_get(o.attrs, "Grants")) : NULL;
     s3_object_clear(&o);
     if (!found)
         return s3_err_no_key(req, key);
-    return nb_reply_new(req, owner_acl(b.account));
+    return nb_reply_new(req, out);
 }

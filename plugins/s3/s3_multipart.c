@@ -73,9 +73,14 @@ int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
         return rc;
     if ((rc = s3_check_key(req, s3_str(in, "Key"))) != 1)
         return rc;
+    json_t *grants = NULL;
+    if ((rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1)
+        return rc;
+    json_decref(grants);
     char id[33];
     s3_random_hex(id);
     json_t *attrs = s3_attrs_from_input(req, in);
+    s3_attrs_set_acl(attrs, in, b.account);
     const char *alg = s3_str(in, "ChecksumAlgorithm");
     if (alg == NULL)
         alg = nb_req_header(req, "x-amz-checksum-algorithm");

@@ -421,6 +421,7 @@ static int put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     o.size = ing->size;
     o.modified = (double)(long long)nb_now();
     o.attrs = s3_attrs_from_input(req, in);
+    s3_attrs_set_acl(o.attrs, in, b.account);
     attrs_set_checksums(o.attrs, ing);
     rc = s3_object_store(&b, &o);
     free(ing->data);
@@ -448,6 +449,10 @@ int s3_put_object(nb_req_t *req, const json_t *in) {
         return rc;
     if ((rc = s3_write_conditions(req, b.name, key)) != 1)
         return rc;
+    json_t *grants = NULL;
+    if ((rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1)
+        return rc;
+    json_decref(grants);
     return s3_ingest_then(req, in, true, put_finish);
 }
 
@@ -496,7 +501,8 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     const char *k;
     json_t *v;
     json_object_foreach(o->attrs, k, v) {
-        if (strncmp(k, "Checksum", 8) == 0 || strcmp(k, "TagSet") == 0 || strcmp(k, "PartSizes") == 0)
+        if (strncmp(k, "Checksum", 8) == 0 || strcmp(k, "TagSet") == 0 || strcmp(k, "PartSizes") == 0 ||
+            strcmp(k, "Grants") == 0)
             continue;
         json_object_set(out, k, v);
     }
@@ -966,6 +972,7 @@ static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
     } else if (json_object_get(so->attrs, "TagSet")) {
         json_object_set(o.attrs, "TagSet", json_object_get(so->attrs, "TagSet"));
     }
+    s3_attrs_set_acl(o.attrs, in, b.account);
     attrs_set_checksums(o.attrs, ing);
     rc = s3_object_store(&b, &o);
     free(ing->data);
@@ -1000,10 +1007,12 @@ int s3_copy_object(nb_req_t *req, const json_t *in) {
         return rc;
     }
     const char *key = s3_str(in, "Key");
-    if ((rc = s3_check_key(req, key)) != 1) {
+    json_t *grants = NULL;
+    if ((rc = s3_check_key(req, key)) != 1 || (rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1) {
         object_free(so);
         return rc;
     }
+    json_decref(grants);
     const char *directive = s3_str(in, "MetadataDirective");
     bool replace = directive && strcmp(directive, "REPLACE") == 0;
     if (strcmp(sb.name, b.name) == 0 && strcmp(so->key, key) == 0 && !replace &&
@@ -1075,7 +1084,7 @@ int s3_get_object_attributes(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, out);
 }
 
-static int update_attrs(const s3_object_t *o) {
+int s3_object_update_attrs(const s3_object_t *o) {
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET attrs = ?2 WHERE id = ?1");
     if (s == NULL)
         return NB_ESTORE;
@@ -1106,7 +1115,7 @@ static int tagging_op(nb_req_t *req, const json_t *in, int which) {
             json_object_set(o.attrs, "TagSet", json_object_get(json_object_get(in, "Tagging"), "TagSet"));
         else
             json_object_del(o.attrs, "TagSet");
-        if (update_attrs(&o) != 0) {
+        if (s3_object_update_attrs(&o) != 0) {
             json_decref(out);
             s3_object_clear(&o);
             return NB_ESTORE;

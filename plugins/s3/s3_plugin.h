@@ -152,6 +152,20 @@ int s3_list_parts(nb_req_t *req, const json_t *in);
 int s3_list_multipart_uploads(nb_req_t *req, const json_t *in);
 int s3_post_object(nb_req_t *req, const json_t *in);
 
+/* ACLs (s3_acl.c). From the input's ACL / Grant* / AccessControlPolicy members: 1 with
+ * *grants the new Grants list, or NULL when the request names none; 0 error set. */
+int s3_acl_from_input(nb_req_t *req, const json_t *in, const char *account, bool bucket, json_t **grants);
+/* The owner's FULL_CONTROL alone (new reference). */
+json_t *s3_acl_default(const char *account);
+/* The Get*Acl output for stored grants (borrowed; NULL: the default). */
+json_t *s3_acl_output(const char *account, const json_t *grants);
+void s3_attrs_set_acl(json_t *attrs, const json_t *in, const char *account);
+int s3_bucket_acl_store(const char *bucket, json_t *grants_new);
+/* A bucket's stored subresource (new reference) or NULL. */
+json_t *s3_config_load(const char *bucket, const char *kind);
+/* Writes o->attrs back to its row. */
+int s3_object_update_attrs(const s3_object_t *o);
+
 /* Owner element of listings and ACLs. */
 json_t *s3_owner(const char *account);
 

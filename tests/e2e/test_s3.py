@@ -109,6 +109,55 @@ class S3(unittest.TestCase):
         self.assertEqual(err(s3w.get_bucket_cors, Bucket="eu-bkt-1")[0], "NoSuchCORSConfiguration")
         self.assertEqual(s3w.get_bucket_acl(Bucket="eu-bkt-1")["Grants"][0]["Permission"], "FULL_CONTROL")
 
+    def test_acls_are_stored_and_returned(self):
+        all_users = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+        def grants(acl):
+            return sorted((g["Grantee"]["Type"], g["Grantee"].get("URI") or g["Grantee"].get("ID"), g["Permission"])
+                          for g in acl["Grants"])
+        owner = self.s3.get_bucket_acl(Bucket=self.bucket("acl-bkt"))["Owner"]["ID"]
+        self.assertEqual(grants(self.s3.get_bucket_acl(Bucket="acl-bkt")), [("CanonicalUser", owner, "FULL_CONTROL")])
+        self.s3.put_bucket_acl(Bucket="acl-bkt", ACL="public-read")
+        self.assertEqual(grants(self.s3.get_bucket_acl(Bucket="acl-bkt")),
+                         [("CanonicalUser", owner, "FULL_CONTROL"), ("Group", all_users, "READ")])
+        self.s3.put_bucket_acl(Bucket="acl-bkt", GrantWrite='uri="http://acs.amazonaws.com/groups/s3/LogDelivery"',
+                               GrantFullControl='id="%s"' % owner)
+        self.assertEqual(grants(self.s3.get_bucket_acl(Bucket="acl-bkt")),
+                         [("CanonicalUser", owner, "FULL_CONTROL"),
+                          ("Group", "http://acs.amazonaws.com/groups/s3/LogDelivery", "WRITE")])
+        self.s3.put_bucket_acl(Bucket="acl-bkt", AccessControlPolicy={"Owner": {"ID": owner}, "Grants": [
+            {"Grantee": {"Type": "Group", "URI": all_users}, "Permission": "READ_ACP"}]})
+        self.assertEqual(grants(self.s3.get_bucket_acl(Bucket="acl-bkt")), [("Group", all_users, "READ_ACP")])
+        self.assertEqual(err(self.s3.put_bucket_acl, Bucket="acl-bkt", ACL="public-read",
+                             GrantRead='uri="%s"' % all_users)[:2], ("InvalidRequest", 400))
+        self.s3.create_bucket(Bucket="acl-bkt-2", ACL="public-read-write")
+        self.assertEqual(grants(self.s3.get_bucket_acl(Bucket="acl-bkt-2"))[1:],
+                         [("Group", all_users, "READ"), ("Group", all_users, "WRITE")])
+        # objects: PutObject, PutObjectAcl, CopyObject, CreateMultipartUpload
+        self.s3.put_object(Bucket="acl-bkt", Key="pub", Body=b"x", ACL="public-read")
+        self.assertEqual(grants(self.s3.get_object_acl(Bucket="acl-bkt", Key="pub")),
+                         [("CanonicalUser", owner, "FULL_CONTROL"), ("Group", all_users, "READ")])
+        self.assertNotIn("Grants", self.s3.head_object(Bucket="acl-bkt", Key="pub"))
+        self.s3.put_object(Bucket="acl-bkt", Key="priv", Body=b"x")
+        self.assertEqual(len(self.s3.get_object_acl(Bucket="acl-bkt", Key="priv")["Grants"]), 1)
+        self.s3.put_object_acl(Bucket="acl-bkt", Key="priv", GrantRead='uri="%s"' % all_users)
+        self.assertEqual(grants(self.s3.get_object_acl(Bucket="acl-bkt", Key="priv")), [("Group", all_users, "READ")])
+        self.s3.put_object_acl(Bucket="acl-bkt", Key="priv", ACL="private")
+        self.assertEqual(len(self.s3.get_object_acl(Bucket="acl-bkt", Key="priv")["Grants"]), 1)
+        self.s3.copy_object(Bucket="acl-bkt", Key="copy", CopySource="acl-bkt/pub")  # a copy starts private
+        self.assertEqual(len(self.s3.get_object_acl(Bucket="acl-bkt", Key="copy")["Grants"]), 1)
+        self.s3.copy_object(Bucket="acl-bkt", Key="copy2", CopySource="acl-bkt/priv", ACL="authenticated-read")
+        self.assertIn(("Group", "http://acs.amazonaws.com/groups/global/AuthenticatedUsers", "READ"),
+                      grants(self.s3.get_object_acl(Bucket="acl-bkt", Key="copy2")))
+        up = self.s3.create_multipart_upload(Bucket="acl-bkt", Key="mp", ACL="public-read")["UploadId"]
+        e = self.s3.upload_part(Bucket="acl-bkt", Key="mp", UploadId=up, PartNumber=1, Body=b"p")["ETag"]
+        self.s3.complete_multipart_upload(Bucket="acl-bkt", Key="mp", UploadId=up,
+                                          MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e}]})
+        self.assertIn(("Group", all_users, "READ"), grants(self.s3.get_object_acl(Bucket="acl-bkt", Key="mp")))
+        self.assertEqual(err(self.s3.put_object, Bucket="acl-bkt", Key="bad", Body=b"x", ACL="no-such-acl")[:2],
+                         ("InvalidArgument", 400))
+        self.assertEqual(err(self.s3.get_object_acl, Bucket="acl-bkt", Key="missing")[0], "NoSuchKey")
+
     # ------------------------------------------------------------ objects
 
     def test_put_get_head_metadata_round_trip(self):

@@ -487,6 +487,31 @@ class S3(unittest.TestCase):
         self.s3.abort_multipart_upload(Bucket=b, Key="small", UploadId=up)
         self.assertNotIn("Uploads", self.s3.list_multipart_uploads(Bucket=b))
 
+    def test_list_multipart_uploads_paging_and_prefixes(self):
+        b = self.bucket("mpu-list-bkt")
+        ids = [self.s3.create_multipart_upload(Bucket=b, Key=k)["UploadId"] for k in ("a", "b", "b", "c")]
+        pages = list(self.s3.get_paginator("list_multipart_uploads").paginate(
+            Bucket=b, PaginationConfig={"PageSize": 1}))
+        self.assertEqual(len(pages), 4)
+        self.assertEqual([(u["Key"], u["UploadId"]) for p in pages for u in p.get("Uploads", [])],
+                         list(zip(("a", "b", "b", "c"), ids)))
+        r = self.s3.list_multipart_uploads(Bucket=b, MaxUploads=2)
+        self.assertEqual((r["IsTruncated"], r["NextKeyMarker"], r["NextUploadIdMarker"]), (True, "b", ids[1]))
+        r = self.s3.list_multipart_uploads(Bucket=b, KeyMarker="b", UploadIdMarker=ids[1])
+        self.assertEqual([u["UploadId"] for u in r["Uploads"]], ids[2:])
+        self.assertFalse(r["IsTruncated"])
+        r = self.s3.list_multipart_uploads(Bucket=b, KeyMarker="b")
+        self.assertEqual([u["Key"] for u in r["Uploads"]], ["c"])
+        for k in ("dir/x", "dir/y", "dir/sub/z", "other/q"):
+            self.s3.create_multipart_upload(Bucket=b, Key=k)
+        r = self.s3.list_multipart_uploads(Bucket=b, Delimiter="/")
+        self.assertEqual([u["Key"] for u in r["Uploads"]], ["a", "b", "b", "c"])
+        self.assertEqual([p["Prefix"] for p in r["CommonPrefixes"]], ["dir/", "other/"])
+        r = self.s3.list_multipart_uploads(Bucket=b, Prefix="dir/", Delimiter="/")
+        self.assertEqual(([u["Key"] for u in r["Uploads"]], [p["Prefix"] for p in r["CommonPrefixes"]]),
+                         (["dir/x", "dir/y"], ["dir/sub/"]))
+        self.assertEqual((r["Prefix"], r["Delimiter"]), ("dir/", "/"))
+
     def test_boto3_upload_and_download_file(self):
         b = self.bucket("transfer-bkt")
         src = os.path.join(self.tmp, "up.bin")

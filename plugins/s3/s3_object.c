@@ -307,7 +307,19 @@ static void attrs_set_checksums(json_t *attrs, const s3_ingest_t *ing) {
         }
 }
 
-/* Checksums go in output members the spec knows; CRC64NVME (newer than the spec) as a raw header. */
+/* COMPOSITE (a multipart checksum of checksums, "...-N") or FULL_OBJECT; NULL without a checksum. */
+const char *s3_checksum_type(const json_t *attrs) {
+    const char *t = s3_str(attrs, "ChecksumType");
+    for (int a = 0; t == NULL && a < S3_CK__COUNT; a++) {
+        const char *v = s3_str(attrs, s3_ck_member(a));
+        if (v)
+            t = strchr(v, '-') ? "COMPOSITE" : "FULL_OBJECT";
+    }
+    return t;
+}
+
+/* Checksums go in output members the spec knows; CRC64NVME (newer than the spec) as a raw header.
+ * ChecksumType is a member the overlay adds to the outputs that carry it in a header. */
 void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
     for (int a = 0; a < S3_CK__COUNT; a++) {
         const char *v = s3_str(attrs, s3_ck_member(a));
@@ -318,6 +330,9 @@ void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
         else
             json_object_set_new(out, s3_ck_member(a), json_string(v));
     }
+    const char *t = s3_checksum_type(attrs);
+    if (t)
+        json_object_set_new(out, "ChecksumType", json_string(t));
 }
 
 /* ------------------------------------------------------------ PutObject */
@@ -1072,8 +1087,10 @@ int s3_get_object_attributes(nb_req_t *req, const json_t *in) {
         } else if (strcmp(a, "Checksum") == 0) {
             json_t *ck = json_object();
             for (int k = 0; k < S3_CK__COUNT; k++)
-                if (k != S3_CK_CRC64NVME && s3_str(o.attrs, s3_ck_member(k)))
+                if (s3_str(o.attrs, s3_ck_member(k)))
                     json_object_set(ck, s3_ck_member(k), json_object_get(o.attrs, s3_ck_member(k)));
+            if (json_object_size(ck))
+                json_object_set_new(ck, "ChecksumType", json_string(s3_checksum_type(o.attrs)));
             if (json_object_size(ck))
                 json_object_set_new(out, "Checksum", ck);
             else

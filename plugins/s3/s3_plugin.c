@@ -93,6 +93,8 @@ static const nb_op_t s3_ops[] = {
     {"ListParts", s3_list_parts, 0},
     {"ListMultipartUploads", s3_list_multipart_uploads, 0},
     {"PostObject", s3_post_object, 0},
+    {"PreflightBucket", s3_preflight, 0},
+    {"PreflightObject", s3_preflight, 0},
     {NULL, NULL, 0},
 };
 
@@ -243,6 +245,8 @@ int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
     b->created = sqlite3_column_double(s, 2);
     b->versioning = sqlite3_column_int(s, 3);
     sqlite3_reset(s);
+    if (req)
+        s3_cors_actual(req, b->name);
     return 1;
 }
 

@@ -151,6 +151,9 @@ int s3_abort_multipart_upload(nb_req_t *req, const json_t *in);
 int s3_list_parts(nb_req_t *req, const json_t *in);
 int s3_list_multipart_uploads(nb_req_t *req, const json_t *in);
 int s3_post_object(nb_req_t *req, const json_t *in);
+/* CORS (s3_cors.c): preflights, and the matching rule's headers on actual requests. */
+int s3_preflight(nb_req_t *req, const json_t *in);
+void s3_cors_actual(nb_req_t *req, const char *bucket);
 
 /* ACLs (s3_acl.c). From the input's ACL / Grant* / AccessControlPolicy members: 1 with
  * *grants the new Grants list, or NULL when the request names none; 0 error set. */

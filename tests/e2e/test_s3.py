@@ -181,6 +181,45 @@ class S3(unittest.TestCase):
                          ("InvalidArgument", 400))
         self.assertEqual(err(self.s3.get_object_acl, Bucket="acl-bkt", Key="missing")[0], "NoSuchKey")
 
+    def test_bucket_cors_answers_preflights(self):
+        b = self.bucket("cors-rules-bkt")
+        pre = {"Origin": "http://app.example.com", "Access-Control-Request-Method": "PUT",
+               "Access-Control-Request-Headers": "X-Amz-Date, Content-Type"}
+        status, _, body = self.raw("OPTIONS", "/%s/k" % b, headers=pre)  # no CORS configuration
+        self.assertEqual(status, 403)
+        self.assertIn(b"<Code>AccessForbidden</Code>", body)
+        self.s3.put_bucket_cors(Bucket=b, CORSConfiguration={"CORSRules": [
+            {"AllowedOrigins": ["http://*.example.com"], "AllowedMethods": ["PUT", "GET"],
+             "AllowedHeaders": ["x-amz-*", "content-type"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 300}]})
+        for path, host in (("/%s/k" % b, None), ("/k", "%s.s3.localhost.localstack.cloud:%d" % (b, self.n.port))):
+            h = dict(pre, **({"Host": host} if host else {}))
+            status, headers, body = self.raw("OPTIONS", path, headers=h)
+            self.assertEqual(status, 200, body)
+            self.assertEqual(headers.get("Access-Control-Allow-Origin"), "http://app.example.com")
+            self.assertEqual(headers.get("Access-Control-Allow-Methods"), "PUT, GET")
+            self.assertEqual(headers.get("Access-Control-Allow-Headers"), "x-amz-date, content-type")
+            self.assertEqual(headers.get("Access-Control-Expose-Headers"), "ETag")
+            self.assertEqual(headers.get("Access-Control-Max-Age"), "300")
+        for bad in ({"Origin": "http://evil.test"}, {"Access-Control-Request-Method": "DELETE"},
+                    {"Access-Control-Request-Headers": "x-custom"}):
+            status, _, body = self.raw("OPTIONS", "/%s/k" % b, headers=dict(pre, **bad))
+            self.assertEqual(status, 403, bad)
+            self.assertIn(b"CORSResponse: This CORS request is not allowed. This is usually because the evalution of "
+                          b"Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers "
+                          b"are not whitelisted by the resource's CORS spec.", body)
+        status, _, body = self.raw("OPTIONS", "/%s/k" % b, headers={"Access-Control-Request-Method": "PUT"})
+        self.assertEqual(status, 400)
+        self.assertIn(b"Origin request header needed", body)
+        # An actual request with a matching Origin carries the rule's headers.
+        status, headers, _ = self.raw("PUT", "/%s/k" % b, b"x", {"Origin": "http://app.example.com"})
+        self.assertEqual((status, headers.get("Access-Control-Allow-Methods")), (200, "PUT, GET"))
+        self.assertEqual(headers.get("Access-Control-Expose-Headers"), "ETag")
+        # Other services (and paths that are no bucket) keep the gateway's permissive answer.
+        status, headers, _ = self.raw("OPTIONS", "/", headers=pre)
+        self.assertEqual((status, headers.get("Access-Control-Allow-Origin")), (204, "http://app.example.com"))
+        status, headers, _ = self.raw("OPTIONS", "/no-such-cors-bkt/k", headers=pre)
+        self.assertEqual((status, headers.get("Access-Control-Allow-Origin")), (200, "http://app.example.com"))
+
     # ------------------------------------------------------------ objects
 
     def test_put_get_head_metadata_round_trip(self):

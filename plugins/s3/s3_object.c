@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "s3_plugin.h"
 
@@ -500,9 +501,25 @@ static bool etag_matches(const char *cond, const char *etag) {
     return hit;
 }
 
+/* A conditional date: a timestamp member, or (If-Modified-Since / If-Unmodified-Since, strings
+ * in the overlay) the raw header; -1 when absent or not a date, which S3 ignores (RFC 7232). */
 static double in_time(const json_t *in, const char *member) {
     const json_t *v = json_object_get(in, member);
+    if (json_is_string(v))
+        return s3_http_date(json_string_value(v));
     return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+/* An HTTP date for an Expires kept as a timestamp (response-expires, rows of older versions). */
+static json_t *expires_string(const json_t *v) {
+    if (!json_is_number(v))
+        return json_incref((json_t *)v);
+    char buf[64];
+    time_t t = (time_t)json_number_value(v);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return json_string(buf);
 }
 
 static const struct {
@@ -526,6 +543,8 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     json_object_set_new(out, "AcceptRanges", json_string("bytes"));
     if (b->versioning != S3_VER_OFF || (o->version_id && strcmp(o->version_id, "null") != 0))
         json_object_set_new(out, "VersionId", json_string(o->version_id));
+    if (json_object_get(out, "Expires"))
+        json_object_set_new(out, "Expires", expires_string(json_object_get(out, "Expires")));
     size_t tags = json_array_size(json_object_get(o->attrs, "TagSet"));
     if (tags)
         json_object_set_new(out, "TagCount", json_integer((json_int_t)tags));
@@ -604,6 +623,8 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
         if (v)
             json_object_set(out, overrides[i].out, v);
     }
+    if (json_object_get(out, "Expires"))
+        json_object_set_new(out, "Expires", expires_string(json_object_get(out, "Expires")));
     int64_t first = 0, last = o.size - 1;
     const char *range = s3_str(in, "Range");
     int r = s3_range_parse(range, o.size, &first, &last);

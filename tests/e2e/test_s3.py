@@ -271,6 +271,26 @@ class S3(unittest.TestCase):
         self.assertEqual((status, body), (304, b""))
         self.assertEqual(headers.get("ETag"), etag)
 
+    def test_unparsable_dates_are_ignored_or_kept(self):
+        import datetime
+        b = self.bucket("dates-bkt")
+        status, _, body = self.raw("PUT", "/%s/k" % b, b"abc", {"Expires": "not a date"})
+        self.assertEqual(status, 200, body)
+        for method in ("GET", "HEAD"):
+            for h in ("If-Modified-Since", "If-Unmodified-Since"):
+                status, headers, body = self.raw(method, "/%s/k" % b, headers={h: "garbage"})
+                self.assertEqual(status, 200, (method, h, body))
+                self.assertEqual(headers.get("Expires"), "not a date")
+        status, _, _ = self.raw("GET", "/%s/k" % b, headers={"If-Modified-Since": "Wed, 01 Jan 2100 00:00:00 GMT"})
+        self.assertEqual(status, 304)
+        status, _, _ = self.raw("GET", "/%s/k" % b, headers={"If-Unmodified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"})
+        self.assertEqual(status, 412)
+        when = datetime.datetime(2031, 1, 1, tzinfo=datetime.timezone.utc)
+        self.s3.put_object(Bucket=b, Key="dated", Body=b"x", Expires=when)
+        self.assertEqual(self.s3.head_object(Bucket=b, Key="dated")["Expires"], when)
+        status, headers, _ = self.raw("GET", "/%s/dated?response-expires=%s" % (b, "Thu,%2002%20Jan%202031%2000:00:00%20GMT"))
+        self.assertEqual(headers.get("Expires"), "Thu, 02 Jan 2031 00:00:00 GMT")
+
     def test_conditional_writes_and_key_length(self):
         b = self.bucket("cond-write-bkt")
         status, h, _ = self.raw("PUT", "/%s/once" % b, b"first", {"If-None-Match": "*"})

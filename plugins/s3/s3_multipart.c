@@ -446,10 +446,10 @@ static int complete_finish(nb_req_t *req, complete_job_t *j) {
         s3_object_clear(&o);
         return NB_ESTORE;
     }
-    char location[1400];
-    snprintf(location, sizeof location, "http://%s/%s/%s", nb_req_host(req) ? nb_req_host(req) : "localhost", b.name,
-             key);
-    json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "Location", location, "Bucket", b.name, "Key", key, "ETag", etag);
+    char *location = s3_location(req, b.name, key);
+    json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "Location", location ? location : "", "Bucket", b.name, "Key", key,
+                            "ETag", etag);
+    free(location);
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
     for (int a = 0; a < S3_CK__COUNT; a++)

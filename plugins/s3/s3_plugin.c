@@ -395,3 +395,32 @@ nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len) {
     sqlite3_reset(s);
     return b;
 }
+
+char *s3_location(nb_req_t *req, const char *bucket, const char *key) {
+    const char *host = nb_req_host(req);
+    if (host == NULL || *host == '\0')
+        host = "localhost";
+    size_t blen = strlen(bucket);
+    /* virtual-host style: <bucket>.s3[.<region>].<domain>[:port] */
+    bool vhost = strncmp(host, bucket, blen) == 0 && strncmp(host + blen, ".s3.", 4) == 0;
+    static const char hexd[] = "0123456789ABCDEF";
+    size_t klen = strlen(key);
+    char *enc = malloc(3 * klen + 1), *p = enc;
+    if (enc == NULL)
+        return NULL;
+    for (const unsigned char *c = (const unsigned char *)key; *c; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+            *c == '_' || *c == '.' || *c == '~' || *c == '/') {
+            *p++ = (char)*c;
+        } else {
+            *p++ = '%';
+            *p++ = hexd[*c >> 4];
+            *p++ = hexd[*c & 15];
+        }
+    }
+    *p = '\0';
+    char *out = NULL;
+    int n = vhost ? asprintf(&out, "http://%s/%s", host, enc) : asprintf(&out, "http://%s/%s/%s", host, bucket, enc);
+    free(enc);
+    return n < 0 ? NULL : out;
+}

@@ -169,6 +169,10 @@ json_t *s3_config_load(const char *bucket, const char *kind);
 /* Writes o->attrs back to its row. */
 int s3_object_update_attrs(const s3_object_t *o);
 
+/* The Location of an object as S3 answers it (PostObject, CompleteMultipartUpload): the request's
+ * host, then the bucket unless it is the virtual host, then the URL-encoded key. malloc'd. */
+char *s3_location(nb_req_t *req, const char *bucket, const char *key);
+
 /* Owner element of listings and ACLs. */
 json_t *s3_owner(const char *account);
 

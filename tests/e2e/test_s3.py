@@ -468,6 +468,34 @@ class S3(unittest.TestCase):
         self.assertEqual(status, 400)
         self.assertIn(b"InvalidArgument", body)
 
+    def test_locations_path_and_virtual_host(self):
+        import re, urllib.parse, uuid
+        b = self.bucket("loc-bkt")
+        vhost = "%s.s3.localhost.localstack.cloud:%d" % (b, self.n.port)
+        key = "form/a b+c.txt"
+        enc = urllib.parse.quote(key, safe="/~")
+        sep = uuid.uuid4().hex
+        body = "".join('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (sep, k, v) for k, v in
+                       (("key", key), ("success_action_status", "201")))
+        body = (body + '--%s\r\nContent-Disposition: form-data; name="file"; filename="f.txt"\r\n\r\nhi\r\n--%s--\r\n'
+                % (sep, sep)).encode()
+        for path, host, want in (("/", vhost, "http://%s/%s" % (vhost, enc)),
+                                 ("/" + b, "127.0.0.1:%d" % self.n.port, "http://127.0.0.1:%d/%s/%s" % (self.n.port, b, enc))):
+            status, headers, resp = self.raw("POST", path, body, {"Host": host,
+                                                                  "Content-Type": "multipart/form-data; boundary=" + sep})
+            self.assertEqual(status, 201, resp)
+            self.assertEqual(headers.get("Location"), want)
+            self.assertIn(("<Location>%s</Location>" % want).encode(), resp)
+            obj = ("/" if path == "/" else path + "/") + urllib.parse.quote(key, safe="/")
+            status, _, resp = self.raw("POST", obj + "?uploads", headers={"Host": host})
+            up = re.search(rb"<UploadId>([^<]+)</UploadId>", resp).group(1).decode()
+            status, h, _ = self.raw("PUT", obj + "?partNumber=1&uploadId=" + up, b"part", {"Host": host})
+            xml = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>%s</ETag></Part>" \
+                  "</CompleteMultipartUpload>" % h["ETag"]
+            status, _, resp = self.raw("POST", obj + "?uploadId=" + up, xml.encode(), {"Host": host})
+            self.assertEqual(status, 200, resp)
+            self.assertIn(("<Location>%s</Location>" % want).encode(), resp)
+
     # ------------------------------------------------------------ listing
 
     def test_listing_order_delimiter_pagination(self):

@@ -233,30 +233,39 @@ typedef struct config_kind {
     const char *in_member;  /* the member of the Put input that is stored */
     const char *out_member; /* NULL: the stored structure is the Get output */
     const char *missing_code, *missing_msg;
+    const char *missing_json; /* with no missing_code: the Get output when never set (NULL: {}) */
 } config_kind_t;
 
 static const config_kind_t config_kinds[] = {
     {"tagging", "PutBucketTagging", "GetBucketTagging", "DeleteBucketTagging", "Tagging", NULL, "NoSuchTagSet",
-     "The TagSet does not exist"},
+     "The TagSet does not exist", NULL},
     {"cors", "PutBucketCors", "GetBucketCors", "DeleteBucketCors", "CORSConfiguration", NULL,
-     "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
+     "NoSuchCORSConfiguration", "The CORS configuration does not exist", NULL},
     {"policy", "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy", "Policy", "Policy", "NoSuchBucketPolicy",
-     "The bucket policy does not exist"},
+     "The bucket policy does not exist", NULL},
     {"lifecycle", "PutBucketLifecycleConfiguration", "GetBucketLifecycleConfiguration", "DeleteBucketLifecycle",
-     "LifecycleConfiguration", NULL, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"},
+     "LifecycleConfiguration", NULL, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist", NULL},
     {"encryption", "PutBucketEncryption", "GetBucketEncryption", "DeleteBucketEncryption",
      "ServerSideEncryptionConfiguration", "ServerSideEncryptionConfiguration",
-     "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found"},
+     "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found", NULL},
     {"ownership", "PutBucketOwnershipControls", "GetBucketOwnershipControls", "DeleteBucketOwnershipControls",
      "OwnershipControls", "OwnershipControls", "OwnershipControlsNotFoundError",
-     "The bucket ownership controls were not found"},
+     "The bucket ownership controls were not found", NULL},
     {"public-access-block", "PutPublicAccessBlock", "GetPublicAccessBlock", "DeletePublicAccessBlock",
      "PublicAccessBlockConfiguration", "PublicAccessBlockConfiguration", "NoSuchPublicAccessBlockConfiguration",
-     "The public access block configuration was not found"},
+     "The public access block configuration was not found", NULL},
     {"notification", "PutBucketNotificationConfiguration", "GetBucketNotificationConfiguration", NULL,
-     "NotificationConfiguration", NULL, NULL, NULL},
+     "NotificationConfiguration", NULL, NULL, NULL, NULL},
     {"website", "PutBucketWebsite", "GetBucketWebsite", "DeleteBucketWebsite", "WebsiteConfiguration", NULL,
-     "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"},
+     "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration", NULL},
+    /* Stored and answered, not acted on (no access logs, no transfer acceleration, no payer checks). */
+    {"logging", "PutBucketLogging", "GetBucketLogging", NULL, "BucketLoggingStatus", NULL, NULL, NULL, NULL},
+    {"request-payment", "PutBucketRequestPayment", "GetBucketRequestPayment", NULL, "RequestPaymentConfiguration", NULL,
+     NULL, NULL, "{\"Payer\":\"BucketOwner\"}"},
+    {"accelerate", "PutBucketAccelerateConfiguration", "GetBucketAccelerateConfiguration", NULL,
+     "AccelerateConfiguration", NULL, NULL, NULL, NULL},
+    {"object-lock", NULL, "GetObjectLockConfiguration", NULL, "ObjectLockConfiguration", "ObjectLockConfiguration",
+     "ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket", NULL},
 };
 
 static const config_kind_t *config_of(const char *op, int which) {
@@ -318,7 +327,7 @@ int s3_config_get(nb_req_t *req, const json_t *in) {
     if (v == NULL || json_is_null(v)) {
         json_decref(v);
         if (k->missing_code == NULL)
-            return nb_reply_new(req, json_object());
+            return nb_reply_new(req, k->missing_json ? json_loads(k->missing_json, 0, NULL) : json_object());
         return nb_error_fields(req, k->missing_code, json_pack("{s:s}", "BucketName", b.name), "%s", k->missing_msg);
     }
     if (k->out_member)

@@ -220,6 +220,22 @@ class S3(unittest.TestCase):
         status, headers, _ = self.raw("OPTIONS", "/no-such-cors-bkt/k", headers=pre)
         self.assertEqual((status, headers.get("Access-Control-Allow-Origin")), (200, "http://app.example.com"))
 
+    def test_logging_request_payment_accelerate_object_lock_defaults(self):
+        b = self.bucket("subres-bkt")
+        self.assertNotIn("LoggingEnabled", self.s3.get_bucket_logging(Bucket=b))
+        self.s3.put_bucket_logging(Bucket=b, BucketLoggingStatus={"LoggingEnabled": {
+            "TargetBucket": b, "TargetPrefix": "logs/"}})
+        self.assertEqual(self.s3.get_bucket_logging(Bucket=b)["LoggingEnabled"]["TargetPrefix"], "logs/")
+        self.assertEqual(self.s3.get_bucket_request_payment(Bucket=b)["Payer"], "BucketOwner")
+        self.s3.put_bucket_request_payment(Bucket=b, RequestPaymentConfiguration={"Payer": "Requester"})
+        self.assertEqual(self.s3.get_bucket_request_payment(Bucket=b)["Payer"], "Requester")
+        self.assertNotIn("Status", self.s3.get_bucket_accelerate_configuration(Bucket=b))
+        self.s3.put_bucket_accelerate_configuration(Bucket=b, AccelerateConfiguration={"Status": "Enabled"})
+        self.assertEqual(self.s3.get_bucket_accelerate_configuration(Bucket=b)["Status"], "Enabled")
+        code, status, _ = err(self.s3.get_object_lock_configuration, Bucket=b)
+        self.assertEqual((code, status), ("ObjectLockConfigurationNotFoundError", 404))
+        self.assertEqual(err(self.s3.get_bucket_logging, Bucket="no-such-subres-bkt")[0], "NoSuchBucket")
+
     # ------------------------------------------------------------ objects
 
     def test_put_get_head_metadata_round_trip(self):

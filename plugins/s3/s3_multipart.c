@@ -10,6 +10,7 @@
 json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in);
 void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs);
 int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so);
+static int checksum_type_check(nb_req_t *req, int ck, const char **type);
 
 typedef struct upload {
     char key[1100];
@@ -64,33 +65,6 @@ static int upload_drop(const char *id, bool keep_blobs) {
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     return nb_store_run(s);
-}
-
-/* x-amz-checksum-type against the upload's algorithm (ck, -1 for none); *type becomes the
- * effective type: COMPOSITE by default, FULL_OBJECT for CRC64NVME, NULL without an algorithm. */
-static int checksum_type_check(nb_req_t *req, int ck, const char **type) {
-    const char *t = *type;
-    if (t && strcmp(t, "COMPOSITE") != 0 && strcmp(t, "FULL_OBJECT") != 0)
-        return nb_error(req, "InvalidRequest", "Value for x-amz-checksum-type header is invalid.");
-    if (t && ck < 0)
-        return nb_error(req, "InvalidRequest",
-                        "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
-    if (ck < 0)
-        return 1;
-    bool crc = ck == S3_CK_CRC32 || ck == S3_CK_CRC32C || ck == S3_CK_CRC64NVME;
-    if (t == NULL)
-        t = ck == S3_CK_CRC64NVME ? "FULL_OBJECT" : "COMPOSITE";
-    if ((strcmp(t, "FULL_OBJECT") == 0 && !crc) || (strcmp(t, "COMPOSITE") == 0 && ck == S3_CK_CRC64NVME)) {
-        char lower[16];
-        size_t i = 0;
-        for (const char *c = s3_ck_name(ck); *c && i + 1 < sizeof lower; c++)
-            lower[i++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-        lower[i] = '\0';
-        return nb_error(req, "InvalidRequest", "The %s checksum type cannot be used with the %s checksum algorithm.", t,
-                        lower);
-    }
-    *type = t;
-    return 1;
 }
 
 int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
@@ -683,4 +657,31 @@ int s3_list_parts(nb_req_t *req, const json_t *in) {
         json_object_set(out, "ChecksumAlgorithm", json_object_get(u.attrs, "ChecksumAlgorithm"));
     json_decref(u.attrs);
     return nb_reply_new(req, out);
+}
+
+/* x-amz-checksum-type against the upload's algorithm (ck, -1 for none); *type becomes the
+ * effective type: COMPOSITE by default, FULL_OBJECT for CRC64NVME, NULL without an algorithm. */
+static int checksum_type_check(nb_req_t *req, int ck, const char **type) {
+    const char *t = *type;
+    if (t && strcmp(t, "COMPOSITE") != 0 && strcmp(t, "FULL_OBJECT") != 0)
+        return nb_error(req, "InvalidRequest", "Value for x-amz-checksum-type header is invalid.");
+    if (t && ck < 0)
+        return nb_error(req, "InvalidRequest",
+                        "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
+    if (ck < 0)
+        return 1;
+    bool crc = ck == S3_CK_CRC32 || ck == S3_CK_CRC32C || ck == S3_CK_CRC64NVME;
+    if (t == NULL)
+        t = ck == S3_CK_CRC64NVME ? "FULL_OBJECT" : "COMPOSITE";
+    if ((strcmp(t, "FULL_OBJECT") == 0 && !crc) || (strcmp(t, "COMPOSITE") == 0 && ck == S3_CK_CRC64NVME)) {
+        char lower[16];
+        size_t i = 0;
+        for (const char *c = s3_ck_name(ck); *c && i + 1 < sizeof lower; c++)
+            lower[i++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+        lower[i] = '\0';
+        return nb_error(req, "InvalidRequest", "The %s checksum type cannot be used with the %s checksum algorithm.", t,
+                        lower);
+    }
+    *type = t;
+    return 1;
 }

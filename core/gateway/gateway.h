@@ -44,7 +44,9 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *req, void *d
 /* Internal endpoints; returns true if it answered. (internal.c) */
 bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req);
 /* CORS: preflight answer and headers for responses to requests with Origin. (cors.c) */
-bool nb__cors_preflight(nb__http_exchange_t *x, const nb__http_request_t *req);
+/* Answers a CORS preflight with LocalStack's permissive default, unless the router sends it
+ * to an OPTIONS operation of a service (which then answers it). */
+bool nb__cors_preflight(const nb__router_t *router, nb__http_exchange_t *x, const nb__http_request_t *req);
 void nb__cors_headers(const nb__http_request_t *req, nb__http_response_t *resp);
 
 #endif

@@ -426,12 +426,16 @@ nb__rest_hit_t nb__rest_match(const nb__rest_table_t *t, const char *method, con
     nb__rest_hit_t hit = {NULL, false};
     if (t == NULL || method == NULL || path == NULL)
         return hit;
-    if (strcmp(method, "OPTIONS") == 0)
-        method = "GET";
     const mgroup_t *g = NULL;
     for (size_t i = 0; i < t->ngroups && g == NULL; i++)
         if (strcmp(t->groups[i].method, method) == 0)
             g = &t->groups[i];
+    /* OPTIONS matches like GET, unless the spec has OPTIONS operations of its own (the S3
+     * overlay's CORS preflights). */
+    if (g == NULL && strcmp(method, "OPTIONS") == 0)
+        for (size_t i = 0; i < t->ngroups && g == NULL; i++)
+            if (strcmp(t->groups[i].method, "GET") == 0)
+                g = &t->groups[i];
     if (g == NULL)
         return hit;
     size_t qlen = query ? strlen(query) : 0;

@@ -545,6 +545,10 @@ static bool looks_like_s3(const info_t *in) {
     bool one_segment = plen && memchr(path, '/', plen) == NULL;
     if ((strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) && plen)
         return true;
+    /* a browser's preflight for a bucket or an object (the S3 plugin answers it as LocalStack's
+     * S3 CORS handler does, permissively when no such bucket exists) */
+    if (strcmp(m, "OPTIONS") == 0 && plen)
+        return true;
     /* beyond LocalStack's rules: unsigned deletes of buckets and objects */
     if ((strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0) && plen)
         return true;

@@ -56,8 +56,14 @@ int s3_create_bucket(nb_req_t *req, const json_t *in) {
                              "The unspecified location constraint is incompatible for the region specific endpoint "
                              "this request was sent to.");
     }
+    json_t *grants = NULL;
+    int rc = s3_acl_from_input(req, in, nb_req_account(req), true, &grants);
+    if (rc != 1)
+        return rc;
     s3_bucket_t b;
-    int rc = s3_bucket_load(NULL, name, &b);
+    rc = s3_bucket_load(NULL, name, &b);
+    if (rc != 0)
+        json_decref(grants);
     if (rc < 0)
         return rc;
     if (rc == 1) {
@@ -73,13 +79,19 @@ int s3_create_bucket(nb_req_t *req, const json_t *in) {
     } else {
         sqlite3_stmt *s = nb_store_stmt(
             &s3_store, "INSERT INTO buckets(account, region, name, created) VALUES(?1, ?2, ?3, ?4)");
-        if (s == NULL)
+        if (s == NULL) {
+            json_decref(grants);
             return NB_ESTORE;
+        }
         sqlite3_bind_text(s, 1, nb_req_account(req), -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
         sqlite3_bind_double(s, 4, (double)(long long)nb_now());
-        if (nb_store_run(s) != 0)
+        if (nb_store_run(s) != 0) {
+            json_decref(grants);
+            return NB_ESTORE;
+        }
+        if (s3_bucket_acl_store(name, grants) != 0)
             return NB_ESTORE;
     }
     char loc[80];
@@ -221,30 +233,39 @@ typedef struct config_kind {
     const char *in_member;  /* the member of the Put input that is stored */
     const char *out_member; /* NULL: the stored structure is the Get output */
     const char *missing_code, *missing_msg;
+    const char *missing_json; /* with no missing_code: the Get output when never set (NULL: {}) */
 } config_kind_t;
 
 static const config_kind_t config_kinds[] = {
     {"tagging", "PutBucketTagging", "GetBucketTagging", "DeleteBucketTagging", "Tagging", NULL, "NoSuchTagSet",
-     "The TagSet does not exist"},
+     "The TagSet does not exist", NULL},
     {"cors", "PutBucketCors", "GetBucketCors", "DeleteBucketCors", "CORSConfiguration", NULL,
-     "NoSuchCORSConfiguration", "The CORS configuration does not exist"},
+     "NoSuchCORSConfiguration", "The CORS configuration does not exist", NULL},
     {"policy", "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy", "Policy", "Policy", "NoSuchBucketPolicy",
-     "The bucket policy does not exist"},
+     "The bucket policy does not exist", NULL},
     {"lifecycle", "PutBucketLifecycleConfiguration", "GetBucketLifecycleConfiguration", "DeleteBucketLifecycle",
-     "LifecycleConfiguration", NULL, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"},
+     "LifecycleConfiguration", NULL, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist", NULL},
     {"encryption", "PutBucketEncryption", "GetBucketEncryption", "DeleteBucketEncryption",
      "ServerSideEncryptionConfiguration", "ServerSideEncryptionConfiguration",
-     "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found"},
+     "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found", NULL},
     {"ownership", "PutBucketOwnershipControls", "GetBucketOwnershipControls", "DeleteBucketOwnershipControls",
      "OwnershipControls", "OwnershipControls", "OwnershipControlsNotFoundError",
-     "The bucket ownership controls were not found"},
+     "The bucket ownership controls were not found", NULL},
     {"public-access-block", "PutPublicAccessBlock", "GetPublicAccessBlock", "DeletePublicAccessBlock",
      "PublicAccessBlockConfiguration", "PublicAccessBlockConfiguration", "NoSuchPublicAccessBlockConfiguration",
-     "The public access block configuration was not found"},
+     "The public access block configuration was not found", NULL},
     {"notification", "PutBucketNotificationConfiguration", "GetBucketNotificationConfiguration", NULL,
-     "NotificationConfiguration", NULL, NULL, NULL},
+     "NotificationConfiguration", NULL, NULL, NULL, NULL},
     {"website", "PutBucketWebsite", "GetBucketWebsite", "DeleteBucketWebsite", "WebsiteConfiguration", NULL,
-     "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"},
+     "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration", NULL},
+    /* Stored and answered, not acted on (no access logs, no transfer acceleration, no payer checks). */
+    {"logging", "PutBucketLogging", "GetBucketLogging", NULL, "BucketLoggingStatus", NULL, NULL, NULL, NULL},
+    {"request-payment", "PutBucketRequestPayment", "GetBucketRequestPayment", NULL, "RequestPaymentConfiguration", NULL,
+     NULL, NULL, "{\"Payer\":\"BucketOwner\"}"},
+    {"accelerate", "PutBucketAccelerateConfiguration", "GetBucketAccelerateConfiguration", NULL,
+     "AccelerateConfiguration", NULL, NULL, NULL, NULL},
+    {"object-lock", NULL, "GetObjectLockConfiguration", NULL, "ObjectLockConfiguration", "ObjectLockConfiguration",
+     "ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket", NULL},
 };
 
 static const config_kind_t *config_of(const char *op, int which) {
@@ -306,7 +327,7 @@ int s3_config_get(nb_req_t *req, const json_t *in) {
     if (v == NULL || json_is_null(v)) {
         json_decref(v);
         if (k->missing_code == NULL)
-            return nb_reply_new(req, json_object());
+            return nb_reply_new(req, k->missing_json ? json_loads(k->missing_json, 0, NULL) : json_object());
         return nb_error_fields(req, k->missing_code, json_pack("{s:s}", "BucketName", b.name), "%s", k->missing_msg);
     }
     if (k->out_member)
@@ -332,39 +353,68 @@ int s3_config_delete(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, NULL);
 }
 
-static json_t *owner_acl(const char *account) {
-    json_t *owner = s3_owner(account);
-    json_t *grantee = json_deep_copy(owner);
-    json_object_set_new(grantee, "Type", json_string("CanonicalUser"));
-    return json_pack("{s:o,s:[{s:o,s:s}]}", "Owner", owner, "Grants", "Grantee", grantee, "Permission",
-                     "FULL_CONTROL");
-}
-
 int s3_get_bucket_acl(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
-    return nb_reply_new(req, owner_acl(b.account));
+    json_t *grants = s3_config_load(b.name, "acl");
+    json_t *out = s3_acl_output(b.account, json_is_array(grants) ? grants : NULL);
+    json_decref(grants);
+    return nb_reply_new(req, out);
 }
 
-/* ACLs are accepted and answered with the owner's full control, as with object ownership enforced. */
+/* Stores a bucket's grants (an owned array; NULL stores nothing). */
+int s3_bucket_acl_store(const char *bucket, json_t *grants) {
+    if (grants == NULL)
+        return 0;
+    char *text = json_dumps(grants, JSON_COMPACT);
+    json_decref(grants);
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "INSERT OR REPLACE INTO bucket_config(name, kind, value) VALUES(?1, 'acl', ?2)");
+    if (s == NULL || text == NULL) {
+        free(text);
+        return NB_ESTORE;
+    }
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, text, -1, free);
+    return nb_store_run(s);
+}
+
+/* PutBucketAcl / PutObjectAcl: a canned ACL, grant headers or an AccessControlPolicy body. */
 int s3_put_acl(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
     const char *key = s3_str(in, "Key");
+    s3_object_t o = {0};
     if (key) {
-        s3_object_t o;
         rc = s3_object_load(b.name, key, s3_str(in, "VersionId"), &o);
         if (rc < 0)
             return rc;
-        bool found = rc == 1 && !o.delete_marker;
-        s3_object_clear(&o);
-        if (!found)
+        if (rc == 0 || o.delete_marker) {
+            s3_object_clear(&o);
             return s3_err_no_key(req, key);
+        }
     }
+    json_t *grants = NULL;
+    if ((rc = s3_acl_from_input(req, in, b.account, key == NULL, &grants)) != 1) {
+        s3_object_clear(&o);
+        return rc;
+    }
+    if (grants == NULL) {
+        s3_object_clear(&o);
+        return nb_error(req, "MissingSecurityHeader", "Your request was missing a required header");
+    }
+    if (key) {
+        json_object_set_new(o.attrs, "Grants", grants);
+        rc = s3_object_update_attrs(&o);
+        s3_object_clear(&o);
+    } else {
+        rc = s3_bucket_acl_store(b.name, grants);
+    }
+    if (rc != 0)
+        return NB_ESTORE;
     return nb_reply_new(req, NULL);
 }
 
@@ -379,8 +429,9 @@ int s3_get_object_acl(nb_req_t *req, const json_t *in) {
     if (rc < 0)
         return rc;
     bool found = rc == 1 && !o.delete_marker;
+    json_t *out = found ? s3_acl_output(b.account, json_object_get(o.attrs, "Grants")) : NULL;
     s3_object_clear(&o);
     if (!found)
         return s3_err_no_key(req, key);
-    return nb_reply_new(req, owner_acl(b.account));
+    return nb_reply_new(req, out);
 }

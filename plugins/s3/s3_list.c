@@ -281,3 +281,109 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in) {
     lister_free(&l);
     return nb_reply_new(req, out);
 }
+
+/* Uploads in key order, those of one key oldest first; KeyMarker alone skips the key,
+ * with UploadIdMarker the key's uploads up to and including that one. */
+int s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    const char *key_marker = s3_str(in, "KeyMarker");
+    const char *id_marker = s3_str(in, "UploadIdMarker");
+    if (key_marker && *key_marker == '\0')
+        key_marker = NULL;
+    if (id_marker && *id_marker == '\0')
+        id_marker = NULL;
+    json_t *mu = json_object_get(in, "MaxUploads");
+    json_t *patched = json_deep_copy(in); /* the lister reads MaxKeys */
+    if (json_is_integer(mu))
+        json_object_set(patched, "MaxKeys", mu);
+    else
+        json_object_del(patched, "MaxKeys");
+    lister_t l;
+    lister_init(&l, patched, key_marker); /* borrows patched's Prefix and Delimiter */
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT key, upload_id, initiated FROM uploads WHERE bucket = ?1 AND"
+                                               " key >= ?2 AND key >= ?3 ORDER BY key, initiated, upload_id");
+    if (s == NULL) {
+        lister_free(&l);
+        json_decref(patched);
+        return NB_ESTORE;
+    }
+    sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key_marker ? key_marker : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, l.b.prefix, -1, SQLITE_STATIC);
+    json_t *ups = json_array();
+    bool skipping = key_marker != NULL;
+    char *next_id = NULL, *prev_key = NULL;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(s, 0);
+        const char *id = (const char *)sqlite3_column_text(s, 1);
+        if (strncmp(key, l.b.prefix, l.b.plen) != 0)
+            break;
+        if (skipping && strcmp(key, key_marker) == 0) {
+            if (id_marker && strcmp(id, id_marker) == 0)
+                skipping = false;
+            continue;
+        }
+        skipping = false;
+        bool same_key = prev_key && strcmp(prev_key, key) == 0;
+        bool folded_key = l.b.delimiter && *l.b.delimiter && strstr(key + l.b.plen, l.b.delimiter);
+        if (same_key && !folded_key) { /* each upload of a key counts */
+            if (l.b.count >= l.b.max) {
+                l.b.truncated = true;
+                break;
+            }
+            l.b.count++;
+        } else {
+            int t = lister_take(&l, key);
+            if (t < 0)
+                break;
+            if (t != 1) {
+                free(prev_key);
+                prev_key = strdup(key);
+                if (t == 2) { /* the marker is then the prefix, with no upload id */
+                    free(next_id);
+                    next_id = NULL;
+                }
+                continue;
+            }
+        }
+        free(prev_key);
+        prev_key = strdup(key);
+        free(l.b.next);
+        l.b.next = strdup(key);
+        free(next_id);
+        next_id = strdup(id);
+        json_array_append_new(ups, json_pack("{s:o,s:s,s:f,s:s,s:o,s:o}", "Key", enc(key, l.url), "UploadId", id,
+                                             "Initiated", sqlite3_column_double(s, 2), "StorageClass", "STANDARD",
+                                             "Owner", s3_owner(NULL), "Initiator", s3_owner(NULL)));
+    }
+    sqlite3_reset(s);
+    json_t *out = json_object();
+    json_object_set_new(out, "Bucket", json_string(b.name));
+    json_object_set_new(out, "KeyMarker", enc(key_marker ? key_marker : "", l.url));
+    json_object_set_new(out, "UploadIdMarker", json_string(id_marker ? id_marker : ""));
+    if (l.b.truncated && l.b.next) {
+        json_object_set_new(out, "NextKeyMarker", enc(l.b.next, l.url));
+        json_object_set_new(out, "NextUploadIdMarker", json_string(next_id ? next_id : ""));
+    }
+    if (s3_str(in, "Prefix"))
+        json_object_set_new(out, "Prefix", enc(l.b.prefix, l.url));
+    if (l.b.delimiter)
+        json_object_set_new(out, "Delimiter", enc(l.b.delimiter, l.url));
+    json_object_set_new(out, "MaxUploads", json_integer(l.b.max));
+    json_object_set_new(out, "IsTruncated", json_boolean(l.b.truncated));
+    if (json_array_size(ups))
+        json_object_set(out, "Uploads", ups);
+    if (json_array_size(l.cps))
+        json_object_set(out, "CommonPrefixes", l.cps);
+    if (l.url)
+        json_object_set_new(out, "EncodingType", json_string("url"));
+    json_decref(ups);
+    free(next_id);
+    free(prev_key);
+    lister_free(&l);
+    json_decref(patched);
+    return nb_reply_new(req, out);
+}

@@ -10,6 +10,7 @@
 json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in);
 void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs);
 int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so);
+static int checksum_type_check(nb_req_t *req, int ck, const char **type);
 
 typedef struct upload {
     char key[1100];
@@ -73,14 +74,29 @@ int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
         return rc;
     if ((rc = s3_check_key(req, s3_str(in, "Key"))) != 1)
         return rc;
+    json_t *grants = NULL;
+    if ((rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1)
+        return rc;
+    json_decref(grants);
     char id[33];
     s3_random_hex(id);
     json_t *attrs = s3_attrs_from_input(req, in);
+    s3_attrs_set_acl(attrs, in, b.account);
     const char *alg = s3_str(in, "ChecksumAlgorithm");
     if (alg == NULL)
         alg = nb_req_header(req, "x-amz-checksum-algorithm");
-    if (alg && s3_ck_from_name(alg) >= 0)
-        json_object_set_new(attrs, "ChecksumAlgorithm", json_string(s3_ck_name(s3_ck_from_name(alg))));
+    int ck = alg ? s3_ck_from_name(alg) : -1;
+    if (ck >= 0)
+        json_object_set_new(attrs, "ChecksumAlgorithm", json_string(s3_ck_name(ck)));
+    const char *type = s3_str(in, "ChecksumType");
+    if (type == NULL)
+        type = nb_req_header(req, "x-amz-checksum-type");
+    if ((rc = checksum_type_check(req, ck, &type)) != 1) {
+        json_decref(attrs);
+        return rc;
+    }
+    if (type)
+        json_object_set_new(attrs, "ChecksumType", json_string(type));
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "INSERT INTO uploads(account, region, upload_id, bucket, key, initiated,"
                                                " attrs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (s == NULL) {
@@ -101,6 +117,8 @@ int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
     json_t *out = json_pack("{s:s,s:s,s:s}", "Bucket", b.name, "Key", s3_str(in, "Key"), "UploadId", id);
     if (s3_str(attrs, "ChecksumAlgorithm"))
         json_object_set(out, "ChecksumAlgorithm", json_object_get(attrs, "ChecksumAlgorithm"));
+    if (s3_str(attrs, "ChecksumType"))
+        json_object_set(out, "ChecksumType", json_object_get(attrs, "ChecksumType"));
     json_decref(attrs);
     return nb_reply_new(req, out);
 }
@@ -281,6 +299,8 @@ typedef struct complete_job {
     json_t *attrs, *in;
     char blob[40];
     int alg;
+    bool full; /* FULL_OBJECT: the object's checksum is the checksum of all its bytes */
+    char full_ck[64];
     size_t rawlen;
     unsigned char *md5s, *cks;
     int64_t total;
@@ -302,6 +322,9 @@ static void complete_work(void *data) {
     nb_blob_writer_t *w = NULL;
     unsigned char *buf = malloc(256 * 1024);
     int rc = buf ? nb_blob_writer_new(s3_self, j->blob, &w) : NB_ENOMEM;
+    s3_hash_t *h = j->full ? s3_hash_new(S3_CK_BIT(j->alg)) : NULL;
+    if (j->full && h == NULL)
+        rc = NB_ENOMEM;
     j->total = 0;
     for (size_t i = 0; rc == 0 && i < j->n; i++) {
         nb_body_t *src = nb_blob_body_new(s3_self, j->parts[i].blob, 0, -1);
@@ -317,12 +340,21 @@ static void complete_work(void *data) {
                 break;
             }
             rc = nb_blob_write(w, buf, (size_t)got);
+            if (h)
+                s3_hash_update(h, buf, (size_t)got);
             off += got;
         }
         j->total += size;
         nb_body_free(src);
     }
     free(buf);
+    if (h) {
+        unsigned char md5[16];
+        char b64[S3_CK__COUNT][64];
+        s3_hash_final(h, md5, b64);
+        snprintf(j->full_ck, sizeof j->full_ck, "%s", b64[j->alg]);
+        s3_hash_free(h);
+    }
     if (rc == 0) {
         rc = nb_blob_writer_finish(w);
         w = NULL;
@@ -362,7 +394,22 @@ static int complete_finish(nb_req_t *req, complete_job_t *j) {
     for (size_t i = 0; i < j->n; i++)
         json_array_append_new(sizes, json_integer(j->parts[i].size));
     json_object_set_new(o.attrs, "PartSizes", sizes); /* for GetObject partNumber */
-    if (j->alg >= 0) {
+    if (j->full) {
+        /* The client may name the whole object's checksum: it must be the one computed. */
+        const char *want = s3_str(in, s3_ck_member(j->alg));
+        if (want && strcmp(want, j->full_ck) != 0) {
+            nb_blob_remove(s3_self, j->blob);
+            s3_object_clear(&o);
+            char lower[16];
+            size_t i = 0;
+            for (const char *c = s3_ck_name(j->alg); *c && i + 1 < sizeof lower; c++)
+                lower[i++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+            lower[i] = '\0';
+            nb_error(req, "BadDigest", "The %s you specified did not match the calculated checksum.", lower);
+            return 0;
+        }
+        json_object_set_new(o.attrs, s3_ck_member(j->alg), json_string(j->full_ck));
+    } else if (j->alg >= 0) {
         char comp[64], full[100];
         s3_ck_digest_b64(j->alg, j->cks, j->rawlen * j->n, comp);
         snprintf(full, sizeof full, "%s-%zu", comp, j->n);
@@ -374,13 +421,17 @@ static int complete_finish(nb_req_t *req, complete_job_t *j) {
         return NB_ESTORE;
     }
     s3_notify_created(req, &b, &o);
-    char location[1400];
-    snprintf(location, sizeof location, "http://%s/%s/%s", nb_req_host(req) ? nb_req_host(req) : "localhost", b.name,
-             key);
-    json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "Location", location, "Bucket", b.name, "Key", key, "ETag", etag);
+    char *location = s3_location(req, b.name, key);
+    json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "Location", location ? location : "", "Bucket", b.name, "Key", key,
+                            "ETag", etag);
+    free(location);
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
-    s3_output_checksums(req, out, o.attrs);
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        if (s3_str(o.attrs, s3_ck_member(a)))
+            json_object_set(out, s3_ck_member(a), json_object_get(o.attrs, s3_ck_member(a)));
+    if (s3_str(o.attrs, "ChecksumType"))
+        json_object_set(out, "ChecksumType", json_object_get(o.attrs, "ChecksumType"));
     s3_object_clear(&o);
     return nb_reply_new(req, out);
 }
@@ -451,7 +502,22 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
         snprintf(parts[i].etag, sizeof parts[i].etag, "%s", (const char *)sqlite3_column_text(s, 1));
         snprintf(parts[i].blob, sizeof parts[i].blob, "%s", (const char *)sqlite3_column_text(s, 2));
         const char *cks = (const char *)sqlite3_column_text(s, 3);
-        parts[i].cks = cks ? json_loads(cks, 0, NULL) : json_object();
+        parts[i].cks = cks ? json_loads(cks, 0, NULL) : NULL;
+        if (parts[i].cks == NULL)
+            parts[i].cks = json_object();
+        /* A checksum the client lists for a part must be the part's. */
+        for (int a = 0; a < S3_CK__COUNT && rc == 1; a++) {
+            const char *listed = s3_str(p, s3_ck_member(a));
+            const char *stored = s3_str(parts[i].cks, s3_ck_member(a));
+            if (listed && (stored == NULL || strcmp(listed, stored) != 0)) {
+                nb_error_fields(req, "InvalidPart",
+                                json_pack("{s:s,s:s,s:i}", "UploadId", id, "ETag", s3_str(p, "ETag"), "PartNumber",
+                                          num),
+                                "One or more of the specified parts could not be found.  The part may not have "
+                                "been uploaded, or the specified entity tag may not match the part's entity tag.");
+                rc = 0;
+            }
+        }
     }
     if (s)
         sqlite3_reset(s);
@@ -485,6 +551,18 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     snprintf(job->blob, sizeof job->blob, "o/%s", oid);
     const char *alg_name = s3_str(u.attrs, "ChecksumAlgorithm");
     job->alg = alg_name ? s3_ck_from_name(alg_name) : -1;
+    const char *type = s3_str(u.attrs, "ChecksumType");
+    const char *asked = s3_str(in, "ChecksumType");
+    job->full = job->alg >= 0 && type && strcmp(type, "FULL_OBJECT") == 0;
+    if (job->alg >= 0 && type == NULL) /* an upload created before checksum types were kept */
+        json_object_set_new(u.attrs, "ChecksumType", json_string("COMPOSITE"));
+    if (asked && (type == NULL || strcmp(asked, type) != 0)) {
+        complete_job_free(job);
+        return nb_error(req, "InvalidRequest",
+                        "The upload was created using the %s checksum mode. The complete request must use the same "
+                        "checksum mode.",
+                        type ? type : "null");
+    }
     job->rawlen = job->alg >= 0 ? s3_ck_raw_len(job->alg) : 0;
     job->md5s = malloc(16 * n);
     job->cks = malloc(job->rawlen * n + 1);
@@ -582,45 +660,29 @@ int s3_list_parts(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, out);
 }
 
-int s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
-    s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
-    const char *prefix = s3_str(in, "Prefix");
-    const json_t *mu = json_object_get(in, "MaxUploads");
-    int max = json_is_integer(mu) ? (int)json_integer_value(mu) : 1000;
-    if (max < 0 || max > 1000)
-        max = 1000;
-    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT key, upload_id, initiated FROM uploads WHERE bucket = ?1 AND"
-                                               " key >= ?2 ORDER BY key, initiated");
-    if (s == NULL)
-        return NB_ESTORE;
-    sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, prefix ? prefix : "", -1, SQLITE_STATIC);
-    json_t *ups = json_array();
-    bool truncated = false;
-    size_t plen = prefix ? strlen(prefix) : 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(s, 0);
-        if (plen && strncmp(key, prefix, plen) != 0)
-            break;
-        if ((int)json_array_size(ups) >= max) {
-            truncated = true;
-            break;
-        }
-        json_array_append_new(ups, json_pack("{s:s,s:s,s:f,s:s,s:o,s:o}", "Key", key, "UploadId",
-                                             (const char *)sqlite3_column_text(s, 1), "Initiated",
-                                             sqlite3_column_double(s, 2), "StorageClass", "STANDARD", "Owner",
-                                             s3_owner(NULL), "Initiator", s3_owner(NULL)));
+/* x-amz-checksum-type against the upload's algorithm (ck, -1 for none); *type becomes the
+ * effective type: COMPOSITE by default, FULL_OBJECT for CRC64NVME, NULL without an algorithm. */
+static int checksum_type_check(nb_req_t *req, int ck, const char **type) {
+    const char *t = *type;
+    if (t && strcmp(t, "COMPOSITE") != 0 && strcmp(t, "FULL_OBJECT") != 0)
+        return nb_error(req, "InvalidRequest", "Value for x-amz-checksum-type header is invalid.");
+    if (t && ck < 0)
+        return nb_error(req, "InvalidRequest",
+                        "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
+    if (ck < 0)
+        return 1;
+    bool crc = ck == S3_CK_CRC32 || ck == S3_CK_CRC32C || ck == S3_CK_CRC64NVME;
+    if (t == NULL)
+        t = ck == S3_CK_CRC64NVME ? "FULL_OBJECT" : "COMPOSITE";
+    if ((strcmp(t, "FULL_OBJECT") == 0 && !crc) || (strcmp(t, "COMPOSITE") == 0 && ck == S3_CK_CRC64NVME)) {
+        char lower[16];
+        size_t i = 0;
+        for (const char *c = s3_ck_name(ck); *c && i + 1 < sizeof lower; c++)
+            lower[i++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+        lower[i] = '\0';
+        return nb_error(req, "InvalidRequest", "The %s checksum type cannot be used with the %s checksum algorithm.", t,
+                        lower);
     }
-    sqlite3_reset(s);
-    json_t *out = json_pack("{s:s,s:i,s:b,s:s,s:s}", "Bucket", b.name, "MaxUploads", max, "IsTruncated", truncated,
-                            "KeyMarker", "", "UploadIdMarker", "");
-    if (prefix)
-        json_object_set_new(out, "Prefix", json_string(prefix));
-    if (json_array_size(ups))
-        json_object_set(out, "Uploads", ups);
-    json_decref(ups);
-    return nb_reply_new(req, out);
+    *type = t;
+    return 1;
 }

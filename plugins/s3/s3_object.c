@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "s3_plugin.h"
 
@@ -307,7 +308,19 @@ static void attrs_set_checksums(json_t *attrs, const s3_ingest_t *ing) {
         }
 }
 
-/* Checksums go in output members the spec knows; CRC64NVME (newer than the spec) as a raw header. */
+/* COMPOSITE (a multipart checksum of checksums, "...-N") or FULL_OBJECT; NULL without a checksum. */
+const char *s3_checksum_type(const json_t *attrs) {
+    const char *t = s3_str(attrs, "ChecksumType");
+    for (int a = 0; t == NULL && a < S3_CK__COUNT; a++) {
+        const char *v = s3_str(attrs, s3_ck_member(a));
+        if (v)
+            t = strchr(v, '-') ? "COMPOSITE" : "FULL_OBJECT";
+    }
+    return t;
+}
+
+/* Checksums go in output members the spec knows; CRC64NVME (newer than the spec) as a raw header.
+ * ChecksumType is a member the overlay adds to the outputs that carry it in a header. */
 void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
     for (int a = 0; a < S3_CK__COUNT; a++) {
         const char *v = s3_str(attrs, s3_ck_member(a));
@@ -318,6 +331,9 @@ void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
         else
             json_object_set_new(out, s3_ck_member(a), json_string(v));
     }
+    const char *t = s3_checksum_type(attrs);
+    if (t)
+        json_object_set_new(out, "ChecksumType", json_string(t));
 }
 
 /* ------------------------------------------------------------ PutObject */
@@ -421,6 +437,7 @@ static int put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     o.size = ing->size;
     o.modified = (double)(long long)nb_now();
     o.attrs = s3_attrs_from_input(req, in);
+    s3_attrs_set_acl(o.attrs, in, b.account);
     attrs_set_checksums(o.attrs, ing);
     rc = s3_object_store(&b, &o);
     free(ing->data);
@@ -449,6 +466,10 @@ int s3_put_object(nb_req_t *req, const json_t *in) {
         return rc;
     if ((rc = s3_write_conditions(req, b.name, key)) != 1)
         return rc;
+    json_t *grants = NULL;
+    if ((rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1)
+        return rc;
+    json_decref(grants);
     return s3_ingest_then(req, in, true, put_finish);
 }
 
@@ -481,9 +502,25 @@ static bool etag_matches(const char *cond, const char *etag) {
     return hit;
 }
 
+/* A conditional date: a timestamp member, or (If-Modified-Since / If-Unmodified-Since, strings
+ * in the overlay) the raw header; -1 when absent or not a date, which S3 ignores (RFC 7232). */
 static double in_time(const json_t *in, const char *member) {
     const json_t *v = json_object_get(in, member);
+    if (json_is_string(v))
+        return s3_http_date(json_string_value(v));
     return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+/* An HTTP date for an Expires kept as a timestamp (response-expires, rows of older versions). */
+static json_t *expires_string(const json_t *v) {
+    if (!json_is_number(v))
+        return json_incref((json_t *)v);
+    char buf[64];
+    time_t t = (time_t)json_number_value(v);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return json_string(buf);
 }
 
 static const struct {
@@ -497,7 +534,8 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     const char *k;
     json_t *v;
     json_object_foreach(o->attrs, k, v) {
-        if (strncmp(k, "Checksum", 8) == 0 || strcmp(k, "TagSet") == 0 || strcmp(k, "PartSizes") == 0)
+        if (strncmp(k, "Checksum", 8) == 0 || strcmp(k, "TagSet") == 0 || strcmp(k, "PartSizes") == 0 ||
+            strcmp(k, "Grants") == 0)
             continue;
         json_object_set(out, k, v);
     }
@@ -506,6 +544,8 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     json_object_set_new(out, "AcceptRanges", json_string("bytes"));
     if (b->versioning != S3_VER_OFF || (o->version_id && strcmp(o->version_id, "null") != 0))
         json_object_set_new(out, "VersionId", json_string(o->version_id));
+    if (json_object_get(out, "Expires"))
+        json_object_set_new(out, "Expires", expires_string(json_object_get(out, "Expires")));
     size_t tags = json_array_size(json_object_get(o->attrs, "TagSet"));
     if (tags)
         json_object_set_new(out, "TagCount", json_integer((json_int_t)tags));
@@ -584,6 +624,8 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
         if (v)
             json_object_set(out, overrides[i].out, v);
     }
+    if (json_object_get(out, "Expires"))
+        json_object_set_new(out, "Expires", expires_string(json_object_get(out, "Expires")));
     int64_t first = 0, last = o.size - 1;
     const char *range = s3_str(in, "Range");
     int r = s3_range_parse(range, o.size, &first, &last);
@@ -969,6 +1011,7 @@ static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
     } else if (json_object_get(so->attrs, "TagSet")) {
         json_object_set(o.attrs, "TagSet", json_object_get(so->attrs, "TagSet"));
     }
+    s3_attrs_set_acl(o.attrs, in, b.account);
     attrs_set_checksums(o.attrs, ing);
     rc = s3_object_store(&b, &o);
     free(ing->data);
@@ -1004,10 +1047,12 @@ int s3_copy_object(nb_req_t *req, const json_t *in) {
         return rc;
     }
     const char *key = s3_str(in, "Key");
-    if ((rc = s3_check_key(req, key)) != 1) {
+    json_t *grants = NULL;
+    if ((rc = s3_check_key(req, key)) != 1 || (rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1) {
         object_free(so);
         return rc;
     }
+    json_decref(grants);
     const char *directive = s3_str(in, "MetadataDirective");
     bool replace = directive && strcmp(directive, "REPLACE") == 0;
     if (strcmp(sb.name, b.name) == 0 && strcmp(so->key, key) == 0 && !replace &&
@@ -1067,8 +1112,10 @@ int s3_get_object_attributes(nb_req_t *req, const json_t *in) {
         } else if (strcmp(a, "Checksum") == 0) {
             json_t *ck = json_object();
             for (int k = 0; k < S3_CK__COUNT; k++)
-                if (k != S3_CK_CRC64NVME && s3_str(o.attrs, s3_ck_member(k)))
+                if (s3_str(o.attrs, s3_ck_member(k)))
                     json_object_set(ck, s3_ck_member(k), json_object_get(o.attrs, s3_ck_member(k)));
+            if (json_object_size(ck))
+                json_object_set_new(ck, "ChecksumType", json_string(s3_checksum_type(o.attrs)));
             if (json_object_size(ck))
                 json_object_set_new(out, "Checksum", ck);
             else
@@ -1079,7 +1126,7 @@ int s3_get_object_attributes(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, out);
 }
 
-static int update_attrs(const s3_object_t *o) {
+int s3_object_update_attrs(const s3_object_t *o) {
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET attrs = ?2 WHERE id = ?1");
     if (s == NULL)
         return NB_ESTORE;
@@ -1110,7 +1157,7 @@ static int tagging_op(nb_req_t *req, const json_t *in, int which) {
             json_object_set(o.attrs, "TagSet", json_object_get(json_object_get(in, "Tagging"), "TagSet"));
         else
             json_object_del(o.attrs, "TagSet");
-        if (update_attrs(&o) != 0) {
+        if (s3_object_update_attrs(&o) != 0) {
             json_decref(out);
             s3_object_clear(&o);
             return NB_ESTORE;

@@ -68,6 +68,13 @@ static const nb_op_t s3_ops[] = {
     {"PutBucketWebsite", s3_config_put, 0},
     {"GetBucketWebsite", s3_config_get, 0},
     {"DeleteBucketWebsite", s3_config_delete, 0},
+    {"PutBucketLogging", s3_config_put, 0},
+    {"GetBucketLogging", s3_config_get, 0},
+    {"PutBucketRequestPayment", s3_config_put, 0},
+    {"GetBucketRequestPayment", s3_config_get, 0},
+    {"PutBucketAccelerateConfiguration", s3_config_put, 0},
+    {"GetBucketAccelerateConfiguration", s3_config_get, 0},
+    {"GetObjectLockConfiguration", s3_config_get, 0},
     {"GetBucketAcl", s3_get_bucket_acl, 0},
     {"PutBucketAcl", s3_put_acl, 0},
     {"PutObject", s3_put_object, 0},
@@ -93,6 +100,8 @@ static const nb_op_t s3_ops[] = {
     {"ListParts", s3_list_parts, 0},
     {"ListMultipartUploads", s3_list_multipart_uploads, 0},
     {"PostObject", s3_post_object, 0},
+    {"PreflightBucket", s3_preflight, 0},
+    {"PreflightObject", s3_preflight, 0},
     {NULL, NULL, 0},
 };
 
@@ -243,6 +252,8 @@ int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
     b->created = sqlite3_column_double(s, 2);
     b->versioning = sqlite3_column_int(s, 3);
     sqlite3_reset(s);
+    if (req)
+        s3_cors_actual(req, b->name);
     return 1;
 }
 
@@ -390,4 +401,33 @@ nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len) {
     }
     sqlite3_reset(s);
     return b;
+}
+
+char *s3_location(nb_req_t *req, const char *bucket, const char *key) {
+    const char *host = nb_req_host(req);
+    if (host == NULL || *host == '\0')
+        host = "localhost";
+    size_t blen = strlen(bucket);
+    /* virtual-host style: <bucket>.s3[.<region>].<domain>[:port] */
+    bool vhost = strncmp(host, bucket, blen) == 0 && strncmp(host + blen, ".s3.", 4) == 0;
+    static const char hexd[] = "0123456789ABCDEF";
+    size_t klen = strlen(key);
+    char *enc = malloc(3 * klen + 1), *p = enc;
+    if (enc == NULL)
+        return NULL;
+    for (const unsigned char *c = (const unsigned char *)key; *c; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+            *c == '_' || *c == '.' || *c == '~' || *c == '/') {
+            *p++ = (char)*c;
+        } else {
+            *p++ = '%';
+            *p++ = hexd[*c >> 4];
+            *p++ = hexd[*c & 15];
+        }
+    }
+    *p = '\0';
+    char *out = NULL;
+    int n = vhost ? asprintf(&out, "http://%s/%s", host, enc) : asprintf(&out, "http://%s/%s/%s", host, bucket, enc);
+    free(enc);
+    return n < 0 ? NULL : out;
 }

@@ -151,6 +151,27 @@ int s3_abort_multipart_upload(nb_req_t *req, const json_t *in);
 int s3_list_parts(nb_req_t *req, const json_t *in);
 int s3_list_multipart_uploads(nb_req_t *req, const json_t *in);
 int s3_post_object(nb_req_t *req, const json_t *in);
+/* CORS (s3_cors.c): preflights, and the matching rule's headers on actual requests. */
+int s3_preflight(nb_req_t *req, const json_t *in);
+void s3_cors_actual(nb_req_t *req, const char *bucket);
+
+/* ACLs (s3_acl.c). From the input's ACL / Grant* / AccessControlPolicy members: 1 with
+ * *grants the new Grants list, or NULL when the request names none; 0 error set. */
+int s3_acl_from_input(nb_req_t *req, const json_t *in, const char *account, bool bucket, json_t **grants);
+/* The owner's FULL_CONTROL alone (new reference). */
+json_t *s3_acl_default(const char *account);
+/* The Get*Acl output for stored grants (borrowed; NULL: the default). */
+json_t *s3_acl_output(const char *account, const json_t *grants);
+void s3_attrs_set_acl(json_t *attrs, const json_t *in, const char *account);
+int s3_bucket_acl_store(const char *bucket, json_t *grants_new);
+/* A bucket's stored subresource (new reference) or NULL. */
+json_t *s3_config_load(const char *bucket, const char *kind);
+/* Writes o->attrs back to its row. */
+int s3_object_update_attrs(const s3_object_t *o);
+
+/* The Location of an object as S3 answers it (PostObject, CompleteMultipartUpload): the request's
+ * host, then the bucket unless it is the virtual host, then the URL-encoded key. malloc'd. */
+char *s3_location(nb_req_t *req, const char *bucket, const char *key);
 
 /* Event notifications (s3_notify.c): SQS deliveries after the request's commit. */
 int s3_put_bucket_notification(nb_req_t *req, const json_t *in);

@@ -214,9 +214,10 @@ static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
         return NB_ESTORE;
     }
     s3_notify_created(req, &b, &o);
-    char location[1400];
-    snprintf(location, sizeof location, "http://%s/%s/%s", nb_req_host(req) ? nb_req_host(req) : "localhost", b.name,
-             o.key);
+    char *loc = s3_location(req, b.name, o.key);
+    char location[4200];
+    snprintf(location, sizeof location, "%s", loc ? loc : "");
+    free(loc);
     const char *status = s3_str(c->fields, "success_action_status");
     const char *redirect = s3_str(c->fields, "success_action_redirect");
     json_t *out = json_pack("{s:s,s:s}", "ETag", ing->etag, "Location", location);

@@ -145,7 +145,7 @@ int nb__gateway_listen(nb__gateway_t *gw, char **err) {
         const nb__listen_addr_t *a = &gw->cfg->listen[i];
         int rc = nb__http_server_listen(gw->http, a->host, a->port);
         if (rc != 0) {
-            *err = nb__strdup_printf("cannot listen on %s:%d: %s", a->host, a->port, uv_strerror(rc));
+            *err = nb__strdup_printf("GATEWAY_LISTEN: cannot listen on %s:%d: %s", a->host, a->port, uv_strerror(rc));
             return NB_EIO;
         }
     }

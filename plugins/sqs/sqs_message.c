@@ -156,6 +156,10 @@ static void waiter_unlink(sqs_waiter_t *w) {
     else
         q->wtail = w->prev;
     w->prev = w->next = NULL;
+    if (q->whead == NULL && q->wake) { /* nobody left to wake */
+        nb_timer_stop(q->wake);
+        q->wake = NULL;
+    }
 }
 
 static void waiter_free(sqs_waiter_t *w) {
@@ -246,6 +250,7 @@ static int move_row(int64_t seq, sqs_queue_t *src, sqs_queue_t *dst, bool record
 }
 
 static void schedule_wake(sqs_queue_t *q);
+static void wake_at(sqs_queue_t *q, double at);
 
 /* Takes one message: new visibility, receive count, a reply entry. */
 static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double now, json_t *out) {
@@ -263,6 +268,7 @@ static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double 
         return NB_ESTORE;
     }
     int64_t receives = sqlite3_column_int64(s, 6);
+    wake_at(q, now + p->vt); /* others waiting see it again then */
     char *rh = sqs_receipt_new(q->qid, seq, receives);
     json_t *m = json_pack("{s:s,s:s,s:s,s:s%}", "MessageId", (const char *)sqlite3_column_text(s, 0), "ReceiptHandle",
                           rh ? rh : "", "MD5OfBody", (const char *)sqlite3_column_text(s, 4), "Body",
@@ -459,23 +465,12 @@ static void waiter_timer_cb(nb_timer_t *t, void *data) {
     waiter_retry(w, false);
 }
 
-/* When the waiter should look again: its deadline, or sooner when a message becomes visible. */
+/* A waiter's own timer is its deadline; the queue's wake timer (wake_at) covers the
+ * times in between when a message becomes visible. */
 static void waiter_arm(sqs_waiter_t *w) {
-    double now = now_s(), at = w->deadline;
-    sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT MIN(visible) FROM messages WHERE qid = ?1 AND visible > ?2");
-    if (s) {
-        sqlite3_bind_int64(s, 1, w->q->qid);
-        sqlite3_bind_double(s, 2, now);
-        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-            double v = sqlite3_column_double(s, 0);
-            if (v < at)
-                at = v;
-        }
-        sqlite3_reset(s);
-    }
+    double delay_ms = (w->deadline - now_s()) * 1000.0;
     if (w->timer)
         nb_timer_stop(w->timer);
-    double delay_ms = (at - now) * 1000.0;
     w->timer = nb_timer_start(sqs.self, delay_ms > 0 ? (uint64_t)delay_ms + 1 : 0, 0, waiter_timer_cb, w);
 }
 
@@ -507,6 +502,8 @@ static void waiter_retry(sqs_waiter_t *w, bool timed_out) {
         waiter_arm(w);
 }
 
+static void wake_rearm(sqs_queue_t *q);
+
 static void wake_cb(nb_timer_t *t, void *data) {
     sqs_queue_t *q = data;
     nb_timer_stop(t);
@@ -514,13 +511,44 @@ static void wake_cb(nb_timer_t *t, void *data) {
     /* oldest waiter first; stop at the first that finds nothing */
     while (q->whead && waiter_try(q->whead))
         ;
+    /* the rest wait on: look again when the next message becomes visible */
+    if (q->whead)
+        wake_rearm(q);
 }
 
-/* Runs the queue's waiters on the next loop turn, after the sender's commit. */
-static void schedule_wake(sqs_queue_t *q) {
-    if (q == NULL || q->whead == NULL || q->wake)
+/*
+ * Runs the queue's waiters at time `at` (now: on the next loop turn, after the
+ * sender's commit). One timer a queue, at the earliest time asked for while it has
+ * waiters: a send (its DelaySeconds), a receive (its visibility timeout), a
+ * visibility change, a FIFO delete or a redrive each ask for theirs, and a queue
+ * that gets its first waiter, or whose waiters found nothing, asks the store
+ * (wake_rearm). A waiter's own timer is only its deadline, so the cost of a
+ * wake-up does not grow with the number of waiters.
+ */
+static void wake_at(sqs_queue_t *q, double at) {
+    if (q == NULL || q->whead == NULL || (q->wake && q->wake_at <= at))
         return;
-    q->wake = nb_timer_start(sqs.self, 0, 0, wake_cb, q);
+    if (q->wake)
+        nb_timer_stop(q->wake);
+    double delay_ms = (at - now_s()) * 1000.0;
+    q->wake_at = at;
+    /* a millisecond late rather than early: early finds the message still hidden */
+    q->wake = nb_timer_start(sqs.self, delay_ms > 0 ? (uint64_t)delay_ms + 1 : 0, 0, wake_cb, q);
+}
+
+static void schedule_wake(sqs_queue_t *q) { wake_at(q, now_s()); }
+
+/* Arms the wake-up for the next time one of q's messages becomes visible, if any. */
+static void wake_rearm(sqs_queue_t *q) {
+    double now = now_s();
+    sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT MIN(visible) FROM messages WHERE qid = ?1 AND visible > ?2");
+    if (s == NULL)
+        return;
+    sqlite3_bind_int64(s, 1, q->qid);
+    sqlite3_bind_double(s, 2, now);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+        wake_at(q, sqlite3_column_double(s, 0));
+    sqlite3_reset(s);
 }
 
 int sqs_receive_message(nb_req_t *req, const json_t *in) {
@@ -583,6 +611,8 @@ int sqs_receive_message(nb_req_t *req, const json_t *in) {
         q->wtail = w;
         nb_req_on_abort(req, waiter_aborted, w);
         waiter_arm(w);
+        if (q->wake == NULL) /* else it is set for the next visible message already */
+            wake_rearm(q);
         json_decref(msgs);
         return NB_ASYNC;
     }
@@ -790,7 +820,7 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
         json_object_set_new(*result, "MD5OfMessageSystemAttributes", json_string(md5_sys));
     if (q->fifo)
         json_object_set_new(*result, "SequenceNumber", json_string(seqno));
-    schedule_wake(q);
+    wake_at(q, now + delay);
     return 0;
 }
 
@@ -995,8 +1025,7 @@ static bool change_one(sqs_queue_t *q, const char *handle, const json_t *vtv, sq
     sqlite3_bind_int64(s, 1, seq);
     sqlite3_bind_double(s, 2, now + (double)vt);
     nb_store_run(s);
-    if (vt == 0)
-        schedule_wake(q);
+    wake_at(q, now + (double)vt);
     return true;
 }
 

@@ -461,21 +461,31 @@ class SqsCases(unittest.TestCase):
             self.c.purge_queue(QueueUrl=url)
         self.assertEqual(code(e), "AWS.SimpleQueueService.PurgeQueueInProgress")
 
-    def test_long_poll_wakes_on_send(self):
-        url = self.new_queue()
+    def waiting_receive(self, url, **kw):
+        """Starts a ReceiveMessage (WaitTimeSeconds=10) on its own client and thread, and
+        returns once the server holds it; join() gives (response, time it answered)."""
         got = {}
 
-        def waiter():
-            t0 = time.time()
-            got["r"] = client().receive_message(QueueUrl=url, WaitTimeSeconds=10)
-            got["t"] = time.time() - t0
-        th = threading.Thread(target=waiter)
+        def run():
+            got["r"] = client().receive_message(QueueUrl=url, WaitTimeSeconds=10, **kw)
+            got["t"] = time.time()
+        th = threading.Thread(target=run)
         th.start()
-        time.sleep(0.5)
+        time.sleep(0.5)  # the request is parked on the server by now
+
+        def join():
+            th.join(15)
+            return got["r"], got["t"]
+        return join
+
+    def test_long_poll_wakes_on_send(self):
+        url = self.new_queue()
+        join = self.waiting_receive(url)
+        sent = time.time()
         self.c.send_message(QueueUrl=url, MessageBody="wake")
-        th.join(15)
-        self.assertEqual(got["r"]["Messages"][0]["Body"], "wake")
-        self.assertLess(got["t"], 5)
+        r, answered = join()
+        self.assertEqual(r["Messages"][0]["Body"], "wake")
+        self.assertLess(answered - sent, 0.5)
         # an empty wait lasts its time and answers no messages
         t0 = time.time()
         r = self.c.receive_message(QueueUrl=url, WaitTimeSeconds=1)
@@ -487,6 +497,37 @@ class SqsCases(unittest.TestCase):
         r = self.c.receive_message(QueueUrl=url, WaitTimeSeconds=5)
         self.assertEqual(r["Messages"][0]["Body"], "later")
         self.assertLess(time.time() - t0, 3)
+
+    def test_long_poll_sees_messages_that_become_visible_during_the_wait(self):
+        # a message sent with DelaySeconds while a receiver already waits
+        url = self.new_queue()
+        join = self.waiting_receive(url)
+        sent = time.time()
+        self.c.send_message(QueueUrl=url, MessageBody="delayed", DelaySeconds=1)
+        r, answered = join()
+        self.assertEqual(r["Messages"][0]["Body"], "delayed")
+        self.assertGreaterEqual(answered - sent, 0.9)
+        self.assertLess(answered - sent, 1.5)
+        # a message in flight whose visibility is changed to 1 s while a receiver waits
+        self.c.send_message(QueueUrl=url, MessageBody="changed")
+        m = self.c.receive_message(QueueUrl=url, VisibilityTimeout=300)["Messages"][0]
+        join = self.waiting_receive(url)
+        changed = time.time()
+        self.c.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=1)
+        r, answered = join()
+        self.assertEqual(r["Messages"][0]["Body"], "changed")
+        self.assertLess(answered - changed, 1.5)
+        # the first of two waiters takes the message for 1 s; the second gets it when that runs out
+        url = self.new_queue()
+        first = self.waiting_receive(url, VisibilityTimeout=1)
+        second = self.waiting_receive(url)
+        sent = time.time()
+        self.c.send_message(QueueUrl=url, MessageBody="shared")
+        r1, t1 = first()
+        r2, t2 = second()
+        self.assertEqual([r1["Messages"][0]["Body"], r2["Messages"][0]["Body"]], ["shared", "shared"])
+        self.assertLess(t1 - sent, 0.5)
+        self.assertLess(t2 - sent, 1.5)
 
     def test_accounts_regions_and_url_forms(self):
         name = qname("iso")

@@ -352,6 +352,115 @@ Test(sqs_queue, long_poll_sees_a_delayed_message_when_it_becomes_visible) {
     req_free(w);
 }
 
+/* A long poll that is already waiting when a message is sent with DelaySeconds answers
+ * when the message becomes visible, not at its deadline. */
+Test(sqs_queue, long_poll_sees_a_message_sent_delayed_during_the_wait) {
+    make_queue("lpw", NULL);
+    int rc;
+    nb_req_t *w = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lpw"), "WaitTimeSeconds", 20), &rc);
+    cr_assert_eq(rc, NB_ASYNC);
+    advance(1);
+    json_decref(ok(sqs_send_message, json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("lpw"), "MessageBody", "late",
+                                               "DelaySeconds", 3)));
+    advance(2.9);
+    cr_assert_eq(w->finished, 0);
+    advance(0.2); /* 3 s after the send, 16 s before the deadline */
+    cr_assert_eq(w->finished, 1);
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "late");
+    req_free(w);
+}
+
+/* A visibility change to a non-zero time during a wait: the waiter gets the message then. */
+Test(sqs_queue, long_poll_sees_a_message_whose_visibility_is_shortened_during_the_wait) {
+    make_queue("lpv", NULL);
+    send_body("lpv", "v");
+    json_t *m = recv_n("lpv", 1, json_pack("{s:i}", "VisibilityTimeout", 300));
+    char *h = strdup(SQS_STR(json_array_get(m, 0), "ReceiptHandle"));
+    json_decref(m);
+    int rc;
+    nb_req_t *w = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lpv"), "WaitTimeSeconds", 20), &rc);
+    cr_assert_eq(rc, NB_ASYNC);
+    advance(1);
+    json_decref(ok(sqs_change_message_visibility, json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("lpv"), "ReceiptHandle",
+                                                            h, "VisibilityTimeout", 2)));
+    free(h);
+    advance(1.9);
+    cr_assert_eq(w->finished, 0);
+    advance(0.2);
+    cr_assert_eq(w->finished, 1);
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "v");
+    req_free(w);
+}
+
+/* Two waiters, one message: the first takes it for 2 s; when that visibility timeout runs
+ * out the second, still waiting, gets it. */
+Test(sqs_queue, long_poll_sees_a_message_whose_visibility_timeout_expires_during_the_wait) {
+    make_queue("lpe", NULL);
+    int rc;
+    nb_req_t *a = call(sqs_receive_message, json_pack("{s:s,s:i,s:i}", "QueueUrl", URL("lpe"), "WaitTimeSeconds", 20,
+                                                      "VisibilityTimeout", 2), &rc);
+    cr_assert_eq(rc, NB_ASYNC);
+    nb_req_t *b = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lpe"), "WaitTimeSeconds", 20), &rc);
+    cr_assert_eq(rc, NB_ASYNC);
+    advance(1);
+    send_body("lpe", "shared");
+    advance(0);
+    cr_assert_eq(a->finished, 1);
+    cr_assert_eq(b->finished, 0);
+    advance(1.9);
+    cr_assert_eq(b->finished, 0);
+    advance(0.2);
+    cr_assert_eq(b->finished, 1);
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(b->out, "Messages"), 0), "Body"), "shared");
+    req_free(a);
+    req_free(b);
+}
+
+/* A FIFO group locked by a message in flight unlocks when its visibility timeout runs out. */
+Test(sqs_queue, long_poll_on_a_locked_fifo_group_answers_when_the_lock_expires) {
+    make_queue("lpf.fifo", json_pack("{s:s,s:s}", "FifoQueue", "true", "ContentBasedDeduplication", "true"));
+    json_decref(ok(sqs_send_message, json_pack("{s:s,s:s,s:s}", "QueueUrl", URL("lpf.fifo"), "MessageBody", "g1",
+                                               "MessageGroupId", "g")));
+    json_decref(recv_n("lpf.fifo", 1, json_pack("{s:i}", "VisibilityTimeout", 4)));
+    int rc;
+    nb_req_t *w = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lpf.fifo"), "WaitTimeSeconds", 20),
+                       &rc);
+    cr_assert_eq(rc, NB_ASYNC);
+    json_decref(ok(sqs_send_message, json_pack("{s:s,s:s,s:s}", "QueueUrl", URL("lpf.fifo"), "MessageBody", "g2",
+                                               "MessageGroupId", "g")));
+    advance(3.9); /* g2 is visible but its group is locked */
+    cr_assert_eq(w->finished, 0);
+    advance(0.2);
+    cr_assert_eq(w->finished, 1);
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "g1");
+    req_free(w);
+}
+
+/* Many waiters on an idle queue hold one queue timer each besides their deadlines: a send
+ * wakes the oldest, the others keep waiting until their deadlines. */
+Test(sqs_queue, many_waiters_one_message) {
+    make_queue("lpm", NULL);
+    nb_req_t *w[50];
+    for (int i = 0; i < 50; i++) {
+        int rc;
+        w[i] = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lpm"), "WaitTimeSeconds", 5), &rc);
+        cr_assert_eq(rc, NB_ASYNC);
+    }
+    send_body("lpm", "one");
+    advance(0);
+    cr_assert_eq(w[0]->finished, 1);
+    cr_assert_eq(json_array_size(json_object_get(w[0]->out, "Messages")), 1);
+    for (int i = 1; i < 50; i++)
+        cr_assert_eq(w[i]->finished, 0, "waiter %d", i);
+    advance(5.1);
+    for (int i = 1; i < 50; i++) {
+        cr_assert_eq(w[i]->finished, 1, "waiter %d", i);
+        cr_assert_null(json_object_get(w[i]->out, "Messages"));
+    }
+    for (int i = 0; i < 50; i++)
+        req_free(w[i]);
+}
+
 Test(sqs_queue, aborted_long_poll_leaves_the_message_for_others) {
     make_queue("ab", NULL);
     int rc;

@@ -298,10 +298,13 @@ static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo) {
                       "mandatory attribute: %s.",
                       value, arn == NULL ? "deadLetterTargetArn" : "maxReceiveCount");
     } else if (n < 1 || n > 1000) {
+        /* the value as given: 0, "abc", 1.5 */
+        char *given = json_is_string(mrc) ? strdup(json_string_value(mrc)) : json_dumps(mrc, JSON_ENCODE_ANY);
         nb_error_code(req, "InvalidParameterValue", 400,
                       "Value %s for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: "
                       "%s, valid values are from 1 to 1000 both inclusive.",
-                      value, json_is_string(mrc) ? json_string_value(mrc) : "invalid");
+                      value, given ? given : "");
+        free(given);
     } else {
         sqs_queue_t *dlq = sqs_queue_by_arn(arn);
         if (dlq == NULL)

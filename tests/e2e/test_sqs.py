@@ -366,6 +366,12 @@ class SqsCases(unittest.TestCase):
             self.c.set_queue_attributes(QueueUrl=src, Attributes={"RedrivePolicy": json.dumps(
                 {"deadLetterTargetArn": dlq_arn + "-missing", "maxReceiveCount": 1})})
         self.assertEqual(code(e), "InvalidParameterValue")
+        bad = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 0})
+        with self.assertRaises(ClientError) as e:
+            self.c.set_queue_attributes(QueueUrl=src, Attributes={"RedrivePolicy": bad})
+        self.assertEqual((code(e), e.exception.response["Error"]["Message"]), (
+            "InvalidParameterValue", f"Value {bad} for parameter RedrivePolicy is invalid. Reason: Invalid value for "
+            "maxReceiveCount: 0, valid values are from 1 to 1000 both inclusive."))
         if not hasattr(self.c, "start_message_move_task"):
             return
         # redrive back to the source

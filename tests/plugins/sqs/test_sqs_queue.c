@@ -163,7 +163,16 @@ static void fails(int (*h)(nb_req_t *, const json_t *), json_t *in, const char *
     req_free(r);
 }
 
+/* A handler that must fail with code and exactly the message msg. */
+static void fails_msg(int (*h)(nb_req_t *, const json_t *), json_t *in, const char *code, const char *msg) {
+    nb_req_t *r = call(h, in, NULL);
+    cr_assert_str_eq(r->code, code, "message: %s", r->msg);
+    cr_assert_str_eq(r->msg, msg);
+    req_free(r);
+}
+
 #define URL(name) "http://localhost/000000000000/" name
+#define ARN(name) "arn:aws:sqs:us-east-1:000000000000:" name
 
 static void make_queue(const char *name, json_t *attrs) {
     json_t *in = json_pack("{s:s}", "QueueName", name);
@@ -564,4 +573,24 @@ Test(sqs_queue, fifo_receive_retry_with_the_same_attempt_id_gets_the_same_answer
     a = recv_n("r.fifo", 10, json_pack("{s:s}", "ReceiveRequestAttemptId", "try-1"));
     cr_assert_str_eq(attr_of(json_array_get(a, 0), "ApproximateReceiveCount"), "2"); /* expired: a real receive */
     json_decref(a);
+}
+
+/* The message names the value given, as AWS does ("Invalid value for maxReceiveCount: 0"). */
+Test(sqs_queue, max_receive_count_out_of_range_names_the_value) {
+    make_queue("rdlq", NULL);
+    static const char *const bad[][2] = {
+        {"{\"deadLetterTargetArn\":\"" ARN("rdlq") "\",\"maxReceiveCount\":0}", "0"},
+        {"{\"deadLetterTargetArn\":\"" ARN("rdlq") "\",\"maxReceiveCount\":1001}", "1001"},
+        {"{\"deadLetterTargetArn\":\"" ARN("rdlq") "\",\"maxReceiveCount\":\"abc\"}", "abc"},
+        {"{\"deadLetterTargetArn\":\"" ARN("rdlq") "\",\"maxReceiveCount\":-3}", "-3"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char want[512];
+        snprintf(want, sizeof want,
+                 "Value %s for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: %s, valid "
+                 "values are from 1 to 1000 both inclusive.",
+                 bad[i][0], bad[i][1]);
+        fails_msg(sqs_create_queue, json_pack("{s:s,s:{s:s}}", "QueueName", "rsrc", "Attributes", "RedrivePolicy", bad[i][0]),
+                  "InvalidParameterValue", want);
+    }
 }

@@ -275,8 +275,24 @@ static const char *const read_only_attrs[] = {
 
 static bool is_bool(const char *s) { return s && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0); }
 
-/* Checks and normalizes RedrivePolicy; returns the value to store or NULL with an error answered. */
-static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo) {
+/* Whether the RedriveAllowPolicy of dlq lets the queue src_arn name it as its dead-letter queue. */
+static bool redrive_allowed(const sqs_queue_t *dlq, const char *src_arn) {
+    const char *text = SQS_STR(dlq->attrs, "RedriveAllowPolicy");
+    json_t *p = text && *text ? json_loads(text, 0, NULL) : NULL;
+    const char *perm = SQS_STR(p, "redrivePermission");
+    bool ok = perm == NULL || strcmp(perm, "allowAll") == 0;
+    if (perm && strcmp(perm, "byQueue") == 0) {
+        size_t i;
+        json_t *a;
+        json_array_foreach(json_object_get(p, "sourceQueueArns"), i, a) ok = ok || strcmp(json_string_value(a) ?: "", src_arn) == 0;
+    }
+    json_decref(p);
+    return ok;
+}
+
+/* Checks and normalizes RedrivePolicy of the queue src_arn; returns the value to store
+ * or NULL with an error answered. */
+static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo, const char *src_arn) {
     if (*value == '\0')
         return strdup("");
     json_t *rp = json_loads(value, 0, NULL);
@@ -316,6 +332,11 @@ static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo) {
                           "Value %s for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same "
                           "type of queue as the source.",
                           value);
+        else if (!redrive_allowed(dlq, src_arn))
+            nb_error_code(req, "InvalidParameterValue", 400,
+                          "Value %s for parameter RedrivePolicy is invalid. Reason: The RedriveAllowPolicy of %s does "
+                          "not allow %s to use it as a dead-letter queue.",
+                          value, dlq->arn, src_arn);
         else if (asprintf(&out, "{\"deadLetterTargetArn\":\"%s\",\"maxReceiveCount\":%ld}", arn, n) < 0)
             out = NULL;
     }
@@ -323,11 +344,35 @@ static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo) {
     return out;
 }
 
+/* Checks a RedriveAllowPolicy object; false with the error answered. sourceQueueArns
+ * goes with byQueue only, and then names 1 to 10 queues. */
+static bool redrive_allow_check(nb_req_t *req, const json_t *p, const char *value) {
+    const char *perm = SQS_STR(p, "redrivePermission");
+    const json_t *arns = json_object_get(p, "sourceQueueArns");
+    const char *reason = NULL;
+    if (perm == NULL || (strcmp(perm, "allowAll") != 0 && strcmp(perm, "denyAll") != 0 && strcmp(perm, "byQueue") != 0))
+        reason = "Invalid value for redrivePermission.";
+    else if (strcmp(perm, "byQueue") != 0 && arns)
+        reason = "sourceQueueArns can be specified only when redrivePermission is byQueue.";
+    else if (strcmp(perm, "byQueue") == 0 && json_array_size(arns) == 0)
+        reason = "sourceQueueArns is required when redrivePermission is byQueue.";
+    else if (json_array_size(arns) > 10)
+        reason = "sourceQueueArns can name at most 10 queues.";
+    size_t i;
+    json_t *a;
+    json_array_foreach((json_t *)arns, i, a) if (!reason && !json_is_string(a)) reason = "Invalid value for sourceQueueArns.";
+    if (reason == NULL)
+        return true;
+    nb_error_code(req, "InvalidParameterValue", 400,
+                  "Value %s for parameter RedriveAllowPolicy is invalid. Reason: %s", value, reason);
+    return false;
+}
+
 /*
- * Checks attributes for CreateQueue (create) or SetQueueAttributes and returns
- * them normalized (AWS strings), or NULL with the error answered.
+ * Checks attributes for CreateQueue (create) or SetQueueAttributes of the queue arn and
+ * returns them normalized (AWS strings), or NULL with the error answered.
  */
-static json_t *attrs_check(nb_req_t *req, const json_t *attrs, bool create, bool fifo) {
+static json_t *attrs_check(nb_req_t *req, const json_t *attrs, bool create, bool fifo, const char *arn) {
     json_t *out = json_object();
     const char *k;
     json_t *v;
@@ -377,7 +422,7 @@ static json_t *attrs_check(nb_req_t *req, const json_t *attrs, bool create, bool
                 goto fail;
             }
         } else if (strcmp(k, "RedrivePolicy") == 0) {
-            char *norm = redrive_normalize(req, s, fifo);
+            char *norm = redrive_normalize(req, s, fifo, arn);
             if (norm == NULL)
                 goto fail;
             json_object_set_new(out, k, json_string(norm));
@@ -390,17 +435,9 @@ static json_t *attrs_check(nb_req_t *req, const json_t *attrs, bool create, bool
                 nb_error(req, "InvalidAttributeValue", "Invalid value for the parameter %s.", k);
                 goto fail;
             }
-            if (strcmp(k, "RedriveAllowPolicy") == 0 && p) {
-                const char *perm = SQS_STR(p, "redrivePermission");
-                if (perm == NULL || (strcmp(perm, "allowAll") != 0 && strcmp(perm, "denyAll") != 0 &&
-                                     strcmp(perm, "byQueue") != 0)) {
-                    json_decref(p);
-                    nb_error_code(req, "InvalidParameterValue", 400,
-                                  "Value %s for parameter RedriveAllowPolicy is invalid. Reason: Invalid value for "
-                                  "redrivePermission.",
-                                  s);
-                    goto fail;
-                }
+            if (strcmp(k, "RedriveAllowPolicy") == 0 && p && !redrive_allow_check(req, p, s)) {
+                json_decref(p);
+                goto fail;
             }
             json_decref(p);
         }
@@ -437,7 +474,9 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
                              "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
     }
     json_t *none = attrs ? NULL : json_object();
-    json_t *norm = attrs_check(req, attrs ? attrs : none, true, fifo);
+    char arn[192];
+    snprintf(arn, sizeof arn, "arn:aws:sqs:%s:%s:%s", nb_req_region(req), nb_req_account(req), name);
+    json_t *norm = attrs_check(req, attrs ? attrs : none, true, fifo, arn);
     json_decref(none);
     if (norm == NULL)
         return 0;
@@ -676,7 +715,7 @@ int sqs_set_queue_attributes(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
         return 0;
-    json_t *norm = attrs_check(req, json_object_get(in, "Attributes"), false, q->fifo);
+    json_t *norm = attrs_check(req, json_object_get(in, "Attributes"), false, q->fifo, q->arn);
     if (norm == NULL)
         return 0;
     const char *k;

@@ -412,6 +412,32 @@ class SqsCases(unittest.TestCase):
         self.assertLess(r["ApproximateNumberOfMessagesMoved"], 6)
         self.assertEqual(self.c.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["Status"], "CANCELLED")
 
+    def test_redrive_allow_policy(self):
+        def arn(url):
+            return self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        deny = arn(self.new_queue({"RedriveAllowPolicy": json.dumps({"redrivePermission": "denyAll"})}))
+        src_name = qname("src")
+        src_arn = deny.rsplit(":", 1)[0] + ":" + src_name
+        only = arn(self.new_queue({"RedriveAllowPolicy": json.dumps({"redrivePermission": "byQueue",
+                                                                     "sourceQueueArns": [src_arn]})}))
+        other = self.new_queue()
+        for dlq in (deny, only):
+            rp = json.dumps({"deadLetterTargetArn": dlq, "maxReceiveCount": 3})
+            with self.assertRaises(ClientError, msg=dlq) as e:
+                self.c.create_queue(QueueName=qname(), Attributes={"RedrivePolicy": rp})
+            self.assertEqual(code(e), "InvalidParameterValue")
+            self.assertIn("for parameter RedrivePolicy is invalid", e.exception.response["Error"]["Message"])
+            with self.assertRaises(ClientError, msg=dlq) as e:
+                self.c.set_queue_attributes(QueueUrl=other, Attributes={"RedrivePolicy": rp})
+            self.assertEqual(code(e), "InvalidParameterValue")
+        # the queue the policy names may (it is named before it exists)
+        self.c.create_queue(QueueName=src_name, Attributes={"RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": only, "maxReceiveCount": 3})})
+        with self.assertRaises(ClientError) as e:
+            self.c.create_queue(QueueName=qname(), Attributes={"RedriveAllowPolicy": json.dumps(
+                {"redrivePermission": "byQueue"})})
+        self.assertEqual(code(e), "InvalidParameterValue")
+
     def test_fifo(self):
         url = self.new_queue(fifo=True)
         a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]

@@ -594,3 +594,59 @@ Test(sqs_queue, max_receive_count_out_of_range_names_the_value) {
                   "InvalidParameterValue", want);
     }
 }
+
+static json_t *redrive_to(const char *dlq) {
+    char rp[256];
+    snprintf(rp, sizeof rp, "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:%s\",\"maxReceiveCount\":2}",
+             dlq);
+    return json_pack("{s:s}", "RedrivePolicy", rp);
+}
+
+/* A dead-letter queue's RedriveAllowPolicy decides which queues may name it. */
+Test(sqs_queue, redrive_allow_policy_is_enforced) {
+    make_queue("deny", json_pack("{s:s}", "RedriveAllowPolicy", "{\"redrivePermission\":\"denyAll\"}"));
+    make_queue("only", json_pack("{s:s}", "RedriveAllowPolicy",
+                                 "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[\"" ARN("allowed") "\"]}"));
+    make_queue("open", json_pack("{s:s}", "RedriveAllowPolicy", "{\"redrivePermission\":\"allowAll\"}"));
+    /* CreateQueue */
+    fails(sqs_create_queue, json_pack("{s:s,s:o}", "QueueName", "src1", "Attributes", redrive_to("deny")),
+          "InvalidParameterValue");
+    fails_msg(sqs_create_queue, json_pack("{s:s,s:o}", "QueueName", "src1", "Attributes", redrive_to("only")),
+              "InvalidParameterValue",
+              "Value {\"deadLetterTargetArn\":\"" ARN("only") "\",\"maxReceiveCount\":2} for parameter RedrivePolicy "
+              "is invalid. Reason: The RedriveAllowPolicy of " ARN("only") " does not allow " ARN("src1") " to use it as a "
+              "dead-letter queue.");
+    fails(sqs_get_queue_url, json_pack("{s:s}", "QueueName", "src1"), "QueueDoesNotExist");
+    make_queue("allowed", redrive_to("only")); /* listed before it exists, as Terraform does */
+    make_queue("src2", redrive_to("open"));
+    /* SetQueueAttributes */
+    fails(sqs_set_queue_attributes, json_pack("{s:s,s:o}", "QueueUrl", URL("src2"), "Attributes", redrive_to("deny")),
+          "InvalidParameterValue");
+    fails(sqs_set_queue_attributes, json_pack("{s:s,s:o}", "QueueUrl", URL("src2"), "Attributes", redrive_to("only")),
+          "InvalidParameterValue");
+    json_decref(ok(sqs_set_queue_attributes, json_pack("{s:s,s:{s:s}}", "QueueUrl", URL("only"), "Attributes",
+                                                       "RedriveAllowPolicy", "{\"redrivePermission\":\"allowAll\"}")));
+    json_decref(ok(sqs_set_queue_attributes, json_pack("{s:s,s:o}", "QueueUrl", URL("src2"), "Attributes",
+                                                       redrive_to("only"))));
+}
+
+Test(sqs_queue, redrive_allow_policy_shape) {
+    static const char *const bad[] = {
+        "{\"redrivePermission\":\"byQueue\"}",
+        "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[]}",
+        "{\"redrivePermission\":\"denyAll\",\"sourceQueueArns\":[\"" ARN("x") "\"]}",
+        "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[1]}",
+        "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\","
+        "\"h\",\"i\",\"j\",\"k\"]}",
+        "{\"redrivePermission\":\"someQueues\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        fails(sqs_create_queue, json_pack("{s:s,s:{s:s}}", "QueueName", "rap", "Attributes", "RedriveAllowPolicy", bad[i]),
+              "InvalidParameterValue");
+    fails_msg(sqs_create_queue, json_pack("{s:s,s:{s:s}}", "QueueName", "rap", "Attributes", "RedriveAllowPolicy", bad[0]),
+              "InvalidParameterValue",
+              "Value {\"redrivePermission\":\"byQueue\"} for parameter RedriveAllowPolicy is invalid. Reason: "
+              "sourceQueueArns is required when redrivePermission is byQueue.");
+    make_queue("rap", json_pack("{s:s}", "RedriveAllowPolicy",
+                                "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[\"" ARN("x") "\"]}"));
+}

@@ -255,8 +255,8 @@ static void wake_at(sqs_queue_t *q, double at);
 /* Takes one message: new visibility, receive count, a reply entry. */
 static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double now, json_t *out) {
     sqlite3_stmt *s = nb_store_stmt(&sqs.store,
-        "UPDATE messages SET receives = receives + 1, first_receive = COALESCE(first_receive, ?2), visible = ?3"
-        " WHERE seq = ?1 RETURNING id, body, attrs, sysattrs, md5_body, sent, receives, first_receive, grp, dedup,"
+        "UPDATE messages SET receives = receives + 1, first_receive = COALESCE(first_receive, ?2), last_receive = ?2,"
+        " visible = ?3 WHERE seq = ?1 RETURNING id, body, attrs, sysattrs, md5_body, sent, receives, first_receive, grp, dedup,"
         " seqno, src_arn");
     if (s == NULL)
         return NB_ESTORE;
@@ -911,12 +911,15 @@ int sqs_send_message_batch(nb_req_t *req, const json_t *in) {
 
 /* ------------------------------------------------- delete and visibility */
 
-/* The message row a receipt handle names in q: 1 found, 0 gone, < 0 not a handle of q. */
-static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double *visible, int64_t *receives) {
+/* The message row a receipt handle names in q: 1 found, 0 gone, < 0 not a handle of q.
+ * *received: when it was last received (0 never). */
+static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double *visible, int64_t *receives,
+                       double *received) {
     int64_t qid, r;
     if (!sqs_receipt_parse(handle, &qid, seq, &r) || qid != q->qid)
         return -1;
-    sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT visible, receives FROM messages WHERE seq = ?1 AND qid = ?2");
+    sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT visible, receives, COALESCE(last_receive, first_receive, 0)"
+                                                " FROM messages WHERE seq = ?1 AND qid = ?2");
     if (s == NULL)
         return -1;
     sqlite3_bind_int64(s, 1, *seq);
@@ -925,6 +928,7 @@ static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double 
     if (found) {
         *visible = sqlite3_column_double(s, 0);
         *receives = sqlite3_column_int64(s, 1);
+        *received = sqlite3_column_double(s, 2);
     }
     sqlite3_reset(s);
     return found;
@@ -932,8 +936,8 @@ static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double 
 
 static bool delete_one(sqs_queue_t *q, const char *handle, sqs_err_t *err) {
     int64_t seq, receives;
-    double visible;
-    int found = receipt_row(q, handle, &seq, &visible, &receives);
+    double visible, received;
+    int found = receipt_row(q, handle, &seq, &visible, &receives, &received);
     if (found < 0) {
         err_set(err, "ReceiptHandleIsInvalid", "The input receipt handle \"%.300s\" is not a valid receipt handle.",
                 handle);
@@ -999,8 +1003,8 @@ static bool change_one(sqs_queue_t *q, const char *handle, const json_t *vtv, sq
         return false;
     }
     int64_t seq, receives;
-    double visible, now = now_s();
-    int found = receipt_row(q, handle, &seq, &visible, &receives);
+    double visible, received, now = now_s();
+    int found = receipt_row(q, handle, &seq, &visible, &receives, &received);
     if (found < 0) {
         err_set(err, "ReceiptHandleIsInvalid", "The input receipt handle \"%.300s\" is not a valid receipt handle.",
                 handle);
@@ -1015,6 +1019,14 @@ static bool change_one(sqs_queue_t *q, const char *handle, const json_t *vtv, sq
     }
     if (visible <= now || receives == 0) {
         err_set(err, "MessageNotInflight", "The message referred to isn't in flight.");
+        return false;
+    }
+    /* 12 hours at most from the receive, however often it is extended (whole seconds elapsed) */
+    if ((json_int_t)(now - received) + vt > 43200) {
+        err_set(err, "InvalidParameterValue",
+                "Value %" JSON_INTEGER_FORMAT " for parameter VisibilityTimeout is invalid. Reason: Total "
+                "VisibilityTimeout for the message is beyond the limit [43200 seconds]",
+                vt);
         return false;
     }
     sqlite3_stmt *s = nb_store_stmt(&sqs.store, "UPDATE messages SET visible = ?2 WHERE seq = ?1");

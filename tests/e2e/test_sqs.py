@@ -327,6 +327,15 @@ class SqsCases(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             self.c.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=5)
         self.assertEqual(code(e), "AWS.SimpleQueueService.MessageNotInflight")
+        # at most 12 hours from the receive: a second later 43200 is too long, 43000 is not
+        m = self.c.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"][0]
+        time.sleep(1.1)
+        with self.assertRaises(ClientError) as e:
+            self.c.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=43200)
+        self.assertEqual((code(e), e.exception.response["Error"]["Message"]), (
+            "InvalidParameterValue", "Value 43200 for parameter VisibilityTimeout is invalid. Reason: Total "
+            "VisibilityTimeout for the message is beyond the limit [43200 seconds]"))
+        self.c.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=43000)
 
     def test_delay(self):
         url = self.new_queue({"DelaySeconds": "1"})

@@ -650,3 +650,39 @@ Test(sqs_queue, redrive_allow_policy_shape) {
     make_queue("rap", json_pack("{s:s}", "RedriveAllowPolicy",
                                 "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[\"" ARN("x") "\"]}"));
 }
+
+/* A message's visibility reaches at most 12 hours past the receive that made it invisible,
+ * however it is extended; a new receive starts a new 12 hours. */
+Test(sqs_queue, total_visibility_is_limited_to_12_hours_from_the_receive) {
+    make_queue("vis12", NULL);
+    send_body("vis12", "long job");
+    json_t *m = recv_n("vis12", 1, json_pack("{s:i}", "VisibilityTimeout", 43200));
+    char *h = strdup(SQS_STR(json_array_get(m, 0), "ReceiptHandle"));
+    json_decref(m);
+    json_decref(ok(sqs_change_message_visibility,
+                   json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("vis12"), "ReceiptHandle", h, "VisibilityTimeout", 43200)));
+    advance(7200);
+    json_decref(ok(sqs_change_message_visibility,
+                   json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("vis12"), "ReceiptHandle", h, "VisibilityTimeout", 36000)));
+    fails_msg(sqs_change_message_visibility,
+              json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("vis12"), "ReceiptHandle", h, "VisibilityTimeout", 36001),
+              "InvalidParameterValue",
+              "Value 36001 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is "
+              "beyond the limit [43200 seconds]");
+    json_t *out = ok(sqs_change_message_visibility_batch,
+                     json_pack("{s:s,s:[{s:s,s:s,s:i},{s:s,s:s,s:i}]}", "QueueUrl", URL("vis12"), "Entries", "Id", "a",
+                               "ReceiptHandle", h, "VisibilityTimeout", 40000, "Id", "b", "ReceiptHandle", h,
+                               "VisibilityTimeout", 60));
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Failed"), 0), "Id"), "a");
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Failed"), 0), "Code"), "InvalidParameterValue");
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Successful"), 0), "Id"), "b");
+    json_decref(out);
+    free(h);
+    advance(61); /* visible again; a new receive has 12 hours of its own */
+    m = recv_n("vis12", 1, json_pack("{s:i}", "VisibilityTimeout", 10));
+    h = strdup(SQS_STR(json_array_get(m, 0), "ReceiptHandle"));
+    json_decref(m);
+    json_decref(ok(sqs_change_message_visibility,
+                   json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("vis12"), "ReceiptHandle", h, "VisibilityTimeout", 43200)));
+    free(h);
+}

@@ -678,6 +678,17 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
             return false;
         }
     }
+    /* both ids: 1-128 letters, digits, punctuation (a standard queue takes a MessageGroupId too) */
+    const char *bad_name = grp && !sqs_fifo_id_valid(grp)                 ? "MessageGroupId"
+                           : q->fifo && dedup && !sqs_fifo_id_valid(dedup) ? "MessageDeduplicationId"
+                                                                           : NULL;
+    if (bad_name) {
+        err_set(err, "InvalidParameterValue",
+                "Value %.200s for parameter %s is invalid. Reason: %s can only include alphanumeric and punctuation "
+                "characters. 1 to 128 in length.",
+                strcmp(bad_name, "MessageGroupId") == 0 ? grp : dedup, bad_name, bad_name);
+        return false;
+    }
     if (q->fifo) {
         if (grp == NULL) {
             err_set(err, "MissingParameter", "The request must contain the parameter MessageGroupId.");
@@ -694,12 +705,6 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
             err_set(err, "InvalidParameterValue",
                     "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
                     "provided explicitly");
-            return false;
-        }
-        if ((dedup && strlen(dedup) > 128) || strlen(grp) > 128 || strlen(grp) == 0) {
-            err_set(err, "InvalidParameterValue", "Value %s for parameter %s is invalid. Reason: It must be 1 to 128 "
-                    "characters long.", dedup && strlen(dedup) > 128 ? dedup : grp,
-                    dedup && strlen(dedup) > 128 ? "MessageDeduplicationId" : "MessageGroupId");
             return false;
         }
     } else if (dedup) {

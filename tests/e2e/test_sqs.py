@@ -491,6 +491,18 @@ class SqsCases(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             self.c.create_queue(QueueName=qname(), Attributes={"ContentBasedDeduplication": "true"})
         self.assertEqual(code(e), "InvalidAttributeName")
+        # ids: letters, digits and punctuation, 1 to 128
+        for kw, name in (({"MessageGroupId": "a b"}, "MessageGroupId"),
+                         ({"MessageGroupId": "g", "MessageDeduplicationId": "d\u00e9"}, "MessageDeduplicationId"),
+                         ({"MessageGroupId": "g" * 129}, "MessageGroupId")):
+            with self.assertRaises(ClientError, msg=str(kw)) as e:
+                self.c.send_message(QueueUrl=url2, MessageBody="x", **kw)
+            self.assertEqual(code(e), "InvalidParameterValue")
+            self.assertEqual(e.exception.response["Error"]["Message"],
+                             f"Value {kw[name]} for parameter {name} is invalid. Reason: {name} can only include "
+                             "alphanumeric and punctuation characters. 1 to 128 in length.")
+        self.c.send_message(QueueUrl=url2, MessageBody="punct", MessageGroupId="g" * 128,
+                            MessageDeduplicationId="!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
     def test_purge(self):
         url = self.new_queue()

@@ -686,3 +686,46 @@ Test(sqs_queue, total_visibility_is_limited_to_12_hours_from_the_receive) {
                    json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("vis12"), "ReceiptHandle", h, "VisibilityTimeout", 43200)));
     free(h);
 }
+
+/* MessageGroupId and MessageDeduplicationId: 1-128 letters, digits and punctuation. */
+Test(sqs_queue, group_and_deduplication_id_characters) {
+    make_queue("ids.fifo", json_pack("{s:s}", "FifoQueue", "true"));
+    make_queue("ids", NULL);
+    fails_msg(sqs_send_message, json_pack("{s:s,s:s,s:s,s:s}", "QueueUrl", URL("ids.fifo"), "MessageBody", "x",
+                                          "MessageGroupId", "has space", "MessageDeduplicationId", "d"),
+              "InvalidParameterValue",
+              "Value has space for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include "
+              "alphanumeric and punctuation characters. 1 to 128 in length.");
+    fails_msg(sqs_send_message, json_pack("{s:s,s:s,s:s,s:s}", "QueueUrl", URL("ids.fifo"), "MessageBody", "x",
+                                          "MessageGroupId", "g", "MessageDeduplicationId", "d d"),
+              "InvalidParameterValue",
+              "Value d d for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId can only "
+              "include alphanumeric and punctuation characters. 1 to 128 in length.");
+    char long_id[130];
+    memset(long_id, 'g', 129);
+    long_id[129] = '\0';
+    fails(sqs_send_message, json_pack("{s:s,s:s,s:s,s:s}", "QueueUrl", URL("ids.fifo"), "MessageBody", "x",
+                                      "MessageGroupId", long_id, "MessageDeduplicationId", "d"),
+          "InvalidParameterValue");
+    fails(sqs_send_message, json_pack("{s:s,s:s,s:s,s:s}", "QueueUrl", URL("ids.fifo"), "MessageBody", "x",
+                                      "MessageGroupId", "", "MessageDeduplicationId", "d"),
+          "InvalidParameterValue");
+    long_id[128] = '\0';
+    json_decref(ok(sqs_send_message, json_pack("{s:s,s:s,s:s,s:s}", "QueueUrl", URL("ids.fifo"), "MessageBody", "x",
+                                               "MessageGroupId", long_id, "MessageDeduplicationId",
+                                               "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")));
+    /* a standard queue takes a MessageGroupId (fair queues), checked the same way */
+    fails(sqs_send_message, json_pack("{s:s,s:s,s:s}", "QueueUrl", URL("ids"), "MessageBody", "x", "MessageGroupId",
+                                      "tenant 1"),
+          "InvalidParameterValue");
+    json_decref(ok(sqs_send_message, json_pack("{s:s,s:s,s:s}", "QueueUrl", URL("ids"), "MessageBody", "x",
+                                               "MessageGroupId", "tenant-1")));
+    /* in a batch the entry fails alone */
+    json_t *out = ok(sqs_send_message_batch,
+                     json_pack("{s:s,s:[{s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s}]}", "QueueUrl", URL("ids.fifo"), "Entries",
+                               "Id", "bad", "MessageBody", "x", "MessageGroupId", "a b", "MessageDeduplicationId", "1",
+                               "Id", "good", "MessageBody", "y", "MessageGroupId", "ab", "MessageDeduplicationId", "2"));
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Failed"), 0), "Id"), "bad");
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Successful"), 0), "Id"), "good");
+    json_decref(out);
+}

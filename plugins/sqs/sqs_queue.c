@@ -455,6 +455,20 @@ static void put_count(json_t *out, const char *name, int64_t n) {
     json_object_set_new(out, name, json_string(buf));
 }
 
+/*
+ * A KMS key set by changed (KmsMasterKeyId not empty) turns SQS-managed encryption off
+ * in attrs and brings KmsDataKeyReusePeriodSeconds, 300 unless given: the same for
+ * CreateQueue and SetQueueAttributes.
+ */
+static void kms_apply(json_t *attrs, const json_t *changed) {
+    const char *key = SQS_STR(changed, "KmsMasterKeyId");
+    if (key == NULL || *key == '\0')
+        return;
+    json_object_set_new(attrs, "SqsManagedSseEnabled", json_string("false"));
+    if (!json_object_get(attrs, "KmsDataKeyReusePeriodSeconds"))
+        json_object_set_new(attrs, "KmsDataKeyReusePeriodSeconds", json_string("300"));
+}
+
 /* ------------------------------------------------------------ operations */
 
 int sqs_create_queue(nb_req_t *req, const json_t *in) {
@@ -515,11 +529,7 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
     json_decref(norm);
     if (!fifo)
         json_object_del(full, "FifoQueue");
-    if (json_object_get(full, "KmsMasterKeyId")) {
-        json_object_set_new(full, "SqsManagedSseEnabled", json_string("false"));
-        if (!json_object_get(full, "KmsDataKeyReusePeriodSeconds"))
-            json_object_set_new(full, "KmsDataKeyReusePeriodSeconds", json_string("300"));
-    }
+    kms_apply(full, full);
     q = queue_new(account, region, name);
     if (q == NULL) {
         json_decref(full);
@@ -728,6 +738,7 @@ int sqs_set_queue_attributes(nb_req_t *req, const json_t *in) {
         else
             json_object_set(q->attrs, k, v);
     }
+    kms_apply(q->attrs, norm);
     json_decref(norm);
     q->modified = (double)(int64_t)nb_now();
     queue_apply(q);

@@ -143,8 +143,19 @@ class SqsCases(unittest.TestCase):
             self.assertEqual(a[k], "0")
         self.assertAlmostEqual(int(a["CreatedTimestamp"]), time.time(), delta=30)
         self.c.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "5", "KmsMasterKeyId": "alias/x"})
-        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "KmsMasterKeyId"])
-        self.assertEqual(a["Attributes"], {"VisibilityTimeout": "5", "KmsMasterKeyId": "alias/x"})
+        names = ["VisibilityTimeout", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled"]
+        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=names)
+        # as CreateQueue with a key: SQS-managed encryption off, the reuse period 300 by default
+        self.assertEqual(a["Attributes"], {"VisibilityTimeout": "5", "KmsMasterKeyId": "alias/x",
+                                           "KmsDataKeyReusePeriodSeconds": "300", "SqsManagedSseEnabled": "false"})
+        kms = self.new_queue({"KmsMasterKeyId": "alias/x"})
+        self.assertEqual(self.c.get_queue_attributes(QueueUrl=kms, AttributeNames=names[1:])["Attributes"],
+                         {"KmsMasterKeyId": "alias/x", "KmsDataKeyReusePeriodSeconds": "300",
+                          "SqsManagedSseEnabled": "false"})
+        self.c.set_queue_attributes(QueueUrl=url, Attributes={"KmsDataKeyReusePeriodSeconds": "600"})
+        self.c.set_queue_attributes(QueueUrl=url, Attributes={"KmsMasterKeyId": "alias/y"})
+        self.assertEqual(self.c.get_queue_attributes(QueueUrl=url, AttributeNames=names[1:3])["Attributes"],
+                         {"KmsMasterKeyId": "alias/y", "KmsDataKeyReusePeriodSeconds": "600"})
         for bad in ({"VisibilityTimeout": "43201"}, {"DelaySeconds": "-1"}, {"MaximumMessageSize": "1023"},
                     {"MessageRetentionPeriod": "59"}, {"ReceiveMessageWaitTimeSeconds": "21"},
                     {"VisibilityTimeout": "abc"}):

@@ -752,8 +752,8 @@ int sqs_tag_queue(nb_req_t *req, const json_t *in) {
     if (q == NULL)
         return 0;
     const json_t *tags = json_object_get(in, "Tags");
-    if (json_object_size(tags) == 0)
-        return nb_error_code(req, "InvalidParameterValue", 400, "The request must contain the parameter Tags.");
+    if (json_object_size(tags) == 0) /* as the query protocol's check of a required member says (moto agrees) */
+        return nb_error_code(req, "MissingParameter", 400, "The request must contain the parameter Tags.");
     json_t *merged = json_copy(q->tags);
     json_object_update(merged, (json_t *)tags);
     if (json_object_size(merged) > 50) {

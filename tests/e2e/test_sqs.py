@@ -178,6 +178,11 @@ class SqsCases(unittest.TestCase):
         url = self.c.create_queue(QueueName=name, tags={"team": "a", "env": "dev"})["QueueUrl"]
         self.assertEqual(self.c.list_queue_tags(QueueUrl=url)["Tags"], {"team": "a", "env": "dev"})
         self.c.tag_queue(QueueUrl=url, Tags={"env": "prod", "x": "1"})
+        # no tags: the same error over query (no Tags member sent) and json (an empty map)
+        with self.assertRaises(ClientError) as e:
+            self.c.tag_queue(QueueUrl=url, Tags={})
+        self.assertEqual((code(e), e.exception.response["Error"]["Message"]),
+                         ("MissingParameter", "The request must contain the parameter Tags."))
         self.c.untag_queue(QueueUrl=url, TagKeys=["team"])
         self.assertEqual(self.c.list_queue_tags(QueueUrl=url)["Tags"], {"env": "prod", "x": "1"})
         self.c.add_permission(QueueUrl=url, Label="l1", AWSAccountIds=["111111111111"], Actions=["SendMessage"])

@@ -687,6 +687,29 @@ class Wire(unittest.TestCase):
                                {"Authorization": SIG})
         self.assertEqual(status, 400)
         self.assertIn(b"AWS.SimpleQueueService.NonExistentQueue", body)
+        # LocalStack's path form /queue/<region>/<account>/<name>, over query and json; its region names the
+        # queue whatever region signed the request
+        eu = client(region="eu-west-1")
+        eu.create_queue(QueueName=name)
+        json_headers = {"Authorization": SIG, "Content-Type": "application/x-amz-json-1.0", "x-amzn-query-mode": "true"}
+        for region, proto in (("us-east-1", "query"), ("us-east-1", "json"), ("eu-west-1", "query"),
+                              ("eu-west-1", "json")):
+            path = f"{server_url()}/queue/{region}/000000000000/{name}"
+            if proto == "query":
+                status, _, body = http(path, "POST", {"Authorization": SIG,
+                                       "Content-Type": "application/x-www-form-urlencoded"},
+                                       f"Action=SendMessage&Version=2012-11-05&MessageBody={region}-{proto}".encode())
+            else:
+                status, _, body = http(path, "POST", dict(json_headers, **{"X-Amz-Target": "AmazonSQS.SendMessage"}),
+                                       json.dumps({"MessageBody": f"{region}-{proto}"}).encode())
+            self.assertEqual(status, 200, (region, proto, body))
+        status, _, body = http(f"{server_url()}/000000000000/{name}", "POST",
+                               dict(json_headers, **{"X-Amz-Target": "AmazonSQS.GetQueueAttributes"}),
+                               json.dumps({"AttributeNames": ["ApproximateNumberOfMessages"]}).encode())
+        self.assertEqual((status, json.loads(body)["Attributes"]["ApproximateNumberOfMessages"]), (200, "2"))
+        r = eu.get_queue_attributes(QueueUrl=eu.get_queue_url(QueueName=name)["QueueUrl"],
+                                    AttributeNames=["ApproximateNumberOfMessages"])
+        self.assertEqual(r["Attributes"]["ApproximateNumberOfMessages"], "2")
 
     def test_unknown_attribute_name(self):
         c = client()

@@ -821,7 +821,9 @@ class JsonProtocol(unittest.TestCase):
         self.assertIsNotNone(shutil.which("node"), "node is missing (tools/deps.sh installs it)")
         js = os.path.join(HERE, "js")
         if not os.path.isdir(os.path.join(js, "node_modules", "@aws-sdk", "client-sqs")):
-            r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "@aws-sdk/client-sqs"],
+            # what package.json (and a package-lock.json, if one was made) says; --no-save leaves the
+            # tracked package.json as it is
+            r = subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--silent"],
                                cwd=js, capture_output=True, text=True, timeout=300)
             self.assertEqual(r.returncode, 0, "npm install failed: " + r.stderr[-500:])
         r = subprocess.run(["node", os.path.join(js, "test_sqs.mjs"), server_url()], capture_output=True, text=True,

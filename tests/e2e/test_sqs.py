@@ -366,6 +366,9 @@ class SqsCases(unittest.TestCase):
         self.assertEqual([x["Body"] for x in m], ["queue delay"])
 
     def test_retention(self):
+        # the attribute and a message within it; expiry takes the period's 60 s minimum, too slow here:
+        # tests/plugins/sqs/test_sqs_queue.c checks it with a fake clock
+        # (retention_period_expires_visible_and_in_flight_messages, delay_and_retention)
         url = self.new_queue({"MessageRetentionPeriod": "60"})
         self.c.send_message(QueueUrl=url, MessageBody="kept")
         a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]

@@ -729,3 +729,29 @@ Test(sqs_queue, group_and_deduplication_id_characters) {
     cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Successful"), 0), "Id"), "good");
     json_decref(out);
 }
+
+/* MessageRetentionPeriod (60 s, the least AWS allows): a message is kept up to its end,
+ * in flight or not, and then gone from receives and from the counts. */
+Test(sqs_queue, retention_period_expires_visible_and_in_flight_messages) {
+    make_queue("ret", json_pack("{s:s}", "MessageRetentionPeriod", "60"));
+    send_body("ret", "visible");
+    send_body("ret", "in flight");
+    json_t *m = recv_n("ret", 1, json_pack("{s:i}", "VisibilityTimeout", 300));
+    cr_assert_eq(json_array_size(m), 1);
+    json_decref(m);
+    advance(59.5);
+    cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessages"), "1");
+    cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessagesNotVisible"), "1");
+    advance(1); /* 60.5 s after sending */
+    cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessages"), "0");
+    cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessagesNotVisible"), "0");
+    m = recv_n("ret", 10, NULL);
+    cr_assert_eq(json_array_size(m), 0);
+    json_decref(m);
+    /* a message sent later keeps its own 60 s */
+    send_body("ret", "new");
+    advance(30);
+    m = recv_n("ret", 10, NULL);
+    cr_assert_eq(json_array_size(m), 1);
+    json_decref(m);
+}

@@ -537,9 +537,10 @@ class SqsCases(unittest.TestCase):
         """Starts a ReceiveMessage (WaitTimeSeconds=10) on its own client and thread, and
         returns once the server holds it; join() gives (response, time it answered)."""
         got = {}
+        c = client()  # made here: making a client can take longer than the sleep below
 
         def run():
-            got["r"] = client().receive_message(QueueUrl=url, WaitTimeSeconds=10, **kw)
+            got["r"] = c.receive_message(QueueUrl=url, WaitTimeSeconds=10, **kw)
             got["t"] = time.time()
         th = threading.Thread(target=run)
         th.start()

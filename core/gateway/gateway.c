@@ -193,16 +193,23 @@ static void fail_unknown_operation(nb_req_t *req) {
     }
 }
 
-/* SQS quirk: query clients may send an operation to the queue's URL itself
- * (POST /<account>/<name>) without a QueueUrl parameter; the URL is the path. */
+/* SQS quirk: clients may send an operation to the queue's URL itself
+ * (POST /<account>/<name>, or LocalStack's path form /queue/<region>/<account>/<name>)
+ * without a QueueUrl parameter; the URL is the path. */
 static void sqs_queue_url_from_path(nb_req_t *req, json_t *input) {
     const nb__spec_t *spec = req->route.spec;
     if (strcmp(spec->service, "sqs") != 0 || !json_is_object(input) || json_object_get(input, "QueueUrl") ||
         json_object_get(req->route.op->input ? json_object_get(req->route.op->input, "members") : NULL, "QueueUrl") == NULL)
         return;
     const char *path = req->http->path;
-    const char *slash = path && path[0] == '/' ? strchr(path + 1, '/') : NULL;
-    if (slash == NULL || slash == path + 1 || slash[1] == '\0' || strchr(slash + 1, '/'))
+    if (path == NULL || path[0] != '/')
+        return;
+    const char *acct = path + 1; /* <account>/<name> from here */
+    const char *region_end = strncmp(acct, "queue/", 6) == 0 ? strchr(acct + 6, '/') : NULL;
+    if (region_end && region_end > acct + 6 && strchr(region_end + 1, '/'))
+        acct = region_end + 1; /* /queue/<region>/<account>/<name>: the plugin reads the region from the URL */
+    const char *slash = strchr(acct, '/');
+    if (slash == NULL || slash == acct || slash[1] == '\0' || strchr(slash + 1, '/'))
         return;
     const char *host = nb__http_request_header(req->http, "Host");
     char *url = NULL;

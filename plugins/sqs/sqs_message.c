@@ -156,6 +156,10 @@ static void waiter_unlink(sqs_waiter_t *w) {
     else
         q->wtail = w->prev;
     w->prev = w->next = NULL;
+    if (q->whead == NULL && q->wake) { /* nobody left to wake */
+        nb_timer_stop(q->wake);
+        q->wake = NULL;
+    }
 }
 
 static void waiter_free(sqs_waiter_t *w) {
@@ -246,12 +250,13 @@ static int move_row(int64_t seq, sqs_queue_t *src, sqs_queue_t *dst, bool record
 }
 
 static void schedule_wake(sqs_queue_t *q);
+static void wake_at(sqs_queue_t *q, double at);
 
 /* Takes one message: new visibility, receive count, a reply entry. */
 static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double now, json_t *out) {
     sqlite3_stmt *s = nb_store_stmt(&sqs.store,
-        "UPDATE messages SET receives = receives + 1, first_receive = COALESCE(first_receive, ?2), visible = ?3"
-        " WHERE seq = ?1 RETURNING id, body, attrs, sysattrs, md5_body, sent, receives, first_receive, grp, dedup,"
+        "UPDATE messages SET receives = receives + 1, first_receive = COALESCE(first_receive, ?2), last_receive = ?2,"
+        " visible = ?3 WHERE seq = ?1 RETURNING id, body, attrs, sysattrs, md5_body, sent, receives, first_receive, grp, dedup,"
         " seqno, src_arn");
     if (s == NULL)
         return NB_ESTORE;
@@ -263,6 +268,7 @@ static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double 
         return NB_ESTORE;
     }
     int64_t receives = sqlite3_column_int64(s, 6);
+    wake_at(q, now + p->vt); /* others waiting see it again then */
     char *rh = sqs_receipt_new(q->qid, seq, receives);
     json_t *m = json_pack("{s:s,s:s,s:s,s:s%}", "MessageId", (const char *)sqlite3_column_text(s, 0), "ReceiptHandle",
                           rh ? rh : "", "MD5OfBody", (const char *)sqlite3_column_text(s, 4), "Body",
@@ -459,23 +465,12 @@ static void waiter_timer_cb(nb_timer_t *t, void *data) {
     waiter_retry(w, false);
 }
 
-/* When the waiter should look again: its deadline, or sooner when a message becomes visible. */
+/* A waiter's own timer is its deadline; the queue's wake timer (wake_at) covers the
+ * times in between when a message becomes visible. */
 static void waiter_arm(sqs_waiter_t *w) {
-    double now = now_s(), at = w->deadline;
-    sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT MIN(visible) FROM messages WHERE qid = ?1 AND visible > ?2");
-    if (s) {
-        sqlite3_bind_int64(s, 1, w->q->qid);
-        sqlite3_bind_double(s, 2, now);
-        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-            double v = sqlite3_column_double(s, 0);
-            if (v < at)
-                at = v;
-        }
-        sqlite3_reset(s);
-    }
+    double delay_ms = (w->deadline - now_s()) * 1000.0;
     if (w->timer)
         nb_timer_stop(w->timer);
-    double delay_ms = (at - now) * 1000.0;
     w->timer = nb_timer_start(sqs.self, delay_ms > 0 ? (uint64_t)delay_ms + 1 : 0, 0, waiter_timer_cb, w);
 }
 
@@ -507,6 +502,8 @@ static void waiter_retry(sqs_waiter_t *w, bool timed_out) {
         waiter_arm(w);
 }
 
+static void wake_rearm(sqs_queue_t *q);
+
 static void wake_cb(nb_timer_t *t, void *data) {
     sqs_queue_t *q = data;
     nb_timer_stop(t);
@@ -514,13 +511,44 @@ static void wake_cb(nb_timer_t *t, void *data) {
     /* oldest waiter first; stop at the first that finds nothing */
     while (q->whead && waiter_try(q->whead))
         ;
+    /* the rest wait on: look again when the next message becomes visible */
+    if (q->whead)
+        wake_rearm(q);
 }
 
-/* Runs the queue's waiters on the next loop turn, after the sender's commit. */
-static void schedule_wake(sqs_queue_t *q) {
-    if (q == NULL || q->whead == NULL || q->wake)
+/*
+ * Runs the queue's waiters at time `at` (now: on the next loop turn, after the
+ * sender's commit). One timer a queue, at the earliest time asked for while it has
+ * waiters: a send (its DelaySeconds), a receive (its visibility timeout), a
+ * visibility change, a FIFO delete or a redrive each ask for theirs, and a queue
+ * that gets its first waiter, or whose waiters found nothing, asks the store
+ * (wake_rearm). A waiter's own timer is only its deadline, so the cost of a
+ * wake-up does not grow with the number of waiters.
+ */
+static void wake_at(sqs_queue_t *q, double at) {
+    if (q == NULL || q->whead == NULL || (q->wake && q->wake_at <= at))
         return;
-    q->wake = nb_timer_start(sqs.self, 0, 0, wake_cb, q);
+    if (q->wake)
+        nb_timer_stop(q->wake);
+    double delay_ms = (at - now_s()) * 1000.0;
+    q->wake_at = at;
+    /* a millisecond late rather than early: early finds the message still hidden */
+    q->wake = nb_timer_start(sqs.self, delay_ms > 0 ? (uint64_t)delay_ms + 1 : 0, 0, wake_cb, q);
+}
+
+static void schedule_wake(sqs_queue_t *q) { wake_at(q, now_s()); }
+
+/* Arms the wake-up for the next time one of q's messages becomes visible, if any. */
+static void wake_rearm(sqs_queue_t *q) {
+    double now = now_s();
+    sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT MIN(visible) FROM messages WHERE qid = ?1 AND visible > ?2");
+    if (s == NULL)
+        return;
+    sqlite3_bind_int64(s, 1, q->qid);
+    sqlite3_bind_double(s, 2, now);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+        wake_at(q, sqlite3_column_double(s, 0));
+    sqlite3_reset(s);
 }
 
 int sqs_receive_message(nb_req_t *req, const json_t *in) {
@@ -583,6 +611,8 @@ int sqs_receive_message(nb_req_t *req, const json_t *in) {
         q->wtail = w;
         nb_req_on_abort(req, waiter_aborted, w);
         waiter_arm(w);
+        if (q->wake == NULL) /* else it is set for the next visible message already */
+            wake_rearm(q);
         json_decref(msgs);
         return NB_ASYNC;
     }
@@ -648,6 +678,17 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
             return false;
         }
     }
+    /* both ids: 1-128 letters, digits, punctuation (a standard queue takes a MessageGroupId too) */
+    const char *bad_name = grp && !sqs_fifo_id_valid(grp)                 ? "MessageGroupId"
+                           : q->fifo && dedup && !sqs_fifo_id_valid(dedup) ? "MessageDeduplicationId"
+                                                                           : NULL;
+    if (bad_name) {
+        err_set(err, "InvalidParameterValue",
+                "Value %.200s for parameter %s is invalid. Reason: %s can only include alphanumeric and punctuation "
+                "characters. 1 to 128 in length.",
+                strcmp(bad_name, "MessageGroupId") == 0 ? grp : dedup, bad_name, bad_name);
+        return false;
+    }
     if (q->fifo) {
         if (grp == NULL) {
             err_set(err, "MissingParameter", "The request must contain the parameter MessageGroupId.");
@@ -664,12 +705,6 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
             err_set(err, "InvalidParameterValue",
                     "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
                     "provided explicitly");
-            return false;
-        }
-        if ((dedup && strlen(dedup) > 128) || strlen(grp) > 128 || strlen(grp) == 0) {
-            err_set(err, "InvalidParameterValue", "Value %s for parameter %s is invalid. Reason: It must be 1 to 128 "
-                    "characters long.", dedup && strlen(dedup) > 128 ? dedup : grp,
-                    dedup && strlen(dedup) > 128 ? "MessageDeduplicationId" : "MessageGroupId");
             return false;
         }
     } else if (dedup) {
@@ -790,7 +825,7 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
         json_object_set_new(*result, "MD5OfMessageSystemAttributes", json_string(md5_sys));
     if (q->fifo)
         json_object_set_new(*result, "SequenceNumber", json_string(seqno));
-    schedule_wake(q);
+    wake_at(q, now + delay);
     return 0;
 }
 
@@ -881,12 +916,15 @@ int sqs_send_message_batch(nb_req_t *req, const json_t *in) {
 
 /* ------------------------------------------------- delete and visibility */
 
-/* The message row a receipt handle names in q: 1 found, 0 gone, < 0 not a handle of q. */
-static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double *visible, int64_t *receives) {
+/* The message row a receipt handle names in q: 1 found, 0 gone, < 0 not a handle of q.
+ * *received: when it was last received (0 never). */
+static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double *visible, int64_t *receives,
+                       double *received) {
     int64_t qid, r;
     if (!sqs_receipt_parse(handle, &qid, seq, &r) || qid != q->qid)
         return -1;
-    sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT visible, receives FROM messages WHERE seq = ?1 AND qid = ?2");
+    sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT visible, receives, COALESCE(last_receive, first_receive, 0)"
+                                                " FROM messages WHERE seq = ?1 AND qid = ?2");
     if (s == NULL)
         return -1;
     sqlite3_bind_int64(s, 1, *seq);
@@ -895,6 +933,7 @@ static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double 
     if (found) {
         *visible = sqlite3_column_double(s, 0);
         *receives = sqlite3_column_int64(s, 1);
+        *received = sqlite3_column_double(s, 2);
     }
     sqlite3_reset(s);
     return found;
@@ -902,8 +941,8 @@ static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double 
 
 static bool delete_one(sqs_queue_t *q, const char *handle, sqs_err_t *err) {
     int64_t seq, receives;
-    double visible;
-    int found = receipt_row(q, handle, &seq, &visible, &receives);
+    double visible, received;
+    int found = receipt_row(q, handle, &seq, &visible, &receives, &received);
     if (found < 0) {
         err_set(err, "ReceiptHandleIsInvalid", "The input receipt handle \"%.300s\" is not a valid receipt handle.",
                 handle);
@@ -969,8 +1008,8 @@ static bool change_one(sqs_queue_t *q, const char *handle, const json_t *vtv, sq
         return false;
     }
     int64_t seq, receives;
-    double visible, now = now_s();
-    int found = receipt_row(q, handle, &seq, &visible, &receives);
+    double visible, received, now = now_s();
+    int found = receipt_row(q, handle, &seq, &visible, &receives, &received);
     if (found < 0) {
         err_set(err, "ReceiptHandleIsInvalid", "The input receipt handle \"%.300s\" is not a valid receipt handle.",
                 handle);
@@ -987,6 +1026,14 @@ static bool change_one(sqs_queue_t *q, const char *handle, const json_t *vtv, sq
         err_set(err, "MessageNotInflight", "The message referred to isn't in flight.");
         return false;
     }
+    /* 12 hours at most from the receive, however often it is extended (whole seconds elapsed) */
+    if ((json_int_t)(now - received) + vt > 43200) {
+        err_set(err, "InvalidParameterValue",
+                "Value %" JSON_INTEGER_FORMAT " for parameter VisibilityTimeout is invalid. Reason: Total "
+                "VisibilityTimeout for the message is beyond the limit [43200 seconds]",
+                vt);
+        return false;
+    }
     sqlite3_stmt *s = nb_store_stmt(&sqs.store, "UPDATE messages SET visible = ?2 WHERE seq = ?1");
     if (s == NULL) {
         err_set(err, "InternalError", "store failure");
@@ -995,8 +1042,7 @@ static bool change_one(sqs_queue_t *q, const char *handle, const json_t *vtv, sq
     sqlite3_bind_int64(s, 1, seq);
     sqlite3_bind_double(s, 2, now + (double)vt);
     nb_store_run(s);
-    if (vt == 0)
-        schedule_wake(q);
+    wake_at(q, now + (double)vt);
     return true;
 }
 

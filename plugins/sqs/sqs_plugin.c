@@ -18,6 +18,8 @@ static const char *const sqs_schema[] = {
     " seqno TEXT, PRIMARY KEY(qid, key));",
     /* 2: a row that a state reset deletes, telling the plugin to drop its caches */
     "CREATE TABLE _epoch(id INTEGER PRIMARY KEY); INSERT INTO _epoch VALUES(1);",
+    /* 3: when the message was last received: its visibility may not reach past 12 hours from then */
+    "ALTER TABLE messages ADD COLUMN last_receive REAL;",
 };
 
 static int sqs_init(nb_plugin_t *self) {

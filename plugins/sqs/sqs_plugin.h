@@ -33,7 +33,8 @@ typedef struct sqs_queue {
     int64_t inflight_hint; /* an upper bound of the messages in flight, recounted near the cap */
     /* long polls waiting on this queue, oldest first */
     sqs_waiter_t *whead, *wtail;
-    nb_timer_t *wake; /* a wake-up of the waiters is scheduled */
+    nb_timer_t *wake; /* a wake-up of the waiters is scheduled, at wake_at */
+    double wake_at;
 } sqs_queue_t;
 
 typedef struct sqs_state {

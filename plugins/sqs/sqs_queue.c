@@ -275,8 +275,24 @@ static const char *const read_only_attrs[] = {
 
 static bool is_bool(const char *s) { return s && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0); }
 
-/* Checks and normalizes RedrivePolicy; returns the value to store or NULL with an error answered. */
-static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo) {
+/* Whether the RedriveAllowPolicy of dlq lets the queue src_arn name it as its dead-letter queue. */
+static bool redrive_allowed(const sqs_queue_t *dlq, const char *src_arn) {
+    const char *text = SQS_STR(dlq->attrs, "RedriveAllowPolicy");
+    json_t *p = text && *text ? json_loads(text, 0, NULL) : NULL;
+    const char *perm = SQS_STR(p, "redrivePermission");
+    bool ok = perm == NULL || strcmp(perm, "allowAll") == 0;
+    if (perm && strcmp(perm, "byQueue") == 0) {
+        size_t i;
+        json_t *a;
+        json_array_foreach(json_object_get(p, "sourceQueueArns"), i, a) ok = ok || strcmp(json_string_value(a) ?: "", src_arn) == 0;
+    }
+    json_decref(p);
+    return ok;
+}
+
+/* Checks and normalizes RedrivePolicy of the queue src_arn; returns the value to store
+ * or NULL with an error answered. */
+static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo, const char *src_arn) {
     if (*value == '\0')
         return strdup("");
     json_t *rp = json_loads(value, 0, NULL);
@@ -298,10 +314,13 @@ static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo) {
                       "mandatory attribute: %s.",
                       value, arn == NULL ? "deadLetterTargetArn" : "maxReceiveCount");
     } else if (n < 1 || n > 1000) {
+        /* the value as given: 0, "abc", 1.5 */
+        char *given = json_is_string(mrc) ? strdup(json_string_value(mrc)) : json_dumps(mrc, JSON_ENCODE_ANY);
         nb_error_code(req, "InvalidParameterValue", 400,
                       "Value %s for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: "
                       "%s, valid values are from 1 to 1000 both inclusive.",
-                      value, json_is_string(mrc) ? json_string_value(mrc) : "invalid");
+                      value, given ? given : "");
+        free(given);
     } else {
         sqs_queue_t *dlq = sqs_queue_by_arn(arn);
         if (dlq == NULL)
@@ -313,6 +332,11 @@ static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo) {
                           "Value %s for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same "
                           "type of queue as the source.",
                           value);
+        else if (!redrive_allowed(dlq, src_arn))
+            nb_error_code(req, "InvalidParameterValue", 400,
+                          "Value %s for parameter RedrivePolicy is invalid. Reason: The RedriveAllowPolicy of %s does "
+                          "not allow %s to use it as a dead-letter queue.",
+                          value, dlq->arn, src_arn);
         else if (asprintf(&out, "{\"deadLetterTargetArn\":\"%s\",\"maxReceiveCount\":%ld}", arn, n) < 0)
             out = NULL;
     }
@@ -320,11 +344,35 @@ static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo) {
     return out;
 }
 
+/* Checks a RedriveAllowPolicy object; false with the error answered. sourceQueueArns
+ * goes with byQueue only, and then names 1 to 10 queues. */
+static bool redrive_allow_check(nb_req_t *req, const json_t *p, const char *value) {
+    const char *perm = SQS_STR(p, "redrivePermission");
+    const json_t *arns = json_object_get(p, "sourceQueueArns");
+    const char *reason = NULL;
+    if (perm == NULL || (strcmp(perm, "allowAll") != 0 && strcmp(perm, "denyAll") != 0 && strcmp(perm, "byQueue") != 0))
+        reason = "Invalid value for redrivePermission.";
+    else if (strcmp(perm, "byQueue") != 0 && arns)
+        reason = "sourceQueueArns can be specified only when redrivePermission is byQueue.";
+    else if (strcmp(perm, "byQueue") == 0 && json_array_size(arns) == 0)
+        reason = "sourceQueueArns is required when redrivePermission is byQueue.";
+    else if (json_array_size(arns) > 10)
+        reason = "sourceQueueArns can name at most 10 queues.";
+    size_t i;
+    json_t *a;
+    json_array_foreach((json_t *)arns, i, a) if (!reason && !json_is_string(a)) reason = "Invalid value for sourceQueueArns.";
+    if (reason == NULL)
+        return true;
+    nb_error_code(req, "InvalidParameterValue", 400,
+                  "Value %s for parameter RedriveAllowPolicy is invalid. Reason: %s", value, reason);
+    return false;
+}
+
 /*
- * Checks attributes for CreateQueue (create) or SetQueueAttributes and returns
- * them normalized (AWS strings), or NULL with the error answered.
+ * Checks attributes for CreateQueue (create) or SetQueueAttributes of the queue arn and
+ * returns them normalized (AWS strings), or NULL with the error answered.
  */
-static json_t *attrs_check(nb_req_t *req, const json_t *attrs, bool create, bool fifo) {
+static json_t *attrs_check(nb_req_t *req, const json_t *attrs, bool create, bool fifo, const char *arn) {
     json_t *out = json_object();
     const char *k;
     json_t *v;
@@ -374,7 +422,7 @@ static json_t *attrs_check(nb_req_t *req, const json_t *attrs, bool create, bool
                 goto fail;
             }
         } else if (strcmp(k, "RedrivePolicy") == 0) {
-            char *norm = redrive_normalize(req, s, fifo);
+            char *norm = redrive_normalize(req, s, fifo, arn);
             if (norm == NULL)
                 goto fail;
             json_object_set_new(out, k, json_string(norm));
@@ -387,17 +435,9 @@ static json_t *attrs_check(nb_req_t *req, const json_t *attrs, bool create, bool
                 nb_error(req, "InvalidAttributeValue", "Invalid value for the parameter %s.", k);
                 goto fail;
             }
-            if (strcmp(k, "RedriveAllowPolicy") == 0 && p) {
-                const char *perm = SQS_STR(p, "redrivePermission");
-                if (perm == NULL || (strcmp(perm, "allowAll") != 0 && strcmp(perm, "denyAll") != 0 &&
-                                     strcmp(perm, "byQueue") != 0)) {
-                    json_decref(p);
-                    nb_error_code(req, "InvalidParameterValue", 400,
-                                  "Value %s for parameter RedriveAllowPolicy is invalid. Reason: Invalid value for "
-                                  "redrivePermission.",
-                                  s);
-                    goto fail;
-                }
+            if (strcmp(k, "RedriveAllowPolicy") == 0 && p && !redrive_allow_check(req, p, s)) {
+                json_decref(p);
+                goto fail;
             }
             json_decref(p);
         }
@@ -413,6 +453,20 @@ static void put_count(json_t *out, const char *name, int64_t n) {
     char buf[32];
     snprintf(buf, sizeof buf, "%" PRId64, n);
     json_object_set_new(out, name, json_string(buf));
+}
+
+/*
+ * A KMS key set by changed (KmsMasterKeyId not empty) turns SQS-managed encryption off
+ * in attrs and brings KmsDataKeyReusePeriodSeconds, 300 unless given: the same for
+ * CreateQueue and SetQueueAttributes.
+ */
+static void kms_apply(json_t *attrs, const json_t *changed) {
+    const char *key = SQS_STR(changed, "KmsMasterKeyId");
+    if (key == NULL || *key == '\0')
+        return;
+    json_object_set_new(attrs, "SqsManagedSseEnabled", json_string("false"));
+    if (!json_object_get(attrs, "KmsDataKeyReusePeriodSeconds"))
+        json_object_set_new(attrs, "KmsDataKeyReusePeriodSeconds", json_string("300"));
 }
 
 /* ------------------------------------------------------------ operations */
@@ -434,7 +488,9 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
                              "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
     }
     json_t *none = attrs ? NULL : json_object();
-    json_t *norm = attrs_check(req, attrs ? attrs : none, true, fifo);
+    char arn[192];
+    snprintf(arn, sizeof arn, "arn:aws:sqs:%s:%s:%s", nb_req_region(req), nb_req_account(req), name);
+    json_t *norm = attrs_check(req, attrs ? attrs : none, true, fifo, arn);
     json_decref(none);
     if (norm == NULL)
         return 0;
@@ -473,11 +529,7 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
     json_decref(norm);
     if (!fifo)
         json_object_del(full, "FifoQueue");
-    if (json_object_get(full, "KmsMasterKeyId")) {
-        json_object_set_new(full, "SqsManagedSseEnabled", json_string("false"));
-        if (!json_object_get(full, "KmsDataKeyReusePeriodSeconds"))
-            json_object_set_new(full, "KmsDataKeyReusePeriodSeconds", json_string("300"));
-    }
+    kms_apply(full, full);
     q = queue_new(account, region, name);
     if (q == NULL) {
         json_decref(full);
@@ -673,7 +725,7 @@ int sqs_set_queue_attributes(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
         return 0;
-    json_t *norm = attrs_check(req, json_object_get(in, "Attributes"), false, q->fifo);
+    json_t *norm = attrs_check(req, json_object_get(in, "Attributes"), false, q->fifo, q->arn);
     if (norm == NULL)
         return 0;
     const char *k;
@@ -686,6 +738,7 @@ int sqs_set_queue_attributes(nb_req_t *req, const json_t *in) {
         else
             json_object_set(q->attrs, k, v);
     }
+    kms_apply(q->attrs, norm);
     json_decref(norm);
     q->modified = (double)(int64_t)nb_now();
     queue_apply(q);
@@ -699,8 +752,8 @@ int sqs_tag_queue(nb_req_t *req, const json_t *in) {
     if (q == NULL)
         return 0;
     const json_t *tags = json_object_get(in, "Tags");
-    if (json_object_size(tags) == 0)
-        return nb_error_code(req, "InvalidParameterValue", 400, "The request must contain the parameter Tags.");
+    if (json_object_size(tags) == 0) /* as the query protocol's check of a required member says (moto agrees) */
+        return nb_error_code(req, "MissingParameter", 400, "The request must contain the parameter Tags.");
     json_t *merged = json_copy(q->tags);
     json_object_update(merged, (json_t *)tags);
     if (json_object_size(merged) > 50) {

@@ -109,6 +109,18 @@ bool sqs_batch_id_valid(const char *id) {
     return true;
 }
 
+bool sqs_fifo_id_valid(const char *id) {
+    if (id == NULL)
+        return false;
+    size_t len = strlen(id);
+    if (len == 0 || len > 128)
+        return false;
+    for (size_t i = 0; i < len; i++) /* letters, digits and punctuation: printable ASCII but space */
+        if ((unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7e)
+            return false;
+    return true;
+}
+
 static bool copy_part(const char *s, size_t len, char *out, size_t cap) {
     if (len == 0 || len >= cap)
         return false;

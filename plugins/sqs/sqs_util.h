@@ -35,6 +35,9 @@ bool sqs_attributes_md5(const json_t *attrs, char out[33]);
 bool sqs_queue_name_valid(const char *name, bool fifo);
 /* Batch entry ids: 1-80 of [A-Za-z0-9_-]. */
 bool sqs_batch_id_valid(const char *id);
+/* MessageGroupId, MessageDeduplicationId: 1-128 letters, digits and punctuation
+ * (!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~), no space. */
+bool sqs_fifo_id_valid(const char *id);
 
 /*
  * Splits a queue URL of any host form (http://127.0.0.1:4566/000000000000/q,

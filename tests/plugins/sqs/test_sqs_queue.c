@@ -163,7 +163,16 @@ static void fails(int (*h)(nb_req_t *, const json_t *), json_t *in, const char *
     req_free(r);
 }
 
+/* A handler that must fail with code and exactly the message msg. */
+static void fails_msg(int (*h)(nb_req_t *, const json_t *), json_t *in, const char *code, const char *msg) {
+    nb_req_t *r = call(h, in, NULL);
+    cr_assert_str_eq(r->code, code, "message: %s", r->msg);
+    cr_assert_str_eq(r->msg, msg);
+    req_free(r);
+}
+
 #define URL(name) "http://localhost/000000000000/" name
+#define ARN(name) "arn:aws:sqs:us-east-1:000000000000:" name
 
 static void make_queue(const char *name, json_t *attrs) {
     json_t *in = json_pack("{s:s}", "QueueName", name);
@@ -352,6 +361,115 @@ Test(sqs_queue, long_poll_sees_a_delayed_message_when_it_becomes_visible) {
     req_free(w);
 }
 
+/* A long poll that is already waiting when a message is sent with DelaySeconds answers
+ * when the message becomes visible, not at its deadline. */
+Test(sqs_queue, long_poll_sees_a_message_sent_delayed_during_the_wait) {
+    make_queue("lpw", NULL);
+    int rc;
+    nb_req_t *w = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lpw"), "WaitTimeSeconds", 20), &rc);
+    cr_assert_eq(rc, NB_ASYNC);
+    advance(1);
+    json_decref(ok(sqs_send_message, json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("lpw"), "MessageBody", "late",
+                                               "DelaySeconds", 3)));
+    advance(2.9);
+    cr_assert_eq(w->finished, 0);
+    advance(0.2); /* 3 s after the send, 16 s before the deadline */
+    cr_assert_eq(w->finished, 1);
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "late");
+    req_free(w);
+}
+
+/* A visibility change to a non-zero time during a wait: the waiter gets the message then. */
+Test(sqs_queue, long_poll_sees_a_message_whose_visibility_is_shortened_during_the_wait) {
+    make_queue("lpv", NULL);
+    send_body("lpv", "v");
+    json_t *m = recv_n("lpv", 1, json_pack("{s:i}", "VisibilityTimeout", 300));
+    char *h = strdup(SQS_STR(json_array_get(m, 0), "ReceiptHandle"));
+    json_decref(m);
+    int rc;
+    nb_req_t *w = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lpv"), "WaitTimeSeconds", 20), &rc);
+    cr_assert_eq(rc, NB_ASYNC);
+    advance(1);
+    json_decref(ok(sqs_change_message_visibility, json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("lpv"), "ReceiptHandle",
+                                                            h, "VisibilityTimeout", 2)));
+    free(h);
+    advance(1.9);
+    cr_assert_eq(w->finished, 0);
+    advance(0.2);
+    cr_assert_eq(w->finished, 1);
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "v");
+    req_free(w);
+}
+
+/* Two waiters, one message: the first takes it for 2 s; when that visibility timeout runs
+ * out the second, still waiting, gets it. */
+Test(sqs_queue, long_poll_sees_a_message_whose_visibility_timeout_expires_during_the_wait) {
+    make_queue("lpe", NULL);
+    int rc;
+    nb_req_t *a = call(sqs_receive_message, json_pack("{s:s,s:i,s:i}", "QueueUrl", URL("lpe"), "WaitTimeSeconds", 20,
+                                                      "VisibilityTimeout", 2), &rc);
+    cr_assert_eq(rc, NB_ASYNC);
+    nb_req_t *b = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lpe"), "WaitTimeSeconds", 20), &rc);
+    cr_assert_eq(rc, NB_ASYNC);
+    advance(1);
+    send_body("lpe", "shared");
+    advance(0);
+    cr_assert_eq(a->finished, 1);
+    cr_assert_eq(b->finished, 0);
+    advance(1.9);
+    cr_assert_eq(b->finished, 0);
+    advance(0.2);
+    cr_assert_eq(b->finished, 1);
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(b->out, "Messages"), 0), "Body"), "shared");
+    req_free(a);
+    req_free(b);
+}
+
+/* A FIFO group locked by a message in flight unlocks when its visibility timeout runs out. */
+Test(sqs_queue, long_poll_on_a_locked_fifo_group_answers_when_the_lock_expires) {
+    make_queue("lpf.fifo", json_pack("{s:s,s:s}", "FifoQueue", "true", "ContentBasedDeduplication", "true"));
+    json_decref(ok(sqs_send_message, json_pack("{s:s,s:s,s:s}", "QueueUrl", URL("lpf.fifo"), "MessageBody", "g1",
+                                               "MessageGroupId", "g")));
+    json_decref(recv_n("lpf.fifo", 1, json_pack("{s:i}", "VisibilityTimeout", 4)));
+    int rc;
+    nb_req_t *w = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lpf.fifo"), "WaitTimeSeconds", 20),
+                       &rc);
+    cr_assert_eq(rc, NB_ASYNC);
+    json_decref(ok(sqs_send_message, json_pack("{s:s,s:s,s:s}", "QueueUrl", URL("lpf.fifo"), "MessageBody", "g2",
+                                               "MessageGroupId", "g")));
+    advance(3.9); /* g2 is visible but its group is locked */
+    cr_assert_eq(w->finished, 0);
+    advance(0.2);
+    cr_assert_eq(w->finished, 1);
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "g1");
+    req_free(w);
+}
+
+/* Many waiters on an idle queue hold one queue timer each besides their deadlines: a send
+ * wakes the oldest, the others keep waiting until their deadlines. */
+Test(sqs_queue, many_waiters_one_message) {
+    make_queue("lpm", NULL);
+    nb_req_t *w[50];
+    for (int i = 0; i < 50; i++) {
+        int rc;
+        w[i] = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lpm"), "WaitTimeSeconds", 5), &rc);
+        cr_assert_eq(rc, NB_ASYNC);
+    }
+    send_body("lpm", "one");
+    advance(0);
+    cr_assert_eq(w[0]->finished, 1);
+    cr_assert_eq(json_array_size(json_object_get(w[0]->out, "Messages")), 1);
+    for (int i = 1; i < 50; i++)
+        cr_assert_eq(w[i]->finished, 0, "waiter %d", i);
+    advance(5.1);
+    for (int i = 1; i < 50; i++) {
+        cr_assert_eq(w[i]->finished, 1, "waiter %d", i);
+        cr_assert_null(json_object_get(w[i]->out, "Messages"));
+    }
+    for (int i = 0; i < 50; i++)
+        req_free(w[i]);
+}
+
 Test(sqs_queue, aborted_long_poll_leaves_the_message_for_others) {
     make_queue("ab", NULL);
     int rc;
@@ -455,4 +573,185 @@ Test(sqs_queue, fifo_receive_retry_with_the_same_attempt_id_gets_the_same_answer
     a = recv_n("r.fifo", 10, json_pack("{s:s}", "ReceiveRequestAttemptId", "try-1"));
     cr_assert_str_eq(attr_of(json_array_get(a, 0), "ApproximateReceiveCount"), "2"); /* expired: a real receive */
     json_decref(a);
+}
+
+/* The message names the value given, as AWS does ("Invalid value for maxReceiveCount: 0"). */
+Test(sqs_queue, max_receive_count_out_of_range_names_the_value) {
+    make_queue("rdlq", NULL);
+    static const char *const bad[][2] = {
+        {"{\"deadLetterTargetArn\":\"" ARN("rdlq") "\",\"maxReceiveCount\":0}", "0"},
+        {"{\"deadLetterTargetArn\":\"" ARN("rdlq") "\",\"maxReceiveCount\":1001}", "1001"},
+        {"{\"deadLetterTargetArn\":\"" ARN("rdlq") "\",\"maxReceiveCount\":\"abc\"}", "abc"},
+        {"{\"deadLetterTargetArn\":\"" ARN("rdlq") "\",\"maxReceiveCount\":-3}", "-3"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char want[512];
+        snprintf(want, sizeof want,
+                 "Value %s for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: %s, valid "
+                 "values are from 1 to 1000 both inclusive.",
+                 bad[i][0], bad[i][1]);
+        fails_msg(sqs_create_queue, json_pack("{s:s,s:{s:s}}", "QueueName", "rsrc", "Attributes", "RedrivePolicy", bad[i][0]),
+                  "InvalidParameterValue", want);
+    }
+}
+
+static json_t *redrive_to(const char *dlq) {
+    char rp[256];
+    snprintf(rp, sizeof rp, "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:%s\",\"maxReceiveCount\":2}",
+             dlq);
+    return json_pack("{s:s}", "RedrivePolicy", rp);
+}
+
+/* A dead-letter queue's RedriveAllowPolicy decides which queues may name it. */
+Test(sqs_queue, redrive_allow_policy_is_enforced) {
+    make_queue("deny", json_pack("{s:s}", "RedriveAllowPolicy", "{\"redrivePermission\":\"denyAll\"}"));
+    make_queue("only", json_pack("{s:s}", "RedriveAllowPolicy",
+                                 "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[\"" ARN("allowed") "\"]}"));
+    make_queue("open", json_pack("{s:s}", "RedriveAllowPolicy", "{\"redrivePermission\":\"allowAll\"}"));
+    /* CreateQueue */
+    fails(sqs_create_queue, json_pack("{s:s,s:o}", "QueueName", "src1", "Attributes", redrive_to("deny")),
+          "InvalidParameterValue");
+    fails_msg(sqs_create_queue, json_pack("{s:s,s:o}", "QueueName", "src1", "Attributes", redrive_to("only")),
+              "InvalidParameterValue",
+              "Value {\"deadLetterTargetArn\":\"" ARN("only") "\",\"maxReceiveCount\":2} for parameter RedrivePolicy "
+              "is invalid. Reason: The RedriveAllowPolicy of " ARN("only") " does not allow " ARN("src1") " to use it as a "
+              "dead-letter queue.");
+    fails(sqs_get_queue_url, json_pack("{s:s}", "QueueName", "src1"), "QueueDoesNotExist");
+    make_queue("allowed", redrive_to("only")); /* listed before it exists, as Terraform does */
+    make_queue("src2", redrive_to("open"));
+    /* SetQueueAttributes */
+    fails(sqs_set_queue_attributes, json_pack("{s:s,s:o}", "QueueUrl", URL("src2"), "Attributes", redrive_to("deny")),
+          "InvalidParameterValue");
+    fails(sqs_set_queue_attributes, json_pack("{s:s,s:o}", "QueueUrl", URL("src2"), "Attributes", redrive_to("only")),
+          "InvalidParameterValue");
+    json_decref(ok(sqs_set_queue_attributes, json_pack("{s:s,s:{s:s}}", "QueueUrl", URL("only"), "Attributes",
+                                                       "RedriveAllowPolicy", "{\"redrivePermission\":\"allowAll\"}")));
+    json_decref(ok(sqs_set_queue_attributes, json_pack("{s:s,s:o}", "QueueUrl", URL("src2"), "Attributes",
+                                                       redrive_to("only"))));
+}
+
+Test(sqs_queue, redrive_allow_policy_shape) {
+    static const char *const bad[] = {
+        "{\"redrivePermission\":\"byQueue\"}",
+        "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[]}",
+        "{\"redrivePermission\":\"denyAll\",\"sourceQueueArns\":[\"" ARN("x") "\"]}",
+        "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[1]}",
+        "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\","
+        "\"h\",\"i\",\"j\",\"k\"]}",
+        "{\"redrivePermission\":\"someQueues\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        fails(sqs_create_queue, json_pack("{s:s,s:{s:s}}", "QueueName", "rap", "Attributes", "RedriveAllowPolicy", bad[i]),
+              "InvalidParameterValue");
+    fails_msg(sqs_create_queue, json_pack("{s:s,s:{s:s}}", "QueueName", "rap", "Attributes", "RedriveAllowPolicy", bad[0]),
+              "InvalidParameterValue",
+              "Value {\"redrivePermission\":\"byQueue\"} for parameter RedriveAllowPolicy is invalid. Reason: "
+              "sourceQueueArns is required when redrivePermission is byQueue.");
+    make_queue("rap", json_pack("{s:s}", "RedriveAllowPolicy",
+                                "{\"redrivePermission\":\"byQueue\",\"sourceQueueArns\":[\"" ARN("x") "\"]}"));
+}
+
+/* A message's visibility reaches at most 12 hours past the receive that made it invisible,
+ * however it is extended; a new receive starts a new 12 hours. */
+Test(sqs_queue, total_visibility_is_limited_to_12_hours_from_the_receive) {
+    make_queue("vis12", NULL);
+    send_body("vis12", "long job");
+    json_t *m = recv_n("vis12", 1, json_pack("{s:i}", "VisibilityTimeout", 43200));
+    char *h = strdup(SQS_STR(json_array_get(m, 0), "ReceiptHandle"));
+    json_decref(m);
+    json_decref(ok(sqs_change_message_visibility,
+                   json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("vis12"), "ReceiptHandle", h, "VisibilityTimeout", 43200)));
+    advance(7200);
+    json_decref(ok(sqs_change_message_visibility,
+                   json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("vis12"), "ReceiptHandle", h, "VisibilityTimeout", 36000)));
+    fails_msg(sqs_change_message_visibility,
+              json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("vis12"), "ReceiptHandle", h, "VisibilityTimeout", 36001),
+              "InvalidParameterValue",
+              "Value 36001 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is "
+              "beyond the limit [43200 seconds]");
+    json_t *out = ok(sqs_change_message_visibility_batch,
+                     json_pack("{s:s,s:[{s:s,s:s,s:i},{s:s,s:s,s:i}]}", "QueueUrl", URL("vis12"), "Entries", "Id", "a",
+                               "ReceiptHandle", h, "VisibilityTimeout", 40000, "Id", "b", "ReceiptHandle", h,
+                               "VisibilityTimeout", 60));
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Failed"), 0), "Id"), "a");
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Failed"), 0), "Code"), "InvalidParameterValue");
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Successful"), 0), "Id"), "b");
+    json_decref(out);
+    free(h);
+    advance(61); /* visible again; a new receive has 12 hours of its own */
+    m = recv_n("vis12", 1, json_pack("{s:i}", "VisibilityTimeout", 10));
+    h = strdup(SQS_STR(json_array_get(m, 0), "ReceiptHandle"));
+    json_decref(m);
+    json_decref(ok(sqs_change_message_visibility,
+                   json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("vis12"), "ReceiptHandle", h, "VisibilityTimeout", 43200)));
+    free(h);
+}
+
+/* MessageGroupId and MessageDeduplicationId: 1-128 letters, digits and punctuation. */
+Test(sqs_queue, group_and_deduplication_id_characters) {
+    make_queue("ids.fifo", json_pack("{s:s}", "FifoQueue", "true"));
+    make_queue("ids", NULL);
+    fails_msg(sqs_send_message, json_pack("{s:s,s:s,s:s,s:s}", "QueueUrl", URL("ids.fifo"), "MessageBody", "x",
+                                          "MessageGroupId", "has space", "MessageDeduplicationId", "d"),
+              "InvalidParameterValue",
+              "Value has space for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include "
+              "alphanumeric and punctuation characters. 1 to 128 in length.");
+    fails_msg(sqs_send_message, json_pack("{s:s,s:s,s:s,s:s}", "QueueUrl", URL("ids.fifo"), "MessageBody", "x",
+                                          "MessageGroupId", "g", "MessageDeduplicationId", "d d"),
+              "InvalidParameterValue",
+              "Value d d for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId can only "
+              "include alphanumeric and punctuation characters. 1 to 128 in length.");
+    char long_id[130];
+    memset(long_id, 'g', 129);
+    long_id[129] = '\0';
+    fails(sqs_send_message, json_pack("{s:s,s:s,s:s,s:s}", "QueueUrl", URL("ids.fifo"), "MessageBody", "x",
+                                      "MessageGroupId", long_id, "MessageDeduplicationId", "d"),
+          "InvalidParameterValue");
+    fails(sqs_send_message, json_pack("{s:s,s:s,s:s,s:s}", "QueueUrl", URL("ids.fifo"), "MessageBody", "x",
+                                      "MessageGroupId", "", "MessageDeduplicationId", "d"),
+          "InvalidParameterValue");
+    long_id[128] = '\0';
+    json_decref(ok(sqs_send_message, json_pack("{s:s,s:s,s:s,s:s}", "QueueUrl", URL("ids.fifo"), "MessageBody", "x",
+                                               "MessageGroupId", long_id, "MessageDeduplicationId",
+                                               "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")));
+    /* a standard queue takes a MessageGroupId (fair queues), checked the same way */
+    fails(sqs_send_message, json_pack("{s:s,s:s,s:s}", "QueueUrl", URL("ids"), "MessageBody", "x", "MessageGroupId",
+                                      "tenant 1"),
+          "InvalidParameterValue");
+    json_decref(ok(sqs_send_message, json_pack("{s:s,s:s,s:s}", "QueueUrl", URL("ids"), "MessageBody", "x",
+                                               "MessageGroupId", "tenant-1")));
+    /* in a batch the entry fails alone */
+    json_t *out = ok(sqs_send_message_batch,
+                     json_pack("{s:s,s:[{s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s}]}", "QueueUrl", URL("ids.fifo"), "Entries",
+                               "Id", "bad", "MessageBody", "x", "MessageGroupId", "a b", "MessageDeduplicationId", "1",
+                               "Id", "good", "MessageBody", "y", "MessageGroupId", "ab", "MessageDeduplicationId", "2"));
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Failed"), 0), "Id"), "bad");
+    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Successful"), 0), "Id"), "good");
+    json_decref(out);
+}
+
+/* MessageRetentionPeriod (60 s, the least AWS allows): a message is kept up to its end,
+ * in flight or not, and then gone from receives and from the counts. */
+Test(sqs_queue, retention_period_expires_visible_and_in_flight_messages) {
+    make_queue("ret", json_pack("{s:s}", "MessageRetentionPeriod", "60"));
+    send_body("ret", "visible");
+    send_body("ret", "in flight");
+    json_t *m = recv_n("ret", 1, json_pack("{s:i}", "VisibilityTimeout", 300));
+    cr_assert_eq(json_array_size(m), 1);
+    json_decref(m);
+    advance(59.5);
+    cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessages"), "1");
+    cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessagesNotVisible"), "1");
+    advance(1); /* 60.5 s after sending */
+    cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessages"), "0");
+    cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessagesNotVisible"), "0");
+    m = recv_n("ret", 10, NULL);
+    cr_assert_eq(json_array_size(m), 0);
+    json_decref(m);
+    /* a message sent later keeps its own 60 s */
+    send_body("ret", "new");
+    advance(30);
+    m = recv_n("ret", 10, NULL);
+    cr_assert_eq(json_array_size(m), 1);
+    json_decref(m);
 }

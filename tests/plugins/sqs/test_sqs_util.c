@@ -82,6 +82,25 @@ Test(sqs_names, batch_ids) {
     cr_assert_not(sqs_batch_id_valid(NULL));
 }
 
+Test(sqs_names, group_and_deduplication_ids) {
+    cr_assert(sqs_fifo_id_valid("group-1"));
+    cr_assert(sqs_fifo_id_valid("CTC#QA-1"));
+    cr_assert(sqs_fifo_id_valid("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"));
+    char max[129];
+    memset(max, 'x', 128);
+    max[128] = '\0';
+    cr_assert(sqs_fifo_id_valid(max));
+    char over[130];
+    memset(over, 'x', 129);
+    over[129] = '\0';
+    cr_assert_not(sqs_fifo_id_valid(over));
+    cr_assert_not(sqs_fifo_id_valid(""));
+    cr_assert_not(sqs_fifo_id_valid("a b"));
+    cr_assert_not(sqs_fifo_id_valid("tab\there"));
+    cr_assert_not(sqs_fifo_id_valid("caf\xc3\xa9"));
+    cr_assert_not(sqs_fifo_id_valid(NULL));
+}
+
 Test(sqs_url, every_host_form_gives_account_and_name) {
     char acc[16], reg[32], name[96];
     cr_assert(sqs_parse_queue_url("http://127.0.0.1:4566/000000000000/q1", acc, reg, name));

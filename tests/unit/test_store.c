@@ -1178,6 +1178,12 @@ Test(store, kill_9_at_random_points_loses_no_acknowledged_write, .timeout = 240)
 
         nb__store_t *st = open_disk("crash", dir);
         sqlite3 *db = nb__store_db(st);
+        if (query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'rows'") == 0) {
+            /* killed before the first child's migration committed: nothing was acknowledged */
+            cr_assert_eq(last, -1, "round %d: row %d was acknowledged, yet there is no table", round, last);
+            nb__store_close(st);
+            continue;
+        }
         sqlite3_stmt *s = NULL;
         cr_assert_eq(sqlite3_prepare_v2(db, "SELECT id, payload FROM rows ORDER BY id", -1, &s, NULL), SQLITE_OK);
         int expect = 0;

@@ -61,6 +61,64 @@ static void lister_free(lister_t *l) {
     json_decref(l->cps);
 }
 
+/* Listings with several rows per key (versions, multipart uploads), paged by a key marker
+ * and a second one (version id, upload id): KeyMarker alone skips the key, with the second
+ * marker the rows up to it. Every row of a key counts, a common prefix once. */
+typedef struct multi_pager {
+    const char *key_marker, *sub_marker;
+    bool skipping;
+    char *prev_key;
+    char *next_sub; /* the second marker of the last row listed; NULL after a common prefix */
+} multi_pager_t;
+
+static void multi_pager_init(multi_pager_t *p, const char *key_marker, const char *sub_marker) {
+    p->key_marker = key_marker;
+    p->sub_marker = sub_marker;
+    p->skipping = key_marker != NULL;
+    p->prev_key = p->next_sub = NULL;
+}
+
+static void multi_pager_free(multi_pager_t *p) {
+    free(p->prev_key);
+    free(p->next_sub);
+}
+
+/* One row: 1 list it (key and sub become the next markers), 0 skip it, -1 the page is full. */
+static int multi_pager_row(lister_t *l, multi_pager_t *p, const char *key, const char *sub) {
+    if (p->skipping && strcmp(key, p->key_marker) == 0) {
+        if (p->sub_marker && strcmp(sub, p->sub_marker) == 0)
+            p->skipping = false;
+        return 0;
+    }
+    p->skipping = false;
+    bool same_key = p->prev_key && strcmp(p->prev_key, key) == 0;
+    bool folded = l->b.delimiter && *l->b.delimiter && strstr(key + l->b.plen, l->b.delimiter);
+    int t = 1;
+    if (same_key && !folded) {
+        if (l->b.count >= l->b.max) {
+            l->b.truncated = true;
+            return -1;
+        }
+        l->b.count++;
+    } else if ((t = lister_take(l, key)) < 0) {
+        return -1;
+    }
+    free(p->prev_key);
+    p->prev_key = strdup(key);
+    if (t != 1) {
+        if (t == 2) { /* the next marker is then the common prefix, with no second marker */
+            free(p->next_sub);
+            p->next_sub = NULL;
+        }
+        return 0;
+    }
+    free(l->b.next);
+    l->b.next = strdup(key);
+    free(p->next_sub);
+    p->next_sub = strdup(sub);
+    return 1;
+}
+
 static json_t *content_of(sqlite3_stmt *s, bool owner, bool url) {
     const char *attrs_text = (const char *)sqlite3_column_text(s, 4);
     json_t *attrs = attrs_text ? json_loads(attrs_text, 0, NULL) : NULL;
@@ -211,43 +269,18 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in) {
     sqlite3_bind_text(s, 2, key_marker ? key_marker : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, l.b.prefix, -1, SQLITE_STATIC);
     json_t *versions = json_array(), *markers = json_array();
-    bool skipping = key_marker != NULL;
-    char *next_vid = NULL, *prev_key = NULL;
+    multi_pager_t pg;
+    multi_pager_init(&pg, key_marker, vid_marker);
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(s, 0);
         const char *vid = (const char *)sqlite3_column_text(s, 5);
         if (strncmp(key, l.b.prefix, l.b.plen) != 0)
             break;
-        if (skipping && key_marker && strcmp(key, key_marker) == 0) {
-            if (vid_marker && strcmp(vid, vid_marker) == 0)
-                skipping = false;
+        int r = multi_pager_row(&l, &pg, key, vid);
+        if (r < 0)
+            break;
+        if (r == 0)
             continue;
-        }
-        skipping = false;
-        bool same_key = prev_key && strcmp(prev_key, key) == 0;
-        /* Versions of one key count one by one, common prefixes once. */
-        if (same_key && !(l.b.delimiter && *l.b.delimiter && strstr(key + l.b.plen, l.b.delimiter))) {
-            if (l.b.count >= l.b.max) {
-                l.b.truncated = true;
-                break;
-            }
-            l.b.count++;
-        } else {
-            int t = lister_take(&l, key);
-            if (t < 0)
-                break;
-            if (t != 1) {
-                free(prev_key);
-                prev_key = strdup(key);
-                continue;
-            }
-        }
-        free(prev_key);
-        prev_key = strdup(key);
-        free(l.b.next);
-        l.b.next = strdup(key);
-        free(next_vid);
-        next_vid = strdup(vid);
         json_t *v = json_pack("{s:o,s:s,s:b,s:f,s:o}", "Key", enc(key, l.url), "VersionId", vid, "IsLatest",
                               sqlite3_column_int(s, 6), "LastModified", sqlite3_column_double(s, 3), "Owner",
                               s3_owner(NULL));
@@ -267,8 +300,8 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in) {
     json_object_set_new(out, "VersionIdMarker", json_string(vid_marker ? vid_marker : ""));
     if (l.b.truncated && l.b.next) {
         json_object_set_new(out, "NextKeyMarker", enc(l.b.next, l.url));
-        if (next_vid)
-            json_object_set_new(out, "NextVersionIdMarker", json_string(next_vid));
+        if (pg.next_sub)
+            json_object_set_new(out, "NextVersionIdMarker", json_string(pg.next_sub));
     }
     if (json_array_size(versions))
         json_object_set(out, "Versions", versions);
@@ -276,8 +309,7 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in) {
         json_object_set(out, "DeleteMarkers", markers);
     json_decref(versions);
     json_decref(markers);
-    free(next_vid);
-    free(prev_key);
+    multi_pager_free(&pg);
     lister_free(&l);
     return nb_reply_new(req, out);
 }
@@ -314,47 +346,18 @@ int s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
     sqlite3_bind_text(s, 2, key_marker ? key_marker : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, l.b.prefix, -1, SQLITE_STATIC);
     json_t *ups = json_array();
-    bool skipping = key_marker != NULL;
-    char *next_id = NULL, *prev_key = NULL;
+    multi_pager_t pg;
+    multi_pager_init(&pg, key_marker, id_marker);
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(s, 0);
         const char *id = (const char *)sqlite3_column_text(s, 1);
         if (strncmp(key, l.b.prefix, l.b.plen) != 0)
             break;
-        if (skipping && strcmp(key, key_marker) == 0) {
-            if (id_marker && strcmp(id, id_marker) == 0)
-                skipping = false;
+        int r = multi_pager_row(&l, &pg, key, id);
+        if (r < 0)
+            break;
+        if (r == 0)
             continue;
-        }
-        skipping = false;
-        bool same_key = prev_key && strcmp(prev_key, key) == 0;
-        bool folded_key = l.b.delimiter && *l.b.delimiter && strstr(key + l.b.plen, l.b.delimiter);
-        if (same_key && !folded_key) { /* each upload of a key counts */
-            if (l.b.count >= l.b.max) {
-                l.b.truncated = true;
-                break;
-            }
-            l.b.count++;
-        } else {
-            int t = lister_take(&l, key);
-            if (t < 0)
-                break;
-            if (t != 1) {
-                free(prev_key);
-                prev_key = strdup(key);
-                if (t == 2) { /* the marker is then the prefix, with no upload id */
-                    free(next_id);
-                    next_id = NULL;
-                }
-                continue;
-            }
-        }
-        free(prev_key);
-        prev_key = strdup(key);
-        free(l.b.next);
-        l.b.next = strdup(key);
-        free(next_id);
-        next_id = strdup(id);
         json_array_append_new(ups, json_pack("{s:o,s:s,s:f,s:s,s:o,s:o}", "Key", enc(key, l.url), "UploadId", id,
                                              "Initiated", sqlite3_column_double(s, 2), "StorageClass", "STANDARD",
                                              "Owner", s3_owner(NULL), "Initiator", s3_owner(NULL)));
@@ -366,7 +369,7 @@ int s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
     json_object_set_new(out, "UploadIdMarker", json_string(id_marker ? id_marker : ""));
     if (l.b.truncated && l.b.next) {
         json_object_set_new(out, "NextKeyMarker", enc(l.b.next, l.url));
-        json_object_set_new(out, "NextUploadIdMarker", json_string(next_id ? next_id : ""));
+        json_object_set_new(out, "NextUploadIdMarker", json_string(pg.next_sub ? pg.next_sub : ""));
     }
     if (s3_str(in, "Prefix"))
         json_object_set_new(out, "Prefix", enc(l.b.prefix, l.url));
@@ -381,8 +384,7 @@ int s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
     if (l.url)
         json_object_set_new(out, "EncodingType", json_string("url"));
     json_decref(ups);
-    free(next_id);
-    free(prev_key);
+    multi_pager_free(&pg);
     lister_free(&l);
     json_decref(patched);
     return nb_reply_new(req, out);

@@ -566,6 +566,22 @@ class S3(unittest.TestCase):
         self.s3.delete_object(Bucket=b, Key="k", VersionId=d["VersionId"])
         self.assertEqual(self.s3.get_object(Bucket=b, Key="k")["Body"].read(), b"two")
         self.assertEqual(err(self.s3.get_object, Bucket=b, Key="k", VersionId="A" * 32)[0], "NoSuchVersion")
+        # Paged with a delimiter: every version of a key counts, a common prefix once, and a page
+        # that ends at a common prefix carries no version id marker of another key.
+        self.s3.put_object(Bucket=b, Key="p/x", Body=b"1")
+        self.s3.put_object(Bucket=b, Key="p/y", Body=b"2")
+        self.s3.put_object(Bucket=b, Key="q", Body=b"3")
+        r = self.s3.list_object_versions(Bucket=b, Delimiter="/", MaxKeys=3)  # k twice, then p/
+        self.assertTrue(r["IsTruncated"])
+        self.assertEqual(r["NextKeyMarker"], "p/")
+        self.assertNotIn("NextVersionIdMarker", r)
+        self.assertEqual([p["Prefix"] for p in r["CommonPrefixes"]], ["p/"])
+        seen = []
+        for page in self.s3.get_paginator("list_object_versions").paginate(
+                Bucket=b, Delimiter="/", PaginationConfig={"PageSize": 1}):
+            seen += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
+            seen += [(c["Prefix"], None) for c in page.get("CommonPrefixes", [])]
+        self.assertEqual([k for k, _ in seen], ["k", "k", "p/", "q"])
 
     # ------------------------------------------------------------ multipart
 

@@ -91,6 +91,8 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     nb__api_set_loop(loop);
     if (cfg->persistence && nb__store_check_data_dir(cfg->data_dir, err) != 0)
         return NB_ESTORE;
+    const char *tmp = getenv("TMPDIR");
+    nb__store_sweep_temp(tmp && *tmp ? tmp : "/tmp");
     int rc = nb__registry_init(&gw->reg, cfg, err);
     if (rc != 0)
         return rc;

@@ -77,11 +77,12 @@ static int spill_to_file(nb_body_t *b) {
     const char *dir = b->tmpdir ? b->tmpdir : getenv("TMPDIR");
     if (dir == NULL || dir[0] == '\0')
         dir = "/tmp";
-    size_t n = strlen(dir) + 32;
+    size_t n = strlen(dir) + 48;
     char *path = malloc(n);
     if (path == NULL)
         return NB_ENOMEM;
-    snprintf(path, n, "%s/nimbus-body-XXXXXX", dir);
+    /* The pid lets a later server remove what a killed one left (nb__store_sweep_temp). */
+    snprintf(path, n, "%s/nimbus-body-%ld-XXXXXX", dir, (long)getpid());
     int fd = mkostemp(path, O_CLOEXEC);
     if (fd < 0) {
         free(path);

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,7 @@ static const char *blob_root_locked(nb__store_t *st) {
     if (tmp == NULL || *tmp == '\0')
         tmp = "/tmp";
     char name[128];
-    snprintf(name, sizeof(name), "nimbus-%s-XXXXXX", st->service);
+    snprintf(name, sizeof(name), "nimbus-%s-%ld-XXXXXX", st->service, (long)getpid()); /* see nb__store_sweep_temp */
     char *root = join(tmp, name);
     if (root == NULL) {
         snprintf(st->errmsg, sizeof(st->errmsg), "out of memory");
@@ -447,6 +448,41 @@ void nb__store_remove_tree(const char *root, int keep_root, int only_tmp) {
     }
     if (!keep_root)
         rmdir(root);
+}
+
+/* "nimbus-...-<pid>-XXXXXX": the pid of the server that made it, or 0. */
+static long temp_owner(const char *name) {
+    size_t n = strlen(name);
+    if (strncmp(name, "nimbus-", 7) != 0 || n < 7 + 9 || name[n - 7] != '-')
+        return 0;
+    size_t i = n - 7;
+    while (i > 7 && name[i - 1] >= '0' && name[i - 1] <= '9')
+        i--;
+    if (i == n - 7 || name[i - 1] != '-')
+        return 0;
+    return strtol(name + i, NULL, 10);
+}
+
+void nb__store_sweep_temp(const char *tmpdir) {
+    DIR *d = opendir(tmpdir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid = temp_owner(e->d_name);
+        if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* not ours to judge, or its server still runs */
+        char *p = join(tmpdir, e->d_name);
+        struct stat sb;
+        if (p && lstat(p, &sb) == 0 && sb.st_uid == geteuid()) {
+            if (S_ISDIR(sb.st_mode))
+                nb__store_remove_tree(p, 0, 0);
+            else
+                unlink(p);
+        }
+        free(p);
+    }
+    closedir(d);
 }
 
 void nb__store_blob_clear(nb__store_t *st) {

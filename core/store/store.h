@@ -37,6 +37,9 @@ typedef struct nb__store_config {
 /* Creates dir (and its parents) if missing and proves it writable by creating
  * and removing a file in it. NB_EIO and a message naming dir and the problem. */
 int nb__store_check_data_dir(const char *dir, char **err);
+/* Removes what servers that are gone left in tmpdir (a kill -9): spilled request bodies
+ * and in-memory stores' blob folders, named "nimbus-...-<pid>-XXXXXX" by their server. */
+void nb__store_sweep_temp(const char *tmpdir);
 
 /* Opens (creating if needed) the database of `service` ([a-z0-9_-]+). With
  * persistence: checks the data dir, opens <data_dir>/<service>.db in WAL mode,

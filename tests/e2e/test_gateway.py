@@ -165,6 +165,20 @@ class Lifecycle(unittest.TestCase):
                 self.assertIn("Service 'kinesis' failed to start", r.stderr)
                 self.assertIn("PourCoffee", r.stderr)
 
+    def test_startup_removes_what_killed_servers_left_in_tmpdir(self):
+        with tempfile.TemporaryDirectory() as d:
+            dead = subprocess.Popen(["true"])
+            dead.wait()  # its pid is free now
+            left = [f"nimbus-body-{dead.pid}-Ab12Cd", f"nimbus-s3-{dead.pid}-Xy34Zw"]
+            kept = [f"nimbus-body-{os.getpid()}-Ab12Cd", "nimbus-body-Qw12Er", "someone-else"]
+            for name in left + kept:
+                open(os.path.join(d, name), "w").close()
+            os.remove(os.path.join(d, left[1]))
+            os.makedirs(os.path.join(d, left[1], "b"))
+            open(os.path.join(d, left[1], "b", "blob"), "w").close()
+            with Nimbus(TMPDIR=d):
+                self.assertEqual(sorted(os.listdir(d)), sorted(kept))
+
     def test_sigint_exits_0(self):
         n = Nimbus().start()
         self.assertEqual(n.stop(signal.SIGINT), 0, n.output)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every test: unit (Criterion), protocol vectors, end-to-end with real
-# clients (AWS CLI, boto3, AWS SDK for JavaScript v3), then the unit tests again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# clients (AWS CLI, boto3, AWS SDK for JavaScript v3), then all of them again (but the 2 GiB
+# S3 test) under AddressSanitizer + UndefinedBehaviorSanitizer, the server included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
@@ -19,10 +19,11 @@ awk '/^[0-9]+\/[0-9]+ Testing: / { test = $3 }
      /^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed/ || /peak RSS|test_s3_big: skipped/ { print "  " test ": " $0 }' \
   build/Testing/Temporary/LastTest.log || true
 
-echo "== unit tests under ASan+UBSan"
+echo "== unit and end-to-end tests under ASan+UBSan (the 2 GiB S3 test only runs above)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNB_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit || rc=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit || rc=1
+NB_SLOW=0 ctest --test-dir build-asan --output-on-failure -j"$jobs" -L e2e || rc=1
 
 exit $rc

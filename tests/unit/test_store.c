@@ -756,20 +756,31 @@ Test(store, invalid_service_names_are_refused) {
     cr_assert_eq(nb__store_open("", NULL, &st, NULL), NB_EINVAL);
 }
 
+/* RLIMIT_FSIZE stands in for a full disk: a write() past it fails with EFBIG.
+ * limit_file_size(n) returns the limit to give back to restore_file_size. */
+static struct rlimit limit_file_size(rlim_t bytes) {
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = bytes;
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    return old;
+}
+
+static void restore_file_size(struct rlimit old) {
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+}
+
 /* A write that does not fit (the disk is full) fails the commit, rolls back and
- * leaves a consistent database that takes the next write. RLIMIT_FSIZE stands
- * in for a full disk: the write() past it fails with EFBIG. */
+ * leaves a consistent database that takes the next write. */
 Test(store, failed_commit_on_a_full_disk_rolls_back_cleanly) {
     nb__store_t *st = open_disk("sqs", tmp_root);
     sqlite3 *db = nb__store_db(st);
     migrate_ok(db, schema_v2, 2);
     exec_ok(db, "INSERT INTO messages(account, region, body) VALUES ('a', 'r', 'before')");
-    signal(SIGXFSZ, SIG_IGN);
-    struct rlimit old, lim;
-    getrlimit(RLIMIT_FSIZE, &old);
-    lim = old;
-    lim.rlim_cur = 256 * 1024;
-    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct rlimit old = limit_file_size(256 * 1024);
 
     int failed_at_commit = 0;
     cr_assert_eq(nb__store_begin(st), 0);
@@ -786,8 +797,7 @@ Test(store, failed_commit_on_a_full_disk_rolls_back_cleanly) {
     }
     cr_assert_eq(nb__store_depth(st), 0);
     cr_assert(sqlite3_get_autocommit(db));
-    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
-    signal(SIGXFSZ, SIG_DFL);
+    restore_file_size(old);
 
     cr_assert_eq(query_int(db, "SELECT count(*) FROM messages"), 1, "nothing of the failed request stayed");
     cr_assert_eq(nb__store_begin(st), 0);
@@ -912,31 +922,28 @@ Test(store, blob_removed_at_commit_stays_when_the_writes_are_lost) {
     nb__store_close(st);
 }
 
-/* A commit the disk cannot take tells the plugin its writes are gone. */
+/* A commit the disk cannot take tells the plugin its writes are gone; a rollback the
+ * handler asked for (it answered an error) does not. The row (100 kB) stays in SQLite's
+ * page cache until the commit writes it to the WAL, past the 64 kB file limit. */
 Test(store, failed_commit_on_a_full_disk_reports_lost_writes) {
     nb__store_t *st = open_disk("sqs", tmp_root);
     sqlite3 *db = nb__store_db(st);
     migrate_ok(db, schema_v2, 2);
     int lost = 0;
     nb__store_on_lost_writes(st, count_lost, &lost);
-    signal(SIGXFSZ, SIG_IGN);
-    struct rlimit old, lim;
-    getrlimit(RLIMIT_FSIZE, &old);
-    lim = old;
-    lim.rlim_cur = 256 * 1024;
-    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
     cr_assert_eq(nb__store_begin(st), 0);
-    int rc = sqlite3_exec(db, "INSERT INTO messages(account, region, body) VALUES ('a', 'r', randomblob(2000000))",
-                          NULL, NULL, NULL);
-    int commit = rc == SQLITE_OK ? nb__store_commit(st) : nb__store_rollback(st);
-    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
-    signal(SIGXFSZ, SIG_DFL);
-    if (rc == SQLITE_OK) {
-        cr_assert_eq(commit, NB_ESTORE);
-        cr_assert_eq(lost, 1);
-    } else {
-        cr_assert_eq(lost, 0, "a rollback the handler asked for is not a loss it must be told about");
-    }
+    exec_ok(db, "INSERT INTO messages(account, region, body) VALUES ('a', 'r', 'asked back')");
+    cr_assert_eq(nb__store_rollback(st), 0);
+    cr_assert_eq(lost, 0, "a rollback the handler asked for is not a loss it must be told about");
+
+    struct rlimit old = limit_file_size(64 * 1024);
+    cr_assert_eq(nb__store_begin(st), 0);
+    exec_ok(db, "INSERT INTO messages(account, region, body) VALUES ('a', 'r', randomblob(100000))");
+    int commit = nb__store_commit(st);
+    restore_file_size(old);
+    cr_assert_eq(commit, NB_ESTORE, "a 100 kB commit cannot fit in 64 kB");
+    cr_assert_eq(lost, 1);
+    cr_assert_eq(query_int(db, "SELECT count(*) FROM messages"), 0);
     nb__store_close(st);
 }
 

@@ -1,7 +1,6 @@
 #include "gateway/gateway.h"
 
 #include <stdarg.h>
-#include <stddef.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +25,9 @@ void nb__api_set_loop(uv_loop_t *loop);
 /* A commit failed after the handler succeeded: the plugin drops what it cached. */
 static void lost_writes(void *data) {
     nb_plugin_t *p = data;
-    if (p->def->struct_size >= offsetof(nb_plugin_def_t, rolled_back) + sizeof p->def->rolled_back &&
-        p->def->rolled_back)
-        p->def->rolled_back(p);
+    void (*hook)(nb_plugin_t *) = NB__DEF_HOOK(p->def, rolled_back);
+    if (hook)
+        hook(p);
 }
 
 /* Opens a service's store when it starts; closes it when it stops. */

@@ -5,7 +5,6 @@
  *   POST     /_localstack/state/<svc>/reset
  *   GET      /_nimbus/state               resource counts per service, account and region */
 #include <math.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,8 +92,9 @@ static int reset_service(nb__service_t *svc, const char **why) {
         fprintf(stderr, "nimbus: state reset of %s failed: %s\n", svc->name, *why);
         return rc;
     }
-    if (p->def->struct_size >= offsetof(nb_plugin_def_t, reset) + sizeof p->def->reset && p->def->reset)
-        p->def->reset(p);
+    void (*hook)(nb_plugin_t *) = NB__DEF_HOOK(p->def, reset);
+    if (hook)
+        hook(p);
     return 1;
 }
 

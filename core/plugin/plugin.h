@@ -14,6 +14,7 @@
 #define NB_PLUGIN_LOADER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "config/config.h"
 #include "nimbus/plugin.h"
@@ -27,6 +28,11 @@ typedef enum nb__svc_state {
 } nb__svc_state_t;
 
 const char *nb__svc_state_name(nb__svc_state_t s); /* "running" */
+
+/* An optional hook of a descriptor, NULL when the plugin was built before the field
+ * was appended (its struct_size ends before it) or leaves it unset. */
+#define NB__DEF_HOOK(def, field) \
+    ((def)->struct_size >= offsetof(nb_plugin_def_t, field) + sizeof (def)->field ? (def)->field : NULL)
 
 struct nb_plugin {
     void *dl;                     /* dlopen handle; NULL for a statically linked plugin */

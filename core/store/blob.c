@@ -352,11 +352,8 @@ int nb__store_blob_put_body(nb__store_t *st, const char *key, nb_body_t *body) {
     return nb__store_blob_finish(w);
 }
 
-int nb__store_blob_remove(nb__store_t *st, const char *key) {
-    char *path = NULL;
-    int rc = nb__store_blob_path(st, key, &path);
-    if (rc != 0)
-        return rc;
+/* Unlinks a blob file, durably with persistence (an fsync of its folder); frees path. */
+static int remove_path(nb__store_t *st, char *path) {
     if (unlink(path) != 0) {
         int e = errno;
         nb__store_set_err(st, "%s: cannot remove a blob: %s", path, strerror(e));
@@ -369,6 +366,12 @@ int nb__store_blob_remove(nb__store_t *st, const char *key) {
     }
     free(path);
     return 0;
+}
+
+int nb__store_blob_remove(nb__store_t *st, const char *key) {
+    char *path = NULL;
+    int rc = nb__store_blob_path(st, key, &path);
+    return rc != 0 ? rc : remove_path(st, path);
 }
 
 int nb__store_blob_remove_at_commit(nb__store_t *st, const char *key) {
@@ -395,16 +398,9 @@ int nb__store_blob_remove_at_commit(nb__store_t *st, const char *key) {
 }
 
 void nb__store_pending_apply(nb__store_t *st) {
-    for (size_t i = 0; i < st->npending; i++) {
-        char *path = st->pending[i].path;
-        if (unlink(path) != 0 && errno != ENOENT)
-            fprintf(stderr, "nimbus: %s: cannot remove a blob: %s\n", path, strerror(errno));
-        else if (st->persistent) {
-            *strrchr(path, '/') = '\0';
-            nb__store_fsync_dir(path);
-        }
-        free(path);
-    }
+    for (size_t i = 0; i < st->npending; i++)
+        if (remove_path(st, st->pending[i].path) == NB_EIO) /* the commit stands: say so, go on */
+            fprintf(stderr, "nimbus: %s\n", st->errmsg);
     st->npending = 0;
 }
 

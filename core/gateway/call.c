@@ -53,11 +53,7 @@ int nb__gateway_call(nb_plugin_t *self, const char *account, const char *region,
     req->svc = svc;
     req->route.spec = p->spec;
     req->route.op = op;
-    /* The protocol only shapes error codes here; a JSON one where the service has it. */
-    req->route.protocol = NB_PROTO_JSON;
-    for (int i = NB_PROTO__COUNT - 1; i > NB_PROTO_NONE; i--)
-        if ((p->spec->protocols & NB_PROTO_BIT(i)) && !(p->spec->protocols & NB_PROTO_BIT(NB_PROTO_JSON)))
-            req->route.protocol = (nb__protocol_t)i;
+    req->route.protocol = p->spec->protocol; /* it only shapes the error codes here */
     snprintf(req->ctx.account, sizeof req->ctx.account, "%s", account ? account : "000000000000");
     snprintf(req->ctx.region, sizeof req->ctx.region, "%s", region ? region : "us-east-1");
     nb__request_id_new(req->request_id);

@@ -225,11 +225,7 @@ static void sqs_queue_url_from_path(nb_req_t *req, json_t *input) {
  * in the plugin).
  * 1 when the request may go on, 0 when the error was answered. */
 static int check_content_md5(nb_req_t *req) {
-    const json_t *def = req->route.op->def;
-    if (!json_is_true(json_object_get(def, "httpChecksumRequired")) &&
-        !json_is_true(json_object_get(json_object_get(def, "httpChecksum"), "requestChecksumRequired")))
-        return 1;
-    const char *want = nb__http_request_header(req->http, "Content-MD5");
+    const char *want = req->route.op->checksum_required ? nb__http_request_header(req->http, "Content-MD5") : NULL;
     if (want == NULL)
         return 1;
     size_t len = 0;
@@ -315,19 +311,15 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     size_t op_index = (size_t)(op - req->route.spec->ops);
     nb_plugin_t *p = svc && svc->provider && svc->provider->spec == req->route.spec ? svc->provider : NULL;
     nb_op_handler_pt handler = p ? p->handlers[op_index] : NULL;
-    if (svc && svc->state == NB_SVC_ERROR) {
-        nb__req_fail(req, "InternalFailure", 500, "Service '%s' failed to start: %s", svc_name,
-                     svc->error ? svc->error : "unknown error");
-        return;
-    }
     /* The request is parsed and validated before the skeleton looks for a handler
      * (DESIGN 1): a malformed call to an operation Nimbus does not implement gets the
      * protocol's own error, as it would from AWS, and 501 only when it is well formed. */
     char *spec_err = NULL;
-    if (handler ? svc->state != NB_SVC_RUNNING && nb__registry_start(&gw->reg, svc) != 0
-                : nb__spec_load_shapes((nb__spec_t *)req->route.spec, &spec_err) != 0) {
+    if ((svc && svc->state == NB_SVC_ERROR) ||
+        (handler ? svc->state != NB_SVC_RUNNING && nb__registry_start(&gw->reg, svc) != 0
+                 : nb__spec_load_shapes((nb__spec_t *)req->route.spec, &spec_err) != 0)) {
         nb__req_fail(req, "InternalFailure", 500, "Service '%s' failed to start: %s", svc_name,
-                     spec_err ? spec_err : svc->error ? svc->error : "unknown error");
+                     spec_err ? spec_err : svc && svc->error ? svc->error : "unknown error");
         free(spec_err);
         return;
     }

@@ -119,6 +119,8 @@ static void op_fill(nb__spec_t *spec, nb__spec_op_t *op, const char *name, const
     const json_t *http = json_object_get(def, "http");
     op->name = name;
     op->def = def;
+    op->checksum_required = json_is_true(json_object_get(def, "httpChecksumRequired")) ||
+                            json_is_true(json_object_get(json_object_get(def, "httpChecksum"), "requestChecksumRequired"));
     op->method = jstr(http, "method");
     if (op->method == NULL)
         op->method = "POST";

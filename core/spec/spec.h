@@ -34,6 +34,7 @@ typedef struct nb__spec_op {
     const char *request_uri; /* "/{Bucket}/{Key+}?x-id=PutObject" */
     int response_code;       /* http.responseCode, 200 by default */
     const json_t *def;       /* the operation's JSON object */
+    bool checksum_required;  /* httpChecksumRequired, or httpChecksum.requestChecksumRequired */
     const char *input_name;  /* input shape name, NULL if none */
     const char *output_name;
     const json_t *input;     /* resolved input shape, NULL if none */

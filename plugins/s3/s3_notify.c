@@ -13,24 +13,26 @@
 
 #include "s3_plugin.h"
 
-/* arn:aws:sqs:<region>:<account>:<name> -> its parts; 1 or 0. */
-static int queue_arn(const char *arn, char region[32], char account[16], char name[96]) {
+/* A queue as its ARN names it: arn:aws:sqs:<region>:<account>:<name>. */
+typedef struct queue_ref {
+    char region[32], account[16], name[96];
+} queue_ref_t;
+
+static int queue_arn(const char *arn, queue_ref_t *q) {
     if (arn == NULL || strncmp(arn, "arn:", 4) != 0)
         return 0;
     const char *p = strchr(arn + 4, ':'); /* after the partition */
     if (p == NULL || strncmp(p + 1, "sqs:", 4) != 0)
         return 0;
-    return sscanf(p + 5, "%31[^:]:%15[^:]:%95s", region, account, name) == 3;
+    return sscanf(p + 5, "%31[^:]:%15[^:]:%95s", q->region, q->account, q->name) == 3;
 }
 
-/* The queue's URL (malloc'd) through SQS's GetQueueUrl, or NULL. */
-static char *queue_url(const char *arn) {
-    char region[32], account[16], name[96];
-    if (!queue_arn(arn, region, account, name))
-        return NULL;
+/* The queue's URL (malloc'd) through SQS's GetQueueUrl, or NULL if it has none. */
+static char *queue_url(const queue_ref_t *q) {
     json_t *out = NULL;
-    if (nb_call(s3_self, account, region, "sqs", "GetQueueUrl",
-                json_pack("{s:s,s:s}", "QueueName", name, "QueueOwnerAWSAccountId", account), &out, NULL, 0) != 0)
+    if (nb_call(s3_self, q->account, q->region, "sqs", "GetQueueUrl",
+                json_pack("{s:s,s:s}", "QueueName", q->name, "QueueOwnerAWSAccountId", q->account), &out, NULL,
+                0) != 0)
         return NULL;
     const char *url = json_string_value(json_object_get(out, "QueueUrl"));
     char *copy = url ? strdup(url) : NULL;
@@ -38,22 +40,25 @@ static char *queue_url(const char *arn) {
     return copy;
 }
 
-static int send_to_queue(const char *arn, const char *body) {
-    char region[32], account[16], name[96];
-    char *url = queue_url(arn);
-    if (url == NULL || !queue_arn(arn, region, account, name)) {
-        free(url);
-        return -1;
-    }
+static bool queue_exists(const char *arn) {
+    queue_ref_t q;
+    char *url = queue_arn(arn, &q) ? queue_url(&q) : NULL;
+    bool found = url != NULL;
+    free(url);
+    return found;
+}
+
+static void send_to_queue(const char *arn, const char *body) {
+    queue_ref_t q;
+    char *url = queue_arn(arn, &q) ? queue_url(&q) : NULL;
     json_t *out = NULL;
-    char code[64];
-    int rc = nb_call(s3_self, account, region, "sqs", "SendMessage",
-                     json_pack("{s:s,s:s}", "QueueUrl", url, "MessageBody", body), &out, code, sizeof code);
-    if (rc != 0)
+    char code[64] = "no such queue";
+    if (url == NULL || nb_call(s3_self, q.account, q.region, "sqs", "SendMessage",
+                               json_pack("{s:s,s:s}", "QueueUrl", url, "MessageBody", body), &out, code,
+                               sizeof code) != 0)
         nb_log(s3_self, NB_LOG_WARN, "event notification to %s not delivered: %s", arn, code);
     json_decref(out);
     free(url);
-    return rc;
 }
 
 /* ------------------------------------------------------------ delivery */
@@ -62,6 +67,19 @@ typedef struct delivery {
     char *arn, *body;
     struct delivery *next;
 } delivery_t;
+
+/* Adds the message (taken) for the queue arn to list. */
+static void delivery_add(delivery_t **list, const char *arn, json_t *msg_new) {
+    delivery_t *d = msg_new && arn ? calloc(1, sizeof *d) : NULL;
+    if (d && (d->arn = strdup(arn)) != NULL && (d->body = json_dumps(msg_new, JSON_COMPACT)) != NULL) {
+        d->next = *list;
+        *list = d;
+    } else if (d) {
+        free(d->arn);
+        free(d);
+    }
+    json_decref(msg_new);
+}
 
 static void deliver_cb(nb_timer_t *t, void *data) {
     for (delivery_t *d = data, *next; d; d = next) {
@@ -101,9 +119,7 @@ int s3_put_bucket_notification(nb_req_t *req, const json_t *in) {
     const json_t *qc;
     json_array_foreach(queues, i, qc) {
         const char *arn = s3_str(qc, "QueueArn");
-        char *url = queue_url(arn);
-        free(url);
-        if (url == NULL)
+        if (!queue_exists(arn))
             return nb_error_fields(req, "InvalidArgument",
                                    json_pack("{s:s,s:s}", "ArgumentName", arn ? arn : "", "ArgumentValue",
                                              "The destination queue does not exist"),
@@ -114,21 +130,10 @@ int s3_put_bucket_notification(nb_req_t *req, const json_t *in) {
     char now[32];
     iso_now(now);
     delivery_t *list = NULL;
-    json_array_foreach(queues, i, qc) {
-        json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Service", "Amazon S3", "Event", "s3:TestEvent", "Time",
-                               now, "Bucket", b.name, "RequestId", nb_req_id(req), "HostId", nb_req_id(req));
-        delivery_t *d = calloc(1, sizeof *d);
-        if (d == NULL || ev == NULL) {
-            free(d);
-            json_decref(ev);
-            continue;
-        }
-        d->arn = strdup(s3_str(qc, "QueueArn"));
-        d->body = json_dumps(ev, JSON_COMPACT);
-        json_decref(ev);
-        d->next = list;
-        list = d;
-    }
+    json_array_foreach(queues, i, qc)
+        delivery_add(&list, s3_str(qc, "QueueArn"),
+                     json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Service", "Amazon S3", "Event", "s3:TestEvent", "Time",
+                               now, "Bucket", b.name, "RequestId", nb_req_id(req), "HostId", nb_req_id(req)));
     deliver_later(list);
     return 0;
 }
@@ -226,15 +231,7 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
             "127.0.0.1", "responseElements", "x-amz-request-id", nb_req_id(req), "x-amz-id-2", nb_req_id(req), "s3",
             "s3SchemaVersion", "1.0", "configurationId", id ? id : "", "bucket", "name", b->name, "ownerIdentity",
             "principalId", "A3NL1KOZZKExample", "arn", arn, "object", object);
-        json_t *msg = record ? json_pack("{s:[o]}", "Records", record) : NULL;
-        delivery_t *d = msg ? calloc(1, sizeof *d) : NULL;
-        if (d) {
-            d->arn = strdup(s3_str(qc, "QueueArn"));
-            d->body = json_dumps(msg, JSON_COMPACT);
-            d->next = list;
-            list = d;
-        }
-        json_decref(msg);
+        delivery_add(&list, s3_str(qc, "QueueArn"), record ? json_pack("{s:[o]}", "Records", record) : NULL);
     }
     free(ekey);
     json_decref(cfg);

@@ -498,16 +498,21 @@ class PluginsOnAFullDisk(unittest.TestCase):
                 break
         else:
             self.fail("no SQS write failed under a file size limit")
-        created = None
-        try:
-            created = sqs.create_queue(QueueName="ghost")["QueueUrl"]
-        except ClientError as e:
-            self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], 500)
-        if created is None:
-            with self.assertRaises(ClientError) as ctx:
-                sqs.get_queue_url(QueueName="ghost")
-            self.assertIn(ctx.exception.response["Error"]["Code"],
-                          ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"))
+        # Queues created until a creation fails at the commit: that one must not exist.
+        created, failed = [], None
+        for i in range(50):
+            try:
+                sqs.create_queue(QueueName=f"ghost{i}")
+                created.append(f"ghost{i}")
+            except ClientError as e:
+                self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], 500)
+                failed = f"ghost{i}"
+                break
+        self.assertIsNotNone(failed, "no CreateQueue failed under a file size limit")
+        with self.assertRaises(ClientError) as ctx:
+            sqs.get_queue_url(QueueName=failed)
+        self.assertIn(ctx.exception.response["Error"]["Code"],
+                      ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"))
         n.stop(signal.SIGKILL)
 
         n = self.server(limited=False)
@@ -515,8 +520,8 @@ class PluginsOnAFullDisk(unittest.TestCase):
         self.assertEqual(s3.get_object(Bucket="full", Key="big")["Body"].read(), original)
         attrs = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
         self.assertEqual(int(attrs["ApproximateNumberOfMessages"]), sent)
-        names = [u.rsplit("/", 1)[1] for u in sqs.list_queues().get("QueueUrls", [])]
-        self.assertEqual("ghost" in names, created is not None, "a queue exists after restart iff it was acknowledged")
+        names = [u.rsplit("/", 1)[1] for u in sqs.list_queues(QueueNamePrefix="ghost").get("QueueUrls", [])]
+        self.assertEqual(sorted(names), sorted(created), "a queue exists after restart iff it was acknowledged")
         blobs = os.path.join(self.data, "s3", "blobs")
         files = sum(len(f) for _, _, f in os.walk(blobs))
         self.assertLessEqual(files, 2, "at most the big object's body and one orphan of the failed overwrite")

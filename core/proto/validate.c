@@ -188,14 +188,17 @@ static void report(vctx_t *c, violation_t kind, const json_t *shape, const json_
             nb__buf_puts(&c->msgs, "; ");
         nb__buf_puts(&c->msgs, "Value ");
         if (v == NULL || json_is_null(v)) {
-            nb__buf_puts(&c->msgs, "null");
+            nb__buf_puts(&c->msgs, "null ");
+        } else if (json_is_true(json_object_get(shape, "sensitive"))) {
+            /* AWS does not echo a sensitive value ("Value at 'username' failed to ..."):
+             * the answer, and the logs that keep it, must not hold the secret */
         } else {
             nb__buf_t t = NB__BUF_INIT;
             put_value_text(&t, c->spec, shape, v, 0);
-            nb__buf_printf(&c->msgs, "'%s'", t.data ? t.data : "");
+            nb__buf_printf(&c->msgs, "'%s' ", t.data ? t.data : "");
             nb__buf_free(&t);
         }
-        nb__buf_printf(&c->msgs, " at '%s' failed to satisfy constraint: ", c->path.data ? c->path.data : "");
+        nb__buf_printf(&c->msgs, "at '%s' failed to satisfy constraint: ", c->path.data ? c->path.data : "");
         constraint_text(&c->msgs, kind, shape, bound);
         return;
     }
@@ -211,7 +214,10 @@ static void report(vctx_t *c, violation_t kind, const json_t *shape, const json_
     nb__buf_t d = NB__BUF_INIT;
     if (kind != V_MISSING) {
         nb__buf_t t = NB__BUF_INIT;
-        put_value_text(&t, c->spec, shape, v, 0);
+        if (json_is_true(json_object_get(shape, "sensitive")))
+            nb__buf_puts(&t, "***"); /* as in the coral form above: a secret is not echoed */
+        else
+            put_value_text(&t, c->spec, shape, v, 0);
         if (c->style == STYLE_EC2)
             nb__buf_printf(&d, "Value (%s) for parameter %s is invalid. ", t.data ? t.data : "", c->first_path);
         else

@@ -135,6 +135,9 @@ typedef struct nb_api {
                                void *data);
     void (*timer_stop)(nb_timer_t *timer);
 
+    /* One line to stderr; NB_LOG_DEBUG only with DEBUG=1. Never log a secret (keys, tokens,
+     * plaintexts, secret values): users paste these logs into issues. The core's own DEBUG
+     * request log leaves out credentials and every value the spec marks "sensitive". */
     void (*log)(nb_plugin_t *self, nb_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
     double (*now)(void); /* wall clock, epoch seconds */
 

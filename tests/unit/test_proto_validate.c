@@ -16,7 +16,8 @@ static const char *SPEC_JSON =
     "    \"TableName\":{\"shape\":\"Name\"},\"Mode\":{\"shape\":\"Mode\"},\"Limit\":{\"shape\":\"Limit\"},"
     "    \"Items\":{\"shape\":\"Items\"},\"Tags\":{\"shape\":\"Tags\"},\"Data\":{\"shape\":\"Data\"},"
     "    \"SSESpec\":{\"shape\":\"Spec\"},\"Flag\":{\"shape\":\"Flag\"},"
-    "    \"Ratio\":{\"shape\":\"Ratio\"}}},"
+    "    \"Ratio\":{\"shape\":\"Ratio\"},\"Secret\":{\"shape\":\"Secret\"}}},"
+    "  \"Secret\":{\"type\":\"string\",\"min\":4,\"sensitive\":true},"
     "  \"Ratio\":{\"type\":\"double\",\"min\":0.5},"
     "  \"Name\":{\"type\":\"string\",\"min\":3,\"max\":5},"
     "  \"Mode\":{\"type\":\"string\",\"enum\":[\"A\",\"B\"]},"
@@ -271,4 +272,17 @@ Test(validate, sts_answers_like_coral_with_validation_error) {
            "1 validation error detected: Value 'sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss' at "
            "'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64");
     nb__spec_free(s);
+}
+
+/* AWS does not echo a value its spec marks sensitive (Cognito: "Value at 'username' failed
+ * to satisfy constraint: ..."): the answer and the logs that keep it never hold the secret. */
+Test(validate, sensitive_value_is_not_echoed) {
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Secret\":\"hun\"}",
+           "ValidationException",
+           "1 validation error detected: Value at 'secret' failed to satisfy constraint: Member must have length "
+           "greater than or equal to 4");
+    /* the same rule on a member that is not sensitive shows its value */
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"ab\",\"Mode\":\"A\"}", "ValidationException",
+           "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have "
+           "length greater than or equal to 3");
 }

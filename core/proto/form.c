@@ -330,7 +330,7 @@ static int decode_map(decoder_t *d, const json_t *ref, const json_t *shape, json
         key_cut(d, mark);
         int stop = rc < 0 || k == NULL;
         if (rc == 0 && k && v)
-            json_object_set_new(obj, json_string_value(k), v), v = NULL;
+            json_object_setn_new(obj, json_string_value(k), json_string_length(k), v), v = NULL;
         json_decref(k);
         json_decref(v);
         if (rc < 0) {

@@ -26,14 +26,9 @@ static void err_set(sqs_err_t *e, const char *code, const char *fmt, ...) {
     e->code = code;
 }
 
-/* Answers e as the request's error; InvalidParameterValue and the like are not in the spec. */
-static int err_answer(nb_req_t *req, const sqs_err_t *e) {
-    static const char *const undeclared[] = {"InvalidParameterValue", "MissingParameter", NULL};
-    for (int i = 0; undeclared[i]; i++)
-        if (strcmp(e->code, undeclared[i]) == 0)
-            return nb_error_code(req, e->code, 400, "%s", e->msg);
-    return nb_error(req, e->code, "%s", e->msg);
-}
+/* Answers e as the request's error: its status comes from the spec, or the core's common errors
+ * (InvalidParameterValue, MissingParameter, InternalError). */
+static int err_answer(nb_req_t *req, const sqs_err_t *e) { return nb_error(req, e->code, "%s", e->msg); }
 
 static json_t *batch_error(const char *id, const sqs_err_t *e) {
     return json_pack("{s:s,s:b,s:s,s:s}", "Id", id, "SenderFault", 1, "Code", e->code, "Message", e->msg);

@@ -627,6 +627,22 @@ int sqs_receive_message(nb_req_t *req, const json_t *in) {
 
 /* ---------------------------------------------------------------- send */
 
+/* A FIFO send names its group, and its deduplication id unless the queue deduplicates by
+ * content. In a batch, an entry without one fails the whole request, as AWS answers it. */
+static bool fifo_id_missing(const sqs_queue_t *q, const json_t *e, sqs_err_t *err) {
+    if (SQS_STR(e, "MessageGroupId") == NULL) {
+        err_set(err, "MissingParameter", "The request must contain the parameter MessageGroupId.");
+        return true;
+    }
+    if (SQS_STR(e, "MessageDeduplicationId") == NULL && !q->cbd) {
+        err_set(err, "InvalidParameterValue",
+                "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+                "provided explicitly");
+        return true;
+    }
+    return false;
+}
+
 static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t *err) {
     const json_t *bodyv = json_object_get(e, "MessageBody");
     const char *body = json_string_value(bodyv);
@@ -685,21 +701,13 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
         return false;
     }
     if (q->fifo) {
-        if (grp == NULL) {
-            err_set(err, "MissingParameter", "The request must contain the parameter MessageGroupId.");
+        if (fifo_id_missing(q, e, err))
             return false;
-        }
         if (delay && json_integer_value(delay) != 0) {
             err_set(err, "InvalidParameterValue",
                     "Value %" JSON_INTEGER_FORMAT " for parameter DelaySeconds is invalid. Reason: The request include "
                     "parameter that is not valid for this queue type.",
                     json_integer_value(delay));
-            return false;
-        }
-        if (dedup == NULL && !q->cbd) {
-            err_set(err, "InvalidParameterValue",
-                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
-                    "provided explicitly");
             return false;
         }
     } else if (dedup) {
@@ -887,6 +895,11 @@ int sqs_send_message_batch(nb_req_t *req, const json_t *in) {
     if (total > SQS_MAX_MESSAGE_BYTES)
         return nb_error(req, "BatchRequestTooLong", "Batch requests cannot be longer than %d bytes. You have sent %zu bytes.",
                         SQS_MAX_MESSAGE_BYTES, total);
+    json_array_foreach((json_t *)entries, i, e) {
+        sqs_err_t err = {0};
+        if (q->fifo && fifo_id_missing(q, e, &err))
+            return nb_error(req, err.code, "%s", err.msg);
+    }
     json_t *ok = json_array(), *failed = json_array();
     json_array_foreach((json_t *)entries, i, e) {
         const char *id = SQS_STR(e, "Id");

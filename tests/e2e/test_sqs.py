@@ -512,6 +512,18 @@ class SqsCases(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             self.c.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g")
         self.assertEqual(code(e), "InvalidParameterValue")
+        # in a batch, one entry without its group or deduplication id fails the whole request
+        good = {"Id": "ok", "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "ok"}
+        for entry, want in (({"Id": "b", "MessageBody": "x", "MessageDeduplicationId": "d"},
+                             ("MissingParameter", "The request must contain the parameter MessageGroupId.")),
+                            ({"Id": "b", "MessageBody": "x", "MessageGroupId": "g"},
+                             ("InvalidParameterValue", "The queue should either have ContentBasedDeduplication "
+                              "enabled or MessageDeduplicationId provided explicitly"))):
+            with self.assertRaises(ClientError) as e:
+                self.c.send_message_batch(QueueUrl=url, Entries=[good, entry])
+            self.assertEqual((code(e), e.exception.response["Error"]["Message"]), want)
+            self.assertEqual(e.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        self.assertNotIn("Messages", self.c.receive_message(QueueUrl=url))
         seqs = []
         for i in range(3):
             for g in ("g1", "g2"):

@@ -926,10 +926,13 @@ int sqs_send_message_batch(nb_req_t *req, const json_t *in) {
 
 /* The message row a receipt handle names in q: 1 found, 0 gone, < 0 not a handle of q.
  * *received: when it was last received (0 never). */
+/* The message a receipt handle names: -1 if the handle is not one of this queue's, 0 if the
+ * message is gone, 1 with its row. *issued_at is the receive count the handle was issued at
+ * (a handle from an earlier receive has a smaller one than *receives). */
 static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double *visible, int64_t *receives,
-                       double *received) {
-    int64_t qid, r;
-    if (!sqs_receipt_parse(handle, &qid, seq, &r) || qid != q->qid)
+                       double *received, int64_t *issued_at) {
+    int64_t qid;
+    if (!sqs_receipt_parse(handle, &qid, seq, issued_at) || qid != q->qid)
         return -1;
     sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT visible, receives, COALESCE(last_receive, first_receive, 0)"
                                                 " FROM messages WHERE seq = ?1 AND qid = ?2");
@@ -948,12 +951,19 @@ static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double 
 }
 
 static bool delete_one(sqs_queue_t *q, const char *handle, sqs_err_t *err) {
-    int64_t seq, receives;
+    int64_t seq, receives, issued_at;
     double visible, received;
-    int found = receipt_row(q, handle, &seq, &visible, &receives, &received);
+    int found = receipt_row(q, handle, &seq, &visible, &receives, &received, &issued_at);
     if (found < 0) {
         err_set(err, "ReceiptHandleIsInvalid", "The input receipt handle \"%.300s\" is not a valid receipt handle.",
                 handle);
+        return false;
+    }
+    /* FIFO: a handle whose visibility ran out (the message visible again, or received since)
+     * deletes nothing, as AWS answers; a standard queue takes any handle of the message. */
+    if (found && q->fifo && (issued_at != receives || visible <= now_s())) {
+        err_set(err, "InvalidParameterValue",
+                "Value %.300s for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.", handle);
         return false;
     }
     if (found) {
@@ -1015,9 +1025,9 @@ static bool change_one(sqs_queue_t *q, const char *handle, const json_t *vtv, sq
                 vt);
         return false;
     }
-    int64_t seq, receives;
+    int64_t seq, receives, issued_at;
     double visible, received, now = now_s();
-    int found = receipt_row(q, handle, &seq, &visible, &receives, &received);
+    int found = receipt_row(q, handle, &seq, &visible, &receives, &received, &issued_at);
     if (found < 0) {
         err_set(err, "ReceiptHandleIsInvalid", "The input receipt handle \"%.300s\" is not a valid receipt handle.",
                 handle);

@@ -570,6 +570,23 @@ class SqsCases(unittest.TestCase):
         self.c.send_message(QueueUrl=url2, MessageBody="punct", MessageGroupId="g" * 128,
                             MessageDeduplicationId="!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
+    def test_fifo_receipt_handle_expires(self):
+        url = self.new_queue({"ContentBasedDeduplication": "true"}, fifo=True)
+        self.c.send_message(QueueUrl=url, MessageBody="once", MessageGroupId="g")
+        first = self.c.receive_message(QueueUrl=url, VisibilityTimeout=1)["Messages"][0]["ReceiptHandle"]
+        time.sleep(1.3)
+        # its visibility ran out: AWS refuses the handle, and the message stays
+        with self.assertRaises(ClientError) as e:
+            self.c.delete_message(QueueUrl=url, ReceiptHandle=first)
+        self.assertEqual((code(e), e.exception.response["Error"]["Message"]),
+                         ("InvalidParameterValue", f"Value {first} for parameter ReceiptHandle is invalid. "
+                          "Reason: The receipt handle has expired."))
+        second = self.c.receive_message(QueueUrl=url, VisibilityTimeout=30)["Messages"][0]["ReceiptHandle"]
+        with self.assertRaises(ClientError):  # an earlier receive's handle, though the message is in flight
+            self.c.delete_message(QueueUrl=url, ReceiptHandle=first)
+        self.c.delete_message(QueueUrl=url, ReceiptHandle=second)
+        self.assertNotIn("Messages", self.c.receive_message(QueueUrl=url, VisibilityTimeout=0))
+
     def test_purge(self):
         url = self.new_queue()
         self.c.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "x"} for i in range(5)])

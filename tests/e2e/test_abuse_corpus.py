@@ -202,8 +202,10 @@ class AbuseCorpus(unittest.TestCase):
         if pending_report:
             print("pending (expected to be fixed by other changes; not failing yet):\n" + "\n".join(pending_report),
                   file=sys.stderr)
+        if failures or crashes:
+            print("failed:\n" + "\n".join("  " + f for f in crashes + failures), file=sys.stderr)
         self.assertEqual(crashes, [], "the server died")
-        self.assertEqual(failures, [], "\n".join(failures))
+        self.assertEqual(failures, [], f"{len(failures)} cases answered otherwise than expected (listed above)")
         self.assertEqual(rc, 0, "the server did not exit cleanly on SIGTERM:\n" + n.output[-4000:])
         for mark in SANITIZER_MARKS:
             self.assertNotIn(mark, n.output)

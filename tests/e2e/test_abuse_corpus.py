@@ -154,6 +154,9 @@ class AbuseCorpus(unittest.TestCase):
         for c in cases:
             self.assertTrue(c.get("name") and c.get("raw") is not None and "expect" in c, c)
             self.assertLessEqual(set(c) - {"file"}, CASE_KEYS, c["name"])
+            self.assertIn(c.get("send", "all"), ("all", "bytewise", "trickle", "trickle-body"), c["name"])
+            self.assertIn(c.get("then"), (None, "closed", "open"), c["name"])
+            self.assertIsInstance(c.get("pending", ""), str, c["name"])
             for want in as_list(c["expect"]) if c["expect"] != [] else []:
                 self.assertIn("status", want, c["name"])
                 self.assertLessEqual(set(want), ANSWER_KEYS, c["name"])

@@ -19,6 +19,7 @@ import hashlib, http.client, json, os, random, shutil, signal, sys, tempfile, th
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import Nimbus  # noqa: E402
+from test_abuse_corpus import SANITIZER_MARKS  # noqa: E402
 from wire import S3_AUTH, SQS_AUTH  # noqa: E402
 
 ROUNDS = int(os.environ.get("NB_KILL9_ROUNDS", "24"))
@@ -26,7 +27,6 @@ SEED = int(os.environ.get("NB_KILL9_SEED", str(int(time.time()))))
 BUCKET, QUEUE = "kill9-bkt", "kill9-q"
 S3_WORKERS, KEYS_PER_WORKER = 3, 4
 RECEIVE_VISIBILITY = 1  # seconds: what a receiver took but did not delete shows again this soon
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 ABSENT = None
 
 

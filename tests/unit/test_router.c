@@ -233,6 +233,14 @@ Test(router, s3_fallback_without_auth) {
     /* SigV2 presigned URL */
     assert_routed(route("GET /b1/k?AWSAccessKeyId=test&Expires=1&Signature=x HTTP/1.1\r\nHost: h\r\n\r\n"), "s3",
                   "GetObject", "rest-xml");
+    /* an unsigned GET / is ListBuckets (LocalStack's quirk), with or without its paging query */
+    assert_routed(route("GET / HTTP/1.1\r\nHost: 127.0.0.1:4566\r\n\r\n"), "s3", "ListBuckets", "rest-xml");
+    assert_routed(route("GET /?max-buckets=2 HTTP/1.1\r\nHost: 127.0.0.1:4566\r\n\r\n"), "s3", "ListBuckets",
+                  "rest-xml");
+    /* but not a GET / naming a query Action no service knows */
+    result_t r = route("GET /?Action=NoSuchThing HTTP/1.1\r\nHost: 127.0.0.1:4566\r\n\r\n");
+    cr_assert_eq(r.rc, NB_ENOENT);
+    cr_assert_str_eq(r.service, "");
 }
 
 Test(router, s3_unsigned_deletes_and_multipart) {

@@ -918,6 +918,18 @@ int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_obj
     if (parsed != 0)
         return nb_error(req, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
     int rc = s3_bucket_load(req, bucket, sb);
+    if (rc == 1 && vid) {
+        /* A version that is a delete marker: GET of it is 405, a copy of it 400. */
+        int found = s3_object_load(sb->name, key, vid, so);
+        bool marker = found == 1 && so->delete_marker;
+        if (found == 1)
+            s3_object_clear(so);
+        if (found < 0)
+            rc = found;
+        else if (marker)
+            rc = nb_error(req, "InvalidRequest",
+                          "The source of a copy request may not specifically refer to a delete marker by version id.");
+    }
     if (rc == 1)
         rc = find_object(req, sb, key, vid, so, false);
     free(bucket);

@@ -389,6 +389,14 @@ class ExactCases(unittest.TestCase):
         # the latest, unnamed, without a change: still refused
         self.assertEqual(fails(self.c.copy_object, Bucket=vb, Key="k", CopySource=f"{vb}/k")[:2],
                          ("InvalidRequest", 400))
+        # a delete marker named by version is no copy source (400); the key under a marker is absent (404)
+        marker = self.c.delete_object(Bucket=vb, Key="k")["VersionId"]
+        code, st, e, _ = fails(self.c.copy_object, Bucket=vb, Key="k2",
+                               CopySource={"Bucket": vb, "Key": "k", "VersionId": marker})
+        self.assertEqual((code, st), ("InvalidRequest", 400))
+        self.assertIn("delete marker", e["Message"])
+        self.assertEqual(fails(self.c.copy_object, Bucket=vb, Key="k2", CopySource=f"{vb}/k")[:2],
+                         ("NoSuchKey", 404))
 
     def test_copy_source_preconditions(self):
         b = self.bucket()

@@ -259,7 +259,18 @@ static int check_content_md5(nb_req_t *req) {
     return 1;
 }
 
+/* An operation without a handler: LocalStack's 501 InternalFailure, unless the service's
+ * spec defines its own NotImplemented error (S3 does, in its overlay): then that code, its
+ * status and the message the shape's nimbusMessage trait gives, as the service answers. */
 static void fail_not_implemented(nb_req_t *req) {
+    const json_t *own = nb__spec_shape(req->route.spec, "NotImplemented");
+    const json_t *err = json_object_get(own, "error");
+    const char *msg = json_string_value(json_object_get(own, "nimbusMessage"));
+    json_int_t status = json_integer_value(json_object_get(err, "httpStatusCode"));
+    if (msg && status >= 400 && status < 600) {
+        nb__req_fail(req, "NotImplemented", (int)status, "%s", msg);
+        return;
+    }
     nb__req_fail(req, "InternalFailure", 501, "The API action '%s' for service '%s' is not implemented yet",
                  req->route.op->name, req->route.spec->service);
 }

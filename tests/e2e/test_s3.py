@@ -3,6 +3,7 @@ import base64, hashlib, http.client, json, os, shutil, signal, subprocess, sys, 
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import Nimbus, aws_clis, aws_env, run_aws  # noqa: E402
+from npm_ci import npm_ci  # noqa: E402
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
@@ -814,12 +815,9 @@ print("ok")
 
     def test_js_sdk_stream_upload(self):
         js_dir = os.path.join(os.path.dirname(__file__), "js-s3")
-        sdk = os.path.join(js_dir, "node_modules", "@aws-sdk", "client-s3")
-        if not os.path.isdir(sdk) and shutil.which("npm"):
-            subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=js_dir, capture_output=True, timeout=300)
-        # node and npm are installed by tools/deps.sh: their absence is a failure, not a skip
+        npm_ci(js_dir)
+        # node is installed by tools/deps.sh: its absence is a failure, not a skip
         self.assertTrue(shutil.which("node"), "node is missing (tools/deps.sh installs it)")
-        self.assertTrue(os.path.isdir(sdk), "npm install in tests/e2e/js-s3 failed")
         r = subprocess.run(["node", os.path.join(js_dir, "s3_stream.mjs"), self.n.url], capture_output=True,
                            text=True, timeout=120)
         self.assertEqual(r.stdout.strip().splitlines()[-1:], ["ok"], r.stdout + r.stderr[-3000:])

@@ -23,6 +23,7 @@ summary() { # what ctest's log (LastTest.log) says the tests measured and skippe
        /^SKIPPED / { sub(/^SKIPPED /, ""); print "  " test ": " $0; n++ }
        /^\[SKIP\]/ { print "  " test ": " $0; n++ }
        END { if (!n) print "  none" }' "$1" || true
+  echo "  (protocol cases skipped on purpose are counted above; their reasons: python3 tests/proto/run_protocol_tests.py --marshal build/tools/marshal/nimbus-marshal -vv)"
 }
 summary build/Testing/Temporary/LastTest.log
 

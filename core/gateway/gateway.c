@@ -148,6 +148,7 @@ int nb__gateway_listen(nb__gateway_t *gw, char **err) {
         if (rc != 0 && a->optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) {
             fprintf(stderr, "nimbus: not listening on [%s]:%d (%s): this machine has no IPv6 loopback\n", a->host,
                     a->port, uv_strerror(rc));
+            gw->unavailable[i] = true;
             continue;
         }
         if (rc != 0) {

@@ -8,7 +8,7 @@ these tests listen on that pair at a free port, as the default would on 4566.
 import os, shutil, subprocess, sys, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, free_port  # noqa: E402
+from nimbus_server import NIMBUS_BIN, Nimbus, free_port  # noqa: E402
 
 # Prints one line per URL: the status, or the error code Node met.
 FETCH = r"""
@@ -56,6 +56,50 @@ class Localhost(unittest.TestCase):
         with self.assertRaises(RuntimeError) as cm:
             n.start()
         self.assertIn("GATEWAY_LISTEN: cannot listen on ::2", str(cm.exception))
+
+
+# A network namespace of its own: loopback up, IPv6 disabled on it, as on a machine booted with
+# ipv6.disable or net.ipv6.conf.all.disable_ipv6=1. Needs root (unshare -n).
+NO_IPV6 = "ip link set lo up && sysctl -qw net.ipv6.conf.lo.disable_ipv6=1 && exec \"$0\""
+
+
+def start_without_ipv6(env):
+    """nimbus in a namespace without IPv6 loopback: (output up to Ready. or exit, the process)."""
+    p = subprocess.Popen(["unshare", "-n", "sh", "-c", NO_IPV6, NIMBUS_BIN], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    out = ""
+    for line in p.stdout:
+        out += line
+        if line.strip() == "Ready.":
+            break
+    return out, p
+
+
+class WithoutIpv6(unittest.TestCase):
+    def setUp(self):
+        probe = subprocess.run(["unshare", "-n", "sh", "-c", NO_IPV6.replace('exec \"$0\"', "true")],
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            self.skipTest("needs root for a network namespace without IPv6 (unshare -n): " + probe.stderr.strip())
+
+    def test_the_default_skips_the_missing_ipv6_loopback_with_a_note(self):
+        env = {k: v for k, v in os.environ.items() if k != "GATEWAY_LISTEN"}
+        out, p = start_without_ipv6(env)
+        try:
+            self.assertIn("Ready.", out)
+            self.assertIn("nimbus: not listening on [::1]:4566 (address not available): this machine has no "
+                          "IPv6 loopback", out)
+            self.assertIn("listening on 127.0.0.1:4566", out)
+            self.assertNotIn("listening on ::1", out)
+        finally:
+            p.terminate()
+            p.wait(timeout=15)
+
+    def test_a_given_ipv6_loopback_stops_start(self):
+        out, p = start_without_ipv6(dict(os.environ, GATEWAY_LISTEN="127.0.0.1:4566,[::1]:4566"))
+        self.assertNotEqual(p.wait(timeout=15), 0, out)
+        self.assertNotIn("Ready.", out)
+        self.assertIn("GATEWAY_LISTEN: cannot listen on ::1:4566", out)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,16 @@ Test(config, listen_address_without_host_or_port_takes_the_default) {
     nb__config_free(&cfg);
 }
 
+Test(config, the_default_pair_given_explicitly_is_required) {
+    nb__config_t cfg;
+    char *err;
+    char *argv[] = {"nimbus", NULL}, *envp[] = {"GATEWAY_LISTEN=127.0.0.1:4566,[::1]:4566", NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK, "%s", err ? err : "");
+    cr_assert_eq(cfg.nlisten, 2);
+    cr_assert_not(cfg.listen[1].optional); /* the user asked for [::1]: no IPv6 must stop start */
+    nb__config_free(&cfg);
+}
+
 Test(config, flags_beat_environment_beat_file) {
     char *file = write_file("# comment\nSERVICES=s3\nDEBUG=1\nGATEWAY_LISTEN=0.0.0.0:1111\nDATA_DIR=/from/file\n");
     nb__config_t cfg;

@@ -14,18 +14,7 @@ cmake --build build -j"$jobs" >/dev/null
 echo "== tests (unit, protocol, end-to-end)"
 rc=0
 ctest --test-dir build --output-on-failure -j"$jobs" || rc=1
-summary() { # what ctest's log (LastTest.log) says the tests measured and skipped
-  echo "== measured by the tests: protocol vectors and round trip per protocol, S3 2 GiB memory"
-  awk '/^[0-9]+\/[0-9]+ Testing: / { test = $3 }
-       /^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed/ || /peak RSS/ { print "  " test ": " $0 }' "$1" || true
-  echo "== skipped tests, each with its reason"
-  awk '/^[0-9]+\/[0-9]+ Testing: / { test = $3 }
-       /^SKIPPED / { sub(/^SKIPPED /, ""); print "  " test ": " $0; n++ }
-       /^\[SKIP\]/ { print "  " test ": " $0; n++ }
-       END { if (!n) print "  none" }' "$1" || true
-  echo "  (protocol cases skipped on purpose are counted above; their reasons: python3 tests/proto/run_protocol_tests.py --marshal build/tools/marshal/nimbus-marshal -vv)"
-}
-summary build/Testing/Temporary/LastTest.log
+bash tools/test-summary.sh build/Testing/Temporary/LastTest.log
 
 echo "== unit and end-to-end tests under ASan+UBSan (the 2 GiB S3 test only runs above)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNB_SANITIZE=ON >/dev/null
@@ -34,6 +23,6 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit || rc=1
 NB_SLOW=0 ctest --test-dir build-asan --output-on-failure -j"$jobs" -L e2e || rc=1
 echo "== ASan+UBSan end-to-end pass"
-summary build-asan/Testing/Temporary/LastTest.log
+bash tools/test-summary.sh build-asan/Testing/Temporary/LastTest.log
 
 exit $rc

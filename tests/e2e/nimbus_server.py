@@ -95,11 +95,12 @@ def run_aws(cli, url, *args, access_key="test", region="us-east-1"):
                           capture_output=True, text=True, timeout=60)
 
 
-# A skipped test names itself and its reason on a line of its own, which tools/test.sh collects
-# from ctest's log into its summary (unittest's own report of a skip is easy to miss there).
+# A skipped test names itself and its reason on a line of its own (unittest's verbose output may
+# be mid-line), which tools/test-summary.sh collects from ctest's log: unittest's own report of a
+# skip is easy to miss there.
 def _report_skip(add_skip):
     def add_skip_and_report(self, test, reason):
-        print("SKIPPED %s: %s" % (test.id().replace("__main__.", os.path.basename(sys.argv[0]) + ":"), reason),
+        print("\nSKIPPED %s: %s" % (test.id().replace("__main__.", os.path.basename(sys.argv[0]) + ":"), reason),
               file=sys.stderr, flush=True)
         return add_skip(self, test, reason)
     return add_skip_and_report

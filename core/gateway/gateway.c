@@ -145,6 +145,12 @@ int nb__gateway_listen(nb__gateway_t *gw, char **err) {
     for (size_t i = 0; i < gw->cfg->nlisten; i++) {
         const nb__listen_addr_t *a = &gw->cfg->listen[i];
         int rc = nb__http_server_listen(gw->http, a->host, a->port);
+        if (rc != 0 && a->optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) {
+            fprintf(stderr, "nimbus: not listening on [%s]:%d (%s): this machine has no IPv6 loopback\n", a->host,
+                    a->port, uv_strerror(rc));
+            gw->unavailable[i] = true;
+            continue;
+        }
         if (rc != 0) {
             *err = nb__strdup_printf("GATEWAY_LISTEN: cannot listen on %s:%d: %s", a->host, a->port, uv_strerror(rc));
             return NB_EIO;

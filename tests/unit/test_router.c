@@ -356,7 +356,7 @@ Test(router, x_id_is_only_a_hint) {
                   "rest-xml");
 }
 
-/* From ../shared/notes/client-wire.md: the JS SDK v3 writes header names in lower case. */
+/* As captured from the AWS SDK for JavaScript v3 (tests/e2e/js): it writes header names in lower case. */
 Test(router, js_sdk_requests) {
     assert_routed(route("PUT /b1/k1?x-id=PutObject HTTP/1.1\r\ncontent-type: application/octet-stream\r\n"
                         "content-length: 17\r\nx-amz-sdk-checksum-algorithm: CRC32\r\nhost: 127.0.0.1:18093\r\n"

@@ -248,7 +248,7 @@ static void free_list(char **list) {
 }
 
 /* The trimmed, non-empty items of a comma-separated value as a NULL-terminated list
- * (NULL when there are none). -1: out of memory. */
+ * (NULL when there are none; nb__config_free frees it, also after an error). -1: out of memory. */
 static int split_list(const char *v, char ***out) {
     *out = NULL;
     char *copy = strdup(v), *save = NULL;
@@ -283,10 +283,7 @@ static int parse_services(nb__config_t *cfg, const char *v, char **err) {
     for (char **s = cfg->services; s && *s; s++) {
         for (char *c = *s; *c; c++) {
             if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.') {
-                int rc = fail(err, "SERVICES: invalid service name '%s': expected comma-separated names like s3,sqs", *s);
-                free_list(cfg->services);
-                cfg->services = NULL;
-                return rc;
+                return fail(err, "SERVICES: invalid service name '%s': expected comma-separated names like s3,sqs", *s);
             }
             *c = (char)tolower((unsigned char)*c);
         }
@@ -305,11 +302,8 @@ static int parse_origins(nb__config_t *cfg, const char *v, char **err) {
             (*s)[len - 1] = '\0';
         const char *sep = strstr(*s, "://");
         if (strcmp(*s, "*") != 0 && strcmp(*s, "null") != 0 && (sep == NULL || sep == *s || strchr(sep + 3, '/'))) {
-            int rc = fail(err, "EXTRA_CORS_ALLOWED_ORIGINS: invalid origin '%s': expected comma-separated "
-                               "scheme://host[:port] (e.g. http://myapp.test:8080) or *", *s);
-            free_list(cfg->cors_origins);
-            cfg->cors_origins = NULL;
-            return rc;
+            return fail(err, "EXTRA_CORS_ALLOWED_ORIGINS: invalid origin '%s': expected comma-separated "
+                             "scheme://host[:port] (e.g. http://myapp.test:8080) or *", *s);
         }
     }
     return 0;
@@ -329,13 +323,9 @@ static int parse_hosts(nb__config_t *cfg, const char *v, char **err) {
             ok = isalnum((unsigned char)*c) || *c == '.' || *c == '-' || *c == '_';
             *c = (char)tolower((unsigned char)*c);
         }
-        if (!ok) {
-            int rc = fail(err, "NIMBUS_ALLOWED_HOSTS: invalid host '%s': expected comma-separated host names "
-                               "without port (nimbus, *.example.test) or *", *s);
-            free_list(cfg->allowed_hosts);
-            cfg->allowed_hosts = NULL;
-            return rc;
-        }
+        if (!ok)
+            return fail(err, "NIMBUS_ALLOWED_HOSTS: invalid host '%s': expected comma-separated host names without "
+                             "port (nimbus, *.example.test) or *", *s);
     }
     return 0;
 }

@@ -91,7 +91,7 @@ def open_in_chromium(url, done, timeout=60):
         shutil.rmtree(profile, ignore_errors=True)
 
 
-@unittest.skipUnless(os.path.exists(CHROMIUM), "no browser")
+@unittest.skipUnless(os.path.exists(CHROMIUM), CHROMIUM + " is absent")
 class BrowserAttack(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -120,13 +120,13 @@ class BrowserAttack(unittest.TestCase):
 
     def run_page(self, host, page_host, name, queue, extra=()):
         purge = urllib.parse.urlencode({"Action": "PurgeQueue", "QueueUrl": queue})
-        attacks = [
-            {"name": "reset", "path": "/_localstack/state/reset",
-             "init": {"method": "POST", "headers": {"Content-Type": "text/plain"}, "body": "{}"}},
+        attacks = list(extra) + [  # the reset last: it would undo the others
             {"name": "read", "path": "/%s/secret.txt" % name, "init": {}},
             {"name": "purge", "path": "/",
              "init": {"method": "POST", "headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": purge}},
-        ] + list(extra)
+            {"name": "reset", "path": "/_localstack/state/reset",
+             "init": {"method": "POST", "headers": {"Content-Type": "text/plain"}, "body": "{}"}},
+        ]
         page = PAGE % {"nimbus": json.dumps(self.n.url), "attacks": json.dumps(attacks)}
         server = PageServer(host, page)
         try:
@@ -163,6 +163,7 @@ class BrowserAttack(unittest.TestCase):
         self.assertEqual((results["read"].get("status"), results["read"].get("body")), (200, "top secret"), results)
         self.assertEqual(results["purge"].get("status"), 200, results)
         self.assertEqual(results["reset"].get("status"), 200, results)
+        self.assertEqual(json.loads(results["reset"]["body"]), {"reset": ["s3", "sqs"]})
         self.assertEqual(self.s3.list_buckets()["Buckets"], [])  # the reset ran last
 
 

@@ -389,7 +389,7 @@ class S3(unittest.TestCase):
         body = os.urandom(10 * MiB)
         for i in range(2):
             s = socket.create_connection(("127.0.0.1", self.n.port))
-            s.sendall(("PUT /%s/k%d HTTP/1.1\r\nHost: x\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20240101/"
+            s.sendall(("PUT /%s/k%d HTTP/1.1\r\nHost: localhost\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20240101/"
                        "us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: %d\r\n\r\n"
                        % (b, i, len(body))).encode())
             s.sendall(body)

@@ -130,7 +130,7 @@ static bool served_name(const nb__config_t *cfg, const char *host, size_t len) {
 static bool host_allowed(const nb__config_t *cfg, const char *host_header) {
     if (!cfg->loopback_only && cfg->allowed_hosts == NULL)
         return true;
-    if (host_header == NULL) /* HTTP/1.0 clients; browsers always send Host */
+    if (host_header == NULL || *host_header == '\0') /* HTTP/1.0 clients; browsers always send a name */
         return true;
     size_t len = host_len(host_header);
     if (len > 0 && host_header[len - 1] == '.') /* "localhost." is the same name */

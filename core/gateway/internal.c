@@ -15,7 +15,8 @@
 #include "store/store.h"
 #include "util/codec.h"
 
-static void respond_text(const nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req, int status, const char *text) {
+static void respond_text(const nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req, int status,
+                         const char *text) {
     nb__http_response_t resp;
     nb__http_response_init(&resp);
     resp.status = status;
@@ -29,7 +30,8 @@ static void respond_text(const nb__gateway_t *gw, nb__http_exchange_t *x, const 
     nb__http_response_free(&resp);
 }
 
-static void respond_json(const nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req, int status, json_t *body_new) {
+static void respond_json(const nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req, int status,
+                         json_t *body_new) {
     char *text = body_new ? json_dumps(body_new, JSON_COMPACT) : NULL;
     json_decref(body_new);
     respond_text(gw, x, req, status, text);

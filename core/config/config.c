@@ -484,9 +484,11 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
         parse_hosts(cfg, nb__config_get(cfg, "NIMBUS_ALLOWED_HOSTS"), err) != 0)
         return NB_CONFIG_ERROR;
     /* Booleans read through nb__config_get (plugins' nb_config_get) are "1" or "0", whatever the spelling. */
-    for (size_t i = 0; i < NSETTINGS; i++)
-        if (settings[i].type == T_BOOL && cfg_set(cfg, settings[i].name, get_bool(cfg, settings[i].name) ? "1" : "0") != 0)
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const char *name = settings[i].name;
+        if (settings[i].type == T_BOOL && cfg_set(cfg, name, get_bool(cfg, name) ? "1" : "0") != 0)
             goto oom;
+    }
     cfg->eager_loading = get_bool(cfg, "EAGER_SERVICE_LOADING");
     cfg->persistence = get_bool(cfg, "PERSISTENCE");
     cfg->debug = get_bool(cfg, "DEBUG");

@@ -182,8 +182,8 @@ bool nb__origin_refused(nb__gateway_t *gw, nb__http_exchange_t *x, const nb__htt
     const char *origin = page_origin(req, buf, sizeof buf);
     if (!host_allowed(cfg, host))
         snprintf(why, sizeof why,
-                 "Nimbus does not serve the host name '%.200s' (a DNS rebinding attempt?); NIMBUS_ALLOWED_HOSTS adds names",
-                 host);
+                 "Nimbus does not serve the host name '%.200s' (a DNS rebinding attempt?); "
+                 "NIMBUS_ALLOWED_HOSTS adds names", host);
     else if (origin && !origin_allowed(cfg, origin))
         snprintf(why, sizeof why,
                  "requests from the web page origin '%.200s' are not allowed; EXTRA_CORS_ALLOWED_ORIGINS adds origins",

@@ -41,7 +41,7 @@ static const setting_t settings[] = {
     {"NIMBUS_HEADER_TIMEOUT", "header-timeout", T_SECONDS, "30", "Seconds a client has to send a request head"},
     {"NIMBUS_SHUTDOWN_TIMEOUT", "shutdown-timeout", T_SECONDS, "10",
      "Seconds to let in-flight requests finish on SIGINT/SIGTERM"},
-    {"EXTRA_CORS_ALLOWED_ORIGINS", "extra-cors-allowed-origins", T_LIST, "",
+    {"EXTRA_CORS_ALLOWED_ORIGINS", "extra-cors-origins", T_LIST, "",
      "Comma-separated origins (http://myapp.test:8080, or *) allowed besides localhost, 127.0.0.1, [::1], "
      "*.localhost.localstack.cloud and app.localstack.cloud; requests from other origins get 403"},
     {"DISABLE_CORS_CHECKS", "disable-cors-checks", T_BOOL, "0",

@@ -175,9 +175,30 @@ static void refuse(nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_req
     nb__http_response_free(&resp);
 }
 
+/* RFC 9112 3.2: a request with more than one Host is a 400; checking one of them would let the
+ * other through. */
+static bool host_twice(nb__http_exchange_t *x, const nb__http_request_t *req) {
+    size_t n = 0;
+    for (size_t i = 0; i < req->headers.len; i++)
+        n += strcasecmp(req->headers.items[i].name, "Host") == 0;
+    if (n < 2)
+        return false;
+    nb__http_response_t resp;
+    nb__http_response_init(&resp);
+    resp.status = 400;
+    nb__headers_set(&resp.headers, "Content-Type", "text/plain; charset=utf-8");
+    nb__headers_set(&resp.headers, "Connection", "close");
+    nb__buf_puts(&resp.body, "Bad Request: more than one Host header\n");
+    nb__http_respond(x, &resp);
+    nb__http_response_free(&resp);
+    return true;
+}
+
 bool nb__origin_refused(nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req) {
     const nb__config_t *cfg = gw->cfg;
     char why[512], buf[256];
+    if (host_twice(x, req))
+        return true;
     const char *host = nb__http_request_header(req, "Host");
     const char *origin = page_origin(req, buf, sizeof buf);
     if (!host_allowed(cfg, host))

@@ -4,7 +4,7 @@
 # S3 test) under AddressSanitizer + UndefinedBehaviorSanitizer, the server included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/deps.sh
+bash tools/deps.sh --test
 jobs=$(nproc)
 
 echo "== build (Release)"

@@ -283,7 +283,7 @@ static void fail_not_implemented(nb_req_t *req) {
 
 void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *data) {
     nb__gateway_t *gw = data;
-    if (nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw->router, x, http))
+    if (nb__origin_refused(gw, x, http) || nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw, x, http))
         return;
 
     nb_req_t *req = calloc(1, sizeof *req);

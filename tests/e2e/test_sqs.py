@@ -807,7 +807,7 @@ class Wire(unittest.TestCase):
             s = socket.create_connection((host, int(port)))
             body = ("Action=ReceiveMessage&Version=2012-11-05&WaitTimeSeconds=20&QueueUrl=" +
                     urllib.parse.quote(url, safe="")).encode()
-            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: " + SIG.encode() +
+            s.sendall(b"POST / HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + SIG.encode() +
                       b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
                       str(len(body)).encode() + b"\r\n\r\n" + body)
             socks.append(s)

@@ -166,3 +166,29 @@ Test(config, help_lists_every_setting) {
         cr_assert(strstr(buf, names[i]) != NULL, "help lacks %s", names[i]);
     free(buf);
 }
+
+/* Who may reach Nimbus (core/gateway/origin.c) is read from these. */
+Test(config, origin_and_host_settings) {
+    nb__config_t cfg;
+    char *err = NULL;
+    char *argv[] = {"nimbus", NULL};
+    char *envp[] = {"GATEWAY_LISTEN=127.0.0.1:4566,[::1]:4566", "EXTRA_CORS_ALLOWED_ORIGINS= http://a.test:8080/ ,,null",
+                    "NIMBUS_ALLOWED_HOSTS=Nimbus,*.Corp.test", "DISABLE_CORS_CHECKS=yes", NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK, "%s", err ? err : "");
+    cr_assert(cfg.loopback_only);
+    cr_assert_str_eq(cfg.cors_origins[0], "http://a.test:8080");
+    cr_assert_str_eq(cfg.cors_origins[1], "null");
+    cr_assert_null(cfg.cors_origins[2]);
+    cr_assert_str_eq(cfg.allowed_hosts[0], "nimbus");
+    cr_assert_str_eq(cfg.allowed_hosts[1], "*.corp.test");
+    cr_assert(cfg.disable_cors_checks);
+    cr_assert_not(cfg.disable_custom_cors_s3);
+    cr_assert_str_eq(nb__config_get(&cfg, "DISABLE_CORS_CHECKS"), "1"); /* what plugins read */
+    nb__config_free(&cfg);
+    char *envp2[] = {"GATEWAY_LISTEN=127.0.0.1:4566,0.0.0.0:4567", NULL};
+    cr_assert_eq(load(&cfg, argv, envp2, &err), NB_CONFIG_OK, "%s", err ? err : "");
+    cr_assert_not(cfg.loopback_only);
+    cr_assert_null(cfg.cors_origins);
+    cr_assert_null(cfg.allowed_hosts);
+    nb__config_free(&cfg);
+}

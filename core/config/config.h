@@ -41,6 +41,7 @@ typedef struct nb__config {
     uint64_t idle_timeout_ms;    /* NIMBUS_IDLE_TIMEOUT (seconds in the setting) */
     uint64_t header_timeout_ms;  /* NIMBUS_HEADER_TIMEOUT */
     uint64_t shutdown_grace_ms;  /* NIMBUS_SHUTDOWN_TIMEOUT */
+    uint64_t max_structured_bytes; /* NIMBUS_MAX_STRUCTURED_BODY_SIZE; 0: each service's own limit */
     const char *config_file;     /* --config, NULL if none */
 } nb__config_t;
 

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/md5.h>
 
+#include "gateway/limits.h"
 #include "gateway/request.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
@@ -78,6 +79,17 @@ static int start_saved_services(nb__gateway_t *gw, char **err) {
     return 0;
 }
 
+/* The head stage: routed from the head alone (a query-protocol Action in the body is not
+ * known yet: the service's limit serves), the body gets its operation's limit. */
+static void gateway_head(const nb__http_request_t *http, uint64_t *max_body, void *data) {
+    nb__gateway_t *gw = data;
+    nb__route_t route;
+    nb__router_route(gw->router, http, &route);
+    nb__body_limit_t limit;
+    nb__body_limit(gw->cfg, route.spec, route.op, *max_body, &limit);
+    *max_body = limit.max;
+}
+
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err) {
     memset(gw, 0, sizeof *gw);
     gw->loop = loop;
@@ -138,6 +150,7 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
         *err = nb__strdup_printf("cannot create the HTTP server");
         return NB_ENOMEM;
     }
+    nb__http_server_on_head(gw->http, gateway_head);
     return 0;
 }
 
@@ -223,16 +236,18 @@ static void sqs_queue_url_from_path(nb_req_t *req, json_t *input) {
  * requestChecksumRequired: S3 DeleteObjects, PutBucketCors, ...) get their Content-MD5
  * checked against the body, as AWS does (the upload operations, which stream, check theirs
  * in the plugin).
- * 1 when the request may go on, 0 when the error was answered. */
+ * 1 when the request may go on, 0 when req->err says why not. */
 static int check_content_md5(nb_req_t *req) {
     const char *want = req->route.op->checksum_required ? nb__http_request_header(req->http, "Content-MD5") : NULL;
     if (want == NULL)
         return 1;
+    const nb__spec_t *spec = req->route.spec;
+    const nb__spec_op_t *op = req->route.op;
     size_t len = 0;
     unsigned char *digest = nb__base64_decode(want, strlen(want), &len);
     if (digest == NULL || len != MD5_DIGEST_LENGTH) {
         free(digest);
-        nb__req_fail(req, "InvalidDigest", 400, "The Content-MD5 you specified was not valid.");
+        nb__aws_error_set(&req->err, spec, op, "InvalidDigest", 400, "The Content-MD5 you specified was not valid.");
         return 0;
     }
     unsigned char got[MD5_DIGEST_LENGTH], buf[65536];
@@ -249,14 +264,103 @@ static int check_content_md5(nb_req_t *req) {
     int same = ok && memcmp(got, digest, sizeof got) == 0;
     free(digest);
     if (!ok) {
-        nb__req_fail(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+        nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "We encountered an internal error. Please try again.");
         return 0;
     }
     if (!same) {
-        nb__req_fail(req, "BadDigest", 400, "The Content-MD5 you specified did not match what we received.");
+        nb__aws_error_set(&req->err, spec, op, "BadDigest", 400,
+                          "The Content-MD5 you specified did not match what we received.");
         return 0;
     }
     return 1;
+}
+
+/* The operation's input from the request (path: the one its labels are read from):
+ * checksum, parse, validate. 0, or an error with req->err set. Runs on the thread pool
+ * for a large body, so it reads the spec and the request and writes only req->err. */
+static int parse_input(nb_req_t *req, const char *path, json_t **input) {
+    *input = NULL;
+    if (!check_content_md5(req))
+        return NB_EINVAL;
+    nb__http_request_t view = *req->http;
+    view.path = (char *)path;
+    const nb__spec_t *spec = req->route.spec;
+    int rc = nb__proto_parse(spec, req->route.op, req->route.protocol, &view, input, &req->err);
+    if (rc == 0) {
+        sqs_queue_url_from_path(req, *input);
+        rc = nb__proto_validate(spec, req->route.op, req->route.protocol, *input, &req->err);
+    }
+    if (rc != 0) {
+        json_decref(*input);
+        *input = NULL;
+    }
+    return rc;
+}
+
+/* Bodies above this are parsed off the loop: a few hundred KiB already take milliseconds,
+ * the loop's whole budget for one request. */
+#define PARSE_OFF_LOOP_BYTES (128 * 1024)
+
+typedef struct parse_job {
+    uv_work_t work;
+    nb_req_t *req;
+    const char *match_path; /* the request's path, or path_buf */
+    json_t *input;
+    int rc;
+    char path_buf[8192];
+} parse_job_t;
+
+/* The plugin and its handler for the routed operation; NULL when none implements it. */
+static nb_op_handler_pt op_handler(const nb_req_t *req, nb_plugin_t **plugin) {
+    const nb__service_t *svc = req->svc;
+    nb_plugin_t *p = svc && svc->provider && svc->provider->spec == req->route.spec ? svc->provider : NULL;
+    *plugin = p;
+    return p ? p->handlers[req->route.op - req->route.spec->ops] : NULL;
+}
+
+/* Gives the pages of large parses back to the system, off the loop (it walks every arena). */
+static void trim_work(uv_work_t *w) {
+    (void)w;
+    malloc_trim(0);
+}
+
+static void trim_done(uv_work_t *w, int status) {
+    (void)status;
+    free(w);
+}
+
+static void trim_memory(uv_loop_t *loop) {
+    uv_work_t *w = malloc(sizeof *w);
+    if (w && uv_queue_work(loop, w, trim_work, trim_done) != 0)
+        free(w);
+}
+
+static void handle_parsed(nb_req_t *req, json_t *input, int rc);
+
+static void parse_work(uv_work_t *w) {
+    parse_job_t *job = w->data;
+    job->rc = parse_input(job->req, job->match_path, &job->input);
+}
+
+static void parse_done(uv_work_t *w, int status) {
+    parse_job_t *job = w->data;
+    nb_req_t *req = job->req;
+    json_t *input = job->input;
+    int rc = status == 0 ? job->rc : NB_EIO;
+    if (status != 0)
+        nb__aws_error_set(&req->err, req->route.spec, req->route.op, "InternalError", 500,
+                          "We encountered an internal error. Please try again.");
+    free(job);
+    handle_parsed(req, input, rc);
+}
+
+/* A body too large for its operation (the HTTP server stopped reading it): AWS's error. */
+static void fail_too_large(nb_req_t *req) {
+    nb__body_limit_t limit;
+    nb__body_limit(req->gw->cfg, req->route.spec, req->route.op, req->http->max_body, &limit);
+    char message[256];
+    snprintf(message, sizeof message, limit.message, (unsigned long long)req->http->max_body);
+    nb__req_fail(req, limit.code, limit.status, "%s", message);
 }
 
 static void fail_not_implemented(nb_req_t *req) {
@@ -266,7 +370,7 @@ static void fail_not_implemented(nb_req_t *req) {
 
 void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *data) {
     nb__gateway_t *gw = data;
-    if (nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw->router, x, http))
+    if (!http->body_too_large && (nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw->router, x, http)))
         return;
 
     nb_req_t *req = calloc(1, sizeof *req);
@@ -295,6 +399,10 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         nb__req_fail(req, "UnknownServiceException", 400, "Nimbus could not tell which AWS service this request is for");
         return;
     }
+    if (http->body_too_large) {
+        fail_too_large(req);
+        return;
+    }
     const char *svc_name = req->route.spec->service;
     nb__service_t *svc = nb__registry_service(&gw->reg, svc_name);
     req->svc = svc;
@@ -307,10 +415,8 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         fail_unknown_operation(req);
         return;
     }
-    const nb__spec_op_t *op = req->route.op;
-    size_t op_index = (size_t)(op - req->route.spec->ops);
-    nb_plugin_t *p = svc && svc->provider && svc->provider->spec == req->route.spec ? svc->provider : NULL;
-    nb_op_handler_pt handler = p ? p->handlers[op_index] : NULL;
+    nb_plugin_t *p;
+    nb_op_handler_pt handler = op_handler(req, &p);
     /* The request is parsed and validated before the skeleton looks for a handler
      * (DESIGN 1): a malformed call to an operation Nimbus does not implement gets the
      * protocol's own error, as it would from AWS, and 501 only when it is well formed. */
@@ -326,28 +432,53 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
 
     /* Labels are read from the path the operation matched: for an S3 virtual-host
      * request that is "/<bucket>" + the path. */
-    nb__http_request_t view = *http;
-    char path_buf[8192];
-    const char *match_path = nb__router_match_path(gw->router, http, &req->route, path_buf, sizeof path_buf);
-    if (match_path == NULL) {
+    parse_job_t *job = calloc(1, sizeof *job);
+    if (job == NULL) {
+        nb__req_fail(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+        return;
+    }
+    job->match_path = nb__router_match_path(gw->router, http, &req->route, job->path_buf, sizeof job->path_buf);
+    if (job->match_path == NULL) {
+        free(job);
         nb__req_fail(req, "KeyTooLongError", 400, "Your key is too long");
         return;
     }
-    view.path = (char *)match_path;
-    if (!check_content_md5(req))
-        return;
-    json_t *input = NULL;
-    int rc = nb__proto_parse(req->route.spec, op, req->route.protocol, &view, &input, &req->err);
-    if (rc == 0) {
-        sqs_queue_url_from_path(req, input);
-        rc = nb__proto_validate(req->route.spec, op, req->route.protocol, input, &req->err);
+    job->req = req;
+    job->work.data = job;
+    if (nb__body_size(http->body) > PARSE_OFF_LOOP_BYTES) {
+        /* What the parse would otherwise build lazily in the spec is built now, on the loop. */
+        nb__spec_error_shape(req->route.spec, NULL, "", NULL);
+        if (uv_queue_work(gw->loop, &job->work, parse_work, parse_done) == 0)
+            return;
     }
-    if (rc != 0) {
+    parse_work(&job->work);
+    parse_done(&job->work, 0);
+}
+
+static void run_handler(nb_req_t *req, json_t *input);
+
+/* The pipeline after the parse, on the loop again: the handler, or the error. */
+static void handle_parsed(nb_req_t *req, json_t *input, int rc) {
+    bool large = nb__body_size(req->http->body) > PARSE_OFF_LOOP_BYTES;
+    uv_loop_t *loop = req->gw->loop;
+    if (req->aborted || rc != 0) { /* a client gone meanwhile gets nothing (nb__req_complete) */
         json_decref(input);
-        req->has_error = true;
+        req->has_error = rc != 0;
         nb__req_complete(req);
-        return;
+    } else {
+        run_handler(req, input); /* takes input */
     }
+    /* req may be gone: its input, body and answer have been freed (an async handler's
+     * answer comes later, and is small or streamed). */
+    if (large)
+        trim_memory(loop);
+}
+
+static void run_handler(nb_req_t *req, json_t *input) {
+    const char *svc_name = req->route.spec->service;
+    const nb__spec_op_t *op = req->route.op;
+    nb_plugin_t *p;
+    nb_op_handler_pt handler = op_handler(req, &p);
     if (handler == NULL) {
         json_decref(input);
         fail_not_implemented(req);
@@ -360,7 +491,7 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         return;
     }
     req->in_txn = p->store != NULL;
-    rc = handler(req, input);
+    int rc = handler(req, input);
     json_decref(input);
     if (rc == NB_NOT_IMPLEMENTED) {
         json_decref(req->output);

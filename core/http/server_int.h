@@ -89,6 +89,7 @@ struct nb__http_server {
     nb__http_limits_t limits;
     char *tmpdir;
     nb__http_handler_fn handler;
+    nb__http_head_fn on_head;
     void *data;
     char *rbuf; /* shared by every connection's reads */
     uv_tcp_t **listeners;

@@ -301,6 +301,11 @@ static int parse_input(nb_req_t *req, const char *path, json_t **input) {
  * the loop's whole budget for one request. */
 #define PARSE_OFF_LOOP_BYTES (128 * 1024)
 
+/* A streaming payload is the handler's to read: its parse reads the head only. */
+static bool parsed_off_loop(const nb_req_t *req) {
+    return !req->route.op->streaming_input && nb__body_size(req->http->body) > PARSE_OFF_LOOP_BYTES;
+}
+
 typedef struct parse_job {
     uv_work_t work;
     nb_req_t *req;
@@ -318,21 +323,34 @@ static nb_op_handler_pt op_handler(const nb_req_t *req, nb_plugin_t **plugin) {
     return p ? p->handlers[req->route.op - req->route.spec->ops] : NULL;
 }
 
-/* Gives the pages of large parses back to the system, off the loop (it walks every arena). */
-static void trim_work(uv_work_t *w) {
-    (void)w;
+/* A large input is freed off the loop (hundreds of thousands of values take a while),
+ * then the pages go back to the system (malloc_trim walks every arena). */
+typedef struct release_job {
+    uv_work_t work;
+    json_t *input;
+} release_job_t;
+
+static void release_work(uv_work_t *w) {
+    release_job_t *job = w->data;
+    json_decref(job->input);
     malloc_trim(0);
 }
 
-static void trim_done(uv_work_t *w, int status) {
+static void release_done(uv_work_t *w, int status) {
     (void)status;
-    free(w);
+    free(w->data);
 }
 
-static void trim_memory(uv_loop_t *loop) {
-    uv_work_t *w = malloc(sizeof *w);
-    if (w && uv_queue_work(loop, w, trim_work, trim_done) != 0)
-        free(w);
+static void release_large_input(uv_loop_t *loop, json_t *input) {
+    release_job_t *job = malloc(sizeof *job);
+    if (job) {
+        job->input = input;
+        job->work.data = job;
+        if (uv_queue_work(loop, &job->work, release_work, release_done) == 0)
+            return;
+        free(job);
+    }
+    json_decref(input);
 }
 
 static void handle_parsed(nb_req_t *req, json_t *input, int rc);
@@ -445,7 +463,7 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     }
     job->req = req;
     job->work.data = job;
-    if (nb__body_size(http->body) > PARSE_OFF_LOOP_BYTES) {
+    if (parsed_off_loop(req)) {
         /* What the parse would otherwise build lazily in the spec is built now, on the loop. */
         nb__spec_error_shape(req->route.spec, NULL, "", NULL);
         if (uv_queue_work(gw->loop, &job->work, parse_work, parse_done) == 0)
@@ -455,44 +473,43 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     parse_done(&job->work, 0);
 }
 
-static void run_handler(nb_req_t *req, json_t *input);
+static void run_handler(nb_req_t *req, const json_t *input);
 
 /* The pipeline after the parse, on the loop again: the handler, or the error. */
 static void handle_parsed(nb_req_t *req, json_t *input, int rc) {
-    bool large = nb__body_size(req->http->body) > PARSE_OFF_LOOP_BYTES;
+    bool large = parsed_off_loop(req);
     uv_loop_t *loop = req->gw->loop;
     if (req->aborted || rc != 0) { /* a client gone meanwhile gets nothing (nb__req_complete) */
-        json_decref(input);
         req->has_error = rc != 0;
         nb__req_complete(req);
     } else {
-        run_handler(req, input); /* takes input */
+        run_handler(req, input);
     }
-    /* req may be gone: its input, body and answer have been freed (an async handler's
-     * answer comes later, and is small or streamed). */
+    /* req may be gone now (answered, its body freed); the handler kept what it needs of
+     * input with references of its own. */
     if (large)
-        trim_memory(loop);
+        release_large_input(loop, input);
+    else
+        json_decref(input);
 }
 
-static void run_handler(nb_req_t *req, json_t *input) {
+/* input: borrowed. */
+static void run_handler(nb_req_t *req, const json_t *input) {
     const char *svc_name = req->route.spec->service;
     const nb__spec_op_t *op = req->route.op;
     nb_plugin_t *p;
     nb_op_handler_pt handler = op_handler(req, &p);
     if (handler == NULL) {
-        json_decref(input);
         fail_not_implemented(req);
         return;
     }
     /* Every write of the handler in one transaction, committed before the reply. */
     if (p->store && nb__store_begin(p->store) != 0) {
-        json_decref(input);
         nb__req_fail(req, "InternalError", 500, "the state store could not start a transaction");
         return;
     }
     req->in_txn = p->store != NULL;
     int rc = handler(req, input);
-    json_decref(input);
     if (rc == NB_NOT_IMPLEMENTED) {
         json_decref(req->output);
         req->output = NULL;

@@ -284,6 +284,19 @@ class BodyLimits(unittest.TestCase):
         self.assertLess(peak, 6 * len(xml) / MiB)
         self.assertLess(left, 16)
 
+    def test_client_leaving_during_the_off_loop_parse(self):
+        body = ddb_put_item(100000)  # 2.3 MB: a fraction of a second of parsing on the thread pool
+        rss0 = proc_status_mib(self.pid, "VmRSS")
+        for _ in range(3):
+            s = socket.create_connection(("127.0.0.1", self.n.port))
+            s.sendall(self.ddb_head(body).encode() + body)
+            s.close()
+        time.sleep(0.5)
+        data, _ = self.ddb(ddb_put_item(10))  # the server still answers, and frees what the gone ones cost
+        self.assertEqual(final_answer(data)[0], 501, data[:300])
+        self.assertLess(self.settle_rss(rss0, 16) - rss0, 16)
+        self.assertIsNone(self.n.proc.poll())
+
     def test_oversize_xml_gets_s3s_error(self):
         head = ("POST /limits-bkt?delete HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n"
                 % (S3_AUTH, 38 * MiB))

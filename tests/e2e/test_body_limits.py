@@ -5,7 +5,8 @@ afterwards; a health probe every 10 ms measures how long the loop is blocked mea
 
 The loop's budget is 50 ms per request, plus the slowest answer of the same probe run at the same time
 against a second, idle server (the scheduling noise of a loaded machine, printed: near 1 ms on an idle one),
-plus NB_PROBE_SLACK_MS if set."""
+plus NB_PROBE_SLACK_MS if set. A server built with AddressSanitizer (tools/test.sh's second pass) keeps freed
+memory in quarantine and runs several times slower: there, only what a client sees is checked."""
 import glob, json, os, re, socket, subprocess, sys, time, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -140,6 +141,8 @@ class BodyLimits(unittest.TestCase):
         cls.ddb(ddb_put_item(10))
         cls.s3.put_object(Bucket="limits-bkt", Key="warm", Body=b"x")
         cls.control = Nimbus(SERVICES="s3").start()  # idle: probed for the machine's noise
+        with open("/proc/%d/maps" % cls.pid) as f:
+            cls.sanitized = "libasan" in f.read()
 
     @classmethod
     def tearDownClass(cls):
@@ -190,9 +193,10 @@ class BodyLimits(unittest.TestCase):
               file=sys.stderr)
         if data:
             self.assertEqual(final_answer(data)[0], 413, data[:300])
-        self.assertLess(hwm - max(hwm0, rss0), 32, "a refused body must not be held in memory")
-        self.assertLess(probe.max_ms, LOOP_BUDGET_MS + probe.noise_ms)
         self.assertEqual(probe.errors, 0)
+        if not self.sanitized:
+            self.assertLess(hwm - max(hwm0, rss0), 32, "a refused body must not be held in memory")
+            self.assertLess(probe.max_ms, LOOP_BUDGET_MS + probe.noise_ms)
 
     def test_oversize_chunked_json_refused_as_it_arrives(self):
         s = socket.create_connection(("127.0.0.1", self.n.port))
@@ -227,7 +231,7 @@ class BodyLimits(unittest.TestCase):
 
     def measure(self, head, body):
         """Sends one request with the probe running: (status, answer, peak MiB over the RSS before, RSS MiB
-        left over once settled, slowest probe ms)."""
+        left over once settled); checks the probe (the loop's budget). Under a sanitizer: the answer only."""
         with open("/proc/%d/clear_refs" % self.pid, "w") as f:
             f.write("5")  # VmHWM starts again from VmRSS: the peak measured is this request's
         rss0 = proc_status_mib(self.pid, "VmRSS")
@@ -236,13 +240,15 @@ class BodyLimits(unittest.TestCase):
         with Probe(self.n.port, self.control.port) as probe:
             data, elapsed = raw_request(self.n.port, head, body, read_timeout=120)
         hwm = proc_status_mib(self.pid, "VmHWM")
-        rss = self.settle_rss(rss0, 16)
+        rss = self.settle_rss(rss0, 16) if not self.sanitized else proc_status_mib(self.pid, "VmRSS")
         status, answer = final_answer(data)
         print("%s: %.1f MiB body -> %d in %.2f s; VmHWM %.0f -> %.0f MiB, VmRSS %.0f -> %.0f MiB; slowest of %d probes "
               "%.1f ms (idle server meanwhile: %.1f ms)" % (self.id().split(".")[-1], len(body) / MiB, status, elapsed,
                                                            hwm0, hwm, rss0, rss, probe.count, probe.max_ms,
                                                            probe.noise_ms), file=sys.stderr)
         self.assertEqual(probe.errors, 0)
+        if self.sanitized:
+            return status, answer, 0, 0
         self.assertLess(probe.max_ms, LOOP_BUDGET_MS + probe.noise_ms, "the loop was blocked")
         return status, answer, hwm - max(hwm0, rss0), rss - rss0
 
@@ -294,8 +300,9 @@ class BodyLimits(unittest.TestCase):
         time.sleep(0.5)
         data, _ = self.ddb(ddb_put_item(10))  # the server still answers, and frees what the gone ones cost
         self.assertEqual(final_answer(data)[0], 501, data[:300])
-        self.assertLess(self.settle_rss(rss0, 16) - rss0, 16)
         self.assertIsNone(self.n.proc.poll())
+        if not self.sanitized:
+            self.assertLess(self.settle_rss(rss0, 16) - rss0, 16)
 
     def test_oversize_xml_gets_s3s_error(self):
         head = ("POST /limits-bkt?delete HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n"

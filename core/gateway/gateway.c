@@ -138,6 +138,11 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     if (cfg->eager_loading)
         nb__registry_start_all(&gw->reg);
     malloc_trim(0);
+    /* Fixed thresholds: glibc's dynamic ones grow with the largest block freed (a 16 MB
+     * body), after which a thread arena keeps that much of its top resident for good, out
+     * of malloc_trim's reach. Blocks of 1 MiB and more are mapped and unmapped on their own. */
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
     nb__http_limits_t limits;
     nb__http_limits_default(&limits);
     limits.max_header_bytes = cfg->max_header_bytes;

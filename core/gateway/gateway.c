@@ -80,14 +80,16 @@ static int start_saved_services(nb__gateway_t *gw, char **err) {
 }
 
 /* The head stage: routed from the head alone (a query-protocol Action in the body is not
- * known yet: the service's limit serves), the body gets its operation's limit. */
-static void gateway_head(const nb__http_request_t *http, uint64_t *max_body, void *data) {
+ * known yet: the service's limit serves), the body gets its operation's limit; above it,
+ * the service's own error (fail_too_large) or the HTTP server's bare 413. */
+static bool gateway_head(const nb__http_request_t *http, uint64_t *max_body, void *data) {
     nb__gateway_t *gw = data;
     nb__route_t route;
     nb__router_route(gw->router, http, &route);
     nb__body_limit_t limit;
     nb__body_limit(gw->cfg, route.spec, route.op, *max_body, &limit);
     *max_body = limit.max;
+    return limit.code != NULL;
 }
 
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err) {
@@ -163,6 +165,12 @@ int nb__gateway_listen(nb__gateway_t *gw, char **err) {
     for (size_t i = 0; i < gw->cfg->nlisten; i++) {
         const nb__listen_addr_t *a = &gw->cfg->listen[i];
         int rc = nb__http_server_listen(gw->http, a->host, a->port);
+        if (rc != 0 && a->optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) {
+            fprintf(stderr, "nimbus: not listening on [%s]:%d (%s): this machine has no IPv6 loopback\n", a->host,
+                    a->port, uv_strerror(rc));
+            gw->unavailable[i] = true;
+            continue;
+        }
         if (rc != 0) {
             *err = nb__strdup_printf("GATEWAY_LISTEN: cannot listen on %s:%d: %s", a->host, a->port, uv_strerror(rc));
             return NB_EIO;
@@ -381,12 +389,27 @@ static void parse_done(uv_work_t *w, int status) {
 static void fail_too_large(nb_req_t *req) {
     nb__body_limit_t limit;
     nb__body_limit(req->gw->cfg, req->route.spec, req->route.op, req->http->max_body, &limit);
+    if (limit.code == NULL) { /* routed elsewhere than from the head alone: still the service's format */
+        nb__req_fail(req, "RequestEntityTooLarge", 413, "Request body is too large");
+        return;
+    }
     char message[256];
     snprintf(message, sizeof message, limit.message, (unsigned long long)req->http->max_body);
     nb__req_fail(req, limit.code, limit.status, "%s", message);
 }
 
+/* An operation without a handler: LocalStack's 501 InternalFailure, unless the service's
+ * spec defines its own NotImplemented error (S3 does, in its overlay): then that code, its
+ * status and the message the shape's nimbusMessage trait gives, as the service answers. */
 static void fail_not_implemented(nb_req_t *req) {
+    const json_t *own = nb__spec_shape(req->route.spec, "NotImplemented");
+    const json_t *err = json_object_get(own, "error");
+    const char *msg = json_string_value(json_object_get(own, "nimbusMessage"));
+    json_int_t status = json_integer_value(json_object_get(err, "httpStatusCode"));
+    if (msg && status >= 400 && status < 600) {
+        nb__req_fail(req, "NotImplemented", (int)status, "%s", msg);
+        return;
+    }
     nb__req_fail(req, "InternalFailure", 501, "The API action '%s' for service '%s' is not implemented yet",
                  req->route.op->name, req->route.spec->service);
 }

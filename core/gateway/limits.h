@@ -16,7 +16,7 @@
 
 typedef struct nb__body_limit {
     uint64_t max;        /* bytes */
-    const char *code;    /* the error AWS answers above it */
+    const char *code;    /* the service's error above it; NULL: a bare 413, as AWS's front end answers */
     int status;
     const char *message; /* printf format taking max as unsigned long long */
 } nb__body_limit_t;

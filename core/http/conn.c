@@ -368,12 +368,12 @@ static char *dup_range(const char *s, size_t n) {
     return d;
 }
 
-/* A server with a head hook hands the request to its handler at once, without (the
- * rest of) its body, for an answer in its own format; nothing more is read from this
- * connection, which closes after the answer. Without a hook: a plain 413. */
+/* A body over its limit: nothing more is read from this connection, which closes after the
+ * answer: the server's bare 413, or the handler's own answer (the head hook asked for it),
+ * the request handed over at once without (the rest of) its body. */
 static int body_too_large(nb__http_conn_t *c) {
     nb__http_exchange_t *x = c->cur;
-    if (c->srv->on_head == NULL) {
+    if (!x->too_large_to_handler) {
         c->reject = 413;
         return -1;
     }
@@ -410,7 +410,7 @@ static int on_headers_complete(llhttp_t *p) {
     x->head_only = p->method == HTTP_HEAD;
     r->max_body = l->max_body_bytes;
     if (c->srv->on_head)
-        c->srv->on_head(r, &r->max_body, c->srv->data);
+        x->too_large_to_handler = c->srv->on_head(r, &r->max_body, c->srv->data);
     if (r->max_body > l->max_body_bytes)
         r->max_body = l->max_body_bytes;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > r->max_body)

@@ -13,6 +13,7 @@
 #ifndef NB_HTTP_SERVER_H
 #define NB_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -45,10 +46,11 @@ int nb__http_server_port(const nb__http_server_t *srv);
 
 /* Called once a request's head is in, before any of its body is read and before
  * "100 Continue" is sent: may lower *max_body (preset to the server's limit) for this
- * request. A body over it (by Content-Length at once, chunked as it arrives) is not read:
- * the request goes to the handler with body_too_large set, and the connection closes
- * after the answer. (Without a hook, such a request is answered 413 by the server.) */
-typedef void (*nb__http_head_fn)(const nb__http_request_t *req, uint64_t *max_body, void *data);
+ * request. A body over it (by Content-Length at once, chunked as it arrives) is not read,
+ * and the connection closes after the answer: a bare 413 from the server, or, when the
+ * hook returns true, the handler's own (the request reaches it with body_too_large set).
+ * Without a hook: the server's 413. */
+typedef bool (*nb__http_head_fn)(const nb__http_request_t *req, uint64_t *max_body, void *data);
 void nb__http_server_on_head(nb__http_server_t *srv, nb__http_head_fn fn); /* data: the handler's */
 
 /* Sends resp and takes its contents (resp is left empty). Exactly once per exchange. */

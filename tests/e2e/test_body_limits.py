@@ -7,7 +7,7 @@ The loop's budget is 50 ms per request, plus the slowest answer of the same prob
 against a second, idle server (the scheduling noise of a loaded machine, printed: near 1 ms on an idle one),
 plus NB_PROBE_SLACK_MS if set. A server built with AddressSanitizer (tools/test.sh's second pass) keeps freed
 memory in quarantine and runs several times slower: there, only what a client sees is checked."""
-import glob, json, os, re, socket, subprocess, sys, time, unittest
+import glob, os, re, socket, subprocess, sys, time, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import Nimbus  # noqa: E402
@@ -168,14 +168,15 @@ class BodyLimits(unittest.TestCase):
             time.sleep(0.1)
         return rss
 
-    def test_oversize_json_refused_unread_with_awss_error(self):
-        # The head alone says 60 MB: answered at once, before a byte of the body is sent.
+    def test_oversize_json_refused_unread_with_a_bare_413(self):
+        # The head alone says 60 MB: answered at once, before a byte of the body is sent, with the
+        # bare 413 of AWS's front end (no service error).
         head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: %s\r\nContent-Type: application/x-amz-json-1.0\r\n"
                 "Authorization: %s\r\nContent-Length: %d\r\n\r\n" % (DDB_TARGET, DDB_AUTH, 60 * MiB))
         data, elapsed = raw_request(self.n.port, head)
         status, body = final_answer(data)
         self.assertEqual(status, 413, data)
-        self.assertEqual(json.loads(body)["__type"].split("#")[-1], "RequestEntityTooLarge", body)
+        self.assertEqual(body, "")
         self.assertIn("Connection: close", data)
         self.assertLess(elapsed, 2)
 
@@ -229,7 +230,6 @@ class BodyLimits(unittest.TestCase):
             s.close()
         text = data.decode(errors="replace")
         self.assertTrue(text.startswith("HTTP/1.1 413"), text[:200])
-        self.assertIn("RequestEntityTooLarge", text)
         self.assertLess(sent, 40, "answered only after %d MiB of a 16 MiB limit" % sent)
 
     def measure(self, head, body):
@@ -317,14 +317,16 @@ class BodyLimits(unittest.TestCase):
         self.assertLess(elapsed, 2)
 
     def test_expect_continue_oversize_gets_the_final_status_and_no_100(self):
-        for target, length, code in (("/limits-bkt/huge", 6 * 1024 * MiB, "EntityTooLarge"),
-                                     ("/limits-bkt?delete", 20 * MiB, "MaxMessageLengthExceeded")):
-            method = "PUT" if "delete" not in target else "POST"
+        # an upload past NIMBUS_MAX_BODY_SIZE: the bare 413; an XML body past S3's limit: S3's error
+        for method, target, length, status, code in (("PUT", "/limits-bkt/huge", 6 * 1024 * MiB, 413, None),
+                                                     ("POST", "/limits-bkt?delete", 20 * MiB, 400,
+                                                      "MaxMessageLengthExceeded")):
             head = ("%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n"
                     "Expect: 100-continue\r\n\r\n" % (method, target, S3_AUTH, length))
             data, elapsed = raw_request(self.n.port, head)
-            self.assertTrue(data.startswith("HTTP/1.1 400 "), data[:200])
-            self.assertIn("<Code>%s</Code>" % code, data)
+            self.assertTrue(data.startswith("HTTP/1.1 %d " % status), data[:200])
+            if code:
+                self.assertIn("<Code>%s</Code>" % code, data)
             self.assertLess(elapsed, 2)
 
     def test_expect_continue_allowed_body_gets_100_first(self):
@@ -376,7 +378,6 @@ class BodyLimits(unittest.TestCase):
         try:
             sqs.send_message(QueueUrl=url, MessageBody="\u00e9" * (MiB // 2))  # 1 MiB of UTF-8, percent-encoded: 3 MiB
         except sqs.exceptions.ClientError as e:  # the queue's own MaximumMessageSize may refuse it, not the gateway
-            self.assertNotEqual(e.response["Error"]["Code"], "RequestEntityTooLarge")
             self.assertNotEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], 413)
 
 
@@ -389,12 +390,15 @@ class StructuredLimitSetting(unittest.TestCase):
             s3.put_object(Bucket="set-bkt", Key="big", Body=b"x" * (3 * MiB))  # a streaming payload: not limited
             self.assertEqual(s3.head_object(Bucket="set-bkt", Key="big")["ContentLength"], 3 * MiB)
             sqs = boto3.client("sqs", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
-                               aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+                               aws_secret_access_key="test")
             url = sqs.create_queue(QueueName="set-q")["QueueUrl"]
-            with self.assertRaises(sqs.exceptions.ClientError) as cm:
-                sqs.send_message(QueueUrl=url, MessageBody="x" * (MiB + 1))
-            self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 413)
-            self.assertEqual(cm.exception.response["Error"]["Code"], "RequestEntityTooLarge")
+            sqs.send_message(QueueUrl=url, MessageBody="x" * (MiB - 1024))  # under the setting
+            body = ('{"QueueUrl": "%s", "MessageBody": "%s"}' % (url, "x" * MiB)).encode()
+            head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonSQS.SendMessage\r\n"
+                    "Content-Type: application/x-amz-json-1.0\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n"
+                    % (S3_AUTH.replace("/s3/", "/sqs/"), len(body)))
+            data, _ = raw_request(n.port, head, body)
+            self.assertEqual(final_answer(data)[0], 413, data[:300])
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ static struct {
     char tmpdir[64];
     char file[128];
     char spill_path[256];
-    bool head_hook;      /* the server limits bodies of /small... to 16 bytes */
+    bool head_hook;      /* the server limits bodies of /small and /bare to 16 bytes */
     atomic_int heads;    /* calls of the head hook */
     atomic_llong too_large_read; /* bytes of a too large body the handler got */
     atomic_int handler_started, aborted, closing, closed, loop_close_rc;
@@ -88,11 +88,13 @@ static void echo(nb__http_exchange_t *x, nb__http_request_t *req) {
     nb__http_respond(x, &resp);
 }
 
-static void head_hook(const nb__http_request_t *req, uint64_t *max_body, void *data) {
+/* /small and /bare: 16 bytes at most; a body over the limit is the handler's to answer, but /bare's. */
+static bool head_hook(const nb__http_request_t *req, uint64_t *max_body, void *data) {
     (void)data;
     atomic_fetch_add(&F.heads, 1);
-    if (strncmp(req->path, "/small", 6) == 0)
+    if (strncmp(req->path, "/small", 6) == 0 || strncmp(req->path, "/bare", 5) == 0)
         *max_body = 16;
+    return strncmp(req->path, "/bare", 5) != 0;
 }
 
 static void handler(nb__http_exchange_t *x, nb__http_request_t *req, void *data) {
@@ -502,6 +504,7 @@ Test(http, expect_100_continue_empty_body) {
 static void start_with_head_hook(void) {
     setup_limits();
     F.head_hook = true;
+    atomic_store(&F.too_large_read, -1);
     start();
 }
 
@@ -558,6 +561,28 @@ Test(http_custom, head_hook_limit_chunked) {
     cr_assert_leq(atomic_load(&F.too_large_read), 16, "no more than the limit is kept");
     resp_free(&r);
     cl_close(&c);
+}
+
+/* A hook may leave the answer to the server: its bare 413, before the body, and closed. */
+Test(http_custom, head_hook_limit_answered_by_the_server) {
+    start_with_head_hook();
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, "PUT /bare HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\nExpect: 100-continue\r\n\r\n");
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 413, "%s", r.head);
+    cr_assert_eq(r.body_len, 0);
+    resp_free(&r);
+    cr_assert(cl_eof(&c));
+    cl_close(&c);
+    cl_open(&c);
+    cl_puts(&c, "POST /bare HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\na\r\n0123456789\r\n");
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 413, "%s", r.head);
+    resp_free(&r);
+    cl_close(&c);
+    cr_assert_eq(atomic_load(&F.too_large_read), -1, "the handler never saw them");
 }
 
 /* The server's own limit still caps what a hook allows. */

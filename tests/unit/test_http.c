@@ -508,21 +508,27 @@ static void start_with_head_hook(void) {
     start();
 }
 
-/* The hook's limit, known from the head: the handler answers at once, no 100 Continue, nothing read, closed after. */
-Test(http_custom, head_hook_limit_by_content_length) {
-    start_with_head_hook();
+/* Sends a head whose Content-Length is over its limit: the handler's answer (text), closed after. */
+static void refused_by_the_handler(const char *head, const char *text) {
     client_t c;
     cl_open(&c);
-    cl_puts(&c, "PUT /small HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\nExpect: 100-continue\r\n\r\n");
+    cl_puts(&c, head);
     resp_t r;
     cl_response(&c, &r, false);
     cr_assert_eq(r.status, 422, "%s", r.head);
-    cr_assert_str_eq(r.body, "too large: max 16");
+    cr_assert_str_eq(r.body, text);
     cr_assert_str_eq(hdr(&r, "Connection"), "close");
-    cr_assert_eq(atomic_load(&F.too_large_read), 0);
     resp_free(&r);
     cr_assert(cl_eof(&c));
     cl_close(&c);
+}
+
+/* The hook's limit, known from the head: the handler answers at once, no 100 Continue, nothing read, closed after. */
+Test(http_custom, head_hook_limit_by_content_length) {
+    start_with_head_hook();
+    refused_by_the_handler("PUT /small HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\nExpect: 100-continue\r\n\r\n",
+                           "too large: max 16");
+    cr_assert_eq(atomic_load(&F.too_large_read), 0);
 }
 
 Test(http_custom, head_hook_limit_within_and_elsewhere) {
@@ -588,15 +594,8 @@ Test(http_custom, head_hook_limit_answered_by_the_server) {
 /* The server's own limit still caps what a hook allows. */
 Test(http_custom, head_hook_cannot_raise_the_server_limit) {
     start_with_head_hook();
-    client_t c;
-    cl_open(&c);
-    cl_puts(&c, "PUT /other HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n");
-    resp_t r;
-    cl_response(&c, &r, false);
-    cr_assert_eq(r.status, 422, "%s", r.head);
-    cr_assert_str_eq(r.body, "too large: max 1048576");
-    resp_free(&r);
-    cl_close(&c);
+    refused_by_the_handler("PUT /other HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n",
+                           "too large: max 1048576");
 }
 
 Test(http, big_body_spills_to_a_temp_file_removed_after) {

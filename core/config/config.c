@@ -52,6 +52,9 @@ static const setting_t settings[] = {
     {"NIMBUS_ALLOWED_HOSTS", "allowed-hosts", T_LIST, NULL,
      "Comma-separated extra Host names to serve (*.example.test matches subdomains, * any); while listening on "
      "loopback only, other names get 403 (DNS rebinding); when set, also enforced on other addresses"},
+    {"NIMBUS_MAX_STRUCTURED_BODY_SIZE", "max-structured-body-size", T_SIZE, NULL,
+     "Largest parsed (JSON, XML, form, CBOR) request body in bytes, for every service [default: AWS's limit "
+     "of each service, see docs/limits.md]"},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -528,6 +531,8 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     cfg->idle_timeout_ms = get_u64(cfg, "NIMBUS_IDLE_TIMEOUT") * 1000;
     cfg->header_timeout_ms = get_u64(cfg, "NIMBUS_HEADER_TIMEOUT") * 1000;
     cfg->shutdown_grace_ms = get_u64(cfg, "NIMBUS_SHUTDOWN_TIMEOUT") * 1000;
+    if (nb__config_get(cfg, "NIMBUS_MAX_STRUCTURED_BODY_SIZE"))
+        cfg->max_structured_bytes = get_u64(cfg, "NIMBUS_MAX_STRUCTURED_BODY_SIZE");
     return NB_CONFIG_OK;
 oom:
     fail(err, "out of memory");

@@ -42,6 +42,7 @@ typedef struct nb__config {
     uint64_t idle_timeout_ms;    /* NIMBUS_IDLE_TIMEOUT (seconds in the setting) */
     uint64_t header_timeout_ms;  /* NIMBUS_HEADER_TIMEOUT */
     uint64_t shutdown_grace_ms;  /* NIMBUS_SHUTDOWN_TIMEOUT */
+    uint64_t max_structured_bytes; /* NIMBUS_MAX_STRUCTURED_BODY_SIZE; 0: each service's own limit */
     const char *config_file;     /* --config, NULL if none */
     /* Who may reach Nimbus (core/gateway/origin.c). */
     char **cors_origins;         /* EXTRA_CORS_ALLOWED_ORIGINS: NULL-terminated; NULL if none */

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/md5.h>
 
+#include "gateway/limits.h"
 #include "gateway/request.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
@@ -78,6 +79,19 @@ static int start_saved_services(nb__gateway_t *gw, char **err) {
     return 0;
 }
 
+/* The head stage: routed from the head alone (a query-protocol Action in the body is not
+ * known yet: the service's limit serves), the body gets its operation's limit; above it,
+ * the service's own error (fail_too_large) or the HTTP server's bare 413. */
+static bool gateway_head(const nb__http_request_t *http, uint64_t *max_body, void *data) {
+    nb__gateway_t *gw = data;
+    nb__route_t route;
+    nb__router_route(gw->router, http, &route);
+    nb__body_limit_t limit;
+    nb__body_limit(gw->cfg, route.spec, route.op, *max_body, &limit);
+    *max_body = limit.max;
+    return limit.code != NULL;
+}
+
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err) {
     memset(gw, 0, sizeof *gw);
     gw->loop = loop;
@@ -126,6 +140,11 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     if (cfg->eager_loading)
         nb__registry_start_all(&gw->reg);
     malloc_trim(0);
+    /* Fixed thresholds: glibc's dynamic ones grow with the largest block freed (a 16 MB
+     * body), after which a thread arena keeps that much of its top resident for good, out
+     * of malloc_trim's reach. Blocks of 1 MiB and more are mapped and unmapped on their own. */
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
     nb__http_limits_t limits;
     nb__http_limits_default(&limits);
     limits.max_header_bytes = cfg->max_header_bytes;
@@ -138,6 +157,7 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
         *err = nb__strdup_printf("cannot create the HTTP server");
         return NB_ENOMEM;
     }
+    nb__http_server_on_head(gw->http, gateway_head);
     return 0;
 }
 
@@ -229,16 +249,18 @@ static void sqs_queue_url_from_path(nb_req_t *req, json_t *input) {
  * requestChecksumRequired: S3 DeleteObjects, PutBucketCors, ...) get their Content-MD5
  * checked against the body, as AWS does (the upload operations, which stream, check theirs
  * in the plugin).
- * 1 when the request may go on, 0 when the error was answered. */
+ * 1 when the request may go on, 0 when req->err says why not. */
 static int check_content_md5(nb_req_t *req) {
     const char *want = req->route.op->checksum_required ? nb__http_request_header(req->http, "Content-MD5") : NULL;
     if (want == NULL)
         return 1;
+    const nb__spec_t *spec = req->route.spec;
+    const nb__spec_op_t *op = req->route.op;
     size_t len = 0;
     unsigned char *digest = nb__base64_decode(want, strlen(want), &len);
     if (digest == NULL || len != MD5_DIGEST_LENGTH) {
         free(digest);
-        nb__req_fail(req, "InvalidDigest", 400, "The Content-MD5 you specified was not valid.");
+        nb__aws_error_set(&req->err, spec, op, "InvalidDigest", 400, "The Content-MD5 you specified was not valid.");
         return 0;
     }
     unsigned char got[MD5_DIGEST_LENGTH], buf[65536];
@@ -255,14 +277,125 @@ static int check_content_md5(nb_req_t *req) {
     int same = ok && memcmp(got, digest, sizeof got) == 0;
     free(digest);
     if (!ok) {
-        nb__req_fail(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+        nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "We encountered an internal error. Please try again.");
         return 0;
     }
     if (!same) {
-        nb__req_fail(req, "BadDigest", 400, "The Content-MD5 you specified did not match what we received.");
+        nb__aws_error_set(&req->err, spec, op, "BadDigest", 400,
+                          "The Content-MD5 you specified did not match what we received.");
         return 0;
     }
     return 1;
+}
+
+/* The operation's input from the request (path: the one its labels are read from):
+ * checksum, parse, validate. 0, or an error with req->err set. Runs on the thread pool
+ * for a large body, so it reads the spec and the request and writes only req->err. */
+static int parse_input(nb_req_t *req, const char *path, json_t **input) {
+    *input = NULL;
+    if (!check_content_md5(req))
+        return NB_EINVAL;
+    nb__http_request_t view = *req->http;
+    view.path = (char *)path;
+    const nb__spec_t *spec = req->route.spec;
+    int rc = nb__proto_parse(spec, req->route.op, req->route.protocol, &view, input, &req->err);
+    if (rc == 0) {
+        sqs_queue_url_from_path(req, *input);
+        rc = nb__proto_validate(spec, req->route.op, req->route.protocol, *input, &req->err);
+    }
+    if (rc != 0) {
+        json_decref(*input);
+        *input = NULL;
+    }
+    return rc;
+}
+
+/* Bodies above this are parsed off the loop: a few hundred KiB already take milliseconds,
+ * the loop's whole budget for one request. */
+#define PARSE_OFF_LOOP_BYTES (128 * 1024)
+
+/* A streaming payload is the handler's to read: its parse reads the head only. */
+static bool parsed_off_loop(const nb_req_t *req) {
+    return !req->route.op->streaming_input && nb__body_size(req->http->body) > PARSE_OFF_LOOP_BYTES;
+}
+
+typedef struct parse_job {
+    uv_work_t work;
+    nb_req_t *req;
+    const char *match_path; /* the request's path, or path_buf */
+    json_t *input;
+    int rc;
+    char path_buf[8192];
+} parse_job_t;
+
+/* The plugin and its handler for the routed operation; NULL when none implements it. */
+static nb_op_handler_pt op_handler(const nb_req_t *req, nb_plugin_t **plugin) {
+    const nb__service_t *svc = req->svc;
+    nb_plugin_t *p = svc && svc->provider && svc->provider->spec == req->route.spec ? svc->provider : NULL;
+    *plugin = p;
+    return p ? p->handlers[req->route.op - req->route.spec->ops] : NULL;
+}
+
+/* A large input is freed off the loop (hundreds of thousands of values take a while),
+ * then the pages go back to the system (malloc_trim walks every arena). */
+typedef struct release_job {
+    uv_work_t work;
+    json_t *input;
+} release_job_t;
+
+static void release_work(uv_work_t *w) {
+    release_job_t *job = w->data;
+    json_decref(job->input);
+    malloc_trim(0);
+}
+
+static void release_done(uv_work_t *w, int status) {
+    (void)status;
+    free(w->data);
+}
+
+static void release_large_input(uv_loop_t *loop, json_t *input) {
+    release_job_t *job = malloc(sizeof *job);
+    if (job) {
+        job->input = input;
+        job->work.data = job;
+        if (uv_queue_work(loop, &job->work, release_work, release_done) == 0)
+            return;
+        free(job);
+    }
+    json_decref(input);
+}
+
+static void handle_parsed(nb_req_t *req, json_t *input, int rc);
+
+static void parse_work(uv_work_t *w) {
+    parse_job_t *job = w->data;
+    job->rc = parse_input(job->req, job->match_path, &job->input);
+}
+
+static void parse_done(uv_work_t *w, int status) {
+    parse_job_t *job = w->data;
+    nb_req_t *req = job->req;
+    json_t *input = job->input;
+    int rc = status == 0 ? job->rc : NB_EIO;
+    if (status != 0)
+        nb__aws_error_set(&req->err, req->route.spec, req->route.op, "InternalError", 500,
+                          "We encountered an internal error. Please try again.");
+    free(job);
+    handle_parsed(req, input, rc);
+}
+
+/* A body too large for its operation (the HTTP server stopped reading it): AWS's error. */
+static void fail_too_large(nb_req_t *req) {
+    nb__body_limit_t limit;
+    nb__body_limit(req->gw->cfg, req->route.spec, req->route.op, req->http->max_body, &limit);
+    if (limit.code == NULL) { /* routed elsewhere than from the head alone: still the service's format */
+        nb__req_fail(req, "RequestEntityTooLarge", 413, "Request body is too large");
+        return;
+    }
+    char message[256];
+    snprintf(message, sizeof message, limit.message, (unsigned long long)req->http->max_body);
+    nb__req_fail(req, limit.code, limit.status, "%s", message);
 }
 
 /* An operation without a handler: LocalStack's 501 InternalFailure, unless the service's
@@ -283,7 +416,8 @@ static void fail_not_implemented(nb_req_t *req) {
 
 void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *data) {
     nb__gateway_t *gw = data;
-    if (nb__origin_refused(gw, x, http) || nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw, x, http))
+    if (nb__origin_refused(gw, x, http) ||
+        (!http->body_too_large && (nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw, x, http))))
         return;
 
     nb_req_t *req = calloc(1, sizeof *req);
@@ -312,6 +446,10 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         nb__req_fail(req, "UnknownServiceException", 400, "Nimbus could not tell which AWS service this request is for");
         return;
     }
+    if (http->body_too_large) {
+        fail_too_large(req);
+        return;
+    }
     const char *svc_name = req->route.spec->service;
     nb__service_t *svc = nb__registry_service(&gw->reg, svc_name);
     req->svc = svc;
@@ -324,10 +462,8 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         fail_unknown_operation(req);
         return;
     }
-    const nb__spec_op_t *op = req->route.op;
-    size_t op_index = (size_t)(op - req->route.spec->ops);
-    nb_plugin_t *p = svc && svc->provider && svc->provider->spec == req->route.spec ? svc->provider : NULL;
-    nb_op_handler_pt handler = p ? p->handlers[op_index] : NULL;
+    nb_plugin_t *p;
+    nb_op_handler_pt handler = op_handler(req, &p);
     /* The request is parsed and validated before the skeleton looks for a handler
      * (DESIGN 1): a malformed call to an operation Nimbus does not implement gets the
      * protocol's own error, as it would from AWS, and 501 only when it is well formed. */
@@ -343,42 +479,66 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
 
     /* Labels are read from the path the operation matched: for an S3 virtual-host
      * request that is "/<bucket>" + the path. */
-    nb__http_request_t view = *http;
-    char path_buf[8192];
-    const char *match_path = nb__router_match_path(gw->router, http, &req->route, path_buf, sizeof path_buf);
-    if (match_path == NULL) {
+    parse_job_t *job = calloc(1, sizeof *job);
+    if (job == NULL) {
+        nb__req_fail(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+        return;
+    }
+    job->match_path = nb__router_match_path(gw->router, http, &req->route, job->path_buf, sizeof job->path_buf);
+    if (job->match_path == NULL) {
+        free(job);
         nb__req_fail(req, "KeyTooLongError", 400, "Your key is too long");
         return;
     }
-    view.path = (char *)match_path;
-    if (!check_content_md5(req))
-        return;
-    json_t *input = NULL;
-    int rc = nb__proto_parse(req->route.spec, op, req->route.protocol, &view, &input, &req->err);
-    if (rc == 0) {
-        sqs_queue_url_from_path(req, input);
-        rc = nb__proto_validate(req->route.spec, op, req->route.protocol, input, &req->err);
+    job->req = req;
+    job->work.data = job;
+    if (parsed_off_loop(req)) {
+        /* What the parse would otherwise build lazily in the spec is built now, on the loop. */
+        nb__spec_error_shape(req->route.spec, NULL, "", NULL);
+        if (uv_queue_work(gw->loop, &job->work, parse_work, parse_done) == 0)
+            return;
     }
-    if (rc != 0) {
-        json_decref(input);
-        req->has_error = true;
+    parse_work(&job->work);
+    parse_done(&job->work, 0);
+}
+
+static void run_handler(nb_req_t *req, const json_t *input);
+
+/* The pipeline after the parse, on the loop again: the handler, or the error. */
+static void handle_parsed(nb_req_t *req, json_t *input, int rc) {
+    bool large = parsed_off_loop(req);
+    uv_loop_t *loop = req->gw->loop;
+    if (req->aborted || rc != 0) { /* a client gone meanwhile gets nothing (nb__req_complete) */
+        req->has_error = rc != 0;
         nb__req_complete(req);
-        return;
+    } else {
+        run_handler(req, input);
     }
-    if (handler == NULL) {
+    /* req may be gone now (answered, its body freed); the handler kept what it needs of
+     * input with references of its own. */
+    if (large)
+        release_large_input(loop, input);
+    else
         json_decref(input);
+}
+
+/* input: borrowed. */
+static void run_handler(nb_req_t *req, const json_t *input) {
+    const char *svc_name = req->route.spec->service;
+    const nb__spec_op_t *op = req->route.op;
+    nb_plugin_t *p;
+    nb_op_handler_pt handler = op_handler(req, &p);
+    if (handler == NULL) {
         fail_not_implemented(req);
         return;
     }
     /* Every write of the handler in one transaction, committed before the reply. */
     if (p->store && nb__store_begin(p->store) != 0) {
-        json_decref(input);
         nb__req_fail(req, "InternalError", 500, "the state store could not start a transaction");
         return;
     }
     req->in_txn = p->store != NULL;
-    rc = handler(req, input);
-    json_decref(input);
+    int rc = handler(req, input);
     if (rc == NB_NOT_IMPLEMENTED) {
         json_decref(req->output);
         req->output = NULL;

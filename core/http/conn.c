@@ -368,6 +368,22 @@ static char *dup_range(const char *s, size_t n) {
     return d;
 }
 
+/* A body over its limit: nothing more is read from this connection, which closes after the
+ * answer: the server's bare 413, or the handler's own answer (the head hook asked for it),
+ * the request handed over at once without (the rest of) its body. */
+static int body_too_large(nb__http_conn_t *c) {
+    nb__http_exchange_t *x = c->cur;
+    if (!x->too_large_to_handler) {
+        c->reject = 413;
+        return -1;
+    }
+    x->req.body_too_large = true;
+    x->keep_alive = false;
+    c->no_more = true;
+    c->msg_done = true;
+    return HPE_PAUSED;
+}
+
 static int on_headers_complete(llhttp_t *p) {
     nb__http_conn_t *c = p->data;
     nb__http_exchange_t *x = c->cur;
@@ -392,12 +408,15 @@ static int on_headers_complete(llhttp_t *p) {
     x->keep_alive = llhttp_should_keep_alive(p) != 0 && !llhttp_get_upgrade(p);
     x->http10 = p->http_major == 1 && p->http_minor == 0;
     x->head_only = p->method == HTTP_HEAD;
-    bool has_body = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0);
-    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > l->max_body_bytes) {
-        c->reject = 413; /* answered before a byte of the body is read */
-        return -1;
-    }
-    const char *expect = has_body && !x->http10 ? nb__headers_get(&r->headers, "Expect") : NULL;
+    r->max_body = l->max_body_bytes;
+    if (c->srv->on_head)
+        x->too_large_to_handler = c->srv->on_head(r, &r->max_body, c->srv->data);
+    if (r->max_body > l->max_body_bytes)
+        r->max_body = l->max_body_bytes;
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > r->max_body)
+        return body_too_large(c); /* answered before a byte of the body is read */
+    /* Also for an empty body: a client waiting for the 100 must not wait for nothing. */
+    const char *expect = !x->http10 ? nb__headers_get(&r->headers, "Expect") : NULL;
     if (expect && strcasecmp(expect, "100-continue") == 0) {
         x->expect_continue = true;
         nb__conn_flush(c);
@@ -412,10 +431,8 @@ static int on_body(llhttp_t *p, const char *at, size_t len) {
     nb__http_conn_t *c = p->data;
     nb__http_exchange_t *x = c->cur;
     x->body_bytes += len;
-    if (x->body_bytes > c->srv->limits.max_body_bytes) {
-        c->reject = 413;
-        return -1;
-    }
+    if (x->body_bytes > x->req.max_body)
+        return body_too_large(c);
     if (nb__body_append(x->req.body, at, len) != 0) {
         c->reject = 500;
         return -1;

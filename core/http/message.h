@@ -39,6 +39,9 @@ typedef struct nb__http_request {
     char *query;    /* raw query string after '?', NULL when there is none */
     nb__headers_t headers;
     nb_body_t *body; /* never NULL once the request is complete */
+    uint64_t max_body;   /* the limit this request's body was held to */
+    bool body_too_large; /* the body is over max_body: handed over without it (at most max_body bytes read),
+                          * for an error answer; the connection closes after it */
     char peer[64];   /* "127.0.0.1:52662", for logs */
 } nb__http_request_t;
 

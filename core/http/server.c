@@ -137,6 +137,8 @@ int nb__http_server_listen(nb__http_server_t *srv, const char *host, int port) {
     return rc;
 }
 
+void nb__http_server_on_head(nb__http_server_t *srv, nb__http_head_fn fn) { srv->on_head = fn; }
+
 int nb__http_server_port(const nb__http_server_t *srv) { return srv->port; }
 
 size_t nb__http_server_connections(const nb__http_server_t *srv) { return srv->nconns; }

@@ -2,7 +2,8 @@
  * The HTTP/1.1 server: libuv TCP + llhttp.
  *
  * Keep-alive, pipelining (answers in request order), chunked request bodies,
- * "Expect: 100-continue" answered as soon as the head is in, bodies streamed
+ * "Expect: 100-continue" answered once the head is in and within its limit (also for
+ * an empty body: clients that wait for it must not wait in vain), bodies streamed
  * into an nb_body_t (memory, then a temp file past the spill threshold),
  * explicit limits, and a graceful close that lets in-flight requests finish.
  *
@@ -12,6 +13,7 @@
 #ifndef NB_HTTP_SERVER_H
 #define NB_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -41,6 +43,15 @@ nb__http_server_t *nb__http_server_new(uv_loop_t *loop, const nb__http_limits_t 
 int nb__http_server_listen(nb__http_server_t *srv, const char *host, int port);
 /* The port actually bound by the first listener (for port 0 in tests). */
 int nb__http_server_port(const nb__http_server_t *srv);
+
+/* Called once a request's head is in, before any of its body is read and before
+ * "100 Continue" is sent: may lower *max_body (preset to the server's limit) for this
+ * request. A body over it (by Content-Length at once, chunked as it arrives) is not read,
+ * and the connection closes after the answer: a bare 413 from the server, or, when the
+ * hook returns true, the handler's own (the request reaches it with body_too_large set).
+ * Without a hook: the server's 413. */
+typedef bool (*nb__http_head_fn)(const nb__http_request_t *req, uint64_t *max_body, void *data);
+void nb__http_server_on_head(nb__http_server_t *srv, nb__http_head_fn fn); /* data: the handler's */
 
 /* Sends resp and takes its contents (resp is left empty). Exactly once per exchange. */
 void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp);

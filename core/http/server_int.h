@@ -38,6 +38,7 @@ struct nb__http_exchange {
     bool expect_continue, continue_sent;
     bool aborted, close_after;
     bool streaming, head_sent, work_busy, orphan;
+    bool too_large_to_handler; /* the head hook answers a body over the limit itself */
     uint64_t body_bytes;
     void (*on_abort)(nb__http_exchange_t *x, void *data);
     void *abort_data;
@@ -89,6 +90,7 @@ struct nb__http_server {
     nb__http_limits_t limits;
     char *tmpdir;
     nb__http_handler_fn handler;
+    nb__http_head_fn on_head;
     void *data;
     char *rbuf; /* shared by every connection's reads */
     uv_tcp_t **listeners;

@@ -145,30 +145,28 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
     case NB_SHAPE_DOCUMENT:
         *out = json_deep_copy(v);
         return 0;
+    /* Lists and maps are converted in place, each element replaced by its value as it is
+     * done: the parsed document is ours alone, and what it held is freed at once, so a
+     * body of many small elements costs the document, not the document twice. */
     case NB_SHAPE_LIST: {
         if (!json_is_array(v))
             return fail(w, "Expected a list");
         const json_t *eref = json_object_get(shape, "member");
         const json_t *eshape = nb__spec_ref_shape(w->spec, eref);
-        json_t *arr = json_array();
         size_t i;
         json_t *e;
         json_array_foreach(v, i, e) {
             if (json_is_null(e)) /* sparse lists keep their nulls */
-                json_array_append_new(arr, json_null());
-            else {
-                path_push(w, NULL, i);
-                json_t *c;
-                int rc = from_wire(w, eref, eshape, e, false, depth + 1, &c);
-                path_pop(w);
-                if (rc) {
-                    json_decref(arr);
-                    return rc;
-                }
-                json_array_append_new(arr, c);
-            }
+                continue;
+            path_push(w, NULL, i);
+            json_t *c;
+            int rc = from_wire(w, eref, eshape, e, false, depth + 1, &c);
+            path_pop(w);
+            if (rc)
+                return rc;
+            json_array_set_new((json_t *)v, i, c);
         }
-        *out = arr;
+        *out = json_incref((json_t *)v);
         return 0;
     }
     case NB_SHAPE_MAP: {
@@ -176,25 +174,20 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
             return fail(w, "Expected a map");
         const json_t *vref = json_object_get(shape, "value");
         const json_t *vshape = nb__spec_ref_shape(w->spec, vref);
-        json_t *obj = json_object();
         const char *k;
         json_t *e;
         json_object_foreach((json_t *)v, k, e) {
-            if (json_is_null(e)) {
-                json_object_set_new(obj, k, json_null());
+            if (json_is_null(e))
                 continue;
-            }
             path_push(w, k, 0);
             json_t *c;
             int rc = from_wire(w, vref, vshape, e, false, depth + 1, &c);
             path_pop(w);
-            if (rc) {
-                json_decref(obj);
+            if (rc)
                 return rc;
-            }
-            json_object_set_new(obj, k, c);
+            json_object_set_new((json_t *)v, k, c); /* same key: replaced where it is, no rehash */
         }
-        *out = obj;
+        *out = json_incref((json_t *)v);
         return 0;
     }
     case NB_SHAPE_STRING:

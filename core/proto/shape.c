@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,9 +129,11 @@ static void fill_member(const nb__spec_t *spec, const char *name, const json_t *
 
 /* ---- the per-spec cache of structures' members (spec->proto_cache) ----
  * An open-addressing table from a structure shape (its json_t, which lives as
- * long as the spec) to its resolved members in spec order. Built lazily from
- * the one loop thread that marshals; the spec's content never changes, so a
- * const spec may grow its cache. */
+ * long as the spec) to its resolved members in spec order. Built lazily; the
+ * spec's content never changes, so a const spec may grow its cache. Large
+ * bodies are parsed on the thread pool while the loop marshals others, so the
+ * table is read and grown under a lock; a members array, once built, never
+ * moves, so it is used after the lock is released. */
 typedef struct shape_slot {
     const json_t *shape;
     nb__member_t *members;
@@ -184,6 +187,11 @@ static int shape_cache_grow(shape_cache_t *c) {
     return 0;
 }
 
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool structure_members_locked(const nb__spec_t *spec, const json_t *structure, const nb__member_t **members,
+                                     size_t *n);
+
 /* The members of a structure, resolved; false (no members) when it has none or on ENOMEM. */
 static bool structure_members(const nb__spec_t *spec, const json_t *structure, const nb__member_t **members,
                               size_t *n) {
@@ -191,6 +199,14 @@ static bool structure_members(const nb__spec_t *spec, const json_t *structure, c
     *n = 0;
     if (spec == NULL || structure == NULL)
         return false;
+    pthread_mutex_lock(&cache_lock);
+    bool found = structure_members_locked(spec, structure, members, n);
+    pthread_mutex_unlock(&cache_lock);
+    return found;
+}
+
+static bool structure_members_locked(const nb__spec_t *spec, const json_t *structure, const nb__member_t **members,
+                                     size_t *n) {
     nb__spec_t *mut = (nb__spec_t *)spec;
     shape_cache_t *c = mut->proto_cache;
     if (c == NULL) {

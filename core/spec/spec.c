@@ -134,6 +134,10 @@ static void op_fill(nb__spec_t *spec, nb__spec_op_t *op, const char *name, const
     op->input = nb__spec_shape(spec, op->input_name);
     op->output = nb__spec_shape(spec, op->output_name);
     op->route = NULL;
+    const char *payload = jstr(op->input, "payload");
+    const json_t *member = payload ? json_object_get(json_object_get(op->input, "members"), payload) : NULL;
+    op->streaming_input = json_is_true(json_object_get(member, "streaming")) ||
+                          json_is_true(json_object_get(nb__spec_shape(spec, jstr(member, "shape")), "streaming"));
 }
 
 static int op_cmp(const void *a, const void *b) {

@@ -35,6 +35,8 @@ typedef struct nb__spec_op {
     int response_code;       /* http.responseCode, 200 by default */
     const json_t *def;       /* the operation's JSON object */
     bool checksum_required;  /* httpChecksumRequired, or httpChecksum.requestChecksumRequired */
+    bool streaming_input;    /* the input's payload member is a streaming blob (S3 PutObject): read by the
+                              * handler as it is, not parsed, so it may be as large as any upload */
     const char *input_name;  /* input shape name, NULL if none */
     const char *output_name;
     const json_t *input;     /* resolved input shape, NULL if none */

@@ -192,3 +192,20 @@ Test(config, origin_and_host_settings) {
     cr_assert_null(cfg.allowed_hosts);
     nb__config_free(&cfg);
 }
+
+Test(config, structured_body_limit_setting) {
+    nb__config_t cfg;
+    char *err = NULL;
+    char *argv[] = {"nimbus", NULL}, *unset[] = {NULL}, *set[] = {"NIMBUS_MAX_STRUCTURED_BODY_SIZE=2m", NULL},
+         *bad[] = {"NIMBUS_MAX_STRUCTURED_BODY_SIZE=0", NULL};
+    cr_assert_eq(load(&cfg, argv, unset, &err), NB_CONFIG_OK);
+    cr_assert_eq(cfg.max_structured_bytes, 0, "unset: each service's own limit");
+    nb__config_free(&cfg);
+    cr_assert_eq(load(&cfg, argv, set, &err), NB_CONFIG_OK);
+    cr_assert_eq(cfg.max_structured_bytes, 2u << 20);
+    nb__config_free(&cfg);
+    cr_assert_eq(load(&cfg, argv, bad, &err), NB_CONFIG_ERROR);
+    cr_assert(strstr(err, "NIMBUS_MAX_STRUCTURED_BODY_SIZE") != NULL, "%s", err);
+    free(err);
+    nb__config_free(&cfg);
+}

@@ -36,6 +36,9 @@ static struct {
     char tmpdir[64];
     char file[128];
     char spill_path[256];
+    bool head_hook;      /* the server limits bodies of /small and /bare to 16 bytes */
+    atomic_int heads;    /* calls of the head hook */
+    atomic_llong too_large_read; /* bytes of a too large body the handler got */
     atomic_int handler_started, aborted, closing, closed, loop_close_rc;
 } F;
 
@@ -85,9 +88,23 @@ static void echo(nb__http_exchange_t *x, nb__http_request_t *req) {
     nb__http_respond(x, &resp);
 }
 
+/* /small and /bare: 16 bytes at most; a body over the limit is the handler's to answer, but /bare's. */
+static bool head_hook(const nb__http_request_t *req, uint64_t *max_body, void *data) {
+    (void)data;
+    atomic_fetch_add(&F.heads, 1);
+    if (strncmp(req->path, "/small", 6) == 0 || strncmp(req->path, "/bare", 5) == 0)
+        *max_body = 16;
+    return strncmp(req->path, "/bare", 5) != 0;
+}
+
 static void handler(nb__http_exchange_t *x, nb__http_request_t *req, void *data) {
     (void)data;
-    if (strncmp(req->path, "/async", 6) == 0 || strcmp(req->path, "/slow") == 0) {
+    if (req->body_too_large) { /* answered in the handler's own format */
+        atomic_store(&F.too_large_read, (long long)nb__body_size(req->body));
+        char text[64];
+        snprintf(text, sizeof text, "too large: max %llu", (unsigned long long)req->max_body);
+        respond_text(x, 422, text);
+    } else if (strncmp(req->path, "/async", 6) == 0 || strcmp(req->path, "/slow") == 0) {
         uv_timer_t *t = malloc(sizeof *t);
         uv_timer_init(&F.loop, t);
         t->data = x;
@@ -146,6 +163,8 @@ static void server_thread(void *arg) {
     uv_loop_init(&F.loop);
     uv_async_init(&F.loop, &F.stop, on_stop);
     F.srv = nb__http_server_new(&F.loop, &F.limits, handler, NULL);
+    if (F.head_hook)
+        nb__http_server_on_head(F.srv, head_hook);
     F.listen_rc = nb__http_server_listen(F.srv, F.host, 0);
     F.port = nb__http_server_port(F.srv);
     uv_sem_post(&F.ready);
@@ -462,6 +481,121 @@ Test(http, expect_100_continue_before_body) {
     cr_assert(strstr(r.body, "content=12345\n"));
     resp_free(&r);
     cl_close(&c);
+}
+
+/* Clients that always send "Expect: 100-continue" (boto3 1.43) wait for it even before an empty body. */
+Test(http, expect_100_continue_empty_body) {
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, "PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n");
+    const char want[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    while (c.len < sizeof want - 1)
+        cr_assert_gt(cl_fill(&c), 0, "no 100 Continue before an empty body");
+    cr_assert(memcmp(c.buf, want, sizeof want - 1) == 0, "%.*s", (int)c.len, c.buf);
+    cl_consume(&c, sizeof want - 1);
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 200);
+    cr_assert(strstr(r.body, "body=0\n"));
+    resp_free(&r);
+    cl_close(&c);
+}
+
+static void start_with_head_hook(void) {
+    setup_limits();
+    F.head_hook = true;
+    atomic_store(&F.too_large_read, -1);
+    start();
+}
+
+/* Sends a head whose Content-Length is over its limit: the handler's answer (text), closed after. */
+static void refused_by_the_handler(const char *head, const char *text) {
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, head);
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 422, "%s", r.head);
+    cr_assert_str_eq(r.body, text);
+    cr_assert_str_eq(hdr(&r, "Connection"), "close");
+    resp_free(&r);
+    cr_assert(cl_eof(&c));
+    cl_close(&c);
+}
+
+/* The hook's limit, known from the head: the handler answers at once, no 100 Continue, nothing read, closed after. */
+Test(http_custom, head_hook_limit_by_content_length) {
+    start_with_head_hook();
+    refused_by_the_handler("PUT /small HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\nExpect: 100-continue\r\n\r\n",
+                           "too large: max 16");
+    cr_assert_eq(atomic_load(&F.too_large_read), 0);
+}
+
+Test(http_custom, head_hook_limit_within_and_elsewhere) {
+    start_with_head_hook();
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, "PUT /small HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\n\r\n0123456789abcdef");
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 200);
+    cr_assert(strstr(r.body, "body=16\n"));
+    resp_free(&r);
+    /* other paths keep the server's limit (1 MiB here), on the same connection */
+    cl_puts(&c, "PUT /other HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n");
+    char body[100];
+    memset(body, 'b', sizeof body);
+    cl_send(&c, body, sizeof body);
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 200);
+    cr_assert(strstr(r.body, "body=100\n"));
+    resp_free(&r);
+    cr_assert_eq(atomic_load(&F.heads), 2);
+    cl_close(&c);
+}
+
+/* A chunked body is held to the limit as it arrives: the handler answers once it is passed. */
+Test(http_custom, head_hook_limit_chunked) {
+    start_with_head_hook();
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "a\r\n0123456789\r\na\r\n0123456789\r\n");
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 422, "%s", r.head);
+    cr_assert_leq(atomic_load(&F.too_large_read), 16, "no more than the limit is kept");
+    resp_free(&r);
+    cl_close(&c);
+}
+
+/* A hook may leave the answer to the server: its bare 413, before the body, and closed. */
+Test(http_custom, head_hook_limit_answered_by_the_server) {
+    start_with_head_hook();
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, "PUT /bare HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\nExpect: 100-continue\r\n\r\n");
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 413, "%s", r.head);
+    cr_assert_eq(r.body_len, 0);
+    resp_free(&r);
+    cr_assert(cl_eof(&c));
+    cl_close(&c);
+    cl_open(&c);
+    cl_puts(&c, "POST /bare HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\na\r\n0123456789\r\n");
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 413, "%s", r.head);
+    resp_free(&r);
+    cl_close(&c);
+    cr_assert_eq(atomic_load(&F.too_large_read), -1, "the handler never saw them");
+}
+
+/* The server's own limit still caps what a hook allows. */
+Test(http_custom, head_hook_cannot_raise_the_server_limit) {
+    start_with_head_hook();
+    refused_by_the_handler("PUT /other HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n",
+                           "too large: max 1048576");
 }
 
 Test(http, big_body_spills_to_a_temp_file_removed_after) {

@@ -154,8 +154,12 @@ int nb__gateway_listen(nb__gateway_t *gw, char **err) {
 }
 
 void nb__gateway_close(nb__gateway_t *gw, void (*done)(void *data), void *data) {
+    /* Listeners go first (a new connection is refused), then the plugins answer what
+     * waits (long polls): idle connections close now, the rest once answered or at
+     * the grace period's end. */
     nb__http_server_close(gw->http, gw->cfg->shutdown_grace_ms, done, data);
     gw->http = NULL;
+    nb__registry_shutdown(&gw->reg);
 }
 
 void nb__gateway_free(nb__gateway_t *gw) {

@@ -392,6 +392,15 @@ void nb__registry_start_all(nb__registry_t *reg) {
             nb__registry_start(reg, &reg->services[i]);
 }
 
+void nb__registry_shutdown(nb__registry_t *reg) {
+    for (size_t i = 0; i < reg->nservices; i++) {
+        nb_plugin_t *p = reg->services[i].provider;
+        void (*hook)(nb_plugin_t *) = p && p->started ? NB__DEF_HOOK(p->def, shutdown) : NULL;
+        if (hook)
+            hook(p);
+    }
+}
+
 nb__service_t *nb__registry_service(const nb__registry_t *reg, const char *name) {
     for (size_t i = 0; i < reg->nservices; i++)
         if (strcmp(reg->services[i].name, name) == 0)

@@ -79,6 +79,8 @@ void nb__registry_select(nb__registry_t *reg);
 int nb__registry_start(nb__registry_t *reg, nb__service_t *svc);
 /* Starts every enabled service (EAGER_SERVICE_LOADING). */
 void nb__registry_start_all(nb__registry_t *reg);
+/* The server stops: started providers answer their waiting requests (shutdown hook). */
+void nb__registry_shutdown(nb__registry_t *reg);
 nb__service_t *nb__registry_service(const nb__registry_t *reg, const char *name);
 /* Runs fini of started providers and closes every plugin. */
 void nb__registry_free(nb__registry_t *reg);

@@ -54,7 +54,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 2                  /* additions at the end of nb_api_t */
+#define NB_ABI_MINOR 3                  /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
 #define NB_ASYNC 1           /* the handler will call nb_finish() exactly once, later */
@@ -210,6 +210,14 @@ typedef struct nb_plugin_def {
      * (disk full, I/O error) after its handler succeeded: the writes it made are gone, so
      * the plugin drops or reloads what it cached from them. The client gets a 500. */
     void (*rolled_back)(nb_plugin_t *self);
+    /* optional (ABI 1.3): called once when the server starts to stop (SIGTERM), after it
+     * stopped accepting connections: answer the requests that wait (long polls) now, as
+     * their wait ending would (an empty receive), so the process can exit at once. */
+    void (*shutdown)(nb_plugin_t *self);
+    /* optional (ABI 1.3): with persistence, called at start after init for every blob
+     * of the plugin's blob folder: 0 when no committed row points to the key, and the
+     * core removes it (a blob written before a commit that never happened: kill -9). */
+    int (*blob_referenced)(nb_plugin_t *self, const char *key);
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)

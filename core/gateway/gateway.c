@@ -38,8 +38,9 @@ static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
         .data_dir = cfg ? cfg->data_dir : NULL,
     };
     nb__store_t *st = NULL;
-    if (nb__store_open(svc->name, &sc, &st, err) != 0)
-        return NB_ESTORE;
+    int rc = nb__store_open(svc->name, &sc, &st, err);
+    if (rc != 0)
+        return rc == NB_EAGAIN || rc == NB_ENOMEM ? NB_EAGAIN : NB_ESTORE;
     svc->provider->store = st;
     nb__store_on_lost_writes(st, lost_writes, svc->provider);
     return 0;
@@ -263,6 +264,15 @@ static int check_content_md5(nb_req_t *req) {
     return 1;
 }
 
+/* Out of a resource for now (descriptors, memory; a store that could not open):
+ * AWS's answer to a request it cannot take at the moment, which SDKs retry. */
+static void fail_unavailable(nb_req_t *req) {
+    if (strcmp(req->route.spec->service, "s3") == 0)
+        nb__req_fail(req, "SlowDown", 503, "Please reduce your request rate.");
+    else
+        nb__req_fail(req, "ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server.");
+}
+
 static void fail_not_implemented(nb_req_t *req) {
     nb__req_fail(req, "InternalFailure", 501, "The API action '%s' for service '%s' is not implemented yet",
                  req->route.op->name, req->route.spec->service);
@@ -311,6 +321,13 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         fail_unknown_operation(req);
         return;
     }
+    /* Every connection busy at the descriptor limit: more work would run the stores
+     * out of descriptors. The client retries on a new connection later. */
+    if (gw->http && nb__http_server_connections(gw->http) > nb__http_server_capacity(gw->http)) {
+        nb__headers_set(&req->out_headers, "Connection", "close");
+        fail_unavailable(req);
+        return;
+    }
     const nb__spec_op_t *op = req->route.op;
     size_t op_index = (size_t)(op - req->route.spec->ops);
     nb_plugin_t *p = svc && svc->provider && svc->provider->spec == req->route.spec ? svc->provider : NULL;
@@ -319,12 +336,21 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
      * (DESIGN 1): a malformed call to an operation Nimbus does not implement gets the
      * protocol's own error, as it would from AWS, and 501 only when it is well formed. */
     char *spec_err = NULL;
-    if ((svc && svc->state == NB_SVC_ERROR) ||
-        (handler ? svc->state != NB_SVC_RUNNING && nb__registry_start(&gw->reg, svc) != 0
-                 : nb__spec_load_shapes((nb__spec_t *)req->route.spec, &spec_err) != 0)) {
-        nb__req_fail(req, "InternalFailure", 500, "Service '%s' failed to start: %s", svc_name,
-                     spec_err ? spec_err : svc && svc->error ? svc->error : "unknown error");
+    int start_rc = 0;
+    if (svc && svc->state == NB_SVC_ERROR && !svc->transient)
+        start_rc = NB_EINVAL;
+    else if (handler)
+        start_rc = svc->state != NB_SVC_RUNNING ? nb__registry_start(&gw->reg, svc) : 0;
+    else if (nb__spec_load_shapes((nb__spec_t *)req->route.spec, &spec_err) != 0)
+        start_rc = NB_EAGAIN; /* the spec loaded at startup: what fails now is the process's limits */
+    if (start_rc == NB_EAGAIN) {
         free(spec_err);
+        fail_unavailable(req);
+        return;
+    }
+    if (start_rc != 0) {
+        nb__req_fail(req, "InternalFailure", 500, "Service '%s' failed to start: %s", svc_name,
+                     svc && svc->error ? svc->error : "unknown error");
         return;
     }
 
@@ -390,6 +416,14 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
                               "the state store could not commit the write");
         }
         return; /* the plugin calls nb_finish() or its nb_work_queue done() completes it */
+    }
+    if (rc == NB_EAGAIN) {
+        json_decref(req->output);
+        req->output = NULL;
+        fprintf(stderr, "nimbus: %s.%s: out of a resource for now (descriptors, memory): answered 503\n", svc_name,
+                op->name);
+        fail_unavailable(req);
+        return;
     }
     if (rc < 0) {
         json_decref(req->output);

@@ -147,11 +147,12 @@ int nb__store_blob_begin(nb__store_t *st, const char *key, nb__store_blob_writer
     }
     w->fd = mkostemp(tmp, O_CLOEXEC);
     if (w->fd < 0) {
-        nb__store_set_err(st, "%s: cannot create a blob: %s", tmp, strerror(errno));
+        int e = errno;
+        nb__store_set_err(st, "%s: cannot create a blob: %s", tmp, strerror(e));
         free(final);
         free(tmp);
         free(w);
-        return NB_EIO;
+        return nb__store_errno_code(e, NB_EIO);
     }
     w->st = st;
     w->tmp = tmp;
@@ -211,7 +212,7 @@ static int publish(nb__store_t *st, const char *from, const char *path) {
             nb__store_set_err(st, "%s: cannot sync the blob folder: %s", dir, strerror(-rc));
         free(dir);
         if (rc != 0)
-            return NB_EIO;
+            return nb__store_errno_code(-rc, NB_EIO);
     }
     return 0;
 }
@@ -289,9 +290,10 @@ int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src) {
     free(dir);
     int fd = open(src, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        nb__store_set_err(st, "%s: %s", src, strerror(errno));
+        int e = errno;
+        nb__store_set_err(st, "%s: %s", src, strerror(e));
         free(path);
-        return errno == ENOENT ? NB_ENOENT : NB_EIO;
+        return e == ENOENT ? NB_ENOENT : nb__store_errno_code(e, NB_EIO);
     }
     /* The source must be on disk before its new name is. */
     if (st->persistent && fsync(fd) != 0) {
@@ -308,7 +310,7 @@ int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src) {
             int e = nb__store_fsync_dir(path);
             if (e != 0) {
                 nb__store_set_err(st, "%s: cannot sync the blob folder: %s", path, strerror(-e));
-                rc = NB_EIO;
+                rc = nb__store_errno_code(-e, NB_EIO);
             }
         }
         free(path);

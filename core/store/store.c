@@ -43,6 +43,34 @@ void nb__store_set_err(nb__store_t *st, const char *fmt, ...) {
     va_end(ap);
 }
 
+int nb__store_errno_code(int e, int otherwise) {
+    return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS || e == EAGAIN ? NB_EAGAIN : otherwise;
+}
+
+/* A store that cannot open for a reason outside its files' contents (exhausted
+ * resources, a full disk, I/O errors, permissions an operator can fix while the
+ * server runs) is worth opening again later; a corrupt file is not. */
+static int open_errno_code(int e, int otherwise) {
+    switch (e) {
+    case EIO: case ENOSPC: case EDQUOT: case EFBIG: case EACCES: case EPERM: case EROFS: case ENOENT:
+        return NB_EAGAIN;
+    default:
+        return nb__store_errno_code(e, otherwise);
+    }
+}
+
+static int open_sqlite_code(sqlite3 *db, int rc) {
+    switch (rc & 0xff) {
+    case SQLITE_BUSY: /* another server still holds the file: it may be stopping */
+    case SQLITE_NOMEM:
+        return NB_EAGAIN;
+    case SQLITE_CANTOPEN: case SQLITE_IOERR: case SQLITE_FULL: case SQLITE_READONLY: case SQLITE_PERM:
+        return open_errno_code(db ? sqlite3_system_errno(db) : 0, NB_ESTORE);
+    default:
+        return NB_ESTORE;
+    }
+}
+
 int nb__store_fsync_dir(const char *dir) {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -105,7 +133,7 @@ int nb__store_check_data_dir(const char *dir, char **err) {
     int rc = nb__store_mkdirs(dir, 1);
     if (rc != 0) {
         SET_ERR(err, "%s: cannot create the data directory: %s", dir, strerror(-rc));
-        return NB_EIO;
+        return open_errno_code(-rc, NB_EIO);
     }
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -119,9 +147,10 @@ int nb__store_check_data_dir(const char *dir, char **err) {
         return NB_ENOMEM;
     int fd = mkstemp(probe);
     if (fd < 0) {
-        SET_ERR(err, "%s: data directory is not writable: %s", dir, strerror(errno));
+        int e = errno;
+        SET_ERR(err, "%s: data directory is not writable: %s", dir, strerror(e));
         free(probe);
-        return NB_EIO;
+        return open_errno_code(e, NB_EIO);
     }
     int werr = 0;
     if (write(fd, "x", 1) != 1 || fsync(fd) != 0)
@@ -129,9 +158,13 @@ int nb__store_check_data_dir(const char *dir, char **err) {
     close(fd);
     unlink(probe);
     free(probe);
+    /* A full disk is writable again once something is deleted: the state stays
+     * readable and deletable, and writes fail one by one until then. */
+    if (werr == ENOSPC || werr == EDQUOT || werr == EFBIG)
+        werr = 0;
     if (werr != 0) {
         SET_ERR(err, "%s: cannot write to the data directory: %s", dir, strerror(werr));
-        return NB_EIO;
+        return open_errno_code(werr, NB_EIO);
     }
     return 0;
 }
@@ -191,7 +224,7 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     int rc = sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: %s", path, why(db, rc));
-        return NB_ESTORE;
+        return open_sqlite_code(db, rc);
     }
     sqlite3_stmt *s = NULL;
     rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL);
@@ -211,7 +244,7 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: %s", path, why(db, rc));
         sqlite3_finalize(s);
-        return NB_ESTORE;
+        return open_sqlite_code(db, rc);
     }
     sqlite3_finalize(s);
 
@@ -219,7 +252,7 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     if ((rc = pragma_int(db, "PRAGMA application_id", &app_id)) != SQLITE_OK ||
         (rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &tables)) != SQLITE_OK) {
         SET_ERR(err, "%s: %s", path, why(db, rc));
-        return NB_ESTORE;
+        return open_sqlite_code(db, rc);
     }
     if (app_id != NB__STORE_APP_ID && (app_id != 0 || tables > 0)) {
         SET_ERR(err, "%s: a SQLite database of another application (application_id 0x%08x), not Nimbus state", path,
@@ -233,7 +266,7 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     }
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: cannot write: %s", path, why(db, rc));
-        return NB_ESTORE;
+        return open_sqlite_code(db, rc);
     }
 
     s = NULL;
@@ -244,14 +277,14 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     if (mode == NULL || strcmp(mode, "wal") != 0) {
         SET_ERR(err, "%s: cannot switch to WAL mode: %s", path, mode ? mode : why(db, rc));
         sqlite3_finalize(s);
-        return NB_ESTORE;
+        return mode ? NB_ESTORE : open_sqlite_code(db, rc);
     }
     sqlite3_finalize(s);
     rc = sqlite3_exec(db, cfg->sync == NB__STORE_SYNC_NORMAL ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: %s", path, why(db, rc));
-        return NB_ESTORE;
+        return open_sqlite_code(db, rc);
     }
     return 0;
 }
@@ -303,8 +336,9 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
     int rc = sqlite3_open_v2(st->persistent ? st->path : ":memory:", &st->db, flags, NULL);
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: cannot open the database: %s", st->persistent ? st->path : ":memory:", why(st->db, rc));
+        rc = open_sqlite_code(st->db, rc);
         nb__store_close(st);
-        return rc == SQLITE_NOMEM ? NB_ENOMEM : NB_ESTORE;
+        return rc;
     }
     sqlite3_busy_timeout(st->db, cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : 5000);
     sqlite3_extended_result_codes(st->db, 1);
@@ -313,10 +347,10 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
             nb__store_close(st);
             return rc;
         }
-        if (created && nb__store_fsync_dir(st->data_dir) != 0) {
-            SET_ERR(err, "%s: cannot sync the data directory: %s", st->data_dir, strerror(errno));
+        if (created && (rc = nb__store_fsync_dir(st->data_dir)) != 0) {
+            SET_ERR(err, "%s: cannot sync the data directory: %s", st->data_dir, strerror(-rc));
             nb__store_close(st);
-            return NB_EIO;
+            return open_errno_code(-rc, NB_EIO);
         }
         char *blobs = msg_new("%s/%s/blobs", st->data_dir, st->service);
         if (blobs == NULL)
@@ -324,10 +358,11 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
         nb__store_remove_tree(blobs, 1, 1);
         free(blobs);
     }
-    if (sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK) {
+    if ((rc = sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL)) != SQLITE_OK) {
         SET_ERR(err, "%s: %s", st->persistent ? st->path : ":memory:", sqlite3_errmsg(st->db));
+        rc = open_sqlite_code(st->db, rc);
         nb__store_close(st);
-        return NB_ESTORE;
+        return rc;
     }
     *out = st;
     return 0;

@@ -43,6 +43,9 @@ void nb__store_set_err(nb__store_t *st, const char *fmt, ...) __attribute__((for
 /* mkdir -p; each folder it creates is made durable by an fsync of its parent. 0 or -errno. */
 int nb__store_mkdirs(const char *path, int durable);
 int nb__store_fsync_dir(const char *dir); /* 0 or -errno */
+/* NB_EAGAIN for an errno that passes without anyone touching the data (out of
+ * descriptors or memory), else `otherwise`. */
+int nb__store_errno_code(int e, int otherwise);
 /* Removes what is under root (root too if keep_root is 0); with only_tmp, only
  * the blob temp files ('.nbtmp-' names) a crash left behind. */
 void nb__store_remove_tree(const char *root, int keep_root, int only_tmp);

@@ -280,6 +280,15 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
         return mode ? NB_ESTORE : open_sqlite_code(db, rc);
     }
     sqlite3_finalize(s);
+    /* The WAL file keeps its size when the database closes (SQLite would delete it):
+     * on a disk that filled up meanwhile, deletes still have room to commit, and the
+     * space they free makes room for the rest. */
+    int persist_wal = 1;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist_wal);
+    /* Its frames were copied into the database before it closed, but a new connection
+     * cannot know that and would append after them: a checkpoint now (rewriting pages
+     * the file already has) lets the first write start the log again at its beginning. */
+    sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     rc = sqlite3_exec(db, cfg->sync == NB__STORE_SYNC_NORMAL ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {

@@ -46,6 +46,59 @@ static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
     return 0;
 }
 
+/* A plugin's init failed: retried later if its store failed for a reason that passes
+ * (the disk full while it created its tables). */
+static int store_init_failure(nb__registry_t *reg, nb__service_t *svc) {
+    (void)reg;
+    return svc->provider->store ? nb__store_failure_code(svc->provider->store) : NB_EINVAL;
+}
+
+typedef struct blob_keys {
+    char **keys;
+    size_t n, cap;
+    bool failed;
+} blob_keys_t;
+
+static void keep_blob(void *ctx, const char *key) {
+    blob_keys_t *k = ctx;
+    if (k->failed || key == NULL)
+        return;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 256;
+        char **grown = realloc(k->keys, cap * sizeof *grown);
+        if (grown == NULL) {
+            k->failed = true;
+            return;
+        }
+        k->keys = grown;
+        k->cap = cap;
+    }
+    if ((k->keys[k->n] = strdup(key)) == NULL)
+        k->failed = true;
+    else
+        k->n++;
+}
+
+/* With persistence, the blobs no committed row points to (a kill -9 between a blob's
+ * write and its row's commit) go when the service starts. Nothing goes unless the
+ * plugin listed every key it keeps. */
+static void sweep_orphan_blobs(nb__registry_t *reg, nb__service_t *svc) {
+    nb_plugin_t *p = svc->provider;
+    int (*list)(nb_plugin_t *, void (*)(void *, const char *), void *) = NB__DEF_HOOK(p->def, blob_keys);
+    if (list == NULL || p->store == NULL || !reg->cfg || !reg->cfg->persistence)
+        return;
+    blob_keys_t k = {0};
+    if (list(p, keep_blob, &k) == 0 && !k.failed) {
+        size_t removed = nb__store_blob_sweep(p->store, k.keys, k.n);
+        if (removed)
+            fprintf(stderr, "nimbus: %s: removed %zu blob(s) that no saved state points to (left by a crash)\n",
+                    svc->name, removed);
+    }
+    for (size_t i = 0; i < k.n; i++)
+        free(k.keys[i]);
+    free(k.keys);
+}
+
 static void store_stop(nb__registry_t *reg, nb__service_t *svc) {
     (void)reg;
     nb__store_close(svc->provider->store);
@@ -98,6 +151,8 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
         return rc;
     gw->reg.on_start = store_start;
     gw->reg.on_stop = store_stop;
+    gw->reg.on_started = sweep_orphan_blobs;
+    gw->reg.init_failure = store_init_failure;
     gw->reg.owner = gw;
     nb__registry_select(&gw->reg);
     gw->router = nb__router_new(&gw->reg.specs);

@@ -59,14 +59,14 @@ nb__http_server_t *nb__http_server_new(uv_loop_t *loop, const nb__http_limits_t 
     return srv;
 }
 
-/* At capacity, the connection idle the longest makes room (the list is newest first). */
-static void close_oldest_idle(nb__http_server_t *srv) {
-    nb__http_conn_t *oldest = NULL;
+/* At capacity, the connection idle the longest makes room. */
+static void close_longest_idle(nb__http_server_t *srv) {
+    nb__http_conn_t *lru = NULL;
     for (nb__http_conn_t *c = srv->conns; c; c = c->next)
-        if (!c->closing && nb__conn_idle(c))
-            oldest = c;
-    if (oldest)
-        nb__conn_close(oldest);
+        if (!c->closing && nb__conn_idle(c) && (lru == NULL || c->last_activity <= lru->last_activity))
+            lru = c;
+    if (lru)
+        nb__conn_close(lru);
 }
 
 static void on_connection(uv_stream_t *listener, int status) {
@@ -76,7 +76,7 @@ static void on_connection(uv_stream_t *listener, int status) {
     if (status < 0 || srv->closing)
         return;
     if (srv->nconns >= srv->capacity)
-        close_oldest_idle(srv);
+        close_longest_idle(srv);
     nb__conn_accept(srv, listener);
 }
 

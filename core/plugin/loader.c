@@ -400,6 +400,8 @@ int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
     }
     if (p->def->init && (rc = p->def->init(p)) != 0) {
         fprintf(stderr, "nimbus: service %s: plugin %s failed to initialise\n", svc->name, p->def->name);
+        if (rc != NB_EAGAIN && reg->init_failure)
+            rc = reg->init_failure(reg, svc);
         if (reg->on_stop)
             reg->on_stop(reg, svc);
         return start_failed(svc, rc == NB_EAGAIN ? NB_EAGAIN : NB_EINVAL,
@@ -410,6 +412,8 @@ int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
     svc->transient = false;
     free(svc->error);
     svc->error = NULL;
+    if (reg->on_started)
+        reg->on_started(reg, svc);
     return 0;
 }
 

@@ -70,6 +70,11 @@ typedef struct nb__registry {
     /* Called when a service starts, to open its store (set by the gateway). */
     int (*on_start)(struct nb__registry *reg, nb__service_t *svc, char **err);
     void (*on_stop)(struct nb__registry *reg, nb__service_t *svc);
+    /* Called when a provider's init failed, before on_stop: NB_EAGAIN when its store failed
+     * for a reason that passes (the start is tried again later). */
+    int (*init_failure)(struct nb__registry *reg, nb__service_t *svc);
+    /* Called once a service's provider initialised (set by the gateway: the blob sweep). */
+    void (*on_started)(struct nb__registry *reg, nb__service_t *svc);
     void *owner;
 } nb__registry_t;
 
@@ -81,9 +86,9 @@ int nb__registry_add_static(nb__registry_t *reg, const nb_plugin_def_t *def, cha
 /* Picks providers and applies SERVICES; call after the last add. */
 void nb__registry_select(nb__registry_t *reg);
 /* Starts a service's provider if needed: 0, or the service is left in NB_SVC_ERROR.
- * NB_EAGAIN when it failed for a reason that passes (its store could not open for
- * want of descriptors, memory or disk space; a plugin's init returned NB_EAGAIN), or
- * such a failure is too recent to try again: a later call starts it. */
+ * NB_EAGAIN when it failed for a reason that passes (its store could not open, or its
+ * plugin's init failed on it, for want of descriptors, memory or disk space; init
+ * returned NB_EAGAIN), or such a failure is too recent to try again: a later call starts it. */
 int nb__registry_start(nb__registry_t *reg, nb__service_t *svc);
 /* Starts every enabled service (EAGER_SERVICE_LOADING). */
 void nb__registry_start_all(nb__registry_t *reg);

@@ -52,13 +52,18 @@ static char *join(const char *a, const char *b) {
     return s;
 }
 
+char *nb__store_blob_dir(const nb__store_t *st) {
+    char *svc = join(st->data_dir, st->service);
+    char *root = svc ? join(svc, "blobs") : NULL;
+    free(svc);
+    return root;
+}
+
 static const char *blob_root_locked(nb__store_t *st) {
     if (st->blob_root != NULL)
         return st->blob_root;
     if (st->persistent) {
-        char *svc = join(st->data_dir, st->service);
-        char *root = svc ? join(svc, "blobs") : NULL;
-        free(svc);
+        char *root = nb__store_blob_dir(st);
         if (root == NULL) {
             snprintf(st->errmsg, sizeof(st->errmsg), "out of memory");
             return NULL;
@@ -487,13 +492,50 @@ void nb__store_blob_clear(nb__store_t *st) {
     if (st->blob_root != NULL) {
         nb__store_remove_tree(st->blob_root, 1, 0);
     } else if (st->persistent) {
-        char *svc = join(st->data_dir, st->service);
-        char *root = svc ? join(svc, "blobs") : NULL;
+        char *root = nb__store_blob_dir(st);
         if (root != NULL)
             nb__store_remove_tree(root, 1, 0);
-        free(svc);
         free(root);
     }
     if (st->persistent && st->blob_root != NULL)
         nb__store_fsync_dir(st->blob_root);
+}
+
+static int key_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Walks dir (the blob folder's `prefix`, "" at its root), removing unkept blobs. */
+static size_t sweep_dir(const char *dir, const char *prefix, char *const *keep, size_t n) {
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    size_t removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') /* ".", "..", temp files: never a key */
+            continue;
+        char *path = join(dir, e->d_name);
+        char *key = prefix[0] ? join(prefix, e->d_name) : strdup(e->d_name);
+        struct stat sb;
+        if (path && key && lstat(path, &sb) == 0) {
+            if (S_ISDIR(sb.st_mode))
+                removed += sweep_dir(path, key, keep, n);
+            else if (S_ISREG(sb.st_mode) && bsearch(&key, keep, n, sizeof *keep, key_cmp) == NULL && unlink(path) == 0)
+                removed++;
+        }
+        free(path);
+        free(key);
+    }
+    closedir(d);
+    return removed;
+}
+
+size_t nb__store_blob_sweep(nb__store_t *st, char **keep, size_t n) {
+    if (!st->persistent)
+        return 0;
+    if (n > 1)
+        qsort(keep, n, sizeof *keep, key_cmp);
+    char *root = nb__store_blob_dir(st); /* not blob_root(): a missing folder is not created */
+    size_t removed = root ? sweep_dir(root, "", keep, n) : 0;
+    free(root);
+    return removed;
 }

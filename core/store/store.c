@@ -63,8 +63,9 @@ static int open_sqlite_code(sqlite3 *db, int rc) {
     switch (rc & 0xff) {
     case SQLITE_BUSY: /* another server still holds the file: it may be stopping */
     case SQLITE_NOMEM:
+    case SQLITE_FULL:
         return NB_EAGAIN;
-    case SQLITE_CANTOPEN: case SQLITE_IOERR: case SQLITE_FULL: case SQLITE_READONLY: case SQLITE_PERM:
+    case SQLITE_CANTOPEN: case SQLITE_IOERR: case SQLITE_READONLY: case SQLITE_PERM:
         return open_errno_code(db ? sqlite3_system_errno(db) : 0, NB_ESTORE);
     default:
         return NB_ESTORE;
@@ -361,7 +362,7 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
             nb__store_close(st);
             return open_errno_code(-rc, NB_EIO);
         }
-        char *blobs = msg_new("%s/%s/blobs", st->data_dir, st->service);
+        char *blobs = nb__store_blob_dir(st);
         if (blobs == NULL)
             goto nomem;
         nb__store_remove_tree(blobs, 1, 1);
@@ -410,6 +411,7 @@ const char *nb__store_service(const nb__store_t *st) { return st->service; }
 const char *nb__store_path(const nb__store_t *st) { return st->path; }
 const char *nb__store_errmsg(const nb__store_t *st) { return st->errmsg; }
 int nb__store_depth(const nb__store_t *st) { return st->depth; }
+int nb__store_failure_code(const nb__store_t *st) { return open_sqlite_code(st->db, sqlite3_extended_errcode(st->db)); }
 
 /* ------------------------------------------------------------- transactions */
 

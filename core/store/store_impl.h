@@ -49,6 +49,8 @@ int nb__store_errno_code(int e, int otherwise);
 /* Removes what is under root (root too if keep_root is 0); with only_tmp, only
  * the blob temp files ('.nbtmp-' names) a crash left behind. */
 void nb__store_remove_tree(const char *root, int keep_root, int only_tmp);
+/* <data_dir>/<service>/blobs of a persistent store, malloc'd (NULL: out of memory). */
+char *nb__store_blob_dir(const nb__store_t *st);
 /* Removes every blob (reset); the folder stays. */
 void nb__store_blob_clear(nb__store_t *st);
 /* The pending removals: done at the outer commit, forgotten above `depth` on a rollback. */

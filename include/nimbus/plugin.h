@@ -214,10 +214,11 @@ typedef struct nb_plugin_def {
      * stopped accepting connections: answer the requests that wait (long polls) now, as
      * their wait ending would (an empty receive), so the process can exit at once. */
     void (*shutdown)(nb_plugin_t *self);
-    /* optional (ABI 1.3): with persistence, called at start after init for every blob
-     * of the plugin's blob folder: 0 when no committed row points to the key, and the
-     * core removes it (a blob written before a commit that never happened: kill -9). */
-    int (*blob_referenced)(nb_plugin_t *self, const char *key);
+    /* optional (ABI 1.3): with persistence, called once at start, after init: calls
+     * keep(ctx, key) for every blob key a committed row points to and returns 0; the core
+     * then removes the plugin's other blobs (written before a commit that never happened:
+     * a kill -9 in between). A non-zero return removes nothing. */
+    int (*blob_keys)(nb_plugin_t *self, void (*keep)(void *ctx, const char *key), void *ctx);
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)

@@ -124,7 +124,41 @@ int nb__store_mkdirs(const char *path, int durable) {
     return rc;
 }
 
-int nb__store_check_data_dir(const char *dir, char **err) {
+/* Space kept free in the data dir for a disk that fills up: released when it is full,
+ * so the deletes that free space can still commit (SQLite needs room in its WAL even
+ * to delete), and made again at a start that finds room. */
+#define NB__RESERVE_NAME ".nimbus-reserve"
+#define NB__RESERVE_BYTES (256 * 1024)
+
+/* Once released, the reserve is made again only by the next server (one data dir a server). */
+static int reserve_released;
+
+static void reserve_release(const char *dir) {
+    reserve_released = 1;
+    char *path = msg_new("%s/" NB__RESERVE_NAME, dir);
+    if (path != NULL && unlink(path) == 0)
+        fprintf(stderr, "nimbus: %s: the disk is full: released the space kept for deletes\n", dir);
+    free(path);
+}
+
+static void reserve_make(const char *dir) {
+    char *path = msg_new("%s/" NB__RESERVE_NAME, dir);
+    int fd = path ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
+    if (fd >= 0) {
+        static const char zeros[64 * 1024];
+        int ok = 1;
+        for (size_t done = 0; ok && done < NB__RESERVE_BYTES; done += sizeof zeros)
+            ok = write(fd, zeros, sizeof zeros) == (ssize_t)sizeof zeros;
+        if (!ok || fsync(fd) != 0)
+            unlink(path); /* no room for it: the disk is nearly full already */
+        close(fd);
+    }
+    free(path);
+}
+
+/* nb__store_check_data_dir; *full tells a disk that had no room left. */
+static int check_data_dir(const char *dir, char **err, int *full) {
+    *full = reserve_released;
     if (err != NULL)
         *err = NULL;
     if (dir == NULL || dir[0] == '\0') {
@@ -161,13 +195,24 @@ int nb__store_check_data_dir(const char *dir, char **err) {
     free(probe);
     /* A full disk is writable again once something is deleted: the state stays
      * readable and deletable, and writes fail one by one until then. */
-    if (werr == ENOSPC || werr == EDQUOT || werr == EFBIG)
-        werr = 0;
-    if (werr != 0) {
+    if (werr == ENOSPC || werr == EDQUOT) {
+        *full = 1;
+        reserve_release(dir);
+        return 0;
+    }
+    if (reserve_released)
+        return 0;
+    if (werr != 0 && werr != EFBIG) { /* EFBIG: a file size limit, not the disk */
         SET_ERR(err, "%s: cannot write to the data directory: %s", dir, strerror(werr));
         return open_errno_code(werr, NB_EIO);
     }
+    reserve_make(dir);
     return 0;
+}
+
+int nb__store_check_data_dir(const char *dir, char **err) {
+    int full;
+    return check_data_dir(dir, err, &full);
 }
 
 static int valid_service(const char *s) {
@@ -281,15 +326,6 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
         return mode ? NB_ESTORE : open_sqlite_code(db, rc);
     }
     sqlite3_finalize(s);
-    /* The WAL file keeps its size when the database closes (SQLite would delete it):
-     * on a disk that filled up meanwhile, deletes still have room to commit, and the
-     * space they free makes room for the rest. */
-    int persist_wal = 1;
-    sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist_wal);
-    /* Its frames were copied into the database before it closed, but a new connection
-     * cannot know that and would append after them: a checkpoint now (rewriting pages
-     * the file already has) lets the first write start the log again at its beginning. */
-    sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     rc = sqlite3_exec(db, cfg->sync == NB__STORE_SYNC_NORMAL ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
@@ -323,7 +359,7 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
         goto nomem;
     int created = 0;
     if (st->persistent) {
-        int rc = nb__store_check_data_dir(cfg->data_dir, err);
+        int rc = check_data_dir(cfg->data_dir, err, &st->disk_full);
         if (rc != 0) {
             nb__store_close(st);
             return rc;
@@ -500,7 +536,15 @@ int nb__store_commit(nb__store_t *st) {
     int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK) {
         nb__store_pending_apply(st);
+        /* On a full disk the WAL may not grow: copied back into the database after each
+         * commit, it is written again from its start by the next one. */
+        if (st->disk_full)
+            sqlite3_wal_checkpoint_v2(st->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         return 0;
+    }
+    if ((rc & 0xff) == SQLITE_FULL && st->persistent && !st->disk_full) {
+        st->disk_full = 1;
+        reserve_release(st->data_dir);
     }
     nb__store_set_err(st, "%s: commit failed: %s", st->service, why(st->db, rc));
     /* Some errors leave the transaction open (SQLITE_BUSY), others roll it back;

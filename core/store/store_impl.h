@@ -16,6 +16,7 @@ struct nb__store {
     int persistent;
     int depth;       /* nb__store_begin() nesting */
     int aborted;     /* SQLite rolled the outer transaction back under us */
+    int disk_full;   /* the data dir's disk was found full: the WAL is checkpointed after each commit */
     char errmsg[512];
     /* Blob functions may run on worker threads (fsyncing a large body must not
      * stall the loop): this guards blob_root's creation and errmsg. */

@@ -60,6 +60,9 @@ class SmallDisk:
     def free(self):
         os.unlink(self.filler)
 
+    def remount(self, mode):
+        subprocess.run(["mount", "-o", f"remount,{mode}", self.dir], check=True)
+
     def close(self):
         if self.mounted:
             subprocess.run(["umount", "-l", self.dir])
@@ -86,16 +89,16 @@ class NeedsSmallDisk(unittest.TestCase):
 
 
 class LazyStartRetry(NeedsSmallDisk):
-    def test_a_service_that_could_not_start_on_a_full_disk_starts_once_space_is_free(self):
+    def test_a_service_that_could_not_start_on_a_read_only_volume_starts_once_it_is_writable(self):
         n = self.server()
-        self.disk.fill()
+        self.disk.remount("ro")  # what a volume does after I/O errors, until someone fixes it
         s3, sqs = clients(n.url)
         # neither store can be created: the request is answered 503 in its protocol's shape
         self.assertEqual(error_code(lambda: s3.create_bucket(Bucket="bucket")), ("SlowDown", 503))
         self.assertEqual(error_code(lambda: sqs.create_queue(QueueName="jobs")), ("ServiceUnavailable", 503))
         self.assertEqual(health(n.url)["s3"], "error")
         self.assertEqual(health(n.url)["sqs"], "error")
-        self.disk.free()
+        self.disk.remount("rw")
         time.sleep(0.2)  # past the back-off between two starts
         s3.create_bucket(Bucket="bucket")
         self.assertEqual(s3.put_object(Bucket="bucket", Key="k", Body=b"v")["ResponseMetadata"]["HTTPStatusCode"], 200)
@@ -124,7 +127,8 @@ class FullDisk(NeedsSmallDisk):
         self.assertEqual(s3.get_object(Bucket="bucket", Key="k1")["Body"].read(), bodies["k1"])
         self.assertEqual(s3.head_object(Bucket="bucket", Key="k2")["ContentLength"], BIG)
         self.assertEqual([o["Key"] for o in s3.list_objects_v2(Bucket="bucket")["Contents"]], sorted(bodies))
-        code, status = error_code(lambda: s3.put_object(Bucket="bucket", Key="new", Body=os.urandom(BIG)))
+        # past the space kept free for deletes (256 KiB): no room
+        code, status = error_code(lambda: s3.put_object(Bucket="bucket", Key="new", Body=os.urandom(2 * BIG)))
         self.assertEqual(status // 100, 5, code)
         # a delete commits on the full disk and frees the object's space
         s3.delete_object(Bucket="bucket", Key="k1")

@@ -1256,3 +1256,32 @@ Test(store, kill_9_at_random_points_loses_no_acknowledged_write, .timeout = 240)
     cr_log_info("%d kills, %d rows survived", kills, highest + 1);
     free(dir);
 }
+
+/* What a kill -9 left between a blob's write and its row's commit goes; kept keys stay. */
+Test(store, blob_sweep_removes_only_blobs_not_kept) {
+    nb__store_t *st = open_disk("s3", tmp_root);
+    cr_assert_eq(nb__store_blob_put(st, "o/kept", "k", 1), 0);
+    cr_assert_eq(nb__store_blob_put(st, "o/orphan", "o", 1), 0);
+    cr_assert_eq(nb__store_blob_put(st, "p/up/1", "p", 1), 0);
+    cr_assert_eq(nb__store_blob_put(st, "p/up/2", "q", 1), 0);
+    char *keep[] = {strdup("p/up/1"), strdup("o/kept")}; /* unsorted: the sweep sorts */
+    cr_assert_eq(nb__store_blob_sweep(st, keep, 2), 2);
+    const char *left[] = {"o/kept", "p/up/1"}, *gone[] = {"o/orphan", "p/up/2"};
+    for (int i = 0; i < 2; i++) {
+        char *path = NULL;
+        struct stat sb;
+        cr_assert_eq(nb__store_blob_path(st, left[i], &path), 0);
+        cr_assert_eq(stat(path, &sb), 0, "%s was kept", left[i]);
+        free(path);
+        cr_assert_eq(nb__store_blob_path(st, gone[i], &path), 0);
+        cr_assert_neq(stat(path, &sb), 0, "%s was removed", gone[i]);
+        free(path);
+    }
+    free(keep[0]);
+    free(keep[1]);
+    nb__store_close(st);
+    nb__store_t *mem = open_mem(); /* in memory every start is empty: nothing to sweep */
+    cr_assert_eq(nb__store_blob_put(mem, "o/x", "x", 1), 0);
+    cr_assert_eq(nb__store_blob_sweep(mem, NULL, 0), 0);
+    nb__store_close(mem);
+}

@@ -4,10 +4,16 @@ or is cut there, and a server with an idle consumer exits in well under 100 ms."
 import os, signal, socket, statistics, sys, threading, time, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus  # noqa: E402
+from nimbus_server import NIMBUS_BIN, Nimbus  # noqa: E402
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
+
+
+def exit_budget():
+    """100 ms; a sanitizer build spends more than that in its leak check at exit."""
+    with open(NIMBUS_BIN, "rb") as f:
+        return 1.0 if b"__asan_init" in f.read() else 0.100
 
 
 def sqs_client(url):
@@ -67,7 +73,7 @@ class Shutdown(unittest.TestCase):
                 exits.append(took)
             finally:
                 n.stop()
-        self.assertLess(statistics.median(exits), 0.100, f"exit times {exits}")
+        self.assertLess(statistics.median(exits), exit_budget(), f"exit times {exits}")
 
     def test_new_connections_are_refused_after_sigterm(self):
         n = Nimbus(SERVICES="sqs", NIMBUS_SHUTDOWN_TIMEOUT="5").start()

@@ -48,6 +48,14 @@ class LongPollConsumer:
             raise AssertionError(f"the long poll ended before SIGTERM: {self.answer or self.error}")
 
 
+def slow_put(server, path, length, first):
+    """A PUT of which only the head and `first` arrived: a request in flight."""
+    c = socket.create_connection(("127.0.0.1", server.port))
+    c.sendall(b"PUT %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (path, length) + first)
+    time.sleep(0.2)
+    return c
+
+
 def sigterm_and_wait(server):
     start = time.monotonic()
     server.proc.send_signal(signal.SIGTERM)
@@ -79,9 +87,7 @@ class Shutdown(unittest.TestCase):
         n = Nimbus(SERVICES="sqs", NIMBUS_SHUTDOWN_TIMEOUT="5").start()
         try:
             # a request in flight keeps the process alive while the listener is already closed
-            busy = socket.create_connection(("127.0.0.1", n.port))
-            busy.sendall(b"PUT /bucket/key HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 1000)
-            time.sleep(0.2)
+            busy = slow_put(n, b"/bucket/key", 1000000, b"x" * 1000)
             n.proc.send_signal(signal.SIGTERM)
             time.sleep(0.3)
             self.assertIsNone(n.proc.poll(), "the request in flight keeps the server up")
@@ -98,9 +104,7 @@ class Shutdown(unittest.TestCase):
                               aws_secret_access_key="test")
             s3.create_bucket(Bucket="bucket")
             body = b"y" * 200000
-            c = socket.create_connection(("127.0.0.1", n.port))
-            c.sendall(b"PUT /bucket/k HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:1000])
-            time.sleep(0.2)
+            c = slow_put(n, b"/bucket/k", len(body), body[:1000])
             n.proc.send_signal(signal.SIGTERM)
             time.sleep(0.5)
             c.sendall(body[1000:])
@@ -116,9 +120,7 @@ class Shutdown(unittest.TestCase):
     def test_request_in_flight_is_cut_at_the_timeout(self):
         n = Nimbus(SERVICES="s3", NIMBUS_SHUTDOWN_TIMEOUT="1").start()
         try:
-            c = socket.create_connection(("127.0.0.1", n.port))
-            c.sendall(b"PUT /bucket/k HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" + b"z" * 1000)
-            time.sleep(0.2)
+            c = slow_put(n, b"/bucket/k", 1000000, b"z" * 1000)
             start, took = sigterm_and_wait(n)
             self.assertGreater(took, 0.8, "the request in flight had its grace period")
             self.assertLess(took, 3.0, "and was cut at NIMBUS_SHUTDOWN_TIMEOUT")

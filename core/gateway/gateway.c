@@ -472,7 +472,7 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         }
         return; /* the plugin calls nb_finish() or its nb_work_queue done() completes it */
     }
-    if (rc == NB_EAGAIN) {
+    if (rc == NB_EAGAIN || ((rc == NB_EIO || rc == NB_ESTORE) && p->store && nb__store_exhausted(p->store))) {
         json_decref(req->output);
         req->output = NULL;
         fprintf(stderr, "nimbus: %s.%s: out of a resource for now (descriptors, memory): answered 503\n", svc_name,

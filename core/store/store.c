@@ -449,6 +449,12 @@ const char *nb__store_errmsg(const nb__store_t *st) { return st->errmsg; }
 int nb__store_depth(const nb__store_t *st) { return st->depth; }
 int nb__store_failure_code(const nb__store_t *st) { return open_sqlite_code(st->db, sqlite3_extended_errcode(st->db)); }
 
+int nb__store_exhausted(const nb__store_t *st) {
+    int rc = sqlite3_extended_errcode(st->db) & 0xff;
+    return rc == SQLITE_NOMEM || ((rc == SQLITE_CANTOPEN || rc == SQLITE_IOERR) &&
+                                  nb__store_errno_code(sqlite3_system_errno(st->db), 0) == NB_EAGAIN);
+}
+
 /* ------------------------------------------------------------- transactions */
 
 static int exec_savepoint(nb__store_t *st, const char *verb, int level) {

@@ -57,6 +57,9 @@ const char *nb__store_errmsg(const nb__store_t *st); /* the last failure, "" if 
 /* Whether the database's last failure may pass without anyone touching the data (a full
  * disk, I/O errors, out of descriptors or memory): NB_EAGAIN, else NB_ESTORE. */
 int nb__store_failure_code(const nb__store_t *st);
+/* Whether the database's last failure was for want of descriptors or memory (a temp
+ * file SQLite could not open): worth a 503 the client retries, not a 500. */
+int nb__store_exhausted(const nb__store_t *st);
 
 /*
  * The request transaction. begin/commit pairs nest (inner ones are savepoints,

@@ -1285,3 +1285,31 @@ Test(store, blob_sweep_removes_only_blobs_not_kept) {
     cr_assert_eq(nb__store_blob_sweep(mem, NULL, 0), 0);
     nb__store_close(mem);
 }
+
+/* A statement that needs a temp file SQLite cannot open for want of descriptors is told
+ * apart from a damaged store: the client gets a 503 to retry, not a 500. */
+Test(store, a_temp_file_missing_for_want_of_descriptors_is_exhaustion) {
+    nb__store_t *st = open_disk("sqs", tmp_root);
+    sqlite3 *db = nb__store_db(st);
+    exec_ok(db, "PRAGMA temp_store=FILE; PRAGMA cache_size=10");
+    exec_ok(db, "CREATE TABLE big(x)");
+    exec_ok(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+                "INSERT INTO big SELECT printf('%0100d', random()) FROM n");
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit rl = {64, 64};
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            _exit(3);
+        while (dup(0) >= 0)
+            ;
+        int rc = sqlite3_exec(db, "SELECT count(*) FROM (SELECT DISTINCT x FROM big ORDER BY x)", NULL, NULL, NULL);
+        _exit(rc != SQLITE_OK && nb__store_exhausted(st) ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    cr_assert_eq(sqlite3_exec(db, "SELECT count(*) FROM (SELECT DISTINCT x FROM big ORDER BY x)", NULL, NULL, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(nb__store_exhausted(st), 0);
+    nb__store_close(st);
+}

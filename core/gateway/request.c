@@ -10,6 +10,7 @@
 #include "nimbus/errno.h"
 #include "store/store.h"
 #include "util/codec.h"
+#include "util/partition.h"
 
 static double wall_now(void) {
     struct timespec ts;
@@ -39,25 +40,6 @@ static void log_line(nb_req_t *req, int status) {
                 status, req->err.code, ms);
     else
         fprintf(gw->log, "%s.%03ld  INFO AWS %s.%s => %d (%.2f ms)\n", ts, now.tv_nsec / 1000000, svc, op, status, ms);
-}
-
-/* DEBUG=1: the request and the response, bodies cut at 2 KiB. */
-static void log_detail(nb_req_t *req, const nb__http_response_t *resp) {
-    FILE *f = req->gw->log;
-    const nb__http_request_t *h = req->http;
-    fprintf(f, "    > %s %s\n", h->method, h->target);
-    for (size_t i = 0; i < h->headers.len; i++)
-        fprintf(f, "    > %s: %s\n", h->headers.items[i].name, h->headers.items[i].value);
-    const char *body = nb__body_data(h->body, 2048);
-    if (body && *body)
-        fprintf(f, "    > %.*s\n", 2048, body);
-    fprintf(f, "    < %d\n", resp->status);
-    for (size_t i = 0; i < resp->headers.len; i++)
-        fprintf(f, "    < %s: %s\n", resp->headers.items[i].name, resp->headers.items[i].value);
-    if (resp->body.len)
-        fprintf(f, "    < %.*s\n", (int)(resp->body.len < 2048 ? resp->body.len : 2048), resp->body.data);
-    if (req->has_error && req->err.message)
-        fprintf(f, "    error: %s\n", req->err.message);
 }
 
 static void req_free(nb_req_t *req) {
@@ -130,7 +112,7 @@ void nb__req_complete(nb_req_t *req) {
         resp.no_body = true;
     log_line(req, resp.status);
     if (req->gw->log && req->gw->cfg && req->gw->cfg->debug)
-        log_detail(req, &resp);
+        nb__debug_log_exchange(req->gw->log, req, &resp);
     nb__http_respond(req->x, &resp);
     nb__http_response_free(&resp);
     req_free(req);
@@ -480,4 +462,5 @@ const nb_api_t nb__api = {
     .blob_writer_abort = api_blob_writer_abort,
     .req_query = api_req_query,
     .work_queue = api_work_queue,
+    .partition = nb__partition_of,
 };

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gateway/gateway.h"
 #include "proto/proto.h"
@@ -37,6 +38,10 @@ void nb__req_complete(nb_req_t *req);
 /* Answers an error before or instead of the handler. */
 void nb__req_fail(nb_req_t *req, const char *code, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* DEBUG=1: the request and its response written to f, credentials and the values the
+ * spec marks sensitive left out (debug_log.c). */
+void nb__debug_log_exchange(FILE *f, const nb_req_t *req, const nb__http_response_t *resp);
 
 /* nb_api_t.call (call.c). */
 int nb__gateway_call(nb_plugin_t *self, const char *account, const char *region, const char *service,

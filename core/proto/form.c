@@ -330,7 +330,7 @@ static int decode_map(decoder_t *d, const json_t *ref, const json_t *shape, json
         key_cut(d, mark);
         int stop = rc < 0 || k == NULL;
         if (rc == 0 && k && v)
-            json_object_set_new(obj, json_string_value(k), v), v = NULL;
+            json_object_setn_new(obj, json_string_value(k), json_string_length(k), v), v = NULL;
         json_decref(k);
         json_decref(v);
         if (rc < 0) {
@@ -417,7 +417,7 @@ int nb__form_parse_request(const nb__spec_t *spec, const nb__spec_op_t *op, cons
     *input = NULL;
     int rc = nb__form_from_request(&f, req);
     if (rc == NB_EPROTO) {
-        nb__aws_error_set(err, spec, op, "MalformedQueryString", 400,
+        nb__aws_error_set(err, spec, op, "MalformedQueryString", 404, /* AWS's documented status */
                           "The query string contains a syntax error: bad percent-encoding.");
     } else if (rc == NB_ELIMIT) {
         nb__aws_error_set(err, spec, op, "RequestEntityTooLarge", 413, "Request body too large.");

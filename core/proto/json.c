@@ -111,15 +111,33 @@ static int serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json
     return 0;
 }
 
+/* Quirk table: services whose errors name their type with its Smithy namespace
+ * ("com.amazonaws.sqs#QueueDoesNotExist"), as AWS answers them; clients keep what follows
+ * the '#'. The others answer the bare shape name. */
+static const struct {
+    const char *service, *ns;
+} error_namespaces[] = {
+    {"sqs", "com.amazonaws.sqs#"},
+};
+
+static const char *error_namespace(const nb__spec_t *spec) {
+    for (size_t i = 0; spec && i < sizeof error_namespaces / sizeof *error_namespaces; i++)
+        if (strcmp(spec->service, error_namespaces[i].service) == 0)
+            return error_namespaces[i].ns;
+    return "";
+}
+
 static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__aws_error_t *err,
                            const nb__proto_ctx_t *ctx, nb__http_response_t *resp) {
     (void)op;
     nb__json_error_t je;
     nb__json_error_describe(spec, err, &je);
+    char type[256];
+    snprintf(type, sizeof type, "%s%s", error_namespace(spec), je.type);
     resp->status = err->status ? err->status : 400;
     nb__headers_set(&resp->headers, "x-amzn-RequestId", ctx->request_id);
     nb__headers_set(&resp->headers, "Content-Type", content_type(spec));
-    nb__headers_set(&resp->headers, "X-Amzn-ErrorType", je.type);
+    nb__headers_set(&resp->headers, "X-Amzn-ErrorType", type);
     /* awsQueryCompatible: every error tells its query code, the shape's awsQueryError
      * code or else the code itself, as the query protocol would answer it */
     if (spec && spec->query_compatible) {
@@ -133,7 +151,7 @@ static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, cons
         json_decref(body);
         body = json_object();
     }
-    json_object_set_new(body, "__type", json_string(je.type));
+    json_object_set_new(body, "__type", json_string(type));
     if (err->message)
         json_object_set_new(body, je.message_key, json_string(err->message));
     char *text = json_dumps(body, JSON_COMPACT);

@@ -20,6 +20,29 @@ static const nb__proto_impl_t *impl_of(nb__protocol_t p) {
     }
 }
 
+/* AWS's common errors, which any service may answer and no spec declares; a
+ * service's own codes and statuses are error shapes in its spec or overlay.json. */
+static const struct {
+    const char *code;
+    int status;
+} common_errors[] = {
+    {"AccessDeniedException", 400}, {"IncompleteSignature", 400},  {"InternalError", 500},
+    {"InternalFailure", 500},       {"InvalidAction", 400},        {"InvalidClientTokenId", 403},
+    {"InvalidParameterCombination", 400}, {"InvalidParameterValue", 400}, {"InvalidQueryParameter", 400},
+    {"MalformedQueryString", 404},  {"MissingAction", 400},         {"MissingAuthenticationToken", 403}, {"MissingParameter", 400},
+    {"NotAuthorized", 400},         {"NotImplemented", 501},       {"OptInRequired", 403},
+    {"RequestEntityTooLarge", 413}, {"RequestExpired", 400},       {"ServiceUnavailable", 503},
+    {"SignatureDoesNotMatch", 403}, {"ThrottlingException", 400},  {"UnrecognizedClientException", 400},
+    {"ValidationError", 400},       {"ValidationException", 400},
+};
+
+static int common_error_status(const char *code) {
+    for (size_t i = 0; i < sizeof common_errors / sizeof *common_errors; i++)
+        if (strcmp(common_errors[i].code, code) == 0)
+            return common_errors[i].status;
+    return 400;
+}
+
 void nb__aws_error_clear(nb__aws_error_t *err) {
     free(err->code);
     free(err->message);
@@ -34,9 +57,9 @@ void nb__aws_error_set(nb__aws_error_t *err, const nb__spec_t *spec, const nb__s
     nb__aws_error_clear(err);
     err->fields = fields;
     err->code = strdup(code);
-    err->status = status ? status : 400;
-    err->sender = err->status < 500;
     const json_t *shape = nb__spec_error_shape(spec, op, code, NULL);
+    err->status = status ? status : shape ? 400 : common_error_status(code);
+    err->sender = err->status < 500;
     const json_t *trait = json_object_get(shape, "error");
     if (trait) {
         json_int_t st = json_integer_value(json_object_get(trait, "httpStatusCode"));

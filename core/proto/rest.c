@@ -103,6 +103,7 @@ static int parse_labels(const nb__spec_t *spec, const nb__spec_op_t *op, const c
 
 typedef struct qparam {
     char *key, *value;
+    size_t value_len; /* a value may hold a %00: the validator refuses it, nothing cuts it short */
     bool used;
 } qparam_t;
 
@@ -136,9 +137,12 @@ static int qparams_parse(const char *query, qparams_t *q) {
             q->items = grown;
             qparam_t *it = &q->items[q->len];
             it->used = false;
-            it->key = nb__url_decode(s, klen, true, NULL);
-            it->value = eq ? nb__url_decode(eq + 1, n - klen - 1, true, NULL) : strdup("");
-            if (it->key == NULL || it->value == NULL) {
+            it->value_len = 0;
+            size_t key_len = 0;
+            it->key = nb__url_decode(s, klen, true, &key_len);
+            it->value = eq ? nb__url_decode(eq + 1, n - klen - 1, true, &it->value_len) : strdup("");
+            /* a parameter name is matched as a C string: one with a NUL would match a shorter one */
+            if (it->key == NULL || it->value == NULL || memchr(it->key, '\0', key_len)) {
                 free(it->key);
                 free(it->value);
                 return NB_EPROTO;
@@ -158,7 +162,9 @@ static int parse_query(const nb__spec_t *spec, const nb__spec_op_t *op, const ch
     int rc = qparams_parse(query, &q);
     if (rc) {
         qparams_free(&q);
-        return rc == NB_EPROTO ? bad_value(spec, op, codec, err, "query string", "", "bad percent-encoding") : rc;
+        return rc == NB_EPROTO ? bad_value(spec, op, codec, err, "query string", "",
+                                           "bad percent-encoding or a NUL in a parameter name")
+                               : rc;
     }
     /* Literal parameters of the requestUri ("?x-id=GetObject") belong to no member. */
     const char *lit = op->request_uri ? strchr(op->request_uri, '?') : NULL;
@@ -194,7 +200,7 @@ static int parse_query(const nb__spec_t *spec, const nb__spec_op_t *op, const ch
                     continue;
                 q.items[i].used = true;
                 json_t *v;
-                if (nb__scalar_from_text(eshape, q.items[i].value, strlen(q.items[i].value), &v, &why)) {
+                if (nb__scalar_from_text(eshape, q.items[i].value, q.items[i].value_len, &v, &why)) {
                     rc = bad_value(spec, op, codec, err, "query parameter", name, why);
                     break;
                 }
@@ -212,7 +218,7 @@ static int parse_query(const nb__spec_t *spec, const nb__spec_op_t *op, const ch
             bool first = !q.items[i].used;
             q.items[i].used = true;
             if (first && !json_object_get(input, m.name) &&
-                bind_text(&m, q.items[i].value, strlen(q.items[i].value), input, &why))
+                bind_text(&m, q.items[i].value, q.items[i].value_len, input, &why))
                 rc = bad_value(spec, op, codec, err, "query parameter", name, why);
         }
     }
@@ -227,7 +233,7 @@ static int parse_query(const nb__spec_t *spec, const nb__spec_op_t *op, const ch
                 continue;
             json_t *v;
             const char *why = NULL;
-            if (nb__scalar_from_text(eshape, q.items[i].value, strlen(q.items[i].value), &v, &why)) {
+            if (nb__scalar_from_text(eshape, q.items[i].value, q.items[i].value_len, &v, &why)) {
                 rc = bad_value(spec, op, codec, err, "query parameter", q.items[i].key, why);
                 break;
             }

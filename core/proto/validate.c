@@ -37,7 +37,7 @@
 typedef enum { STYLE_CORAL, STYLE_QUERY, STYLE_EC2, STYLE_S3, STYLE_SNS } style_t;
 
 /* Kinds from V_LEN_MIN on carry a bound. */
-typedef enum { V_MISSING, V_TYPE, V_ENUM, V_LEN_MIN, V_LEN_MAX, V_RANGE_MIN, V_RANGE_MAX } violation_t;
+typedef enum { V_MISSING, V_TYPE, V_ENUM, V_NUL, V_LEN_MIN, V_LEN_MAX, V_RANGE_MIN, V_RANGE_MAX } violation_t;
 
 typedef struct {
     const nb__spec_t *spec;
@@ -46,6 +46,7 @@ typedef struct {
     size_t seg;      /* where its last member name starts */
     nb__buf_t msgs;  /* "Value ... ; Value ..." (coral style) */
     int count;
+    bool nul_allowed; /* the member being checked carries the overlay trait nimbusAllowNul */
     /* the first violation, for the styles that report one */
     bool have_first;
     violation_t first_kind;
@@ -147,6 +148,7 @@ static void constraint_text(nb__buf_t *b, violation_t kind, const json_t *shape,
         nb__buf_putc(b, ']');
         break;
     }
+    case V_NUL: nb__buf_puts(b, "Member must not contain a NUL character"); break;
     case V_LEN_MIN: nb__buf_puts(b, "Member must have length greater than or equal to "); break;
     case V_LEN_MAX: nb__buf_puts(b, "Member must have length less than or equal to "); break;
     case V_RANGE_MIN: nb__buf_puts(b, "Member must have value greater than or equal to "); break;
@@ -171,6 +173,7 @@ static void reason_text(nb__buf_t *b, violation_t kind, const json_t *shape, dou
         }
         break;
     }
+    case V_NUL: nb__buf_puts(b, "Must not contain a NUL character"); break;
     case V_LEN_MIN: nb__buf_puts(b, "Length must be at least "); break;
     case V_LEN_MAX: nb__buf_puts(b, "Length must be at most "); break;
     case V_RANGE_MIN: nb__buf_puts(b, "Must be greater than or equal to "); break;
@@ -188,14 +191,17 @@ static void report(vctx_t *c, violation_t kind, const json_t *shape, const json_
             nb__buf_puts(&c->msgs, "; ");
         nb__buf_puts(&c->msgs, "Value ");
         if (v == NULL || json_is_null(v)) {
-            nb__buf_puts(&c->msgs, "null");
+            nb__buf_puts(&c->msgs, "null ");
+        } else if (json_is_true(json_object_get(shape, "sensitive"))) {
+            /* AWS does not echo a sensitive value ("Value at 'username' failed to ..."):
+             * the answer, and the logs that keep it, must not hold the secret */
         } else {
             nb__buf_t t = NB__BUF_INIT;
             put_value_text(&t, c->spec, shape, v, 0);
-            nb__buf_printf(&c->msgs, "'%s'", t.data ? t.data : "");
+            nb__buf_printf(&c->msgs, "'%s' ", t.data ? t.data : "");
             nb__buf_free(&t);
         }
-        nb__buf_printf(&c->msgs, " at '%s' failed to satisfy constraint: ", c->path.data ? c->path.data : "");
+        nb__buf_printf(&c->msgs, "at '%s' failed to satisfy constraint: ", c->path.data ? c->path.data : "");
         constraint_text(&c->msgs, kind, shape, bound);
         return;
     }
@@ -211,7 +217,10 @@ static void report(vctx_t *c, violation_t kind, const json_t *shape, const json_
     nb__buf_t d = NB__BUF_INIT;
     if (kind != V_MISSING) {
         nb__buf_t t = NB__BUF_INIT;
-        put_value_text(&t, c->spec, shape, v, 0);
+        if (json_is_true(json_object_get(shape, "sensitive")))
+            nb__buf_puts(&t, "***"); /* as in the coral form above: a secret is not echoed */
+        else
+            put_value_text(&t, c->spec, shape, v, 0);
         if (c->style == STYLE_EC2)
             nb__buf_printf(&d, "Value (%s) for parameter %s is invalid. ", t.data ? t.data : "", c->first_path);
         else
@@ -300,10 +309,20 @@ static void validate_structure(vctx_t *c, const json_t *shape, const json_t *v, 
                 }
             }
         } else {
+            c->nul_allowed = json_is_true(json_object_get(m.ref, "nimbusAllowNul"));
             validate_value(c, m.shape, mv, body, depth + 1);
+            c->nul_allowed = false;
         }
         path_pop(c, mark);
     }
+}
+
+/* S3 checks a key for nothing but a NUL, which would cut the name short in a plugin. */
+static void validate_map_key(vctx_t *c, const json_t *key, const json_t *kv, bool in_body, int depth) {
+    if (c->style != STYLE_S3)
+        validate_value(c, key, kv, in_body, depth + 1);
+    else if (memchr(json_string_value(kv), '\0', json_string_length(kv)))
+        report(c, V_NUL, key, kv, 0, in_body);
 }
 
 static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool in_body, int depth) {
@@ -384,12 +403,13 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
         const json_t *key = nb__spec_ref_shape(c->spec, json_object_get(shape, "key"));
         const json_t *val = nb__spec_ref_shape(c->spec, json_object_get(shape, "value"));
         const char *k;
+        size_t klen;
         json_t *x;
         size_t n = 0;
-        json_object_foreach((json_t *)v, k, x) {
+        json_object_keylen_foreach((json_t *)v, k, klen, x) {
             size_t mark = c->path.len;
             n++;
-            json_t *kv = json_string(k);
+            json_t *kv = json_stringn(k, klen);
             if (c->style == STYLE_QUERY || c->style == STYLE_SNS) {
                 /* Name.entry.N.key / .value, or Name.N.key / .value when flattened, with the
                  * key's and value's own names when they have them */
@@ -399,14 +419,14 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
                 nb__buf_printf(&c->path, flat ? ".%zu." : ".entry.%zu.", n);
                 size_t entry = c->path.len;
                 nb__buf_puts(&c->path, kn ? kn : "key");
-                if (kv && !only_required)
-                    validate_value(c, key, kv, in_body, depth + 1);
+                if (kv)
+                    validate_map_key(c, key, kv, in_body, depth);
                 path_pop(c, entry);
                 nb__buf_puts(&c->path, vn ? vn : "value");
             } else {
                 nb__buf_printf(&c->path, c->style == STYLE_CORAL ? ".%s.member" : ".%s", k);
-                if (kv && !only_required)
-                    validate_value(c, key, kv, in_body, depth + 1);
+                if (kv)
+                    validate_map_key(c, key, kv, in_body, depth);
             }
             json_decref(kv);
             if (!json_is_null(x))
@@ -416,6 +436,10 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
         return;
     }
     default: break;
+    }
+    if (kind == NB_SHAPE_STRING && !c->nul_allowed && memchr(json_string_value(v), '\0', json_string_length(v))) {
+        report(c, V_NUL, shape, v, 0, in_body);
+        return;
     }
     if (only_required)
         return;
@@ -501,7 +525,12 @@ int nb__proto_validate(const nb__spec_t *spec, const nb__spec_op_t *op, nb__prot
                 nb__aws_error_set(err, spec, op, "InvalidParameter", 400, "Invalid parameter: %s", c.first_path);
             break;
         case STYLE_S3:
-            if (c.first_in_body)
+            if (c.first_kind == V_NUL && strcmp(c.first_path, "Bucket") == 0)
+                nb__aws_error_set(err, spec, op, "InvalidBucketName", 400, "The specified bucket is not valid.");
+            else if (c.first_kind == V_NUL)
+                nb__aws_error_set(err, spec, op, "InvalidArgument", 400, "%s must not contain a NUL character",
+                                  c.first_path);
+            else if (c.first_in_body)
                 nb__aws_error_set(err, spec, op, "MalformedXML", 400,
                                   "The XML you provided was not well-formed or did not validate against our "
                                   "published schema");

@@ -135,6 +135,9 @@ typedef struct nb_api {
                                void *data);
     void (*timer_stop)(nb_timer_t *timer);
 
+    /* One line to stderr; NB_LOG_DEBUG only with DEBUG=1. Never log a secret (keys, tokens,
+     * plaintexts, secret values): users paste these logs into issues. The core's own DEBUG
+     * request log leaves out credentials and every value the spec marks "sensitive". */
     void (*log)(nb_plugin_t *self, nb_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
     double (*now)(void); /* wall clock, epoch seconds */
 
@@ -188,6 +191,13 @@ typedef struct nb_api {
      * (may be NULL). Only operations that answer at once (not long polls). */
     int (*call)(nb_plugin_t *self, const char *account, const char *region, const char *service,
                 const char *operation, json_t *input_new, json_t **output, char *error_code, size_t error_len);
+
+    /* ---- ABI 1.3 ---- */
+
+    /* The partition of a region, the second field of every ARN: "aws", "aws-cn",
+     * "aws-us-gov", "aws-iso", "aws-iso-b", ... ("aws" for NULL or an unknown region).
+     * Build ARNs with it, never with a literal "arn:aws:". A static string. */
+    const char *(*partition)(const char *region);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -249,6 +259,7 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_finish(...) (nb_api->finish(__VA_ARGS__))
 #define nb_req_account(...) (nb_api->req_account(__VA_ARGS__))
 #define nb_req_region(...) (nb_api->req_region(__VA_ARGS__))
+#define nb_partition(...) (nb_api->partition(__VA_ARGS__))
 #define nb_req_id(...) (nb_api->req_id(__VA_ARGS__))
 #define nb_req_operation(...) (nb_api->req_operation(__VA_ARGS__))
 #define nb_req_header(...) (nb_api->req_header(__VA_ARGS__))

@@ -220,12 +220,16 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
 
 static int hexval(int c) { return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10; }
 
-/* Decodes %XX and '+' (form encoding) in place. */
-static void url_decode(char *s, bool plus) {
+/* Decodes %XX and '+' (form encoding) in place; false if it decoded a NUL, which
+ * would end the C string early: the caller refuses the value. */
+static bool url_decode(char *s, bool plus) {
     char *o = s;
+    bool nul = false;
     for (; *s; s++) {
         if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
-            *o++ = (char)(hexval((unsigned char)s[1]) * 16 + hexval((unsigned char)s[2]));
+            *o = (char)(hexval((unsigned char)s[1]) * 16 + hexval((unsigned char)s[2]));
+            nul = nul || *o == '\0';
+            o++;
             s += 2;
         } else if (*s == '+' && plus) {
             *o++ = ' ';
@@ -234,6 +238,7 @@ static void url_decode(char *s, bool plus) {
         }
     }
     *o = '\0';
+    return !nul;
 }
 
 /* "k1=v1&k2=v2" (x-amz-tagging) -> TagSet */
@@ -797,7 +802,8 @@ int s3_delete_objects(nb_req_t *req, const json_t *in) {
 
 /* ------------------------------------------------------------- copies */
 
-/* "bucket/key?versionId=v", URL-encoded, optional leading '/'. Pieces are malloc'd. */
+/* "bucket/key?versionId=v", URL-encoded, optional leading '/'. Pieces are malloc'd.
+ * -1 if malformed, -2 if a piece encodes a NUL (kept, it would name another object). */
 int s3_parse_copy_source(const char *src, char **bucket, char **key, char **vid) {
     *bucket = *key = *vid = NULL;
     if (src == NULL)
@@ -806,12 +812,18 @@ int s3_parse_copy_source(const char *src, char **bucket, char **key, char **vid)
         src++;
     char *copy = strdup(src);
     char *q = strstr(copy, "?versionId=");
+    bool whole = true;
     if (q) {
         *q = '\0';
         *vid = strdup(q + 11);
-        url_decode(*vid, false);
+        whole = url_decode(*vid, false);
     }
-    url_decode(copy, false);
+    if (!url_decode(copy, false) || !whole) {
+        free(copy);
+        free(*vid);
+        *vid = NULL;
+        return -2;
+    }
     char *slash = strchr(copy, '/');
     if (slash == NULL || slash[1] == '\0') {
         free(copy);
@@ -899,7 +911,10 @@ int s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
 /* Loads a copy source (bucket, version); 1, 0 error set, < 0 failure. */
 int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so) {
     char *bucket, *key, *vid;
-    if (s3_parse_copy_source(s3_str(in, "CopySource"), &bucket, &key, &vid) != 0)
+    int parsed = s3_parse_copy_source(s3_str(in, "CopySource"), &bucket, &key, &vid);
+    if (parsed == -2)
+        return nb_error(req, "InvalidArgument", "Copy Source must not contain an encoded NUL character");
+    if (parsed != 0)
         return nb_error(req, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
     int rc = s3_bucket_load(req, bucket, sb);
     if (rc == 1)

@@ -83,6 +83,7 @@ static int parse_form(nb_req_t *req, nb_body_t *body, form_t *f) {
     f->fields = json_object();
     f->file_off = -1;
     const char *p = memfind(head, hl, delim, (size_t)dl);
+    bool nul = false;
     while (p && f->file_off < 0) {
         const char *part = p + dl;
         if ((size_t)(part - head) + 2 > hl || strncmp(part, "--", 2) == 0)
@@ -90,6 +91,9 @@ static int parse_form(nb_req_t *req, nb_body_t *body, form_t *f) {
         part += 2; /* CRLF after the boundary */
         const char *hdr_end = memfind(part, hl - (size_t)(part - head), "\r\n\r\n", 4);
         if (hdr_end == NULL)
+            break;
+        /* the key, its ${filename} and every field are read as C strings: a NUL would cut them */
+        if ((nul = memchr(part, '\0', (size_t)(hdr_end - part)) != NULL))
             break;
         char name[256] = "", fname[256] = "";
         bool has_name = disposition_param(part, (size_t)(hdr_end - part), "name", name, sizeof name);
@@ -112,6 +116,8 @@ static int parse_form(nb_req_t *req, nb_body_t *body, form_t *f) {
         const char *next = memfind(value, hl - (size_t)(value - head), delim, (size_t)dl);
         if (next == NULL)
             break;
+        if ((nul = has_name && memchr(value, '\0', (size_t)(next - value)) != NULL))
+            break;
         if (has_name) {
             for (char *c = name; *c; c++)
                 *c = (char)tolower((unsigned char)*c);
@@ -120,6 +126,8 @@ static int parse_form(nb_req_t *req, nb_body_t *body, form_t *f) {
         p = next;
     }
     free(head);
+    if (nul)
+        return nb_error(req, "InvalidArgument", "POST form fields must not contain a NUL character.");
     if (f->file_off < 0)
         return nb_error(req, "InvalidArgument", "POST requires exactly one file upload per request.");
     /* The file ends at the closing boundary: look for it in the body's tail. */

@@ -124,7 +124,7 @@ static sqs_queue_t *queue_new(const char *account, const char *region, const cha
     snprintf(q->account, sizeof q->account, "%s", account);
     snprintf(q->region, sizeof q->region, "%s", region);
     snprintf(q->name, sizeof q->name, "%s", name);
-    snprintf(q->arn, sizeof q->arn, "arn:aws:sqs:%s:%s:%s", region, account, name);
+    snprintf(q->arn, sizeof q->arn, "arn:%s:sqs:%s:%s:%s", nb_partition(region), region, account, name);
     return q;
 }
 
@@ -240,6 +240,9 @@ sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = NULL;
     if (url && sqs_parse_queue_url(url, account, region, name))
         q = sqs_queue_get(account, region[0] ? region : nb_req_region(req), name);
+    else if (url && strchr(url, '/') == NULL && strlen(url) < sizeof name)
+        /* A bare queue name, as AWS accepts one: the caller's account and region. */
+        q = sqs_queue_get(nb_req_account(req), nb_req_region(req), url);
     if (q == NULL)
         nb_error(req, "QueueDoesNotExist", QUEUE_DOES_NOT_EXIST);
     return q;
@@ -495,7 +498,8 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
     }
     json_t *none = attrs ? NULL : json_object();
     char arn[192];
-    snprintf(arn, sizeof arn, "arn:aws:sqs:%s:%s:%s", nb_req_region(req), nb_req_account(req), name);
+    snprintf(arn, sizeof arn, "arn:%s:sqs:%s:%s:%s", nb_partition(nb_req_region(req)), nb_req_region(req),
+             nb_req_account(req), name);
     json_t *norm = attrs_check(req, attrs ? attrs : none, true, fifo, arn);
     json_decref(none);
     if (norm == NULL)
@@ -523,7 +527,7 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
         return rc;
     }
     /* defaults, then what was asked */
-    json_t *full = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "DelaySeconds", "0", "MaximumMessageSize", "262144",
+    json_t *full = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "DelaySeconds", "0", "MaximumMessageSize", SQS_MAX_MESSAGE_TEXT,
                              "MessageRetentionPeriod", "345600", "ReceiveMessageWaitTimeSeconds", "0",
                              "VisibilityTimeout", "30", "SqsManagedSseEnabled", "true");
     if (fifo) {
@@ -810,10 +814,30 @@ int sqs_add_permission(nb_req_t *req, const json_t *in) {
                              "Value %s for parameter Label is invalid. Reason: Can only include alphanumeric "
                              "characters, hyphens, or underscores. 1 to 80 in length.",
                              label);
-    if (json_array_size(accounts) == 0)
-        return nb_error_code(req, "MissingParameter", 400, "The request must contain the parameter AWSAccountIds.");
     if (json_array_size(actions) == 0)
         return nb_error_code(req, "MissingParameter", 400, "The request must contain the parameter Actions.");
+    if (json_array_size(actions) > SQS_MAX_PERMISSION_ACTIONS)
+        return nb_error_code(req, "OverLimit", 403, "%zu Actions were found, maximum allowed is %d.",
+                             json_array_size(actions), SQS_MAX_PERMISSION_ACTIONS);
+    if (json_array_size(accounts) == 0)
+        return nb_error_code(req, "InvalidParameterValue", 400,
+                             "Value [] for parameter PrincipalId is invalid. Reason: Unable to verify.");
+    size_t i;
+    json_t *a;
+    json_array_foreach((json_t *)actions, i, a) {
+        const char *action = json_string_value(a) ?: "";
+        sqs_permission_t kind = sqs_permission_action(action);
+        if (kind == SQS_PERMISSION_OWNER_ONLY)
+            return nb_error_code(req, "InvalidParameterValue", 400,
+                                 "Value SQS:%s for parameter ActionName is invalid. Reason: Only the queue owner is "
+                                 "allowed to invoke this action.",
+                                 action);
+        if (kind == SQS_PERMISSION_UNKNOWN)
+            return nb_error_code(req, "InvalidParameterValue", 400,
+                                 "Value SQS:%s for parameter ActionName is invalid. Reason: Please refer to the "
+                                 "appropriate WSDL for a list of valid actions.",
+                                 action);
+    }
     const char *ptext = SQS_STR(q->attrs, "Policy");
     json_t *policy = ptext ? json_loads(ptext, 0, NULL) : NULL;
     if (!json_is_object(policy)) {
@@ -827,17 +851,16 @@ int sqs_add_permission(nb_req_t *req, const json_t *in) {
         stmts = json_array();
         json_object_set_new(policy, "Statement", stmts);
     }
-    size_t i;
     json_t *st;
     json_array_foreach(stmts, i, st) if (strcmp(SQS_STR(st, "Sid") ?: "", label) == 0) {
         json_decref(policy);
         return nb_error_code(req, "InvalidParameterValue", 400,
                              "Value %s for parameter Label is invalid. Reason: Already exists.", label);
     }
-    json_t *principals = json_array(), *acts = json_array(), *a;
+    json_t *principals = json_array(), *acts = json_array();
     json_array_foreach((json_t *)accounts, i, a) {
-        char arn[64];
-        snprintf(arn, sizeof arn, "arn:aws:iam::%s:root", json_string_value(a) ?: "");
+        char arn[96];
+        snprintf(arn, sizeof arn, "arn:%s:iam::%s:root", nb_partition(q->region), json_string_value(a) ?: "");
         json_array_append_new(principals, json_string(arn));
     }
     json_array_foreach((json_t *)actions, i, a) {

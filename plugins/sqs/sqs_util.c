@@ -385,3 +385,30 @@ bool sqs_attribute_selected(const json_t *filter, const char *name) {
     }
     return false;
 }
+
+/* AWS's SQS developer guide: cross-account permissions do not apply to these; asking for one
+ * answers "Only the queue owner is allowed to invoke this action". */
+static const char *const owner_only_actions[] = {
+    "AddPermission", "CancelMessageMoveTask", "CreateQueue", "DeleteQueue", "ListMessageMoveTasks",
+    "ListQueues", "ListQueueTags", "RemovePermission", "SetQueueAttributes", "StartMessageMoveTask",
+    "TagQueue", "UntagQueue", NULL,
+};
+
+static const char *const grantable_actions[] = {
+    "*", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "DeleteMessage", "DeleteMessageBatch",
+    "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue", "ReceiveMessage",
+    "SendMessage", "SendMessageBatch", NULL,
+};
+
+static bool listed(const char *const *list, const char *s) {
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i], s) == 0)
+            return true;
+    return false;
+}
+
+sqs_permission_t sqs_permission_action(const char *action) {
+    if (listed(grantable_actions, action))
+        return SQS_PERMISSION_GRANTABLE;
+    return listed(owner_only_actions, action) ? SQS_PERMISSION_OWNER_ONLY : SQS_PERMISSION_UNKNOWN;
+}

@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#define SQS_MAX_MESSAGE_BYTES 262144
+#define SQS_MAX_MESSAGE_BYTES 1048576 /* 1 MiB, body plus attributes (AWS raised it from 256 KiB in 2025) */
+#define SQS_MAX_MESSAGE_TEXT "1048576"
 #define SQS_MAX_BATCH 10
 #ifndef SQS_MAX_INFLIGHT /* a test may lower it */
 #define SQS_MAX_INFLIGHT 120000
@@ -33,6 +34,15 @@ bool sqs_attributes_md5(const json_t *attrs, char out[33]);
 
 /* Queue names: 1-80 of [A-Za-z0-9_-], a FIFO queue's ending in ".fifo". */
 bool sqs_queue_name_valid(const char *name, bool fifo);
+
+/* AddPermission's Actions: what another account may be granted on a queue. */
+#define SQS_MAX_PERMISSION_ACTIONS 7
+typedef enum sqs_permission {
+    SQS_PERMISSION_GRANTABLE,  /* "*", SendMessage, ReceiveMessage, ... */
+    SQS_PERMISSION_OWNER_ONLY, /* queue administration: AddPermission, SetQueueAttributes, ... */
+    SQS_PERMISSION_UNKNOWN,    /* not an SQS action */
+} sqs_permission_t;
+sqs_permission_t sqs_permission_action(const char *action);
 /* Batch entry ids: 1-80 of [A-Za-z0-9_-]. */
 bool sqs_batch_id_valid(const char *id);
 /* MessageGroupId, MessageDeduplicationId: 1-128 letters, digits and punctuation

@@ -197,6 +197,24 @@ class SqsCases(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             self.c.remove_permission(QueueUrl=url, Label="l1")
         self.assertEqual(code(e), "InvalidParameterValue")
+        # AddPermission checks what it grants, as AWS does
+        for accounts, actions, want in (
+                (["111111111111"], [], ("MissingParameter", "The request must contain the parameter Actions.")),
+                (["111111111111"], ["SendMessage"] * 8,
+                 ("OverLimit", "8 Actions were found, maximum allowed is 7.")),
+                ([], ["SendMessage"],
+                 ("InvalidParameterValue", "Value [] for parameter PrincipalId is invalid. Reason: Unable to verify.")),
+                (["111111111111"], ["SetQueueAttributes"],
+                 ("InvalidParameterValue", "Value SQS:SetQueueAttributes for parameter ActionName is invalid. "
+                  "Reason: Only the queue owner is allowed to invoke this action.")),
+                (["111111111111"], ["Bogus"],
+                 ("InvalidParameterValue", "Value SQS:Bogus for parameter ActionName is invalid. "
+                  "Reason: Please refer to the appropriate WSDL for a list of valid actions."))):
+            with self.assertRaises(ClientError) as e:
+                self.c.add_permission(QueueUrl=url, Label="l2", AWSAccountIds=accounts, Actions=actions)
+            self.assertEqual((code(e), e.exception.response["Error"]["Message"]), want)
+        self.c.add_permission(QueueUrl=url, Label="l2", AWSAccountIds=["111111111111"],
+                              Actions=["*", "ReceiveMessage", "GetQueueUrl"])
 
     # --- messages
     def test_send_receive_delete_with_attributes_and_checksums(self):
@@ -245,10 +263,27 @@ class SqsCases(unittest.TestCase):
         self.assertEqual(code(e), "InvalidParameterValue")
         self.assertIn("Message must be shorter than 1024 bytes", e.exception.response["Error"]["Message"])
         self.c.send_message(QueueUrl=url, MessageBody="x" * 1024)
+        # 1 MiB, the default and the most a queue allows (AWS since 2025)
         url = self.new_queue()
+        self.assertEqual(self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["MaximumMessageSize"])[
+            "Attributes"]["MaximumMessageSize"], "1048576")
+        self.c.send_message(QueueUrl=url, MessageBody="x" * 1048576)
+        self.assertEqual(len(self.c.receive_message(QueueUrl=url)["Messages"][0]["Body"]), 1048576)
         with self.assertRaises(ClientError) as e:
-            self.c.send_message(QueueUrl=url, MessageBody="x" * (262144 + 1))
+            self.c.send_message(QueueUrl=url, MessageBody="x" * (1048576 + 1))
         self.assertEqual(code(e), "InvalidParameterValue")
+        self.assertIn("Message must be shorter than 1048576 bytes", e.exception.response["Error"]["Message"])
+        with self.assertRaises(ClientError) as e:
+            self.new_queue({"MaximumMessageSize": "1048577"})
+        self.assertEqual(code(e), "InvalidAttributeValue")
+        half = "y" * (1048576 // 2)
+        ok = self.c.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": half},
+                                                              {"Id": "b", "MessageBody": half}])
+        self.assertEqual(len(ok["Successful"]), 2)
+        with self.assertRaises(ClientError) as e:
+            self.c.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": half},
+                                                             {"Id": "b", "MessageBody": half + "z"}])
+        self.assertEqual(code(e), "AWS.SimpleQueueService.BatchRequestTooLong")
         with self.assertRaises(ClientError) as e:
             self.c.send_message(QueueUrl=url, MessageBody="bad \x01 char")
         self.assertEqual(code(e), "InvalidMessageContents")
@@ -309,7 +344,7 @@ class SqsCases(unittest.TestCase):
             ([{"Id": "a", "MessageBody": "x"}, {"Id": "a", "MessageBody": "y"}],
              "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"),
             ([{"Id": "bad id!", "MessageBody": "x"}], "AWS.SimpleQueueService.InvalidBatchEntryId"),
-            ([{"Id": str(i), "MessageBody": "x" * 30000} for i in range(10)],
+            ([{"Id": str(i), "MessageBody": "x" * 110000} for i in range(10)],
              "AWS.SimpleQueueService.BatchRequestTooLong"),
         ]
         for entries, want in cases:
@@ -477,6 +512,18 @@ class SqsCases(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             self.c.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g")
         self.assertEqual(code(e), "InvalidParameterValue")
+        # in a batch, one entry without its group or deduplication id fails the whole request
+        good = {"Id": "ok", "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "ok"}
+        for entry, want in (({"Id": "b", "MessageBody": "x", "MessageDeduplicationId": "d"},
+                             ("MissingParameter", "The request must contain the parameter MessageGroupId.")),
+                            ({"Id": "b", "MessageBody": "x", "MessageGroupId": "g"},
+                             ("InvalidParameterValue", "The queue should either have ContentBasedDeduplication "
+                              "enabled or MessageDeduplicationId provided explicitly"))):
+            with self.assertRaises(ClientError) as e:
+                self.c.send_message_batch(QueueUrl=url, Entries=[good, entry])
+            self.assertEqual((code(e), e.exception.response["Error"]["Message"]), want)
+            self.assertEqual(e.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        self.assertNotIn("Messages", self.c.receive_message(QueueUrl=url))
         seqs = []
         for i in range(3):
             for g in ("g1", "g2"):
@@ -522,6 +569,23 @@ class SqsCases(unittest.TestCase):
                              "alphanumeric and punctuation characters. 1 to 128 in length.")
         self.c.send_message(QueueUrl=url2, MessageBody="punct", MessageGroupId="g" * 128,
                             MessageDeduplicationId="!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+    def test_fifo_receipt_handle_expires(self):
+        url = self.new_queue({"ContentBasedDeduplication": "true"}, fifo=True)
+        self.c.send_message(QueueUrl=url, MessageBody="once", MessageGroupId="g")
+        first = self.c.receive_message(QueueUrl=url, VisibilityTimeout=1)["Messages"][0]["ReceiptHandle"]
+        time.sleep(1.3)
+        # its visibility ran out: AWS refuses the handle, and the message stays
+        with self.assertRaises(ClientError) as e:
+            self.c.delete_message(QueueUrl=url, ReceiptHandle=first)
+        self.assertEqual((code(e), e.exception.response["Error"]["Message"]),
+                         ("InvalidParameterValue", f"Value {first} for parameter ReceiptHandle is invalid. "
+                          "Reason: The receipt handle has expired."))
+        second = self.c.receive_message(QueueUrl=url, VisibilityTimeout=30)["Messages"][0]["ReceiptHandle"]
+        with self.assertRaises(ClientError):  # an earlier receive's handle, though the message is in flight
+            self.c.delete_message(QueueUrl=url, ReceiptHandle=first)
+        self.c.delete_message(QueueUrl=url, ReceiptHandle=second)
+        self.assertNotIn("Messages", self.c.receive_message(QueueUrl=url, VisibilityTimeout=0))
 
     def test_purge(self):
         url = self.new_queue()
@@ -624,7 +688,12 @@ class SqsCases(unittest.TestCase):
                      f"https://sqs.us-east-1.amazonaws.com/000000000000/{name}",
                      f"http://localhost:{port}/queue/us-east-1/000000000000/{name}"):
             self.c.send_message(QueueUrl=form, MessageBody=form)
-        self.assertEqual(len(self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]), 4)
+        # a bare queue name, as AWS takes one: the caller's account and region
+        self.c.send_message(QueueUrl=name, MessageBody="by name")
+        with self.assertRaises(ClientError) as e:
+            other.send_message(QueueUrl=name, MessageBody="x")
+        self.assertEqual(code(e), "AWS.SimpleQueueService.NonExistentQueue")
+        self.assertEqual(len(self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]), 5)
         # a URL naming eu-west-1 reaches the eu queue whatever region signed the request
         self.assertEqual(self.c.receive_message(QueueUrl=eu_url)["Messages"][0]["Body"], "eu")
 
@@ -657,8 +726,10 @@ class Wire(unittest.TestCase):
             "X-Amz-Target": "AmazonSQS.GetQueueUrl", "x-amzn-query-mode": "true"}, b'{"QueueName":"missing-queue"}')
         self.assertEqual(status, 400)
         doc = json.loads(body)
-        self.assertEqual(doc["__type"], "com.amazonaws.sqs#QueueDoesNotExist"
-                         if "#" in doc["__type"] else "QueueDoesNotExist")
+        # AWS names the type with SQS's Smithy namespace, in the body and the header
+        self.assertEqual(doc["__type"], "com.amazonaws.sqs#QueueDoesNotExist")
+        self.assertEqual({k.lower(): v for k, v in headers.items()}["x-amzn-errortype"],
+                         "com.amazonaws.sqs#QueueDoesNotExist")
         self.assertEqual(doc["message"], "The specified queue does not exist.")
         lower = {k.lower(): v for k, v in headers.items()}
         self.assertEqual(lower["x-amzn-query-error"], "AWS.SimpleQueueService.NonExistentQueue;Sender")
@@ -667,12 +738,12 @@ class Wire(unittest.TestCase):
                         "x-amzn-query-mode": "true"}
         status, headers, body = http(server_url() + "/", "POST", dict(json_headers, **{
             "X-Amz-Target": "AmazonSQS.CreateQueue"}), b'{"QueueName":"bad name"}')
-        self.assertEqual((status, json.loads(body)["__type"]), (400, "InvalidParameterValue"))
+        self.assertEqual((status, json.loads(body)["__type"]), (400, "com.amazonaws.sqs#InvalidParameterValue"))
         self.assertEqual({k.lower(): v for k, v in headers.items()}["x-amzn-query-error"], "InvalidParameterValue;Sender")
         url = client().create_queue(QueueName=qname("wire"))["QueueUrl"]
         status, headers, body = http(server_url() + "/", "POST", dict(json_headers, **{
             "X-Amz-Target": "AmazonSQS.DeleteMessage"}), json.dumps({"QueueUrl": url, "ReceiptHandle": "x"}).encode())
-        self.assertEqual((status, json.loads(body)["__type"]), (404, "ReceiptHandleIsInvalid"))
+        self.assertEqual((status, json.loads(body)["__type"]), (404, "com.amazonaws.sqs#ReceiptHandleIsInvalid"))
         self.assertEqual({k.lower(): v for k, v in headers.items()}["x-amzn-query-error"], "ReceiptHandleIsInvalid;Sender")
 
     def test_request_to_the_queue_url_path(self):

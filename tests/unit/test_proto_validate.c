@@ -16,7 +16,8 @@ static const char *SPEC_JSON =
     "    \"TableName\":{\"shape\":\"Name\"},\"Mode\":{\"shape\":\"Mode\"},\"Limit\":{\"shape\":\"Limit\"},"
     "    \"Items\":{\"shape\":\"Items\"},\"Tags\":{\"shape\":\"Tags\"},\"Data\":{\"shape\":\"Data\"},"
     "    \"SSESpec\":{\"shape\":\"Spec\"},\"Flag\":{\"shape\":\"Flag\"},"
-    "    \"Ratio\":{\"shape\":\"Ratio\"}}},"
+    "    \"Ratio\":{\"shape\":\"Ratio\"},\"Secret\":{\"shape\":\"Secret\"}}},"
+    "  \"Secret\":{\"type\":\"string\",\"min\":4,\"sensitive\":true},"
     "  \"Ratio\":{\"type\":\"double\",\"min\":0.5},"
     "  \"Name\":{\"type\":\"string\",\"min\":3,\"max\":5},"
     "  \"Mode\":{\"type\":\"string\",\"enum\":[\"A\",\"B\"]},"
@@ -49,7 +50,7 @@ TestSuite(validate, .init = setup, .fini = teardown);
 /* Validates input (JSON text) and checks code and message (or its start); want_code NULL = valid. */
 static void expect_msg(const nb__spec_t *s, nb__protocol_t proto, const char *op, const char *input,
                        const char *want_code, const char *want_message, bool prefix_only) {
-    json_t *in = json_loads(input, 0, NULL);
+    json_t *in = json_loads(input, JSON_ALLOW_NUL, NULL);
     cr_assert_not_null(in, "bad test input %s", input);
     nb__aws_error_t err = {0};
     int rc = nb__proto_validate(s, nb__spec_op(s, op), proto, in, &err);
@@ -252,6 +253,40 @@ Test(validate, s3_checks_presence_only) {
     nb__spec_free(s);
 }
 
+/* A plugin reads names as C strings: one holding a NUL would name something shorter. */
+Test(validate, a_nul_in_a_string_or_map_key_is_refused_in_every_style) {
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"ab\\u0000c\",\"Mode\":\"A\"}", "ValidationException",
+           "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must not "
+           "contain a NUL character");
+    nb__spec_t *s3 = load_spec("s3", "2006-03-01");
+    expect(s3, NB_PROTO_REST_XML, "GetObject", "{\"Bucket\":\"bkt\\u0000x\",\"Key\":\"k\"}", "InvalidBucketName",
+           "The specified bucket is not valid.");
+    expect(s3, NB_PROTO_REST_XML, "DeleteObject", "{\"Bucket\":\"bkt\",\"Key\":\"important\\u0000.tmp\"}",
+           "InvalidArgument", "Key must not contain a NUL character");
+    expect(s3, NB_PROTO_REST_XML, "ListObjectsV2", "{\"Bucket\":\"bkt\",\"Prefix\":\"a\\u0000\"}", "InvalidArgument",
+           "prefix must not contain a NUL character");
+    nb__spec_free(s3);
+    nb__spec_t *sqs = load_spec("sqs", "2012-11-05");
+    expect(sqs, NB_PROTO_QUERY, "GetQueueUrl", "{\"QueueName\":\"q\\u0000x\"}", "InvalidParameterValue",
+           "Value q for parameter QueueName is invalid. Reason: Must not contain a NUL character.");
+    /* a map key too (message attribute names, as the query protocol's decoder builds them: jansson's
+     * own parser refuses a NUL in a key) */
+    json_t *in = json_pack("{s:s,s:s,s:{}}", "QueueUrl", "http://x/000000000000/q", "MessageBody", "m",
+                           "MessageAttributes");
+    json_object_setn_new(json_object_get(in, "MessageAttributes"), "a\0b", 3,
+                         json_pack("{s:s,s:s}", "DataType", "String", "StringValue", "v"));
+    nb__aws_error_t err = {0};
+    cr_assert_eq(nb__proto_validate(sqs, nb__spec_op(sqs, "SendMessage"), NB_PROTO_QUERY, in, &err), NB_EINVAL);
+    cr_assert_str_eq(err.code, "InvalidParameterValue");
+    cr_assert(strstr(err.message, "Must not contain a NUL character"), "%s", err.message);
+    nb__aws_error_clear(&err);
+    json_decref(in);
+    /* the overlay lets a message body keep its NUL: SQS answers InvalidMessageContents itself */
+    expect(sqs, NB_PROTO_JSON, "SendMessage", "{\"QueueUrl\":\"http://x/000000000000/q\",\"MessageBody\":\"a\\u0000b\"}",
+           NULL, NULL);
+    nb__spec_free(sqs);
+}
+
 Test(validate, sns_answers_invalid_parameter) {
     nb__spec_t *s = load_spec("sns", "2010-03-31");
     expect(s, NB_PROTO_QUERY, "Publish", "{\"TopicArn\":\"arn:aws:sns:us-east-1:000000000000:t\"}", "InvalidParameter",
@@ -271,4 +306,17 @@ Test(validate, sts_answers_like_coral_with_validation_error) {
            "1 validation error detected: Value 'sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss' at "
            "'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64");
     nb__spec_free(s);
+}
+
+/* AWS does not echo a value its spec marks sensitive (Cognito: "Value at 'username' failed
+ * to satisfy constraint: ..."): the answer and the logs that keep it never hold the secret. */
+Test(validate, sensitive_value_is_not_echoed) {
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"abc\",\"Mode\":\"A\",\"Secret\":\"hun\"}",
+           "ValidationException",
+           "1 validation error detected: Value at 'secret' failed to satisfy constraint: Member must have length "
+           "greater than or equal to 4");
+    /* the same rule on a member that is not sensitive shows its value */
+    expect(spec, NB_PROTO_JSON, "Make", "{\"TableName\":\"ab\",\"Mode\":\"A\"}", "ValidationException",
+           "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have "
+           "length greater than or equal to 3");
 }

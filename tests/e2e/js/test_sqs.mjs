@@ -79,7 +79,7 @@ try {
   assert.equal(e.message, "The specified queue does not exist.");
 }
 try {
-  await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x".repeat(262145) }));
+  await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x".repeat(1048577) }));
   assert.fail("expected InvalidParameterValue");
 } catch (e) {
   assert.match(e.name + " " + (e.Code ?? ""), /InvalidParameterValue/);

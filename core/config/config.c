@@ -23,8 +23,8 @@ static const setting_t settings[] = {
     {"SERVICES", "services", T_LIST, "", "Comma-separated services to enable (e.g. s3,sqs); empty enables all"},
     {"EAGER_SERVICE_LOADING", "eager-service-loading", T_BOOL, "0",
      "1: start every enabled service at startup; 0: on its first request"},
-    {"GATEWAY_LISTEN", "gateway-listen", T_LISTEN, "127.0.0.1:4566",
-     "Comma-separated host:port addresses to listen on"},
+    {"GATEWAY_LISTEN", "gateway-listen", T_LISTEN, "127.0.0.1:4566,[::1]:4566",
+     "Comma-separated host:port addresses to listen on (the default covers both meanings of localhost)"},
     {"PERSISTENCE", "persistence", T_BOOL, "0", "1: keep state in DATA_DIR across restarts (crash-safe)"},
     {"DATA_DIR", "data-dir", T_STRING, NULL, "Where persistent state lives (default $HOME/.local/share/nimbus)"},
     {"DEBUG", "debug", T_BOOL, "0", "1: log request and response details"},
@@ -41,6 +41,17 @@ static const setting_t settings[] = {
     {"NIMBUS_HEADER_TIMEOUT", "header-timeout", T_SECONDS, "30", "Seconds a client has to send a request head"},
     {"NIMBUS_SHUTDOWN_TIMEOUT", "shutdown-timeout", T_SECONDS, "10",
      "Seconds to let in-flight requests finish on SIGINT/SIGTERM"},
+    {"EXTRA_CORS_ALLOWED_ORIGINS", "extra-cors-origins", T_LIST, "",
+     "Comma-separated origins (http://myapp.test:8080, or *) allowed besides localhost, 127.0.0.1, [::1], "
+     "*.localhost.localstack.cloud and app.localstack.cloud; requests from other origins get 403"},
+    {"DISABLE_CORS_CHECKS", "disable-cors-checks", T_BOOL, "0",
+     "1: let requests from any web page origin through (no 403 for disallowed origins)"},
+    {"DISABLE_CORS_HEADERS", "disable-cors-headers", T_BOOL, "0", "1: send no default CORS headers"},
+    {"DISABLE_CUSTOM_CORS_S3", "disable-custom-cors-s3", T_BOOL, "0",
+     "1: S3 answers CORS with the default headers instead of the bucket's CORS rules"},
+    {"NIMBUS_ALLOWED_HOSTS", "allowed-hosts", T_LIST, NULL,
+     "Comma-separated extra Host names to serve (*.example.test matches subdomains, * any); while listening on "
+     "loopback only, other names get 403 (DNS rebinding); when set, also enforced on other addresses"},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -230,41 +241,104 @@ static int parse_listen(nb__config_t *cfg, const char *v, char **err) {
     return 0;
 }
 
-static int parse_services(nb__config_t *cfg, const char *v, char **err) {
-    size_t n = 0;
+static void free_list(char **list) {
+    for (char **s = list; s && *s; s++)
+        free(*s);
+    free(list);
+}
+
+/* The trimmed, non-empty items of a comma-separated value as a NULL-terminated list
+ * (NULL when there are none; nb__config_free frees it, also after an error). -1: out of memory. */
+static int split_list(const char *v, char ***out) {
+    *out = NULL;
     char *copy = strdup(v), *save = NULL;
-    if (copy == NULL)
-        return fail(err, "out of memory");
-    char **list = calloc(strlen(v) / 2 + 2, sizeof *list);
+    char **list = copy ? calloc(strlen(v) / 2 + 2, sizeof *list) : NULL;
     if (list == NULL) {
         free(copy);
-        return fail(err, "out of memory");
+        return -1;
     }
+    size_t n = 0;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         tok = trim(tok);
         if (*tok == '\0')
             continue;
-        for (char *c = tok; *c; c++) {
-            if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.') {
-                for (size_t i = 0; i < n; i++)
-                    free(list[i]);
-                free(list);
-                int rc = fail(err, "SERVICES: invalid service name '%s': expected comma-separated names like s3,sqs",
-                              tok);
-                free(copy);
-                return rc;
-            }
-            *c = (char)tolower((unsigned char)*c);
+        if ((list[n++] = strdup(tok)) == NULL) {
+            free_list(list);
+            free(copy);
+            return -1;
         }
-        list[n++] = strdup(tok);
     }
     free(copy);
     if (n == 0) {
         free(list);
         list = NULL;
     }
-    cfg->services = list;
+    *out = list;
     return 0;
+}
+
+static int parse_services(nb__config_t *cfg, const char *v, char **err) {
+    if (split_list(v, &cfg->services) != 0)
+        return fail(err, "out of memory");
+    for (char **s = cfg->services; s && *s; s++) {
+        for (char *c = *s; *c; c++) {
+            if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.') {
+                return fail(err, "SERVICES: invalid service name '%s': expected comma-separated names like s3,sqs", *s);
+            }
+            *c = (char)tolower((unsigned char)*c);
+        }
+    }
+    return 0;
+}
+
+/* EXTRA_CORS_ALLOWED_ORIGINS: origins as browsers send them in Origin, scheme://host[:port]
+ * without a path (a trailing '/' is dropped), "null", or "*" for any. */
+static int parse_origins(nb__config_t *cfg, const char *v, char **err) {
+    if (split_list(v, &cfg->cors_origins) != 0)
+        return fail(err, "out of memory");
+    for (char **s = cfg->cors_origins; s && *s; s++) {
+        size_t len = strlen(*s);
+        if (len > 1 && (*s)[len - 1] == '/' && (*s)[len - 2] != '/')
+            (*s)[len - 1] = '\0';
+        const char *sep = strstr(*s, "://");
+        if (strcmp(*s, "*") != 0 && strcmp(*s, "null") != 0 && (sep == NULL || sep == *s || strchr(sep + 3, '/'))) {
+            return fail(err, "EXTRA_CORS_ALLOWED_ORIGINS: invalid origin '%s': expected comma-separated "
+                             "scheme://host[:port] (e.g. http://myapp.test:8080) or *", *s);
+        }
+    }
+    return 0;
+}
+
+/* NIMBUS_ALLOWED_HOSTS: host names without port, "*.suffix" for its subdomains, or "*". */
+static int parse_hosts(nb__config_t *cfg, const char *v, char **err) {
+    if (v == NULL)
+        return 0;
+    if (split_list(v, &cfg->allowed_hosts) != 0)
+        return fail(err, "out of memory");
+    for (char **s = cfg->allowed_hosts; s && *s; s++) {
+        bool any = strcmp(*s, "*") == 0;
+        char *name = strncmp(*s, "*.", 2) == 0 ? *s + 2 : any ? *s + 1 : *s;
+        bool ok = any || *name != '\0';
+        for (char *c = name; *c && ok; c++) {
+            ok = isalnum((unsigned char)*c) || *c == '.' || *c == '-' || *c == '_';
+            *c = (char)tolower((unsigned char)*c);
+        }
+        if (!ok)
+            return fail(err, "NIMBUS_ALLOWED_HOSTS: invalid host '%s': expected comma-separated host names without "
+                             "port (nimbus, *.example.test) or *", *s);
+    }
+    return 0;
+}
+
+/* Whether every address Nimbus listens on is a loopback one, so that only processes of this
+ * machine (and the browsers running here) reach it. */
+static bool listens_on_loopback_only(const nb__config_t *cfg) {
+    for (size_t i = 0; i < cfg->nlisten; i++) {
+        const char *h = cfg->listen[i].host;
+        if (strncmp(h, "127.", 4) != 0 && strcmp(h, "::1") != 0 && strcasecmp(h, "localhost") != 0)
+            return false;
+    }
+    return cfg->nlisten > 0;
 }
 
 static int validate(nb__config_t *cfg, char **err) {
@@ -370,10 +444,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     for (char **e = envp; file == NULL && e && *e; e++)
         if (strncmp(*e, "NIMBUS_CONFIG=", 14) == 0)
             file = *e + 14;
-    /* Weakest first: defaults, file, environment, flags. */
-    for (size_t i = 0; i < NSETTINGS; i++)
-        if (settings[i].def && cfg_set(cfg, settings[i].name, settings[i].def) != 0)
-            goto oom;
+    /* Weakest first: file, environment, flags; then defaults for what none of them set. */
     if (file) {
         cfg->config_file = file;
         if (load_file(cfg, file, err) != 0)
@@ -404,12 +475,32 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
         if (apply_flag(cfg, argc, argv, &i, err) != 0)
             return NB_CONFIG_ERROR;
     }
+    /* Only the default's IPv6 loopback may be missing (IPv6 disabled): a given address must work. */
+    bool default_listen = nb__config_get(cfg, "GATEWAY_LISTEN") == NULL;
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (settings[i].def && nb__config_get(cfg, settings[i].name) == NULL &&
+            cfg_set(cfg, settings[i].name, settings[i].def) != 0)
+            goto oom;
     if (validate(cfg, err) != 0 || parse_listen(cfg, nb__config_get(cfg, "GATEWAY_LISTEN"), err) != 0 ||
-        parse_services(cfg, nb__config_get(cfg, "SERVICES"), err) != 0)
+        parse_services(cfg, nb__config_get(cfg, "SERVICES"), err) != 0 ||
+        parse_origins(cfg, nb__config_get(cfg, "EXTRA_CORS_ALLOWED_ORIGINS"), err) != 0 ||
+        parse_hosts(cfg, nb__config_get(cfg, "NIMBUS_ALLOWED_HOSTS"), err) != 0)
         return NB_CONFIG_ERROR;
+    for (size_t i = 0; i < cfg->nlisten; i++)
+        cfg->listen[i].optional = default_listen && strchr(cfg->listen[i].host, ':') != NULL;
+    /* Booleans read through nb__config_get (plugins' nb_config_get) are "1" or "0", whatever the spelling. */
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const char *name = settings[i].name;
+        if (settings[i].type == T_BOOL && cfg_set(cfg, name, get_bool(cfg, name) ? "1" : "0") != 0)
+            goto oom;
+    }
     cfg->eager_loading = get_bool(cfg, "EAGER_SERVICE_LOADING");
     cfg->persistence = get_bool(cfg, "PERSISTENCE");
     cfg->debug = get_bool(cfg, "DEBUG");
+    cfg->disable_cors_checks = get_bool(cfg, "DISABLE_CORS_CHECKS");
+    cfg->disable_cors_headers = get_bool(cfg, "DISABLE_CORS_HEADERS");
+    cfg->disable_custom_cors_s3 = get_bool(cfg, "DISABLE_CUSTOM_CORS_S3");
+    cfg->loopback_only = listens_on_loopback_only(cfg);
     if (nb__config_get(cfg, "LOCALSTACK_HOST") == NULL) { /* as LocalStack: the port it listens on */
         char lh[128];
         snprintf(lh, sizeof lh, "localhost.localstack.cloud:%d", cfg->listen[0].port);
@@ -480,10 +571,8 @@ void nb__config_free(nb__config_t *cfg) {
     }
     free(cfg->names);
     free(cfg->values);
-    if (cfg->services) {
-        for (char **s = cfg->services; *s; s++)
-            free(*s);
-        free(cfg->services);
-    }
+    free_list(cfg->services);
+    free_list(cfg->cors_origins);
+    free_list(cfg->allowed_hosts);
     memset(cfg, 0, sizeof *cfg);
 }

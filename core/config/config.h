@@ -18,6 +18,7 @@
 typedef struct nb__listen_addr {
     char host[64];
     int port;
+    bool optional; /* skipped with a note when the machine lacks the address (the default's [::1]) */
 } nb__listen_addr_t;
 
 typedef struct nb__config {
@@ -42,6 +43,13 @@ typedef struct nb__config {
     uint64_t header_timeout_ms;  /* NIMBUS_HEADER_TIMEOUT */
     uint64_t shutdown_grace_ms;  /* NIMBUS_SHUTDOWN_TIMEOUT */
     const char *config_file;     /* --config, NULL if none */
+    /* Who may reach Nimbus (core/gateway/origin.c). */
+    char **cors_origins;         /* EXTRA_CORS_ALLOWED_ORIGINS: NULL-terminated; NULL if none */
+    bool disable_cors_checks;    /* DISABLE_CORS_CHECKS */
+    bool disable_cors_headers;   /* DISABLE_CORS_HEADERS */
+    bool disable_custom_cors_s3; /* DISABLE_CUSTOM_CORS_S3 */
+    char **allowed_hosts;        /* NIMBUS_ALLOWED_HOSTS: NULL-terminated, lowercase; NULL if unset */
+    bool loopback_only;          /* every GATEWAY_LISTEN address is a loopback one */
 } nb__config_t;
 
 typedef enum nb__config_result {

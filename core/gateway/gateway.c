@@ -201,6 +201,12 @@ int nb__gateway_listen(nb__gateway_t *gw, char **err) {
     for (size_t i = 0; i < gw->cfg->nlisten; i++) {
         const nb__listen_addr_t *a = &gw->cfg->listen[i];
         int rc = nb__http_server_listen(gw->http, a->host, a->port);
+        if (rc != 0 && a->optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) {
+            fprintf(stderr, "nimbus: not listening on [%s]:%d (%s): this machine has no IPv6 loopback\n", a->host,
+                    a->port, uv_strerror(rc));
+            gw->unavailable[i] = true;
+            continue;
+        }
         if (rc != 0) {
             *err = nb__strdup_printf("GATEWAY_LISTEN: cannot listen on %s:%d: %s", a->host, a->port, uv_strerror(rc));
             return NB_EIO;
@@ -328,14 +334,25 @@ static void fail_unavailable(nb_req_t *req) {
         nb__req_fail(req, "ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server.");
 }
 
+/* An operation without a handler: LocalStack's 501 InternalFailure, unless the service's
+ * spec defines its own NotImplemented error (S3 does, in its overlay): then that code, its
+ * status and the message the shape's nimbusMessage trait gives, as the service answers. */
 static void fail_not_implemented(nb_req_t *req) {
+    const json_t *own = nb__spec_shape(req->route.spec, "NotImplemented");
+    const json_t *err = json_object_get(own, "error");
+    const char *msg = json_string_value(json_object_get(own, "nimbusMessage"));
+    json_int_t status = json_integer_value(json_object_get(err, "httpStatusCode"));
+    if (msg && status >= 400 && status < 600) {
+        nb__req_fail(req, "NotImplemented", (int)status, "%s", msg);
+        return;
+    }
     nb__req_fail(req, "InternalFailure", 501, "The API action '%s' for service '%s' is not implemented yet",
                  req->route.op->name, req->route.spec->service);
 }
 
 void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *data) {
     nb__gateway_t *gw = data;
-    if (nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw->router, x, http))
+    if (nb__origin_refused(gw, x, http) || nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw, x, http))
         return;
 
     nb_req_t *req = calloc(1, sizeof *req);

@@ -1,6 +1,7 @@
 /*
  * The gateway: the handler chain every HTTP request goes through.
  *
+ *   origin and Host allowed?                          -> 403 (origin.c)
  *   internal routes (/_localstack/..., /_nimbus/...)  -> answered here
  *   CORS preflight                                    -> 204
  *   route (service, protocol, operation) + context (account, region, request id)
@@ -27,6 +28,7 @@ typedef struct nb__gateway {
     double started_at;   /* wall clock, epoch seconds */
     uint64_t requests;   /* AWS requests handled */
     FILE *log;           /* request log (stdout) */
+    bool unavailable[NB_MAX_LISTEN]; /* optional GATEWAY_LISTEN addresses this machine lacks */
 } nb__gateway_t;
 
 /* Loads specs and plugins, builds the router. On failure *err says why. */
@@ -41,12 +43,23 @@ void nb__gateway_free(nb__gateway_t *gw);
 /* Handles one request (the HTTP server's handler). */
 void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *req, void *data);
 
+/* Refuses (403) a request from a web page origin, or for a Host name, Nimbus does not allow;
+ * true if it answered. Runs before anything else. (origin.c) */
+bool nb__origin_refused(nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req);
+
 /* Internal endpoints; returns true if it answered. (internal.c) */
 bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req);
-/* CORS: preflight answer and headers for responses to requests with Origin. (cors.c) */
-/* Answers a CORS preflight with LocalStack's permissive default, unless the router sends it
- * to an OPTIONS operation of a service (which then answers it). */
-bool nb__cors_preflight(const nb__router_t *router, nb__http_exchange_t *x, const nb__http_request_t *req);
-void nb__cors_headers(const nb__http_request_t *req, nb__http_response_t *resp);
+/* Whether a path is an internal endpoint's (/_localstack/..., /_nimbus/...). */
+bool nb__gateway_internal_path(const char *path);
+
+/* CORS for requests from allowed origins (cors.c). Preflights get the default answer, unless
+ * the router sends them to an OPTIONS operation of a service that answers CORS from its own
+ * rules (S3's bucket CORS, unless DISABLE_CUSTOM_CORS_S3). */
+bool nb__cors_preflight(const nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req);
+/* The default CORS headers on a response to a request with Origin (none with DISABLE_CORS_HEADERS).
+ * route: the AWS operation answered, NULL for internal endpoints; a service with its own CORS
+ * rules gets none on its actual requests. */
+void nb__cors_headers(const nb__config_t *cfg, const nb__route_t *route, const nb__http_request_t *req,
+                      nb__http_response_t *resp);
 
 #endif

@@ -15,7 +15,8 @@
 #include "store/store.h"
 #include "util/codec.h"
 
-static void respond_text(nb__http_exchange_t *x, const nb__http_request_t *req, int status, const char *text) {
+static void respond_text(const nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req, int status,
+                         const char *text) {
     nb__http_response_t resp;
     nb__http_response_init(&resp);
     resp.status = status;
@@ -24,15 +25,16 @@ static void respond_text(nb__http_exchange_t *x, const nb__http_request_t *req, 
         nb__buf_puts(&resp.body, text);
     if (strcmp(req->method, "HEAD") == 0)
         resp.no_body = true;
-    nb__cors_headers(req, &resp);
+    nb__cors_headers(gw->cfg, NULL, req, &resp);
     nb__http_respond(x, &resp);
     nb__http_response_free(&resp);
 }
 
-static void respond_json(nb__http_exchange_t *x, const nb__http_request_t *req, int status, json_t *body_new) {
+static void respond_json(const nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req, int status,
+                         json_t *body_new) {
     char *text = body_new ? json_dumps(body_new, JSON_COMPACT) : NULL;
     json_decref(body_new);
-    respond_text(x, req, status, text);
+    respond_text(gw, x, req, status, text);
     free(text);
 }
 
@@ -111,25 +113,29 @@ static json_t *state_counts(const nb__gateway_t *gw) {
     return out;
 }
 
+bool nb__gateway_internal_path(const char *path) {
+    return strncmp(path, "/_localstack/", 13) == 0 || strncmp(path, "/_nimbus/", 9) == 0;
+}
+
 bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req) {
     const char *path = req->path;
-    if (strncmp(path, "/_localstack/", 13) != 0 && strncmp(path, "/_nimbus/", 9) != 0)
+    if (!nb__gateway_internal_path(path))
         return false;
     bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
     bool post = strcmp(req->method, "POST") == 0;
     if (strcmp(path, "/_localstack/health") == 0 || strcmp(path, "/_nimbus/health") == 0) {
         if (get)
-            respond_text(x, req, 200, health_text(gw));
+            respond_text(gw, x, req, 200, health_text(gw));
         else
-            respond_json(x, req, 405, json_pack("{s:s}", "error", "use GET or HEAD"));
+            respond_json(gw, x, req, 405, json_pack("{s:s}", "error", "use GET or HEAD"));
         return true;
     }
     if (strcmp(path, "/_localstack/info") == 0 && get) {
-        respond_json(x, req, 200, info(gw));
+        respond_json(gw, x, req, 200, info(gw));
         return true;
     }
     if (strcmp(path, "/_nimbus/state") == 0 && get) {
-        respond_json(x, req, 200, state_counts(gw));
+        respond_json(gw, x, req, 200, state_counts(gw));
         return true;
     }
     if (strcmp(path, "/_localstack/state/reset") == 0 && post) {
@@ -144,9 +150,9 @@ bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_re
         }
         if (json_object_size(failed) == 0) {
             json_decref(failed);
-            respond_json(x, req, 200, json_pack("{s:o}", "reset", done));
+            respond_json(gw, x, req, 200, json_pack("{s:o}", "reset", done));
         } else {
-            respond_json(x, req, 500, json_pack("{s:o,s:o}", "reset", done, "failed", failed));
+            respond_json(gw, x, req, 500, json_pack("{s:o,s:o}", "reset", done, "failed", failed));
         }
         return true;
     }
@@ -156,13 +162,13 @@ bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_re
         nb__service_t *svc = nb__registry_service(&gw->reg, svc_name);
         const char *why = NULL;
         if (svc == NULL)
-            respond_json(x, req, 404, json_pack("{s:s}", "error", "no such service"));
+            respond_json(gw, x, req, 404, json_pack("{s:s}", "error", "no such service"));
         else if (reset_service(svc, &why) < 0)
-            respond_json(x, req, 500, json_pack("{s:s,s:s}", "error", "reset failed", "message", why ? why : ""));
+            respond_json(gw, x, req, 500, json_pack("{s:s,s:s}", "error", "reset failed", "message", why ? why : ""));
         else
-            respond_json(x, req, 200, json_pack("{s:[s]}", "reset", svc_name));
+            respond_json(gw, x, req, 200, json_pack("{s:[s]}", "reset", svc_name));
         return true;
     }
-    respond_json(x, req, 404, json_pack("{s:s}", "error", "no such internal endpoint"));
+    respond_json(gw, x, req, 404, json_pack("{s:s}", "error", "no such internal endpoint"));
     return true;
 }

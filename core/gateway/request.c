@@ -107,7 +107,7 @@ void nb__req_complete(nb_req_t *req) {
         nb__proto_serialize_error(spec, op, proto, &req->err, &pctx, &resp);
     for (size_t i = 0; i < req->out_headers.len; i++)
         nb__headers_set(&resp.headers, req->out_headers.items[i].name, req->out_headers.items[i].value);
-    nb__cors_headers(req->http, &resp);
+    nb__cors_headers(req->gw->cfg, &req->route, req->http, &resp);
     if (pctx.head)
         resp.no_body = true;
     log_line(req, resp.status);

@@ -1,7 +1,9 @@
 /* Bucket CORS applied to browser requests, as S3 (and LocalStack's S3 CORS handler) does:
  * a preflight (OPTIONS, the overlay's PreflightBucket/PreflightObject) is answered from the
  * bucket's CORS rules, and an actual request with an Origin gets the headers of the rule that
- * matches it. The gateway answers preflights for other services permissively. */
+ * matches it, and no CORS headers when none does (the gateway adds none to S3's actual requests).
+ * The gateway has refused requests from origins it does not allow before S3 sees them.
+ * DISABLE_CUSTOM_CORS_S3=1 leaves S3 to the gateway's default CORS (the rules are ignored). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -139,7 +141,7 @@ int s3_preflight(nb_req_t *req, const json_t *in) {
     int rc = s3_bucket_load(NULL, s3_str(in, "Bucket"), &b);
     if (rc < 0)
         return rc;
-    if (rc == 0) /* not a bucket: the gateway's permissive answer (LocalStack's default CORS) */
+    if (rc == 0) /* not a bucket, so maybe another service's path (an SQS queue URL): the gateway's default */
         return nb_reply_new(req, NULL);
     json_t *cors = s3_config_load(b.name, "cors");
     if (cors == NULL || json_is_null(cors)) {
@@ -193,7 +195,8 @@ static const struct {
 void s3_cors_actual(nb_req_t *req, const char *bucket) {
     const char *origin = nb_req_header(req, "Origin");
     const char *op = nb_req_operation(req);
-    if (origin == NULL || (op && strncmp(op, "Preflight", 9) == 0))
+    const char *disabled = nb_config_get("DISABLE_CUSTOM_CORS_S3");
+    if (origin == NULL || (op && strncmp(op, "Preflight", 9) == 0) || (disabled && strcmp(disabled, "1") == 0))
         return;
     json_t *cors = s3_config_load(bucket, "cors");
     const json_t *rule = json_is_object(cors) ? match_rule(cors, origin, op_method(op), NULL) : NULL;

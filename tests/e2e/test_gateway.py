@@ -78,15 +78,15 @@ class Gateway(unittest.TestCase):
 
     def test_cors_preflight_and_cors_headers(self):
         status, headers, _ = http(self.n.url + "/", method="OPTIONS",
-                                  headers={"Origin": "http://app.local", "Access-Control-Request-Method": "PUT",
+                                  headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "PUT",
                                            "Access-Control-Request-Headers": "x-amz-date,content-type"})
         self.assertEqual(status, 204)
         h = {k.lower(): v for k, v in headers.items()}
-        self.assertEqual(h["access-control-allow-origin"], "http://app.local")
+        self.assertEqual(h["access-control-allow-origin"], "http://localhost:3000")
         self.assertIn("PUT", h["access-control-allow-methods"])
         self.assertEqual(h["access-control-allow-headers"], "x-amz-date,content-type")
-        status, headers, _ = http(self.n.url + "/_localstack/health", headers={"Origin": "http://app.local"})
-        self.assertEqual({k.lower(): v for k, v in headers.items()}["access-control-allow-origin"], "http://app.local")
+        status, headers, _ = http(self.n.url + "/_localstack/health", headers={"Origin": "http://localhost:3000"})
+        self.assertEqual({k.lower(): v for k, v in headers.items()}["access-control-allow-origin"], "http://localhost:3000")
 
     def test_malformed_call_to_an_unimplemented_operation_gets_the_protocol_error(self):
         """Parsing and validation come before the skeleton looks for a handler: DynamoDB

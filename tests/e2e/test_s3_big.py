@@ -90,7 +90,7 @@ class BigObjects(unittest.TestCase):
 
     def test_disconnect_mid_upload_leaves_nothing(self):
         s = socket.create_connection(("127.0.0.1", self.n.port))
-        s.sendall(("PUT /big-bkt/partial HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n"
+        s.sendall(("PUT /big-bkt/partial HTTP/1.1\r\nHost: localhost\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n"
                    % (AUTH, 100 * MiB)).encode())
         s.sendall(os.urandom(10 * MiB))
         s.close()

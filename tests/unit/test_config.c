@@ -30,9 +30,14 @@ Test(config, defaults_are_localstack_compatible) {
     char *err;
     char *argv[] = {"nimbus", NULL}, *envp[] = {"HOME=/home/u", NULL};
     cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK);
-    cr_assert_eq(cfg.nlisten, 1);
+    /* both loopbacks, as "localhost" resolves to either; only the IPv6 one may be missing */
+    cr_assert_eq(cfg.nlisten, 2);
     cr_assert_str_eq(cfg.listen[0].host, "127.0.0.1");
     cr_assert_eq(cfg.listen[0].port, 4566);
+    cr_assert_not(cfg.listen[0].optional);
+    cr_assert_str_eq(cfg.listen[1].host, "::1");
+    cr_assert_eq(cfg.listen[1].port, 4566);
+    cr_assert(cfg.listen[1].optional);
     cr_assert_not(cfg.persistence);
     cr_assert_not(cfg.eager_loading);
     cr_assert_null(cfg.services);
@@ -63,6 +68,16 @@ Test(config, listen_address_without_host_or_port_takes_the_default) {
     nb__config_free(&cfg);
 }
 
+Test(config, the_default_pair_given_explicitly_is_required) {
+    nb__config_t cfg;
+    char *err;
+    char *argv[] = {"nimbus", NULL}, *envp[] = {"GATEWAY_LISTEN=127.0.0.1:4566,[::1]:4566", NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK, "%s", err ? err : "");
+    cr_assert_eq(cfg.nlisten, 2);
+    cr_assert_not(cfg.listen[1].optional); /* the user asked for [::1]: no IPv6 must stop start */
+    nb__config_free(&cfg);
+}
+
 Test(config, flags_beat_environment_beat_file) {
     char *file = write_file("# comment\nSERVICES=s3\nDEBUG=1\nGATEWAY_LISTEN=0.0.0.0:1111\nDATA_DIR=/from/file\n");
     nb__config_t cfg;
@@ -73,6 +88,7 @@ Test(config, flags_beat_environment_beat_file) {
     cr_assert_eq(cfg.nlisten, 2);
     cr_assert_eq(cfg.listen[0].port, 3333);              /* flag */
     cr_assert_str_eq(cfg.listen[1].host, "::1");
+    cr_assert_not(cfg.listen[1].optional); /* given, so it must work */
     cr_assert(nb__config_service_enabled(&cfg, "sqs"));  /* environment beats the file */
     cr_assert_not(nb__config_service_enabled(&cfg, "dynamodb"));
     cr_assert(cfg.debug);                                /* only in the file */
@@ -149,4 +165,30 @@ Test(config, help_lists_every_setting) {
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         cr_assert(strstr(buf, names[i]) != NULL, "help lacks %s", names[i]);
     free(buf);
+}
+
+/* Who may reach Nimbus (core/gateway/origin.c) is read from these. */
+Test(config, origin_and_host_settings) {
+    nb__config_t cfg;
+    char *err = NULL;
+    char *argv[] = {"nimbus", NULL};
+    char *envp[] = {"GATEWAY_LISTEN=127.0.0.1:4566,[::1]:4566", "EXTRA_CORS_ALLOWED_ORIGINS= http://a.test:8080/ ,,null",
+                    "NIMBUS_ALLOWED_HOSTS=Nimbus,*.Corp.test", "DISABLE_CORS_CHECKS=yes", NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK, "%s", err ? err : "");
+    cr_assert(cfg.loopback_only);
+    cr_assert_str_eq(cfg.cors_origins[0], "http://a.test:8080");
+    cr_assert_str_eq(cfg.cors_origins[1], "null");
+    cr_assert_null(cfg.cors_origins[2]);
+    cr_assert_str_eq(cfg.allowed_hosts[0], "nimbus");
+    cr_assert_str_eq(cfg.allowed_hosts[1], "*.corp.test");
+    cr_assert(cfg.disable_cors_checks);
+    cr_assert_not(cfg.disable_custom_cors_s3);
+    cr_assert_str_eq(nb__config_get(&cfg, "DISABLE_CORS_CHECKS"), "1"); /* what plugins read */
+    nb__config_free(&cfg);
+    char *envp2[] = {"GATEWAY_LISTEN=127.0.0.1:4566,0.0.0.0:4567", NULL};
+    cr_assert_eq(load(&cfg, argv, envp2, &err), NB_CONFIG_OK, "%s", err ? err : "");
+    cr_assert_not(cfg.loopback_only);
+    cr_assert_null(cfg.cors_origins);
+    cr_assert_null(cfg.allowed_hosts);
+    nb__config_free(&cfg);
 }

@@ -87,12 +87,13 @@ static nb_timer_t *f_timer_start(nb_plugin_t *p, uint64_t ms_, uint64_t rep, nb_
 static void f_timer_stop(nb_timer_t *t) { t->active = 0; }
 static void f_log(nb_plugin_t *p, nb_log_level_t l, const char *fmt, ...) { (void)p, (void)l, (void)fmt; }
 static double f_now(void) { return fake_now; }
+static const char *f_partition(const char *region) { (void)region; return "aws"; }
 
 static const nb_api_t fake_api = {
     .size = sizeof(nb_api_t), .reply_new = f_reply_new, .error = f_error, .error_code = f_error_code,
     .finish = f_finish, .req_account = f_account, .req_region = f_region, .req_on_abort = f_on_abort,
     .config_get = f_config, .store_db = f_db, .timer_start = f_timer_start, .timer_stop = f_timer_stop,
-    .log = f_log, .now = f_now,
+    .log = f_log, .now = f_now, .partition = f_partition,
 };
 
 /* Moves the clock, firing due timers in order (a zero-delay one runs at once). */

@@ -51,7 +51,8 @@ class LongPollConsumer:
 def slow_put(server, path, length, first):
     """A PUT of which only the head and `first` arrived: a request in flight."""
     c = socket.create_connection(("127.0.0.1", server.port))
-    c.sendall(b"PUT %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (path, length) + first)
+    c.sendall(b"PUT %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: %d\r\n\r\n" % (path, server.port, length)
+              + first)
     time.sleep(0.2)
     return c
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 #include "config/config.h"
@@ -65,6 +66,13 @@ int main(int argc, char **argv) {
         break;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Every descriptor the hard limit allows (the soft default, often 1024, is for
+     * programs that still use select()): connections and blob files need them. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     /* The request log is written in blocks: one write per loop iteration, not per line. */
     static char log_buf[1 << 16];
     setvbuf(stdout, log_buf, _IOFBF, sizeof log_buf);

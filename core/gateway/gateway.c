@@ -39,11 +39,65 @@ static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
         .data_dir = cfg ? cfg->data_dir : NULL,
     };
     nb__store_t *st = NULL;
-    if (nb__store_open(svc->name, &sc, &st, err) != 0)
-        return NB_ESTORE;
+    int rc = nb__store_open(svc->name, &sc, &st, err);
+    if (rc != 0)
+        return rc == NB_EAGAIN || rc == NB_ENOMEM ? NB_EAGAIN : NB_ESTORE;
     svc->provider->store = st;
     nb__store_on_lost_writes(st, lost_writes, svc->provider);
     return 0;
+}
+
+/* A plugin's init failed: retried later if its store failed for a reason that passes
+ * (the disk full while it created its tables). */
+static int store_init_failure(nb__registry_t *reg, nb__service_t *svc) {
+    (void)reg;
+    return svc->provider->store ? nb__store_failure_code(svc->provider->store) : NB_EINVAL;
+}
+
+typedef struct blob_keys {
+    char **keys;
+    size_t n, cap;
+    bool failed;
+} blob_keys_t;
+
+static void keep_blob(void *ctx, const char *key) {
+    blob_keys_t *k = ctx;
+    if (k->failed || key == NULL)
+        return;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 256;
+        char **grown = realloc(k->keys, cap * sizeof *grown);
+        if (grown == NULL) {
+            k->failed = true;
+            return;
+        }
+        k->keys = grown;
+        k->cap = cap;
+    }
+    if ((k->keys[k->n] = strdup(key)) == NULL)
+        k->failed = true;
+    else
+        k->n++;
+}
+
+/* With persistence, the blobs no committed row points to (a kill -9 between a blob's
+ * write and its row's commit) go when the service starts. Nothing goes unless the
+ * plugin listed every key it keeps. */
+static void sweep_orphan_blobs(nb__registry_t *reg, nb__service_t *svc) {
+    nb_plugin_t *p = svc->provider;
+    int (*list)(nb_plugin_t *, void (*)(void *, const char *), void *) = NB__DEF_HOOK(p->def, blob_keys);
+    if (list == NULL || p->store == NULL || !reg->cfg || !reg->cfg->persistence)
+        return;
+    blob_keys_t k = {0};
+    if (list(p, keep_blob, &k) == 0 && !k.failed) {
+        size_t removed = nb__store_blob_sweep(p->store, k.keys, k.n);
+        if (removed)
+            fprintf(stderr, "nimbus: %s: removed %zu blob(s) that no saved state points to (left by a crash)\n",
+                    svc->name, removed);
+    }
+    for (size_t i = 0; i < k.n; i++)
+        free(k.keys[i]);
+    free(k.keys);
 }
 
 static void store_stop(nb__registry_t *reg, nb__service_t *svc) {
@@ -111,6 +165,8 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
         return rc;
     gw->reg.on_start = store_start;
     gw->reg.on_stop = store_stop;
+    gw->reg.on_started = sweep_orphan_blobs;
+    gw->reg.init_failure = store_init_failure;
     gw->reg.owner = gw;
     nb__registry_select(&gw->reg);
     gw->router = nb__router_new(&gw->reg.specs);
@@ -180,8 +236,12 @@ int nb__gateway_listen(nb__gateway_t *gw, char **err) {
 }
 
 void nb__gateway_close(nb__gateway_t *gw, void (*done)(void *data), void *data) {
+    /* Listeners go first (a new connection is refused), then the plugins answer what
+     * waits (long polls): idle connections close now, the rest once answered or at
+     * the grace period's end. */
     nb__http_server_close(gw->http, gw->cfg->shutdown_grace_ms, done, data);
     gw->http = NULL;
+    nb__registry_shutdown(&gw->reg);
 }
 
 void nb__gateway_free(nb__gateway_t *gw) {
@@ -398,6 +458,16 @@ static void fail_too_large(nb_req_t *req) {
     nb__req_fail(req, limit.code, limit.status, "%s", message);
 }
 
+/* Out of a resource for now (descriptors, memory; a store that could not open):
+ * AWS's answer to a request it cannot take at the moment, which SDKs retry. */
+static void fail_unavailable(nb_req_t *req) {
+    /* a service whose spec declares SlowDown (S3) answers it; the others ServiceUnavailable */
+    if (nb__spec_error_shape(req->route.spec, NULL, "SlowDown", NULL) != NULL)
+        nb__req_fail(req, "SlowDown", 503, "Please reduce your request rate.");
+    else
+        nb__req_fail(req, "ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server.");
+}
+
 /* An operation without a handler: LocalStack's 501 InternalFailure, unless the service's
  * spec defines its own NotImplemented error (S3 does, in its overlay): then that code, its
  * status and the message the shape's nimbusMessage trait gives, as the service answers. */
@@ -462,18 +532,34 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         fail_unknown_operation(req);
         return;
     }
+    /* Every connection busy at the descriptor limit: more work would run the stores
+     * out of descriptors. The client retries on a new connection later. */
+    if (gw->http && nb__http_server_connections(gw->http) > nb__http_server_capacity(gw->http)) {
+        nb__headers_set(&req->out_headers, "Connection", "close");
+        fail_unavailable(req);
+        return;
+    }
     nb_plugin_t *p;
     nb_op_handler_pt handler = op_handler(req, &p);
     /* The request is parsed and validated before the skeleton looks for a handler
      * (DESIGN 1): a malformed call to an operation Nimbus does not implement gets the
      * protocol's own error, as it would from AWS, and 501 only when it is well formed. */
     char *spec_err = NULL;
-    if ((svc && svc->state == NB_SVC_ERROR) ||
-        (handler ? svc->state != NB_SVC_RUNNING && nb__registry_start(&gw->reg, svc) != 0
-                 : nb__spec_load_shapes((nb__spec_t *)req->route.spec, &spec_err) != 0)) {
-        nb__req_fail(req, "InternalFailure", 500, "Service '%s' failed to start: %s", svc_name,
-                     spec_err ? spec_err : svc && svc->error ? svc->error : "unknown error");
+    int start_rc = 0;
+    if (svc && svc->state == NB_SVC_ERROR && !svc->transient)
+        start_rc = NB_EINVAL;
+    else if (handler)
+        start_rc = svc->state != NB_SVC_RUNNING ? nb__registry_start(&gw->reg, svc) : 0;
+    else if (nb__spec_load_shapes((nb__spec_t *)req->route.spec, &spec_err) != 0)
+        start_rc = NB_EAGAIN; /* the spec loaded at startup: what fails now is the process's limits */
+    if (start_rc == NB_EAGAIN) {
         free(spec_err);
+        fail_unavailable(req);
+        return;
+    }
+    if (start_rc != 0) {
+        nb__req_fail(req, "InternalFailure", 500, "Service '%s' failed to start: %s", svc_name,
+                     svc && svc->error ? svc->error : "unknown error");
         return;
     }
 
@@ -563,6 +649,14 @@ static void run_handler(nb_req_t *req, const json_t *input) {
                               "the state store could not commit the write");
         }
         return; /* the plugin calls nb_finish() or its nb_work_queue done() completes it */
+    }
+    if (rc == NB_EAGAIN || ((rc == NB_EIO || rc == NB_ESTORE) && p->store && nb__store_exhausted(p->store))) {
+        json_decref(req->output);
+        req->output = NULL;
+        fprintf(stderr, "nimbus: %s.%s: out of a resource for now (descriptors, memory): answered 503\n", svc_name,
+                op->name);
+        fail_unavailable(req);
+        return;
     }
     if (rc < 0) {
         json_decref(req->output);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "http/server_int.h"
 #include "nimbus/errno.h"
@@ -17,6 +18,16 @@ void nb__http_limits_default(nb__http_limits_t *limits) {
     limits->idle_timeout_ms = 60 * 1000;
     limits->header_timeout_ms = 30 * 1000;
     limits->tmpdir = NULL;
+}
+
+#define NB__FD_RESERVE 32 /* listeners, stores, logs, the loop's own */
+
+static size_t descriptor_capacity(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return SIZE_MAX;
+    size_t n = (size_t)rl.rlim_cur;
+    return n > 2 * NB__FD_RESERVE ? (n - NB__FD_RESERVE) / 2 : NB__FD_RESERVE / 2;
 }
 
 nb__http_server_t *nb__http_server_new(uv_loop_t *loop, const nb__http_limits_t *limits,
@@ -42,15 +53,30 @@ nb__http_server_t *nb__http_server_new(uv_loop_t *loop, const nb__http_limits_t 
     srv->handler = handler;
     srv->data = data;
     srv->port = -1;
+    srv->capacity = descriptor_capacity();
     uv_timer_init(loop, &srv->grace);
     srv->grace.data = srv;
     return srv;
 }
 
+/* At capacity, the connection idle the longest makes room. */
+static void close_longest_idle(nb__http_server_t *srv) {
+    nb__http_conn_t *lru = NULL;
+    for (nb__http_conn_t *c = srv->conns; c; c = c->next)
+        if (!c->closing && nb__conn_idle(c) && (lru == NULL || c->last_activity <= lru->last_activity))
+            lru = c;
+    if (lru)
+        nb__conn_close(lru);
+}
+
 static void on_connection(uv_stream_t *listener, int status) {
     nb__http_server_t *srv = listener->data;
+    /* status < 0: accept failed (at the descriptor limit libuv has already dropped
+     * the waiting connections to stay responsive); the next connection is tried again */
     if (status < 0 || srv->closing)
         return;
+    if (srv->nconns >= srv->capacity)
+        close_longest_idle(srv);
     nb__conn_accept(srv, listener);
 }
 
@@ -144,6 +170,8 @@ int nb__http_server_port(const nb__http_server_t *srv) { return srv->port; }
 size_t nb__http_server_connections(const nb__http_server_t *srv) { return srv->nconns; }
 
 size_t nb__http_server_inflight(const nb__http_server_t *srv) { return srv->inflight; }
+
+size_t nb__http_server_capacity(const nb__http_server_t *srv) { return srv->capacity; }
 
 void nb__http_exchange_on_abort(nb__http_exchange_t *x, void (*cb)(nb__http_exchange_t *x, void *data), void *data) {
     x->on_abort = cb;

@@ -98,6 +98,7 @@ struct nb__http_server {
     int port;
     nb__http_conn_t *conns;
     size_t nconns, inflight;
+    size_t capacity; /* connections the descriptor limit leaves room for (nb__http_server_capacity) */
     bool closing, finishing;
     uv_timer_t grace;
     void (*on_closed)(void *data);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nimbus/errno.h"
@@ -357,32 +358,62 @@ void nb__registry_select(nb__registry_t *reg) {
     }
 }
 
+#define NB__START_RETRY_NS (100 * 1000 * 1000ull) /* a failed start is not tried again sooner */
+
+static uint64_t monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A start that failed for want of a resource: the service shows its error until a
+ * request after the back-off starts it again. */
+static int start_failed(nb__service_t *svc, int rc, char *error) {
+    service_fail(svc, error);
+    svc->transient = rc == NB_EAGAIN;
+    svc->retry_ns = monotonic_ns() + NB__START_RETRY_NS;
+    return rc;
+}
+
 int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
     if (svc->state == NB_SVC_RUNNING)
         return 0;
+    if (svc->state == NB_SVC_ERROR && svc->transient) {
+        if (monotonic_ns() < svc->retry_ns)
+            return NB_EAGAIN;
+        svc->state = NB_SVC_AVAILABLE;
+    }
     if (svc->state != NB_SVC_AVAILABLE || svc->provider == NULL)
         return NB_EINVAL;
     nb_plugin_t *p = svc->provider;
     char *err = NULL;
     if (nb__spec_load_shapes((nb__spec_t *)p->spec, &err) != 0) {
+        /* it loaded at startup: failing now is the process's limits, not the file */
         fprintf(stderr, "nimbus: service %s: cannot reload its spec: %s\n", svc->name, err ? err : "?");
-        service_fail(svc, err ? err : nb__strdup_printf("cannot reload the spec"));
-        return NB_ESPEC;
+        return start_failed(svc, NB_EAGAIN, err ? err : nb__strdup_printf("cannot reload the spec"));
     }
-    if (reg->on_start && reg->on_start(reg, svc, &err) != 0) {
+    int rc = reg->on_start ? reg->on_start(reg, svc, &err) : 0;
+    if (rc != 0) {
         fprintf(stderr, "nimbus: service %s failed to start: %s\n", svc->name, err ? err : "?");
-        service_fail(svc, err ? err : nb__strdup_printf("state store failed to open"));
-        return NB_ESTORE;
+        return start_failed(svc, rc == NB_EAGAIN ? NB_EAGAIN : NB_ESTORE,
+                            err ? err : nb__strdup_printf("state store failed to open"));
     }
-    if (p->def->init && p->def->init(p) != 0) {
+    if (p->def->init && (rc = p->def->init(p)) != 0) {
         fprintf(stderr, "nimbus: service %s: plugin %s failed to initialise\n", svc->name, p->def->name);
-        service_fail(svc, nb__strdup_printf("plugin %s failed to initialise", p->def->name));
+        if (rc != NB_EAGAIN && reg->init_failure)
+            rc = reg->init_failure(reg, svc);
         if (reg->on_stop)
             reg->on_stop(reg, svc);
-        return NB_EINVAL;
+        return start_failed(svc, rc == NB_EAGAIN ? NB_EAGAIN : NB_EINVAL,
+                            nb__strdup_printf("plugin %s failed to initialise", p->def->name));
     }
     p->started = true;
     svc->state = NB_SVC_RUNNING;
+    svc->transient = false;
+    free(svc->error);
+    svc->error = NULL;
+    if (reg->on_started)
+        reg->on_started(reg, svc);
     return 0;
 }
 
@@ -390,6 +421,15 @@ void nb__registry_start_all(nb__registry_t *reg) {
     for (size_t i = 0; i < reg->nservices; i++)
         if (reg->services[i].state == NB_SVC_AVAILABLE)
             nb__registry_start(reg, &reg->services[i]);
+}
+
+void nb__registry_shutdown(nb__registry_t *reg) {
+    for (size_t i = 0; i < reg->nservices; i++) {
+        nb_plugin_t *p = reg->services[i].provider;
+        void (*hook)(nb_plugin_t *) = p && p->started ? NB__DEF_HOOK(p->def, shutdown) : NULL;
+        if (hook)
+            hook(p);
+    }
 }
 
 nb__service_t *nb__registry_service(const nb__registry_t *reg, const char *name) {

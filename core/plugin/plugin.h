@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/config.h"
 #include "nimbus/plugin.h"
@@ -53,6 +54,10 @@ typedef struct nb__service {
     nb_plugin_t *provider; /* NULL: every operation answers 501 */
     nb__svc_state_t state;
     char *error;           /* why state is NB_SVC_ERROR */
+    /* NB_SVC_ERROR for a reason that passes (out of descriptors, memory, disk space):
+     * a request from retry_ns on (uv_hrtime) starts the service again. */
+    bool transient;
+    uint64_t retry_ns;
 } nb__service_t;
 
 typedef struct nb__registry {
@@ -65,6 +70,11 @@ typedef struct nb__registry {
     /* Called when a service starts, to open its store (set by the gateway). */
     int (*on_start)(struct nb__registry *reg, nb__service_t *svc, char **err);
     void (*on_stop)(struct nb__registry *reg, nb__service_t *svc);
+    /* Called when a provider's init failed, before on_stop: NB_EAGAIN when its store failed
+     * for a reason that passes (the start is tried again later). */
+    int (*init_failure)(struct nb__registry *reg, nb__service_t *svc);
+    /* Called once a service's provider initialised (set by the gateway: the blob sweep). */
+    void (*on_started)(struct nb__registry *reg, nb__service_t *svc);
     void *owner;
 } nb__registry_t;
 
@@ -75,10 +85,15 @@ int nb__registry_init(nb__registry_t *reg, const nb__config_t *cfg, char **err);
 int nb__registry_add_static(nb__registry_t *reg, const nb_plugin_def_t *def, char **err);
 /* Picks providers and applies SERVICES; call after the last add. */
 void nb__registry_select(nb__registry_t *reg);
-/* Starts a service's provider if needed: 0, or the service is left in NB_SVC_ERROR. */
+/* Starts a service's provider if needed: 0, or the service is left in NB_SVC_ERROR.
+ * NB_EAGAIN when it failed for a reason that passes (its store could not open, or its
+ * plugin's init failed on it, for want of descriptors, memory or disk space; init
+ * returned NB_EAGAIN), or such a failure is too recent to try again: a later call starts it. */
 int nb__registry_start(nb__registry_t *reg, nb__service_t *svc);
 /* Starts every enabled service (EAGER_SERVICE_LOADING). */
 void nb__registry_start_all(nb__registry_t *reg);
+/* The server stops: started providers answer their waiting requests (shutdown hook). */
+void nb__registry_shutdown(nb__registry_t *reg);
 nb__service_t *nb__registry_service(const nb__registry_t *reg, const char *name);
 /* Runs fini of started providers and closes every plugin. */
 void nb__registry_free(nb__registry_t *reg);

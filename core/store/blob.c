@@ -52,13 +52,18 @@ static char *join(const char *a, const char *b) {
     return s;
 }
 
+char *nb__store_blob_dir(const nb__store_t *st) {
+    char *svc = join(st->data_dir, st->service);
+    char *root = svc ? join(svc, "blobs") : NULL;
+    free(svc);
+    return root;
+}
+
 static const char *blob_root_locked(nb__store_t *st) {
     if (st->blob_root != NULL)
         return st->blob_root;
     if (st->persistent) {
-        char *svc = join(st->data_dir, st->service);
-        char *root = svc ? join(svc, "blobs") : NULL;
-        free(svc);
+        char *root = nb__store_blob_dir(st);
         if (root == NULL) {
             snprintf(st->errmsg, sizeof(st->errmsg), "out of memory");
             return NULL;
@@ -147,11 +152,12 @@ int nb__store_blob_begin(nb__store_t *st, const char *key, nb__store_blob_writer
     }
     w->fd = mkostemp(tmp, O_CLOEXEC);
     if (w->fd < 0) {
-        nb__store_set_err(st, "%s: cannot create a blob: %s", tmp, strerror(errno));
+        int e = errno;
+        nb__store_set_err(st, "%s: cannot create a blob: %s", tmp, strerror(e));
         free(final);
         free(tmp);
         free(w);
-        return NB_EIO;
+        return nb__store_errno_code(e, NB_EIO);
     }
     w->st = st;
     w->tmp = tmp;
@@ -211,7 +217,7 @@ static int publish(nb__store_t *st, const char *from, const char *path) {
             nb__store_set_err(st, "%s: cannot sync the blob folder: %s", dir, strerror(-rc));
         free(dir);
         if (rc != 0)
-            return NB_EIO;
+            return nb__store_errno_code(-rc, NB_EIO);
     }
     return 0;
 }
@@ -289,9 +295,10 @@ int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src) {
     free(dir);
     int fd = open(src, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        nb__store_set_err(st, "%s: %s", src, strerror(errno));
+        int e = errno;
+        nb__store_set_err(st, "%s: %s", src, strerror(e));
         free(path);
-        return errno == ENOENT ? NB_ENOENT : NB_EIO;
+        return e == ENOENT ? NB_ENOENT : nb__store_errno_code(e, NB_EIO);
     }
     /* The source must be on disk before its new name is. */
     if (st->persistent && fsync(fd) != 0) {
@@ -308,7 +315,7 @@ int nb__store_blob_put_file(nb__store_t *st, const char *key, const char *src) {
             int e = nb__store_fsync_dir(path);
             if (e != 0) {
                 nb__store_set_err(st, "%s: cannot sync the blob folder: %s", path, strerror(-e));
-                rc = NB_EIO;
+                rc = nb__store_errno_code(-e, NB_EIO);
             }
         }
         free(path);
@@ -485,13 +492,50 @@ void nb__store_blob_clear(nb__store_t *st) {
     if (st->blob_root != NULL) {
         nb__store_remove_tree(st->blob_root, 1, 0);
     } else if (st->persistent) {
-        char *svc = join(st->data_dir, st->service);
-        char *root = svc ? join(svc, "blobs") : NULL;
+        char *root = nb__store_blob_dir(st);
         if (root != NULL)
             nb__store_remove_tree(root, 1, 0);
-        free(svc);
         free(root);
     }
     if (st->persistent && st->blob_root != NULL)
         nb__store_fsync_dir(st->blob_root);
+}
+
+static int key_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Walks dir (the blob folder's `prefix`, "" at its root), removing unkept blobs. */
+static size_t sweep_dir(const char *dir, const char *prefix, char *const *keep, size_t n) {
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    size_t removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') /* ".", "..", temp files: never a key */
+            continue;
+        char *path = join(dir, e->d_name);
+        char *key = prefix[0] ? join(prefix, e->d_name) : strdup(e->d_name);
+        struct stat sb;
+        if (path && key && lstat(path, &sb) == 0) {
+            if (S_ISDIR(sb.st_mode))
+                removed += sweep_dir(path, key, keep, n);
+            else if (S_ISREG(sb.st_mode) && bsearch(&key, keep, n, sizeof *keep, key_cmp) == NULL && unlink(path) == 0)
+                removed++;
+        }
+        free(path);
+        free(key);
+    }
+    closedir(d);
+    return removed;
+}
+
+size_t nb__store_blob_sweep(nb__store_t *st, char **keep, size_t n) {
+    if (!st->persistent)
+        return 0;
+    if (n > 1)
+        qsort(keep, n, sizeof *keep, key_cmp);
+    char *root = nb__store_blob_dir(st); /* not blob_root(): a missing folder is not created */
+    size_t removed = root ? sweep_dir(root, "", keep, n) : 0;
+    free(root);
+    return removed;
 }

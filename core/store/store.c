@@ -43,6 +43,35 @@ void nb__store_set_err(nb__store_t *st, const char *fmt, ...) {
     va_end(ap);
 }
 
+int nb__store_errno_code(int e, int otherwise) {
+    return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS || e == EAGAIN ? NB_EAGAIN : otherwise;
+}
+
+/* A store that cannot open for a reason outside its files' contents (exhausted
+ * resources, a full disk, I/O errors, permissions an operator can fix while the
+ * server runs) is worth opening again later; a corrupt file is not. */
+static int open_errno_code(int e, int otherwise) {
+    switch (e) {
+    case EIO: case ENOSPC: case EDQUOT: case EFBIG: case EACCES: case EPERM: case EROFS: case ENOENT:
+        return NB_EAGAIN;
+    default:
+        return nb__store_errno_code(e, otherwise);
+    }
+}
+
+static int open_sqlite_code(sqlite3 *db, int rc) {
+    switch (rc & 0xff) {
+    case SQLITE_BUSY: /* another server still holds the file: it may be stopping */
+    case SQLITE_NOMEM:
+    case SQLITE_FULL:
+        return NB_EAGAIN;
+    case SQLITE_CANTOPEN: case SQLITE_IOERR: case SQLITE_READONLY: case SQLITE_PERM:
+        return open_errno_code(db ? sqlite3_system_errno(db) : 0, NB_ESTORE);
+    default:
+        return NB_ESTORE;
+    }
+}
+
 int nb__store_fsync_dir(const char *dir) {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -95,7 +124,41 @@ int nb__store_mkdirs(const char *path, int durable) {
     return rc;
 }
 
-int nb__store_check_data_dir(const char *dir, char **err) {
+/* Space kept free in the data dir for a disk that fills up: released when it is full,
+ * so the deletes that free space can still commit (SQLite needs room in its WAL even
+ * to delete), and made again at a start that finds room. */
+#define NB__RESERVE_NAME ".nimbus-reserve"
+#define NB__RESERVE_BYTES (256 * 1024)
+
+/* Once released, the reserve is made again only by the next server (one data dir a server). */
+static int reserve_released;
+
+static void reserve_release(const char *dir) {
+    reserve_released = 1;
+    char *path = msg_new("%s/" NB__RESERVE_NAME, dir);
+    if (path != NULL && unlink(path) == 0)
+        fprintf(stderr, "nimbus: %s: the disk is full: released the space kept for deletes\n", dir);
+    free(path);
+}
+
+static void reserve_make(const char *dir) {
+    char *path = msg_new("%s/" NB__RESERVE_NAME, dir);
+    int fd = path ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
+    if (fd >= 0) {
+        static const char zeros[64 * 1024];
+        int ok = 1;
+        for (size_t done = 0; ok && done < NB__RESERVE_BYTES; done += sizeof zeros)
+            ok = write(fd, zeros, sizeof zeros) == (ssize_t)sizeof zeros;
+        if (!ok || fsync(fd) != 0)
+            unlink(path); /* no room for it: the disk is nearly full already */
+        close(fd);
+    }
+    free(path);
+}
+
+/* nb__store_check_data_dir; *full tells a disk that had no room left. */
+static int check_data_dir(const char *dir, char **err, int *full) {
+    *full = reserve_released;
     if (err != NULL)
         *err = NULL;
     if (dir == NULL || dir[0] == '\0') {
@@ -105,7 +168,7 @@ int nb__store_check_data_dir(const char *dir, char **err) {
     int rc = nb__store_mkdirs(dir, 1);
     if (rc != 0) {
         SET_ERR(err, "%s: cannot create the data directory: %s", dir, strerror(-rc));
-        return NB_EIO;
+        return open_errno_code(-rc, NB_EIO);
     }
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -119,9 +182,10 @@ int nb__store_check_data_dir(const char *dir, char **err) {
         return NB_ENOMEM;
     int fd = mkstemp(probe);
     if (fd < 0) {
-        SET_ERR(err, "%s: data directory is not writable: %s", dir, strerror(errno));
+        int e = errno;
+        SET_ERR(err, "%s: data directory is not writable: %s", dir, strerror(e));
         free(probe);
-        return NB_EIO;
+        return open_errno_code(e, NB_EIO);
     }
     int werr = 0;
     if (write(fd, "x", 1) != 1 || fsync(fd) != 0)
@@ -129,11 +193,26 @@ int nb__store_check_data_dir(const char *dir, char **err) {
     close(fd);
     unlink(probe);
     free(probe);
-    if (werr != 0) {
-        SET_ERR(err, "%s: cannot write to the data directory: %s", dir, strerror(werr));
-        return NB_EIO;
+    /* A full disk is writable again once something is deleted: the state stays
+     * readable and deletable, and writes fail one by one until then. */
+    if (werr == ENOSPC || werr == EDQUOT) {
+        *full = 1;
+        reserve_release(dir);
+        return 0;
     }
+    if (reserve_released)
+        return 0;
+    if (werr != 0 && werr != EFBIG) { /* EFBIG: a file size limit, not the disk */
+        SET_ERR(err, "%s: cannot write to the data directory: %s", dir, strerror(werr));
+        return open_errno_code(werr, NB_EIO);
+    }
+    reserve_make(dir);
     return 0;
+}
+
+int nb__store_check_data_dir(const char *dir, char **err) {
+    int full;
+    return check_data_dir(dir, err, &full);
 }
 
 static int valid_service(const char *s) {
@@ -191,7 +270,7 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     int rc = sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: %s", path, why(db, rc));
-        return NB_ESTORE;
+        return open_sqlite_code(db, rc);
     }
     sqlite3_stmt *s = NULL;
     rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL);
@@ -211,7 +290,7 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: %s", path, why(db, rc));
         sqlite3_finalize(s);
-        return NB_ESTORE;
+        return open_sqlite_code(db, rc);
     }
     sqlite3_finalize(s);
 
@@ -219,7 +298,7 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     if ((rc = pragma_int(db, "PRAGMA application_id", &app_id)) != SQLITE_OK ||
         (rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &tables)) != SQLITE_OK) {
         SET_ERR(err, "%s: %s", path, why(db, rc));
-        return NB_ESTORE;
+        return open_sqlite_code(db, rc);
     }
     if (app_id != NB__STORE_APP_ID && (app_id != 0 || tables > 0)) {
         SET_ERR(err, "%s: a SQLite database of another application (application_id 0x%08x), not Nimbus state", path,
@@ -233,7 +312,7 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     }
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: cannot write: %s", path, why(db, rc));
-        return NB_ESTORE;
+        return open_sqlite_code(db, rc);
     }
 
     s = NULL;
@@ -244,14 +323,14 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     if (mode == NULL || strcmp(mode, "wal") != 0) {
         SET_ERR(err, "%s: cannot switch to WAL mode: %s", path, mode ? mode : why(db, rc));
         sqlite3_finalize(s);
-        return NB_ESTORE;
+        return mode ? NB_ESTORE : open_sqlite_code(db, rc);
     }
     sqlite3_finalize(s);
     rc = sqlite3_exec(db, cfg->sync == NB__STORE_SYNC_NORMAL ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: %s", path, why(db, rc));
-        return NB_ESTORE;
+        return open_sqlite_code(db, rc);
     }
     return 0;
 }
@@ -280,7 +359,7 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
         goto nomem;
     int created = 0;
     if (st->persistent) {
-        int rc = nb__store_check_data_dir(cfg->data_dir, err);
+        int rc = check_data_dir(cfg->data_dir, err, &st->disk_full);
         if (rc != 0) {
             nb__store_close(st);
             return rc;
@@ -303,8 +382,9 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
     int rc = sqlite3_open_v2(st->persistent ? st->path : ":memory:", &st->db, flags, NULL);
     if (rc != SQLITE_OK) {
         SET_ERR(err, "%s: cannot open the database: %s", st->persistent ? st->path : ":memory:", why(st->db, rc));
+        rc = open_sqlite_code(st->db, rc);
         nb__store_close(st);
-        return rc == SQLITE_NOMEM ? NB_ENOMEM : NB_ESTORE;
+        return rc;
     }
     sqlite3_busy_timeout(st->db, cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : 5000);
     sqlite3_extended_result_codes(st->db, 1);
@@ -313,21 +393,22 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
             nb__store_close(st);
             return rc;
         }
-        if (created && nb__store_fsync_dir(st->data_dir) != 0) {
-            SET_ERR(err, "%s: cannot sync the data directory: %s", st->data_dir, strerror(errno));
+        if (created && (rc = nb__store_fsync_dir(st->data_dir)) != 0) {
+            SET_ERR(err, "%s: cannot sync the data directory: %s", st->data_dir, strerror(-rc));
             nb__store_close(st);
-            return NB_EIO;
+            return open_errno_code(-rc, NB_EIO);
         }
-        char *blobs = msg_new("%s/%s/blobs", st->data_dir, st->service);
+        char *blobs = nb__store_blob_dir(st);
         if (blobs == NULL)
             goto nomem;
         nb__store_remove_tree(blobs, 1, 1);
         free(blobs);
     }
-    if (sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK) {
+    if ((rc = sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL)) != SQLITE_OK) {
         SET_ERR(err, "%s: %s", st->persistent ? st->path : ":memory:", sqlite3_errmsg(st->db));
+        rc = open_sqlite_code(st->db, rc);
         nb__store_close(st);
-        return NB_ESTORE;
+        return rc;
     }
     *out = st;
     return 0;
@@ -366,6 +447,13 @@ const char *nb__store_service(const nb__store_t *st) { return st->service; }
 const char *nb__store_path(const nb__store_t *st) { return st->path; }
 const char *nb__store_errmsg(const nb__store_t *st) { return st->errmsg; }
 int nb__store_depth(const nb__store_t *st) { return st->depth; }
+int nb__store_failure_code(const nb__store_t *st) { return open_sqlite_code(st->db, sqlite3_extended_errcode(st->db)); }
+
+int nb__store_exhausted(const nb__store_t *st) {
+    int rc = sqlite3_extended_errcode(st->db) & 0xff;
+    return rc == SQLITE_NOMEM || ((rc == SQLITE_CANTOPEN || rc == SQLITE_IOERR) &&
+                                  nb__store_errno_code(sqlite3_system_errno(st->db), 0) == NB_EAGAIN);
+}
 
 /* ------------------------------------------------------------- transactions */
 
@@ -454,7 +542,15 @@ int nb__store_commit(nb__store_t *st) {
     int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK) {
         nb__store_pending_apply(st);
+        /* On a full disk the WAL may not grow: copied back into the database after each
+         * commit, it is written again from its start by the next one. */
+        if (st->disk_full)
+            sqlite3_wal_checkpoint_v2(st->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         return 0;
+    }
+    if ((rc & 0xff) == SQLITE_FULL && st->persistent && !st->disk_full) {
+        st->disk_full = 1;
+        reserve_release(st->data_dir);
     }
     nb__store_set_err(st, "%s: commit failed: %s", st->service, why(st->db, rc));
     /* Some errors leave the transaction open (SQLITE_BUSY), others roll it back;

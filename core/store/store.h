@@ -54,6 +54,12 @@ sqlite3 *nb__store_db(const nb__store_t *st);
 const char *nb__store_service(const nb__store_t *st);
 const char *nb__store_path(const nb__store_t *st); /* the .db file; NULL in memory */
 const char *nb__store_errmsg(const nb__store_t *st); /* the last failure, "" if none */
+/* Whether the database's last failure may pass without anyone touching the data (a full
+ * disk, I/O errors, out of descriptors or memory): NB_EAGAIN, else NB_ESTORE. */
+int nb__store_failure_code(const nb__store_t *st);
+/* Whether the database's last failure was for want of descriptors or memory (a temp
+ * file SQLite could not open): worth a 503 the client retries, not a 500. */
+int nb__store_exhausted(const nb__store_t *st);
 
 /*
  * The request transaction. begin/commit pairs nest (inner ones are savepoints,
@@ -108,6 +114,11 @@ int nb__store_blob_remove(nb__store_t *st, const char *key); /* NB_ENOENT if abs
  * commits (at once when none is open); a rollback or a failed commit keeps it,
  * since the rows that point to it stay. Loop thread only. 0 or NB_E*. */
 int nb__store_blob_remove_at_commit(nb__store_t *st, const char *key);
+
+/* Removes the blobs whose keys are not among keep[0..n) (which it sorts): what a
+ * crash left between a blob's write and the commit of the row pointing to it. With
+ * persistence only (in memory every start is empty); the number removed. */
+size_t nb__store_blob_sweep(nb__store_t *st, char **keep, size_t n);
 
 /* Streaming writes: appear under key at finish, never half-written. */
 typedef struct nb__store_blob_writer nb__store_blob_writer_t;

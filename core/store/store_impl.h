@@ -16,6 +16,7 @@ struct nb__store {
     int persistent;
     int depth;       /* nb__store_begin() nesting */
     int aborted;     /* SQLite rolled the outer transaction back under us */
+    int disk_full;   /* the data dir's disk was found full: the WAL is checkpointed after each commit */
     char errmsg[512];
     /* Blob functions may run on worker threads (fsyncing a large body must not
      * stall the loop): this guards blob_root's creation and errmsg. */
@@ -43,9 +44,14 @@ void nb__store_set_err(nb__store_t *st, const char *fmt, ...) __attribute__((for
 /* mkdir -p; each folder it creates is made durable by an fsync of its parent. 0 or -errno. */
 int nb__store_mkdirs(const char *path, int durable);
 int nb__store_fsync_dir(const char *dir); /* 0 or -errno */
+/* NB_EAGAIN for an errno that passes without anyone touching the data (out of
+ * descriptors or memory), else `otherwise`. */
+int nb__store_errno_code(int e, int otherwise);
 /* Removes what is under root (root too if keep_root is 0); with only_tmp, only
  * the blob temp files ('.nbtmp-' names) a crash left behind. */
 void nb__store_remove_tree(const char *root, int keep_root, int only_tmp);
+/* <data_dir>/<service>/blobs of a persistent store, malloc'd (NULL: out of memory). */
+char *nb__store_blob_dir(const nb__store_t *st);
 /* Removes every blob (reset); the folder stays. */
 void nb__store_blob_clear(nb__store_t *st);
 /* The pending removals: done at the outer commit, forgotten above `depth` on a rollback. */

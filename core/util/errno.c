@@ -13,6 +13,7 @@ const char *nb_strerror(int err) {
     case NB_ELIMIT: return "limit exceeded";
     case NB_EPROTO: return "malformed protocol input";
     case NB_ESTORE: return "state store failure";
+    case NB_EAGAIN: return "resource temporarily unavailable";
     default: return "unknown error";
     }
 }

@@ -17,6 +17,7 @@
 #define NB_ELIMIT (-8)    /* a configured limit was exceeded */
 #define NB_EPROTO (-9)    /* malformed input for the protocol */
 #define NB_ESTORE (-10)   /* the state store failed */
+#define NB_EAGAIN (-11)   /* out of a resource for now (descriptors, memory, disk space): retry later */
 
 /* A static, human-readable name for an NB_E* code. */
 const char *nb_strerror(int err);

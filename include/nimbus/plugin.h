@@ -54,7 +54,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 3                  /* additions at the end of nb_api_t */
+#define NB_ABI_MINOR 3                  /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
 #define NB_ASYNC 1           /* the handler will call nb_finish() exactly once, later */
@@ -220,6 +220,15 @@ typedef struct nb_plugin_def {
      * (disk full, I/O error) after its handler succeeded: the writes it made are gone, so
      * the plugin drops or reloads what it cached from them. The client gets a 500. */
     void (*rolled_back)(nb_plugin_t *self);
+    /* optional (ABI 1.3): called once when the server starts to stop (SIGTERM), after it
+     * stopped accepting connections: answer the requests that wait (long polls) now, as
+     * their wait ending would (an empty receive), so the process can exit at once. */
+    void (*shutdown)(nb_plugin_t *self);
+    /* optional (ABI 1.3): with persistence, called once at start, after init: calls
+     * keep(ctx, key) for every blob key a committed row points to and returns 0; the core
+     * then removes the plugin's other blobs (written before a commit that never happened:
+     * a kill -9 in between). A non-zero return removes nothing. */
+    int (*blob_keys)(nb_plugin_t *self, void (*keep)(void *ctx, const char *key), void *ctx);
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)

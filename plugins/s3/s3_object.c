@@ -1,5 +1,6 @@
 /* Objects: upload (with every integrity check), download, delete, copy, tags. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,7 +395,9 @@ static void ingest_work(void *data) {
 static void ingest_done(nb_req_t *req, void *data) {
     ingest_job_t *j = data;
     int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing) : s3_ingest_error(req, j->rc);
-    if (rc < 0)
+    if (rc == NB_EAGAIN) /* out of descriptors or memory for now: clients retry a SlowDown */
+        nb_error_code(req, "SlowDown", 503, "Please reduce your request rate.");
+    else if (rc < 0)
         nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
     json_decref(j->in);
     free(j);
@@ -690,9 +693,10 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
     if (!head) {
         nb_body_t *body = s3_object_body(&o, first, len);
         if (body == NULL) {
+            int e = errno; /* out of descriptors: SlowDown, which clients retry */
             json_decref(out);
             s3_object_clear(&o);
-            return NB_EIO;
+            return e == EMFILE || e == ENFILE || e == ENOMEM ? NB_EAGAIN : NB_EIO;
         }
         nb_reply_body_new(req, body);
     }

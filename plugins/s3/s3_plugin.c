@@ -129,8 +129,23 @@ static void s3_fini(nb_plugin_t *self) {
     nb_store_fini(&s3_store);
 }
 
+/* Every blob committed rows point to: object bodies and the parts of uploads in progress
+ * (the core removes the others at start: a crash between a body's write and its row). */
+static int s3_blob_keys(nb_plugin_t *self, void (*keep)(void *ctx, const char *key), void *ctx) {
+    (void)self;
+    sqlite3_stmt *s =
+        nb_store_stmt(&s3_store, "SELECT blob FROM objects WHERE blob IS NOT NULL UNION ALL SELECT blob FROM parts");
+    if (s == NULL)
+        return NB_ESTORE;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        keep(ctx, (const char *)sqlite3_column_text(s, 0));
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : NB_ESTORE;
+}
+
 NB_PLUGIN_DEFINE(.name = "s3", .service = "s3", .api_version = "2006-03-01", .ops = s3_ops, .init = s3_init,
-                 .fini = s3_fini);
+                 .fini = s3_fini, .blob_keys = s3_blob_keys);
 
 /* ---------------------------------------------------------------- helpers */
 

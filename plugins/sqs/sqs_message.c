@@ -584,7 +584,7 @@ int sqs_receive_message(nb_req_t *req, const json_t *in) {
                             SQS_MAX_INFLIGHT);
         return n;
     }
-    if (n == 0 && wait > 0) {
+    if (n == 0 && wait > 0 && !sqs.stopping) {
         sqs_waiter_t *w = calloc(1, sizeof *w);
         if (w == NULL) {
             json_decref(msgs);

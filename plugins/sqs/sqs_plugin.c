@@ -55,6 +55,14 @@ static void sqs_rolled_back(nb_plugin_t *self) {
         nb_log(self, NB_LOG_ERROR, "cannot reload the queues: %s", sqlite3_errmsg(sqs.store.db));
 }
 
+/* The server stops: a consumer's long poll gets its empty receive now, not at the end
+ * of its wait, and receives still coming in (on connections open before) do not wait. */
+static void sqs_shutdown(nb_plugin_t *self) {
+    (void)self;
+    sqs.stopping = true;
+    sqs_waiters_cancel_all();
+}
+
 static const nb_op_t sqs_ops[] = {
     {"AddPermission", sqs_add_permission, 0},
     {"CancelMessageMoveTask", sqs_cancel_message_move_task, 0},
@@ -83,4 +91,4 @@ static const nb_op_t sqs_ops[] = {
 };
 
 NB_PLUGIN_DEFINE(.name = "sqs", .service = "sqs", .api_version = "2012-11-05", .ops = sqs_ops, .init = sqs_init,
-                 .fini = sqs_fini, .rolled_back = sqs_rolled_back);
+                 .fini = sqs_fini, .rolled_back = sqs_rolled_back, .shutdown = sqs_shutdown);

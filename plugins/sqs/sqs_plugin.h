@@ -44,6 +44,7 @@ typedef struct sqs_state {
     size_t nbuckets, nqueues;
     int64_t next_qid;
     struct sqs_task *tasks; /* message move tasks, newest first */
+    bool stopping;          /* the server stops: receives no longer wait */
 } sqs_state_t;
 
 extern NB_PLUGIN_HIDDEN sqs_state_t sqs;
@@ -61,6 +62,7 @@ int sqs_queue_save_meta(sqs_queue_t *q);
 
 /* Messages (sqs_message.c) */
 void sqs_waiters_cancel(sqs_queue_t *q); /* answers every waiter (empty) before a queue goes */
+void sqs_waiters_cancel_all(void);       /* the server stops: every long poll ends now, empty */
 int64_t sqs_count(sqs_queue_t *q, int kind); /* 0 visible, 1 in flight, 2 delayed */
 void sqs_expire(sqs_queue_t *q);
 void sqs_tasks_free(void);

@@ -166,6 +166,12 @@ int sqs_queues_load(void) {
     return rc == SQLITE_DONE ? 0 : NB_ESTORE;
 }
 
+void sqs_waiters_cancel_all(void) {
+    for (size_t i = 0; i < sqs.nbuckets; i++)
+        for (sqs_queue_t *q = sqs.buckets[i]; q; q = q->hnext)
+            sqs_waiters_cancel(q);
+}
+
 void sqs_queues_free(void) {
     for (size_t i = 0; i < sqs.nbuckets; i++)
         for (sqs_queue_t *q = sqs.buckets[i], *next; q; q = next) {

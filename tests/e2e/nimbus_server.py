@@ -14,7 +14,10 @@ def free_port():
 
 
 class Nimbus:
-    """with Nimbus(SERVICES="sts") as n: n.url ..."""
+    """with Nimbus(SERVICES="sts") as n: n.url ...
+    preexec, when set, runs in the child before exec (resource limits)."""
+
+    preexec = None
 
     def __init__(self, args=(), **env):
         self.port = free_port()
@@ -28,7 +31,7 @@ class Nimbus:
 
     def start(self, timeout=10):
         self.proc = subprocess.Popen([NIMBUS_BIN] + self.args, env=self.env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+                                     stderr=subprocess.STDOUT, text=True, preexec_fn=self.preexec)
         deadline = time.time() + timeout
         while time.time() < deadline:
             line = self.proc.stdout.readline()

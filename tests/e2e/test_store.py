@@ -29,16 +29,6 @@ class KvServer(Nimbus):
         super().__init__(**kv_env(plugin_dir, data_dir, **extra))
         self.preexec = preexec
 
-    def start(self, timeout=10):
-        if self.preexec is None:
-            return super().start(timeout)
-        real = subprocess.Popen
-        try:
-            subprocess.Popen = lambda *a, **kw: real(*a, preexec_fn=self.preexec, **kw)
-            return super().start(timeout)
-        finally:
-            subprocess.Popen = real
-
 
 class Client:
     """DynamoDB JSON 1.0 over one keep-alive connection."""

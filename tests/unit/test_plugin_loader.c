@@ -153,3 +153,61 @@ Test(loader, failed_plugin_marks_the_service_its_descriptor_names) {
     unlink(link_path);
     rmdir(dir);
 }
+
+static int store_opens, store_failures_left, store_failure;
+
+/* A store that fails `store_failures_left` times with `store_failure`, then opens. */
+static int failing_store(nb__registry_t *reg, nb__service_t *svc, char **err) {
+    (void)reg;
+    (void)svc;
+    store_opens++;
+    if (store_failures_left-- <= 0)
+        return 0;
+    *err = strdup(store_failure == NB_EAGAIN ? "Too many open files" : "database file is corrupt");
+    return store_failure;
+}
+
+static nb__service_t *sts_with_store(nb__registry_t *reg, nb__config_t *cfg, int failures, int failure) {
+    char *err = NULL;
+    cr_assert_eq(nb__registry_init(reg, cfg, &err), 0, "%s", err);
+    nb__registry_select(reg);
+    reg->on_start = failing_store;
+    store_opens = 0;
+    store_failures_left = failures;
+    store_failure = failure;
+    return nb__registry_service(reg, "sts");
+}
+
+Test(loader, a_start_that_failed_for_want_of_a_resource_is_tried_again_later) {
+    char *envp[] = {"NIMBUS_PLUGIN_PATH=" NB_BINARY_DIR "/test-plugins", "PROVIDER_OVERRIDE_STS=sts-test", NULL};
+    nb__config_t cfg = make_cfg(envp);
+    nb__registry_t reg;
+    nb__service_t *sts = sts_with_store(&reg, &cfg, 1, NB_EAGAIN);
+    cr_assert_eq(nb__registry_start(&reg, sts), NB_EAGAIN);
+    cr_assert_eq(sts->state, NB_SVC_ERROR, "health shows the failure");
+    cr_assert_str_eq(sts->error, "Too many open files");
+    cr_assert_eq(nb__registry_start(&reg, sts), NB_EAGAIN);
+    cr_assert_eq(store_opens, 1, "not tried again within the back-off");
+    usleep(150 * 1000);
+    cr_assert_eq(nb__registry_start(&reg, sts), 0);
+    cr_assert_eq(store_opens, 2);
+    cr_assert_eq(sts->state, NB_SVC_RUNNING);
+    cr_assert_null(sts->error);
+    nb__registry_free(&reg);
+    nb__config_free(&cfg);
+}
+
+Test(loader, a_start_that_failed_for_good_is_not_tried_again) {
+    char *envp[] = {"NIMBUS_PLUGIN_PATH=" NB_BINARY_DIR "/test-plugins", "PROVIDER_OVERRIDE_STS=sts-test", NULL};
+    nb__config_t cfg = make_cfg(envp);
+    nb__registry_t reg;
+    nb__service_t *sts = sts_with_store(&reg, &cfg, 1, NB_ESTORE);
+    cr_assert_eq(nb__registry_start(&reg, sts), NB_ESTORE);
+    usleep(150 * 1000);
+    cr_assert_eq(nb__registry_start(&reg, sts), NB_EINVAL);
+    cr_assert_eq(store_opens, 1);
+    cr_assert_eq(sts->state, NB_SVC_ERROR);
+    cr_assert_str_eq(sts->error, "database file is corrupt");
+    nb__registry_free(&reg);
+    nb__config_free(&cfg);
+}

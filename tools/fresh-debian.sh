@@ -23,7 +23,9 @@
 # packages: what a minimal Debian install has, no build tools, no Node, no Python boto3), plus
 # what the Debian installer writes and debootstrap does not: apt sources for bookworm,
 # bookworm-updates and bookworm-security, /etc/hosts (localhost on 127.0.0.1 and ::1) and a
-# hostname. No locale is set (LANG unset), /tmp is a plain directory of the root.
+# hostname. No locale is set (LANG unset), /tmp is a plain directory of the root. From this
+# machine it takes only /etc/resolv.conf and the local CAs of /usr/local/share/ca-certificates
+# (what any machine on the same network has).
 #
 # Isolation: the chroot runs in its own mount and PID namespaces, so its mounts and every
 # process it started disappear with the namespace, whatever way this script ends. It shares
@@ -69,9 +71,13 @@ step_end_at() {  # step_end_at RC END_TIME [LOG]
   if [ "$rc" -ne 0 ] && [ -n "$log" ] && [ -s "$log" ]; then
     echo "   last lines of the log:"; tail -n 25 "$log" | sed 's/^/   | /'
   fi
-  summary+=("$(printf '%-16s %8s s  %s' "$result" "$secs" "$step_name")")
+  summary+=("$(printf '%-18s %8s s  %s' "$result" "$secs" "$step_name")")
 }
-step_skip() { summary+=("$(printf '%-16s %8s    %s' skipped - "$1")"); printf '== %s\n   skipped: %s\n' "$1" "$2"; }
+show_output() {  # show_output RC LOG: a client's output when it succeeded (step_end shows a failure's)
+  [ "$1" -eq 0 ] && { head -n 15 "$2"; echo; } | sed -e 's/^/   > /' -e '/^   > $/d'
+  return 0
+}
+step_skip() { summary+=("$(printf '%-18s %8s    %s' skipped - "$1")"); printf '== %s\n   skipped: %s\n' "$1" "$2"; }
 
 # ---- the README's commands
 # The first fenced block holds the run and test commands; the fenced blocks after the line
@@ -190,10 +196,17 @@ step_end $?
 
 # ---- 3. the namespaces and the mounts a booted machine has
 step_start "namespaces and mounts (proc, sys, dev with dev/pts)"
-unshare --mount --pid --fork --propagation private sleep infinity &
+unshare --mount --pid --fork --propagation private sleep infinity 2>/dev/null &
 holder=$!
 for _ in $(seq 50); do ns_pid=$(ps -o pid= --ppid "$holder" | tr -d ' '); [ -n "$ns_pid" ] && break; sleep 0.1; done
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+# The network's own certificate authorities (a TLS-inspecting proxy's, say): a machine on
+# this network needs them to reach npm's registry; ca-certificates, once the README's
+# commands install it, adds them. None on a machine that reaches the internet directly.
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
 [ -n "$ns_pid" ] && nsenter -t "$ns_pid" -m -p sh -ec "
   mount -t proc proc '$root/proc'
   mount --rbind /sys '$root/sys'
@@ -235,29 +248,29 @@ done < <(client_records)
 [ $(( ${#sh_cmds[@]} + ${#other[@]} )) -gt 0 ] || {
   step_start "client commands after \"Then:\" in README.md"; echo "   none found"; step_end 1; }
 if [ ${#sh_cmds[@]} -gt 0 ]; then
+  # each command on its own lines inside { }, so a trailing comment cannot swallow the brace
   session="exec 3>/tmp/fresh-client-status"
   for i in "${!sh_cmds[@]}"; do
-    session+=$'\n'"printf '\\n\$ %s\\n' $(printf '%q' "$(shown "${sh_cmds[$i]}")")"
-    session+=$'\n'"__t0=\$(date +%s.%N)"
-    session+=$'\n'"${sh_cmds[$i]}"
+    session+=$'\n'"__t0=\$(date +%s.%N)"$'\n{\n'"${sh_cmds[$i]}"$'\n'"} >/tmp/fresh-client-$i.log 2>&1 </dev/null"
     session+=$'\n'"echo \"$i \$? \$__t0 \$(date +%s.%N)\" >&3"
   done
   if [ $ready -eq 1 ]; then
-    rm -f "$root/tmp/fresh-client-status"
+    rm -f "$root"/tmp/fresh-client-*
     in_root "$session" >"$logs/client-shell.log" 2>&1 </dev/null
-    sed 's/^/   > /' "$logs/client-shell.log" | head -n 40
   fi
   for i in "${!sh_cmds[@]}"; do
     label="client: $(shown "${sh_cmds[$i]}")"
     if [ $ready -ne 1 ]; then step_skip "$label" "the server never became ready"; failed=1; continue; fi
+    log="$logs/client-$((i + 1)).log"
+    cp "$root/tmp/fresh-client-$i.log" "$log" 2>/dev/null || cp "$logs/client-shell.log" "$log"
+    rc=""; t1=""
     read -r _ rc t0 t1 < <(grep "^$i " "$root/tmp/fresh-client-status" 2>/dev/null) || true
-    step_name="$label"; step_t0=${t0:-0}; printf '== %s\n' "$label"
-    if [ -z "${rc:-}" ]; then
-      step_t0=$(date +%s.%N); echo "   never ran: the shell session ended before it"; step_end 1 "$logs/client-shell.log"
+    step_name="$label"; printf '== %s\n' "$label"
+    if [ -z "$rc" ]; then
+      step_t0=$(date +%s.%N); echo "   never ran: the shell session ended before it"; step_end 1 "$log"
     else
-      step_end_at "$rc" "$t1" "$logs/client-shell.log"
+      step_t0=$t0; show_output "$rc" "$log"; step_end_at "$rc" "$t1" "$log"
     fi
-    rc=""; t0=""; t1=""
   done
 fi
 for rec in "${other[@]}"; do
@@ -270,7 +283,7 @@ for rec in "${other[@]}"; do
     py|python|python3) in_root 'python3 -' <<<"$text" >"$log" 2>&1 ;;
     *) echo "fresh-debian: cannot run a '$lang' block" >"$log"; false ;;
   esac
-  rc=$?; sed 's/^/   > /' "$log" | head -n 15; step_end $rc "$log"
+  rc=$?; show_output $rc "$log"; step_end $rc "$log"
 done
 
 fetch_js="const r = await fetch('http://localhost:4566/_localstack/health');
@@ -280,7 +293,7 @@ if (r.status !== 200 || !JSON.parse(body).services) process.exit(1);"
 if [ $ready -eq 1 ]; then
   step_start "node: fetch('http://localhost:4566/_localstack/health')"
   in_root 'node --input-type=module' <<<"$fetch_js" >"$logs/node-fetch.log" 2>&1
-  rc=$?; sed 's/^/   > /' "$logs/node-fetch.log" | head -n 15; step_end $rc "$logs/node-fetch.log"
+  rc=$?; show_output $rc "$logs/node-fetch.log"; step_end $rc "$logs/node-fetch.log"
 else
   step_skip "node: fetch('http://localhost:4566/_localstack/health')" "the server never became ready"
 fi

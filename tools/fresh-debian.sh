@@ -17,7 +17,7 @@
 #   --reuse      start from the cached pristine tarball instead of running debootstrap again
 #                (every run still starts from a fresh copy of it)
 #
-# Needs root (chroot, mounts, namespaces) and about 10 GB free under --root.
+# Needs root (chroot, mounts, namespaces) and about 5 GB free under --root.
 #
 # What "pristine" means here: debootstrap's default variant (Debian's required and important
 # packages: what a minimal Debian install has, no build tools, no Node, no Python boto3), plus
@@ -29,9 +29,10 @@
 #
 # Isolation: the chroot runs in its own mount and PID namespaces, so its mounts and every
 # process it started disappear with the namespace, whatever way this script ends. It shares
-# the host's network (apt and npm need the network, and a user-mode network namespace,
-# slirp4netns, did not carry DNS or TCP on the gVisor host this was written on), so port 4566
-# must be free on the host: the check says so and stops if it is not.
+# the host's network: apt and npm need the network, and neither user-mode network for a
+# namespace (slirp4netns, pasta) carried DNS and TCP on the gVisor host this was written on.
+# So port 4566 must be free on the host: the check says so and stops if it is not (and a
+# server started meanwhile makes the run command fail to listen, not talk to the wrong one).
 set -uo pipefail
 
 die() { echo "fresh-debian: $*" >&2; exit 2; }

@@ -137,7 +137,9 @@ in_root() {
 
 port_busy() { (exec 3<>/dev/tcp/127.0.0.1/4566) 2>/dev/null; }
 
-echo "fresh-debian: checking $(git -C "$repo" rev-parse --short HEAD) ($(git -C "$repo" log -1 --format=%s HEAD | cut -c1-60)) on a pristine Debian 12 root in $dir"
+# read once: a commit made during the run must not change what was checked
+commit=$(git -C "$repo" rev-parse --short HEAD) || die "$repo is not a git repository"
+echo "fresh-debian: checking $commit ($(git -C "$repo" log -1 --format=%s "$commit" | cut -c1-60)) on a pristine Debian 12 root in $dir"
 echo "   run command:  $(shown "$run_cmd")"
 echo "   test command: $(shown "$test_cmd")"
 command -v debootstrap >/dev/null || {
@@ -192,7 +194,7 @@ fi
 
 # ---- 2. the repository, as a clone holds it
 step_start "copy the repository (git archive HEAD)"
-mkdir -p "$root/root/nimbus" && git -C "$repo" archive HEAD | tar -C "$root/root/nimbus" -xf -
+mkdir -p "$root/root/nimbus" && git -C "$repo" archive "$commit" | tar -C "$root/root/nimbus" -xf -
 step_end $?
 
 # ---- 3. the namespaces and the mounts a booted machine has
@@ -322,7 +324,7 @@ grep -E '^== |tests passed|tests failed|^[[:space:]]*[0-9]+ - .*\((Failed|Timeou
 step_end $rc "$logs/test.log"
 
 echo
-echo "== summary ($(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$repo" rev-parse --short HEAD), logs in $logs)"
+echo "== summary ($(date -u '+%Y-%m-%d %H:%M UTC'), $commit, logs in $logs)"
 printf '   %s\n' "${summary[@]}"
 du -sh "$root" 2>/dev/null | awk '{ print "   disk used by the root: " $1 }'
 [ "$failed" -eq 0 ] && echo "fresh-debian: PASSED" || echo "fresh-debian: FAILED"

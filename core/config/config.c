@@ -39,6 +39,10 @@ static const setting_t settings[] = {
      "Request bodies above this many bytes go to a temp file"},
     {"NIMBUS_IDLE_TIMEOUT", "idle-timeout", T_SECONDS, "60", "Seconds a keep-alive connection may stay idle"},
     {"NIMBUS_HEADER_TIMEOUT", "header-timeout", T_SECONDS, "30", "Seconds a client has to send a request head"},
+    {"S3_RESTORE_DELAY", "s3-restore-delay", T_SECONDS, "3",
+     "Seconds an S3 RestoreObject of a GLACIER or DEEP_ARCHIVE object takes to complete"},
+    {"S3_LOG_DELIVERY_INTERVAL", "s3-log-delivery-interval", T_SECONDS, "5",
+     "Seconds between deliveries of S3 server access logs (PutBucketLogging) to their target buckets"},
     {"NIMBUS_SHUTDOWN_TIMEOUT", "shutdown-timeout", T_SECONDS, "10",
      "Seconds to let in-flight requests finish on SIGINT/SIGTERM"},
 };

@@ -258,6 +258,100 @@ static json_t *parse_tagging(const char *q) {
     return set;
 }
 
+/* ------------------------------------------------ tag and metadata rules */
+
+/* Unicode characters in a UTF-8 string (AWS's tag lengths count characters, not bytes). */
+static size_t utf8_chars(const char *s) {
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Letters, digits, white space and + - = . _ : / @ (non-ASCII letters pass as any byte >= 0x80). */
+static bool tag_chars_ok(const char *s) {
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!(c >= 0x80 || isalnum(c) || c == ' ' || strchr("+-=._:/@", c)))
+            return false;
+    }
+    return true;
+}
+
+int s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket) {
+    size_t max = bucket ? 50 : 10;
+    if (json_array_size(tagset) > max)
+        return nb_error(req, "InvalidTag", bucket ? "Bucket tag count cannot be greater than 50"
+                                                  : "Object tags cannot be greater than 10");
+    size_t i, j;
+    const json_t *t, *u;
+    json_array_foreach(tagset, i, t) {
+        const char *k = s3_str(t, "Key"), *v = s3_str(t, "Value");
+        if (k == NULL)
+            k = "";
+        if (v == NULL)
+            v = "";
+        json_t *fields = json_pack("{s:s,s:s}", "TagKey", k, "TagValue", v);
+        if (utf8_chars(k) > 128)
+            return nb_error_fields(req, "InvalidTag", fields, "The TagKey you have provided is too long, max 128");
+        if (utf8_chars(v) > 256)
+            return nb_error_fields(req, "InvalidTag", fields, "The TagValue you have provided is too long, max 256");
+        if (*k == '\0' || !tag_chars_ok(k))
+            return nb_error_fields(req, "InvalidTag", fields, "The TagKey you have provided is invalid");
+        if (!tag_chars_ok(v))
+            return nb_error_fields(req, "InvalidTag", fields, "The TagValue you have provided is invalid");
+        if (strncasecmp(k, "aws:", 4) == 0)
+            return nb_error_fields(req, "InvalidTag", fields,
+                                   bucket ? "System tags cannot be added/updated by requester"
+                                          : "Your TagKey cannot be prefixed with aws:");
+        json_decref(fields);
+        json_array_foreach(tagset, j, u) {
+            if (j < i && strcmp(k, s3_str(u, "Key") ? s3_str(u, "Key") : "") == 0)
+                return nb_error(req, "InvalidTag", "Cannot provide multiple Tags with the same key");
+        }
+    }
+    return 1;
+}
+
+/* What S3 accepts as x-amz-storage-class (the spec's enum plus newer classes). */
+static const char *const storage_classes[] = {"STANDARD",    "REDUCED_REDUNDANCY", "STANDARD_IA",
+                                              "ONEZONE_IA",  "INTELLIGENT_TIERING", "GLACIER",
+                                              "DEEP_ARCHIVE", "OUTPOSTS",          "GLACIER_IR",
+                                              "SNOW",        "EXPRESS_ONEZONE"};
+
+#define METADATA_MAX 2048
+
+int s3_check_new_object(nb_req_t *req, const json_t *in) {
+    const char *sc = s3_str(in, "StorageClass");
+    if (sc) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof storage_classes / sizeof storage_classes[0]; i++)
+            known = known || strcmp(sc, storage_classes[i]) == 0;
+        if (!known)
+            return nb_error_fields(req, "InvalidStorageClass", json_pack("{s:s}", "StorageClassRequested", sc),
+                                   "The storage class you specified is not valid");
+    }
+    /* User metadata: the UTF-8 bytes of every key (without x-amz-meta-) and value. */
+    size_t size = 0;
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)json_object_get(in, "Metadata"), k, v)
+        size += strlen(k) + json_string_length(v);
+    if (size > METADATA_MAX)
+        return nb_error_fields(req, "MetadataTooLarge",
+                               json_pack("{s:I,s:i}", "Size", (json_int_t)size, "MaxSizeAllowed", METADATA_MAX),
+                               "Your metadata headers exceed the maximum allowed metadata size.");
+    const char *tagging = s3_str(in, "Tagging");
+    if (tagging && *tagging) {
+        json_t *set = parse_tagging(tagging);
+        int rc = s3_check_tags(req, set, false);
+        json_decref(set);
+        if (rc != 1)
+            return rc;
+    }
+    return 1;
+}
+
 static const char *const copied_members[] = {"ContentType", "ContentEncoding", "ContentDisposition", "CacheControl",
                                               "ContentLanguage", "Expires", "Metadata", "StorageClass",
                                               "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId",
@@ -467,7 +561,7 @@ int s3_put_object(nb_req_t *req, const json_t *in) {
     if (rc <= 0)
         return rc;
     const char *key = s3_str(in, "Key");
-    if ((rc = s3_check_key(req, key)) != 1)
+    if ((rc = s3_check_key(req, key)) != 1 || (rc = s3_check_new_object(req, in)) != 1)
         return rc;
     if ((rc = s3_write_conditions(req, b.name, key)) != 1)
         return rc;
@@ -540,7 +634,7 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     json_t *v;
     json_object_foreach(o->attrs, k, v) {
         if (strncmp(k, "Checksum", 8) == 0 || strcmp(k, "TagSet") == 0 || strcmp(k, "PartSizes") == 0 ||
-            strcmp(k, "Grants") == 0)
+            strcmp(k, "Grants") == 0 || k[0] == '_')
             continue;
         json_object_set(out, k, v);
     }
@@ -554,6 +648,7 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     size_t tags = json_array_size(json_object_get(o->attrs, "TagSet"));
     if (tags)
         json_object_set_new(out, "TagCount", json_integer((json_int_t)tags));
+    s3_restore_output(out, o->attrs);
     return out;
 }
 
@@ -599,6 +694,10 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
     rc = find_object(req, &b, key, s3_str(in, "VersionId"), &o, head);
     if (rc <= 0)
         return rc;
+    if (!head && (rc = s3_check_readable(req, &o, false)) != 1) {
+        s3_object_clear(&o);
+        return rc;
+    }
     /* Conditions, in RFC 7232's order. */
     const char *if_match = s3_str(in, "IfMatch"), *if_none = s3_str(in, "IfNoneMatch");
     double ims = in_time(in, "IfModifiedSince"), ius = in_time(in, "IfUnmodifiedSince");
@@ -624,6 +723,13 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
         return nb_reply_new(req, out);
     }
     json_t *out = object_headers(&b, &o);
+    /* HeadObject's output has no TagCount member, but S3 sends the header on HEAD too. */
+    size_t tags = json_array_size(json_object_get(o.attrs, "TagSet"));
+    if (head && tags) {
+        char count[24];
+        snprintf(count, sizeof count, "%zu", tags);
+        nb_reply_header(req, "x-amz-tagging-count", count);
+    }
     for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
         json_t *v = json_object_get(in, overrides[i].in);
         if (v)
@@ -915,6 +1021,8 @@ int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_obj
     int rc = s3_bucket_load(req, bucket, sb);
     if (rc == 1)
         rc = find_object(req, sb, key, vid, so, false);
+    if (rc == 1 && (rc = s3_check_readable(req, so, true)) != 1)
+        s3_object_clear(so);
     free(bucket);
     free(key);
     free(vid);
@@ -1014,9 +1122,12 @@ static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
             json_object_del(o.attrs, s3_ck_member(a));
         json_object_del(o.attrs, "ChecksumAlgorithm");
         json_object_del(o.attrs, "PartSizes"); /* a copy is one part */
+        /* A copy is STANDARD unless the request names a class (a restored GLACIER source too). */
+        json_object_del(o.attrs, "StorageClass");
         if (json_object_get(in, "StorageClass"))
             json_object_set(o.attrs, "StorageClass", json_object_get(in, "StorageClass"));
     }
+    s3_restore_drop(o.attrs);
     const char *td = s3_str(in, "TaggingDirective");
     if (td && strcmp(td, "REPLACE") == 0) {
         json_object_del(o.attrs, "TagSet");
@@ -1063,7 +1174,8 @@ int s3_copy_object(nb_req_t *req, const json_t *in) {
     }
     const char *key = s3_str(in, "Key");
     json_t *grants = NULL;
-    if ((rc = s3_check_key(req, key)) != 1 || (rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1) {
+    if ((rc = s3_check_key(req, key)) != 1 || (rc = s3_check_new_object(req, in)) != 1 ||
+        (rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1) {
         object_free(so);
         return rc;
     }
@@ -1168,8 +1280,14 @@ static int tagging_op(nb_req_t *req, const json_t *in, int which) {
         if (set == NULL)
             json_decref(json_object_get(out, "TagSet"));
     } else {
+        const json_t *set = json_object_get(json_object_get(in, "Tagging"), "TagSet");
+        if (which == 1 && (rc = s3_check_tags(req, set, false)) != 1) {
+            json_decref(out);
+            s3_object_clear(&o);
+            return rc;
+        }
         if (which == 1)
-            json_object_set(o.attrs, "TagSet", json_object_get(json_object_get(in, "Tagging"), "TagSet"));
+            json_object_set(o.attrs, "TagSet", (json_t *)set);
         else
             json_object_del(o.attrs, "TagSet");
         if (s3_object_update_attrs(&o) != 0) {
@@ -1185,3 +1303,13 @@ static int tagging_op(nb_req_t *req, const json_t *in, int which) {
 int s3_get_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 0); }
 int s3_put_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 1); }
 int s3_delete_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 2); }
+
+int s3_put_bucket_tagging(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    if ((rc = s3_check_tags(req, json_object_get(json_object_get(in, "Tagging"), "TagSet"), true)) != 1)
+        return rc;
+    return s3_config_put(req, in);
+}

@@ -183,6 +183,23 @@ void s3_notify_created(nb_req_t *req, const s3_bucket_t *b, const s3_object_t *o
 void s3_notify_removed(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *asked_vid,
                        const json_t *result);
 
+/* Tag and new-object rules (s3_object.c). 1, or 0 with AWS's error set. */
+int s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket); /* 10 per object, 50 per bucket */
+/* StorageClass, user metadata (2 KB) and x-amz-tagging of a PutObject-like input. */
+int s3_check_new_object(nb_req_t *req, const json_t *in);
+int s3_put_bucket_tagging(nb_req_t *req, const json_t *in);
+
+/* Archived objects (s3_restore.c). */
+enum { S3_RESTORE_NONE /* not archived */, S3_RESTORE_ARCHIVED, S3_RESTORE_ONGOING, S3_RESTORE_DONE };
+int s3_restore_state(const json_t *attrs);
+/* 1 when the version's bytes may be read (GET) or copied; 0 with InvalidObjectState set. */
+int s3_check_readable(nb_req_t *req, const s3_object_t *o, bool copy_source);
+/* The Restore member (x-amz-restore) of a Get/Head output, when a restore was asked for. */
+void s3_restore_output(json_t *out, const json_t *attrs);
+/* Forgets a restore (a copy of the object is a new object). */
+void s3_restore_drop(json_t *attrs);
+int s3_restore_object(nb_req_t *req, const json_t *in);
+
 /* Owner element of listings and ACLs. */
 json_t *s3_owner(const char *account);
 

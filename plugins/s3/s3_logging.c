@@ -1,0 +1,2 @@
+/* S3 server access logging (PutBucketLogging). */
+#include "s3_plugin.h"

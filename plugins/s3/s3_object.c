@@ -31,6 +31,27 @@ static bool header_is_streaming(nb_req_t *req) {
     return (sha && strncmp(sha, "STREAMING-", 10) == 0) || (ce && strstr(ce, "aws-chunked") != NULL);
 }
 
+/* x-amz-content-sha256 as 64 hex digits, lower-cased into out; false for the other forms. */
+static bool payload_hash(const char *v, char out[65]) {
+    if (v == NULL || strlen(v) != 64)
+        return false;
+    for (int i = 0; i < 64; i++) {
+        if (!isxdigit((unsigned char)v[i]))
+            return false;
+        out[i] = (char)tolower((unsigned char)v[i]);
+    }
+    out[64] = '\0';
+    return true;
+}
+
+/* The hex SHA-256 from its base64 checksum. */
+static void sha256_hex(const char *b64, char out[65]) {
+    unsigned char raw[64];
+    out[0] = '\0';
+    if (s3_b64_decode(b64, raw, sizeof raw) == 32)
+        s3_hex(raw, 32, out);
+}
+
 int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
     memset(plan, 0, sizeof *plan);
     plan->allow_inline = allow_inline;
@@ -72,6 +93,10 @@ int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
     }
     const char *dlen = nb_req_header(req, "x-amz-decoded-content-length");
     plan->decoded_length = dlen ? strtoll(dlen, NULL, 10) : -1;
+    /* A signed payload's hash (not UNSIGNED-PAYLOAD, not STREAMING-*): computed as the body is read. */
+    const char *sha = nb_req_header(req, "x-amz-content-sha256");
+    if (!plan->streaming && payload_hash(sha, plan->want_sha256))
+        plan->check_sha256 = true;
     return 1;
 }
 
@@ -81,7 +106,7 @@ int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
     char id[33];
     s3_random_hex(id);
     snprintf(out->blob, sizeof out->blob, "o/%s", id);
-    s3_hash_t *h = s3_hash_new(plan->algs);
+    s3_hash_t *h = s3_hash_new(plan->algs | (plan->check_sha256 ? S3_CK_BIT(S3_CK_SHA256) : 0));
     unsigned char *buf = malloc(IO_CHUNK);
     if (h == NULL || buf == NULL) {
         s3_hash_free(h);
@@ -150,6 +175,15 @@ int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
     s3_hash_free(h);
     h = NULL;
     out->algs = plan->algs;
+    if (plan->check_sha256) {
+        sha256_hex(out->checksum[S3_CK_SHA256], out->sha256_hex);
+        if (strcmp(out->sha256_hex, plan->want_sha256) != 0) {
+            rc = S3_INGEST_BAD_SHA256;
+            goto fail;
+        }
+        if (!(plan->algs & S3_CK_BIT(S3_CK_SHA256)))
+            out->checksum[S3_CK_SHA256][0] = '\0';
+    }
     if (plan->check_md5 && memcmp(plan->want_md5, out->md5, 16) != 0) {
         rc = S3_INGEST_BAD_MD5;
         goto fail;
@@ -181,9 +215,16 @@ fail:
 }
 
 /* The AWS error for a failed s3_ingest_run: 0 with the error set, or rc (< 0) itself. */
-int s3_ingest_error(nb_req_t *req, int rc) {
+int s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing) {
     if (rc < 0)
         return rc;
+    if (rc == S3_INGEST_BAD_SHA256) {
+        const char *sent = nb_req_header(req, "x-amz-content-sha256");
+        return nb_error_fields(req, "XAmzContentSHA256Mismatch",
+                               json_pack("{s:s,s:s}", "ClientComputedContentSHA256", sent ? sent : "",
+                                         "S3ComputedContentSHA256", ing ? ing->sha256_hex : ""),
+                               "The provided 'x-amz-content-sha256' header does not match what was computed.");
+    }
     if (rc >= S3_INGEST_BAD_CHECKSUM)
         return nb_error(req, "BadDigest", "The %s you specified did not match the calculated checksum.",
                         s3_ck_name(rc - S3_INGEST_BAD_CHECKSUM));
@@ -212,7 +253,57 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
     rc = s3_ingest_run(&plan, out);
     if (rc == 0)
         return 1;
-    return s3_ingest_error(req, rc);
+    return s3_ingest_error(req, rc, out);
+}
+
+int s3_check_small_body(nb_req_t *req) {
+    const char *op = nb_req_operation(req);
+    /* Uploads check theirs while they are ingested; a browser form signs no payload. */
+    if (op && (strcmp(op, "PutObject") == 0 || strcmp(op, "UploadPart") == 0 || strcmp(op, "PostObject") == 0))
+        return 1;
+    s3_plan_t plan;
+    memset(&plan, 0, sizeof plan);
+    /* CompleteMultipartUpload's x-amz-checksum-* name the object's checksum, not the XML's. */
+    bool body_checksums = op == NULL || strcmp(op, "CompleteMultipartUpload") != 0;
+    for (int a = 0; a < S3_CK__COUNT && body_checksums; a++) {
+        const char *v = nb_req_header(req, s3_ck_header(a));
+        unsigned char raw[64];
+        if (v == NULL)
+            continue;
+        if (s3_b64_decode(v, raw, sizeof raw) != (long)s3_ck_raw_len(a))
+            return nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a));
+        snprintf(plan.expect[a], sizeof plan.expect[a], "%s", v);
+        plan.algs |= S3_CK_BIT(a);
+    }
+    plan.check_sha256 = payload_hash(nb_req_header(req, "x-amz-content-sha256"), plan.want_sha256);
+    if (!plan.check_sha256 && plan.algs == 0)
+        return 1;
+    s3_ingest_t got;
+    memset(&got, 0, sizeof got);
+    s3_hash_t *h = s3_hash_new(plan.algs | S3_CK_BIT(S3_CK_SHA256));
+    unsigned char buf[16384];
+    nb_body_t *body = nb_req_body(req);
+    int64_t size = nb_body_size(body);
+    for (int64_t off = 0; h && off < size;) {
+        ssize_t n = nb_body_read(body, off, buf, sizeof buf);
+        if (n <= 0) {
+            s3_hash_free(h);
+            return NB_EIO;
+        }
+        s3_hash_update(h, buf, (size_t)n);
+        off += n;
+    }
+    if (h == NULL)
+        return NB_ENOMEM;
+    s3_hash_final(h, got.md5, got.checksum);
+    s3_hash_free(h);
+    sha256_hex(got.checksum[S3_CK_SHA256], got.sha256_hex);
+    if (plan.check_sha256 && strcmp(got.sha256_hex, plan.want_sha256) != 0)
+        return s3_ingest_error(req, S3_INGEST_BAD_SHA256, &got);
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        if (plan.expect[a][0] && strcmp(plan.expect[a], got.checksum[a]) != 0)
+            return s3_ingest_error(req, S3_INGEST_BAD_CHECKSUM + a, &got);
+    return 1;
 }
 
 /* --------------------------------------------------------------- attrs */
@@ -487,7 +578,7 @@ static void ingest_work(void *data) {
 
 static void ingest_done(nb_req_t *req, void *data) {
     ingest_job_t *j = data;
-    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing) : s3_ingest_error(req, j->rc);
+    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing) : s3_ingest_error(req, j->rc, &j->ing);
     if (rc < 0)
         nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
     json_decref(j->in);
@@ -514,7 +605,7 @@ int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
     s3_ingest_t ing;
     rc = s3_ingest_run(&plan, &ing);
     if (rc != 0)
-        return s3_ingest_error(req, rc);
+        return s3_ingest_error(req, rc, &ing);
     return finish(req, in, &ing);
 }
 
@@ -857,6 +948,12 @@ int s3_delete_objects(nb_req_t *req, const json_t *in) {
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
+    /* S3 wants the body's integrity proven: Content-MD5 or a flexible checksum (checked by then). */
+    bool digest = nb_req_header(req, "Content-MD5") != NULL;
+    for (int a = 0; a < S3_CK__COUNT && !digest; a++)
+        digest = nb_req_header(req, s3_ck_header(a)) != NULL;
+    if (!digest)
+        return nb_error(req, "InvalidRequest", "Missing required header for this request: Content-MD5");
     const json_t *del = json_object_get(in, "Delete");
     bool quiet = json_is_true(json_object_get(del, "Quiet"));
     const json_t *objs = json_object_get(del, "Objects");

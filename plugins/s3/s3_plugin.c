@@ -233,8 +233,11 @@ int s3_check_presigned(nb_req_t *req) {
 }
 
 int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
-    if (req != NULL && s3_check_presigned(req) != 1)
-        return 0;
+    int ok = req ? s3_check_presigned(req) : 1;
+    if (ok == 1 && req)
+        ok = s3_check_small_body(req);
+    if (ok != 1)
+        return ok < 0 ? ok : 0;
     sqlite3_stmt *s =
         nb_store_stmt(&s3_store, "SELECT account, region, created, versioning FROM buckets WHERE name = ?1");
     if (s == NULL)

@@ -79,6 +79,7 @@ typedef struct s3_ingest {
     char etag[40]; /* quoted hex MD5 */
     unsigned algs; /* checksums computed */
     char checksum[S3_CK__COUNT][64];
+    char sha256_hex[65]; /* the body's SHA-256 when x-amz-content-sha256 named one */
 } s3_ingest_t;
 int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out);
 
@@ -86,20 +87,24 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
  * run (any thread: 0, < 0 failure, or an S3_INGEST_* error), error (loop: sets it). */
 typedef struct s3_plan {
     nb_body_t *body;
-    bool streaming, allow_inline, check_md5;
+    bool streaming, allow_inline, check_md5, check_sha256;
     unsigned algs;
     int trailer_alg;
     int64_t decoded_length;
     unsigned char want_md5[16];
     char expect[S3_CK__COUNT][64];
+    char want_sha256[65]; /* x-amz-content-sha256 when it is a hash (lower-case hex) */
 } s3_plan_t;
 enum { S3_INGEST_BAD_MD5 = 1, S3_INGEST_BAD_CHUNK, S3_INGEST_INCOMPLETE, S3_INGEST_BAD_TRAILER,
-       S3_INGEST_BAD_CHECKSUM /* + alg */ };
+       S3_INGEST_BAD_SHA256, S3_INGEST_BAD_CHECKSUM /* + alg */ };
 /* Bodies above this are hashed and moved on the thread pool. */
 #define S3_ASYNC_MIN (8 * 1024 * 1024)
 int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan);
 int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out);
-int s3_ingest_error(nb_req_t *req, int rc);
+int s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing);
+/* The body of a request that is not an upload (XML: DeleteObjects, PutBucketTagging, ...) against
+ * x-amz-content-sha256 and x-amz-checksum-*: 1, or 0 with the error set. s3_bucket_load runs it. */
+int s3_check_small_body(nb_req_t *req);
 /* Ingests the request body (on the thread pool when large, then returns NB_ASYNC) and
  * hands the result to finish, which owns it and replies (0) or fails (< 0). */
 typedef int (*s3_ingest_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing);

@@ -68,7 +68,7 @@ static const nb_op_t s3_ops[] = {
     {"PutBucketWebsite", s3_config_put, 0},
     {"GetBucketWebsite", s3_config_get, 0},
     {"DeleteBucketWebsite", s3_config_delete, 0},
-    {"PutBucketLogging", s3_config_put, 0},
+    {"PutBucketLogging", s3_put_bucket_logging, 0},
     {"GetBucketLogging", s3_config_get, 0},
     {"PutBucketRequestPayment", s3_config_put, 0},
     {"GetBucketRequestPayment", s3_config_get, 0},
@@ -256,8 +256,10 @@ int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
     b->created = sqlite3_column_double(s, 2);
     b->versioning = sqlite3_column_int(s, 3);
     sqlite3_reset(s);
-    if (req)
+    if (req) {
         s3_cors_actual(req, b->name);
+        s3_logging_watch(req, b);
+    }
     return 1;
 }
 

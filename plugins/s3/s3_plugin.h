@@ -205,6 +205,11 @@ void s3_restore_output(json_t *out, const json_t *attrs);
 void s3_restore_drop(json_t *attrs);
 int s3_restore_object(nb_req_t *req, const json_t *in);
 
+/* Server access logs (s3_logging.c). */
+int s3_put_bucket_logging(nb_req_t *req, const json_t *in);
+/* Records the request in b's access log, if b has logging enabled, once it is answered. */
+void s3_logging_watch(nb_req_t *req, const s3_bucket_t *b);
+
 /* Owner element of listings and ACLs. */
 json_t *s3_owner(const char *account);
 

@@ -369,6 +369,107 @@ class S3ExactCases(unittest.TestCase):
             self.assertEqual(err(ctx), ("InvalidArgument", 400, message))
         self.assertNotIn("QueueConfigurations", self.s3.get_bucket_notification_configuration(Bucket=b))
 
+    # ------------------------------------------------------------ 8: server access logs
+
+    LOG_LINE = re.compile(
+        r'(?P<owner>\S+) (?P<bucket>\S+) \[(?P<time>\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} \+0000)\] (?P<ip>\S+) '
+        r'(?P<requester>\S+) (?P<request_id>\S+) (?P<operation>\S+) (?P<key>\S+) "(?P<uri>[^"]*)" (?P<status>\d{3}) '
+        r'(?P<error>\S+) (?P<bytes>\S+) (?P<size>\S+) (?P<total>\d+) (?P<turnaround>\S+) "(?P<referrer>[^"]*)" '
+        r'"(?P<agent>[^"]*)" (?P<version>\S+) (?P<host_id>\S+) (?P<sig>\S+) (?P<cipher>\S+) (?P<auth>\S+) '
+        r'(?P<host>\S+) (?P<tls>\S+) (?P<ap>\S+) (?P<acl>\S+)$')
+
+    def test_access_logs_are_delivered(self):
+        src, logs = bucket("logged"), bucket("log-target")
+        self.s3.put_bucket_logging(Bucket=src, BucketLoggingStatus={"LoggingEnabled": {
+            "TargetBucket": logs, "TargetPrefix": "access/"}})
+        self.assertEqual(self.s3.get_bucket_logging(Bucket=src)["LoggingEnabled"],
+                         {"TargetBucket": logs, "TargetPrefix": "access/"})
+        self.s3.put_object(Bucket=src, Key="dir/a b.txt", Body=b"hello")
+        self.assertEqual(self.s3.get_object(Bucket=src, Key="dir/a b.txt")["Body"].read(), b"hello")
+        with self.assertRaises(ClientError):
+            self.s3.get_object(Bucket=src, Key="missing")
+        self.s3.list_objects_v2(Bucket=src)
+        deadline, lines, keys = time.time() + 10, [], []  # delivered every S3_LOG_DELIVERY_INTERVAL=1 s
+        while time.time() < deadline and len(lines) < 4:
+            time.sleep(0.5)
+            keys = [o["Key"] for o in self.s3.list_objects_v2(Bucket=logs).get("Contents", [])]
+            lines = [ln for k in keys for ln in
+                     self.s3.get_object(Bucket=logs, Key=k)["Body"].read().decode().splitlines()]
+        self.assertTrue(keys, "no log object was delivered")
+        for k in keys:
+            self.assertRegex(k, r"^access/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-F]{16}$")
+        records = []
+        for ln in lines:
+            m = self.LOG_LINE.match(ln)
+            self.assertIsNotNone(m, ln)
+            records.append(m.groupdict())
+        by_op = {}
+        for r in records:
+            self.assertEqual(r["bucket"], src)
+            by_op.setdefault(r["operation"], []).append(r)
+        put = by_op["REST.PUT.OBJECT"][0]
+        self.assertEqual((put["key"], put["status"], put["error"], put["size"]), ("dir/a%20b.txt", "200", "-", "5"))
+        self.assertTrue(put["uri"].startswith(f"PUT /{src}/dir/a%20b.txt"), put["uri"])
+        self.assertTrue(put["uri"].endswith(" HTTP/1.1"), put["uri"])
+        self.assertEqual((put["ip"], put["sig"], put["auth"]), ("127.0.0.1", "SigV4", "AuthHeader"))
+        self.assertIn("Boto3", put["agent"])
+        gets = {r["key"]: r for r in by_op["REST.GET.OBJECT"]}
+        self.assertEqual((gets["dir/a%20b.txt"]["status"], gets["dir/a%20b.txt"]["bytes"]), ("200", "5"))
+        self.assertEqual((gets["missing"]["status"], gets["missing"]["error"]), ("404", "NoSuchKey"))
+        self.assertEqual(by_op["REST.GET.BUCKET"][0]["key"], "-")
+        datetime.datetime.strptime(put["time"], "%d/%b/%Y:%H:%M:%S +0000")
+        # logging off: nothing more is delivered
+        self.s3.put_bucket_logging(Bucket=src, BucketLoggingStatus={})
+        self.assertNotIn("LoggingEnabled", self.s3.get_bucket_logging(Bucket=src))
+
+    def test_logging_target_is_checked(self):
+        src = bucket("logsrc")
+        with self.assertRaises(ClientError) as ctx:
+            self.s3.put_bucket_logging(Bucket=src, BucketLoggingStatus={"LoggingEnabled": {
+                "TargetBucket": "no-such-target-" + uuid.uuid4().hex[:8], "TargetPrefix": "x/"}})
+        self.assertEqual(err(ctx), ("InvalidTargetBucketForLogging", 400,
+                                    "The target bucket for logging does not exist"))
+        far = f"far-{uuid.uuid4().hex[:12]}"
+        self.s3.create_bucket(Bucket=far, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        with self.assertRaises(ClientError) as ctx:
+            self.s3.put_bucket_logging(Bucket=src, BucketLoggingStatus={"LoggingEnabled": {
+                "TargetBucket": far, "TargetPrefix": "x/"}})
+        self.assertEqual(err(ctx), ("CrossLocationLoggingProhibitted", 403, "Cross S3 location logging not allowed. "))
+        # a target with ACLs in effect needs the log-delivery group's grants (or a policy for the service)
+        acl_target = bucket("acl-target")
+        self.s3.put_bucket_ownership_controls(Bucket=acl_target, OwnershipControls={
+            "Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+        enable = {"LoggingEnabled": {"TargetBucket": acl_target, "TargetPrefix": "x/"}}
+        with self.assertRaises(ClientError) as ctx:
+            self.s3.put_bucket_logging(Bucket=src, BucketLoggingStatus=enable)
+        self.assertEqual(err(ctx)[:2], ("InvalidTargetBucketForLogging", 400))
+        self.assertIn("give the log-delivery group WRITE and READ_ACP permissions to the target bucket", err(ctx)[2])
+        self.assertNotIn("LoggingEnabled", self.s3.get_bucket_logging(Bucket=src))
+        group = "uri=http://acs.amazonaws.com/groups/s3/LogDelivery"
+        self.s3.put_bucket_acl(Bucket=acl_target, GrantWrite=group, GrantReadACP=group)
+        self.s3.put_bucket_logging(Bucket=src, BucketLoggingStatus=enable)
+        self.assertEqual(self.s3.get_bucket_logging(Bucket=src)["LoggingEnabled"]["TargetBucket"], acl_target)
+        # ... or a bucket policy that lets the logging service write
+        policy_target = bucket("policy-target")
+        self.s3.put_bucket_ownership_controls(Bucket=policy_target, OwnershipControls={
+            "Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]})
+        self.s3.put_bucket_policy(Bucket=policy_target, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{policy_target}/*"}]}))
+        self.s3.put_bucket_logging(Bucket=src, BucketLoggingStatus={"LoggingEnabled": {
+            "TargetBucket": policy_target, "TargetPrefix": ""}})
+        # a bucket-owner-enforced target takes no target grants
+        enforced = bucket("enforced-target")
+        self.s3.put_bucket_ownership_controls(Bucket=enforced, OwnershipControls={
+            "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+        with self.assertRaises(ClientError) as ctx:
+            self.s3.put_bucket_logging(Bucket=src, BucketLoggingStatus={"LoggingEnabled": {
+                "TargetBucket": enforced, "TargetPrefix": "x/", "TargetGrants": [{
+                    "Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+                    "Permission": "READ"}]}})
+        self.assertEqual(err(ctx), ("AccessControlListNotSupported", 400,
+                                    "Target grants not allowed for bucket owner enforced buckets"))
+
 
 @unittest.skipIf(os.environ.get("NB_S3B_URL"), "runs once, in the parent")
 class NewerBoto3(unittest.TestCase):

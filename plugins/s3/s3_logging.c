@@ -4,9 +4,10 @@
  * nb_req_on_complete (s3_bucket_load registers it): its record, in S3's server access log
  * format, waits in memory and is written with the others for the same target as one object
  * `<TargetPrefix>YYYY-mm-DD-HH-MM-SS-<16 hex>` every S3_LOG_DELIVERY_INTERVAL seconds.
- * Not logged: errors the core answers before a handler runs (unknown operation, a bad
- * Content-MD5, validation), requests that name no bucket (ListBuckets), and records still
- * waiting when the server stops (AWS's delivery is best effort too).
+ * Records still waiting are written when the server stops cleanly (SIGTERM), lost on a crash
+ * (AWS's delivery is best effort too). Not logged: errors the core answers before a handler
+ * runs (unknown operation, a bad Content-MD5, validation) and requests that name no bucket
+ * (ListBuckets).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,10 +335,7 @@ static void write_log_object(const char *target, const char *prefix, const char 
     s3_object_clear(&o);
 }
 
-static void deliver_cb(nb_timer_t *timer, void *data) {
-    (void)data;
-    nb_timer_stop(timer);
-    delivery_timer = NULL;
+static void deliver_all(void) {
     record_t *all = pending;
     pending = NULL;
     pending_tail = &pending;
@@ -377,6 +375,20 @@ static void deliver_cb(nb_timer_t *timer, void *data) {
         free(first->line);
         free(first);
     }
+}
+
+static void deliver_cb(nb_timer_t *timer, void *data) {
+    (void)data;
+    nb_timer_stop(timer);
+    delivery_timer = NULL;
+    deliver_all();
+}
+
+void s3_logging_fini(void) {
+    if (delivery_timer)
+        nb_timer_stop(delivery_timer);
+    delivery_timer = NULL;
+    deliver_all();
 }
 
 static void request_done(nb_req_t *req, const nb_req_summary_t *summary, void *data) {

@@ -209,6 +209,8 @@ int s3_restore_object(nb_req_t *req, const json_t *in);
 int s3_put_bucket_logging(nb_req_t *req, const json_t *in);
 /* Records the request in b's access log, if b has logging enabled, once it is answered. */
 void s3_logging_watch(nb_req_t *req, const s3_bucket_t *b);
+/* Writes the records still waiting (the plugin stops). */
+void s3_logging_fini(void);
 
 /* Owner element of listings and ACLs. */
 json_t *s3_owner(const char *account);

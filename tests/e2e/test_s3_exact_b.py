@@ -525,8 +525,9 @@ class Cli(unittest.TestCase):
             self.assertIn("NoSuchTagSet", r.stderr, cli)
 
 
-class RestorePersists(unittest.TestCase):
-    """A restore's completion time is stored: it completes after a restart too."""
+class Persistence(unittest.TestCase):
+    """A restore's completion time is stored: it completes after a restart too; access-log
+    records still waiting are written when the server stops."""
 
     @unittest.skipIf(os.environ.get("NB_S3B_URL"), "runs once, in the parent")
     def test_restore_survives_restart(self):
@@ -546,6 +547,30 @@ class RestorePersists(unittest.TestCase):
                 head = s3.head_object(Bucket="persist-restore", Key="k")
                 self.assertTrue(head["Restore"].startswith('ongoing-request="false", expiry-date="'), head)
                 self.assertEqual(s3.get_object(Bucket="persist-restore", Key="k")["Body"].read(), b"bytes")
+        finally:
+            shutil.rmtree(data, ignore_errors=True)
+
+    @unittest.skipIf(os.environ.get("NB_S3B_URL"), "runs once, in the parent")
+    def test_waiting_log_records_are_written_at_shutdown(self):
+        data = tempfile.mkdtemp(prefix="nb-s3b-")
+        try:
+            env = dict(SERVICES="s3", PERSISTENCE=1, DATA_DIR=data, S3_LOG_DELIVERY_INTERVAL=3600)
+            with Nimbus(**env) as n:
+                s3 = boto3.client("s3", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
+                                  aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
+                s3.create_bucket(Bucket="logged-src")
+                s3.create_bucket(Bucket="logged-dst")
+                s3.put_bucket_logging(Bucket="logged-src", BucketLoggingStatus={"LoggingEnabled": {
+                    "TargetBucket": "logged-dst", "TargetPrefix": "l/"}})
+                s3.put_object(Bucket="logged-src", Key="k", Body=b"x")
+                self.assertNotIn("Contents", s3.list_objects_v2(Bucket="logged-dst"))  # not before an hour
+            with Nimbus(**env) as n:
+                s3 = boto3.client("s3", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
+                                  aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
+                keys = [o["Key"] for o in s3.list_objects_v2(Bucket="logged-dst").get("Contents", [])]
+                self.assertEqual(len(keys), 1, keys)
+                text = s3.get_object(Bucket="logged-dst", Key=keys[0])["Body"].read().decode()
+                self.assertIn(" REST.PUT.OBJECT k \"PUT /logged-src/k", text)
         finally:
             shutil.rmtree(data, ignore_errors=True)
 

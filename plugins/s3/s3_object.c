@@ -1401,6 +1401,10 @@ int s3_get_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(r
 int s3_put_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 1); }
 int s3_delete_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 2); }
 
+int s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o) {
+    return find_object(req, b, key, vid, o, false);
+}
+
 int s3_put_bucket_tagging(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);

@@ -194,6 +194,10 @@ int s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket); /* 10 per o
 int s3_check_new_object(nb_req_t *req, const json_t *in);
 int s3_put_bucket_tagging(nb_req_t *req, const json_t *in);
 
+/* The version a request names (NoSuchKey, NoSuchVersion, a delete marker's 405 set when there is
+ * none): 1 found, 0 error set, < 0 failure. */
+int s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o);
+
 /* Archived objects (s3_restore.c). */
 enum { S3_RESTORE_NONE /* not archived */, S3_RESTORE_ARCHIVED, S3_RESTORE_ONGOING, S3_RESTORE_DONE };
 int s3_restore_state(const json_t *attrs);

@@ -79,15 +79,9 @@ int s3_restore_object(nb_req_t *req, const json_t *in) {
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
-    const char *key = s3_str(in, "Key");
     s3_object_t o;
-    rc = s3_object_load(b.name, key, s3_str(in, "VersionId"), &o);
-    if (rc < 0)
+    if ((rc = s3_find_version(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o)) <= 0)
         return rc;
-    if (rc == 0 || o.delete_marker) {
-        s3_object_clear(&o);
-        return s3_err_no_key(req, key);
-    }
     const json_t *rr = json_object_get(in, "RestoreRequest");
     const json_t *days = json_object_get(rr, "Days");
     int st = s3_restore_state(o.attrs);

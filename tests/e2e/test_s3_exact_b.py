@@ -22,8 +22,8 @@ def server_url():
     return os.environ.get("NB_S3B_URL") or SERVER.url
 
 
-def client(service="s3", secret="test"):
-    return boto3.client(service, endpoint_url=server_url(), region_name="us-east-1", aws_access_key_id="test",
+def client(service="s3", secret="test", url=None):
+    return boto3.client(service, endpoint_url=url or server_url(), region_name="us-east-1", aws_access_key_id="test",
                         aws_secret_access_key=secret,
                         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 0}))
 
@@ -535,15 +535,13 @@ class Persistence(unittest.TestCase):
         try:
             env = dict(SERVICES="s3", PERSISTENCE=1, DATA_DIR=data, S3_RESTORE_DELAY=2)
             with Nimbus(**env) as n:
-                s3 = boto3.client("s3", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
-                                  aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
+                s3 = client(url=n.url)
                 s3.create_bucket(Bucket="persist-restore")
                 s3.put_object(Bucket="persist-restore", Key="k", Body=b"bytes", StorageClass="DEEP_ARCHIVE")
                 s3.restore_object(Bucket="persist-restore", Key="k", RestoreRequest={"Days": 1})
             time.sleep(2.5)
             with Nimbus(**env) as n:
-                s3 = boto3.client("s3", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
-                                  aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
+                s3 = client(url=n.url)
                 head = s3.head_object(Bucket="persist-restore", Key="k")
                 self.assertTrue(head["Restore"].startswith('ongoing-request="false", expiry-date="'), head)
                 self.assertEqual(s3.get_object(Bucket="persist-restore", Key="k")["Body"].read(), b"bytes")
@@ -556,8 +554,7 @@ class Persistence(unittest.TestCase):
         try:
             env = dict(SERVICES="s3", PERSISTENCE=1, DATA_DIR=data, S3_LOG_DELIVERY_INTERVAL=3600)
             with Nimbus(**env) as n:
-                s3 = boto3.client("s3", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
-                                  aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
+                s3 = client(url=n.url)
                 s3.create_bucket(Bucket="logged-src")
                 s3.create_bucket(Bucket="logged-dst")
                 s3.put_bucket_logging(Bucket="logged-src", BucketLoggingStatus={"LoggingEnabled": {
@@ -565,8 +562,7 @@ class Persistence(unittest.TestCase):
                 s3.put_object(Bucket="logged-src", Key="k", Body=b"x")
                 self.assertNotIn("Contents", s3.list_objects_v2(Bucket="logged-dst"))  # not before an hour
             with Nimbus(**env) as n:
-                s3 = boto3.client("s3", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
-                                  aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
+                s3 = client(url=n.url)
                 keys = [o["Key"] for o in s3.list_objects_v2(Bucket="logged-dst").get("Contents", [])]
                 self.assertEqual(len(keys), 1, keys)
                 text = s3.get_object(Bucket="logged-dst", Key=keys[0])["Body"].read().decode()

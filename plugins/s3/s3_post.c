@@ -343,17 +343,8 @@ static char *form_key(const post_ctx_t *c) {
     return out;
 }
 
-static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
-    post_ctx_t *c = ctx;
-    s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    char *key = rc == 1 ? form_key(c) : NULL;
-    if (rc != 1 || key == NULL) {
-        if (!ing->data)
-            nb_blob_remove(s3_self, ing->blob);
-        free(ing->data);
-        return rc == 1 ? NB_ENOMEM : rc;
-    }
+/* The form as a PutObject input: headers given as fields, x-amz-meta-* as Metadata. */
+static json_t *put_input(const post_ctx_t *c) {
     json_t *like_put = json_object();
     for (size_t i = 0; i < sizeof post_headers / sizeof post_headers[0]; i++) {
         const char *v = s3_str(c->fields, post_headers[i].field);
@@ -370,6 +361,21 @@ static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
             json_object_set(meta, k + 11, v);
     }
     json_object_set_new(like_put, "Metadata", meta);
+    return like_put;
+}
+
+static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+    post_ctx_t *c = ctx;
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    char *key = rc == 1 ? form_key(c) : NULL;
+    if (rc != 1 || key == NULL) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        free(ing->data);
+        return rc == 1 ? NB_ENOMEM : rc;
+    }
+    json_t *like_put = put_input(c);
     s3_object_t o = {0};
     o.key = key;
     o.etag = strdup(ing->etag);
@@ -448,6 +454,13 @@ int s3_post_object(nb_req_t *req, const json_t *in) {
     c->fields = f.fields;
     snprintf(c->filename, sizeof c->filename, "%s", f.filename);
     snprintf(c->file_type, sizeof c->file_type, "%s", f.file_type);
+    json_t *like_put = put_input(c);
+    rc = s3_check_new_object(req, like_put); /* storage class, metadata size */
+    json_decref(like_put);
+    if (rc != 1) {
+        post_ctx_free(c);
+        return rc;
+    }
     /* The file part as a body of its own: a view of the spilled file, or a copy of memory. */
     nb_body_t *src = NULL;
     const char *path = nb_body_path(body);

@@ -282,6 +282,13 @@ class S3ExactCases(unittest.TestCase):
         status, text, _ = self.post_form(b, dict(form["fields"], **{"x-amz-meta-who": "you"}), b"12345")
         self.assertEqual(status, 403, text)
         self.assertIn('Policy Condition failed: ["eq", "$x-amz-meta-who", "me"]', text)
+        # without a policy the form's storage class and metadata still follow S3's rules
+        status, text, _ = self.post_form(b, {"key": "free", "x-amz-storage-class": "FROZEN"}, b"12345")
+        self.assertEqual(status, 400, text)
+        self.assertIn("<Code>InvalidStorageClass</Code>", text)
+        status, text, _ = self.post_form(b, {"key": "free", "x-amz-meta-big": "x" * 2100}, b"12345")
+        self.assertEqual(status, 400, text)
+        self.assertIn("<Code>MetadataTooLarge</Code>", text)
         with self.assertRaises(ClientError):
             self.s3.head_object(Bucket=b, Key="elsewhere/f.txt")
 
@@ -523,6 +530,10 @@ class Cli(unittest.TestCase):
                 self.assertEqual(r.returncode, 0, r.stderr)
             r = run("get-bucket-tagging", "--bucket", b)
             self.assertIn("NoSuchTagSet", r.stderr, cli)
+            r = run("put-bucket-logging", "--bucket", b, "--bucket-logging-status",
+                    json.dumps({"LoggingEnabled": {"TargetBucket": "no-such-" + b, "TargetPrefix": "l/"}}))
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("InvalidTargetBucketForLogging", r.stderr, cli)
 
 
 class Persistence(unittest.TestCase):

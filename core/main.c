@@ -87,8 +87,9 @@ int main(int argc, char **argv) {
     uv_unref((uv_handle_t *)&s.log_flush);
 
     for (size_t i = 0; i < cfg.nlisten; i++)
-        fprintf(stdout, "nimbus %s listening on %s:%d\n", NB_VERSION_STRING, cfg.listen[i].host,
-                cfg.listen[i].port ? cfg.listen[i].port : nb__http_server_port(s.gw.http));
+        if (!s.gw.unavailable[i])
+            fprintf(stdout, "nimbus %s listening on %s:%d\n", NB_VERSION_STRING, cfg.listen[i].host,
+                    cfg.listen[i].port ? cfg.listen[i].port : nb__http_server_port(s.gw.http));
     fprintf(stdout, "Ready.\n");
     fflush(stdout);
     uv_run(s.loop, UV_RUN_DEFAULT);

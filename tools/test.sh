@@ -14,10 +14,7 @@ cmake --build build -j"$jobs" >/dev/null
 echo "== tests (unit, protocol, end-to-end)"
 rc=0
 ctest --test-dir build --output-on-failure -j"$jobs" || rc=1
-echo "== measured by the tests: protocol vectors and round trip per protocol, S3 2 GiB memory (LastTest.log)"
-awk '/^[0-9]+\/[0-9]+ Testing: / { test = $3 }
-     /^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed/ || /peak RSS|test_s3_big: skipped/ { print "  " test ": " $0 }' \
-  build/Testing/Temporary/LastTest.log || true
+bash tools/test-summary.sh build/Testing/Temporary/LastTest.log
 
 echo "== unit and end-to-end tests under ASan+UBSan (the 2 GiB S3 test only runs above)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNB_SANITIZE=ON >/dev/null
@@ -25,5 +22,7 @@ cmake --build build-asan -j"$jobs" >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit || rc=1
 NB_SLOW=0 ctest --test-dir build-asan --output-on-failure -j"$jobs" -L e2e || rc=1
+echo "== ASan+UBSan end-to-end pass"
+bash tools/test-summary.sh build-asan/Testing/Temporary/LastTest.log
 
 exit $rc

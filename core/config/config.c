@@ -23,8 +23,8 @@ static const setting_t settings[] = {
     {"SERVICES", "services", T_LIST, "", "Comma-separated services to enable (e.g. s3,sqs); empty enables all"},
     {"EAGER_SERVICE_LOADING", "eager-service-loading", T_BOOL, "0",
      "1: start every enabled service at startup; 0: on its first request"},
-    {"GATEWAY_LISTEN", "gateway-listen", T_LISTEN, "127.0.0.1:4566",
-     "Comma-separated host:port addresses to listen on"},
+    {"GATEWAY_LISTEN", "gateway-listen", T_LISTEN, "127.0.0.1:4566,[::1]:4566",
+     "Comma-separated host:port addresses to listen on (the default covers both meanings of localhost)"},
     {"PERSISTENCE", "persistence", T_BOOL, "0", "1: keep state in DATA_DIR across restarts (crash-safe)"},
     {"DATA_DIR", "data-dir", T_STRING, NULL, "Where persistent state lives (default $HOME/.local/share/nimbus)"},
     {"DEBUG", "debug", T_BOOL, "0", "1: log request and response details"},
@@ -374,10 +374,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     for (char **e = envp; file == NULL && e && *e; e++)
         if (strncmp(*e, "NIMBUS_CONFIG=", 14) == 0)
             file = *e + 14;
-    /* Weakest first: defaults, file, environment, flags. */
-    for (size_t i = 0; i < NSETTINGS; i++)
-        if (settings[i].def && cfg_set(cfg, settings[i].name, settings[i].def) != 0)
-            goto oom;
+    /* Weakest first: file, environment, flags; then defaults for what none of them set. */
     if (file) {
         cfg->config_file = file;
         if (load_file(cfg, file, err) != 0)
@@ -408,9 +405,17 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
         if (apply_flag(cfg, argc, argv, &i, err) != 0)
             return NB_CONFIG_ERROR;
     }
+    /* Only the default's IPv6 loopback may be missing (IPv6 disabled): a given address must work. */
+    bool default_listen = nb__config_get(cfg, "GATEWAY_LISTEN") == NULL;
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (settings[i].def && nb__config_get(cfg, settings[i].name) == NULL &&
+            cfg_set(cfg, settings[i].name, settings[i].def) != 0)
+            goto oom;
     if (validate(cfg, err) != 0 || parse_listen(cfg, nb__config_get(cfg, "GATEWAY_LISTEN"), err) != 0 ||
         parse_services(cfg, nb__config_get(cfg, "SERVICES"), err) != 0)
         return NB_CONFIG_ERROR;
+    for (size_t i = 0; i < cfg->nlisten; i++)
+        cfg->listen[i].optional = default_listen && strchr(cfg->listen[i].host, ':') != NULL;
     cfg->eager_loading = get_bool(cfg, "EAGER_SERVICE_LOADING");
     cfg->persistence = get_bool(cfg, "PERSISTENCE");
     cfg->debug = get_bool(cfg, "DEBUG");

@@ -18,6 +18,7 @@
 typedef struct nb__listen_addr {
     char host[64];
     int port;
+    bool optional; /* skipped with a note when the machine lacks the address (the default's [::1]) */
 } nb__listen_addr_t;
 
 typedef struct nb__config {

@@ -145,6 +145,12 @@ int nb__gateway_listen(nb__gateway_t *gw, char **err) {
     for (size_t i = 0; i < gw->cfg->nlisten; i++) {
         const nb__listen_addr_t *a = &gw->cfg->listen[i];
         int rc = nb__http_server_listen(gw->http, a->host, a->port);
+        if (rc != 0 && a->optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) {
+            fprintf(stderr, "nimbus: not listening on [%s]:%d (%s): this machine has no IPv6 loopback\n", a->host,
+                    a->port, uv_strerror(rc));
+            gw->unavailable[i] = true;
+            continue;
+        }
         if (rc != 0) {
             *err = nb__strdup_printf("GATEWAY_LISTEN: cannot listen on %s:%d: %s", a->host, a->port, uv_strerror(rc));
             return NB_EIO;
@@ -259,7 +265,18 @@ static int check_content_md5(nb_req_t *req) {
     return 1;
 }
 
+/* An operation without a handler: LocalStack's 501 InternalFailure, unless the service's
+ * spec defines its own NotImplemented error (S3 does, in its overlay): then that code, its
+ * status and the message the shape's nimbusMessage trait gives, as the service answers. */
 static void fail_not_implemented(nb_req_t *req) {
+    const json_t *own = nb__spec_shape(req->route.spec, "NotImplemented");
+    const json_t *err = json_object_get(own, "error");
+    const char *msg = json_string_value(json_object_get(own, "nimbusMessage"));
+    json_int_t status = json_integer_value(json_object_get(err, "httpStatusCode"));
+    if (msg && status >= 400 && status < 600) {
+        nb__req_fail(req, "NotImplemented", (int)status, "%s", msg);
+        return;
+    }
     nb__req_fail(req, "InternalFailure", 501, "The API action '%s' for service '%s' is not implemented yet",
                  req->route.op->name, req->route.spec->service);
 }

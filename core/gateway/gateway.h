@@ -27,6 +27,7 @@ typedef struct nb__gateway {
     double started_at;   /* wall clock, epoch seconds */
     uint64_t requests;   /* AWS requests handled */
     FILE *log;           /* request log (stdout) */
+    bool unavailable[NB_MAX_LISTEN]; /* optional GATEWAY_LISTEN addresses this machine lacks */
 } nb__gateway_t;
 
 /* Loads specs and plugins, builds the router. On failure *err says why. */

@@ -10,6 +10,7 @@
 #include "nimbus/errno.h"
 #include "store/store.h"
 #include "util/codec.h"
+#include "util/partition.h"
 
 static double wall_now(void) {
     struct timespec ts;
@@ -493,4 +494,5 @@ const nb_api_t nb__api = {
     .blob_writer_abort = api_blob_writer_abort,
     .req_query = api_req_query,
     .work_queue = api_work_queue,
+    .partition = nb__partition_of,
 };

@@ -100,6 +100,18 @@ static void write_root_namespace(nb__xml_writer_t *w, const nb__spec_t *spec, co
 
 /* ---- codec for rest.c ---- */
 
+/* Whether an element may be the root of this payload: the member's locationName, the
+ * shape's, or the shape's name (SDKs write one of them; the protocol vectors use all three). */
+static bool payload_root_named(const json_t *ref, const json_t *shape, const char *name) {
+    const char *names[] = {json_string_value(json_object_get(ref, "locationName")),
+                           json_string_value(json_object_get(shape, "locationName")),
+                           json_string_value(json_object_get(ref, "shape"))};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (names[i] && strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
 static int codec_parse(void *ud, const nb__spec_t *spec, const nb__spec_op_t *op, const json_t *ref,
                        const json_t *shape, const char *body, size_t len, json_t **out, nb__aws_error_t *err) {
     (void)ud;
@@ -112,6 +124,13 @@ static int codec_parse(void *ud, const nb__spec_t *spec, const nb__spec_op_t *op
     const char *why = NULL;
     nb__xml_node_t *root = nb__xml_parse(body, len, &why);
     if (root == NULL) {
+        nb__aws_error_set(err, spec, op, "MalformedXML", 400, S3_MALFORMED_XML);
+        return NB_EPROTO;
+    }
+    /* A payload must come under its own root: S3 answers MalformedXML to <Remove>...</Remove>
+     * for DeleteObjects, where reading the members anyway would delete what was not asked. */
+    if (ref && !payload_root_named(ref, shape, root->local)) {
+        nb__xml_free(root);
         nb__aws_error_set(err, spec, op, "MalformedXML", 400, S3_MALFORMED_XML);
         return NB_EPROTO;
     }

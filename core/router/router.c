@@ -545,6 +545,13 @@ static bool looks_like_s3(const info_t *in) {
     bool one_segment = plen && memchr(path, '/', plen) == NULL;
     if ((strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) && plen)
         return true;
+    /* Routing quirk, as LocalStack: an unsigned GET / is S3's ListBuckets (an anonymous
+     * caller, which S3 answers AccessDenied once access control is enforced); a query Action
+ * names a query service instead. Nimbus's own
+     * endpoints (/_localstack/..., /_nimbus/...) are answered before routing. */
+    if (strcmp(m, "GET") == 0 && plen == 0 &&
+        !(req->query && nb__query_has(req->query, strlen(req->query), "Action")))
+        return true;
     /* a browser's preflight for a bucket or an object (the S3 plugin answers it as LocalStack's
      * S3 CORS handler does, permissively when no such bucket exists) */
     if (strcmp(m, "OPTIONS") == 0 && plen)

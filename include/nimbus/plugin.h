@@ -54,7 +54,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 3                  /* additions at the end of nb_api_t */
+#define NB_ABI_MINOR 4                  /* additions at the end of nb_api_t */
 
 /* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
 #define NB_ASYNC 1           /* the handler will call nb_finish() exactly once, later */
@@ -204,6 +204,13 @@ typedef struct nb_api {
 
     /* ---- ABI 1.3 ---- */
 
+    /* The partition of a region, the second field of every ARN: "aws", "aws-cn",
+     * "aws-us-gov", "aws-iso", "aws-iso-b", ... ("aws" for NULL or an unknown region).
+     * Build ARNs with it, never with a literal "arn:aws:". A static string. */
+    const char *(*partition)(const char *region);
+
+    /* ---- ABI 1.4 ---- */
+
     /* Calls cb once, when the request's response is about to be sent (after its commit), with
      * what it answers; or with summary NULL when there will be none (the client went away, an
      * in-process call), so cb can release data. One per request: a second call replaces the
@@ -262,6 +269,7 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_finish(...) (nb_api->finish(__VA_ARGS__))
 #define nb_req_account(...) (nb_api->req_account(__VA_ARGS__))
 #define nb_req_region(...) (nb_api->req_region(__VA_ARGS__))
+#define nb_partition(...) (nb_api->partition(__VA_ARGS__))
 #define nb_req_id(...) (nb_api->req_id(__VA_ARGS__))
 #define nb_req_operation(...) (nb_api->req_operation(__VA_ARGS__))
 #define nb_req_header(...) (nb_api->req_header(__VA_ARGS__))

@@ -105,8 +105,9 @@ int s3_delete_bucket(nb_req_t *req, const json_t *in) {
     int rc = s3_bucket_load(req, name, &b);
     if (rc <= 0)
         return rc;
-    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT EXISTS(SELECT 1 FROM objects WHERE bucket = ?1) OR"
-                                               " EXISTS(SELECT 1 FROM uploads WHERE bucket = ?1)");
+    /* Versions and delete markers keep a bucket; unfinished multipart uploads do not: S3
+     * discards them with the bucket. */
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT EXISTS(SELECT 1 FROM objects WHERE bucket = ?1)");
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -115,6 +116,8 @@ int s3_delete_bucket(nb_req_t *req, const json_t *in) {
     if (busy)
         return nb_error_fields(req, "BucketNotEmpty", json_pack("{s:s}", "BucketName", name),
                                "The bucket you tried to delete is not empty");
+    if (s3_uploads_drop_bucket(name) != 0)
+        return NB_ESTORE;
     s = nb_store_stmt(&s3_store, "DELETE FROM buckets WHERE name = ?1");
     if (s == NULL)
         return NB_ESTORE;
@@ -131,6 +134,7 @@ int s3_head_bucket(nb_req_t *req, const json_t *in) {
         return rc;
     nb_reply_header(req, "x-amz-bucket-region", b.region);
     nb_reply_header(req, "x-amz-access-point-alias", "false");
+    nb_reply_header(req, "Content-Type", "application/xml"); /* as S3 labels its empty answer */
     return nb_reply_new(req, NULL);
 }
 

@@ -45,6 +45,15 @@ static int lister_take(lister_t *l, const char *key) {
     return t;
 }
 
+/* A negative max-keys or max-uploads is refused as S3 refuses it; above 1000 means 1000. */
+static bool max_arg_valid(nb_req_t *req, const json_t *in, const char *member, const char *arg) {
+    const json_t *v = json_object_get(in, member);
+    if (!json_is_integer(v) || json_integer_value(v) >= 0)
+        return true;
+    nb_error(req, "InvalidArgument", "Argument %s must be an integer between 0 and 2147483647", arg);
+    return false;
+}
+
 static void lister_init(lister_t *l, const json_t *in, const char *marker) {
     const json_t *mk = json_object_get(in, "MaxKeys");
     int max = json_is_integer(mk) ? (int)json_integer_value(mk) : 1000;
@@ -174,6 +183,8 @@ static void put_common(json_t *out, lister_t *l, const char *bucket) {
 }
 
 int s3_list_objects(nb_req_t *req, const json_t *in) {
+    if (!max_arg_valid(req, in, "MaxKeys", "maxKeys"))
+        return 0;
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
@@ -200,6 +211,8 @@ int s3_list_objects(nb_req_t *req, const json_t *in) {
 }
 
 int s3_list_objects_v2(nb_req_t *req, const json_t *in) {
+    if (!max_arg_valid(req, in, "MaxKeys", "maxKeys"))
+        return 0;
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
@@ -250,6 +263,8 @@ int s3_list_objects_v2(nb_req_t *req, const json_t *in) {
 }
 
 int s3_list_object_versions(nb_req_t *req, const json_t *in) {
+    if (!max_arg_valid(req, in, "MaxKeys", "maxKeys"))
+        return 0;
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
@@ -317,6 +332,8 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in) {
 /* Uploads in key order, those of one key oldest first; KeyMarker alone skips the key,
  * with UploadIdMarker the key's uploads up to and including that one. */
 int s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
+    if (!max_arg_valid(req, in, "MaxUploads", "max-uploads"))
+        return 0;
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)

@@ -253,7 +253,8 @@ static void queue_record(const watch_t *w, nb_req_t *req, const nb_req_summary_t
     s3_b64_encode((const unsigned char *)rid, strlen(rid) > 60 ? 60 : strlen(rid), host_id);
     char requester[64] = "-";
     if (strcmp(sigver, "-") != 0)
-        snprintf(requester, sizeof requester, "arn:aws:iam::%s:root", nb_req_account(req));
+        snprintf(requester, sizeof requester, "arn:%s:iam::%s:root", nb_partition(nb_req_region(req)),
+                 nb_req_account(req));
     json_t *owner = s3_owner(w->owner);
     char *line = NULL;
     int n = asprintf(&line,

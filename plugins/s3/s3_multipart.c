@@ -1,4 +1,5 @@
 /* Multipart uploads: parts are blobs of their own, concatenated into the object at completion. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,74 @@ static int upload_drop(const char *id, bool keep_blobs) {
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    return nb_store_run(s);
+}
+
+/* S3 answers a CompleteMultipartUpload repeated after success with the same result, and an
+ * AbortMultipartUpload of the completed upload with 204, for some hours (then NoSuchUpload);
+ * AWS documents no length: Nimbus keeps completed uploads this long. */
+#define COMPLETED_KEEP_SECONDS (6 * 3600)
+
+/* The stored result of a completed upload still in the window (new reference), or NULL. */
+static json_t *completed_load(const char *bucket, const char *key, const char *id) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT result FROM completed_uploads WHERE upload_id = ?1 AND"
+                                               " bucket = ?2 AND key = ?3 AND completed >= ?4");
+    if (s == NULL)
+        return NULL;
+    sqlite3_bind_text(s, 1, id ? id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, key ? key : "", -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 4, nb_now() - COMPLETED_KEEP_SECONDS);
+    json_t *result = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        result = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+    sqlite3_reset(s);
+    return result;
+}
+
+/* Records a completion (and forgets those past the window). */
+static int completed_store(const char *bucket, const char *key, const char *id, const json_t *result) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "DELETE FROM completed_uploads WHERE completed < ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_double(s, 1, nb_now() - COMPLETED_KEEP_SECONDS);
+    if (nb_store_run(s) != 0)
+        return NB_ESTORE;
+    s = nb_store_stmt(&s3_store, "INSERT OR REPLACE INTO completed_uploads(upload_id, bucket, key, completed, result)"
+                                 " VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 4, nb_now());
+    sqlite3_bind_text(s, 5, json_dumps(result, JSON_COMPACT), -1, free);
+    return nb_store_run(s);
+}
+
+int s3_uploads_drop_bucket(const char *bucket) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT upload_id FROM uploads WHERE bucket = ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    json_t *ids = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(ids, json_string((const char *)sqlite3_column_text(s, 0)));
+    sqlite3_reset(s);
+    size_t i;
+    json_t *id;
+    int rc = 0;
+    json_array_foreach(ids, i, id) {
+        if (rc == 0)
+            rc = upload_drop(json_string_value(id), false);
+    }
+    json_decref(ids);
+    if (rc != 0)
+        return NB_ESTORE;
+    s = nb_store_stmt(&s3_store, "DELETE FROM completed_uploads WHERE bucket = ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     return nb_store_run(s);
 }
 
@@ -207,6 +276,34 @@ int s3_upload_part(nb_req_t *req, const json_t *in) {
     return s3_ingest_then(req, in, false, part_finish);
 }
 
+/* x-amz-copy-source-range: exactly bytes=first-last (else InvalidArgument), within the source
+ * (a first byte past its end InvalidRange, a last one InvalidArgument, as S3 answers). */
+static int copy_range(nb_req_t *req, const char *range, int64_t size, int64_t *first, int64_t *last) {
+    long long f = -1, l = -1;
+    int used = 0;
+    json_t *arg = json_pack("{s:s,s:s}", "ArgumentName", "x-amz-copy-source-range", "ArgumentValue", range);
+    if (sscanf(range, "bytes=%lld-%lld%n", &f, &l, &used) != 2 || range[used] != '\0' || f < 0 || l < f ||
+        !isdigit((unsigned char)range[6]))
+        return nb_error_fields(req, "InvalidArgument", arg,
+                               "The x-amz-copy-source-range value must be of the form bytes=first-last where first "
+                               "and last are the zero-based offsets of the first and last bytes to copy");
+    if (f >= size) {
+        char actual[32];
+        snprintf(actual, sizeof actual, "%lld", (long long)size);
+        json_decref(arg);
+        return nb_error_fields(req, "InvalidRange",
+                               json_pack("{s:s,s:s}", "RangeRequested", range, "ActualObjectSize", actual),
+                               "The requested range is not satisfiable");
+    }
+    if (l >= size)
+        return nb_error_fields(req, "InvalidArgument", arg,
+                               "Range specified is not valid for source object of size: %lld", (long long)size);
+    json_decref(arg);
+    *first = f;
+    *last = l;
+    return 1;
+}
+
 /* Stores a copied part (the upload is checked again: it may be gone after an async copy). */
 static int part_copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
     const char *source_version = ctx;
@@ -227,6 +324,10 @@ static int part_copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, v
     }
     json_t *out = json_pack("{s:{s:s,s:f}}", "CopyPartResult", "ETag", ing->etag, "LastModified",
                             (double)(long long)nb_now());
+    json_t *result = json_object_get(out, "CopyPartResult");
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        if (ing->algs & S3_CK_BIT(a))
+            json_object_set_new(result, s3_ck_member(a), json_string(ing->checksum[a]));
     if (strcmp(source_version, "null") != 0)
         json_object_set_new(out, "CopySourceVersionId", json_string(source_version));
     return nb_reply_new(req, out);
@@ -243,15 +344,18 @@ int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
     upload_t u;
     if ((rc = upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u)) <= 0)
         return rc;
+    /* The part's checksum is computed over the copied bytes in the upload's algorithm. */
+    const char *alg_name = s3_str(u.attrs, "ChecksumAlgorithm");
+    int alg = alg_name ? s3_ck_from_name(alg_name) : -1;
     json_decref(u.attrs);
     s3_object_t so;
     if ((rc = s3_load_copy_source(req, in, &sb, &so)) <= 0)
         return rc;
     int64_t first = 0, last = so.size - 1;
     const char *range = s3_str(in, "CopySourceRange");
-    if (range && s3_range_parse(range, so.size, &first, &last) != 1) {
+    if (range && (rc = copy_range(req, range, so.size, &first, &last)) != 1) {
         s3_object_clear(&so);
-        return nb_error(req, "InvalidRange", "The requested range is not satisfiable");
+        return rc;
     }
     nb_body_t *src = s3_object_body(&so, first, last - first + 1);
     char *version = strdup(so.version_id ? so.version_id : "null");
@@ -261,7 +365,7 @@ int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
             nb_body_free(src);
         return NB_ENOMEM;
     }
-    return s3_copy_then(req, in, src, 0, false, part_copy_finish, version, free);
+    return s3_copy_then(req, in, src, alg >= 0 ? S3_CK_BIT(alg) : 0, false, part_copy_finish, version, free);
 }
 
 typedef struct part {
@@ -394,6 +498,14 @@ static int complete_finish(nb_req_t *req, complete_job_t *j) {
     for (size_t i = 0; i < j->n; i++)
         json_array_append_new(sizes, json_integer(j->parts[i].size));
     json_object_set_new(o.attrs, "PartSizes", sizes); /* for GetObject partNumber */
+    json_t *plist = json_array();
+    for (size_t i = 0; i < j->n; i++) {
+        json_t *p = json_pack("{s:i,s:I}", "PartNumber", j->parts[i].number, "Size", (json_int_t)j->parts[i].size);
+        if (j->alg >= 0 && s3_str(j->parts[i].cks, s3_ck_member(j->alg)))
+            json_object_set(p, s3_ck_member(j->alg), json_object_get(j->parts[i].cks, s3_ck_member(j->alg)));
+        json_array_append_new(plist, p);
+    }
+    json_object_set_new(o.attrs, "PartList", plist); /* for GetObjectAttributes ObjectParts */
     if (j->full) {
         /* The client may name the whole object's checksum: it must be the one computed. */
         const char *want = s3_str(in, s3_ck_member(j->alg));
@@ -433,6 +545,10 @@ static int complete_finish(nb_req_t *req, complete_job_t *j) {
     if (s3_str(o.attrs, "ChecksumType"))
         json_object_set(out, "ChecksumType", json_object_get(o.attrs, "ChecksumType"));
     s3_object_clear(&o);
+    if (completed_store(b.name, key, id, out) != 0) {
+        json_decref(out);
+        return NB_ESTORE;
+    }
     return nb_reply_new(req, out);
 }
 
@@ -450,6 +566,9 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
         return rc;
     const char *id = s3_str(in, "UploadId");
     const char *key = s3_str(in, "Key");
+    json_t *done = completed_load(b.name, key, id);
+    if (done) /* a retry of a completion that succeeded */
+        return nb_reply_new(req, done);
     upload_t u;
     if ((rc = upload_load(req, b.name, key, id, &u)) <= 0)
         return rc;
@@ -595,6 +714,11 @@ int s3_abort_multipart_upload(nb_req_t *req, const json_t *in) {
     if (rc <= 0)
         return rc;
     const char *id = s3_str(in, "UploadId");
+    json_t *done = completed_load(b.name, s3_str(in, "Key"), id);
+    if (done) { /* completed: nothing left to abort, the object stays */
+        json_decref(done);
+        return nb_reply_new(req, NULL);
+    }
     upload_t u;
     if ((rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) <= 0)
         return rc;
@@ -652,7 +776,7 @@ int s3_list_parts(nb_req_t *req, const json_t *in) {
     json_t *out = json_pack("{s:s,s:s,s:s,s:i,s:i,s:b,s:o,s:o,s:o,s:s}", "Bucket", b.name, "Key", u.key, "UploadId", id,
                             "PartNumberMarker", marker, "MaxParts", max, "IsTruncated", truncated, "Parts", parts,
                             "Owner", s3_owner(NULL), "Initiator", s3_owner(NULL), "StorageClass", "STANDARD");
-    if (truncated)
+    if (last) /* S3 names the page's last part, truncated or not */
         json_object_set_new(out, "NextPartNumberMarker", json_integer(last));
     if (s3_str(u.attrs, "ChecksumAlgorithm"))
         json_object_set(out, "ChecksumAlgorithm", json_object_get(u.attrs, "ChecksumAlgorithm"));

@@ -285,7 +285,7 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
         if (!event_matches(json_object_get(qc, "Events"), event) || !key_matches(qc, key) || ekey == NULL)
             continue;
         char arn[128];
-        snprintf(arn, sizeof arn, "arn:aws:s3:::%s", b->name);
+        snprintf(arn, sizeof arn, "arn:%s:s3:::%s", nb_partition(b->region), b->name);
         json_t *object = json_pack("{s:s,s:s}", "key", ekey, "sequencer", sequencer);
         if (o && strncmp(event, "ObjectRemoved", 13) != 0) {
             json_object_set_new(object, "size", json_integer(o->size));

@@ -729,7 +729,7 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     json_t *v;
     json_object_foreach(o->attrs, k, v) {
         if (strncmp(k, "Checksum", 8) == 0 || strcmp(k, "TagSet") == 0 || strcmp(k, "PartSizes") == 0 ||
-            strcmp(k, "Grants") == 0 || k[0] == '_')
+            strcmp(k, "PartList") == 0 || strcmp(k, "Grants") == 0 || k[0] == '_')
             continue;
         json_object_set(out, k, v);
     }
@@ -770,6 +770,7 @@ static int find_object(nb_req_t *req, const s3_bucket_t *b, const char *key, con
             nb_reply_header(req, "x-amz-version-id", o->version_id);
         s3_object_clear(o);
         if (vid) {
+            nb_reply_header(req, "Allow", "DELETE"); /* the one method a delete marker version allows */
             return nb_error_fields(req, "MethodNotAllowed", json_pack("{s:s,s:s}", "Method", head ? "HEAD" : "GET",
                                                                        "ResourceType", "DeleteMarker"),
                                    "The specified method is not allowed against this resource.");
@@ -858,9 +859,11 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
             for (json_int_t i = 0; i + 1 < n; i++)
                 first += json_integer_value(json_array_get(sizes, (size_t)i));
             last = first + json_integer_value(json_array_get(sizes, (size_t)(n - 1))) - 1;
-            r = 1;
         }
-        json_object_set_new(out, "PartsCount", json_integer(count));
+        /* A part is a range to S3: 206 with Content-Range, the whole object's part 1 too. */
+        r = o.size > 0 ? 1 : 0;
+        if (o.parts > 0)
+            json_object_set_new(out, "PartsCount", json_integer(count));
     }
     /* A whole-object checksum would not match a part of it: S3 sends none with a range. */
     const char *mode = s3_str(in, "ChecksumMode");
@@ -879,6 +882,8 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
         char cr[96];
         snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", (long long)first, (long long)last, (long long)o.size);
         json_object_set_new(out, "ContentRange", json_string(cr));
+        if (head) /* older specs have no ContentRange in HeadObjectOutput; S3 sends it all the same */
+            nb_reply_header(req, "Content-Range", cr);
         nb_reply_status(req, 206);
         len = last - first + 1;
     }
@@ -1120,6 +1125,18 @@ int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_obj
     if (parsed != 0)
         return nb_error(req, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
     int rc = s3_bucket_load(req, bucket, sb);
+    if (rc == 1 && vid) {
+        /* A version that is a delete marker: GET of it is 405, a copy of it 400. */
+        int found = s3_object_load(sb->name, key, vid, so);
+        bool marker = found == 1 && so->delete_marker;
+        if (found == 1)
+            s3_object_clear(so);
+        if (found < 0)
+            rc = found;
+        else if (marker)
+            rc = nb_error(req, "InvalidRequest",
+                          "The source of a copy request may not specifically refer to a delete marker by version id.");
+    }
     if (rc == 1)
         rc = find_object(req, sb, key, vid, so, false);
     if (rc == 1 && (rc = s3_check_readable(req, so, true)) != 1)
@@ -1223,10 +1240,16 @@ static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
             json_object_del(o.attrs, s3_ck_member(a));
         json_object_del(o.attrs, "ChecksumAlgorithm");
         json_object_del(o.attrs, "PartSizes"); /* a copy is one part */
-        /* A copy is STANDARD unless the request names a class (a restored GLACIER source too). */
+        json_object_del(o.attrs, "PartList");
+        /* Not metadata: the storage class is STANDARD unless the copy names one (a restored
+         * GLACIER source too), and the
+         * website redirect is never copied (only the request's own applies). */
         json_object_del(o.attrs, "StorageClass");
+        json_object_del(o.attrs, "WebsiteRedirectLocation");
         if (json_object_get(in, "StorageClass"))
             json_object_set(o.attrs, "StorageClass", json_object_get(in, "StorageClass"));
+        if (json_object_get(in, "WebsiteRedirectLocation"))
+            json_object_set(o.attrs, "WebsiteRedirectLocation", json_object_get(in, "WebsiteRedirectLocation"));
     }
     s3_restore_drop(o.attrs);
     const char *td = s3_str(in, "TaggingDirective");
@@ -1283,7 +1306,18 @@ int s3_copy_object(nb_req_t *req, const json_t *in) {
     json_decref(grants);
     const char *directive = s3_str(in, "MetadataDirective");
     bool replace = directive && strcmp(directive, "REPLACE") == 0;
-    if (strcmp(sb.name, b.name) == 0 && strcmp(so->key, key) == 0 && !replace &&
+    if (directive && !replace && strcmp(directive, "COPY") != 0) {
+        object_free(so);
+        return nb_error_fields(req, "InvalidArgument",
+                               json_pack("{s:s,s:s}", "ArgumentName", "x-amz-metadata-directive", "ArgumentValue",
+                                         directive),
+                               "Unknown metadata directive.");
+    }
+    /* Copying a named version over its own key (how a previous version is restored) is a
+     * change on a versioned bucket: it makes that content the latest version again. */
+    const char *source = s3_str(in, "CopySource");
+    bool names_version = source && strstr(source, "?versionId=") != NULL && b.versioning != S3_VER_OFF;
+    if (strcmp(sb.name, b.name) == 0 && strcmp(so->key, key) == 0 && !replace && !names_version &&
         !json_object_get(in, "StorageClass") && !json_object_get(in, "WebsiteRedirectLocation") &&
         !json_object_get(in, "ServerSideEncryption")) {
         object_free(so);
@@ -1304,6 +1338,43 @@ int s3_copy_object(nb_req_t *req, const json_t *in) {
 }
 
 /* ------------------------------------------------ attributes and tags */
+
+/* ObjectParts of a multipart object: the count, and a page of its parts (MaxParts,
+ * PartNumberMarker) when it was uploaded with a checksum, as S3 lists them only then. */
+static json_t *object_parts(const json_t *in, const s3_object_t *o) {
+    json_t *out = json_pack("{s:i}", "TotalPartsCount", o->parts);
+    const json_t *list = json_object_get(o->attrs, "PartList");
+    if (s3_str(o->attrs, "ChecksumType") == NULL || !json_is_array(list))
+        return out;
+    const json_t *mp = json_object_get(in, "MaxParts"), *pm = json_object_get(in, "PartNumberMarker");
+    json_int_t max = json_is_integer(mp) ? json_integer_value(mp) : 1000;
+    json_int_t marker = json_is_integer(pm) ? json_integer_value(pm) : 0;
+    if (max < 0 || max > 1000)
+        max = 1000;
+    json_t *parts = json_array();
+    json_int_t last = 0;
+    bool truncated = false;
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p) {
+        json_int_t n = json_integer_value(json_object_get(p, "PartNumber"));
+        if (n <= marker)
+            continue;
+        if ((json_int_t)json_array_size(parts) >= max) {
+            truncated = true;
+            break;
+        }
+        json_array_append(parts, p);
+        last = n;
+    }
+    json_object_set_new(out, "PartNumberMarker", json_integer(marker));
+    json_object_set_new(out, "MaxParts", json_integer(max));
+    json_object_set_new(out, "IsTruncated", json_boolean(truncated));
+    if (last)
+        json_object_set_new(out, "NextPartNumberMarker", json_integer(last));
+    json_object_set_new(out, "Parts", parts);
+    return out;
+}
 
 int s3_get_object_attributes(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
@@ -1336,7 +1407,7 @@ int s3_get_object_attributes(nb_req_t *req, const json_t *in) {
             const char *sc = s3_str(o.attrs, "StorageClass");
             json_object_set_new(out, "StorageClass", json_string(sc ? sc : "STANDARD"));
         } else if (strcmp(a, "ObjectParts") == 0 && o.parts > 0) {
-            json_object_set_new(out, "ObjectParts", json_pack("{s:i}", "TotalPartsCount", o.parts));
+            json_object_set_new(out, "ObjectParts", object_parts(in, &o));
         } else if (strcmp(a, "Checksum") == 0) {
             json_t *ck = json_object();
             for (int k = 0; k < S3_CK__COUNT; k++)

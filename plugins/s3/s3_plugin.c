@@ -32,6 +32,9 @@ static const char *const s3_schema[] = {
     "  modified REAL NOT NULL, checksums TEXT, PRIMARY KEY(upload_id, part_number));",
     /* 2: small objects inline */
     "ALTER TABLE objects ADD COLUMN data BLOB;",
+    /* 3: completed multipart uploads, for a repeated CompleteMultipartUpload (s3_multipart.c) */
+    "CREATE TABLE completed_uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL,"
+    "  completed REAL NOT NULL, result TEXT NOT NULL);",
 };
 
 static const nb_op_t s3_ops[] = {

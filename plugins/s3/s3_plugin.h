@@ -155,6 +155,8 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in);
 int s3_abort_multipart_upload(nb_req_t *req, const json_t *in);
 int s3_list_parts(nb_req_t *req, const json_t *in);
 int s3_list_multipart_uploads(nb_req_t *req, const json_t *in);
+/* Discards a bucket's unfinished uploads (their part blobs) and its completed-upload records. */
+int s3_uploads_drop_bucket(const char *bucket);
 int s3_post_object(nb_req_t *req, const json_t *in);
 /* CORS (s3_cors.c): preflights, and the matching rule's headers on actual requests. */
 int s3_preflight(nb_req_t *req, const json_t *in);

@@ -627,6 +627,22 @@ int sqs_receive_message(nb_req_t *req, const json_t *in) {
 
 /* ---------------------------------------------------------------- send */
 
+/* A FIFO send names its group, and its deduplication id unless the queue deduplicates by
+ * content. In a batch, an entry without one fails the whole request, as AWS answers it. */
+static bool fifo_id_missing(const sqs_queue_t *q, const json_t *e, sqs_err_t *err) {
+    if (SQS_STR(e, "MessageGroupId") == NULL) {
+        err_set(err, "MissingParameter", "The request must contain the parameter MessageGroupId.");
+        return true;
+    }
+    if (SQS_STR(e, "MessageDeduplicationId") == NULL && !q->cbd) {
+        err_set(err, "InvalidParameterValue",
+                "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+                "provided explicitly");
+        return true;
+    }
+    return false;
+}
+
 static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t *err) {
     const json_t *bodyv = json_object_get(e, "MessageBody");
     const char *body = json_string_value(bodyv);
@@ -685,21 +701,13 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
         return false;
     }
     if (q->fifo) {
-        if (grp == NULL) {
-            err_set(err, "MissingParameter", "The request must contain the parameter MessageGroupId.");
+        if (fifo_id_missing(q, e, err))
             return false;
-        }
         if (delay && json_integer_value(delay) != 0) {
             err_set(err, "InvalidParameterValue",
                     "Value %" JSON_INTEGER_FORMAT " for parameter DelaySeconds is invalid. Reason: The request include "
                     "parameter that is not valid for this queue type.",
                     json_integer_value(delay));
-            return false;
-        }
-        if (dedup == NULL && !q->cbd) {
-            err_set(err, "InvalidParameterValue",
-                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
-                    "provided explicitly");
             return false;
         }
     } else if (dedup) {
@@ -887,6 +895,11 @@ int sqs_send_message_batch(nb_req_t *req, const json_t *in) {
     if (total > SQS_MAX_MESSAGE_BYTES)
         return nb_error(req, "BatchRequestTooLong", "Batch requests cannot be longer than %d bytes. You have sent %zu bytes.",
                         SQS_MAX_MESSAGE_BYTES, total);
+    json_array_foreach((json_t *)entries, i, e) {
+        sqs_err_t err = {0};
+        if (q->fifo && fifo_id_missing(q, e, &err))
+            return nb_error(req, err.code, "%s", err.msg);
+    }
     json_t *ok = json_array(), *failed = json_array();
     json_array_foreach((json_t *)entries, i, e) {
         const char *id = SQS_STR(e, "Id");
@@ -913,10 +926,13 @@ int sqs_send_message_batch(nb_req_t *req, const json_t *in) {
 
 /* The message row a receipt handle names in q: 1 found, 0 gone, < 0 not a handle of q.
  * *received: when it was last received (0 never). */
+/* The message a receipt handle names: -1 if the handle is not one of this queue's, 0 if the
+ * message is gone, 1 with its row. *issued_at is the receive count the handle was issued at
+ * (a handle from an earlier receive has a smaller one than *receives). */
 static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double *visible, int64_t *receives,
-                       double *received) {
-    int64_t qid, r;
-    if (!sqs_receipt_parse(handle, &qid, seq, &r) || qid != q->qid)
+                       double *received, int64_t *issued_at) {
+    int64_t qid;
+    if (!sqs_receipt_parse(handle, &qid, seq, issued_at) || qid != q->qid)
         return -1;
     sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT visible, receives, COALESCE(last_receive, first_receive, 0)"
                                                 " FROM messages WHERE seq = ?1 AND qid = ?2");
@@ -935,12 +951,19 @@ static int receipt_row(sqs_queue_t *q, const char *handle, int64_t *seq, double 
 }
 
 static bool delete_one(sqs_queue_t *q, const char *handle, sqs_err_t *err) {
-    int64_t seq, receives;
+    int64_t seq, receives, issued_at;
     double visible, received;
-    int found = receipt_row(q, handle, &seq, &visible, &receives, &received);
+    int found = receipt_row(q, handle, &seq, &visible, &receives, &received, &issued_at);
     if (found < 0) {
         err_set(err, "ReceiptHandleIsInvalid", "The input receipt handle \"%.300s\" is not a valid receipt handle.",
                 handle);
+        return false;
+    }
+    /* FIFO: a handle whose visibility ran out (the message visible again, or received since)
+     * deletes nothing, as AWS answers; a standard queue takes any handle of the message. */
+    if (found && q->fifo && (issued_at != receives || visible <= now_s())) {
+        err_set(err, "InvalidParameterValue",
+                "Value %.300s for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.", handle);
         return false;
     }
     if (found) {
@@ -1002,9 +1025,9 @@ static bool change_one(sqs_queue_t *q, const char *handle, const json_t *vtv, sq
                 vt);
         return false;
     }
-    int64_t seq, receives;
+    int64_t seq, receives, issued_at;
     double visible, received, now = now_s();
-    int found = receipt_row(q, handle, &seq, &visible, &receives, &received);
+    int found = receipt_row(q, handle, &seq, &visible, &receives, &received, &issued_at);
     if (found < 0) {
         err_set(err, "ReceiptHandleIsInvalid", "The input receipt handle \"%.300s\" is not a valid receipt handle.",
                 handle);

@@ -124,7 +124,7 @@ static sqs_queue_t *queue_new(const char *account, const char *region, const cha
     snprintf(q->account, sizeof q->account, "%s", account);
     snprintf(q->region, sizeof q->region, "%s", region);
     snprintf(q->name, sizeof q->name, "%s", name);
-    snprintf(q->arn, sizeof q->arn, "arn:aws:sqs:%s:%s:%s", region, account, name);
+    snprintf(q->arn, sizeof q->arn, "arn:%s:sqs:%s:%s:%s", nb_partition(region), region, account, name);
     return q;
 }
 
@@ -492,7 +492,8 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
     }
     json_t *none = attrs ? NULL : json_object();
     char arn[192];
-    snprintf(arn, sizeof arn, "arn:aws:sqs:%s:%s:%s", nb_req_region(req), nb_req_account(req), name);
+    snprintf(arn, sizeof arn, "arn:%s:sqs:%s:%s:%s", nb_partition(nb_req_region(req)), nb_req_region(req),
+             nb_req_account(req), name);
     json_t *norm = attrs_check(req, attrs ? attrs : none, true, fifo, arn);
     json_decref(none);
     if (norm == NULL)
@@ -852,8 +853,8 @@ int sqs_add_permission(nb_req_t *req, const json_t *in) {
     }
     json_t *principals = json_array(), *acts = json_array();
     json_array_foreach((json_t *)accounts, i, a) {
-        char arn[64];
-        snprintf(arn, sizeof arn, "arn:aws:iam::%s:root", json_string_value(a) ?: "");
+        char arn[96];
+        snprintf(arn, sizeof arn, "arn:%s:iam::%s:root", nb_partition(q->region), json_string_value(a) ?: "");
         json_array_append_new(principals, json_string(arn));
     }
     json_array_foreach((json_t *)actions, i, a) {

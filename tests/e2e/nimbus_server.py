@@ -1,5 +1,5 @@
 """Starts the built nimbus binary for end-to-end tests and stops it again."""
-import os, signal, socket, subprocess, threading, time
+import os, signal, socket, subprocess, sys, threading, time, unittest
 
 NIMBUS_BIN = os.environ.get("NIMBUS_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "nimbus")
@@ -93,3 +93,17 @@ def aws_clis():
 def run_aws(cli, url, *args, access_key="test", region="us-east-1"):
     return subprocess.run([cli, "--endpoint-url", url, "--output", "json", *args], env=aws_env(access_key, region),
                           capture_output=True, text=True, timeout=60)
+
+
+# A skipped test names itself and its reason on a line of its own (unittest's verbose output may
+# be mid-line), which tools/test-summary.sh collects from ctest's log: unittest's own report of a
+# skip is easy to miss there.
+def _report_skip(add_skip):
+    def add_skip_and_report(self, test, reason):
+        print("\nSKIPPED %s: %s" % (test.id().replace("__main__.", os.path.basename(sys.argv[0]) + ":"), reason),
+              file=sys.stderr, flush=True)
+        return add_skip(self, test, reason)
+    return add_skip_and_report
+
+
+unittest.TestResult.addSkip = _report_skip(unittest.TestResult.addSkip)

@@ -13,6 +13,7 @@ import glob, json, os, re, shutil, subprocess, sys, tempfile, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import Nimbus  # noqa: E402
+from npm_ci import npm_ci  # noqa: E402
 
 SOURCE_DIR = os.environ.get("NB_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -99,15 +100,11 @@ class ImportSpec(unittest.TestCase):
 
     @classmethod
     def npm_apis(cls):
-        """aws-sdk's apis/ folder, npm-installed into tests/e2e/js-aws-sdk (gitignored node_modules)."""
+        """aws-sdk's apis/ folder, installed from tests/e2e/js-aws-sdk's lock (gitignored node_modules)."""
         if cls.apis is None:
             folder = os.path.join(HERE, "js-aws-sdk")
             apis = os.path.join(folder, "node_modules", "aws-sdk", "apis")
-            if not os.path.isdir(apis):
-                # npm is installed by tools/deps.sh: its absence is a failure, not a skip
-                assert shutil.which("npm"), "npm is missing (tools/deps.sh installs it)"
-                r = run("npm", "install", "--no-audit", "--no-fund", "--silent", cwd=folder)
-                assert r.returncode == 0 and os.path.isdir(apis), "npm install failed: " + r.stderr[-500:]
+            npm_ci(folder)
             cls.apis = apis
         return cls.apis
 

@@ -20,7 +20,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_VECTORS = os.path.normpath(os.path.join(HERE, '..', '..', '..', 'shared', 'protocol-tests'))
+DEFAULT_VECTORS = os.path.join(HERE, 'vectors')  # botocore's suites, kept in the tree (vectors/README.md)
 
 # Cases Nimbus skips on purpose (beyond botocore's own ignore list): id (or "input:id",
 # "output:id" for one kind only) -> reason.

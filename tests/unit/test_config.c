@@ -30,9 +30,14 @@ Test(config, defaults_are_localstack_compatible) {
     char *err;
     char *argv[] = {"nimbus", NULL}, *envp[] = {"HOME=/home/u", NULL};
     cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK);
-    cr_assert_eq(cfg.nlisten, 1);
+    /* both loopbacks, as "localhost" resolves to either; only the IPv6 one may be missing */
+    cr_assert_eq(cfg.nlisten, 2);
     cr_assert_str_eq(cfg.listen[0].host, "127.0.0.1");
     cr_assert_eq(cfg.listen[0].port, 4566);
+    cr_assert_not(cfg.listen[0].optional);
+    cr_assert_str_eq(cfg.listen[1].host, "::1");
+    cr_assert_eq(cfg.listen[1].port, 4566);
+    cr_assert(cfg.listen[1].optional);
     cr_assert_not(cfg.persistence);
     cr_assert_not(cfg.eager_loading);
     cr_assert_null(cfg.services);
@@ -63,6 +68,16 @@ Test(config, listen_address_without_host_or_port_takes_the_default) {
     nb__config_free(&cfg);
 }
 
+Test(config, the_default_pair_given_explicitly_is_required) {
+    nb__config_t cfg;
+    char *err;
+    char *argv[] = {"nimbus", NULL}, *envp[] = {"GATEWAY_LISTEN=127.0.0.1:4566,[::1]:4566", NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK, "%s", err ? err : "");
+    cr_assert_eq(cfg.nlisten, 2);
+    cr_assert_not(cfg.listen[1].optional); /* the user asked for [::1]: no IPv6 must stop start */
+    nb__config_free(&cfg);
+}
+
 Test(config, flags_beat_environment_beat_file) {
     char *file = write_file("# comment\nSERVICES=s3\nDEBUG=1\nGATEWAY_LISTEN=0.0.0.0:1111\nDATA_DIR=/from/file\n");
     nb__config_t cfg;
@@ -73,6 +88,7 @@ Test(config, flags_beat_environment_beat_file) {
     cr_assert_eq(cfg.nlisten, 2);
     cr_assert_eq(cfg.listen[0].port, 3333);              /* flag */
     cr_assert_str_eq(cfg.listen[1].host, "::1");
+    cr_assert_not(cfg.listen[1].optional); /* given, so it must work */
     cr_assert(nb__config_service_enabled(&cfg, "sqs"));  /* environment beats the file */
     cr_assert_not(nb__config_service_enabled(&cfg, "dynamodb"));
     cr_assert(cfg.debug);                                /* only in the file */

@@ -9,8 +9,8 @@ static int run_vectors(const char *protocol) {
     char cmd[2048];
     snprintf(cmd, sizeof cmd,
              "/usr/bin/python3 %s/tests/proto/run_protocol_tests.py --marshal %s/tools/marshal/nimbus-marshal "
-             "--vectors %s/protocol-tests --protocol %s -v",
-             NB_SOURCE_DIR, NB_BINARY_DIR, NB_SHARED_DIR, protocol);
+             "--vectors %s/tests/proto/vectors --protocol %s -v",
+             NB_SOURCE_DIR, NB_BINARY_DIR, NB_SOURCE_DIR, protocol);
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -4,7 +4,7 @@
 # repository into it (git archive HEAD: what a clone holds, nothing built or installed), then,
 # as root in that root:
 #   1. the README's run command, until it prints "Ready."
-#   2. the README's client commands (the fenced block(s) after "Then:"), each as written
+#   2. the README's client commands (the fenced block(s) between its client-commands markers), each as written
 #   3. a Node fetch of http://localhost:4566/_localstack/health
 #   4. stops the server, then runs the README's test command to its end
 # Prints each step's result and wall time; exits non-zero if any step failed.
@@ -81,8 +81,9 @@ show_output() {  # show_output RC LOG: a client's output when it succeeded (step
 step_skip() { summary+=("$(printf '%-18s %8s    %s' skipped - "$1")"); printf '== %s\n   skipped: %s\n' "$1" "$2"; }
 
 # ---- the README's commands
-# The first fenced block holds the run and test commands; the fenced blocks after the line
-# holding "Then:" (up to the next heading) are the first client commands.
+# The first fenced block holds the run and test commands; the fenced blocks between the
+# README's <!-- client-commands --> markers are the first client commands (the ones
+# tests/e2e/test_readme.py also runs).
 readme="$repo/README.md"
 [ -f "$readme" ] || die "no README.md in $repo"
 first_block=$(awk '/^```/ { if (inb) exit; inb = 1; next } inb' "$readme")
@@ -96,8 +97,8 @@ shown() { sed -E 's/[[:space:]]+#.*$//' <<<"$1"; }  # the command without its tr
 # per command (backslash continuations joined), another language one record per block.
 client_records() {
   awk '
-    !started { if (/Then:/) started = 1; next }
-    /^#+ / && !inb { exit }
+    !started { if (/<!-- client-commands/) started = 1; next }
+    /<!-- \/client-commands -->/ && !inb { exit }
     /^```/ {
       if (!inb) { inb = 1; lang = substr($0, 4); gsub(/[[:space:]]/, "", lang); body = ""; next }
       inb = 0
@@ -249,7 +250,7 @@ while IFS= read -r -d $'\036' rec; do
   if [ "${rec%%$'\t'*}" = sh ]; then sh_cmds+=("${rec#*$'\t'}"); else other+=("$rec"); fi
 done < <(client_records)
 [ $(( ${#sh_cmds[@]} + ${#other[@]} )) -gt 0 ] || {
-  step_start "client commands after \"Then:\" in README.md"; echo "   none found"; step_end 1; }
+  step_start "client commands of README.md"; echo "   none found"; step_end 1; }
 if [ ${#sh_cmds[@]} -gt 0 ]; then
   # each command on its own lines inside { }, so a trailing comment cannot swallow the brace
   session="exec 3>/tmp/fresh-client-status"

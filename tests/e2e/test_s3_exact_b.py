@@ -8,7 +8,7 @@ import base64, datetime, hashlib, hmac, http.client, json, os, re, shutil, subpr
 import unittest, uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, aws_clis, aws_env, run_aws  # noqa: E402
+from nimbus_server import Nimbus, aws_clis, aws_env, run_aws, newer_python  # noqa: E402
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
@@ -481,11 +481,7 @@ class S3ExactCases(unittest.TestCase):
 @unittest.skipIf(os.environ.get("NB_S3B_URL"), "runs once, in the parent")
 class NewerBoto3(unittest.TestCase):
     def test_every_case_with_newer_boto3(self):
-        py = None
-        for cand in [os.path.expanduser("~/.pyenv/shims/python3"), shutil.which("python3")]:
-            if cand and os.path.exists(cand) and os.path.realpath(cand) != os.path.realpath(sys.executable):
-                py = cand
-                break
+        py = newer_python()
         if py is None:
             self.skipTest("no second python with boto3")
         version = subprocess.run([py, "-c", "import boto3; print(boto3.__version__)"], capture_output=True, text=True)

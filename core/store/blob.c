@@ -519,7 +519,8 @@ static size_t sweep_dir(const char *dir, const char *prefix, char *const *keep, 
         if (path && key && lstat(path, &sb) == 0) {
             if (S_ISDIR(sb.st_mode))
                 removed += sweep_dir(path, key, keep, n);
-            else if (S_ISREG(sb.st_mode) && bsearch(&key, keep, n, sizeof *keep, key_cmp) == NULL && unlink(path) == 0)
+            else if (S_ISREG(sb.st_mode) && (n == 0 || bsearch(&key, keep, n, sizeof *keep, key_cmp) == NULL) &&
+                     unlink(path) == 0) /* nothing kept: keep may be NULL, which bsearch may not take */
                 removed++;
         }
         free(path);

@@ -42,7 +42,7 @@ static void log_line(nb_req_t *req, int status) {
         fprintf(gw->log, "%s.%03ld  INFO AWS %s.%s => %d (%.2f ms)\n", ts, now.tv_nsec / 1000000, svc, op, status, ms);
 }
 
-static void req_free(nb_req_t *req) {
+void nb__req_free(nb_req_t *req) {
     json_decref(req->output);
     nb__body_free(req->out_body);
     nb__headers_free(&req->out_headers);
@@ -51,6 +51,8 @@ static void req_free(nb_req_t *req) {
 }
 
 void nb__req_complete(nb_req_t *req) {
+    if (req->x == NULL)
+        return; /* checked from its head: answered once the server hands it over (nb__gateway_handle) */
     if (req->done)
         return;
     req->done = true;
@@ -74,7 +76,7 @@ void nb__req_complete(nb_req_t *req) {
         nb__http_response_init(&none);
         nb__http_respond(req->x, &none);
         nb__http_response_free(&none);
-        req_free(req);
+        nb__req_free(req);
         return;
     }
     nb__http_response_t resp;
@@ -115,7 +117,7 @@ void nb__req_complete(nb_req_t *req) {
         nb__debug_log_exchange(req->gw->log, req, &resp);
     nb__http_respond(req->x, &resp);
     nb__http_response_free(&resp);
-    req_free(req);
+    nb__req_free(req);
 }
 
 static void set_error_v(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, va_list ap) {

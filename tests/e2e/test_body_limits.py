@@ -348,6 +348,96 @@ class BodyLimits(unittest.TestCase):
         self.assertTrue(data.startswith("HTTP/1.1 100 Continue\r\n\r\n"), data[:100])
         self.assertLess(elapsed, 1)
 
+    def answered_from_the_head(self, target, extra="", length=5 * MiB):
+        """Sends only the head of an upload waiting on 100-continue: (status, body, seconds) of the answer,
+        which must come without a 100 Continue, and the connection closed after it."""
+        head = ("PUT %s HTTP/1.1\r\nHost: localhost\r\nAuthorization: %s\r\nContent-Length: %d\r\n%s"
+                "Expect: 100-continue\r\n\r\n" % (target, S3_AUTH, length, extra))
+        s = socket.create_connection(("127.0.0.1", self.n.port))
+        s.settimeout(5)
+        t0 = time.monotonic()
+        s.sendall(head.encode())
+        data = b""
+        while not answer_complete(data):
+            chunk = s.recv(65536)
+            self.assertTrue(chunk, "closed before an answer: %r" % data[:300])
+            data += chunk
+        elapsed = time.monotonic() - t0
+        self.assertFalse(data.startswith(b"HTTP/1.1 100"), data[:300])
+        self.assertEqual(s.recv(65536), b"", "the connection closes after the answer")
+        s.close()
+        status, body = final_answer(data.decode(errors="replace"))
+        return status, body, elapsed
+
+    def test_expect_continue_missing_bucket_answered_from_the_head(self):
+        status, body, elapsed = self.answered_from_the_head("/no-such-limits-bkt/k")
+        self.assertEqual(status, 404, body)
+        self.assertIn("<Code>NoSuchBucket</Code>", body)
+        self.assertIn("<BucketName>no-such-limits-bkt</BucketName>", body)
+        self.assertLess(elapsed, 2)
+
+    def test_expect_continue_unknown_upload_answered_from_the_head(self):
+        status, body, elapsed = self.answered_from_the_head("/limits-bkt/mp?partNumber=1&uploadId=nosuchupload")
+        self.assertEqual(status, 404, body)
+        self.assertIn("<Code>NoSuchUpload</Code>", body)
+        self.assertLess(elapsed, 2)
+        # a known upload: 100 Continue, then the part is taken
+        upload = self.s3.create_multipart_upload(Bucket="limits-bkt", Key="mp")["UploadId"]
+        head = ("PUT /limits-bkt/mp?partNumber=1&uploadId=%s HTTP/1.1\r\nHost: localhost\r\nAuthorization: %s\r\n"
+                "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n" % (upload, S3_AUTH))
+        s = socket.create_connection(("127.0.0.1", self.n.port))
+        s.settimeout(5)
+        s.sendall(head.encode())
+        self.assertEqual(s.recv(25), b"HTTP/1.1 100 Continue\r\n\r\n")
+        s.sendall(b"hello")
+        self.assertTrue(s.recv(65536).startswith(b"HTTP/1.1 200 "))
+        s.close()
+        self.assertEqual(len(self.s3.list_parts(Bucket="limits-bkt", Key="mp", UploadId=upload)["Parts"]), 1)
+        self.s3.abort_multipart_upload(Bucket="limits-bkt", Key="mp", UploadId=upload)
+
+    def test_expect_continue_invalid_head_answered_from_the_head(self):
+        # a header the spec types as a timestamp (the parse), a canned ACL S3 does not know (the plugin's precheck)
+        for extra, message in (("x-amz-object-lock-retain-until-date: notadate\r\n", "x-amz-object-lock-retain-until-date"),
+                               ("x-amz-acl: no-such-acl\r\n", "<ArgumentName>x-amz-acl</ArgumentName>")):
+            status, body, elapsed = self.answered_from_the_head("/limits-bkt/bad", extra)
+            self.assertEqual(status, 400, body)
+            self.assertIn("<Code>InvalidArgument</Code>", body)
+            self.assertIn(message, body)
+            self.assertLess(elapsed, 2)
+        with self.assertRaises(self.s3.exceptions.ClientError):
+            self.s3.head_object(Bucket="limits-bkt", Key="bad")
+
+    def test_newest_boto3_missing_bucket_put_fails_without_the_body(self):
+        """boto3 1.43 sends Expect: 100-continue on put_object: a 20 MiB body to a missing bucket is not sent."""
+        pythons = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/*/bin/python3")))
+        script = ("import boto3, sys, time\nfrom botocore.config import Config\n"
+                  "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='t',"
+                  " aws_secret_access_key='t', config=Config(s3={'addressing_style': 'path'}, read_timeout=30,"
+                  " retries={'max_attempts': 1}))\n"
+                  "body = b'x' * (20 * 1024 * 1024)\n"
+                  "t = time.time()\n"
+                  "try:\n"
+                  "    s3.put_object(Bucket='no-such-limits-bkt', Key='k', Body=body)\n"
+                  "    print('stored')\n"
+                  "except s3.exceptions.NoSuchBucket:\n"
+                  "    print(boto3.__version__, 'NoSuchBucket', round(time.time() - t, 3))\n")
+        ran = False
+        for python in pythons:
+            if subprocess.run([python, "-c", "import boto3"], capture_output=True).returncode != 0:
+                continue
+            with open("/proc/%d/io" % self.pid) as f:
+                read0 = int(re.search(r"rchar: (\d+)", f.read()).group(1))
+            out = subprocess.run([python, "-c", script, self.n.url], capture_output=True, text=True, timeout=120)
+            self.assertEqual(out.returncode, 0, out.stderr[-2000:])
+            print("\n%s: %s" % (python, out.stdout.strip()), file=sys.stderr)
+            self.assertIn("NoSuchBucket", out.stdout)
+            with open("/proc/%d/io" % self.pid) as f:
+                read = int(re.search(r"rchar: (\d+)", f.read()).group(1)) - read0
+            self.assertLess(read, 1 * MiB, "the server read %d bytes: the body was sent" % read)
+            ran = True
+        if not ran:
+            self.skipTest("no pyenv python with boto3")
+
     def test_newest_boto3_empty_then_non_empty_put_on_one_connection(self):
         """boto3 1.43 waits for a 100 Continue even before an empty body; without one, the next PUT hung 60 s."""
         pythons = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/*/bin/python3")))

@@ -330,8 +330,12 @@ class BodyLimits(unittest.TestCase):
             self.assertLess(elapsed, 2)
 
     def test_expect_continue_allowed_body_gets_100_first(self):
-        head = ("PUT /limits-bkt/small HTTP/1.1\r\nHost: localhost\r\nAuthorization: %s\r\nContent-Length: 5\r\n"
-                "Expect: 100-continue\r\n\r\n" % S3_AUTH)
+        self.continue_then_ok("/limits-bkt/small")
+
+    def continue_then_ok(self, target):
+        """An upload of 5 bytes waiting on 100-continue: the 100 comes first, then the body is taken."""
+        head = ("PUT %s HTTP/1.1\r\nHost: localhost\r\nAuthorization: %s\r\nContent-Length: 5\r\n"
+                "Expect: 100-continue\r\n\r\n" % (target, S3_AUTH))
         s = socket.create_connection(("127.0.0.1", self.n.port))
         s.settimeout(5)
         s.sendall(head.encode())
@@ -383,15 +387,7 @@ class BodyLimits(unittest.TestCase):
         self.assertLess(elapsed, 2)
         # a known upload: 100 Continue, then the part is taken
         upload = self.s3.create_multipart_upload(Bucket="limits-bkt", Key="mp")["UploadId"]
-        head = ("PUT /limits-bkt/mp?partNumber=1&uploadId=%s HTTP/1.1\r\nHost: localhost\r\nAuthorization: %s\r\n"
-                "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n" % (upload, S3_AUTH))
-        s = socket.create_connection(("127.0.0.1", self.n.port))
-        s.settimeout(5)
-        s.sendall(head.encode())
-        self.assertEqual(s.recv(25), b"HTTP/1.1 100 Continue\r\n\r\n")
-        s.sendall(b"hello")
-        self.assertTrue(s.recv(65536).startswith(b"HTTP/1.1 200 "))
-        s.close()
+        self.continue_then_ok("/limits-bkt/mp?partNumber=1&uploadId=%s" % upload)
         self.assertEqual(len(self.s3.list_parts(Bucket="limits-bkt", Key="mp", UploadId=upload)["Parts"]), 1)
         self.s3.abort_multipart_upload(Bucket="limits-bkt", Key="mp", UploadId=upload)
 
@@ -407,59 +403,57 @@ class BodyLimits(unittest.TestCase):
         with self.assertRaises(self.s3.exceptions.ClientError):
             self.s3.head_object(Bucket="limits-bkt", Key="bad")
 
-    def test_newest_boto3_missing_bucket_put_fails_without_the_body(self):
-        """boto3 1.43 sends Expect: 100-continue on put_object: a 20 MiB body to a missing bucket is not sent."""
-        pythons = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/*/bin/python3")))
+    def run_newest_boto3(self, lines, check):
+        """Runs a boto3 script (s3: a path-style client of this server) with each pyenv python that has boto3
+        (1.43 sends Expect: 100-continue on put_object); check(python, stdout) asserts on what it printed."""
         script = ("import boto3, sys, time\nfrom botocore.config import Config\n"
                   "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='t',"
-                  " aws_secret_access_key='t', config=Config(s3={'addressing_style': 'path'}, read_timeout=30,"
-                  " retries={'max_attempts': 1}))\n"
-                  "body = b'x' * (20 * 1024 * 1024)\n"
-                  "t = time.time()\n"
-                  "try:\n"
-                  "    s3.put_object(Bucket='no-such-limits-bkt', Key='k', Body=body)\n"
-                  "    print('stored')\n"
-                  "except s3.exceptions.NoSuchBucket:\n"
-                  "    print(boto3.__version__, 'NoSuchBucket', round(time.time() - t, 3))\n")
+                  " aws_secret_access_key='t', config=Config(s3={'addressing_style': 'path'}, read_timeout=10,"
+                  " retries={'max_attempts': 1}))\n" + lines)
         ran = False
-        for python in pythons:
+        for python in sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/*/bin/python3"))):
             if subprocess.run([python, "-c", "import boto3"], capture_output=True).returncode != 0:
                 continue
-            with open("/proc/%d/io" % self.pid) as f:
-                read0 = int(re.search(r"rchar: (\d+)", f.read()).group(1))
             out = subprocess.run([python, "-c", script, self.n.url], capture_output=True, text=True, timeout=120)
             self.assertEqual(out.returncode, 0, out.stderr[-2000:])
-            print("\n%s: %s" % (python, out.stdout.strip()), file=sys.stderr)
-            self.assertIn("NoSuchBucket", out.stdout)
-            with open("/proc/%d/io" % self.pid) as f:
-                read = int(re.search(r"rchar: (\d+)", f.read()).group(1)) - read0
-            self.assertLess(read, 1 * MiB, "the server read %d bytes: the body was sent" % read)
+            check(python, out.stdout)
             ran = True
         if not ran:
             self.skipTest("no pyenv python with boto3")
 
+    def server_read_bytes(self):
+        with open("/proc/%d/io" % self.pid) as f:
+            return int(re.search(r"rchar: (\d+)", f.read()).group(1))
+
+    def test_newest_boto3_missing_bucket_put_fails_without_the_body(self):
+        """A 20 MiB body to a missing bucket: NoSuchBucket, and the body is not sent."""
+        read0 = [self.server_read_bytes()]
+
+        def check(python, stdout):
+            print("\n%s: %s" % (python, stdout.strip()), file=sys.stderr)
+            self.assertIn("NoSuchBucket", stdout)
+            read = self.server_read_bytes() - read0[0]
+            self.assertLess(read, 1 * MiB, "the server read %d bytes: the body was sent" % read)
+            read0[0] += read
+
+        self.run_newest_boto3("body = b'x' * (20 * 1024 * 1024)\n"
+                              "t = time.time()\n"
+                              "try:\n"
+                              "    s3.put_object(Bucket='no-such-limits-bkt', Key='k', Body=body)\n"
+                              "    print('stored')\n"
+                              "except s3.exceptions.NoSuchBucket:\n"
+                              "    print(boto3.__version__, 'NoSuchBucket', round(time.time() - t, 3))\n", check)
+
     def test_newest_boto3_empty_then_non_empty_put_on_one_connection(self):
         """boto3 1.43 waits for a 100 Continue even before an empty body; without one, the next PUT hung 60 s."""
-        pythons = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/*/bin/python3")))
-        script = ("import boto3, sys, time\nfrom botocore.config import Config\n"
-                  "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='t',"
-                  " aws_secret_access_key='t', config=Config(s3={'addressing_style': 'path'}, read_timeout=10,"
-                  " retries={'max_attempts': 1}))\n"
-                  "for i, body in enumerate([b'', b'hello', b'', b'world']):\n"
-                  "    t = time.time(); s3.put_object(Bucket='limits-bkt', Key='k%d' % i, Body=body)\n"
-                  "    print(boto3.__version__, round(time.time() - t, 2))\n")
-        ran = False
-        for python in pythons:
-            if subprocess.run([python, "-c", "import boto3"], capture_output=True).returncode != 0:
-                continue
-            out = subprocess.run([python, "-c", script, self.n.url], capture_output=True, text=True, timeout=120)
-            self.assertEqual(out.returncode, 0, out.stderr[-2000:])
-            times = [float(line.split()[1]) for line in out.stdout.split("\n") if line]
-            self.assertEqual(len(times), 4, out.stdout)
-            self.assertLess(max(times), 2, "%s: %s" % (python, out.stdout))
-            ran = True
-        if not ran:
-            self.skipTest("no pyenv python with boto3")
+        def check(python, stdout):
+            times = [float(line.split()[1]) for line in stdout.split("\n") if line]
+            self.assertEqual(len(times), 4, stdout)
+            self.assertLess(max(times), 2, "%s: %s" % (python, stdout))
+
+        self.run_newest_boto3("for i, body in enumerate([b'', b'hello', b'', b'world']):\n"
+                              "    t = time.time(); s3.put_object(Bucket='limits-bkt', Key='k%d' % i, Body=body)\n"
+                              "    print(boto3.__version__, round(time.time() - t, 2))\n", check)
 
     def test_sqs_message_of_1_mib_is_within_the_limit(self):
         sqs = boto3.client("sqs", endpoint_url=self.n.url, region_name="us-east-1", aws_access_key_id="test",

@@ -93,6 +93,7 @@ int nb__gateway_call(nb_plugin_t *self, const char *account, const char *region,
     if (gw->log)
         fprintf(gw->log, "INFO AWS %s.%s => %s (in-process call from %s)\n", service, operation,
                 req->has_error ? (req->err.code ? req->err.code : "error") : "ok", self->def->name);
+    nb__req_report(req, NULL);
     json_decref(input);
     json_decref(req->output);
     nb__body_free(req->out_body);

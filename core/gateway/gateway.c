@@ -604,6 +604,7 @@ static nb_req_t *check_head(nb__gateway_t *gw, nb__http_request_t *http, const n
     json_decref(input);
     if (req->has_error)
         return req;
+    nb__req_report(req, NULL);
     nb__req_free(req);
     return NULL;
 }

@@ -42,6 +42,27 @@ static void log_line(nb_req_t *req, int status) {
         fprintf(gw->log, "%s.%03ld  INFO AWS %s.%s => %d (%.2f ms)\n", ts, now.tv_nsec / 1000000, svc, op, status, ms);
 }
 
+void nb__req_report(nb_req_t *req, const nb__http_response_t *resp) {
+    void (*cb)(nb_req_t *, const nb_req_summary_t *, void *) = req->on_complete;
+    req->on_complete = NULL;
+    if (cb == NULL)
+        return;
+    if (resp == NULL) {
+        cb(req, NULL, req->complete_data);
+        return;
+    }
+    nb_req_summary_t s = {
+        .status = resp->status,
+        .error_code = req->has_error ? req->err.code : NULL,
+        .bytes_sent = resp->no_body ? 0 : resp->stream ? nb__body_size(resp->stream) : (int64_t)resp->body.len,
+        .total_ms = (double)(uv_hrtime() - req->start_ns) / 1e6,
+        .method = req->http->method,
+        .target = req->http->target,
+        .peer = req->http->peer,
+    };
+    cb(req, &s, req->complete_data);
+}
+
 void nb__req_free(nb_req_t *req) {
     json_decref(req->output);
     nb__body_free(req->out_body);
@@ -74,6 +95,7 @@ void nb__req_complete(nb_req_t *req) {
     if (req->aborted) {
         nb__http_response_t none; /* nb__http_respond() takes a response even for a gone client */
         nb__http_response_init(&none);
+        nb__req_report(req, NULL);
         nb__http_respond(req->x, &none);
         nb__http_response_free(&none);
         nb__req_free(req);
@@ -113,6 +135,7 @@ void nb__req_complete(nb_req_t *req) {
     if (pctx.head)
         resp.no_body = true;
     log_line(req, resp.status);
+    nb__req_report(req, &resp);
     if (req->gw->log && req->gw->cfg && req->gw->cfg->debug)
         nb__debug_log_exchange(req->gw->log, req, &resp);
     nb__http_respond(req->x, &resp);
@@ -201,6 +224,14 @@ static nb_plugin_t *api_req_plugin(const nb_req_t *req) { return req->svc ? req-
 static void api_req_on_abort(nb_req_t *req, void (*cb)(nb_req_t *, void *), void *data) {
     req->on_abort = cb;
     req->abort_data = data;
+}
+
+static void api_req_on_complete(nb_req_t *req, void (*cb)(nb_req_t *, const nb_req_summary_t *, void *),
+                                void *data) {
+    if (req->on_complete && req->on_complete != cb)
+        nb__req_report(req, NULL); /* the one it replaces releases its data */
+    req->on_complete = cb;
+    req->complete_data = data;
 }
 
 static int64_t api_body_size(const nb_body_t *b) { return nb__body_size(b); }
@@ -458,6 +489,7 @@ const nb_api_t nb__api = {
     .blob_remove = api_blob_remove,
     .blob_remove_at_commit = api_blob_remove_at_commit,
     .call = nb__gateway_call,
+    .req_on_complete = api_req_on_complete,
     .blob_writer_new = api_blob_writer_new,
     .blob_write = api_blob_write,
     .blob_writer_finish = api_blob_writer_finish,

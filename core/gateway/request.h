@@ -30,6 +30,8 @@ struct nb_req {
     bool in_txn; /* the store transaction open around this request's handler is ours to end */
     void (*on_abort)(nb_req_t *req, void *data);
     void *abort_data;
+    void (*on_complete)(nb_req_t *req, const nb_req_summary_t *summary, void *data);
+    void *complete_data;
     uint64_t start_ns;
 };
 
@@ -38,6 +40,9 @@ struct nb_req {
 void nb__req_complete(nb_req_t *req);
 /* Frees a request that is not answered (checked from its head, then let through). */
 void nb__req_free(nb_req_t *req);
+/* Runs the request's nb_req_on_complete callback, if any, once: with what resp answers, or
+ * with no summary when resp is NULL (nothing is sent). */
+void nb__req_report(nb_req_t *req, const nb__http_response_t *resp);
 /* Answers an error before or instead of the handler. */
 void nb__req_fail(nb_req_t *req, const char *code, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -54,7 +54,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 3                  /* additions at the end of nb_api_t or nb_plugin_def_t */
+#define NB_ABI_MINOR 4                  /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
 #define NB_ASYNC 1           /* the handler will call nb_finish() exactly once, later */
@@ -78,6 +78,16 @@ typedef struct nb_op {
 #define NB_OP_RAW_BODY 0x1u /* do not parse the payload member: the handler reads nb_req_body() */
 
 typedef enum nb_log_level { NB_LOG_DEBUG, NB_LOG_INFO, NB_LOG_WARN, NB_LOG_ERROR } nb_log_level_t;
+
+/* What a request answered, once its response is ready (nb_req_on_complete): for access logs. */
+typedef struct nb_req_summary {
+    int status;                  /* the HTTP status sent */
+    const char *error_code;      /* the AWS error code; NULL on success */
+    int64_t bytes_sent;          /* response body bytes (0 for HEAD, 204, 304) */
+    double total_ms;             /* from the request's arrival until now */
+    const char *method, *target; /* "GET", the raw request target "/b/k%20x?tagging" */
+    const char *peer;            /* the client's address, "127.0.0.1:52662" */
+} nb_req_summary_t;
 
 /* A timer fires on the event loop. Every timer, one-shot or repeating, is freed by
  * nb_timer_stop(), which is safe to call from inside its own callback. */
@@ -198,6 +208,15 @@ typedef struct nb_api {
      * "aws-us-gov", "aws-iso", "aws-iso-b", ... ("aws" for NULL or an unknown region).
      * Build ARNs with it, never with a literal "arn:aws:". A static string. */
     const char *(*partition)(const char *region);
+
+    /* ---- ABI 1.4 ---- */
+
+    /* Calls cb once, when the request's response is about to be sent (after its commit), with
+     * what it answers; or with summary NULL when there will be none (the client went away, an
+     * in-process call), so cb can release data. One per request: a second call replaces the
+     * first. Errors the core answers before the handler runs are never seen. */
+    void (*req_on_complete)(nb_req_t *req, void (*cb)(nb_req_t *req, const nb_req_summary_t *summary, void *data),
+                            void *data);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -229,12 +248,12 @@ typedef struct nb_plugin_def {
      * then removes the plugin's other blobs (written before a commit that never happened:
      * a kill -9 in between). A non-zero return removes nothing. */
     int (*blob_keys)(nb_plugin_t *self, void (*keep)(void *ctx, const char *key), void *ctx);
-    /* optional (ABI 1.3): a request to an operation with a streaming payload whose client
+    /* optional (ABI 1.4): a request to an operation with a streaming payload whose client
      * waits on "Expect: 100-continue" reaches this from its head, validated, before a byte
      * of its body (input: its members from headers, labels and query; no payload): an error
      * set with nb_error / nb_error_fields / nb_error_code is answered at once, and the client
      * never sends the body. Reads only: no body, no writes (rolled back), no reply, no
-     * NB_ASYNC, no nb_finish. Returns 0 (go on unless an error is set) or an NB_E* code (the
+     * NB_ASYNC, no nb_finish, no nb_req_on_complete. Returns 0 (go on unless an error is set) or an NB_E* code (the
      * check could not be made: the request goes on, its handler answers). */
     int (*precheck)(nb_plugin_t *self, nb_req_t *req, const json_t *input);
 } nb_plugin_def_t;
@@ -301,6 +320,7 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_work_queue(...) (nb_api->work_queue(__VA_ARGS__))
 #define nb_blob_remove_at_commit(...) (nb_api->blob_remove_at_commit(__VA_ARGS__))
 #define nb_call(...) (nb_api->call(__VA_ARGS__))
+#define nb_req_on_complete(...) (nb_api->req_on_complete(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -262,7 +262,7 @@ static const config_kind_t config_kinds[] = {
      "NotificationConfiguration", NULL, NULL, NULL, NULL},
     {"website", "PutBucketWebsite", "GetBucketWebsite", "DeleteBucketWebsite", "WebsiteConfiguration", NULL,
      "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration", NULL},
-    /* Stored and answered, not acted on (no access logs, no transfer acceleration, no payer checks). */
+    /* Stored and answered; logging is acted on in s3_logging.c, acceleration and payer are not. */
     {"logging", "PutBucketLogging", "GetBucketLogging", NULL, "BucketLoggingStatus", NULL, NULL, NULL, NULL},
     {"request-payment", "PutBucketRequestPayment", "GetBucketRequestPayment", NULL, "RequestPaymentConfiguration", NULL,
      NULL, NULL, "{\"Payer\":\"BucketOwner\"}"},

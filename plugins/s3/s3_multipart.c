@@ -141,7 +141,7 @@ int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
-    if ((rc = s3_check_key(req, s3_str(in, "Key"))) != 1)
+    if ((rc = s3_check_key(req, s3_str(in, "Key"))) != 1 || (rc = s3_check_new_object(req, in)) != 1)
         return rc;
     json_t *grants = NULL;
     if ((rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1)

@@ -32,6 +32,27 @@ static bool header_is_streaming(nb_req_t *req) {
     return (sha && strncmp(sha, "STREAMING-", 10) == 0) || (ce && strstr(ce, "aws-chunked") != NULL);
 }
 
+/* x-amz-content-sha256 as 64 hex digits, lower-cased into out; false for the other forms. */
+static bool payload_hash(const char *v, char out[65]) {
+    if (v == NULL || strlen(v) != 64)
+        return false;
+    for (int i = 0; i < 64; i++) {
+        if (!isxdigit((unsigned char)v[i]))
+            return false;
+        out[i] = (char)tolower((unsigned char)v[i]);
+    }
+    out[64] = '\0';
+    return true;
+}
+
+/* The hex SHA-256 from its base64 checksum. */
+static void sha256_hex(const char *b64, char out[65]) {
+    unsigned char raw[64];
+    out[0] = '\0';
+    if (s3_b64_decode(b64, raw, sizeof raw) == 32)
+        s3_hex(raw, 32, out);
+}
+
 int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
     memset(plan, 0, sizeof *plan);
     plan->allow_inline = allow_inline;
@@ -73,6 +94,10 @@ int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
     }
     const char *dlen = nb_req_header(req, "x-amz-decoded-content-length");
     plan->decoded_length = dlen ? strtoll(dlen, NULL, 10) : -1;
+    /* A signed payload's hash (not UNSIGNED-PAYLOAD, not STREAMING-*): computed as the body is read. */
+    const char *sha = nb_req_header(req, "x-amz-content-sha256");
+    if (!plan->streaming && payload_hash(sha, plan->want_sha256))
+        plan->check_sha256 = true;
     return 1;
 }
 
@@ -82,7 +107,7 @@ int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
     char id[33];
     s3_random_hex(id);
     snprintf(out->blob, sizeof out->blob, "o/%s", id);
-    s3_hash_t *h = s3_hash_new(plan->algs);
+    s3_hash_t *h = s3_hash_new(plan->algs | (plan->check_sha256 ? S3_CK_BIT(S3_CK_SHA256) : 0));
     unsigned char *buf = malloc(IO_CHUNK);
     if (h == NULL || buf == NULL) {
         s3_hash_free(h);
@@ -151,6 +176,15 @@ int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
     s3_hash_free(h);
     h = NULL;
     out->algs = plan->algs;
+    if (plan->check_sha256) {
+        sha256_hex(out->checksum[S3_CK_SHA256], out->sha256_hex);
+        if (strcmp(out->sha256_hex, plan->want_sha256) != 0) {
+            rc = S3_INGEST_BAD_SHA256;
+            goto fail;
+        }
+        if (!(plan->algs & S3_CK_BIT(S3_CK_SHA256)))
+            out->checksum[S3_CK_SHA256][0] = '\0';
+    }
     if (plan->check_md5 && memcmp(plan->want_md5, out->md5, 16) != 0) {
         rc = S3_INGEST_BAD_MD5;
         goto fail;
@@ -182,9 +216,16 @@ fail:
 }
 
 /* The AWS error for a failed s3_ingest_run: 0 with the error set, or rc (< 0) itself. */
-int s3_ingest_error(nb_req_t *req, int rc) {
+int s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing) {
     if (rc < 0)
         return rc;
+    if (rc == S3_INGEST_BAD_SHA256) {
+        const char *sent = nb_req_header(req, "x-amz-content-sha256");
+        return nb_error_fields(req, "XAmzContentSHA256Mismatch",
+                               json_pack("{s:s,s:s}", "ClientComputedContentSHA256", sent ? sent : "",
+                                         "S3ComputedContentSHA256", ing ? ing->sha256_hex : ""),
+                               "The provided 'x-amz-content-sha256' header does not match what was computed.");
+    }
     if (rc >= S3_INGEST_BAD_CHECKSUM)
         return nb_error(req, "BadDigest", "The %s you specified did not match the calculated checksum.",
                         s3_ck_name(rc - S3_INGEST_BAD_CHECKSUM));
@@ -213,7 +254,61 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
     rc = s3_ingest_run(&plan, out);
     if (rc == 0)
         return 1;
-    return s3_ingest_error(req, rc);
+    return s3_ingest_error(req, rc, out);
+}
+
+int s3_check_small_body(nb_req_t *req) {
+    const char *op = nb_req_operation(req);
+    /* Uploads check theirs while they are ingested; a browser form signs no payload. */
+    if (op && (strcmp(op, "PutObject") == 0 || strcmp(op, "UploadPart") == 0 || strcmp(op, "PostObject") == 0))
+        return 1;
+    s3_plan_t plan;
+    memset(&plan, 0, sizeof plan);
+    /* CompleteMultipartUpload's x-amz-checksum-* name the object's checksum, not the XML's. */
+    bool body_checksums = op == NULL || strcmp(op, "CompleteMultipartUpload") != 0;
+    for (int a = 0; a < S3_CK__COUNT && body_checksums; a++) {
+        const char *v = nb_req_header(req, s3_ck_header(a));
+        unsigned char raw[64];
+        if (v == NULL)
+            continue;
+        if (s3_b64_decode(v, raw, sizeof raw) != (long)s3_ck_raw_len(a))
+            return nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a));
+        snprintf(plan.expect[a], sizeof plan.expect[a], "%s", v);
+        plan.algs |= S3_CK_BIT(a);
+    }
+    plan.check_sha256 = payload_hash(nb_req_header(req, "x-amz-content-sha256"), plan.want_sha256);
+    static const char empty_sha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    if (plan.check_sha256 && plan.algs == 0 && nb_body_size(nb_req_body(req)) == 0 &&
+        strcmp(plan.want_sha256, empty_sha256) == 0)
+        return 1; /* every GET and HEAD of an SDK: nothing to hash */
+    if (!plan.check_sha256 && plan.algs == 0)
+        return 1;
+    s3_ingest_t got;
+    memset(&got, 0, sizeof got);
+    s3_hash_t *h = s3_hash_new(plan.algs | S3_CK_BIT(S3_CK_SHA256));
+    unsigned char buf[16384];
+    nb_body_t *body = nb_req_body(req);
+    int64_t size = nb_body_size(body);
+    for (int64_t off = 0; h && off < size;) {
+        ssize_t n = nb_body_read(body, off, buf, sizeof buf);
+        if (n <= 0) {
+            s3_hash_free(h);
+            return NB_EIO;
+        }
+        s3_hash_update(h, buf, (size_t)n);
+        off += n;
+    }
+    if (h == NULL)
+        return NB_ENOMEM;
+    s3_hash_final(h, got.md5, got.checksum);
+    s3_hash_free(h);
+    sha256_hex(got.checksum[S3_CK_SHA256], got.sha256_hex);
+    if (plan.check_sha256 && strcmp(got.sha256_hex, plan.want_sha256) != 0)
+        return s3_ingest_error(req, S3_INGEST_BAD_SHA256, &got);
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        if (plan.expect[a][0] && strcmp(plan.expect[a], got.checksum[a]) != 0)
+            return s3_ingest_error(req, S3_INGEST_BAD_CHECKSUM + a, &got);
+    return 1;
 }
 
 /* --------------------------------------------------------------- attrs */
@@ -257,6 +352,100 @@ static json_t *parse_tagging(const char *q) {
     }
     free(copy);
     return set;
+}
+
+/* ------------------------------------------------ tag and metadata rules */
+
+/* Unicode characters in a UTF-8 string (AWS's tag lengths count characters, not bytes). */
+static size_t utf8_chars(const char *s) {
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Letters, digits, white space and + - = . _ : / @ (non-ASCII letters pass as any byte >= 0x80). */
+static bool tag_chars_ok(const char *s) {
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!(c >= 0x80 || isalnum(c) || c == ' ' || strchr("+-=._:/@", c)))
+            return false;
+    }
+    return true;
+}
+
+int s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket) {
+    size_t max = bucket ? 50 : 10;
+    if (json_array_size(tagset) > max)
+        return nb_error(req, "InvalidTag", bucket ? "Bucket tag count cannot be greater than 50"
+                                                  : "Object tags cannot be greater than 10");
+    size_t i, j;
+    const json_t *t, *u;
+    json_array_foreach(tagset, i, t) {
+        const char *k = s3_str(t, "Key"), *v = s3_str(t, "Value");
+        if (k == NULL)
+            k = "";
+        if (v == NULL)
+            v = "";
+        json_t *fields = json_pack("{s:s,s:s}", "TagKey", k, "TagValue", v);
+        if (utf8_chars(k) > 128)
+            return nb_error_fields(req, "InvalidTag", fields, "The TagKey you have provided is too long, max 128");
+        if (utf8_chars(v) > 256)
+            return nb_error_fields(req, "InvalidTag", fields, "The TagValue you have provided is too long, max 256");
+        if (*k == '\0' || !tag_chars_ok(k))
+            return nb_error_fields(req, "InvalidTag", fields, "The TagKey you have provided is invalid");
+        if (!tag_chars_ok(v))
+            return nb_error_fields(req, "InvalidTag", fields, "The TagValue you have provided is invalid");
+        if (strncasecmp(k, "aws:", 4) == 0)
+            return nb_error_fields(req, "InvalidTag", fields,
+                                   bucket ? "System tags cannot be added/updated by requester"
+                                          : "Your TagKey cannot be prefixed with aws:");
+        json_decref(fields);
+        json_array_foreach(tagset, j, u) {
+            if (j < i && strcmp(k, s3_str(u, "Key") ? s3_str(u, "Key") : "") == 0)
+                return nb_error(req, "InvalidTag", "Cannot provide multiple Tags with the same key");
+        }
+    }
+    return 1;
+}
+
+/* What S3 accepts as x-amz-storage-class (the spec's enum plus newer classes). */
+static const char *const storage_classes[] = {"STANDARD",    "REDUCED_REDUNDANCY", "STANDARD_IA",
+                                              "ONEZONE_IA",  "INTELLIGENT_TIERING", "GLACIER",
+                                              "DEEP_ARCHIVE", "OUTPOSTS",          "GLACIER_IR",
+                                              "SNOW",        "EXPRESS_ONEZONE"};
+
+#define METADATA_MAX 2048
+
+int s3_check_new_object(nb_req_t *req, const json_t *in) {
+    const char *sc = s3_str(in, "StorageClass");
+    if (sc) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof storage_classes / sizeof storage_classes[0]; i++)
+            known = known || strcmp(sc, storage_classes[i]) == 0;
+        if (!known)
+            return nb_error_fields(req, "InvalidStorageClass", json_pack("{s:s}", "StorageClassRequested", sc),
+                                   "The storage class you specified is not valid");
+    }
+    /* User metadata: the UTF-8 bytes of every key (without x-amz-meta-) and value. */
+    size_t size = 0;
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)json_object_get(in, "Metadata"), k, v)
+        size += strlen(k) + json_string_length(v);
+    if (size > METADATA_MAX)
+        return nb_error_fields(req, "MetadataTooLarge",
+                               json_pack("{s:I,s:i}", "Size", (json_int_t)size, "MaxSizeAllowed", METADATA_MAX),
+                               "Your metadata headers exceed the maximum allowed metadata size.");
+    const char *tagging = s3_str(in, "Tagging");
+    if (tagging && *tagging) {
+        json_t *set = parse_tagging(tagging);
+        int rc = s3_check_tags(req, set, false);
+        json_decref(set);
+        if (rc != 1)
+            return rc;
+    }
+    return 1;
 }
 
 static const char *const copied_members[] = {"ContentType", "ContentEncoding", "ContentDisposition", "CacheControl",
@@ -394,7 +583,7 @@ static void ingest_work(void *data) {
 
 static void ingest_done(nb_req_t *req, void *data) {
     ingest_job_t *j = data;
-    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing) : s3_ingest_error(req, j->rc);
+    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing) : s3_ingest_error(req, j->rc, &j->ing);
     if (rc == NB_EAGAIN) /* out of descriptors or memory for now: clients retry a SlowDown */
         nb_error_code(req, "SlowDown", 503, "Please reduce your request rate.");
     else if (rc < 0)
@@ -423,7 +612,7 @@ int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
     s3_ingest_t ing;
     rc = s3_ingest_run(&plan, &ing);
     if (rc != 0)
-        return s3_ingest_error(req, rc);
+        return s3_ingest_error(req, rc, &ing);
     return finish(req, in, &ing);
 }
 
@@ -471,7 +660,7 @@ int s3_put_object_precheck(nb_req_t *req, const json_t *in) {
     if (rc <= 0)
         return rc;
     const char *key = s3_str(in, "Key");
-    if ((rc = s3_check_key(req, key)) != 1)
+    if ((rc = s3_check_key(req, key)) != 1 || (rc = s3_check_new_object(req, in)) != 1)
         return rc;
     if ((rc = s3_write_conditions(req, b.name, key)) != 1)
         return rc;
@@ -551,7 +740,7 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     json_t *v;
     json_object_foreach(o->attrs, k, v) {
         if (strncmp(k, "Checksum", 8) == 0 || strcmp(k, "TagSet") == 0 || strcmp(k, "PartSizes") == 0 ||
-            strcmp(k, "PartList") == 0 || strcmp(k, "Grants") == 0)
+            strcmp(k, "PartList") == 0 || strcmp(k, "Grants") == 0 || k[0] == '_')
             continue;
         json_object_set(out, k, v);
     }
@@ -565,6 +754,7 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     size_t tags = json_array_size(json_object_get(o->attrs, "TagSet"));
     if (tags)
         json_object_set_new(out, "TagCount", json_integer((json_int_t)tags));
+    s3_restore_output(out, o->attrs);
     return out;
 }
 
@@ -611,6 +801,10 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
     rc = find_object(req, &b, key, s3_str(in, "VersionId"), &o, head);
     if (rc <= 0)
         return rc;
+    if (!head && (rc = s3_check_readable(req, &o, false)) != 1) {
+        s3_object_clear(&o);
+        return rc;
+    }
     /* Conditions, in RFC 7232's order. */
     const char *if_match = s3_str(in, "IfMatch"), *if_none = s3_str(in, "IfNoneMatch");
     double ims = in_time(in, "IfModifiedSince"), ius = in_time(in, "IfUnmodifiedSince");
@@ -636,6 +830,13 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
         return nb_reply_new(req, out);
     }
     json_t *out = object_headers(&b, &o);
+    /* HeadObject's output has no TagCount member, but S3 sends the header on HEAD too. */
+    size_t tags = json_array_size(json_object_get(o.attrs, "TagSet"));
+    if (head && tags) {
+        char count[24];
+        snprintf(count, sizeof count, "%zu", tags);
+        nb_reply_header(req, "x-amz-tagging-count", count);
+    }
     for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
         json_t *v = json_object_get(in, overrides[i].in);
         if (v)
@@ -768,6 +969,12 @@ int s3_delete_objects(nb_req_t *req, const json_t *in) {
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
         return rc;
+    /* S3 wants the body's integrity proven: Content-MD5 or a flexible checksum (checked by then). */
+    bool digest = nb_req_header(req, "Content-MD5") != NULL;
+    for (int a = 0; a < S3_CK__COUNT && !digest; a++)
+        digest = nb_req_header(req, s3_ck_header(a)) != NULL;
+    if (!digest)
+        return nb_error(req, "InvalidRequest", "Missing required header for this request: Content-MD5");
     const json_t *del = json_object_get(in, "Delete");
     bool quiet = json_is_true(json_object_get(del, "Quiet"));
     const json_t *objs = json_object_get(del, "Objects");
@@ -944,6 +1151,8 @@ int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_obj
     }
     if (rc == 1)
         rc = find_object(req, sb, key, vid, so, false);
+    if (rc == 1 && (rc = s3_check_readable(req, so, true)) != 1)
+        s3_object_clear(so);
     free(bucket);
     free(key);
     free(vid);
@@ -1044,7 +1253,8 @@ static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
         json_object_del(o.attrs, "ChecksumAlgorithm");
         json_object_del(o.attrs, "PartSizes"); /* a copy is one part */
         json_object_del(o.attrs, "PartList");
-        /* Not metadata: the storage class is STANDARD unless the copy names one, and the
+        /* Not metadata: the storage class is STANDARD unless the copy names one (a restored
+         * GLACIER source too), and the
          * website redirect is never copied (only the request's own applies). */
         json_object_del(o.attrs, "StorageClass");
         json_object_del(o.attrs, "WebsiteRedirectLocation");
@@ -1053,6 +1263,7 @@ static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
         if (json_object_get(in, "WebsiteRedirectLocation"))
             json_object_set(o.attrs, "WebsiteRedirectLocation", json_object_get(in, "WebsiteRedirectLocation"));
     }
+    s3_restore_drop(o.attrs);
     const char *td = s3_str(in, "TaggingDirective");
     if (td && strcmp(td, "REPLACE") == 0) {
         json_object_del(o.attrs, "TagSet");
@@ -1099,7 +1310,8 @@ int s3_copy_object(nb_req_t *req, const json_t *in) {
     }
     const char *key = s3_str(in, "Key");
     json_t *grants = NULL;
-    if ((rc = s3_check_key(req, key)) != 1 || (rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1) {
+    if ((rc = s3_check_key(req, key)) != 1 || (rc = s3_check_new_object(req, in)) != 1 ||
+        (rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1) {
         object_free(so);
         return rc;
     }
@@ -1252,8 +1464,14 @@ static int tagging_op(nb_req_t *req, const json_t *in, int which) {
         if (set == NULL)
             json_decref(json_object_get(out, "TagSet"));
     } else {
+        const json_t *set = json_object_get(json_object_get(in, "Tagging"), "TagSet");
+        if (which == 1 && (rc = s3_check_tags(req, set, false)) != 1) {
+            json_decref(out);
+            s3_object_clear(&o);
+            return rc;
+        }
         if (which == 1)
-            json_object_set(o.attrs, "TagSet", json_object_get(json_object_get(in, "Tagging"), "TagSet"));
+            json_object_set(o.attrs, "TagSet", (json_t *)set);
         else
             json_object_del(o.attrs, "TagSet");
         if (s3_object_update_attrs(&o) != 0) {
@@ -1269,3 +1487,17 @@ static int tagging_op(nb_req_t *req, const json_t *in, int which) {
 int s3_get_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 0); }
 int s3_put_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 1); }
 int s3_delete_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 2); }
+
+int s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o) {
+    return find_object(req, b, key, vid, o, false);
+}
+
+int s3_put_bucket_tagging(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (rc <= 0)
+        return rc;
+    if ((rc = s3_check_tags(req, json_object_get(json_object_get(in, "Tagging"), "TagSet"), true)) != 1)
+        return rc;
+    return s3_config_put(req, in);
+}

@@ -45,7 +45,7 @@ static const nb_op_t s3_ops[] = {
     {"GetBucketLocation", s3_get_bucket_location, 0},
     {"PutBucketVersioning", s3_put_bucket_versioning, 0},
     {"GetBucketVersioning", s3_get_bucket_versioning, 0},
-    {"PutBucketTagging", s3_config_put, 0},
+    {"PutBucketTagging", s3_put_bucket_tagging, 0},
     {"GetBucketTagging", s3_config_get, 0},
     {"DeleteBucketTagging", s3_config_delete, 0},
     {"PutBucketCors", s3_config_put, 0},
@@ -71,7 +71,7 @@ static const nb_op_t s3_ops[] = {
     {"PutBucketWebsite", s3_config_put, 0},
     {"GetBucketWebsite", s3_config_get, 0},
     {"DeleteBucketWebsite", s3_config_delete, 0},
-    {"PutBucketLogging", s3_config_put, 0},
+    {"PutBucketLogging", s3_put_bucket_logging, 0},
     {"GetBucketLogging", s3_config_get, 0},
     {"PutBucketRequestPayment", s3_config_put, 0},
     {"GetBucketRequestPayment", s3_config_get, 0},
@@ -103,6 +103,7 @@ static const nb_op_t s3_ops[] = {
     {"ListParts", s3_list_parts, 0},
     {"ListMultipartUploads", s3_list_multipart_uploads, 0},
     {"PostObject", s3_post_object, 0},
+    {"RestoreObject", s3_restore_object, 0},
     {"PreflightBucket", s3_preflight, 0},
     {"PreflightObject", s3_preflight, 0},
     {NULL, NULL, 0},
@@ -126,6 +127,7 @@ static int s3_init(nb_plugin_t *self) {
 
 static void s3_fini(nb_plugin_t *self) {
     (void)self;
+    s3_logging_fini();
     nb_store_fini(&s3_store);
 }
 
@@ -263,8 +265,11 @@ int s3_check_presigned(nb_req_t *req) {
 }
 
 int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
-    if (req != NULL && s3_check_presigned(req) != 1)
-        return 0;
+    int ok = req ? s3_check_presigned(req) : 1;
+    if (ok == 1 && req)
+        ok = s3_check_small_body(req);
+    if (ok != 1)
+        return ok < 0 ? ok : 0;
     sqlite3_stmt *s =
         nb_store_stmt(&s3_store, "SELECT account, region, created, versioning FROM buckets WHERE name = ?1");
     if (s == NULL)
@@ -283,8 +288,10 @@ int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
     b->created = sqlite3_column_double(s, 2);
     b->versioning = sqlite3_column_int(s, 3);
     sqlite3_reset(s);
-    if (req)
+    if (req) {
         s3_cors_actual(req, b->name);
+        s3_logging_watch(req, b);
+    }
     return 1;
 }
 

@@ -79,6 +79,7 @@ typedef struct s3_ingest {
     char etag[40]; /* quoted hex MD5 */
     unsigned algs; /* checksums computed */
     char checksum[S3_CK__COUNT][64];
+    char sha256_hex[65]; /* the body's SHA-256 when x-amz-content-sha256 named one */
 } s3_ingest_t;
 int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out);
 
@@ -86,20 +87,24 @@ int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
  * run (any thread: 0, < 0 failure, or an S3_INGEST_* error), error (loop: sets it). */
 typedef struct s3_plan {
     nb_body_t *body;
-    bool streaming, allow_inline, check_md5;
+    bool streaming, allow_inline, check_md5, check_sha256;
     unsigned algs;
     int trailer_alg;
     int64_t decoded_length;
     unsigned char want_md5[16];
     char expect[S3_CK__COUNT][64];
+    char want_sha256[65]; /* x-amz-content-sha256 when it is a hash (lower-case hex) */
 } s3_plan_t;
 enum { S3_INGEST_BAD_MD5 = 1, S3_INGEST_BAD_CHUNK, S3_INGEST_INCOMPLETE, S3_INGEST_BAD_TRAILER,
-       S3_INGEST_BAD_CHECKSUM /* + alg */ };
+       S3_INGEST_BAD_SHA256, S3_INGEST_BAD_CHECKSUM /* + alg */ };
 /* Bodies above this are hashed and moved on the thread pool. */
 #define S3_ASYNC_MIN (8 * 1024 * 1024)
 int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan);
 int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out);
-int s3_ingest_error(nb_req_t *req, int rc);
+int s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing);
+/* The body of a request that is not an upload (XML: DeleteObjects, PutBucketTagging, ...) against
+ * x-amz-content-sha256 and x-amz-checksum-*: 1, or 0 with the error set. s3_bucket_load runs it. */
+int s3_check_small_body(nb_req_t *req);
 /* Ingests the request body (on the thread pool when large, then returns NB_ASYNC) and
  * hands the result to finish, which owns it and replies (0) or fails (< 0). */
 typedef int (*s3_ingest_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing);
@@ -188,6 +193,34 @@ void s3_notify_created(nb_req_t *req, const s3_bucket_t *b, const s3_object_t *o
  * answers it (VersionId, DeleteMarker, DeleteMarkerVersionId). */
 void s3_notify_removed(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *asked_vid,
                        const json_t *result);
+
+/* Tag and new-object rules (s3_object.c). 1, or 0 with AWS's error set. */
+int s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket); /* 10 per object, 50 per bucket */
+/* StorageClass, user metadata (2 KB) and x-amz-tagging of a PutObject-like input. */
+int s3_check_new_object(nb_req_t *req, const json_t *in);
+int s3_put_bucket_tagging(nb_req_t *req, const json_t *in);
+
+/* The version a request names (NoSuchKey, NoSuchVersion, a delete marker's 405 set when there is
+ * none): 1 found, 0 error set, < 0 failure. */
+int s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o);
+
+/* Archived objects (s3_restore.c). */
+enum { S3_RESTORE_NONE /* not archived */, S3_RESTORE_ARCHIVED, S3_RESTORE_ONGOING, S3_RESTORE_DONE };
+int s3_restore_state(const json_t *attrs);
+/* 1 when the version's bytes may be read (GET) or copied; 0 with InvalidObjectState set. */
+int s3_check_readable(nb_req_t *req, const s3_object_t *o, bool copy_source);
+/* The Restore member (x-amz-restore) of a Get/Head output, when a restore was asked for. */
+void s3_restore_output(json_t *out, const json_t *attrs);
+/* Forgets a restore (a copy of the object is a new object). */
+void s3_restore_drop(json_t *attrs);
+int s3_restore_object(nb_req_t *req, const json_t *in);
+
+/* Server access logs (s3_logging.c). */
+int s3_put_bucket_logging(nb_req_t *req, const json_t *in);
+/* Records the request in b's access log, if b has logging enabled, once it is answered. */
+void s3_logging_watch(nb_req_t *req, const s3_bucket_t *b);
+/* Writes the records still waiting (the plugin stops). */
+void s3_logging_fini(void);
 
 /* Owner element of listings and ACLs. */
 json_t *s3_owner(const char *account);

@@ -1,9 +1,15 @@
-/* Browser POST form uploads (multipart/form-data): the form fields, then the file, last. */
+/* Browser POST form uploads (multipart/form-data): the form fields, then the file, last.
+ * A form with a policy has it checked as S3 does: its signature when Nimbus knows the
+ * signing key's secret, its expiration and its conditions always. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "s3_plugin.h"
 
@@ -147,6 +153,166 @@ static int parse_form(nb_req_t *req, nb_body_t *body, form_t *f) {
     return 1;
 }
 
+/* ------------------------------------------------------------ policy */
+
+/* The secret of an access key Nimbus knows: LocalStack's default test/test pair. Any other
+ * key's secret is unknown (Nimbus accepts every credential), so its signature goes unchecked. */
+static const char *known_secret(const char *access_key) {
+    return access_key && strcmp(access_key, "test") == 0 ? "test" : NULL;
+}
+
+static void hmac(const EVP_MD *md, const void *key, size_t klen, const char *msg, unsigned char *out,
+                 unsigned *olen) {
+    HMAC(md, key, (int)klen, (const unsigned char *)msg, strlen(msg), out, olen);
+}
+
+/* 1 when the form's signature is right or cannot be checked; 0 with SignatureDoesNotMatch. */
+static int check_signature(nb_req_t *req, const json_t *fields, const char *policy_b64) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    char want[2 * EVP_MAX_MD_SIZE + 1] = "";
+    const char *cred = s3_str(fields, "x-amz-credential"), *sent = s3_str(fields, "x-amz-signature");
+    if (cred && sent) { /* SigV4: AKID/date/region/service/aws4_request; a key derived from the secret */
+        char akid[128], date[16], region[64], service[32];
+        if (sscanf(cred, "%127[^/]/%15[^/]/%63[^/]/%31[^/]/aws4_request", akid, date, region, service) != 4)
+            return nb_error(req, "AccessDenied", "Invalid according to Policy: Policy Credential is malformed.");
+        const char *secret = known_secret(akid);
+        if (secret == NULL)
+            return 1;
+        char k0[160];
+        snprintf(k0, sizeof k0, "AWS4%s", secret);
+        unsigned char k1[EVP_MAX_MD_SIZE], k2[EVP_MAX_MD_SIZE];
+        hmac(EVP_sha256(), k0, strlen(k0), date, k1, &len);
+        hmac(EVP_sha256(), k1, len, region, k2, &len);
+        hmac(EVP_sha256(), k2, len, service, k1, &len);
+        hmac(EVP_sha256(), k1, len, "aws4_request", k2, &len);
+        hmac(EVP_sha256(), k2, len, policy_b64, mac, &len);
+        s3_hex(mac, len, want);
+    } else if ((sent = s3_str(fields, "signature")) != NULL) { /* SigV2: base64(HMAC-SHA1(secret, policy)) */
+        const char *secret = known_secret(s3_str(fields, "awsaccesskeyid"));
+        if (secret == NULL)
+            return 1;
+        hmac(EVP_sha1(), secret, strlen(secret), policy_b64, mac, &len);
+        s3_b64_encode(mac, len, want);
+    } else {
+        return 1;
+    }
+    if (strcmp(want, sent) != 0)
+        return nb_error(req, "SignatureDoesNotMatch",
+                        "The request signature we calculated does not match the signature you provided. Check your "
+                        "key and signing method.");
+    return 1;
+}
+
+/* "2030-01-01T00:00:00Z" or with fractions: epoch, -1 if not a date. */
+static double iso8601(const char *s) {
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    return end ? (double)timegm(&tm) : -1;
+}
+
+static int condition_failed(nb_req_t *req, const json_t *cond) {
+    char *text = json_dumps(cond, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* S3 prints the condition as ["eq", "$key", "value"] */
+    char pretty[1024];
+    size_t n = 0;
+    bool quoted = false;
+    for (const char *c = text ? text : ""; *c && n + 2 < sizeof pretty; c++) {
+        quoted = *c == '"' && (c == text || c[-1] != '\\') ? !quoted : quoted;
+        pretty[n++] = *c;
+        if (*c == ',' && !quoted)
+            pretty[n++] = ' ';
+    }
+    pretty[n] = '\0';
+    free(text);
+    return nb_error(req, "AccessDenied", "Invalid according to Policy: Policy Condition failed: %s", pretty);
+}
+
+/* A condition's field ("$key", "$x-amz-meta-a") in the form (case-insensitive names); the bucket
+ * is the request's. */
+static const char *condition_value(const json_t *fields, const char *bucket, const char *name) {
+    char lower[256];
+    size_t i = 0;
+    if (name && *name == '$')
+        name++;
+    for (; name && name[i] && i + 1 < sizeof lower; i++)
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    lower[i] = '\0';
+    if (strcmp(lower, "bucket") == 0)
+        return bucket;
+    const char *v = s3_str(fields, lower);
+    return v ? v : "";
+}
+
+/* The policy of a form with one: 1 when the upload may go on, else 0 with S3's error. */
+static int check_policy(nb_req_t *req, const char *bucket, const json_t *fields, int64_t file_len) {
+    const char *b64 = s3_str(fields, "policy");
+    if (b64 == NULL)
+        return 1;
+    size_t cap = strlen(b64) + 4;
+    unsigned char *raw = malloc(cap);
+    long n = raw ? s3_b64_decode(b64, raw, cap - 1) : -1;
+    json_t *policy = n > 0 ? json_loadb((const char *)raw, (size_t)n, 0, NULL) : NULL;
+    free(raw);
+    if (!json_is_object(policy)) {
+        json_decref(policy);
+        return nb_error(req, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.");
+    }
+    int rc = check_signature(req, fields, b64);
+    double expires = iso8601(s3_str(policy, "expiration"));
+    if (rc == 1 && expires < 0)
+        rc = nb_error(req, "InvalidPolicyDocument", "Invalid Policy: Policy missing expiration.");
+    else if (rc == 1 && nb_now() > expires)
+        rc = nb_error(req, "AccessDenied", "Invalid according to Policy: Policy expired.");
+    size_t i;
+    const json_t *c;
+    json_array_foreach(json_object_get(policy, "conditions"), i, c) {
+        if (rc != 1)
+            break;
+        if (json_is_object(c)) { /* {"field": "value"}: an exact match */
+            const char *k;
+            const json_t *v;
+            json_object_foreach((json_t *)c, k, v) {
+                if (rc == 1 && strcmp(condition_value(fields, bucket, k), json_string_value(v) ? json_string_value(v)
+                                                                                               : "") != 0) {
+                    char name[260];
+                    snprintf(name, sizeof name, "$%s", k);
+                    json_t *eq = json_pack("[s,s,O]", "eq", name, v);
+                    rc = condition_failed(req, eq);
+                    json_decref(eq);
+                }
+            }
+            continue;
+        }
+        const char *op = json_string_value(json_array_get(c, 0));
+        if (op && strcasecmp(op, "content-length-range") == 0) {
+            json_int_t lo = json_integer_value(json_array_get(c, 1)), hi = json_integer_value(json_array_get(c, 2));
+            if (file_len > hi)
+                rc = nb_error_fields(req, "EntityTooLarge",
+                                     json_pack("{s:I,s:I}", "ProposedSize", (json_int_t)file_len, "MaxSizeAllowed", hi),
+                                     "Your proposed upload exceeds the maximum allowed size");
+            else if (file_len < lo)
+                rc = nb_error_fields(req, "EntityTooSmall",
+                                     json_pack("{s:I,s:I}", "ProposedSize", (json_int_t)file_len, "MinSizeAllowed", lo),
+                                     "Your proposed upload is smaller than the minimum allowed size");
+            continue;
+        }
+        const char *have = condition_value(fields, bucket, json_string_value(json_array_get(c, 1)));
+        const char *want = json_string_value(json_array_get(c, 2));
+        if (op == NULL || want == NULL)
+            rc = condition_failed(req, c);
+        else if (strcasecmp(op, "eq") == 0 && strcmp(have, want) != 0)
+            rc = condition_failed(req, c);
+        else if (strcasecmp(op, "starts-with") == 0 && strncmp(have, want, strlen(want)) != 0)
+            rc = condition_failed(req, c);
+    }
+    json_decref(policy);
+    return rc;
+}
+
+/* ------------------------------------------------------------- upload */
+
 static const struct {
     const char *field, *member;
 } post_headers[] = {{"content-type", "ContentType"},         {"cache-control", "CacheControl"},
@@ -177,17 +343,8 @@ static char *form_key(const post_ctx_t *c) {
     return out;
 }
 
-static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
-    post_ctx_t *c = ctx;
-    s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    char *key = rc == 1 ? form_key(c) : NULL;
-    if (rc != 1 || key == NULL) {
-        if (!ing->data)
-            nb_blob_remove(s3_self, ing->blob);
-        free(ing->data);
-        return rc == 1 ? NB_ENOMEM : rc;
-    }
+/* The form as a PutObject input: headers given as fields, x-amz-meta-* as Metadata. */
+static json_t *put_input(const post_ctx_t *c) {
     json_t *like_put = json_object();
     for (size_t i = 0; i < sizeof post_headers / sizeof post_headers[0]; i++) {
         const char *v = s3_str(c->fields, post_headers[i].field);
@@ -204,6 +361,21 @@ static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
             json_object_set(meta, k + 11, v);
     }
     json_object_set_new(like_put, "Metadata", meta);
+    return like_put;
+}
+
+static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+    post_ctx_t *c = ctx;
+    s3_bucket_t b;
+    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    char *key = rc == 1 ? form_key(c) : NULL;
+    if (rc != 1 || key == NULL) {
+        if (!ing->data)
+            nb_blob_remove(s3_self, ing->blob);
+        free(ing->data);
+        return rc == 1 ? NB_ENOMEM : rc;
+    }
+    json_t *like_put = put_input(c);
     s3_object_t o = {0};
     o.key = key;
     o.etag = strdup(ing->etag);
@@ -270,6 +442,10 @@ int s3_post_object(nb_req_t *req, const json_t *in) {
                                "Bucket POST must contain a field named 'key'.  If it is specified, please check the "
                                "order of the fields.");
     }
+    if ((rc = check_policy(req, b.name, f.fields, f.file_len)) != 1) {
+        json_decref(f.fields);
+        return rc;
+    }
     post_ctx_t *c = calloc(1, sizeof *c);
     if (c == NULL) {
         json_decref(f.fields);
@@ -278,6 +454,13 @@ int s3_post_object(nb_req_t *req, const json_t *in) {
     c->fields = f.fields;
     snprintf(c->filename, sizeof c->filename, "%s", f.filename);
     snprintf(c->file_type, sizeof c->file_type, "%s", f.file_type);
+    json_t *like_put = put_input(c);
+    rc = s3_check_new_object(req, like_put); /* storage class, metadata size */
+    json_decref(like_put);
+    if (rc != 1) {
+        post_ctx_free(c);
+        return rc;
+    }
     /* The file part as a body of its own: a view of the spilled file, or a copy of memory. */
     nb_body_t *src = NULL;
     const char *path = nb_body_path(body);

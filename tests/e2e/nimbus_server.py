@@ -1,5 +1,5 @@
 """Starts the built nimbus binary for end-to-end tests and stops it again."""
-import os, signal, socket, subprocess, sys, threading, time, unittest
+import os, shutil, signal, socket, subprocess, sys, threading, time, unittest
 
 NIMBUS_BIN = os.environ.get("NIMBUS_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "nimbus")
@@ -110,3 +110,21 @@ def _report_skip(add_skip):
 
 
 unittest.TestResult.addSkip = _report_skip(unittest.TestResult.addSkip)
+
+
+def newer_python(min_botocore=(1, 31)):
+    """A python3 other than this one whose botocore is at least min_botocore (pyenv's, with
+    boto3 1.4x beside Debian's 1.29), or None. Tests run their cases again in it, so both
+    client generations see every case."""
+    home_shim = os.path.join(os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv")), "shims", "python3")
+    for cand in (home_shim, shutil.which("python3")):
+        if not cand or not os.access(cand, os.X_OK) or os.path.realpath(cand) == os.path.realpath(sys.executable):
+            continue
+        r = subprocess.run([cand, "-c", "import botocore; print(botocore.__version__)"], capture_output=True, text=True)
+        try:
+            version = tuple(int(x) for x in r.stdout.strip().split(".")[:2])
+        except ValueError:
+            continue
+        if r.returncode == 0 and version >= tuple(min_botocore):
+            return cand
+    return None

@@ -42,6 +42,9 @@ AWS_STATUS = {
         "OwnershipControlsNotFoundError": 404, "PreconditionFailed": 412, "RequestTimeout": 400,
         "ServerSideEncryptionConfigurationNotFoundError": 404, "ServiceUnavailable": 503,
         "SignatureDoesNotMatch": 403, "SlowDown": 503, "UnexpectedContent": 400,
+        "AccessControlListNotSupported": 400, "CrossLocationLoggingProhibitted": 403, "InvalidPolicyDocument": 400,
+        "InvalidStorageClass": 400, "InvalidTag": 400, "InvalidTargetBucketForLogging": 400, "MetadataTooLarge": 400,
+        "RestoreAlreadyInProgress": 409, "XAmzContentSHA256Mismatch": 400,
     }),
     "sqs": dict(COMMON, **{
         "BatchEntryIdsNotDistinct": 400, "BatchRequestTooLong": 400, "EmptyBatchRequest": 400,

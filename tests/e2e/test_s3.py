@@ -2,7 +2,7 @@
 import base64, hashlib, http.client, json, os, shutil, signal, subprocess, sys, tempfile, unittest, zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, aws_clis, aws_env, run_aws  # noqa: E402
+from nimbus_server import Nimbus, aws_clis, aws_env, run_aws, newer_python  # noqa: E402
 from npm_ci import npm_ci  # noqa: E402
 
 import boto3  # noqa: E402
@@ -769,10 +769,7 @@ class S3(unittest.TestCase):
 
     def test_newer_botocore_crc_checksums(self):
         """pyenv's python3 (botocore 1.4x) sends CRC32 headers by default; SHA1 and SHA256 on request."""
-        candidates = [shutil.which("python3"), os.path.expanduser("~/.pyenv/shims/python3"),
-                      os.path.join(os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv")), "shims", "python3")]
-        py = next((c for c in candidates if c and os.access(c, os.X_OK) and
-                   os.path.realpath(c) != os.path.realpath("/usr/bin/python3")), None)
+        py = newer_python((1, 36))
         if py is None:
             reason = ("needs a newer botocore (>= 1.36, which sends CRC32 checksums by default) under a python3 other than "
                       "/usr/bin/python3: none on PATH or in pyenv's shims")

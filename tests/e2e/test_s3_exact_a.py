@@ -8,7 +8,7 @@ import base64, hashlib, http.client, json, os, shutil, subprocess, sys, tempfile
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, aws_clis, aws_env, run_aws  # noqa: E402
+from nimbus_server import Nimbus, aws_clis, aws_env, run_aws, newer_python  # noqa: E402
 
 import boto3  # noqa: E402
 import botocore  # noqa: E402
@@ -424,22 +424,10 @@ class ExactCases(unittest.TestCase):
         self.assertEqual((code, st), ("PreconditionFailed", 412))
 
 
-def newer_python():
-    """pyenv's python with a boto3 newer than Debian's, if any."""
-    for cand in [os.path.expanduser("~/.pyenv/shims/python3"), shutil.which("python3")]:
-        if not cand or not os.path.exists(cand) or os.path.realpath(cand) == os.path.realpath(sys.executable):
-            continue
-        r = subprocess.run([cand, "-c", "import botocore; print(botocore.__version__)"], capture_output=True,
-                           text=True)
-        if r.returncode == 0 and tuple(int(x) for x in r.stdout.strip().split(".")[:2]) > (1, 32):
-            return cand
-    return None
-
-
 @unittest.skipIf(os.environ.get("NB_S3_URL"), "runs once, in the parent")
 class NewBotocore(unittest.TestCase):
     def test_every_case_with_the_newer_boto3(self):
-        py = newer_python()
+        py = newer_python((1, 33))
         if py is None:
             self.skipTest("no newer boto3 (pyenv)")
         env = dict(aws_env(), NB_S3_URL=server_url())

@@ -7,7 +7,7 @@ import hashlib, json, os, shutil, signal, struct, subprocess, sys, tempfile, thr
 import urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, SOURCE_DIR, aws_clis, aws_env  # noqa: E402
+from nimbus_server import Nimbus, SOURCE_DIR, aws_clis, aws_env, newer_python  # noqa: E402
 from npm_ci import npm_ci  # noqa: E402
 
 import boto3  # noqa: E402
@@ -868,22 +868,10 @@ class Wire(unittest.TestCase):
             self.assertIn("AWS.SimpleQueueService.NonExistentQueue", r.stderr, cli)
 
 
-def json_python():
-    """A python whose botocore speaks json to SQS (botocore >= 1.31), if any."""
-    for cand in [os.path.expanduser("~/.pyenv/shims/python3"), shutil.which("python3")]:
-        if not cand or not os.path.exists(cand):
-            continue
-        r = subprocess.run([cand, "-c", "import botocore.session as s; m=s.get_session().get_service_model('sqs');"
-                            "print(m.protocol)"], capture_output=True, text=True)
-        if r.returncode == 0 and r.stdout.strip() == "json":
-            return cand
-    return None
-
-
 @unittest.skipIf(os.environ.get("NB_SQS_URL"), "runs once, in the parent")
 class JsonProtocol(unittest.TestCase):
     def test_every_case_over_json(self):
-        py = json_python()
+        py = newer_python((1, 31))  # botocore >= 1.31 speaks json to SQS
         if py is None:
             self.skipTest("needs a newer botocore (>= 1.31, whose SQS speaks json) under a python3 other than "
                           "/usr/bin/python3 (Debian's botocore 1.29 speaks query only); none found on PATH or in pyenv")

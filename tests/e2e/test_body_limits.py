@@ -392,12 +392,16 @@ class BodyLimits(unittest.TestCase):
         self.s3.abort_multipart_upload(Bucket="limits-bkt", Key="mp", UploadId=upload)
 
     def test_expect_continue_invalid_head_answered_from_the_head(self):
-        # a header the spec types as a timestamp (the parse), a canned ACL S3 does not know (the plugin's precheck)
-        for extra, message in (("x-amz-object-lock-retain-until-date: notadate\r\n", "x-amz-object-lock-retain-until-date"),
-                               ("x-amz-acl: no-such-acl\r\n", "<ArgumentName>x-amz-acl</ArgumentName>")):
+        # a header the spec types as a timestamp (the parse); a canned ACL, a storage class S3 does not know
+        # (the plugin's precheck)
+        for extra, code, message in (
+                ("x-amz-object-lock-retain-until-date: notadate\r\n", "InvalidArgument",
+                 "x-amz-object-lock-retain-until-date"),
+                ("x-amz-acl: no-such-acl\r\n", "InvalidArgument", "<ArgumentName>x-amz-acl</ArgumentName>"),
+                ("x-amz-storage-class: NO_SUCH_CLASS\r\n", "InvalidStorageClass", "NO_SUCH_CLASS")):
             status, body, elapsed = self.answered_from_the_head("/limits-bkt/bad", extra)
             self.assertEqual(status, 400, body)
-            self.assertIn("<Code>InvalidArgument</Code>", body)
+            self.assertIn("<Code>%s</Code>" % code, body)
             self.assertIn(message, body)
             self.assertLess(elapsed, 2)
         with self.assertRaises(self.s3.exceptions.ClientError):

@@ -380,6 +380,14 @@ class BodyLimits(unittest.TestCase):
         self.assertIn("<BucketName>no-such-limits-bkt</BucketName>", body)
         self.assertLess(elapsed, 2)
 
+    def test_expect_continue_expired_presigned_url_answered_from_the_head(self):
+        query = ("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20200101%2Fus-east-1%2Fs3%2Faws4_request"
+                 "&X-Amz-Date=20200101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=0")
+        status, body, elapsed = self.answered_from_the_head("/limits-bkt/presigned?" + query)
+        self.assertEqual(status, 403, body)
+        self.assertIn("<Code>AccessDenied</Code>", body)
+        self.assertLess(elapsed, 2)
+
     def test_expect_continue_unknown_upload_answered_from_the_head(self):
         status, body, elapsed = self.answered_from_the_head("/limits-bkt/mp?partNumber=1&uploadId=nosuchupload")
         self.assertEqual(status, 404, body)

@@ -133,18 +133,8 @@ static int start_saved_services(nb__gateway_t *gw, char **err) {
     return 0;
 }
 
-/* The head stage: routed from the head alone (a query-protocol Action in the body is not
- * known yet: the service's limit serves), the body gets its operation's limit; above it,
- * the service's own error (fail_too_large) or the HTTP server's bare 413. */
-static bool gateway_head(const nb__http_request_t *http, uint64_t *max_body, void *data) {
-    nb__gateway_t *gw = data;
-    nb__route_t route;
-    nb__router_route(gw->router, http, &route);
-    nb__body_limit_t limit;
-    nb__body_limit(gw->cfg, route.spec, route.op, *max_body, &limit);
-    *max_body = limit.max;
-    return limit.code != NULL;
-}
+static nb__http_head_verdict_t gateway_head(nb__http_request_t *http, bool expect_continue, uint64_t *max_body,
+                                            void *data);
 
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err) {
     memset(gw, 0, sizeof *gw);
@@ -351,10 +341,18 @@ static int check_content_md5(nb_req_t *req) {
 /* The operation's input from the request (path: the one its labels are read from):
  * checksum, parse, validate. 0, or an error with req->err set. Runs on the thread pool
  * for a large body, so it reads the spec and the request and writes only req->err. */
+static int parse_validate(nb_req_t *req, const char *path, json_t **input);
+
 static int parse_input(nb_req_t *req, const char *path, json_t **input) {
     *input = NULL;
     if (!check_content_md5(req))
         return NB_EINVAL;
+    return parse_validate(req, path, input);
+}
+
+/* The parse and validation alone: for an operation with a streaming payload, they read
+ * the head only. */
+static int parse_validate(nb_req_t *req, const char *path, json_t **input) {
     nb__http_request_t view = *req->http;
     view.path = (char *)path;
     const nb__spec_t *spec = req->route.spec;
@@ -489,60 +487,49 @@ static void fail_not_implemented(nb_req_t *req) {
                  req->route.op->name, req->route.spec->service);
 }
 
-void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *data) {
-    nb__gateway_t *gw = data;
-    if (nb__origin_refused(gw, x, http) ||
-        (!http->body_too_large && (nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw, x, http))))
-        return;
-
+/* A request for the gateway, routed (route: already known, or NULL); not yet tied to an
+ * exchange nor counted. NULL without memory. */
+static nb_req_t *req_new(nb__gateway_t *gw, nb__http_request_t *http, const nb__route_t *route) {
     nb_req_t *req = calloc(1, sizeof *req);
-    if (req == NULL) {
-        nb__http_response_t resp;
-        nb__http_response_init(&resp);
-        resp.status = 503;
-        nb__http_respond(x, &resp);
-        nb__http_response_free(&resp);
-        return;
-    }
+    if (req == NULL)
+        return NULL;
     req->start_ns = uv_hrtime();
     req->gw = gw;
-    req->x = x;
     req->http = http;
-    gw->requests++;
     nb__request_id_new(req->request_id);
     nb__context_from_request(http, &req->ctx);
     const char *qm = nb__http_request_header(http, "x-amzn-query-mode");
     req->query_mode = qm && strcmp(qm, "true") == 0;
-    nb__http_exchange_on_abort(x, on_abort, req);
+    if (route)
+        req->route = *route;
+    else
+        nb__router_route(gw->router, http, &req->route);
+    return req;
+}
 
-    nb__router_route(gw->router, http, &req->route);
-    if (req->route.spec == NULL) {
-        req->route.protocol = NB_PROTO_JSON;
-        nb__req_fail(req, "UnknownServiceException", 400, "Nimbus could not tell which AWS service this request is for");
-        return;
-    }
-    if (http->body_too_large) {
-        fail_too_large(req);
-        return;
-    }
+/* The routed service and operation, ready to run: enabled, known, within capacity,
+ * started (or, without a handler, its spec's shapes loaded). true to go on; false when
+ * req was answered (failed) with the reason. */
+static bool admit(nb_req_t *req) {
+    nb__gateway_t *gw = req->gw;
     const char *svc_name = req->route.spec->service;
     nb__service_t *svc = nb__registry_service(&gw->reg, svc_name);
     req->svc = svc;
     if (!nb__config_service_enabled(gw->cfg, svc_name)) {
         nb__req_fail(req, "InternalFailure", 501,
                      "Service '%s' is not enabled. Please check your 'SERVICES' configuration variable.", svc_name);
-        return;
+        return false;
     }
     if (req->route.op == NULL) {
         fail_unknown_operation(req);
-        return;
+        return false;
     }
     /* Every connection busy at the descriptor limit: more work would run the stores
      * out of descriptors. The client retries on a new connection later. */
     if (gw->http && nb__http_server_connections(gw->http) > nb__http_server_capacity(gw->http)) {
         nb__headers_set(&req->out_headers, "Connection", "close");
         fail_unavailable(req);
-        return;
+        return false;
     }
     nb_plugin_t *p;
     nb_op_handler_pt handler = op_handler(req, &p);
@@ -560,25 +547,131 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     if (start_rc == NB_EAGAIN) {
         free(spec_err);
         fail_unavailable(req);
-        return;
+        return false;
     }
     if (start_rc != 0) {
         nb__req_fail(req, "InternalFailure", 500, "Service '%s' failed to start: %s", svc_name,
                      svc && svc->error ? svc->error : "unknown error");
+        return false;
+    }
+    return true;
+}
+
+/* Labels are read from the path the operation matched: for an S3 virtual-host request
+ * that is "/<bucket>" + the path. NULL when req was answered (a path too long). */
+static const char *label_path(nb_req_t *req, char *buf, size_t cap) {
+    const char *path = nb__router_match_path(req->gw->router, req->http, &req->route, buf, cap);
+    if (path == NULL)
+        nb__req_fail(req, "KeyTooLongError", 400, "Your key is too long");
+    return path;
+}
+
+/* The plugin's check of a request from its head (precheck hook), in a transaction rolled
+ * back after it: it only reads. */
+static void run_precheck(nb_req_t *req, const json_t *input) {
+    nb_plugin_t *p;
+    if (op_handler(req, &p) == NULL) {
+        fail_not_implemented(req);
         return;
     }
+    int (*precheck)(nb_plugin_t *, nb_req_t *, const json_t *) = NB__DEF_HOOK(p->def, precheck);
+    if (precheck == NULL || (p->store && nb__store_begin(p->store) != 0))
+        return;
+    (void)precheck(p, req, input); /* a check that could not be made leaves the answer to the handler */
+    if (p->store)
+        nb__store_rollback(p->store);
+}
 
-    /* Labels are read from the path the operation matched: for an S3 virtual-host
-     * request that is "/<bucket>" + the path. */
+static void head_req_free(void *data) { nb__req_free(data); }
+
+/* A client waiting on "100 Continue" to send an operation's streaming payload: what needs
+ * no body runs now (the service, the input from the head, its validation, the plugin's
+ * precheck), so a request bound to fail is answered before the client sends its body.
+ * NULL when it may go on; else the failed request, answered by nb__gateway_handle. */
+static nb_req_t *check_head(nb__gateway_t *gw, nb__http_request_t *http, const nb__route_t *route) {
+    nb_req_t *req = req_new(gw, http, route);
+    if (req == NULL)
+        return NULL; /* the whole request answers */
+    char path_buf[8192];
+    const char *path;
+    json_t *input = NULL;
+    if (admit(req) && (path = label_path(req, path_buf, sizeof path_buf)) != NULL) {
+        if (parse_validate(req, path, &input) != 0)
+            req->has_error = true;
+        else
+            run_precheck(req, input);
+    }
+    json_decref(input);
+    if (req->has_error)
+        return req;
+    nb__req_report(req, NULL);
+    nb__req_free(req);
+    return NULL;
+}
+
+/* The head stage: routed from the head alone (a query-protocol Action in the body is not
+ * known yet: the service's limit serves), the body gets its operation's limit; above it,
+ * the service's own error (fail_too_large) or the HTTP server's bare 413. A streaming
+ * upload waiting on 100-continue is checked from its head first (check_head). */
+static nb__http_head_verdict_t gateway_head(nb__http_request_t *http, bool expect_continue, uint64_t *max_body,
+                                            void *data) {
+    nb__gateway_t *gw = data;
+    nb__route_t route;
+    nb__router_route(gw->router, http, &route);
+    if (expect_continue && route.op && route.op->streaming_input &&
+        (http->head_data = check_head(gw, http, &route)) != NULL) {
+        http->head_free = head_req_free;
+        return NB__HEAD_ANSWER_NOW;
+    }
+    nb__body_limit_t limit;
+    nb__body_limit(gw->cfg, route.spec, route.op, *max_body, &limit);
+    *max_body = limit.max;
+    return limit.code != NULL ? NB__HEAD_READ_OWN_LIMIT : NB__HEAD_READ;
+}
+
+void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *data) {
+    nb__gateway_t *gw = data;
+    if (nb__origin_refused(gw, x, http) ||
+        (!http->without_body && (nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw, x, http))))
+        return;
+
+    nb_req_t *req = http->head_data; /* answered from its head (check_head) */
+    http->head_data = NULL;
+    if (req == NULL && (req = req_new(gw, http, NULL)) == NULL) {
+        nb__http_response_t resp;
+        nb__http_response_init(&resp);
+        resp.status = 503;
+        nb__http_respond(x, &resp);
+        nb__http_response_free(&resp);
+        return;
+    }
+    req->x = x;
+    gw->requests++;
+    nb__http_exchange_on_abort(x, on_abort, req);
+    if (req->has_error) {
+        nb__req_complete(req);
+        return;
+    }
+    if (req->route.spec == NULL) {
+        req->route.protocol = NB_PROTO_JSON;
+        nb__req_fail(req, "UnknownServiceException", 400, "Nimbus could not tell which AWS service this request is for");
+        return;
+    }
+    if (http->without_body) {
+        fail_too_large(req);
+        return;
+    }
+    if (!admit(req))
+        return;
+
     parse_job_t *job = calloc(1, sizeof *job);
     if (job == NULL) {
         nb__req_fail(req, "InternalError", 500, "We encountered an internal error. Please try again.");
         return;
     }
-    job->match_path = nb__router_match_path(gw->router, http, &req->route, job->path_buf, sizeof job->path_buf);
+    job->match_path = label_path(req, job->path_buf, sizeof job->path_buf);
     if (job->match_path == NULL) {
         free(job);
-        nb__req_fail(req, "KeyTooLongError", 400, "Your key is too long");
         return;
     }
     job->req = req;

@@ -63,7 +63,7 @@ void nb__req_report(nb_req_t *req, const nb__http_response_t *resp) {
     cb(req, &s, req->complete_data);
 }
 
-static void req_free(nb_req_t *req) {
+void nb__req_free(nb_req_t *req) {
     json_decref(req->output);
     nb__body_free(req->out_body);
     nb__headers_free(&req->out_headers);
@@ -72,6 +72,8 @@ static void req_free(nb_req_t *req) {
 }
 
 void nb__req_complete(nb_req_t *req) {
+    if (req->x == NULL)
+        return; /* checked from its head: answered once the server hands it over (nb__gateway_handle) */
     if (req->done)
         return;
     req->done = true;
@@ -96,7 +98,7 @@ void nb__req_complete(nb_req_t *req) {
         nb__req_report(req, NULL);
         nb__http_respond(req->x, &none);
         nb__http_response_free(&none);
-        req_free(req);
+        nb__req_free(req);
         return;
     }
     nb__http_response_t resp;
@@ -138,7 +140,7 @@ void nb__req_complete(nb_req_t *req) {
         nb__debug_log_exchange(req->gw->log, req, &resp);
     nb__http_respond(req->x, &resp);
     nb__http_response_free(&resp);
-    req_free(req);
+    nb__req_free(req);
 }
 
 static void set_error_v(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, va_list ap) {

@@ -12,7 +12,7 @@
 
 struct nb_req {
     nb__gateway_t *gw;
-    nb__http_exchange_t *x;
+    nb__http_exchange_t *x; /* NULL while checked from its head */
     nb__http_request_t *http; /* borrowed from the exchange */
     nb__route_t route;
     nb__service_t *svc;
@@ -35,8 +35,11 @@ struct nb_req {
     uint64_t start_ns;
 };
 
-/* Sends the reply (or error) built so far, commits state, logs, frees req. */
+/* Sends the reply (or error) built so far, commits state, logs, frees req. A request
+ * checked from its head has no exchange yet (x NULL): its answer waits for it. */
 void nb__req_complete(nb_req_t *req);
+/* Frees a request that is not answered (checked from its head, then let through). */
+void nb__req_free(nb_req_t *req);
 /* Runs the request's nb_req_on_complete callback, if any, once: with what resp answers, or
  * with no summary when resp is NULL (nothing is sent). */
 void nb__req_report(nb_req_t *req, const nb__http_response_t *resp);

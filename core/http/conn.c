@@ -368,20 +368,25 @@ static char *dup_range(const char *s, size_t n) {
     return d;
 }
 
-/* A body over its limit: nothing more is read from this connection, which closes after the
- * answer: the server's bare 413, or the handler's own answer (the head hook asked for it),
- * the request handed over at once without (the rest of) its body. */
-static int body_too_large(nb__http_conn_t *c) {
+/* The request goes to the handler at once, without (the rest of) its body, for an error
+ * answer; nothing more is read from this connection, which closes after it. */
+static int hand_over_without_body(nb__http_conn_t *c) {
     nb__http_exchange_t *x = c->cur;
-    if (!x->too_large_to_handler) {
-        c->reject = 413;
-        return -1;
-    }
-    x->req.body_too_large = true;
+    x->req.without_body = true;
     x->keep_alive = false;
     c->no_more = true;
     c->msg_done = true;
     return HPE_PAUSED;
+}
+
+/* A body over its limit: the server's bare 413, or the handler's own answer (the head
+ * hook asked for it). */
+static int body_too_large(nb__http_conn_t *c) {
+    if (!c->cur->too_large_to_handler) {
+        c->reject = 413;
+        return -1;
+    }
+    return hand_over_without_body(c);
 }
 
 static int on_headers_complete(llhttp_t *p) {
@@ -408,16 +413,20 @@ static int on_headers_complete(llhttp_t *p) {
     x->keep_alive = llhttp_should_keep_alive(p) != 0 && !llhttp_get_upgrade(p);
     x->http10 = p->http_major == 1 && p->http_minor == 0;
     x->head_only = p->method == HTTP_HEAD;
+    const char *expect = !x->http10 ? nb__headers_get(&r->headers, "Expect") : NULL;
+    bool expect_continue = expect && strcasecmp(expect, "100-continue") == 0;
     r->max_body = l->max_body_bytes;
-    if (c->srv->on_head)
-        x->too_large_to_handler = c->srv->on_head(r, &r->max_body, c->srv->data);
+    nb__http_head_verdict_t verdict =
+        c->srv->on_head ? c->srv->on_head(r, expect_continue, &r->max_body, c->srv->data) : NB__HEAD_READ;
+    if (verdict == NB__HEAD_ANSWER_NOW)
+        return hand_over_without_body(c); /* a request the head already tells will fail */
+    x->too_large_to_handler = verdict == NB__HEAD_READ_OWN_LIMIT;
     if (r->max_body > l->max_body_bytes)
         r->max_body = l->max_body_bytes;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > r->max_body)
         return body_too_large(c); /* answered before a byte of the body is read */
     /* Also for an empty body: a client waiting for the 100 must not wait for nothing. */
-    const char *expect = !x->http10 ? nb__headers_get(&r->headers, "Expect") : NULL;
-    if (expect && strcasecmp(expect, "100-continue") == 0) {
+    if (expect_continue) {
         x->expect_continue = true;
         nb__conn_flush(c);
         if (c->closing)

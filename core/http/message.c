@@ -69,6 +69,8 @@ void nb__http_request_free(nb__http_request_t *r) {
     free(r->query);
     nb__headers_free(&r->headers);
     nb__body_free(r->body);
+    if (r->head_data && r->head_free)
+        r->head_free(r->head_data);
     memset(r, 0, sizeof *r);
 }
 

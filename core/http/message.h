@@ -40,8 +40,12 @@ typedef struct nb__http_request {
     nb__headers_t headers;
     nb_body_t *body; /* never NULL once the request is complete */
     uint64_t max_body;   /* the limit this request's body was held to */
-    bool body_too_large; /* the body is over max_body: handed over without it (at most max_body bytes read),
-                          * for an error answer; the connection closes after it */
+    bool without_body; /* handed over without (the rest of) its body, for an error answer, and the
+                        * connection closes after it: the body is over max_body (at most max_body bytes
+                        * read), or the head hook answers it from the head (head_data says why) */
+    void *head_data;   /* the head hook's, for the handler, who takes it (sets it NULL); else freed
+                        * with the request by head_free */
+    void (*head_free)(void *head_data);
     char peer[64];   /* "127.0.0.1:52662", for logs */
 } nb__http_request_t;
 

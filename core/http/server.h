@@ -44,13 +44,22 @@ int nb__http_server_listen(nb__http_server_t *srv, const char *host, int port);
 /* The port actually bound by the first listener (for port 0 in tests). */
 int nb__http_server_port(const nb__http_server_t *srv);
 
+/* What the head hook decides for a request. */
+typedef enum nb__http_head_verdict {
+    NB__HEAD_READ,           /* read the body, within *max_body; a body over it gets the server's bare 413 */
+    NB__HEAD_READ_OWN_LIMIT, /* the same, but the handler answers a body over the limit */
+    NB__HEAD_ANSWER_NOW,     /* the handler answers from the head: the request reaches it at once, without
+                              * its body (no 100 Continue, not a byte read) */
+} nb__http_head_verdict_t;
+
 /* Called once a request's head is in, before any of its body is read and before
- * "100 Continue" is sent: may lower *max_body (preset to the server's limit) for this
- * request. A body over it (by Content-Length at once, chunked as it arrives) is not read,
- * and the connection closes after the answer: a bare 413 from the server, or, when the
- * hook returns true, the handler's own (the request reaches it with body_too_large set).
- * Without a hook: the server's 413. */
-typedef bool (*nb__http_head_fn)(const nb__http_request_t *req, uint64_t *max_body, void *data);
+ * "100 Continue" is sent (expect_continue: the client waits for it): may lower *max_body
+ * (preset to the server's limit) for this request, and leave the handler what it found in
+ * req->head_data. A body over the limit (by Content-Length at once, chunked as it arrives)
+ * is not read. Whenever the handler gets a request without its body (without_body set),
+ * the connection closes after the answer. Without a hook: NB__HEAD_READ. */
+typedef nb__http_head_verdict_t (*nb__http_head_fn)(nb__http_request_t *req, bool expect_continue, uint64_t *max_body,
+                                                    void *data);
 void nb__http_server_on_head(nb__http_server_t *srv, nb__http_head_fn fn); /* data: the handler's */
 
 /* Sends resp and takes its contents (resp is left empty). Exactly once per exchange. */

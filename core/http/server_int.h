@@ -38,7 +38,7 @@ struct nb__http_exchange {
     bool expect_continue, continue_sent;
     bool aborted, close_after;
     bool streaming, head_sent, work_busy, orphan;
-    bool too_large_to_handler; /* the head hook answers a body over the limit itself */
+    bool too_large_to_handler; /* the handler answers a body over the limit itself (head hook) */
     uint64_t body_bytes;
     void (*on_abort)(nb__http_exchange_t *x, void *data);
     void *abort_data;

@@ -248,6 +248,14 @@ typedef struct nb_plugin_def {
      * then removes the plugin's other blobs (written before a commit that never happened:
      * a kill -9 in between). A non-zero return removes nothing. */
     int (*blob_keys)(nb_plugin_t *self, void (*keep)(void *ctx, const char *key), void *ctx);
+    /* optional (ABI 1.4): a request to an operation with a streaming payload whose client
+     * waits on "Expect: 100-continue" reaches this from its head, validated, before a byte
+     * of its body (input: its members from headers, labels and query; no payload): an error
+     * set with nb_error / nb_error_fields / nb_error_code is answered at once, and the client
+     * never sends the body. Reads only: no body, no writes (rolled back), no reply, no
+     * NB_ASYNC, no nb_finish, no nb_req_on_complete. Returns 0 (go on unless an error is set) or an NB_E* code (the
+     * check could not be made: the request goes on, its handler answers). */
+    int (*precheck)(nb_plugin_t *self, nb_req_t *req, const json_t *input);
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)

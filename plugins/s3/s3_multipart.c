@@ -261,7 +261,8 @@ static int part_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     return nb_reply_new(req, out);
 }
 
-int s3_upload_part(nb_req_t *req, const json_t *in) {
+/* What UploadPart checks before its body: 1 go on, 0 error set, < 0 failure. */
+int s3_upload_part_precheck(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
@@ -273,6 +274,13 @@ int s3_upload_part(nb_req_t *req, const json_t *in) {
     if ((rc = upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u)) <= 0)
         return rc;
     json_decref(u.attrs);
+    return 1;
+}
+
+int s3_upload_part(nb_req_t *req, const json_t *in) {
+    int rc = s3_upload_part_precheck(req, in);
+    if (rc <= 0)
+        return rc;
     return s3_ingest_then(req, in, false, part_finish);
 }
 

@@ -653,7 +653,8 @@ static int put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     return nb_reply_new(req, out);
 }
 
-int s3_put_object(nb_req_t *req, const json_t *in) {
+/* What PutObject checks before its body: 1 go on, 0 error set, < 0 failure. */
+int s3_put_object_precheck(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
     if (rc <= 0)
@@ -667,6 +668,13 @@ int s3_put_object(nb_req_t *req, const json_t *in) {
     if ((rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1)
         return rc;
     json_decref(grants);
+    return 1;
+}
+
+int s3_put_object(nb_req_t *req, const json_t *in) {
+    int rc = s3_put_object_precheck(req, in);
+    if (rc <= 0)
+        return rc;
     return s3_ingest_then(req, in, true, put_finish);
 }
 

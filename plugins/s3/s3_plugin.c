@@ -146,8 +146,21 @@ static int s3_blob_keys(nb_plugin_t *self, void (*keep)(void *ctx, const char *k
     return rc == SQLITE_DONE ? 0 : NB_ESTORE;
 }
 
+/* A client waiting on 100-continue hears at once what the upload's head already fails on
+ * (NoSuchBucket, NoSuchUpload, ...), before it sends the body. */
+static int s3_precheck(nb_plugin_t *self, nb_req_t *req, const json_t *in) {
+    (void)self;
+    const char *op = nb_req_operation(req);
+    int rc = 1;
+    if (strcmp(op, "PutObject") == 0)
+        rc = s3_put_object_precheck(req, in);
+    else if (strcmp(op, "UploadPart") == 0)
+        rc = s3_upload_part_precheck(req, in);
+    return rc < 0 ? rc : 0;
+}
+
 NB_PLUGIN_DEFINE(.name = "s3", .service = "s3", .api_version = "2006-03-01", .ops = s3_ops, .init = s3_init,
-                 .fini = s3_fini, .blob_keys = s3_blob_keys);
+                 .fini = s3_fini, .blob_keys = s3_blob_keys, .precheck = s3_precheck);
 
 /* ---------------------------------------------------------------- helpers */
 

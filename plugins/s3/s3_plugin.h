@@ -150,6 +150,10 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in);
 
 int s3_create_multipart_upload(nb_req_t *req, const json_t *in);
 int s3_upload_part(nb_req_t *req, const json_t *in);
+/* The checks of PutObject and UploadPart that need no body (the precheck hook): 1 go on,
+ * 0 error set, < 0 failure. */
+int s3_put_object_precheck(nb_req_t *req, const json_t *in);
+int s3_upload_part_precheck(nb_req_t *req, const json_t *in);
 int s3_upload_part_copy(nb_req_t *req, const json_t *in);
 int s3_complete_multipart_upload(nb_req_t *req, const json_t *in);
 int s3_abort_multipart_upload(nb_req_t *req, const json_t *in);

@@ -88,18 +88,28 @@ static void echo(nb__http_exchange_t *x, nb__http_request_t *req) {
     nb__http_respond(x, &resp);
 }
 
-/* /small and /bare: 16 bytes at most; a body over the limit is the handler's to answer, but /bare's. */
-static bool head_hook(const nb__http_request_t *req, uint64_t *max_body, void *data) {
+/* /small and /bare: 16 bytes at most; a body over the limit is the handler's to answer, but /bare's.
+ * /refuse, with Expect: 100-continue: answered from the head, the reason left to the handler. */
+static nb__http_head_verdict_t head_hook(nb__http_request_t *req, bool expect_continue, uint64_t *max_body,
+                                         void *data) {
     (void)data;
     atomic_fetch_add(&F.heads, 1);
+    if (expect_continue && strncmp(req->path, "/refuse", 7) == 0) {
+        req->head_data = strdup("refused from the head");
+        req->head_free = free; /* left to the request: the handler only reads it */
+        return NB__HEAD_ANSWER_NOW;
+    }
     if (strncmp(req->path, "/small", 6) == 0 || strncmp(req->path, "/bare", 5) == 0)
         *max_body = 16;
-    return strncmp(req->path, "/bare", 5) != 0;
+    return strncmp(req->path, "/bare", 5) != 0 ? NB__HEAD_READ_OWN_LIMIT : NB__HEAD_READ;
 }
 
 static void handler(nb__http_exchange_t *x, nb__http_request_t *req, void *data) {
     (void)data;
-    if (req->body_too_large) { /* answered in the handler's own format */
+    if (req->without_body && req->head_data) {
+        atomic_store(&F.too_large_read, (long long)nb__body_size(req->body));
+        respond_text(x, 409, req->head_data);
+    } else if (req->without_body) { /* answered in the handler's own format */
         atomic_store(&F.too_large_read, (long long)nb__body_size(req->body));
         char text[64];
         snprintf(text, sizeof text, "too large: max %llu", (unsigned long long)req->max_body);
@@ -509,13 +519,13 @@ static void start_with_head_hook(void) {
 }
 
 /* Sends a head whose Content-Length is over its limit: the handler's answer (text), closed after. */
-static void refused_by_the_handler(const char *head, const char *text) {
+static void refused_by_the_handler(const char *head, const char *text, int status) {
     client_t c;
     cl_open(&c);
     cl_puts(&c, head);
     resp_t r;
     cl_response(&c, &r, false);
-    cr_assert_eq(r.status, 422, "%s", r.head);
+    cr_assert_eq(r.status, status, "%s", r.head);
     cr_assert_str_eq(r.body, text);
     cr_assert_str_eq(hdr(&r, "Connection"), "close");
     resp_free(&r);
@@ -527,7 +537,7 @@ static void refused_by_the_handler(const char *head, const char *text) {
 Test(http_custom, head_hook_limit_by_content_length) {
     start_with_head_hook();
     refused_by_the_handler("PUT /small HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\nExpect: 100-continue\r\n\r\n",
-                           "too large: max 16");
+                           "too large: max 16", 422);
     cr_assert_eq(atomic_load(&F.too_large_read), 0);
 }
 
@@ -591,11 +601,29 @@ Test(http_custom, head_hook_limit_answered_by_the_server) {
     cr_assert_eq(atomic_load(&F.too_large_read), -1, "the handler never saw them");
 }
 
+/* A head the hook refuses: the handler's answer at once, no 100 Continue, not a byte of
+ * the body read, closed after; the same path without Expect reads its body as usual. */
+Test(http_custom, head_hook_answers_from_the_head) {
+    start_with_head_hook();
+    refused_by_the_handler("PUT /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+                           "refused from the head", 409);
+    cr_assert_eq(atomic_load(&F.too_large_read), 0);
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, "PUT /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 200, "%s", r.head);
+    cr_assert(strstr(r.body, "content=hello\n"));
+    resp_free(&r);
+    cl_close(&c);
+}
+
 /* The server's own limit still caps what a hook allows. */
 Test(http_custom, head_hook_cannot_raise_the_server_limit) {
     start_with_head_hook();
     refused_by_the_handler("PUT /other HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n",
-                           "too large: max 1048576");
+                           "too large: max 1048576", 422);
 }
 
 Test(http, big_body_spills_to_a_temp_file_removed_after) {

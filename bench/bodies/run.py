@@ -13,7 +13,7 @@ from botocore.config import Config  # noqa: E402
 
 
 def ddb(body):
-    return ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: %s\r\nContent-Type: application/x-amz-json-1.0\r\n"
+    return ("POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: %s\r\nContent-Type: application/x-amz-json-1.0\r\n"
             "Authorization: %s\r\nContent-Length: %d\r\n\r\n" % (DDB_TARGET, DDB_AUTH, len(body))), body
 
 
@@ -21,7 +21,7 @@ def complete_mpu(upload, nparts, etag_len):
     etag = '"%s"' % ("e" * etag_len)
     xml = ("<CompleteMultipartUpload>%s</CompleteMultipartUpload>" % "".join(
         "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>" % (i, etag) for i in range(1, nparts + 1))).encode()
-    return ("POST /bench-bkt/mpu?uploadId=%s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n"
+    return ("POST /bench-bkt/mpu?uploadId=%s HTTP/1.1\r\nHost: localhost\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n"
             % (upload, S3_AUTH, len(xml))), xml
 
 

@@ -344,10 +344,29 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len) {
     return nb__buf_append(&c->value, at, len) == 0 ? 0 : -1;
 }
 
+/* RFC 9110 5.1: a field name is a token (llhttp 8.1 lets a space or an empty name through;
+ * two parsers reading one head differently is how requests are smuggled). */
+static bool field_name_is_token(const char *s, size_t n) {
+    static const char tchar_punct[] = "!#$%&'*+-.^_`|~";
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              (ch && strchr(tchar_punct, ch))))
+            return false;
+    }
+    return true;
+}
+
 static int on_header_value_complete(llhttp_t *p) {
     nb__http_conn_t *c = p->data;
     if (head_grow(c, 4) != 0)
         return -1;
+    if (!field_name_is_token(c->field.data, c->field.len)) {
+        c->reject = 400;
+        return -1;
+    }
     int rc = nb__headers_addn(&c->cur->req.headers, c->field.data ? c->field.data : "", c->field.len,
                               c->value.data ? c->value.data : "", c->value.len);
     nb__buf_reset(&c->field);
@@ -397,13 +416,24 @@ static int on_headers_complete(llhttp_t *p) {
     x->headers_done = true;
     c->head_bytes = 0; /* trailers get their own budget */
     const char *url = c->url.data ? c->url.data : "";
-    const char *q = memchr(url, '?', c->url.len);
-    size_t plen = q ? (size_t)(q - url) : c->url.len;
+    size_t url_len = c->url.len;
+    /* RFC 9112 3.2.2: an absolute-form target (a client that takes us for a proxy) names the
+     * resource by what follows its authority; read as a path it would be a bucket "http:". */
+    if ((url_len > 7 && strncasecmp(url, "http://", 7) == 0) || (url_len > 8 && strncasecmp(url, "https://", 8) == 0)) {
+        const char *auth = strchr(url, ':') + 3;
+        const char *rest = auth;
+        while (rest < url + url_len && *rest != '/' && *rest != '?')
+            rest++;
+        url_len -= (size_t)(rest - url);
+        url = rest;
+    }
+    const char *q = memchr(url, '?', url_len);
+    size_t plen = q ? (size_t)(q - url) : url_len;
     r->method = strdup(llhttp_method_name((llhttp_method_t)llhttp_get_method(p)));
-    r->target = dup_range(url, c->url.len);
-    r->path = dup_range(url, plen);
+    r->target = plen ? dup_range(url, url_len) : nb__strdup_printf("/%.*s", (int)url_len, url);
+    r->path = plen ? dup_range(url, plen) : strdup("/");
     if (q)
-        r->query = dup_range(q + 1, c->url.len - plen - 1);
+        r->query = dup_range(q + 1, url_len - plen - 1);
     r->body = nb__body_new(l->spill_threshold, c->srv->tmpdir);
     if (!r->method || !r->target || !r->path || (q && !r->query) || !r->body) {
         c->reject = 500;
@@ -412,6 +442,10 @@ static int on_headers_complete(llhttp_t *p) {
     /* No protocol switch (Upgrade, CONNECT) here: answered as a plain request, then closed. */
     x->keep_alive = llhttp_should_keep_alive(p) != 0 && !llhttp_get_upgrade(p);
     x->http10 = p->http_major == 1 && p->http_minor == 0;
+    if (x->http10 && (p->flags & F_CHUNKED)) { /* RFC 9112 6.1: chunked is HTTP/1.1's; faulty framing */
+        c->reject = 400;
+        return -1;
+    }
     x->head_only = p->method == HTTP_HEAD;
     const char *expect = !x->http10 ? nb__headers_get(&r->headers, "Expect") : NULL;
     bool expect_continue = expect && strcasecmp(expect, "100-continue") == 0;

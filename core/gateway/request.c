@@ -497,4 +497,5 @@ const nb_api_t nb__api = {
     .req_query = api_req_query,
     .work_queue = api_work_queue,
     .partition = nb__partition_of,
+    .strerror = nb_strerror,
 };

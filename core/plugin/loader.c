@@ -37,6 +37,14 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
                    def->abi_minor, NB_ABI_MAJOR, NB_ABI_MINOR);
         return NULL;
     }
+    /* A newer plugin may set descriptor hooks or call functions this core lacks: it would
+     * run with parts silently missing. */
+    if (def->abi_minor > NB_ABI_MINOR) {
+        *err = nb__strdup_printf("%s: plugin built for Nimbus ABI %u.%u, this Nimbus provides ABI %d.%d: rebuild the "
+                                 "plugin against this Nimbus's headers or update Nimbus",
+                                 path, def->abi_major, def->abi_minor, NB_ABI_MAJOR, NB_ABI_MINOR);
+        return NULL;
+    }
     if (def->name == NULL || def->service == NULL || def->ops == NULL || def->api == NULL) {
         *err = nb__strdup_printf("%s: descriptor lacks %s", path,
                    def->name == NULL ? "a name" : def->service == NULL ? "a service" : def->ops == NULL ? "ops" : "api");
@@ -53,18 +61,19 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
     }
     nb_plugin_t *p = calloc(1, sizeof *p);
     if (p == NULL || (p->handlers = calloc(spec->nops ? spec->nops : 1, sizeof *p->handlers)) == NULL ||
-        (p->op_flags = calloc(spec->nops ? spec->nops : 1, sizeof *p->op_flags)) == NULL ||
         (p->path = strdup(path)) == NULL) {
-        if (p) {
+        if (p)
             free(p->handlers);
-            free(p->op_flags);
-        }
         free(p);
         *err = nb__strdup_printf("%s: out of memory", path);
         return NULL;
     }
     p->def = def;
     p->spec = spec;
+    if (def->api_version && spec->api_version && strcmp(def->api_version, spec->api_version) != 0)
+        fprintf(stderr, "nimbus: %s: plugin '%s' was written for %s API %s, the spec is %s API %s: operations it "
+                        "does not register answer 501\n",
+                path, def->name, def->service, def->api_version, def->service, spec->api_version);
     for (const nb_op_t *op = def->ops; op->name; op++) {
         const nb__spec_op_t *sop = nb__spec_op(spec, op->name);
         if (sop == NULL) {
@@ -73,8 +82,13 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
             nb__plugin_close(p);
             return NULL;
         }
+        if (op->flags != 0) { /* reserved: a later minor may give them a meaning this core would miss */
+            *err = nb__strdup_printf("%s: plugin '%s' sets flags 0x%x on operation '%s': this Nimbus knows none", path,
+                                     def->name, op->flags, op->name);
+            nb__plugin_close(p);
+            return NULL;
+        }
         p->handlers[sop - spec->ops] = op->handler;
-        p->op_flags[sop - spec->ops] = op->flags;
     }
     *def->api = &nb__api;
     return p;
@@ -149,7 +163,6 @@ void nb__plugin_close(nb_plugin_t *p) {
     if (p->dl)
         dlclose(p->dl);
     free(p->handlers);
-    free(p->op_flags);
     free(p->path);
     free(p);
 }

@@ -41,7 +41,6 @@ struct nb_plugin {
     char *path;                   /* the .so, or "(static)" */
     const nb__spec_t *spec;
     nb_op_handler_pt *handlers;   /* indexed like spec->ops; NULL = 501 */
-    unsigned *op_flags;
     void *data;                   /* the plugin's own state (nb_plugin_set_data) */
     bool started;
     void *store;                  /* the service's state store, opened at start */

@@ -54,7 +54,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 4                  /* additions at the end of nb_api_t or nb_plugin_def_t */
+#define NB_ABI_MINOR 5                  /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
 #define NB_ASYNC 1           /* the handler will call nb_finish() exactly once, later */
@@ -72,10 +72,8 @@ typedef int (*nb_op_handler_pt)(nb_req_t *req, const json_t *input);
 typedef struct nb_op {
     const char *name;         /* the spec's operation name, "SendMessage" */
     nb_op_handler_pt handler; /* NULL: answered 501 like an unimplemented operation */
-    unsigned flags;           /* NB_OP_* */
+    unsigned flags;           /* reserved for later ABI minors: 0 (the loader refuses any other value) */
 } nb_op_t;
-
-#define NB_OP_RAW_BODY 0x1u /* do not parse the payload member: the handler reads nb_req_body() */
 
 typedef enum nb_log_level { NB_LOG_DEBUG, NB_LOG_INFO, NB_LOG_WARN, NB_LOG_ERROR } nb_log_level_t;
 
@@ -95,7 +93,8 @@ typedef void (*nb_timer_cb)(nb_timer_t *timer, void *data);
 
 /*
  * The table of core functions. Append only: a field is never removed or moved;
- * `size` tells a plugin built against a newer header which fields exist.
+ * `size` tells a plugin which fields exist: test a function added after the ABI minor
+ * the plugin declares with NB_API_HAS(member) before calling it.
  */
 typedef struct nb_api {
     size_t size;
@@ -151,7 +150,7 @@ typedef struct nb_api {
     void (*log)(nb_plugin_t *self, nb_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
     double (*now)(void); /* wall clock, epoch seconds */
 
-    /* ---- ABI 1.1 (check `size` before use in a plugin that may meet an older core) ---- */
+    /* ---- ABI 1.1 (NB_API_HAS(member) before use in a plugin that declares an older minor) ---- */
 
     /* The HTTP status of a successful reply instead of the operation's (206, 304). */
     int (*reply_status)(nb_req_t *req, int status);
@@ -217,6 +216,11 @@ typedef struct nb_api {
      * first. Errors the core answers before the handler runs are never seen. */
     void (*req_on_complete)(nb_req_t *req, void (*cb)(nb_req_t *req, const nb_req_summary_t *summary, void *data),
                             void *data);
+
+    /* ---- ABI 1.5 ---- */
+
+    /* A static, human-readable name for an NB_E* code ("not found"), for log lines. */
+    const char *(*strerror)(int err);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -228,7 +232,9 @@ typedef struct nb_plugin_def {
 
     const char *name;        /* the provider's name, "sqs" or "sqs-v2" */
     const char *service;     /* the spec's service, by its folder name under specs/ */
-    const char *api_version; /* "2012-11-05" */
+    /* the spec's apiVersion the plugin was written for, "2012-11-05": when the loaded spec has
+     * another, the loader logs both (operations a newer spec adds answer 501); NULL: any */
+    const char *api_version;
     const nb_op_t *ops;      /* terminated by { NULL, NULL, 0 } */
     int (*init)(nb_plugin_t *self); /* optional; != 0 fails the load */
     void (*fini)(nb_plugin_t *self); /* optional */
@@ -270,11 +276,23 @@ typedef struct nb_plugin_def {
 /* The core's function table, set by the loader before init. */
 extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 
+/* The ABI minor a plugin declares, NB_ABI_MINOR unless it defines NB_PLUGIN_ABI_MINOR before
+ * including this header: a core older than that refuses to load it ("plugin built for Nimbus
+ * ABI 1.5, this Nimbus provides ABI 1.4"). A plugin that declares an older minor so as to load
+ * on older cores tests each newer function with NB_API_HAS before calling it. */
+#ifndef NB_PLUGIN_ABI_MINOR
+#define NB_PLUGIN_ABI_MINOR NB_ABI_MINOR
+#endif
+
+/* Whether the core's table has `member` (a field name of nb_api_t): true for every function of
+ * the minor the plugin declares and those before it. `if (!NB_API_HAS(partition)) ...` */
+#define NB_API_HAS(member) (nb_api->size >= offsetof(nb_api_t, member) + sizeof nb_api->member)
+
 /* Defines the descriptor and the table pointer; use once per plugin. */
-#define NB_PLUGIN_DEFINE(...)                                                                   \
-    NB_PLUGIN_HIDDEN const nb_api_t *nb_api;                                                   \
-    NB_PLUGIN_EXPORT const nb_plugin_def_t nb_plugin_def = {                                    \
-        .signature = NB_PLUGIN_SIGNATURE, .abi_major = NB_ABI_MAJOR, .abi_minor = NB_ABI_MINOR, \
+#define NB_PLUGIN_DEFINE(...)                                                                          \
+    NB_PLUGIN_HIDDEN const nb_api_t *nb_api;                                                          \
+    NB_PLUGIN_EXPORT const nb_plugin_def_t nb_plugin_def = {                                           \
+        .signature = NB_PLUGIN_SIGNATURE, .abi_major = NB_ABI_MAJOR, .abi_minor = NB_PLUGIN_ABI_MINOR, \
         .struct_size = sizeof(nb_plugin_def_t), .api = &nb_api, __VA_ARGS__}
 
 #define nb_reply_new(...) (nb_api->reply_new(__VA_ARGS__))
@@ -321,6 +339,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_blob_remove_at_commit(...) (nb_api->blob_remove_at_commit(__VA_ARGS__))
 #define nb_call(...) (nb_api->call(__VA_ARGS__))
 #define nb_req_on_complete(...) (nb_api->req_on_complete(__VA_ARGS__))
+/* the plugin calls the core's (nimbus/errno.h declares it for the core's own code) */
+#define nb_strerror(...) (nb_api->strerror(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -408,7 +408,7 @@ static void request_done(nb_req_t *req, const nb_req_summary_t *summary, void *d
 }
 
 void s3_logging_watch(nb_req_t *req, const s3_bucket_t *b) {
-    if (nb_api->size < offsetof(nb_api_t, req_on_complete) + sizeof(void *))
+    if (!NB_API_HAS(req_on_complete))
         return; /* an older core: no access logs */
     for (watch_t *w = watching; w; w = w->next)
         if (w->req == req)

@@ -1,3 +1,6 @@
+/* The functions S3 calls unconditionally end with nb_partition (ABI 1.3): older cores refuse
+ * it; access logs (nb_req_on_complete, 1.4) are left out on a 1.3 core. */
+#define NB_PLUGIN_ABI_MINOR 3
 #include "s3_plugin.h"
 
 #include <fcntl.h>
@@ -112,8 +115,12 @@ static const nb_op_t s3_ops[] = {
 static int s3_init(nb_plugin_t *self) {
     char *err = NULL;
     s3_self = self;
-    if (nb_api->size < offsetof(nb_api_t, req_query) + sizeof(void *)) {
-        nb_log(self, NB_LOG_ERROR, "this core lacks the blob API (plugin ABI 1.1)");
+    /* every function after ABI 1.0 that S3 calls without testing it first */
+    if (!(NB_API_HAS(reply_status) && NB_API_HAS(blob_put_body) && NB_API_HAS(blob_body_new) &&
+          NB_API_HAS(blob_remove) && NB_API_HAS(blob_writer_new) && NB_API_HAS(blob_write) &&
+          NB_API_HAS(blob_writer_finish) && NB_API_HAS(blob_writer_abort) && NB_API_HAS(req_query) &&
+          NB_API_HAS(work_queue) && NB_API_HAS(blob_remove_at_commit) && NB_API_HAS(call) && NB_API_HAS(partition))) {
+        nb_log(self, NB_LOG_ERROR, "this core lacks functions of plugin ABI 1.3 (blobs, in-process calls, partitions)");
         return -1;
     }
     nb_store_init(&s3_store, nb_store_db(self));

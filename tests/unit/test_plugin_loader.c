@@ -1,4 +1,6 @@
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +40,40 @@ Test(loader, wrong_abi_is_refused_before_init) {
     cr_assert(strstr(err, "plugin ABI 2.0 is not supported") != NULL, "%s", err);
     cr_assert(strstr(err, "tp_wrong_abi.so") != NULL);
     free(err);
+}
+
+Test(loader, newer_minor_abi_is_refused_naming_both_versions) {
+    char *err = NULL;
+    nb_plugin_t *p = nb__plugin_open(PLUGINS "tp_newer_minor.so", &specs, &err);
+    cr_assert_null(p);
+    char want[256];
+    snprintf(want, sizeof want,
+             "%stp_newer_minor.so: plugin built for Nimbus ABI %d.%d, this Nimbus provides ABI %d.%d: rebuild the "
+             "plugin against this Nimbus's headers or update Nimbus",
+             PLUGINS, NB_ABI_MAJOR, NB_ABI_MINOR + 1, NB_ABI_MAJOR, NB_ABI_MINOR);
+    cr_assert_str_eq(err, want);
+    free(err);
+}
+
+Test(loader, unknown_operation_flags_are_refused) {
+    char *err = NULL;
+    nb_plugin_t *p = nb__plugin_open(PLUGINS "tp_op_flags.so", &specs, &err);
+    cr_assert_null(p);
+    cr_assert_str_eq(err, PLUGINS "tp_op_flags.so: plugin 'sts-flags' sets flags 0x1 on operation 'GetCallerIdentity': "
+                              "this Nimbus knows none");
+    free(err);
+}
+
+Test(loader, other_api_version_loads_and_is_logged, .init = cr_redirect_stderr) {
+    char *err = NULL;
+    nb_plugin_t *p = nb__plugin_open(PLUGINS "tp_old_api_version.so", &specs, &err);
+    cr_assert_not_null(p, "%s", err);
+    const nb__spec_op_t *op = nb__spec_op(p->spec, "GetCallerIdentity");
+    cr_assert_not_null(p->handlers[op - p->spec->ops]);
+    nb__plugin_close(p);
+    fflush(stderr);
+    cr_assert_stderr_eq_str("nimbus: " PLUGINS "tp_old_api_version.so: plugin 'sts-old' was written for sts API "
+                            "2011-01-01, the spec is sts API 2011-06-15: operations it does not register answer 501\n");
 }
 
 Test(loader, unknown_operation_name_fails_the_load_naming_it) {

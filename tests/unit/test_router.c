@@ -500,20 +500,38 @@ Test(router, service_hint) {
     }
 }
 
-Test(router, garbage_does_not_crash) {
-    const char *raws[] = {
-        "GET  HTTP/1.1\r\n\r\n",
-        "POST / HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=\r\n\r\n",
-        "POST / HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=a/b/c/d/e/f/g\r\n\r\n",
-        "POST / HTTP/1.1\r\nX-Amz-Target: .\r\n\r\n",
-        "POST / HTTP/1.1\r\nX-Amz-Target: DynamoDB_20120810.\r\n\r\n",
-        "POST /service//operation/ HTTP/1.1\r\nSmithy-Protocol: rpc-v2-cbor\r\n\r\n",
-        "GET /b?%zz=%&=&&list-type=% HTTP/1.1\r\nHost: .s3.localhost.localstack.cloud\r\n\r\n",
-        "POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nAction=%4",
-        "GET / HTTP/1.1\r\nHost: [::1]:4566\r\n\r\n",
+/* Malformed requests route to what the gateway answers: an unknown operation of the service
+ * they name (its own error), no service (the generic one), or the S3 operation an unsigned
+ * plain GET is. */
+Test(router, garbage_routes_to_what_the_client_is_answered) {
+    static const struct {
+        const char *raw;
+        int rc;
+        const char *service, *op;
+    } cases[] = {
+        /* an empty path is S3's, and no S3 operation has it */
+        {"GET  HTTP/1.1\r\n\r\n", NB_ENOENT, "s3", ""},
+        /* a credential without a service names none */
+        {"POST / HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=\r\n\r\n", NB_ENOENT, "", ""},
+        {"POST / HTTP/1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=a/b/c/d/e/f/g\r\n\r\n", NB_ENOENT, "", ""},
+        {"POST / HTTP/1.1\r\nX-Amz-Target: .\r\n\r\n", NB_ENOENT, "", ""},
+        /* a known target prefix with no operation: DynamoDB's unknown operation */
+        {"POST / HTTP/1.1\r\nX-Amz-Target: DynamoDB_20120810.\r\n\r\n", NB_ENOENT, "dynamodb", ""},
+        {"POST /service//operation/ HTTP/1.1\r\nSmithy-Protocol: rpc-v2-cbor\r\n\r\n", NB_ENOENT, "", ""},
+        /* undecodable query escapes: still a virtual-host listing; list-type is not "2", so V1 */
+        {"GET /b?%zz=%&=&&list-type=% HTTP/1.1\r\nHost: .s3.localhost.localstack.cloud\r\n\r\n", 0, "s3",
+         "ListObjects"},
+        /* a truncated escape in a form body: no Action read, no service */
+        {"POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nAction=%4", NB_ENOENT, "", ""},
+        /* an IPv6 host literal is no bucket: GET / unsigned is S3's ListBuckets */
+        {"GET / HTTP/1.1\r\nHost: [::1]:4566\r\n\r\n", 0, "s3", "ListBuckets"},
     };
-    for (size_t i = 0; i < sizeof raws / sizeof *raws; i++)
-        (void)route(raws[i]);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        result_t r = route(cases[i].raw);
+        cr_assert_eq(r.rc, cases[i].rc, "case %zu: rc %d", i, r.rc);
+        cr_assert_str_eq(r.service, cases[i].service, "case %zu", i);
+        cr_assert_str_eq(r.op, cases[i].op, "case %zu", i);
+    }
 }
 
 /* Random paths, queries, hosts and targets from characters that matter to

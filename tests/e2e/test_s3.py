@@ -395,11 +395,13 @@ class S3(unittest.TestCase):
                        % (b, i, len(body))).encode())
             s.sendall(body)
             s.close()
-        for _ in range(100):
-            if self.s3.list_objects_v2(Bucket=b).get("KeyCount") == 2:
-                break
+        # both bodies arrived whole before the close: both are stored, once hashed (polled, not slept)
+        deadline = time.monotonic() + 10
+        while self.s3.list_objects_v2(Bucket=b).get("KeyCount") != 2 and time.monotonic() < deadline:
             time.sleep(0.1)
-        self.assertEqual(self.s3.get_object(Bucket=b, Key="k1")["Body"].read(), body)
+        self.assertEqual([o["Key"] for o in self.s3.list_objects_v2(Bucket=b)["Contents"]], ["k0", "k1"])
+        for k in ("k0", "k1"):
+            self.assertEqual(self.s3.get_object(Bucket=b, Key=k)["Body"].read(), body)
 
     def test_copy_delete_objects_and_tags(self):
         b = self.bucket("copy-bkt")

@@ -9,6 +9,7 @@ from nimbus_server import Nimbus  # noqa: E402
 import boto3  # noqa: E402
 from boto3.s3.transfer import TransferConfig  # noqa: E402
 from botocore.config import Config  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
 
 GiB = 1024 ** 3
 MiB = 1024 ** 2
@@ -93,11 +94,25 @@ class BigObjects(unittest.TestCase):
         s.sendall(("PUT /big-bkt/partial HTTP/1.1\r\nHost: localhost\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n"
                    % (AUTH, 100 * MiB)).encode())
         s.sendall(os.urandom(10 * MiB))
+
+        def spilled():
+            return [f for f in os.listdir(self.tmp) if f.startswith("nimbus-body-")]
+
+        def wait_until(done):  # polled, not a guessed sleep: as fast as the server, fails only if it never happens
+            deadline = time.monotonic() + 10
+            while not done() and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+        wait_until(spilled)  # the body being received spilled to a temp file
+        self.assertEqual(len(spilled()), 1)
         s.close()
-        time.sleep(1)
+        # an upload cut short is never an object, whenever the server notices the close
         self.assertEqual(self.s3.list_objects_v2(Bucket="big-bkt").get("KeyCount"), 0)
-        leftovers = [f for f in os.listdir(self.tmp) if f.startswith("nimbus-body-")]
-        self.assertEqual(leftovers, [])
+        wait_until(lambda: not spilled())
+        self.assertEqual(spilled(), [])
+        with self.assertRaises(ClientError) as ctx:
+            self.s3.head_object(Bucket="big-bkt", Key="partial")
+        self.assertEqual(ctx.exception.response["Error"]["Code"], "404")
 
 
 if __name__ == "__main__":

@@ -406,9 +406,16 @@ class SqsCases(unittest.TestCase):
         # tests/plugins/sqs/test_sqs_queue.c checks it with a fake clock
         # (retention_period_expires_visible_and_in_flight_messages, delay_and_retention)
         url = self.new_queue({"MessageRetentionPeriod": "60"})
-        self.c.send_message(QueueUrl=url, MessageBody="kept")
-        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
-        self.assertEqual(a["ApproximateNumberOfMessages"], "1")
+        sent = self.c.send_message(QueueUrl=url, MessageBody="kept")
+        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod",
+                                                                      "ApproximateNumberOfMessages"])["Attributes"]
+        self.assertEqual(a, {"MessageRetentionPeriod": "60", "ApproximateNumberOfMessages": "1"})
+        m = self.c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual([(x["MessageId"], x["Body"]) for x in m], [(sent["MessageId"], "kept")])
+        # a later change applies to the queue: the attribute reads back exactly
+        self.c.set_queue_attributes(QueueUrl=url, Attributes={"MessageRetentionPeriod": "1209600"})
+        a = self.c.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod"])["Attributes"]
+        self.assertEqual(a, {"MessageRetentionPeriod": "1209600"})
 
     def test_dead_letter_queue_and_move_task(self):
         dlq = self.new_queue()

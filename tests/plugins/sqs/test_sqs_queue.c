@@ -248,7 +248,9 @@ Test(sqs_queue, delay_and_retention) {
     json_decref(m);
     advance(10);
     cr_assert_str_eq(count_of("d", "ApproximateNumberOfMessages"), "1");
-    advance(51); /* 61 s after sending: past the retention period */
+    advance(49.999); /* the period counts from the send, not from the end of the delay */
+    cr_assert_str_eq(count_of("d", "ApproximateNumberOfMessages"), "1");
+    advance(0.002); /* 60.001 s after sending: past the retention period */
     m = recv_n("d", 10, NULL);
     cr_assert_eq(json_array_size(m), 0);
     json_decref(m);
@@ -740,19 +742,20 @@ Test(sqs_queue, retention_period_expires_visible_and_in_flight_messages) {
     json_t *m = recv_n("ret", 1, json_pack("{s:i}", "VisibilityTimeout", 300));
     cr_assert_eq(json_array_size(m), 1);
     json_decref(m);
-    advance(59.5);
+    advance(60); /* the whole period, to the second */
     cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessages"), "1");
     cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessagesNotVisible"), "1");
-    advance(1); /* 60.5 s after sending */
+    advance(0.001); /* 60.001 s after sending */
     cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessages"), "0");
     cr_assert_str_eq(count_of("ret", "ApproximateNumberOfMessagesNotVisible"), "0");
     m = recv_n("ret", 10, NULL);
     cr_assert_eq(json_array_size(m), 0);
     json_decref(m);
-    /* a message sent later keeps its own 60 s */
+    /* a message sent later keeps its own 60 s, received to their end */
     send_body("ret", "new");
-    advance(30);
+    advance(60);
     m = recv_n("ret", 10, NULL);
     cr_assert_eq(json_array_size(m), 1);
+    cr_assert_str_eq(SQS_STR(json_array_get(m, 0), "Body"), "new");
     json_decref(m);
 }

@@ -42,6 +42,19 @@ Test(loader, wrong_abi_is_refused_before_init) {
     free(err);
 }
 
+/* What a plugin reaches through the table it is given: nb_strerror (ABI 1.5) names the codes. */
+Test(loader, bound_plugin_gets_a_table_with_strerror) {
+    char *err = NULL;
+    nb_plugin_t *p = nb__plugin_open(PLUGINS "tp_good.so", &specs, &err);
+    cr_assert_not_null(p, "%s", err);
+    const nb_api_t *api = *p->def->api;
+    cr_assert_geq(api->size, offsetof(nb_api_t, strerror) + sizeof api->strerror);
+    cr_assert_not_null(api->strerror);
+    cr_assert_str_eq(api->strerror(NB_ENOENT), "not found");
+    cr_assert_str_eq(api->strerror(NB_EABI), "plugin ABI mismatch");
+    nb__plugin_close(p);
+}
+
 Test(loader, newer_minor_abi_is_refused_naming_both_versions) {
     char *err = NULL;
     nb_plugin_t *p = nb__plugin_open(PLUGINS "tp_newer_minor.so", &specs, &err);

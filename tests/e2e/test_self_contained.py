@@ -1,5 +1,5 @@
-"""The repository is self-contained: no file refers to a path outside it (a sibling folder such as
-../shared, the development machine's folders, someone's home), so a clone in any folder builds and
+"""The repository is self-contained: no file refers to a path outside it (a sibling folder next to
+the checkout, the development machine's folders, someone's home), so a clone in any folder builds and
 passes its tests. Reads every tracked file (git ls-files), or every file of the tree when it is not
 a git checkout."""
 import shutil, os, re, subprocess, sys, unittest
@@ -65,8 +65,9 @@ class SelfContained(unittest.TestCase):
 
     def test_the_check_finds_what_it_looks_for(self):
         tmp = os.path.join(SOURCE_DIR, "build-self-contained-probe.txt")
-        lines = ["see ../shared/DESIGN.md", "vectors in /work/shared/protocol-tests", "~ is /home/alice/x",
-                 "/root/.pyenv/shims", 'NB_X="${CMAKE_SOURCE_DIR}/../shared"', "a fine line: /tmp/nb-XXXXXX"]
+        sibling = "../" + "shared"  # spelled in two pieces so this file holds no such reference itself
+        lines = ["see %s/DESIGN.md" % sibling, "vectors in /work/shared/protocol-tests", "~ is /home/alice/x",
+                 "/root/.pyenv/shims", 'NB_X="${CMAKE_SOURCE_DIR}/%s"' % sibling, "a fine line: /tmp/nb-XXXXXX"]
         with open(tmp, "w") as f:
             f.write("\n".join(lines) + "\n")
         try:

@@ -1,9 +1,9 @@
 """Every ARN Nimbus builds carries the partition of the request's region (aws-cn, aws-us-gov,
 aws-iso, aws-iso-b, ...), with boto3 and the AWS CLI."""
-import json, os, subprocess, sys, time, unittest
+import json, os, sys, time, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, aws_clis, newer_python, run_aws
+from nimbus_server import Nimbus, aws_clis, rerun_with_newer_boto3, run_aws
 
 import boto3
 from botocore.config import Config
@@ -68,13 +68,7 @@ class Partitions(unittest.TestCase):
 @unittest.skipIf(os.environ.get("NB_PARTITIONS_CHILD"), "runs once, in the parent")
 class NewerBoto3(unittest.TestCase):
     def test_every_case_with_the_newer_boto3(self):
-        py = newer_python()
-        if py is None:
-            self.skipTest("needs a second python3 with a newer botocore (pyenv's): none found")
-        r = subprocess.run([py, os.path.abspath(__file__), "Partitions"], env=dict(os.environ, NB_PARTITIONS_CHILD="1"),
-                           capture_output=True, text=True, timeout=300)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("OK", r.stderr)
+        rerun_with_newer_boto3(self, __file__, "Partitions", env=dict(os.environ, NB_PARTITIONS_CHILD="1"))
 
 
 if __name__ == "__main__":

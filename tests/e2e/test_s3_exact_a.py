@@ -4,11 +4,11 @@ multipart retries and paging, UploadPartCopy ranges and checksums, CopyObject se
 The cases in ExactCases run here with Debian's boto3 (1.29); NewBotocore re-runs them in a child
 with pyenv's newer boto3 (NB_S3_URL set), which sends default checksums and knows newer members;
 Cli drives the AWS CLIs; Persistence restarts the server between a completion and its retry."""
-import base64, hashlib, http.client, json, os, shutil, subprocess, sys, tempfile, time, unittest
+import base64, hashlib, http.client, json, os, shutil, sys, tempfile, time, unittest
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, aws_clis, aws_env, run_aws, newer_python  # noqa: E402
+from nimbus_server import Nimbus, aws_clis, aws_env, run_aws, rerun_with_newer_boto3  # noqa: E402
 
 import boto3  # noqa: E402
 import botocore  # noqa: E402
@@ -427,14 +427,7 @@ class ExactCases(unittest.TestCase):
 @unittest.skipIf(os.environ.get("NB_S3_URL"), "runs once, in the parent")
 class NewBotocore(unittest.TestCase):
     def test_every_case_with_the_newer_boto3(self):
-        py = newer_python((1, 33))
-        if py is None:
-            self.skipTest("no newer boto3 (pyenv)")
-        env = dict(aws_env(), NB_S3_URL=server_url())
-        r = subprocess.run([py, os.path.abspath(__file__), "ExactCases"], env=env, capture_output=True, text=True,
-                           timeout=300)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("OK", r.stderr)
+        rerun_with_newer_boto3(self, __file__, "ExactCases", (1, 33), dict(aws_env(), NB_S3_URL=server_url()))
 
 
 @unittest.skipIf(os.environ.get("NB_S3_URL"), "runs once, in the parent")

@@ -4,11 +4,11 @@ DeleteObjects' Content-MD5, POST policies), event notification rules, server acc
 
 The cases in S3ExactCases run here with Debian's boto3 (1.29); NewerBoto3 re-runs them in a child
 with pyenv's boto3 (NB_S3B_URL set); the AWS CLI drives the cases that have a CLI form."""
-import base64, datetime, hashlib, hmac, http.client, json, os, re, shutil, subprocess, sys, tempfile, time
+import base64, datetime, hashlib, hmac, http.client, json, os, re, shutil, sys, tempfile, time
 import unittest, uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, aws_clis, aws_env, run_aws, newer_python  # noqa: E402
+from nimbus_server import Nimbus, aws_clis, aws_env, run_aws, rerun_with_newer_boto3  # noqa: E402
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
@@ -481,17 +481,7 @@ class S3ExactCases(unittest.TestCase):
 @unittest.skipIf(os.environ.get("NB_S3B_URL"), "runs once, in the parent")
 class NewerBoto3(unittest.TestCase):
     def test_every_case_with_newer_boto3(self):
-        py = newer_python()
-        if py is None:
-            self.skipTest("no second python with boto3")
-        version = subprocess.run([py, "-c", "import boto3; print(boto3.__version__)"], capture_output=True, text=True)
-        self.assertEqual(version.returncode, 0, version.stderr)
-        self.assertNotEqual(version.stdout.strip(), boto3.__version__, "the child must run another boto3")
-        env = dict(aws_env(), NB_S3B_URL=server_url())
-        r = subprocess.run([py, os.path.abspath(__file__), "S3ExactCases"], env=env, capture_output=True, text=True,
-                           timeout=300)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("OK", r.stderr)
+        rerun_with_newer_boto3(self, __file__, "S3ExactCases", (1, 31), dict(aws_env(), NB_S3B_URL=server_url()))
 
 
 @unittest.skipIf(os.environ.get("NB_S3B_URL"), "runs once, in the parent")

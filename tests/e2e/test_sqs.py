@@ -7,7 +7,7 @@ import hashlib, json, os, shutil, signal, struct, subprocess, sys, tempfile, thr
 import urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, SOURCE_DIR, aws_clis, aws_env, newer_python  # noqa: E402
+from nimbus_server import Nimbus, SOURCE_DIR, aws_clis, aws_env, rerun_with_newer_boto3  # noqa: E402
 from npm_ci import npm_ci  # noqa: E402
 
 import boto3  # noqa: E402
@@ -878,15 +878,8 @@ class Wire(unittest.TestCase):
 @unittest.skipIf(os.environ.get("NB_SQS_URL"), "runs once, in the parent")
 class JsonProtocol(unittest.TestCase):
     def test_every_case_over_json(self):
-        py = newer_python((1, 31))  # botocore >= 1.31 speaks json to SQS
-        if py is None:
-            self.skipTest("needs a newer botocore (>= 1.31, whose SQS speaks json) under a python3 other than "
-                          "/usr/bin/python3 (Debian's botocore 1.29 speaks query only); none found on PATH or in pyenv")
-        env = dict(aws_env(), NB_SQS_URL=server_url())
-        r = subprocess.run([py, os.path.abspath(__file__), "SqsCases"], env=env, capture_output=True, text=True,
-                           timeout=300)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("OK", r.stderr)
+        # botocore >= 1.31 speaks json to SQS (Debian's 1.29 speaks query only)
+        rerun_with_newer_boto3(self, __file__, "SqsCases", (1, 31), dict(aws_env(), NB_SQS_URL=server_url()))
 
     def test_javascript_sdk(self):
         # node and npm are installed by tools/deps.sh: their absence is a failure, not a skip

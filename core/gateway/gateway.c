@@ -377,6 +377,7 @@ static bool parsed_off_loop(const nb_req_t *req) {
     return !req->route.op->streaming_input && nb__body_size(req->http->body) > PARSE_OFF_LOOP_BYTES;
 }
 
+/* A large body's parse, on the thread pool (small ones are parsed on the loop, no job). */
 typedef struct parse_job {
     uv_work_t work;
     nb_req_t *req;
@@ -441,6 +442,29 @@ static void parse_done(uv_work_t *w, int status) {
                           "We encountered an internal error. Please try again.");
     free(job);
     handle_parsed(req, input, rc);
+}
+
+/* Queues a large body's parse on the thread pool (path: the labels' path, which may be in
+ * the caller's path_buf). false when it could not be queued: the caller parses it now. */
+static bool queue_parse(nb_req_t *req, const char *path, const char *path_buf) {
+    parse_job_t *job = malloc(sizeof *job);
+    if (job == NULL)
+        return false;
+    job->req = req;
+    job->input = NULL;
+    job->rc = 0;
+    job->work.data = job;
+    if (path == path_buf) {
+        snprintf(job->path_buf, sizeof job->path_buf, "%s", path_buf);
+        path = job->path_buf;
+    }
+    job->match_path = path;
+    /* What the parse would otherwise build lazily in the spec is built now, on the loop. */
+    nb__spec_error_shape(req->route.spec, NULL, "", NULL);
+    if (uv_queue_work(req->gw->loop, &job->work, parse_work, parse_done) == 0)
+        return true;
+    free(job);
+    return false;
 }
 
 /* A body too large for its operation (the HTTP server stopped reading it): AWS's error. */
@@ -664,26 +688,13 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     if (!admit(req))
         return;
 
-    parse_job_t *job = calloc(1, sizeof *job);
-    if (job == NULL) {
-        nb__req_fail(req, "InternalError", 500, "We encountered an internal error. Please try again.");
+    char path_buf[8192];
+    const char *path = label_path(req, path_buf, sizeof path_buf);
+    if (path == NULL || (parsed_off_loop(req) && queue_parse(req, path, path_buf)))
         return;
-    }
-    job->match_path = label_path(req, job->path_buf, sizeof job->path_buf);
-    if (job->match_path == NULL) {
-        free(job);
-        return;
-    }
-    job->req = req;
-    job->work.data = job;
-    if (parsed_off_loop(req)) {
-        /* What the parse would otherwise build lazily in the spec is built now, on the loop. */
-        nb__spec_error_shape(req->route.spec, NULL, "", NULL);
-        if (uv_queue_work(gw->loop, &job->work, parse_work, parse_done) == 0)
-            return;
-    }
-    parse_work(&job->work);
-    parse_done(&job->work, 0);
+    json_t *input = NULL;
+    int rc = parse_input(req, path, &input);
+    handle_parsed(req, input, rc);
 }
 
 static void run_handler(nb_req_t *req, const json_t *input);

@@ -18,13 +18,10 @@
 
 static bool is_options(const nb__spec_op_t *op) { return op && op->method && strcmp(op->method, "OPTIONS") == 0; }
 
+/* A service that answers its own preflights (an OPTIONS operation) applies its own CORS
+ * rules to the other requests too (S3: the bucket's). */
 static bool own_cors_rules(const nb__config_t *cfg, const nb__spec_t *spec) {
-    if (spec == NULL || cfg->disable_custom_cors_s3)
-        return false;
-    for (size_t i = 0; i < spec->nops; i++)
-        if (is_options(&spec->ops[i]))
-            return true;
-    return false;
+    return spec && !cfg->disable_custom_cors_s3 && spec->has_options_op;
 }
 
 static void set_default_headers(const nb__http_request_t *req, nb__http_response_t *resp, const char *origin) {

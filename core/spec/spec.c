@@ -124,6 +124,8 @@ static void op_fill(nb__spec_t *spec, nb__spec_op_t *op, const char *name, const
     op->method = jstr(http, "method");
     if (op->method == NULL)
         op->method = "POST";
+    if (strcmp(op->method, "OPTIONS") == 0)
+        spec->has_options_op = true;
     op->request_uri = jstr(http, "requestUri");
     if (op->request_uri == NULL)
         op->request_uri = "/";

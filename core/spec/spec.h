@@ -63,6 +63,7 @@ typedef struct nb__spec {
     size_t nops;
     char *path;                  /* file it came from, NULL if built from JSON */
     bool shapes_unloaded;
+    bool has_options_op;         /* an operation answers OPTIONS (S3's bucket CORS, an overlay op) */
     json_t *error_index;         /* error code or exception shape name -> shape name */
     /* core/proto's compiled shapes (members with their traits resolved), built lazily by the
      * marshallers and freed with the spec through proto_cache_free. */

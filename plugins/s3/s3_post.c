@@ -204,14 +204,6 @@ static int check_signature(nb_req_t *req, const json_t *fields, const char *poli
     return 1;
 }
 
-/* "2030-01-01T00:00:00Z" or with fractions: epoch, -1 if not a date. */
-static double iso8601(const char *s) {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-    return end ? (double)timegm(&tm) : -1;
-}
-
 static int condition_failed(nb_req_t *req, const json_t *cond) {
     char *text = json_dumps(cond, JSON_COMPACT | JSON_ENCODE_ANY);
     /* S3 prints the condition as ["eq", "$key", "value"] */
@@ -260,7 +252,7 @@ static int check_policy(nb_req_t *req, const char *bucket, const json_t *fields,
         return nb_error(req, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.");
     }
     int rc = check_signature(req, fields, b64);
-    double expires = iso8601(s3_str(policy, "expiration"));
+    double expires = s3_http_date(s3_str(policy, "expiration")); /* "2030-01-01T00:00:00Z" */
     if (rc == 1 && expires < 0)
         rc = nb_error(req, "InvalidPolicyDocument", "Invalid Policy: Policy missing expiration.");
     else if (rc == 1 && nb_now() > expires)

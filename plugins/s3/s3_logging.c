@@ -118,6 +118,15 @@ typedef struct record {
     struct record *next;
 } record_t;
 
+static void record_free(record_t *r) {
+    if (r) {
+        free(r->target);
+        free(r->prefix);
+        free(r->line);
+        free(r);
+    }
+}
+
 /* One request being watched (at most one per request: its first bucket). */
 typedef struct watch {
     nb_req_t *req;
@@ -266,14 +275,14 @@ static void queue_record(const watch_t *w, nb_req_t *req, const nb_req_summary_t
                      or_dash(nb_req_host(req)));
     json_decref(owner);
     record_t *r = n >= 0 ? calloc(1, sizeof *r) : NULL;
+    if (r)
+        r->line = line;
     if (r == NULL || (r->target = strdup(w->target)) == NULL || (r->prefix = strdup(w->prefix)) == NULL) {
-        if (r)
-            free(r->target);
-        free(r);
-        free(line);
+        if (r == NULL)
+            free(line);
+        record_free(r);
         return;
     }
-    r->line = line;
     *pending_tail = r;
     pending_tail = &r->next;
 }
@@ -361,20 +370,13 @@ static void deliver_all(void) {
                 p += n + 1;
             }
             *link = r->next;
-            if (r != first) {
-                free(r->target);
-                free(r->prefix);
-                free(r->line);
-                free(r);
-            }
+            if (r != first)
+                record_free(r);
         }
         if (text)
             write_log_object(first->target, first->prefix, text, len);
         free(text);
-        free(first->target);
-        free(first->prefix);
-        free(first->line);
-        free(first);
+        record_free(first);
     }
 }
 

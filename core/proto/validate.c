@@ -185,6 +185,9 @@ static void reason_text(nb__buf_t *b, violation_t kind, const json_t *shape, dou
 }
 
 static void report(vctx_t *c, violation_t kind, const json_t *shape, const json_t *v, double bound, bool in_body) {
+    /* AWS does not echo a value its spec marks sensitive: the answer, and the logs that keep
+     * it, must not hold the secret */
+    bool secret = json_is_true(json_object_get(shape, "sensitive"));
     c->count++;
     if (c->style == STYLE_CORAL) {
         if (c->msgs.len)
@@ -192,9 +195,8 @@ static void report(vctx_t *c, violation_t kind, const json_t *shape, const json_
         nb__buf_puts(&c->msgs, "Value ");
         if (v == NULL || json_is_null(v)) {
             nb__buf_puts(&c->msgs, "null ");
-        } else if (json_is_true(json_object_get(shape, "sensitive"))) {
-            /* AWS does not echo a sensitive value ("Value at 'username' failed to ..."):
-             * the answer, and the logs that keep it, must not hold the secret */
+        } else if (secret) {
+            /* "Value at 'username' failed to ...", as AWS words it */
         } else {
             nb__buf_t t = NB__BUF_INIT;
             put_value_text(&t, c->spec, shape, v, 0);
@@ -217,7 +219,7 @@ static void report(vctx_t *c, violation_t kind, const json_t *shape, const json_
     nb__buf_t d = NB__BUF_INIT;
     if (kind != V_MISSING) {
         nb__buf_t t = NB__BUF_INIT;
-        if (json_is_true(json_object_get(shape, "sensitive")))
+        if (secret)
             nb__buf_puts(&t, "***"); /* as in the coral form above: a secret is not echoed */
         else
             put_value_text(&t, c->spec, shape, v, 0);

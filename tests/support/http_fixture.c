@@ -82,7 +82,9 @@ static nb__http_head_verdict_t head_hook(nb__http_request_t *req, bool expect_co
 
 static void handler(nb__http_exchange_t *x, nb__http_request_t *req, void *data) {
     (void)data;
-    if (req->without_body && req->head_data) {
+    if (http_fx.handle) {
+        http_fx.handle(x, req);
+    } else if (req->without_body && req->head_data) {
         atomic_store(&http_fx.too_large_read, (long long)nb__body_size(req->body));
         respond_text(x, 409, req->head_data);
     } else if (req->without_body) { /* answered in the handler's own format */

@@ -38,6 +38,9 @@ typedef struct {
     atomic_int heads;    /* calls of the head hook */
     atomic_llong too_large_read; /* bytes of a too large body the handler got */
     atomic_int handler_started, aborted, closing, closed, loop_close_rc;
+    /* Set before http_fx_start: every request goes to it instead of the paths above
+     * (tests of a handler stage of the gateway: origin checks, CORS). */
+    void (*handle)(nb__http_exchange_t *x, nb__http_request_t *req);
 } http_fixture_t;
 
 extern http_fixture_t http_fx;

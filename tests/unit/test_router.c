@@ -534,13 +534,16 @@ Test(router, garbage_routes_to_what_the_client_is_answered) {
     }
 }
 
-/* Random paths, queries, hosts and targets from characters that matter to
- * the matchers: whatever the result, no crash, and a route names a spec op. */
+/* Random paths, queries, hosts and targets from characters that matter to the matchers: no
+ * crash, and every answer is one the gateway can act on: a route names an operation of its spec
+ * in a protocol the spec speaks, a miss names no operation, the same request routes the same way
+ * twice, and the path matched on ends with the request's own. Both outcomes occur. */
 Test(router, random_requests_are_handled) {
     static const char alphabet[] = "/%?&=.+-_:;{}aAbBs3qx0129 ";
     static const char *methods[] = {"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH", ""};
     static const char *headers[] = {"Host", "X-Amz-Target", "Authorization", "Content-Type", "Smithy-Protocol"};
     uint64_t x = 0x9E3779B97F4A7C15ull;
+    int routed = 0;
     for (int i = 0; i < 3000; i++) {
         nb__http_request_t req;
         memset(&req, 0, sizeof req);
@@ -572,18 +575,37 @@ Test(router, random_requests_are_handled) {
             nb__headers_add(&req.headers, headers[h], value);
         }
         req.body = nb__body_from_mem(query, qlen);
-        nb__route_t rt;
+        nb__route_t rt, again;
         int rc = nb__router_route(router, &req, &rt);
+        cr_assert(rc == 0 || rc == NB_ENOENT, "request %d: rc %d", i, rc);
         if (rc == 0) {
+            routed++;
             cr_assert_not_null(rt.spec);
             cr_assert_not_null(rt.op);
             cr_assert_eq(nb__spec_op(rt.spec, rt.op->name), rt.op);
+            cr_assert(rt.spec->protocols & NB_PROTO_BIT(rt.protocol), "request %d: %s does not speak %s", i,
+                      rt.spec->service, nb__protocol_name(rt.protocol));
+            char buf[256];
+            const char *mp = nb__router_match_path(router, &req, &rt, buf, sizeof buf);
+            cr_assert_not_null(mp, "request %d: no path to match %s on", i, rt.op->name);
+            size_t ml = strlen(mp), pl = strlen(req.path);
+            cr_assert(ml >= pl && strcmp(mp + ml - pl, req.path) == 0, "request %d: matched %s for path %s", i, mp,
+                      req.path);
+        } else {
+            cr_assert_null(rt.op, "request %d: a miss names no operation", i);
+            if (rt.spec == NULL)
+                cr_assert_eq(rt.protocol, NB_PROTO_NONE);
         }
-        char buf[256];
-        (void)nb__router_match_path(router, &req, &rt, buf, sizeof buf);
-        (void)nb__router_service_hint(&req, buf, sizeof buf);
+        cr_assert_eq(nb__router_route(router, &req, &again), rc);
+        cr_assert(again.spec == rt.spec && again.op == rt.op && again.protocol == rt.protocol,
+                  "request %d routes the same way twice", i);
+        char hint[256];
+        const char *h = nb__router_service_hint(&req, hint, sizeof hint);
+        cr_assert(h == NULL || *h != '\0', "request %d: an empty service hint", i);
         nb__http_request_free(&req);
     }
+    cr_assert_gt(routed, 0, "no random request routed: the generator no longer reaches the matchers");
+    cr_assert_lt(routed, 3000, "every random request routed: the generator no longer makes misses");
 }
 
 /* ---- the botocore sweep: every operation of every spec, as botocore sends it ---- */

@@ -1,5 +1,5 @@
 """End-to-end: the built server, driven over HTTP by real clients (AWS CLI, boto3)."""
-import json, os, shutil, signal, subprocess, sys, tempfile, unittest, urllib.request
+import json, os, shutil, signal, subprocess, sys, tempfile, time, unittest, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import Nimbus, BINARY_DIR, NIMBUS_BIN, aws_clis, run_aws  # noqa: E402
@@ -22,6 +22,7 @@ STS_HEADERS = {"Content-Type": "application/x-www-form-urlencoded",
 class Gateway(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.launched = time.time()
         cls.n = Nimbus().start()
 
     @classmethod
@@ -56,7 +57,9 @@ class Gateway(unittest.TestCase):
         self.assertEqual(status, 200)
         doc = json.loads(body)
         self.assertEqual(doc["edition"], "community")
+        # seconds since this server started: no more than since the test launched it
         self.assertGreaterEqual(doc["uptime"], 0)
+        self.assertLessEqual(doc["uptime"], time.time() - self.launched + 1)
 
     def test_cli_get_caller_identity_with_default_and_numeric_keys(self):
         for cli in aws_clis():

@@ -18,7 +18,7 @@
 
 http_fixture_t http_fx;
 
-static void respond_text(nb__http_exchange_t *x, int status, const char *text) {
+void respond_text(nb__http_exchange_t *x, int status, const char *text) {
     nb__http_response_t resp;
     nb__http_response_init(&resp);
     resp.status = status;
@@ -187,19 +187,6 @@ void http_fx_init(void) {
     http_fx_start();
     cr_assert_eq(http_fx.listen_rc, 0);
     cr_assert_gt(http_fx.port, 0);
-}
-
-int count_files(const char *dir) {
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
 }
 
 void stop_server(void) {

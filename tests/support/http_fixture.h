@@ -19,6 +19,7 @@
 
 #include "http/body.h"
 #include "http/server.h"
+#include "support/files.h"
 
 typedef struct {
     uv_loop_t loop;
@@ -67,9 +68,12 @@ void http_fx_start(void);
 /* The "http" suite's init (setup and start) and every suite's fini: the server stopped
  * with no handle left open, and no temp file left behind. */
 void http_fx_init(void);
-int count_files(const char *dir);
 void stop_server(void);
 void http_fx_fini(void);
+/* Answers x with status and a text/plain body (stages under test answer with it when they let a
+ * request through). */
+void respond_text(nb__http_exchange_t *x, int status, const char *text);
+
 /* The raw client: connect, send, read one response, see whether the server closed. */
 void cl_open_at(client_t *c, int family, const char *ip);
 void cl_open(client_t *c);

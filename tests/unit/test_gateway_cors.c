@@ -150,11 +150,7 @@ static nb__gateway_t preflight_gw = {.cfg = &preflight_cfg}; /* no router: no se
 static void preflight_stage(nb__http_exchange_t *x, nb__http_request_t *req) {
     if (nb__cors_preflight(&preflight_gw, x, req))
         return;
-    nb__http_response_t resp;
-    nb__http_response_init(&resp);
-    nb__buf_puts(&resp.body, "not a preflight");
-    nb__http_respond(x, &resp);
-    nb__http_response_free(&resp);
+    respond_text(x, 200, "not a preflight");
 }
 
 static void start_preflight_server(void) {

@@ -32,6 +32,7 @@ static void on_timer_closed(uv_handle_t *h) { free(h); }
 static void on_delay(uv_timer_t *t) {
     nb__http_exchange_t *x = t->data;
     respond_text(x, 200, "delayed-done");
+    atomic_fetch_add(&http_fx.delayed_answers, 1);
     uv_close((uv_handle_t *)t, on_timer_closed);
 }
 
@@ -340,4 +341,16 @@ void make_file(size_t n) {
     cr_assert_eq(write(fd, data, n), (ssize_t)n);
     close(fd);
     free(data);
+}
+
+void expect_still_serving(void) {
+    client_t c;
+    cl_open(&c);
+    cl_puts(&c, "GET /alive HTTP/1.1\r\nHost: x\r\n\r\n");
+    resp_t r;
+    cl_response(&c, &r, false);
+    cr_assert_eq(r.status, 200);
+    cr_assert_not_null(strstr(r.body, "path=/alive\n"), "%s", r.body);
+    resp_free(&r);
+    cl_close(&c);
 }

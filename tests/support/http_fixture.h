@@ -38,6 +38,7 @@ typedef struct {
     bool head_hook;      /* the server limits bodies of /small and /bare to 16 bytes */
     atomic_int heads;    /* calls of the head hook */
     atomic_llong too_large_read; /* bytes of a too large body the handler got */
+    atomic_int delayed_answers; /* /async and /slow answers given, to clients gone or not */
     atomic_int handler_started, aborted, closing, closed, loop_close_rc;
     /* Set before http_fx_start: every request goes to it instead of the paths above
      * (tests of a handler stage of the gateway: origin checks, CORS). */
@@ -88,6 +89,8 @@ void resp_free(resp_t *r);
 bool cl_eof(client_t *c);
 /* Waits up to 10 s for the server thread to set a flag; fails the test otherwise. */
 void wait_flag(atomic_int *flag);
+/* A new connection's GET /alive is answered 200: the server survived what the test did. */
+void expect_still_serving(void);
 /* A file of n bytes of a known pattern at http_fx.file, removed by http_fx_fini. */
 void make_file(size_t n);
 

@@ -1,5 +1,6 @@
 /*
- * HTTP server tests. Request bodies: chunked, Expect: 100-continue, spilled to a temp file, removed on disconnect.
+ * HTTP server tests. Request bodies: chunked, Expect: 100-continue, spilled to a temp file,
+ * removed on disconnect.
  */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,5 +1,6 @@
 /*
- * HTTP server tests. Connections: aborts on disconnect, graceful close, IPv6 and localhost, half-closed clients.
+ * HTTP server tests. Connections: aborts on disconnect, graceful close, IPv6 and localhost, half-
+ * closed clients.
  */
 #include <criterion/criterion.h>
 #include <errno.h>

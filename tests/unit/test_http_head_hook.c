@@ -1,5 +1,6 @@
 /*
- * HTTP server tests. The head hook: a per-request body limit and an answer decided from the head alone.
+ * HTTP server tests. The head hook: a per-request body limit and an answer decided from the head
+ * alone.
  */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,5 +1,6 @@
 /*
- * HTTP server tests. The server's limits: header size 431, body size 413, header and idle timeouts, a client that stops reading.
+ * HTTP server tests. The server's limits: header size 431, body size 413, header and idle
+ * timeouts, a client that stops reading.
  */
 #include <criterion/criterion.h>
 #include <errno.h>

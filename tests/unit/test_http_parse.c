@@ -1,5 +1,6 @@
 /*
- * HTTP server tests. Requests parsed and framed: keep-alive, pipelining, HTTP/1.0, upgrades, malformed or random bytes answered 400.
+ * HTTP server tests. Requests parsed and framed: keep-alive, pipelining, HTTP/1.0, upgrades,
+ * malformed or random bytes answered 400.
  */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,5 +1,6 @@
 /*
- * HTTP server tests. Responses: HEAD and 204 without a body, streamed file bodies, a client gone mid-download.
+ * HTTP server tests. Responses: HEAD and 204 without a body, streamed file bodies, a client gone
+ * mid-download.
  */
 #include <criterion/criterion.h>
 #include <errno.h>

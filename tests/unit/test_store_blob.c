@@ -1,5 +1,6 @@
 /*
- * Store tests. Blobs: written whole, removed at commit, kept inside their folder, moved from bodies, swept.
+ * Store tests. Blobs: written whole, removed at commit, kept inside their folder, moved from
+ * bodies, swept.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>

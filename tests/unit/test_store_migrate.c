@@ -1,5 +1,6 @@
 /*
- * Store tests. Schema migrations: fresh, upgraded, refused when newer, all-or-nothing, nested in a request.
+ * Store tests. Schema migrations: fresh, upgraded, refused when newer, all-or-nothing, nested in a
+ * request.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>

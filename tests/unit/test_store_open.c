@@ -1,5 +1,6 @@
 /*
- * Store tests. Opening a store: persistence, and every way a data folder or database file is refused.
+ * Store tests. Opening a store: persistence, and every way a data folder or database file is
+ * refused.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>

@@ -17,6 +17,7 @@
 #include "nimbus/errno.h"
 #include "util/buf.h"
 #include "util/codec.h"
+#include "gateway/txn.h"
 #include "store/store.h"
 
 void nb__api_set_config(const nb__config_t *cfg);
@@ -590,6 +591,21 @@ static const char *label_path(nb_req_t *req, char *buf, size_t cap) {
     return path;
 }
 
+typedef struct precheck_call {
+    nb_plugin_t *p;
+    nb_req_t *req;
+    const json_t *input;
+    int (*precheck)(nb_plugin_t *, nb_req_t *, const json_t *);
+} precheck_call_t;
+
+/* A check that could not be made leaves the answer to the handler; it only reads, so its
+ * transaction always rolls back. */
+static bool precheck_body(void *ctx) {
+    precheck_call_t *c = ctx;
+    (void)c->precheck(c->p, c->req, c->input);
+    return false;
+}
+
 /* The plugin's check of a request from its head (precheck hook), in a transaction rolled
  * back after it: it only reads. */
 static void run_precheck(nb_req_t *req, const json_t *input) {
@@ -598,12 +614,9 @@ static void run_precheck(nb_req_t *req, const json_t *input) {
         fail_not_implemented(req);
         return;
     }
-    int (*precheck)(nb_plugin_t *, nb_req_t *, const json_t *) = NB__DEF_HOOK(p->def, precheck);
-    if (precheck == NULL || (p->store && nb__store_begin(p->store) != 0))
-        return;
-    (void)precheck(p, req, input); /* a check that could not be made leaves the answer to the handler */
-    if (p->store)
-        nb__store_rollback(p->store);
+    precheck_call_t c = {p, req, input, NB__DEF_HOOK(p->def, precheck)};
+    if (c.precheck != NULL)
+        (void)nb__txn_run(p->store, precheck_body, &c); /* could not begin: the handler answers */
 }
 
 static void head_req_free(void *data) { nb__req_free(data); }
@@ -727,13 +740,16 @@ static void run_handler(nb_req_t *req, const json_t *input) {
         fail_not_implemented(req);
         return;
     }
-    /* Every write of the handler in one transaction, committed before the reply. */
-    if (p->store && nb__store_begin(p->store) != 0) {
-        nb__req_fail(req, "InternalError", 500, "the state store could not start a transaction");
+    /* Every write of the handler in one transaction, committed before the reply (an async
+     * handler's too: nb_finish and nb_work_queue's done get their own). */
+    int rc = 0;
+    if (nb__txn_run_handler(req, handler, input, &rc) != 0) {
+        if (rc == NB_ASYNC)
+            req->async = true; /* the plugin still calls nb_finish() or done(): it answers the error */
+        else
+            nb__req_complete(req);
         return;
     }
-    req->in_txn = p->store != NULL;
-    int rc = handler(req, input);
     if (rc == NB_NOT_IMPLEMENTED) {
         json_decref(req->output);
         req->output = NULL;
@@ -742,21 +758,6 @@ static void run_handler(nb_req_t *req, const json_t *input) {
     }
     if (rc == NB_ASYNC) {
         req->async = true;
-        bool ours = req->in_txn;
-        req->in_txn = false;
-        /* Never leave a transaction open across loop iterations (docs/store.md): left
-         * open, it would swallow the requests served meanwhile (their commits would only
-         * release savepoints, so they would be answered before being durable). The
-         * handler's writes commit now; nb_finish and nb_work_queue open their own. */
-        if (ours && req->has_error) {
-            nb__store_rollback(p->store);
-        } else if (ours && nb__store_commit(p->store) != 0) {
-            fprintf(stderr, "nimbus: %s.%s: the store could not commit before going async: %s\n", svc_name,
-                    op->name, nb__store_errmsg(p->store));
-            req->has_error = true;
-            nb__aws_error_set(&req->err, req->route.spec, op, "InternalError", 500,
-                              "the state store could not commit the write");
-        }
         return; /* the plugin calls nb_finish() or its nb_work_queue done() completes it */
     }
     if (rc == NB_EAGAIN || ((rc == NB_EIO || rc == NB_ESTORE) && p->store && nb__store_exhausted(p->store))) {

@@ -2,6 +2,7 @@
 #ifndef NB_GATEWAY_REQUEST_H
 #define NB_GATEWAY_REQUEST_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +28,6 @@ struct nb_req {
     nb__aws_error_t err;
     int status; /* nb_reply_status; 0: the operation's */
     bool has_error, replied, async, done, aborted;
-    bool in_txn; /* the store transaction open around this request's handler is ours to end */
     void (*on_abort)(nb_req_t *req, void *data);
     void *abort_data;
     void (*on_complete)(nb_req_t *req, const nb_req_summary_t *summary, void *data);
@@ -43,6 +43,8 @@ void nb__req_free(nb_req_t *req);
 /* Runs the request's nb_req_on_complete callback, if any, once: with what resp answers, or
  * with no summary when resp is NULL (nothing is sent). */
 void nb__req_report(nb_req_t *req, const nb__http_response_t *resp);
+/* Sets the request's error (status 0: the spec's); fields: taken, may be NULL. */
+void nb__req_set_error_v(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, va_list ap);
 /* Answers an error before or instead of the handler. */
 void nb__req_fail(nb_req_t *req, const char *code, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -31,7 +31,7 @@ typedef struct nb__gateway {
     bool unavailable[NB_MAX_LISTEN]; /* optional GATEWAY_LISTEN addresses this machine lacks */
 } nb__gateway_t;
 
-/* Loads specs and plugins, builds the router. On failure *err says why. */
+/* Start-up (startup.c). Loads specs and plugins, builds the router. On failure *err says why. */
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err);
 /* Listens on every GATEWAY_LISTEN address. */
 int nb__gateway_listen(nb__gateway_t *gw, char **err);
@@ -42,6 +42,9 @@ void nb__gateway_free(nb__gateway_t *gw);
 
 /* Handles one request (the HTTP server's handler). */
 void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *req, void *data);
+/* Decides from a request's head how its body is read (the HTTP server's head handler). */
+nb__http_head_verdict_t nb__gateway_head(nb__http_request_t *http, bool expect_continue, uint64_t *max_body,
+                                         void *data);
 
 /* Refuses (403) a request from a web page origin, or for a Host name, Nimbus does not allow;
  * true if it answered. Runs before anything else. (origin.c) */

@@ -1,26 +1,26 @@
+/*
+ * The request pipeline: every AWS request goes through the named stages of `stages` below,
+ * in order, from one loop (run_stages); a new stage is one line there. A stage passes the
+ * request on, answers it with req->err (the runner completes it), or has answered it or
+ * handed it to a later loop turn itself (a large body parsed on the thread pool, an async
+ * handler): the pipeline then resumes at the next stage (parse_done) or at serialize
+ * (nb__req_complete, which every completion goes through). Start-up is startup.c's, the
+ * plugin API api.c's, transactions txn.c's.
+ */
 #include "gateway/gateway.h"
 
-#include <stdarg.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-
-#include <openssl/evp.h>
-#include <openssl/md5.h>
 
 #include "gateway/limits.h"
 #include "gateway/quirks.h"
 #include "gateway/request.h"
+#include "gateway/txn.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
-#include "util/buf.h"
-#include "util/codec.h"
-#include "gateway/txn.h"
 #include "store/store.h"
-
 
 static void on_abort(nb__http_exchange_t *x, void *data) {
     (void)x;
@@ -52,98 +52,6 @@ static void fail_unknown_operation(nb_req_t *req) {
         break;
     }
 }
-
-/* Operations whose spec requires a checksum (httpChecksumRequired, or httpChecksum's
- * requestChecksumRequired: S3 DeleteObjects, PutBucketCors, ...) get their Content-MD5
- * checked against the body, as AWS does (the upload operations, which stream, check theirs
- * in the plugin).
- * 1 when the request may go on, 0 when req->err says why not. */
-static int check_content_md5(nb_req_t *req) {
-    const char *want = req->route.op->checksum_required ? nb__http_request_header(req->http, "Content-MD5") : NULL;
-    if (want == NULL)
-        return 1;
-    const nb__spec_t *spec = req->route.spec;
-    const nb__spec_op_t *op = req->route.op;
-    size_t len = 0;
-    unsigned char *digest = nb__base64_decode(want, strlen(want), &len);
-    if (digest == NULL || len != MD5_DIGEST_LENGTH) {
-        free(digest);
-        nb__aws_error_set(&req->err, spec, op, "InvalidDigest", 400, "The Content-MD5 you specified was not valid.");
-        return 0;
-    }
-    unsigned char got[MD5_DIGEST_LENGTH], buf[65536];
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1;
-    int64_t off = 0, size = nb__body_size(req->http->body);
-    while (ok && off < size) {
-        ssize_t n = nb__body_read(req->http->body, off, buf, sizeof buf);
-        ok = n > 0 && EVP_DigestUpdate(ctx, buf, (size_t)n) == 1;
-        off += n > 0 ? n : 0;
-    }
-    ok = ok && EVP_DigestFinal_ex(ctx, got, NULL) == 1;
-    EVP_MD_CTX_free(ctx);
-    int same = ok && memcmp(got, digest, sizeof got) == 0;
-    free(digest);
-    if (!ok) {
-        nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "We encountered an internal error. Please try again.");
-        return 0;
-    }
-    if (!same) {
-        nb__aws_error_set(&req->err, spec, op, "BadDigest", 400,
-                          "The Content-MD5 you specified did not match what we received.");
-        return 0;
-    }
-    return 1;
-}
-
-/* The operation's input from the request (path: the one its labels are read from):
- * checksum, parse, validate. 0, or an error with req->err set. Runs on the thread pool
- * for a large body, so it reads the spec and the request and writes only req->err. */
-static int parse_validate(nb_req_t *req, const char *path, json_t **input);
-
-static int parse_input(nb_req_t *req, const char *path, json_t **input) {
-    *input = NULL;
-    if (!check_content_md5(req))
-        return NB_EINVAL;
-    return parse_validate(req, path, input);
-}
-
-/* The parse and validation alone: for an operation with a streaming payload, they read
- * the head only. */
-static int parse_validate(nb_req_t *req, const char *path, json_t **input) {
-    nb__http_request_t view = *req->http;
-    view.path = (char *)path;
-    const nb__spec_t *spec = req->route.spec;
-    int rc = nb__proto_parse(spec, req->route.op, req->route.protocol, &view, input, &req->err);
-    if (rc == 0) {
-        nb__quirk_rewrite_input(req, *input);
-        rc = nb__proto_validate(spec, req->route.op, req->route.protocol, *input, &req->err);
-    }
-    if (rc != 0) {
-        json_decref(*input);
-        *input = NULL;
-    }
-    return rc;
-}
-
-/* Bodies above this are parsed off the loop: a few hundred KiB already take milliseconds,
- * the loop's whole budget for one request. */
-#define PARSE_OFF_LOOP_BYTES (128 * 1024)
-
-/* A streaming payload is the handler's to read: its parse reads the head only. */
-static bool parsed_off_loop(const nb_req_t *req) {
-    return !req->route.op->streaming_input && nb__body_size(req->http->body) > PARSE_OFF_LOOP_BYTES;
-}
-
-/* A large body's parse, on the thread pool (small ones are parsed on the loop, no job). */
-typedef struct parse_job {
-    uv_work_t work;
-    nb_req_t *req;
-    const char *match_path; /* the request's path, or path_buf */
-    json_t *input;
-    int rc;
-    char path_buf[8192];
-} parse_job_t;
 
 /* The plugin and its handler for the routed operation; NULL when none implements it. */
 static nb_op_handler_pt op_handler(const nb_req_t *req, nb_plugin_t **plugin) {
@@ -181,48 +89,6 @@ static void release_large_input(uv_loop_t *loop, json_t *input) {
         free(job);
     }
     json_decref(input);
-}
-
-static void handle_parsed(nb_req_t *req, json_t *input, int rc);
-
-static void parse_work(uv_work_t *w) {
-    parse_job_t *job = w->data;
-    job->rc = parse_input(job->req, job->match_path, &job->input);
-}
-
-static void parse_done(uv_work_t *w, int status) {
-    parse_job_t *job = w->data;
-    nb_req_t *req = job->req;
-    json_t *input = job->input;
-    int rc = status == 0 ? job->rc : NB_EIO;
-    if (status != 0)
-        nb__aws_error_set(&req->err, req->route.spec, req->route.op, "InternalError", 500,
-                          "We encountered an internal error. Please try again.");
-    free(job);
-    handle_parsed(req, input, rc);
-}
-
-/* Queues a large body's parse on the thread pool (path: the labels' path, which may be in
- * the caller's path_buf). false when it could not be queued: the caller parses it now. */
-static bool queue_parse(nb_req_t *req, const char *path, const char *path_buf) {
-    parse_job_t *job = malloc(sizeof *job);
-    if (job == NULL)
-        return false;
-    job->req = req;
-    job->input = NULL;
-    job->rc = 0;
-    job->work.data = job;
-    if (path == path_buf) {
-        snprintf(job->path_buf, sizeof job->path_buf, "%s", path_buf);
-        path = job->path_buf;
-    }
-    job->match_path = path;
-    /* What the parse would otherwise build lazily in the spec is built now, on the loop. */
-    nb__spec_error_shape(req->route.spec, NULL, "", NULL);
-    if (uv_queue_work(req->gw->loop, &job->work, parse_work, parse_done) == 0)
-        return true;
-    free(job);
-    return false;
 }
 
 /* A body too large for its operation (the HTTP server stopped reading it): AWS's error. */
@@ -264,26 +130,6 @@ static void fail_not_implemented(nb_req_t *req) {
     }
     nb__req_fail(req, "InternalFailure", 501, "The API action '%s' for service '%s' is not implemented yet",
                  req->route.op->name, req->route.spec->service);
-}
-
-/* A request for the gateway, routed (route: already known, or NULL); not yet tied to an
- * exchange nor counted. NULL without memory. */
-static nb_req_t *req_new(nb__gateway_t *gw, nb__http_request_t *http, const nb__route_t *route) {
-    nb_req_t *req = calloc(1, sizeof *req);
-    if (req == NULL)
-        return NULL;
-    req->start_ns = uv_hrtime();
-    req->gw = gw;
-    req->http = http;
-    nb__request_id_new(req->request_id);
-    nb__context_from_request(http, &req->ctx);
-    const char *qm = nb__http_request_header(http, "x-amzn-query-mode");
-    req->query_mode = qm && strcmp(qm, "true") == 0;
-    if (route)
-        req->route = *route;
-    else
-        nb__router_route(gw->router, http, &req->route);
-    return req;
 }
 
 /* The routed service and operation, ready to run: enabled, known, within capacity,
@@ -345,6 +191,316 @@ static const char *label_path(nb_req_t *req, char *buf, size_t cap) {
     return path;
 }
 
+/* ---- The stages ---- */
+
+typedef enum stage_result {
+    STAGE_NEXT,  /* on to the next stage */
+    STAGE_ERROR, /* req->err says why it stops: answered from serialize on */
+    STAGE_DONE,  /* answered already, or resumed later by whoever took it */
+} stage_result_t;
+
+/* What the stages of one request hand each other. */
+typedef struct stage_ctx {
+    const nb__route_t *known_route; /* routed from the head already; NULL: route now */
+    bool head_only;                 /* checked from its head: no body yet */
+    bool large;                     /* the body is large: parsed, then freed, off the loop */
+    char *path_buf;                 /* room for the labels' path (8 KiB) */
+    const char *path;               /* the path the operation's labels are read from */
+    json_t *input;                  /* the parsed input (owned) */
+    int handler_rc;
+    nb__http_response_t resp;
+} stage_ctx_t;
+
+#define PATH_BUF_BYTES 8192
+
+/* Route: the service and operation the request is for, admitted to run, and the path its
+ * labels are read from. */
+static stage_result_t stage_route(nb_req_t *req, stage_ctx_t *c) {
+    if (c->known_route)
+        req->route = *c->known_route;
+    else
+        nb__router_route(req->gw->router, req->http, &req->route);
+    if (req->route.spec == NULL) {
+        req->route.protocol = NB_PROTO_JSON;
+        nb__req_fail(req, "UnknownServiceException", 400, "Nimbus could not tell which AWS service this request is for");
+        return STAGE_DONE;
+    }
+    if (req->http->without_body) {
+        fail_too_large(req);
+        return STAGE_DONE;
+    }
+    if (!admit(req))
+        return STAGE_DONE;
+    c->path = label_path(req, c->path_buf, PATH_BUF_BYTES);
+    return c->path ? STAGE_NEXT : STAGE_DONE;
+}
+
+/* Authenticate: Nimbus accepts any credentials, as LocalStack does by default; the
+ * signature check and IAM enforcement belong here. */
+static stage_result_t stage_authenticate(nb_req_t *req, stage_ctx_t *c) {
+    (void)req;
+    (void)c;
+    return STAGE_NEXT;
+}
+
+/* Bodies above this are parsed off the loop: a few hundred KiB already take milliseconds,
+ * the loop's whole budget for one request. */
+#define PARSE_OFF_LOOP_BYTES (128 * 1024)
+
+/* A streaming payload is the handler's to read: its parse reads the head only. */
+static bool parsed_off_loop(const nb_req_t *req) {
+    return !req->route.op->streaming_input && nb__body_size(req->http->body) > PARSE_OFF_LOOP_BYTES;
+}
+
+static bool queue_parse(nb_req_t *req, stage_ctx_t *c);
+
+/* The parse of the input alone (with its Content-MD5 check): for an operation with a
+ * streaming payload, it reads the head only. May run on the thread pool: reads the spec
+ * and the request, writes only req->err and c. */
+static stage_result_t parse_now(nb_req_t *req, stage_ctx_t *c) {
+    if (!c->head_only && !nb__check_content_md5(req))
+        return STAGE_ERROR;
+    nb__http_request_t view = *req->http;
+    view.path = (char *)c->path;
+    if (nb__proto_parse(req->route.spec, req->route.op, req->route.protocol, &view, &c->input, &req->err) != 0)
+        return STAGE_ERROR;
+    nb__quirk_rewrite_input(req, c->input);
+    return STAGE_NEXT;
+}
+
+/* Parse: on the loop, or for a large body on the thread pool (with validate), resumed at
+ * dispatch by parse_done. */
+static stage_result_t stage_parse(nb_req_t *req, stage_ctx_t *c) {
+    c->large = !c->head_only && parsed_off_loop(req);
+    if (c->large && queue_parse(req, c))
+        return STAGE_DONE;
+    return parse_now(req, c);
+}
+
+/* Validate: the input against the operation's shapes. May run on the thread pool. */
+static stage_result_t stage_validate(nb_req_t *req, stage_ctx_t *c) {
+    const nb__spec_t *spec = req->route.spec;
+    if (nb__proto_validate(spec, req->route.op, req->route.protocol, c->input, &req->err) != 0)
+        return STAGE_ERROR;
+    return STAGE_NEXT;
+}
+
+/* Dispatch: the plugin's handler, inside the transaction the commit stage ends. */
+static stage_result_t stage_dispatch(nb_req_t *req, stage_ctx_t *c) {
+    if (req->aborted) { /* a client gone meanwhile gets nothing (nb__req_complete) */
+        nb__req_complete(req);
+        return STAGE_DONE;
+    }
+    nb_plugin_t *p;
+    nb_op_handler_pt handler = op_handler(req, &p);
+    if (handler == NULL) {
+        fail_not_implemented(req);
+        return STAGE_DONE;
+    }
+    if (nb__txn_begin(p->store) != 0) {
+        nb__txn_failed(req);
+        return STAGE_ERROR;
+    }
+    c->handler_rc = handler(req, c->input);
+    return STAGE_NEXT;
+}
+
+static stage_result_t handler_failed(nb_req_t *req, int rc);
+
+/* Commit: the handler's writes are durable before anything is sent (an async handler's
+ * too: nb_finish and nb_work_queue's done get transactions of their own); an error, a
+ * failure or an operation the handler left unimplemented keeps nothing. */
+static stage_result_t stage_commit(nb_req_t *req, stage_ctx_t *c) {
+    int rc = c->handler_rc;
+    bool keep = !req->has_error && rc >= 0 && rc != NB_NOT_IMPLEMENTED;
+    bool committed = nb__txn_end(nb__txn_req_store(req), keep) == 0;
+    if (rc == NB_ASYNC) {
+        req->async = true;
+        if (!committed)
+            nb__txn_failed(req); /* answered so when the plugin calls nb_finish() or done() returns */
+        return STAGE_DONE;
+    }
+    if (!committed) {
+        nb__txn_failed(req);
+        return STAGE_ERROR;
+    }
+    if (rc == NB_NOT_IMPLEMENTED) {
+        json_decref(req->output);
+        req->output = NULL;
+        fail_not_implemented(req);
+        return STAGE_DONE;
+    }
+    if (rc < 0)
+        return handler_failed(req, rc);
+    if (!req->replied)
+        req->output = json_object(); /* a handler that set nothing answers an empty output */
+    return STAGE_NEXT;
+}
+
+/* A handler's failure as AWS would answer it: 503 for what passes, 500 otherwise. */
+static stage_result_t handler_failed(nb_req_t *req, int rc) {
+    const char *svc_name = req->route.spec->service;
+    const nb__spec_op_t *op = req->route.op;
+    nb__store_t *st = nb__txn_req_store(req);
+    json_decref(req->output);
+    req->output = NULL;
+    if (rc == NB_EAGAIN || ((rc == NB_EIO || rc == NB_ESTORE) && st && nb__store_exhausted(st))) {
+        fprintf(stderr, "nimbus: %s.%s: out of a resource for now (descriptors, memory): answered 503\n", svc_name,
+                op->name);
+        fail_unavailable(req);
+        return STAGE_DONE;
+    }
+    if (rc == NB_EIO || rc == NB_ESTORE) { /* the disk or the store failed, as AWS's own InternalError */
+        fprintf(stderr, "nimbus: %s.%s: %s failed: %s\n", svc_name, op->name, rc == NB_EIO ? "I/O" : "the store",
+                st && *nb__store_errmsg(st) ? nb__store_errmsg(st) : "see above");
+        nb__aws_error_set(&req->err, req->route.spec, op, "InternalError", 500,
+                          "We encountered an internal error. Please try again.");
+    } else {
+        fprintf(stderr, "nimbus: %s.%s handler failed (%d)\n", svc_name, op->name, rc);
+        nb__aws_error_set(&req->err, req->route.spec, op, "InternalFailure", 500, "The handler for %s.%s failed",
+                          svc_name, op->name);
+    }
+    return STAGE_ERROR;
+}
+
+/* Serialize: the reply or the error in the protocol's format (request.c). */
+static stage_result_t stage_serialize(nb_req_t *req, stage_ctx_t *c) {
+    nb__req_serialize(req, &c->resp);
+    return STAGE_NEXT;
+}
+
+/* Log: the request log line, the plugin's on_complete report, the DEBUG exchange. */
+static stage_result_t stage_log(nb_req_t *req, stage_ctx_t *c) {
+    nb__req_log(req, &c->resp);
+    return STAGE_NEXT;
+}
+
+typedef enum stage_id {
+    STAGE_ROUTE,
+    STAGE_AUTHENTICATE,
+    STAGE_PARSE,
+    STAGE_VALIDATE,
+    STAGE_DISPATCH,
+    STAGE_COMMIT,
+    STAGE_SERIALIZE,
+    STAGE_LOG,
+    STAGE_COUNT,
+} stage_id_t;
+
+static stage_result_t (*const stages[STAGE_COUNT])(nb_req_t *req, stage_ctx_t *c) = {
+    [STAGE_ROUTE] = stage_route,
+    [STAGE_AUTHENTICATE] = stage_authenticate,
+    [STAGE_PARSE] = stage_parse,
+    [STAGE_VALIDATE] = stage_validate,
+    [STAGE_DISPATCH] = stage_dispatch,
+    [STAGE_COMMIT] = stage_commit,
+    [STAGE_SERIALIZE] = stage_serialize,
+    [STAGE_LOG] = stage_log,
+};
+
+/* Runs the stages [from, to); past the last, the response goes out (req freed). true when
+ * every one passed the request on. */
+static bool run_stages(nb_req_t *req, stage_ctx_t *c, stage_id_t from, stage_id_t to) {
+    for (stage_id_t i = from; i < to; i++) {
+        stage_result_t r = stages[i](req, c);
+        if (r == STAGE_ERROR) {
+            req->has_error = true;
+            nb__req_complete(req);
+        }
+        if (r != STAGE_NEXT)
+            return false;
+    }
+    if (to == STAGE_COUNT)
+        nb__req_respond(req, &c->resp);
+    return true;
+}
+
+void nb__req_complete(nb_req_t *req) {
+    if (req->x == NULL)
+        return; /* checked from its head: answered once the server hands it over (nb__gateway_handle) */
+    if (req->done)
+        return;
+    req->done = true;
+    if (req->aborted) {
+        nb__req_drop(req);
+        return;
+    }
+    stage_ctx_t c = {0};
+    nb__http_response_init(&c.resp);
+    run_stages(req, &c, STAGE_SERIALIZE, STAGE_COUNT);
+}
+
+/* The input once the handler ran (it kept what it needs with references of its own). */
+static void release_input(uv_loop_t *loop, stage_ctx_t *c) {
+    if (c->input == NULL)
+        return;
+    if (c->large)
+        release_large_input(loop, c->input);
+    else
+        json_decref(c->input);
+    c->input = NULL;
+}
+
+/* A large body's parse and validation, on the thread pool. */
+typedef struct parse_job {
+    uv_work_t work;
+    nb_req_t *req;
+    stage_ctx_t c;
+    stage_result_t result;
+    char path_buf[PATH_BUF_BYTES];
+} parse_job_t;
+
+static void parse_work(uv_work_t *w) {
+    parse_job_t *job = w->data;
+    job->result = parse_now(job->req, &job->c);
+    if (job->result == STAGE_NEXT)
+        job->result = stage_validate(job->req, &job->c);
+}
+
+/* On the loop again: the pipeline goes on at dispatch, or answers the error. */
+static void parse_done(uv_work_t *w, int status) {
+    parse_job_t *job = w->data;
+    nb_req_t *req = job->req;
+    uv_loop_t *loop = req->gw->loop;
+    if (status != 0) {
+        nb__aws_error_set(&req->err, req->route.spec, req->route.op, "InternalError", 500,
+                          "We encountered an internal error. Please try again.");
+        job->result = STAGE_ERROR;
+    }
+    if (job->result == STAGE_NEXT) {
+        run_stages(req, &job->c, STAGE_DISPATCH, STAGE_COUNT);
+    } else {
+        req->has_error = true;
+        nb__req_complete(req);
+    }
+    release_input(loop, &job->c);
+    free(job);
+}
+
+/* Queues a large body's parse on the thread pool. false when it could not be queued: the
+ * caller parses it now. */
+static bool queue_parse(nb_req_t *req, stage_ctx_t *c) {
+    parse_job_t *job = malloc(sizeof *job);
+    if (job == NULL)
+        return false;
+    job->req = req;
+    job->c = *c;
+    job->c.path_buf = job->path_buf;
+    if (c->path == c->path_buf) { /* the labels' path is in the caller's buffer */
+        snprintf(job->path_buf, sizeof job->path_buf, "%s", c->path_buf);
+        job->c.path = job->path_buf;
+    }
+    job->work.data = job;
+    /* What the parse would otherwise build lazily in the spec is built now, on the loop. */
+    nb__spec_error_shape(req->route.spec, NULL, "", NULL);
+    if (uv_queue_work(req->gw->loop, &job->work, parse_work, parse_done) == 0)
+        return true;
+    free(job);
+    return false;
+}
+
+/* ---- Entry points ---- */
+
 typedef struct precheck_call {
     nb_plugin_t *p;
     nb_req_t *req;
@@ -375,24 +531,35 @@ static void run_precheck(nb_req_t *req, const json_t *input) {
 
 static void head_req_free(void *data) { nb__req_free(data); }
 
-/* A client waiting on "100 Continue" to send an operation's streaming payload: what needs
- * no body runs now (the service, the input from the head, its validation, the plugin's
- * precheck), so a request bound to fail is answered before the client sends its body.
- * NULL when it may go on; else the failed request, answered by nb__gateway_handle. */
+/* A request for the gateway, not yet routed, tied to an exchange nor counted. NULL without
+ * memory. */
+static nb_req_t *req_new(nb__gateway_t *gw, nb__http_request_t *http) {
+    nb_req_t *req = calloc(1, sizeof *req);
+    if (req == NULL)
+        return NULL;
+    req->start_ns = uv_hrtime();
+    req->gw = gw;
+    req->http = http;
+    nb__request_id_new(req->request_id);
+    nb__context_from_request(http, &req->ctx);
+    const char *qm = nb__http_request_header(http, "x-amzn-query-mode");
+    req->query_mode = qm && strcmp(qm, "true") == 0;
+    return req;
+}
+
+/* A client waiting on "100 Continue" to send an operation's streaming payload: the stages
+ * that need no body run now (route, authenticate, the input from the head, its validation)
+ * and the plugin's precheck, so a request bound to fail is answered before the client sends
+ * its body. NULL when it may go on; else the failed request, answered by nb__gateway_handle. */
 static nb_req_t *check_head(nb__gateway_t *gw, nb__http_request_t *http, const nb__route_t *route) {
-    nb_req_t *req = req_new(gw, http, route);
+    nb_req_t *req = req_new(gw, http);
     if (req == NULL)
         return NULL; /* the whole request answers */
-    char path_buf[8192];
-    const char *path;
-    json_t *input = NULL;
-    if (admit(req) && (path = label_path(req, path_buf, sizeof path_buf)) != NULL) {
-        if (parse_validate(req, path, &input) != 0)
-            req->has_error = true;
-        else
-            run_precheck(req, input);
-    }
-    json_decref(input);
+    char path_buf[PATH_BUF_BYTES];
+    stage_ctx_t c = {.known_route = route, .head_only = true, .path_buf = path_buf};
+    if (run_stages(req, &c, STAGE_ROUTE, STAGE_DISPATCH))
+        run_precheck(req, c.input);
+    json_decref(c.input);
     if (req->has_error)
         return req;
     nb__req_report(req, NULL);
@@ -428,7 +595,7 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
 
     nb_req_t *req = http->head_data; /* answered from its head (check_head) */
     http->head_data = NULL;
-    if (req == NULL && (req = req_new(gw, http, NULL)) == NULL) {
+    if (req == NULL && (req = req_new(gw, http)) == NULL) {
         nb__http_response_t resp;
         nb__http_response_init(&resp);
         resp.status = 503;
@@ -443,101 +610,9 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         nb__req_complete(req);
         return;
     }
-    if (req->route.spec == NULL) {
-        req->route.protocol = NB_PROTO_JSON;
-        nb__req_fail(req, "UnknownServiceException", 400, "Nimbus could not tell which AWS service this request is for");
-        return;
-    }
-    if (http->without_body) {
-        fail_too_large(req);
-        return;
-    }
-    if (!admit(req))
-        return;
-
-    char path_buf[8192];
-    const char *path = label_path(req, path_buf, sizeof path_buf);
-    if (path == NULL || (parsed_off_loop(req) && queue_parse(req, path, path_buf)))
-        return;
-    json_t *input = NULL;
-    int rc = parse_input(req, path, &input);
-    handle_parsed(req, input, rc);
-}
-
-static void run_handler(nb_req_t *req, const json_t *input);
-
-/* The pipeline after the parse, on the loop again: the handler, or the error. */
-static void handle_parsed(nb_req_t *req, json_t *input, int rc) {
-    bool large = parsed_off_loop(req);
-    uv_loop_t *loop = req->gw->loop;
-    if (req->aborted || rc != 0) { /* a client gone meanwhile gets nothing (nb__req_complete) */
-        req->has_error = rc != 0;
-        nb__req_complete(req);
-    } else {
-        run_handler(req, input);
-    }
-    /* req may be gone now (answered, its body freed); the handler kept what it needs of
-     * input with references of its own. */
-    if (large)
-        release_large_input(loop, input);
-    else
-        json_decref(input);
-}
-
-/* input: borrowed. */
-static void run_handler(nb_req_t *req, const json_t *input) {
-    const char *svc_name = req->route.spec->service;
-    const nb__spec_op_t *op = req->route.op;
-    nb_plugin_t *p;
-    nb_op_handler_pt handler = op_handler(req, &p);
-    if (handler == NULL) {
-        fail_not_implemented(req);
-        return;
-    }
-    /* Every write of the handler in one transaction, committed before the reply (an async
-     * handler's too: nb_finish and nb_work_queue's done get their own). */
-    int rc = 0;
-    if (nb__txn_run_handler(req, handler, input, &rc) != 0) {
-        if (rc == NB_ASYNC)
-            req->async = true; /* the plugin still calls nb_finish() or done(): it answers the error */
-        else
-            nb__req_complete(req);
-        return;
-    }
-    if (rc == NB_NOT_IMPLEMENTED) {
-        json_decref(req->output);
-        req->output = NULL;
-        fail_not_implemented(req);
-        return;
-    }
-    if (rc == NB_ASYNC) {
-        req->async = true;
-        return; /* the plugin calls nb_finish() or its nb_work_queue done() completes it */
-    }
-    if (rc == NB_EAGAIN || ((rc == NB_EIO || rc == NB_ESTORE) && p->store && nb__store_exhausted(p->store))) {
-        json_decref(req->output);
-        req->output = NULL;
-        fprintf(stderr, "nimbus: %s.%s: out of a resource for now (descriptors, memory): answered 503\n", svc_name,
-                op->name);
-        fail_unavailable(req);
-        return;
-    }
-    if (rc < 0) {
-        json_decref(req->output);
-        req->output = NULL;
-        if (rc == NB_EIO || rc == NB_ESTORE) { /* the disk or the store failed, as AWS's own InternalError */
-            fprintf(stderr, "nimbus: %s.%s: %s failed: %s\n", svc_name, op->name, rc == NB_EIO ? "I/O" : "the store",
-                    p->store && *nb__store_errmsg(p->store) ? nb__store_errmsg(p->store) : "see above");
-            nb__aws_error_set(&req->err, req->route.spec, op, "InternalError", 500,
-                              "We encountered an internal error. Please try again.");
-        } else {
-            fprintf(stderr, "nimbus: %s.%s handler failed (%d)\n", svc_name, op->name, rc);
-            nb__aws_error_set(&req->err, req->route.spec, op, "InternalFailure", 500, "The handler for %s.%s failed",
-                              svc_name, op->name);
-        }
-        req->has_error = true;
-    } else if (!req->replied) {
-        req->output = json_object(); /* a handler that set nothing answers an empty output */
-    }
-    nb__req_complete(req);
+    char path_buf[PATH_BUF_BYTES];
+    stage_ctx_t c = {.path_buf = path_buf};
+    nb__http_response_init(&c.resp);
+    run_stages(req, &c, STAGE_ROUTE, STAGE_COUNT);
+    release_input(gw->loop, &c); /* req may be gone now (answered, its body freed) */
 }

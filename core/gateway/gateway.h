@@ -50,6 +50,10 @@ nb__http_head_verdict_t nb__gateway_head(nb__http_request_t *http, bool expect_c
  * true if it answered. Runs before anything else. (origin.c) */
 bool nb__origin_refused(nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req);
 
+/* Operations whose spec requires a checksum get their Content-MD5 checked against the body
+ * (content_md5.c): 1 when the request may go on, 0 when req->err says why not. */
+int nb__check_content_md5(nb_req_t *req);
+
 /* Internal endpoints; returns true if it answered. (internal.c) */
 bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req);
 /* Whether a path is an internal endpoint's (/_localstack/..., /_nimbus/...). */

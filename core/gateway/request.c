@@ -63,23 +63,16 @@ void nb__req_free(nb_req_t *req) {
     free(req);
 }
 
-void nb__req_complete(nb_req_t *req) {
-    if (req->x == NULL)
-        return; /* checked from its head: answered once the server hands it over (nb__gateway_handle) */
-    if (req->done)
-        return;
-    req->done = true;
-    if (req->aborted) {
-        nb__http_response_t none; /* nb__http_respond() takes a response even for a gone client */
-        nb__http_response_init(&none);
-        nb__req_report(req, NULL);
-        nb__http_respond(req->x, &none);
-        nb__http_response_free(&none);
-        nb__req_free(req);
-        return;
-    }
-    nb__http_response_t resp;
-    nb__http_response_init(&resp);
+void nb__req_drop(nb_req_t *req) {
+    nb__http_response_t none; /* nb__http_respond() takes a response even for a gone client */
+    nb__http_response_init(&none);
+    nb__req_report(req, NULL);
+    nb__http_respond(req->x, &none);
+    nb__http_response_free(&none);
+    nb__req_free(req);
+}
+
+void nb__req_serialize(nb_req_t *req, nb__http_response_t *resp) {
     nb__proto_ctx_t pctx = {
         .request_id = req->request_id,
         .query_mode = req->query_mode,
@@ -88,35 +81,39 @@ void nb__req_complete(nb_req_t *req) {
     const nb__spec_t *spec = req->route.spec;
     const nb__spec_op_t *op = req->route.op;
     nb__protocol_t proto = req->route.protocol ? req->route.protocol : NB_PROTO_JSON;
-
-    int rc = 0;
     if (!req->has_error) {
         nb_body_t *stream = req->out_body;
         req->out_body = NULL;
-        rc = nb__proto_serialize(spec, op, proto, req->output, stream, &pctx, &resp);
+        int rc = nb__proto_serialize(spec, op, proto, req->output, stream, &pctx, resp);
         if (rc == 0 && req->status)
-            resp.status = req->status;
+            resp->status = req->status;
         if (rc != 0) {
-            nb__http_response_free(&resp);
-            nb__http_response_init(&resp);
+            nb__http_response_free(resp);
+            nb__http_response_init(resp);
             req->has_error = true;
             nb__aws_error_set(&req->err, spec, op, "InternalFailure", 500,
                               "the response could not be serialized (%s)", nb_strerror(rc));
         }
     }
     if (req->has_error)
-        nb__proto_serialize_error(spec, op, proto, &req->err, &pctx, &resp);
+        nb__proto_serialize_error(spec, op, proto, &req->err, &pctx, resp);
     for (size_t i = 0; i < req->out_headers.len; i++)
-        nb__headers_set(&resp.headers, req->out_headers.items[i].name, req->out_headers.items[i].value);
-    nb__cors_headers(req->gw->cfg, &req->route, req->http, &resp);
+        nb__headers_set(&resp->headers, req->out_headers.items[i].name, req->out_headers.items[i].value);
+    nb__cors_headers(req->gw->cfg, &req->route, req->http, resp);
     if (pctx.head)
-        resp.no_body = true;
-    log_line(req, resp.status);
-    nb__req_report(req, &resp);
+        resp->no_body = true;
+}
+
+void nb__req_log(nb_req_t *req, const nb__http_response_t *resp) {
+    log_line(req, resp->status);
+    nb__req_report(req, resp);
     if (req->gw->log && req->gw->cfg && req->gw->cfg->debug)
-        nb__debug_log_exchange(req->gw->log, req, &resp);
-    nb__http_respond(req->x, &resp);
-    nb__http_response_free(&resp);
+        nb__debug_log_exchange(req->gw->log, req, resp);
+}
+
+void nb__req_respond(nb_req_t *req, nb__http_response_t *resp) {
+    nb__http_respond(req->x, resp);
+    nb__http_response_free(resp);
     nb__req_free(req);
 }
 

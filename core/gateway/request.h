@@ -35,9 +35,19 @@ struct nb_req {
     uint64_t start_ns;
 };
 
-/* Sends the reply (or error) built so far, commits state, logs, frees req. A request
- * checked from its head has no exchange yet (x NULL): its answer waits for it. */
+/* Answers the request from the pipeline's serialize stage on (gateway.c): the reply or error
+ * built so far, logged, sent; req freed. Its transaction ended before (txn.c). A client gone
+ * gets nothing (nb__req_drop); a request checked from its head has no exchange yet (x NULL):
+ * its answer waits for it. Once per request. */
 void nb__req_complete(nb_req_t *req);
+/* The stages' work (request.c). Serialize: the reply or error into resp, in the protocol's
+ * format, with the plugin's headers and CORS. Log: the request log line, the on_complete
+ * report, the DEBUG exchange. Respond: sends resp, frees it and req. Drop: a client gone,
+ * nothing sent, req freed. */
+void nb__req_serialize(nb_req_t *req, nb__http_response_t *resp);
+void nb__req_log(nb_req_t *req, const nb__http_response_t *resp);
+void nb__req_respond(nb_req_t *req, nb__http_response_t *resp);
+void nb__req_drop(nb_req_t *req);
 /* Frees a request that is not answered (checked from its head, then let through). */
 void nb__req_free(nb_req_t *req);
 /* Runs the request's nb_req_on_complete callback, if any, once: with what resp answers, or

@@ -5,24 +5,30 @@
 
 #include "nimbus/errno.h"
 
-int nb__txn_run(nb__store_t *st, bool (*body)(void *ctx), void *ctx) {
-    if (st == NULL) {
-        (void)body(ctx);
+int nb__txn_begin(nb__store_t *st) {
+    if (st == NULL || nb__store_begin(st) == 0)
         return 0;
-    }
-    if (nb__store_begin(st) != 0) {
-        fprintf(stderr, "nimbus: %s\n", nb__store_errmsg(st));
-        return NB_ESTORE;
-    }
-    if (!body(ctx)) {
+    fprintf(stderr, "nimbus: %s\n", nb__store_errmsg(st));
+    return NB_ESTORE;
+}
+
+int nb__txn_end(nb__store_t *st, bool keep) {
+    if (st == NULL)
+        return 0;
+    if (!keep) {
         nb__store_rollback(st);
         return 0;
     }
-    if (nb__store_commit(st) != 0) {
-        fprintf(stderr, "nimbus: %s\n", nb__store_errmsg(st));
+    if (nb__store_commit(st) == 0)
+        return 0;
+    fprintf(stderr, "nimbus: %s\n", nb__store_errmsg(st));
+    return NB_ESTORE;
+}
+
+int nb__txn_run(nb__store_t *st, bool (*body)(void *ctx), void *ctx) {
+    if (nb__txn_begin(st) != 0)
         return NB_ESTORE;
-    }
-    return 0;
+    return nb__txn_end(st, body(ctx));
 }
 
 nb__store_t *nb__txn_req_store(const nb_req_t *req) {

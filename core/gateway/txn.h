@@ -16,6 +16,12 @@
 #include "gateway/request.h"
 #include "store/store.h"
 
+/* The pair every path below goes through: begin, then end with keep true to commit, false to
+ * roll back. st NULL (a plugin without a store): nothing to do, 0. begin: 0 or NB_ESTORE
+ * (logged). end: 0, or NB_ESTORE when the commit failed (logged, everything undone). */
+int nb__txn_begin(nb__store_t *st);
+int nb__txn_end(nb__store_t *st, bool keep);
+
 /* Runs body(ctx) inside a transaction of st, then commits it if body returned true, else
  * rolls it back. st NULL (a plugin without a store): body alone. 0, or NB_ESTORE when the
  * transaction could not begin (body not run) or its commit failed (everything undone). */

@@ -4,10 +4,11 @@
  *   origin and Host allowed?                          -> 403 (origin.c)
  *   internal routes (/_localstack/..., /_nimbus/...)  -> answered here
  *   CORS preflight                                    -> 204
- *   route (service, protocol, operation) + context (account, region, request id)
- *   enabled? provider? handler?                       -> 501 in the protocol's format
- *   start the service if lazy; parse; validate; handler (sync or async)
- *   serialize; commit the store; respond; log one line
+ *   the request pipeline (gateway.c), one named stage each:
+ *     route -> authenticate -> parse -> validate -> dispatch -> commit -> serialize -> log
+ *   (route: service, operation, context, enabled, started; commit: txn.c; serialize and
+ *   log: request.c), then the response is sent.
+ * Start-up and shutdown: startup.c. The plugin API: api.c. Service quirks: quirks.c.
  */
 #ifndef NB_GATEWAY_H
 #define NB_GATEWAY_H

@@ -35,6 +35,14 @@ static void insert(nb__store_t *st) {
     cr_assert_eq(sqlite3_exec(nb__store_db(st), "INSERT INTO t VALUES ('x')", NULL, NULL, NULL), SQLITE_OK);
 }
 
+/* Arms the commit fault with the file's lines ("" arms it for every store). */
+static void arm_fault(const char *lines) {
+    FILE *f = fopen(fault_file, "w");
+    cr_assert_not_null(f);
+    fputs(lines, f);
+    fclose(f);
+}
+
 static void setup(void) {
     trace[0] = '\0';
     snprintf(fault_file, sizeof fault_file, "/tmp/nb-test-hooks-%d", (int)getpid());
@@ -90,9 +98,7 @@ Test(store_hooks, outside_a_transaction_a_hook_is_refused) {
 
 Test(store_hooks, failed_commit_runs_on_rollback_hooks_and_keeps_nothing) {
     nb__store_t *st = open_store();
-    FILE *f = fopen(fault_file, "w");
-    fputs("other\nhooks\n", f);
-    fclose(f);
+    arm_fault("other\nhooks\n");
     cr_assert_eq(nb__store_begin(st), 0);
     insert(st);
     cr_assert_eq(nb__store_hook_add_pair(st, mark, mark, "p"), 0);
@@ -113,9 +119,7 @@ Test(store_hooks, failed_commit_runs_on_rollback_hooks_and_keeps_nothing) {
 
 Test(store_hooks, fault_names_another_service) {
     nb__store_t *st = open_store();
-    FILE *f = fopen(fault_file, "w");
-    fputs("sqs\n", f);
-    fclose(f);
+    arm_fault("sqs\n");
     cr_assert_eq(nb__store_begin(st), 0);
     insert(st);
     cr_assert_eq(nb__store_commit(st), 0);
@@ -183,8 +187,7 @@ Test(store_hooks, txn_run_commits_or_rolls_back_as_the_body_says) {
 
 Test(store_hooks, txn_run_reports_a_failed_commit) {
     nb__store_t *st = open_store();
-    FILE *f = fopen(fault_file, "w");
-    fclose(f); /* empty: every store's commits fail */
+    arm_fault(""); /* empty: every store's commits fail */
     body_ctx_t c = {st, true, 0};
     cr_assert_eq(nb__txn_run(st, body, &c), NB_ESTORE);
     cr_assert_str_eq(trace, "r");

@@ -28,8 +28,14 @@ class CommitFailures(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.n.stop()
+        rc = cls.n.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
+        # Under ASan/UBSan a memory error in these paths shows here, not in a client's answer.
+        for bad in ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer"):
+            if bad in cls.n.output:
+                raise AssertionError("the server reported: " + cls.n.output[cls.n.output.index(bad):][:2000])
+        if rc != 0:
+            raise AssertionError(f"the server exited {rc} on SIGTERM")
 
     def arm(self, service):
         with open(self.fault, "w") as f:

@@ -110,18 +110,16 @@ void nb__api_set_loop(uv_loop_t *loop) { api_loop = loop; }
 
 static void timer_closed(uv_handle_t *h) { free(h->data); }
 
-static bool timer_body(void *ctx) {
-    nb_timer_t *t = ctx;
-    t->cb(t, t->data);
-    return true;
-}
-
 /* A timer's callback runs inside a transaction of its plugin's store; a failed commit is
- * logged and that firing dropped (nimbus/plugin.h). */
+ * logged and that firing dropped (nimbus/plugin.h). One that cannot begin still runs (a
+ * timer stops and frees its data in its callback), its writes each committed alone. */
 static void timer_fire(uv_timer_t *h) {
     nb_timer_t *t = h->data;
     nb_plugin_t *self = t->self; /* t may be freed by its callback (nb_timer_stop) */
-    if (nb__txn_run(self ? self->store : NULL, timer_body, t) != 0)
+    nb__store_t *st = self ? self->store : NULL;
+    bool in_txn = nb__txn_begin(st) == 0;
+    t->cb(t, t->data);
+    if (in_txn && nb__txn_end(st, true) != 0)
         fprintf(stderr, "nimbus: %s: a timer's writes were not committed and are dropped\n",
                 self && self->def ? self->def->name : "?");
 }
@@ -267,21 +265,22 @@ static void work_run(uv_work_t *w) {
     k->work(k->data);
 }
 
-/* Even for a client gone, what done() stored (a blob already moved into place) is kept
- * consistent with its rows: committed unless it set an error. */
-static bool work_done_body(void *ctx) {
-    nb__work_t *k = ctx;
-    k->done(k->req, k->data);
-    return !k->req->has_error;
-}
-
+/* done() inside a transaction of its own; even for a client gone, what it stored (a blob
+ * already moved into place) is kept consistent with its rows: committed unless it set an
+ * error. A transaction that cannot begin still lets done() release what work made; the
+ * request answers InternalError. */
 static void work_after(uv_work_t *w, int status) {
     (void)status;
     nb__work_t *k = w->data;
     nb_req_t *req = k->req;
-    if (nb__txn_run(nb__txn_req_store(req), work_done_body, k) != 0)
-        nb__txn_failed(req); /* done() did not run if the transaction could not begin */
+    nb__store_t *st = nb__txn_req_store(req);
+    bool in_txn = nb__txn_begin(st) == 0;
+    if (!in_txn)
+        nb__txn_failed(req);
+    k->done(req, k->data);
     free(k);
+    if (in_txn && nb__txn_end(st, !req->has_error) != 0)
+        nb__txn_failed(req);
     nb__req_complete(req);
 }
 

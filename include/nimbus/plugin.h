@@ -111,7 +111,9 @@ typedef struct nb_api {
     /* An error the spec does not declare, with its HTTP status. */
     int (*error_code)(nb_req_t *req, const char *code, int status, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
-    /* Completes a request whose handler returned NB_ASYNC; its reply or error was set. */
+    /* Completes a request whose handler returned NB_ASYNC; its reply or error was set. Called
+     * inside a transaction (a timer callback's, another request's handler), the answer goes
+     * once that transaction ended: as set if it committed, 500 InternalError if not. */
     void (*finish)(nb_req_t *req);
 
     /* The request. */

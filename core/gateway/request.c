@@ -6,9 +6,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "gateway/events.h"
+#include "gateway/req_memory.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "store/store.h"
+#include "util/arena.h"
 #include "util/codec.h"
 #include "util/partition.h"
 
@@ -64,6 +67,7 @@ void nb__req_report(nb_req_t *req, const nb__http_response_t *resp) {
 }
 
 void nb__req_free(nb_req_t *req) {
+    nb__arena_free(req->arena); /* first: its cleanup handlers may still read the request */
     json_decref(req->output);
     nb__body_free(req->out_body);
     nb__headers_free(&req->out_headers);
@@ -498,4 +502,15 @@ const nb_api_t nb__api = {
     .work_queue = api_work_queue,
     .partition = nb__partition_of,
     .strerror = nb_strerror,
+    .setting_string = nb__api_setting_string,
+    .setting_int = nb__api_setting_int,
+    .setting_bool = nb__api_setting_bool,
+    .setting_seconds = nb__api_setting_seconds,
+    .event_publish = nb__event_publish,
+    .event_subscribe = nb__event_subscribe,
+    .event_unsubscribe = nb__event_unsubscribe,
+    .req_alloc = nb__req_alloc,
+    .req_strdup = nb__req_strdup,
+    .req_printf = nb__req_printf,
+    .req_on_free = nb__req_on_free,
 };

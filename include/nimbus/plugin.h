@@ -46,6 +46,8 @@
 #include <jansson.h>
 
 #include "nimbus/errno.h"
+#include "nimbus/events.h"
+#include "nimbus/settings.h"
 #include "nimbus/version.h"
 
 #ifdef __cplusplus
@@ -54,7 +56,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 5                  /* additions at the end of nb_api_t or nb_plugin_def_t */
+#define NB_ABI_MINOR 6                  /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
 #define NB_ASYNC 1           /* the handler will call nb_finish() exactly once, later */
@@ -221,6 +223,36 @@ typedef struct nb_api {
 
     /* A static, human-readable name for an NB_E* code ("not found"), for log lines. */
     const char *(*strerror)(int err);
+
+    /* ---- ABI 1.6 ---- */
+
+    /* Declared settings (nimbus/settings.h): the value of a setting the plugin declares in
+     * its descriptor's `.settings`, checked at start, so these never fail. A name the plugin
+     * did not declare reads as unset (NULL, 0, false) and is logged. */
+    const char *(*setting_string)(nb_plugin_t *self, const char *name); /* NULL: unset, no default */
+    int64_t (*setting_int)(nb_plugin_t *self, const char *name);        /* INT and BYTES (bytes) */
+    int (*setting_bool)(nb_plugin_t *self, const char *name);           /* 1 or 0 */
+    double (*setting_seconds)(nb_plugin_t *self, const char *name);     /* DURATION, in seconds */
+
+    /* In-process events (nimbus/events.h): delivered after the publishing request commits.
+     * publish takes detail_new (an object; NULL for {}), even when it fails; req: the request
+     * whose writes the event reports, NULL outside a request. 0 or NB_E*. pattern: an event
+     * name, or a prefix ending in '*' ("s3:ObjectCreated:*", "*" for all); NULL if out of memory. */
+    int (*event_publish)(nb_plugin_t *self, nb_req_t *req, const char *name, const char *account,
+                         const char *region, json_t *detail_new);
+    nb_subscription_t *(*event_subscribe)(nb_plugin_t *self, const char *pattern, nb_event_cb cb, void *data);
+    void (*event_unsubscribe)(nb_subscription_t *sub); /* NULL is a no-op; safe inside a callback */
+
+    /* Per-request memory: freed all at once when the request ends (its response written, or
+     * the request abandoned), so a handler allocates its temporaries without freeing them.
+     * Blocks are aligned for any type and zero-filled; NULL when out of memory. Never keep a
+     * pointer past the request (a timer, an nb_work_queue after done, a subscription). */
+    void *(*req_alloc)(nb_req_t *req, size_t size);
+    char *(*req_strdup)(nb_req_t *req, const char *s);
+    char *(*req_printf)(nb_req_t *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+    /* Runs fn(data) when the request ends, before its memory is freed; handlers run in the
+     * reverse order of registration (the last registered first). 0 or NB_ENOMEM (fn will not run). */
+    int (*req_on_free)(nb_req_t *req, void (*fn)(void *data), void *data);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -262,6 +294,9 @@ typedef struct nb_plugin_def {
      * NB_ASYNC, no nb_finish, no nb_req_on_complete. Returns 0 (go on unless an error is set) or an NB_E* code (the
      * check could not be made: the request goes on, its handler answers). */
     int (*precheck)(nb_plugin_t *self, nb_req_t *req, const json_t *input);
+    /* optional (ABI 1.6): the settings the plugin reads (nimbus/settings.h), ended by an
+     * entry whose name is NULL; listed by nimbus --help, read with nb_setting_*. */
+    const nb_setting_t *settings;
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)
@@ -341,6 +376,17 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_req_on_complete(...) (nb_api->req_on_complete(__VA_ARGS__))
 /* the plugin calls the core's (nimbus/errno.h declares it for the core's own code) */
 #define nb_strerror(...) (nb_api->strerror(__VA_ARGS__))
+#define nb_setting_string(...) (nb_api->setting_string(__VA_ARGS__))
+#define nb_setting_int(...) (nb_api->setting_int(__VA_ARGS__))
+#define nb_setting_bool(...) (nb_api->setting_bool(__VA_ARGS__))
+#define nb_setting_seconds(...) (nb_api->setting_seconds(__VA_ARGS__))
+#define nb_event_publish(...) (nb_api->event_publish(__VA_ARGS__))
+#define nb_event_subscribe(...) (nb_api->event_subscribe(__VA_ARGS__))
+#define nb_event_unsubscribe(...) (nb_api->event_unsubscribe(__VA_ARGS__))
+#define nb_req_alloc(...) (nb_api->req_alloc(__VA_ARGS__))
+#define nb_req_strdup(...) (nb_api->req_strdup(__VA_ARGS__))
+#define nb_req_printf(...) (nb_api->req_printf(__VA_ARGS__))
+#define nb_req_on_free(...) (nb_api->req_on_free(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

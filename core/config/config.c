@@ -514,7 +514,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
         }
     }
     for (char **e = envp; file == NULL && e && *e; e++)
-        if (strncmp(*e, "NIMBUS_CONFIG=", 14) == 0)
+        if (strncmp(*e, "NIMBUS_CONFIG=", 14) == 0 && (*e)[14] != '\0') /* empty: no file */
             file = *e + 14;
     /* Weakest first: file, environment, flags; then defaults for what none of them set. */
     if (file) {

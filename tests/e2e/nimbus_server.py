@@ -21,7 +21,8 @@ class Nimbus:
 
     def __init__(self, args=(), **env):
         self.port = free_port()
-        self.env = dict(os.environ)
+        # NIMBUS_BIN names the binary for the tests, not a setting: the server would warn about it
+        self.env = {k: v for k, v in os.environ.items() if k != "NIMBUS_BIN"}
         self.env.update({"GATEWAY_LISTEN": f"127.0.0.1:{self.port}"})
         self.env.update({k: str(v) for k, v in env.items()})
         self.args = list(args)

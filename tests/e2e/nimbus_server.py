@@ -76,6 +76,14 @@ class Nimbus:
         self.stop()
 
 
+def boto3_client(url, service, region="us-east-1"):
+    """A boto3 client of a test server, with the test credentials; S3 path-style."""
+    import boto3
+    from botocore.config import Config
+    return boto3.client(service, endpoint_url=url, region_name=region, aws_access_key_id="test",
+                        aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
+
+
 def aws_env(access_key="test", region="us-east-1"):
     env = dict(os.environ)
     env.update({"AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": region,

@@ -4,10 +4,8 @@ committed; an event published by a request that then failed never arrives."""
 import json, os, re, shutil, sys, tempfile, time, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import BINARY_DIR, Nimbus  # noqa: E402
+from nimbus_server import BINARY_DIR, Nimbus, boto3_client  # noqa: E402
 
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 EVENT = re.compile(r"event (\S+) from (\S+) (\S+) (\S+) (\{.*\})$")
@@ -20,10 +18,7 @@ class Events(unittest.TestCase):
         shutil.copy(os.path.join(BINARY_DIR, "test-plugins", "tp_events.so"), cls.dir)
         cls.n = Nimbus(SERVICES="s3,sts", NIMBUS_PLUGIN_PATH=cls.dir, PROVIDER_OVERRIDE_STS="sts-events",
                        EAGER_SERVICE_LOADING=1, TP_EVENTS_PATTERN="*").start()
-        kw = dict(endpoint_url=cls.n.url, region_name="us-east-1", aws_access_key_id="test",
-                  aws_secret_access_key="test")
-        cls.s3 = boto3.client("s3", config=Config(s3={"addressing_style": "path"}), **kw)
-        cls.sts = boto3.client("sts", **kw)
+        cls.s3, cls.sts = boto3_client(cls.n.url, "s3"), boto3_client(cls.n.url, "sts")
 
     @classmethod
     def tearDownClass(cls):

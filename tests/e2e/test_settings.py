@@ -4,10 +4,7 @@ the server naming it), and an unknown NIMBUS_* or LocalStack-style setting is re
 import os, subprocess, sys, tempfile, time, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import NIMBUS_BIN, Nimbus  # noqa: E402
-
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
+from nimbus_server import NIMBUS_BIN, Nimbus, boto3_client  # noqa: E402
 
 
 def run(*args, **env):
@@ -21,6 +18,15 @@ def config_file(text):
     f.write(text)
     f.close()
     return f.name
+
+
+def restoring(n):
+    """An S3 client of n after it asked to restore cold/k, a GLACIER object."""
+    s3 = boto3_client(n.url, "s3")
+    s3.create_bucket(Bucket="cold")
+    s3.put_object(Bucket="cold", Key="k", Body=b"x", StorageClass="GLACIER")
+    s3.restore_object(Bucket="cold", Key="k", RestoreRequest={"Days": 1})
+    return s3
 
 
 class Settings(unittest.TestCase):
@@ -81,21 +87,13 @@ class Settings(unittest.TestCase):
         path = config_file("S3_RESTORE_DELAY=1h\n")
         try:
             with Nimbus(["--config", path], SERVICES="s3") as n:
-                s3 = boto3.client("s3", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
-                                  aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
-                s3.create_bucket(Bucket="cold")
-                s3.put_object(Bucket="cold", Key="k", Body=b"x", StorageClass="GLACIER")
-                s3.restore_object(Bucket="cold", Key="k", RestoreRequest={"Days": 1})
+                s3 = restoring(n)
                 time.sleep(4)
                 self.assertEqual(s3.head_object(Bucket="cold", Key="k").get("Restore"), 'ongoing-request="true"')
         finally:
             os.unlink(path)
         with Nimbus(SERVICES="s3", S3_RESTORE_DELAY="200ms") as n:
-            s3 = boto3.client("s3", endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
-                              aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
-            s3.create_bucket(Bucket="cold")
-            s3.put_object(Bucket="cold", Key="k", Body=b"x", StorageClass="GLACIER")
-            s3.restore_object(Bucket="cold", Key="k", RestoreRequest={"Days": 1})
+            s3 = restoring(n)
             deadline, restore = time.time() + 10, None
             while time.time() < deadline:
                 restore = s3.head_object(Bucket="cold", Key="k").get("Restore")

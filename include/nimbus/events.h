@@ -15,10 +15,10 @@
  *     }
  *
  * Delivery: never inside nb_event_publish. An event published during a request is kept
- * until the request ends and delivered only if its handler succeeded and its transaction
- * committed (no event for a write that was rolled back, or for a request whose client went
- * away before a synchronous handler's commit); it is then delivered on the event loop's next
- * turn, after the response. An event published outside a request (a timer) is delivered on
+ * until the request ends and delivered only if it answered without an error, its transaction
+ * committed (no event for a write that was rolled back) and its client was still there (an
+ * event of a request whose client went away is dropped, even when an NB_ASYNC handler's first
+ * part had committed); it is then delivered on the event loop's next turn, after the response. An event published outside a request (a timer) is delivered on
  * the next loop turn. (Until the core has on-commit hooks, "the request ends" is when the
  * core frees it, which is after its commit.)
  *

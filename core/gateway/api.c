@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "gateway/events.h"
+#include "gateway/req_memory.h"
 #include "gateway/request.h"
 #include "gateway/txn.h"
 #include "http/body.h"
@@ -364,6 +366,17 @@ const nb_api_t nb__api = {
     .work_queue = api_work_queue,
     .partition = nb__partition_of,
     .strerror = nb_strerror,
+    .setting_string = nb__api_setting_string,
+    .setting_int = nb__api_setting_int,
+    .setting_bool = nb__api_setting_bool,
+    .setting_seconds = nb__api_setting_seconds,
+    .event_publish = nb__event_publish,
+    .event_subscribe = nb__event_subscribe,
+    .event_unsubscribe = nb__event_unsubscribe,
+    .req_alloc = nb__req_alloc,
+    .req_strdup = nb__req_strdup,
+    .req_printf = nb__req_printf,
+    .req_on_free = nb__req_on_free,
     .req_on_commit = api_req_on_commit,
     .req_on_rollback = api_req_on_rollback,
     .on_commit = api_on_commit,

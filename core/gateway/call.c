@@ -13,6 +13,7 @@
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "store/store.h"
+#include "util/arena.h"
 
 static void set_code(char *buf, size_t len, const char *code) {
     if (buf && len)
@@ -94,6 +95,7 @@ int nb__gateway_call(nb_plugin_t *self, const char *account, const char *region,
         fprintf(gw->log, "INFO AWS %s.%s => %s (in-process call from %s)\n", service, operation,
                 req->has_error ? (req->err.code ? req->err.code : "error") : "ok", self->def->name);
     nb__req_report(req, NULL);
+    nb__arena_free(req->arena);
     json_decref(input);
     json_decref(req->output);
     nb__body_free(req->out_body);

@@ -46,6 +46,8 @@
 #include <jansson.h>
 
 #include "nimbus/errno.h"
+#include "nimbus/events.h"
+#include "nimbus/settings.h"
 #include "nimbus/version.h"
 
 #ifdef __cplusplus
@@ -247,6 +249,33 @@ typedef struct nb_api {
      * (its on_rollback hooks run); a repeating timer runs again at its next period. */
     int (*on_commit)(nb_plugin_t *self, void (*cb)(void *data), void *data);
     int (*on_rollback)(nb_plugin_t *self, void (*cb)(void *data), void *data);
+    /* Declared settings (nimbus/settings.h): the value of a setting the plugin declares in
+     * its descriptor's `.settings`, checked at start, so these never fail. A name the plugin
+     * did not declare reads as unset (NULL, 0, false) and is logged. */
+    const char *(*setting_string)(nb_plugin_t *self, const char *name); /* NULL: unset, no default */
+    int64_t (*setting_int)(nb_plugin_t *self, const char *name);        /* INT and BYTES (bytes) */
+    int (*setting_bool)(nb_plugin_t *self, const char *name);           /* 1 or 0 */
+    double (*setting_seconds)(nb_plugin_t *self, const char *name);     /* DURATION, in seconds */
+
+    /* In-process events (nimbus/events.h): delivered after the publishing request commits.
+     * publish takes detail_new (an object; NULL for {}), even when it fails; req: the request
+     * whose writes the event reports, NULL outside a request. 0 or NB_E*. pattern: an event
+     * name, or a prefix ending in '*' ("s3:ObjectCreated:*", "*" for all); NULL if out of memory. */
+    int (*event_publish)(nb_plugin_t *self, nb_req_t *req, const char *name, const char *account,
+                         const char *region, json_t *detail_new);
+    nb_subscription_t *(*event_subscribe)(nb_plugin_t *self, const char *pattern, nb_event_cb cb, void *data);
+    void (*event_unsubscribe)(nb_subscription_t *sub); /* NULL is a no-op; safe inside a callback */
+
+    /* Per-request memory: freed all at once when the request ends (its response written, or
+     * the request abandoned), so a handler allocates its temporaries without freeing them.
+     * Blocks are aligned for any type and zero-filled; NULL when out of memory. Never keep a
+     * pointer past the request (a timer, an nb_work_queue after done, a subscription). */
+    void *(*req_alloc)(nb_req_t *req, size_t size);
+    char *(*req_strdup)(nb_req_t *req, const char *s);
+    char *(*req_printf)(nb_req_t *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+    /* Runs fn(data) when the request ends, before its memory is freed; handlers run in the
+     * reverse order of registration (the last registered first). 0 or NB_ENOMEM (fn will not run). */
+    int (*req_on_free)(nb_req_t *req, void (*fn)(void *data), void *data);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -288,6 +317,9 @@ typedef struct nb_plugin_def {
      * NB_ASYNC, no nb_finish, no nb_req_on_complete. Returns 0 (go on unless an error is set) or an NB_E* code (the
      * check could not be made: the request goes on, its handler answers). */
     int (*precheck)(nb_plugin_t *self, nb_req_t *req, const json_t *input);
+    /* optional (ABI 1.6): the settings the plugin reads (nimbus/settings.h), ended by an
+     * entry whose name is NULL; listed by nimbus --help, read with nb_setting_*. */
+    const nb_setting_t *settings;
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)
@@ -371,6 +403,17 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_req_on_rollback(...) (nb_api->req_on_rollback(__VA_ARGS__))
 #define nb_on_commit(...) (nb_api->on_commit(__VA_ARGS__))
 #define nb_on_rollback(...) (nb_api->on_rollback(__VA_ARGS__))
+#define nb_setting_string(...) (nb_api->setting_string(__VA_ARGS__))
+#define nb_setting_int(...) (nb_api->setting_int(__VA_ARGS__))
+#define nb_setting_bool(...) (nb_api->setting_bool(__VA_ARGS__))
+#define nb_setting_seconds(...) (nb_api->setting_seconds(__VA_ARGS__))
+#define nb_event_publish(...) (nb_api->event_publish(__VA_ARGS__))
+#define nb_event_subscribe(...) (nb_api->event_subscribe(__VA_ARGS__))
+#define nb_event_unsubscribe(...) (nb_api->event_unsubscribe(__VA_ARGS__))
+#define nb_req_alloc(...) (nb_api->req_alloc(__VA_ARGS__))
+#define nb_req_strdup(...) (nb_api->req_strdup(__VA_ARGS__))
+#define nb_req_printf(...) (nb_api->req_printf(__VA_ARGS__))
+#define nb_req_on_free(...) (nb_api->req_on_free(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -290,9 +290,8 @@ static void queue_record(const watch_t *w, nb_req_t *req, const nb_req_summary_t
 /* ----------------------------------------------------------------- delivery */
 
 static unsigned delivery_interval_ms(void) {
-    const char *v = nb_config_get("S3_LOG_DELIVERY_INTERVAL");
-    long s = v ? strtol(v, NULL, 10) : 5;
-    return (unsigned)(s > 0 ? s : 1) * 1000u;
+    double s = s3_setting_seconds("S3_LOG_DELIVERY_INTERVAL", 5);
+    return s >= 0.001 ? (unsigned)(s * 1000) : 1000u; /* 0: every second, not a busy loop */
 }
 
 /* Writes one log object (its own transaction: no request is running). */

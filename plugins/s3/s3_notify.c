@@ -303,8 +303,7 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
     }
     char now[32], sequencer[17];
     iso_now(now);
-    static unsigned long long seq;
-    snprintf(sequencer, sizeof sequencer, "%016llX", (unsigned long long)time(NULL) << 24 | (++seq & 0xffffff));
+    s3_event_sequencer(sequencer);
     char *ekey = event_key(key);
     delivery_t *list = NULL;
     size_t i;
@@ -317,12 +316,9 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
         json_t *object = json_pack("{s:s,s:s}", "key", ekey, "sequencer", sequencer);
         if (o && strncmp(event, "ObjectRemoved", 13) != 0) {
             json_object_set_new(object, "size", json_integer(o->size));
-            if (o->etag) { /* unquoted in events */
+            if (o->etag) {
                 char etag[64];
-                snprintf(etag, sizeof etag, "%s", o->etag[0] == '"' ? o->etag + 1 : o->etag);
-                size_t n = strlen(etag);
-                if (n && etag[n - 1] == '"')
-                    etag[n - 1] = '\0';
+                s3_etag_unquoted(o->etag, etag);
                 json_object_set_new(object, "eTag", json_string(etag));
             }
         }
@@ -350,8 +346,10 @@ void s3_notify_created(nb_req_t *req, const s3_bucket_t *b, const s3_object_t *o
                                             {"CompleteMultipartUpload", "ObjectCreated:CompleteMultipartUpload"}};
     const char *op = nb_req_operation(req);
     for (size_t i = 0; op && i < sizeof events / sizeof events[0]; i++)
-        if (strcmp(op, events[i][0]) == 0)
+        if (strcmp(op, events[i][0]) == 0) {
             notify(req, b, events[i][1], o->key, o);
+            s3_events_publish(req, b, events[i][1], o->key, o, NULL);
+        }
 }
 
 void s3_notify_removed(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *asked_vid,
@@ -362,5 +360,7 @@ void s3_notify_removed(nb_req_t *req, const s3_bucket_t *b, const char *key, con
                                                                                                : "VersionId");
     s3_object_t o = {0};
     o.version_id = (char *)vid;
-    notify(req, b, marker_created ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete", key, &o);
+    const char *event = marker_created ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete";
+    notify(req, b, event, key, &o);
+    s3_events_publish(req, b, event, key, &o, marker_created ? "Delete Marker Created" : "Permanently Deleted");
 }

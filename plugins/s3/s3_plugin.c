@@ -166,8 +166,27 @@ static int s3_precheck(nb_plugin_t *self, nb_req_t *req, const json_t *in) {
     return rc < 0 ? rc : 0;
 }
 
+static const nb_setting_t s3_settings[] = {
+    {"S3_RESTORE_DELAY", NB_SETTING_DURATION, "3",
+     "How long an S3 RestoreObject of a GLACIER or DEEP_ARCHIVE object takes to complete"},
+    {"S3_LOG_DELIVERY_INTERVAL", NB_SETTING_DURATION, "5",
+     "How often S3 server access logs (PutBucketLogging) are delivered to their target buckets"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* A core before ABI 1.6 had these as its own settings, read with nb_config_get. */
+double s3_setting_seconds(const char *name, double def) {
+    if (NB_API_HAS(setting_seconds))
+        return nb_setting_seconds(s3_self, name);
+    const char *v = nb_config_get(name);
+    char *end = NULL;
+    double d = v ? strtod(v, &end) : -1;
+    return v && end != v && d >= 0 ? d : def;
+}
+
 NB_PLUGIN_DEFINE(.name = "s3", .service = "s3", .api_version = "2006-03-01", .ops = s3_ops, .init = s3_init,
-                 .fini = s3_fini, .blob_keys = s3_blob_keys, .precheck = s3_precheck);
+                 .fini = s3_fini, .blob_keys = s3_blob_keys, .precheck = s3_precheck,
+                 .settings = s3_settings);
 
 /* ---------------------------------------------------------------- helpers */
 

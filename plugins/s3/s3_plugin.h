@@ -184,6 +184,19 @@ int s3_object_update_attrs(const s3_object_t *o);
  * host, then the bucket unless it is the virtual host, then the URL-encoded key. malloc'd. */
 char *s3_location(nb_req_t *req, const char *bucket, const char *key);
 
+/* A duration setting S3 declares (S3_RESTORE_DELAY), in seconds; def on an old core without it. */
+double s3_setting_seconds(const char *name, double def);
+
+/* Object events on the core's event bus (s3_events.c), for other plugins of the process:
+ * "s3:" + event ("s3:ObjectCreated:Put") with a detail shaped like EventBridge's S3 events;
+ * deletion_type ("Permanently Deleted", "Delete Marker Created") only for removals. */
+void s3_events_publish(nb_req_t *req, const s3_bucket_t *b, const char *event, const char *key, const s3_object_t *o,
+                       const char *deletion_type);
+/* An event's sequencer: grows with each event, 16 hex digits. */
+void s3_event_sequencer(char out[17]);
+/* An ETag as events carry it, without its quotes. */
+void s3_etag_unquoted(const char *etag, char out[64]);
+
 /* Event notifications (s3_notify.c): SQS deliveries after the request's commit. */
 int s3_put_bucket_notification(nb_req_t *req, const json_t *in);
 json_t *s3_config_load(const char *bucket, const char *kind); /* stored subresource, new reference, or NULL */

@@ -61,12 +61,7 @@ void s3_restore_drop(json_t *attrs) {
 }
 
 /* Seconds a restore takes: S3_RESTORE_DELAY (AWS takes minutes to hours; tests want seconds). */
-static double restore_delay(void) {
-    const char *v = nb_config_get("S3_RESTORE_DELAY");
-    char *end = NULL;
-    double d = v ? strtod(v, &end) : -1;
-    return v && end != v && d >= 0 ? d : 3;
-}
+static double restore_delay(void) { return s3_setting_seconds("S3_RESTORE_DELAY", 3); }
 
 /* A restored copy expires at the midnight (UTC) after its Days have passed, as S3 rounds it. */
 static double expiry_after(double ready, json_int_t days) {

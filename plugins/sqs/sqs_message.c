@@ -1102,7 +1102,7 @@ int sqs_purge_queue(nb_req_t *req, const json_t *in) {
     if (q == NULL)
         return 0;
     double now = now_s();
-    if (q->last_purge > 0 && now - q->last_purge < 60)
+    if (q->last_purge > 0 && now - q->last_purge < 60 && nb_setting_bool(sqs.self, "SQS_DELAY_PURGE_RETRY"))
         return nb_error(req, "PurgeQueueInProgress", "Only one PurgeQueue operation on %s is allowed every 60 seconds.",
                         q->name);
     sqlite3_stmt *s = nb_store_stmt(&sqs.store, "DELETE FROM messages WHERE qid = ?1");

@@ -54,7 +54,8 @@ sqs_queue_t *sqs_queue_get(const char *account, const char *region, const char *
 sqs_queue_t *sqs_queue_by_arn(const char *arn);
 /* The queue a request's QueueUrl names; answers QueueDoesNotExist and returns NULL if none. */
 sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in);
-char *sqs_queue_url(const sqs_queue_t *q); /* malloc'd */
+/* The queue's URL, on the request's memory (nb_req_printf); NULL if out of memory. */
+const char *sqs_queue_url(nb_req_t *req, const sqs_queue_t *q);
 int sqs_queues_load(void);
 void sqs_sync(void); /* drops the caches after a state reset */
 void sqs_queues_free(void);

@@ -202,16 +202,14 @@ int sqs_queue_save_meta(sqs_queue_t *q) {
     return nb_store_run(s);
 }
 
-char *sqs_queue_url(const sqs_queue_t *q) {
+const char *sqs_queue_url(nb_req_t *req, const sqs_queue_t *q) {
     const char *host = nb_config_get("LOCALSTACK_HOST");
     if (host == NULL || *host == '\0')
         host = "localhost.localstack.cloud:4566";
-    char *url = NULL;
     const char *colon = strrchr(host, ':');
     bool has_port = colon && !strchr(colon, ']');
-    if (asprintf(&url, "http://sqs.%s.%s%s/%s/%s", q->region, host, has_port ? "" : ":4566", q->account, q->name) < 0)
-        return NULL;
-    return url;
+    return nb_req_printf(req, "http://sqs.%s.%s%s/%s/%s", q->region, host, has_port ? "" : ":4566", q->account,
+                         q->name);
 }
 
 /*
@@ -521,10 +519,7 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
             }
         }
         json_decref(norm);
-        char *url = sqs_queue_url(q);
-        int rc = nb_reply_new(req, json_pack("{s:s}", "QueueUrl", url));
-        free(url);
-        return rc;
+        return nb_reply_new(req, json_pack("{s:s}", "QueueUrl", sqs_queue_url(req, q)));
     }
     /* defaults, then what was asked */
     json_t *full = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "DelaySeconds", "0", "MaximumMessageSize", SQS_MAX_MESSAGE_TEXT,
@@ -567,10 +562,7 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
         queue_free(q);
         return NB_ESTORE;
     }
-    char *url = sqs_queue_url(q);
-    int rc = nb_reply_new(req, json_pack("{s:s}", "QueueUrl", url));
-    free(url);
-    return rc;
+    return nb_reply_new(req, json_pack("{s:s}", "QueueUrl", sqs_queue_url(req, q)));
 }
 
 int sqs_get_queue_url(nb_req_t *req, const json_t *in) {
@@ -579,10 +571,7 @@ int sqs_get_queue_url(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_get(owner ? owner : nb_req_account(req), nb_req_region(req), SQS_STR(in, "QueueName"));
     if (q == NULL)
         return nb_error(req, "QueueDoesNotExist", QUEUE_DOES_NOT_EXIST);
-    char *url = sqs_queue_url(q);
-    int rc = nb_reply_new(req, json_pack("{s:s}", "QueueUrl", url));
-    free(url);
-    return rc;
+    return nb_reply_new(req, json_pack("{s:s}", "QueueUrl", sqs_queue_url(req, q)));
 }
 
 int sqs_list_queues(nb_req_t *req, const json_t *in) {
@@ -638,10 +627,9 @@ int sqs_list_queues(nb_req_t *req, const json_t *in) {
             break;
         }
         sqs_queue_t *q = sqs_queue_get(nb_req_account(req), nb_req_region(req), name);
-        char *url = q ? sqs_queue_url(q) : NULL;
+        const char *url = q ? sqs_queue_url(req, q) : NULL;
         if (url)
             json_array_append_new(urls, json_string(url));
-        free(url);
         n++;
     }
     sqlite3_reset(s);
@@ -945,9 +933,7 @@ int sqs_list_dead_letter_source_queues(nb_req_t *req, const json_t *in) {
             }
             break;
         }
-        char *url = sqs_queue_url(src);
-        json_array_append_new(urls, json_string(url));
-        free(url);
+        json_array_append_new(urls, json_string(sqs_queue_url(req, src)));
     }
     sqlite3_reset(s);
     json_object_set_new(out, "queueUrls", urls);

@@ -14,6 +14,7 @@
 #include "../../../plugins/sqs/sqs_plugin.c"
 #include "../../../plugins/sqs/sqs_queue.c"
 #include "../../../plugins/sqs/sqs_util.c"
+#include "util/arena.h"
 
 /* ------------------------------------------------------------ fake core */
 
@@ -88,12 +89,26 @@ static void f_timer_stop(nb_timer_t *t) { t->active = 0; }
 static void f_log(nb_plugin_t *p, nb_log_level_t l, const char *fmt, ...) { (void)p, (void)l, (void)fmt; }
 static double f_now(void) { return fake_now; }
 static const char *f_partition(const char *region) { (void)region; return "aws"; }
+/* nb_req_printf's memory lives until the test ends, as a request's until it ends. */
+static nb__arena_t *fake_arena;
+static char *f_req_printf(nb_req_t *r, const char *fmt, ...) {
+    (void)r;
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = nb__arena_vprintf(&fake_arena, fmt, ap);
+    va_end(ap);
+    return s;
+}
+static int f_setting_bool(nb_plugin_t *p, const char *name) { /* the declared defaults */
+    (void)p;
+    return strcmp(name, "SQS_DELAY_PURGE_RETRY") == 0;
+}
 
 static const nb_api_t fake_api = {
     .size = sizeof(nb_api_t), .reply_new = f_reply_new, .error = f_error, .error_code = f_error_code,
     .finish = f_finish, .req_account = f_account, .req_region = f_region, .req_on_abort = f_on_abort,
     .config_get = f_config, .store_db = f_db, .timer_start = f_timer_start, .timer_stop = f_timer_stop,
-    .log = f_log, .now = f_now, .partition = f_partition,
+    .log = f_log, .now = f_now, .partition = f_partition, .req_printf = f_req_printf, .setting_bool = f_setting_bool,
 };
 
 /* Moves the clock, firing due timers in order (a zero-delay one runs at once). */
@@ -129,6 +144,8 @@ static void teardown(void) {
     for (int i = 0; i < ntimers; i++)
         free(timers[i]);
     ntimers = 0;
+    nb__arena_free(fake_arena);
+    fake_arena = NULL;
 }
 
 /* Calls a handler; the request stays alive for async answers. */

@@ -598,7 +598,7 @@ static void run_precheck(nb_req_t *req, const json_t *input) {
         fail_not_implemented(req);
         return;
     }
-    int (*precheck)(nb_plugin_t *, nb_req_t *, const json_t *) = NB__DEF_HOOK(p->def, precheck);
+    nb_result_t (*precheck)(nb_plugin_t *, nb_req_t *, const json_t *) = NB__DEF_HOOK(p->def, precheck);
     if (precheck == NULL || (p->store && nb__store_begin(p->store) != 0))
         return;
     (void)precheck(p, req, input); /* a check that could not be made leaves the answer to the handler */
@@ -733,14 +733,14 @@ static void run_handler(nb_req_t *req, const json_t *input) {
         return;
     }
     req->in_txn = p->store != NULL;
-    int rc = handler(req, input);
-    if (rc == NB_NOT_IMPLEMENTED) {
+    nb_result_t res = handler(req, input);
+    if (nb_result_same(res, NB_NOT_IMPLEMENTED)) {
         json_decref(req->output);
         req->output = NULL;
         fail_not_implemented(req);
         return;
     }
-    if (rc == NB_ASYNC) {
+    if (nb_result_same(res, NB_ASYNC)) {
         req->async = true;
         bool ours = req->in_txn;
         req->in_txn = false;
@@ -759,6 +759,7 @@ static void run_handler(nb_req_t *req, const json_t *input) {
         }
         return; /* the plugin calls nb_finish() or its nb_work_queue done() completes it */
     }
+    int rc = nb_result_error(res);
     if (rc == NB_EAGAIN || ((rc == NB_EIO || rc == NB_ESTORE) && p->store && nb__store_exhausted(p->store))) {
         json_decref(req->output);
         req->output = NULL;

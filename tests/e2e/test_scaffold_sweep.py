@@ -313,7 +313,7 @@ class Generate(unittest.TestCase):
         with open(carried) as f:
             self.assertIn("HelloWorld", json.load(f)["operations"])
         with open(os.path.join(self.tmp, "acm", "acm_api.h")) as f:
-            self.assertIn("int acm_hello_world(nb_req_t *req, const json_t *input);", f.read())
+            self.assertIn("nb_result_t acm_hello_world(nb_req_t *req, const json_t *input);", f.read())
 
     def test_enum_members_named(self):
         self.assertEqual(self.gen().returncode, 0)

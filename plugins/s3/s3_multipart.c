@@ -264,7 +264,7 @@ static nb_result_t part_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing
     return nb_reply_new(req, out);
 }
 
-/* What UploadPart checks before its body: 1 go on, 0 error set, < 0 failure. */
+/* What UploadPart checks before its body: go on, or stop (error set, or a failure). */
 nb_step_t s3_upload_part_precheck(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     NB_TRY_STEP(s3_bucket_load(req, s3_str(in, "Bucket"), &b));

@@ -128,7 +128,7 @@ static nb_result_t invalid_argument(nb_req_t *req, const char *name, const char 
 }
 
 /* Checks one destination's events and key filter as S3 does, names its rules "Prefix" and
- * "Suffix" as S3 answers them, and gives it an Id when it has none. 1, or 0 error set. */
+ * "Suffix" as S3 answers them, and gives it an Id when it has none. Go on, or stop with the error set. */
 static nb_step_t normalize_destination(nb_req_t *req, json_t *dc) {
     size_t i;
     json_t *e, *r;

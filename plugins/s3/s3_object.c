@@ -215,7 +215,7 @@ fail:
     return rc;
 }
 
-/* The AWS error for a failed s3_ingest_run: 0 with the error set, or rc (< 0) itself. */
+/* The AWS error for a failed s3_ingest_run: the error set, or NB_FAILED(rc) for a failure. */
 nb_result_t s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing) {
     if (rc < 0)
         return NB_FAILED(rc);
@@ -648,7 +648,7 @@ static nb_result_t put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing)
     return nb_reply_new(req, out);
 }
 
-/* What PutObject checks before its body: 1 go on, 0 error set, < 0 failure. */
+/* What PutObject checks before its body: go on, or stop (error set, or a failure). */
 nb_step_t s3_put_object_precheck(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     NB_TRY_STEP(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
@@ -747,7 +747,7 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     return out;
 }
 
-/* Finds the version a Get/Head/Copy names; sets the AWS error when absent. 1 found, 0 error set, < 0 failure. */
+/* Finds the version a Get/Head/Copy names; sets the AWS error when absent. Go on (found), or stop (error set, or a failure). */
 static nb_step_t find_object(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o,
                        bool head) {
     int rc = s3_object_load(b->name, key, vid, o);
@@ -1093,7 +1093,7 @@ int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *
     return rc;
 }
 
-/* x-amz-copy-source-if-* as S3 evaluates them; 1 pass, 0 error set. */
+/* x-amz-copy-source-if-* as S3 evaluates them; go on when they pass, else stop with the error set. */
 nb_step_t s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
     const char *m = s3_str(in, "CopySourceIfMatch"), *nm = s3_str(in, "CopySourceIfNoneMatch");
     double ms = in_time(in, "CopySourceIfModifiedSince"), us = in_time(in, "CopySourceIfUnmodifiedSince");
@@ -1112,7 +1112,7 @@ nb_step_t s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t 
     return NB_GO_ON;
 }
 
-/* Loads a copy source (bucket, version); 1, 0 error set, < 0 failure. */
+/* Loads a copy source (bucket, version); go on, or stop (error set, or a failure). */
 nb_step_t s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so) {
     char *bucket, *key, *vid;
     int parsed = s3_parse_copy_source(s3_str(in, "CopySource"), &bucket, &key, &vid);
@@ -1181,7 +1181,7 @@ static void copy_done(nb_req_t *req, void *data) {
 }
 
 nb_result_t s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
-                 s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx)) {
+                         s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx)) {
     copy_job_t *j = calloc(1, sizeof *j);
     if (j == NULL) {
         if (src)

@@ -68,8 +68,8 @@ int s3_object_store(const s3_bucket_t *b, s3_object_t *o);
 int s3_object_remove_version(const char *bucket, const char *key, const char *version_id);
 
 /* Reads a request body into a new blob, decoding aws-chunked framing and checking
- * Content-MD5 and x-amz-checksum-*. On success (1) the result fields are set; 0: an
- * error was set on req; < 0: internal failure. */
+ * Content-MD5 and x-amz-checksum-*. Go on with the result fields set, or stop (an error
+ * set on req, or an internal failure). */
 /* Objects up to this size live in the database row instead of a file of their own:
  * creating a file per small PUT costs more than the rest of the request. */
 #define S3_INLINE_MAX (64 * 1024)
@@ -106,16 +106,16 @@ nb_step_t s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan);
 int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out);
 nb_result_t s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing);
 /* The body of a request that is not an upload (XML: DeleteObjects, PutBucketTagging, ...) against
- * x-amz-content-sha256 and x-amz-checksum-*: 1, or 0 with the error set. s3_bucket_load runs it. */
+ * x-amz-content-sha256 and x-amz-checksum-*: go on, or stop with the error set. s3_bucket_load runs it. */
 nb_step_t s3_check_small_body(nb_req_t *req);
 /* Ingests the request body (on the thread pool when large, then returns NB_ASYNC) and
- * hands the result to finish, which owns it and replies (0) or fails (< 0). */
+ * hands the result to finish, which owns it and replies (or sets an error) or fails (NB_FAILED). */
 typedef nb_result_t (*s3_ingest_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing);
 nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish);
 /* The same for a copy from src (owned): finish gets ctx, which ctx_free releases afterwards. */
 typedef nb_result_t (*s3_copy_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx);
 nb_result_t s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
-                 s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx));
+                         s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx));
 /* The bytes [first, first + len) of a version (its blob or its inline data); NULL on failure. */
 nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len);
 /* Copies a body into a new blob (or inline data when allowed and small), hashing it. */
@@ -198,20 +198,20 @@ void s3_notify_created(nb_req_t *req, const s3_bucket_t *b, const s3_object_t *o
 void s3_notify_removed(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *asked_vid,
                        const json_t *result);
 
-/* Tag and new-object rules (s3_object.c). 1, or 0 with AWS's error set. */
+/* Tag and new-object rules (s3_object.c). Go on, or stop with AWS's error set. */
 nb_step_t s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket); /* 10 per object, 50 per bucket */
 /* StorageClass, user metadata (2 KB) and x-amz-tagging of a PutObject-like input. */
 nb_step_t s3_check_new_object(nb_req_t *req, const json_t *in);
 nb_result_t s3_put_bucket_tagging(nb_req_t *req, const json_t *in);
 
 /* The version a request names (NoSuchKey, NoSuchVersion, a delete marker's 405 set when there is
- * none): 1 found, 0 error set, < 0 failure. */
+ * none): go on (found), or stop (error set, or a failure). */
 nb_step_t s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o);
 
 /* Archived objects (s3_restore.c). */
 enum { S3_RESTORE_NONE /* not archived */, S3_RESTORE_ARCHIVED, S3_RESTORE_ONGOING, S3_RESTORE_DONE };
 int s3_restore_state(const json_t *attrs);
-/* 1 when the version's bytes may be read (GET) or copied; 0 with InvalidObjectState set. */
+/* Go on when the version's bytes may be read (GET) or copied; else stop with InvalidObjectState set. */
 nb_step_t s3_check_readable(nb_req_t *req, const s3_object_t *o, bool copy_source);
 /* The Restore member (x-amz-restore) of a Get/Head output, when a restore was asked for. */
 void s3_restore_output(json_t *out, const json_t *attrs);

@@ -53,7 +53,7 @@ typedef struct form {
     int64_t file_off, file_len;
 } form_t;
 
-/* Parses the fields and locates the file part; 1, or 0 with the error set. */
+/* Parses the fields and locates the file part; go on, or stop with the error set. */
 static nb_step_t parse_form(nb_req_t *req, nb_body_t *body, form_t *f) {
     const char *ct = nb_req_header(req, "Content-Type");
     const char *bp = ct ? strcasestr(ct, "boundary=") : NULL;
@@ -166,7 +166,7 @@ static void hmac(const EVP_MD *md, const void *key, size_t klen, const char *msg
     HMAC(md, key, (int)klen, (const unsigned char *)msg, strlen(msg), out, olen);
 }
 
-/* 1 when the form's signature is right or cannot be checked; 0 with SignatureDoesNotMatch. */
+/* Go on when the form's signature is right or cannot be checked; else stop with SignatureDoesNotMatch. */
 static nb_step_t check_signature(nb_req_t *req, const json_t *fields, const char *policy_b64) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned len = 0;
@@ -237,7 +237,7 @@ static const char *condition_value(const json_t *fields, const char *bucket, con
     return v ? v : "";
 }
 
-/* The policy of a form with one: 1 when the upload may go on, else 0 with S3's error. */
+/* The policy of a form with one: go on when the upload may, else stop with S3's error. */
 static nb_step_t check_policy(nb_req_t *req, const char *bucket, const json_t *fields, int64_t file_len) {
     const char *b64 = s3_str(fields, "policy");
     if (b64 == NULL)

@@ -14,7 +14,8 @@ DOC = os.path.join(SOURCE_DIR, "docs", "plugins.md")
 
 
 def blocks(text):
-    return re.findall(r"```(sh|c)\n(.*?)```", text, re.S)
+    """The tutorial's steps: the blocks before its reference sections (whose examples are not steps)."""
+    return re.findall(r"```(sh|c)\n(.*?)```", text.split("\n## Handler results and helper steps")[0], re.S)
 
 
 class PluginSdk(unittest.TestCase):

@@ -75,7 +75,7 @@ def header_members(api_h):
     with open(api_h) as f:
         text = f.read()
     out = {}
-    for m in re.finditer(r"/\*\n \* (\w+) \([^\n]*\n(.*?) \*/\nint \w+\(", text, re.S):
+    for m in re.finditer(r"/\*\n \* (\w+) \([^\n]*\n(.*?) \*/\nnb_result_t \w+\(", text, re.S):
         op, body = m.group(1), m.group(2)
         sides, side = {"input": None, "output": None}, None
         for line in body.splitlines():

@@ -410,13 +410,13 @@ static nb_result_t update_ttl(nb_req_t *req, const json_t *in) {
         return store_failed(req);
     pending_t *p = calloc(1, sizeof *p);
     if (p == NULL)
-        return NB_FAILED(-1);
+        return NB_FAILED(NB_ENOMEM);
     p->req = req;
     const char *ms = getenv("TP_KV_ASYNC_MS");
     nb_reply_new(req, json_pack("{s:O}", "TimeToLiveSpecification", spec));
     if (nb_timer_start(nb_req_plugin(req), ms ? strtoull(ms, NULL, 10) : 20, 0, ttl_answer, p) == NULL) {
         free(p);
-        return NB_FAILED(0); /* answer now */
+        return NB_DONE; /* answer now */
     }
     return NB_ASYNC;
 }

@@ -179,7 +179,8 @@ typedef void (*nb_timer_cb)(nb_timer_t *timer, void *data);
 typedef struct nb_api {
     size_t size;
 
-    /* Replies. Each returns NB_DONE, so a handler can `return nb_reply_new(...)`. */
+    /* Replies. reply_new and reply_body_new return NB_DONE, so a handler can
+     * `return nb_reply_new(...)`; reply_header returns 0 or an NB_E* code. */
     nb_result_t (*reply_new)(nb_req_t *req, json_t *output);
     nb_result_t (*reply_body_new)(nb_req_t *req, nb_body_t *body);
     int (*reply_header)(nb_req_t *req, const char *name, const char *value);

@@ -67,8 +67,9 @@ int nb__gateway_call(nb_plugin_t *self, const char *account, const char *region,
     if (rc == 0 && st && (rc = nb__store_begin(st)) == 0)
         txn = true;
     if (rc == 0) {
-        rc = handler(req, input);
-        if (rc == NB_ASYNC || rc == NB_NOT_IMPLEMENTED) {
+        nb_result_t res = handler(req, input);
+        rc = nb_result_error(res);
+        if (nb_result_same(res, NB_ASYNC) || nb_result_same(res, NB_NOT_IMPLEMENTED)) {
             /* an async handler would finish a request nobody waits for */
             fprintf(stderr, "nimbus: %s.%s cannot be called in-process (it answers later)\n", service, operation);
             rc = NB_EINVAL;

@@ -24,7 +24,7 @@ static void on_event(nb_plugin_t *self, const nb_event_t *ev, void *data) {
     free(detail);
 }
 
-static int get_session_token(nb_req_t *req, const json_t *in) {
+static nb_result_t get_session_token(nb_req_t *req, const json_t *in) {
     json_int_t secs = json_integer_value(json_object_get(in, "DurationSeconds"));
     nb_event_publish(nb_req_plugin(req), req, "tp:Token", NULL, NULL, json_pack("{s:I}", "DurationSeconds", secs));
     if (secs == 901)

@@ -1,4 +1,6 @@
 #include "gateway/request.h"
+#include "gateway/call.h"
+#include "gateway/clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,12 +13,6 @@
 #include "store/store.h"
 #include "util/codec.h"
 #include "util/partition.h"
-
-static double wall_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void log_line(nb_req_t *req, int status) {
     nb__gateway_t *gw = req->gw;
@@ -72,6 +68,10 @@ void nb__req_free(nb_req_t *req) {
 }
 
 void nb__req_complete(nb_req_t *req) {
+    if (req->call) { /* an in-process call: its caller gets the answer (call.c) */
+        nb__call_req_done(req);
+        return;
+    }
     if (req->x == NULL)
         return; /* checked from its head: answered once the server hands it over (nb__gateway_handle) */
     if (req->done)
@@ -251,49 +251,14 @@ void nb__api_set_config(const nb__config_t *cfg) { api_cfg = cfg; }
 static const char *api_config_get(const char *name) { return api_cfg ? nb__config_get(api_cfg, name) : NULL; }
 static sqlite3 *api_store_db(nb_plugin_t *p) { return p->store ? nb__store_db(p->store) : NULL; }
 
-struct nb_timer {
-    uv_timer_t handle;
-    nb_timer_cb cb;
-    void *data;
-    bool repeat;
-};
-
 static uv_loop_t *api_loop;
 void nb__api_set_loop(uv_loop_t *loop) { api_loop = loop; }
 
-static void timer_closed(uv_handle_t *h) { free(h->data); }
-
-static void timer_fire(uv_timer_t *h) {
-    nb_timer_t *t = h->data;
-    bool repeat = t->repeat;
-    t->cb(t, t->data);
-    (void)repeat;
-}
-
+/* Timers and now go through the clock the test harness can drive (clock.c). */
 static nb_timer_t *api_timer_start(nb_plugin_t *self, uint64_t timeout_ms, uint64_t repeat_ms, nb_timer_cb cb,
                                    void *data) {
     (void)self;
-    nb_timer_t *t = calloc(1, sizeof *t);
-    if (t == NULL || api_loop == NULL) {
-        free(t);
-        return NULL;
-    }
-    uv_timer_init(api_loop, &t->handle);
-    uv_unref((uv_handle_t *)&t->handle); /* timers never keep the server alive on their own */
-    t->handle.data = t;
-    t->cb = cb;
-    t->data = data;
-    t->repeat = repeat_ms != 0;
-    uv_timer_start(&t->handle, timer_fire, timeout_ms, repeat_ms);
-    return t;
-}
-
-/* Stops and frees a timer; safe from inside its own callback. */
-static void api_timer_stop(nb_timer_t *t) {
-    if (t == NULL)
-        return;
-    uv_timer_stop(&t->handle);
-    uv_close((uv_handle_t *)&t->handle, timer_closed);
+    return nb__clock_timer_start(api_loop, timeout_ms, repeat_ms, cb, data);
 }
 
 static void api_log(nb_plugin_t *self, nb_log_level_t level, const char *fmt, ...) {
@@ -480,9 +445,9 @@ const nb_api_t nb__api = {
     .config_get = api_config_get,
     .store_db = api_store_db,
     .timer_start = api_timer_start,
-    .timer_stop = api_timer_stop,
+    .timer_stop = nb__clock_timer_stop,
     .log = api_log,
-    .now = wall_now,
+    .now = nb__clock_now,
     .reply_status = api_reply_status,
     .blob_put_body = api_blob_put_body,
     .blob_body_new = api_blob_body_new,
@@ -498,4 +463,6 @@ const nb_api_t nb__api = {
     .work_queue = api_work_queue,
     .partition = nb__partition_of,
     .strerror = nb_strerror,
+    .call_async = nb__api_call_async,
+    .call_cancel = nb__call_cancel,
 };

@@ -33,6 +33,7 @@ struct nb_req {
     void (*on_complete)(nb_req_t *req, const nb_req_summary_t *summary, void *data);
     void *complete_data;
     uint64_t start_ns;
+    struct nb__call *call; /* an in-process call's callee request (call.c): no exchange */
 };
 
 /* Sends the reply (or error) built so far, commits state, logs, frees req. A request
@@ -50,9 +51,5 @@ void nb__req_fail(nb_req_t *req, const char *code, int status, const char *fmt, 
 /* DEBUG=1: the request and its response written to f, credentials and the values the
  * spec marks sensitive left out (debug_log.c). */
 void nb__debug_log_exchange(FILE *f, const nb_req_t *req, const nb__http_response_t *resp);
-
-/* nb_api_t.call (call.c). */
-int nb__gateway_call(nb_plugin_t *self, const char *account, const char *region, const char *service,
-                     const char *operation, json_t *input, json_t **output, char *error_code, size_t error_len);
 
 #endif

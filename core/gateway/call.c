@@ -229,6 +229,10 @@ static void call_run(nb__call_t *c) {
     } else {
         req->in_txn = st != NULL;
         rc = handler(req, c->input);
+        if (c->req == NULL) { /* it called nb_finish before returning: done, req is gone */
+            c->in_handler = false;
+            return;
+        }
         if (rc == NB_NOT_IMPLEMENTED) {
             nb__aws_error_set(&req->err, p->spec, op, "NotImplemented", 501, "the operation is not implemented");
             req->has_error = true;

@@ -63,6 +63,27 @@ static const char *attribute(const char *name) {
     return value;
 }
 
+/* A ReceiveMessage that waits up to wait_s seconds. */
+static nb_test_pending_t *start_wait(int wait_s) {
+    char in[512];
+    snprintf(in, sizeof in, "{\"QueueUrl\":\"%s\",\"WaitTimeSeconds\":%d}", url, wait_s);
+    nb_test_pending_t *p = nb_test_start(h, "sqs", "ReceiveMessage", in);
+    cr_assert_not_null(p);
+    return p;
+}
+
+/* Waits ms (not answered yet), then more_ms: answered with n messages. */
+static void answered_between(nb_test_pending_t *p, uint64_t ms, uint64_t more_ms, size_t n) {
+    nb_test_advance(h, ms);
+    cr_assert_not(nb_test_done(p), "not answered after %llu ms", (unsigned long long)ms);
+    nb_test_advance(h, more_ms);
+    cr_assert(nb_test_done(p), "answered after %llu ms", (unsigned long long)(ms + more_ms));
+    json_t *out = NULL;
+    cr_assert_eq(nb_test_result(p, &out, NULL), 0);
+    cr_assert_eq(json_array_size(json_object_get(out, "Messages")), n);
+    json_decref(out);
+}
+
 static void setup_default(void) { setup_queue("\"VisibilityTimeout\":\"30\""); }
 
 TestSuite(sqs_harness, .fini = teardown);
@@ -99,10 +120,8 @@ Test(sqs_harness, delay_seconds_hide_a_new_message, .init = setup_default) {
 }
 
 Test(sqs_harness, long_poll_answered_by_a_later_send, .init = setup_default) {
-    char in[512];
-    snprintf(in, sizeof in, "{\"QueueUrl\":\"%s\",\"WaitTimeSeconds\":20}", url);
     double t0 = nb_test_now(h);
-    nb_test_pending_t *p = nb_test_start(h, "sqs", "ReceiveMessage", in);
+    nb_test_pending_t *p = start_wait(20);
     nb_test_advance(h, 5000);
     cr_assert_not(nb_test_done(p), "nothing to receive yet");
     send_message("wake", "");
@@ -117,32 +136,12 @@ Test(sqs_harness, long_poll_answered_by_a_later_send, .init = setup_default) {
 }
 
 Test(sqs_harness, long_poll_without_a_message_ends_at_its_wait_time, .init = setup_default) {
-    char in[512];
-    snprintf(in, sizeof in, "{\"QueueUrl\":\"%s\",\"WaitTimeSeconds\":20}", url);
-    nb_test_pending_t *p = nb_test_start(h, "sqs", "ReceiveMessage", in);
-    nb_test_advance(h, 19900);
-    cr_assert_not(nb_test_done(p));
-    nb_test_advance(h, 200);
-    cr_assert(nb_test_done(p), "answered once its 20 s passed");
-    json_t *out = NULL;
-    cr_assert_eq(nb_test_result(p, &out, NULL), 0);
-    cr_assert_null(json_object_get(out, "Messages"));
-    json_decref(out);
+    answered_between(start_wait(20), 19900, 200, 0);
 }
 
 Test(sqs_harness, long_poll_sees_a_delayed_message_when_it_becomes_visible, .init = setup_default) {
     send_message("delayed", ",\"DelaySeconds\":3");
-    char in[512];
-    snprintf(in, sizeof in, "{\"QueueUrl\":\"%s\",\"WaitTimeSeconds\":10}", url);
-    nb_test_pending_t *p = nb_test_start(h, "sqs", "ReceiveMessage", in);
-    nb_test_advance(h, 2900);
-    cr_assert_not(nb_test_done(p));
-    nb_test_advance(h, 200);
-    cr_assert(nb_test_done(p), "the wake-up timer found the message at 3 s");
-    json_t *out = NULL;
-    cr_assert_eq(nb_test_result(p, &out, NULL), 0);
-    cr_assert_eq(json_array_size(json_object_get(out, "Messages")), 1);
-    json_decref(out);
+    answered_between(start_wait(10), 2900, 200, 1);
 }
 
 Test(sqs_harness, retention_period_drops_old_messages) {

@@ -1,0 +1,69 @@
+/* The manual clock behind nb_now() and nb_timer_start() under the test harness. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "gateway/clock.h"
+
+static char fired[256];
+static double t0_ms; /* the clock when the test started */
+
+static void note(nb_timer_t *t, void *data) {
+    (void)t;
+    size_t len = strlen(fired);
+    snprintf(fired + len, sizeof fired - len, "%s@%.0f ", (const char *)data, nb__clock_now() * 1000.0 - t0_ms);
+}
+
+static void note_and_stop(nb_timer_t *t, void *data) {
+    note(t, data);
+    nb__clock_timer_stop(t); /* from inside its own callback */
+}
+
+static void setup(void) {
+    nb__clock_set_manual(true);
+    t0_ms = nb__clock_now() * 1000.0;
+    fired[0] = '\0';
+}
+
+static void teardown(void) { nb__clock_set_manual(false); }
+
+TestSuite(clock, .init = setup, .fini = teardown);
+
+Test(clock, timers_fire_in_due_order_with_the_clock_at_their_due_time) {
+    nb__clock_timer_start(NULL, 100, 0, note_and_stop, "c");
+    nb__clock_timer_start(NULL, 50, 0, note_and_stop, "a");
+    nb__clock_timer_start(NULL, 50, 0, note_and_stop, "b"); /* same time: started later, fires later */
+    cr_assert_eq(nb__clock_advance(49, NULL, NULL), 0);
+    cr_assert_str_eq(fired, "");
+    cr_assert_eq(nb__clock_advance(51, NULL, NULL), 3);
+    cr_assert_str_eq(fired, "a@50 b@50 c@100 ");
+    cr_assert_float_eq(nb__clock_now() * 1000.0, t0_ms + 100, 0.5);
+}
+
+Test(clock, repeating_timer_fires_once_per_period_until_stopped) {
+    nb_timer_t *t = nb__clock_timer_start(NULL, 10, 30, note, "r");
+    cr_assert_eq(nb__clock_advance(100, NULL, NULL), 4);
+    cr_assert_str_eq(fired, "r@10 r@40 r@70 r@100 ");
+    nb__clock_timer_stop(t);
+    cr_assert_eq(nb__clock_advance(100, NULL, NULL), 0);
+}
+
+Test(clock, one_shot_timer_fires_once_and_the_clock_stands_still_otherwise) {
+    nb_timer_t *t = nb__clock_timer_start(NULL, 0, 0, note, "now");
+    double before = nb__clock_now();
+    cr_assert_eq(nb__clock_advance(0, NULL, NULL), 1);
+    cr_assert_eq(nb__clock_advance(1000, NULL, NULL), 0, "a one-shot timer fires once");
+    nb__clock_timer_stop(t);
+    cr_assert_float_eq(nb__clock_now() - before, 1.0, 1e-6);
+}
+
+/* A timer started by another's callback, due within the same advance, fires in it. */
+static void start_follow_up(nb_timer_t *t, void *data) {
+    note_and_stop(t, data);
+    nb__clock_timer_start(NULL, 20, 0, note_and_stop, "second");
+}
+
+Test(clock, timer_started_by_a_callback_fires_within_the_same_advance) {
+    nb__clock_timer_start(NULL, 10, 0, start_follow_up, "first");
+    cr_assert_eq(nb__clock_advance(50, NULL, NULL), 2);
+    cr_assert_str_eq(fired, "first@10 second@30 ");
+}

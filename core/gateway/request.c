@@ -1,6 +1,4 @@
 #include "gateway/request.h"
-#include "gateway/call.h"
-#include "gateway/clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "gateway/call.h"
+#include "gateway/clock.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "store/store.h"

@@ -260,7 +260,7 @@ typedef struct nb_api {
                            const char *operation, json_t *input_new, nb_call_cb cb, void *data);
     /* Cancels a call of nb_call_async: its callback never runs after this returns. The callee
      * sees its caller go away, as if an HTTP client disconnected (its nb_req_on_abort callback
-     * runs, its writes after that roll back). An id that completed, was cancelled or was
+     * runs; what it answers afterwards is dropped). An id that completed, was cancelled or was
      * never issued is ignored, so cancelling after completion is safe; ids are not reused.
      * Call it from the caller's own nb_req_on_abort callback to pass a disconnect on. */
     void (*call_cancel)(uint64_t call);

@@ -19,7 +19,7 @@
 #include "gateway/request.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
-#include "store/store.h"
+#include "gateway/txn.h"
 
 typedef enum call_state {
     CALL_QUEUED,  /* waits for the next loop turn to run */
@@ -139,28 +139,11 @@ static nb_req_t *callee_req(nb__call_t *c, nb__service_t *svc, const nb__spec_op
     return req;
 }
 
-/* Ends the callee's own transaction, if open, as nb__req_complete would. */
-static void end_txn(nb_req_t *req, nb__store_t *st) {
-    if (st == NULL || !req->in_txn)
-        return;
-    req->in_txn = false;
-    if (req->has_error || req->aborted) {
-        nb__store_rollback(st);
-    } else if (nb__store_commit(st) != 0) {
-        fprintf(stderr, "nimbus: %s\n", nb__store_errmsg(st));
-        req->has_error = true;
-        nb__aws_error_set(&req->err, req->route.spec, req->route.op, "InternalError", 500,
-                          "the state store could not commit the write");
-    }
-}
-
 void nb__call_req_done(nb_req_t *req) {
     nb__call_t *c = req->call;
     if (req->done)
         return;
-    req->done = true;
-    nb__store_t *st = req->svc && req->svc->provider ? req->svc->provider->store : NULL;
-    end_txn(req, st);
+    req->done = true; /* its transaction ended before (txn.c) */
     if (!c->cancelled) {
         if (req->has_error) {
             set_error(c, c->rc < 0 ? c->rc : NB_EINVAL, req->err.code ? req->err.code : "InternalFailure",
@@ -219,35 +202,32 @@ static void call_run(nb__call_t *c) {
     c->req = req;
     c->state = CALL_RUNNING;
     c->in_handler = true;
-    nb__store_t *st = p->store;
     int rc = nb__proto_validate(p->spec, op, req->route.protocol, c->input, &req->err);
     if (rc != 0) {
         req->has_error = true;
-    } else if (st && nb__store_begin(st) != 0) {
-        nb__aws_error_set(&req->err, p->spec, op, "InternalError", 500, "the state store could not start a transaction");
-        req->has_error = true;
     } else {
-        req->in_txn = st != NULL;
-        rc = handler(req, c->input);
+        int txn_rc = nb__txn_run_handler(req, handler, c->input, &rc);
         if (c->req == NULL) { /* it called nb_finish before returning: done, req is gone */
             c->in_handler = false;
             return;
         }
-        if (rc == NB_NOT_IMPLEMENTED) {
+        if (txn_rc != 0) /* req carries InternalError, also once an async callee finishes */
+            c->rc = NB_ESTORE;
+        if (rc == NB_ASYNC) { /* the callee holds req; its writes so far committed (txn.c) */
+            req->async = true;
+            c->in_handler = false;
+            return;
+        }
+        if (txn_rc == 0 && rc == NB_NOT_IMPLEMENTED) {
             nb__aws_error_set(&req->err, p->spec, op, "NotImplemented", 501, "the operation is not implemented");
             req->has_error = true;
             c->rc = NB_ENOENT;
-        } else if (rc < 0) {
+        } else if (txn_rc == 0 && rc < 0) {
             c->rc = rc;
             if (!req->has_error)
                 nb__aws_error_set(&req->err, p->spec, op, "InternalFailure", 500, "the handler failed: %s",
                                   nb_strerror(rc));
             req->has_error = true;
-        } else if (rc == NB_ASYNC) {
-            req->async = true;
-            end_txn(req, st); /* never a transaction open across loop turns (docs/store.md) */
-            c->in_handler = false;
-            return;
         }
     }
     c->in_handler = false;

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <time.h>
 
-struct nb_timer {
+struct nb__clock_timer {
     uv_timer_t handle; /* wall clock only */
-    nb_timer_cb cb;
-    void *data;
+    nb__clock_fire_cb fire;
+    void *arg;
     /* Manual clock only. */
-    struct nb_timer *next;
+    struct nb__clock_timer *next;
     uint64_t due_ms, repeat_ms, seq;
     bool manual, spent, firing, stopped;
 };
@@ -22,7 +22,7 @@ static struct {
     double base_s;      /* the wall clock when the manual clock started */
     uint64_t offset_ms; /* how far it moved since */
     uint64_t seq;
-    nb_timer_t *timers; /* started and not stopped (or stopped while firing) */
+    nb__clock_timer_t *timers; /* started and not stopped (or stopped while firing) */
 } manual;
 
 static double wall_now(void) {
@@ -35,7 +35,7 @@ double nb__clock_now(void) { return manual.on ? manual.base_s + (double)manual.o
 
 void nb__clock_set_manual(bool on) {
     while (manual.timers) { /* left by plugins already unloaded: nobody can stop them any more */
-        nb_timer_t *t = manual.timers;
+        nb__clock_timer_t *t = manual.timers;
         manual.timers = t->next;
         free(t);
     }
@@ -49,19 +49,19 @@ bool nb__clock_is_manual(void) { return manual.on; }
 static void timer_closed(uv_handle_t *h) { free(h->data); }
 
 static void timer_fire(uv_timer_t *h) {
-    nb_timer_t *t = h->data;
-    t->cb(t, t->data);
+    nb__clock_timer_t *t = h->data;
+    t->fire(t->arg);
 }
 
-nb_timer_t *nb__clock_timer_start(uv_loop_t *loop, uint64_t timeout_ms, uint64_t repeat_ms, nb_timer_cb cb,
-                                  void *data) {
-    nb_timer_t *t = calloc(1, sizeof *t);
+nb__clock_timer_t *nb__clock_timer_start(uv_loop_t *loop, uint64_t timeout_ms, uint64_t repeat_ms,
+                                         nb__clock_fire_cb fire, void *arg) {
+    nb__clock_timer_t *t = calloc(1, sizeof *t);
     if (t == NULL || (loop == NULL && !manual.on)) {
         free(t);
         return NULL;
     }
-    t->cb = cb;
-    t->data = data;
+    t->fire = fire;
+    t->arg = arg;
     if (manual.on) {
         t->manual = true;
         t->due_ms = manual.offset_ms + timeout_ms;
@@ -78,8 +78,8 @@ nb_timer_t *nb__clock_timer_start(uv_loop_t *loop, uint64_t timeout_ms, uint64_t
     return t;
 }
 
-static void manual_unlink(nb_timer_t *t) {
-    for (nb_timer_t **p = &manual.timers; *p; p = &(*p)->next)
+static void manual_unlink(nb__clock_timer_t *t) {
+    for (nb__clock_timer_t **p = &manual.timers; *p; p = &(*p)->next)
         if (*p == t) {
             *p = t->next;
             return;
@@ -87,7 +87,7 @@ static void manual_unlink(nb_timer_t *t) {
 }
 
 /* Stops and frees a timer; safe from inside its own callback. */
-void nb__clock_timer_stop(nb_timer_t *t) {
+void nb__clock_timer_stop(nb__clock_timer_t *t) {
     if (t == NULL)
         return;
     if (t->manual) {
@@ -104,9 +104,9 @@ void nb__clock_timer_stop(nb_timer_t *t) {
 }
 
 /* The timer due first at or before limit_ms (ties: the one started first), or NULL. */
-static nb_timer_t *manual_next(uint64_t limit_ms) {
-    nb_timer_t *best = NULL;
-    for (nb_timer_t *t = manual.timers; t; t = t->next) {
+static nb__clock_timer_t *manual_next(uint64_t limit_ms) {
+    nb__clock_timer_t *best = NULL;
+    for (nb__clock_timer_t *t = manual.timers; t; t = t->next) {
         if (t->spent || t->stopped || t->due_ms > limit_ms)
             continue;
         if (best == NULL || t->due_ms < best->due_ms || (t->due_ms == best->due_ms && t->seq < best->seq))
@@ -121,7 +121,7 @@ unsigned nb__clock_advance(uint64_t ms, void (*settle)(void *ctx), void *ctx) {
     for (;;) {
         if (settle)
             settle(ctx);
-        nb_timer_t *t = manual_next(target);
+        nb__clock_timer_t *t = manual_next(target);
         if (t == NULL)
             break;
         if (t->due_ms > manual.offset_ms)
@@ -131,7 +131,7 @@ unsigned nb__clock_advance(uint64_t ms, void (*settle)(void *ctx), void *ctx) {
         else
             t->spent = true; /* a one-shot timer stays allocated until nb_timer_stop */
         t->firing = true;
-        t->cb(t, t->data);
+        t->fire(t->arg);
         t->firing = false;
         fired++;
         if (t->stopped) {

@@ -11,15 +11,18 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "nimbus/plugin.h"
 
 /* Epoch seconds: the wall clock, or the manual clock's time. */
 double nb__clock_now(void);
 
-/* nb_api_t.timer_start / timer_stop: a libuv timer on loop, or one the manual clock fires. */
-nb_timer_t *nb__clock_timer_start(uv_loop_t *loop, uint64_t timeout_ms, uint64_t repeat_ms, nb_timer_cb cb,
-                                  void *data);
-void nb__clock_timer_stop(nb_timer_t *t);
+/* The timers under nb_api_t.timer_start / timer_stop (api.c wraps each firing in a
+ * transaction): a libuv timer on loop, or one the manual clock fires. fire(arg) at
+ * timeout_ms, then every repeat_ms (0: once). Stop frees it, also from inside fire. */
+typedef struct nb__clock_timer nb__clock_timer_t;
+typedef void (*nb__clock_fire_cb)(void *arg);
+nb__clock_timer_t *nb__clock_timer_start(uv_loop_t *loop, uint64_t timeout_ms, uint64_t repeat_ms,
+                                         nb__clock_fire_cb fire, void *arg);
+void nb__clock_timer_stop(nb__clock_timer_t *t);
 
 /* Switches to the manual clock (true), starting at the wall clock's time, or back to the
  * wall clock (false). Only with no timer running: timers started under one clock are

@@ -16,6 +16,7 @@
 
 #include "gateway/limits.h"
 #include "gateway/quirks.h"
+#include "gateway/call.h"
 #include "gateway/request.h"
 #include "gateway/txn.h"
 #include "http/body.h"
@@ -417,6 +418,10 @@ static bool run_stages(nb_req_t *req, stage_ctx_t *c, stage_id_t from, stage_id_
 }
 
 void nb__req_complete(nb_req_t *req) {
+    if (req->call) { /* an in-process call: its caller gets the answer (call.c) */
+        nb__call_req_done(req);
+        return;
+    }
     if (req->x == NULL)
         return; /* checked from its head: answered once the server hands it over (nb__gateway_handle) */
     if (req->done)

@@ -174,6 +174,24 @@ typedef struct nb_req_summary {
  * nb_timer_stop(), which is safe to call from inside its own callback. */
 typedef void (*nb_timer_cb)(nb_timer_t *timer, void *data);
 
+/* nb_call_async (ABI 1.6): what an in-process call answered, handed to its callback. Every
+ * pointer is borrowed for the callback's duration: json_incref(output) to keep the output,
+ * copy the strings; the body is freed after the callback returns. */
+typedef struct nb_call_result {
+    int rc;                    /* 0: the operation succeeded. NB_ENOENT: the service is not enabled
+                                * (SERVICES), has no provider or does not implement the operation.
+                                * NB_EINVAL: the input failed validation or the operation answered
+                                * an AWS error. Any other NB_E*: the core or the callee failed. */
+    const json_t *output;      /* the operation's output (spec-shaped) when rc is 0, else NULL */
+    nb_body_t *body;           /* the output's streaming payload (S3 GetObject's Body), or NULL */
+    const char *error_code;    /* the AWS error code when rc != 0 ("QueueDoesNotExist"), else NULL */
+    const char *error_message; /* its message ("" if none) when rc != 0, else NULL */
+    int status;                /* the HTTP status a client of the operation would have seen */
+} nb_call_result_t;
+
+/* Runs once, on the event loop (never from inside nb_call_async), outside any transaction. */
+typedef void (*nb_call_cb)(const nb_call_result_t *result, void *data);
+
 /*
  * The table of core functions. Append only: a field is never removed or moved;
  * `size` tells a plugin which fields exist: test a function added after the ABI minor
@@ -284,7 +302,10 @@ typedef struct nb_api {
      * input (like the _new functions); on success *output is the operation's output,
      * owned by the caller. 0; NB_ENOENT if the service is not enabled or lacks the
      * operation; else an NB_E* code with the AWS error code copied to error_code
-     * (may be NULL). Only operations that answer at once (not long polls). */
+     * (may be NULL). Only operations that answer at once: one that answers later
+     * (ReceiveMessage with WaitTimeSeconds) is refused with NB_EINVAL and error code
+     * "AsyncCallRequired", its callee told its caller went away (nb_req_on_abort) and its
+     * request released when the callee finishes it; use nb_call_async (ABI 1.6) for those. */
     int (*call)(nb_plugin_t *self, const char *account, const char *region, const char *service,
                 const char *operation, json_t *input_new, json_t **output, char *error_code, size_t error_len);
 
@@ -358,6 +379,26 @@ typedef struct nb_api {
     /* Runs fn(data) when the request ends, before its memory is freed; handlers run in the
      * reverse order of registration (the last registered first). 0 or NB_ENOMEM (fn will not run). */
     int (*req_on_free)(nb_req_t *req, void (*fn)(void *data), void *data);
+
+    /* nb_call_async: in-process calls to operations that may answer later (a long poll).
+     * Starts a call to another service's operation as account and region (NULL: 000000000000,
+     * us-east-1), without blocking: on the next turn of the loop the input is validated
+     * against that service's spec and its provider's handler runs in a store transaction of
+     * its own, which commits (or rolls back on an error) before cb sees the result. The caller
+     * does not need the callee's protocol: input and output are spec-shaped values; a
+     * streaming input payload (S3 PutObject's Body) is given as a string member. Takes
+     * input_new (like the _new functions). Returns the call's id, never 0; cb then runs
+     * exactly once, on the loop, unless the call is cancelled first. 0 only when cb is NULL
+     * or memory ran out: cb never runs. Calls still waiting when the server stops see their
+     * callee's shutdown answer (an empty receive). */
+    uint64_t (*call_async)(nb_plugin_t *self, const char *account, const char *region, const char *service,
+                           const char *operation, json_t *input_new, nb_call_cb cb, void *data);
+    /* Cancels a call of nb_call_async: its callback never runs after this returns. The callee
+     * sees its caller go away, as if an HTTP client disconnected (its nb_req_on_abort callback
+     * runs; what it answers afterwards is dropped). An id that completed, was cancelled or was
+     * never issued is ignored, so cancelling after completion is safe; ids are not reused.
+     * Call it from the caller's own nb_req_on_abort callback to pass a disconnect on. */
+    void (*call_cancel)(uint64_t call);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -496,6 +537,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_req_strdup(...) (nb_api->req_strdup(__VA_ARGS__))
 #define nb_req_printf(...) (nb_api->req_printf(__VA_ARGS__))
 #define nb_req_on_free(...) (nb_api->req_on_free(__VA_ARGS__))
+#define nb_call_async(...) (nb_api->call_async(__VA_ARGS__))
+#define nb_call_cancel(...) (nb_api->call_cancel(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -17,6 +17,7 @@
 #include "nimbus/errno.h"
 #include "util/buf.h"
 #include "util/codec.h"
+#include "proc/proc.h"
 #include "store/store.h"
 
 void nb__api_set_config(const nb__config_t *cfg);
@@ -231,6 +232,7 @@ void nb__gateway_close(nb__gateway_t *gw, void (*done)(void *data), void *data) 
      * the grace period's end. */
     nb__http_server_close(gw->http, gw->cfg->shutdown_grace_ms, done, data);
     gw->http = NULL;
+    nb__endpoint_close_all(gw->cfg->shutdown_grace_ms);
     nb__registry_shutdown(&gw->reg);
 }
 
@@ -656,7 +658,8 @@ static nb__http_head_verdict_t gateway_head(nb__http_request_t *http, bool expec
 void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *data) {
     nb__gateway_t *gw = data;
     if (nb__origin_refused(gw, x, http) ||
-        (!http->without_body && (nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw, x, http))))
+        (!http->without_body && (nb__endpoint_route(gw, x, http) || nb__gateway_internal(gw, x, http) ||
+                                 nb__cors_preflight(gw, x, http))))
         return;
 
     nb_req_t *req = http->head_data; /* answered from its head (check_head) */

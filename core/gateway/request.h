@@ -38,6 +38,8 @@ struct nb_req {
 /* Sends the reply (or error) built so far, commits state, logs, frees req. A request
  * checked from its head has no exchange yet (x NULL): its answer waits for it. */
 void nb__req_complete(nb_req_t *req);
+/* The request's line in the request log ("AWS sqs.SendMessage => 200"). */
+void nb__req_log_line(nb_req_t *req, int status);
 /* Frees a request that is not answered (checked from its head, then let through). */
 void nb__req_free(nb_req_t *req);
 /* Runs the request's nb_req_on_complete callback, if any, once: with what resp answers, or

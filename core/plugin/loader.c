@@ -160,6 +160,7 @@ nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char
 void nb__plugin_close(nb_plugin_t *p) {
     if (p == NULL)
         return;
+    nb__plugin_release_owned(p); /* its children and endpoints go before its code */
     if (p->dl)
         dlclose(p->dl);
     free(p->handlers);

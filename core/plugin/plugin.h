@@ -102,6 +102,10 @@ void nb__registry_free(nb__registry_t *reg);
 nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char **err);
 void nb__plugin_close(nb_plugin_t *p);
 
+/* The plugin goes away: its child processes are stopped and reaped (no callback runs), its
+ * listeners closed and its prefix routes dropped (core/proc/owned.c). */
+void nb__plugin_release_owned(nb_plugin_t *p);
+
 /* The function table handed to plugins (core/gateway implements it). */
 extern const nb_api_t nb__api;
 

@@ -58,6 +58,9 @@ nb__http_stream_t *nb__http_respond_stream(nb__http_exchange_t *x, nb__http_resp
         return NULL;
     }
     s->x = x;
+    /* the framing is known now: writes made before the head goes out are framed already */
+    s->raw = x->http10;
+    s->sink = x->head_only || resp->status < 200 || resp->status == 204 || resp->status == 304;
     nb__buf_free(&resp->body);
     nb__body_free(resp->stream);
     resp->stream = NULL;
@@ -188,9 +191,6 @@ static int enqueue(nb__http_stream_t *s, piece_t *p) {
 
 int nb__http_stream_start(nb__http_conn_t *c, nb__http_exchange_t *x) {
     nb__http_stream_t *s = x->chunked;
-    int status = x->resp.status;
-    s->raw = x->http10;
-    s->sink = x->head_only || status < 200 || status == 204 || status == 304;
     x->streaming = true;
     piece_t *head = malloc(sizeof *head);
     if (head == NULL)

@@ -665,11 +665,7 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     nb_req_t *req = http->head_data; /* answered from its head (check_head) */
     http->head_data = NULL;
     if (req == NULL && (req = req_new(gw, http, NULL)) == NULL) {
-        nb__http_response_t resp;
-        nb__http_response_init(&resp);
-        resp.status = 503;
-        nb__http_respond(x, &resp);
-        nb__http_response_free(&resp);
+        nb__http_respond_status(x, 503);
         return;
     }
     req->x = x;

@@ -64,6 +64,8 @@ void nb__http_server_on_head(nb__http_server_t *srv, nb__http_head_fn fn); /* da
 
 /* Sends resp and takes its contents (resp is left empty). Exactly once per exchange. */
 void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp);
+/* Answers with a status alone (503 when out of memory for anything better). */
+void nb__http_respond_status(nb__http_exchange_t *x, int status);
 /* Streamed answers (chunked.c): the head now, the body as it is produced, sent with chunked
  * transfer encoding (to an HTTP/1.0 client: delimited by the connection's close). Takes resp's
  * status and headers (its body is ignored). NULL if the client went away meanwhile (x is freed). */

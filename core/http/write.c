@@ -344,6 +344,14 @@ void nb__conn_flush(nb__http_conn_t *c) {
 
 void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp) { nb__http_respond_with(x, resp, NULL); }
 
+void nb__http_respond_status(nb__http_exchange_t *x, int status) {
+    nb__http_response_t resp;
+    nb__http_response_init(&resp);
+    resp.status = status;
+    nb__http_respond(x, &resp);
+    nb__http_response_free(&resp);
+}
+
 void nb__http_respond_with(nb__http_exchange_t *x, nb__http_response_t *resp, nb__http_stream_t *s) {
     if (x->aborted) { /* the client is gone: nothing to send; the gateway passes resp NULL then */
         if (resp != NULL) {

@@ -18,9 +18,11 @@ struct nb_http {
     void *abort_data;
 };
 
+/* Kept, closed, until the plugin closes it or goes away: its pointer stays valid for the plugin
+ * after the server's stop closed the port. */
 struct nb_listener {
     nb_plugin_t *owner;
-    nb__http_server_t *srv;
+    nb__http_server_t *srv; /* NULL once closed */
     int port;
     nb_http_handler_pt handler;
     void *data;
@@ -61,11 +63,7 @@ static void client_gone(nb__http_exchange_t *x, void *data) {
 static void dispatch(nb__http_exchange_t *x, nb__http_request_t *req, nb_http_handler_pt handler, void *data) {
     nb_http_t *h = calloc(1, sizeof *h);
     if (h == NULL) {
-        nb__http_response_t resp;
-        nb__http_response_init(&resp);
-        resp.status = 503;
-        nb__http_respond(x, &resp);
-        nb__http_response_free(&resp);
+        nb__http_respond_status(x, 503);
         return;
     }
     h->x = x;
@@ -142,7 +140,8 @@ int nb__endpoint_listen(nb_plugin_t *self, int port, nb_http_handler_pt handler,
     }
     int rc = nb__http_server_listen(l->srv, "127.0.0.1", port); /* loopback only: never another machine */
     if (rc != 0) {
-        nb__http_server_close(l->srv, 0, free, l);
+        nb__http_server_close(l->srv, 0, NULL, NULL);
+        free(l);
         return rc == UV_EADDRINUSE ? NB_EEXIST : rc == UV_EACCES ? NB_EINVAL : NB_EIO;
     }
     l->port = nb__http_server_port(l->srv);
@@ -162,26 +161,34 @@ static void unlink_listener(nb_listener_t *l) {
         }
 }
 
-static void close_listener(nb_listener_t *l, uint64_t grace_ms) {
+/* The port closes; what it serves gets grace_ms (the server frees itself once closed). */
+static void close_port(nb_listener_t *l, uint64_t grace_ms) {
+    if (l->srv)
+        nb__http_server_close(l->srv, grace_ms, NULL, NULL);
+    l->srv = NULL;
+}
+
+static void drop_listener(nb_listener_t *l, uint64_t grace_ms) {
+    close_port(l, grace_ms);
     unlink_listener(l);
-    nb__http_server_close(l->srv, grace_ms, free, l);
+    free(l);
 }
 
 void nb__endpoint_listener_close(nb_listener_t *l) {
     if (l)
-        close_listener(l, LISTENER_CLOSE_MS);
+        drop_listener(l, LISTENER_CLOSE_MS);
 }
 
 void nb__endpoint_close_all(uint64_t grace_ms) {
-    while (listeners)
-        close_listener(listeners, grace_ms);
+    for (nb_listener_t *l = listeners; l; l = l->next)
+        close_port(l, grace_ms);
 }
 
 void nb__endpoint_release(nb_plugin_t *p) {
     for (nb_listener_t *l = listeners, *next; l; l = next) {
         next = l->next;
         if (l->owner == p)
-            close_listener(l, 0);
+            drop_listener(l, 0);
     }
     for (prefix_route_t **pp = &routes; *pp;) {
         prefix_route_t *r = *pp;

@@ -105,22 +105,12 @@ int nb__stream_write(nb_stream_t *s, const void *data, size_t len, nb_stream_don
     return nb__http_stream_write(s, data, len, done, done_data);
 }
 
-#define HEADERS_ON_STACK 16
-
 int nb__stream_write_message(nb_stream_t *s, const nb_event_header_t *headers, size_t nheaders, const void *payload,
                              size_t len, nb_stream_done_cb done, void *done_data) {
     if (s == NULL || (headers == NULL && nheaders) || (payload == NULL && len))
         return NB_EINVAL;
-    nb__es_header_t stack[HEADERS_ON_STACK] = {{0}}, *hs = stack;
-    if (nheaders > HEADERS_ON_STACK && (hs = calloc(nheaders, sizeof *hs)) == NULL)
-        return NB_ENOMEM;
-    for (size_t i = 0; i < nheaders; i++)
-        hs[i] = (nb__es_header_t){.name = headers[i].name, .type = (nb__es_type_t)headers[i].type,
-                                  .data = headers[i].data, .len = headers[i].len, .num = headers[i].num};
     nb__buf_t frame = {0};
-    int rc = nb__es_message(&frame, hs, nheaders, payload, len);
-    if (hs != stack)
-        free(hs);
+    int rc = nb__es_message(&frame, headers, nheaders, payload, len);
     if (rc == 0)
         rc = nb__http_stream_write(s, frame.data, frame.len, done, done_data);
     nb__buf_free(&frame);

@@ -260,6 +260,8 @@ typedef struct nb_api {
      * free one; nb_listener_port tells which). 0, NB_EEXIST (port in use), NB_EINVAL. */
     int (*listen)(nb_plugin_t *self, int port, nb_http_handler_pt handler, void *data, nb_listener_t **listener);
     int (*listener_port)(const nb_listener_t *listener);
+    /* Closes the port (what it serves gets a second) and frees the listener; the server's stop
+     * closes the port but leaves the listener the plugin's until this or its unload. */
     void (*listener_close)(nb_listener_t *listener);
     /* Requests to the main port whose path starts with prefix ("/_nimbus/<plugin>/...", ending
      * in '/') go to handler. 0, NB_EINVAL (another form), NB_EEXIST (taken). */

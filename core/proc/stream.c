@@ -53,8 +53,10 @@ static int commit_writes(nb_req_t *req) {
     return NB_ESTORE;
 }
 
-/* The head: what the operation's output serializes to without its body (header members,
- * request id), the plugin's headers, CORS; an event stream's content type unless set. */
+/* The head: what the operation's output serializes to (header members, request id), the
+ * plugin's headers, CORS. An output with an event stream keeps its serialized body, the start
+ * of the stream: what the protocol sends before the events (the JSON protocols' initial-response
+ * event, holding the output's other members) and the events the output already holds. */
 static void stream_head(nb_req_t *req, nb__http_response_t *resp) {
     nb__proto_ctx_t pctx = {.request_id = req->request_id, .query_mode = req->query_mode};
     nb__protocol_t proto = req->route.protocol ? req->route.protocol : NB_PROTO_JSON;
@@ -66,12 +68,13 @@ static void stream_head(nb_req_t *req, nb__http_response_t *resp) {
     }
     if (output != req->output)
         json_decref(output);
-    nb__buf_reset(&resp->body);
     resp->status = req->status ? req->status : 200;
     const json_t *out_shape = req->route.op->output;
     struct nb__member m;
     if (out_shape && nb__es_member(req->route.spec, out_shape, &m))
         nb__headers_set(&resp->headers, "Content-Type", NB_EVENTSTREAM_CONTENT_TYPE);
+    else
+        nb__buf_reset(&resp->body); /* a plain output's document is no start of a stream */
     for (size_t i = 0; i < req->out_headers.len; i++)
         nb__headers_set(&resp->headers, req->out_headers.items[i].name, req->out_headers.items[i].value);
     nb__cors_headers(req->gw->cfg, &req->route, req->http, resp);
@@ -96,8 +99,15 @@ int nb__reply_stream_begin(nb_req_t *req, nb_stream_t **out) {
     req->done = true; /* nb_finish and the handler's return leave it to the stream */
     nb__req_log_line(req, resp.status);
     nb__req_report(req, &resp);
+    nb__buf_t start = resp.body;
+    resp.body = (nb__buf_t)NB__BUF_INIT;
     *out = nb__http_respond_stream(req->x, &resp);
     nb__http_response_free(&resp);
+    if (*out && start.len && nb__http_stream_write(*out, start.data, start.len, NULL, NULL) < 0) {
+        nb__http_stream_end(*out, NULL, NULL);
+        *out = NULL;
+    }
+    nb__buf_free(&start);
     return *out ? 0 : NB_ENOMEM;
 }
 

@@ -1,5 +1,5 @@
 """Plugin ABI 1.6 end to end, through two test providers (tests/unit/plugins/tp_proc.c as lambda,
-tp_select.c as s3): child processes (lines, exit status, kill with a grace period, none left at
+tp_select.c as s3, tp_shard.c as kinesis): child processes (lines, exit status, kill with a grace period, none left at
 shutdown), an extra loopback listener, a private prefix of the main port with a Runtime-API long
 poll, a 64 MiB streamed body read slowly with the server's memory staying bounded, a client going
 away cancelling its stream, and an AWS event stream decoded by botocore."""
@@ -11,7 +11,7 @@ from botocore.config import Config
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import BINARY_DIR, Nimbus
 
-PLUGINS = [os.path.join(BINARY_DIR, "test-plugins", so) for so in ("tp_proc.so", "tp_select.so")]
+PLUGINS = [os.path.join(BINARY_DIR, "test-plugins", so) for so in ("tp_proc.so", "tp_select.so", "tp_shard.so")]
 MIB = 1024 * 1024
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 HIGH_WATER = 256 * 1024  # NB_STREAM_HIGH_WATER
@@ -63,7 +63,7 @@ class ProcStream(unittest.TestCase):
         cls.dir = tempfile.mkdtemp()
         for so in PLUGINS:
             shutil.copy(so, cls.dir)
-        cls.n = Nimbus(NIMBUS_PLUGIN_PATH=cls.dir, PROVIDER_OVERRIDE_S3="s3-select-test", SERVICES="lambda,s3")
+        cls.n = Nimbus(NIMBUS_PLUGIN_PATH=cls.dir, PROVIDER_OVERRIDE_S3="s3-select-test", SERVICES="lambda,s3,kinesis")
         cls.n.start()
         cls.lam = client(cls.n, "lambda")
         cls.port = cls.invoke("endpoints", {})["port"]
@@ -313,6 +313,38 @@ class ProcStream(unittest.TestCase):
                                                            "BytesReturned": 27}}})
         self.assertEqual(events[4:], [{"End": {}}])
         self.assertEqual(r["ResponseMetadata"]["HTTPHeaders"]["content-type"], "application/vnd.amazon.eventstream")
+
+    def test_json_event_stream_starts_with_initial_response_and_ends_with_exception(self):
+        k = client(self.n, "kinesis")
+        arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1"
+        r = k.subscribe_to_shard(ConsumerARN=arn, ShardId="shardId-000000000003",
+                                 StartingPosition={"Type": "LATEST"})
+        events = list(r["EventStream"])
+        self.assertEqual([e["SubscribeToShardEvent"]["Records"][0]["Data"] for e in events], [b"rec0", b"rec1", b"rec2"])
+        self.assertEqual([e["SubscribeToShardEvent"]["ContinuationSequenceNumber"] for e in events], ["0", "1", "2"])
+        # the raw stream: the core's initial-response first, then the plugin's events
+        c = http.client.HTTPConnection("127.0.0.1", self.n.port, timeout=10)
+        c.request("POST", "/", body=json.dumps({"ConsumerARN": arn, "ShardId": "shardId-000000000001",
+                                                "StartingPosition": {"Type": "LATEST"}}),
+                  headers={"X-Amz-Target": "Kinesis_20131202.SubscribeToShard",
+                           "Content-Type": "application/x-amz-json-1.1",
+                           "Authorization": "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/kinesis/aws4_request, "
+                                            "SignedHeaders=host, Signature=x"})
+        raw = c.getresponse()
+        from botocore.eventstream import EventStreamBuffer
+        buf = EventStreamBuffer()
+        buf.add_data(raw.read())
+        types = [m.headers[":event-type"] for m in buf]
+        self.assertEqual(types, ["initial-response", "SubscribeToShardEvent"])
+        r = k.subscribe_to_shard(ConsumerARN=arn + "/gone", ShardId="shardId-000000000002",
+                                 StartingPosition={"Type": "LATEST"})
+        got = []
+        with self.assertRaises(Exception) as e:
+            for ev in r["EventStream"]:
+                got.append(ev)
+        self.assertEqual(len(got), 2)
+        self.assertIn("ResourceInUseException", str(e.exception))
+        self.assertIn("the consumer went away", str(e.exception))
 
 
 class Shutdown(unittest.TestCase):

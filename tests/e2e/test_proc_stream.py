@@ -347,6 +347,28 @@ class ProcStream(unittest.TestCase):
         self.assertIn("the consumer went away", str(e.exception))
 
 
+class IdleProducer(unittest.TestCase):
+    def test_a_stream_waiting_for_its_producer_outlives_the_idle_timeout(self):
+        """The idle timeout closes a connection whose client stopped reading, not one whose
+        stream waits for data (a shard's next records)."""
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copy(PLUGINS[0], d)
+            n = Nimbus(NIMBUS_PLUGIN_PATH=d, SERVICES="lambda", NIMBUS_IDLE_TIMEOUT="1", EAGER_SERVICE_LOADING="1")
+            n.start()
+            try:
+                t0 = time.monotonic()
+                c = http.client.HTTPConnection("127.0.0.1", n.port, timeout=30)
+                c.request("GET", "/_nimbus/tp-proc/stream?mb=1&pause_ms=2500")
+                r = c.getresponse()
+                body = r.read()
+                took = time.monotonic() - t0
+                self.assertEqual(len(body), MIB)
+                self.assertGreaterEqual(took, 2.4)
+                c.close()
+            finally:
+                check_clean_exit(self, n)
+
+
 class Shutdown(unittest.TestCase):
     def test_children_are_gone_after_the_server_stops(self):
         with tempfile.TemporaryDirectory() as d:

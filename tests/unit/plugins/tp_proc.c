@@ -10,7 +10,8 @@
  *   runtime     any payload: waits until a runtime fetched it (GET <prefix>runtime/invocation/next) and
  *               posted its result (POST <prefix>runtime/invocation/<id>/response), answers that result
  * Raw endpoints (the extra listener at /, the main port under /_nimbus/tp-proc/):
- *   GET hello, GET stream?mb=N (N MiB, chunked, written only as the client takes it), GET stats. */
+ *   GET hello, GET stream?mb=N[&pause_ms=P] (N MiB, chunked, written only as the client takes it; with P,
+ *   nothing more for P ms after the first chunk), GET stats. */
 #include <nimbus/plugin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,8 @@ typedef struct pump {
     uint64_t left, idx;
     unsigned outstanding; /* writes whose done callback is due */
     int ended, cancelled;
+    uint64_t pause_ms;    /* after the first chunk, the producer has nothing for this long */
+    nb_timer_t *pause;
     char chunk[CHUNK];
 } pump_t;
 
@@ -231,6 +234,14 @@ static void pump_end(pump_t *pm) {
 }
 
 static void pump_done(int status, void *data);
+static void pump(pump_t *pm);
+
+static void pump_resume(nb_timer_t *t, void *data) {
+    pump_t *pm = data;
+    nb_timer_stop(t);
+    pm->pause = NULL;
+    pump(pm);
+}
 
 /* Writes until the high-water mark; a done callback resumes. */
 static void pump(pump_t *pm) {
@@ -244,6 +255,10 @@ static void pump(pump_t *pm) {
         }
         pm->idx++;
         pm->left--;
+        if (pm->pause_ms && pm->idx == 1) {
+            pm->pause = nb_timer_start(plugin, pm->pause_ms, 0, pump_resume, pm);
+            return;
+        }
         size_t q = nb_stream_queued(pm->s);
         if (q > max_queued)
             max_queued = q;
@@ -256,7 +271,7 @@ static void pump(pump_t *pm) {
 static void pump_done(int status, void *data) {
     pump_t *pm = data;
     pm->outstanding--;
-    if (status == 0 && !pm->ended && nb_stream_queued(pm->s) < NB_STREAM_HIGH_WATER)
+    if (status == 0 && !pm->ended && !pm->pause && nb_stream_queued(pm->s) < NB_STREAM_HIGH_WATER)
         pump(pm);
     pump_release(pm);
 }
@@ -266,13 +281,18 @@ static void pump_cancel(nb_stream_t *s, void *data) {
     pump_t *pm = data;
     pm->cancelled = 1;
     cancels++;
+    if (pm->pause) {
+        nb_timer_stop(pm->pause);
+        pm->pause = NULL;
+    }
     pump_end(pm);
     pump_release(pm);
 }
 
-static void stream_mb(nb_http_t *h, long mb) {
+static void stream_mb(nb_http_t *h, long mb, long pause_ms) {
     pump_t *pm = calloc(1, sizeof *pm);
     pm->left = (uint64_t)mb * (1024 * 1024 / CHUNK);
+    pm->pause_ms = pause_ms > 0 ? (uint64_t)pause_ms : 0;
     nb_http_reply_header(h, "Content-Type", "application/octet-stream");
     if ((pm->s = nb_http_stream_begin(h, 200)) == NULL) {
         free(pm);
@@ -296,7 +316,8 @@ static void raw(nb_http_t *h, void *data) {
         nb_http_respond(h, 200, buf, strlen(buf));
     } else if (strcmp(path, "stream") == 0) {
         const char *q = nb_http_query(h);
-        stream_mb(h, q && strncmp(q, "mb=", 3) == 0 ? atol(q + 3) : 1);
+        const char *pause = q ? strstr(q, "pause_ms=") : NULL;
+        stream_mb(h, q && strncmp(q, "mb=", 3) == 0 ? atol(q + 3) : 1, pause ? atol(pause + 9) : 0);
     } else if (strcmp(path, "stats") == 0) {
         int n = snprintf(buf, sizeof buf, "{\"cancels\":%lu,\"completed\":%lu,\"max_queued\":%zu}", cancels, completed,
                          max_queued);

@@ -46,7 +46,7 @@ struct nb_stream {
 };
 
 nb__http_stream_t *nb__http_respond_stream(nb__http_exchange_t *x, nb__http_response_t *resp) {
-    if (x->aborted) {
+    if (x->aborted || x->state != NB__X_HANDLER) { /* gone, or answered already: nb__http_respond says which */
         nb__http_respond(x, resp);
         return NULL;
     }

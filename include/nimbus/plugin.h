@@ -239,8 +239,10 @@ typedef struct nb_api {
     int (*proc_close_stdin)(nb_proc_t *proc);
     int (*proc_pid)(const nb_proc_t *proc);
 
-    /* Streamed responses (nimbus/stream.h: back-pressure, lifetimes). begin: 0 and *stream, NB_EIO
-     * when the client went away (req is still the handler's: nb_finish it), NB_ESTORE. */
+    /* Streamed responses (nimbus/stream.h: back-pressure, lifetimes). begin: 0 and *stream; NB_EIO
+     * when the client went away, NB_ESTORE when the handler's writes failed to commit, NB_EINVAL
+     * for an in-process call (nb_call) or a request already answered: req is then still the
+     * handler's (return the code, or nb_finish it). */
     int (*reply_stream_begin)(nb_req_t *req, nb_stream_t **stream);
     /* Writes one chunk (len > 0, copied): 0, NB_STREAM_FULL, or NB_EIO (the client went away:
      * done is not called). done may be NULL. */

@@ -14,6 +14,7 @@
 #include "gateway/txn.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
+#include "proc/proc.h"
 #include "store/store.h"
 #include "util/codec.h"
 #include "util/partition.h"
@@ -360,6 +361,32 @@ const nb_api_t nb__api = {
     .work_queue = api_work_queue,
     .partition = nb__partition_of,
     .strerror = nb_strerror,
+    /* ABI 1.6: child processes, streamed responses, raw HTTP endpoints (core/proc/) */
+    .proc_spawn = nb__proc_spawn,
+    .proc_kill = nb__proc_kill,
+    .proc_write = nb__proc_write,
+    .proc_close_stdin = nb__proc_close_stdin,
+    .proc_pid = nb__proc_pid,
+    .reply_stream_begin = nb__reply_stream_begin,
+    .stream_write = nb__stream_write,
+    .stream_write_message = nb__stream_write_message,
+    .stream_write_event = nb__stream_write_event,
+    .stream_end = nb__stream_end,
+    .stream_on_cancel = nb__stream_on_cancel,
+    .stream_queued = nb__stream_queued,
+    .listen = nb__endpoint_listen,
+    .listener_port = nb__endpoint_listener_port,
+    .listener_close = nb__endpoint_listener_close,
+    .route_prefix = nb__endpoint_route_prefix,
+    .http_method = nb__http_method,
+    .http_path = nb__http_path,
+    .http_query = nb__http_query,
+    .http_header = nb__http_header,
+    .http_body = nb__http_body,
+    .http_reply_header = nb__http_reply_header,
+    .http_respond = nb__http_respond_raw,
+    .http_stream_begin = nb__http_stream_begin,
+    .http_on_abort = nb__http_on_abort,
     .setting_string = nb__api_setting_string,
     .setting_int = nb__api_setting_int,
     .setting_bool = nb__api_setting_bool,

@@ -50,6 +50,8 @@ void nb__req_serialize(nb_req_t *req, nb__http_response_t *resp);
 void nb__req_log(nb_req_t *req, const nb__http_response_t *resp);
 void nb__req_respond(nb_req_t *req, nb__http_response_t *resp);
 void nb__req_drop(nb_req_t *req);
+/* The request's line in the request log ("AWS sqs.SendMessage => 200"). */
+void nb__req_log_line(nb_req_t *req, int status);
 /* Frees a request that is not answered (checked from its head, then let through). */
 void nb__req_free(nb_req_t *req);
 /* Runs the request's nb_req_on_complete callback, if any, once: with what resp answers, or

@@ -149,6 +149,9 @@ typedef struct nb_timer nb_timer_t;   /* a one-shot or repeating timer, opaque *
 typedef struct nb_blob_writer nb_blob_writer_t; /* a blob being written, opaque */
 typedef struct sqlite3 sqlite3;
 
+#include "nimbus/proc.h"
+#include "nimbus/stream.h"
+
 typedef nb_result_t (*nb_op_handler_pt)(nb_req_t *req, const json_t *input);
 
 typedef struct nb_op {
@@ -399,6 +402,60 @@ typedef struct nb_api {
      * never issued is ignored, so cancelling after completion is safe; ids are not reused.
      * Call it from the caller's own nb_req_on_abort callback to pass a disconnect on. */
     void (*call_cancel)(uint64_t call);
+    /* Child processes (nimbus/proc.h: lifetimes, callbacks). spawn: 0 and *proc, or NB_ENOENT
+     * (no such program or directory), NB_EINVAL, NB_EAGAIN (out of processes or descriptors). */
+    int (*proc_spawn)(nb_plugin_t *self, const nb_proc_opts_t *opts, nb_proc_t **proc);
+    /* SIGTERM to the child's process group now, SIGKILL after grace_ms if it still runs (0: SIGKILL
+     * at once); on_exit still follows. 0, or NB_ENOENT when it already ended. */
+    int (*proc_kill)(nb_proc_t *proc, uint64_t grace_ms);
+    /* Copies data to the child's stdin (opts.stdin_pipe). 0 or NB_E*. */
+    int (*proc_write)(nb_proc_t *proc, const void *data, size_t len);
+    /* Closes the child's stdin (it reads EOF). */
+    int (*proc_close_stdin)(nb_proc_t *proc);
+    int (*proc_pid)(const nb_proc_t *proc);
+
+    /* Streamed responses (nimbus/stream.h: back-pressure, lifetimes). begin: 0 and *stream; NB_EIO
+     * when the client went away, NB_ESTORE when the handler's writes failed to commit, NB_EINVAL
+     * for an in-process call (nb_call) or a request already answered: req is then still the
+     * handler's (return the code, or nb_finish it). */
+    int (*reply_stream_begin)(nb_req_t *req, nb_stream_t **stream);
+    /* Writes one chunk (len > 0, copied): 0, NB_STREAM_FULL, or NB_EIO (the client went away:
+     * done is not called). done may be NULL. */
+    int (*stream_write)(nb_stream_t *s, const void *data, size_t len, nb_stream_done_cb done, void *done_data);
+    /* One AWS event-stream message: the headers given, the payload (may be empty). Returns as stream_write. */
+    int (*stream_write_message)(nb_stream_t *s, const nb_event_header_t *headers, size_t nheaders,
+                                const void *payload, size_t len, nb_stream_done_cb done, void *done_data);
+    /* An event message: :message-type event, :event-type, :content-type (NULL: none). */
+    int (*stream_write_event)(nb_stream_t *s, const char *event_type, const char *content_type,
+                              const void *payload, size_t len, nb_stream_done_cb done, void *done_data);
+    /* The end of the body; releases s. 0, or NB_EIO when the client had gone away. */
+    int (*stream_end)(nb_stream_t *s, nb_stream_done_cb done, void *done_data);
+    void (*stream_on_cancel)(nb_stream_t *s, void (*cb)(nb_stream_t *s, void *data), void *data);
+    size_t (*stream_queued)(const nb_stream_t *s); /* bytes written to s not yet sent */
+
+    /* Raw HTTP endpoints (nimbus/stream.h). listen: an extra port on 127.0.0.1 (port 0: any
+     * free one; nb_listener_port tells which). 0, NB_EEXIST (port in use), NB_EINVAL. */
+    int (*listen)(nb_plugin_t *self, int port, nb_http_handler_pt handler, void *data, nb_listener_t **listener);
+    int (*listener_port)(const nb_listener_t *listener);
+    /* Closes the port (what it serves gets a second) and frees the listener; the server's stop
+     * closes the port but leaves the listener the plugin's until this or its unload. */
+    void (*listener_close)(nb_listener_t *listener);
+    /* Requests to the main port whose path starts with prefix ("/_nimbus/<plugin>/...", ending
+     * in '/') go to handler. 0, NB_EINVAL (another form), NB_EEXIST (taken). */
+    int (*route_prefix)(nb_plugin_t *self, const char *prefix, nb_http_handler_pt handler, void *data);
+    const char *(*http_method)(const nb_http_t *h);
+    const char *(*http_path)(const nb_http_t *h);  /* raw (percent-encoded), the prefix included */
+    const char *(*http_query)(const nb_http_t *h); /* raw, after '?'; NULL when none */
+    const char *(*http_header)(const nb_http_t *h, const char *name); /* case-insensitive; NULL */
+    nb_body_t *(*http_body)(nb_http_t *h);         /* never NULL */
+    /* A header of the answer (before respond / stream_begin). 0 or NB_E*. */
+    int (*http_reply_header)(nb_http_t *h, const char *name, const char *value);
+    /* Answers and frees h: status, body (copied; may be empty). 0 or NB_E* (h is freed all the same). */
+    int (*http_respond)(nb_http_t *h, int status, const void *body, size_t len);
+    /* Answers with a streamed body and frees h; NULL without memory (the client gets a 500). */
+    nb_stream_t *(*http_stream_begin)(nb_http_t *h, int status);
+    /* cb runs if the client goes away before h was answered; h is freed after it returns. */
+    void (*http_on_abort)(nb_http_t *h, void (*cb)(nb_http_t *h, void *data), void *data);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -539,6 +596,32 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_req_on_free(...) (nb_api->req_on_free(__VA_ARGS__))
 #define nb_call_async(...) (nb_api->call_async(__VA_ARGS__))
 #define nb_call_cancel(...) (nb_api->call_cancel(__VA_ARGS__))
+/* ABI 1.6: child processes, streamed responses, raw HTTP endpoints */
+#define nb_proc_spawn(...) (nb_api->proc_spawn(__VA_ARGS__))
+#define nb_proc_kill(...) (nb_api->proc_kill(__VA_ARGS__))
+#define nb_proc_write(...) (nb_api->proc_write(__VA_ARGS__))
+#define nb_proc_close_stdin(...) (nb_api->proc_close_stdin(__VA_ARGS__))
+#define nb_proc_pid(...) (nb_api->proc_pid(__VA_ARGS__))
+#define nb_reply_stream_begin(...) (nb_api->reply_stream_begin(__VA_ARGS__))
+#define nb_stream_write(...) (nb_api->stream_write(__VA_ARGS__))
+#define nb_stream_write_message(...) (nb_api->stream_write_message(__VA_ARGS__))
+#define nb_stream_write_event(...) (nb_api->stream_write_event(__VA_ARGS__))
+#define nb_stream_end(...) (nb_api->stream_end(__VA_ARGS__))
+#define nb_stream_on_cancel(...) (nb_api->stream_on_cancel(__VA_ARGS__))
+#define nb_stream_queued(...) (nb_api->stream_queued(__VA_ARGS__))
+#define nb_listen(...) (nb_api->listen(__VA_ARGS__))
+#define nb_listener_port(...) (nb_api->listener_port(__VA_ARGS__))
+#define nb_listener_close(...) (nb_api->listener_close(__VA_ARGS__))
+#define nb_route_prefix(...) (nb_api->route_prefix(__VA_ARGS__))
+#define nb_http_method(...) (nb_api->http_method(__VA_ARGS__))
+#define nb_http_path(...) (nb_api->http_path(__VA_ARGS__))
+#define nb_http_query(...) (nb_api->http_query(__VA_ARGS__))
+#define nb_http_header(...) (nb_api->http_header(__VA_ARGS__))
+#define nb_http_body(...) (nb_api->http_body(__VA_ARGS__))
+#define nb_http_reply_header(...) (nb_api->http_reply_header(__VA_ARGS__))
+#define nb_http_respond(...) (nb_api->http_respond(__VA_ARGS__))
+#define nb_http_stream_begin(...) (nb_api->http_stream_begin(__VA_ARGS__))
+#define nb_http_on_abort(...) (nb_api->http_on_abort(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

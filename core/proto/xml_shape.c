@@ -123,8 +123,8 @@ static void write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shape
             write_namespace(e->w, ref);
             /* a prefixed namespace on the shape declares the prefix its attributes use
              * (S3's Grantee: xmlns:xsi for xsi:type) */
-            const json_t *sns = json_object_get(shape, "xmlNamespace");
-            if (sns && nb__trait(ref, NULL, "xmlNamespace") == NULL && json_object_get(sns, "prefix"))
+            const json_t *shape_ns = json_object_get(shape, "xmlNamespace");
+            if (shape_ns && nb__trait(ref, NULL, "xmlNamespace") == NULL && json_object_get(shape_ns, "prefix"))
                 write_namespace(e->w, shape);
             nb__xml_write_members(e, shape, value);
             nb__xml_end(e->w);

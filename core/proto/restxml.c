@@ -37,15 +37,7 @@ static void write_root_namespace(nb__xml_writer_t *w, const nb__spec_t *spec, co
         if (uri == NULL)
             uri = nb__proto_quirks(spec)->xml_namespace;
     }
-    if (uri == NULL)
-        return;
-    if (prefix) {
-        char attr[256];
-        snprintf(attr, sizeof attr, "xmlns:%s", prefix);
-        nb__xml_attribute(w, attr, uri);
-    } else {
-        nb__xml_attribute(w, "xmlns", uri);
-    }
+    nb__xml_namespace_attribute(w, uri, prefix);
 }
 
 /* ---- codec for rest.c ---- */

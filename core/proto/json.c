@@ -138,21 +138,10 @@ static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, cons
         free(h);
     }
     json_t *body = je.shape ? nb__jsonval_to_wire(spec, NULL, je.shape, err->fields, false) : json_object();
-    if (!json_is_object(body)) {
-        json_decref(body);
-        body = json_object();
-    }
-    json_object_set_new(body, "__type", json_string(type));
-    if (err->message)
-        json_object_set_new(body, je.message_key, json_string(err->message));
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    if (text == NULL)
-        return NB_ENOMEM;
-    nb__buf_puts(&resp->body, text);
-    free(text);
-    add_crc32(spec, resp);
-    return 0;
+    int rc = nb__json_error_body(body, type, &je, err->message, &resp->body);
+    if (rc == 0)
+        add_crc32(spec, resp);
+    return rc;
 }
 
 const nb__proto_impl_t nb__proto_json_impl = {parse, serialize, serialize_error};

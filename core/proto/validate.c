@@ -133,19 +133,24 @@ static void put_bound(nb__buf_t *b, double bound) {
         nb__buf_printf(b, "%.15g", bound);
 }
 
+/* "a, b, c": the values of the shape's enum. */
+static void put_enum_values(nb__buf_t *b, const json_t *shape) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(shape, "enum"), i, e) {
+        if (i)
+            nb__buf_puts(b, ", ");
+        nb__buf_puts(b, json_string_value(e) ? json_string_value(e) : "");
+    }
+}
+
 static void constraint_text(nb__buf_t *b, violation_t kind, const json_t *shape, double bound) {
     switch (kind) {
     case V_MISSING: nb__buf_puts(b, "Member must not be null"); break;
     case V_TYPE: nb__buf_printf(b, "Member must be of type %s", nb__shape_type(shape)); break;
     case V_ENUM: {
         nb__buf_puts(b, "Member must satisfy enum value set: [");
-        size_t i;
-        json_t *e;
-        json_array_foreach(json_object_get(shape, "enum"), i, e) {
-            if (i)
-                nb__buf_puts(b, ", ");
-            nb__buf_puts(b, json_string_value(e) ? json_string_value(e) : "");
-        }
+        put_enum_values(b, shape);
         nb__buf_putc(b, ']');
         break;
     }
@@ -165,13 +170,7 @@ static void reason_text(nb__buf_t *b, violation_t kind, const json_t *shape, dou
     case V_TYPE: nb__buf_printf(b, "Must be of type %s", nb__shape_type(shape)); break;
     case V_ENUM: {
         nb__buf_puts(b, "Must be one of: ");
-        size_t i;
-        json_t *e;
-        json_array_foreach(json_object_get(shape, "enum"), i, e) {
-            if (i)
-                nb__buf_puts(b, ", ");
-            nb__buf_puts(b, json_string_value(e) ? json_string_value(e) : "");
-        }
+        put_enum_values(b, shape);
         break;
     }
     case V_NUL: nb__buf_puts(b, "Must not contain a NUL character"); break;

@@ -26,8 +26,6 @@ TABLES = {
 # may still use, which change). A name not listed fails; an entry whose file names none of them any
 # more is reported on stderr, to be removed.
 PENDING = {
-    "core/gateway/gateway.c": ({"s3", "sqs"}, "the pipeline change moves the SQS input rewrite and S3's SlowDown "
-                               "into core/gateway/quirks.c"),
     "core/config/config.c": ({"s3", "sqs"}, "the settings change lets each plugin declare its own settings "
                              "(S3_RESTORE_DELAY, ...)"),
     "core/gateway/cors.c": ({"s3"}, "reads DISABLE_CUSTOM_CORS_S3, S3's setting, from the core's settings"),

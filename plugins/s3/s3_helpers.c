@@ -1,5 +1,6 @@
 /* S3: helpers every handler uses (input members, ids, dates, the common errors, presigned URL
- * expiry, object URLs); the plugin's descriptor is s3_plugin.c, its object model s3_model.c. */
+ * expiry, the bucket a request names, object URLs); the plugin's descriptor is s3_plugin.c, its
+ * object model s3_model.c. */
 #include "s3_plugin.h"
 
 #include <stdbool.h>
@@ -108,6 +109,19 @@ nb_step_t s3_check_presigned(nb_req_t *req) {
                                    "Request has expired"));
         }
     }
+    return NB_GO_ON;
+}
+
+nb_step_t s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
+    NB_TRY_STEP(s3_check_presigned(req));
+    NB_TRY_STEP(s3_check_small_body(req));
+    int rc = s3_bucket_find(name, b);
+    if (rc < 0)
+        return nb_stop(NB_FAILED(rc));
+    if (rc == 0)
+        return nb_stop(s3_err_no_bucket(req, name));
+    s3_cors_actual(req, b->name);
+    s3_logging_watch(req, b);
     return NB_GO_ON;
 }
 

@@ -27,19 +27,6 @@ int s3_bucket_find(const char *name, s3_bucket_t *b) {
     return 1;
 }
 
-nb_step_t s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
-    NB_TRY_STEP(s3_check_presigned(req));
-    NB_TRY_STEP(s3_check_small_body(req));
-    int rc = s3_bucket_find(name, b);
-    if (rc < 0)
-        return nb_stop(NB_FAILED(rc));
-    if (rc == 0)
-        return nb_stop(s3_err_no_bucket(req, name));
-    s3_cors_actual(req, b->name);
-    s3_logging_watch(req, b);
-    return NB_GO_ON;
-}
-
 /* --------------------------------------------------------------- objects */
 
 void s3_object_clear(s3_object_t *o) {

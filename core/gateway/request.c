@@ -10,6 +10,7 @@
 #include "nimbus/errno.h"
 #include "store/store.h"
 #include "util/codec.h"
+#include "util/util_api.h"
 #include "util/partition.h"
 
 static double wall_now(void) {
@@ -498,4 +499,5 @@ const nb_api_t nb__api = {
     .work_queue = api_work_queue,
     .partition = nb__partition_of,
     .strerror = nb_strerror,
+    .util = &nb__util_api,
 };

@@ -46,6 +46,7 @@
 #include <jansson.h>
 
 #include "nimbus/errno.h"
+#include "nimbus/util.h"
 #include "nimbus/version.h"
 
 #ifdef __cplusplus
@@ -54,7 +55,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 5                  /* additions at the end of nb_api_t or nb_plugin_def_t */
+#define NB_ABI_MINOR 6                  /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
 #define NB_ASYNC 1           /* the handler will call nb_finish() exactly once, later */
@@ -221,6 +222,12 @@ typedef struct nb_api {
 
     /* A static, human-readable name for an NB_E* code ("not found"), for log lines. */
     const char *(*strerror)(int err);
+
+    /* ---- ABI 1.6 ---- */
+
+    /* Shared utilities (nimbus/util.h): base64, hex, URL encoding, dates, ARNs, ids, digests.
+     * Called through the nb_base64_encode(...), nb_digest(...), ... macros of that header. */
+    const nb_util_api_t *util;
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -341,6 +348,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_req_on_complete(...) (nb_api->req_on_complete(__VA_ARGS__))
 /* the plugin calls the core's (nimbus/errno.h declares it for the core's own code) */
 #define nb_strerror(...) (nb_api->strerror(__VA_ARGS__))
+/* nb_api->util: its macros (nb_base64_encode, nb_digest, nb_uuid, ...) are in nimbus/util.h */
+#define nb_util() (nb_api->util)
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -409,10 +409,14 @@ ssize_t nb__url_decode_to(const char *s, size_t len, unsigned flags, char *out, 
         if (s[i] == '%') {
             int hi = i + 2 < len ? nb__hex_digit((unsigned char)s[i + 1]) : -1;
             int lo = i + 2 < len ? nb__hex_digit((unsigned char)s[i + 2]) : -1;
-            if (hi < 0 || lo < 0)
+            if (hi >= 0 && lo >= 0) {
+                out[j++] = (char)(hi * 16 + lo);
+                i += 2;
+            } else if (flags & NB_URL_LENIENT) {
+                out[j++] = '%';
+            } else {
                 return NB_EINVAL;
-            out[j++] = (char)(hi * 16 + lo);
-            i += 2;
+            }
         } else if ((flags & NB_URL_FORM) && s[i] == '+') {
             out[j++] = ' ';
         } else {

@@ -51,6 +51,7 @@ extern "C" {
  * as %XX with upper-case hex: SigV4's canonical form. */
 #define NB_URL_KEEP_SLASH 1u /* encode: leave '/' (an S3 key in a path) */
 #define NB_URL_FORM 2u       /* decode: '+' is a space (application/x-www-form-urlencoded) */
+#define NB_URL_LENIENT 4u    /* decode: a '%' without two hex digits stays as it is (WHATWG URL) */
 #define NB_URL_ENCODED_SIZE(n) (3 * (size_t)(n) + 1)
 
 /* ---------------------------------------------------------------------- dates */
@@ -114,8 +115,8 @@ typedef struct nb_util_api {
     ssize_t (*hex_decode)(const char *text, size_t len, void *out, size_t cap);
     /* Percent-encodes (NB_URL_ENCODED_SIZE(len)): the text's length. */
     ssize_t (*url_encode)(const char *s, size_t len, unsigned flags, char *out, size_t cap);
-    /* Percent-decodes (out: len + 1 suffices): the length; a '%' without two hex digits is
-     * NB_EINVAL. The result may hold NUL bytes. */
+    /* Percent-decodes (out: len + 1 suffices; out may be s, decoding in place): the length; a '%'
+     * without two hex digits is NB_EINVAL unless NB_URL_LENIENT. The result may hold NUL bytes. */
     ssize_t (*url_decode)(const char *s, size_t len, unsigned flags, char *out, size_t cap);
 
     /* Writes t in a form (out: NB_TIME_SIZE): the text's length. Milliseconds are the

@@ -97,3 +97,9 @@ Test(util_url, decoding_path_and_form) {
     cr_assert_eq(u->url_decode("%zz", 3, 0, out, sizeof out), NB_EINVAL);
     cr_assert_eq(u->url_decode("abcd", 4, 0, out, 4), NB_ELIMIT);
 }
+
+Test(util_url, lenient_decoding_in_place) {
+    char s[] = "100%+a%20b%4%zz%41";
+    cr_assert_eq(u->url_decode(s, strlen(s), NB_URL_LENIENT | NB_URL_FORM, s, sizeof s), 14);
+    cr_assert_str_eq(s, "100% a b%4%zzA");
+}

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/evp.h>
 #include <openssl/md5.h>
 
 #include "gateway/limits.h"
@@ -16,7 +17,6 @@
 #include "nimbus/errno.h"
 #include "util/buf.h"
 #include "util/codec.h"
-#include "util/digest.h"
 #include "store/store.h"
 
 void nb__api_set_config(const nb__config_t *cfg);
@@ -313,22 +313,18 @@ static int check_content_md5(nb_req_t *req) {
         nb__aws_error_set(&req->err, spec, op, "InvalidDigest", 400, "The Content-MD5 you specified was not valid.");
         return 0;
     }
-    unsigned char got[NB_DIGEST_MAX], buf[65536];
-    nb_digest_t *ctx;
-    int ok = nb__digest_new(NB_DIGEST_MD5, &ctx) == 0;
+    unsigned char got[MD5_DIGEST_LENGTH], buf[65536];
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1;
     int64_t off = 0, size = nb__body_size(req->http->body);
     while (ok && off < size) {
         ssize_t n = nb__body_read(req->http->body, off, buf, sizeof buf);
-        ok = n > 0;
-        if (ok)
-            nb__digest_update(ctx, buf, (size_t)n);
+        ok = n > 0 && EVP_DigestUpdate(ctx, buf, (size_t)n) == 1;
         off += n > 0 ? n : 0;
     }
-    if (ok)
-        nb__digest_final(ctx, got);
-    else
-        nb__digest_free(ctx);
-    int same = ok && memcmp(got, digest, MD5_DIGEST_LENGTH) == 0;
+    ok = ok && EVP_DigestFinal_ex(ctx, got, NULL) == 1;
+    EVP_MD_CTX_free(ctx);
+    int same = ok && memcmp(got, digest, sizeof got) == 0;
     free(digest);
     if (!ok) {
         nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "We encountered an internal error. Please try again.");

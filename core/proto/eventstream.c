@@ -2,10 +2,10 @@
 
 #include <math.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "nimbus/errno.h"
 #include "proto/shape.h"
-#include "util/digest.h"
 
 static void put_be(nb__buf_t *b, uint64_t v, int bytes) {
     unsigned char tmp[8];
@@ -15,7 +15,7 @@ static void put_be(nb__buf_t *b, uint64_t v, int bytes) {
 }
 
 static uint32_t crc(const void *data, size_t len) {
-    return nb__crc32(0, data, len);
+    return (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)data, (uInt)len);
 }
 
 int nb__es_message(nb__buf_t *out, const nb__es_header_t *headers, size_t nheaders, const void *payload,

@@ -69,7 +69,7 @@ ssize_t nb__base64_decode_to(const char *text, size_t n, unsigned flags, void *o
     if (pad ? n % 4 != 0 : (flags & NB_BASE64_NOPAD ? body % 4 == 1 : body % 4 != 0))
         return NB_EINVAL;
     size_t bytes = body / 4 * 3 + (body % 4 ? body % 4 - 1 : 0);
-    if (cap < bytes + 1)
+    if (cap < bytes)
         return NB_ELIMIT;
     unsigned char *o = out;
     uint32_t acc = 0;
@@ -87,7 +87,8 @@ ssize_t nb__base64_decode_to(const char *text, size_t n, unsigned flags, void *o
     }
     /* non-zero bits below the last byte are ignored, as the decoder before this one did (RFC
      * 4648 3.5 allows either) */
-    o[k] = '\0';
+    if (k < cap) /* text decodes to a C string when there is room; raw digests fill their buffer */
+        o[k] = '\0';
     return (ssize_t)k;
 }
 

@@ -41,8 +41,7 @@ extern "C" {
 /* Text size (with its NUL) of n bytes encoded: base64 and hex. */
 #define NB_BASE64_SIZE(n) (4 * (((size_t)(n) + 2) / 3) + 1)
 #define NB_HEX_SIZE(n) (2 * (size_t)(n) + 1)
-/* Bytes decoded from n characters at the most (base64: also enough for the NUL the
- * decoder adds, so text decodes to a C string). */
+/* Bytes decoded from n base64 characters at the most, and one for a NUL after them. */
 #define NB_BASE64_DECODED_SIZE(n) (((size_t)(n) + 3) / 4 * 3 + 1)
 
 #define NB_HEX_UPPER 1u /* hex encode: "0A1B" instead of "0a1b" */
@@ -108,7 +107,8 @@ typedef struct nb_util_api {
     /* Base64 of len bytes into out (NB_BASE64_SIZE(len)): the text's length. */
     ssize_t (*base64_encode)(const void *data, size_t len, unsigned flags, char *out, size_t cap);
     /* Strict: an alphabet other than the flags', bad padding or stray characters are NB_EINVAL.
-     * The bytes' count; a NUL follows them (out: NB_BASE64_DECODED_SIZE(len)). */
+     * The bytes' count (cap: at least that many; NB_BASE64_DECODED_SIZE(len) always does), and
+     * a NUL after them when cap has room, so text decodes to a C string. */
     ssize_t (*base64_decode)(const char *text, size_t len, unsigned flags, void *out, size_t cap);
     ssize_t (*hex_encode)(const void *data, size_t len, unsigned flags, char *out, size_t cap);
     /* Either case; an odd length or a non-hex character is NB_EINVAL. The bytes' count. */

@@ -52,7 +52,10 @@ Test(util_base64, strict_decoding_and_small_buffers) {
     cr_assert_eq(u->base64_decode("Zm=v", 4, 0, raw, sizeof raw), NB_EINVAL, "'=' inside");
     cr_assert_eq(u->base64_decode("Zm9v YmFy", 9, 0, raw, sizeof raw), NB_EINVAL, "a space");
     cr_assert_eq(u->base64_decode("Z", 1, NB_BASE64_NOPAD, raw, sizeof raw), NB_EINVAL, "one char is no byte");
-    cr_assert_eq(u->base64_decode("Zm9vYmFy", 8, 0, raw, 6), NB_ELIMIT, "6 bytes need a 7th for the NUL");
+    cr_assert_eq(u->base64_decode("Zm9vYmFy", 8, 0, raw, 5), NB_ELIMIT);
+    raw[6] = 'x';
+    cr_assert_eq(u->base64_decode("Zm9vYmFy", 8, 0, raw, 6), 6, "exactly the bytes: no NUL");
+    cr_assert_eq(raw[6], 'x');
     char text[9];
     cr_assert_eq(u->base64_encode("foobar", 6, 0, text, 8), NB_ELIMIT, "8 characters and a NUL");
     cr_assert_eq(u->base64_encode("foobar", 6, 0, text, 9), 8);

@@ -1,7 +1,7 @@
 /*
- * The pure parts of S3, free of the core (unit-tested on their own): the five
- * checksums S3 knows plus MD5 in one streaming pass, the aws-chunked decoder,
- * Range headers and the base64/hex helpers they need.
+ * The parts of S3 that need no request (unit-tested on their own): the five
+ * checksums S3 knows plus MD5 in one streaming pass (the core's digests,
+ * nimbus/util.h), the aws-chunked decoder, Range headers and listings.
  */
 #ifndef NB_S3_CODEC_H
 #define NB_S3_CODEC_H
@@ -27,9 +27,6 @@ int s3_ck_from_name(const char *name);
 const char *s3_ck_name(int alg);   /* "CRC32" */
 const char *s3_ck_header(int alg); /* "x-amz-checksum-crc32" */
 const char *s3_ck_member(int alg); /* "ChecksumCRC32" */
-
-uint32_t s3_crc32c(uint32_t crc, const void *data, size_t len);  /* crc: previous value, 0 to start */
-uint64_t s3_crc64nvme(uint64_t crc, const void *data, size_t len); /* crc: previous value, 0 to start */
 
 typedef struct s3_hash s3_hash_t;
 /* MD5 always, plus every checksum in `algs` (S3_CK_BIT mask). NULL: out of memory. */

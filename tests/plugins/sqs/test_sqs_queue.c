@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "util/util_api.h"
+
 #include "../../../plugins/sqs/sqs_message.c"
 #include "../../../plugins/sqs/sqs_plugin.c"
 #include "../../../plugins/sqs/sqs_queue.c"
@@ -94,6 +96,7 @@ static const nb_api_t fake_api = {
     .finish = f_finish, .req_account = f_account, .req_region = f_region, .req_on_abort = f_on_abort,
     .config_get = f_config, .store_db = f_db, .timer_start = f_timer_start, .timer_stop = f_timer_stop,
     .log = f_log, .now = f_now, .partition = f_partition,
+    .util = &nb__util_api, /* the core's own: digests, ids and ARNs need no faking */
 };
 
 /* Moves the clock, firing due timers in order (a zero-delay one runs at once). */

@@ -2,6 +2,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "../core_util.h"
+
 #include "../../../plugins/sqs/sqs_util.c"
 
 static json_t *attr(const char *type, const char *value) {

@@ -4,10 +4,11 @@
  *   origin and Host allowed?                          -> 403 (origin.c)
  *   internal routes (/_localstack/..., /_nimbus/...)  -> answered here
  *   CORS preflight                                    -> 204
- *   route (service, protocol, operation) + context (account, region, request id)
- *   enabled? provider? handler?                       -> 501 in the protocol's format
- *   start the service if lazy; parse; validate; handler (sync or async)
- *   serialize; commit the store; respond; log one line
+ *   the request pipeline (gateway.c), one named stage each:
+ *     route -> authenticate -> parse -> validate -> dispatch -> commit -> serialize -> log
+ *   (route: service, operation, context, enabled, started; commit: txn.c; serialize and
+ *   log: request.c), then the response is sent.
+ * Start-up and shutdown: startup.c. The plugin API: api.c. Service quirks: quirks.c.
  */
 #ifndef NB_GATEWAY_H
 #define NB_GATEWAY_H
@@ -31,7 +32,7 @@ typedef struct nb__gateway {
     bool unavailable[NB_MAX_LISTEN]; /* optional GATEWAY_LISTEN addresses this machine lacks */
 } nb__gateway_t;
 
-/* Loads specs and plugins, builds the router. On failure *err says why. */
+/* Start-up (startup.c). Loads specs and plugins, builds the router. On failure *err says why. */
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err);
 /* Listens on every GATEWAY_LISTEN address. */
 int nb__gateway_listen(nb__gateway_t *gw, char **err);
@@ -42,10 +43,17 @@ void nb__gateway_free(nb__gateway_t *gw);
 
 /* Handles one request (the HTTP server's handler). */
 void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *req, void *data);
+/* Decides from a request's head how its body is read (the HTTP server's head handler). */
+nb__http_head_verdict_t nb__gateway_head(nb__http_request_t *http, bool expect_continue, uint64_t *max_body,
+                                         void *data);
 
 /* Refuses (403) a request from a web page origin, or for a Host name, Nimbus does not allow;
  * true if it answered. Runs before anything else. (origin.c) */
 bool nb__origin_refused(nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req);
+
+/* Operations whose spec requires a checksum get their Content-MD5 checked against the body
+ * (content_md5.c): 1 when the request may go on, 0 when req->err says why not. */
+int nb__check_content_md5(nb_req_t *req);
 
 /* Internal endpoints; returns true if it answered. (internal.c) */
 bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req);

@@ -2,6 +2,7 @@
 #ifndef NB_GATEWAY_REQUEST_H
 #define NB_GATEWAY_REQUEST_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +28,6 @@ struct nb_req {
     nb__aws_error_t err;
     int status; /* nb_reply_status; 0: the operation's */
     bool has_error, replied, async, done, aborted;
-    bool in_txn; /* the store transaction open around this request's handler is ours to end */
     void (*on_abort)(nb_req_t *req, void *data);
     void *abort_data;
     void (*on_complete)(nb_req_t *req, const nb_req_summary_t *summary, void *data);
@@ -35,14 +35,26 @@ struct nb_req {
     uint64_t start_ns;
 };
 
-/* Sends the reply (or error) built so far, commits state, logs, frees req. A request
- * checked from its head has no exchange yet (x NULL): its answer waits for it. */
+/* Answers the request from the pipeline's serialize stage on (gateway.c): the reply or error
+ * built so far, logged, sent; req freed. Its transaction ended before (txn.c). A client gone
+ * gets nothing (nb__req_drop); a request checked from its head has no exchange yet (x NULL):
+ * its answer waits for it. Once per request. */
 void nb__req_complete(nb_req_t *req);
+/* The stages' work (request.c). Serialize: the reply or error into resp, in the protocol's
+ * format, with the plugin's headers and CORS. Log: the request log line, the on_complete
+ * report, the DEBUG exchange. Respond: sends resp, frees it and req. Drop: a client gone,
+ * nothing sent, req freed. */
+void nb__req_serialize(nb_req_t *req, nb__http_response_t *resp);
+void nb__req_log(nb_req_t *req, const nb__http_response_t *resp);
+void nb__req_respond(nb_req_t *req, nb__http_response_t *resp);
+void nb__req_drop(nb_req_t *req);
 /* Frees a request that is not answered (checked from its head, then let through). */
 void nb__req_free(nb_req_t *req);
 /* Runs the request's nb_req_on_complete callback, if any, once: with what resp answers, or
  * with no summary when resp is NULL (nothing is sent). */
 void nb__req_report(nb_req_t *req, const nb__http_response_t *resp);
+/* Sets the request's error (status 0: the spec's); fields: taken, may be NULL. */
+void nb__req_set_error_v(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, va_list ap);
 /* Answers an error before or instead of the handler. */
 void nb__req_fail(nb_req_t *req, const char *code, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -355,6 +355,9 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
         return NB_ENOMEM;
     }
     st->persistent = cfg->persistence != 0;
+    const char *fault = getenv("NIMBUS_FAULT_COMMIT"); /* tests only (store.h) */
+    if (fault != NULL && *fault != '\0' && (st->fault_commit = strdup(fault)) == NULL)
+        goto nomem;
     if (cfg->tmp_dir != NULL && (st->tmp_dir = strdup(cfg->tmp_dir)) == NULL)
         goto nomem;
     int created = 0;
@@ -420,6 +423,10 @@ nomem:
 void nb__store_close(nb__store_t *st) {
     if (st == NULL)
         return;
+    st->depth = 0;
+    nb__store_hooks_end(st, 0); /* a transaction left open ends rolled back */
+    free(st->hooks);
+    free(st->fault_commit);
     if (st->db != NULL) {
         if (!sqlite3_get_autocommit(st->db))
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -527,18 +534,30 @@ int nb__store_commit(nb__store_t *st) {
     if (st->aborted) {
         st->depth--;
         nb__store_pending_forget(st, st->depth);
-        if (st->depth == 0)
+        if (st->depth == 0) {
             lost_writes(st);
+            nb__store_hooks_end(st, 0);
+        } else {
+            nb__store_hooks_savepoint_end(st, st->depth, 1); /* the outer end rolls them back */
+        }
         return NB_ESTORE;
     }
     if (st->depth > 1) {
         int rc = exec_savepoint(st, "RELEASE", st->depth);
         st->depth--;
         nb__store_pending_release(st, st->depth);
+        nb__store_hooks_savepoint_end(st, st->depth, 1);
         return rc;
     }
     reset_active(st->db);
     st->depth = 0;
+    if (nb__store_fault_commit_armed(st)) {
+        nb__store_set_err(st, "%s: commit failed: injected by NIMBUS_FAULT_COMMIT (a test setting)", st->service);
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        lost_writes(st);
+        nb__store_hooks_end(st, 0);
+        return NB_ESTORE;
+    }
     int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK) {
         nb__store_pending_apply(st);
@@ -546,6 +565,7 @@ int nb__store_commit(nb__store_t *st) {
          * commit, it is written again from its start by the next one. */
         if (st->disk_full)
             sqlite3_wal_checkpoint_v2(st->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        nb__store_hooks_end(st, 1);
         return 0;
     }
     if ((rc & 0xff) == SQLITE_FULL && st->persistent && !st->disk_full) {
@@ -558,6 +578,7 @@ int nb__store_commit(nb__store_t *st) {
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     lost_writes(st);
+    nb__store_hooks_end(st, 0);
     return NB_ESTORE;
 }
 
@@ -570,22 +591,27 @@ int nb__store_rollback(nb__store_t *st) {
         st->aborted = st->depth > 1;
         st->depth--;
         nb__store_pending_forget(st, st->depth);
+        if (st->depth == 0)
+            nb__store_hooks_end(st, 0);
+        else
+            nb__store_hooks_savepoint_end(st, st->depth, 0);
         return 0;
     }
     if (st->depth > 1) {
         int rc = exec_savepoint(st, "ROLLBACK", st->depth);
         st->depth--;
         nb__store_pending_forget(st, st->depth);
+        nb__store_hooks_savepoint_end(st, st->depth, 0);
         return rc;
     }
     reset_active(st->db);
     st->depth = 0;
     nb__store_pending_forget(st, 0);
-    if (sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK) {
+    int rc = sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
         nb__store_set_err(st, "%s: rollback failed: %s", st->service, sqlite3_errmsg(st->db));
-        return NB_ESTORE;
-    }
-    return 0;
+    nb__store_hooks_end(st, 0);
+    return rc == SQLITE_OK ? 0 : NB_ESTORE;
 }
 
 /* ------------------------------------------------------------ reset, counts */

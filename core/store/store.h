@@ -21,6 +21,11 @@
 
 typedef struct nb__store nb__store_t;
 
+typedef enum nb__store_hook_kind {
+    NB__STORE_ON_COMMIT,   /* after the outer commit succeeded */
+    NB__STORE_ON_ROLLBACK, /* after a rollback, or a commit that failed */
+} nb__store_hook_kind_t;
+
 typedef enum nb__store_sync {
     NB__STORE_SYNC_FULL = 0, /* fsync the WAL at every commit: survives power loss */
     NB__STORE_SYNC_NORMAL,   /* write the WAL at every commit, fsync at checkpoints: survives kill -9 */
@@ -69,6 +74,9 @@ int nb__store_exhausted(const nb__store_t *st);
  * writes are durable (on disk with persistence). A failed commit (disk full, I/O
  * error), or a transaction SQLite already rolled back after an earlier error,
  * returns NB_ESTORE with the database rolled back and consistent: answer 500.
+ * Test only: with NIMBUS_FAULT_COMMIT=<file> in the environment when the store opened,
+ * every outer commit fails this way (as on a full disk) while <file> exists and is
+ * empty or has a line naming the store's service.
  */
 int nb__store_begin(nb__store_t *st);
 int nb__store_commit(nb__store_t *st);
@@ -78,6 +86,22 @@ int nb__store_depth(const nb__store_t *st); /* 0: no transaction open */
  * back): writes that a handler believed done are gone, so whatever the plugin
  * cached from them must be dropped. */
 void nb__store_on_lost_writes(nb__store_t *st, void (*cb)(void *data), void *data);
+
+/*
+ * Hooks of the transaction open now (hooks.c): the store owns them with the transaction,
+ * so whoever ends it (a request, a work-queue completion, a timer, an in-process call)
+ * runs them. An on-commit hook runs once the outer commit succeeded; an on-rollback hook
+ * once the transaction rolled back or its commit failed (after the on_lost_writes
+ * callback). Each kind runs in the order added, outside any transaction (depth 0), and
+ * the hooks of the other outcome are dropped without a call: whoever owns `data` pairs
+ * the two kinds so that the one that runs releases it. A hook added inside a savepoint
+ * rolled back runs (on-rollback) or goes (on-commit) with that savepoint.
+ * NB_EINVAL outside a transaction, NB_ENOMEM; the hook is then not kept.
+ */
+int nb__store_hook_add(nb__store_t *st, nb__store_hook_kind_t kind, void (*cb)(void *data), void *data);
+/* Both hooks or neither, for one `data`: exactly one of the two runs. */
+int nb__store_hook_add_pair(nb__store_t *st, void (*on_commit)(void *data), void (*on_rollback)(void *data),
+                            void *data);
 
 /* Deletes every row of every table the plugin created (keeps schema and
  * user_version; AUTOINCREMENT counters restart) and every blob. Not inside a

@@ -30,6 +30,16 @@ struct nb__store {
     size_t npending, pending_cap;
     void (*on_lost_writes)(void *data); /* a commit failed: writes a handler believed done are gone */
     void *on_lost_data;
+    /* What runs when the outer transaction ends (hooks.c), in the order added, each
+     * with the nesting depth it was added at: a rolled-back savepoint ends its own. */
+    struct nb__store_hook {
+        nb__store_hook_kind_t kind;
+        void (*cb)(void *data);
+        void *data;
+        int depth;
+    } *hooks;
+    size_t nhooks, hooks_cap;
+    char *fault_commit; /* NIMBUS_FAULT_COMMIT (tests only): the file that arms a commit failure */
 };
 
 struct nb__store_blob_writer {
@@ -58,6 +68,14 @@ void nb__store_blob_clear(nb__store_t *st);
 void nb__store_pending_apply(nb__store_t *st);
 void nb__store_pending_forget(nb__store_t *st, int depth);
 void nb__store_pending_release(nb__store_t *st, int depth);
+
+/* Hooks (hooks.c): at the outer transaction's end, those of its outcome run, then all
+ * go; a savepoint's end at `depth` runs the on-rollback ones above it (rolled back) or
+ * hands them to the level below (released). */
+void nb__store_hooks_end(nb__store_t *st, int committed);
+void nb__store_hooks_savepoint_end(nb__store_t *st, int depth, int committed);
+/* Whether NIMBUS_FAULT_COMMIT arms a failure of this store's next outer commit. */
+int nb__store_fault_commit_armed(const nb__store_t *st);
 
 #define NB__BLOB_TMP_PREFIX ".nbtmp-"
 

@@ -15,6 +15,8 @@ int nb__buf_reserve(nb__buf_t *b, size_t extra) {
     char *p = realloc(b->data, cap);
     if (p == NULL)
         return NB_ENOMEM;
+    if (b->data == NULL)
+        p[0] = '\0'; /* a fresh buffer is an empty string, even before a write (nb__buf_steal) */
     b->data = p;
     b->cap = cap;
     return 0;

@@ -88,7 +88,8 @@ typedef struct nb_req_summary {
     const char *peer;            /* the client's address, "127.0.0.1:52662" */
 } nb_req_summary_t;
 
-/* A timer fires on the event loop. Every timer, one-shot or repeating, is freed by
+/* A timer fires on the event loop, its callback inside a transaction of the plugin's store
+ * (committed after it; see nb_on_commit). Every timer, one-shot or repeating, is freed by
  * nb_timer_stop(), which is safe to call from inside its own callback. */
 typedef void (*nb_timer_cb)(nb_timer_t *timer, void *data);
 
@@ -111,7 +112,9 @@ typedef struct nb_api {
     /* An error the spec does not declare, with its HTTP status. */
     int (*error_code)(nb_req_t *req, const char *code, int status, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
-    /* Completes a request whose handler returned NB_ASYNC; its reply or error was set. */
+    /* Completes a request whose handler returned NB_ASYNC; its reply or error was set. Called
+     * inside a transaction (a timer callback's, another request's handler), the answer goes
+     * once that transaction ended: as set if it committed, 500 InternalError if not. */
     void (*finish)(nb_req_t *req);
 
     /* The request. */
@@ -224,6 +227,27 @@ typedef struct nb_api {
     const char *(*strerror)(int err);
 
     /* ---- ABI 1.6 ---- */
+
+    /* Transaction hooks: what must happen only if a transaction's writes commit (an event
+     * notification, a delivery to another service, a timer) and what undoes or frees it
+     * otherwise. One rule: a hook attaches to the transaction open now on the plugin's
+     * store. The core opens one around every handler (committed before its reply; an
+     * NB_ASYNC handler's when it returns), every nb_work_queue done(), every timer callback
+     * and every in-process call; nb_finish from inside one answers once it ended.
+     * on_commit: cb(data) once, after the commit succeeded. on_rollback: cb(data) once,
+     * after a rollback or a failed commit (after the plugin's rolled_back). Hooks of each
+     * kind run in the order added, outside any transaction; a hook of the outcome that did
+     * not happen is dropped without a call. `data` stays the plugin's: when it owns memory,
+     * add an on_commit and an on_rollback hook with the same data, each freeing it (exactly
+     * one runs). 0; NB_EINVAL outside a transaction (an abort callback, init) or NB_ENOMEM:
+     * the hook is not kept and will not run. */
+    int (*req_on_commit)(nb_req_t *req, void (*cb)(void *data), void *data);
+    int (*req_on_rollback)(nb_req_t *req, void (*cb)(void *data), void *data);
+    /* The same from code without a request (a timer callback): the transaction open on
+     * self's store. A timer callback whose commit fails is logged and that firing dropped
+     * (its on_rollback hooks run); a repeating timer runs again at its next period. */
+    int (*on_commit)(nb_plugin_t *self, void (*cb)(void *data), void *data);
+    int (*on_rollback)(nb_plugin_t *self, void (*cb)(void *data), void *data);
 
     /* Shared utilities (nimbus/util.h): base64, hex, URL encoding, dates, ARNs, ids, digests.
      * Called through the nb_base64_encode(...), nb_digest(...), ... macros of that header. */
@@ -348,6 +372,10 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_req_on_complete(...) (nb_api->req_on_complete(__VA_ARGS__))
 /* the plugin calls the core's (nimbus/errno.h declares it for the core's own code) */
 #define nb_strerror(...) (nb_api->strerror(__VA_ARGS__))
+#define nb_req_on_commit(...) (nb_api->req_on_commit(__VA_ARGS__))
+#define nb_req_on_rollback(...) (nb_api->req_on_rollback(__VA_ARGS__))
+#define nb_on_commit(...) (nb_api->on_commit(__VA_ARGS__))
+#define nb_on_rollback(...) (nb_api->on_rollback(__VA_ARGS__))
 /* nb_api->util: its macros (nb_base64_encode, nb_digest, nb_uuid, ...) are in nimbus/util.h */
 #define nb_util() (nb_api->util)
 #endif /* NB_CORE_INTERNAL */

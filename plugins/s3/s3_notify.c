@@ -2,8 +2,10 @@
  * S3 event notifications to SQS queues, delivered in-process (nb_call) when the SQS
  * plugin is loaded: PutBucketNotificationConfiguration checks that every queue
  * exists and sends each one an s3:TestEvent; object writes and deletes send the
- * records of the configurations whose events and key filters match. Delivery runs
- * on the next loop turn, after the request's commit, like AWS's (asynchronous) one.
+ * records of the configurations whose events and key filters match. Delivery is
+ * registered on the request's commit (nb_req_on_commit): nothing is sent for a write
+ * whose commit failed; it then runs on the next loop turn, after the response, like
+ * AWS's (asynchronous) one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,21 +83,47 @@ static void delivery_add(delivery_t **list, const char *arn, json_t *msg_new) {
     json_decref(msg_new);
 }
 
-static void deliver_cb(nb_timer_t *t, void *data) {
-    for (delivery_t *d = data, *next; d; d = next) {
+/* Frees the list, sending each message first when send is true. */
+static void deliveries_end(delivery_t *list, bool send) {
+    for (delivery_t *d = list, *next; d; d = next) {
         next = d->next;
-        send_to_queue(d->arn, d->body);
+        if (send)
+            send_to_queue(d->arn, d->body);
         free(d->arn);
         free(d->body);
         free(d);
     }
+}
+
+static void deliver_cb(nb_timer_t *t, void *data) {
+    deliveries_end(data, true);
     nb_timer_stop(t);
 }
 
-/* Queues one message per destination for the next loop turn (after the commit). */
-static void deliver_later(delivery_t *list) {
-    if (list && nb_timer_start(s3_self, 0, 0, deliver_cb, list) == NULL)
-        deliver_cb(NULL, list);
+/* The request committed: one message per destination on the next loop turn. */
+static void deliver_committed(void *data) {
+    if (nb_timer_start(s3_self, 0, 0, deliver_cb, data) == NULL)
+        deliveries_end(data, true);
+}
+
+static void deliver_dropped(void *data) { deliveries_end(data, false); }
+
+/* Sends the list once the request's writes commit; frees it, unsent, if they do not. A core
+ * older than ABI 1.6 has no commit hooks: the list goes on the next loop turn regardless. */
+static void deliver_after_commit(nb_req_t *req, delivery_t *list) {
+    if (list == NULL)
+        return;
+    if (!NB_API_HAS(req_on_commit)) {
+        deliver_committed(list);
+        return;
+    }
+    if (nb_req_on_commit(req, deliver_committed, list) != 0) {
+        nb_log(s3_self, NB_LOG_WARN, "event notifications of %s dropped: no transaction to attach to", nb_req_id(req));
+        deliveries_end(list, false);
+        return;
+    }
+    /* Without memory for it, a rolled-back write's list is only leaked, never sent. */
+    (void)nb_req_on_rollback(req, deliver_dropped, list);
 }
 
 static void iso_now(char out[32]) {
@@ -211,7 +239,7 @@ static int put_notification(nb_req_t *req, const s3_bucket_t *b, const json_t *i
         delivery_add(&list, s3_str(qc, "QueueArn"),
                      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Service", "Amazon S3", "Event", "s3:TestEvent", "Time",
                                now, "Bucket", b->name, "RequestId", nb_req_id(req), "HostId", nb_req_id(req)));
-    deliver_later(list);
+    deliver_after_commit(req, list);
     return 0;
 }
 
@@ -312,7 +340,7 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
     }
     free(ekey);
     json_decref(cfg);
-    deliver_later(list);
+    deliver_after_commit(req, list);
 }
 
 void s3_notify_created(nb_req_t *req, const s3_bucket_t *b, const s3_object_t *o) {

@@ -260,13 +260,21 @@ class Reset(StoreTestCase):
         c.create_table("orders")
         slow = Client(n.port)
         result = {}
-        t = threading.Thread(target=lambda: result.update(ttl=slow.call("UpdateTimeToLive", {
-            "TableName": "orders", "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "e"}})[0]))
+
+        def update_ttl():
+            result["ttl"] = slow.call("UpdateTimeToLive", {
+                "TableName": "orders", "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "e"}})[0]
+            result["answered"] = time.monotonic()
+        t = threading.Thread(target=update_ttl)
         t.start()
-        time.sleep(0.1)
+        time.sleep(0.1)  # the request reaches the server; the checks below tell if it did not
         self.assertEqual(internal(n.port, "POST", "/_localstack/state/reset"), (200, {"reset": ["dynamodb"]}))
+        reset_answered = time.monotonic()
         t.join()
+        # 200: the request was read before the reset (after it, the table would be gone: 400);
+        # answered after the reset: it was still pending when the reset ran
         self.assertEqual(result["ttl"], 200)
+        self.assertGreater(result["answered"], reset_answered, "the request was no longer pending at the reset")
         self.assertEqual(c.tables(), [])
 
 

@@ -1,12 +1,12 @@
 /* nb_body_t: in memory below the spill threshold, a temp file above it. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "http/body.h"
+#include "support/files.h"
 
 static char dir[64];
 
@@ -15,19 +15,8 @@ static void init(void) {
     cr_assert(mkdtemp(dir) != NULL);
 }
 
-static int count_files(void) {
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
-
 static void fini(void) {
-    cr_expect_eq(count_files(), 0, "no temp file left");
+    cr_expect_eq(count_files(dir), 0, "no temp file left");
     rmdir(dir);
 }
 
@@ -44,7 +33,7 @@ Test(body, stays_in_memory_below_threshold) {
     cr_assert_eq(nb__body_read(b, 6, buf, sizeof buf), 5);
     cr_assert(memcmp(buf, "world", 5) == 0);
     cr_assert_eq(nb__body_read(b, 11, buf, sizeof buf), 0);
-    cr_assert_eq(count_files(), 0);
+    cr_assert_eq(count_files(dir), 0);
     nb__body_free(b);
 }
 

@@ -1,108 +1,176 @@
-/* nb_api->util encodings: base64 (RFC 4648 vectors, URL-safe, no padding), hex, URL encoding
- * (RFC 3986 unreserved set as SigV4 canonicalizes, form decoding). */
+/* The small encodings every protocol and plugin uses: base64, hex, timestamps, percent-encoding. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "util/util_api.h"
+#include "util/codec.h"
 
-static const nb_util_api_t *u = &nb__util_api;
+/* 2014-04-29T18:30:38Z, a Tuesday: the timestamp AWS's own documentation uses. */
+#define T0 1398796238.0
 
-/* RFC 4648 section 10 */
-static const struct {
-    const char *in, *b64, *b16;
-} rfc4648[] = {{"", "", ""},           {"f", "Zg==", "66"},           {"fo", "Zm8=", "666F"},
-               {"foo", "Zm9v", "666F6F"}, {"foob", "Zm9vYg==", "666F6F62"}, {"fooba", "Zm9vYmE=", "666F6F6261"},
-               {"foobar", "Zm9vYmFy", "666F6F626172"}};
+/* ---- base64 and hex ---- */
 
-Test(util_base64, rfc4648_vectors_both_ways) {
-    for (size_t i = 0; i < sizeof rfc4648 / sizeof *rfc4648; i++) {
-        const char *in = rfc4648[i].in;
-        char text[NB_BASE64_SIZE(6)];
-        cr_assert_eq(u->base64_encode(in, strlen(in), 0, text, sizeof text), (ssize_t)strlen(rfc4648[i].b64));
-        cr_assert_str_eq(text, rfc4648[i].b64);
-        unsigned char raw[NB_BASE64_DECODED_SIZE(8)];
-        ssize_t n = u->base64_decode(text, strlen(text), 0, raw, sizeof raw);
-        cr_assert_eq(n, (ssize_t)strlen(in));
-        cr_assert_eq(memcmp(raw, in, (size_t)n), 0);
-        cr_assert_eq(raw[n], '\0', "decoded text is NUL-terminated");
+Test(codec, base64_encodes_with_padding) {
+    const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    const char *out[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"}; /* RFC 4648 section 10 */
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        char *e = nb__base64_encode(in[i], strlen(in[i]));
+        cr_assert_str_eq(e, out[i]);
+        free(e);
     }
 }
 
-Test(util_base64, url_safe_alphabet_and_no_padding) {
-    const unsigned char in[] = {0xfb, 0xff};
-    char text[8];
-    cr_assert_eq(u->base64_encode(in, 2, 0, text, sizeof text), 4);
-    cr_assert_str_eq(text, "+/8=");
-    cr_assert_eq(u->base64_encode(in, 2, NB_BASE64_URL, text, sizeof text), 4);
-    cr_assert_str_eq(text, "-_8=");
-    cr_assert_eq(u->base64_encode(in, 2, NB_BASE64_URL | NB_BASE64_NOPAD, text, sizeof text), 3);
-    cr_assert_str_eq(text, "-_8");
-    unsigned char raw[8];
-    cr_assert_eq(u->base64_decode("-_8", 3, NB_BASE64_URL | NB_BASE64_NOPAD, raw, sizeof raw), 2);
-    cr_assert(raw[0] == 0xfb && raw[1] == 0xff);
-    cr_assert_eq(u->base64_decode("-_8=", 4, NB_BASE64_URL, raw, sizeof raw), 2);
-    /* each alphabet refuses the other's characters */
-    cr_assert_eq(u->base64_decode("-_8=", 4, 0, raw, sizeof raw), NB_EINVAL);
-    cr_assert_eq(u->base64_decode("+/8=", 4, NB_BASE64_URL, raw, sizeof raw), NB_EINVAL);
+Test(codec, base64_decode_round_trips_binary_and_gives_its_length) {
+    const unsigned char bytes[] = {0x00, 0xff, 0x10, 0x80, 0x00, 0x7f, 0xfe};
+    char *e = nb__base64_encode(bytes, sizeof bytes);
+    size_t n = 0;
+    unsigned char *d = nb__base64_decode(e, strlen(e), &n);
+    cr_assert_not_null(d);
+    cr_assert_eq(n, sizeof bytes);
+    cr_assert_eq(memcmp(d, bytes, n), 0);
+    free(d);
+    free(e);
+    d = nb__base64_decode("Zm8=", 4, &n);
+    cr_assert_eq(n, 2, "padding is not counted as data");
+    cr_assert_str_eq((char *)d, "fo");
+    free(d);
+    d = nb__base64_decode("", 0, &n);
+    cr_assert_not_null(d);
+    cr_assert_eq(n, 0);
+    free(d);
 }
 
-Test(util_base64, strict_decoding_and_small_buffers) {
-    unsigned char raw[16];
-    cr_assert_eq(u->base64_decode("Zm9", 3, 0, raw, sizeof raw), NB_EINVAL, "padding required by default");
-    cr_assert_eq(u->base64_decode("Zm=v", 4, 0, raw, sizeof raw), NB_EINVAL, "'=' inside");
-    cr_assert_eq(u->base64_decode("Zm9v YmFy", 9, 0, raw, sizeof raw), NB_EINVAL, "a space");
-    cr_assert_eq(u->base64_decode("Z", 1, NB_BASE64_NOPAD, raw, sizeof raw), NB_EINVAL, "one char is no byte");
-    cr_assert_eq(u->base64_decode("Zm9vYmFy", 8, 0, raw, 5), NB_ELIMIT);
-    raw[6] = 'x';
-    cr_assert_eq(u->base64_decode("Zm9vYmFy", 8, 0, raw, 6), 6, "exactly the bytes: no NUL");
-    cr_assert_eq(raw[6], 'x');
-    char text[9];
-    cr_assert_eq(u->base64_encode("foobar", 6, 0, text, 8), NB_ELIMIT, "8 characters and a NUL");
-    cr_assert_eq(u->base64_encode("foobar", 6, 0, text, 9), 8);
+Test(codec, base64_decode_rejects_what_is_not_base64) {
+    const char *bad[] = {"Zm9",  /* not a multiple of 4 */
+                         "Zm9v!A==", "Zm 9v", "Z===", /* padding too early */
+                         "Zm=v", "Zm9v\nYg==", "Zm9-"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        size_t n = 0;
+        cr_assert_null(nb__base64_decode(bad[i], strlen(bad[i]), &n), "'%s' is not base64", bad[i]);
+    }
 }
 
-Test(util_hex, encode_decode_and_errors) {
-    char text[NB_HEX_SIZE(3)];
-    cr_assert_eq(u->hex_encode("\x01\xab\xff", 3, 0, text, sizeof text), 6);
-    cr_assert_str_eq(text, "01abff");
-    cr_assert_eq(u->hex_encode("\x01\xab\xff", 3, NB_HEX_UPPER, text, sizeof text), 6);
-    cr_assert_str_eq(text, "01ABFF");
-    cr_assert_eq(u->hex_encode("\x01\xab\xff", 3, 0, text, 6), NB_ELIMIT);
-    unsigned char raw[6];
-    cr_assert_eq(u->hex_decode("666F6f626172", 12, raw, sizeof raw), 6);
-    cr_assert_eq(memcmp(raw, "foobar", 6), 0);
-    cr_assert_eq(u->hex_decode("666", 3, raw, sizeof raw), NB_EINVAL);
-    cr_assert_eq(u->hex_decode("6g", 2, raw, sizeof raw), NB_EINVAL);
-    cr_assert_eq(u->hex_decode("666F6f626172", 12, raw, 5), NB_ELIMIT);
+Test(codec, hex_encodes_lowercase_and_reads_both_cases) {
+    const unsigned char bytes[] = {0x00, 0x9a, 0xff, 0x10};
+    char *h = nb__hex_encode(bytes, sizeof bytes);
+    cr_assert_str_eq(h, "009aff10");
+    free(h);
+    cr_assert_eq(nb__hex_digit('0'), 0);
+    cr_assert_eq(nb__hex_digit('9'), 9);
+    cr_assert_eq(nb__hex_digit('a'), 10);
+    cr_assert_eq(nb__hex_digit('F'), 15);
+    cr_assert_eq(nb__hex_digit('g'), -1);
+    cr_assert_eq(nb__hex_digit('/'), -1);
 }
 
-Test(util_url, sigv4_encoding_keeps_only_unreserved) {
-    const char *in = "AZaz09-_.~ /+=&?%\xc3\xa9";
-    char out[NB_URL_ENCODED_SIZE(32)];
-    ssize_t n = u->url_encode(in, strlen(in), 0, out, sizeof out);
-    cr_assert_str_eq(out, "AZaz09-_.~%20%2F%2B%3D%26%3F%25%C3%A9");
-    cr_assert_eq(n, (ssize_t)strlen(out));
-    u->url_encode("a b/c d", 7, NB_URL_KEEP_SLASH, out, sizeof out);
-    cr_assert_str_eq(out, "a%20b/c%20d");
-    cr_assert_eq(u->url_encode("a b", 3, 0, out, 5), NB_ELIMIT, "a%20b needs 6 bytes");
+/* ---- timestamps ---- */
+
+static void expect_format(double t, nb__time_format_t fmt, const char *want) {
+    char buf[64];
+    nb__time_format(t, fmt, buf, sizeof buf);
+    cr_assert_str_eq(buf, want, "%.4f", t);
 }
 
-Test(util_url, decoding_path_and_form) {
-    char out[32];
-    cr_assert_eq(u->url_decode("a+b%2Bc%20d", 11, 0, out, sizeof out), 7);
-    cr_assert_str_eq(out, "a+b+c d");
-    cr_assert_eq(u->url_decode("a+b%2Bc%20d", 11, NB_URL_FORM, out, sizeof out), 7);
-    cr_assert_str_eq(out, "a b+c d");
-    cr_assert_eq(u->url_decode("%C3%a9", 6, 0, out, sizeof out), 2);
-    cr_assert_str_eq(out, "\xc3\xa9");
-    cr_assert_eq(u->url_decode("100%", 4, 0, out, sizeof out), NB_EINVAL);
-    cr_assert_eq(u->url_decode("%4", 2, 0, out, sizeof out), NB_EINVAL);
-    cr_assert_eq(u->url_decode("%zz", 3, 0, out, sizeof out), NB_EINVAL);
-    cr_assert_eq(u->url_decode("abcd", 4, 0, out, 4), NB_ELIMIT);
+Test(codec, time_formats_aws_writes) {
+    expect_format(T0, NB_TIME_ISO8601, "2014-04-29T18:30:38Z");
+    expect_format(T0 + 0.5, NB_TIME_ISO8601, "2014-04-29T18:30:38.500Z");
+    expect_format(T0, NB_TIME_ISO8601_MS, "2014-04-29T18:30:38.000Z");
+    expect_format(T0, NB_TIME_RFC822, "Tue, 29 Apr 2014 18:30:38 GMT");
+    expect_format(T0 + 0.9, NB_TIME_RFC822, "Tue, 29 Apr 2014 18:30:38 GMT");
+    expect_format(T0, NB_TIME_EPOCH, "1398796238");
+    expect_format(T0 + 0.25, NB_TIME_EPOCH, "1398796238.25");
+    expect_format(0, NB_TIME_ISO8601, "1970-01-01T00:00:00Z");
 }
 
-Test(util_url, lenient_decoding_in_place) {
-    char s[] = "100%+a%20b%4%zz%41";
-    cr_assert_eq(u->url_decode(s, strlen(s), NB_URL_LENIENT | NB_URL_FORM, s, sizeof s), 14);
-    cr_assert_str_eq(s, "100% a b%4%zzA");
+/* A fraction that rounds up to the next second is that second, not the one before with .000. */
+Test(codec, time_format_rounds_to_milliseconds_across_a_second) {
+    expect_format(T0 + 0.9996, NB_TIME_ISO8601_MS, "2014-04-29T18:30:39.000Z");
+    expect_format(T0 + 0.9996, NB_TIME_ISO8601, "2014-04-29T18:30:39Z");
+    expect_format(T0 + 0.9996, NB_TIME_EPOCH, "1398796239");
+}
+
+static double parsed(const char *text) {
+    double t = -1;
+    cr_assert(nb__time_parse(text, &t), "'%s' parses", text);
+    return t;
+}
+
+Test(codec, time_parse_reads_every_form_aws_accepts) {
+    cr_assert_float_eq(parsed("2014-04-29T18:30:38Z"), T0, 1e-9);
+    cr_assert_float_eq(parsed("2014-04-29T18:30:38.123Z"), T0 + 0.123, 1e-6);
+    cr_assert_float_eq(parsed("2014-04-29t18:30:38z"), T0, 1e-9);
+    cr_assert_float_eq(parsed("2014-04-29T20:30:38+02:00"), T0, 1e-9);
+    cr_assert_float_eq(parsed("2014-04-29T16:30:38-0200"), T0, 1e-9);
+    cr_assert_float_eq(parsed("Tue, 29 Apr 2014 18:30:38 GMT"), T0, 1e-9);
+    cr_assert_float_eq(parsed("29 Apr 2014 18:30:38 GMT"), T0, 1e-9);
+    cr_assert_float_eq(parsed("1398796238"), T0, 1e-9);
+    cr_assert_float_eq(parsed("1398796238.5"), T0 + 0.5, 1e-9);
+}
+
+Test(codec, time_parse_refuses_what_is_not_a_time) {
+    const char *bad[] = {"",
+                         "yesterday",
+                         "2014-13-29T18:30:38Z",
+                         "2014-04-32T18:30:38Z",
+                         "2014-04-29T24:30:38Z",
+                         "2014-04-29T18:30:38.Z",
+                         "2014-04-29T18:30:38Zjunk",
+                         "2014-04-29",
+                         "Tue, 29 Foo 2014 18:30:38 GMT",
+                         "Tue, 29 Apr 2014 18:30:38 PST",
+                         "1398796238abc"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        double t = 0;
+        cr_assert_not(nb__time_parse(bad[i], &t), "'%s' is not a time", bad[i]);
+    }
+    double t = 0;
+    cr_assert_not(nb__time_parse(NULL, &t));
+}
+
+Test(codec, time_round_trips_through_every_format) {
+    const nb__time_format_t fmts[] = {NB_TIME_ISO8601, NB_TIME_ISO8601_MS, NB_TIME_RFC822, NB_TIME_EPOCH};
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        char buf[64];
+        nb__time_format(T0, fmts[i], buf, sizeof buf);
+        cr_assert_float_eq(parsed(buf), T0, 1e-9, "%s", buf);
+    }
+}
+
+/* ---- percent-encoding ---- */
+
+Test(codec, url_decode_reads_escapes_and_form_pluses) {
+    size_t n = 0;
+    char *d = nb__url_decode("a%20b+c%2Fd%zz", 11, false, &n); /* the bad escape is past len */
+    cr_assert_str_eq(d, "a b+c/d");
+    cr_assert_eq(n, 7);
+    free(d);
+    d = nb__url_decode("a+b%2B", 6, true, &n);
+    cr_assert_str_eq(d, "a b+", "form encoding: + is a space, %%2B a plus");
+    free(d);
+    d = nb__url_decode("nul%00byte", 10, false, &n);
+    cr_assert_eq(n, 8);
+    cr_assert_eq(memcmp(d, "nul\0byte", 8), 0);
+    free(d);
+}
+
+Test(codec, url_decode_refuses_a_bad_or_cut_escape) {
+    const char *bad[] = {"%", "%4", "%g0", "abc%2", "%%41"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_null(nb__url_decode(bad[i], strlen(bad[i]), false, NULL), "'%s'", bad[i]);
+}
+
+Test(codec, url_encode_keeps_only_unreserved_characters) {
+    const char *s = "a b/c~d_e.f-g+h=é";
+    char *e = nb__url_encode(s, strlen(s), false);
+    cr_assert_str_eq(e, "a%20b%2Fc~d_e.f-g%2Bh%3D%C3%A9");
+    free(e);
+    e = nb__url_encode(s, strlen(s), true);
+    cr_assert_str_eq(e, "a%20b/c~d_e.f-g%2Bh%3D%C3%A9", "keep_slash leaves path separators");
+    free(e);
+    size_t n = 0;
+    e = nb__url_encode(s, strlen(s), false);
+    char *d = nb__url_decode(e, strlen(e), false, &n);
+    cr_assert_str_eq(d, s);
+    free(d);
+    free(e);
 }

@@ -1,0 +1,33 @@
+/*
+ * Service quirks the gateway applies: the only place in core/gateway/ that names a service.
+ * One table per concern; a service needing a new quirk adds a row, the pipeline stays
+ * unchanged.
+ */
+#ifndef NB_GATEWAY_QUIRKS_H
+#define NB_GATEWAY_QUIRKS_H
+
+#include <jansson.h>
+
+#include "gateway/request.h"
+
+/* An error a service answers with its own code instead of the common one. */
+typedef struct nb__quirk_error {
+    const char *service; /* the spec's service name */
+    const char *code;
+    int status;
+    const char *message;
+} nb__quirk_error_t;
+
+/* "Try again" (out of descriptors or memory for now): instead of ServiceUnavailable. */
+extern const nb__quirk_error_t nb__quirks_unavailable[];
+/* A REST request that matches no operation: instead of UnknownOperationException 404. */
+extern const nb__quirk_error_t nb__quirks_unknown_rest_operation[];
+/* The row of `service` in a table ending with a NULL service; NULL if it has none. */
+const nb__quirk_error_t *nb__quirk_error(const nb__quirk_error_t *table, const char *service);
+
+/* Completes a parsed input the way the service's clients rely on (SQS: the queue URL taken
+ * from the request path); most services have no rewrite. Runs before validation, possibly
+ * on the thread pool: reads the request, writes only input. */
+void nb__quirk_rewrite_input(nb_req_t *req, json_t *input);
+
+#endif

@@ -1,13 +1,16 @@
 /* nimbus: the server. Reads its configuration, loads specs and plugins, listens,
- * prints "Ready." and serves until SIGINT or SIGTERM. */
+ * prints "Ready." and serves until SIGINT or SIGTERM. `nimbus config [flags]` prints
+ * every setting's value and where it came from instead, and exits. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <uv.h>
 
 #include "config/config.h"
 #include "gateway/gateway.h"
+#include "plugin/plugin.h"
 #include "nimbus/version.h"
 
 extern char **environ;
@@ -49,11 +52,41 @@ static void on_signal(uv_signal_t *h, int signum) {
     nb__gateway_close(&s->gw, on_closed, s);
 }
 
+/* nimbus config: the core's settings, then each plugin's, with their sources. */
+static int print_config(const nb__config_t *cfg) {
+    nb__registry_t reg;
+    char *err = NULL;
+    int rc = nb__registry_init(&reg, cfg, &err);
+    if (rc == 0) {
+        nb__registry_select(&reg);
+        rc = nb__registry_settings(&reg, stderr, &err);
+    }
+    if (rc == 0) {
+        nb__config_print_values(cfg, stdout);
+        nb__registry_print_settings(&reg, stdout);
+    } else {
+        fprintf(stderr, "nimbus: %s\n", err ? err : "invalid configuration");
+    }
+    free(err);
+    nb__registry_free(&reg);
+    return rc == 0 ? 0 : 2;
+}
+
 int main(int argc, char **argv) {
     nb__config_t cfg;
     char *err = NULL;
+    bool config_command = argc > 1 && strcmp(argv[1], "config") == 0;
+    if (config_command) { /* the subcommand's flags are the server's */
+        argv[1] = argv[0];
+        argv++;
+        argc--;
+    }
     switch (nb__config_load(&cfg, argc, argv, environ, stdout, &err)) {
     case NB_CONFIG_HELP:
+        /* read before the configuration: only the environment can add plugin folders */
+        nb__plugin_settings_help(stdout, getenv("NIMBUS_PLUGIN_PATH"));
+        nb__config_free(&cfg);
+        return 0;
     case NB_CONFIG_VERSION:
         nb__config_free(&cfg);
         return 0;
@@ -64,6 +97,11 @@ int main(int argc, char **argv) {
         return 2;
     case NB_CONFIG_OK:
         break;
+    }
+    if (config_command) {
+        int rc = print_config(&cfg);
+        nb__config_free(&cfg);
+        return rc;
     }
     signal(SIGPIPE, SIG_IGN);
     /* Every descriptor the hard limit allows (the soft default, often 1024, is for

@@ -39,10 +39,6 @@ static const setting_t settings[] = {
      "Request bodies above this many bytes go to a temp file"},
     {"NIMBUS_IDLE_TIMEOUT", "idle-timeout", T_SECONDS, "60", "Seconds a keep-alive connection may stay idle"},
     {"NIMBUS_HEADER_TIMEOUT", "header-timeout", T_SECONDS, "30", "Seconds a client has to send a request head"},
-    {"S3_RESTORE_DELAY", "s3-restore-delay", T_SECONDS, "3",
-     "Seconds an S3 RestoreObject of a GLACIER or DEEP_ARCHIVE object takes to complete"},
-    {"S3_LOG_DELIVERY_INTERVAL", "s3-log-delivery-interval", T_SECONDS, "5",
-     "Seconds between deliveries of S3 server access logs (PutBucketLogging) to their target buckets"},
     {"NIMBUS_SHUTDOWN_TIMEOUT", "shutdown-timeout", T_SECONDS, "10",
      "Seconds to let in-flight requests finish on SIGINT/SIGTERM"},
     {"EXTRA_CORS_ALLOWED_ORIGINS", "extra-cors-origins", T_LIST, "",
@@ -88,41 +84,94 @@ static const setting_t *find_flag(const char *flag, size_t len) {
 
 static bool known_dynamic(const char *name) { return strncmp(name, "PROVIDER_OVERRIDE_", 18) == 0; }
 
-/* Sets (replaces) a raw value. */
-static int cfg_set(nb__config_t *cfg, const char *name, const char *value) {
+/* LocalStack settings Nimbus accepts and ignores: what they configure does not exist here
+ * (Docker, DNS, TLS, licences, snapshots) or Nimbus always does what they select.
+ * docs/settings.md lists them with the reason. */
+static const char *const ignored_settings[] = {
+    "LS_LOG", "LOCALSTACK_AUTH_TOKEN", "LOCALSTACK_API_KEY", "LOCALSTACK_VOLUME_DIR", "DNS_ADDRESS",
+    "DISABLE_EVENTS", "SKIP_INFRA_DOWNLOADS", "SKIP_SSL_CERT_DOWNLOAD", "USE_SSL", "EDGE_PORT",
+    "HOSTNAME_EXTERNAL", "ALLOW_NONSTANDARD_REGIONS", "SQS_ENDPOINT_STRATEGY", "SQS_DISABLE_CLOUDWATCH_METRICS",
+    "S3_SKIP_SIGNATURE_VALIDATION", "S3_SKIP_KMS_KEY_VALIDATION", "SNAPSHOT_SAVE_STRATEGY",
+    "SNAPSHOT_LOAD_STRATEGY", "SNAPSHOT_FLUSH_INTERVAL", "MAIN_CONTAINER_NAME", "GATEWAY_SERVER",
+};
+
+bool nb__config_ignored(const char *name) {
+    for (size_t i = 0; i < sizeof ignored_settings / sizeof ignored_settings[0]; i++)
+        if (strcmp(ignored_settings[i], name) == 0)
+            return true;
+    return false;
+}
+
+static nb__config_entry_t *entry(const nb__config_t *cfg, const char *name) {
     for (size_t i = 0; i < cfg->len; i++)
-        if (strcmp(cfg->names[i], name) == 0) {
-            char *v = strdup(value);
-            if (v == NULL)
-                return -1;
-            free(cfg->values[i]);
-            cfg->values[i] = v;
-            return 0;
-        }
-    char **n = realloc(cfg->names, (cfg->len + 1) * sizeof *n);
-    if (n == NULL)
-        return -1;
-    cfg->names = n;
-    char **v = realloc(cfg->values, (cfg->len + 1) * sizeof *v);
+        if (strcmp(cfg->entries[i].name, name) == 0)
+            return &cfg->entries[i];
+    return NULL;
+}
+
+/* Sets (replaces) a raw value and where it came from. */
+static int cfg_set(nb__config_t *cfg, const char *name, const char *value, nb__config_source_t source, int line) {
+    char *v = strdup(value);
     if (v == NULL)
         return -1;
-    cfg->values = v;
-    cfg->names[cfg->len] = strdup(name);
-    cfg->values[cfg->len] = strdup(value);
-    if (cfg->names[cfg->len] == NULL || cfg->values[cfg->len] == NULL) {
-        free(cfg->names[cfg->len]);
-        free(cfg->values[cfg->len]);
-        return -1;
+    nb__config_entry_t *e = entry(cfg, name);
+    if (e == NULL) {
+        char *n = strdup(name);
+        nb__config_entry_t *grown = n ? realloc(cfg->entries, (cfg->len + 1) * sizeof *grown) : NULL;
+        if (grown == NULL) {
+            free(n);
+            free(v);
+            return -1;
+        }
+        cfg->entries = grown;
+        e = &cfg->entries[cfg->len++];
+        e->name = n;
+        e->value = NULL;
     }
-    cfg->len++;
+    free(e->value);
+    e->value = v;
+    e->source = source;
+    e->line = line;
     return 0;
 }
 
 const char *nb__config_get(const nb__config_t *cfg, const char *name) {
-    for (size_t i = 0; i < cfg->len; i++)
-        if (strcmp(cfg->names[i], name) == 0)
-            return cfg->values[i];
+    const nb__config_entry_t *e = entry(cfg, name);
+    return e ? e->value : NULL;
+}
+
+static const char *env_value(char **envp, const char *name) {
+    size_t n = strlen(name);
+    for (char **e = envp; e && *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return *e + n + 1;
     return NULL;
+}
+
+const char *nb__config_lookup(const nb__config_t *cfg, const char *name, nb__config_source_t *source) {
+    /* Names no core setting has were stored from the file and --set only: the environment
+     * sits between them. */
+    const nb__config_entry_t *e = entry(cfg, name);
+    const char *env = e && e->source == NB_SRC_FLAG ? NULL : env_value(cfg->envp, name);
+    if (env) {
+        *source = NB_SRC_ENV;
+        return env;
+    }
+    if (e && e->source != NB_SRC_DEFAULT) {
+        *source = e->source;
+        return e->value;
+    }
+    return NULL;
+}
+
+const char *nb__config_source_name(nb__config_source_t source) {
+    switch (source) {
+    case NB_SRC_DEFAULT: return "default";
+    case NB_SRC_FILE: return "config file";
+    case NB_SRC_ENV: return "environment";
+    case NB_SRC_FLAG: return "flag";
+    }
+    return "default";
 }
 
 static char *trim(char *s) {
@@ -159,18 +208,15 @@ static int load_file(nb__config_t *cfg, const char *path, char **err) {
             val[vl - 1] = '\0';
             val++;
         }
-        if (find_setting(key) == NULL && !known_dynamic(key)) {
-            rc = fail(err, "config file %s:%d: unknown setting '%s' (see nimbus --help)", path, lineno, key);
-            break;
-        }
-        if (cfg_set(cfg, key, val) != 0)
+        /* a name no core setting has may be a plugin's: checked once plugins are loaded */
+        if (cfg_set(cfg, key, val, NB_SRC_FILE, lineno) != 0)
             rc = fail(err, "out of memory");
     }
     fclose(f);
     return rc;
 }
 
-static bool parse_bool(const char *v, bool *out) {
+bool nb__config_parse_bool(const char *v, bool *out) {
     static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no", "off", ""};
     for (size_t i = 0; i < 4; i++)
         if (strcasecmp(v, yes[i]) == 0)
@@ -181,7 +227,7 @@ static bool parse_bool(const char *v, bool *out) {
     return false;
 }
 
-static bool parse_u64(const char *v, uint64_t *out) {
+bool nb__config_parse_u64(const char *v, uint64_t *out) {
     if (!isdigit((unsigned char)*v))
         return false;
     errno = 0;
@@ -198,6 +244,26 @@ static bool parse_u64(const char *v, uint64_t *out) {
         return false;
     *out = (uint64_t)n * mult;
     return true;
+}
+
+bool nb__config_parse_seconds(const char *v, double *out) {
+    static const struct {
+        const char *unit;
+        double seconds;
+    } units[] = {{"", 1}, {"s", 1}, {"ms", 0.001}, {"m", 60}, {"h", 3600}};
+    if (!isdigit((unsigned char)*v) && *v != '.')
+        return false;
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || d < 0 || d != d)
+        return false;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(end, units[i].unit) == 0) {
+            *out = d * units[i].seconds;
+            return true;
+        }
+    return false;
 }
 
 static int parse_listen(nb__config_t *cfg, const char *v, char **err) {
@@ -358,16 +424,16 @@ static int validate(nb__config_t *cfg, char **err) {
         uint64_t u;
         switch (s->type) {
         case T_BOOL:
-            if (!parse_bool(v, &b))
+            if (!nb__config_parse_bool(v, &b))
                 return fail(err, "%s: invalid value '%s': expected 0 or 1 (also true/false, yes/no, on/off)", s->name, v);
             break;
         case T_SIZE:
-            if (!parse_u64(v, &u) || u == 0)
+            if (!nb__config_parse_u64(v, &u) || u == 0)
                 return fail(err, "%s: invalid value '%s': expected a positive number of bytes (suffix k, m or g allowed)",
                             s->name, v);
             break;
         case T_SECONDS:
-            if (!parse_u64(v, &u) || u > 86400 * 365)
+            if (!nb__config_parse_u64(v, &u) || u > 86400 * 365)
                 return fail(err, "%s: invalid value '%s': expected a number of seconds", s->name, v);
             break;
         case T_LISTEN:
@@ -384,13 +450,13 @@ static int validate(nb__config_t *cfg, char **err) {
 
 static uint64_t get_u64(const nb__config_t *cfg, const char *name) {
     uint64_t u = 0;
-    parse_u64(nb__config_get(cfg, name), &u);
+    nb__config_parse_u64(nb__config_get(cfg, name), &u);
     return u;
 }
 
 static bool get_bool(const nb__config_t *cfg, const char *name) {
     bool b = false;
-    parse_bool(nb__config_get(cfg, name), &b);
+    nb__config_parse_bool(nb__config_get(cfg, name), &b);
     return b;
 }
 
@@ -406,9 +472,7 @@ static int apply_flag(nb__config_t *cfg, int argc, char **argv, int *i, char **e
             return fail(err, "--set: expected KEY=VALUE");
         char key[128];
         snprintf(key, sizeof key, "%.*s", (int)(e - kv), kv);
-        if (find_setting(key) == NULL && !known_dynamic(key))
-            return fail(err, "--set: unknown setting '%s' (see nimbus --help)", key);
-        return cfg_set(cfg, key, e + 1);
+        return cfg_set(cfg, key, e + 1, NB_SRC_FLAG, 0); /* a plugin's, or checked once plugins are loaded */
     }
     if (s == NULL)
         return fail(err, "unknown option '--%.*s' (see nimbus --help)", (int)len, arg);
@@ -421,11 +485,12 @@ static int apply_flag(nb__config_t *cfg, int argc, char **argv, int *i, char **e
         else
             return fail(err, "option --%s needs a value", s->flag);
     }
-    return cfg_set(cfg, s->name, value);
+    return cfg_set(cfg, s->name, value, NB_SRC_FLAG, 0);
 }
 
 nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, char **envp, FILE *out, char **err) {
     memset(cfg, 0, sizeof *cfg);
+    cfg->envp = envp;
     *err = NULL;
     /* --help, --version and --config first: they decide what is read. */
     const char *file = NULL;
@@ -449,7 +514,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
         }
     }
     for (char **e = envp; file == NULL && e && *e; e++)
-        if (strncmp(*e, "NIMBUS_CONFIG=", 14) == 0)
+        if (strncmp(*e, "NIMBUS_CONFIG=", 14) == 0 && (*e)[14] != '\0') /* empty: no file */
             file = *e + 14;
     /* Weakest first: file, environment, flags; then defaults for what none of them set. */
     if (file) {
@@ -465,7 +530,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
         if ((size_t)(eq - *e) >= sizeof key)
             continue;
         snprintf(key, sizeof key, "%.*s", (int)(eq - *e), *e);
-        if ((find_setting(key) || known_dynamic(key)) && cfg_set(cfg, key, eq + 1) != 0)
+        if ((find_setting(key) || known_dynamic(key)) && cfg_set(cfg, key, eq + 1, NB_SRC_ENV, 0) != 0)
             goto oom;
     }
     for (int i = 1; i < argc; i++) {
@@ -486,7 +551,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     bool default_listen = nb__config_get(cfg, "GATEWAY_LISTEN") == NULL;
     for (size_t i = 0; i < NSETTINGS; i++)
         if (settings[i].def && nb__config_get(cfg, settings[i].name) == NULL &&
-            cfg_set(cfg, settings[i].name, settings[i].def) != 0)
+            cfg_set(cfg, settings[i].name, settings[i].def, NB_SRC_DEFAULT, 0) != 0)
             goto oom;
     if (validate(cfg, err) != 0 || parse_listen(cfg, nb__config_get(cfg, "GATEWAY_LISTEN"), err) != 0 ||
         parse_services(cfg, nb__config_get(cfg, "SERVICES"), err) != 0 ||
@@ -497,8 +562,9 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
         cfg->listen[i].optional = default_listen && strchr(cfg->listen[i].host, ':') != NULL;
     /* Booleans read through nb__config_get (plugins' nb_config_get) are "1" or "0", whatever the spelling. */
     for (size_t i = 0; i < NSETTINGS; i++) {
-        const char *name = settings[i].name;
-        if (settings[i].type == T_BOOL && cfg_set(cfg, name, get_bool(cfg, name) ? "1" : "0") != 0)
+        const nb__config_entry_t *e = entry(cfg, settings[i].name);
+        if (settings[i].type == T_BOOL && e &&
+            cfg_set(cfg, e->name, get_bool(cfg, e->name) ? "1" : "0", e->source, e->line) != 0)
             goto oom;
     }
     cfg->eager_loading = get_bool(cfg, "EAGER_SERVICE_LOADING");
@@ -511,7 +577,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     if (nb__config_get(cfg, "LOCALSTACK_HOST") == NULL) { /* as LocalStack: the port it listens on */
         char lh[128];
         snprintf(lh, sizeof lh, "localhost.localstack.cloud:%d", cfg->listen[0].port);
-        if (cfg_set(cfg, "LOCALSTACK_HOST", lh) != 0)
+        if (cfg_set(cfg, "LOCALSTACK_HOST", lh, NB_SRC_DEFAULT, 0) != 0)
             goto oom;
     }
     cfg->localstack_host = nb__config_get(cfg, "LOCALSTACK_HOST");
@@ -525,7 +591,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
                 home = *e + 5;
         char dd[4096];
         snprintf(dd, sizeof dd, "%s/.local/share/nimbus", home && *home ? home : "/tmp");
-        if (cfg_set(cfg, "DATA_DIR", dd) != 0)
+        if (cfg_set(cfg, "DATA_DIR", dd, NB_SRC_DEFAULT, 0) != 0)
             goto oom;
         cfg->data_dir = nb__config_get(cfg, "DATA_DIR");
     }
@@ -559,27 +625,75 @@ void nb__config_print_help(FILE *out) {
             "Each setting comes from a flag, else the environment, else the config file\n"
             "(KEY=VALUE lines), else its default.\n\n",
             NB_VERSION_STRING);
-    for (size_t i = 0; i < NSETTINGS; i++) {
-        const setting_t *s = &settings[i];
-        fprintf(out, "  --%-24s %-28s %s", s->flag, s->name, s->help);
-        if (s->def && *s->def)
-            fprintf(out, " [default: %s]", s->def);
-        fputc('\n', out);
+    for (size_t i = 0; i < NSETTINGS; i++)
+        nb__config_print_line(out, settings[i].flag, settings[i].name, settings[i].help, settings[i].def);
+    nb__config_print_line(out, "set NAME=VALUE", "PROVIDER_OVERRIDE_<SERVICE>",
+                          "Which plugin serves a service when several do (by plugin name)", NULL);
+    nb__config_print_line(out, "config FILE", "NIMBUS_CONFIG", "Read settings from FILE", NULL);
+    nb__config_print_line(out, "help", "", "Print this help", NULL);
+    nb__config_print_line(out, "version", "", "Print the version", NULL);
+    fprintf(out, "\n  nimbus config [--SETTING VALUE ...]: print every setting's value and where it came from\n");
+}
+
+void nb__config_print_line(FILE *out, const char *flag, const char *name, const char *help, const char *def) {
+    fprintf(out, "  %s%-24s %-28s %s", flag ? "--" : "  ", flag ? flag : "", name, help ? help : "");
+    if (def && *def)
+        fprintf(out, " [default: %s]", def);
+    fputc('\n', out);
+}
+
+void nb__config_print_values(const nb__config_t *cfg, FILE *out) {
+    fprintf(out, "core:\n");
+    for (size_t i = 0; i < cfg->len; i++) {
+        const nb__config_entry_t *e = &cfg->entries[i];
+        if (find_setting(e->name) || known_dynamic(e->name))
+            fprintf(out, "  %s=%s (%s)\n", e->name, e->value, nb__config_source_name(e->source));
     }
-    fprintf(out, "  --%-24s %-28s %s\n", "set NAME=VALUE", "PROVIDER_OVERRIDE_<SERVICE>",
-            "Which plugin serves a service when several do (by plugin name)");
-    fprintf(out, "  --%-24s %-28s %s\n", "config FILE", "NIMBUS_CONFIG", "Read settings from FILE");
-    fprintf(out, "  --%-24s %-28s %s\n", "help", "", "Print this help");
-    fprintf(out, "  --%-24s %-28s %s\n", "version", "", "Print the version");
+}
+
+/* The environment's name of entry "K=V" in buf; false if it has none or it is too long. */
+static bool env_name(const char *kv, char *buf, size_t len) {
+    const char *eq = strchr(kv, '=');
+    if (eq == NULL || (size_t)(eq - kv) >= len)
+        return false;
+    snprintf(buf, len, "%.*s", (int)(eq - kv), kv);
+    return true;
+}
+
+static bool known(const char *name, bool (*declared)(void *, const char *), void *ctx) {
+    return find_setting(name) || known_dynamic(name) || strcmp(name, "NIMBUS_CONFIG") == 0 ||
+           nb__config_ignored(name) || (declared && declared(ctx, name));
+}
+
+int nb__config_check_unknown(const nb__config_t *cfg, bool (*declared)(void *ctx, const char *name),
+                             bool (*looks_like)(void *ctx, const char *name), void *ctx, FILE *warn, char **err) {
+    *err = NULL;
+    for (size_t i = 0; i < cfg->len; i++) {
+        const nb__config_entry_t *e = &cfg->entries[i];
+        if (known(e->name, declared, ctx))
+            continue;
+        if (e->source == NB_SRC_FILE)
+            return fail(err, "config file %s:%d: unknown setting '%s' (see nimbus --help)", cfg->config_file, e->line,
+                        e->name);
+        return fail(err, "--set: unknown setting '%s' (see nimbus --help)", e->name);
+    }
+    for (char **kv = cfg->envp; warn && kv && *kv; kv++) {
+        char name[128];
+        if (!env_name(*kv, name, sizeof name) || known(name, declared, ctx))
+            continue;
+        if (strncmp(name, "NIMBUS_", 7) == 0 || strncmp(name, "LOCALSTACK_", 11) == 0 ||
+            (looks_like && looks_like(ctx, name)))
+            fprintf(warn, "nimbus: unknown setting %s: ignored (see nimbus --help)\n", name);
+    }
+    return 0;
 }
 
 void nb__config_free(nb__config_t *cfg) {
     for (size_t i = 0; i < cfg->len; i++) {
-        free(cfg->names[i]);
-        free(cfg->values[i]);
+        free(cfg->entries[i].name);
+        free(cfg->entries[i].value);
     }
-    free(cfg->names);
-    free(cfg->values);
+    free(cfg->entries);
     free_list(cfg->services);
     free_list(cfg->cors_origins);
     free_list(cfg->allowed_hosts);

@@ -21,10 +21,26 @@ typedef struct nb__listen_addr {
     bool optional; /* skipped with a note when the machine lacks the address (the default's [::1]) */
 } nb__listen_addr_t;
 
+/* Where a value came from, weakest first (nimbus config prints it). */
+typedef enum nb__config_source {
+    NB_SRC_DEFAULT,
+    NB_SRC_FILE,
+    NB_SRC_ENV,
+    NB_SRC_FLAG,
+} nb__config_source_t;
+
+typedef struct nb__config_entry {
+    char *name, *value;
+    nb__config_source_t source;
+    int line; /* its line in the config file (NB_SRC_FILE) */
+} nb__config_entry_t;
+
 typedef struct nb__config {
-    /* Raw values by setting name, after precedence (owned). */
-    char **names, **values;
+    /* Raw values by setting name, after precedence (owned); also names no core setting
+     * has, from the file and --set, which a plugin may declare (nb__config_check_unknown). */
+    nb__config_entry_t *entries;
     size_t len;
+    char **envp; /* the environment it was loaded from, for settings plugins declare */
     /* Parsed. */
     char **services;       /* SERVICES: NULL-terminated list; NULL = all enabled */
     bool eager_loading;    /* EAGER_SERVICE_LOADING */
@@ -68,6 +84,28 @@ void nb__config_free(nb__config_t *cfg);
 
 /* A setting's effective value (any name, also PROVIDER_OVERRIDE_*); NULL if unset. */
 const char *nb__config_get(const nb__config_t *cfg, const char *name);
+/* The value of a setting a plugin declares, by precedence (flag, environment, file), and
+ * where it came from; NULL if none of them sets it. */
+const char *nb__config_lookup(const nb__config_t *cfg, const char *name, nb__config_source_t *source);
+/* "default", "config file", "environment", "flag". */
+const char *nb__config_source_name(nb__config_source_t source);
+/* After the plugins declared theirs: a name set in the config file or with --set that is
+ * neither a core setting nor declared (declared(ctx, name) false) nor ignored is an error
+ * (-1, *err set: a typo would silently do nothing); an unknown NIMBUS_* or LocalStack-style
+ * name in the environment (a LOCALSTACK_ prefix, or a service's: S3_, SQS_, ...: looks_like
+ * (ctx, name)) gets a warning line on warn, "unknown setting NIMBUS_FOO: ignored". */
+int nb__config_check_unknown(const nb__config_t *cfg, bool (*declared)(void *ctx, const char *name),
+                             bool (*looks_like)(void *ctx, const char *name), void *ctx, FILE *warn, char **err);
+/* Whether LocalStack has this setting and Nimbus accepts it with no effect (docs/settings.md). */
+bool nb__config_ignored(const char *name);
+/* Typed parsing shared by core and plugin settings: true if v is valid. */
+bool nb__config_parse_bool(const char *v, bool *out);
+bool nb__config_parse_u64(const char *v, uint64_t *out); /* bytes: suffix k, m, g */
+bool nb__config_parse_seconds(const char *v, double *out); /* 1.5, 500ms, 2s, 5m, 1h */
+/* Prints the core's settings with their values and sources (nimbus config). */
+void nb__config_print_values(const nb__config_t *cfg, FILE *out);
+/* One line of --help / nimbus config, aligned like the core's. */
+void nb__config_print_line(FILE *out, const char *flag, const char *name, const char *help, const char *def);
 /* Whether SERVICES enables this service. */
 bool nb__config_service_enabled(const nb__config_t *cfg, const char *service);
 /* Prints every setting with its flag, default and meaning. */

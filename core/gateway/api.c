@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "gateway/events.h"
+#include "gateway/req_memory.h"
 #include "gateway/request.h"
 #include "gateway/txn.h"
 #include "http/body.h"
@@ -21,37 +23,37 @@ static double wall_now(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int api_reply_new(nb_req_t *req, json_t *output) {
+static nb_result_t api_reply_new(nb_req_t *req, json_t *output) {
     json_decref(req->output);
     req->output = output ? output : json_object();
     req->replied = true;
-    return 0;
+    return NB_DONE;
 }
 
-static int api_reply_body_new(nb_req_t *req, nb_body_t *body) {
+static nb_result_t api_reply_body_new(nb_req_t *req, nb_body_t *body) {
     nb__body_free(req->out_body);
     req->out_body = body;
-    return 0;
+    return NB_DONE;
 }
 
 static int api_reply_header(nb_req_t *req, const char *name, const char *value) {
     return nb__headers_set(&req->out_headers, name, value);
 }
 
-static int api_error(nb_req_t *req, const char *code, json_t *fields_new, const char *fmt, ...) {
+static nb_result_t api_error(nb_req_t *req, const char *code, json_t *fields_new, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     nb__req_set_error_v(req, code, 0, fields_new, fmt, ap);
     va_end(ap);
-    return 0;
+    return NB_DONE;
 }
 
-static int api_error_code(nb_req_t *req, const char *code, int status, const char *fmt, ...) {
+static nb_result_t api_error_code(nb_req_t *req, const char *code, int status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     nb__req_set_error_v(req, code, status, NULL, fmt, ap);
     va_end(ap);
-    return 0;
+    return NB_DONE;
 }
 
 /* An async request's handler transaction was committed when it returned NB_ASYNC: nb_finish
@@ -163,11 +165,11 @@ static void api_log(nb_plugin_t *self, nb_log_level_t level, const char *fmt, ..
     va_end(ap);
 }
 
-static int api_reply_status(nb_req_t *req, int status) {
+static nb_result_t api_reply_status(nb_req_t *req, int status) {
     if (status < 100 || status > 599)
-        return NB_EINVAL;
+        return NB_FAILED(NB_EINVAL);
     req->status = status;
-    return 0;
+    return NB_DONE;
 }
 
 /* ---- Blobs of the plugin's store (core/store/blob.c). ---- */
@@ -365,6 +367,17 @@ const nb_api_t nb__api = {
     .work_queue = api_work_queue,
     .partition = nb__partition_of,
     .strerror = nb_strerror,
+    .setting_string = nb__api_setting_string,
+    .setting_int = nb__api_setting_int,
+    .setting_bool = nb__api_setting_bool,
+    .setting_seconds = nb__api_setting_seconds,
+    .event_publish = nb__event_publish,
+    .event_subscribe = nb__event_subscribe,
+    .event_unsubscribe = nb__event_unsubscribe,
+    .req_alloc = nb__req_alloc,
+    .req_strdup = nb__req_strdup,
+    .req_printf = nb__req_printf,
+    .req_on_free = nb__req_on_free,
     .req_on_commit = api_req_on_commit,
     .req_on_rollback = api_req_on_rollback,
     .on_commit = api_on_commit,

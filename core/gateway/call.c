@@ -13,6 +13,7 @@
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "store/store.h"
+#include "util/arena.h"
 
 static void set_code(char *buf, size_t len, const char *code) {
     if (buf && len)
@@ -66,8 +67,9 @@ int nb__gateway_call(nb_plugin_t *self, const char *account, const char *region,
     if (rc == 0 && st && (rc = nb__store_begin(st)) == 0)
         txn = true;
     if (rc == 0) {
-        rc = handler(req, input);
-        if (rc == NB_ASYNC || rc == NB_NOT_IMPLEMENTED) {
+        nb_result_t res = handler(req, input);
+        rc = nb_result_error(res);
+        if (nb_result_same(res, NB_ASYNC) || nb_result_same(res, NB_NOT_IMPLEMENTED)) {
             /* an async handler would finish a request nobody waits for */
             fprintf(stderr, "nimbus: %s.%s cannot be called in-process (it answers later)\n", service, operation);
             rc = NB_EINVAL;
@@ -94,6 +96,7 @@ int nb__gateway_call(nb_plugin_t *self, const char *account, const char *region,
         fprintf(gw->log, "INFO AWS %s.%s => %s (in-process call from %s)\n", service, operation,
                 req->has_error ? (req->err.code ? req->err.code : "error") : "ok", self->def->name);
     nb__req_report(req, NULL);
+    nb__arena_free(req->arena);
     json_decref(input);
     json_decref(req->output);
     nb__body_free(req->out_body);

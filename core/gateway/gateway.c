@@ -207,7 +207,7 @@ typedef struct stage_ctx {
     char *path_buf;                 /* room for the labels' path (8 KiB) */
     const char *path;               /* the path the operation's labels are read from */
     json_t *input;                  /* the parsed input (owned) */
-    int handler_rc;
+    nb_result_t handler_rc;
     nb__http_response_t resp;
 } stage_ctx_t;
 
@@ -311,10 +311,11 @@ static stage_result_t handler_failed(nb_req_t *req, int rc);
  * too: nb_finish and nb_work_queue's done get transactions of their own); an error, a
  * failure or an operation the handler left unimplemented keeps nothing. */
 static stage_result_t stage_commit(nb_req_t *req, stage_ctx_t *c) {
-    int rc = c->handler_rc;
-    bool keep = !req->has_error && rc >= 0 && rc != NB_NOT_IMPLEMENTED;
+    nb_result_t res = c->handler_rc;
+    int rc = nb_result_error(res);
+    bool keep = !req->has_error && rc == 0 && !nb_result_same(res, NB_NOT_IMPLEMENTED);
     bool committed = nb__txn_end(nb__txn_req_store(req), keep) == 0;
-    if (rc == NB_ASYNC) {
+    if (nb_result_same(res, NB_ASYNC)) {
         req->async = true;
         if (!committed)
             nb__txn_failed(req); /* answered so when the plugin calls nb_finish() or done() returns */
@@ -324,7 +325,7 @@ static stage_result_t stage_commit(nb_req_t *req, stage_ctx_t *c) {
         nb__txn_failed(req);
         return STAGE_ERROR;
     }
-    if (rc == NB_NOT_IMPLEMENTED) {
+    if (nb_result_same(res, NB_NOT_IMPLEMENTED)) {
         json_decref(req->output);
         req->output = NULL;
         fail_not_implemented(req);
@@ -505,7 +506,7 @@ typedef struct precheck_call {
     nb_plugin_t *p;
     nb_req_t *req;
     const json_t *input;
-    int (*precheck)(nb_plugin_t *, nb_req_t *, const json_t *);
+    nb_result_t (*precheck)(nb_plugin_t *, nb_req_t *, const json_t *);
 } precheck_call_t;
 
 /* A check that could not be made leaves the answer to the handler; it only reads, so its

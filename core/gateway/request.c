@@ -8,6 +8,7 @@
 
 #include "http/body.h"
 #include "nimbus/errno.h"
+#include "util/arena.h"
 #include "util/codec.h"
 
 static void log_line(nb_req_t *req, int status) {
@@ -56,6 +57,7 @@ void nb__req_report(nb_req_t *req, const nb__http_response_t *resp) {
 }
 
 void nb__req_free(nb_req_t *req) {
+    nb__arena_free(req->arena); /* first: its cleanup handlers may still read the request */
     json_decref(req->output);
     nb__body_free(req->out_body);
     nb__headers_free(&req->out_headers);

@@ -33,6 +33,7 @@ struct nb_req {
     void (*on_complete)(nb_req_t *req, const nb_req_summary_t *summary, void *data);
     void *complete_data;
     uint64_t start_ns;
+    struct nb__arena *arena; /* nb_req_alloc's memory, created on first use; freed with the request */
 };
 
 /* Answers the request from the pipeline's serialize stage on (gateway.c): the reply or error

@@ -150,6 +150,8 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     gw->reg.init_failure = store_init_failure;
     gw->reg.owner = gw;
     nb__registry_select(&gw->reg);
+    if ((rc = nb__registry_settings(&gw->reg, stderr, err)) != 0) /* before any plugin starts */
+        return rc;
     gw->router = nb__router_new(&gw->reg.specs);
     if (gw->router == NULL) {
         *err = nb__strdup_printf("cannot build the router");

@@ -46,18 +46,18 @@ typedef struct handler_call {
     nb_req_t *req;
     nb_op_handler_pt handler;
     const json_t *input;
-    int rc;
+    nb_result_t rc;
 } handler_call_t;
 
 /* An error, a failure or a handler that will answer 501 keeps nothing it wrote. */
 static bool handler_body(void *ctx) {
     handler_call_t *c = ctx;
     c->rc = c->handler(c->req, c->input);
-    return !c->req->has_error && c->rc >= 0 && c->rc != NB_NOT_IMPLEMENTED;
+    return !c->req->has_error && nb_result_error(c->rc) == 0 && !nb_result_same(c->rc, NB_NOT_IMPLEMENTED);
 }
 
-int nb__txn_run_handler(nb_req_t *req, nb_op_handler_pt handler, const json_t *input, int *handler_rc) {
-    handler_call_t c = {req, handler, input, 0};
+int nb__txn_run_handler(nb_req_t *req, nb_op_handler_pt handler, const json_t *input, nb_result_t *handler_rc) {
+    handler_call_t c = {req, handler, input, NB_DONE};
     int rc = nb__txn_run(nb__txn_req_store(req), handler_body, &c);
     *handler_rc = c.rc;
     if (rc != 0)

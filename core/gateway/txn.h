@@ -36,7 +36,7 @@ nb__store_t *nb__txn_req_store(const nb_req_t *req);
  * handler's return value in *handler_rc. 0, or NB_ESTORE when the transaction could not begin
  * or commit: req then carries AWS's InternalError. Does not complete req. Also for in-process
  * calls (call.c). */
-int nb__txn_run_handler(nb_req_t *req, nb_op_handler_pt handler, const json_t *input, int *handler_rc);
+int nb__txn_run_handler(nb_req_t *req, nb_op_handler_pt handler, const json_t *input, nb_result_t *handler_rc);
 
 /* Sets AWS's InternalError on req after its transaction could not begin or commit. */
 void nb__txn_failed(nb_req_t *req);

@@ -160,6 +160,8 @@ nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char
 void nb__plugin_close(nb_plugin_t *p) {
     if (p == NULL)
         return;
+    nb__events_unsubscribe_plugin(p);
+    nb__plugin_settings_free(p);
     if (p->dl)
         dlclose(p->dl);
     free(p->handlers);
@@ -201,8 +203,7 @@ static void service_fail(nb__service_t *svc, char *error) {
 
 static int str_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* Loads every *.so of a folder, in name order. Failures are logged and recorded. */
-static void scan_dir(nb__registry_t *reg, const char *dir) {
+void nb__plugin_dir_each(const char *dir, void (*fn)(void *ctx, const char *path), void *ctx) {
     DIR *d = opendir(dir);
     if (d == NULL)
         return;
@@ -225,32 +226,40 @@ static void scan_dir(nb__registry_t *reg, const char *dir) {
     for (size_t i = 0; i < n; i++) {
         char *path = names[i] ? nb__strdup_printf("%s/%s", dir, names[i]) : NULL;
         free(names[i]);
-        if (path == NULL)
-            continue;
-        char *err = NULL;
-        char service[128] = "";
-        nb_plugin_t *p = plugin_open(path, &reg->specs, &reg->specs, &err, service, sizeof service);
-        if (p == NULL || add_plugin(reg, p) != 0) {
-            fprintf(stderr, "nimbus: plugin not loaded: %s\n", err ? err : path);
-            /* Mark the service if we can tell which it was: the one its descriptor
-             * declares, else the file stem. */
-            if (p)
-                snprintf(service, sizeof service, "%s", p->def->service);
-            if (service[0] == '\0') {
-                snprintf(service, sizeof service, "%s", strrchr(path, '/') + 1);
-                service[strlen(service) - 3] = '\0';
-            }
-            const nb__spec_t *spec = nb__spec_set_find(&reg->specs, service);
-            nb__service_t *svc = spec ? service_get(reg, service, spec) : NULL;
-            if (svc)
-                service_fail(svc, err), err = NULL;
-            nb__plugin_close(p);
-        }
-        free(err);
+        if (path)
+            fn(ctx, path);
         free(path);
     }
     free(names);
 }
+
+/* Loads one plugin file of a folder. Failures are logged and recorded. */
+static void scan_file(void *ctx, const char *path) {
+    nb__registry_t *reg = ctx;
+    char *err = NULL;
+    char service[128] = "";
+    nb_plugin_t *p = plugin_open(path, &reg->specs, &reg->specs, &err, service, sizeof service);
+    if (p == NULL || add_plugin(reg, p) != 0) {
+        fprintf(stderr, "nimbus: plugin not loaded: %s\n", err ? err : path);
+        /* Mark the service if we can tell which it was: the one its descriptor
+         * declares, else the file stem. */
+        if (p)
+            snprintf(service, sizeof service, "%s", p->def->service);
+        if (service[0] == '\0') {
+            snprintf(service, sizeof service, "%s", strrchr(path, '/') + 1);
+            service[strlen(service) - 3] = '\0';
+        }
+        const nb__spec_t *spec = nb__spec_set_find(&reg->specs, service);
+        nb__service_t *svc = spec ? service_get(reg, service, spec) : NULL;
+        if (svc)
+            service_fail(svc, err), err = NULL;
+        nb__plugin_close(p);
+    }
+    free(err);
+}
+
+/* Loads every *.so of a folder, in name order. */
+static void scan_dir(nb__registry_t *reg, const char *dir) { nb__plugin_dir_each(dir, scan_file, reg); }
 
 static void for_each_path(const char *list, void (*fn)(void *ctx, const char *dir), void *ctx) {
     if (list == NULL)
@@ -302,7 +311,7 @@ int nb__registry_init(nb__registry_t *reg, const nb__config_t *cfg, char **err) 
     reg->cfg = cfg;
     *err = NULL;
     spec_scan_t ss = {&reg->specs, NULL};
-    char spec_buf[4096], plugin_buf[4096];
+    char spec_buf[4096];
     const char *spec_path = cfg && cfg->spec_path && *cfg->spec_path
                                 ? cfg->spec_path
                                 : default_dir("share/nimbus/specs", NB_DEFAULT_SPEC_DIR, spec_buf, sizeof spec_buf);
@@ -315,10 +324,14 @@ int nb__registry_init(nb__registry_t *reg, const nb__config_t *cfg, char **err) 
         *err = nb__strdup_printf("no service specs found in %s", spec_path);
         return NB_ESPEC;
     }
-    if (cfg)
-        for_each_path(cfg->plugin_path, scan_cb, reg);
-    scan_dir(reg, default_dir("lib/nimbus/plugins", NB_DEFAULT_PLUGIN_DIR, plugin_buf, sizeof plugin_buf));
+    nb__plugin_dirs_each(cfg ? cfg->plugin_path : NULL, scan_cb, reg);
     return 0;
+}
+
+void nb__plugin_dirs_each(const char *plugin_path, void (*fn)(void *ctx, const char *dir), void *ctx) {
+    char plugin_buf[4096];
+    for_each_path(plugin_path, fn, ctx);
+    fn(ctx, default_dir("lib/nimbus/plugins", NB_DEFAULT_PLUGIN_DIR, plugin_buf, sizeof plugin_buf));
 }
 
 int nb__registry_add_static(nb__registry_t *reg, const nb_plugin_def_t *def, char **err) {
@@ -468,6 +481,7 @@ void nb__registry_free(nb__registry_t *reg) {
     free(reg->services);
     for (size_t i = 0; i < reg->nplugins; i++)
         nb__plugin_close(reg->plugins[i]);
+    nb__events_clear(); /* events nobody will deliver: their subscribers are gone */
     free(reg->plugins);
     nb__spec_set_free(&reg->specs);
     memset(reg, 0, sizeof *reg);

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config/config.h"
 #include "nimbus/plugin.h"
@@ -45,6 +46,8 @@ struct nb_plugin {
     bool started;
     void *store;                  /* the service's state store, opened at start */
     struct nb__registry *reg;
+    struct nb__plugin_setting *settings; /* its declared settings' values (settings.c) */
+    size_t nsettings;
 };
 
 typedef struct nb__service {
@@ -101,6 +104,32 @@ void nb__registry_free(nb__registry_t *reg);
  * anywhere. On failure returns NULL with a message naming the file and the problem. */
 nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char **err);
 void nb__plugin_close(nb_plugin_t *p);
+
+/* Calls fn(ctx, path) for every *.so of a folder, in name order. */
+void nb__plugin_dir_each(const char *dir, void (*fn)(void *ctx, const char *path), void *ctx);
+/* Calls fn(ctx, dir) for every plugin folder: those of plugin_path (':'-separated, may be
+ * NULL), then the built-in one. */
+void nb__plugin_dirs_each(const char *plugin_path, void (*fn)(void *ctx, const char *dir), void *ctx);
+
+/* Declared plugin settings (settings.c). Resolves the settings of every loaded plugin from
+ * the configuration: a bad value of an enabled service's provider is an error (*err), as is
+ * an unknown name in the config file or --set; unknown NIMBUS_* / LocalStack-style names in
+ * the environment get a warning line on warn. Call after nb__registry_select. */
+int nb__registry_settings(nb__registry_t *reg, FILE *warn, char **err);
+void nb__plugin_settings_free(nb_plugin_t *p);
+/* nimbus --help: the settings every plugin found declares, per plugin. */
+void nb__plugin_settings_help(FILE *out, const char *plugin_path);
+/* nimbus config: every setting's value and where it came from, per service. */
+void nb__registry_print_settings(const nb__registry_t *reg, FILE *out);
+/* nb_api_t's setting getters. */
+const char *nb__api_setting_string(nb_plugin_t *self, const char *name);
+int64_t nb__api_setting_int(nb_plugin_t *self, const char *name);
+int nb__api_setting_bool(nb_plugin_t *self, const char *name);
+double nb__api_setting_seconds(nb_plugin_t *self, const char *name);
+
+/* Removes every subscription of a plugin being unloaded (core/gateway/events.c). */
+void nb__events_unsubscribe_plugin(nb_plugin_t *p);
+void nb__events_clear(void); /* drops the events not delivered yet */
 
 /* The function table handed to plugins (core/gateway implements it). */
 extern const nb_api_t nb__api;

@@ -18,12 +18,19 @@
  *     NB_PLUGIN_DEFINE(.name = "sqs", .service = "sqs", .api_version = "2012-11-05",
  *                      .ops = sqs_ops, .init = sqs_init, .fini = sqs_fini);
  *
- *     int sqs_get_queue_url(nb_req_t *req, const json_t *in) {
+ *     nb_result_t sqs_get_queue_url(nb_req_t *req, const json_t *in) {
+ *         NB_TRY(check_name(req, in));   // a helper's nb_step_t: go on, or return what it answered
  *         ...
  *         if (q == NULL)
  *             return nb_error(req, "QueueDoesNotExist", "The specified queue does not exist.");
+ *         if (rc < 0)
+ *             return NB_FAILED(rc);      // an NB_E* code: 500
  *         return nb_reply_new(req, json_pack("{s:s}", "QueueUrl", q->url));
  *     }
+ *
+ * A handler returns an nb_result_t (NB_DONE, NB_ASYNC, NB_NOT_IMPLEMENTED, NB_FAILED(err),
+ * or what nb_reply_new / nb_error return); a helper that may answer returns an nb_step_t
+ * (NB_GO_ON or nb_stop(result)). Both are distinct types: a mix-up does not compile.
  *
  * Ownership follows jansson: `input`, `req` and every string the API returns are
  * borrowed until the request ends; a function whose name ends in `_new` steals its
@@ -46,6 +53,8 @@
 #include <jansson.h>
 
 #include "nimbus/errno.h"
+#include "nimbus/events.h"
+#include "nimbus/settings.h"
 #include "nimbus/util.h"
 #include "nimbus/version.h"
 
@@ -57,9 +66,82 @@ extern "C" {
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
 #define NB_ABI_MINOR 6                  /* additions at the end of nb_api_t or nb_plugin_def_t */
 
-/* Handler return values besides 0 (reply done) and < 0 (internal failure, 500). */
-#define NB_ASYNC 1           /* the handler will call nb_finish() exactly once, later */
-#define NB_NOT_IMPLEMENTED 2 /* answer 501 like an operation without a handler */
+/*
+ * What a handler, the precheck hook and the reply and error functions return. A struct,
+ * not an int, so that the compiler refuses an int or a helper's nb_step_t where a result
+ * is expected: a helper's "go on" can never be read as "answer later".
+ *
+ * ABI: a struct of one int is returned in the same register as an int (rax on x86-64
+ * System V, w0 on AArch64 AAPCS64) and carries the values of ABI 1.0-1.5's int results
+ * (0 done, 1 async, 2 not implemented, < 0 an NB_E* failure), so plugins built against
+ * the int-returning header keep working: NB_ABI_MAJOR stays 1.
+ */
+typedef struct nb_result {
+    int v_; /* private: use the constants and functions below */
+} nb_result_t;
+
+#define NB_DONE ((nb_result_t){0})            /* a reply or an error was set (or nothing: an empty output) */
+#define NB_ASYNC ((nb_result_t){1})           /* the handler will call nb_finish() exactly once, later */
+#define NB_NOT_IMPLEMENTED ((nb_result_t){2}) /* answer 501 like an operation without a handler */
+/* An internal failure from an NB_E* code: 500 (503 for NB_EAGAIN); a non-negative err
+ * (a function's success) is no failure, so it reads as NB_DONE. */
+#define NB_FAILED(err) (nb_result_failed_from(err))
+
+static inline nb_result_t nb_result_failed_from(int err) {
+    nb_result_t r = {err < 0 ? err : 0};
+    return r;
+}
+/* The NB_E* code of a failed result (in a work-queue done callback: which error to set); 0 otherwise. */
+static inline int nb_result_error(nb_result_t r) { return r.v_ < 0 ? r.v_ : 0; }
+/* Whether two results are the same: nb_result_same(rc, NB_ASYNC). */
+static inline int nb_result_same(nb_result_t a, nb_result_t b) { return a.v_ == b.v_; }
+
+/*
+ * What a helper that may answer the request returns (a key check, a load that answers
+ * NoSuchBucket): go on, or stop with the handler's result (the error it set, or a failure).
+ * Distinct from nb_result_t, so a helper's result cannot be returned from a handler as is:
+ *
+ *     static nb_step_t check_name(nb_req_t *req, const char *name) {
+ *         if (*name == '\0')
+ *             return nb_stop(nb_error(req, "InvalidParameterValue", "The name is empty."));
+ *         return NB_GO_ON;
+ *     }
+ *     nb_result_t create_thing(nb_req_t *req, const json_t *in) {
+ *         NB_TRY(check_name(req, json_string_value(json_object_get(in, "Name"))));
+ *         ...
+ *     }
+ *
+ * A helper calling a helper propagates with NB_TRY_STEP; one that must clean up first tests
+ * nb_stopped(step) and returns nb_step_result(step).
+ */
+typedef struct nb_step {
+    int stopped_;        /* private */
+    nb_result_t result_; /* private: what the handler returns when stopped */
+} nb_step_t;
+
+#define NB_GO_ON ((nb_step_t){0, {0}})
+static inline nb_step_t nb_stop(nb_result_t result) {
+    nb_step_t s = {1, result};
+    return s;
+}
+static inline int nb_stopped(nb_step_t step) { return step.stopped_; }
+/* The result a stopped step carries (NB_DONE for NB_GO_ON). */
+static inline nb_result_t nb_step_result(nb_step_t step) { return step.result_; }
+
+/* In a handler: returns the step's result when it stopped, else goes on. */
+#define NB_TRY(step)                               \
+    do {                                           \
+        nb_step_t nb_try_step_ = (step);           \
+        if (nb_try_step_.stopped_)                 \
+            return nb_try_step_.result_;           \
+    } while (0)
+/* In a helper returning nb_step_t: returns the stopped step, else goes on. */
+#define NB_TRY_STEP(step)                          \
+    do {                                           \
+        nb_step_t nb_try_step_ = (step);           \
+        if (nb_try_step_.stopped_)                 \
+            return nb_try_step_;                   \
+    } while (0)
 
 typedef struct nb_req nb_req_t;       /* one AWS request, opaque */
 typedef struct nb_plugin nb_plugin_t; /* one loaded plugin, opaque */
@@ -68,7 +150,7 @@ typedef struct nb_timer nb_timer_t;   /* a one-shot or repeating timer, opaque *
 typedef struct nb_blob_writer nb_blob_writer_t; /* a blob being written, opaque */
 typedef struct sqlite3 sqlite3;
 
-typedef int (*nb_op_handler_pt)(nb_req_t *req, const json_t *input);
+typedef nb_result_t (*nb_op_handler_pt)(nb_req_t *req, const json_t *input);
 
 typedef struct nb_op {
     const char *name;         /* the spec's operation name, "SendMessage" */
@@ -101,16 +183,17 @@ typedef void (*nb_timer_cb)(nb_timer_t *timer, void *data);
 typedef struct nb_api {
     size_t size;
 
-    /* Replies. Each returns 0, so a handler can `return nb_reply_new(...)`. */
-    int (*reply_new)(nb_req_t *req, json_t *output);
-    int (*reply_body_new)(nb_req_t *req, nb_body_t *body);
+    /* Replies. reply_new and reply_body_new return NB_DONE, so a handler can
+     * `return nb_reply_new(...)`; reply_header returns 0 or an NB_E* code. */
+    nb_result_t (*reply_new)(nb_req_t *req, json_t *output);
+    nb_result_t (*reply_body_new)(nb_req_t *req, nb_body_t *body);
     int (*reply_header)(nb_req_t *req, const char *name, const char *value);
     /* An error declared in the spec (status and fault from its shape) or a common
-     * AWS code; `fields_new` (may be NULL) adds members of the error shape. */
-    int (*error)(nb_req_t *req, const char *code, json_t *fields_new, const char *fmt, ...)
+     * AWS code; `fields_new` (may be NULL) adds members of the error shape. NB_DONE. */
+    nb_result_t (*error)(nb_req_t *req, const char *code, json_t *fields_new, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
-    /* An error the spec does not declare, with its HTTP status. */
-    int (*error_code)(nb_req_t *req, const char *code, int status, const char *fmt, ...)
+    /* An error the spec does not declare, with its HTTP status. NB_DONE. */
+    nb_result_t (*error_code)(nb_req_t *req, const char *code, int status, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
     /* Completes a request whose handler returned NB_ASYNC; its reply or error was set. Called
      * inside a transaction (a timer callback's, another request's handler), the answer goes
@@ -156,8 +239,9 @@ typedef struct nb_api {
 
     /* ---- ABI 1.1 (NB_API_HAS(member) before use in a plugin that declares an older minor) ---- */
 
-    /* The HTTP status of a successful reply instead of the operation's (206, 304). */
-    int (*reply_status)(nb_req_t *req, int status);
+    /* The HTTP status of a successful reply instead of the operation's (206, 304): NB_DONE,
+     * or NB_FAILED(NB_EINVAL) for a status outside 100-599. */
+    nb_result_t (*reply_status)(nb_req_t *req, int status);
 
     /* Blobs: large payloads as files beside the plugin's database (under DATA_DIR
      * with persistence). Keys are '/'-separated [A-Za-z0-9._-] names, none starting
@@ -248,6 +332,33 @@ typedef struct nb_api {
      * (its on_rollback hooks run); a repeating timer runs again at its next period. */
     int (*on_commit)(nb_plugin_t *self, void (*cb)(void *data), void *data);
     int (*on_rollback)(nb_plugin_t *self, void (*cb)(void *data), void *data);
+    /* Declared settings (nimbus/settings.h): the value of a setting the plugin declares in
+     * its descriptor's `.settings`, checked at start, so these never fail. A name the plugin
+     * did not declare reads as unset (NULL, 0, false) and is logged. */
+    const char *(*setting_string)(nb_plugin_t *self, const char *name); /* NULL: unset, no default */
+    int64_t (*setting_int)(nb_plugin_t *self, const char *name);        /* INT and BYTES (bytes) */
+    int (*setting_bool)(nb_plugin_t *self, const char *name);           /* 1 or 0 */
+    double (*setting_seconds)(nb_plugin_t *self, const char *name);     /* DURATION, in seconds */
+
+    /* In-process events (nimbus/events.h): delivered after the publishing request commits.
+     * publish takes detail_new (an object; NULL for {}), even when it fails; req: the request
+     * whose writes the event reports, NULL outside a request. 0 or NB_E*. pattern: an event
+     * name, or a prefix ending in '*' ("s3:ObjectCreated:*", "*" for all); NULL if out of memory. */
+    int (*event_publish)(nb_plugin_t *self, nb_req_t *req, const char *name, const char *account,
+                         const char *region, json_t *detail_new);
+    nb_subscription_t *(*event_subscribe)(nb_plugin_t *self, const char *pattern, nb_event_cb cb, void *data);
+    void (*event_unsubscribe)(nb_subscription_t *sub); /* NULL is a no-op; safe inside a callback */
+
+    /* Per-request memory: freed all at once when the request ends (its response written, or
+     * the request abandoned), so a handler allocates its temporaries without freeing them.
+     * Blocks are aligned for any type and zero-filled; NULL when out of memory. Never keep a
+     * pointer past the request (a timer, an nb_work_queue after done, a subscription). */
+    void *(*req_alloc)(nb_req_t *req, size_t size);
+    char *(*req_strdup)(nb_req_t *req, const char *s);
+    char *(*req_printf)(nb_req_t *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+    /* Runs fn(data) when the request ends, before its memory is freed; handlers run in the
+     * reverse order of registration (the last registered first). 0 or NB_ENOMEM (fn will not run). */
+    int (*req_on_free)(nb_req_t *req, void (*fn)(void *data), void *data);
 
     /* Shared utilities (nimbus/util.h): base64, hex, URL encoding, dates, ARNs, ids, digests.
      * Called through the nb_base64_encode(...), nb_digest(...), ... macros of that header. */
@@ -290,9 +401,12 @@ typedef struct nb_plugin_def {
      * of its body (input: its members from headers, labels and query; no payload): an error
      * set with nb_error / nb_error_fields / nb_error_code is answered at once, and the client
      * never sends the body. Reads only: no body, no writes (rolled back), no reply, no
-     * NB_ASYNC, no nb_finish, no nb_req_on_complete. Returns 0 (go on unless an error is set) or an NB_E* code (the
-     * check could not be made: the request goes on, its handler answers). */
-    int (*precheck)(nb_plugin_t *self, nb_req_t *req, const json_t *input);
+     * NB_ASYNC, no nb_finish, no nb_req_on_complete. Returns NB_DONE (go on unless an error is set) or
+     * NB_FAILED(an NB_E* code) (the check could not be made: the request goes on, its handler answers). */
+    nb_result_t (*precheck)(nb_plugin_t *self, nb_req_t *req, const json_t *input);
+    /* optional (ABI 1.6): the settings the plugin reads (nimbus/settings.h), ended by an
+     * entry whose name is NULL; listed by nimbus --help, read with nb_setting_*. */
+    const nb_setting_t *settings;
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)
@@ -376,6 +490,17 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_req_on_rollback(...) (nb_api->req_on_rollback(__VA_ARGS__))
 #define nb_on_commit(...) (nb_api->on_commit(__VA_ARGS__))
 #define nb_on_rollback(...) (nb_api->on_rollback(__VA_ARGS__))
+#define nb_setting_string(...) (nb_api->setting_string(__VA_ARGS__))
+#define nb_setting_int(...) (nb_api->setting_int(__VA_ARGS__))
+#define nb_setting_bool(...) (nb_api->setting_bool(__VA_ARGS__))
+#define nb_setting_seconds(...) (nb_api->setting_seconds(__VA_ARGS__))
+#define nb_event_publish(...) (nb_api->event_publish(__VA_ARGS__))
+#define nb_event_subscribe(...) (nb_api->event_subscribe(__VA_ARGS__))
+#define nb_event_unsubscribe(...) (nb_api->event_unsubscribe(__VA_ARGS__))
+#define nb_req_alloc(...) (nb_api->req_alloc(__VA_ARGS__))
+#define nb_req_strdup(...) (nb_api->req_strdup(__VA_ARGS__))
+#define nb_req_printf(...) (nb_api->req_printf(__VA_ARGS__))
+#define nb_req_on_free(...) (nb_api->req_on_free(__VA_ARGS__))
 /* nb_api->util: its macros (nb_base64_encode, nb_digest, nb_uuid, ...) are in nimbus/util.h */
 #define nb_util() (nb_api->util)
 #endif /* NB_CORE_INTERNAL */

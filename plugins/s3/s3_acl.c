@@ -138,7 +138,7 @@ static bool valid_permission(const char *p) {
     return false;
 }
 
-int s3_acl_from_input(nb_req_t *req, const json_t *in, const char *account, bool bucket, json_t **out) {
+nb_step_t s3_acl_from_input(nb_req_t *req, const json_t *in, const char *account, bool bucket, json_t **out) {
     *out = NULL;
     const char *acl = s3_str(in, "ACL");
     json_t *grants = json_array();
@@ -150,26 +150,30 @@ int s3_acl_from_input(nb_req_t *req, const json_t *in, const char *account, bool
         headers = true;
         if (!parse_grant_header(v, grant_members[i].permission, account, grants)) {
             json_decref(grants);
-            return req ? nb_error(req, "InvalidArgument", "Invalid Argument") : 0;
+            return req ? nb_stop(nb_error(req, "InvalidArgument", "Invalid Argument")) : nb_stop(NB_DONE);
         }
     }
     const json_t *policy = json_object_get(in, "AccessControlPolicy");
     if (acl && headers) {
         json_decref(grants);
-        return req ? nb_error(req, "InvalidRequest", "Specifying both Canned ACLs and Header Grants is not allowed") : 0;
+        return req ? nb_stop(nb_error(req, "InvalidRequest", "Specifying both Canned ACLs and Header Grants is not allowed"))
+                   : nb_stop(NB_DONE);
     }
     if (policy && (acl || headers)) {
         json_decref(grants);
-        return req ? nb_error_code(req, "UnexpectedContent", 400, "This request does not support content") : 0;
+        return req ? nb_stop(nb_error_code(req, "UnexpectedContent", 400, "This request does not support content"))
+                   : nb_stop(NB_DONE);
     }
     if (acl) {
         json_decref(grants);
         if ((grants = canned(acl, account, bucket)) == NULL)
-            return req == NULL ? 0 : nb_error_fields(req, "InvalidArgument",
-                                   json_pack("{s:s,s:s}", "ArgumentName", "x-amz-acl", "ArgumentValue", acl), "%s",
-                                   "");
+            return req == NULL ? nb_stop(NB_DONE)
+                               : nb_stop(nb_error_fields(req, "InvalidArgument",
+                                                         json_pack("{s:s,s:s}", "ArgumentName", "x-amz-acl",
+                                                                   "ArgumentValue", acl),
+                                                         "%s", ""));
         *out = grants;
-        return 1;
+        return NB_GO_ON;
     }
     if (policy) {
         size_t i;
@@ -184,21 +188,22 @@ int s3_acl_from_input(nb_req_t *req, const json_t *in, const char *account, bool
                        (strcmp(type, "AmazonCustomerByEmail") == 0 && s3_str(grantee, "EmailAddress")));
             if (!ok) {
                 json_decref(grants);
-                return req == NULL ? 0 : nb_error_code(req, "MalformedACLError", 400,
-                                "The XML you provided was not well-formed or did not validate against our published "
-                                "schema");
+                return req == NULL ? nb_stop(NB_DONE)
+                                   : nb_stop(nb_error_code(req, "MalformedACLError", 400,
+                                                           "The XML you provided was not well-formed or did not "
+                                                           "validate against our published schema"));
             }
             json_array_append(grants, g);
         }
         *out = grants;
-        return 1;
+        return NB_GO_ON;
     }
     if (headers) {
         *out = grants;
-        return 1;
+        return NB_GO_ON;
     }
     json_decref(grants);
-    return 1;
+    return NB_GO_ON;
 }
 
 json_t *s3_acl_output(const char *account, const json_t *grants) {
@@ -211,6 +216,6 @@ json_t *s3_acl_output(const char *account, const json_t *grants) {
 void s3_attrs_set_acl(json_t *attrs, const json_t *in, const char *account) {
     json_t *grants = NULL;
     json_object_del(attrs, "Grants");
-    if (s3_acl_from_input(NULL, in, account, false, &grants) == 1 && grants)
+    if (!nb_stopped(s3_acl_from_input(NULL, in, account, false, &grants)) && grants)
         json_object_set_new(attrs, "Grants", grants);
 }

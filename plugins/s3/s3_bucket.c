@@ -33,10 +33,9 @@ static bool bucket_name_valid(const char *n) {
     return true;
 }
 
-int s3_create_bucket(nb_req_t *req, const json_t *in) {
+nb_result_t s3_create_bucket(nb_req_t *req, const json_t *in) {
     const char *name = s3_str(in, "Bucket");
-    if (s3_check_presigned(req) != 1)
-        return 0;
+    NB_TRY(s3_check_presigned(req));
     if (!bucket_name_valid(name))
         return nb_error_fields(req, "InvalidBucketName", json_pack("{s:s}", "BucketName", name ? name : ""),
                                "The specified bucket is not valid.");
@@ -57,15 +56,13 @@ int s3_create_bucket(nb_req_t *req, const json_t *in) {
                              "this request was sent to.");
     }
     json_t *grants = NULL;
-    int rc = s3_acl_from_input(req, in, nb_req_account(req), true, &grants);
-    if (rc != 1)
-        return rc;
+    NB_TRY(s3_acl_from_input(req, in, nb_req_account(req), true, &grants));
     s3_bucket_t b;
-    rc = s3_bucket_load(NULL, name, &b);
+    int rc = s3_bucket_find(name, &b);
     if (rc != 0)
         json_decref(grants);
     if (rc < 0)
-        return rc;
+        return NB_FAILED(rc);
     if (rc == 1) {
         if (strcmp(b.account, nb_req_account(req)) != 0)
             return nb_error_fields(req, "BucketAlreadyExists", json_pack("{s:s}", "BucketName", name),
@@ -81,7 +78,7 @@ int s3_create_bucket(nb_req_t *req, const json_t *in) {
             &s3_store, "INSERT INTO buckets(account, region, name, created) VALUES(?1, ?2, ?3, ?4)");
         if (s == NULL) {
             json_decref(grants);
-            return NB_ESTORE;
+            return NB_FAILED(NB_ESTORE);
         }
         sqlite3_bind_text(s, 1, nb_req_account(req), -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
@@ -89,27 +86,25 @@ int s3_create_bucket(nb_req_t *req, const json_t *in) {
         sqlite3_bind_double(s, 4, (double)(long long)nb_now());
         if (nb_store_run(s) != 0) {
             json_decref(grants);
-            return NB_ESTORE;
+            return NB_FAILED(NB_ESTORE);
         }
         if (s3_bucket_acl_store(name, grants) != 0)
-            return NB_ESTORE;
+            return NB_FAILED(NB_ESTORE);
     }
     char loc[80];
     snprintf(loc, sizeof loc, "/%s", name);
     return nb_reply_new(req, json_pack("{s:s}", "Location", loc));
 }
 
-int s3_delete_bucket(nb_req_t *req, const json_t *in) {
+nb_result_t s3_delete_bucket(nb_req_t *req, const json_t *in) {
     const char *name = s3_str(in, "Bucket");
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, name, &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, name, &b));
     /* Versions and delete markers keep a bucket; unfinished multipart uploads do not: S3
      * discards them with the bucket. */
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT EXISTS(SELECT 1 FROM objects WHERE bucket = ?1)");
     if (s == NULL)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     int busy = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
     sqlite3_reset(s);
@@ -117,21 +112,19 @@ int s3_delete_bucket(nb_req_t *req, const json_t *in) {
         return nb_error_fields(req, "BucketNotEmpty", json_pack("{s:s}", "BucketName", name),
                                "The bucket you tried to delete is not empty");
     if (s3_uploads_drop_bucket(name) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     s = nb_store_stmt(&s3_store, "DELETE FROM buckets WHERE name = ?1");
     if (s == NULL)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     if (nb_store_run(s) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
-int s3_head_bucket(nb_req_t *req, const json_t *in) {
+nb_result_t s3_head_bucket(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     nb_reply_header(req, "x-amz-bucket-region", b.region);
     nb_reply_header(req, "x-amz-access-point-alias", "false");
     nb_reply_header(req, "Content-Type", "application/xml"); /* as S3 labels its empty answer */
@@ -139,9 +132,8 @@ int s3_head_bucket(nb_req_t *req, const json_t *in) {
 }
 
 /* Newer SDKs page with max-buckets / continuation-token (the token: the last name returned). */
-int s3_list_buckets(nb_req_t *req, const json_t *in) {
-    if (s3_check_presigned(req) != 1)
-        return 0;
+nb_result_t s3_list_buckets(nb_req_t *req, const json_t *in) {
+    NB_TRY(s3_check_presigned(req));
     const char *prefix = s3_str(in, "Prefix"), *token = s3_str(in, "ContinuationToken");
     const char *region = s3_str(in, "BucketRegion");
     const json_t *mb = json_object_get(in, "MaxBuckets");
@@ -149,7 +141,7 @@ int s3_list_buckets(nb_req_t *req, const json_t *in) {
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT name, created, region FROM buckets WHERE account = ?1 AND"
                                                " name > ?2 AND name >= ?3 ORDER BY name");
     if (s == NULL)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     sqlite3_bind_text(s, 1, nb_req_account(req), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, token ? token : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, prefix ? prefix : "", -1, SQLITE_STATIC);
@@ -183,22 +175,18 @@ int s3_list_buckets(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, out);
 }
 
-int s3_get_bucket_location(nb_req_t *req, const json_t *in) {
+nb_result_t s3_get_bucket_location(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     /* us-east-1 is the empty constraint. */
     if (strcmp(b.region, "us-east-1") == 0)
         return nb_reply_new(req, json_object());
     return nb_reply_new(req, json_pack("{s:s}", "LocationConstraint", b.region));
 }
 
-int s3_put_bucket_versioning(nb_req_t *req, const json_t *in) {
+nb_result_t s3_put_bucket_versioning(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const char *status = s3_str(json_object_get(in, "VersioningConfiguration"), "Status");
     int v;
     if (status && strcmp(status, "Enabled") == 0)
@@ -210,19 +198,17 @@ int s3_put_bucket_versioning(nb_req_t *req, const json_t *in) {
                         "The XML you provided was not well-formed or did not validate against our published schema");
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE buckets SET versioning = ?2 WHERE name = ?1");
     if (s == NULL)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, v);
     if (nb_store_run(s) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
-int s3_get_bucket_versioning(nb_req_t *req, const json_t *in) {
+nb_result_t s3_get_bucket_versioning(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     if (b.versioning == S3_VER_OFF)
         return nb_reply_new(req, json_object());
     return nb_reply_new(req, json_pack("{s:s}", "Status", b.versioning == S3_VER_ENABLED ? "Enabled" : "Suspended"));
@@ -282,26 +268,24 @@ static const config_kind_t *config_of(const char *op, int which) {
     return NULL;
 }
 
-int s3_config_put(nb_req_t *req, const json_t *in) {
+nb_result_t s3_config_put(nb_req_t *req, const json_t *in) {
     const config_kind_t *k = config_of(nb_req_operation(req), 0);
     if (k == NULL)
         return NB_NOT_IMPLEMENTED;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     json_t *v = json_object_get(in, k->in_member);
     char *text = json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "INSERT OR REPLACE INTO bucket_config(name, kind, value) VALUES(?1, ?2, ?3)");
     if (s == NULL || text == NULL) {
         free(text);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, k->kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, text, -1, free);
     if (nb_store_run(s) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
@@ -319,14 +303,12 @@ json_t *s3_config_load(const char *bucket, const char *kind) {
     return v;
 }
 
-int s3_config_get(nb_req_t *req, const json_t *in) {
+nb_result_t s3_config_get(nb_req_t *req, const json_t *in) {
     const config_kind_t *k = config_of(nb_req_operation(req), 1);
     if (k == NULL)
         return NB_NOT_IMPLEMENTED;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     json_t *v = s3_config_load(b.name, k->kind);
     if (v == NULL || json_is_null(v)) {
         json_decref(v);
@@ -339,29 +321,25 @@ int s3_config_get(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, v);
 }
 
-int s3_config_delete(nb_req_t *req, const json_t *in) {
+nb_result_t s3_config_delete(nb_req_t *req, const json_t *in) {
     const config_kind_t *k = config_of(nb_req_operation(req), 2);
     if (k == NULL)
         return NB_NOT_IMPLEMENTED;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "DELETE FROM bucket_config WHERE name = ?1 AND kind = ?2");
     if (s == NULL)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, k->kind, -1, SQLITE_STATIC);
     if (nb_store_run(s) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
-int s3_get_bucket_acl(nb_req_t *req, const json_t *in) {
+nb_result_t s3_get_bucket_acl(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     json_t *grants = s3_config_load(b.name, "acl");
     json_t *out = s3_acl_output(b.account, json_is_array(grants) ? grants : NULL);
     json_decref(grants);
@@ -385,31 +363,31 @@ int s3_bucket_acl_store(const char *bucket, json_t *grants) {
 }
 
 /* PutBucketAcl / PutObjectAcl: a canned ACL, grant headers or an AccessControlPolicy body. */
-int s3_put_acl(nb_req_t *req, const json_t *in) {
+nb_result_t s3_put_acl(nb_req_t *req, const json_t *in) {
+    nb_step_t step;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const char *key = s3_str(in, "Key");
     s3_object_t o = {0};
     if (key) {
-        rc = s3_object_load(b.name, key, s3_str(in, "VersionId"), &o);
+        int rc = s3_object_load(b.name, key, s3_str(in, "VersionId"), &o);
         if (rc < 0)
-            return rc;
+            return NB_FAILED(rc);
         if (rc == 0 || o.delete_marker) {
             s3_object_clear(&o);
             return s3_err_no_key(req, key);
         }
     }
     json_t *grants = NULL;
-    if ((rc = s3_acl_from_input(req, in, b.account, key == NULL, &grants)) != 1) {
+    if (nb_stopped(step = s3_acl_from_input(req, in, b.account, key == NULL, &grants))) {
         s3_object_clear(&o);
-        return rc;
+        return nb_step_result(step);
     }
     if (grants == NULL) {
         s3_object_clear(&o);
         return nb_error(req, "MissingSecurityHeader", "Your request was missing a required header");
     }
+    int rc;
     if (key) {
         json_object_set_new(o.attrs, "Grants", grants);
         rc = s3_object_update_attrs(&o);
@@ -418,20 +396,18 @@ int s3_put_acl(nb_req_t *req, const json_t *in) {
         rc = s3_bucket_acl_store(b.name, grants);
     }
     if (rc != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
-int s3_get_object_acl(nb_req_t *req, const json_t *in) {
+nb_result_t s3_get_object_acl(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     s3_object_t o;
     const char *key = s3_str(in, "Key");
-    rc = s3_object_load(b.name, key, s3_str(in, "VersionId"), &o);
+    int rc = s3_object_load(b.name, key, s3_str(in, "VersionId"), &o);
     if (rc < 0)
-        return rc;
+        return NB_FAILED(rc);
     bool found = rc == 1 && !o.delete_marker;
     json_t *out = found ? s3_acl_output(b.account, json_object_get(o.attrs, "Grants")) : NULL;
     s3_object_clear(&o);

@@ -125,22 +125,22 @@ static json_t *rule_headers(const json_t *rule, const char *origin, const char *
     return h;
 }
 
-static int forbidden(nb_req_t *req, const char *method, const char *type, const char *msg) {
+static nb_result_t forbidden(nb_req_t *req, const char *method, const char *type, const char *msg) {
     return nb_error_fields(req, "AccessForbidden",
                            json_pack("{s:s,s:s}", "Method", method ? method : "OPTIONS", "ResourceType", type), "%s",
                            msg);
 }
 
-int s3_preflight(nb_req_t *req, const json_t *in) {
+nb_result_t s3_preflight(nb_req_t *req, const json_t *in) {
     const char *origin = s3_str(in, "Origin");
     const char *method = s3_str(in, "AccessControlRequestMethod");
     const char *req_headers = s3_str(in, "AccessControlRequestHeaders");
     if (origin == NULL)
         return nb_error_code(req, "BadRequest", 400, "Insufficient information. Origin request header needed.");
     s3_bucket_t b;
-    int rc = s3_bucket_load(NULL, s3_str(in, "Bucket"), &b);
+    int rc = s3_bucket_find(s3_str(in, "Bucket"), &b);
     if (rc < 0)
-        return rc;
+        return NB_FAILED(rc);
     if (rc == 0) /* not a bucket, so maybe another service's path (an SQS queue URL): the gateway's default */
         return nb_reply_new(req, NULL);
     json_t *cors = s3_config_load(b.name, "cors");

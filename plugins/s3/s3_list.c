@@ -182,21 +182,20 @@ static void put_common(json_t *out, lister_t *l, const char *bucket) {
         json_object_set_new(out, "EncodingType", json_string("url"));
 }
 
-int s3_list_objects(nb_req_t *req, const json_t *in) {
+nb_result_t s3_list_objects(nb_req_t *req, const json_t *in) {
     if (!max_arg_valid(req, in, "MaxKeys", "maxKeys"))
-        return 0;
+        return NB_DONE;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const char *marker = s3_str(in, "Marker");
     lister_t l;
     lister_init(&l, in, marker);
     json_t *contents = json_array();
+    int rc;
     if ((rc = walk(&l, b.name, marker, true, contents)) != 0) {
         json_decref(contents);
         lister_free(&l);
-        return rc;
+        return NB_FAILED(rc);
     }
     json_t *out = json_object();
     put_common(out, &l, b.name);
@@ -210,13 +209,11 @@ int s3_list_objects(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, out);
 }
 
-int s3_list_objects_v2(nb_req_t *req, const json_t *in) {
+nb_result_t s3_list_objects_v2(nb_req_t *req, const json_t *in) {
     if (!max_arg_valid(req, in, "MaxKeys", "maxKeys"))
-        return 0;
+        return NB_DONE;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const char *token = s3_str(in, "ContinuationToken");
     const char *start_after = s3_str(in, "StartAfter");
     char after[2048] = "";
@@ -235,10 +232,11 @@ int s3_list_objects_v2(nb_req_t *req, const json_t *in) {
     lister_t l;
     lister_init(&l, in, after[0] ? after : NULL);
     json_t *contents = json_array();
+    int rc;
     if ((rc = walk(&l, b.name, after, json_is_true(json_object_get(in, "FetchOwner")), contents)) != 0) {
         json_decref(contents);
         lister_free(&l);
-        return rc;
+        return NB_FAILED(rc);
     }
     json_t *out = json_object();
     put_common(out, &l, b.name);
@@ -262,13 +260,11 @@ int s3_list_objects_v2(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, out);
 }
 
-int s3_list_object_versions(nb_req_t *req, const json_t *in) {
+nb_result_t s3_list_object_versions(nb_req_t *req, const json_t *in) {
     if (!max_arg_valid(req, in, "MaxKeys", "maxKeys"))
-        return 0;
+        return NB_DONE;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const char *key_marker = s3_str(in, "KeyMarker");
     const char *vid_marker = s3_str(in, "VersionIdMarker");
     lister_t l;
@@ -278,7 +274,7 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in) {
                                     " objects WHERE bucket = ?1 AND key >= ?2 AND key >= ?3 ORDER BY key, id DESC");
     if (s == NULL) {
         lister_free(&l);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, key_marker ? key_marker : "", -1, SQLITE_STATIC);
@@ -331,13 +327,11 @@ int s3_list_object_versions(nb_req_t *req, const json_t *in) {
 
 /* Uploads in key order, those of one key oldest first; KeyMarker alone skips the key,
  * with UploadIdMarker the key's uploads up to and including that one. */
-int s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
+nb_result_t s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
     if (!max_arg_valid(req, in, "MaxUploads", "max-uploads"))
-        return 0;
+        return NB_DONE;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const char *key_marker = s3_str(in, "KeyMarker");
     const char *id_marker = s3_str(in, "UploadIdMarker");
     if (key_marker && *key_marker == '\0')
@@ -357,7 +351,7 @@ int s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
     if (s == NULL) {
         lister_free(&l);
         json_decref(patched);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, key_marker ? key_marker : "", -1, SQLITE_STATIC);

@@ -67,17 +67,16 @@ static const char *ownership(const char *bucket, json_t **stored) {
     return s3_str(json_array_get(json_object_get(*stored, "Rules"), 0), "ObjectOwnership");
 }
 
-int s3_put_bucket_logging(nb_req_t *req, const json_t *in) {
+nb_result_t s3_put_bucket_logging(nb_req_t *req, const json_t *in) {
     s3_bucket_t b, t;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const json_t *enabled = json_object_get(json_object_get(in, "BucketLoggingStatus"), "LoggingEnabled");
     const char *target = s3_str(enabled, "TargetBucket");
     if (enabled == NULL)
         return s3_config_put(req, in); /* an empty BucketLoggingStatus turns logging off */
-    if ((rc = s3_bucket_load(NULL, target, &t)) < 0)
-        return rc;
+    int rc;
+    if ((rc = s3_bucket_find(target, &t)) < 0)
+        return NB_FAILED(rc);
     if (rc == 0)
         return nb_error_fields(req, "InvalidTargetBucketForLogging",
                                json_pack("{s:s}", "TargetBucket", target ? target : ""),
@@ -290,15 +289,14 @@ static void queue_record(const watch_t *w, nb_req_t *req, const nb_req_summary_t
 /* ----------------------------------------------------------------- delivery */
 
 static unsigned delivery_interval_ms(void) {
-    const char *v = nb_config_get("S3_LOG_DELIVERY_INTERVAL");
-    long s = v ? strtol(v, NULL, 10) : 5;
-    return (unsigned)(s > 0 ? s : 1) * 1000u;
+    double s = s3_setting_seconds("S3_LOG_DELIVERY_INTERVAL", 5);
+    return s >= 0.001 ? (unsigned)(s * 1000) : 1000u; /* 0: every second, not a busy loop */
 }
 
 /* Writes one log object (its own transaction: no request is running). */
 static void write_log_object(const char *target, const char *prefix, const char *text, size_t len) {
     s3_bucket_t b;
-    if (s3_bucket_load(NULL, target, &b) != 1)
+    if (s3_bucket_find(target, &b) != 1)
         return; /* the target went away: S3 drops the records too */
     char stamp[32], id[33];
     time_t now = (time_t)nb_now();

@@ -10,8 +10,8 @@
 
 json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in);
 void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs);
-int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so);
-static int checksum_type_check(nb_req_t *req, int ck, const char **type);
+nb_step_t s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so);
+static nb_step_t checksum_type_check(nb_req_t *req, int ck, const char **type);
 
 typedef struct upload {
     char key[1100];
@@ -19,24 +19,24 @@ typedef struct upload {
     json_t *attrs;
 } upload_t;
 
-static int no_upload(nb_req_t *req, const char *id) {
+static nb_result_t no_upload(nb_req_t *req, const char *id) {
     return nb_error_fields(req, "NoSuchUpload", json_pack("{s:s}", "UploadId", id ? id : ""),
                            "The specified upload does not exist. The upload ID may be invalid, or the upload may "
                            "have been aborted or completed.");
 }
 
 /* 1 found (u->attrs owned by the caller), 0 NoSuchUpload set, < 0 failure. */
-static int upload_load(nb_req_t *req, const char *bucket, const char *key, const char *id, upload_t *u) {
+static nb_step_t upload_load(nb_req_t *req, const char *bucket, const char *key, const char *id, upload_t *u) {
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT key, initiated, attrs FROM uploads WHERE upload_id = ?1 AND"
                                                " bucket = ?2 AND key = ?3");
     if (s == NULL)
-        return NB_ESTORE;
+        return nb_stop(NB_FAILED(NB_ESTORE));
     sqlite3_bind_text(s, 1, id ? id : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, key ? key : "", -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_ROW) {
         sqlite3_reset(s);
-        return no_upload(req, id);
+        return nb_stop(no_upload(req, id));
     }
     snprintf(u->key, sizeof u->key, "%s", (const char *)sqlite3_column_text(s, 0));
     u->initiated = sqlite3_column_double(s, 1);
@@ -45,7 +45,7 @@ static int upload_load(nb_req_t *req, const char *bucket, const char *key, const
     if (u->attrs == NULL)
         u->attrs = json_object();
     sqlite3_reset(s);
-    return 1;
+    return NB_GO_ON;
 }
 
 /* Removes an upload's rows and its part blobs (all parts, or every part not in keep). */
@@ -136,16 +136,14 @@ int s3_uploads_drop_bucket(const char *bucket) {
     return nb_store_run(s);
 }
 
-int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
+nb_result_t s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
+    nb_step_t step;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
-    if ((rc = s3_check_key(req, s3_str(in, "Key"))) != 1 || (rc = s3_check_new_object(req, in)) != 1)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_check_key(req, s3_str(in, "Key")));
+    NB_TRY(s3_check_new_object(req, in));
     json_t *grants = NULL;
-    if ((rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1)
-        return rc;
+    NB_TRY(s3_acl_from_input(req, in, b.account, false, &grants));
     json_decref(grants);
     char id[33];
     s3_random_hex(id);
@@ -160,9 +158,9 @@ int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
     const char *type = s3_str(in, "ChecksumType");
     if (type == NULL)
         type = nb_req_header(req, "x-amz-checksum-type");
-    if ((rc = checksum_type_check(req, ck, &type)) != 1) {
+    if (nb_stopped(step = checksum_type_check(req, ck, &type))) {
         json_decref(attrs);
-        return rc;
+        return nb_step_result(step);
     }
     if (type)
         json_object_set_new(attrs, "ChecksumType", json_string(type));
@@ -170,7 +168,7 @@ int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
                                                " attrs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (s == NULL) {
         json_decref(attrs);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     sqlite3_bind_text(s, 1, b.account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, b.region, -1, SQLITE_STATIC);
@@ -181,7 +179,7 @@ int s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
     sqlite3_bind_text(s, 7, json_dumps(attrs, JSON_COMPACT), -1, free);
     if (nb_store_run(s) != 0) {
         json_decref(attrs);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     json_t *out = json_pack("{s:s,s:s,s:s}", "Bucket", b.name, "Key", s3_str(in, "Key"), "UploadId", id);
     if (s3_str(attrs, "ChecksumAlgorithm"))
@@ -223,33 +221,38 @@ static int store_part(const char *id, int number, const s3_ingest_t *ing) {
     return nb_store_run(s);
 }
 
-static int part_number(nb_req_t *req, const json_t *in, int *n) {
+static nb_step_t part_number(nb_req_t *req, const json_t *in, int *n) {
     const json_t *v = json_object_get(in, "PartNumber");
     json_int_t pn = json_is_integer(v) ? json_integer_value(v) : 0;
     if (pn < 1 || pn > 10000)
-        return nb_error_fields(req, "InvalidArgument",
+        return nb_stop(nb_error_fields(req, "InvalidArgument",
                                json_pack("{s:s,s:I}", "ArgumentName", "partNumber", "ArgumentValue", pn),
-                               "Part number must be an integer between 1 and 10000, inclusive");
+                               "Part number must be an integer between 1 and 10000, inclusive"));
     *n = (int)pn;
-    return 1;
+    return NB_GO_ON;
+}
+
+/* The bucket, part number and upload of a part, checked again before it is stored: the
+ * upload may be gone after an async ingest or copy. */
+static nb_step_t part_target(nb_req_t *req, const json_t *in, s3_bucket_t *b, int *number) {
+    NB_TRY_STEP(s3_bucket_load(req, s3_str(in, "Bucket"), b));
+    NB_TRY_STEP(part_number(req, in, number));
+    upload_t u;
+    NB_TRY_STEP(upload_load(req, b->name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u));
+    json_decref(u.attrs);
+    return NB_GO_ON;
 }
 
 /* Stores an ingested part (checked again: the upload may be gone after an async ingest). */
-static int part_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
+static nb_result_t part_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     s3_bucket_t b;
     int number = 0;
-    upload_t u;
-    const char *id = s3_str(in, "UploadId");
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc == 1)
-        rc = part_number(req, in, &number);
-    if (rc == 1 && (rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) == 1)
-        json_decref(u.attrs);
-    if (rc == 1 && store_part(id, number, ing) != 0)
-        rc = NB_ESTORE;
-    if (rc != 1) {
+    nb_step_t step = part_target(req, in, &b, &number);
+    if (!nb_stopped(step) && store_part(s3_str(in, "UploadId"), number, ing) != 0)
+        step = nb_stop(NB_FAILED(NB_ESTORE));
+    if (nb_stopped(step)) {
         nb_blob_remove(s3_self, ing->blob);
-        return rc;
+        return nb_step_result(step);
     }
     json_t *out = json_pack("{s:s}", "ETag", ing->etag);
     json_t *cks = json_object();
@@ -261,74 +264,62 @@ static int part_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     return nb_reply_new(req, out);
 }
 
-/* What UploadPart checks before its body: 1 go on, 0 error set, < 0 failure. */
-int s3_upload_part_precheck(nb_req_t *req, const json_t *in) {
+/* What UploadPart checks before its body: go on, or stop (error set, or a failure). */
+nb_step_t s3_upload_part_precheck(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY_STEP(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     int number = 0;
-    if ((rc = part_number(req, in, &number)) <= 0)
-        return rc;
+    NB_TRY_STEP(part_number(req, in, &number));
     upload_t u;
-    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u)) <= 0)
-        return rc;
+    NB_TRY_STEP(upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u));
     json_decref(u.attrs);
-    return 1;
+    return NB_GO_ON;
 }
 
-int s3_upload_part(nb_req_t *req, const json_t *in) {
-    int rc = s3_upload_part_precheck(req, in);
-    if (rc <= 0)
-        return rc;
+nb_result_t s3_upload_part(nb_req_t *req, const json_t *in) {
+    NB_TRY(s3_upload_part_precheck(req, in));
     return s3_ingest_then(req, in, false, part_finish);
 }
 
 /* x-amz-copy-source-range: exactly bytes=first-last (else InvalidArgument), within the source
  * (a first byte past its end InvalidRange, a last one InvalidArgument, as S3 answers). */
-static int copy_range(nb_req_t *req, const char *range, int64_t size, int64_t *first, int64_t *last) {
+static nb_step_t copy_range(nb_req_t *req, const char *range, int64_t size, int64_t *first, int64_t *last) {
     long long f = -1, l = -1;
     int used = 0;
     json_t *arg = json_pack("{s:s,s:s}", "ArgumentName", "x-amz-copy-source-range", "ArgumentValue", range);
     if (sscanf(range, "bytes=%lld-%lld%n", &f, &l, &used) != 2 || range[used] != '\0' || f < 0 || l < f ||
         !isdigit((unsigned char)range[6]))
-        return nb_error_fields(req, "InvalidArgument", arg,
+        return nb_stop(nb_error_fields(req, "InvalidArgument", arg,
                                "The x-amz-copy-source-range value must be of the form bytes=first-last where first "
-                               "and last are the zero-based offsets of the first and last bytes to copy");
+                               "and last are the zero-based offsets of the first and last bytes to copy"));
     if (f >= size) {
         char actual[32];
         snprintf(actual, sizeof actual, "%lld", (long long)size);
         json_decref(arg);
-        return nb_error_fields(req, "InvalidRange",
+        return nb_stop(nb_error_fields(req, "InvalidRange",
                                json_pack("{s:s,s:s}", "RangeRequested", range, "ActualObjectSize", actual),
-                               "The requested range is not satisfiable");
+                               "The requested range is not satisfiable"));
     }
     if (l >= size)
-        return nb_error_fields(req, "InvalidArgument", arg,
-                               "Range specified is not valid for source object of size: %lld", (long long)size);
+        return nb_stop(nb_error_fields(req, "InvalidArgument", arg,
+                               "Range specified is not valid for source object of size: %lld", (long long)size));
     json_decref(arg);
     *first = f;
     *last = l;
-    return 1;
+    return NB_GO_ON;
 }
 
 /* Stores a copied part (the upload is checked again: it may be gone after an async copy). */
-static int part_copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+static nb_result_t part_copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
     const char *source_version = ctx;
     s3_bucket_t b;
     int number = 0;
-    upload_t u;
-    const char *id = s3_str(in, "UploadId");
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc == 1)
-        rc = part_number(req, in, &number);
-    if (rc == 1 && (rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) == 1)
-        json_decref(u.attrs);
-    if (rc == 1 && store_part(id, number, ing) != 0)
-        rc = NB_ESTORE;
-    if (rc != 1) {
+    nb_step_t step = part_target(req, in, &b, &number);
+    if (!nb_stopped(step) && store_part(s3_str(in, "UploadId"), number, ing) != 0)
+        step = nb_stop(NB_FAILED(NB_ESTORE));
+    if (nb_stopped(step)) {
         nb_blob_remove(s3_self, ing->blob);
-        return rc;
+        return nb_step_result(step);
     }
     json_t *out = json_pack("{s:{s:s,s:f}}", "CopyPartResult", "ETag", ing->etag, "LastModified",
                             (double)(long long)nb_now());
@@ -341,29 +332,25 @@ static int part_copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, v
     return nb_reply_new(req, out);
 }
 
-int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
+nb_result_t s3_upload_part_copy(nb_req_t *req, const json_t *in) {
+    nb_step_t step;
     s3_bucket_t b, sb;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     int number = 0;
-    if ((rc = part_number(req, in, &number)) <= 0)
-        return rc;
+    NB_TRY(part_number(req, in, &number));
     upload_t u;
-    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u)) <= 0)
-        return rc;
+    NB_TRY(upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u));
     /* The part's checksum is computed over the copied bytes in the upload's algorithm. */
     const char *alg_name = s3_str(u.attrs, "ChecksumAlgorithm");
     int alg = alg_name ? s3_ck_from_name(alg_name) : -1;
     json_decref(u.attrs);
     s3_object_t so;
-    if ((rc = s3_load_copy_source(req, in, &sb, &so)) <= 0)
-        return rc;
+    NB_TRY(s3_load_copy_source(req, in, &sb, &so));
     int64_t first = 0, last = so.size - 1;
     const char *range = s3_str(in, "CopySourceRange");
-    if (range && (rc = copy_range(req, range, so.size, &first, &last)) != 1) {
+    if (range && nb_stopped(step = copy_range(req, range, so.size, &first, &last))) {
         s3_object_clear(&so);
-        return rc;
+        return nb_step_result(step);
     }
     nb_body_t *src = s3_object_body(&so, first, last - first + 1);
     char *version = strdup(so.version_id ? so.version_id : "null");
@@ -371,7 +358,7 @@ int s3_upload_part_copy(nb_req_t *req, const json_t *in) {
     if (version == NULL) {
         if (src)
             nb_body_free(src);
-        return NB_ENOMEM;
+        return NB_FAILED(NB_ENOMEM);
     }
     return s3_copy_then(req, in, src, alg >= 0 ? S3_CK_BIT(alg) : 0, false, part_copy_finish, version, free);
 }
@@ -478,19 +465,19 @@ static void complete_work(void *data) {
 
 /* Stores the completed object (loop): 0, or < 0. The upload is checked again: it may
  * have been aborted or completed while the parts were concatenated. */
-static int complete_finish(nb_req_t *req, complete_job_t *j) {
+static nb_result_t complete_finish(nb_req_t *req, complete_job_t *j) {
     const json_t *in = j->in;
     const char *key = s3_str(in, "Key"), *id = s3_str(in, "UploadId");
     if (j->rc != 0)
-        return j->rc;
+        return NB_FAILED(j->rc);
     s3_bucket_t b;
     upload_t u;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc == 1 && (rc = upload_load(req, b.name, key, id, &u)) == 1)
+    nb_step_t step = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (!nb_stopped(step) && !nb_stopped(step = upload_load(req, b.name, key, id, &u)))
         json_decref(u.attrs);
-    if (rc != 1) {
+    if (nb_stopped(step)) {
         nb_blob_remove(s3_self, j->blob);
-        return rc;
+        return nb_step_result(step);
     }
     char etag[64];
     s3_etag_multipart(j->md5s, j->n, etag);
@@ -526,7 +513,7 @@ static int complete_finish(nb_req_t *req, complete_job_t *j) {
                 lower[i++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
             lower[i] = '\0';
             nb_error(req, "BadDigest", "The %s you specified did not match the calculated checksum.", lower);
-            return 0;
+            return NB_DONE;
         }
         json_object_set_new(o.attrs, s3_ck_member(j->alg), json_string(j->full_ck));
     } else if (j->alg >= 0) {
@@ -538,7 +525,7 @@ static int complete_finish(nb_req_t *req, complete_job_t *j) {
     if (s3_object_store(&b, &o) != 0 || upload_drop(id, false) != 0) {
         nb_blob_remove(s3_self, j->blob);
         s3_object_clear(&o);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     s3_notify_created(req, &b, &o);
     char *location = s3_location(req, b.name, key);
@@ -555,34 +542,32 @@ static int complete_finish(nb_req_t *req, complete_job_t *j) {
     s3_object_clear(&o);
     if (completed_store(b.name, key, id, out) != 0) {
         json_decref(out);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     return nb_reply_new(req, out);
 }
 
 static void complete_done(nb_req_t *req, void *data) {
     complete_job_t *j = data;
-    if (complete_finish(req, j) < 0)
+    if (nb_result_error(complete_finish(req, j)) < 0)
         nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
     complete_job_free(j);
 }
 
-int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
+nb_result_t s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
+    nb_step_t step;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const char *id = s3_str(in, "UploadId");
     const char *key = s3_str(in, "Key");
     json_t *done = completed_load(b.name, key, id);
     if (done) /* a retry of a completion that succeeded */
         return nb_reply_new(req, done);
     upload_t u;
-    if ((rc = upload_load(req, b.name, key, id, &u)) <= 0)
-        return rc;
-    if ((rc = s3_write_conditions(req, b.name, key)) != 1) {
+    NB_TRY(upload_load(req, b.name, key, id, &u));
+    if (nb_stopped(step = s3_write_conditions(req, b.name, key))) {
         json_decref(u.attrs);
-        return rc;
+        return nb_step_result(step);
     }
     const json_t *list = json_object_get(json_object_get(in, "MultipartUpload"), "Parts");
     size_t n = json_array_size(list);
@@ -594,16 +579,17 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     part_t *parts = calloc(n, sizeof *parts);
     if (parts == NULL) {
         json_decref(u.attrs);
-        return NB_ENOMEM;
+        return NB_FAILED(NB_ENOMEM);
     }
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT size, etag, blob, checksums FROM parts WHERE upload_id = ?1 AND part_number = ?2");
     int prev = 0;
+    int rc = 1; /* 1 while the parts check out; 0 once an error is set; < 0 a failure */
     for (size_t i = 0; i < n && rc == 1; i++) {
         const json_t *p = json_array_get(list, i);
         int num = (int)json_integer_value(json_object_get(p, "PartNumber"));
         if (num <= prev) {
-            rc = nb_error(req, "InvalidPartOrder",
-                          "The list of parts was not in ascending order. Parts must be ordered by part number.");
+            nb_error(req, "InvalidPartOrder",
+                     "The list of parts was not in ascending order. Parts must be ordered by part number.");
             rc = 0;
             break;
         }
@@ -660,14 +646,14 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     if (rc != 1) {
         parts_free(parts, n);
         json_decref(u.attrs);
-        return rc;
+        return NB_FAILED(rc);
     }
     /* The object: the parts' bytes in order; its ETag: MD5 of the parts' binary MD5s, "-N". */
     complete_job_t *job = calloc(1, sizeof *job);
     if (job == NULL) {
         parts_free(parts, n);
         json_decref(u.attrs);
-        return NB_ENOMEM;
+        return NB_FAILED(NB_ENOMEM);
     }
     job->parts = parts;
     job->n = n;
@@ -695,7 +681,7 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     job->cks = malloc(job->rawlen * n + 1);
     if (job->md5s == NULL || job->cks == NULL) {
         complete_job_free(job);
-        return NB_ENOMEM;
+        return NB_FAILED(NB_ENOMEM);
     }
     int64_t total = 0;
     for (size_t i = 0; i < n; i++) {
@@ -711,16 +697,14 @@ int s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     if (total >= S3_ASYNC_MIN && nb_work_queue(req, complete_work, complete_done, job) == 0)
         return NB_ASYNC;
     complete_work(job);
-    rc = complete_finish(req, job);
+    nb_result_t res = complete_finish(req, job);
     complete_job_free(job);
-    return rc;
+    return res;
 }
 
-int s3_abort_multipart_upload(nb_req_t *req, const json_t *in) {
+nb_result_t s3_abort_multipart_upload(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const char *id = s3_str(in, "UploadId");
     json_t *done = completed_load(b.name, s3_str(in, "Key"), id);
     if (done) { /* completed: nothing left to abort, the object stays */
@@ -728,23 +712,19 @@ int s3_abort_multipart_upload(nb_req_t *req, const json_t *in) {
         return nb_reply_new(req, NULL);
     }
     upload_t u;
-    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) <= 0)
-        return rc;
+    NB_TRY(upload_load(req, b.name, s3_str(in, "Key"), id, &u));
     json_decref(u.attrs);
     if (upload_drop(id, false) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
-int s3_list_parts(nb_req_t *req, const json_t *in) {
+nb_result_t s3_list_parts(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const char *id = s3_str(in, "UploadId");
     upload_t u;
-    if ((rc = upload_load(req, b.name, s3_str(in, "Key"), id, &u)) <= 0)
-        return rc;
+    NB_TRY(upload_load(req, b.name, s3_str(in, "Key"), id, &u));
     const json_t *mp = json_object_get(in, "MaxParts");
     int max = json_is_integer(mp) ? (int)json_integer_value(mp) : 1000;
     if (max < 0 || max > 1000)
@@ -755,7 +735,7 @@ int s3_list_parts(nb_req_t *req, const json_t *in) {
                                                " upload_id = ?1 AND part_number > ?2 ORDER BY part_number");
     if (s == NULL) {
         json_decref(u.attrs);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, marker);
@@ -794,15 +774,15 @@ int s3_list_parts(nb_req_t *req, const json_t *in) {
 
 /* x-amz-checksum-type against the upload's algorithm (ck, -1 for none); *type becomes the
  * effective type: COMPOSITE by default, FULL_OBJECT for CRC64NVME, NULL without an algorithm. */
-static int checksum_type_check(nb_req_t *req, int ck, const char **type) {
+static nb_step_t checksum_type_check(nb_req_t *req, int ck, const char **type) {
     const char *t = *type;
     if (t && strcmp(t, "COMPOSITE") != 0 && strcmp(t, "FULL_OBJECT") != 0)
-        return nb_error(req, "InvalidRequest", "Value for x-amz-checksum-type header is invalid.");
+        return nb_stop(nb_error(req, "InvalidRequest", "Value for x-amz-checksum-type header is invalid."));
     if (t && ck < 0)
-        return nb_error(req, "InvalidRequest",
-                        "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
+        return nb_stop(nb_error(req, "InvalidRequest",
+                        "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."));
     if (ck < 0)
-        return 1;
+        return NB_GO_ON;
     bool crc = ck == S3_CK_CRC32 || ck == S3_CK_CRC32C || ck == S3_CK_CRC64NVME;
     if (t == NULL)
         t = ck == S3_CK_CRC64NVME ? "FULL_OBJECT" : "COMPOSITE";
@@ -812,9 +792,9 @@ static int checksum_type_check(nb_req_t *req, int ck, const char **type) {
         for (const char *c = s3_ck_name(ck); *c && i + 1 < sizeof lower; c++)
             lower[i++] = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
         lower[i] = '\0';
-        return nb_error(req, "InvalidRequest", "The %s checksum type cannot be used with the %s checksum algorithm.", t,
-                        lower);
+        return nb_stop(nb_error(req, "InvalidRequest", "The %s checksum type cannot be used with the %s checksum algorithm.", t,
+                        lower));
     }
     *type = t;
-    return 1;
+    return NB_GO_ON;
 }

@@ -148,16 +148,16 @@ static const char *const event_names[] = {
     "s3:LifecycleTransition", "s3:IntelligentTiering", "s3:ObjectTagging:*", "s3:ObjectTagging:Put",
     "s3:ObjectTagging:Delete", "s3:ObjectAcl:Put"};
 
-static int put_notification(nb_req_t *req, const s3_bucket_t *b, const json_t *in);
+static nb_result_t put_notification(nb_req_t *req, const s3_bucket_t *b, const json_t *in);
 
-static int invalid_argument(nb_req_t *req, const char *name, const char *value, const char *msg) {
+static nb_result_t invalid_argument(nb_req_t *req, const char *name, const char *value, const char *msg) {
     return nb_error_fields(req, "InvalidArgument", json_pack("{s:s,s:s}", "ArgumentName", name, "ArgumentValue", value),
                            "%s", msg);
 }
 
 /* Checks one destination's events and key filter as S3 does, names its rules "Prefix" and
- * "Suffix" as S3 answers them, and gives it an Id when it has none. 1, or 0 error set. */
-static int normalize_destination(nb_req_t *req, json_t *dc) {
+ * "Suffix" as S3 answers them, and gives it an Id when it has none. Go on, or stop with the error set. */
+static nb_step_t normalize_destination(nb_req_t *req, json_t *dc) {
     size_t i;
     json_t *e, *r;
     json_array_foreach(json_object_get(dc, "Events"), i, e) {
@@ -165,20 +165,20 @@ static int normalize_destination(nb_req_t *req, json_t *dc) {
         for (size_t k = 0; k < sizeof event_names / sizeof event_names[0]; k++)
             known = known || (json_string_value(e) && strcmp(json_string_value(e), event_names[k]) == 0);
         if (!known)
-            return invalid_argument(req, "Event", json_string_value(e) ? json_string_value(e) : "",
-                                    "The event is not supported for notifications");
+            return nb_stop(invalid_argument(req, "Event", json_string_value(e) ? json_string_value(e) : "",
+                                    "The event is not supported for notifications"));
     }
     bool prefix = false, suffix = false;
     json_array_foreach(json_object_get(json_object_get(json_object_get(dc, "Filter"), "Key"), "FilterRules"), i, r) {
         const char *name = s3_str(r, "Name");
         bool is_prefix = name && strcasecmp(name, "prefix") == 0, is_suffix = name && strcasecmp(name, "suffix") == 0;
         if (!is_prefix && !is_suffix)
-            return invalid_argument(req, "FilterRule.Name", name ? name : "",
-                                    "filter rule name must be either prefix or suffix");
+            return nb_stop(invalid_argument(req, "FilterRule.Name", name ? name : "",
+                                    "filter rule name must be either prefix or suffix"));
         if ((is_prefix && prefix) || (is_suffix && suffix))
-            return invalid_argument(req, "FilterRule.Name", name,
+            return nb_stop(invalid_argument(req, "FilterRule.Name", name,
                                     is_prefix ? "Cannot specify more than one prefix rule in a filter."
-                                              : "Cannot specify more than one suffix rule in a filter.");
+                                              : "Cannot specify more than one suffix rule in a filter."));
         prefix = prefix || is_prefix;
         suffix = suffix || is_suffix;
         json_object_set_new(r, "Name", json_string(is_prefix ? "Prefix" : "Suffix"));
@@ -190,14 +190,13 @@ static int normalize_destination(nb_req_t *req, json_t *dc) {
         s3_b64_encode((const unsigned char *)hex, 32, b64);
         json_object_set_new(dc, "Id", json_string(b64));
     }
-    return 1;
+    return NB_GO_ON;
 }
 
-int s3_put_bucket_notification(nb_req_t *req, const json_t *in) {
+nb_result_t s3_put_bucket_notification(nb_req_t *req, const json_t *in) {
+    nb_step_t step;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     json_t *stored = json_deep_copy(in);
     json_t *cfg = json_object_get(stored, "NotificationConfiguration");
     static const char *const kinds[] = {"QueueConfigurations", "TopicConfigurations",
@@ -206,19 +205,18 @@ int s3_put_bucket_notification(nb_req_t *req, const json_t *in) {
     json_t *dc;
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         json_array_foreach(json_object_get(cfg, kinds[k]), i, dc) {
-            if ((rc = normalize_destination(req, dc)) != 1) {
+            if (nb_stopped(step = normalize_destination(req, dc))) {
                 json_decref(stored);
-                return rc;
+                return nb_step_result(step);
             }
         }
-    rc = put_notification(req, &b, stored);
+    nb_result_t res = put_notification(req, &b, stored);
     json_decref(stored);
-    return rc;
+    return res;
 }
 
 /* Stores the checked configuration and sends every queue its s3:TestEvent. */
-static int put_notification(nb_req_t *req, const s3_bucket_t *b, const json_t *in) {
-    int rc;
+static nb_result_t put_notification(nb_req_t *req, const s3_bucket_t *b, const json_t *in) {
     const json_t *queues = json_object_get(json_object_get(in, "NotificationConfiguration"), "QueueConfigurations");
     size_t i;
     const json_t *qc;
@@ -230,8 +228,9 @@ static int put_notification(nb_req_t *req, const s3_bucket_t *b, const json_t *i
                                              "The destination queue does not exist"),
                                    "Unable to validate the following destination configurations");
     }
-    if ((rc = s3_config_put(req, in)) != 0)
-        return rc;
+    nb_result_t res = s3_config_put(req, in);
+    if (nb_result_error(res) < 0)
+        return res;
     char now[32];
     iso_now(now);
     delivery_t *list = NULL;
@@ -240,7 +239,7 @@ static int put_notification(nb_req_t *req, const s3_bucket_t *b, const json_t *i
                      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Service", "Amazon S3", "Event", "s3:TestEvent", "Time",
                                now, "Bucket", b->name, "RequestId", nb_req_id(req), "HostId", nb_req_id(req)));
     deliver_after_commit(req, list);
-    return 0;
+    return res;
 }
 
 /* "s3:ObjectCreated:*" matches "ObjectCreated:Put". */
@@ -303,8 +302,7 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
     }
     char now[32], sequencer[17];
     iso_now(now);
-    static unsigned long long seq;
-    snprintf(sequencer, sizeof sequencer, "%016llX", (unsigned long long)time(NULL) << 24 | (++seq & 0xffffff));
+    s3_event_sequencer(sequencer);
     char *ekey = event_key(key);
     delivery_t *list = NULL;
     size_t i;
@@ -317,12 +315,9 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
         json_t *object = json_pack("{s:s,s:s}", "key", ekey, "sequencer", sequencer);
         if (o && strncmp(event, "ObjectRemoved", 13) != 0) {
             json_object_set_new(object, "size", json_integer(o->size));
-            if (o->etag) { /* unquoted in events */
+            if (o->etag) {
                 char etag[64];
-                snprintf(etag, sizeof etag, "%s", o->etag[0] == '"' ? o->etag + 1 : o->etag);
-                size_t n = strlen(etag);
-                if (n && etag[n - 1] == '"')
-                    etag[n - 1] = '\0';
+                s3_etag_unquoted(o->etag, etag);
                 json_object_set_new(object, "eTag", json_string(etag));
             }
         }
@@ -350,8 +345,10 @@ void s3_notify_created(nb_req_t *req, const s3_bucket_t *b, const s3_object_t *o
                                             {"CompleteMultipartUpload", "ObjectCreated:CompleteMultipartUpload"}};
     const char *op = nb_req_operation(req);
     for (size_t i = 0; op && i < sizeof events / sizeof events[0]; i++)
-        if (strcmp(op, events[i][0]) == 0)
+        if (strcmp(op, events[i][0]) == 0) {
             notify(req, b, events[i][1], o->key, o);
+            s3_events_publish(req, b, events[i][1], o->key, o, NULL);
+        }
 }
 
 void s3_notify_removed(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *asked_vid,
@@ -362,5 +359,7 @@ void s3_notify_removed(nb_req_t *req, const s3_bucket_t *b, const char *key, con
                                                                                                : "VersionId");
     s3_object_t o = {0};
     o.version_id = (char *)vid;
-    notify(req, b, marker_created ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete", key, &o);
+    const char *event = marker_created ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete";
+    notify(req, b, event, key, &o);
+    s3_events_publish(req, b, event, key, &o, marker_created ? "Delete Marker Created" : "Permanently Deleted");
 }

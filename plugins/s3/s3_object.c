@@ -53,7 +53,7 @@ static void sha256_hex(const char *b64, char out[65]) {
         s3_hex(raw, 32, out);
 }
 
-int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
+nb_step_t s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
     memset(plan, 0, sizeof *plan);
     plan->allow_inline = allow_inline;
     plan->trailer_alg = -1;
@@ -65,7 +65,7 @@ int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
             continue;
         unsigned char raw[64];
         if (s3_b64_decode(v, raw, sizeof raw) != (long)s3_ck_raw_len(a))
-            return nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a));
+            return nb_stop(nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a)));
         snprintf(plan->expect[a], sizeof plan->expect[a], "%s", v);
         plan->algs |= S3_CK_BIT(a);
     }
@@ -73,9 +73,9 @@ int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
     if (sdk_alg) {
         int a = s3_ck_from_name(sdk_alg);
         if (a < 0)
-            return nb_error(req, "InvalidRequest",
+            return nb_stop(nb_error(req, "InvalidRequest",
                             "Checksum algorithm provided is unsupported. Please try again with any of the valid "
-                            "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
+                            "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"));
         plan->algs |= S3_CK_BIT(a);
     }
     const char *trailer = nb_req_header(req, "x-amz-trailer");
@@ -89,7 +89,7 @@ int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
     const char *cmd5 = nb_req_header(req, "Content-MD5");
     if (cmd5) {
         if (s3_b64_decode(cmd5, plan->want_md5, sizeof plan->want_md5) != 16)
-            return nb_error(req, "InvalidDigest", "The Content-MD5 you specified was not valid.");
+            return nb_stop(nb_error(req, "InvalidDigest", "The Content-MD5 you specified was not valid."));
         plan->check_md5 = true;
     }
     const char *dlen = nb_req_header(req, "x-amz-decoded-content-length");
@@ -98,7 +98,7 @@ int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
     const char *sha = nb_req_header(req, "x-amz-content-sha256");
     if (!plan->streaming && payload_hash(sha, plan->want_sha256))
         plan->check_sha256 = true;
-    return 1;
+    return NB_GO_ON;
 }
 
 /* Runs on a worker thread for large bodies: only the body, blob and hash functions. */
@@ -215,10 +215,10 @@ fail:
     return rc;
 }
 
-/* The AWS error for a failed s3_ingest_run: 0 with the error set, or rc (< 0) itself. */
-int s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing) {
+/* The AWS error for a failed s3_ingest_run: the error set, or NB_FAILED(rc) for a failure. */
+nb_result_t s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing) {
     if (rc < 0)
-        return rc;
+        return NB_FAILED(rc);
     if (rc == S3_INGEST_BAD_SHA256) {
         const char *sent = nb_req_header(req, "x-amz-content-sha256");
         return nb_error_fields(req, "XAmzContentSHA256Mismatch",
@@ -245,23 +245,21 @@ int s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing) {
     }
 }
 
-int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out) {
+nb_step_t s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out) {
     (void)in;
     s3_plan_t plan;
-    int rc = s3_ingest_prepare(req, allow_inline, &plan);
-    if (rc != 1)
-        return rc;
-    rc = s3_ingest_run(&plan, out);
+    NB_TRY_STEP(s3_ingest_prepare(req, allow_inline, &plan));
+    int rc = s3_ingest_run(&plan, out);
     if (rc == 0)
-        return 1;
-    return s3_ingest_error(req, rc, out);
+        return NB_GO_ON;
+    return nb_stop(s3_ingest_error(req, rc, out));
 }
 
-int s3_check_small_body(nb_req_t *req) {
+nb_step_t s3_check_small_body(nb_req_t *req) {
     const char *op = nb_req_operation(req);
     /* Uploads check theirs while they are ingested; a browser form signs no payload. */
     if (op && (strcmp(op, "PutObject") == 0 || strcmp(op, "UploadPart") == 0 || strcmp(op, "PostObject") == 0))
-        return 1;
+        return NB_GO_ON;
     s3_plan_t plan;
     memset(&plan, 0, sizeof plan);
     /* CompleteMultipartUpload's x-amz-checksum-* name the object's checksum, not the XML's. */
@@ -272,7 +270,7 @@ int s3_check_small_body(nb_req_t *req) {
         if (v == NULL)
             continue;
         if (s3_b64_decode(v, raw, sizeof raw) != (long)s3_ck_raw_len(a))
-            return nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a));
+            return nb_stop(nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a)));
         snprintf(plan.expect[a], sizeof plan.expect[a], "%s", v);
         plan.algs |= S3_CK_BIT(a);
     }
@@ -280,9 +278,9 @@ int s3_check_small_body(nb_req_t *req) {
     static const char empty_sha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     if (plan.check_sha256 && plan.algs == 0 && nb_body_size(nb_req_body(req)) == 0 &&
         strcmp(plan.want_sha256, empty_sha256) == 0)
-        return 1; /* every GET and HEAD of an SDK: nothing to hash */
+        return NB_GO_ON; /* every GET and HEAD of an SDK: nothing to hash */
     if (!plan.check_sha256 && plan.algs == 0)
-        return 1;
+        return NB_GO_ON;
     s3_ingest_t got;
     memset(&got, 0, sizeof got);
     s3_hash_t *h = s3_hash_new(plan.algs | S3_CK_BIT(S3_CK_SHA256));
@@ -293,22 +291,22 @@ int s3_check_small_body(nb_req_t *req) {
         ssize_t n = nb_body_read(body, off, buf, sizeof buf);
         if (n <= 0) {
             s3_hash_free(h);
-            return NB_EIO;
+            return nb_stop(NB_FAILED(NB_EIO));
         }
         s3_hash_update(h, buf, (size_t)n);
         off += n;
     }
     if (h == NULL)
-        return NB_ENOMEM;
+        return nb_stop(NB_FAILED(NB_ENOMEM));
     s3_hash_final(h, got.md5, got.checksum);
     s3_hash_free(h);
     sha256_hex(got.checksum[S3_CK_SHA256], got.sha256_hex);
     if (plan.check_sha256 && strcmp(got.sha256_hex, plan.want_sha256) != 0)
-        return s3_ingest_error(req, S3_INGEST_BAD_SHA256, &got);
+        return nb_stop(s3_ingest_error(req, S3_INGEST_BAD_SHA256, &got));
     for (int a = 0; a < S3_CK__COUNT; a++)
         if (plan.expect[a][0] && strcmp(plan.expect[a], got.checksum[a]) != 0)
-            return s3_ingest_error(req, S3_INGEST_BAD_CHECKSUM + a, &got);
-    return 1;
+            return nb_stop(s3_ingest_error(req, S3_INGEST_BAD_CHECKSUM + a, &got));
+    return NB_GO_ON;
 }
 
 /* --------------------------------------------------------------- attrs */
@@ -374,11 +372,11 @@ static bool tag_chars_ok(const char *s) {
     return true;
 }
 
-int s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket) {
+nb_step_t s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket) {
     size_t max = bucket ? 50 : 10;
     if (json_array_size(tagset) > max)
-        return nb_error(req, "InvalidTag", bucket ? "Bucket tag count cannot be greater than 50"
-                                                  : "Object tags cannot be greater than 10");
+        return nb_stop(nb_error(req, "InvalidTag", bucket ? "Bucket tag count cannot be greater than 50"
+                                                  : "Object tags cannot be greater than 10"));
     size_t i, j;
     const json_t *t, *u;
     json_array_foreach(tagset, i, t) {
@@ -389,24 +387,24 @@ int s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket) {
             v = "";
         json_t *fields = json_pack("{s:s,s:s}", "TagKey", k, "TagValue", v);
         if (utf8_chars(k) > 128)
-            return nb_error_fields(req, "InvalidTag", fields, "The TagKey you have provided is too long, max 128");
+            return nb_stop(nb_error_fields(req, "InvalidTag", fields, "The TagKey you have provided is too long, max 128"));
         if (utf8_chars(v) > 256)
-            return nb_error_fields(req, "InvalidTag", fields, "The TagValue you have provided is too long, max 256");
+            return nb_stop(nb_error_fields(req, "InvalidTag", fields, "The TagValue you have provided is too long, max 256"));
         if (*k == '\0' || !tag_chars_ok(k))
-            return nb_error_fields(req, "InvalidTag", fields, "The TagKey you have provided is invalid");
+            return nb_stop(nb_error_fields(req, "InvalidTag", fields, "The TagKey you have provided is invalid"));
         if (!tag_chars_ok(v))
-            return nb_error_fields(req, "InvalidTag", fields, "The TagValue you have provided is invalid");
+            return nb_stop(nb_error_fields(req, "InvalidTag", fields, "The TagValue you have provided is invalid"));
         if (strncasecmp(k, "aws:", 4) == 0)
-            return nb_error_fields(req, "InvalidTag", fields,
+            return nb_stop(nb_error_fields(req, "InvalidTag", fields,
                                    bucket ? "System tags cannot be added/updated by requester"
-                                          : "Your TagKey cannot be prefixed with aws:");
+                                          : "Your TagKey cannot be prefixed with aws:"));
         json_decref(fields);
         json_array_foreach(tagset, j, u) {
             if (j < i && strcmp(k, s3_str(u, "Key") ? s3_str(u, "Key") : "") == 0)
-                return nb_error(req, "InvalidTag", "Cannot provide multiple Tags with the same key");
+                return nb_stop(nb_error(req, "InvalidTag", "Cannot provide multiple Tags with the same key"));
         }
     }
-    return 1;
+    return NB_GO_ON;
 }
 
 /* What S3 accepts as x-amz-storage-class (the spec's enum plus newer classes). */
@@ -417,15 +415,15 @@ static const char *const storage_classes[] = {"STANDARD",    "REDUCED_REDUNDANCY
 
 #define METADATA_MAX 2048
 
-int s3_check_new_object(nb_req_t *req, const json_t *in) {
+nb_step_t s3_check_new_object(nb_req_t *req, const json_t *in) {
     const char *sc = s3_str(in, "StorageClass");
     if (sc) {
         bool known = false;
         for (size_t i = 0; i < sizeof storage_classes / sizeof storage_classes[0]; i++)
             known = known || strcmp(sc, storage_classes[i]) == 0;
         if (!known)
-            return nb_error_fields(req, "InvalidStorageClass", json_pack("{s:s}", "StorageClassRequested", sc),
-                                   "The storage class you specified is not valid");
+            return nb_stop(nb_error_fields(req, "InvalidStorageClass", json_pack("{s:s}", "StorageClassRequested", sc),
+                                   "The storage class you specified is not valid"));
     }
     /* User metadata: the UTF-8 bytes of every key (without x-amz-meta-) and value. */
     size_t size = 0;
@@ -434,18 +432,17 @@ int s3_check_new_object(nb_req_t *req, const json_t *in) {
     json_object_foreach((json_t *)json_object_get(in, "Metadata"), k, v)
         size += strlen(k) + json_string_length(v);
     if (size > METADATA_MAX)
-        return nb_error_fields(req, "MetadataTooLarge",
+        return nb_stop(nb_error_fields(req, "MetadataTooLarge",
                                json_pack("{s:I,s:i}", "Size", (json_int_t)size, "MaxSizeAllowed", METADATA_MAX),
-                               "Your metadata headers exceed the maximum allowed metadata size.");
+                               "Your metadata headers exceed the maximum allowed metadata size."));
     const char *tagging = s3_str(in, "Tagging");
     if (tagging && *tagging) {
         json_t *set = parse_tagging(tagging);
-        int rc = s3_check_tags(req, set, false);
+        nb_step_t step = s3_check_tags(req, set, false);
         json_decref(set);
-        if (rc != 1)
-            return rc;
+        NB_TRY_STEP(step);
     }
-    return 1;
+    return NB_GO_ON;
 }
 
 static const char *const copied_members[] = {"ContentType", "ContentEncoding", "ContentDisposition", "CacheControl",
@@ -533,39 +530,39 @@ void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
 
 /* ------------------------------------------------------------ PutObject */
 
-int s3_check_key(nb_req_t *req, const char *key) {
+nb_step_t s3_check_key(nb_req_t *req, const char *key) {
     if (key == NULL || *key == '\0')
-        return nb_error(req, "InvalidArgument", "Key must not be empty");
+        return nb_stop(nb_error(req, "InvalidArgument", "Key must not be empty"));
     if (strlen(key) > 1024)
-        return nb_error_fields(req, "KeyTooLongError",
+        return nb_stop(nb_error_fields(req, "KeyTooLongError",
                                json_pack("{s:i,s:I}", "MaxSizeAllowed", 1024, "Size", (json_int_t)strlen(key)),
-                               "Your key is too long");
-    return 1;
+                               "Your key is too long"));
+    return NB_GO_ON;
 }
 
 static bool etag_matches(const char *cond, const char *etag);
 
 /* Conditional writes (If-None-Match: * and If-Match on PutObject and CompleteMultipartUpload). */
-int s3_write_conditions(nb_req_t *req, const char *bucket, const char *key) {
+nb_step_t s3_write_conditions(nb_req_t *req, const char *bucket, const char *key) {
     const char *none = nb_req_header(req, "If-None-Match"), *match = nb_req_header(req, "If-Match");
     if (none == NULL && match == NULL)
-        return 1;
+        return NB_GO_ON;
     if (none && strcmp(none, "*") != 0)
-        return nb_error(req, "NotImplemented", "A header you provided implies functionality that is not implemented");
+        return nb_stop(nb_error(req, "NotImplemented", "A header you provided implies functionality that is not implemented"));
     s3_object_t o;
     int rc = s3_object_load(bucket, key, NULL, &o);
     if (rc < 0)
-        return rc;
+        return nb_stop(NB_FAILED(rc));
     bool exists = rc == 1 && !o.delete_marker;
     bool ok = (none == NULL || !exists) && (match == NULL || (exists && etag_matches(match, o.etag)));
     s3_object_clear(&o);
     if (match && !exists)
-        return s3_err_no_key(req, key);
+        return nb_stop(s3_err_no_key(req, key));
     if (!ok)
-        return nb_error_fields(req, "PreconditionFailed",
+        return nb_stop(nb_error_fields(req, "PreconditionFailed",
                                json_pack("{s:s}", "Condition", none ? "If-None-Match" : "If-Match"),
-                               "At least one of the pre-conditions you specified did not hold");
-    return 1;
+                               "At least one of the pre-conditions you specified did not hold"));
+    return NB_GO_ON;
 }
 
 typedef struct ingest_job {
@@ -583,7 +580,7 @@ static void ingest_work(void *data) {
 
 static void ingest_done(nb_req_t *req, void *data) {
     ingest_job_t *j = data;
-    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing) : s3_ingest_error(req, j->rc, &j->ing);
+    int rc = nb_result_error(j->rc == 0 ? j->finish(req, j->in, &j->ing) : s3_ingest_error(req, j->rc, &j->ing));
     if (rc == NB_EAGAIN) /* out of descriptors or memory for now: clients retry a SlowDown */
         nb_error_code(req, "SlowDown", 503, "Please reduce your request rate.");
     else if (rc < 0)
@@ -592,11 +589,9 @@ static void ingest_done(nb_req_t *req, void *data) {
     free(j);
 }
 
-int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish) {
+nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish) {
     s3_plan_t plan;
-    int rc = s3_ingest_prepare(req, allow_inline, &plan);
-    if (rc != 1)
-        return rc;
+    NB_TRY(s3_ingest_prepare(req, allow_inline, &plan));
     if (nb_body_size(plan.body) >= S3_ASYNC_MIN) {
         ingest_job_t *j = calloc(1, sizeof *j);
         if (j != NULL) {
@@ -610,21 +605,21 @@ int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest
         }
     }
     s3_ingest_t ing;
-    rc = s3_ingest_run(&plan, &ing);
+    int rc = s3_ingest_run(&plan, &ing);
     if (rc != 0)
         return s3_ingest_error(req, rc, &ing);
     return finish(req, in, &ing);
 }
 
 /* Stores an ingested body as the object (taking ing's blob or data): 0, or < 0. */
-static int put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
+static nb_result_t put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b); /* again: it may be gone after an async ingest */
-    if (rc <= 0) {
+    nb_step_t step = s3_bucket_load(req, s3_str(in, "Bucket"), &b); /* again: it may be gone after an async ingest */
+    if (nb_stopped(step)) {
         if (!ing->data)
             nb_blob_remove(s3_self, ing->blob);
         free(ing->data);
-        return rc;
+        return nb_step_result(step);
     }
     s3_object_t o = {0};
     o.key = strdup(s3_str(in, "Key"));
@@ -636,13 +631,13 @@ static int put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     o.attrs = s3_attrs_from_input(req, in);
     s3_attrs_set_acl(o.attrs, in, b.account);
     attrs_set_checksums(o.attrs, ing);
-    rc = s3_object_store(&b, &o);
+    int rc = s3_object_store(&b, &o);
     free(ing->data);
     if (rc != 0) {
         if (!ing->data)
             nb_blob_remove(s3_self, ing->blob);
         s3_object_clear(&o);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     s3_notify_created(req, &b, &o);
     json_t *out = json_pack("{s:s}", "ETag", ing->etag);
@@ -653,28 +648,22 @@ static int put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     return nb_reply_new(req, out);
 }
 
-/* What PutObject checks before its body: 1 go on, 0 error set, < 0 failure. */
-int s3_put_object_precheck(nb_req_t *req, const json_t *in) {
+/* What PutObject checks before its body: go on, or stop (error set, or a failure). */
+nb_step_t s3_put_object_precheck(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY_STEP(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const char *key = s3_str(in, "Key");
-    if ((rc = s3_check_key(req, key)) != 1 || (rc = s3_check_new_object(req, in)) != 1)
-        return rc;
-    if ((rc = s3_write_conditions(req, b.name, key)) != 1)
-        return rc;
+    NB_TRY_STEP(s3_check_key(req, key));
+    NB_TRY_STEP(s3_check_new_object(req, in));
+    NB_TRY_STEP(s3_write_conditions(req, b.name, key));
     json_t *grants = NULL;
-    if ((rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1)
-        return rc;
+    NB_TRY_STEP(s3_acl_from_input(req, in, b.account, false, &grants));
     json_decref(grants);
-    return 1;
+    return NB_GO_ON;
 }
 
-int s3_put_object(nb_req_t *req, const json_t *in) {
-    int rc = s3_put_object_precheck(req, in);
-    if (rc <= 0)
-        return rc;
+nb_result_t s3_put_object(nb_req_t *req, const json_t *in) {
+    NB_TRY(s3_put_object_precheck(req, in));
     return s3_ingest_then(req, in, true, put_finish);
 }
 
@@ -758,22 +747,22 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     return out;
 }
 
-/* Finds the version a Get/Head/Copy names; sets the AWS error when absent. 1 found, 0 error set, < 0 failure. */
-static int find_object(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o,
+/* Finds the version a Get/Head/Copy names; sets the AWS error when absent. Go on (found), or stop (error set, or a failure). */
+static nb_step_t find_object(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o,
                        bool head) {
     int rc = s3_object_load(b->name, key, vid, o);
     if (rc < 0)
-        return rc;
+        return nb_stop(NB_FAILED(rc));
     if (rc == 0) {
         if (vid) {
             if (strcmp(vid, "null") != 0 && strlen(vid) != 32)
-                return nb_error_fields(req, "InvalidArgument",
+                return nb_stop(nb_error_fields(req, "InvalidArgument",
                                        json_pack("{s:s,s:s}", "ArgumentName", "versionId", "ArgumentValue", vid),
-                                       "Invalid version id specified");
-            return nb_error_fields(req, "NoSuchVersion", json_pack("{s:s,s:s}", "Key", key, "VersionId", vid),
-                                   "The specified version does not exist.");
+                                       "Invalid version id specified"));
+            return nb_stop(nb_error_fields(req, "NoSuchVersion", json_pack("{s:s,s:s}", "Key", key, "VersionId", vid),
+                                   "The specified version does not exist."));
         }
-        return s3_err_no_key(req, key);
+        return nb_stop(s3_err_no_key(req, key));
     }
     if (o->delete_marker) {
         nb_reply_header(req, "x-amz-delete-marker", "true");
@@ -782,28 +771,25 @@ static int find_object(nb_req_t *req, const s3_bucket_t *b, const char *key, con
         s3_object_clear(o);
         if (vid) {
             nb_reply_header(req, "Allow", "DELETE"); /* the one method a delete marker version allows */
-            return nb_error_fields(req, "MethodNotAllowed", json_pack("{s:s,s:s}", "Method", head ? "HEAD" : "GET",
+            return nb_stop(nb_error_fields(req, "MethodNotAllowed", json_pack("{s:s,s:s}", "Method", head ? "HEAD" : "GET",
                                                                        "ResourceType", "DeleteMarker"),
-                                   "The specified method is not allowed against this resource.");
+                                   "The specified method is not allowed against this resource."));
         }
-        return s3_err_no_key(req, key);
+        return nb_stop(s3_err_no_key(req, key));
     }
-    return 1;
+    return NB_GO_ON;
 }
 
-static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
+static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
+    nb_step_t step;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     const char *key = s3_str(in, "Key");
     s3_object_t o;
-    rc = find_object(req, &b, key, s3_str(in, "VersionId"), &o, head);
-    if (rc <= 0)
-        return rc;
-    if (!head && (rc = s3_check_readable(req, &o, false)) != 1) {
+    NB_TRY(find_object(req, &b, key, s3_str(in, "VersionId"), &o, head));
+    if (!head && nb_stopped(step = s3_check_readable(req, &o, false))) {
         s3_object_clear(&o);
-        return rc;
+        return nb_step_result(step);
     }
     /* Conditions, in RFC 7232's order. */
     const char *if_match = s3_str(in, "IfMatch"), *if_none = s3_str(in, "IfNoneMatch");
@@ -905,7 +891,7 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
             int e = errno; /* out of descriptors: SlowDown, which clients retry */
             json_decref(out);
             s3_object_clear(&o);
-            return e == EMFILE || e == ENFILE || e == ENOMEM ? NB_EAGAIN : NB_EIO;
+            return NB_FAILED(e == EMFILE || e == ENFILE || e == ENOMEM ? NB_EAGAIN : NB_EIO);
         }
         nb_reply_body_new(req, body);
     }
@@ -913,8 +899,8 @@ static int get_or_head(nb_req_t *req, const json_t *in, bool head) {
     return nb_reply_new(req, out);
 }
 
-int s3_get_object(nb_req_t *req, const json_t *in) { return get_or_head(req, in, false); }
-int s3_head_object(nb_req_t *req, const json_t *in) { return get_or_head(req, in, true); }
+nb_result_t s3_get_object(nb_req_t *req, const json_t *in) { return get_or_head(req, in, false); }
+nb_result_t s3_head_object(nb_req_t *req, const json_t *in) { return get_or_head(req, in, true); }
 
 /* ----------------------------------------------------------- deletes */
 
@@ -950,25 +936,22 @@ static int delete_one(const s3_bucket_t *b, const char *key, const char *vid, js
     return rc;
 }
 
-int s3_delete_object(nb_req_t *req, const json_t *in) {
+nb_result_t s3_delete_object(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     json_t *out = json_object();
+    int rc;
     if ((rc = delete_one(&b, s3_str(in, "Key"), s3_str(in, "VersionId"), out)) != 0) {
         json_decref(out);
-        return rc;
+        return NB_FAILED(rc);
     }
     s3_notify_removed(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), out);
     return nb_reply_new(req, out);
 }
 
-int s3_delete_objects(nb_req_t *req, const json_t *in) {
+nb_result_t s3_delete_objects(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     /* S3 wants the body's integrity proven: Content-MD5 or a flexible checksum (checked by then). */
     bool digest = nb_req_header(req, "Content-MD5") != NULL;
     for (int a = 0; a < S3_CK__COUNT && !digest; a++)
@@ -994,11 +977,12 @@ int s3_delete_objects(nb_req_t *req, const json_t *in) {
             json_decref(r);
             continue;
         }
+        int rc;
         if ((rc = delete_one(&b, key, vid, r)) != 0) {
             json_decref(r);
             json_decref(deleted);
             json_decref(errors);
-            return rc;
+            return NB_FAILED(rc);
         }
         /* DeleteObjects names a new delete marker's version DeleteMarkerVersionId. */
         if (vid == NULL && json_object_get(r, "VersionId")) {
@@ -1109,8 +1093,8 @@ int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *
     return rc;
 }
 
-/* x-amz-copy-source-if-* as S3 evaluates them; 1 pass, 0 error set. */
-int s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
+/* x-amz-copy-source-if-* as S3 evaluates them; go on when they pass, else stop with the error set. */
+nb_step_t s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
     const char *m = s3_str(in, "CopySourceIfMatch"), *nm = s3_str(in, "CopySourceIfNoneMatch");
     double ms = in_time(in, "CopySourceIfModifiedSince"), us = in_time(in, "CopySourceIfUnmodifiedSince");
     const char *failed = NULL;
@@ -1123,42 +1107,43 @@ int s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
     else if (!nm && ms >= 0 && o->modified <= ms)
         failed = "x-amz-copy-source-If-Modified-Since";
     if (failed)
-        return nb_error_fields(req, "PreconditionFailed", json_pack("{s:s}", "Condition", failed),
-                               "At least one of the pre-conditions you specified did not hold");
-    return 1;
+        return nb_stop(nb_error_fields(req, "PreconditionFailed", json_pack("{s:s}", "Condition", failed),
+                               "At least one of the pre-conditions you specified did not hold"));
+    return NB_GO_ON;
 }
 
-/* Loads a copy source (bucket, version); 1, 0 error set, < 0 failure. */
-int s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so) {
+/* Loads a copy source (bucket, version); go on, or stop (error set, or a failure). */
+nb_step_t s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so) {
     char *bucket, *key, *vid;
     int parsed = s3_parse_copy_source(s3_str(in, "CopySource"), &bucket, &key, &vid);
     if (parsed == -2)
-        return nb_error(req, "InvalidArgument", "Copy Source must not contain an encoded NUL character");
+        return nb_stop(nb_error(req, "InvalidArgument", "Copy Source must not contain an encoded NUL character"));
     if (parsed != 0)
-        return nb_error(req, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
-    int rc = s3_bucket_load(req, bucket, sb);
-    if (rc == 1 && vid) {
+        return nb_stop(nb_error(req, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"));
+    nb_step_t step = s3_bucket_load(req, bucket, sb);
+    if (!nb_stopped(step) && vid) {
         /* A version that is a delete marker: GET of it is 405, a copy of it 400. */
         int found = s3_object_load(sb->name, key, vid, so);
         bool marker = found == 1 && so->delete_marker;
         if (found == 1)
             s3_object_clear(so);
         if (found < 0)
-            rc = found;
+            step = nb_stop(NB_FAILED(found));
         else if (marker)
-            rc = nb_error(req, "InvalidRequest",
-                          "The source of a copy request may not specifically refer to a delete marker by version id.");
+            step = nb_stop(nb_error(
+                req, "InvalidRequest",
+                "The source of a copy request may not specifically refer to a delete marker by version id."));
     }
-    if (rc == 1)
-        rc = find_object(req, sb, key, vid, so, false);
-    if (rc == 1 && (rc = s3_check_readable(req, so, true)) != 1)
+    if (!nb_stopped(step))
+        step = find_object(req, sb, key, vid, so, false);
+    if (!nb_stopped(step) && nb_stopped(step = s3_check_readable(req, so, true)))
         s3_object_clear(so);
     free(bucket);
     free(key);
     free(vid);
-    if (rc == 1 && (rc = s3_copy_conditions(req, in, so)) != 1)
+    if (!nb_stopped(step) && nb_stopped(step = s3_copy_conditions(req, in, so)))
         s3_object_clear(so);
-    return rc;
+    return step;
 }
 
 typedef struct copy_job {
@@ -1189,34 +1174,34 @@ static void copy_work(void *data) {
 
 static void copy_done(nb_req_t *req, void *data) {
     copy_job_t *j = data;
-    int rc = j->rc == 0 ? j->finish(req, j->in, &j->ing, j->ctx) : j->rc;
-    if (rc < 0)
+    nb_result_t res = j->rc == 0 ? j->finish(req, j->in, &j->ing, j->ctx) : NB_FAILED(j->rc);
+    if (nb_result_error(res) < 0)
         nb_error_code(req, "InternalError", 500, "We encountered an internal error. Please try again.");
     copy_job_free(j);
 }
 
-int s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
-                 s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx)) {
+nb_result_t s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
+                         s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx)) {
     copy_job_t *j = calloc(1, sizeof *j);
     if (j == NULL) {
         if (src)
             nb_body_free(src);
         if (ctx_free)
             ctx_free(ctx);
-        return NB_ENOMEM;
+        return NB_FAILED(NB_ENOMEM);
     }
     *j = (copy_job_t){.src = src, .algs = algs, .allow_inline = allow_inline, .in = json_incref((json_t *)in),
                       .ctx = ctx, .ctx_free = ctx_free, .finish = finish};
     if (src == NULL) {
         copy_job_free(j);
-        return NB_EIO;
+        return NB_FAILED(NB_EIO);
     }
     if (nb_body_size(src) >= S3_ASYNC_MIN && nb_work_queue(req, copy_work, copy_done, j) == 0)
         return NB_ASYNC;
     copy_work(j);
-    int rc = j->rc == 0 ? finish(req, in, &j->ing, ctx) : j->rc;
+    nb_result_t res = j->rc == 0 ? finish(req, in, &j->ing, ctx) : NB_FAILED(j->rc);
     copy_job_free(j);
-    return rc;
+    return res;
 }
 
 static void object_free(void *ctx) {
@@ -1225,15 +1210,15 @@ static void object_free(void *ctx) {
 }
 
 /* Stores a copy (loop): the destination bucket is loaded again, it may be gone after an async copy. */
-static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+static nb_result_t copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
     const s3_object_t *so = ctx;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0) {
+    nb_step_t step = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    if (nb_stopped(step)) {
         if (!ing->data)
             nb_blob_remove(s3_self, ing->blob);
         free(ing->data);
-        return rc;
+        return nb_step_result(step);
     }
     const char *directive = s3_str(in, "MetadataDirective");
     bool replace = directive && strcmp(directive, "REPLACE") == 0;
@@ -1275,13 +1260,13 @@ static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
     }
     s3_attrs_set_acl(o.attrs, in, b.account);
     attrs_set_checksums(o.attrs, ing);
-    rc = s3_object_store(&b, &o);
+    int rc = s3_object_store(&b, &o);
     free(ing->data);
     if (rc != 0) {
         if (!ing->data)
             nb_blob_remove(s3_self, ing->blob);
         s3_object_clear(&o);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     s3_notify_created(req, &b, &o);
     json_t *result = json_pack("{s:s,s:f}", "ETag", ing->etag, "LastModified", o.modified);
@@ -1295,25 +1280,23 @@ static int copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
     return nb_reply_new(req, out);
 }
 
-int s3_copy_object(nb_req_t *req, const json_t *in) {
+nb_result_t s3_copy_object(nb_req_t *req, const json_t *in) {
     s3_bucket_t b, sb;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     s3_object_t *so = calloc(1, sizeof *so);
     if (so == NULL)
-        return NB_ENOMEM;
-    rc = s3_load_copy_source(req, in, &sb, so);
-    if (rc <= 0) {
+        return NB_FAILED(NB_ENOMEM);
+    nb_step_t step = s3_load_copy_source(req, in, &sb, so);
+    if (nb_stopped(step)) {
         free(so);
-        return rc;
+        return nb_step_result(step);
     }
     const char *key = s3_str(in, "Key");
     json_t *grants = NULL;
-    if ((rc = s3_check_key(req, key)) != 1 || (rc = s3_check_new_object(req, in)) != 1 ||
-        (rc = s3_acl_from_input(req, in, b.account, false, &grants)) != 1) {
+    if (nb_stopped(step = s3_check_key(req, key)) || nb_stopped(step = s3_check_new_object(req, in)) ||
+        nb_stopped(step = s3_acl_from_input(req, in, b.account, false, &grants))) {
         object_free(so);
-        return rc;
+        return nb_step_result(step);
     }
     json_decref(grants);
     const char *directive = s3_str(in, "MetadataDirective");
@@ -1388,15 +1371,11 @@ static json_t *object_parts(const json_t *in, const s3_object_t *o) {
     return out;
 }
 
-int s3_get_object_attributes(nb_req_t *req, const json_t *in) {
+nb_result_t s3_get_object_attributes(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     s3_object_t o;
-    rc = find_object(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o, false);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(find_object(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o, false));
     json_t *out = json_pack("{s:f}", "LastModified", o.modified);
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
@@ -1446,15 +1425,12 @@ int s3_object_update_attrs(const s3_object_t *o) {
     return nb_store_run(s);
 }
 
-static int tagging_op(nb_req_t *req, const json_t *in, int which) {
+static nb_result_t tagging_op(nb_req_t *req, const json_t *in, int which) {
+    nb_step_t step;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     s3_object_t o;
-    rc = find_object(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o, false);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(find_object(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o, false));
     json_t *out = json_object();
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
@@ -1465,10 +1441,10 @@ static int tagging_op(nb_req_t *req, const json_t *in, int which) {
             json_decref(json_object_get(out, "TagSet"));
     } else {
         const json_t *set = json_object_get(json_object_get(in, "Tagging"), "TagSet");
-        if (which == 1 && (rc = s3_check_tags(req, set, false)) != 1) {
+        if (which == 1 && nb_stopped(step = s3_check_tags(req, set, false))) {
             json_decref(out);
             s3_object_clear(&o);
-            return rc;
+            return nb_step_result(step);
         }
         if (which == 1)
             json_object_set(o.attrs, "TagSet", (json_t *)set);
@@ -1477,27 +1453,24 @@ static int tagging_op(nb_req_t *req, const json_t *in, int which) {
         if (s3_object_update_attrs(&o) != 0) {
             json_decref(out);
             s3_object_clear(&o);
-            return NB_ESTORE;
+            return NB_FAILED(NB_ESTORE);
         }
     }
     s3_object_clear(&o);
     return nb_reply_new(req, out);
 }
 
-int s3_get_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 0); }
-int s3_put_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 1); }
-int s3_delete_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 2); }
+nb_result_t s3_get_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 0); }
+nb_result_t s3_put_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 1); }
+nb_result_t s3_delete_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 2); }
 
-int s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o) {
+nb_step_t s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o) {
     return find_object(req, b, key, vid, o, false);
 }
 
-int s3_put_bucket_tagging(nb_req_t *req, const json_t *in) {
+nb_result_t s3_put_bucket_tagging(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
-    if ((rc = s3_check_tags(req, json_object_get(json_object_get(in, "Tagging"), "TagSet"), true)) != 1)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_check_tags(req, json_object_get(json_object_get(in, "Tagging"), "TagSet"), true));
     return s3_config_put(req, in);
 }

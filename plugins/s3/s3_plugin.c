@@ -155,19 +155,38 @@ static int s3_blob_keys(nb_plugin_t *self, void (*keep)(void *ctx, const char *k
 
 /* A client waiting on 100-continue hears at once what the upload's head already fails on
  * (NoSuchBucket, NoSuchUpload, ...), before it sends the body. */
-static int s3_precheck(nb_plugin_t *self, nb_req_t *req, const json_t *in) {
+static nb_result_t s3_precheck(nb_plugin_t *self, nb_req_t *req, const json_t *in) {
     (void)self;
     const char *op = nb_req_operation(req);
-    int rc = 1;
+    nb_step_t step = NB_GO_ON;
     if (strcmp(op, "PutObject") == 0)
-        rc = s3_put_object_precheck(req, in);
+        step = s3_put_object_precheck(req, in);
     else if (strcmp(op, "UploadPart") == 0)
-        rc = s3_upload_part_precheck(req, in);
-    return rc < 0 ? rc : 0;
+        step = s3_upload_part_precheck(req, in);
+    return nb_step_result(step); /* its error, if it set one, is answered; a failure leaves it to the handler */
+}
+
+static const nb_setting_t s3_settings[] = {
+    {"S3_RESTORE_DELAY", NB_SETTING_DURATION, "3",
+     "How long an S3 RestoreObject of a GLACIER or DEEP_ARCHIVE object takes to complete"},
+    {"S3_LOG_DELIVERY_INTERVAL", NB_SETTING_DURATION, "5",
+     "How often S3 server access logs (PutBucketLogging) are delivered to their target buckets"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* A core before ABI 1.6 had these as its own settings, read with nb_config_get. */
+double s3_setting_seconds(const char *name, double def) {
+    if (NB_API_HAS(setting_seconds))
+        return nb_setting_seconds(s3_self, name);
+    const char *v = nb_config_get(name);
+    char *end = NULL;
+    double d = v ? strtod(v, &end) : -1;
+    return v && end != v && d >= 0 ? d : def;
 }
 
 NB_PLUGIN_DEFINE(.name = "s3", .service = "s3", .api_version = "2006-03-01", .ops = s3_ops, .init = s3_init,
-                 .fini = s3_fini, .blob_keys = s3_blob_keys, .precheck = s3_precheck);
+                 .fini = s3_fini, .blob_keys = s3_blob_keys, .precheck = s3_precheck,
+                 .settings = s3_settings);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -216,12 +235,12 @@ json_t *s3_owner(const char *account) {
     (void)account;
 }
 
-int s3_err_no_bucket(nb_req_t *req, const char *name) {
+nb_result_t s3_err_no_bucket(nb_req_t *req, const char *name) {
     return nb_error_fields(req, "NoSuchBucket", json_pack("{s:s}", "BucketName", name ? name : ""),
                            "The specified bucket does not exist");
 }
 
-int s3_err_no_key(nb_req_t *req, const char *key) {
+nb_result_t s3_err_no_key(nb_req_t *req, const char *key) {
     return nb_error_fields(req, "NoSuchKey", json_pack("{s:s}", "Key", key ? key : ""),
                            "The specified key does not exist.");
 }
@@ -233,7 +252,7 @@ static void iso_time(double t, char out[32]) {
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int s3_check_presigned(nb_req_t *req) {
+nb_step_t s3_check_presigned(nb_req_t *req) {
     char date[40], expires[40], now_s[32], end_s[32];
     double now = nb_now();
     if (nb_req_query(req, "X-Amz-Expires", expires, sizeof expires) >= 0 &&
@@ -244,19 +263,19 @@ int s3_check_presigned(nb_req_t *req) {
         char *stop = NULL;
         long secs = strtol(expires, &stop, 10);
         if (end == NULL || *end != '\0' || stop == expires || *stop != '\0' || secs < 0)
-            return nb_error_code(req, "AuthorizationQueryParametersError", 400,
-                                 "X-Amz-Expires should be a number and X-Amz-Date a date like 20240101T000000Z");
+            return nb_stop(nb_error_code(req, "AuthorizationQueryParametersError", 400,
+                                 "X-Amz-Expires should be a number and X-Amz-Date a date like 20240101T000000Z"));
         if (secs > 604800)
-            return nb_error_code(req, "AuthorizationQueryParametersError", 400,
-                                 "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+            return nb_stop(nb_error_code(req, "AuthorizationQueryParametersError", 400,
+                                 "X-Amz-Expires must be less than a week (in seconds) that is 604800"));
         double until = (double)timegm(&tm) + (double)secs;
         if (now > until) {
             iso_time(until, end_s);
             iso_time(now, now_s);
-            return nb_error_fields(req, "AccessDenied",
+            return nb_stop(nb_error_fields(req, "AccessDenied",
                                    json_pack("{s:s,s:s,s:s}", "X-Amz-Expires", expires, "Expires", end_s,
                                              "ServerTime", now_s),
-                                   "Request has expired");
+                                   "Request has expired"));
         }
     } else if (nb_req_query(req, "Signature", date, sizeof date) >= 0 &&
                nb_req_query(req, "Expires", expires, sizeof expires) >= 0) {
@@ -264,19 +283,14 @@ int s3_check_presigned(nb_req_t *req) {
         if (now > until) {
             iso_time(until, end_s);
             iso_time(now, now_s);
-            return nb_error_fields(req, "AccessDenied", json_pack("{s:s,s:s}", "Expires", end_s, "ServerTime", now_s),
-                                   "Request has expired");
+            return nb_stop(nb_error_fields(req, "AccessDenied", json_pack("{s:s,s:s}", "Expires", end_s, "ServerTime", now_s),
+                                   "Request has expired"));
         }
     }
-    return 1;
+    return NB_GO_ON;
 }
 
-int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
-    int ok = req ? s3_check_presigned(req) : 1;
-    if (ok == 1 && req)
-        ok = s3_check_small_body(req);
-    if (ok != 1)
-        return ok < 0 ? ok : 0;
+int s3_bucket_find(const char *name, s3_bucket_t *b) {
     sqlite3_stmt *s =
         nb_store_stmt(&s3_store, "SELECT account, region, created, versioning FROM buckets WHERE name = ?1");
     if (s == NULL)
@@ -284,8 +298,6 @@ int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
     sqlite3_bind_text(s, 1, name ? name : "", -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_ROW) {
         sqlite3_reset(s);
-        if (req)
-            s3_err_no_bucket(req, name);
         return 0;
     }
     memset(b, 0, sizeof *b);
@@ -295,11 +307,20 @@ int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
     b->created = sqlite3_column_double(s, 2);
     b->versioning = sqlite3_column_int(s, 3);
     sqlite3_reset(s);
-    if (req) {
-        s3_cors_actual(req, b->name);
-        s3_logging_watch(req, b);
-    }
     return 1;
+}
+
+nb_step_t s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b) {
+    NB_TRY_STEP(s3_check_presigned(req));
+    NB_TRY_STEP(s3_check_small_body(req));
+    int rc = s3_bucket_find(name, b);
+    if (rc < 0)
+        return nb_stop(NB_FAILED(rc));
+    if (rc == 0)
+        return nb_stop(s3_err_no_bucket(req, name));
+    s3_cors_actual(req, b->name);
+    s3_logging_watch(req, b);
+    return NB_GO_ON;
 }
 
 /* --------------------------------------------------------------- objects */

@@ -21,12 +21,15 @@ typedef struct s3_bucket {
     int versioning;
 } s3_bucket_t;
 
-/* 1: found; 0: absent and NoSuchBucket set on req; < 0: store failure. */
-int s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b);
-/* 1, or 0 with AccessDenied set when a presigned URL has expired. Every handler runs it. */
-int s3_check_presigned(nb_req_t *req);
-int s3_err_no_bucket(nb_req_t *req, const char *name);
-int s3_err_no_key(nb_req_t *req, const char *key);
+/* A bucket by name, without a request: 1 found, 0 absent, < 0 store failure. */
+int s3_bucket_find(const char *name, s3_bucket_t *b);
+/* The bucket a request names, after the checks every handler runs (presigned URL, small
+ * body): go on, or stop with NoSuchBucket (or the check's error) set, or a store failure. */
+nb_step_t s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b);
+/* Go on, or stop with AccessDenied set when a presigned URL has expired. Every handler runs it. */
+nb_step_t s3_check_presigned(nb_req_t *req);
+nb_result_t s3_err_no_bucket(nb_req_t *req, const char *name);
+nb_result_t s3_err_no_key(nb_req_t *req, const char *key);
 
 /* A fresh random id: hex (32 chars) for blobs and uploads. out: 33 bytes. */
 void s3_random_hex(char out[33]);
@@ -35,10 +38,10 @@ void s3_version_id(char out[33]);
 /* "Wed, 12 Oct 2009 17:50:00 GMT" -> epoch; -1 if not a date. */
 double s3_http_date(const char *s);
 
-/* 1 or 0 with InvalidArgument/KeyTooLongError set. */
-int s3_check_key(nb_req_t *req, const char *key);
-/* If-None-Match: * / If-Match on writes: 1, 0 error set, < 0 failure. */
-int s3_write_conditions(nb_req_t *req, const char *bucket, const char *key);
+/* Go on, or stop with InvalidArgument/KeyTooLongError set. */
+nb_step_t s3_check_key(nb_req_t *req, const char *key);
+/* If-None-Match: * / If-Match on writes: go on, or stop (error set, or a failure). */
+nb_step_t s3_write_conditions(nb_req_t *req, const char *bucket, const char *key);
 
 /* Input helpers. */
 const char *s3_str(const json_t *in, const char *member);
@@ -65,8 +68,8 @@ int s3_object_store(const s3_bucket_t *b, s3_object_t *o);
 int s3_object_remove_version(const char *bucket, const char *key, const char *version_id);
 
 /* Reads a request body into a new blob, decoding aws-chunked framing and checking
- * Content-MD5 and x-amz-checksum-*. On success (1) the result fields are set; 0: an
- * error was set on req; < 0: internal failure. */
+ * Content-MD5 and x-amz-checksum-*. Go on with the result fields set, or stop (an error
+ * set on req, or an internal failure). */
 /* Objects up to this size live in the database row instead of a file of their own:
  * creating a file per small PUT costs more than the rest of the request. */
 #define S3_INLINE_MAX (64 * 1024)
@@ -81,7 +84,7 @@ typedef struct s3_ingest {
     char checksum[S3_CK__COUNT][64];
     char sha256_hex[65]; /* the body's SHA-256 when x-amz-content-sha256 named one */
 } s3_ingest_t;
-int s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out);
+nb_step_t s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out);
 
 /* The same in three steps, for bodies hashed off the event loop: prepare (loop: headers),
  * run (any thread: 0, < 0 failure, or an S3_INGEST_* error), error (loop: sets it). */
@@ -99,76 +102,77 @@ enum { S3_INGEST_BAD_MD5 = 1, S3_INGEST_BAD_CHUNK, S3_INGEST_INCOMPLETE, S3_INGE
        S3_INGEST_BAD_SHA256, S3_INGEST_BAD_CHECKSUM /* + alg */ };
 /* Bodies above this are hashed and moved on the thread pool. */
 #define S3_ASYNC_MIN (8 * 1024 * 1024)
-int s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan);
+nb_step_t s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan);
 int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out);
-int s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing);
+nb_result_t s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing);
 /* The body of a request that is not an upload (XML: DeleteObjects, PutBucketTagging, ...) against
- * x-amz-content-sha256 and x-amz-checksum-*: 1, or 0 with the error set. s3_bucket_load runs it. */
-int s3_check_small_body(nb_req_t *req);
+ * x-amz-content-sha256 and x-amz-checksum-*: go on, or stop with the error set. s3_bucket_load runs it. */
+nb_step_t s3_check_small_body(nb_req_t *req);
 /* Ingests the request body (on the thread pool when large, then returns NB_ASYNC) and
- * hands the result to finish, which owns it and replies (0) or fails (< 0). */
-typedef int (*s3_ingest_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing);
-int s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish);
+ * hands the result to finish, which owns it and replies (or sets an error) or fails (NB_FAILED). */
+typedef nb_result_t (*s3_ingest_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing);
+nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish);
 /* The same for a copy from src (owned): finish gets ctx, which ctx_free releases afterwards. */
-typedef int (*s3_copy_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx);
-int s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
-                 s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx));
+typedef nb_result_t (*s3_copy_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx);
+nb_result_t s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,
+                         s3_copy_finish_fn finish, void *ctx, void (*ctx_free)(void *ctx));
 /* The bytes [first, first + len) of a version (its blob or its inline data); NULL on failure. */
 nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len);
 /* Copies a body into a new blob (or inline data when allowed and small), hashing it. */
 int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *out);
 
 /* Handlers. */
-int s3_create_bucket(nb_req_t *req, const json_t *in);
-int s3_delete_bucket(nb_req_t *req, const json_t *in);
-int s3_head_bucket(nb_req_t *req, const json_t *in);
-int s3_list_buckets(nb_req_t *req, const json_t *in);
-int s3_get_bucket_location(nb_req_t *req, const json_t *in);
-int s3_put_bucket_versioning(nb_req_t *req, const json_t *in);
-int s3_get_bucket_versioning(nb_req_t *req, const json_t *in);
-int s3_config_put(nb_req_t *req, const json_t *in);
-int s3_config_get(nb_req_t *req, const json_t *in);
-int s3_config_delete(nb_req_t *req, const json_t *in);
-int s3_get_bucket_acl(nb_req_t *req, const json_t *in);
-int s3_put_acl(nb_req_t *req, const json_t *in);
+nb_result_t s3_create_bucket(nb_req_t *req, const json_t *in);
+nb_result_t s3_delete_bucket(nb_req_t *req, const json_t *in);
+nb_result_t s3_head_bucket(nb_req_t *req, const json_t *in);
+nb_result_t s3_list_buckets(nb_req_t *req, const json_t *in);
+nb_result_t s3_get_bucket_location(nb_req_t *req, const json_t *in);
+nb_result_t s3_put_bucket_versioning(nb_req_t *req, const json_t *in);
+nb_result_t s3_get_bucket_versioning(nb_req_t *req, const json_t *in);
+nb_result_t s3_config_put(nb_req_t *req, const json_t *in);
+nb_result_t s3_config_get(nb_req_t *req, const json_t *in);
+nb_result_t s3_config_delete(nb_req_t *req, const json_t *in);
+nb_result_t s3_get_bucket_acl(nb_req_t *req, const json_t *in);
+nb_result_t s3_put_acl(nb_req_t *req, const json_t *in);
 
-int s3_put_object(nb_req_t *req, const json_t *in);
-int s3_get_object(nb_req_t *req, const json_t *in);
-int s3_head_object(nb_req_t *req, const json_t *in);
-int s3_delete_object(nb_req_t *req, const json_t *in);
-int s3_delete_objects(nb_req_t *req, const json_t *in);
-int s3_copy_object(nb_req_t *req, const json_t *in);
-int s3_get_object_attributes(nb_req_t *req, const json_t *in);
-int s3_get_object_tagging(nb_req_t *req, const json_t *in);
-int s3_put_object_tagging(nb_req_t *req, const json_t *in);
-int s3_delete_object_tagging(nb_req_t *req, const json_t *in);
-int s3_get_object_acl(nb_req_t *req, const json_t *in);
+nb_result_t s3_put_object(nb_req_t *req, const json_t *in);
+nb_result_t s3_get_object(nb_req_t *req, const json_t *in);
+nb_result_t s3_head_object(nb_req_t *req, const json_t *in);
+nb_result_t s3_delete_object(nb_req_t *req, const json_t *in);
+nb_result_t s3_delete_objects(nb_req_t *req, const json_t *in);
+nb_result_t s3_copy_object(nb_req_t *req, const json_t *in);
+nb_result_t s3_get_object_attributes(nb_req_t *req, const json_t *in);
+nb_result_t s3_get_object_tagging(nb_req_t *req, const json_t *in);
+nb_result_t s3_put_object_tagging(nb_req_t *req, const json_t *in);
+nb_result_t s3_delete_object_tagging(nb_req_t *req, const json_t *in);
+nb_result_t s3_get_object_acl(nb_req_t *req, const json_t *in);
 
-int s3_list_objects(nb_req_t *req, const json_t *in);
-int s3_list_objects_v2(nb_req_t *req, const json_t *in);
-int s3_list_object_versions(nb_req_t *req, const json_t *in);
+nb_result_t s3_list_objects(nb_req_t *req, const json_t *in);
+nb_result_t s3_list_objects_v2(nb_req_t *req, const json_t *in);
+nb_result_t s3_list_object_versions(nb_req_t *req, const json_t *in);
 
-int s3_create_multipart_upload(nb_req_t *req, const json_t *in);
-int s3_upload_part(nb_req_t *req, const json_t *in);
-/* The checks of PutObject and UploadPart that need no body (the precheck hook): 1 go on,
- * 0 error set, < 0 failure. */
-int s3_put_object_precheck(nb_req_t *req, const json_t *in);
-int s3_upload_part_precheck(nb_req_t *req, const json_t *in);
-int s3_upload_part_copy(nb_req_t *req, const json_t *in);
-int s3_complete_multipart_upload(nb_req_t *req, const json_t *in);
-int s3_abort_multipart_upload(nb_req_t *req, const json_t *in);
-int s3_list_parts(nb_req_t *req, const json_t *in);
-int s3_list_multipart_uploads(nb_req_t *req, const json_t *in);
+nb_result_t s3_create_multipart_upload(nb_req_t *req, const json_t *in);
+nb_result_t s3_upload_part(nb_req_t *req, const json_t *in);
+/* The checks of PutObject and UploadPart that need no body (the precheck hook): go on,
+ * or stop (error set, or a failure). */
+nb_step_t s3_put_object_precheck(nb_req_t *req, const json_t *in);
+nb_step_t s3_upload_part_precheck(nb_req_t *req, const json_t *in);
+nb_result_t s3_upload_part_copy(nb_req_t *req, const json_t *in);
+nb_result_t s3_complete_multipart_upload(nb_req_t *req, const json_t *in);
+nb_result_t s3_abort_multipart_upload(nb_req_t *req, const json_t *in);
+nb_result_t s3_list_parts(nb_req_t *req, const json_t *in);
+nb_result_t s3_list_multipart_uploads(nb_req_t *req, const json_t *in);
 /* Discards a bucket's unfinished uploads (their part blobs) and its completed-upload records. */
 int s3_uploads_drop_bucket(const char *bucket);
-int s3_post_object(nb_req_t *req, const json_t *in);
+nb_result_t s3_post_object(nb_req_t *req, const json_t *in);
 /* CORS (s3_cors.c): preflights, and the matching rule's headers on actual requests. */
-int s3_preflight(nb_req_t *req, const json_t *in);
+nb_result_t s3_preflight(nb_req_t *req, const json_t *in);
 void s3_cors_actual(nb_req_t *req, const char *bucket);
 
-/* ACLs (s3_acl.c). From the input's ACL / Grant* / AccessControlPolicy members: 1 with
- * *grants the new Grants list, or NULL when the request names none; 0 error set. */
-int s3_acl_from_input(nb_req_t *req, const json_t *in, const char *account, bool bucket, json_t **grants);
+/* ACLs (s3_acl.c). From the input's ACL / Grant* / AccessControlPolicy members: go on
+ * with *grants the new Grants list, or NULL when the request names none; or stop, the error
+ * set (req NULL: only checks, sets nothing). */
+nb_step_t s3_acl_from_input(nb_req_t *req, const json_t *in, const char *account, bool bucket, json_t **grants);
 /* The owner's FULL_CONTROL alone (new reference). */
 json_t *s3_acl_default(const char *account);
 /* The Get*Acl output for stored grants (borrowed; NULL: the default). */
@@ -184,8 +188,21 @@ int s3_object_update_attrs(const s3_object_t *o);
  * host, then the bucket unless it is the virtual host, then the URL-encoded key. malloc'd. */
 char *s3_location(nb_req_t *req, const char *bucket, const char *key);
 
+/* A duration setting S3 declares (S3_RESTORE_DELAY), in seconds; def on an old core without it. */
+double s3_setting_seconds(const char *name, double def);
+
+/* Object events on the core's event bus (s3_events.c), for other plugins of the process:
+ * "s3:" + event ("s3:ObjectCreated:Put") with a detail shaped like EventBridge's S3 events;
+ * deletion_type ("Permanently Deleted", "Delete Marker Created") only for removals. */
+void s3_events_publish(nb_req_t *req, const s3_bucket_t *b, const char *event, const char *key, const s3_object_t *o,
+                       const char *deletion_type);
+/* An event's sequencer: grows with each event, 16 hex digits. */
+void s3_event_sequencer(char out[17]);
+/* An ETag as events carry it, without its quotes. */
+void s3_etag_unquoted(const char *etag, char out[64]);
+
 /* Event notifications (s3_notify.c): SQS deliveries after the request's commit. */
-int s3_put_bucket_notification(nb_req_t *req, const json_t *in);
+nb_result_t s3_put_bucket_notification(nb_req_t *req, const json_t *in);
 json_t *s3_config_load(const char *bucket, const char *kind); /* stored subresource, new reference, or NULL */
 /* After an object version was stored: the event follows the operation (Put, Post, Copy, CompleteMultipartUpload). */
 void s3_notify_created(nb_req_t *req, const s3_bucket_t *b, const s3_object_t *o);
@@ -194,29 +211,29 @@ void s3_notify_created(nb_req_t *req, const s3_bucket_t *b, const s3_object_t *o
 void s3_notify_removed(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *asked_vid,
                        const json_t *result);
 
-/* Tag and new-object rules (s3_object.c). 1, or 0 with AWS's error set. */
-int s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket); /* 10 per object, 50 per bucket */
+/* Tag and new-object rules (s3_object.c). Go on, or stop with AWS's error set. */
+nb_step_t s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket); /* 10 per object, 50 per bucket */
 /* StorageClass, user metadata (2 KB) and x-amz-tagging of a PutObject-like input. */
-int s3_check_new_object(nb_req_t *req, const json_t *in);
-int s3_put_bucket_tagging(nb_req_t *req, const json_t *in);
+nb_step_t s3_check_new_object(nb_req_t *req, const json_t *in);
+nb_result_t s3_put_bucket_tagging(nb_req_t *req, const json_t *in);
 
 /* The version a request names (NoSuchKey, NoSuchVersion, a delete marker's 405 set when there is
- * none): 1 found, 0 error set, < 0 failure. */
-int s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o);
+ * none): go on (found), or stop (error set, or a failure). */
+nb_step_t s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o);
 
 /* Archived objects (s3_restore.c). */
 enum { S3_RESTORE_NONE /* not archived */, S3_RESTORE_ARCHIVED, S3_RESTORE_ONGOING, S3_RESTORE_DONE };
 int s3_restore_state(const json_t *attrs);
-/* 1 when the version's bytes may be read (GET) or copied; 0 with InvalidObjectState set. */
-int s3_check_readable(nb_req_t *req, const s3_object_t *o, bool copy_source);
+/* Go on when the version's bytes may be read (GET) or copied; else stop with InvalidObjectState set. */
+nb_step_t s3_check_readable(nb_req_t *req, const s3_object_t *o, bool copy_source);
 /* The Restore member (x-amz-restore) of a Get/Head output, when a restore was asked for. */
 void s3_restore_output(json_t *out, const json_t *attrs);
 /* Forgets a restore (a copy of the object is a new object). */
 void s3_restore_drop(json_t *attrs);
-int s3_restore_object(nb_req_t *req, const json_t *in);
+nb_result_t s3_restore_object(nb_req_t *req, const json_t *in);
 
 /* Server access logs (s3_logging.c). */
-int s3_put_bucket_logging(nb_req_t *req, const json_t *in);
+nb_result_t s3_put_bucket_logging(nb_req_t *req, const json_t *in);
 /* Records the request in b's access log, if b has logging enabled, once it is answered. */
 void s3_logging_watch(nb_req_t *req, const s3_bucket_t *b);
 /* Writes the records still waiting (the plugin stops). */

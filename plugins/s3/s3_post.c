@@ -53,13 +53,13 @@ typedef struct form {
     int64_t file_off, file_len;
 } form_t;
 
-/* Parses the fields and locates the file part; 1, or 0 with the error set. */
-static int parse_form(nb_req_t *req, nb_body_t *body, form_t *f) {
+/* Parses the fields and locates the file part; go on, or stop with the error set. */
+static nb_step_t parse_form(nb_req_t *req, nb_body_t *body, form_t *f) {
     const char *ct = nb_req_header(req, "Content-Type");
     const char *bp = ct ? strcasestr(ct, "boundary=") : NULL;
     if (bp == NULL)
-        return nb_error(req, "MalformedPOSTRequest",
-                        "The body of your POST request is not well-formed multipart/form-data.");
+        return nb_stop(nb_error(req, "MalformedPOSTRequest",
+                        "The body of your POST request is not well-formed multipart/form-data."));
     char delim[256];
     bp += 9;
     size_t bl = strcspn(bp, ";");
@@ -68,21 +68,21 @@ static int parse_form(nb_req_t *req, nb_body_t *body, form_t *f) {
         bl = strcspn(bp, "\"");
     }
     if (bl == 0 || bl > 200)
-        return nb_error(req, "MalformedPOSTRequest",
-                        "The body of your POST request is not well-formed multipart/form-data.");
+        return nb_stop(nb_error(req, "MalformedPOSTRequest",
+                        "The body of your POST request is not well-formed multipart/form-data."));
     int dl = snprintf(delim, sizeof delim, "\r\n--%.*s", (int)bl, bp);
     int64_t size = nb_body_size(body);
     size_t head_len = size < FIELDS_MAX ? (size_t)size : FIELDS_MAX;
     char *head = malloc(head_len + 2 + 1);
     if (head == NULL)
-        return NB_ENOMEM;
+        return nb_stop(NB_FAILED(NB_ENOMEM));
     /* A leading CRLF lets the first boundary match the same pattern as the others. */
     head[0] = '\r';
     head[1] = '\n';
     ssize_t got = nb_body_read(body, 0, head + 2, head_len);
     if (got < 0) {
         free(head);
-        return NB_EIO;
+        return nb_stop(NB_FAILED(NB_EIO));
     }
     size_t hl = (size_t)got + 2;
     head[hl] = '\0';
@@ -133,24 +133,24 @@ static int parse_form(nb_req_t *req, nb_body_t *body, form_t *f) {
     }
     free(head);
     if (nul)
-        return nb_error(req, "InvalidArgument", "POST form fields must not contain a NUL character.");
+        return nb_stop(nb_error(req, "InvalidArgument", "POST form fields must not contain a NUL character."));
     if (f->file_off < 0)
-        return nb_error(req, "InvalidArgument", "POST requires exactly one file upload per request.");
+        return nb_stop(nb_error(req, "InvalidArgument", "POST requires exactly one file upload per request."));
     /* The file ends at the closing boundary: look for it in the body's tail. */
     size_t tail_len = (size_t)dl + 64;
     int64_t tail_off = size > (int64_t)tail_len ? size - (int64_t)tail_len : 0;
     char tail[512];
     got = nb_body_read(body, tail_off, tail, (size_t)(size - tail_off));
     if (got < 0)
-        return NB_EIO;
+        return nb_stop(NB_FAILED(NB_EIO));
     const char *end = NULL;
     for (const char *q = tail; (q = memfind(q, (size_t)got - (size_t)(q - tail), delim, (size_t)dl)) != NULL; q++)
         end = q;
     if (end == NULL || tail_off + (end - tail) < f->file_off)
-        return nb_error(req, "MalformedPOSTRequest",
-                        "The body of your POST request is not well-formed multipart/form-data.");
+        return nb_stop(nb_error(req, "MalformedPOSTRequest",
+                        "The body of your POST request is not well-formed multipart/form-data."));
     f->file_len = tail_off + (end - tail) - f->file_off;
-    return 1;
+    return NB_GO_ON;
 }
 
 /* ------------------------------------------------------------ policy */
@@ -166,8 +166,8 @@ static void hmac(const EVP_MD *md, const void *key, size_t klen, const char *msg
     HMAC(md, key, (int)klen, (const unsigned char *)msg, strlen(msg), out, olen);
 }
 
-/* 1 when the form's signature is right or cannot be checked; 0 with SignatureDoesNotMatch. */
-static int check_signature(nb_req_t *req, const json_t *fields, const char *policy_b64) {
+/* Go on when the form's signature is right or cannot be checked; else stop with SignatureDoesNotMatch. */
+static nb_step_t check_signature(nb_req_t *req, const json_t *fields, const char *policy_b64) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     char want[2 * EVP_MAX_MD_SIZE + 1] = "";
@@ -175,10 +175,10 @@ static int check_signature(nb_req_t *req, const json_t *fields, const char *poli
     if (cred && sent) { /* SigV4: AKID/date/region/service/aws4_request; a key derived from the secret */
         char akid[128], date[16], region[64], service[32];
         if (sscanf(cred, "%127[^/]/%15[^/]/%63[^/]/%31[^/]/aws4_request", akid, date, region, service) != 4)
-            return nb_error(req, "AccessDenied", "Invalid according to Policy: Policy Credential is malformed.");
+            return nb_stop(nb_error(req, "AccessDenied", "Invalid according to Policy: Policy Credential is malformed."));
         const char *secret = known_secret(akid);
         if (secret == NULL)
-            return 1;
+            return NB_GO_ON;
         char k0[160];
         snprintf(k0, sizeof k0, "AWS4%s", secret);
         unsigned char k1[EVP_MAX_MD_SIZE], k2[EVP_MAX_MD_SIZE];
@@ -191,20 +191,20 @@ static int check_signature(nb_req_t *req, const json_t *fields, const char *poli
     } else if ((sent = s3_str(fields, "signature")) != NULL) { /* SigV2: base64(HMAC-SHA1(secret, policy)) */
         const char *secret = known_secret(s3_str(fields, "awsaccesskeyid"));
         if (secret == NULL)
-            return 1;
+            return NB_GO_ON;
         hmac(EVP_sha1(), secret, strlen(secret), policy_b64, mac, &len);
         s3_b64_encode(mac, len, want);
     } else {
-        return 1;
+        return NB_GO_ON;
     }
     if (strcmp(want, sent) != 0)
-        return nb_error(req, "SignatureDoesNotMatch",
+        return nb_stop(nb_error(req, "SignatureDoesNotMatch",
                         "The request signature we calculated does not match the signature you provided. Check your "
-                        "key and signing method.");
-    return 1;
+                        "key and signing method."));
+    return NB_GO_ON;
 }
 
-static int condition_failed(nb_req_t *req, const json_t *cond) {
+static nb_result_t condition_failed(nb_req_t *req, const json_t *cond) {
     char *text = json_dumps(cond, JSON_COMPACT | JSON_ENCODE_ANY);
     /* S3 prints the condition as ["eq", "$key", "value"] */
     char pretty[1024];
@@ -237,11 +237,11 @@ static const char *condition_value(const json_t *fields, const char *bucket, con
     return v ? v : "";
 }
 
-/* The policy of a form with one: 1 when the upload may go on, else 0 with S3's error. */
-static int check_policy(nb_req_t *req, const char *bucket, const json_t *fields, int64_t file_len) {
+/* The policy of a form with one: go on when the upload may, else stop with S3's error. */
+static nb_step_t check_policy(nb_req_t *req, const char *bucket, const json_t *fields, int64_t file_len) {
     const char *b64 = s3_str(fields, "policy");
     if (b64 == NULL)
-        return 1;
+        return NB_GO_ON;
     size_t cap = strlen(b64) + 4;
     unsigned char *raw = malloc(cap);
     long n = raw ? s3_b64_decode(b64, raw, cap - 1) : -1;
@@ -249,29 +249,29 @@ static int check_policy(nb_req_t *req, const char *bucket, const json_t *fields,
     free(raw);
     if (!json_is_object(policy)) {
         json_decref(policy);
-        return nb_error(req, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.");
+        return nb_stop(nb_error(req, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON."));
     }
-    int rc = check_signature(req, fields, b64);
+    nb_step_t step = check_signature(req, fields, b64);
     double expires = s3_http_date(s3_str(policy, "expiration")); /* "2030-01-01T00:00:00Z" */
-    if (rc == 1 && expires < 0)
-        rc = nb_error(req, "InvalidPolicyDocument", "Invalid Policy: Policy missing expiration.");
-    else if (rc == 1 && nb_now() > expires)
-        rc = nb_error(req, "AccessDenied", "Invalid according to Policy: Policy expired.");
+    if (!nb_stopped(step) && expires < 0)
+        step = nb_stop(nb_error(req, "InvalidPolicyDocument", "Invalid Policy: Policy missing expiration."));
+    else if (!nb_stopped(step) && nb_now() > expires)
+        step = nb_stop(nb_error(req, "AccessDenied", "Invalid according to Policy: Policy expired."));
     size_t i;
     const json_t *c;
     json_array_foreach(json_object_get(policy, "conditions"), i, c) {
-        if (rc != 1)
+        if (nb_stopped(step))
             break;
         if (json_is_object(c)) { /* {"field": "value"}: an exact match */
             const char *k;
             const json_t *v;
             json_object_foreach((json_t *)c, k, v) {
-                if (rc == 1 && strcmp(condition_value(fields, bucket, k), json_string_value(v) ? json_string_value(v)
+                if (!nb_stopped(step) && strcmp(condition_value(fields, bucket, k), json_string_value(v) ? json_string_value(v)
                                                                                                : "") != 0) {
                     char name[260];
                     snprintf(name, sizeof name, "$%s", k);
                     json_t *eq = json_pack("[s,s,O]", "eq", name, v);
-                    rc = condition_failed(req, eq);
+                    step = nb_stop(condition_failed(req, eq));
                     json_decref(eq);
                 }
             }
@@ -281,26 +281,26 @@ static int check_policy(nb_req_t *req, const char *bucket, const json_t *fields,
         if (op && strcasecmp(op, "content-length-range") == 0) {
             json_int_t lo = json_integer_value(json_array_get(c, 1)), hi = json_integer_value(json_array_get(c, 2));
             if (file_len > hi)
-                rc = nb_error_fields(req, "EntityTooLarge",
+                step = nb_stop(nb_error_fields(req, "EntityTooLarge",
                                      json_pack("{s:I,s:I}", "ProposedSize", (json_int_t)file_len, "MaxSizeAllowed", hi),
-                                     "Your proposed upload exceeds the maximum allowed size");
+                                     "Your proposed upload exceeds the maximum allowed size"));
             else if (file_len < lo)
-                rc = nb_error_fields(req, "EntityTooSmall",
+                step = nb_stop(nb_error_fields(req, "EntityTooSmall",
                                      json_pack("{s:I,s:I}", "ProposedSize", (json_int_t)file_len, "MinSizeAllowed", lo),
-                                     "Your proposed upload is smaller than the minimum allowed size");
+                                     "Your proposed upload is smaller than the minimum allowed size"));
             continue;
         }
         const char *have = condition_value(fields, bucket, json_string_value(json_array_get(c, 1)));
         const char *want = json_string_value(json_array_get(c, 2));
         if (op == NULL || want == NULL)
-            rc = condition_failed(req, c);
+            step = nb_stop(condition_failed(req, c));
         else if (strcasecmp(op, "eq") == 0 && strcmp(have, want) != 0)
-            rc = condition_failed(req, c);
+            step = nb_stop(condition_failed(req, c));
         else if (strcasecmp(op, "starts-with") == 0 && strncmp(have, want, strlen(want)) != 0)
-            rc = condition_failed(req, c);
+            step = nb_stop(condition_failed(req, c));
     }
     json_decref(policy);
-    return rc;
+    return step;
 }
 
 /* ------------------------------------------------------------- upload */
@@ -356,16 +356,16 @@ static json_t *put_input(const post_ctx_t *c) {
     return like_put;
 }
 
-static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
+static nb_result_t post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
     post_ctx_t *c = ctx;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    char *key = rc == 1 ? form_key(c) : NULL;
-    if (rc != 1 || key == NULL) {
+    nb_step_t step = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    char *key = nb_stopped(step) ? NULL : form_key(c);
+    if (key == NULL) {
         if (!ing->data)
             nb_blob_remove(s3_self, ing->blob);
         free(ing->data);
-        return rc == 1 ? NB_ENOMEM : rc;
+        return nb_stopped(step) ? nb_step_result(step) : NB_FAILED(NB_ENOMEM);
     }
     json_t *like_put = put_input(c);
     s3_object_t o = {0};
@@ -377,13 +377,13 @@ static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
     o.modified = (double)(long long)nb_now();
     o.attrs = s3_attrs_from_input(req, like_put);
     json_decref(like_put);
-    rc = s3_object_store(&b, &o);
+    int rc = s3_object_store(&b, &o);
     free(ing->data);
     if (rc != 0) {
         if (!ing->data)
             nb_blob_remove(s3_self, ing->blob);
         s3_object_clear(&o);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     s3_notify_created(req, &b, &o);
     char *loc = s3_location(req, b.name, o.key);
@@ -413,18 +413,16 @@ static int post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *
     return nb_reply_new(req, out);
 }
 
-int s3_post_object(nb_req_t *req, const json_t *in) {
+nb_result_t s3_post_object(nb_req_t *req, const json_t *in) {
+    nb_step_t step;
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     nb_body_t *body = nb_req_body(req);
     form_t f;
     memset(&f, 0, sizeof f);
-    rc = parse_form(req, body, &f);
-    if (rc != 1) {
+    if (nb_stopped(step = parse_form(req, body, &f))) {
         json_decref(f.fields);
-        return rc;
+        return nb_step_result(step);
     }
     const char *key = s3_str(f.fields, "key");
     if (key == NULL || *key == '\0') {
@@ -434,24 +432,24 @@ int s3_post_object(nb_req_t *req, const json_t *in) {
                                "Bucket POST must contain a field named 'key'.  If it is specified, please check the "
                                "order of the fields.");
     }
-    if ((rc = check_policy(req, b.name, f.fields, f.file_len)) != 1) {
+    if (nb_stopped(step = check_policy(req, b.name, f.fields, f.file_len))) {
         json_decref(f.fields);
-        return rc;
+        return nb_step_result(step);
     }
     post_ctx_t *c = calloc(1, sizeof *c);
     if (c == NULL) {
         json_decref(f.fields);
-        return NB_ENOMEM;
+        return NB_FAILED(NB_ENOMEM);
     }
     c->fields = f.fields;
     snprintf(c->filename, sizeof c->filename, "%s", f.filename);
     snprintf(c->file_type, sizeof c->file_type, "%s", f.file_type);
     json_t *like_put = put_input(c);
-    rc = s3_check_new_object(req, like_put); /* storage class, metadata size */
+    step = s3_check_new_object(req, like_put); /* storage class, metadata size */
     json_decref(like_put);
-    if (rc != 1) {
+    if (nb_stopped(step)) {
         post_ctx_free(c);
-        return rc;
+        return nb_step_result(step);
     }
     /* The file part as a body of its own: a view of the spilled file, or a copy of memory. */
     nb_body_t *src = NULL;

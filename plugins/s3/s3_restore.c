@@ -30,14 +30,14 @@ int s3_restore_state(const json_t *attrs) {
     return now < json_number_value(ready) ? S3_RESTORE_ONGOING : S3_RESTORE_DONE;
 }
 
-int s3_check_readable(nb_req_t *req, const s3_object_t *o, bool copy_source) {
+nb_step_t s3_check_readable(nb_req_t *req, const s3_object_t *o, bool copy_source) {
     int st = s3_restore_state(o->attrs);
     if (st == S3_RESTORE_NONE || st == S3_RESTORE_DONE)
-        return 1;
-    return nb_error_fields(req, "InvalidObjectState",
+        return NB_GO_ON;
+    return nb_stop(nb_error_fields(req, "InvalidObjectState",
                            json_pack("{s:s}", "StorageClass", s3_str(o->attrs, "StorageClass")),
                            copy_source ? "Operation is not valid for the source object's storage class"
-                                       : "The operation is not valid for the object's storage class");
+                                       : "The operation is not valid for the object's storage class"));
 }
 
 void s3_restore_output(json_t *out, const json_t *attrs) {
@@ -61,12 +61,7 @@ void s3_restore_drop(json_t *attrs) {
 }
 
 /* Seconds a restore takes: S3_RESTORE_DELAY (AWS takes minutes to hours; tests want seconds). */
-static double restore_delay(void) {
-    const char *v = nb_config_get("S3_RESTORE_DELAY");
-    char *end = NULL;
-    double d = v ? strtod(v, &end) : -1;
-    return v && end != v && d >= 0 ? d : 3;
-}
+static double restore_delay(void) { return s3_setting_seconds("S3_RESTORE_DELAY", 3); }
 
 /* A restored copy expires at the midnight (UTC) after its Days have passed, as S3 rounds it. */
 static double expiry_after(double ready, json_int_t days) {
@@ -74,14 +69,11 @@ static double expiry_after(double ready, json_int_t days) {
     return (double)((long long)(at / DAY) + 1) * DAY;
 }
 
-int s3_restore_object(nb_req_t *req, const json_t *in) {
+nb_result_t s3_restore_object(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    int rc = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
-    if (rc <= 0)
-        return rc;
+    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
     s3_object_t o;
-    if ((rc = s3_find_version(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o)) <= 0)
-        return rc;
+    NB_TRY(s3_find_version(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o));
     const json_t *rr = json_object_get(in, "RestoreRequest");
     const json_t *days = json_object_get(rr, "Days");
     int st = s3_restore_state(o.attrs);
@@ -108,10 +100,10 @@ int s3_restore_object(nb_req_t *req, const json_t *in) {
     json_object_set_new(o.attrs, "_restore_ready", json_real(ready));
     json_object_set_new(o.attrs, "_restore_expiry", json_real(expiry_after(status == 200 ? nb_now() : ready,
                                                                            json_integer_value(days))));
-    rc = s3_object_update_attrs(&o);
+    int rc = s3_object_update_attrs(&o);
     s3_object_clear(&o);
     if (rc != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     nb_reply_status(req, status);
     return nb_reply_new(req, json_object());
 }

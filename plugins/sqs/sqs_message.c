@@ -28,7 +28,7 @@ static void err_set(sqs_err_t *e, const char *code, const char *fmt, ...) {
 
 /* Answers e as the request's error: its status comes from the spec, or the core's common errors
  * (InvalidParameterValue, MissingParameter, InternalError). */
-static int err_answer(nb_req_t *req, const sqs_err_t *e) { return nb_error(req, e->code, "%s", e->msg); }
+static nb_result_t err_answer(nb_req_t *req, const sqs_err_t *e) { return nb_error(req, e->code, "%s", e->msg); }
 
 static json_t *batch_error(const char *id, const sqs_err_t *e) {
     return json_pack("{s:s,s:b,s:s,s:s}", "Id", id, "SenderFault", 1, "Code", e->code, "Message", e->msg);
@@ -546,14 +546,14 @@ static void wake_rearm(sqs_queue_t *q) {
     sqlite3_reset(s);
 }
 
-int sqs_receive_message(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     recv_params_t p;
     int wait;
     if (!check_receive(req, q, in, &p, &wait))
-        return 0;
+        return NB_DONE;
     json_t *sysnames = json_array();
     json_array_extend(sysnames, json_object_get(in, "AttributeNames"));
     json_array_extend(sysnames, json_object_get(in, "MessageSystemAttributeNames"));
@@ -582,14 +582,14 @@ int sqs_receive_message(nb_req_t *req, const json_t *in) {
         if (n == SQS_OVERLIMIT)
             return nb_error(req, "OverLimit", "Too many messages in flight: the queue holds %d (the maximum).",
                             SQS_MAX_INFLIGHT);
-        return n;
+        return NB_FAILED(n);
     }
     if (n == 0 && wait > 0 && !sqs.stopping) {
         sqs_waiter_t *w = calloc(1, sizeof *w);
         if (w == NULL) {
             json_decref(msgs);
             json_decref(sysnames);
-            return NB_ENOMEM;
+            return NB_FAILED(NB_ENOMEM);
         }
         w->q = q;
         w->req = req;
@@ -832,10 +832,10 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
     return 0;
 }
 
-int sqs_send_message(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_send_message(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     sqs_err_t err = {0};
     size_t size;
     if (!check_send(q, in, &size, &err))
@@ -843,7 +843,7 @@ int sqs_send_message(nb_req_t *req, const json_t *in) {
     json_t *result = NULL;
     int rc = enqueue(req, q, in, &result);
     if (rc != 0)
-        return rc;
+        return NB_FAILED(rc);
     return nb_reply_new(req, result);
 }
 
@@ -876,13 +876,13 @@ static bool check_batch(nb_req_t *req, const json_t *entries, const char *entry_
     return true;
 }
 
-int sqs_send_message_batch(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_send_message_batch(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     const json_t *entries = json_object_get(in, "Entries");
     if (!check_batch(req, entries, "SendMessageBatchRequestEntry"))
-        return 0;
+        return NB_DONE;
     size_t total = 0, i;
     json_t *e;
     json_array_foreach((json_t *)entries, i, e) {
@@ -914,7 +914,7 @@ int sqs_send_message_batch(nb_req_t *req, const json_t *in) {
         if (rc != 0) {
             json_decref(ok);
             json_decref(failed);
-            return rc;
+            return NB_FAILED(rc);
         }
         json_object_set_new(result, "Id", json_string(id));
         json_array_append_new(ok, result);
@@ -982,23 +982,23 @@ static bool delete_one(sqs_queue_t *q, const char *handle, sqs_err_t *err) {
     return true;
 }
 
-int sqs_delete_message(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_delete_message(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     sqs_err_t err = {0};
     if (!delete_one(q, SQS_STR(in, "ReceiptHandle"), &err))
         return err_answer(req, &err);
     return nb_reply_new(req, NULL);
 }
 
-int sqs_delete_message_batch(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_delete_message_batch(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     const json_t *entries = json_object_get(in, "Entries");
     if (!check_batch(req, entries, "DeleteMessageBatchRequestEntry"))
-        return 0;
+        return NB_DONE;
     json_t *ok = json_array(), *failed = json_array(), *e;
     size_t i;
     json_array_foreach((json_t *)entries, i, e) {
@@ -1064,23 +1064,23 @@ static bool change_one(sqs_queue_t *q, const char *handle, const json_t *vtv, sq
     return true;
 }
 
-int sqs_change_message_visibility(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_change_message_visibility(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     sqs_err_t err = {0};
     if (!change_one(q, SQS_STR(in, "ReceiptHandle"), json_object_get(in, "VisibilityTimeout"), &err))
         return err_answer(req, &err);
     return nb_reply_new(req, NULL);
 }
 
-int sqs_change_message_visibility_batch(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_change_message_visibility_batch(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     const json_t *entries = json_object_get(in, "Entries");
     if (!check_batch(req, entries, "ChangeMessageVisibilityBatchRequestEntry"))
-        return 0;
+        return NB_DONE;
     json_t *ok = json_array(), *failed = json_array(), *e;
     size_t i;
     json_array_foreach((json_t *)entries, i, e) {
@@ -1097,23 +1097,23 @@ int sqs_change_message_visibility_batch(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, json_pack("{s:o,s:o}", "Successful", ok, "Failed", failed));
 }
 
-int sqs_purge_queue(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_purge_queue(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     double now = now_s();
-    if (q->last_purge > 0 && now - q->last_purge < 60)
+    if (q->last_purge > 0 && now - q->last_purge < 60 && nb_setting_bool(sqs.self, "SQS_DELAY_PURGE_RETRY"))
         return nb_error(req, "PurgeQueueInProgress", "Only one PurgeQueue operation on %s is allowed every 60 seconds.",
                         q->name);
     sqlite3_stmt *s = nb_store_stmt(&sqs.store, "DELETE FROM messages WHERE qid = ?1");
     if (s == NULL)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     sqlite3_bind_int64(s, 1, q->qid);
     if (nb_store_run(s) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     q->last_purge = now;
     if (sqs_queue_save_meta(q) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
@@ -1203,7 +1203,7 @@ void sqs_tasks_free(void) {
     sqs.tasks = NULL;
 }
 
-int sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
     sqs_sync();
     const char *source = SQS_STR(in, "SourceArn");
     const char *dest = SQS_STR(in, "DestinationArn");
@@ -1233,7 +1233,7 @@ int sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
                                  "arn at a given time.");
     sqs_task_t *t = calloc(1, sizeof *t);
     if (t == NULL)
-        return NB_ENOMEM;
+        return NB_FAILED(NB_ENOMEM);
     char id[37];
     sqs_uuid(id);
     char raw[400];
@@ -1251,7 +1251,7 @@ int sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, json_pack("{s:s}", "TaskHandle", t->handle));
 }
 
-int sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
     sqs_sync();
     const char *source = SQS_STR(in, "SourceArn");
     json_t *mr = json_object_get(in, "MaxResults");
@@ -1285,7 +1285,7 @@ int sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, json_pack("{s:o}", "Results", results));
 }
 
-int sqs_cancel_message_move_task(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_cancel_message_move_task(nb_req_t *req, const json_t *in) {
     sqs_sync();
     const char *handle = SQS_STR(in, "TaskHandle");
     for (sqs_task_t *t = sqs.tasks; t; t = t->next) {

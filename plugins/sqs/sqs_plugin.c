@@ -90,5 +90,13 @@ static const nb_op_t sqs_ops[] = {
     {NULL, NULL, 0},
 };
 
+/* LocalStack's name; its default (0) differs: Nimbus answers as AWS unless told otherwise. */
+static const nb_setting_t sqs_settings[] = {
+    {"SQS_DELAY_PURGE_RETRY", NB_SETTING_BOOL, "1",
+     "1: a second PurgeQueue of a queue within 60 seconds fails with PurgeQueueInProgress, as on AWS; 0: never"},
+    {NULL, 0, NULL, NULL},
+};
+
 NB_PLUGIN_DEFINE(.name = "sqs", .service = "sqs", .api_version = "2012-11-05", .ops = sqs_ops, .init = sqs_init,
-                 .fini = sqs_fini, .rolled_back = sqs_rolled_back, .shutdown = sqs_shutdown);
+                 .fini = sqs_fini, .rolled_back = sqs_rolled_back, .shutdown = sqs_shutdown,
+                 .settings = sqs_settings);

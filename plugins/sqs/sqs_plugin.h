@@ -54,7 +54,8 @@ sqs_queue_t *sqs_queue_get(const char *account, const char *region, const char *
 sqs_queue_t *sqs_queue_by_arn(const char *arn);
 /* The queue a request's QueueUrl names; answers QueueDoesNotExist and returns NULL if none. */
 sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in);
-char *sqs_queue_url(const sqs_queue_t *q); /* malloc'd */
+/* The queue's URL, on the request's memory (nb_req_printf); NULL if out of memory. */
+const char *sqs_queue_url(nb_req_t *req, const sqs_queue_t *q);
 int sqs_queues_load(void);
 void sqs_sync(void); /* drops the caches after a state reset */
 void sqs_queues_free(void);
@@ -68,29 +69,29 @@ void sqs_expire(sqs_queue_t *q);
 void sqs_tasks_free(void);
 
 /* Handlers */
-int sqs_create_queue(nb_req_t *req, const json_t *in);
-int sqs_get_queue_url(nb_req_t *req, const json_t *in);
-int sqs_list_queues(nb_req_t *req, const json_t *in);
-int sqs_delete_queue(nb_req_t *req, const json_t *in);
-int sqs_get_queue_attributes(nb_req_t *req, const json_t *in);
-int sqs_set_queue_attributes(nb_req_t *req, const json_t *in);
-int sqs_tag_queue(nb_req_t *req, const json_t *in);
-int sqs_untag_queue(nb_req_t *req, const json_t *in);
-int sqs_list_queue_tags(nb_req_t *req, const json_t *in);
-int sqs_add_permission(nb_req_t *req, const json_t *in);
-int sqs_remove_permission(nb_req_t *req, const json_t *in);
-int sqs_list_dead_letter_source_queues(nb_req_t *req, const json_t *in);
-int sqs_purge_queue(nb_req_t *req, const json_t *in);
-int sqs_send_message(nb_req_t *req, const json_t *in);
-int sqs_send_message_batch(nb_req_t *req, const json_t *in);
-int sqs_receive_message(nb_req_t *req, const json_t *in);
-int sqs_delete_message(nb_req_t *req, const json_t *in);
-int sqs_delete_message_batch(nb_req_t *req, const json_t *in);
-int sqs_change_message_visibility(nb_req_t *req, const json_t *in);
-int sqs_change_message_visibility_batch(nb_req_t *req, const json_t *in);
-int sqs_start_message_move_task(nb_req_t *req, const json_t *in);
-int sqs_list_message_move_tasks(nb_req_t *req, const json_t *in);
-int sqs_cancel_message_move_task(nb_req_t *req, const json_t *in);
+nb_result_t sqs_create_queue(nb_req_t *req, const json_t *in);
+nb_result_t sqs_get_queue_url(nb_req_t *req, const json_t *in);
+nb_result_t sqs_list_queues(nb_req_t *req, const json_t *in);
+nb_result_t sqs_delete_queue(nb_req_t *req, const json_t *in);
+nb_result_t sqs_get_queue_attributes(nb_req_t *req, const json_t *in);
+nb_result_t sqs_set_queue_attributes(nb_req_t *req, const json_t *in);
+nb_result_t sqs_tag_queue(nb_req_t *req, const json_t *in);
+nb_result_t sqs_untag_queue(nb_req_t *req, const json_t *in);
+nb_result_t sqs_list_queue_tags(nb_req_t *req, const json_t *in);
+nb_result_t sqs_add_permission(nb_req_t *req, const json_t *in);
+nb_result_t sqs_remove_permission(nb_req_t *req, const json_t *in);
+nb_result_t sqs_list_dead_letter_source_queues(nb_req_t *req, const json_t *in);
+nb_result_t sqs_purge_queue(nb_req_t *req, const json_t *in);
+nb_result_t sqs_send_message(nb_req_t *req, const json_t *in);
+nb_result_t sqs_send_message_batch(nb_req_t *req, const json_t *in);
+nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in);
+nb_result_t sqs_delete_message(nb_req_t *req, const json_t *in);
+nb_result_t sqs_delete_message_batch(nb_req_t *req, const json_t *in);
+nb_result_t sqs_change_message_visibility(nb_req_t *req, const json_t *in);
+nb_result_t sqs_change_message_visibility_batch(nb_req_t *req, const json_t *in);
+nb_result_t sqs_start_message_move_task(nb_req_t *req, const json_t *in);
+nb_result_t sqs_list_message_move_tasks(nb_req_t *req, const json_t *in);
+nb_result_t sqs_cancel_message_move_task(nb_req_t *req, const json_t *in);
 
 #define SQS_STR(obj, key) json_string_value(json_object_get((obj), (key)))
 

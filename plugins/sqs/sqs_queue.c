@@ -202,16 +202,14 @@ int sqs_queue_save_meta(sqs_queue_t *q) {
     return nb_store_run(s);
 }
 
-char *sqs_queue_url(const sqs_queue_t *q) {
+const char *sqs_queue_url(nb_req_t *req, const sqs_queue_t *q) {
     const char *host = nb_config_get("LOCALSTACK_HOST");
     if (host == NULL || *host == '\0')
         host = "localhost.localstack.cloud:4566";
-    char *url = NULL;
     const char *colon = strrchr(host, ':');
     bool has_port = colon && !strchr(colon, ']');
-    if (asprintf(&url, "http://sqs.%s.%s%s/%s/%s", q->region, host, has_port ? "" : ":4566", q->account, q->name) < 0)
-        return NULL;
-    return url;
+    return nb_req_printf(req, "http://sqs.%s.%s%s/%s/%s", q->region, host, has_port ? "" : ":4566", q->account,
+                         q->name);
 }
 
 /*
@@ -480,7 +478,7 @@ static void kms_apply(json_t *attrs, const json_t *changed) {
 
 /* ------------------------------------------------------------ operations */
 
-int sqs_create_queue(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_create_queue(nb_req_t *req, const json_t *in) {
     sqs_sync();
     const char *name = SQS_STR(in, "QueueName");
     const json_t *attrs = json_object_get(in, "Attributes");
@@ -503,7 +501,7 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
     json_t *norm = attrs_check(req, attrs ? attrs : none, true, fifo, arn);
     json_decref(none);
     if (norm == NULL)
-        return 0;
+        return NB_DONE;
     const char *account = nb_req_account(req), *region = nb_req_region(req);
     sqs_queue_t *q = sqs_queue_get(account, region, name);
     if (q) {
@@ -517,14 +515,11 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
                 nb_error(req, "QueueNameExists",
                          "A queue already exists with the same name and a different value for attribute %s", k);
                 json_decref(norm);
-                return 0;
+                return NB_DONE;
             }
         }
         json_decref(norm);
-        char *url = sqs_queue_url(q);
-        int rc = nb_reply_new(req, json_pack("{s:s}", "QueueUrl", url));
-        free(url);
-        return rc;
+        return nb_reply_new(req, json_pack("{s:s}", "QueueUrl", sqs_queue_url(req, q)));
     }
     /* defaults, then what was asked */
     json_t *full = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "DelaySeconds", "0", "MaximumMessageSize", SQS_MAX_MESSAGE_TEXT,
@@ -543,7 +538,7 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
     q = queue_new(account, region, name);
     if (q == NULL) {
         json_decref(full);
-        return NB_ENOMEM;
+        return NB_FAILED(NB_ENOMEM);
     }
     q->attrs = full;
     q->tags = json_object();
@@ -558,34 +553,28 @@ int sqs_create_queue(nb_req_t *req, const json_t *in) {
                                       " VALUES(:account, :region, :name, :qid, :created, :created, '{}', '{}')");
     if (s == NULL) {
         queue_free(q);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
     sqlite3_bind_text(s, sqlite3_bind_parameter_index(s, ":name"), name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, ":qid"), q->qid);
     sqlite3_bind_double(s, sqlite3_bind_parameter_index(s, ":created"), q->created);
     if (nb_store_run(s) != 0 || sqs_queue_save_meta(q) != 0 || index_add(q) != 0) {
         queue_free(q);
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     }
-    char *url = sqs_queue_url(q);
-    int rc = nb_reply_new(req, json_pack("{s:s}", "QueueUrl", url));
-    free(url);
-    return rc;
+    return nb_reply_new(req, json_pack("{s:s}", "QueueUrl", sqs_queue_url(req, q)));
 }
 
-int sqs_get_queue_url(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_get_queue_url(nb_req_t *req, const json_t *in) {
     sqs_sync();
     const char *owner = SQS_STR(in, "QueueOwnerAWSAccountId");
     sqs_queue_t *q = sqs_queue_get(owner ? owner : nb_req_account(req), nb_req_region(req), SQS_STR(in, "QueueName"));
     if (q == NULL)
         return nb_error(req, "QueueDoesNotExist", QUEUE_DOES_NOT_EXIST);
-    char *url = sqs_queue_url(q);
-    int rc = nb_reply_new(req, json_pack("{s:s}", "QueueUrl", url));
-    free(url);
-    return rc;
+    return nb_reply_new(req, json_pack("{s:s}", "QueueUrl", sqs_queue_url(req, q)));
 }
 
-int sqs_list_queues(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_list_queues(nb_req_t *req, const json_t *in) {
     sqs_sync();
     const char *prefix = SQS_STR(in, "QueueNamePrefix");
     const char *token = SQS_STR(in, "NextToken");
@@ -617,7 +606,7 @@ int sqs_list_queues(nb_req_t *req, const json_t *in) {
                                       "SELECT name FROM queues WHERE account = :account AND region = :region"
                                       " AND substr(name, 1, length(:prefix)) = :prefix AND name > :after ORDER BY name LIMIT :limit");
     if (s == NULL)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     sqlite3_bind_text(s, sqlite3_bind_parameter_index(s, ":prefix"), prefix ? prefix : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, sqlite3_bind_parameter_index(s, ":after"), after, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, ":limit"), max + 1);
@@ -638,10 +627,9 @@ int sqs_list_queues(nb_req_t *req, const json_t *in) {
             break;
         }
         sqs_queue_t *q = sqs_queue_get(nb_req_account(req), nb_req_region(req), name);
-        char *url = q ? sqs_queue_url(q) : NULL;
+        const char *url = q ? sqs_queue_url(req, q) : NULL;
         if (url)
             json_array_append_new(urls, json_string(url));
-        free(url);
         n++;
     }
     sqlite3_reset(s);
@@ -651,19 +639,19 @@ int sqs_list_queues(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, out);
 }
 
-int sqs_delete_queue(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_delete_queue(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     const char *sqls[] = {"DELETE FROM messages WHERE qid = ?1", "DELETE FROM _dedup WHERE qid = ?1",
                           "DELETE FROM queues WHERE qid = ?1"};
     for (size_t i = 0; i < 3; i++) {
         sqlite3_stmt *s = nb_store_stmt(&sqs.store, sqls[i]);
         if (s == NULL)
-            return NB_ESTORE;
+            return NB_FAILED(NB_ESTORE);
         sqlite3_bind_int64(s, 1, q->qid);
         if (nb_store_run(s) != 0)
-            return NB_ESTORE;
+            return NB_FAILED(NB_ESTORE);
     }
     sqs_waiters_cancel(q);
     index_remove(q);
@@ -671,10 +659,10 @@ int sqs_delete_queue(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, NULL);
 }
 
-int sqs_get_queue_attributes(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_get_queue_attributes(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     const json_t *names = json_object_get(in, "AttributeNames");
     size_t i;
     json_t *n;
@@ -731,13 +719,13 @@ int sqs_get_queue_attributes(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, out);
 }
 
-int sqs_set_queue_attributes(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_set_queue_attributes(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     json_t *norm = attrs_check(req, json_object_get(in, "Attributes"), false, q->fifo, q->arn);
     if (norm == NULL)
-        return 0;
+        return NB_DONE;
     const char *k;
     json_t *v;
     json_object_foreach(norm, k, v) {
@@ -753,14 +741,14 @@ int sqs_set_queue_attributes(nb_req_t *req, const json_t *in) {
     q->modified = (double)(int64_t)nb_now();
     queue_apply(q);
     if (sqs_queue_save_meta(q) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
-int sqs_tag_queue(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_tag_queue(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     const json_t *tags = json_object_get(in, "Tags");
     if (json_object_size(tags) == 0) /* as the query protocol's check of a required member says (moto agrees) */
         return nb_error_code(req, "MissingParameter", 400, "The request must contain the parameter Tags.");
@@ -773,14 +761,14 @@ int sqs_tag_queue(nb_req_t *req, const json_t *in) {
     json_decref(q->tags);
     q->tags = merged;
     if (sqs_queue_save_meta(q) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
-int sqs_untag_queue(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_untag_queue(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     const json_t *keys = json_object_get(in, "TagKeys");
     if (json_array_size(keys) == 0)
         return nb_error_code(req, "InvalidParameterValue", 400, "Tag keys must be between 1 and 128 characters in length.");
@@ -788,24 +776,24 @@ int sqs_untag_queue(nb_req_t *req, const json_t *in) {
     json_t *k;
     json_array_foreach((json_t *)keys, i, k) if (json_is_string(k)) json_object_del(q->tags, json_string_value(k));
     if (sqs_queue_save_meta(q) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
-int sqs_list_queue_tags(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_list_queue_tags(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     json_t *out = json_object();
     if (json_object_size(q->tags))
         json_object_set_new(out, "Tags", json_copy(q->tags));
     return nb_reply_new(req, out);
 }
 
-int sqs_add_permission(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_add_permission(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     const char *label = SQS_STR(in, "Label");
     const json_t *accounts = json_object_get(in, "AWSAccountIds");
     const json_t *actions = json_object_get(in, "Actions");
@@ -879,14 +867,14 @@ int sqs_add_permission(nb_req_t *req, const json_t *in) {
     json_object_set_new(q->attrs, "Policy", json_string(text ? text : "{}"));
     free(text);
     if (sqs_queue_save_meta(q) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
-int sqs_remove_permission(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_remove_permission(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     const char *label = SQS_STR(in, "Label");
     const char *ptext = SQS_STR(q->attrs, "Policy");
     json_t *policy = ptext ? json_loads(ptext, 0, NULL) : NULL;
@@ -910,14 +898,14 @@ int sqs_remove_permission(nb_req_t *req, const json_t *in) {
     }
     json_decref(policy);
     if (sqs_queue_save_meta(q) != 0)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
 
-int sqs_list_dead_letter_source_queues(nb_req_t *req, const json_t *in) {
+nb_result_t sqs_list_dead_letter_source_queues(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
-        return 0;
+        return NB_DONE;
     json_t *mr = json_object_get(in, "MaxResults");
     json_int_t max = mr ? json_integer_value(mr) : 1000;
     if (max < 1 || max > 1000)
@@ -930,7 +918,7 @@ int sqs_list_dead_letter_source_queues(nb_req_t *req, const json_t *in) {
                                       "SELECT name FROM queues WHERE account = :account AND region = :region"
                                       " AND name > :after ORDER BY name");
     if (s == NULL)
-        return NB_ESTORE;
+        return NB_FAILED(NB_ESTORE);
     const char *token = SQS_STR(in, "NextToken");
     sqlite3_bind_text(s, sqlite3_bind_parameter_index(s, ":after"), token ? token : "", -1, SQLITE_TRANSIENT);
     json_t *urls = json_array(), *out = json_object();
@@ -945,9 +933,7 @@ int sqs_list_dead_letter_source_queues(nb_req_t *req, const json_t *in) {
             }
             break;
         }
-        char *url = sqs_queue_url(src);
-        json_array_append_new(urls, json_string(url));
-        free(url);
+        json_array_append_new(urls, json_string(sqs_queue_url(req, src)));
     }
     sqlite3_reset(s);
     json_object_set_new(out, "queueUrls", urls);

@@ -3,7 +3,7 @@
 #include "sts_plugin.h"
 
 /* LocalStack answers every caller as the account's root user. */
-int sts_get_caller_identity(nb_req_t *req, const json_t *input) {
+nb_result_t sts_get_caller_identity(nb_req_t *req, const json_t *input) {
     (void)input;
     const char *account = nb_req_account(req);
     char arn[96];

@@ -4,6 +4,6 @@
 
 #include <nimbus/plugin.h>
 
-int sts_get_caller_identity(nb_req_t *req, const json_t *input);
+nb_result_t sts_get_caller_identity(nb_req_t *req, const json_t *input);
 
 #endif

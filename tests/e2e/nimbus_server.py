@@ -21,7 +21,8 @@ class Nimbus:
 
     def __init__(self, args=(), **env):
         self.port = free_port()
-        self.env = dict(os.environ)
+        # NIMBUS_BIN names the binary for the tests, not a setting: the server would warn about it
+        self.env = {k: v for k, v in os.environ.items() if k != "NIMBUS_BIN"}
         self.env.update({"GATEWAY_LISTEN": f"127.0.0.1:{self.port}"})
         self.env.update({k: str(v) for k, v in env.items()})
         self.args = list(args)
@@ -73,6 +74,14 @@ class Nimbus:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def boto3_client(url, service, region="us-east-1"):
+    """A boto3 client of a test server, with the test credentials; S3 path-style."""
+    import boto3
+    from botocore.config import Config
+    return boto3.client(service, endpoint_url=url, region_name=region, aws_access_key_id="test",
+                        aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
 
 
 def aws_env(access_key="test", region="us-east-1"):

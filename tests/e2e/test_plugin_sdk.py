@@ -14,7 +14,8 @@ DOC = os.path.join(SOURCE_DIR, "docs", "plugins.md")
 
 
 def blocks(text):
-    return re.findall(r"```(sh|c)\n(.*?)```", text, re.S)
+    """The tutorial's steps: the blocks before its reference sections (whose examples are not steps)."""
+    return re.findall(r"```(sh|c)\n(.*?)```", text.split("\n## Handler results and helper steps")[0], re.S)
 
 
 class PluginSdk(unittest.TestCase):
@@ -30,10 +31,10 @@ class PluginSdk(unittest.TestCase):
             script = ["set -euo pipefail", "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT"]
             for kind, body in steps:
                 if kind == "c":  # step 3: put the doc's function in place of its stub
-                    name = re.search(r"int (\w+)\(", body).group(1)
+                    name = re.search(r"nb_result_t (\w+)\(", body).group(1)
                     c_file = os.path.join(home, "nimbus-plugins", "acm", "acm_provider.c")
                     script.append(f"/usr/bin/python3 - <<'PY'\nimport re\np={c_file!r}\ns=open(p).read()\n"
-                                  f"s=re.sub(r'int {name}\\(nb_req_t \\*req, const json_t \\*input\\) \\{{.*?\\n\\}}\\n',"
+                                  f"s=re.sub(r'nb_result_t {name}\\(nb_req_t \\*req, const json_t \\*input\\) \\{{.*?\\n\\}}\\n',"
                                   f" lambda m: {body!r}, s, count=1, flags=re.S)\nopen(p,'w').write(s)\nPY")
                 else:
                     script.append(body)
@@ -64,7 +65,7 @@ class PluginSdk(unittest.TestCase):
                 self.assertEqual(f.read(), provider)
             with open(os.path.join(acm, "acm_api.h")) as f:
                 header = f.read()
-            self.assertIn("int acm_list_certificates(nb_req_t *req, const json_t *input);", header)
+            self.assertIn("nb_result_t acm_list_certificates(nb_req_t *req, const json_t *input);", header)
             self.assertIn("CertificateSummaryList", header)  # output members listed
             self.assertIn("Retrieves a list of certificate ARNs and domain names.", header)  # --doc text
 

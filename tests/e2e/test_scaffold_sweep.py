@@ -75,7 +75,7 @@ def header_members(api_h):
     with open(api_h) as f:
         text = f.read()
     out = {}
-    for m in re.finditer(r"/\*\n \* (\w+) \([^\n]*\n(.*?) \*/\nint \w+\(", text, re.S):
+    for m in re.finditer(r"/\*\n \* (\w+) \([^\n]*\n(.*?) \*/\nnb_result_t \w+\(", text, re.S):
         op, body = m.group(1), m.group(2)
         sides, side = {"input": None, "output": None}, None
         for line in body.splitlines():
@@ -313,7 +313,7 @@ class Generate(unittest.TestCase):
         with open(carried) as f:
             self.assertIn("HelloWorld", json.load(f)["operations"])
         with open(os.path.join(self.tmp, "acm", "acm_api.h")) as f:
-            self.assertIn("int acm_hello_world(nb_req_t *req, const json_t *input);", f.read())
+            self.assertIn("nb_result_t acm_hello_world(nb_req_t *req, const json_t *input);", f.read())
 
     def test_enum_members_named(self):
         self.assertEqual(self.gen().returncode, 0)

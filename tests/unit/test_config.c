@@ -130,9 +130,11 @@ Test(config, unknown_flag_and_unknown_file_setting_are_errors) {
     free(err);
     nb__config_free(&cfg);
 
+    /* a name no core setting has may be a plugin's: it is an error once the plugins declared theirs */
     char *file = write_file("SERVISES=s3\n");
     char *argv2[] = {"nimbus", "--config", file, NULL};
-    cr_assert_eq(load(&cfg, argv2, envp, &err), NB_CONFIG_ERROR);
+    cr_assert_eq(load(&cfg, argv2, envp, &err), NB_CONFIG_OK, "%s", err);
+    cr_assert_eq(nb__config_check_unknown(&cfg, NULL, NULL, NULL, NULL, &err), -1);
     cr_assert(strstr(err, "unknown setting 'SERVISES'") != NULL, "%s", err);
     cr_assert(strstr(err, ":1:") != NULL, "names the line: %s", err);
     free(err);
@@ -208,4 +210,72 @@ Test(config, structured_body_limit_setting) {
     cr_assert(strstr(err, "NIMBUS_MAX_STRUCTURED_BODY_SIZE") != NULL, "%s", err);
     free(err);
     nb__config_free(&cfg);
+}
+
+static bool declares_plugin_x(void *ctx, const char *name) {
+    (void)ctx;
+    return strcmp(name, "PLUGIN_X") == 0;
+}
+
+static bool s3_style(void *ctx, const char *name) {
+    (void)ctx;
+    return strncmp(name, "S3_", 3) == 0;
+}
+
+Test(config, declared_names_pass_and_unknown_environment_names_warn) {
+    nb__config_t cfg;
+    char *err = NULL;
+    char *argv[] = {"nimbus", "--set", "PLUGIN_X=1", NULL};
+    char *envp[] = {"NIMBUS_FOO=1", "S3_TYPO=2", "LS_LOG=trace", "PATH=/bin", "NIMBUS_CONFIG=", "PLUGIN_X=2", NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK, "%s", err);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *warn = open_memstream(&text, &len);
+    cr_assert_eq(nb__config_check_unknown(&cfg, declares_plugin_x, s3_style, NULL, warn, &err), 0, "%s", err);
+    fclose(warn);
+    cr_assert(strstr(text, "unknown setting NIMBUS_FOO: ignored") != NULL, "%s", text);
+    cr_assert(strstr(text, "unknown setting S3_TYPO: ignored") != NULL, "%s", text);
+    cr_assert(strstr(text, "LS_LOG") == NULL, "LocalStack's accepted settings pass: %s", text);
+    cr_assert(strstr(text, "PATH") == NULL && strstr(text, "NIMBUS_CONFIG") == NULL, "%s", text);
+    cr_assert(strstr(text, "PLUGIN_X") == NULL, "%s", text);
+    free(text);
+    /* --set beats the environment for a plugin's setting too */
+    nb__config_source_t src;
+    cr_assert_str_eq(nb__config_lookup(&cfg, "PLUGIN_X", &src), "1");
+    cr_assert_eq(src, NB_SRC_FLAG);
+    cr_assert_eq(nb__config_check_unknown(&cfg, NULL, NULL, NULL, NULL, &err), -1);
+    cr_assert(strstr(err, "--set: unknown setting 'PLUGIN_X'") != NULL, "%s", err);
+    free(err);
+    nb__config_free(&cfg);
+}
+
+Test(config, plugin_setting_precedence_environment_over_file) {
+    nb__config_t cfg;
+    char *err = NULL;
+    char *file = write_file("PLUGIN_X=from-file\nPLUGIN_Y=file-only\n");
+    char *argv[] = {"nimbus", "--config", file, NULL};
+    char *envp[] = {"PLUGIN_X=from-env", NULL};
+    cr_assert_eq(load(&cfg, argv, envp, &err), NB_CONFIG_OK, "%s", err);
+    nb__config_source_t src;
+    cr_assert_str_eq(nb__config_lookup(&cfg, "PLUGIN_X", &src), "from-env");
+    cr_assert_eq(src, NB_SRC_ENV);
+    cr_assert_str_eq(nb__config_lookup(&cfg, "PLUGIN_Y", &src), "file-only");
+    cr_assert_eq(src, NB_SRC_FILE);
+    cr_assert_null(nb__config_lookup(&cfg, "PLUGIN_Z", &src));
+    nb__config_free(&cfg);
+    unlink(file);
+    free(file);
+}
+
+Test(config, durations) {
+    double d;
+    cr_assert(nb__config_parse_seconds("3", &d) && d == 3);
+    cr_assert(nb__config_parse_seconds("1.5", &d) && d == 1.5);
+    cr_assert(nb__config_parse_seconds("500ms", &d) && d == 0.5);
+    cr_assert(nb__config_parse_seconds("2m", &d) && d == 120);
+    cr_assert(nb__config_parse_seconds("1h", &d) && d == 3600);
+    cr_assert(!nb__config_parse_seconds("abc", &d));
+    cr_assert(!nb__config_parse_seconds("-1", &d));
+    cr_assert(!nb__config_parse_seconds("5 s", &d));
+    cr_assert(!nb__config_parse_seconds("", &d));
 }

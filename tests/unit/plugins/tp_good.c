@@ -3,7 +3,7 @@
 
 static int inits;
 
-static int good_get_caller_identity(nb_req_t *req, const json_t *input) {
+static nb_result_t good_get_caller_identity(nb_req_t *req, const json_t *input) {
     (void)input;
     return nb_reply_new(req, json_pack("{s:s,s:s,s:s}", "UserId", "AKIAIOSFODNN7EXAMPLE", "Account",
                                        nb_req_account(req), "Arn", "arn:aws:iam::000000000000:root"));

@@ -2,7 +2,7 @@
  * used by the end-to-end test that drops a .so into NIMBUS_PLUGIN_PATH. */
 #include <nimbus/plugin.h>
 
-static int tp_kinesis_list_streams(nb_req_t *req, const json_t *input) {
+static nb_result_t tp_kinesis_list_streams(nb_req_t *req, const json_t *input) {
     (void)input;
     return nb_reply_new(req, json_pack("{s:[s],s:b}", "StreamNames", "dropped-in", "HasMoreStreams", 0));
 }

@@ -2,7 +2,7 @@
  * operation kinesis does not have: its load fails, and kinesis shows the error. */
 #include <nimbus/plugin.h>
 
-static int bad_handler(nb_req_t *req, const json_t *input) {
+static nb_result_t bad_handler(nb_req_t *req, const json_t *input) {
     (void)input;
     return nb_reply_new(req, NULL);
 }

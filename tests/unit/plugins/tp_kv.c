@@ -98,11 +98,11 @@ static void cache_remove(const char *account, const char *region, const char *na
     cache = keep;
 }
 
-static int store_failed(nb_req_t *req) {
+static nb_result_t store_failed(nb_req_t *req) {
     return nb_error_code(req, "InternalError", 500, "state store: %s", sqlite3_errmsg(store.db));
 }
 
-static int not_found(nb_req_t *req, const char *table) {
+static nb_result_t not_found(nb_req_t *req, const char *table) {
     return nb_error(req, "ResourceNotFoundException", "Requested resource not found: Table: %s not found", table);
 }
 
@@ -159,7 +159,7 @@ static json_t *describe(nb_req_t *req, const char *name, int *failed) {
 
 static const char *str(const json_t *in, const char *name) { return json_string_value(json_object_get(in, name)); }
 
-static int create_table(nb_req_t *req, const json_t *in) {
+static nb_result_t create_table(nb_req_t *req, const json_t *in) {
     const char *name = str(in, "TableName");
     const char *key = NULL;
     size_t i;
@@ -191,7 +191,7 @@ static int create_table(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, json_pack("{s:o}", "TableDescription", d));
 }
 
-static int describe_table(nb_req_t *req, const json_t *in) {
+static nb_result_t describe_table(nb_req_t *req, const json_t *in) {
     const char *name = str(in, "TableName");
     int failed;
     json_t *d = describe(req, name, &failed);
@@ -200,7 +200,7 @@ static int describe_table(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, json_pack("{s:o}", "Table", d));
 }
 
-static int list_tables(nb_req_t *req, const json_t *in) {
+static nb_result_t list_tables(nb_req_t *req, const json_t *in) {
     (void)in;
     sqlite3_stmt *s =
         nb_store_scoped(&store, req, "SELECT name FROM tables WHERE account = :account AND region = :region ORDER BY name");
@@ -218,7 +218,7 @@ static int list_tables(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, json_pack("{s:o}", "TableNames", names));
 }
 
-static int delete_table(nb_req_t *req, const json_t *in) {
+static nb_result_t delete_table(nb_req_t *req, const json_t *in) {
     const char *name = str(in, "TableName");
     int failed;
     json_t *d = describe(req, name, &failed);
@@ -247,7 +247,7 @@ static const char *key_value(const json_t *attrs, const char *key) {
     return s ? s : str(v, "N");
 }
 
-static int put_item(nb_req_t *req, const json_t *in) {
+static nb_result_t put_item(nb_req_t *req, const json_t *in) {
     const char *name = str(in, "TableName");
     int failed;
     const char *key = table_key(req, name, &failed);
@@ -290,7 +290,7 @@ static int put_item(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, json_object());
 }
 
-static int get_item(nb_req_t *req, const json_t *in) {
+static nb_result_t get_item(nb_req_t *req, const json_t *in) {
     const char *name = str(in, "TableName");
     int failed;
     const char *key = table_key(req, name, &failed);
@@ -320,7 +320,7 @@ static int get_item(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, out);
 }
 
-static int delete_item(nb_req_t *req, const json_t *in) {
+static nb_result_t delete_item(nb_req_t *req, const json_t *in) {
     const char *name = str(in, "TableName");
     int failed;
     const char *key = table_key(req, name, &failed);
@@ -352,7 +352,7 @@ static int delete_item(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, json_object());
 }
 
-static int scan(nb_req_t *req, const json_t *in) {
+static nb_result_t scan(nb_req_t *req, const json_t *in) {
     const char *name = str(in, "TableName");
     int failed;
     if (table_key(req, name, &failed) == NULL)
@@ -393,7 +393,7 @@ static void ttl_answer(nb_timer_t *t, void *data) {
     free(p);
 }
 
-static int update_ttl(nb_req_t *req, const json_t *in) {
+static nb_result_t update_ttl(nb_req_t *req, const json_t *in) {
     const char *name = str(in, "TableName");
     const json_t *spec = json_object_get(in, "TimeToLiveSpecification");
     int failed;
@@ -410,13 +410,13 @@ static int update_ttl(nb_req_t *req, const json_t *in) {
         return store_failed(req);
     pending_t *p = calloc(1, sizeof *p);
     if (p == NULL)
-        return -1;
+        return NB_FAILED(NB_ENOMEM);
     p->req = req;
     const char *ms = getenv("TP_KV_ASYNC_MS");
     nb_reply_new(req, json_pack("{s:O}", "TimeToLiveSpecification", spec));
     if (nb_timer_start(nb_req_plugin(req), ms ? strtoull(ms, NULL, 10) : 20, 0, ttl_answer, p) == NULL) {
         free(p);
-        return 0; /* answer now */
+        return NB_DONE; /* answer now */
     }
     return NB_ASYNC;
 }

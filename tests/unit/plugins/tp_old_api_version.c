@@ -2,9 +2,9 @@
  * and the loader says so. */
 #include <nimbus/plugin.h>
 
-static int old_handler(nb_req_t *req, const json_t *input) {
+static nb_result_t old_handler(nb_req_t *req, const json_t *input) {
     (void)req, (void)input;
-    return 0;
+    return NB_DONE;
 }
 
 static const nb_op_t ops[] = {{"GetCallerIdentity", old_handler, 0}, {NULL, NULL, 0}};

@@ -1,7 +1,7 @@
 /* A plugin that registers an operation its service does not have. */
 #include <nimbus/plugin.h>
 
-static int unknown_handler(nb_req_t *req, const json_t *input) {
+static nb_result_t unknown_handler(nb_req_t *req, const json_t *input) {
     (void)input;
     return nb_reply_new(req, NULL);
 }

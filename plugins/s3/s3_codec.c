@@ -90,7 +90,17 @@ void s3_ck_digest_b64(int alg, const void *data, size_t len, char out[64]) {
         nb_base64_encode(raw, nb_digest(ck_digest[alg], data, len, raw), 0, out, 64);
 }
 
-void s3_hex(const unsigned char *in, size_t len, char *out) { nb_hex_encode(in, len, 0, out, NB_HEX_SIZE(len)); }
+void s3_etag_format(const unsigned char md5[16], char out[40]) {
+    char hex[NB_HEX_SIZE(16)];
+    nb_hex_encode(md5, 16, 0, hex, sizeof hex);
+    snprintf(out, 40, "\"%s\"", hex);
+}
+
+bool s3_ck_value_valid(int alg, const char *b64) {
+    unsigned char raw[NB_DIGEST_MAX];
+    size_t want = s3_ck_raw_len(alg);
+    return want && nb_base64_decode(b64, strlen(b64), 0, raw, sizeof raw) == (ssize_t)want;
+}
 
 void s3_etag_multipart(const unsigned char *md5s, size_t n, char out[64]) {
     unsigned char digest[NB_DIGEST_MAX];
@@ -106,17 +116,6 @@ bool s3_etag_md5(const char *etag, unsigned char md5[16]) {
         etag++;
     size_t n = strcspn(etag, "\"");
     return n == 32 && etag[n + (etag[n] == '"')] == '\0' && nb_hex_decode(etag, 32, md5, 16) == 16;
-}
-
-size_t s3_b64_encode(const unsigned char *in, size_t len, char *out) {
-    ssize_t n = nb_base64_encode(in, len, 0, out, NB_BASE64_SIZE(len));
-    return n < 0 ? 0 : (size_t)n;
-}
-
-long s3_b64_decode(const char *in, unsigned char *out, size_t cap) {
-    size_t n = strlen(in);
-    ssize_t got = n ? nb_base64_decode(in, n, 0, out, cap) : -1;
-    return got < 0 ? -1 : (long)got;
 }
 
 /* ------------------------------------------------------------ aws-chunked */

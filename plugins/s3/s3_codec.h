@@ -41,14 +41,14 @@ void s3_ck_digest_b64(int alg, const void *data, size_t len, char out[64]);
 /* Raw bytes of a checksum's value: 4 (crc32/c), 8 (crc64), 20, 32. */
 size_t s3_ck_raw_len(int alg);
 
-void s3_hex(const unsigned char *in, size_t len, char *out); /* out: 2*len + 1 */
+/* A single-part ETag: the quoted hex MD5. */
+void s3_etag_format(const unsigned char md5[16], char out[40]);
+/* Whether an x-amz-checksum-* value is base64 of the algorithm's digest size. */
+bool s3_ck_value_valid(int alg, const char *b64);
 /* A multipart object's ETag from its parts' binary MD5s (n * 16 bytes): "\"<md5 of them>-n\"". */
 void s3_etag_multipart(const unsigned char *md5s, size_t n, char out[64]);
 /* A hex MD5 ETag (quotes optional) to 16 bytes; false if malformed. */
 bool s3_etag_md5(const char *etag, unsigned char md5[16]);
-size_t s3_b64_encode(const unsigned char *in, size_t len, char *out); /* out: 4*((len+2)/3) + 1 */
-/* Decodes standard base64; -1 if malformed or longer than cap. */
-long s3_b64_decode(const char *in, unsigned char *out, size_t cap);
 
 /* ------------------------------------------------------------ aws-chunked */
 

@@ -41,7 +41,7 @@ bool sqs_attributes_md5(const json_t *attrs, char out[33]) {
     }
     for (i = 0; i < n; i++) {
         const json_t *a = json_object_get(attrs, names[i]);
-        const char *type = json_string_value(json_object_get(a, "DataType"));
+        const char *type = nb_json_str(a, "DataType");
         if (type == NULL)
             type = "";
         md5_len_prefixed(c, names[i], strlen(names[i]));
@@ -206,8 +206,6 @@ bool sqs_receipt_parse(const char *handle, int64_t *qid, int64_t *seq, int64_t *
     return true;
 }
 
-void sqs_uuid(char out[37]) { nb_uuid(out); }
-
 bool sqs_message_attributes_check(const json_t *attrs, size_t *bytes, char *msg, size_t n) {
     *bytes = 0;
     if (attrs == NULL || !json_is_object(attrs))
@@ -236,7 +234,7 @@ bool sqs_message_attributes_check(const json_t *attrs, size_t *bytes, char *msg,
                              "prefixes are reserved for use by Amazon Web Services.");
             return false;
         }
-        const char *type = json_string_value(json_object_get(a, "DataType"));
+        const char *type = nb_json_str(a, "DataType");
         if (type == NULL || type[0] == '\0') {
             snprintf(msg, n, "The message attribute '%s' must contain non-empty message attribute type.", k);
             return false;

@@ -161,16 +161,6 @@ Test(sqs_receipt, round_trip_and_garbage) {
     cr_assert_not(sqs_receipt_parse("aGVsbG8gd29ybGQ=", &q, &s, &r)); /* base64, not ours */
 }
 
-Test(sqs_uuid, v4_shape) {
-    char a[37], b[37];
-    sqs_uuid(a);
-    sqs_uuid(b);
-    cr_assert_eq(strlen(a), 36);
-    cr_assert_eq(a[14], '4');
-    cr_assert(strchr("89ab", a[19]) != NULL);
-    cr_assert_str_neq(a, b);
-}
-
 Test(sqs_attrs, checks) {
     char msg[512];
     size_t bytes;

@@ -12,10 +12,7 @@ int nb__random_bytes(void *out, size_t len) {
     return len == 0 || RAND_bytes(out, (int)len) == 1 ? 0 : NB_EIO;
 }
 
-void nb__uuid(char out[NB_UUID_SIZE]) {
-    unsigned char b[16];
-    if (nb__random_bytes(b, sizeof b) != 0)
-        memset(b, 0, sizeof b); /* no entropy: still a well-formed id */
+void nb__uuid_format(unsigned char b[16], char out[NB_UUID_SIZE]) {
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
     static const char hex[] = "0123456789abcdef";
@@ -27,6 +24,13 @@ void nb__uuid(char out[NB_UUID_SIZE]) {
         out[o++] = hex[b[i] & 15];
     }
     out[o] = '\0';
+}
+
+void nb__uuid(char out[NB_UUID_SIZE]) {
+    unsigned char b[16];
+    if (nb__random_bytes(b, sizeof b) != 0)
+        memset(b, 0, sizeof b); /* no entropy: still a well-formed id */
+    nb__uuid_format(b, out);
 }
 
 int nb__random_id(const char *alphabet, size_t len, char *out) {

@@ -8,20 +8,17 @@
 
 #include "gateway/events.h"
 #include "gateway/req_memory.h"
+#include "gateway/call.h"
+#include "gateway/clock.h"
 #include "gateway/request.h"
 #include "gateway/txn.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
+#include "proc/proc.h"
 #include "store/store.h"
 #include "util/codec.h"
 #include "util/partition.h"
 #include "util/util_api.h"
-
-static double wall_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static nb_result_t api_reply_new(nb_req_t *req, json_t *output) {
     json_decref(req->output);
@@ -101,8 +98,10 @@ void nb__api_set_config(const nb__config_t *cfg) { api_cfg = cfg; }
 static const char *api_config_get(const char *name) { return api_cfg ? nb__config_get(api_cfg, name) : NULL; }
 static sqlite3 *api_store_db(nb_plugin_t *p) { return p->store ? nb__store_db(p->store) : NULL; }
 
+/* A plugin's timer: a timer of the clock (clock.c: the wall clock, or the harness's manual
+ * one) whose firings run the plugin's callback in a transaction. */
 struct nb_timer {
-    uv_timer_t handle;
+    nb__clock_timer_t *clock;
     nb_plugin_t *self;
     nb_timer_cb cb;
     void *data;
@@ -111,13 +110,11 @@ struct nb_timer {
 static uv_loop_t *api_loop;
 void nb__api_set_loop(uv_loop_t *loop) { api_loop = loop; }
 
-static void timer_closed(uv_handle_t *h) { free(h->data); }
-
 /* A timer's callback runs inside a transaction of its plugin's store; a failed commit is
  * logged and that firing dropped (nimbus/plugin.h). One that cannot begin still runs (a
  * timer stops and frees its data in its callback), its writes each committed alone. */
-static void timer_fire(uv_timer_t *h) {
-    nb_timer_t *t = h->data;
+static void timer_fire(void *arg) {
+    nb_timer_t *t = arg;
     nb_plugin_t *self = t->self; /* t may be freed by its callback (nb_timer_stop) */
     nb__store_t *st = self ? self->store : NULL;
     bool in_txn = nb__txn_begin(st) == 0;
@@ -130,26 +127,24 @@ static void timer_fire(uv_timer_t *h) {
 static nb_timer_t *api_timer_start(nb_plugin_t *self, uint64_t timeout_ms, uint64_t repeat_ms, nb_timer_cb cb,
                                    void *data) {
     nb_timer_t *t = calloc(1, sizeof *t);
-    if (t == NULL || api_loop == NULL) {
-        free(t);
+    if (t == NULL)
         return NULL;
-    }
-    uv_timer_init(api_loop, &t->handle);
-    uv_unref((uv_handle_t *)&t->handle); /* timers never keep the server alive on their own */
-    t->handle.data = t;
     t->self = self;
     t->cb = cb;
     t->data = data;
-    uv_timer_start(&t->handle, timer_fire, timeout_ms, repeat_ms);
+    if ((t->clock = nb__clock_timer_start(api_loop, timeout_ms, repeat_ms, timer_fire, t)) == NULL) {
+        free(t);
+        return NULL;
+    }
     return t;
 }
 
-/* Stops and frees a timer; safe from inside its own callback. */
+/* Stops and frees a timer; safe from inside its own callback (the clock defers its part). */
 static void api_timer_stop(nb_timer_t *t) {
     if (t == NULL)
         return;
-    uv_timer_stop(&t->handle);
-    uv_close((uv_handle_t *)&t->handle, timer_closed);
+    nb__clock_timer_stop(t->clock);
+    free(t);
 }
 
 static void api_log(nb_plugin_t *self, nb_log_level_t level, const char *fmt, ...) {
@@ -351,7 +346,7 @@ const nb_api_t nb__api = {
     .timer_start = api_timer_start,
     .timer_stop = api_timer_stop,
     .log = api_log,
-    .now = wall_now,
+    .now = nb__clock_now,
     .reply_status = api_reply_status,
     .blob_put_body = api_blob_put_body,
     .blob_body_new = api_blob_body_new,
@@ -367,6 +362,32 @@ const nb_api_t nb__api = {
     .work_queue = api_work_queue,
     .partition = nb__partition_of,
     .strerror = nb_strerror,
+    /* ABI 1.6: child processes, streamed responses, raw HTTP endpoints (core/proc/) */
+    .proc_spawn = nb__proc_spawn,
+    .proc_kill = nb__proc_kill,
+    .proc_write = nb__proc_write,
+    .proc_close_stdin = nb__proc_close_stdin,
+    .proc_pid = nb__proc_pid,
+    .reply_stream_begin = nb__reply_stream_begin,
+    .stream_write = nb__stream_write,
+    .stream_write_message = nb__stream_write_message,
+    .stream_write_event = nb__stream_write_event,
+    .stream_end = nb__stream_end,
+    .stream_on_cancel = nb__stream_on_cancel,
+    .stream_queued = nb__stream_queued,
+    .listen = nb__endpoint_listen,
+    .listener_port = nb__endpoint_listener_port,
+    .listener_close = nb__endpoint_listener_close,
+    .route_prefix = nb__endpoint_route_prefix,
+    .http_method = nb__http_method,
+    .http_path = nb__http_path,
+    .http_query = nb__http_query,
+    .http_header = nb__http_header,
+    .http_body = nb__http_body,
+    .http_reply_header = nb__http_reply_header,
+    .http_respond = nb__http_respond_raw,
+    .http_stream_begin = nb__http_stream_begin,
+    .http_on_abort = nb__http_on_abort,
     .setting_string = nb__api_setting_string,
     .setting_int = nb__api_setting_int,
     .setting_bool = nb__api_setting_bool,
@@ -382,5 +403,7 @@ const nb_api_t nb__api = {
     .req_on_rollback = api_req_on_rollback,
     .on_commit = api_on_commit,
     .on_rollback = api_on_rollback,
+    .call_async = nb__api_call_async,
+    .call_cancel = nb__call_cancel,
     .util = &nb__util_api,
 };

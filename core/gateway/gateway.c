@@ -16,10 +16,12 @@
 
 #include "gateway/limits.h"
 #include "gateway/quirks.h"
+#include "gateway/call.h"
 #include "gateway/request.h"
 #include "gateway/txn.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
+#include "proc/proc.h"
 #include "store/store.h"
 
 static void on_abort(nb__http_exchange_t *x, void *data) {
@@ -417,6 +419,10 @@ static bool run_stages(nb_req_t *req, stage_ctx_t *c, stage_id_t from, stage_id_
 }
 
 void nb__req_complete(nb_req_t *req) {
+    if (req->call) { /* an in-process call: its caller gets the answer (call.c) */
+        nb__call_req_done(req);
+        return;
+    }
     if (req->x == NULL)
         return; /* checked from its head: answered once the server hands it over (nb__gateway_handle) */
     if (req->done)
@@ -591,17 +597,14 @@ nb__http_head_verdict_t nb__gateway_head(nb__http_request_t *http, bool expect_c
 void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *data) {
     nb__gateway_t *gw = data;
     if (nb__origin_refused(gw, x, http) ||
-        (!http->without_body && (nb__gateway_internal(gw, x, http) || nb__cors_preflight(gw, x, http))))
+        (!http->without_body && (nb__endpoint_route(gw, x, http) || nb__gateway_internal(gw, x, http) ||
+                                 nb__cors_preflight(gw, x, http))))
         return;
 
     nb_req_t *req = http->head_data; /* answered from its head (check_head) */
     http->head_data = NULL;
     if (req == NULL && (req = req_new(gw, http)) == NULL) {
-        nb__http_response_t resp;
-        nb__http_response_init(&resp);
-        resp.status = 503;
-        nb__http_respond(x, &resp);
-        nb__http_response_free(&resp);
+        nb__http_respond_status(x, 503);
         return;
     }
     req->x = x;

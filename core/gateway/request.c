@@ -9,9 +9,10 @@
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "util/arena.h"
+#include "proc/proc.h"
 #include "util/codec.h"
 
-static void log_line(nb_req_t *req, int status) {
+void nb__req_log_line(nb_req_t *req, int status) {
     nb__gateway_t *gw = req->gw;
     if (gw->log == NULL)
         return;
@@ -107,7 +108,7 @@ void nb__req_serialize(nb_req_t *req, nb__http_response_t *resp) {
 }
 
 void nb__req_log(nb_req_t *req, const nb__http_response_t *resp) {
-    log_line(req, resp->status);
+    nb__req_log_line(req, resp->status);
     nb__req_report(req, resp);
     if (req->gw->log && req->gw->cfg && req->gw->cfg->debug)
         nb__debug_log_exchange(req->gw->log, req, resp);

@@ -34,6 +34,7 @@ struct nb_req {
     void *complete_data;
     uint64_t start_ns;
     struct nb__arena *arena; /* nb_req_alloc's memory, created on first use; freed with the request */
+    struct nb__call *call; /* an in-process call's callee request (call.c): no exchange */
 };
 
 /* Answers the request from the pipeline's serialize stage on (gateway.c): the reply or error
@@ -49,6 +50,8 @@ void nb__req_serialize(nb_req_t *req, nb__http_response_t *resp);
 void nb__req_log(nb_req_t *req, const nb__http_response_t *resp);
 void nb__req_respond(nb_req_t *req, nb__http_response_t *resp);
 void nb__req_drop(nb_req_t *req);
+/* The request's line in the request log ("AWS sqs.SendMessage => 200"). */
+void nb__req_log_line(nb_req_t *req, int status);
 /* Frees a request that is not answered (checked from its head, then let through). */
 void nb__req_free(nb_req_t *req);
 /* Runs the request's nb_req_on_complete callback, if any, once: with what resp answers, or
@@ -63,9 +66,5 @@ void nb__req_fail(nb_req_t *req, const char *code, int status, const char *fmt, 
 /* DEBUG=1: the request and its response written to f, credentials and the values the
  * spec marks sensitive left out (debug_log.c). */
 void nb__debug_log_exchange(FILE *f, const nb_req_t *req, const nb__http_response_t *resp);
-
-/* nb_api_t.call (call.c). */
-int nb__gateway_call(nb_plugin_t *self, const char *account, const char *region, const char *service,
-                     const char *operation, json_t *input, json_t **output, char *error_code, size_t error_len);
 
 #endif

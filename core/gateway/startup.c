@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "nimbus/errno.h"
+#include "proc/proc.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -224,6 +225,7 @@ void nb__gateway_close(nb__gateway_t *gw, void (*done)(void *data), void *data) 
      * the grace period's end. */
     nb__http_server_close(gw->http, gw->cfg->shutdown_grace_ms, done, data);
     gw->http = NULL;
+    nb__endpoint_close_all(gw->cfg->shutdown_grace_ms);
     nb__registry_shutdown(&gw->reg);
 }
 

@@ -41,6 +41,7 @@ static nb__http_exchange_t *exchange_new(nb__http_conn_t *c) {
 }
 
 void nb__exchange_free(nb__http_exchange_t *x) {
+    nb__http_stream_detach(x);
     nb__http_request_free(&x->req);
     nb__http_response_free(&x->resp);
     nb__buf_free(&x->head);
@@ -50,6 +51,7 @@ void nb__exchange_free(nb__http_exchange_t *x) {
 
 /* x is done (written, or the connection is going away): frees it or keeps it for reuse. */
 void nb__exchange_release(nb__http_conn_t *c, nb__http_exchange_t *x) {
+    nb__http_stream_detach(x);
     if (c && !c->closing && c->spare == NULL) {
         nb__http_request_free(&x->req);
         nb__http_response_free(&x->resp);
@@ -101,6 +103,9 @@ static uint64_t conn_deadline(const nb__http_conn_t *c, enum deadline_kind *kind
         return after(kind, DL_HEAD, c->head_start, l->header_timeout_ms);
     if (c->cur) /* a body that stopped coming */
         return after(kind, DL_IDLE, c->last_activity, l->idle_timeout_ms);
+    if (c->qhead && c->qhead->state == NB__X_SUBMITTED && c->qhead->chunked &&
+        nb__http_stream_waiting(c->qhead->chunked))
+        return 0; /* a streamed answer waits for its producer (a shard's next records) */
     if (c->qhead && c->qhead->state == NB__X_SUBMITTED) /* a client that stopped reading */
         return after(kind, DL_IDLE, c->last_write, l->idle_timeout_ms);
     if (c->qhead || c->pending.len > c->pending_off)

@@ -64,6 +64,32 @@ void nb__http_server_on_head(nb__http_server_t *srv, nb__http_head_fn fn); /* da
 
 /* Sends resp and takes its contents (resp is left empty). Exactly once per exchange. */
 void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp);
+/* Answers with a status alone (503 when out of memory for anything better). */
+void nb__http_respond_status(nb__http_exchange_t *x, int status);
+/* Streamed answers (chunked.c): the head now, the body as it is produced, sent with chunked
+ * transfer encoding (to an HTTP/1.0 client: delimited by the connection's close). Takes resp's
+ * status and headers (its body is ignored). NULL if the client went away meanwhile (x is freed). */
+typedef struct nb_stream nb__http_stream_t;
+nb__http_stream_t *nb__http_respond_stream(nb__http_exchange_t *x, nb__http_response_t *resp);
+/* Bytes handed to the stream that have not left the process yet, above which a write answers
+ * NB__HTTP_STREAM_FULL: the producer waits for a done callback before writing more. */
+#define NB__HTTP_STREAM_HIGH_WATER (256 * 1024)
+#define NB__HTTP_STREAM_FULL 1
+/* status 0: the bytes were written to the socket; NB_EIO: the client went away first. */
+typedef void (*nb__http_stream_done_fn)(int status, void *data);
+/* Copies data (len > 0) as one chunk: 0, NB__HTTP_STREAM_FULL (taken, but the high-water mark
+ * is reached), or NB_EIO (the client went away: not taken, done never called). done may be NULL. */
+int nb__http_stream_write(nb__http_stream_t *s, const void *data, size_t len, nb__http_stream_done_fn done,
+                          void *done_data);
+/* The last chunk; releases s (done still runs, with NB_EIO if the client went away first).
+ * 0, or NB_EIO when the client had gone away (s is released all the same). */
+int nb__http_stream_end(nb__http_stream_t *s, nb__http_stream_done_fn done, void *done_data);
+/* cb runs once if the client goes away before the end was written; s stays the caller's until
+ * nb__http_stream_end. */
+void nb__http_stream_on_cancel(nb__http_stream_t *s, void (*cb)(nb__http_stream_t *s, void *data), void *data);
+size_t nb__http_stream_queued(const nb__http_stream_t *s);
+bool nb__http_stream_cancelled(const nb__http_stream_t *s);
+
 /* Called if the client disconnects before the exchange was answered. */
 void nb__http_exchange_on_abort(nb__http_exchange_t *x, void (*cb)(nb__http_exchange_t *x, void *data), void *data);
 void *nb__http_exchange_data(const nb__http_exchange_t *x); /* the handler's slot */

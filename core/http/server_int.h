@@ -38,6 +38,7 @@ struct nb__http_exchange {
     bool expect_continue, continue_sent;
     bool aborted, close_after;
     bool streaming, head_sent, work_busy, orphan;
+    nb__http_stream_t *chunked; /* a streamed answer (chunked.c), until its last chunk is written */
     bool too_large_to_handler; /* the handler answers a body over the limit itself (head hook) */
     uint64_t body_bytes;
     void (*on_abort)(nb__http_exchange_t *x, void *data);
@@ -121,6 +122,15 @@ void nb__exchange_free(nb__http_exchange_t *x);
 
 /* write.c */
 void nb__conn_flush(nb__http_conn_t *c); /* start writing whatever can go out now */
+/* The first `count` exchanges of the queue were written: release them, go on with the next. */
+void nb__conn_sent(nb__http_conn_t *c, unsigned count);
+/* nb__http_respond, and with s a streamed answer (s becomes x->chunked). */
+void nb__http_respond_with(nb__http_exchange_t *x, nb__http_response_t *resp, nb__http_stream_t *s);
+
+/* chunked.c */
+int nb__http_stream_start(nb__http_conn_t *c, nb__http_exchange_t *x); /* the head is built: send it */
+void nb__http_stream_detach(nb__http_exchange_t *x); /* x goes away: its stream is cancelled */
+bool nb__http_stream_waiting(const nb__http_stream_t *s); /* nothing to write: the producer's turn */
 
 /* server.c */
 void nb__server_conn_gone(nb__http_server_t *srv);

@@ -62,7 +62,7 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
         else if (strcasecmp(n, "Content-Length") == 0)
             handler_cl = true;
     }
-    if (!x->keep_alive)
+    if (!x->keep_alive || (x->chunked && x->http10)) /* HTTP/1.0 has no chunks: the close ends the body */
         x->close_after = true;
     /* A closing server (or a client that half-closed) ends the connection
      * after the last answer it owes. */
@@ -97,7 +97,10 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
         rc |= put(b, d, strlen(d));
         rc |= PUTS(b, "\r\n");
     }
-    if (!keep_cl && status_has_body(status)) {
+    if (x->chunked) {
+        if (!x->http10 && !x->head_only && status_has_body(status))
+            rc |= PUTS(b, "Transfer-Encoding: chunked\r\n");
+    } else if (!keep_cl && status_has_body(status)) {
         rc |= PUTS(b, "Content-Length: ");
         rc |= put_u64(b, (uint64_t)body_length(r));
         rc |= PUTS(b, "\r\n");
@@ -201,8 +204,12 @@ static void on_write(uv_write_t *req, int status) {
     }
     /* Writes complete in the order they were issued, so x is the queue head,
      * followed by the other answers of its batch. */
+    nb__conn_sent(c, x->streaming ? 1 : x->batch);
+}
+
+void nb__conn_sent(nb__http_conn_t *c, unsigned count) {
     bool close = false;
-    for (unsigned i = x->streaming ? 1 : x->batch; i > 0 && c->qhead; i--) {
+    for (unsigned i = count; i > 0 && c->qhead; i--) {
         nb__http_exchange_t *done = c->qhead;
         c->qhead = done->next;
         if (c->qtail == done)
@@ -258,6 +265,10 @@ static int prepare(nb__http_conn_t *c, nb__http_exchange_t *x, uv_buf_t *bufs, u
         return NB_ENOMEM;
     x->state = NB__X_SUBMITTED;
     c->last_write = uv_now(c->srv->loop);
+    if (x->chunked) {
+        int rc = nb__http_stream_start(c, x);
+        return rc == 0 ? 1 : rc;
+    }
     nb__http_response_t *r = &x->resp;
     int64_t len = body_length(r);
     bool send_body = !x->head_only && !r->no_body && status_has_body(r->status) && len > 0;
@@ -304,7 +315,7 @@ void nb__conn_flush(nb__http_conn_t *c) {
         }
         if (x->state == NB__X_HANDLER)
             break;
-        if (count == NB__HTTP_BATCH) {
+        if (count == NB__HTTP_BATCH || (x->chunked && count)) { /* a stream writes its head itself, after these */
             rc = write_batch(c, first, count, bufs, n);
             n = count = 0;
             first = NULL;
@@ -331,7 +342,17 @@ void nb__conn_flush(nb__http_conn_t *c) {
     nb__conn_timer_update(c);
 }
 
-void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp) {
+void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp) { nb__http_respond_with(x, resp, NULL); }
+
+void nb__http_respond_status(nb__http_exchange_t *x, int status) {
+    nb__http_response_t resp;
+    nb__http_response_init(&resp);
+    resp.status = status;
+    nb__http_respond(x, &resp);
+    nb__http_response_free(&resp);
+}
+
+void nb__http_respond_with(nb__http_exchange_t *x, nb__http_response_t *resp, nb__http_stream_t *s) {
     if (x->aborted) { /* the client is gone: nothing to send; the gateway passes resp NULL then */
         if (resp != NULL) {
             nb__http_response_free(resp);
@@ -348,6 +369,7 @@ void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp) {
     nb__http_response_free(&x->resp);
     x->resp = *resp;
     nb__http_response_init(resp);
+    x->chunked = s;
     nb__http_conn_t *c = x->conn;
     c->srv->inflight--;
     nb__http_request_free(&x->req); /* a spilled upload's temp file goes now */

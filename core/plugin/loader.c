@@ -162,6 +162,7 @@ void nb__plugin_close(nb_plugin_t *p) {
         return;
     nb__events_unsubscribe_plugin(p);
     nb__plugin_settings_free(p);
+    nb__plugin_release_owned(p); /* its children and endpoints go before its code */
     if (p->dl)
         dlclose(p->dl);
     free(p->handlers);

@@ -130,6 +130,9 @@ double nb__api_setting_seconds(nb_plugin_t *self, const char *name);
 /* Removes every subscription of a plugin being unloaded (core/gateway/events.c). */
 void nb__events_unsubscribe_plugin(nb_plugin_t *p);
 void nb__events_clear(void); /* drops the events not delivered yet */
+/* The plugin goes away: its child processes are stopped and reaped (no callback runs), its
+ * listeners closed and its prefix routes dropped (core/proc/owned.c). */
+void nb__plugin_release_owned(nb_plugin_t *p);
 
 /* The function table handed to plugins (core/gateway implements it). */
 extern const nb_api_t nb__api;

@@ -24,7 +24,7 @@ int nb__es_message(nb__buf_t *out, const nb__es_header_t *headers, size_t nheade
     for (size_t i = 0; i < nheaders; i++) {
         const nb__es_header_t *x = &headers[i];
         size_t nl = strlen(x->name);
-        if (nl > 255 || ((x->type == NB_ES_STRING || x->type == NB_ES_BYTES) && x->len > 32767)) {
+        if (nl > 255 || ((x->type == NB_EVENT_STRING || x->type == NB_EVENT_BYTES) && x->len > 32767)) {
             nb__buf_free(&h);
             return NB_EINVAL;
         }
@@ -32,16 +32,16 @@ int nb__es_message(nb__buf_t *out, const nb__es_header_t *headers, size_t nheade
         nb__buf_append(&h, x->name, nl);
         put_be(&h, x->type, 1);
         switch (x->type) {
-        case NB_ES_TRUE:
-        case NB_ES_FALSE: break;
-        case NB_ES_BYTE: put_be(&h, (uint64_t)x->num, 1); break;
-        case NB_ES_SHORT: put_be(&h, (uint64_t)x->num, 2); break;
-        case NB_ES_INT: put_be(&h, (uint64_t)x->num, 4); break;
-        case NB_ES_LONG:
-        case NB_ES_TIMESTAMP: put_be(&h, (uint64_t)x->num, 8); break;
-        case NB_ES_UUID: nb__buf_append(&h, x->data, 16); break;
-        case NB_ES_BYTES:
-        case NB_ES_STRING:
+        case NB_EVENT_TRUE:
+        case NB_EVENT_FALSE: break;
+        case NB_EVENT_BYTE: put_be(&h, (uint64_t)x->num, 1); break;
+        case NB_EVENT_SHORT: put_be(&h, (uint64_t)x->num, 2); break;
+        case NB_EVENT_INT: put_be(&h, (uint64_t)x->num, 4); break;
+        case NB_EVENT_LONG:
+        case NB_EVENT_TIMESTAMP: put_be(&h, (uint64_t)x->num, 8); break;
+        case NB_EVENT_UUID: nb__buf_append(&h, x->data, 16); break;
+        case NB_EVENT_BYTES:
+        case NB_EVENT_STRING:
             put_be(&h, x->len, 2);
             nb__buf_append(&h, x->data, x->len);
             break;
@@ -62,7 +62,7 @@ int nb__es_message(nb__buf_t *out, const nb__es_header_t *headers, size_t nheade
 }
 
 static nb__es_header_t str_header(const char *name, const char *value) {
-    return (nb__es_header_t){.name = name, .type = NB_ES_STRING, .data = value, .len = strlen(value)};
+    return (nb__es_header_t){.name = name, .type = NB_EVENT_STRING, .data = value, .len = strlen(value)};
 }
 
 int nb__es_initial_response(nb__buf_t *out, const char *content_type, const void *payload, size_t len) {
@@ -119,22 +119,22 @@ static int one_event(const nb__spec_t *spec, const json_t *stream_shape, const j
                 continue;
             nb__es_header_t h = {.name = nb__member_location_name(&m)};
             switch (m.kind) {
-            case NB_SHAPE_BOOLEAN: h.type = json_is_true(v) ? NB_ES_TRUE : NB_ES_FALSE; break;
+            case NB_SHAPE_BOOLEAN: h.type = json_is_true(v) ? NB_EVENT_TRUE : NB_EVENT_FALSE; break;
             case NB_SHAPE_INTEGER:
-                h.type = strcmp(nb__shape_type(m.shape), "byte") == 0    ? NB_ES_BYTE
-                         : strcmp(nb__shape_type(m.shape), "short") == 0 ? NB_ES_SHORT
-                                                                          : NB_ES_INT;
+                h.type = strcmp(nb__shape_type(m.shape), "byte") == 0    ? NB_EVENT_BYTE
+                         : strcmp(nb__shape_type(m.shape), "short") == 0 ? NB_EVENT_SHORT
+                                                                          : NB_EVENT_INT;
                 h.num = json_integer_value(v);
                 break;
-            case NB_SHAPE_LONG: h.type = NB_ES_LONG, h.num = json_integer_value(v); break;
-            case NB_SHAPE_TIMESTAMP: h.type = NB_ES_TIMESTAMP, h.num = (int64_t)llround(json_number_value(v) * 1000); break;
+            case NB_SHAPE_LONG: h.type = NB_EVENT_LONG, h.num = json_integer_value(v); break;
+            case NB_SHAPE_TIMESTAMP: h.type = NB_EVENT_TIMESTAMP, h.num = (int64_t)llround(json_number_value(v) * 1000); break;
             case NB_SHAPE_BLOB:
-                h.type = NB_ES_BYTES, h.data = json_string_value(v), h.len = json_string_length(v);
+                h.type = NB_EVENT_BYTES, h.data = json_string_value(v), h.len = json_string_length(v);
                 break;
             default:
                 if (!json_is_string(v))
                     continue;
-                h.type = NB_ES_STRING, h.data = json_string_value(v), h.len = json_string_length(v);
+                h.type = NB_EVENT_STRING, h.data = json_string_value(v), h.len = json_string_length(v);
                 break;
             }
             hs[n++] = h;

@@ -11,31 +11,16 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "nimbus/stream.h"
 #include "spec/spec.h"
 #include "util/buf.h"
 
 #define NB_EVENTSTREAM_CONTENT_TYPE "application/vnd.amazon.eventstream"
 
-typedef enum nb__es_type {
-    NB_ES_TRUE = 0,
-    NB_ES_FALSE = 1,
-    NB_ES_BYTE = 2,
-    NB_ES_SHORT = 3,
-    NB_ES_INT = 4,
-    NB_ES_LONG = 5,
-    NB_ES_BYTES = 6,
-    NB_ES_STRING = 7,
-    NB_ES_TIMESTAMP = 8, /* milliseconds since the epoch */
-    NB_ES_UUID = 9,
-} nb__es_type_t;
-
-typedef struct nb__es_header {
-    const char *name;
-    nb__es_type_t type;
-    const char *data; /* BYTES, STRING (len bytes), UUID (16 bytes) */
-    size_t len;
-    int64_t num;      /* BYTE .. LONG, TIMESTAMP */
-} nb__es_header_t;
+/* Header types and headers are the ABI's (nimbus/stream.h): plugins write messages through
+ * nb_stream_write_message, framed here. */
+typedef nb_event_type_t nb__es_type_t;
+typedef nb_event_header_t nb__es_header_t;
 
 /* Appends one framed message to out. 0 or NB_EINVAL (a name or value too long). */
 int nb__es_message(nb__buf_t *out, const nb__es_header_t *headers, size_t nheaders, const void *payload,

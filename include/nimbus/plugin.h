@@ -150,6 +150,9 @@ typedef struct nb_timer nb_timer_t;   /* a one-shot or repeating timer, opaque *
 typedef struct nb_blob_writer nb_blob_writer_t; /* a blob being written, opaque */
 typedef struct sqlite3 sqlite3;
 
+#include "nimbus/proc.h"
+#include "nimbus/stream.h"
+
 typedef nb_result_t (*nb_op_handler_pt)(nb_req_t *req, const json_t *input);
 
 typedef struct nb_op {
@@ -174,6 +177,24 @@ typedef struct nb_req_summary {
  * (committed after it; see nb_on_commit). Every timer, one-shot or repeating, is freed by
  * nb_timer_stop(), which is safe to call from inside its own callback. */
 typedef void (*nb_timer_cb)(nb_timer_t *timer, void *data);
+
+/* nb_call_async (ABI 1.6): what an in-process call answered, handed to its callback. Every
+ * pointer is borrowed for the callback's duration: json_incref(output) to keep the output,
+ * copy the strings; the body is freed after the callback returns. */
+typedef struct nb_call_result {
+    int rc;                    /* 0: the operation succeeded. NB_ENOENT: the service is not enabled
+                                * (SERVICES), has no provider or does not implement the operation.
+                                * NB_EINVAL: the input failed validation or the operation answered
+                                * an AWS error. Any other NB_E*: the core or the callee failed. */
+    const json_t *output;      /* the operation's output (spec-shaped) when rc is 0, else NULL */
+    nb_body_t *body;           /* the output's streaming payload (S3 GetObject's Body), or NULL */
+    const char *error_code;    /* the AWS error code when rc != 0 ("QueueDoesNotExist"), else NULL */
+    const char *error_message; /* its message ("" if none) when rc != 0, else NULL */
+    int status;                /* the HTTP status a client of the operation would have seen */
+} nb_call_result_t;
+
+/* Runs once, on the event loop (never from inside nb_call_async), outside any transaction. */
+typedef void (*nb_call_cb)(const nb_call_result_t *result, void *data);
 
 /*
  * The table of core functions. Append only: a field is never removed or moved;
@@ -285,7 +306,10 @@ typedef struct nb_api {
      * input (like the _new functions); on success *output is the operation's output,
      * owned by the caller. 0; NB_ENOENT if the service is not enabled or lacks the
      * operation; else an NB_E* code with the AWS error code copied to error_code
-     * (may be NULL). Only operations that answer at once (not long polls). */
+     * (may be NULL). Only operations that answer at once: one that answers later
+     * (ReceiveMessage with WaitTimeSeconds) is refused with NB_EINVAL and error code
+     * "AsyncCallRequired", its callee told its caller went away (nb_req_on_abort) and its
+     * request released when the callee finishes it; use nb_call_async (ABI 1.6) for those. */
     int (*call)(nb_plugin_t *self, const char *account, const char *region, const char *service,
                 const char *operation, json_t *input_new, json_t **output, char *error_code, size_t error_len);
 
@@ -359,6 +383,80 @@ typedef struct nb_api {
     /* Runs fn(data) when the request ends, before its memory is freed; handlers run in the
      * reverse order of registration (the last registered first). 0 or NB_ENOMEM (fn will not run). */
     int (*req_on_free)(nb_req_t *req, void (*fn)(void *data), void *data);
+
+    /* nb_call_async: in-process calls to operations that may answer later (a long poll).
+     * Starts a call to another service's operation as account and region (NULL: 000000000000,
+     * us-east-1), without blocking: on the next turn of the loop the input is validated
+     * against that service's spec and its provider's handler runs in a store transaction of
+     * its own, which commits (or rolls back on an error) before cb sees the result. The caller
+     * does not need the callee's protocol: input and output are spec-shaped values; a
+     * streaming input payload (S3 PutObject's Body) is given as a string member. Takes
+     * input_new (like the _new functions). Returns the call's id, never 0; cb then runs
+     * exactly once, on the loop, unless the call is cancelled first. 0 only when cb is NULL
+     * or memory ran out: cb never runs. Calls still waiting when the server stops see their
+     * callee's shutdown answer (an empty receive). */
+    uint64_t (*call_async)(nb_plugin_t *self, const char *account, const char *region, const char *service,
+                           const char *operation, json_t *input_new, nb_call_cb cb, void *data);
+    /* Cancels a call of nb_call_async: its callback never runs after this returns. The callee
+     * sees its caller go away, as if an HTTP client disconnected (its nb_req_on_abort callback
+     * runs; what it answers afterwards is dropped). An id that completed, was cancelled or was
+     * never issued is ignored, so cancelling after completion is safe; ids are not reused.
+     * Call it from the caller's own nb_req_on_abort callback to pass a disconnect on. */
+    void (*call_cancel)(uint64_t call);
+    /* Child processes (nimbus/proc.h: lifetimes, callbacks). spawn: 0 and *proc, or NB_ENOENT
+     * (no such program or directory), NB_EINVAL, NB_EAGAIN (out of processes or descriptors). */
+    int (*proc_spawn)(nb_plugin_t *self, const nb_proc_opts_t *opts, nb_proc_t **proc);
+    /* SIGTERM to the child's process group now, SIGKILL after grace_ms if it still runs (0: SIGKILL
+     * at once); on_exit still follows. 0, or NB_ENOENT when it already ended. */
+    int (*proc_kill)(nb_proc_t *proc, uint64_t grace_ms);
+    /* Copies data to the child's stdin (opts.stdin_pipe). 0 or NB_E*. */
+    int (*proc_write)(nb_proc_t *proc, const void *data, size_t len);
+    /* Closes the child's stdin (it reads EOF). */
+    int (*proc_close_stdin)(nb_proc_t *proc);
+    int (*proc_pid)(const nb_proc_t *proc);
+
+    /* Streamed responses (nimbus/stream.h: back-pressure, lifetimes). begin: 0 and *stream; NB_EIO
+     * when the client went away, NB_ESTORE when the handler's writes failed to commit, NB_EINVAL
+     * for an in-process call (nb_call) or a request already answered: req is then still the
+     * handler's (return the code, or nb_finish it). */
+    int (*reply_stream_begin)(nb_req_t *req, nb_stream_t **stream);
+    /* Writes one chunk (len > 0, copied): 0, NB_STREAM_FULL, or NB_EIO (the client went away:
+     * done is not called). done may be NULL. */
+    int (*stream_write)(nb_stream_t *s, const void *data, size_t len, nb_stream_done_cb done, void *done_data);
+    /* One AWS event-stream message: the headers given, the payload (may be empty). Returns as stream_write. */
+    int (*stream_write_message)(nb_stream_t *s, const nb_event_header_t *headers, size_t nheaders,
+                                const void *payload, size_t len, nb_stream_done_cb done, void *done_data);
+    /* An event message: :message-type event, :event-type, :content-type (NULL: none). */
+    int (*stream_write_event)(nb_stream_t *s, const char *event_type, const char *content_type,
+                              const void *payload, size_t len, nb_stream_done_cb done, void *done_data);
+    /* The end of the body; releases s. 0, or NB_EIO when the client had gone away. */
+    int (*stream_end)(nb_stream_t *s, nb_stream_done_cb done, void *done_data);
+    void (*stream_on_cancel)(nb_stream_t *s, void (*cb)(nb_stream_t *s, void *data), void *data);
+    size_t (*stream_queued)(const nb_stream_t *s); /* bytes written to s not yet sent */
+
+    /* Raw HTTP endpoints (nimbus/stream.h). listen: an extra port on 127.0.0.1 (port 0: any
+     * free one; nb_listener_port tells which). 0, NB_EEXIST (port in use), NB_EINVAL. */
+    int (*listen)(nb_plugin_t *self, int port, nb_http_handler_pt handler, void *data, nb_listener_t **listener);
+    int (*listener_port)(const nb_listener_t *listener);
+    /* Closes the port (what it serves gets a second) and frees the listener; the server's stop
+     * closes the port but leaves the listener the plugin's until this or its unload. */
+    void (*listener_close)(nb_listener_t *listener);
+    /* Requests to the main port whose path starts with prefix ("/_nimbus/<plugin>/...", ending
+     * in '/') go to handler. 0, NB_EINVAL (another form), NB_EEXIST (taken). */
+    int (*route_prefix)(nb_plugin_t *self, const char *prefix, nb_http_handler_pt handler, void *data);
+    const char *(*http_method)(const nb_http_t *h);
+    const char *(*http_path)(const nb_http_t *h);  /* raw (percent-encoded), the prefix included */
+    const char *(*http_query)(const nb_http_t *h); /* raw, after '?'; NULL when none */
+    const char *(*http_header)(const nb_http_t *h, const char *name); /* case-insensitive; NULL */
+    nb_body_t *(*http_body)(nb_http_t *h);         /* never NULL */
+    /* A header of the answer (before respond / stream_begin). 0 or NB_E*. */
+    int (*http_reply_header)(nb_http_t *h, const char *name, const char *value);
+    /* Answers and frees h: status, body (copied; may be empty). 0 or NB_E* (h is freed all the same). */
+    int (*http_respond)(nb_http_t *h, int status, const void *body, size_t len);
+    /* Answers with a streamed body and frees h; NULL without memory (the client gets a 500). */
+    nb_stream_t *(*http_stream_begin)(nb_http_t *h, int status);
+    /* cb runs if the client goes away before h was answered; h is freed after it returns. */
+    void (*http_on_abort)(nb_http_t *h, void (*cb)(nb_http_t *h, void *data), void *data);
 
     /* Shared utilities (nimbus/util.h): base64, hex, URL encoding, dates, ARNs, ids, digests.
      * Called through the nb_base64_encode(...), nb_digest(...), ... macros of that header. */
@@ -501,6 +599,34 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_req_strdup(...) (nb_api->req_strdup(__VA_ARGS__))
 #define nb_req_printf(...) (nb_api->req_printf(__VA_ARGS__))
 #define nb_req_on_free(...) (nb_api->req_on_free(__VA_ARGS__))
+#define nb_call_async(...) (nb_api->call_async(__VA_ARGS__))
+#define nb_call_cancel(...) (nb_api->call_cancel(__VA_ARGS__))
+/* ABI 1.6: child processes, streamed responses, raw HTTP endpoints */
+#define nb_proc_spawn(...) (nb_api->proc_spawn(__VA_ARGS__))
+#define nb_proc_kill(...) (nb_api->proc_kill(__VA_ARGS__))
+#define nb_proc_write(...) (nb_api->proc_write(__VA_ARGS__))
+#define nb_proc_close_stdin(...) (nb_api->proc_close_stdin(__VA_ARGS__))
+#define nb_proc_pid(...) (nb_api->proc_pid(__VA_ARGS__))
+#define nb_reply_stream_begin(...) (nb_api->reply_stream_begin(__VA_ARGS__))
+#define nb_stream_write(...) (nb_api->stream_write(__VA_ARGS__))
+#define nb_stream_write_message(...) (nb_api->stream_write_message(__VA_ARGS__))
+#define nb_stream_write_event(...) (nb_api->stream_write_event(__VA_ARGS__))
+#define nb_stream_end(...) (nb_api->stream_end(__VA_ARGS__))
+#define nb_stream_on_cancel(...) (nb_api->stream_on_cancel(__VA_ARGS__))
+#define nb_stream_queued(...) (nb_api->stream_queued(__VA_ARGS__))
+#define nb_listen(...) (nb_api->listen(__VA_ARGS__))
+#define nb_listener_port(...) (nb_api->listener_port(__VA_ARGS__))
+#define nb_listener_close(...) (nb_api->listener_close(__VA_ARGS__))
+#define nb_route_prefix(...) (nb_api->route_prefix(__VA_ARGS__))
+#define nb_http_method(...) (nb_api->http_method(__VA_ARGS__))
+#define nb_http_path(...) (nb_api->http_path(__VA_ARGS__))
+#define nb_http_query(...) (nb_api->http_query(__VA_ARGS__))
+#define nb_http_header(...) (nb_api->http_header(__VA_ARGS__))
+#define nb_http_body(...) (nb_api->http_body(__VA_ARGS__))
+#define nb_http_reply_header(...) (nb_api->http_reply_header(__VA_ARGS__))
+#define nb_http_respond(...) (nb_api->http_respond(__VA_ARGS__))
+#define nb_http_stream_begin(...) (nb_api->http_stream_begin(__VA_ARGS__))
+#define nb_http_on_abort(...) (nb_api->http_on_abort(__VA_ARGS__))
 /* nb_api->util: its macros (nb_base64_encode, nb_digest, nb_uuid, ...) are in nimbus/util.h */
 #define nb_util() (nb_api->util)
 #endif /* NB_CORE_INTERNAL */

@@ -458,8 +458,7 @@ typedef struct nb_api {
     /* cb runs if the client goes away before h was answered; h is freed after it returns. */
     void (*http_on_abort)(nb_http_t *h, void (*cb)(nb_http_t *h, void *data), void *data);
 
-    /* Shared utilities (nimbus/util.h): base64, hex, URL encoding, dates, ARNs, ids, digests.
-     * Called through the nb_base64_encode(...), nb_digest(...), ... macros of that header. */
+    /* Shared utilities: base64, hex, URL encoding, dates, ARNs, ids, digests (nimbus/util.h's macros). */
     const nb_util_api_t *util;
 } nb_api_t;
 

@@ -1,8 +1,9 @@
 /*
  * In-process events between plugins (nimbus/events.h): a list of subscriptions and a
- * queue of events waiting for the loop's next turn. An event published during a
- * request waits for the request's end (an arena cleanup, after its commit) and is
- * dropped if the request's writes did not commit.
+ * queue of events waiting for the loop's next turn. An event published while a transaction
+ * is open on the publisher's store (a handler's, a timer's: txn.c) waits for it: queued by
+ * its on-commit hook, dropped by its on-rollback hook, so no event reports a write that did
+ * not commit.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,8 @@
 #include "gateway/events.h"
 #include "gateway/request.h"
 #include "nimbus/errno.h"
-#include "util/arena.h"
+#include "gateway/txn.h"
+#include "store/store.h"
 
 struct nb_subscription {
     nb_plugin_t *plugin;
@@ -27,7 +29,6 @@ typedef struct pending {
     nb_event_t ev;
     char *strings; /* name, source, account and region, one allocation */
     json_t *detail;
-    nb_req_t *req; /* until the request ends */
     struct pending *next;
 } pending_t;
 
@@ -82,7 +83,6 @@ static void deliver(nb_timer_t *t, void *data) {
 
 /* Queues p for the loop's next turn. */
 static void enqueue(pending_t *p) {
-    p->req = NULL;
     p->next = NULL;
     *queue_tail = p;
     queue_tail = &p->next;
@@ -90,14 +90,8 @@ static void enqueue(pending_t *p) {
         deliver(NULL, NULL); /* no timer (out of memory): at once rather than never */
 }
 
-/* The request ends: its events go out only if its writes committed. */
-static void request_ended(void *data) {
-    pending_t *p = data;
-    if (p->req->has_error || p->req->aborted)
-        pending_free(p);
-    else
-        enqueue(p);
-}
+static void committed(void *data) { enqueue(data); }
+static void rolled_back(void *data) { pending_free(data); }
 
 int nb__event_publish(nb_plugin_t *self, nb_req_t *req, const char *name, const char *account,
                              const char *region, json_t *detail) {
@@ -129,12 +123,12 @@ int nb__event_publish(nb_plugin_t *self, nb_req_t *req, const char *name, const 
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     p->ev.time = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-    if (req == NULL) {
+    nb__store_t *st = req ? nb__txn_req_store(req) : self ? self->store : NULL;
+    if (st == NULL || nb__store_depth(st) == 0) { /* no transaction: nothing to wait for */
         enqueue(p);
         return 0;
     }
-    p->req = req;
-    if (nb__arena_on_free(&req->arena, request_ended, p) != 0) {
+    if (nb__store_hook_add_pair(st, committed, rolled_back, p) != 0) {
         pending_free(p);
         return NB_ENOMEM;
     }

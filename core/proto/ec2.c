@@ -28,15 +28,10 @@ static int serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json
                      const nb__proto_ctx_t *ctx, nb__http_response_t *resp) {
     nb__xml_writer_t w;
     nb__xml_enc_t e = {spec, &w, NB_TIME_ISO8601, 0};
-    char name[512];
     if (stream)
         nb__body_free(stream);
     nb__xml_writer_init(&w, &resp->body);
-    snprintf(name, sizeof name, "%sResponse", op->name);
-    nb__xml_start(&w, name);
-    const char *ns = nb__xml_service_namespace(spec);
-    if (ns)
-        nb__xml_attribute(&w, "xmlns", ns);
+    nb__xml_start_op_response(&w, spec, op);
     nb__xml_element(&w, "requestId", ctx->request_id);
     if (op->output && json_is_object(output))
         nb__xml_write_members(&e, op->output, output);

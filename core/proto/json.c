@@ -14,6 +14,7 @@
 #include "proto/eventstream.h"
 #include "proto/jsonval.h"
 #include "proto/proto_impl.h"
+#include "proto/quirks.h"
 #include "proto/shape.h"
 
 #define JSON_MAX_BODY (64u * 1024 * 1024)
@@ -54,10 +55,9 @@ static int parse(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__http
     return 0;
 }
 
-/* DynamoDB clients check the body's CRC32 (zlib) against this header. */
+/* Some services' clients check the body's CRC32 (zlib) against this header (quirks.c). */
 static void add_crc32(const nb__spec_t *spec, nb__http_response_t *resp) {
-    const char *svc = spec ? (spec->endpoint_prefix ? spec->endpoint_prefix : spec->service) : NULL;
-    if (svc == NULL || strcmp(svc, "dynamodb") != 0)
+    if (!nb__proto_quirks(spec)->json_crc32)
         return;
     uLong crc = crc32(0L, Z_NULL, 0);
     if (resp->body.len)
@@ -111,20 +111,11 @@ static int serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json
     return 0;
 }
 
-/* Quirk table: services whose errors name their type with its Smithy namespace
- * ("com.amazonaws.sqs#QueueDoesNotExist"), as AWS answers them; clients keep what follows
- * the '#'. The others answer the bare shape name. */
-static const struct {
-    const char *service, *ns;
-} error_namespaces[] = {
-    {"sqs", "com.amazonaws.sqs#"},
-};
-
+/* Errors name their bare shape name, or with the Smithy namespace some services answer with
+ * (quirks.c); clients keep what follows the '#'. */
 static const char *error_namespace(const nb__spec_t *spec) {
-    for (size_t i = 0; spec && i < sizeof error_namespaces / sizeof *error_namespaces; i++)
-        if (strcmp(spec->service, error_namespaces[i].service) == 0)
-            return error_namespaces[i].ns;
-    return "";
+    const char *ns = nb__proto_quirks(spec)->json_error_namespace;
+    return ns ? ns : "";
 }
 
 static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__aws_error_t *err,
@@ -147,21 +138,10 @@ static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, cons
         free(h);
     }
     json_t *body = je.shape ? nb__jsonval_to_wire(spec, NULL, je.shape, err->fields, false) : json_object();
-    if (!json_is_object(body)) {
-        json_decref(body);
-        body = json_object();
-    }
-    json_object_set_new(body, "__type", json_string(type));
-    if (err->message)
-        json_object_set_new(body, je.message_key, json_string(err->message));
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    if (text == NULL)
-        return NB_ENOMEM;
-    nb__buf_puts(&resp->body, text);
-    free(text);
-    add_crc32(spec, resp);
-    return 0;
+    int rc = nb__json_error_body(body, type, &je, err->message, &resp->body);
+    if (rc == 0)
+        add_crc32(spec, resp);
+    return rc;
 }
 
 const nb__proto_impl_t nb__proto_json_impl = {parse, serialize, serialize_error};

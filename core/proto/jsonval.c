@@ -406,3 +406,23 @@ void nb__json_error_describe(const nb__spec_t *spec, const nb__aws_error_t *err,
     if (json_object_get(members, "Message") && !json_object_get(members, "message"))
         out->message_key = "Message";
 }
+
+int nb__json_error_body(json_t *members, const char *type, const nb__json_error_t *je, const char *message,
+                        nb__buf_t *out) {
+    json_t *body = members;
+    if (!json_is_object(body)) {
+        json_decref(body);
+        body = json_object();
+    }
+    if (type)
+        json_object_set_new(body, "__type", json_string(type));
+    if (message)
+        json_object_set_new(body, je->message_key, json_string(message));
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (text == NULL)
+        return NB_ENOMEM;
+    nb__buf_puts(out, text);
+    free(text);
+    return 0;
+}

@@ -42,4 +42,9 @@ typedef struct nb__json_error {
 struct nb__aws_error;
 void nb__json_error_describe(const nb__spec_t *spec, const struct nb__aws_error *err, nb__json_error_t *out);
 
+/* Writes an error body to out: members (taken; an empty object when it is not one), with
+ * "__type" when type is not NULL and the message under je's key when there is one. 0 or NB_ENOMEM. */
+int nb__json_error_body(json_t *members, const char *type, const nb__json_error_t *je, const char *message,
+                        nb__buf_t *out);
+
 #endif

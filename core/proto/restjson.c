@@ -67,21 +67,10 @@ static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, cons
         resp->status = err->status ? err->status : resp->status;
         body = nb__jsonval_to_wire(spec, NULL, je.shape, err->fields, true);
     }
-    if (!json_is_object(body)) {
-        json_decref(body);
-        body = json_object();
-    }
-    if (err->message)
-        json_object_set_new(body, je.message_key, json_string(err->message));
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    if (text == NULL)
-        return NB_ENOMEM;
-    nb__buf_puts(&resp->body, text);
-    free(text);
+    int rc = nb__json_error_body(body, NULL, &je, err->message, &resp->body);
     if (ctx->head)
         resp->no_body = true;
-    return 0;
+    return rc;
 }
 
 const nb__proto_impl_t nb__proto_restjson_impl = {parse, serialize, serialize_error};

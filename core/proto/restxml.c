@@ -1,9 +1,9 @@
 /*
  * rest-xml (S3, CloudFront, Route 53): the REST binding of rest.c with XML
- * bodies. S3 differs from the generic protocol in a few documented ways:
- * its response root elements are not in botocore's model (table below), its
- * errors are a bare <Error> with RequestId/HostId, its request-id headers are
- * x-amz-request-id and x-amz-id-2, and its body timestamps carry milliseconds.
+ * bodies. A service may speak the dialect older than the model (S3: the quirk
+ * table in quirks.c says which): response root elements the model does not carry,
+ * errors as a bare <Error> with RequestId/HostId, x-amz-request-id and x-amz-id-2
+ * headers, body timestamps with milliseconds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,64 +12,14 @@
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "proto/proto_impl.h"
+#include "proto/quirks.h"
 #include "proto/rest.h"
 #include "proto/shape.h"
 #include "proto/xml.h"
 #include "proto/xml_shape.h"
 
-#define S3_NAMESPACE "http://s3.amazonaws.com/doc/2006-03-01/"
-#define S3_MALFORMED_XML                                                                                              \
+#define MALFORMED_XML_MESSAGE                                                                                  \
     "The XML you provided was not well-formed or did not validate against our published schema"
-
-/* S3 names the root element of these responses after the wire format S3
- * predates the model with; botocore's output shapes do not carry the names. */
-static const struct {
-    const char *op, *root;
-} s3_roots[] = {
-    {"CompleteMultipartUpload", "CompleteMultipartUploadResult"},
-    {"CreateMultipartUpload", "InitiateMultipartUploadResult"},
-    {"DeleteObjects", "DeleteResult"},
-    {"GetBucketAccelerateConfiguration", "AccelerateConfiguration"},
-    {"GetBucketAcl", "AccessControlPolicy"},
-    {"GetBucketCors", "CORSConfiguration"},
-    {"GetBucketLifecycle", "LifecycleConfiguration"},
-    {"GetBucketLifecycleConfiguration", "LifecycleConfiguration"},
-    {"GetBucketLocation", "LocationConstraint"},
-    {"GetBucketLogging", "BucketLoggingStatus"},
-    {"GetBucketNotification", "NotificationConfiguration"},
-    {"GetBucketNotificationConfiguration", "NotificationConfiguration"},
-    {"GetBucketRequestPayment", "RequestPaymentConfiguration"},
-    {"GetBucketTagging", "Tagging"},
-    {"GetBucketVersioning", "VersioningConfiguration"},
-    {"GetBucketWebsite", "WebsiteConfiguration"},
-    {"GetObjectAcl", "AccessControlPolicy"},
-    {"GetObjectAttributes", "GetObjectAttributesResponse"},
-    {"GetObjectTagging", "Tagging"},
-    {"ListBucketAnalyticsConfigurations", "ListBucketAnalyticsConfigurationResult"},
-    {"ListBucketIntelligentTieringConfigurations", "ListBucketIntelligentTieringConfigurationsOutput"},
-    {"ListBucketInventoryConfigurations", "ListInventoryConfigurationsResult"},
-    {"ListBucketMetricsConfigurations", "ListMetricsConfigurationsResult"},
-    {"ListBuckets", "ListAllMyBucketsResult"},
-    {"ListMultipartUploads", "ListMultipartUploadsResult"},
-    {"ListObjectVersions", "ListVersionsResult"},
-    {"ListObjects", "ListBucketResult"},
-    {"ListObjectsV2", "ListBucketResult"},
-    {"ListParts", "ListPartsResult"},
-};
-
-static bool is_s3(const nb__spec_t *spec) {
-    if (spec == NULL)
-        return false;
-    const char *p = spec->endpoint_prefix ? spec->endpoint_prefix : spec->service;
-    return p && strcmp(p, "s3") == 0;
-}
-
-static const char *s3_root(const char *op) {
-    for (size_t i = 0; i < sizeof s3_roots / sizeof s3_roots[0]; i++)
-        if (strcmp(s3_roots[i].op, op) == 0)
-            return s3_roots[i].root;
-    return NULL;
-}
 
 static const char *ns_uri(const json_t *ns) {
     return json_is_string(ns) ? json_string_value(ns) : json_string_value(json_object_get(ns, "uri"));
@@ -84,18 +34,10 @@ static void write_root_namespace(nb__xml_writer_t *w, const nb__spec_t *spec, co
     const char *prefix = ns ? json_string_value(json_object_get(ns, "prefix")) : NULL;
     if (uri == NULL) {
         uri = nb__xml_service_namespace(spec);
-        if (uri == NULL && is_s3(spec))
-            uri = S3_NAMESPACE;
+        if (uri == NULL)
+            uri = nb__proto_quirks(spec)->xml_namespace;
     }
-    if (uri == NULL)
-        return;
-    if (prefix) {
-        char attr[256];
-        snprintf(attr, sizeof attr, "xmlns:%s", prefix);
-        nb__xml_attribute(w, attr, uri);
-    } else {
-        nb__xml_attribute(w, "xmlns", uri);
-    }
+    nb__xml_namespace_attribute(w, uri, prefix);
 }
 
 /* ---- codec for rest.c ---- */
@@ -124,21 +66,21 @@ static int codec_parse(void *ud, const nb__spec_t *spec, const nb__spec_op_t *op
     const char *why = NULL;
     nb__xml_node_t *root = nb__xml_parse(body, len, &why);
     if (root == NULL) {
-        nb__aws_error_set(err, spec, op, "MalformedXML", 400, S3_MALFORMED_XML);
+        nb__aws_error_set(err, spec, op, "MalformedXML", 400, MALFORMED_XML_MESSAGE);
         return NB_EPROTO;
     }
     /* A payload must come under its own root: S3 answers MalformedXML to <Remove>...</Remove>
      * for DeleteObjects, where reading the members anyway would delete what was not asked. */
     if (ref && !payload_root_named(ref, shape, root->local)) {
         nb__xml_free(root);
-        nb__aws_error_set(err, spec, op, "MalformedXML", 400, S3_MALFORMED_XML);
+        nb__aws_error_set(err, spec, op, "MalformedXML", 400, MALFORMED_XML_MESSAGE);
         return NB_EPROTO;
     }
     int rc = ref ? nb__xml_read_value(spec, ref, shape, root, out, &why)
                  : nb__xml_read_structure(spec, shape, root, out, &why);
     nb__xml_free(root);
     if (rc == NB_EINVAL) {
-        nb__aws_error_set(err, spec, op, "MalformedXML", 400, S3_MALFORMED_XML);
+        nb__aws_error_set(err, spec, op, "MalformedXML", 400, MALFORMED_XML_MESSAGE);
         return NB_EPROTO;
     }
     if (rc < 0)
@@ -149,19 +91,19 @@ static int codec_parse(void *ud, const nb__spec_t *spec, const nb__spec_op_t *op
 static int codec_serialize(void *ud, const nb__spec_t *spec, const nb__spec_op_t *op, const json_t *ref,
                            const json_t *shape, const json_t *value, nb__buf_t *out) {
     (void)ud;
-    bool s3 = is_s3(spec);
+    const nb__proto_quirks_t *q = nb__proto_quirks(spec);
     nb__xml_writer_t w;
-    nb__xml_enc_t e = {spec, &w, s3 ? NB_TIME_ISO8601_MS : NB_TIME_ISO8601, 0};
+    nb__xml_enc_t e = {spec, &w, q->xml_timestamp_ms ? NB_TIME_ISO8601_MS : NB_TIME_ISO8601, 0};
     nb__xml_writer_init(&w, out);
     nb__xml_decl(&w);
     const char *root = NULL;
     if (ref) {
-        /* a payload member: its locationName, the shape's, else (S3) the member's own name,
-         * which is what S3 sends, else the shape's name */
+        /* a payload member: its locationName, the shape's, else (as a quirk) the member's
+         * own name, else the shape's name */
         root = json_string_value(json_object_get(ref, "locationName"));
         if (root == NULL)
             root = json_string_value(json_object_get(shape, "locationName"));
-        if (root == NULL && s3) {
+        if (root == NULL && q->xml_payload_root_member_name) {
             nb__member_t pm;
             if (op->output && nb__shape_payload(spec, op->output, &pm) && pm.ref == ref)
                 root = pm.name;
@@ -170,16 +112,16 @@ static int codec_serialize(void *ud, const nb__spec_t *spec, const nb__spec_op_t
             root = json_string_value(json_object_get(ref, "shape"));
     } else {
         root = json_string_value(json_object_get(shape, "locationName"));
-        if (root == NULL && s3)
-            root = s3_root(op->name);
+        if (root == NULL)
+            root = nb__proto_xml_root_name(q, op->name);
         if (root == NULL)
             root = op->output_name ? op->output_name : op->name;
     }
     nb__xml_start(&w, root ? root : "Response");
     write_root_namespace(&w, spec, ref, shape);
-    if (ref == NULL && s3 && strcmp(op->name, "GetBucketLocation") == 0) {
-        /* the one S3 response whose root element is the member itself */
-        const json_t *v = json_object_get(value, "LocationConstraint");
+    if (ref == NULL && q->xml_text_root_op && strcmp(op->name, q->xml_text_root_op) == 0) {
+        /* a response whose root element is the member itself */
+        const json_t *v = json_object_get(value, q->xml_text_root_member);
         if (json_is_string(v))
             nb__xml_text(&w, json_string_value(v), json_string_length(v));
     } else if (nb__shape_kind(shape) == NB_SHAPE_STRUCTURE) {
@@ -195,12 +137,10 @@ static const nb__rest_codec_t codec = {
 /* ---- protocol ---- */
 
 static void set_request_id(const nb__spec_t *spec, const nb__proto_ctx_t *ctx, nb__http_response_t *resp) {
-    if (is_s3(spec)) {
-        nb__headers_set(&resp->headers, "x-amz-request-id", ctx->request_id);
-        nb__headers_set(&resp->headers, "x-amz-id-2", ctx->request_id);
-    } else {
-        nb__headers_set(&resp->headers, "x-amzn-RequestId", ctx->request_id);
-    }
+    nb__headers_set(&resp->headers, nb__request_id_header(spec), ctx->request_id);
+    const char *host_id = nb__proto_quirks(spec)->host_id_header;
+    if (host_id)
+        nb__headers_set(&resp->headers, host_id, ctx->request_id);
 }
 
 static int parse(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__http_request_t *req, json_t **input,
@@ -220,8 +160,8 @@ static int serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json
 static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__aws_error_t *err,
                            const nb__proto_ctx_t *ctx, nb__http_response_t *resp) {
     nb__xml_writer_t w;
-    bool s3 = is_s3(spec);
-    nb__xml_enc_t e = {spec, &w, s3 ? NB_TIME_ISO8601_MS : NB_TIME_ISO8601, 0};
+    const nb__proto_quirks_t *q = nb__proto_quirks(spec);
+    nb__xml_enc_t e = {spec, &w, q->xml_timestamp_ms ? NB_TIME_ISO8601_MS : NB_TIME_ISO8601, 0};
     const char *code = nb__xml_error_code(spec, op, err);
     resp->status = err->status ? err->status : 400;
     const json_t *shape = nb__xml_error_shape(spec, op, err->code);
@@ -230,7 +170,7 @@ static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, cons
     resp->status = err->status ? err->status : 400; /* a statusCode member does not override the error's */
     nb__xml_writer_init(&w, &resp->body);
     nb__xml_decl(&w);
-    if (s3) {
+    if (q->xml_bare_error) {
         nb__xml_start(&w, "Error");
         nb__xml_element(&w, "Code", code);
         nb__xml_write_error_fields(&e, op, err);
@@ -249,7 +189,7 @@ static int serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, cons
     nb__headers_set(&resp->headers, "Content-Type", "application/xml");
     set_request_id(spec, ctx, resp);
     if (ctx->head)
-        resp->no_body = true; /* S3 answers a failed HEAD with the status alone */
+        resp->no_body = true; /* a failed HEAD is answered with the status alone */
     return rc;
 }
 

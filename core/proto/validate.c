@@ -10,7 +10,7 @@
  *    'keySchema.1.member.keyType');
  *  - query, ec2 and awsQueryCompatible services (SQS over json): the first
  *    violation, MissingParameter "The request must contain the parameter X" or
- *    InvalidParameterValue; quirks: SNS answers InvalidParameter (STYLE_SNS), and
+ *    InvalidParameterValue; quirks: SNS answers InvalidParameter (STYLE_INVALID_PARAMETER), and
  *    the Coral-based query services (STS, IAM, CloudFormation) answer like json
  *    ones with the code ValidationError;
  *  - rest-xml: S3 checks little beyond required members (a body member missing is
@@ -25,6 +25,7 @@
 
 #include "nimbus/errno.h"
 #include "proto/proto.h"
+#include "proto/quirks.h"
 #include "proto/shape.h"
 
 /* Beyond any real shape; the value came from a parser that bounds nesting too. */
@@ -32,9 +33,9 @@
 /* Values quoted in messages are cut here, as long lists would drown the message. */
 #define VALUE_TEXT_MAX 256
 
-/* STYLE_SNS is a quirk: SNS predates Coral validation and answers InvalidParameter
- * ("Invalid parameter: TopicArn Reason: no value for required parameter"). */
-typedef enum { STYLE_CORAL, STYLE_QUERY, STYLE_EC2, STYLE_S3, STYLE_SNS } style_t;
+/* STYLE_PRESENCE_ONLY and STYLE_INVALID_PARAMETER are quirks some services have
+ * (quirks.c: S3, SNS). */
+typedef enum { STYLE_CORAL, STYLE_QUERY, STYLE_EC2, STYLE_PRESENCE_ONLY, STYLE_INVALID_PARAMETER } style_t;
 
 /* Kinds from V_LEN_MIN on carry a bound. */
 typedef enum { V_MISSING, V_TYPE, V_ENUM, V_NUL, V_LEN_MIN, V_LEN_MAX, V_RANGE_MIN, V_RANGE_MAX } violation_t;
@@ -132,19 +133,24 @@ static void put_bound(nb__buf_t *b, double bound) {
         nb__buf_printf(b, "%.15g", bound);
 }
 
+/* "a, b, c": the values of the shape's enum. */
+static void put_enum_values(nb__buf_t *b, const json_t *shape) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(shape, "enum"), i, e) {
+        if (i)
+            nb__buf_puts(b, ", ");
+        nb__buf_puts(b, json_string_value(e) ? json_string_value(e) : "");
+    }
+}
+
 static void constraint_text(nb__buf_t *b, violation_t kind, const json_t *shape, double bound) {
     switch (kind) {
     case V_MISSING: nb__buf_puts(b, "Member must not be null"); break;
     case V_TYPE: nb__buf_printf(b, "Member must be of type %s", nb__shape_type(shape)); break;
     case V_ENUM: {
         nb__buf_puts(b, "Member must satisfy enum value set: [");
-        size_t i;
-        json_t *e;
-        json_array_foreach(json_object_get(shape, "enum"), i, e) {
-            if (i)
-                nb__buf_puts(b, ", ");
-            nb__buf_puts(b, json_string_value(e) ? json_string_value(e) : "");
-        }
+        put_enum_values(b, shape);
         nb__buf_putc(b, ']');
         break;
     }
@@ -164,13 +170,7 @@ static void reason_text(nb__buf_t *b, violation_t kind, const json_t *shape, dou
     case V_TYPE: nb__buf_printf(b, "Must be of type %s", nb__shape_type(shape)); break;
     case V_ENUM: {
         nb__buf_puts(b, "Must be one of: ");
-        size_t i;
-        json_t *e;
-        json_array_foreach(json_object_get(shape, "enum"), i, e) {
-            if (i)
-                nb__buf_puts(b, ", ");
-            nb__buf_puts(b, json_string_value(e) ? json_string_value(e) : "");
-        }
+        put_enum_values(b, shape);
         break;
     }
     case V_NUL: nb__buf_puts(b, "Must not contain a NUL character"); break;
@@ -321,7 +321,7 @@ static void validate_structure(vctx_t *c, const json_t *shape, const json_t *v, 
 
 /* S3 checks a key for nothing but a NUL, which would cut the name short in a plugin. */
 static void validate_map_key(vctx_t *c, const json_t *key, const json_t *kv, bool in_body, int depth) {
-    if (c->style != STYLE_S3)
+    if (c->style != STYLE_PRESENCE_ONLY)
         validate_value(c, key, kv, in_body, depth + 1);
     else if (memchr(json_string_value(kv), '\0', json_string_length(kv)))
         report(c, V_NUL, key, kv, 0, in_body);
@@ -331,7 +331,7 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
     if (depth > VALIDATE_MAX_DEPTH || shape == NULL)
         return;
     /* S3 validates nothing but presence (and the parser already checked types). */
-    bool only_required = c->style == STYLE_S3;
+    bool only_required = c->style == STYLE_PRESENCE_ONLY;
     nb__shape_kind_t kind = nb__shape_kind(shape);
     bool ok_type = true;
     switch (kind) {
@@ -372,7 +372,7 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
             char *saved = NULL;
             if (c->style == STYLE_CORAL) {
                 nb__buf_printf(&c->path, ".%zu.member", i + 1);
-            } else if (c->style == STYLE_QUERY || c->style == STYLE_SNS) {
+            } else if (c->style == STYLE_QUERY || c->style == STYLE_INVALID_PARAMETER) {
                 /* the parameter as a query client spells it: Name.member.N, or
                  * for a flattened list the item's own name: Item.N */
                 const char *iname = json_string_value(json_object_get(json_object_get(shape, "member"), "locationName"));
@@ -412,7 +412,7 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
             size_t mark = c->path.len;
             n++;
             json_t *kv = json_stringn(k, klen);
-            if (c->style == STYLE_QUERY || c->style == STYLE_SNS) {
+            if (c->style == STYLE_QUERY || c->style == STYLE_INVALID_PARAMETER) {
                 /* Name.entry.N.key / .value, or Name.N.key / .value when flattened, with the
                  * key's and value's own names when they have them */
                 bool flat = json_is_true(json_object_get(shape, "flattened"));
@@ -474,18 +474,14 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
 static style_t style_for(const nb__spec_t *spec, nb__protocol_t proto) {
     if (proto == NB_PROTO_EC2)
         return STYLE_EC2;
+    nb__validate_quirk_t quirk = nb__proto_quirks(spec)->validation;
     if (proto == NB_PROTO_QUERY || spec->query_compatible) {
-        static const char *const coral[] = {"sts", "iam", "cloudformation"};
-        const char *svc = spec->endpoint_prefix ? spec->endpoint_prefix : "";
-        if (strcmp(svc, "sns") == 0)
-            return STYLE_SNS;
-        for (size_t i = 0; i < sizeof coral / sizeof *coral; i++)
-            if (strcmp(svc, coral[i]) == 0)
-                return STYLE_CORAL;
-        return STYLE_QUERY;
+        if (quirk == NB_VALIDATE_INVALID_PARAMETER)
+            return STYLE_INVALID_PARAMETER;
+        return quirk == NB_VALIDATE_CORAL ? STYLE_CORAL : STYLE_QUERY;
     }
-    if (proto == NB_PROTO_REST_XML && spec->signing_name && strcmp(spec->signing_name, "s3") == 0)
-        return STYLE_S3;
+    if (proto == NB_PROTO_REST_XML && quirk == NB_VALIDATE_PRESENCE_ONLY)
+        return STYLE_PRESENCE_ONLY;
     return STYLE_CORAL;
 }
 
@@ -519,14 +515,14 @@ int nb__proto_validate(const nb__spec_t *spec, const nb__spec_op_t *op, nb__prot
             else
                 nb__aws_error_set(err, spec, op, "InvalidParameterValue", 400, "%s", c.first_detail);
             break;
-        case STYLE_SNS:
+        case STYLE_INVALID_PARAMETER:
             if (c.first_kind == V_MISSING)
                 nb__aws_error_set(err, spec, op, "InvalidParameter", 400,
                                   "Invalid parameter: %s Reason: no value for required parameter", c.first_path);
             else
                 nb__aws_error_set(err, spec, op, "InvalidParameter", 400, "Invalid parameter: %s", c.first_path);
             break;
-        case STYLE_S3:
+        case STYLE_PRESENCE_ONLY:
             if (c.first_kind == V_NUL && strcmp(c.first_path, "Bucket") == 0)
                 nb__aws_error_set(err, spec, op, "InvalidBucketName", 400, "The specified bucket is not valid.");
             else if (c.first_kind == V_NUL)

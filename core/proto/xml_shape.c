@@ -37,7 +37,10 @@ static void write_namespace(nb__xml_writer_t *w, const json_t *ref) {
     if (ns == NULL)
         return;
     const char *uri = json_is_string(ns) ? json_string_value(ns) : json_string_value(json_object_get(ns, "uri"));
-    const char *prefix = json_string_value(json_object_get(ns, "prefix"));
+    nb__xml_namespace_attribute(w, uri, json_string_value(json_object_get(ns, "prefix")));
+}
+
+void nb__xml_namespace_attribute(nb__xml_writer_t *w, const char *uri, const char *prefix) {
     if (uri == NULL)
         return;
     if (prefix) {
@@ -123,8 +126,8 @@ static void write_value(nb__xml_enc_t *e, const json_t *ref, const json_t *shape
             write_namespace(e->w, ref);
             /* a prefixed namespace on the shape declares the prefix its attributes use
              * (S3's Grantee: xmlns:xsi for xsi:type) */
-            const json_t *sns = json_object_get(shape, "xmlNamespace");
-            if (sns && nb__trait(ref, NULL, "xmlNamespace") == NULL && json_object_get(sns, "prefix"))
+            const json_t *shape_ns = json_object_get(shape, "xmlNamespace");
+            if (shape_ns && nb__trait(ref, NULL, "xmlNamespace") == NULL && json_object_get(shape_ns, "prefix"))
                 write_namespace(e->w, shape);
             nb__xml_write_members(e, shape, value);
             nb__xml_end(e->w);
@@ -393,6 +396,13 @@ int nb__xml_read_structure(const nb__spec_t *spec, const json_t *shape, const nb
 /* ---- errors ---- */
 
 /* metadata.xmlNamespace is a string in older specs, {"uri": ...} in newer ones */
+void nb__xml_start_op_response(nb__xml_writer_t *w, const nb__spec_t *spec, const nb__spec_op_t *op) {
+    char name[512];
+    snprintf(name, sizeof name, "%sResponse", op->name);
+    nb__xml_start(w, name);
+    nb__xml_namespace_attribute(w, nb__xml_service_namespace(spec), NULL);
+}
+
 const char *nb__xml_service_namespace(const nb__spec_t *spec) {
     if (spec == NULL)
         return NULL;

@@ -46,6 +46,12 @@ int nb__xml_read_structure(const nb__spec_t *spec, const json_t *shape, const nb
 /* metadata.xmlNamespace of the service (string or {"uri"}), NULL if none. */
 const char *nb__xml_service_namespace(const nb__spec_t *spec);
 
+/* <OpResponse xmlns="the service's namespace">: the root query and ec2 answer under. */
+void nb__xml_start_op_response(nb__xml_writer_t *w, const nb__spec_t *spec, const nb__spec_op_t *op);
+
+/* xmlns="uri", or xmlns:prefix="uri" with a prefix, on the element just started; nothing without a uri. */
+void nb__xml_namespace_attribute(nb__xml_writer_t *w, const char *uri, const char *prefix);
+
 /* The error shape for an error code: among the operation's errors (by shape
  * name or error.code), else any exception shape of the spec. NULL if none. */
 const json_t *nb__xml_error_shape(const nb__spec_t *spec, const nb__spec_op_t *op, const char *code);

@@ -129,13 +129,6 @@ void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *
     copy_part(ctx->region, sizeof ctx->region, region, strlen(region));
 }
 
-const char *nb__request_id_header(const nb__spec_t *spec) {
-    const char *ep = spec ? spec->endpoint_prefix : NULL;
-    if (ep && (strcmp(ep, "s3") == 0 || strcmp(ep, "s3-control") == 0))
-        return "x-amz-request-id";
-    return "x-amzn-RequestId";
-}
-
 /* xoshiro256**, seeded once per thread from OpenSSL's generator: ids only need
  * to be unique, and a request should not pay for a CSPRNG call. */
 static _Thread_local uint64_t rng[4];

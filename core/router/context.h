@@ -27,11 +27,6 @@ void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *
 /* A fresh UUID v4 in text form ("8-4-4-4-12", lower case, NUL-terminated). */
 void nb__request_id_new(char out[37]);
 
-/* The response header that carries the request id for this service:
- * "x-amz-request-id" for S3 (with x-amz-id-2 beside it), "x-amzn-RequestId"
- * for the others. spec may be NULL (a request no service claimed). */
-const char *nb__request_id_header(const nb__spec_t *spec);
-
 /* The parts of a SigV4 credential, `AKID/20261124/us-east-1/sqs/aws4_request`,
  * from the Authorization header or a presigned X-Amz-Credential query
  * parameter; SigV2 (`AWS AKID:sig`, `AWSAccessKeyId=`) gives the access key

@@ -9,6 +9,7 @@
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "router/context.h"
+#include "router/quirks.h"
 #include "router/rest_match.h"
 
 /* Form bodies larger than this are not read for routing (an Action is near the start). */
@@ -32,17 +33,11 @@ struct nb__router {
     size_t n;
     head_t *heads;
     size_t nheads;
-    char **hostnames; /* extra S3 virtual-host domains, ".example.test" */
+    char **hostnames; /* extra virtual-host domains, ".example.test" */
     size_t nhostnames;
-    const svc_t *s3;  /* endpoint prefix "s3": virtual hosts and the last fallback */
-    const svc_t *sqs; /* endpoint prefix "sqs": queue URL paths */
-};
-
-/* Signing names some clients use that are not any spec's metadata.signingName. */
-static const struct {
-    const char *signing_name, *endpoint_prefix;
-} signing_aliases[] = {
-    {"s3-object-lambda", "s3"}, /* S3 WriteGetObjectResponse (endpoint ruleset) */
+    /* quirk_svcs[i]: the loaded service nb__route_quirks[i] is about, NULL when none is */
+    const svc_t **quirk_svcs;
+    const svc_t *vhost; /* the service virtual hosts address (quirks.c), NULL when not loaded */
 };
 
 /* ---- building ---- */
@@ -89,6 +84,10 @@ nb__router_t *nb__router_new(const nb__spec_set_t *specs) {
         if (r->svcs == NULL)
             goto fail;
     }
+    r->quirk_svcs = calloc(nb__route_quirks_len, sizeof *r->quirk_svcs);
+    if (r->quirk_svcs == NULL)
+        goto fail;
+    const nb__route_quirks_t *vhost = nb__route_vhost_quirks();
     for (size_t i = 0; i < specs->len; i++) {
         svc_t *s = &r->svcs[r->n++];
         s->spec = specs->items[i];
@@ -106,10 +105,13 @@ nb__router_t *nb__router_new(const nb__spec_set_t *specs) {
                 goto fail;
         }
         const char *ep = s->spec->endpoint_prefix;
-        if (ep && strcmp(ep, "s3") == 0 && r->s3 == NULL)
-            r->s3 = s;
-        if (ep && strcmp(ep, "sqs") == 0 && r->sqs == NULL)
-            r->sqs = s;
+        for (size_t q = 0; ep && q < nb__route_quirks_len; q++) {
+            if (r->quirk_svcs[q] == NULL && strcmp(ep, nb__route_quirks[q].service) == 0) {
+                r->quirk_svcs[q] = s;
+                if (&nb__route_quirks[q] == vhost)
+                    r->vhost = s;
+            }
+        }
     }
     return r;
 fail:
@@ -129,6 +131,7 @@ void nb__router_free(nb__router_t *r) {
     for (size_t i = 0; i < r->nhostnames; i++)
         free(r->hostnames[i]);
     free(r->hostnames);
+    free(r->quirk_svcs);
     free(r);
 }
 
@@ -170,8 +173,8 @@ typedef struct info {
     const char *cbor_op; /* Y, up to the end of the path */
     size_t cbor_op_len;
     char host[256]; /* lower case, without the port */
-    char bucket[256];
-    bool s3_host; /* s3.<...> or <bucket>.s3.<...> */
+    char resource[256]; /* <resource>.<label>.<...>: a bucket */
+    bool vhost_host;    /* <label>.<...> or <resource>.<label>.<...> (quirks.c) */
     /* Action and Version, from the query string or a form body (looked up once) */
     bool params_done;
     bool has_action, has_version;
@@ -224,8 +227,14 @@ static size_t suffix_len(const char *host, size_t hlen, const char *suffix) {
     return hlen > l && strcmp(host + hlen - l, suffix) == 0 ? l : 0;
 }
 
-/* <bucket>.s3[.<region>].<suffix> and s3[.<region>].<suffix>. */
-static void parse_s3_host(info_t *in, const nb__router_t *r) {
+/* <resource>.<label>[.<region>].<suffix> and <label>[.<region>].<suffix>, for the label of
+ * the virtual-host quirk. */
+static void parse_vhost_host(info_t *in, const nb__router_t *r) {
+    const nb__route_quirks_t *vq = nb__route_vhost_quirks();
+    if (vq == NULL)
+        return;
+    const char *label = vq->vhost_label;
+    size_t llen = strlen(label);
     size_t hlen = strlen(in->host), slen = 0;
     for (size_t i = 0; r && i < r->nhostnames && slen == 0; i++)
         slen = suffix_len(in->host, hlen, r->hostnames[i]);
@@ -235,24 +244,24 @@ static void parse_s3_host(info_t *in, const nb__router_t *r) {
         return;
     size_t plen = hlen - slen; /* the labels before the suffix */
     const char *h = in->host;
-    size_t s3_at;
+    size_t label_at;
     const char *dot = plen ? memrchr(h, '.', plen) : NULL;
     size_t last = dot ? (size_t)(dot - h) + 1 : 0; /* start of the last label */
-    if (plen - last == 2 && memcmp(h + last, "s3", 2) == 0) {
-        s3_at = last;
+    if (plen - last == llen && memcmp(h + last, label, llen) == 0) {
+        label_at = last;
     } else if (last > 0 && region_like(h + last, plen - last)) {
         const char *dot2 = memrchr(h, '.', last - 1);
         size_t prev = dot2 ? (size_t)(dot2 - h) + 1 : 0;
-        if (last - 1 - prev != 2 || memcmp(h + prev, "s3", 2) != 0)
+        if (last - 1 - prev != llen || memcmp(h + prev, label, llen) != 0)
             return;
-        s3_at = prev;
+        label_at = prev;
     } else {
         return;
     }
-    in->s3_host = true;
-    if (s3_at > 1 && s3_at - 1 < sizeof in->bucket) {
-        memcpy(in->bucket, h, s3_at - 1);
-        in->bucket[s3_at - 1] = '\0';
+    in->vhost_host = true;
+    if (label_at > 1 && label_at - 1 < sizeof in->resource) {
+        memcpy(in->resource, h, label_at - 1);
+        in->resource[label_at - 1] = '\0';
     }
 }
 
@@ -260,10 +269,7 @@ static void read_info(info_t *in, const nb__http_request_t *req, const nb__route
     memset(in, 0, sizeof *in);
     in->req = req;
     if (nb__credential_parse(req, &in->cred) && in->cred.sigv4 && in->cred.service[0]) {
-        in->signing_name = in->cred.service;
-        for (size_t i = 0; i < sizeof signing_aliases / sizeof *signing_aliases; i++)
-            if (strcmp(in->signing_name, signing_aliases[i].signing_name) == 0)
-                in->signing_name = signing_aliases[i].endpoint_prefix;
+        in->signing_name = nb__route_signing_alias(in->cred.service);
     }
     in->target = nb__headers_get(&req->headers, "X-Amz-Target");
     if (in->target && *in->target) {
@@ -302,7 +308,7 @@ static void read_info(info_t *in, const nb__http_request_t *req, const nb__route
         for (size_t i = 0; i < n; i++)
             in->host[i] = (char)tolower((unsigned char)host[i]);
         in->host[n] = '\0';
-        parse_s3_host(in, r);
+        parse_vhost_host(in, r);
     }
 }
 
@@ -317,13 +323,13 @@ static const nb__spec_op_t *op_by_name(const nb__spec_t *spec, const char *s, si
     return nb__spec_op(spec, buf);
 }
 
-/* "/<bucket>" + path into buf (len bytes); the length, or 0 if it does not fit. */
+/* "/<resource>" + path into buf (len bytes); the length, or 0 if it does not fit. */
 static size_t vhost_path(const info_t *in, const char *path, size_t plen, char *buf, size_t len) {
-    size_t blen = strlen(in->bucket);
+    size_t blen = strlen(in->resource);
     if (blen + plen + 2 > len)
         return 0;
     buf[0] = '/';
-    memcpy(buf + 1, in->bucket, blen);
+    memcpy(buf + 1, in->resource, blen);
     size_t n = 1 + blen;
     if (!(plen == 1 && path[0] == '/')) {
         memcpy(buf + n, path, plen);
@@ -339,10 +345,10 @@ static nb__rest_hit_t rest_op(const nb__router_t *r, const svc_t *s, const info_
     size_t plen = strlen(path);
     nb__rest_hit_t hit = {NULL, false};
     *used_vhost = false;
-    if (s == r->s3 && in->bucket[0]) {
-        /* virtual host: the bucket from the Host goes in front of the path */
+    if (s == r->vhost && in->resource[0]) {
+        /* virtual host: the resource from the Host goes in front of the path */
         char small[1024];
-        size_t cap = strlen(in->bucket) + plen + 2;
+        size_t cap = strlen(in->resource) + plen + 2;
         char *buf = cap <= sizeof small ? small : malloc(cap);
         if (buf) {
             size_t n = vhost_path(in, path, plen, buf, cap);
@@ -353,7 +359,7 @@ static nb__rest_hit_t rest_op(const nb__router_t *r, const svc_t *s, const info_
             if (hit.op && hit.complete)
                 return hit;
         }
-        /* a route without a bucket (WriteGetObjectResponse uses the host for something else) */
+        /* a route without the resource (a host that names something else: WriteGetObjectResponse) */
         nb__rest_hit_t plain = nb__rest_match(s->rest, req->method, path, plen, req->query, &req->headers);
         if (plain.op && (plain.complete || hit.op == NULL)) {
             *used_vhost = false;
@@ -459,38 +465,6 @@ static bool prefix_eq(const char *prefix, const char *s, size_t len) {
     return prefix && strlen(prefix) == len && memcmp(prefix, s, len) == 0;
 }
 
-static bool is_digits(const char *s, size_t len) {
-    for (size_t i = 0; i < len; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    return len > 0;
-}
-
-/* Queue URL paths: /<12-digit account>/<queue> and /queue/<region>/<account>/<queue>. */
-static bool sqs_queue_path(const char *path) {
-    const char *seg[5];
-    size_t len[5], n = 0;
-    const char *p = path;
-    if (*p != '/')
-        return false;
-    p++;
-    while (n < 5) {
-        size_t l = strcspn(p, "/");
-        seg[n] = p;
-        len[n] = l;
-        n++;
-        if (p[l] == '\0')
-            break;
-        p += l + 1;
-    }
-    if (n > 0 && len[n - 1] == 0) /* trailing slash */
-        n--;
-    if (n == 2 && len[0] == 12 && is_digits(seg[0], 12) && len[1] > 0)
-        return true;
-    return n == 4 && len[0] == 5 && memcmp(seg[0], "queue", 5) == 0 && len[2] == 12 && is_digits(seg[2], 12) &&
-           len[3] > 0;
-}
-
 static const svc_t *by_path_head(const nb__router_t *r, const char *path) {
     if (path[0] != '/')
         return NULL;
@@ -502,8 +476,8 @@ static const svc_t *by_path_head(const nb__router_t *r, const char *path) {
 }
 
 static const svc_t *by_host(const nb__router_t *r, const info_t *in) {
-    if (in->s3_host)
-        return r->s3;
+    if (in->vhost_host)
+        return r->vhost;
     if (in->host[0] == '\0')
         return NULL;
     size_t len = strcspn(in->host, ".");
@@ -530,57 +504,6 @@ static const svc_t *by_action(const nb__router_t *r, info_t *in) {
             first = &r->svcs[i];
     }
     return first;
-}
-
-/* LocalStack's last resort: what looks like S3 is S3. */
-static bool looks_like_s3(const info_t *in) {
-    const nb__http_request_t *req = in->req;
-    const char *path = req->path ? req->path : "/";
-    const char *m = req->method ? req->method : "";
-    while (*path == '/')
-        path++;
-    size_t plen = strlen(path);
-    while (plen && path[plen - 1] == '/')
-        plen--;
-    bool one_segment = plen && memchr(path, '/', plen) == NULL;
-    if ((strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) && plen)
-        return true;
-    /* Routing quirk, as LocalStack: an unsigned GET / is S3's ListBuckets (an anonymous
-     * caller, which S3 answers AccessDenied once access control is enforced); a query Action
- * names a query service instead. Nimbus's own
-     * endpoints (/_localstack/..., /_nimbus/...) are answered before routing. */
-    if (strcmp(m, "GET") == 0 && plen == 0 &&
-        !(req->query && nb__query_has(req->query, strlen(req->query), "Action")))
-        return true;
-    /* a browser's preflight for a bucket or an object (the S3 plugin answers it as LocalStack's
-     * S3 CORS handler does, permissively when no such bucket exists) */
-    if (strcmp(m, "OPTIONS") == 0 && plen)
-        return true;
-    /* beyond LocalStack's rules: unsigned deletes of buckets and objects */
-    if ((strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0) && plen)
-        return true;
-    if (strcmp(m, "POST") == 0 && one_segment) {
-        const char *ct = nb__headers_get(&req->headers, "Content-Type");
-        if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0)
-            return true; /* browser-based upload */
-    }
-    const char *ua = nb__headers_get(&req->headers, "User-Agent");
-    if (ua && strstr(ua, "aws-cli/"))
-        return true; /* --no-sign-request */
-    if (req->query) {
-        size_t qlen = strlen(req->query);
-        if (nb__query_has(req->query, qlen, "AWSAccessKeyId") || nb__query_has(req->query, qlen, "Signature"))
-            return true; /* presigned (SigV2) */
-        if (strcmp(m, "POST") == 0 && nb__query_has(req->query, qlen, "delete"))
-            return true;
-        /* multipart uploads, restores and selects on an object */
-        if (strcmp(m, "POST") == 0 && plen && !one_segment &&
-            (nb__query_has(req->query, qlen, "uploads") || nb__query_has(req->query, qlen, "uploadId") ||
-             nb__query_has(req->query, qlen, "restore") || nb__query_has(req->query, qlen, "select")))
-            return true;
-    }
-    const char *auth = nb__headers_get(&req->headers, "Authorization");
-    return auth && strncmp(auth, "AWS ", 4) == 0;
 }
 
 static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
@@ -646,11 +569,14 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
     }
     const char *path = in->req->path ? in->req->path : "/";
     if (strcmp(path, "/") != 0) {
-        /* a queue URL with an Action or a target; otherwise it may be a bucket named like an account */
-        if (r->sqs && sqs_queue_path(path)) {
-            load_params(in);
-            if (in->target || in->has_action)
-                return r->sqs;
+        /* a resource's URL with an Action or a target (quirks.c); without them the path may
+         * be another service's that looks the same */
+        for (size_t i = 0; i < nb__route_quirks_len; i++) {
+            if (r->quirk_svcs[i] && nb__route_quirks[i].resource_path && nb__route_quirks[i].resource_path(path)) {
+                load_params(in);
+                if (in->target || in->has_action)
+                    return r->quirk_svcs[i];
+            }
         }
         const svc_t *s = by_path_head(r, path);
         if (s)
@@ -662,8 +588,9 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
     s = by_action(r, in);
     if (s)
         return s;
-    if (!unknown_signer && r->s3 && looks_like_s3(in))
-        return r->s3;
+    for (size_t i = 0; !unknown_signer && i < nb__route_quirks_len; i++)
+        if (r->quirk_svcs[i] && nb__route_quirks[i].claims_unrouted && nb__route_quirks[i].claims_unrouted(in->req))
+            return r->quirk_svcs[i];
     return NULL;
 }
 
@@ -690,13 +617,13 @@ const char *nb__router_match_path(const nb__router_t *router, const nb__http_req
         return NULL;
     const char *path = req->path ? req->path : "/";
     size_t plen = strlen(path);
-    if (router->s3 && route->spec == router->s3->spec && route->op &&
+    if (router->vhost && route->spec == router->vhost->spec && route->op &&
         (route->protocol == NB_PROTO_REST_XML || route->protocol == NB_PROTO_REST_JSON)) {
         info_t in;
         read_info(&in, req, router);
         bool used_vhost = false;
-        if (in.bucket[0])
-            (void)rest_op(router, router->s3, &in, &used_vhost);
+        if (in.resource[0])
+            (void)rest_op(router, router->vhost, &in, &used_vhost);
         if (used_vhost)
             return vhost_path(&in, path, plen, buf, len) ? buf : NULL;
     }
@@ -718,9 +645,9 @@ const char *nb__router_service_hint(const nb__http_request_t *req, char *buf, si
     if (in.signing_name) {
         name = in.signing_name;
         nlen = strlen(name);
-    } else if (in.s3_host) {
-        name = "s3";
-        nlen = 2;
+    } else if (in.vhost_host) {
+        name = nb__route_vhost_quirks()->service;
+        nlen = strlen(name);
     } else if (in.target && in.target_prefix_len) {
         /* "DynamoDB_20120810" -> dynamodb, "AmazonSQS" -> sqs, "Kinesis_20131202" -> kinesis */
         name = in.target;

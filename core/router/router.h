@@ -1,7 +1,8 @@
 /*
  * Service and operation detection, as LocalStack does it: from the signing
  * name in the Authorization credential scope, X-Amz-Target, Smithy-Protocol,
- * path rules, the Host, the form or query Action, and S3 as the last resort.
+ * path rules, the Host, the form or query Action, and the routing hints of
+ * router/quirks.c (virtual hosts, resource URLs, the last resort: S3).
  * REST operations are matched from their requestUri on the raw path.
  */
 #ifndef NB_ROUTER_H

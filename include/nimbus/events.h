@@ -14,13 +14,13 @@
  *         return nb_event_subscribe(self, "s3:ObjectCreated:*", on_object, NULL) ? 0 : NB_ENOMEM;
  *     }
  *
- * Delivery: never inside nb_event_publish. An event published during a request is kept
- * until the request ends and delivered only if it answered without an error, its transaction
- * committed (no event for a write that was rolled back) and its client was still there (an
- * event of a request whose client went away is dropped, even when an NB_ASYNC handler's first
- * part had committed); it is then delivered on the event loop's next turn, after the response. An event published outside a request (a timer) is delivered on
- * the next loop turn. (Until the core has on-commit hooks, "the request ends" is when the
- * core frees it, which is after its commit.)
+ * Delivery: never inside nb_event_publish. An event published while a transaction is open
+ * on the publisher's store (inside a handler, a work-queue done(), a timer callback: see
+ * nb_req_on_commit) waits for that transaction: delivered on the event loop's next turn
+ * after it commits, dropped if it rolls back or its commit fails (an error answered, a
+ * failed commit), so no event reports a write that did not happen. Its client going away
+ * does not matter: the write happened. An event published outside any transaction (a
+ * process or event callback) is delivered on the next loop turn.
  *
  * Callbacks run on the loop thread, outside any request and any store transaction, in the
  * order of subscription; an event reaches each matching subscription once. A callback may

@@ -258,33 +258,48 @@ static const config_kind_t config_kinds[] = {
      "ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket", NULL},
 };
 
-static const config_kind_t *config_of(const char *op, int which) {
+typedef enum { CONFIG_PUT, CONFIG_GET, CONFIG_DELETE } config_verb_t;
+
+static const config_kind_t *config_of(const char *op, config_verb_t verb) {
     for (size_t i = 0; op && i < sizeof config_kinds / sizeof config_kinds[0]; i++) {
         const config_kind_t *k = &config_kinds[i];
-        const char *name = which == 0 ? k->put_op : which == 1 ? k->get_op : k->delete_op;
+        const char *name = verb == CONFIG_PUT ? k->put_op : verb == CONFIG_GET ? k->get_op : k->delete_op;
         if (name && strcmp(name, op) == 0)
             return k;
     }
     return NULL;
 }
 
-nb_result_t s3_config_put(nb_req_t *req, const json_t *in) {
-    const config_kind_t *k = config_of(nb_req_operation(req), 0);
-    if (k == NULL)
-        return NB_NOT_IMPLEMENTED;
-    s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
-    json_t *v = json_object_get(in, k->in_member);
-    char *text = json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
-    sqlite3_stmt *s = nb_store_stmt(&s3_store, "INSERT OR REPLACE INTO bucket_config(name, kind, value) VALUES(?1, ?2, ?3)");
+/* The config handlers' opening: the subresource the operation is about and its bucket. Go on, or
+ * stop with 501 (an operation the table lacks) or the bucket's error. */
+static nb_step_t config_open(nb_req_t *req, const json_t *in, config_verb_t verb, const config_kind_t **k,
+                             s3_bucket_t *b) {
+    *k = config_of(nb_req_operation(req), verb);
+    if (*k == NULL)
+        return nb_stop(NB_NOT_IMPLEMENTED);
+    return s3_bucket_load(req, nb_json_str(in, "Bucket"), b);
+}
+
+/* Stores a bucket's subresource as JSON text (taken): 0, or NB_ESTORE. */
+static int config_store(const char *bucket, const char *kind, char *text) {
+    sqlite3_stmt *s =
+        nb_store_stmt(&s3_store, "INSERT OR REPLACE INTO bucket_config(name, kind, value) VALUES(?1, ?2, ?3)");
     if (s == NULL || text == NULL) {
         free(text);
-        return NB_FAILED(NB_ESTORE);
+        return NB_ESTORE;
     }
-    sqlite3_bind_text(s, 1, b.name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, k->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, text, -1, free);
-    if (nb_store_run(s) != 0)
+    return nb_store_run(s) == 0 ? 0 : NB_ESTORE;
+}
+
+nb_result_t s3_config_put(nb_req_t *req, const json_t *in) {
+    const config_kind_t *k;
+    s3_bucket_t b;
+    NB_TRY(config_open(req, in, CONFIG_PUT, &k, &b));
+    json_t *v = json_object_get(in, k->in_member);
+    if (config_store(b.name, k->kind, json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_ENCODE_ANY)) != 0)
         return NB_FAILED(NB_ESTORE);
     return nb_reply_new(req, NULL);
 }
@@ -304,11 +319,9 @@ json_t *s3_config_load(const char *bucket, const char *kind) {
 }
 
 nb_result_t s3_config_get(nb_req_t *req, const json_t *in) {
-    const config_kind_t *k = config_of(nb_req_operation(req), 1);
-    if (k == NULL)
-        return NB_NOT_IMPLEMENTED;
+    const config_kind_t *k;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    NB_TRY(config_open(req, in, CONFIG_GET, &k, &b));
     json_t *v = s3_config_load(b.name, k->kind);
     if (v == NULL || json_is_null(v)) {
         json_decref(v);
@@ -322,11 +335,9 @@ nb_result_t s3_config_get(nb_req_t *req, const json_t *in) {
 }
 
 nb_result_t s3_config_delete(nb_req_t *req, const json_t *in) {
-    const config_kind_t *k = config_of(nb_req_operation(req), 2);
-    if (k == NULL)
-        return NB_NOT_IMPLEMENTED;
+    const config_kind_t *k;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    NB_TRY(config_open(req, in, CONFIG_DELETE, &k, &b));
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "DELETE FROM bucket_config WHERE name = ?1 AND kind = ?2");
     if (s == NULL)
         return NB_FAILED(NB_ESTORE);
@@ -352,14 +363,7 @@ int s3_bucket_acl_store(const char *bucket, json_t *grants) {
         return 0;
     char *text = json_dumps(grants, JSON_COMPACT);
     json_decref(grants);
-    sqlite3_stmt *s = nb_store_stmt(&s3_store, "INSERT OR REPLACE INTO bucket_config(name, kind, value) VALUES(?1, 'acl', ?2)");
-    if (s == NULL || text == NULL) {
-        free(text);
-        return NB_ESTORE;
-    }
-    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, text, -1, free);
-    return nb_store_run(s);
+    return config_store(bucket, "acl", text);
 }
 
 /* PutBucketAcl / PutObjectAcl: a canned ACL, grant headers or an AccessControlPolicy body. */

@@ -243,17 +243,22 @@ static nb_step_t part_target(nb_req_t *req, const json_t *in, s3_bucket_t *b, in
     return NB_GO_ON;
 }
 
-/* Stores an ingested part (checked again: the upload may be gone after an async ingest). */
-static nb_result_t part_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
+/* Stores an ingested or copied part, its upload checked again (part_target): go on; or stop,
+ * the part's blob removed. */
+static nb_step_t part_store(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     s3_bucket_t b;
     int number = 0;
     nb_step_t step = part_target(req, in, &b, &number);
     if (!nb_stopped(step) && store_part(nb_json_str(in, "UploadId"), number, ing) != 0)
         step = nb_stop(NB_FAILED(NB_ESTORE));
-    if (nb_stopped(step)) {
+    if (nb_stopped(step))
         nb_blob_remove(s3_self, ing->blob);
-        return nb_step_result(step);
-    }
+    return step;
+}
+
+/* Stores an ingested part and answers its ETag and checksums. */
+static nb_result_t part_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
+    NB_TRY(part_store(req, in, ing));
     json_t *out = json_pack("{s:s}", "ETag", ing->etag);
     json_t *cks = json_object();
     for (int a = 0; a < S3_CK__COUNT; a++)
@@ -267,13 +272,8 @@ static nb_result_t part_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing
 /* What UploadPart checks before its body: go on, or stop (error set, or a failure). */
 nb_step_t s3_upload_part_precheck(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY_STEP(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     int number = 0;
-    NB_TRY_STEP(part_number(req, in, &number));
-    upload_t u;
-    NB_TRY_STEP(upload_load(req, b.name, nb_json_str(in, "Key"), nb_json_str(in, "UploadId"), &u));
-    json_decref(u.attrs);
-    return NB_GO_ON;
+    return part_target(req, in, &b, &number);
 }
 
 nb_result_t s3_upload_part(nb_req_t *req, const json_t *in) {
@@ -309,18 +309,10 @@ static nb_step_t copy_range(nb_req_t *req, const char *range, int64_t size, int6
     return NB_GO_ON;
 }
 
-/* Stores a copied part (the upload is checked again: it may be gone after an async copy). */
+/* Stores a copied part and answers its CopyPartResult. */
 static nb_result_t part_copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
     const char *source_version = ctx;
-    s3_bucket_t b;
-    int number = 0;
-    nb_step_t step = part_target(req, in, &b, &number);
-    if (!nb_stopped(step) && store_part(nb_json_str(in, "UploadId"), number, ing) != 0)
-        step = nb_stop(NB_FAILED(NB_ESTORE));
-    if (nb_stopped(step)) {
-        nb_blob_remove(s3_self, ing->blob);
-        return nb_step_result(step);
-    }
+    NB_TRY(part_store(req, in, ing));
     json_t *out = json_pack("{s:{s:s,s:f}}", "CopyPartResult", "ETag", ing->etag, "LastModified",
                             (double)(long long)nb_now());
     json_t *result = json_object_get(out, "CopyPartResult");
@@ -522,12 +514,14 @@ static nb_result_t complete_finish(nb_req_t *req, complete_job_t *j) {
         snprintf(full, sizeof full, "%s-%zu", comp, j->n);
         json_object_set_new(o.attrs, s3_ck_member(j->alg), json_string(full));
     }
-    if (s3_object_store(&b, &o) != 0 || upload_drop(id, false) != 0) {
+    /* the upload goes in the same transaction: a failure below rolls it back */
+    if (upload_drop(id, false) != 0) {
         nb_blob_remove(s3_self, j->blob);
         s3_object_clear(&o);
         return NB_FAILED(NB_ESTORE);
     }
-    s3_notify_created(req, &b, &o);
+    if (s3_object_store_new(req, &b, &o) != 0)
+        return NB_FAILED(NB_ESTORE);
     char *location = s3_location(req, b.name, key);
     json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "Location", location ? location : "", "Bucket", b.name, "Key", key,
                             "ETag", etag);

@@ -587,34 +587,41 @@ nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s
 }
 
 /* Stores an ingested body as the object (taking ing's blob or data): 0, or < 0. */
+void s3_ingest_discard(s3_ingest_t *ing) {
+    if (ing->data)
+        free(ing->data);
+    else
+        nb_blob_remove(s3_self, ing->blob);
+    ing->data = NULL;
+}
+
+int s3_object_store_ingested(nb_req_t *req, const s3_bucket_t *b, s3_object_t *o, s3_ingest_t *ing) {
+    o->etag = strdup(ing->etag);
+    o->blob = ing->data ? NULL : strdup(ing->blob);
+    o->data = ing->data;
+    o->size = ing->size;
+    o->modified = (double)(long long)nb_now(); /* S3 keeps whole seconds */
+    int rc = s3_object_store_new(req, b, o);
+    free(ing->data);
+    ing->data = NULL;
+    o->data = NULL;
+    return rc;
+}
+
 static nb_result_t put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     s3_bucket_t b;
     nb_step_t step = s3_bucket_load(req, nb_json_str(in, "Bucket"), &b); /* again: it may be gone after an async ingest */
     if (nb_stopped(step)) {
-        if (!ing->data)
-            nb_blob_remove(s3_self, ing->blob);
-        free(ing->data);
+        s3_ingest_discard(ing);
         return nb_step_result(step);
     }
     s3_object_t o = {0};
     o.key = strdup(nb_json_str(in, "Key"));
-    o.etag = strdup(ing->etag);
-    o.blob = ing->data ? NULL : strdup(ing->blob);
-    o.data = ing->data;
-    o.size = ing->size;
-    o.modified = (double)(long long)nb_now();
     o.attrs = s3_attrs_from_input(req, in);
     s3_attrs_set_acl(o.attrs, in, b.account);
     attrs_set_checksums(o.attrs, ing);
-    int rc = s3_object_store(&b, &o);
-    free(ing->data);
-    if (rc != 0) {
-        if (!ing->data)
-            nb_blob_remove(s3_self, ing->blob);
-        s3_object_clear(&o);
+    if (s3_object_store_ingested(req, &b, &o, ing) != 0)
         return NB_FAILED(NB_ESTORE);
-    }
-    s3_notify_created(req, &b, &o);
     json_t *out = json_pack("{s:s}", "ETag", ing->etag);
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
@@ -1185,20 +1192,13 @@ static nb_result_t copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing
     s3_bucket_t b;
     nb_step_t step = s3_bucket_load(req, nb_json_str(in, "Bucket"), &b);
     if (nb_stopped(step)) {
-        if (!ing->data)
-            nb_blob_remove(s3_self, ing->blob);
-        free(ing->data);
+        s3_ingest_discard(ing);
         return nb_step_result(step);
     }
     const char *directive = nb_json_str(in, "MetadataDirective");
     bool replace = directive && strcmp(directive, "REPLACE") == 0;
     s3_object_t o = {0};
     o.key = strdup(nb_json_str(in, "Key"));
-    o.etag = strdup(ing->etag);
-    o.blob = ing->data ? NULL : strdup(ing->blob);
-    o.data = ing->data;
-    o.size = ing->size;
-    o.modified = (double)(long long)nb_now();
     if (replace) {
         o.attrs = s3_attrs_from_input(req, in);
     } else {
@@ -1230,15 +1230,8 @@ static nb_result_t copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing
     }
     s3_attrs_set_acl(o.attrs, in, b.account);
     attrs_set_checksums(o.attrs, ing);
-    int rc = s3_object_store(&b, &o);
-    free(ing->data);
-    if (rc != 0) {
-        if (!ing->data)
-            nb_blob_remove(s3_self, ing->blob);
-        s3_object_clear(&o);
+    if (s3_object_store_ingested(req, &b, &o, ing) != 0)
         return NB_FAILED(NB_ESTORE);
-    }
-    s3_notify_created(req, &b, &o);
     json_t *result = json_pack("{s:s,s:f}", "ETag", ing->etag, "LastModified", o.modified);
     s3_output_checksums(req, result, o.attrs);
     json_t *out = json_pack("{s:o}", "CopyObjectResult", result);

@@ -64,6 +64,10 @@ int s3_object_load(const char *bucket, const char *key, const char *version_id, 
 int s3_object_store(const s3_bucket_t *b, s3_object_t *o);
 /* Removes one version row and its blob; promotes the next newest to latest. */
 int s3_object_remove_version(const char *bucket, const char *key, const char *version_id);
+/* Stores o (its body written: o->blob or o->data) as the newest version of its key in b, as
+ * s3_object_store does, and announces it (event notifications): 0; or NB_ESTORE, with o's
+ * blob removed and o cleared. PutObject, CopyObject, POST uploads, CompleteMultipartUpload. */
+int s3_object_store_new(nb_req_t *req, const s3_bucket_t *b, s3_object_t *o);
 
 /* Reads a request body into a new blob, decoding aws-chunked framing and checking
  * Content-MD5 and x-amz-checksum-*. Go on with the result fields set, or stop (an error
@@ -110,6 +114,12 @@ nb_step_t s3_check_small_body(nb_req_t *req);
  * hands the result to finish, which owns it and replies (or sets an error) or fails (NB_FAILED). */
 typedef nb_result_t (*s3_ingest_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing);
 nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish);
+/* Drops an ingested body that will not be stored (its blob, or its inline bytes). */
+void s3_ingest_discard(s3_ingest_t *ing);
+/* Stores an ingested body as o (key and attrs set by the caller; ETag, body, size and modified
+ * time come from ing) with s3_object_store_new, and releases ing's bytes either way. 0 with o
+ * stored (the caller clears it), or NB_ESTORE with o cleared and the body removed. */
+int s3_object_store_ingested(nb_req_t *req, const s3_bucket_t *b, s3_object_t *o, s3_ingest_t *ing);
 /* The same for a copy from src (owned): finish gets ctx, which ctx_free releases afterwards. */
 typedef nb_result_t (*s3_copy_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx);
 nb_result_t s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsigned algs, bool allow_inline,

@@ -358,30 +358,16 @@ static nb_result_t post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing
     nb_step_t step = s3_bucket_load(req, nb_json_str(in, "Bucket"), &b);
     char *key = nb_stopped(step) ? NULL : form_key(c);
     if (key == NULL) {
-        if (!ing->data)
-            nb_blob_remove(s3_self, ing->blob);
-        free(ing->data);
+        s3_ingest_discard(ing);
         return nb_stopped(step) ? nb_step_result(step) : NB_FAILED(NB_ENOMEM);
     }
     json_t *like_put = put_input(c);
     s3_object_t o = {0};
     o.key = key;
-    o.etag = strdup(ing->etag);
-    o.blob = ing->data ? NULL : strdup(ing->blob);
-    o.data = ing->data;
-    o.size = ing->size;
-    o.modified = (double)(long long)nb_now();
     o.attrs = s3_attrs_from_input(req, like_put);
     json_decref(like_put);
-    int rc = s3_object_store(&b, &o);
-    free(ing->data);
-    if (rc != 0) {
-        if (!ing->data)
-            nb_blob_remove(s3_self, ing->blob);
-        s3_object_clear(&o);
+    if (s3_object_store_ingested(req, &b, &o, ing) != 0)
         return NB_FAILED(NB_ESTORE);
-    }
-    s3_notify_created(req, &b, &o);
     char *loc = s3_location(req, b.name, o.key);
     char location[4200];
     snprintf(location, sizeof location, "%s", loc ? loc : "");

@@ -867,13 +867,53 @@ static bool check_batch(nb_req_t *req, const json_t *entries, const char *entry_
     return true;
 }
 
-nb_result_t sqs_send_message_batch(nb_req_t *req, const json_t *in) {
+/* ---- the batch walk: SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch */
+
+/* Checks of the whole batch after its entries' ids, before any entry runs: go on, or stop with the
+ * error set. */
+typedef nb_step_t (*batch_check_fn)(nb_req_t *req, sqs_queue_t *q, const json_t *entries);
+/* One entry: 0 it succeeded (*result: its Successful member without the Id, NULL for the Id alone),
+ * 1 it failed (err: its Failed member), < 0 an NB_E* failure that ends the request. */
+typedef int (*batch_entry_fn)(nb_req_t *req, sqs_queue_t *q, const json_t *entry, json_t **result, sqs_err_t *err);
+
+/* The queue, the entries' count and ids, check (may be NULL), then each entry through one():
+ * the answer is {Successful, Failed}. */
+static nb_result_t batch_walk(nb_req_t *req, const json_t *in, const char *entry_name, batch_check_fn check,
+                              batch_entry_fn one) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
         return NB_DONE;
     const json_t *entries = json_object_get(in, "Entries");
-    if (!check_batch(req, entries, "SendMessageBatchRequestEntry"))
+    if (!check_batch(req, entries, entry_name))
         return NB_DONE;
+    if (check)
+        NB_TRY(check(req, q, entries));
+    json_t *ok = json_array(), *failed = json_array(), *e;
+    size_t i;
+    json_array_foreach((json_t *)entries, i, e) {
+        const char *id = nb_json_str(e, "Id");
+        sqs_err_t err = {0};
+        json_t *result = NULL;
+        int rc = one(req, q, e, &result, &err);
+        if (rc < 0) {
+            json_decref(ok);
+            json_decref(failed);
+            return NB_FAILED(rc);
+        }
+        if (rc > 0) {
+            json_array_append_new(failed, batch_error(id, &err));
+            continue;
+        }
+        if (result == NULL)
+            result = json_object();
+        json_object_set_new(result, "Id", json_string(id));
+        json_array_append_new(ok, result);
+    }
+    return nb_reply_new(req, json_pack("{s:o,s:o}", "Successful", ok, "Failed", failed));
+}
+
+/* The whole batch's size, and FIFO's group and deduplication ids, fail the request, not an entry. */
+static nb_step_t send_batch_check(nb_req_t *req, sqs_queue_t *q, const json_t *entries) {
     size_t total = 0, i;
     json_t *e;
     json_array_foreach((json_t *)entries, i, e) {
@@ -884,33 +924,26 @@ nb_result_t sqs_send_message_batch(nb_req_t *req, const json_t *in) {
         total += json_string_length(b) + ab;
     }
     if (total > SQS_MAX_MESSAGE_BYTES)
-        return nb_error(req, "BatchRequestTooLong", "Batch requests cannot be longer than %d bytes. You have sent %zu bytes.",
-                        SQS_MAX_MESSAGE_BYTES, total);
+        return nb_stop(nb_error(req, "BatchRequestTooLong",
+                                "Batch requests cannot be longer than %d bytes. You have sent %zu bytes.",
+                                SQS_MAX_MESSAGE_BYTES, total));
     json_array_foreach((json_t *)entries, i, e) {
         sqs_err_t err = {0};
         if (q->fifo && fifo_id_missing(q, e, &err))
-            return nb_error(req, err.code, "%s", err.msg);
+            return nb_stop(nb_error(req, err.code, "%s", err.msg));
     }
-    json_t *ok = json_array(), *failed = json_array();
-    json_array_foreach((json_t *)entries, i, e) {
-        const char *id = nb_json_str(e, "Id");
-        sqs_err_t err = {0};
-        size_t size;
-        json_t *result = NULL;
-        if (!check_send(q, e, &size, &err)) {
-            json_array_append_new(failed, batch_error(id, &err));
-            continue;
-        }
-        int rc = enqueue(req, q, e, &result);
-        if (rc != 0) {
-            json_decref(ok);
-            json_decref(failed);
-            return NB_FAILED(rc);
-        }
-        json_object_set_new(result, "Id", json_string(id));
-        json_array_append_new(ok, result);
-    }
-    return nb_reply_new(req, json_pack("{s:o,s:o}", "Successful", ok, "Failed", failed));
+    return NB_GO_ON;
+}
+
+static int send_entry(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **result, sqs_err_t *err) {
+    size_t size;
+    if (!check_send(q, e, &size, err))
+        return 1;
+    return enqueue(req, q, e, result);
+}
+
+nb_result_t sqs_send_message_batch(nb_req_t *req, const json_t *in) {
+    return batch_walk(req, in, "SendMessageBatchRequestEntry", send_batch_check, send_entry);
 }
 
 /* ------------------------------------------------- delete and visibility */
@@ -983,24 +1016,14 @@ nb_result_t sqs_delete_message(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, NULL);
 }
 
+static int delete_entry(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **result, sqs_err_t *err) {
+    (void)req;
+    (void)result;
+    return delete_one(q, nb_json_str(e, "ReceiptHandle"), err) ? 0 : 1;
+}
+
 nb_result_t sqs_delete_message_batch(nb_req_t *req, const json_t *in) {
-    sqs_queue_t *q = sqs_queue_from_url(req, in);
-    if (q == NULL)
-        return NB_DONE;
-    const json_t *entries = json_object_get(in, "Entries");
-    if (!check_batch(req, entries, "DeleteMessageBatchRequestEntry"))
-        return NB_DONE;
-    json_t *ok = json_array(), *failed = json_array(), *e;
-    size_t i;
-    json_array_foreach((json_t *)entries, i, e) {
-        const char *id = nb_json_str(e, "Id");
-        sqs_err_t err = {0};
-        if (delete_one(q, nb_json_str(e, "ReceiptHandle"), &err))
-            json_array_append_new(ok, json_pack("{s:s}", "Id", id));
-        else
-            json_array_append_new(failed, batch_error(id, &err));
-    }
-    return nb_reply_new(req, json_pack("{s:o,s:o}", "Successful", ok, "Failed", failed));
+    return batch_walk(req, in, "DeleteMessageBatchRequestEntry", NULL, delete_entry);
 }
 
 static bool change_one(sqs_queue_t *q, const char *handle, const json_t *vtv, sqs_err_t *err) {
@@ -1065,27 +1088,19 @@ nb_result_t sqs_change_message_visibility(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, NULL);
 }
 
+/* An entry without a VisibilityTimeout makes the message visible now. */
+static int change_entry(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **result, sqs_err_t *err) {
+    (void)req;
+    (void)result;
+    json_t *vt = json_object_get(e, "VisibilityTimeout");
+    json_t *zero = vt ? NULL : json_integer(0);
+    bool changed = change_one(q, nb_json_str(e, "ReceiptHandle"), vt ? vt : zero, err);
+    json_decref(zero);
+    return changed ? 0 : 1;
+}
+
 nb_result_t sqs_change_message_visibility_batch(nb_req_t *req, const json_t *in) {
-    sqs_queue_t *q = sqs_queue_from_url(req, in);
-    if (q == NULL)
-        return NB_DONE;
-    const json_t *entries = json_object_get(in, "Entries");
-    if (!check_batch(req, entries, "ChangeMessageVisibilityBatchRequestEntry"))
-        return NB_DONE;
-    json_t *ok = json_array(), *failed = json_array(), *e;
-    size_t i;
-    json_array_foreach((json_t *)entries, i, e) {
-        const char *id = nb_json_str(e, "Id");
-        sqs_err_t err = {0};
-        json_t *vt = json_object_get(e, "VisibilityTimeout");
-        json_t *zero = vt ? NULL : json_integer(0);
-        if (change_one(q, nb_json_str(e, "ReceiptHandle"), vt ? vt : zero, &err))
-            json_array_append_new(ok, json_pack("{s:s}", "Id", id));
-        else
-            json_array_append_new(failed, batch_error(id, &err));
-        json_decref(zero);
-    }
-    return nb_reply_new(req, json_pack("{s:o,s:o}", "Successful", ok, "Failed", failed));
+    return batch_walk(req, in, "ChangeMessageVisibilityBatchRequestEntry", NULL, change_entry);
 }
 
 nb_result_t sqs_purge_queue(nb_req_t *req, const json_t *in) {

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "proto/quirks.h"
 #include "router/context.h"
 #include "router/raw_request.h"
 

@@ -6,6 +6,8 @@
 #include <uv.h>
 
 #include "gateway/request.h"
+#include "gateway/txn.h"
+#include "store/store.h"
 
 void nb__api_set_loop(uv_loop_t *loop);
 
@@ -88,27 +90,51 @@ Test(events, a_subscription_can_end_itself_and_ends_with_its_plugin) {
     cr_assert_eq(nseen, 1);
 }
 
-static nb_req_t *request(void) {
+static nb_req_t *request(nb__service_t *svc) {
     nb_req_t *req = calloc(1, sizeof *req);
+    req->svc = svc;
     snprintf(req->ctx.account, sizeof req->ctx.account, "123456789012");
     snprintf(req->ctx.region, sizeof req->ctx.region, "ap-south-1");
     return req;
 }
 
-Test(events, an_event_of_a_request_waits_for_its_commit_and_a_failed_one_never_comes) {
+static void publish(nb_req_t *req, int n) {
+    cr_assert_eq(nb__api.event_publish(&publisher, req, "s3:ObjectCreated:Put", NULL, NULL, json_pack("{s:i}", "n", n)),
+                 0);
+}
+
+/* The one rule of txn.c: an event waits for the transaction open on the publisher's store. */
+Test(events, an_event_waits_for_its_transaction_and_a_rolled_back_one_never_comes) {
+    nb__store_t *st = NULL;
+    char *err = NULL;
+    cr_assert_eq(nb__store_open("events", NULL, &st, &err), 0, "%s", err ? err : "");
+    publisher.store = st;
+    nb__service_t svc = {.provider = &publisher};
     nb__api.event_subscribe(&subscriber, "*", record, "r");
-    nb_req_t *ok = request(), *failed = request(), *gone = request();
-    nb__api.event_publish(&publisher, ok, "s3:ObjectCreated:Put", NULL, NULL, json_pack("{s:i}", "n", 7));
-    nb__api.event_publish(&publisher, failed, "s3:ObjectCreated:Put", NULL, NULL, json_pack("{s:i}", "n", 8));
-    nb__api.event_publish(&publisher, gone, "s3:ObjectCreated:Put", NULL, NULL, json_pack("{s:i}", "n", 9));
+    nb_req_t *ok = request(&svc), *failed = request(&svc);
+
+    cr_assert_eq(nb__txn_begin(st), 0);
+    publish(ok, 7);
     run_loop();
-    cr_assert_eq(nseen, 0, "the requests have not ended");
-    failed->has_error = true; /* its handler failed or its commit did: rolled back */
-    gone->aborted = true;     /* the client went away before the commit */
-    nb__req_free(failed);
-    nb__req_free(gone);
-    nb__req_free(ok);
+    cr_assert_eq(nseen, 0, "its transaction is still open");
+    cr_assert_eq(nb__txn_end(st, true), 0);
     run_loop();
     cr_assert_eq(nseen, 1);
     cr_assert_str_eq(seen[0], "r:s3:ObjectCreated:Put|s3|123456789012|ap-south-1|7", "%s", seen[0]);
+
+    cr_assert_eq(nb__txn_begin(st), 0);
+    publish(failed, 8);
+    cr_assert_eq(nb__txn_end(st, false), 0); /* an error answered: rolled back */
+    run_loop();
+    cr_assert_eq(nseen, 1, "no event for a rolled-back write");
+
+    publish(NULL, 9); /* outside any transaction: the next turn */
+    run_loop();
+    cr_assert_eq(nseen, 2);
+    cr_assert_str_eq(seen[1], "r:s3:ObjectCreated:Put|s3|000000000000|us-east-1|9", "%s", seen[1]);
+
+    publisher.store = NULL;
+    nb__store_close(st);
+    free(ok);
+    free(failed);
 }

@@ -1,0 +1,185 @@
+/* S3's object model: bucket rows and object versions in the store (their bodies in blobs, or
+ * inline in the row when small), as S3's versioning states keep them. */
+#include "s3_plugin.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- buckets */
+
+int s3_bucket_find(const char *name, s3_bucket_t *b) {
+    sqlite3_stmt *s =
+        nb_store_stmt(&s3_store, "SELECT account, region, created, versioning FROM buckets WHERE name = ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, name ? name : "", -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return 0;
+    }
+    memset(b, 0, sizeof *b);
+    snprintf(b->name, sizeof b->name, "%s", name);
+    snprintf(b->account, sizeof b->account, "%s", (const char *)sqlite3_column_text(s, 0));
+    snprintf(b->region, sizeof b->region, "%s", (const char *)sqlite3_column_text(s, 1));
+    b->created = sqlite3_column_double(s, 2);
+    b->versioning = sqlite3_column_int(s, 3);
+    sqlite3_reset(s);
+    return 1;
+}
+
+/* --------------------------------------------------------------- objects */
+
+void s3_object_clear(s3_object_t *o) {
+    free(o->key);
+    free(o->version_id);
+    free(o->etag);
+    free(o->blob);
+    json_decref(o->attrs);
+    memset(o, 0, sizeof *o);
+}
+
+static char *col_dup(sqlite3_stmt *s, int i) {
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o) {
+    memset(o, 0, sizeof *o);
+    sqlite3_stmt *s =
+        version_id
+            ? nb_store_stmt(&s3_store, "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest,"
+                                       " parts, attrs FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = ?3")
+            : nb_store_stmt(&s3_store, "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest,"
+                                       " parts, attrs FROM objects WHERE bucket = ?1 AND key = ?2 AND latest = 1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    if (version_id)
+        sqlite3_bind_text(s, 3, version_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return 0;
+    }
+    o->id = sqlite3_column_int64(s, 0);
+    o->key = col_dup(s, 1);
+    o->version_id = col_dup(s, 2);
+    o->etag = col_dup(s, 3);
+    o->blob = col_dup(s, 4);
+    o->size = sqlite3_column_int64(s, 5);
+    o->modified = sqlite3_column_double(s, 6);
+    o->delete_marker = sqlite3_column_int(s, 7) != 0;
+    o->latest = sqlite3_column_int(s, 8) != 0;
+    o->parts = sqlite3_column_int(s, 9);
+    const char *attrs = (const char *)sqlite3_column_text(s, 10);
+    o->attrs = attrs ? json_loads(attrs, 0, NULL) : NULL;
+    if (o->attrs == NULL)
+        o->attrs = json_object();
+    sqlite3_reset(s);
+    return 1;
+}
+
+/* Removes the blob of each row matching (bucket, key, version_id) and the rows. */
+static int drop_version(const char *bucket, const char *key, const char *version_id) {
+    sqlite3_stmt *s =
+        nb_store_stmt(&s3_store, "DELETE FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = ?3 RETURNING blob");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, version_id, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *blob = (const char *)sqlite3_column_text(s, 0);
+        if (blob) /* the rows go only if the request commits: so does the body */
+            nb_blob_remove_at_commit(s3_self, blob);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : NB_ESTORE;
+}
+
+int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
+    char vid[33] = "null";
+    if (b->versioning == S3_VER_ENABLED)
+        s3_version_id(vid);
+    else if (drop_version(b->name, o->key, "null") != 0)
+        return NB_ESTORE;
+    free(o->version_id);
+    o->version_id = strdup(vid);
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET latest = 0 WHERE bucket = ?1 AND key = ?2 AND latest = 1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, o->key, -1, SQLITE_STATIC);
+    if (nb_store_run(s) != 0)
+        return NB_ESTORE;
+    s = nb_store_stmt(&s3_store,
+                      "INSERT INTO objects(account, region, bucket, key, version_id, latest, delete_marker, size, etag,"
+                      " modified, blob, parts, attrs, data) VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                      " ?13)");
+    if (s == NULL)
+        return NB_ESTORE;
+    char *attrs = o->attrs ? json_dumps(o->attrs, JSON_COMPACT) : NULL;
+    sqlite3_bind_text(s, 1, b->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, b->region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, b->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, o->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, o->version_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 6, o->delete_marker);
+    sqlite3_bind_int64(s, 7, o->size);
+    sqlite3_bind_text(s, 8, o->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 9, o->modified);
+    sqlite3_bind_text(s, 10, o->blob, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 11, o->parts);
+    sqlite3_bind_text(s, 12, attrs, -1, free);
+    if (o->data)
+        sqlite3_bind_blob64(s, 13, o->data, (sqlite3_uint64)o->size, SQLITE_STATIC);
+    return nb_store_run(s);
+}
+
+int s3_object_store_new(nb_req_t *req, const s3_bucket_t *b, s3_object_t *o) {
+    if (s3_object_store(b, o) != 0) {
+        if (o->blob)
+            nb_blob_remove(s3_self, o->blob);
+        s3_object_clear(o);
+        return NB_ESTORE;
+    }
+    s3_notify_created(req, b, o);
+    return 0;
+}
+
+int s3_object_remove_version(const char *bucket, const char *key, const char *version_id) {
+    if (drop_version(bucket, key, version_id) != 0)
+        return NB_ESTORE;
+    /* The newest remaining version becomes the current one. */
+    sqlite3_stmt *s = nb_store_stmt(&s3_store,
+                                    "UPDATE objects SET latest = 1 WHERE id = (SELECT max(id) FROM objects WHERE"
+                                    " bucket = ?1 AND key = ?2) AND NOT EXISTS (SELECT 1 FROM objects WHERE"
+                                    " bucket = ?1 AND key = ?2 AND latest = 1)");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    return nb_store_run(s);
+}
+
+nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len) {
+    if (o->blob)
+        return nb_blob_body_new(s3_self, o->blob, first, len);
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT data FROM objects WHERE id = ?1");
+    if (s == NULL)
+        return NULL;
+    sqlite3_bind_int64(s, 1, o->id);
+    nb_body_t *b = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const unsigned char *d = sqlite3_column_blob(s, 0);
+        int64_t n = sqlite3_column_bytes(s, 0);
+        if (first > n)
+            first = n;
+        if (len < 0 || first + len > n)
+            len = n - first;
+        b = nb_body_from_mem_new(d ? d + first : (const unsigned char *)"", (size_t)len);
+    }
+    sqlite3_reset(s);
+    return b;
+}

@@ -18,6 +18,7 @@
 #include "store/store.h"
 #include "util/codec.h"
 #include "util/partition.h"
+#include "util/util_api.h"
 
 static nb_result_t api_reply_new(nb_req_t *req, json_t *output) {
     json_decref(req->output);
@@ -404,4 +405,5 @@ const nb_api_t nb__api = {
     .on_rollback = api_on_rollback,
     .call_async = nb__api_call_async,
     .call_cancel = nb__call_cancel,
+    .util = &nb__util_api,
 };

@@ -2,12 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <openssl/md5.h>
 
 #include "gateway/request.h"
 #include "http/body.h"
 #include "util/codec.h"
+#include "util/digest.h"
 
 /* Operations whose spec requires a checksum (httpChecksumRequired, or httpChecksum's
  * requestChecksumRequired: S3 DeleteObjects, PutBucketCors, ...) get their Content-MD5
@@ -27,18 +27,22 @@ int nb__check_content_md5(nb_req_t *req) {
         nb__aws_error_set(&req->err, spec, op, "InvalidDigest", 400, "The Content-MD5 you specified was not valid.");
         return 0;
     }
-    unsigned char got[MD5_DIGEST_LENGTH], buf[65536];
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1;
+    unsigned char got[NB_DIGEST_MAX], buf[65536];
+    nb_digest_t *ctx;
+    int ok = nb__digest_new(NB_DIGEST_MD5, &ctx) == 0;
     int64_t off = 0, size = nb__body_size(req->http->body);
     while (ok && off < size) {
         ssize_t n = nb__body_read(req->http->body, off, buf, sizeof buf);
-        ok = n > 0 && EVP_DigestUpdate(ctx, buf, (size_t)n) == 1;
+        ok = n > 0;
+        if (ok)
+            nb__digest_update(ctx, buf, (size_t)n);
         off += n > 0 ? n : 0;
     }
-    ok = ok && EVP_DigestFinal_ex(ctx, got, NULL) == 1;
-    EVP_MD_CTX_free(ctx);
-    int same = ok && memcmp(got, digest, sizeof got) == 0;
+    if (ok)
+        nb__digest_final(ctx, got);
+    else
+        nb__digest_free(ctx); /* NULL when new failed */
+    int same = ok && memcmp(got, digest, MD5_DIGEST_LENGTH) == 0;
     free(digest);
     if (!ok) {
         nb__aws_error_set(&req->err, spec, op, "InternalError", 500, "We encountered an internal error. Please try again.");

@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "router/rest_match.h"
+#include "util/ids.h"
 
 static void copy_part(char *dst, size_t cap, const char *src, size_t len) {
     if (len >= cap)
@@ -168,15 +169,5 @@ void nb__request_id_new(char out[37]) {
     uint64_t a = rng_next(), c = rng_next();
     memcpy(b, &a, 8);
     memcpy(b + 8, &c, 8);
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out[o++] = '-';
-        out[o++] = hex[b[i] >> 4];
-        out[o++] = hex[b[i] & 15];
-    }
-    out[o] = '\0';
+    nb__uuid_format(b, out);
 }

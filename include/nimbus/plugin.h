@@ -55,6 +55,7 @@
 #include "nimbus/errno.h"
 #include "nimbus/events.h"
 #include "nimbus/settings.h"
+#include "nimbus/util.h"
 #include "nimbus/version.h"
 
 #ifdef __cplusplus
@@ -456,6 +457,9 @@ typedef struct nb_api {
     nb_stream_t *(*http_stream_begin)(nb_http_t *h, int status);
     /* cb runs if the client goes away before h was answered; h is freed after it returns. */
     void (*http_on_abort)(nb_http_t *h, void (*cb)(nb_http_t *h, void *data), void *data);
+
+    /* Shared utilities: base64, hex, URL encoding, dates, ARNs, ids, digests (nimbus/util.h's macros). */
+    const nb_util_api_t *util;
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -622,6 +626,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_http_respond(...) (nb_api->http_respond(__VA_ARGS__))
 #define nb_http_stream_begin(...) (nb_api->http_stream_begin(__VA_ARGS__))
 #define nb_http_on_abort(...) (nb_api->http_on_abort(__VA_ARGS__))
+/* nb_api->util: its macros (nb_base64_encode, nb_digest, nb_uuid, ...) are in nimbus/util.h */
+#define nb_util() (nb_api->util)
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -106,7 +106,7 @@ static bool parse_grant_header(const char *v, const char *permission, const char
         if (strcmp(type, "id") == 0) {
             grantee = json_pack("{s:s,s:s}", "Type", "CanonicalUser", "ID", value);
             json_t *owner = s3_owner(account);
-            if (strcmp(value, s3_str(owner, "ID")) == 0)
+            if (strcmp(value, nb_json_str(owner, "ID")) == 0)
                 json_object_set(grantee, "DisplayName", json_object_get(owner, "DisplayName"));
             json_decref(owner);
         } else if (strcmp(type, "uri") == 0) {
@@ -140,11 +140,11 @@ static bool valid_permission(const char *p) {
 
 nb_step_t s3_acl_from_input(nb_req_t *req, const json_t *in, const char *account, bool bucket, json_t **out) {
     *out = NULL;
-    const char *acl = s3_str(in, "ACL");
+    const char *acl = nb_json_str(in, "ACL");
     json_t *grants = json_array();
     bool headers = false;
     for (size_t i = 0; i < sizeof grant_members / sizeof grant_members[0]; i++) {
-        const char *v = s3_str(in, grant_members[i].member);
+        const char *v = nb_json_str(in, grant_members[i].member);
         if (v == NULL || (grant_members[i].bucket_only && !bucket))
             continue;
         headers = true;
@@ -180,12 +180,12 @@ nb_step_t s3_acl_from_input(nb_req_t *req, const json_t *in, const char *account
         json_t *g;
         json_array_foreach(json_object_get(policy, "Grants"), i, g) {
             const json_t *grantee = json_object_get(g, "Grantee");
-            const char *type = s3_str(grantee, "Type");
-            const char *perm = s3_str(g, "Permission");
+            const char *type = nb_json_str(grantee, "Type");
+            const char *perm = nb_json_str(g, "Permission");
             bool ok = type && valid_permission(perm) &&
-                      ((strcmp(type, "CanonicalUser") == 0 && s3_str(grantee, "ID")) ||
-                       (strcmp(type, "Group") == 0 && s3_str(grantee, "URI")) ||
-                       (strcmp(type, "AmazonCustomerByEmail") == 0 && s3_str(grantee, "EmailAddress")));
+                      ((strcmp(type, "CanonicalUser") == 0 && nb_json_str(grantee, "ID")) ||
+                       (strcmp(type, "Group") == 0 && nb_json_str(grantee, "URI")) ||
+                       (strcmp(type, "AmazonCustomerByEmail") == 0 && nb_json_str(grantee, "EmailAddress")));
             if (!ok) {
                 json_decref(grants);
                 return req == NULL ? nb_stop(NB_DONE)

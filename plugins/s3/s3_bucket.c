@@ -34,13 +34,13 @@ static bool bucket_name_valid(const char *n) {
 }
 
 nb_result_t s3_create_bucket(nb_req_t *req, const json_t *in) {
-    const char *name = s3_str(in, "Bucket");
+    const char *name = nb_json_str(in, "Bucket");
     NB_TRY(s3_check_presigned(req));
     if (!bucket_name_valid(name))
         return nb_error_fields(req, "InvalidBucketName", json_pack("{s:s}", "BucketName", name ? name : ""),
                                "The specified bucket is not valid.");
     const char *region = nb_req_region(req);
-    const char *constraint = s3_str(json_object_get(in, "CreateBucketConfiguration"), "LocationConstraint");
+    const char *constraint = nb_json_str(json_object_get(in, "CreateBucketConfiguration"), "LocationConstraint");
     if (constraint && *constraint) {
         if (strcmp(constraint, "us-east-1") == 0)
             return nb_error(req, "InvalidLocationConstraint", "The specified location-constraint is not valid");
@@ -97,7 +97,7 @@ nb_result_t s3_create_bucket(nb_req_t *req, const json_t *in) {
 }
 
 nb_result_t s3_delete_bucket(nb_req_t *req, const json_t *in) {
-    const char *name = s3_str(in, "Bucket");
+    const char *name = nb_json_str(in, "Bucket");
     s3_bucket_t b;
     NB_TRY(s3_bucket_load(req, name, &b));
     /* Versions and delete markers keep a bucket; unfinished multipart uploads do not: S3
@@ -124,7 +124,7 @@ nb_result_t s3_delete_bucket(nb_req_t *req, const json_t *in) {
 
 nb_result_t s3_head_bucket(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     nb_reply_header(req, "x-amz-bucket-region", b.region);
     nb_reply_header(req, "x-amz-access-point-alias", "false");
     nb_reply_header(req, "Content-Type", "application/xml"); /* as S3 labels its empty answer */
@@ -134,8 +134,8 @@ nb_result_t s3_head_bucket(nb_req_t *req, const json_t *in) {
 /* Newer SDKs page with max-buckets / continuation-token (the token: the last name returned). */
 nb_result_t s3_list_buckets(nb_req_t *req, const json_t *in) {
     NB_TRY(s3_check_presigned(req));
-    const char *prefix = s3_str(in, "Prefix"), *token = s3_str(in, "ContinuationToken");
-    const char *region = s3_str(in, "BucketRegion");
+    const char *prefix = nb_json_str(in, "Prefix"), *token = nb_json_str(in, "ContinuationToken");
+    const char *region = nb_json_str(in, "BucketRegion");
     const json_t *mb = json_object_get(in, "MaxBuckets");
     json_int_t max = json_is_integer(mb) ? json_integer_value(mb) : 10000;
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT name, created, region FROM buckets WHERE account = ?1 AND"
@@ -177,7 +177,7 @@ nb_result_t s3_list_buckets(nb_req_t *req, const json_t *in) {
 
 nb_result_t s3_get_bucket_location(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     /* us-east-1 is the empty constraint. */
     if (strcmp(b.region, "us-east-1") == 0)
         return nb_reply_new(req, json_object());
@@ -186,8 +186,8 @@ nb_result_t s3_get_bucket_location(nb_req_t *req, const json_t *in) {
 
 nb_result_t s3_put_bucket_versioning(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    const char *status = s3_str(json_object_get(in, "VersioningConfiguration"), "Status");
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    const char *status = nb_json_str(json_object_get(in, "VersioningConfiguration"), "Status");
     int v;
     if (status && strcmp(status, "Enabled") == 0)
         v = S3_VER_ENABLED;
@@ -208,7 +208,7 @@ nb_result_t s3_put_bucket_versioning(nb_req_t *req, const json_t *in) {
 
 nb_result_t s3_get_bucket_versioning(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     if (b.versioning == S3_VER_OFF)
         return nb_reply_new(req, json_object());
     return nb_reply_new(req, json_pack("{s:s}", "Status", b.versioning == S3_VER_ENABLED ? "Enabled" : "Suspended"));
@@ -277,7 +277,7 @@ static nb_step_t config_open(nb_req_t *req, const json_t *in, config_verb_t verb
     *k = config_of(nb_req_operation(req), verb);
     if (*k == NULL)
         return nb_stop(NB_NOT_IMPLEMENTED);
-    return s3_bucket_load(req, s3_str(in, "Bucket"), b);
+    return s3_bucket_load(req, nb_json_str(in, "Bucket"), b);
 }
 
 /* Stores a bucket's subresource as JSON text (taken): 0, or NB_ESTORE. */
@@ -350,7 +350,7 @@ nb_result_t s3_config_delete(nb_req_t *req, const json_t *in) {
 
 nb_result_t s3_get_bucket_acl(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     json_t *grants = s3_config_load(b.name, "acl");
     json_t *out = s3_acl_output(b.account, json_is_array(grants) ? grants : NULL);
     json_decref(grants);
@@ -370,11 +370,11 @@ int s3_bucket_acl_store(const char *bucket, json_t *grants) {
 nb_result_t s3_put_acl(nb_req_t *req, const json_t *in) {
     nb_step_t step;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    const char *key = s3_str(in, "Key");
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    const char *key = nb_json_str(in, "Key");
     s3_object_t o = {0};
     if (key) {
-        int rc = s3_object_load(b.name, key, s3_str(in, "VersionId"), &o);
+        int rc = s3_object_load(b.name, key, nb_json_str(in, "VersionId"), &o);
         if (rc < 0)
             return NB_FAILED(rc);
         if (rc == 0 || o.delete_marker) {
@@ -406,10 +406,10 @@ nb_result_t s3_put_acl(nb_req_t *req, const json_t *in) {
 
 nb_result_t s3_get_object_acl(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     s3_object_t o;
-    const char *key = s3_str(in, "Key");
-    int rc = s3_object_load(b.name, key, s3_str(in, "VersionId"), &o);
+    const char *key = nb_json_str(in, "Key");
+    int rc = s3_object_load(b.name, key, nb_json_str(in, "VersionId"), &o);
     if (rc < 0)
         return NB_FAILED(rc);
     bool found = rc == 1 && !o.delete_marker;

@@ -6,8 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-#include <zlib.h>
+#include <nimbus/plugin.h>
 
 /* ------------------------------------------------------------- checksums */
 
@@ -28,104 +27,25 @@ const char *s3_ck_name(int alg) { return alg >= 0 && alg < S3_CK__COUNT ? ck_nam
 const char *s3_ck_header(int alg) { return alg >= 0 && alg < S3_CK__COUNT ? ck_headers[alg] : NULL; }
 const char *s3_ck_member(int alg) { return alg >= 0 && alg < S3_CK__COUNT ? ck_members[alg] : NULL; }
 
-size_t s3_ck_raw_len(int alg) {
-    switch (alg) {
-    case S3_CK_CRC32:
-    case S3_CK_CRC32C:
-        return 4;
-    case S3_CK_CRC64NVME:
-        return 8;
-    case S3_CK_SHA1:
-        return 20;
-    case S3_CK_SHA256:
-        return 32;
-    default:
-        return 0;
-    }
-}
+/* Each checksum's digest in the core (nimbus/util.h), by S3_CK_* index. */
+static const nb_digest_alg_t ck_digest[S3_CK__COUNT] = {NB_DIGEST_CRC32, NB_DIGEST_CRC32C, NB_DIGEST_CRC64NVME,
+                                                        NB_DIGEST_SHA1, NB_DIGEST_SHA256};
 
-/* Reflected CRCs, slicing by 8: tables built once (idempotent, so a race is harmless). */
-static uint32_t crc32c_tab[8][256];
-static uint64_t crc64_tab[8][256];
-static int tabs_ready;
-
-static void tabs_init(void) {
-    if (tabs_ready)
-        return;
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        uint64_t d = i;
-        for (int k = 0; k < 8; k++) {
-            c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-            d = (d & 1) ? (d >> 1) ^ 0x9A6C9329AC4BC9B5ull : d >> 1;
-        }
-        crc32c_tab[0][i] = c;
-        crc64_tab[0][i] = d;
-    }
-    for (int t = 1; t < 8; t++)
-        for (int i = 0; i < 256; i++) {
-            crc32c_tab[t][i] = (crc32c_tab[t - 1][i] >> 8) ^ crc32c_tab[0][crc32c_tab[t - 1][i] & 0xff];
-            crc64_tab[t][i] = (crc64_tab[t - 1][i] >> 8) ^ crc64_tab[0][crc64_tab[t - 1][i] & 0xff];
-        }
-    tabs_ready = 1;
-}
-
-uint32_t s3_crc32c(uint32_t crc, const void *data, size_t len) {
-    tabs_init();
-    const unsigned char *p = data;
-    uint32_t c = ~crc;
-    while (len >= 8) {
-        uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-        c = crc32c_tab[7][lo & 0xff] ^ crc32c_tab[6][(lo >> 8) & 0xff] ^ crc32c_tab[5][(lo >> 16) & 0xff] ^
-            crc32c_tab[4][lo >> 24] ^ crc32c_tab[3][p[4]] ^ crc32c_tab[2][p[5]] ^ crc32c_tab[1][p[6]] ^
-            crc32c_tab[0][p[7]];
-        p += 8;
-        len -= 8;
-    }
-    while (len--)
-        c = (c >> 8) ^ crc32c_tab[0][(c ^ *p++) & 0xff];
-    return ~c;
-}
-
-uint64_t s3_crc64nvme(uint64_t crc, const void *data, size_t len) {
-    tabs_init();
-    const unsigned char *p = data;
-    uint64_t c = ~crc;
-    while (len >= 8) {
-        uint64_t v = 0;
-        for (int i = 7; i >= 0; i--)
-            v = (v << 8) | p[i];
-        c ^= v;
-        c = crc64_tab[7][c & 0xff] ^ crc64_tab[6][(c >> 8) & 0xff] ^ crc64_tab[5][(c >> 16) & 0xff] ^
-            crc64_tab[4][(c >> 24) & 0xff] ^ crc64_tab[3][(c >> 32) & 0xff] ^ crc64_tab[2][(c >> 40) & 0xff] ^
-            crc64_tab[1][(c >> 48) & 0xff] ^ crc64_tab[0][c >> 56];
-        p += 8;
-        len -= 8;
-    }
-    while (len--)
-        c = (c >> 8) ^ crc64_tab[0][(c ^ *p++) & 0xff];
-    return ~c;
-}
+size_t s3_ck_raw_len(int alg) { return alg >= 0 && alg < S3_CK__COUNT ? nb_digest_size(ck_digest[alg]) : 0; }
 
 struct s3_hash {
-    unsigned algs;
-    EVP_MD_CTX *md5, *sha1, *sha256;
-    uint32_t crc32, crc32c;
-    uint64_t crc64;
+    nb_digest_t *md5, *ck[S3_CK__COUNT]; /* ck[alg] NULL unless requested */
 };
 
 s3_hash_t *s3_hash_new(unsigned algs) {
     s3_hash_t *h = calloc(1, sizeof *h);
     if (h == NULL)
         return NULL;
-    h->algs = algs;
-    h->crc32 = (uint32_t)crc32(0L, Z_NULL, 0);
-    int ok = (h->md5 = EVP_MD_CTX_new()) != NULL && EVP_DigestInit_ex(h->md5, EVP_md5(), NULL);
-    if (ok && (algs & S3_CK_BIT(S3_CK_SHA1)))
-        ok = (h->sha1 = EVP_MD_CTX_new()) != NULL && EVP_DigestInit_ex(h->sha1, EVP_sha1(), NULL);
-    if (ok && (algs & S3_CK_BIT(S3_CK_SHA256)))
-        ok = (h->sha256 = EVP_MD_CTX_new()) != NULL && EVP_DigestInit_ex(h->sha256, EVP_sha256(), NULL);
-    if (!ok) {
+    int rc = nb_digest_new(NB_DIGEST_MD5, &h->md5);
+    for (int a = 0; rc == 0 && a < S3_CK__COUNT; a++)
+        if (algs & S3_CK_BIT(a))
+            rc = nb_digest_new(ck_digest[a], &h->ck[a]);
+    if (rc != 0) {
         s3_hash_free(h);
         return NULL;
     }
@@ -133,108 +53,59 @@ s3_hash_t *s3_hash_new(unsigned algs) {
 }
 
 void s3_hash_update(s3_hash_t *h, const void *data, size_t len) {
-    EVP_DigestUpdate(h->md5, data, len);
-    if (h->sha1)
-        EVP_DigestUpdate(h->sha1, data, len);
-    if (h->sha256)
-        EVP_DigestUpdate(h->sha256, data, len);
-    if (h->algs & S3_CK_BIT(S3_CK_CRC32)) {
-        const unsigned char *p = data;
-        size_t left = len;
-        while (left) { /* zlib takes uInt lengths */
-            uInt n = left > (1u << 30) ? (1u << 30) : (uInt)left;
-            h->crc32 = (uint32_t)crc32(h->crc32, p, n);
-            p += n;
-            left -= n;
-        }
-    }
-    if (h->algs & S3_CK_BIT(S3_CK_CRC32C))
-        h->crc32c = s3_crc32c(h->crc32c, data, len);
-    if (h->algs & S3_CK_BIT(S3_CK_CRC64NVME))
-        h->crc64 = s3_crc64nvme(h->crc64, data, len);
-}
-
-static void be32(uint32_t v, unsigned char *o) {
-    o[0] = (unsigned char)(v >> 24);
-    o[1] = (unsigned char)(v >> 16);
-    o[2] = (unsigned char)(v >> 8);
-    o[3] = (unsigned char)v;
+    nb_digest_update(h->md5, data, len);
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        if (h->ck[a])
+            nb_digest_update(h->ck[a], data, len);
 }
 
 void s3_hash_final(s3_hash_t *h, unsigned char md5[16], char b64[S3_CK__COUNT][64]) {
-    unsigned int n = 0;
-    unsigned char raw[64];
-    EVP_DigestFinal_ex(h->md5, md5, &n);
+    unsigned char raw[NB_DIGEST_MAX];
+    nb_digest_final(h->md5, raw);
+    h->md5 = NULL;
+    memcpy(md5, raw, 16);
     for (int a = 0; a < S3_CK__COUNT; a++) {
         b64[a][0] = '\0';
-        if (!(h->algs & S3_CK_BIT(a)))
+        if (h->ck[a] == NULL)
             continue;
-        size_t len = s3_ck_raw_len(a);
-        switch (a) {
-        case S3_CK_CRC32:
-            be32(h->crc32, raw);
-            break;
-        case S3_CK_CRC32C:
-            be32(h->crc32c, raw);
-            break;
-        case S3_CK_CRC64NVME:
-            be32((uint32_t)(h->crc64 >> 32), raw);
-            be32((uint32_t)h->crc64, raw + 4);
-            break;
-        case S3_CK_SHA1:
-            EVP_DigestFinal_ex(h->sha1, raw, &n);
-            break;
-        case S3_CK_SHA256:
-            EVP_DigestFinal_ex(h->sha256, raw, &n);
-            break;
-        }
-        s3_b64_encode(raw, len, b64[a]);
+        size_t len = nb_digest_final(h->ck[a], raw);
+        h->ck[a] = NULL;
+        nb_base64_encode(raw, len, 0, b64[a], 64);
     }
 }
 
 void s3_hash_free(s3_hash_t *h) {
     if (h == NULL)
         return;
-    EVP_MD_CTX_free(h->md5);
-    EVP_MD_CTX_free(h->sha1);
-    EVP_MD_CTX_free(h->sha256);
+    nb_digest_free(h->md5);
+    for (int a = 0; a < S3_CK__COUNT; a++)
+        nb_digest_free(h->ck[a]);
     free(h);
 }
 
 void s3_ck_digest_b64(int alg, const void *data, size_t len, char out[64]) {
+    unsigned char raw[NB_DIGEST_MAX];
     out[0] = '\0';
-    s3_hash_t *h = s3_hash_new(S3_CK_BIT(alg));
-    if (h == NULL)
-        return;
-    s3_hash_update(h, data, len);
-    unsigned char md5[16];
-    char b64[S3_CK__COUNT][64];
-    s3_hash_final(h, md5, b64);
-    memcpy(out, b64[alg], 64);
-    s3_hash_free(h);
+    if (alg >= 0 && alg < S3_CK__COUNT)
+        nb_base64_encode(raw, nb_digest(ck_digest[alg], data, len, raw), 0, out, 64);
 }
 
-void s3_hex(const unsigned char *in, size_t len, char *out) {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * len] = '\0';
+void s3_etag_format(const unsigned char md5[16], char out[40]) {
+    char hex[NB_HEX_SIZE(16)];
+    nb_hex_encode(md5, 16, 0, hex, sizeof hex);
+    snprintf(out, 40, "\"%s\"", hex);
+}
+
+bool s3_ck_value_valid(int alg, const char *b64) {
+    unsigned char raw[NB_DIGEST_MAX];
+    size_t want = s3_ck_raw_len(alg);
+    return want && nb_base64_decode(b64, strlen(b64), 0, raw, sizeof raw) == (ssize_t)want;
 }
 
 void s3_etag_multipart(const unsigned char *md5s, size_t n, char out[64]) {
-    unsigned char digest[16];
-    char hex[33], b64[S3_CK__COUNT][64];
-    s3_hash_t *h = s3_hash_new(0);
-    if (h == NULL) {
-        out[0] = '\0';
-        return;
-    }
-    s3_hash_update(h, md5s, 16 * n);
-    s3_hash_final(h, digest, b64);
-    s3_hash_free(h);
-    s3_hex(digest, 16, hex);
+    unsigned char digest[NB_DIGEST_MAX];
+    char hex[NB_HEX_SIZE(16)];
+    nb_hex_encode(digest, nb_digest(NB_DIGEST_MD5, md5s, 16 * n, digest), 0, hex, sizeof hex);
     snprintf(out, 64, "\"%s-%zu\"", hex, n);
 }
 
@@ -243,50 +114,8 @@ bool s3_etag_md5(const char *etag, unsigned char md5[16]) {
         return false;
     if (*etag == '"')
         etag++;
-    for (int k = 0; k < 16; k++) {
-        int hi = etag[2 * k], lo = hi ? etag[2 * k + 1] : 0;
-        if (!isxdigit(hi) || !isxdigit(lo))
-            return false;
-        md5[k] = (unsigned char)((isdigit(hi) ? hi - '0' : tolower(hi) - 'a' + 10) * 16 +
-                                 (isdigit(lo) ? lo - '0' : tolower(lo) - 'a' + 10));
-    }
-    return etag[32] == '\0' || etag[32] == '"';
-}
-
-size_t s3_b64_encode(const unsigned char *in, size_t len, char *out) {
-    return (size_t)EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-}
-
-long s3_b64_decode(const char *in, unsigned char *out, size_t cap) {
-    size_t n = strlen(in);
-    if (n == 0 || n % 4 != 0 || n / 4 * 3 > cap + 2)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (!(isalnum(c) || c == '+' || c == '/' || (c == '=' && i >= n - 2)))
-            return -1;
-        if (c == '=' && i == n - 2 && in[n - 1] != '=')
-            return -1;
-    }
-    unsigned char *tmp = malloc(n / 4 * 3 + 1);
-    if (tmp == NULL)
-        return -1;
-    int got = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)n);
-    if (got < 0) {
-        free(tmp);
-        return -1;
-    }
-    if (in[n - 1] == '=')
-        got--;
-    if (in[n - 2] == '=')
-        got--;
-    if ((size_t)got > cap) {
-        free(tmp);
-        return -1;
-    }
-    memcpy(out, tmp, (size_t)got);
-    free(tmp);
-    return got;
+    size_t n = strcspn(etag, "\"");
+    return n == 32 && etag[n + (etag[n] == '"')] == '\0' && nb_hex_decode(etag, 32, md5, 16) == 16;
 }
 
 /* ------------------------------------------------------------ aws-chunked */

@@ -1,7 +1,7 @@
 /*
- * The pure parts of S3, free of the core (unit-tested on their own): the five
- * checksums S3 knows plus MD5 in one streaming pass, the aws-chunked decoder,
- * Range headers and the base64/hex helpers they need.
+ * The parts of S3 that need no request (unit-tested on their own): the five
+ * checksums S3 knows plus MD5 in one streaming pass (the core's digests,
+ * nimbus/util.h), the aws-chunked decoder, Range headers and listings.
  */
 #ifndef NB_S3_CODEC_H
 #define NB_S3_CODEC_H
@@ -28,9 +28,6 @@ const char *s3_ck_name(int alg);   /* "CRC32" */
 const char *s3_ck_header(int alg); /* "x-amz-checksum-crc32" */
 const char *s3_ck_member(int alg); /* "ChecksumCRC32" */
 
-uint32_t s3_crc32c(uint32_t crc, const void *data, size_t len);  /* crc: previous value, 0 to start */
-uint64_t s3_crc64nvme(uint64_t crc, const void *data, size_t len); /* crc: previous value, 0 to start */
-
 typedef struct s3_hash s3_hash_t;
 /* MD5 always, plus every checksum in `algs` (S3_CK_BIT mask). NULL: out of memory. */
 s3_hash_t *s3_hash_new(unsigned algs);
@@ -44,14 +41,14 @@ void s3_ck_digest_b64(int alg, const void *data, size_t len, char out[64]);
 /* Raw bytes of a checksum's value: 4 (crc32/c), 8 (crc64), 20, 32. */
 size_t s3_ck_raw_len(int alg);
 
-void s3_hex(const unsigned char *in, size_t len, char *out); /* out: 2*len + 1 */
+/* A single-part ETag: the quoted hex MD5. */
+void s3_etag_format(const unsigned char md5[16], char out[40]);
+/* Whether an x-amz-checksum-* value is base64 of the algorithm's digest size. */
+bool s3_ck_value_valid(int alg, const char *b64);
 /* A multipart object's ETag from its parts' binary MD5s (n * 16 bytes): "\"<md5 of them>-n\"". */
 void s3_etag_multipart(const unsigned char *md5s, size_t n, char out[64]);
 /* A hex MD5 ETag (quotes optional) to 16 bytes; false if malformed. */
 bool s3_etag_md5(const char *etag, unsigned char md5[16]);
-size_t s3_b64_encode(const unsigned char *in, size_t len, char *out); /* out: 4*((len+2)/3) + 1 */
-/* Decodes standard base64; -1 if malformed or longer than cap. */
-long s3_b64_decode(const char *in, unsigned char *out, size_t cap);
 
 /* ------------------------------------------------------------ aws-chunked */
 

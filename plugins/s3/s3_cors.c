@@ -132,13 +132,13 @@ static nb_result_t forbidden(nb_req_t *req, const char *method, const char *type
 }
 
 nb_result_t s3_preflight(nb_req_t *req, const json_t *in) {
-    const char *origin = s3_str(in, "Origin");
-    const char *method = s3_str(in, "AccessControlRequestMethod");
-    const char *req_headers = s3_str(in, "AccessControlRequestHeaders");
+    const char *origin = nb_json_str(in, "Origin");
+    const char *method = nb_json_str(in, "AccessControlRequestMethod");
+    const char *req_headers = nb_json_str(in, "AccessControlRequestHeaders");
     if (origin == NULL)
         return nb_error_code(req, "BadRequest", 400, "Insufficient information. Origin request header needed.");
     s3_bucket_t b;
-    int rc = s3_bucket_find(s3_str(in, "Bucket"), &b);
+    int rc = s3_bucket_find(nb_json_str(in, "Bucket"), &b);
     if (rc < 0)
         return NB_FAILED(rc);
     if (rc == 0) /* not a bucket, so maybe another service's path (an SQS queue URL): the gateway's default */
@@ -203,7 +203,7 @@ void s3_cors_actual(nb_req_t *req, const char *bucket) {
     if (rule) {
         json_t *h = rule_headers(rule, origin, NULL);
         for (size_t i = 0; i < sizeof header_names / sizeof header_names[0]; i++) {
-            const char *v = s3_str(h, header_names[i].member);
+            const char *v = nb_json_str(h, header_names[i].member);
             if (v)
                 nb_reply_header(req, header_names[i].header, v);
         }

@@ -10,45 +10,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
 
-const char *s3_str(const json_t *in, const char *member) { return json_string_value(json_object_get(in, member)); }
-
-void s3_random_hex(char out[33]) {
-    unsigned char raw[16];
-    if (RAND_bytes(raw, sizeof raw) != 1) {
-        static unsigned long long counter;
-        unsigned long long t = (unsigned long long)time(NULL) ^ (unsigned long long)getpid() << 32;
-        counter++;
-        memcpy(raw, &t, 8);
-        memcpy(raw + 8, &counter, 8);
-    }
-    s3_hex(raw, sizeof raw, out);
-}
+void s3_random_hex(char out[33]) { nb_random_id(NB_ID_HEX, 32, out); }
 
 void s3_version_id(char out[33]) {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
-    unsigned char raw[32];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        memset(raw, 7, sizeof raw);
-    for (int i = 0; i < 32; i++)
-        out[i] = alphabet[raw[i] & 63];
-    out[32] = '\0';
+    nb_random_id("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._", 32, out);
 }
 
 double s3_http_date(const char *s) {
-    if (s == NULL)
+    double t;
+    /* dates only: a bare number is no HTTP date (an If-Modified-Since of "12345" is ignored) */
+    if (s == NULL || s[strspn(s, "0123456789.")] == '\0' || nb_time_parse(s, &t) != 0)
         return -1;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%a, %d %b %Y %H:%M:%S", &tm);
-    if (end == NULL) {
-        memset(&tm, 0, sizeof tm);
-        end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    }
-    if (end == NULL)
-        return -1;
-    return (double)timegm(&tm);
+    return t;
 }
 
 json_t *s3_owner(const char *account) {
@@ -67,11 +41,16 @@ nb_result_t s3_err_no_key(nb_req_t *req, const char *key) {
                            "The specified key does not exist.");
 }
 
-static void iso_time(double t, char out[32]) {
-    time_t s = (time_t)t;
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+static void iso_time(double t, char out[32]) { nb_time_format(t, NB_TIME_ISO8601_SECONDS, out, 32); }
+
+/* X-Amz-Date in its one form, 20240101T000000Z: -1 for any other text. */
+static double amz_date(const char *s) {
+    double t;
+    char again[NB_TIME_SIZE];
+    if (nb_time_parse(s, &t) != 0 || nb_time_format(t, NB_TIME_ISO8601_BASIC, again, sizeof again) < 0 ||
+        strcmp(again, s) != 0)
+        return -1;
+    return t;
 }
 
 nb_step_t s3_check_presigned(nb_req_t *req) {
@@ -79,18 +58,16 @@ nb_step_t s3_check_presigned(nb_req_t *req) {
     double now = nb_now();
     if (nb_req_query(req, "X-Amz-Expires", expires, sizeof expires) >= 0 &&
         nb_req_query(req, "X-Amz-Date", date, sizeof date) >= 0) {
-        struct tm tm;
-        memset(&tm, 0, sizeof tm);
-        const char *end = strptime(date, "%Y%m%dT%H%M%SZ", &tm);
+        double signed_at = amz_date(date);
         char *stop = NULL;
         long secs = strtol(expires, &stop, 10);
-        if (end == NULL || *end != '\0' || stop == expires || *stop != '\0' || secs < 0)
+        if (signed_at < 0 || stop == expires || *stop != '\0' || secs < 0)
             return nb_stop(nb_error_code(req, "AuthorizationQueryParametersError", 400,
                                  "X-Amz-Expires should be a number and X-Amz-Date a date like 20240101T000000Z"));
         if (secs > 604800)
             return nb_stop(nb_error_code(req, "AuthorizationQueryParametersError", 400,
                                  "X-Amz-Expires must be less than a week (in seconds) that is 604800"));
-        double until = (double)timegm(&tm) + (double)secs;
+        double until = signed_at + (double)secs;
         if (now > until) {
             iso_time(until, end_s);
             iso_time(now, now_s);
@@ -132,22 +109,11 @@ char *s3_location(nb_req_t *req, const char *bucket, const char *key) {
     size_t blen = strlen(bucket);
     /* virtual-host style: <bucket>.s3[.<region>].<domain>[:port] */
     bool vhost = strncmp(host, bucket, blen) == 0 && strncmp(host + blen, ".s3.", 4) == 0;
-    static const char hexd[] = "0123456789ABCDEF";
     size_t klen = strlen(key);
-    char *enc = malloc(3 * klen + 1), *p = enc;
+    char *enc = malloc(NB_URL_ENCODED_SIZE(klen));
     if (enc == NULL)
         return NULL;
-    for (const unsigned char *c = (const unsigned char *)key; *c; c++) {
-        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
-            *c == '_' || *c == '.' || *c == '~' || *c == '/') {
-            *p++ = (char)*c;
-        } else {
-            *p++ = '%';
-            *p++ = hexd[*c >> 4];
-            *p++ = hexd[*c & 15];
-        }
-    }
-    *p = '\0';
+    nb_url_encode(key, klen, NB_URL_KEEP_SLASH, enc, NB_URL_ENCODED_SIZE(klen));
     char *out = NULL;
     int n = vhost ? asprintf(&out, "http://%s/%s", host, enc) : asprintf(&out, "http://%s/%s/%s", host, bucket, enc);
     free(enc);

@@ -11,22 +11,11 @@ static json_t *enc(const char *s, bool url) {
         return json_null();
     if (!url)
         return json_string(s);
-    static const char hexd[] = "0123456789ABCDEF";
     size_t n = strlen(s);
-    char *o = malloc(3 * n + 1), *p = o;
+    char *o = malloc(NB_URL_ENCODED_SIZE(n));
     if (o == NULL)
         return json_null();
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
-            *c == '_' || *c == '.' || *c == '~' || *c == '/') {
-            *p++ = (char)*c;
-        } else {
-            *p++ = '%';
-            *p++ = hexd[*c >> 4];
-            *p++ = hexd[*c & 15];
-        }
-    }
-    *p = '\0';
+    nb_url_encode(s, n, NB_URL_KEEP_SLASH, o, NB_URL_ENCODED_SIZE(n));
     json_t *j = json_string(o);
     free(o);
     return j ? j : json_null();
@@ -59,8 +48,8 @@ static void lister_init(lister_t *l, const json_t *in, const char *marker) {
     int max = json_is_integer(mk) ? (int)json_integer_value(mk) : 1000;
     if (max < 0 || max > 1000)
         max = 1000;
-    s3_lister_init(&l->b, s3_str(in, "Prefix"), s3_str(in, "Delimiter"), max, marker);
-    const char *et = s3_str(in, "EncodingType");
+    s3_lister_init(&l->b, nb_json_str(in, "Prefix"), nb_json_str(in, "Delimiter"), max, marker);
+    const char *et = nb_json_str(in, "EncodingType");
     l->url = et && strcmp(et, "url") == 0;
     l->cps = json_array();
 }
@@ -131,12 +120,12 @@ static int multi_pager_row(lister_t *l, multi_pager_t *p, const char *key, const
 static json_t *content_of(sqlite3_stmt *s, bool owner, bool url) {
     const char *attrs_text = (const char *)sqlite3_column_text(s, 4);
     json_t *attrs = attrs_text ? json_loads(attrs_text, 0, NULL) : NULL;
-    const char *sc = s3_str(attrs, "StorageClass");
+    const char *sc = nb_json_str(attrs, "StorageClass");
     json_t *c = json_pack("{s:o,s:f,s:s,s:I,s:s}", "Key", enc((const char *)sqlite3_column_text(s, 0), url),
                           "LastModified", sqlite3_column_double(s, 3), "ETag",
                           (const char *)sqlite3_column_text(s, 1), "Size", (json_int_t)sqlite3_column_int64(s, 2),
                           "StorageClass", sc ? sc : "STANDARD");
-    const char *alg = s3_str(attrs, "ChecksumAlgorithm");
+    const char *alg = nb_json_str(attrs, "ChecksumAlgorithm");
     if (alg)
         json_object_set_new(c, "ChecksumAlgorithm", json_pack("[s]", alg));
     if (owner)
@@ -186,8 +175,8 @@ nb_result_t s3_list_objects(nb_req_t *req, const json_t *in) {
     if (!max_arg_valid(req, in, "MaxKeys", "maxKeys"))
         return NB_DONE;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    const char *marker = s3_str(in, "Marker");
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    const char *marker = nb_json_str(in, "Marker");
     lister_t l;
     lister_init(&l, in, marker);
     json_t *contents = json_array();
@@ -213,14 +202,14 @@ nb_result_t s3_list_objects_v2(nb_req_t *req, const json_t *in) {
     if (!max_arg_valid(req, in, "MaxKeys", "maxKeys"))
         return NB_DONE;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    const char *token = s3_str(in, "ContinuationToken");
-    const char *start_after = s3_str(in, "StartAfter");
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    const char *token = nb_json_str(in, "ContinuationToken");
+    const char *start_after = nb_json_str(in, "StartAfter");
     char after[2048] = "";
     if (token) {
-        unsigned char raw[1536];
-        long n = s3_b64_decode(token, raw, sizeof raw - 1);
-        if (n < 0)
+        char raw[1536];
+        ssize_t n = nb_base64_decode(token, strlen(token), 0, raw, sizeof raw - 1);
+        if (n <= 0)
             return nb_error_fields(req, "InvalidArgument",
                                    json_pack("{s:s,s:s}", "ArgumentName", "continuation-token", "ArgumentValue", token),
                                    "The continuation token provided is incorrect");
@@ -246,9 +235,10 @@ nb_result_t s3_list_objects_v2(nb_req_t *req, const json_t *in) {
     if (start_after)
         json_object_set_new(out, "StartAfter", enc(start_after, l.url));
     if (l.b.truncated && l.b.next) {
-        char *tok = malloc(4 * (strlen(l.b.next) + 2) / 3 + 8);
+        size_t n = strlen(l.b.next);
+        char *tok = malloc(NB_BASE64_SIZE(n));
         if (tok) {
-            s3_b64_encode((const unsigned char *)l.b.next, strlen(l.b.next), tok);
+            nb_base64_encode(l.b.next, n, 0, tok, NB_BASE64_SIZE(n));
             json_object_set_new(out, "NextContinuationToken", json_string(tok));
             free(tok);
         }
@@ -264,9 +254,9 @@ nb_result_t s3_list_object_versions(nb_req_t *req, const json_t *in) {
     if (!max_arg_valid(req, in, "MaxKeys", "maxKeys"))
         return NB_DONE;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    const char *key_marker = s3_str(in, "KeyMarker");
-    const char *vid_marker = s3_str(in, "VersionIdMarker");
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    const char *key_marker = nb_json_str(in, "KeyMarker");
+    const char *vid_marker = nb_json_str(in, "VersionIdMarker");
     lister_t l;
     lister_init(&l, in, key_marker);
     sqlite3_stmt *s = nb_store_stmt(&s3_store,
@@ -331,9 +321,9 @@ nb_result_t s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
     if (!max_arg_valid(req, in, "MaxUploads", "max-uploads"))
         return NB_DONE;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    const char *key_marker = s3_str(in, "KeyMarker");
-    const char *id_marker = s3_str(in, "UploadIdMarker");
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    const char *key_marker = nb_json_str(in, "KeyMarker");
+    const char *id_marker = nb_json_str(in, "UploadIdMarker");
     if (key_marker && *key_marker == '\0')
         key_marker = NULL;
     if (id_marker && *id_marker == '\0')
@@ -382,7 +372,7 @@ nb_result_t s3_list_multipart_uploads(nb_req_t *req, const json_t *in) {
         json_object_set_new(out, "NextKeyMarker", enc(l.b.next, l.url));
         json_object_set_new(out, "NextUploadIdMarker", json_string(pg.next_sub ? pg.next_sub : ""));
     }
-    if (s3_str(in, "Prefix"))
+    if (nb_json_str(in, "Prefix"))
         json_object_set_new(out, "Prefix", enc(l.b.prefix, l.url));
     if (l.b.delimiter)
         json_object_set_new(out, "Delimiter", enc(l.b.delimiter, l.url));

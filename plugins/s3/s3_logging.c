@@ -26,8 +26,8 @@ static bool grants_log_delivery(const json_t *grants) {
     size_t i;
     const json_t *g;
     json_array_foreach(grants, i, g) {
-        const char *uri = s3_str(json_object_get(g, "Grantee"), "URI");
-        const char *perm = s3_str(g, "Permission");
+        const char *uri = nb_json_str(json_object_get(g, "Grantee"), "URI");
+        const char *perm = nb_json_str(g, "Permission");
         if (uri == NULL || perm == NULL || strcmp(uri, LOG_DELIVERY) != 0)
             continue;
         write = write || strcmp(perm, "WRITE") == 0 || strcmp(perm, "FULL_CONTROL") == 0;
@@ -49,7 +49,7 @@ static bool policy_allows_logging(const char *bucket) {
     else
         json_incref(stmts);
     json_array_foreach(stmts, i, st) {
-        const char *effect = s3_str(st, "Effect");
+        const char *effect = nb_json_str(st, "Effect");
         json_t *service = json_object_get(json_object_get(st, "Principal"), "Service");
         char *text = service ? json_dumps(service, JSON_ENCODE_ANY) : NULL;
         ok = ok || (effect && strcmp(effect, "Allow") == 0 && text && strstr(text, "logging.s3.amazonaws.com"));
@@ -64,14 +64,14 @@ static bool policy_allows_logging(const char *bucket) {
 /* The target's ObjectOwnership, NULL when never set. new reference in *stored. */
 static const char *ownership(const char *bucket, json_t **stored) {
     *stored = s3_config_load(bucket, "ownership");
-    return s3_str(json_array_get(json_object_get(*stored, "Rules"), 0), "ObjectOwnership");
+    return nb_json_str(json_array_get(json_object_get(*stored, "Rules"), 0), "ObjectOwnership");
 }
 
 nb_result_t s3_put_bucket_logging(nb_req_t *req, const json_t *in) {
     s3_bucket_t b, t;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     const json_t *enabled = json_object_get(json_object_get(in, "BucketLoggingStatus"), "LoggingEnabled");
-    const char *target = s3_str(enabled, "TargetBucket");
+    const char *target = nb_json_str(enabled, "TargetBucket");
     if (enabled == NULL)
         return s3_config_put(req, in); /* an empty BucketLoggingStatus turns logging off */
     int rc;
@@ -223,10 +223,7 @@ static const char *or_dash(const char *v) { return v && *v ? v : "-"; }
 
 static void queue_record(const watch_t *w, nb_req_t *req, const nb_req_summary_t *s) {
     char when[64], ip[64], key[2048], operation[64], size[32] = "-", bytes[32] = "-", host_id[96];
-    time_t t = (time_t)w->started;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof when, "[%d/%b/%Y:%H:%M:%S +0000]", &tm);
+    nb_time_strftime(w->started, "[%d/%b/%Y:%H:%M:%S +0000]", when, sizeof when);
     snprintf(ip, sizeof ip, "%s", s->peer ? s->peer : "-");
     char *colon = strrchr(ip, ':'); /* "127.0.0.1:5000" and "[::1]:5000" lose their port */
     if (colon)
@@ -258,16 +255,17 @@ static void queue_record(const watch_t *w, nb_req_t *req, const nb_req_summary_t
                                                                 : "-";
     const char *authtype = auth ? "AuthHeader" : query_v4 || query_v2 ? "QueryString" : "-";
     const char *rid = nb_req_id(req);
-    s3_b64_encode((const unsigned char *)rid, strlen(rid) > 60 ? 60 : strlen(rid), host_id);
+    nb_base64_encode(rid, strlen(rid) > 60 ? 60 : strlen(rid), 0, host_id, sizeof host_id);
     char requester[64] = "-";
     if (strcmp(sigver, "-") != 0)
-        snprintf(requester, sizeof requester, "arn:%s:iam::%s:root", nb_partition(nb_req_region(req)),
-                 nb_req_account(req));
+        nb_arn_format(&(nb_arn_t){.partition = nb_partition(nb_req_region(req)), .service = "iam",
+                                  .account = nb_req_account(req), .resource = "root"},
+                      requester, sizeof requester);
     json_t *owner = s3_owner(w->owner);
     char *line = NULL;
     int n = asprintf(&line,
                      "%s %s %s %s %s %s %s %s \"%s %s HTTP/1.1\" %d %s %s %s %.0f %.0f \"%s\" \"%s\" - %s %s - %s %s - - -",
-                     s3_str(owner, "ID"), w->bucket, when, ip, requester, rid, operation, key,
+                     nb_json_str(owner, "ID"), w->bucket, when, ip, requester, rid, operation, key,
                      s->method ? s->method : "-", s->target ? s->target : "-", s->status, or_dash(s->error_code),
                      bytes, size, s->total_ms, s->total_ms, or_dash(nb_req_header(req, "Referer")),
                      or_dash(nb_req_header(req, "User-Agent")), host_id, sigver, authtype,
@@ -299,14 +297,9 @@ static void write_log_object(const char *target, const char *prefix, const char 
     if (s3_bucket_find(target, &b) != 1)
         return; /* the target went away: S3 drops the records too */
     char stamp[32], id[33];
-    time_t now = (time_t)nb_now();
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y-%m-%d-%H-%M-%S", &tm);
-    s3_random_hex(id);
-    for (int i = 0; i < 16; i++)
-        id[i] = (char)(id[i] >= 'a' ? id[i] - 'a' + 'A' : id[i]);
-    id[16] = '\0';
+    double now = (double)(time_t)nb_now(); /* whole seconds, like the name it gets */
+    nb_time_strftime(now, "%Y-%m-%d-%H-%M-%S", stamp, sizeof stamp);
+    nb_random_id(NB_ID_UPPER_HEX, 16, id);
     s3_ingest_t ing;
     nb_body_t *src = nb_body_from_mem_new(text, len);
     if (src == NULL || s3_copy_body(src, 0, true, &ing) != 0) {
@@ -323,7 +316,7 @@ static void write_log_object(const char *target, const char *prefix, const char 
     o.blob = ing.data ? NULL : strdup(ing.blob);
     o.data = ing.data;
     o.size = ing.size;
-    o.modified = (double)now;
+    o.modified = now;
     o.attrs = json_pack("{s:s}", "ContentType", "text/plain");
     int rc = o.key ? nb_store_savepoint(s3_store.db, "s3_access_log") : NB_ENOMEM;
     if (rc == 0) {
@@ -415,7 +408,7 @@ void s3_logging_watch(nb_req_t *req, const s3_bucket_t *b) {
             return;
     json_t *cfg = s3_config_load(b->name, "logging");
     const json_t *enabled = json_object_get(cfg, "LoggingEnabled");
-    const char *target = s3_str(enabled, "TargetBucket");
+    const char *target = nb_json_str(enabled, "TargetBucket");
     watch_t *w = target ? calloc(1, sizeof *w) : NULL;
     if (w) {
         w->req = req;
@@ -423,7 +416,7 @@ void s3_logging_watch(nb_req_t *req, const s3_bucket_t *b) {
         snprintf(w->bucket, sizeof w->bucket, "%s", b->name);
         snprintf(w->owner, sizeof w->owner, "%s", b->account);
         snprintf(w->target, sizeof w->target, "%s", target);
-        snprintf(w->prefix, sizeof w->prefix, "%s", s3_str(enabled, "TargetPrefix") ? s3_str(enabled, "TargetPrefix")
+        snprintf(w->prefix, sizeof w->prefix, "%s", nb_json_str(enabled, "TargetPrefix") ? nb_json_str(enabled, "TargetPrefix")
                                                                                     : "");
         w->next = watching;
         watching = w;

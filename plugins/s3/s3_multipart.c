@@ -139,8 +139,8 @@ int s3_uploads_drop_bucket(const char *bucket) {
 nb_result_t s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
     nb_step_t step;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    NB_TRY(s3_check_key(req, s3_str(in, "Key")));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    NB_TRY(s3_check_key(req, nb_json_str(in, "Key")));
     NB_TRY(s3_check_new_object(req, in));
     json_t *grants = NULL;
     NB_TRY(s3_acl_from_input(req, in, b.account, false, &grants));
@@ -149,13 +149,13 @@ nb_result_t s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
     s3_random_hex(id);
     json_t *attrs = s3_attrs_from_input(req, in);
     s3_attrs_set_acl(attrs, in, b.account);
-    const char *alg = s3_str(in, "ChecksumAlgorithm");
+    const char *alg = nb_json_str(in, "ChecksumAlgorithm");
     if (alg == NULL)
         alg = nb_req_header(req, "x-amz-checksum-algorithm");
     int ck = alg ? s3_ck_from_name(alg) : -1;
     if (ck >= 0)
         json_object_set_new(attrs, "ChecksumAlgorithm", json_string(s3_ck_name(ck)));
-    const char *type = s3_str(in, "ChecksumType");
+    const char *type = nb_json_str(in, "ChecksumType");
     if (type == NULL)
         type = nb_req_header(req, "x-amz-checksum-type");
     if (nb_stopped(step = checksum_type_check(req, ck, &type))) {
@@ -174,17 +174,17 @@ nb_result_t s3_create_multipart_upload(nb_req_t *req, const json_t *in) {
     sqlite3_bind_text(s, 2, b.region, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, b.name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, s3_str(in, "Key"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, nb_json_str(in, "Key"), -1, SQLITE_STATIC);
     sqlite3_bind_double(s, 6, nb_now());
     sqlite3_bind_text(s, 7, json_dumps(attrs, JSON_COMPACT), -1, free);
     if (nb_store_run(s) != 0) {
         json_decref(attrs);
         return NB_FAILED(NB_ESTORE);
     }
-    json_t *out = json_pack("{s:s,s:s,s:s}", "Bucket", b.name, "Key", s3_str(in, "Key"), "UploadId", id);
-    if (s3_str(attrs, "ChecksumAlgorithm"))
+    json_t *out = json_pack("{s:s,s:s,s:s}", "Bucket", b.name, "Key", nb_json_str(in, "Key"), "UploadId", id);
+    if (nb_json_str(attrs, "ChecksumAlgorithm"))
         json_object_set(out, "ChecksumAlgorithm", json_object_get(attrs, "ChecksumAlgorithm"));
-    if (s3_str(attrs, "ChecksumType"))
+    if (nb_json_str(attrs, "ChecksumType"))
         json_object_set(out, "ChecksumType", json_object_get(attrs, "ChecksumType"));
     json_decref(attrs);
     return nb_reply_new(req, out);
@@ -235,10 +235,10 @@ static nb_step_t part_number(nb_req_t *req, const json_t *in, int *n) {
 /* The bucket, part number and upload of a part, checked again before it is stored: the
  * upload may be gone after an async ingest or copy. */
 static nb_step_t part_target(nb_req_t *req, const json_t *in, s3_bucket_t *b, int *number) {
-    NB_TRY_STEP(s3_bucket_load(req, s3_str(in, "Bucket"), b));
+    NB_TRY_STEP(s3_bucket_load(req, nb_json_str(in, "Bucket"), b));
     NB_TRY_STEP(part_number(req, in, number));
     upload_t u;
-    NB_TRY_STEP(upload_load(req, b->name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u));
+    NB_TRY_STEP(upload_load(req, b->name, nb_json_str(in, "Key"), nb_json_str(in, "UploadId"), &u));
     json_decref(u.attrs);
     return NB_GO_ON;
 }
@@ -249,7 +249,7 @@ static nb_step_t part_store(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     s3_bucket_t b;
     int number = 0;
     nb_step_t step = part_target(req, in, &b, &number);
-    if (!nb_stopped(step) && store_part(s3_str(in, "UploadId"), number, ing) != 0)
+    if (!nb_stopped(step) && store_part(nb_json_str(in, "UploadId"), number, ing) != 0)
         step = nb_stop(NB_FAILED(NB_ESTORE));
     if (nb_stopped(step))
         nb_blob_remove(s3_self, ing->blob);
@@ -327,19 +327,19 @@ static nb_result_t part_copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t
 nb_result_t s3_upload_part_copy(nb_req_t *req, const json_t *in) {
     nb_step_t step;
     s3_bucket_t b, sb;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     int number = 0;
     NB_TRY(part_number(req, in, &number));
     upload_t u;
-    NB_TRY(upload_load(req, b.name, s3_str(in, "Key"), s3_str(in, "UploadId"), &u));
+    NB_TRY(upload_load(req, b.name, nb_json_str(in, "Key"), nb_json_str(in, "UploadId"), &u));
     /* The part's checksum is computed over the copied bytes in the upload's algorithm. */
-    const char *alg_name = s3_str(u.attrs, "ChecksumAlgorithm");
+    const char *alg_name = nb_json_str(u.attrs, "ChecksumAlgorithm");
     int alg = alg_name ? s3_ck_from_name(alg_name) : -1;
     json_decref(u.attrs);
     s3_object_t so;
     NB_TRY(s3_load_copy_source(req, in, &sb, &so));
     int64_t first = 0, last = so.size - 1;
-    const char *range = s3_str(in, "CopySourceRange");
+    const char *range = nb_json_str(in, "CopySourceRange");
     if (range && nb_stopped(step = copy_range(req, range, so.size, &first, &last))) {
         s3_object_clear(&so);
         return nb_step_result(step);
@@ -459,12 +459,12 @@ static void complete_work(void *data) {
  * have been aborted or completed while the parts were concatenated. */
 static nb_result_t complete_finish(nb_req_t *req, complete_job_t *j) {
     const json_t *in = j->in;
-    const char *key = s3_str(in, "Key"), *id = s3_str(in, "UploadId");
+    const char *key = nb_json_str(in, "Key"), *id = nb_json_str(in, "UploadId");
     if (j->rc != 0)
         return NB_FAILED(j->rc);
     s3_bucket_t b;
     upload_t u;
-    nb_step_t step = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    nb_step_t step = s3_bucket_load(req, nb_json_str(in, "Bucket"), &b);
     if (!nb_stopped(step) && !nb_stopped(step = upload_load(req, b.name, key, id, &u)))
         json_decref(u.attrs);
     if (nb_stopped(step)) {
@@ -488,14 +488,14 @@ static nb_result_t complete_finish(nb_req_t *req, complete_job_t *j) {
     json_t *plist = json_array();
     for (size_t i = 0; i < j->n; i++) {
         json_t *p = json_pack("{s:i,s:I}", "PartNumber", j->parts[i].number, "Size", (json_int_t)j->parts[i].size);
-        if (j->alg >= 0 && s3_str(j->parts[i].cks, s3_ck_member(j->alg)))
+        if (j->alg >= 0 && nb_json_str(j->parts[i].cks, s3_ck_member(j->alg)))
             json_object_set(p, s3_ck_member(j->alg), json_object_get(j->parts[i].cks, s3_ck_member(j->alg)));
         json_array_append_new(plist, p);
     }
     json_object_set_new(o.attrs, "PartList", plist); /* for GetObjectAttributes ObjectParts */
     if (j->full) {
         /* The client may name the whole object's checksum: it must be the one computed. */
-        const char *want = s3_str(in, s3_ck_member(j->alg));
+        const char *want = nb_json_str(in, s3_ck_member(j->alg));
         if (want && strcmp(want, j->full_ck) != 0) {
             nb_blob_remove(s3_self, j->blob);
             s3_object_clear(&o);
@@ -529,9 +529,9 @@ static nb_result_t complete_finish(nb_req_t *req, complete_job_t *j) {
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
     for (int a = 0; a < S3_CK__COUNT; a++)
-        if (s3_str(o.attrs, s3_ck_member(a)))
+        if (nb_json_str(o.attrs, s3_ck_member(a)))
             json_object_set(out, s3_ck_member(a), json_object_get(o.attrs, s3_ck_member(a)));
-    if (s3_str(o.attrs, "ChecksumType"))
+    if (nb_json_str(o.attrs, "ChecksumType"))
         json_object_set(out, "ChecksumType", json_object_get(o.attrs, "ChecksumType"));
     s3_object_clear(&o);
     if (completed_store(b.name, key, id, out) != 0) {
@@ -551,9 +551,9 @@ static void complete_done(nb_req_t *req, void *data) {
 nb_result_t s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     nb_step_t step;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    const char *id = s3_str(in, "UploadId");
-    const char *key = s3_str(in, "Key");
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    const char *id = nb_json_str(in, "UploadId");
+    const char *key = nb_json_str(in, "Key");
     json_t *done = completed_load(b.name, key, id);
     if (done) /* a retry of a completion that succeeded */
         return nb_reply_new(req, done);
@@ -595,9 +595,9 @@ nb_result_t s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
         sqlite3_reset(s);
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 2, num);
-        if (sqlite3_step(s) != SQLITE_ROW || !etag_eq(s3_str(p, "ETag"), (const char *)sqlite3_column_text(s, 1))) {
+        if (sqlite3_step(s) != SQLITE_ROW || !etag_eq(nb_json_str(p, "ETag"), (const char *)sqlite3_column_text(s, 1))) {
             nb_error_fields(req, "InvalidPart",
-                            json_pack("{s:s,s:s,s:i}", "UploadId", id, "ETag", s3_str(p, "ETag") ? s3_str(p, "ETag") : "",
+                            json_pack("{s:s,s:s,s:i}", "UploadId", id, "ETag", nb_json_str(p, "ETag") ? nb_json_str(p, "ETag") : "",
                                       "PartNumber", num),
                             "One or more of the specified parts could not be found.  The part may not have been "
                             "uploaded, or the specified entity tag may not match the part's entity tag.");
@@ -614,11 +614,11 @@ nb_result_t s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
             parts[i].cks = json_object();
         /* A checksum the client lists for a part must be the part's. */
         for (int a = 0; a < S3_CK__COUNT && rc == 1; a++) {
-            const char *listed = s3_str(p, s3_ck_member(a));
-            const char *stored = s3_str(parts[i].cks, s3_ck_member(a));
+            const char *listed = nb_json_str(p, s3_ck_member(a));
+            const char *stored = nb_json_str(parts[i].cks, s3_ck_member(a));
             if (listed && (stored == NULL || strcmp(listed, stored) != 0)) {
                 nb_error_fields(req, "InvalidPart",
-                                json_pack("{s:s,s:s,s:i}", "UploadId", id, "ETag", s3_str(p, "ETag"), "PartNumber",
+                                json_pack("{s:s,s:s,s:i}", "UploadId", id, "ETag", nb_json_str(p, "ETag"), "PartNumber",
                                           num),
                                 "One or more of the specified parts could not be found.  The part may not have "
                                 "been uploaded, or the specified entity tag may not match the part's entity tag.");
@@ -656,10 +656,10 @@ nb_result_t s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
     char oid[33];
     s3_random_hex(oid);
     snprintf(job->blob, sizeof job->blob, "o/%s", oid);
-    const char *alg_name = s3_str(u.attrs, "ChecksumAlgorithm");
+    const char *alg_name = nb_json_str(u.attrs, "ChecksumAlgorithm");
     job->alg = alg_name ? s3_ck_from_name(alg_name) : -1;
-    const char *type = s3_str(u.attrs, "ChecksumType");
-    const char *asked = s3_str(in, "ChecksumType");
+    const char *type = nb_json_str(u.attrs, "ChecksumType");
+    const char *asked = nb_json_str(in, "ChecksumType");
     job->full = job->alg >= 0 && type && strcmp(type, "FULL_OBJECT") == 0;
     if (job->alg >= 0 && type == NULL) /* an upload created before checksum types were kept */
         json_object_set_new(u.attrs, "ChecksumType", json_string("COMPOSITE"));
@@ -683,8 +683,8 @@ nb_result_t s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
         if (!s3_etag_md5(parts[i].etag, job->md5s + 16 * i))
             memset(job->md5s + 16 * i, 0, 16);
         if (job->alg >= 0) {
-            const char *v = s3_str(parts[i].cks, s3_ck_member(job->alg));
-            if (v == NULL || s3_b64_decode(v, job->cks + job->rawlen * i, job->rawlen) != (long)job->rawlen)
+            const char *v = nb_json_str(parts[i].cks, s3_ck_member(job->alg));
+            if (v == NULL || nb_base64_decode(v, strlen(v), 0, job->cks + job->rawlen * i, job->rawlen) != (ssize_t)job->rawlen)
                 memset(job->cks + job->rawlen * i, 0, job->rawlen);
         }
     }
@@ -698,15 +698,15 @@ nb_result_t s3_complete_multipart_upload(nb_req_t *req, const json_t *in) {
 
 nb_result_t s3_abort_multipart_upload(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    const char *id = s3_str(in, "UploadId");
-    json_t *done = completed_load(b.name, s3_str(in, "Key"), id);
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    const char *id = nb_json_str(in, "UploadId");
+    json_t *done = completed_load(b.name, nb_json_str(in, "Key"), id);
     if (done) { /* completed: nothing left to abort, the object stays */
         json_decref(done);
         return nb_reply_new(req, NULL);
     }
     upload_t u;
-    NB_TRY(upload_load(req, b.name, s3_str(in, "Key"), id, &u));
+    NB_TRY(upload_load(req, b.name, nb_json_str(in, "Key"), id, &u));
     json_decref(u.attrs);
     if (upload_drop(id, false) != 0)
         return NB_FAILED(NB_ESTORE);
@@ -715,10 +715,10 @@ nb_result_t s3_abort_multipart_upload(nb_req_t *req, const json_t *in) {
 
 nb_result_t s3_list_parts(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    const char *id = s3_str(in, "UploadId");
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    const char *id = nb_json_str(in, "UploadId");
     upload_t u;
-    NB_TRY(upload_load(req, b.name, s3_str(in, "Key"), id, &u));
+    NB_TRY(upload_load(req, b.name, nb_json_str(in, "Key"), id, &u));
     const json_t *mp = json_object_get(in, "MaxParts");
     int max = json_is_integer(mp) ? (int)json_integer_value(mp) : 1000;
     if (max < 0 || max > 1000)
@@ -760,7 +760,7 @@ nb_result_t s3_list_parts(nb_req_t *req, const json_t *in) {
                             "Owner", s3_owner(NULL), "Initiator", s3_owner(NULL), "StorageClass", "STANDARD");
     if (last) /* S3 names the page's last part, truncated or not */
         json_object_set_new(out, "NextPartNumberMarker", json_integer(last));
-    if (s3_str(u.attrs, "ChecksumAlgorithm"))
+    if (nb_json_str(u.attrs, "ChecksumAlgorithm"))
         json_object_set(out, "ChecksumAlgorithm", json_object_get(u.attrs, "ChecksumAlgorithm"));
     json_decref(u.attrs);
     return nb_reply_new(req, out);

@@ -21,12 +21,13 @@ typedef struct queue_ref {
 } queue_ref_t;
 
 static int queue_arn(const char *arn, queue_ref_t *q) {
-    if (arn == NULL || strncmp(arn, "arn:", 4) != 0)
+    char buf[256];
+    nb_arn_t a;
+    if (nb_arn_parse(arn, &a, buf, sizeof buf) != 0 || strcmp(a.service, "sqs") != 0 || !*a.region || !*a.account)
         return 0;
-    const char *p = strchr(arn + 4, ':'); /* after the partition */
-    if (p == NULL || strncmp(p + 1, "sqs:", 4) != 0)
-        return 0;
-    return sscanf(p + 5, "%31[^:]:%15[^:]:%95s", q->region, q->account, q->name) == 3;
+    return snprintf(q->region, sizeof q->region, "%s", a.region) < (int)sizeof q->region &&
+           snprintf(q->account, sizeof q->account, "%s", a.account) < (int)sizeof q->account &&
+           snprintf(q->name, sizeof q->name, "%s", a.resource) < (int)sizeof q->name;
 }
 
 /* The queue's URL (malloc'd) through SQS's GetQueueUrl, or NULL if it has none. */
@@ -36,7 +37,7 @@ static char *queue_url(const queue_ref_t *q) {
                 json_pack("{s:s,s:s}", "QueueName", q->name, "QueueOwnerAWSAccountId", q->account), &out, NULL,
                 0) != 0)
         return NULL;
-    const char *url = json_string_value(json_object_get(out, "QueueUrl"));
+    const char *url = nb_json_str(out, "QueueUrl");
     char *copy = url ? strdup(url) : NULL;
     json_decref(out);
     return copy;
@@ -126,14 +127,7 @@ static void deliver_after_commit(nb_req_t *req, delivery_t *list) {
     (void)nb_req_on_rollback(req, deliver_dropped, list);
 }
 
-static void iso_now(char out[32]) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
-}
+static void iso_now(char out[32]) { nb_time_format(nb_now(), NB_TIME_ISO8601_MS, out, 32); }
 
 /* ----------------------------------------------------------- configuration */
 
@@ -170,7 +164,7 @@ static nb_step_t normalize_destination(nb_req_t *req, json_t *dc) {
     }
     bool prefix = false, suffix = false;
     json_array_foreach(json_object_get(json_object_get(json_object_get(dc, "Filter"), "Key"), "FilterRules"), i, r) {
-        const char *name = s3_str(r, "Name");
+        const char *name = nb_json_str(r, "Name");
         bool is_prefix = name && strcasecmp(name, "prefix") == 0, is_suffix = name && strcasecmp(name, "suffix") == 0;
         if (!is_prefix && !is_suffix)
             return nb_stop(invalid_argument(req, "FilterRule.Name", name ? name : "",
@@ -183,11 +177,11 @@ static nb_step_t normalize_destination(nb_req_t *req, json_t *dc) {
         suffix = suffix || is_suffix;
         json_object_set_new(r, "Name", json_string(is_prefix ? "Prefix" : "Suffix"));
     }
-    const char *id = s3_str(dc, "Id");
+    const char *id = nb_json_str(dc, "Id");
     if (id == NULL || *id == '\0') { /* S3 makes one up: base64 of a random identifier */
-        char hex[33], b64[64];
+        char hex[33], b64[NB_BASE64_SIZE(32)];
         s3_random_hex(hex);
-        s3_b64_encode((const unsigned char *)hex, 32, b64);
+        nb_base64_encode(hex, 32, 0, b64, sizeof b64);
         json_object_set_new(dc, "Id", json_string(b64));
     }
     return NB_GO_ON;
@@ -196,7 +190,7 @@ static nb_step_t normalize_destination(nb_req_t *req, json_t *dc) {
 nb_result_t s3_put_bucket_notification(nb_req_t *req, const json_t *in) {
     nb_step_t step;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     json_t *stored = json_deep_copy(in);
     json_t *cfg = json_object_get(stored, "NotificationConfiguration");
     static const char *const kinds[] = {"QueueConfigurations", "TopicConfigurations",
@@ -221,7 +215,7 @@ static nb_result_t put_notification(nb_req_t *req, const s3_bucket_t *b, const j
     size_t i;
     const json_t *qc;
     json_array_foreach(queues, i, qc) {
-        const char *arn = s3_str(qc, "QueueArn");
+        const char *arn = nb_json_str(qc, "QueueArn");
         if (!queue_exists(arn))
             return nb_error_fields(req, "InvalidArgument",
                                    json_pack("{s:s,s:s}", "ArgumentName", arn ? arn : "", "ArgumentValue",
@@ -235,7 +229,7 @@ static nb_result_t put_notification(nb_req_t *req, const s3_bucket_t *b, const j
     iso_now(now);
     delivery_t *list = NULL;
     json_array_foreach(queues, i, qc)
-        delivery_add(&list, s3_str(qc, "QueueArn"),
+        delivery_add(&list, nb_json_str(qc, "QueueArn"),
                      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Service", "Amazon S3", "Event", "s3:TestEvent", "Time",
                                now, "Bucket", b->name, "RequestId", nb_req_id(req), "HostId", nb_req_id(req)));
     deliver_after_commit(req, list);
@@ -263,7 +257,7 @@ static int key_matches(const json_t *qc, const char *key) {
     size_t i, klen = strlen(key);
     const json_t *r;
     json_array_foreach(rules, i, r) {
-        const char *name = s3_str(r, "Name"), *value = s3_str(r, "Value");
+        const char *name = nb_json_str(r, "Name"), *value = nb_json_str(r, "Value");
         if (name == NULL || value == NULL)
             continue;
         size_t vlen = strlen(value);
@@ -311,7 +305,8 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
         if (!event_matches(json_object_get(qc, "Events"), event) || !key_matches(qc, key) || ekey == NULL)
             continue;
         char arn[128];
-        snprintf(arn, sizeof arn, "arn:%s:s3:::%s", nb_partition(b->region), b->name);
+        nb_arn_format(&(nb_arn_t){.partition = nb_partition(b->region), .service = "s3", .resource = b->name}, arn,
+                      sizeof arn);
         json_t *object = json_pack("{s:s,s:s}", "key", ekey, "sequencer", sequencer);
         if (o && strncmp(event, "ObjectRemoved", 13) != 0) {
             json_object_set_new(object, "size", json_integer(o->size));
@@ -323,7 +318,7 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
         }
         if (o && o->version_id && strcmp(o->version_id, "null") != 0)
             json_object_set_new(object, "versionId", json_string(o->version_id));
-        const char *id = s3_str(qc, "Id");
+        const char *id = nb_json_str(qc, "Id");
         json_t *record = json_pack(
             "{s:s,s:s,s:s,s:s,s:s,s:{s:s},s:{s:s},s:{s:s,s:s},s:{s:s,s:s,s:{s:s,s:{s:s},s:s},s:o}}", "eventVersion",
             "2.1", "eventSource", "aws:s3", "awsRegion", b->region, "eventTime", now, "eventName", event,
@@ -331,7 +326,7 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
             "127.0.0.1", "responseElements", "x-amz-request-id", nb_req_id(req), "x-amz-id-2", nb_req_id(req), "s3",
             "s3SchemaVersion", "1.0", "configurationId", id ? id : "", "bucket", "name", b->name, "ownerIdentity",
             "principalId", "A3NL1KOZZKExample", "arn", arn, "object", object);
-        delivery_add(&list, s3_str(qc, "QueueArn"), record ? json_pack("{s:[o]}", "Records", record) : NULL);
+        delivery_add(&list, nb_json_str(qc, "QueueArn"), record ? json_pack("{s:[o]}", "Records", record) : NULL);
     }
     free(ekey);
     json_decref(cfg);
@@ -355,7 +350,7 @@ void s3_notify_removed(nb_req_t *req, const s3_bucket_t *b, const char *key, con
                        const json_t *result) {
     /* Without a version id, a versioned bucket gets a delete marker; with one, a version goes. */
     bool marker_created = asked_vid == NULL && json_is_true(json_object_get(result, "DeleteMarker"));
-    const char *vid = s3_str(result, marker_created && s3_str(result, "DeleteMarkerVersionId") ? "DeleteMarkerVersionId"
+    const char *vid = nb_json_str(result, marker_created && nb_json_str(result, "DeleteMarkerVersionId") ? "DeleteMarkerVersionId"
                                                                                                : "VersionId");
     s3_object_t o = {0};
     o.version_id = (char *)vid;

@@ -34,23 +34,17 @@ static bool header_is_streaming(nb_req_t *req) {
 
 /* x-amz-content-sha256 as 64 hex digits, lower-cased into out; false for the other forms. */
 static bool payload_hash(const char *v, char out[65]) {
-    if (v == NULL || strlen(v) != 64)
-        return false;
-    for (int i = 0; i < 64; i++) {
-        if (!isxdigit((unsigned char)v[i]))
-            return false;
-        out[i] = (char)tolower((unsigned char)v[i]);
-    }
-    out[64] = '\0';
-    return true;
+    unsigned char raw[32];
+    return v && strlen(v) == 64 && nb_hex_decode(v, 64, raw, sizeof raw) == 32 &&
+           nb_hex_encode(raw, sizeof raw, 0, out, 65) == 64;
 }
 
 /* The hex SHA-256 from its base64 checksum. */
 static void sha256_hex(const char *b64, char out[65]) {
-    unsigned char raw[64];
+    unsigned char raw[NB_DIGEST_MAX];
     out[0] = '\0';
-    if (s3_b64_decode(b64, raw, sizeof raw) == 32)
-        s3_hex(raw, 32, out);
+    if (nb_base64_decode(b64, strlen(b64), 0, raw, sizeof raw) == 32)
+        nb_hex_encode(raw, 32, 0, out, 65);
 }
 
 nb_step_t s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
@@ -63,8 +57,7 @@ nb_step_t s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
         const char *v = nb_req_header(req, s3_ck_header(a));
         if (v == NULL)
             continue;
-        unsigned char raw[64];
-        if (s3_b64_decode(v, raw, sizeof raw) != (long)s3_ck_raw_len(a))
+        if (!s3_ck_value_valid(a, v))
             return nb_stop(nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a)));
         snprintf(plan->expect[a], sizeof plan->expect[a], "%s", v);
         plan->algs |= S3_CK_BIT(a);
@@ -88,7 +81,7 @@ nb_step_t s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
     }
     const char *cmd5 = nb_req_header(req, "Content-MD5");
     if (cmd5) {
-        if (s3_b64_decode(cmd5, plan->want_md5, sizeof plan->want_md5) != 16)
+        if (nb_base64_decode(cmd5, strlen(cmd5), 0, plan->want_md5, sizeof plan->want_md5) != 16)
             return nb_stop(nb_error(req, "InvalidDigest", "The Content-MD5 you specified was not valid."));
         plan->check_md5 = true;
     }
@@ -196,9 +189,7 @@ int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
             goto fail;
         }
     }
-    char hex[33];
-    s3_hex(out->md5, 16, hex);
-    snprintf(out->etag, sizeof out->etag, "\"%s\"", hex);
+    s3_etag_format(out->md5, out->etag);
     if (out->data) {
         out->blob[0] = '\0';
         return 0;
@@ -266,10 +257,9 @@ nb_step_t s3_check_small_body(nb_req_t *req) {
     bool body_checksums = op == NULL || strcmp(op, "CompleteMultipartUpload") != 0;
     for (int a = 0; a < S3_CK__COUNT && body_checksums; a++) {
         const char *v = nb_req_header(req, s3_ck_header(a));
-        unsigned char raw[64];
         if (v == NULL)
             continue;
-        if (s3_b64_decode(v, raw, sizeof raw) != (long)s3_ck_raw_len(a))
+        if (!s3_ck_value_valid(a, v))
             return nb_stop(nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a)));
         snprintf(plan.expect[a], sizeof plan.expect[a], "%s", v);
         plan.algs |= S3_CK_BIT(a);
@@ -311,27 +301,12 @@ nb_step_t s3_check_small_body(nb_req_t *req) {
 
 /* --------------------------------------------------------------- attrs */
 
-static int hexval(int c) { return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10; }
-
-/* Decodes %XX and '+' (form encoding) in place; false if it decoded a NUL, which
- * would end the C string early: the caller refuses the value. */
+/* Decodes %XX (a stray '%' kept) and with plus '+' (form encoding) in place; false if it
+ * decoded a NUL, which would end the C string early: the caller refuses the value. */
 static bool url_decode(char *s, bool plus) {
-    char *o = s;
-    bool nul = false;
-    for (; *s; s++) {
-        if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
-            *o = (char)(hexval((unsigned char)s[1]) * 16 + hexval((unsigned char)s[2]));
-            nul = nul || *o == '\0';
-            o++;
-            s += 2;
-        } else if (*s == '+' && plus) {
-            *o++ = ' ';
-        } else {
-            *o++ = *s;
-        }
-    }
-    *o = '\0';
-    return !nul;
+    size_t len = strlen(s);
+    ssize_t n = nb_url_decode(s, len, NB_URL_LENIENT | (plus ? NB_URL_FORM : 0), s, len + 1);
+    return n >= 0 && strlen(s) == (size_t)n;
 }
 
 /* "k1=v1&k2=v2" (x-amz-tagging) -> TagSet */
@@ -380,7 +355,7 @@ nb_step_t s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket) {
     size_t i, j;
     const json_t *t, *u;
     json_array_foreach(tagset, i, t) {
-        const char *k = s3_str(t, "Key"), *v = s3_str(t, "Value");
+        const char *k = nb_json_str(t, "Key"), *v = nb_json_str(t, "Value");
         if (k == NULL)
             k = "";
         if (v == NULL)
@@ -400,7 +375,7 @@ nb_step_t s3_check_tags(nb_req_t *req, const json_t *tagset, bool bucket) {
                                           : "Your TagKey cannot be prefixed with aws:"));
         json_decref(fields);
         json_array_foreach(tagset, j, u) {
-            if (j < i && strcmp(k, s3_str(u, "Key") ? s3_str(u, "Key") : "") == 0)
+            if (j < i && strcmp(k, nb_json_str(u, "Key") ? nb_json_str(u, "Key") : "") == 0)
                 return nb_stop(nb_error(req, "InvalidTag", "Cannot provide multiple Tags with the same key"));
         }
     }
@@ -416,7 +391,7 @@ static const char *const storage_classes[] = {"STANDARD",    "REDUCED_REDUNDANCY
 #define METADATA_MAX 2048
 
 nb_step_t s3_check_new_object(nb_req_t *req, const json_t *in) {
-    const char *sc = s3_str(in, "StorageClass");
+    const char *sc = nb_json_str(in, "StorageClass");
     if (sc) {
         bool known = false;
         for (size_t i = 0; i < sizeof storage_classes / sizeof storage_classes[0]; i++)
@@ -435,7 +410,7 @@ nb_step_t s3_check_new_object(nb_req_t *req, const json_t *in) {
         return nb_stop(nb_error_fields(req, "MetadataTooLarge",
                                json_pack("{s:I,s:i}", "Size", (json_int_t)size, "MaxSizeAllowed", METADATA_MAX),
                                "Your metadata headers exceed the maximum allowed metadata size."));
-    const char *tagging = s3_str(in, "Tagging");
+    const char *tagging = nb_json_str(in, "Tagging");
     if (tagging && *tagging) {
         json_t *set = parse_tagging(tagging);
         nb_step_t step = s3_check_tags(req, set, false);
@@ -460,7 +435,7 @@ json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in) {
             json_object_set(a, copied_members[i], v);
     }
     /* aws-chunked is the transfer framing, not the object's encoding. */
-    const char *ce = s3_str(a, "ContentEncoding");
+    const char *ce = nb_json_str(a, "ContentEncoding");
     if (ce) {
         char buf[256];
         size_t n = 0;
@@ -481,9 +456,9 @@ json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in) {
     }
     if (json_object_get(a, "ContentType") == NULL)
         json_object_set_new(a, "ContentType", json_string("binary/octet-stream"));
-    if (json_is_string(json_object_get(a, "StorageClass")) && strcmp(s3_str(a, "StorageClass"), "STANDARD") == 0)
+    if (json_is_string(json_object_get(a, "StorageClass")) && strcmp(nb_json_str(a, "StorageClass"), "STANDARD") == 0)
         json_object_del(a, "StorageClass");
-    const char *tagging = s3_str(in, "Tagging");
+    const char *tagging = nb_json_str(in, "Tagging");
     if (tagging && *tagging)
         json_object_set_new(a, "TagSet", parse_tagging(tagging));
     (void)req;
@@ -502,9 +477,9 @@ static void attrs_set_checksums(json_t *attrs, const s3_ingest_t *ing) {
 
 /* COMPOSITE (a multipart checksum of checksums, "...-N") or FULL_OBJECT; NULL without a checksum. */
 const char *s3_checksum_type(const json_t *attrs) {
-    const char *t = s3_str(attrs, "ChecksumType");
+    const char *t = nb_json_str(attrs, "ChecksumType");
     for (int a = 0; t == NULL && a < S3_CK__COUNT; a++) {
-        const char *v = s3_str(attrs, s3_ck_member(a));
+        const char *v = nb_json_str(attrs, s3_ck_member(a));
         if (v)
             t = strchr(v, '-') ? "COMPOSITE" : "FULL_OBJECT";
     }
@@ -515,7 +490,7 @@ const char *s3_checksum_type(const json_t *attrs) {
  * ChecksumType is a member the overlay adds to the outputs that carry it in a header. */
 void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
     for (int a = 0; a < S3_CK__COUNT; a++) {
-        const char *v = s3_str(attrs, s3_ck_member(a));
+        const char *v = nb_json_str(attrs, s3_ck_member(a));
         if (v == NULL)
             continue;
         if (a == S3_CK_CRC64NVME)
@@ -635,13 +610,13 @@ int s3_object_store_ingested(nb_req_t *req, const s3_bucket_t *b, s3_object_t *o
 
 static nb_result_t put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     s3_bucket_t b;
-    nb_step_t step = s3_bucket_load(req, s3_str(in, "Bucket"), &b); /* again: it may be gone after an async ingest */
+    nb_step_t step = s3_bucket_load(req, nb_json_str(in, "Bucket"), &b); /* again: it may be gone after an async ingest */
     if (nb_stopped(step)) {
         s3_ingest_discard(ing);
         return nb_step_result(step);
     }
     s3_object_t o = {0};
-    o.key = strdup(s3_str(in, "Key"));
+    o.key = strdup(nb_json_str(in, "Key"));
     o.attrs = s3_attrs_from_input(req, in);
     s3_attrs_set_acl(o.attrs, in, b.account);
     attrs_set_checksums(o.attrs, ing);
@@ -658,8 +633,8 @@ static nb_result_t put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing)
 /* What PutObject checks before its body: go on, or stop (error set, or a failure). */
 nb_step_t s3_put_object_precheck(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY_STEP(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    const char *key = s3_str(in, "Key");
+    NB_TRY_STEP(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    const char *key = nb_json_str(in, "Key");
     NB_TRY_STEP(s3_check_key(req, key));
     NB_TRY_STEP(s3_check_new_object(req, in));
     NB_TRY_STEP(s3_write_conditions(req, b.name, key));
@@ -716,11 +691,8 @@ static double in_time(const json_t *in, const char *member) {
 static json_t *expires_string(const json_t *v) {
     if (!json_is_number(v))
         return json_incref((json_t *)v);
-    char buf[64];
-    time_t t = (time_t)json_number_value(v);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    char buf[NB_TIME_SIZE];
+    nb_time_format(json_number_value(v), NB_TIME_RFC1123, buf, sizeof buf);
     return json_string(buf);
 }
 
@@ -790,16 +762,16 @@ static nb_step_t find_object(nb_req_t *req, const s3_bucket_t *b, const char *ke
 static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
     nb_step_t step;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
-    const char *key = s3_str(in, "Key");
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    const char *key = nb_json_str(in, "Key");
     s3_object_t o;
-    NB_TRY(find_object(req, &b, key, s3_str(in, "VersionId"), &o, head));
+    NB_TRY(find_object(req, &b, key, nb_json_str(in, "VersionId"), &o, head));
     if (!head && nb_stopped(step = s3_check_readable(req, &o, false))) {
         s3_object_clear(&o);
         return nb_step_result(step);
     }
     /* Conditions, in RFC 7232's order. */
-    const char *if_match = s3_str(in, "IfMatch"), *if_none = s3_str(in, "IfNoneMatch");
+    const char *if_match = nb_json_str(in, "IfMatch"), *if_none = nb_json_str(in, "IfNoneMatch");
     double ims = in_time(in, "IfModifiedSince"), ius = in_time(in, "IfUnmodifiedSince");
     const char *failed = NULL;
     bool not_modified = false;
@@ -838,7 +810,7 @@ static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
     if (json_object_get(out, "Expires"))
         json_object_set_new(out, "Expires", expires_string(json_object_get(out, "Expires")));
     int64_t first = 0, last = o.size - 1;
-    const char *range = s3_str(in, "Range");
+    const char *range = nb_json_str(in, "Range");
     int r = s3_range_parse(range, o.size, &first, &last);
     const json_t *pn = json_object_get(in, "PartNumber");
     if (json_is_integer(pn)) {
@@ -870,7 +842,7 @@ static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
             json_object_set_new(out, "PartsCount", json_integer(count));
     }
     /* A whole-object checksum would not match a part of it: S3 sends none with a range. */
-    const char *mode = s3_str(in, "ChecksumMode");
+    const char *mode = nb_json_str(in, "ChecksumMode");
     if (mode && strcasecmp(mode, "ENABLED") == 0 && r == 0)
         s3_output_checksums(req, out, o.attrs);
     if (r < 0) {
@@ -945,20 +917,20 @@ static int delete_one(const s3_bucket_t *b, const char *key, const char *vid, js
 
 nb_result_t s3_delete_object(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     json_t *out = json_object();
     int rc;
-    if ((rc = delete_one(&b, s3_str(in, "Key"), s3_str(in, "VersionId"), out)) != 0) {
+    if ((rc = delete_one(&b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), out)) != 0) {
         json_decref(out);
         return NB_FAILED(rc);
     }
-    s3_notify_removed(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), out);
+    s3_notify_removed(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), out);
     return nb_reply_new(req, out);
 }
 
 nb_result_t s3_delete_objects(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     /* S3 wants the body's integrity proven: Content-MD5 or a flexible checksum (checked by then). */
     bool digest = nb_req_header(req, "Content-MD5") != NULL;
     for (int a = 0; a < S3_CK__COUNT && !digest; a++)
@@ -975,8 +947,8 @@ nb_result_t s3_delete_objects(nb_req_t *req, const json_t *in) {
     size_t i;
     json_t *item;
     json_array_foreach(objs, i, item) {
-        const char *key = s3_str(item, "Key");
-        const char *vid = s3_str(item, "VersionId");
+        const char *key = nb_json_str(item, "Key");
+        const char *vid = nb_json_str(item, "VersionId");
         json_t *r = json_pack("{s:s}", "Key", key ? key : "");
         if (key == NULL || *key == '\0') {
             json_array_append_new(errors, json_pack("{s:s,s:s,s:s}", "Key", "", "Code", "UserKeyMustBeSpecified",
@@ -1084,9 +1056,7 @@ int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *
         nb_blob_writer_abort(w);
     if (rc == 0) {
         s3_hash_final(h, out->md5, out->checksum);
-        char hex[33];
-        s3_hex(out->md5, 16, hex);
-        snprintf(out->etag, sizeof out->etag, "\"%s\"", hex);
+        s3_etag_format(out->md5, out->etag);
         out->size = size;
         out->algs = algs;
         if (out->data)
@@ -1102,7 +1072,7 @@ int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *
 
 /* x-amz-copy-source-if-* as S3 evaluates them; go on when they pass, else stop with the error set. */
 nb_step_t s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
-    const char *m = s3_str(in, "CopySourceIfMatch"), *nm = s3_str(in, "CopySourceIfNoneMatch");
+    const char *m = nb_json_str(in, "CopySourceIfMatch"), *nm = nb_json_str(in, "CopySourceIfNoneMatch");
     double ms = in_time(in, "CopySourceIfModifiedSince"), us = in_time(in, "CopySourceIfUnmodifiedSince");
     const char *failed = NULL;
     if (m && !etag_matches(m, o->etag))
@@ -1122,7 +1092,7 @@ nb_step_t s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t 
 /* Loads a copy source (bucket, version); go on, or stop (error set, or a failure). */
 nb_step_t s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so) {
     char *bucket, *key, *vid;
-    int parsed = s3_parse_copy_source(s3_str(in, "CopySource"), &bucket, &key, &vid);
+    int parsed = s3_parse_copy_source(nb_json_str(in, "CopySource"), &bucket, &key, &vid);
     if (parsed == -2)
         return nb_stop(nb_error(req, "InvalidArgument", "Copy Source must not contain an encoded NUL character"));
     if (parsed != 0)
@@ -1220,15 +1190,15 @@ static void object_free(void *ctx) {
 static nb_result_t copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
     const s3_object_t *so = ctx;
     s3_bucket_t b;
-    nb_step_t step = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    nb_step_t step = s3_bucket_load(req, nb_json_str(in, "Bucket"), &b);
     if (nb_stopped(step)) {
         s3_ingest_discard(ing);
         return nb_step_result(step);
     }
-    const char *directive = s3_str(in, "MetadataDirective");
+    const char *directive = nb_json_str(in, "MetadataDirective");
     bool replace = directive && strcmp(directive, "REPLACE") == 0;
     s3_object_t o = {0};
-    o.key = strdup(s3_str(in, "Key"));
+    o.key = strdup(nb_json_str(in, "Key"));
     if (replace) {
         o.attrs = s3_attrs_from_input(req, in);
     } else {
@@ -1249,10 +1219,10 @@ static nb_result_t copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing
             json_object_set(o.attrs, "WebsiteRedirectLocation", json_object_get(in, "WebsiteRedirectLocation"));
     }
     s3_restore_drop(o.attrs);
-    const char *td = s3_str(in, "TaggingDirective");
+    const char *td = nb_json_str(in, "TaggingDirective");
     if (td && strcmp(td, "REPLACE") == 0) {
         json_object_del(o.attrs, "TagSet");
-        const char *tagging = s3_str(in, "Tagging");
+        const char *tagging = nb_json_str(in, "Tagging");
         if (tagging && *tagging)
             json_object_set_new(o.attrs, "TagSet", parse_tagging(tagging));
     } else if (json_object_get(so->attrs, "TagSet")) {
@@ -1275,7 +1245,7 @@ static nb_result_t copy_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing
 
 nb_result_t s3_copy_object(nb_req_t *req, const json_t *in) {
     s3_bucket_t b, sb;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     s3_object_t *so = calloc(1, sizeof *so);
     if (so == NULL)
         return NB_FAILED(NB_ENOMEM);
@@ -1284,7 +1254,7 @@ nb_result_t s3_copy_object(nb_req_t *req, const json_t *in) {
         free(so);
         return nb_step_result(step);
     }
-    const char *key = s3_str(in, "Key");
+    const char *key = nb_json_str(in, "Key");
     json_t *grants = NULL;
     if (nb_stopped(step = s3_check_key(req, key)) || nb_stopped(step = s3_check_new_object(req, in)) ||
         nb_stopped(step = s3_acl_from_input(req, in, b.account, false, &grants))) {
@@ -1292,7 +1262,7 @@ nb_result_t s3_copy_object(nb_req_t *req, const json_t *in) {
         return nb_step_result(step);
     }
     json_decref(grants);
-    const char *directive = s3_str(in, "MetadataDirective");
+    const char *directive = nb_json_str(in, "MetadataDirective");
     bool replace = directive && strcmp(directive, "REPLACE") == 0;
     if (directive && !replace && strcmp(directive, "COPY") != 0) {
         object_free(so);
@@ -1303,7 +1273,7 @@ nb_result_t s3_copy_object(nb_req_t *req, const json_t *in) {
     }
     /* Copying a named version over its own key (how a previous version is restored) is a
      * change on a versioned bucket: it makes that content the latest version again. */
-    const char *source = s3_str(in, "CopySource");
+    const char *source = nb_json_str(in, "CopySource");
     bool names_version = source && strstr(source, "?versionId=") != NULL && b.versioning != S3_VER_OFF;
     if (strcmp(sb.name, b.name) == 0 && strcmp(so->key, key) == 0 && !replace && !names_version &&
         !json_object_get(in, "StorageClass") && !json_object_get(in, "WebsiteRedirectLocation") &&
@@ -1315,7 +1285,7 @@ nb_result_t s3_copy_object(nb_req_t *req, const json_t *in) {
                         "attributes.");
     }
     unsigned algs = 0;
-    const char *alg = s3_str(in, "ChecksumAlgorithm");
+    const char *alg = nb_json_str(in, "ChecksumAlgorithm");
     if (alg && s3_ck_from_name(alg) >= 0)
         algs |= S3_CK_BIT(s3_ck_from_name(alg));
     else
@@ -1332,7 +1302,7 @@ nb_result_t s3_copy_object(nb_req_t *req, const json_t *in) {
 static json_t *object_parts(const json_t *in, const s3_object_t *o) {
     json_t *out = json_pack("{s:i}", "TotalPartsCount", o->parts);
     const json_t *list = json_object_get(o->attrs, "PartList");
-    if (s3_str(o->attrs, "ChecksumType") == NULL || !json_is_array(list))
+    if (nb_json_str(o->attrs, "ChecksumType") == NULL || !json_is_array(list))
         return out;
     const json_t *mp = json_object_get(in, "MaxParts"), *pm = json_object_get(in, "PartNumberMarker");
     json_int_t max = json_is_integer(mp) ? json_integer_value(mp) : 1000;
@@ -1366,9 +1336,9 @@ static json_t *object_parts(const json_t *in, const s3_object_t *o) {
 
 nb_result_t s3_get_object_attributes(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     s3_object_t o;
-    NB_TRY(find_object(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o, false));
+    NB_TRY(find_object(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), &o, false));
     json_t *out = json_pack("{s:f}", "LastModified", o.modified);
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
@@ -1388,14 +1358,14 @@ nb_result_t s3_get_object_attributes(nb_req_t *req, const json_t *in) {
         } else if (strcmp(a, "ObjectSize") == 0) {
             json_object_set_new(out, "ObjectSize", json_integer(o.size));
         } else if (strcmp(a, "StorageClass") == 0) {
-            const char *sc = s3_str(o.attrs, "StorageClass");
+            const char *sc = nb_json_str(o.attrs, "StorageClass");
             json_object_set_new(out, "StorageClass", json_string(sc ? sc : "STANDARD"));
         } else if (strcmp(a, "ObjectParts") == 0 && o.parts > 0) {
             json_object_set_new(out, "ObjectParts", object_parts(in, &o));
         } else if (strcmp(a, "Checksum") == 0) {
             json_t *ck = json_object();
             for (int k = 0; k < S3_CK__COUNT; k++)
-                if (s3_str(o.attrs, s3_ck_member(k)))
+                if (nb_json_str(o.attrs, s3_ck_member(k)))
                     json_object_set(ck, s3_ck_member(k), json_object_get(o.attrs, s3_ck_member(k)));
             if (json_object_size(ck))
                 json_object_set_new(ck, "ChecksumType", json_string(s3_checksum_type(o.attrs)));
@@ -1421,9 +1391,9 @@ int s3_object_update_attrs(const s3_object_t *o) {
 static nb_result_t tagging_op(nb_req_t *req, const json_t *in, int which) {
     nb_step_t step;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     s3_object_t o;
-    NB_TRY(find_object(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o, false));
+    NB_TRY(find_object(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), &o, false));
     json_t *out = json_object();
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
@@ -1463,7 +1433,7 @@ nb_step_t s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, 
 
 nb_result_t s3_put_bucket_tagging(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     NB_TRY(s3_check_tags(req, json_object_get(json_object_get(in, "Tagging"), "TagSet"), true));
     return s3_config_put(req, in);
 }

@@ -43,8 +43,6 @@ nb_step_t s3_check_key(nb_req_t *req, const char *key);
 /* If-None-Match: * / If-Match on writes: go on, or stop (error set, or a failure). */
 nb_step_t s3_write_conditions(nb_req_t *req, const char *bucket, const char *key);
 
-/* Input helpers. */
-const char *s3_str(const json_t *in, const char *member);
 
 /* The stored representation of one object version. */
 typedef struct s3_object {

@@ -8,9 +8,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "s3_plugin.h"
 
 #define FIELDS_MAX (256 * 1024) /* the fields before the file; AWS allows 20 KB of policy */
@@ -161,17 +158,16 @@ static const char *known_secret(const char *access_key) {
     return access_key && strcmp(access_key, "test") == 0 ? "test" : NULL;
 }
 
-static void hmac(const EVP_MD *md, const void *key, size_t klen, const char *msg, unsigned char *out,
-                 unsigned *olen) {
-    HMAC(md, key, (int)klen, (const unsigned char *)msg, strlen(msg), out, olen);
+static size_t hmac(nb_digest_alg_t alg, const void *key, size_t klen, const char *msg, unsigned char *out) {
+    return nb_hmac(alg, key, klen, msg, strlen(msg), out);
 }
 
 /* Go on when the form's signature is right or cannot be checked; else stop with SignatureDoesNotMatch. */
 static nb_step_t check_signature(nb_req_t *req, const json_t *fields, const char *policy_b64) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    char want[2 * EVP_MAX_MD_SIZE + 1] = "";
-    const char *cred = s3_str(fields, "x-amz-credential"), *sent = s3_str(fields, "x-amz-signature");
+    unsigned char mac[NB_DIGEST_MAX];
+    size_t len = 0;
+    char want[NB_HEX_SIZE(NB_DIGEST_MAX)] = "";
+    const char *cred = nb_json_str(fields, "x-amz-credential"), *sent = nb_json_str(fields, "x-amz-signature");
     if (cred && sent) { /* SigV4: AKID/date/region/service/aws4_request; a key derived from the secret */
         char akid[128], date[16], region[64], service[32];
         if (sscanf(cred, "%127[^/]/%15[^/]/%63[^/]/%31[^/]/aws4_request", akid, date, region, service) != 4)
@@ -181,19 +177,19 @@ static nb_step_t check_signature(nb_req_t *req, const json_t *fields, const char
             return NB_GO_ON;
         char k0[160];
         snprintf(k0, sizeof k0, "AWS4%s", secret);
-        unsigned char k1[EVP_MAX_MD_SIZE], k2[EVP_MAX_MD_SIZE];
-        hmac(EVP_sha256(), k0, strlen(k0), date, k1, &len);
-        hmac(EVP_sha256(), k1, len, region, k2, &len);
-        hmac(EVP_sha256(), k2, len, service, k1, &len);
-        hmac(EVP_sha256(), k1, len, "aws4_request", k2, &len);
-        hmac(EVP_sha256(), k2, len, policy_b64, mac, &len);
-        s3_hex(mac, len, want);
-    } else if ((sent = s3_str(fields, "signature")) != NULL) { /* SigV2: base64(HMAC-SHA1(secret, policy)) */
-        const char *secret = known_secret(s3_str(fields, "awsaccesskeyid"));
+        unsigned char k1[NB_DIGEST_MAX], k2[NB_DIGEST_MAX];
+        len = hmac(NB_DIGEST_SHA256, k0, strlen(k0), date, k1);
+        len = hmac(NB_DIGEST_SHA256, k1, len, region, k2);
+        len = hmac(NB_DIGEST_SHA256, k2, len, service, k1);
+        len = hmac(NB_DIGEST_SHA256, k1, len, "aws4_request", k2);
+        len = hmac(NB_DIGEST_SHA256, k2, len, policy_b64, mac);
+        nb_hex_encode(mac, len, 0, want, sizeof want);
+    } else if ((sent = nb_json_str(fields, "signature")) != NULL) { /* SigV2: base64(HMAC-SHA1(secret, policy)) */
+        const char *secret = known_secret(nb_json_str(fields, "awsaccesskeyid"));
         if (secret == NULL)
             return NB_GO_ON;
-        hmac(EVP_sha1(), secret, strlen(secret), policy_b64, mac, &len);
-        s3_b64_encode(mac, len, want);
+        len = hmac(NB_DIGEST_SHA1, secret, strlen(secret), policy_b64, mac);
+        nb_base64_encode(mac, len, 0, want, sizeof want);
     } else {
         return NB_GO_ON;
     }
@@ -233,18 +229,18 @@ static const char *condition_value(const json_t *fields, const char *bucket, con
     lower[i] = '\0';
     if (strcmp(lower, "bucket") == 0)
         return bucket;
-    const char *v = s3_str(fields, lower);
+    const char *v = nb_json_str(fields, lower);
     return v ? v : "";
 }
 
 /* The policy of a form with one: go on when the upload may, else stop with S3's error. */
 static nb_step_t check_policy(nb_req_t *req, const char *bucket, const json_t *fields, int64_t file_len) {
-    const char *b64 = s3_str(fields, "policy");
+    const char *b64 = nb_json_str(fields, "policy");
     if (b64 == NULL)
         return NB_GO_ON;
-    size_t cap = strlen(b64) + 4;
+    size_t cap = NB_BASE64_DECODED_SIZE(strlen(b64));
     unsigned char *raw = malloc(cap);
-    long n = raw ? s3_b64_decode(b64, raw, cap - 1) : -1;
+    ssize_t n = raw ? nb_base64_decode(b64, strlen(b64), 0, raw, cap) : -1;
     json_t *policy = n > 0 ? json_loadb((const char *)raw, (size_t)n, 0, NULL) : NULL;
     free(raw);
     if (!json_is_object(policy)) {
@@ -252,7 +248,7 @@ static nb_step_t check_policy(nb_req_t *req, const char *bucket, const json_t *f
         return nb_stop(nb_error(req, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON."));
     }
     nb_step_t step = check_signature(req, fields, b64);
-    double expires = s3_http_date(s3_str(policy, "expiration")); /* "2030-01-01T00:00:00Z" */
+    double expires = s3_http_date(nb_json_str(policy, "expiration")); /* "2030-01-01T00:00:00Z" */
     if (!nb_stopped(step) && expires < 0)
         step = nb_stop(nb_error(req, "InvalidPolicyDocument", "Invalid Policy: Policy missing expiration."));
     else if (!nb_stopped(step) && nb_now() > expires)
@@ -325,7 +321,7 @@ static void post_ctx_free(void *ctx) {
 
 /* The form's key with ${filename} replaced. */
 static char *form_key(const post_ctx_t *c) {
-    const char *key = s3_str(c->fields, "key");
+    const char *key = nb_json_str(c->fields, "key");
     const char *var = strstr(key, "${filename}");
     char *out = NULL;
     if (var == NULL)
@@ -339,7 +335,7 @@ static char *form_key(const post_ctx_t *c) {
 static json_t *put_input(const post_ctx_t *c) {
     json_t *like_put = json_object();
     for (size_t i = 0; i < sizeof post_headers / sizeof post_headers[0]; i++) {
-        const char *v = s3_str(c->fields, post_headers[i].field);
+        const char *v = nb_json_str(c->fields, post_headers[i].field);
         if (v)
             json_object_set_new(like_put, post_headers[i].member, json_string(v));
     }
@@ -359,7 +355,7 @@ static json_t *put_input(const post_ctx_t *c) {
 static nb_result_t post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing, void *ctx) {
     post_ctx_t *c = ctx;
     s3_bucket_t b;
-    nb_step_t step = s3_bucket_load(req, s3_str(in, "Bucket"), &b);
+    nb_step_t step = s3_bucket_load(req, nb_json_str(in, "Bucket"), &b);
     char *key = nb_stopped(step) ? NULL : form_key(c);
     if (key == NULL) {
         s3_ingest_discard(ing);
@@ -376,8 +372,8 @@ static nb_result_t post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing
     char location[4200];
     snprintf(location, sizeof location, "%s", loc ? loc : "");
     free(loc);
-    const char *status = s3_str(c->fields, "success_action_status");
-    const char *redirect = s3_str(c->fields, "success_action_redirect");
+    const char *status = nb_json_str(c->fields, "success_action_status");
+    const char *redirect = nb_json_str(c->fields, "success_action_redirect");
     json_t *out = json_pack("{s:s,s:s}", "ETag", ing->etag, "Location", location);
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
@@ -402,7 +398,7 @@ static nb_result_t post_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing
 nb_result_t s3_post_object(nb_req_t *req, const json_t *in) {
     nb_step_t step;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     nb_body_t *body = nb_req_body(req);
     form_t f;
     memset(&f, 0, sizeof f);
@@ -410,7 +406,7 @@ nb_result_t s3_post_object(nb_req_t *req, const json_t *in) {
         json_decref(f.fields);
         return nb_step_result(step);
     }
-    const char *key = s3_str(f.fields, "key");
+    const char *key = nb_json_str(f.fields, "key");
     if (key == NULL || *key == '\0') {
         json_decref(f.fields);
         return nb_error_fields(req, "InvalidArgument",

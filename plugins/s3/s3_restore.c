@@ -15,7 +15,7 @@
 #define DAY 86400.0
 
 static bool archived_class(const json_t *attrs) {
-    const char *sc = s3_str(attrs, "StorageClass");
+    const char *sc = nb_json_str(attrs, "StorageClass");
     return sc && (strcmp(sc, "GLACIER") == 0 || strcmp(sc, "DEEP_ARCHIVE") == 0);
 }
 
@@ -35,7 +35,7 @@ nb_step_t s3_check_readable(nb_req_t *req, const s3_object_t *o, bool copy_sourc
     if (st == S3_RESTORE_NONE || st == S3_RESTORE_DONE)
         return NB_GO_ON;
     return nb_stop(nb_error_fields(req, "InvalidObjectState",
-                           json_pack("{s:s}", "StorageClass", s3_str(o->attrs, "StorageClass")),
+                           json_pack("{s:s}", "StorageClass", nb_json_str(o->attrs, "StorageClass")),
                            copy_source ? "Operation is not valid for the source object's storage class"
                                        : "The operation is not valid for the object's storage class"));
 }
@@ -45,11 +45,8 @@ void s3_restore_output(json_t *out, const json_t *attrs) {
     if (st == S3_RESTORE_ONGOING) {
         json_object_set_new(out, "Restore", json_string("ongoing-request=\"true\""));
     } else if (st == S3_RESTORE_DONE) {
-        char date[64], value[128];
-        time_t t = (time_t)json_number_value(json_object_get(attrs, "_restore_expiry"));
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        char date[NB_TIME_SIZE], value[128];
+        nb_time_format(nb_json_num(attrs, "_restore_expiry", 0), NB_TIME_RFC1123, date, sizeof date);
         snprintf(value, sizeof value, "ongoing-request=\"false\", expiry-date=\"%s\"", date);
         json_object_set_new(out, "Restore", json_string(value));
     }
@@ -71,9 +68,9 @@ static double expiry_after(double ready, json_int_t days) {
 
 nb_result_t s3_restore_object(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, s3_str(in, "Bucket"), &b));
+    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     s3_object_t o;
-    NB_TRY(s3_find_version(req, &b, s3_str(in, "Key"), s3_str(in, "VersionId"), &o));
+    NB_TRY(s3_find_version(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), &o));
     const json_t *rr = json_object_get(in, "RestoreRequest");
     const json_t *days = json_object_get(rr, "Days");
     int st = s3_restore_state(o.attrs);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "sqs_plugin.h"
 
@@ -49,9 +48,9 @@ static char *attrs_store_text(const json_t *attrs) {
             json_object_set(c, "StringValue", sv);
         if (json_is_string(bv)) {
             size_t n = json_string_length(bv);
-            char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+            char *b64 = malloc(NB_BASE64_SIZE(n));
             if (b64) {
-                EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)json_string_value(bv), (int)n);
+                nb_base64_encode(json_string_value(bv), n, 0, b64, NB_BASE64_SIZE(n));
                 json_object_set_new(c, "BinaryValue", json_string(b64));
             }
             free(b64);
@@ -72,21 +71,15 @@ static json_t *attrs_from_store(const char *text) {
     const char *k;
     json_t *a;
     json_object_foreach(attrs, k, a) {
-        const char *b64 = SQS_STR(a, "BinaryValue");
+        const char *b64 = nb_json_str(a, "BinaryValue");
         if (b64 == NULL)
             continue;
         size_t len = strlen(b64);
-        unsigned char *raw = malloc(len + 1);
+        char *raw = malloc(NB_BASE64_DECODED_SIZE(len));
         if (raw == NULL)
             continue;
-        int n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len);
-        if (n < 0)
-            n = 0;
-        if (len >= 1 && b64[len - 1] == '=')
-            n--;
-        if (len >= 2 && b64[len - 2] == '=')
-            n--;
-        json_object_set_new(a, "BinaryValue", json_stringn_nocheck((const char *)raw, (size_t)(n < 0 ? 0 : n)));
+        ssize_t n = nb_base64_decode(b64, len, 0, raw, NB_BASE64_DECODED_SIZE(len));
+        json_object_set_new(a, "BinaryValue", json_stringn_nocheck(raw, n < 0 ? 0 : (size_t)n));
         free(raw);
     }
     return attrs;
@@ -294,7 +287,7 @@ static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double 
         json_object_set_new(sys, "DeadLetterQueueSourceArn", json_string((const char *)sqlite3_column_text(s, 11)));
     if (sys_wanted(p->sysnames, "AWSTraceHeader") && sqlite3_column_text(s, 3)) {
         json_t *sa = json_loads((const char *)sqlite3_column_text(s, 3), 0, NULL);
-        const char *th = SQS_STR(json_object_get(sa, "AWSTraceHeader"), "StringValue");
+        const char *th = nb_json_str(json_object_get(sa, "AWSTraceHeader"), "StringValue");
         if (th)
             json_object_set_new(sys, "AWSTraceHeader", json_string(th));
         json_decref(sa);
@@ -560,7 +553,7 @@ nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
     p.sysnames = sysnames;
     p.attrnames = json_object_get(in, "MessageAttributeNames");
     /* FIFO: a retried receive (same ReceiveRequestAttemptId within 5 minutes) gets the same answer */
-    const char *attempt = q->fifo ? SQS_STR(in, "ReceiveRequestAttemptId") : NULL;
+    const char *attempt = q->fifo ? nb_json_str(in, "ReceiveRequestAttemptId") : NULL;
     if (attempt) {
         double now = now_s();
         const char *k;
@@ -630,11 +623,11 @@ nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
 /* A FIFO send names its group, and its deduplication id unless the queue deduplicates by
  * content. In a batch, an entry without one fails the whole request, as AWS answers it. */
 static bool fifo_id_missing(const sqs_queue_t *q, const json_t *e, sqs_err_t *err) {
-    if (SQS_STR(e, "MessageGroupId") == NULL) {
+    if (nb_json_str(e, "MessageGroupId") == NULL) {
         err_set(err, "MissingParameter", "The request must contain the parameter MessageGroupId.");
         return true;
     }
-    if (SQS_STR(e, "MessageDeduplicationId") == NULL && !q->cbd) {
+    if (nb_json_str(e, "MessageDeduplicationId") == NULL && !q->cbd) {
         err_set(err, "InvalidParameterValue",
                 "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
                 "provided explicitly");
@@ -649,8 +642,8 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
     size_t blen = json_string_length(bodyv);
     const json_t *attrs = json_object_get(e, "MessageAttributes");
     const json_t *delay = json_object_get(e, "DelaySeconds");
-    const char *grp = SQS_STR(e, "MessageGroupId");
-    const char *dedup = SQS_STR(e, "MessageDeduplicationId");
+    const char *grp = nb_json_str(e, "MessageGroupId");
+    const char *dedup = nb_json_str(e, "MessageDeduplicationId");
     if (body == NULL || blen == 0) {
         err_set(err, "MissingParameter", "The request must contain the parameter MessageBody.");
         return false;
@@ -683,8 +676,8 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
     const char *k;
     json_t *a;
     json_object_foreach((json_t *)sys, k, a) {
-        if (strcmp(k, "AWSTraceHeader") != 0 || strcmp(SQS_STR(a, "DataType") ?: "", "String") != 0 ||
-            SQS_STR(a, "StringValue") == NULL) {
+        if (strcmp(k, "AWSTraceHeader") != 0 || strcmp(nb_json_str(a, "DataType") ?: "", "String") != 0 ||
+            nb_json_str(a, "StringValue") == NULL) {
             err_set(err, "InvalidParameterValue", "Message system attribute name '%s' is invalid.", k);
             return false;
         }
@@ -728,8 +721,8 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
     const json_t *attrs = json_object_get(e, "MessageAttributes");
     const json_t *sys = json_object_get(e, "MessageSystemAttributes");
     const json_t *delayv = json_object_get(e, "DelaySeconds");
-    const char *grp = SQS_STR(e, "MessageGroupId");
-    const char *dedup = SQS_STR(e, "MessageDeduplicationId");
+    const char *grp = nb_json_str(e, "MessageGroupId");
+    const char *dedup = nb_json_str(e, "MessageDeduplicationId");
     char md5_body[33], md5_attrs[33], md5_sys[33], id[37], seqno[24] = "";
     sqs_md5_hex(body, blen, md5_body);
     bool has_attrs = sqs_attributes_md5(attrs, md5_attrs);
@@ -738,10 +731,8 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
     char content_hash[65];
     if (q->fifo) {
         if (dedup == NULL) {
-            unsigned char d[32];
-            EVP_Digest(body, blen, d, NULL, EVP_sha256(), NULL);
-            for (int i = 0; i < 32; i++)
-                snprintf(content_hash + 2 * i, 3, "%02x", d[i]);
+            unsigned char d[NB_DIGEST_MAX];
+            nb_hex_encode(d, nb_digest(NB_DIGEST_SHA256, body, blen, d), 0, content_hash, sizeof content_hash);
             dedup = content_hash;
         }
         char key[300];
@@ -770,7 +761,7 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
         snprintf(seqno, sizeof seqno, "%020" PRId64, q->fifo_seq);
         if (sqs_queue_save_meta(q) != 0)
             return NB_ESTORE;
-        sqs_uuid(id);
+        nb_uuid(id);
         s = nb_store_stmt(&sqs.store, "INSERT OR REPLACE INTO _dedup(qid, key, expires, message_id, seqno)"
                                       " VALUES(?1, ?2, ?3, ?4, ?5)");
         if (s == NULL)
@@ -783,7 +774,7 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
         if (nb_store_run(s) != 0)
             return NB_ESTORE;
     } else {
-        sqs_uuid(id);
+        nb_uuid(id);
     }
     int delay = delayv ? (int)json_integer_value(delayv) : q->delay;
     char *attrs_text = attrs_store_text(attrs);
@@ -860,7 +851,7 @@ static bool check_batch(nb_req_t *req, const json_t *entries, const char *entry_
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        const char *id = SQS_STR(json_array_get(entries, i), "Id");
+        const char *id = nb_json_str(json_array_get(entries, i), "Id");
         if (!sqs_batch_id_valid(id)) {
             nb_error(req, "InvalidBatchEntryId",
                      "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be "
@@ -868,7 +859,7 @@ static bool check_batch(nb_req_t *req, const json_t *entries, const char *entry_
             return false;
         }
         for (size_t j = 0; j < i; j++)
-            if (strcmp(id, SQS_STR(json_array_get(entries, j), "Id")) == 0) {
+            if (strcmp(id, nb_json_str(json_array_get(entries, j), "Id")) == 0) {
                 nb_error(req, "BatchEntryIdsNotDistinct", "Id %s repeated.", id);
                 return false;
             }
@@ -900,7 +891,7 @@ static nb_result_t batch_walk(nb_req_t *req, const json_t *in, const char *entry
     json_t *ok = json_array(), *failed = json_array(), *e;
     size_t i;
     json_array_foreach((json_t *)entries, i, e) {
-        const char *id = SQS_STR(e, "Id");
+        const char *id = nb_json_str(e, "Id");
         sqs_err_t err = {0};
         json_t *result = NULL;
         int rc = one(req, q, e, &result, &err);
@@ -1020,7 +1011,7 @@ nb_result_t sqs_delete_message(nb_req_t *req, const json_t *in) {
     if (q == NULL)
         return NB_DONE;
     sqs_err_t err = {0};
-    if (!delete_one(q, SQS_STR(in, "ReceiptHandle"), &err))
+    if (!delete_one(q, nb_json_str(in, "ReceiptHandle"), &err))
         return err_answer(req, &err);
     return nb_reply_new(req, NULL);
 }
@@ -1028,7 +1019,7 @@ nb_result_t sqs_delete_message(nb_req_t *req, const json_t *in) {
 static int delete_entry(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **result, sqs_err_t *err) {
     (void)req;
     (void)result;
-    return delete_one(q, SQS_STR(e, "ReceiptHandle"), err) ? 0 : 1;
+    return delete_one(q, nb_json_str(e, "ReceiptHandle"), err) ? 0 : 1;
 }
 
 nb_result_t sqs_delete_message_batch(nb_req_t *req, const json_t *in) {
@@ -1092,7 +1083,7 @@ nb_result_t sqs_change_message_visibility(nb_req_t *req, const json_t *in) {
     if (q == NULL)
         return NB_DONE;
     sqs_err_t err = {0};
-    if (!change_one(q, SQS_STR(in, "ReceiptHandle"), json_object_get(in, "VisibilityTimeout"), &err))
+    if (!change_one(q, nb_json_str(in, "ReceiptHandle"), json_object_get(in, "VisibilityTimeout"), &err))
         return err_answer(req, &err);
     return nb_reply_new(req, NULL);
 }
@@ -1103,7 +1094,7 @@ static int change_entry(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t *
     (void)result;
     json_t *vt = json_object_get(e, "VisibilityTimeout");
     json_t *zero = vt ? NULL : json_integer(0);
-    bool changed = change_one(q, SQS_STR(e, "ReceiptHandle"), vt ? vt : zero, err);
+    bool changed = change_one(q, nb_json_str(e, "ReceiptHandle"), vt ? vt : zero, err);
     json_decref(zero);
     return changed ? 0 : 1;
 }
@@ -1220,8 +1211,8 @@ void sqs_tasks_free(void) {
 
 nb_result_t sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
     sqs_sync();
-    const char *source = SQS_STR(in, "SourceArn");
-    const char *dest = SQS_STR(in, "DestinationArn");
+    const char *source = nb_json_str(in, "SourceArn");
+    const char *dest = nb_json_str(in, "DestinationArn");
     json_t *ratev = json_object_get(in, "MaxNumberOfMessagesPerSecond");
     sqs_queue_t *src = sqs_queue_by_arn(source);
     if (src == NULL)
@@ -1250,10 +1241,10 @@ nb_result_t sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
     if (t == NULL)
         return NB_FAILED(NB_ENOMEM);
     char id[37];
-    sqs_uuid(id);
+    nb_uuid(id);
     char raw[400];
     int n = snprintf(raw, sizeof raw, "{\"taskId\":\"%s\",\"sourceArn\":\"%s\"}", id, src->arn);
-    EVP_EncodeBlock((unsigned char *)t->handle, (const unsigned char *)raw, n);
+    nb_base64_encode(raw, (size_t)n, 0, t->handle, sizeof t->handle);
     snprintf(t->source, sizeof t->source, "%s", src->arn);
     snprintf(t->dest, sizeof t->dest, "%s", dest ? dest : "");
     t->rate = ratev ? (int)json_integer_value(ratev) : 0;
@@ -1268,7 +1259,7 @@ nb_result_t sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
 
 nb_result_t sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
     sqs_sync();
-    const char *source = SQS_STR(in, "SourceArn");
+    const char *source = nb_json_str(in, "SourceArn");
     json_t *mr = json_object_get(in, "MaxResults");
     json_int_t max = mr ? json_integer_value(mr) : 1;
     if (sqs_queue_by_arn(source) == NULL)
@@ -1302,7 +1293,7 @@ nb_result_t sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
 
 nb_result_t sqs_cancel_message_move_task(nb_req_t *req, const json_t *in) {
     sqs_sync();
-    const char *handle = SQS_STR(in, "TaskHandle");
+    const char *handle = nb_json_str(in, "TaskHandle");
     for (sqs_task_t *t = sqs.tasks; t; t = t->next) {
         if (strcmp(t->handle, handle) != 0)
             continue;

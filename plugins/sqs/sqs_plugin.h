@@ -93,6 +93,5 @@ nb_result_t sqs_start_message_move_task(nb_req_t *req, const json_t *in);
 nb_result_t sqs_list_message_move_tasks(nb_req_t *req, const json_t *in);
 nb_result_t sqs_cancel_message_move_task(nb_req_t *req, const json_t *in);
 
-#define SQS_STR(obj, key) json_string_value(json_object_get((obj), (key)))
 
 #endif

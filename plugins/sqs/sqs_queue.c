@@ -85,7 +85,7 @@ static void queue_free(sqs_queue_t *q) {
 }
 
 static int attr_int(const sqs_queue_t *q, const char *name, int dflt) {
-    const char *s = SQS_STR(q->attrs, name);
+    const char *s = nb_json_str(q->attrs, name);
     return s ? atoi(s) : dflt;
 }
 
@@ -96,18 +96,18 @@ static void queue_apply(sqs_queue_t *q) {
     q->retention = attr_int(q, "MessageRetentionPeriod", 345600);
     q->wait = attr_int(q, "ReceiveMessageWaitTimeSeconds", 0);
     q->visibility = attr_int(q, "VisibilityTimeout", 30);
-    const char *s = SQS_STR(q->attrs, "FifoQueue");
+    const char *s = nb_json_str(q->attrs, "FifoQueue");
     q->fifo = s && strcmp(s, "true") == 0;
-    s = SQS_STR(q->attrs, "ContentBasedDeduplication");
+    s = nb_json_str(q->attrs, "ContentBasedDeduplication");
     q->cbd = s && strcmp(s, "true") == 0;
-    s = SQS_STR(q->attrs, "DeduplicationScope");
+    s = nb_json_str(q->attrs, "DeduplicationScope");
     q->dedup_per_group = s && strcmp(s, "messageGroup") == 0;
     q->dlq_arn[0] = '\0';
     q->max_receive = 0;
-    s = SQS_STR(q->attrs, "RedrivePolicy");
+    s = nb_json_str(q->attrs, "RedrivePolicy");
     if (s && *s) {
         json_t *rp = json_loads(s, 0, NULL);
-        const char *arn = SQS_STR(rp, "deadLetterTargetArn");
+        const char *arn = nb_json_str(rp, "deadLetterTargetArn");
         json_t *mrc = json_object_get(rp, "maxReceiveCount");
         if (arn) {
             snprintf(q->dlq_arn, sizeof q->dlq_arn, "%s", arn);
@@ -124,7 +124,8 @@ static sqs_queue_t *queue_new(const char *account, const char *region, const cha
     snprintf(q->account, sizeof q->account, "%s", account);
     snprintf(q->region, sizeof q->region, "%s", region);
     snprintf(q->name, sizeof q->name, "%s", name);
-    snprintf(q->arn, sizeof q->arn, "arn:%s:sqs:%s:%s:%s", nb_partition(region), region, account, name);
+    nb_arn_format(&(nb_arn_t){.service = "sqs", .region = region, .account = account, .resource = name}, q->arn,
+                  sizeof q->arn);
     return q;
 }
 
@@ -233,7 +234,7 @@ void sqs_sync(void) {
 
 sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in) {
     sqs_sync();
-    const char *url = SQS_STR(in, "QueueUrl");
+    const char *url = nb_json_str(in, "QueueUrl");
     char account[16], region[32], name[96];
     sqs_queue_t *q = NULL;
     if (url && sqs_parse_queue_url(url, account, region, name))
@@ -284,9 +285,9 @@ static bool is_bool(const char *s) { return s && (strcmp(s, "true") == 0 || strc
 
 /* Whether the RedriveAllowPolicy of dlq lets the queue src_arn name it as its dead-letter queue. */
 static bool redrive_allowed(const sqs_queue_t *dlq, const char *src_arn) {
-    const char *text = SQS_STR(dlq->attrs, "RedriveAllowPolicy");
+    const char *text = nb_json_str(dlq->attrs, "RedriveAllowPolicy");
     json_t *p = text && *text ? json_loads(text, 0, NULL) : NULL;
-    const char *perm = SQS_STR(p, "redrivePermission");
+    const char *perm = nb_json_str(p, "redrivePermission");
     bool ok = perm == NULL || strcmp(perm, "allowAll") == 0;
     if (perm && strcmp(perm, "byQueue") == 0) {
         size_t i;
@@ -303,7 +304,7 @@ static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo, cons
     if (*value == '\0')
         return strdup("");
     json_t *rp = json_loads(value, 0, NULL);
-    const char *arn = SQS_STR(rp, "deadLetterTargetArn");
+    const char *arn = nb_json_str(rp, "deadLetterTargetArn");
     json_t *mrc = json_object_get(rp, "maxReceiveCount");
     long n = -1;
     if (json_is_integer(mrc))
@@ -354,7 +355,7 @@ static char *redrive_normalize(nb_req_t *req, const char *value, bool fifo, cons
 /* Checks a RedriveAllowPolicy object; false with the error answered. sourceQueueArns
  * goes with byQueue only, and then names 1 to 10 queues. */
 static bool redrive_allow_check(nb_req_t *req, const json_t *p, const char *value) {
-    const char *perm = SQS_STR(p, "redrivePermission");
+    const char *perm = nb_json_str(p, "redrivePermission");
     const json_t *arns = json_object_get(p, "sourceQueueArns");
     const char *reason = NULL;
     if (perm == NULL || (strcmp(perm, "allowAll") != 0 && strcmp(perm, "denyAll") != 0 && strcmp(perm, "byQueue") != 0))
@@ -468,7 +469,7 @@ static void put_count(json_t *out, const char *name, int64_t n) {
  * CreateQueue and SetQueueAttributes.
  */
 static void kms_apply(json_t *attrs, const json_t *changed) {
-    const char *key = SQS_STR(changed, "KmsMasterKeyId");
+    const char *key = nb_json_str(changed, "KmsMasterKeyId");
     if (key == NULL || *key == '\0')
         return;
     json_object_set_new(attrs, "SqsManagedSseEnabled", json_string("false"));
@@ -480,9 +481,9 @@ static void kms_apply(json_t *attrs, const json_t *changed) {
 
 nb_result_t sqs_create_queue(nb_req_t *req, const json_t *in) {
     sqs_sync();
-    const char *name = SQS_STR(in, "QueueName");
+    const char *name = nb_json_str(in, "QueueName");
     const json_t *attrs = json_object_get(in, "Attributes");
-    const char *fifo_s = SQS_STR(attrs, "FifoQueue");
+    const char *fifo_s = nb_json_str(attrs, "FifoQueue");
     bool fifo = fifo_s && strcmp(fifo_s, "true") == 0;
     size_t len = strlen(name);
     bool fifo_name = len > 5 && strcmp(name + len - 5, ".fifo") == 0;
@@ -496,8 +497,9 @@ nb_result_t sqs_create_queue(nb_req_t *req, const json_t *in) {
     }
     json_t *none = attrs ? NULL : json_object();
     char arn[192];
-    snprintf(arn, sizeof arn, "arn:%s:sqs:%s:%s:%s", nb_partition(nb_req_region(req)), nb_req_region(req),
-             nb_req_account(req), name);
+    nb_arn_format(&(nb_arn_t){.service = "sqs", .region = nb_req_region(req), .account = nb_req_account(req),
+                              .resource = name},
+                  arn, sizeof arn);
     json_t *norm = attrs_check(req, attrs ? attrs : none, true, fifo, arn);
     json_decref(none);
     if (norm == NULL)
@@ -508,7 +510,7 @@ nb_result_t sqs_create_queue(nb_req_t *req, const json_t *in) {
         const char *k;
         json_t *v;
         json_object_foreach(norm, k, v) {
-            const char *have = SQS_STR(q->attrs, k);
+            const char *have = nb_json_str(q->attrs, k);
             if (have == NULL)
                 have = strcmp(k, "FifoQueue") == 0 ? "false" : "";
             if (strcmp(have, json_string_value(v)) != 0) {
@@ -567,8 +569,8 @@ nb_result_t sqs_create_queue(nb_req_t *req, const json_t *in) {
 
 nb_result_t sqs_get_queue_url(nb_req_t *req, const json_t *in) {
     sqs_sync();
-    const char *owner = SQS_STR(in, "QueueOwnerAWSAccountId");
-    sqs_queue_t *q = sqs_queue_get(owner ? owner : nb_req_account(req), nb_req_region(req), SQS_STR(in, "QueueName"));
+    const char *owner = nb_json_str(in, "QueueOwnerAWSAccountId");
+    sqs_queue_t *q = sqs_queue_get(owner ? owner : nb_req_account(req), nb_req_region(req), nb_json_str(in, "QueueName"));
     if (q == NULL)
         return nb_error(req, "QueueDoesNotExist", QUEUE_DOES_NOT_EXIST);
     return nb_reply_new(req, json_pack("{s:s}", "QueueUrl", sqs_queue_url(req, q)));
@@ -576,8 +578,8 @@ nb_result_t sqs_get_queue_url(nb_req_t *req, const json_t *in) {
 
 nb_result_t sqs_list_queues(nb_req_t *req, const json_t *in) {
     sqs_sync();
-    const char *prefix = SQS_STR(in, "QueueNamePrefix");
-    const char *token = SQS_STR(in, "NextToken");
+    const char *prefix = nb_json_str(in, "QueueNamePrefix");
+    const char *token = nb_json_str(in, "NextToken");
     json_t *mr = json_object_get(in, "MaxResults");
     json_int_t max = 1000;
     if (mr) {
@@ -591,15 +593,10 @@ nb_result_t sqs_list_queues(nb_req_t *req, const json_t *in) {
     char after[128] = "";
     if (token) {
         /* the token is the last name of the previous page, hex-encoded */
-        size_t tl = strlen(token);
-        bool ok = tl % 2 == 0 && tl / 2 < sizeof after;
-        for (size_t i = 0; ok && i < tl / 2; i++) {
-            unsigned v;
-            ok = sscanf(token + 2 * i, "%2x", &v) == 1;
-            after[i] = (char)v;
-            after[i + 1] = '\0';
-        }
-        if (!ok)
+        ssize_t n = nb_hex_decode(token, strlen(token), after, sizeof after - 1);
+        if (n >= 0)
+            after[n] = '\0';
+        if (n < 0 || strlen(after) != (size_t)n)
             return nb_error_code(req, "InvalidParameterValue", 400, "Invalid NextToken value.");
     }
     sqlite3_stmt *s = nb_store_scoped(&sqs.store, req,
@@ -620,8 +617,7 @@ nb_result_t sqs_list_queues(nb_req_t *req, const json_t *in) {
                 char tok[260] = "";
                 const char *last = json_string_value(json_array_get(urls, json_array_size(urls) - 1));
                 last = strrchr(last, '/') + 1;
-                for (size_t i = 0; last[i] && i < 120; i++)
-                    snprintf(tok + 2 * i, 3, "%02x", (unsigned char)last[i]);
+                nb_hex_encode(last, strnlen(last, 120), 0, tok, sizeof tok);
                 json_object_set_new(out, "NextToken", json_string(tok));
             }
             break;
@@ -706,7 +702,7 @@ nb_result_t sqs_get_queue_attributes(nb_req_t *req, const json_t *in) {
         else if (strcmp(a, "QueueArn") == 0)
             json_object_set_new(attrs, a, json_string(q->arn));
         else {
-            const char *v = SQS_STR(q->attrs, a);
+            const char *v = nb_json_str(q->attrs, a);
             if (v && *v)
                 json_object_set_new(attrs, a, json_string(v));
         }
@@ -794,7 +790,7 @@ nb_result_t sqs_add_permission(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
         return NB_DONE;
-    const char *label = SQS_STR(in, "Label");
+    const char *label = nb_json_str(in, "Label");
     const json_t *accounts = json_object_get(in, "AWSAccountIds");
     const json_t *actions = json_object_get(in, "Actions");
     if (!sqs_batch_id_valid(label))
@@ -826,7 +822,7 @@ nb_result_t sqs_add_permission(nb_req_t *req, const json_t *in) {
                                  "appropriate WSDL for a list of valid actions.",
                                  action);
     }
-    const char *ptext = SQS_STR(q->attrs, "Policy");
+    const char *ptext = nb_json_str(q->attrs, "Policy");
     json_t *policy = ptext ? json_loads(ptext, 0, NULL) : NULL;
     if (!json_is_object(policy)) {
         json_decref(policy);
@@ -840,7 +836,7 @@ nb_result_t sqs_add_permission(nb_req_t *req, const json_t *in) {
         json_object_set_new(policy, "Statement", stmts);
     }
     json_t *st;
-    json_array_foreach(stmts, i, st) if (strcmp(SQS_STR(st, "Sid") ?: "", label) == 0) {
+    json_array_foreach(stmts, i, st) if (strcmp(nb_json_str(st, "Sid") ?: "", label) == 0) {
         json_decref(policy);
         return nb_error_code(req, "InvalidParameterValue", 400,
                              "Value %s for parameter Label is invalid. Reason: Already exists.", label);
@@ -848,7 +844,9 @@ nb_result_t sqs_add_permission(nb_req_t *req, const json_t *in) {
     json_t *principals = json_array(), *acts = json_array();
     json_array_foreach((json_t *)accounts, i, a) {
         char arn[96];
-        snprintf(arn, sizeof arn, "arn:%s:iam::%s:root", nb_partition(q->region), json_string_value(a) ?: "");
+        nb_arn_format(&(nb_arn_t){.partition = nb_partition(q->region), .service = "iam",
+                                  .account = json_string_value(a) ?: "", .resource = "root"},
+                      arn, sizeof arn);
         json_array_append_new(principals, json_string(arn));
     }
     json_array_foreach((json_t *)actions, i, a) {
@@ -875,13 +873,13 @@ nb_result_t sqs_remove_permission(nb_req_t *req, const json_t *in) {
     sqs_queue_t *q = sqs_queue_from_url(req, in);
     if (q == NULL)
         return NB_DONE;
-    const char *label = SQS_STR(in, "Label");
-    const char *ptext = SQS_STR(q->attrs, "Policy");
+    const char *label = nb_json_str(in, "Label");
+    const char *ptext = nb_json_str(q->attrs, "Policy");
     json_t *policy = ptext ? json_loads(ptext, 0, NULL) : NULL;
     json_t *stmts = json_object_get(policy, "Statement");
     size_t i, found = (size_t)-1;
     json_t *st;
-    json_array_foreach(stmts, i, st) if (strcmp(SQS_STR(st, "Sid") ?: "", label) == 0) found = i;
+    json_array_foreach(stmts, i, st) if (strcmp(nb_json_str(st, "Sid") ?: "", label) == 0) found = i;
     if (found == (size_t)-1) {
         json_decref(policy);
         return nb_error_code(req, "InvalidParameterValue", 400,
@@ -919,7 +917,7 @@ nb_result_t sqs_list_dead_letter_source_queues(nb_req_t *req, const json_t *in) 
                                       " AND name > :after ORDER BY name");
     if (s == NULL)
         return NB_FAILED(NB_ESTORE);
-    const char *token = SQS_STR(in, "NextToken");
+    const char *token = nb_json_str(in, "NextToken");
     sqlite3_bind_text(s, sqlite3_bind_parameter_index(s, ":after"), token ? token : "", -1, SQLITE_TRANSIENT);
     json_t *urls = json_array(), *out = json_object();
     while (sqlite3_step(s) == SQLITE_ROW) {

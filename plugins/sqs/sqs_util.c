@@ -5,30 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/md5.h>
-#include <openssl/rand.h>
-
-static void hex(const unsigned char *d, size_t n, char *out) {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[d[i] >> 4];
-        out[2 * i + 1] = digits[d[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
+#include <nimbus/plugin.h>
 
 void sqs_md5_hex(const void *data, size_t len, char out[33]) {
-    unsigned char d[16];
-    EVP_Digest(data, len, d, NULL, EVP_md5(), NULL);
-    hex(d, 16, out);
+    unsigned char d[NB_DIGEST_MAX];
+    nb_hex_encode(d, nb_digest(NB_DIGEST_MD5, data, len, d), 0, out, 33);
 }
 
-static void md5_len_prefixed(EVP_MD_CTX *c, const char *s, size_t len) {
+static void md5_len_prefixed(nb_digest_t *c, const char *s, size_t len) {
     unsigned char be[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16), (unsigned char)(len >> 8),
                            (unsigned char)len};
-    EVP_DigestUpdate(c, be, 4);
-    EVP_DigestUpdate(c, s, len);
+    nb_digest_update(c, be, 4);
+    nb_digest_update(c, s, len);
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
@@ -46,11 +34,14 @@ bool sqs_attributes_md5(const json_t *attrs, char out[33]) {
     json_t *v;
     json_object_foreach((json_t *)attrs, k, v) names[i++] = k;
     qsort(names, n, sizeof *names, cmp_str);
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(c, EVP_md5(), NULL);
+    nb_digest_t *c;
+    if (nb_digest_new(NB_DIGEST_MD5, &c) != 0) {
+        free(names);
+        return false;
+    }
     for (i = 0; i < n; i++) {
         const json_t *a = json_object_get(attrs, names[i]);
-        const char *type = json_string_value(json_object_get(a, "DataType"));
+        const char *type = nb_json_str(a, "DataType");
         if (type == NULL)
             type = "";
         md5_len_prefixed(c, names[i], strlen(names[i]));
@@ -59,19 +50,17 @@ bool sqs_attributes_md5(const json_t *attrs, char out[33]) {
         const json_t *bv = json_object_get(a, "BinaryValue");
         if (json_is_string(sv)) {
             unsigned char t = 1;
-            EVP_DigestUpdate(c, &t, 1);
+            nb_digest_update(c, &t, 1);
             md5_len_prefixed(c, json_string_value(sv), json_string_length(sv));
         } else if (json_is_string(bv)) {
             unsigned char t = 2;
-            EVP_DigestUpdate(c, &t, 1);
+            nb_digest_update(c, &t, 1);
             md5_len_prefixed(c, json_string_value(bv), json_string_length(bv));
         }
     }
-    unsigned char d[16];
-    EVP_DigestFinal_ex(c, d, NULL);
-    EVP_MD_CTX_free(c);
+    unsigned char d[NB_DIGEST_MAX];
+    nb_hex_encode(d, nb_digest_final(c, d), 0, out, 33);
     free(names);
-    hex(d, 16, out);
     return true;
 }
 
@@ -179,32 +168,22 @@ bool sqs_parse_queue_url(const char *url, char account[16], char region[32], cha
 }
 
 bool sqs_parse_arn(const char *arn, char account[16], char region[32], char name[96]) {
-    if (arn == NULL || strncmp(arn, "arn:", 4) != 0)
-        return false;
-    const char *p = strchr(arn + 4, ':'); /* after the partition */
-    if (p == NULL || strncmp(p, ":sqs:", 5) != 0)
-        return false;
-    p += 5;
-    const char *c1 = strchr(p, ':');
-    if (c1 == NULL)
-        return false;
-    const char *c2 = strchr(c1 + 1, ':');
-    if (c2 == NULL)
-        return false;
-    return copy_part(p, (size_t)(c1 - p), region, 32) && copy_part(c1 + 1, (size_t)(c2 - c1 - 1), account, 16) &&
-           copy_part(c2 + 1, strlen(c2 + 1), name, 96);
+    char buf[256];
+    nb_arn_t a;
+    return nb_arn_parse(arn, &a, buf, sizeof buf) == 0 && strcmp(a.service, "sqs") == 0 &&
+           copy_part(a.region, strlen(a.region), region, 32) && copy_part(a.account, strlen(a.account), account, 16) &&
+           copy_part(a.resource, strlen(a.resource), name, 96);
 }
 
 char *sqs_receipt_new(int64_t qid, int64_t seq, int64_t receives) {
-    unsigned char rnd[12];
-    RAND_bytes(rnd, sizeof rnd);
     char r[25];
-    hex(rnd, sizeof rnd, r);
+    if (nb_random_id(NB_ID_HEX, 24, r) != 0)
+        return NULL;
     char raw[160];
     int n = snprintf(raw, sizeof raw, "nb1:%" PRId64 ":%" PRId64 ":%" PRId64 ":%s", qid, seq, receives, r);
-    char *out = malloc(4 * ((size_t)n + 2) / 3 + 4);
+    char *out = malloc(NB_BASE64_SIZE(n));
     if (out)
-        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, n);
+        nb_base64_encode(raw, (size_t)n, 0, out, NB_BASE64_SIZE(n));
     return out;
 }
 
@@ -212,31 +191,19 @@ bool sqs_receipt_parse(const char *handle, int64_t *qid, int64_t *seq, int64_t *
     if (handle == NULL)
         return false;
     size_t len = strlen(handle);
-    if (len == 0 || len > 200 || len % 4 != 0)
+    if (len == 0 || len > 200)
         return false;
-    unsigned char raw[160];
-    int n = EVP_DecodeBlock(raw, (const unsigned char *)handle, (int)len);
-    if (n < 0)
+    char raw[NB_BASE64_DECODED_SIZE(200)];
+    if (nb_base64_decode(handle, len, 0, raw, sizeof raw) < 0)
         return false;
-    raw[n] = '\0';
     char tail[64];
     long long q, s, r;
-    if (sscanf((const char *)raw, "nb1:%lld:%lld:%lld:%63s", &q, &s, &r, tail) != 4)
+    if (sscanf(raw, "nb1:%lld:%lld:%lld:%63s", &q, &s, &r, tail) != 4)
         return false;
     *qid = q;
     *seq = s;
     *receives = r;
     return true;
-}
-
-void sqs_uuid(char out[37]) {
-    unsigned char b[16];
-    RAND_bytes(b, sizeof b);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    char h[33];
-    hex(b, 16, h);
-    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 }
 
 bool sqs_message_attributes_check(const json_t *attrs, size_t *bytes, char *msg, size_t n) {
@@ -267,7 +234,7 @@ bool sqs_message_attributes_check(const json_t *attrs, size_t *bytes, char *msg,
                              "prefixes are reserved for use by Amazon Web Services.");
             return false;
         }
-        const char *type = json_string_value(json_object_get(a, "DataType"));
+        const char *type = nb_json_str(a, "DataType");
         if (type == NULL || type[0] == '\0') {
             snprintf(msg, n, "The message attribute '%s' must contain non-empty message attribute type.", k);
             return false;

@@ -68,9 +68,6 @@ bool sqs_parse_arn(const char *arn, char account[16], char region[32], char name
 char *sqs_receipt_new(int64_t qid, int64_t seq, int64_t receives);
 bool sqs_receipt_parse(const char *handle, int64_t *qid, int64_t *seq, int64_t *receives);
 
-/* A random UUID v4 into out[37]. */
-void sqs_uuid(char out[37]);
-
 /*
  * Checks message attributes as AWS does (count, names, data types, values).
  * On failure returns false with msg (size n) the InvalidParameterValue message.

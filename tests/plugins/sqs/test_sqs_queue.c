@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "util/util_api.h"
+
 #include "../../../plugins/sqs/sqs_message.c"
 #include "../../../plugins/sqs/sqs_plugin.c"
 #include "../../../plugins/sqs/sqs_queue.c"
@@ -109,6 +111,7 @@ static const nb_api_t fake_api = {
     .finish = f_finish, .req_account = f_account, .req_region = f_region, .req_on_abort = f_on_abort,
     .config_get = f_config, .store_db = f_db, .timer_start = f_timer_start, .timer_stop = f_timer_stop,
     .log = f_log, .now = f_now, .partition = f_partition, .req_printf = f_req_printf, .setting_bool = f_setting_bool,
+    .util = &nb__util_api, /* the core's own: digests, ids and ARNs need no faking */
 };
 
 /* Moves the clock, firing due timers in order (a zero-delay one runs at once). */
@@ -220,14 +223,14 @@ static json_t *recv_n(const char *name, int max, json_t *extra) {
     return m ? m : json_array();
 }
 
-static const char *attr_of(json_t *m, const char *k) { return SQS_STR(json_object_get(m, "Attributes"), k); }
+static const char *attr_of(json_t *m, const char *k) { return nb_json_str(json_object_get(m, "Attributes"), k); }
 
 static const char *count_of(const char *name, const char *attr) {
     static char buf[32];
     char url[128];
     snprintf(url, sizeof url, URL("%s"), name);
     json_t *out = ok(sqs_get_queue_attributes, json_pack("{s:s,s:[s]}", "QueueUrl", url, "AttributeNames", "All"));
-    snprintf(buf, sizeof buf, "%s", SQS_STR(json_object_get(out, "Attributes"), attr) ?: "");
+    snprintf(buf, sizeof buf, "%s", nb_json_str(json_object_get(out, "Attributes"), attr) ?: "");
     json_decref(out);
     return buf;
 }
@@ -290,7 +293,7 @@ Test(sqs_queue, redrive_after_max_receive_count) {
     json_decref(m);
     m = recv_n("dlq", 1, json_pack("{s:[s]}", "MessageSystemAttributeNames", "DeadLetterQueueSourceArn"));
     cr_assert_eq(json_array_size(m), 1);
-    cr_assert_str_eq(SQS_STR(json_array_get(m, 0), "Body"), "poison");
+    cr_assert_str_eq(nb_json_str(json_array_get(m, 0), "Body"), "poison");
     cr_assert_str_eq(attr_of(json_array_get(m, 0), "DeadLetterQueueSourceArn"), "arn:aws:sqs:us-east-1:000000000000:src");
     json_decref(m);
     json_t *out = ok(sqs_list_dead_letter_source_queues, json_pack("{s:s}", "QueueUrl", URL("dlq")));
@@ -311,35 +314,35 @@ Test(sqs_queue, fifo_groups_order_lock_and_deduplication_window) {
     json_decref(fifo_send("a", NULL, "a2"));
     json_decref(fifo_send("b", NULL, "b1"));
     json_t *dup = fifo_send("a", NULL, "a1"); /* same content within 5 minutes */
-    char *first_id = strdup(SQS_STR(dup, "MessageId"));
+    char *first_id = strdup(nb_json_str(dup, "MessageId"));
     json_t *m = recv_n("f.fifo", 1, NULL);
-    cr_assert_str_eq(SQS_STR(json_array_get(m, 0), "Body"), "a1");
-    cr_assert_str_eq(SQS_STR(json_array_get(m, 0), "MessageId"), SQS_STR(dup, "MessageId"));
-    char *handle = strdup(SQS_STR(json_array_get(m, 0), "ReceiptHandle"));
+    cr_assert_str_eq(nb_json_str(json_array_get(m, 0), "Body"), "a1");
+    cr_assert_str_eq(nb_json_str(json_array_get(m, 0), "MessageId"), nb_json_str(dup, "MessageId"));
+    char *handle = strdup(nb_json_str(json_array_get(m, 0), "ReceiptHandle"));
     json_decref(m);
     json_decref(dup);
     m = recv_n("f.fifo", 10, NULL); /* group a is locked by a1 in flight */
     cr_assert_eq(json_array_size(m), 1);
-    cr_assert_str_eq(SQS_STR(json_array_get(m, 0), "Body"), "b1");
+    cr_assert_str_eq(nb_json_str(json_array_get(m, 0), "Body"), "b1");
     json_decref(m);
     json_decref(ok(sqs_delete_message, json_pack("{s:s,s:s}", "QueueUrl", URL("f.fifo"), "ReceiptHandle", handle)));
     free(handle);
     m = recv_n("f.fifo", 10, NULL);
     cr_assert_eq(json_array_size(m), 1);
-    cr_assert_str_eq(SQS_STR(json_array_get(m, 0), "Body"), "a2");
+    cr_assert_str_eq(nb_json_str(json_array_get(m, 0), "Body"), "a2");
     json_decref(m);
     advance(301); /* past the deduplication window the same content is new */
     json_t *again = fifo_send("a", NULL, "a1");
-    cr_assert_str_neq(SQS_STR(again, "MessageId"), first_id);
-    cr_assert_not_null(SQS_STR(again, "SequenceNumber"));
+    cr_assert_str_neq(nb_json_str(again, "MessageId"), first_id);
+    cr_assert_not_null(nb_json_str(again, "SequenceNumber"));
     json_decref(again);
     free(first_id);
     /* b1 and a2, never deleted, are visible again; the new a1 waits behind a2 in group a */
     m = recv_n("f.fifo", 10, NULL);
     cr_assert_eq(json_array_size(m), 3);
-    cr_assert_str_eq(SQS_STR(json_array_get(m, 0), "Body"), "a2");
-    cr_assert_str_eq(SQS_STR(json_array_get(m, 1), "Body"), "b1");
-    cr_assert_str_eq(SQS_STR(json_array_get(m, 2), "Body"), "a1");
+    cr_assert_str_eq(nb_json_str(json_array_get(m, 0), "Body"), "a2");
+    cr_assert_str_eq(nb_json_str(json_array_get(m, 1), "Body"), "b1");
+    cr_assert_str_eq(nb_json_str(json_array_get(m, 2), "Body"), "a1");
     json_decref(m);
 }
 
@@ -354,7 +357,7 @@ Test(sqs_queue, long_poll_is_woken_by_a_send_and_times_out_when_idle) {
     send_body("lp", "wake");
     advance(0); /* the wake-up runs on the next loop turn */
     cr_assert_eq(w->finished, 1);
-    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "wake");
+    cr_assert_str_eq(nb_json_str(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "wake");
     req_free(w);
     w = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lp"), "WaitTimeSeconds", 2), &rc);
     cr_assert(nb_result_same(rc, NB_ASYNC));
@@ -395,7 +398,7 @@ Test(sqs_queue, long_poll_sees_a_message_sent_delayed_during_the_wait) {
     cr_assert_eq(w->finished, 0);
     advance(0.2); /* 3 s after the send, 16 s before the deadline */
     cr_assert_eq(w->finished, 1);
-    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "late");
+    cr_assert_str_eq(nb_json_str(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "late");
     req_free(w);
 }
 
@@ -404,7 +407,7 @@ Test(sqs_queue, long_poll_sees_a_message_whose_visibility_is_shortened_during_th
     make_queue("lpv", NULL);
     send_body("lpv", "v");
     json_t *m = recv_n("lpv", 1, json_pack("{s:i}", "VisibilityTimeout", 300));
-    char *h = strdup(SQS_STR(json_array_get(m, 0), "ReceiptHandle"));
+    char *h = strdup(nb_json_str(json_array_get(m, 0), "ReceiptHandle"));
     json_decref(m);
     nb_result_t rc;
     nb_req_t *w = call(sqs_receive_message, json_pack("{s:s,s:i}", "QueueUrl", URL("lpv"), "WaitTimeSeconds", 20), &rc);
@@ -417,7 +420,7 @@ Test(sqs_queue, long_poll_sees_a_message_whose_visibility_is_shortened_during_th
     cr_assert_eq(w->finished, 0);
     advance(0.2);
     cr_assert_eq(w->finished, 1);
-    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "v");
+    cr_assert_str_eq(nb_json_str(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "v");
     req_free(w);
 }
 
@@ -440,7 +443,7 @@ Test(sqs_queue, long_poll_sees_a_message_whose_visibility_timeout_expires_during
     cr_assert_eq(b->finished, 0);
     advance(0.2);
     cr_assert_eq(b->finished, 1);
-    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(b->out, "Messages"), 0), "Body"), "shared");
+    cr_assert_str_eq(nb_json_str(json_array_get(json_object_get(b->out, "Messages"), 0), "Body"), "shared");
     req_free(a);
     req_free(b);
 }
@@ -461,7 +464,7 @@ Test(sqs_queue, long_poll_on_a_locked_fifo_group_answers_when_the_lock_expires) 
     cr_assert_eq(w->finished, 0);
     advance(0.2);
     cr_assert_eq(w->finished, 1);
-    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "g1");
+    cr_assert_str_eq(nb_json_str(json_array_get(json_object_get(w->out, "Messages"), 0), "Body"), "g1");
     req_free(w);
 }
 
@@ -524,7 +527,7 @@ Test(sqs_queue, in_flight_cap_answers_over_limit) {
         send_body("cap", "m");
     json_t *m = recv_n("cap", 5, NULL);
     cr_assert_eq(json_array_size(m), 5);
-    char *h = strdup(SQS_STR(json_array_get(m, 0), "ReceiptHandle"));
+    char *h = strdup(nb_json_str(json_array_get(m, 0), "ReceiptHandle"));
     json_decref(m);
     fails(sqs_receive_message, json_pack("{s:s}", "QueueUrl", URL("cap")), "OverLimit");
     json_decref(ok(sqs_delete_message, json_pack("{s:s,s:s}", "QueueUrl", URL("cap"), "ReceiptHandle", h)));
@@ -562,13 +565,13 @@ Test(sqs_queue, message_move_task_moves_back_to_the_sources) {
     advance(0); /* first tick: 2 messages */
     out = ok(sqs_list_message_move_tasks, json_pack("{s:s}", "SourceArn", "arn:aws:sqs:us-east-1:000000000000:mdlq"));
     json_t *t = json_array_get(json_object_get(out, "Results"), 0);
-    cr_assert_str_eq(SQS_STR(t, "Status"), "RUNNING");
+    cr_assert_str_eq(nb_json_str(t, "Status"), "RUNNING");
     cr_assert_eq(json_integer_value(json_object_get(t, "ApproximateNumberOfMessagesMoved")), 2);
     json_decref(out);
     advance(1.5);
     out = ok(sqs_list_message_move_tasks, json_pack("{s:s}", "SourceArn", "arn:aws:sqs:us-east-1:000000000000:mdlq"));
     t = json_array_get(json_object_get(out, "Results"), 0);
-    cr_assert_str_eq(SQS_STR(t, "Status"), "COMPLETED");
+    cr_assert_str_eq(nb_json_str(t, "Status"), "COMPLETED");
     cr_assert_eq(json_integer_value(json_object_get(t, "ApproximateNumberOfMessagesMoved")), 3);
     json_decref(out);
     cr_assert_str_eq(count_of("msrc", "ApproximateNumberOfMessages"), "3");
@@ -677,7 +680,7 @@ Test(sqs_queue, total_visibility_is_limited_to_12_hours_from_the_receive) {
     make_queue("vis12", NULL);
     send_body("vis12", "long job");
     json_t *m = recv_n("vis12", 1, json_pack("{s:i}", "VisibilityTimeout", 43200));
-    char *h = strdup(SQS_STR(json_array_get(m, 0), "ReceiptHandle"));
+    char *h = strdup(nb_json_str(json_array_get(m, 0), "ReceiptHandle"));
     json_decref(m);
     json_decref(ok(sqs_change_message_visibility,
                    json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("vis12"), "ReceiptHandle", h, "VisibilityTimeout", 43200)));
@@ -693,14 +696,14 @@ Test(sqs_queue, total_visibility_is_limited_to_12_hours_from_the_receive) {
                      json_pack("{s:s,s:[{s:s,s:s,s:i},{s:s,s:s,s:i}]}", "QueueUrl", URL("vis12"), "Entries", "Id", "a",
                                "ReceiptHandle", h, "VisibilityTimeout", 40000, "Id", "b", "ReceiptHandle", h,
                                "VisibilityTimeout", 60));
-    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Failed"), 0), "Id"), "a");
-    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Failed"), 0), "Code"), "InvalidParameterValue");
-    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Successful"), 0), "Id"), "b");
+    cr_assert_str_eq(nb_json_str(json_array_get(json_object_get(out, "Failed"), 0), "Id"), "a");
+    cr_assert_str_eq(nb_json_str(json_array_get(json_object_get(out, "Failed"), 0), "Code"), "InvalidParameterValue");
+    cr_assert_str_eq(nb_json_str(json_array_get(json_object_get(out, "Successful"), 0), "Id"), "b");
     json_decref(out);
     free(h);
     advance(61); /* visible again; a new receive has 12 hours of its own */
     m = recv_n("vis12", 1, json_pack("{s:i}", "VisibilityTimeout", 10));
-    h = strdup(SQS_STR(json_array_get(m, 0), "ReceiptHandle"));
+    h = strdup(nb_json_str(json_array_get(m, 0), "ReceiptHandle"));
     json_decref(m);
     json_decref(ok(sqs_change_message_visibility,
                    json_pack("{s:s,s:s,s:i}", "QueueUrl", URL("vis12"), "ReceiptHandle", h, "VisibilityTimeout", 43200)));
@@ -745,8 +748,8 @@ Test(sqs_queue, group_and_deduplication_id_characters) {
                      json_pack("{s:s,s:[{s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s}]}", "QueueUrl", URL("ids.fifo"), "Entries",
                                "Id", "bad", "MessageBody", "x", "MessageGroupId", "a b", "MessageDeduplicationId", "1",
                                "Id", "good", "MessageBody", "y", "MessageGroupId", "ab", "MessageDeduplicationId", "2"));
-    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Failed"), 0), "Id"), "bad");
-    cr_assert_str_eq(SQS_STR(json_array_get(json_object_get(out, "Successful"), 0), "Id"), "good");
+    cr_assert_str_eq(nb_json_str(json_array_get(json_object_get(out, "Failed"), 0), "Id"), "bad");
+    cr_assert_str_eq(nb_json_str(json_array_get(json_object_get(out, "Successful"), 0), "Id"), "good");
     json_decref(out);
 }
 
@@ -773,6 +776,6 @@ Test(sqs_queue, retention_period_expires_visible_and_in_flight_messages) {
     advance(60);
     m = recv_n("ret", 10, NULL);
     cr_assert_eq(json_array_size(m), 1);
-    cr_assert_str_eq(SQS_STR(json_array_get(m, 0), "Body"), "new");
+    cr_assert_str_eq(nb_json_str(json_array_get(m, 0), "Body"), "new");
     json_decref(m);
 }

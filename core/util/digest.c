@@ -1,0 +1,173 @@
+#include "util/digest.h"
+
+#include <stdlib.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <uv.h>
+#include <zlib.h>
+
+#include "nimbus/errno.h"
+
+/* Reflected CRCs, slicing by 8: tables built once, before the first use on any thread. */
+static uint32_t crc32c_tab[8][256];
+static uint64_t crc64_tab[8][256];
+static uv_once_t tabs_once = UV_ONCE_INIT;
+
+static void tabs_init(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        uint64_t d = i;
+        for (int k = 0; k < 8; k++) {
+            c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+            d = (d & 1) ? (d >> 1) ^ 0x9A6C9329AC4BC9B5ull : d >> 1;
+        }
+        crc32c_tab[0][i] = c;
+        crc64_tab[0][i] = d;
+    }
+    for (int t = 1; t < 8; t++)
+        for (int i = 0; i < 256; i++) {
+            crc32c_tab[t][i] = (crc32c_tab[t - 1][i] >> 8) ^ crc32c_tab[0][crc32c_tab[t - 1][i] & 0xff];
+            crc64_tab[t][i] = (crc64_tab[t - 1][i] >> 8) ^ crc64_tab[0][crc64_tab[t - 1][i] & 0xff];
+        }
+}
+
+uint32_t nb__crc32c(uint32_t crc, const void *data, size_t len) {
+    uv_once(&tabs_once, tabs_init);
+    const unsigned char *p = data;
+    uint32_t c = ~crc;
+    while (len >= 8) {
+        uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+        c = crc32c_tab[7][lo & 0xff] ^ crc32c_tab[6][(lo >> 8) & 0xff] ^ crc32c_tab[5][(lo >> 16) & 0xff] ^
+            crc32c_tab[4][lo >> 24] ^ crc32c_tab[3][p[4]] ^ crc32c_tab[2][p[5]] ^ crc32c_tab[1][p[6]] ^
+            crc32c_tab[0][p[7]];
+        p += 8;
+        len -= 8;
+    }
+    while (len--)
+        c = (c >> 8) ^ crc32c_tab[0][(c ^ *p++) & 0xff];
+    return ~c;
+}
+
+uint64_t nb__crc64nvme(uint64_t crc, const void *data, size_t len) {
+    uv_once(&tabs_once, tabs_init);
+    const unsigned char *p = data;
+    uint64_t c = ~crc;
+    while (len >= 8) {
+        uint64_t v = 0;
+        for (int i = 7; i >= 0; i--)
+            v = (v << 8) | p[i];
+        c ^= v;
+        c = crc64_tab[7][c & 0xff] ^ crc64_tab[6][(c >> 8) & 0xff] ^ crc64_tab[5][(c >> 16) & 0xff] ^
+            crc64_tab[4][(c >> 24) & 0xff] ^ crc64_tab[3][(c >> 32) & 0xff] ^ crc64_tab[2][(c >> 40) & 0xff] ^
+            crc64_tab[1][(c >> 48) & 0xff] ^ crc64_tab[0][c >> 56];
+        p += 8;
+        len -= 8;
+    }
+    while (len--)
+        c = (c >> 8) ^ crc64_tab[0][(c ^ *p++) & 0xff];
+    return ~c;
+}
+
+uint32_t nb__crc32(uint32_t crc, const void *data, size_t len) {
+    const unsigned char *p = data;
+    uLong c = crc;
+    while (len) { /* zlib takes uInt lengths */
+        uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
+        c = crc32(c, p, n);
+        p += n;
+        len -= n;
+    }
+    return (uint32_t)c;
+}
+
+static const EVP_MD *evp_of(nb_digest_alg_t alg) {
+    switch (alg) {
+    case NB_DIGEST_MD5: return EVP_md5();
+    case NB_DIGEST_SHA1: return EVP_sha1();
+    case NB_DIGEST_SHA256: return EVP_sha256();
+    default: return NULL;
+    }
+}
+
+size_t nb__digest_size(nb_digest_alg_t alg) {
+    switch (alg) {
+    case NB_DIGEST_MD5: return 16;
+    case NB_DIGEST_SHA1: return 20;
+    case NB_DIGEST_SHA256: return 32;
+    case NB_DIGEST_CRC32:
+    case NB_DIGEST_CRC32C: return 4;
+    case NB_DIGEST_CRC64NVME: return 8;
+    default: return 0;
+    }
+}
+
+struct nb_digest {
+    nb_digest_alg_t alg;
+    EVP_MD_CTX *md; /* the hashes */
+    uint64_t crc;   /* the CRCs */
+};
+
+int nb__digest_new(nb_digest_alg_t alg, nb_digest_t **out) {
+    *out = NULL;
+    if (nb__digest_size(alg) == 0)
+        return NB_EINVAL;
+    nb_digest_t *d = calloc(1, sizeof *d);
+    if (d == NULL)
+        return NB_ENOMEM;
+    d->alg = alg;
+    const EVP_MD *md = evp_of(alg);
+    if (md && ((d->md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(d->md, md, NULL) != 1)) {
+        nb__digest_free(d);
+        return NB_ENOMEM;
+    }
+    *out = d;
+    return 0;
+}
+
+void nb__digest_update(nb_digest_t *d, const void *data, size_t len) {
+    switch (d->alg) {
+    case NB_DIGEST_CRC32: d->crc = nb__crc32((uint32_t)d->crc, data, len); break;
+    case NB_DIGEST_CRC32C: d->crc = nb__crc32c((uint32_t)d->crc, data, len); break;
+    case NB_DIGEST_CRC64NVME: d->crc = nb__crc64nvme(d->crc, data, len); break;
+    default: EVP_DigestUpdate(d->md, data, len); break;
+    }
+}
+
+size_t nb__digest_final(nb_digest_t *d, unsigned char out[NB_DIGEST_MAX]) {
+    size_t n = nb__digest_size(d->alg);
+    if (d->md) {
+        unsigned int got = 0;
+        EVP_DigestFinal_ex(d->md, out, &got);
+    } else {
+        /* CRCs big-endian, as S3's checksum headers carry them */
+        for (size_t i = 0; i < n; i++)
+            out[i] = (unsigned char)(d->crc >> (8 * (n - 1 - i)));
+    }
+    nb__digest_free(d);
+    return n;
+}
+
+void nb__digest_free(nb_digest_t *d) {
+    if (d == NULL)
+        return;
+    EVP_MD_CTX_free(d->md);
+    free(d);
+}
+
+size_t nb__digest(nb_digest_alg_t alg, const void *data, size_t len, unsigned char out[NB_DIGEST_MAX]) {
+    nb_digest_t *d;
+    if (nb__digest_new(alg, &d) != 0)
+        return 0;
+    nb__digest_update(d, data, len);
+    return nb__digest_final(d, out);
+}
+
+size_t nb__hmac(nb_digest_alg_t alg, const void *key, size_t key_len, const void *data, size_t len,
+                unsigned char out[NB_DIGEST_MAX]) {
+    const EVP_MD *md = evp_of(alg);
+    unsigned int n = 0;
+    if (md == NULL || HMAC(md, key, (int)key_len, data, len, out, &n) == NULL)
+        return 0;
+    return n;
+}

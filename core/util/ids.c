@@ -1,0 +1,56 @@
+#include "util/ids.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "nimbus/errno.h"
+
+int nb__random_bytes(void *out, size_t len) {
+    return len == 0 || RAND_bytes(out, (int)len) == 1 ? 0 : NB_EIO;
+}
+
+void nb__uuid_format(unsigned char b[16], char out[NB_UUID_SIZE]) {
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+void nb__uuid(char out[NB_UUID_SIZE]) {
+    unsigned char b[16];
+    if (nb__random_bytes(b, sizeof b) != 0)
+        memset(b, 0, sizeof b); /* no entropy: still a well-formed id */
+    nb__uuid_format(b, out);
+}
+
+int nb__random_id(const char *alphabet, size_t len, char *out) {
+    size_t n = alphabet ? strlen(alphabet) : 0;
+    if (n < 2 || n > 256)
+        return NB_EINVAL;
+    /* bytes at or above the largest multiple of n would favour the first characters: drawn again */
+    unsigned limit = 256 - 256 % (unsigned)n;
+    unsigned char pool[64];
+    size_t used = sizeof pool;
+    for (size_t i = 0; i < len;) {
+        if (used == sizeof pool) {
+            if (nb__random_bytes(pool, sizeof pool) != 0)
+                return NB_EIO;
+            used = 0;
+        }
+        unsigned char r = pool[used++];
+        if (r < limit)
+            out[i++] = alphabet[r % n];
+    }
+    out[len] = '\0';
+    return 0;
+}

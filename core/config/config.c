@@ -55,6 +55,11 @@ static const setting_t settings[] = {
     {"NIMBUS_MAX_STRUCTURED_BODY_SIZE", "max-structured-body-size", T_SIZE, NULL,
      "Largest parsed (JSON, XML, form, CBOR) request body in bytes, for every service [default: AWS's limit "
      "of each service, see docs/limits.md]"},
+    /* read by core/store/store.c from the environment at each commit, so tests can arm it while
+     * the server runs; listed here so that it is a known setting, not an unknown one */
+    {"NIMBUS_FAULT_COMMIT", "fault-commit", T_STRING, NULL,
+     "Tests only (environment): a file; while it exists (empty, or naming a service on a line) that service's "
+     "commits fail as on a full disk"},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

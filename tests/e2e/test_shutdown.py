@@ -65,6 +65,8 @@ def refusing_within(server, seconds=5):
             socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
         except ConnectionRefusedError:
             return True
+        except ConnectionResetError:
+            pass  # queued in the listener's backlog as it closed: the next attempt is refused
         time.sleep(0.02)
     return False
 

@@ -47,6 +47,16 @@ class Nimbus:
         self.stop()
         raise RuntimeError("nimbus did not print Ready.:\n" + self.output)
 
+    def wait_for_output(self, text, timeout=5):
+        """Whether text appears in the server's output within timeout seconds (its log is read by a
+        thread, so a line written just now may not be in self.output yet)."""
+        deadline = time.time() + timeout
+        while text not in self.output:
+            if time.time() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
     def _read_rest(self):
         for line in self.proc.stdout:
             self.output += line

@@ -128,7 +128,7 @@ class CommitFailures(unittest.TestCase):
         self.disarm()
         self.assertIn("error", result, result)
         self.assert_internal_error(result["error"])
-        self.assertIn("a timer's writes were not committed", self.n.output)
+        self.assertTrue(self.n.wait_for_output("a timer's writes were not committed"), self.n.output)
         msgs = self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2,
                                         AttributeNames=["ApproximateReceiveCount"]).get("Messages", [])
         self.assertEqual([m["Body"] for m in msgs], ["later"])

@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "config/quirks.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,7 +21,7 @@ typedef struct setting {
 } setting_t;
 
 static const setting_t settings[] = {
-    {"SERVICES", "services", T_LIST, "", "Comma-separated services to enable (e.g. s3,sqs); empty enables all"},
+    {"SERVICES", "services", T_LIST, "", "Comma-separated services to enable (folder names under specs/); empty enables all"},
     {"EAGER_SERVICE_LOADING", "eager-service-loading", T_BOOL, "0",
      "1: start every enabled service at startup; 0: on its first request"},
     {"GATEWAY_LISTEN", "gateway-listen", T_LISTEN, "127.0.0.1:4566,[::1]:4566",
@@ -29,7 +30,7 @@ static const setting_t settings[] = {
     {"DATA_DIR", "data-dir", T_STRING, NULL, "Where persistent state lives (default $HOME/.local/share/nimbus)"},
     {"DEBUG", "debug", T_BOOL, "0", "1: log request and response details"},
     {"LOCALSTACK_HOST", "localstack-host", T_STRING, NULL,
-     "host:port used in URLs the server returns (SQS queue URLs, ...) [default: "
+     "host:port used in URLs the server returns (queue URLs, ...) [default: "
      "localhost.localstack.cloud:<GATEWAY_LISTEN's first port>]"},
     {"NIMBUS_PLUGIN_PATH", "plugin-path", T_STRING, "", "Extra ':'-separated folders to load service plugins from"},
     {"NIMBUS_SPEC_PATH", "spec-path", T_STRING, NULL, "':'-separated folders holding service specs"},
@@ -47,8 +48,8 @@ static const setting_t settings[] = {
     {"DISABLE_CORS_CHECKS", "disable-cors-checks", T_BOOL, "0",
      "1: let requests from any web page origin through (no 403 for disallowed origins)"},
     {"DISABLE_CORS_HEADERS", "disable-cors-headers", T_BOOL, "0", "1: send no default CORS headers"},
-    {"DISABLE_CUSTOM_CORS_S3", "disable-custom-cors-s3", T_BOOL, "0",
-     "1: S3 answers CORS with the default headers instead of the bucket's CORS rules"},
+    {nb__setting_disable_custom_cors, nb__flag_disable_custom_cors, T_BOOL, "0",
+     "1: services with CORS rules of their own (bucket CORS) answer with the default headers instead"},
     {"NIMBUS_ALLOWED_HOSTS", "allowed-hosts", T_LIST, NULL,
      "Comma-separated extra Host names to serve (*.example.test matches subdomains, * any); while listening on "
      "loopback only, other names get 403 (DNS rebinding); when set, also enforced on other addresses"},
@@ -88,24 +89,6 @@ static const setting_t *find_flag(const char *flag, size_t len) {
 }
 
 static bool known_dynamic(const char *name) { return strncmp(name, "PROVIDER_OVERRIDE_", 18) == 0; }
-
-/* LocalStack settings Nimbus accepts and ignores: what they configure does not exist here
- * (Docker, DNS, TLS, licences, snapshots) or Nimbus always does what they select.
- * docs/settings.md lists them with the reason. */
-static const char *const ignored_settings[] = {
-    "LS_LOG", "LOCALSTACK_AUTH_TOKEN", "LOCALSTACK_API_KEY", "LOCALSTACK_VOLUME_DIR", "DNS_ADDRESS",
-    "DISABLE_EVENTS", "SKIP_INFRA_DOWNLOADS", "SKIP_SSL_CERT_DOWNLOAD", "USE_SSL", "EDGE_PORT",
-    "HOSTNAME_EXTERNAL", "ALLOW_NONSTANDARD_REGIONS", "SQS_ENDPOINT_STRATEGY", "SQS_DISABLE_CLOUDWATCH_METRICS",
-    "S3_SKIP_SIGNATURE_VALIDATION", "S3_SKIP_KMS_KEY_VALIDATION", "SNAPSHOT_SAVE_STRATEGY",
-    "SNAPSHOT_LOAD_STRATEGY", "SNAPSHOT_FLUSH_INTERVAL", "MAIN_CONTAINER_NAME", "GATEWAY_SERVER",
-};
-
-bool nb__config_ignored(const char *name) {
-    for (size_t i = 0; i < sizeof ignored_settings / sizeof ignored_settings[0]; i++)
-        if (strcmp(ignored_settings[i], name) == 0)
-            return true;
-    return false;
-}
 
 static nb__config_entry_t *entry(const nb__config_t *cfg, const char *name) {
     for (size_t i = 0; i < cfg->len; i++)
@@ -361,7 +344,7 @@ static int parse_services(nb__config_t *cfg, const char *v, char **err) {
     for (char **s = cfg->services; s && *s; s++) {
         for (char *c = *s; *c; c++) {
             if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.') {
-                return fail(err, "SERVICES: invalid service name '%s': expected comma-separated names like s3,sqs", *s);
+                return fail(err, "SERVICES: invalid service name '%s': expected comma-separated service names (folders under specs/)", *s);
             }
             *c = (char)tolower((unsigned char)*c);
         }
@@ -577,7 +560,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     cfg->debug = get_bool(cfg, "DEBUG");
     cfg->disable_cors_checks = get_bool(cfg, "DISABLE_CORS_CHECKS");
     cfg->disable_cors_headers = get_bool(cfg, "DISABLE_CORS_HEADERS");
-    cfg->disable_custom_cors_s3 = get_bool(cfg, "DISABLE_CUSTOM_CORS_S3");
+    cfg->disable_custom_cors = get_bool(cfg, nb__setting_disable_custom_cors);
     cfg->loopback_only = listens_on_loopback_only(cfg);
     if (nb__config_get(cfg, "LOCALSTACK_HOST") == NULL) { /* as LocalStack: the port it listens on */
         char lh[128];

@@ -64,7 +64,7 @@ typedef struct nb__config {
     char **cors_origins;         /* EXTRA_CORS_ALLOWED_ORIGINS: NULL-terminated; NULL if none */
     bool disable_cors_checks;    /* DISABLE_CORS_CHECKS */
     bool disable_cors_headers;   /* DISABLE_CORS_HEADERS */
-    bool disable_custom_cors_s3; /* DISABLE_CUSTOM_CORS_S3 */
+    bool disable_custom_cors; /* LocalStack's name: config/quirks.c */
     char **allowed_hosts;        /* NIMBUS_ALLOWED_HOSTS: NULL-terminated, lowercase; NULL if unset */
     bool loopback_only;          /* every GATEWAY_LISTEN address is a loopback one */
 } nb__config_t;

@@ -21,7 +21,7 @@ static bool is_options(const nb__spec_op_t *op) { return op && op->method && str
 /* A service that answers its own preflights (an OPTIONS operation) applies its own CORS
  * rules to the other requests too (S3: the bucket's). */
 static bool own_cors_rules(const nb__config_t *cfg, const nb__spec_t *spec) {
-    return spec && !cfg->disable_custom_cors_s3 && spec->has_options_op;
+    return spec && !cfg->disable_custom_cors && spec->has_options_op;
 }
 
 static void set_default_headers(const nb__http_request_t *req, nb__http_response_t *resp, const char *origin) {

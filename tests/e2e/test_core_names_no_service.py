@@ -25,11 +25,7 @@ TABLES = {
 # Files that name services until a change under way moves the names out: file -> (the names they
 # may still use, which change). A name not listed fails; an entry whose file names none of them any
 # more is reported on stderr, to be removed.
-PENDING = {
-    "core/config/config.c": ({"s3", "sqs"}, "help texts' examples, LocalStack's SQS_* settings it accepts, and "
-                             "DISABLE_CUSTOM_CORS_S3, which S3 could declare itself as its other settings now are"),
-    "core/gateway/cors.c": ({"s3"}, "reads DISABLE_CUSTOM_CORS_S3, S3's setting, from the core's settings"),
-}
+PENDING = {}
 
 
 def service_names():

@@ -184,7 +184,7 @@ Test(config, origin_and_host_settings) {
     cr_assert_str_eq(cfg.allowed_hosts[0], "nimbus");
     cr_assert_str_eq(cfg.allowed_hosts[1], "*.corp.test");
     cr_assert(cfg.disable_cors_checks);
-    cr_assert_not(cfg.disable_custom_cors_s3);
+    cr_assert_not(cfg.disable_custom_cors);
     cr_assert_str_eq(nb__config_get(&cfg, "DISABLE_CORS_CHECKS"), "1"); /* what plugins read */
     nb__config_free(&cfg);
     char *envp2[] = {"GATEWAY_LISTEN=127.0.0.1:4566,0.0.0.0:4567", NULL};

@@ -132,7 +132,7 @@ Test(cors_headers, a_service_with_its_own_rules_decides_its_actual_requests) {
     nb__http_response_free(&resp);
 
     /* DISABLE_CUSTOM_CORS_S3 hands every request back to the default. */
-    cfg.disable_custom_cors_s3 = true;
+    cfg.disable_custom_cors = true;
     route.op = &s3.get;
     nb__http_response_init(&resp);
     resp.status = 200;

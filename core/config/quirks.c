@@ -1,0 +1,34 @@
+/*
+ * Quirk table: LocalStack's setting names that name a service. Nimbus keeps LocalStack's
+ * names so that an existing setup works unchanged; these are the only places in core/config/
+ * that name a service (tests/e2e/test_core_names_no_service.py keeps it so). A plugin's own
+ * settings are declared by the plugin (nimbus/settings.h), never here.
+ */
+#include "config/quirks.h"
+#include "config/config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* Hands the CORS answer of every service that answers its own preflights (S3's bucket CORS
+ * rules) back to the default headers. LocalStack's name. */
+const char nb__setting_disable_custom_cors[] = "DISABLE_CUSTOM_CORS_S3";
+const char nb__flag_disable_custom_cors[] = "disable-custom-cors-s3"; /* its command-line flag */
+
+/* LocalStack settings Nimbus accepts and ignores: what they configure does not exist here
+ * (Docker, DNS, TLS, licences, snapshots) or Nimbus always does what they select.
+ * docs/settings.md lists them with the reason. */
+static const char *const ignored_settings[] = {
+    "LS_LOG", "LOCALSTACK_AUTH_TOKEN", "LOCALSTACK_API_KEY", "LOCALSTACK_VOLUME_DIR", "DNS_ADDRESS",
+    "DISABLE_EVENTS", "SKIP_INFRA_DOWNLOADS", "SKIP_SSL_CERT_DOWNLOAD", "USE_SSL", "EDGE_PORT",
+    "HOSTNAME_EXTERNAL", "ALLOW_NONSTANDARD_REGIONS", "SQS_ENDPOINT_STRATEGY", "SQS_DISABLE_CLOUDWATCH_METRICS",
+    "S3_SKIP_SIGNATURE_VALIDATION", "S3_SKIP_KMS_KEY_VALIDATION", "SNAPSHOT_SAVE_STRATEGY",
+    "SNAPSHOT_LOAD_STRATEGY", "SNAPSHOT_FLUSH_INTERVAL", "MAIN_CONTAINER_NAME", "GATEWAY_SERVER",
+};
+
+bool nb__config_ignored(const char *name) {
+    for (size_t i = 0; i < sizeof ignored_settings / sizeof ignored_settings[0]; i++)
+        if (strcmp(ignored_settings[i], name) == 0)
+            return true;
+    return false;
+}

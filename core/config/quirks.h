@@ -1,0 +1,11 @@
+/* Quirk table of core/config: LocalStack's setting names that name a service (quirks.c). */
+#ifndef NB_CONFIG_QUIRKS_H
+#define NB_CONFIG_QUIRKS_H
+
+/* The name of the setting that hands services' own CORS rules back to the default headers. */
+extern const char nb__setting_disable_custom_cors[];
+extern const char nb__flag_disable_custom_cors[];
+
+/* nb__config_ignored (config.h) reads its table of LocalStack settings accepted and ignored. */
+
+#endif

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "gateway/events.h"
+#include "gateway/gateway.h"
 #include "gateway/req_memory.h"
 #include "gateway/call.h"
 #include "gateway/clock.h"

@@ -70,4 +70,8 @@ bool nb__cors_preflight(const nb__gateway_t *gw, nb__http_exchange_t *x, const n
 void nb__cors_headers(const nb__config_t *cfg, const nb__route_t *route, const nb__http_request_t *req,
                       nb__http_response_t *resp);
 
+/* The settings and the event loop the plugin API (api.c) answers from, set at start-up. */
+void nb__api_set_config(const nb__config_t *cfg);
+void nb__api_set_loop(uv_loop_t *loop);
+
 #endif

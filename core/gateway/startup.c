@@ -15,9 +15,6 @@
 #include "store/store.h"
 #include "util/buf.h"
 
-void nb__api_set_config(const nb__config_t *cfg);
-void nb__api_set_loop(uv_loop_t *loop);
-
 /* A commit failed after the handler succeeded: the plugin drops what it cached. */
 static void lost_writes(void *data) {
     nb_plugin_t *p = data;

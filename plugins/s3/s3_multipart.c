@@ -8,9 +8,6 @@
 
 #define MIN_PART_SIZE (5 * 1024 * 1024)
 
-json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in);
-void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs);
-nb_step_t s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so);
 static nb_step_t checksum_type_check(nb_req_t *req, int ck, const char **type);
 
 typedef struct upload {

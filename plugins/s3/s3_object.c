@@ -476,7 +476,7 @@ static void attrs_set_checksums(json_t *attrs, const s3_ingest_t *ing) {
 }
 
 /* COMPOSITE (a multipart checksum of checksums, "...-N") or FULL_OBJECT; NULL without a checksum. */
-const char *s3_checksum_type(const json_t *attrs) {
+static const char *s3_checksum_type(const json_t *attrs) {
     const char *t = nb_json_str(attrs, "ChecksumType");
     for (int a = 0; t == NULL && a < S3_CK__COUNT; a++) {
         const char *v = nb_json_str(attrs, s3_ck_member(a));
@@ -987,7 +987,7 @@ nb_result_t s3_delete_objects(nb_req_t *req, const json_t *in) {
 
 /* "bucket/key?versionId=v", URL-encoded, optional leading '/'. Pieces are malloc'd.
  * -1 if malformed, -2 if a piece encodes a NUL (kept, it would name another object). */
-int s3_parse_copy_source(const char *src, char **bucket, char **key, char **vid) {
+static int s3_parse_copy_source(const char *src, char **bucket, char **key, char **vid) {
     *bucket = *key = *vid = NULL;
     if (src == NULL)
         return -1;
@@ -1071,7 +1071,7 @@ int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *
 }
 
 /* x-amz-copy-source-if-* as S3 evaluates them; go on when they pass, else stop with the error set. */
-nb_step_t s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
+static nb_step_t s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
     const char *m = nb_json_str(in, "CopySourceIfMatch"), *nm = nb_json_str(in, "CopySourceIfNoneMatch");
     double ms = in_time(in, "CopySourceIfModifiedSince"), us = in_time(in, "CopySourceIfUnmodifiedSince");
     const char *failed = NULL;

@@ -128,6 +128,12 @@ nb_result_t s3_copy_then(nb_req_t *req, const json_t *in, nb_body_t *src, unsign
 nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len);
 /* Copies a body into a new blob (or inline data when allowed and small), hashing it. */
 int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *out);
+/* The object's attributes (metadata, content headers, checksums) a write request sets. */
+json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in);
+/* The checksum members of a response for an object's stored attributes. */
+void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs);
+/* The source object a copy names (x-amz-copy-source), with its bucket's checks and conditions. */
+nb_step_t s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, s3_object_t *so);
 
 /* Handlers. */
 nb_result_t s3_create_bucket(nb_req_t *req, const json_t *in);

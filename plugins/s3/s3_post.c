@@ -12,8 +12,6 @@
 
 #define FIELDS_MAX (256 * 1024) /* the fields before the file; AWS allows 20 KB of policy */
 
-json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in);
-void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs);
 
 static const char *memfind(const char *hay, size_t hlen, const char *needle, size_t nlen) {
     if (nlen == 0 || hlen < nlen)

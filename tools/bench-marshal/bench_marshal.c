@@ -207,7 +207,9 @@ static void show(const bench_case_t *c) {
     nb__http_response_free(&resp);
 }
 
-/* The measured loop (callgrind --toggle-collect=bench_loop). */
+/* The measured loop (callgrind --toggle-collect=bench_loop). External, not static: a static one
+ * may be cloned under another name (bench_loop.constprop.0) that the toggle would miss. */
+size_t bench_loop(const bench_case_t *c, long n);
 __attribute__((noinline)) size_t bench_loop(const bench_case_t *c, long n) {
     size_t total = 0;
     for (long i = 0; i < n; i++)

@@ -12,7 +12,7 @@
 import glob, json, os, re, shutil, subprocess, sys, tempfile, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus  # noqa: E402
+from nimbus_server import BINARY_DIR, Nimbus  # noqa: E402
 from npm_ci import npm_ci  # noqa: E402
 
 SOURCE_DIR = os.environ.get("NB_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -51,7 +51,8 @@ class ScaffoldSweep(unittest.TestCase):
             plugins = os.path.join(work, "plugins")
             os.makedirs(plugins)
             self.assertIsNone(sweep.build_plugin("arc-region-switch", work, plugins,
-                                                 os.path.join(SOURCE_DIR, "include")))
+                                                 [os.path.join(SOURCE_DIR, "include"),
+                                                  os.path.join(BINARY_DIR, "include")]))
             with Nimbus(NIMBUS_PLUGIN_PATH=plugins) as n:
                 status, headers, body = sweep.cbor_call(n.url, spec, "ListPlans", {})
                 status2, headers2, body2 = sweep.cbor_call(n.url, spec, "GetPlan", {"arn": "arn:aws:x"})

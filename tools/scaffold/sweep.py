@@ -105,7 +105,7 @@ def sample(services, n):
     return sorted(set(picked))
 
 
-def build_plugin(service, work, plugins, include):
+def build_plugin(service, work, plugins, includes):
     out = os.path.join(work, "src")
     r = subprocess.run([sys.executable, os.path.join(HERE, "nimbus-scaffold"), "generate", service, "--out", out,
                         "--spec", SPECS[service]], capture_output=True, text=True)
@@ -115,7 +115,7 @@ def build_plugin(service, work, plugins, include):
     c = service.replace("-", "_")
     c = "svc_" + c if c[0].isdigit() else c
     r = subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-shared", "-fPIC",
-                        "-I" + include, os.path.join(src, c + "_plugin.c"), os.path.join(src, c + "_provider.c"),
+                        *["-I" + d for d in includes], os.path.join(src, c + "_plugin.c"), os.path.join(src, c + "_provider.c"),
                         "-ljansson", "-o", os.path.join(plugins, service + ".so")], capture_output=True, text=True)
     if r.returncode != 0:
         return "compile: " + r.stderr.strip()[:2000]
@@ -337,7 +337,8 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         plugins = os.path.join(work, "plugins")
         os.makedirs(plugins)
-        include = os.path.join(TREE, "include")
+        # the source tree's headers and the build's generated ones (nimbus/version.h)
+        include = [os.path.join(TREE, "include"), os.path.join(os.path.dirname(os.path.abspath(a.nimbus)), "include")]
         with concurrent.futures.ThreadPoolExecutor(max(1, a.jobs)) as pool:
             built = dict(zip(services, pool.map(lambda s: build_plugin(s, work, plugins, include), services)))
         for svc, err in built.items():

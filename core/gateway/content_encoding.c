@@ -1,0 +1,90 @@
+/* Content-Encoding of parsed request bodies (content_encoding.h). */
+#include "gateway/content_encoding.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "gateway/limits.h"
+#include "http/aws_chunked.h"
+#include "http/body.h"
+#include "http/gunzip.h"
+#include "nimbus/errno.h"
+
+typedef struct codings {
+    bool gzip, aws_chunked;
+} codings_t;
+
+/* The codings a Content-Encoding lists (comma-separated, any case, spaces around). Others
+ * (identity, or a label of the client's own) leave the body as sent, as before. */
+static codings_t codings_of(const nb__http_request_t *http) {
+    codings_t c = {false, false};
+    const char *v = nb__http_request_header(http, "Content-Encoding");
+    while (v && *v) {
+        v += strspn(v, " \t,");
+        size_t n = strcspn(v, ",");
+        size_t len = n;
+        while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+            len--;
+        if ((len == 4 && strncasecmp(v, "gzip", 4) == 0) || (len == 6 && strncasecmp(v, "x-gzip", 6) == 0))
+            c.gzip = true;
+        else if (len == 11 && strncasecmp(v, "aws-chunked", 11) == 0)
+            c.aws_chunked = true;
+        v += n;
+    }
+    return c;
+}
+
+bool nb__body_is_gzip(const nb__http_request_t *http) { return codings_of(http).gzip; }
+
+/* What AWS front ends answer a body that does not decode: the error each protocol family
+ * answers an unreadable body with. */
+static void set_corrupt(nb_req_t *req) {
+    const char *code = "SerializationException";
+    if (req->route.protocol == NB_PROTO_QUERY || req->route.protocol == NB_PROTO_EC2)
+        code = "MalformedQueryString";
+    else if (req->route.protocol == NB_PROTO_REST_XML)
+        code = "InvalidRequest";
+    nb__aws_error_set(&req->err, req->route.spec, req->route.op, code, 400,
+                      "The request body could not be decoded as its Content-Encoding says.");
+}
+
+static void set_too_large(nb_req_t *req, uint64_t max) {
+    nb__body_limit_t limit;
+    nb__body_limit(req->gw->cfg, req->route.spec, req->route.op, max, &limit);
+    const char *code;
+    int status;
+    char message[256];
+    nb__body_limit_error(&limit, max, &code, &status, message, sizeof message);
+    nb__aws_error_set(&req->err, req->route.spec, req->route.op, code, status, "%s", message);
+}
+
+int nb__decode_content_encoding(nb_req_t *req, nb_body_t **decoded) {
+    *decoded = NULL;
+    codings_t c = codings_of(req->http);
+    if (!c.gzip && !c.aws_chunked)
+        return 1;
+    /* The limit the body was read under: what an uncompressed body of this operation may be. */
+    uint64_t max = req->http->max_body;
+    nb_body_t *framed = NULL;
+    int rc = 0;
+    /* aws-chunked frames the payload on the wire whichever place the header lists it in
+     * ("aws-chunked,gzip" and "gzip,aws-chunked" both): it comes off first. */
+    if (c.aws_chunked)
+        rc = nb__aws_chunked_unframe(req->http->body, max, &framed);
+    if (rc == 0 && c.gzip)
+        rc = nb__gunzip_body(framed ? framed : req->http->body, max, decoded);
+    else if (rc == 0)
+        *decoded = framed, framed = NULL;
+    if (framed)
+        nb__body_free(framed);
+    if (rc == 0)
+        return 1;
+    if (rc == NB_ELIMIT)
+        set_too_large(req, max);
+    else if (rc == NB_EPROTO)
+        set_corrupt(req);
+    else
+        nb__aws_error_set(&req->err, req->route.spec, req->route.op, "InternalError", 500,
+                          "We encountered an internal error. Please try again.");
+    return 0;
+}

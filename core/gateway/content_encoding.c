@@ -10,32 +10,6 @@
 #include "http/gunzip.h"
 #include "nimbus/errno.h"
 
-typedef struct codings {
-    bool gzip, aws_chunked;
-} codings_t;
-
-/* The codings a Content-Encoding lists (comma-separated, any case, spaces around). Others
- * (identity, or a label of the client's own) leave the body as sent, as before. */
-static codings_t codings_of(const nb__http_request_t *http) {
-    codings_t c = {false, false};
-    const char *v = nb__http_request_header(http, "Content-Encoding");
-    while (v && *v) {
-        v += strspn(v, " \t,");
-        size_t n = strcspn(v, ",");
-        size_t len = n;
-        while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-            len--;
-        if ((len == 4 && strncasecmp(v, "gzip", 4) == 0) || (len == 6 && strncasecmp(v, "x-gzip", 6) == 0))
-            c.gzip = true;
-        else if (len == 11 && strncasecmp(v, "aws-chunked", 11) == 0)
-            c.aws_chunked = true;
-        v += n;
-    }
-    return c;
-}
-
-bool nb__body_is_gzip(const nb__http_request_t *http) { return codings_of(http).gzip; }
-
 /* What AWS front ends answer a body that does not decode: the error each protocol family
  * answers an unreadable body with. */
 static void set_corrupt(nb_req_t *req) {
@@ -60,7 +34,7 @@ static void set_too_large(nb_req_t *req, uint64_t max) {
 
 int nb__decode_content_encoding(nb_req_t *req, nb_body_t **decoded) {
     *decoded = NULL;
-    codings_t c = codings_of(req->http);
+    nb__content_codings_t c = nb__content_codings(req->http);
     if (!c.gzip && !c.aws_chunked)
         return 1;
     /* The limit the body was read under: what an uncompressed body of this operation may be. */
@@ -72,7 +46,7 @@ int nb__decode_content_encoding(nb_req_t *req, nb_body_t **decoded) {
     if (c.aws_chunked)
         rc = nb__aws_chunked_unframe(req->http->body, max, &framed);
     if (rc == 0 && c.gzip)
-        rc = nb__gunzip_body(framed ? framed : req->http->body, max, decoded);
+        rc = nb__gunzip_body(framed ? framed : req->http->body, max, false, decoded);
     else if (rc == 0)
         *decoded = framed, framed = NULL;
     if (framed)

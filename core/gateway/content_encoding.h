@@ -12,9 +12,6 @@
 
 #include "gateway/request.h"
 
-/* Whether the request's body is gzip'd (the parse then may cost far more than its size). */
-bool nb__body_is_gzip(const nb__http_request_t *http);
-
 /* The body to parse: *decoded a new body (the caller frees it) when the request's is encoded,
  * else NULL (parse the body as received). 1 to go on, 0 when req->err says why not: the
  * operation's too-large error past its limit, a 400 for a body that does not decode. */

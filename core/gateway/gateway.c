@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gateway/content_encoding.h"
+#include "http/gunzip.h"
 #include "gateway/limits.h"
 #include "gateway/quirks.h"
 #include "gateway/call.h"
@@ -254,7 +255,7 @@ static bool parsed_off_loop(const nb_req_t *req) {
         return false;
     int64_t size = nb__body_size(req->http->body);
     /* deflate expands up to 1032 times: a small gzip'd body may decode to a large one */
-    return size > PARSE_OFF_LOOP_BYTES || (size > PARSE_OFF_LOOP_BYTES / 1032 && nb__body_is_gzip(req->http));
+    return size > PARSE_OFF_LOOP_BYTES || (size > PARSE_OFF_LOOP_BYTES / 1032 && nb__content_codings(req->http).gzip);
 }
 
 static bool queue_parse(nb_req_t *req, stage_ctx_t *c);

@@ -3,9 +3,12 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <zlib.h>
 
 #include "http/body.h"
+#include "http/message.h"
 #include "nimbus/errno.h"
 
 #define IN_CHUNK (64 * 1024)
@@ -14,10 +17,13 @@
 /* 16 + MAX_WBITS: zlib reads the gzip wrapper (header, CRC-32, length) and checks it. */
 #define GZIP_WINDOW_BITS (16 + MAX_WBITS)
 
+#define PREFIX_FULL 1 /* the prefix asked for is decoded */
+
 typedef struct inflater {
     z_stream zs;
     nb_body_t *out;
     uint64_t written, max;
+    bool prefix; /* past max: stop, keeping what fits */
     unsigned char buf[OUT_CHUNK];
 } inflater_t;
 
@@ -29,8 +35,15 @@ static int inflate_input(inflater_t *f) {
         int zrc = inflate(&f->zs, Z_NO_FLUSH);
         size_t got = sizeof f->buf - f->zs.avail_out;
         if (got > 0) {
-            if (got > f->max - f->written)
-                return NB_ELIMIT;
+            if (got > f->max - f->written) {
+                if (!f->prefix)
+                    return NB_ELIMIT;
+                got = (size_t)(f->max - f->written);
+                if (got > 0 && nb__body_append(f->out, f->buf, got) != 0)
+                    return NB_ENOMEM;
+                f->written += got;
+                return PREFIX_FULL;
+            }
             if (nb__body_append(f->out, f->buf, got) != 0)
                 return NB_ENOMEM;
             f->written += got;
@@ -70,12 +83,14 @@ static int gunzip_all(inflater_t *f, nb_body_t *in, unsigned char *ibuf) {
         int rc = inflate_input(f);
         if (rc < 0)
             return rc;
+        if (rc == PREFIX_FULL)
+            return 0;
         member_done = rc == Z_STREAM_END;
     }
     return member_done ? 0 : NB_EPROTO; /* the last member cut short */
 }
 
-int nb__gunzip_body(nb_body_t *in, uint64_t max, nb_body_t **out) {
+int nb__gunzip_body(nb_body_t *in, uint64_t max, bool prefix, nb_body_t **out) {
     *out = NULL;
     inflater_t *f = calloc(1, sizeof *f);
     unsigned char *ibuf = malloc(IN_CHUNK);
@@ -85,6 +100,7 @@ int nb__gunzip_body(nb_body_t *in, uint64_t max, nb_body_t **out) {
         return NB_ENOMEM;
     }
     f->max = max;
+    f->prefix = prefix;
     f->out = nb__body_from_mem("", 0);
     int rc = f->out == NULL ? NB_ENOMEM : Z_OK;
     if (rc == Z_OK && inflateInit2(&f->zs, GZIP_WINDOW_BITS) != Z_OK)
@@ -101,3 +117,22 @@ int nb__gunzip_body(nb_body_t *in, uint64_t max, nb_body_t **out) {
     free(f);
     return rc;
 }
+
+nb__content_codings_t nb__content_codings(const nb__http_request_t *http) {
+    nb__content_codings_t c = {false, false};
+    const char *v = nb__http_request_header(http, "Content-Encoding");
+    while (v && *v) {
+        v += strspn(v, " \t,");
+        size_t n = strcspn(v, ",");
+        size_t len = n;
+        while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+            len--;
+        if ((len == 4 && strncasecmp(v, "gzip", 4) == 0) || (len == 6 && strncasecmp(v, "x-gzip", 6) == 0))
+            c.gzip = true;
+        else if (len == 11 && strncasecmp(v, "aws-chunked", 11) == 0)
+            c.aws_chunked = true;
+        v += n;
+    }
+    return c;
+}
+

@@ -6,6 +6,7 @@
 #ifndef NB_HTTP_GUNZIP_H
 #define NB_HTTP_GUNZIP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "nimbus/plugin.h"
@@ -13,7 +14,17 @@
 /* The body in, inflated into a new in-memory body *out (owned by the caller). One or more
  * gzip members back to back, as RFC 1952 allows. 0; NB_ELIMIT once the output would pass
  * max bytes (decoding stops there); NB_EPROTO for a body that is not gzip, or is cut short;
- * NB_ENOMEM, NB_EIO. */
-int nb__gunzip_body(nb_body_t *in, uint64_t max, nb_body_t **out);
+ * NB_ENOMEM, NB_EIO. With prefix, no NB_ELIMIT: the first max bytes decoded are the answer
+ * (for a look at the head of a body, as the router's at a form's Action). */
+int nb__gunzip_body(nb_body_t *in, uint64_t max, bool prefix, nb_body_t **out);
+
+typedef struct nb__content_codings {
+    bool gzip, aws_chunked;
+} nb__content_codings_t;
+
+/* The codings a request's Content-Encoding lists (comma-separated, any case, spaces around)
+ * that Nimbus decodes. Others (identity, or a label of the client's own) leave the body as sent. */
+struct nb__http_request;
+nb__content_codings_t nb__content_codings(const struct nb__http_request *http);
 
 #endif

@@ -1,13 +1,8 @@
 /* Content-Encoding of parsed request bodies (content_encoding.h). */
 #include "gateway/content_encoding.h"
 
-#include <string.h>
-#include <strings.h>
-
 #include "gateway/limits.h"
-#include "http/aws_chunked.h"
-#include "http/body.h"
-#include "http/gunzip.h"
+#include "http/content_decode.h"
 #include "nimbus/errno.h"
 
 /* What AWS front ends answer a body that does not decode: the error each protocol family
@@ -33,24 +28,9 @@ static void set_too_large(nb_req_t *req, uint64_t max) {
 }
 
 int nb__decode_content_encoding(nb_req_t *req, nb_body_t **decoded) {
-    *decoded = NULL;
-    nb__content_codings_t c = nb__content_codings(req->http);
-    if (!c.gzip && !c.aws_chunked)
-        return 1;
     /* The limit the body was read under: what an uncompressed body of this operation may be. */
     uint64_t max = req->http->max_body;
-    nb_body_t *framed = NULL;
-    int rc = 0;
-    /* aws-chunked frames the payload on the wire whichever place the header lists it in
-     * ("aws-chunked,gzip" and "gzip,aws-chunked" both): it comes off first. */
-    if (c.aws_chunked)
-        rc = nb__aws_chunked_unframe(req->http->body, max, &framed);
-    if (rc == 0 && c.gzip)
-        rc = nb__gunzip_body(framed ? framed : req->http->body, max, false, decoded);
-    else if (rc == 0)
-        *decoded = framed, framed = NULL;
-    if (framed)
-        nb__body_free(framed);
+    int rc = nb__content_decode(req->http, max, decoded);
     if (rc == 0)
         return 1;
     if (rc == NB_ELIMIT)

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "gateway/content_encoding.h"
-#include "http/gunzip.h"
+#include "http/content_decode.h"
 #include "gateway/limits.h"
 #include "gateway/quirks.h"
 #include "gateway/call.h"

@@ -3,12 +3,9 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
-#include <strings.h>
 #include <zlib.h>
 
 #include "http/body.h"
-#include "http/message.h"
 #include "nimbus/errno.h"
 
 #define IN_CHUNK (64 * 1024)
@@ -117,22 +114,3 @@ int nb__gunzip_body(nb_body_t *in, uint64_t max, bool prefix, nb_body_t **out) {
     free(f);
     return rc;
 }
-
-nb__content_codings_t nb__content_codings(const nb__http_request_t *http) {
-    nb__content_codings_t c = {false, false};
-    const char *v = nb__http_request_header(http, "Content-Encoding");
-    while (v && *v) {
-        v += strspn(v, " \t,");
-        size_t n = strcspn(v, ",");
-        size_t len = n;
-        while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-            len--;
-        if ((len == 4 && strncasecmp(v, "gzip", 4) == 0) || (len == 6 && strncasecmp(v, "x-gzip", 6) == 0))
-            c.gzip = true;
-        else if (len == 11 && strncasecmp(v, "aws-chunked", 11) == 0)
-            c.aws_chunked = true;
-        v += n;
-    }
-    return c;
-}
-

@@ -18,13 +18,4 @@
  * (for a look at the head of a body, as the router's at a form's Action). */
 int nb__gunzip_body(nb_body_t *in, uint64_t max, bool prefix, nb_body_t **out);
 
-typedef struct nb__content_codings {
-    bool gzip, aws_chunked;
-} nb__content_codings_t;
-
-/* The codings a request's Content-Encoding lists (comma-separated, any case, spaces around)
- * that Nimbus decodes. Others (identity, or a label of the client's own) leave the body as sent. */
-struct nb__http_request;
-nb__content_codings_t nb__content_codings(const struct nb__http_request *http);
-
 #endif

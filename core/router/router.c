@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "http/body.h"
+#include "http/content_decode.h"
 #include "http/gunzip.h"
 #include "nimbus/errno.h"
 #include "router/context.h"

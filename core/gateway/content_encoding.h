@@ -12,9 +12,12 @@
 
 #include "gateway/request.h"
 
-/* The body to parse: *decoded a new body (the caller frees it) when the request's is encoded,
- * else NULL (parse the body as received). 1 to go on, 0 when req->err says why not: the
- * operation's too-large error past its limit, a 400 for a body that does not decode. */
-int nb__decode_content_encoding(nb_req_t *req, nb_body_t **decoded);
+/* The request as its parse sees it: view, a copy of req->http, gets the decoded body and the
+ * headers it leaves (Content-Encoding without the codings taken off) when the body is encoded;
+ * else it stays as is. 1 to go on (release the view with nb__decoded_view_release), 0 when
+ * req->err says why not: the operation's too-large error past its limit, a 400 for a body
+ * that does not decode. */
+int nb__decoded_view(nb_req_t *req, nb__http_request_t *view);
+void nb__decoded_view_release(const nb_req_t *req, nb__http_request_t *view);
 
 #endif

@@ -15,13 +15,13 @@
 #include <string.h>
 
 #include "gateway/content_encoding.h"
-#include "http/content_decode.h"
 #include "gateway/limits.h"
 #include "gateway/quirks.h"
 #include "gateway/call.h"
 #include "gateway/request.h"
 #include "gateway/txn.h"
 #include "http/body.h"
+#include "http/content_decode.h"
 #include "nimbus/errno.h"
 #include "proc/proc.h"
 #include "store/store.h"
@@ -255,7 +255,8 @@ static bool parsed_off_loop(const nb_req_t *req) {
         return false;
     int64_t size = nb__body_size(req->http->body);
     /* deflate expands up to 1032 times: a small gzip'd body may decode to a large one */
-    return size > PARSE_OFF_LOOP_BYTES || (size > PARSE_OFF_LOOP_BYTES / 1032 && nb__content_codings(req->http).gzip);
+    bool gzip = nb__content_codings(req->http).gzip;
+    return size > PARSE_OFF_LOOP_BYTES || (gzip && size > PARSE_OFF_LOOP_BYTES / 1032);
 }
 
 static bool queue_parse(nb_req_t *req, stage_ctx_t *c);
@@ -264,17 +265,15 @@ static bool queue_parse(nb_req_t *req, stage_ctx_t *c);
  * streaming payload, it reads the head only. May run on the thread pool: reads the spec
  * and the request, writes only req->err and c. */
 static stage_result_t parse_now(nb_req_t *req, stage_ctx_t *c) {
-    nb_body_t *decoded = NULL; /* Content-MD5 is of the body as sent, the parse of it decoded */
-    if (!c->head_only && (!nb__check_content_md5(req) ||
-                          (!req->route.op->streaming_input && !nb__decode_content_encoding(req, &decoded))))
+    /* Content-MD5 is of the body as sent, the parse of it decoded */
+    if (!c->head_only && !nb__check_content_md5(req))
         return STAGE_ERROR;
     nb__http_request_t view = *req->http;
     view.path = (char *)c->path;
-    if (decoded)
-        view.body = decoded;
+    if (!c->head_only && !req->route.op->streaming_input && !nb__decoded_view(req, &view))
+        return STAGE_ERROR;
     int rc = nb__proto_parse(req->route.spec, req->route.op, req->route.protocol, &view, &c->input, &req->err);
-    if (decoded)
-        nb__body_free(decoded);
+    nb__decoded_view_release(req, &view);
     if (rc != 0)
         return STAGE_ERROR;
     nb__quirk_rewrite_input(req, c->input);

@@ -23,4 +23,9 @@ nb__content_codings_t nb__content_codings(const nb__http_request_t *http);
  * NB_EPROTO for a body that does not decode; NB_ENOMEM, NB_EIO. */
 int nb__content_decode(const nb__http_request_t *http, uint64_t max, nb_body_t **out);
 
+/* A copy of the headers as they stand once the body is decoded: Content-Encoding lists only
+ * the codings left (a client's own, "custom" of "custom, gzip"), and is gone when none is.
+ * 0 or NB_ENOMEM; *out is the caller's to free (nb__headers_free). */
+int nb__content_decoded_headers(const nb__headers_t *in, nb__headers_t *out);
+
 #endif

@@ -14,7 +14,7 @@
 /* 16 + MAX_WBITS: zlib reads the gzip wrapper (header, CRC-32, length) and checks it. */
 #define GZIP_WINDOW_BITS (16 + MAX_WBITS)
 
-#define PREFIX_FULL 1 /* the prefix asked for is decoded */
+#define PREFIX_FULL 100 /* the prefix asked for is decoded (apart from zlib's Z_OK, Z_STREAM_END) */
 
 typedef struct inflater {
     z_stream zs;

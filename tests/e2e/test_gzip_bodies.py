@@ -3,10 +3,42 @@ compression is on) is decoded before it is parsed, for the json and query protoc
 aws-chunked framing in either order the header lists them; the decoded body is held to the same limit
 as an uncompressed one (a gzip bomb gets the too-large error while the server's memory stays small);
 a body that is not gzip gets a 400; an S3 object stored with Content-Encoding: gzip stays as sent."""
-import gzip, http.client, json, os, sys, unittest, urllib.parse
+import gzip, http.client, json, os, subprocess, sys, tempfile, unittest, urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus  # noqa: E402
+from nimbus_server import Nimbus, newer_python  # noqa: E402
+
+# Run by a botocore >= 1.32 (request compression): its own compressor gzips SQS SendMessage (json)
+# and STS GetCallerIdentity (query), given the requestcompression trait CloudWatch PutMetricData has in
+# AWS's model (no service Nimbus ships has it), through AWS_DATA_PATH copies of the two models.
+BOTOCORE_CLIENT = r"""
+import json, os, sys, tempfile
+import boto3, botocore.session
+from botocore.config import Config
+url, queue_url = sys.argv[1], sys.argv[2]
+data = tempfile.mkdtemp()
+loader = botocore.session.get_session().get_component("data_loader")
+for svc, op in (("sqs", "SendMessage"), ("sts", "GetCallerIdentity")):
+    version = loader.list_api_versions(svc, "service-2")[-1]
+    model = loader.load_service_model(svc, "service-2", version)
+    model["operations"][op]["requestcompression"] = {"encodings": ["gzip"]}
+    os.makedirs(os.path.join(data, svc, version))
+    with open(os.path.join(data, svc, version, "service-2.json"), "w") as f:
+        json.dump(model, f)
+os.environ["AWS_DATA_PATH"] = data
+sent = []
+cfg = Config(request_min_compression_size_bytes=1, disable_request_compression=False)
+kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test", config=cfg)
+session = boto3.session.Session()
+session.events.register("before-send", lambda request, **_: sent.append(request.headers.get("Content-Encoding")))
+sqs, sts = session.client("sqs", **kw), session.client("sts", **kw)
+body = "compressed by botocore " * 200
+sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+got = sqs.receive_message(QueueUrl=queue_url)["Messages"][0]["Body"]
+who = sts.get_caller_identity()
+print(json.dumps({"sent": [e.decode() if isinstance(e, bytes) else e for e in sent], "same": got == body,
+                  "account": who["Account"]}))
+"""
 
 AUTH = "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/%s/aws4_request, SignedHeaders=host, Signature=0"
 STRUCTURED_LIMIT = 64 * 1024
@@ -31,7 +63,7 @@ def aws_chunked(data, piece=100):
 class GzipBodies(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.n = Nimbus(SERVICES="sqs,s3", NIMBUS_MAX_STRUCTURED_BODY_SIZE=str(STRUCTURED_LIMIT)).start()
+        cls.n = Nimbus(SERVICES="sqs,s3,sts", NIMBUS_MAX_STRUCTURED_BODY_SIZE=str(STRUCTURED_LIMIT)).start()
         cls.queue_url = json.loads(cls.sqs_json("CreateQueue", {"QueueName": "gz"}, gz=False)[2])["QueueUrl"]
 
     @classmethod
@@ -64,6 +96,20 @@ class GzipBodies(unittest.TestCase):
         self.assertEqual(status, 200, body)
         status, _, body = self.sqs_json("ReceiveMessage", {"QueueUrl": self.queue_url}, gz=False)
         self.assertEqual(json.loads(body)["Messages"][0]["Body"], text)
+        self.sqs_json("PurgeQueue", {"QueueUrl": self.queue_url}, gz=False)
+
+    def test_botocore_compressed_requests(self):
+        py = newer_python((1, 32))
+        if py is None:
+            self.skipTest("no botocore >= 1.32 here to compress requests")
+        r = subprocess.run([py, "-c", BOTOCORE_CLIENT, self.n.url, self.queue_url], capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr[-3000:])
+        out = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertEqual(out["sent"][0], "gzip")  # botocore did compress SendMessage
+        self.assertEqual(out["sent"][-1], "gzip")  # and GetCallerIdentity
+        self.assertTrue(out["same"])
+        self.assertRegex(out["account"], r"^\d{12}$")
         self.sqs_json("PurgeQueue", {"QueueUrl": self.queue_url}, gz=False)
 
     def test_query_send_message(self):

@@ -164,6 +164,31 @@ class GzipBodies(unittest.TestCase):
         print("RSS before the bombs %.1f MiB, grown by %.1f MiB" % (before, grown))
         self.assertLess(grown, 4)
 
+    def test_query_corrupt_body(self):
+        status, _, body = self.post("/?Action=GetCallerIdentity&Version=2011-06-15", b"\x1f\x8b\x08\x00garbage", {
+            "Content-Type": "application/x-www-form-urlencoded", "Content-Encoding": "gzip", "Authorization": AUTH % "sts"})
+        self.assertEqual(status, 400, body)
+        self.assertIn("<Code>MalformedQueryString</Code>", body)
+
+    def test_rest_xml_body(self):
+        s3 = {"Authorization": AUTH % "s3"}
+        c = http.client.HTTPConnection("127.0.0.1", self.n.port, timeout=30)
+        c.request("PUT", "/gztags", headers=s3)
+        c.getresponse().read()
+        tagging = (b'<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>k</Key>'
+                   b'<Value>gzip</Value></Tag></TagSet></Tagging>')
+        c.request("PUT", "/gztags?tagging", body=gzip.compress(tagging), headers=dict(s3, **{"Content-Encoding": "gzip"}))
+        r = c.getresponse()
+        self.assertEqual(r.status, 204, r.read())
+        r.read()
+        c.request("GET", "/gztags?tagging", headers=s3)
+        self.assertIn(b"<Value>gzip</Value>", c.getresponse().read())
+        c.request("PUT", "/gztags?tagging", body=b"\x1f\x8b\x08\x00garbage", headers=dict(s3, **{"Content-Encoding": "gzip"}))
+        r = c.getresponse()
+        self.assertEqual(r.status, 400)
+        self.assertIn(b"<Code>InvalidRequest</Code>", r.read())
+        c.close()
+
     def test_s3_object_stays_gzip(self):
         s3 = {"Authorization": AUTH % "s3"}
         c = http.client.HTTPConnection("127.0.0.1", self.n.port, timeout=30)

@@ -14,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/content_encoding.h"
 #include "gateway/limits.h"
 #include "gateway/quirks.h"
 #include "gateway/call.h"
 #include "gateway/request.h"
 #include "gateway/txn.h"
 #include "http/body.h"
+#include "http/content_decode.h"
 #include "nimbus/errno.h"
 #include "proc/proc.h"
 #include "store/store.h"
@@ -97,13 +99,11 @@ static void release_large_input(uv_loop_t *loop, json_t *input) {
 static void fail_too_large(nb_req_t *req) {
     nb__body_limit_t limit;
     nb__body_limit(req->gw->cfg, req->route.spec, req->route.op, req->http->max_body, &limit);
-    if (limit.code == NULL) { /* routed elsewhere than from the head alone: still the service's format */
-        nb__req_fail(req, "RequestEntityTooLarge", 413, "Request body is too large");
-        return;
-    }
+    const char *code;
+    int status;
     char message[256];
-    snprintf(message, sizeof message, limit.message, (unsigned long long)req->http->max_body);
-    nb__req_fail(req, limit.code, limit.status, "%s", message);
+    nb__body_limit_error(&limit, req->http->max_body, &code, &status, message, sizeof message);
+    nb__req_fail(req, code, status, "%s", message);
 }
 
 /* Out of a resource for now (descriptors, memory; a store that could not open):
@@ -251,7 +251,12 @@ static stage_result_t stage_authenticate(nb_req_t *req, stage_ctx_t *c) {
 
 /* A streaming payload is the handler's to read: its parse reads the head only. */
 static bool parsed_off_loop(const nb_req_t *req) {
-    return !req->route.op->streaming_input && nb__body_size(req->http->body) > PARSE_OFF_LOOP_BYTES;
+    if (req->route.op->streaming_input)
+        return false;
+    int64_t size = nb__body_size(req->http->body);
+    /* deflate expands up to 1032 times: a small gzip'd body may decode to a large one */
+    bool gzip = nb__content_codings(req->http).gzip;
+    return size > PARSE_OFF_LOOP_BYTES || (gzip && size > PARSE_OFF_LOOP_BYTES / 1032);
 }
 
 static bool queue_parse(nb_req_t *req, stage_ctx_t *c);
@@ -260,11 +265,16 @@ static bool queue_parse(nb_req_t *req, stage_ctx_t *c);
  * streaming payload, it reads the head only. May run on the thread pool: reads the spec
  * and the request, writes only req->err and c. */
 static stage_result_t parse_now(nb_req_t *req, stage_ctx_t *c) {
+    /* Content-MD5 is of the body as sent, the parse of it decoded */
     if (!c->head_only && !nb__check_content_md5(req))
         return STAGE_ERROR;
     nb__http_request_t view = *req->http;
     view.path = (char *)c->path;
-    if (nb__proto_parse(req->route.spec, req->route.op, req->route.protocol, &view, &c->input, &req->err) != 0)
+    if (!c->head_only && !req->route.op->streaming_input && !nb__decoded_view(req, &view))
+        return STAGE_ERROR;
+    int rc = nb__proto_parse(req->route.spec, req->route.op, req->route.protocol, &view, &c->input, &req->err);
+    nb__decoded_view_release(req, &view);
+    if (rc != 0)
         return STAGE_ERROR;
     nb__quirk_rewrite_input(req, c->input);
     return STAGE_NEXT;

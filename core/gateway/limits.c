@@ -1,5 +1,6 @@
 #include "gateway/limits.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define MIB (1024ull * 1024)
@@ -42,4 +43,17 @@ void nb__body_limit(const nb__config_t *cfg, const nb__spec_t *spec, const nb__s
         out->max = cfg->max_structured_bytes;
     if (out->max > server_max)
         out->max = server_max;
+}
+
+void nb__body_limit_error(const nb__body_limit_t *limit, uint64_t max, const char **code, int *status, char *message,
+                          size_t cap) {
+    if (limit->code == NULL) { /* routed elsewhere than from the head alone: still the service's format */
+        *code = "RequestEntityTooLarge";
+        *status = 413;
+        snprintf(message, cap, "Request body is too large");
+        return;
+    }
+    *code = limit->code;
+    *status = limit->status;
+    snprintf(message, cap, limit->message, (unsigned long long)max);
 }

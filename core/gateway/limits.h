@@ -9,6 +9,7 @@
 #ifndef NB_GATEWAY_LIMITS_H
 #define NB_GATEWAY_LIMITS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config/config.h"
@@ -25,5 +26,10 @@ typedef struct nb__body_limit {
  * never above server_max, the server's own limit. */
 void nb__body_limit(const nb__config_t *cfg, const nb__spec_t *spec, const nb__spec_op_t *op, uint64_t server_max,
                     nb__body_limit_t *out);
+
+/* The error for a body above max under that limit: the service's code, status and message,
+ * or RequestEntityTooLarge 413 when it has no code of its own (still in the service's format). */
+void nb__body_limit_error(const nb__body_limit_t *limit, uint64_t max, const char **code, int *status, char *message,
+                          size_t cap);
 
 #endif

@@ -7,6 +7,8 @@
 #include <strings.h>
 
 #include "http/body.h"
+#include "http/content_decode.h"
+#include "http/gunzip.h"
 #include "nimbus/errno.h"
 #include "router/context.h"
 #include "router/quirks.h"
@@ -14,6 +16,8 @@
 
 /* Form bodies larger than this are not read for routing (an Action is near the start). */
 #define NB_ROUTER_FORM_MAX (16u << 20)
+/* How much of a gzip'd form the router decodes to find its Action: routing stays cheap. */
+#define NB_ROUTER_GZIP_FORM_HEAD (64u << 10)
 /* At most this many services share one indicator (signing name, target prefix). */
 #define MAX_CANDIDATES 32
 
@@ -199,13 +203,20 @@ static void load_params(info_t *in) {
     }
     if (in->has_action || req->body == NULL || !is_form(req) || nb__body_size(req->body) <= 0)
         return;
-    const char *form = nb__body_data(req->body, NB_ROUTER_FORM_MAX);
-    if (form == NULL)
-        return;
-    size_t flen = (size_t)nb__body_size(req->body);
-    in->has_action = nb__query_get(form, flen, "Action", in->action, sizeof in->action) != NULL;
-    if (!in->has_version)
-        in->has_version = nb__query_get(form, flen, "Version", in->version, sizeof in->version) != NULL;
+    nb_body_t *body = req->body, *decoded = NULL;
+    /* A gzip'd form (aws-chunked frames uploads, not forms): its head holds Action and Version,
+     * which SDKs write first. */
+    if (nb__content_codings(req).gzip && nb__gunzip_body(body, NB_ROUTER_GZIP_FORM_HEAD, true, &decoded) == 0)
+        body = decoded;
+    const char *form = nb__body_data(body, NB_ROUTER_FORM_MAX);
+    if (form != NULL) {
+        size_t flen = (size_t)nb__body_size(body);
+        in->has_action = nb__query_get(form, flen, "Action", in->action, sizeof in->action) != NULL;
+        if (!in->has_version)
+            in->has_version = nb__query_get(form, flen, "Version", in->version, sizeof in->version) != NULL;
+    }
+    if (decoded)
+        nb__body_free(decoded);
 }
 
 static const char *localstack_suffixes[] = {".localhost.localstack.cloud", ".amazonaws.com", ".localhost"};

@@ -27,6 +27,7 @@
 #include <strings.h>
 
 #include "http/body.h"
+#include "http/content_decode.h"
 #include "http/message.h"
 #include "nimbus/errno.h"
 #include "proto/canonical.h"
@@ -196,6 +197,9 @@ static int parse_raw_request(char *raw, size_t len, nb__http_request_t *req) {
     return req->method && req->path && req->body ? 0 : -1;
 }
 
+/* Largest body a request decodes to here (the gateway holds it to the operation's limit). */
+#define MARSHAL_MAX_DECODED (64ull << 20)
+
 /* raw (modified in place) -> canonical JSON of the input (*out, new reference).
  * On failure returns 1 and a malloc'd message in *why. */
 static int do_parse(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protocol_t proto, char *raw, size_t len,
@@ -205,6 +209,24 @@ static int do_parse(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protoco
     if (parse_raw_request(raw, len, &req) != 0) {
         nb__http_request_free(&req);
         *why = strdup("nimbus-marshal: malformed HTTP request");
+        return 1;
+    }
+    nb_body_t *decoded = NULL; /* a gzip'd body decoded first, as the gateway does */
+    if (!op->streaming_input && nb__content_decode(&req, MARSHAL_MAX_DECODED, &decoded) != 0) {
+        nb__http_request_free(&req);
+        *why = strdup("nimbus-marshal: the body does not decode as its Content-Encoding says");
+        return 1;
+    }
+    nb__headers_t left;
+    if (decoded && nb__content_decoded_headers(&req.headers, &left) == 0) {
+        nb__body_free(req.body);
+        req.body = decoded;
+        nb__headers_free(&req.headers);
+        req.headers = left;
+    } else if (decoded) {
+        nb__body_free(decoded);
+        nb__http_request_free(&req);
+        *why = strdup("nimbus-marshal: out of memory");
         return 1;
     }
     json_t *input = NULL;

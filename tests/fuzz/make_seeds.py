@@ -33,10 +33,13 @@ def body_bytes(suite_file, ser):
     return body.encode('utf-8')
 
 
-def raw_request(suite_file, ser):
+def raw_request(suite_file, ser, framed=False):
+    """The request as text; framed: with the Content-Length a server needs (the http target)."""
     head = '%s %s HTTP/1.1\r\n' % (ser.get('method', 'POST'), ser.get('uri', '/'))
     headers = dict(ser.get('headers') or {})
     headers.setdefault('Host', 'localhost')
+    if framed:
+        headers['Content-Length'] = str(len(body_bytes(suite_file, ser)))
     for k, v in headers.items():
         head += '%s: %s\r\n' % (k, v)
     return head.encode('utf-8') + b'\r\n' + body_bytes(suite_file, ser)
@@ -63,6 +66,7 @@ def main():
                     write(out, target, prefix + req)
                     write(out, 'router', req)
                     write(out, 'sigv4', req)
+                    write(out, 'http', raw_request(name, c['serialized'], framed=True))
                     body = body_bytes(name, c['serialized'])
                     if body:
                         # the raw parsers' targets (JSON text has none: jansson's, driven by the protocols)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: unit (Criterion), protocol vectors, end-to-end with real
 # clients (AWS CLI, boto3, AWS SDK for JavaScript v3), then all of them again (but the 2 GiB
-# S3 test) under AddressSanitizer + UndefinedBehaviorSanitizer, the server included.
+# S3 test) under AddressSanitizer + UndefinedBehaviorSanitizer, the server included; last a
+# one-minute libFuzzer smoke of every fuzz target, two at a time (tools/fuzz.sh, docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh --test
@@ -24,5 +25,8 @@ ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit || rc=1
 NB_SLOW=0 ctest --test-dir build-asan --output-on-failure -j"$jobs" -L e2e || rc=1
 echo "== ASan+UBSan end-to-end pass"
 bash tools/test-summary.sh build-asan/Testing/Temporary/LastTest.log
+
+echo "== fuzz smoke: every target 60 s, from its seeds and regression inputs"
+FUZZ_PARALLEL=2 bash tools/fuzz.sh 60 || rc=1
 
 exit $rc

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs every test: unit (Criterion), protocol vectors, end-to-end with real
 # clients (AWS CLI, boto3, AWS SDK for JavaScript v3), then all of them again (but the 2 GiB
-# S3 test) under AddressSanitizer + UndefinedBehaviorSanitizer, the server included, and the
-# thread-pool paths under ThreadSanitizer (tools/tsan.sh).
+# S3 test) under AddressSanitizer + UndefinedBehaviorSanitizer, the server included, the
+# thread-pool paths under ThreadSanitizer (tools/tsan.sh), and last a one-minute libFuzzer smoke
+# of every fuzz target, two at a time (tools/fuzz.sh, docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh --test
@@ -28,5 +29,8 @@ bash tools/test-summary.sh build-asan/Testing/Temporary/LastTest.log
 
 echo "== ThreadSanitizer (tools/tsan.sh)"
 bash tools/tsan.sh || rc=1
+
+echo "== fuzz smoke: every target 60 s, from its seeds and regression inputs"
+FUZZ_PARALLEL=2 bash tools/fuzz.sh 60 || rc=1
 
 exit $rc

@@ -9,9 +9,11 @@
 # beside TSan's shadow memory ("Could not initialize inheritable arena", Criterion issue #274),
 # so the store and the work queue are exercised through the server, which has no Criterion in it.
 #
-#   tools/tsan.sh            store, commit failures, S3 (bodies of 9-10 MiB go to the pool), SQS
+#   tools/tsan.sh            store, commit failures, S3 (bodies of 9-10 MiB go to the pool)
 #                            (not test_body_limits: its loop-latency and RSS bounds are the server's
-#                            without TSan's 5-15x slowdown and shadow memory)
+#                            without TSan's 5-15x slowdown and shadow memory; not test_sqs: SQS uses
+#                            no thread-pool path, and its long-poll timing bounds (a wait answered
+#                            within 1.5 s) failed once under TSan's slowdown)
 #   NB_SLOW=1 tools/tsan.sh  also the 2 GiB S3 test (its RSS bound does not hold with TSan's
 #                            shadow memory: a failure of that assertion alone is not a race)
 set -euo pipefail
@@ -32,7 +34,7 @@ export NB_SLOW=${NB_SLOW:-0}
 echo "== end-to-end tests against the TSan server"
 rc=0
 ctest --test-dir build-tsan --output-on-failure -j"$jobs" \
-  -R '^e2e_test_(store|store_crash|commit_failures|s3|s3_big|sqs)\.py$' || rc=1
+  -R '^e2e_test_(store|store_crash|commit_failures|s3|s3_big)\.py$' || rc=1
 
 if compgen -G "$reports/tsan*" >/dev/null; then
   echo "== ThreadSanitizer reports"

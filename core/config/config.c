@@ -40,6 +40,14 @@ static const setting_t settings[] = {
      "Request bodies above this many bytes go to a temp file"},
     {"NIMBUS_IDLE_TIMEOUT", "idle-timeout", T_SECONDS, "60", "Seconds a keep-alive connection may stay idle"},
     {"NIMBUS_HEADER_TIMEOUT", "header-timeout", T_SECONDS, "30", "Seconds a client has to send a request head"},
+    {"NIMBUS_HTTPS", "https", T_BOOL, "1",
+     "1: serve HTTPS on the same port as HTTP (told apart by a connection's first byte); 0: HTTP only"},
+    {"CUSTOM_SSL_CERT_PATH", "custom-ssl-cert-path", T_STRING, NULL,
+     "PEM file with the HTTPS certificate chain, and its key unless NIMBUS_SSL_KEY_PATH names one "
+     "[default: a certificate made once into DATA_DIR/tls, signed by the CA DATA_DIR/tls/ca.crt]"},
+    {"NIMBUS_SSL_KEY_PATH", "ssl-key-path", T_STRING, NULL, "PEM file with the private key of CUSTOM_SSL_CERT_PATH"},
+    {"NIMBUS_TLS_HANDSHAKE_TIMEOUT", "tls-handshake-timeout", T_SECONDS, "10",
+     "Seconds a client has to finish its TLS handshake"},
     {"NIMBUS_SHUTDOWN_TIMEOUT", "shutdown-timeout", T_SECONDS, "10",
      "Seconds to let in-flight requests finish on SIGINT/SIGTERM"},
     {"EXTRA_CORS_ALLOWED_ORIGINS", "extra-cors-origins", T_LIST, "",
@@ -589,6 +597,10 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     cfg->idle_timeout_ms = get_u64(cfg, "NIMBUS_IDLE_TIMEOUT") * 1000;
     cfg->header_timeout_ms = get_u64(cfg, "NIMBUS_HEADER_TIMEOUT") * 1000;
     cfg->shutdown_grace_ms = get_u64(cfg, "NIMBUS_SHUTDOWN_TIMEOUT") * 1000;
+    cfg->https = get_bool(cfg, "NIMBUS_HTTPS");
+    cfg->ssl_cert_path = nb__config_get(cfg, "CUSTOM_SSL_CERT_PATH");
+    cfg->ssl_key_path = nb__config_get(cfg, "NIMBUS_SSL_KEY_PATH");
+    cfg->tls_handshake_timeout_ms = get_u64(cfg, "NIMBUS_TLS_HANDSHAKE_TIMEOUT") * 1000;
     if (nb__config_get(cfg, "NIMBUS_MAX_STRUCTURED_BODY_SIZE"))
         cfg->max_structured_bytes = get_u64(cfg, "NIMBUS_MAX_STRUCTURED_BODY_SIZE");
     return NB_CONFIG_OK;

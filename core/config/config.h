@@ -58,6 +58,11 @@ typedef struct nb__config {
     uint64_t idle_timeout_ms;    /* NIMBUS_IDLE_TIMEOUT (seconds in the setting) */
     uint64_t header_timeout_ms;  /* NIMBUS_HEADER_TIMEOUT */
     uint64_t shutdown_grace_ms;  /* NIMBUS_SHUTDOWN_TIMEOUT */
+    /* HTTPS on the listening ports (core/gateway/https.c). */
+    bool https;                  /* NIMBUS_HTTPS */
+    const char *ssl_cert_path;   /* CUSTOM_SSL_CERT_PATH (LocalStack's): NULL, a generated one */
+    const char *ssl_key_path;    /* NIMBUS_SSL_KEY_PATH: NULL, the key is in ssl_cert_path */
+    uint64_t tls_handshake_timeout_ms; /* NIMBUS_TLS_HANDSHAKE_TIMEOUT */
     uint64_t max_structured_bytes; /* NIMBUS_MAX_STRUCTURED_BODY_SIZE; 0: each service's own limit */
     const char *config_file;     /* --config, NULL if none */
     /* Who may reach Nimbus (core/gateway/origin.c). */

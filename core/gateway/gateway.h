@@ -34,6 +34,8 @@ typedef struct nb__gateway {
 
 /* Start-up (startup.c). Loads specs and plugins, builds the router. On failure *err says why. */
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err);
+/* HTTPS beside HTTP on the ports, as the settings ask (https.c): part of init. */
+int nb__gateway_https(nb__gateway_t *gw, char **err);
 /* Listens on every GATEWAY_LISTEN address. */
 int nb__gateway_listen(nb__gateway_t *gw, char **err);
 /* Stops accepting, lets in-flight requests finish (bounded), then calls done. */

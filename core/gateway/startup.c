@@ -195,7 +195,7 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
         return NB_ENOMEM;
     }
     nb__http_server_on_head(gw->http, nb__gateway_head);
-    return 0;
+    return nb__gateway_https(gw, err);
 }
 
 int nb__gateway_listen(nb__gateway_t *gw, char **err) {

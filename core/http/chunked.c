@@ -137,7 +137,7 @@ static int submit(nb__http_stream_t *s, piece_t *p, const char *data, size_t len
     p->wr.data = p;
     s->in_flight++;
     c->last_write = uv_now(c->srv->loop);
-    if (uv_write(&p->wr, (uv_stream_t *)&c->tcp, &buf, 1, on_piece_written) != 0) {
+    if (nb__conn_write(c, &p->wr, &buf, 1, on_piece_written) != 0) {
         s->in_flight--;
         return NB_EIO;
     }

@@ -97,6 +97,11 @@ static uint64_t conn_deadline(const nb__http_conn_t *c, enum deadline_kind *kind
         *kind = DL_LINGER;
         return c->linger_until;
     }
+    uint64_t handshake = nb__tls_handshake_deadline(c);
+    if (handshake) { /* a TLS handshake not done in time closes, as an idle connection */
+        *kind = DL_IDLE;
+        return handshake;
+    }
     if (c->shutting) /* the FIN waits for writes a client may never read */
         return after(kind, DL_IDLE, c->last_write, l->idle_timeout_ms);
     if (c->cur && !c->cur->headers_done)
@@ -168,6 +173,7 @@ static void on_handle_closed(uv_handle_t *h) {
     nb__buf_free(&c->field);
     nb__buf_free(&c->value);
     nb__buf_free(&c->pending);
+    nb__tls_conn_free(c);
     nb__http_server_t *srv = c->srv;
     if (c->prev)
         c->prev->next = c->next;
@@ -256,6 +262,7 @@ void nb__conn_shutdown(nb__http_conn_t *c) {
     c->no_more = true;
     discard_pending(c);
     c->sreq.data = c;
+    nb__tls_close_notify(c);
     if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
         nb__conn_close(c);
     else
@@ -602,7 +609,7 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     buf->len = NB__HTTP_READ_BUF;
 }
 
-static void on_eof(nb__http_conn_t *c) {
+void nb__conn_eof(nb__http_conn_t *c) {
     c->eof = true;
     read_stop(c);
     if (c->shutting && !c->lingering)
@@ -626,10 +633,15 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     if (nread == 0 || c->closing)
         return;
     if (nread < 0) {
-        on_eof(c);
+        nb__conn_eof(c);
         return;
     }
     c->last_activity = uv_now(c->srv->loop);
+    if (!nb__tls_read(c, buf->base, (size_t)nread))
+        nb__conn_received(c, buf->base, (size_t)nread);
+}
+
+void nb__conn_received(nb__http_conn_t *c, const char *data, size_t len) {
     if (c->no_more || c->shutting)
         return; /* after an error answer or while lingering: dropped */
     if (c->srv->closing && c->cur == NULL && c->waiting == NULL) {
@@ -639,12 +651,12 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
         return;
     }
     if (c->pending.len > c->pending_off || parse_blocked(c)) {
-        keep_pending(c, buf->base, (size_t)nread);
+        keep_pending(c, data, len);
         return;
     }
-    size_t n = conn_parse(c, buf->base, (size_t)nread);
+    size_t n = conn_parse(c, data, len);
     if (!c->closing)
-        keep_pending(c, buf->base + n, (size_t)nread - n);
+        keep_pending(c, data + n, len - n);
 }
 
 void nb__conn_accept(nb__http_server_t *srv, uv_stream_t *listener) {

@@ -189,6 +189,7 @@ static void on_grace_closed(uv_handle_t *h) {
     free(srv->listeners);
     free(srv->rbuf);
     free(srv->tmpdir);
+    nb__tls_ctx_free(srv->tls);
     free(srv);
     if (cb)
         cb(data);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "http/server.h"
+#include "http/tls.h"
 
 #define NB__HTTP_READ_BUF (64 * 1024)    /* one per server: reads are parsed at once, leftovers copied */
 #define NB__HTTP_CHUNK (256 * 1024)      /* file bodies are sent in pieces of this size */
@@ -84,6 +85,8 @@ struct nb__http_conn {
     int handles_open;
     uv_shutdown_t sreq;
     char peer[64];
+    struct nb__tls_conn *tls; /* a TLS connection's state (tls.c); NULL: plain HTTP */
+    bool tls_sniffed;         /* its first byte was seen */
 };
 
 struct nb__http_server {
@@ -102,6 +105,7 @@ struct nb__http_server {
     size_t capacity; /* connections the descriptor limit leaves room for (nb__http_server_capacity) */
     bool closing, finishing;
     uv_timer_t grace;
+    nb__tls_ctx_t *tls; /* NULL: plain HTTP only */
     void (*on_closed)(void *data);
     void *closed_data;
     /* cached Date header value, refreshed once a second */
@@ -119,6 +123,8 @@ void nb__conn_reply_error(nb__http_conn_t *c, int status);
 bool nb__conn_idle(const nb__http_conn_t *c);
 void nb__exchange_release(nb__http_conn_t *c, nb__http_exchange_t *x);
 void nb__exchange_free(nb__http_exchange_t *x);
+void nb__conn_received(nb__http_conn_t *c, const char *data, size_t len); /* plaintext read */
+void nb__conn_eof(nb__http_conn_t *c);                                    /* the client's end of stream */
 
 /* write.c */
 void nb__conn_flush(nb__http_conn_t *c); /* start writing whatever can go out now */

@@ -139,7 +139,7 @@ static int stream_pump(nb__http_conn_t *c, nb__http_exchange_t *x) {
         x->writing = true;
         x->wr.data = x;
         c->last_write = uv_now(c->srv->loop);
-        if (uv_write(&x->wr, (uv_stream_t *)&c->tcp, bufs, n, on_write) != 0)
+        if (nb__conn_write(c, &x->wr, bufs, n, on_write) != 0)
             return NB_EIO;
     }
     if (!x->work_busy && x->ready_idx < 0 && x->read_off < x->stream_len) {
@@ -251,7 +251,7 @@ static int write_continue(nb__http_conn_t *c) {
         return NB_ENOMEM;
     req->data = c;
     uv_buf_t buf = uv_buf_init((char *)continue_line, sizeof continue_line - 1);
-    if (uv_write(req, (uv_stream_t *)&c->tcp, &buf, 1, on_continue_written) != 0) {
+    if (nb__conn_write(c, req, &buf, 1, on_continue_written) != 0) {
         free(req);
         return NB_EIO;
     }
@@ -291,7 +291,7 @@ static int prepare(nb__http_conn_t *c, nb__http_exchange_t *x, uv_buf_t *bufs, u
 static int write_batch(nb__http_conn_t *c, nb__http_exchange_t *first, unsigned count, uv_buf_t *bufs, unsigned n) {
     first->batch = count;
     first->wr.data = first;
-    return uv_write(&first->wr, (uv_stream_t *)&c->tcp, bufs, n, on_write) == 0 ? 0 : NB_EIO;
+    return nb__conn_write(c, &first->wr, bufs, n, on_write) == 0 ? 0 : NB_EIO;
 }
 
 void nb__conn_flush(nb__http_conn_t *c) {

@@ -42,6 +42,8 @@ typedef struct nb__store_config {
 /* Creates dir (and its parents) if missing and proves it writable by creating
  * and removing a file in it. NB_EIO and a message naming dir and the problem. */
 int nb__store_check_data_dir(const char *dir, char **err);
+/* mkdir -p; each folder it creates is made durable by an fsync of its parent. 0 or -errno. */
+int nb__store_mkdirs(const char *path, int durable);
 /* Removes what servers that are gone left in tmpdir (a kill -9): spilled request bodies
  * and in-memory stores' blob folders, named "nimbus-...-<pid>-XXXXXX" by their server. */
 void nb__store_sweep_temp(const char *tmpdir);

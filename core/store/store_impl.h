@@ -51,8 +51,6 @@ struct nb__store_blob_writer {
 };
 
 void nb__store_set_err(nb__store_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* mkdir -p; each folder it creates is made durable by an fsync of its parent. 0 or -errno. */
-int nb__store_mkdirs(const char *path, int durable);
 int nb__store_fsync_dir(const char *dir); /* 0 or -errno */
 /* NB_EAGAIN for an errno that passes without anyone touching the data (out of
  * descriptors or memory), else `otherwise`. */

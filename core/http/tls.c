@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,13 +172,10 @@ nb__tls_ctx_t *nb__tls_ctx_new(const char *cert_path, const char *key_path, char
         return NULL;
     }
     const char *kp = key_path ? key_path : cert_path;
-    if (SSL_CTX_use_PrivateKey_file(ctx->ssl, kp, SSL_FILETYPE_PEM) != 1) {
-        *err = ssl_error("cannot read the private key", kp);
-        nb__tls_ctx_free(ctx);
-        return NULL;
-    }
-    if (SSL_CTX_check_private_key(ctx->ssl) != 1) {
-        *err = ssl_error("the private key does not belong to the certificate", kp);
+    if (SSL_CTX_use_PrivateKey_file(ctx->ssl, kp, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx->ssl) != 1) {
+        bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
+        *err = ssl_error(mismatch ? "the private key does not belong to the certificate:" : "cannot read the private key",
+                         kp);
         nb__tls_ctx_free(ctx);
         return NULL;
     }

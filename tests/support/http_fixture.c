@@ -154,6 +154,8 @@ static void server_thread(void *arg) {
     http_fx.srv = nb__http_server_new(&http_fx.loop, &http_fx.limits, handler, NULL);
     if (http_fx.head_hook)
         nb__http_server_on_head(http_fx.srv, head_hook);
+    if (http_fx.tls)
+        nb__http_server_set_tls(http_fx.srv, http_fx.tls, http_fx.tls_handshake_ms);
     http_fx.listen_rc = nb__http_server_listen(http_fx.srv, http_fx.host, 0);
     http_fx.port = nb__http_server_port(http_fx.srv);
     uv_sem_post(&http_fx.ready);

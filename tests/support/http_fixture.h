@@ -19,6 +19,7 @@
 
 #include "http/body.h"
 #include "http/server.h"
+#include "http/tls.h"
 #include "support/files.h"
 
 typedef struct {
@@ -43,6 +44,9 @@ typedef struct {
     /* Set before http_fx_start: every request goes to it instead of the paths above
      * (tests of a handler stage of the gateway: origin checks, CORS). */
     void (*handle)(nb__http_exchange_t *x, nb__http_request_t *req);
+    /* Set before http_fx_start: the server also answers TLS with it (and owns it from then on). */
+    nb__tls_ctx_t *tls;
+    uint64_t tls_handshake_ms;
 } http_fixture_t;
 
 extern http_fixture_t http_fx;

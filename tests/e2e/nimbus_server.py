@@ -1,10 +1,15 @@
 """Starts the built nimbus binary for end-to-end tests and stops it again."""
-import os, shutil, signal, socket, subprocess, sys, threading, time, unittest
+import os, re, shutil, signal, socket, subprocess, sys, threading, time, unittest
 
 NIMBUS_BIN = os.environ.get("NIMBUS_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "nimbus")
 SOURCE_DIR = os.environ.get("NB_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY_DIR = os.environ.get("NB_BINARY_DIR") or os.path.join(SOURCE_DIR, "build")
+# NB_E2E_HTTPS=1: the tests' clients reach the server over HTTPS, which the same port serves
+# beside HTTP: Nimbus.url is https://127.0.0.1:<port>, and once a server is up the CA of its
+# certificate is where every client looks for one (see trust_ca). Raw sockets stay plain HTTP.
+HTTPS = os.environ.get("NB_E2E_HTTPS") == "1"
+CA_ENV = ("AWS_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS")
 
 
 def free_port():
@@ -22,11 +27,12 @@ class Nimbus:
     def __init__(self, args=(), **env):
         self.port = free_port()
         # NIMBUS_BIN names the binary for the tests, not a setting: the server would warn about it
-        self.env = {k: v for k, v in os.environ.items() if k != "NIMBUS_BIN"}
+        self.env = {k: v for k, v in os.environ.items() if k not in ("NIMBUS_BIN", "NB_E2E_HTTPS")}
         self.env.update({"GATEWAY_LISTEN": f"127.0.0.1:{self.port}"})
         self.env.update({k: str(v) for k, v in env.items()})
         self.args = list(args)
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if HTTPS else 'http'}://127.0.0.1:{self.port}"
+        self.ca = None  # the CA file clients trust for this server's HTTPS (its start-up line names it)
         self.output = ""
         self.proc = None
 
@@ -39,7 +45,12 @@ class Nimbus:
             if not line:
                 break
             self.output += line
+            m = re.search(r"clients trust the CA (\S+)", line)
+            if m:
+                self.ca = m.group(1)
             if line.strip() == "Ready.":
+                if HTTPS:
+                    trust_ca(self.ca)
                 # keep reading: a full pipe would block the server's log writes
                 self._drain = threading.Thread(target=self._read_rest, daemon=True)
                 self._drain.start()
@@ -84,6 +95,33 @@ class Nimbus:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+_ca_bundle = None
+
+
+def trust_ca(ca):
+    """Makes this process and the clients it starts trust ca: botocore and the AWS CLI
+    (AWS_CA_BUNDLE), Python's ssl and urllib (SSL_CERT_FILE), requests, curl, Node. The CA is
+    copied into one bundle of every server's CA seen, so a server with a DATA_DIR (and CA) of
+    its own, removed after its test, leaves the others trusted."""
+    global _ca_bundle
+    if not ca:
+        raise RuntimeError("NB_E2E_HTTPS=1 but the server named no CA (is HTTPS off?)")
+    if _ca_bundle is None:
+        import atexit, tempfile
+        fd, _ca_bundle = tempfile.mkstemp(prefix="nimbus-e2e-ca-", suffix=".pem")
+        os.close(fd)
+        atexit.register(os.unlink, _ca_bundle)
+    with open(ca) as src:
+        pem = src.read()
+    with open(_ca_bundle) as cur:
+        known = cur.read()
+    if pem not in known:
+        with open(_ca_bundle, "a") as dst:
+            dst.write(pem)
+    for name in CA_ENV:
+        os.environ[name] = _ca_bundle
 
 
 def boto3_client(url, service, region="us-east-1"):

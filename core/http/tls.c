@@ -22,23 +22,34 @@
 #define TLS_RECORD 16384                  /* TLS's largest plaintext record */
 #define TLS_PLAIN_BUF (4 * TLS_RECORD)    /* plaintext handed to the parser at once */
 #define TLS_RECORD_OVERHEAD 64            /* header, tag, padding of one record, generously */
+#define TLS_SPARE_OUT 2                   /* written buffers kept for the next writes */
+#define TLS_SPARE_MAX (320 * 1024)        /* ... up to a file piece's size (NB__HTTP_CHUNK) and its records */
+/* TLS 1.3 suites, fastest first where AES instructions exist; clients offer AES-256 first. */
+#define TLS_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+
+/* Ciphertext on its way out: the uv_write request and its bytes in one allocation. */
+typedef struct out_req out_req_t;
 
 struct nb__tls_ctx {
     SSL_CTX *ssl;
     BIO_METHOD *bio;
     uint64_t handshake_timeout_ms;
+    /* Written buffers reused: a large one freed and allocated again per response costs page
+     * faults once the allocator gave its memory back. */
+    out_req_t *spare[TLS_SPARE_OUT];
+    unsigned nspare;
     char plain[TLS_PLAIN_BUF]; /* decrypted bytes; shared by every connection, as the read buffer is */
     char gather[TLS_RECORD];   /* a response's small pieces (head, body) gathered into one record */
 };
 
-/* Ciphertext on its way out: the uv_write request and its bytes in one allocation. */
-typedef struct out_req {
+struct out_req {
     uv_write_t wr;
+    nb__tls_ctx_t *ctx;
     uv_write_t *user; /* the connection code's request, completed with this one; NULL: ours */
     uv_write_cb cb;
     size_t len, cap;
     char data[];
-} out_req_t;
+};
 
 typedef struct nb__tls_conn {
     SSL *ssl;
@@ -58,6 +69,12 @@ static int out_reserve(tls_conn_t *t, size_t extra) {
     size_t need = (o ? o->len : 0) + extra;
     if (o && need <= o->cap)
         return 0;
+    nb__tls_ctx_t *ctx = t->c->srv->tls;
+    if (o == NULL && ctx->nspare > 0 && ctx->spare[ctx->nspare - 1]->cap >= need) {
+        t->out = ctx->spare[--ctx->nspare];
+        t->out->len = 0;
+        return 0;
+    }
     size_t cap = o ? 2 * o->cap : t->out_hint;
     if (cap < need)
         cap = need;
@@ -164,6 +181,7 @@ nb__tls_ctx_t *nb__tls_ctx_new(const char *cert_path, const char *key_path, char
     /* An idle connection gives its read and write buffers back (about 34 KB each otherwise). */
     SSL_CTX_set_mode(ctx->ssl, SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_options(ctx->ssl, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_ciphersuites(ctx->ssl, TLS_SUITES);
     SSL_CTX_set_num_tickets(ctx->ssl, 1); /* one resumption ticket is enough for a client; each costs a record */
     SSL_CTX_set_alpn_select_cb(ctx->ssl, select_alpn, NULL);
     if (SSL_CTX_use_certificate_chain_file(ctx->ssl, cert_path) != 1) {
@@ -187,6 +205,8 @@ void nb__tls_ctx_free(nb__tls_ctx_t *ctx) {
         return;
     SSL_CTX_free(ctx->ssl);
     BIO_meth_free(ctx->bio);
+    while (ctx->nspare > 0)
+        free(ctx->spare[--ctx->nspare]);
     free(ctx);
 }
 
@@ -203,7 +223,11 @@ static void on_out_written(uv_write_t *wr, int status) {
     out_req_t *o = wr->data;
     uv_write_t *user = o->user;
     uv_write_cb cb = o->cb;
-    free(o);
+    nb__tls_ctx_t *ctx = o->ctx; /* the server, and so ctx, outlives its connections' writes */
+    if (ctx->nspare < TLS_SPARE_OUT && o->cap <= TLS_SPARE_MAX)
+        ctx->spare[ctx->nspare++] = o;
+    else
+        free(o);
     if (cb)
         cb(user, status);
 }
@@ -224,6 +248,7 @@ static int submit(tls_conn_t *t, uv_write_t *user, uv_write_cb cb) {
         o = t->out;
     }
     t->out = NULL;
+    o->ctx = t->c->srv->tls;
     o->user = user;
     o->cb = cb;
     o->wr.data = o;

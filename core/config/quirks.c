@@ -16,7 +16,8 @@ const char nb__setting_disable_custom_cors[] = "DISABLE_CUSTOM_CORS_S3";
 const char nb__flag_disable_custom_cors[] = "disable-custom-cors-s3"; /* its command-line flag */
 
 /* LocalStack settings Nimbus accepts and ignores: what they configure does not exist here
- * (Docker, DNS, TLS, licences, snapshots) or Nimbus always does what they select.
+ * (Docker, DNS, licences, snapshots) or Nimbus always does what they select (HTTPS is
+ * always served beside HTTP).
  * docs/settings.md lists them with the reason. */
 static const char *const ignored_settings[] = {
     "LS_LOG", "LOCALSTACK_AUTH_TOKEN", "LOCALSTACK_API_KEY", "LOCALSTACK_VOLUME_DIR", "DNS_ADDRESS",

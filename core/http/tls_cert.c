@@ -88,22 +88,18 @@ static int fail(char **err, const char *what, const char *path) {
 
 /* ---- reading what an earlier start made ---- */
 
-static X509 *read_cert(const char *path) {
+/* The first certificate (cert non-NULL) and the private key (key non-NULL) of a PEM file, each
+ * NULL when the file lacks it: PEM reading skips the blocks of other kinds. */
+static void read_pem(const char *path, X509 **cert, EVP_PKEY **key) {
     FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return x;
-}
-
-static EVP_PKEY *read_key(const char *path) {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    return k;
+    if (cert)
+        *cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        rewind(f);
+    if (key)
+        *key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
 }
 
 /* Still valid RENEW_BEFORE_DAYS from now. */
@@ -270,8 +266,8 @@ static void paths_free(paths_t *p) {
 
 /* The CA, read back or made anew (the server certificate must then be made too). */
 static int ensure_ca(const paths_t *p, X509 **ca, EVP_PKEY **ca_key, bool *made, char **err) {
-    *ca = read_cert(p->ca_crt);
-    *ca_key = read_key(p->ca_key);
+    read_pem(p->ca_crt, ca, NULL);
+    read_pem(p->ca_key, NULL, ca_key);
     ERR_clear_error();
     if (*ca && *ca_key && X509_check_private_key(*ca, *ca_key) == 1 && lasts(*ca)) {
         *made = false;
@@ -297,8 +293,9 @@ static int ensure_ca(const paths_t *p, X509 **ca, EVP_PKEY **ca_key, bool *made,
 
 /* The server certificate in server.pem still serves: our CA's, for these names, not expiring. */
 static bool server_reusable(const char *path, X509 *ca, const char *const *names) {
-    X509 *leaf = read_cert(path);
-    EVP_PKEY *key = read_key(path);
+    X509 *leaf;
+    EVP_PKEY *key;
+    read_pem(path, &leaf, &key);
     EVP_PKEY *ca_pub = X509_get0_pubkey(ca);
     bool ok = leaf && key && ca_pub && X509_check_private_key(leaf, key) == 1 && X509_verify(leaf, ca_pub) == 1 &&
               lasts(leaf) && has_names(leaf, names);

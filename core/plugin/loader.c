@@ -24,6 +24,40 @@ const char *nb__svc_state_name(nb__svc_state_t s) {
     return "error";
 }
 
+/* The plugin's handlers, indexed like its spec's operations; each registered name must be one
+ * of the spec's. The spec is read first when it is a stub. */
+int nb__plugin_ready(nb_plugin_t *p, char **err) {
+    if (p->handlers)
+        return 0;
+    const nb_plugin_def_t *def = p->def;
+    nb__spec_t *spec = (nb__spec_t *)p->spec;
+    char *spec_err = NULL;
+    if (spec->stub && nb__spec_load_shapes(spec, &spec_err) != 0) {
+        *err = nb__strdup_printf("%s: cannot read the spec of '%s': %s", p->path, def->service,
+                                 spec_err ? spec_err : "?");
+        free(spec_err);
+        return NB_EAGAIN;
+    }
+    nb_op_handler_pt *handlers = calloc(spec->nops ? spec->nops : 1, sizeof *handlers);
+    if (handlers == NULL) {
+        *err = nb__strdup_printf("%s: out of memory", p->path);
+        return NB_ENOMEM;
+    }
+    for (const nb_op_t *op = def->ops; op->name; op++) {
+        const nb__spec_op_t *sop = nb__spec_op(spec, op->name);
+        if (sop == NULL) {
+            *err = nb__strdup_printf("%s: plugin '%s' registers operation '%s', which service '%s' (api %s) does not have",
+                                     p->path, def->name, op->name, def->service,
+                                     spec->api_version ? spec->api_version : "?");
+            free(handlers);
+            return NB_EINVAL;
+        }
+        handlers[sop - spec->ops] = op->handler;
+    }
+    p->handlers = handlers;
+    return 0;
+}
+
 /* Checks a descriptor before any of its code runs, then binds its operations. */
 static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, const nb__spec_set_t *specs,
                                 char **err) {
@@ -59,11 +93,15 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
                                  path, def->name, def->service, def->service, stem, path);
         return NULL;
     }
+    for (const nb_op_t *op = def->ops; op->name; op++) {
+        if (op->flags != 0) { /* reserved: a later minor may give them a meaning this core would miss */
+            *err = nb__strdup_printf("%s: plugin '%s' sets flags 0x%x on operation '%s': this Nimbus knows none", path,
+                                     def->name, op->flags, op->name);
+            return NULL;
+        }
+    }
     nb_plugin_t *p = calloc(1, sizeof *p);
-    if (p == NULL || (p->handlers = calloc(spec->nops ? spec->nops : 1, sizeof *p->handlers)) == NULL ||
-        (p->path = strdup(path)) == NULL) {
-        if (p)
-            free(p->handlers);
+    if (p == NULL || (p->path = strdup(path)) == NULL) {
         free(p);
         *err = nb__strdup_printf("%s: out of memory", path);
         return NULL;
@@ -74,21 +112,10 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
         fprintf(stderr, "nimbus: %s: plugin '%s' was written for %s API %s, the spec is %s API %s: operations it "
                         "does not register answer 501\n",
                 path, def->name, def->service, def->api_version, def->service, spec->api_version);
-    for (const nb_op_t *op = def->ops; op->name; op++) {
-        const nb__spec_op_t *sop = nb__spec_op(spec, op->name);
-        if (sop == NULL) {
-            *err = nb__strdup_printf("%s: plugin '%s' registers operation '%s', which service '%s' (api %s) does not have", path,
-                       def->name, op->name, def->service, spec->api_version ? spec->api_version : "?");
-            nb__plugin_close(p);
-            return NULL;
-        }
-        if (op->flags != 0) { /* reserved: a later minor may give them a meaning this core would miss */
-            *err = nb__strdup_printf("%s: plugin '%s' sets flags 0x%x on operation '%s': this Nimbus knows none", path,
-                                     def->name, op->flags, op->name);
-            nb__plugin_close(p);
-            return NULL;
-        }
-        p->handlers[sop - spec->ops] = op->handler;
+    /* A spec still a stub (read from the index) binds when the service is first used. */
+    if (!spec->stub && nb__plugin_ready(p, err) != 0) {
+        nb__plugin_close(p);
+        return NULL;
     }
     *def->api = &nb__api;
     return p;
@@ -154,7 +181,13 @@ static nb_plugin_t *plugin_open(const char *path, nb__spec_set_t *carry, const n
 }
 
 nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char **err) {
-    return plugin_open(path, NULL, specs, err, NULL, 0);
+    nb_plugin_t *p = plugin_open(path, NULL, specs, err, NULL, 0);
+    /* bound now, spec read if need be: the caller learns at once whether it fits its spec */
+    if (p && nb__plugin_ready(p, err) != 0) {
+        nb__plugin_close(p);
+        return NULL;
+    }
+    return p;
 }
 
 void nb__plugin_close(nb_plugin_t *p) {
@@ -414,6 +447,11 @@ int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
         return NB_EINVAL;
     nb_plugin_t *p = svc->provider;
     char *err = NULL;
+    int ready = nb__plugin_ready(p, &err);
+    if (ready != 0) { /* a plugin whose operations are not its spec's fails for good */
+        fprintf(stderr, "nimbus: service %s: %s\n", svc->name, err ? err : "?");
+        return start_failed(svc, ready == NB_EINVAL ? NB_EINVAL : NB_EAGAIN, err);
+    }
     if (nb__spec_load_shapes((nb__spec_t *)p->spec, &err) != 0) {
         /* it loaded at startup: failing now is the process's limits, not the file */
         fprintf(stderr, "nimbus: service %s: cannot reload its spec: %s\n", svc->name, err ? err : "?");

@@ -4,7 +4,7 @@ one line per service, so that it reads one small file instead of parsing every s
 
 A service's full spec is read on its first request (core/spec/spec_index.c). Lines are
   service  path  protocol  protocols  signingName  endpointPrefix  targetPrefix  apiVersion
-  jsonVersion  xmlNamespace  awsQueryCompatible  serviceId
+  jsonVersion  xmlNamespace  awsQueryCompatible  serviceId  heads
 tab-separated, empty fields empty; path is relative to the spec folder. A shipped service
 (specs/<svc>/<ver>/service-2.json, its overlay.json applied) comes before the catalogue
 (specs/botocore/<svc>/<ver>/service-2.json.gz) and hides a catalogue entry of the same name.
@@ -14,7 +14,7 @@ usage: spec_index.py [--specs DIR] [--check]
 """
 import argparse, glob, gzip, json, os, sys
 
-HEADER = "# nimbus spec index 1: written by tools/specs/spec_index.py from the specs below; do not edit\n"
+HEADER = "# nimbus spec index 2: written by tools/specs/spec_index.py from the specs below; do not edit\n"
 CATALOG = "botocore"
 
 
@@ -59,13 +59,37 @@ def field(v):
     return v
 
 
+def heads(spec):
+    """The first literal path segments of a REST service's routes, as the router's
+    nb__rest_table_literal_heads gives them (a whole segment: "/2015-03-31/functions" gives
+    2015-03-31; "/{Bucket}" and "/foo{Bar}" give none); tests/unit/test_spec_index.c compares."""
+    md = spec.get("metadata", {})
+    protos = set(md.get("protocols") or []) | {md.get("protocol")}
+    if not protos & {"rest-json", "rest-xml"}:
+        return ""
+    found = []
+    for op in spec.get("operations", {}).values():
+        path = (op.get("http", {}).get("requestUri") or "/").split("?", 1)[0]
+        brace = path.find("{")
+        lit = path if brace < 0 else path[:brace]
+        if len(lit) < 2 or lit[0] != "/":
+            continue
+        seg = lit[1:]
+        if "/" not in seg and brace >= 0:
+            continue
+        seg = seg.split("/", 1)[0]
+        if seg and seg not in found:
+            found.append(seg)
+    return ",".join(sorted(found))
+
+
 def line(service, rel, spec):
     md = spec.get("metadata", {})
     return "\t".join(field(x) for x in (
         service, rel, md.get("protocol"), ",".join(md.get("protocols") or []), md.get("signingName"),
         md.get("endpointPrefix"), md.get("targetPrefix"), md.get("apiVersion"), md.get("jsonVersion"),
         (md.get("xmlNamespace") or {}).get("uri") if isinstance(md.get("xmlNamespace"), dict) else None,
-        "1" if "awsQueryCompatible" in md else "", md.get("serviceId"))) + "\n"
+        "1" if "awsQueryCompatible" in md else "", md.get("serviceId"), heads(spec))) + "\n"
 
 
 def build(specs):

@@ -24,6 +24,11 @@ const char *nb__svc_state_name(nb__svc_state_t s) {
     return "error";
 }
 
+static char *unknown_op(const char *path, const nb_plugin_def_t *def, const char *op, const nb__spec_t *spec) {
+    return nb__strdup_printf("%s: plugin '%s' registers operation '%s', which service '%s' (api %s) does not have", path,
+                             def->name, op, def->service, spec->api_version ? spec->api_version : "?");
+}
+
 /* The plugin's handlers, indexed like its spec's operations; each registered name must be one
  * of the spec's. The spec is read first when it is a stub. */
 int nb__plugin_ready(nb_plugin_t *p, char **err) {
@@ -46,9 +51,7 @@ int nb__plugin_ready(nb_plugin_t *p, char **err) {
     for (const nb_op_t *op = def->ops; op->name; op++) {
         const nb__spec_op_t *sop = nb__spec_op(spec, op->name);
         if (sop == NULL) {
-            *err = nb__strdup_printf("%s: plugin '%s' registers operation '%s', which service '%s' (api %s) does not have",
-                                     p->path, def->name, op->name, def->service,
-                                     spec->api_version ? spec->api_version : "?");
+            *err = unknown_op(p->path, def, op->name, spec);
             free(handlers);
             return NB_EINVAL;
         }
@@ -112,7 +115,15 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
         fprintf(stderr, "nimbus: %s: plugin '%s' was written for %s API %s, the spec is %s API %s: operations it "
                         "does not register answer 501\n",
                 path, def->name, def->service, def->api_version, def->service, spec->api_version);
-    /* A spec still a stub (read from the index) binds when the service is first used. */
+    /* A spec still a stub (read from the index) binds when the service is first used; the
+     * index names a shipped service's operations, so a wrong one is refused now all the same. */
+    for (const nb_op_t *op = def->ops; spec->stub && op->name; op++) {
+        if (nb__spec_knows_op(spec, op->name) == 0) {
+            *err = unknown_op(path, def, op->name, spec);
+            nb__plugin_close(p);
+            return NULL;
+        }
+    }
     if (!spec->stub && nb__plugin_ready(p, err) != 0) {
         nb__plugin_close(p);
         return NULL;

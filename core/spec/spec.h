@@ -68,6 +68,7 @@ typedef struct nb__spec {
                                   * shipped service matches */
     char *stub_strings;          /* the stub's metadata strings, kept after the load (pointers into it) */
     const char *index_heads;     /* a stub's REST routes' first literal path segments, "a,b" (NULL: none) */
+    const char *index_ops;       /* a shipped stub's operation names, "A,B" (NULL: not in the index) */
     bool shapes_unloaded;
     bool has_options_op;         /* an operation answers OPTIONS (S3's bucket CORS, an overlay op) */
     json_t *error_index;         /* error code or exception shape name -> shape name */
@@ -134,6 +135,12 @@ int nb__spec_set_load_dir(nb__spec_set_t *set, const char *dir, char **err);
 /* 1 when dir has an index.tsv and its stubs were added (services already in set are skipped),
  * 0 when it has none, -1 (with *err) when it cannot be read. */
 int nb__spec_set_load_index(nb__spec_set_t *set, const char *dir, char **err);
+/* Reads every shipped (non-catalogue) stub's spec now: tools and tests that walk the specs'
+ * operations. 0, or -1 with *err. */
+int nb__spec_set_read_shipped(nb__spec_set_t *set, char **err);
+/* 1 when the service has this operation, 0 when not, -1 when a stub cannot tell (a catalogue
+ * spec: the index lists the shipped services' operations only). */
+int nb__spec_knows_op(const nb__spec_t *spec, const char *name);
 /* Appends spec to set; -1 when out of memory (spec is freed then). */
 int nb__spec_set_add(nb__spec_set_t *set, nb__spec_t *spec);
 const nb__spec_t *nb__spec_set_find(const nb__spec_set_t *set, const char *service);

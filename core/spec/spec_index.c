@@ -12,7 +12,7 @@
 #define CATALOG_PREFIX "botocore/" /* the catalogue's folder: every botocore service */
 
 enum { F_SERVICE, F_PATH, F_PROTOCOL, F_PROTOCOLS, F_SIGNING, F_ENDPOINT, F_TARGET, F_API_VERSION,
-       F_JSON_VERSION, F_XML_NS, F_QUERY_COMPATIBLE, F_SERVICE_ID, F_HEADS, F__COUNT };
+       F_JSON_VERSION, F_XML_NS, F_QUERY_COMPATIBLE, F_SERVICE_ID, F_HEADS, F_OPS, F__COUNT };
 
 static char *read_all(FILE *f, size_t *len) {
     size_t cap = 64 * 1024, n = 0;
@@ -52,7 +52,7 @@ static nb__spec_t *stub_from_line(const char *dir, char *line, size_t len, char 
     }
     if (nf != F__COUNT || !*f[F_SERVICE] || !*f[F_PATH]) {
         if (err)
-            *err = strdup("index.tsv: a line does not have the 13 fields of tools/specs/spec_index.py");
+            *err = strdup("index.tsv: a line does not have the 14 fields of tools/specs/spec_index.py");
         return NULL;
     }
     nb__spec_t *spec = calloc(1, sizeof *spec);
@@ -81,6 +81,7 @@ static nb__spec_t *stub_from_line(const char *dir, char *line, size_t len, char 
     spec->xml_namespace = KEEP(F_XML_NS);
     spec->query_compatible = f[F_QUERY_COMPATIBLE][0] == '1';
     spec->index_heads = KEEP(F_HEADS);
+    spec->index_ops = KEEP(F_OPS);
 #undef KEEP
     const char *names[NB_PROTO__COUNT * 2];
     size_t nnames = 0;
@@ -132,4 +133,26 @@ int nb__spec_set_load_index(nb__spec_set_t *set, const char *dir, char **err) {
     }
     free(text);
     return rc;
+}
+
+int nb__spec_knows_op(const nb__spec_t *spec, const char *name) {
+    if (!spec->stub)
+        return nb__spec_op(spec, name) != NULL;
+    if (spec->index_ops == NULL)
+        return -1;
+    size_t len = strlen(name);
+    for (const char *p = spec->index_ops; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && memcmp(p, name, len) == 0)
+            return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+int nb__spec_set_read_shipped(nb__spec_set_t *set, char **err) {
+    for (size_t i = 0; i < set->len; i++)
+        if (!set->items[i]->catalog && nb__spec_load_shapes(set->items[i], err) != 0)
+            return -1;
+    return 0;
 }

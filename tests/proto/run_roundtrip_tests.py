@@ -63,6 +63,9 @@ EXCEPTIONS = {
     ('s3', 'PutBucketNotification', 'input', 'NotificationConfiguration.*.Events'): '(same as Event)',
     ('s3', 'GetBucketNotification', 'output', '*.Event'): '(same as PutBucketNotification)',
     ('s3', 'GetBucketNotification', 'output', '*.Events'): '(same as PutBucketNotification)',
+    ('lambda', 'InvokeWithResponseStream', 'output', 'ResponseStreamContentType'):
+        'bound to the Content-Type header of an event-stream response, which is the stream\'s own '
+        '(application/vnd.amazon.eventstream) whatever the member says',
 }
 
 UTC = datetime.timezone.utc
@@ -337,6 +340,8 @@ def empty_has_no_wire_form(m, name, parent, protocol, kind):
         return True  # an empty query-string list, header list or prefix-header map sends nothing
     if protocol in ('query', 'ec2') and kind == 'input' and m.type_name == 'map':
         return True  # botocore's query serializer sends nothing for an empty map
+    if protocol in ('query', 'ec2') and kind == 'input' and m.type_name == 'structure':
+        return True  # nor for an empty structure (STS AssumeRoot's required TaskPolicyArn: {})
     if xml_body(protocol, kind) and m.type_name in ('list', 'map') and m.serialization.get('flattened'):
         return True  # an empty flattened list or map is no element at all
     if parent.serialization.get('payload') == name or m.serialization.get('eventpayload'):

@@ -1,0 +1,117 @@
+"""End-to-end: a service Nimbus ships no plugin for (every botocore service is in specs/botocore),
+or one SERVICES leaves out, answers 501 in its own protocol, which real clients parse: Debian's
+boto3 (botocore 1.29), the newest boto3 here (1.43) and the AWS CLIs. One service per protocol:
+EC2 (ec2), IAM (query), CloudWatch (smithy-rpc-v2-cbor for 1.43, query for 1.29), ECS (json),
+API Gateway (rest-json), Route 53 (rest-xml)."""
+import json, os, subprocess, sys, unittest, urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from nimbus_server import Nimbus, aws_clis, run_aws  # noqa: E402
+
+NEW_PYTHON = "/root/.pyenv/versions/3.11.7/bin/python3"  # boto3 1.43 (pyenv)
+
+# (client name, method, kwargs, operation, service folder, the CLI's command)
+CALLS = [
+    ("ec2", "describe_instances", {}, "DescribeInstances", "ec2", ["ec2", "describe-instances"]),
+    ("iam", "list_users", {}, "ListUsers", "iam", ["iam", "list-users"]),
+    ("cloudwatch", "list_metrics", {}, "ListMetrics", "cloudwatch", ["cloudwatch", "list-metrics"]),
+    ("ecs", "list_clusters", {}, "ListClusters", "ecs", ["ecs", "list-clusters"]),
+    ("apigateway", "get_rest_apis", {}, "GetRestApis", "apigateway", ["apigateway", "get-rest-apis"]),
+    ("route53", "list_hosted_zones", {}, "ListHostedZones", "route53", ["route53", "list-hosted-zones"]),
+]
+
+# Calls each (client, method) and prints what the client reports: code, message, status, and the
+# protocol botocore used (so a test can tell 1.43's cbor from 1.29's query).
+CLIENT = r"""
+import boto3, botocore, json, sys
+from botocore.config import Config
+url, calls = sys.argv[1], json.loads(sys.argv[2])
+out = []
+for name, method, kwargs in calls:
+    c = boto3.client(name, endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
+                     aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+    try:
+        getattr(c, method)(**kwargs)
+        out.append({"name": name, "ok": True})
+    except botocore.exceptions.ClientError as e:
+        out.append({"name": name, "code": e.response["Error"].get("Code"),
+                    "message": e.response["Error"].get("Message"),
+                    "status": e.response["ResponseMetadata"].get("HTTPStatusCode"),
+                    "protocol": c.meta.service_model.protocol, "botocore": botocore.__version__})
+print(json.dumps(out))
+"""
+
+
+def run_boto3(python, url, calls):
+    r = subprocess.run([python, "-c", CLIENT, url, json.dumps([[c[0], c[1], c[2]] for c in calls])],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise AssertionError(f"{python}: {r.stderr[-2000:]}")
+    return json.loads(r.stdout)
+
+
+class UnshippedServices(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.n = Nimbus().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.n.stop()
+
+    def check_boto3(self, python):
+        got = run_boto3(python, self.n.url, CALLS)
+        protocols = set()
+        for (name, _, _, op, folder, _), answer in zip(CALLS, got):
+            with self.subTest(python=python, service=name):
+                self.assertNotIn("ok", answer, answer)
+                self.assertEqual(answer["status"], 501, answer)
+                self.assertEqual(answer["code"], "InternalFailure", answer)
+                self.assertEqual(answer["message"], f"The API action '{op}' for service '{folder}' is not implemented yet")
+                protocols.add(answer["protocol"])
+        return protocols, got[0]["botocore"]
+
+    def test_debian_boto3_parses_the_501_of_each_protocol(self):
+        protocols, version = self.check_boto3("/usr/bin/python3")
+        self.assertTrue(version.startswith("1.29"), version)
+        self.assertEqual(protocols, {"ec2", "query", "json", "rest-json", "rest-xml"})
+
+    def test_new_boto3_parses_the_501_of_each_protocol(self):
+        if not os.path.exists(NEW_PYTHON):
+            self.skipTest(f"{NEW_PYTHON} (boto3 1.43) is not installed")
+        protocols, version = self.check_boto3(NEW_PYTHON)
+        self.assertTrue(version.startswith("1.43"), version)
+        self.assertIn("smithy-rpc-v2-cbor", protocols)  # CloudWatch speaks cbor there
+
+    def test_aws_cli_reports_the_501(self):
+        clis = aws_clis()
+        self.assertTrue(clis, "no AWS CLI installed")
+        for cli in clis:
+            for _, _, _, op, folder, args in CALLS:
+                with self.subTest(cli=cli, op=op):
+                    r = run_aws(cli, self.n.url, *args)
+                    self.assertNotEqual(r.returncode, 0)
+                    self.assertIn(f"An error occurred (InternalFailure) when calling the {op} operation: "
+                                  f"The API action '{op}' for service '{folder}' is not implemented yet", r.stderr)
+
+    def test_a_service_left_out_of_services_answers_not_enabled(self):
+        with Nimbus(SERVICES="sqs") as n:
+            # a shipped service (sts: query) and a catalogue one (ecs: json), both left out
+            got = run_boto3("/usr/bin/python3", n.url, [("sts", "get_caller_identity", {}), ("ecs", "list_clusters", {})])
+            for name, answer in zip(("sts", "ecs"), got):
+                self.assertEqual(answer["status"], 501, answer)
+                self.assertEqual(answer["code"], "InternalFailure", answer)
+                self.assertEqual(answer["message"],
+                                 f"Service '{name}' is not enabled. Please check your 'SERVICES' configuration variable.")
+
+    def test_a_request_for_no_service_keeps_its_answer(self):
+        req = urllib.request.Request(self.n.url + "/", method="POST", data=b"hello",
+                                     headers={"Content-Type": "text/plain"})
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(req, timeout=10)
+        self.assertEqual(cm.exception.code, 400)
+        self.assertEqual(json.loads(cm.exception.read())["__type"], "UnknownServiceException")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -132,9 +132,18 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
     return p;
 }
 
+/* The slot of service's spec in specs, or NULL. */
+static nb__spec_t **spec_slot(nb__spec_set_t *specs, const char *service) {
+    for (size_t i = 0; i < specs->len; i++)
+        if (strcmp(specs->items[i]->service, service) == 0)
+            return &specs->items[i];
+    return NULL;
+}
+
 /* A spec carried beside the plugin, <dir>/<file-stem>.service-2.json, registered
  * under the service the plugin's descriptor declares (so a second provider,
- * acm-alt.so, carries acm's spec). The specs/ folder wins over a carried copy. */
+ * acm-alt.so, carries acm's spec). A specs/<service>/ folder wins over a carried copy; a
+ * carried copy wins over the catalogue's (specs/botocore/): the plugin was generated from it. */
 static void load_carried_spec(const char *so_path, const char *service, nb__spec_set_t *specs) {
     size_t n = strlen(so_path);
     if (n < 3 || strcmp(so_path + n - 3, ".so") != 0)
@@ -143,20 +152,17 @@ static void load_carried_spec(const char *so_path, const char *service, nb__spec
     struct stat st;
     if (spec_path && stat(spec_path, &st) == 0) {
         char *err = NULL;
-        nb__spec_t *spec = NULL;
-        if (nb__spec_set_find(specs, service) != NULL)
+        nb__spec_t *spec = NULL, **slot = spec_slot(specs, service);
+        if (slot && !(*slot)->catalog)
             fprintf(stderr, "nimbus: %s: not used: service '%s' already has a spec\n", spec_path, service);
         else if ((spec = nb__spec_load(spec_path, service, &err)) == NULL)
             fprintf(stderr, "nimbus: %s: %s\n", spec_path, err ? err : "cannot load the spec");
-        if (spec) {
-            nb__spec_t **grown = realloc(specs->items, (specs->len + 1) * sizeof *grown);
-            if (grown) {
-                specs->items = grown;
-                specs->items[specs->len++] = spec;
-                spec = NULL;
-            }
+        if (spec && slot) { /* no plugin is bound to a catalogue spec yet: nothing points to it */
+            nb__spec_free(*slot);
+            *slot = spec;
+        } else if (spec) {
+            nb__spec_set_add(specs, spec);
         }
-        nb__spec_free(spec);
         free(err);
     }
     free(spec_path);

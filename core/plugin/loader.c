@@ -144,7 +144,8 @@ static nb__spec_t **spec_slot(nb__spec_set_t *specs, const char *service) {
  * under the service the plugin's descriptor declares (so a second provider,
  * acm-alt.so, carries acm's spec). A specs/<service>/ folder wins over a carried copy; a
  * carried copy wins over the catalogue's (specs/botocore/): the plugin was generated from it. */
-static void load_carried_spec(const char *so_path, const char *service, nb__spec_set_t *specs) {
+static void load_carried_spec(const char *so_path, const char *service, nb__spec_set_t *specs,
+                              const nb__registry_t *reg) {
     size_t n = strlen(so_path);
     if (n < 3 || strcmp(so_path + n - 3, ".so") != 0)
         return;
@@ -153,11 +154,14 @@ static void load_carried_spec(const char *so_path, const char *service, nb__spec
     if (spec_path && stat(spec_path, &st) == 0) {
         char *err = NULL;
         nb__spec_t *spec = NULL, **slot = spec_slot(specs, service);
-        if (slot && !(*slot)->catalog)
+        bool bound = false; /* another provider of the service, found first, uses the catalogue's */
+        for (size_t i = 0; slot && reg && i < reg->nplugins; i++)
+            bound = bound || reg->plugins[i]->spec == *slot;
+        if (slot && (!(*slot)->catalog || bound))
             fprintf(stderr, "nimbus: %s: not used: service '%s' already has a spec\n", spec_path, service);
         else if ((spec = nb__spec_load(spec_path, service, &err)) == NULL)
             fprintf(stderr, "nimbus: %s: %s\n", spec_path, err ? err : "cannot load the spec");
-        if (spec && slot) { /* no plugin is bound to a catalogue spec yet: nothing points to it */
+        if (spec && slot) { /* a catalogue stub no plugin uses: nothing points to it yet */
             nb__spec_free(*slot);
             *slot = spec;
         } else if (spec) {
@@ -170,7 +174,7 @@ static void load_carried_spec(const char *so_path, const char *service, nb__spec
 
 /* Like nb__plugin_open; on failure, *service names the service the descriptor
  * declares when it could be read (the one whose health shows the error). */
-static nb_plugin_t *plugin_open(const char *path, nb__spec_set_t *carry, const nb__spec_set_t *specs, char **err,
+static nb_plugin_t *plugin_open(const char *path, nb__registry_t *carry, const nb__spec_set_t *specs, char **err,
                                 char *service, size_t service_len) {
     *err = NULL;
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -185,7 +189,7 @@ static nb_plugin_t *plugin_open(const char *path, nb__spec_set_t *carry, const n
         return NULL;
     }
     if (carry && def->signature == NB_PLUGIN_SIGNATURE && def->service)
-        load_carried_spec(path, def->service, carry);
+        load_carried_spec(path, def->service, &carry->specs, carry);
     nb_plugin_t *p = plugin_bind(def, path, specs, err);
     if (p == NULL) {
         if (service && def->signature == NB_PLUGIN_SIGNATURE && def->service)
@@ -289,7 +293,7 @@ static void scan_file(void *ctx, const char *path) {
     nb__registry_t *reg = ctx;
     char *err = NULL;
     char service[128] = "";
-    nb_plugin_t *p = plugin_open(path, &reg->specs, &reg->specs, &err, service, sizeof service);
+    nb_plugin_t *p = plugin_open(path, reg, &reg->specs, &err, service, sizeof service);
     if (p == NULL || add_plugin(reg, p) != 0) {
         fprintf(stderr, "nimbus: plugin not loaded: %s\n", err ? err : path);
         /* Mark the service if we can tell which it was: the one its descriptor

@@ -9,10 +9,9 @@
 #include <string.h>
 
 #define INDEX_FILE "index.tsv"
-#define CATALOG_PREFIX "botocore/" /* the catalogue's folder: every botocore service */
 
 enum { F_SERVICE, F_PATH, F_PROTOCOL, F_PROTOCOLS, F_SIGNING, F_ENDPOINT, F_TARGET, F_API_VERSION,
-       F_JSON_VERSION, F_XML_NS, F_QUERY_COMPATIBLE, F_SERVICE_ID, F_HEADS, F_OPS, F__COUNT };
+       F_JSON_VERSION, F_XML_NS, F_QUERY_COMPATIBLE, F_SERVICE_ID, F_HEADS, F_OPS, F_CATALOG, F__COUNT };
 
 static char *read_all(FILE *f, size_t *len) {
     size_t cap = 64 * 1024, n = 0;
@@ -52,7 +51,7 @@ static nb__spec_t *stub_from_line(const char *dir, char *line, size_t len, char 
     }
     if (nf != F__COUNT || !*f[F_SERVICE] || !*f[F_PATH]) {
         if (err)
-            *err = strdup("index.tsv: a line does not have the 14 fields of tools/specs/spec_index.py");
+            *err = strdup("index.tsv: a line does not have the 15 fields of tools/specs/spec_index.py");
         return NULL;
     }
     nb__spec_t *spec = calloc(1, sizeof *spec);
@@ -71,7 +70,7 @@ static nb__spec_t *stub_from_line(const char *dir, char *line, size_t len, char 
     spec->stub_strings = strings;
     spec->path = path;
     spec->service = strdup(f[F_SERVICE]);
-    spec->catalog = strncmp(f[F_PATH], CATALOG_PREFIX, strlen(CATALOG_PREFIX)) == 0;
+    spec->catalog = f[F_CATALOG][0] == '1';
     spec->service_id = KEEP(F_SERVICE_ID);
     spec->endpoint_prefix = KEEP(F_ENDPOINT);
     spec->signing_name = KEEP(F_SIGNING) ? KEEP(F_SIGNING) : spec->endpoint_prefix;

@@ -138,8 +138,9 @@ def source_info(path, layout):
         if deb:
             info["debian"] = f"{deb[0]} {deb[1]}"
             info["source"] = f"{deb[0]} {version}"
-        else:
-            info["source"] = f"botocore {version} ({os.path.dirname(data)})"
+        else:  # pip's: named by package and version, not by this machine's path
+            info["source"] = f"botocore {version} (pip)"
+            info["from"] = "botocore/data/" + os.path.relpath(os.path.abspath(path), data)
     else:
         info["source"] = f"folder {os.path.dirname(os.path.abspath(path))} (no package version known)"
     return info
@@ -393,6 +394,8 @@ def import_all(src, specs):
         files[rel] = hashlib.sha256(raw).hexdigest()
     info = {"from": os.path.abspath(src)}
     info.update(source_info(os.path.join(src, services[0], "x", "service-2.json"), "botocore"))
+    if info.get("debian") is None and info.get("package") == "botocore":
+        info["from"] = "botocore/data"  # pip's: not this machine's path
     info["note"] = ("documentation removed, gzip'd (tools/specs/import_spec.py --all); sha256 is that of "
                     "the source file named by the key under 'from'")
     info["files"] = files

@@ -4,7 +4,7 @@ one line per service, so that it reads one small file instead of parsing every s
 
 A service's full spec is read on its first request (core/spec/spec_index.c). Lines are
   service  path  protocol  protocols  signingName  endpointPrefix  targetPrefix  apiVersion
-  jsonVersion  xmlNamespace  awsQueryCompatible  serviceId  heads  operations
+  jsonVersion  xmlNamespace  awsQueryCompatible  serviceId  heads  operations  catalogue
 tab-separated, empty fields empty; path is relative to the spec folder. A shipped service
 (specs/<svc>/<ver>/service-2.json, its overlay.json applied) comes before the catalogue
 (specs/botocore/<svc>/<ver>/service-2.json.gz) and hides a catalogue entry of the same name.
@@ -14,7 +14,7 @@ usage: spec_index.py [--specs DIR] [--check]
 """
 import argparse, glob, gzip, json, os, sys
 
-HEADER = "# nimbus spec index 3: written by tools/specs/spec_index.py from the specs below; do not edit\n"
+HEADER = "# nimbus spec index 4: written by tools/specs/spec_index.py from the specs below; do not edit\n"
 CATALOG = "botocore"
 
 
@@ -83,16 +83,16 @@ def heads(spec):
     return ",".join(sorted(found))
 
 
-def line(service, rel, spec, with_ops):
-    """with_ops: the operation names too (shipped services: a plugin's operations are checked
-    against them when it loads, before the spec is read)."""
+def line(service, rel, spec, shipped):
+    """shipped: the operation names too (a plugin's operations are checked against them when it
+    loads, before the spec is read); else the line is marked as the catalogue's."""
     md = spec.get("metadata", {})
     return "\t".join(field(x) for x in (
         service, rel, md.get("protocol"), ",".join(md.get("protocols") or []), md.get("signingName"),
         md.get("endpointPrefix"), md.get("targetPrefix"), md.get("apiVersion"), md.get("jsonVersion"),
         (md.get("xmlNamespace") or {}).get("uri") if isinstance(md.get("xmlNamespace"), dict) else None,
         "1" if "awsQueryCompatible" in md else "", md.get("serviceId"), heads(spec),
-        ",".join(sorted(spec.get("operations", {}))) if with_ops else "")) + "\n"
+        ",".join(sorted(spec.get("operations", {}))) if shipped else "", "" if shipped else "1")) + "\n"
 
 
 def build(specs):

@@ -42,6 +42,9 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run_protocol_tests import RawStream, same  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools', 'specs'))
+import spec_index  # noqa: E402
+
 import botocore.awsrequest  # noqa: E402
 import botocore.handlers  # noqa: E402
 import botocore.model  # noqa: E402
@@ -72,28 +75,9 @@ UTC = datetime.timezone.utc
 MAX_DEPTH = 5
 
 
-def merge_patch(target, patch):
-    """RFC 7386, as core/spec applies overlay.json."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    if not isinstance(target, dict):
-        target = {}
-    for k, v in patch.items():
-        if v is None:
-            target.pop(k, None)
-        else:
-            target[k] = merge_patch(target.get(k), v)
-    return target
-
-
 def load_spec(path):
-    with open(path) as f:
-        doc = json.load(f)
-    overlay = os.path.join(os.path.dirname(path), 'overlay.json')
-    if os.path.exists(overlay):
-        with open(overlay) as f:
-            doc = merge_patch(doc, json.load(f))
-    return doc
+    """The spec with its overlay.json applied, as core/spec loads it."""
+    return spec_index.load(path)
 
 
 def client_model(doc, protocol):

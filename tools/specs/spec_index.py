@@ -12,16 +12,16 @@ tab-separated, empty fields empty; path is relative to the spec folder. A shippe
 usage: spec_index.py [--specs DIR] [--check]
   --check: exit 1 when DIR's index.tsv is not what the specs give (a test runs this).
 """
-import argparse, glob, gzip, json, os, sys
+import argparse, copy, glob, gzip, json, os, sys
 
 HEADER = "# nimbus spec index 4: written by tools/specs/spec_index.py from the specs below; do not edit\n"
 CATALOG = "botocore"
 
 
 def merge_patch(target, patch):
-    """RFC 7386, as core/spec/spec.c applies overlay.json."""
+    """RFC 7386, as core/spec/spec.c applies overlay.json (the patch's values are copied)."""
     if not isinstance(patch, dict):
-        return patch
+        return copy.deepcopy(patch)
     if not isinstance(target, dict):
         target = {}
     for k, v in patch.items():

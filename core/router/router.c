@@ -95,8 +95,9 @@ static bool ensure_ops(const svc_t *cs) {
         if (rc != 0)
             return false;
     }
-    if (s->rest == NULL && (speaks(spec, NB_PROTO_REST_JSON) || speaks(spec, NB_PROTO_REST_XML)))
-        s->rest = nb__rest_table_new(spec);
+    if (s->rest == NULL && (speaks(spec, NB_PROTO_REST_JSON) || speaks(spec, NB_PROTO_REST_XML)) &&
+        (s->rest = nb__rest_table_new(spec)) == NULL)
+        return false; /* out of memory: tried again on the next request */
     return true;
 }
 

@@ -1,12 +1,34 @@
 """End-to-end: a service Nimbus ships no plugin for (every botocore service is in specs/botocore),
 or one SERVICES leaves out, answers 501 in its own protocol, which real clients parse: Debian's
-boto3 (botocore 1.29), the newest boto3 here (1.43) and the AWS CLIs. One service per protocol:
+boto3 (botocore 1.29), the newest boto3 here (1.43), the AWS CLIs and the JS SDK (v2). One service per protocol:
 EC2 (ec2), IAM (query), CloudWatch (smithy-rpc-v2-cbor for 1.43, query for 1.29), ECS (json),
 API Gateway (rest-json), Route 53 (rest-xml)."""
 import json, os, subprocess, sys, unittest, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import Nimbus, aws_clis, newest_boto3_python, run_aws  # noqa: E402
+from npm_ci import npm_ci  # noqa: E402
+
+# The AWS SDK for JavaScript: v2 (tests/e2e/js-aws-sdk, every client; the v3 lock here holds SQS's
+# client only). (client class, method, the operation)
+JS_CALLS = [("EC2", "describeInstances", "DescribeInstances", "ec2"), ("IAM", "listUsers", "ListUsers", "iam"),
+            ("CloudWatch", "listMetrics", "ListMetrics", "cloudwatch"), ("ECS", "listClusters", "ListClusters", "ecs"),
+            ("APIGateway", "getRestApis", "GetRestApis", "apigateway"),
+            ("Route53", "listHostedZones", "ListHostedZones", "route53")]
+JS_CLIENT = r"""
+const AWS = require("aws-sdk");
+const [url, calls] = [process.argv[1], JSON.parse(process.argv[2])];  // node -e: no script path
+(async () => {
+  const out = [];
+  for (const [cls, method] of calls) {
+    const c = new AWS[cls]({endpoint: url, region: "us-east-1", maxRetries: 0,
+                            credentials: {accessKeyId: "test", secretAccessKey: "test"}});
+    try { await c[method]({}).promise(); out.push({ok: true}); }
+    catch (e) { out.push({code: e.code, message: e.message, status: e.statusCode}); }
+  }
+  console.log(JSON.stringify(out));
+})();
+"""
 
 NEW_PYTHON = newest_boto3_python()  # boto3 1.43 (pyenv)
 
@@ -93,6 +115,18 @@ class UnshippedServices(unittest.TestCase):
                     self.assertNotEqual(r.returncode, 0)
                     self.assertIn(f"An error occurred (InternalFailure) when calling the {op} operation: "
                                   f"The API action '{op}' for service '{folder}' is not implemented yet", r.stderr)
+
+    def test_js_sdk_parses_the_501_of_each_protocol(self):
+        folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js-aws-sdk")
+        npm_ci(folder)
+        r = subprocess.run(["node", "-e", JS_CLIENT, self.n.url, json.dumps([[c[0], c[1]] for c in JS_CALLS])],
+                           cwd=folder, capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for (cls, _, op, folder_name), answer in zip(JS_CALLS, json.loads(r.stdout)):
+            with self.subTest(client=cls):
+                self.assertEqual(answer, {"code": "InternalFailure", "status": 501,
+                                          "message": f"The API action '{op}' for service '{folder_name}' is not "
+                                                     "implemented yet"})
 
     def test_a_service_left_out_of_services_answers_not_enabled(self):
         with Nimbus(SERVICES="sqs") as n:

@@ -184,8 +184,15 @@ static void call_run(nb__call_t *c) {
         return;
     }
     nb_plugin_t *p = svc->provider;
+    char *bind_err = NULL;
+    if (nb__plugin_ready(p, &bind_err) != 0 && nb__registry_start(&gw->reg, svc) != 0) {
+        free(bind_err);
+        set_error(c, NB_ENOENT, "ServiceUnavailable", 503, svc->error ? svc->error : "the service failed to start");
+        return;
+    }
+    free(bind_err);
     const nb__spec_op_t *op = nb__spec_op(p->spec, c->operation);
-    nb_op_handler_pt handler = op ? p->handlers[op - p->spec->ops] : NULL;
+    nb_op_handler_pt handler = op && p->handlers ? p->handlers[op - p->spec->ops] : NULL;
     if (handler == NULL) {
         set_error(c, NB_ENOENT, "NotImplemented", 501, "the service does not implement this operation");
         return;

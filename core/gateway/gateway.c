@@ -62,7 +62,7 @@ static nb_op_handler_pt op_handler(const nb_req_t *req, nb_plugin_t **plugin) {
     const nb__service_t *svc = req->svc;
     nb_plugin_t *p = svc && svc->provider && svc->provider->spec == req->route.spec ? svc->provider : NULL;
     *plugin = p;
-    return p ? p->handlers[req->route.op - req->route.spec->ops] : NULL;
+    return p && p->handlers ? p->handlers[req->route.op - req->route.spec->ops] : NULL;
 }
 
 /* A large input is freed off the loop (hundreds of thousands of values take a while),
@@ -157,6 +157,14 @@ static bool admit(nb_req_t *req) {
         nb__headers_set(&req->out_headers, "Connection", "close");
         fail_unavailable(req);
         return false;
+    }
+    /* A plugin binds its handlers on its service's first request (its spec was a stub until
+     * routing read it); one that cannot fails its start, answered below. */
+    if (svc && svc->provider && svc->provider->handlers == NULL && svc->state == NB_SVC_AVAILABLE) {
+        char *bind_err = NULL;
+        if (nb__plugin_ready(svc->provider, &bind_err) != 0)
+            nb__registry_start(&gw->reg, svc);
+        free(bind_err);
     }
     nb_plugin_t *p;
     nb_op_handler_pt handler = op_handler(req, &p);
@@ -591,6 +599,10 @@ static nb_req_t *check_head(nb__gateway_t *gw, nb__http_request_t *http, const n
 nb__http_head_verdict_t nb__gateway_head(nb__http_request_t *http, bool expect_continue, uint64_t *max_body,
                                          void *data) {
     nb__gateway_t *gw = data;
+    /* Nimbus's own endpoints are no service's: routing them would read S3's spec (the last
+     * resort) on a health check. */
+    if (nb__gateway_internal_path(http->path))
+        return NB__HEAD_READ;
     nb__route_t route;
     nb__router_route(gw->router, http, &route);
     if (expect_continue && route.op && route.op->streaming_input &&

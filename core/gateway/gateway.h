@@ -30,6 +30,7 @@ typedef struct nb__gateway {
     uint64_t requests;   /* AWS requests handled */
     FILE *log;           /* request log (stdout) */
     bool unavailable[NB_MAX_LISTEN]; /* optional GATEWAY_LISTEN addresses this machine lacks */
+    uv_timer_t eager;    /* EAGER_SERVICE_LOADING: the services start on the loop's first turn */
 } nb__gateway_t;
 
 /* Start-up (startup.c). Loads specs and plugins, builds the router. On failure *err says why. */

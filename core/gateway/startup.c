@@ -125,6 +125,13 @@ static int start_saved_services(nb__gateway_t *gw, char **err) {
     return 0;
 }
 
+static void start_eager(uv_timer_t *t) {
+    nb__gateway_t *gw = t->data;
+    nb__registry_start_all(&gw->reg);
+    uv_close((uv_handle_t *)t, NULL);
+    malloc_trim(0);
+}
+
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err) {
     memset(gw, 0, sizeof *gw);
     gw->loop = loop;
@@ -174,8 +181,13 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
         if (svc == NULL || svc->state != NB_SVC_RUNNING)
             nb__spec_unload_shapes(gw->reg.specs.items[i]);
     }
-    if (cfg->eager_loading)
-        nb__registry_start_all(&gw->reg);
+    /* Eager services start on the loop's first turn: timers run before libuv first polls for
+     * connections, so they are up before any request is read, and start-up (listening,
+     * "Ready.") does not wait for their specs and stores. */
+    if (cfg->eager_loading && uv_timer_init(loop, &gw->eager) == 0) {
+        gw->eager.data = gw;
+        uv_timer_start(&gw->eager, start_eager, 0, 0);
+    }
     malloc_trim(0);
     /* Fixed thresholds: glibc's dynamic ones grow with the largest block freed (a 16 MB
      * body), after which a thread arena keeps that much of its top resident for good, out

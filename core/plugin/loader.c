@@ -24,6 +24,43 @@ const char *nb__svc_state_name(nb__svc_state_t s) {
     return "error";
 }
 
+static char *unknown_op(const char *path, const nb_plugin_def_t *def, const char *op, const nb__spec_t *spec) {
+    return nb__strdup_printf("%s: plugin '%s' registers operation '%s', which service '%s' (api %s) does not have", path,
+                             def->name, op, def->service, spec->api_version ? spec->api_version : "?");
+}
+
+/* The plugin's handlers, indexed like its spec's operations; each registered name must be one
+ * of the spec's. The spec is read first when it is a stub. */
+int nb__plugin_ready(nb_plugin_t *p, char **err) {
+    if (p->handlers)
+        return 0;
+    const nb_plugin_def_t *def = p->def;
+    nb__spec_t *spec = (nb__spec_t *)p->spec;
+    char *spec_err = NULL;
+    if (spec->stub && nb__spec_load_shapes(spec, &spec_err) != 0) {
+        *err = nb__strdup_printf("%s: cannot read the spec of '%s': %s", p->path, def->service,
+                                 spec_err ? spec_err : "?");
+        free(spec_err);
+        return NB_EAGAIN;
+    }
+    nb_op_handler_pt *handlers = calloc(spec->nops ? spec->nops : 1, sizeof *handlers);
+    if (handlers == NULL) {
+        *err = nb__strdup_printf("%s: out of memory", p->path);
+        return NB_ENOMEM;
+    }
+    for (const nb_op_t *op = def->ops; op->name; op++) {
+        const nb__spec_op_t *sop = nb__spec_op(spec, op->name);
+        if (sop == NULL) {
+            *err = unknown_op(p->path, def, op->name, spec);
+            free(handlers);
+            return NB_EINVAL;
+        }
+        handlers[sop - spec->ops] = op->handler;
+    }
+    p->handlers = handlers;
+    return 0;
+}
+
 /* Checks a descriptor before any of its code runs, then binds its operations. */
 static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, const nb__spec_set_t *specs,
                                 char **err) {
@@ -59,11 +96,15 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
                                  path, def->name, def->service, def->service, stem, path);
         return NULL;
     }
+    for (const nb_op_t *op = def->ops; op->name; op++) {
+        if (op->flags != 0) { /* reserved: a later minor may give them a meaning this core would miss */
+            *err = nb__strdup_printf("%s: plugin '%s' sets flags 0x%x on operation '%s': this Nimbus knows none", path,
+                                     def->name, op->flags, op->name);
+            return NULL;
+        }
+    }
     nb_plugin_t *p = calloc(1, sizeof *p);
-    if (p == NULL || (p->handlers = calloc(spec->nops ? spec->nops : 1, sizeof *p->handlers)) == NULL ||
-        (p->path = strdup(path)) == NULL) {
-        if (p)
-            free(p->handlers);
+    if (p == NULL || (p->path = strdup(path)) == NULL) {
         free(p);
         *err = nb__strdup_printf("%s: out of memory", path);
         return NULL;
@@ -74,30 +115,37 @@ static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, co
         fprintf(stderr, "nimbus: %s: plugin '%s' was written for %s API %s, the spec is %s API %s: operations it "
                         "does not register answer 501\n",
                 path, def->name, def->service, def->api_version, def->service, spec->api_version);
-    for (const nb_op_t *op = def->ops; op->name; op++) {
-        const nb__spec_op_t *sop = nb__spec_op(spec, op->name);
-        if (sop == NULL) {
-            *err = nb__strdup_printf("%s: plugin '%s' registers operation '%s', which service '%s' (api %s) does not have", path,
-                       def->name, op->name, def->service, spec->api_version ? spec->api_version : "?");
+    /* A spec still a stub (read from the index) binds when the service is first used; the
+     * index names a shipped service's operations, so a wrong one is refused now all the same. */
+    for (const nb_op_t *op = def->ops; spec->stub && op->name; op++) {
+        if (nb__spec_knows_op(spec, op->name) == 0) {
+            *err = unknown_op(path, def, op->name, spec);
             nb__plugin_close(p);
             return NULL;
         }
-        if (op->flags != 0) { /* reserved: a later minor may give them a meaning this core would miss */
-            *err = nb__strdup_printf("%s: plugin '%s' sets flags 0x%x on operation '%s': this Nimbus knows none", path,
-                                     def->name, op->flags, op->name);
-            nb__plugin_close(p);
-            return NULL;
-        }
-        p->handlers[sop - spec->ops] = op->handler;
+    }
+    if (!spec->stub && nb__plugin_ready(p, err) != 0) {
+        nb__plugin_close(p);
+        return NULL;
     }
     *def->api = &nb__api;
     return p;
 }
 
+/* The slot of service's spec in specs, or NULL. */
+static nb__spec_t **spec_slot(nb__spec_set_t *specs, const char *service) {
+    for (size_t i = 0; i < specs->len; i++)
+        if (strcmp(specs->items[i]->service, service) == 0)
+            return &specs->items[i];
+    return NULL;
+}
+
 /* A spec carried beside the plugin, <dir>/<file-stem>.service-2.json, registered
  * under the service the plugin's descriptor declares (so a second provider,
- * acm-alt.so, carries acm's spec). The specs/ folder wins over a carried copy. */
-static void load_carried_spec(const char *so_path, const char *service, nb__spec_set_t *specs) {
+ * acm-alt.so, carries acm's spec). A specs/<service>/ folder wins over a carried copy; a
+ * carried copy wins over the catalogue's (specs/botocore/): the plugin was generated from it. */
+static void load_carried_spec(const char *so_path, const char *service, nb__spec_set_t *specs,
+                              const nb__registry_t *reg) {
     size_t n = strlen(so_path);
     if (n < 3 || strcmp(so_path + n - 3, ".so") != 0)
         return;
@@ -105,20 +153,20 @@ static void load_carried_spec(const char *so_path, const char *service, nb__spec
     struct stat st;
     if (spec_path && stat(spec_path, &st) == 0) {
         char *err = NULL;
-        nb__spec_t *spec = NULL;
-        if (nb__spec_set_find(specs, service) != NULL)
+        nb__spec_t *spec = NULL, **slot = spec_slot(specs, service);
+        bool bound = false; /* another provider of the service, found first, uses the catalogue's */
+        for (size_t i = 0; slot && reg && i < reg->nplugins; i++)
+            bound = bound || reg->plugins[i]->spec == *slot;
+        if (slot && (!(*slot)->catalog || bound))
             fprintf(stderr, "nimbus: %s: not used: service '%s' already has a spec\n", spec_path, service);
         else if ((spec = nb__spec_load(spec_path, service, &err)) == NULL)
             fprintf(stderr, "nimbus: %s: %s\n", spec_path, err ? err : "cannot load the spec");
-        if (spec) {
-            nb__spec_t **grown = realloc(specs->items, (specs->len + 1) * sizeof *grown);
-            if (grown) {
-                specs->items = grown;
-                specs->items[specs->len++] = spec;
-                spec = NULL;
-            }
+        if (spec && slot) { /* a catalogue stub no plugin uses: nothing points to it yet */
+            nb__spec_free(*slot);
+            *slot = spec;
+        } else if (spec) {
+            nb__spec_set_add(specs, spec);
         }
-        nb__spec_free(spec);
         free(err);
     }
     free(spec_path);
@@ -126,7 +174,7 @@ static void load_carried_spec(const char *so_path, const char *service, nb__spec
 
 /* Like nb__plugin_open; on failure, *service names the service the descriptor
  * declares when it could be read (the one whose health shows the error). */
-static nb_plugin_t *plugin_open(const char *path, nb__spec_set_t *carry, const nb__spec_set_t *specs, char **err,
+static nb_plugin_t *plugin_open(const char *path, nb__registry_t *carry, const nb__spec_set_t *specs, char **err,
                                 char *service, size_t service_len) {
     *err = NULL;
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -141,7 +189,7 @@ static nb_plugin_t *plugin_open(const char *path, nb__spec_set_t *carry, const n
         return NULL;
     }
     if (carry && def->signature == NB_PLUGIN_SIGNATURE && def->service)
-        load_carried_spec(path, def->service, carry);
+        load_carried_spec(path, def->service, &carry->specs, carry);
     nb_plugin_t *p = plugin_bind(def, path, specs, err);
     if (p == NULL) {
         if (service && def->signature == NB_PLUGIN_SIGNATURE && def->service)
@@ -154,7 +202,13 @@ static nb_plugin_t *plugin_open(const char *path, nb__spec_set_t *carry, const n
 }
 
 nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char **err) {
-    return plugin_open(path, NULL, specs, err, NULL, 0);
+    nb_plugin_t *p = plugin_open(path, NULL, specs, err, NULL, 0);
+    /* bound now, spec read if need be: the caller learns at once whether it fits its spec */
+    if (p && nb__plugin_ready(p, err) != 0) {
+        nb__plugin_close(p);
+        return NULL;
+    }
+    return p;
 }
 
 void nb__plugin_close(nb_plugin_t *p) {
@@ -239,7 +293,7 @@ static void scan_file(void *ctx, const char *path) {
     nb__registry_t *reg = ctx;
     char *err = NULL;
     char service[128] = "";
-    nb_plugin_t *p = plugin_open(path, &reg->specs, &reg->specs, &err, service, sizeof service);
+    nb_plugin_t *p = plugin_open(path, reg, &reg->specs, &err, service, sizeof service);
     if (p == NULL || add_plugin(reg, p) != 0) {
         fprintf(stderr, "nimbus: plugin not loaded: %s\n", err ? err : path);
         /* Mark the service if we can tell which it was: the one its descriptor
@@ -414,6 +468,11 @@ int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
         return NB_EINVAL;
     nb_plugin_t *p = svc->provider;
     char *err = NULL;
+    int ready = nb__plugin_ready(p, &err);
+    if (ready != 0) { /* a plugin whose operations are not its spec's fails for good */
+        fprintf(stderr, "nimbus: service %s: %s\n", svc->name, err ? err : "?");
+        return start_failed(svc, ready == NB_EINVAL ? NB_EINVAL : NB_EAGAIN, err);
+    }
     if (nb__spec_load_shapes((nb__spec_t *)p->spec, &err) != 0) {
         /* it loaded at startup: failing now is the process's limits, not the file */
         fprintf(stderr, "nimbus: service %s: cannot reload its spec: %s\n", svc->name, err ? err : "?");

@@ -41,7 +41,8 @@ struct nb_plugin {
     const nb_plugin_def_t *def;
     char *path;                   /* the .so, or "(static)" */
     const nb__spec_t *spec;
-    nb_op_handler_pt *handlers;   /* indexed like spec->ops; NULL = 501 */
+    nb_op_handler_pt *handlers;   /* indexed like spec->ops; NULL = 501; the array is NULL until
+                                   * nb__plugin_ready (the first use of the service) */
     void *data;                   /* the plugin's own state (nb_plugin_set_data) */
     bool started;
     void *store;                  /* the service's state store, opened at start */
@@ -102,7 +103,12 @@ void nb__registry_free(nb__registry_t *reg);
 
 /* Opens one plugin file and checks it against the specs, without adding it
  * anywhere. On failure returns NULL with a message naming the file and the problem. */
+/* Opens and binds a plugin file (its spec read if still a stub): NULL with *err when it does
+ * not fit its spec. The registry's own scan binds a plugin on its service's first use. */
 nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char **err);
+/* Binds p's handlers to its spec's operations (reading the spec if it is a stub); 0, or
+ * NB_EINVAL (an operation the spec lacks), NB_EAGAIN / NB_ENOMEM with *err. */
+int nb__plugin_ready(nb_plugin_t *p, char **err);
 void nb__plugin_close(nb_plugin_t *p);
 
 /* Calls fn(ctx, path) for every *.so of a folder, in name order. */

@@ -83,6 +83,10 @@ static bool looks_like_s3(const nb__http_request_t *req) {
             return true; /* presigned (SigV2) */
         if (strcmp(m, "POST") == 0 && nb__query_has(req->query, qlen, "delete"))
             return true;
+        /* a bucket's metadata configuration (S3 metadata tables, 2025) */
+        if (strcmp(m, "POST") == 0 && one_segment &&
+            (nb__query_has(req->query, qlen, "metadataConfiguration") || nb__query_has(req->query, qlen, "metadataTable")))
+            return true;
         /* multipart uploads, restores and selects on an object */
         if (strcmp(m, "POST") == 0 && plen && !one_segment &&
             (nb__query_has(req->query, qlen, "uploads") || nb__query_has(req->query, qlen, "uploadId") ||

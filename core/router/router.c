@@ -33,8 +33,12 @@ typedef struct head {
 } head_t;
 
 struct nb__router {
-    svc_t *svcs;
+    svc_t *svcs; /* the shipped services (and those a plugin carries a spec for) */
     size_t n;
+    svc_t *cat;  /* the catalogue's (spec->catalog): found only by what a request names (signing
+                  * name, target, cbor service), and only when no service of svcs is meant */
+    size_t ncat;
+    bool heads_built; /* heads are built on the first request that needs them */
     head_t *heads;
     size_t nheads;
     char **hostnames; /* extra virtual-host domains, ".example.test" */
@@ -79,13 +83,58 @@ static bool speaks(const nb__spec_t *spec, nb__protocol_t p) {
     return (ps & NB_PROTO_BIT(p)) != 0;
 }
 
+/* A service's operations and REST matcher, made on first use: its spec is a stub until then.
+ * The router runs on the loop thread only, so filling them in through a const pointer is safe. */
+static bool ensure_ops(const svc_t *cs) {
+    svc_t *s = (svc_t *)cs;
+    nb__spec_t *spec = (nb__spec_t *)s->spec;
+    if (spec->stub) {
+        char *err = NULL;
+        int rc = nb__spec_load_shapes(spec, &err);
+        free(err); /* the request gets the unknown-operation answer; the next one tries again */
+        if (rc != 0)
+            return false;
+    }
+    if (s->rest == NULL && (speaks(spec, NB_PROTO_REST_JSON) || speaks(spec, NB_PROTO_REST_XML)) &&
+        (s->rest = nb__rest_table_new(spec)) == NULL)
+        return false; /* out of memory: tried again on the next request */
+    return true;
+}
+
+/* First literal path segments of every shipped REST service's routes (from the index for a spec
+ * not read yet), on the first request routed by its path (no signing name, no target). */
+static int ensure_heads(const nb__router_t *cr) {
+    nb__router_t *r = (nb__router_t *)cr;
+    if (r->heads_built)
+        return 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const svc_t *s = &r->svcs[i];
+        struct {
+            nb__router_t *r;
+            const svc_t *svc;
+            int err;
+        } ctx = {r, s, 0};
+        if (s->spec->stub) { /* the index has them: the spec stays unread */
+            for (const char *h = s->spec->index_heads; h && *h && !ctx.err; h += strcspn(h, ",") + (h[strcspn(h, ",")] != 0))
+                add_head(&ctx, h, strcspn(h, ","));
+        } else if (s->rest) {
+            nb__rest_table_literal_heads(s->rest, add_head, &ctx);
+        }
+        if (ctx.err)
+            return ctx.err;
+    }
+    r->heads_built = true;
+    return 0;
+}
+
 nb__router_t *nb__router_new(const nb__spec_set_t *specs) {
     nb__router_t *r = calloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     if (specs->len) {
         r->svcs = calloc(specs->len, sizeof *r->svcs);
-        if (r->svcs == NULL)
+        r->cat = calloc(specs->len, sizeof *r->cat);
+        if (r->svcs == NULL || r->cat == NULL)
             goto fail;
     }
     r->quirk_svcs = calloc(nb__route_quirks_len, sizeof *r->quirk_svcs);
@@ -93,21 +142,15 @@ nb__router_t *nb__router_new(const nb__spec_set_t *specs) {
         goto fail;
     const nb__route_quirks_t *vhost = nb__route_vhost_quirks();
     for (size_t i = 0; i < specs->len; i++) {
+        if (specs->items[i]->catalog) {
+            r->cat[r->ncat++].spec = specs->items[i];
+            continue;
+        }
         svc_t *s = &r->svcs[r->n++];
         s->spec = specs->items[i];
-        if (speaks(s->spec, NB_PROTO_REST_JSON) || speaks(s->spec, NB_PROTO_REST_XML)) {
-            s->rest = nb__rest_table_new(s->spec);
-            if (s->rest == NULL)
-                goto fail;
-            struct {
-                nb__router_t *r;
-                const svc_t *svc;
-                int err;
-            } ctx = {r, s, 0};
-            nb__rest_table_literal_heads(s->rest, add_head, &ctx);
-            if (ctx.err)
-                goto fail;
-        }
+        /* a spec loaded already (a test's, a plugin's carried one) gets its matcher now */
+        if (!s->spec->stub && !ensure_ops(s))
+            goto fail;
         const char *ep = s->spec->endpoint_prefix;
         for (size_t q = 0; ep && q < nb__route_quirks_len; q++) {
             if (r->quirk_svcs[q] == NULL && strcmp(ep, nb__route_quirks[q].service) == 0) {
@@ -128,7 +171,10 @@ void nb__router_free(nb__router_t *r) {
         return;
     for (size_t i = 0; i < r->n; i++)
         nb__rest_table_free(r->svcs[i].rest);
+    for (size_t i = 0; i < r->ncat; i++)
+        nb__rest_table_free(r->cat[i].rest);
     free(r->svcs);
+    free(r->cat);
     for (size_t i = 0; i < r->nheads; i++)
         free(r->heads[i].seg);
     free(r->heads);
@@ -382,6 +428,8 @@ static nb__rest_hit_t rest_op(const nb__router_t *r, const svc_t *s, const info_
 }
 
 static const nb__spec_op_t *find_op(const nb__router_t *r, const svc_t *s, info_t *in, nb__protocol_t proto) {
+    if (!ensure_ops(s))
+        return NULL;
     switch (proto) {
     case NB_PROTO_JSON:
         return in->target ? op_by_name(s->spec, in->target_op, strlen(in->target_op)) : NULL;
@@ -455,7 +503,7 @@ static void cands_filter(cands_t *c, bool (*keep)(const svc_t *, info_t *), info
 }
 
 static bool has_target_op(const svc_t *s, info_t *in) {
-    return op_by_name(s->spec, in->target_op, strlen(in->target_op)) != NULL;
+    return ensure_ops(s) && op_by_name(s->spec, in->target_op, strlen(in->target_op)) != NULL;
 }
 
 static bool prefix_eq(const char *prefix, const char *s, size_t len);
@@ -477,7 +525,7 @@ static bool prefix_eq(const char *prefix, const char *s, size_t len) {
 }
 
 static const svc_t *by_path_head(const nb__router_t *r, const char *path) {
-    if (path[0] != '/')
+    if (path[0] != '/' || ensure_heads(r) != 0)
         return NULL;
     size_t len = strcspn(path + 1, "/");
     for (size_t i = 0; i < r->nheads; i++)
@@ -507,7 +555,8 @@ static const svc_t *by_action(const nb__router_t *r, info_t *in) {
     const svc_t *first = NULL;
     for (size_t i = 0; i < r->n; i++) {
         const nb__spec_t *spec = r->svcs[i].spec;
-        if (!(speaks(spec, NB_PROTO_QUERY) || speaks(spec, NB_PROTO_EC2)) || nb__spec_op(spec, in->action) == NULL)
+        if (!(speaks(spec, NB_PROTO_QUERY) || speaks(spec, NB_PROTO_EC2)) || !ensure_ops(&r->svcs[i]) ||
+            nb__spec_op(spec, in->action) == NULL)
             continue;
         if (in->has_version && spec->api_version && strcmp(spec->api_version, in->version) == 0)
             return &r->svcs[i];
@@ -517,22 +566,26 @@ static const svc_t *by_action(const nb__router_t *r, info_t *in) {
     return first;
 }
 
-static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
+/* The service a request names: its signing name, X-Amz-Target prefix or cbor service, among
+ * list (n services). NULL when none of them is named; *unknown_signer when the signing name
+ * is none of theirs. */
+static const svc_t *by_indicators(const nb__router_t *r, const svc_t *list, size_t n, info_t *in,
+                                  bool *unknown_signer) {
     cands_t c = {.n = 0};
-    bool unknown_signer = false;
+    *unknown_signer = false;
     if (in->signing_name) {
-        for (size_t i = 0; i < r->n; i++)
-            if (r->svcs[i].spec->signing_name && strcmp(r->svcs[i].spec->signing_name, in->signing_name) == 0)
-                cands_add(&c, &r->svcs[i]);
+        for (size_t i = 0; i < n; i++)
+            if (list[i].spec->signing_name && strcmp(list[i].spec->signing_name, in->signing_name) == 0)
+                cands_add(&c, &list[i]);
         if (c.n == 1)
             return c.items[0];
-        unknown_signer = c.n == 0;
+        *unknown_signer = c.n == 0;
     }
     if (in->target && in->target_prefix_len) {
         cands_t t = {.n = 0};
-        for (size_t i = 0; i < r->n; i++)
-            if (prefix_eq(r->svcs[i].spec->target_prefix, in->target, in->target_prefix_len))
-                cands_add(&t, &r->svcs[i]);
+        for (size_t i = 0; i < n; i++)
+            if (prefix_eq(list[i].spec->target_prefix, in->target, in->target_prefix_len))
+                cands_add(&t, &list[i]);
         if (c.n == 0 && t.n == 1)
             return t.items[0];
         for (size_t i = 0; i < t.n; i++)
@@ -544,10 +597,10 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
     }
     if (in->cbor) {
         cands_t t = {.n = 0};
-        for (size_t i = 0; i < r->n; i++)
-            if (speaks(r->svcs[i].spec, NB_PROTO_CBOR) &&
-                prefix_eq(r->svcs[i].spec->target_prefix, in->cbor_svc, in->cbor_svc_len))
-                cands_add(&t, &r->svcs[i]);
+        for (size_t i = 0; i < n; i++)
+            if (speaks(list[i].spec, NB_PROTO_CBOR) &&
+                prefix_eq(list[i].spec->target_prefix, in->cbor_svc, in->cbor_svc_len))
+                cands_add(&t, &list[i]);
         if (c.n == 0 && t.n == 1)
             return t.items[0];
         for (size_t i = 0; i < t.n; i++)
@@ -578,6 +631,19 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
         }
         return best ? best : c.items[0];
     }
+    return NULL;
+}
+
+static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
+    bool unknown_signer;
+    const svc_t *s = by_indicators(r, r->svcs, r->n, in, &unknown_signer);
+    if (s)
+        return s;
+    /* a service Nimbus does not ship, named by the request: its own protocol's 501 */
+    bool ignored;
+    if (r->ncat && (in->signing_name || in->target || in->cbor) &&
+        (s = by_indicators(r, r->cat, r->ncat, in, &ignored)) != NULL)
+        return s;
     const char *path = in->req->path ? in->req->path : "/";
     if (strcmp(path, "/") != 0) {
         /* a resource's URL with an Action or a target (quirks.c); without them the path may
@@ -589,11 +655,11 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
                     return r->quirk_svcs[i];
             }
         }
-        const svc_t *s = by_path_head(r, path);
+        s = by_path_head(r, path);
         if (s)
             return s;
     }
-    const svc_t *s = by_host(r, in);
+    s = by_host(r, in);
     if (s)
         return s;
     s = by_action(r, in);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 static const char *const protocol_names[NB_PROTO__COUNT] = {
     [NB_PROTO_NONE] = "none",           [NB_PROTO_QUERY] = "query",         [NB_PROTO_EC2] = "ec2",
@@ -107,6 +108,8 @@ const json_t *nb__spec_error_shape(const nb__spec_t *spec, const nb__spec_op_t *
             }
         }
     }
+    if (spec->stub)
+        return NULL; /* nothing to index yet: a stub's error index would stay empty */
     if (spec->error_index == NULL)
         ((nb__spec_t *)spec)->error_index = build_error_index(spec);
     const char *name = json_string_value(json_object_get(spec->error_index, code));
@@ -180,6 +183,41 @@ const nb__spec_op_t *nb__spec_add_op(nb__spec_t *spec, const json_t *def) {
     return nb__spec_op(spec, name);
 }
 
+void nb__spec_set_protocols(nb__spec_t *spec, const char *protocol, const char *const *names, size_t n) {
+    spec->protocol = nb__protocol_from_name(protocol);
+    spec->protocols = 0;
+    if (spec->protocol != NB_PROTO_NONE)
+        spec->protocols |= NB_PROTO_BIT(spec->protocol);
+    for (size_t i = 0; i < n; i++) {
+        nb__protocol_t proto = nb__protocol_from_name(names[i]);
+        if (proto != NB_PROTO_NONE)
+            spec->protocols |= NB_PROTO_BIT(proto);
+    }
+    if (spec->protocol == NB_PROTO_NONE) {
+        for (int pr = NB_PROTO_NONE + 1; pr < NB_PROTO__COUNT; pr++)
+            if (spec->protocols & NB_PROTO_BIT(pr)) {
+                spec->protocol = (nb__protocol_t)pr;
+                break;
+            }
+    }
+}
+
+/* The operations of spec->root, sorted by name. */
+static int fill_ops(nb__spec_t *spec) {
+    json_t *ops = json_object_get(spec->root, "operations");
+    size_t n = json_is_object(ops) ? json_object_size(ops) : 0;
+    if (n == 0)
+        return 0;
+    spec->ops = calloc(n, sizeof *spec->ops);
+    if (spec->ops == NULL)
+        return -1;
+    const char *name;
+    json_t *def;
+    json_object_foreach(ops, name, def) { op_fill(spec, &spec->ops[spec->nops++], name, def); }
+    qsort(spec->ops, spec->nops, sizeof *spec->ops, op_cmp);
+    return 0;
+}
+
 nb__spec_t *nb__spec_from_json(json_t *root, const char *service, char **err) {
     if (!json_is_object(root)) {
         json_decref(root);
@@ -210,58 +248,58 @@ nb__spec_t *nb__spec_from_json(json_t *root, const char *service, char **err) {
     spec->json_version = jstr(md, "jsonVersion");
     spec->xml_namespace = jstr(json_object_get(md, "xmlNamespace"), "uri");
     spec->query_compatible = json_object_get(md, "awsQueryCompatible") != NULL;
-    spec->protocol = nb__protocol_from_name(jstr(md, "protocol"));
-    if (spec->protocol != NB_PROTO_NONE)
-        spec->protocols |= NB_PROTO_BIT(spec->protocol);
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(md, "protocols"), i, p) {
-        nb__protocol_t proto = nb__protocol_from_name(json_string_value(p));
-        if (proto != NB_PROTO_NONE)
-            spec->protocols |= NB_PROTO_BIT(proto);
-    }
-    if (spec->protocol == NB_PROTO_NONE) {
-        for (int pr = NB_PROTO_NONE + 1; pr < NB_PROTO__COUNT; pr++)
-            if (spec->protocols & NB_PROTO_BIT(pr)) {
-                spec->protocol = (nb__protocol_t)pr;
-                break;
-            }
-    }
+    const json_t *list = json_object_get(md, "protocols");
+    const char *names[NB_PROTO__COUNT * 2];
+    size_t nnames = 0;
+    for (size_t k = 0; k < json_array_size(list) && nnames < sizeof names / sizeof *names; k++)
+        names[nnames++] = json_string_value(json_array_get(list, k));
+    nb__spec_set_protocols(spec, jstr(md, "protocol"), names, nnames);
     const char *svc = service ? service : spec->endpoint_prefix ? spec->endpoint_prefix : "unknown";
     spec->service = strdup(svc);
-
-    json_t *ops = json_object_get(root, "operations");
-    size_t n = json_is_object(ops) ? json_object_size(ops) : 0;
-    if (n) {
-        spec->ops = calloc(n, sizeof *spec->ops);
-        if (spec->ops == NULL) {
-            nb__spec_free(spec);
-            return NULL;
-        }
-        const char *name;
-        json_t *def;
-        json_object_foreach(ops, name, def) { op_fill(spec, &spec->ops[spec->nops++], name, def); }
-        qsort(spec->ops, spec->nops, sizeof *spec->ops, op_cmp);
+    if (fill_ops(spec) != 0) {
+        nb__spec_free(spec);
+        return NULL;
     }
     return spec;
 }
 
+/* jansson reads a gzip'd spec through zlib, a block at a time. */
+static size_t gz_read(void *buf, size_t len, void *data) {
+    int n = gzread((gzFile)data, buf, (unsigned)len);
+    return n < 0 ? (size_t)-1 : (size_t)n;
+}
+
 static json_t *load_json_file(const char *path, char **err) {
     json_error_t jerr;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc;
+    size_t len = strlen(path);
+    if (len > 3 && strcmp(path + len - 3, ".gz") == 0) {
+        gzFile gz = gzopen(path, "rb");
+        if (gz == NULL) {
+            set_err(err, "%s: %s", path, "cannot open");
+            return NULL;
+        }
+        gzbuffer(gz, 64 * 1024);
+        doc = json_load_callback(gz_read, gz, JSON_REJECT_DUPLICATES, &jerr);
+        gzclose(gz);
+    } else {
+        doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    }
     if (doc == NULL)
         set_err(err, "%s: %s", path, jerr.text);
     return doc;
 }
 
-nb__spec_t *nb__spec_load(const char *path, const char *service, char **err) {
+/* A spec file with the overlay.json beside it applied; svcbuf (svclen bytes, may be 0) gets
+ * the service folder's name (specs/<service>/<version>/service-2.json). */
+static json_t *load_document(const char *path, char *svcbuf, size_t svclen, char **err) {
     json_t *root = load_json_file(path, err);
     if (root == NULL)
         return NULL;
-    /* specs/<service>/<version>/service-2.json: overlay.json beside it. */
     char *dir = strdup(path);
     char *slash = dir ? strrchr(dir, '/') : NULL;
-    char svcbuf[128] = "";
+    if (svclen)
+        svcbuf[0] = '\0';
     if (slash) {
         *slash = '\0';
         char overlay[4096];
@@ -280,13 +318,21 @@ nb__spec_t *nb__spec_load(const char *path, const char *service, char **err) {
             json_decref(patch);
         }
         char *vslash = strrchr(dir, '/');
-        if (vslash) {
+        if (vslash && svclen) {
             *vslash = '\0';
             char *sslash = strrchr(dir, '/');
-            snprintf(svcbuf, sizeof svcbuf, "%s", sslash ? sslash + 1 : dir);
+            snprintf(svcbuf, svclen, "%s", sslash ? sslash + 1 : dir);
         }
     }
     free(dir);
+    return root;
+}
+
+nb__spec_t *nb__spec_load(const char *path, const char *service, char **err) {
+    char svcbuf[128];
+    json_t *root = load_document(path, svcbuf, sizeof svcbuf, err);
+    if (root == NULL)
+        return NULL;
     nb__spec_t *spec = nb__spec_from_json(root, service ? service : (svcbuf[0] ? svcbuf : NULL), err);
     if (spec)
         spec->path = strdup(path);
@@ -301,7 +347,7 @@ static void resolve_ops(nb__spec_t *spec) {
 }
 
 void nb__spec_unload_shapes(nb__spec_t *spec) {
-    if (spec->path == NULL || spec->shapes_unloaded)
+    if (spec->path == NULL || spec->shapes_unloaded || spec->stub)
         return;
     json_object_set_new(spec->root, "shapes", json_object());
     spec->shapes = json_object_get(spec->root, "shapes");
@@ -311,7 +357,34 @@ void nb__spec_unload_shapes(nb__spec_t *spec) {
     resolve_ops(spec);
 }
 
+/* A stub becomes the whole spec; the metadata strings it has stay (the router holds them). */
+static int load_stub(nb__spec_t *spec, char **err) {
+    json_t *root = load_document(spec->path, NULL, 0, err);
+    if (root == NULL)
+        return -1;
+    const json_t *md = json_object_get(root, "metadata"), *shapes = json_object_get(root, "shapes");
+    if (!json_is_object(md) || !json_is_object(shapes)) {
+        set_err(err, "%s: spec has no metadata or shapes%s", spec->path, NULL);
+        json_decref(root);
+        return -1;
+    }
+    spec->root = root;
+    spec->metadata = md;
+    spec->shapes = shapes;
+    if (fill_ops(spec) != 0) {
+        spec->root = NULL;
+        spec->metadata = spec->shapes = NULL;
+        json_decref(root);
+        set_err(err, "%s: out of memory%s", spec->path, NULL);
+        return -1;
+    }
+    spec->stub = false;
+    return 0;
+}
+
 int nb__spec_load_shapes(nb__spec_t *spec, char **err) {
+    if (spec->stub)
+        return load_stub(spec, err);
     if (!spec->shapes_unloaded)
         return 0;
     nb__spec_t *fresh = nb__spec_load(spec->path, spec->service, err);
@@ -333,12 +406,27 @@ void nb__spec_free(nb__spec_t *spec) {
     free(spec->ops);
     free(spec->service);
     free(spec->path);
+    free(spec->stub_strings);
     json_decref(spec->error_index);
     json_decref(spec->root);
     free(spec);
 }
 
+int nb__spec_set_add(nb__spec_set_t *set, nb__spec_t *spec) {
+    nb__spec_t **grown = realloc(set->items, (set->len + 1) * sizeof *grown);
+    if (grown == NULL) {
+        nb__spec_free(spec);
+        return -1;
+    }
+    set->items = grown;
+    set->items[set->len++] = spec;
+    return 0;
+}
+
 int nb__spec_set_load_dir(nb__spec_set_t *set, const char *dir, char **err) {
+    int indexed = nb__spec_set_load_index(set, dir, err);
+    if (indexed != 0)
+        return indexed > 0 ? 0 : -1;
     DIR *d = opendir(dir);
     if (d == NULL) {
         set_err(err, "%s: cannot open spec folder%s", dir, NULL);
@@ -386,14 +474,10 @@ int nb__spec_set_load_dir(nb__spec_set_t *set, const char *dir, char **err) {
             rc = -1;
             break;
         }
-        nb__spec_t **grown = realloc(set->items, (set->len + 1) * sizeof *grown);
-        if (grown == NULL) {
-            nb__spec_free(spec);
+        if (nb__spec_set_add(set, spec) != 0) {
             rc = -1;
             break;
         }
-        set->items = grown;
-        set->items[set->len++] = spec;
     }
     closedir(d);
     return rc;

@@ -62,6 +62,13 @@ typedef struct nb__spec {
     nb__spec_op_t *ops;          /* sorted by name */
     size_t nops;
     char *path;                  /* file it came from, NULL if built from JSON */
+    bool stub;                   /* only the index's metadata so far (spec_index.c): root, shapes and ops
+                                  * come with nb__spec_load_shapes, on the service's first request */
+    bool catalog;                /* from the botocore catalogue (specs/botocore/): routed only when no
+                                  * shipped service matches */
+    char *stub_strings;          /* the stub's metadata strings, kept after the load (pointers into it) */
+    const char *index_heads;     /* a stub's REST routes' first literal path segments, "a,b" (NULL: none) */
+    const char *index_ops;       /* a shipped stub's operation names, "A,B" (NULL: not in the index) */
     bool shapes_unloaded;
     bool has_options_op;         /* an operation answers OPTIONS (S3's bucket CORS, an overlay op) */
     json_t *error_index;         /* error code or exception shape name -> shape name */
@@ -86,7 +93,14 @@ void nb__spec_free(nb__spec_t *spec);
  * before), load brings them back from the file. Operations keep their names and
  * HTTP bindings throughout; their input/output pointers are NULL while unloaded. */
 void nb__spec_unload_shapes(nb__spec_t *spec);
+/* Also turns a stub (spec_index.c) into the whole spec, read from its file (.json or .json.gz). */
 int nb__spec_load_shapes(nb__spec_t *spec, char **err);
+/* Whether the spec's operations are there (not a stub). */
+static inline bool nb__spec_has_ops(const nb__spec_t *spec) { return spec && !spec->stub; }
+
+/* protocol and protocols from metadata.protocol and the names of metadata.protocols: the
+ * first known of protocols when protocol is unknown. */
+void nb__spec_set_protocols(nb__spec_t *spec, const char *protocol, const char *const *names, size_t n);
 
 /* Adds or replaces one operation from a JSON definition (a test vector's `given`). */
 const nb__spec_op_t *nb__spec_add_op(nb__spec_t *spec, const json_t *def);
@@ -114,7 +128,21 @@ typedef struct nb__spec_set {
     size_t len;
 } nb__spec_set_t;
 
+/* A folder with an index.tsv (tools/specs/spec_index.py) gets a stub per line (spec_index.c),
+ * read in well under a millisecond whatever the number of specs; one without is scanned and
+ * every spec parsed. */
 int nb__spec_set_load_dir(nb__spec_set_t *set, const char *dir, char **err);
+/* 1 when dir has an index.tsv and its stubs were added (services already in set are skipped),
+ * 0 when it has none, -1 (with *err) when it cannot be read. */
+int nb__spec_set_load_index(nb__spec_set_t *set, const char *dir, char **err);
+/* Reads every shipped (non-catalogue) stub's spec now: tools and tests that walk the specs'
+ * operations. 0, or -1 with *err. */
+int nb__spec_set_read_shipped(nb__spec_set_t *set, char **err);
+/* 1 when the service has this operation, 0 when not, -1 when a stub cannot tell (a catalogue
+ * spec: the index lists the shipped services' operations only). */
+int nb__spec_knows_op(const nb__spec_t *spec, const char *name);
+/* Appends spec to set; -1 when out of memory (spec is freed then). */
+int nb__spec_set_add(nb__spec_set_t *set, nb__spec_t *spec);
 const nb__spec_t *nb__spec_set_find(const nb__spec_set_t *set, const char *service);
 void nb__spec_set_free(nb__spec_set_t *set);
 

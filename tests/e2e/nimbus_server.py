@@ -198,3 +198,15 @@ def rerun_with_newer_boto3(test, script, cases, min_botocore=(1, 31), env=None):
     r = subprocess.run([py, os.path.abspath(script), cases], env=env, capture_output=True, text=True, timeout=300)
     test.assertEqual(r.returncode, 0, r.stdout + r.stderr)
     test.assertIn("OK", r.stderr)
+
+
+def newest_boto3_python():
+    """The python3 on PATH when it is not Debian's and has a newer boto3 (pyenv's, botocore 1.43
+    here), else None: tests that need a current client skip without it."""
+    py = shutil.which("python3")
+    if py is None or os.path.realpath(py) == os.path.realpath("/usr/bin/python3"):
+        return None
+    r = subprocess.run([py, "-c", "import botocore; print(botocore.__version__)"], capture_output=True, text=True,
+                       timeout=60)
+    version = tuple(int(x) for x in r.stdout.strip().split(".")[:2] if x.isdigit()) if r.returncode == 0 else ()
+    return py if version >= (1, 40) else None

@@ -242,8 +242,16 @@ class ImportSpec(unittest.TestCase):
 
     # -- which version
 
-    def test_debian_version_is_debians(self):
+    def test_default_is_the_newest_botocore_installed(self):
         r = self.do_import("sqs")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        versions = [run("python3", "-c", "import botocore; print(botocore.__version__)").stdout.strip(),
+                    run(PY, "-c", "import botocore; print(botocore.__version__)").stdout.strip()]
+        newest = max((v for v in versions if v), key=lambda v: tuple(int(x) for x in v.split(".")))
+        self.assertEqual(self.source("sqs")["version"], newest)
+
+    def test_debian_version_is_debians(self):
+        r = self.do_import("sqs", DEBIAN)
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(os.path.join(DEBIAN, "..", "__init__.py")) as f:
             version = re.search(r"__version__ = '([^']+)'", f.read()).group(1)

@@ -42,6 +42,9 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run_protocol_tests import RawStream, same  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools', 'specs'))
+import spec_index  # noqa: E402
+
 import botocore.awsrequest  # noqa: E402
 import botocore.handlers  # noqa: E402
 import botocore.model  # noqa: E402
@@ -63,34 +66,18 @@ EXCEPTIONS = {
     ('s3', 'PutBucketNotification', 'input', 'NotificationConfiguration.*.Events'): '(same as Event)',
     ('s3', 'GetBucketNotification', 'output', '*.Event'): '(same as PutBucketNotification)',
     ('s3', 'GetBucketNotification', 'output', '*.Events'): '(same as PutBucketNotification)',
+    ('lambda', 'InvokeWithResponseStream', 'output', 'ResponseStreamContentType'):
+        'bound to the Content-Type header of an event-stream response, which is the stream\'s own '
+        '(application/vnd.amazon.eventstream) whatever the member says',
 }
 
 UTC = datetime.timezone.utc
 MAX_DEPTH = 5
 
 
-def merge_patch(target, patch):
-    """RFC 7386, as core/spec applies overlay.json."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    if not isinstance(target, dict):
-        target = {}
-    for k, v in patch.items():
-        if v is None:
-            target.pop(k, None)
-        else:
-            target[k] = merge_patch(target.get(k), v)
-    return target
-
-
 def load_spec(path):
-    with open(path) as f:
-        doc = json.load(f)
-    overlay = os.path.join(os.path.dirname(path), 'overlay.json')
-    if os.path.exists(overlay):
-        with open(overlay) as f:
-            doc = merge_patch(doc, json.load(f))
-    return doc
+    """The spec with its overlay.json applied, as core/spec loads it."""
+    return spec_index.load(path)
 
 
 def client_model(doc, protocol):
@@ -337,6 +324,8 @@ def empty_has_no_wire_form(m, name, parent, protocol, kind):
         return True  # an empty query-string list, header list or prefix-header map sends nothing
     if protocol in ('query', 'ec2') and kind == 'input' and m.type_name == 'map':
         return True  # botocore's query serializer sends nothing for an empty map
+    if protocol in ('query', 'ec2') and kind == 'input' and m.type_name == 'structure':
+        return True  # nor for an empty structure (STS AssumeRoot's required TaskPolicyArn: {})
     if xml_body(protocol, kind) and m.type_name in ('list', 'map') and m.serialization.get('flattened'):
         return True  # an empty flattened list or map is no element at all
     if parent.serialization.get('payload') == name or m.serialization.get('eventpayload'):

@@ -393,17 +393,40 @@ Test(router, unknown_operation_of_known_service) {
 }
 
 Test(router, unknown_service) {
-    result_t r = route("POST / HTTP/1.1\r\nHost: h\r\n" AUTH("iam")
+    result_t r = route("POST / HTTP/1.1\r\nHost: h\r\n" AUTH("nosuchservice")
                        "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=ListUsers&Version=2010-05-08");
     cr_assert_eq(r.rc, NB_ENOENT);
     cr_assert_str_eq(r.service, "");
     /* an unknown signer is not taken for S3 either */
-    r = route("GET /foo/bar HTTP/1.1\r\nHost: h\r\n" AUTH("iam") "\r\n");
+    r = route("GET /foo/bar HTTP/1.1\r\nHost: h\r\n" AUTH("nosuchservice") "\r\n");
     cr_assert_eq(r.rc, NB_ENOENT);
     cr_assert_str_eq(r.service, "");
     r = route("POST / HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\n\r\nhello");
     cr_assert_eq(r.rc, NB_ENOENT);
     cr_assert_str_eq(r.service, "");
+}
+
+/* A service Nimbus ships no plugin for is found in the catalogue (specs/botocore) by what the
+ * request names, with its operation and protocol; its spec is read then, not at start-up. */
+Test(router, catalogue_service_by_signing_name_target_and_cbor) {
+    const nb__spec_t *iam = nb__spec_set_find(&router_specs, "iam");
+    cr_assert_not_null(iam);
+    cr_assert(iam->catalog);
+    result_t r = route("POST / HTTP/1.1\r\nHost: h\r\n" AUTH("iam")
+                       "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=ListUsers&Version=2010-05-08");
+    assert_routed(r, "iam", "ListUsers", "query");
+    r = route("POST / HTTP/1.1\r\nHost: h\r\nX-Amz-Target: AmazonEC2ContainerServiceV20141113.ListClusters\r\n"
+              "Content-Type: application/x-amz-json-1.1\r\n\r\n{}");
+    assert_routed(r, "ecs", "ListClusters", "json");
+    r = route("POST /service/GraniteServiceVersion20100801/operation/ListMetrics HTTP/1.1\r\nHost: h\r\n" AUTH("monitoring")
+              "Smithy-Protocol: rpc-v2-cbor\r\nContent-Type: application/cbor\r\n\r\n");
+    assert_routed(r, "cloudwatch", "ListMetrics", "smithy-rpc-v2-cbor");
+    r = route("GET /2013-04-01/hostedzone HTTP/1.1\r\nHost: h\r\n" AUTH("route53") "\r\n");
+    assert_routed(r, "route53", "ListHostedZones", "rest-xml");
+    /* a shipped service keeps its requests: the catalogue is asked only when none is named */
+    r = route("POST / HTTP/1.1\r\nHost: h\r\n" AUTH("sts")
+              "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=GetCallerIdentity&Version=2011-06-15");
+    assert_routed(r, "sts", "GetCallerIdentity", "query");
 }
 
 Test(router, shared_signing_name_is_disambiguated) {

@@ -24,6 +24,8 @@ static const struct {
     {"s3", "PutBucketLifecycle", "PutBucketLifecycleConfiguration", "deprecated twin: same PUT ?lifecycle"},
     {"s3", "GetBucketNotification", "GetBucketNotificationConfiguration", "deprecated twin: same GET ?notification"},
     {"s3", "PutBucketNotification", "PutBucketNotificationConfiguration", "deprecated twin: same PUT ?notification"},
+    {"s3", "ListDirectoryBuckets", "ListBuckets",
+     "same GET / with its own paging parameters: AWS tells them apart by the s3express-control endpoint"},
 };
 
 /* The same requests without their Authorization header must route alike

@@ -240,7 +240,7 @@ int main(int argc, char **argv) {
     }
     nb__spec_set_t specs = {0};
     char *err = NULL;
-    if (nb__spec_set_load_dir(&specs, dir, &err) != 0) {
+    if (nb__spec_set_load_dir(&specs, dir, &err) != 0 || nb__spec_set_read_shipped(&specs, &err) != 0) {
         fprintf(stderr, "nimbus-bench-marshal: %s\n", err ? err : "cannot load the specs");
         free(err);
         return 1;

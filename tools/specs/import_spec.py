@@ -6,7 +6,9 @@ beside it: the server never reads documentation, and without it the specs load
 in half the time. source.json records where the spec came from and its version.
 
 usage: import_spec.py SERVICE [--from DIR] [--specs DIR]
-  DIR: a botocore data folder (default: Debian's python3-botocore), an npm
+       import_spec.py --all [--from DIR] [--specs DIR]
+  DIR: a botocore data folder (default: the newest botocore installed: the python3 on PATH's,
+  else Debian's python3-botocore), an npm
   aws-sdk (v2) package's apis/ folder, or a folder holding service-2.json[.gz].
 
 An aws-sdk <service>-<date>.min.json is converted into botocore's service-2.json form:
@@ -14,10 +16,17 @@ its inline shapes are hoisted into named shapes (deterministic names), the defau
 minifier omits are restored (a shape without "type" is a string, an operation without
 http is POST /). What the minifier dropped (documentation, enums, min/max/pattern,
 declared errors) cannot be restored and is listed in source.json under "lost".
+
+--all writes the catalogue: every service of a botocore data folder (its newest api version),
+documentation removed, gzip'd, as specs/botocore/<svc>/<ver>/service-2.json.gz, with
+specs/botocore/source.json naming the botocore version and each source file's sha256. The
+server routes requests for these services and answers 501 for those without a plugin.
+Either way specs/index.tsv is written again (tools/specs/spec_index.py).
 """
-import argparse, glob, gzip, hashlib, json, os, re, subprocess, sys
+import argparse, glob, gzip, hashlib, json, os, re, shutil, subprocess, sys
 
 DEBIAN = "/usr/lib/python3/dist-packages/botocore/data"
+CATALOG = "botocore"  # specs/botocore/: every service of the botocore imported with --all
 MIN_JSON = re.compile(r"^(?P<svc>.+)-(?P<date>\d{4}-\d\d-\d\d)\.min\.json$")
 
 
@@ -63,6 +72,25 @@ def find_spec(service, src):
 
 
 # ------------------------------------------------------------------ where it came from
+
+def newest_botocore():
+    """The data folder of the newest botocore installed: the python3 on PATH's, or Debian's."""
+    found = []
+    try:
+        r = subprocess.run(["python3", "-c", "import botocore, os; print(os.path.dirname(botocore.__file__))"],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode == 0 and r.stdout.strip():
+            found.append(os.path.join(r.stdout.strip(), "data"))
+    except (OSError, subprocess.SubprocessError):
+        pass
+    found.append(DEBIAN)
+
+    def key(data):
+        v = botocore_version(data) or "0"
+        return tuple(int(x) if x.isdigit() else 0 for x in v.split("."))
+    found = [d for d in found if os.path.isdir(d)]
+    return max(found, key=key) if found else DEBIAN
+
 
 def botocore_version(data_dir):
     """The version of the botocore package a data folder belongs to (its __init__.py)."""
@@ -110,8 +138,9 @@ def source_info(path, layout):
         if deb:
             info["debian"] = f"{deb[0]} {deb[1]}"
             info["source"] = f"{deb[0]} {version}"
-        else:
-            info["source"] = f"botocore {version} ({os.path.dirname(data)})"
+        else:  # pip's: named by package and version, not by this machine's path
+            info["source"] = f"botocore {version} (pip)"
+            info["from"] = "botocore/data/" + os.path.relpath(os.path.abspath(path), data)
     else:
         info["source"] = f"folder {os.path.dirname(os.path.abspath(path))} (no package version known)"
     return info
@@ -299,21 +328,21 @@ def check_spec(spec, path):
                 check_ref(shape[k], f"{name}.{k}")
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("service")
-    ap.add_argument("--from", dest="src", default=DEBIAN)
-    ap.add_argument("--specs", default=os.path.join(os.path.dirname(__file__), "..", "..", "specs"))
-    a = ap.parse_args()
-    path, layout = find_spec(a.service, a.src)
+def read_spec(path):
+    """(spec, raw bytes) of a service-2.json[.gz]."""
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
         raw = f.read()
     try:
-        spec = json.loads(raw)
+        return json.loads(raw), raw
     except ValueError as e:
         die(f"{path}: not JSON ({e})")
-    check_service(a.service, spec, path, layout)
+
+
+def import_one(service, src, specs):
+    path, layout = find_spec(service, src)
+    spec, raw = read_spec(path)
+    check_service(service, spec, path, layout)
     info = {"from": os.path.abspath(path)}
     info.update(source_info(path, layout))
     info["sha256"] = hashlib.sha256(raw).hexdigest()
@@ -330,7 +359,7 @@ def main():
         die(f"{path}: metadata has no apiVersion")
     docs = {}
     strip_docs(spec, "", docs)
-    out = os.path.join(a.specs, a.service, version)
+    out = os.path.join(specs, service, version)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "service-2.json"), "w") as f:
         json.dump(spec, f, separators=(",", ":"), sort_keys=False)
@@ -339,7 +368,60 @@ def main():
     with open(os.path.join(out, "source.json"), "w") as f:
         json.dump(info, f, indent=1)
         f.write("\n")
-    print(f"{a.service} {version}: {len(spec.get('operations', {}))} operations from {info['source']} -> {out}")
+    print(f"{service} {version}: {len(spec.get('operations', {}))} operations from {info['source']} -> {out}")
+
+
+def import_all(src, specs):
+    """Every service of a botocore data folder, newest api version each, into specs/botocore/."""
+    services = sorted(d for d in os.listdir(src) if glob.glob(os.path.join(src, d, "*", "service-2.json*")))
+    if not services:
+        die(f"{src}: not a botocore data folder (no <service>/<version>/service-2.json[.gz])")
+    root = os.path.join(specs, CATALOG)
+    shutil.rmtree(root, ignore_errors=True)  # a service botocore dropped goes too
+    files, total = {}, 0
+    for service in services:
+        path, _ = find_spec(service, src)
+        spec, raw = read_spec(path)
+        check_spec(spec, path)
+        strip_docs(spec, "", {})
+        version = os.path.basename(os.path.dirname(path))
+        rel = f"{service}/{version}/service-2.json.gz"
+        os.makedirs(os.path.join(root, service, version))
+        data = gzip.compress(json.dumps(spec, separators=(",", ":")).encode(), 9, mtime=0)
+        with open(os.path.join(root, rel), "wb") as f:
+            f.write(data)
+        total += len(data)
+        files[rel] = hashlib.sha256(raw).hexdigest()
+    info = {"from": os.path.abspath(src)}
+    info.update(source_info(os.path.join(src, services[0], "x", "service-2.json"), "botocore"))
+    if info.get("debian") is None and info.get("package") == "botocore":
+        info["from"] = "botocore/data"  # pip's: not this machine's path
+    info["note"] = ("documentation removed, gzip'd (tools/specs/import_spec.py --all); sha256 is that of "
+                    "the source file named by the key under 'from'")
+    info["files"] = files
+    with open(os.path.join(root, "source.json"), "w") as f:
+        json.dump(info, f, indent=1)
+        f.write("\n")
+    print(f"{len(services)} services from {info['source']} -> {root} ({total / 1e6:.1f} MB gzip'd)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("service", nargs="?")
+    ap.add_argument("--all", action="store_true", help="every service of the botocore, into specs/botocore/")
+    ap.add_argument("--from", dest="src", default=None)
+    ap.add_argument("--specs", default=os.path.join(os.path.dirname(__file__), "..", "..", "specs"))
+    a = ap.parse_args()
+    if bool(a.all) == bool(a.service):
+        die("give a SERVICE or --all")
+    src = a.src or newest_botocore()
+    if a.all:
+        import_all(src, a.specs)
+    else:
+        import_one(a.service, src, a.specs)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import spec_index
+    spec_index.main_for(a.specs)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,21 @@ static const struct {
     {"UploadPart", 200},
     {"UploadPartCopy", 200},
     {"WriteGetObjectResponse", 200},
+    /* added by botocore 1.43's spec */
+    {"CreateBucketMetadataConfiguration", 200},
+    {"CreateBucketMetadataTableConfiguration", 200},
+    {"CreateSession", 200},
+    {"DeleteBucketMetadataConfiguration", 204},          /* AWS: 204 No Content */
+    {"DeleteBucketMetadataTableConfiguration", 204},          /* AWS: 204 No Content */
+    {"GetBucketAbac", 200},
+    {"GetBucketMetadataConfiguration", 200},
+    {"GetBucketMetadataTableConfiguration", 200},
+    {"ListDirectoryBuckets", 200},
+    {"PutBucketAbac", 200},
+    {"RenameObject", 200},
+    {"UpdateBucketMetadataInventoryTableConfiguration", 200},
+    {"UpdateBucketMetadataJournalTableConfiguration", 200},
+    {"UpdateObjectEncryption", 200},
 };
 
 static nb__spec_set_t set;
@@ -117,6 +132,7 @@ static nb__spec_set_t set;
 static void load(void) {
     char *err = NULL;
     cr_assert_eq(nb__spec_set_load_dir(&set, NB_SOURCE_DIR "/specs", &err), 0, "%s", err ? err : "");
+    cr_assert_eq(nb__spec_set_read_shipped(&set, &err), 0, "%s", err ? err : "");
 }
 static void unload(void) { nb__spec_set_free(&set); }
 

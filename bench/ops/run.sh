@@ -7,7 +7,10 @@
 # answer's status was not 200, a socket error happened, or an answer's body lacked what the
 # operation returns (a short check run per operation and server, `-- check` in the wrk script).
 #   bench/ops/run.sh [seconds-per-op]
-# Env: CONNS (32), OPS (all five), MOTO=0 to skip moto, BUILD (build-bench).
+# Then, with strace installed (STRACE=0 skips it), the system calls a request costs per operation
+# and Nimbus mode: strace -c -f on the server over a 1 s run, divided by the requests wrk counted.
+# Env: CONNS (32), OPS (all five), MOTO=0 to skip moto, BUILD (build-bench), NIMBUS (the server
+# binary measured; default $BUILD/nimbus: another build's, to compare before and after a change).
 # The replayed requests are signed botocore requests captured by bench/ops/prepare.py.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,6 +22,7 @@ PY=${PY:-python3}            # botocore >= 1.31: SQS json protocol, moto
 QUERY_PY=${QUERY_PY:-/usr/bin/python3}  # botocore < 1.31: SQS query protocol
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DNB_TESTS=OFF >/dev/null
 cmake --build "$BUILD" -j2 --target nimbus sqs s3 nimbus-bench-minimal >/dev/null
+NIMBUS=${NIMBUS:-$BUILD/nimbus}
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -39,14 +43,17 @@ pids+=("$!")
 wait_up bare "$!" "http://127.0.0.1:${PORT[bare]}/"
 P=$(free_port)
 PORT[off]=$P
-GATEWAY_LISTEN=127.0.0.1:$P SERVICES=sqs,s3 "$BUILD/nimbus" >/dev/null 2>"$tmp/off.err" &
+GATEWAY_LISTEN=127.0.0.1:$P SERVICES=sqs,s3 "$NIMBUS" >/dev/null 2>"$tmp/off.err" &
 pids+=("$!"); wait_up off "$!" "http://127.0.0.1:$P/_localstack/health"
+declare -A PID
+PID[off]=$!
 P=$(free_port)
 PORT[on]=$P
 mkdir -p "$tmp/data"
-PERSISTENCE=1 DATA_DIR="$tmp/data" GATEWAY_LISTEN=127.0.0.1:$P SERVICES=sqs,s3 "$BUILD/nimbus" >/dev/null \
+PERSISTENCE=1 DATA_DIR="$tmp/data" GATEWAY_LISTEN=127.0.0.1:$P SERVICES=sqs,s3 "$NIMBUS" >/dev/null \
   2>"$tmp/on.err" &
 pids+=("$!"); wait_up on "$!" "http://127.0.0.1:$P/_localstack/health"
+PID[on]=$!
 if [ "${MOTO:-1}" != 0 ] && "$PY" -c "import moto.server" 2>/dev/null; then
   P=$(free_port)
   PORT[moto]=$P
@@ -99,4 +106,28 @@ for op in $OPS; do
     "${RPS[off.$op]} ($(pct "${RPS[off.$op]}" "$b"); $(times "${RPS[off.$op]}" "$m"))" \
     "${RPS[on.$op]} ($(pct "${RPS[on.$op]}" "$b"); $(times "${RPS[on.$op]}" "$m"))" "$m"
 done
+
+# System calls per request: what the server asks of the kernel for each answer (strace slows it
+# down, so these runs measure counts, not speed).
+if [ "${STRACE:-1}" != 0 ] && command -v strace >/dev/null; then
+  echo "== system calls per request (strace -c -f, wrk -t1 -c$CONNS -d1s): total, then the calls made"
+  echo "   at least once per 10 requests, per request"
+  for t in off on; do
+    for op in $OPS; do
+      strace -c -f -o "$tmp/strace.$t.$op" -p "${PID[$t]}" 2>/dev/null &
+      spid=$!
+      sleep 0.5
+      n=$(wrk -t1 -c"$CONNS" -d1s -s "$tmp/$t/$op.lua" "http://127.0.0.1:${PORT[$t]}" | awk '/requests in/ {print $1}')
+      kill -INT "$spid"; wait "$spid" 2>/dev/null || true
+      awk -v n="${n:-0}" -v label="$t.$op" '
+        $1 ~ /^[0-9.]+$/ && $NF != "total" { calls[$NF] = $4 } # % time, seconds, usecs/call, calls, [errors,] name
+        END {
+          if (n == 0) { printf "  %-16s no requests\n", label; exit }
+          total = 0; line = ""
+          for (c in calls) { total += calls[c]; if (calls[c] * 10 >= n) line = line sprintf(" %s %.2f", c, calls[c] / n) }
+          printf "  %-16s %6d requests, %.2f calls/request:%s\n", label, n, total / n, line
+        }' "$tmp/strace.$t.$op"
+    done
+  done
+fi
 exit $failed

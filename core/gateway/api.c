@@ -280,7 +280,7 @@ static void work_after(uv_work_t *w, int status) {
     free(k);
     if (in_txn && nb__txn_end(st, !req->has_error) != 0)
         nb__txn_failed(req);
-    nb__req_complete(req);
+    nb__txn_complete_at_end(req); /* with group commit, once the loop turn's writes are durable */
 }
 
 static int api_work_queue(nb_req_t *req, void (*work)(void *), void (*done)(nb_req_t *, void *), void *data) {

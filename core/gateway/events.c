@@ -124,7 +124,7 @@ int nb__event_publish(nb_plugin_t *self, nb_req_t *req, const char *name, const 
     clock_gettime(CLOCK_REALTIME, &ts);
     p->ev.time = (double)ts.tv_sec + ts.tv_nsec / 1e9;
     nb__store_t *st = req ? nb__txn_req_store(req) : self ? self->store : NULL;
-    if (st == NULL || nb__store_depth(st) == 0) { /* no transaction: nothing to wait for */
+    if (st == NULL || !nb__store_in_txn(st)) { /* no transaction: nothing to wait for */
         enqueue(p);
         return 0;
     }

@@ -355,6 +355,8 @@ static stage_result_t stage_commit(nb_req_t *req, stage_ctx_t *c) {
         return handler_failed(req, rc);
     if (!req->replied)
         req->output = json_object(); /* a handler that set nothing answers an empty output */
+    if (nb__txn_complete_later(req))
+        return STAGE_DONE; /* group commit: answered once the loop turn's writes are durable */
     return STAGE_NEXT;
 }
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "nimbus/errno.h"
+#include "gateway/group_commit.h"
 #include "proc/proc.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -29,6 +30,8 @@ static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
     nb__store_config_t sc = {
         .persistence = cfg && cfg->persistence,
         .data_dir = cfg ? cfg->data_dir : NULL,
+        /* on disk a commit costs an fsync: the requests of one loop turn share it */
+        .group_opened = cfg && cfg->persistence ? nb__group_commit_opened : NULL,
     };
     nb__store_t *st = NULL;
     int rc = nb__store_open(svc->name, &sc, &st, err);
@@ -94,6 +97,7 @@ static void sweep_orphan_blobs(nb__registry_t *reg, nb__service_t *svc) {
 
 static void store_stop(nb__registry_t *reg, nb__service_t *svc) {
     (void)reg;
+    nb__group_commit_forget(svc->provider->store);
     nb__store_close(svc->provider->store);
     svc->provider->store = NULL;
 }
@@ -137,6 +141,7 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     gw->loop = loop;
     gw->cfg = cfg;
     gw->log = stdout;
+    nb__group_commit_init(loop);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     gw->started_at = (double)ts.tv_sec + ts.tv_nsec / 1e9;
@@ -242,5 +247,6 @@ void nb__gateway_free(nb__gateway_t *gw) {
     nb__router_free(gw->router);
     gw->router = NULL;
     nb__registry_free(&gw->reg);
+    nb__group_commit_close();
 }
 

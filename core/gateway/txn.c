@@ -73,11 +73,14 @@ static void complete_rolled_back(void *data) {
     nb__req_complete(req);
 }
 
-void nb__txn_complete_at_end(nb_req_t *req) {
+bool nb__txn_complete_later(nb_req_t *req) {
     nb__store_t *st = nb__txn_req_store(req);
     /* A client gone gets nothing; without memory for the hooks, the answer goes now. */
-    if (st != NULL && !req->aborted && nb__store_depth(st) > 0 &&
-        nb__store_hook_add_pair(st, complete_committed, complete_rolled_back, req) == 0)
-        return;
-    nb__req_complete(req);
+    return st != NULL && !req->aborted && nb__store_in_txn(st) &&
+           nb__store_hook_add_pair(st, complete_committed, complete_rolled_back, req) == 0;
+}
+
+void nb__txn_complete_at_end(nb_req_t *req) {
+    if (!nb__txn_complete_later(req))
+        nb__req_complete(req);
 }

@@ -45,5 +45,9 @@ void nb__txn_failed(nb_req_t *req);
  * when it commits, as InternalError when it rolls back or its commit fails (nb_finish from a
  * timer callback or another request's handler). At once when none is open. */
 void nb__txn_complete_at_end(nb_req_t *req);
+/* The same, for a caller that goes on with the answer itself when nothing is open: true when
+ * req is completed later, once the transaction open on its store (the loop turn's group
+ * transaction, with group commit) ends; false when the caller answers now. */
+bool nb__txn_complete_later(nb_req_t *req);
 
 #endif

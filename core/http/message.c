@@ -45,9 +45,13 @@ int nb__headers_set(nb__headers_t *h, const char *name, const char *value) {
     return nb__headers_add(h, name, value);
 }
 
+static inline unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c; }
+
 const char *nb__headers_get(const nb__headers_t *h, const char *name) {
+    /* Looked up several times a request: the first letter rules most names out before strcasecmp. */
+    unsigned char first = ascii_lower((unsigned char)name[0]);
     for (size_t i = 0; i < h->len; i++)
-        if (strcasecmp(h->items[i].name, name) == 0)
+        if (ascii_lower((unsigned char)h->items[i].name[0]) == first && strcasecmp(h->items[i].name, name) == 0)
             return h->items[i].value;
     return NULL;
 }

@@ -50,6 +50,8 @@ static int commit_writes(nb_req_t *req) {
     if (st == NULL || nb__store_depth(st) != 1)
         return 0; /* none open (a process or event callback), or inside a savepoint: left to its owner */
     int rc = nb__txn_end(st, true);
+    if (rc == 0)
+        rc = nb__store_group_end(st); /* with group commit: durable now, not at the loop turn's end */
     if (nb__txn_begin(st) != 0)
         return NB_ESTORE;
     return rc;

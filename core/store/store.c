@@ -355,6 +355,8 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
         return NB_ENOMEM;
     }
     st->persistent = cfg->persistence != 0;
+    st->group_opened = cfg->group_opened;
+    st->group_data = cfg->group_data;
     const char *fault = getenv("NIMBUS_FAULT_COMMIT"); /* tests only (store.h) */
     if (fault != NULL && *fault != '\0' && (st->fault_commit = strdup(fault)) == NULL)
         goto nomem;
@@ -423,6 +425,7 @@ nomem:
 void nb__store_close(nb__store_t *st) {
     if (st == NULL)
         return;
+    nb__store_group_end(st); /* the loop turn's requests were answered as if it committed */
     st->depth = 0;
     nb__store_hooks_end(st, 0); /* a transaction left open ends rolled back */
     free(st->hooks);
@@ -453,7 +456,8 @@ sqlite3 *nb__store_db(const nb__store_t *st) { return st->db; }
 const char *nb__store_service(const nb__store_t *st) { return st->service; }
 const char *nb__store_path(const nb__store_t *st) { return st->path; }
 const char *nb__store_errmsg(const nb__store_t *st) { return st->errmsg; }
-int nb__store_depth(const nb__store_t *st) { return st->depth; }
+int nb__store_depth(const nb__store_t *st) { return st->depth - st->group; }
+int nb__store_in_txn(const nb__store_t *st) { return st->depth > 0; }
 int nb__store_failure_code(const nb__store_t *st) { return open_sqlite_code(st->db, sqlite3_extended_errcode(st->db)); }
 
 int nb__store_exhausted(const nb__store_t *st) {
@@ -464,13 +468,33 @@ int nb__store_exhausted(const nb__store_t *st) {
 
 /* ------------------------------------------------------------- transactions */
 
-static int exec_savepoint(nb__store_t *st, const char *verb, int level) {
+/* Runs a statement kept prepared in *slot (prepared at its first use): the transaction
+ * statements every request runs are not parsed again each time. An SQLite code. */
+static int run_kept(nb__store_t *st, sqlite3_stmt **slot, const char *sql) {
+    if (*slot == NULL) {
+        int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    int rc = sqlite3_step(*slot);
+    sqlite3_reset(*slot);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+typedef enum savepoint_verb { SP_OPEN, SP_RELEASE, SP_ROLLBACK } savepoint_verb_t;
+
+static int exec_savepoint(nb__store_t *st, savepoint_verb_t verb, int level) {
+    static const char *const forms[] = {
+        [SP_OPEN] = "SAVEPOINT nb_txn_%d",
+        [SP_RELEASE] = "RELEASE nb_txn_%d",
+        [SP_ROLLBACK] = "ROLLBACK TO nb_txn_%d; RELEASE nb_txn_%d",
+    };
     char sql[96];
-    if (strcmp(verb, "ROLLBACK") == 0)
-        snprintf(sql, sizeof(sql), "ROLLBACK TO nb_txn_%d; RELEASE nb_txn_%d", level, level);
-    else
-        snprintf(sql, sizeof(sql), "%s nb_txn_%d", verb, level);
-    int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+    snprintf(sql, sizeof(sql), forms[verb], level, level);
+    sqlite3_stmt **kept = NULL;
+    if (level <= NB__STORE_CACHED_LEVELS && verb != SP_ROLLBACK) /* a rollback is rare: parsed when it happens */
+        kept = verb == SP_OPEN ? &st->savepoint_stmt[level] : &st->release_stmt[level];
+    int rc = kept ? run_kept(st, kept, sql) : sqlite3_exec(st->db, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         nb__store_set_err(st, "%s: %s: %s", st->service, sql, sqlite3_errmsg(st->db));
         return NB_ESTORE;
@@ -485,15 +509,21 @@ static void reset_active(sqlite3 *db) {
 }
 
 int nb__store_begin(nb__store_t *st) {
+    /* SQLite rolled the group back under an earlier request: those requests learn it now
+     * (their answers become failures), and this one starts a group of its own. */
+    if (st->group && st->depth == 1 && (st->aborted || sqlite3_get_autocommit(st->db)))
+        nb__store_group_end(st);
     if (st->depth == 0) {
         st->aborted = 0;
-        int rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
+        int rc = run_kept(st, &st->begin_stmt, "BEGIN");
         if (rc != SQLITE_OK) {
             nb__store_set_err(st, "%s: BEGIN: %s", st->service, sqlite3_errmsg(st->db));
             return NB_ESTORE;
         }
         st->depth = 1;
-        return 0;
+        if (st->group_opened == NULL || st->group_opened(st, st->group_data) != 0)
+            return 0; /* no group: level 1 is this transaction */
+        st->group = 1;
     }
     if (st->aborted || sqlite3_get_autocommit(st->db)) {
         /* The outer transaction is gone: a savepoint now would start a new one
@@ -503,7 +533,7 @@ int nb__store_begin(nb__store_t *st) {
         st->depth++;
         return 0;
     }
-    int rc = exec_savepoint(st, "SAVEPOINT", st->depth + 1);
+    int rc = exec_savepoint(st, SP_OPEN, st->depth + 1);
     if (rc == 0)
         st->depth++;
     return rc;
@@ -522,11 +552,8 @@ void nb__store_on_lost_writes(nb__store_t *st, void (*cb)(void *data), void *dat
     st->on_lost_data = data;
 }
 
-int nb__store_commit(nb__store_t *st) {
-    if (st->depth == 0) {
-        nb__store_set_err(st, "%s: commit without a transaction", st->service);
-        return NB_EINVAL;
-    }
+/* Ends the innermost level: a savepoint is released, the outermost level commits. */
+static int commit_level(nb__store_t *st) {
     if (!st->aborted && sqlite3_get_autocommit(st->db)) {
         st->aborted = 1;
         nb__store_set_err(st, "%s: the transaction was rolled back by an earlier error", st->service);
@@ -543,7 +570,7 @@ int nb__store_commit(nb__store_t *st) {
         return NB_ESTORE;
     }
     if (st->depth > 1) {
-        int rc = exec_savepoint(st, "RELEASE", st->depth);
+        int rc = exec_savepoint(st, SP_RELEASE, st->depth);
         st->depth--;
         nb__store_pending_release(st, st->depth);
         nb__store_hooks_savepoint_end(st, st->depth, 1);
@@ -558,7 +585,7 @@ int nb__store_commit(nb__store_t *st) {
         nb__store_hooks_end(st, 0);
         return NB_ESTORE;
     }
-    int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    int rc = run_kept(st, &st->commit_stmt, "COMMIT");
     if (rc == SQLITE_OK) {
         nb__store_pending_apply(st);
         /* On a full disk the WAL may not grow: copied back into the database after each
@@ -582,8 +609,23 @@ int nb__store_commit(nb__store_t *st) {
     return NB_ESTORE;
 }
 
+int nb__store_commit(nb__store_t *st) {
+    if (st->depth - st->group == 0) {
+        nb__store_set_err(st, "%s: commit without a transaction", st->service);
+        return NB_EINVAL;
+    }
+    return commit_level(st);
+}
+
+int nb__store_group_end(nb__store_t *st) {
+    if (!st->group || st->depth != 1)
+        return 0;
+    st->group = 0;
+    return commit_level(st);
+}
+
 int nb__store_rollback(nb__store_t *st) {
-    if (st->depth == 0) {
+    if (st->depth - st->group == 0) {
         nb__store_set_err(st, "%s: rollback without a transaction", st->service);
         return NB_EINVAL;
     }
@@ -598,7 +640,7 @@ int nb__store_rollback(nb__store_t *st) {
         return 0;
     }
     if (st->depth > 1) {
-        int rc = exec_savepoint(st, "ROLLBACK", st->depth);
+        int rc = exec_savepoint(st, SP_ROLLBACK, st->depth);
         st->depth--;
         nb__store_pending_forget(st, st->depth);
         nb__store_hooks_savepoint_end(st, st->depth, 0);
@@ -621,6 +663,7 @@ int nb__store_rollback(nb__store_t *st) {
                    " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
 
 int nb__store_reset(nb__store_t *st) {
+    nb__store_group_end(st); /* a reset follows what the requests before it were told */
     if (st->depth != 0) {
         nb__store_set_err(st, "%s: reset inside a transaction", st->service);
         return NB_EINVAL;

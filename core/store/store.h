@@ -37,6 +37,12 @@ typedef struct nb__store_config {
     nb__store_sync_t sync; /* with persistence */
     int busy_timeout_ms;   /* 0: 5000 */
     const char *tmp_dir;   /* parent of the blob folder without persistence; NULL: $TMPDIR or /tmp */
+    /* Group commit (see nb__store_group_end): called when a begin opens a group transaction,
+     * whose owner must then end it with nb__store_group_end before the loop waits for I/O
+     * (non-zero: it cannot, and this transaction commits alone).
+     * NULL: every outer commit is its own transaction. */
+    int (*group_opened)(nb__store_t *st, void *data);
+    void *group_data;
 } nb__store_config_t;
 
 /* Creates dir (and its parents) if missing and proves it writable by creating
@@ -83,7 +89,23 @@ int nb__store_exhausted(const nb__store_t *st);
 int nb__store_begin(nb__store_t *st);
 int nb__store_commit(nb__store_t *st);
 int nb__store_rollback(nb__store_t *st);
-int nb__store_depth(const nb__store_t *st); /* 0: no transaction open */
+int nb__store_depth(const nb__store_t *st); /* 0: no transaction open (a group's own level not counted) */
+/* Whether anything is open on the connection, a group transaction included: what is written
+ * now becomes durable only when that ends (hooks added now run then). */
+int nb__store_in_txn(const nb__store_t *st);
+
+/*
+ * Group commit (stores opened with cfg->group_opened): the first begin at depth 0 opens a
+ * group transaction (BEGIN) and tells its owner; each outer begin/commit inside it is a
+ * savepoint, released or rolled back alone, so one request's error undoes only its writes.
+ * nb__store_group_end commits the group once (one fsync for every request of the loop turn):
+ * the hooks of the requests released in it run then, on-commit ones on success, on-rollback
+ * ones when the commit failed (every request of the group lost its writes). A begin that
+ * finds its group rolled back by SQLite ends it first and opens a new one. 0 when no group
+ * is open or it committed, NB_ESTORE when it failed; a group with a transaction still open
+ * inside it (depth > 0) is left open (0).
+ */
+int nb__store_group_end(nb__store_t *st);
 /* Called when an outer commit fails (or finds the transaction already rolled
  * back): writes that a handler believed done are gone, so whatever the plugin
  * cached from them must be dropped. */

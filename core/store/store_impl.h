@@ -6,6 +6,9 @@
 
 #include "store/store.h"
 
+/* Savepoint levels whose SAVEPOINT and RELEASE statements stay prepared; deeper ones are parsed each time. */
+#define NB__STORE_CACHED_LEVELS 8
+
 struct nb__store {
     sqlite3 *db;
     char *service;
@@ -14,7 +17,13 @@ struct nb__store {
     char *tmp_dir;   /* parent of the private blob folder in memory; NULL: $TMPDIR or /tmp */
     char *blob_root; /* created on first use; NULL until then */
     int persistent;
-    int depth;       /* nb__store_begin() nesting */
+    int depth;       /* nb__store_begin() nesting, the group transaction included */
+    int group;       /* 1: nesting level 1 is the loop turn's group transaction (group commit) */
+    int (*group_opened)(nb__store_t *st, void *data); /* NULL: every request commits alone */
+    void *group_data;
+    /* BEGIN, COMMIT, and SAVEPOINT/RELEASE per nesting level, prepared once (store.c) */
+    sqlite3_stmt *begin_stmt, *commit_stmt;
+    sqlite3_stmt *savepoint_stmt[NB__STORE_CACHED_LEVELS + 1], *release_stmt[NB__STORE_CACHED_LEVELS + 1];
     int aborted;     /* SQLite rolled the outer transaction back under us */
     int disk_full;   /* the data dir's disk was found full: the WAL is checkpointed after each commit */
     char errmsg[512];

@@ -81,11 +81,23 @@ uint32_t nb__crc32(uint32_t crc, const void *data, size_t len) {
     return (uint32_t)c;
 }
 
+/* OpenSSL 3 looks an EVP_md5()-style digest up in its provider at every init (thousands of
+ * instructions, and SQS hashes every message): the digests are fetched once and kept. */
+static EVP_MD *fetched_md5, *fetched_sha1, *fetched_sha256;
+static uv_once_t fetch_once = UV_ONCE_INIT;
+
+static void fetch_digests(void) {
+    fetched_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+    fetched_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+    fetched_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 static const EVP_MD *evp_of(nb_digest_alg_t alg) {
+    uv_once(&fetch_once, fetch_digests);
     switch (alg) {
-    case NB_DIGEST_MD5: return EVP_md5();
-    case NB_DIGEST_SHA1: return EVP_sha1();
-    case NB_DIGEST_SHA256: return EVP_sha256();
+    case NB_DIGEST_MD5: return fetched_md5 ? fetched_md5 : EVP_md5();
+    case NB_DIGEST_SHA1: return fetched_sha1 ? fetched_sha1 : EVP_sha1();
+    case NB_DIGEST_SHA256: return fetched_sha256 ? fetched_sha256 : EVP_sha256();
     default: return NULL;
     }
 }

@@ -1,5 +1,6 @@
 #include "util/ids.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,8 +9,42 @@
 
 #include "nimbus/errno.h"
 
+/* RAND_bytes costs a getpid() (OpenSSL's fork check) and several thousand instructions a
+ * call, and every request draws ids: bytes are drawn in blocks into a per-thread pool and
+ * handed out once each. A forked child empties its pool so it never repeats its parent's. */
+#define RANDOM_POOL_BYTES 4096
+static _Thread_local struct random_pool {
+    unsigned char bytes[RANDOM_POOL_BYTES];
+    size_t used; /* handed out so far; RANDOM_POOL_BYTES when empty */
+    bool filled_once;
+} rnd;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void pool_forget(void) {
+    explicit_bzero(rnd.bytes, sizeof rnd.bytes);
+    rnd.used = RANDOM_POOL_BYTES;
+}
+static void pool_atfork(void) { pthread_atfork(NULL, NULL, pool_forget); }
+
 int nb__random_bytes(void *out, size_t len) {
-    return len == 0 || RAND_bytes(out, (int)len) == 1 ? 0 : NB_EIO;
+    if (len == 0)
+        return 0;
+    if (len > RANDOM_POOL_BYTES / 4)
+        return RAND_bytes(out, (int)len) == 1 ? 0 : NB_EIO;
+    if (!rnd.filled_once) {
+        pthread_once(&atfork_once, pool_atfork);
+        rnd.used = RANDOM_POOL_BYTES;
+        rnd.filled_once = true;
+    }
+    if (RANDOM_POOL_BYTES - rnd.used < len) {
+        if (RAND_bytes(rnd.bytes, RANDOM_POOL_BYTES) != 1)
+            return NB_EIO;
+        rnd.used = 0;
+    }
+    memcpy(out, rnd.bytes + rnd.used, len);
+    memset(rnd.bytes + rnd.used, 0, len); /* handed out once */
+    rnd.used += len;
+    return 0;
 }
 
 void nb__uuid_format(unsigned char b[16], char out[NB_UUID_SIZE]) {

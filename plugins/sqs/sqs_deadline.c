@@ -7,7 +7,7 @@
 static struct {
     sqs_deadline_t **items; /* a binary min-heap on at */
     size_t len, cap;
-    nb_timer_t *timer; /* set for `armed` while the deadlines is not empty */
+    nb_timer_t *timer; /* set for `armed` while the heap is not empty */
     double armed;
 } deadlines;
 

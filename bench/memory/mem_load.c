@@ -676,9 +676,10 @@ static int run_mixed(uint64_t total, unsigned nconns) {
         }
     }
     uint64_t t1 = now_ms();
-    printf("  %llu requests over %u connections in %.1f s (%.0f req/s; after warm-up %.0f req/s), errors %llu\n",
-           (unsigned long long)done_count, nconns, (t1 - t0) / 1000.0, done_count * 1000.0 / (double)(t1 - t0 + 1),
-           (done_count - WARMUP) * 1000.0 / (double)(t1 - t_warm + 1), (unsigned long long)error_count);
+    printf("  %llu requests over %u connections in %.1f s (%.0f req/s), errors %llu\n", (unsigned long long)done_count,
+           nconns, (t1 - t0) / 1000.0, done_count * 1000.0 / (double)(t1 - t0 + 1), (unsigned long long)error_count);
+    if (warm >= 0)
+        printf("  after warm-up: %.0f req/s\n", (done_count - WARMUP) * 1000.0 / (double)(t1 - t_warm + 1));
     for (int i = 0; i < OP_COUNT; i++)
         if (per_op_errors[i])
             printf("    %s: %llu unexpected answers\n", op_names[i], (unsigned long long)per_op_errors[i]);

@@ -488,8 +488,10 @@ static int on_headers_complete(llhttp_t *p) {
         r->max_body = l->max_body_bytes;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > r->max_body)
         return body_too_large(c); /* answered before a byte of the body is read */
-    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0 && p->content_length <= l->spill_threshold &&
-        nb__body_reserve(r->body, (size_t)p->content_length) != 0) { /* the exact size, not doubled past it */
+    /* A small body gets its exact size at once, not doubled past it; a larger one grows as its
+     * bytes come (a Content-Length alone must not buy a client memory). */
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0 && p->content_length <= NB__HTTP_READ_BUF &&
+        p->content_length <= l->spill_threshold && nb__body_reserve(r->body, (size_t)p->content_length) != 0) {
         c->reject = 500;
         return -1;
     }

@@ -78,6 +78,7 @@ static void deadlines_arm(void) {
 }
 
 int sqs_deadline_add(sqs_deadline_t *d) {
+    sqs_deadline_remove(d); /* a node already in the heap moves to its new time */
     if (deadlines.len == deadlines.cap) {
         size_t cap = deadlines.cap ? deadlines.cap * 2 : 64;
         sqs_deadline_t **items = realloc(deadlines.items, cap * sizeof *items);

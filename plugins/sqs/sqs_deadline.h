@@ -14,7 +14,7 @@ typedef struct sqs_deadline {
     void (*expired)(struct sqs_deadline *d); /* runs once at the deadline, d already out of the heap */
 } sqs_deadline_t;
 
-/* Puts d in the heap at d->at (d not in it); 0 or NB_ENOMEM. */
+/* Puts d in the heap at d->at (moves it if it is in already); 0 or NB_ENOMEM. */
 int sqs_deadline_add(sqs_deadline_t *d);
 /* Takes d out of the heap, if in it. */
 void sqs_deadline_remove(sqs_deadline_t *d);

@@ -457,9 +457,8 @@ static void waiter_expired(sqs_deadline_t *d) {
  * the times in between when a message becomes visible. Out of memory for the heap's
  * room: it is answered (empty) now rather than never. */
 static void waiter_arm(sqs_waiter_t *w) {
-    w->deadline.expired = waiter_expired;
     if (sqs_deadline_add(&w->deadline) != 0)
-        waiter_retry(w, true);
+        waiter_finish(w, NULL);
 }
 
 /* Tries a waiter's receive outside any request transaction; answers it when it got
@@ -593,6 +592,12 @@ nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
         if (w->sysnames == NULL)
             json_decref(sysnames);
         w->attrnames = json_incref((json_t *)p.attrnames);
+        w->deadline.expired = waiter_expired;
+        if (sqs_deadline_add(&w->deadline) != 0) {
+            waiter_free(w);
+            json_decref(msgs);
+            return NB_FAILED(NB_ENOMEM);
+        }
         w->prev = q->wtail;
         if (q->wtail)
             q->wtail->next = w;
@@ -600,7 +605,6 @@ nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
             q->whead = w;
         q->wtail = w;
         nb_req_on_abort(req, waiter_aborted, w);
-        waiter_arm(w);
         if (q->wake == NULL) /* else it is set for the next visible message already */
             wake_rearm(q);
         json_decref(msgs);

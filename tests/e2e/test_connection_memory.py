@@ -1,7 +1,9 @@
 """Memory per connection (issue 12, item 7): 2,000 idle keep-alive connections and 2,000 SQS long
 polls held together stay within an RSS bound scaled from what one of each measured (bench/memory:
 ~0.8 KB an idle connection, ~2.7 KB a waiting receiver, Release build); a message sent meanwhile
-reaches exactly one receiver at once; once they close, the memory goes back (malloc_trim).
+reaches exactly one receiver at once; once they close, the memory goes back (malloc_trim). A server
+built with AddressSanitizer (tools/test.sh's second pass) keeps freed memory in quarantine and
+pads every block: there only the liveness is checked.
 Before this work an idle connection cost ~2.7 KB and a waiter ~3.9 KB, and the RSS stayed at its
 peak after the connections closed."""
 import json, os, resource, selectors, socket, time, unittest, urllib.parse
@@ -69,6 +71,8 @@ class ConnectionMemory(unittest.TestCase):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         self.n = Nimbus(SERVICES="sqs").start()
         self.pid = self.n.proc.pid
+        with open(f"/proc/{self.pid}/maps") as f:
+            self.sanitized = "libasan" in f.read()
         self.sockets = []
         self.sel = selectors.DefaultSelector()
 
@@ -145,8 +149,9 @@ class ConnectionMemory(unittest.TestCase):
         per_pair = (both - base) * 1024 / IDLE
         print(f"RSS {both} kB with {WAITERS} long polls too: {(both - idle) * 1024 / WAITERS:.0f} bytes a waiter")
         self.assertEqual(self.read_answers(waiters, 0.2), {}, "a receiver was answered before any message")
-        self.assertLess(per_idle, IDLE_BYTES)
-        self.assertLess(per_pair, PAIR_BYTES)
+        if not self.sanitized:
+            self.assertLess(per_idle, IDLE_BYTES)
+            self.assertLess(per_pair, PAIR_BYTES)
 
         sent = time.time()
         sqs.send_message(QueueUrl=queue, MessageBody="wake-up")
@@ -168,7 +173,8 @@ class ConnectionMemory(unittest.TestCase):
         time.sleep(1.5)  # the trim runs a second after the wave of closes
         after = rss_kb(self.pid)
         print(f"RSS {after} kB after they closed")
-        self.assertLess(after, base + AFTER_CLOSE_SLACK_KB)
+        if not self.sanitized:
+            self.assertLess(after, base + AFTER_CLOSE_SLACK_KB)
 
 
 if __name__ == "__main__":

@@ -240,6 +240,24 @@ static void watch(conn_t *c, uint32_t events, int op) {
         die("epoll_ctl: %s", strerror(errno));
 }
 
+enum { WROTE = 1, ANSWERED = 2 };
+
+/* A ready connection: writes the rest of its request (WROTE once all of it is: it waits for the
+ * answer then), or reads its answer (ANSWERED, status set). 0: nothing yet; -1: closed or bad. */
+static int on_ready(conn_t *c, int *status) {
+    if (c->out_off < c->out_len) {
+        int rc = flush_out(c);
+        if (rc < 0)
+            die("write: %s", strerror(errno));
+        if (rc == 0)
+            return 0;
+        watch(c, EPOLLIN, EPOLL_CTL_MOD);
+        return WROTE;
+    }
+    int rc = read_answer(c, status);
+    return rc == 1 ? ANSWERED : rc;
+}
+
 /* One blocking request on a fresh connection (set-up and the probe message). */
 static int request_once(conn_t *c, char *body_out, size_t body_cap) {
     c->fd = dial(0);
@@ -330,21 +348,13 @@ static void open_all(conn_t **cs, unsigned n, bool wait_answers, uint64_t timeou
         int k = epoll_wait(epfd, evs, 256, 100);
         for (int i = 0; i < k; i++) {
             conn_t *c = evs[i].data.ptr;
-            if (c->out_off < c->out_len) {
-                int rc = flush_out(c);
-                if (rc < 0)
-                    die("write: %s", strerror(errno));
-                if (rc == 1) {
-                    written++;
-                    watch(c, EPOLLIN, EPOLL_CTL_MOD);
-                }
-                continue;
-            }
             int status;
-            int rc = read_answer(c, &status);
+            int rc = on_ready(c, &status);
+            if (rc == WROTE)
+                written++;
             if (rc < 0)
                 die("connection %u closed by the server", c->id);
-            if (rc == 1) {
+            if (rc == ANSWERED) {
                 if (!wait_answers || status != c->want)
                     die("connection %u: unexpected answer %d", c->id, status);
                 answered++;
@@ -528,10 +538,20 @@ static int batch_entries(conn_t *c, char *out, size_t cap) {
     return n;
 }
 
+/* A request on one of c's keys (key < 0: one never written). */
+static void s3_object(conn_t *c, const char *method, int key, size_t body_len, int want) {
+    char target[256];
+    if (key < 0)
+        snprintf(target, sizeof target, "/%s/c%u/missing", bucket, c->id);
+    else
+        snprintf(target, sizeof target, "/%s/c%u/k%d", bucket, c->id, key);
+    s3_req(c, method, target, body_len, want);
+}
+
 /* The next request of c's cycle, given the answer to the one before (still in c->in). */
 static void next_request(conn_t *c) {
     char body[8192], target[256];
-    unsigned key = (c->step / OP_COUNT) % 4;
+    int key = (int)((c->step / OP_COUNT) % 4);
     for (;;) {
         unsigned op = c->step++ % OP_COUNT;
         switch (op) {
@@ -563,20 +583,17 @@ static void next_request(conn_t *c) {
             return;
         }
         case OP_PUT:
-            snprintf(target, sizeof target, "/%s/c%u/k%u", bucket, c->id, key);
-            s3_req(c, "PUT", target, 1024, 200);
+            s3_object(c, "PUT", key, 1024, 200);
             return;
         case OP_GET:
-            snprintf(target, sizeof target, "/%s/c%u/k%u", bucket, c->id, key);
-            s3_req(c, "GET", target, 0, 200);
+            s3_object(c, "GET", key, 0, 200);
             return;
         case OP_LIST:
             snprintf(target, sizeof target, "/%s?list-type=2&prefix=c%u/", bucket, c->id);
             s3_req(c, "GET", target, 0, 200);
             return;
         case OP_DELETE_OBJ:
-            snprintf(target, sizeof target, "/%s/c%u/k%u", bucket, c->id, key);
-            s3_req(c, "DELETE", target, 0, 204);
+            s3_object(c, "DELETE", key, 0, 204);
             return;
         case OP_HEALTH:
             health(c);
@@ -585,8 +602,7 @@ static void next_request(conn_t *c) {
             not_implemented(c);
             return;
         case OP_GET_MISSING:
-            snprintf(target, sizeof target, "/%s/c%u/missing", bucket, c->id);
-            s3_req(c, "GET", target, 0, 404);
+            s3_object(c, "GET", -1, 0, 404);
             return;
         case OP_QUEUE_MISSING:
             sqs_json(c, "GetQueueUrl", "{\"QueueName\":\"bench-memory-no-such-queue\"}", 400);
@@ -624,17 +640,9 @@ static int run_mixed(uint64_t total, unsigned nconns) {
             die("no answer for 5 s (%llu done)", (unsigned long long)done_count);
         for (int i = 0; i < k; i++) {
             conn_t *c = evs[i].data.ptr;
-            if (c->out_off < c->out_len) {
-                int rc = flush_out(c);
-                if (rc < 0)
-                    die("write: %s", strerror(errno));
-                if (rc == 1)
-                    watch(c, EPOLLIN, EPOLL_CTL_MOD);
-                continue;
-            }
             int status;
-            int rc = read_answer(c, &status);
-            if (rc == 0)
+            int rc = on_ready(c, &status);
+            if (rc == 0 || rc == WROTE)
                 continue;
             if (rc < 0)
                 die("connection %u: closed or bad answer after %llu requests", c->id, (unsigned long long)done_count);

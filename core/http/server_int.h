@@ -28,6 +28,7 @@ typedef struct nb__http_file_out nb__http_file_out_t;
  * other is written. Only an exchange sending a file holds one (memory per connection stays small). */
 struct nb__http_file_out {
     uv_work_t work;
+    uv_write_t wr; /* the chunk being written */
     int64_t read_off, stream_len; /* next offset to read, total */
     int read_idx, ready_idx, write_idx; /* -1: none */
     ssize_t read_len, ready_len;
@@ -62,8 +63,7 @@ struct nb__http_exchange {
     nb__buf_t head;
     nb__http_file_out_t *file; /* a file body being sent (write.c), NULL otherwise */
     bool work_busy;            /* file->work runs on the thread pool: file and x are its until after_read */
-    unsigned batch; /* answers written by the uv_write in wr (this one and the next ones) */
-    uv_write_t wr;
+    unsigned batch; /* answers written by the write this one started (this one and the next ones) */
     /* The request head while it is parsed (freed at its end): an idle connection holds none. */
     nb__buf_t url, field, value;
 };

@@ -113,7 +113,7 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     return rc ? NB_ENOMEM : 0;
 }
 
-static void on_write(uv_write_t *req, int status);
+static void on_file_written(uv_write_t *req, int status);
 
 static void work_read(uv_work_t *w) {
     nb__http_exchange_t *x = w->data;
@@ -139,9 +139,9 @@ static int stream_pump(nb__http_conn_t *c, nb__http_exchange_t *x) {
         f->write_idx = f->ready_idx;
         f->ready_idx = -1;
         f->writing = true;
-        x->wr.data = x;
+        f->wr.data = x;
         c->last_write = uv_now(c->srv->loop);
-        if (uv_write(&x->wr, (uv_stream_t *)&c->tcp, bufs, n, on_write) != 0)
+        if (uv_write(&f->wr, (uv_stream_t *)&c->tcp, bufs, n, on_file_written) != 0)
             return NB_EIO;
     }
     if (!x->work_busy && f->ready_idx < 0 && f->read_off < f->stream_len) {
@@ -191,8 +191,8 @@ static int stream_start(nb__http_conn_t *c, nb__http_exchange_t *x, int64_t len)
     return stream_pump(c, x);
 }
 
-static void on_write(uv_write_t *req, int status) {
-    nb__http_exchange_t *x = req->data;
+/* A write of x's (its batch, or a chunk of its file) is done. */
+static void written(nb__http_exchange_t *x, int status) {
     nb__http_conn_t *c = x->conn;
     if (status < 0) {
         nb__conn_close(c);
@@ -213,6 +213,15 @@ static void on_write(uv_write_t *req, int status) {
     /* Writes complete in the order they were issued, so x is the queue head,
      * followed by the other answers of its batch. */
     nb__conn_sent(c, x->streaming ? 1 : x->batch);
+}
+
+static void on_file_written(uv_write_t *req, int status) { written(req->data, status); }
+
+/* A batch's write request is allocated per write: a waiting exchange holds none. */
+static void on_batch_written(uv_write_t *req, int status) {
+    nb__http_exchange_t *x = req->data;
+    free(req);
+    written(x, status);
 }
 
 void nb__conn_sent(nb__http_conn_t *c, unsigned count) {
@@ -297,8 +306,15 @@ static int prepare(nb__http_conn_t *c, nb__http_exchange_t *x, uv_buf_t *bufs, u
 
 static int write_batch(nb__http_conn_t *c, nb__http_exchange_t *first, unsigned count, uv_buf_t *bufs, unsigned n) {
     first->batch = count;
-    first->wr.data = first;
-    return uv_write(&first->wr, (uv_stream_t *)&c->tcp, bufs, n, on_write) == 0 ? 0 : NB_EIO;
+    uv_write_t *wr = malloc(sizeof *wr);
+    if (wr == NULL)
+        return NB_ENOMEM;
+    wr->data = first;
+    if (uv_write(wr, (uv_stream_t *)&c->tcp, bufs, n, on_batch_written) != 0) {
+        free(wr);
+        return NB_EIO;
+    }
+    return 0;
 }
 
 void nb__conn_flush(nb__http_conn_t *c) {

@@ -23,11 +23,9 @@ static nb__http_exchange_t *exchange_new(nb__http_conn_t *c) {
     if (x) {
         srv->pool = x->next;
         srv->npool--;
-        nb__buf_t head = x->head;
-        nb__http_file_out_t *file = x->file;
+        nb__buf_t head = x->head; /* a pooled exchange holds nothing else */
         memset(x, 0, sizeof *x);
         x->head = head;
-        x->file = file;
         nb__buf_reset(&x->head);
     } else if ((x = calloc(1, sizeof *x)) == NULL) {
         return NULL;

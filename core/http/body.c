@@ -110,6 +110,17 @@ static int spill_to_file(nb_body_t *b) {
     return 0;
 }
 
+int nb__body_reserve(nb_body_t *b, size_t len) {
+    if (b->fd >= 0 || b->mem_len + len + 1 <= b->mem_cap || (b->spill && b->mem_len + len > b->spill))
+        return 0;
+    char *m = realloc(b->mem, b->mem_len + len + 1);
+    if (m == NULL)
+        return NB_ENOMEM;
+    b->mem = m;
+    b->mem_cap = b->mem_len + len + 1;
+    return 0;
+}
+
 int nb__body_append(nb_body_t *b, const void *data, size_t len) {
     if (b->fd < 0) {
         if (b->spill && b->mem_len + len > b->spill) {

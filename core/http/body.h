@@ -18,6 +18,9 @@
 /* A growing body for an incoming request. tmpdir NULL = $TMPDIR or /tmp. */
 nb_body_t *nb__body_new(size_t spill_threshold, const char *tmpdir);
 int nb__body_append(nb_body_t *b, const void *data, size_t len); /* 0 or NB_E* */
+/* Room for len bytes in memory in one allocation (a body of known size below the spill
+ * threshold); a no-op for a file body or one that has the room. 0 or NB_ENOMEM. */
+int nb__body_reserve(nb_body_t *b, size_t len);
 
 nb_body_t *nb__body_from_mem(const void *data, size_t len);
 nb_body_t *nb__body_from_file(const char *path, int64_t offset, int64_t length); /* length -1: to the end */

@@ -16,11 +16,14 @@ enum deadline_kind { DL_NONE, DL_IDLE, DL_HEAD, DL_LINGER };
 
 /* ---- exchanges ---- */
 
+/* An exchange from the server's pool (its head buffer kept), or a new one. */
 static nb__http_exchange_t *exchange_new(nb__http_conn_t *c) {
-    nb__http_exchange_t *x = c->spare;
+    nb__http_server_t *srv = c->srv;
+    nb__http_exchange_t *x = srv->pool;
     if (x) {
-        c->spare = NULL;
-        nb__buf_t head = x->head;
+        srv->pool = x->next;
+        srv->npool--;
+        nb__buf_t head = x->head; /* a pooled exchange holds nothing else */
         memset(x, 0, sizeof *x);
         x->head = head;
         nb__buf_reset(&x->head);
@@ -40,24 +43,37 @@ static nb__http_exchange_t *exchange_new(nb__http_conn_t *c) {
     return x;
 }
 
+/* The request head's parse buffers: only while a head is parsed. */
+static void head_bufs_free(nb__http_exchange_t *x) {
+    nb__buf_free(&x->url);
+    nb__buf_free(&x->field);
+    nb__buf_free(&x->value);
+}
+
 void nb__exchange_free(nb__http_exchange_t *x) {
     nb__http_stream_detach(x);
     nb__http_request_free(&x->req);
     nb__http_response_free(&x->resp);
     nb__buf_free(&x->head);
-    free(x->chunk);
+    head_bufs_free(x);
+    free(x->file);
     free(x);
 }
 
-/* x is done (written, or the connection is going away): frees it or keeps it for reuse. */
+/* x is done (written, or the connection is going away): back to the server's pool, or freed.
+ * A file body's chunk buffers (512 KiB) are never pooled. */
 void nb__exchange_release(nb__http_conn_t *c, nb__http_exchange_t *x) {
     nb__http_stream_detach(x);
-    if (c && !c->closing && c->spare == NULL) {
+    nb__http_server_t *srv = c ? c->srv : NULL;
+    if (srv && !srv->closing && srv->npool < NB__HTTP_POOL && x->head.cap <= NB__HTTP_POOL_HEAD) {
         nb__http_request_free(&x->req);
         nb__http_response_free(&x->resp);
-        free(x->chunk);
-        x->chunk = NULL;
-        c->spare = x;
+        head_bufs_free(x);
+        free(x->file);
+        x->file = NULL;
+        x->next = srv->pool;
+        srv->pool = x;
+        srv->npool++;
         return;
     }
     nb__exchange_free(x);
@@ -167,11 +183,6 @@ static void on_handle_closed(uv_handle_t *h) {
         }
         x = next;
     }
-    if (c->spare)
-        nb__exchange_free(c->spare);
-    nb__buf_free(&c->url);
-    nb__buf_free(&c->field);
-    nb__buf_free(&c->value);
     nb__buf_free(&c->pending);
     nb__tls_conn_free(c);
     nb__http_server_t *srv = c->srv;
@@ -183,6 +194,7 @@ static void on_handle_closed(uv_handle_t *h) {
         c->next->prev = c->prev;
     free(c);
     srv->nconns--;
+    nb__http_trim_conn_gone(srv);
     nb__server_conn_gone(srv);
 }
 
@@ -219,8 +231,9 @@ void nb__conn_close(nb__http_conn_t *c) {
     }
 }
 
+/* Freed, not kept: a client that pipelined once would hold up to NB__HTTP_PENDING_MAX for good. */
 static void discard_pending(nb__http_conn_t *c) {
-    nb__buf_reset(&c->pending);
+    nb__buf_free(&c->pending);
     c->pending_off = 0;
 }
 
@@ -241,6 +254,7 @@ static void read_stop(nb__http_conn_t *c) {
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
     nb__http_conn_t *c = req->data;
+    free(req);
     if (c->closing)
         return;
     if (status < 0 || c->eof) {
@@ -261,12 +275,20 @@ void nb__conn_shutdown(nb__http_conn_t *c) {
     c->shutting = true;
     c->no_more = true;
     discard_pending(c);
-    c->sreq.data = c;
-    nb__tls_close_notify(c);
-    if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
+    /* allocated for the shutdown only: most connections never have one */
+    uv_shutdown_t *req = malloc(sizeof *req);
+    if (req == NULL) {
         nb__conn_close(c);
-    else
-        nb__conn_timer_update(c);
+        return;
+    }
+    req->data = c;
+    nb__tls_close_notify(c);
+    if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+        free(req);
+        nb__conn_close(c);
+        return;
+    }
+    nb__conn_timer_update(c);
 }
 
 bool nb__conn_idle(const nb__http_conn_t *c) {
@@ -318,9 +340,6 @@ static int on_message_begin(llhttp_t *p) {
     c->cur = c->qtail;
     c->head_bytes = 0;
     c->head_start = uv_now(c->srv->loop);
-    nb__buf_reset(&c->url);
-    nb__buf_reset(&c->field);
-    nb__buf_reset(&c->value);
     nb__conn_timer_update(c);
     return 0;
 }
@@ -339,21 +358,21 @@ static int on_url(llhttp_t *p, const char *at, size_t len) {
     nb__http_conn_t *c = p->data;
     if (head_grow(c, len) != 0)
         return -1;
-    return nb__buf_append(&c->url, at, len) == 0 ? 0 : -1;
+    return nb__buf_append(&c->cur->url, at, len) == 0 ? 0 : -1;
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t len) {
     nb__http_conn_t *c = p->data;
     if (head_grow(c, len) != 0)
         return -1;
-    return nb__buf_append(&c->field, at, len) == 0 ? 0 : -1;
+    return nb__buf_append(&c->cur->field, at, len) == 0 ? 0 : -1;
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t len) {
     nb__http_conn_t *c = p->data;
     if (head_grow(c, len) != 0)
         return -1;
-    return nb__buf_append(&c->value, at, len) == 0 ? 0 : -1;
+    return nb__buf_append(&c->cur->value, at, len) == 0 ? 0 : -1;
 }
 
 /* RFC 9110 5.1: a field name is a token (llhttp 8.1 lets a space or an empty name through;
@@ -373,16 +392,17 @@ static bool field_name_is_token(const char *s, size_t n) {
 
 static int on_header_value_complete(llhttp_t *p) {
     nb__http_conn_t *c = p->data;
+    nb__http_exchange_t *x = c->cur;
     if (head_grow(c, 4) != 0)
         return -1;
-    if (!field_name_is_token(c->field.data, c->field.len)) {
+    if (!field_name_is_token(x->field.data, x->field.len)) {
         c->reject = 400;
         return -1;
     }
-    int rc = nb__headers_addn(&c->cur->req.headers, c->field.data ? c->field.data : "", c->field.len,
-                              c->value.data ? c->value.data : "", c->value.len);
-    nb__buf_reset(&c->field);
-    nb__buf_reset(&c->value);
+    int rc = nb__headers_addn(&x->req.headers, x->field.data ? x->field.data : "", x->field.len,
+                              x->value.data ? x->value.data : "", x->value.len);
+    nb__buf_reset(&x->field);
+    nb__buf_reset(&x->value);
     if (rc != 0) {
         c->reject = 500;
         return -1;
@@ -427,8 +447,8 @@ static int on_headers_complete(llhttp_t *p) {
     const nb__http_limits_t *l = &c->srv->limits;
     x->headers_done = true;
     c->head_bytes = 0; /* trailers get their own budget */
-    const char *url = c->url.data ? c->url.data : "";
-    size_t url_len = c->url.len;
+    const char *url = x->url.data ? x->url.data : "";
+    size_t url_len = x->url.len;
     /* RFC 9112 3.2.2: an absolute-form target (a client that takes us for a proxy) names the
      * resource by what follows its authority; read as a path it would be a bucket "http:". */
     if ((url_len > 7 && strncasecmp(url, "http://", 7) == 0) || (url_len > 8 && strncasecmp(url, "https://", 8) == 0)) {
@@ -451,6 +471,8 @@ static int on_headers_complete(llhttp_t *p) {
         c->reject = 500;
         return -1;
     }
+    head_bufs_free(x);
+    nb__headers_shrink(&r->headers); /* held as long as the request: a long poll's for 20 s */
     /* No protocol switch (Upgrade, CONNECT) here: answered as a plain request, then closed. */
     x->keep_alive = llhttp_should_keep_alive(p) != 0 && !llhttp_get_upgrade(p);
     x->http10 = p->http_major == 1 && p->http_minor == 0;
@@ -471,6 +493,13 @@ static int on_headers_complete(llhttp_t *p) {
         r->max_body = l->max_body_bytes;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > r->max_body)
         return body_too_large(c); /* answered before a byte of the body is read */
+    /* A small body gets its exact size at once, not doubled past it; a larger one grows as its
+     * bytes come (a Content-Length alone must not buy a client memory). */
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > 0 && p->content_length <= NB__HTTP_READ_BUF &&
+        p->content_length <= l->spill_threshold && nb__body_reserve(r->body, (size_t)p->content_length) != 0) {
+        c->reject = 500;
+        return -1;
+    }
     /* Also for an empty body: a client waiting for the 100 must not wait for nothing. */
     if (expect_continue) {
         x->expect_continue = true;

@@ -56,6 +56,16 @@ const char *nb__headers_get(const nb__headers_t *h, const char *name) {
     return NULL;
 }
 
+void nb__headers_shrink(nb__headers_t *h) {
+    if (h->len == 0 || h->len == h->cap)
+        return;
+    nb__header_t *items = realloc(h->items, h->len * sizeof *items);
+    if (items) { /* else the larger list stays: no harm */
+        h->items = items;
+        h->cap = h->len;
+    }
+}
+
 void nb__headers_free(nb__headers_t *h) {
     for (size_t i = 0; i < h->len; i++) {
         free(h->items[i].name);

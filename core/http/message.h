@@ -31,6 +31,8 @@ int nb__headers_set(nb__headers_t *h, const char *name, const char *value);
 /* The first value of a header, case-insensitive; NULL when absent. */
 const char *nb__headers_get(const nb__headers_t *h, const char *name);
 void nb__headers_free(nb__headers_t *h);
+/* Gives back the list's unused room (headers kept a while: a request's, for as long as it waits). */
+void nb__headers_shrink(nb__headers_t *h);
 
 typedef struct nb__http_request {
     char *method;   /* "GET" */

@@ -102,8 +102,8 @@ void nb__http_server_close(nb__http_server_t *srv, uint64_t grace_ms, void (*on_
 /* Number of open connections and of requests being handled (for health and tests). */
 size_t nb__http_server_connections(const nb__http_server_t *srv);
 size_t nb__http_server_inflight(const nb__http_server_t *srv);
-/* Connections served at once: half of what RLIMIT_NOFILE leaves after a reserve, since
- * a connection may hold a body file and the stores need descriptors of their own. At
+/* Connections served at once: what RLIMIT_NOFILE leaves after a reserve for the stores,
+ * less room for body files a connection may hold (half of the rest, at most 1,024). At
  * capacity a new connection makes the one idle the longest close (clients retry on a closed
  * keep-alive connection); requests beyond it deserve a 503 (the caller's protocol). */
 size_t nb__http_server_capacity(const nb__http_server_t *srv);

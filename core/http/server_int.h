@@ -19,8 +19,23 @@
 #define NB__HTTP_BATCH 32                /* pipelined answers written by one uv_write */
 #define NB__HTTP_PENDING_MAX (256 * 1024) /* unparsed pipelined bytes before reading pauses */
 #define NB__HTTP_LINGER_MS 1000          /* reading after our FIN so the client sees the answer */
+#define NB__HTTP_POOL 64                 /* spare exchanges a server keeps for the next requests */
+#define NB__HTTP_POOL_HEAD 2048          /* an exchange whose head buffer grew past this is not kept */
 
 typedef struct nb__http_conn nb__http_conn_t;
+typedef struct nb__http_file_out nb__http_file_out_t;
+
+/* A file body on its way out: two NB__HTTP_CHUNK buffers, one read on the thread pool while the
+ * other is written. Only an exchange sending a file holds one (memory per connection stays small). */
+struct nb__http_file_out {
+    uv_work_t work;
+    uv_write_t wr; /* the chunk being written */
+    int64_t read_off, stream_len; /* next offset to read, total */
+    int read_idx, ready_idx, write_idx; /* -1: none */
+    ssize_t read_len, ready_len;
+    bool writing;
+    char chunk[]; /* 2 * NB__HTTP_CHUNK */
+};
 
 enum nb__x_state {
     NB__X_PARSING,   /* request still coming in */
@@ -38,7 +53,7 @@ struct nb__http_exchange {
     bool headers_done, head_only, keep_alive, http10;
     bool expect_continue, continue_sent;
     bool aborted, close_after;
-    bool streaming, head_sent, work_busy, orphan;
+    bool streaming, head_sent, orphan;
     nb__http_stream_t *chunked; /* a streamed answer (chunked.c), until its last chunk is written */
     bool too_large_to_handler; /* the handler answers a body over the limit itself (head hook) */
     uint64_t body_bytes;
@@ -47,16 +62,11 @@ struct nb__http_exchange {
     void *data;
     /* write state */
     nb__buf_t head;
-    const char *body_ptr; /* body bytes sent in the same write as the head */
-    size_t body_len;
-    int64_t read_off, stream_len; /* next offset to read, total */
-    char *chunk;                  /* two NB__HTTP_CHUNK buffers: one read while the other is written */
-    int read_idx, ready_idx, write_idx; /* -1: none */
-    ssize_t read_len, ready_len;
-    bool writing;
-    unsigned batch; /* answers written by the uv_write in wr (this one and the next ones) */
-    uv_work_t work;
-    uv_write_t wr, cwr;
+    nb__http_file_out_t *file; /* a file body being sent (write.c), NULL otherwise */
+    bool work_busy;            /* file->work runs on the thread pool: file and x are its until after_read */
+    unsigned batch; /* answers written by the write this one started (this one and the next ones) */
+    /* The request head while it is parsed (freed at its end): an idle connection holds none. */
+    nb__buf_t url, field, value;
 };
 
 struct nb__http_conn {
@@ -69,8 +79,6 @@ struct nb__http_conn {
     size_t nqueued;
     nb__http_exchange_t *cur;     /* being parsed */
     nb__http_exchange_t *waiting; /* with the handler; parsing waits for it */
-    nb__http_exchange_t *spare;   /* recycled to save allocations */
-    nb__buf_t url, field, value;
     size_t head_bytes;
     bool msg_done;
     int reject;          /* status to answer once llhttp returns */
@@ -83,7 +91,6 @@ struct nb__http_conn {
     size_t pending_off;
     bool reading, in_parse, no_more, eof, closing, shutting, lingering;
     int handles_open;
-    uv_shutdown_t sreq;
     char peer[64];
     struct nb__tls_conn *tls; /* a TLS connection's state (tls.c); NULL: plain HTTP */
     bool tls_sniffed;         /* its first byte was seen */
@@ -97,6 +104,10 @@ struct nb__http_server {
     nb__http_head_fn on_head;
     void *data;
     char *rbuf; /* shared by every connection's reads */
+    /* Exchanges done with, kept for the next requests of any connection (at most
+     * NB__HTTP_POOL): an idle keep-alive connection holds no exchange of its own. */
+    nb__http_exchange_t *pool;
+    size_t npool;
     uv_tcp_t **listeners;
     size_t nlisteners, listeners_open;
     int port;
@@ -106,6 +117,9 @@ struct nb__http_server {
     bool closing, finishing;
     uv_timer_t grace;
     nb__tls_ctx_t *tls; /* NULL: plain HTTP only */
+    uv_timer_t trim;   /* trim.c: memory back to the system after a burst of connections */
+    size_t trim_peak;  /* connections open at most since the last trim */
+    int timers_open;   /* grace and trim, until the server is freed */
     void (*on_closed)(void *data);
     void *closed_data;
     /* cached Date header value, refreshed once a second */
@@ -140,5 +154,10 @@ bool nb__http_stream_waiting(const nb__http_stream_t *s); /* nothing to write: t
 
 /* server.c */
 void nb__server_conn_gone(nb__http_server_t *srv);
+
+/* trim.c */
+void nb__http_trim_init(nb__http_server_t *srv);
+void nb__http_trim_conn_opened(nb__http_server_t *srv);
+void nb__http_trim_conn_gone(nb__http_server_t *srv); /* nconns just went down */
 
 #endif

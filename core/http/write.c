@@ -113,40 +113,42 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     return rc ? NB_ENOMEM : 0;
 }
 
-static void on_write(uv_write_t *req, int status);
+static void on_file_written(uv_write_t *req, int status);
 
 static void work_read(uv_work_t *w) {
     nb__http_exchange_t *x = w->data;
-    int64_t left = x->stream_len - x->read_off;
+    nb__http_file_out_t *f = x->file;
+    int64_t left = f->stream_len - f->read_off;
     size_t n = left < NB__HTTP_CHUNK ? (size_t)left : NB__HTTP_CHUNK;
-    x->read_len = nb__body_read(x->resp.stream, x->read_off, x->chunk + (size_t)x->read_idx * NB__HTTP_CHUNK, n);
+    f->read_len = nb__body_read(x->resp.stream, f->read_off, f->chunk + (size_t)f->read_idx * NB__HTTP_CHUNK, n);
 }
 
 static void after_read(uv_work_t *w, int status);
 
 /* Keeps one chunk being written and the next one being read, never more. */
 static int stream_pump(nb__http_conn_t *c, nb__http_exchange_t *x) {
-    if (!x->writing && x->ready_idx >= 0) {
+    nb__http_file_out_t *f = x->file;
+    if (!f->writing && f->ready_idx >= 0) {
         uv_buf_t bufs[2];
         unsigned n = 0;
         if (!x->head_sent) {
             bufs[n++] = uv_buf_init(x->head.data, (unsigned)x->head.len);
             x->head_sent = true;
         }
-        bufs[n++] = uv_buf_init(x->chunk + (size_t)x->ready_idx * NB__HTTP_CHUNK, (unsigned)x->ready_len);
-        x->write_idx = x->ready_idx;
-        x->ready_idx = -1;
-        x->writing = true;
-        x->wr.data = x;
+        bufs[n++] = uv_buf_init(f->chunk + (size_t)f->ready_idx * NB__HTTP_CHUNK, (unsigned)f->ready_len);
+        f->write_idx = f->ready_idx;
+        f->ready_idx = -1;
+        f->writing = true;
+        f->wr.data = x;
         c->last_write = uv_now(c->srv->loop);
-        if (nb__conn_write(c, &x->wr, bufs, n, on_write) != 0)
+        if (nb__conn_write(c, &f->wr, bufs, n, on_file_written) != 0)
             return NB_EIO;
     }
-    if (!x->work_busy && x->ready_idx < 0 && x->read_off < x->stream_len) {
-        x->read_idx = x->writing ? 1 - x->write_idx : 0;
-        x->work.data = x;
+    if (!x->work_busy && f->ready_idx < 0 && f->read_off < f->stream_len) {
+        f->read_idx = f->writing ? 1 - f->write_idx : 0;
+        f->work.data = x;
         x->work_busy = true;
-        if (uv_queue_work(c->srv->loop, &x->work, work_read, after_read) != 0) {
+        if (uv_queue_work(c->srv->loop, &f->work, work_read, after_read) != 0) {
             x->work_busy = false;
             return NB_EIO;
         }
@@ -156,6 +158,7 @@ static int stream_pump(nb__http_conn_t *c, nb__http_exchange_t *x) {
 
 static void after_read(uv_work_t *w, int status) {
     nb__http_exchange_t *x = w->data;
+    nb__http_file_out_t *f = x->file;
     x->work_busy = false;
     if (x->orphan) { /* the connection went away meanwhile */
         nb__exchange_free(x);
@@ -164,28 +167,32 @@ static void after_read(uv_work_t *w, int status) {
     nb__http_conn_t *c = x->conn;
     if (c->closing)
         return; /* the connection's close callback frees x */
-    if (status < 0 || x->read_len <= 0) {
+    if (status < 0 || f->read_len <= 0) {
         nb__conn_close(c); /* the head promised more bytes than we can send */
         return;
     }
-    x->read_off += x->read_len;
-    x->ready_idx = x->read_idx;
-    x->ready_len = x->read_len;
+    f->read_off += f->read_len;
+    f->ready_idx = f->read_idx;
+    f->ready_len = f->read_len;
     if (stream_pump(c, x) != 0)
         nb__conn_close(c);
 }
 
-static int stream_start(nb__http_conn_t *c, nb__http_exchange_t *x) {
-    if (x->chunk == NULL && (x->chunk = malloc(2 * (size_t)NB__HTTP_CHUNK)) == NULL)
+static int stream_start(nb__http_conn_t *c, nb__http_exchange_t *x, int64_t len) {
+    nb__http_file_out_t *f = x->file;
+    if (f == NULL && (f = x->file = malloc(sizeof *f + 2 * (size_t)NB__HTTP_CHUNK)) == NULL)
         return NB_ENOMEM;
+    f->writing = false;
+    f->stream_len = len;
+    f->read_off = 0;
+    f->ready_idx = f->write_idx = f->read_idx = -1;
+    f->read_len = f->ready_len = 0;
     x->streaming = true;
-    x->read_off = 0;
-    x->ready_idx = x->write_idx = -1;
     return stream_pump(c, x);
 }
 
-static void on_write(uv_write_t *req, int status) {
-    nb__http_exchange_t *x = req->data;
+/* A write of x's (its batch, or a chunk of its file) is done. */
+static void written(nb__http_exchange_t *x, int status) {
     nb__http_conn_t *c = x->conn;
     if (status < 0) {
         nb__conn_close(c);
@@ -194,9 +201,10 @@ static void on_write(uv_write_t *req, int status) {
     if (c->closing)
         return;
     c->last_write = uv_now(c->srv->loop);
-    if (x->streaming) {
-        x->writing = false;
-        if (x->read_off < x->stream_len || x->work_busy || x->ready_idx >= 0) {
+    nb__http_file_out_t *f = x->file;
+    if (x->streaming && f) {
+        f->writing = false;
+        if (f->read_off < f->stream_len || x->work_busy || f->ready_idx >= 0) {
             if (stream_pump(c, x) != 0)
                 nb__conn_close(c);
             return;
@@ -205,6 +213,15 @@ static void on_write(uv_write_t *req, int status) {
     /* Writes complete in the order they were issued, so x is the queue head,
      * followed by the other answers of its batch. */
     nb__conn_sent(c, x->streaming ? 1 : x->batch);
+}
+
+static void on_file_written(uv_write_t *req, int status) { written(req->data, status); }
+
+/* A batch's write request is allocated per write: a waiting exchange holds none. */
+static void on_batch_written(uv_write_t *req, int status) {
+    nb__http_exchange_t *x = req->data;
+    free(req);
+    written(x, status);
 }
 
 void nb__conn_sent(nb__http_conn_t *c, unsigned count) {
@@ -273,8 +290,7 @@ static int prepare(nb__http_conn_t *c, nb__http_exchange_t *x, uv_buf_t *bufs, u
     int64_t len = body_length(r);
     bool send_body = !x->head_only && !r->no_body && status_has_body(r->status) && len > 0;
     if (send_body && r->stream && nb__body_path(r->stream)) {
-        x->stream_len = len;
-        int rc = stream_start(c, x);
+        int rc = stream_start(c, x, len);
         return rc == 0 ? 1 : rc;
     }
     bufs[(*n)++] = uv_buf_init(x->head.data, (unsigned)x->head.len);
@@ -290,8 +306,15 @@ static int prepare(nb__http_conn_t *c, nb__http_exchange_t *x, uv_buf_t *bufs, u
 
 static int write_batch(nb__http_conn_t *c, nb__http_exchange_t *first, unsigned count, uv_buf_t *bufs, unsigned n) {
     first->batch = count;
-    first->wr.data = first;
-    return nb__conn_write(c, &first->wr, bufs, n, on_write) == 0 ? 0 : NB_EIO;
+    uv_write_t *wr = malloc(sizeof *wr);
+    if (wr == NULL)
+        return NB_ENOMEM;
+    wr->data = first;
+    if (nb__conn_write(c, wr, bufs, n, on_batch_written) != 0) {
+        free(wr);
+        return NB_EIO;
+    }
+    return 0;
 }
 
 void nb__conn_flush(nb__http_conn_t *c) {

@@ -1,11 +1,13 @@
 /* Messages: send, receive (with long polls), delete, visibility, purge, redrive. */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 
+#include "sqs_deadline.h"
 #include "sqs_plugin.h"
 
 /* ------------------------------------------------------------- helpers */
@@ -123,14 +125,14 @@ void sqs_expire(sqs_queue_t *q) {
 
 /* ---------------------------------------------------------- long polls */
 
+/* Kept small: 10,000 receivers may wait together. */
 struct sqs_waiter {
     sqs_waiter_t *prev, *next;
     sqs_queue_t *q;
     nb_req_t *req;
-    nb_timer_t *timer;
-    double deadline;
+    sqs_deadline_t deadline; /* in the plugin's one deadline heap, not a timer of its own */
     int max, vt;
-    json_t *sysnames, *attrnames;
+    json_t *sysnames, *attrnames; /* NULL when none asked for */
 };
 
 static void waiter_unlink(sqs_waiter_t *w) {
@@ -151,8 +153,7 @@ static void waiter_unlink(sqs_waiter_t *w) {
 }
 
 static void waiter_free(sqs_waiter_t *w) {
-    if (w->timer)
-        nb_timer_stop(w->timer);
+    sqs_deadline_remove(&w->deadline);
     json_decref(w->sysnames);
     json_decref(w->attrnames);
     free(w);
@@ -447,19 +448,17 @@ static bool check_receive(nb_req_t *req, sqs_queue_t *q, const json_t *in, recv_
 
 static void waiter_retry(sqs_waiter_t *w, bool timed_out);
 
-static void waiter_timer_cb(nb_timer_t *t, void *data) {
-    sqs_waiter_t *w = data;
-    (void)t;
+static void waiter_expired(sqs_deadline_t *d) {
+    sqs_waiter_t *w = (sqs_waiter_t *)((char *)d - offsetof(sqs_waiter_t, deadline));
     waiter_retry(w, false);
 }
 
-/* A waiter's own timer is its deadline; the queue's wake timer (wake_at) covers the
- * times in between when a message becomes visible. */
+/* A waiter's deadline is in the deadline heap; the queue's wake timer (wake_at) covers
+ * the times in between when a message becomes visible. Out of memory for the heap's
+ * room: it is answered (empty) now rather than never. */
 static void waiter_arm(sqs_waiter_t *w) {
-    double delay_ms = (w->deadline - now_s()) * 1000.0;
-    if (w->timer)
-        nb_timer_stop(w->timer);
-    w->timer = nb_timer_start(sqs.self, delay_ms > 0 ? (uint64_t)delay_ms + 1 : 0, 0, waiter_timer_cb, w);
+    if (sqs_deadline_add(&w->deadline) != 0)
+        waiter_finish(w, NULL);
 }
 
 /* Tries a waiter's receive outside any request transaction; answers it when it got
@@ -484,7 +483,7 @@ static bool waiter_try(sqs_waiter_t *w) {
 static void waiter_retry(sqs_waiter_t *w, bool timed_out) {
     if (waiter_try(w))
         return;
-    if (timed_out || now_s() >= w->deadline - 0.001)
+    if (timed_out || now_s() >= w->deadline.at - 0.001)
         waiter_finish(w, NULL);
     else
         waiter_arm(w);
@@ -586,11 +585,19 @@ nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
         }
         w->q = q;
         w->req = req;
-        w->deadline = now_s() + wait;
+        w->deadline.at = now_s() + wait;
         w->max = p.max;
         w->vt = p.vt;
-        w->sysnames = sysnames;
+        w->sysnames = json_array_size(sysnames) ? sysnames : NULL;
+        if (w->sysnames == NULL)
+            json_decref(sysnames);
         w->attrnames = json_incref((json_t *)p.attrnames);
+        w->deadline.expired = waiter_expired;
+        if (sqs_deadline_add(&w->deadline) != 0) {
+            waiter_free(w);
+            json_decref(msgs);
+            return NB_FAILED(NB_ENOMEM);
+        }
         w->prev = q->wtail;
         if (q->wtail)
             q->wtail->next = w;
@@ -598,7 +605,6 @@ nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
             q->whead = w;
         q->wtail = w;
         nb_req_on_abort(req, waiter_aborted, w);
-        waiter_arm(w);
         if (q->wake == NULL) /* else it is set for the next visible message already */
             wake_rearm(q);
         json_decref(msgs);

@@ -1,3 +1,4 @@
+#include "sqs_deadline.h"
 #include "sqs_plugin.h"
 
 sqs_state_t sqs;
@@ -43,6 +44,7 @@ static void sqs_fini(nb_plugin_t *self) {
     (void)self;
     sqs_tasks_free();
     sqs_queues_free();
+    sqs_deadlines_free();
     nb_store_fini(&sqs.store);
 }
 

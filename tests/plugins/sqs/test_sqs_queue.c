@@ -12,6 +12,7 @@
 
 #include "util/util_api.h"
 
+#include "../../../plugins/sqs/sqs_deadline.c"
 #include "../../../plugins/sqs/sqs_message.c"
 #include "../../../plugins/sqs/sqs_plugin.c"
 #include "../../../plugins/sqs/sqs_queue.c"

@@ -25,15 +25,29 @@ static void echo_peer(nb__http_exchange_t *x, nb__http_request_t *req, void *dat
 
 static void closed(void *data) { *(bool *)data = true; }
 
+/* A server with the default limits on a fresh loop, and no listener. */
+static nb__http_server_t *server_on(uv_loop_t *loop) {
+    cr_assert_eq(uv_loop_init(loop), 0);
+    nb__http_limits_t limits;
+    nb__http_limits_default(&limits);
+    nb__http_server_t *srv = nb__http_server_new(loop, &limits, echo_peer, NULL);
+    cr_assert_not_null(srv);
+    return srv;
+}
+
+static void server_close(uv_loop_t *loop, nb__http_server_t *srv) {
+    bool done = false;
+    nb__http_server_close(srv, 0, closed, &done);
+    uv_run(loop, UV_RUN_DEFAULT);
+    cr_assert(done, "the server closed once its connections were gone");
+    cr_assert_eq(uv_loop_close(loop), 0, "nothing left open on the loop");
+}
+
 TestSuite(http_adopt, .timeout = 30);
 
 Test(http_adopt, socketpair_is_served_and_freed) {
     uv_loop_t loop;
-    cr_assert_eq(uv_loop_init(&loop), 0);
-    nb__http_limits_t limits;
-    nb__http_limits_default(&limits);
-    nb__http_server_t *srv = nb__http_server_new(&loop, &limits, echo_peer, NULL);
-    cr_assert_not_null(srv);
+    nb__http_server_t *srv = server_on(&loop);
     int sv[2];
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     cr_assert_eq(nb__http_server_adopt(srv, sv[1]), 0);
@@ -57,26 +71,14 @@ Test(http_adopt, socketpair_is_served_and_freed) {
     char *one = strstr(buf, "peer=[] /one"), *two = strstr(buf, "peer=[] /two");
     cr_assert(one != NULL && two != NULL && one < two, "%s", buf);
 
-    bool done = false;
-    nb__http_server_close(srv, 0, closed, &done);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    cr_assert(done);
-    cr_assert_eq(uv_loop_close(&loop), 0);
+    server_close(&loop, srv);
 }
 
 Test(http_adopt, refuses_what_is_not_a_descriptor) {
     uv_loop_t loop;
-    cr_assert_eq(uv_loop_init(&loop), 0);
-    nb__http_limits_t limits;
-    nb__http_limits_default(&limits);
-    nb__http_server_t *srv = nb__http_server_new(&loop, &limits, echo_peer, NULL);
-    cr_assert_not_null(srv);
+    nb__http_server_t *srv = server_on(&loop);
     cr_assert_lt(nb__http_server_adopt(srv, 1000000), 0);
     uv_run(&loop, UV_RUN_NOWAIT); /* its record's handles close */
     cr_assert_eq(nb__http_server_connections(srv), 0, "the failed adoption left no connection behind");
-    bool done = false;
-    nb__http_server_close(srv, 0, closed, &done);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    cr_assert(done);
-    cr_assert_eq(uv_loop_close(&loop), 0);
+    server_close(&loop, srv);
 }

@@ -688,10 +688,11 @@ void nb__conn_received(nb__http_conn_t *c, const char *data, size_t len) {
         keep_pending(c, data + n, len - n);
 }
 
-void nb__conn_accept(nb__http_server_t *srv, uv_stream_t *listener) {
+/* A connection's record, linked to the server before its socket is open (closing it unlinks it). */
+static nb__http_conn_t *conn_new(nb__http_server_t *srv) {
     nb__http_conn_t *c = calloc(1, sizeof *c);
     if (c == NULL)
-        return; /* the connection stays in the backlog; the next accept retries */
+        return NULL;
     c->srv = srv;
     uv_tcp_init(srv->loop, &c->tcp);
     uv_timer_init(srv->loop, &c->timer);
@@ -702,10 +703,11 @@ void nb__conn_accept(nb__http_server_t *srv, uv_stream_t *listener) {
         srv->conns->prev = c;
     srv->conns = c;
     srv->nconns++;
-    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
-        nb__conn_close(c);
-        return;
-    }
+    return c;
+}
+
+/* The socket is open: note the peer, start parsing and reading. */
+static void conn_start(nb__http_conn_t *c) {
     uv_tcp_nodelay(&c->tcp, 1);
     struct sockaddr_storage ss;
     int sl = sizeof ss;
@@ -716,7 +718,7 @@ void nb__conn_accept(nb__http_server_t *srv, uv_stream_t *listener) {
             uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
             port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
             snprintf(c->peer, sizeof c->peer, "[%s]:%d", ip, port);
-        } else {
+        } else if (ss.ss_family == AF_INET) {
             uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
             port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
             snprintf(c->peer, sizeof c->peer, "%s:%d", ip, port);
@@ -724,7 +726,33 @@ void nb__conn_accept(nb__http_server_t *srv, uv_stream_t *listener) {
     }
     llhttp_init(&c->parser, HTTP_REQUEST, &settings);
     c->parser.data = c;
-    c->last_activity = c->last_write = uv_now(srv->loop);
+    c->last_activity = c->last_write = uv_now(c->srv->loop);
     read_start(c);
     nb__conn_timer_update(c);
+}
+
+void nb__conn_accept(nb__http_server_t *srv, uv_stream_t *listener) {
+    nb__http_conn_t *c = conn_new(srv);
+    if (c == NULL)
+        return; /* the connection stays in the backlog; the next accept retries */
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+        nb__conn_close(c);
+        return;
+    }
+    conn_start(c);
+}
+
+int nb__http_server_adopt(nb__http_server_t *srv, int fd) {
+    if (srv->closing)
+        return UV_ECANCELED;
+    nb__http_conn_t *c = conn_new(srv);
+    if (c == NULL)
+        return UV_ENOMEM;
+    int rc = uv_tcp_open(&c->tcp, fd);
+    if (rc != 0) {
+        nb__conn_close(c); /* the descriptor stays the caller's */
+        return rc;
+    }
+    conn_start(c);
+    return 0;
 }

@@ -43,6 +43,10 @@ nb__http_server_t *nb__http_server_new(uv_loop_t *loop, const nb__http_limits_t 
 int nb__http_server_listen(nb__http_server_t *srv, const char *host, int port);
 /* The port actually bound by the first listener (for port 0 in tests). */
 int nb__http_server_port(const nb__http_server_t *srv);
+/* Serves an already connected stream socket (a socketpair's end in the fuzz target: no TCP
+ * handshake per input) as an accepted connection; the server owns fd once this returns 0.
+ * 0 or a negative uv error (the server is closing, out of memory, fd not a socket). */
+int nb__http_server_adopt(nb__http_server_t *srv, int fd);
 
 /* What the head hook decides for a request. */
 typedef enum nb__http_head_verdict {

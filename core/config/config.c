@@ -56,6 +56,9 @@ static const setting_t settings[] = {
     {"NIMBUS_MAX_STRUCTURED_BODY_SIZE", "max-structured-body-size", T_SIZE, NULL,
      "Largest parsed (JSON, XML, form, CBOR) request body in bytes, for every service [default: AWS's limit "
      "of each service, see docs/limits.md]"},
+    {"NIMBUS_REQUEST_LOG", "request-log", T_STRING, NULL,
+     "A file to append one JSON line to per AWS request answered (time, service, operation, status, "
+     "duration_ms, account, region, request_id, error) [default: none]"},
     /* read by core/store/store.c from the environment at each commit, so tests can arm it while
      * the server runs; listed here so that it is a known setting, not an unknown one */
     {"NIMBUS_FAULT_COMMIT", "fault-commit", T_STRING, NULL,
@@ -571,6 +574,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     cfg->localstack_host = nb__config_get(cfg, "LOCALSTACK_HOST");
     cfg->plugin_path = nb__config_get(cfg, "NIMBUS_PLUGIN_PATH");
     cfg->spec_path = nb__config_get(cfg, "NIMBUS_SPEC_PATH");
+    cfg->request_log = nb__config_get(cfg, "NIMBUS_REQUEST_LOG");
     cfg->data_dir = nb__config_get(cfg, "DATA_DIR");
     if (cfg->data_dir == NULL) {
         const char *home = NULL;

@@ -109,6 +109,8 @@ void nb__req_serialize(nb_req_t *req, nb__http_response_t *resp) {
 
 void nb__req_log(nb_req_t *req, const nb__http_response_t *resp) {
     nb__req_log_line(req, resp->status);
+    if (req->gw->request_log)
+        nb__request_log_write(req, resp->status);
     nb__req_report(req, resp);
     if (req->gw->log && req->gw->cfg && req->gw->cfg->debug)
         nb__debug_log_exchange(req->gw->log, req, resp);

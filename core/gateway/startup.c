@@ -137,6 +137,8 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     nb__api_set_loop(loop);
     if (cfg->persistence && nb__store_check_data_dir(cfg->data_dir, err) != 0)
         return NB_ESTORE;
+    if (nb__request_log_open(gw, err) != 0)
+        return NB_EINVAL;
     const char *tmp = getenv("TMPDIR");
     nb__store_sweep_temp(tmp && *tmp ? tmp : "/tmp");
     int rc = nb__registry_init(&gw->reg, cfg, err);
@@ -230,5 +232,6 @@ void nb__gateway_free(nb__gateway_t *gw) {
     nb__router_free(gw->router);
     gw->router = NULL;
     nb__registry_free(&gw->reg);
+    nb__request_log_close(gw);
 }
 

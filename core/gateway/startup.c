@@ -12,6 +12,7 @@
 
 #include "nimbus/errno.h"
 #include "proc/proc.h"
+#include "router/context.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -137,6 +138,7 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     nb__api_set_loop(loop);
     if (cfg->persistence && nb__store_check_data_dir(cfg->data_dir, err) != 0)
         return NB_ESTORE;
+    nb__context_set_default_account(nb__config_get(cfg, "NIMBUS_DEFAULT_ACCOUNT"));
     if (nb__request_log_open(gw, err) != 0)
         return NB_EINVAL;
     const char *tmp = getenv("TMPDIR");

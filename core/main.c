@@ -92,6 +92,7 @@ int main(int argc, char **argv) {
     case NB_CONFIG_HELP:
         /* read before the configuration: only the environment can add plugin folders */
         nb__plugin_settings_help(stdout, getenv("NIMBUS_PLUGIN_PATH"));
+        nb__cli_usage(stdout);
         nb__config_free(&cfg);
         return 0;
     case NB_CONFIG_VERSION:

@@ -17,17 +17,23 @@ typedef struct command {
     const char *name;
     int opts;
     int (*run)(nb__cli_t *c);
-    const char *usage;
+    const char *usage, *help;
 } command_t;
 
 static const command_t commands[] = {
     {"start", OPT_DETACH | OPT_PID | OPT_LOG | OPT_TIMEOUT, nb__cli_start_detached,
-     "start [-d] [--pid-file P] [--log-file P] [--timeout S] [server flags]   serve (-d: in the background)"},
-    {"stop", OPT_PID | OPT_TIMEOUT, nb__cli_stop, "stop [--pid-file P] [--timeout S]   SIGTERM the server, wait for it to exit"},
-    {"status", OPT_ENDPOINT, nb__cli_status, "status [--endpoint URL]   the services and their states; exit 1 when down"},
-    {"wait", OPT_ENDPOINT | OPT_TIMEOUT, nb__cli_wait, "wait [--endpoint URL] [--timeout S]   until the server answers"},
-    {"logs", OPT_FOLLOW | OPT_LOG | OPT_PID, nb__cli_logs, "logs [-f] [--log-file P]   the detached server's log"},
-    {"reset", OPT_ENDPOINT | OPT_POS, nb__cli_reset, "reset [service] [--endpoint URL]   clear every service's state, or one's"},
+     "start [-d] [--pid-file P] [--log-file P] [--timeout S] [server flags]",
+     "serve (-d: in the background)"},
+    {"stop", OPT_PID | OPT_TIMEOUT, nb__cli_stop, "stop [--pid-file P] [--timeout S]",
+     "SIGTERM the server, wait for it to exit"},
+    {"status", OPT_ENDPOINT, nb__cli_status, "status [--endpoint URL]",
+     "the services and their states; exit 1 when down"},
+    {"wait", OPT_ENDPOINT | OPT_TIMEOUT, nb__cli_wait, "wait [--endpoint URL] [--timeout S]",
+     "until the server answers"},
+    {"logs", OPT_FOLLOW | OPT_LOG | OPT_PID, nb__cli_logs, "logs [-f] [--log-file P]",
+     "the detached server's log"},
+    {"reset", OPT_ENDPOINT | OPT_POS, nb__cli_reset, "reset [service] [--endpoint URL]",
+     "clear every service's state, or one's"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -36,6 +42,13 @@ static const command_t *find_command(const char *name) {
         if (strcmp(commands[i].name, name) == 0)
             return &commands[i];
     return NULL;
+}
+
+void nb__cli_usage(FILE *out) {
+    fprintf(out, "Commands (docs/cli.md):\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  nimbus %s\n      %s\n", commands[i].usage, commands[i].help);
+    fprintf(out, "  nimbus config [server flags]\n      every setting's value and where it came from\n\n");
 }
 
 bool nb__cli_is_command(const char *arg) { return arg && find_command(arg) != NULL; }

@@ -6,11 +6,14 @@
 #define NB_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* nb__cli_run's answer when the server should run in this process (`nimbus start` without -d),
  * with argv[1] dropped. */
 #define NB_CLI_SERVE (-1)
 
+/* The subcommands, one line each, for --help. */
+void nb__cli_usage(FILE *out);
 /* Whether arg names a subcommand of this file's. */
 bool nb__cli_is_command(const char *arg);
 /* Runs the subcommand argv[1]: its exit code (0 success, 1 failure or "down", 2 usage or

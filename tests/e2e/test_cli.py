@@ -158,6 +158,11 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout)
         self.assertRegex(r.stdout, r"\nsqs +available")
         self.assertRegex(r.stdout, r"\ns3 +disabled")  # --services reached the server
+        r = self.nimbus("status", "--endpoint", "127.0.0.1:%d" % self.port)  # the scheme may be left out
+        self.assertEqual(r.returncode, 0, r.stdout)
+        r = self.nimbus("status", "--endpoint", "https://127.0.0.1:%d" % self.port)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("expected http://host:port", r.stderr)
         r = self.nimbus("logs", "--log-file", log_file)
         self.assertIn("Ready.", r.stdout)
         self.assertEqual(self.nimbus("stop").returncode, 1)  # not the default pid file
@@ -203,10 +208,14 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("go with -d", r.stderr)
 
-    def test_version(self):
+    def test_version_and_help(self):
         r = self.nimbus("--version")
         self.assertEqual(r.returncode, 0)
         self.assertRegex(r.stdout, r"^nimbus \d+\.\d+\.\d+")
+        r = self.nimbus("--help")
+        self.assertEqual(r.returncode, 0)
+        for command in ("start [-d]", "stop", "status", "wait", "logs [-f]", "reset [service]", "config"):
+            self.assertIn("  nimbus " + command, r.stdout)
 
 
 if __name__ == "__main__":

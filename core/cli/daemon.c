@@ -35,12 +35,12 @@ static int make_parent(const char *path) {
     return mkdir(dir, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* Whether pid is a live (not zombie) process whose executable is a nimbus: a pid file left by
- * a crash may name a pid reused by something else, which must never get our signal. */
-static bool is_live_nimbus(int pid) {
+/* Whether pid is a process that has not exited (a zombie has: it waits for its parent, or for an
+ * init that may not reap in a container, to collect it). */
+static bool is_running(int pid) {
     if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH))
         return false;
-    char path[64], buf[4096];
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
     FILE *f = fopen(path, "r");
     if (f) {
@@ -48,8 +48,17 @@ static bool is_live_nimbus(int pid) {
         int n = fscanf(f, "%*d (%*[^)]) %c", &state);
         fclose(f);
         if (n == 1 && (state == 'Z' || state == 'X'))
-            return false; /* exited; waiting for its parent (no init in a container) to reap it */
+            return false;
     }
+    return true;
+}
+
+/* Whether pid runs and its executable is a nimbus: a pid file left by a crash may name a pid
+ * reused by something else, which must never get our signal. */
+static bool is_live_nimbus(int pid) {
+    if (!is_running(pid))
+        return false;
+    char path[64], buf[4096];
     snprintf(path, sizeof path, "/proc/%d/exe", pid);
     ssize_t n = readlink(path, buf, sizeof buf - 1);
     if (n <= 0)
@@ -208,7 +217,8 @@ int nb__cli_stop(nb__cli_t *c) {
     }
     double timeout = c->timeout_s >= 0 ? c->timeout_s : DEFAULT_STOP_TIMEOUT_S;
     double deadline = nb__cli_now() + timeout;
-    while (is_live_nimbus(pid)) {
+    /* not is_live_nimbus: an exiting process loses its exe link before it closes its sockets */
+    while (is_running(pid)) {
         if (nb__cli_now() >= deadline) {
             fprintf(stderr, "nimbus stop: pid %d still running %.1f s after SIGTERM\n", pid, timeout);
             return 1;

@@ -14,7 +14,6 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/nimbus/nimbus")
 # the SDK's pkg-config file needs these to compile a plugin; the server itself does not
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libjansson-dev, libsqlite3-dev, pkg-config, python3")
 include(CPack)

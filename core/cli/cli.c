@@ -99,8 +99,8 @@ static int parse(nb__cli_t *c, const command_t *cmd, int argc, char **argv) {
             c->detach = true;
         } else if ((o & OPT_FOLLOW) && (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0)) {
             c->follow = true;
-        } else if ((o & OPT_TIMEOUT) && is_option(a, "--timeout")) {
-            v = option_value(argc, argv, &i, "--timeout");
+        } else if ((o & OPT_TIMEOUT) && (is_option(a, "--timeout") || strcmp(a, "-t") == 0)) {
+            v = option_value(argc, argv, &i, a[1] == 't' ? "-t" : "--timeout"); /* -t: LocalStack's CLI's */
             if (v == NULL || !nb__config_parse_seconds(v, &c->timeout_s))
                 return usage(cmd, "--timeout takes seconds (30, 1.5, 500ms, 2m)");
         } else if ((o & OPT_ENDPOINT) && is_option(a, "--endpoint")) {

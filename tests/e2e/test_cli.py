@@ -124,7 +124,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("not running at " + self.url, r.stdout)
         start = time.monotonic()
-        r = self.nimbus("wait", "--timeout", "0.5")
+        r = self.nimbus("wait", "-t", "0.5")
         elapsed = time.monotonic() - start
         self.assertEqual(r.returncode, 1)
         self.assertIn("not ready at %s after 0.5 s" % self.url, r.stderr)

@@ -168,6 +168,8 @@ int nb__cli_start_detached(nb__cli_t *c) {
         dup2(null_fd, 0);
         dup2(log_fd, 1);
         dup2(log_fd, 2);
+        /* nothing else of the caller's: a pipe kept open would hang a `$(nimbus start -d)` */
+        close_range(3, ~0U, 0);
         execv(exe, c->server_args);
         dprintf(2, "nimbus start: exec %s: %s\n", exe, strerror(errno));
         _exit(127);

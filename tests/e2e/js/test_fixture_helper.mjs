@@ -50,4 +50,16 @@ assert.equal(sharedNimbus(), undefined);
 await assert.rejects(fetch(endpoint + "/_localstack/health"), "the server stopped with the tear-down");
 
 await assert.rejects(startNimbus({ bin: "/nonexistent/nimbus" }), /cannot run \/nonexistent\/nimbus/);
+
+// Jest's form: set-up and tear-down files that share the server through the global object, called
+// with Jest's configs as arguments
+const { default: jestSetup } = await import("../../fixtures/node/jest-global-setup.mjs");
+const { default: jestTeardown } = await import("../../fixtures/node/jest-global-teardown.mjs");
+delete process.env.AWS_ENDPOINT_URL;
+await jestSetup({ rootDir: "/", testTimeout: 5000 }, { rootDir: "/" });
+const jestEndpoint = process.env.AWS_ENDPOINT_URL;
+assert.notEqual(jestEndpoint, endpoint);
+assert.equal((await fetch(jestEndpoint + "/_localstack/health")).status, 200);
+await jestTeardown({ rootDir: "/" }, { rootDir: "/" });
+await assert.rejects(fetch(jestEndpoint + "/_localstack/health"));
 console.log("node fixture helper: ok");

@@ -30,7 +30,18 @@ int nb__cli_status(nb__cli_t *c) {
         return 1;
     }
     const char *version = json_string_value(json_object_get(doc, "version"));
-    printf("nimbus %s is running at %s\n\n", version ? version : "?", c->url);
+    printf("nimbus %s is running at %s", version ? version : "?", c->url);
+    nb__cli_response_t resp;
+    if (nb__cli_http(&c->ep, "GET", "/_localstack/info", CALL_TIMEOUT_MS, &resp, &why) == 0) {
+        json_t *info = resp.status == 200 ? json_loads(resp.body, 0, NULL) : NULL;
+        if (info)
+            printf(" (up %lld s, %lld requests, persistence %s)", json_integer_value(json_object_get(info, "uptime")),
+                   json_integer_value(json_object_get(info, "requests")),
+                   json_is_true(json_object_get(info, "persistence")) ? "on" : "off");
+        json_decref(info);
+        nb__cli_response_free(&resp);
+    }
+    printf("\n\n");
     json_t *services = json_object_get(doc, "services");
     size_t width = strlen("SERVICE");
     const char *name;

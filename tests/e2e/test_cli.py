@@ -69,6 +69,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         lines = r.stdout.splitlines()
         self.assertIn("is running at " + self.url, lines[0])
+        self.assertRegex(lines[0], r"\(up \d+ s, 2 requests, persistence off\)$")  # the two creates above
         table = dict(line.split() for line in lines[lines.index(next(x for x in lines if x.startswith("SERVICE"))) + 1:])
         self.assertEqual(table["sqs"], "running")
         self.assertEqual(table["s3"], "running")

@@ -17,23 +17,15 @@ void nb__req_log_line(nb_req_t *req, int status) {
     if (gw->log == NULL)
         return;
     double ms = (double)(uv_hrtime() - req->start_ns) / 1e6;
-    static char ts[40];
-    static time_t ts_second = -1; /* the formatted second, reused by every line within it */
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME_COARSE, &now);
-    if (now.tv_sec != ts_second) {
-        struct tm tm;
-        gmtime_r(&now.tv_sec, &tm);
-        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-        ts_second = now.tv_sec;
-    }
+    long now_ms;
+    const char *ts = nb__log_time(&now_ms);
     const char *svc = req->route.spec ? req->route.spec->service : "unknown";
     const char *op = req->route.op ? req->route.op->name : "UnknownOperation";
     if (req->has_error)
-        fprintf(gw->log, "%s.%03ld  INFO AWS %s.%s => %d (%s) (%.2f ms)\n", ts, now.tv_nsec / 1000000, svc, op,
-                status, req->err.code, ms);
+        fprintf(gw->log, "%s.%03ld  INFO AWS %s.%s => %d (%s) (%.2f ms)\n", ts, now_ms, svc, op, status,
+                req->err.code, ms);
     else
-        fprintf(gw->log, "%s.%03ld  INFO AWS %s.%s => %d (%.2f ms)\n", ts, now.tv_nsec / 1000000, svc, op, status, ms);
+        fprintf(gw->log, "%s.%03ld  INFO AWS %s.%s => %d (%.2f ms)\n", ts, now_ms, svc, op, status, ms);
 }
 
 void nb__req_report(nb_req_t *req, const nb__http_response_t *resp) {

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "util/buf.h"
 
@@ -46,21 +45,13 @@ static void put_escaped(FILE *f, const char *s) {
 }
 
 void nb__request_log_write(const nb_req_t *req, int status) {
-    static char stamp[32];
-    static time_t stamp_second = -1; /* the formatted second, reused by every line within it */
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    if (now.tv_sec != stamp_second) {
-        struct tm tm;
-        gmtime_r(&now.tv_sec, &tm);
-        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-        stamp_second = now.tv_sec;
-    }
+    long ms;
+    const char *stamp = nb__log_time(&ms);
     FILE *f = req->gw->request_log;
     fprintf(f,
             "{\"time\":\"%s.%03ldZ\",\"service\":\"%s\",\"operation\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,"
             "\"account\":\"%s\",\"region\":\"%s\",\"request_id\":\"%s\",\"error\":",
-            stamp, now.tv_nsec / 1000000, req->route.spec ? req->route.spec->service : "unknown",
+            stamp, ms, req->route.spec ? req->route.spec->service : "unknown",
             req->route.op ? req->route.op->name : "UnknownOperation", status,
             (double)(uv_hrtime() - req->start_ns) / 1e6, req->ctx.account, req->ctx.region, req->request_id);
     if (req->has_error && req->err.code) {

@@ -1,6 +1,7 @@
 /* nimbus: the server. Reads its configuration, loads specs and plugins, listens,
  * prints "Ready." and serves until SIGINT or SIGTERM. `nimbus config [flags]` prints
- * every setting's value and where it came from instead, and exits. */
+ * every setting's value and where it came from instead, and exits; the other subcommands
+ * (start, stop, status, wait, logs, reset) are the CLI's (core/cli/). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/resource.h>
 #include <uv.h>
 
+#include "cli/cli.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "plugin/plugin.h"
@@ -75,8 +77,13 @@ static int print_config(const nb__config_t *cfg) {
 int main(int argc, char **argv) {
     nb__config_t cfg;
     char *err = NULL;
+    if (argc > 1 && nb__cli_is_command(argv[1])) {
+        int rc = nb__cli_run(argc, argv);
+        if (rc != NB_CLI_SERVE)
+            return rc;
+    }
     bool config_command = argc > 1 && strcmp(argv[1], "config") == 0;
-    if (config_command) { /* the subcommand's flags are the server's */
+    if (config_command || (argc > 1 && strcmp(argv[1], "start") == 0)) { /* the subcommand's flags are the server's */
         argv[1] = argv[0];
         argv++;
         argc--;
@@ -85,6 +92,7 @@ int main(int argc, char **argv) {
     case NB_CONFIG_HELP:
         /* read before the configuration: only the environment can add plugin folders */
         nb__plugin_settings_help(stdout, getenv("NIMBUS_PLUGIN_PATH"));
+        nb__cli_usage(stdout);
         nb__config_free(&cfg);
         return 0;
     case NB_CONFIG_VERSION:

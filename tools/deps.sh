@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Nimbus needs to build, test and run, if any is missing.
 # --test: also those only tests need (chromium: a page from another origin attacks Nimbus; clang:
-# libFuzzer, for the fuzz smoke).
+# libFuzzer, for the fuzz smoke; python3-pytest: the pytest plugin's own test, tests/e2e/test_pytest_fixture.py).
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -11,7 +11,7 @@ PACKAGES=(
   libcriterion-dev
   python3 python3-boto3 python3-botocore awscli curl wrk bc valgrind
 )
-if [ "${1:-}" = "--test" ]; then PACKAGES+=(chromium clang); fi
+if [ "${1:-}" = "--test" ]; then PACKAGES+=(chromium clang python3-pytest); fi
 # Node.js may come from elsewhere (e.g. NodeSource, which bundles npm): only the commands matter.
 command -v node >/dev/null || PACKAGES+=(nodejs)
 command -v npm >/dev/null || PACKAGES+=(npm)

@@ -64,6 +64,12 @@ static const setting_t settings[] = {
     {"NIMBUS_MAX_STRUCTURED_BODY_SIZE", "max-structured-body-size", T_SIZE, NULL,
      "Largest parsed (JSON, XML, form, CBOR) request body in bytes, for every service [default: AWS's limit "
      "of each service, see docs/limits.md]"},
+    {"NIMBUS_DEFAULT_ACCOUNT", "default-account", T_STRING, "000000000000",
+     "Account of requests whose access key id is not 12 digits (test, AKIA...); nimbus-moto-server sets moto's "
+     "123456789012"},
+    {"NIMBUS_REQUEST_LOG", "request-log", T_STRING, NULL,
+     "A file to append one JSON line to per AWS request answered (time, service, operation, status, "
+     "duration_ms, account, region, request_id, error) [default: none]"},
     /* read by core/store/store.c from the environment at each commit, so tests can arm it while
      * the server runs; listed here so that it is a known setting, not an unknown one */
     {"NIMBUS_FAULT_COMMIT", "fault-commit", T_STRING, NULL,
@@ -438,6 +444,9 @@ static int validate(nb__config_t *cfg, char **err) {
             break;
         }
     }
+    const char *account = nb__config_get(cfg, "NIMBUS_DEFAULT_ACCOUNT");
+    if (account && (strlen(account) != 12 || strspn(account, "0123456789") != 12))
+        return fail(err, "NIMBUS_DEFAULT_ACCOUNT: invalid value '%s': expected an account id of 12 digits", account);
     const char *lh = nb__config_get(cfg, "LOCALSTACK_HOST");
     if (lh && (*lh == '\0' || strchr(lh, '/') || strchr(lh, ' ')))
         return fail(err, "LOCALSTACK_HOST: invalid value '%s': expected host or host:port", lh);
@@ -579,6 +588,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     cfg->localstack_host = nb__config_get(cfg, "LOCALSTACK_HOST");
     cfg->plugin_path = nb__config_get(cfg, "NIMBUS_PLUGIN_PATH");
     cfg->spec_path = nb__config_get(cfg, "NIMBUS_SPEC_PATH");
+    cfg->request_log = nb__config_get(cfg, "NIMBUS_REQUEST_LOG");
     cfg->data_dir = nb__config_get(cfg, "DATA_DIR");
     if (cfg->data_dir == NULL) {
         const char *home = NULL;

@@ -65,6 +65,7 @@ typedef struct nb__config {
     uint64_t tls_handshake_timeout_ms; /* NIMBUS_TLS_HANDSHAKE_TIMEOUT */
     uint64_t max_structured_bytes; /* NIMBUS_MAX_STRUCTURED_BODY_SIZE; 0: each service's own limit */
     const char *config_file;     /* --config, NULL if none */
+    const char *request_log;     /* NIMBUS_REQUEST_LOG: JSON-lines file, NULL when off */
     /* Who may reach Nimbus (core/gateway/origin.c). */
     char **cors_origins;         /* EXTRA_CORS_ALLOWED_ORIGINS: NULL-terminated; NULL if none */
     bool disable_cors_checks;    /* DISABLE_CORS_CHECKS */

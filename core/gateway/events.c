@@ -102,7 +102,7 @@ int nb__event_publish(nb_plugin_t *self, nb_req_t *req, const char *name, const 
         return NB_EINVAL;
     }
     if (account == NULL)
-        account = req ? req->ctx.account : "000000000000";
+        account = req ? req->ctx.account : nb__context_default_account();
     if (region == NULL)
         region = req ? req->ctx.region : "us-east-1";
     const char *source = self && self->def ? self->def->service : "";

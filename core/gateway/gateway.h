@@ -29,6 +29,7 @@ typedef struct nb__gateway {
     double started_at;   /* wall clock, epoch seconds */
     uint64_t requests;   /* AWS requests handled */
     FILE *log;           /* request log (stdout) */
+    FILE *request_log;   /* NIMBUS_REQUEST_LOG's JSON lines; NULL when off (request_log.c) */
     bool unavailable[NB_MAX_LISTEN]; /* optional GATEWAY_LISTEN addresses this machine lacks */
     uv_timer_t eager;    /* EAGER_SERVICE_LOADING: the services start on the loop's first turn */
 } nb__gateway_t;
@@ -57,6 +58,12 @@ bool nb__origin_refused(nb__gateway_t *gw, nb__http_exchange_t *x, const nb__htt
 /* Operations whose spec requires a checksum get their Content-MD5 checked against the body
  * (content_md5.c): 1 when the request may go on, 0 when req->err says why not. */
 int nb__check_content_md5(nb_req_t *req);
+
+/* NIMBUS_REQUEST_LOG (request_log.c): opens the file (nothing when unset; -1 and *err when it
+ * cannot be opened), writes a request's JSON line once answered with status, closes. */
+int nb__request_log_open(nb__gateway_t *gw, char **err);
+void nb__request_log_write(const nb_req_t *req, int status);
+void nb__request_log_close(nb__gateway_t *gw);
 
 /* Internal endpoints; returns true if it answered. (internal.c) */
 bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req);

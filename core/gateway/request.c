@@ -43,16 +43,8 @@ void nb__req_log_line(nb_req_t *req, int status) {
     if (gw->log == NULL)
         return;
     uint64_t hundredths_ms = (uv_hrtime() - req->start_ns + 5000) / 10000; /* "%.2f ms" */
-    static char ts[40];
-    static time_t ts_second = -1; /* the formatted second, reused by every line within it */
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME_COARSE, &now);
-    if (now.tv_sec != ts_second) {
-        struct tm tm;
-        gmtime_r(&now.tv_sec, &tm);
-        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-        ts_second = now.tv_sec;
-    }
+    long now_ms;
+    const char *ts = nb__log_time(&now_ms);
     const char *svc = req->route.spec ? req->route.spec->service : "unknown";
     const char *op = req->route.op ? req->route.op->name : "UnknownOperation";
     /* <ts>.<ms>  INFO AWS <svc>.<op> => <status>[ (<code>)] (<ms, 2 decimals> ms) */
@@ -60,7 +52,7 @@ void nb__req_log_line(nb_req_t *req, int status) {
     l.len = 0;
     line_puts(&l, ts);
     line_puts(&l, ".");
-    line_u64(&l, (uint64_t)now.tv_nsec / 1000000, 3);
+    line_u64(&l, (uint64_t)now_ms, 3);
     line_puts(&l, "  INFO AWS ");
     line_puts(&l, svc);
     line_puts(&l, ".");
@@ -157,6 +149,8 @@ void nb__req_serialize(nb_req_t *req, nb__http_response_t *resp) {
 
 void nb__req_log(nb_req_t *req, const nb__http_response_t *resp) {
     nb__req_log_line(req, resp->status);
+    if (req->gw->request_log)
+        nb__request_log_write(req, resp->status);
     nb__req_report(req, resp);
     if (req->gw->log && req->gw->cfg && req->gw->cfg->debug)
         nb__debug_log_exchange(req->gw->log, req, resp);

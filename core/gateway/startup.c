@@ -13,6 +13,7 @@
 #include "nimbus/errno.h"
 #include "gateway/group_commit.h"
 #include "proc/proc.h"
+#include "router/context.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -149,6 +150,9 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     nb__api_set_loop(loop);
     if (cfg->persistence && nb__store_check_data_dir(cfg->data_dir, err) != 0)
         return NB_ESTORE;
+    nb__context_set_default_account(nb__config_get(cfg, "NIMBUS_DEFAULT_ACCOUNT"));
+    if (nb__request_log_open(gw, err) != 0)
+        return NB_EINVAL;
     const char *tmp = getenv("TMPDIR");
     nb__store_sweep_temp(tmp && *tmp ? tmp : "/tmp");
     int rc = nb__registry_init(&gw->reg, cfg, err);
@@ -248,5 +252,6 @@ void nb__gateway_free(nb__gateway_t *gw) {
     gw->router = NULL;
     nb__registry_free(&gw->reg);
     nb__group_commit_close();
+    nb__request_log_close(gw);
 }
 

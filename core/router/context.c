@@ -118,12 +118,20 @@ static bool is_region(const char *s) {
     return true;
 }
 
+static char default_account[16] = NB_DEFAULT_ACCOUNT;
+
+const char *nb__context_default_account(void) { return default_account; }
+
+void nb__context_set_default_account(const char *account) {
+    snprintf(default_account, sizeof default_account, "%s", account ? account : NB_DEFAULT_ACCOUNT);
+}
+
 void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *ctx) {
     nb__credential_t cred;
     memset(ctx, 0, sizeof *ctx);
     nb__credential_parse(req, &cred);
     copy_part(ctx->access_key, sizeof ctx->access_key, cred.access_key, strlen(cred.access_key));
-    const char *account = is_account_id(cred.access_key) ? cred.access_key : NB_DEFAULT_ACCOUNT;
+    const char *account = is_account_id(cred.access_key) ? cred.access_key : default_account;
     copy_part(ctx->account, sizeof ctx->account, account, strlen(account));
     const char *region = is_region(cred.region) ? cred.region : NB_DEFAULT_REGION;
     copy_part(ctx->region, sizeof ctx->region, region, strlen(region));

@@ -20,7 +20,12 @@ typedef struct nb__req_context {
     char access_key[128]; /* "" when the request carries none */
 } nb__req_context_t;
 
-/* Account: the access key id when it is exactly 12 digits, else 000000000000.
+/* The account of requests whose access key is not an account id: NB_DEFAULT_ACCOUNT unless
+ * NIMBUS_DEFAULT_ACCOUNT sets another (moto's 123456789012), set once at start-up. */
+const char *nb__context_default_account(void);
+void nb__context_set_default_account(const char *account);
+
+/* Account: the access key id when it is exactly 12 digits, else the default account.
  * Region: from the credential scope, else us-east-1. Never fails. */
 void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *ctx);
 

@@ -48,7 +48,11 @@ typedef struct nb__config {
     size_t nlisten;
     bool persistence;      /* PERSISTENCE */
     const char *data_dir;  /* DATA_DIR */
-    bool debug;            /* DEBUG */
+    bool debug;            /* DEBUG, or LS_LOG debug / trace */
+    bool quiet;            /* LS_LOG warn / error: no request log lines */
+    const char *default_region;  /* DEFAULT_REGION */
+    const char *default_account; /* NIMBUS_DEFAULT_ACCOUNT, else MOTO_ACCOUNT_ID, else 000000000000 */
+    const char *init_path;       /* NIMBUS_INIT_PATH, ':'-separated */
     const char *localstack_host; /* LOCALSTACK_HOST, "localhost.localstack.cloud:4566" */
     const char *plugin_path;     /* NIMBUS_PLUGIN_PATH, ':'-separated, may be "" */
     const char *spec_path;       /* NIMBUS_SPEC_PATH, ':'-separated */

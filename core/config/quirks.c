@@ -19,7 +19,7 @@ const char nb__flag_disable_custom_cors[] = "disable-custom-cors-s3"; /* its com
  * (Docker, DNS, TLS, licences, snapshots) or Nimbus always does what they select.
  * docs/settings.md lists them with the reason. */
 static const char *const ignored_settings[] = {
-    "LS_LOG", "LOCALSTACK_AUTH_TOKEN", "LOCALSTACK_API_KEY", "LOCALSTACK_VOLUME_DIR", "DNS_ADDRESS",
+    "LOCALSTACK_AUTH_TOKEN", "LOCALSTACK_API_KEY", "DNS_ADDRESS",
     "DISABLE_EVENTS", "SKIP_INFRA_DOWNLOADS", "SKIP_SSL_CERT_DOWNLOAD", "USE_SSL", "EDGE_PORT",
     "HOSTNAME_EXTERNAL", "ALLOW_NONSTANDARD_REGIONS", "SQS_ENDPOINT_STRATEGY", "SQS_DISABLE_CLOUDWATCH_METRICS",
     "S3_SKIP_SIGNATURE_VALIDATION", "S3_SKIP_KMS_KEY_VALIDATION", "SNAPSHOT_SAVE_STRATEGY",

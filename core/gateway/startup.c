@@ -12,6 +12,7 @@
 
 #include "nimbus/errno.h"
 #include "proc/proc.h"
+#include "router/context.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -129,7 +130,8 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     memset(gw, 0, sizeof *gw);
     gw->loop = loop;
     gw->cfg = cfg;
-    gw->log = stdout;
+    gw->log = cfg->quiet ? NULL : stdout; /* LS_LOG=warn or error: no line per request */
+    nb__context_set_defaults(cfg->default_account, cfg->default_region);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     gw->started_at = (double)ts.tv_sec + ts.tv_nsec / 1e9;

@@ -464,7 +464,7 @@ static int validate(nb__config_t *cfg, char **err) {
     for (size_t i = 0; i < 2; i++) {
         const char *account = nb__config_get(cfg, account_names[i]);
         bool ok = account == NULL || strlen(account) == 12;
-        for (const char *c = account; ok && *c; c++)
+        for (const char *c = account; ok && c && *c; c++)
             ok = isdigit((unsigned char)*c);
         if (!ok)
             return fail(err, "%s: invalid value '%s': expected a 12-digit account id such as 123456789012",

@@ -442,7 +442,9 @@ typedef struct nb_api {
      * closes the port but leaves the listener the plugin's until this or its unload. */
     void (*listener_close)(nb_listener_t *listener);
     /* Requests to the main port whose path starts with prefix ("/_nimbus/<plugin>/...", ending
-     * in '/') go to handler. 0, NB_EINVAL (another form), NB_EEXIST (taken). */
+     * in '/') go to handler. Also "/_aws/<the plugin's service>/..." (since 1.7 cores: LocalStack's
+     * developer endpoints, /_aws/sqs/messages), whose first request starts the service if it was
+     * not yet (its init registers the route). 0, NB_EINVAL (another form), NB_EEXIST (taken). */
     int (*route_prefix)(nb_plugin_t *self, const char *prefix, nb_http_handler_pt handler, void *data);
     const char *(*http_method)(const nb_http_t *h);
     const char *(*http_path)(const nb_http_t *h);  /* raw (percent-encoded), the prefix included */

@@ -38,6 +38,8 @@ static int sqs_init(nb_plugin_t *self) {
         nb_log(self, NB_LOG_ERROR, "cannot load the queues: %s", sqlite3_errmsg(sqs.store.db));
         return -1;
     }
+    if (sqs_dev_register(self) != 0) /* a core before 1.7 has no /_aws/ routes: the rest works */
+        nb_log(self, NB_LOG_WARN, "the developer endpoint /_aws/sqs/messages is not available");
     return 0;
 }
 

@@ -60,6 +60,8 @@ sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in);
 /* Queue URLs (sqs_url.c). The queue's URL in the shape SQS_ENDPOINT_STRATEGY selects, on the
  * request's memory (nb_req_printf); NULL if out of memory. */
 const char *sqs_queue_url(nb_req_t *req, const sqs_queue_t *q);
+/* /_aws/sqs/messages (sqs_dev.c): 0 or NB_E*. */
+int sqs_dev_register(nb_plugin_t *self);
 /* Reads SQS_ENDPOINT_STRATEGY: 0, or -1 (logged) for a value LocalStack does not have. */
 int sqs_url_strategy_load(nb_plugin_t *self);
 int sqs_queues_load(void);
@@ -68,6 +70,12 @@ void sqs_queues_free(void);
 int sqs_queue_save_meta(sqs_queue_t *q);
 
 /* Messages (sqs_message.c) */
+/* The columns of a messages row that sqs_message_json reads, in its order. */
+#define SQS_MESSAGE_COLUMNS "id, body, attrs, sysattrs, md5_body, sent, receives, first_receive, grp, dedup, seqno, src_arn"
+/* A ReceiveMessage entry from a row of SQS_MESSAGE_COLUMNS: the system attributes (sysnames) and
+ * message attributes (attrnames) asked for ("All" is all); NULL without memory. */
+json_t *sqs_message_json(const sqs_queue_t *q, sqlite3_stmt *row, const json_t *sysnames, const json_t *attrnames,
+                         const char *receipt);
 void sqs_waiters_cancel(sqs_queue_t *q); /* answers every waiter (empty) before a queue goes */
 void sqs_waiters_cancel_all(void);       /* the server stops: every long poll ends now, empty */
 int64_t sqs_count(sqs_queue_t *q, int kind); /* 0 visible, 1 in flight, 2 delayed */

@@ -727,7 +727,14 @@ int nb__config_check_unknown(const nb__config_t *cfg, bool (*declared)(void *ctx
     }
     for (char **kv = cfg->envp; warn && kv && *kv; kv++) {
         char name[128];
-        if (!env_name(*kv, name, sizeof name) || known(name, declared, ctx))
+        if (!env_name(*kv, name, sizeof name))
+            continue;
+        const char *missing = NULL, *as = nb__config_ignored_as(name, &missing), *value = *kv + strlen(name) + 1;
+        bool b, as_b;
+        if (as && nb__config_parse_bool(value, &b) && nb__config_parse_bool(as, &as_b) && b != as_b)
+            fprintf(warn, "nimbus: %s=%s is not supported: Nimbus behaves as with %s=%s (%s)\n", name, value, name,
+                    as, missing);
+        if (known(name, declared, ctx))
             continue;
         if (strncmp(name, "NIMBUS_", 7) == 0 || strncmp(name, "LOCALSTACK_", 11) == 0 ||
             (looks_like && looks_like(ctx, name)))

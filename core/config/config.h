@@ -102,6 +102,9 @@ int nb__config_check_unknown(const nb__config_t *cfg, bool (*declared)(void *ctx
                              bool (*looks_like)(void *ctx, const char *name), void *ctx, FILE *warn, char **err);
 /* Whether LocalStack has this setting and Nimbus accepts it with no effect (docs/settings.md). */
 bool nb__config_ignored(const char *name);
+/* For an ignored setting Nimbus always behaves as one value of: that value ("1"), and in *missing
+ * what the others would select; NULL for the rest. (quirks.c) */
+const char *nb__config_ignored_as(const char *name, const char **missing);
 /* Typed parsing shared by core and plugin settings: true if v is valid. */
 bool nb__config_parse_bool(const char *v, bool *out);
 bool nb__config_parse_u64(const char *v, uint64_t *out); /* bytes: suffix k, m, g */

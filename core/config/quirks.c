@@ -32,3 +32,21 @@ bool nb__config_ignored(const char *name) {
             return true;
     return false;
 }
+
+/* Ignored settings whose other values select what Nimbus does not do: set to another value, they
+ * get a warning at start rather than passing quietly. */
+static const struct {
+    const char *name, *as; /* Nimbus behaves as with `as` */
+    const char *missing;   /* what the other values would select */
+} ignored_only_as[] = {
+    {"S3_SKIP_SIGNATURE_VALIDATION", "1", "signatures of presigned URLs are not checked"},
+};
+
+const char *nb__config_ignored_as(const char *name, const char **missing) {
+    for (size_t i = 0; i < sizeof ignored_only_as / sizeof ignored_only_as[0]; i++)
+        if (strcmp(ignored_only_as[i].name, name) == 0) {
+            *missing = ignored_only_as[i].missing;
+            return ignored_only_as[i].as;
+        }
+    return NULL;
+}

@@ -108,6 +108,17 @@ class VolumeDir(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(volume, "state")))
 
 
+class NotSupported(unittest.TestCase):
+    def test_signature_validation_asked_for_is_reported_not_silently_ignored(self):
+        with Nimbus(SERVICES="sts", S3_SKIP_SIGNATURE_VALIDATION="0") as n:
+            pass
+        self.assertIn("nimbus: S3_SKIP_SIGNATURE_VALIDATION=0 is not supported: Nimbus behaves as with "
+                      "S3_SKIP_SIGNATURE_VALIDATION=1 (signatures of presigned URLs are not checked)", n.output)
+        with Nimbus(SERVICES="sts", S3_SKIP_SIGNATURE_VALIDATION="1") as n:
+            pass
+        self.assertNotIn("S3_SKIP_SIGNATURE_VALIDATION", n.output, "LocalStack's default passes quietly")
+
+
 class Defaults(unittest.TestCase):
     def test_default_region_is_the_region_of_requests_naming_none(self):
         with Nimbus(SERVICES="sqs", DEFAULT_REGION="eu-central-1") as n:

@@ -1,7 +1,7 @@
 /* nimbus: the server. Reads its configuration, loads specs and plugins, listens,
- * prints "Ready." and serves until SIGINT or SIGTERM. `nimbus config [flags]` prints
- * every setting's value and where it came from instead, and exits; the other subcommands
- * (start, stop, status, wait, logs, reset) are the CLI's (core/cli/). */
+ * runs the init hooks (core/gateway/init_hooks.c), prints "Ready." and serves until SIGINT or
+ * SIGTERM. `nimbus config [flags]` prints every setting's value and where it came from instead,
+ * and exits; the other subcommands (start, stop, status, wait, logs, reset) are the CLI's (core/cli/). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
+#include "gateway/init_hooks.h"
 #include "plugin/plugin.h"
 #include "nimbus/version.h"
 
@@ -43,6 +44,12 @@ static void close_left_over(uv_handle_t *h, void *arg) {
         uv_close(h, NULL);
 }
 
+/* The shutdown hooks ran (the server answered them meanwhile): now it closes. */
+static void close_gateway(void *data) {
+    server_t *s = data;
+    nb__gateway_close(&s->gw, on_closed, s);
+}
+
 static void on_signal(uv_signal_t *h, int signum) {
     server_t *s = h->data;
     if (s->stopping++) {
@@ -51,7 +58,14 @@ static void on_signal(uv_signal_t *h, int signum) {
     }
     fprintf(stdout, "nimbus: %s received, shutting down\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
     fflush(stdout);
-    nb__gateway_close(&s->gw, on_closed, s);
+    nb__init_hooks_run(NB_INIT_SHUTDOWN, s->gw.cfg->shutdown_grace_ms, close_gateway, s);
+}
+
+/* As LocalStack: "Ready." once the ready hooks have run. */
+static void print_ready(void *data) {
+    (void)data;
+    fprintf(stdout, "Ready.\n");
+    fflush(stdout);
 }
 
 /* nimbus config: the core's settings, then each plugin's, with their sources. */
@@ -144,10 +158,13 @@ int main(int argc, char **argv) {
         if (!s.gw.unavailable[i])
             fprintf(stdout, "nimbus %s listening on %s:%d\n", NB_VERSION_STRING, cfg.listen[i].host,
                     cfg.listen[i].port ? cfg.listen[i].port : nb__http_server_port(s.gw.http));
-    fprintf(stdout, "Ready.\n");
     fflush(stdout);
+    if (nb__init_hooks_load(&s.gw) != 0)
+        fprintf(stderr, "nimbus: init hooks: out of memory: none run\n");
+    nb__init_hooks_startup(print_ready, &s);
     uv_run(s.loop, UV_RUN_DEFAULT);
 
+    nb__init_hooks_free();
     nb__gateway_free(&s.gw); /* unloads plugins: their fini flushes state */
     uv_walk(s.loop, close_left_over, NULL);
     uv_run(s.loop, UV_RUN_DEFAULT);

@@ -64,12 +64,25 @@ static const setting_t settings[] = {
     {"NIMBUS_MAX_STRUCTURED_BODY_SIZE", "max-structured-body-size", T_SIZE, NULL,
      "Largest parsed (JSON, XML, form, CBOR) request body in bytes, for every service [default: AWS's limit "
      "of each service, see docs/limits.md]"},
-    {"NIMBUS_DEFAULT_ACCOUNT", "default-account", T_STRING, "000000000000",
-     "Account of requests whose access key id is not 12 digits (test, AKIA...); nimbus-moto-server sets moto's "
-     "123456789012"},
     {"NIMBUS_REQUEST_LOG", "request-log", T_STRING, NULL,
      "A file to append one JSON line to per AWS request answered (time, service, operation, status, "
      "duration_ms, account, region, request_id, error) [default: none]"},
+    {"LS_LOG", "ls-log", T_STRING, NULL,
+     "LocalStack's log level: trace, trace-internal or debug log as DEBUG=1; info (the default) logs a line per "
+     "request; warn, warning or error drop those lines"},
+    {"LOCALSTACK_VOLUME_DIR", "volume-dir", T_STRING, NULL,
+     "LocalStack's volume folder (/var/lib/localstack in its image): unless DATA_DIR is set, state lives in its "
+     "state/ folder"},
+    {"DEFAULT_REGION", "default-region", T_STRING, "us-east-1",
+     "Region of requests whose credentials name none (no SigV4 scope: unsigned, SigV2), of in-process calls and of "
+     "init scripts"},
+    {"NIMBUS_DEFAULT_ACCOUNT", "default-account", T_STRING, NULL,
+     "Account of requests whose access key is not a 12-digit account id (123456789012: moto's) [default: "
+     "MOTO_ACCOUNT_ID, else 000000000000]"},
+    {"MOTO_ACCOUNT_ID", "moto-account-id", T_STRING, NULL, "moto's name of NIMBUS_DEFAULT_ACCOUNT (weaker than it)"},
+    {"NIMBUS_INIT_PATH", "init-path", T_STRING, "/etc/localstack/init:/etc/nimbus/init",
+     "':'-separated init hook folders: the .sh and .py files in their boot.d, start.d, ready.d and shutdown.d run "
+     "at each stage (docs/init-hooks.md)"},
     /* read by core/store/store.c from the environment at each commit, so tests can arm it while
      * the server runs; listed here so that it is a known setting, not an unknown one */
     {"NIMBUS_FAULT_COMMIT", "fault-commit", T_STRING, NULL,
@@ -444,9 +457,30 @@ static int validate(nb__config_t *cfg, char **err) {
             break;
         }
     }
-    const char *account = nb__config_get(cfg, "NIMBUS_DEFAULT_ACCOUNT");
-    if (account && (strlen(account) != 12 || strspn(account, "0123456789") != 12))
-        return fail(err, "NIMBUS_DEFAULT_ACCOUNT: invalid value '%s': expected an account id of 12 digits", account);
+    static const char *const levels[] = {"trace", "trace-internal", "debug", "info", "warn", "warning", "error"};
+    const char *level = nb__config_get(cfg, "LS_LOG");
+    bool level_ok = level == NULL;
+    for (size_t i = 0; !level_ok && i < sizeof levels / sizeof levels[0]; i++)
+        level_ok = strcasecmp(level, levels[i]) == 0;
+    if (!level_ok)
+        return fail(err, "LS_LOG: invalid value '%s': expected trace, trace-internal, debug, info, warn, warning or "
+                         "error", level);
+    const char *region = nb__config_get(cfg, "DEFAULT_REGION");
+    bool region_ok = region && *region && strlen(region) < 32;
+    for (const char *c = region; region_ok && *c; c++)
+        region_ok = (*c >= 'a' && *c <= 'z') || isdigit((unsigned char)*c) || *c == '-';
+    if (!region_ok)
+        return fail(err, "DEFAULT_REGION: invalid value '%s': expected a region name such as us-east-1", region);
+    static const char *const account_names[] = {"NIMBUS_DEFAULT_ACCOUNT", "MOTO_ACCOUNT_ID"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *account = nb__config_get(cfg, account_names[i]);
+        bool ok = account == NULL || strlen(account) == 12;
+        for (const char *c = account; ok && c && *c; c++)
+            ok = isdigit((unsigned char)*c);
+        if (!ok)
+            return fail(err, "%s: invalid value '%s': expected a 12-digit account id such as 123456789012",
+                        account_names[i], account);
+    }
     const char *lh = nb__config_get(cfg, "LOCALSTACK_HOST");
     if (lh && (*lh == '\0' || strchr(lh, '/') || strchr(lh, ' ')))
         return fail(err, "LOCALSTACK_HOST: invalid value '%s': expected host or host:port", lh);
@@ -575,6 +609,18 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     cfg->eager_loading = get_bool(cfg, "EAGER_SERVICE_LOADING");
     cfg->persistence = get_bool(cfg, "PERSISTENCE");
     cfg->debug = get_bool(cfg, "DEBUG");
+    /* As LocalStack: DEBUG=1 is LS_LOG=debug, and a finer level turns it on. */
+    const char *level = nb__config_get(cfg, "LS_LOG");
+    if (level && (strcasecmp(level, "debug") == 0 || strncasecmp(level, "trace", 5) == 0))
+        cfg->debug = true;
+    cfg->quiet = level && (strncasecmp(level, "warn", 4) == 0 || strcasecmp(level, "error") == 0);
+    cfg->default_region = nb__config_get(cfg, "DEFAULT_REGION");
+    cfg->default_account = nb__config_get(cfg, "NIMBUS_DEFAULT_ACCOUNT");
+    if (cfg->default_account == NULL)
+        cfg->default_account = nb__config_get(cfg, "MOTO_ACCOUNT_ID");
+    if (cfg->default_account == NULL)
+        cfg->default_account = "000000000000";
+    cfg->init_path = nb__config_get(cfg, "NIMBUS_INIT_PATH");
     cfg->disable_cors_checks = get_bool(cfg, "DISABLE_CORS_CHECKS");
     cfg->disable_cors_headers = get_bool(cfg, "DISABLE_CORS_HEADERS");
     cfg->disable_custom_cors = get_bool(cfg, nb__setting_disable_custom_cors);
@@ -590,6 +636,14 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     cfg->spec_path = nb__config_get(cfg, "NIMBUS_SPEC_PATH");
     cfg->request_log = nb__config_get(cfg, "NIMBUS_REQUEST_LOG");
     cfg->data_dir = nb__config_get(cfg, "DATA_DIR");
+    const char *volume = nb__config_get(cfg, "LOCALSTACK_VOLUME_DIR");
+    if (cfg->data_dir == NULL && volume && *volume) { /* LocalStack's layout: <volume>/state */
+        char dd[4096];
+        snprintf(dd, sizeof dd, "%s/state", volume);
+        if (cfg_set(cfg, "DATA_DIR", dd, NB_SRC_DEFAULT, 0) != 0)
+            goto oom;
+        cfg->data_dir = nb__config_get(cfg, "DATA_DIR");
+    }
     if (cfg->data_dir == NULL) {
         const char *home = NULL;
         for (char **e = envp; e && *e; e++)
@@ -689,7 +743,14 @@ int nb__config_check_unknown(const nb__config_t *cfg, bool (*declared)(void *ctx
     }
     for (char **kv = cfg->envp; warn && kv && *kv; kv++) {
         char name[128];
-        if (!env_name(*kv, name, sizeof name) || known(name, declared, ctx))
+        if (!env_name(*kv, name, sizeof name))
+            continue;
+        const char *missing = NULL, *as = nb__config_ignored_as(name, &missing), *value = *kv + strlen(name) + 1;
+        bool b, as_b;
+        if (as && nb__config_parse_bool(value, &b) && nb__config_parse_bool(as, &as_b) && b != as_b)
+            fprintf(warn, "nimbus: %s=%s is not supported: Nimbus behaves as with %s=%s (%s)\n", name, value, name,
+                    as, missing);
+        if (known(name, declared, ctx))
             continue;
         if (strncmp(name, "NIMBUS_", 7) == 0 || strncmp(name, "LOCALSTACK_", 11) == 0 ||
             (looks_like && looks_like(ctx, name)))

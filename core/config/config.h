@@ -48,7 +48,11 @@ typedef struct nb__config {
     size_t nlisten;
     bool persistence;      /* PERSISTENCE */
     const char *data_dir;  /* DATA_DIR */
-    bool debug;            /* DEBUG */
+    bool debug;            /* DEBUG, or LS_LOG debug / trace */
+    bool quiet;            /* LS_LOG warn / error: no request log lines */
+    const char *default_region;  /* DEFAULT_REGION */
+    const char *default_account; /* NIMBUS_DEFAULT_ACCOUNT, else MOTO_ACCOUNT_ID, else 000000000000 */
+    const char *init_path;       /* NIMBUS_INIT_PATH, ':'-separated */
     const char *localstack_host; /* LOCALSTACK_HOST, "localhost.localstack.cloud:4566" */
     const char *plugin_path;     /* NIMBUS_PLUGIN_PATH, ':'-separated, may be "" */
     const char *spec_path;       /* NIMBUS_SPEC_PATH, ':'-separated */
@@ -104,6 +108,9 @@ int nb__config_check_unknown(const nb__config_t *cfg, bool (*declared)(void *ctx
                              bool (*looks_like)(void *ctx, const char *name), void *ctx, FILE *warn, char **err);
 /* Whether LocalStack has this setting and Nimbus accepts it with no effect (docs/settings.md). */
 bool nb__config_ignored(const char *name);
+/* For an ignored setting Nimbus always behaves as one value of: that value ("1"), and in *missing
+ * what the others would select; NULL for the rest. (quirks.c) */
+const char *nb__config_ignored_as(const char *name, const char **missing);
 /* Typed parsing shared by core and plugin settings: true if v is valid. */
 bool nb__config_parse_bool(const char *v, bool *out);
 bool nb__config_parse_u64(const char *v, uint64_t *out); /* bytes: suffix k, m, g */

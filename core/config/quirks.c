@@ -20,9 +20,9 @@ const char nb__flag_disable_custom_cors[] = "disable-custom-cors-s3"; /* its com
  * always served beside HTTP).
  * docs/settings.md lists them with the reason. */
 static const char *const ignored_settings[] = {
-    "LS_LOG", "LOCALSTACK_AUTH_TOKEN", "LOCALSTACK_API_KEY", "LOCALSTACK_VOLUME_DIR", "DNS_ADDRESS",
+    "LOCALSTACK_AUTH_TOKEN", "LOCALSTACK_API_KEY", "DNS_ADDRESS",
     "DISABLE_EVENTS", "SKIP_INFRA_DOWNLOADS", "SKIP_SSL_CERT_DOWNLOAD", "USE_SSL", "EDGE_PORT",
-    "HOSTNAME_EXTERNAL", "ALLOW_NONSTANDARD_REGIONS", "SQS_ENDPOINT_STRATEGY", "SQS_DISABLE_CLOUDWATCH_METRICS",
+    "HOSTNAME_EXTERNAL", "ALLOW_NONSTANDARD_REGIONS", "SQS_DISABLE_CLOUDWATCH_METRICS",
     "S3_SKIP_SIGNATURE_VALIDATION", "S3_SKIP_KMS_KEY_VALIDATION", "SNAPSHOT_SAVE_STRATEGY",
     "SNAPSHOT_LOAD_STRATEGY", "SNAPSHOT_FLUSH_INTERVAL", "MAIN_CONTAINER_NAME", "GATEWAY_SERVER",
 };
@@ -32,4 +32,22 @@ bool nb__config_ignored(const char *name) {
         if (strcmp(ignored_settings[i], name) == 0)
             return true;
     return false;
+}
+
+/* Ignored settings whose other values select what Nimbus does not do: set to another value, they
+ * get a warning at start rather than passing quietly. */
+static const struct {
+    const char *name, *as; /* Nimbus behaves as with `as` */
+    const char *missing;   /* what the other values would select */
+} ignored_only_as[] = {
+    {"S3_SKIP_SIGNATURE_VALIDATION", "1", "signatures of presigned URLs are not checked"},
+};
+
+const char *nb__config_ignored_as(const char *name, const char **missing) {
+    for (size_t i = 0; i < sizeof ignored_only_as / sizeof ignored_only_as[0]; i++)
+        if (strcmp(ignored_only_as[i].name, name) == 0) {
+            *missing = ignored_only_as[i].missing;
+            return ignored_only_as[i].as;
+        }
+    return NULL;
 }

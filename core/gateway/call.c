@@ -328,7 +328,7 @@ void nb__call_cancel_all(void) {
 static void fill_ctx(nb__req_context_t *ctx, const char *account, const char *region) {
     memset(ctx, 0, sizeof *ctx);
     snprintf(ctx->account, sizeof ctx->account, "%s", account ? account : nb__context_default_account());
-    snprintf(ctx->region, sizeof ctx->region, "%s", region ? region : NB_DEFAULT_REGION);
+    snprintf(ctx->region, sizeof ctx->region, "%s", region ? region : nb__context_default_region());
 }
 
 static nb__gateway_t *owner(nb_plugin_t *self) { return self && self->reg ? self->reg->owner : NULL; }

@@ -104,7 +104,7 @@ int nb__event_publish(nb_plugin_t *self, nb_req_t *req, const char *name, const 
     if (account == NULL)
         account = req ? req->ctx.account : nb__context_default_account();
     if (region == NULL)
-        region = req ? req->ctx.region : "us-east-1";
+        region = req ? req->ctx.region : nb__context_default_region();
     const char *source = self && self->def ? self->def->service : "";
     size_t ln = strlen(name) + 1, ls = strlen(source) + 1, la = strlen(account) + 1, lr = strlen(region) + 1;
     pending_t *p = calloc(1, sizeof *p);

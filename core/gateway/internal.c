@@ -1,16 +1,23 @@
 /* Internal endpoints, answered before any AWS parsing:
- *   GET|HEAD /_localstack/health          services and their states (Testcontainers, awslocal)
+ *   GET|HEAD /_localstack/health          services and their states (Testcontainers, awslocal);
+ *                                         ?reload tries services that failed for a passing reason again
  *   GET      /_localstack/info            version, uptime, server time
+ *   GET      /_localstack/init[/<stage>]  init hook scripts and their states (init_hooks.c)
+ *   GET      /_localstack/diagnose        version, settings, services, paths, init hooks
  *   POST     /_localstack/state/reset     clear every service's state
  *   POST     /_localstack/state/<svc>/reset
- *   GET      /_nimbus/state               resource counts per service, account and region */
+ *   GET      /_nimbus/state               resource counts per service, account and region
+ *   /moto-api/...                         moto's endpoints (moto_api.c) */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
-#include "gateway/gateway.h"
+#include "gateway/init_hooks.h"
+#include "gateway/internal.h"
 #include "nimbus/version.h"
 #include "store/store.h"
 #include "util/codec.h"
@@ -30,8 +37,8 @@ static void respond_text(const nb__gateway_t *gw, nb__http_exchange_t *x, const 
     nb__http_response_free(&resp);
 }
 
-static void respond_json(const nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req, int status,
-                         json_t *body_new) {
+void nb__internal_respond_json(const nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_request_t *req,
+                               int status, json_t *body_new) {
     char *text = body_new ? json_dumps(body_new, JSON_COMPACT) : NULL;
     json_decref(body_new);
     respond_text(gw, x, req, status, text);
@@ -113,8 +120,84 @@ static json_t *state_counts(const nb__gateway_t *gw) {
     return out;
 }
 
+json_t *nb__internal_reset_all(nb__gateway_t *gw, bool *any_failed) {
+    json_t *done = json_array(), *failed = json_object();
+    for (size_t i = 0; i < gw->reg.nservices; i++) {
+        const char *why = NULL;
+        int rc = reset_service(&gw->reg.services[i], &why);
+        if (rc > 0)
+            json_array_append_new(done, json_string(gw->reg.services[i].name));
+        else if (rc < 0)
+            json_object_set_new(failed, gw->reg.services[i].name, json_string(why ? why : "reset failed"));
+    }
+    *any_failed = json_object_size(failed) > 0;
+    if (!*any_failed) {
+        json_decref(failed);
+        return json_pack("{s:o}", "reset", done);
+    }
+    return json_pack("{s:o,s:o}", "reset", done, "failed", failed);
+}
+
+/* ?reload: services in error for a reason that passes (descriptors, memory, disk space) are
+ * started again now rather than on their next request. */
+static void reload(nb__gateway_t *gw) {
+    for (size_t i = 0; i < gw->reg.nservices; i++) {
+        nb__service_t *svc = &gw->reg.services[i];
+        if (svc->state == NB_SVC_ERROR && svc->transient)
+            nb__registry_start(&gw->reg, svc);
+    }
+}
+
+static bool has_query_param(const char *query, const char *name) {
+    size_t n = strlen(name);
+    for (const char *q = query; q && *q;) {
+        if (strncmp(q, name, n) == 0 && (q[n] == '\0' || q[n] == '&' || q[n] == '='))
+            return true;
+        q = strchr(q, '&');
+        q = q ? q + 1 : NULL;
+    }
+    return false;
+}
+
+/* The files of a folder with their sizes (the data dir: what persistence wrote). */
+static json_t *folder_listing(const char *dir) {
+    json_t *files = json_object();
+    DIR *d = dir ? opendir(dir) : NULL;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &sb) == 0)
+            json_object_set_new(files, e->d_name, S_ISDIR(sb.st_mode) ? json_string("directory")
+                                                                         : json_integer((json_int_t)sb.st_size));
+    }
+    if (d)
+        closedir(d);
+    return files;
+}
+
+/* LocalStack's diagnose report, with what Nimbus can say: no Docker, no logs kept. */
+static json_t *diagnose(const nb__gateway_t *gw) {
+    json_t *config = json_object();
+    for (size_t i = 0; i < gw->cfg->len; i++)
+        json_object_set_new(config, gw->cfg->entries[i].name, json_string(gw->cfg->entries[i].value));
+    json_t *health_doc = health(gw);
+    json_t *paths = json_pack("{s:s,s:s,s:s,s:s?}", "data_dir", gw->cfg->data_dir, "init", gw->cfg->init_path ? gw->cfg->init_path : "",
+                              "plugins", gw->cfg->plugin_path ? gw->cfg->plugin_path : "", "specs", gw->cfg->spec_path);
+    json_t *doc = json_pack("{s:{s:s},s:o,s:O,s:o,s:o,s:o,s:o,s:o}", "version", "nimbus", NB_VERSION_STRING, "info",
+                            info(gw), "services", json_object_get(health_doc, "services"), "config", config, "paths",
+                            paths, "file-tree",
+                            json_pack("{s:o}", gw->cfg->data_dir, folder_listing(gw->cfg->data_dir)), "init",
+                            nb__init_hooks_json(NULL), "state", state_counts(gw));
+    json_decref(health_doc);
+    return doc;
+}
+
 bool nb__gateway_internal_path(const char *path) {
-    return strncmp(path, "/_localstack/", 13) == 0 || strncmp(path, "/_nimbus/", 9) == 0;
+    return strncmp(path, "/_localstack/", 13) == 0 || strncmp(path, "/_nimbus/", 9) == 0 ||
+           strncmp(path, "/moto-api/", 10) == 0;
 }
 
 bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req) {
@@ -123,37 +206,41 @@ bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_re
         return false;
     bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
     bool post = strcmp(req->method, "POST") == 0;
+    if (nb__moto_api(gw, x, req))
+        return true;
     if (strcmp(path, "/_localstack/health") == 0 || strcmp(path, "/_nimbus/health") == 0) {
+        if (get && has_query_param(req->query, "reload"))
+            reload(gw);
         if (get)
             respond_text(gw, x, req, 200, health_text(gw));
         else
-            respond_json(gw, x, req, 405, json_pack("{s:s}", "error", "use GET or HEAD"));
+            nb__internal_respond_json(gw, x, req, 405, json_pack("{s:s}", "error", "use GET or HEAD"));
         return true;
     }
     if (strcmp(path, "/_localstack/info") == 0 && get) {
-        respond_json(gw, x, req, 200, info(gw));
+        nb__internal_respond_json(gw, x, req, 200, info(gw));
+        return true;
+    }
+    if ((strcmp(path, "/_localstack/init") == 0 || strncmp(path, "/_localstack/init/", 18) == 0) && get) {
+        json_t *doc = nb__init_hooks_json(path[17] == '/' ? path + 18 : NULL);
+        if (doc)
+            nb__internal_respond_json(gw, x, req, 200, doc);
+        else
+            nb__internal_respond_json(gw, x, req, 404, json_pack("{s:s}", "error", "no such stage"));
+        return true;
+    }
+    if (strcmp(path, "/_localstack/diagnose") == 0 && get) {
+        nb__internal_respond_json(gw, x, req, 200, diagnose(gw));
         return true;
     }
     if (strcmp(path, "/_nimbus/state") == 0 && get) {
-        respond_json(gw, x, req, 200, state_counts(gw));
+        nb__internal_respond_json(gw, x, req, 200, state_counts(gw));
         return true;
     }
     if (strcmp(path, "/_localstack/state/reset") == 0 && post) {
-        json_t *done = json_array(), *failed = json_object();
-        for (size_t i = 0; i < gw->reg.nservices; i++) {
-            const char *why = NULL;
-            int rc = reset_service(&gw->reg.services[i], &why);
-            if (rc > 0)
-                json_array_append_new(done, json_string(gw->reg.services[i].name));
-            else if (rc < 0)
-                json_object_set_new(failed, gw->reg.services[i].name, json_string(why ? why : "reset failed"));
-        }
-        if (json_object_size(failed) == 0) {
-            json_decref(failed);
-            respond_json(gw, x, req, 200, json_pack("{s:o}", "reset", done));
-        } else {
-            respond_json(gw, x, req, 500, json_pack("{s:o,s:o}", "reset", done, "failed", failed));
-        }
+        bool failed = false;
+        json_t *done = nb__internal_reset_all(gw, &failed);
+        nb__internal_respond_json(gw, x, req, failed ? 500 : 200, done);
         return true;
     }
     char svc_name[64];
@@ -162,13 +249,13 @@ bool nb__gateway_internal(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_re
         nb__service_t *svc = nb__registry_service(&gw->reg, svc_name);
         const char *why = NULL;
         if (svc == NULL)
-            respond_json(gw, x, req, 404, json_pack("{s:s}", "error", "no such service"));
+            nb__internal_respond_json(gw, x, req, 404, json_pack("{s:s}", "error", "no such service"));
         else if (reset_service(svc, &why) < 0)
-            respond_json(gw, x, req, 500, json_pack("{s:s,s:s}", "error", "reset failed", "message", why ? why : ""));
+            nb__internal_respond_json(gw, x, req, 500, json_pack("{s:s,s:s}", "error", "reset failed", "message", why ? why : ""));
         else
-            respond_json(gw, x, req, 200, json_pack("{s:[s]}", "reset", svc_name));
+            nb__internal_respond_json(gw, x, req, 200, json_pack("{s:[s]}", "reset", svc_name));
         return true;
     }
-    respond_json(gw, x, req, 404, json_pack("{s:s}", "error", "no such internal endpoint"));
+    nb__internal_respond_json(gw, x, req, 404, json_pack("{s:s}", "error", "no such internal endpoint"));
     return true;
 }

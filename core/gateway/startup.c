@@ -141,7 +141,8 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     memset(gw, 0, sizeof *gw);
     gw->loop = loop;
     gw->cfg = cfg;
-    gw->log = stdout;
+    gw->log = cfg->quiet ? NULL : stdout; /* LS_LOG=warn or error: no line per request */
+    nb__context_set_defaults(cfg->default_account, cfg->default_region);
     nb__group_commit_init(loop);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -150,7 +151,6 @@ int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg
     nb__api_set_loop(loop);
     if (cfg->persistence && nb__store_check_data_dir(cfg->data_dir, err) != 0)
         return NB_ESTORE;
-    nb__context_set_default_account(nb__config_get(cfg, "NIMBUS_DEFAULT_ACCOUNT"));
     if (nb__request_log_open(gw, err) != 0)
         return NB_EINVAL;
     const char *tmp = getenv("TMPDIR");

@@ -1,6 +1,7 @@
 /*
  * Raw HTTP endpoints of plugins (nimbus/stream.h): extra loopback listeners, and private path
- * prefixes of the main port ("/_nimbus/lambda/runtime/"), both answered by a plugin handler
+ * prefixes of the main port ("/_nimbus/lambda/runtime/", or a service's developer endpoints
+ * under "/_aws/<service>/" as LocalStack has them: "/_aws/sqs/"), both answered by a plugin handler
  * that sees the request as it came (method, path, headers, body) and answers now or later.
  * The main port's Origin and Host checks run first on both.
  */
@@ -42,6 +43,7 @@ static nb_listener_t *listeners;
 static prefix_route_t *routes;
 
 #define PRIVATE_ROOT "/_nimbus/"
+#define SERVICE_ROOT "/_aws/"
 #define LISTENER_CLOSE_MS 1000 /* a listener the plugin closes: what it serves gets this long */
 
 static void http_free(nb_http_t *h) {
@@ -72,22 +74,59 @@ static void dispatch(nb__http_exchange_t *x, nb__http_request_t *req, nb_http_ha
     handler(h, data);
 }
 
-bool nb__endpoint_route(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req) {
-    (void)gw;
-    if (req->path == NULL || strncmp(req->path, PRIVATE_ROOT, sizeof PRIVATE_ROOT - 1) != 0)
-        return false;
+static prefix_route_t *find_route(const char *path) {
     for (prefix_route_t *r = routes; r; r = r->next)
-        if (strncmp(req->path, r->prefix, r->len) == 0) {
-            dispatch(x, req, r->handler, r->data);
-            return true;
-        }
-    return false;
+        if (strncmp(path, r->prefix, r->len) == 0)
+            return r;
+    return NULL;
+}
+
+/* A service's developer endpoints (/_aws/<service>/...) are registered by its plugin's init:
+ * a request to them starts the service, as its first AWS request would. */
+static void start_service_of(nb__gateway_t *gw, const char *path) {
+    char name[64];
+    size_t len = strcspn(path + sizeof SERVICE_ROOT - 1, "/");
+    if (gw == NULL || len == 0 || len >= sizeof name || path[sizeof SERVICE_ROOT - 1 + len] != '/')
+        return;
+    memcpy(name, path + sizeof SERVICE_ROOT - 1, len);
+    name[len] = '\0';
+    nb__service_t *svc = nb__registry_service(&gw->reg, name);
+    if (svc && svc->state == NB_SVC_AVAILABLE)
+        nb__registry_start(&gw->reg, svc);
+}
+
+bool nb__endpoint_route(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req) {
+    if (req->path == NULL)
+        return false;
+    bool service_root = strncmp(req->path, SERVICE_ROOT, sizeof SERVICE_ROOT - 1) == 0;
+    if (!service_root && strncmp(req->path, PRIVATE_ROOT, sizeof PRIVATE_ROOT - 1) != 0)
+        return false;
+    prefix_route_t *r = find_route(req->path);
+    if (r == NULL && service_root) {
+        start_service_of(gw, req->path);
+        r = find_route(req->path);
+    }
+    if (r == NULL)
+        return false;
+    dispatch(x, req, r->handler, r->data);
+    return true;
+}
+
+/* "/_nimbus/<anything>/", or "/_aws/<the plugin's service>/" (LocalStack's developer endpoints). */
+static bool prefix_allowed(const nb_plugin_t *self, const char *prefix, size_t len) {
+    if (strncmp(prefix, PRIVATE_ROOT, sizeof PRIVATE_ROOT - 1) == 0)
+        return len > sizeof PRIVATE_ROOT - 1;
+    if (strncmp(prefix, SERVICE_ROOT, sizeof SERVICE_ROOT - 1) != 0 || self->def == NULL || self->def->service == NULL)
+        return false;
+    size_t svc_len = strlen(self->def->service);
+    return len >= sizeof SERVICE_ROOT + svc_len &&
+           strncmp(prefix + sizeof SERVICE_ROOT - 1, self->def->service, svc_len) == 0 &&
+           prefix[sizeof SERVICE_ROOT - 1 + svc_len] == '/';
 }
 
 int nb__endpoint_route_prefix(nb_plugin_t *self, const char *prefix, nb_http_handler_pt handler, void *data) {
     size_t len = prefix ? strlen(prefix) : 0;
-    if (self == NULL || handler == NULL || len <= sizeof PRIVATE_ROOT - 1 ||
-        strncmp(prefix, PRIVATE_ROOT, sizeof PRIVATE_ROOT - 1) != 0 || prefix[len - 1] != '/' ||
+    if (self == NULL || handler == NULL || len == 0 || !prefix_allowed(self, prefix, len) || prefix[len - 1] != '/' ||
         strchr(prefix, '?') || strchr(prefix, '%'))
         return NB_EINVAL;
     for (prefix_route_t *r = routes; r; r = r->next) /* one prefix inside another: whose would it be? */

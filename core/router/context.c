@@ -118,13 +118,17 @@ static bool is_region(const char *s) {
     return true;
 }
 
-static char default_account[16] = NB_DEFAULT_ACCOUNT;
+static char default_account[16] = NB_DEFAULT_ACCOUNT, default_region[32] = NB_DEFAULT_REGION;
+
+void nb__context_set_defaults(const char *account, const char *region) {
+    if (account)
+        snprintf(default_account, sizeof default_account, "%s", account);
+    if (region)
+        snprintf(default_region, sizeof default_region, "%s", region);
+}
 
 const char *nb__context_default_account(void) { return default_account; }
-
-void nb__context_set_default_account(const char *account) {
-    snprintf(default_account, sizeof default_account, "%s", account ? account : NB_DEFAULT_ACCOUNT);
-}
+const char *nb__context_default_region(void) { return default_region; }
 
 void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *ctx) {
     nb__credential_t cred;
@@ -133,7 +137,7 @@ void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *
     copy_part(ctx->access_key, sizeof ctx->access_key, cred.access_key, strlen(cred.access_key));
     const char *account = is_account_id(cred.access_key) ? cred.access_key : default_account;
     copy_part(ctx->account, sizeof ctx->account, account, strlen(account));
-    const char *region = is_region(cred.region) ? cred.region : NB_DEFAULT_REGION;
+    const char *region = is_region(cred.region) ? cred.region : default_region;
     copy_part(ctx->region, sizeof ctx->region, region, strlen(region));
 }
 

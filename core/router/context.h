@@ -20,14 +20,15 @@ typedef struct nb__req_context {
     char access_key[128]; /* "" when the request carries none */
 } nb__req_context_t;
 
-/* The account of requests whose access key is not an account id: NB_DEFAULT_ACCOUNT unless
- * NIMBUS_DEFAULT_ACCOUNT sets another (moto's 123456789012), set once at start-up. */
-const char *nb__context_default_account(void);
-void nb__context_set_default_account(const char *account);
-
-/* Account: the access key id when it is exactly 12 digits, else the default account.
- * Region: from the credential scope, else us-east-1. Never fails. */
+/* Account: the access key id when it is exactly 12 digits, else the default account
+ * (000000000000, NIMBUS_DEFAULT_ACCOUNT). Region: from the credential scope, else the default
+ * region (us-east-1, DEFAULT_REGION). Never fails. */
 void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *ctx);
+
+/* The account and region of requests that name none (set once at start; NULL keeps one). */
+void nb__context_set_defaults(const char *account, const char *region);
+const char *nb__context_default_account(void);
+const char *nb__context_default_region(void);
 
 /* A fresh UUID v4 in text form ("8-4-4-4-12", lower case, NUL-terminated). */
 void nb__request_id_new(char out[37]);

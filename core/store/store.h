@@ -137,6 +137,9 @@ int nb__store_reset(nb__store_t *st);
  * "accounts" only for tables with an account column; region "global" for rows
  * with region NB_STORE_GLOBAL/NULL or tables without a region column. */
 int nb__store_counts(nb__store_t *st, json_t *out);
+/* Adds to the object `out`, per table (as above): "<table>": [{column: value, ...}, ...];
+ * binary values as {"bytes": n}, blobs not at all. (dump.c) */
+int nb__store_dump(nb__store_t *st, json_t *out);
 
 /*
  * Blobs: files under <data_dir>/<service>/blobs/<key> (with persistence) or a

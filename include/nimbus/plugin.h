@@ -385,8 +385,9 @@ typedef struct nb_api {
     int (*req_on_free)(nb_req_t *req, void (*fn)(void *data), void *data);
 
     /* nb_call_async: in-process calls to operations that may answer later (a long poll).
-     * Starts a call to another service's operation as account and region (NULL: 000000000000,
-     * us-east-1), without blocking: on the next turn of the loop the input is validated
+     * Starts a call to another service's operation as account and region (NULL: the default
+     * account and region, 000000000000 and us-east-1 unless NIMBUS_DEFAULT_ACCOUNT / DEFAULT_REGION
+     * say otherwise), without blocking: on the next turn of the loop the input is validated
      * against that service's spec and its provider's handler runs in a store transaction of
      * its own, which commits (or rolls back on an error) before cb sees the result. The caller
      * does not need the callee's protocol: input and output are spec-shaped values; a
@@ -442,7 +443,9 @@ typedef struct nb_api {
      * closes the port but leaves the listener the plugin's until this or its unload. */
     void (*listener_close)(nb_listener_t *listener);
     /* Requests to the main port whose path starts with prefix ("/_nimbus/<plugin>/...", ending
-     * in '/') go to handler. 0, NB_EINVAL (another form), NB_EEXIST (taken). */
+     * in '/') go to handler. Also "/_aws/<the plugin's service>/..." (since 1.7 cores: LocalStack's
+     * developer endpoints, /_aws/sqs/messages), whose first request starts the service if it was
+     * not yet (its init registers the route). 0, NB_EINVAL (another form), NB_EEXIST (taken). */
     int (*route_prefix)(nb_plugin_t *self, const char *prefix, nb_http_handler_pt handler, void *data);
     const char *(*http_method)(const nb_http_t *h);
     const char *(*http_path)(const nb_http_t *h);  /* raw (percent-encoded), the prefix included */

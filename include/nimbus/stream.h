@@ -41,7 +41,7 @@
  * Raw HTTP endpoints. A plugin can serve plain HTTP, outside the AWS protocols: on an extra
  * loopback port (nb_listen) or under a private path prefix of the main port
  * (nb_route_prefix, "/_nimbus/lambda/runtime/": Lambda's Runtime API for the runtimes it
- * starts). Each request reaches the handler as an nb_http_t, which it answers with
+ * starts; "/_aws/<service>/": the service's developer endpoints, as LocalStack has them). Each request reaches the handler as an nb_http_t, which it answers with
  * nb_http_respond or nb_http_stream_begin, now or later (a Runtime API "GET
  * /invocation/next" waits until an invocation arrives). The Origin and Host checks of the
  * main port apply first (a web page cannot reach them). Handlers run outside any store transaction.

@@ -241,12 +241,67 @@ static int move_row(int64_t seq, sqs_queue_t *src, sqs_queue_t *dst, bool record
 static void schedule_wake(sqs_queue_t *q);
 static void wake_at(sqs_queue_t *q, double at);
 
+json_t *sqs_message_json(const sqs_queue_t *q, sqlite3_stmt *s, const json_t *sysnames, const json_t *attrnames,
+                         const char *receipt) {
+    int64_t receives = sqlite3_column_int64(s, 6);
+    json_t *m = json_pack("{s:s,s:s,s:s,s:s%}", "MessageId", (const char *)sqlite3_column_text(s, 0), "ReceiptHandle",
+                          receipt, "MD5OfBody", (const char *)sqlite3_column_text(s, 4), "Body",
+                          (const char *)sqlite3_column_text(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+    if (m == NULL)
+        return NULL;
+    json_t *sys = json_object();
+    if (sys_wanted(sysnames, "SenderId"))
+        json_object_set_new(sys, "SenderId", json_string(q->account));
+    if (sys_wanted(sysnames, "SentTimestamp"))
+        put_num(sys, "SentTimestamp", ms(sqlite3_column_double(s, 5)));
+    if (sys_wanted(sysnames, "ApproximateReceiveCount"))
+        put_num(sys, "ApproximateReceiveCount", receives);
+    if (sys_wanted(sysnames, "ApproximateFirstReceiveTimestamp") && sqlite3_column_type(s, 7) != SQLITE_NULL)
+        put_num(sys, "ApproximateFirstReceiveTimestamp", ms(sqlite3_column_double(s, 7)));
+    if (q->fifo) {
+        if (sys_wanted(sysnames, "SequenceNumber") && sqlite3_column_text(s, 10))
+            json_object_set_new(sys, "SequenceNumber", json_string((const char *)sqlite3_column_text(s, 10)));
+        if (sys_wanted(sysnames, "MessageDeduplicationId") && sqlite3_column_text(s, 9))
+            json_object_set_new(sys, "MessageDeduplicationId", json_string((const char *)sqlite3_column_text(s, 9)));
+        if (sys_wanted(sysnames, "MessageGroupId") && sqlite3_column_text(s, 8))
+            json_object_set_new(sys, "MessageGroupId", json_string((const char *)sqlite3_column_text(s, 8)));
+    }
+    if (sys_wanted(sysnames, "DeadLetterQueueSourceArn") && sqlite3_column_text(s, 11))
+        json_object_set_new(sys, "DeadLetterQueueSourceArn", json_string((const char *)sqlite3_column_text(s, 11)));
+    if (sys_wanted(sysnames, "AWSTraceHeader") && sqlite3_column_text(s, 3)) {
+        json_t *sa = json_loads((const char *)sqlite3_column_text(s, 3), 0, NULL);
+        const char *th = nb_json_str(json_object_get(sa, "AWSTraceHeader"), "StringValue");
+        if (th)
+            json_object_set_new(sys, "AWSTraceHeader", json_string(th));
+        json_decref(sa);
+    }
+    if (json_object_size(sys))
+        json_object_set_new(m, "Attributes", sys);
+    else
+        json_decref(sys);
+    if (json_array_size(attrnames) && sqlite3_column_text(s, 2)) {
+        json_t *all = attrs_from_store((const char *)sqlite3_column_text(s, 2));
+        json_t *sel = json_object();
+        const char *k;
+        json_t *a;
+        json_object_foreach(all, k, a) if (sqs_attribute_selected(attrnames, k)) json_object_set(sel, k, a);
+        char md5[33];
+        if (sqs_attributes_md5(sel, md5)) {
+            json_object_set_new(m, "MD5OfMessageAttributes", json_string(md5));
+            json_object_set_new(m, "MessageAttributes", sel);
+        } else {
+            json_decref(sel);
+        }
+        json_decref(all);
+    }
+    return m;
+}
+
 /* Takes one message: new visibility, receive count, a reply entry. */
 static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double now, json_t *out) {
     sqlite3_stmt *s = nb_store_stmt(&sqs.store,
         "UPDATE messages SET receives = receives + 1, first_receive = COALESCE(first_receive, ?2), last_receive = ?2,"
-        " visible = ?3 WHERE seq = ?1 RETURNING id, body, attrs, sysattrs, md5_body, sent, receives, first_receive, grp, dedup,"
-        " seqno, src_arn");
+        " visible = ?3 WHERE seq = ?1 RETURNING " SQS_MESSAGE_COLUMNS);
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_int64(s, 1, seq);
@@ -259,60 +314,11 @@ static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double 
     int64_t receives = sqlite3_column_int64(s, 6);
     wake_at(q, now + p->vt); /* others waiting see it again then */
     char *rh = sqs_receipt_new(q->qid, seq, receives);
-    json_t *m = json_pack("{s:s,s:s,s:s,s:s%}", "MessageId", (const char *)sqlite3_column_text(s, 0), "ReceiptHandle",
-                          rh ? rh : "", "MD5OfBody", (const char *)sqlite3_column_text(s, 4), "Body",
-                          (const char *)sqlite3_column_text(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+    json_t *m = sqs_message_json(q, s, p->sysnames, p->attrnames, rh ? rh : "");
     free(rh);
-    if (m == NULL) {
-        sqlite3_reset(s);
-        return NB_ENOMEM;
-    }
-    json_t *sys = json_object();
-    if (sys_wanted(p->sysnames, "SenderId"))
-        json_object_set_new(sys, "SenderId", json_string(q->account));
-    if (sys_wanted(p->sysnames, "SentTimestamp"))
-        put_num(sys, "SentTimestamp", ms(sqlite3_column_double(s, 5)));
-    if (sys_wanted(p->sysnames, "ApproximateReceiveCount"))
-        put_num(sys, "ApproximateReceiveCount", receives);
-    if (sys_wanted(p->sysnames, "ApproximateFirstReceiveTimestamp"))
-        put_num(sys, "ApproximateFirstReceiveTimestamp", ms(sqlite3_column_double(s, 7)));
-    if (q->fifo) {
-        if (sys_wanted(p->sysnames, "SequenceNumber") && sqlite3_column_text(s, 10))
-            json_object_set_new(sys, "SequenceNumber", json_string((const char *)sqlite3_column_text(s, 10)));
-        if (sys_wanted(p->sysnames, "MessageDeduplicationId") && sqlite3_column_text(s, 9))
-            json_object_set_new(sys, "MessageDeduplicationId", json_string((const char *)sqlite3_column_text(s, 9)));
-        if (sys_wanted(p->sysnames, "MessageGroupId") && sqlite3_column_text(s, 8))
-            json_object_set_new(sys, "MessageGroupId", json_string((const char *)sqlite3_column_text(s, 8)));
-    }
-    if (sys_wanted(p->sysnames, "DeadLetterQueueSourceArn") && sqlite3_column_text(s, 11))
-        json_object_set_new(sys, "DeadLetterQueueSourceArn", json_string((const char *)sqlite3_column_text(s, 11)));
-    if (sys_wanted(p->sysnames, "AWSTraceHeader") && sqlite3_column_text(s, 3)) {
-        json_t *sa = json_loads((const char *)sqlite3_column_text(s, 3), 0, NULL);
-        const char *th = nb_json_str(json_object_get(sa, "AWSTraceHeader"), "StringValue");
-        if (th)
-            json_object_set_new(sys, "AWSTraceHeader", json_string(th));
-        json_decref(sa);
-    }
-    if (json_object_size(sys))
-        json_object_set_new(m, "Attributes", sys);
-    else
-        json_decref(sys);
-    if (json_array_size(p->attrnames) && sqlite3_column_text(s, 2)) {
-        json_t *all = attrs_from_store((const char *)sqlite3_column_text(s, 2));
-        json_t *sel = json_object();
-        const char *k;
-        json_t *a;
-        json_object_foreach(all, k, a) if (sqs_attribute_selected(p->attrnames, k)) json_object_set(sel, k, a);
-        char md5[33];
-        if (sqs_attributes_md5(sel, md5)) {
-            json_object_set_new(m, "MD5OfMessageAttributes", json_string(md5));
-            json_object_set_new(m, "MessageAttributes", sel);
-        } else {
-            json_decref(sel);
-        }
-        json_decref(all);
-    }
     sqlite3_reset(s);
+    if (m == NULL)
+        return NB_ENOMEM;
     json_array_append_new(out, m);
     return 0;
 }

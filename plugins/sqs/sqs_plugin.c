@@ -27,6 +27,8 @@ static int sqs_init(nb_plugin_t *self) {
     char *err = NULL;
     memset(&sqs, 0, sizeof sqs);
     sqs.self = self;
+    if (sqs_url_strategy_load(self) != 0)
+        return -1;
     nb_store_init(&sqs.store, nb_store_db(self));
     if (nb_store_migrate(sqs.store.db, sqs_schema, NB_STORE_COUNT(sqs_schema), &err) != 0) {
         nb_log(self, NB_LOG_ERROR, "%s", err);
@@ -37,6 +39,8 @@ static int sqs_init(nb_plugin_t *self) {
         nb_log(self, NB_LOG_ERROR, "cannot load the queues: %s", sqlite3_errmsg(sqs.store.db));
         return -1;
     }
+    if (sqs_dev_register(self) != 0) /* a core before 1.7 has no /_aws/ routes: the rest works */
+        nb_log(self, NB_LOG_WARN, "the developer endpoint /_aws/sqs/messages is not available");
     return 0;
 }
 
@@ -96,6 +100,9 @@ static const nb_op_t sqs_ops[] = {
 static const nb_setting_t sqs_settings[] = {
     {"SQS_DELAY_PURGE_RETRY", NB_SETTING_BOOL, "1",
      "1: a second PurgeQueue of a queue within 60 seconds fails with PurgeQueueInProgress, as on AWS; 0: never"},
+    {"SQS_ENDPOINT_STRATEGY", NB_SETTING_STRING, "standard",
+     "Queue URL shape: standard (sqs.<region>.<LOCALSTACK_HOST>), domain (<region>.queue.<LOCALSTACK_HOST>), path "
+     "(<host>/queue/<region>/...) or off (<host>/<account>/<name>)"},
     {NULL, 0, NULL, NULL},
 };
 

@@ -45,7 +45,10 @@ typedef struct sqs_state {
     int64_t next_qid;
     struct sqs_task *tasks; /* message move tasks, newest first */
     bool stopping;          /* the server stops: receives no longer wait */
+    int url_strategy;       /* SQS_ENDPOINT_STRATEGY: SQS_URL_* */
 } sqs_state_t;
+
+enum { SQS_URL_STANDARD, SQS_URL_DOMAIN, SQS_URL_PATH, SQS_URL_OFF };
 
 extern NB_PLUGIN_HIDDEN sqs_state_t sqs;
 
@@ -54,14 +57,25 @@ sqs_queue_t *sqs_queue_get(const char *account, const char *region, const char *
 sqs_queue_t *sqs_queue_by_arn(const char *arn);
 /* The queue a request's QueueUrl names; answers QueueDoesNotExist and returns NULL if none. */
 sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in);
-/* The queue's URL, on the request's memory (nb_req_printf); NULL if out of memory. */
+/* Queue URLs (sqs_url.c). The queue's URL in the shape SQS_ENDPOINT_STRATEGY selects, on the
+ * request's memory (nb_req_printf); NULL if out of memory. */
 const char *sqs_queue_url(nb_req_t *req, const sqs_queue_t *q);
+/* /_aws/sqs/messages (sqs_dev.c): 0 or NB_E*. */
+int sqs_dev_register(nb_plugin_t *self);
+/* Reads SQS_ENDPOINT_STRATEGY: 0, or -1 (logged) for a value LocalStack does not have. */
+int sqs_url_strategy_load(nb_plugin_t *self);
 int sqs_queues_load(void);
 void sqs_sync(void); /* drops the caches after a state reset */
 void sqs_queues_free(void);
 int sqs_queue_save_meta(sqs_queue_t *q);
 
 /* Messages (sqs_message.c) */
+/* The columns of a messages row that sqs_message_json reads, in its order. */
+#define SQS_MESSAGE_COLUMNS "id, body, attrs, sysattrs, md5_body, sent, receives, first_receive, grp, dedup, seqno, src_arn"
+/* A ReceiveMessage entry from a row of SQS_MESSAGE_COLUMNS: the system attributes (sysnames) and
+ * message attributes (attrnames) asked for ("All" is all); NULL without memory. */
+json_t *sqs_message_json(const sqs_queue_t *q, sqlite3_stmt *row, const json_t *sysnames, const json_t *attrnames,
+                         const char *receipt);
 void sqs_waiters_cancel(sqs_queue_t *q); /* answers every waiter (empty) before a queue goes */
 void sqs_waiters_cancel_all(void);       /* the server stops: every long poll ends now, empty */
 int64_t sqs_count(sqs_queue_t *q, int kind); /* 0 visible, 1 in flight, 2 delayed */

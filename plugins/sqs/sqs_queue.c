@@ -203,16 +203,6 @@ int sqs_queue_save_meta(sqs_queue_t *q) {
     return nb_store_run(s);
 }
 
-const char *sqs_queue_url(nb_req_t *req, const sqs_queue_t *q) {
-    const char *host = nb_config_get("LOCALSTACK_HOST");
-    if (host == NULL || *host == '\0')
-        host = "localhost.localstack.cloud:4566";
-    const char *colon = strrchr(host, ':');
-    bool has_port = colon && !strchr(colon, ']');
-    return nb_req_printf(req, "http://sqs.%s.%s%s/%s/%s", q->region, host, has_port ? "" : ":4566", q->account,
-                         q->name);
-}
-
 /*
  * POST /_localstack/state/reset empties every table behind the plugin's back (the
  * ABI has no reset hook yet): the _epoch row is gone then, and the in-memory queues,

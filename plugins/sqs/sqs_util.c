@@ -118,7 +118,7 @@ static bool copy_part(const char *s, size_t len, char *out, size_t cap) {
     return true;
 }
 
-/* The region in sqs.<region>.<domain>, <region>.queue.amazonaws.com, or none. */
+/* The region in sqs.<region>.<domain>, <region>.queue.<domain>, or none. */
 static void host_region(const char *host, size_t len, char region[32]) {
     region[0] = '\0';
     const char *end = host + len;
@@ -128,8 +128,10 @@ static void host_region(const char *host, size_t len, char region[32]) {
             copy_part(r, (size_t)(dot - r), region, 32);
         return;
     }
+    /* <region>.queue.amazonaws.com, and LocalStack's domain strategy: <region>.queue.<LOCALSTACK_HOST> */
     const char *dot = memchr(host, '.', len);
-    if (dot && (size_t)(end - dot) >= 20 && strncmp(dot, ".queue.amazonaws.com", 20) == 0 && dot - host < 32)
+    if (dot && (size_t)(end - dot) >= 7 && strncmp(dot, ".queue.", 7) == 0 && dot - host < 32 &&
+        memchr(host, '-', (size_t)(dot - host)))
         copy_part(host, (size_t)(dot - host), region, 32);
 }
 

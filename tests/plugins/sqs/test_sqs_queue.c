@@ -16,6 +16,8 @@
 #include "../../../plugins/sqs/sqs_message.c"
 #include "../../../plugins/sqs/sqs_plugin.c"
 #include "../../../plugins/sqs/sqs_queue.c"
+#include "../../../plugins/sqs/sqs_dev.c"
+#include "../../../plugins/sqs/sqs_url.c"
 #include "../../../plugins/sqs/sqs_util.c"
 #include "util/arena.h"
 
@@ -107,11 +109,27 @@ static int f_setting_bool(nb_plugin_t *p, const char *name) { /* the declared de
     return strcmp(name, "SQS_DELAY_PURGE_RETRY") == 0;
 }
 
+static const char *f_setting_string(nb_plugin_t *p, const char *name) { /* the declared defaults */
+    (void)p;
+    return strcmp(name, "SQS_ENDPOINT_STRATEGY") == 0 ? "standard" : NULL;
+}
+static const char *f_req_header(const nb_req_t *req, const char *name) { /* no HTTP request here */
+    (void)req;
+    (void)name;
+    return NULL;
+}
+
+static int f_route_prefix(nb_plugin_t *self, const char *prefix, nb_http_handler_pt handler, void *data) {
+    (void)self, (void)prefix, (void)handler, (void)data; /* no HTTP server here */
+    return 0;
+}
+
 static const nb_api_t fake_api = {
     .size = sizeof(nb_api_t), .reply_new = f_reply_new, .error = f_error, .error_code = f_error_code,
     .finish = f_finish, .req_account = f_account, .req_region = f_region, .req_on_abort = f_on_abort,
     .config_get = f_config, .store_db = f_db, .timer_start = f_timer_start, .timer_stop = f_timer_stop,
     .log = f_log, .now = f_now, .partition = f_partition, .req_printf = f_req_printf, .setting_bool = f_setting_bool,
+    .setting_string = f_setting_string, .req_header = f_req_header, .route_prefix = f_route_prefix,
     .util = &nb__util_api, /* the core's own: digests, ids and ARNs need no faking */
 };
 

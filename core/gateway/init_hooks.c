@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "nimbus/errno.h"
 #include "plugin/plugin.h"
@@ -123,7 +124,27 @@ static char *endpoint_url(nb__gateway_t *gw) {
     return nb__strdup_printf("AWS_ENDPOINT_URL=http://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
-/* The server's environment, AWS_ENDPOINT_URL pointing here, and test credentials and a region
+/* "PATH=<folder of awslocal>:<path>": beside an installed binary (<prefix>/bin), else the source
+ * tree's tools/; LocalStack's scripts call awslocal, which its image has on PATH. NULL: none found. */
+static char *path_with_awslocal(const char *path) {
+    char exe[4096], dir[4096];
+    const char *found = NULL;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash) {
+        *slash = '\0';
+        if (snprintf(dir, sizeof dir, "%s/awslocal", exe) < (int)sizeof dir && access(dir, X_OK) == 0)
+            found = exe;
+    }
+    if (found == NULL && snprintf(dir, sizeof dir, "%s/awslocal", NB_DEFAULT_TOOLS_DIR) < (int)sizeof dir &&
+        access(dir, X_OK) == 0)
+        found = NB_DEFAULT_TOOLS_DIR;
+    if (found == NULL)
+        return NULL;
+    return nb__strdup_printf("PATH=%s%s%s", found, path ? ":" : "", path ? path : "");
+}
+
+/* The server's environment, AWS_ENDPOINT_URL pointing here, awslocal on PATH, and test credentials and a region
  * where the environment has none (a script's `aws s3 mb` then needs no configuration). */
 static int build_env(nb__gateway_t *gw) {
     static const char *const defaults[] = {"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
@@ -131,13 +152,24 @@ static int build_env(nb__gateway_t *gw) {
     size_t n = 0;
     while (environ && environ[n])
         n++;
-    hooks.env = calloc(n + 5, sizeof *hooks.env);
+    hooks.env = calloc(n + 6, sizeof *hooks.env); /* + PATH, AWS_ENDPOINT_URL, 3 defaults, NULL */
     if (hooks.env == NULL)
         return NB_ENOMEM;
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
+    const char *path = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(environ[i], "PATH=", 5) == 0) {
+            path = environ[i] + 5;
+            continue;
+        }
         if (strncmp(environ[i], "AWS_ENDPOINT_URL=", 17) != 0 && (hooks.env[k] = strdup(environ[i])) != NULL)
             k++;
+    }
+    hooks.env[k] = path_with_awslocal(path);
+    if (hooks.env[k] == NULL && path)
+        hooks.env[k] = nb__strdup_printf("PATH=%s", path);
+    if (hooks.env[k] != NULL)
+        k++;
     if ((hooks.env[k] = endpoint_url(gw)) != NULL)
         k++;
     for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++) {

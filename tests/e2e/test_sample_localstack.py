@@ -4,7 +4,7 @@ unchanged. Only the environment differs, as in a CI file: AWS_ENDPOINT_URL with 
 AWS_CA_BUNDLE naming Nimbus's CA, and localhost.localstack.cloud mapped to 127.0.0.1 (public DNS
 does that; this machine is offline) by localstack_dns/, which leaves SNI and the certificate check
 on the name. The sample's own files are never edited here."""
-import os, shutil, subprocess, sys, tempfile, unittest
+import json, os, shutil, subprocess, sys, tempfile, unittest, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nimbus_server import Nimbus, SOURCE_DIR, newer_python  # noqa: E402
@@ -13,11 +13,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLE = os.path.join(SOURCE_DIR, "tests", "sample-localstack")
 READY_D = os.path.join(SAMPLE, "init", "ready.d")
 
-# MERGE (issue 21, item 3): the init-hook runner is being built beside this. Until it exists the
-# driver runs ready.d itself after Ready.; once it does, set this to the name of the setting that
-# points the server at an init folder (LocalStack's layout: <folder>/ready.d), and the server runs
-# the script instead (the driver then checks its output in the server log).
-INIT_DIR_SETTING = None
+# The setting that points the server at init folders (LocalStack's layout: <folder>/ready.d): the
+# server runs the sample's ready script itself, as LocalStack does with /etc/localstack/init.
+INIT_DIR_SETTING = "NIMBUS_INIT_PATH"
 
 
 def sample_env(port, ca):
@@ -57,8 +55,11 @@ class SampleLocalStackProject(unittest.TestCase):
     def setUp(self):
         self.data = tempfile.mkdtemp(prefix="nimbus-sample-")
         env = {"SERVICES": "s3,sqs", "DATA_DIR": self.data}
-        if INIT_DIR_SETTING:
+        self.server_runs_init = self._testMethodName != "test_sample_needs_its_init_script_and_the_ca"
+        if self.server_runs_init:
             env[INIT_DIR_SETTING] = os.path.join(SAMPLE, "init")
+        else:
+            env[INIT_DIR_SETTING] = self.data  # no init folders there: the driver runs the script
         self.n = Nimbus(**env).start(timeout=60)
         self.env = sample_env(self.n.port, self.n.ca)
 
@@ -67,8 +68,14 @@ class SampleLocalStackProject(unittest.TestCase):
         shutil.rmtree(self.data, ignore_errors=True)
 
     def init(self):
-        if INIT_DIR_SETTING:
-            self.assertTrue(self.n.wait_for_output("sample resources created", timeout=60), self.n.output)
+        if self.server_runs_init:
+            # Ready. comes after the ready hooks, as LocalStack prints it: their output is there now
+            self.assertTrue(self.n.wait_for_output("Ready.", timeout=60), self.n.output)
+            with urllib.request.urlopen("http://127.0.0.1:%d/_localstack/init" % self.n.port, timeout=10) as r:
+                scripts = json.load(r)["scripts"]
+            self.assertEqual([(x["stage"], x["name"], x["state"]) for x in scripts],
+                             [("READY", "01-create-resources.sh", "SUCCESSFUL")])
+            self.assertIn("sample resources created", scripts[0]["output"])
         else:
             self.assertIn("sample resources created", run_ready_scripts(self.env))
 
@@ -89,8 +96,6 @@ class SampleLocalStackProject(unittest.TestCase):
     def test_sample_needs_its_init_script_and_the_ca(self):
         """The driver's checks can fail: without the init script the resources are missing, and
         without the CA the HTTPS endpoint is not trusted."""
-        if INIT_DIR_SETTING:
-            self.skipTest("the server runs the init script itself")
         r = run_sample_tests(sys.executable, self.env)
         self.assertNotEqual(r.returncode, 0)
         self.assertRegex(r.stderr, "NoSuchBucket|NonExistentQueue|QueueDoesNotExist|AssertionError")

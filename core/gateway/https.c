@@ -69,7 +69,7 @@ static nb__tls_ctx_t *generated(const nb__config_t *cfg, FILE *log) {
     if (rc != 0)
         err = nb__strdup_printf("cannot create %s: %s", dir ? dir : "DATA_DIR/tls", strerror(rc < 0 ? -rc : ENOMEM));
     else if (nb__tls_cert_ensure(dir, (const char *const *)names, &files, &err) == 0)
-        ctx = nb__tls_ctx_new(files.server, NULL, &err);
+        ctx = nb__tls_ctx_new_lazy(files.server, NULL); /* files just checked: read at the first TLS client */
     if (ctx)
         fprintf(log, "nimbus: HTTPS on the same ports, certificate %s %s; clients trust the CA %s\n", files.server,
                 files.made ? "made now" : "reused", files.ca);

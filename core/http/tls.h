@@ -24,6 +24,9 @@ typedef struct nb__http_conn nb__http_conn_t;
 /* A server context from a PEM certificate chain (the server's certificate first) and its PEM
  * private key (key_path NULL: the key is in cert_path too). NULL with *err (malloc'd) on error. */
 nb__tls_ctx_t *nb__tls_ctx_new(const char *cert_path, const char *key_path, char **err);
+/* The same, read at its first TLS connection rather than now (start-up time and memory of a
+ * server no client speaks TLS to); a failure then is said on stderr and refuses TLS. NULL: no memory. */
+nb__tls_ctx_t *nb__tls_ctx_new_lazy(const char *cert_path, const char *key_path);
 void nb__tls_ctx_free(nb__tls_ctx_t *ctx);
 /* srv answers TLS connections with ctx, which it owns from now on; a handshake not finished
  * handshake_timeout_ms after its first byte closes the connection (0: no limit). */

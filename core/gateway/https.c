@@ -70,7 +70,7 @@ static nb__tls_ctx_t *generated(const nb__config_t *cfg, FILE *log) {
         err = nb__strdup_printf("cannot create %s: %s", dir ? dir : "DATA_DIR/tls", strerror(rc < 0 ? -rc : ENOMEM));
     else if (nb__tls_cert_ensure(dir, (const char *const *)names, &files, &err) == 0)
         ctx = nb__tls_ctx_new_lazy(files.server, NULL); /* files just checked: read at the first TLS client */
-    if (ctx)
+    if (ctx && log) /* log NULL: LS_LOG=warn or error */
         fprintf(log, "nimbus: HTTPS on the same ports, certificate %s %s; clients trust the CA %s\n", files.server,
                 files.made ? "made now" : "reused", files.ca);
     else
@@ -95,7 +95,8 @@ int nb__gateway_https(nb__gateway_t *gw, char **err) {
             free(why);
             return NB_EINVAL;
         }
-        fprintf(gw->log, "nimbus: HTTPS on the same ports, certificate %s\n", cfg->ssl_cert_path);
+        if (gw->log)
+            fprintf(gw->log, "nimbus: HTTPS on the same ports, certificate %s\n", cfg->ssl_cert_path);
     } else if (cfg->ssl_key_path) {
         *err = nb__strdup_printf("NIMBUS_SSL_KEY_PATH is the key of CUSTOM_SSL_CERT_PATH, which is not set");
         return NB_EINVAL;

@@ -21,58 +21,6 @@
 /* Apple's clients refuse a server certificate valid for longer than 825 days. */
 #define SERVER_DAYS 825
 #define RENEW_BEFORE_DAYS 30
-#define LS "localhost.localstack.cloud"
-
-/* Regional names (sqs.<region>..., <bucket>.s3.<region>..., <id>.lambda-url.<region>...) need
- * a wildcard per region: one covers a single label. */
-#define REGION_NAMES(r) "DNS:*." r "." LS, "DNS:*.s3." r "." LS, "DNS:*.lambda-url." r "." LS
-const char *const nb__tls_default_names[] = {
-    "DNS:localhost",
-    "DNS:" LS,
-    "DNS:*." LS,
-    "DNS:*.s3." LS,
-    "DNS:*.s3-website." LS,
-    "DNS:*.execute-api." LS,
-    REGION_NAMES("us-east-1"),
-    REGION_NAMES("us-east-2"),
-    REGION_NAMES("us-west-1"),
-    REGION_NAMES("us-west-2"),
-    REGION_NAMES("af-south-1"),
-    REGION_NAMES("ap-east-1"),
-    REGION_NAMES("ap-south-1"),
-    REGION_NAMES("ap-south-2"),
-    REGION_NAMES("ap-northeast-1"),
-    REGION_NAMES("ap-northeast-2"),
-    REGION_NAMES("ap-northeast-3"),
-    REGION_NAMES("ap-southeast-1"),
-    REGION_NAMES("ap-southeast-2"),
-    REGION_NAMES("ap-southeast-3"),
-    REGION_NAMES("ap-southeast-4"),
-    REGION_NAMES("ap-southeast-5"),
-    REGION_NAMES("ap-southeast-7"),
-    REGION_NAMES("ca-central-1"),
-    REGION_NAMES("ca-west-1"),
-    REGION_NAMES("eu-central-1"),
-    REGION_NAMES("eu-central-2"),
-    REGION_NAMES("eu-west-1"),
-    REGION_NAMES("eu-west-2"),
-    REGION_NAMES("eu-west-3"),
-    REGION_NAMES("eu-south-1"),
-    REGION_NAMES("eu-south-2"),
-    REGION_NAMES("eu-north-1"),
-    REGION_NAMES("il-central-1"),
-    REGION_NAMES("me-south-1"),
-    REGION_NAMES("me-central-1"),
-    REGION_NAMES("mx-central-1"),
-    REGION_NAMES("sa-east-1"),
-    REGION_NAMES("us-gov-east-1"),
-    REGION_NAMES("us-gov-west-1"),
-    REGION_NAMES("cn-north-1"),
-    REGION_NAMES("cn-northwest-1"),
-    "IP:127.0.0.1",
-    "IP:::1",
-    NULL,
-};
 
 static int fail(char **err, const char *what, const char *path) {
     char detail[256] = "";
@@ -313,7 +261,7 @@ static int ensure_server(const paths_t *p, X509 *ca, EVP_PKEY *ca_key, const cha
     *made = true;
     char *san = san_value(names);
     EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *leaf = key && san ? make_cert(key, LS, ca, ca_key, san) : NULL;
+    X509 *leaf = key && san ? make_cert(key, nb__tls_common_name, ca, ca_key, san) : NULL;
     int rc = 0;
     if (leaf == NULL)
         rc = fail(err, "cannot make the server certificate", NULL);

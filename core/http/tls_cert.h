@@ -23,6 +23,8 @@
  * subdomains, the S3 virtual-host, regional and Lambda-URL forms under it, 127.0.0.1 and ::1.
  * NULL-terminated, "DNS:name" or "IP:address" (OpenSSL's subjectAltName syntax). */
 extern const char *const nb__tls_default_names[];
+/* The server certificate's subject common name (quirks.c). */
+extern const char nb__tls_common_name[];
 
 typedef struct nb__tls_files {
     char *ca;     /* ca.crt */

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Nimbus needs to build, test and run, if any is missing.
 # --test: also those only tests need (chromium: a page from another origin attacks Nimbus; clang:
-# libFuzzer, for the fuzz smoke; python3-pytest: the pytest plugin's own test, tests/e2e/test_pytest_fixture.py).
+# libFuzzer, for the fuzz smoke, with libclang-rt-14-dev: its runtime libraries, only recommended by clang;
+# python3-pytest: the pytest plugin's own test, tests/e2e/test_pytest_fixture.py; file: CPack's .deb
+# generator reads the binaries' types with it, tests/e2e/test_install.py).
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -11,7 +13,7 @@ PACKAGES=(
   libcriterion-dev
   python3 python3-boto3 python3-botocore awscli curl wrk bc valgrind
 )
-if [ "${1:-}" = "--test" ]; then PACKAGES+=(chromium clang python3-pytest); fi
+if [ "${1:-}" = "--test" ]; then PACKAGES+=(chromium clang libclang-rt-14-dev python3-pytest file); fi
 # Node.js may come from elsewhere (e.g. NodeSource, which bundles npm): only the commands matter.
 command -v node >/dev/null || PACKAGES+=(nodejs)
 command -v npm >/dev/null || PACKAGES+=(npm)

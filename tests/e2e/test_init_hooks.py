@@ -74,7 +74,9 @@ class InitHooks(unittest.TestCase):
     def test_scripts_get_the_endpoint_and_credentials_and_an_aws_call_reaches_the_server(self):
         env_file = os.path.join(self.root, "env.txt")
         self.script("ready.d/01-env.sh", f"env | grep '^AWS_' | sort > {env_file}")
-        self.script("ready.d/02-bucket.sh", "aws s3 mb s3://made-by-hook")
+        # awslocal, as LocalStack users' scripts call it (on the hooks' PATH): Debian's AWS CLI 2.9
+        # does not read AWS_ENDPOINT_URL, so a bare `aws` would go to AWS there
+        self.script("ready.d/02-bucket.sh", "awslocal s3 mb s3://made-by-hook")
         # an SDK honours AWS_ENDPOINT_URL too (the python3 on PATH: boto3 >= 1.28 reads it)
         write(self.root, "ready.d/03-queue.py", "import boto3\nboto3.client('sqs').create_queue(QueueName='hooked')\n",
               executable=False)

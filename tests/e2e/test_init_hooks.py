@@ -77,13 +77,17 @@ class InitHooks(unittest.TestCase):
         # awslocal, as LocalStack users' scripts call it (on the hooks' PATH): Debian's AWS CLI 2.9
         # does not read AWS_ENDPOINT_URL, so a bare `aws` would go to AWS there
         self.script("ready.d/02-bucket.sh", "awslocal s3 mb s3://made-by-hook")
-        # an SDK honours AWS_ENDPOINT_URL too (the python3 on PATH: boto3 >= 1.28 reads it)
-        write(self.root, "ready.d/03-queue.py", "import boto3\nboto3.client('sqs').create_queue(QueueName='hooked')\n",
+        # an SDK script: given the endpoint from AWS_ENDPOINT_URL (botocore 1.31 and later read it
+        # themselves; Debian 12's 1.29 does not) and credentials and region from the environment
+        write(self.root, "ready.d/03-queue.py", "import boto3, os\n"
+              "boto3.client('sqs', endpoint_url=os.environ['AWS_ENDPOINT_URL']).create_queue(QueueName='hooked')\n",
               executable=False)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "NIMBUS_BIN"}
         n = Nimbus(NIMBUS_INIT_PATH=self.root, SERVICES="s3,sqs")
         n.env = {**env, **{k: v for k, v in n.env.items() if k in ("GATEWAY_LISTEN", "NIMBUS_INIT_PATH", "SERVICES")}}
-        with n:
+        # Ready. follows the ready scripts: two client start-ups (an AWS CLI, boto3), slow on a loaded machine
+        n.start(timeout=60)
+        try:
             with open(env_file) as f:
                 seen = dict(line.strip().split("=", 1) for line in f if "=" in line)
             self.assertEqual(seen.get("AWS_ENDPOINT_URL"), n.url)
@@ -99,6 +103,8 @@ class InitHooks(unittest.TestCase):
             self.assertIn("make_bucket: made-by-hook", bucket["output"])
             queue = [s for s in doc["scripts"] if s["name"] == "03-queue.py"][0]
             self.assertEqual(queue["state"], "SUCCESSFUL", queue)
+        finally:
+            n.stop()
 
     def test_a_failing_script_is_reported_and_the_next_ones_still_run(self):
         self.script("ready.d/1-fails.sh", "echo 'it went wrong' >&2; exit 3")

@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../load_io.h"
+
 #define IN_CAP (64 * 1024)
 #define WARMUP 100000
 #define SAMPLE_EVERY 100000
@@ -191,13 +193,10 @@ static int answer_complete(conn_t *c, size_t *len, int *status) {
     if (c->in_len < 12 || strncmp(c->in, "HTTP/1.1 ", 9) != 0)
         return -1;
     *status = atoi(c->in + 9);
-    size_t clen = 0;
-    for (char *p = c->in; p < end; p++) {
-        if ((p == c->in || p[-1] == '\n') && strncasecmp(p, "Content-Length:", 15) == 0)
-            clen = strtoul(p + 15, NULL, 10);
-        if ((p == c->in || p[-1] == '\n') && strncasecmp(p, "Transfer-Encoding:", 18) == 0)
-            return -1; /* the measured operations all answer with a Content-Length */
-    }
+    if (load_head_line(c->in, end, "Transfer-Encoding:"))
+        return -1; /* the measured operations all answer with a Content-Length */
+    const char *value = load_head_line(c->in, end, "Content-Length:");
+    size_t clen = value ? strtoul(value, NULL, 10) : 0;
     if (head + clen > IN_CAP)
         return -1;
     if (c->in_len < head + clen)
@@ -224,15 +223,7 @@ static int read_answer(conn_t *c, int *status) {
     }
 }
 
-static int flush_out(conn_t *c) {
-    while (c->out_off < c->out_len) {
-        ssize_t n = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
-        if (n < 0)
-            return errno == EAGAIN ? 0 : -1;
-        c->out_off += (size_t)n;
-    }
-    return 1;
-}
+static int flush_out(conn_t *c) { return load_write(c->fd, c->out, c->out_len, &c->out_off); }
 
 static void watch(conn_t *c, uint32_t events, int op) {
     struct epoll_event ev = {.events = events, .data.ptr = c};

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../load_io.h"
+
 enum { M_SEND, M_RECVDEL, M_LONGPOLL };
 
 typedef struct conn {
@@ -95,15 +97,8 @@ static void next_request(conn_t *c) {
     c->started_ns = now_ns();
 }
 
-static int flush_out(conn_t *c) {
-    while (c->out_off < c->out_len) {
-        ssize_t n = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
-        if (n < 0)
-            return errno == EAGAIN ? 0 : -1;
-        c->out_off += (size_t)n;
-    }
-    return 0;
-}
+/* 0: written or the socket is full (EPOLLET brings EPOLLOUT back), -1: an error. */
+static int flush_out(conn_t *c) { return load_write(c->fd, c->out, c->out_len, &c->out_off) < 0 ? -1 : 0; }
 
 /* Length of a complete response at the start of c->in, or 0 if incomplete. */
 static size_t response_len(conn_t *c, int *status, const char **body, size_t *blen) {
@@ -111,14 +106,9 @@ static size_t response_len(conn_t *c, int *status, const char **body, size_t *bl
     if (end == NULL)
         return 0;
     size_t head = (size_t)(end - c->in) + 4;
-    size_t cl = 0;
-    int close_after = 0;
-    for (char *p = c->in; p < end; p++) {
-        if ((p == c->in || p[-1] == '\n') && strncasecmp(p, "content-length:", 15) == 0)
-            cl = strtoul(p + 15, NULL, 10);
-        if ((p == c->in || p[-1] == '\n') && strncasecmp(p, "connection: close", 17) == 0)
-            close_after = 1;
-    }
+    const char *clen = load_head_line(c->in, end, "content-length:");
+    size_t cl = clen ? strtoul(clen, NULL, 10) : 0;
+    int close_after = load_head_line(c->in, end, "connection: close") != NULL;
     if (c->in_len < head + cl)
         return 0;
     c->close_after = close_after;

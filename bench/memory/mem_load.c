@@ -184,8 +184,8 @@ static void not_implemented(conn_t *c) { /* an STS operation the plugin does not
 
 /* ---- answers ---- */
 
-/* The status of a complete answer in c->in, and its length (0: not complete yet, -1: bad). */
-static int answer_complete(conn_t *c, size_t *len, int *status) {
+/* 1: a complete answer is in c->in (its status set), 0: not complete yet, -1: bad. */
+static int answer_complete(conn_t *c, int *status) {
     char *end = memmem(c->in, c->in_len, "\r\n\r\n", 4);
     if (end == NULL)
         return c->in_len >= IN_CAP ? -1 : 0;
@@ -199,10 +199,7 @@ static int answer_complete(conn_t *c, size_t *len, int *status) {
     size_t clen = value ? strtoul(value, NULL, 10) : 0;
     if (head + clen > IN_CAP)
         return -1;
-    if (c->in_len < head + clen)
-        return 0;
-    *len = head + clen;
-    return 1;
+    return c->in_len < head + clen ? 0 : 1;
 }
 
 /* Reads what is there; 1: an answer is complete (status set), 0: not yet, -1: closed or bad. */
@@ -211,8 +208,7 @@ static int read_answer(conn_t *c, int *status) {
         ssize_t n = read(c->fd, c->in + c->in_len, IN_CAP - c->in_len);
         if (n > 0) {
             c->in_len += (size_t)n;
-            size_t len;
-            int rc = answer_complete(c, &len, status);
+            int rc = answer_complete(c, status);
             if (rc != 0)
                 return rc;
             continue;
@@ -257,18 +253,8 @@ static int request_once(conn_t *c, char *body_out, size_t body_cap) {
     if (flush_out(c) != 1)
         die("write: %s", strerror(errno));
     int status = 0;
-    for (;;) {
-        ssize_t n = read(c->fd, c->in + c->in_len, IN_CAP - c->in_len);
-        if (n <= 0)
-            die("read: the server closed");
-        c->in_len += (size_t)n;
-        size_t len;
-        int rc = answer_complete(c, &len, &status);
-        if (rc < 0)
-            die("bad answer");
-        if (rc == 1)
-            break;
-    }
+    if (read_answer(c, &status) != 1) /* blocking: returns once the answer is complete */
+        die("read: the server closed or answered badly");
     if (body_out) {
         char *b = memmem(c->in, c->in_len, "\r\n\r\n", 4) + 4;
         size_t n = c->in_len - (size_t)(b - c->in);

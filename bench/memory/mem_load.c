@@ -120,8 +120,10 @@ static int dial(unsigned n) {
 
 /* ---- requests ---- */
 
-static const char AUTH_FMT[] = "Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/%s/aws4_request, "
-                               "SignedHeaders=host, Signature=0\r\n";
+/* The service a request names (the server routes on it; the signature is not checked). */
+#define AUTH(service)                                                                                 \
+    "Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/" service "/aws4_request, " \
+    "SignedHeaders=host, Signature=0\r\n"
 
 static void set_out(conn_t *c, char *req, int len, int want) {
     if (len < 0)
@@ -134,25 +136,26 @@ static void set_out(conn_t *c, char *req, int len, int want) {
     c->want = want;
 }
 
-static char auth_sqs[256], auth_s3[256], auth_sts[256];
-
 static void sqs_json(conn_t *c, const char *op, const char *body, int want) {
     char *r;
     int n = asprintf(&r,
                      "POST / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/x-amz-json-1.0\r\n"
-                     "X-Amz-Target: AmazonSQS.%s\r\n%sContent-Length: %zu\r\n\r\n%s",
-                     port, op, auth_sqs, strlen(body), body);
+                     "X-Amz-Target: AmazonSQS.%s\r\n" AUTH("sqs") "Content-Length: %zu\r\n\r\n%s",
+                     port, op, strlen(body), body);
     set_out(c, r, n, want);
 }
 
-static void sqs_query(conn_t *c, const char *body, int want) {
+/* A query-protocol request (a form) to the service auth names. */
+static void query_req(conn_t *c, const char *auth, const char *body, int want) {
     char *r;
     int n = asprintf(&r,
                      "POST / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                      "%sContent-Length: %zu\r\n\r\n%s",
-                     port, auth_sqs, strlen(body), body);
+                     port, auth, strlen(body), body);
     set_out(c, r, n, want);
 }
+
+static void sqs_query(conn_t *c, const char *body, int want) { query_req(c, AUTH("sqs"), body, want); }
 
 static void s3_req(conn_t *c, const char *method, const char *target, size_t body_len, int want) {
     static char payload[1024];
@@ -160,9 +163,9 @@ static void s3_req(conn_t *c, const char *method, const char *target, size_t bod
         memset(payload, 'x', sizeof payload);
     char *r;
     int n = asprintf(&r,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n"
-                     "Content-Length: %zu\r\n\r\n%.*s",
-                     method, target, port, auth_s3, body_len, (int)body_len, payload);
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" AUTH("s3")
+                     "x-amz-content-sha256: UNSIGNED-PAYLOAD\r\nContent-Length: %zu\r\n\r\n%.*s",
+                     method, target, port, body_len, (int)body_len, payload);
     set_out(c, r, n, want);
 }
 
@@ -173,13 +176,7 @@ static void health(conn_t *c) {
 }
 
 static void not_implemented(conn_t *c) { /* an STS operation the plugin does not implement */
-    static const char body[] = "Action=GetSessionToken&Version=2011-06-15";
-    char *r;
-    int n = asprintf(&r,
-                     "POST / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                     "%sContent-Length: %zu\r\n\r\n%s",
-                     port, auth_sts, strlen(body), body);
-    set_out(c, r, n, 501);
+    query_req(c, AUTH("sts"), "Action=GetSessionToken&Version=2011-06-15", 501);
 }
 
 /* ---- answers ---- */
@@ -685,9 +682,6 @@ int main(int argc, char **argv) {
     raise_nofile();
     port = atoi(argv[2]);
     server_pid = atoi(argv[3]);
-    snprintf(auth_sqs, sizeof auth_sqs, AUTH_FMT, "sqs");
-    snprintf(auth_s3, sizeof auth_s3, AUTH_FMT, "s3");
-    snprintf(auth_sts, sizeof auth_sts, AUTH_FMT, "sts");
     if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
         die("epoll_create1: %s", strerror(errno));
     if (strcmp(argv[1], "hold") == 0)

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "../load_io.h"
+#include "util/codec.h"
 
 #define IN_CAP (64 * 1024)
 #define WARMUP 100000
@@ -273,7 +274,7 @@ static conn_t *conn_new(unsigned id) {
     return c;
 }
 
-static char queue_url[512];
+static char queue_url[512], queue_url_form[1536]; /* the latter percent-encoded, for query requests */
 
 static void create_queue(const char *name) {
     conn_t *c = conn_new(0);
@@ -288,23 +289,13 @@ static void create_queue(const char *name) {
     u += 12;
     size_t n = strcspn(u, "\"");
     snprintf(queue_url, sizeof queue_url, "%.*s", (int)n, u);
+    if (nb__url_encode_to(queue_url, strlen(queue_url), 0, queue_url_form, sizeof queue_url_form) < 0)
+        die("CreateQueue: the QueueUrl %s is too long", queue_url);
 }
 
 static void print_rss(const char *what, long kb) { printf("  RSS %-34s %8ld kB (%.1f MB)\n", what, kb, kb / 1024.0); }
 
 /* ---- hold: idle connections and long polls together ---- */
-
-static void url_encode(const char *s, char *out, size_t cap) {
-    size_t o = 0;
-    for (; *s && o + 4 < cap; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr("-_.~", ch))
-            out[o++] = (char)ch;
-        else
-            o += (size_t)snprintf(out + o, cap - o, "%%%02X", ch);
-    }
-    out[o] = 0;
-}
 
 /* Sends every connection's request, then waits until `answers` of them are answered (idle
  * ones) or every request is written (waiters), at most timeout_ms. */
@@ -353,8 +344,6 @@ static size_t fd_count(void) {
 
 static int run_hold(unsigned nidle, unsigned nwait) {
     create_queue("bench-memory-hold");
-    char enc[1024];
-    url_encode(queue_url, enc, sizeof enc);
     conn_t **idle = calloc(nidle ? nidle : 1, sizeof *idle), **wait = calloc(nwait ? nwait : 1, sizeof *wait);
     usleep(300 * 1000);
     long before = rss_kb();
@@ -382,9 +371,10 @@ static int run_hold(unsigned nidle, unsigned nwait) {
         conn_t *c = wait[i] = conn_new(nidle + i);
         c->kind = 1;
         if (i % 8 == 7) {
-            char body[1400];
+            char body[sizeof queue_url_form + 128];
             snprintf(body, sizeof body,
-                     "Action=ReceiveMessage&Version=2012-11-05&QueueUrl=%s&WaitTimeSeconds=20&MaxNumberOfMessages=1", enc);
+                     "Action=ReceiveMessage&Version=2012-11-05&QueueUrl=%s&WaitTimeSeconds=20&MaxNumberOfMessages=1",
+                     queue_url_form);
             sqs_query(c, body, 200);
             nquery++;
         } else {
@@ -533,14 +523,11 @@ static void next_request(conn_t *c) {
             snprintf(body, sizeof body, "{\"QueueUrl\":\"%s\",\"MessageBody\":\"m-%u-%u\"}", queue_url, c->id, c->step);
             sqs_json(c, "SendMessage", body, 200);
             return;
-        case OP_SEND_QUERY: {
-            char enc[1024];
-            url_encode(queue_url, enc, sizeof enc);
-            snprintf(body, sizeof body, "Action=SendMessage&Version=2012-11-05&QueueUrl=%s&MessageBody=q-%u-%u", enc,
-                     c->id, c->step);
+        case OP_SEND_QUERY:
+            snprintf(body, sizeof body, "Action=SendMessage&Version=2012-11-05&QueueUrl=%s&MessageBody=q-%u-%u",
+                     queue_url_form, c->id, c->step);
             sqs_query(c, body, 200);
             return;
-        }
         case OP_RECV1:
         case OP_RECV2:
             snprintf(body, sizeof body, "{\"QueueUrl\":\"%s\",\"MaxNumberOfMessages\":10,\"VisibilityTimeout\":30}",

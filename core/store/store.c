@@ -481,19 +481,10 @@ static int run_kept(nb__store_t *st, sqlite3_stmt **slot, const char *sql) {
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-typedef enum savepoint_verb { SP_OPEN, SP_RELEASE, SP_ROLLBACK } savepoint_verb_t;
-
-static int exec_savepoint(nb__store_t *st, savepoint_verb_t verb, int level) {
-    static const char *const forms[] = {
-        [SP_OPEN] = "SAVEPOINT nb_txn_%d",
-        [SP_RELEASE] = "RELEASE nb_txn_%d",
-        [SP_ROLLBACK] = "ROLLBACK TO nb_txn_%d; RELEASE nb_txn_%d",
-    };
-    char sql[96];
-    snprintf(sql, sizeof(sql), forms[verb], level, level);
-    sqlite3_stmt **kept = NULL;
-    if (level <= NB__STORE_CACHED_LEVELS && verb != SP_ROLLBACK) /* a rollback is rare: parsed when it happens */
-        kept = verb == SP_OPEN ? &st->savepoint_stmt[level] : &st->release_stmt[level];
+/* Every nesting level above the first is a savepoint, all of one name: RELEASE and ROLLBACK TO
+ * act on the innermost savepoint of that name, the level being ended, so one kept SAVEPOINT and
+ * one kept RELEASE serve every level (kept NULL: parsed each time, for the rare rollback). */
+static int exec_savepoint(nb__store_t *st, sqlite3_stmt **kept, const char *sql) {
     int rc = kept ? run_kept(st, kept, sql) : sqlite3_exec(st->db, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         nb__store_set_err(st, "%s: %s: %s", st->service, sql, sqlite3_errmsg(st->db));
@@ -533,7 +524,7 @@ int nb__store_begin(nb__store_t *st) {
         st->depth++;
         return 0;
     }
-    int rc = exec_savepoint(st, SP_OPEN, st->depth + 1);
+    int rc = exec_savepoint(st, &st->savepoint_stmt, "SAVEPOINT nb_txn");
     if (rc == 0)
         st->depth++;
     return rc;
@@ -570,7 +561,7 @@ static int commit_level(nb__store_t *st) {
         return NB_ESTORE;
     }
     if (st->depth > 1) {
-        int rc = exec_savepoint(st, SP_RELEASE, st->depth);
+        int rc = exec_savepoint(st, &st->release_stmt, "RELEASE nb_txn");
         st->depth--;
         nb__store_pending_release(st, st->depth);
         nb__store_hooks_savepoint_end(st, st->depth, 1);
@@ -640,7 +631,7 @@ int nb__store_rollback(nb__store_t *st) {
         return 0;
     }
     if (st->depth > 1) {
-        int rc = exec_savepoint(st, SP_ROLLBACK, st->depth);
+        int rc = exec_savepoint(st, NULL, "ROLLBACK TO nb_txn; RELEASE nb_txn");
         st->depth--;
         nb__store_pending_forget(st, st->depth);
         nb__store_hooks_savepoint_end(st, st->depth, 0);

@@ -789,28 +789,35 @@ static int count_table(nb__store_t *st, const char *table, json_t *entry) {
     return SQLITE_OK;
 }
 
-int nb__store_counts(nb__store_t *st, json_t *out) {
-    if (!json_is_object(out))
+/* The tables a plugin created: not SQLite's own, not virtual ones, not those named "_..."
+ * (the plugin's bookkeeping). */
+#define PLUGIN_TABLES_SQL \
+    "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'" \
+    " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name"
+
+int nb__store_tables_json(nb__store_t *st, json_t *out, json_t *(*make)(void),
+                          int (*fill)(nb__store_t *st, const char *table, json_t *into), const char *what) {
+    if (st == NULL || !json_is_object(out))
         return NB_EINVAL;
     sqlite3_stmt *list = NULL;
-    int rc = sqlite3_prepare_v2(st->db, TABLES_SQL, -1, &list, NULL);
+    int rc = sqlite3_prepare_v2(st->db, PLUGIN_TABLES_SQL, -1, &list, NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(list)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(list, 0);
-        const char *type = (const char *)sqlite3_column_text(list, 1);
-        rc = SQLITE_OK;
-        if (name[0] == '_' || strcmp(type, "table") != 0)
-            continue;
-        json_t *entry = json_object();
-        rc = count_table(st, name, entry);
+        json_t *value = make();
+        rc = fill(st, name, value);
         if (rc == SQLITE_OK)
-            json_object_set_new(out, name, entry);
+            json_object_set_new(out, name, value);
         else
-            json_decref(entry);
+            json_decref(value);
     }
     sqlite3_finalize(list);
     if (rc != SQLITE_DONE) {
-        nb__store_set_err(st, "%s: counting rows: %s", st->service, sqlite3_errmsg(st->db));
+        nb__store_set_err(st, "%s: %s: %s", st->service, what, sqlite3_errmsg(st->db));
         return NB_ESTORE;
     }
     return 0;
+}
+
+int nb__store_counts(nb__store_t *st, json_t *out) {
+    return nb__store_tables_json(st, out, json_object, count_table, "counting rows");
 }

@@ -72,6 +72,12 @@ void nb__store_pending_apply(nb__store_t *st);
 void nb__store_pending_forget(nb__store_t *st, int depth);
 void nb__store_pending_release(nb__store_t *st, int depth);
 
+/* For each table a plugin created (nb__store_counts' tables), a value from make() filled by
+ * fill (an SQLite code) is added to the object out under the table's name. 0, NB_EINVAL (st
+ * NULL, out no object), or NB_ESTORE with a message naming what failed (`what`). */
+int nb__store_tables_json(nb__store_t *st, json_t *out, json_t *(*make)(void),
+                          int (*fill)(nb__store_t *st, const char *table, json_t *into), const char *what);
+
 /* Hooks (hooks.c): at the outer transaction's end, those of its outcome run, then all
  * go; a savepoint's end at `depth` runs the on-rollback ones above it (rolled back) or
  * hands them to the level below (released). */

@@ -601,7 +601,7 @@ static int commit_level(nb__store_t *st) {
 }
 
 int nb__store_commit(nb__store_t *st) {
-    if (st->depth - st->group == 0) {
+    if (nb__store_depth(st) == 0) {
         nb__store_set_err(st, "%s: commit without a transaction", st->service);
         return NB_EINVAL;
     }
@@ -616,7 +616,7 @@ int nb__store_group_end(nb__store_t *st) {
 }
 
 int nb__store_rollback(nb__store_t *st) {
-    if (st->depth - st->group == 0) {
+    if (nb__store_depth(st) == 0) {
         nb__store_set_err(st, "%s: rollback without a transaction", st->service);
         return NB_EINVAL;
     }

@@ -31,32 +31,38 @@ void nb__request_log_close(nb__gateway_t *gw) {
     gw->request_log = NULL;
 }
 
+/* ,"name":"value" (a value that needs no escaping). */
+static void put_field(nb__buf_t *l, const char *name, const char *value) {
+    nb__buf_puts(l, ",\"");
+    nb__buf_puts(l, name);
+    nb__buf_puts(l, "\":\"");
+    nb__buf_puts(l, value);
+    nb__buf_putc(l, '"');
+}
+
 /* Built like the text log's line (log_line.h). The error code is a plugin's text, escaped; the
  * other fields are names (spec identifiers, digits, a checked region, a UUID) that need none. */
 void nb__request_log_write(const nb_req_t *req, int status) {
     nb__buf_t *l = nb__log_line_begin();
     nb__buf_puts(l, "{\"time\":\"");
     nb__log_line_time(l);
-    nb__buf_puts(l, "Z\",\"service\":\"");
-    nb__buf_puts(l, nb__log_service(req));
-    nb__buf_puts(l, "\",\"operation\":\"");
-    nb__buf_puts(l, nb__log_operation(req));
-    nb__buf_puts(l, "\",\"status\":");
+    nb__buf_puts(l, "Z\"");
+    put_field(l, "service", nb__log_service(req));
+    put_field(l, "operation", nb__log_operation(req));
+    nb__buf_puts(l, ",\"status\":");
     nb__log_line_int(l, status);
     nb__buf_puts(l, ",\"duration_ms\":");
     nb__log_line_elapsed_ms(l, req, 3);
-    nb__buf_puts(l, ",\"account\":\"");
-    nb__buf_puts(l, req->ctx.account);
-    nb__buf_puts(l, "\",\"region\":\"");
-    nb__buf_puts(l, req->ctx.region);
-    nb__buf_puts(l, "\",\"request_id\":\"");
-    nb__buf_puts(l, req->request_id);
+    put_field(l, "account", req->ctx.account);
+    put_field(l, "region", req->ctx.region);
+    put_field(l, "request_id", req->request_id);
+    nb__buf_puts(l, ",\"error\":");
     if (req->has_error && req->err.code) {
-        nb__buf_puts(l, "\",\"error\":\"");
+        nb__buf_putc(l, '"');
         nb__log_line_json_chars(l, req->err.code);
         nb__buf_puts(l, "\"}\n");
     } else {
-        nb__buf_puts(l, "\",\"error\":null}\n");
+        nb__buf_puts(l, "null}\n");
     }
     nb__log_line_write(l, req->gw->request_log);
 }

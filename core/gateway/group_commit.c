@@ -32,9 +32,9 @@ static void on_after_poll(uv_check_t *h) {
     end_groups();
 }
 
-int nb__group_commit_init(uv_loop_t *loop) {
+void nb__group_commit_init(uv_loop_t *loop) {
     if (gc.started)
-        return 0;
+        return;
     uv_prepare_init(loop, &gc.before_poll);
     uv_check_init(loop, &gc.after_poll);
     uv_prepare_start(&gc.before_poll, on_before_poll);
@@ -42,7 +42,6 @@ int nb__group_commit_init(uv_loop_t *loop) {
     uv_unref((uv_handle_t *)&gc.before_poll);
     uv_unref((uv_handle_t *)&gc.after_poll);
     gc.started = 1;
-    return 0;
 }
 
 int nb__group_commit_opened(nb__store_t *st, void *data) {
@@ -62,14 +61,11 @@ int nb__group_commit_opened(nb__store_t *st, void *data) {
 }
 
 void nb__group_commit_forget(nb__store_t *st) {
-    if (st == NULL)
-        return;
     for (size_t i = 0; i < gc.n; i++)
         if (gc.open[i] == st) {
             gc.open[i] = gc.open[--gc.n];
-            break;
+            return;
         }
-    nb__store_group_end(st);
 }
 
 void nb__group_commit_close(void) {

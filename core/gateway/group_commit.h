@@ -12,12 +12,12 @@
 
 #include "store/store.h"
 
-/* Starts the two handles on loop (unreferenced: they keep no loop alive). 0 or NB_ENOMEM. */
-int nb__group_commit_init(uv_loop_t *loop);
+/* Starts the two handles on loop (unreferenced: they keep no loop alive). */
+void nb__group_commit_init(uv_loop_t *loop);
 /* The store config's group_opened: st's group ends within this loop turn. 0, or non-zero
  * when it cannot be registered (the transaction then commits alone). */
 int nb__group_commit_opened(nb__store_t *st, void *data);
-/* Ends st's group now and forgets st (before it closes). */
+/* Forgets st before it closes (nb__store_close ends its group). */
 void nb__group_commit_forget(nb__store_t *st);
 /* Stops and closes the handles. */
 void nb__group_commit_close(void);

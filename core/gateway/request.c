@@ -1,79 +1,39 @@
 #include "gateway/request.h"
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "gateway/log_line.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "util/arena.h"
 #include "proc/proc.h"
 #include "util/codec.h"
 
-/* The request log line, built by hand: vfprintf cost more than the rest of the line's work
- * on every request. */
-typedef struct line {
-    char buf[512];
-    size_t len;
-} line_t;
-
-static void line_put(line_t *l, const char *s, size_t n) {
-    if (n > sizeof l->buf - l->len)
-        n = sizeof l->buf - l->len;
-    memcpy(l->buf + l->len, s, n);
-    l->len += n;
-}
-static void line_puts(line_t *l, const char *s) { line_put(l, s, strlen(s)); }
-/* v in decimal, at least `width` digits (zero-padded). */
-static void line_u64(line_t *l, uint64_t v, int width) {
-    char d[24];
-    int n = 0;
-    do {
-        d[sizeof d - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0 || n < width);
-    line_put(l, d + sizeof d - n, (size_t)n);
-}
-
 void nb__req_log_line(nb_req_t *req, int status) {
     nb__gateway_t *gw = req->gw;
     if (gw->log == NULL)
         return;
-    uint64_t hundredths_ms = (uv_hrtime() - req->start_ns + 5000) / 10000; /* "%.2f ms" */
-    long now_ms;
-    const char *ts = nb__log_time(&now_ms);
-    const char *svc = req->route.spec ? req->route.spec->service : "unknown";
-    const char *op = req->route.op ? req->route.op->name : "UnknownOperation";
     /* <ts>.<ms>  INFO AWS <svc>.<op> => <status>[ (<code>)] (<ms, 2 decimals> ms) */
-    line_t l;
-    l.len = 0;
-    line_puts(&l, ts);
-    line_puts(&l, ".");
-    line_u64(&l, (uint64_t)now_ms, 3);
-    line_puts(&l, "  INFO AWS ");
-    line_puts(&l, svc);
-    line_puts(&l, ".");
-    line_puts(&l, op);
-    line_puts(&l, " => ");
-    if (status < 0) {
-        line_puts(&l, "-");
-        status = -status;
-    }
-    line_u64(&l, (uint64_t)status, 1);
+    nb__buf_t *l = nb__log_line_begin();
+    nb__log_line_time(l);
+    nb__buf_puts(l, "  INFO AWS ");
+    nb__buf_puts(l, nb__log_service(req));
+    nb__buf_putc(l, '.');
+    nb__buf_puts(l, nb__log_operation(req));
+    nb__buf_puts(l, " => ");
+    nb__log_line_int(l, status);
     if (req->has_error) {
-        line_puts(&l, " (");
-        line_puts(&l, req->err.code ? req->err.code : "(null)");
-        line_puts(&l, ")");
+        nb__buf_puts(l, " (");
+        nb__buf_puts(l, req->err.code ? req->err.code : "(null)");
+        nb__buf_putc(l, ')');
     }
-    line_puts(&l, " (");
-    line_u64(&l, hundredths_ms / 100, 1);
-    line_puts(&l, ".");
-    line_u64(&l, hundredths_ms % 100, 2);
-    line_puts(&l, " ms)\n");
-    fwrite(l.buf, 1, l.len, gw->log);
+    nb__buf_puts(l, " (");
+    nb__log_line_elapsed_ms(l, req, 2);
+    nb__buf_puts(l, " ms)\n");
+    nb__log_line_write(l, gw->log);
 }
 
 void nb__req_report(nb_req_t *req, const nb__http_response_t *resp) {

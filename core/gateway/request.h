@@ -50,9 +50,6 @@ void nb__req_serialize(nb_req_t *req, nb__http_response_t *resp);
 void nb__req_log(nb_req_t *req, const nb__http_response_t *resp);
 void nb__req_respond(nb_req_t *req, nb__http_response_t *resp);
 void nb__req_drop(nb_req_t *req);
-/* Now in UTC to the second ("2026-12-07T11:10:08", formatted once per second: a busy log writes
- * many lines within one) and its milliseconds in *ms (log_time.c). Loop thread only. */
-const char *nb__log_time(long *ms);
 /* The request's line in the request log ("AWS sqs.SendMessage => 200"). */
 void nb__req_log_line(nb_req_t *req, int status);
 /* Frees a request that is not answered (checked from its head, then let through). */

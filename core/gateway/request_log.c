@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "gateway/log_line.h"
 #include "util/buf.h"
 
 int nb__request_log_open(nb__gateway_t *gw, char **err) {
@@ -30,35 +31,38 @@ void nb__request_log_close(nb__gateway_t *gw) {
     gw->request_log = NULL;
 }
 
-/* A JSON string's contents: the error code is a plugin's text, the other fields are names
- * (spec identifiers, digits, a checked region, a UUID) that need no escaping. */
-static void put_escaped(FILE *f, const char *s) {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
+/* ,"name":"value" (a value that needs no escaping). */
+static void put_field(nb__buf_t *l, const char *name, const char *value) {
+    nb__buf_puts(l, ",\"");
+    nb__buf_puts(l, name);
+    nb__buf_puts(l, "\":\"");
+    nb__buf_puts(l, value);
+    nb__buf_putc(l, '"');
 }
 
+/* Built like the text log's line (log_line.h). The error code is a plugin's text, escaped; the
+ * other fields are names (spec identifiers, digits, a checked region, a UUID) that need none. */
 void nb__request_log_write(const nb_req_t *req, int status) {
-    long ms;
-    const char *stamp = nb__log_time(&ms);
-    FILE *f = req->gw->request_log;
-    fprintf(f,
-            "{\"time\":\"%s.%03ldZ\",\"service\":\"%s\",\"operation\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,"
-            "\"account\":\"%s\",\"region\":\"%s\",\"request_id\":\"%s\",\"error\":",
-            stamp, ms, req->route.spec ? req->route.spec->service : "unknown",
-            req->route.op ? req->route.op->name : "UnknownOperation", status,
-            (double)(uv_hrtime() - req->start_ns) / 1e6, req->ctx.account, req->ctx.region, req->request_id);
+    nb__buf_t *l = nb__log_line_begin();
+    nb__buf_puts(l, "{\"time\":\"");
+    nb__log_line_time(l);
+    nb__buf_puts(l, "Z\"");
+    put_field(l, "service", nb__log_service(req));
+    put_field(l, "operation", nb__log_operation(req));
+    nb__buf_puts(l, ",\"status\":");
+    nb__log_line_int(l, status);
+    nb__buf_puts(l, ",\"duration_ms\":");
+    nb__log_line_elapsed_ms(l, req, 3);
+    put_field(l, "account", req->ctx.account);
+    put_field(l, "region", req->ctx.region);
+    put_field(l, "request_id", req->request_id);
+    nb__buf_puts(l, ",\"error\":");
     if (req->has_error && req->err.code) {
-        fputc('"', f);
-        put_escaped(f, req->err.code);
-        fputs("\"}\n", f);
+        nb__buf_putc(l, '"');
+        nb__log_line_json_chars(l, req->err.code);
+        nb__buf_puts(l, "\"}\n");
     } else {
-        fputs("null}\n", f);
+        nb__buf_puts(l, "null}\n");
     }
+    nb__log_line_write(l, req->gw->request_log);
 }

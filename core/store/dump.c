@@ -2,13 +2,8 @@
  * a plugin created, each row an object of its columns. Text stays text, numbers numbers; a
  * binary value is not dumped, only its size ({"bytes": n}), and blobs (object bodies) not at all. */
 #include <sqlite3.h>
-#include <string.h>
 
-#include "nimbus/errno.h"
 #include "store/store_impl.h"
-
-#define TABLES_SQL "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'" \
-                   " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name"
 
 static json_t *column_value(sqlite3_stmt *s, int i) {
     switch (sqlite3_column_type(s, i)) {
@@ -42,22 +37,5 @@ static int dump_table(nb__store_t *st, const char *table, json_t *rows) {
 }
 
 int nb__store_dump(nb__store_t *st, json_t *out) {
-    if (st == NULL || !json_is_object(out))
-        return NB_EINVAL;
-    sqlite3_stmt *list = NULL;
-    int rc = sqlite3_prepare_v2(st->db, TABLES_SQL, -1, &list, NULL);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(list)) == SQLITE_ROW) {
-        json_t *rows = json_array();
-        rc = dump_table(st, (const char *)sqlite3_column_text(list, 0), rows);
-        if (rc == SQLITE_OK)
-            json_object_set_new(out, (const char *)sqlite3_column_text(list, 0), rows);
-        else
-            json_decref(rows);
-    }
-    sqlite3_finalize(list);
-    if (rc != SQLITE_DONE) {
-        nb__store_set_err(st, "%s: dumping rows: %s", st->service, sqlite3_errmsg(st->db));
-        return NB_ESTORE;
-    }
-    return 0;
+    return nb__store_tables_json(st, out, json_array, dump_table, "dumping rows");
 }

@@ -481,19 +481,10 @@ static int run_kept(nb__store_t *st, sqlite3_stmt **slot, const char *sql) {
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-typedef enum savepoint_verb { SP_OPEN, SP_RELEASE, SP_ROLLBACK } savepoint_verb_t;
-
-static int exec_savepoint(nb__store_t *st, savepoint_verb_t verb, int level) {
-    static const char *const forms[] = {
-        [SP_OPEN] = "SAVEPOINT nb_txn_%d",
-        [SP_RELEASE] = "RELEASE nb_txn_%d",
-        [SP_ROLLBACK] = "ROLLBACK TO nb_txn_%d; RELEASE nb_txn_%d",
-    };
-    char sql[96];
-    snprintf(sql, sizeof(sql), forms[verb], level, level);
-    sqlite3_stmt **kept = NULL;
-    if (level <= NB__STORE_CACHED_LEVELS && verb != SP_ROLLBACK) /* a rollback is rare: parsed when it happens */
-        kept = verb == SP_OPEN ? &st->savepoint_stmt[level] : &st->release_stmt[level];
+/* Every nesting level above the first is a savepoint, all of one name: RELEASE and ROLLBACK TO
+ * act on the innermost savepoint of that name, the level being ended, so one kept SAVEPOINT and
+ * one kept RELEASE serve every level (kept NULL: parsed each time, for the rare rollback). */
+static int exec_savepoint(nb__store_t *st, sqlite3_stmt **kept, const char *sql) {
     int rc = kept ? run_kept(st, kept, sql) : sqlite3_exec(st->db, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         nb__store_set_err(st, "%s: %s: %s", st->service, sql, sqlite3_errmsg(st->db));
@@ -533,7 +524,7 @@ int nb__store_begin(nb__store_t *st) {
         st->depth++;
         return 0;
     }
-    int rc = exec_savepoint(st, SP_OPEN, st->depth + 1);
+    int rc = exec_savepoint(st, &st->savepoint_stmt, "SAVEPOINT nb_txn");
     if (rc == 0)
         st->depth++;
     return rc;
@@ -570,7 +561,7 @@ static int commit_level(nb__store_t *st) {
         return NB_ESTORE;
     }
     if (st->depth > 1) {
-        int rc = exec_savepoint(st, SP_RELEASE, st->depth);
+        int rc = exec_savepoint(st, &st->release_stmt, "RELEASE nb_txn");
         st->depth--;
         nb__store_pending_release(st, st->depth);
         nb__store_hooks_savepoint_end(st, st->depth, 1);
@@ -610,7 +601,7 @@ static int commit_level(nb__store_t *st) {
 }
 
 int nb__store_commit(nb__store_t *st) {
-    if (st->depth - st->group == 0) {
+    if (nb__store_depth(st) == 0) {
         nb__store_set_err(st, "%s: commit without a transaction", st->service);
         return NB_EINVAL;
     }
@@ -625,7 +616,7 @@ int nb__store_group_end(nb__store_t *st) {
 }
 
 int nb__store_rollback(nb__store_t *st) {
-    if (st->depth - st->group == 0) {
+    if (nb__store_depth(st) == 0) {
         nb__store_set_err(st, "%s: rollback without a transaction", st->service);
         return NB_EINVAL;
     }
@@ -640,7 +631,7 @@ int nb__store_rollback(nb__store_t *st) {
         return 0;
     }
     if (st->depth > 1) {
-        int rc = exec_savepoint(st, SP_ROLLBACK, st->depth);
+        int rc = exec_savepoint(st, NULL, "ROLLBACK TO nb_txn; RELEASE nb_txn");
         st->depth--;
         nb__store_pending_forget(st, st->depth);
         nb__store_hooks_savepoint_end(st, st->depth, 0);
@@ -798,28 +789,35 @@ static int count_table(nb__store_t *st, const char *table, json_t *entry) {
     return SQLITE_OK;
 }
 
-int nb__store_counts(nb__store_t *st, json_t *out) {
-    if (!json_is_object(out))
+/* The tables a plugin created: not SQLite's own, not virtual ones, not those named "_..."
+ * (the plugin's bookkeeping). */
+#define PLUGIN_TABLES_SQL \
+    "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'" \
+    " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name"
+
+int nb__store_tables_json(nb__store_t *st, json_t *out, json_t *(*make)(void),
+                          int (*fill)(nb__store_t *st, const char *table, json_t *into), const char *what) {
+    if (st == NULL || !json_is_object(out))
         return NB_EINVAL;
     sqlite3_stmt *list = NULL;
-    int rc = sqlite3_prepare_v2(st->db, TABLES_SQL, -1, &list, NULL);
+    int rc = sqlite3_prepare_v2(st->db, PLUGIN_TABLES_SQL, -1, &list, NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(list)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(list, 0);
-        const char *type = (const char *)sqlite3_column_text(list, 1);
-        rc = SQLITE_OK;
-        if (name[0] == '_' || strcmp(type, "table") != 0)
-            continue;
-        json_t *entry = json_object();
-        rc = count_table(st, name, entry);
+        json_t *value = make();
+        rc = fill(st, name, value);
         if (rc == SQLITE_OK)
-            json_object_set_new(out, name, entry);
+            json_object_set_new(out, name, value);
         else
-            json_decref(entry);
+            json_decref(value);
     }
     sqlite3_finalize(list);
     if (rc != SQLITE_DONE) {
-        nb__store_set_err(st, "%s: counting rows: %s", st->service, sqlite3_errmsg(st->db));
+        nb__store_set_err(st, "%s: %s: %s", st->service, what, sqlite3_errmsg(st->db));
         return NB_ESTORE;
     }
     return 0;
+}
+
+int nb__store_counts(nb__store_t *st, json_t *out) {
+    return nb__store_tables_json(st, out, json_object, count_table, "counting rows");
 }

@@ -6,9 +6,6 @@
 
 #include "store/store.h"
 
-/* Savepoint levels whose SAVEPOINT and RELEASE statements stay prepared; deeper ones are parsed each time. */
-#define NB__STORE_CACHED_LEVELS 8
-
 struct nb__store {
     sqlite3 *db;
     char *service;
@@ -21,9 +18,8 @@ struct nb__store {
     int group;       /* 1: nesting level 1 is the loop turn's group transaction (group commit) */
     int (*group_opened)(nb__store_t *st, void *data); /* NULL: every request commits alone */
     void *group_data;
-    /* BEGIN, COMMIT, and SAVEPOINT/RELEASE per nesting level, prepared once (store.c) */
-    sqlite3_stmt *begin_stmt, *commit_stmt;
-    sqlite3_stmt *savepoint_stmt[NB__STORE_CACHED_LEVELS + 1], *release_stmt[NB__STORE_CACHED_LEVELS + 1];
+    /* BEGIN, COMMIT, and the SAVEPOINT/RELEASE of every nesting level, prepared once (store.c) */
+    sqlite3_stmt *begin_stmt, *commit_stmt, *savepoint_stmt, *release_stmt;
     int aborted;     /* SQLite rolled the outer transaction back under us */
     int disk_full;   /* the data dir's disk was found full: the WAL is checkpointed after each commit */
     char errmsg[512];
@@ -75,6 +71,12 @@ void nb__store_blob_clear(nb__store_t *st);
 void nb__store_pending_apply(nb__store_t *st);
 void nb__store_pending_forget(nb__store_t *st, int depth);
 void nb__store_pending_release(nb__store_t *st, int depth);
+
+/* For each table a plugin created (nb__store_counts' tables), a value from make() filled by
+ * fill (an SQLite code) is added to the object out under the table's name. 0, NB_EINVAL (st
+ * NULL, out no object), or NB_ESTORE with a message naming what failed (`what`). */
+int nb__store_tables_json(nb__store_t *st, json_t *out, json_t *(*make)(void),
+                          int (*fill)(nb__store_t *st, const char *table, json_t *into), const char *what);
 
 /* Hooks (hooks.c): at the outer transaction's end, those of its outcome run, then all
  * go; a savepoint's end at `depth` runs the on-rollback ones above it (rolled back) or

@@ -15,14 +15,13 @@
 #define RANDOM_POOL_BYTES 4096
 static _Thread_local struct random_pool {
     unsigned char bytes[RANDOM_POOL_BYTES];
-    size_t used; /* handed out so far; RANDOM_POOL_BYTES when empty */
-    bool filled_once;
+    size_t left; /* not handed out yet: the last `left` bytes (0, a new thread's: empty) */
 } rnd;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void pool_forget(void) {
     explicit_bzero(rnd.bytes, sizeof rnd.bytes);
-    rnd.used = RANDOM_POOL_BYTES;
+    rnd.left = 0;
 }
 static void pool_atfork(void) { pthread_atfork(NULL, NULL, pool_forget); }
 
@@ -31,19 +30,16 @@ int nb__random_bytes(void *out, size_t len) {
         return 0;
     if (len > RANDOM_POOL_BYTES / 4)
         return RAND_bytes(out, (int)len) == 1 ? 0 : NB_EIO;
-    if (!rnd.filled_once) {
-        pthread_once(&atfork_once, pool_atfork);
-        rnd.used = RANDOM_POOL_BYTES;
-        rnd.filled_once = true;
-    }
-    if (RANDOM_POOL_BYTES - rnd.used < len) {
+    if (rnd.left < len) {
+        pthread_once(&atfork_once, pool_atfork); /* before the first bytes are handed out */
         if (RAND_bytes(rnd.bytes, RANDOM_POOL_BYTES) != 1)
             return NB_EIO;
-        rnd.used = 0;
+        rnd.left = RANDOM_POOL_BYTES;
     }
-    memcpy(out, rnd.bytes + rnd.used, len);
-    memset(rnd.bytes + rnd.used, 0, len); /* handed out once */
-    rnd.used += len;
+    unsigned char *next = rnd.bytes + RANDOM_POOL_BYTES - rnd.left;
+    memcpy(out, next, len);
+    memset(next, 0, len); /* handed out once */
+    rnd.left -= len;
     return 0;
 }
 

@@ -60,8 +60,7 @@ class GroupCommit(unittest.TestCase):
         return self.n
 
     def kill9_and_restart(self):
-        self.n.proc.send_signal(signal.SIGKILL)
-        self.n.proc.wait()
+        self.n.stop(signal.SIGKILL)
         self.n = None
         return self.start()
 

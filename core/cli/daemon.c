@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/exe_dir.h"
+
 #define DEFAULT_START_TIMEOUT_S 60
 #define DEFAULT_STOP_TIMEOUT_S 30
 
@@ -151,12 +153,10 @@ int nb__cli_start_detached(nb__cli_t *c) {
     }
     off_t offset = lseek(log_fd, 0, SEEK_END); /* this run's lines start here (the log is appended to) */
     char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
+    if (nb__exe_path(exe, sizeof exe) != 0) {
         fprintf(stderr, "nimbus start: cannot find this program's path: %s\n", strerror(errno));
         return 1;
     }
-    exe[n] = '\0';
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {

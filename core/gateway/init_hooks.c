@@ -15,6 +15,7 @@
 #include "plugin/plugin.h"
 #include "proc/proc.h"
 #include "util/buf.h"
+#include "util/exe_dir.h"
 
 extern char **environ;
 
@@ -127,15 +128,11 @@ static char *endpoint_url(nb__gateway_t *gw) {
 /* "PATH=<folder of awslocal>:<path>": beside an installed binary (<prefix>/bin), else the source
  * tree's tools/; LocalStack's scripts call awslocal, which its image has on PATH. NULL: none found. */
 static char *path_with_awslocal(const char *path) {
-    char exe[4096], dir[4096];
+    char exe_dir[4096], dir[4096];
     const char *found = NULL;
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
-    if (slash) {
-        *slash = '\0';
-        if (snprintf(dir, sizeof dir, "%s/awslocal", exe) < (int)sizeof dir && access(dir, X_OK) == 0)
-            found = exe;
-    }
+    if (nb__exe_dir(exe_dir, sizeof exe_dir) == 0 &&
+        snprintf(dir, sizeof dir, "%s/awslocal", exe_dir) < (int)sizeof dir && access(dir, X_OK) == 0)
+        found = exe_dir;
     if (found == NULL && snprintf(dir, sizeof dir, "%s/awslocal", NB_DEFAULT_TOOLS_DIR) < (int)sizeof dir &&
         access(dir, X_OK) == 0)
         found = NB_DEFAULT_TOOLS_DIR;

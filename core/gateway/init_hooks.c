@@ -115,11 +115,7 @@ static char *endpoint_url(nb__gateway_t *gw) {
     size_t i = 0;
     while (i + 1 < cfg->nlisten && gw->unavailable[i])
         i++;
-    const char *host = cfg->listen[i].host;
-    if (strcmp(host, "0.0.0.0") == 0)
-        host = "127.0.0.1";
-    else if (strcmp(host, "::") == 0)
-        host = "::1";
+    const char *host = nb__config_client_host(cfg->listen[i].host);
     int port = cfg->listen[i].port ? cfg->listen[i].port : nb__http_server_port(gw->http);
     bool v6 = strchr(host, ':') != NULL;
     return nb__strdup_printf("AWS_ENDPOINT_URL=http://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", port);

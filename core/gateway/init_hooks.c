@@ -138,10 +138,11 @@ static char *path_with_awslocal(const char *path) {
 }
 
 /* The server's environment, AWS_ENDPOINT_URL pointing here, awslocal on PATH, and test credentials and a region
- * where the environment has none (a script's `aws s3 mb` then needs no configuration). */
+ * (DEFAULT_REGION's) where the environment has none (a script's `aws s3 mb` then needs no configuration). */
 static int build_env(nb__gateway_t *gw) {
-    static const char *const defaults[] = {"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-                                           "AWS_DEFAULT_REGION=us-east-1"};
+    char region[64];
+    snprintf(region, sizeof region, "AWS_DEFAULT_REGION=%s", gw->cfg->default_region);
+    const char *const defaults[] = {"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", region};
     size_t n = 0;
     while (environ && environ[n])
         n++;

@@ -55,10 +55,12 @@ static struct {
 
 static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
 
-static bool is_script(const char *name) {
-    size_t n = strlen(name);
-    return (n > 3 && strcmp(name + n - 3, ".sh") == 0) || (n > 3 && strcmp(name + n - 3, ".py") == 0);
+static bool has_suffix(const char *name, const char *suffix) {
+    size_t n = strlen(name), k = strlen(suffix);
+    return n > k && strcmp(name + n - k, suffix) == 0;
 }
+
+static bool is_script(const char *name) { return has_suffix(name, ".sh") || has_suffix(name, ".py"); }
 
 static int add_script(const char *path, nb__init_stage_t stage) {
     if (hooks.n == hooks.cap) {
@@ -265,8 +267,7 @@ static void run_next(void) {
         script_t *s = &hooks.scripts[hooks.next++];
         if (s->stage != hooks.stage)
             continue;
-        size_t len = strlen(s->path);
-        bool python = strcmp(s->path + len - 3, ".py") == 0;
+        bool python = has_suffix(s->path, ".py");
         /* Python scripts run with the python3 on PATH (LocalStack runs them in its own interpreter:
          * they need no executable bit); shell scripts need one and a shebang, as there. */
         const char *py_argv[] = {"python3", s->path, NULL}, *sh_argv[] = {s->path, NULL};

@@ -130,12 +130,7 @@ static int resolve_endpoint(nb__cli_t *c) {
         }
     } else {
         const nb__listen_addr_t *l = &c->cfg.listen[0];
-        const char *host = l->host;
-        if (*host == '\0' || strcmp(host, "0.0.0.0") == 0)
-            host = "127.0.0.1";
-        else if (strcmp(host, "::") == 0)
-            host = "::1";
-        snprintf(c->ep.host, sizeof c->ep.host, "%s", host);
+        snprintf(c->ep.host, sizeof c->ep.host, "%s", nb__config_client_host(l->host));
         snprintf(c->ep.port, sizeof c->ep.port, "%d", l->port ? l->port : 4566);
     }
     bool v6 = strchr(c->ep.host, ':') != NULL;

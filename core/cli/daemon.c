@@ -13,10 +13,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "store/store.h"
+#include "util/exe_dir.h"
+
 #define DEFAULT_START_TIMEOUT_S 60
 #define DEFAULT_STOP_TIMEOUT_S 30
 
-/* mkdir -p of path's folder. */
+/* mkdir -p of path's folder; -1 with errno set when it cannot be made. */
 static int make_parent(const char *path) {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
@@ -24,15 +27,10 @@ static int make_parent(const char *path) {
     if (slash == NULL || slash == dir)
         return 0;
     *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(dir, 0755) != 0 && errno != EEXIST ? -1 : 0;
+    int rc = nb__store_mkdirs(dir, 0);
+    if (rc != 0)
+        errno = -rc;
+    return rc == 0 ? 0 : -1;
 }
 
 /* Whether pid is a process that has not exited (a zombie has: it waits for its parent, or for an
@@ -151,12 +149,10 @@ int nb__cli_start_detached(nb__cli_t *c) {
     }
     off_t offset = lseek(log_fd, 0, SEEK_END); /* this run's lines start here (the log is appended to) */
     char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
+    if (nb__exe_path(exe, sizeof exe) != 0) {
         fprintf(stderr, "nimbus start: cannot find this program's path: %s\n", strerror(errno));
         return 1;
     }
-    exe[n] = '\0';
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {

@@ -11,6 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <llhttp.h>
+
+#include "util/buf.h"
 
 int nb__cli_endpoint_parse(const char *text, nb__cli_endpoint_t *ep) {
     const char *s = text;
@@ -109,21 +112,28 @@ static int send_all(int fd, const char *data, size_t len, long long deadline) {
     return 0;
 }
 
-static int parse_response(char *raw, size_t len, nb__cli_response_t *resp) {
-    int status = 0;
-    if (sscanf(raw, "HTTP/1.%*d %d", &status) != 1 || status < 100)
+/* The answer as llhttp reads it (chunked or sized bodies alike). */
+typedef struct answer {
+    llhttp_t parser;
+    nb__buf_t body;
+    bool complete, oom;
+} answer_t;
+
+static int on_body(llhttp_t *p, const char *at, size_t len) {
+    answer_t *a = p->data;
+    if (nb__buf_append(&a->body, at, len) != 0) {
+        a->oom = true;
         return -1;
-    char *end = strstr(raw, "\r\n\r\n");
-    size_t off = end ? (size_t)(end + 4 - raw) : len;
-    resp->status = status;
-    resp->body_len = len - off;
-    resp->body = malloc(resp->body_len + 1);
-    if (resp->body == NULL)
-        return -1;
-    memcpy(resp->body, raw + off, resp->body_len);
-    resp->body[resp->body_len] = '\0';
+    }
     return 0;
 }
+
+static int on_message_complete(llhttp_t *p) {
+    ((answer_t *)p->data)->complete = true;
+    return HPE_PAUSED; /* one answer: what follows it is not read */
+}
+
+static const llhttp_settings_t answer_settings = {.on_body = on_body, .on_message_complete = on_message_complete};
 
 int nb__cli_http(const nb__cli_endpoint_t *ep, const char *method, const char *path, int timeout_ms,
                  nb__cli_response_t *resp, const char **why) {
@@ -138,38 +148,40 @@ int nb__cli_http(const nb__cli_endpoint_t *ep, const char *method, const char *p
                       "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: nimbus-cli\r\nContent-Length: 0\r\n"
                       "Connection: close\r\n\r\n",
                       method, path, v6 ? "[" : "", ep->host, v6 ? "]" : "", ep->port);
-    char *raw = NULL;
-    size_t len = 0, cap = 0;
+    answer_t a = {.body = NB__BUF_INIT};
+    llhttp_init(&a.parser, HTTP_RESPONSE, &answer_settings);
+    a.parser.data = &a;
     int rc = -1;
     *why = "the request could not be sent";
     if (hl > 0 && (size_t)hl < sizeof head && send_all(fd, head, (size_t)hl, deadline) == 0) {
         *why = "no answer in time";
+        char buf[16384];
         for (;;) {
-            if (len + 4096 + 1 > cap) {
-                size_t ncap = cap ? cap * 2 : 16384;
-                char *grown = realloc(raw, ncap);
-                if (grown == NULL)
-                    break;
-                raw = grown;
-                cap = ncap;
-            }
-            ssize_t n = recv(fd, raw + len, cap - len - 1, 0);
+            ssize_t n = recv(fd, buf, sizeof buf, 0);
             if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
                 if (wait_fd(fd, POLLIN, deadline) > 0)
                     continue;
                 break;
             }
-            if (n <= 0) { /* the server closes after the answer (Connection: close) */
-                raw[len] = '\0';
-                rc = n == 0 ? parse_response(raw, len, resp) : -1;
-                if (rc != 0)
-                    *why = n == 0 ? "not an HTTP answer" : "connection reset";
+            if (n < 0) {
+                *why = "connection reset";
                 break;
             }
-            len += (size_t)n;
+            /* the server closes after the answer (Connection: close): the end of a body of no stated length */
+            enum llhttp_errno err = n == 0 ? llhttp_finish(&a.parser) : llhttp_execute(&a.parser, buf, (size_t)n);
+            if (a.complete) {
+                resp->status = a.parser.status_code;
+                resp->body = nb__buf_steal(&a.body, &resp->body_len);
+                rc = resp->body ? 0 : -1;
+            }
+            if (a.complete || err != HPE_OK || n == 0) {
+                if (rc != 0)
+                    *why = a.oom || a.complete ? "out of memory" : "not an HTTP answer";
+                break;
+            }
         }
     }
-    free(raw);
+    nb__buf_free(&a.body);
     close(fd);
     return rc;
 }

@@ -281,6 +281,14 @@ bool nb__config_parse_seconds(const char *v, double *out) {
     return false;
 }
 
+const char *nb__config_client_host(const char *listen_host) {
+    if (strcmp(listen_host, "0.0.0.0") == 0)
+        return "127.0.0.1";
+    if (strcmp(listen_host, "::") == 0)
+        return "::1";
+    return listen_host;
+}
+
 static int parse_listen(nb__config_t *cfg, const char *v, char **err) {
     cfg->nlisten = 0;
     char *copy = strdup(v), *save = NULL;

@@ -119,6 +119,9 @@ bool nb__config_parse_seconds(const char *v, double *out); /* 1.5, 500ms, 2s, 5m
 void nb__config_print_values(const nb__config_t *cfg, FILE *out);
 /* One line of --help / nimbus config, aligned like the core's. */
 void nb__config_print_line(FILE *out, const char *flag, const char *name, const char *help, const char *def);
+/* The host a client on this machine reaches a GATEWAY_LISTEN host at: the loopback for a
+ * wildcard ("0.0.0.0": 127.0.0.1, "::": ::1), the host itself otherwise. */
+const char *nb__config_client_host(const char *listen_host);
 /* Whether SERVICES enables this service. */
 bool nb__config_service_enabled(const nb__config_t *cfg, const char *service);
 /* Prints every setting with its flag, default and meaning. */

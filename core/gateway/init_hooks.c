@@ -15,6 +15,7 @@
 #include "plugin/plugin.h"
 #include "proc/proc.h"
 #include "util/buf.h"
+#include "util/exe_dir.h"
 
 extern char **environ;
 
@@ -54,10 +55,12 @@ static struct {
 
 static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
 
-static bool is_script(const char *name) {
-    size_t n = strlen(name);
-    return (n > 3 && strcmp(name + n - 3, ".sh") == 0) || (n > 3 && strcmp(name + n - 3, ".py") == 0);
+static bool has_suffix(const char *name, const char *suffix) {
+    size_t n = strlen(name), k = strlen(suffix);
+    return n > k && strcmp(name + n - k, suffix) == 0;
 }
+
+static bool is_script(const char *name) { return has_suffix(name, ".sh") || has_suffix(name, ".py"); }
 
 static int add_script(const char *path, nb__init_stage_t stage) {
     if (hooks.n == hooks.cap) {
@@ -114,11 +117,7 @@ static char *endpoint_url(nb__gateway_t *gw) {
     size_t i = 0;
     while (i + 1 < cfg->nlisten && gw->unavailable[i])
         i++;
-    const char *host = cfg->listen[i].host;
-    if (strcmp(host, "0.0.0.0") == 0)
-        host = "127.0.0.1";
-    else if (strcmp(host, "::") == 0)
-        host = "::1";
+    const char *host = nb__config_client_host(cfg->listen[i].host);
     int port = cfg->listen[i].port ? cfg->listen[i].port : nb__http_server_port(gw->http);
     bool v6 = strchr(host, ':') != NULL;
     return nb__strdup_printf("AWS_ENDPOINT_URL=http://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", port);
@@ -127,15 +126,11 @@ static char *endpoint_url(nb__gateway_t *gw) {
 /* "PATH=<folder of awslocal>:<path>": beside an installed binary (<prefix>/bin), else the source
  * tree's tools/; LocalStack's scripts call awslocal, which its image has on PATH. NULL: none found. */
 static char *path_with_awslocal(const char *path) {
-    char exe[4096], dir[4096];
+    char exe_dir[4096], dir[4096];
     const char *found = NULL;
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
-    if (slash) {
-        *slash = '\0';
-        if (snprintf(dir, sizeof dir, "%s/awslocal", exe) < (int)sizeof dir && access(dir, X_OK) == 0)
-            found = exe;
-    }
+    if (nb__exe_dir(exe_dir, sizeof exe_dir) == 0 &&
+        snprintf(dir, sizeof dir, "%s/awslocal", exe_dir) < (int)sizeof dir && access(dir, X_OK) == 0)
+        found = exe_dir;
     if (found == NULL && snprintf(dir, sizeof dir, "%s/awslocal", NB_DEFAULT_TOOLS_DIR) < (int)sizeof dir &&
         access(dir, X_OK) == 0)
         found = NB_DEFAULT_TOOLS_DIR;
@@ -145,10 +140,11 @@ static char *path_with_awslocal(const char *path) {
 }
 
 /* The server's environment, AWS_ENDPOINT_URL pointing here, awslocal on PATH, and test credentials and a region
- * where the environment has none (a script's `aws s3 mb` then needs no configuration). */
+ * (DEFAULT_REGION's) where the environment has none (a script's `aws s3 mb` then needs no configuration). */
 static int build_env(nb__gateway_t *gw) {
-    static const char *const defaults[] = {"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-                                           "AWS_DEFAULT_REGION=us-east-1"};
+    char region[64];
+    snprintf(region, sizeof region, "AWS_DEFAULT_REGION=%s", gw->cfg->default_region);
+    const char *const defaults[] = {"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", region};
     size_t n = 0;
     while (environ && environ[n])
         n++;
@@ -271,8 +267,7 @@ static void run_next(void) {
         script_t *s = &hooks.scripts[hooks.next++];
         if (s->stage != hooks.stage)
             continue;
-        size_t len = strlen(s->path);
-        bool python = strcmp(s->path + len - 3, ".py") == 0;
+        bool python = has_suffix(s->path, ".py");
         /* Python scripts run with the python3 on PATH (LocalStack runs them in its own interpreter:
          * they need no executable bit); shell scripts need one and a shebang, as there. */
         const char *py_argv[] = {"python3", s->path, NULL}, *sh_argv[] = {s->path, NULL};

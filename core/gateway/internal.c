@@ -107,17 +107,28 @@ static int reset_service(nb__service_t *svc, const char **why) {
     return 1;
 }
 
-static json_t *state_counts(const nb__gateway_t *gw) {
+json_t *nb__internal_per_store(const nb__gateway_t *gw, int (*fill)(nb__store_t *st, json_t *out),
+                               const char *what, bool *failed) {
     json_t *out = json_object();
     for (size_t i = 0; i < gw->reg.nservices; i++) {
         const nb__service_t *svc = &gw->reg.services[i];
         if (svc->provider == NULL || svc->provider->store == NULL)
             continue;
-        json_t *counts = json_object();
-        nb__store_counts(svc->provider->store, counts);
-        json_object_set_new(out, svc->name, counts);
+        json_t *doc = json_object();
+        if (fill(svc->provider->store, doc) != 0) {
+            fprintf(stderr, "nimbus: %s: %s\n", what, nb__store_errmsg(svc->provider->store));
+            *failed = true;
+        }
+        json_object_set_new(out, svc->name, doc);
     }
     return out;
+}
+
+/* Resource counts (/_nimbus/state, diagnose): a service whose rows cannot all be counted shows
+ * those that could be. */
+static json_t *state_counts(const nb__gateway_t *gw) {
+    bool failed = false;
+    return nb__internal_per_store(gw, nb__store_counts, "resource counts", &failed);
 }
 
 json_t *nb__internal_reset_all(nb__gateway_t *gw, bool *any_failed) {

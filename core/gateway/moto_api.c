@@ -8,22 +8,6 @@
 #include "gateway/internal.h"
 #include "store/store.h"
 
-static json_t *data_json(const nb__gateway_t *gw, bool *failed) {
-    json_t *out = json_object();
-    for (size_t i = 0; i < gw->reg.nservices; i++) {
-        const nb__service_t *svc = &gw->reg.services[i];
-        if (svc->provider == NULL || svc->provider->store == NULL)
-            continue;
-        json_t *models = json_object();
-        if (nb__store_dump(svc->provider->store, models) != 0) {
-            fprintf(stderr, "nimbus: /moto-api/data.json: %s\n", nb__store_errmsg(svc->provider->store));
-            *failed = true;
-        }
-        json_object_set_new(out, svc->name, models);
-    }
-    return out;
-}
-
 bool nb__moto_api(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t *req) {
     if (strncmp(req->path, "/moto-api/", 10) != 0)
         return false;
@@ -38,7 +22,7 @@ bool nb__moto_api(nb__gateway_t *gw, nb__http_exchange_t *x, nb__http_request_t 
             nb__internal_respond_json(gw, x, req, 200, json_pack("{s:s}", "status", "ok"));
         }
     } else if (strcmp(req->path, "/moto-api/data.json") == 0 && get) {
-        json_t *doc = data_json(gw, &failed);
+        json_t *doc = nb__internal_per_store(gw, nb__store_dump, "/moto-api/data.json", &failed);
         nb__internal_respond_json(gw, x, req, failed ? 500 : 200, doc);
     } else {
         nb__internal_respond_json(gw, x, req, 404, json_pack("{s:s}", "error", "no such moto-api endpoint"));

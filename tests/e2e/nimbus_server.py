@@ -1,5 +1,5 @@
 """Starts the built nimbus binary for end-to-end tests and stops it again."""
-import os, re, shutil, signal, socket, subprocess, sys, threading, time, unittest
+import os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time, unittest
 
 NIMBUS_BIN = os.environ.get("NIMBUS_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "nimbus")
@@ -18,6 +18,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+def server_env(drop=(), **env):
+    """This process's environment for a server, without the variables that only the tests read
+    (NIMBUS_BIN names the binary, not a setting: the server would warn about it) or those in drop,
+    with env added."""
+    out = {k: v for k, v in os.environ.items() if k not in ("NIMBUS_BIN", "NB_E2E_HTTPS") and k not in drop}
+    out.update({k: str(v) for k, v in env.items()})
+    return out
+
+
+def temp_dir(test, prefix="nimbus-"):
+    """A new folder, removed when test ends whatever its outcome."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    test.addCleanup(shutil.rmtree, path, True)
+    return path
+
+
 class Nimbus:
     """with Nimbus(SERVICES="sts") as n: n.url ...
     preexec, when set, runs in the child before exec (resource limits)."""
@@ -26,10 +42,7 @@ class Nimbus:
 
     def __init__(self, args=(), **env):
         self.port = free_port()
-        # NIMBUS_BIN names the binary for the tests, not a setting: the server would warn about it
-        self.env = {k: v for k, v in os.environ.items() if k not in ("NIMBUS_BIN", "NB_E2E_HTTPS")}
-        self.env.update({"GATEWAY_LISTEN": f"127.0.0.1:{self.port}"})
-        self.env.update({k: str(v) for k, v in env.items()})
+        self.env = server_env(**{"GATEWAY_LISTEN": f"127.0.0.1:{self.port}", **env})
         self.args = list(args)
         self.url = f"{'https' if HTTPS else 'http'}://127.0.0.1:{self.port}"
         self.ca = None  # the CA file clients trust for this server's HTTPS (its start-up line names it)

@@ -1,10 +1,10 @@
 """The CLI for people and scripts (issue 21, item 5): `nimbus start -d` / `wait` / `status` /
 `reset [service]` / `logs [-f]` / `stop`, as a CI script would chain them, and what each says
 and exits with when the server is down or the pid file is stale."""
-import os, shutil, signal, socket, subprocess, sys, tempfile, time, unittest
+import os, signal, socket, subprocess, sys, time, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import NIMBUS_BIN, Nimbus, boto3_client, free_port  # noqa: E402
+from nimbus_server import NIMBUS_BIN, Nimbus, boto3_client, free_port, server_env, temp_dir  # noqa: E402
 
 
 def alive(pid):
@@ -18,11 +18,10 @@ def alive(pid):
 
 class CliTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="nb-cli-")
+        self.tmp = temp_dir(self, "nb-cli-")
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
-        self.env = {k: v for k, v in os.environ.items() if k != "NIMBUS_BIN"}
-        self.env.update(GATEWAY_LISTEN="127.0.0.1:%d" % self.port, DATA_DIR=os.path.join(self.tmp, "data"))
+        self.env = server_env(GATEWAY_LISTEN="127.0.0.1:%d" % self.port, DATA_DIR=os.path.join(self.tmp, "data"))
         self.pid_file = os.path.join(self.tmp, "data", "nimbus.pid")
         self.log_file = os.path.join(self.tmp, "data", "nimbus.log")
 
@@ -33,7 +32,6 @@ class CliTest(unittest.TestCase):
             os.kill(pid, signal.SIGKILL)
         except (OSError, ValueError):
             pass
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def nimbus(self, *args, timeout=60, **extra_env):
         env = dict(self.env, **extra_env)

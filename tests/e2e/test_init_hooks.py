@@ -4,10 +4,10 @@ folder's files, then its subfolders), with AWS_ENDPOINT_URL and test credentials
 `aws` call reaches the server; their states and output are at /_localstack/init; a failing script
 is reported, not fatal; "Ready." comes after the ready scripts ran; shutdown scripts run on
 SIGTERM, bounded by NIMBUS_SHUTDOWN_TIMEOUT."""
-import json, os, shutil, stat, sys, tempfile, time, unittest, urllib.error, urllib.request
+import json, os, stat, sys, time, unittest, urllib.error, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, boto3_client  # noqa: E402
+from nimbus_server import Nimbus, boto3_client, temp_dir  # noqa: E402
 
 
 def get_json(url):
@@ -27,9 +27,8 @@ def write(root, rel, text, executable=True):
 
 class InitHooks(unittest.TestCase):
     def setUp(self):
-        self.root = tempfile.mkdtemp(prefix="nimbus-init-")
+        self.root = temp_dir(self, "nimbus-init-")
         self.log = os.path.join(self.root, "order.log")
-        self.addCleanup(shutil.rmtree, self.root, True)
 
     def script(self, rel, body="", executable=True):
         """A shell script that appends its stage folder and name to the order log, then runs body."""
@@ -177,8 +176,7 @@ class InitHooks(unittest.TestCase):
         self.assertEqual(self.order(), ["1-hangs.sh"], "the stage ended there: 2-never.sh did not run")
 
     def test_nimbus_named_folder_after_the_localstack_one(self):
-        other = tempfile.mkdtemp(prefix="nimbus-init2-")
-        self.addCleanup(shutil.rmtree, other, True)
+        other = temp_dir(self, "nimbus-init2-")
         self.script("ready.d/b.sh")
         write(other, "ready.d/a.sh", f"#!/bin/sh\necho second-root-a.sh >> {self.log}\n")
         with self.server(NIMBUS_INIT_PATH=f"{self.root}:{other}"):

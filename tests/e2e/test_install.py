@@ -2,11 +2,11 @@
 plugin SDK under a prefix, and the installed binary finds its plugins and specs relative to
 itself; CPack's .deb holds the same under /usr, declares its library packages, and runs once
 unpacked (dpkg -x: the merger's fresh-Debian check does the dpkg -i)."""
-import os, re, shutil, subprocess, sys, tempfile, time, unittest
+import os, re, shutil, subprocess, sys, unittest
 import botocore.exceptions
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import BINARY_DIR, NIMBUS_BIN, boto3_client, free_port  # noqa: E402
+from nimbus_server import BINARY_DIR, NIMBUS_BIN, boto3_client, free_port, server_env, temp_dir  # noqa: E402
 
 SIZE_BUDGET = 5 * 1000 * 1000  # binary + plugins, specs aside (issue 21)
 
@@ -23,9 +23,8 @@ class InstalledServer:
         self.bin = os.path.join(prefix, "bin", "nimbus")
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
-        self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("NIMBUS_BIN", "NIMBUS_PLUGIN_PATH", "NIMBUS_SPEC_PATH")}
-        self.env.update(GATEWAY_LISTEN="127.0.0.1:%d" % self.port, DATA_DIR=os.path.join(tmp, "data"))
+        self.env = server_env(drop=("NIMBUS_PLUGIN_PATH", "NIMBUS_SPEC_PATH"), GATEWAY_LISTEN="127.0.0.1:%d" % self.port,
+                              DATA_DIR=os.path.join(tmp, "data"))
 
     def __enter__(self):
         r = subprocess.run([self.bin, "start", "-d"], env=self.env, capture_output=True, text=True, timeout=60)
@@ -50,10 +49,7 @@ def use_s3_and_sqs(test, url):
 
 class InstallTest(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="nb-install-")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp = temp_dir(self, "nb-install-")
 
     def test_install_prefix_layout_and_run(self):
         prefix = os.path.join(self.tmp, "prefix")

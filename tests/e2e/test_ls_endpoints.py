@@ -2,11 +2,11 @@
 disabled; ?reload), /_localstack/info, /_localstack/diagnose, state resets, LocalStack's SQS developer
 endpoint /_aws/sqs/messages (messages without receiving them: no visibility change, no receive count),
 and moto's POST /moto-api/reset and GET /moto-api/data.json."""
-import json, os, sys, tempfile, shutil, unittest, urllib.error, urllib.request
+import json, os, sys, unittest, urllib.error, urllib.request
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, boto3_client  # noqa: E402
+from nimbus_server import Nimbus, boto3_client, temp_dir  # noqa: E402
 
 NS = "{http://queue.amazonaws.com/doc/2012-11-05/}"
 
@@ -40,8 +40,7 @@ class Health(unittest.TestCase):
             self.assertEqual(doc["services"]["sts"], "available")
 
     def test_info_and_diagnose(self):
-        data = tempfile.mkdtemp(prefix="nimbus-diag-")
-        self.addCleanup(shutil.rmtree, data, True)
+        data = temp_dir(self, "nimbus-diag-")
         with Nimbus(SERVICES="sqs", PERSISTENCE="1", DATA_DIR=data) as n:
             boto3_client(n.url, "sqs").create_queue(QueueName="diag")
             status, info = get_json(n.url + "/_localstack/info")

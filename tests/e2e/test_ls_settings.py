@@ -3,10 +3,10 @@ URLs (standard, domain, path, off) and every shape works back as a QueueUrl; LS_
 the exchanges as DEBUG=1 does, warn/error drop the line per request); LOCALSTACK_VOLUME_DIR keeps
 state in its state/ folder; DEFAULT_REGION is the region of requests that name none; the default
 account is configurable (NIMBUS_DEFAULT_ACCOUNT, moto's MOTO_ACCOUNT_ID); bad values stop the server."""
-import os, shutil, subprocess, sys, tempfile, unittest, urllib.request
+import os, subprocess, sys, unittest, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import NIMBUS_BIN, Nimbus, boto3_client  # noqa: E402
+from nimbus_server import NIMBUS_BIN, Nimbus, boto3_client, server_env, temp_dir  # noqa: E402
 
 
 def post_form(url, body):
@@ -17,9 +17,8 @@ def post_form(url, body):
 
 
 def start_error(**env):
-    full = {k: v for k, v in os.environ.items() if k != "NIMBUS_BIN"}
-    full.update({"GATEWAY_LISTEN": "127.0.0.1:0", **env})
-    return subprocess.run([NIMBUS_BIN], env=full, capture_output=True, text=True, timeout=30)
+    return subprocess.run([NIMBUS_BIN], env=server_env(**{"GATEWAY_LISTEN": "127.0.0.1:0", **env}),
+                          capture_output=True, text=True, timeout=30)
 
 
 class QueueUrlStrategy(unittest.TestCase):
@@ -84,8 +83,7 @@ class Logging(unittest.TestCase):
 
 class VolumeDir(unittest.TestCase):
     def test_state_lives_in_the_volume_dirs_state_folder_and_survives_a_restart(self):
-        volume = tempfile.mkdtemp(prefix="nimbus-volume-")
-        self.addCleanup(shutil.rmtree, volume, True)
+        volume = temp_dir(self, "nimbus-volume-")
         env = dict(SERVICES="sqs", PERSISTENCE="1", LOCALSTACK_VOLUME_DIR=volume, DATA_DIR="")
         n = Nimbus(**env)
         n.env.pop("DATA_DIR")
@@ -99,9 +97,7 @@ class VolumeDir(unittest.TestCase):
         self.assertEqual([u.rsplit("/", 1)[1] for u in urls], ["kept"])
 
     def test_data_dir_wins_over_the_volume_dir(self):
-        volume, data = tempfile.mkdtemp(), tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, volume, True)
-        self.addCleanup(shutil.rmtree, data, True)
+        volume, data = temp_dir(self), temp_dir(self)
         with Nimbus(SERVICES="sqs", PERSISTENCE="1", LOCALSTACK_VOLUME_DIR=volume, DATA_DIR=data) as n:
             boto3_client(n.url, "sqs").create_queue(QueueName="here")
         self.assertTrue(os.path.exists(os.path.join(data, "sqs.db")))

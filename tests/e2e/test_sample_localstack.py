@@ -4,10 +4,10 @@ unchanged. Only the environment differs, as in a CI file: AWS_ENDPOINT_URL with 
 AWS_CA_BUNDLE naming Nimbus's CA, and localhost.localstack.cloud mapped to 127.0.0.1 (public DNS
 does that; this machine is offline) by localstack_dns/, which leaves SNI and the certificate check
 on the name. The sample's own files are never edited here."""
-import json, os, shutil, subprocess, sys, tempfile, unittest, urllib.request
+import json, os, subprocess, sys, unittest, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nimbus_server import Nimbus, SOURCE_DIR, newer_python  # noqa: E402
+from nimbus_server import Nimbus, SOURCE_DIR, newer_python, temp_dir  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLE = os.path.join(SOURCE_DIR, "tests", "sample-localstack")
@@ -53,7 +53,7 @@ def run_sample_tests(python, env):
 
 class SampleLocalStackProject(unittest.TestCase):
     def setUp(self):
-        self.data = tempfile.mkdtemp(prefix="nimbus-sample-")
+        self.data = temp_dir(self, "nimbus-sample-")
         env = {"SERVICES": "s3,sqs", "DATA_DIR": self.data}
         self.server_runs_init = self._testMethodName != "test_sample_needs_its_init_script_and_the_ca"
         if self.server_runs_init:
@@ -65,12 +65,11 @@ class SampleLocalStackProject(unittest.TestCase):
 
     def tearDown(self):
         self.n.stop()
-        shutil.rmtree(self.data, ignore_errors=True)
 
     def init(self):
         if self.server_runs_init:
-            # Ready. comes after the ready hooks, as LocalStack prints it: their output is there now
-            self.assertTrue(self.n.wait_for_output("Ready.", timeout=60), self.n.output)
+            # Nimbus.start returned at "Ready.", which comes after the ready hooks as LocalStack
+            # prints it: their output is there now
             with urllib.request.urlopen("http://127.0.0.1:%d/_localstack/init" % self.n.port, timeout=10) as r:
                 scripts = json.load(r)["scripts"]
             self.assertEqual([(x["stage"], x["name"], x["state"]) for x in scripts],
@@ -87,8 +86,6 @@ class SampleLocalStackProject(unittest.TestCase):
             self.assertEqual(r.returncode, 0, (py, r.stdout + r.stderr))
             self.assertIn("Ran 3 tests", r.stderr)
             self.assertIn("OK", r.stderr)
-            # over TLS, to the name: the tests' endpoint is the HTTPS one
-            self.assertTrue(self.env["AWS_ENDPOINT_URL"].startswith("https://localhost.localstack.cloud:"))
         if len(pythons) == 1:
             print("\nSKIPPED test_sample_localstack.py: no newer boto3 than Debian's to run the sample with too",
                   file=sys.stderr)

@@ -279,3 +279,11 @@ Test(config, durations) {
     cr_assert(!nb__config_parse_seconds("5 s", &d));
     cr_assert(!nb__config_parse_seconds("", &d));
 }
+
+Test(config, client_host_of_a_listen_host) {
+    cr_assert_str_eq(nb__config_client_host("0.0.0.0"), "127.0.0.1");
+    cr_assert_str_eq(nb__config_client_host("::"), "::1");
+    cr_assert_str_eq(nb__config_client_host("127.0.0.1"), "127.0.0.1");
+    cr_assert_str_eq(nb__config_client_host("::1"), "::1");
+    cr_assert_str_eq(nb__config_client_host("localhost"), "localhost");
+}

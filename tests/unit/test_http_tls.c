@@ -26,7 +26,7 @@
 static char cert_dir[64];
 
 static void rm_cert_dir(void) {
-    static const char *const names[] = {"ca.crt", "ca.key", "server.pem", ".lock"};
+    static const char *const names[] = {"ca.crt", "ca.key", "server.pem", ".lock", ".checked"};
     char path[128];
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         snprintf(path, sizeof path, "%s/%s", cert_dir, names[i]);
@@ -411,19 +411,65 @@ Test(tls_cert, reused_at_restart_and_renewed_by_the_same_ca_for_new_names) {
     free(server_after);
 }
 
-Test(tls_cert, broken_ca_is_made_again) {
+static void write_text(const char *name, const char *text) {
+    char *path = path_in(name);
+    FILE *w = fopen(path, "w");
+    cr_assert_not_null(w);
+    fputs(text, w);
+    fclose(w);
+    free(path);
+}
+
+static bool ensure_made(void) {
     nb__tls_files_t f;
     char *err = NULL;
-    char *ca = path_in("ca.crt");
-    FILE *w = fopen(ca, "w");
-    fputs("not a certificate\n", w);
-    fclose(w);
-    free(ca);
     cr_assert_eq(nb__tls_cert_ensure(cert_dir, NULL, &f, &err), 0, "%s", err ? err : "");
-    cr_assert(f.made);
+    bool made = f.made;
     nb__tls_files_free(&f);
-    X509 *x = load_cert("ca.crt");
-    X509_free(x);
+    return made;
+}
+
+Test(tls_cert, broken_ca_is_made_again) {
+    write_text("ca.crt", "not a certificate\n"); /* no earlier start */
+    cr_assert(ensure_made());
+    X509_free(load_cert("ca.crt"));
+    cr_assert_not(ensure_made());
+    write_text("ca.crt", "not a certificate\n"); /* after a start that checked it */
+    cr_assert(ensure_made(), "a CA broken since the last start is made again");
+    X509_free(load_cert("ca.crt"));
+}
+
+Test(tls_cert, renewed_30_days_before_it_expires) {
+    cr_assert(ensure_made());
+    cr_assert_not(ensure_made());
+    /* server.pem's certificate as it was, but ending in 10 days, signed again by the CA */
+    char *path = path_in("server.pem"), *ca_key_path = path_in("ca.key");
+    FILE *f = fopen(path, "r"), *k = fopen(ca_key_path, "r");
+    cr_assert(f && k);
+    EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL), *ca_key = PEM_read_PrivateKey(k, NULL, NULL, NULL);
+    rewind(f);
+    X509 *leaf = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    fclose(k);
+    cr_assert(key && ca_key && leaf);
+    X509 *ca = load_cert("ca.crt");
+    cr_assert_not_null(X509_gmtime_adj(X509_getm_notAfter(leaf), 10L * 86400));
+    cr_assert_gt(X509_sign(leaf, ca_key, EVP_sha256()), 0);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    cr_assert(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) && PEM_write_X509(f, leaf) && PEM_write_X509(f, ca));
+    fclose(f);
+    cr_assert(ensure_made(), "a certificate ending within 30 days is made again");
+    X509 *renewed = load_cert("server.pem");
+    time_t in_800_days = time(NULL) + 800L * 86400;
+    cr_expect_gt(X509_cmp_time(X509_get0_notAfter(renewed), &in_800_days), 0, "for another 825 days");
+    X509_free(renewed);
+    X509_free(leaf);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(ca_key);
+    free(path);
+    free(ca_key_path);
 }
 
 Test(tls_cert, custom_pair_loads_and_mismatch_is_refused) {

@@ -168,14 +168,22 @@ static void tls_close(client_t *c, relay_t *r) {
     close(r->plain);
 }
 
-static void expect_echo(client_t *c, const char *path) {
+/* The next response is a 200 whose body holds want (is want, when whole). */
+static void expect_body(client_t *c, const char *want, bool whole) {
     resp_t r;
     cl_response(c, &r, false);
     cr_assert_eq(r.status, 200);
+    if (whole)
+        cr_assert_str_eq(r.body, want);
+    else
+        cr_assert_not_null(strstr(r.body, want), "%s", r.body);
+    resp_free(&r);
+}
+
+static void expect_echo(client_t *c, const char *path) {
     char want[64];
     snprintf(want, sizeof want, "path=%s\n", path);
-    cr_assert_not_null(strstr(r.body, want), "%s", r.body);
-    resp_free(&r);
+    expect_body(c, want, false);
 }
 
 /* ---- the connection layer ---- */
@@ -201,10 +209,7 @@ Test(tls, pipelined_requests_answered_in_order) {
     tls_open(&c, &r);
     cl_puts(&c, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /async HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n");
     expect_echo(&c, "/a");
-    resp_t d;
-    cl_response(&c, &d, false);
-    cr_assert_str_eq(d.body, "delayed-done");
-    resp_free(&d);
+    expect_body(&c, "delayed-done", true);
     expect_echo(&c, "/c");
     tls_close(&c, &r);
 }
@@ -239,10 +244,7 @@ Test(tls, chunked_upload_and_expect_continue) {
     cr_assert_eq(strncmp(line, "HTTP/1.1 100 Continue\r\n\r\n", 25), 0, "%s", line);
     cl_consume(&c, 25);
     cl_puts(&c, "hello");
-    resp_t a;
-    cl_response(&c, &a, false);
-    cr_assert_not_null(strstr(a.body, "content=hello\n"), "%s", a.body);
-    resp_free(&a);
+    expect_body(&c, "content=hello\n", false);
     /* 200 KiB in chunks of 10000 bytes: many TLS records, several reads */
     cl_puts(&c, "POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
     char *chunk = malloc(10000);
@@ -254,10 +256,7 @@ Test(tls, chunked_upload_and_expect_continue) {
     }
     free(chunk);
     cl_puts(&c, "0\r\n\r\n");
-    resp_t b;
-    cl_response(&c, &b, false);
-    cr_assert_not_null(strstr(b.body, "body=200000\n"), "%s", b.body);
-    resp_free(&b);
+    expect_body(&c, "body=200000\n", false);
     tls_close(&c, &r);
 }
 
@@ -266,10 +265,7 @@ Test(tls, connection_close_ends_with_close_notify) {
     relay_t r;
     tls_open(&c, &r);
     cl_puts(&c, "GET /close HTTP/1.1\r\nHost: x\r\n\r\n");
-    resp_t resp;
-    cl_response(&c, &resp, false);
-    cr_assert_str_eq(resp.body, "bye");
-    resp_free(&resp);
+    expect_body(&c, "bye", true);
     cr_assert(cl_eof(&c), "the server ends the connection");
     uv_thread_join(&r.thread);
     cr_assert_eq(atomic_load(&r.close_notify), 1, "with a TLS close_notify, not a bare FIN");

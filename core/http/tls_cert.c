@@ -291,7 +291,7 @@ static int ensure_server(const paths_t *p, X509 *ca, EVP_PKEY *ca_key, const cha
 
 /* ---- the note of the last check: a restart that changed nothing needs no OpenSSL ---- */
 
-/* Reading the three files and checking them takes OpenSSL's tables into memory (3.5 MiB, a few
+/* Reading the three files and checking them takes OpenSSL's tables into memory (about 3 MiB, a few
  * milliseconds) at every start, though they change only when made. The note (.checked) holds
  * what the last full check found: each file's CRC-64, the time span the certificates pass
  * lasts() in and the names; a start whose files, names and clock all still match reuses them. */

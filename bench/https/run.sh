@@ -19,7 +19,7 @@ PORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 
-echo "== start-up: exec to Ready. (10 runs each)"
+echo "== start-up: exec to Ready. and the idle RSS there (20 runs each)"
 /usr/bin/python3 - "$NIMBUS" "$PORT" "$tmp" <<'PY'
 import os, shutil, statistics, subprocess, sys, time
 nimbus, port, tmp = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -33,21 +33,26 @@ def start(data, **extra):
         if line.strip() == "Ready.":
             break
     took = (time.perf_counter() - t0) * 1000
+    time.sleep(0.05)
+    with open(f"/proc/{p.pid}/status") as f:
+        rss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS"))
     p.terminate(); p.wait()
-    return took, out
+    return took, out, rss
 made, reused, off = [], [], []
-for i in range(10):
+for i in range(20):
     fresh = os.path.join(tmp, "fresh%d" % i)
-    t, out = start(fresh)
+    t, out, rss = start(fresh)
     assert "made now" in out, out
-    made.append(t)
-    t, out = start(fresh)
+    made.append((t, rss))
+    t, out, rss = start(fresh)
     assert "reused" in out, out
-    reused.append(t)
-    off.append(start(fresh, NIMBUS_HTTPS="0")[0])
+    reused.append((t, rss))
+    off.append(start(fresh, NIMBUS_HTTPS="0")[::2])
     shutil.rmtree(fresh)
-for name, ts in (("CA and certificate made", made), ("certificate reused", reused), ("HTTPS off", off)):
-    print(f"{name:26s} median {statistics.median(ts):6.1f} ms, best {min(ts):6.1f} ms")
+for name, runs in (("CA and certificate made", made), ("certificate reused", reused), ("HTTPS off", off)):
+    ts = [t for t, _ in runs]
+    rss = statistics.median(r for _, r in runs) / 1024
+    print(f"{name:26s} median {statistics.median(ts):6.1f} ms, best {min(ts):6.1f} ms, idle RSS {rss:.2f} MiB")
 PY
 
 DATA="$tmp/data"

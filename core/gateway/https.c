@@ -70,11 +70,11 @@ static nb__tls_ctx_t *generated(const nb__config_t *cfg, FILE *log) {
         err = nb__strdup_printf("cannot create %s: %s", dir ? dir : "DATA_DIR/tls", strerror(rc < 0 ? -rc : ENOMEM));
     else if (nb__tls_cert_ensure(dir, (const char *const *)names, &files, &err) == 0)
         ctx = nb__tls_ctx_new_lazy(files.server, NULL); /* files just checked: read at the first TLS client */
-    if (ctx && log) /* log NULL: LS_LOG=warn or error */
+    if (ctx == NULL)
+        fprintf(stderr, "nimbus: HTTPS is off, HTTP only: %s\n", err ? err : "out of memory");
+    else if (log) /* NULL: LS_LOG=warn or error */
         fprintf(log, "nimbus: HTTPS on the same ports, certificate %s %s; clients trust the CA %s\n", files.server,
                 files.made ? "made now" : "reused", files.ca);
-    else
-        fprintf(stderr, "nimbus: HTTPS is off, HTTP only: %s\n", err ? err : "out of memory");
     free(err);
     nb__tls_files_free(&files);
     for (size_t i = 0; i < n; i++)

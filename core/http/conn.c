@@ -703,6 +703,7 @@ static nb__http_conn_t *conn_new(nb__http_server_t *srv) {
         srv->conns->prev = c;
     srv->conns = c;
     srv->nconns++;
+    nb__http_trim_conn_opened(srv);
     return c;
 }
 

@@ -89,7 +89,6 @@ static void on_connection(uv_stream_t *listener, int status) {
     if (srv->nconns >= srv->capacity)
         close_longest_idle(srv);
     nb__conn_accept(srv, listener);
-    nb__http_trim_conn_opened(srv);
 }
 
 static void on_listener_closed(uv_handle_t *h) {

@@ -20,7 +20,6 @@
 #include "util/buf.h"
 
 #define TLS_RECORD 16384                  /* TLS's largest plaintext record */
-#define TLS_PLAIN_BUF (4 * TLS_RECORD)    /* plaintext handed to the parser at once */
 #define TLS_RECORD_OVERHEAD 64            /* header, tag, padding of one record, generously */
 #define TLS_SPARE_OUT 2                   /* written buffers kept for the next writes */
 #define TLS_SPARE_MAX (320 * 1024)        /* ... up to a file piece's size (NB__HTTP_CHUNK) and its records */
@@ -39,7 +38,10 @@ struct nb__tls_ctx {
      * faults once the allocator gave its memory back. */
     out_req_t *spare[TLS_SPARE_OUT];
     unsigned nspare;
-    char plain[TLS_PLAIN_BUF]; /* decrypted bytes; shared by every connection, as the read buffer is */
+    /* Decrypted bytes; shared by every connection, as the read buffer is. SSL_read returns one
+     * record at most (OpenSSL pipelines records only with a pipelining engine), so more room
+     * would never be filled. */
+    char plain[TLS_RECORD];
     char gather[TLS_RECORD];   /* a response's small pieces (head, body) gathered into one record */
 };
 

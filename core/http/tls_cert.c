@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/digest.h"
 
 #define CA_DAYS 3650
 /* Apple's clients refuse a server certificate valid for longer than 825 days. */
@@ -139,30 +141,42 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
     return x;
 }
 
-/* Writes the PEM file path in one step (a temp file renamed over it): a server reading it
- * meanwhile sees the old file or the new one. */
-static int write_pem(const char *path, mode_t mode, EVP_PKEY *key, X509 *cert, X509 *chain) {
-    char *tmp = nb__strdup_printf("%s.tmp.%d", path, (int)getpid());
-    if (tmp == NULL)
-        return -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+/* A temp file beside path, for commit(): a server reading path meanwhile sees the old file or
+ * the new one. NULL (*tmp freed) on error. */
+static FILE *create_tmp(const char *path, mode_t mode, char **tmp) {
+    if ((*tmp = nb__strdup_printf("%s.tmp.%d", path, (int)getpid())) == NULL)
+        return NULL;
+    int fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (f == NULL) {
         if (fd >= 0)
             close(fd);
-        free(tmp);
-        return -1;
+        free(*tmp);
+        *tmp = NULL;
     }
-    int ok = (!key || PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1) &&
-             (!cert || PEM_write_X509(f, cert) == 1) && (!chain || PEM_write_X509(f, chain) == 1);
+    return f;
+}
+
+/* Closes f and renames tmp over path when ok and every write reached the disk. */
+static int commit(FILE *f, char *tmp, const char *path, bool ok) {
     ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
     ok = fclose(f) == 0 && ok;
     if (ok && rename(tmp, path) != 0)
-        ok = 0;
+        ok = false;
     if (!ok)
         unlink(tmp);
     free(tmp);
     return ok ? 0 : -1;
+}
+
+static int write_pem(const char *path, mode_t mode, EVP_PKEY *key, X509 *cert, X509 *chain) {
+    char *tmp;
+    FILE *f = create_tmp(path, mode, &tmp);
+    if (f == NULL)
+        return -1;
+    bool ok = (!key || PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1) &&
+              (!cert || PEM_write_X509(f, cert) == 1) && (!chain || PEM_write_X509(f, chain) == 1);
+    return commit(f, tmp, path, ok);
 }
 
 /* "DNS:a,DNS:b,IP:..." for OpenSSL's subjectAltName. */
@@ -202,7 +216,7 @@ static const char **wanted_names(const char *const *extra) {
 }
 
 typedef struct paths {
-    char *ca_crt, *ca_key, *server, *lock;
+    char *ca_crt, *ca_key, *server, *lock, *checked;
 } paths_t;
 
 static void paths_free(paths_t *p) {
@@ -210,6 +224,7 @@ static void paths_free(paths_t *p) {
     free(p->ca_key);
     free(p->server);
     free(p->lock);
+    free(p->checked);
 }
 
 /* The CA, read back or made anew (the server certificate must then be made too). */
@@ -239,38 +254,120 @@ static int ensure_ca(const paths_t *p, X509 **ca, EVP_PKEY **ca_key, bool *made,
     return 0;
 }
 
-/* The server certificate in server.pem still serves: our CA's, for these names, not expiring. */
-static bool server_reusable(const char *path, X509 *ca, const char *const *names) {
+/* server.pem's certificate when it still serves: our CA's, for these names, not expiring. */
+static X509 *reusable_leaf(const char *path, X509 *ca, const char *const *names) {
     X509 *leaf;
     EVP_PKEY *key;
     read_pem(path, &leaf, &key);
     EVP_PKEY *ca_pub = X509_get0_pubkey(ca);
     bool ok = leaf && key && ca_pub && X509_check_private_key(leaf, key) == 1 && X509_verify(leaf, ca_pub) == 1 &&
               lasts(leaf) && has_names(leaf, names);
-    X509_free(leaf);
     EVP_PKEY_free(key);
     ERR_clear_error();
-    return ok;
+    if (!ok) {
+        X509_free(leaf);
+        return NULL;
+    }
+    return leaf;
 }
 
-static int ensure_server(const paths_t *p, X509 *ca, EVP_PKEY *ca_key, const char *const *names, bool ca_made,
-                         bool *made, char **err) {
+/* The server certificate in server.pem, reused or made now (*leaf: the one it holds). */
+static int ensure_server(const paths_t *p, X509 *ca, EVP_PKEY *ca_key, const char *const *names, const char *san,
+                         bool ca_made, X509 **leaf, bool *made, char **err) {
     *made = false;
-    if (!ca_made && server_reusable(p->server, ca, names))
+    if (!ca_made && (*leaf = reusable_leaf(p->server, ca, names)) != NULL)
         return 0;
     *made = true;
-    char *san = san_value(names);
     EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *leaf = key && san ? make_cert(key, nb__tls_common_name, ca, ca_key, san) : NULL;
+    *leaf = key ? make_cert(key, nb__tls_common_name, ca, ca_key, san) : NULL;
     int rc = 0;
-    if (leaf == NULL)
+    if (*leaf == NULL)
         rc = fail(err, "cannot make the server certificate", NULL);
-    else if (write_pem(p->server, 0600, key, leaf, ca) != 0)
+    else if (write_pem(p->server, 0600, key, *leaf, ca) != 0)
         rc = fail(err, "cannot write", p->server);
-    X509_free(leaf);
     EVP_PKEY_free(key);
-    free(san);
     return rc;
+}
+
+/* ---- the note of the last check: a restart that changed nothing needs no OpenSSL ---- */
+
+/* Reading the three files and checking them takes OpenSSL's tables into memory (about 3 MiB, a few
+ * milliseconds) at every start, though they change only when made. The note (.checked) holds
+ * what the last full check found: each file's CRC-64, the time span the certificates pass
+ * lasts() in and the names; a start whose files, names and clock all still match reuses them. */
+
+typedef struct note {
+    uint64_t crc[3]; /* ca.crt, ca.key, server.pem */
+    long long from, until;
+} note_t;
+
+static int file_crc(const char *path, uint64_t *crc) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -1;
+    char buf[4096];
+    size_t n;
+    *crc = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        *crc = nb__crc64nvme(*crc, buf, n);
+    int rc = ferror(f) ? -1 : 0;
+    fclose(f);
+    return rc;
+}
+
+static int files_crc(const paths_t *p, uint64_t crc[3]) {
+    return file_crc(p->ca_crt, &crc[0]) || file_crc(p->ca_key, &crc[1]) || file_crc(p->server, &crc[2]) ? -1 : 0;
+}
+
+/* The Unix time an ASN.1 time stands for. */
+static long long epoch_of(const ASN1_TIME *t) {
+    int days = 0, secs = 0;
+    time_t now = time(NULL);
+    ASN1_TIME_diff(&days, &secs, NULL, t);
+    return (long long)now + (long long)days * 86400 + secs;
+}
+
+static long long max_ll(long long a, long long b) { return a > b ? a : b; }
+static long long min_ll(long long a, long long b) { return a < b ? a : b; }
+
+/* Notes what was just checked; a note that cannot be written only means a full check next time. */
+static void note_write(const paths_t *p, X509 *ca, X509 *leaf, const char *san) {
+    note_t n;
+    if (files_crc(p, n.crc) != 0)
+        return;
+    n.from = max_ll(epoch_of(X509_get0_notBefore(ca)), epoch_of(X509_get0_notBefore(leaf)));
+    n.until = min_ll(epoch_of(X509_get0_notAfter(ca)), epoch_of(X509_get0_notAfter(leaf))) -
+              (long long)RENEW_BEFORE_DAYS * 86400;
+    char *tmp;
+    FILE *f = create_tmp(p->checked, 0600, &tmp);
+    if (f == NULL)
+        return;
+    bool ok = fprintf(f, "%016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %lld %lld %s\n", n.crc[0], n.crc[1], n.crc[2],
+                      n.from, n.until, san) > 0;
+    (void)commit(f, tmp, p->checked, ok);
+}
+
+/* The files are the ones the note checked, for these names, and now within their span. */
+static bool note_holds(const paths_t *p, const char *san) {
+    FILE *f = fopen(p->checked, "r");
+    if (f == NULL)
+        return false;
+    note_t n;
+    uint64_t now_crc[3];
+    nb__buf_t names = NB__BUF_INIT;
+    char buf[1024];
+    size_t got;
+    bool ok = fscanf(f, "%" SCNx64 " %" SCNx64 " %" SCNx64 " %lld %lld ", &n.crc[0], &n.crc[1], &n.crc[2], &n.from,
+                     &n.until) == 5;
+    while (ok && (got = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = nb__buf_append(&names, buf, got) == 0;
+    fclose(f);
+    long long now = (long long)time(NULL);
+    ok = ok && n.from < now && now < n.until && names.len == strlen(san) + 1 &&
+         memcmp(names.data, san, names.len - 1) == 0 && names.data[names.len - 1] == '\n' &&
+         files_crc(p, now_crc) == 0 && memcmp(now_crc, n.crc, sizeof now_crc) == 0;
+    nb__buf_free(&names);
+    return ok;
 }
 
 int nb__tls_cert_ensure(const char *dir, const char *const *extra, nb__tls_files_t *out, char **err) {
@@ -281,11 +378,14 @@ int nb__tls_cert_ensure(const char *dir, const char *const *extra, nb__tls_files
         .ca_key = nb__strdup_printf("%s/ca.key", dir),
         .server = nb__strdup_printf("%s/server.pem", dir),
         .lock = nb__strdup_printf("%s/.lock", dir),
+        .checked = nb__strdup_printf("%s/.checked", dir),
     };
     const char **names = wanted_names(extra);
-    if (!p.ca_crt || !p.ca_key || !p.server || !p.lock || !names) {
+    char *san = names ? san_value(names) : NULL;
+    if (!p.ca_crt || !p.ca_key || !p.server || !p.lock || !p.checked || !san) {
         paths_free(&p);
         free(names);
+        free(san);
         *err = nb__strdup_printf("out of memory");
         return -1;
     }
@@ -293,24 +393,26 @@ int nb__tls_cert_ensure(const char *dir, const char *const *extra, nb__tls_files
      * sign with a key the first one's ca.crt does not match. */
     errno = 0;
     int lock = open(p.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int rc = 0;
     if (lock < 0 || flock(lock, LOCK_EX) != 0) {
-        int rc = fail(err, "cannot lock", p.lock);
-        if (lock >= 0)
-            close(lock);
-        paths_free(&p);
-        free(names);
-        return rc;
+        rc = fail(err, "cannot lock", p.lock);
+    } else if (!note_holds(&p, san)) {
+        X509 *ca = NULL, *leaf = NULL;
+        EVP_PKEY *ca_key = NULL;
+        bool ca_made = false;
+        rc = ensure_ca(&p, &ca, &ca_key, &ca_made, err);
+        if (rc == 0)
+            rc = ensure_server(&p, ca, ca_key, names, san, ca_made, &leaf, &out->made, err);
+        if (rc == 0)
+            note_write(&p, ca, leaf, san);
+        X509_free(leaf);
+        X509_free(ca);
+        EVP_PKEY_free(ca_key);
     }
-    X509 *ca = NULL;
-    EVP_PKEY *ca_key = NULL;
-    bool ca_made = false;
-    int rc = ensure_ca(&p, &ca, &ca_key, &ca_made, err);
-    if (rc == 0)
-        rc = ensure_server(&p, ca, ca_key, names, ca_made, &out->made, err);
-    close(lock); /* releases the lock */
-    X509_free(ca);
-    EVP_PKEY_free(ca_key);
+    if (lock >= 0)
+        close(lock); /* releases the lock */
     free(names);
+    free(san);
     if (rc == 0) {
         out->ca = p.ca_crt;
         out->server = p.server;

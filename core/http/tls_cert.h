@@ -8,6 +8,8 @@
  *   ca.key      its private key (mode 0600)
  *   server.pem  the server's private key, certificate and the CA's certificate (mode 0600),
  *               the single-file form LocalStack's CUSTOM_SSL_CERT_PATH takes
+ *   .checked    what the last full check found (the files' CRC-64s, validity, names): a start
+ *               that matches it reuses the files without loading OpenSSL's tables
  *
  * Keys are EC P-256 (a few milliseconds to make). The server certificate is made again, by the
  * same CA, when its names change or it expires within 30 days; the CA (10 years) only when it

@@ -8,9 +8,7 @@ Before this work an idle connection cost ~2.7 KB and a waiter ~3.9 KB, and the R
 peak after the connections closed."""
 import json, os, resource, selectors, socket, time, unittest, urllib.parse
 
-import boto3
-
-from nimbus_server import Nimbus
+from nimbus_server import Nimbus, boto3_client
 
 IDLE = 2000
 WAITERS = 2000
@@ -122,8 +120,7 @@ class ConnectionMemory(unittest.TestCase):
         return got
 
     def test_idle_connections_and_long_polls_stay_small_and_live(self):
-        sqs = boto3.client("sqs", endpoint_url=self.n.url, region_name="us-east-1", aws_access_key_id="test",
-                           aws_secret_access_key="test")
+        sqs = boto3_client(self.n.url, "sqs")
         queue = sqs.create_queue(QueueName="memory")["QueueUrl"]
         health = f"GET /_localstack/health HTTP/1.1\r\nHost: 127.0.0.1:{self.n.port}\r\n\r\n".encode()
         time.sleep(0.3)

@@ -345,6 +345,13 @@ class HttpsSettings(unittest.TestCase):
                 self.assertNotEqual(r.returncode, 0, "no TLS handshake without HTTPS")
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "d", "tls")))
 
+    def test_quiet_log_level_keeps_https_and_says_nothing_false(self):
+        """LS_LOG=warn drops the HTTPS info line, and must not say HTTPS is off while it serves."""
+        with Nimbus(SERVICES="sqs", DATA_DIR=os.path.join(self.tmp, "d"), LS_LOG="warn") as n:
+            r = curl("-k", "https://127.0.0.1:%d/_localstack/info" % n.port)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn("HTTPS", n.output)
+
 
 def load_tests(loader, tests, pattern):
     """ClientCases run inside HttpsServer, against its server (and by name in a newer python)."""

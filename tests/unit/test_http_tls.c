@@ -26,7 +26,7 @@
 static char cert_dir[64];
 
 static void rm_cert_dir(void) {
-    static const char *const names[] = {"ca.crt", "ca.key", "server.pem", ".lock"};
+    static const char *const names[] = {"ca.crt", "ca.key", "server.pem", ".lock", ".checked"};
     char path[128];
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         snprintf(path, sizeof path, "%s/%s", cert_dir, names[i]);
@@ -168,14 +168,22 @@ static void tls_close(client_t *c, relay_t *r) {
     close(r->plain);
 }
 
-static void expect_echo(client_t *c, const char *path) {
+/* The next response is a 200 whose body holds want (is want, when whole). */
+static void expect_body(client_t *c, const char *want, bool whole) {
     resp_t r;
     cl_response(c, &r, false);
     cr_assert_eq(r.status, 200);
+    if (whole)
+        cr_assert_str_eq(r.body, want);
+    else
+        cr_assert_not_null(strstr(r.body, want), "%s", r.body);
+    resp_free(&r);
+}
+
+static void expect_echo(client_t *c, const char *path) {
     char want[64];
     snprintf(want, sizeof want, "path=%s\n", path);
-    cr_assert_not_null(strstr(r.body, want), "%s", r.body);
-    resp_free(&r);
+    expect_body(c, want, false);
 }
 
 /* ---- the connection layer ---- */
@@ -201,10 +209,7 @@ Test(tls, pipelined_requests_answered_in_order) {
     tls_open(&c, &r);
     cl_puts(&c, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /async HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n");
     expect_echo(&c, "/a");
-    resp_t d;
-    cl_response(&c, &d, false);
-    cr_assert_str_eq(d.body, "delayed-done");
-    resp_free(&d);
+    expect_body(&c, "delayed-done", true);
     expect_echo(&c, "/c");
     tls_close(&c, &r);
 }
@@ -239,10 +244,7 @@ Test(tls, chunked_upload_and_expect_continue) {
     cr_assert_eq(strncmp(line, "HTTP/1.1 100 Continue\r\n\r\n", 25), 0, "%s", line);
     cl_consume(&c, 25);
     cl_puts(&c, "hello");
-    resp_t a;
-    cl_response(&c, &a, false);
-    cr_assert_not_null(strstr(a.body, "content=hello\n"), "%s", a.body);
-    resp_free(&a);
+    expect_body(&c, "content=hello\n", false);
     /* 200 KiB in chunks of 10000 bytes: many TLS records, several reads */
     cl_puts(&c, "POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
     char *chunk = malloc(10000);
@@ -254,10 +256,7 @@ Test(tls, chunked_upload_and_expect_continue) {
     }
     free(chunk);
     cl_puts(&c, "0\r\n\r\n");
-    resp_t b;
-    cl_response(&c, &b, false);
-    cr_assert_not_null(strstr(b.body, "body=200000\n"), "%s", b.body);
-    resp_free(&b);
+    expect_body(&c, "body=200000\n", false);
     tls_close(&c, &r);
 }
 
@@ -266,10 +265,7 @@ Test(tls, connection_close_ends_with_close_notify) {
     relay_t r;
     tls_open(&c, &r);
     cl_puts(&c, "GET /close HTTP/1.1\r\nHost: x\r\n\r\n");
-    resp_t resp;
-    cl_response(&c, &resp, false);
-    cr_assert_str_eq(resp.body, "bye");
-    resp_free(&resp);
+    expect_body(&c, "bye", true);
     cr_assert(cl_eof(&c), "the server ends the connection");
     uv_thread_join(&r.thread);
     cr_assert_eq(atomic_load(&r.close_notify), 1, "with a TLS close_notify, not a bare FIN");
@@ -411,19 +407,65 @@ Test(tls_cert, reused_at_restart_and_renewed_by_the_same_ca_for_new_names) {
     free(server_after);
 }
 
-Test(tls_cert, broken_ca_is_made_again) {
+static void write_text(const char *name, const char *text) {
+    char *path = path_in(name);
+    FILE *w = fopen(path, "w");
+    cr_assert_not_null(w);
+    fputs(text, w);
+    fclose(w);
+    free(path);
+}
+
+static bool ensure_made(void) {
     nb__tls_files_t f;
     char *err = NULL;
-    char *ca = path_in("ca.crt");
-    FILE *w = fopen(ca, "w");
-    fputs("not a certificate\n", w);
-    fclose(w);
-    free(ca);
     cr_assert_eq(nb__tls_cert_ensure(cert_dir, NULL, &f, &err), 0, "%s", err ? err : "");
-    cr_assert(f.made);
+    bool made = f.made;
     nb__tls_files_free(&f);
-    X509 *x = load_cert("ca.crt");
-    X509_free(x);
+    return made;
+}
+
+Test(tls_cert, broken_ca_is_made_again) {
+    write_text("ca.crt", "not a certificate\n"); /* no earlier start */
+    cr_assert(ensure_made());
+    X509_free(load_cert("ca.crt"));
+    cr_assert_not(ensure_made());
+    write_text("ca.crt", "not a certificate\n"); /* after a start that checked it */
+    cr_assert(ensure_made(), "a CA broken since the last start is made again");
+    X509_free(load_cert("ca.crt"));
+}
+
+Test(tls_cert, renewed_30_days_before_it_expires) {
+    cr_assert(ensure_made());
+    cr_assert_not(ensure_made());
+    /* server.pem's certificate as it was, but ending in 10 days, signed again by the CA */
+    char *path = path_in("server.pem"), *ca_key_path = path_in("ca.key");
+    FILE *f = fopen(path, "r"), *k = fopen(ca_key_path, "r");
+    cr_assert(f && k);
+    EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL), *ca_key = PEM_read_PrivateKey(k, NULL, NULL, NULL);
+    rewind(f);
+    X509 *leaf = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    fclose(k);
+    cr_assert(key && ca_key && leaf);
+    X509 *ca = load_cert("ca.crt");
+    cr_assert_not_null(X509_gmtime_adj(X509_getm_notAfter(leaf), 10L * 86400));
+    cr_assert_gt(X509_sign(leaf, ca_key, EVP_sha256()), 0);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    cr_assert(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) && PEM_write_X509(f, leaf) && PEM_write_X509(f, ca));
+    fclose(f);
+    cr_assert(ensure_made(), "a certificate ending within 30 days is made again");
+    X509 *renewed = load_cert("server.pem");
+    time_t in_800_days = time(NULL) + 800L * 86400;
+    cr_expect_gt(X509_cmp_time(X509_get0_notAfter(renewed), &in_800_days), 0, "for another 825 days");
+    X509_free(renewed);
+    X509_free(leaf);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(ca_key);
+    free(path);
+    free(ca_key_path);
 }
 
 Test(tls_cert, custom_pair_loads_and_mismatch_is_refused) {

@@ -101,8 +101,7 @@ int nb__reply_stream_begin(nb_req_t *req, nb_stream_t **out) {
         return NB_ENOMEM;
     }
     req->done = true; /* nb_finish and the handler's return leave it to the stream */
-    nb__req_log_line(req, resp.status);
-    nb__req_report(req, &resp);
+    nb__req_log(req, &resp); /* the logs and the report a buffered answer gets at its end */
     nb__buf_t start = resp.body;
     resp.body = (nb__buf_t)NB__BUF_INIT;
     *out = nb__http_respond_stream(req->x, &resp);

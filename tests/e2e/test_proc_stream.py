@@ -63,7 +63,9 @@ class ProcStream(unittest.TestCase):
         cls.dir = tempfile.mkdtemp()
         for so in PLUGINS:
             shutil.copy(so, cls.dir)
-        cls.n = Nimbus(NIMBUS_PLUGIN_PATH=cls.dir, PROVIDER_OVERRIDE_S3="s3-select-test", SERVICES="lambda,s3,kinesis")
+        cls.request_log = os.path.join(cls.dir, "requests.jsonl")
+        cls.n = Nimbus(NIMBUS_PLUGIN_PATH=cls.dir, PROVIDER_OVERRIDE_S3="s3-select-test", SERVICES="lambda,s3,kinesis",
+                       NIMBUS_REQUEST_LOG=cls.request_log)
         cls.n.start()
         cls.lam = client(cls.n, "lambda")
         cls.port = cls.invoke("endpoints", {})["port"]
@@ -313,6 +315,10 @@ class ProcStream(unittest.TestCase):
                                                            "BytesReturned": 27}}})
         self.assertEqual(events[4:], [{"End": {}}])
         self.assertEqual(r["ResponseMetadata"]["HTTPHeaders"]["content-type"], "application/vnd.amazon.eventstream")
+        # a streamed answer gets its request-log line as a buffered one does
+        with open(self.request_log) as f:
+            lines = [json.loads(line) for line in f]
+        self.assertIn(("s3", "SelectObjectContent", 200), [(x["service"], x["operation"], x["status"]) for x in lines])
 
     def test_json_event_stream_starts_with_initial_response_and_ends_with_exception(self):
         k = client(self.n, "kinesis")

@@ -89,6 +89,14 @@ static nb__spec_t *stub_from_line(const char *dir, char *line, size_t len, char 
     return spec;
 }
 
+/* Whether one of the first n services of set is name (len bytes). */
+static bool given_before(const nb__spec_set_t *set, size_t n, const char *name, size_t len) {
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(set->items[i]->service, name, len) == 0 && set->items[i]->service[len] == '\0')
+            return true;
+    return false;
+}
+
 int nb__spec_set_load_index(nb__spec_set_t *set, const char *dir, char **err) {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/" INDEX_FILE, dir) >= (int)sizeof path)
@@ -105,21 +113,17 @@ int nb__spec_set_load_index(nb__spec_set_t *set, const char *dir, char **err) {
         return -1;
     }
     int rc = 1;
+    size_t before = set->len;
     for (char *line = text, *next; line < text + len && rc > 0; line = next) {
         char *nl = memchr(line, '\n', (size_t)(text + len - line));
         next = nl ? nl + 1 : text + len;
         size_t n = (size_t)((nl ? nl : text + len) - line);
         if (n == 0 || line[0] == '#')
             continue;
-        /* a service found in an earlier folder of the path wins, as without an index */
-        char svc[128];
-        size_t slen = strcspn(line, "\t");
-        if (slen < sizeof svc) {
-            memcpy(svc, line, slen);
-            svc[slen] = '\0';
-            if (nb__spec_set_find(set, svc) != NULL)
-                continue;
-        }
+        /* a service an earlier folder of the path gave wins, as without an index; the index
+         * names each service once (spec_index.py), so its own lines need no search */
+        if (given_before(set, before, line, strcspn(line, "\t")))
+            continue;
         nb__spec_t *spec = stub_from_line(dir, line, n, err);
         if (spec == NULL || nb__spec_set_add(set, spec) != 0)
             rc = -1;

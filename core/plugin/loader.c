@@ -495,6 +495,13 @@ int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
     return 0;
 }
 
+int nb__registry_bind(nb__registry_t *reg, nb__service_t *svc) {
+    char *err = NULL;
+    int rc = nb__plugin_ready(svc->provider, &err);
+    free(err); /* the start below fails on it again and keeps the message */
+    return rc == 0 ? 0 : nb__registry_start(reg, svc);
+}
+
 void nb__registry_start_all(nb__registry_t *reg) {
     for (size_t i = 0; i < reg->nservices; i++)
         if (reg->services[i].state == NB_SVC_AVAILABLE)

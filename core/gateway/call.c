@@ -184,13 +184,10 @@ static void call_run(nb__call_t *c) {
         return;
     }
     nb_plugin_t *p = svc->provider;
-    char *bind_err = NULL;
-    if (nb__plugin_ready(p, &bind_err) != 0 && nb__registry_start(&gw->reg, svc) != 0) {
-        free(bind_err);
+    if (nb__registry_bind(&gw->reg, svc) != 0) {
         set_error(c, NB_ENOENT, "ServiceUnavailable", 503, svc->error ? svc->error : "the service failed to start");
         return;
     }
-    free(bind_err);
     const nb__spec_op_t *op = nb__spec_op(p->spec, c->operation);
     nb_op_handler_pt handler = op && p->handlers ? p->handlers[op - p->spec->ops] : NULL;
     if (handler == NULL) {

@@ -160,12 +160,8 @@ static bool admit(nb_req_t *req) {
     }
     /* A plugin binds its handlers on its service's first request (its spec was a stub until
      * routing read it); one that cannot fails its start, answered below. */
-    if (svc && svc->provider && svc->provider->handlers == NULL && svc->state == NB_SVC_AVAILABLE) {
-        char *bind_err = NULL;
-        if (nb__plugin_ready(svc->provider, &bind_err) != 0)
-            nb__registry_start(&gw->reg, svc);
-        free(bind_err);
-    }
+    if (svc && svc->provider && svc->state == NB_SVC_AVAILABLE)
+        nb__registry_bind(&gw->reg, svc);
     nb_plugin_t *p;
     nb_op_handler_pt handler = op_handler(req, &p);
     /* The request is parsed and validated before the skeleton looks for a handler

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "nimbus/errno.h"
 #include "util/buf.h"
+#include "util/exe_dir.h"
 #include "plugin/plugin.h"
 
 
@@ -345,19 +345,11 @@ static void spec_cb(void *ctx, const char *dir) {
 /* <prefix>/share/nimbus/specs and <prefix>/lib/nimbus/plugins beside an installed
  * binary (<prefix>/bin/nimbus); the build tree's folders otherwise. */
 static const char *default_dir(const char *installed_rel, const char *built, char *buf, size_t len) {
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            struct stat st;
-            if (snprintf(buf, len, "%s/../%s", exe, installed_rel) < (int)len && stat(buf, &st) == 0 &&
-                S_ISDIR(st.st_mode))
-                return buf;
-        }
-    }
+    char exe_dir[4096];
+    struct stat st;
+    if (nb__exe_dir(exe_dir, sizeof exe_dir) == 0 && snprintf(buf, len, "%s/../%s", exe_dir, installed_rel) < (int)len &&
+        stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+        return buf;
     return built;
 }
 
@@ -501,6 +493,13 @@ int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
     if (reg->on_started)
         reg->on_started(reg, svc);
     return 0;
+}
+
+int nb__registry_bind(nb__registry_t *reg, nb__service_t *svc) {
+    char *err = NULL;
+    int rc = nb__plugin_ready(svc->provider, &err);
+    free(err); /* the start below fails on it again and keeps the message */
+    return rc == 0 ? 0 : nb__registry_start(reg, svc);
 }
 
 void nb__registry_start_all(nb__registry_t *reg) {

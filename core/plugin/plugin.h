@@ -94,6 +94,9 @@ void nb__registry_select(nb__registry_t *reg);
  * returned NB_EAGAIN), or such a failure is too recent to try again: a later call starts it. */
 int nb__registry_start(nb__registry_t *reg, nb__service_t *svc);
 /* Starts every enabled service (EAGER_SERVICE_LOADING). */
+/* Binds the provider's handlers (nb__plugin_ready) on the service's first use: 0, or, when
+ * they cannot be bound, what nb__registry_start answers, the service failed with the reason. */
+int nb__registry_bind(nb__registry_t *reg, nb__service_t *svc);
 void nb__registry_start_all(nb__registry_t *reg);
 /* The server stops: started providers answer their waiting requests (shutdown hook). */
 void nb__registry_shutdown(nb__registry_t *reg);

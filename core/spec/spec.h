@@ -95,8 +95,6 @@ void nb__spec_free(nb__spec_t *spec);
 void nb__spec_unload_shapes(nb__spec_t *spec);
 /* Also turns a stub (spec_index.c) into the whole spec, read from its file (.json or .json.gz). */
 int nb__spec_load_shapes(nb__spec_t *spec, char **err);
-/* Whether the spec's operations are there (not a stub). */
-static inline bool nb__spec_has_ops(const nb__spec_t *spec) { return spec && !spec->stub; }
 
 /* protocol and protocols from metadata.protocol and the names of metadata.protocols: the
  * first known of protocols when protocol is unknown. */

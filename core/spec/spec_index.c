@@ -8,30 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
+
 #define INDEX_FILE "index.tsv"
 
 enum { F_SERVICE, F_PATH, F_PROTOCOL, F_PROTOCOLS, F_SIGNING, F_ENDPOINT, F_TARGET, F_API_VERSION,
        F_JSON_VERSION, F_XML_NS, F_QUERY_COMPATIBLE, F_SERVICE_ID, F_HEADS, F_OPS, F_CATALOG, F__COUNT };
 
+/* The whole file (NUL-terminated), or NULL. */
 static char *read_all(FILE *f, size_t *len) {
-    size_t cap = 64 * 1024, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
+    nb__buf_t b = NB__BUF_INIT;
+    char chunk[64 * 1024];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (nb__buf_append(&b, chunk, n) != 0)
             break;
-        char *grown = realloc(buf, cap *= 2);
-        if (grown == NULL)
-            free(buf);
-        buf = grown;
-    }
-    if (buf == NULL || ferror(f)) {
-        free(buf);
+    if (n > 0 || ferror(f)) { /* out of memory, or a read error */
+        nb__buf_free(&b);
         return NULL;
     }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
+    return nb__buf_steal(&b, len);
 }
 
 static const char *or_null(const char *s) { return s && *s ? s : NULL; }
@@ -56,13 +52,11 @@ static nb__spec_t *stub_from_line(const char *dir, char *line, size_t len, char 
     }
     nb__spec_t *spec = calloc(1, sizeof *spec);
     char *strings = malloc(len + 1);
-    size_t plen = strlen(dir) + strlen(f[F_PATH]) + 2;
-    char *path = malloc(plen);
+    char *path = nb__strdup_printf("%s/%s", dir, f[F_PATH]);
     if (spec == NULL || strings == NULL || path == NULL) {
         free(spec), free(strings), free(path);
         return NULL;
     }
-    snprintf(path, plen, "%s/%s", dir, f[F_PATH]);
     memcpy(strings, line, len);
     strings[len] = '\0';
 #define KEEP(i) or_null(strings + (f[i] - line))
@@ -95,6 +89,14 @@ static nb__spec_t *stub_from_line(const char *dir, char *line, size_t len, char 
     return spec;
 }
 
+/* Whether one of the first n services of set is name (len bytes). */
+static bool given_before(const nb__spec_set_t *set, size_t n, const char *name, size_t len) {
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(set->items[i]->service, name, len) == 0 && set->items[i]->service[len] == '\0')
+            return true;
+    return false;
+}
+
 int nb__spec_set_load_index(nb__spec_set_t *set, const char *dir, char **err) {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/" INDEX_FILE, dir) >= (int)sizeof path)
@@ -111,21 +113,17 @@ int nb__spec_set_load_index(nb__spec_set_t *set, const char *dir, char **err) {
         return -1;
     }
     int rc = 1;
+    size_t before = set->len;
     for (char *line = text, *next; line < text + len && rc > 0; line = next) {
         char *nl = memchr(line, '\n', (size_t)(text + len - line));
         next = nl ? nl + 1 : text + len;
         size_t n = (size_t)((nl ? nl : text + len) - line);
         if (n == 0 || line[0] == '#')
             continue;
-        /* a service found in an earlier folder of the path wins, as without an index */
-        char svc[128];
-        size_t slen = strcspn(line, "\t");
-        if (slen < sizeof svc) {
-            memcpy(svc, line, slen);
-            svc[slen] = '\0';
-            if (nb__spec_set_find(set, svc) != NULL)
-                continue;
-        }
+        /* a service an earlier folder of the path gave wins, as without an index; the index
+         * names each service once (spec_index.py), so its own lines need no search */
+        if (given_before(set, before, line, strcspn(line, "\t")))
+            continue;
         nb__spec_t *spec = stub_from_line(dir, line, n, err);
         if (spec == NULL || nb__spec_set_add(set, spec) != 0)
             rc = -1;

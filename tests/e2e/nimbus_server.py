@@ -110,6 +110,21 @@ class Nimbus:
         self.stop()
 
 
+
+class ServerTestCase(unittest.TestCase):
+    """One server for all the tests of a class, self.n, started with the class's server_env
+    (settings as Nimbus takes them) and stopped after its last test."""
+
+    server_env = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.n = Nimbus(**cls.server_env).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.n.stop()
+
 _ca_bundle = None
 
 

@@ -6,7 +6,7 @@ API Gateway (rest-json), Route 53 (rest-xml)."""
 import json, os, subprocess, sys, unittest, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, aws_clis, newest_boto3_python, run_aws  # noqa: E402
+from nimbus_server import Nimbus, ServerTestCase, aws_clis, newest_boto3_python, run_aws  # noqa: E402
 from npm_ci import npm_ci  # noqa: E402
 
 # The AWS SDK for JavaScript: v2 (tests/e2e/js-aws-sdk, every client; the v3 lock here holds SQS's
@@ -72,15 +72,7 @@ def run_boto3(python, url, calls):
     return json.loads(r.stdout)
 
 
-class UnshippedServices(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.n = Nimbus().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.n.stop()
-
+class UnshippedServices(ServerTestCase):
     def check_boto3(self, python):
         got = run_boto3(python, self.n.url, CALLS)
         protocols = set()

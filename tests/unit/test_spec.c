@@ -85,6 +85,28 @@ Test(spec, index_matches_the_specs) {
     }
 }
 
+/* A folder earlier in the spec path keeps its services: the index's line for one of them is
+ * skipped, every other line is added once. */
+Test(spec, index_skips_services_an_earlier_folder_gave) {
+    nb__spec_set_t path = {0};
+    char *err = NULL;
+    json_t *root = json_pack("{s:{s:s,s:s,s:s},s:{},s:{}}", "metadata", "apiVersion", "mine", "protocol", "query",
+                             "endpointPrefix", "sts", "operations", "shapes");
+    nb__spec_t *mine = nb__spec_from_json(root, "sts", &err);
+    cr_assert_not_null(mine, "%s", err);
+    cr_assert_eq(nb__spec_set_add(&path, mine), 0);
+    cr_assert_eq(nb__spec_set_load_index(&path, NB_SOURCE_DIR "/specs", &err), 1, "%s", err ? err : "");
+    cr_assert_eq(path.len, set.len, "one sts, the earlier folder's, and the index's other services");
+    cr_assert_eq(nb__spec_set_find(&path, "sts"), mine);
+    cr_assert_str_eq(nb__spec_set_find(&path, "sts")->api_version, "mine");
+    cr_assert_not_null(nb__spec_set_find(&path, "sqs"));
+    size_t sts = 0;
+    for (size_t i = 0; i < path.len; i++)
+        sts += strcmp(path.items[i]->service, "sts") == 0;
+    cr_assert_eq(sts, 1);
+    nb__spec_set_free(&path);
+}
+
 Test(spec, merge_patch_deletes_and_merges) {
     json_t *t = json_pack("{s:{s:i,s:i},s:s}", "a", "x", 1, "y", 2, "b", "keep");
     json_t *p = json_pack("{s:{s:n,s:i},s:s}", "a", "x", "z", 3, "c", "new");

@@ -73,8 +73,8 @@ def find_spec(service, src):
 
 # ------------------------------------------------------------------ where it came from
 
-def newest_botocore():
-    """The data folder of the newest botocore installed: the python3 on PATH's, or Debian's."""
+def installed_botocores():
+    """The data folders of the botocores installed: the python3 on PATH's, then Debian's."""
     found = []
     try:
         r = subprocess.run(["python3", "-c", "import botocore, os; print(os.path.dirname(botocore.__file__))"],
@@ -84,11 +84,15 @@ def newest_botocore():
     except (OSError, subprocess.SubprocessError):
         pass
     found.append(DEBIAN)
+    return [d for d in found if os.path.isdir(d)]
 
+
+def newest_botocore():
+    """The data folder of the newest botocore installed: the python3 on PATH's, or Debian's."""
     def key(data):
         v = botocore_version(data) or "0"
         return tuple(int(x) if x.isdigit() else 0 for x in v.split("."))
-    found = [d for d in found if os.path.isdir(d)]
+    found = installed_botocores()
     return max(found, key=key) if found else DEBIAN
 
 

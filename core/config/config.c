@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "nimbus/version.h"
+#include "util/arn.h"
 
 typedef enum { T_BOOL, T_STRING, T_LIST, T_LISTEN, T_SIZE, T_SECONDS } setting_type_t;
 
@@ -474,18 +475,12 @@ static int validate(nb__config_t *cfg, char **err) {
         return fail(err, "LS_LOG: invalid value '%s': expected trace, trace-internal, debug, info, warn, warning or "
                          "error", level);
     const char *region = nb__config_get(cfg, "DEFAULT_REGION");
-    bool region_ok = region && *region && strlen(region) < 32;
-    for (const char *c = region; region_ok && *c; c++)
-        region_ok = (*c >= 'a' && *c <= 'z') || isdigit((unsigned char)*c) || *c == '-';
-    if (!region_ok)
+    if (region == NULL || strlen(region) >= 32 || !nb__is_region_name(region)) /* 32: the context's buffer */
         return fail(err, "DEFAULT_REGION: invalid value '%s': expected a region name such as us-east-1", region);
     static const char *const account_names[] = {"NIMBUS_DEFAULT_ACCOUNT", "MOTO_ACCOUNT_ID"};
     for (size_t i = 0; i < 2; i++) {
         const char *account = nb__config_get(cfg, account_names[i]);
-        bool ok = account == NULL || strlen(account) == 12;
-        for (const char *c = account; ok && c && *c; c++)
-            ok = isdigit((unsigned char)*c);
-        if (!ok)
+        if (account && !nb__is_account_id(account))
             return fail(err, "%s: invalid value '%s': expected a 12-digit account id such as 123456789012",
                         account_names[i], account);
     }

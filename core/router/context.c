@@ -1,4 +1,5 @@
 #include "router/context.h"
+#include "util/arn.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -100,24 +101,6 @@ bool nb__credential_parse(const nb__http_request_t *req, nb__credential_t *cred)
     return false;
 }
 
-static bool is_account_id(const char *s) {
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (s[n] < '0' || s[n] > '9')
-            return false;
-    return n == 12;
-}
-
-/* Region names are lower-case letters, digits and dashes ("us-gov-west-1"). */
-static bool is_region(const char *s) {
-    if (*s == '\0')
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
-            return false;
-    return true;
-}
-
 static char default_account[16] = NB_DEFAULT_ACCOUNT, default_region[32] = NB_DEFAULT_REGION;
 
 void nb__context_set_defaults(const char *account, const char *region) {
@@ -135,9 +118,9 @@ void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *
     memset(ctx, 0, sizeof *ctx);
     nb__credential_parse(req, &cred);
     copy_part(ctx->access_key, sizeof ctx->access_key, cred.access_key, strlen(cred.access_key));
-    const char *account = is_account_id(cred.access_key) ? cred.access_key : default_account;
+    const char *account = nb__is_account_id(cred.access_key) ? cred.access_key : default_account;
     copy_part(ctx->account, sizeof ctx->account, account, strlen(account));
-    const char *region = is_region(cred.region) ? cred.region : default_region;
+    const char *region = nb__is_region_name(cred.region) ? cred.region : default_region;
     copy_part(ctx->region, sizeof ctx->region, region, strlen(region));
 }
 

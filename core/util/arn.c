@@ -40,3 +40,20 @@ int nb__arn_parse(const char *text, nb_arn_t *arn, char *buf, size_t cap) {
                       .resource = field[5]};
     return 0;
 }
+
+bool nb__is_account_id(const char *s) {
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (s[n] < '0' || s[n] > '9')
+            return false;
+    return n == 12;
+}
+
+bool nb__is_region_name(const char *s) {
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return false;
+    return true;
+}

@@ -3,7 +3,7 @@ aws-iso, aws-iso-b, ...), with boto3 and the AWS CLI."""
 import json, os, sys, time, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, aws_clis, rerun_with_newer_boto3, run_aws
+from nimbus_server import ServerTestCase, aws_clis, rerun_with_newer_boto3, run_aws
 
 import boto3
 from botocore.config import Config
@@ -12,15 +12,7 @@ REGIONS = {"us-east-1": "aws", "cn-north-1": "aws-cn", "us-gov-west-1": "aws-us-
            "us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b"}
 
 
-class Partitions(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.n = Nimbus().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.n.stop()
-
+class Partitions(ServerTestCase):
     def client(self, service, region):
         return boto3.client(service, endpoint_url=self.n.url, region_name=region, aws_access_key_id="test",
                             aws_secret_access_key="test",

@@ -348,7 +348,7 @@ static bool check_sigv4(nb_req_t *req, const query_t *q) {
     nb__hex_encode_to(digest, dlen, 0, hex, sizeof hex);
     nb__buf_printf(&to_sign, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, date, region, service, hex);
 
-    char want[NB__SIGNATURE_SIZE] = "";
+    char want[NB_SIGNATURE_SIZE] = "";
     nb__sigv4_signature(PRESIGN_SECRET, date, region, service, to_sign.data ? to_sign.data : "", want, sizeof want);
     bool ok = strcmp(want, sent) == 0;
     if (!ok)
@@ -465,7 +465,7 @@ static bool check_sigv2(nb_req_t *req, const query_t *q, const char *label_path)
     for (char *p = sent; p && *p; p++)
         if (*p == ' ')
             *p = '+';
-    char want[NB__SIGNATURE_SIZE] = "";
+    char want[NB_SIGNATURE_SIZE] = "";
     nb__sigv2_signature(PRESIGN_SECRET, to_sign.data ? to_sign.data : "", want, sizeof want);
     bool ok = sent && strcmp(want, sent) == 0;
     if (!ok)

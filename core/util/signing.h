@@ -1,14 +1,13 @@
 /* AWS request signatures from a secret: SigV4's derived key and hex HMAC-SHA256, SigV2's
  * base64 HMAC-SHA1. One implementation for the presigned-URL check (gateway/presign.c) and
- * the ABI (nb_aws_signature, used by S3's POST policy check). */
+ * the ABI (nb_sigv4_signature, nb_sigv2_signature: S3's POST policy check). */
 #ifndef NB_UTIL_SIGNING_H
 #define NB_UTIL_SIGNING_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Room for either signature with its NUL: 64 hex digits, or 28 base64 characters. */
-#define NB__SIGNATURE_SIZE 65
+#include "nimbus/plugin.h" /* NB_SIGNATURE_SIZE: room for either signature */
 
 /* SigV4: hex(HMAC-SHA256(key, string_to_sign)), the key derived from "AWS4" + secret through
  * the scope's date (YYYYMMDD), region and service. The length written, NB_ELIMIT if cap is short. */

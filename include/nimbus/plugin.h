@@ -473,7 +473,7 @@ typedef struct nb_api {
      * with the same code). SigV4: hex(HMAC-SHA256) of string_to_sign with the key derived from
      * "AWS4" + secret through the credential scope's date (YYYYMMDD), region and service; SigV2:
      * base64(HMAC-SHA1(secret, string_to_sign)). out: NB_SIGNATURE_SIZE bytes. The text's length,
-     * or NB_ELIMIT (cap too small) / NB_EINVAL (a secret over 250 bytes). */
+     * or NB_ELIMIT (cap too small) / NB_EINVAL (a secret longer than 251 bytes). */
     ssize_t (*sigv4_signature)(const char *secret, const char *date, const char *region, const char *service,
                                const char *string_to_sign, char *out, size_t cap);
     ssize_t (*sigv2_signature)(const char *secret, const char *string_to_sign, char *out, size_t cap);

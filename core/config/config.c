@@ -59,7 +59,7 @@ static const setting_t settings[] = {
     {nb__setting_disable_custom_cors, nb__flag_disable_custom_cors, T_BOOL, "0",
      "1: services with CORS rules of their own (bucket CORS) answer with the default headers instead"},
     {nb__setting_skip_presign_check, nb__flag_skip_presign_check, T_BOOL, "1",
-     "0: check the signature and expiry of presigned URLs (LocalStack's; 1: not checked)"},
+     "0: check the signatures of presigned URLs as LocalStack does (1: not checked; their expiry always is)"},
     {"NIMBUS_ALLOWED_HOSTS", "allowed-hosts", T_LIST, NULL,
      "Comma-separated extra Host names to serve (*.example.test matches subdomains, * any); while listening on "
      "loopback only, other names get 403 (DNS rebinding); when set, also enforced on other addresses"},

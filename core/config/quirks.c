@@ -15,7 +15,7 @@
 const char nb__setting_disable_custom_cors[] = "DISABLE_CUSTOM_CORS_S3";
 const char nb__flag_disable_custom_cors[] = "disable-custom-cors-s3"; /* its command-line flag */
 
-/* 0: presigned S3 URLs have their signature and expiry checked (core/gateway/presign.c), as
+/* 0: presigned S3 URLs have their signature checked (core/gateway/presign.c), as
  * LocalStack checks them; 1 (its default): not. LocalStack's name. */
 const char nb__setting_skip_presign_check[] = "S3_SKIP_SIGNATURE_VALIDATION";
 const char nb__flag_skip_presign_check[] = "s3-skip-signature-validation";

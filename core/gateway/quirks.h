@@ -31,7 +31,7 @@ typedef struct nb__quirk_setting {
     const char *setting; /* the setting's name (core/config/quirks.c) */
 } nb__quirk_setting_t;
 
-/* Presigned URLs whose signature and expiry are checked when the setting is false
+/* Services whose presigned URLs have their signature checked when the setting is false
  * (LocalStack's S3_SKIP_SIGNATURE_VALIDATION=0; gateway/presign.c). */
 extern const nb__quirk_setting_t nb__quirks_presign_checked[];
 /* The setting of `service` in a table ending with a NULL service; NULL if it has none. */

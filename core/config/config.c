@@ -59,6 +59,8 @@ static const setting_t settings[] = {
     {"DISABLE_CORS_HEADERS", "disable-cors-headers", T_BOOL, "0", "1: send no default CORS headers"},
     {nb__setting_disable_custom_cors, nb__flag_disable_custom_cors, T_BOOL, "0",
      "1: services with CORS rules of their own (bucket CORS) answer with the default headers instead"},
+    {nb__setting_skip_presign_check, nb__flag_skip_presign_check, T_BOOL, "1",
+     "0: check the signatures of presigned URLs as LocalStack does (1: not checked; their expiry always is)"},
     {"NIMBUS_ALLOWED_HOSTS", "allowed-hosts", T_LIST, NULL,
      "Comma-separated extra Host names to serve (*.example.test matches subdomains, * any); while listening on "
      "loopback only, other names get 403 (DNS rebinding); when set, also enforced on other addresses"},

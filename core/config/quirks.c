@@ -15,6 +15,11 @@
 const char nb__setting_disable_custom_cors[] = "DISABLE_CUSTOM_CORS_S3";
 const char nb__flag_disable_custom_cors[] = "disable-custom-cors-s3"; /* its command-line flag */
 
+/* 0: presigned S3 URLs have their signature checked (core/gateway/presign.c), as
+ * LocalStack checks them; 1 (its default): not. LocalStack's name. */
+const char nb__setting_skip_presign_check[] = "S3_SKIP_SIGNATURE_VALIDATION";
+const char nb__flag_skip_presign_check[] = "s3-skip-signature-validation";
+
 /* LocalStack settings Nimbus accepts and ignores: what they configure does not exist here
  * (Docker, DNS, licences, snapshots) or Nimbus always does what they select (HTTPS is
  * always served beside HTTP).
@@ -23,7 +28,7 @@ static const char *const ignored_settings[] = {
     "LOCALSTACK_AUTH_TOKEN", "LOCALSTACK_API_KEY", "DNS_ADDRESS",
     "DISABLE_EVENTS", "SKIP_INFRA_DOWNLOADS", "SKIP_SSL_CERT_DOWNLOAD", "USE_SSL", "EDGE_PORT",
     "HOSTNAME_EXTERNAL", "ALLOW_NONSTANDARD_REGIONS", "SQS_DISABLE_CLOUDWATCH_METRICS",
-    "S3_SKIP_SIGNATURE_VALIDATION", "S3_SKIP_KMS_KEY_VALIDATION", "SNAPSHOT_SAVE_STRATEGY",
+    "S3_SKIP_KMS_KEY_VALIDATION", "SNAPSHOT_SAVE_STRATEGY",
     "SNAPSHOT_LOAD_STRATEGY", "SNAPSHOT_FLUSH_INTERVAL", "MAIN_CONTAINER_NAME", "GATEWAY_SERVER",
 };
 
@@ -40,11 +45,11 @@ static const struct {
     const char *name, *as; /* Nimbus behaves as with `as` */
     const char *missing;   /* what the other values would select */
 } ignored_only_as[] = {
-    {"S3_SKIP_SIGNATURE_VALIDATION", "1", "signatures of presigned URLs are not checked"},
+    {NULL, NULL, NULL}, /* none today: S3_SKIP_SIGNATURE_VALIDATION=0 is supported now */
 };
 
 const char *nb__config_ignored_as(const char *name, const char **missing) {
-    for (size_t i = 0; i < sizeof ignored_only_as / sizeof ignored_only_as[0]; i++)
+    for (size_t i = 0; ignored_only_as[i].name; i++)
         if (strcmp(ignored_only_as[i].name, name) == 0) {
             *missing = ignored_only_as[i].missing;
             return ignored_only_as[i].as;

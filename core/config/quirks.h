@@ -6,6 +6,10 @@
 extern const char nb__setting_disable_custom_cors[];
 extern const char nb__flag_disable_custom_cors[];
 
+/* The setting that turns the check of S3's presigned URLs off (1, the default) or on (0). */
+extern const char nb__setting_skip_presign_check[];
+extern const char nb__flag_skip_presign_check[];
+
 /* nb__config_ignored (config.h) reads its table of LocalStack settings accepted and ignored. */
 
 #endif

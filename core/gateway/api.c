@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "util/codec.h"
 #include "util/partition.h"
+#include "util/signing.h"
 #include "util/util_api.h"
 
 static nb_result_t api_reply_new(nb_req_t *req, json_t *output) {
@@ -407,4 +408,6 @@ const nb_api_t nb__api = {
     .call_async = nb__api_call_async,
     .call_cancel = nb__call_cancel,
     .util = &nb__util_api,
+    .sigv4_signature = nb__sigv4_signature,
+    .sigv2_signature = nb__sigv2_signature,
 };

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/quirks.h"
+
 const nb__quirk_error_t nb__quirks_unavailable[] = {
     {"s3", "SlowDown", 503, "Please reduce your request rate."},
     {NULL, NULL, 0, NULL},
@@ -19,6 +21,18 @@ const nb__quirk_error_t *nb__quirk_error(const nb__quirk_error_t *table, const c
     for (; service && table->service; table++)
         if (strcmp(table->service, service) == 0)
             return table;
+    return NULL;
+}
+
+const nb__quirk_setting_t nb__quirks_presign_checked[] = {
+    {"s3", nb__setting_skip_presign_check},
+    {NULL, NULL},
+};
+
+const char *nb__quirk_setting(const nb__quirk_setting_t *table, const char *service) {
+    for (; service && table->service; table++)
+        if (strcmp(table->service, service) == 0)
+            return table->setting;
     return NULL;
 }
 

@@ -25,6 +25,18 @@ extern const nb__quirk_error_t nb__quirks_unknown_rest_operation[];
 /* The row of `service` in a table ending with a NULL service; NULL if it has none. */
 const nb__quirk_error_t *nb__quirk_error(const nb__quirk_error_t *table, const char *service);
 
+/* A service's setting that governs one behaviour of the pipeline. */
+typedef struct nb__quirk_setting {
+    const char *service; /* the spec's service name */
+    const char *setting; /* the setting's name (core/config/quirks.c) */
+} nb__quirk_setting_t;
+
+/* Services whose presigned URLs have their signature checked when the setting is false
+ * (LocalStack's S3_SKIP_SIGNATURE_VALIDATION=0; gateway/presign.c). */
+extern const nb__quirk_setting_t nb__quirks_presign_checked[];
+/* The setting of `service` in a table ending with a NULL service; NULL if it has none. */
+const char *nb__quirk_setting(const nb__quirk_setting_t *table, const char *service);
+
 /* Completes a parsed input the way the service's clients rely on (SQS: the queue URL taken
  * from the request path); most services have no rewrite. Runs before validation, possibly
  * on the thread pool: reads the request, writes only input. */

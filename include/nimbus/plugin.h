@@ -64,7 +64,11 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 6                  /* additions at the end of nb_api_t or nb_plugin_def_t */
+#define NB_ABI_MINOR 7                  /* additions at the end of nb_api_t or nb_plugin_def_t */
+
+/* Room for an AWS signature with its NUL (ABI 1.7, nb_sigv4_signature): 64 hex digits, or
+ * SigV2's 28 base64 characters. */
+#define NB_SIGNATURE_SIZE 65
 
 /*
  * What a handler, the precheck hook and the reply and error functions return. A struct,
@@ -463,6 +467,16 @@ typedef struct nb_api {
 
     /* Shared utilities: base64, hex, URL encoding, dates, ARNs, ids, digests (nimbus/util.h's macros). */
     const nb_util_api_t *util;
+
+    /* ---- ABI 1.7 ---- */
+    /* AWS request signatures from a secret (S3's POST policies; the core checks presigned URLs
+     * with the same code). SigV4: hex(HMAC-SHA256) of string_to_sign with the key derived from
+     * "AWS4" + secret through the credential scope's date (YYYYMMDD), region and service; SigV2:
+     * base64(HMAC-SHA1(secret, string_to_sign)). out: NB_SIGNATURE_SIZE bytes. The text's length,
+     * or NB_ELIMIT (cap too small) / NB_EINVAL (a secret longer than 251 bytes). */
+    ssize_t (*sigv4_signature)(const char *secret, const char *date, const char *region, const char *service,
+                               const char *string_to_sign, char *out, size_t cap);
+    ssize_t (*sigv2_signature)(const char *secret, const char *string_to_sign, char *out, size_t cap);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -631,6 +645,9 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_http_on_abort(...) (nb_api->http_on_abort(__VA_ARGS__))
 /* nb_api->util: its macros (nb_base64_encode, nb_digest, nb_uuid, ...) are in nimbus/util.h */
 #define nb_util() (nb_api->util)
+/* ABI 1.7: AWS request signatures */
+#define nb_sigv4_signature(...) (nb_api->sigv4_signature(__VA_ARGS__))
+#define nb_sigv2_signature(...) (nb_api->sigv2_signature(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

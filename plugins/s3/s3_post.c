@@ -156,15 +156,9 @@ static const char *known_secret(const char *access_key) {
     return access_key && strcmp(access_key, "test") == 0 ? "test" : NULL;
 }
 
-static size_t hmac(nb_digest_alg_t alg, const void *key, size_t klen, const char *msg, unsigned char *out) {
-    return nb_hmac(alg, key, klen, msg, strlen(msg), out);
-}
-
 /* Go on when the form's signature is right or cannot be checked; else stop with SignatureDoesNotMatch. */
 static nb_step_t check_signature(nb_req_t *req, const json_t *fields, const char *policy_b64) {
-    unsigned char mac[NB_DIGEST_MAX];
-    size_t len = 0;
-    char want[NB_HEX_SIZE(NB_DIGEST_MAX)] = "";
+    char want[NB_SIGNATURE_SIZE] = "";
     const char *cred = nb_json_str(fields, "x-amz-credential"), *sent = nb_json_str(fields, "x-amz-signature");
     if (cred && sent) { /* SigV4: AKID/date/region/service/aws4_request; a key derived from the secret */
         char akid[128], date[16], region[64], service[32];
@@ -173,21 +167,12 @@ static nb_step_t check_signature(nb_req_t *req, const json_t *fields, const char
         const char *secret = known_secret(akid);
         if (secret == NULL)
             return NB_GO_ON;
-        char k0[160];
-        snprintf(k0, sizeof k0, "AWS4%s", secret);
-        unsigned char k1[NB_DIGEST_MAX], k2[NB_DIGEST_MAX];
-        len = hmac(NB_DIGEST_SHA256, k0, strlen(k0), date, k1);
-        len = hmac(NB_DIGEST_SHA256, k1, len, region, k2);
-        len = hmac(NB_DIGEST_SHA256, k2, len, service, k1);
-        len = hmac(NB_DIGEST_SHA256, k1, len, "aws4_request", k2);
-        len = hmac(NB_DIGEST_SHA256, k2, len, policy_b64, mac);
-        nb_hex_encode(mac, len, 0, want, sizeof want);
+        nb_sigv4_signature(secret, date, region, service, policy_b64, want, sizeof want);
     } else if ((sent = nb_json_str(fields, "signature")) != NULL) { /* SigV2: base64(HMAC-SHA1(secret, policy)) */
         const char *secret = known_secret(nb_json_str(fields, "awsaccesskeyid"));
         if (secret == NULL)
             return NB_GO_ON;
-        len = hmac(NB_DIGEST_SHA1, secret, strlen(secret), policy_b64, mac);
-        nb_base64_encode(mac, len, 0, want, sizeof want);
+        nb_sigv2_signature(secret, policy_b64, want, sizeof want);
     } else {
         return NB_GO_ON;
     }

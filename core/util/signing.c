@@ -1,0 +1,35 @@
+/* AWS request signatures from a secret (signing.h). */
+#include "util/signing.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "nimbus/errno.h"
+#include "util/codec.h"
+#include "util/digest.h"
+
+static size_t hmac_text(nb_digest_alg_t alg, const void *key, size_t klen, const char *msg,
+                        unsigned char out[NB_DIGEST_MAX]) {
+    return nb__hmac(alg, key, klen, msg, strlen(msg), out);
+}
+
+ssize_t nb__sigv4_signature(const char *secret, const char *date, const char *region, const char *service,
+                            const char *string_to_sign, char *out, size_t cap) {
+    char k0[256];
+    int n = snprintf(k0, sizeof k0, "AWS4%s", secret);
+    if (n < 0 || (size_t)n >= sizeof k0)
+        return NB_EINVAL;
+    unsigned char a[NB_DIGEST_MAX], b[NB_DIGEST_MAX];
+    size_t len = hmac_text(NB_DIGEST_SHA256, k0, (size_t)n, date, a);
+    len = hmac_text(NB_DIGEST_SHA256, a, len, region, b);
+    len = hmac_text(NB_DIGEST_SHA256, b, len, service, a);
+    len = hmac_text(NB_DIGEST_SHA256, a, len, "aws4_request", b);
+    len = hmac_text(NB_DIGEST_SHA256, b, len, string_to_sign, a);
+    return nb__hex_encode_to(a, len, 0, out, cap);
+}
+
+ssize_t nb__sigv2_signature(const char *secret, const char *string_to_sign, char *out, size_t cap) {
+    unsigned char mac[NB_DIGEST_MAX];
+    size_t len = hmac_text(NB_DIGEST_SHA1, secret, strlen(secret), string_to_sign, mac);
+    return nb__base64_encode_to(mac, len, 0, out, cap);
+}

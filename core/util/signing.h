@@ -1,0 +1,19 @@
+/* AWS request signatures from a secret: SigV4's derived key and hex HMAC-SHA256, SigV2's
+ * base64 HMAC-SHA1. One implementation for the presigned-URL check (gateway/presign.c) and
+ * the ABI (nb_sigv4_signature, nb_sigv2_signature: S3's POST policy check). */
+#ifndef NB_UTIL_SIGNING_H
+#define NB_UTIL_SIGNING_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "nimbus/plugin.h" /* NB_SIGNATURE_SIZE: room for either signature */
+
+/* SigV4: hex(HMAC-SHA256(key, string_to_sign)), the key derived from "AWS4" + secret through
+ * the scope's date (YYYYMMDD), region and service. The length written, NB_ELIMIT if cap is short. */
+ssize_t nb__sigv4_signature(const char *secret, const char *date, const char *region, const char *service,
+                            const char *string_to_sign, char *out, size_t cap);
+/* SigV2: base64(HMAC-SHA1(secret, string_to_sign)). */
+ssize_t nb__sigv2_signature(const char *secret, const char *string_to_sign, char *out, size_t cap);
+
+#endif

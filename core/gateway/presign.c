@@ -29,7 +29,9 @@
 static const char signature_mismatch[] =
     "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
 
-/* ---- The query, decoded ---- */
+/* ---- The query, decoded ----
+ * Not proto/form.h's pairs: those decode '+' as a space and lose the difference between a bare
+ * "k" and "k=", which SigV2's resource string keeps. */
 
 typedef struct qparam {
     char *key, *value; /* percent-decoded ('+' kept: SDKs send a space as %20) */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "nimbus/errno.h"
+#include "gateway/credentials.h"
 #include "gateway/group_commit.h"
 #include "proc/proc.h"
 #include "router/context.h"
@@ -40,7 +41,7 @@ static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
         return rc == NB_EAGAIN || rc == NB_ENOMEM ? NB_EAGAIN : NB_ESTORE;
     svc->provider->store = st;
     nb__store_on_lost_writes(st, lost_writes, svc->provider);
-    return 0;
+    return nb__credentials_load(svc->provider, err) == 0 ? 0 : NB_ESTORE;
 }
 
 /* A plugin's init failed: retried later if its store failed for a reason that passes
@@ -99,6 +100,7 @@ static void sweep_orphan_blobs(nb__registry_t *reg, nb__service_t *svc) {
 static void store_stop(nb__registry_t *reg, nb__service_t *svc) {
     (void)reg;
     nb__group_commit_forget(svc->provider->store);
+    nb__credentials_forget(svc->provider);
     nb__store_close(svc->provider->store);
     svc->provider->store = NULL;
 }

@@ -31,6 +31,8 @@ class Persistence(unittest.TestCase):
         with Nimbus(PERSISTENCE="1", DATA_DIR=data) as n:
             creds = client(n.url, "sts").assume_role(RoleArn=ROLE, RoleSessionName="kept")["Credentials"]
             fed = client(n.url, "sts").get_federation_token(Name="carol")["Credentials"]
+            # usable at once: the key is in memory when the group commit that made it durable ends
+            self.assertEqual(client(n.url, "sts", creds).get_caller_identity()["Account"], "111111111111")
             n.stop(sig=stop_signal)
         with Nimbus(PERSISTENCE="1", DATA_DIR=data) as n:
             me = client(n.url, "sts", creds).get_caller_identity()

@@ -9,30 +9,18 @@
 
 #include "nimbus/errno.h"
 #include "nimbus/testing.h"
+#include "support/harness_fixture.h"
 
 static nb_test_t *h;
 
-static void setup(void) {
-    nb_test_options_t o = {
-        .services = "keys,sts",
-        .plugin_path = NB_HARNESS_PLUGIN_DIR,
-        .spec_path = NB_SOURCE_DIR "/specs:" NB_HARNESS_SPEC_DIR,
-    };
-    char *err = NULL;
-    h = nb_test_new_with(&o, &err);
-    cr_assert_not_null(h, "%s", err ? err : "");
-}
+static void setup(void) { h = harness_start("keys,sts"); }
 
 static void teardown(void) { nb_test_free(h); }
 
 TestSuite(credentials, .init = setup, .fini = teardown);
 
 static json_t *call_ok(const char *service, const char *op, const char *input) {
-    json_t *out = NULL;
-    nb_test_error_t err;
-    int rc = nb_test_call(h, service, op, input, &out, &err);
-    cr_assert_eq(rc, 0, "%s.%s: %d %s: %s", service, op, rc, err.code, err.message);
-    return out;
+    return harness_call_ok(h, service, op, input);
 }
 
 static int rc_of(json_t *out) {

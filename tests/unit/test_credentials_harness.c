@@ -133,3 +133,24 @@ Test(credentials, sts_session_expires_on_the_harness_clock) {
            json_string_value(json_object_get(json_object_get(r, "AssumedRoleUser"), "AssumedRoleId")));
     json_decref(r);
 }
+
+/* What IAM's CreateAccessKey will do: GetCallerIdentity then names the user. */
+Test(credentials, sts_names_a_registered_iam_user) {
+    cr_assert_eq(put(KEY, "111122223333"), 0);
+    nb_test_set_identity(h, KEY, NULL);
+    json_t *me = call_ok("sts", "GetCallerIdentity", NULL);
+    cr_expect_str_eq(json_string_value(json_object_get(me, "Account")), "111122223333");
+    cr_expect_str_eq(json_string_value(json_object_get(me, "Arn")), USER_ARN);
+    cr_expect_str_eq(json_string_value(json_object_get(me, "UserId")), "AIDAALICE");
+    json_decref(me);
+    /* a long-term key may ask for a session token, which keeps the user's identity */
+    json_t *s = call_ok("sts", "GetSessionToken", NULL);
+    char in[128];
+    snprintf(in, sizeof in, "{\"AccessKeyId\":\"%s\"}",
+             json_string_value(json_object_get(json_object_get(s, "Credentials"), "AccessKeyId")));
+    json_t *got = call_ok("keys", "Get", in);
+    cr_expect_str_eq(json_string_value(json_object_get(got, "PrincipalArn")), USER_ARN);
+    cr_expect_str_eq(json_string_value(json_object_get(got, "Account")), "111122223333");
+    json_decref(got);
+    json_decref(s);
+}

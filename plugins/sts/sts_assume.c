@@ -36,19 +36,24 @@ static nb_result_t answer(nb_req_t *req, nb_step_t step, json_t *reply) {
 }
 
 #define DEFAULT_DURATION 3600
+/* A role assumed with a role's credentials (role chaining) lasts an hour at most. */
+#define CHAINED_MAX_DURATION 3600
 
 nb_result_t sts_assume_role(nb_req_t *req, const json_t *input) {
     const char *session = nb_json_str(input, "RoleSessionName");
     const char *source = nb_json_str(input, "SourceIdentity");
-    json_int_t packed;
+    json_int_t packed, duration = nb_json_int(input, "DurationSeconds", DEFAULT_DURATION);
+    if (duration > CHAINED_MAX_DURATION && strstr(nb_req_principal_arn(req), ":assumed-role/") != NULL)
+        return nb_error_code(req, "ValidationError", 400,
+                             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by "
+                             "role chaining.");
     NB_TRY(sts_check_name(req, "roleSessionName", session));
     NB_TRY(sts_check_name(req, "sourceIdentity", source));
     if (source && strncmp(source, "aws:", 4) == 0)
         return nb_error_code(req, "ValidationError", 400, "SourceIdentity cannot start with the reserved prefix aws:");
     NB_TRY(sts_check_policy_and_tags(req, input, &packed));
     json_t *reply = json_object();
-    nb_step_t step = sts_assumed_role(req, nb_json_str(input, "RoleArn"), session,
-                                      nb_json_int(input, "DurationSeconds", DEFAULT_DURATION), reply);
+    nb_step_t step = sts_assumed_role(req, nb_json_str(input, "RoleArn"), session, duration, reply);
     if (packed >= 0)
         json_object_set_new(reply, "PackedPolicySize", json_integer(packed));
     if (source)

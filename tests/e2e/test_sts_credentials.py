@@ -142,6 +142,16 @@ class StsCases(unittest.TestCase):
         self.assertEqual(r["Error"]["Message"], "1 validation error detected: Value '43201' at 'durationSeconds' "
                          "failed to satisfy constraint: Member must have value less than or equal to 43200")
 
+    def test_role_chaining(self):
+        chained = as_session(self.url, "sts", self.assume()["Credentials"])
+        r = chained.assume_role(RoleArn="arn:aws:iam::666666666666:role/Next", RoleSessionName="hop")
+        self.assertEqual(as_session(self.url, "sts", r["Credentials"]).get_caller_identity()["Arn"],
+                         "arn:aws:sts::666666666666:assumed-role/Next/hop")
+        self.assert_error("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for "
+                          "roles assumed by role chaining.", chained.assume_role,
+                          RoleArn="arn:aws:iam::666666666666:role/Next", RoleSessionName="hop", DurationSeconds=7200)
+        self.assertIn("Credentials", self.assume(DurationSeconds=7200))
+
     def test_federation_token_identity(self):
         r = self.sts.get_federation_token(Name="bob", DurationSeconds=3600)
         self.assertEqual(r["FederatedUser"]["Arn"], "arn:aws:sts::000000000000:federated-user/bob")

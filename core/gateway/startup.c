@@ -40,8 +40,14 @@ static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
     if (rc != 0)
         return rc == NB_EAGAIN || rc == NB_ENOMEM ? NB_EAGAIN : NB_ESTORE;
     svc->provider->store = st;
+    if (nb__credentials_load(svc->provider, err) != 0) { /* the keys it issued: part of its state */
+        nb__credentials_forget(svc->provider);
+        nb__store_close(st);
+        svc->provider->store = NULL;
+        return NB_ESTORE;
+    }
     nb__store_on_lost_writes(st, lost_writes, svc->provider);
-    return nb__credentials_load(svc->provider, err) == 0 ? 0 : NB_ESTORE;
+    return 0;
 }
 
 /* A plugin's init failed: retried later if its store failed for a reason that passes

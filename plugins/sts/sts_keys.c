@@ -10,9 +10,10 @@ static const char base32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"; /* RFC 4648 */
 
 /* AWS key ids after the 4-letter prefix are 10 bytes in base32: bits 7..46 of the first six
  * bytes (big-endian) are the account, so GetAccessKeyInfo can answer without state. */
-static void key_id_new(const char *prefix, const char *account, char out[21]) {
+static int key_id_new(const char *prefix, const char *account, char out[21]) {
     unsigned char b[10];
-    nb_random_bytes(b, sizeof b);
+    if (nb_random_bytes(b, sizeof b) != 0)
+        return NB_EIO;
     unsigned long long acct = strtoull(account, NULL, 10);
     unsigned long long z = ((unsigned long long)(b[0] & 0x80) << 40) | (acct << 7) | (b[5] & 0x7f);
     for (int i = 0; i < 6; i++)
@@ -29,6 +30,7 @@ static void key_id_new(const char *prefix, const char *account, char out[21]) {
         }
     }
     out[n] = '\0';
+    return 0;
 }
 
 int sts_key_account(const char *akid, char account[STS_ACCOUNT_SIZE]) {
@@ -61,10 +63,9 @@ void sts_stable_id(const char *name, char out[18]) {
 
 nb_step_t sts_issue(nb_req_t *req, const sts_session_t *s, json_t **credentials) {
     char akid[21], secret[41], token[TOKEN_LEN + 1];
-    key_id_new("ASIA", s->account, akid);
     /* IQoJb3JpZ2luX2Vj: the base64 start every STS session token shares */
     memcpy(token, "IQoJb3JpZ2luX2Vj", 16);
-    if (nb_random_id(SECRET_ALPHABET, 40, secret) != 0 ||
+    if (key_id_new("ASIA", s->account, akid) != 0 || nb_random_id(SECRET_ALPHABET, 40, secret) != 0 ||
         nb_random_id(SECRET_ALPHABET, TOKEN_LEN - 16, token + 16) != 0)
         return nb_stop(NB_FAILED(NB_EIO));
     double expiration = (double)((long long)nb_now() + s->duration);

@@ -80,7 +80,8 @@ static const setting_t settings[] = {
      "Region of requests whose credentials name none (no SigV4 scope: unsigned, SigV2), of in-process calls and of "
      "init scripts"},
     {"NIMBUS_DEFAULT_ACCOUNT", "default-account", T_STRING, NULL,
-     "Account of requests whose access key is not a 12-digit account id (123456789012: moto's) [default: "
+     "Account of requests whose access key is neither a 12-digit account id nor a key a service issued "
+     "(the credential registry) (123456789012: moto's) [default: "
      "MOTO_ACCOUNT_ID, else 000000000000]"},
     {"MOTO_ACCOUNT_ID", "moto-account-id", T_STRING, NULL, "moto's name of NIMBUS_DEFAULT_ACCOUNT (weaker than it)"},
     {"NIMBUS_INIT_PATH", "init-path", T_STRING, "/etc/localstack/init:/etc/nimbus/init",

@@ -11,6 +11,7 @@
 #include "gateway/req_memory.h"
 #include "gateway/call.h"
 #include "gateway/clock.h"
+#include "gateway/credentials.h"
 #include "gateway/request.h"
 #include "gateway/txn.h"
 #include "http/body.h"
@@ -410,4 +411,10 @@ const nb_api_t nb__api = {
     .util = &nb__util_api,
     .sigv4_signature = nb__sigv4_signature,
     .sigv2_signature = nb__sigv2_signature,
+    /* ABI 1.8: credential registry */
+    .credentials_put = nb__credentials_put,
+    .credentials_delete = nb__credentials_delete,
+    .credentials_get = nb__credentials_get,
+    .req_principal_arn = nb__req_principal_arn,
+    .req_user_id = nb__req_user_id,
 };

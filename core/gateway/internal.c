@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "gateway/credentials.h"
 #include "gateway/init_hooks.h"
 #include "gateway/internal.h"
 #include "nimbus/version.h"
@@ -101,6 +102,7 @@ static int reset_service(nb__service_t *svc, const char **why) {
         fprintf(stderr, "nimbus: state reset of %s failed: %s\n", svc->name, *why);
         return rc;
     }
+    nb__credentials_forget(p); /* its keys went with its rows */
     void (*hook)(nb_plugin_t *) = NB__DEF_HOOK(p->def, reset);
     if (hook)
         hook(p);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "nimbus/errno.h"
+#include "gateway/credentials.h"
 #include "gateway/group_commit.h"
 #include "proc/proc.h"
 #include "router/context.h"
@@ -39,6 +40,12 @@ static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
     if (rc != 0)
         return rc == NB_EAGAIN || rc == NB_ENOMEM ? NB_EAGAIN : NB_ESTORE;
     svc->provider->store = st;
+    if (nb__credentials_load(svc->provider, err) != 0) { /* the keys it issued: part of its state */
+        nb__credentials_forget(svc->provider);
+        nb__store_close(st);
+        svc->provider->store = NULL;
+        return NB_ESTORE;
+    }
     nb__store_on_lost_writes(st, lost_writes, svc->provider);
     return 0;
 }
@@ -99,6 +106,7 @@ static void sweep_orphan_blobs(nb__registry_t *reg, nb__service_t *svc) {
 static void store_stop(nb__registry_t *reg, nb__service_t *svc) {
     (void)reg;
     nb__group_commit_forget(svc->provider->store);
+    nb__credentials_forget(svc->provider);
     nb__store_close(svc->provider->store);
     svc->provider->store = NULL;
 }

@@ -10,6 +10,7 @@
 
 #include <openssl/rand.h>
 
+#include "gateway/credentials.h"
 #include "router/rest_match.h"
 #include "util/ids.h"
 
@@ -118,7 +119,15 @@ void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *
     memset(ctx, 0, sizeof *ctx);
     nb__credential_parse(req, &cred);
     copy_part(ctx->access_key, sizeof ctx->access_key, cred.access_key, strlen(cred.access_key));
-    const char *account = nb__is_account_id(cred.access_key) ? cred.access_key : default_account;
+    /* a 12-digit key names its account, the default `test` key none: neither is looked up */
+    const char *account = default_account;
+    if (nb__is_account_id(cred.access_key))
+        account = cred.access_key;
+    else if (cred.access_key[0] && strcmp(cred.access_key, "test") != 0) {
+        const char *registered = nb__credentials_account(cred.access_key);
+        if (*registered)
+            account = registered;
+    }
     copy_part(ctx->account, sizeof ctx->account, account, strlen(account));
     const char *region = nb__is_region_name(cred.region) ? cred.region : default_region;
     copy_part(ctx->region, sizeof ctx->region, region, strlen(region));

@@ -20,7 +20,8 @@ typedef struct nb__req_context {
     char access_key[128]; /* "" when the request carries none */
 } nb__req_context_t;
 
-/* Account: the access key id when it is exactly 12 digits, else the default account
+/* Account: the access key id when it is exactly 12 digits, else the account of a key in the
+ * credential registry (gateway/credentials.h: one hash lookup), else the default account
  * (000000000000, NIMBUS_DEFAULT_ACCOUNT). Region: from the credential scope, else the default
  * region (us-east-1, DEFAULT_REGION). Never fails. */
 void nb__context_from_request(const nb__http_request_t *req, nb__req_context_t *ctx);

@@ -52,6 +52,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "nimbus/credentials.h"
 #include "nimbus/errno.h"
 #include "nimbus/events.h"
 #include "nimbus/settings.h"
@@ -64,7 +65,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 7                  /* additions at the end of nb_api_t or nb_plugin_def_t */
+#define NB_ABI_MINOR 8                  /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Room for an AWS signature with its NUL (ABI 1.7, nb_sigv4_signature): 64 hex digits, or
  * SigV2's 28 base64 characters. */
@@ -477,6 +478,23 @@ typedef struct nb_api {
     ssize_t (*sigv4_signature)(const char *secret, const char *date, const char *region, const char *service,
                                const char *string_to_sign, char *out, size_t cap);
     ssize_t (*sigv2_signature)(const char *secret, const char *string_to_sign, char *out, size_t cap);
+
+    /* ---- ABI 1.8 ---- */
+    /* Credential registry (nimbus/credentials.h): keys that select their account and principal.
+     * put: registers (or, for a key this plugin registered in the same account, replaces) cred in
+     * self's store, within the transaction open on it (none: at once); requests see it once that
+     * commits. 0, NB_EINVAL (a member missing or malformed), NB_EEXIST (the key id belongs to
+     * another account or plugin), NB_ESTORE. Every string is copied. */
+    int (*credentials_put)(nb_plugin_t *self, const nb_credentials_t *cred);
+    /* Forgets a key that self registered for account (another account's key is never touched):
+     * 0, NB_ENOENT, NB_ESTORE. Like put, it takes effect when the open transaction commits. */
+    int (*credentials_delete)(nb_plugin_t *self, const char *account, const char *access_key_id);
+    /* The registered key access_key_id, its strings copied into req's memory: 0, or NB_ENOENT. */
+    int (*credentials_get)(nb_req_t *req, const char *access_key_id, nb_credentials_t *out);
+    /* Who signed the request: the principal of its registered key, else the account's root user
+     * (arn:aws:iam::ACCOUNT:root, user id ACCOUNT). Valid until the request ends. */
+    const char *(*req_principal_arn)(nb_req_t *req);
+    const char *(*req_user_id)(nb_req_t *req);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -648,6 +666,12 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 /* ABI 1.7: AWS request signatures */
 #define nb_sigv4_signature(...) (nb_api->sigv4_signature(__VA_ARGS__))
 #define nb_sigv2_signature(...) (nb_api->sigv2_signature(__VA_ARGS__))
+/* ABI 1.8: credential registry */
+#define nb_credentials_put(...) (nb_api->credentials_put(__VA_ARGS__))
+#define nb_credentials_delete(...) (nb_api->credentials_delete(__VA_ARGS__))
+#define nb_credentials_get(...) (nb_api->credentials_get(__VA_ARGS__))
+#define nb_req_principal_arn(...) (nb_api->req_principal_arn(__VA_ARGS__))
+#define nb_req_user_id(...) (nb_api->req_user_id(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -72,7 +72,7 @@ void nb_test_free(nb_test_t *h);
 
 /* The caller the following calls come from, as a client's SigV4 credential would say:
  * the account is derived from the access key id as the gateway derives it (a 12-digit key
- * is the account, any other key 000000000000), region NULL keeps the current one. The
+ * is the account, a key in the credential registry its account, any other key 000000000000), region NULL keeps the current one. The
  * default: no access key, account 000000000000, us-east-1. */
 void nb_test_set_identity(nb_test_t *h, const char *access_key, const char *region);
 /* The account calls are made as (after nb_test_set_identity). */

@@ -9,21 +9,12 @@
 
 #include "nimbus/errno.h"
 #include "nimbus/testing.h"
+#include "support/harness_fixture.h"
 
 static nb_test_t *h;  /* each test's harness (Criterion runs each test in its own process) */
 static char *url;     /* the queue "q" of with_queue */
 
-static nb_test_t *start(const char *services) {
-    nb_test_options_t o = {
-        .services = services,
-        .plugin_path = NB_HARNESS_PLUGIN_DIR,
-        .spec_path = NB_SOURCE_DIR "/specs:" NB_HARNESS_SPEC_DIR,
-    };
-    char *err = NULL;
-    nb_test_t *started = nb_test_new_with(&o, &err);
-    cr_assert_not_null(started, "%s", err ? err : "");
-    return started;
-}
+static nb_test_t *start(const char *services) { return harness_start(services); }
 
 /* A relay's input: the callee's service, operation and input (JSON text). */
 static char *relay(const char *service, const char *operation, const char *input) {
@@ -34,11 +25,7 @@ static char *relay(const char *service, const char *operation, const char *input
 }
 
 static json_t *call_ok(const char *service, const char *op, const char *input) {
-    json_t *out = NULL;
-    nb_test_error_t err;
-    int rc = nb_test_call(h, service, op, input, &out, &err);
-    cr_assert_eq(rc, 0, "%s.%s: %d %s: %s", service, op, rc, err.code, err.message);
-    return out;
+    return harness_call_ok(h, service, op, input);
 }
 
 static char *queue_url(const char *name) {

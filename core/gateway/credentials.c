@@ -1,0 +1,316 @@
+/* The credential registry: an in-memory hash table of registered access keys, mirrored by a
+ * `_nb_credentials` table in each registering plugin's store (credentials.h). */
+#include "gateway/credentials.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/req_memory.h"
+#include "gateway/request.h"
+#include "plugin/plugin.h"
+#include "store/store.h"
+#include "util/arn.h"
+#include "util/partition.h"
+
+typedef struct cred {
+    struct cred *next;
+    const nb_plugin_t *owner;
+    double expiration;
+    char account[16];
+    /* into the same allocation, after the struct */
+    char *access_key_id, *secret, *token, *principal_arn, *user_id;
+} cred_t;
+
+static cred_t **buckets;
+static size_t nbuckets, count;
+
+static uint64_t hash(const char *s) {
+    uint64_t h = 14695981039346656037ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static cred_t *find(const char *akid) {
+    if (count == 0 || akid == NULL)
+        return NULL;
+    for (cred_t *c = buckets[hash(akid) & (nbuckets - 1)]; c; c = c->next)
+        if (strcmp(c->access_key_id, akid) == 0)
+            return c;
+    return NULL;
+}
+
+const char *nb__credentials_account(const char *access_key_id) {
+    const cred_t *c = find(access_key_id);
+    return c ? c->account : "";
+}
+
+static cred_t *cred_new(const nb_plugin_t *owner, const nb_credentials_t *in) {
+    const char *token = in->session_token ? in->session_token : "";
+    const char *parts[] = {in->access_key_id, in->secret_access_key, token, in->principal_arn, in->user_id};
+    size_t lens[5], total = sizeof(cred_t);
+    for (size_t i = 0; i < 5; i++)
+        total += (lens[i] = strlen(parts[i])) + 1;
+    cred_t *c = malloc(total);
+    if (c == NULL)
+        return NULL;
+    memset(c, 0, sizeof *c);
+    c->owner = owner;
+    c->expiration = in->expiration;
+    snprintf(c->account, sizeof c->account, "%s", in->account);
+    char *p = (char *)(c + 1);
+    char **dst[] = {&c->access_key_id, &c->secret, &c->token, &c->principal_arn, &c->user_id};
+    for (size_t i = 0; i < 5; i++) {
+        memcpy(p, parts[i], lens[i] + 1);
+        *dst[i] = p;
+        p += lens[i] + 1;
+    }
+    return c;
+}
+
+static void unlink_key(const char *akid) {
+    if (count == 0)
+        return;
+    for (cred_t **at = &buckets[hash(akid) & (nbuckets - 1)]; *at; at = &(*at)->next) {
+        if (strcmp((*at)->access_key_id, akid) == 0) {
+            cred_t *gone = *at;
+            *at = gone->next;
+            free(gone);
+            count--;
+            return;
+        }
+    }
+}
+
+static int grow(void) {
+    size_t cap = nbuckets ? nbuckets * 2 : 64;
+    cred_t **grown = calloc(cap, sizeof *grown);
+    if (grown == NULL)
+        return NB_ENOMEM;
+    for (size_t i = 0; i < nbuckets; i++) {
+        for (cred_t *c = buckets[i], *next; c; c = next) {
+            next = c->next;
+            size_t j = hash(c->access_key_id) & (cap - 1);
+            c->next = grown[j];
+            grown[j] = c;
+        }
+    }
+    free(buckets);
+    buckets = grown;
+    nbuckets = cap;
+    return 0;
+}
+
+/* Takes c: replaces the entry of its key, if any. */
+static void insert(cred_t *c) {
+    unlink_key(c->access_key_id);
+    if ((count + 1) * 4 > nbuckets * 3 && grow() != 0 && nbuckets == 0) {
+        free(c);
+        return;
+    }
+    size_t j = hash(c->access_key_id) & (nbuckets - 1);
+    c->next = buckets[j];
+    buckets[j] = c;
+    count++;
+}
+
+void nb__credentials_forget(const nb_plugin_t *p) {
+    for (size_t i = 0; i < nbuckets; i++) {
+        for (cred_t **at = &buckets[i]; *at;) {
+            if ((*at)->owner == p) {
+                cred_t *gone = *at;
+                *at = gone->next;
+                free(gone);
+                count--;
+            } else {
+                at = &(*at)->next;
+            }
+        }
+    }
+}
+
+/* ---- the store's table ---- */
+
+#define CRED_TABLE                                                                                           \
+    "CREATE TABLE IF NOT EXISTS _nb_credentials(access_key_id TEXT PRIMARY KEY, account TEXT NOT NULL,"      \
+    " secret TEXT NOT NULL, session_token TEXT NOT NULL, principal_arn TEXT NOT NULL, user_id TEXT NOT NULL," \
+    " expiration REAL NOT NULL)"
+
+static sqlite3 *plugin_db(const nb_plugin_t *p) { return p && p->store ? nb__store_db(p->store) : NULL; }
+
+/* Runs one statement with text parameters (NULL ends them): 0 or NB_ESTORE. */
+static int run(sqlite3 *db, const char *sql, const char *const *texts, size_t ntexts, double real) {
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+        sqlite3_finalize(s);
+        return NB_ESTORE;
+    }
+    for (size_t i = 0; i < ntexts; i++)
+        sqlite3_bind_text(s, (int)i + 1, texts[i], -1, SQLITE_STATIC);
+    if ((size_t)sqlite3_bind_parameter_count(s) > ntexts)
+        sqlite3_bind_double(s, (int)ntexts + 1, real);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : NB_ESTORE;
+}
+
+int nb__credentials_load(nb_plugin_t *p, char **err) {
+    sqlite3 *db = plugin_db(p);
+    if (db == NULL)
+        return 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_nb_credentials'", -1,
+                           &s, NULL) != SQLITE_OK)
+        goto failed;
+    int present = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    s = NULL;
+    if (!present)
+        return 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT access_key_id, secret, session_token, account, principal_arn, user_id, expiration "
+                           "FROM _nb_credentials",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto failed;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        nb_credentials_t in = {
+            .access_key_id = (const char *)sqlite3_column_text(s, 0),
+            .secret_access_key = (const char *)sqlite3_column_text(s, 1),
+            .session_token = (const char *)sqlite3_column_text(s, 2),
+            .account = (const char *)sqlite3_column_text(s, 3),
+            .principal_arn = (const char *)sqlite3_column_text(s, 4),
+            .user_id = (const char *)sqlite3_column_text(s, 5),
+            .expiration = sqlite3_column_double(s, 6),
+        };
+        if (!in.access_key_id || !in.secret_access_key || !in.account || !in.principal_arn || !in.user_id)
+            continue;
+        cred_t *c = cred_new(p, &in);
+        if (c == NULL) {
+            sqlite3_finalize(s);
+            *err = strdup("out of memory loading the registered access keys");
+            return NB_ENOMEM;
+        }
+        insert(c);
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE)
+        return 0;
+    s = NULL;
+failed:
+    sqlite3_finalize(s);
+    if (asprintf(err, "cannot read the registered access keys: %s", sqlite3_errmsg(db)) < 0)
+        *err = NULL;
+    return NB_ESTORE;
+}
+
+/* ---- put and delete: the row now, the table once the transaction commits ---- */
+
+static void put_commit(void *data) { insert(data); }
+static void put_rollback(void *data) { free(data); }
+
+static void delete_commit(void *data) {
+    unlink_key(data);
+    free(data);
+}
+
+/* Runs commit(data) when the store's open transaction commits (rollback(data) if it does not),
+ * or at once outside one. */
+static int at_commit(nb_plugin_t *self, void (*commit)(void *), void (*rollback)(void *), void *data) {
+    if (!nb__store_in_txn(self->store)) {
+        commit(data);
+        return 0;
+    }
+    if (nb__store_hook_add_pair(self->store, commit, rollback, data) != 0) {
+        rollback(data);
+        return NB_ENOMEM;
+    }
+    return 0;
+}
+
+static bool key_id_ok(const char *s) {
+    size_t n = s ? strlen(s) : 0;
+    if (n < 16 || n > 128)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return true;
+}
+
+int nb__credentials_put(nb_plugin_t *self, const nb_credentials_t *in) {
+    sqlite3 *db = plugin_db(self);
+    if (in == NULL || !key_id_ok(in->access_key_id) || !in->secret_access_key || !*in->secret_access_key ||
+        !nb__is_account_id(in->account) || !in->principal_arn || !*in->principal_arn || !in->user_id ||
+        !*in->user_id || in->expiration < 0)
+        return NB_EINVAL;
+    if (db == NULL)
+        return NB_EINVAL;
+    const cred_t *had = find(in->access_key_id);
+    if (had && (had->owner != self || strcmp(had->account, in->account) != 0))
+        return NB_EEXIST;
+    const char *texts[] = {in->access_key_id, in->account,  in->secret_access_key,
+                           in->session_token ? in->session_token : "", in->principal_arn, in->user_id};
+    if (run(db, CRED_TABLE, NULL, 0, 0) != 0 ||
+        run(db, "INSERT OR REPLACE INTO _nb_credentials VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", texts, 6,
+            in->expiration) != 0)
+        return NB_ESTORE;
+    cred_t *c = cred_new(self, in);
+    if (c == NULL)
+        return NB_ENOMEM;
+    return at_commit(self, put_commit, put_rollback, c);
+}
+
+int nb__credentials_delete(nb_plugin_t *self, const char *account, const char *access_key_id) {
+    sqlite3 *db = plugin_db(self);
+    const cred_t *had = find(access_key_id);
+    if (db == NULL || had == NULL || had->owner != self || account == NULL || strcmp(had->account, account) != 0)
+        return NB_ENOENT;
+    const char *texts[] = {access_key_id, account};
+    if (run(db, "DELETE FROM _nb_credentials WHERE access_key_id = ?1 AND account = ?2", texts, 2, 0) != 0)
+        return NB_ESTORE;
+    char *key = strdup(access_key_id);
+    if (key == NULL)
+        return NB_ENOMEM;
+    return at_commit(self, delete_commit, free, key);
+}
+
+int nb__credentials_get(nb_req_t *req, const char *access_key_id, nb_credentials_t *out) {
+    const cred_t *c = find(access_key_id);
+    if (c == NULL)
+        return NB_ENOENT;
+    *out = (nb_credentials_t){
+        .access_key_id = nb__req_strdup(req, c->access_key_id),
+        .secret_access_key = nb__req_strdup(req, c->secret),
+        .session_token = nb__req_strdup(req, c->token),
+        .account = nb__req_strdup(req, c->account),
+        .principal_arn = nb__req_strdup(req, c->principal_arn),
+        .user_id = nb__req_strdup(req, c->user_id),
+        .expiration = c->expiration,
+    };
+    if (!out->access_key_id || !out->secret_access_key || !out->session_token || !out->account ||
+        !out->principal_arn || !out->user_id)
+        return NB_ENOMEM;
+    return 0;
+}
+
+/* The request's registered key, when it still speaks for the request's account. */
+static const cred_t *req_cred(const nb_req_t *req) {
+    const cred_t *c = find(req->ctx.access_key);
+    return c && strcmp(c->account, req->ctx.account) == 0 ? c : NULL;
+}
+
+const char *nb__req_principal_arn(nb_req_t *req) {
+    const cred_t *c = req_cred(req);
+    if (c)
+        return nb__req_strdup(req, c->principal_arn);
+    return nb__req_printf(req, "arn:%s:iam::%s:root", nb__partition_of(req->ctx.region), req->ctx.account);
+}
+
+const char *nb__req_user_id(nb_req_t *req) {
+    const cred_t *c = req_cred(req);
+    /* the root user's id is its account's */
+    return nb__req_strdup(req, c ? c->user_id : req->ctx.account);
+}

@@ -13,6 +13,8 @@ static json_t *entity_out(const iam_op_t *op, const json_t *doc) {
 
 static nb_result_t reply_entity(nb_req_t *req, const iam_op_t *op, const json_t *doc) {
     const char *member = op->out ? op->out : op->kind->out_member;
+    if (op->kind == &iam_instance_profile) /* its roles in full */
+        return nb_reply_new(req, json_pack("{s:o}", member, iam_profile_out(req, doc)));
     if (member == NULL || member[0] == '\0') /* the output is the row's members themselves */
         return nb_reply_new(req, entity_out(op, doc));
     return nb_reply_new(req, json_pack("{s:o}", member, entity_out(op, doc)));
@@ -71,11 +73,6 @@ nb_result_t iam_op_get(nb_req_t *req, const json_t *in, const iam_op_t *op) {
     json_t *doc;
     const char *key;
     NB_TRY(iam_find(req, in, op->kind, &doc, &key));
-    if (op->kind == &iam_instance_profile) {
-        json_t *out = iam_profile_out(req, doc);
-        json_decref(doc);
-        return nb_reply_new(req, json_pack("{s:o}", "InstanceProfile", out));
-    }
     nb_result_t r = reply_entity(req, op, doc);
     json_decref(doc);
     return r;

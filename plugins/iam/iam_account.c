@@ -131,7 +131,8 @@ nb_result_t iam_op_authorization_details(nb_req_t *req, const json_t *in, const 
             json_t *d = iam_public(row);
             json_object_set_new(d, "UserPolicyList", inline_details(req, row));
             json_object_set_new(d, "AttachedManagedPolicies", attached_details(row));
-            json_object_set(d, "GroupList", json_object_get(row, "_groups") ? json_object_get(row, "_groups") : json_array());
+            json_t *groups = json_object_get(row, "_groups");
+            json_object_set_new(d, "GroupList", groups ? json_incref(groups) : json_array());
             json_array_append_new(json_object_get(out, "UserDetailList"), d);
         }
         json_decref(rows);

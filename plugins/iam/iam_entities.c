@@ -113,10 +113,12 @@ nb_result_t iam_op_list(nb_req_t *req, const json_t *in, const iam_op_t *op) {
                         : iam_list(req, k->kind, NULL, NULL);
     if (rows == NULL)
         return iam_store_failed(req);
-    if (user != NULL && iam_load(req, "user", user) == NULL && k != &iam_mfa) {
+    json_t *owner = user != NULL && k != &iam_mfa ? iam_load(req, "user", user) : NULL;
+    if (user != NULL && k != &iam_mfa && owner == NULL) {
         json_decref(rows);
         return nb_error(req, "NoSuchEntity", iam_user.not_found, user);
     }
+    json_decref(owner);
     const char *prefix = iam_str(in, "PathPrefix");
     const char *status = iam_str(in, "AssignmentStatus");
     json_t *list = json_array();

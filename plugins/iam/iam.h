@@ -164,6 +164,10 @@ nb_result_t iam_op_list_groups_for_user(nb_req_t *req, const json_t *in, const i
 nb_result_t iam_op_add_role_to_profile(nb_req_t *req, const json_t *in, const iam_op_t *op);
 nb_result_t iam_op_remove_role_from_profile(nb_req_t *req, const json_t *in, const iam_op_t *op);
 nb_result_t iam_op_list_profiles_for_role(nb_req_t *req, const json_t *in, const iam_op_t *op);
+/* The instance profiles a role is in, as answered (a new array). */
+json_t *iam_profiles_of_role(nb_req_t *req, const char *role);
+/* The AttachedPolicies entries of a role, user or group row (PathPrefix: prefix, may be NULL). */
+json_t *iam_attached_list(const json_t *row, const char *prefix);
 /* The instance profile as answered: its roles in full. A new reference. */
 json_t *iam_profile_out(nb_req_t *req, const json_t *profile);
 /* credentials (iam_keys.c) */

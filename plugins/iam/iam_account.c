@@ -95,17 +95,6 @@ static json_t *inline_details(nb_req_t *req, const json_t *row) {
     return list;
 }
 
-static json_t *attached_details(const json_t *row) {
-    json_t *list = json_array();
-    size_t i;
-    json_t *arn;
-    json_array_foreach(json_object_get(row, "_attached"), i, arn) {
-        const char *a = json_string_value(arn), *slash = strrchr(a, '/');
-        json_array_append_new(list, json_pack("{s:s,s:s}", "PolicyName", slash ? slash + 1 : a, "PolicyArn", a));
-    }
-    return list;
-}
-
 static bool wanted(const json_t *filter, const char *what) {
     if (json_array_size(filter) == 0)
         return true;
@@ -125,45 +114,28 @@ nb_result_t iam_op_authorization_details(nb_req_t *req, const json_t *in, const 
                             "Policies", "IsTruncated", 0);
     size_t i;
     json_t *row;
-    if (wanted(filter, "User")) {
-        json_t *rows = iam_list(req, "user", NULL, NULL);
+    static const struct {
+        const char *filter, *kind, *list, *inline_list;
+    } holders[] = {
+        {"User", "user", "UserDetailList", "UserPolicyList"},
+        {"Group", "group", "GroupDetailList", "GroupPolicyList"},
+        {"Role", "role", "RoleDetailList", "RolePolicyList"},
+    };
+    for (size_t h = 0; h < sizeof holders / sizeof *holders; h++) {
+        if (!wanted(filter, holders[h].filter))
+            continue;
+        json_t *rows = iam_list(req, holders[h].kind, NULL, NULL);
         json_array_foreach(rows, i, row) {
             json_t *d = iam_public(row);
-            json_object_set_new(d, "UserPolicyList", inline_details(req, row));
-            json_object_set_new(d, "AttachedManagedPolicies", attached_details(row));
-            json_t *groups = json_object_get(row, "_groups");
-            json_object_set_new(d, "GroupList", groups ? json_incref(groups) : json_array());
-            json_array_append_new(json_object_get(out, "UserDetailList"), d);
-        }
-        json_decref(rows);
-    }
-    if (wanted(filter, "Group")) {
-        json_t *rows = iam_list(req, "group", NULL, NULL);
-        json_array_foreach(rows, i, row) {
-            json_t *d = iam_public(row);
-            json_object_set_new(d, "GroupPolicyList", inline_details(req, row));
-            json_object_set_new(d, "AttachedManagedPolicies", attached_details(row));
-            json_array_append_new(json_object_get(out, "GroupDetailList"), d);
-        }
-        json_decref(rows);
-    }
-    if (wanted(filter, "Role")) {
-        json_t *rows = iam_list(req, "role", NULL, NULL);
-        json_array_foreach(rows, i, row) {
-            json_t *d = iam_public(row);
-            const char *name = iam_str(row, "RoleName");
-            json_t *profiles = iam_list(req, "instance-profile",
-                                        "EXISTS(SELECT 1 FROM json_each(doc, '$._roles') WHERE json_each.value = ?1)",
-                                        name);
-            json_t *plist = json_array();
-            size_t j;
-            json_t *p;
-            json_array_foreach(profiles, j, p) json_array_append_new(plist, iam_profile_out(req, p));
-            json_decref(profiles);
-            json_object_set_new(d, "InstanceProfileList", plist);
-            json_object_set_new(d, "RolePolicyList", inline_details(req, row));
-            json_object_set_new(d, "AttachedManagedPolicies", attached_details(row));
-            json_array_append_new(json_object_get(out, "RoleDetailList"), d);
+            json_object_set_new(d, holders[h].inline_list, inline_details(req, row));
+            json_object_set_new(d, "AttachedManagedPolicies", iam_attached_list(row, NULL));
+            if (strcmp(holders[h].kind, "user") == 0) {
+                json_t *groups = json_object_get(row, "_groups");
+                json_object_set_new(d, "GroupList", groups ? json_incref(groups) : json_array());
+            } else if (strcmp(holders[h].kind, "role") == 0) {
+                json_object_set_new(d, "InstanceProfileList", iam_profiles_of_role(req, iam_str(row, "RoleName")));
+            }
+            json_array_append_new(json_object_get(out, holders[h].list), d);
         }
         json_decref(rows);
     }

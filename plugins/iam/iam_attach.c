@@ -75,14 +75,11 @@ static const char *arn_name(const char *arn) {
     return slash ? slash + 1 : arn;
 }
 
-nb_result_t iam_op_list_attached(nb_req_t *req, const json_t *in, const iam_op_t *op) {
-    json_t *doc;
-    const char *name, *prefix = iam_str(in, "PathPrefix");
-    NB_TRY(holder(req, in, op, &doc, &name));
+json_t *iam_attached_list(const json_t *row, const char *prefix) {
     json_t *list = json_array();
     size_t i;
     json_t *e;
-    json_array_foreach(json_object_get(doc, "_attached"), i, e) {
+    json_array_foreach(json_object_get(row, "_attached"), i, e) {
         const char *arn = json_string_value(e);
         /* the path of arn:...:policy/<path><name> */
         const char *path = strstr(arn, ":policy/") ? strstr(arn, ":policy/") + 7 : "/";
@@ -90,6 +87,14 @@ nb_result_t iam_op_list_attached(nb_req_t *req, const json_t *in, const iam_op_t
             continue;
         json_array_append_new(list, json_pack("{s:s,s:s}", "PolicyName", arn_name(arn), "PolicyArn", arn));
     }
+    return list;
+}
+
+nb_result_t iam_op_list_attached(nb_req_t *req, const json_t *in, const iam_op_t *op) {
+    json_t *doc;
+    const char *name;
+    NB_TRY(holder(req, in, op, &doc, &name));
+    json_t *list = iam_attached_list(doc, iam_str(in, "PathPrefix"));
     json_decref(doc);
     return iam_reply_page(req, in, json_object(), "AttachedPolicies", list);
 }

@@ -131,7 +131,13 @@ nb_result_t iam_op_list(nb_req_t *req, const json_t *in, const iam_op_t *op) {
         if (status != NULL && strcmp(status, "Any") != 0 &&
             (strcmp(status, "Assigned") == 0) != (json_object_get(row, "User") != NULL))
             continue;
-        json_array_append_new(list, k == &iam_instance_profile ? iam_profile_out(req, row) : entity_out(op, row));
+        json_t *out = k == &iam_instance_profile ? iam_profile_out(req, row) : entity_out(op, row);
+        if (k == &iam_role || k == &iam_user) { /* ListRoles and ListUsers leave these to Get */
+            json_object_del(out, "Tags");
+            json_object_del(out, "PermissionsBoundary");
+            json_object_del(out, "RoleLastUsed");
+        }
+        json_array_append_new(list, out);
     }
     json_decref(rows);
     return iam_reply_page(req, in, json_object(), op->out ? op->out : k->list_member, list);

@@ -44,6 +44,15 @@ static bool any_match(const json_t *patterns, const char *text, bool nocase) {
     return false;
 }
 
+bool iam_eval_key(char *dst, size_t size, const char *key) {
+    size_t n = key ? strlen(key) : size;
+    if (n >= size)
+        return false;
+    for (size_t i = 0; i <= n; i++)
+        dst[i] = (char)tolower((unsigned char)key[i]);
+    return true;
+}
+
 /* ---------------------------------------------------------------- conditions */
 
 static bool ipv4_in(const char *cidr, const char *ip) {
@@ -147,11 +156,8 @@ static bool value_matches(const char *op, const json_t *wants, const char *have)
 
 static bool condition_holds(const char *full_op, const char *key, const json_t *wants, const json_t *context) {
     char lower[256], opbuf[64], posbuf[64];
-    size_t n = strlen(key);
-    if (n >= sizeof lower)
+    if (!iam_eval_key(lower, sizeof lower, key))
         return false;
-    for (size_t i = 0; i <= n; i++)
-        lower[i] = (char)tolower((unsigned char)key[i]);
     const json_t *have = json_object_get(context, lower);
     bool any = strncmp(full_op, "ForAnyValue:", 12) == 0, all = strncmp(full_op, "ForAllValues:", 13) == 0;
     snprintf(opbuf, sizeof opbuf, "%s", full_op + (any ? 12 : all ? 13 : 0));
@@ -236,9 +242,8 @@ void iam_eval_condition_keys(const json_t *policy, json_t *keys) {
         json_object_foreach(json_object_get(s, "Condition"), op, ks) {
             json_object_foreach(ks, key, v) {
                 char lower[256];
-                snprintf(lower, sizeof lower, "%s", key);
-                for (char *c = lower; *c; c++)
-                    *c = (char)tolower((unsigned char)*c);
+                if (!iam_eval_key(lower, sizeof lower, key))
+                    continue;
                 size_t j;
                 json_t *k;
                 bool have = false;

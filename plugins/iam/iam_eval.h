@@ -31,6 +31,10 @@ iam_decision_t iam_eval_policy(const json_t *policy, const iam_request_t *r, jso
 /* Glob match of IAM: '*' any run, '?' one character; case-insensitive for actions. */
 bool iam_wildcard(const char *pattern, const char *text, bool nocase);
 
+/* A condition key as the context is keyed: lower-cased into dst (key names are case-insensitive);
+ * false if it does not fit (or key is NULL). */
+bool iam_eval_key(char *dst, size_t size, const char *key);
+
 /* The condition keys a policy uses, added (lower-cased, once) to `keys`. */
 void iam_eval_condition_keys(const json_t *policy, json_t *keys);
 

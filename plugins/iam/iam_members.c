@@ -140,18 +140,22 @@ nb_result_t iam_op_remove_role_from_profile(nb_req_t *req, const json_t *in, con
     return profile_role(req, in, false);
 }
 
+json_t *iam_profiles_of_role(nb_req_t *req, const char *role) {
+    json_t *rows = iam_list(req, "instance-profile",
+                            "EXISTS(SELECT 1 FROM json_each(doc, '$._roles') WHERE json_each.value = ?1)", role);
+    json_t *list = json_array();
+    size_t i;
+    json_t *p;
+    json_array_foreach(rows, i, p) json_array_append_new(list, iam_profile_out(req, p));
+    json_decref(rows);
+    return list;
+}
+
 nb_result_t iam_op_list_profiles_for_role(nb_req_t *req, const json_t *in, const iam_op_t *op) {
     (void)op;
     json_t *role;
     const char *name;
     NB_TRY(iam_find(req, in, &iam_role, &role, &name));
     json_decref(role);
-    json_t *rows = iam_list(req, "instance-profile",
-                            "EXISTS(SELECT 1 FROM json_each(doc, '$._roles') WHERE json_each.value = ?1)", name);
-    json_t *list = json_array();
-    size_t i;
-    json_t *p;
-    json_array_foreach(rows, i, p) json_array_append_new(list, iam_profile_out(req, p));
-    json_decref(rows);
-    return iam_reply_page(req, in, json_object(), "InstanceProfiles", list);
+    return iam_reply_page(req, in, json_object(), "InstanceProfiles", iam_profiles_of_role(req, name));
 }

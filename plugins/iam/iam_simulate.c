@@ -93,12 +93,8 @@ static json_t *context_of(const json_t *in) {
     json_t *e;
     json_array_foreach(json_object_get(in, "ContextEntries"), i, e) {
         char lower[256];
-        const char *key = iam_str(e, "ContextKeyName");
-        if (key == NULL || strlen(key) >= sizeof lower)
-            continue;
-        for (size_t j = 0; j <= strlen(key); j++)
-            lower[j] = (char)tolower((unsigned char)key[j]);
-        json_object_set(ctx, lower, json_object_get(e, "ContextKeyValues"));
+        if (iam_eval_key(lower, sizeof lower, iam_str(e, "ContextKeyName")))
+            json_object_set(ctx, lower, json_object_get(e, "ContextKeyValues"));
     }
     return ctx;
 }
@@ -137,13 +133,18 @@ static json_t *evaluate(const sources_t *src, const iam_request_t *r) {
 }
 
 /* op->arg: "principal" or "custom". */
-nb_result_t iam_op_simulate(nb_req_t *req, const json_t *in, const iam_op_t *op) {
-    sources_t src = {json_array(), json_array()};
-    nb_step_t st = NB_GO_ON;
+/* The principal's policies (op->arg "principal") and those given in PolicyInputList. */
+static nb_step_t collect(nb_req_t *req, const json_t *in, const iam_op_t *op, sources_t *src) {
+    src->identity = json_array();
+    src->boundary = json_array();
     if (strcmp(op->arg, "principal") == 0)
-        st = add_principal(req, &src, iam_str(in, "PolicySourceArn"));
-    if (!nb_stopped(st))
-        st = add_inputs(req, src.identity, in, "PolicyInputList");
+        NB_TRY_STEP(add_principal(req, src, iam_str(in, "PolicySourceArn")));
+    return add_inputs(req, src->identity, in, "PolicyInputList");
+}
+
+nb_result_t iam_op_simulate(nb_req_t *req, const json_t *in, const iam_op_t *op) {
+    sources_t src;
+    nb_step_t st = collect(req, in, op, &src);
     if (!nb_stopped(st) && json_object_get(in, "PermissionsBoundaryPolicyInputList")) {
         json_array_clear(src.boundary);
         st = add_inputs(req, src.boundary, in, "PermissionsBoundaryPolicyInputList");
@@ -177,12 +178,8 @@ nb_result_t iam_op_simulate(nb_req_t *req, const json_t *in, const iam_op_t *op)
 
 /* op->arg: "principal" or "custom". */
 nb_result_t iam_op_context_keys(nb_req_t *req, const json_t *in, const iam_op_t *op) {
-    sources_t src = {json_array(), json_array()};
-    nb_step_t st = NB_GO_ON;
-    if (strcmp(op->arg, "principal") == 0)
-        st = add_principal(req, &src, iam_str(in, "PolicySourceArn"));
-    if (!nb_stopped(st))
-        st = add_inputs(req, src.identity, in, "PolicyInputList");
+    sources_t src;
+    nb_step_t st = collect(req, in, op, &src);
     json_t *keys = json_array();
     size_t i;
     json_t *s;

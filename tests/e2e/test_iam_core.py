@@ -4,13 +4,9 @@ IamCases runs in Debian's boto3 (1.29) and again in pyenv's (1.4x) against the s
 import json, os, sys, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nimbus_server import Nimbus, rerun_with_newer_boto3  # noqa: E402
+from iam_e2e import ACCOUNT, IamTestCase, TAG, name, server_url, start as setUpModule, stop as tearDownModule  # noqa: E402,F401
+from nimbus_server import rerun_with_newer_boto3  # noqa: E402
 
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
-
-SERVER = None
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
@@ -20,51 +16,13 @@ def doc(*actions, effect="Allow", resource="*"):
                        "Statement": [{"Effect": effect, "Action": list(actions), "Resource": resource}]})
 
 
-def server_url():
-    return os.environ.get("NB_IAM_URL") or SERVER.url
-
-
-def client():
-    # the client's own checks off: the server's are under test
-    return boto3.client("iam", endpoint_url=server_url(), region_name="us-east-1", aws_access_key_id="test",
-                        aws_secret_access_key="test", config=Config(parameter_validation=False))
-
-
-def setUpModule():
-    global SERVER
-    if not os.environ.get("NB_IAM_URL"):
-        SERVER = Nimbus().start()
-
-
-def tearDownModule():
-    if SERVER:
-        SERVER.stop()
-
-
-# every run (both boto3 generations share one server) names its entities apart
-TAG = "py%d%d" % sys.version_info[:2] + boto3.__version__.replace(".", "")
-
-
-def name(base):
-    return "%s-%s" % (base, TAG)
-
-
-class IamCases(unittest.TestCase):
-    def setUp(self):
-        self.iam = client()
-
-    def error(self, fn, **kw):
-        with self.assertRaises(ClientError) as e:
-            fn(**kw)
-        return e.exception.response["Error"]["Code"], e.exception.response["Error"]["Message"], \
-            e.exception.response["ResponseMetadata"]["HTTPStatusCode"]
-
+class IamCases(IamTestCase):
     def test_terraform_like_sequence(self):
         iam, role, profile = self.iam, name("app"), name("app-profile")
         r = iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST, Description="app role",
                             MaxSessionDuration=7200, Tags=[{"Key": "team", "Value": "a"}])["Role"]
         self.assertTrue(r["RoleId"].startswith("AROA") and len(r["RoleId"]) == 20, r["RoleId"])
-        self.assertEqual(r["Arn"], "arn:aws:iam::000000000000:role/" + role)
+        self.assertEqual(r["Arn"], "arn:aws:iam::%s:" % ACCOUNT + "role/" + role)
         # the trust policy comes back decoded by the client from IAM's URL encoding
         self.assertEqual(r["AssumeRolePolicyDocument"], json.loads(TRUST))
         custom = iam.create_policy(PolicyName=name("bucket-read"), PolicyDocument=doc("s3:GetObject"),
@@ -133,7 +91,7 @@ class IamCases(unittest.TestCase):
                          "Has prohibited field Resource.")
         self.assertEqual(self.error(iam.create_role, RoleName=name("bad"), AssumeRolePolicyDocument=TRUST,
                                     MaxSessionDuration=60)[0], "ValidationError")
-        missing = "arn:aws:iam::000000000000:policy/none"
+        missing = "arn:aws:iam::%s:" % ACCOUNT + "policy/none"
         self.assertEqual(self.error(iam.attach_role_policy, RoleName=role, PolicyArn=missing),
                          ("NoSuchEntity", "Policy %s does not exist or is not attachable." % missing, 404))
         self.assertEqual(self.error(iam.get_role_policy, RoleName=role, PolicyName="none")[1],
@@ -192,7 +150,7 @@ class IamCases(unittest.TestCase):
         iam = self.iam
         arn = iam.create_policy(PolicyName=name("versions"), PolicyDocument=doc("s3:GetObject"),
                                 Path="/team/")["Policy"]["Arn"]
-        self.assertEqual(arn, "arn:aws:iam::000000000000:policy/team/" + name("versions"))
+        self.assertEqual(arn, "arn:aws:iam::%s:" % ACCOUNT + "policy/team/" + name("versions"))
         self.assertEqual(self.error(iam.create_policy, PolicyName=name("versions"), PolicyDocument=doc("s3:*"))[:2],
                          ("EntityAlreadyExists", "A policy called %s already exists. Duplicate names are not allowed."
                           % name("versions")))
@@ -251,7 +209,7 @@ class IamCases(unittest.TestCase):
         iam, user, group = self.iam, name("alice"), name("devs")
         u = iam.create_user(UserName=user, Path="/people/")["User"]
         self.assertTrue(u["UserId"].startswith("AIDA"))
-        self.assertEqual(u["Arn"], "arn:aws:iam::000000000000:user/people/" + user)
+        self.assertEqual(u["Arn"], "arn:aws:iam::%s:" % ACCOUNT + "user/people/" + user)
         g = iam.create_group(GroupName=group)["Group"]
         self.assertTrue(g["GroupId"].startswith("AGPA"))
         iam.add_user_to_group(GroupName=group, UserName=user)

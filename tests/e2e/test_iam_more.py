@@ -3,40 +3,15 @@ OIDC and SAML providers, service specific credentials, the account (alias, passw
 summary, authorization details, credential report, STS preferences), policy simulation, tags on
 every taggable resource, reports answered empty, and every operation of the spec answered
 (none 501). MoreCases runs in Debian's boto3 and again in pyenv's."""
-import base64, json, os, sys, unittest, urllib.error, urllib.request
+import json, os, sys, unittest, urllib.error, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nimbus_server import Nimbus, SOURCE_DIR, rerun_with_newer_boto3  # noqa: E402
+from iam_e2e import ACCOUNT, IamTestCase, TAG, name, server_url, start as setUpModule, stop as tearDownModule  # noqa: E402,F401
+from nimbus_server import SOURCE_DIR, rerun_with_newer_boto3  # noqa: E402
 
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
-
-SERVER = None
-TAG = "py%d%d" % sys.version_info[:2] + boto3.__version__.replace(".", "")
-ACCOUNT = "000000000000"
 CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ29tZSB0ZXN0IGNlcnQ=\n-----END CERTIFICATE-----"
 KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----"
 SSH = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 test@nimbus"
-
-
-def server_url():
-    return os.environ.get("NB_IAM_URL") or SERVER.url
-
-
-def setUpModule():
-    global SERVER
-    if not os.environ.get("NB_IAM_URL"):
-        SERVER = Nimbus().start()
-
-
-def tearDownModule():
-    if SERVER:
-        SERVER.stop()
-
-
-def name(base):
-    return "%s-%s" % (base, TAG)
 
 
 def policy(*actions, effect="Allow", resource="*", condition=None):
@@ -46,16 +21,9 @@ def policy(*actions, effect="Allow", resource="*", condition=None):
     return json.dumps({"Version": "2012-10-17", "Statement": [st]})
 
 
-class MoreCases(unittest.TestCase):
-    def setUp(self):
-        self.iam = boto3.client("iam", endpoint_url=server_url(), region_name="us-east-1", aws_access_key_id="test",
-                                aws_secret_access_key="test", config=Config(parameter_validation=False))
-
+class MoreCases(IamTestCase):
     def error(self, fn, **kw):
-        with self.assertRaises(ClientError) as e:
-            fn(**kw)
-        err = e.exception.response["Error"]
-        return err["Code"], err["Message"]
+        return super().error(fn, **kw)[:2]
 
     def user(self, base):
         u = name(base)

@@ -35,6 +35,8 @@ typedef struct iam_kind {
     /* Fills what is particular to the kind into a new row (may set *key for kinds keyed by a
      * generated id or an ARN); NULL: nothing. */
     nb_step_t (*prepare)(nb_req_t *req, const json_t *in, json_t *doc, const char **key);
+    /* Derived members brought in step with the row after a create or an update; NULL: none. */
+    void (*refresh)(json_t *doc);
     /* DeleteConflict while something still refers to the row; NULL: never. */
     nb_step_t (*can_delete)(nb_req_t *req, const json_t *doc, const char *key);
 } iam_kind_t;
@@ -67,6 +69,8 @@ json_t *iam_list(nb_req_t *req, const char *kind, const char *where, const char 
 /* How many rows of the kinds (a SQL list: "'role','user'") match `where` (?1 = arg); < 0 on failure. */
 long iam_count(nb_req_t *req, const char *kinds, const char *where, const char *arg);
 sqlite3 *iam_db(void);
+/* Runs sql (one statement) with ?1 = the request's account, ?2 = a, ?3 = b: 0 or NB_ESTORE. */
+int iam_exec(nb_req_t *req, const char *sql, const char *a, const char *b);
 
 /* ---- values (iam_util.c) */
 /* An id: prefix + 16 characters of AWS's alphabet (upper case and digits), on req memory. */
@@ -117,6 +121,8 @@ nb_step_t iam_boundary_set(nb_req_t *req, json_t *doc, const char *arn);
 nb_step_t iam_trust_set(nb_req_t *req, json_t *doc, const char *text);
 /* The role's name is in a profile, the user in a group, ... (json_each over rows of kind). */
 long iam_referenced(nb_req_t *req, const char *kind, const char *member, const char *value);
+/* A user or group renamed: the rows that name it follow. 0 or NB_ESTORE. */
+int iam_renamed(nb_req_t *req, const iam_kind_t *k, const char *old_name, const char *new_name);
 
 /* ---- handlers */
 nb_result_t iam_op_create(nb_req_t *req, const json_t *in, const iam_op_t *op);

@@ -49,6 +49,8 @@ nb_result_t iam_op_create(nb_req_t *req, const json_t *in, const iam_op_t *op) {
     }
     if (k->arn_type != NULL && json_object_get(doc, "Arn") == NULL)
         json_object_set_new(doc, "Arn", json_string(iam_arn(req, k->arn_type, path, key)));
+    if (k->refresh != NULL)
+        k->refresh(doc);
     json_t *old = iam_load(req, k->kind, key);
     if (old != NULL) {
         json_decref(old);
@@ -69,9 +71,19 @@ nb_result_t iam_op_create(nb_req_t *req, const json_t *in, const iam_op_t *op) {
     return r;
 }
 
+/* GetUser without a name: the caller, the account's root. */
+static nb_result_t root_user(nb_req_t *req) {
+    const char *account = iam_account(req);
+    return nb_reply_new(req, json_pack("{s:{s:s,s:s,s:s,s:f}}", "User", "Path", "/", "UserId", account, "Arn",
+                                       nb_req_printf(req, "arn:%s:iam::%s:root", iam_partition(req), account),
+                                       "CreateDate", nb_now()));
+}
+
 nb_result_t iam_op_get(nb_req_t *req, const json_t *in, const iam_op_t *op) {
     json_t *doc;
     const char *key;
+    if (op->kind == &iam_user && iam_str(in, "UserName") == NULL)
+        return root_user(req);
     NB_TRY(iam_find(req, in, op->kind, &doc, &key));
     nb_result_t r = reply_entity(req, op, doc);
     json_decref(doc);
@@ -109,8 +121,11 @@ nb_result_t iam_op_delete(nb_req_t *req, const json_t *in, const iam_op_t *op) {
 nb_result_t iam_op_list(nb_req_t *req, const json_t *in, const iam_op_t *op) {
     const iam_kind_t *k = op->kind;
     const char *user = iam_str(in, "UserName");
-    json_t *rows = user ? iam_list(req, k->kind, "json_extract(doc, '$.UserName') = ?1", user)
-                        : iam_list(req, k->kind, NULL, NULL);
+    /* without a user name, the keys and certificates of the caller: the root's */
+    bool roots = user == NULL && (k == &iam_access_key || k == &iam_signing_cert);
+    json_t *rows = user    ? iam_list(req, k->kind, "json_extract(doc, '$.UserName') = ?1", user)
+                   : roots ? iam_list(req, k->kind, "json_extract(doc, '$.UserName') IS NULL", NULL)
+                           : iam_list(req, k->kind, NULL, NULL);
     if (rows == NULL)
         return iam_store_failed(req);
     json_t *owner = user != NULL && k != &iam_mfa ? iam_load(req, "user", user) : NULL;
@@ -175,6 +190,8 @@ nb_result_t iam_op_update(nb_req_t *req, const json_t *in, const iam_op_t *op) {
         json_object_del(doc, "Description"); /* UpdateRole without Description clears it */
     if (k->arn_type != NULL && k->arn_member == NULL)
         json_object_set_new(doc, "Arn", json_string(iam_arn(req, k->arn_type, iam_str(doc, "Path"), new_key)));
+    if (k->refresh != NULL)
+        k->refresh(doc);
     if (strcmp(new_key, key) != 0) {
         json_t *clash = iam_load(req, k->kind, new_key);
         if (clash != NULL) {
@@ -182,7 +199,7 @@ nb_result_t iam_op_update(nb_req_t *req, const json_t *in, const iam_op_t *op) {
             json_decref(doc);
             return nb_error(req, "EntityAlreadyExists", k->exists, new_key);
         }
-        if (iam_remove(req, k->kind, key) != 0) {
+        if (iam_remove(req, k->kind, key) != 0 || iam_renamed(req, k, key, new_key) != 0) {
             json_decref(doc);
             return iam_store_failed(req);
         }

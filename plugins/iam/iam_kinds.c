@@ -97,17 +97,16 @@ static nb_step_t ssh_prepare(nb_req_t *req, const json_t *in, json_t *doc, const
     return NB_GO_ON;
 }
 
-static nb_step_t server_cert_prepare(nb_req_t *req, const json_t *in, json_t *doc, const char **key) {
-    const char *path = iam_str(doc, "Path");
-    json_object_set_new(doc, "Arn", json_string(iam_arn(req, "server-certificate", path, *key)));
-    json_object_set_new(doc, "Expiration", json_real(nb_now() + 365 * 86400.0));
+/* GetServerCertificate answers the metadata as a member of its own: kept in step with the row. */
+static void server_cert_refresh(json_t *doc) {
+    if (json_object_get(doc, "Expiration") == NULL)
+        json_object_set_new(doc, "Expiration", json_real(json_real_value(json_object_get(doc, "UploadDate")) +
+                                                         365 * 86400.0));
     json_t *meta = json_object();
     const char *members[] = {"Path", "ServerCertificateName", "ServerCertificateId", "Arn", "UploadDate", "Expiration"};
     for (size_t i = 0; i < sizeof members / sizeof *members; i++)
         json_object_set(meta, members[i], json_object_get(doc, members[i]));
     json_object_set_new(doc, "ServerCertificateMetadata", meta);
-    (void)in;
-    return NB_GO_ON;
 }
 
 static nb_step_t oidc_prepare(nb_req_t *req, const json_t *in, json_t *doc, const char **key) {
@@ -152,6 +151,25 @@ static nb_step_t service_credential_prepare(nb_req_t *req, const json_t *in, jso
     json_object_set_new(doc, "ServicePassword", json_string(iam_new_id(req, "", 44)));
     json_object_set_new(doc, "Status", json_string("Active"));
     return NB_GO_ON;
+}
+
+int iam_renamed(nb_req_t *req, const iam_kind_t *k, const char *old_name, const char *new_name) {
+    if (k == &iam_user) /* its credentials name it; its login profile is keyed by it */
+        return iam_exec(req,
+                        "UPDATE entities SET doc = json_set(doc, '$.UserName', ?3),"
+                        " name = CASE kind WHEN 'login-profile' THEN ?3 ELSE name END"
+                        " WHERE account = ?1 AND region = '' AND kind IN ('access-key', 'login-profile', 'mfa',"
+                        " 'ssh-public-key', 'signing-certificate', 'service-credential')"
+                        " AND json_extract(doc, '$.UserName') = ?2",
+                        old_name, new_name);
+    if (k == &iam_group) /* its members name it */
+        return iam_exec(req,
+                        "UPDATE entities SET doc = json_set(doc, '$._groups', json((SELECT json_group_array("
+                        "CASE value WHEN ?2 THEN ?3 ELSE value END) FROM json_each(doc, '$._groups'))))"
+                        " WHERE account = ?1 AND region = '' AND kind = 'user'"
+                        " AND EXISTS(SELECT 1 FROM json_each(doc, '$._groups') WHERE value = ?2)",
+                        old_name, new_name);
+    return 0;
 }
 
 static nb_step_t conflict(nb_req_t *req, const char *message) {
@@ -238,7 +256,7 @@ const iam_kind_t iam_server_cert = {
     .id_prefix = "ASCA", .out_member = "ServerCertificate", .list_member = "ServerCertificateMetadataList",
     .not_found = "The Server Certificate with name %s cannot be found.",
     .exists = "The Server Certificate with name %s already exists.", .date_member = "UploadDate",
-    .prepare = server_cert_prepare};
+    .arn_type = "server-certificate", .refresh = server_cert_refresh};
 const iam_kind_t iam_signing_cert = {
     .kind = "signing-certificate", .name_member = "CertificateId", .out_member = "Certificate",
     .list_member = "Certificates", .not_found = "The Certificate with id %s cannot be found.",

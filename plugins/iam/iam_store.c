@@ -111,3 +111,15 @@ long iam_count(nb_req_t *req, const char *kinds, const char *where, const char *
     sqlite3_reset(s);
     return n;
 }
+
+int iam_exec(nb_req_t *req, const char *sql, const char *a, const char *b) {
+    sqlite3_stmt *s = nb_store_stmt(&store, sql);
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, iam_account(req), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, b, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : NB_ESTORE;
+}

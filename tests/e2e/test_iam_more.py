@@ -95,9 +95,51 @@ class MoreCases(IamTestCase):
                          [{"Key": "a", "Value": "1"}])
         self.assertEqual(self.error(iam.upload_server_certificate, ServerCertificateName=cert, CertificateBody=CERT,
                                     PrivateKey=KEY)[0], "EntityAlreadyExists")
+        iam.update_server_certificate(ServerCertificateName=cert, NewServerCertificateName=cert + "-2", NewPath="/")
+        moved = iam.get_server_certificate(ServerCertificateName=cert + "-2")["ServerCertificate"]
+        self.assertEqual(moved["ServerCertificateMetadata"]["Arn"],
+                         "arn:aws:iam::%s:server-certificate/%s-2" % (ACCOUNT, cert))
+        self.assertEqual(self.error(iam.get_server_certificate, ServerCertificateName=cert)[0], "NoSuchEntity")
+        cert += "-2"
         iam.delete_server_certificate(ServerCertificateName=cert)
         self.assertEqual(self.error(iam.get_server_certificate, ServerCertificateName=cert),
                          ("NoSuchEntity", "The Server Certificate with name %s cannot be found." % cert))
+
+    def test_renames_carry_what_refers_to_the_entity(self):
+        iam, old, new, group = self.iam, name("before"), name("after"), name("renamed-group")
+        iam.create_user(UserName=old)
+        iam.create_group(GroupName=group)
+        iam.add_user_to_group(GroupName=group, UserName=old)
+        key = iam.create_access_key(UserName=old)["AccessKey"]["AccessKeyId"]
+        iam.create_login_profile(UserName=old, Password="Secret-1234")
+        iam.update_user(UserName=old, NewUserName=new, NewPath="/moved/")
+        self.assertEqual(self.error(iam.get_user, UserName=old)[0], "NoSuchEntity")
+        self.assertEqual(iam.get_user(UserName=new)["User"]["Arn"], "arn:aws:iam::%s:user/moved/%s" % (ACCOUNT, new))
+        self.assertEqual([k["AccessKeyId"] for k in iam.list_access_keys(UserName=new)["AccessKeyMetadata"]], [key])
+        self.assertEqual(iam.get_login_profile(UserName=new)["LoginProfile"]["UserName"], new)
+        iam.update_group(GroupName=group, NewGroupName=group + "-2")
+        self.assertEqual([g["GroupName"] for g in iam.list_groups_for_user(UserName=new)["Groups"]], [group + "-2"])
+        self.assertEqual([u["UserName"] for u in iam.get_group(GroupName=group + "-2")["Users"]], [new])
+        iam.remove_user_from_group(GroupName=group + "-2", UserName=new)
+        iam.delete_group(GroupName=group + "-2")
+        iam.delete_access_key(UserName=new, AccessKeyId=key)
+        iam.delete_login_profile(UserName=new)
+        iam.delete_user(UserName=new)
+
+    def test_caller_is_the_root(self):
+        iam = self.iam
+        me = iam.get_user()["User"]
+        self.assertEqual((me["UserId"], me["Arn"]), (ACCOUNT, "arn:aws:iam::%s:root" % ACCOUNT))
+        key = iam.create_access_key()["AccessKey"]["AccessKeyId"]
+        self.assertIn(key, [k["AccessKeyId"] for k in iam.list_access_keys()["AccessKeyMetadata"]])
+        user = self.user("not-root")
+        iam.create_access_key(UserName=user)
+        self.assertEqual(len(iam.list_access_keys(UserName=user)["AccessKeyMetadata"]), 1)
+        self.assertNotIn(user, [k.get("UserName") for k in iam.list_access_keys()["AccessKeyMetadata"]])
+        iam.delete_access_key(AccessKeyId=key)
+        for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]:
+            iam.delete_access_key(UserName=user, AccessKeyId=k["AccessKeyId"])
+        iam.delete_user(UserName=user)
 
     def test_identity_providers(self):
         iam, host = self.iam, "token.%s.example.com" % TAG

@@ -9,6 +9,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from iam_e2e import ACCOUNT, IamTestCase, TAG, name, server_url, start as setUpModule, stop as tearDownModule  # noqa: E402,F401
 from nimbus_server import SOURCE_DIR, rerun_with_newer_boto3  # noqa: E402
 
+import boto3  # noqa: E402
+
 CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ29tZSB0ZXN0IGNlcnQ=\n-----END CERTIFICATE-----"
 KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----"
 SSH = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 test@nimbus"
@@ -125,6 +127,26 @@ class MoreCases(IamTestCase):
         iam.delete_access_key(UserName=new, AccessKeyId=key)
         iam.delete_login_profile(UserName=new)
         iam.delete_user(UserName=new)
+
+    def test_state_per_account_arns_per_partition(self):
+        other = boto3.client("iam", endpoint_url=server_url(), region_name="us-east-1",
+                             aws_access_key_id="111111111111", aws_secret_access_key="test")
+        china = boto3.client("iam", endpoint_url=server_url(), region_name="cn-north-1", aws_access_key_id="test",
+                             aws_secret_access_key="test")
+        user = name("elsewhere")
+        self.assertEqual(other.create_user(UserName=user)["User"]["Arn"], "arn:aws:iam::111111111111:user/" + user)
+        self.assertEqual(self.error(self.iam.get_user, UserName=user)[0], "NoSuchEntity")
+        self.assertNotIn(user, [u["UserName"] for u in self.iam.list_users()["Users"]])
+        # IAM is global: the account's user is seen from any region; a new role takes its region's partition
+        mine = self.user("global")
+        self.assertEqual(china.get_user(UserName=mine)["User"]["Arn"], "arn:aws:iam::%s:user/%s" % (ACCOUNT, mine))
+        self.assertEqual(china.create_role(RoleName=name("cn"), AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                    "Action": "sts:AssumeRole"}]}))["Role"]["Arn"],
+            "arn:aws-cn:iam::%s:role/%s" % (ACCOUNT, name("cn")))
+        china.delete_role(RoleName=name("cn"))
+        other.delete_user(UserName=user)
+        self.iam.delete_user(UserName=mine)
 
     def test_caller_is_the_root(self):
         iam = self.iam

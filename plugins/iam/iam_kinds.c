@@ -195,16 +195,17 @@ static nb_step_t role_can_delete(nb_req_t *req, const json_t *doc, const char *k
 static nb_step_t user_can_delete(nb_req_t *req, const json_t *doc, const char *key) {
     NB_TRY_STEP(policies_conflict(req, doc));
     if (json_array_size(json_object_get(doc, "_groups")) > 0)
-        return conflict(req, "Cannot delete entity, must remove users from all groups first.");
+        return conflict(req, "Cannot delete entity, must remove users from group first.");
     static const struct {
         const char *kind, *message;
     } owned[] = {
         {"access-key", "Cannot delete entity, must delete access keys first."},
         {"login-profile", "Cannot delete entity, must delete login profile first."},
         {"mfa", "Cannot delete entity, must delete MFA device first."},
-        {"signing-certificate", "Cannot delete entity, must delete signing certificates first."},
-        {"ssh-public-key", "Cannot delete entity, must delete SSH public keys first."},
-        {"service-credential", "Cannot delete entity, must delete service specific credentials first."},
+        /* what AWS answers for the other objects a user holds */
+        {"signing-certificate", "Cannot delete entity, must remove referenced objects first."},
+        {"ssh-public-key", "Cannot delete entity, must remove referenced objects first."},
+        {"service-credential", "Cannot delete entity, must remove referenced objects first."},
     };
     for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) {
         const char *kinds = nb_req_printf(req, "'%s'", owned[i].kind);

@@ -246,7 +246,7 @@ class IamCases(IamTestCase):
                          ("DeleteConflict", "Cannot delete entity, must delete policies first."))
         iam.delete_user_policy(UserName=user, PolicyName="u")
         self.assertEqual(self.error(iam.delete_user, UserName=user)[1],
-                         "Cannot delete entity, must remove users from all groups first.")
+                         "Cannot delete entity, must remove users from group first.")
         iam.remove_user_from_group(GroupName=group, UserName=user)
         self.assertEqual(self.error(iam.delete_user, UserName=user)[1],
                          "Cannot delete entity, must delete access keys first.")

@@ -73,7 +73,7 @@ class MoreCases(IamTestCase):
         listed = iam.list_signing_certificates(UserName=user)["Certificates"]
         self.assertEqual([(x["CertificateId"], x["Status"]) for x in listed], [(c["CertificateId"], "Inactive")])
         self.assertEqual(self.error(iam.delete_user, UserName=user)[1],
-                         "Cannot delete entity, must delete signing certificates first.")
+                         "Cannot delete entity, must remove referenced objects first.")
         iam.delete_signing_certificate(UserName=user, CertificateId=c["CertificateId"])
         iam.delete_ssh_public_key(UserName=user, SSHPublicKeyId=k["SSHPublicKeyId"])
         self.assertEqual(self.error(iam.get_ssh_public_key, UserName=user, SSHPublicKeyId=k["SSHPublicKeyId"],

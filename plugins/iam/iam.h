@@ -155,6 +155,9 @@ nb_result_t iam_op_list_policy_versions(nb_req_t *req, const json_t *in, const i
 nb_result_t iam_op_set_default_policy_version(nb_req_t *req, const json_t *in, const iam_op_t *op);
 /* The managed policy an ARN names (customer or AWS), a new reference, or NoSuchEntity. */
 nb_step_t iam_policy_find(nb_req_t *req, const char *arn, json_t **doc);
+/* GetAccountAuthorizationDetails' Policies: the customer managed ones (local) and the AWS managed
+ * ones in use (aws), each with its versions. A new array. */
+json_t *iam_policy_details(nb_req_t *req, bool local, bool aws);
 /* The default version's document of a policy row (JSON text), on req memory. */
 const char *iam_policy_default_document(nb_req_t *req, const json_t *policy);
 /* roles (iam_roles.c) */

@@ -139,23 +139,8 @@ nb_result_t iam_op_authorization_details(nb_req_t *req, const json_t *in, const 
         }
         json_decref(rows);
     }
-    if (wanted(filter, "LocalManagedPolicy")) {
-        json_t *rows = iam_list(req, "policy", NULL, NULL);
-        json_array_foreach(rows, i, row) {
-            json_t *d = iam_public(row), *versions = json_array();
-            size_t j;
-            json_t *v;
-            json_array_foreach(json_object_get(row, "_versions"), j, v) {
-                json_t *vo = json_deep_copy(v);
-                json_object_set_new(vo, "Document", json_string(iam_url_encode(req, iam_str(v, "Document"))));
-                json_array_append_new(versions, vo);
-            }
-            json_object_set_new(d, "PolicyVersionList", versions);
-            json_object_set_new(d, "IsAttachable", json_true());
-            json_array_append_new(json_object_get(out, "Policies"), d);
-        }
-        json_decref(rows);
-    }
+    json_object_set_new(out, "Policies", iam_policy_details(req, wanted(filter, "LocalManagedPolicy"),
+                                                           wanted(filter, "AWSManagedPolicy")));
     return nb_reply_new(req, out);
 }
 

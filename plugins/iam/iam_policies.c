@@ -320,3 +320,30 @@ nb_result_t iam_op_set_default_policy_version(nb_req_t *req, const json_t *in, c
     json_decref(row);
     return nb_stopped(st) ? nb_step_result(st) : rc ? NB_FAILED(rc) : NB_DONE;
 }
+
+json_t *iam_policy_details(nb_req_t *req, bool local, bool aws) {
+    json_t *attached = usage_counts(req, "_attached"), *bounded = usage_counts(req, "PermissionsBoundary");
+    json_t *list = json_array(), *rows = local ? iam_list(req, "policy", NULL, NULL) : NULL;
+    const json_t *sources[2] = {rows, aws ? iam_aws_policies() : NULL};
+    for (int s = 0; s < 2; s++) {
+        size_t i;
+        json_t *row;
+        json_array_foreach(sources[s], i, row) {
+            const char *arn = iam_str(row, "Arn");
+            /* AWS's own policies are listed when something in the account uses them */
+            if (s == 1 && !json_object_get(attached, arn) && !json_object_get(bounded, arn))
+                continue;
+            json_t *d = policy_out(row, attached, bounded), *versions = json_array();
+            size_t j;
+            json_t *v;
+            json_array_foreach(json_object_get(row, "_versions"), j, v)
+                json_array_append_new(versions, version_out(req, v, true));
+            json_object_set_new(d, "PolicyVersionList", versions);
+            json_array_append_new(list, d);
+        }
+    }
+    json_decref(rows);
+    json_decref(attached);
+    json_decref(bounded);
+    return list;
+}

@@ -51,6 +51,14 @@ class IamCases(IamTestCase):
         self.assertEqual([p["InstanceProfileName"] for p in profiles], [profile])
         self.assertEqual(iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Roles"][0]
                          ["RoleName"], role)
+        details = iam.get_account_authorization_details(Filter=["Role", "LocalManagedPolicy", "AWSManagedPolicy"])
+        mine = [r for r in details["RoleDetailList"] if r["RoleName"] == role][0]
+        self.assertEqual(mine["RolePolicyList"], [{"PolicyName": "inline",
+                                                   "PolicyDocument": json.loads(doc("sqs:SendMessage"))}])
+        self.assertEqual([p["InstanceProfileName"] for p in mine["InstanceProfileList"]], [profile])
+        policies = {p["Arn"]: p for p in details["Policies"]}
+        self.assertIn(admin, policies)  # AWS managed policies are listed when in use
+        self.assertEqual(policies[custom["Arn"]]["PolicyVersionList"][0]["Document"], json.loads(doc("s3:GetObject")))
         ents = iam.list_entities_for_policy(PolicyArn=custom["Arn"])
         self.assertEqual([x["RoleName"] for x in ents["PolicyRoles"]], [role])
 

@@ -6,7 +6,7 @@
  * serializer writes only the members of the output shape, so a row is replied as is.
  * IAM is global: every row has region NB_STORE_GLOBAL.
  *
- * Operations are dispatched from one table (iam_plugin.c) to handlers that take the
+ * Operations are dispatched from one table (iam_ops.c) to handlers that take the
  * operation's row: the handlers of alike resources are one function each.
  */
 #ifndef IAM_H

@@ -113,6 +113,9 @@ void iam_aws_policies_free(void);
 /* ---- access key life cycle (iam_credentials.c): the core's credential registry hears of them */
 void iam_access_key_created(const char *account, const char *key_id, const char *secret, const char *user_arn);
 void iam_access_key_deleted(const char *key_id);
+/* A key created (secret and user_arn given) or deleted (NULL) by the request: told to the two
+ * functions above once its transaction commits, never if it rolls back. 0 or NB_E*. */
+int iam_key_changed(nb_req_t *req, const char *key_id, const char *secret, const char *user_arn);
 
 /* ---- kinds (iam_kinds.c) */
 /* The permissions boundary of a Create/Put call (PermissionsBoundary: an ARN) set on doc. */

@@ -31,7 +31,11 @@ nb_result_t iam_op_create_access_key(nb_req_t *req, const json_t *in, const iam_
         json_decref(row);
         return NB_FAILED(rc);
     }
-    iam_access_key_created(iam_account(req), id, secret, user_arn);
+    rc = iam_key_changed(req, id, secret, user_arn);
+    if (rc != 0) {
+        json_decref(row);
+        return NB_FAILED(rc);
+    }
     json_t *out = iam_public(row);
     json_decref(row);
     json_object_set_new(out, "SecretAccessKey", json_string(secret));

@@ -121,6 +121,9 @@ nb_step_t iam_policy_validate(nb_req_t *req, const char *text, enum iam_doc_kind
             st = malformed(req, "Policy document should not specify a principal.");
         else if (kind == IAM_DOC_TRUST && (json_object_get(s, "Resource") || json_object_get(s, "NotResource")))
             st = malformed(req, "Has prohibited field Resource.");
+        else if (kind == IAM_DOC_TRUST && !json_object_get(s, "Principal") && !json_object_get(s, "NotPrincipal"))
+            st = malformed(req, "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The "
+                                "passed in policy has a statement with no principals!");
         if (nb_stopped(st))
             break;
     }

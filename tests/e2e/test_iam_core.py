@@ -97,6 +97,15 @@ class IamCases(IamTestCase):
             {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Resource": "*"}]})
         self.assertEqual(self.error(iam.create_role, RoleName=name("bad"), AssumeRolePolicyDocument=with_resource)[1],
                          "Has prohibited field Resource.")
+        nobody = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]})
+        self.assertEqual(self.error(iam.create_role, RoleName=name("bad"), AssumeRolePolicyDocument=nobody)[:2],
+                         ("MalformedPolicyDocument", "Invalid principal in policy: com.amazon.balsa.error."
+                          "InvalidPolicyException: The passed in policy has a statement with no principals!"))
+        with_principal = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "*"}]})
+        self.assertEqual(self.error(iam.put_role_policy, RoleName=role, PolicyName="p",
+                                    PolicyDocument=with_principal)[:2],
+                         ("MalformedPolicyDocument", "Policy document should not specify a principal."))
         self.assertEqual(self.error(iam.create_role, RoleName=name("bad"), AssumeRolePolicyDocument=TRUST,
                                     MaxSessionDuration=60)[0], "ValidationError")
         missing = "arn:aws:iam::%s:" % ACCOUNT + "policy/none"

@@ -156,7 +156,9 @@ nb_result_t iam_op_get_policy_version(nb_req_t *req, const json_t *in, const iam
 nb_result_t iam_op_delete_policy_version(nb_req_t *req, const json_t *in, const iam_op_t *op);
 nb_result_t iam_op_list_policy_versions(nb_req_t *req, const json_t *in, const iam_op_t *op);
 nb_result_t iam_op_set_default_policy_version(nb_req_t *req, const json_t *in, const iam_op_t *op);
-/* The managed policy an ARN names (customer or AWS), a new reference, or NoSuchEntity. */
+/* The managed policy an ARN names (customer or AWS), a new reference, or NULL (no error set). */
+json_t *iam_policy_lookup(nb_req_t *req, const char *arn);
+/* The same, or NoSuchEntity. */
 nb_step_t iam_policy_find(nb_req_t *req, const char *arn, json_t **doc);
 /* GetAccountAuthorizationDetails' Policies: the customer managed ones (local) and the AWS managed
  * ones in use (aws), each with its versions. A new array. */

@@ -183,9 +183,6 @@ nb_result_t iam_op_update(nb_req_t *req, const json_t *in, const iam_op_t *op) {
             json_object_set(doc, member, v);
         }
     }
-    if (k == &iam_role && json_object_get(in, "MaxSessionDuration") == NULL && op->out == NULL &&
-        json_object_get(in, "Description") == NULL)
-        json_object_del(doc, "Description"); /* UpdateRole without Description clears it */
     if (k->arn_type != NULL && k->arn_member == NULL)
         json_object_set_new(doc, "Arn", json_string(iam_arn(req, k->arn_type, iam_str(doc, "Path"), new_key)));
     if (k->refresh != NULL)

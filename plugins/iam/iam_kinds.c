@@ -17,12 +17,9 @@ long iam_referenced(nb_req_t *req, const char *kind, const char *member, const c
 nb_step_t iam_boundary_set(nb_req_t *req, json_t *doc, const char *arn) {
     if (arn == NULL)
         return NB_GO_ON;
-    json_t *policy = NULL;
-    if (strncmp(arn, "arn:", 4) != 0 || nb_stopped(iam_policy_find(req, arn, &policy))) {
-        /* AWS names the boundary's ARN in this form rather than the policy's usual message */
-        if (policy == NULL)
-            return nb_stop(nb_error(req, "NoSuchEntity", "Scope ARN: %s does not exist or is not attachable.", arn));
-    }
+    json_t *policy = iam_policy_lookup(req, arn);
+    if (policy == NULL) /* AWS names a boundary in this form rather than with the policy's usual message */
+        return nb_stop(nb_error(req, "NoSuchEntity", "Scope ARN: %s does not exist or is not attachable.", arn));
     json_decref(policy);
     json_object_set_new(doc, "PermissionsBoundary", json_pack("{s:s,s:s}", "PermissionsBoundaryType",
                                                               "PermissionsBoundaryPolicy", "PermissionsBoundaryArn", arn));

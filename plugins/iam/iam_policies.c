@@ -13,10 +13,14 @@ static bool is_aws_arn(const char *arn) {
     return p != NULL && strncmp(p, ":iam::aws:policy/", 17) == 0;
 }
 
+json_t *iam_policy_lookup(nb_req_t *req, const char *arn) {
+    if (arn == NULL)
+        return NULL;
+    return is_aws_arn(arn) ? iam_aws_policy(arn) : iam_load(req, "policy", arn);
+}
+
 nb_step_t iam_policy_find(nb_req_t *req, const char *arn, json_t **doc) {
-    *doc = NULL;
-    if (arn != NULL)
-        *doc = is_aws_arn(arn) ? iam_aws_policy(arn) : iam_load(req, "policy", arn);
+    *doc = iam_policy_lookup(req, arn);
     if (*doc == NULL)
         return nb_stop(nb_error(req, "NoSuchEntity", iam_policy.not_found, arn ? arn : ""));
     return NB_GO_ON;

@@ -133,6 +133,9 @@ class IamCases(IamTestCase):
         self.assertEqual(got["MaxSessionDuration"], 14400)
         self.assertEqual(got["PermissionsBoundary"], {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
                                                       "PermissionsBoundaryArn": boundary})
+        missing = "arn:aws:iam::%s:policy/no-such-boundary" % ACCOUNT
+        self.assertEqual(self.error(iam.put_role_permissions_boundary, RoleName=role, PermissionsBoundary=missing),
+                         ("NoSuchEntity", "Scope ARN: %s does not exist or is not attachable." % missing, 404))
         iam.delete_role_permissions_boundary(RoleName=role)
         self.assertNotIn("PermissionsBoundary", iam.get_role(RoleName=role)["Role"])
         iam.tag_role(RoleName=role, Tags=[{"Key": "k1", "Value": "v1"}, {"Key": "k2", "Value": "v2"}])

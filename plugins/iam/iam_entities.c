@@ -119,10 +119,13 @@ nb_result_t iam_op_delete(nb_req_t *req, const json_t *in, const iam_op_t *op) {
 nb_result_t iam_op_list(nb_req_t *req, const json_t *in, const iam_op_t *op) {
     const iam_kind_t *k = op->kind;
     const char *user = iam_str(in, "UserName");
-    /* without a user name, the keys and certificates of the caller: the root's */
-    bool roots = user == NULL && (k == &iam_access_key || k == &iam_signing_cert);
+    /* without a user name, the keys, certificates and MFA devices of the caller: the root's */
+    bool roots = user == NULL && (k == &iam_access_key || k == &iam_signing_cert || (k == &iam_mfa && op->out));
     json_t *rows = user    ? iam_list(req, k->kind, "json_extract(doc, '$.UserName') = ?1", user)
-                   : roots ? iam_list(req, k->kind, "json_extract(doc, '$.UserName') IS NULL", NULL)
+                   : roots ? iam_list(req, k->kind,
+                                      k == &iam_mfa ? "0" /* the root has no device here */
+                                                    : "json_extract(doc, '$.UserName') IS NULL",
+                                      NULL)
                            : iam_list(req, k->kind, NULL, NULL);
     if (rows == NULL)
         return iam_store_failed(req);

@@ -43,6 +43,7 @@ class MoreCases(IamTestCase):
         iam.enable_mfa_device(UserName=user, SerialNumber=serial, AuthenticationCode1="123456",
                               AuthenticationCode2="654321")
         self.assertEqual([m["SerialNumber"] for m in iam.list_mfa_devices(UserName=user)["MFADevices"]], [serial])
+        self.assertEqual(iam.list_mfa_devices()["MFADevices"], [])  # the caller's, the root's: none
         assigned = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
         self.assertIn(serial, [x["SerialNumber"] for x in assigned])
         self.assertEqual(self.error(iam.delete_user, UserName=user),

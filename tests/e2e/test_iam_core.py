@@ -138,6 +138,16 @@ class IamCases(IamTestCase):
                          ("NoSuchEntity", "Scope ARN: %s does not exist or is not attachable." % missing, 404))
         iam.delete_role_permissions_boundary(RoleName=role)
         self.assertNotIn("PermissionsBoundary", iam.get_role(RoleName=role)["Role"])
+        # at most 10 managed policies per role
+        aws = [p["Arn"] for p in iam.list_policies(Scope="AWS", MaxItems=11)["Policies"]]
+        for arn in aws[:10]:
+            iam.attach_role_policy(RoleName=role, PolicyArn=arn)
+        self.assertEqual(self.error(iam.attach_role_policy, RoleName=role, PolicyArn=aws[10]),
+                         ("LimitExceeded", "Cannot exceed quota for PoliciesPerRole: 10", 409))
+        self.assertEqual(self.error(iam.detach_role_policy, RoleName=role, PolicyArn=aws[10])[:2],
+                         ("NoSuchEntity", "Policy %s was not found." % aws[10]))
+        for arn in aws[:10]:
+            iam.detach_role_policy(RoleName=role, PolicyArn=arn)
         iam.tag_role(RoleName=role, Tags=[{"Key": "k1", "Value": "v1"}, {"Key": "k2", "Value": "v2"}])
         iam.untag_role(RoleName=role, TagKeys=["k1"])
         self.assertEqual(iam.list_role_tags(RoleName=role)["Tags"], [{"Key": "k2", "Value": "v2"}])
@@ -315,6 +325,8 @@ class IamCases(IamTestCase):
                                            CustomSuffix=TAG)["Role"]
         self.assertEqual(r["Path"], "/aws-service-role/elasticbeanstalk.amazonaws.com/")
         self.assertEqual(r["RoleName"], "AWSServiceRoleForElasticbeanstalk_" + TAG)
+        self.assertEqual(self.error(iam.create_service_linked_role, AWSServiceName="notaservice"),
+                         ("InvalidInput", "Service principal notaservice is not a valid service principal.", 400))
         task = iam.delete_service_linked_role(RoleName=r["RoleName"])["DeletionTaskId"]
         self.assertEqual(iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"], "SUCCEEDED")
         self.assertEqual(self.error(iam.get_role, RoleName=r["RoleName"])[0], "NoSuchEntity")

@@ -278,6 +278,9 @@ class MoreCases(IamTestCase):
         self.assertEqual([r["EvalDecision"] for r in bounded], ["implicitDeny", "allowed"])
         keys = iam.get_context_keys_for_principal_policy(PolicySourceArn=arn)["ContextKeyNames"]
         self.assertEqual(keys, ["aws:sourceip"])
+        self.assertEqual(self.error(iam.simulate_principal_policy, PolicySourceArn="arn:aws:s3:::not-a-principal",
+                                    ActionNames=["s3:GetObject"]),
+                         ("InvalidInput", "Invalid ARN: arn:aws:s3:::not-a-principal"))
         self.assertEqual(self.error(iam.simulate_custom_policy, PolicyInputList=["{"], ActionNames=["s3:GetObject"]),
                          ("MalformedPolicyDocument", "Syntax errors in policy."))
         iam.delete_user_policy(UserName=user, PolicyName="s3")

@@ -41,7 +41,8 @@ static nb_result_t password_policy(nb_req_t *req, const json_t *in, const char *
                               "RequireNumbers", 0, "RequireUppercaseCharacters", 0, "RequireLowercaseCharacters", 0,
                               "AllowUsersToChangePassword", 0, "ExpirePasswords", 0, "HardExpiry", 0);
         json_object_update(p, (json_t *)in);
-        json_object_set_new(p, "ExpirePasswords", json_boolean(json_integer_value(json_object_get(in, "MaxPasswordAge")) > 0));
+        json_int_t max_age = json_integer_value(json_object_get(in, "MaxPasswordAge"));
+        json_object_set_new(p, "ExpirePasswords", json_boolean(max_age > 0));
         return save_setting(req, "password-policy", p, NB_DONE);
     }
     json_t *p = setting(req, "password-policy");

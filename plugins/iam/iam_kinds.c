@@ -21,8 +21,9 @@ nb_step_t iam_boundary_set(nb_req_t *req, json_t *doc, const char *arn) {
     if (policy == NULL) /* AWS names a boundary in this form rather than with the policy's usual message */
         return nb_stop(nb_error(req, "NoSuchEntity", "Scope ARN: %s does not exist or is not attachable.", arn));
     json_decref(policy);
-    json_object_set_new(doc, "PermissionsBoundary", json_pack("{s:s,s:s}", "PermissionsBoundaryType",
-                                                              "PermissionsBoundaryPolicy", "PermissionsBoundaryArn", arn));
+    json_object_set_new(doc, "PermissionsBoundary",
+                        json_pack("{s:s,s:s}", "PermissionsBoundaryType", "PermissionsBoundaryPolicy",
+                                  "PermissionsBoundaryArn", arn));
     return NB_GO_ON;
 }
 

@@ -56,8 +56,8 @@ nb_result_t iam_op_get_group(nb_req_t *req, const json_t *in, const iam_op_t *op
     json_t *group;
     const char *name;
     NB_TRY(iam_find(req, in, &iam_group, &group, &name));
-    json_t *users = iam_list(req, "user", "EXISTS(SELECT 1 FROM json_each(doc, '$._groups') WHERE json_each.value = ?1)",
-                             name);
+    json_t *users = iam_list(
+        req, "user", "EXISTS(SELECT 1 FROM json_each(doc, '$._groups') WHERE json_each.value = ?1)", name);
     json_t *list = json_array();
     size_t i;
     json_t *u;

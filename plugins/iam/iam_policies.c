@@ -172,7 +172,8 @@ nb_result_t iam_op_delete_policy(nb_req_t *req, const json_t *in, const iam_op_t
 
 nb_result_t iam_op_list_policies(nb_req_t *req, const json_t *in, const iam_op_t *op) {
     (void)op;
-    const char *scope = iam_str(in, "Scope"), *prefix = iam_str(in, "PathPrefix"), *usage = iam_str(in, "PolicyUsageFilter");
+    const char *scope = iam_str(in, "Scope"), *prefix = iam_str(in, "PathPrefix");
+    const char *usage = iam_str(in, "PolicyUsageFilter");
     bool only_attached = json_is_true(json_object_get(in, "OnlyAttached"));
     json_t *attached = usage_counts(req, "_attached"), *bounded = usage_counts(req, "PermissionsBoundary");
     json_t *list = json_array(), *local = NULL;

@@ -25,7 +25,8 @@ static nb_step_t add_inputs(nb_req_t *req, json_t *list, const json_t *in, const
     size_t i;
     json_t *t;
     json_array_foreach(json_object_get(in, member), i, t)
-        NB_TRY_STEP(add_text(req, list, nb_req_printf(req, "%s.%zu", member, i + 1), "IAM Policy", json_string_value(t)));
+        NB_TRY_STEP(add_text(req, list, nb_req_printf(req, "%s.%zu", member, i + 1), "IAM Policy",
+                             json_string_value(t)));
     return NB_GO_ON;
 }
 

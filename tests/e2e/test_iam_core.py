@@ -4,7 +4,8 @@ IamCases runs in Debian's boto3 (1.29) and again in pyenv's (1.4x) against the s
 import json, os, sys, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from iam_e2e import ACCOUNT, IamTestCase, TAG, name, server_url, start as setUpModule, stop as tearDownModule  # noqa: E402,F401
+from iam_e2e import ACCOUNT, IamTestCase, TAG, name, server_url  # noqa: E402,F401
+from iam_e2e import start as setUpModule, stop as tearDownModule  # noqa: E402,F401
 from nimbus_server import rerun_with_newer_boto3  # noqa: E402
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [

@@ -6,7 +6,8 @@ every taggable resource, reports answered empty, and every operation of the spec
 import json, os, sys, unittest, urllib.error, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from iam_e2e import ACCOUNT, IamTestCase, TAG, name, server_url, start as setUpModule, stop as tearDownModule  # noqa: E402,F401
+from iam_e2e import ACCOUNT, IamTestCase, TAG, name, server_url  # noqa: E402,F401
+from iam_e2e import start as setUpModule, stop as tearDownModule  # noqa: E402,F401
 from nimbus_server import SOURCE_DIR, rerun_with_newer_boto3  # noqa: E402
 
 import boto3  # noqa: E402

@@ -59,16 +59,8 @@ int iam_save(nb_req_t *req, const char *kind, const char *name, const json_t *do
 }
 
 int iam_remove(nb_req_t *req, const char *kind, const char *name) {
-    sqlite3_stmt *s =
-        nb_store_stmt(&store, "DELETE FROM entities WHERE account = ?1 AND region = '' AND kind = ?2 AND name = ?3");
-    if (s == NULL)
-        return NB_ESTORE;
-    sqlite3_bind_text(s, 1, iam_account(req), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : NB_ESTORE;
+    return iam_exec(req, "DELETE FROM entities WHERE account = ?1 AND region = '' AND kind = ?2 AND name = ?3", kind,
+                    name);
 }
 
 json_t *iam_list(nb_req_t *req, const char *kind, const char *where, const char *arg) {

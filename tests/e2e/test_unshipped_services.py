@@ -1,7 +1,7 @@
 """End-to-end: a service Nimbus ships no plugin for (every botocore service is in specs/botocore),
 or one SERVICES leaves out, answers 501 in its own protocol, which real clients parse: Debian's
 boto3 (botocore 1.29), the newest boto3 here (1.43), the AWS CLIs and the JS SDK (v2). One service per protocol:
-EC2 (ec2), IAM (query), CloudWatch (smithy-rpc-v2-cbor for 1.43, query for 1.29), ECS (json),
+EC2 (ec2), CloudFormation (query), CloudWatch (smithy-rpc-v2-cbor for 1.43, query for 1.29), ECS (json),
 API Gateway (rest-json), Route 53 (rest-xml)."""
 import json, os, subprocess, sys, unittest, urllib.request
 
@@ -11,7 +11,8 @@ from npm_ci import npm_ci  # noqa: E402
 
 # The AWS SDK for JavaScript: v2 (tests/e2e/js-aws-sdk, every client; the v3 lock here holds SQS's
 # client only). (client class, method, the operation)
-JS_CALLS = [("EC2", "describeInstances", "DescribeInstances", "ec2"), ("IAM", "listUsers", "ListUsers", "iam"),
+JS_CALLS = [("EC2", "describeInstances", "DescribeInstances", "ec2"),
+            ("CloudFormation", "listStacks", "ListStacks", "cloudformation"),
             ("CloudWatch", "listMetrics", "ListMetrics", "cloudwatch"), ("ECS", "listClusters", "ListClusters", "ecs"),
             ("APIGateway", "getRestApis", "GetRestApis", "apigateway"),
             ("Route53", "listHostedZones", "ListHostedZones", "route53")]
@@ -35,7 +36,7 @@ NEW_PYTHON = newest_boto3_python()  # boto3 1.43 (pyenv)
 # (client name, method, kwargs, operation, service folder, the CLI's command)
 CALLS = [
     ("ec2", "describe_instances", {}, "DescribeInstances", "ec2", ["ec2", "describe-instances"]),
-    ("iam", "list_users", {}, "ListUsers", "iam", ["iam", "list-users"]),
+    ("cloudformation", "list_stacks", {}, "ListStacks", "cloudformation", ["cloudformation", "list-stacks"]),
     ("cloudwatch", "list_metrics", {}, "ListMetrics", "cloudwatch", ["cloudwatch", "list-metrics"]),
     ("ecs", "list_clusters", {}, "ListClusters", "ecs", ["ecs", "list-clusters"]),
     ("apigateway", "get_rest_apis", {}, "GetRestApis", "apigateway", ["apigateway", "get-rest-apis"]),

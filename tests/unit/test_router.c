@@ -394,7 +394,7 @@ Test(router, unknown_operation_of_known_service) {
 
 Test(router, unknown_service) {
     result_t r = route("POST / HTTP/1.1\r\nHost: h\r\n" AUTH("nosuchservice")
-                       "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=ListUsers&Version=2010-05-08");
+                       "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=ListStacks&Version=2010-05-15");
     cr_assert_eq(r.rc, NB_ENOENT);
     cr_assert_str_eq(r.service, "");
     /* an unknown signer is not taken for S3 either */
@@ -409,12 +409,12 @@ Test(router, unknown_service) {
 /* A service Nimbus ships no plugin for is found in the catalogue (specs/botocore) by what the
  * request names, with its operation and protocol; its spec is read then, not at start-up. */
 Test(router, catalogue_service_by_signing_name_target_and_cbor) {
-    const nb__spec_t *iam = nb__spec_set_find(&router_specs, "iam");
-    cr_assert_not_null(iam);
-    cr_assert(iam->catalog);
-    result_t r = route("POST / HTTP/1.1\r\nHost: h\r\n" AUTH("iam")
-                       "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=ListUsers&Version=2010-05-08");
-    assert_routed(r, "iam", "ListUsers", "query");
+    const nb__spec_t *cfn = nb__spec_set_find(&router_specs, "cloudformation");
+    cr_assert_not_null(cfn);
+    cr_assert(cfn->catalog);
+    result_t r = route("POST / HTTP/1.1\r\nHost: h\r\n" AUTH("cloudformation")
+                       "Content-Type: application/x-www-form-urlencoded\r\n\r\nAction=ListStacks&Version=2010-05-15");
+    assert_routed(r, "cloudformation", "ListStacks", "query");
     r = route("POST / HTTP/1.1\r\nHost: h\r\nX-Amz-Target: AmazonEC2ContainerServiceV20141113.ListClusters\r\n"
               "Content-Type: application/x-amz-json-1.1\r\n\r\n{}");
     assert_routed(r, "ecs", "ListClusters", "json");

@@ -110,12 +110,12 @@ json_t *iam_aws_policy(const char *arn);
 const json_t *iam_aws_policies(void);
 void iam_aws_policies_free(void);
 
-/* ---- access key life cycle (iam_credentials.c): the core's credential registry hears of them */
-void iam_access_key_created(const char *account, const char *key_id, const char *secret, const char *user_arn);
-void iam_access_key_deleted(const char *key_id);
-/* A key created (secret and user_arn given) or deleted (NULL) by the request: told to the two
- * functions above once its transaction commits, never if it rolls back. 0 or NB_E*. */
-int iam_key_changed(nb_req_t *req, const char *key_id, const char *secret, const char *user_arn);
+/* ---- access key life cycle (iam_credentials.c): the core's credential registry (ABI 1.8)
+ * A key created (secret given: registered for user_arn / user_id, so the requests it signs act in
+ * the request's account as that user) or deleted (secret NULL) by the request. The registry writes
+ * in the request's transaction: a rolled-back request leaves no key registered. 0 or NB_E*. */
+int iam_key_changed(nb_req_t *req, const char *key_id, const char *secret, const char *user_arn,
+                    const char *user_id);
 
 /* ---- kinds (iam_kinds.c) */
 /* The permissions boundary of a Create/Put call (PermissionsBoundary: an ARN) set on doc. */

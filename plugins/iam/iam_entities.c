@@ -113,7 +113,7 @@ nb_result_t iam_op_delete(nb_req_t *req, const json_t *in, const iam_op_t *op) {
         return nb_step_result(st);
     if (iam_remove(req, k->kind, key) != 0)
         return iam_store_failed(req);
-    return k == &iam_access_key ? NB_FAILED(iam_key_changed(req, key, NULL, NULL)) : NB_DONE;
+    return k == &iam_access_key ? NB_FAILED(iam_key_changed(req, key, NULL, NULL, NULL)) : NB_DONE;
 }
 
 nb_result_t iam_op_list(nb_req_t *req, const json_t *in, const iam_op_t *op) {

@@ -8,16 +8,18 @@
 
 nb_result_t iam_op_create_access_key(nb_req_t *req, const json_t *in, const iam_op_t *op) {
     (void)op;
-    const char *user = iam_str(in, "UserName"), *user_arn;
+    const char *user = iam_str(in, "UserName"), *user_arn, *user_id;
     if (user != NULL) {
         json_t *u;
         NB_TRY(iam_find_named(req, &iam_user, user, &u));
         user_arn = nb_req_strdup(req, iam_str(u, "Arn"));
+        user_id = nb_req_strdup(req, iam_str(u, "UserId"));
         json_decref(u);
         if (iam_count(req, "'access-key'", "json_extract(doc, '$.UserName') = ?1", user) >= KEYS_PER_USER)
             return nb_error(req, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: %d", KEYS_PER_USER);
     } else { /* the caller's own: the account's root */
         user_arn = nb_req_printf(req, "arn:%s:iam::%s:root", iam_partition(req), iam_account(req));
+        user_id = iam_account(req); /* the root user's id is its account's */
     }
     const char *id = iam_new_id(req, "AKIA", 16);
     /* 40 characters like AWS's secrets; the id alphabet is enough for a signing key */
@@ -31,7 +33,7 @@ nb_result_t iam_op_create_access_key(nb_req_t *req, const json_t *in, const iam_
         json_decref(row);
         return NB_FAILED(rc);
     }
-    rc = iam_key_changed(req, id, secret, user_arn);
+    rc = iam_key_changed(req, id, secret, user_arn, user_id);
     if (rc != 0) {
         json_decref(row);
         return NB_FAILED(rc);

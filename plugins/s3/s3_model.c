@@ -8,8 +8,11 @@
 /* ---------------------------------------------------------------- buckets */
 
 int s3_bucket_find(const char *name, s3_bucket_t *b) {
-    sqlite3_stmt *s =
-        nb_store_stmt(&s3_store, "SELECT account, region, created, versioning FROM buckets WHERE name = ?1");
+    sqlite3_stmt *s = nb_store_stmt(
+        &s3_store, "SELECT account, region, created, versioning,"
+                   " NOT EXISTS(SELECT 1 FROM bucket_config WHERE name = ?1 AND kind = 'logging'),"
+                   " NOT EXISTS(SELECT 1 FROM bucket_config WHERE name = ?1 AND kind = 'notification')"
+                   " FROM buckets WHERE name = ?1");
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, name ? name : "", -1, SQLITE_STATIC);
@@ -23,6 +26,7 @@ int s3_bucket_find(const char *name, s3_bucket_t *b) {
     snprintf(b->region, sizeof b->region, "%s", (const char *)sqlite3_column_text(s, 1));
     b->created = sqlite3_column_double(s, 2);
     b->versioning = sqlite3_column_int(s, 3);
+    b->lacks = (sqlite3_column_int(s, 4) ? S3_LACKS_LOGGING : 0) | (sqlite3_column_int(s, 5) ? S3_LACKS_NOTIFICATION : 0);
     sqlite3_reset(s);
     return 1;
 }
@@ -98,14 +102,90 @@ static int drop_version(const char *bucket, const char *key, const char *version
     return rc == SQLITE_DONE ? 0 : NB_ESTORE;
 }
 
+/* Binds o's columns to a statement whose ?1..?13 are account, region, bucket, key, version_id,
+ * delete_marker, size, etag, modified, blob, parts, attrs and data, as INSERT and UPDATE name them. */
+static void bind_object(sqlite3_stmt *s, const s3_bucket_t *b, const s3_object_t *o) {
+    sqlite3_bind_text(s, 1, b->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, b->region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, b->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, o->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, o->version_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 6, o->delete_marker);
+    sqlite3_bind_int64(s, 7, o->size);
+    sqlite3_bind_text(s, 8, o->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 9, o->modified);
+    sqlite3_bind_text(s, 10, o->blob, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 11, o->parts);
+    sqlite3_bind_text(s, 12, o->attrs ? json_dumps(o->attrs, JSON_COMPACT) : NULL, -1, free);
+    if (o->data)
+        sqlite3_bind_blob64(s, 13, o->data, (sqlite3_uint64)o->size, SQLITE_STATIC);
+}
+
+/* The "null" version of a key: 1 with its row id, whether it is the latest and its blob
+ * (removed at commit by the caller, or NULL), 0 when there is none, or NB_ESTORE. */
+static int find_null_version(const char *bucket, const char *key, long long *id, bool *latest, char **blob) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT id, latest, blob FROM objects WHERE bucket = ?1 AND key = ?2 AND"
+                                               " version_id = 'null'");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(s, 0);
+        *latest = sqlite3_column_int(s, 1) != 0;
+        *blob = col_dup(s, 2);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : NB_ESTORE;
+}
+
+/* Rewrites row id with o: the overwrite of a latest "null" version, which stays the key's newest
+ * row (its id the highest of the key's, as a new row's would be). */
+static int rewrite_row(long long id, const s3_bucket_t *b, const s3_object_t *o) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store,
+                                    "UPDATE objects SET account = ?1, region = ?2, bucket = ?3, key = ?4, version_id = ?5,"
+                                    " latest = 1, delete_marker = ?6, size = ?7, etag = ?8, modified = ?9, blob = ?10,"
+                                    " parts = ?11, attrs = ?12, data = ?13 WHERE id = ?14");
+    if (s == NULL)
+        return NB_ESTORE;
+    bind_object(s, b, o);
+    sqlite3_bind_int64(s, 14, id);
+    return nb_store_run(s);
+}
+
+static int delete_row(long long id) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "DELETE FROM objects WHERE id = ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_int64(s, 1, id);
+    return nb_store_run(s);
+}
+
 int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
     char vid[33] = "null";
     if (b->versioning == S3_VER_ENABLED)
         s3_version_id(vid);
-    else if (drop_version(b->name, o->key, "null") != 0)
-        return NB_ESTORE;
     free(o->version_id);
     o->version_id = strdup(vid);
+    if (b->versioning != S3_VER_ENABLED) {
+        /* The key's "null" version is replaced: in place when it is the latest (an overwrite,
+         * the common case: two statements), else removed before the new row is added. */
+        long long id = 0;
+        bool latest = false;
+        char *old_blob = NULL;
+        int found = find_null_version(b->name, o->key, &id, &latest, &old_blob);
+        if (found < 0)
+            return NB_ESTORE;
+        int rc = found == 0 ? 0 : latest ? rewrite_row(id, b, o) : delete_row(id);
+        if (rc == 0 && old_blob) /* the row goes only if the request commits: so does the body */
+            nb_blob_remove_at_commit(s3_self, old_blob);
+        free(old_blob);
+        if (rc != 0)
+            return NB_ESTORE;
+        if (found && latest)
+            return 0;
+    }
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET latest = 0 WHERE bucket = ?1 AND key = ?2 AND latest = 1");
     if (s == NULL)
         return NB_ESTORE;
@@ -119,21 +199,7 @@ int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
                       " ?13)");
     if (s == NULL)
         return NB_ESTORE;
-    char *attrs = o->attrs ? json_dumps(o->attrs, JSON_COMPACT) : NULL;
-    sqlite3_bind_text(s, 1, b->account, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, b->region, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, b->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, o->key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, o->version_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 6, o->delete_marker);
-    sqlite3_bind_int64(s, 7, o->size);
-    sqlite3_bind_text(s, 8, o->etag, -1, SQLITE_STATIC);
-    sqlite3_bind_double(s, 9, o->modified);
-    sqlite3_bind_text(s, 10, o->blob, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 11, o->parts);
-    sqlite3_bind_text(s, 12, attrs, -1, free);
-    if (o->data)
-        sqlite3_bind_blob64(s, 13, o->data, (sqlite3_uint64)o->size, SQLITE_STATIC);
+    bind_object(s, b, o);
     return nb_store_run(s);
 }
 

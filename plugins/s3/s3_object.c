@@ -101,14 +101,16 @@ int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
     s3_random_hex(id);
     snprintf(out->blob, sizeof out->blob, "o/%s", id);
     s3_hash_t *h = s3_hash_new(plan->algs | (plan->check_sha256 ? S3_CK_BIT(S3_CK_SHA256) : 0));
-    unsigned char *buf = malloc(IO_CHUNK);
-    if (h == NULL || buf == NULL) {
+    nb_body_t *body = plan->body;
+    int64_t size = nb_body_size(body);
+    /* A small body kept inline is read straight into its own bytes: no bounce buffer. */
+    bool inline_data = !plan->streaming && plan->allow_inline && size <= S3_INLINE_MAX;
+    unsigned char *buf = inline_data ? NULL : malloc(IO_CHUNK);
+    if (h == NULL || (buf == NULL && !inline_data)) {
         s3_hash_free(h);
         free(buf);
         return NB_ENOMEM;
     }
-    nb_body_t *body = plan->body;
-    int64_t size = nb_body_size(body);
     nb_blob_writer_t *w = NULL;
     int rc = 0;
     char trailer_value[128] = "";
@@ -146,19 +148,18 @@ int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
         }
         out->size = sink.n;
     } else {
-        if (plan->allow_inline && size <= S3_INLINE_MAX && (out->data = malloc((size_t)size + 1)) == NULL) {
+        if (inline_data && (out->data = malloc((size_t)size + 1)) == NULL) {
             rc = NB_ENOMEM;
             goto fail;
         }
         for (int64_t off = 0; off < size;) {
-            ssize_t n = nb_body_read(body, off, buf, IO_CHUNK);
+            unsigned char *at = inline_data ? out->data + off : buf;
+            ssize_t n = nb_body_read(body, off, at, inline_data ? (size_t)(size - off) : IO_CHUNK);
             if (n <= 0) {
                 rc = NB_EIO;
                 goto fail;
             }
-            s3_hash_update(h, buf, (size_t)n);
-            if (out->data)
-                memcpy(out->data + off, buf, (size_t)n);
+            s3_hash_update(h, at, (size_t)n);
             off += n;
         }
         out->size = size;
@@ -564,7 +565,8 @@ static void ingest_done(nb_req_t *req, void *data) {
     free(j);
 }
 
-nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish) {
+nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, const s3_bucket_t *checked,
+                           s3_ingest_finish_fn finish) {
     s3_plan_t plan;
     NB_TRY(s3_ingest_prepare(req, allow_inline, &plan));
     if (nb_body_size(plan.body) >= S3_ASYNC_MIN) {
@@ -583,6 +585,7 @@ nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s
     int rc = s3_ingest_run(&plan, &ing);
     if (rc != 0)
         return s3_ingest_error(req, rc, &ing);
+    ing.bucket = checked; /* read in this same transaction: still what the store holds */
     return finish(req, in, &ing);
 }
 
@@ -610,10 +613,14 @@ int s3_object_store_ingested(nb_req_t *req, const s3_bucket_t *b, s3_object_t *o
 
 static nb_result_t put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     s3_bucket_t b;
-    nb_step_t step = s3_bucket_load(req, nb_json_str(in, "Bucket"), &b); /* again: it may be gone after an async ingest */
-    if (nb_stopped(step)) {
-        s3_ingest_discard(ing);
-        return nb_step_result(step);
+    if (ing->bucket) {
+        b = *ing->bucket;
+    } else { /* again: it may be gone after an async ingest */
+        nb_step_t step = s3_bucket_load(req, nb_json_str(in, "Bucket"), &b);
+        if (nb_stopped(step)) {
+            s3_ingest_discard(ing);
+            return nb_step_result(step);
+        }
     }
     s3_object_t o = {0};
     o.key = strdup(nb_json_str(in, "Key"));
@@ -630,10 +637,11 @@ static nb_result_t put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing)
     return nb_reply_new(req, out);
 }
 
-/* What PutObject checks before its body: go on, or stop (error set, or a failure). */
-nb_step_t s3_put_object_precheck(nb_req_t *req, const json_t *in) {
+/* What PutObject checks before its body, the bucket loaded into b: go on, or stop (error set, or a failure). */
+static nb_step_t put_precheck(nb_req_t *req, const json_t *in, s3_bucket_t *bucket) {
     s3_bucket_t b;
     NB_TRY_STEP(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    *bucket = b;
     const char *key = nb_json_str(in, "Key");
     NB_TRY_STEP(s3_check_key(req, key));
     NB_TRY_STEP(s3_check_new_object(req, in));
@@ -644,9 +652,15 @@ nb_step_t s3_put_object_precheck(nb_req_t *req, const json_t *in) {
     return NB_GO_ON;
 }
 
+nb_step_t s3_put_object_precheck(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    return put_precheck(req, in, &b);
+}
+
 nb_result_t s3_put_object(nb_req_t *req, const json_t *in) {
-    NB_TRY(s3_put_object_precheck(req, in));
-    return s3_ingest_then(req, in, true, put_finish);
+    s3_bucket_t b;
+    NB_TRY(put_precheck(req, in, &b));
+    return s3_ingest_then(req, in, true, &b, put_finish);
 }
 
 /* ---------------------------------------------------- GetObject, HeadObject */

@@ -39,6 +39,8 @@ void s3_object_clear(s3_object_t *o) {
     free(o->etag);
     free(o->blob);
     json_decref(o->attrs);
+    if (o->body)
+        nb_body_free(o->body);
     memset(o, 0, sizeof *o);
 }
 
@@ -47,14 +49,15 @@ static char *col_dup(sqlite3_stmt *s, int i) {
     return t ? strdup((const char *)t) : NULL;
 }
 
-int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o) {
+static int load(const char *bucket, const char *key, const char *version_id, s3_object_t *o, bool with_body) {
     memset(o, 0, sizeof *o);
+    /* data (column 11) is read only for a body wanted: the others leave it unread. */
     sqlite3_stmt *s =
         version_id
             ? nb_store_stmt(&s3_store, "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest,"
-                                       " parts, attrs FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = ?3")
+                                       " parts, attrs, data FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = ?3")
             : nb_store_stmt(&s3_store, "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest,"
-                                       " parts, attrs FROM objects WHERE bucket = ?1 AND key = ?2 AND latest = 1");
+                                       " parts, attrs, data FROM objects WHERE bucket = ?1 AND key = ?2 AND latest = 1");
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
@@ -79,8 +82,20 @@ int s3_object_load(const char *bucket, const char *key, const char *version_id, 
     o->attrs = attrs ? json_loads(attrs, 0, NULL) : NULL;
     if (o->attrs == NULL)
         o->attrs = json_object();
+    if (with_body && o->blob == NULL && !o->delete_marker) {
+        const void *d = sqlite3_column_blob(s, 11);
+        o->body = nb_body_from_mem_new(d ? d : "", (size_t)sqlite3_column_bytes(s, 11));
+    }
     sqlite3_reset(s);
     return 1;
+}
+
+int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o) {
+    return load(bucket, key, version_id, o, false);
+}
+
+int s3_object_load_with_body(const char *bucket, const char *key, const char *version_id, s3_object_t *o) {
+    return load(bucket, key, version_id, o, true);
 }
 
 /* Removes the blob of each row matching (bucket, key, version_id) and the rows. */
@@ -121,36 +136,47 @@ static void bind_object(sqlite3_stmt *s, const s3_bucket_t *b, const s3_object_t
         sqlite3_bind_blob64(s, 13, o->data, (sqlite3_uint64)o->size, SQLITE_STATIC);
 }
 
-/* The "null" version of a key: 1 with its row id, whether it is the latest and its blob
- * (removed at commit by the caller, or NULL), 0 when there is none, or NB_ESTORE. */
-static int find_null_version(const char *bucket, const char *key, long long *id, bool *latest, char **blob) {
-    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT id, latest, blob FROM objects WHERE bucket = ?1 AND key = ?2 AND"
-                                               " version_id = 'null'");
+typedef struct null_version {
+    long long id;
+    bool latest, delete_marker;
+    char *blob; /* removed at commit by the caller, or NULL */
+} null_version_t;
+
+/* The "null" version of a key: 1 (v filled in), 0 when there is none, or NB_ESTORE. */
+static int find_null_version(const char *bucket, const char *key, null_version_t *v) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT id, latest, delete_marker, blob FROM objects WHERE bucket = ?1"
+                                               " AND key = ?2 AND version_id = 'null'");
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(s, 0);
-        *latest = sqlite3_column_int(s, 1) != 0;
-        *blob = col_dup(s, 2);
+        v->id = sqlite3_column_int64(s, 0);
+        v->latest = sqlite3_column_int(s, 1) != 0;
+        v->delete_marker = sqlite3_column_int(s, 2) != 0;
+        v->blob = col_dup(s, 3);
     }
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : NB_ESTORE;
 }
 
-/* Rewrites row id with o: the overwrite of a latest "null" version, which stays the key's newest
- * row (its id the highest of the key's, as a new row's would be). */
-static int rewrite_row(long long id, const s3_bucket_t *b, const s3_object_t *o) {
-    sqlite3_stmt *s = nb_store_stmt(&s3_store,
-                                    "UPDATE objects SET account = ?1, region = ?2, bucket = ?3, key = ?4, version_id = ?5,"
-                                    " latest = 1, delete_marker = ?6, size = ?7, etag = ?8, modified = ?9, blob = ?10,"
-                                    " parts = ?11, attrs = ?12, data = ?13 WHERE id = ?14");
+/* Rewrites the row of old with o: the overwrite of a latest "null" version, which stays the key's
+ * newest row (its id the highest of the key's, as a new row's would be). The columns that
+ * cannot differ (scope, bucket, key, version id) are left alone, and delete_marker unless it
+ * changes, so that SQLite leaves the indexes on them untouched. */
+static int rewrite_row(const null_version_t *old, const s3_bucket_t *b, const s3_object_t *o) {
+    /* ?1-?6 that a statement does not name are bound all the same: SQLite leaves gaps unused. */
+    sqlite3_stmt *s =
+        old->delete_marker == o->delete_marker
+            ? nb_store_stmt(&s3_store, "UPDATE objects SET size = ?7, etag = ?8, modified = ?9, blob = ?10, parts = ?11,"
+                                       " attrs = ?12, data = ?13 WHERE id = ?14")
+            : nb_store_stmt(&s3_store, "UPDATE objects SET delete_marker = ?6, size = ?7, etag = ?8, modified = ?9,"
+                                       " blob = ?10, parts = ?11, attrs = ?12, data = ?13 WHERE id = ?14");
     if (s == NULL)
         return NB_ESTORE;
     bind_object(s, b, o);
-    sqlite3_bind_int64(s, 14, id);
+    sqlite3_bind_int64(s, 14, old->id);
     return nb_store_run(s);
 }
 
@@ -171,19 +197,17 @@ int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
     if (b->versioning != S3_VER_ENABLED) {
         /* The key's "null" version is replaced: in place when it is the latest (an overwrite,
          * the common case: two statements), else removed before the new row is added. */
-        long long id = 0;
-        bool latest = false;
-        char *old_blob = NULL;
-        int found = find_null_version(b->name, o->key, &id, &latest, &old_blob);
+        null_version_t old = {0};
+        int found = find_null_version(b->name, o->key, &old);
         if (found < 0)
             return NB_ESTORE;
-        int rc = found == 0 ? 0 : latest ? rewrite_row(id, b, o) : delete_row(id);
-        if (rc == 0 && old_blob) /* the row goes only if the request commits: so does the body */
-            nb_blob_remove_at_commit(s3_self, old_blob);
-        free(old_blob);
+        int rc = found == 0 ? 0 : old.latest ? rewrite_row(&old, b, o) : delete_row(old.id);
+        if (rc == 0 && old.blob) /* the row goes only if the request commits: so does the body */
+            nb_blob_remove_at_commit(s3_self, old.blob);
+        free(old.blob);
         if (rc != 0)
             return NB_ESTORE;
-        if (found && latest)
+        if (found && old.latest)
             return 0;
     }
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET latest = 0 WHERE bucket = ?1 AND key = ?2 AND latest = 1");

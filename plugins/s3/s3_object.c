@@ -740,10 +740,11 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     return out;
 }
 
-/* Finds the version a Get/Head/Copy names; sets the AWS error when absent. Go on (found), or stop (error set, or a failure). */
+/* Finds the version a Get/Head/Copy names (with_body: an inline body read with it, in o->body); sets the AWS
+ * error when absent. Go on (found), or stop (error set, or a failure). */
 static nb_step_t find_object(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o,
-                       bool head) {
-    int rc = s3_object_load(b->name, key, vid, o);
+                       bool head, bool with_body) {
+    int rc = with_body ? s3_object_load_with_body(b->name, key, vid, o) : s3_object_load(b->name, key, vid, o);
     if (rc < 0)
         return nb_stop(NB_FAILED(rc));
     if (rc == 0) {
@@ -779,7 +780,7 @@ static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
     NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     const char *key = nb_json_str(in, "Key");
     s3_object_t o;
-    NB_TRY(find_object(req, &b, key, nb_json_str(in, "VersionId"), &o, head));
+    NB_TRY(find_object(req, &b, key, nb_json_str(in, "VersionId"), &o, head, !head));
     if (!head && nb_stopped(step = s3_check_readable(req, &o, false))) {
         s3_object_clear(&o);
         return nb_step_result(step);
@@ -879,7 +880,9 @@ static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
     }
     json_object_set_new(out, "ContentLength", json_integer(len));
     if (!head) {
-        nb_body_t *body = s3_object_body(&o, first, len);
+        nb_body_t *body = r == 0 && o.body ? o.body : s3_object_body(&o, first, len);
+        if (body == o.body)
+            o.body = NULL; /* the reply's now */
         if (body == NULL) {
             int e = errno; /* out of descriptors: SlowDown, which clients retry */
             json_decref(out);
@@ -1126,7 +1129,7 @@ nb_step_t s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, 
                 "The source of a copy request may not specifically refer to a delete marker by version id."));
     }
     if (!nb_stopped(step))
-        step = find_object(req, sb, key, vid, so, false);
+        step = find_object(req, sb, key, vid, so, false, false);
     if (!nb_stopped(step) && nb_stopped(step = s3_check_readable(req, so, true)))
         s3_object_clear(so);
     free(bucket);
@@ -1352,7 +1355,7 @@ nb_result_t s3_get_object_attributes(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     s3_object_t o;
-    NB_TRY(find_object(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), &o, false));
+    NB_TRY(find_object(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), &o, false, false));
     json_t *out = json_pack("{s:f}", "LastModified", o.modified);
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
@@ -1407,7 +1410,7 @@ static nb_result_t tagging_op(nb_req_t *req, const json_t *in, int which) {
     s3_bucket_t b;
     NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     s3_object_t o;
-    NB_TRY(find_object(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), &o, false));
+    NB_TRY(find_object(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), &o, false, false));
     json_t *out = json_object();
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
@@ -1442,7 +1445,7 @@ nb_result_t s3_put_object_tagging(nb_req_t *req, const json_t *in) { return tagg
 nb_result_t s3_delete_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 2); }
 
 nb_step_t s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o) {
-    return find_object(req, b, key, vid, o, false);
+    return find_object(req, b, key, vid, o, false, false);
 }
 
 nb_result_t s3_put_bucket_tagging(nb_req_t *req, const json_t *in) {

@@ -59,11 +59,15 @@ typedef struct s3_object {
     int parts;
     json_t *attrs; /* output members: ContentType, Metadata, checksums, ... (owned) */
     const unsigned char *data; /* inline bytes to store (borrowed; s3_object_store only) */
+    nb_body_t *body; /* the whole inline bytes, from s3_object_load_with_body (owned), or NULL */
 } s3_object_t;
 
 void s3_object_clear(s3_object_t *o);
 /* Loads the latest version (version_id NULL) or the given one. 1 found, 0 not, < 0 error. */
 int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o);
+/* The same, with an inline object's bytes in o->body (read in the same statement: GetObject);
+ * o->body stays NULL for a body kept in a blob, or when out of memory. */
+int s3_object_load_with_body(const char *bucket, const char *key, const char *version_id, s3_object_t *o);
 /* Replaces/adds a version as S3 does for the bucket's versioning state;
  * o->version_id is set to "null" or a new id. Blobs no longer referenced are removed. */
 int s3_object_store(const s3_bucket_t *b, s3_object_t *o);

@@ -410,4 +410,5 @@ const nb_api_t nb__api = {
     .util = &nb__util_api,
     .sigv4_signature = nb__sigv4_signature,
     .sigv2_signature = nb__sigv2_signature,
+    .event_subscribed = nb__event_subscribed,
 };

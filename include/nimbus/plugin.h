@@ -64,7 +64,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 7                  /* additions at the end of nb_api_t or nb_plugin_def_t */
+#define NB_ABI_MINOR 8                  /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Room for an AWS signature with its NUL (ABI 1.7, nb_sigv4_signature): 64 hex digits, or
  * SigV2's 28 base64 characters. */
@@ -477,6 +477,13 @@ typedef struct nb_api {
     ssize_t (*sigv4_signature)(const char *secret, const char *date, const char *region, const char *service,
                                const char *string_to_sign, char *out, size_t cap);
     ssize_t (*sigv2_signature)(const char *secret, const char *string_to_sign, char *out, size_t cap);
+
+    /* ---- ABI 1.8 ---- */
+    /* Events nobody listens to (nimbus/events.h): whether a subscription matches the event name
+     * now, so that a publisher builds the detail of an event only when someone will get it (S3
+     * publishes one per object written). An event published while none matches may be skipped:
+     * a subscription made later does not get it, as it would not get an event delivered earlier. */
+    int (*event_subscribed)(const char *name);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -648,6 +655,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 /* ABI 1.7: AWS request signatures */
 #define nb_sigv4_signature(...) (nb_api->sigv4_signature(__VA_ARGS__))
 #define nb_sigv2_signature(...) (nb_api->sigv2_signature(__VA_ARGS__))
+/* ABI 1.8: whether anyone subscribed to an event */
+#define nb_event_subscribed(...) (nb_api->event_subscribed(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -97,14 +97,17 @@ nb_step_t s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
 /* Runs on a worker thread for large bodies: only the body, blob and hash functions. */
 int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
     memset(out, 0, sizeof *out);
-    char id[33];
-    s3_random_hex(id);
-    snprintf(out->blob, sizeof out->blob, "o/%s", id);
-    s3_hash_t *h = s3_hash_new(plan->algs | (plan->check_sha256 ? S3_CK_BIT(S3_CK_SHA256) : 0));
     nb_body_t *body = plan->body;
     int64_t size = nb_body_size(body);
-    /* A small body kept inline is read straight into its own bytes: no bounce buffer. */
+    /* A small body kept inline is read straight into its own bytes (no bounce buffer) and
+     * needs no blob name. */
     bool inline_data = !plan->streaming && plan->allow_inline && size <= S3_INLINE_MAX;
+    if (!inline_data) {
+        char id[33];
+        s3_random_hex(id);
+        snprintf(out->blob, sizeof out->blob, "o/%s", id);
+    }
+    s3_hash_t *h = s3_hash_new(plan->algs | (plan->check_sha256 ? S3_CK_BIT(S3_CK_SHA256) : 0));
     unsigned char *buf = inline_data ? NULL : malloc(IO_CHUNK);
     if (h == NULL || (buf == NULL && !inline_data)) {
         s3_hash_free(h);

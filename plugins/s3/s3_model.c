@@ -7,6 +7,14 @@
 
 /* ---------------------------------------------------------------- buckets */
 
+/* s into out (cut to fit, NUL-terminated; NULL as ""): a bucket is read on every request, and
+ * snprintf("%s") costs more than the rest of copying its row. */
+static void copy_text(char *out, size_t cap, const char *s) {
+    size_t n = s ? strnlen(s, cap - 1) : 0;
+    memcpy(out, s ? s : "", n);
+    out[n] = '\0';
+}
+
 int s3_bucket_find(const char *name, s3_bucket_t *b) {
     sqlite3_stmt *s = nb_store_stmt(
         &s3_store, "SELECT account, region, created, versioning,"
@@ -21,9 +29,9 @@ int s3_bucket_find(const char *name, s3_bucket_t *b) {
         return 0;
     }
     memset(b, 0, sizeof *b);
-    snprintf(b->name, sizeof b->name, "%s", name);
-    snprintf(b->account, sizeof b->account, "%s", (const char *)sqlite3_column_text(s, 0));
-    snprintf(b->region, sizeof b->region, "%s", (const char *)sqlite3_column_text(s, 1));
+    copy_text(b->name, sizeof b->name, name);
+    copy_text(b->account, sizeof b->account, (const char *)sqlite3_column_text(s, 0));
+    copy_text(b->region, sizeof b->region, (const char *)sqlite3_column_text(s, 1));
     b->created = sqlite3_column_double(s, 2);
     b->versioning = sqlite3_column_int(s, 3);
     b->lacks = (sqlite3_column_int(s, 4) ? S3_LACKS_LOGGING : 0) | (sqlite3_column_int(s, 5) ? S3_LACKS_NOTIFICATION : 0);

@@ -7,6 +7,9 @@
 #   bench/s3/cpu.sh [seconds-per-run] [rounds]
 # Env: NIMBUS (the binary measured; default build-bench/nimbus), BASE (a second binary, optional),
 # OPS ("put get"), CONNS (32). The requests are bench/ops/prepare.py's signed botocore captures.
+# The bare libuv+llhttp server (tools/bench-minimal) runs beside them, replaying new.off's requests:
+# its CPU per request over Nimbus's is the share of its rate Nimbus would reach on a core of its own
+# (the last column), a figure the machine's load moves far less than req/s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DUR=${1:-3}
@@ -15,18 +18,15 @@ CONNS=${CONNS:-32}
 OPS=${OPS:-put get}
 PY=${PY:-python3}
 BUILD=${BUILD:-build-bench}
-if [ -z "${NIMBUS:-}" ]; then
-  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DNB_TESTS=OFF >/dev/null
-  cmake --build "$BUILD" -j2 --target nimbus s3 >/dev/null
-  NIMBUS=$BUILD/nimbus
-fi
+NIMBUS=${NIMBUS:-$BUILD/nimbus}
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DNB_TESTS=OFF >/dev/null
+cmake --build "$BUILD" -j2 --target nimbus s3 nimbus-bench-minimal >/dev/null
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-declare -A PORT PID BIN
-TARGETS=()
+declare -A PORT PID
 start() { # name binary persistence
   local p; p=$(free_port)
   mkdir -p "$tmp/$1.data" "$tmp/$1"
@@ -39,14 +39,19 @@ start() { # name binary persistence
   # shellcheck disable=SC2086
   "$PY" bench/ops/prepare.py "http://127.0.0.1:$p" "$tmp/$1" $OPS
 }
+TARGETS=(bare)
+PORT[bare]=$(free_port)
+"$BUILD/tools/bench-minimal/nimbus-bench-minimal" "${PORT[bare]}" >/dev/null 2>"$tmp/bare.err" &
+PID[bare]=$!; pids+=("$!")
+until curl -s -o /dev/null "http://127.0.0.1:${PORT[bare]}/"; do sleep 0.05; done
 [ -n "${BASE:-}" ] && { start base.off "$BASE" 0; start base.on "$BASE" 1; }
 start new.off "$NIMBUS" 0
 start new.on "$NIMBUS" 1
+ln -s "$tmp/new.off" "$tmp/bare"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
-printf '%-5s %-9s %10s %14s\n' op server req/s cpu-us/req
-declare -A SUMR SUMC
+printf '%-5s %-9s %10s %14s %12s\n' op server req/s cpu-us/req bare/server
 for ((r = 0; r < ROUNDS; r++)); do
   for op in $OPS; do
     for t in "${TARGETS[@]}"; do
@@ -57,7 +62,9 @@ for ((r = 0; r < ROUNDS; r++)); do
       rps=$(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out")
       if grep -q -e 'Non-2xx' -e 'Socket errors' <<<"$out"; then echo "FAIL $t $op:"; echo "$out"; exit 1; fi
       us=$(awk -v c=$((c1 - c0)) -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.1f", c * 1e6 / hz / n }')
-      printf '%-5s %-9s %10s %14s\n' "$op" "$t" "$rps" "$us"
+      [ "$t" = bare ] && bare_us=$us
+      share=$(awk -v b="$bare_us" -v u="$us" 'BEGIN { if (u > 0) printf "%d%%", 100 * b / u; else print "-" }')
+      printf '%-5s %-9s %10s %14s %12s\n' "$op" "$t" "$rps" "$us" "$share"
     done
   done
 done

@@ -59,13 +59,19 @@ static char *col_dup(sqlite3_stmt *s, int i) {
 
 static int load(const char *bucket, const char *key, const char *version_id, s3_object_t *o, bool with_body) {
     memset(o, 0, sizeof *o);
-    /* data (column 11) is read only for a body wanted: the others leave it unread. */
-    sqlite3_stmt *s =
-        version_id
-            ? nb_store_stmt(&s3_store, "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest,"
-                                       " parts, attrs, data FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = ?3")
-            : nb_store_stmt(&s3_store, "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest,"
-                                       " parts, attrs, data FROM objects WHERE bucket = ?1 AND key = ?2 AND latest = 1");
+    /* data (column 11) only when the body is wanted: SQLite would read an inline body's
+     * overflow pages for every HEAD and condition check otherwise. */
+    static const char *const sql[2][2] = {
+        {"SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest, parts, attrs FROM objects"
+         " WHERE bucket = ?1 AND key = ?2 AND latest = 1",
+         "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest, parts, attrs FROM objects"
+         " WHERE bucket = ?1 AND key = ?2 AND version_id = ?3"},
+        {"SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest, parts, attrs, data FROM objects"
+         " WHERE bucket = ?1 AND key = ?2 AND latest = 1",
+         "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest, parts, attrs, data FROM objects"
+         " WHERE bucket = ?1 AND key = ?2 AND version_id = ?3"},
+    };
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, sql[with_body][version_id != NULL]);
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);

@@ -417,4 +417,5 @@ const nb_api_t nb__api = {
     .credentials_get = nb__credentials_get,
     .req_principal_arn = nb__req_principal_arn,
     .req_user_id = nb__req_user_id,
+    .event_subscribed = nb__event_subscribed,
 };

@@ -93,6 +93,13 @@ static void enqueue(pending_t *p) {
 static void committed(void *data) { enqueue(data); }
 static void rolled_back(void *data) { pending_free(data); }
 
+int nb__event_subscribed(const char *name) {
+    for (const nb_subscription_t *s = subs; s && name; s = s->next)
+        if (matches(s, name))
+            return 1;
+    return 0;
+}
+
 int nb__event_publish(nb_plugin_t *self, nb_req_t *req, const char *name, const char *account,
                              const char *region, json_t *detail) {
     if (detail == NULL)

@@ -1,6 +1,7 @@
 #include "proto/rest.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,12 +302,32 @@ json_t *nb__rest_split_header_list(const char *value, bool is_timestamp) {
     return arr;
 }
 
+/* A request's header names by length and lower-cased first letter: an input has dozens of
+ * header members (PutObject ~40) and a request a dozen headers, so each member rules out
+ * nearly every header without a strcasecmp. Headers past KEYED_HEADERS are compared in full. */
+#define KEYED_HEADERS 64
+typedef struct header_keys {
+    size_t n;
+    uint32_t key[KEYED_HEADERS]; /* length << 8 | first letter */
+} header_keys_t;
+
+static uint32_t header_key(const char *name, size_t len) {
+    return (uint32_t)len << 8 | (unsigned char)tolower((unsigned char)name[0]);
+}
+
+static void header_keys_init(header_keys_t *k, const nb__headers_t *h) {
+    k->n = h->len < KEYED_HEADERS ? h->len : KEYED_HEADERS;
+    for (size_t i = 0; i < k->n; i++)
+        k->key[i] = header_key(h->items[i].name, strlen(h->items[i].name));
+}
+
 /* Every value of a header joined with ", " (repeated header lines form one list). */
-static char *header_all(const nb__headers_t *h, const char *name) {
+static char *header_all(const nb__headers_t *h, const header_keys_t *keys, const char *name) {
     nb__buf_t b = NB__BUF_INIT;
     bool found = false;
+    uint32_t want = header_key(name, strlen(name));
     for (size_t i = 0; i < h->len; i++) {
-        if (strcasecmp(h->items[i].name, name) != 0)
+        if ((i < keys->n && keys->key[i] != want) || strcasecmp(h->items[i].name, name) != 0)
             continue;
         if (found)
             nb__buf_puts(&b, ", ");
@@ -323,7 +344,7 @@ static char *header_all(const nb__headers_t *h, const char *name) {
 static int parse_header_member(const nb__spec_t *spec, const nb__member_t *m, const char *text, json_t *input,
                                const char **why) {
     size_t len = strlen(text);
-    if (nb__trait_bool(m->ref, m->shape, "jsonvalue")) {
+    if (nb__member_jsonvalue(m)) {
         size_t n = 0;
         unsigned char *raw = nb__base64_decode(text, len, &n);
         if (raw == NULL) {
@@ -365,13 +386,15 @@ static int parse_headers(const nb__spec_t *spec, const nb__spec_op_t *op, const 
                          const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
     nb__member_iter_t it;
     nb__member_t m;
+    header_keys_t keys;
+    header_keys_init(&keys, h);
     for (nb__member_iter_init(&it, spec, op->input); nb__member_next(&it, &m);) {
         const char *loc = nb__member_location(&m);
         if (loc == NULL)
             continue;
         const char *name = nb__member_location_name(&m);
         if (strcmp(loc, "header") == 0) {
-            char *text = header_all(h, name);
+            char *text = header_all(h, &keys, name);
             if (text == NULL)
                 continue;
             const char *why = NULL;
@@ -505,7 +528,7 @@ int nb__rest_parse(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__ht
 /* ---- serializer ---- */
 
 static char *header_text(const nb__spec_t *spec, const nb__member_t *m, const json_t *v) {
-    if (nb__trait_bool(m->ref, m->shape, "jsonvalue")) {
+    if (nb__member_jsonvalue(m)) {
         char *js = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         if (js == NULL)
             return NULL;
@@ -545,6 +568,41 @@ static char *header_text(const nb__spec_t *spec, const nb__member_t *m, const js
     return nb__scalar_to_text(m->shape, v, nb__timestamp_format(m->ref, m->shape, NB_TIME_RFC822));
 }
 
+/* The text of the scalars most headers carry (strings, integers, timestamps), from the member's
+ * precomputed kind and without an allocation: v's own string or buf; NULL for the others, which
+ * header_text formats. */
+static const char *header_scalar(const nb__member_t *m, const json_t *v, char buf[64]) {
+    switch (m->kind) {
+    case NB_SHAPE_STRING:
+        /* a string with a NUL would be cut short here: header_text keeps its length */
+        return json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v) && !nb__member_jsonvalue(m)
+                   ? json_string_value(v)
+                   : NULL;
+    case NB_SHAPE_INTEGER:
+    case NB_SHAPE_LONG: {
+        if (!json_is_integer(v))
+            return NULL;
+        json_int_t n = json_integer_value(v);
+        unsigned long long u = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+        char *p = buf + 63;
+        *p = '\0';
+        do
+            *--p = (char)('0' + u % 10);
+        while ((u /= 10) != 0);
+        if (n < 0)
+            *--p = '-';
+        return p;
+    }
+    case NB_SHAPE_TIMESTAMP:
+        if (!json_is_number(v))
+            return NULL;
+        nb__time_format(json_number_value(v), nb__timestamp_format(m->ref, m->shape, NB_TIME_RFC822), buf, 64);
+        return buf;
+    default:
+        return NULL;
+    }
+}
+
 int nb__rest_serialize_headers(const nb__spec_t *spec, const json_t *shape, const json_t *value,
                                nb__http_response_t *resp) {
     if (!json_is_object(value))
@@ -557,9 +615,11 @@ int nb__rest_serialize_headers(const nb__spec_t *spec, const json_t *shape, cons
         if (loc == NULL || v == NULL || json_is_null(v))
             continue;
         if (strcmp(loc, "header") == 0) {
-            char *t = header_text(spec, &m, v);
-            if (t)
-                nb__headers_set(&resp->headers, nb__member_location_name(&m), t);
+            char buf[64];
+            const char *direct = header_scalar(&m, v, buf);
+            char *t = direct ? NULL : header_text(spec, &m, v);
+            if (direct || t)
+                nb__headers_set(&resp->headers, nb__member_location_name(&m), direct ? direct : t);
             free(t);
         } else if (strcmp(loc, "headers") == 0) {
             const char *prefix = nb__trait_str(m.ref, m.shape, "locationName");

@@ -291,25 +291,34 @@ static void check_length(vctx_t *c, const json_t *shape, const json_t *v, size_t
 
 static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool in_body, int depth);
 
+static bool is_required(const json_t *required, const char *name) {
+    size_t i;
+    json_t *r;
+    json_array_foreach(required, i, r) {
+        const char *req = json_string_value(r);
+        if (req && req[0] == name[0] && strcmp(req, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 static void validate_structure(vctx_t *c, const json_t *shape, const json_t *v, bool in_body, int depth) {
     const json_t *required = json_object_get(shape, "required");
     nb__member_iter_t it;
     nb__member_t m;
     for (nb__member_iter_init(&it, c->spec, shape); nb__member_next(&it, &m);) {
+        if (nb__member_streaming(&m))
+            continue; /* a streaming payload is the body itself, never part of the value */
         const json_t *mv = json_object_get(v, m.name);
+        bool absent = mv == NULL || json_is_null(mv);
+        /* Most members of a large input (PutObject's 40) are absent and optional: their path is
+         * built only for a report or a value to check. */
+        if (absent && !is_required(required, m.name))
+            continue;
         bool body = in_body && nb__member_location(&m) == NULL;
         size_t mark = path_push_member(c, &m);
-        if (nb__member_streaming(&m)) {
-            /* a streaming payload is the body itself, never part of the value */
-        } else if (mv == NULL || json_is_null(mv)) {
-            size_t i;
-            json_t *r;
-            json_array_foreach(required, i, r) {
-                if (json_is_string(r) && strcmp(json_string_value(r), m.name) == 0) {
-                    report(c, V_MISSING, m.shape, NULL, 0, body);
-                    break;
-                }
-            }
+        if (absent) {
+            report(c, V_MISSING, m.shape, NULL, 0, body);
         } else {
             c->nul_allowed = json_is_true(json_object_get(m.ref, "nimbusAllowNul"));
             validate_value(c, m.shape, mv, body, depth + 1);

@@ -495,6 +495,11 @@ typedef struct nb_api {
      * (arn:aws:iam::ACCOUNT:root, user id ACCOUNT). Valid until the request ends. */
     const char *(*req_principal_arn)(nb_req_t *req);
     const char *(*req_user_id)(nb_req_t *req);
+    /* Events nobody listens to (nimbus/events.h): whether a subscription matches the event name
+     * now, so that a publisher builds the detail of an event only when someone will get it (S3
+     * publishes one per object written). An event published while none matches may be skipped:
+     * a subscription made later does not get it, as it would not get an event delivered earlier. */
+    int (*event_subscribed)(const char *name);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -672,6 +677,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_credentials_get(...) (nb_api->credentials_get(__VA_ARGS__))
 #define nb_req_principal_arn(...) (nb_api->req_principal_arn(__VA_ARGS__))
 #define nb_req_user_id(...) (nb_api->req_user_id(__VA_ARGS__))
+/* ABI 1.8: whether anyone subscribed to an event */
+#define nb_event_subscribed(...) (nb_api->event_subscribed(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

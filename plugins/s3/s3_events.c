@@ -29,6 +29,8 @@ void s3_events_publish(nb_req_t *req, const s3_bucket_t *b, const char *event, c
         return;
     char name[96], sequencer[17];
     snprintf(name, sizeof name, "s3:%s", event);
+    if (NB_API_HAS(event_subscribed) && !nb_event_subscribed(name))
+        return; /* nobody would get it (a 1.8 core tells): no detail built for nothing */
     s3_event_sequencer(sequencer);
     json_t *object = json_pack("{s:s,s:s}", "key", key, "sequencer", sequencer);
     if (object && o && deletion_type == NULL) {

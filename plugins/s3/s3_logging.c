@@ -401,8 +401,8 @@ static void request_done(nb_req_t *req, const nb_req_summary_t *summary, void *d
 }
 
 void s3_logging_watch(nb_req_t *req, const s3_bucket_t *b) {
-    if (!NB_API_HAS(req_on_complete))
-        return; /* an older core: no access logs */
+    if (!NB_API_HAS(req_on_complete) || (b->lacks & S3_LACKS_LOGGING))
+        return; /* an older core: no access logs; or none configured */
     for (watch_t *w = watching; w; w = w->next)
         if (w->req == req)
             return;

@@ -7,9 +7,20 @@
 
 /* ---------------------------------------------------------------- buckets */
 
+/* s into out (cut to fit, NUL-terminated; NULL as ""): a bucket is read on every request, and
+ * snprintf("%s") costs more than the rest of copying its row. */
+static void copy_text(char *out, size_t cap, const char *s) {
+    size_t n = s ? strnlen(s, cap - 1) : 0;
+    memcpy(out, s ? s : "", n);
+    out[n] = '\0';
+}
+
 int s3_bucket_find(const char *name, s3_bucket_t *b) {
-    sqlite3_stmt *s =
-        nb_store_stmt(&s3_store, "SELECT account, region, created, versioning FROM buckets WHERE name = ?1");
+    sqlite3_stmt *s = nb_store_stmt(
+        &s3_store, "SELECT account, region, created, versioning,"
+                   " NOT EXISTS(SELECT 1 FROM bucket_config WHERE name = ?1 AND kind = 'logging'),"
+                   " NOT EXISTS(SELECT 1 FROM bucket_config WHERE name = ?1 AND kind = 'notification')"
+                   " FROM buckets WHERE name = ?1");
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, name ? name : "", -1, SQLITE_STATIC);
@@ -18,11 +29,12 @@ int s3_bucket_find(const char *name, s3_bucket_t *b) {
         return 0;
     }
     memset(b, 0, sizeof *b);
-    snprintf(b->name, sizeof b->name, "%s", name);
-    snprintf(b->account, sizeof b->account, "%s", (const char *)sqlite3_column_text(s, 0));
-    snprintf(b->region, sizeof b->region, "%s", (const char *)sqlite3_column_text(s, 1));
+    copy_text(b->name, sizeof b->name, name);
+    copy_text(b->account, sizeof b->account, (const char *)sqlite3_column_text(s, 0));
+    copy_text(b->region, sizeof b->region, (const char *)sqlite3_column_text(s, 1));
     b->created = sqlite3_column_double(s, 2);
     b->versioning = sqlite3_column_int(s, 3);
+    b->lacks = (sqlite3_column_int(s, 4) ? S3_LACKS_LOGGING : 0) | (sqlite3_column_int(s, 5) ? S3_LACKS_NOTIFICATION : 0);
     sqlite3_reset(s);
     return 1;
 }
@@ -35,6 +47,8 @@ void s3_object_clear(s3_object_t *o) {
     free(o->etag);
     free(o->blob);
     json_decref(o->attrs);
+    if (o->body)
+        nb_body_free(o->body);
     memset(o, 0, sizeof *o);
 }
 
@@ -43,14 +57,21 @@ static char *col_dup(sqlite3_stmt *s, int i) {
     return t ? strdup((const char *)t) : NULL;
 }
 
-int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o) {
+static int load(const char *bucket, const char *key, const char *version_id, s3_object_t *o, bool with_body) {
     memset(o, 0, sizeof *o);
-    sqlite3_stmt *s =
-        version_id
-            ? nb_store_stmt(&s3_store, "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest,"
-                                       " parts, attrs FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = ?3")
-            : nb_store_stmt(&s3_store, "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest,"
-                                       " parts, attrs FROM objects WHERE bucket = ?1 AND key = ?2 AND latest = 1");
+    /* data (column 11) only when the body is wanted: SQLite would read an inline body's
+     * overflow pages for every HEAD and condition check otherwise. */
+    static const char *const sql[2][2] = {
+        {"SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest, parts, attrs FROM objects"
+         " WHERE bucket = ?1 AND key = ?2 AND latest = 1",
+         "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest, parts, attrs FROM objects"
+         " WHERE bucket = ?1 AND key = ?2 AND version_id = ?3"},
+        {"SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest, parts, attrs, data FROM objects"
+         " WHERE bucket = ?1 AND key = ?2 AND latest = 1",
+         "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest, parts, attrs, data FROM objects"
+         " WHERE bucket = ?1 AND key = ?2 AND version_id = ?3"},
+    };
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, sql[with_body][version_id != NULL]);
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
@@ -75,8 +96,20 @@ int s3_object_load(const char *bucket, const char *key, const char *version_id, 
     o->attrs = attrs ? json_loads(attrs, 0, NULL) : NULL;
     if (o->attrs == NULL)
         o->attrs = json_object();
+    if (with_body && o->blob == NULL && !o->delete_marker) {
+        const void *d = sqlite3_column_blob(s, 11);
+        o->body = nb_body_from_mem_new(d ? d : "", (size_t)sqlite3_column_bytes(s, 11));
+    }
     sqlite3_reset(s);
     return 1;
+}
+
+int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o) {
+    return load(bucket, key, version_id, o, false);
+}
+
+int s3_object_load_with_body(const char *bucket, const char *key, const char *version_id, s3_object_t *o) {
+    return load(bucket, key, version_id, o, true);
 }
 
 /* Removes the blob of each row matching (bucket, key, version_id) and the rows. */
@@ -98,14 +131,99 @@ static int drop_version(const char *bucket, const char *key, const char *version
     return rc == SQLITE_DONE ? 0 : NB_ESTORE;
 }
 
+/* Binds o's columns to a statement whose ?1..?13 are account, region, bucket, key, version_id,
+ * delete_marker, size, etag, modified, blob, parts, attrs and data, as INSERT and UPDATE name them. */
+static void bind_object(sqlite3_stmt *s, const s3_bucket_t *b, const s3_object_t *o) {
+    sqlite3_bind_text(s, 1, b->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, b->region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, b->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, o->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, o->version_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 6, o->delete_marker);
+    sqlite3_bind_int64(s, 7, o->size);
+    sqlite3_bind_text(s, 8, o->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 9, o->modified);
+    sqlite3_bind_text(s, 10, o->blob, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 11, o->parts);
+    sqlite3_bind_text(s, 12, o->attrs ? json_dumps(o->attrs, JSON_COMPACT) : NULL, -1, free);
+    if (o->data)
+        sqlite3_bind_blob64(s, 13, o->data, (sqlite3_uint64)o->size, SQLITE_STATIC);
+}
+
+typedef struct null_version {
+    long long id;
+    bool latest, delete_marker;
+    char *blob; /* removed at commit by the caller, or NULL */
+} null_version_t;
+
+/* The "null" version of a key: 1 (v filled in), 0 when there is none, or NB_ESTORE. */
+static int find_null_version(const char *bucket, const char *key, null_version_t *v) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT id, latest, delete_marker, blob FROM objects WHERE bucket = ?1"
+                                               " AND key = ?2 AND version_id = 'null'");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        v->id = sqlite3_column_int64(s, 0);
+        v->latest = sqlite3_column_int(s, 1) != 0;
+        v->delete_marker = sqlite3_column_int(s, 2) != 0;
+        v->blob = col_dup(s, 3);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : NB_ESTORE;
+}
+
+/* Rewrites the row of old with o: the overwrite of a latest "null" version, which stays the key's
+ * newest row (its id the highest of the key's, as a new row's would be). The columns that
+ * cannot differ (scope, bucket, key, version id) are left alone, and delete_marker unless it
+ * changes, so that SQLite leaves the indexes on them untouched. */
+static int rewrite_row(const null_version_t *old, const s3_bucket_t *b, const s3_object_t *o) {
+    /* ?1-?6 that a statement does not name are bound all the same: SQLite leaves gaps unused. */
+    sqlite3_stmt *s =
+        old->delete_marker == o->delete_marker
+            ? nb_store_stmt(&s3_store, "UPDATE objects SET size = ?7, etag = ?8, modified = ?9, blob = ?10, parts = ?11,"
+                                       " attrs = ?12, data = ?13 WHERE id = ?14")
+            : nb_store_stmt(&s3_store, "UPDATE objects SET delete_marker = ?6, size = ?7, etag = ?8, modified = ?9,"
+                                       " blob = ?10, parts = ?11, attrs = ?12, data = ?13 WHERE id = ?14");
+    if (s == NULL)
+        return NB_ESTORE;
+    bind_object(s, b, o);
+    sqlite3_bind_int64(s, 14, old->id);
+    return nb_store_run(s);
+}
+
+static int delete_row(long long id) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "DELETE FROM objects WHERE id = ?1");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_int64(s, 1, id);
+    return nb_store_run(s);
+}
+
 int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
     char vid[33] = "null";
     if (b->versioning == S3_VER_ENABLED)
         s3_version_id(vid);
-    else if (drop_version(b->name, o->key, "null") != 0)
-        return NB_ESTORE;
     free(o->version_id);
     o->version_id = strdup(vid);
+    if (b->versioning != S3_VER_ENABLED) {
+        /* The key's "null" version is replaced: in place when it is the latest (an overwrite,
+         * the common case: two statements), else removed before the new row is added. */
+        null_version_t old = {0};
+        int found = find_null_version(b->name, o->key, &old);
+        if (found < 0)
+            return NB_ESTORE;
+        int rc = found == 0 ? 0 : old.latest ? rewrite_row(&old, b, o) : delete_row(old.id);
+        if (rc == 0 && old.blob) /* the row goes only if the request commits: so does the body */
+            nb_blob_remove_at_commit(s3_self, old.blob);
+        free(old.blob);
+        if (rc != 0)
+            return NB_ESTORE;
+        if (found && old.latest)
+            return 0;
+    }
     sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET latest = 0 WHERE bucket = ?1 AND key = ?2 AND latest = 1");
     if (s == NULL)
         return NB_ESTORE;
@@ -119,21 +237,7 @@ int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
                       " ?13)");
     if (s == NULL)
         return NB_ESTORE;
-    char *attrs = o->attrs ? json_dumps(o->attrs, JSON_COMPACT) : NULL;
-    sqlite3_bind_text(s, 1, b->account, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, b->region, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, b->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, o->key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, o->version_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 6, o->delete_marker);
-    sqlite3_bind_int64(s, 7, o->size);
-    sqlite3_bind_text(s, 8, o->etag, -1, SQLITE_STATIC);
-    sqlite3_bind_double(s, 9, o->modified);
-    sqlite3_bind_text(s, 10, o->blob, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 11, o->parts);
-    sqlite3_bind_text(s, 12, attrs, -1, free);
-    if (o->data)
-        sqlite3_bind_blob64(s, 13, o->data, (sqlite3_uint64)o->size, SQLITE_STATIC);
+    bind_object(s, b, o);
     return nb_store_run(s);
 }
 

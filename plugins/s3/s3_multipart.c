@@ -275,7 +275,7 @@ nb_step_t s3_upload_part_precheck(nb_req_t *req, const json_t *in) {
 
 nb_result_t s3_upload_part(nb_req_t *req, const json_t *in) {
     NB_TRY(s3_upload_part_precheck(req, in));
-    return s3_ingest_then(req, in, false, part_finish);
+    return s3_ingest_then(req, in, false, NULL, part_finish);
 }
 
 /* x-amz-copy-source-range: exactly bytes=first-last (else InvalidArgument), within the source

@@ -288,6 +288,8 @@ static char *event_key(const char *key) {
 }
 
 static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const char *key, const s3_object_t *o) {
+    if (b->lacks & S3_LACKS_NOTIFICATION)
+        return;
     json_t *cfg = s3_config_load(b->name, "notification");
     const json_t *queues = json_object_get(cfg, "QueueConfigurations");
     if (json_array_size(queues) == 0) {

@@ -97,18 +97,23 @@ nb_step_t s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
 /* Runs on a worker thread for large bodies: only the body, blob and hash functions. */
 int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
     memset(out, 0, sizeof *out);
-    char id[33];
-    s3_random_hex(id);
-    snprintf(out->blob, sizeof out->blob, "o/%s", id);
+    nb_body_t *body = plan->body;
+    int64_t size = nb_body_size(body);
+    /* A small body kept inline is read straight into its own bytes (no bounce buffer) and
+     * needs no blob name. */
+    bool inline_data = !plan->streaming && plan->allow_inline && size <= S3_INLINE_MAX;
+    if (!inline_data) {
+        char id[33];
+        s3_random_hex(id);
+        snprintf(out->blob, sizeof out->blob, "o/%s", id);
+    }
     s3_hash_t *h = s3_hash_new(plan->algs | (plan->check_sha256 ? S3_CK_BIT(S3_CK_SHA256) : 0));
-    unsigned char *buf = malloc(IO_CHUNK);
-    if (h == NULL || buf == NULL) {
+    unsigned char *buf = inline_data ? NULL : malloc(IO_CHUNK);
+    if (h == NULL || (buf == NULL && !inline_data)) {
         s3_hash_free(h);
         free(buf);
         return NB_ENOMEM;
     }
-    nb_body_t *body = plan->body;
-    int64_t size = nb_body_size(body);
     nb_blob_writer_t *w = NULL;
     int rc = 0;
     char trailer_value[128] = "";
@@ -146,19 +151,18 @@ int s3_ingest_run(const s3_plan_t *plan, s3_ingest_t *out) {
         }
         out->size = sink.n;
     } else {
-        if (plan->allow_inline && size <= S3_INLINE_MAX && (out->data = malloc((size_t)size + 1)) == NULL) {
+        if (inline_data && (out->data = malloc((size_t)size + 1)) == NULL) {
             rc = NB_ENOMEM;
             goto fail;
         }
         for (int64_t off = 0; off < size;) {
-            ssize_t n = nb_body_read(body, off, buf, IO_CHUNK);
+            unsigned char *at = inline_data ? out->data + off : buf;
+            ssize_t n = nb_body_read(body, off, at, inline_data ? (size_t)(size - off) : IO_CHUNK);
             if (n <= 0) {
                 rc = NB_EIO;
                 goto fail;
             }
-            s3_hash_update(h, buf, (size_t)n);
-            if (out->data)
-                memcpy(out->data + off, buf, (size_t)n);
+            s3_hash_update(h, at, (size_t)n);
             off += n;
         }
         out->size = size;
@@ -564,7 +568,8 @@ static void ingest_done(nb_req_t *req, void *data) {
     free(j);
 }
 
-nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish) {
+nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, const s3_bucket_t *checked,
+                           s3_ingest_finish_fn finish) {
     s3_plan_t plan;
     NB_TRY(s3_ingest_prepare(req, allow_inline, &plan));
     if (nb_body_size(plan.body) >= S3_ASYNC_MIN) {
@@ -583,6 +588,7 @@ nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s
     int rc = s3_ingest_run(&plan, &ing);
     if (rc != 0)
         return s3_ingest_error(req, rc, &ing);
+    ing.bucket = checked; /* read in this same transaction: still what the store holds */
     return finish(req, in, &ing);
 }
 
@@ -610,10 +616,14 @@ int s3_object_store_ingested(nb_req_t *req, const s3_bucket_t *b, s3_object_t *o
 
 static nb_result_t put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing) {
     s3_bucket_t b;
-    nb_step_t step = s3_bucket_load(req, nb_json_str(in, "Bucket"), &b); /* again: it may be gone after an async ingest */
-    if (nb_stopped(step)) {
-        s3_ingest_discard(ing);
-        return nb_step_result(step);
+    if (ing->bucket) {
+        b = *ing->bucket;
+    } else { /* again: it may be gone after an async ingest */
+        nb_step_t step = s3_bucket_load(req, nb_json_str(in, "Bucket"), &b);
+        if (nb_stopped(step)) {
+            s3_ingest_discard(ing);
+            return nb_step_result(step);
+        }
     }
     s3_object_t o = {0};
     o.key = strdup(nb_json_str(in, "Key"));
@@ -630,10 +640,11 @@ static nb_result_t put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing)
     return nb_reply_new(req, out);
 }
 
-/* What PutObject checks before its body: go on, or stop (error set, or a failure). */
-nb_step_t s3_put_object_precheck(nb_req_t *req, const json_t *in) {
+/* What PutObject checks before its body, the bucket loaded into b: go on, or stop (error set, or a failure). */
+static nb_step_t put_precheck(nb_req_t *req, const json_t *in, s3_bucket_t *bucket) {
     s3_bucket_t b;
     NB_TRY_STEP(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
+    *bucket = b;
     const char *key = nb_json_str(in, "Key");
     NB_TRY_STEP(s3_check_key(req, key));
     NB_TRY_STEP(s3_check_new_object(req, in));
@@ -644,9 +655,15 @@ nb_step_t s3_put_object_precheck(nb_req_t *req, const json_t *in) {
     return NB_GO_ON;
 }
 
+nb_step_t s3_put_object_precheck(nb_req_t *req, const json_t *in) {
+    s3_bucket_t b;
+    return put_precheck(req, in, &b);
+}
+
 nb_result_t s3_put_object(nb_req_t *req, const json_t *in) {
-    NB_TRY(s3_put_object_precheck(req, in));
-    return s3_ingest_then(req, in, true, put_finish);
+    s3_bucket_t b;
+    NB_TRY(put_precheck(req, in, &b));
+    return s3_ingest_then(req, in, true, &b, put_finish);
 }
 
 /* ---------------------------------------------------- GetObject, HeadObject */
@@ -726,10 +743,11 @@ static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     return out;
 }
 
-/* Finds the version a Get/Head/Copy names; sets the AWS error when absent. Go on (found), or stop (error set, or a failure). */
+/* Finds the version a Get/Head/Copy names (with_body: an inline body read with it, in o->body); sets the AWS
+ * error when absent. Go on (found), or stop (error set, or a failure). */
 static nb_step_t find_object(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o,
-                       bool head) {
-    int rc = s3_object_load(b->name, key, vid, o);
+                       bool head, bool with_body) {
+    int rc = with_body ? s3_object_load_with_body(b->name, key, vid, o) : s3_object_load(b->name, key, vid, o);
     if (rc < 0)
         return nb_stop(NB_FAILED(rc));
     if (rc == 0) {
@@ -765,7 +783,7 @@ static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
     NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     const char *key = nb_json_str(in, "Key");
     s3_object_t o;
-    NB_TRY(find_object(req, &b, key, nb_json_str(in, "VersionId"), &o, head));
+    NB_TRY(find_object(req, &b, key, nb_json_str(in, "VersionId"), &o, head, !head));
     if (!head && nb_stopped(step = s3_check_readable(req, &o, false))) {
         s3_object_clear(&o);
         return nb_step_result(step);
@@ -865,7 +883,9 @@ static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
     }
     json_object_set_new(out, "ContentLength", json_integer(len));
     if (!head) {
-        nb_body_t *body = s3_object_body(&o, first, len);
+        nb_body_t *body = r == 0 && o.body ? o.body : s3_object_body(&o, first, len);
+        if (body == o.body)
+            o.body = NULL; /* the reply's now */
         if (body == NULL) {
             int e = errno; /* out of descriptors: SlowDown, which clients retry */
             json_decref(out);
@@ -1112,7 +1132,7 @@ nb_step_t s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, 
                 "The source of a copy request may not specifically refer to a delete marker by version id."));
     }
     if (!nb_stopped(step))
-        step = find_object(req, sb, key, vid, so, false);
+        step = find_object(req, sb, key, vid, so, false, false);
     if (!nb_stopped(step) && nb_stopped(step = s3_check_readable(req, so, true)))
         s3_object_clear(so);
     free(bucket);
@@ -1338,7 +1358,7 @@ nb_result_t s3_get_object_attributes(nb_req_t *req, const json_t *in) {
     s3_bucket_t b;
     NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     s3_object_t o;
-    NB_TRY(find_object(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), &o, false));
+    NB_TRY(find_object(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), &o, false, false));
     json_t *out = json_pack("{s:f}", "LastModified", o.modified);
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
@@ -1393,7 +1413,7 @@ static nb_result_t tagging_op(nb_req_t *req, const json_t *in, int which) {
     s3_bucket_t b;
     NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
     s3_object_t o;
-    NB_TRY(find_object(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), &o, false));
+    NB_TRY(find_object(req, &b, nb_json_str(in, "Key"), nb_json_str(in, "VersionId"), &o, false, false));
     json_t *out = json_object();
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
@@ -1428,7 +1448,7 @@ nb_result_t s3_put_object_tagging(nb_req_t *req, const json_t *in) { return tagg
 nb_result_t s3_delete_object_tagging(nb_req_t *req, const json_t *in) { return tagging_op(req, in, 2); }
 
 nb_step_t s3_find_version(nb_req_t *req, const s3_bucket_t *b, const char *key, const char *vid, s3_object_t *o) {
-    return find_object(req, b, key, vid, o, false);
+    return find_object(req, b, key, vid, o, false, false);
 }
 
 nb_result_t s3_put_bucket_tagging(nb_req_t *req, const json_t *in) {

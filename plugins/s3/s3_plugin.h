@@ -19,7 +19,12 @@ typedef struct s3_bucket {
     char region[32];
     double created;
     int versioning;
+    /* Configurations (bucket_config kinds) s3_bucket_find saw the bucket lacks, read with its
+     * row, so that every request need not look each up: S3_LACKS_* bits; 0 (a bucket filled
+     * in elsewhere) means "not known", and the configuration is looked up. */
+    unsigned lacks;
 } s3_bucket_t;
+enum { S3_LACKS_LOGGING = 1u << 0, S3_LACKS_NOTIFICATION = 1u << 1 };
 
 /* A bucket by name, without a request: 1 found, 0 absent, < 0 store failure. */
 int s3_bucket_find(const char *name, s3_bucket_t *b);
@@ -54,11 +59,15 @@ typedef struct s3_object {
     int parts;
     json_t *attrs; /* output members: ContentType, Metadata, checksums, ... (owned) */
     const unsigned char *data; /* inline bytes to store (borrowed; s3_object_store only) */
+    nb_body_t *body; /* the whole inline bytes, from s3_object_load_with_body (owned), or NULL */
 } s3_object_t;
 
 void s3_object_clear(s3_object_t *o);
 /* Loads the latest version (version_id NULL) or the given one. 1 found, 0 not, < 0 error. */
 int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o);
+/* The same, with an inline object's bytes in o->body (read in the same statement: GetObject);
+ * o->body stays NULL for a body kept in a blob, or when out of memory. */
+int s3_object_load_with_body(const char *bucket, const char *key, const char *version_id, s3_object_t *o);
 /* Replaces/adds a version as S3 does for the bucket's versioning state;
  * o->version_id is set to "null" or a new id. Blobs no longer referenced are removed. */
 int s3_object_store(const s3_bucket_t *b, s3_object_t *o);
@@ -85,6 +94,8 @@ typedef struct s3_ingest {
     unsigned algs; /* checksums computed */
     char checksum[S3_CK__COUNT][64];
     char sha256_hex[65]; /* the body's SHA-256 when x-amz-content-sha256 named one */
+    const s3_bucket_t *bucket; /* the caller's, given to s3_ingest_then, when the body was read in the
+                                * handler's own transaction; NULL after an async ingest (load it again) */
 } s3_ingest_t;
 nb_step_t s3_ingest_body(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_t *out);
 
@@ -111,9 +122,12 @@ nb_result_t s3_ingest_error(nb_req_t *req, int rc, const s3_ingest_t *ing);
  * x-amz-content-sha256 and x-amz-checksum-*: go on, or stop with the error set. s3_bucket_load runs it. */
 nb_step_t s3_check_small_body(nb_req_t *req);
 /* Ingests the request body (on the thread pool when large, then returns NB_ASYNC) and
- * hands the result to finish, which owns it and replies (or sets an error) or fails (NB_FAILED). */
+ * hands the result to finish, which owns it and replies (or sets an error) or fails (NB_FAILED).
+ * checked (may be NULL): the bucket the handler loaded, handed on as ing->bucket when the body
+ * is read at once, so finish need not read it again. */
 typedef nb_result_t (*s3_ingest_finish_fn)(nb_req_t *req, const json_t *in, s3_ingest_t *ing);
-nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, s3_ingest_finish_fn finish);
+nb_result_t s3_ingest_then(nb_req_t *req, const json_t *in, bool allow_inline, const s3_bucket_t *checked,
+                           s3_ingest_finish_fn finish);
 /* Drops an ingested body that will not be stored (its blob, or its inline bytes). */
 void s3_ingest_discard(s3_ingest_t *ing);
 /* Stores an ingested body as o (key and attrs set by the caller; ETag, body, size and modified

@@ -138,3 +138,19 @@ Test(events, an_event_waits_for_its_transaction_and_a_rolled_back_one_never_come
     free(ok);
     free(failed);
 }
+
+/* ABI 1.8: a publisher asks before it builds a detail; the answer follows subscriptions as
+ * they come and go (an exact name, a prefix, nothing). */
+Test(events, subscribed_tells_whether_a_subscription_matches_now) {
+    cr_assert_eq(nb__api.event_subscribed("s3:ObjectCreated:Put"), 0, "nobody subscribed yet");
+    nb_subscription_t *prefix = nb__api.event_subscribe(&subscriber, "s3:ObjectCreated:*", record, "p");
+    nb_subscription_t *exact = nb__api.event_subscribe(&subscriber, "s3:ObjectRemoved:Delete", record, "e");
+    cr_assert(prefix && exact);
+    cr_assert_eq(nb__api.event_subscribed("s3:ObjectCreated:Put"), 1);
+    cr_assert_eq(nb__api.event_subscribed("s3:ObjectRemoved:Delete"), 1);
+    cr_assert_eq(nb__api.event_subscribed("s3:ObjectRemoved:DeleteMarkerCreated"), 0, "exact names match whole");
+    cr_assert_eq(nb__api.event_subscribed(NULL), 0);
+    nb__api.event_unsubscribe(prefix);
+    cr_assert_eq(nb__api.event_subscribed("s3:ObjectCreated:Put"), 0, "gone with its subscription");
+    cr_assert_eq(nb__api.event_subscribed("s3:ObjectRemoved:Delete"), 1);
+}

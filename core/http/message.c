@@ -6,6 +6,15 @@
 
 #include "http/body.h"
 
+static inline unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c; }
+
+uint32_t nb__header_key(const char *name, size_t len) {
+    uint32_t k = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        k = (k ^ ascii_lower((unsigned char)name[i])) * 16777619u;
+    return k;
+}
+
 int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char *value, size_t vlen) {
     if (h->len == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 16;
@@ -26,6 +35,7 @@ int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char
     v[vlen] = '\0';
     h->items[h->len].name = n;
     h->items[h->len].value = v;
+    h->items[h->len].key = nb__header_key(n, nlen);
     h->len++;
     return 0;
 }
@@ -50,15 +60,21 @@ int nb__headers_set(nb__headers_t *h, const char *name, const char *value) {
     return nb__headers_add(h, name, value);
 }
 
-static inline unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c; }
-
+/* Looked up a dozen times a request: the hashes rule other names out before strcasecmp. */
 const char *nb__headers_get(const nb__headers_t *h, const char *name) {
-    /* Looked up several times a request: the first letter rules most names out before strcasecmp. */
-    unsigned char first = ascii_lower((unsigned char)name[0]);
+    uint32_t key = nb__header_key(name, strlen(name));
     for (size_t i = 0; i < h->len; i++)
-        if (ascii_lower((unsigned char)h->items[i].name[0]) == first && strcasecmp(h->items[i].name, name) == 0)
+        if (h->items[i].key == key && strcasecmp(h->items[i].name, name) == 0)
             return h->items[i].value;
     return NULL;
+}
+
+size_t nb__headers_count(const nb__headers_t *h, const char *name) {
+    uint32_t key = nb__header_key(name, strlen(name));
+    size_t n = 0;
+    for (size_t i = 0; i < h->len; i++)
+        n += h->items[i].key == key && strcasecmp(h->items[i].name, name) == 0;
+    return n;
 }
 
 void nb__headers_shrink(nb__headers_t *h) {

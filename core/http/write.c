@@ -43,6 +43,10 @@ static int64_t body_length(const nb__http_response_t *r) {
     return r->stream ? nb__body_size(r->stream) : (int64_t)r->body.len;
 }
 
+static bool is_header(const nb__header_t *h, uint32_t key, const char *name) {
+    return h->key == key && strcasecmp(h->name, name) == 0;
+}
+
 /* The head into x->head; decides whether the connection closes after x. */
 static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     nb__http_response_t *r = &x->resp;
@@ -50,16 +54,15 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     int status = r->status >= 100 && r->status <= 999 ? r->status : 500;
     const char *reason = nb__http_reason(status);
     bool has_date = false, handler_cl = false;
+    size_t bytes = 0; /* of the handler's headers, as written */
     for (size_t i = 0; i < r->headers.len; i++) {
-        const char *n = r->headers.items[i].name;
-        char c0 = (char)(n[0] | 0x20);
-        if (c0 != 'c' && c0 != 'd')
-            continue;
-        if (strcasecmp(n, "Connection") == 0 && strcasestr(r->headers.items[i].value, "close"))
+        const nb__header_t *h = &r->headers.items[i];
+        bytes += strlen(h->name) + strlen(h->value) + 4;
+        if (is_header(h, NB__HEADER_KEY_CONNECTION, "Connection") && strcasestr(h->value, "close"))
             x->close_after = true;
-        else if (strcasecmp(n, "Date") == 0)
+        else if (is_header(h, NB__HEADER_KEY_DATE, "Date"))
             has_date = true;
-        else if (strcasecmp(n, "Content-Length") == 0)
+        else if (is_header(h, NB__HEADER_KEY_CONTENT_LENGTH, "Content-Length"))
             handler_cl = true;
     }
     if (!x->keep_alive || (x->chunked && x->http10)) /* HTTP/1.0 has no chunks: the close ends the body */
@@ -73,7 +76,8 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     bool keep_cl = r->no_body && handler_cl;
 
     nb__buf_reset(b);
-    int rc = nb__buf_reserve(b, 128 + 64 * r->headers.len);
+    /* reserved whole at once: the appends below then only copy */
+    int rc = nb__buf_reserve(b, 160 + bytes);
     rc |= PUTS(b, "HTTP/1.1 ");
     rc |= put_u64(b, (uint64_t)status);
     rc |= PUTS(b, " ");
@@ -81,10 +85,9 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     rc |= PUTS(b, "\r\n");
     for (size_t i = 0; i < r->headers.len; i++) {
         const nb__header_t *h = &r->headers.items[i];
-        char c0 = (char)(h->name[0] | 0x20);
-        if ((c0 == 'c' || c0 == 't') &&
-            (strcasecmp(h->name, "Connection") == 0 || (!keep_cl && strcasecmp(h->name, "Content-Length") == 0) ||
-             strcasecmp(h->name, "Transfer-Encoding") == 0))
+        if (is_header(h, NB__HEADER_KEY_CONNECTION, "Connection") ||
+            (!keep_cl && is_header(h, NB__HEADER_KEY_CONTENT_LENGTH, "Content-Length")) ||
+            is_header(h, NB__HEADER_KEY_TRANSFER_ENCODING, "Transfer-Encoding"))
             continue; /* the writer's own framing headers */
         rc |= put(b, h->name, strlen(h->name));
         rc |= PUTS(b, ": ");

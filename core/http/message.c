@@ -8,13 +8,6 @@
 
 static inline unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c; }
 
-uint32_t nb__header_key(const char *name, size_t len) {
-    uint32_t k = 2166136261u;
-    for (size_t i = 0; i < len; i++)
-        k = (k ^ ascii_lower((unsigned char)name[i])) * 16777619u;
-    return k;
-}
-
 int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char *value, size_t vlen) {
     if (h->len == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 16;
@@ -35,7 +28,7 @@ int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char
     v[vlen] = '\0';
     h->items[h->len].name = n;
     h->items[h->len].value = v;
-    h->items[h->len].key = nb__header_key(n, nlen);
+    h->items[h->len].name_len = nlen;
     h->len++;
     return 0;
 }
@@ -60,20 +53,24 @@ int nb__headers_set(nb__headers_t *h, const char *name, const char *value) {
     return nb__headers_add(h, name, value);
 }
 
-/* Looked up a dozen times a request: the hashes rule other names out before strcasecmp. */
+bool nb__header_is(const nb__header_t *h, const char *name, size_t len) {
+    return h->name_len == len && ascii_lower((unsigned char)h->name[0]) == ascii_lower((unsigned char)name[0]) &&
+           strcasecmp(h->name, name) == 0;
+}
+
+/* Looked up a dozen times a request: length and first letter rule most names out before strcasecmp. */
 const char *nb__headers_get(const nb__headers_t *h, const char *name) {
-    uint32_t key = nb__header_key(name, strlen(name));
+    size_t len = strlen(name);
     for (size_t i = 0; i < h->len; i++)
-        if (h->items[i].key == key && strcasecmp(h->items[i].name, name) == 0)
+        if (nb__header_is(&h->items[i], name, len))
             return h->items[i].value;
     return NULL;
 }
 
 size_t nb__headers_count(const nb__headers_t *h, const char *name) {
-    uint32_t key = nb__header_key(name, strlen(name));
-    size_t n = 0;
+    size_t len = strlen(name), n = 0;
     for (size_t i = 0; i < h->len; i++)
-        n += h->items[i].key == key && strcasecmp(h->items[i].name, name) == 0;
+        n += nb__header_is(&h->items[i], name, len);
     return n;
 }
 

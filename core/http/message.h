@@ -17,7 +17,7 @@
 typedef struct nb__header {
     char *name;  /* as received (case kept); compare with strcasecmp */
     char *value; /* in name's allocation, after its NUL: freeing name frees both */
-    uint32_t key; /* nb__header_key(name): a lookup compares these before any name */
+    size_t name_len; /* a lookup compares lengths and first letters before any name */
 } nb__header_t;
 
 typedef struct nb__headers {
@@ -31,14 +31,8 @@ int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char
 void nb__headers_remove(nb__headers_t *h, const char *name);
 /* Replaces every header of that name by one with this value. */
 int nb__headers_set(nb__headers_t *h, const char *name, const char *value);
-/* A header name's hash, case-insensitive (FNV-1a over its lower-cased bytes). */
-uint32_t nb__header_key(const char *name, size_t len);
-/* nb__header_key of the names the response writer looks for in every answer (checked by
- * test_http_response: a constant, not hashed again per answer). */
-#define NB__HEADER_KEY_CONNECTION 0x38b99ed9u
-#define NB__HEADER_KEY_DATE 0xd472dc59u
-#define NB__HEADER_KEY_CONTENT_LENGTH 0x4df9451du
-#define NB__HEADER_KEY_TRANSFER_ENCODING 0xddb4744cu
+/* Is h named name (len bytes), case-insensitive? */
+bool nb__header_is(const nb__header_t *h, const char *name, size_t len);
 /* How many headers have that name. */
 size_t nb__headers_count(const nb__headers_t *h, const char *name);
 /* The first value of a header, case-insensitive; NULL when absent. */

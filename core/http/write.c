@@ -43,9 +43,7 @@ static int64_t body_length(const nb__http_response_t *r) {
     return r->stream ? nb__body_size(r->stream) : (int64_t)r->body.len;
 }
 
-static bool is_header(const nb__header_t *h, uint32_t key, const char *name) {
-    return h->key == key && strcasecmp(h->name, name) == 0;
-}
+#define IS(h, lit) nb__header_is((h), (lit), sizeof(lit) - 1)
 
 /* The head into x->head; decides whether the connection closes after x. */
 static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
@@ -58,11 +56,11 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     for (size_t i = 0; i < r->headers.len; i++) {
         const nb__header_t *h = &r->headers.items[i];
         bytes += strlen(h->name) + strlen(h->value) + 4;
-        if (is_header(h, NB__HEADER_KEY_CONNECTION, "Connection") && strcasestr(h->value, "close"))
+        if (IS(h, "Connection") && strcasestr(h->value, "close"))
             x->close_after = true;
-        else if (is_header(h, NB__HEADER_KEY_DATE, "Date"))
+        else if (IS(h, "Date"))
             has_date = true;
-        else if (is_header(h, NB__HEADER_KEY_CONTENT_LENGTH, "Content-Length"))
+        else if (IS(h, "Content-Length"))
             handler_cl = true;
     }
     if (!x->keep_alive || (x->chunked && x->http10)) /* HTTP/1.0 has no chunks: the close ends the body */
@@ -85,9 +83,9 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     rc |= PUTS(b, "\r\n");
     for (size_t i = 0; i < r->headers.len; i++) {
         const nb__header_t *h = &r->headers.items[i];
-        if (is_header(h, NB__HEADER_KEY_CONNECTION, "Connection") ||
-            (!keep_cl && is_header(h, NB__HEADER_KEY_CONTENT_LENGTH, "Content-Length")) ||
-            is_header(h, NB__HEADER_KEY_TRANSFER_ENCODING, "Transfer-Encoding"))
+        if (IS(h, "Connection") ||
+            (!keep_cl && IS(h, "Content-Length")) ||
+            IS(h, "Transfer-Encoding"))
             continue; /* the writer's own framing headers */
         rc |= put(b, h->name, strlen(h->name));
         rc |= PUTS(b, ": ");

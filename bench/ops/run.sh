@@ -5,6 +5,7 @@
 # and moto's server, one after the other for each operation so they share the machine's state.
 # Each server gets a 1 s warm-up run of the operation first (the first run after start is slow:
 # page faults, allocator growth, SQLite's cache), then the measured run.
+# Instructions per request, steadier still: bench/ops/instructions.sh (callgrind).
 # Prints req/s per operation and target, the ratio to the bare server and to moto, and the server's
 # CPU time per request (utime+stime from /proc/PID/stat over the measured run, divided by the
 # requests wrk counted): unlike req/s, that figure holds when other work shares the machine. Exits 1 if any

@@ -3,7 +3,12 @@
 # ReceiveMessage, S3 PutObject and GetObject of 1 KiB, each at wrk -t1 -c32 against the bare
 # libuv+llhttp server (tools/bench-minimal), Nimbus with persistence off, Nimbus with PERSISTENCE=1
 # and moto's server, one after the other for each operation so they share the machine's state.
-# Prints req/s per operation and target, the ratio to the bare server and to moto; exits 1 if any
+# Each server gets a 1 s warm-up run of the operation first (the first run after start is slow:
+# page faults, allocator growth, SQLite's cache), then the measured run.
+# Instructions per request, steadier still: bench/ops/instructions.sh (callgrind).
+# Prints req/s per operation and target, the ratio to the bare server and to moto, and the server's
+# CPU time per request (utime+stime from /proc/PID/stat over the measured run, divided by the
+# requests wrk counted): unlike req/s, that figure holds when other work shares the machine. Exits 1 if any
 # answer's status was not 200, a socket error happened, or an answer's body lacked what the
 # operation returns (a short check run per operation and server, `-- check` in the wrk script).
 #   bench/ops/run.sh [seconds-per-op]
@@ -41,11 +46,12 @@ PORT[bare]=$(free_port)
 "$BUILD/tools/bench-minimal/nimbus-bench-minimal" "${PORT[bare]}" >/dev/null 2>"$tmp/bare.err" &
 pids+=("$!")
 wait_up bare "$!" "http://127.0.0.1:${PORT[bare]}/"
+declare -A PID
+PID[bare]=$!
 P=$(free_port)
 PORT[off]=$P
 GATEWAY_LISTEN=127.0.0.1:$P SERVICES=sqs,s3 "$NIMBUS" >/dev/null 2>"$tmp/off.err" &
 pids+=("$!"); wait_up off "$!" "http://127.0.0.1:$P/_localstack/health"
-declare -A PID
 PID[off]=$!
 P=$(free_port)
 PORT[on]=$P
@@ -59,6 +65,7 @@ if [ "${MOTO:-1}" != 0 ] && "$PY" -c "import moto.server" 2>/dev/null; then
   PORT[moto]=$P
   "$PY" -m moto.server -p "$P" >/dev/null 2>"$tmp/moto.err" &
   pids+=("$!"); wait_up moto "$!" "http://127.0.0.1:$P/"
+  PID[moto]=$!
   TARGETS+=(moto)
 fi
 
@@ -73,12 +80,20 @@ for t in "${TARGETS[@]}"; do
 done
 ln -s "$tmp/off" "$tmp/bare"
 
-declare -A RPS
+declare -A RPS CPU
 failed=0
+tck=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime, after the ")" of comm
 measure() { # target op
-  local url="http://127.0.0.1:${PORT[$1]}" out rps non2xx sockerr
+  local url="http://127.0.0.1:${PORT[$1]}" out rps non2xx sockerr t0 t1 n
+  wrk -t1 -c"$CONNS" -d1s -s "$tmp/$1/$2.lua" "$url" >/dev/null
+  t0=$(cpu_ticks "${PID[$1]}")
   out=$(wrk -t1 -c"$CONNS" -d"${DUR}s" -s "$tmp/$1/$2.lua" "$url")
+  t1=$(cpu_ticks "${PID[$1]}")
   rps=$(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  CPU[$1.$2]=$(awk -v d=$((t1 - t0)) -v n="${n:-0}" -v hz="$tck" \
+    'BEGIN { if (n > 0) printf "%.1f", d * 1e6 / hz / n; else print "-" }')
   non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
   sockerr=$(sed -n 's/.*Socket errors: \(.*\)/\1/p' <<<"$out")
   RPS[$1.$2]=${rps:-0}
@@ -97,14 +112,16 @@ measure() { # target op
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%d%%", 100 * a / b; else print "-" }'; }
 times() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0fx", a / b; else print "-" }'; }
 
-echo "== wrk -t1 -c$CONNS, ${DUR}s an operation and server; req/s (share of the bare server; times moto)"
-printf '%-11s %8s %20s %20s %8s\n' op bare nimbus nimbus-persist moto
+echo "== wrk -t1 -c$CONNS, ${DUR}s an operation and server after a 1 s warm-up; req/s (share of the"
+echo "   bare server; times moto), then the server's CPU microseconds per request (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+printf '%-11s %8s %20s %20s %8s | %6s %6s %6s\n' op bare nimbus nimbus-persist moto cpu:bare off on
 for op in $OPS; do
   for t in "${TARGETS[@]}"; do measure "$t" "$op"; done
   b=${RPS[bare.$op]}; m=${RPS[moto.$op]:-0}
-  printf '%-11s %8s %20s %20s %8s\n' "$op" "$b" \
+  printf '%-11s %8s %20s %20s %8s | %6s %6s %6s\n' "$op" "$b" \
     "${RPS[off.$op]} ($(pct "${RPS[off.$op]}" "$b"); $(times "${RPS[off.$op]}" "$m"))" \
-    "${RPS[on.$op]} ($(pct "${RPS[on.$op]}" "$b"); $(times "${RPS[on.$op]}" "$m"))" "$m"
+    "${RPS[on.$op]} ($(pct "${RPS[on.$op]}" "$b"); $(times "${RPS[on.$op]}" "$m"))" "$m" \
+    "${CPU[bare.$op]}" "${CPU[off.$op]}" "${CPU[on.$op]}"
 done
 
 # System calls per request: what the server asks of the kernel for each answer (strace slows it

@@ -597,12 +597,17 @@ static nb_req_t *check_head(nb__gateway_t *gw, nb__http_request_t *http, const n
 nb__http_head_verdict_t nb__gateway_head(nb__http_request_t *http, bool expect_continue, uint64_t *max_body,
                                          void *data) {
     nb__gateway_t *gw = data;
+    gw->head_http = NULL;
     /* Nimbus's own endpoints are no service's: routing them would read S3's spec (the last
      * resort) on a health check. */
     if (nb__gateway_internal_path(http->path))
         return NB__HEAD_READ;
     nb__route_t route;
     nb__router_route(gw->router, http, &route);
+    if (!route.body_unread) {
+        gw->head_http = http;
+        gw->head_route = route;
+    }
     if (expect_continue && route.op && route.op->streaming_input &&
         (http->head_data = check_head(gw, http, &route)) != NULL) {
         http->head_free = head_req_free;
@@ -636,6 +641,10 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
     }
     char path_buf[PATH_BUF_BYTES];
     stage_ctx_t c = {.path_buf = path_buf};
+    /* Only this request's own head route: every head resets it, and it is used once. */
+    if (gw->head_http == http)
+        c.known_route = &gw->head_route;
+    gw->head_http = NULL;
     nb__http_response_init(&c.resp);
     run_stages(req, &c, STAGE_ROUTE, STAGE_COUNT);
     release_input(gw->loop, &c); /* req may be gone now (answered, its body freed) */

@@ -32,6 +32,10 @@ typedef struct nb__gateway {
     FILE *request_log;   /* NIMBUS_REQUEST_LOG's JSON lines; NULL when off (request_log.c) */
     bool unavailable[NB_MAX_LISTEN]; /* optional GATEWAY_LISTEN addresses this machine lacks */
     uv_timer_t eager;    /* EAGER_SERVICE_LOADING: the services start on the loop's first turn */
+    /* The route nb__gateway_head found for head_http, kept for its nb__gateway_handle so a
+     * request is routed once (not when a form's Action may be in the body still to come) */
+    const nb__http_request_t *head_http;
+    nb__route_t head_route;
 } nb__gateway_t;
 
 /* Start-up (startup.c). Loads specs and plugins, builds the router. On failure *err says why. */

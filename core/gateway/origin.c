@@ -181,10 +181,7 @@ static void refuse(nb__gateway_t *gw, nb__http_exchange_t *x, const nb__http_req
 /* RFC 9112 3.2: a request with more than one Host is a 400; checking one of them would let the
  * other through. */
 static bool host_twice(nb__http_exchange_t *x, const nb__http_request_t *req) {
-    size_t n = 0;
-    for (size_t i = 0; i < req->headers.len; i++)
-        n += strcasecmp(req->headers.items[i].name, "Host") == 0;
-    if (n < 2)
+    if (nb__headers_count(&req->headers, "Host") < 2)
         return false;
     nb__http_response_t resp;
     nb__http_response_init(&resp);

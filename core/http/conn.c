@@ -377,14 +377,22 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len) {
 
 /* RFC 9110 5.1: a field name is a token (llhttp 8.1 lets a space or an empty name through;
  * two parsers reading one head differently is how requests are smuggled). */
+static bool tchar_punct(unsigned char ch) {
+    switch (ch) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool field_name_is_token(const char *s, size_t n) {
-    static const char tchar_punct[] = "!#$%&'*+-.^_`|~";
     if (n == 0)
         return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              (ch && strchr(tchar_punct, ch))))
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || tchar_punct(ch)))
             return false;
     }
     return true;
@@ -684,8 +692,12 @@ void nb__conn_received(nb__http_conn_t *c, const char *data, size_t len) {
         return;
     }
     size_t n = conn_parse(c, data, len);
-    if (!c->closing)
-        keep_pending(c, data + n, len - n);
+    if (c->closing)
+        return;
+    keep_pending(c, data + n, len - n);
+    /* answers written at once (write.c) may have unblocked what was kept */
+    if (c->pending.len > c->pending_off && !parse_blocked(c))
+        nb__conn_resume(c);
 }
 
 /* A connection's record, linked to the server before its socket is open (closing it unlinks it). */

@@ -6,6 +6,8 @@
 
 #include "http/body.h"
 
+static inline unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c; }
+
 int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char *value, size_t vlen) {
     if (h->len == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 16;
@@ -15,14 +17,18 @@ int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char
         h->items = items;
         h->cap = cap;
     }
-    char *n = strndup(name, nlen), *v = strndup(value, vlen);
-    if (n == NULL || v == NULL) {
-        free(n);
-        free(v);
+    /* one allocation for both: a request's dozen headers cost a dozen mallocs, not two dozen */
+    char *n = malloc(nlen + 1 + vlen + 1);
+    if (n == NULL)
         return NB_ENOMEM;
-    }
+    memcpy(n, name, nlen);
+    n[nlen] = '\0';
+    char *v = n + nlen + 1;
+    memcpy(v, value, vlen);
+    v[vlen] = '\0';
     h->items[h->len].name = n;
     h->items[h->len].value = v;
+    h->items[h->len].name_len = nlen;
     h->len++;
     return 0;
 }
@@ -31,29 +37,41 @@ int nb__headers_add(nb__headers_t *h, const char *name, const char *value) {
     return nb__headers_addn(h, name, strlen(name), value, strlen(value));
 }
 
-int nb__headers_set(nb__headers_t *h, const char *name, const char *value) {
+void nb__headers_remove(nb__headers_t *h, const char *name) {
     size_t j = 0;
     for (size_t i = 0; i < h->len; i++) {
-        if (strcasecmp(h->items[i].name, name) == 0) {
+        if (strcasecmp(h->items[i].name, name) == 0)
             free(h->items[i].name);
-            free(h->items[i].value);
-        } else {
+        else
             h->items[j++] = h->items[i];
-        }
     }
     h->len = j;
+}
+
+int nb__headers_set(nb__headers_t *h, const char *name, const char *value) {
+    nb__headers_remove(h, name);
     return nb__headers_add(h, name, value);
 }
 
-static inline unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c; }
+bool nb__header_is(const nb__header_t *h, const char *name, size_t len) {
+    return h->name_len == len && ascii_lower((unsigned char)h->name[0]) == ascii_lower((unsigned char)name[0]) &&
+           strcasecmp(h->name, name) == 0;
+}
 
+/* Looked up a dozen times a request: length and first letter rule most names out before strcasecmp. */
 const char *nb__headers_get(const nb__headers_t *h, const char *name) {
-    /* Looked up several times a request: the first letter rules most names out before strcasecmp. */
-    unsigned char first = ascii_lower((unsigned char)name[0]);
+    size_t len = strlen(name);
     for (size_t i = 0; i < h->len; i++)
-        if (ascii_lower((unsigned char)h->items[i].name[0]) == first && strcasecmp(h->items[i].name, name) == 0)
+        if (nb__header_is(&h->items[i], name, len))
             return h->items[i].value;
     return NULL;
+}
+
+size_t nb__headers_count(const nb__headers_t *h, const char *name) {
+    size_t len = strlen(name), n = 0;
+    for (size_t i = 0; i < h->len; i++)
+        n += nb__header_is(&h->items[i], name, len);
+    return n;
 }
 
 void nb__headers_shrink(nb__headers_t *h) {
@@ -67,10 +85,8 @@ void nb__headers_shrink(nb__headers_t *h) {
 }
 
 void nb__headers_free(nb__headers_t *h) {
-    for (size_t i = 0; i < h->len; i++) {
+    for (size_t i = 0; i < h->len; i++)
         free(h->items[i].name);
-        free(h->items[i].value);
-    }
     free(h->items);
     h->items = NULL;
     h->len = h->cap = 0;

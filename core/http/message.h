@@ -15,8 +15,9 @@
 #include "util/buf.h"
 
 typedef struct nb__header {
-    char *name; /* as received (case kept); compare with strcasecmp */
-    char *value;
+    char *name;  /* as received (case kept); compare with strcasecmp */
+    char *value; /* in name's allocation, after its NUL: freeing name frees both */
+    size_t name_len; /* a lookup compares lengths and first letters before any name */
 } nb__header_t;
 
 typedef struct nb__headers {
@@ -26,8 +27,14 @@ typedef struct nb__headers {
 
 int nb__headers_add(nb__headers_t *h, const char *name, const char *value);
 int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char *value, size_t vlen);
+/* Drops every header of that name. */
+void nb__headers_remove(nb__headers_t *h, const char *name);
 /* Replaces every header of that name by one with this value. */
 int nb__headers_set(nb__headers_t *h, const char *name, const char *value);
+/* Is h named name (len bytes), case-insensitive? */
+bool nb__header_is(const nb__header_t *h, const char *name, size_t len);
+/* How many headers have that name. */
+size_t nb__headers_count(const nb__headers_t *h, const char *name);
 /* The first value of a header, case-insensitive; NULL when absent. */
 const char *nb__headers_get(const nb__headers_t *h, const char *name);
 void nb__headers_free(nb__headers_t *h);

@@ -43,6 +43,8 @@ static int64_t body_length(const nb__http_response_t *r) {
     return r->stream ? nb__body_size(r->stream) : (int64_t)r->body.len;
 }
 
+#define IS(h, lit) nb__header_is((h), (lit), sizeof(lit) - 1)
+
 /* The head into x->head; decides whether the connection closes after x. */
 static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     nb__http_response_t *r = &x->resp;
@@ -50,16 +52,15 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     int status = r->status >= 100 && r->status <= 999 ? r->status : 500;
     const char *reason = nb__http_reason(status);
     bool has_date = false, handler_cl = false;
+    size_t bytes = 0; /* of the handler's headers, as written */
     for (size_t i = 0; i < r->headers.len; i++) {
-        const char *n = r->headers.items[i].name;
-        char c0 = (char)(n[0] | 0x20);
-        if (c0 != 'c' && c0 != 'd')
-            continue;
-        if (strcasecmp(n, "Connection") == 0 && strcasestr(r->headers.items[i].value, "close"))
+        const nb__header_t *h = &r->headers.items[i];
+        bytes += strlen(h->name) + strlen(h->value) + 4;
+        if (IS(h, "Connection") && strcasestr(h->value, "close"))
             x->close_after = true;
-        else if (strcasecmp(n, "Date") == 0)
+        else if (IS(h, "Date"))
             has_date = true;
-        else if (strcasecmp(n, "Content-Length") == 0)
+        else if (IS(h, "Content-Length"))
             handler_cl = true;
     }
     if (!x->keep_alive || (x->chunked && x->http10)) /* HTTP/1.0 has no chunks: the close ends the body */
@@ -73,7 +74,8 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     bool keep_cl = r->no_body && handler_cl;
 
     nb__buf_reset(b);
-    int rc = nb__buf_reserve(b, 128 + 64 * r->headers.len);
+    /* reserved whole at once: the appends below then only copy */
+    int rc = nb__buf_reserve(b, 160 + bytes);
     rc |= PUTS(b, "HTTP/1.1 ");
     rc |= put_u64(b, (uint64_t)status);
     rc |= PUTS(b, " ");
@@ -81,10 +83,9 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     rc |= PUTS(b, "\r\n");
     for (size_t i = 0; i < r->headers.len; i++) {
         const nb__header_t *h = &r->headers.items[i];
-        char c0 = (char)(h->name[0] | 0x20);
-        if ((c0 == 'c' || c0 == 't') &&
-            (strcasecmp(h->name, "Connection") == 0 || (!keep_cl && strcasecmp(h->name, "Content-Length") == 0) ||
-             strcasecmp(h->name, "Transfer-Encoding") == 0))
+        if (IS(h, "Connection") ||
+            (!keep_cl && IS(h, "Content-Length")) ||
+            IS(h, "Transfer-Encoding"))
             continue; /* the writer's own framing headers */
         rc |= put(b, h->name, strlen(h->name));
         rc |= PUTS(b, ": ");
@@ -224,7 +225,9 @@ static void on_batch_written(uv_write_t *req, int status) {
     written(x, status);
 }
 
-void nb__conn_sent(nb__http_conn_t *c, unsigned count) {
+/* The first count exchanges of the queue are fully written: released. false when the
+ * connection ends with them (shut down or closed). */
+static bool release_sent(nb__http_conn_t *c, unsigned count) {
     bool close = false;
     for (unsigned i = count; i > 0 && c->qhead; i--) {
         nb__http_exchange_t *done = c->qhead;
@@ -237,19 +240,25 @@ void nb__conn_sent(nb__http_conn_t *c, unsigned count) {
     }
     if (close) {
         nb__conn_shutdown(c);
-        return;
+        return false;
     }
     if (c->qhead == NULL) {
         c->last_activity = uv_now(c->srv->loop);
         if (c->eof) {
             nb__conn_close(c);
-            return;
+            return false;
         }
         if (c->srv->closing && c->cur == NULL) {
             nb__conn_shutdown(c);
-            return;
+            return false;
         }
     }
+    return true;
+}
+
+void nb__conn_sent(nb__http_conn_t *c, unsigned count) {
+    if (!release_sent(c, count))
+        return;
     nb__conn_flush(c);
     nb__conn_resume(c);
     nb__conn_timer_update(c);
@@ -304,7 +313,41 @@ static int prepare(nb__http_conn_t *c, nb__http_exchange_t *x, uv_buf_t *bufs, u
     return 0;
 }
 
-static int write_batch(nb__http_conn_t *c, nb__http_exchange_t *first, unsigned count, uv_buf_t *bufs, unsigned n) {
+/* A plain connection's batch is offered to the socket with uv_try_write first: uv_write
+ * re-arms the socket's epoll registration (one epoll_ctl) after every write, even one the
+ * kernel took whole at once, and costs a request and a callback. Only when nothing before
+ * first is still being written (*front: the queue's first exchange not written at once by
+ * this flush), so answers are released in order, and not from inside the parser, whose
+ * buffer a release that shuts the connection down would free. *sent counts the exchanges
+ * written at once; what the kernel did not take goes on with uv_write. */
+static bool try_write_whole(nb__http_conn_t *c, nb__http_exchange_t *first, unsigned count, uv_buf_t *bufs,
+                            unsigned *n, nb__http_exchange_t **front, unsigned *sent) {
+    if (c->tls != NULL || c->in_parse || first != *front)
+        return false;
+    int w = uv_try_write((uv_stream_t *)&c->tcp, bufs, *n);
+    if (w <= 0)
+        return false; /* UV_EAGAIN, or an error uv_write reports the usual way */
+    size_t left = (size_t)w;
+    unsigned i = 0;
+    while (i < *n && left >= bufs[i].len)
+        left -= bufs[i++].len;
+    if (i == *n) {
+        for (unsigned k = 0; k < count; k++)
+            *front = (*front)->next;
+        *sent += count;
+        return true;
+    }
+    bufs[i].base += left;
+    bufs[i].len -= left;
+    memmove(bufs, bufs + i, (*n - i) * sizeof *bufs);
+    *n -= i;
+    return false;
+}
+
+static int write_batch(nb__http_conn_t *c, nb__http_exchange_t *first, unsigned count, uv_buf_t *bufs, unsigned n,
+                       nb__http_exchange_t **front, unsigned *sent) {
+    if (try_write_whole(c, first, count, bufs, &n, front, sent))
+        return 0;
     first->batch = count;
     uv_write_t *wr = malloc(sizeof *wr);
     if (wr == NULL)
@@ -321,8 +364,8 @@ void nb__conn_flush(nb__http_conn_t *c) {
     if (c->closing || c->shutting)
         return;
     uv_buf_t bufs[2 * NB__HTTP_BATCH];
-    unsigned n = 0, count = 0;
-    nb__http_exchange_t *first = NULL;
+    unsigned n = 0, count = 0, sent = 0;
+    nb__http_exchange_t *first = NULL, *front = c->qhead;
     bool send_continue = false;
     int rc = 0;
     for (nb__http_exchange_t *x = c->qhead; x && rc == 0; x = x->next) {
@@ -339,7 +382,7 @@ void nb__conn_flush(nb__http_conn_t *c) {
         if (x->state == NB__X_HANDLER)
             break;
         if (count == NB__HTTP_BATCH || (x->chunked && count)) { /* a stream writes its head itself, after these */
-            rc = write_batch(c, first, count, bufs, n);
+            rc = write_batch(c, first, count, bufs, n, &front, &sent);
             n = count = 0;
             first = NULL;
             if (rc != 0)
@@ -355,13 +398,18 @@ void nb__conn_flush(nb__http_conn_t *c) {
             break;
     }
     if (rc >= 0 && count)
-        rc = write_batch(c, first, count, bufs, n);
+        rc = write_batch(c, first, count, bufs, n, &front, &sent);
     if (rc >= 0 && send_continue)
         rc = write_continue(c);
     if (rc < 0) {
         nb__conn_close(c);
         return;
     }
+    /* Every answer this flush could write was considered: the released ones need no
+     * second flush; the caller resumes parsing (nb__http_respond_with, nb__conn_sent,
+     * nb__conn_resume's loop). */
+    if (sent && !release_sent(c, sent))
+        return;
     nb__conn_timer_update(c);
 }
 

@@ -227,6 +227,7 @@ typedef struct info {
     bool vhost_host;    /* <label>.<...> or <resource>.<label>.<...> (quirks.c) */
     /* Action and Version, from the query string or a form body (looked up once) */
     bool params_done;
+    bool body_unread; /* a form without its Action in the query, routed before its body came */
     bool has_action, has_version;
     char action[128];
     char version[32];
@@ -247,8 +248,12 @@ static void load_params(info_t *in) {
         in->has_action = nb__query_get(req->query, qlen, "Action", in->action, sizeof in->action) != NULL;
         in->has_version = nb__query_get(req->query, qlen, "Version", in->version, sizeof in->version) != NULL;
     }
-    if (in->has_action || req->body == NULL || !is_form(req) || nb__body_size(req->body) <= 0)
+    if (in->has_action || !is_form(req))
         return;
+    if (req->body == NULL || nb__body_size(req->body) <= 0) {
+        in->body_unread = true;
+        return;
+    }
     nb_body_t *body = req->body, *decoded = NULL;
     /* A gzip'd form (aws-chunked frames uploads, not forms): its head holds Action and Version,
      * which SDKs write first. */
@@ -675,16 +680,18 @@ int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, 
     out->spec = NULL;
     out->op = NULL;
     out->protocol = NB_PROTO_NONE;
+    out->body_unread = false;
     if (router == NULL || req == NULL || req->method == NULL)
         return NB_ENOENT;
     info_t in;
     read_info(&in, req, router);
     const svc_t *s = detect_service(router, &in);
-    if (s == NULL)
-        return NB_ENOENT;
-    out->spec = s->spec;
-    out->protocol = pick_protocol(s->spec, &in);
-    out->op = find_op(router, s, &in, out->protocol);
+    if (s != NULL) {
+        out->spec = s->spec;
+        out->protocol = pick_protocol(s->spec, &in);
+        out->op = find_op(router, s, &in, out->protocol);
+    }
+    out->body_unread = in.body_unread;
     return out->op ? 0 : NB_ENOENT;
 }
 

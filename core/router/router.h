@@ -15,6 +15,8 @@ typedef struct nb__route {
     const nb__spec_t *spec;   /* NULL: no service matched */
     const nb__spec_op_t *op;  /* NULL: service found, operation not */
     nb__protocol_t protocol;  /* the wire protocol this request uses */
+    bool body_unread;         /* a form request whose Action may be in the body, not there yet:
+                                 routing it again once the body is in may decide otherwise */
 } nb__route_t;
 
 typedef struct nb__router nb__router_t;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "http/message.h"
 #include "support/http_fixture.h"
 
 TestSuite(http, .init = http_fx_init, .fini = http_fx_fini, .timeout = 60);
@@ -98,4 +99,25 @@ Test(http, client_gone_mid_download) {
     cl_close(&c); /* the server's next writes fail */
     usleep(100000);
     expect_still_serving();
+}
+
+/* Lookups skip names by length and first letter first: only an equal name, in any case, matches. */
+Test(headers, lookup_ignores_case_and_counts_repeats) {
+    nb__headers_t h = {0};
+    cr_assert_eq(nb__headers_add(&h, "Host", "a"), 0);
+    cr_assert_eq(nb__headers_add(&h, "X-Amz-Target", "Svc.Op"), 0);
+    cr_assert_eq(nb__headers_add(&h, "host", "b"), 0);
+    cr_assert_str_eq(nb__headers_get(&h, "x-amz-target"), "Svc.Op");
+    cr_assert_str_eq(nb__headers_get(&h, "HOST"), "a");
+    cr_assert_null(nb__headers_get(&h, "Hos"));
+    cr_assert_null(nb__headers_get(&h, "Hosts"));
+    cr_assert_null(nb__headers_get(&h, "Gost"));
+    cr_assert_eq(nb__headers_count(&h, "Host"), 2);
+    nb__headers_remove(&h, "HOST");
+    cr_assert_eq(h.len, 1);
+    cr_assert_null(nb__headers_get(&h, "Host"));
+    cr_assert_eq(nb__headers_set(&h, "x-amz-target", "Other.Op"), 0);
+    cr_assert_eq(h.len, 1);
+    cr_assert_str_eq(nb__headers_get(&h, "X-Amz-Target"), "Other.Op");
+    nb__headers_free(&h);
 }

@@ -297,28 +297,44 @@ json_t *sqs_message_json(const sqs_queue_t *q, sqlite3_stmt *s, const json_t *sy
     return m;
 }
 
-/* Takes one message: new visibility, receive count, a reply entry. */
+/* Takes one message: new visibility, receive count, a reply entry. The entry is read first, with
+ * the values the update gives it, and the update has no RETURNING: SQLite answers RETURNING through
+ * a temporary table it opens and closes per statement, which cost more than this second lookup by
+ * rowid. */
 static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double now, json_t *out) {
     sqlite3_stmt *s = nb_store_stmt(&sqs.store,
-        "UPDATE messages SET receives = receives + 1, first_receive = COALESCE(first_receive, ?2), last_receive = ?2,"
-        " visible = ?3 WHERE seq = ?1 RETURNING " SQS_MESSAGE_COLUMNS);
+        "SELECT id, body, attrs, sysattrs, md5_body, sent, receives + 1, COALESCE(first_receive, ?2), grp, dedup,"
+        " seqno, src_arn FROM messages WHERE seq = ?1");
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_int64(s, 1, seq);
     sqlite3_bind_double(s, 2, now);
-    sqlite3_bind_double(s, 3, now + p->vt);
     if (sqlite3_step(s) != SQLITE_ROW) {
         sqlite3_reset(s);
         return NB_ESTORE;
     }
     int64_t receives = sqlite3_column_int64(s, 6);
-    wake_at(q, now + p->vt); /* others waiting see it again then */
     char *rh = sqs_receipt_new(q->qid, seq, receives);
     json_t *m = sqs_message_json(q, s, p->sysnames, p->attrnames, rh ? rh : "");
     free(rh);
     sqlite3_reset(s);
     if (m == NULL)
         return NB_ENOMEM;
+    s = nb_store_stmt(&sqs.store,
+        "UPDATE messages SET receives = receives + 1, first_receive = COALESCE(first_receive, ?2), last_receive = ?2,"
+        " visible = ?3 WHERE seq = ?1");
+    if (s == NULL) {
+        json_decref(m);
+        return NB_ESTORE;
+    }
+    sqlite3_bind_int64(s, 1, seq);
+    sqlite3_bind_double(s, 2, now);
+    sqlite3_bind_double(s, 3, now + p->vt);
+    if (nb_store_run(s) != 0) {
+        json_decref(m);
+        return NB_ESTORE;
+    }
+    wake_at(q, now + p->vt); /* others waiting see it again then */
     json_array_append_new(out, m);
     return 0;
 }
@@ -1222,7 +1238,6 @@ void sqs_tasks_free(void) {
 }
 
 nb_result_t sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
-    sqs_sync();
     const char *source = nb_json_str(in, "SourceArn");
     const char *dest = nb_json_str(in, "DestinationArn");
     json_t *ratev = json_object_get(in, "MaxNumberOfMessagesPerSecond");
@@ -1270,7 +1285,6 @@ nb_result_t sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
 }
 
 nb_result_t sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
-    sqs_sync();
     const char *source = nb_json_str(in, "SourceArn");
     json_t *mr = json_object_get(in, "MaxResults");
     json_int_t max = mr ? json_integer_value(mr) : 1;
@@ -1304,7 +1318,6 @@ nb_result_t sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
 }
 
 nb_result_t sqs_cancel_message_move_task(nb_req_t *req, const json_t *in) {
-    sqs_sync();
     const char *handle = nb_json_str(in, "TaskHandle");
     for (sqs_task_t *t = sqs.tasks; t; t = t->next) {
         if (strcmp(t->handle, handle) != 0)

@@ -17,7 +17,8 @@ static const char *const sqs_schema[] = {
     "CREATE INDEX messages_fifo ON messages(qid, seq) WHERE grp IS NOT NULL;"
     "CREATE TABLE _dedup(qid INTEGER NOT NULL, key TEXT NOT NULL, expires REAL NOT NULL, message_id TEXT NOT NULL,"
     " seqno TEXT, PRIMARY KEY(qid, key));",
-    /* 2: a row that a state reset deletes, telling the plugin to drop its caches */
+    /* 2: a row that a state reset deletes, telling the plugin to drop its caches (read no more: the
+     * core calls the plugin's reset hook) */
     "CREATE TABLE _epoch(id INTEGER PRIMARY KEY); INSERT INTO _epoch VALUES(1);",
     /* 3: when the message was last received: its visibility may not reach past 12 hours from then */
     "ALTER TABLE messages ADD COLUMN last_receive REAL;",
@@ -59,6 +60,12 @@ static void sqs_rolled_back(nb_plugin_t *self) {
     sqs_queues_free();
     if (sqs_queues_load() != 0)
         nb_log(self, NB_LOG_ERROR, "cannot reload the queues: %s", sqlite3_errmsg(sqs.store.db));
+}
+
+/* The core emptied the store (POST /_localstack/state/reset): what was cached from it goes. */
+static void sqs_reset(nb_plugin_t *self) {
+    (void)self;
+    sqs_state_reset();
 }
 
 /* The server stops: a consumer's long poll gets its empty receive now, not at the end
@@ -107,5 +114,5 @@ static const nb_setting_t sqs_settings[] = {
 };
 
 NB_PLUGIN_DEFINE(.name = "sqs", .service = "sqs", .api_version = "2012-11-05", .ops = sqs_ops, .init = sqs_init,
-                 .fini = sqs_fini, .rolled_back = sqs_rolled_back, .shutdown = sqs_shutdown,
+                 .fini = sqs_fini, .reset = sqs_reset, .rolled_back = sqs_rolled_back, .shutdown = sqs_shutdown,
                  .settings = sqs_settings);

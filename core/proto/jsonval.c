@@ -58,7 +58,7 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
 /* A member's JSON key: its locationName in a spec written for a JSON protocol. A spec written
  * for query and also served as awsJson (SQS) has query/XML names there ("Attribute" for
  * Attributes) that the SDKs' JSON model of it does not have: those members keep their names. */
-static const char *member_key(const nb__spec_t *spec, const nb__member_t *m) {
+const char *nb__jsonval_member_key(const nb__spec_t *spec, const nb__member_t *m) {
     if (spec && (spec->protocol == NB_PROTO_QUERY || spec->protocol == NB_PROTO_EC2))
         return m->name;
     const char *key = json_string_value(json_object_get(m->ref, "locationName"));
@@ -99,7 +99,7 @@ static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, boo
         json_t *e;
         json_object_foreach((json_t *)v, k, e) {
             for (const nb__member_t *p = it.next; p < it.end; p++) {
-                if (strcmp(member_key(w->spec, p), k) != 0)
+                if (strcmp(nb__jsonval_member_key(w->spec, p), k) != 0)
                     continue;
                 size_t j = nf++;
                 for (; j > 0 && found[j - 1] > p; j--) {
@@ -117,7 +117,7 @@ static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, boo
         while (rc == 0 && nb__member_next(&it, &m)) {
             if (body_only && nb__trait(m.ref, NULL, "location"))
                 continue;
-            const json_t *mv = json_object_get(v, member_key(w->spec, &m));
+            const json_t *mv = json_object_get(v, nb__jsonval_member_key(w->spec, &m));
             if (mv)
                 rc = member_from_wire(w, &m, mv, depth, obj);
         }
@@ -302,7 +302,7 @@ static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *
             const json_t *mv = json_object_get(v, m.name);
             if (mv == NULL || json_is_null(mv))
                 continue;
-            json_object_set_new(obj, member_key(spec, &m), to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
+            json_object_set_new(obj, nb__jsonval_member_key(spec, &m), to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
         }
         return obj;
     }
@@ -372,20 +372,6 @@ static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *
 json_t *nb__jsonval_to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
                             bool body_only) {
     return to_wire(spec, ref, shape, value, body_only, 0);
-}
-
-static int dump_cb(const char *buffer, size_t size, void *data) {
-    return nb__buf_append((nb__buf_t *)data, buffer, size) == 0 ? 0 : -1;
-}
-
-int nb__jsonval_dump(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
-                     bool body_only, nb__buf_t *out) {
-    json_t *wire = to_wire(spec, ref, shape, value, body_only, 0);
-    if (wire == NULL)
-        return NB_ENOMEM;
-    int rc = json_dump_callback(wire, dump_cb, out, JSON_COMPACT | JSON_ENCODE_ANY) == 0 ? 0 : NB_ENOMEM;
-    json_decref(wire);
-    return rc;
 }
 
 void nb__json_error_describe(const nb__spec_t *spec, const nb__aws_error_t *err, nb__json_error_t *out) {

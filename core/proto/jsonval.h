@@ -24,9 +24,15 @@ int nb__jsonval_parse(const nb__spec_t *spec, const json_t *ref, const json_t *s
 json_t *nb__jsonval_to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
                             bool body_only);
 
-/* Appends the wire JSON of value to out (compact). */
+/* Appends the wire JSON of value to out (compact): the bytes jansson prints for
+ * nb__jsonval_to_wire's tree, written without that tree (jsonwrite.c). */
 int nb__jsonval_dump(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
                      bool body_only, nb__buf_t *out);
+
+/* A member's JSON key: its locationName in a spec written for a JSON protocol; the member
+ * name in a query spec also served as awsJson (SQS), as the SDKs' JSON model names it. */
+struct nb__member;
+const char *nb__jsonval_member_key(const nb__spec_t *spec, const struct nb__member *m);
 
 /* How a JSON protocol names an error: the spec's error shape for err->code
  * (by shape name, else by its error trait's code), the __type to send (the

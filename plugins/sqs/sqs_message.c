@@ -244,11 +244,19 @@ static void wake_at(sqs_queue_t *q, double at);
 json_t *sqs_message_json(const sqs_queue_t *q, sqlite3_stmt *s, const json_t *sysnames, const json_t *attrnames,
                          const char *receipt) {
     int64_t receives = sqlite3_column_int64(s, 6);
-    json_t *m = json_pack("{s:s,s:s,s:s,s:s%}", "MessageId", (const char *)sqlite3_column_text(s, 0), "ReceiptHandle",
-                          receipt, "MD5OfBody", (const char *)sqlite3_column_text(s, 4), "Body",
-                          (const char *)sqlite3_column_text(s, 1), (size_t)sqlite3_column_bytes(s, 1));
-    if (m == NULL)
+    /* set member by member, not json_pack'd: its format is parsed again at every call; the ids,
+     * handle and digest are ASCII we made, the body is checked as UTF-8 */
+    const char *body = (const char *)sqlite3_column_text(s, 1);
+    json_t *m = json_object(), *bodyv = body ? json_stringn(body, (size_t)sqlite3_column_bytes(s, 1)) : NULL;
+    if (m == NULL || bodyv == NULL || sqlite3_column_text(s, 0) == NULL || sqlite3_column_text(s, 4) == NULL) {
+        json_decref(m);
+        json_decref(bodyv);
         return NULL;
+    }
+    json_object_set_new_nocheck(m, "MessageId", json_string_nocheck((const char *)sqlite3_column_text(s, 0)));
+    json_object_set_new_nocheck(m, "ReceiptHandle", json_string_nocheck(receipt));
+    json_object_set_new_nocheck(m, "MD5OfBody", json_string_nocheck((const char *)sqlite3_column_text(s, 4)));
+    json_object_set_new_nocheck(m, "Body", bodyv);
     json_t *sys = json_object();
     if (sys_wanted(sysnames, "SenderId"))
         json_object_set_new(sys, "SenderId", json_string(q->account));
@@ -840,7 +848,9 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
     if (rc != 0)
         return rc;
     (void)req;
-    *result = json_pack("{s:s,s:s}", "MessageId", id, "MD5OfMessageBody", md5_body);
+    *result = json_object();
+    json_object_set_new_nocheck(*result, "MessageId", json_string_nocheck(id));
+    json_object_set_new_nocheck(*result, "MD5OfMessageBody", json_string_nocheck(md5_body));
     if (has_attrs)
         json_object_set_new(*result, "MD5OfMessageAttributes", json_string(md5_attrs));
     if (has_sys)

@@ -269,7 +269,9 @@ int nb__jsonval_parse(const nb__spec_t *spec, const json_t *ref, const json_t *s
         return 0;
     }
     json_error_t jerr;
-    json_t *doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    json_t *doc = nb__json_read_fast(text, len);
+    if (doc == NULL) /* not a document the fast reader takes: jansson decides, and words the error */
+        doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (doc == NULL) {
         if (asprintf(why, "%s (line %d, column %d)", jerr.text, jerr.line, jerr.column) < 0)
             *why = NULL;

@@ -19,6 +19,11 @@
 int nb__jsonval_parse(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const char *text, size_t len,
                       bool body_only, json_t **out, char **why);
 
+/* text as a value, read in one pass (jsonread.c), for the documents that reader takes exactly as
+ * json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) would: the same value. NULL for any other text
+ * (malformed, or a kind the reader leaves to jansson, reals among them): ask json_loadb. */
+json_t *nb__json_read_fast(const char *text, size_t len);
+
 /* The value as wire JSON (new reference): blobs base64, timestamps epoch
  * numbers unless timestampFormat says otherwise, NaN/Infinity as strings. */
 json_t *nb__jsonval_to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,

@@ -214,12 +214,14 @@ static void put_num(json_t *o, const char *k, int64_t v) {
 /* Moves one message (by row) to the queue dst, as redrive does. */
 static int move_row(int64_t seq, sqs_queue_t *src, sqs_queue_t *dst, bool record_source) {
     sqlite3_stmt *s = nb_store_stmt(&sqs.store,
-        "INSERT INTO messages(account, region, qid, id, body, attrs, sysattrs, md5_body, md5_attrs, md5_sys, sent,"
-        " visible, receives, first_receive, grp, dedup, seqno, src_arn) SELECT ?2, ?3, ?4, id, body, attrs, sysattrs,"
+        "INSERT INTO messages(seq, account, region, qid, id, body, attrs, sysattrs, md5_body, md5_attrs, md5_sys, sent,"
+        " visible, receives, first_receive, grp, dedup, seqno, src_arn) SELECT ?7, ?2, ?3, ?4, id, body, attrs, sysattrs,"
         " md5_body, md5_attrs, md5_sys, sent, ?5, 0, NULL, grp, dedup, seqno, COALESCE(?6, src_arn)"
         " FROM messages WHERE seq = ?1");
-    if (s == NULL)
+    int64_t new_seq = sqs_seq_take();
+    if (s == NULL || new_seq < 0)
         return NB_ESTORE;
+    sqlite3_bind_int64(s, 7, new_seq);
     sqlite3_bind_int64(s, 1, seq);
     sqlite3_bind_text(s, 2, dst->account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, dst->region, -1, SQLITE_STATIC);
@@ -499,8 +501,10 @@ static bool waiter_try(sqs_waiter_t *w) {
     sqlite3 *db = sqs.store.db;
     nb_store_savepoint(db, "sqs_wait");
     int n = receive(w->q, &p, msgs);
-    if (n < 0)
+    if (n < 0) {
         nb_store_rollback_to(db, "sqs_wait");
+        sqs_seq_load(); /* a redrive's block of numbers may have gone with it */
+    }
     else
         nb_store_release(db, "sqs_wait");
     bool got = n > 0;
@@ -817,8 +821,9 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
     char *sys_text = json_object_size(sys) ? json_dumps(sys, JSON_COMPACT) : NULL;
     sqlite3_stmt *s = nb_store_stmt(&sqs.store,
         "INSERT INTO messages(account, region, qid, id, body, attrs, sysattrs, md5_body, md5_attrs, md5_sys, sent,"
-        " visible, grp, dedup, seqno) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
-    if (s == NULL) {
+        " visible, grp, dedup, seqno, seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+    int64_t seq = sqs_seq_take();
+    if (s == NULL || seq < 0) {
         free(attrs_text);
         free(sys_text);
         return NB_ESTORE;
@@ -837,6 +842,7 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
         sqlite3_bind_text(s, 10, md5_sys, -1, SQLITE_STATIC);
     sqlite3_bind_double(s, 11, now);
     sqlite3_bind_double(s, 12, now + delay);
+    sqlite3_bind_int64(s, 16, seq);
     if (q->fifo) {
         sqlite3_bind_text(s, 13, grp, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 14, dedup, -1, SQLITE_STATIC);

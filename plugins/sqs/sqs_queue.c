@@ -209,6 +209,7 @@ int sqs_queue_save_meta(sqs_queue_t *q) {
 void sqs_state_reset(void) {
     sqs_tasks_free();
     sqs_queues_free();
+    sqs_seq_load();
 }
 
 sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in) {

@@ -307,29 +307,40 @@ json_t *sqs_message_json(const sqs_queue_t *q, sqlite3_stmt *s, const json_t *sy
     return m;
 }
 
-/* Takes one message: new visibility, receive count, a reply entry. The entry is read first, with
- * the values the update gives it, and the update has no RETURNING: SQLite answers RETURNING through
- * a temporary table it opens and closes per statement, which cost more than this second lookup by
- * rowid. */
-static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double now, json_t *out) {
-    sqlite3_stmt *s = nb_store_stmt(&sqs.store,
-        "SELECT id, body, attrs, sysattrs, md5_body, sent, receives + 1, COALESCE(first_receive, ?2), grp, dedup,"
-        " seqno, src_arn FROM messages WHERE seq = ?1");
-    if (s == NULL)
-        return NB_ESTORE;
-    sqlite3_bind_int64(s, 1, seq);
-    sqlite3_bind_double(s, 2, now);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        sqlite3_reset(s);
-        return NB_ESTORE;
-    }
-    int64_t receives = sqlite3_column_int64(s, 6);
-    char *rh = sqs_receipt_new(q->qid, seq, receives);
+/* The columns of a message as a receive answers it: SQS_MESSAGE_COLUMNS with the receive count
+ * and first receive time the receive's update gives them (?2 is now). */
+#define TAKEN_COLUMNS                                                                                          \
+    "id, body, attrs, sysattrs, md5_body, sent, receives + 1, COALESCE(first_receive, ?2), grp, dedup, seqno," \
+    " src_arn"
+
+/* The reply entry of the message in row s (TAKEN_COLUMNS first), with a new receipt handle. */
+static json_t *taken_entry(sqs_queue_t *q, int64_t seq, sqlite3_stmt *s, const recv_params_t *p) {
+    char *rh = sqs_receipt_new(q->qid, seq, sqlite3_column_int64(s, 6));
     json_t *m = sqs_message_json(q, s, p->sysnames, p->attrnames, rh ? rh : "");
     free(rh);
-    sqlite3_reset(s);
-    if (m == NULL)
-        return NB_ENOMEM;
+    return m;
+}
+
+/* Takes one message: new visibility, receive count, and its reply entry m, read beforehand (NULL:
+ * read here). The update has no RETURNING: SQLite answers RETURNING through a temporary table it
+ * opens and closes per statement, which cost more than reading the row first. */
+static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double now, json_t *m, json_t *out) {
+    sqlite3_stmt *s;
+    if (m == NULL) {
+        s = nb_store_stmt(&sqs.store, "SELECT " TAKEN_COLUMNS " FROM messages WHERE seq = ?1");
+        if (s == NULL)
+            return NB_ESTORE;
+        sqlite3_bind_int64(s, 1, seq);
+        sqlite3_bind_double(s, 2, now);
+        if (sqlite3_step(s) != SQLITE_ROW) {
+            sqlite3_reset(s);
+            return NB_ESTORE;
+        }
+        m = taken_entry(q, seq, s, p);
+        sqlite3_reset(s);
+        if (m == NULL)
+            return NB_ENOMEM;
+    }
     s = nb_store_stmt(&sqs.store,
         "UPDATE messages SET receives = receives + 1, first_receive = COALESCE(first_receive, ?2), last_receive = ?2,"
         " visible = ?3 WHERE seq = ?1");
@@ -365,31 +376,41 @@ static int receive(sqs_queue_t *q, const recv_params_t *p, json_t *out) {
     }
     for (int round = 0; round < 32 && taken < p->max; round++) {
         int64_t cand[CAND_MAX];
+        json_t *entry[CAND_MAX] = {NULL}; /* a candidate's reply entry when its row was read already */
         int ncand = 0, moved = 0;
         int64_t expire[CAND_MAX], redrive[CAND_MAX];
         int nexp = 0, nred = 0;
         if (!q->fifo) {
+            /* the candidates' rows are read here, once: their entries are built as they come */
             sqlite3_stmt *s = nb_store_stmt(&sqs.store,
-                "SELECT seq, receives, sent FROM messages WHERE qid = ?1 AND visible <= ?2 ORDER BY visible, seq"
-                " LIMIT ?3");
+                "SELECT " TAKEN_COLUMNS ", seq, receives, sent FROM messages WHERE qid = ?1 AND visible <= ?3"
+                " ORDER BY visible, seq LIMIT ?4");
             if (s == NULL)
                 return NB_ESTORE;
             sqlite3_bind_int64(s, 1, q->qid);
             sqlite3_bind_double(s, 2, now);
-            sqlite3_bind_int(s, 3, p->max - taken + taken + 8);
-            while (sqlite3_step(s) == SQLITE_ROW && ncand + nexp + nred < CAND_MAX && ncand < p->max - taken) {
-                int64_t seq = sqlite3_column_int64(s, 0);
+            sqlite3_bind_double(s, 3, now);
+            sqlite3_bind_int(s, 4, p->max - taken + taken + 8);
+            while (ncand + nexp + nred < CAND_MAX && ncand < p->max - taken && sqlite3_step(s) == SQLITE_ROW) {
+                int64_t seq = sqlite3_column_int64(s, 12);
                 bool dup = false;
                 for (int i = 0; i < taken; i++)
                     dup = dup || taken_seq[i] == seq;
                 if (dup)
                     continue;
-                if (sqlite3_column_double(s, 2) + q->retention < now)
+                if (sqlite3_column_double(s, 14) + q->retention < now) {
                     expire[nexp++] = seq;
-                else if (dlq && sqlite3_column_int64(s, 1) >= q->max_receive)
+                } else if (dlq && sqlite3_column_int64(s, 13) >= q->max_receive) {
                     redrive[nred++] = seq;
-                else
+                } else {
+                    if ((entry[ncand] = taken_entry(q, seq, s, p)) == NULL) {
+                        sqlite3_reset(s);
+                        for (int i = 0; i < ncand; i++)
+                            json_decref(entry[i]);
+                        return NB_ENOMEM;
+                    }
                     cand[ncand++] = seq;
+                }
             }
             sqlite3_reset(s);
         } else {
@@ -402,7 +423,7 @@ static int receive(sqs_queue_t *q, const recv_params_t *p, json_t *out) {
                 return NB_ESTORE;
             }
             sqlite3_bind_int64(s, 1, q->qid);
-            while (sqlite3_step(s) == SQLITE_ROW && ncand < p->max - taken && nexp + nred < CAND_MAX - 16) {
+            while (ncand < p->max - taken && nexp + nred < CAND_MAX - 16 && sqlite3_step(s) == SQLITE_ROW) {
                 int64_t seq = sqlite3_column_int64(s, 0);
                 const char *grp = (const char *)sqlite3_column_text(s, 3);
                 bool dup = false;
@@ -424,26 +445,35 @@ static int receive(sqs_queue_t *q, const recv_params_t *p, json_t *out) {
             sqlite3_reset(s);
             json_decref(locked);
         }
-        for (int i = 0; i < nexp; i++) {
+        int rc = 0;
+        for (int i = 0; i < nexp && rc == 0; i++) {
             sqlite3_stmt *d = nb_store_stmt(&sqs.store, "DELETE FROM messages WHERE seq = ?1");
-            if (d == NULL)
-                return NB_ESTORE;
+            if (d == NULL) {
+                rc = NB_ESTORE;
+                break;
+            }
             sqlite3_bind_int64(d, 1, expire[i]);
             nb_store_run(d);
         }
-        for (int i = 0; i < nred; i++)
+        for (int i = 0; i < nred && rc == 0; i++)
             if (move_row(redrive[i], q, dlq, true) != 0)
-                return NB_ESTORE;
-        if (nred)
+                rc = NB_ESTORE;
+        if (nred && rc == 0)
             schedule_wake(dlq);
         moved = nexp + nred;
-        for (int i = 0; i < ncand && taken < p->max; i++) {
-            int rc = take_row(q, cand[i], p, now, out);
-            if (rc != 0)
-                return rc;
-            taken_seq[taken++] = cand[i];
-            q->inflight_hint++;
+        for (int i = 0; i < ncand; i++) {
+            if (rc == 0 && taken < p->max) {
+                rc = take_row(q, cand[i], p, now, entry[i], out); /* takes the entry, even failing */
+                if (rc == 0) {
+                    taken_seq[taken++] = cand[i];
+                    q->inflight_hint++;
+                }
+            } else {
+                json_decref(entry[i]);
+            }
         }
+        if (rc != 0)
+            return rc;
         if (moved == 0)
             break;
     }

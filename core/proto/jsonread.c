@@ -179,6 +179,22 @@ static int read_string(reader_t *r, const char **s, size_t *len) {
 
 static json_t *read_value(reader_t *r, int depth);
 
+/* After an object's member or an array's element: 1 another follows (past its ','), 0 the
+ * container ends (past `close`), -1 anything else. */
+static int after_item(reader_t *r, char close) {
+    skip_space(r);
+    if (r->p < r->end && *r->p == ',') {
+        r->p++;
+        skip_space(r);
+        return 1;
+    }
+    if (r->p < r->end && *r->p == close) {
+        r->p++;
+        return 0;
+    }
+    return -1;
+}
+
 static json_t *read_number(reader_t *r) {
     const unsigned char *q = r->p;
     bool neg = *q == '-';
@@ -240,19 +256,10 @@ static json_t *read_object(reader_t *r, int depth) {
         int rc = v ? json_object_setn_new_nocheck(obj, key, klen, v) : -1;
         if (key != kbuf)
             free(key);
-        if (rc != 0)
+        if (rc != 0 || (rc = after_item(r, '}')) < 0)
             break;
-        skip_space(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            skip_space(r);
-            continue;
-        }
-        if (r->p < r->end && *r->p == '}') {
-            r->p++;
+        if (rc == 0)
             return obj;
-        }
-        break;
     }
     json_decref(obj);
     return NULL;
@@ -270,19 +277,11 @@ static json_t *read_array(reader_t *r, int depth) {
     }
     for (;;) {
         json_t *v = read_value(r, depth + 1);
-        if (v == NULL || json_array_append_new(arr, v) != 0)
+        int rc = v == NULL || json_array_append_new(arr, v) != 0 ? -1 : after_item(r, ']');
+        if (rc < 0)
             break;
-        skip_space(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            skip_space(r);
-            continue;
-        }
-        if (r->p < r->end && *r->p == ']') {
-            r->p++;
+        if (rc == 0)
             return arr;
-        }
-        break;
     }
     json_decref(arr);
     return NULL;

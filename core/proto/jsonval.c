@@ -65,6 +65,18 @@ const char *nb__jsonval_member_key(const nb__spec_t *spec, const nb__member_t *m
     return key ? key : m->name;
 }
 
+bool nb__jsonval_next_present(nb__member_iter_t *it, const json_t *v, bool body_only, nb__member_t *m,
+                              const json_t **mv) {
+    while (nb__member_next(it, m)) {
+        if (body_only && json_object_get(m->ref, "location"))
+            continue;
+        *mv = json_object_get(v, m->name);
+        if (*mv != NULL && !json_is_null(*mv))
+            return true;
+    }
+    return false;
+}
+
 static int member_from_wire(walk_t *w, const nb__member_t *m, const json_t *mv, int depth, json_t *obj) {
     if (json_is_null(mv))
         return 0;
@@ -298,14 +310,10 @@ static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *
             return obj;
         nb__member_iter_t it;
         nb__member_t m;
-        for (nb__member_iter_init(&it, spec, shape); nb__member_next(&it, &m);) {
-            if (body_only && json_object_get(m.ref, "location"))
-                continue;
-            const json_t *mv = json_object_get(v, m.name);
-            if (mv == NULL || json_is_null(mv))
-                continue;
+        const json_t *mv;
+        nb__member_iter_init(&it, spec, shape);
+        while (nb__jsonval_next_present(&it, v, body_only, &m, &mv))
             json_object_set_new(obj, nb__jsonval_member_key(spec, &m), to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
-        }
         return obj;
     }
     case NB_SHAPE_LIST: {

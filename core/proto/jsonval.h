@@ -39,6 +39,12 @@ int nb__jsonval_dump(const nb__spec_t *spec, const json_t *ref, const json_t *sh
 struct nb__member;
 const char *nb__jsonval_member_key(const nb__spec_t *spec, const struct nb__member *m);
 
+/* The next member of a structure value v the wire carries (present, not null; with body_only,
+ * not bound to an HTTP location): false when none is left. */
+struct nb__member_iter;
+bool nb__jsonval_next_present(struct nb__member_iter *it, const json_t *v, bool body_only, struct nb__member *m,
+                              const json_t **mv);
+
 /* How a JSON protocol names an error: the spec's error shape for err->code
  * (by shape name, else by its error trait's code), the __type to send (the
  * shape name), the awsQuery code (the error trait's code, NULL if none) and

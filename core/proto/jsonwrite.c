@@ -87,12 +87,9 @@ static int write_structure(const nb__spec_t *spec, const json_t *shape, const js
         bool first = true;
         nb__member_iter_t it;
         nb__member_t m;
-        for (nb__member_iter_init(&it, spec, shape); nb__member_next(&it, &m);) {
-            if (body_only && json_object_get(m.ref, "location"))
-                continue;
-            const json_t *mv = json_object_get(v, m.name);
-            if (mv == NULL || json_is_null(mv))
-                continue;
+        const json_t *mv;
+        nb__member_iter_init(&it, spec, shape);
+        while (nb__jsonval_next_present(&it, v, body_only, &m, &mv)) {
             if ((!first && nb__buf_putc(out, ',') != 0) || put_text(nb__jsonval_member_key(spec, &m), out) != 0 ||
                 nb__buf_putc(out, ':') != 0)
                 return NB_ENOMEM;

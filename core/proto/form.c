@@ -13,13 +13,17 @@
 /* Form bodies bigger than this are refused: query APIs cap requests far lower. */
 #define NB_FORM_MAX_BODY (64u * 1024 * 1024)
 
+/* A pair's key and value are decoded into one block (the key first, the value after its NUL): one
+ * allocation a pair, freed through the key. */
 static int add_pair(nb__form_t *f, const char *k, size_t klen, const char *v, size_t vlen) {
-    size_t key_len, val_len;
-    char *key = nb__url_decode(k, klen, true, &key_len);
-    char *val = nb__url_decode(v, vlen, true, &val_len);
-    if (key == NULL || val == NULL) {
+    char *key = malloc(klen + vlen + 2);
+    if (key == NULL)
+        return NB_ENOMEM;
+    ssize_t key_len = nb__url_decode_to(k, klen, NB_URL_FORM, key, klen + 1);
+    char *val = key_len < 0 ? NULL : key + key_len + 1;
+    ssize_t val_len = val ? nb__url_decode_to(v, vlen, NB_URL_FORM, val, vlen + 1) : -1;
+    if (val_len < 0) {
         free(key);
-        free(val);
         return NB_EPROTO;
     }
     if (f->len == f->cap) {
@@ -27,13 +31,12 @@ static int add_pair(nb__form_t *f, const char *k, size_t klen, const char *v, si
         nb__form_pair_t *items = realloc(f->items, cap * sizeof *items);
         if (items == NULL) {
             free(key);
-            free(val);
             return NB_ENOMEM;
         }
         f->items = items;
         f->cap = cap;
     }
-    f->items[f->len] = (nb__form_pair_t){key, val, val_len, f->len};
+    f->items[f->len] = (nb__form_pair_t){key, val, (size_t)val_len, f->len};
     f->len++;
     f->sorted = false;
     return 0;
@@ -86,10 +89,8 @@ int nb__form_from_request(nb__form_t *f, const nb__http_request_t *req) {
 }
 
 void nb__form_free(nb__form_t *f) {
-    for (size_t i = 0; i < f->len; i++) {
-        free(f->items[i].key);
-        free(f->items[i].value);
-    }
+    for (size_t i = 0; i < f->len; i++)
+        free(f->items[i].key); /* the value is in the key's block (add_pair) */
     free(f->items);
     memset(f, 0, sizeof *f);
 }

@@ -16,7 +16,7 @@
 
 typedef struct nb__form_pair {
     char *key;   /* decoded, NUL-terminated */
-    char *value; /* decoded, NUL-terminated (may hold NULs: use value_len) */
+    char *value; /* decoded, NUL-terminated (may hold NULs: use value_len); in the key's block, not freed apart */
     size_t value_len;
     size_t seq;  /* position in the request, so the first of duplicate keys wins */
 } nb__form_pair_t;

@@ -102,6 +102,9 @@ static int serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json
     if (op && op->output && nb__es_member(spec, op->output, &es))
         return serialize_event_stream(spec, op, &es, output, resp);
     nb__headers_set(&resp->headers, "Content-Type", content_type(spec));
+    /* room for a common answer at once, not doubled up from 64 bytes by realloc */
+    if (nb__buf_reserve(&resp->body, NB__PROTO_BODY_START) != 0)
+        return NB_ENOMEM;
     json_t *empty = output ? NULL : json_object();
     int rc = nb__jsonval_dump(spec, NULL, op ? op->output : NULL, output ? output : empty, false, &resp->body);
     json_decref(empty);

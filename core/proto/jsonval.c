@@ -58,11 +58,23 @@ static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const js
 /* A member's JSON key: its locationName in a spec written for a JSON protocol. A spec written
  * for query and also served as awsJson (SQS) has query/XML names there ("Attribute" for
  * Attributes) that the SDKs' JSON model of it does not have: those members keep their names. */
-static const char *member_key(const nb__spec_t *spec, const nb__member_t *m) {
+const char *nb__jsonval_member_key(const nb__spec_t *spec, const nb__member_t *m) {
     if (spec && (spec->protocol == NB_PROTO_QUERY || spec->protocol == NB_PROTO_EC2))
         return m->name;
     const char *key = json_string_value(json_object_get(m->ref, "locationName"));
     return key ? key : m->name;
+}
+
+bool nb__jsonval_next_present(nb__member_iter_t *it, const json_t *v, bool body_only, nb__member_t *m,
+                              const json_t **mv) {
+    while (nb__member_next(it, m)) {
+        if (body_only && json_object_get(m->ref, "location"))
+            continue;
+        *mv = json_object_get(v, m->name);
+        if (*mv != NULL && !json_is_null(*mv))
+            return true;
+    }
+    return false;
 }
 
 static int member_from_wire(walk_t *w, const nb__member_t *m, const json_t *mv, int depth, json_t *obj) {
@@ -99,7 +111,7 @@ static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, boo
         json_t *e;
         json_object_foreach((json_t *)v, k, e) {
             for (const nb__member_t *p = it.next; p < it.end; p++) {
-                if (strcmp(member_key(w->spec, p), k) != 0)
+                if (strcmp(nb__jsonval_member_key(w->spec, p), k) != 0)
                     continue;
                 size_t j = nf++;
                 for (; j > 0 && found[j - 1] > p; j--) {
@@ -117,7 +129,7 @@ static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, boo
         while (rc == 0 && nb__member_next(&it, &m)) {
             if (body_only && nb__trait(m.ref, NULL, "location"))
                 continue;
-            const json_t *mv = json_object_get(v, member_key(w->spec, &m));
+            const json_t *mv = json_object_get(v, nb__jsonval_member_key(w->spec, &m));
             if (mv)
                 rc = member_from_wire(w, &m, mv, depth, obj);
         }
@@ -269,7 +281,9 @@ int nb__jsonval_parse(const nb__spec_t *spec, const json_t *ref, const json_t *s
         return 0;
     }
     json_error_t jerr;
-    json_t *doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    json_t *doc = nb__json_read_fast(text, len);
+    if (doc == NULL) /* not a document the fast reader takes: jansson decides, and words the error */
+        doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (doc == NULL) {
         if (asprintf(why, "%s (line %d, column %d)", jerr.text, jerr.line, jerr.column) < 0)
             *why = NULL;
@@ -296,14 +310,10 @@ static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *
             return obj;
         nb__member_iter_t it;
         nb__member_t m;
-        for (nb__member_iter_init(&it, spec, shape); nb__member_next(&it, &m);) {
-            if (body_only && json_object_get(m.ref, "location"))
-                continue;
-            const json_t *mv = json_object_get(v, m.name);
-            if (mv == NULL || json_is_null(mv))
-                continue;
-            json_object_set_new(obj, member_key(spec, &m), to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
-        }
+        const json_t *mv;
+        nb__member_iter_init(&it, spec, shape);
+        while (nb__jsonval_next_present(&it, v, body_only, &m, &mv))
+            json_object_set_new(obj, nb__jsonval_member_key(spec, &m), to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
         return obj;
     }
     case NB_SHAPE_LIST: {
@@ -372,20 +382,6 @@ static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *
 json_t *nb__jsonval_to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
                             bool body_only) {
     return to_wire(spec, ref, shape, value, body_only, 0);
-}
-
-static int dump_cb(const char *buffer, size_t size, void *data) {
-    return nb__buf_append((nb__buf_t *)data, buffer, size) == 0 ? 0 : -1;
-}
-
-int nb__jsonval_dump(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
-                     bool body_only, nb__buf_t *out) {
-    json_t *wire = to_wire(spec, ref, shape, value, body_only, 0);
-    if (wire == NULL)
-        return NB_ENOMEM;
-    int rc = json_dump_callback(wire, dump_cb, out, JSON_COMPACT | JSON_ENCODE_ANY) == 0 ? 0 : NB_ENOMEM;
-    json_decref(wire);
-    return rc;
 }
 
 void nb__json_error_describe(const nb__spec_t *spec, const nb__aws_error_t *err, nb__json_error_t *out) {

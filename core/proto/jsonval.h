@@ -19,14 +19,31 @@
 int nb__jsonval_parse(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const char *text, size_t len,
                       bool body_only, json_t **out, char **why);
 
+/* text as a value, read in one pass (jsonread.c), for the documents that reader takes exactly as
+ * json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) would: the same value. NULL for any other text
+ * (malformed, or a kind the reader leaves to jansson, reals among them): ask json_loadb. */
+json_t *nb__json_read_fast(const char *text, size_t len);
+
 /* The value as wire JSON (new reference): blobs base64, timestamps epoch
  * numbers unless timestampFormat says otherwise, NaN/Infinity as strings. */
 json_t *nb__jsonval_to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
                             bool body_only);
 
-/* Appends the wire JSON of value to out (compact). */
+/* Appends the wire JSON of value to out (compact): the bytes jansson prints for
+ * nb__jsonval_to_wire's tree, written without that tree (jsonwrite.c). */
 int nb__jsonval_dump(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
                      bool body_only, nb__buf_t *out);
+
+/* A member's JSON key: its locationName in a spec written for a JSON protocol; the member
+ * name in a query spec also served as awsJson (SQS), as the SDKs' JSON model names it. */
+struct nb__member;
+const char *nb__jsonval_member_key(const nb__spec_t *spec, const struct nb__member *m);
+
+/* The next member of a structure value v the wire carries (present, not null; with body_only,
+ * not bound to an HTTP location): false when none is left. */
+struct nb__member_iter;
+bool nb__jsonval_next_present(struct nb__member_iter *it, const json_t *v, bool body_only, struct nb__member *m,
+                              const json_t **mv);
 
 /* How a JSON protocol names an error: the spec's error shape for err->code
  * (by shape name, else by its error trait's code), the __type to send (the

@@ -13,6 +13,9 @@ typedef struct nb__proto_impl {
                            const nb__proto_ctx_t *ctx, nb__http_response_t *resp);
 } nb__proto_impl_t;
 
+/* Bytes a serializer reserves for an answer's body before writing it: most answers fit. */
+#define NB__PROTO_BODY_START 1024
+
 extern const nb__proto_impl_t nb__proto_query_impl;     /* query.c */
 extern const nb__proto_impl_t nb__proto_ec2_impl;       /* ec2.c */
 extern const nb__proto_impl_t nb__proto_json_impl;      /* json.c */

@@ -30,6 +30,9 @@ static int serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json
     if (stream)
         nb__body_free(stream);
     nb__xml_writer_init(&w, &resp->body);
+    /* room for a common answer at once, not doubled up from 64 bytes by realloc */
+    if (nb__buf_reserve(&resp->body, NB__PROTO_BODY_START) != 0)
+        return NB_ENOMEM;
     nb__xml_start_op_response(&w, spec, op);
     if (op->output) {
         const json_t *oref = json_object_get(op->def, "output");

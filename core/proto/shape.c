@@ -340,7 +340,11 @@ int nb__scalar_from_text(const json_t *shape, const char *text, size_t len, json
     *out = NULL;
     nb__shape_kind_t kind = nb__shape_kind(shape);
     if (kind == NB_SHAPE_STRING || kind == NB_SHAPE_UNKNOWN) {
-        *out = json_stringn(text, len);
+        /* jansson checks UTF-8 a character at a time; ASCII, the usual text, needs no check */
+        size_t i = 0;
+        while (i < len && (unsigned char)text[i] < 0x80)
+            i++;
+        *out = i == len ? json_stringn_nocheck(text, len) : json_stringn(text, len);
         if (*out == NULL)
             *why = "invalid UTF-8";
         return *out ? 0 : NB_EINVAL;

@@ -466,7 +466,9 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
                 return;
             }
         }
-        check_length(c, shape, v, utf16_length(json_string_value(v), json_string_length(v)), in_body);
+        /* a string's UTF-16 length is counted only for a shape that bounds it: most (a message body) do not */
+        if (json_object_get(shape, "min") || json_object_get(shape, "max"))
+            check_length(c, shape, v, utf16_length(json_string_value(v), json_string_length(v)), in_body);
     } else if (kind == NB_SHAPE_BLOB) {
         check_length(c, shape, v, json_string_length(v), in_body);
     } else if (kind == NB_SHAPE_INTEGER || kind == NB_SHAPE_LONG || kind == NB_SHAPE_FLOAT) {

@@ -250,7 +250,6 @@ static void dev_handler(nb_http_t *h, void *data) {
         respond_error(h, form, 405, "InvalidAction", "use GET or POST");
         return;
     }
-    sqs_sync();
     json_t *params = request_params(h, json_protocol);
     char account[16], region[32], name[96];
     bool parsed;

@@ -214,12 +214,14 @@ static void put_num(json_t *o, const char *k, int64_t v) {
 /* Moves one message (by row) to the queue dst, as redrive does. */
 static int move_row(int64_t seq, sqs_queue_t *src, sqs_queue_t *dst, bool record_source) {
     sqlite3_stmt *s = nb_store_stmt(&sqs.store,
-        "INSERT INTO messages(account, region, qid, id, body, attrs, sysattrs, md5_body, md5_attrs, md5_sys, sent,"
-        " visible, receives, first_receive, grp, dedup, seqno, src_arn) SELECT ?2, ?3, ?4, id, body, attrs, sysattrs,"
+        "INSERT INTO messages(seq, account, region, qid, id, body, attrs, sysattrs, md5_body, md5_attrs, md5_sys, sent,"
+        " visible, receives, first_receive, grp, dedup, seqno, src_arn) SELECT ?7, ?2, ?3, ?4, id, body, attrs, sysattrs,"
         " md5_body, md5_attrs, md5_sys, sent, ?5, 0, NULL, grp, dedup, seqno, COALESCE(?6, src_arn)"
         " FROM messages WHERE seq = ?1");
-    if (s == NULL)
+    int64_t new_seq = sqs_seq_take();
+    if (s == NULL || new_seq < 0)
         return NB_ESTORE;
+    sqlite3_bind_int64(s, 7, new_seq);
     sqlite3_bind_int64(s, 1, seq);
     sqlite3_bind_text(s, 2, dst->account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, dst->region, -1, SQLITE_STATIC);
@@ -244,11 +246,19 @@ static void wake_at(sqs_queue_t *q, double at);
 json_t *sqs_message_json(const sqs_queue_t *q, sqlite3_stmt *s, const json_t *sysnames, const json_t *attrnames,
                          const char *receipt) {
     int64_t receives = sqlite3_column_int64(s, 6);
-    json_t *m = json_pack("{s:s,s:s,s:s,s:s%}", "MessageId", (const char *)sqlite3_column_text(s, 0), "ReceiptHandle",
-                          receipt, "MD5OfBody", (const char *)sqlite3_column_text(s, 4), "Body",
-                          (const char *)sqlite3_column_text(s, 1), (size_t)sqlite3_column_bytes(s, 1));
-    if (m == NULL)
+    /* set member by member, not json_pack'd: its format is parsed again at every call; the ids,
+     * handle and digest are ASCII we made, the body is checked as UTF-8 */
+    const char *body = (const char *)sqlite3_column_text(s, 1);
+    json_t *m = json_object(), *bodyv = body ? json_stringn(body, (size_t)sqlite3_column_bytes(s, 1)) : NULL;
+    if (m == NULL || bodyv == NULL || sqlite3_column_text(s, 0) == NULL || sqlite3_column_text(s, 4) == NULL) {
+        json_decref(m);
+        json_decref(bodyv);
         return NULL;
+    }
+    json_object_set_new_nocheck(m, "MessageId", json_string_nocheck((const char *)sqlite3_column_text(s, 0)));
+    json_object_set_new_nocheck(m, "ReceiptHandle", json_string_nocheck(receipt));
+    json_object_set_new_nocheck(m, "MD5OfBody", json_string_nocheck((const char *)sqlite3_column_text(s, 4)));
+    json_object_set_new_nocheck(m, "Body", bodyv);
     json_t *sys = json_object();
     if (sys_wanted(sysnames, "SenderId"))
         json_object_set_new(sys, "SenderId", json_string(q->account));
@@ -297,28 +307,55 @@ json_t *sqs_message_json(const sqs_queue_t *q, sqlite3_stmt *s, const json_t *sy
     return m;
 }
 
-/* Takes one message: new visibility, receive count, a reply entry. */
-static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double now, json_t *out) {
-    sqlite3_stmt *s = nb_store_stmt(&sqs.store,
+/* The columns of a message as a receive answers it: SQS_MESSAGE_COLUMNS with the receive count
+ * and first receive time the receive's update gives them (?2 is now). */
+#define TAKEN_COLUMNS                                                                                          \
+    "id, body, attrs, sysattrs, md5_body, sent, receives + 1, COALESCE(first_receive, ?2), grp, dedup, seqno," \
+    " src_arn"
+
+/* The reply entry of the message in row s (TAKEN_COLUMNS first), with a new receipt handle. */
+static json_t *taken_entry(sqs_queue_t *q, int64_t seq, sqlite3_stmt *s, const recv_params_t *p) {
+    char *rh = sqs_receipt_new(q->qid, seq, sqlite3_column_int64(s, 6));
+    json_t *m = sqs_message_json(q, s, p->sysnames, p->attrnames, rh ? rh : "");
+    free(rh);
+    return m;
+}
+
+/* Takes one message: new visibility, receive count, and its reply entry m, read beforehand (NULL:
+ * read here). The update has no RETURNING: SQLite answers RETURNING through a temporary table it
+ * opens and closes per statement, which cost more than reading the row first. */
+static int take_row(sqs_queue_t *q, int64_t seq, const recv_params_t *p, double now, json_t *m, json_t *out) {
+    sqlite3_stmt *s;
+    if (m == NULL) {
+        s = nb_store_stmt(&sqs.store, "SELECT " TAKEN_COLUMNS " FROM messages WHERE seq = ?1");
+        if (s == NULL)
+            return NB_ESTORE;
+        sqlite3_bind_int64(s, 1, seq);
+        sqlite3_bind_double(s, 2, now);
+        if (sqlite3_step(s) != SQLITE_ROW) {
+            sqlite3_reset(s);
+            return NB_ESTORE;
+        }
+        m = taken_entry(q, seq, s, p);
+        sqlite3_reset(s);
+        if (m == NULL)
+            return NB_ENOMEM;
+    }
+    s = nb_store_stmt(&sqs.store,
         "UPDATE messages SET receives = receives + 1, first_receive = COALESCE(first_receive, ?2), last_receive = ?2,"
-        " visible = ?3 WHERE seq = ?1 RETURNING " SQS_MESSAGE_COLUMNS);
-    if (s == NULL)
+        " visible = ?3 WHERE seq = ?1");
+    if (s == NULL) {
+        json_decref(m);
         return NB_ESTORE;
+    }
     sqlite3_bind_int64(s, 1, seq);
     sqlite3_bind_double(s, 2, now);
     sqlite3_bind_double(s, 3, now + p->vt);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        sqlite3_reset(s);
+    if (nb_store_run(s) != 0) {
+        json_decref(m);
         return NB_ESTORE;
     }
-    int64_t receives = sqlite3_column_int64(s, 6);
     wake_at(q, now + p->vt); /* others waiting see it again then */
-    char *rh = sqs_receipt_new(q->qid, seq, receives);
-    json_t *m = sqs_message_json(q, s, p->sysnames, p->attrnames, rh ? rh : "");
-    free(rh);
-    sqlite3_reset(s);
-    if (m == NULL)
-        return NB_ENOMEM;
     json_array_append_new(out, m);
     return 0;
 }
@@ -339,31 +376,41 @@ static int receive(sqs_queue_t *q, const recv_params_t *p, json_t *out) {
     }
     for (int round = 0; round < 32 && taken < p->max; round++) {
         int64_t cand[CAND_MAX];
+        json_t *entry[CAND_MAX] = {NULL}; /* a candidate's reply entry when its row was read already */
         int ncand = 0, moved = 0;
         int64_t expire[CAND_MAX], redrive[CAND_MAX];
         int nexp = 0, nred = 0;
         if (!q->fifo) {
+            /* the candidates' rows are read here, once: their entries are built as they come */
             sqlite3_stmt *s = nb_store_stmt(&sqs.store,
-                "SELECT seq, receives, sent FROM messages WHERE qid = ?1 AND visible <= ?2 ORDER BY visible, seq"
-                " LIMIT ?3");
+                "SELECT " TAKEN_COLUMNS ", seq, receives, sent FROM messages WHERE qid = ?1 AND visible <= ?3"
+                " ORDER BY visible, seq LIMIT ?4");
             if (s == NULL)
                 return NB_ESTORE;
             sqlite3_bind_int64(s, 1, q->qid);
             sqlite3_bind_double(s, 2, now);
-            sqlite3_bind_int(s, 3, p->max - taken + taken + 8);
-            while (sqlite3_step(s) == SQLITE_ROW && ncand + nexp + nred < CAND_MAX && ncand < p->max - taken) {
-                int64_t seq = sqlite3_column_int64(s, 0);
+            sqlite3_bind_double(s, 3, now);
+            sqlite3_bind_int(s, 4, p->max - taken + taken + 8);
+            while (ncand + nexp + nred < CAND_MAX && ncand < p->max - taken && sqlite3_step(s) == SQLITE_ROW) {
+                int64_t seq = sqlite3_column_int64(s, 12);
                 bool dup = false;
                 for (int i = 0; i < taken; i++)
                     dup = dup || taken_seq[i] == seq;
                 if (dup)
                     continue;
-                if (sqlite3_column_double(s, 2) + q->retention < now)
+                if (sqlite3_column_double(s, 14) + q->retention < now) {
                     expire[nexp++] = seq;
-                else if (dlq && sqlite3_column_int64(s, 1) >= q->max_receive)
+                } else if (dlq && sqlite3_column_int64(s, 13) >= q->max_receive) {
                     redrive[nred++] = seq;
-                else
+                } else {
+                    if ((entry[ncand] = taken_entry(q, seq, s, p)) == NULL) {
+                        sqlite3_reset(s);
+                        for (int i = 0; i < ncand; i++)
+                            json_decref(entry[i]);
+                        return NB_ENOMEM;
+                    }
                     cand[ncand++] = seq;
+                }
             }
             sqlite3_reset(s);
         } else {
@@ -376,7 +423,7 @@ static int receive(sqs_queue_t *q, const recv_params_t *p, json_t *out) {
                 return NB_ESTORE;
             }
             sqlite3_bind_int64(s, 1, q->qid);
-            while (sqlite3_step(s) == SQLITE_ROW && ncand < p->max - taken && nexp + nred < CAND_MAX - 16) {
+            while (ncand < p->max - taken && nexp + nred < CAND_MAX - 16 && sqlite3_step(s) == SQLITE_ROW) {
                 int64_t seq = sqlite3_column_int64(s, 0);
                 const char *grp = (const char *)sqlite3_column_text(s, 3);
                 bool dup = false;
@@ -398,26 +445,35 @@ static int receive(sqs_queue_t *q, const recv_params_t *p, json_t *out) {
             sqlite3_reset(s);
             json_decref(locked);
         }
-        for (int i = 0; i < nexp; i++) {
+        int rc = 0;
+        for (int i = 0; i < nexp && rc == 0; i++) {
             sqlite3_stmt *d = nb_store_stmt(&sqs.store, "DELETE FROM messages WHERE seq = ?1");
-            if (d == NULL)
-                return NB_ESTORE;
+            if (d == NULL) {
+                rc = NB_ESTORE;
+                break;
+            }
             sqlite3_bind_int64(d, 1, expire[i]);
             nb_store_run(d);
         }
-        for (int i = 0; i < nred; i++)
+        for (int i = 0; i < nred && rc == 0; i++)
             if (move_row(redrive[i], q, dlq, true) != 0)
-                return NB_ESTORE;
-        if (nred)
+                rc = NB_ESTORE;
+        if (nred && rc == 0)
             schedule_wake(dlq);
         moved = nexp + nred;
-        for (int i = 0; i < ncand && taken < p->max; i++) {
-            int rc = take_row(q, cand[i], p, now, out);
-            if (rc != 0)
-                return rc;
-            taken_seq[taken++] = cand[i];
-            q->inflight_hint++;
+        for (int i = 0; i < ncand; i++) {
+            if (rc == 0 && taken < p->max) {
+                rc = take_row(q, cand[i], p, now, entry[i], out); /* takes the entry, even failing */
+                if (rc == 0) {
+                    taken_seq[taken++] = cand[i];
+                    q->inflight_hint++;
+                }
+            } else {
+                json_decref(entry[i]);
+            }
         }
+        if (rc != 0)
+            return rc;
         if (moved == 0)
             break;
     }
@@ -475,8 +531,10 @@ static bool waiter_try(sqs_waiter_t *w) {
     sqlite3 *db = sqs.store.db;
     nb_store_savepoint(db, "sqs_wait");
     int n = receive(w->q, &p, msgs);
-    if (n < 0)
+    if (n < 0) {
         nb_store_rollback_to(db, "sqs_wait");
+        sqs_seq_load(); /* a redrive's block of numbers may have gone with it */
+    }
     else
         nb_store_release(db, "sqs_wait");
     bool got = n > 0;
@@ -793,8 +851,9 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
     char *sys_text = json_object_size(sys) ? json_dumps(sys, JSON_COMPACT) : NULL;
     sqlite3_stmt *s = nb_store_stmt(&sqs.store,
         "INSERT INTO messages(account, region, qid, id, body, attrs, sysattrs, md5_body, md5_attrs, md5_sys, sent,"
-        " visible, grp, dedup, seqno) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
-    if (s == NULL) {
+        " visible, grp, dedup, seqno, seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+    int64_t seq = sqs_seq_take();
+    if (s == NULL || seq < 0) {
         free(attrs_text);
         free(sys_text);
         return NB_ESTORE;
@@ -813,6 +872,7 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
         sqlite3_bind_text(s, 10, md5_sys, -1, SQLITE_STATIC);
     sqlite3_bind_double(s, 11, now);
     sqlite3_bind_double(s, 12, now + delay);
+    sqlite3_bind_int64(s, 16, seq);
     if (q->fifo) {
         sqlite3_bind_text(s, 13, grp, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 14, dedup, -1, SQLITE_STATIC);
@@ -824,7 +884,9 @@ static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **resu
     if (rc != 0)
         return rc;
     (void)req;
-    *result = json_pack("{s:s,s:s}", "MessageId", id, "MD5OfMessageBody", md5_body);
+    *result = json_object();
+    json_object_set_new_nocheck(*result, "MessageId", json_string_nocheck(id));
+    json_object_set_new_nocheck(*result, "MD5OfMessageBody", json_string_nocheck(md5_body));
     if (has_attrs)
         json_object_set_new(*result, "MD5OfMessageAttributes", json_string(md5_attrs));
     if (has_sys)
@@ -1222,7 +1284,6 @@ void sqs_tasks_free(void) {
 }
 
 nb_result_t sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
-    sqs_sync();
     const char *source = nb_json_str(in, "SourceArn");
     const char *dest = nb_json_str(in, "DestinationArn");
     json_t *ratev = json_object_get(in, "MaxNumberOfMessagesPerSecond");
@@ -1270,7 +1331,6 @@ nb_result_t sqs_start_message_move_task(nb_req_t *req, const json_t *in) {
 }
 
 nb_result_t sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
-    sqs_sync();
     const char *source = nb_json_str(in, "SourceArn");
     json_t *mr = json_object_get(in, "MaxResults");
     json_int_t max = mr ? json_integer_value(mr) : 1;
@@ -1304,7 +1364,6 @@ nb_result_t sqs_list_message_move_tasks(nb_req_t *req, const json_t *in) {
 }
 
 nb_result_t sqs_cancel_message_move_task(nb_req_t *req, const json_t *in) {
-    sqs_sync();
     const char *handle = nb_json_str(in, "TaskHandle");
     for (sqs_task_t *t = sqs.tasks; t; t = t->next) {
         if (strcmp(t->handle, handle) != 0)

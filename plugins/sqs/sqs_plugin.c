@@ -17,10 +17,25 @@ static const char *const sqs_schema[] = {
     "CREATE INDEX messages_fifo ON messages(qid, seq) WHERE grp IS NOT NULL;"
     "CREATE TABLE _dedup(qid INTEGER NOT NULL, key TEXT NOT NULL, expires REAL NOT NULL, message_id TEXT NOT NULL,"
     " seqno TEXT, PRIMARY KEY(qid, key));",
-    /* 2: a row that a state reset deletes, telling the plugin to drop its caches */
+    /* 2: a row that a state reset deletes, telling the plugin to drop its caches (read no more: the
+     * core calls the plugin's reset hook) */
     "CREATE TABLE _epoch(id INTEGER PRIMARY KEY); INSERT INTO _epoch VALUES(1);",
     /* 3: when the message was last received: its visibility may not reach past 12 hours from then */
     "ALTER TABLE messages ADD COLUMN last_receive REAL;",
+    /* 4: seq without AUTOINCREMENT, whose sqlite_sequence row cost a read and a write per INSERT;
+     * numbers come from sqs_seq.c, past _seq.next (the end of the block handed out) */
+    "CREATE TABLE _seq(id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL);"
+    "INSERT INTO _seq SELECT 1, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) + 1;"
+    "CREATE TABLE messages_v4(" NB_STORE_SCOPE_COLUMNS ", seq INTEGER PRIMARY KEY,"
+    " qid INTEGER NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, attrs TEXT, sysattrs TEXT,"
+    " md5_body TEXT NOT NULL, md5_attrs TEXT, md5_sys TEXT, sent REAL NOT NULL, visible REAL NOT NULL,"
+    " receives INTEGER NOT NULL DEFAULT 0, first_receive REAL, grp TEXT, dedup TEXT, seqno TEXT, src_arn TEXT,"
+    " last_receive REAL);"
+    "INSERT INTO messages_v4 SELECT * FROM messages;"
+    "DROP TABLE messages;"
+    "ALTER TABLE messages_v4 RENAME TO messages;"
+    "CREATE INDEX messages_visible ON messages(qid, visible, seq);"
+    "CREATE INDEX messages_fifo ON messages(qid, seq) WHERE grp IS NOT NULL;",
 };
 
 static int sqs_init(nb_plugin_t *self) {
@@ -35,7 +50,7 @@ static int sqs_init(nb_plugin_t *self) {
         sqlite3_free(err);
         return -1;
     }
-    if (sqs_queues_load() != 0) {
+    if (sqs_queues_load() != 0 || sqs_seq_load() != 0) {
         nb_log(self, NB_LOG_ERROR, "cannot load the queues: %s", sqlite3_errmsg(sqs.store.db));
         return -1;
     }
@@ -57,8 +72,14 @@ static void sqs_fini(nb_plugin_t *self) {
 static void sqs_rolled_back(nb_plugin_t *self) {
     sqs_tasks_free();
     sqs_queues_free();
-    if (sqs_queues_load() != 0)
+    if (sqs_queues_load() != 0 || sqs_seq_load() != 0)
         nb_log(self, NB_LOG_ERROR, "cannot reload the queues: %s", sqlite3_errmsg(sqs.store.db));
+}
+
+/* The core emptied the store (POST /_localstack/state/reset): what was cached from it goes. */
+static void sqs_reset(nb_plugin_t *self) {
+    (void)self;
+    sqs_state_reset();
 }
 
 /* The server stops: a consumer's long poll gets its empty receive now, not at the end
@@ -107,5 +128,5 @@ static const nb_setting_t sqs_settings[] = {
 };
 
 NB_PLUGIN_DEFINE(.name = "sqs", .service = "sqs", .api_version = "2012-11-05", .ops = sqs_ops, .init = sqs_init,
-                 .fini = sqs_fini, .rolled_back = sqs_rolled_back, .shutdown = sqs_shutdown,
+                 .fini = sqs_fini, .reset = sqs_reset, .rolled_back = sqs_rolled_back, .shutdown = sqs_shutdown,
                  .settings = sqs_settings);

@@ -65,7 +65,11 @@ int sqs_dev_register(nb_plugin_t *self);
 /* Reads SQS_ENDPOINT_STRATEGY: 0, or -1 (logged) for a value LocalStack does not have. */
 int sqs_url_strategy_load(nb_plugin_t *self);
 int sqs_queues_load(void);
-void sqs_sync(void); /* drops the caches after a state reset */
+void sqs_state_reset(void); /* drops the caches after a state reset */
+/* Message row numbers (sqs_seq.c): load (again) from the store at init, after a rollback or a
+ * reset; take one for each INSERT into messages (> 0, or NB_ESTORE). */
+int sqs_seq_load(void);
+int64_t sqs_seq_take(void);
 void sqs_queues_free(void);
 int sqs_queue_save_meta(sqs_queue_t *q);
 

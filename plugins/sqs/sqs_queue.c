@@ -203,27 +203,16 @@ int sqs_queue_save_meta(sqs_queue_t *q) {
     return nb_store_run(s);
 }
 
-/*
- * POST /_localstack/state/reset empties every table behind the plugin's back (the
- * ABI has no reset hook yet): the _epoch row is gone then, and the in-memory queues,
- * their waiters and the move tasks go too. Called where a request starts.
- */
-void sqs_sync(void) {
-    sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT 1 FROM _epoch");
-    if (s == NULL)
-        return;
-    int present = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_reset(s);
-    if (present)
-        return;
+/* POST /_localstack/state/reset emptied every table (the _epoch row of schema 2 too, which
+ * nothing reads since the core calls the plugin's reset hook): the in-memory queues, their
+ * waiters and the move tasks go as well. */
+void sqs_state_reset(void) {
     sqs_tasks_free();
     sqs_queues_free();
-    s = nb_store_stmt(&sqs.store, "INSERT OR IGNORE INTO _epoch VALUES(1)");
-    nb_store_run(s);
+    sqs_seq_load();
 }
 
 sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in) {
-    sqs_sync();
     const char *url = nb_json_str(in, "QueueUrl");
     char account[16], region[32], name[96];
     sqs_queue_t *q = NULL;
@@ -470,7 +459,6 @@ static void kms_apply(json_t *attrs, const json_t *changed) {
 /* ------------------------------------------------------------ operations */
 
 nb_result_t sqs_create_queue(nb_req_t *req, const json_t *in) {
-    sqs_sync();
     const char *name = nb_json_str(in, "QueueName");
     const json_t *attrs = json_object_get(in, "Attributes");
     const char *fifo_s = nb_json_str(attrs, "FifoQueue");
@@ -558,7 +546,6 @@ nb_result_t sqs_create_queue(nb_req_t *req, const json_t *in) {
 }
 
 nb_result_t sqs_get_queue_url(nb_req_t *req, const json_t *in) {
-    sqs_sync();
     const char *owner = nb_json_str(in, "QueueOwnerAWSAccountId");
     sqs_queue_t *q = sqs_queue_get(owner ? owner : nb_req_account(req), nb_req_region(req), nb_json_str(in, "QueueName"));
     if (q == NULL)
@@ -567,7 +554,6 @@ nb_result_t sqs_get_queue_url(nb_req_t *req, const json_t *in) {
 }
 
 nb_result_t sqs_list_queues(nb_req_t *req, const json_t *in) {
-    sqs_sync();
     const char *prefix = nb_json_str(in, "QueueNamePrefix");
     const char *token = nb_json_str(in, "NextToken");
     json_t *mr = json_object_get(in, "MaxResults");

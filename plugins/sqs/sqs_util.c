@@ -177,15 +177,41 @@ bool sqs_parse_arn(const char *arn, char account[16], char region[32], char name
            copy_part(a.resource, strlen(a.resource), name, 96);
 }
 
+/* Appends v in decimal at p; returns the end. */
+static char *put_decimal(char *p, int64_t v) {
+    char digits[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        digits[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *p++ = '-';
+    while (n > 0)
+        *p++ = digits[--n];
+    return p;
+}
+
+/* One per message a receive hands out: built by hand, not printf'd, and its random part is 12
+ * bytes of the core's pool as hex (random_id would draw a 64-byte block for its 24 characters). */
 char *sqs_receipt_new(int64_t qid, int64_t seq, int64_t receives) {
-    char r[25];
-    if (nb_random_id(NB_ID_HEX, 24, r) != 0)
+    unsigned char r[12];
+    if (nb_random_bytes(r, sizeof r) != 0)
         return NULL;
     char raw[160];
-    int n = snprintf(raw, sizeof raw, "nb1:%" PRId64 ":%" PRId64 ":%" PRId64 ":%s", qid, seq, receives, r);
+    char *p = raw;
+    memcpy(p, "nb1:", 4);
+    p = put_decimal(p + 4, qid);
+    *p++ = ':';
+    p = put_decimal(p, seq);
+    *p++ = ':';
+    p = put_decimal(p, receives);
+    *p++ = ':';
+    p += nb_hex_encode(r, sizeof r, 0, p, raw + sizeof raw - p);
+    size_t n = (size_t)(p - raw);
     char *out = malloc(NB_BASE64_SIZE(n));
     if (out)
-        nb_base64_encode(raw, (size_t)n, 0, out, NB_BASE64_SIZE(n));
+        nb_base64_encode(raw, n, 0, out, NB_BASE64_SIZE(n));
     return out;
 }
 

@@ -16,6 +16,7 @@
 #include "../../../plugins/sqs/sqs_message.c"
 #include "../../../plugins/sqs/sqs_plugin.c"
 #include "../../../plugins/sqs/sqs_queue.c"
+#include "../../../plugins/sqs/sqs_seq.c"
 #include "../../../plugins/sqs/sqs_dev.c"
 #include "../../../plugins/sqs/sqs_url.c"
 #include "../../../plugins/sqs/sqs_util.c"

@@ -2,8 +2,9 @@
 """Start-up bench: exec -> "Ready." (median/best of N runs) and idle RSS, with the
 shipped services' specs only and with every spec (the botocore catalogue), with lazy
 (default) and eager service loading; then the cost of a service's first request, which
-loads its spec (S3, and EC2 as a big one), against the second request; then whether that load
-stalls the loop: the worst latency of health requests another client sends meanwhile.
+reads its spec on the thread pool (S3, and EC2 as a big one), against the second request; then
+whether that read stalls the loop: the worst latency of health requests another client sends
+meanwhile. The idle RSS lines state what EAGER_SERVICE_LOADING=1 costs.
 
 usage: bench/startup/run.py [NIMBUS_BIN] [--runs N]
 """
@@ -30,8 +31,9 @@ def start(binary, env):
 
 
 def cpu_ms(pid):
-    """CPU time the process has run so far (/proc/<pid>/schedstat, ns): what start-up costs
-    whatever else the machine runs, unlike the wall clock."""
+    """CPU time the process's main thread, the loop, has run so far (/proc/<pid>/schedstat, ns):
+    what start-up costs whatever else the machine runs, unlike the wall clock; a spec read on the
+    thread pool is not in it."""
     with open(f"/proc/{pid}/schedstat") as f:
         return int(f.read().split()[0]) / 1e6
 
@@ -192,9 +194,9 @@ def main():
         for service in ("s3", "ec2") if a.part in ("all", "first") else ():
             first, second, status, cf, cs = first_request(a.binary, a.specs, service, max(5, a.runs // 4))
             print(f"first request to {service:4} (reads its spec): median {statistics.median(first):6.1f} ms "
-                  f"(server CPU {statistics.median(cf):5.1f} ms); second {statistics.median(second):5.1f} ms "
-                  f"(CPU {statistics.median(cs):4.1f} ms); the spec read ~{statistics.median(cf) - statistics.median(cs):.1f} ms "
-                  f"of CPU on the loop (status {status})")
+                  f"(loop thread CPU {statistics.median(cf):5.1f} ms); second {statistics.median(second):5.1f} ms "
+                  f"(CPU {statistics.median(cs):4.1f} ms); the first costs the loop "
+                  f"~{statistics.median(cf) - statistics.median(cs):.1f} ms of CPU more (status {status})")
         for service in ("s3", "ec2") if a.part in ("all", "stall") else ():
             during, baseline, first = stall(a.binary, a.specs, service, max(5, a.runs // 4))
             print(f"health latency while another client's first {service:4} request reads its spec: max median "

@@ -230,11 +230,14 @@ static bool route_unread(const nb__gateway_t *gw, const nb__http_request_t *http
 }
 
 /* The head of a request whose spec was unread allowed the server's limit (nb__gateway_head):
- * the operation's applies once it is routed. */
-static bool over_limit(const nb_req_t *req) {
+ * the operation's applies once it is routed (and is the one its error names). */
+static bool over_limit(nb_req_t *req) {
     nb__body_limit_t limit;
     nb__body_limit(req->gw->cfg, req->route.spec, req->route.op, req->http->max_body, &limit);
-    return req->http->body && (uint64_t)nb__body_size(req->http->body) > limit.max;
+    if (req->http->body == NULL || (uint64_t)nb__body_size(req->http->body) <= limit.max)
+        return false;
+    req->http->max_body = limit.max;
+    return true;
 }
 
 static void resume_parked(nb_req_t *req, bool read);

@@ -2,11 +2,12 @@
 from a named pipe (a folder earlier on NIMBUS_SPEC_PATH), so its read waits until the test
 writes the spec: meanwhile the first requests are parked and other clients are answered; two
 first requests share one read (a second read of the pipe would wait for ever); a spec that
-cannot be read answers the service's own error, and the next request reads it again."""
-import json, os, shutil, sys, tempfile, threading, time, unittest, urllib.error, urllib.request
+cannot be read answers the service's own error, and the next request reads it again. A first
+request's body limit is its operation's although its head came before the spec was read."""
+import http.client, json, os, re, shutil, sys, tempfile, threading, time, unittest, urllib.error, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import SOURCE_DIR, Nimbus  # noqa: E402
+from nimbus_server import HTTPS, SOURCE_DIR, Nimbus  # noqa: E402
 
 SPECS = os.path.join(SOURCE_DIR, "specs")
 SQS = "sqs/2012-11-05"
@@ -116,6 +117,33 @@ class SpecReadOffLoop(unittest.TestCase):
         self.assertTrue(self.specs.feed(self.specs.spec), "the next request did not read the spec again")
         threads[0].join(15)
         self.assertEqual(answers[0][0], 200, answers)
+
+
+@unittest.skipIf(HTTPS, "plain HTTP requests")
+class FirstRequestBodyLimit(unittest.TestCase):
+    """Each test's request is its server's first to S3: its head is routed before S3's spec is read."""
+
+    def first_s3_request(self, method, target, size):
+        """(status, error code) of a request with a body of size bytes, on a new server."""
+        with Nimbus(SERVICES="s3") as n:
+            conn = http.client.HTTPConnection("127.0.0.1", n.port, timeout=60)
+            conn.request(method, target, body=b"x" * size, headers={
+                "Authorization": "AWS4-HMAC-SHA256 Credential=test/20261207/us-east-1/s3/aws4_request, "
+                                 "SignedHeaders=host, Signature=00",
+                "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+            r = conn.getresponse()
+            body = r.read().decode(errors="replace")
+            conn.close()
+            code = re.search(r"<Code>([^<]*)</Code>", body)
+            return r.status, code.group(1) if code else body
+
+    def test_a_first_upload_larger_than_a_parsed_body_may_be_is_taken(self):
+        # 12 MiB is over S3's 10 MiB for a parsed body, not an upload's: the bucket is what is missing
+        self.assertEqual(self.first_s3_request("PUT", "/no-such-bucket/key", 12 << 20), (404, "NoSuchBucket"))
+
+    def test_a_first_parsed_body_over_its_limit_gets_the_services_error(self):
+        self.assertEqual(self.first_s3_request("POST", "/no-such-bucket?delete", 12 << 20),
+                         (400, "MaxMessageLengthExceeded"))
 
 
 if __name__ == "__main__":

@@ -644,24 +644,25 @@ nb__http_head_verdict_t nb__gateway_head(nb__http_request_t *http, bool expect_c
     return limit.code != NULL ? NB__HEAD_READ_OWN_LIMIT : NB__HEAD_READ;
 }
 
-static void run_request(nb_req_t *req) {
+/* The pipeline for req; known_route: routed already (NULL: route now). */
+static void run_request(nb_req_t *req, const nb__route_t *known_route) {
     uv_loop_t *loop = req->gw->loop;
     char path_buf[PATH_BUF_BYTES];
-    stage_ctx_t c = {.path_buf = path_buf};
+    stage_ctx_t c = {.known_route = known_route, .path_buf = path_buf};
     nb__http_response_init(&c.resp);
     run_stages(req, &c, STAGE_ROUTE, STAGE_COUNT);
     release_input(loop, &c); /* req may be gone now (answered, its body freed) */
 }
 
 /* A request parked for its service's spec, on the loop again: routed anew (another spec may
- * be needed yet), or answered the service's unavailable error when it could not be read. */
+ * be needed yet); when the spec could not be read, with the service and no operation, as the
+ * router answers a service whose spec it cannot read (the protocol's unknown-operation error). */
 static void resume_parked(nb_req_t *req, bool read) {
+    nb__route_t unread = {.spec = req->route.spec, .protocol = req->route.protocol};
     if (req->aborted)
         nb__req_complete(req);
-    else if (!read)
-        fail_unavailable(req);
     else
-        run_request(req);
+        run_request(req, read ? NULL : &unread);
 }
 
 void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *data) {
@@ -684,5 +685,5 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         nb__req_complete(req);
         return;
     }
-    run_request(req);
+    run_request(req, NULL);
 }

@@ -30,7 +30,7 @@ static void read_work(uv_work_t *w) {
     spec_read_t *r = w->data;
     char *err = NULL;
     r->fresh = nb__spec_read(r->spec, &err);
-    free(err); /* the waiters answer the service's unavailable error; the next request tries again */
+    free(err); /* the waiters answer the protocol's unknown operation; the next request tries again */
 }
 
 static void read_done(uv_work_t *w, int status) {

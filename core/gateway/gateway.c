@@ -16,6 +16,7 @@
 
 #include "gateway/content_encoding.h"
 #include "gateway/limits.h"
+#include "gateway/spec_wait.h"
 #include "gateway/presign.h"
 #include "gateway/quirks.h"
 #include "gateway/call.h"
@@ -220,19 +221,44 @@ typedef struct stage_ctx {
 
 #define PATH_BUF_BYTES 8192
 
+/* Routes without reading a spec on the loop: true when the service's spec must be read first
+ * (route->spec names it; spec_wait.c reads it). */
+static bool route_unread(const nb__gateway_t *gw, const nb__http_request_t *http, nb__route_t *route) {
+    const nb__spec_t *unread;
+    return nb__router_route_unread(gw->router, http, route, &unread) == NB_EAGAIN ||
+           (route->spec && nb__spec_unread(route->spec));
+}
+
+/* The head of a request whose spec was unread allowed the server's limit (nb__gateway_head):
+ * the operation's applies once it is routed (and is the one its error names). */
+static bool over_limit(nb_req_t *req) {
+    nb__body_limit_t limit;
+    nb__body_limit(req->gw->cfg, req->route.spec, req->route.op, req->http->max_body, &limit);
+    if (req->http->body == NULL || (uint64_t)nb__body_size(req->http->body) <= limit.max)
+        return false;
+    req->http->max_body = limit.max;
+    return true;
+}
+
+static void resume_parked(nb_req_t *req, bool read);
+
 /* Route: the service and operation the request is for, admitted to run, and the path its
  * labels are read from. */
 static stage_result_t stage_route(nb_req_t *req, stage_ctx_t *c) {
     if (c->known_route)
         req->route = *c->known_route;
-    else
+    else if (route_unread(req->gw, req->http, &req->route)) {
+        /* the service's spec is read off the loop (spec_wait.c); failing to queue that, now */
+        if (nb__spec_wait(req->gw->loop, req->route.spec, req, resume_parked))
+            return STAGE_DONE;
         nb__router_route(req->gw->router, req->http, &req->route);
+    }
     if (req->route.spec == NULL) {
         req->route.protocol = NB_PROTO_JSON;
         nb__req_fail(req, "UnknownServiceException", 400, "Nimbus could not tell which AWS service this request is for");
         return STAGE_DONE;
     }
-    if (req->http->without_body) {
+    if (req->http->without_body || over_limit(req)) {
         fail_too_large(req);
         return STAGE_DONE;
     }
@@ -603,12 +629,16 @@ nb__http_head_verdict_t nb__gateway_head(nb__http_request_t *http, bool expect_c
     if (nb__gateway_internal_path(http->path))
         return NB__HEAD_READ;
     nb__route_t route;
-    nb__router_route(gw->router, http, &route);
-    if (!route.body_unread) {
+    bool unread = route_unread(gw, http, &route);
+    if (unread) /* read while the body arrives; its first request waits for it in stage_route */
+        nb__spec_prefetch(gw->loop, route.spec);
+    if (unread && route.op == NULL) /* which operation, and so which limit: known once routed */
+        return NB__HEAD_READ_OWN_LIMIT;
+    if (!unread && !route.body_unread) { /* routed for good: the request's stage_route reuses it */
         gw->head_http = http;
         gw->head_route = route;
     }
-    if (expect_continue && route.op && route.op->streaming_input &&
+    if (!unread && expect_continue && route.op && route.op->streaming_input &&
         (http->head_data = check_head(gw, http, &route)) != NULL) {
         http->head_free = head_req_free;
         return NB__HEAD_ANSWER_NOW;
@@ -617,6 +647,27 @@ nb__http_head_verdict_t nb__gateway_head(nb__http_request_t *http, bool expect_c
     nb__body_limit(gw->cfg, route.spec, route.op, *max_body, &limit);
     *max_body = limit.max;
     return limit.code != NULL ? NB__HEAD_READ_OWN_LIMIT : NB__HEAD_READ;
+}
+
+/* The pipeline for req; known_route: routed already (NULL: route now). */
+static void run_request(nb_req_t *req, const nb__route_t *known_route) {
+    uv_loop_t *loop = req->gw->loop;
+    char path_buf[PATH_BUF_BYTES];
+    stage_ctx_t c = {.known_route = known_route, .path_buf = path_buf};
+    nb__http_response_init(&c.resp);
+    run_stages(req, &c, STAGE_ROUTE, STAGE_COUNT);
+    release_input(loop, &c); /* req may be gone now (answered, its body freed) */
+}
+
+/* A request parked for its service's spec, on the loop again: routed anew (another spec may
+ * be needed yet); when the spec could not be read, with the service and no operation, as the
+ * router answers a service whose spec it cannot read (the protocol's unknown-operation error). */
+static void resume_parked(nb_req_t *req, bool read) {
+    nb__route_t unread = {.spec = req->route.spec, .protocol = req->route.protocol};
+    if (req->aborted)
+        nb__req_complete(req);
+    else
+        run_request(req, read ? NULL : &unread);
 }
 
 void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *data) {
@@ -639,13 +690,8 @@ void nb__gateway_handle(nb__http_exchange_t *x, nb__http_request_t *http, void *
         nb__req_complete(req);
         return;
     }
-    char path_buf[PATH_BUF_BYTES];
-    stage_ctx_t c = {.path_buf = path_buf};
     /* Only this request's own head route: every head resets it, and it is used once. */
-    if (gw->head_http == http)
-        c.known_route = &gw->head_route;
+    const nb__route_t *known = gw->head_http == http ? &gw->head_route : NULL;
     gw->head_http = NULL;
-    nb__http_response_init(&c.resp);
-    run_stages(req, &c, STAGE_ROUTE, STAGE_COUNT);
-    release_input(gw->loop, &c); /* req may be gone now (answered, its body freed) */
+    run_request(req, known);
 }

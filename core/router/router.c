@@ -83,11 +83,45 @@ static bool speaks(const nb__spec_t *spec, nb__protocol_t p) {
     return (ps & NB_PROTO_BIT(p)) != 0;
 }
 
+/* ---- what a request says about itself ---- */
+
+typedef struct info {
+    const nb__http_request_t *req;
+    nb__credential_t cred;
+    const char *signing_name; /* after aliases; NULL without a SigV4 scope */
+    const char *target;       /* X-Amz-Target */
+    size_t target_prefix_len; /* bytes before the '.', 0 when there is none */
+    const char *target_op;
+    bool cbor;            /* Smithy-Protocol: rpc-v2-cbor with a /service/X/operation/Y path */
+    const char *cbor_svc; /* X, cbor_svc_len bytes */
+    size_t cbor_svc_len;
+    const char *cbor_op; /* Y, up to the end of the path */
+    size_t cbor_op_len;
+    char host[256]; /* lower case, without the port */
+    char resource[256]; /* <resource>.<label>.<...>: a bucket */
+    bool vhost_host;    /* <label>.<...> or <resource>.<label>.<...> (quirks.c) */
+    /* Action and Version, from the query string or a form body (looked up once) */
+    bool params_done;
+    bool body_unread; /* a form without its Action in the query, routed before its body came */
+    bool has_action, has_version;
+    char action[128];
+    char version[32];
+    bool no_read;                /* route without reading a spec (nb__router_route_unread) */
+    const nb__spec_t *unread;    /* the first stub routing needed read */
+} info_t;
+
 /* A service's operations and REST matcher, made on first use: its spec is a stub until then.
- * The router runs on the loop thread only, so filling them in through a const pointer is safe. */
-static bool ensure_ops(const svc_t *cs) {
+ * The router runs on the loop thread only, so filling them in through a const pointer is safe.
+ * Asked not to read (in->no_read), a stub is left as it is and named in in->unread: the
+ * caller has it read off the loop and routes again. */
+static bool ensure_ops(const svc_t *cs, info_t *in) {
     svc_t *s = (svc_t *)cs;
     nb__spec_t *spec = (nb__spec_t *)s->spec;
+    if (spec->stub && in && in->no_read) {
+        if (in->unread == NULL)
+            in->unread = spec;
+        return false;
+    }
     if (spec->stub) {
         char *err = NULL;
         int rc = nb__spec_load_shapes(spec, &err);
@@ -149,7 +183,7 @@ nb__router_t *nb__router_new(const nb__spec_set_t *specs) {
         svc_t *s = &r->svcs[r->n++];
         s->spec = specs->items[i];
         /* a spec loaded already (a test's, a plugin's carried one) gets its matcher now */
-        if (!s->spec->stub && !ensure_ops(s))
+        if (!s->spec->stub && !ensure_ops(s, NULL))
             goto fail;
         const char *ep = s->spec->endpoint_prefix;
         for (size_t q = 0; ep && q < nb__route_quirks_len; q++) {
@@ -210,28 +244,6 @@ int nb__router_add_hostname(nb__router_t *r, const char *hostname) {
 
 /* ---- what a request says about itself ---- */
 
-typedef struct info {
-    const nb__http_request_t *req;
-    nb__credential_t cred;
-    const char *signing_name; /* after aliases; NULL without a SigV4 scope */
-    const char *target;       /* X-Amz-Target */
-    size_t target_prefix_len; /* bytes before the '.', 0 when there is none */
-    const char *target_op;
-    bool cbor;            /* Smithy-Protocol: rpc-v2-cbor with a /service/X/operation/Y path */
-    const char *cbor_svc; /* X, cbor_svc_len bytes */
-    size_t cbor_svc_len;
-    const char *cbor_op; /* Y, up to the end of the path */
-    size_t cbor_op_len;
-    char host[256]; /* lower case, without the port */
-    char resource[256]; /* <resource>.<label>.<...>: a bucket */
-    bool vhost_host;    /* <label>.<...> or <resource>.<label>.<...> (quirks.c) */
-    /* Action and Version, from the query string or a form body (looked up once) */
-    bool params_done;
-    bool body_unread; /* a form without its Action in the query, routed before its body came */
-    bool has_action, has_version;
-    char action[128];
-    char version[32];
-} info_t;
 
 static bool is_form(const nb__http_request_t *req) {
     const char *ct = nb__headers_get(&req->headers, "Content-Type");
@@ -433,7 +445,7 @@ static nb__rest_hit_t rest_op(const nb__router_t *r, const svc_t *s, const info_
 }
 
 static const nb__spec_op_t *find_op(const nb__router_t *r, const svc_t *s, info_t *in, nb__protocol_t proto) {
-    if (!ensure_ops(s))
+    if (!ensure_ops(s, in))
         return NULL;
     switch (proto) {
     case NB_PROTO_JSON:
@@ -508,7 +520,7 @@ static void cands_filter(cands_t *c, bool (*keep)(const svc_t *, info_t *), info
 }
 
 static bool has_target_op(const svc_t *s, info_t *in) {
-    return ensure_ops(s) && op_by_name(s->spec, in->target_op, strlen(in->target_op)) != NULL;
+    return ensure_ops(s, in) && op_by_name(s->spec, in->target_op, strlen(in->target_op)) != NULL;
 }
 
 static bool prefix_eq(const char *prefix, const char *s, size_t len);
@@ -560,7 +572,7 @@ static const svc_t *by_action(const nb__router_t *r, info_t *in) {
     const svc_t *first = NULL;
     for (size_t i = 0; i < r->n; i++) {
         const nb__spec_t *spec = r->svcs[i].spec;
-        if (!(speaks(spec, NB_PROTO_QUERY) || speaks(spec, NB_PROTO_EC2)) || !ensure_ops(&r->svcs[i]) ||
+        if (!(speaks(spec, NB_PROTO_QUERY) || speaks(spec, NB_PROTO_EC2)) || !ensure_ops(&r->svcs[i], in) ||
             nb__spec_op(spec, in->action) == NULL)
             continue;
         if (in->has_version && spec->api_version && strcmp(spec->api_version, in->version) == 0)
@@ -676,7 +688,8 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
     return NULL;
 }
 
-int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out) {
+static int route(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out, bool no_read,
+                 const nb__spec_t **unread) {
     out->spec = NULL;
     out->op = NULL;
     out->protocol = NB_PROTO_NONE;
@@ -685,6 +698,7 @@ int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, 
         return NB_ENOENT;
     info_t in;
     read_info(&in, req, router);
+    in.no_read = no_read;
     const svc_t *s = detect_service(router, &in);
     if (s != NULL) {
         out->spec = s->spec;
@@ -692,7 +706,24 @@ int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, 
         out->op = find_op(router, s, &in, out->protocol);
     }
     out->body_unread = in.body_unread;
+    if (in.unread) { /* what was found may change once it is read */
+        *unread = in.unread;
+        out->spec = in.unread;
+        out->protocol = pick_protocol(in.unread, &in);
+        out->op = NULL;
+        return NB_EAGAIN;
+    }
     return out->op ? 0 : NB_ENOENT;
+}
+
+int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out) {
+    return route(router, req, out, false, NULL);
+}
+
+int nb__router_route_unread(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out,
+                            const nb__spec_t **unread) {
+    *unread = NULL;
+    return route(router, req, out, true, unread);
 }
 
 const char *nb__router_match_path(const nb__router_t *router, const nb__http_request_t *req, const nb__route_t *route,

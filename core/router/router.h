@@ -33,6 +33,11 @@ int nb__router_add_hostname(nb__router_t *router, const char *hostname);
 /* 0 when service and operation were found; NB_ENOENT otherwise, with whatever
  * was found filled in (spec without op: unknown operation of a known service). */
 int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out);
+/* The same without reading any spec on this thread: NB_EAGAIN when routing needs a spec that
+ * is still a stub (the index's), *unread naming it and out->spec / out->protocol filled from
+ * it; the caller has it read (off the loop) and routes again. */
+int nb__router_route_unread(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out,
+                            const nb__spec_t **unread);
 
 /* The raw path the operation was matched on, for reading its labels: the
  * request's path, or "/<bucket>" + path for an S3 virtual-host request.

@@ -357,44 +357,46 @@ void nb__spec_unload_shapes(nb__spec_t *spec) {
     resolve_ops(spec);
 }
 
-/* A stub becomes the whole spec; the metadata strings it has stay (the router holds them). */
-static int load_stub(nb__spec_t *spec, char **err) {
-    json_t *root = load_document(spec->path, NULL, 0, err);
-    if (root == NULL)
-        return -1;
-    const json_t *md = json_object_get(root, "metadata"), *shapes = json_object_get(root, "shapes");
-    if (!json_is_object(md) || !json_is_object(shapes)) {
-        set_err(err, "%s: spec has no metadata or shapes%s", spec->path, NULL);
-        json_decref(root);
-        return -1;
+bool nb__spec_unread(const nb__spec_t *spec) { return spec->stub || spec->shapes_unloaded; }
+
+nb__spec_t *nb__spec_read(const nb__spec_t *spec, char **err) {
+    nb__spec_t *fresh = nb__spec_load(spec->path, spec->service, err);
+    if (fresh != NULL)
+        nb__spec_error_shape(fresh, NULL, "", NULL); /* its error index, built here rather than on the loop */
+    return fresh;
+}
+
+void nb__spec_adopt(nb__spec_t *spec, nb__spec_t *fresh) {
+    if (spec->stub) {
+        /* the stub's metadata strings stay (the router holds them); all else is the read spec's */
+        spec->root = fresh->root;
+        spec->metadata = fresh->metadata;
+        spec->shapes = fresh->shapes;
+        spec->ops = fresh->ops;
+        spec->nops = fresh->nops;
+        spec->has_options_op = fresh->has_options_op;
+        spec->error_index = fresh->error_index;
+        fresh->root = NULL;
+        fresh->ops = NULL;
+        fresh->error_index = NULL;
+        spec->stub = false;
+    } else if (spec->shapes_unloaded) {
+        /* operations keep their definitions (the router's matchers point at them): the shapes alone */
+        json_object_set(spec->root, "shapes", json_object_get(fresh->root, "shapes"));
+        spec->shapes = json_object_get(spec->root, "shapes");
+        spec->shapes_unloaded = false;
+        resolve_ops(spec);
     }
-    spec->root = root;
-    spec->metadata = md;
-    spec->shapes = shapes;
-    if (fill_ops(spec) != 0) {
-        spec->root = NULL;
-        spec->metadata = spec->shapes = NULL;
-        json_decref(root);
-        set_err(err, "%s: out of memory%s", spec->path, NULL);
-        return -1;
-    }
-    spec->stub = false;
-    return 0;
+    nb__spec_free(fresh);
 }
 
 int nb__spec_load_shapes(nb__spec_t *spec, char **err) {
-    if (spec->stub)
-        return load_stub(spec, err);
-    if (!spec->shapes_unloaded)
+    if (!nb__spec_unread(spec))
         return 0;
-    nb__spec_t *fresh = nb__spec_load(spec->path, spec->service, err);
+    nb__spec_t *fresh = nb__spec_read(spec, err);
     if (fresh == NULL)
         return -1;
-    json_object_set(spec->root, "shapes", json_object_get(fresh->root, "shapes"));
-    nb__spec_free(fresh);
-    spec->shapes = json_object_get(spec->root, "shapes");
-    spec->shapes_unloaded = false;
-    resolve_ops(spec);
+    nb__spec_adopt(spec, fresh);
     return 0;
 }
 

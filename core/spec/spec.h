@@ -93,8 +93,18 @@ void nb__spec_free(nb__spec_t *spec);
  * before), load brings them back from the file. Operations keep their names and
  * HTTP bindings throughout; their input/output pointers are NULL while unloaded. */
 void nb__spec_unload_shapes(nb__spec_t *spec);
-/* Also turns a stub (spec_index.c) into the whole spec, read from its file (.json or .json.gz). */
+/* Also turns a stub (spec_index.c) into the whole spec, read from its file (.json or .json.gz):
+ * nb__spec_read then nb__spec_adopt, on the calling thread. */
 int nb__spec_load_shapes(nb__spec_t *spec, char **err);
+/* Whether the spec must be read before its service serves a request (a stub, or shapes unloaded). */
+bool nb__spec_unread(const nb__spec_t *spec);
+/* The two halves of nb__spec_load_shapes, so the read may run off the loop. nb__spec_read reads
+ * spec's file into a new spec (its error index built): it reads only spec->path and
+ * spec->service, which never change, so it may run on any thread. nb__spec_adopt, on the
+ * thread that owns spec, moves what spec lacks out of fresh (which it frees); a spec read
+ * meanwhile keeps what it has. */
+nb__spec_t *nb__spec_read(const nb__spec_t *spec, char **err);
+void nb__spec_adopt(nb__spec_t *spec, nb__spec_t *fresh);
 
 /* protocol and protocols from metadata.protocol and the names of metadata.protocols: the
  * first known of protocols when protocol is unknown. */

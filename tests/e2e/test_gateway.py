@@ -19,6 +19,12 @@ STS_HEADERS = {"Content-Type": "application/x-www-form-urlencoded",
                                 "SignedHeaders=host, Signature=0"}
 
 
+# an STS operation with no handler (new in 2025), as a signed query-protocol form
+UNIMPLEMENTED_STS = b"Action=GetDelegatedAccessToken&Version=2011-06-15&TradeInToken=x"
+STS_FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded",
+                    "Authorization": "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/sts/aws4_request, "
+                                     "SignedHeaders=host, Signature=x"}
+
 class Gateway(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -74,18 +80,21 @@ class Gateway(unittest.TestCase):
         self.assertEqual(json.loads(body)["services"]["sts"], "running")
 
     def test_unimplemented_operation_is_501_in_the_protocol_format(self):
-        for cli in aws_clis():
-            r = run_aws(cli, self.n.url, "sts", "get-session-token")
+        # STS's 2025 GetDelegatedAccessToken has no handler; only CLIs on botocore 1.43 know it
+        knowing = [cli for cli in aws_clis() if run_aws(cli, self.n.url, "sts", "get-delegated-access-token",
+                                                        "help").returncode == 0]
+        for cli in knowing:
+            r = run_aws(cli, self.n.url, "sts", "get-delegated-access-token", "--trade-in-token", "x")
             self.assertNotEqual(r.returncode, 0)
             self.assertIn("InternalFailure", r.stderr)
-            self.assertIn("GetSessionToken", r.stderr)
+            self.assertIn("GetDelegatedAccessToken", r.stderr)
         # raw: query protocol error document with status 501
-        status, headers, body = http(self.n.url + "/", method="POST", data=b"Action=GetSessionToken&Version=2011-06-15",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded",
-                                              "Authorization": "AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=x"})
+        status, headers, body = http(self.n.url + "/", method="POST", data=UNIMPLEMENTED_STS,
+                                     headers=STS_FORM_HEADERS)
         self.assertEqual(status, 501)
         self.assertIn(b"<Code>InternalFailure</Code>", body)
         self.assertIn(b"'sts'", body)
+        self.assertIn(b"GetDelegatedAccessToken", body)
 
     def test_boto3_debian(self):
         code = ("import boto3,json,sys\n"
@@ -143,12 +152,12 @@ class Lifecycle(unittest.TestCase):
     def test_log_lines_and_sigterm_exits_0(self):
         n = Nimbus().start()
         run_aws("/usr/bin/aws", n.url, "sts", "get-caller-identity")
-        run_aws("/usr/bin/aws", n.url, "sts", "get-session-token")
+        http(n.url + "/", method="POST", data=UNIMPLEMENTED_STS, headers=STS_FORM_HEADERS)
         http(n.url + "/_localstack/health")
         rc = n.stop(signal.SIGTERM)
         self.assertEqual(rc, 0, n.output)
         self.assertRegex(n.output, r"AWS sts\.GetCallerIdentity => 200 \(\d+\.\d+ ms\)")
-        self.assertRegex(n.output, r"AWS sts\.GetSessionToken => 501 \(InternalFailure\)")
+        self.assertRegex(n.output, r"AWS sts\.GetDelegatedAccessToken => 501 \(InternalFailure\)")
         self.assertNotIn("health", n.output.split("Ready.")[1])
 
     def test_error_log_line_names_the_code_and_debug_adds_detail(self):

@@ -1,6 +1,7 @@
 /* The credential registry: an in-memory hash table of registered access keys, mirrored by a
  * `_nb_credentials` table in each registering plugin's store (credentials.h). */
 #include "gateway/credentials.h"
+#include "gateway/quirks.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -306,7 +307,8 @@ const char *nb__req_principal_arn(nb_req_t *req) {
     const cred_t *c = req_cred(req);
     if (c)
         return nb__req_strdup(req, c->principal_arn);
-    return nb__req_printf(req, "arn:%s:iam::%s:root", nb__partition_of(req->ctx.region), req->ctx.account);
+    return nb__req_printf(req, "arn:%s:%s::%s:root", nb__partition_of(req->ctx.region), nb__quirk_root_principal_service,
+                          req->ctx.account);
 }
 
 const char *nb__req_user_id(nb_req_t *req) {

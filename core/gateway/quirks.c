@@ -75,3 +75,5 @@ void nb__quirk_rewrite_input(nb_req_t *req, json_t *input) {
         if (strcmp(r->service, req->route.spec->service) == 0)
             r->rewrite(req, input);
 }
+
+const char nb__quirk_root_principal_service[] = "iam";

@@ -42,4 +42,9 @@ const char *nb__quirk_setting(const nb__quirk_setting_t *table, const char *serv
  * on the thread pool: reads the request, writes only input. */
 void nb__quirk_rewrite_input(nb_req_t *req, json_t *input);
 
+/* The namespace of an account's root user's ARN (arn:PARTITION:<it>::ACCOUNT:root): AWS names
+ * every principal of an account in IAM's, which is what a request signed by no registered key
+ * acts as (credentials.c). */
+extern const char nb__quirk_root_principal_service[];
+
 #endif

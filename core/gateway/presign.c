@@ -16,15 +16,19 @@
 #include <strings.h>
 
 #include "config/config.h"
+#include "gateway/credentials.h"
 #include "gateway/quirks.h"
 #include "util/buf.h"
 #include "util/codec.h"
 #include "util/digest.h"
 #include "util/signing.h"
 
-/* LocalStack signs with its test credentials' secret whatever the access key: Nimbus knows no
- * other secret (it accepts every credential). */
-#define PRESIGN_SECRET "test"
+/* LocalStack signs with its test credentials' secret whatever the access key; a key a service
+ * issued (the credential registry) signs with its own. */
+static const char *presign_secret(const char *akid) {
+    nb__cred_view_t cred;
+    return nb__credentials_find(akid, &cred) ? cred.secret : "test";
+}
 
 static const char signature_mismatch[] =
     "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
@@ -136,8 +140,8 @@ static json_t *hex_bytes(const char *s) {
 
 /* SignatureDoesNotMatch with what AWS puts beside it: the access key, the text signed and the
  * signature sent (and SigV4's canonical request), so a client can see where it differs. */
-static void fail_mismatch(nb_req_t *req, const char *access_key, const char *string_to_sign, const char *sent,
-                          const char *canonical_request) {
+void nb__sig_fail_mismatch(nb_req_t *req, const char *access_key, const char *string_to_sign, const char *sent,
+                           const char *canonical_request) {
     json_t *f = json_object();
     json_object_set_new(f, "AWSAccessKeyId", json_string(access_key));
     json_object_set_new(f, "StringToSign", json_string(string_to_sign));
@@ -237,9 +241,11 @@ static bool check_unsigned_headers(nb_req_t *req, const char *signed_headers) {
     return false;
 }
 
-/* The path as AWS canonicalizes it: decoded, then each byte but unreserved ones and '/' encoded. */
-static void put_canonical_uri(nb__buf_t *b, const char *raw_path) {
-    char *path = decode(raw_path && *raw_path ? raw_path : "/", raw_path && *raw_path ? strlen(raw_path) : 1);
+/* The path as AWS canonicalizes it: decoded, then each byte but unreserved ones and '/' encoded
+ * (S3's); encode_twice: the path as sent, encoded once more (every other service's signers). */
+static void put_canonical_uri(nb__buf_t *b, const char *raw_path, bool encode_twice) {
+    const char *sent = raw_path && *raw_path ? raw_path : "/";
+    char *path = encode_twice ? strdup(sent) : decode(sent, strlen(sent));
     char *enc = path ? nb__url_encode(path, strlen(path), true) : NULL;
     nb__buf_puts(b, enc ? enc : "/");
     free(enc);
@@ -311,6 +317,46 @@ static const char *payload_hash(const nb__http_request_t *http, const char *sign
     return sent && in_signed_list(signed_headers, "x-amz-content-sha256") ? sent : "UNSIGNED-PAYLOAD";
 }
 
+/* The canonical request and the string to sign (both malloc'd): 0, or NB_ENOMEM. */
+static int build_sigv4_texts(const nb__http_request_t *http, const query_t *q, const char *signed_headers,
+                             const char *payload, bool encode_path_twice, const char *amz_date, const char *scope,
+                             char **canonical, char **to_sign) {
+    nb__buf_t creq = NB__BUF_INIT, text = NB__BUF_INIT;
+    nb__buf_printf(&creq, "%s\n", http->method);
+    put_canonical_uri(&creq, http->path, encode_path_twice);
+    nb__buf_putc(&creq, '\n');
+    put_canonical_query(&creq, q);
+    nb__buf_putc(&creq, '\n');
+    put_canonical_headers(&creq, http, q, signed_headers);
+    nb__buf_printf(&creq, "\n%s\n%s", signed_headers, payload);
+
+    unsigned char digest[NB_DIGEST_MAX];
+    size_t dlen = nb__digest(NB_DIGEST_SHA256, creq.data ? creq.data : "", creq.len, digest);
+    char hex[NB_HEX_SIZE(NB_DIGEST_MAX)];
+    nb__hex_encode_to(digest, dlen, 0, hex, sizeof hex);
+    nb__buf_printf(&text, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, scope, hex);
+    *canonical = nb__buf_steal(&creq, NULL);
+    *to_sign = nb__buf_steal(&text, NULL);
+    if (*canonical == NULL || *to_sign == NULL) {
+        free(*canonical);
+        free(*to_sign);
+        return NB_ENOMEM;
+    }
+    return 0;
+}
+
+int nb__sigv4_texts(const nb__http_request_t *http, const char *signed_headers, const char *payload,
+                    bool encode_path_twice, const char *amz_date, const char *scope, char **canonical,
+                    char **to_sign) {
+    query_t q;
+    int rc = query_parse(http->query ? http->query : "", &q)
+                 ? build_sigv4_texts(http, &q, signed_headers, payload, encode_path_twice, amz_date, scope,
+                                     canonical, to_sign)
+                 : NB_ENOMEM;
+    query_free(&q);
+    return rc;
+}
+
 static bool check_sigv4(nb_req_t *req, const query_t *q) {
     if (count_present(q, sigv4_params, SIGV4_PARAMS) < SIGV4_PARAMS) {
         fail_query_auth(req, "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
@@ -334,29 +380,20 @@ static bool check_sigv4(nb_req_t *req, const query_t *q) {
     if (!check_unsigned_headers(req, signed_headers))
         return false;
 
-    const nb__http_request_t *http = req->http;
-    nb__buf_t creq = NB__BUF_INIT, to_sign = NB__BUF_INIT;
-    nb__buf_printf(&creq, "%s\n", http->method);
-    put_canonical_uri(&creq, http->path);
-    nb__buf_putc(&creq, '\n');
-    put_canonical_query(&creq, q);
-    nb__buf_putc(&creq, '\n');
-    put_canonical_headers(&creq, http, q, signed_headers);
-    nb__buf_printf(&creq, "\n%s\n%s", signed_headers, payload_hash(http, signed_headers));
-
-    unsigned char digest[NB_DIGEST_MAX];
-    size_t dlen = nb__digest(NB_DIGEST_SHA256, creq.data ? creq.data : "", creq.len, digest);
-    char hex[NB_HEX_SIZE(NB_DIGEST_MAX)];
-    nb__hex_encode_to(digest, dlen, 0, hex, sizeof hex);
-    nb__buf_printf(&to_sign, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, date, region, service, hex);
-
+    char scope[256], *creq = NULL, *to_sign = NULL;
+    snprintf(scope, sizeof scope, "%s/%s/%s/aws4_request", date, region, service);
+    if (build_sigv4_texts(req->http, q, signed_headers, payload_hash(req->http, signed_headers), false, amz_date,
+                          scope, &creq, &to_sign) != 0) {
+        fail(req, "InternalFailure", 500, NULL, "out of memory");
+        return false;
+    }
     char want[NB_SIGNATURE_SIZE] = "";
-    nb__sigv4_signature(PRESIGN_SECRET, date, region, service, to_sign.data ? to_sign.data : "", want, sizeof want);
+    nb__sigv4_signature(presign_secret(akid), date, region, service, to_sign, want, sizeof want);
     bool ok = strcmp(want, sent) == 0;
     if (!ok)
-        fail_mismatch(req, akid, to_sign.data ? to_sign.data : "", sent, creq.data ? creq.data : "");
-    nb__buf_free(&creq);
-    nb__buf_free(&to_sign);
+        nb__sig_fail_mismatch(req, akid, to_sign, sent, creq);
+    free(creq);
+    free(to_sign);
     return ok;
 }
 
@@ -464,10 +501,10 @@ static bool check_sigv2(nb_req_t *req, const query_t *q, const char *label_path)
 
     const char *sent = query_get(q, "Signature");
     char want[NB_SIGNATURE_SIZE] = "";
-    nb__sigv2_signature(PRESIGN_SECRET, to_sign.data ? to_sign.data : "", want, sizeof want);
+    nb__sigv2_signature(presign_secret(akid), to_sign.data ? to_sign.data : "", want, sizeof want);
     bool ok = strcmp(want, sent) == 0;
     if (!ok)
-        fail_mismatch(req, akid, to_sign.data ? to_sign.data : "", sent, NULL);
+        nb__sig_fail_mismatch(req, akid, to_sign.data ? to_sign.data : "", sent, NULL);
     nb__buf_free(&to_sign);
     return ok;
 }

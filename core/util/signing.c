@@ -13,8 +13,8 @@ static size_t hmac_text(nb_digest_alg_t alg, const void *key, size_t klen, const
     return nb__hmac(alg, key, klen, msg, strlen(msg), out);
 }
 
-ssize_t nb__sigv4_signature(const char *secret, const char *date, const char *region, const char *service,
-                            const char *string_to_sign, char *out, size_t cap) {
+int nb__sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service,
+                          unsigned char key[NB_SIGV4_KEY_SIZE]) {
     char k0[256];
     int n = snprintf(k0, sizeof k0, "AWS4%s", secret);
     if (n < 0 || (size_t)n >= sizeof k0)
@@ -23,9 +23,23 @@ ssize_t nb__sigv4_signature(const char *secret, const char *date, const char *re
     size_t len = hmac_text(NB_DIGEST_SHA256, k0, (size_t)n, date, a);
     len = hmac_text(NB_DIGEST_SHA256, a, len, region, b);
     len = hmac_text(NB_DIGEST_SHA256, b, len, service, a);
-    len = hmac_text(NB_DIGEST_SHA256, a, len, "aws4_request", b);
-    len = hmac_text(NB_DIGEST_SHA256, b, len, string_to_sign, a);
-    return nb__hex_encode_to(a, len, 0, out, cap);
+    hmac_text(NB_DIGEST_SHA256, a, len, "aws4_request", b);
+    memcpy(key, b, NB_SIGV4_KEY_SIZE);
+    return 0;
+}
+
+ssize_t nb__sigv4_sign(const unsigned char key[NB_SIGV4_KEY_SIZE], const char *string_to_sign, char *out,
+                       size_t cap) {
+    unsigned char mac[NB_DIGEST_MAX];
+    size_t len = hmac_text(NB_DIGEST_SHA256, key, NB_SIGV4_KEY_SIZE, string_to_sign, mac);
+    return nb__hex_encode_to(mac, len, 0, out, cap);
+}
+
+ssize_t nb__sigv4_signature(const char *secret, const char *date, const char *region, const char *service,
+                            const char *string_to_sign, char *out, size_t cap) {
+    unsigned char key[NB_DIGEST_MAX];
+    int rc = nb__sigv4_signing_key(secret, date, region, service, key);
+    return rc != 0 ? rc : nb__sigv4_sign(key, string_to_sign, out, cap);
 }
 
 ssize_t nb__sigv2_signature(const char *secret, const char *string_to_sign, char *out, size_t cap) {

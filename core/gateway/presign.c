@@ -511,8 +511,12 @@ static bool check_sigv2(nb_req_t *req, const query_t *q, const char *label_path)
 
 /* ---- The stage's check ---- */
 
-/* Whether the setting that governs the service's presigned URLs asks for the check. */
+/* Whether the setting that governs the service's presigned URLs asks for the check, or
+ * ENFORCE_IAM=1 for a key a service issued (sigcheck.c checked its session already). */
 static bool check_wanted(const nb_req_t *req) {
+    nb__cred_view_t cred;
+    if (req->gw->cfg->enforce_iam && nb__credentials_find(req->ctx.access_key, &cred))
+        return true;
     const char *setting = nb__quirk_setting(nb__quirks_presign_checked, req->route.spec->service);
     bool skip = true;
     return setting && !(nb__config_parse_bool(nb__config_get(req->gw->cfg, setting), &skip) && skip);

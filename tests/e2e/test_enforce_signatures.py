@@ -21,10 +21,22 @@ MISMATCH = ("The request signature we calculated does not match the signature yo
             "Access Key and signing method. Consult the service documentation for details.")
 
 
-def client(url, service, key="test", secret="test", token=None, **s3):
+def client(url, service, key="test", secret="test", token=None, verify=None, **s3):
     return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id=key,
-                        aws_secret_access_key=secret, aws_session_token=token,
+                        aws_secret_access_key=secret, aws_session_token=token, verify=verify,
                         config=Config(s3={"addressing_style": "path", **s3}, retries={"max_attempts": 1}))
+
+
+def https_url(url):
+    return url.replace("http://", "https://", 1)
+
+
+def put_sends(s3, **kw):
+    """PutObject, answering the x-amz-content-sha256 the client signed (the payload form)."""
+    sent = []
+    s3.meta.events.register("before-send", lambda request, **_: sent.append(request.headers["x-amz-content-sha256"]))
+    s3.put_object(**kw)
+    return sent[-1].decode()
 
 
 _server = None
@@ -38,6 +50,11 @@ def server_url():
     if _server is None:
         _server = Nimbus(ENFORCE_IAM="1").start()
     return _server.url
+
+
+def server_ca():
+    """The CA of the server's HTTPS certificate (the same port serves both)."""
+    return os.environ.get("NB_SIG_CA") or _server.ca
 
 
 def tearDownModule():
@@ -87,11 +104,13 @@ class EnforceCases(unittest.TestCase):
             s3.put_object(Bucket=bucket, Key="dir/a b+c.txt", Body=b"signed body")  # payload hash signed
             self.assertEqual(s3.get_object(Bucket=bucket, Key="dir/a b+c.txt")["Body"].read(), b"signed body")
             unsigned = client(self.url, "s3", key, secret, token, payload_signing_enabled=False)
-            unsigned.put_object(Bucket=bucket, Key="u", Body=b"x" * 70000)
+            self.assertEqual(put_sends(unsigned, Bucket=bucket, Key="u", Body=b"x" * 70000), "UNSIGNED-PAYLOAD")
             self.assertEqual(s3.get_object(Bucket=bucket, Key="u")["ContentLength"], 70000)
-            if NEWER:  # aws-chunked with a CRC32 trailer (STREAMING-UNSIGNED-PAYLOAD-TRAILER)
-                s3.put_object(Bucket=bucket, Key="c", Body=b"chunked" * 1000, ChecksumAlgorithm="CRC32")
-                self.assertEqual(s3.get_object(Bucket=bucket, Key="c")["Body"].read(), b"chunked" * 1000)
+            # over HTTPS both generations frame the body aws-chunked with a CRC32 trailer
+            tls = client(https_url(self.url), "s3", key, secret, token, verify=server_ca())
+            self.assertEqual(put_sends(tls, Bucket=bucket, Key="c", Body=b"chunked" * 1000, ChecksumAlgorithm="CRC32"),
+                             "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+            self.assertEqual(s3.get_object(Bucket=bucket, Key="c")["Body"].read(), b"chunked" * 1000)
             s3.list_objects_v2(Bucket=bucket, Prefix="dir/", Delimiter="/")
 
             sqs = client(self.url, "sqs", key, secret, token)
@@ -261,7 +280,8 @@ class Expired(unittest.TestCase):
 class NewerBoto3(unittest.TestCase):
     @unittest.skipIf(os.environ.get("NB_SIG_URL"), "runs once, in the parent")
     def test_every_case_with_newer_boto3(self):
-        rerun_with_newer_boto3(self, __file__, "EnforceCases", (1, 40), dict(os.environ, NB_SIG_URL=server_url()))
+        rerun_with_newer_boto3(self, __file__, "EnforceCases", (1, 40), dict(os.environ, NB_SIG_URL=server_url(),
+                                                                        NB_SIG_CA=server_ca()))
 
 
 if __name__ == "__main__":

@@ -54,13 +54,22 @@ static void copy_n(char *dst, size_t cap, const char *src, size_t n) {
     dst[n] = '\0';
 }
 
-/* "AKID/DATE/REGION/SERVICE/aws4_request": false unless it has those five parts. */
+/* "AKID/DATE/REGION/SERVICE/aws4_request" (n bytes): false unless it has those five parts. */
 static bool split_credential(const char *v, size_t n, signed_req_t *s) {
-    char cred[512];
-    copy_n(cred, sizeof cred, v, n);
-    char tail[16];
-    if (sscanf(cred, "%127[^/]/%15[^/]/%63[^/]/%63[^/]/%15s", s->akid, s->date, s->region, s->service, tail) != 5 ||
-        strcmp(tail, "aws4_request") != 0)
+    struct {
+        char *dst;
+        size_t cap;
+    } parts[] = {{s->akid, sizeof s->akid}, {s->date, sizeof s->date}, {s->region, sizeof s->region},
+                 {s->service, sizeof s->service}};
+    const char *p = v, *end = v + n;
+    for (size_t i = 0; i < 4; i++) {
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        if (slash == NULL || slash == p || (size_t)(slash - p) >= parts[i].cap)
+            return false;
+        copy_n(parts[i].dst, parts[i].cap, p, (size_t)(slash - p));
+        p = slash + 1;
+    }
+    if ((size_t)(end - p) != 12 || memcmp(p, "aws4_request", 12) != 0)
         return false;
     snprintf(s->scope, sizeof s->scope, "%s/%s/%s/aws4_request", s->date, s->region, s->service);
     return true;
@@ -120,11 +129,20 @@ static bool header_date(const nb__http_request_t *http, signed_req_t *s) {
     return end && strftime(s->amz_date, sizeof s->amz_date, "%Y%m%dT%H%M%SZ", &tm) > 0;
 }
 
+/* "YYYYMMDDTHHMMSSZ" as epoch seconds. */
 static bool parse_amz_date(const char *v, time_t *out) {
-    struct tm tm = {0};
-    const char *end = strptime(v, "%Y%m%dT%H%M%SZ", &tm);
-    if (end == NULL || *end)
-        return false;
+    static const char shape[] = "dddddddd" "T" "dddddd" "Z";
+    for (size_t i = 0; i < sizeof shape; i++)
+        if (shape[i] == 'd' ? !(v[i] >= '0' && v[i] <= '9') : v[i] != shape[i])
+            return false; /* also when v is shorter or longer (its NUL against shape's) */
+    int f[6], at[6] = {0, 4, 6, 9, 11, 13}, len[6] = {4, 2, 2, 2, 2, 2};
+    for (size_t i = 0; i < 6; i++) {
+        f[i] = 0;
+        for (int j = 0; j < len[i]; j++)
+            f[i] = f[i] * 10 + (v[at[i] + j] - '0');
+    }
+    struct tm tm = {.tm_year = f[0] - 1900, .tm_mon = f[1] - 1, .tm_mday = f[2], .tm_hour = f[3], .tm_min = f[4],
+                    .tm_sec = f[5]};
     *out = timegm(&tm);
     return true;
 }
@@ -227,8 +245,7 @@ static bool hex_sha256_of_body(nb_body_t *body, char out[NB_HEX_SIZE(NB_DIGEST_M
         ssize_t n;
         for (int64_t off = 0; (n = nb__body_read(body, off, buf, sizeof buf)) > 0; off += n)
             nb__digest_update(d, buf, (size_t)n);
-        dlen = nb__digest_final(d, digest);
-        nb__digest_free(d);
+        dlen = nb__digest_final(d, digest); /* frees d */
         if (n < 0)
             return false;
     }
@@ -318,7 +335,8 @@ static bool aws_key_form(const char *akid) {
 /* The session token sent (header, else the query's, as SigV2 URLs carry it) is the key's, and
  * the key has not expired. */
 static bool check_session(nb_req_t *req, const nb__cred_view_t *cred) {
-    char token[2048] = "";
+    char token[2048];
+    token[0] = '\0';
     const char *h = nb__http_request_header(req->http, "X-Amz-Security-Token");
     if (h)
         copy_n(token, sizeof token, h, strlen(h));

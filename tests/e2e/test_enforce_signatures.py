@@ -48,7 +48,8 @@ def server_url():
     if os.environ.get("NB_SIG_URL"):
         return os.environ["NB_SIG_URL"]
     if _server is None:
-        _server = Nimbus(ENFORCE_IAM="1").start()
+        # small spill threshold: a signed body read back from its temp file is hashed too
+        _server = Nimbus(ENFORCE_IAM="1", NIMBUS_BODY_SPILL_THRESHOLD="4096").start()
     return _server.url
 
 
@@ -118,6 +119,9 @@ class EnforceCases(unittest.TestCase):
             sqs.send_message(QueueUrl=q, MessageBody="hello & w\u00f6rld")
             msgs = sqs.receive_message(QueueUrl=q, WaitTimeSeconds=0).get("Messages", [])
             self.assertEqual([m["Body"] for m in msgs], ["hello & w\u00f6rld"])
+            sqs.send_message(QueueUrl=q, MessageBody="spilled " * 2000)  # above the spill threshold
+            self.assertEqual(sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["ApproximateNumberOfMessages"])
+                             ["Attributes"]["ApproximateNumberOfMessages"], "1")
 
             me = client(self.url, "sts", key, secret, token).get_caller_identity()
             if name == "user":

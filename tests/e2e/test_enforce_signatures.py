@@ -27,6 +27,11 @@ def client(url, service, key="test", secret="test", token=None, verify=None, **s
                         config=Config(s3={"addressing_style": "path", **s3}, retries={"max_attempts": 1}))
 
 
+def wrong(secret):
+    """The secret with its last character changed."""
+    return secret[:-1] + ("A" if secret[-1] != "A" else "B")
+
+
 def https_url(url):
     return url.replace("http://", "https://", 1)
 
@@ -131,7 +136,7 @@ class EnforceCases(unittest.TestCase):
 
     def test_wrong_secret_is_signature_does_not_match(self):
         for name, key, secret, token in self.each_key():
-            bad = secret[:-1] + ("A" if secret[-1] != "A" else "B")
+            bad = wrong(secret)
             err = self.assert_error("SignatureDoesNotMatch", 403, client(self.url, "sts", key, bad, token)
                                     .get_caller_identity)
             self.assertEqual(err["Error"]["Message"], MISMATCH)
@@ -197,7 +202,7 @@ class EnforceCases(unittest.TestCase):
         s3.put_object(Bucket=bucket, Key="k", Body=b"presigned")
         url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"})
         self.assertEqual(urllib.request.urlopen(url).read(), b"presigned")
-        bad = client(self.url, "s3", key, secret[:-1] + "x", token).generate_presigned_url(
+        bad = client(self.url, "s3", key, wrong(secret), token).generate_presigned_url(
             "get_object", Params={"Bucket": bucket, "Key": "k"})
         with self.assertRaises(urllib.error.HTTPError) as cm:
             urllib.request.urlopen(bad)
@@ -221,7 +226,7 @@ class AwsCli(unittest.TestCase):
         ok = run(k["SecretAccessKey"])
         self.assertEqual(ok.returncode, 0, ok.stderr)
         self.assertIn("user/cli", ok.stdout)
-        bad = run("x" + k["SecretAccessKey"])
+        bad = run(wrong(k["SecretAccessKey"]))
         self.assertNotEqual(bad.returncode, 0)
         self.assertIn("SignatureDoesNotMatch", bad.stderr)
 

@@ -104,17 +104,8 @@ static size_t count_present(const query_t *q, const char *const *names, size_t n
 
 /* ---- Errors ---- */
 
-static void fail(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void fail(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    nb__req_set_error_v(req, code, status, fields, fmt, ap);
-    va_end(ap);
-}
-
 static void fail_query_auth(nb_req_t *req, const char *message) {
-    fail(req, "AuthorizationQueryParametersError", 400, NULL, "%s", message);
+    nb__req_set_error(req, "AuthorizationQueryParametersError", 400, NULL, "%s", message);
 }
 
 /* "41 57 53 34": each byte in hex, as AWS shows the text it signed. */
@@ -151,7 +142,7 @@ void nb__sig_fail_mismatch(nb_req_t *req, const char *access_key, const char *st
         json_object_set_new(f, "CanonicalRequest", json_string(canonical_request));
         json_object_set_new(f, "CanonicalRequestBytes", hex_bytes(canonical_request));
     }
-    fail(req, "SignatureDoesNotMatch", 403, f, "%s", signature_mismatch);
+    nb__req_set_error(req, "SignatureDoesNotMatch", 403, f, "%s", signature_mismatch);
 }
 
 /* ---- Shared pieces of the two versions ---- */
@@ -209,7 +200,7 @@ static bool unsigned_allowed(const char *lname) {
            strcmp(lname, "x-id") == 0;
 }
 
-static bool in_signed_list(const char *signed_headers, const char *lname) {
+bool nb__sigv4_signs_header(const char *signed_headers, const char *lname) {
     size_t n = strlen(lname);
     for (const char *p = signed_headers; *p;) {
         size_t seg = strcspn(p, ";");
@@ -226,7 +217,7 @@ static bool check_unsigned_headers(nb_req_t *req, const char *signed_headers) {
     const nb__headers_t *h = &req->http->headers;
     for (size_t i = 0; i < h->len; i++) {
         char *lname = lower_dup(h->items[i].name);
-        if (lname && starts_with_amz(lname) && !unsigned_allowed(lname) && !in_signed_list(signed_headers, lname))
+        if (lname && starts_with_amz(lname) && !unsigned_allowed(lname) && !nb__sigv4_signs_header(signed_headers, lname))
             nb__buf_printf(&names, "%s%s", names.len ? ", " : "", lname);
         free(lname);
     }
@@ -237,7 +228,7 @@ static bool check_unsigned_headers(nb_req_t *req, const char *signed_headers) {
     json_t *f = json_object();
     json_object_set_new(f, "HeadersNotSigned", json_string(names.data));
     nb__buf_free(&names);
-    fail(req, "AccessDenied", 403, f, "There were headers present in the request which were not signed");
+    nb__req_set_error(req, "AccessDenied", 403, f, "There were headers present in the request which were not signed");
     return false;
 }
 
@@ -314,7 +305,7 @@ static void put_canonical_headers(nb__buf_t *b, const nb__http_request_t *http, 
 /* The payload's hash as signed: presigned URLs sign none, unless the header was signed. */
 static const char *payload_hash(const nb__http_request_t *http, const char *signed_headers) {
     const char *sent = nb__headers_get(&http->headers, "x-amz-content-sha256");
-    return sent && in_signed_list(signed_headers, "x-amz-content-sha256") ? sent : "UNSIGNED-PAYLOAD";
+    return sent && nb__sigv4_signs_header(signed_headers, "x-amz-content-sha256") ? sent : "UNSIGNED-PAYLOAD";
 }
 
 /* The canonical request and the string to sign (both malloc'd): 0, or NB_ENOMEM. */
@@ -384,7 +375,7 @@ static bool check_sigv4(nb_req_t *req, const query_t *q) {
     snprintf(scope, sizeof scope, "%s/%s/%s/aws4_request", date, region, service);
     if (build_sigv4_texts(req->http, q, signed_headers, payload_hash(req->http, signed_headers), false, amz_date,
                           scope, &creq, &to_sign) != 0) {
-        fail(req, "InternalFailure", 500, NULL, "out of memory");
+        nb__req_set_error(req, "InternalFailure", 500, NULL, "out of memory");
         return false;
     }
     char want[NB_SIGNATURE_SIZE] = "";
@@ -487,7 +478,7 @@ static void put_resource(nb__buf_t *b, const char *label_path, const query_t *q)
 
 static bool check_sigv2(nb_req_t *req, const query_t *q, const char *label_path) {
     if (count_present(q, sigv2_params, SIGV2_PARAMS) < SIGV2_PARAMS) {
-        fail(req, "AccessDenied", 403, NULL,
+        nb__req_set_error(req, "AccessDenied", 403, NULL,
              "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
         return false;
     }
@@ -545,7 +536,7 @@ bool nb__presign_check(nb_req_t *req, const char *label_path) {
     query_t q;
     bool ok;
     if (!query_parse(raw, &q)) {
-        fail(req, "InternalFailure", 500, NULL, "out of memory");
+        nb__req_set_error(req, "InternalFailure", 500, NULL, "out of memory");
         ok = false;
     } else {
         ok = v2 ? check_sigv2(req, &q, label_path) : check_sigv4(req, &q);

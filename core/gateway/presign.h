@@ -21,6 +21,9 @@ int nb__sigv4_texts(const nb__http_request_t *http, const char *signed_headers, 
                     bool encode_path_twice, const char *amz_date, const char *scope, char **canonical,
                     char **to_sign);
 
+/* Whether a SignedHeaders list ("host;x-amz-date") names the header (lower case). */
+bool nb__sigv4_signs_header(const char *signed_headers, const char *lname);
+
 /* S3's SignatureDoesNotMatch (403) with the fields AWS puts beside it: AWSAccessKeyId,
  * StringToSign, SignatureProvided, their bytes, and (canonical_request not NULL) SigV4's
  * CanonicalRequest. */

@@ -47,12 +47,8 @@ typedef struct signed_req {
     bool presigned;
 } signed_req_t;
 
-static void copy_n(char *dst, size_t cap, const char *src, size_t n) {
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
+/* n bytes of src, cut to fit. */
+static void copy_n(char *dst, size_t cap, const char *src, size_t n) { snprintf(dst, cap, "%.*s", (int)n, src); }
 
 /* "AKID/DATE/REGION/SERVICE/aws4_request" (n bytes): false unless it has those five parts. */
 static bool split_credential(const char *v, size_t n, signed_req_t *s) {
@@ -149,37 +145,34 @@ static bool parse_amz_date(const char *v, time_t *out) {
 
 /* ---- Errors, in each service's words ---- */
 
-static void fail(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void fail(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    nb__req_set_error_v(req, code, status, fields, fmt, ap);
-    va_end(ap);
-}
+/* An error as the services answer it, and as S3 words it. */
+typedef struct auth_error {
+    const char *code;
+    int status;
+    const char *message;
+} auth_error_t;
 
-static bool fail_unknown_key(nb_req_t *req, const char *akid) {
-    if (is_s3_style(req))
-        fail(req, "InvalidAccessKeyId", 403, json_pack("{s:s}", "AWSAccessKeyId", akid), "%s",
-             "The AWS Access Key Id you provided does not exist in our records.");
-    else
-        fail(req, "InvalidClientTokenId", 403, NULL, "%s", "The security token included in the request is invalid.");
-    return false;
-}
+static const auth_error_t unknown_key[2] = {
+    {"InvalidClientTokenId", 403, "The security token included in the request is invalid."},
+    {"InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records."},
+};
+static const auth_error_t bad_token[2] = {
+    {"InvalidClientTokenId", 403, "The security token included in the request is invalid."},
+    {"InvalidToken", 400, "The provided token is malformed or otherwise invalid."},
+};
+static const auth_error_t expired[2] = {
+    {"ExpiredToken", 400, "The security token included in the request is expired"},
+    {"ExpiredToken", 400, "The provided token has expired."},
+};
 
-static bool fail_bad_token(nb_req_t *req) {
-    if (is_s3_style(req))
-        fail(req, "InvalidToken", 400, NULL, "%s", "The provided token is malformed or otherwise invalid.");
-    else
-        fail(req, "InvalidClientTokenId", 403, NULL, "%s", "The security token included in the request is invalid.");
-    return false;
-}
-
-static bool fail_expired(nb_req_t *req) {
-    if (is_s3_style(req))
-        fail(req, "ExpiredToken", 400, NULL, "%s", "The provided token has expired.");
-    else
-        fail(req, "ExpiredToken", 400, NULL, "%s", "The security token included in the request is expired");
+/* s3_fields: what S3 adds beside the message (taken; dropped for the others). */
+static bool fail_as(nb_req_t *req, const auth_error_t which[2], json_t *s3_fields) {
+    const auth_error_t *e = &which[is_s3_style(req)];
+    if (!is_s3_style(req)) {
+        json_decref(s3_fields);
+        s3_fields = NULL;
+    }
+    nb__req_set_error(req, e->code, e->status, s3_fields, "%s", e->message);
     return false;
 }
 
@@ -195,7 +188,7 @@ static bool fail_skewed(nb_req_t *req, const char *amz_date, time_t sent, time_t
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(server, sizeof server, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        fail(req, "RequestTimeTooSkewed", 403,
+        nb__req_set_error(req, "RequestTimeTooSkewed", 403,
              json_pack("{s:s,s:s,s:s}", "RequestTime", amz_date, "ServerTime", server, "MaxAllowedSkewMilliseconds",
                        "900000"),
              "%s", "The difference between the request time and the current time is too large.");
@@ -205,11 +198,11 @@ static bool fail_skewed(nb_req_t *req, const char *amz_date, time_t sent, time_t
     format_basic(now, now_s);
     if (sent < now) {
         format_basic(now - MAX_SKEW_S, bound);
-        fail(req, "SignatureDoesNotMatch", 403, NULL, "Signature expired: %s is now earlier than %s (%s - 15 min.)",
+        nb__req_set_error(req, "SignatureDoesNotMatch", 403, NULL, "Signature expired: %s is now earlier than %s (%s - 15 min.)",
              amz_date, bound, now_s);
     } else {
         format_basic(now + MAX_SKEW_S, bound);
-        fail(req, "SignatureDoesNotMatch", 403, NULL,
+        nb__req_set_error(req, "SignatureDoesNotMatch", 403, NULL,
              "Signature not yet current: %s is still later than %s (%s + 15 min.)", amz_date, bound, now_s);
     }
     return false;
@@ -219,7 +212,7 @@ static bool fail_mismatch(nb_req_t *req, const signed_req_t *s, const char *to_s
     if (is_s3_style(req))
         nb__sig_fail_mismatch(req, s->akid, to_sign, s->signature, canonical);
     else
-        fail(req, "SignatureDoesNotMatch", 403, NULL, "%s",
+        nb__req_set_error(req, "SignatureDoesNotMatch", 403, NULL, "%s",
              "The request signature we calculated does not match the signature you provided. Check your AWS "
              "Secret Access Key and signing method. Consult the service documentation for details.");
     return false;
@@ -253,17 +246,6 @@ static bool hex_sha256_of_body(nb_body_t *body, char out[NB_HEX_SIZE(NB_DIGEST_M
     return true;
 }
 
-static bool signed_list_has(const char *list, const char *name) {
-    size_t n = strlen(name);
-    for (const char *p = list; *p;) {
-        size_t seg = strcspn(p, ";");
-        if (seg == n && strncasecmp(p, name, n) == 0)
-            return true;
-        p += seg + (p[seg] == ';');
-    }
-    return false;
-}
-
 /* The payload line of the canonical request: x-amz-content-sha256 as sent (S3 checks it against
  * the body itself, and it names UNSIGNED-PAYLOAD and the STREAMING-* framings), a presigned S3
  * URL's UNSIGNED-PAYLOAD, else the body's SHA-256. NULL: the body is not here yet (checked from
@@ -271,7 +253,7 @@ static bool signed_list_has(const char *list, const char *name) {
 static const char *payload_line(nb_req_t *req, const signed_req_t *s, bool head_only,
                                 char hex[NB_HEX_SIZE(NB_DIGEST_MAX)]) {
     const char *sent = nb__http_request_header(req->http, "x-amz-content-sha256");
-    if (sent && (!s->presigned || signed_list_has(s->signed_headers, "x-amz-content-sha256")))
+    if (sent && (!s->presigned || nb__sigv4_signs_header(s->signed_headers, "x-amz-content-sha256")))
         return sent;
     if (s->presigned && is_s3_style(req))
         return "UNSIGNED-PAYLOAD";
@@ -343,9 +325,9 @@ static bool check_session(nb_req_t *req, const nb__cred_view_t *cred) {
     else if (!query_value(req->http->query, "X-Amz-Security-Token", token, sizeof token))
         query_value(req->http->query, "x-amz-security-token", token, sizeof token);
     if (strcmp(token, cred->token) != 0)
-        return fail_bad_token(req);
+        return fail_as(req, bad_token, NULL);
     if (cred->expiration > 0 && nb__clock_now() >= cred->expiration)
-        return fail_expired(req);
+        return fail_as(req, expired, NULL);
     return true;
 }
 
@@ -354,7 +336,7 @@ static bool verify(nb_req_t *req, const signed_req_t *s, const nb__cred_view_t *
     time_t now = (time_t)nb__clock_now();
     time_t sent;
     if (!parse_amz_date(s->amz_date, &sent)) {
-        fail(req, "IncompleteSignature", 400, NULL,
+        nb__req_set_error(req, "IncompleteSignature", 400, NULL,
              "Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601",
              s->amz_date);
         return false;
@@ -368,7 +350,7 @@ static bool verify(nb_req_t *req, const signed_req_t *s, const nb__cred_view_t *
     char *canonical = NULL, *to_sign = NULL;
     if (nb__sigv4_texts(http, s->signed_headers, payload, !is_s3_style(req), s->amz_date, s->scope, &canonical,
                         &to_sign) != 0) {
-        fail(req, "InternalFailure", 500, NULL, "%s", "out of memory");
+        nb__req_set_error(req, "InternalFailure", 500, NULL, "%s", "out of memory");
         return false;
     }
     unsigned char key[NB_SIGV4_KEY_SIZE];
@@ -389,7 +371,7 @@ bool nb__sigcheck(nb_req_t *req, bool head_only) {
         return true;
     nb__cred_view_t cred;
     if (!nb__credentials_find(akid, &cred))
-        return aws_key_form(akid) ? fail_unknown_key(req, akid) : true;
+        return aws_key_form(akid) ? fail_as(req, unknown_key, json_pack("{s:s}", "AWSAccessKeyId", akid)) : true;
     if (!check_session(req, &cred))
         return false;
     signed_req_t s;

@@ -71,12 +71,15 @@ static bool split_credential(const char *v, size_t n, signed_req_t *s) {
     return true;
 }
 
-/* "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...". */
-static bool from_header(const char *auth, signed_req_t *s) {
+typedef enum header_form { HEADER_SIGV4, HEADER_MALFORMED, HEADER_OTHER } header_form_t;
+
+/* "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...": HEADER_MALFORMED when
+ * a part is missing (a signature left out is not a signature passed). */
+static header_form_t from_header(const char *auth, signed_req_t *s) {
     while (*auth == ' ')
         auth++;
     if (strncmp(auth, "AWS4-HMAC-SHA256", 16) != 0 || (auth[16] != ' ' && auth[16] != '\t'))
-        return false;
+        return HEADER_OTHER;
     bool cred = false;
     for (const char *p = auth + 17; *p;) {
         while (*p == ' ' || *p == ',' || *p == '\t')
@@ -90,7 +93,7 @@ static bool from_header(const char *auth, signed_req_t *s) {
             copy_n(s->signature, sizeof s->signature, p + 10, n - 10);
         p += n;
     }
-    return cred && s->signed_headers[0] && s->signature[0];
+    return cred && s->signed_headers[0] && s->signature[0] ? HEADER_SIGV4 : HEADER_MALFORMED;
 }
 
 static bool query_value(const char *query, const char *name, char *out, size_t cap) {
@@ -163,6 +166,16 @@ static const auth_error_t bad_token[2] = {
 static const auth_error_t expired[2] = {
     {"ExpiredToken", 400, "The security token included in the request is expired"},
     {"ExpiredToken", 400, "The provided token has expired."},
+};
+
+static const auth_error_t malformed[2] = {
+    {"IncompleteSignature", 400,
+     "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters."},
+    {"AuthorizationHeaderMalformed", 400, "The authorization header is malformed."},
+};
+static const auth_error_t no_date[2] = {
+    {"IncompleteSignature", 400, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."},
+    {"AccessDenied", 403, "AWS authentication requires a valid Date or x-amz-date header"},
 };
 
 /* s3_fields: what S3 adds beside the message (taken; dropped for the others). */
@@ -377,7 +390,17 @@ bool nb__sigcheck(nb_req_t *req, bool head_only) {
     signed_req_t s;
     memset(&s, 0, sizeof s);
     const char *auth = nb__http_request_header(req->http, "Authorization");
-    if (auth ? !from_header(auth, &s) || !header_date(req->http, &s) : !from_query(req->http->query, &s))
-        return true; /* SigV2 (a presigned URL's is presign.c's to verify), SigV4a: docs/settings.md */
+    if (auth == NULL)
+        return !from_query(req->http->query, &s) || verify(req, &s, &cred, head_only);
+    switch (from_header(auth, &s)) {
+    case HEADER_OTHER:
+        return true; /* SigV2, SigV4a: not verified (docs/settings.md) */
+    case HEADER_MALFORMED:
+        return fail_as(req, malformed, NULL);
+    case HEADER_SIGV4:
+        break;
+    }
+    if (!header_date(req->http, &s))
+        return fail_as(req, no_date, NULL);
     return verify(req, &s, &cred, head_only);
 }

@@ -166,6 +166,18 @@ class EnforceCases(unittest.TestCase):
             err = self.assert_error("InvalidAccessKeyId", 403, client(self.url, "s3", key).list_buckets)
             self.assertEqual(err["Error"]["Message"], "The AWS Access Key Id you provided does not exist in our records.")
 
+    def test_signature_left_out_is_refused(self):
+        import urllib.error, urllib.request
+        key = self.keys.user[0]
+        auth = "AWS4-HMAC-SHA256 Credential=%s/20260101/us-east-1/sts/aws4_request, SignedHeaders=host" % key
+        req = urllib.request.Request(self.url + "/", data=b"Action=GetCallerIdentity&Version=2011-06-15",
+                                     headers={"Authorization": auth, "X-Amz-Date": "20260101T000000Z",
+                                              "Content-Type": "application/x-www-form-urlencoded"})
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(req)
+        self.assertEqual(cm.exception.code, 400)
+        self.assertIn(b"<Code>IncompleteSignature</Code>", cm.exception.read())
+
     def test_root_keys_unchecked(self):
         for key in ("test", "111122223333", "anything-goes"):
             self.assertIn("Account", client(self.url, "sts", key, "wrong secret").get_caller_identity())

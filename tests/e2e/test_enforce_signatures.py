@@ -65,7 +65,10 @@ def server_ca():
 
 def tearDownModule():
     if _server is not None:
-        _server.stop()
+        rc = _server.stop()
+        # a sanitizer build reports what it found in the output and the exit code
+        if rc != 0 or "Sanitizer" in _server.output or "runtime error" in _server.output:
+            raise AssertionError("the server exited %s:\n%s" % (rc, _server.output[-4000:]))
 
 
 class Keys:

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """ENFORCE_IAM's cost: SQS ListQueues (json protocol) requests/s signed with an IAM user's key,
-with and without ENFORCE_IAM=1, rounds alternated (a shared machine's noise hits both alike).
+with and without ENFORCE_IAM=1, rounds alternated (a shared machine's noise hits both alike), and the server's CPU time per
+request (/proc/<pid>/stat), which other load on the machine disturbs less.
 One request is signed with the key's secret (botocore) and replayed by wrk for each run: valid for
 15 minutes, so every request is verified in full (the derived key cached, the canonical request
 hashed and HMAC'd each time).
@@ -37,6 +38,12 @@ def one_run(enforce):
             for name, value in req.headers.items():
                 value = value.decode() if isinstance(value, bytes) else value
                 lua.write('wrk.headers["%s"] = "%s"\n' % (name, value))
+        ticks = os.sysconf("SC_CLK_TCK")
+
+        def cpu_s():  # the server's user + system CPU time so far
+            fields = open("/proc/%d/stat" % n.proc.pid).read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / ticks
+        before = cpu_s()
         try:
             out = subprocess.run(["wrk", "-t2", "-c16", "-d%ds" % SECONDS, "-s", lua.name, n.url + "/"],
                                  capture_output=True, text=True, check=True).stdout
@@ -44,13 +51,19 @@ def one_run(enforce):
             os.unlink(lua.name)
         if "Non-2xx" in out:
             raise SystemExit("requests failed:\n" + out)
-        return float(out.split("Requests/sec:")[1].split()[0])
+        served = int(out.split(" requests in ")[0].split()[-1])
+        return float(out.split("Requests/sec:")[1].split()[0]), 1e6 * (cpu_s() - before) / served
 
 
-rates = {"0": [], "1": []}
+rates, cpu = {"0": [], "1": []}, {"0": [], "1": []}
 for _ in range(ROUNDS):
     for enforce in ("0", "1"):
-        rates[enforce].append(one_run(enforce))
-for enforce, r in rates.items():
-    print("ENFORCE_IAM=%s: %s req/s (best %.0f)" % (enforce, " ".join("%.0f" % x for x in r), max(r)))
-print("cost: %.1f%% (best against best)" % (100 * (1 - max(rates["1"]) / max(rates["0"]))))
+        rate, us = one_run(enforce)
+        rates[enforce].append(rate)
+        cpu[enforce].append(us)
+for enforce in rates:
+    print("ENFORCE_IAM=%s: %s req/s (best %.0f); server CPU per request %s us (least %.1f)"
+          % (enforce, " ".join("%.0f" % x for x in rates[enforce]), max(rates[enforce]),
+             " ".join("%.1f" % x for x in cpu[enforce]), min(cpu[enforce])))
+print("cost: throughput %.1f%% (best against best), server CPU per request %.1f%% (least against least)"
+      % (100 * (1 - max(rates["1"]) / max(rates["0"])), 100 * (min(cpu["1"]) / min(cpu["0"]) - 1)))

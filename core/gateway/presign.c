@@ -217,7 +217,8 @@ static bool check_unsigned_headers(nb_req_t *req, const char *signed_headers) {
     const nb__headers_t *h = &req->http->headers;
     for (size_t i = 0; i < h->len; i++) {
         char *lname = lower_dup(h->items[i].name);
-        if (lname && starts_with_amz(lname) && !unsigned_allowed(lname) && !nb__sigv4_signs_header(signed_headers, lname))
+        if (lname && starts_with_amz(lname) && !unsigned_allowed(lname) &&
+            !nb__sigv4_signs_header(signed_headers, lname))
             nb__buf_printf(&names, "%s%s", names.len ? ", " : "", lname);
         free(lname);
     }
@@ -479,7 +480,7 @@ static void put_resource(nb__buf_t *b, const char *label_path, const query_t *q)
 static bool check_sigv2(nb_req_t *req, const query_t *q, const char *label_path) {
     if (count_present(q, sigv2_params, SIGV2_PARAMS) < SIGV2_PARAMS) {
         nb__req_set_error(req, "AccessDenied", 403, NULL,
-             "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
+                          "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
         return false;
     }
     const char *expires_text = query_get(q, "Expires"), *akid = query_get(q, "AWSAccessKeyId");

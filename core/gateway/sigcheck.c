@@ -55,7 +55,9 @@ static bool split_credential(const char *v, size_t n, signed_req_t *s) {
     struct {
         char *dst;
         size_t cap;
-    } parts[] = {{s->akid, sizeof s->akid}, {s->date, sizeof s->date}, {s->region, sizeof s->region},
+    } parts[] = {{s->akid, sizeof s->akid},
+                 {s->date, sizeof s->date},
+                 {s->region, sizeof s->region},
                  {s->service, sizeof s->service}};
     const char *p = v, *end = v + n;
     for (size_t i = 0; i < 4; i++) {
@@ -124,13 +126,17 @@ static bool header_date(const nb__http_request_t *http, signed_req_t *s) {
         return true;
     }
     struct tm tm = {0};
-    const char *end = (v = nb__http_request_header(http, "Date")) ? strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
+    const char *end =
+        (v = nb__http_request_header(http, "Date")) ? strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
     return end && strftime(s->amz_date, sizeof s->amz_date, "%Y%m%dT%H%M%SZ", &tm) > 0;
 }
 
 /* "YYYYMMDDTHHMMSSZ" as epoch seconds. */
 static bool parse_amz_date(const char *v, time_t *out) {
-    static const char shape[] = "dddddddd" "T" "dddddd" "Z";
+    static const char shape[] = "dddddddd"
+                                "T"
+                                "dddddd"
+                                "Z";
     for (size_t i = 0; i < sizeof shape; i++)
         if (shape[i] == 'd' ? !(v[i] >= '0' && v[i] <= '9') : v[i] != shape[i])
             return false; /* also when v is shorter or longer (its NUL against shape's) */
@@ -140,8 +146,8 @@ static bool parse_amz_date(const char *v, time_t *out) {
         for (int j = 0; j < len[i]; j++)
             f[i] = f[i] * 10 + (v[at[i] + j] - '0');
     }
-    struct tm tm = {.tm_year = f[0] - 1900, .tm_mon = f[1] - 1, .tm_mday = f[2], .tm_hour = f[3], .tm_min = f[4],
-                    .tm_sec = f[5]};
+    struct tm tm = {
+        .tm_year = f[0] - 1900, .tm_mon = f[1] - 1, .tm_mday = f[2], .tm_hour = f[3], .tm_min = f[4], .tm_sec = f[5]};
     *out = timegm(&tm);
     return true;
 }
@@ -174,7 +180,8 @@ static const auth_error_t malformed[2] = {
     {"AuthorizationHeaderMalformed", 400, "The authorization header is malformed."},
 };
 static const auth_error_t no_date[2] = {
-    {"IncompleteSignature", 400, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."},
+    {"IncompleteSignature", 400,
+     "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."},
     {"AccessDenied", 403, "AWS authentication requires a valid Date or x-amz-date header"},
 };
 
@@ -202,21 +209,22 @@ static bool fail_skewed(nb_req_t *req, const char *amz_date, time_t sent, time_t
         gmtime_r(&now, &tm);
         strftime(server, sizeof server, "%Y-%m-%dT%H:%M:%SZ", &tm);
         nb__req_set_error(req, "RequestTimeTooSkewed", 403,
-             json_pack("{s:s,s:s,s:s}", "RequestTime", amz_date, "ServerTime", server, "MaxAllowedSkewMilliseconds",
-                       "900000"),
-             "%s", "The difference between the request time and the current time is too large.");
+                          json_pack("{s:s,s:s,s:s}", "RequestTime", amz_date, "ServerTime", server,
+                                    "MaxAllowedSkewMilliseconds", "900000"),
+                          "%s", "The difference between the request time and the current time is too large.");
         return false;
     }
     char now_s[32], bound[32];
     format_basic(now, now_s);
     if (sent < now) {
         format_basic(now - MAX_SKEW_S, bound);
-        nb__req_set_error(req, "SignatureDoesNotMatch", 403, NULL, "Signature expired: %s is now earlier than %s (%s - 15 min.)",
-             amz_date, bound, now_s);
+        nb__req_set_error(req, "SignatureDoesNotMatch", 403, NULL,
+                          "Signature expired: %s is now earlier than %s (%s - 15 min.)", amz_date, bound, now_s);
     } else {
         format_basic(now + MAX_SKEW_S, bound);
         nb__req_set_error(req, "SignatureDoesNotMatch", 403, NULL,
-             "Signature not yet current: %s is still later than %s (%s + 15 min.)", amz_date, bound, now_s);
+                          "Signature not yet current: %s is still later than %s (%s + 15 min.)", amz_date, bound,
+                          now_s);
     }
     return false;
 }
@@ -225,9 +233,10 @@ static bool fail_mismatch(nb_req_t *req, const signed_req_t *s, const char *to_s
     if (is_s3_style(req))
         nb__sig_fail_mismatch(req, s->akid, to_sign, s->signature, canonical);
     else
-        nb__req_set_error(req, "SignatureDoesNotMatch", 403, NULL, "%s",
-             "The request signature we calculated does not match the signature you provided. Check your AWS "
-             "Secret Access Key and signing method. Consult the service documentation for details.");
+        nb__req_set_error(
+            req, "SignatureDoesNotMatch", 403, NULL, "%s",
+            "The request signature we calculated does not match the signature you provided. Check your AWS "
+            "Secret Access Key and signing method. Consult the service documentation for details.");
     return false;
 }
 
@@ -316,7 +325,7 @@ static bool signing_key(const signed_req_t *s, const char *secret, unsigned char
 
 /* ---- The check ---- */
 
-/* AKIA.../ASIA... (and AWS's other key prefixes' length): a key AWS would have issued. */
+/* AKIA.../ASIA..., upper-case letters and digits: a key AWS would have issued. */
 static bool aws_key_form(const char *akid) {
     size_t n = strlen(akid);
     if (n < 16 || n > 128 || (strncmp(akid, "AKIA", 4) != 0 && strncmp(akid, "ASIA", 4) != 0))
@@ -349,17 +358,22 @@ static bool verify(nb_req_t *req, const signed_req_t *s, const nb__cred_view_t *
     time_t now = (time_t)nb__clock_now();
     time_t sent;
     if (!parse_amz_date(s->amz_date, &sent)) {
-        nb__req_set_error(req, "IncompleteSignature", 400, NULL,
-             "Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601",
-             s->amz_date);
+        nb__req_set_error(
+            req, "IncompleteSignature", 400, NULL,
+            "Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601",
+            s->amz_date);
         return false;
     }
     if (!s->presigned && (sent > now + MAX_SKEW_S || sent < now - MAX_SKEW_S))
         return fail_skewed(req, s->amz_date, sent, now);
     char hex[NB_HEX_SIZE(NB_DIGEST_MAX)];
     const char *payload = payload_line(req, s, head_only, hex);
-    if (payload == NULL)
+    if (payload == NULL && head_only)
         return true; /* no body yet: the request's full pass checks it */
+    if (payload == NULL) {
+        nb__req_set_error(req, "InternalError", 500, NULL, "%s", "We encountered an internal error. Please try again.");
+        return false;
+    }
     char *canonical = NULL, *to_sign = NULL;
     if (nb__sigv4_texts(http, s->signed_headers, payload, !is_s3_style(req), s->amz_date, s->scope, &canonical,
                         &to_sign) != 0) {

@@ -504,10 +504,10 @@ static bool check_sigv2(nb_req_t *req, const query_t *q, const char *label_path)
 /* ---- The stage's check ---- */
 
 /* Whether the setting that governs the service's presigned URLs asks for the check, or
- * ENFORCE_IAM=1 for a key a service issued (sigcheck.c checked its session already). */
+ * the check of issued keys' signatures for one of them (sigcheck.c checked its session already). */
 static bool check_wanted(const nb_req_t *req) {
     nb__cred_view_t cred;
-    if (req->gw->cfg->enforce_iam && nb__credentials_find(req->ctx.access_key, &cred))
+    if (req->gw->cfg->check_issued_keys && nb__credentials_find(req->ctx.access_key, &cred))
         return true;
     const char *setting = nb__quirk_setting(nb__quirks_presign_checked, req->route.spec->service);
     bool skip = true;

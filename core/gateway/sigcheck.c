@@ -18,6 +18,7 @@
 #include "gateway/clock.h"
 #include "gateway/credentials.h"
 #include "gateway/presign.h"
+#include "gateway/quirks.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "router/rest_match.h"
@@ -28,15 +29,9 @@
 /* AWS's allowed clock difference between a client and the service (header-signed requests). */
 #define MAX_SKEW_S (15 * 60)
 
-/* Services that sign the path as sent, not encoded a second time, and word their
- * authentication errors S3's way (InvalidAccessKeyId, RequestTimeTooSkewed, ...). */
-static const char *const s3_style[] = {"s3"};
-
-static bool is_s3_style(const nb_req_t *req) {
-    for (size_t i = 0; i < sizeof s3_style / sizeof s3_style[0]; i++)
-        if (strcmp(req->route.spec->service, s3_style[i]) == 0)
-            return true;
-    return false;
+/* S3 signs the path as sent and words its errors its own way (quirks.h). */
+static bool words_its_own(const nb_req_t *req) {
+    return nb__quirk_listed(nb__quirks_own_auth_words, req->route.spec->service);
 }
 
 /* ---- What the request signed ---- */
@@ -185,14 +180,14 @@ static const auth_error_t no_date[2] = {
     {"AccessDenied", 403, "AWS authentication requires a valid Date or x-amz-date header"},
 };
 
-/* s3_fields: what S3 adds beside the message (taken; dropped for the others). */
-static bool fail_as(nb_req_t *req, const auth_error_t which[2], json_t *s3_fields) {
-    const auth_error_t *e = &which[is_s3_style(req)];
-    if (!is_s3_style(req)) {
-        json_decref(s3_fields);
-        s3_fields = NULL;
+/* own_fields: what S3 adds beside the message (taken; dropped for the others). */
+static bool fail_as(nb_req_t *req, const auth_error_t which[2], json_t *own_fields) {
+    const auth_error_t *e = &which[words_its_own(req)];
+    if (!words_its_own(req)) {
+        json_decref(own_fields);
+        own_fields = NULL;
     }
-    nb__req_set_error(req, e->code, e->status, s3_fields, "%s", e->message);
+    nb__req_set_error(req, e->code, e->status, own_fields, "%s", e->message);
     return false;
 }
 
@@ -203,7 +198,7 @@ static void format_basic(time_t t, char out[32]) {
 }
 
 static bool fail_skewed(nb_req_t *req, const char *amz_date, time_t sent, time_t now) {
-    if (is_s3_style(req)) {
+    if (words_its_own(req)) {
         char server[32];
         struct tm tm;
         gmtime_r(&now, &tm);
@@ -230,7 +225,7 @@ static bool fail_skewed(nb_req_t *req, const char *amz_date, time_t sent, time_t
 }
 
 static bool fail_mismatch(nb_req_t *req, const signed_req_t *s, const char *to_sign, const char *canonical) {
-    if (is_s3_style(req))
+    if (words_its_own(req))
         nb__sig_fail_mismatch(req, s->akid, to_sign, s->signature, canonical);
     else
         nb__req_set_error(
@@ -277,7 +272,7 @@ static const char *payload_line(nb_req_t *req, const signed_req_t *s, bool head_
     const char *sent = nb__http_request_header(req->http, "x-amz-content-sha256");
     if (sent && (!s->presigned || nb__sigv4_signs_header(s->signed_headers, "x-amz-content-sha256")))
         return sent;
-    if (s->presigned && is_s3_style(req))
+    if (s->presigned && words_its_own(req))
         return "UNSIGNED-PAYLOAD";
     if (head_only)
         return NULL;
@@ -375,7 +370,7 @@ static bool verify(nb_req_t *req, const signed_req_t *s, const nb__cred_view_t *
         return false;
     }
     char *canonical = NULL, *to_sign = NULL;
-    if (nb__sigv4_texts(http, s->signed_headers, payload, !is_s3_style(req), s->amz_date, s->scope, &canonical,
+    if (nb__sigv4_texts(http, s->signed_headers, payload, !words_its_own(req), s->amz_date, s->scope, &canonical,
                         &to_sign) != 0) {
         nb__req_set_error(req, "InternalFailure", 500, NULL, "%s", "out of memory");
         return false;
@@ -394,7 +389,7 @@ static bool verify(nb_req_t *req, const signed_req_t *s, const nb__cred_view_t *
 bool nb__sigcheck(nb_req_t *req, bool head_only) {
     const char *akid = req->ctx.access_key;
     /* an in-process call carries its caller's key, checked when the caller's request came in */
-    if (!req->gw->cfg->enforce_iam || req->call || akid[0] == '\0')
+    if (!req->gw->cfg->check_issued_keys || req->call || akid[0] == '\0')
         return true;
     nb__cred_view_t cred;
     if (!nb__credentials_find(akid, &cred))

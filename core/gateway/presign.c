@@ -273,7 +273,11 @@ static void put_canonical_query(nb__buf_t *b, const query_t *q) {
     if (pairs)
         qsort(pairs, n, sizeof *pairs, cmp_pair);
     for (size_t i = 0; i < n; i++) {
-        nb__buf_printf(b, "%s%s=%s", i ? "&" : "", pairs[i].key, pairs[i].value);
+        if (i)
+            nb__buf_putc(b, '&');
+        nb__buf_puts(b, pairs[i].key);
+        nb__buf_putc(b, '=');
+        nb__buf_puts(b, pairs[i].value);
         free(pairs[i].key);
         free(pairs[i].value);
     }
@@ -290,7 +294,8 @@ static void put_canonical_headers(nb__buf_t *b, const nb__http_request_t *http, 
         if (seg > 0 && seg < sizeof name) {
             memcpy(name, p, seg);
             name[seg] = '\0';
-            nb__buf_printf(b, "%s:", name);
+            nb__buf_puts(b, name);
+            nb__buf_putc(b, ':');
             if (!put_header_values(b, &http->headers, name))
                 for (size_t i = 0; i < q->len; i++)
                     if (strcasecmp(q->items[i].key, name) == 0) {
@@ -314,19 +319,26 @@ static int build_sigv4_texts(const nb__http_request_t *http, const query_t *q, c
                              const char *payload, bool encode_path_twice, const char *amz_date, const char *scope,
                              char **canonical, char **to_sign) {
     nb__buf_t creq = NB__BUF_INIT, text = NB__BUF_INIT;
-    nb__buf_printf(&creq, "%s\n", http->method);
+    /* puts, not printf: this runs on every verified request (sigcheck.c) */
+    nb__buf_puts(&creq, http->method);
+    nb__buf_putc(&creq, '\n');
     put_canonical_uri(&creq, http->path, encode_path_twice);
     nb__buf_putc(&creq, '\n');
     put_canonical_query(&creq, q);
     nb__buf_putc(&creq, '\n');
     put_canonical_headers(&creq, http, q, signed_headers);
-    nb__buf_printf(&creq, "\n%s\n%s", signed_headers, payload);
+    nb__buf_putc(&creq, '\n');
+    nb__buf_puts(&creq, signed_headers);
+    nb__buf_putc(&creq, '\n');
+    nb__buf_puts(&creq, payload);
 
     unsigned char digest[NB_DIGEST_MAX];
     size_t dlen = nb__digest(NB_DIGEST_SHA256, creq.data ? creq.data : "", creq.len, digest);
     char hex[NB_HEX_SIZE(NB_DIGEST_MAX)];
     nb__hex_encode_to(digest, dlen, 0, hex, sizeof hex);
-    nb__buf_printf(&text, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, scope, hex);
+    const char *const lines[] = {"AWS4-HMAC-SHA256\n", amz_date, "\n", scope, "\n", hex};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        nb__buf_puts(&text, lines[i]);
     *canonical = nb__buf_steal(&creq, NULL);
     *to_sign = nb__buf_steal(&text, NULL);
     if (*canonical == NULL || *to_sign == NULL) {

@@ -61,6 +61,10 @@ static const setting_t settings[] = {
      "1: services with CORS rules of their own (bucket CORS) answer with the default headers instead"},
     {nb__setting_skip_presign_check, nb__flag_skip_presign_check, T_BOOL, "1",
      "0: check the signatures of presigned URLs as LocalStack does (1: not checked; their expiry always is)"},
+    {nb__setting_check_issued_keys, nb__flag_check_issued_keys, T_BOOL, "0",
+     "1: verify the SigV4 signatures of requests signed with access keys a service issued (wrong secret: "
+     "SignatureDoesNotMatch; expired session: ExpiredToken); the root account's keys (test, 12 digits) stay "
+     "unchecked"},
     {"NIMBUS_ALLOWED_HOSTS", "allowed-hosts", T_LIST, NULL,
      "Comma-separated extra Host names to serve (*.example.test matches subdomains, * any); while listening on "
      "loopback only, other names get 403 (DNS rebinding); when set, also enforced on other addresses"},
@@ -630,6 +634,7 @@ nb__config_result_t nb__config_load(nb__config_t *cfg, int argc, char **argv, ch
     cfg->disable_cors_checks = get_bool(cfg, "DISABLE_CORS_CHECKS");
     cfg->disable_cors_headers = get_bool(cfg, "DISABLE_CORS_HEADERS");
     cfg->disable_custom_cors = get_bool(cfg, nb__setting_disable_custom_cors);
+    cfg->check_issued_keys = get_bool(cfg, nb__setting_check_issued_keys);
     cfg->loopback_only = listens_on_loopback_only(cfg);
     if (nb__config_get(cfg, "LOCALSTACK_HOST") == NULL) { /* as LocalStack: the port it listens on */
         char lh[128];

@@ -76,6 +76,7 @@ typedef struct nb__config {
     bool disable_cors_headers;   /* DISABLE_CORS_HEADERS */
     bool disable_custom_cors; /* LocalStack's name: config/quirks.c */
     char **allowed_hosts;        /* NIMBUS_ALLOWED_HOSTS: NULL-terminated, lowercase; NULL if unset */
+    bool check_issued_keys;      /* signatures of registered keys verified (gateway/sigcheck.c; config/quirks.c) */
     bool loopback_only;          /* every GATEWAY_LISTEN address is a loopback one */
 } nb__config_t;
 

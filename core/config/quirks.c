@@ -20,6 +20,11 @@ const char nb__flag_disable_custom_cors[] = "disable-custom-cors-s3"; /* its com
 const char nb__setting_skip_presign_check[] = "S3_SKIP_SIGNATURE_VALIDATION";
 const char nb__flag_skip_presign_check[] = "s3-skip-signature-validation";
 
+/* 1: requests signed with access keys the services issued have their signatures verified
+ * (core/gateway/sigcheck.c); 0 (the default): not. LocalStack's name. */
+const char nb__setting_check_issued_keys[] = "ENFORCE_IAM";
+const char nb__flag_check_issued_keys[] = "enforce-iam";
+
 /* LocalStack settings Nimbus accepts and ignores: what they configure does not exist here
  * (Docker, DNS, licences, snapshots) or Nimbus always does what they select (HTTPS is
  * always served beside HTTP).

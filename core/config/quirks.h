@@ -10,6 +10,10 @@ extern const char nb__flag_disable_custom_cors[];
 extern const char nb__setting_skip_presign_check[];
 extern const char nb__flag_skip_presign_check[];
 
+/* The setting that verifies the signatures of issued access keys (gateway/sigcheck.c). */
+extern const char nb__setting_check_issued_keys[];
+extern const char nb__flag_check_issued_keys[];
+
 /* nb__config_ignored (config.h) reads its table of LocalStack settings accepted and ignored. */
 
 #endif

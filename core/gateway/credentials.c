@@ -48,6 +48,13 @@ const char *nb__credentials_account(const char *access_key_id) {
     return c ? c->account : "";
 }
 
+bool nb__credentials_find(const char *access_key_id, nb__cred_view_t *out) {
+    const cred_t *c = find(access_key_id);
+    if (c)
+        *out = (nb__cred_view_t){c->secret, c->token, c->expiration};
+    return c != NULL;
+}
+
 static cred_t *cred_new(const nb_plugin_t *owner, const nb_credentials_t *in) {
     const char *token = in->session_token ? in->session_token : "";
     const char *parts[] = {in->access_key_id, in->secret_access_key, token, in->principal_arn, in->user_id};

@@ -8,10 +8,21 @@
 #ifndef NB_GATEWAY_CREDENTIALS_H
 #define NB_GATEWAY_CREDENTIALS_H
 
+#include <stdbool.h>
+
 #include "nimbus/plugin.h"
 
 /* A registered key's account ("" when the key is not registered): one hash lookup. */
 const char *nb__credentials_account(const char *access_key_id);
+
+/* A registered key's secret, session token ("" for a long-term key) and expiration (0: never),
+ * pointing into the registry (valid until the loop runs on): false when it is not registered.
+ * One hash lookup, for the signature check (sigcheck.c). */
+typedef struct nb__cred_view {
+    const char *secret, *token;
+    double expiration;
+} nb__cred_view_t;
+bool nb__credentials_find(const char *access_key_id, nb__cred_view_t *out);
 
 /* Loads the keys kept in p's freshly opened store (0; NB_ESTORE, NB_ENOMEM with a message in
  * *err); forgets those it registered (its store was reset or closed). */

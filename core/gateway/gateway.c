@@ -19,6 +19,7 @@
 #include "gateway/spec_wait.h"
 #include "gateway/presign.h"
 #include "gateway/quirks.h"
+#include "gateway/sigcheck.h"
 #include "gateway/call.h"
 #include "gateway/request.h"
 #include "gateway/txn.h"
@@ -269,10 +270,10 @@ static stage_result_t stage_route(nb_req_t *req, stage_ctx_t *c) {
 }
 
 /* Authenticate: Nimbus accepts any credentials, as LocalStack does by default; a presigned
- * URL's signature is checked when the service's setting asks (presign.c). IAM enforcement
- * belongs here too. */
+ * URL's signature is checked when the service's setting asks (presign.c), the signature of a
+ * key a service issued with ENFORCE_IAM=1 (sigcheck.c). */
 static stage_result_t stage_authenticate(nb_req_t *req, stage_ctx_t *c) {
-    return nb__presign_check(req, c->path) ? STAGE_NEXT : STAGE_ERROR;
+    return nb__sigcheck(req, c->head_only) && nb__presign_check(req, c->path) ? STAGE_NEXT : STAGE_ERROR;
 }
 
 /* Bodies above this are parsed off the loop: a few hundred KiB already take milliseconds,

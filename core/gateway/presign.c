@@ -16,15 +16,19 @@
 #include <strings.h>
 
 #include "config/config.h"
+#include "gateway/credentials.h"
 #include "gateway/quirks.h"
 #include "util/buf.h"
 #include "util/codec.h"
 #include "util/digest.h"
 #include "util/signing.h"
 
-/* LocalStack signs with its test credentials' secret whatever the access key: Nimbus knows no
- * other secret (it accepts every credential). */
-#define PRESIGN_SECRET "test"
+/* LocalStack signs with its test credentials' secret whatever the access key; a key a service
+ * issued (the credential registry) signs with its own. */
+static const char *presign_secret(const char *akid) {
+    nb__cred_view_t cred;
+    return nb__credentials_find(akid, &cred) ? cred.secret : "test";
+}
 
 static const char signature_mismatch[] =
     "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
@@ -100,17 +104,8 @@ static size_t count_present(const query_t *q, const char *const *names, size_t n
 
 /* ---- Errors ---- */
 
-static void fail(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void fail(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    nb__req_set_error_v(req, code, status, fields, fmt, ap);
-    va_end(ap);
-}
-
 static void fail_query_auth(nb_req_t *req, const char *message) {
-    fail(req, "AuthorizationQueryParametersError", 400, NULL, "%s", message);
+    nb__req_set_error(req, "AuthorizationQueryParametersError", 400, NULL, "%s", message);
 }
 
 /* "41 57 53 34": each byte in hex, as AWS shows the text it signed. */
@@ -136,8 +131,8 @@ static json_t *hex_bytes(const char *s) {
 
 /* SignatureDoesNotMatch with what AWS puts beside it: the access key, the text signed and the
  * signature sent (and SigV4's canonical request), so a client can see where it differs. */
-static void fail_mismatch(nb_req_t *req, const char *access_key, const char *string_to_sign, const char *sent,
-                          const char *canonical_request) {
+void nb__sig_fail_mismatch(nb_req_t *req, const char *access_key, const char *string_to_sign, const char *sent,
+                           const char *canonical_request) {
     json_t *f = json_object();
     json_object_set_new(f, "AWSAccessKeyId", json_string(access_key));
     json_object_set_new(f, "StringToSign", json_string(string_to_sign));
@@ -147,7 +142,7 @@ static void fail_mismatch(nb_req_t *req, const char *access_key, const char *str
         json_object_set_new(f, "CanonicalRequest", json_string(canonical_request));
         json_object_set_new(f, "CanonicalRequestBytes", hex_bytes(canonical_request));
     }
-    fail(req, "SignatureDoesNotMatch", 403, f, "%s", signature_mismatch);
+    nb__req_set_error(req, "SignatureDoesNotMatch", 403, f, "%s", signature_mismatch);
 }
 
 /* ---- Shared pieces of the two versions ---- */
@@ -205,7 +200,7 @@ static bool unsigned_allowed(const char *lname) {
            strcmp(lname, "x-id") == 0;
 }
 
-static bool in_signed_list(const char *signed_headers, const char *lname) {
+bool nb__sigv4_signs_header(const char *signed_headers, const char *lname) {
     size_t n = strlen(lname);
     for (const char *p = signed_headers; *p;) {
         size_t seg = strcspn(p, ";");
@@ -222,7 +217,8 @@ static bool check_unsigned_headers(nb_req_t *req, const char *signed_headers) {
     const nb__headers_t *h = &req->http->headers;
     for (size_t i = 0; i < h->len; i++) {
         char *lname = lower_dup(h->items[i].name);
-        if (lname && starts_with_amz(lname) && !unsigned_allowed(lname) && !in_signed_list(signed_headers, lname))
+        if (lname && starts_with_amz(lname) && !unsigned_allowed(lname) &&
+            !nb__sigv4_signs_header(signed_headers, lname))
             nb__buf_printf(&names, "%s%s", names.len ? ", " : "", lname);
         free(lname);
     }
@@ -233,13 +229,15 @@ static bool check_unsigned_headers(nb_req_t *req, const char *signed_headers) {
     json_t *f = json_object();
     json_object_set_new(f, "HeadersNotSigned", json_string(names.data));
     nb__buf_free(&names);
-    fail(req, "AccessDenied", 403, f, "There were headers present in the request which were not signed");
+    nb__req_set_error(req, "AccessDenied", 403, f, "There were headers present in the request which were not signed");
     return false;
 }
 
-/* The path as AWS canonicalizes it: decoded, then each byte but unreserved ones and '/' encoded. */
-static void put_canonical_uri(nb__buf_t *b, const char *raw_path) {
-    char *path = decode(raw_path && *raw_path ? raw_path : "/", raw_path && *raw_path ? strlen(raw_path) : 1);
+/* The path as AWS canonicalizes it: decoded, then each byte but unreserved ones and '/' encoded
+ * (S3's); encode_twice: the path as sent, encoded once more (every other service's signers). */
+static void put_canonical_uri(nb__buf_t *b, const char *raw_path, bool encode_twice) {
+    const char *sent = raw_path && *raw_path ? raw_path : "/";
+    char *path = encode_twice ? strdup(sent) : decode(sent, strlen(sent));
     char *enc = path ? nb__url_encode(path, strlen(path), true) : NULL;
     nb__buf_puts(b, enc ? enc : "/");
     free(enc);
@@ -275,7 +273,11 @@ static void put_canonical_query(nb__buf_t *b, const query_t *q) {
     if (pairs)
         qsort(pairs, n, sizeof *pairs, cmp_pair);
     for (size_t i = 0; i < n; i++) {
-        nb__buf_printf(b, "%s%s=%s", i ? "&" : "", pairs[i].key, pairs[i].value);
+        if (i)
+            nb__buf_putc(b, '&');
+        nb__buf_puts(b, pairs[i].key);
+        nb__buf_putc(b, '=');
+        nb__buf_puts(b, pairs[i].value);
         free(pairs[i].key);
         free(pairs[i].value);
     }
@@ -292,7 +294,8 @@ static void put_canonical_headers(nb__buf_t *b, const nb__http_request_t *http, 
         if (seg > 0 && seg < sizeof name) {
             memcpy(name, p, seg);
             name[seg] = '\0';
-            nb__buf_printf(b, "%s:", name);
+            nb__buf_puts(b, name);
+            nb__buf_putc(b, ':');
             if (!put_header_values(b, &http->headers, name))
                 for (size_t i = 0; i < q->len; i++)
                     if (strcasecmp(q->items[i].key, name) == 0) {
@@ -308,7 +311,54 @@ static void put_canonical_headers(nb__buf_t *b, const nb__http_request_t *http, 
 /* The payload's hash as signed: presigned URLs sign none, unless the header was signed. */
 static const char *payload_hash(const nb__http_request_t *http, const char *signed_headers) {
     const char *sent = nb__headers_get(&http->headers, "x-amz-content-sha256");
-    return sent && in_signed_list(signed_headers, "x-amz-content-sha256") ? sent : "UNSIGNED-PAYLOAD";
+    return sent && nb__sigv4_signs_header(signed_headers, "x-amz-content-sha256") ? sent : "UNSIGNED-PAYLOAD";
+}
+
+/* The canonical request and the string to sign (both malloc'd): 0, or NB_ENOMEM. */
+static int build_sigv4_texts(const nb__http_request_t *http, const query_t *q, const char *signed_headers,
+                             const char *payload, bool encode_path_twice, const char *amz_date, const char *scope,
+                             char **canonical, char **to_sign) {
+    nb__buf_t creq = NB__BUF_INIT, text = NB__BUF_INIT;
+    /* puts, not printf: this runs on every verified request (sigcheck.c) */
+    nb__buf_puts(&creq, http->method);
+    nb__buf_putc(&creq, '\n');
+    put_canonical_uri(&creq, http->path, encode_path_twice);
+    nb__buf_putc(&creq, '\n');
+    put_canonical_query(&creq, q);
+    nb__buf_putc(&creq, '\n');
+    put_canonical_headers(&creq, http, q, signed_headers);
+    nb__buf_putc(&creq, '\n');
+    nb__buf_puts(&creq, signed_headers);
+    nb__buf_putc(&creq, '\n');
+    nb__buf_puts(&creq, payload);
+
+    unsigned char digest[NB_DIGEST_MAX];
+    size_t dlen = nb__digest(NB_DIGEST_SHA256, creq.data ? creq.data : "", creq.len, digest);
+    char hex[NB_HEX_SIZE(NB_DIGEST_MAX)];
+    nb__hex_encode_to(digest, dlen, 0, hex, sizeof hex);
+    const char *const lines[] = {"AWS4-HMAC-SHA256\n", amz_date, "\n", scope, "\n", hex};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        nb__buf_puts(&text, lines[i]);
+    *canonical = nb__buf_steal(&creq, NULL);
+    *to_sign = nb__buf_steal(&text, NULL);
+    if (*canonical == NULL || *to_sign == NULL) {
+        free(*canonical);
+        free(*to_sign);
+        return NB_ENOMEM;
+    }
+    return 0;
+}
+
+int nb__sigv4_texts(const nb__http_request_t *http, const char *signed_headers, const char *payload,
+                    bool encode_path_twice, const char *amz_date, const char *scope, char **canonical,
+                    char **to_sign) {
+    query_t q;
+    int rc = query_parse(http->query ? http->query : "", &q)
+                 ? build_sigv4_texts(http, &q, signed_headers, payload, encode_path_twice, amz_date, scope,
+                                     canonical, to_sign)
+                 : NB_ENOMEM;
+    query_free(&q);
+    return rc;
 }
 
 static bool check_sigv4(nb_req_t *req, const query_t *q) {
@@ -334,29 +384,20 @@ static bool check_sigv4(nb_req_t *req, const query_t *q) {
     if (!check_unsigned_headers(req, signed_headers))
         return false;
 
-    const nb__http_request_t *http = req->http;
-    nb__buf_t creq = NB__BUF_INIT, to_sign = NB__BUF_INIT;
-    nb__buf_printf(&creq, "%s\n", http->method);
-    put_canonical_uri(&creq, http->path);
-    nb__buf_putc(&creq, '\n');
-    put_canonical_query(&creq, q);
-    nb__buf_putc(&creq, '\n');
-    put_canonical_headers(&creq, http, q, signed_headers);
-    nb__buf_printf(&creq, "\n%s\n%s", signed_headers, payload_hash(http, signed_headers));
-
-    unsigned char digest[NB_DIGEST_MAX];
-    size_t dlen = nb__digest(NB_DIGEST_SHA256, creq.data ? creq.data : "", creq.len, digest);
-    char hex[NB_HEX_SIZE(NB_DIGEST_MAX)];
-    nb__hex_encode_to(digest, dlen, 0, hex, sizeof hex);
-    nb__buf_printf(&to_sign, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, date, region, service, hex);
-
+    char scope[256], *creq = NULL, *to_sign = NULL;
+    snprintf(scope, sizeof scope, "%s/%s/%s/aws4_request", date, region, service);
+    if (build_sigv4_texts(req->http, q, signed_headers, payload_hash(req->http, signed_headers), false, amz_date,
+                          scope, &creq, &to_sign) != 0) {
+        nb__req_set_error(req, "InternalFailure", 500, NULL, "out of memory");
+        return false;
+    }
     char want[NB_SIGNATURE_SIZE] = "";
-    nb__sigv4_signature(PRESIGN_SECRET, date, region, service, to_sign.data ? to_sign.data : "", want, sizeof want);
+    nb__sigv4_signature(presign_secret(akid), date, region, service, to_sign, want, sizeof want);
     bool ok = strcmp(want, sent) == 0;
     if (!ok)
-        fail_mismatch(req, akid, to_sign.data ? to_sign.data : "", sent, creq.data ? creq.data : "");
-    nb__buf_free(&creq);
-    nb__buf_free(&to_sign);
+        nb__sig_fail_mismatch(req, akid, to_sign, sent, creq);
+    free(creq);
+    free(to_sign);
     return ok;
 }
 
@@ -450,8 +491,8 @@ static void put_resource(nb__buf_t *b, const char *label_path, const query_t *q)
 
 static bool check_sigv2(nb_req_t *req, const query_t *q, const char *label_path) {
     if (count_present(q, sigv2_params, SIGV2_PARAMS) < SIGV2_PARAMS) {
-        fail(req, "AccessDenied", 403, NULL,
-             "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
+        nb__req_set_error(req, "AccessDenied", 403, NULL,
+                          "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
         return false;
     }
     const char *expires_text = query_get(q, "Expires"), *akid = query_get(q, "AWSAccessKeyId");
@@ -464,18 +505,22 @@ static bool check_sigv2(nb_req_t *req, const query_t *q, const char *label_path)
 
     const char *sent = query_get(q, "Signature");
     char want[NB_SIGNATURE_SIZE] = "";
-    nb__sigv2_signature(PRESIGN_SECRET, to_sign.data ? to_sign.data : "", want, sizeof want);
+    nb__sigv2_signature(presign_secret(akid), to_sign.data ? to_sign.data : "", want, sizeof want);
     bool ok = strcmp(want, sent) == 0;
     if (!ok)
-        fail_mismatch(req, akid, to_sign.data ? to_sign.data : "", sent, NULL);
+        nb__sig_fail_mismatch(req, akid, to_sign.data ? to_sign.data : "", sent, NULL);
     nb__buf_free(&to_sign);
     return ok;
 }
 
 /* ---- The stage's check ---- */
 
-/* Whether the setting that governs the service's presigned URLs asks for the check. */
+/* Whether the setting that governs the service's presigned URLs asks for the check, or
+ * the check of issued keys' signatures for one of them (sigcheck.c checked its session already). */
 static bool check_wanted(const nb_req_t *req) {
+    nb__cred_view_t cred;
+    if (req->gw->cfg->check_issued_keys && nb__credentials_find(req->ctx.access_key, &cred))
+        return true;
     const char *setting = nb__quirk_setting(nb__quirks_presign_checked, req->route.spec->service);
     bool skip = true;
     return setting && !(nb__config_parse_bool(nb__config_get(req->gw->cfg, setting), &skip) && skip);
@@ -504,7 +549,7 @@ bool nb__presign_check(nb_req_t *req, const char *label_path) {
     query_t q;
     bool ok;
     if (!query_parse(raw, &q)) {
-        fail(req, "InternalFailure", 500, NULL, "out of memory");
+        nb__req_set_error(req, "InternalFailure", 500, NULL, "out of memory");
         ok = false;
     } else {
         ok = v2 ? check_sigv2(req, &q, label_path) : check_sigv4(req, &q);

@@ -36,6 +36,15 @@ const char *nb__quirk_setting(const nb__quirk_setting_t *table, const char *serv
     return NULL;
 }
 
+const char *const nb__quirks_own_auth_words[] = {"s3", NULL};
+
+bool nb__quirk_listed(const char *const *table, const char *service) {
+    for (; service && *table; table++)
+        if (strcmp(*table, service) == 0)
+            return true;
+    return false;
+}
+
 /* SQS: clients may send an operation to the queue's URL itself (POST /<account>/<name>, or
  * LocalStack's path form /queue/<region>/<account>/<name>) without a QueueUrl parameter;
  * the URL is the path. */

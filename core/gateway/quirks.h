@@ -37,6 +37,13 @@ extern const nb__quirk_setting_t nb__quirks_presign_checked[];
 /* The setting of `service` in a table ending with a NULL service; NULL if it has none. */
 const char *nb__quirk_setting(const nb__quirk_setting_t *table, const char *service);
 
+/* Services that sign the path as sent (not encoded a second time) and word authentication
+ * failures S3's way (InvalidAccessKeyId, InvalidToken, RequestTimeTooSkewed, SignatureDoesNotMatch
+ * with the text signed): ENFORCE_IAM's signature check, gateway/sigcheck.c. NULL-terminated. */
+extern const char *const nb__quirks_own_auth_words[];
+/* Whether a NULL-terminated table of service names lists `service`. */
+bool nb__quirk_listed(const char *const *table, const char *service);
+
 /* Completes a parsed input the way the service's clients rely on (SQS: the queue URL taken
  * from the request path); most services have no rewrite. Runs before validation, possibly
  * on the thread pool: reads the request, writes only input. */

@@ -134,6 +134,13 @@ void nb__req_set_error_v(nb_req_t *req, const char *code, int status, json_t *fi
     req->replied = true;
 }
 
+void nb__req_set_error(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    nb__req_set_error_v(req, code, status, fields, fmt, ap);
+    va_end(ap);
+}
+
 void nb__req_fail(nb_req_t *req, const char *code, int status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -59,6 +59,8 @@ void nb__req_free(nb_req_t *req);
 void nb__req_report(nb_req_t *req, const nb__http_response_t *resp);
 /* Sets the request's error (status 0: the spec's); fields: taken, may be NULL. */
 void nb__req_set_error_v(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, va_list ap);
+void nb__req_set_error(nb_req_t *req, const char *code, int status, json_t *fields, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* Answers an error before or instead of the handler. */
 void nb__req_fail(nb_req_t *req, const char *code, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -13,8 +13,8 @@ static size_t hmac_text(nb_digest_alg_t alg, const void *key, size_t klen, const
     return nb__hmac(alg, key, klen, msg, strlen(msg), out);
 }
 
-ssize_t nb__sigv4_signature(const char *secret, const char *date, const char *region, const char *service,
-                            const char *string_to_sign, char *out, size_t cap) {
+int nb__sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service,
+                          unsigned char key[NB_SIGV4_KEY_SIZE]) {
     char k0[256];
     int n = snprintf(k0, sizeof k0, "AWS4%s", secret);
     if (n < 0 || (size_t)n >= sizeof k0)
@@ -23,9 +23,50 @@ ssize_t nb__sigv4_signature(const char *secret, const char *date, const char *re
     size_t len = hmac_text(NB_DIGEST_SHA256, k0, (size_t)n, date, a);
     len = hmac_text(NB_DIGEST_SHA256, a, len, region, b);
     len = hmac_text(NB_DIGEST_SHA256, b, len, service, a);
-    len = hmac_text(NB_DIGEST_SHA256, a, len, "aws4_request", b);
-    len = hmac_text(NB_DIGEST_SHA256, b, len, string_to_sign, a);
-    return nb__hex_encode_to(a, len, 0, out, cap);
+    hmac_text(NB_DIGEST_SHA256, a, len, "aws4_request", b);
+    memcpy(key, b, NB_SIGV4_KEY_SIZE);
+    return 0;
+}
+
+/* HMAC-SHA256 with a 32-byte key from two plain digests: OpenSSL 3's one-shot HMAC() looks its
+ * MAC up in the provider at every call, which costs more than the hashing of a request. */
+static size_t hmac_sha256_short_key(const unsigned char key[NB_SIGV4_KEY_SIZE], const char *msg,
+                                    unsigned char out[NB_DIGEST_MAX]) {
+    unsigned char ipad[64], opad[64], inner[NB_DIGEST_MAX];
+    memset(ipad, 0x36, sizeof ipad);
+    memset(opad, 0x5c, sizeof opad);
+    for (size_t i = 0; i < NB_SIGV4_KEY_SIZE; i++) {
+        ipad[i] ^= key[i];
+        opad[i] ^= key[i];
+    }
+    nb_digest_t *d;
+    if (nb__digest_new(NB_DIGEST_SHA256, &d) != 0)
+        return 0;
+    nb__digest_update(d, ipad, sizeof ipad);
+    nb__digest_update(d, msg, strlen(msg));
+    size_t n = nb__digest_final(d, inner); /* frees d */
+    if (nb__digest_new(NB_DIGEST_SHA256, &d) != 0)
+        return 0;
+    nb__digest_update(d, opad, sizeof opad);
+    nb__digest_update(d, inner, n);
+    n = nb__digest_final(d, out);
+    return n;
+}
+
+ssize_t nb__sigv4_sign(const unsigned char key[NB_SIGV4_KEY_SIZE], const char *string_to_sign, char *out,
+                       size_t cap) {
+    unsigned char mac[NB_DIGEST_MAX];
+    size_t len = hmac_sha256_short_key(key, string_to_sign, mac);
+    if (len == 0)
+        return NB_ENOMEM;
+    return nb__hex_encode_to(mac, len, 0, out, cap);
+}
+
+ssize_t nb__sigv4_signature(const char *secret, const char *date, const char *region, const char *service,
+                            const char *string_to_sign, char *out, size_t cap) {
+    unsigned char key[NB_DIGEST_MAX];
+    int rc = nb__sigv4_signing_key(secret, date, region, service, key);
+    return rc != 0 ? rc : nb__sigv4_sign(key, string_to_sign, out, cap);
 }
 
 ssize_t nb__sigv2_signature(const char *secret, const char *string_to_sign, char *out, size_t cap) {

@@ -13,6 +13,13 @@
  * the scope's date (YYYYMMDD), region and service. The length written, NB_ELIMIT if cap is short. */
 ssize_t nb__sigv4_signature(const char *secret, const char *date, const char *region, const char *service,
                             const char *string_to_sign, char *out, size_t cap);
+/* SigV4 in two steps, for a caller that keeps the derived key (gateway/sigcheck.c caches it per
+ * key and scope): the key (0, NB_EINVAL for a secret too long), then the hex signature with it. */
+#define NB_SIGV4_KEY_SIZE 32
+int nb__sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service,
+                          unsigned char key[NB_SIGV4_KEY_SIZE]);
+ssize_t nb__sigv4_sign(const unsigned char key[NB_SIGV4_KEY_SIZE], const char *string_to_sign, char *out,
+                       size_t cap);
 /* SigV2: base64(HMAC-SHA1(secret, string_to_sign)). */
 ssize_t nb__sigv2_signature(const char *secret, const char *string_to_sign, char *out, size_t cap);
 

@@ -106,7 +106,7 @@ nb_step_t iam_policy_validate(nb_req_t *req, const char *text, enum iam_doc_kind
 /* ---- AWS managed policies (iam_aws_policies.c): loaded on first use */
 /* The policy's row shaped like a customer managed one (Arn, Document in "_versions"), or NULL. */
 json_t *iam_aws_policy(const char *arn);
-/* Every AWS managed policy, as rows; borrowed. */
+/* Every AWS managed policy, as rows without their documents (iam_aws_policy has them); borrowed. */
 const json_t *iam_aws_policies(void);
 void iam_aws_policies_free(void);
 

@@ -1,4 +1,4 @@
-/* The generated file aws_managed_policies.json.gz, built into the plugin as it is (compressed),
+/* The generated file aws_managed_policies.gz, built into the plugin as it is (compressed),
  * so that the plugin needs no data folder at run time. IAM_AWS_DATA is its path (CMakeLists.txt). */
 __asm__(".section .rodata\n"
         ".balign 16\n"

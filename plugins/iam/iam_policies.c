@@ -338,11 +338,14 @@ json_t *iam_policy_details(nb_req_t *req, bool local, bool aws) {
             /* AWS's own policies are listed when something in the account uses them */
             if (s == 1 && !json_object_get(attached, arn) && !json_object_get(bounded, arn))
                 continue;
+            /* the AWS list has no documents: the policy by ARN has */
+            json_t *full = s == 1 ? iam_aws_policy(arn) : json_incref(row);
             json_t *d = policy_out(row, attached, bounded), *versions = json_array();
             size_t j;
             json_t *v;
-            json_array_foreach(json_object_get(row, "_versions"), j, v)
+            json_array_foreach(json_object_get(full, "_versions"), j, v)
                 json_array_append_new(versions, version_out(req, v, true));
+            json_decref(full);
             json_object_set_new(d, "PolicyVersionList", versions);
             json_array_append_new(list, d);
         }

@@ -1,12 +1,21 @@
 #!/usr/bin/env python3
-"""Writes plugins/iam/aws_managed_policies.json.gz: AWS's managed policies (name, path,
+"""Writes plugins/iam/aws_managed_policies.gz: AWS's managed policies (name, path,
 default version, dates, document) as the IAM plugin serves them by ARN.
+
+The file is gzip members one after another (gunzip reads it whole): the first holds a JSON index,
+the others the documents' text, packed into blocks of about BLOCK bytes that no document straddles.
+The plugin inflates the index alone on first use (ListPolicies needs no more) and one block when
+a document is asked for, instead of the whole 3 MB on the event loop. Index:
+  {"source": {...}, "blocks": [[offset, size], ...], "policies": [[name, path, version, created,
+   updated, block, start, length], ...]}
+a block's offset counts compressed bytes from the end of the index member; start and length count
+the document's bytes in its inflated block.
 
 The documents are AWS's data; moto carries them (moto/iam/aws_managed_policies.py), so the
 generator reads them from the installed moto and records which one in the file's header
 (the "source" member, first in the JSON) so that a regeneration can be compared.
 
-    python3 tools/iam/gen_aws_managed_policies.py [--out plugins/iam/aws_managed_policies.json.gz]
+    python3 tools/iam/gen_aws_managed_policies.py [--out plugins/iam/aws_managed_policies.gz]
 """
 import argparse
 import gzip
@@ -15,6 +24,9 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+
+# Small enough to inflate in well under a millisecond, large enough to compress about as well as one stream.
+BLOCK = 64 * 1024
 
 
 def load_moto_policies():
@@ -33,21 +45,34 @@ def load_moto_policies():
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=os.path.join(here, "..", "..", "plugins", "iam", "aws_managed_policies.json.gz"))
+    ap.add_argument("--out", default=os.path.join(here, "..", "..", "plugins", "iam", "aws_managed_policies.gz"))
     args = ap.parse_args()
     path, digest, data = load_moto_policies()
+    blocks, texts = [], []  # texts: the documents of the block being filled
     policies = []
+
+    def close_block():
+        if texts:
+            blocks.append(gzip.compress(b"".join(texts), compresslevel=9, mtime=0))
+            texts.clear()
+
+    used = 0
     for name in sorted(data):
         p = data[name]
-        policies.append({
-            "PolicyName": name,
-            "Path": p.get("Path", "/"),
-            "DefaultVersionId": p.get("DefaultVersionId", "v1"),
-            "CreateDate": p.get("CreateDate"),
-            "UpdateDate": p.get("UpdateDate", p.get("CreateDate")),
-            "Document": json.dumps(p["Document"], separators=(",", ":"), sort_keys=False),
-        })
-    out = {
+        text = json.dumps(p["Document"], separators=(",", ":"), sort_keys=False).encode()
+        if used and used + len(text) > BLOCK:
+            close_block()
+            used = 0
+        policies.append([name, p.get("Path", "/"), p.get("DefaultVersionId", "v1"), p.get("CreateDate"),
+                         p.get("UpdateDate", p.get("CreateDate")), len(blocks), used, len(text)])
+        texts.append(text)
+        used += len(text)
+    close_block()
+    offsets, at = [], 0
+    for b in blocks:
+        offsets.append([at, len(b)])
+        at += len(b)
+    index = {
         "source": {
             "what": "AWS managed IAM policies (AWS's data)",
             "from": "moto %s, moto/iam/aws_managed_policies.py" % importlib.metadata.version("moto"),
@@ -55,16 +80,17 @@ def main():
             "generator": "tools/iam/gen_aws_managed_policies.py",
             "count": len(policies),
         },
+        "blocks": offsets,
         "policies": policies,
     }
-    raw = json.dumps(out, separators=(",", ":")).encode()
     # mtime 0: the same input gives the same bytes
-    with open(args.out, "wb") as f, gzip.GzipFile(filename="aws_managed_policies.json", fileobj=f, mode="wb",
-                                                 compresslevel=9, mtime=0) as gz:
-        gz.write(raw)
-    print("%s: %d policies from %s (%d bytes, %d compressed)" % (args.out, len(policies), path, len(raw),
-                                                                 os.path.getsize(args.out)))
-
+    head = gzip.compress(json.dumps(index, separators=(",", ":")).encode(), compresslevel=9, mtime=0)
+    with open(args.out, "wb") as f:
+        f.write(head)
+        for b in blocks:
+            f.write(b)
+    print("%s: %d policies from %s (%d blocks, index %d bytes compressed, %d bytes in all)" %
+          (args.out, len(policies), path, len(blocks), len(head), os.path.getsize(args.out)))
 
 if __name__ == "__main__":
     main()

@@ -14,8 +14,20 @@
 
 extern const unsigned char iam_aws_gz[], iam_aws_gz_end[];
 
-static json_t *by_arn;  /* "policy/<path><name>" -> row */
-static json_t *ordered; /* the rows, by name */
+/* One policy of the index: its fields point into index_text. */
+struct aws_policy {
+    const char *name, *path, *version, *created, *updated;
+    unsigned block;
+    size_t start, length;
+};
+
+static char *index_text;           /* the inflated index, its tabs and newlines made NULs */
+static struct aws_policy *policies; /* by name, in byte order */
+static size_t policy_count;
+static size_t *block_offsets;       /* where each block's member starts, block_count + 1 of them */
+static size_t block_count;
+static const unsigned char *blocks_at; /* the documents' members, after the index's */
+static json_t *ordered;                /* the rows of iam_aws_policies, made when first asked for */
 
 static double iso_time(const char *s) {
     struct tm tm = {0};
@@ -74,9 +86,6 @@ static void policy_id(const char *name, char id[21]) {
     id[20] = '\0';
 }
 
-static const unsigned char *blocks_at; /* the documents' members, after the index's */
-static json_t *blocks;                 /* [[offset, size], ...] into blocks_at */
-
 /* The last block inflated: a run asks for the same few policies again and again (evaluation). */
 static struct {
     long number;
@@ -84,87 +93,140 @@ static struct {
     size_t len;
 } cached = {-1, NULL, 0};
 
-static int load(void) {
-    if (by_arn != NULL)
-        return 0;
-    size_t all = (size_t)(iam_aws_gz_end - iam_aws_gz), len = 0, used = 0;
-    char *text = inflate_member(iam_aws_gz, all, &len, &used);
-    json_t *data = text ? json_loadb(text, len, 0, NULL) : NULL;
-    free(text);
-    if (data == NULL)
+/* The next field of the line at *at, ended by a tab or newline (made a NUL); NULL past the end. */
+static char *field(char **at, const char *end) {
+    char *start = *at, *p = start;
+    while (p < end && *p != '\t' && *p != '\n')
+        p++;
+    if (p >= end)
+        return NULL;
+    *p = '\0';
+    *at = p + 1;
+    return start;
+}
+
+/* Reads the index (the generator's docstring gives its lines) in place: no JSON, no copies. */
+static int scan_index(char *text, size_t len) {
+    char *at = text, *end = text + len, *line;
+    if (field(&at, end) == NULL || (line = field(&at, end)) == NULL) /* the source line; the sizes */
         return -1;
-    blocks_at = iam_aws_gz + used;
-    blocks = json_incref(json_object_get(data, "blocks"));
-    by_arn = json_object();
-    ordered = json_array();
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(data, "policies"), i, p) {
-        const char *name, *path, *version, *created, *updated;
-        json_int_t block, start, length;
-        if (json_unpack(p, "[sssssIII]", &name, &path, &version, &created, &updated, &block, &start, &length) != 0)
-            continue;
-        char id[21], key[600];
-        policy_id(name, id);
-        snprintf(key, sizeof key, "policy%s%s", path, name);
-        double made = iso_time(created), changed = iso_time(updated);
-        /* _text: where the document is, dropped from what callers get */
-        json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:b,s:[{s:s,s:b,s:f}],s:[I,I,I]}", "PolicyName", name,
-                                "PolicyId", id, "Arn", "", "Path", path, "DefaultVersionId", version, "CreateDate",
-                                made, "UpdateDate", changed, "IsAttachable", 1, "_versions", "VersionId", version,
-                                "IsDefaultVersion", 1, "CreateDate", changed, "_text", block, start, length);
-        if (row == NULL)
-            continue;
-        char arn[640];
-        snprintf(arn, sizeof arn, "arn:aws:iam::aws:%s", key);
-        json_object_set_new(row, "Arn", json_string(arn));
-        json_object_set(by_arn, key, row);
-        json_array_append_new(ordered, row);
+    for (const char *p = line; *p; p++)
+        block_count += *p == ' ';
+    block_count += *line != '\0';
+    block_offsets = calloc(block_count + 1, sizeof *block_offsets);
+    size_t lines = 0;
+    for (const char *n = at; (n = memchr(n, '\n', (size_t)(end - n))) != NULL; n++)
+        lines++;
+    policies = calloc(lines + 1, sizeof *policies);
+    if (block_offsets == NULL || policies == NULL)
+        return -1;
+    char *p = line;
+    for (size_t b = 0; b < block_count; b++)
+        block_offsets[b + 1] = block_offsets[b] + strtoul(p, &p, 10);
+    while (at < end) {
+        struct aws_policy *row = &policies[policy_count];
+        char *fields[8];
+        for (int f = 0; f < 8; f++)
+            if ((fields[f] = field(&at, end)) == NULL)
+                return -1;
+        *row = (struct aws_policy){fields[0], fields[1], fields[2], fields[3], fields[4],
+                                   (unsigned)strtoul(fields[5], NULL, 10), strtoul(fields[6], NULL, 10),
+                                   strtoul(fields[7], NULL, 10)};
+        if (row->block >= block_count)
+            return -1;
+        policy_count++;
     }
-    json_decref(data);
     return 0;
 }
 
-/* The document of a row from load(), as a new string; NULL when the data is damaged. */
-static json_t *document(const json_t *row) {
-    json_int_t number, start, length, offset, size;
-    if (json_unpack(json_object_get(row, "_text"), "[III]", &number, &start, &length) != 0 ||
-        json_unpack(json_array_get(blocks, (size_t)number), "[II]", &offset, &size) != 0)
+static int load(void) {
+    if (policies != NULL)
+        return 0;
+    size_t all = (size_t)(iam_aws_gz_end - iam_aws_gz), len = 0, used = 0;
+    index_text = inflate_member(iam_aws_gz, all, &len, &used);
+    if (index_text == NULL || scan_index(index_text, len) != 0) {
+        iam_aws_policies_free();
+        return -1;
+    }
+    blocks_at = iam_aws_gz + used;
+    return 0;
+}
+
+static int by_name(const void *key, const void *row) {
+    return strcmp(key, ((const struct aws_policy *)row)->name);
+}
+
+/* The policy of "policy<path><name>", or NULL. */
+static const struct aws_policy *find(const char *key) {
+    const char *name = strrchr(key, '/');
+    if (strncmp(key, "policy/", 7) != 0 || name == NULL)
         return NULL;
-    if (cached.number != number) {
-        size_t len = 0, used = 0;
-        char *text = inflate_member(blocks_at + offset, (size_t)size, &len, &used);
+    const struct aws_policy *p = bsearch(name + 1, policies, policy_count, sizeof *policies, by_name);
+    size_t path_len = (size_t)(name + 1 - (key + 6));
+    return p && strlen(p->path) == path_len && strncmp(p->path, key + 6, path_len) == 0 ? p : NULL;
+}
+
+/* A policy shaped like a customer managed row, without its document. */
+static json_t *row_of(const struct aws_policy *p) {
+    char id[21], arn[640];
+    policy_id(p->name, id);
+    snprintf(arn, sizeof arn, "arn:aws:iam::aws:policy%s%s", p->path, p->name);
+    double created = iso_time(p->created), updated = iso_time(p->updated);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:b,s:[{s:s,s:b,s:f}]}", "PolicyName", p->name, "PolicyId", id,
+                     "Arn", arn, "Path", p->path, "DefaultVersionId", p->version, "CreateDate", created, "UpdateDate",
+                     updated, "IsAttachable", 1, "_versions", "VersionId", p->version, "IsDefaultVersion", 1,
+                     "CreateDate", updated);
+}
+
+/* The document of a policy, as a new string; NULL when the data is damaged. */
+static json_t *document(const struct aws_policy *p) {
+    if (cached.number != (long)p->block) {
+        size_t len = 0, used = 0, at = block_offsets[p->block];
+        char *text = inflate_member(blocks_at + at, block_offsets[p->block + 1] - at, &len, &used);
         if (text == NULL)
             return NULL;
         free(cached.text);
-        cached.number = number, cached.text = text, cached.len = len;
+        cached.number = (long)p->block, cached.text = text, cached.len = len;
     }
-    if (start < 0 || length < 0 || (size_t)(start + length) > cached.len)
+    if (p->start + p->length > cached.len)
         return NULL;
-    return json_stringn(cached.text + start, (size_t)length);
+    return json_stringn(cached.text + p->start, p->length);
 }
 
 json_t *iam_aws_policy(const char *arn) {
     const char *key = arn ? strstr(arn, ":iam::aws:policy/") : NULL;
     if (key == NULL || load() != 0)
         return NULL;
-    json_t *row = json_object_get(by_arn, key + 10), *text = row ? document(row) : NULL;
-    if (text == NULL)
+    const struct aws_policy *p = find(key + 10);
+    json_t *text = p ? document(p) : NULL, *row = text ? row_of(p) : NULL;
+    if (row == NULL) {
+        json_decref(text);
         return NULL;
-    json_t *out = json_deep_copy(row);
-    json_object_del(out, "_text");
-    json_object_set_new(json_array_get(json_object_get(out, "_versions"), 0), "Document", text);
-    return out;
+    }
+    json_object_set_new(json_array_get(json_object_get(row, "_versions"), 0), "Document", text);
+    return row;
 }
 
-const json_t *iam_aws_policies(void) { return load() == 0 ? ordered : NULL; }
+const json_t *iam_aws_policies(void) {
+    if (ordered != NULL || load() != 0)
+        return ordered;
+    ordered = json_array();
+    for (size_t i = 0; i < policy_count; i++)
+        json_array_append_new(ordered, row_of(&policies[i]));
+    return ordered;
+}
 
 void iam_aws_policies_free(void) {
-    json_decref(by_arn);
     json_decref(ordered);
-    json_decref(blocks);
+    free(index_text);
+    free(policies);
+    free(block_offsets);
     free(cached.text);
-    by_arn = ordered = blocks = NULL;
+    ordered = NULL;
+    index_text = NULL;
+    policies = NULL;
+    block_offsets = NULL;
+    policy_count = block_count = 0;
     blocks_at = NULL;
     cached.number = -1, cached.text = NULL, cached.len = 0;
 }

@@ -2,14 +2,16 @@
 """Writes plugins/iam/aws_managed_policies.gz: AWS's managed policies (name, path,
 default version, dates, document) as the IAM plugin serves them by ARN.
 
-The file is gzip members one after another (gunzip reads it whole): the first holds a JSON index,
+The file is gzip members one after another (gunzip reads it whole): the first holds the index,
 the others the documents' text, packed into blocks of about BLOCK bytes that no document straddles.
-The plugin inflates the index alone on first use (ListPolicies needs no more) and one block when
-a document is asked for, instead of the whole 3 MB on the event loop. Index:
-  {"source": {...}, "blocks": [[offset, size], ...], "policies": [[name, path, version, created,
-   updated, block, start, length], ...]}
-a block's offset counts compressed bytes from the end of the index member; start and length count
-the document's bytes in its inflated block.
+The plugin inflates and scans the index alone on first use (ListPolicies needs no more) and one
+block when a document is asked for, instead of parsing 3 MB of JSON on the event loop. The index
+is text that C reads without a JSON parser:
+  line 1: the "source" JSON object (what the data is, for comparing regenerations; not read)
+  line 2: the blocks' compressed sizes, space separated, in file order after the index member
+  then, one line per policy sorted by name (byte order):
+  name TAB path TAB version TAB created TAB updated TAB block TAB start TAB length
+start and length count the document's bytes in its inflated block.
 
 The documents are AWS's data; moto carries them (moto/iam/aws_managed_policies.py), so the
 generator reads them from the installed moto and records which one in the file's header
@@ -57,7 +59,7 @@ def main():
             texts.clear()
 
     used = 0
-    for name in sorted(data):
+    for name in sorted(data, key=lambda n: n.encode()):  # byte order: the plugin searches it with strcmp
         p = data[name]
         text = json.dumps(p["Document"], separators=(",", ":"), sort_keys=False).encode()
         if used and used + len(text) > BLOCK:
@@ -68,23 +70,20 @@ def main():
         texts.append(text)
         used += len(text)
     close_block()
-    offsets, at = [], 0
-    for b in blocks:
-        offsets.append([at, len(b)])
-        at += len(b)
-    index = {
-        "source": {
-            "what": "AWS managed IAM policies (AWS's data)",
-            "from": "moto %s, moto/iam/aws_managed_policies.py" % importlib.metadata.version("moto"),
-            "sha256": digest,
-            "generator": "tools/iam/gen_aws_managed_policies.py",
-            "count": len(policies),
-        },
-        "blocks": offsets,
-        "policies": policies,
+    source = {
+        "what": "AWS managed IAM policies (AWS's data)",
+        "from": "moto %s, moto/iam/aws_managed_policies.py" % importlib.metadata.version("moto"),
+        "sha256": digest,
+        "generator": "tools/iam/gen_aws_managed_policies.py",
+        "count": len(policies),
     }
+    lines = [json.dumps(source, separators=(",", ":")), " ".join(str(len(b)) for b in blocks)]
+    for row in policies:
+        if any("\t" in str(v) or "\n" in str(v) for v in row):
+            raise SystemExit("a tab or newline in %r: the index cannot hold it" % row[0])
+        lines.append("\t".join(str(v) for v in row))
     # mtime 0: the same input gives the same bytes
-    head = gzip.compress(json.dumps(index, separators=(",", ":")).encode(), compresslevel=9, mtime=0)
+    head = gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=9, mtime=0)
     with open(args.out, "wb") as f:
         f.write(head)
         for b in blocks:

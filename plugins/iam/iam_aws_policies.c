@@ -123,7 +123,7 @@ static int scan_index(char *text, size_t len) {
     char *p = line;
     for (size_t b = 0; b < block_count; b++)
         block_offsets[b + 1] = block_offsets[b] + strtoul(p, &p, 10);
-    while (at < end) {
+    while (at < end && policy_count < lines) {
         struct aws_policy *row = &policies[policy_count];
         char *fields[8];
         for (int f = 0; f < 8; f++)
@@ -144,7 +144,7 @@ static int load(void) {
         return 0;
     size_t all = (size_t)(iam_aws_gz_end - iam_aws_gz), len = 0, used = 0;
     index_text = inflate_member(iam_aws_gz, all, &len, &used);
-    if (index_text == NULL || scan_index(index_text, len) != 0) {
+    if (index_text == NULL || scan_index(index_text, len) != 0 || block_offsets[block_count] > all - used) {
         iam_aws_policies_free();
         return -1;
     }

@@ -158,18 +158,16 @@ static char *lower_dup(const char *s) {
 
 /* A header value as signed: surrounding blanks trimmed, inner runs of blanks as one space. */
 static void put_trimmed(nb__buf_t *b, const char *v) {
-    while (*v == ' ' || *v == '\t')
-        v++;
-    bool blank = false;
-    for (; *v; v++) {
-        if (*v == ' ' || *v == '\t') {
-            blank = true;
-            continue;
-        }
-        if (blank)
+    /* a run of non-blanks at a time: a byte at a time cost more than hashing the text */
+    for (bool first = true;; first = false) {
+        v += strspn(v, " \t");
+        size_t run = strcspn(v, " \t");
+        if (run == 0)
+            return;
+        if (!first)
             nb__buf_putc(b, ' ');
-        blank = false;
-        nb__buf_putc(b, *v);
+        nb__buf_append(b, v, run);
+        v += run;
     }
 }
 
@@ -319,7 +317,8 @@ static int build_sigv4_texts(const nb__http_request_t *http, const query_t *q, c
                              const char *payload, bool encode_path_twice, const char *amz_date, const char *scope,
                              char **canonical, char **to_sign) {
     nb__buf_t creq = NB__BUF_INIT, text = NB__BUF_INIT;
-    /* puts, not printf: this runs on every verified request (sigcheck.c) */
+    /* puts, not printf, and room reserved once: this runs on every verified request (sigcheck.c) */
+    nb__buf_reserve(&creq, 1024);
     nb__buf_puts(&creq, http->method);
     nb__buf_putc(&creq, '\n');
     put_canonical_uri(&creq, http->path, encode_path_twice);

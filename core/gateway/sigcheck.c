@@ -43,7 +43,12 @@ typedef struct signed_req {
 } signed_req_t;
 
 /* n bytes of src, cut to fit. */
-static void copy_n(char *dst, size_t cap, const char *src, size_t n) { snprintf(dst, cap, "%.*s", (int)n, src); }
+static void copy_n(char *dst, size_t cap, const char *src, size_t n) {
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
 
 /* "AKID/DATE/REGION/SERVICE/aws4_request" (n bytes): false unless it has those five parts. */
 static bool split_credential(const char *v, size_t n, signed_req_t *s) {

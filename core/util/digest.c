@@ -1,9 +1,10 @@
 #include "util/digest.h"
 
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <uv.h>
 #include <zlib.h>
 
@@ -120,17 +121,67 @@ struct nb_digest {
     uint64_t crc;   /* the CRCs */
 };
 
+/* Spare digests, per thread and per algorithm: a freed digest keeps its EVP context for the next
+ * one (EVP_MD_CTX_new, init and free cost more than hashing an SQS message). Per thread, as the
+ * thread pool hashes too; a thread's spares are freed when it exits. */
+#define SPARES_PER_ALG 4
+#define ALG_SLOTS 8 /* above every nb_digest_alg_t with a size */
+
+typedef struct spares {
+    nb_digest_t *d[ALG_SLOTS][SPARES_PER_ALG];
+    unsigned n[ALG_SLOTS];
+} spares_t;
+
+static _Thread_local spares_t *thread_spares;
+static pthread_key_t spares_key;
+static uv_once_t spares_once = UV_ONCE_INIT;
+
+static void digest_destroy(nb_digest_t *d) {
+    EVP_MD_CTX_free(d->md);
+    free(d);
+}
+
+static void spares_free(void *p) {
+    spares_t *sp = p;
+    for (size_t a = 0; a < ALG_SLOTS; a++)
+        for (unsigned i = 0; i < sp->n[a]; i++)
+            digest_destroy(sp->d[a][i]);
+    free(sp);
+}
+
+static void spares_key_init(void) {
+    if (pthread_key_create(&spares_key, spares_free) != 0)
+        abort(); /* only out of keys, at start-up */
+}
+
+/* This thread's spares, NULL when they cannot be had (the digest is then made and freed whole). */
+static spares_t *my_spares(void) {
+    if (thread_spares == NULL) {
+        uv_once(&spares_once, spares_key_init);
+        spares_t *sp = calloc(1, sizeof *sp);
+        if (sp == NULL || pthread_setspecific(spares_key, sp) != 0) {
+            free(sp);
+            return NULL;
+        }
+        thread_spares = sp;
+    }
+    return thread_spares;
+}
+
 int nb__digest_new(nb_digest_alg_t alg, nb_digest_t **out) {
     *out = NULL;
-    if (nb__digest_size(alg) == 0)
+    if (nb__digest_size(alg) == 0 || (unsigned)alg >= ALG_SLOTS)
         return NB_EINVAL;
-    nb_digest_t *d = calloc(1, sizeof *d);
+    spares_t *sp = my_spares();
+    nb_digest_t *d = sp && sp->n[alg] ? sp->d[alg][--sp->n[alg]] : calloc(1, sizeof *d);
     if (d == NULL)
         return NB_ENOMEM;
     d->alg = alg;
+    d->crc = 0;
     const EVP_MD *md = evp_of(alg);
-    if (md && ((d->md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(d->md, md, NULL) != 1)) {
-        nb__digest_free(d);
+    /* a spare's context had this digest already: init starts it over */
+    if (md && ((d->md == NULL && (d->md = EVP_MD_CTX_new()) == NULL) || EVP_DigestInit_ex(d->md, md, NULL) != 1)) {
+        digest_destroy(d);
         return NB_ENOMEM;
     }
     *out = d;
@@ -163,8 +214,11 @@ size_t nb__digest_final(nb_digest_t *d, unsigned char out[NB_DIGEST_MAX]) {
 void nb__digest_free(nb_digest_t *d) {
     if (d == NULL)
         return;
-    EVP_MD_CTX_free(d->md);
-    free(d);
+    spares_t *sp = thread_spares; /* set up by nb__digest_new on this thread, or NULL */
+    if (sp && sp->n[d->alg] < SPARES_PER_ALG)
+        sp->d[d->alg][sp->n[d->alg]++] = d;
+    else
+        digest_destroy(d);
 }
 
 size_t nb__digest(nb_digest_alg_t alg, const void *data, size_t len, unsigned char out[NB_DIGEST_MAX]) {
@@ -175,11 +229,37 @@ size_t nb__digest(nb_digest_alg_t alg, const void *data, size_t len, unsigned ch
     return nb__digest_final(d, out);
 }
 
+/* HMAC (RFC 2104) over two pooled digests: OpenSSL 3's one-shot HMAC() looks its MAC up in the
+ * provider at every call, which costs more than hashing a signed request. MD5, SHA-1 and SHA-256
+ * all take 64-byte blocks. */
+#define HMAC_BLOCK 64
+
+static size_t digest_two(nb_digest_alg_t alg, const void *a, size_t alen, const void *b, size_t blen,
+                         unsigned char out[NB_DIGEST_MAX]) {
+    nb_digest_t *d;
+    if (nb__digest_new(alg, &d) != 0)
+        return 0;
+    nb__digest_update(d, a, alen);
+    nb__digest_update(d, b, blen);
+    return nb__digest_final(d, out);
+}
+
 size_t nb__hmac(nb_digest_alg_t alg, const void *key, size_t key_len, const void *data, size_t len,
                 unsigned char out[NB_DIGEST_MAX]) {
-    const EVP_MD *md = evp_of(alg);
-    unsigned int n = 0;
-    if (md == NULL || HMAC(md, key, (int)key_len, data, len, out, &n) == NULL)
-        return 0;
-    return n;
+    if (evp_of(alg) == NULL)
+        return 0; /* a CRC has no HMAC */
+    unsigned char k[NB_DIGEST_MAX], ipad[HMAC_BLOCK], opad[HMAC_BLOCK], inner[NB_DIGEST_MAX];
+    if (key_len > HMAC_BLOCK) { /* a long key is its hash */
+        if ((key_len = nb__digest(alg, key, key_len, k)) == 0)
+            return 0;
+        key = k;
+    }
+    memset(ipad, 0x36, sizeof ipad);
+    memset(opad, 0x5c, sizeof opad);
+    for (size_t i = 0; i < key_len; i++) {
+        ipad[i] ^= ((const unsigned char *)key)[i];
+        opad[i] ^= ((const unsigned char *)key)[i];
+    }
+    size_t n = digest_two(alg, ipad, sizeof ipad, data, len, inner);
+    return n ? digest_two(alg, opad, sizeof opad, inner, n, out) : 0;
 }

@@ -28,35 +28,10 @@ int nb__sigv4_signing_key(const char *secret, const char *date, const char *regi
     return 0;
 }
 
-/* HMAC-SHA256 with a 32-byte key from two plain digests: OpenSSL 3's one-shot HMAC() looks its
- * MAC up in the provider at every call, which costs more than the hashing of a request. */
-static size_t hmac_sha256_short_key(const unsigned char key[NB_SIGV4_KEY_SIZE], const char *msg,
-                                    unsigned char out[NB_DIGEST_MAX]) {
-    unsigned char ipad[64], opad[64], inner[NB_DIGEST_MAX];
-    memset(ipad, 0x36, sizeof ipad);
-    memset(opad, 0x5c, sizeof opad);
-    for (size_t i = 0; i < NB_SIGV4_KEY_SIZE; i++) {
-        ipad[i] ^= key[i];
-        opad[i] ^= key[i];
-    }
-    nb_digest_t *d;
-    if (nb__digest_new(NB_DIGEST_SHA256, &d) != 0)
-        return 0;
-    nb__digest_update(d, ipad, sizeof ipad);
-    nb__digest_update(d, msg, strlen(msg));
-    size_t n = nb__digest_final(d, inner); /* frees d */
-    if (nb__digest_new(NB_DIGEST_SHA256, &d) != 0)
-        return 0;
-    nb__digest_update(d, opad, sizeof opad);
-    nb__digest_update(d, inner, n);
-    n = nb__digest_final(d, out);
-    return n;
-}
-
 ssize_t nb__sigv4_sign(const unsigned char key[NB_SIGV4_KEY_SIZE], const char *string_to_sign, char *out,
                        size_t cap) {
     unsigned char mac[NB_DIGEST_MAX];
-    size_t len = hmac_sha256_short_key(key, string_to_sign, mac);
+    size_t len = hmac_text(NB_DIGEST_SHA256, key, NB_SIGV4_KEY_SIZE, string_to_sign, mac);
     if (len == 0)
         return NB_ENOMEM;
     return nb__hex_encode_to(mac, len, 0, out, cap);

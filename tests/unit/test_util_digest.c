@@ -1,6 +1,7 @@
 /* nb_api->util digests: FIPS 180 / RFC 1321 examples, HMAC vectors of RFC 2202 and RFC 4231, AWS's
  * SigV4 signing-key example, the CRC catalogue's check values for "123456789". */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "util/util_api.h"
@@ -84,4 +85,60 @@ Test(util_digest, sigv4_signing_key_example) {
     for (int i = 1; i < 4; i++)
         n = u->hmac(NB_DIGEST_SHA256, key, n, steps[i], strlen(steps[i]), key);
     cr_assert_str_eq(hex(key, n), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+}
+
+/* Keys longer than the 64-byte block are hashed first (RFC 2202 case 6, RFC 4231 case 6). */
+Test(util_digest, hmac_long_key_vectors) {
+    unsigned char key[131], mac[NB_DIGEST_MAX];
+    memset(key, 0xaa, sizeof key);
+    static const char msg[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+    cr_assert_eq(u->hmac(NB_DIGEST_MD5, key, 80, msg, strlen(msg), mac), 16);
+    cr_assert_str_eq(hex(mac, 16), "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd");
+    cr_assert_eq(u->hmac(NB_DIGEST_SHA1, key, 80, msg, strlen(msg), mac), 20);
+    cr_assert_str_eq(hex(mac, 20), "aa4ae5e15272d00e95705637ce8a3b55ed402112");
+    cr_assert_eq(u->hmac(NB_DIGEST_SHA256, key, 131, msg, strlen(msg), mac), 32);
+    cr_assert_str_eq(hex(mac, 32), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+/* A freed digest's context is kept for the next one: abandoned mid-way or finished, the next
+ * digest of that algorithm starts clean, and more digests open at once than are kept all work. */
+Test(util_digest, reused_contexts_start_clean) {
+    for (int round = 0; round < 3; round++) {
+        nb_digest_t *open[6];
+        for (size_t i = 0; i < 6; i++) {
+            cr_assert_eq(u->digest_new(NB_DIGEST_SHA256, &open[i]), 0);
+            u->digest_update(open[i], "garbage", 7);
+        }
+        for (size_t i = 0; i < 6; i++)
+            u->digest_free(open[i]);
+        cr_assert_str_eq(digest_hex(NB_DIGEST_SHA256, "abc"),
+                         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        cr_assert_str_eq(digest_hex(NB_DIGEST_MD5, "abc"), "900150983cd24fb0d6963f7d28e17f72");
+        cr_assert_str_eq(digest_hex(NB_DIGEST_CRC32C, "123456789"), "e3069283");
+    }
+}
+
+static void *hash_many(void *arg) {
+    (void)arg;
+    for (int i = 0; i < 2000; i++) {
+        unsigned char d[NB_DIGEST_MAX];
+        char h[NB_HEX_SIZE(NB_DIGEST_MAX)]; /* not hex(): its buffer is shared */
+        u->digest(NB_DIGEST_SHA256, "abc", 3, d);
+        u->hex_encode(d, 32, 0, h, sizeof h);
+        if (strcmp(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") != 0)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+/* Threads hash at once (the thread pool does) and each one's contexts are its own. */
+Test(util_digest, threads_hash_at_once) {
+    pthread_t t[4];
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, hash_many, NULL), 0);
+    for (size_t i = 0; i < 4; i++) {
+        void *bad = (void *)1;
+        pthread_join(t[i], &bad);
+        cr_assert_null(bad, "thread %zu got a wrong digest", i);
+    }
 }

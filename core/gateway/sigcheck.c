@@ -18,6 +18,7 @@
 #include "gateway/clock.h"
 #include "gateway/credentials.h"
 #include "gateway/presign.h"
+#include "router/context.h"
 #include "gateway/quirks.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
@@ -50,7 +51,8 @@ static void copy_n(char *dst, size_t cap, const char *src, size_t n) {
     dst[n] = '\0';
 }
 
-/* "AKID/DATE/REGION/SERVICE/aws4_request" (n bytes): false unless it has those five parts. */
+/* "AKID/DATE/REGION/SERVICE/aws4_request" (n bytes): false unless it has those five parts,
+ * none empty, each fitting. */
 static bool split_credential(const char *v, size_t n, signed_req_t *s) {
     struct {
         char *dst;
@@ -59,16 +61,14 @@ static bool split_credential(const char *v, size_t n, signed_req_t *s) {
                  {s->date, sizeof s->date},
                  {s->region, sizeof s->region},
                  {s->service, sizeof s->service}};
-    const char *p = v, *end = v + n;
-    for (size_t i = 0; i < 4; i++) {
-        const char *slash = memchr(p, '/', (size_t)(end - p));
-        if (slash == NULL || slash == p || (size_t)(slash - p) >= parts[i].cap)
-            return false;
-        copy_n(parts[i].dst, parts[i].cap, p, (size_t)(slash - p));
-        p = slash + 1;
-    }
-    if ((size_t)(end - p) != 12 || memcmp(p, "aws4_request", 12) != 0)
+    nb__scope_parts_t sp;
+    if (nb__scope_split(v, n, &sp) != 5 || sp.len[4] != 12 || memcmp(sp.part[4], "aws4_request", 12) != 0)
         return false;
+    for (size_t i = 0; i < 4; i++) {
+        if (sp.len[i] == 0 || sp.len[i] >= parts[i].cap)
+            return false;
+        copy_n(parts[i].dst, parts[i].cap, sp.part[i], sp.len[i]);
+    }
     snprintf(s->scope, sizeof s->scope, "%s/%s/%s/aws4_request", s->date, s->region, s->service);
     return true;
 }

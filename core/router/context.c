@@ -21,24 +21,31 @@ static void copy_part(char *dst, size_t cap, const char *src, size_t len) {
     dst[len] = '\0';
 }
 
-/* "AKID/DATE/REGION/SERVICE/aws4_request" (len bytes) into cred. */
-static bool split_scope(const char *s, size_t len, nb__credential_t *cred) {
-    const char *part[5];
-    size_t plen[5], n = 0;
+size_t nb__scope_split(const char *s, size_t len, nb__scope_parts_t *out) {
+    size_t n = 0;
     const char *p = s, *end = s + len;
     while (n < 5) {
-        const char *slash = memchr(p, '/', (size_t)(end - p));
-        part[n] = p;
-        plen[n] = (size_t)((slash ? slash : end) - p);
+        const char *slash = n < 4 ? memchr(p, '/', (size_t)(end - p)) : NULL;
+        out->part[n] = p;
+        out->len[n] = (size_t)((slash ? slash : end) - p);
         n++;
         if (slash == NULL)
             break;
         p = slash + 1;
     }
+    return n;
+}
+
+/* "AKID/DATE/REGION/SERVICE/aws4_request" (len bytes) into cred. */
+static bool split_scope(const char *s, size_t len, nb__credential_t *cred) {
+    nb__scope_parts_t sp;
+    size_t n = nb__scope_split(s, len, &sp);
+    const char *const *part = sp.part;
+    const size_t *plen = sp.len;
     if (n == 0 || plen[0] == 0)
         return false;
     copy_part(cred->access_key, sizeof cred->access_key, part[0], plen[0]);
-    if (n == 5 && memchr(part[4], '/', (size_t)(end - part[4])) == NULL) {
+    if (n == 5 && memchr(part[4], '/', plen[4]) == NULL) {
         copy_part(cred->date, sizeof cred->date, part[1], plen[1]);
         copy_part(cred->region, sizeof cred->region, part[2], plen[2]);
         copy_part(cred->service, sizeof cred->service, part[3], plen[3]);

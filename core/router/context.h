@@ -46,6 +46,15 @@ typedef struct nb__credential {
     bool sigv4; /* a whole SigV4 scope was found */
 } nb__credential_t;
 
+/* "AKID/DATE/REGION/SERVICE/aws4_request" (len bytes) cut at its first four slashes: up to
+ * five parts (the last one is the rest, slashes and all), not copied, not terminated; the
+ * number found. context.c reads a scope leniently from them, gateway/sigcheck.c strictly. */
+typedef struct nb__scope_parts {
+    const char *part[5];
+    size_t len[5];
+} nb__scope_parts_t;
+size_t nb__scope_split(const char *s, size_t len, nb__scope_parts_t *out);
+
 /* true when the request carries an access key at all. */
 bool nb__credential_parse(const nb__http_request_t *req, nb__credential_t *cred);
 

@@ -1,6 +1,7 @@
 #include "util/digest.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +131,7 @@ struct nb_digest {
 typedef struct spares {
     nb_digest_t *d[ALG_SLOTS][SPARES_PER_ALG];
     unsigned n[ALG_SLOTS];
+    EVP_MD_CTX *hmac_scratch; /* copied into from a kept HMAC state (nb__hmac_with) */
 } spares_t;
 
 static _Thread_local spares_t *thread_spares;
@@ -146,6 +148,7 @@ static void spares_free(void *p) {
     for (size_t a = 0; a < ALG_SLOTS; a++)
         for (unsigned i = 0; i < sp->n[a]; i++)
             digest_destroy(sp->d[a][i]);
+    EVP_MD_CTX_free(sp->hmac_scratch);
     free(sp);
 }
 
@@ -244,22 +247,84 @@ static size_t digest_two(nb_digest_alg_t alg, const void *a, size_t alen, const 
     return nb__digest_final(d, out);
 }
 
-size_t nb__hmac(nb_digest_alg_t alg, const void *key, size_t key_len, const void *data, size_t len,
-                unsigned char out[NB_DIGEST_MAX]) {
-    if (evp_of(alg) == NULL)
-        return 0; /* a CRC has no HMAC */
-    unsigned char k[NB_DIGEST_MAX], ipad[HMAC_BLOCK], opad[HMAC_BLOCK], inner[NB_DIGEST_MAX];
+/* The key's pads: ipad and opad, each the key (hashed when longer than a block) XORed in. */
+static bool hmac_pads(nb_digest_alg_t alg, const void *key, size_t key_len, unsigned char ipad[HMAC_BLOCK],
+                      unsigned char opad[HMAC_BLOCK]) {
+    unsigned char k[NB_DIGEST_MAX];
     if (key_len > HMAC_BLOCK) { /* a long key is its hash */
         if ((key_len = nb__digest(alg, key, key_len, k)) == 0)
-            return 0;
+            return false;
         key = k;
     }
-    memset(ipad, 0x36, sizeof ipad);
-    memset(opad, 0x5c, sizeof opad);
+    memset(ipad, 0x36, HMAC_BLOCK);
+    memset(opad, 0x5c, HMAC_BLOCK);
     for (size_t i = 0; i < key_len; i++) {
         ipad[i] ^= ((const unsigned char *)key)[i];
         opad[i] ^= ((const unsigned char *)key)[i];
     }
+    return true;
+}
+
+size_t nb__hmac(nb_digest_alg_t alg, const void *key, size_t key_len, const void *data, size_t len,
+                unsigned char out[NB_DIGEST_MAX]) {
+    unsigned char ipad[HMAC_BLOCK], opad[HMAC_BLOCK], inner[NB_DIGEST_MAX];
+    if (evp_of(alg) == NULL || !hmac_pads(alg, key, key_len, ipad, opad))
+        return 0; /* a CRC has no HMAC */
     size_t n = digest_two(alg, ipad, sizeof ipad, data, len, inner);
     return n ? digest_two(alg, opad, sizeof opad, inner, n, out) : 0;
+}
+
+/* ---- HMAC from kept states ----
+ * A key used for many messages (a SigV4 signing key, a streaming upload's chunks) hashes its
+ * two pads once; each message then starts from copies of those states. */
+
+struct nb_hmac_key {
+    nb_digest_alg_t alg;
+    EVP_MD_CTX *inner, *outer; /* ipad and opad absorbed */
+};
+
+int nb__hmac_key_new(nb_digest_alg_t alg, const void *key, size_t key_len, nb_hmac_key_t **out) {
+    *out = NULL;
+    const EVP_MD *md = evp_of(alg);
+    unsigned char ipad[HMAC_BLOCK], opad[HMAC_BLOCK];
+    if (md == NULL || !hmac_pads(alg, key, key_len, ipad, opad))
+        return NB_EINVAL;
+    nb_hmac_key_t *k = calloc(1, sizeof *k);
+    if (k == NULL || (k->inner = EVP_MD_CTX_new()) == NULL || (k->outer = EVP_MD_CTX_new()) == NULL ||
+        EVP_DigestInit_ex(k->inner, md, NULL) != 1 || EVP_DigestInit_ex(k->outer, md, NULL) != 1 ||
+        EVP_DigestUpdate(k->inner, ipad, sizeof ipad) != 1 || EVP_DigestUpdate(k->outer, opad, sizeof opad) != 1) {
+        nb__hmac_key_free(k);
+        return NB_ENOMEM;
+    }
+    k->alg = alg;
+    *out = k;
+    return 0;
+}
+
+void nb__hmac_key_free(nb_hmac_key_t *k) {
+    if (k == NULL)
+        return;
+    EVP_MD_CTX_free(k->inner);
+    EVP_MD_CTX_free(k->outer);
+    free(k);
+}
+
+/* state + data..., finished into out through the scratch context: the digest's size, 0 on failure. */
+static size_t finish_from(EVP_MD_CTX *scratch, EVP_MD_CTX *state, const void *a, size_t alen, const void *b,
+                          size_t blen, unsigned char out[NB_DIGEST_MAX]) {
+    unsigned int got = 0;
+    if (EVP_MD_CTX_copy_ex(scratch, state) != 1 || EVP_DigestUpdate(scratch, a, alen) != 1 ||
+        (blen && EVP_DigestUpdate(scratch, b, blen) != 1) || EVP_DigestFinal_ex(scratch, out, &got) != 1)
+        return 0;
+    return got;
+}
+
+size_t nb__hmac_with(const nb_hmac_key_t *k, const void *a, size_t alen, const void *b, size_t blen,
+                     unsigned char out[NB_DIGEST_MAX]) {
+    spares_t *sp = my_spares();
+    if (sp == NULL || (sp->hmac_scratch == NULL && (sp->hmac_scratch = EVP_MD_CTX_new()) == NULL))
+        return 0;
+    unsigned char inner[NB_DIGEST_MAX];
+    size_t n = finish_from(sp->hmac_scratch, k->inner, a, alen, b, blen, inner);
+    return n ? finish_from(sp->hmac_scratch, k->outer, inner, n, NULL, 0, out) : 0;
 }

@@ -110,8 +110,10 @@ static void put_trimmed(nb__text_sink_t *s, const char *v) {
 
 bool nb__sink_header_values(nb__text_sink_t *s, const nb__headers_t *h, const char *name) {
     bool any = false;
+    /* the first letters compared before the names: most headers differ there */
+    int first = name[0] | 0x20;
     for (size_t i = 0; i < h->len; i++)
-        if (strcasecmp(h->items[i].name, name) == 0) {
+        if ((h->items[i].name[0] | 0x20) == first && strcasecmp(h->items[i].name, name) == 0) {
             if (any)
                 sink_putc(s, ',');
             put_trimmed(s, h->items[i].value);

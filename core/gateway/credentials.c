@@ -365,7 +365,7 @@ int nb__credentials_delete(nb_plugin_t *self, const char *account, const char *a
 }
 
 int nb__credentials_get(nb_req_t *req, const char *access_key_id, nb_credentials_t *out) {
-    const cred_t *c = find(access_key_id);
+    const cred_t *c = live(find(access_key_id));
     if (c == NULL)
         return NB_ENOENT;
     *out = (nb_credentials_t){
@@ -385,7 +385,7 @@ int nb__credentials_get(nb_req_t *req, const char *access_key_id, nb_credentials
 
 /* The request's registered key, when it still speaks for the request's account. */
 static const cred_t *req_cred(const nb_req_t *req) {
-    const cred_t *c = find(req->ctx.access_key);
+    const cred_t *c = live(find(req->ctx.access_key));
     return c && strcmp(c->account, req->ctx.account) == 0 ? c : NULL;
 }
 

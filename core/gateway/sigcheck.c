@@ -40,19 +40,11 @@ static bool words_its_own(const nb_req_t *req) {
 
 /* ---- What the request signed ---- */
 
-/* n bytes of src, cut to fit. */
-static void copy_n(char *dst, size_t cap, const char *src, size_t n) {
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 /* The request's time as signed ("20261207T150000Z"): X-Amz-Date, else Date (RFC 1123). */
 static bool header_date(const nb__http_request_t *http, nb__sigv4_params_t *s) {
     const char *v = nb__http_request_header(http, "X-Amz-Date");
     if (v) {
-        copy_n(s->amz_date, sizeof s->amz_date, v, strlen(v));
+        nb__copy_part(s->amz_date, sizeof s->amz_date, v, strlen(v));
         return true;
     }
     struct tm tm = {0};

@@ -5,14 +5,6 @@
 
 #include "router/context.h"
 
-/* n bytes of src, cut to fit. */
-static void copy_n(char *dst, size_t cap, const char *src, size_t n) {
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 bool nb__sigv4_split_credential(const char *v, size_t n, nb__sigv4_params_t *s) {
     struct {
         char *dst;
@@ -28,10 +20,10 @@ bool nb__sigv4_split_credential(const char *v, size_t n, nb__sigv4_params_t *s) 
         if (sp.len[i] == 0 || sp.len[i] >= parts[i].cap)
             return false;
     for (size_t i = 0; i < 4; i++)
-        copy_n(parts[i].dst, parts[i].cap, sp.part[i], sp.len[i]);
+        nb__copy_part(parts[i].dst, parts[i].cap, sp.part[i], sp.len[i]);
     /* the scope is the credential without its key: one copy, no formatting */
     size_t from = sp.len[0] + 1;
-    copy_n(s->scope, sizeof s->scope, v + from, n - from);
+    nb__copy_part(s->scope, sizeof s->scope, v + from, n - from);
     return n - from < sizeof s->scope;
 }
 
@@ -49,9 +41,9 @@ nb__sigv4_header_form_t nb__sigv4_from_header(const char *auth, nb__sigv4_params
         if (n > 11 && strncmp(p, "Credential=", 11) == 0)
             cred = nb__sigv4_split_credential(p + 11, n - 11, s);
         else if (n > 14 && strncmp(p, "SignedHeaders=", 14) == 0)
-            copy_n(s->signed_headers, sizeof s->signed_headers, p + 14, n - 14);
+            nb__copy_part(s->signed_headers, sizeof s->signed_headers, p + 14, n - 14);
         else if (n > 10 && strncmp(p, "Signature=", 10) == 0)
-            copy_n(s->signature, sizeof s->signature, p + 10, n - 10);
+            nb__copy_part(s->signature, sizeof s->signature, p + 10, n - 10);
         p += n;
     }
     s->presigned = false;
@@ -71,9 +63,9 @@ nb__sigv4_query_form_t nb__sigv4_from_query(const nb__query_t *q, nb__sigv4_para
         return NB_SIGV4_QUERY_ALGORITHM;
     if (!nb__sigv4_split_credential(v[1], strlen(v[1]), s))
         return NB_SIGV4_QUERY_CREDENTIAL;
-    copy_n(s->signature, sizeof s->signature, v[2], strlen(v[2]));
-    copy_n(s->amz_date, sizeof s->amz_date, v[3], strlen(v[3]));
-    copy_n(s->signed_headers, sizeof s->signed_headers, v[4], strlen(v[4]));
+    nb__copy_part(s->signature, sizeof s->signature, v[2], strlen(v[2]));
+    nb__copy_part(s->amz_date, sizeof s->amz_date, v[3], strlen(v[3]));
+    nb__copy_part(s->signed_headers, sizeof s->signed_headers, v[4], strlen(v[4]));
     s->presigned = true;
     return NB_SIGV4_QUERY_OK;
 }

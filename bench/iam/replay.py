@@ -4,20 +4,24 @@ an IAM user (inline policy: sts:AssumeRole on the role), a role (trust: the acco
 s3:GetObject on the bucket's objects) and a 1 KiB object; one AssumeRole signed with the user's key
 and one GetObject signed with an assumed session are each replayed by wrk (a signature holds for 15
 minutes, so each request is verified in full). Prints the best req/s and least CPU us/request of
-each, and the ratios enforced/not enforced.
-    bench/iam/replay.py [seconds] [rounds]     (NIMBUS_BIN: the server; wrk on PATH)"""
+each, then (COUNT > 0, valgrind there) the instructions per request under callgrind, which other
+load on a shared machine leaves alone, and the ratios enforced/not enforced.
+    bench/iam/replay.py [seconds] [rounds]     (NIMBUS_BIN: the server; wrk on PATH; COUNT: 500)"""
 import json, os, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "e2e"))
+sys.path.insert(0, os.path.join(HERE, ".."))
 import boto3  # noqa: E402
 from botocore.auth import S3SigV4Auth, SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
+from callgrind_count import CallgrindNimbus, raw_request  # noqa: E402
 from nimbus_server import Nimbus  # noqa: E402
 
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+COUNT = int(os.environ.get("COUNT", "500"))  # requests counted under callgrind per op; 0: none
 ACCOUNT = "000000000000"
 BUCKET = "bench-iam"
 
@@ -63,13 +67,14 @@ def wrk_script(req, path):
 
 
 def requests(url, user, role, session):
+    """The two signed requests: op -> (botocore request, path)."""
     body = "Action=AssumeRole&Version=2011-06-15&RoleArn=%s&RoleSessionName=bench&DurationSeconds=900" % role
     assume = AWSRequest("POST", url + "/", data=body,
                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     SigV4Auth(user, "sts", "us-east-1").add_auth(assume)
     get = AWSRequest("GET", "%s/%s/obj" % (url, BUCKET))
     S3SigV4Auth(session, "s3", "us-east-1").add_auth(get)
-    return {"AssumeRole": wrk_script(assume, "/"), "GetObject": wrk_script(get, "/%s/obj" % BUCKET)}
+    return {"AssumeRole": (assume, "/"), "GetObject": (get, "/%s/obj" % BUCKET)}
 
 
 def measure(n, script):
@@ -89,7 +94,7 @@ def measure(n, script):
 
 def one_run(enforce, results):
     with Nimbus(ENFORCE_IAM=enforce, SERVICES="s3,iam,sts", LS_LOG="warn") as n:
-        scripts = requests(n.url, *setup(n.url))
+        scripts = {op: wrk_script(req, path) for op, (req, path) in requests(n.url, *setup(n.url)).items()}
         try:
             for op, script in scripts.items():
                 rate, us = measure(n, script)
@@ -99,20 +104,34 @@ def one_run(enforce, results):
                 os.unlink(script)
 
 
+def instructions(enforce):
+    """op -> instructions per request under callgrind (COUNT requests after as many uncounted)."""
+    with CallgrindNimbus(ENFORCE_IAM=enforce, SERVICES="s3,iam,sts", LS_LOG="warn") as n:
+        reqs = requests(n.url, *setup(n.url))
+        return {op: n.count(raw_request(n.port, req.method, path, req.headers, req.body), COUNT)
+                for op, (req, path) in reqs.items()}
+
+
 results = {}
 load = os.getloadavg()[0]
 for _ in range(ROUNDS):
     for enforce in ("0", "1"):
         one_run(enforce, results)
+counted = {enforce: instructions(enforce) for enforce in ("0", "1")} if COUNT else None
 print("bench/iam: %d rounds of %d s per op, wrk -t1 -c16; load average at start %.2f" % (ROUNDS, SECONDS, load))
-print("%-11s %-12s %12s %12s %15s" % ("op", "ENFORCE_IAM", "best req/s", "all req/s", "least CPU us/req"))
+print("%-11s %-12s %12s %18s %17s %14s" % ("op", "ENFORCE_IAM", "best req/s", "all req/s", "least CPU us/req",
+                                            "instr/req"))
 for op in ("AssumeRole", "GetObject"):
     best = {}
     for enforce in ("0", "1"):
         runs = results[(op, enforce)]
         best[enforce] = (max(r for r, _ in runs), min(u for _, u in runs))
-        print("%-11s %-12s %12.0f %12s %15.1f" % (op, enforce, best[enforce][0],
-                                                  "/".join("%.0f" % r for r, _ in runs), best[enforce][1]))
-    print("%-11s enforced/not: throughput %.2f (cost %.1f%%), CPU per request %.2f (cost %.1f%%)"
+        print("%-11s %-12s %12.0f %18s %17.1f %14s" % (
+            op, enforce, best[enforce][0], "/".join("%.0f" % r for r, _ in runs), best[enforce][1],
+            "%.0f" % counted[enforce][op] if counted else "-"))
+    print("%-11s enforced/not: throughput %.2f (cost %.1f%%), CPU per request %.2f (cost %.1f%%)%s"
           % (op, best["1"][0] / best["0"][0], 100 * (1 - best["1"][0] / best["0"][0]),
-             best["1"][1] / best["0"][1], 100 * (best["1"][1] / best["0"][1] - 1)))
+             best["1"][1] / best["0"][1], 100 * (best["1"][1] / best["0"][1] - 1),
+             ", instructions per request %.2f (cost %.1f%%)" % (
+                 counted["1"][op] / counted["0"][op], 100 * (counted["1"][op] / counted["0"][op] - 1))
+             if counted else ""))

@@ -6,8 +6,10 @@ and one GetObject signed with an assumed session are each replayed by wrk (a sig
 minutes, so each request is verified in full). Prints the best req/s and least CPU us/request of
 each, then (COUNT > 0, valgrind there) the instructions per request under callgrind, which other
 load on a shared machine leaves alone, and the ratios enforced/not enforced.
+PERF=1: each wrk run under `perf record` too, printing the share of the server's CPU samples with
+the signature check (nb__sigcheck) on their stack, which the machine's other load leaves alone.
     bench/iam/replay.py [seconds] [rounds]     (NIMBUS_BIN: the server; wrk on PATH; COUNT: 500)"""
-import json, os, subprocess, sys, tempfile
+import json, os, signal, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "e2e"))
@@ -77,6 +79,26 @@ def requests(url, user, role, session):
     return {"AssumeRole": (assume, "/"), "GetObject": (get, "/%s/obj" % BUCKET)}
 
 
+def start_perf(pid):
+    data = tempfile.mktemp(prefix="nimbus-bench-perf.")
+    return subprocess.Popen(["perf", "record", "-F", "999", "--call-graph", "dwarf,16384", "-o", data, "-p", str(pid)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), data
+
+
+def stop_perf(proc, data):
+    """The share of the samples with the signature check on their stack, in percent."""
+    proc.send_signal(signal.SIGINT)
+    proc.wait()
+    text = subprocess.run(["perf", "script", "-i", data], capture_output=True, text=True).stdout
+    os.unlink(data)
+    samples = [s for s in text.split("\n\n") if s.strip()]
+    return 100 * sum(" nb__sigcheck+" in s for s in samples) / max(1, len(samples))
+
+
+def script_op(script):
+    return "GetObject" if "GET" in open(script).read().split("\n")[0] else "AssumeRole"
+
+
 def measure(n, script):
     ticks = os.sysconf("SC_CLK_TCK")
 
@@ -84,8 +106,11 @@ def measure(n, script):
         fields = open("/proc/%d/stat" % n.proc.pid).read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / ticks
     before = cpu_s()
+    perf = start_perf(n.proc.pid) if os.environ.get("PERF") else None
     out = subprocess.run(["wrk", "-t1", "-c16", "-d%ds" % SECONDS, n.url + "/"] + ["-s", script],
                          capture_output=True, text=True, check=True).stdout
+    if perf:
+        print("  %s: nb__sigcheck in %.1f%% of the server's CPU samples" % (script_op(script), stop_perf(*perf)))
     if "Non-2xx" in out:
         raise SystemExit("requests failed:\n" + out)
     served = int(out.split(" requests in ")[0].split()[-1])

@@ -8,7 +8,8 @@
 # policy allowing sts:AssumeRole on the role and the role one allowing s3:GetObject on the bucket,
 # so when policy evaluation is on under ENFORCE_IAM, these requests are evaluated (and allowed)
 # without a change here.
-#   bench/iam/run.sh [seconds-per-run] [rounds]    Env: BUILD (build), NIMBUS (the binary measured), COUNT
+#   bench/iam/run.sh [seconds-per-run] [rounds]    Env: BUILD (build), NIMBUS (the binary measured), COUNT,
+#   PERF=1 (perf record: the share of the server's CPU in the signature check)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}

@@ -223,7 +223,7 @@ static const char *payload_line(nb_req_t *req, const nb__sigv4_params_t *s, bool
 /* A scope's signing key as HMAC states with its pads absorbed: a verification is then one HMAC
  * of the string to sign from those states (digest.h). */
 typedef struct key_slot {
-    char akid[128], scope[192], secret[128];
+    char akid[128], scope[192], secret[256]; /* any secret nb__sigv4_signing_key takes fits */
     nb_hmac_key_t *key;
 } key_slot_t;
 

@@ -5,6 +5,8 @@ request (/proc/<pid>/stat), which other load on the machine disturbs less.
 One request is signed with the key's secret (botocore) and replayed by wrk for each run: valid for
 15 minutes, so every request is verified in full (the derived key cached, the canonical request
 hashed and HMAC'd each time).
+On a shared machine req/s and CPU time move with the other load: bench/sigcheck/instructions.py
+counts the instructions a request costs instead.
     bench/sigcheck/run.py [seconds] [rounds]   (NIMBUS_BIN: build/nimbus; wrk on PATH)"""
 import os, subprocess, sys, tempfile
 
@@ -17,26 +19,31 @@ from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 from nimbus_server import Nimbus  # noqa: E402
 
-SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 and __name__ == "__main__" else 5
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 and __name__ == "__main__" else 3
+
+
+def signed_request(n):
+    """An IAM user's key on the server n, and a ListQueues signed with it: (headers, body)."""
+    root = dict(endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
+                aws_secret_access_key="test")
+    iam = boto3.client("iam", **root)
+    iam.create_user(UserName="bench")
+    k = iam.create_access_key(UserName="bench")["AccessKey"]
+    boto3.client("sqs", **root).create_queue(QueueName="bench")
+    body = "{}"
+    req = AWSRequest("POST", n.url + "/", data=body, headers={
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ListQueues"})
+    SigV4Auth(Credentials(k["AccessKeyId"], k["SecretAccessKey"]), "sqs", "us-east-1").add_auth(req)
+    return {name: value.decode() if isinstance(value, bytes) else value for name, value in req.headers.items()}, body
 
 
 def one_run(enforce):
     with Nimbus(ENFORCE_IAM=enforce, SERVICES="sqs,iam,sts", LS_LOG="warn") as n:
-        root = dict(endpoint_url=n.url, region_name="us-east-1", aws_access_key_id="test",
-                    aws_secret_access_key="test")
-        iam = boto3.client("iam", **root)
-        iam.create_user(UserName="bench")
-        k = iam.create_access_key(UserName="bench")["AccessKey"]
-        boto3.client("sqs", **root).create_queue(QueueName="bench")
-        body = "{}"
-        req = AWSRequest("POST", n.url + "/", data=body, headers={
-            "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ListQueues"})
-        SigV4Auth(Credentials(k["AccessKeyId"], k["SecretAccessKey"]), "sqs", "us-east-1").add_auth(req)
+        headers, body = signed_request(n)
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
             lua.write('wrk.method = "POST"\nwrk.body = %r\n' % body)
-            for name, value in req.headers.items():
-                value = value.decode() if isinstance(value, bytes) else value
+            for name, value in headers.items():
                 lua.write('wrk.headers["%s"] = "%s"\n' % (name, value))
         ticks = os.sysconf("SC_CLK_TCK")
 
@@ -55,15 +62,16 @@ def one_run(enforce):
         return float(out.split("Requests/sec:")[1].split()[0]), 1e6 * (cpu_s() - before) / served
 
 
-rates, cpu = {"0": [], "1": []}, {"0": [], "1": []}
-for _ in range(ROUNDS):
-    for enforce in ("0", "1"):
-        rate, us = one_run(enforce)
-        rates[enforce].append(rate)
-        cpu[enforce].append(us)
-for enforce in rates:
-    print("ENFORCE_IAM=%s: %s req/s (best %.0f); server CPU per request %s us (least %.1f)"
-          % (enforce, " ".join("%.0f" % x for x in rates[enforce]), max(rates[enforce]),
-             " ".join("%.1f" % x for x in cpu[enforce]), min(cpu[enforce])))
-print("cost: throughput %.1f%% (best against best), server CPU per request %.1f%% (least against least)"
-      % (100 * (1 - max(rates["1"]) / max(rates["0"])), 100 * (min(cpu["1"]) / min(cpu["0"]) - 1)))
+if __name__ == "__main__":
+    rates, cpu = {"0": [], "1": []}, {"0": [], "1": []}
+    for _ in range(ROUNDS):
+        for enforce in ("0", "1"):
+            rate, us = one_run(enforce)
+            rates[enforce].append(rate)
+            cpu[enforce].append(us)
+    for enforce in rates:
+        print("ENFORCE_IAM=%s: %s req/s (best %.0f); server CPU per request %s us (least %.1f)"
+              % (enforce, " ".join("%.0f" % x for x in rates[enforce]), max(rates[enforce]),
+                 " ".join("%.1f" % x for x in cpu[enforce]), min(cpu[enforce])))
+    print("cost: throughput %.1f%% (best against best), server CPU per request %.1f%% (least against least)"
+          % (100 * (1 - max(rates["1"]) / max(rates["0"])), 100 * (min(cpu["1"]) / min(cpu["0"]) - 1)))

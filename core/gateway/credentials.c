@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/clock.h"
 #include "gateway/req_memory.h"
 #include "gateway/request.h"
 #include "plugin/plugin.h"
@@ -43,13 +44,55 @@ static cred_t *find(const char *akid) {
     return NULL;
 }
 
+/* ---- Expired keys ----
+ * An STS session past its expiration is dropped from memory (on lookup, and by the sweep a
+ * registration runs) and from its store (the sweep, and the load); only its key id is
+ * remembered, in a small ring, so requests signed with it still hear ExpiredToken rather than
+ * of a key nobody issued. The ring is bounded: the registry does not grow with sessions. */
+
+#define TOMBSTONES 512
+#define SWEEP_EVERY_S 60
+
+static char tombstones[TOMBSTONES][128];
+static size_t tombstone_next;
+static double last_sweep;
+static bool stored_expired; /* a key dropped from memory whose row a sweep has not deleted yet */
+
+static bool expired_at(const cred_t *c, double now) { return c->expiration > 0 && now >= c->expiration; }
+
+static void remember_expired(const char *akid) {
+    snprintf(tombstones[tombstone_next], sizeof tombstones[0], "%s", akid);
+    tombstone_next = (tombstone_next + 1) % TOMBSTONES;
+}
+
+bool nb__credentials_expired(const char *access_key_id) {
+    if (access_key_id == NULL || *access_key_id == '\0')
+        return false;
+    for (size_t i = 0; i < TOMBSTONES; i++)
+        if (strcmp(tombstones[i], access_key_id) == 0)
+            return true;
+    return false;
+}
+
+static void unlink_key(const char *akid);
+
+/* An entry found: NULL (dropped, remembered as expired) once its session has expired. */
+static cred_t *live(cred_t *c) {
+    if (c == NULL || !expired_at(c, nb__clock_now()))
+        return c;
+    remember_expired(c->access_key_id);
+    stored_expired = true;
+    unlink_key(c->access_key_id);
+    return NULL;
+}
+
 const char *nb__credentials_account(const char *access_key_id) {
-    const cred_t *c = find(access_key_id);
+    const cred_t *c = live(find(access_key_id));
     return c ? c->account : "";
 }
 
 bool nb__credentials_find(const char *access_key_id, nb__cred_view_t *out) {
-    const cred_t *c = find(access_key_id);
+    const cred_t *c = live(find(access_key_id));
     if (c)
         *out = (nb__cred_view_t){c->secret, c->token, c->expiration};
     return c != NULL;
@@ -139,6 +182,23 @@ void nb__credentials_forget(const nb_plugin_t *p) {
     }
 }
 
+/* Every expired entry out of memory (remembered as expired). */
+static void drop_expired(double now) {
+    for (size_t i = 0; i < nbuckets; i++) {
+        for (cred_t **at = &buckets[i]; *at;) {
+            if (expired_at(*at, now)) {
+                cred_t *gone = *at;
+                remember_expired(gone->access_key_id);
+                *at = gone->next;
+                free(gone);
+                count--;
+            } else {
+                at = &(*at)->next;
+            }
+        }
+    }
+}
+
 /* ---- the store's table ---- */
 
 #define CRED_TABLE                                                                                           \
@@ -162,6 +222,11 @@ static int run(sqlite3 *db, const char *sql, const char *const *texts, size_t nt
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? 0 : NB_ESTORE;
+}
+
+/* The rows of expired sessions: 0 or NB_ESTORE. */
+static int delete_expired_rows(sqlite3 *db, double now) {
+    return run(db, "DELETE FROM _nb_credentials WHERE expiration > 0 AND expiration <= ?1", NULL, 0, now);
 }
 
 int nb__credentials_load(nb_plugin_t *p, char **err) {
@@ -195,6 +260,10 @@ int nb__credentials_load(nb_plugin_t *p, char **err) {
         };
         if (!in.access_key_id || !in.secret_access_key || !in.account || !in.principal_arn || !in.user_id)
             continue;
+        if (in.expiration > 0 && nb__clock_now() >= in.expiration) {
+            remember_expired(in.access_key_id);
+            continue;
+        }
         cred_t *c = cred_new(p, &in);
         if (c == NULL) {
             sqlite3_finalize(s);
@@ -205,7 +274,7 @@ int nb__credentials_load(nb_plugin_t *p, char **err) {
     }
     sqlite3_finalize(s);
     if (rc == SQLITE_DONE)
-        return 0;
+        return delete_expired_rows(db, nb__clock_now());
     s = NULL;
 failed:
     sqlite3_finalize(s);
@@ -259,6 +328,16 @@ int nb__credentials_put(nb_plugin_t *self, const nb_credentials_t *in) {
     const cred_t *had = find(in->access_key_id);
     if (had && (had->owner != self || strcmp(had->account, in->account) != 0))
         return NB_EEXIST;
+    /* the sweep: a registration is what makes the registry grow, so it is what trims it; a
+     * minute apart, or sooner when a lookup dropped a key its row outlives */
+    double now = nb__clock_now();
+    if (stored_expired || now - last_sweep >= SWEEP_EVERY_S) {
+        drop_expired(now);
+        if (run(db, CRED_TABLE, NULL, 0, 0) != 0 || delete_expired_rows(db, now) != 0)
+            return NB_ESTORE;
+        last_sweep = now;
+        stored_expired = false;
+    }
     const char *texts[] = {in->access_key_id, in->account,  in->secret_access_key,
                            in->session_token ? in->session_token : "", in->principal_arn, in->user_id};
     if (run(db, CRED_TABLE, NULL, 0, 0) != 0 ||
@@ -286,7 +365,7 @@ int nb__credentials_delete(nb_plugin_t *self, const char *account, const char *a
 }
 
 int nb__credentials_get(nb_req_t *req, const char *access_key_id, nb_credentials_t *out) {
-    const cred_t *c = find(access_key_id);
+    const cred_t *c = live(find(access_key_id));
     if (c == NULL)
         return NB_ENOENT;
     *out = (nb_credentials_t){
@@ -306,7 +385,7 @@ int nb__credentials_get(nb_req_t *req, const char *access_key_id, nb_credentials
 
 /* The request's registered key, when it still speaks for the request's account. */
 static const cred_t *req_cred(const nb_req_t *req) {
-    const cred_t *c = find(req->ctx.access_key);
+    const cred_t *c = live(find(req->ctx.access_key));
     return c && strcmp(c->account, req->ctx.account) == 0 ? c : NULL;
 }
 

@@ -24,6 +24,11 @@ typedef struct nb__cred_view {
 } nb__cred_view_t;
 bool nb__credentials_find(const char *access_key_id, nb__cred_view_t *out);
 
+/* Whether the key was a session that expired: lookups drop such an entry (memory and, at the
+ * next registration's sweep or the next load, its row), remembering the last 512 key ids so a
+ * request signed with one hears ExpiredToken (sigcheck.c). */
+bool nb__credentials_expired(const char *access_key_id);
+
 /* Loads the keys kept in p's freshly opened store (0; NB_ESTORE, NB_ENOMEM with a message in
  * *err); forgets those it registered (its store was reset or closed). */
 int nb__credentials_load(nb_plugin_t *p, char **err);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "gateway/request.h"
+#include "gateway/sigv4_params.h"
 
 /* true: the request goes on (no presigned query, the check is off, or the URL holds); false:
  * req->err says why not (SignatureDoesNotMatch, AccessDenied for unsigned x-amz-* headers,
@@ -13,16 +14,9 @@
  * label_path: the path with the bucket for a virtual-host request, which SigV2 signs. */
 bool nb__presign_check(nb_req_t *req, const char *label_path);
 
-/* SigV4's canonical request and string to sign of a request (both malloc'd), shared with the
- * check of header-signed requests (sigcheck.c): the query sorted without X-Amz-Signature, the
- * SignedHeaders' values (from the query when a header is absent), payload as the last line;
- * encode_path_twice: the path as sent, encoded again (every service but S3). 0 or NB_ENOMEM. */
-int nb__sigv4_texts(const nb__http_request_t *http, const char *signed_headers, const char *payload,
-                    bool encode_path_twice, const char *amz_date, const char *scope, char **canonical,
-                    char **to_sign);
-
-/* Whether a SignedHeaders list ("host;x-amz-date") names the header (lower case). */
-bool nb__sigv4_signs_header(const char *signed_headers, const char *lname);
+/* AuthorizationQueryParametersError for a presigned URL's parameters as AWS words it: false,
+ * or true for NB_SIGV4_QUERY_OK. Shared with the check of issued keys (sigcheck.c). */
+bool nb__presign_fail_form(nb_req_t *req, nb__sigv4_query_form_t form);
 
 /* S3's SignatureDoesNotMatch (403) with the fields AWS puts beside it: AWSAccessKeyId,
  * StringToSign, SignatureProvided, their bytes, and (canonical_request not NULL) SigV4's

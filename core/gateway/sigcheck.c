@@ -17,7 +17,10 @@
 #include "config/config.h"
 #include "gateway/clock.h"
 #include "gateway/credentials.h"
+#include "gateway/chunk_sig.h"
 #include "gateway/presign.h"
+#include "gateway/sigv4_params.h"
+#include "gateway/sigv4_text.h"
 #include "router/context.h"
 #include "gateway/quirks.h"
 #include "http/body.h"
@@ -37,98 +40,28 @@ static bool words_its_own(const nb_req_t *req) {
 
 /* ---- What the request signed ---- */
 
-typedef struct signed_req {
-    char akid[128], scope[192], date[16], region[64], service[64];
-    char signed_headers[1024], signature[80], amz_date[32];
-    bool presigned;
-} signed_req_t;
-
-/* n bytes of src, cut to fit. */
-static void copy_n(char *dst, size_t cap, const char *src, size_t n) {
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-/* "AKID/DATE/REGION/SERVICE/aws4_request" (n bytes): false unless it has those five parts,
- * none empty, each fitting. */
-static bool split_credential(const char *v, size_t n, signed_req_t *s) {
-    struct {
-        char *dst;
-        size_t cap;
-    } parts[] = {{s->akid, sizeof s->akid},
-                 {s->date, sizeof s->date},
-                 {s->region, sizeof s->region},
-                 {s->service, sizeof s->service}};
-    nb__scope_parts_t sp;
-    if (nb__scope_split(v, n, &sp) != 5 || sp.len[4] != 12 || memcmp(sp.part[4], "aws4_request", 12) != 0)
-        return false;
-    for (size_t i = 0; i < 4; i++) {
-        if (sp.len[i] == 0 || sp.len[i] >= parts[i].cap)
-            return false;
-        copy_n(parts[i].dst, parts[i].cap, sp.part[i], sp.len[i]);
-    }
-    snprintf(s->scope, sizeof s->scope, "%s/%s/%s/aws4_request", s->date, s->region, s->service);
-    return true;
-}
-
-typedef enum header_form { HEADER_SIGV4, HEADER_MALFORMED, HEADER_OTHER } header_form_t;
-
-/* "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...": HEADER_MALFORMED when
- * a part is missing (a signature left out is not a signature passed). */
-static header_form_t from_header(const char *auth, signed_req_t *s) {
-    while (*auth == ' ')
-        auth++;
-    if (strncmp(auth, "AWS4-HMAC-SHA256", 16) != 0 || (auth[16] != ' ' && auth[16] != '\t'))
-        return HEADER_OTHER;
-    bool cred = false;
-    for (const char *p = auth + 17; *p;) {
-        while (*p == ' ' || *p == ',' || *p == '\t')
-            p++;
-        size_t n = strcspn(p, ", \t");
-        if (n > 11 && strncmp(p, "Credential=", 11) == 0)
-            cred = split_credential(p + 11, n - 11, s);
-        else if (n > 14 && strncmp(p, "SignedHeaders=", 14) == 0)
-            copy_n(s->signed_headers, sizeof s->signed_headers, p + 14, n - 14);
-        else if (n > 10 && strncmp(p, "Signature=", 10) == 0)
-            copy_n(s->signature, sizeof s->signature, p + 10, n - 10);
-        p += n;
-    }
-    return cred && s->signed_headers[0] && s->signature[0] ? HEADER_SIGV4 : HEADER_MALFORMED;
-}
-
-static bool query_value(const char *query, const char *name, char *out, size_t cap) {
-    char buf[2048];
-    const char *v = query ? nb__query_get(query, strlen(query), name, buf, sizeof buf) : NULL;
-    if (v == NULL)
-        return false;
-    copy_n(out, cap, v, strlen(v));
-    return true;
-}
-
-static bool from_query(const char *query, signed_req_t *s) {
-    char cred[512];
-    if (!query_value(query, "X-Amz-Signature", s->signature, sizeof s->signature) ||
-        !query_value(query, "X-Amz-Credential", cred, sizeof cred) || !split_credential(cred, strlen(cred), s) ||
-        !query_value(query, "X-Amz-SignedHeaders", s->signed_headers, sizeof s->signed_headers) ||
-        !query_value(query, "X-Amz-Date", s->amz_date, sizeof s->amz_date))
-        return false;
-    s->presigned = true;
-    return true;
-}
-
 /* The request's time as signed ("20261207T150000Z"): X-Amz-Date, else Date (RFC 1123). */
-static bool header_date(const nb__http_request_t *http, signed_req_t *s) {
+static bool header_date(const nb__http_request_t *http, nb__sigv4_params_t *s) {
     const char *v = nb__http_request_header(http, "X-Amz-Date");
     if (v) {
-        copy_n(s->amz_date, sizeof s->amz_date, v, strlen(v));
+        nb__copy_part(s->amz_date, sizeof s->amz_date, v, strlen(v));
         return true;
     }
     struct tm tm = {0};
     const char *end =
         (v = nb__http_request_header(http, "Date")) ? strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
     return end && strftime(s->amz_date, sizeof s->amz_date, "%Y%m%dT%H%M%SZ", &tm) > 0;
+}
+
+/* Days from 1970-01-01 to a civil date (proleptic Gregorian): timegm's arithmetic without its
+ * normalisation and locking, which cost more than the rest of this parse. */
+static int64_t days_from_civil(int64_t y, int m, int d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
 }
 
 /* "YYYYMMDDTHHMMSSZ" as epoch seconds. */
@@ -146,9 +79,8 @@ static bool parse_amz_date(const char *v, time_t *out) {
         for (int j = 0; j < len[i]; j++)
             f[i] = f[i] * 10 + (v[at[i] + j] - '0');
     }
-    struct tm tm = {
-        .tm_year = f[0] - 1900, .tm_mon = f[1] - 1, .tm_mday = f[2], .tm_hour = f[3], .tm_min = f[4], .tm_sec = f[5]};
-    *out = timegm(&tm);
+    /* out of range fields (month 13, hour 25) carry over, as timegm carries them */
+    *out = (time_t)(days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5]);
     return true;
 }
 
@@ -229,7 +161,7 @@ static bool fail_skewed(nb_req_t *req, const char *amz_date, time_t sent, time_t
     return false;
 }
 
-static bool fail_mismatch(nb_req_t *req, const signed_req_t *s, const char *to_sign, const char *canonical) {
+static bool fail_mismatch(nb_req_t *req, const nb__sigv4_params_t *s, const char *to_sign, const char *canonical) {
     if (words_its_own(req))
         nb__sig_fail_mismatch(req, s->akid, to_sign, s->signature, canonical);
     else
@@ -272,7 +204,7 @@ static bool hex_sha256_of_body(nb_body_t *body, char out[NB_HEX_SIZE(NB_DIGEST_M
  * the body itself, and it names UNSIGNED-PAYLOAD and the STREAMING-* framings), a presigned S3
  * URL's UNSIGNED-PAYLOAD, else the body's SHA-256. NULL: the body is not here yet (checked from
  * its head) or could not be read. */
-static const char *payload_line(nb_req_t *req, const signed_req_t *s, bool head_only,
+static const char *payload_line(nb_req_t *req, const nb__sigv4_params_t *s, bool head_only,
                                 char hex[NB_HEX_SIZE(NB_DIGEST_MAX)]) {
     const char *sent = nb__http_request_header(req->http, "x-amz-content-sha256");
     if (sent && (!s->presigned || nb__sigv4_signs_header(s->signed_headers, "x-amz-content-sha256")))
@@ -288,9 +220,11 @@ static const char *payload_line(nb_req_t *req, const signed_req_t *s, bool head_
 
 #define KEY_CACHE_SLOTS 256
 
+/* A scope's signing key as HMAC states with its pads absorbed: a verification is then one HMAC
+ * of the string to sign from those states (digest.h). */
 typedef struct key_slot {
-    char akid[128], scope[192], secret[128];
-    unsigned char key[NB_SIGV4_KEY_SIZE];
+    char akid[128], scope[192], secret[256]; /* any secret nb__sigv4_signing_key takes fits */
+    nb_hmac_key_t *key;
 } key_slot_t;
 
 static key_slot_t key_cache[KEY_CACHE_SLOTS]; /* loop thread only */
@@ -304,23 +238,25 @@ static unsigned slot_of(const char *akid, const char *scope) {
     return h % KEY_CACHE_SLOTS;
 }
 
-/* The key for the scope; the slot is keyed by the secret too, so a key registered again with
- * another secret derives anew. false for a secret too long to sign with. */
-static bool signing_key(const signed_req_t *s, const char *secret, unsigned char out[NB_SIGV4_KEY_SIZE]) {
+/* The key for the scope (owned by the cache: valid until the next call); the slot is keyed by
+ * the secret too, so a key registered again with another secret derives anew. NULL for a secret
+ * too long to sign with, or out of memory. */
+static const nb_hmac_key_t *signing_key(const nb__sigv4_params_t *s, const char *secret) {
     key_slot_t *slot = &key_cache[slot_of(s->akid, s->scope)];
-    if (strcmp(slot->akid, s->akid) == 0 && strcmp(slot->scope, s->scope) == 0 && strcmp(slot->secret, secret) == 0) {
-        memcpy(out, slot->key, NB_SIGV4_KEY_SIZE);
-        return true;
-    }
-    if (nb__sigv4_signing_key(secret, s->date, s->region, s->service, out) != 0)
-        return false;
-    if (strlen(secret) < sizeof slot->secret) {
-        snprintf(slot->akid, sizeof slot->akid, "%s", s->akid);
-        snprintf(slot->scope, sizeof slot->scope, "%s", s->scope);
-        snprintf(slot->secret, sizeof slot->secret, "%s", secret);
-        memcpy(slot->key, out, NB_SIGV4_KEY_SIZE);
-    }
-    return true;
+    if (slot->key && strcmp(slot->akid, s->akid) == 0 && strcmp(slot->scope, s->scope) == 0 &&
+        strcmp(slot->secret, secret) == 0)
+        return slot->key;
+    unsigned char raw[NB_SIGV4_KEY_SIZE];
+    nb_hmac_key_t *key;
+    if (strlen(secret) >= sizeof slot->secret || nb__sigv4_signing_key(secret, s->date, s->region, s->service, raw) ||
+        nb__hmac_key_new(NB_DIGEST_SHA256, raw, sizeof raw, &key) != 0)
+        return NULL;
+    nb__hmac_key_free(slot->key);
+    slot->key = key;
+    snprintf(slot->akid, sizeof slot->akid, "%s", s->akid);
+    snprintf(slot->scope, sizeof slot->scope, "%s", s->scope);
+    snprintf(slot->secret, sizeof slot->secret, "%s", secret);
+    return key;
 }
 
 /* ---- The check ---- */
@@ -340,21 +276,32 @@ static bool aws_key_form(const char *akid) {
  * the key has not expired. */
 static bool check_session(nb_req_t *req, const nb__cred_view_t *cred) {
     char token[2048];
-    token[0] = '\0';
-    const char *h = nb__http_request_header(req->http, "X-Amz-Security-Token");
-    if (h)
-        copy_n(token, sizeof token, h, strlen(h));
-    else if (!query_value(req->http->query, "X-Amz-Security-Token", token, sizeof token))
-        query_value(req->http->query, "x-amz-security-token", token, sizeof token);
-    if (strcmp(token, cred->token) != 0)
+    const char *sent = nb__http_request_header(req->http, "X-Amz-Security-Token"), *query = req->http->query;
+    if (sent == NULL && query) {
+        size_t qlen = strlen(query);
+        if ((sent = nb__query_get(query, qlen, "X-Amz-Security-Token", token, sizeof token)) == NULL)
+            sent = nb__query_get(query, qlen, "x-amz-security-token", token, sizeof token);
+    }
+    if (strcmp(sent ? sent : "", cred->token) != 0)
         return fail_as(req, bad_token, NULL);
     if (cred->expiration > 0 && nb__clock_now() >= cred->expiration)
         return fail_as(req, expired, NULL);
     return true;
 }
 
-static bool verify(nb_req_t *req, const signed_req_t *s, const nb__cred_view_t *cred, bool head_only) {
-    const nb__http_request_t *http = req->http;
+/* The canonical request again, kept this time, for the report of a mismatch. */
+static bool fail_mismatch_again(nb_req_t *req, const nb__sigv4_params_t *s, const nb__query_t *q, const char *payload) {
+    char to_sign[NB_SIGV4_TO_SIGN_MAX] = "";
+    nb__buf_t canonical = NB__BUF_INIT;
+    nb__sigv4_string_to_sign(req->http, q, s->signed_headers, payload, !words_its_own(req), s->amz_date, s->scope,
+                             to_sign, sizeof to_sign, &canonical);
+    fail_mismatch(req, s, to_sign, canonical.data ? canonical.data : "");
+    nb__buf_free(&canonical);
+    return false;
+}
+
+static bool verify(nb_req_t *req, const nb__sigv4_params_t *s, const nb__query_t *q, const nb__cred_view_t *cred,
+                   bool head_only) {
     time_t now = (time_t)nb__clock_now();
     time_t sent;
     if (!parse_amz_date(s->amz_date, &sent)) {
@@ -374,21 +321,21 @@ static bool verify(nb_req_t *req, const signed_req_t *s, const nb__cred_view_t *
         nb__req_set_error(req, "InternalError", 500, NULL, "%s", "We encountered an internal error. Please try again.");
         return false;
     }
-    char *canonical = NULL, *to_sign = NULL;
-    if (nb__sigv4_texts(http, s->signed_headers, payload, !words_its_own(req), s->amz_date, s->scope, &canonical,
-                        &to_sign) != 0) {
+    char to_sign[NB_SIGV4_TO_SIGN_MAX], want[NB_HEX_SIZE(NB_DIGEST_MAX)];
+    if (nb__sigv4_string_to_sign(req->http, q, s->signed_headers, payload, !words_its_own(req), s->amz_date, s->scope,
+                                 to_sign, sizeof to_sign, NULL) != 0) {
         nb__req_set_error(req, "InternalFailure", 500, NULL, "%s", "out of memory");
         return false;
     }
-    unsigned char key[NB_SIGV4_KEY_SIZE];
-    char want[NB_SIGNATURE_SIZE] = "";
-    bool ok = signing_key(s, cred->secret, key) && nb__sigv4_sign(key, to_sign, want, sizeof want) > 0 &&
-              strcmp(want, s->signature) == 0;
-    if (!ok)
-        fail_mismatch(req, s, to_sign, canonical);
-    free(canonical);
-    free(to_sign);
-    return ok;
+    const nb_hmac_key_t *key = signing_key(s, cred->secret);
+    if (key == NULL || !nb__sigv4_sign_with(key, to_sign, strlen(to_sign), NULL, 0, want) ||
+        strcmp(want, s->signature) != 0)
+        return fail_mismatch_again(req, s, q, payload);
+    /* a body signed chunk by chunk: each chunk's signature chains from this one (chunk_sig.c) */
+    nb__chunk_signing_t framing = nb__chunk_signing_of(payload);
+    if (framing == NB_CHUNKS_UNSIGNED || head_only)
+        return true;
+    return nb__chunk_sigs_verify(req, key, framing, s->amz_date, s->scope, s->signature);
 }
 
 bool nb__sigcheck(nb_req_t *req, bool head_only) {
@@ -397,24 +344,40 @@ bool nb__sigcheck(nb_req_t *req, bool head_only) {
     if (!req->gw->cfg->check_issued_keys || req->call || akid[0] == '\0')
         return true;
     nb__cred_view_t cred;
-    if (!nb__credentials_find(akid, &cred))
-        return aws_key_form(akid) ? fail_as(req, unknown_key, json_pack("{s:s}", "AWSAccessKeyId", akid)) : true;
+    if (!nb__credentials_find(akid, &cred)) {
+        if (!aws_key_form(akid))
+            return true; /* the root account's: unchecked */
+        if (nb__credentials_expired(akid))
+            return fail_as(req, expired, NULL);
+        return fail_as(req, unknown_key, json_pack("{s:s}", "AWSAccessKeyId", akid));
+    }
     if (!check_session(req, &cred))
         return false;
-    signed_req_t s;
-    memset(&s, 0, sizeof s);
+    nb__sigv4_params_t s;
+    nb__query_t q;
     const char *auth = nb__http_request_header(req->http, "Authorization");
-    if (auth == NULL)
-        return !from_query(req->http->query, &s) || verify(req, &s, &cred, head_only);
-    switch (from_header(auth, &s)) {
-    case HEADER_OTHER:
-        return true; /* SigV2, SigV4a: not verified (docs/settings.md) */
-    case HEADER_MALFORMED:
-        return fail_as(req, malformed, NULL);
-    case HEADER_SIGV4:
-        break;
+    if (auth) {
+        switch (nb__sigv4_from_header(auth, &s)) {
+        case NB_SIGV4_HEADER_OTHER: return true; /* SigV2, SigV4a: not verified (docs/settings.md) */
+        case NB_SIGV4_HEADER_MALFORMED: return fail_as(req, malformed, NULL);
+        case NB_SIGV4_HEADER_OK: break;
+        }
+        if (!header_date(req->http, &s))
+            return fail_as(req, no_date, NULL);
     }
-    if (!header_date(req->http, &s))
-        return fail_as(req, no_date, NULL);
-    return verify(req, &s, &cred, head_only);
+    /* the query decoded once: a presigned URL's parameters and the canonical query both come from it */
+    if (!nb__query_parse(req->http->query, &q)) {
+        nb__req_set_error(req, "InternalFailure", 500, NULL, "%s", "out of memory");
+        return false;
+    }
+    bool ok;
+    if (auth) {
+        ok = verify(req, &s, &q, &cred, head_only);
+    } else if (nb__query_value(&q, "X-Amz-Credential") == NULL) {
+        ok = true; /* a SigV2 URL (AWSAccessKeyId): presign.c checks it with the key's secret */
+    } else {
+        ok = nb__presign_fail_form(req, nb__sigv4_from_query(&q, &s)) && verify(req, &s, &q, &cred, head_only);
+    }
+    nb__query_free(&q);
+    return ok;
 }

@@ -21,6 +21,8 @@ static void copy_part(char *dst, size_t cap, const char *src, size_t len) {
     dst[len] = '\0';
 }
 
+void nb__copy_part(char *dst, size_t cap, const char *src, size_t len) { copy_part(dst, cap, src, len); }
+
 size_t nb__scope_split(const char *s, size_t len, nb__scope_parts_t *out) {
     size_t n = 0;
     const char *p = s, *end = s + len;

@@ -55,6 +55,10 @@ typedef struct nb__scope_parts {
 } nb__scope_parts_t;
 size_t nb__scope_split(const char *s, size_t len, nb__scope_parts_t *out);
 
+/* len bytes of src into dst, cut to fit cap and NUL-terminated (a part of a scope, a header's
+ * value): also gateway/sigv4_params.c's and sigcheck.c's. */
+void nb__copy_part(char *dst, size_t cap, const char *src, size_t len);
+
 /* true when the request carries an access key at all. */
 bool nb__credential_parse(const nb__http_request_t *req, nb__credential_t *cred);
 

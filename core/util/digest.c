@@ -1,10 +1,15 @@
+/* OpenSSL's low-level hash contexts (below) are deprecated in 3.0: declared without warnings. */
+#define OPENSSL_API_COMPAT 0x10101000L
+
 #include "util/digest.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 #include <uv.h>
 #include <zlib.h>
 
@@ -82,27 +87,6 @@ uint32_t nb__crc32(uint32_t crc, const void *data, size_t len) {
     return (uint32_t)c;
 }
 
-/* OpenSSL 3 looks an EVP_md5()-style digest up in its provider at every init (thousands of
- * instructions, and SQS hashes every message): the digests are fetched once and kept. */
-static EVP_MD *fetched_md5, *fetched_sha1, *fetched_sha256;
-static uv_once_t fetch_once = UV_ONCE_INIT;
-
-static void fetch_digests(void) {
-    fetched_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
-    fetched_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
-    fetched_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-static const EVP_MD *evp_of(nb_digest_alg_t alg) {
-    uv_once(&fetch_once, fetch_digests);
-    switch (alg) {
-    case NB_DIGEST_MD5: return fetched_md5 ? fetched_md5 : EVP_md5();
-    case NB_DIGEST_SHA1: return fetched_sha1 ? fetched_sha1 : EVP_sha1();
-    case NB_DIGEST_SHA256: return fetched_sha256 ? fetched_sha256 : EVP_sha256();
-    default: return NULL;
-    }
-}
-
 size_t nb__digest_size(nb_digest_alg_t alg) {
     switch (alg) {
     case NB_DIGEST_MD5: return 16;
@@ -115,37 +99,69 @@ size_t nb__digest_size(nb_digest_alg_t alg) {
     }
 }
 
+/* The hashes through OpenSSL's low-level contexts, not EVP: OpenSSL 3.0's EVP frees and
+ * allocates a provider context at every init and copy, which cost more than hashing a signed
+ * request or an SQS message; these are plain structs (the same assembly, SHA-NI included),
+ * copied by assignment, so a digest or an HMAC from kept states allocates nothing. Deprecated in
+ * 3.0, present in every 3.x: OPENSSL_API_COMPAT above keeps them declared without warnings. */
+typedef union hash_ctx {
+    MD5_CTX md5;
+    SHA_CTX sha1;
+    SHA256_CTX sha256;
+} hash_ctx_t;
+
+static bool is_hash(nb_digest_alg_t alg) {
+    return alg == NB_DIGEST_MD5 || alg == NB_DIGEST_SHA1 || alg == NB_DIGEST_SHA256;
+}
+
+static void hash_init(nb_digest_alg_t alg, hash_ctx_t *c) {
+    switch (alg) {
+    case NB_DIGEST_MD5: MD5_Init(&c->md5); break;
+    case NB_DIGEST_SHA1: SHA1_Init(&c->sha1); break;
+    default: SHA256_Init(&c->sha256); break;
+    }
+}
+
+static void hash_update(nb_digest_alg_t alg, hash_ctx_t *c, const void *data, size_t len) {
+    switch (alg) {
+    case NB_DIGEST_MD5: MD5_Update(&c->md5, data, len); break;
+    case NB_DIGEST_SHA1: SHA1_Update(&c->sha1, data, len); break;
+    default: SHA256_Update(&c->sha256, data, len); break;
+    }
+}
+
+static void hash_final(nb_digest_alg_t alg, hash_ctx_t *c, unsigned char *out) {
+    switch (alg) {
+    case NB_DIGEST_MD5: MD5_Final(out, &c->md5); break;
+    case NB_DIGEST_SHA1: SHA1_Final(out, &c->sha1); break;
+    default: SHA256_Final(out, &c->sha256); break;
+    }
+}
+
 struct nb_digest {
     nb_digest_alg_t alg;
-    EVP_MD_CTX *md; /* the hashes */
-    uint64_t crc;   /* the CRCs */
+    hash_ctx_t hash; /* the hashes */
+    uint64_t crc;    /* the CRCs */
 };
 
-/* Spare digests, per thread and per algorithm: a freed digest keeps its EVP context for the next
- * one (EVP_MD_CTX_new, init and free cost more than hashing an SQS message). Per thread, as the
- * thread pool hashes too; a thread's spares are freed when it exits. */
-#define SPARES_PER_ALG 4
-#define ALG_SLOTS 8 /* above every nb_digest_alg_t with a size */
+/* Spare digests, per thread: a freed one is kept for the next (malloc and free cost more than
+ * hashing a short text). Per thread, as the thread pool hashes too; a thread's spares are freed
+ * when it exits. */
+#define SPARES 8
 
 typedef struct spares {
-    nb_digest_t *d[ALG_SLOTS][SPARES_PER_ALG];
-    unsigned n[ALG_SLOTS];
+    nb_digest_t *d[SPARES];
+    unsigned n;
 } spares_t;
 
 static _Thread_local spares_t *thread_spares;
 static pthread_key_t spares_key;
 static uv_once_t spares_once = UV_ONCE_INIT;
 
-static void digest_destroy(nb_digest_t *d) {
-    EVP_MD_CTX_free(d->md);
-    free(d);
-}
-
 static void spares_free(void *p) {
     spares_t *sp = p;
-    for (size_t a = 0; a < ALG_SLOTS; a++)
-        for (unsigned i = 0; i < sp->n[a]; i++)
-            digest_destroy(sp->d[a][i]);
+    for (unsigned i = 0; i < sp->n; i++)
+        free(sp->d[i]);
     free(sp);
 }
 
@@ -170,20 +186,16 @@ static spares_t *my_spares(void) {
 
 int nb__digest_new(nb_digest_alg_t alg, nb_digest_t **out) {
     *out = NULL;
-    if (nb__digest_size(alg) == 0 || (unsigned)alg >= ALG_SLOTS)
+    if (nb__digest_size(alg) == 0)
         return NB_EINVAL;
     spares_t *sp = my_spares();
-    nb_digest_t *d = sp && sp->n[alg] ? sp->d[alg][--sp->n[alg]] : calloc(1, sizeof *d);
+    nb_digest_t *d = sp && sp->n ? sp->d[--sp->n] : malloc(sizeof *d);
     if (d == NULL)
         return NB_ENOMEM;
     d->alg = alg;
     d->crc = 0;
-    const EVP_MD *md = evp_of(alg);
-    /* a spare's context had this digest already: init starts it over */
-    if (md && ((d->md == NULL && (d->md = EVP_MD_CTX_new()) == NULL) || EVP_DigestInit_ex(d->md, md, NULL) != 1)) {
-        digest_destroy(d);
-        return NB_ENOMEM;
-    }
+    if (is_hash(alg))
+        hash_init(alg, &d->hash);
     *out = d;
     return 0;
 }
@@ -193,15 +205,14 @@ void nb__digest_update(nb_digest_t *d, const void *data, size_t len) {
     case NB_DIGEST_CRC32: d->crc = nb__crc32((uint32_t)d->crc, data, len); break;
     case NB_DIGEST_CRC32C: d->crc = nb__crc32c((uint32_t)d->crc, data, len); break;
     case NB_DIGEST_CRC64NVME: d->crc = nb__crc64nvme(d->crc, data, len); break;
-    default: EVP_DigestUpdate(d->md, data, len); break;
+    default: hash_update(d->alg, &d->hash, data, len); break;
     }
 }
 
 size_t nb__digest_final(nb_digest_t *d, unsigned char out[NB_DIGEST_MAX]) {
     size_t n = nb__digest_size(d->alg);
-    if (d->md) {
-        unsigned int got = 0;
-        EVP_DigestFinal_ex(d->md, out, &got);
+    if (is_hash(d->alg)) {
+        hash_final(d->alg, &d->hash, out);
     } else {
         /* CRCs big-endian, as S3's checksum headers carry them */
         for (size_t i = 0; i < n; i++)
@@ -215,44 +226,43 @@ void nb__digest_free(nb_digest_t *d) {
     if (d == NULL)
         return;
     spares_t *sp = thread_spares; /* set up by nb__digest_new on this thread, or NULL */
-    if (sp && sp->n[d->alg] < SPARES_PER_ALG)
-        sp->d[d->alg][sp->n[d->alg]++] = d;
+    if (sp && sp->n < SPARES)
+        sp->d[sp->n++] = d;
     else
-        digest_destroy(d);
+        free(d);
 }
 
 size_t nb__digest(nb_digest_alg_t alg, const void *data, size_t len, unsigned char out[NB_DIGEST_MAX]) {
-    nb_digest_t *d;
-    if (nb__digest_new(alg, &d) != 0)
-        return 0;
-    nb__digest_update(d, data, len);
-    return nb__digest_final(d, out);
+    if (!is_hash(alg)) {
+        nb_digest_t *d;
+        if (nb__digest_new(alg, &d) != 0)
+            return 0;
+        nb__digest_update(d, data, len);
+        return nb__digest_final(d, out);
+    }
+    hash_ctx_t c;
+    hash_init(alg, &c);
+    hash_update(alg, &c, data, len);
+    hash_final(alg, &c, out);
+    return nb__digest_size(alg);
 }
 
-/* HMAC (RFC 2104) over two pooled digests: OpenSSL 3's one-shot HMAC() looks its MAC up in the
- * provider at every call, which costs more than hashing a signed request. MD5, SHA-1 and SHA-256
- * all take 64-byte blocks. */
+/* ---- HMAC (RFC 2104) ----
+ * MD5, SHA-1 and SHA-256 all take 64-byte blocks. A key used for many messages (a SigV4 signing
+ * key, a streaming upload's chunks) hashes its two pads once (nb_hmac_key_t); each message then
+ * starts from copies of those states. */
 #define HMAC_BLOCK 64
 
-static size_t digest_two(nb_digest_alg_t alg, const void *a, size_t alen, const void *b, size_t blen,
-                         unsigned char out[NB_DIGEST_MAX]) {
-    nb_digest_t *d;
-    if (nb__digest_new(alg, &d) != 0)
-        return 0;
-    nb__digest_update(d, a, alen);
-    nb__digest_update(d, b, blen);
-    return nb__digest_final(d, out);
-}
+struct nb_hmac_key {
+    nb_digest_alg_t alg;
+    hash_ctx_t inner, outer; /* ipad and opad absorbed */
+};
 
-size_t nb__hmac(nb_digest_alg_t alg, const void *key, size_t key_len, const void *data, size_t len,
-                unsigned char out[NB_DIGEST_MAX]) {
-    if (evp_of(alg) == NULL)
-        return 0; /* a CRC has no HMAC */
-    unsigned char k[NB_DIGEST_MAX], ipad[HMAC_BLOCK], opad[HMAC_BLOCK], inner[NB_DIGEST_MAX];
+static void hmac_key_init(nb_hmac_key_t *k, nb_digest_alg_t alg, const void *key, size_t key_len) {
+    unsigned char kh[NB_DIGEST_MAX], ipad[HMAC_BLOCK], opad[HMAC_BLOCK];
     if (key_len > HMAC_BLOCK) { /* a long key is its hash */
-        if ((key_len = nb__digest(alg, key, key_len, k)) == 0)
-            return 0;
-        key = k;
+        key_len = nb__digest(alg, key, key_len, kh);
+        key = kh;
     }
     memset(ipad, 0x36, sizeof ipad);
     memset(opad, 0x5c, sizeof opad);
@@ -260,6 +270,52 @@ size_t nb__hmac(nb_digest_alg_t alg, const void *key, size_t key_len, const void
         ipad[i] ^= ((const unsigned char *)key)[i];
         opad[i] ^= ((const unsigned char *)key)[i];
     }
-    size_t n = digest_two(alg, ipad, sizeof ipad, data, len, inner);
-    return n ? digest_two(alg, opad, sizeof opad, inner, n, out) : 0;
+    k->alg = alg;
+    hash_init(alg, &k->inner);
+    hash_update(alg, &k->inner, ipad, sizeof ipad);
+    hash_init(alg, &k->outer);
+    hash_update(alg, &k->outer, opad, sizeof opad);
+}
+
+static size_t hmac_from(const nb_hmac_key_t *k, const void *a, size_t alen, const void *b, size_t blen,
+                        unsigned char out[NB_DIGEST_MAX]) {
+    unsigned char inner[NB_DIGEST_MAX];
+    size_t n = nb__digest_size(k->alg);
+    hash_ctx_t c = k->inner;
+    hash_update(k->alg, &c, a, alen);
+    if (blen)
+        hash_update(k->alg, &c, b, blen);
+    hash_final(k->alg, &c, inner);
+    c = k->outer;
+    hash_update(k->alg, &c, inner, n);
+    hash_final(k->alg, &c, out);
+    return n;
+}
+
+size_t nb__hmac(nb_digest_alg_t alg, const void *key, size_t key_len, const void *data, size_t len,
+                unsigned char out[NB_DIGEST_MAX]) {
+    if (!is_hash(alg))
+        return 0; /* a CRC has no HMAC */
+    nb_hmac_key_t k;
+    hmac_key_init(&k, alg, key, key_len);
+    return hmac_from(&k, data, len, NULL, 0, out);
+}
+
+int nb__hmac_key_new(nb_digest_alg_t alg, const void *key, size_t key_len, nb_hmac_key_t **out) {
+    *out = NULL;
+    if (!is_hash(alg))
+        return NB_EINVAL;
+    nb_hmac_key_t *k = malloc(sizeof *k);
+    if (k == NULL)
+        return NB_ENOMEM;
+    hmac_key_init(k, alg, key, key_len);
+    *out = k;
+    return 0;
+}
+
+void nb__hmac_key_free(nb_hmac_key_t *k) { free(k); }
+
+size_t nb__hmac_with(const nb_hmac_key_t *k, const void *a, size_t alen, const void *b, size_t blen,
+                     unsigned char out[NB_DIGEST_MAX]) {
+    return hmac_from(k, a, alen, b, blen, out);
 }

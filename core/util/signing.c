@@ -37,6 +37,13 @@ ssize_t nb__sigv4_sign(const unsigned char key[NB_SIGV4_KEY_SIZE], const char *s
     return nb__hex_encode_to(mac, len, 0, out, cap);
 }
 
+bool nb__sigv4_sign_with(const nb_hmac_key_t *key, const char *a, size_t alen, const char *b, size_t blen,
+                         char out[NB_HEX_SIZE(NB_DIGEST_MAX)]) {
+    unsigned char mac[NB_DIGEST_MAX];
+    size_t n = nb__hmac_with(key, a, alen, b, blen, mac);
+    return n > 0 && nb__hex_encode_to(mac, n, 0, out, NB_HEX_SIZE(NB_DIGEST_MAX)) > 0;
+}
+
 ssize_t nb__sigv4_signature(const char *secret, const char *date, const char *region, const char *service,
                             const char *string_to_sign, char *out, size_t cap) {
     unsigned char key[NB_DIGEST_MAX];

@@ -3,7 +3,8 @@ AssumeRole session work for S3 (bodies signed, UNSIGNED-PAYLOAD, boto3 1.43's aw
 with a CRC32 trailer), SQS (query with boto3 1.29, json with 1.43) and STS; the same key with a
 wrong secret gets SignatureDoesNotMatch as each client reports it; a wrong session token, a key of
 AWS's form nobody issued, a request 20 minutes old and an expired session are refused in each
-service's words; the root account's keys stay unchecked; without ENFORCE_IAM a wrong secret works.
+service's words, and the expired session's entry is gone from the store; the root account's keys
+stay unchecked; without ENFORCE_IAM a wrong secret works.
 The cases run again under boto3 1.43 (NewerBoto3), the AWS CLI v2 once."""
 import datetime, os, signal, sqlite3, subprocess, sys, unittest
 from unittest import mock
@@ -297,8 +298,24 @@ class Expired(unittest.TestCase):
             self.assertEqual(cm.exception.response["Error"]["Code"], "ExpiredToken")
             user_key, user_secret, _ = keys.user  # a long-term key never expires
             client(n.url, "sts", user_key, user_secret).get_caller_identity()
+            # asked again, the key is still ExpiredToken (its id remembered), not a key nobody issued
+            with self.assertRaises(ClientError) as cm:
+                client(n.url, "sts", key, secret, token).get_caller_identity()
+            self.assertEqual(cm.exception.response["Error"]["Code"], "ExpiredToken")
         finally:
             n.stop()
+        # the expired session's entry is gone from the store (the load dropped it); the user's stays
+        rows = {}
+        for path in dbs:
+            db = sqlite3.connect(path)
+            try:
+                if db.execute("SELECT 1 FROM sqlite_master WHERE name = '_nb_credentials'").fetchone():
+                    for (akid,) in db.execute("SELECT access_key_id FROM _nb_credentials"):
+                        rows[akid] = path
+            finally:
+                db.close()
+        self.assertNotIn(key, rows)
+        self.assertIn(user_key, rows)
 
 
 class NewerBoto3(unittest.TestCase):

@@ -1,7 +1,8 @@
 /*
  * The credential registry (ABI 1.8) through the test plugin tests/unit/plugins/harness_keys.c
  * and the STS plugin: a registered key selects its account and principal, a rolled-back put
- * registers nothing, a key belongs to one account and one plugin, bad input is refused.
+ * registers nothing, a key belongs to one account and one plugin, bad input is refused, an
+ * expired session is dropped.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -153,4 +154,26 @@ Test(credentials, sts_names_a_registered_iam_user) {
     cr_expect_str_eq(json_string_value(json_object_get(got, "Account")), "111122223333");
     json_decref(got);
     json_decref(s);
+}
+
+/* Past its expiration a session is dropped: its key selects no account, Get finds nothing, and
+ * the next registration's sweep leaves the other keys alone. */
+Test(credentials, expired_session_is_dropped) {
+    json_t *r = call_ok("sts", "AssumeRole",
+                        "{\"RoleArn\":\"arn:aws:iam::111111111111:role/R\",\"RoleSessionName\":\"s1\","
+                        "\"DurationSeconds\":900}");
+    char in[128];
+    snprintf(in, sizeof in, "{\"AccessKeyId\":\"%s\"}",
+             json_string_value(json_object_get(json_object_get(r, "Credentials"), "AccessKeyId")));
+    cr_assert_eq(put(KEY, "111122223333"), 0); /* a long-term key: never expires */
+    cr_expect_eq(rc_of(call_ok("keys", "Get", in)), 0);
+    nb_test_advance(h, 899 * 1000);
+    cr_expect_eq(rc_of(call_ok("keys", "Get", in)), 0, "not yet expired");
+    nb_test_advance(h, 2 * 1000);
+    cr_expect_eq(rc_of(call_ok("keys", "Get", in)), NB_ENOENT);
+    json_t *again = call_ok("sts", "AssumeRole",
+                            "{\"RoleArn\":\"arn:aws:iam::111111111111:role/R\",\"RoleSessionName\":\"s2\"}");
+    json_decref(again);
+    whoami(KEY, "111122223333", USER_ARN, "AIDAALICE");
+    json_decref(r);
 }

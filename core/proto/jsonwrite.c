@@ -85,19 +85,22 @@ static int write_structure(const nb__spec_t *spec, const json_t *shape, const js
         return NB_ENOMEM;
     if (json_is_object(v)) {
         bool first = true;
-        nb__member_iter_t it;
-        nb__member_t m;
-        const json_t *mv;
-        nb__member_iter_init(&it, spec, shape);
-        while (nb__jsonval_next_present(&it, v, body_only, &m, &mv)) {
-            if ((!first && nb__buf_putc(out, ',') != 0) || put_text(nb__jsonval_member_key(spec, &m), out) != 0 ||
-                nb__buf_putc(out, ':') != 0)
-                return NB_ENOMEM;
+        nb__member_values_t mv;
+        int rc = nb__member_values_init(&mv, spec, shape, v, false);
+        for (size_t i = 0; i < mv.n && rc == 0; i++) {
+            const nb__member_t *m = &mv.members[i];
+            const json_t *x = nb__jsonval_wire_value(&mv, i, body_only);
+            if (x == NULL)
+                continue;
+            if ((!first && nb__buf_putc(out, ',') != 0) || put_text(m->json_key, out) != 0 || nb__buf_putc(out, ':') != 0)
+                rc = NB_ENOMEM;
+            else
+                rc = write_value(spec, m->ref, m->shape, x, false, depth + 1, out);
             first = false;
-            int rc = write_value(spec, m.ref, m.shape, mv, false, depth + 1, out);
-            if (rc)
-                return rc;
         }
+        nb__member_values_free(&mv);
+        if (rc)
+            return rc;
     }
     return nb__buf_putc(out, '}') == 0 ? 0 : NB_ENOMEM;
 }

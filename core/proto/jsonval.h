@@ -24,6 +24,10 @@ int nb__jsonval_parse(const nb__spec_t *spec, const json_t *ref, const json_t *s
  * (malformed, or a kind the reader leaves to jansson, reals among them): ask json_loadb. */
 json_t *nb__json_read_fast(const char *text, size_t len);
 
+/* How many of s's first bytes are plain JSON string text: printable ASCII (0x20-0x7e) but
+ * '"' and '\\', written as they are and read without a copy (jsonplain.c). */
+size_t nb__json_plain_span(const char *s, size_t len);
+
 /* The value as wire JSON (new reference): blobs base64, timestamps epoch
  * numbers unless timestampFormat says otherwise, NaN/Infinity as strings. */
 json_t *nb__jsonval_to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,

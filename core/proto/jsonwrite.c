@@ -27,14 +27,7 @@ static int put_jansson(const json_t *v, nb__buf_t *out) {
 }
 
 /* Whether s needs no escape and no UTF-8 check: printable ASCII without '"' and '\\'. */
-static bool plain_ascii(const char *s, size_t len) {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-            return false;
-    }
-    return true;
-}
+static bool plain_ascii(const char *s, size_t len) { return nb__json_plain_span(s, len) == len; }
 
 static int put_quoted(const char *s, size_t len, nb__buf_t *out) {
     if (nb__buf_reserve(out, len + 2) != 0)

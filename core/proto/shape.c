@@ -307,10 +307,11 @@ int nb__member_values_init(nb__member_values_t *mv, const nb__spec_t *spec, cons
                                       : json_object_getn(v, ms[i].name, ms[i].name_len);
         return 0;
     }
-    const char *k;
-    size_t klen;
-    json_t *x;
-    json_object_keylen_foreach((json_t *)v, k, klen, x) {
+    /* an explicit iterator: jansson's foreach macros look each key up again to step on */
+    for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
+        const char *k = json_object_iter_key(it);
+        size_t klen = json_object_iter_key_len(it);
+        json_t *x = json_object_iter_value(it);
         for (size_t i = 0; i < mv->n; i++) {
             const char *name = by_json_key ? ms[i].json_key : ms[i].name;
             size_t len = by_json_key ? ms[i].json_key_len : ms[i].name_len;

@@ -323,12 +323,12 @@ bool sqs_message_attributes_check(const json_t *attrs, size_t *bytes, char *msg,
 void sqs_json_members(const json_t *obj, const char *const names[], const json_t *vals[], size_t n) {
     for (size_t i = 0; i < n; i++)
         vals[i] = NULL;
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
+    /* an explicit iterator: jansson's foreach macro looks each key up again to step on */
+    for (void *it = json_object_iter((json_t *)obj); it; it = json_object_iter_next((json_t *)obj, it)) {
+        const char *k = json_object_iter_key(it);
         for (size_t i = 0; i < n; i++)
             if (names[i][0] == k[0] && strcmp(names[i], k) == 0) {
-                vals[i] = v;
+                vals[i] = json_object_iter_value(it);
                 break;
             }
     }

@@ -56,6 +56,29 @@ static int put_text(const char *k, nb__buf_t *out) {
     return rc;
 }
 
+/* [","]"key": for a structure's member, in one step when its key is plain (every spec's is). */
+static int put_member_key(const nb__member_t *m, bool first, nb__buf_t *out) {
+    size_t len = m->json_key_len;
+    if (!plain_ascii(m->json_key, len))
+        return (!first && nb__buf_putc(out, ',') != 0) || put_text(m->json_key, out) != 0 ||
+                       nb__buf_putc(out, ':') != 0
+                   ? NB_ENOMEM
+                   : 0;
+    if (nb__buf_reserve(out, len + 4) != 0)
+        return NB_ENOMEM;
+    char *p = out->data + out->len;
+    if (!first)
+        *p++ = ',';
+    *p++ = '"';
+    memcpy(p, m->json_key, len);
+    p += len;
+    *p++ = '"';
+    *p++ = ':';
+    *p = '\0';
+    out->len = (size_t)(p - out->data);
+    return 0;
+}
+
 static int put_integer(json_int_t i, nb__buf_t *out) {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, i);
@@ -85,9 +108,8 @@ static int write_structure(const nb__spec_t *spec, const json_t *shape, const js
             const json_t *x = nb__jsonval_wire_value(&mv, i, body_only);
             if (x == NULL)
                 continue;
-            if ((!first && nb__buf_putc(out, ',') != 0) || put_text(m->json_key, out) != 0 || nb__buf_putc(out, ':') != 0)
-                rc = NB_ENOMEM;
-            else
+            rc = put_member_key(m, first, out);
+            if (rc == 0)
                 rc = write_value(spec, m->ref, m->shape, x, false, depth + 1, out);
             first = false;
         }

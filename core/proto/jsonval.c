@@ -79,6 +79,47 @@ static int member_from_wire(walk_t *w, const nb__member_t *m, const json_t *mv, 
     return rc;
 }
 
+/* Whether each of v's keys is one member's, sent under the member's own name: then the value
+ * is converted in place, as lists and maps are (the parsed document is ours alone). */
+static bool keys_are_member_names(const nb__member_values_t *mv, const json_t *v) {
+    size_t matched = 0;
+    for (size_t i = 0; i < mv->n; i++) {
+        const nb__member_t *m = &mv->members[i];
+        if (mv->vals[i] == NULL)
+            continue;
+        if (m->json_key_len != m->name_len || memcmp(m->json_key, m->name, m->name_len) != 0)
+            return false;
+        matched++;
+    }
+    return matched == json_object_size(v); /* no key left over, none taken by two members */
+}
+
+/* Converts obj's members in place, in spec order (the first bad one is the one reported, as
+ * when a new object is built); null members go, as a new object would not have them. */
+static int struct_in_place(walk_t *w, const nb__member_values_t *mv, json_t *obj, int depth) {
+    for (size_t i = 0; i < mv->n; i++) {
+        const nb__member_t *m = &mv->members[i];
+        json_t *x = (json_t *)mv->vals[i];
+        if (x == NULL)
+            continue;
+        if (json_is_null(x)) {
+            json_object_del(obj, m->name);
+            continue;
+        }
+        path_push(w, m->name, 0);
+        json_t *c = NULL;
+        int rc = from_wire(w, m->ref, m->shape, x, false, depth + 1, &c);
+        path_pop(w);
+        if (rc)
+            return rc;
+        if (c == x)
+            json_decref(c); /* the value as it was sent (a string, an integer): nothing to replace */
+        else if (json_object_set_new(obj, m->name, c) != 0)
+            return NB_ENOMEM;
+    }
+    return 0;
+}
+
 static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, bool body_only, int depth,
                             json_t **out) {
     if (!json_is_object(v))
@@ -86,12 +127,19 @@ static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, boo
     nb__member_values_t mv;
     if (nb__member_values_init(&mv, w->spec, shape, v, true) != 0)
         return NB_ENOMEM;
-    json_t *obj = json_object();
-    int rc = obj ? 0 : NB_ENOMEM;
-    for (size_t i = 0; i < mv.n && rc == 0; i++) {
-        if (mv.vals[i] == NULL || (body_only && (mv.members[i].traits & NB_MEMBER_REF_LOCATION)))
-            continue;
-        rc = member_from_wire(w, &mv.members[i], mv.vals[i], depth, obj);
+    int rc;
+    json_t *obj;
+    if (!body_only && keys_are_member_names(&mv, v)) {
+        obj = json_incref((json_t *)v);
+        rc = struct_in_place(w, &mv, obj, depth);
+    } else {
+        obj = json_object();
+        rc = obj ? 0 : NB_ENOMEM;
+        for (size_t i = 0; i < mv.n && rc == 0; i++) {
+            if (mv.vals[i] == NULL || (body_only && (mv.members[i].traits & NB_MEMBER_REF_LOCATION)))
+                continue;
+            rc = member_from_wire(w, &mv.members[i], mv.vals[i], depth, obj);
+        }
     }
     nb__member_values_free(&mv);
     if (rc) {

@@ -433,6 +433,8 @@ int nb__scalar_from_text(const json_t *shape, const char *text, size_t len, json
     if (kind == NB_SHAPE_STRING || kind == NB_SHAPE_UNKNOWN) {
         /* jansson checks UTF-8 a character at a time; ASCII, the usual text, needs no check */
         size_t i = 0;
+        for (uint64_t x; len - i >= 8 && (memcpy(&x, text + i, 8), (x & 0x8080808080808080ULL) == 0); i += 8)
+            ;
         while (i < len && (unsigned char)text[i] < 0x80)
             i++;
         *out = i == len ? json_stringn_nocheck(text, len) : json_stringn(text, len);

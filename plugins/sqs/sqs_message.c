@@ -736,19 +736,15 @@ static void send_in_read(const json_t *e, send_in_t *in) {
 }
 
 static bool check_send(sqs_queue_t *q, const send_in_t *in, size_t *size, sqs_err_t *err) {
-    const json_t *e = in->entry;
-    const char *body = in->body;
     size_t blen = in->blen;
-    const json_t *attrs = in->attrs;
     const json_t *delay = in->delay;
-    const char *grp = in->grp;
-    const char *dedup = in->dedup;
-    if (body == NULL || blen == 0) {
+    const char *grp = in->grp, *dedup = in->dedup;
+    if (in->body == NULL || blen == 0) {
         err_set(err, "MissingParameter", "The request must contain the parameter MessageBody.");
         return false;
     }
     size_t abytes = 0;
-    if (!sqs_message_attributes_check(attrs, &abytes, err->msg, sizeof err->msg)) {
+    if (!sqs_message_attributes_check(in->attrs, &abytes, err->msg, sizeof err->msg)) {
         err->code = "InvalidParameterValue";
         return false;
     }
@@ -758,7 +754,7 @@ static bool check_send(sqs_queue_t *q, const send_in_t *in, size_t *size, sqs_er
                 "One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", q->max_size);
         return false;
     }
-    if (!sqs_body_chars_valid(body, blen)) {
+    if (!sqs_body_chars_valid(in->body, blen)) {
         err_set(err, "InvalidMessageContents",
                 "Invalid characters found. The set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | "
                 "#xE000 to #xFFFD | #x10000 to #x10FFFF");
@@ -771,10 +767,9 @@ static bool check_send(sqs_queue_t *q, const send_in_t *in, size_t *size, sqs_er
                 json_integer_value(delay));
         return false;
     }
-    const json_t *sys = in->sys;
     const char *k;
     json_t *a;
-    json_object_foreach((json_t *)sys, k, a) {
+    json_object_foreach((json_t *)in->sys, k, a) {
         if (strcmp(k, "AWSTraceHeader") != 0 || strcmp(nb_json_str(a, "DataType") ?: "", "String") != 0 ||
             nb_json_str(a, "StringValue") == NULL) {
             err_set(err, "InvalidParameterValue", "Message system attribute name '%s' is invalid.", k);
@@ -793,7 +788,7 @@ static bool check_send(sqs_queue_t *q, const send_in_t *in, size_t *size, sqs_er
         return false;
     }
     if (q->fifo) {
-        if (fifo_id_missing(q, e, err))
+        if (fifo_id_missing(q, in->entry, err))
             return false;
         if (delay && json_integer_value(delay) != 0) {
             err_set(err, "InvalidParameterValue",

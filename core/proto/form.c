@@ -221,6 +221,22 @@ static void set_bad(decoder_t *d, const char *why) {
     }
 }
 
+/* Pairs up to which the top level looks its members up among the keys (a request sends a few
+ * of an operation's members) rather than probing each member's keys by binary search. */
+#define TOP_SCAN_MAX 16
+
+/* Whether a key is name or starts with "name.": what any value of a member sent under name
+ * needs at the top level. */
+static bool top_named(const decoder_t *d, const char *name) {
+    size_t len = strlen(name);
+    for (size_t i = 0; i < d->form->len; i++) {
+        const char *k = d->form->items[i].key;
+        if (k[0] == name[0] && strncmp(k, name, len) == 0 && (k[len] == '\0' || k[len] == '.'))
+            return true;
+    }
+    return false;
+}
+
 static int decode_structure(decoder_t *d, const json_t *shape, json_t **out) {
     json_t *obj = json_object();
     if (obj == NULL)
@@ -228,12 +244,16 @@ static int decode_structure(decoder_t *d, const json_t *shape, json_t **out) {
     nb__member_iter_t it;
     nb__member_t m;
     size_t mark = key_mark(d);
+    /* ec2 names may be capitalised on the wire: it probes them all */
+    bool scan = mark == 0 && d->style == NB_FORM_QUERY && d->form->len <= TOP_SCAN_MAX;
     for (nb__member_iter_init(&it, d->spec, shape); nb__member_next(&it, &m);) {
         member_name_t names[MAX_NAMES];
         int n = member_names(d, &m, names);
         int rc = 0;
         for (int i = 0; i < n && rc == 0; i++) {
             if (i > 0 && strcmp(names[i].s, names[i - 1].s) == 0 && names[i].capitalise == names[i - 1].capitalise)
+                continue;
+            if (scan && !top_named(d, names[i].s))
                 continue;
             key_push(d, names[i].s, names[i].capitalise);
             json_t *v = NULL;

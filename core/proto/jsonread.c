@@ -90,9 +90,8 @@ static int scratch_room(reader_t *r, size_t need) {
 /* A string at r->p (its opening quote): *s and *len point into the text when it has no escape,
  * else into r->scratch. -1: give up. */
 static int read_string(reader_t *r, const char **s, size_t *len) {
-    const unsigned char *start = ++r->p, *q = start;
-    while (q < r->end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80)
-        q++;
+    const unsigned char *start = ++r->p;
+    const unsigned char *q = start + nb__json_plain_span((const char *)start, (size_t)(r->end - start));
     if (q < r->end && *q == '"') { /* plain ASCII: the common case, no copy */
         *s = (const char *)start;
         *len = (size_t)(q - start);

@@ -55,26 +55,16 @@ static void path_pop(walk_t *w) { w->depth--; }
 static int from_wire(walk_t *w, const json_t *ref, const json_t *shape, const json_t *v, bool body_only,
                      int depth, json_t **out);
 
-/* A member's JSON key: its locationName in a spec written for a JSON protocol. A spec written
- * for query and also served as awsJson (SQS) has query/XML names there ("Attribute" for
- * Attributes) that the SDKs' JSON model of it does not have: those members keep their names. */
 const char *nb__jsonval_member_key(const nb__spec_t *spec, const nb__member_t *m) {
-    if (spec && (spec->protocol == NB_PROTO_QUERY || spec->protocol == NB_PROTO_EC2))
-        return m->name;
-    const char *key = json_string_value(json_object_get(m->ref, "locationName"));
-    return key ? key : m->name;
+    (void)spec; /* resolved with the member (shape.c: fill_member) */
+    return m->json_key;
 }
 
-bool nb__jsonval_next_present(nb__member_iter_t *it, const json_t *v, bool body_only, nb__member_t *m,
-                              const json_t **mv) {
-    while (nb__member_next(it, m)) {
-        if (body_only && json_object_get(m->ref, "location"))
-            continue;
-        *mv = json_object_get(v, m->name);
-        if (*mv != NULL && !json_is_null(*mv))
-            return true;
-    }
-    return false;
+const json_t *nb__jsonval_wire_value(const nb__member_values_t *mv, size_t i, bool body_only) {
+    const json_t *v = mv->vals[i];
+    if (v == NULL || json_is_null(v) || (body_only && (mv->members[i].traits & NB_MEMBER_REF_LOCATION)))
+        return NULL;
+    return v;
 }
 
 static int member_from_wire(walk_t *w, const nb__member_t *m, const json_t *mv, int depth, json_t *obj) {
@@ -89,51 +79,69 @@ static int member_from_wire(walk_t *w, const nb__member_t *m, const json_t *mv, 
     return rc;
 }
 
-#define SPARSE_MAX 16
+/* Whether each of v's keys is one member's, sent under the member's own name: then the value
+ * is converted in place, as lists and maps are (the parsed document is ours alone). */
+static bool keys_are_member_names(const nb__member_values_t *mv, const json_t *v) {
+    size_t matched = 0;
+    for (size_t i = 0; i < mv->n; i++) {
+        const nb__member_t *m = &mv->members[i];
+        if (mv->vals[i] == NULL)
+            continue;
+        if (m->json_key_len != m->name_len || memcmp(m->json_key, m->name, m->name_len) != 0)
+            return false;
+        matched++;
+    }
+    return matched == json_object_size(v); /* no key left over, none taken by two members */
+}
+
+/* Converts obj's members in place, in spec order (the first bad one is the one reported, as
+ * when a new object is built); null members go, as a new object would not have them. */
+static int struct_in_place(walk_t *w, const nb__member_values_t *mv, json_t *obj, int depth) {
+    for (size_t i = 0; i < mv->n; i++) {
+        const nb__member_t *m = &mv->members[i];
+        json_t *x = (json_t *)mv->vals[i];
+        if (x == NULL)
+            continue;
+        if (json_is_null(x)) {
+            json_object_del(obj, m->name);
+            continue;
+        }
+        path_push(w, m->name, 0);
+        json_t *c = NULL;
+        int rc = from_wire(w, m->ref, m->shape, x, false, depth + 1, &c);
+        path_pop(w);
+        if (rc)
+            return rc;
+        if (c == x)
+            json_decref(c); /* the value as it was sent (a string, an integer): nothing to replace */
+        else if (json_object_set_new(obj, m->name, c) != 0)
+            return NB_ENOMEM;
+    }
+    return 0;
+}
 
 static int struct_from_wire(walk_t *w, const json_t *shape, const json_t *v, bool body_only, int depth,
                             json_t **out) {
     if (!json_is_object(v))
         return fail(w, "Expected an object");
-    json_t *obj = json_object();
-    nb__member_iter_t it;
-    nb__member_t m;
-    nb__member_iter_init(&it, w->spec, shape);
-    size_t nkeys = json_object_size(v);
-    int rc = 0;
-    if (!body_only && nkeys <= SPARSE_MAX && it.next && nkeys * 4 < (size_t)(it.end - it.next)) {
-        /* A few keys against many members (DynamoDB's AttributeValue, big requests sent
-         * sparsely): find each key's member, then take them in spec order. */
-        const nb__member_t *found[SPARSE_MAX];
-        const json_t *values[SPARSE_MAX];
-        size_t nf = 0;
-        const char *k;
-        json_t *e;
-        json_object_foreach((json_t *)v, k, e) {
-            for (const nb__member_t *p = it.next; p < it.end; p++) {
-                if (strcmp(nb__jsonval_member_key(w->spec, p), k) != 0)
-                    continue;
-                size_t j = nf++;
-                for (; j > 0 && found[j - 1] > p; j--) {
-                    found[j] = found[j - 1];
-                    values[j] = values[j - 1];
-                }
-                found[j] = p;
-                values[j] = e;
-                break;
-            }
-        }
-        for (size_t i = 0; i < nf && rc == 0; i++)
-            rc = member_from_wire(w, found[i], values[i], depth, obj);
+    nb__member_values_t mv;
+    if (nb__member_values_init(&mv, w->spec, shape, v, true) != 0)
+        return NB_ENOMEM;
+    int rc;
+    json_t *obj;
+    if (!body_only && keys_are_member_names(&mv, v)) {
+        obj = json_incref((json_t *)v);
+        rc = struct_in_place(w, &mv, obj, depth);
     } else {
-        while (rc == 0 && nb__member_next(&it, &m)) {
-            if (body_only && nb__trait(m.ref, NULL, "location"))
+        obj = json_object();
+        rc = obj ? 0 : NB_ENOMEM;
+        for (size_t i = 0; i < mv.n && rc == 0; i++) {
+            if (mv.vals[i] == NULL || (body_only && (mv.members[i].traits & NB_MEMBER_REF_LOCATION)))
                 continue;
-            const json_t *mv = json_object_get(v, nb__jsonval_member_key(w->spec, &m));
-            if (mv)
-                rc = member_from_wire(w, &m, mv, depth, obj);
+            rc = member_from_wire(w, &mv.members[i], mv.vals[i], depth, obj);
         }
     }
+    nb__member_values_free(&mv);
     if (rc) {
         json_decref(obj);
         return rc;
@@ -308,12 +316,15 @@ static json_t *to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *
         json_t *obj = json_object();
         if (!json_is_object(v))
             return obj;
-        nb__member_iter_t it;
-        nb__member_t m;
-        const json_t *mv;
-        nb__member_iter_init(&it, spec, shape);
-        while (nb__jsonval_next_present(&it, v, body_only, &m, &mv))
-            json_object_set_new(obj, nb__jsonval_member_key(spec, &m), to_wire(spec, m.ref, m.shape, mv, false, depth + 1));
+        nb__member_values_t mv;
+        nb__member_values_init(&mv, spec, shape, v, false); /* out of memory: no members */
+        for (size_t i = 0; i < mv.n; i++) {
+            const nb__member_t *m = &mv.members[i];
+            const json_t *x = nb__jsonval_wire_value(&mv, i, body_only);
+            if (x)
+                json_object_set_new(obj, m->json_key, to_wire(spec, m->ref, m->shape, x, false, depth + 1));
+        }
+        nb__member_values_free(&mv);
         return obj;
     }
     case NB_SHAPE_LIST: {

@@ -24,6 +24,10 @@ int nb__jsonval_parse(const nb__spec_t *spec, const json_t *ref, const json_t *s
  * (malformed, or a kind the reader leaves to jansson, reals among them): ask json_loadb. */
 json_t *nb__json_read_fast(const char *text, size_t len);
 
+/* How many of s's first bytes are plain JSON string text: printable ASCII (0x20-0x7e) but
+ * '"' and '\\', written as they are and read without a copy (jsonplain.c). */
+size_t nb__json_plain_span(const char *s, size_t len);
+
 /* The value as wire JSON (new reference): blobs base64, timestamps epoch
  * numbers unless timestampFormat says otherwise, NaN/Infinity as strings. */
 json_t *nb__jsonval_to_wire(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
@@ -39,11 +43,10 @@ int nb__jsonval_dump(const nb__spec_t *spec, const json_t *ref, const json_t *sh
 struct nb__member;
 const char *nb__jsonval_member_key(const nb__spec_t *spec, const struct nb__member *m);
 
-/* The next member of a structure value v the wire carries (present, not null; with body_only,
- * not bound to an HTTP location): false when none is left. */
-struct nb__member_iter;
-bool nb__jsonval_next_present(struct nb__member_iter *it, const json_t *v, bool body_only, struct nb__member *m,
-                              const json_t **mv);
+/* Member i's value (nb__member_values by name) if the wire carries it: present, not null and,
+ * with body_only, not bound to an HTTP location; else NULL. */
+struct nb__member_values;
+const json_t *nb__jsonval_wire_value(const struct nb__member_values *mv, size_t i, bool body_only);
 
 /* How a JSON protocol names an error: the spec's error shape for err->code
  * (by shape name, else by its error trait's code), the __type to send (the

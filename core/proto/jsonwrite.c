@@ -27,14 +27,7 @@ static int put_jansson(const json_t *v, nb__buf_t *out) {
 }
 
 /* Whether s needs no escape and no UTF-8 check: printable ASCII without '"' and '\\'. */
-static bool plain_ascii(const char *s, size_t len) {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-            return false;
-    }
-    return true;
-}
+static bool plain_ascii(const char *s, size_t len) { return nb__json_plain_span(s, len) == len; }
 
 static int put_quoted(const char *s, size_t len, nb__buf_t *out) {
     if (nb__buf_reserve(out, len + 2) != 0)
@@ -63,6 +56,29 @@ static int put_text(const char *k, nb__buf_t *out) {
     return rc;
 }
 
+/* [","]"key": for a structure's member, in one step when its key is plain (every spec's is). */
+static int put_member_key(const nb__member_t *m, bool first, nb__buf_t *out) {
+    size_t len = m->json_key_len;
+    if (!plain_ascii(m->json_key, len))
+        return (!first && nb__buf_putc(out, ',') != 0) || put_text(m->json_key, out) != 0 ||
+                       nb__buf_putc(out, ':') != 0
+                   ? NB_ENOMEM
+                   : 0;
+    if (nb__buf_reserve(out, len + 4) != 0)
+        return NB_ENOMEM;
+    char *p = out->data + out->len;
+    if (!first)
+        *p++ = ',';
+    *p++ = '"';
+    memcpy(p, m->json_key, len);
+    p += len;
+    *p++ = '"';
+    *p++ = ':';
+    *p = '\0';
+    out->len = (size_t)(p - out->data);
+    return 0;
+}
+
 static int put_integer(json_int_t i, nb__buf_t *out) {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, i);
@@ -85,19 +101,21 @@ static int write_structure(const nb__spec_t *spec, const json_t *shape, const js
         return NB_ENOMEM;
     if (json_is_object(v)) {
         bool first = true;
-        nb__member_iter_t it;
-        nb__member_t m;
-        const json_t *mv;
-        nb__member_iter_init(&it, spec, shape);
-        while (nb__jsonval_next_present(&it, v, body_only, &m, &mv)) {
-            if ((!first && nb__buf_putc(out, ',') != 0) || put_text(nb__jsonval_member_key(spec, &m), out) != 0 ||
-                nb__buf_putc(out, ':') != 0)
-                return NB_ENOMEM;
+        nb__member_values_t mv;
+        int rc = nb__member_values_init(&mv, spec, shape, v, false);
+        for (size_t i = 0; i < mv.n && rc == 0; i++) {
+            const nb__member_t *m = &mv.members[i];
+            const json_t *x = nb__jsonval_wire_value(&mv, i, body_only);
+            if (x == NULL)
+                continue;
+            rc = put_member_key(m, first, out);
+            if (rc == 0)
+                rc = write_value(spec, m->ref, m->shape, x, false, depth + 1, out);
             first = false;
-            int rc = write_value(spec, m.ref, m.shape, mv, false, depth + 1, out);
-            if (rc)
-                return rc;
         }
+        nb__member_values_free(&mv);
+        if (rc)
+            return rc;
     }
     return nb__buf_putc(out, '}') == 0 ? 0 : NB_ENOMEM;
 }

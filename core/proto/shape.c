@@ -98,8 +98,33 @@ bool nb__trait_bool(const json_t *ref, const json_t *shape, const char *key) {
     return json_is_true(nb__trait(ref, shape, key));
 }
 
+void nb__shape_facts(const json_t *shape, nb__shape_facts_t *f) {
+    memset(f, 0, sizeof *f);
+    f->kind = nb__shape_kind(shape);
+    const json_t *b = json_object_get(shape, "min");
+    if ((f->has_min = json_is_number(b)))
+        f->min = json_number_value(b);
+    b = json_object_get(shape, "max");
+    if ((f->has_max = json_is_number(b)))
+        f->max = json_number_value(b);
+    b = json_object_get(shape, "enum");
+    f->enum_values = json_array_size(b) ? b : NULL;
+}
+
+static bool names_required(const json_t *required, const char *name) {
+    size_t i;
+    json_t *r;
+    json_array_foreach(required, i, r) {
+        const char *req = json_string_value(r);
+        if (req && strcmp(req, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Resolves a member once: everything the walkers ask about it per value. */
-static void fill_member(const nb__spec_t *spec, const char *name, const json_t *ref, nb__member_t *m) {
+static void fill_member(const nb__spec_t *spec, const char *name, const json_t *ref, const json_t *required,
+                        nb__member_t *m) {
     memset(m, 0, sizeof *m);
     m->name = name;
     m->ref = ref;
@@ -125,6 +150,22 @@ static void fill_member(const nb__spec_t *spec, const char *name, const json_t *
     for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
         if (nb__trait_bool(ref, m->shape, bits[i].trait))
             m->traits |= bits[i].bit;
+    if (names_required(required, name))
+        m->traits |= NB_MEMBER_REQUIRED;
+    if (json_is_true(json_object_get(ref, "nimbusAllowNul")))
+        m->traits |= NB_MEMBER_ALLOW_NUL;
+    if (json_object_get(ref, "location"))
+        m->traits |= NB_MEMBER_REF_LOCATION;
+    /* A spec written for query and also served as awsJson (SQS) has query/XML names in
+     * locationName ("Attribute" for Attributes) that the SDKs' JSON model of it does not
+     * have: those members keep their names as JSON keys. */
+    const char *key = spec && (spec->protocol == NB_PROTO_QUERY || spec->protocol == NB_PROTO_EC2)
+                          ? NULL
+                          : json_string_value(json_object_get(ref, "locationName"));
+    m->json_key = key ? key : name;
+    m->name_len = strlen(name);
+    m->json_key_len = strlen(m->json_key);
+    nb__shape_facts(m->shape, &m->facts);
 }
 
 /* ---- the per-spec cache of structures' members (spec->proto_cache) ----
@@ -220,6 +261,7 @@ static bool structure_members_locked(const nb__spec_t *spec, const json_t *struc
     shape_slot_t *slot = slot_for(c, structure);
     if (slot->shape == NULL) {
         const json_t *jm = json_object_get(structure, "members");
+        const json_t *required = json_object_get(structure, "required");
         size_t count = json_is_object(jm) ? json_object_size(jm) : 0;
         nb__member_t *arr = calloc(count ? count : 1, sizeof *arr);
         if (arr == NULL)
@@ -227,7 +269,7 @@ static bool structure_members_locked(const nb__spec_t *spec, const json_t *struc
         size_t i = 0;
         for (void *it = count ? json_object_iter((json_t *)jm) : NULL; it && i < count;
              it = json_object_iter_next((json_t *)jm, it))
-            fill_member(spec, json_object_iter_key(it), json_object_iter_value(it), &arr[i++]);
+            fill_member(spec, json_object_iter_key(it), json_object_iter_value(it), required, &arr[i++]);
         slot->shape = structure;
         slot->members = arr;
         slot->n = i;
@@ -236,6 +278,55 @@ static bool structure_members_locked(const nb__spec_t *spec, const json_t *struc
     *members = slot->members;
     *n = slot->n;
     return *n > 0;
+}
+
+bool nb__members(const nb__spec_t *spec, const json_t *structure, const nb__member_t **members, size_t *n) {
+    return structure_members(spec, structure, members, n);
+}
+
+/* Below this many keys, v's keys are matched against the members (a compare of a first
+ * character and a length, mostly) rather than each member's name hashed into v. */
+#define KEY_SCAN_MAX 16
+
+int nb__member_values_init(nb__member_values_t *mv, const nb__spec_t *spec, const json_t *structure, const json_t *v,
+                           bool by_json_key) {
+    structure_members(spec, structure, &mv->members, &mv->n);
+    mv->vals = mv->local;
+    if (mv->n > sizeof mv->local / sizeof mv->local[0] && (mv->vals = malloc(mv->n * sizeof *mv->vals)) == NULL) {
+        mv->n = 0;
+        mv->vals = mv->local;
+        return NB_ENOMEM;
+    }
+    memset(mv->vals, 0, mv->n * sizeof *mv->vals);
+    if (mv->n == 0 || !json_is_object(v))
+        return 0;
+    const nb__member_t *ms = mv->members;
+    if (json_object_size(v) > KEY_SCAN_MAX) {
+        for (size_t i = 0; i < mv->n; i++)
+            mv->vals[i] = by_json_key ? json_object_getn(v, ms[i].json_key, ms[i].json_key_len)
+                                      : json_object_getn(v, ms[i].name, ms[i].name_len);
+        return 0;
+    }
+    /* an explicit iterator: jansson's foreach macros look each key up again to step on */
+    for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
+        const char *k = json_object_iter_key(it);
+        size_t klen = json_object_iter_key_len(it);
+        json_t *x = json_object_iter_value(it);
+        for (size_t i = 0; i < mv->n; i++) {
+            const char *name = by_json_key ? ms[i].json_key : ms[i].name;
+            size_t len = by_json_key ? ms[i].json_key_len : ms[i].name_len;
+            /* no break: two members of one key (a spec's quirk) both get it, as a lookup per member gives */
+            if (len == klen && name[0] == k[0] && memcmp(name, k, klen) == 0)
+                mv->vals[i] = x;
+        }
+    }
+    return 0;
+}
+
+void nb__member_values_free(nb__member_values_t *mv) {
+    if (mv->vals != mv->local)
+        free(mv->vals);
+    mv->vals = mv->local;
 }
 
 void nb__member_iter_init(nb__member_iter_t *it, const nb__spec_t *spec, const json_t *structure) {
@@ -342,6 +433,8 @@ int nb__scalar_from_text(const json_t *shape, const char *text, size_t len, json
     if (kind == NB_SHAPE_STRING || kind == NB_SHAPE_UNKNOWN) {
         /* jansson checks UTF-8 a character at a time; ASCII, the usual text, needs no check */
         size_t i = 0;
+        for (uint64_t x; len - i >= 8 && (memcpy(&x, text + i, 8), (x & 0x8080808080808080ULL) == 0); i += 8)
+            ;
         while (i < len && (unsigned char)text[i] < 0x80)
             i++;
         *out = i == len ? json_stringn_nocheck(text, len) : json_stringn(text, len);

@@ -42,7 +42,21 @@ enum {
     NB_MEMBER_IDEMPOTENCY_TOKEN = 1u << 4,
     NB_MEMBER_STREAMING = 1u << 5, /* the "streaming" trait itself */
     NB_MEMBER_EVENTSTREAM = 1u << 6,
+    NB_MEMBER_REQUIRED = 1u << 7,     /* named in the structure's "required" */
+    NB_MEMBER_ALLOW_NUL = 1u << 8,    /* Nimbus's overlay trait nimbusAllowNul, on the ref */
+    NB_MEMBER_REF_LOCATION = 1u << 9, /* the ref itself has a "location" (bound to an HTTP location) */
 };
+
+/* What validation asks of a shape per value, read once from the spec: its kind and
+ * constraints (min/max when numbers, a non-empty enum). */
+typedef struct nb__shape_facts {
+    nb__shape_kind_t kind;
+    bool has_min, has_max;
+    double min, max;
+    const json_t *enum_values; /* NULL: no enum */
+} nb__shape_facts_t;
+
+void nb__shape_facts(const json_t *shape, nb__shape_facts_t *f);
 
 /* One member of a structure, with its target shape and common traits resolved.
  * Members come from a per-spec cache (spec->proto_cache): walking a structure
@@ -57,7 +71,10 @@ typedef struct nb__member {
     const char *xml_name;      /* see nb__xml_member_name() */
     const char *query_name;    /* see nb__member_query_name() */
     const char *location_name_trait; /* the locationName trait, ref first then shape; NULL if none */
+    const char *json_key;      /* the key under a JSON protocol: see nb__jsonval_member_key() */
+    size_t name_len, json_key_len;
     unsigned traits;           /* NB_MEMBER_* */
+    nb__shape_facts_t facts;   /* of the target shape */
 } nb__member_t;
 
 typedef struct nb__member_iter {
@@ -69,6 +86,24 @@ void nb__member_iter_init(nb__member_iter_t *it, const nb__spec_t *spec, const j
 bool nb__member_next(nb__member_iter_t *it, nb__member_t *m);
 /* The member of that name; false if absent. */
 bool nb__member_get(const nb__spec_t *spec, const json_t *structure, const char *name, nb__member_t *m);
+
+/* The resolved members of a structure, in spec order (cached per spec); false when it has none. */
+bool nb__members(const nb__spec_t *spec, const json_t *structure, const nb__member_t **members, size_t *n);
+
+/* A structure value's value for each member: vals[i] is members[i]'s (NULL when v lacks it), by
+ * member name or by JSON key. A request carries a few of its structure's members: v's keys
+ * are looked up among the members then, instead of every member's name hashed into v. */
+typedef struct nb__member_values {
+    const nb__member_t *members;
+    size_t n;
+    const json_t **vals;
+    const json_t *local[32];
+} nb__member_values_t;
+
+/* 0, or NB_ENOMEM (a structure of more members than local holds needs memory). */
+int nb__member_values_init(nb__member_values_t *mv, const nb__spec_t *spec, const json_t *structure, const json_t *v,
+                           bool by_json_key);
+void nb__member_values_free(nb__member_values_t *mv);
 
 /* Traits, ref first then shape (either may be NULL). */
 const json_t *nb__trait(const json_t *ref, const json_t *shape, const char *key);

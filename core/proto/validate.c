@@ -273,75 +273,62 @@ static size_t utf16_length(const char *s, size_t len) {
     return n;
 }
 
-static bool bound_of(const json_t *shape, const char *key, double *out) {
-    const json_t *b = json_object_get(shape, key);
-    if (!json_is_number(b))
-        return false;
-    *out = json_number_value(b);
-    return true;
+static void check_length(vctx_t *c, const json_t *shape, const nb__shape_facts_t *f, const json_t *v, size_t len,
+                         bool in_body) {
+    if (f->has_min && (double)len < f->min)
+        report(c, V_LEN_MIN, shape, v, f->min, in_body);
+    else if (f->has_max && (double)len > f->max)
+        report(c, V_LEN_MAX, shape, v, f->max, in_body);
 }
 
-static void check_length(vctx_t *c, const json_t *shape, const json_t *v, size_t len, bool in_body) {
-    double lo, hi;
-    if (bound_of(shape, "min", &lo) && (double)len < lo)
-        report(c, V_LEN_MIN, shape, v, lo, in_body);
-    else if (bound_of(shape, "max", &hi) && (double)len > hi)
-        report(c, V_LEN_MAX, shape, v, hi, in_body);
-}
-
-static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool in_body, int depth);
-
-static bool is_required(const json_t *required, const char *name) {
-    size_t i;
-    json_t *r;
-    json_array_foreach(required, i, r) {
-        const char *req = json_string_value(r);
-        if (req && req[0] == name[0] && strcmp(req, name) == 0)
-            return true;
-    }
-    return false;
-}
+static void validate_value(vctx_t *c, const json_t *shape, const nb__shape_facts_t *f, const json_t *v, bool in_body,
+                           int depth);
 
 static void validate_structure(vctx_t *c, const json_t *shape, const json_t *v, bool in_body, int depth) {
-    const json_t *required = json_object_get(shape, "required");
-    nb__member_iter_t it;
-    nb__member_t m;
-    for (nb__member_iter_init(&it, c->spec, shape); nb__member_next(&it, &m);) {
-        if (nb__member_streaming(&m))
+    nb__member_values_t mv;
+    if (nb__member_values_init(&mv, c->spec, shape, v, false) != 0)
+        return;
+    for (size_t i = 0; i < mv.n; i++) {
+        const nb__member_t *m = &mv.members[i];
+        if (nb__member_streaming(m))
             continue; /* a streaming payload is the body itself, never part of the value */
-        const json_t *mv = json_object_get(v, m.name);
-        bool absent = mv == NULL || json_is_null(mv);
+        const json_t *val = mv.vals[i];
+        bool absent = val == NULL || json_is_null(val);
         /* Most members of a large input (PutObject's 40) are absent and optional: their path is
          * built only for a report or a value to check. */
-        if (absent && !is_required(required, m.name))
+        if (absent && !(m->traits & NB_MEMBER_REQUIRED))
             continue;
-        bool body = in_body && nb__member_location(&m) == NULL;
-        size_t mark = path_push_member(c, &m);
+        bool body = in_body && nb__member_location(m) == NULL;
+        size_t mark = path_push_member(c, m);
         if (absent) {
-            report(c, V_MISSING, m.shape, NULL, 0, body);
+            report(c, V_MISSING, m->shape, NULL, 0, body);
         } else {
-            c->nul_allowed = json_is_true(json_object_get(m.ref, "nimbusAllowNul"));
-            validate_value(c, m.shape, mv, body, depth + 1);
+            c->nul_allowed = m->traits & NB_MEMBER_ALLOW_NUL;
+            validate_value(c, m->shape, &m->facts, val, body, depth + 1);
             c->nul_allowed = false;
         }
         path_pop(c, mark);
     }
+    nb__member_values_free(&mv);
 }
 
 /* S3 checks a key for nothing but a NUL, which would cut the name short in a plugin. */
-static void validate_map_key(vctx_t *c, const json_t *key, const json_t *kv, bool in_body, int depth) {
+static void validate_map_key(vctx_t *c, const json_t *key, const nb__shape_facts_t *f, const json_t *kv, bool in_body,
+                             int depth) {
     if (c->style != STYLE_PRESENCE_ONLY)
-        validate_value(c, key, kv, in_body, depth + 1);
+        validate_value(c, key, f, kv, in_body, depth + 1);
     else if (memchr(json_string_value(kv), '\0', json_string_length(kv)))
         report(c, V_NUL, key, kv, 0, in_body);
 }
 
-static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool in_body, int depth) {
+/* f: the shape's facts (nb__shape_facts), read once per member or per list. */
+static void validate_value(vctx_t *c, const json_t *shape, const nb__shape_facts_t *f, const json_t *v, bool in_body,
+                           int depth) {
     if (depth > VALIDATE_MAX_DEPTH || shape == NULL)
         return;
     /* S3 validates nothing but presence (and the parser already checked types). */
     bool only_required = c->style == STYLE_PRESENCE_ONLY;
-    nb__shape_kind_t kind = nb__shape_kind(shape);
+    nb__shape_kind_t kind = f->kind;
     bool ok_type = true;
     switch (kind) {
     case NB_SHAPE_STRUCTURE: ok_type = json_is_object(v); break;
@@ -370,8 +357,10 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
     case NB_SHAPE_STRUCTURE: validate_structure(c, shape, v, in_body, depth); return;
     case NB_SHAPE_LIST: {
         if (!only_required)
-            check_length(c, shape, v, json_array_size(v), in_body);
+            check_length(c, shape, f, v, json_array_size(v), in_body);
         const json_t *item = nb__spec_ref_shape(c->spec, json_object_get(shape, "member"));
+        nb__shape_facts_t item_facts;
+        nb__shape_facts(item, &item_facts);
         size_t seg = c->seg, i;
         json_t *x;
         json_array_foreach(v, i, x) {
@@ -398,7 +387,7 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
             } else {
                 nb__buf_printf(&c->path, ".%zu", i + 1);
             }
-            validate_value(c, item, x, in_body, depth + 1);
+            validate_value(c, item, &item_facts, x, in_body, depth + 1);
             if (saved) {
                 path_pop(c, 0);
                 nb__buf_puts(&c->path, saved);
@@ -410,9 +399,12 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
     }
     case NB_SHAPE_MAP: {
         if (!only_required)
-            check_length(c, shape, v, json_object_size(v), in_body);
+            check_length(c, shape, f, v, json_object_size(v), in_body);
         const json_t *key = nb__spec_ref_shape(c->spec, json_object_get(shape, "key"));
         const json_t *val = nb__spec_ref_shape(c->spec, json_object_get(shape, "value"));
+        nb__shape_facts_t key_facts, val_facts;
+        nb__shape_facts(key, &key_facts);
+        nb__shape_facts(val, &val_facts);
         const char *k;
         size_t klen;
         json_t *x;
@@ -431,17 +423,17 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
                 size_t entry = c->path.len;
                 nb__buf_puts(&c->path, kn ? kn : "key");
                 if (kv)
-                    validate_map_key(c, key, kv, in_body, depth);
+                    validate_map_key(c, key, &key_facts, kv, in_body, depth);
                 path_pop(c, entry);
                 nb__buf_puts(&c->path, vn ? vn : "value");
             } else {
                 nb__buf_printf(&c->path, c->style == STYLE_CORAL ? ".%s.member" : ".%s", k);
                 if (kv)
-                    validate_map_key(c, key, kv, in_body, depth);
+                    validate_map_key(c, key, &key_facts, kv, in_body, depth);
             }
             json_decref(kv);
             if (!json_is_null(x))
-                validate_value(c, val, x, in_body, depth + 1);
+                validate_value(c, val, &val_facts, x, in_body, depth + 1);
             path_pop(c, mark);
         }
         return;
@@ -455,30 +447,29 @@ static void validate_value(vctx_t *c, const json_t *shape, const json_t *v, bool
     if (only_required)
         return;
     if (kind == NB_SHAPE_STRING) {
-        const json_t *en = json_object_get(shape, "enum");
-        if (json_array_size(en)) {
+        if (f->enum_values) {
             size_t i;
             json_t *e;
             bool found = false;
-            json_array_foreach(en, i, e) found = found || (json_is_string(e) && strcmp(json_string_value(e), json_string_value(v)) == 0);
+            json_array_foreach(f->enum_values, i, e) found = found || (json_is_string(e) && strcmp(json_string_value(e), json_string_value(v)) == 0);
             if (!found) {
                 report(c, V_ENUM, shape, v, 0, in_body);
                 return;
             }
         }
         /* a string's UTF-16 length is counted only for a shape that bounds it: most (a message body) do not */
-        if (json_object_get(shape, "min") || json_object_get(shape, "max"))
-            check_length(c, shape, v, utf16_length(json_string_value(v), json_string_length(v)), in_body);
+        if (f->has_min || f->has_max)
+            check_length(c, shape, f, v, utf16_length(json_string_value(v), json_string_length(v)), in_body);
     } else if (kind == NB_SHAPE_BLOB) {
-        check_length(c, shape, v, json_string_length(v), in_body);
+        check_length(c, shape, f, v, json_string_length(v), in_body);
     } else if (kind == NB_SHAPE_INTEGER || kind == NB_SHAPE_LONG || kind == NB_SHAPE_FLOAT) {
-        double x, lo, hi;
+        double x;
         if (!nb__value_double(v, &x) || isnan(x))
             return;
-        if (bound_of(shape, "min", &lo) && x < lo)
-            report(c, V_RANGE_MIN, shape, v, lo, in_body);
-        else if (bound_of(shape, "max", &hi) && x > hi)
-            report(c, V_RANGE_MAX, shape, v, hi, in_body);
+        if (f->has_min && x < f->min)
+            report(c, V_RANGE_MIN, shape, v, f->min, in_body);
+        else if (f->has_max && x > f->max)
+            report(c, V_RANGE_MAX, shape, v, f->max, in_body);
     }
 }
 

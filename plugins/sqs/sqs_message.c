@@ -480,8 +480,16 @@ static int receive(sqs_queue_t *q, const recv_params_t *p, json_t *out) {
     return taken;
 }
 
-static bool check_receive(nb_req_t *req, sqs_queue_t *q, const json_t *in, recv_params_t *p, int *wait) {
-    json_t *v = json_object_get(in, "MaxNumberOfMessages");
+/* The members of a ReceiveMessage, read once (RECV_*: their places in recv_members). */
+static const char *const recv_members[] = {"MaxNumberOfMessages",   "VisibilityTimeout",
+                                           "WaitTimeSeconds",       "AttributeNames",
+                                           "MessageSystemAttributeNames", "MessageAttributeNames",
+                                           "ReceiveRequestAttemptId"};
+enum { RECV_MAX, RECV_VT, RECV_WAIT, RECV_ATTRS, RECV_SYS_ATTRS, RECV_MSG_ATTRS, RECV_ATTEMPT, RECV_N };
+
+static bool check_receive(nb_req_t *req, sqs_queue_t *q, const json_t *const in[RECV_N], recv_params_t *p,
+                          int *wait) {
+    const json_t *v = in[RECV_MAX];
     p->max = v ? (int)json_integer_value(v) : 1;
     if (v && (json_integer_value(v) < 1 || json_integer_value(v) > 10)) {
         nb_error_code(req, "InvalidParameterValue", 400,
@@ -489,7 +497,7 @@ static bool check_receive(nb_req_t *req, sqs_queue_t *q, const json_t *in, recv_
                       json_integer_value(v));
         return false;
     }
-    v = json_object_get(in, "VisibilityTimeout");
+    v = in[RECV_VT];
     p->vt = v ? (int)json_integer_value(v) : q->visibility;
     if (v && (json_integer_value(v) < 0 || json_integer_value(v) > 43200)) {
         nb_error_code(req, "InvalidParameterValue", 400,
@@ -497,7 +505,7 @@ static bool check_receive(nb_req_t *req, sqs_queue_t *q, const json_t *in, recv_
                       json_integer_value(v));
         return false;
     }
-    v = json_object_get(in, "WaitTimeSeconds");
+    v = in[RECV_WAIT];
     *wait = v ? (int)json_integer_value(v) : q->wait;
     if (v && (json_integer_value(v) < 0 || json_integer_value(v) > 20)) {
         nb_error_code(req, "InvalidParameterValue", 400,
@@ -608,15 +616,17 @@ nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
         return NB_DONE;
     recv_params_t p;
     int wait;
-    if (!check_receive(req, q, in, &p, &wait))
+    const json_t *members[RECV_N];
+    sqs_json_members(in, recv_members, members, RECV_N);
+    if (!check_receive(req, q, members, &p, &wait))
         return NB_DONE;
     json_t *sysnames = json_array();
-    json_array_extend(sysnames, json_object_get(in, "AttributeNames"));
-    json_array_extend(sysnames, json_object_get(in, "MessageSystemAttributeNames"));
+    json_array_extend(sysnames, (json_t *)members[RECV_ATTRS]);
+    json_array_extend(sysnames, (json_t *)members[RECV_SYS_ATTRS]);
     p.sysnames = sysnames;
-    p.attrnames = json_object_get(in, "MessageAttributeNames");
+    p.attrnames = members[RECV_MSG_ATTRS];
     /* FIFO: a retried receive (same ReceiveRequestAttemptId within 5 minutes) gets the same answer */
-    const char *attempt = q->fifo ? nb_json_str(in, "ReceiveRequestAttemptId") : NULL;
+    const char *attempt = q->fifo ? json_string_value(members[RECV_ATTEMPT]) : NULL;
     if (attempt) {
         double now = now_s();
         const char *k;
@@ -706,20 +716,35 @@ static bool fifo_id_missing(const sqs_queue_t *q, const json_t *e, sqs_err_t *er
     return false;
 }
 
-static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t *err) {
-    const json_t *bodyv = json_object_get(e, "MessageBody");
-    const char *body = json_string_value(bodyv);
-    size_t blen = json_string_length(bodyv);
-    const json_t *attrs = json_object_get(e, "MessageAttributes");
-    const json_t *delay = json_object_get(e, "DelaySeconds");
-    const char *grp = nb_json_str(e, "MessageGroupId");
-    const char *dedup = nb_json_str(e, "MessageDeduplicationId");
-    if (body == NULL || blen == 0) {
+/* What a send (SendMessage, or a batch's entry) carries, read from its members once. */
+typedef struct {
+    const json_t *entry;
+    const char *body;
+    size_t blen;
+    const json_t *attrs, *sys, *delay;
+    const char *grp, *dedup;
+} send_in_t;
+
+static void send_in_read(const json_t *e, send_in_t *in) {
+    static const char *const names[] = {"MessageBody", "MessageAttributes", "MessageSystemAttributes",
+                                        "DelaySeconds", "MessageGroupId", "MessageDeduplicationId"};
+    const json_t *v[6];
+    sqs_json_members(e, names, v, 6);
+    *in = (send_in_t){.entry = e, .body = json_string_value(v[0]), .blen = json_string_length(v[0]),
+                      .attrs = v[1], .sys = v[2], .delay = v[3], .grp = json_string_value(v[4]),
+                      .dedup = json_string_value(v[5])};
+}
+
+static bool check_send(sqs_queue_t *q, const send_in_t *in, size_t *size, sqs_err_t *err) {
+    size_t blen = in->blen;
+    const json_t *delay = in->delay;
+    const char *grp = in->grp, *dedup = in->dedup;
+    if (in->body == NULL || blen == 0) {
         err_set(err, "MissingParameter", "The request must contain the parameter MessageBody.");
         return false;
     }
     size_t abytes = 0;
-    if (!sqs_message_attributes_check(attrs, &abytes, err->msg, sizeof err->msg)) {
+    if (!sqs_message_attributes_check(in->attrs, &abytes, err->msg, sizeof err->msg)) {
         err->code = "InvalidParameterValue";
         return false;
     }
@@ -729,7 +754,7 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
                 "One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", q->max_size);
         return false;
     }
-    if (!sqs_body_chars_valid(body, blen)) {
+    if (!sqs_body_chars_valid(in->body, blen)) {
         err_set(err, "InvalidMessageContents",
                 "Invalid characters found. The set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | "
                 "#xE000 to #xFFFD | #x10000 to #x10FFFF");
@@ -742,10 +767,9 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
                 json_integer_value(delay));
         return false;
     }
-    const json_t *sys = json_object_get(e, "MessageSystemAttributes");
     const char *k;
     json_t *a;
-    json_object_foreach((json_t *)sys, k, a) {
+    json_object_foreach((json_t *)in->sys, k, a) {
         if (strcmp(k, "AWSTraceHeader") != 0 || strcmp(nb_json_str(a, "DataType") ?: "", "String") != 0 ||
             nb_json_str(a, "StringValue") == NULL) {
             err_set(err, "InvalidParameterValue", "Message system attribute name '%s' is invalid.", k);
@@ -764,7 +788,7 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
         return false;
     }
     if (q->fifo) {
-        if (fifo_id_missing(q, e, err))
+        if (fifo_id_missing(q, in->entry, err))
             return false;
         if (delay && json_integer_value(delay) != 0) {
             err_set(err, "InvalidParameterValue",
@@ -784,15 +808,14 @@ static bool check_send(sqs_queue_t *q, const json_t *e, size_t *size, sqs_err_t 
 }
 
 /* Stores one checked message; *result is the reply entry (MessageId, checksums, ...). */
-static int enqueue(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **result) {
-    const json_t *bodyv = json_object_get(e, "MessageBody");
-    const char *body = json_string_value(bodyv);
-    size_t blen = json_string_length(bodyv);
-    const json_t *attrs = json_object_get(e, "MessageAttributes");
-    const json_t *sys = json_object_get(e, "MessageSystemAttributes");
-    const json_t *delayv = json_object_get(e, "DelaySeconds");
-    const char *grp = nb_json_str(e, "MessageGroupId");
-    const char *dedup = nb_json_str(e, "MessageDeduplicationId");
+static int enqueue(nb_req_t *req, sqs_queue_t *q, const send_in_t *in, json_t **result) {
+    const char *body = in->body;
+    size_t blen = in->blen;
+    const json_t *attrs = in->attrs;
+    const json_t *sys = in->sys;
+    const json_t *delayv = in->delay;
+    const char *grp = in->grp;
+    const char *dedup = in->dedup;
     char md5_body[33], md5_attrs[33], md5_sys[33], id[37], seqno[24] = "";
     sqs_md5_hex(body, blen, md5_body);
     bool has_attrs = sqs_attributes_md5(attrs, md5_attrs);
@@ -903,10 +926,12 @@ nb_result_t sqs_send_message(nb_req_t *req, const json_t *in) {
         return NB_DONE;
     sqs_err_t err = {0};
     size_t size;
-    if (!check_send(q, in, &size, &err))
+    send_in_t send;
+    send_in_read(in, &send);
+    if (!check_send(q, &send, &size, &err))
         return err_answer(req, &err);
     json_t *result = NULL;
-    int rc = enqueue(req, q, in, &result);
+    int rc = enqueue(req, q, &send, &result);
     if (rc != 0)
         return NB_FAILED(rc);
     return nb_reply_new(req, result);
@@ -1011,9 +1036,11 @@ static nb_step_t send_batch_check(nb_req_t *req, sqs_queue_t *q, const json_t *e
 
 static int send_entry(nb_req_t *req, sqs_queue_t *q, const json_t *e, json_t **result, sqs_err_t *err) {
     size_t size;
-    if (!check_send(q, e, &size, err))
+    send_in_t send;
+    send_in_read(e, &send);
+    if (!check_send(q, &send, &size, err))
         return 1;
-    return enqueue(req, q, e, result);
+    return enqueue(req, q, &send, result);
 }
 
 nb_result_t sqs_send_message_batch(nb_req_t *req, const json_t *in) {

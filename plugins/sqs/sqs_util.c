@@ -320,8 +320,31 @@ bool sqs_message_attributes_check(const json_t *attrs, size_t *bytes, char *msg,
     return true;
 }
 
+void sqs_json_members(const json_t *obj, const char *const names[], const json_t *vals[], size_t n) {
+    for (size_t i = 0; i < n; i++)
+        vals[i] = NULL;
+    /* an explicit iterator: jansson's foreach macro looks each key up again to step on */
+    for (void *it = json_object_iter((json_t *)obj); it; it = json_object_iter_next((json_t *)obj, it)) {
+        const char *k = json_object_iter_key(it);
+        for (size_t i = 0; i < n; i++)
+            if (names[i][0] == k[0] && strcmp(names[i], k) == 0) {
+                vals[i] = json_object_iter_value(it);
+                break;
+            }
+    }
+}
+
+/* Whether the 8 bytes of x are all 0x20-0x7f: no top bit, no borrow out of a byte below 0x20. */
+static bool ascii_printable_word(uint64_t x) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    return ((x | (x - ones * 0x20)) & highs) == 0;
+}
+
 bool sqs_body_chars_valid(const char *s, size_t len) {
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    /* most bodies are printable ASCII, all of it allowed: eight bytes at a time while so */
+    for (uint64_t x; end - p >= 8 && (memcpy(&x, p, 8), ascii_printable_word(x)); p += 8)
+        ;
     while (p < end) {
         uint32_t c;
         size_t n;

@@ -74,6 +74,10 @@ bool sqs_receipt_parse(const char *handle, int64_t *qid, int64_t *seq, int64_t *
  * *bytes gets the size they count toward the message size limit.
  */
 bool sqs_message_attributes_check(const json_t *attrs, size_t *bytes, char *msg, size_t n);
+/* The values of obj's members named in names[0..n) into vals (NULL when absent), in one walk of
+ * obj's keys: a request carries a few of the members a handler asks about. */
+void sqs_json_members(const json_t *obj, const char *const names[], const json_t *vals[], size_t n);
+
 /* Body characters: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF. */
 bool sqs_body_chars_valid(const char *body, size_t len);
 

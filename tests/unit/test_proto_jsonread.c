@@ -99,3 +99,23 @@ Test(proto_jsonread, mutations_agree) {
     }
     cr_assert_gt(took, 100, "the mutations should keep some documents valid (%d)", took);
 }
+
+/* The plain span (jsonplain.c, eight bytes at a time) ends at the first byte that needs an
+ * escape or a UTF-8 check, wherever it sits in a word and whatever surrounds it. */
+Test(proto_jsonread, plain_span_stops_at_the_first_special_byte) {
+    static const unsigned char special[] = {'"', '\\', 0x00, 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xff};
+    static const unsigned char fill[] = {' ', 'a', '~', '!', 0x21, 0x5b, 0x5d};
+    char s[40];
+    for (size_t f = 0; f < sizeof fill; f++)
+        for (size_t sp = 0; sp < sizeof special; sp++)
+            for (size_t at = 0; at <= sizeof s; at++) {
+                memset(s, fill[f], sizeof s);
+                if (at < sizeof s)
+                    s[at] = (char)special[sp];
+                cr_assert_eq(nb__json_plain_span(s, sizeof s), at, "fill 0x%02x, byte 0x%02x at %zu", fill[f],
+                             special[sp], at);
+                /* shorter texts end the span at their end */
+                size_t len = at / 2;
+                cr_assert_eq(nb__json_plain_span(s, len), len);
+            }
+}

@@ -217,3 +217,22 @@ Test(proto_shape, canonical_rejects_bad_values_with_the_path) {
     free(err);
     json_decref(canon);
 }
+
+/* A string's ASCII run is skipped eight bytes at a time: a byte that is not UTF-8 after it, at
+ * any offset, is still refused, and a real character there still taken. */
+Test(proto_shape, string_text_checked_as_utf8_at_every_offset) {
+    char text[40];
+    for (size_t at = 0; at + 1 < sizeof text; at++) {
+        memset(text, 'a', sizeof text);
+        text[at] = '\xff';
+        json_t *v = NULL;
+        const char *why = NULL;
+        cr_assert_lt(nb__scalar_from_text(shape("Str"), text, sizeof text, &v, &why), 0, "0xff at %zu", at);
+        cr_assert_null(v);
+        memset(text, 'a', sizeof text);
+        memcpy(text + at, "\xc3\xa9", 2);
+        cr_assert_eq(nb__scalar_from_text(shape("Str"), text, sizeof text, &v, &why), 0, "U+00E9 at %zu", at);
+        cr_assert_eq(json_string_length(v), sizeof text);
+        json_decref(v);
+    }
+}

@@ -204,6 +204,43 @@ Test(sqs_body, allowed_characters) {
     cr_assert_not(sqs_body_chars_valid("\xc3", 1));         /* cut sequence */
 }
 
+/* The printable-ASCII run is checked eight bytes at a time: a bad byte anywhere in a long
+ * body, at any offset within its word, is still found, and a good body still passes. */
+Test(sqs_body, long_bodies_checked_at_every_offset) {
+    char body[41];
+    static const char bad[] = {'\x01', '\x1f', '\x00', '\x0b'};
+    static const char good[] = {'\t', '\n', '\r', '\x7f', ' ', '~'};
+    for (size_t at = 0; at < sizeof body; at++) {
+        for (size_t b = 0; b < sizeof bad; b++) {
+            memset(body, 'x', sizeof body);
+            body[at] = bad[b];
+            cr_assert_not(sqs_body_chars_valid(body, sizeof body), "0x%02x at %zu", bad[b], at);
+        }
+        for (size_t g = 0; g < sizeof good; g++) {
+            memset(body, 'x', sizeof body);
+            body[at] = good[g];
+            cr_assert(sqs_body_chars_valid(body, sizeof body), "0x%02x at %zu", good[g], at);
+        }
+        if (at + 1 < sizeof body) { /* U+00E9 in the middle of ASCII: checked the slow way, passes */
+            memset(body, 'x', sizeof body);
+            memcpy(body + at, "\xc3\xa9", 2);
+            cr_assert(sqs_body_chars_valid(body, sizeof body), "U+00E9 at %zu", at);
+        }
+    }
+}
+
+/* A handler's members are read in one walk of the input's keys. */
+Test(sqs_json, members_read_in_one_walk) {
+    json_t *in = json_pack("{s:s,s:i,s:n}", "MessageBody", "b", "DelaySeconds", 5, "Other", NULL);
+    static const char *const names[] = {"DelaySeconds", "MessageGroupId", "MessageBody"};
+    const json_t *v[3];
+    sqs_json_members(in, names, v, 3);
+    cr_assert_eq(json_integer_value(v[0]), 5);
+    cr_assert_null(v[1]);
+    cr_assert_str_eq(json_string_value(v[2]), "b");
+    json_decref(in);
+}
+
 Test(sqs_attrs, selection_filters) {
     json_t *all = json_pack("[s]", "All");
     json_t *prefix = json_pack("[s]", "s.*");

@@ -20,9 +20,16 @@ typedef struct nb__header {
     size_t name_len; /* a lookup compares lengths and first letters before any name */
 } nb__header_t;
 
+typedef struct nb__header_block nb__header_block_t; /* message.c */
+
+/* The names and values live in a few blocks the list owns (one malloc for a request's dozen
+ * headers, not one each); a removed header's bytes stay there until nb__headers_free. Moved by
+ * copying the struct (then the source is not freed). */
 typedef struct nb__headers {
     nb__header_t *items;
     size_t len, cap;
+    nb__header_block_t *blocks; /* newest first; NULL until the first header */
+    bool packed;                /* items lives in the (single) block too (nb__headers_shrink) */
 } nb__headers_t;
 
 int nb__headers_add(nb__headers_t *h, const char *name, const char *value);
@@ -38,7 +45,8 @@ size_t nb__headers_count(const nb__headers_t *h, const char *name);
 /* The first value of a header, case-insensitive; NULL when absent. */
 const char *nb__headers_get(const nb__headers_t *h, const char *name);
 void nb__headers_free(nb__headers_t *h);
-/* Gives back the list's unused room (headers kept a while: a request's, for as long as it waits). */
+/* Gives back the list's unused room (headers kept a while: a request's, for as long as it waits):
+ * items, names and values are moved into one allocation of the exact size. */
 void nb__headers_shrink(nb__headers_t *h);
 
 typedef struct nb__http_request {

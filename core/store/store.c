@@ -335,8 +335,14 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     return 0;
 }
 
+/* SQLite's allocation statistics (on by default, read by no one here) take a global mutex
+ * around every allocation it makes: some thirty a request. Set before SQLite initializes. */
+static void sqlite_configure(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store_t **out, char **err) {
     static const nb__store_config_t defaults = {0};
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, sqlite_configure);
     if (err != NULL)
         *err = NULL;
     *out = NULL;

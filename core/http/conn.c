@@ -481,13 +481,35 @@ static int on_header_value_complete(llhttp_t *p) {
     return 0;
 }
 
-static char *dup_range(const char *s, size_t n) {
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
+static char *put_range(char *d, const char *s, size_t n) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d + n + 1;
+}
+
+/* Method, target, path and query in one allocation (r->method's: strings_packed). A target
+ * without a path ("?x", "") gets the path "/" in front. */
+static int request_line_strings(nb__http_request_t *r, const char *method, const char *url, size_t url_len,
+                                size_t plen) {
+    size_t mlen = strlen(method), slash = plen ? 0 : 1;
+    char *m = malloc(mlen + 1 + (slash + url_len + 1) + (slash + plen + 1) + (url_len - plen + 1));
+    if (m == NULL)
+        return NB_ENOMEM;
+    char *d = put_range(m, method, mlen);
+    r->method = m;
+    r->target = d;
+    if (slash)
+        *d++ = '/';
+    d = put_range(d, url, url_len);
+    r->path = d;
+    if (slash)
+        *d++ = '/';
+    d = put_range(d, url, plen);
+    if (plen < url_len)
+        put_range(d, url + plen + 1, url_len - plen - 1);
+    r->query = plen < url_len ? d : NULL;
+    r->strings_packed = true;
+    return 0;
 }
 
 /* The request goes to the handler at once, without (the rest of) its body, for an error
@@ -532,13 +554,12 @@ static int on_headers_complete(llhttp_t *p) {
     }
     const char *q = memchr(url, '?', url_len);
     size_t plen = q ? (size_t)(q - url) : url_len;
-    r->method = strdup(llhttp_method_name((llhttp_method_t)llhttp_get_method(p)));
-    r->target = plen ? dup_range(url, url_len) : nb__strdup_printf("/%.*s", (int)url_len, url);
-    r->path = plen ? dup_range(url, plen) : strdup("/");
-    if (q)
-        r->query = dup_range(q + 1, url_len - plen - 1);
+    if (request_line_strings(r, llhttp_method_name((llhttp_method_t)llhttp_get_method(p)), url, url_len, plen) != 0) {
+        c->reject = 500;
+        return -1;
+    }
     r->body = nb__body_new(l->spill_threshold, c->srv->tmpdir);
-    if (!r->method || !r->target || !r->path || (q && !r->query) || !r->body) {
+    if (!r->body) {
         c->reject = 500;
         return -1;
     }

@@ -163,9 +163,11 @@ void nb__headers_free(nb__headers_t *h) {
 
 void nb__http_request_free(nb__http_request_t *r) {
     free(r->method);
-    free(r->target);
-    free(r->path);
-    free(r->query);
+    if (!r->strings_packed) {
+        free(r->target);
+        free(r->path);
+        free(r->query);
+    }
     nb__headers_free(&r->headers);
     nb__body_free(r->body);
     if (r->head_data && r->head_free)

@@ -54,6 +54,7 @@ typedef struct nb__http_request {
     char *target;   /* raw request target, "/b1/k%201?uploads" */
     char *path;     /* raw (still percent-encoded) path, "/b1/k%201" */
     char *query;    /* raw query string after '?', NULL when there is none */
+    bool strings_packed; /* the four above are one allocation, method's (the HTTP server's) */
     nb__headers_t headers;
     nb_body_t *body; /* never NULL once the request is complete */
     uint64_t max_body;   /* the limit this request's body was held to */

@@ -76,6 +76,7 @@ int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char
     h->items[h->len].name = n;
     h->items[h->len].value = v;
     h->items[h->len].name_len = nlen;
+    h->items[h->len].value_len = vlen;
     h->len++;
     return 0;
 }
@@ -131,7 +132,7 @@ void nb__headers_shrink(nb__headers_t *h) {
         return;
     size_t bytes = h->len * sizeof *h->items;
     for (size_t i = 0; i < h->len; i++)
-        bytes += h->items[i].name_len + 1 + strlen(h->items[i].value) + 1;
+        bytes += h->items[i].name_len + 1 + h->items[i].value_len + 1;
     nb__header_block_t *b = malloc(sizeof *b + bytes);
     if (b == NULL)
         return; /* the larger list stays: no harm */
@@ -140,10 +141,10 @@ void nb__headers_shrink(nb__headers_t *h) {
     nb__header_t *items = (nb__header_t *)(void *)b->data;
     char *p = b->data + h->len * sizeof *items;
     for (size_t i = 0; i < h->len; i++) {
-        size_t n = h->items[i].name_len + 1, v = strlen(h->items[i].value) + 1;
+        size_t n = h->items[i].name_len + 1, v = h->items[i].value_len + 1;
+        items[i] = h->items[i];
         items[i].name = memcpy(p, h->items[i].name, n);
         items[i].value = memcpy(p + n, h->items[i].value, v);
-        items[i].name_len = h->items[i].name_len;
         p += n + v;
     }
     free(h->items);

@@ -18,6 +18,7 @@ typedef struct nb__header {
     char *name;  /* as received (case kept); compare with strcasecmp */
     char *value; /* in name's allocation, after its NUL: freeing name frees both */
     size_t name_len; /* a lookup compares lengths and first letters before any name */
+    size_t value_len;
 } nb__header_t;
 
 typedef struct nb__header_block nb__header_block_t; /* message.c */

@@ -62,6 +62,14 @@ static int items_grow(nb__headers_t *h) {
     return 0;
 }
 
+/* The names bit of a name, case-insensitive. */
+static inline uint64_t name_bit(const char *name, size_t len) {
+    if (len == 0)
+        return 1;
+    unsigned k = (unsigned)len * 7u + ascii_lower((unsigned char)name[0]) + 3u * ascii_lower((unsigned char)name[len - 1]);
+    return (uint64_t)1 << (k & 63);
+}
+
 int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char *value, size_t vlen) {
     if (h->len == h->cap && items_grow(h) != 0)
         return NB_ENOMEM;
@@ -78,6 +86,7 @@ int nb__headers_addn(nb__headers_t *h, const char *name, size_t nlen, const char
     h->items[h->len].name_len = nlen;
     h->items[h->len].value_len = vlen;
     h->len++;
+    h->names |= name_bit(name, nlen); /* a removed name's bit stays: a lookup of it then scans */
     return 0;
 }
 
@@ -107,6 +116,8 @@ bool nb__header_is(const nb__header_t *h, const char *name, size_t len) {
 /* Looked up a dozen times a request: length and first letter rule most names out before strcasecmp. */
 const char *nb__headers_get(const nb__headers_t *h, const char *name) {
     size_t len = strlen(name);
+    if (!(h->names & name_bit(name, len)))
+        return NULL;
     for (size_t i = 0; i < h->len; i++)
         if (nb__header_is(&h->items[i], name, len))
             return h->items[i].value;
@@ -115,6 +126,8 @@ const char *nb__headers_get(const nb__headers_t *h, const char *name) {
 
 size_t nb__headers_count(const nb__headers_t *h, const char *name) {
     size_t len = strlen(name), n = 0;
+    if (!(h->names & name_bit(name, len)))
+        return 0;
     for (size_t i = 0; i < h->len; i++)
         n += nb__header_is(&h->items[i], name, len);
     return n;

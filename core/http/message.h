@@ -31,6 +31,8 @@ typedef struct nb__headers {
     size_t len, cap;
     nb__header_block_t *blocks; /* newest first; NULL until the first header */
     bool packed;                /* items lives in the (single) block too (nb__headers_shrink) */
+    uint64_t names;             /* a bit for each name added (its length and end letters): most
+                                 * lookups are of headers a request does not have, answered by it */
 } nb__headers_t;
 
 int nb__headers_add(nb__headers_t *h, const char *name, const char *value);

@@ -102,3 +102,30 @@ Test(headers_list, many_large_removed_packed_and_grown_again) {
     expect_value(&h, "a", "b");
     nb__headers_free(&h);
 }
+
+/* Lookups are answered from the names' bits first: a name present is always found, in any
+ * case, and one absent never is, whichever bits they share. */
+Test(headers_list, lookups_present_and_absent) {
+    nb__headers_t h = {0};
+    const char *present[] = {"Host", "Authorization", "X-Amz-Date", "Content-Type", "Content-Length",
+                             "X-Amz-Target", "User-Agent", "amz-sdk-invocation-id", "amz-sdk-request", "Accept-Encoding"};
+    size_t n = sizeof present / sizeof *present;
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(nb__headers_add(&h, present[i], present[i]), 0);
+    char name[64];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "%s", present[i]);
+        for (char *c = name; *c; c++)
+            *c = (char)(i % 2 ? (*c >= 'a' && *c <= 'z' ? *c - 32 : *c) : (*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
+        expect_value(&h, name, present[i]);
+        cr_assert_eq(nb__headers_count(&h, name), 1);
+    }
+    for (int i = 0; i < 500; i++) {
+        snprintf(name, sizeof name, "X-Absent-%d", i);
+        cr_assert_null(nb__headers_get(&h, name), "%s", name);
+        cr_assert_eq(nb__headers_count(&h, name), 0);
+    }
+    cr_assert_null(nb__headers_get(&h, "Origin"));
+    cr_assert_null(nb__headers_get(&h, ""));
+    nb__headers_free(&h);
+}

@@ -564,7 +564,6 @@ static int on_headers_complete(llhttp_t *p) {
         return -1;
     }
     head_bufs_free(x);
-    nb__headers_shrink(&r->headers); /* held as long as the request: a long poll's for 20 s */
     /* No protocol switch (Upgrade, CONNECT) here: answered as a plain request, then closed. */
     x->keep_alive = llhttp_should_keep_alive(p) != 0 && !llhttp_get_upgrade(p);
     x->http10 = p->http_major == 1 && p->http_minor == 0;

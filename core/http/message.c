@@ -21,24 +21,15 @@ struct nb__header_block {
  * stays within what glibc serves from its per-thread cache (1032 bytes). */
 #define HEADER_BLOCK_BYTES (1024 - sizeof(nb__header_block_t))
 
-static nb__header_block_t *block_new(nb__headers_t *h, size_t cap) {
-    nb__header_block_t *b = malloc(sizeof *b + cap);
-    if (b == NULL)
-        return NULL;
-    b->used = 0;
-    b->cap = cap;
-    b->next = h->blocks;
-    h->blocks = b;
-    return b;
-}
-
-/* n bytes for a name and its value, from the newest block or a new one. */
+/* n bytes for a name and its value, from the newest block or a new one (pushed in front). */
 static char *block_alloc(nb__headers_t *h, size_t n) {
     nb__header_block_t *b = h->blocks;
     if (b == NULL || h->packed || b->cap - b->used < n) {
         size_t cap = n > HEADER_BLOCK_BYTES ? n : HEADER_BLOCK_BYTES;
-        if ((b = block_new(h, cap)) == NULL)
+        if ((b = malloc(sizeof *b + cap)) == NULL)
             return NULL;
+        *b = (nb__header_block_t){.next = h->blocks, .cap = cap};
+        h->blocks = b;
     }
     char *p = b->data + b->used;
     b->used += n;

@@ -4,6 +4,8 @@
 # answered, then over N requests of OP (bench/ops/prepare.py's captured botocore requests,
 # replayed on one keep-alive connection by bench/ops/replay.py).
 #   bench/ops/instructions.sh BUILD off|on OP [N]   (OP: send_json send_query receive put get)
+# CONNS (default 1): requests sent at once on that many connections (replay.py), so one loop turn
+# serves several, as under load.
 # Prints instructions per request; the callgrind file stays for callgrind_annotate.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,7 +25,7 @@ if [ "$OP" = send_query ]; then "$QUERY_PY" bench/ops/prepare.py --query "http:/
 else "$PY" bench/ops/prepare.py "http://127.0.0.1:$P" "$d" "$OP" >/dev/null; fi
 "$PY" bench/ops/replay.py "$P" "$d/$OP.lua" 300 >/dev/null
 callgrind_control -i on $pid >/dev/null 2>&1
-"$PY" bench/ops/replay.py "$P" "$d/$OP.lua" "$N" >/dev/null
+"$PY" bench/ops/replay.py "$P" "$d/$OP.lua" "$N" "${CONNS:-1}" >/dev/null
 callgrind_control -d $pid >/dev/null 2>&1
 tot=$(callgrind_annotate "$out.1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
-echo "$MODE $OP: $((tot / N)) instructions a request ($out.1)"
+echo "$MODE $OP${CONNS:+ (CONNS=$CONNS)}: $((tot / N)) instructions a request ($out.1)"

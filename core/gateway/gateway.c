@@ -360,6 +360,7 @@ static stage_result_t stage_commit(nb_req_t *req, stage_ctx_t *c) {
     bool committed = nb__txn_end(nb__txn_req_store(req), keep) == 0;
     if (nb_result_same(res, NB_ASYNC)) {
         req->async = true;
+        nb__headers_shrink(&req->http->headers); /* held while it waits (a long poll: 20 s) */
         if (!committed)
             nb__txn_failed(req); /* answered so when the plugin calls nb_finish() or done() returns */
         return STAGE_DONE;

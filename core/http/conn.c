@@ -43,11 +43,63 @@ static nb__http_exchange_t *exchange_new(nb__http_conn_t *c) {
     return x;
 }
 
+/* ---- pieces of the head ---- */
+
+static int piece_add(nb__http_piece_t *p, const char *at, size_t len) {
+    if (p->at == NULL && p->buf.len == 0) {
+        p->at = at;
+        p->len = len;
+        return 0;
+    }
+    if (p->at != NULL) { /* split: what came before is copied first */
+        if (nb__buf_append(&p->buf, p->at, p->len) != 0)
+            return NB_ENOMEM;
+        p->at = NULL;
+    }
+    return nb__buf_append(&p->buf, at, len);
+}
+
+/* The parsed bytes are about to go (the read buffer is reused): a slice into them is copied. */
+static int piece_keep(nb__http_piece_t *p) {
+    if (p->at == NULL)
+        return 0;
+    int rc = nb__buf_append(&p->buf, p->at, p->len);
+    p->at = NULL;
+    return rc;
+}
+
+static const char *piece_data(const nb__http_piece_t *p, size_t *len) {
+    if (p->at != NULL) {
+        *len = p->len;
+        return p->at;
+    }
+    *len = p->buf.len;
+    return p->buf.data ? p->buf.data : "";
+}
+
+static void piece_reset(nb__http_piece_t *p) {
+    p->at = NULL;
+    nb__buf_reset(&p->buf);
+}
+
+static void piece_free(nb__http_piece_t *p) {
+    p->at = NULL;
+    nb__buf_free(&p->buf);
+}
+
 /* The request head's parse buffers: only while a head is parsed. */
 static void head_bufs_free(nb__http_exchange_t *x) {
-    nb__buf_free(&x->url);
-    nb__buf_free(&x->field);
-    nb__buf_free(&x->value);
+    piece_free(&x->url);
+    piece_free(&x->field);
+    piece_free(&x->value);
+}
+
+/* After llhttp returns: the head being parsed keeps its pieces as copies. */
+static int head_pieces_keep(nb__http_conn_t *c) {
+    nb__http_exchange_t *x = c->cur;
+    if (x == NULL)
+        return 0;
+    return piece_keep(&x->url) | piece_keep(&x->field) | piece_keep(&x->value);
 }
 
 void nb__exchange_free(nb__http_exchange_t *x) {
@@ -358,21 +410,21 @@ static int on_url(llhttp_t *p, const char *at, size_t len) {
     nb__http_conn_t *c = p->data;
     if (head_grow(c, len) != 0)
         return -1;
-    return nb__buf_append(&c->cur->url, at, len) == 0 ? 0 : -1;
+    return piece_add(&c->cur->url, at, len) == 0 ? 0 : -1;
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t len) {
     nb__http_conn_t *c = p->data;
     if (head_grow(c, len) != 0)
         return -1;
-    return nb__buf_append(&c->cur->field, at, len) == 0 ? 0 : -1;
+    return piece_add(&c->cur->field, at, len) == 0 ? 0 : -1;
 }
 
 static int on_header_value(llhttp_t *p, const char *at, size_t len) {
     nb__http_conn_t *c = p->data;
     if (head_grow(c, len) != 0)
         return -1;
-    return nb__buf_append(&c->cur->value, at, len) == 0 ? 0 : -1;
+    return piece_add(&c->cur->value, at, len) == 0 ? 0 : -1;
 }
 
 /* RFC 9110 5.1: a field name is a token (llhttp 8.1 lets a space or an empty name through;
@@ -387,14 +439,24 @@ static bool tchar_punct(unsigned char ch) {
     }
 }
 
+static bool is_tchar(unsigned char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || tchar_punct(ch);
+}
+
+/* Every header name of every request passes here: one table lookup a byte. */
+static bool tchar_table[256];
+
+static void tchar_table_init(void) {
+    for (int ch = 0; ch < 256; ch++)
+        tchar_table[ch] = is_tchar((unsigned char)ch);
+}
+
 static bool field_name_is_token(const char *s, size_t n) {
     if (n == 0)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || tchar_punct(ch)))
+    for (size_t i = 0; i < n; i++)
+        if (!tchar_table[(unsigned char)s[i]])
             return false;
-    }
     return true;
 }
 
@@ -403,14 +465,15 @@ static int on_header_value_complete(llhttp_t *p) {
     nb__http_exchange_t *x = c->cur;
     if (head_grow(c, 4) != 0)
         return -1;
-    if (!field_name_is_token(x->field.data, x->field.len)) {
+    size_t nlen, vlen;
+    const char *name = piece_data(&x->field, &nlen), *value = piece_data(&x->value, &vlen);
+    if (!field_name_is_token(name, nlen)) {
         c->reject = 400;
         return -1;
     }
-    int rc = nb__headers_addn(&x->req.headers, x->field.data ? x->field.data : "", x->field.len,
-                              x->value.data ? x->value.data : "", x->value.len);
-    nb__buf_reset(&x->field);
-    nb__buf_reset(&x->value);
+    int rc = nb__headers_addn(&x->req.headers, name, nlen, value, vlen);
+    piece_reset(&x->field);
+    piece_reset(&x->value);
     if (rc != 0) {
         c->reject = 500;
         return -1;
@@ -418,13 +481,35 @@ static int on_header_value_complete(llhttp_t *p) {
     return 0;
 }
 
-static char *dup_range(const char *s, size_t n) {
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
+static char *put_range(char *d, const char *s, size_t n) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d + n + 1;
+}
+
+/* Method, target, path and query in one allocation (r->method's: strings_packed). A target
+ * without a path ("?x", "") gets the path "/" in front. */
+static int request_line_strings(nb__http_request_t *r, const char *method, const char *url, size_t url_len,
+                                size_t plen) {
+    size_t mlen = strlen(method), slash = plen ? 0 : 1;
+    char *m = malloc(mlen + 1 + (slash + url_len + 1) + (slash + plen + 1) + (url_len - plen + 1));
+    if (m == NULL)
+        return NB_ENOMEM;
+    char *d = put_range(m, method, mlen);
+    r->method = m;
+    r->target = d;
+    if (slash)
+        *d++ = '/';
+    d = put_range(d, url, url_len);
+    r->path = d;
+    if (slash)
+        *d++ = '/';
+    d = put_range(d, url, plen);
+    if (plen < url_len)
+        put_range(d, url + plen + 1, url_len - plen - 1);
+    r->query = plen < url_len ? d : NULL;
+    r->strings_packed = true;
+    return 0;
 }
 
 /* The request goes to the handler at once, without (the rest of) its body, for an error
@@ -455,8 +540,8 @@ static int on_headers_complete(llhttp_t *p) {
     const nb__http_limits_t *l = &c->srv->limits;
     x->headers_done = true;
     c->head_bytes = 0; /* trailers get their own budget */
-    const char *url = x->url.data ? x->url.data : "";
-    size_t url_len = x->url.len;
+    size_t url_len;
+    const char *url = piece_data(&x->url, &url_len);
     /* RFC 9112 3.2.2: an absolute-form target (a client that takes us for a proxy) names the
      * resource by what follows its authority; read as a path it would be a bucket "http:". */
     if ((url_len > 7 && strncasecmp(url, "http://", 7) == 0) || (url_len > 8 && strncasecmp(url, "https://", 8) == 0)) {
@@ -469,18 +554,16 @@ static int on_headers_complete(llhttp_t *p) {
     }
     const char *q = memchr(url, '?', url_len);
     size_t plen = q ? (size_t)(q - url) : url_len;
-    r->method = strdup(llhttp_method_name((llhttp_method_t)llhttp_get_method(p)));
-    r->target = plen ? dup_range(url, url_len) : nb__strdup_printf("/%.*s", (int)url_len, url);
-    r->path = plen ? dup_range(url, plen) : strdup("/");
-    if (q)
-        r->query = dup_range(q + 1, url_len - plen - 1);
+    if (request_line_strings(r, llhttp_method_name((llhttp_method_t)llhttp_get_method(p)), url, url_len, plen) != 0) {
+        c->reject = 500;
+        return -1;
+    }
     r->body = nb__body_new(l->spill_threshold, c->srv->tmpdir);
-    if (!r->method || !r->target || !r->path || (q && !r->query) || !r->body) {
+    if (!r->body) {
         c->reject = 500;
         return -1;
     }
     head_bufs_free(x);
-    nb__headers_shrink(&r->headers); /* held as long as the request: a long poll's for 20 s */
     /* No protocol switch (Upgrade, CONNECT) here: answered as a plain request, then closed. */
     x->keep_alive = llhttp_should_keep_alive(p) != 0 && !llhttp_get_upgrade(p);
     x->http10 = p->http_major == 1 && p->http_minor == 0;
@@ -576,6 +659,11 @@ static size_t conn_parse(nb__http_conn_t *c, const char *data, size_t len) {
     c->in_parse = true;
     while (len > 0 && !parse_blocked(c)) {
         enum llhttp_errno err = llhttp_execute(&c->parser, data, len);
+        /* what is left of a head being parsed is copied before its bytes go */
+        if ((err == HPE_OK || err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) && head_pieces_keep(c) != 0) {
+            c->reject = 500;
+            err = HPE_USER;
+        }
         size_t used = len;
         if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
             used = (size_t)(llhttp_get_error_pos(&c->parser) - data);
@@ -737,6 +825,8 @@ static void conn_start(nb__http_conn_t *c) {
             snprintf(c->peer, sizeof c->peer, "%s:%d", ip, port);
         }
     }
+    static uv_once_t tchar_once = UV_ONCE_INIT;
+    uv_once(&tchar_once, tchar_table_init);
     llhttp_init(&c->parser, HTTP_REQUEST, &settings);
     c->parser.data = c;
     c->last_activity = c->last_write = uv_now(c->srv->loop);

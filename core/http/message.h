@@ -18,11 +18,21 @@ typedef struct nb__header {
     char *name;  /* as received (case kept); compare with strcasecmp */
     char *value; /* in name's allocation, after its NUL: freeing name frees both */
     size_t name_len; /* a lookup compares lengths and first letters before any name */
+    size_t value_len;
 } nb__header_t;
 
+typedef struct nb__header_block nb__header_block_t; /* message.c */
+
+/* The names and values live in a few blocks the list owns (one malloc for a request's dozen
+ * headers, not one each); a removed header's bytes stay there until nb__headers_free. Moved by
+ * copying the struct (then the source is not freed). */
 typedef struct nb__headers {
     nb__header_t *items;
     size_t len, cap;
+    nb__header_block_t *blocks; /* newest first; NULL until the first header */
+    bool packed;                /* items lives in the (single) block too (nb__headers_shrink) */
+    uint64_t names;             /* a bit for each name added (its length and end letters): most
+                                 * lookups are of headers a request does not have, answered by it */
 } nb__headers_t;
 
 int nb__headers_add(nb__headers_t *h, const char *name, const char *value);
@@ -38,7 +48,8 @@ size_t nb__headers_count(const nb__headers_t *h, const char *name);
 /* The first value of a header, case-insensitive; NULL when absent. */
 const char *nb__headers_get(const nb__headers_t *h, const char *name);
 void nb__headers_free(nb__headers_t *h);
-/* Gives back the list's unused room (headers kept a while: a request's, for as long as it waits). */
+/* Gives back the list's unused room (headers kept a while: a request's, for as long as it waits):
+ * items, names and values are moved into one allocation of the exact size. */
 void nb__headers_shrink(nb__headers_t *h);
 
 typedef struct nb__http_request {
@@ -46,6 +57,7 @@ typedef struct nb__http_request {
     char *target;   /* raw request target, "/b1/k%201?uploads" */
     char *path;     /* raw (still percent-encoded) path, "/b1/k%201" */
     char *query;    /* raw query string after '?', NULL when there is none */
+    bool strings_packed; /* the four above are one allocation, method's (the HTTP server's) */
     nb__headers_t headers;
     nb_body_t *body; /* never NULL once the request is complete */
     uint64_t max_body;   /* the limit this request's body was held to */

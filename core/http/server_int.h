@@ -37,6 +37,15 @@ struct nb__http_file_out {
     char chunk[]; /* 2 * NB__HTTP_CHUNK */
 };
 
+/* A piece of the request head (the URL, a header's name or value) while it is parsed: a slice of
+ * the bytes llhttp parses when it came whole in one callback (the usual case), copied into buf
+ * only when it is split across callbacks or reads (conn.c). */
+typedef struct nb__http_piece {
+    const char *at; /* the slice; NULL: the piece is buf's bytes */
+    size_t len;
+    nb__buf_t buf;
+} nb__http_piece_t;
+
 enum nb__x_state {
     NB__X_PARSING,   /* request still coming in */
     NB__X_HANDLER,   /* complete, handed to the handler, not answered yet */
@@ -66,7 +75,7 @@ struct nb__http_exchange {
     bool work_busy;            /* file->work runs on the thread pool: file and x are its until after_read */
     unsigned batch; /* answers written by the write this one started (this one and the next ones) */
     /* The request head while it is parsed (freed at its end): an idle connection holds none. */
-    nb__buf_t url, field, value;
+    nb__http_piece_t url, field, value;
 };
 
 struct nb__http_conn {

@@ -15,15 +15,17 @@
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-static int put(nb__buf_t *b, const char *s, size_t n) { return nb__buf_append(b, s, n); }
-#define PUTS(b, lit) put((b), (lit), sizeof(lit) - 1)
+/* The head is measured first and reserved whole: the writes below only copy. */
+static char *put(char *d, const char *s, size_t n) { return (char *)memcpy(d, s, n) + n; }
+#define PUTS(d, lit) put((d), (lit), sizeof(lit) - 1)
+#define U64_DIGITS 20
 
-static int put_u64(nb__buf_t *b, uint64_t v) {
-    char tmp[24], *p = tmp + sizeof tmp;
+static char *put_u64(char *d, uint64_t v) {
+    char tmp[U64_DIGITS], *p = tmp + sizeof tmp;
     do
         *--p = (char)('0' + v % 10);
     while ((v /= 10) != 0);
-    return put(b, p, (size_t)(tmp + sizeof tmp - p));
+    return put(d, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 static const char *date_now(nb__http_server_t *srv) {
@@ -55,7 +57,7 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
     size_t bytes = 0; /* of the handler's headers, as written */
     for (size_t i = 0; i < r->headers.len; i++) {
         const nb__header_t *h = &r->headers.items[i];
-        bytes += strlen(h->name) + strlen(h->value) + 4;
+        bytes += h->name_len + h->value_len + 4;
         if (IS(h, "Connection") && strcasestr(h->value, "close"))
             x->close_after = true;
         else if (IS(h, "Date"))
@@ -73,45 +75,50 @@ static int build_head(nb__http_conn_t *c, nb__http_exchange_t *x) {
         c->no_more = true;
     bool keep_cl = r->no_body && handler_cl;
 
+    const char *date = has_date ? NULL : date_now(c->srv);
+    /* everything below but the headers' own bytes: status line, Date, framing, end of head */
+    enum { FIXED = 9 + 4 + 32 + 2 + 6 + 40 + 2 + 28 + 16 + U64_DIGITS + 2 + 24 + 2 };
     nb__buf_reset(b);
-    /* reserved whole at once: the appends below then only copy */
-    int rc = nb__buf_reserve(b, 160 + bytes);
-    rc |= PUTS(b, "HTTP/1.1 ");
-    rc |= put_u64(b, (uint64_t)status);
-    rc |= PUTS(b, " ");
-    rc |= put(b, reason, strlen(reason));
-    rc |= PUTS(b, "\r\n");
+    if (nb__buf_reserve(b, FIXED + strlen(reason) + bytes) != 0)
+        return NB_ENOMEM;
+    char *d = b->data;
+    d = PUTS(d, "HTTP/1.1 ");
+    d = put_u64(d, (uint64_t)status);
+    d = PUTS(d, " ");
+    d = put(d, reason, strlen(reason));
+    d = PUTS(d, "\r\n");
     for (size_t i = 0; i < r->headers.len; i++) {
         const nb__header_t *h = &r->headers.items[i];
         if (IS(h, "Connection") ||
             (!keep_cl && IS(h, "Content-Length")) ||
             IS(h, "Transfer-Encoding"))
             continue; /* the writer's own framing headers */
-        rc |= put(b, h->name, strlen(h->name));
-        rc |= PUTS(b, ": ");
-        rc |= put(b, h->value, strlen(h->value));
-        rc |= PUTS(b, "\r\n");
+        d = put(d, h->name, h->name_len);
+        d = PUTS(d, ": ");
+        d = put(d, h->value, h->value_len);
+        d = PUTS(d, "\r\n");
     }
-    if (!has_date) {
-        const char *d = date_now(c->srv);
-        rc |= PUTS(b, "Date: ");
-        rc |= put(b, d, strlen(d));
-        rc |= PUTS(b, "\r\n");
+    if (date) {
+        d = PUTS(d, "Date: ");
+        d = put(d, date, strlen(date));
+        d = PUTS(d, "\r\n");
     }
     if (x->chunked) {
         if (!x->http10 && !x->head_only && status_has_body(status))
-            rc |= PUTS(b, "Transfer-Encoding: chunked\r\n");
+            d = PUTS(d, "Transfer-Encoding: chunked\r\n");
     } else if (!keep_cl && status_has_body(status)) {
-        rc |= PUTS(b, "Content-Length: ");
-        rc |= put_u64(b, (uint64_t)body_length(r));
-        rc |= PUTS(b, "\r\n");
+        d = PUTS(d, "Content-Length: ");
+        d = put_u64(d, (uint64_t)body_length(r));
+        d = PUTS(d, "\r\n");
     }
     if (x->close_after)
-        rc |= PUTS(b, "Connection: close\r\n");
+        d = PUTS(d, "Connection: close\r\n");
     else if (x->http10)
-        rc |= PUTS(b, "Connection: keep-alive\r\n");
-    rc |= PUTS(b, "\r\n");
-    return rc ? NB_ENOMEM : 0;
+        d = PUTS(d, "Connection: keep-alive\r\n");
+    d = PUTS(d, "\r\n");
+    *d = '\0';
+    b->len = (size_t)(d - b->data);
+    return 0;
 }
 
 static void on_file_written(uv_write_t *req, int status);

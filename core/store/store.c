@@ -12,6 +12,7 @@
 /* PRAGMA application_id of a Nimbus database ("NBST"): tells our files from
  * another program's SQLite file that happens to sit at the same path. */
 #define NB__STORE_APP_ID 0x4e425354
+#define NB__STORE_PAGE_SIZE_TEXT "2048"
 
 static char *msg_new(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *msg_new(const char *fmt, ...) {
@@ -335,8 +336,14 @@ static int open_checks(nb__store_t *st, const nb__store_config_t *cfg, char **er
     return 0;
 }
 
+/* SQLite's allocation statistics (on by default, read by no one here) take a global mutex
+ * around every allocation it makes: some thirty a request. Set before SQLite initializes. */
+static void sqlite_configure(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store_t **out, char **err) {
     static const nb__store_config_t defaults = {0};
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, sqlite_configure);
     if (err != NULL)
         *err = NULL;
     *out = NULL;
@@ -391,6 +398,11 @@ int nb__store_open(const char *service, const nb__store_config_t *cfg, nb__store
         nb__store_close(st);
         return rc;
     }
+    /* A new database's pages: SQS messages and S3 object rows are small, and a commit copies
+     * every page it touches (into the WAL, checksummed, on disk; into the rollback journal in
+     * memory): 2 KiB instead of 4 cut SendMessage's instructions by 4% in memory, 6% on disk.
+     * A database that exists keeps its own. */
+    sqlite3_exec(st->db, "PRAGMA page_size=" NB__STORE_PAGE_SIZE_TEXT, NULL, NULL, NULL);
     sqlite3_busy_timeout(st->db, cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : 5000);
     sqlite3_extended_result_codes(st->db, 1);
     if (st->persistent) {

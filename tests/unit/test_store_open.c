@@ -286,3 +286,33 @@ Test(store, a_temp_file_missing_for_want_of_descriptors_is_exhaustion) {
     cr_assert_eq(nb__store_exhausted(st), 0);
     nb__store_close(st);
 }
+
+/* New databases get 2 KiB pages (a commit copies every page it touches); one made with SQLite's
+ * default 4 KiB keeps them and its rows. */
+Test(store, new_databases_get_small_pages_existing_keep_theirs) {
+    nb__store_t *st = open_mem();
+    cr_assert_eq(query_int(nb__store_db(st), "PRAGMA page_size"), 2048);
+    nb__store_close(st);
+    char *dir = path_in("data");
+    st = open_disk("sqs", dir);
+    cr_assert_eq(query_int(nb__store_db(st), "PRAGMA page_size"), 2048);
+    nb__store_close(st);
+
+    char *old_path = path_in("old/sqs.db");
+    char *old_dir = path_in("old");
+    cr_assert_eq(mkdir(old_dir, 0755), 0);
+    sqlite3 *db = NULL;
+    cr_assert_eq(sqlite3_open(old_path, &db), SQLITE_OK);
+    exec_ok(db, "PRAGMA page_size=4096; PRAGMA application_id=1312969556; PRAGMA journal_mode=WAL");
+    exec_ok(db, "CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('still here')");
+    sqlite3_close(db);
+    st = open_disk("sqs", old_dir);
+    cr_assert_eq(query_int(nb__store_db(st), "PRAGMA page_size"), 4096);
+    char *v = query_text(nb__store_db(st), "SELECT v FROM kept");
+    cr_assert_str_eq(v, "still here");
+    free(v);
+    nb__store_close(st);
+    free(old_path);
+    free(old_dir);
+    free(dir);
+}

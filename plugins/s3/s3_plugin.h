@@ -10,6 +10,8 @@
 
 extern nb_store_t s3_store;
 extern nb_plugin_t *s3_self;
+/* Bodies are checked against a hex x-amz-content-sha256 (ENFORCE_IAM=1 only, s3_init says why). */
+extern bool s3_payload_sha256_checked;
 
 enum { S3_VER_OFF = 0, S3_VER_ENABLED, S3_VER_SUSPENDED };
 

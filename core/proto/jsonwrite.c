@@ -153,9 +153,53 @@ static int write_timestamp(const json_t *ref, const json_t *shape, const json_t 
     return put_text(buf, out);
 }
 
+/* A value of no shape (a stored document) as jansson prints it: objects in their own order,
+ * arrays, plain strings and integers written here, the rest by jansson. */
+static int write_any(const json_t *v, int depth, nb__buf_t *out) {
+    if (depth > MAX_DEPTH)
+        return put_jansson(v, out);
+    if (json_is_object(v)) {
+        if (nb__buf_putc(out, '{') != 0)
+            return NB_ENOMEM;
+        bool first = true;
+        const char *k;
+        json_t *e;
+        json_object_foreach((json_t *)v, k, e) {
+            if ((!first && nb__buf_putc(out, ',') != 0) || put_text(k, out) != 0 || nb__buf_putc(out, ':') != 0)
+                return NB_ENOMEM;
+            first = false;
+            int rc = write_any(e, depth + 1, out);
+            if (rc)
+                return rc;
+        }
+        return nb__buf_putc(out, '}') == 0 ? 0 : NB_ENOMEM;
+    }
+    if (json_is_array(v)) {
+        if (nb__buf_putc(out, '[') != 0)
+            return NB_ENOMEM;
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) {
+            if (i > 0 && nb__buf_putc(out, ',') != 0)
+                return NB_ENOMEM;
+            int rc = write_any(e, depth + 1, out);
+            if (rc)
+                return rc;
+        }
+        return nb__buf_putc(out, ']') == 0 ? 0 : NB_ENOMEM;
+    }
+    if (json_is_string(v))
+        return put_string(v, out);
+    if (json_is_integer(v))
+        return put_integer(json_integer_value(v), out);
+    return put_jansson(v, out);
+}
+
 static int write_value(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *v,
                        bool body_only, int depth, nb__buf_t *out) {
-    if (shape == NULL || depth > MAX_DEPTH)
+    if (shape == NULL)
+        return write_any(v, depth, out);
+    if (depth > MAX_DEPTH)
         return put_jansson(v, out);
     switch (nb__shape_kind(shape)) {
     case NB_SHAPE_STRUCTURE:

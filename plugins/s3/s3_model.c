@@ -93,9 +93,7 @@ static int load(const char *bucket, const char *key, const char *version_id, s3_
     o->latest = sqlite3_column_int(s, 8) != 0;
     o->parts = sqlite3_column_int(s, 9);
     const char *attrs = (const char *)sqlite3_column_text(s, 10);
-    o->attrs = attrs ? json_loads(attrs, 0, NULL) : NULL;
-    if (o->attrs == NULL)
-        o->attrs = json_object();
+    o->attrs = s3_json_load_object(attrs, (size_t)sqlite3_column_bytes(s, 10));
     if (with_body && o->blob == NULL && !o->delete_marker) {
         const void *d = sqlite3_column_blob(s, 11);
         o->body = nb_body_from_mem_new(d ? d : "", (size_t)sqlite3_column_bytes(s, 11));
@@ -145,7 +143,7 @@ static void bind_object(sqlite3_stmt *s, const s3_bucket_t *b, const s3_object_t
     sqlite3_bind_double(s, 9, o->modified);
     sqlite3_bind_text(s, 10, o->blob, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 11, o->parts);
-    sqlite3_bind_text(s, 12, o->attrs ? json_dumps(o->attrs, JSON_COMPACT) : NULL, -1, free);
+    sqlite3_bind_text(s, 12, s3_json_text(o->attrs), -1, free);
     if (o->data)
         sqlite3_bind_blob64(s, 13, o->data, (sqlite3_uint64)o->size, SQLITE_STATIC);
 }

@@ -1406,7 +1406,7 @@ int s3_object_update_attrs(const s3_object_t *o) {
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_int64(s, 1, o->id);
-    sqlite3_bind_text(s, 2, json_dumps(o->attrs, JSON_COMPACT), -1, free);
+    sqlite3_bind_text(s, 2, s3_json_text(o->attrs), -1, free);
     return nb_store_run(s);
 }
 

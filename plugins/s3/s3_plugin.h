@@ -218,6 +218,13 @@ int s3_object_update_attrs(const s3_object_t *o);
  * host, then the bucket unless it is the virtual host, then the URL-encoded key. malloc'd. */
 char *s3_location(nb_req_t *req, const char *bucket, const char *key);
 
+/* Stored JSON (object attributes, bucket configurations) read and written through the core's
+ * one-pass reader and printer (ABI 1.9), jansson's on an older core. load: NULL if not JSON;
+ * load_object: an empty object then, or for any other value; text: malloc'd, NULL for NULL. */
+json_t *s3_json_load(const char *text, size_t len);
+json_t *s3_json_load_object(const char *text, size_t len);
+char *s3_json_text(const json_t *v);
+
 /* A duration setting S3 declares (S3_RESTORE_DELAY), in seconds; def on an old core without it. */
 double s3_setting_seconds(const char *name, double def);
 

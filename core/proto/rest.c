@@ -379,53 +379,110 @@ static int parse_header_member(const nb__spec_t *spec, const nb__member_t *m, co
     return bind_text(m, text, len, input, why);
 }
 
+/* One header-bound member (a header, or a map of prefixed headers) into input: 0, or the error set. */
+static int parse_header_bound(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__rest_binding_t *b,
+                              const nb__headers_t *h, const header_keys_t *keys, const nb__rest_codec_t *codec,
+                              json_t *input, nb__aws_error_t *err) {
+    nb__member_t m = b->m;
+    if (b->loc == NB_REST_HEADER) {
+        char *text = header_all(h, keys, b);
+        if (text == NULL)
+            return 0;
+        const char *why = NULL;
+        int rc = parse_header_member(spec, &m, text, input, &why);
+        free(text);
+        return rc ? bad_value(spec, op, codec, err, "header", b->wire, why) : 0;
+    }
+    const char *prefix = m.location_name_trait;
+    size_t plen = prefix ? strlen(prefix) : 0;
+    const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
+    json_t *map = NULL;
+    for (size_t i = 0; i < h->len; i++) {
+        if (strncasecmp(h->items[i].name, prefix ? prefix : "", plen) != 0)
+            continue;
+        char *key = strdup(h->items[i].name + plen);
+        if (key == NULL)
+            continue;
+        for (char *c = key; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        json_t *v;
+        const char *why = NULL;
+        if (nb__scalar_from_text(vshape, h->items[i].value, strlen(h->items[i].value), &v, &why)) {
+            free(key);
+            json_decref(map);
+            return bad_value(spec, op, codec, err, "header", h->items[i].name, why);
+        }
+        if (map == NULL)
+            map = json_object();
+        json_object_set_new(map, key, v);
+        free(key);
+    }
+    if (map)
+        json_object_set_new(input, m.name, map);
+    return 0;
+}
+
+/* Members bound outside the body that a request or an answer carries, kept in spec order (their
+ * position in the structure): as walking every member would find them, in a handful of steps. */
+#define BOUND_MAX 64
+typedef struct bound {
+    const nb__rest_binding_t *b;
+    const json_t *v; /* an answer's value */
+} bound_t;
+
+/* Adds b (once) in spec order to the n entries of list: the new count. */
+static size_t bound_add(bound_t *list, size_t n, const nb__rest_binding_t *b, const json_t *v) {
+    size_t at = n;
+    for (; at > 0 && list[at - 1].b->index >= b->index; at--)
+        if (list[at - 1].b == b)
+            return n;
+    memmove(&list[at + 1], &list[at], (n - at) * sizeof *list);
+    list[at].b = b;
+    list[at].v = v;
+    return n + 1;
+}
+
 static int parse_headers(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__rest_plan_t *plan,
                          const nb__headers_t *h, const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
+    if (plan == NULL)
+        return 0;
     header_keys_t keys;
     header_keys_init(&keys, h);
-    for (size_t mi = 0; plan && mi < plan->n; mi++) {
-        const nb__rest_binding_t *b = &plan->all[mi];
-        if (b->loc != NB_REST_HEADER && b->loc != NB_REST_HEADERS)
-            continue;
-        nb__member_t m = b->m;
-        const char *name = b->wire;
-        if (b->loc == NB_REST_HEADER) {
-            char *text = header_all(h, &keys, b);
-            if (text == NULL)
-                continue;
-            const char *why = NULL;
-            int rc = parse_header_member(spec, &m, text, input, &why);
-            free(text);
+    if (plan->n_headers + plan->n_prefixed > BOUND_MAX) { /* every header-bound member looks for its header */
+        for (size_t i = 0; i < plan->n; i++) {
+            const nb__rest_binding_t *b = &plan->all[i];
+            int rc = b->loc == NB_REST_HEADER || b->loc == NB_REST_HEADERS
+                         ? parse_header_bound(spec, op, b, h, &keys, codec, input, err)
+                         : 0;
             if (rc)
-                return bad_value(spec, op, codec, err, "header", name, why);
-        } else {
-            const char *prefix = m.location_name_trait;
-            size_t plen = prefix ? strlen(prefix) : 0;
-            const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
-            json_t *map = NULL;
-            for (size_t i = 0; i < h->len; i++) {
-                if (strncasecmp(h->items[i].name, prefix ? prefix : "", plen) != 0)
-                    continue;
-                char *key = strdup(h->items[i].name + plen);
-                if (key == NULL)
-                    continue;
-                for (char *c = key; *c; c++)
-                    *c = (char)tolower((unsigned char)*c);
-                json_t *v;
-                const char *why = NULL;
-                if (nb__scalar_from_text(vshape, h->items[i].value, strlen(h->items[i].value), &v, &why)) {
-                    free(key);
-                    json_decref(map);
-                    return bad_value(spec, op, codec, err, "header", h->items[i].name, why);
-                }
-                if (map == NULL)
-                    map = json_object();
-                json_object_set_new(map, key, v);
-                free(key);
-            }
-            if (map)
-                json_object_set_new(input, m.name, map);
+                return rc;
         }
+        return 0;
+    }
+    /* Each of the request's headers finds its member among the header members sorted by key. */
+    bound_t hits[BOUND_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < plan->n_prefixed; i++)
+        n = bound_add(hits, n, plan->prefixed[i], NULL);
+    for (size_t i = 0; i < h->len; i++) {
+        const char *name = h->items[i].name;
+        uint32_t key = i < keys.n ? keys.key[i] : nb__rest_header_key(name, strlen(name));
+        size_t lo = 0, hi = plan->n_headers;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (plan->headers[mid]->key < key)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t j = lo; j < plan->n_headers && plan->headers[j]->key == key; j++)
+            if (strcasecmp(name, plan->headers[j]->wire) == 0)
+                n = bound_add(hits, n, plan->headers[j], NULL);
+    }
+    for (size_t i = 0; i < n; i++) {
+        int rc = parse_header_bound(spec, op, hits[i].b, h, &keys, codec, input, err);
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -626,9 +683,6 @@ static void emit_bound(const nb__spec_t *spec, const nb__rest_binding_t *b, cons
     }
 }
 
-/* Room for the members an answer binds outside its body, found from its values. */
-#define BOUND_MAX 64
-
 int nb__rest_serialize_headers(const nb__spec_t *spec, const json_t *shape, const json_t *value,
                                nb__http_response_t *resp) {
     if (!json_is_object(value))
@@ -644,24 +698,15 @@ int nb__rest_serialize_headers(const nb__spec_t *spec, const json_t *shape, cons
         }
         return 0;
     }
-    /* An answer sets a few of its members: each value's member is looked up by name, and the
-     * headers are written in the spec's member order, as walking the members would. */
-    struct {
-        const nb__rest_binding_t *b;
-        const json_t *v;
-    } bound[BOUND_MAX];
+    /* An answer sets a few of its members: each value's member is looked up by name. */
+    bound_t bound[BOUND_MAX];
     size_t n = 0;
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)value, k, v) {
         const nb__rest_binding_t *b = nb__rest_plan_member(plan, k);
-        if (b == NULL || b->loc == NB_REST_BODY || json_is_null(v))
-            continue;
-        size_t at = n++;
-        for (; at > 0 && bound[at - 1].b->index > b->index; at--)
-            bound[at] = bound[at - 1];
-        bound[at].b = b;
-        bound[at].v = v;
+        if (b != NULL && b->loc != NB_REST_BODY && !json_is_null(v))
+            n = bound_add(bound, n, b, v);
     }
     for (size_t i = 0; i < n; i++)
         emit_bound(spec, bound[i].b, bound[i].v, resp);

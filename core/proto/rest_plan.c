@@ -21,6 +21,7 @@ static void plan_free(nb__rest_plan_t *p) {
     free((void *)p->all);
     free(p->by_name);
     free(p->headers);
+    free(p->prefixed);
     free(p);
 }
 
@@ -86,6 +87,11 @@ static int by_member_name(const void *a, const void *b) {
     return strcmp((*(const nb__rest_binding_t *const *)a)->m.name, (*(const nb__rest_binding_t *const *)b)->m.name);
 }
 
+static int by_key(const void *a, const void *b) {
+    const nb__rest_binding_t *x = *(const nb__rest_binding_t *const *)a, *y = *(const nb__rest_binding_t *const *)b;
+    return x->key != y->key ? (x->key < y->key ? -1 : 1) : (x->index > y->index) - (x->index < y->index);
+}
+
 static nb__rest_plan_t *plan_build(const nb__spec_t *spec, const json_t *structure) {
     size_t n = 0;
     nb__member_iter_t it;
@@ -102,7 +108,8 @@ static nb__rest_plan_t *plan_build(const nb__spec_t *spec, const json_t *structu
         return NULL;
     }
     p->all = all;
-    if ((p->by_name = calloc(n, sizeof *p->by_name)) == NULL || (p->headers = calloc(n, sizeof *p->headers)) == NULL) {
+    if ((p->by_name = calloc(n, sizeof *p->by_name)) == NULL || (p->headers = calloc(n, sizeof *p->headers)) == NULL ||
+        (p->prefixed = calloc(n, sizeof *p->prefixed)) == NULL) {
         plan_free(p);
         return NULL;
     }
@@ -118,11 +125,14 @@ static nb__rest_plan_t *plan_build(const nb__spec_t *spec, const json_t *structu
         p->by_name[i] = b;
         if (b->loc == NB_REST_HEADER)
             p->headers[p->n_headers++] = b;
+        if (b->loc == NB_REST_HEADERS)
+            p->prefixed[p->n_prefixed++] = b;
         if (b->loc == NB_REST_BODY)
             p->has_body_members = true;
     }
     p->n = i;
     qsort(p->by_name, p->n, sizeof *p->by_name, by_member_name);
+    qsort(p->headers, p->n_headers, sizeof *p->headers, by_key);
     return p;
 }
 

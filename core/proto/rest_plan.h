@@ -37,8 +37,10 @@ typedef struct nb__rest_plan {
     const nb__rest_binding_t *all; /* every member, spec order */
     size_t n;
     const nb__rest_binding_t **by_name; /* every member, sorted by member name */
-    const nb__rest_binding_t **headers; /* NB_REST_HEADER members, spec order */
+    const nb__rest_binding_t **headers; /* NB_REST_HEADER members, sorted by key */
     size_t n_headers;
+    const nb__rest_binding_t **prefixed; /* NB_REST_HEADERS members, spec order */
+    size_t n_prefixed;
     bool has_body_members;
 } nb__rest_plan_t;
 

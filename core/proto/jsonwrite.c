@@ -102,9 +102,9 @@ static int write_structure(const nb__spec_t *spec, const json_t *shape, const js
     return nb__buf_putc(out, '}') == 0 ? 0 : NB_ENOMEM;
 }
 
-static int write_list(const nb__spec_t *spec, const json_t *shape, const json_t *v, int depth, nb__buf_t *out) {
-    const json_t *eref = json_object_get(shape, "member");
-    const json_t *eshape = nb__spec_ref_shape(spec, eref);
+/* An array's elements, each of element shape eshape (NULL: any value). */
+static int write_elements(const nb__spec_t *spec, const json_t *eref, const json_t *eshape, const json_t *v, int depth,
+                          nb__buf_t *out) {
     if (nb__buf_putc(out, '[') != 0)
         return NB_ENOMEM;
     size_t i;
@@ -119,9 +119,14 @@ static int write_list(const nb__spec_t *spec, const json_t *shape, const json_t 
     return nb__buf_putc(out, ']') == 0 ? 0 : NB_ENOMEM;
 }
 
-static int write_map(const nb__spec_t *spec, const json_t *shape, const json_t *v, int depth, nb__buf_t *out) {
-    const json_t *vref = json_object_get(shape, "value");
-    const json_t *vshape = nb__spec_ref_shape(spec, vref);
+static int write_list(const nb__spec_t *spec, const json_t *shape, const json_t *v, int depth, nb__buf_t *out) {
+    const json_t *eref = json_object_get(shape, "member");
+    return write_elements(spec, eref, nb__spec_ref_shape(spec, eref), v, depth, out);
+}
+
+/* An object's members in their own order, each value of shape vshape (NULL: any value). */
+static int write_entries(const nb__spec_t *spec, const json_t *vref, const json_t *vshape, const json_t *v, int depth,
+                         nb__buf_t *out) {
     if (nb__buf_putc(out, '{') != 0)
         return NB_ENOMEM;
     bool first = true;
@@ -136,6 +141,11 @@ static int write_map(const nb__spec_t *spec, const json_t *shape, const json_t *
             return NB_ENOMEM;
     }
     return nb__buf_putc(out, '}') == 0 ? 0 : NB_ENOMEM;
+}
+
+static int write_map(const nb__spec_t *spec, const json_t *shape, const json_t *v, int depth, nb__buf_t *out) {
+    const json_t *vref = json_object_get(shape, "value");
+    return write_entries(spec, vref, nb__spec_ref_shape(spec, vref), v, depth, out);
 }
 
 static int write_timestamp(const json_t *ref, const json_t *shape, const json_t *v, nb__buf_t *out) {
@@ -158,36 +168,10 @@ static int write_timestamp(const json_t *ref, const json_t *shape, const json_t 
 static int write_any(const json_t *v, int depth, nb__buf_t *out) {
     if (depth > MAX_DEPTH)
         return put_jansson(v, out);
-    if (json_is_object(v)) {
-        if (nb__buf_putc(out, '{') != 0)
-            return NB_ENOMEM;
-        bool first = true;
-        const char *k;
-        json_t *e;
-        json_object_foreach((json_t *)v, k, e) {
-            if ((!first && nb__buf_putc(out, ',') != 0) || put_text(k, out) != 0 || nb__buf_putc(out, ':') != 0)
-                return NB_ENOMEM;
-            first = false;
-            int rc = write_any(e, depth + 1, out);
-            if (rc)
-                return rc;
-        }
-        return nb__buf_putc(out, '}') == 0 ? 0 : NB_ENOMEM;
-    }
-    if (json_is_array(v)) {
-        if (nb__buf_putc(out, '[') != 0)
-            return NB_ENOMEM;
-        size_t i;
-        json_t *e;
-        json_array_foreach(v, i, e) {
-            if (i > 0 && nb__buf_putc(out, ',') != 0)
-                return NB_ENOMEM;
-            int rc = write_any(e, depth + 1, out);
-            if (rc)
-                return rc;
-        }
-        return nb__buf_putc(out, ']') == 0 ? 0 : NB_ENOMEM;
-    }
+    if (json_is_object(v))
+        return write_entries(NULL, NULL, NULL, v, depth, out);
+    if (json_is_array(v))
+        return write_elements(NULL, NULL, NULL, v, depth, out);
     if (json_is_string(v))
         return put_string(v, out);
     if (json_is_integer(v))

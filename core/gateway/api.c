@@ -17,6 +17,7 @@
 #include "http/body.h"
 #include "nimbus/errno.h"
 #include "proc/proc.h"
+#include "proto/jsondoc.h"
 #include "store/store.h"
 #include "util/codec.h"
 #include "util/partition.h"
@@ -418,4 +419,7 @@ const nb_api_t nb__api = {
     .req_principal_arn = nb__req_principal_arn,
     .req_user_id = nb__req_user_id,
     .event_subscribed = nb__event_subscribed,
+    /* ABI 1.9: stored JSON documents */
+    .json_parse = nb__json_doc_parse,
+    .json_text = nb__json_doc_text,
 };

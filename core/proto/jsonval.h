@@ -34,7 +34,8 @@ json_t *nb__jsonval_to_wire(const nb__spec_t *spec, const json_t *ref, const jso
                             bool body_only);
 
 /* Appends the wire JSON of value to out (compact): the bytes jansson prints for
- * nb__jsonval_to_wire's tree, written without that tree (jsonwrite.c). */
+ * nb__jsonval_to_wire's tree, written without that tree (jsonwrite.c). A NULL shape: any
+ * value (a stored document), the bytes json_dumps(JSON_COMPACT | JSON_ENCODE_ANY) prints. */
 int nb__jsonval_dump(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *value,
                      bool body_only, nb__buf_t *out);
 

@@ -120,9 +120,9 @@ static int write_structure(const nb__spec_t *spec, const json_t *shape, const js
     return nb__buf_putc(out, '}') == 0 ? 0 : NB_ENOMEM;
 }
 
-static int write_list(const nb__spec_t *spec, const json_t *shape, const json_t *v, int depth, nb__buf_t *out) {
-    const json_t *eref = json_object_get(shape, "member");
-    const json_t *eshape = nb__spec_ref_shape(spec, eref);
+/* An array's elements, each of element shape eshape (NULL: any value). */
+static int write_elements(const nb__spec_t *spec, const json_t *eref, const json_t *eshape, const json_t *v, int depth,
+                          nb__buf_t *out) {
     if (nb__buf_putc(out, '[') != 0)
         return NB_ENOMEM;
     size_t i;
@@ -137,9 +137,14 @@ static int write_list(const nb__spec_t *spec, const json_t *shape, const json_t 
     return nb__buf_putc(out, ']') == 0 ? 0 : NB_ENOMEM;
 }
 
-static int write_map(const nb__spec_t *spec, const json_t *shape, const json_t *v, int depth, nb__buf_t *out) {
-    const json_t *vref = json_object_get(shape, "value");
-    const json_t *vshape = nb__spec_ref_shape(spec, vref);
+static int write_list(const nb__spec_t *spec, const json_t *shape, const json_t *v, int depth, nb__buf_t *out) {
+    const json_t *eref = json_object_get(shape, "member");
+    return write_elements(spec, eref, nb__spec_ref_shape(spec, eref), v, depth, out);
+}
+
+/* An object's members in their own order, each value of shape vshape (NULL: any value). */
+static int write_entries(const nb__spec_t *spec, const json_t *vref, const json_t *vshape, const json_t *v, int depth,
+                         nb__buf_t *out) {
     if (nb__buf_putc(out, '{') != 0)
         return NB_ENOMEM;
     bool first = true;
@@ -154,6 +159,11 @@ static int write_map(const nb__spec_t *spec, const json_t *shape, const json_t *
             return NB_ENOMEM;
     }
     return nb__buf_putc(out, '}') == 0 ? 0 : NB_ENOMEM;
+}
+
+static int write_map(const nb__spec_t *spec, const json_t *shape, const json_t *v, int depth, nb__buf_t *out) {
+    const json_t *vref = json_object_get(shape, "value");
+    return write_entries(spec, vref, nb__spec_ref_shape(spec, vref), v, depth, out);
 }
 
 static int write_timestamp(const json_t *ref, const json_t *shape, const json_t *v, nb__buf_t *out) {
@@ -171,9 +181,27 @@ static int write_timestamp(const json_t *ref, const json_t *shape, const json_t 
     return put_text(buf, out);
 }
 
+/* A value of no shape (a stored document) as jansson prints it: objects in their own order,
+ * arrays, plain strings and integers written here, the rest by jansson. */
+static int write_any(const json_t *v, int depth, nb__buf_t *out) {
+    if (depth > MAX_DEPTH)
+        return put_jansson(v, out);
+    if (json_is_object(v))
+        return write_entries(NULL, NULL, NULL, v, depth, out);
+    if (json_is_array(v))
+        return write_elements(NULL, NULL, NULL, v, depth, out);
+    if (json_is_string(v))
+        return put_string(v, out);
+    if (json_is_integer(v))
+        return put_integer(json_integer_value(v), out);
+    return put_jansson(v, out);
+}
+
 static int write_value(const nb__spec_t *spec, const json_t *ref, const json_t *shape, const json_t *v,
                        bool body_only, int depth, nb__buf_t *out) {
-    if (shape == NULL || depth > MAX_DEPTH)
+    if (shape == NULL)
+        return write_any(v, depth, out);
+    if (depth > MAX_DEPTH)
         return put_jansson(v, out);
     switch (nb__shape_kind(shape)) {
     case NB_SHAPE_STRUCTURE:

@@ -8,6 +8,7 @@
 
 #include "http/body.h"
 #include "proto/eventstream.h"
+#include "proto/rest_plan.h"
 #include "nimbus/errno.h"
 #include "util/codec.h"
 
@@ -32,18 +33,20 @@ static int bind_text(const nb__member_t *m, const char *text, size_t len, json_t
 }
 
 /* The uri member whose locationName (else name) is the label. */
-static bool label_member(const nb__spec_t *spec, const json_t *shape, const char *label, nb__member_t *m) {
-    nb__member_iter_t it;
-    for (nb__member_iter_init(&it, spec, shape); nb__member_next(&it, m);) {
-        const char *loc = nb__member_location(m);
-        if (loc && strcmp(loc, "uri") == 0 && strcmp(nb__member_location_name(m), label) == 0)
+static bool label_member(const nb__rest_plan_t *plan, const char *label, nb__member_t *m) {
+    for (size_t i = 0; plan && i < plan->n; i++)
+        if (plan->all[i].loc == NB_REST_URI && strcmp(plan->all[i].wire, label) == 0) {
+            *m = plan->all[i].m;
             return true;
-    }
-    return nb__member_get(spec, shape, label, m);
+        }
+    const nb__rest_binding_t *b = nb__rest_plan_member(plan, label);
+    if (b)
+        *m = b->m;
+    return b != NULL;
 }
 
-static int parse_labels(const nb__spec_t *spec, const nb__spec_op_t *op, const char *path,
-                        const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
+static int parse_labels(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__rest_plan_t *plan,
+                        const char *path, const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
     const char *p = op->request_uri ? op->request_uri : "/";
     const char *s = path ? path : "/";
     while (*p && *p != '?') {
@@ -84,7 +87,7 @@ static int parse_labels(const nb__spec_t *spec, const nb__spec_op_t *op, const c
             }
         }
         nb__member_t m;
-        if (label_member(spec, op->input, name, &m)) {
+        if (label_member(plan, name, &m)) {
             size_t dlen = 0;
             char *dec = nb__url_decode(s, (size_t)(end - s), false, &dlen);
             if (dec == NULL)
@@ -157,8 +160,8 @@ static int qparams_parse(const char *query, qparams_t *q) {
     return 0;
 }
 
-static int parse_query(const nb__spec_t *spec, const nb__spec_op_t *op, const char *query,
-                       const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
+static int parse_query(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__rest_plan_t *plan,
+                       const char *query, const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
     qparams_t q;
     int rc = qparams_parse(query, &q);
     if (rc) {
@@ -178,20 +181,18 @@ static int parse_query(const nb__spec_t *spec, const nb__spec_op_t *op, const ch
                         q.items[j].used = true;
         qparams_free(&l);
     }
-    nb__member_iter_t it;
-    nb__member_t m;
     const nb__member_t *map_member = NULL;
     nb__member_t map_m;
-    for (nb__member_iter_init(&it, spec, op->input); rc == 0 && nb__member_next(&it, &m);) {
-        const char *loc = nb__member_location(&m);
-        if (loc == NULL || strcmp(loc, "querystring") != 0)
+    for (size_t mi = 0; plan && rc == 0 && mi < plan->n; mi++) {
+        if (plan->all[mi].loc != NB_REST_QUERY)
             continue;
+        nb__member_t m = plan->all[mi].m;
         if (m.kind == NB_SHAPE_MAP) {
             map_m = m;
             map_member = &map_m;
             continue;
         }
-        const char *name = nb__member_location_name(&m);
+        const char *name = plan->all[mi].wire;
         const char *why = NULL;
         if (m.kind == NB_SHAPE_LIST) {
             const json_t *eshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "member"));
@@ -308,26 +309,22 @@ json_t *nb__rest_split_header_list(const char *value, bool is_timestamp) {
 #define KEYED_HEADERS 64
 typedef struct header_keys {
     size_t n;
-    uint32_t key[KEYED_HEADERS]; /* length << 8 | first letter */
+    uint32_t key[KEYED_HEADERS]; /* nb__rest_header_key */
 } header_keys_t;
-
-static uint32_t header_key(const char *name, size_t len) {
-    return (uint32_t)len << 8 | (unsigned char)tolower((unsigned char)name[0]);
-}
 
 static void header_keys_init(header_keys_t *k, const nb__headers_t *h) {
     k->n = h->len < KEYED_HEADERS ? h->len : KEYED_HEADERS;
     for (size_t i = 0; i < k->n; i++)
-        k->key[i] = header_key(h->items[i].name, strlen(h->items[i].name));
+        k->key[i] = nb__rest_header_key(h->items[i].name, strlen(h->items[i].name));
 }
 
-/* Every value of a header joined with ", " (repeated header lines form one list). */
-static char *header_all(const nb__headers_t *h, const header_keys_t *keys, const char *name) {
+/* Every value of the member's header joined with ", " (repeated header lines form one list). */
+static char *header_all(const nb__headers_t *h, const header_keys_t *keys, const nb__rest_binding_t *member) {
     nb__buf_t b = NB__BUF_INIT;
     bool found = false;
-    uint32_t want = header_key(name, strlen(name));
+    const char *name = member->wire;
     for (size_t i = 0; i < h->len; i++) {
-        if ((i < keys->n && keys->key[i] != want) || strcasecmp(h->items[i].name, name) != 0)
+        if ((i < keys->n && keys->key[i] != member->key) || strcasecmp(h->items[i].name, name) != 0)
             continue;
         if (found)
             nb__buf_puts(&b, ", ");
@@ -382,54 +379,110 @@ static int parse_header_member(const nb__spec_t *spec, const nb__member_t *m, co
     return bind_text(m, text, len, input, why);
 }
 
-static int parse_headers(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__headers_t *h,
-                         const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
-    nb__member_iter_t it;
-    nb__member_t m;
+/* One header-bound member (a header, or a map of prefixed headers) into input: 0, or the error set. */
+static int parse_header_bound(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__rest_binding_t *b,
+                              const nb__headers_t *h, const header_keys_t *keys, const nb__rest_codec_t *codec,
+                              json_t *input, nb__aws_error_t *err) {
+    nb__member_t m = b->m;
+    if (b->loc == NB_REST_HEADER) {
+        char *text = header_all(h, keys, b);
+        if (text == NULL)
+            return 0;
+        const char *why = NULL;
+        int rc = parse_header_member(spec, &m, text, input, &why);
+        free(text);
+        return rc ? bad_value(spec, op, codec, err, "header", b->wire, why) : 0;
+    }
+    const char *prefix = m.location_name_trait;
+    size_t plen = prefix ? strlen(prefix) : 0;
+    const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
+    json_t *map = NULL;
+    for (size_t i = 0; i < h->len; i++) {
+        if (strncasecmp(h->items[i].name, prefix ? prefix : "", plen) != 0)
+            continue;
+        char *key = strdup(h->items[i].name + plen);
+        if (key == NULL)
+            continue;
+        for (char *c = key; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        json_t *v;
+        const char *why = NULL;
+        if (nb__scalar_from_text(vshape, h->items[i].value, strlen(h->items[i].value), &v, &why)) {
+            free(key);
+            json_decref(map);
+            return bad_value(spec, op, codec, err, "header", h->items[i].name, why);
+        }
+        if (map == NULL)
+            map = json_object();
+        json_object_set_new(map, key, v);
+        free(key);
+    }
+    if (map)
+        json_object_set_new(input, m.name, map);
+    return 0;
+}
+
+/* Members bound outside the body that a request or an answer carries, kept in spec order (their
+ * position in the structure): as walking every member would find them, in a handful of steps. */
+#define BOUND_MAX 64
+typedef struct bound {
+    const nb__rest_binding_t *b;
+    const json_t *v; /* an answer's value */
+} bound_t;
+
+/* Adds b (once) in spec order to the n entries of list: the new count. */
+static size_t bound_add(bound_t *list, size_t n, const nb__rest_binding_t *b, const json_t *v) {
+    size_t at = n;
+    for (; at > 0 && list[at - 1].b->index >= b->index; at--)
+        if (list[at - 1].b == b)
+            return n;
+    memmove(&list[at + 1], &list[at], (n - at) * sizeof *list);
+    list[at].b = b;
+    list[at].v = v;
+    return n + 1;
+}
+
+static int parse_headers(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__rest_plan_t *plan,
+                         const nb__headers_t *h, const nb__rest_codec_t *codec, json_t *input, nb__aws_error_t *err) {
+    if (plan == NULL)
+        return 0;
     header_keys_t keys;
     header_keys_init(&keys, h);
-    for (nb__member_iter_init(&it, spec, op->input); nb__member_next(&it, &m);) {
-        const char *loc = nb__member_location(&m);
-        if (loc == NULL)
-            continue;
-        const char *name = nb__member_location_name(&m);
-        if (strcmp(loc, "header") == 0) {
-            char *text = header_all(h, &keys, name);
-            if (text == NULL)
-                continue;
-            const char *why = NULL;
-            int rc = parse_header_member(spec, &m, text, input, &why);
-            free(text);
+    if (plan->n_headers + plan->n_prefixed > BOUND_MAX) { /* every header-bound member looks for its header */
+        for (size_t i = 0; i < plan->n; i++) {
+            const nb__rest_binding_t *b = &plan->all[i];
+            int rc = b->loc == NB_REST_HEADER || b->loc == NB_REST_HEADERS
+                         ? parse_header_bound(spec, op, b, h, &keys, codec, input, err)
+                         : 0;
             if (rc)
-                return bad_value(spec, op, codec, err, "header", name, why);
-        } else if (strcmp(loc, "headers") == 0) {
-            const char *prefix = nb__trait_str(m.ref, m.shape, "locationName");
-            size_t plen = prefix ? strlen(prefix) : 0;
-            const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
-            json_t *map = NULL;
-            for (size_t i = 0; i < h->len; i++) {
-                if (strncasecmp(h->items[i].name, prefix ? prefix : "", plen) != 0)
-                    continue;
-                char *key = strdup(h->items[i].name + plen);
-                if (key == NULL)
-                    continue;
-                for (char *c = key; *c; c++)
-                    *c = (char)tolower((unsigned char)*c);
-                json_t *v;
-                const char *why = NULL;
-                if (nb__scalar_from_text(vshape, h->items[i].value, strlen(h->items[i].value), &v, &why)) {
-                    free(key);
-                    json_decref(map);
-                    return bad_value(spec, op, codec, err, "header", h->items[i].name, why);
-                }
-                if (map == NULL)
-                    map = json_object();
-                json_object_set_new(map, key, v);
-                free(key);
-            }
-            if (map)
-                json_object_set_new(input, m.name, map);
+                return rc;
         }
+        return 0;
+    }
+    /* Each of the request's headers finds its member among the header members sorted by key. */
+    bound_t hits[BOUND_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < plan->n_prefixed; i++)
+        n = bound_add(hits, n, plan->prefixed[i], NULL);
+    for (size_t i = 0; i < h->len; i++) {
+        const char *name = h->items[i].name;
+        uint32_t key = i < keys.n ? keys.key[i] : nb__rest_header_key(name, strlen(name));
+        size_t lo = 0, hi = plan->n_headers;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (plan->headers[mid]->key < key)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t j = lo; j < plan->n_headers && plan->headers[j]->key == key; j++)
+            if (strcasecmp(name, plan->headers[j]->wire) == 0)
+                n = bound_add(hits, n, plan->headers[j], NULL);
+    }
+    for (size_t i = 0; i < n; i++) {
+        int rc = parse_header_bound(spec, op, hits[i].b, h, &keys, codec, input, err);
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -448,12 +501,8 @@ bool nb__rest_payload(const nb__spec_t *spec, const nb__spec_op_t *op, bool outp
 }
 
 bool nb__rest_has_body_members(const nb__spec_t *spec, const json_t *structure) {
-    nb__member_iter_t it;
-    nb__member_t m;
-    for (nb__member_iter_init(&it, spec, structure); nb__member_next(&it, &m);)
-        if (nb__member_location(&m) == NULL)
-            return true;
-    return false;
+    const nb__rest_plan_t *plan = nb__rest_plan(spec, structure);
+    return plan && plan->has_body_members;
 }
 
 static int parse_body(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__http_request_t *req,
@@ -511,11 +560,12 @@ int nb__rest_parse(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__ht
         return NB_ENOMEM;
     if (op->input == NULL)
         return 0;
-    int rc = parse_labels(spec, op, req->path, codec, *input, err);
+    const nb__rest_plan_t *plan = nb__rest_plan(spec, op->input);
+    int rc = parse_labels(spec, op, plan, req->path, codec, *input, err);
     if (rc == 0)
-        rc = parse_query(spec, op, req->query, codec, *input, err);
+        rc = parse_query(spec, op, plan, req->query, codec, *input, err);
     if (rc == 0)
-        rc = parse_headers(spec, op, &req->headers, codec, *input, err);
+        rc = parse_headers(spec, op, plan, &req->headers, codec, *input, err);
     if (rc == 0)
         rc = parse_body(spec, op, req, codec, *input, err);
     if (rc) {
@@ -603,43 +653,63 @@ static const char *header_scalar(const nb__member_t *m, const json_t *v, char bu
     }
 }
 
+/* One member's header(s) or status code into resp. */
+static void emit_bound(const nb__spec_t *spec, const nb__rest_binding_t *b, const json_t *v, nb__http_response_t *resp) {
+    nb__member_t m = b->m;
+    if (b->loc == NB_REST_HEADER) {
+        char buf[64];
+        const char *direct = header_scalar(&m, v, buf);
+        char *t = direct ? NULL : header_text(spec, &m, v);
+        if (direct || t)
+            nb__headers_set(&resp->headers, b->wire, direct ? direct : t);
+        free(t);
+    } else if (b->loc == NB_REST_HEADERS) {
+        const char *prefix = m.location_name_trait;
+        const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
+        const char *k;
+        json_t *mv;
+        json_object_foreach((json_t *)v, k, mv) {
+            char *t = nb__scalar_to_text(vshape, mv, NB_TIME_RFC822);
+            char *name = NULL;
+            if (t && asprintf(&name, "%s%s", prefix ? prefix : "", k) >= 0)
+                nb__headers_set(&resp->headers, name, t);
+            free(name);
+            free(t);
+        }
+    } else if (b->loc == NB_REST_STATUS && json_is_integer(v)) {
+        json_int_t st = json_integer_value(v);
+        if (st >= 100 && st <= 999)
+            resp->status = (int)st;
+    }
+}
+
 int nb__rest_serialize_headers(const nb__spec_t *spec, const json_t *shape, const json_t *value,
                                nb__http_response_t *resp) {
     if (!json_is_object(value))
         return 0;
-    nb__member_iter_t it;
-    nb__member_t m;
-    for (nb__member_iter_init(&it, spec, shape); nb__member_next(&it, &m);) {
-        const char *loc = nb__member_location(&m);
-        const json_t *v = json_object_get(value, m.name);
-        if (loc == NULL || v == NULL || json_is_null(v))
-            continue;
-        if (strcmp(loc, "header") == 0) {
-            char buf[64];
-            const char *direct = header_scalar(&m, v, buf);
-            char *t = direct ? NULL : header_text(spec, &m, v);
-            if (direct || t)
-                nb__headers_set(&resp->headers, nb__member_location_name(&m), direct ? direct : t);
-            free(t);
-        } else if (strcmp(loc, "headers") == 0) {
-            const char *prefix = nb__trait_str(m.ref, m.shape, "locationName");
-            const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
-            const char *k;
-            json_t *mv;
-            json_object_foreach((json_t *)v, k, mv) {
-                char *t = nb__scalar_to_text(vshape, mv, NB_TIME_RFC822);
-                char *name = NULL;
-                if (t && asprintf(&name, "%s%s", prefix ? prefix : "", k) >= 0)
-                    nb__headers_set(&resp->headers, name, t);
-                free(name);
-                free(t);
-            }
-        } else if (strcmp(loc, "statusCode") == 0 && json_is_integer(v)) {
-            json_int_t st = json_integer_value(v);
-            if (st >= 100 && st <= 999)
-                resp->status = (int)st;
+    const nb__rest_plan_t *plan = nb__rest_plan(spec, shape);
+    if (plan == NULL)
+        return 0;
+    if (json_object_size(value) > BOUND_MAX) { /* walk the members */
+        for (size_t i = 0; i < plan->n; i++) {
+            const json_t *v = json_object_get(value, plan->all[i].m.name);
+            if (plan->all[i].loc != NB_REST_BODY && v && !json_is_null(v))
+                emit_bound(spec, &plan->all[i], v, resp);
         }
+        return 0;
     }
+    /* An answer sets a few of its members: each value's member is looked up by name. */
+    bound_t bound[BOUND_MAX];
+    size_t n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)value, k, v) {
+        const nb__rest_binding_t *b = nb__rest_plan_member(plan, k);
+        if (b != NULL && b->loc != NB_REST_BODY && !json_is_null(v))
+            n = bound_add(bound, n, b, v);
+    }
+    for (size_t i = 0; i < n; i++)
+        emit_bound(spec, bound[i].b, bound[i].v, resp);
     return 0;
 }
 

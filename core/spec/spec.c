@@ -405,6 +405,8 @@ void nb__spec_free(nb__spec_t *spec) {
         return;
     if (spec->proto_cache_free)
         spec->proto_cache_free(spec->proto_cache);
+    if (spec->rest_cache_free)
+        spec->rest_cache_free(spec->rest_cache);
     free(spec->ops);
     free(spec->service);
     free(spec->path);

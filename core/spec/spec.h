@@ -76,6 +76,9 @@ typedef struct nb__spec {
      * marshallers and freed with the spec through proto_cache_free. */
     void *proto_cache;
     void (*proto_cache_free)(void *cache);
+    /* core/proto/rest_plan.c's HTTP bindings of structures, built lazily, freed the same way. */
+    void *rest_cache;
+    void (*rest_cache_free)(void *cache);
 } nb__spec_t;
 
 /* Loads a service-2.json (and an overlay.json beside it, if present: a JSON

@@ -312,8 +312,10 @@ json_t *s3_config_load(const char *bucket, const char *kind) {
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
     json_t *v = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = json_loads((const char *)sqlite3_column_text(s, 0), JSON_DECODE_ANY, NULL);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(s, 0);
+        v = s3_json_load(text, (size_t)sqlite3_column_bytes(s, 0));
+    }
     sqlite3_reset(s);
     return v;
 }

@@ -11,6 +11,28 @@
 #include <unistd.h>
 
 
+/* jansson's own reader and printer on a core before ABI 1.9. */
+json_t *s3_json_load(const char *text, size_t len) {
+    if (text == NULL)
+        return NULL;
+    return NB_API_HAS(json_parse) ? nb_json_parse(text, len) : json_loadb(text, len, JSON_DECODE_ANY, NULL);
+}
+
+json_t *s3_json_load_object(const char *text, size_t len) {
+    json_t *v = s3_json_load(text, len);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        v = json_object();
+    }
+    return v;
+}
+
+char *s3_json_text(const json_t *v) {
+    if (v == NULL)
+        return NULL;
+    return NB_API_HAS(json_text) ? nb_json_text(v) : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
 void s3_random_hex(char out[33]) { nb_random_id(NB_ID_HEX, 32, out); }
 
 void s3_version_id(char out[33]) {

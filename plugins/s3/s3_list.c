@@ -119,7 +119,7 @@ static int multi_pager_row(lister_t *l, multi_pager_t *p, const char *key, const
 
 static json_t *content_of(sqlite3_stmt *s, bool owner, bool url) {
     const char *attrs_text = (const char *)sqlite3_column_text(s, 4);
-    json_t *attrs = attrs_text ? json_loads(attrs_text, 0, NULL) : NULL;
+    json_t *attrs = s3_json_load(attrs_text, (size_t)sqlite3_column_bytes(s, 4));
     const char *sc = nb_json_str(attrs, "StorageClass");
     json_t *c = json_pack("{s:o,s:f,s:s,s:I,s:s}", "Key", enc((const char *)sqlite3_column_text(s, 0), url),
                           "LastModified", sqlite3_column_double(s, 3), "ETag",

@@ -93,9 +93,7 @@ static int load(const char *bucket, const char *key, const char *version_id, s3_
     o->latest = sqlite3_column_int(s, 8) != 0;
     o->parts = sqlite3_column_int(s, 9);
     const char *attrs = (const char *)sqlite3_column_text(s, 10);
-    o->attrs = attrs ? json_loads(attrs, 0, NULL) : NULL;
-    if (o->attrs == NULL)
-        o->attrs = json_object();
+    o->attrs = s3_json_load_object(attrs, (size_t)sqlite3_column_bytes(s, 10));
     if (with_body && o->blob == NULL && !o->delete_marker) {
         const void *d = sqlite3_column_blob(s, 11);
         o->body = nb_body_from_mem_new(d ? d : "", (size_t)sqlite3_column_bytes(s, 11));
@@ -132,8 +130,9 @@ static int drop_version(const char *bucket, const char *key, const char *version
 }
 
 /* Binds o's columns to a statement whose ?1..?13 are account, region, bucket, key, version_id,
- * delete_marker, size, etag, modified, blob, parts, attrs and data, as INSERT and UPDATE name them. */
-static void bind_object(sqlite3_stmt *s, const s3_bucket_t *b, const s3_object_t *o) {
+ * delete_marker, size, etag, modified, blob, parts, attrs (o->attrs as text, printed once by the
+ * caller) and data, as INSERT and UPDATE name them. */
+static void bind_object(sqlite3_stmt *s, const s3_bucket_t *b, const s3_object_t *o, const char *attrs) {
     sqlite3_bind_text(s, 1, b->account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, b->region, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, b->name, -1, SQLITE_STATIC);
@@ -145,7 +144,7 @@ static void bind_object(sqlite3_stmt *s, const s3_bucket_t *b, const s3_object_t
     sqlite3_bind_double(s, 9, o->modified);
     sqlite3_bind_text(s, 10, o->blob, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 11, o->parts);
-    sqlite3_bind_text(s, 12, o->attrs ? json_dumps(o->attrs, JSON_COMPACT) : NULL, -1, free);
+    sqlite3_bind_text(s, 12, attrs, -1, SQLITE_STATIC);
     if (o->data)
         sqlite3_bind_blob64(s, 13, o->data, (sqlite3_uint64)o->size, SQLITE_STATIC);
 }
@@ -179,7 +178,7 @@ static int find_null_version(const char *bucket, const char *key, null_version_t
  * newest row (its id the highest of the key's, as a new row's would be). The columns that
  * cannot differ (scope, bucket, key, version id) are left alone, and delete_marker unless it
  * changes, so that SQLite leaves the indexes on them untouched. */
-static int rewrite_row(const null_version_t *old, const s3_bucket_t *b, const s3_object_t *o) {
+static int rewrite_row(const null_version_t *old, const s3_bucket_t *b, const s3_object_t *o, const char *attrs) {
     /* ?1-?6 that a statement does not name are bound all the same: SQLite leaves gaps unused. */
     sqlite3_stmt *s =
         old->delete_marker == o->delete_marker
@@ -189,7 +188,7 @@ static int rewrite_row(const null_version_t *old, const s3_bucket_t *b, const s3
                                        " blob = ?10, parts = ?11, attrs = ?12, data = ?13 WHERE id = ?14");
     if (s == NULL)
         return NB_ESTORE;
-    bind_object(s, b, o);
+    bind_object(s, b, o, attrs);
     sqlite3_bind_int64(s, 14, old->id);
     return nb_store_run(s);
 }
@@ -202,20 +201,33 @@ static int delete_row(long long id) {
     return nb_store_run(s);
 }
 
-int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
+static int store_row(const s3_bucket_t *b, s3_object_t *o, const char *attrs) {
     char vid[33] = "null";
     if (b->versioning == S3_VER_ENABLED)
         s3_version_id(vid);
     free(o->version_id);
     o->version_id = strdup(vid);
     if (b->versioning != S3_VER_ENABLED) {
-        /* The key's "null" version is replaced: in place when it is the latest (an overwrite,
-         * the common case: two statements), else removed before the new row is added. */
+        /* The overwrite of a latest "null" version with its body in the row (small objects, the
+         * common case): one statement, as the row holds no blob to remove. */
+        sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET size = ?7, etag = ?8, modified = ?9, blob = ?10,"
+                                                   " parts = ?11, attrs = ?12, data = ?13 WHERE bucket = ?3 AND key = ?4"
+                                                   " AND version_id = 'null' AND latest = 1 AND delete_marker = ?6"
+                                                   " AND blob IS NULL");
+        if (s == NULL)
+            return NB_ESTORE;
+        bind_object(s, b, o, attrs);
+        if (nb_store_run(s) != 0)
+            return NB_ESTORE;
+        if (sqlite3_changes(s3_store.db) == 1)
+            return 0;
+        /* Else the key's "null" version is replaced: in place when it is the latest (two
+         * statements), else removed before the new row is added. */
         null_version_t old = {0};
         int found = find_null_version(b->name, o->key, &old);
         if (found < 0)
             return NB_ESTORE;
-        int rc = found == 0 ? 0 : old.latest ? rewrite_row(&old, b, o) : delete_row(old.id);
+        int rc = found == 0 ? 0 : old.latest ? rewrite_row(&old, b, o, attrs) : delete_row(old.id);
         if (rc == 0 && old.blob) /* the row goes only if the request commits: so does the body */
             nb_blob_remove_at_commit(s3_self, old.blob);
         free(old.blob);
@@ -237,8 +249,15 @@ int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
                       " ?13)");
     if (s == NULL)
         return NB_ESTORE;
-    bind_object(s, b, o);
+    bind_object(s, b, o, attrs);
     return nb_store_run(s);
+}
+
+int s3_object_store(const s3_bucket_t *b, s3_object_t *o) {
+    char *attrs = s3_json_text(o->attrs);
+    int rc = store_row(b, o, attrs);
+    free(attrs);
+    return rc;
 }
 
 int s3_object_store_new(nb_req_t *req, const s3_bucket_t *b, s3_object_t *o) {

@@ -38,9 +38,7 @@ static nb_step_t upload_load(nb_req_t *req, const char *bucket, const char *key,
     snprintf(u->key, sizeof u->key, "%s", (const char *)sqlite3_column_text(s, 0));
     u->initiated = sqlite3_column_double(s, 1);
     const char *a = (const char *)sqlite3_column_text(s, 2);
-    u->attrs = a ? json_loads(a, 0, NULL) : NULL;
-    if (u->attrs == NULL)
-        u->attrs = json_object();
+    u->attrs = s3_json_load_object(a, (size_t)sqlite3_column_bytes(s, 2));
     sqlite3_reset(s);
     return NB_GO_ON;
 }

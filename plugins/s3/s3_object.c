@@ -87,8 +87,9 @@ nb_step_t s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
     }
     const char *dlen = nb_req_header(req, "x-amz-decoded-content-length");
     plan->decoded_length = dlen ? strtoll(dlen, NULL, 10) : -1;
-    /* A signed payload's hash (not UNSIGNED-PAYLOAD, not STREAMING-*): computed as the body is read. */
-    const char *sha = nb_req_header(req, "x-amz-content-sha256");
+    /* A signed payload's hash (not UNSIGNED-PAYLOAD, not STREAMING-*): computed as the body is read,
+     * when signatures are checked. */
+    const char *sha = s3_payload_sha256_checked ? nb_req_header(req, "x-amz-content-sha256") : NULL;
     if (!plan->streaming && payload_hash(sha, plan->want_sha256))
         plan->check_sha256 = true;
     return NB_GO_ON;
@@ -268,7 +269,8 @@ nb_step_t s3_check_small_body(nb_req_t *req) {
         snprintf(plan.expect[a], sizeof plan.expect[a], "%s", v);
         plan.algs |= S3_CK_BIT(a);
     }
-    plan.check_sha256 = payload_hash(nb_req_header(req, "x-amz-content-sha256"), plan.want_sha256);
+    plan.check_sha256 =
+        s3_payload_sha256_checked && payload_hash(nb_req_header(req, "x-amz-content-sha256"), plan.want_sha256);
     static const char empty_sha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     if (plan.check_sha256 && plan.algs == 0 && nb_body_size(nb_req_body(req)) == 0 &&
         strcmp(plan.want_sha256, empty_sha256) == 0)
@@ -1404,7 +1406,7 @@ int s3_object_update_attrs(const s3_object_t *o) {
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_int64(s, 1, o->id);
-    sqlite3_bind_text(s, 2, json_dumps(o->attrs, JSON_COMPACT), -1, free);
+    sqlite3_bind_text(s, 2, s3_json_text(o->attrs), -1, free);
     return nb_store_run(s);
 }
 

@@ -10,6 +10,8 @@
 
 extern nb_store_t s3_store;
 extern nb_plugin_t *s3_self;
+/* Bodies are checked against a hex x-amz-content-sha256 (ENFORCE_IAM=1 only, s3_init says why). */
+extern bool s3_payload_sha256_checked;
 
 enum { S3_VER_OFF = 0, S3_VER_ENABLED, S3_VER_SUSPENDED };
 
@@ -215,6 +217,13 @@ int s3_object_update_attrs(const s3_object_t *o);
 /* The Location of an object as S3 answers it (PostObject, CompleteMultipartUpload): the request's
  * host, then the bucket unless it is the virtual host, then the URL-encoded key. malloc'd. */
 char *s3_location(nb_req_t *req, const char *bucket, const char *key);
+
+/* Stored JSON (object attributes, bucket configurations) read and written through the core's
+ * one-pass reader and printer (ABI 1.9), jansson's on an older core. load: NULL if not JSON;
+ * load_object: an empty object then, or for any other value; text: malloc'd, NULL for NULL. */
+json_t *s3_json_load(const char *text, size_t len);
+json_t *s3_json_load_object(const char *text, size_t len);
+char *s3_json_text(const json_t *v);
 
 /* A duration setting S3 declares (S3_RESTORE_DELAY), in seconds; def on an old core without it. */
 double s3_setting_seconds(const char *name, double def);

@@ -19,6 +19,7 @@
 #include "gateway/spec_wait.h"
 #include "gateway/presign.h"
 #include "gateway/quirks.h"
+#include "gateway/authz.h"
 #include "gateway/sigcheck.h"
 #include "gateway/call.h"
 #include "gateway/request.h"
@@ -340,6 +341,8 @@ static stage_result_t stage_dispatch(nb_req_t *req, stage_ctx_t *c) {
         fail_not_implemented(req);
         return STAGE_DONE;
     }
+    if (!nb__authz_allows(req, p, c->input)) /* ENFORCE_IAM=1's policies (authz.c) */
+        return STAGE_ERROR;
     if (nb__txn_begin(p->store) != 0) {
         nb__txn_failed(req);
         return STAGE_ERROR;

@@ -1,0 +1,48 @@
+/* Cached identity policies (policy_cache.h): one jansson object keyed "account principal". */
+#include "authz/policy_cache.h"
+
+#include <stdio.h>
+
+static json_t *cache;
+
+/* More principals than this are not expected of a local emulator: past it the cache starts over
+ * rather than grow without bound. */
+#define MAX_ENTRIES 4096
+
+static const char *key_of(char *buf, size_t cap, const char *account, const char *principal_arn) {
+    int n = snprintf(buf, cap, "%s %s", account, principal_arn);
+    return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
+const json_t *nb__policy_cache_get(const char *account, const char *principal_arn) {
+    char buf[1024];
+    const char *key = cache ? key_of(buf, sizeof buf, account, principal_arn) : NULL;
+    return key ? json_object_get(cache, key) : NULL;
+}
+
+const json_t *nb__policy_cache_put(const char *account, const char *principal_arn, json_t *policies, json_t *boundary,
+                                   int rc) {
+    json_t *entry = json_pack("{s:o,s:i}", "policies", policies ? policies : json_array(), "rc", rc);
+    if (entry && boundary)
+        json_object_set_new(entry, "boundary", boundary);
+    else
+        json_decref(boundary);
+    char buf[1024];
+    const char *key = key_of(buf, sizeof buf, account, principal_arn);
+    if (cache == NULL || json_object_size(cache) >= MAX_ENTRIES) {
+        json_decref(cache);
+        cache = json_object();
+    }
+    if (entry == NULL || key == NULL || cache == NULL) {
+        json_decref(entry);
+        return NULL; /* not kept: the caller asks again next time */
+    }
+    if (json_object_set_new(cache, key, entry) != 0)
+        return NULL;
+    return entry;
+}
+
+void nb__policy_cache_clear(void) {
+    if (cache)
+        json_object_clear(cache);
+}

@@ -204,7 +204,7 @@ bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
     const nb_authz_action_t *table = NB__DEF_HOOK(p->def, authz_actions);
     nb_authz_action_t fallback;
     const nb_authz_action_t *row = table ? action_row(req, table, &fallback) : NULL;
-    if (row == NULL)
+    if (row == NULL || row->action == NULL) /* not enforced, or nothing to authorize */
         return true;
     nb__template_var_t vars[7] = {
         {"partition", nb__partition_of(req->ctx.region)}, {"region", req->ctx.region}, {"account", req->ctx.account}};

@@ -128,3 +128,98 @@ Test(policy_eval, condition_keys_listed_once_lower_case) {
     json_decref(p);
     json_decref(keys);
 }
+
+/* ---- resource policies: Principal / NotPrincipal (principal_match.c) */
+
+/* The decision of a resource policy whose one statement names `principal`, for the caller arn. */
+static nb_policy_decision_t as_resource(const char *principal, const char *arn, const char *account) {
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"Statement\":{\"Effect\":\"Allow\",%s,\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/*\"}}",
+             principal);
+    json_t *p = doc(text), *ctx = json_object();
+    nb_policy_request_t r = {.action = "s3:GetObject", .resource = "arn:aws:s3:::b/k", .context = ctx,
+                             .principal_arn = arn, .principal_account = account};
+    nb_policy_decision_t d = nb__policy_eval(p, &r, NULL);
+    json_decref(p);
+    json_decref(ctx);
+    return d;
+}
+
+#define SESSION "arn:aws:sts::111111111111:assumed-role/reader/sess"
+#define USER "arn:aws:iam::111111111111:user/alice"
+
+Test(policy_eval, principal_star_account_and_root) {
+    cr_assert_eq(as_resource("\"Principal\":\"*\"", USER, "111111111111"), NB_POLICY_ALLOWED);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"*\"}", USER, "111111111111"), NB_POLICY_ALLOWED);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"111111111111\"}", SESSION, "111111111111"), NB_POLICY_ALLOWED);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:root\"}", USER, "111111111111"),
+                 NB_POLICY_ALLOWED);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"222222222222\"}", USER, "111111111111"),
+                 NB_POLICY_IMPLICIT_DENY);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"arn:aws:iam::222222222222:root\"}", USER, "111111111111"),
+                 NB_POLICY_IMPLICIT_DENY);
+}
+
+Test(policy_eval, principal_role_names_its_sessions_user_itself) {
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:role/team/reader\"}", SESSION,
+                             "111111111111"),
+                 NB_POLICY_ALLOWED);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:role/read\"}", SESSION, "111111111111"),
+                 NB_POLICY_IMPLICIT_DENY); /* a prefix of the name is not the role */
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"arn:aws:iam::222222222222:role/reader\"}", SESSION,
+                             "111111111111"),
+                 NB_POLICY_IMPLICIT_DENY);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":[\"arn:aws:iam::111111111111:user/bob\",\"" USER "\"]}", USER,
+                             "111111111111"),
+                 NB_POLICY_ALLOWED);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:user/bob\"}", USER, "111111111111"),
+                 NB_POLICY_IMPLICIT_DENY);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"" SESSION "\"}", SESSION, "111111111111"), NB_POLICY_ALLOWED);
+}
+
+Test(policy_eval, principal_service_and_not_principal) {
+    cr_assert_eq(as_resource("\"Principal\":{\"Service\":\"logging.s3.amazonaws.com\"}", USER, "111111111111"),
+                 NB_POLICY_IMPLICIT_DENY);
+    cr_assert_eq(as_resource("\"Principal\":{\"Service\":\"logging.s3.amazonaws.com\"}", "logging.s3.amazonaws.com",
+                             NULL),
+                 NB_POLICY_ALLOWED);
+    /* a Service "account id" never names an account's principals */
+    cr_assert_eq(as_resource("\"Principal\":{\"Service\":\"111111111111\"}", USER, "111111111111"),
+                 NB_POLICY_IMPLICIT_DENY);
+    cr_assert_eq(as_resource("\"NotPrincipal\":{\"AWS\":\"" USER "\"}", USER, "111111111111"), NB_POLICY_IMPLICIT_DENY);
+    cr_assert_eq(as_resource("\"NotPrincipal\":{\"AWS\":\"" USER "\"}", SESSION, "111111111111"), NB_POLICY_ALLOWED);
+    /* neither: a resource policy's statement without a principal names nobody */
+    cr_assert_eq(as_resource("\"Sid\":\"none\"", USER, "111111111111"), NB_POLICY_IMPLICIT_DENY);
+}
+
+Test(policy_eval, resource_policy_deny_for_a_principal) {
+    json_t *p = doc("{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"*\"},"
+                    "{\"Effect\":\"Deny\",\"Principal\":{\"AWS\":\"222222222222\"},\"Action\":\"sqs:SendMessage\","
+                    "\"Resource\":\"*\"}]}"),
+           *ctx = json_object();
+    nb_policy_request_t r = {.action = "sqs:SendMessage", .resource = "arn:aws:sqs:us-east-1:1:q", .context = ctx,
+                             .principal_arn = "arn:aws:iam::222222222222:user/x", .principal_account = "222222222222"};
+    cr_assert_eq(nb__policy_eval(p, &r, NULL), NB_POLICY_EXPLICIT_DENY);
+    r.principal_arn = USER;
+    r.principal_account = "111111111111";
+    cr_assert_eq(nb__policy_eval(p, &r, NULL), NB_POLICY_ALLOWED);
+    /* as an identity policy (no principal asked) the Principal elements are not read */
+    r.principal_arn = r.principal_account = NULL;
+    cr_assert_eq(nb__policy_eval(p, &r, NULL), NB_POLICY_EXPLICIT_DENY);
+    json_decref(p);
+    json_decref(ctx);
+}
+
+Test(policy_eval, policy_variables_in_resources) {
+    const char *p = "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:*\","
+                    "\"Resource\":\"arn:aws:s3:::home/${aws:username}/*\"}}";
+    cr_assert_eq(decide(p, "s3:GetObject", "arn:aws:s3:::home/alice/k", "{\"aws:username\":[\"alice\"]}"),
+                 NB_POLICY_ALLOWED);
+    cr_assert_eq(decide(p, "s3:GetObject", "arn:aws:s3:::home/bob/k", "{\"aws:username\":[\"alice\"]}"),
+                 NB_POLICY_IMPLICIT_DENY);
+    /* no value: the statement matches nothing, not even an empty name */
+    cr_assert_eq(decide(p, "s3:GetObject", "arn:aws:s3:::home//k", NULL), NB_POLICY_IMPLICIT_DENY);
+    const char *star = "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"arn:aws:s3:::a${*}b\"}}";
+    cr_assert_eq(decide(star, "s3:GetObject", "arn:aws:s3:::a*b", NULL), NB_POLICY_ALLOWED);
+}

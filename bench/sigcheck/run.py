@@ -28,6 +28,9 @@ def one_run(enforce):
         iam = boto3.client("iam", **root)
         iam.create_user(UserName="bench")
         k = iam.create_access_key(UserName="bench")["AccessKey"]
+        # ENFORCE_IAM=1 evaluates policies too (bench/authz measures that): this key may list queues
+        iam.put_user_policy(UserName="bench", PolicyName="p", PolicyDocument='{"Version":"2012-10-17","Statement":'
+                            '[{"Effect":"Allow","Action":"sqs:ListQueues","Resource":"*"}]}')
         boto3.client("sqs", **root).create_queue(QueueName="bench")
         body = "{}"
         req = AWSRequest("POST", n.url + "/", data=body, headers={

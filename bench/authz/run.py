@@ -7,16 +7,18 @@ endpoint (never signed, never evaluated) beside them as the floor. With ENFORCE_
 request is also verified (bench/sigcheck measures that half alone).
 One request of each kind is signed (botocore) and replayed by wrk: valid for 15 minutes.
     bench/authz/run.py [seconds] [rounds]   (NIMBUS_BIN: build/nimbus; wrk on PATH)"""
-import json, os, subprocess, sys, tempfile
+import json, os, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "e2e"))
+sys.path.insert(0, os.path.join(HERE, ".."))
 os.environ.setdefault("NIMBUS_BIN", os.path.join(HERE, "..", "..", "build", "nimbus"))
 import boto3  # noqa: E402
 from botocore.auth import S3SigV4Auth, SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 from nimbus_server import Nimbus  # noqa: E402
+from wrk_replay import replay  # noqa: E402
 
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -55,37 +57,12 @@ def setup(n):
             "s3": ("GET", "/bench/k", None, get.headers)}
 
 
-def wrk(n, method, path, body, headers):
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-        lua.write('wrk.method = "%s"\n' % method)
-        if body is not None:
-            lua.write("wrk.body = %r\n" % body)
-        for name, value in headers.items():
-            value = value.decode() if isinstance(value, bytes) else value
-            lua.write('wrk.headers["%s"] = "%s"\n' % (name, value))
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def cpu_s():  # the server's user + system CPU time so far
-        fields = open("/proc/%d/stat" % n.proc.pid).read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / ticks
-    before = cpu_s()
-    try:
-        out = subprocess.run(["wrk", "-t2", "-c16", "-d%ds" % SECONDS, "-s", lua.name, n.url + path],
-                             capture_output=True, text=True, check=True).stdout
-    finally:
-        os.unlink(lua.name)
-    if "Non-2xx" in out:
-        raise SystemExit("requests failed:\n" + out)
-    served = int(out.split(" requests in ")[0].split()[-1])
-    return float(out.split("Requests/sec:")[1].split()[0]), 1e6 * (cpu_s() - before) / served
-
-
 results = {}
 for _ in range(ROUNDS):
     for enforce in ("0", "1"):
         with Nimbus(ENFORCE_IAM=enforce, SERVICES="sqs,s3,iam,sts", LS_LOG="warn") as n:
             for kind, req in setup(n).items():
-                results.setdefault((kind, enforce), []).append(wrk(n, *req))
+                results.setdefault((kind, enforce), []).append(replay(n, SECONDS, *req))
 for kind in ("health", "sqs", "s3"):
     for enforce in ("0", "1"):
         runs = results[(kind, enforce)]

@@ -6,16 +6,18 @@ One request is signed with the key's secret (botocore) and replayed by wrk for e
 15 minutes, so every request is verified in full (the derived key cached, the canonical request
 hashed and HMAC'd each time).
     bench/sigcheck/run.py [seconds] [rounds]   (NIMBUS_BIN: build/nimbus; wrk on PATH)"""
-import os, subprocess, sys, tempfile
+import os, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "e2e"))
+sys.path.insert(0, os.path.join(HERE, ".."))
 os.environ.setdefault("NIMBUS_BIN", os.path.join(HERE, "..", "..", "build", "nimbus"))
 import boto3  # noqa: E402
 from botocore.auth import SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 from nimbus_server import Nimbus  # noqa: E402
+from wrk_replay import replay  # noqa: E402
 
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -36,26 +38,7 @@ def one_run(enforce):
         req = AWSRequest("POST", n.url + "/", data=body, headers={
             "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ListQueues"})
         SigV4Auth(Credentials(k["AccessKeyId"], k["SecretAccessKey"]), "sqs", "us-east-1").add_auth(req)
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-            lua.write('wrk.method = "POST"\nwrk.body = %r\n' % body)
-            for name, value in req.headers.items():
-                value = value.decode() if isinstance(value, bytes) else value
-                lua.write('wrk.headers["%s"] = "%s"\n' % (name, value))
-        ticks = os.sysconf("SC_CLK_TCK")
-
-        def cpu_s():  # the server's user + system CPU time so far
-            fields = open("/proc/%d/stat" % n.proc.pid).read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / ticks
-        before = cpu_s()
-        try:
-            out = subprocess.run(["wrk", "-t2", "-c16", "-d%ds" % SECONDS, "-s", lua.name, n.url + "/"],
-                                 capture_output=True, text=True, check=True).stdout
-        finally:
-            os.unlink(lua.name)
-        if "Non-2xx" in out:
-            raise SystemExit("requests failed:\n" + out)
-        served = int(out.split(" requests in ")[0].split()[-1])
-        return float(out.split("Requests/sec:")[1].split()[0]), 1e6 * (cpu_s() - before) / served
+        return replay(n, SECONDS, "POST", "/", body, req.headers)
 
 
 rates, cpu = {"0": [], "1": []}, {"0": [], "1": []}

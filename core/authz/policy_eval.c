@@ -31,17 +31,32 @@ bool nb__policy_wildcard(const char *p, const char *t, bool nocase) {
     return *p == '\0';
 }
 
-/* Whether a string or list of patterns matches text. */
-static bool any_match(const json_t *patterns, const char *text, bool nocase) {
-    if (json_is_string(patterns))
-        return nb__policy_wildcard(json_string_value(patterns), text, nocase);
+bool nb__policy_any(const json_t *values, bool (*match)(const char *value, const void *ctx), const void *ctx) {
+    if (json_is_string(values))
+        return match(json_string_value(values), ctx);
     size_t i;
-    json_t *p;
-    json_array_foreach(patterns, i, p) {
-        if (json_is_string(p) && nb__policy_wildcard(json_string_value(p), text, nocase))
+    json_t *v;
+    json_array_foreach(values, i, v) {
+        if (json_is_string(v) && match(json_string_value(v), ctx))
             return true;
     }
     return false;
+}
+
+typedef struct action_match {
+    const char *text;
+    bool nocase;
+} action_match_t;
+
+static bool pattern_matches(const char *pattern, const void *ctx) {
+    const action_match_t *m = ctx;
+    return nb__policy_wildcard(pattern, m->text, m->nocase);
+}
+
+/* Whether a string or list of patterns matches text. */
+static bool any_match(const json_t *patterns, const char *text, bool nocase) {
+    action_match_t m = {text, nocase};
+    return nb__policy_any(patterns, pattern_matches, &m);
 }
 
 bool nb__policy_key(char *dst, size_t size, const char *key) {
@@ -239,18 +254,22 @@ static const char *expand(const char *pattern, const json_t *context, char *buf,
     return buf;
 }
 
+typedef struct resource_ask {
+    const char *resource;
+    const json_t *context;
+} resource_ask_t;
+
+static bool resource_matches(const char *pattern, const void *ctx) {
+    const resource_ask_t *a = ctx;
+    char buf[1024];
+    const char *x = expand(pattern, a->context, buf, sizeof buf);
+    return x && nb__policy_wildcard(x, a->resource, false);
+}
+
 /* Whether a Resource / NotResource value (a string or a list) matches the resource. */
 static bool resource_match(const json_t *patterns, const char *resource, const json_t *context) {
-    const json_t *one = json_is_string(patterns) ? patterns : NULL;
-    size_t n = one ? 1 : json_array_size(patterns);
-    for (size_t i = 0; i < n; i++) {
-        const char *p = json_string_value(one ? one : json_array_get(patterns, i));
-        char buf[1024];
-        const char *x = p ? expand(p, context, buf, sizeof buf) : NULL;
-        if (x && nb__policy_wildcard(x, resource, false))
-            return true;
-    }
-    return false;
+    resource_ask_t a = {resource, context};
+    return nb__policy_any(patterns, resource_matches, &a);
 }
 
 static bool statement_applies(const json_t *s, const nb_policy_request_t *r) {

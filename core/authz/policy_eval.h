@@ -21,6 +21,9 @@
  * `matched` (may be NULL). `policy` is a parsed document. */
 nb_policy_decision_t nb__policy_eval(const json_t *policy, const nb_policy_request_t *r, json_t *matched);
 
+/* Whether match(value, ctx) holds for a string, or for one string of a list. */
+bool nb__policy_any(const json_t *values, bool (*match)(const char *value, const void *ctx), const void *ctx);
+
 /* Glob match of IAM: '*' any run, '?' one character; case-insensitive for actions. */
 bool nb__policy_wildcard(const char *pattern, const char *text, bool nocase);
 

@@ -48,16 +48,13 @@ static bool aws_principal(const char *want, const char *arn, const char *account
     return strncmp(session_of, name, n) == 0 && session_of[n] == '/';
 }
 
-static bool any_value(const json_t *values, const char *arn, const char *account) {
-    if (json_is_string(values))
-        return aws_principal(json_string_value(values), arn, account);
-    size_t i;
-    json_t *v;
-    json_array_foreach(values, i, v) {
-        if (json_is_string(v) && aws_principal(json_string_value(v), arn, account))
-            return true;
-    }
-    return false;
+typedef struct caller {
+    const char *arn, *account;
+} caller_t;
+
+static bool names_caller(const char *want, const void *ctx) {
+    const caller_t *c = ctx;
+    return aws_principal(want, c->arn, c->account);
 }
 
 bool nb__principal_match(const json_t *principal, const char *arn, const char *account) {
@@ -68,7 +65,8 @@ bool nb__principal_match(const json_t *principal, const char *arn, const char *a
     /* AWS names callers by ARN; Service, Federated and CanonicalUser principals by their own
      * names, compared as they are (a request signed by a service names it as its principal) */
     json_object_foreach((json_t *)principal, kind, values) {
-        if (any_value(values, arn, strcmp(kind, "AWS") == 0 ? account : NULL))
+        caller_t c = {arn, strcmp(kind, "AWS") == 0 ? account : NULL};
+        if (nb__policy_any(values, names_caller, &c))
             return true;
     }
     return false;

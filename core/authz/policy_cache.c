@@ -42,6 +42,29 @@ const json_t *nb__policy_cache_put(const char *account, const char *principal_ar
     return entry;
 }
 
+/* Policies are up to 20 KiB of text (S3's limit): fewer of them are kept. */
+#define MAX_PARSED 256
+
+static json_t *parsed;
+
+const json_t *nb__policy_parsed(const char *text) {
+    const json_t *hit = parsed ? json_object_get(parsed, text) : NULL;
+    if (hit)
+        return json_is_object(hit) ? hit : NULL;
+    if (parsed == NULL || json_object_size(parsed) >= MAX_PARSED) {
+        json_decref(parsed);
+        parsed = json_object();
+    }
+    json_t *doc = json_loads(text, 0, NULL);
+    if (!json_is_object(doc)) { /* remembered as not parsing: null */
+        json_decref(doc);
+        doc = json_null();
+    }
+    if (parsed == NULL || json_object_set_new(parsed, text, doc) != 0)
+        return NULL;
+    return json_is_object(doc) ? doc : NULL;
+}
+
 void nb__policy_cache_clear(void) {
     if (cache)
         json_object_clear(cache);

@@ -19,4 +19,9 @@ const json_t *nb__policy_cache_put(const char *account, const char *principal_ar
 /* Drops every answer (ABI 1.9 authz_changed; a plugin's state reset). */
 void nb__policy_cache_clear(void);
 
+/* A resource policy's text parsed, from a cache keyed by the text itself (a bucket's policy is
+ * read on every request to the bucket; its text changes only when it is replaced): borrowed
+ * until the next call; NULL when it does not parse. */
+const json_t *nb__policy_parsed(const char *text);
+
 #endif

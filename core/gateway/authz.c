@@ -231,10 +231,9 @@ bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
     v.resource = NB_POLICY_IMPLICIT_DENY;
     v.cross_account = res.owner_account && strcmp(res.owner_account, who.account) != 0;
     if (rc == 0 && res.document) {
-        json_t *doc = json_loads(res.document, 0, NULL);
+        const json_t *doc = nb__policy_parsed(res.document);
         nb_policy_request_t rr = {row->action, resource, ctx, who.principal_arn, who.account};
         v.resource = doc ? nb__policy_eval(doc, &rr, NULL) : NB_POLICY_IMPLICIT_DENY;
-        json_decref(doc);
     }
     json_decref(ctx);
 

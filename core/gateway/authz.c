@@ -25,6 +25,7 @@
 #include "gateway/credentials.h"
 #include "gateway/req_memory.h"
 #include "gateway/request.h"
+#include "http/server.h"
 #include "plugin/plugin.h"
 #include "util/partition.h"
 
@@ -96,7 +97,7 @@ static json_t *request_context(nb_req_t *req, const nb__cred_view_t *who, const 
             user ? "User" : strstr(arn, ":assumed-role/") ? "AssumedRole" : strstr(arn, ":federated-user/") ? "FederatedUser" : "Account");
     set_one(ctx, "aws:CurrentTime", iso);
     set_one(ctx, "aws:EpochTime", epoch);
-    set_one(ctx, "aws:SecureTransport", "false");
+    set_one(ctx, "aws:SecureTransport", nb__http_exchange_secure(req->x) ? "true" : "false");
     set_one(ctx, "aws:RequestedRegion", req->ctx.region);
     set_one(ctx, "aws:SourceArn", nb__http_request_header(req->http, "x-amz-source-arn"));
     set_one(ctx, "aws:SourceAccount", nb__http_request_header(req->http, "x-amz-source-account"));

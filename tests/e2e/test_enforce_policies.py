@@ -31,9 +31,9 @@ def allow(action, resource="*"):
     return {"Effect": "Allow", "Action": action, "Resource": resource}
 
 
-def client(url, service, key="test", secret="test", token=None):
+def client(url, service, key="test", secret="test", token=None, verify=None):
     return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id=key,
-                        aws_secret_access_key=secret, aws_session_token=token,
+                        aws_secret_access_key=secret, aws_session_token=token, verify=verify,
                         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
 
 
@@ -48,6 +48,11 @@ def server_url():
     if _server is None:
         _server = Nimbus(ENFORCE_IAM="1").start()
     return _server.url
+
+
+def server_ca():
+    """The CA of the server's HTTPS certificate (the same port serves both)."""
+    return os.environ.get("NB_POL_CA") or _server.ca
 
 
 def tearDownModule():
@@ -206,6 +211,20 @@ class PolicyCases(Denied, unittest.TestCase):
         got = sqs.receive_message(QueueUrl=q, WaitTimeSeconds=0).get("Messages", [])
         self.assertEqual([m["Body"] for m in got], ["from the other account"])
 
+    def test_conditions_on_transport_and_source_ip(self):
+        root = client(self.url, "iam")
+        name = f"tls-{self.tag}"
+        creds = user_with_key(root, name)
+        root.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+             "Condition": {"Bool": {"aws:SecureTransport": "true"}, "IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}},
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",
+             "Condition": {"NotIpAddress": {"aws:SourceIp": "127.0.0.0/8"}}}))
+        self.assert_denied(self.c("s3", creds).get_object, Bucket=self.bucket, Key="k")  # plain HTTP
+        tls = client(self.url.replace("http://", "https://", 1), "s3", *creds, verify=server_ca())
+        self.assertEqual(tls.get_object(Bucket=self.bucket, Key="k")["Body"].read(), b"data")
+        self.assert_denied(tls.list_objects_v2, Bucket=self.bucket)  # the client is at 127.0.0.1
+
     def test_root_keys_are_always_allowed(self):
         for key in ("test", "000000000000", OTHER):
             with self.subTest(key=key):
@@ -266,7 +285,8 @@ class Persisted(Denied, unittest.TestCase):
 class NewerBoto3(unittest.TestCase):
     @unittest.skipIf(os.environ.get("NB_POL_URL"), "runs once, in the parent")
     def test_every_case_with_newer_boto3(self):
-        rerun_with_newer_boto3(self, __file__, "PolicyCases", (1, 40), dict(os.environ, NB_POL_URL=server_url()))
+        rerun_with_newer_boto3(self, __file__, "PolicyCases", (1, 40), dict(os.environ, NB_POL_URL=server_url(),
+                                                                            NB_POL_CA=server_ca()))
 
 
 if __name__ == "__main__":

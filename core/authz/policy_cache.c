@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "authz/policy_eval.h"
+
 static json_t *cache;
 
 /* More principals than this are not expected of a local emulator: past it the cache starts over
@@ -22,7 +24,12 @@ const json_t *nb__policy_cache_get(const char *account, const char *principal_ar
 
 const json_t *nb__policy_cache_put(const char *account, const char *principal_arn, json_t *policies, json_t *boundary,
                                    int rc) {
-    json_t *entry = json_pack("{s:o,s:i}", "policies", policies ? policies : json_array(), "rc", rc);
+    bool context = boundary && nb__policy_uses_context(boundary);
+    size_t i;
+    json_t *p;
+    json_array_foreach(policies, i, p) context = context || nb__policy_uses_context(p);
+    json_t *entry = json_pack("{s:o,s:i,s:b}", "policies", policies ? policies : json_array(), "rc", rc, "context",
+                              context);
     if (entry && boundary)
         json_object_set_new(entry, "boundary", boundary);
     else

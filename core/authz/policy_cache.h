@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 /* The cached answer for a principal of an account: {"policies": [...], "boundary": {...} or
- * absent, "rc": the hook's return}; borrowed until the next put or clear; NULL: not cached. */
+ * absent, "rc": the hook's return, "context": whether one of them reads the request's context}; borrowed until the next put or clear; NULL: not cached. */
 const json_t *nb__policy_cache_get(const char *account, const char *principal_arn);
 /* Keeps an answer (takes policies and boundary, either may be NULL); returns it as get would. */
 const json_t *nb__policy_cache_put(const char *account, const char *principal_arn, json_t *policies, json_t *boundary,

@@ -145,28 +145,29 @@ static const char *positive(const char *op, char *buf, size_t len) {
     return NULL;
 }
 
+/* One condition value (a string, boolean or number) against the request's value. */
+static bool one_value_matches(const char *op, const json_t *w, const char *have) {
+    char num[64];
+    const char *ws = json_string_value(w);
+    if (json_is_boolean(w))
+        ws = json_is_true(w) ? "true" : "false";
+    else if (json_is_number(w))
+        snprintf(num, sizeof num, "%.17g", json_number_value(w)), ws = num;
+    return ws && op_match(op, ws, have);
+}
+
+/* A condition's value or list of values against the request's value: any may match. Runs on
+ * every evaluated request: no allocation. */
 static bool value_matches(const char *op, const json_t *wants, const char *have) {
-    if (json_is_string(wants) || json_is_boolean(wants) || json_is_number(wants))
-        wants = json_pack("[O]", wants);
-    else
-        json_incref((json_t *)wants);
-    bool hit = false;
+    if (!json_is_array(wants))
+        return one_value_matches(op, wants, have);
     size_t i;
     json_t *w;
     json_array_foreach(wants, i, w) {
-        char num[64];
-        const char *ws = json_string_value(w);
-        if (json_is_boolean(w))
-            ws = json_is_true(w) ? "true" : "false";
-        else if (json_is_number(w))
-            snprintf(num, sizeof num, "%.17g", json_number_value(w)), ws = num;
-        if (ws && op_match(op, ws, have)) {
-            hit = true;
-            break;
-        }
+        if (one_value_matches(op, w, have))
+            return true;
     }
-    json_decref((json_t *)wants);
-    return hit;
+    return false;
 }
 
 static bool condition_holds(const char *full_op, const char *key, const json_t *wants, const json_t *context) {
@@ -309,6 +310,24 @@ nb_policy_decision_t nb__policy_eval(const json_t *policy, const nb_policy_reque
     }
     json_decref(list);
     return d;
+}
+
+static bool has_variable(const char *value, const void *ctx) {
+    (void)ctx;
+    return strstr(value, "${") != NULL;
+}
+
+bool nb__policy_uses_context(const json_t *policy) {
+    const json_t *stmts = json_object_get(policy, "Statement");
+    const json_t *one = json_is_object(stmts) ? stmts : NULL;
+    size_t n = one ? 1 : json_array_size(stmts);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *s = one ? one : json_array_get(stmts, i);
+        if (json_object_get(s, "Condition") || nb__policy_any(json_object_get(s, "Resource"), has_variable, NULL) ||
+            nb__policy_any(json_object_get(s, "NotResource"), has_variable, NULL))
+            return true;
+    }
+    return false;
 }
 
 void nb__policy_condition_keys(const json_t *policy, json_t *keys) {

@@ -31,6 +31,11 @@ bool nb__policy_wildcard(const char *pattern, const char *text, bool nocase);
  * false if it does not fit (or key is NULL). */
 bool nb__policy_key(char *dst, size_t size, const char *key);
 
+/* Whether a policy reads the request's context: a Condition, or a policy variable in a
+ * Resource / NotResource. A policy that does not is evaluated without one (building it costs
+ * more than the evaluation). */
+bool nb__policy_uses_context(const json_t *policy);
+
 /* The condition keys a policy uses, added (lower-cased, once) to `keys`. */
 void nb__policy_condition_keys(const json_t *policy, json_t *keys);
 

@@ -58,13 +58,20 @@ static const char *expand_on_req(nb_req_t *req, const char *tpl, const json_t *i
     return out;
 }
 
-static void set_one(json_t *ctx, const char *key, const char *value) {
-    char lower[256];
-    if (value && nb__policy_key(lower, sizeof lower, key))
-        json_object_set_new(ctx, lower, json_pack("[s]", value));
+/* key -> [value]; key lower-cased already, as contexts are keyed. */
+static void set_lower(json_t *ctx, const char *key, const char *value) {
+    json_t *one = value ? json_array() : NULL;
+    if (one && json_array_append_new(one, json_string(value)) == 0)
+        json_object_set_new(ctx, key, one);
+    else
+        json_decref(one);
 }
 
-static void add_input_key(void *ctx, const char *key, const char *value) { set_one(ctx, key, value); }
+static void add_input_key(void *ctx, const char *key, const char *value) {
+    char lower[256];
+    if (nb__policy_key(lower, sizeof lower, key))
+        set_lower(ctx, lower, value);
+}
 
 /* The client's address without its port: "127.0.0.1:5000" -> "127.0.0.1", "[::1]:5000" -> "::1". */
 static const char *source_ip(nb_req_t *req) {
@@ -77,30 +84,45 @@ static const char *source_ip(nb_req_t *req) {
     return colon && strchr(peer, ':') == colon ? nb__req_printf(req, "%.*s", (int)(colon - peer), peer) : peer;
 }
 
+/* aws:CurrentTime and aws:EpochTime, formatted once a second rather than on every request. */
+static void now_texts(const char **iso, const char **epoch) {
+    static time_t at = -1;
+    static char iso_text[32], epoch_text[24];
+    time_t now = time(NULL);
+    if (now != at) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(iso_text, sizeof iso_text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        snprintf(epoch_text, sizeof epoch_text, "%lld", (long long)now);
+        at = now;
+    }
+    *iso = iso_text;
+    *epoch = epoch_text;
+}
+
 /* The global condition keys AWS sets on every request, and the action's keys from the input. */
 static json_t *request_context(nb_req_t *req, const nb__cred_view_t *who, const nb_authz_action_t *row,
                                const json_t *input) {
     json_t *ctx = json_object();
-    time_t now = time(NULL);
-    struct tm tm;
-    char iso[32], epoch[24];
-    gmtime_r(&now, &tm);
-    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    snprintf(epoch, sizeof epoch, "%lld", (long long)now);
+    const char *iso, *epoch;
+    now_texts(&iso, &epoch);
     const char *arn = who->principal_arn, *user = strstr(arn, ":user/");
-    set_one(ctx, "aws:SourceIp", source_ip(req));
-    set_one(ctx, "aws:PrincipalArn", arn);
-    set_one(ctx, "aws:PrincipalAccount", who->account);
-    set_one(ctx, "aws:userid", who->user_id);
-    set_one(ctx, "aws:username", user ? strrchr(user, '/') + 1 : NULL);
-    set_one(ctx, "aws:PrincipalType",
-            user ? "User" : strstr(arn, ":assumed-role/") ? "AssumedRole" : strstr(arn, ":federated-user/") ? "FederatedUser" : "Account");
-    set_one(ctx, "aws:CurrentTime", iso);
-    set_one(ctx, "aws:EpochTime", epoch);
-    set_one(ctx, "aws:SecureTransport", nb__http_exchange_secure(req->x) ? "true" : "false");
-    set_one(ctx, "aws:RequestedRegion", req->ctx.region);
-    set_one(ctx, "aws:SourceArn", nb__http_request_header(req->http, "x-amz-source-arn"));
-    set_one(ctx, "aws:SourceAccount", nb__http_request_header(req->http, "x-amz-source-account"));
+    set_lower(ctx, "aws:sourceip", source_ip(req));
+    set_lower(ctx, "aws:principalarn", arn);
+    set_lower(ctx, "aws:principalaccount", who->account);
+    set_lower(ctx, "aws:userid", who->user_id);
+    set_lower(ctx, "aws:username", user ? strrchr(user, '/') + 1 : NULL);
+    set_lower(ctx, "aws:principaltype",
+              user                                 ? "User"
+              : strstr(arn, ":assumed-role/")      ? "AssumedRole"
+              : strstr(arn, ":federated-user/")    ? "FederatedUser"
+                                                   : "Account");
+    set_lower(ctx, "aws:currenttime", iso);
+    set_lower(ctx, "aws:epochtime", epoch);
+    set_lower(ctx, "aws:securetransport", nb__http_exchange_secure(req->x) ? "true" : "false");
+    set_lower(ctx, "aws:requestedregion", req->ctx.region);
+    set_lower(ctx, "aws:sourcearn", nb__http_request_header(req->http, "x-amz-source-arn"));
+    set_lower(ctx, "aws:sourceaccount", nb__http_request_header(req->http, "x-amz-source-account"));
     nb__template_context_each(row->context, input, add_input_key, ctx);
     return ctx;
 }
@@ -214,27 +236,30 @@ bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
                                             : NULL;
     if (resource == NULL)
         resource = "*";
-    json_t *ctx = request_context(req, &who, row, input);
+    const json_t *id = identity_of(req, &who);
+    int (*rp)(nb_plugin_t *, nb_req_t *, const json_t *, nb_resource_policy_t *) = NB__DEF_HOOK(p->def, resource_policy);
+    nb_resource_policy_t res = {0};
+    int rc = rp ? rp(p, req, input, &res) : 0;
+    const json_t *doc = rc == 0 && res.document ? nb__policy_parsed(res.document) : NULL;
+    /* the context only when a policy reads it: most have no condition */
+    json_t *ctx = json_is_true(json_object_get(id, "context")) || (doc && nb__policy_uses_context(doc)) ||
+                          (who.session_policy && nb__policy_uses_context(who.session_policy))
+                      ? request_context(req, &who, row, input)
+                      : NULL;
     nb_policy_request_t r = {row->action, resource, ctx, NULL, NULL};
 
     verdict_t v = {.boundary = NB_POLICY_ALLOWED, .session = NB_POLICY_ALLOWED};
-    const json_t *id = identity_of(req, &who);
     v.identity = id ? eval_all(json_object_get(id, "policies"), &r) : NB_POLICY_IMPLICIT_DENY;
     const json_t *boundary = json_object_get(id, "boundary");
     if (boundary)
         v.boundary = nb__policy_eval(boundary, &r, NULL);
     if (who.session_policy)
         v.session = nb__policy_eval(who.session_policy, &r, NULL);
-
-    int (*rp)(nb_plugin_t *, nb_req_t *, const json_t *, nb_resource_policy_t *) = NB__DEF_HOOK(p->def, resource_policy);
-    nb_resource_policy_t res = {0};
-    int rc = rp ? rp(p, req, input, &res) : 0;
     v.resource = NB_POLICY_IMPLICIT_DENY;
     v.cross_account = res.owner_account && strcmp(res.owner_account, who.account) != 0;
-    if (rc == 0 && res.document) {
-        const json_t *doc = nb__policy_parsed(res.document);
+    if (doc) {
         nb_policy_request_t rr = {row->action, resource, ctx, who.principal_arn, who.account};
-        v.resource = doc ? nb__policy_eval(doc, &rr, NULL) : NB_POLICY_IMPLICIT_DENY;
+        v.resource = nb__policy_eval(doc, &rr, NULL);
     }
     json_decref(ctx);
 

@@ -341,13 +341,12 @@ static stage_result_t stage_dispatch(nb_req_t *req, stage_ctx_t *c) {
         fail_not_implemented(req);
         return STAGE_DONE;
     }
-    if (!nb__authz_allows(req, p, c->input)) /* ENFORCE_IAM=1's policies (authz.c) */
-        return STAGE_ERROR;
     if (nb__txn_begin(p->store) != 0) {
         nb__txn_failed(req);
         return STAGE_ERROR;
     }
-    c->handler_rc = handler(req, c->input);
+    /* ENFORCE_IAM=1's policies (authz.c), read in the transaction: a denial rolls back nothing */
+    c->handler_rc = nb__authz_allows(req, p, c->input) ? handler(req, c->input) : NB_DONE;
     return STAGE_NEXT;
 }
 

@@ -568,7 +568,7 @@ typedef struct nb_plugin_def {
     const nb_authz_action_t *authz_actions;
     /* optional: the resource policy of what req names (a bucket's policy, a queue's Policy) and the
      * account owning it, read only: 0 (out->document NULL: none, or no such resource), or an NB_E*
-     * code (the request is denied). Runs before the handler, outside its transaction. */
+     * code (the request is denied). Runs before the handler, in the transaction the handler runs in. */
     int (*resource_policy)(nb_plugin_t *self, nb_req_t *req, const json_t *input, nb_resource_policy_t *out);
     /* optional, one plugin (IAM's): the identity policies of principal_arn (a user, a role, or an
      * assumed-role session of a role) in req's account, read only: 0, NB_ENOENT (no such principal:

@@ -85,17 +85,50 @@ const nb_authz_action_t s3_actions[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* Stored policies (JSON strings) to their text: decoding one with json_loads costs microseconds,
+ * and a bucket's policy is read on every request to it. Bounded; started over when full. */
+static json_t *decoded;
+
+static const char *policy_text(const char *stored) {
+    const char *hit = json_string_value(json_object_get(decoded, stored));
+    if (hit)
+        return hit;
+    if (decoded == NULL || json_object_size(decoded) >= 256) {
+        json_decref(decoded);
+        decoded = json_object();
+    }
+    json_t *text = json_loads(stored, JSON_DECODE_ANY, NULL);
+    if (!json_is_string(text) || json_object_set_new(decoded, stored, text) != 0) {
+        json_decref(text);
+        return NULL;
+    }
+    return json_string_value(text);
+}
+
+void s3_authz_free(void) {
+    json_decref(decoded);
+    decoded = NULL;
+}
+
+/* One statement for the owner and the policy: this runs before every request a registered key
+ * signs, and s3_bucket_find reads more than it needs. */
 int s3_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_resource_policy_t *out) {
     (void)self;
-    s3_bucket_t b;
     const char *name = nb_json_str(in, "Bucket");
-    int rc = name ? s3_bucket_find(name, &b) : 0;
-    if (rc <= 0)
-        return rc; /* no such bucket: the handler answers NoSuchBucket if it is allowed to look */
-    out->owner_account = nb_req_strdup(req, b.account);
-    json_t *stored = s3_config_load(name, "policy");
-    if (json_is_string(stored))
-        out->document = nb_req_strdup(req, json_string_value(stored));
-    json_decref(stored);
-    return 0;
+    sqlite3_stmt *s = name ? nb_store_stmt(&s3_store, "SELECT b.account, c.value FROM buckets b"
+                                                      " LEFT JOIN bucket_config c ON c.name = b.name AND c.kind = 'policy'"
+                                                      " WHERE b.name = ?1")
+                           : NULL;
+    if (s == NULL)
+        return name ? NB_ESTORE : 0;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) { /* none: no such bucket, and the handler answers NoSuchBucket if allowed to look */
+        out->owner_account = nb_req_strdup(req, (const char *)sqlite3_column_text(s, 0));
+        const char *stored = (const char *)sqlite3_column_text(s, 1); /* a JSON string: the policy's text */
+        const char *text = stored ? policy_text(stored) : NULL;
+        out->document = text ? nb_req_strdup(req, text) : NULL;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : NB_ESTORE;
 }

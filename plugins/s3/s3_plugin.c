@@ -132,6 +132,7 @@ static int s3_init(nb_plugin_t *self) {
 static void s3_fini(nb_plugin_t *self) {
     (void)self;
     s3_logging_fini();
+    s3_authz_free();
     nb_store_fini(&s3_store);
 }
 

@@ -223,3 +223,16 @@ Test(policy_eval, policy_variables_in_resources) {
     const char *star = "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"arn:aws:s3:::a${*}b\"}}";
     cr_assert_eq(decide(star, "s3:GetObject", "arn:aws:s3:::a*b", NULL), NB_POLICY_ALLOWED);
 }
+
+Test(policy_eval, uses_context_only_for_conditions_and_variables) {
+    json_t *plain = doc("{\"Statement\":[" ALLOW_S3 "]}"),
+           *cond = doc("{\"Statement\":[" ALLOW_S3 ",{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\","
+                       "\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}"),
+           *var = doc("{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"NotResource\":[\"a\",\"${aws:userid}\"]}}");
+    cr_assert_not(nb__policy_uses_context(plain));
+    cr_assert(nb__policy_uses_context(cond));
+    cr_assert(nb__policy_uses_context(var));
+    json_decref(plain);
+    json_decref(cond);
+    json_decref(var);
+}

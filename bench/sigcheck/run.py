@@ -8,16 +8,18 @@ hashed and HMAC'd each time).
 On a shared machine req/s and CPU time move with the other load: bench/sigcheck/instructions.py
 counts the instructions a request costs instead.
     bench/sigcheck/run.py [seconds] [rounds]   (NIMBUS_BIN: build/nimbus; wrk on PATH)"""
-import os, subprocess, sys, tempfile
+import os, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "e2e"))
+sys.path.insert(0, os.path.join(HERE, ".."))
 os.environ.setdefault("NIMBUS_BIN", os.path.join(HERE, "..", "..", "build", "nimbus"))
 import boto3  # noqa: E402
 from botocore.auth import SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 from nimbus_server import Nimbus  # noqa: E402
+from wrk_replay import replay  # noqa: E402
 
 SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 and __name__ == "__main__" else 5
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 and __name__ == "__main__" else 3
@@ -30,6 +32,9 @@ def signed_request(n):
     iam = boto3.client("iam", **root)
     iam.create_user(UserName="bench")
     k = iam.create_access_key(UserName="bench")["AccessKey"]
+    # ENFORCE_IAM=1 evaluates policies too (bench/authz measures that): this key may list queues
+    iam.put_user_policy(UserName="bench", PolicyName="p", PolicyDocument='{"Version":"2012-10-17","Statement":'
+                        '[{"Effect":"Allow","Action":"sqs:ListQueues","Resource":"*"}]}')
     boto3.client("sqs", **root).create_queue(QueueName="bench")
     body = "{}"
     req = AWSRequest("POST", n.url + "/", data=body, headers={
@@ -41,28 +46,10 @@ def signed_request(n):
 def one_run(enforce):
     with Nimbus(ENFORCE_IAM=enforce, SERVICES="sqs,iam,sts", LS_LOG="warn") as n:
         headers, body = signed_request(n)
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-            lua.write('wrk.method = "POST"\nwrk.body = %r\n' % body)
-            for name, value in headers.items():
-                lua.write('wrk.headers["%s"] = "%s"\n' % (name, value))
-        ticks = os.sysconf("SC_CLK_TCK")
-
-        def cpu_s():  # the server's user + system CPU time so far
-            fields = open("/proc/%d/stat" % n.proc.pid).read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / ticks
-        before = cpu_s()
-        try:
-            out = subprocess.run(["wrk", "-t2", "-c16", "-d%ds" % SECONDS, "-s", lua.name, n.url + "/"],
-                                 capture_output=True, text=True, check=True).stdout
-        finally:
-            os.unlink(lua.name)
-        if "Non-2xx" in out:
-            raise SystemExit("requests failed:\n" + out)
-        served = int(out.split(" requests in ")[0].split()[-1])
-        return float(out.split("Requests/sec:")[1].split()[0]), 1e6 * (cpu_s() - before) / served
+        return replay(n, SECONDS, "POST", "/", body, headers)
 
 
-if __name__ == "__main__":
+def main():
     rates, cpu = {"0": [], "1": []}, {"0": [], "1": []}
     for _ in range(ROUNDS):
         for enforce in ("0", "1"):
@@ -75,3 +62,7 @@ if __name__ == "__main__":
                  " ".join("%.1f" % x for x in cpu[enforce]), min(cpu[enforce])))
     print("cost: throughput %.1f%% (best against best), server CPU per request %.1f%% (least against least)"
           % (100 * (1 - max(rates["1"]) / max(rates["0"])), 100 * (min(cpu["1"]) / min(cpu["0"]) - 1)))
+
+
+if __name__ == "__main__":
+    main()

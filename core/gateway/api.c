@@ -11,6 +11,8 @@
 #include "gateway/req_memory.h"
 #include "gateway/call.h"
 #include "gateway/clock.h"
+#include "authz/policy_eval.h"
+#include "gateway/authz.h"
 #include "gateway/credentials.h"
 #include "gateway/request.h"
 #include "gateway/txn.h"
@@ -419,7 +421,14 @@ const nb_api_t nb__api = {
     .req_principal_arn = nb__req_principal_arn,
     .req_user_id = nb__req_user_id,
     .event_subscribed = nb__event_subscribed,
-    /* ABI 1.9: stored JSON documents */
+    /* ---- ABI 1.9 ---- */
+    /* stored JSON documents */
     .json_parse = nb__json_doc_parse,
     .json_text = nb__json_doc_text,
+    /* IAM policies: the evaluator, and enforcement's cache and session policies */
+    .policy_eval = nb__api_policy_eval,
+    .policy_key = nb__api_policy_key,
+    .policy_condition_keys = nb__policy_condition_keys,
+    .authz_changed = nb__api_authz_changed,
+    .credentials_session_policy = nb__credentials_session_policy,
 };

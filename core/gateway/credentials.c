@@ -21,6 +21,7 @@ typedef struct cred {
     const nb_plugin_t *owner;
     double expiration;
     char account[16];
+    json_t *session_policy; /* ABI 1.9: parsed, NULL when the key has none */
     /* into the same allocation, after the struct */
     char *access_key_id, *secret, *token, *principal_arn, *user_id;
 } cred_t;
@@ -94,7 +95,8 @@ const char *nb__credentials_account(const char *access_key_id) {
 bool nb__credentials_find(const char *access_key_id, nb__cred_view_t *out) {
     const cred_t *c = live(find(access_key_id));
     if (c)
-        *out = (nb__cred_view_t){c->secret, c->token, c->expiration};
+        *out = (nb__cred_view_t){c->secret, c->token, c->expiration, c->account, c->principal_arn, c->user_id,
+                                 c->session_policy};
     return c != NULL;
 }
 
@@ -121,6 +123,12 @@ static cred_t *cred_new(const nb_plugin_t *owner, const nb_credentials_t *in) {
     return c;
 }
 
+static void cred_free(cred_t *c) {
+    if (c)
+        json_decref(c->session_policy);
+    free(c);
+}
+
 static void unlink_key(const char *akid) {
     if (count == 0)
         return;
@@ -128,7 +136,7 @@ static void unlink_key(const char *akid) {
         if (strcmp((*at)->access_key_id, akid) == 0) {
             cred_t *gone = *at;
             *at = gone->next;
-            free(gone);
+            cred_free(gone);
             count--;
             return;
         }
@@ -158,7 +166,7 @@ static int grow(void) {
 static void insert(cred_t *c) {
     unlink_key(c->access_key_id);
     if ((count + 1) * 4 > nbuckets * 3 && grow() != 0 && nbuckets == 0) {
-        free(c);
+        cred_free(c);
         return;
     }
     size_t j = hash(c->access_key_id) & (nbuckets - 1);
@@ -173,7 +181,7 @@ void nb__credentials_forget(const nb_plugin_t *p) {
             if ((*at)->owner == p) {
                 cred_t *gone = *at;
                 *at = gone->next;
-                free(gone);
+                cred_free(gone);
                 count--;
             } else {
                 at = &(*at)->next;
@@ -224,9 +232,41 @@ static int run(sqlite3 *db, const char *sql, const char *const *texts, size_t nt
     return rc == SQLITE_DONE ? 0 : NB_ESTORE;
 }
 
-/* The rows of expired sessions: 0 or NB_ESTORE. */
+#define POLICY_TABLE \
+    "CREATE TABLE IF NOT EXISTS _nb_session_policies(access_key_id TEXT PRIMARY KEY, policy TEXT NOT NULL)"
+
+/* The rows of expired sessions, and the session policies kept for them: 0 or NB_ESTORE. */
 static int delete_expired_rows(sqlite3 *db, double now) {
-    return run(db, "DELETE FROM _nb_credentials WHERE expiration > 0 AND expiration <= ?1", NULL, 0, now);
+    if (run(db, "DELETE FROM _nb_credentials WHERE expiration > 0 AND expiration <= ?1", NULL, 0, now) != 0 ||
+        run(db, POLICY_TABLE, NULL, 0, 0) != 0)
+        return NB_ESTORE;
+    return run(db, "DELETE FROM _nb_session_policies WHERE access_key_id NOT IN (SELECT access_key_id FROM "
+               "_nb_credentials)", NULL, 0, 0);
+}
+
+/* The STS session policies kept beside the keys (ABI 1.9), onto the keys loaded. */
+static int load_session_policies(sqlite3 *db, char **err) {
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_nb_session_policies'",
+                           -1, &s, NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        return 0;
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT access_key_id, policy FROM _nb_session_policies", -1, &s, NULL) != SQLITE_OK) {
+        sqlite3_finalize(s);
+        if (asprintf(err, "cannot read the session policies: %s", sqlite3_errmsg(db)) < 0)
+            *err = NULL;
+        return NB_ESTORE;
+    }
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        cred_t *c = find((const char *)sqlite3_column_text(s, 0));
+        if (c && c->session_policy == NULL)
+            c->session_policy = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+    }
+    sqlite3_finalize(s);
+    return 0;
 }
 
 int nb__credentials_load(nb_plugin_t *p, char **err) {
@@ -274,7 +314,7 @@ int nb__credentials_load(nb_plugin_t *p, char **err) {
     }
     sqlite3_finalize(s);
     if (rc == SQLITE_DONE)
-        return delete_expired_rows(db, nb__clock_now());
+        return delete_expired_rows(db, nb__clock_now()) != 0 ? NB_ESTORE : load_session_policies(db, err);
     s = NULL;
 failed:
     sqlite3_finalize(s);
@@ -286,7 +326,7 @@ failed:
 /* ---- put and delete: the row now, the table once the transaction commits ---- */
 
 static void put_commit(void *data) { insert(data); }
-static void put_rollback(void *data) { free(data); }
+static void put_rollback(void *data) { cred_free(data); }
 
 static void delete_commit(void *data) {
     unlink_key(data);
@@ -362,6 +402,63 @@ int nb__credentials_delete(nb_plugin_t *self, const char *account, const char *a
     if (key == NULL)
         return NB_ENOMEM;
     return at_commit(self, delete_commit, free, key);
+}
+
+/* A session policy set on a key once the transaction commits (the key's own put, in the same
+ * transaction, is applied before it). */
+typedef struct policy_set {
+    const nb_plugin_t *owner;
+    json_t *policy;
+    char akid[];
+} policy_set_t;
+
+static void policy_commit(void *data) {
+    policy_set_t *ps = data;
+    cred_t *c = find(ps->akid);
+    if (c && c->owner == ps->owner) {
+        json_decref(c->session_policy);
+        c->session_policy = ps->policy;
+        ps->policy = NULL;
+    }
+    json_decref(ps->policy);
+    free(ps);
+}
+
+static void policy_rollback(void *data) {
+    policy_set_t *ps = data;
+    json_decref(ps->policy);
+    free(ps);
+}
+
+int nb__credentials_session_policy(nb_plugin_t *self, const char *access_key_id, const char *policy) {
+    sqlite3 *db = plugin_db(self);
+    if (db == NULL || !key_id_ok(access_key_id))
+        return NB_EINVAL;
+    bool none = policy == NULL || *policy == '\0';
+    json_t *doc = none ? NULL : json_loads(policy, 0, NULL);
+    if (!none && !json_is_object(doc)) {
+        json_decref(doc);
+        return NB_EINVAL;
+    }
+    const char *texts[] = {access_key_id, policy};
+    if (run(db, POLICY_TABLE, NULL, 0, 0) != 0 ||
+        run(db,
+            none ? "DELETE FROM _nb_session_policies WHERE access_key_id = ?1"
+                 : "INSERT OR REPLACE INTO _nb_session_policies VALUES (?1, ?2)",
+            texts, none ? 1 : 2, 0) != 0) {
+        json_decref(doc);
+        return NB_ESTORE;
+    }
+    size_t n = strlen(access_key_id) + 1;
+    policy_set_t *ps = malloc(sizeof *ps + n);
+    if (ps == NULL) {
+        json_decref(doc);
+        return NB_ENOMEM;
+    }
+    ps->owner = self;
+    ps->policy = doc;
+    memcpy(ps->akid, access_key_id, n);
+    return at_commit(self, policy_commit, policy_rollback, ps);
 }
 
 int nb__credentials_get(nb_req_t *req, const char *access_key_id, nb_credentials_t *out) {

@@ -21,6 +21,8 @@ const char *nb__credentials_account(const char *access_key_id);
 typedef struct nb__cred_view {
     const char *secret, *token;
     double expiration;
+    const char *account, *principal_arn, *user_id;
+    const json_t *session_policy; /* parsed STS session policy, NULL: none (ABI 1.9) */
 } nb__cred_view_t;
 bool nb__credentials_find(const char *access_key_id, nb__cred_view_t *out);
 
@@ -37,6 +39,7 @@ void nb__credentials_forget(const nb_plugin_t *p);
 /* nb_api_t's functions. */
 int nb__credentials_put(nb_plugin_t *self, const nb_credentials_t *cred);
 int nb__credentials_delete(nb_plugin_t *self, const char *account, const char *access_key_id);
+int nb__credentials_session_policy(nb_plugin_t *self, const char *access_key_id, const char *policy);
 int nb__credentials_get(nb_req_t *req, const char *access_key_id, nb_credentials_t *out);
 const char *nb__req_principal_arn(nb_req_t *req);
 const char *nb__req_user_id(nb_req_t *req);

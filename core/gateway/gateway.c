@@ -19,6 +19,7 @@
 #include "gateway/spec_wait.h"
 #include "gateway/presign.h"
 #include "gateway/quirks.h"
+#include "gateway/authz.h"
 #include "gateway/sigcheck.h"
 #include "gateway/call.h"
 #include "gateway/request.h"
@@ -344,7 +345,8 @@ static stage_result_t stage_dispatch(nb_req_t *req, stage_ctx_t *c) {
         nb__txn_failed(req);
         return STAGE_ERROR;
     }
-    c->handler_rc = handler(req, c->input);
+    /* ENFORCE_IAM=1's policies (authz.c), read in the transaction: a denial rolls back nothing */
+    c->handler_rc = nb__authz_allows(req, p, c->input) ? handler(req, c->input) : NB_DONE;
     return STAGE_NEXT;
 }
 

@@ -68,6 +68,8 @@ void nb__http_server_on_head(nb__http_server_t *srv, nb__http_head_fn fn); /* da
 
 /* Sends resp and takes its contents (resp is left empty). Exactly once per exchange. */
 void nb__http_respond(nb__http_exchange_t *x, nb__http_response_t *resp);
+/* Whether x came over TLS (false once its connection is gone). secure.c. */
+bool nb__http_exchange_secure(const nb__http_exchange_t *x);
 /* Answers with a status alone (503 when out of memory for anything better). */
 void nb__http_respond_status(nb__http_exchange_t *x, int status);
 /* Streamed answers (chunked.c): the head now, the body as it is produced, sent with chunked

@@ -52,6 +52,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "nimbus/authz.h"
 #include "nimbus/credentials.h"
 #include "nimbus/errno.h"
 #include "nimbus/events.h"
@@ -509,6 +510,20 @@ typedef struct nb_api {
      * JSON; text: malloc'd (free()), NULL when out of memory or a string is not UTF-8. */
     json_t *(*json_parse)(const char *text, size_t len);
     char *(*json_text)(const json_t *value);
+    /* IAM policies (nimbus/authz.h): one parsed policy's verdict on a request (an nb_policy_decision_t),
+     * each matching statement's index appended to matched (may be NULL); the condition-key form of a
+     * key (lower-cased into dst: 1, or 0 when it does not fit); the condition keys a policy uses,
+     * added once each to the array keys. The evaluator ENFORCE_IAM=1 enforces with. */
+    int (*policy_eval)(const json_t *policy, const nb_policy_request_t *r, json_t *matched);
+    int (*policy_key)(char *dst, size_t size, const char *key);
+    void (*policy_condition_keys)(const json_t *policy, json_t *keys);
+    /* IAM policy enforcement: the identity policies a plugin's identity_policies hook answers have
+     * changed (a policy written, attached, detached): the core drops what it cached of them. */
+    void (*authz_changed)(void);
+    /* IAM policy enforcement: an STS session policy (JSON text; NULL or "": none) for a key that self
+     * registered, intersected with its principal's policies; kept with the key (persisted with it, and
+     * written, like credentials_put, when the open transaction commits). 0, NB_ENOENT, NB_ESTORE. */
+    int (*credentials_session_policy)(nb_plugin_t *self, const char *access_key_id, const char *policy);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -553,6 +568,25 @@ typedef struct nb_plugin_def {
     /* optional (ABI 1.6): the settings the plugin reads (nimbus/settings.h), ended by an
      * entry whose name is NULL; listed by nimbus --help, read with nb_setting_*. */
     const nb_setting_t *settings;
+    /* ---- ABI 1.9: IAM policy enforcement (nimbus/authz.h; ENFORCE_IAM=1) ---- */
+    /* optional: per operation, the IAM action and resource ARN it is authorized as, ended by a row
+     * whose operation is NULL. An operation not listed is authorized as "<service>:<Operation>" on
+     * "*". NULL: the plugin's operations are not enforced. */
+    const nb_authz_action_t *authz_actions;
+    /* optional: the resource policy of what req names (a bucket's policy, a queue's Policy) and the
+     * account owning it, read only: 0 (out->document NULL: none, or no such resource), or an NB_E*
+     * code (the request is denied). Runs before the handler, in the transaction the handler runs in. */
+    int (*resource_policy)(nb_plugin_t *self, nb_req_t *req, const json_t *input, nb_resource_policy_t *out);
+    /* optional, one plugin (IAM's): the identity policies of principal_arn (a user, a role, or an
+     * assumed-role session of a role) in req's account, read only: 0, NB_ENOENT (no such principal:
+     * nothing is allowed), or an NB_E* code. The core caches the answer until authz_changed. */
+    int (*identity_policies)(nb_plugin_t *self, nb_req_t *req, const char *principal_arn,
+                             nb_identity_policies_t *out);
+    /* optional: the message of the AccessDenied a denied request answers, a template of the
+     * action table's placeholders and {principal}, {action}, {resource}, {reason} ("because no
+     * identity-based policy allows the s3:GetObject action"). NULL: IAM's own wording, "User: {principal}
+     * is not authorized to perform: {action} on resource: {resource} {reason}". */
+    const char *authz_denied_message;
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)
@@ -691,6 +725,12 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 /* ABI 1.9: stored JSON documents */
 #define nb_json_parse(...) (nb_api->json_parse(__VA_ARGS__))
 #define nb_json_text(...) (nb_api->json_text(__VA_ARGS__))
+/* ABI 1.9: IAM policies (nimbus/authz.h) */
+#define nb_policy_eval(...) ((nb_policy_decision_t)nb_api->policy_eval(__VA_ARGS__))
+#define nb_policy_key(...) (nb_api->policy_key(__VA_ARGS__))
+#define nb_policy_condition_keys(...) (nb_api->policy_condition_keys(__VA_ARGS__))
+#define nb_authz_changed() (nb_api->authz_changed())
+#define nb_credentials_session_policy(...) (nb_api->credentials_session_policy(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -198,7 +198,19 @@ nb_result_t iam_op_account_summary(nb_req_t *req, const json_t *in, const iam_op
 nb_result_t iam_op_authorization_details(nb_req_t *req, const json_t *in, const iam_op_t *op);
 nb_result_t iam_op_credential_report(nb_req_t *req, const json_t *in, const iam_op_t *op);
 nb_result_t iam_op_last_accessed(nb_req_t *req, const json_t *in, const iam_op_t *op);
-/* simulation (iam_simulate.c over iam_eval.c) */
+/* a principal's policies (iam_authz.c): each {id, type, doc} in identity, the boundary alone in
+ * boundary; strict: a missing principal or policy is an error set on req (the simulation),
+ * else skipped (enforcement, serving another service's request; a missing principal stops with
+ * NB_FAILED(NB_ENOENT), no error set). */
+typedef struct iam_sources {
+    json_t *identity, *boundary;
+    bool strict;
+} iam_sources_t;
+nb_step_t iam_sources_add(nb_req_t *req, json_t *list, const char *id, const char *type, const char *text);
+nb_step_t iam_sources_principal(nb_req_t *req, iam_sources_t *src, const char *arn);
+/* The identity_policies hook (nimbus/authz.h, ABI 1.9). */
+int iam_identity_policies(nb_plugin_t *self, nb_req_t *req, const char *principal_arn, nb_identity_policies_t *out);
+/* simulation (iam_simulate.c over the core's evaluator) */
 nb_result_t iam_op_simulate(nb_req_t *req, const json_t *in, const iam_op_t *op);
 nb_result_t iam_op_context_keys(nb_req_t *req, const json_t *in, const iam_op_t *op);
 

@@ -1,5 +1,6 @@
 /* The IAM plugin: its descriptor, and the table that maps each of IAM's operations to a
  * handler and the kind of entity it works on (one handler serves every alike resource). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,17 +216,54 @@ static int cmp_op(const void *a, const void *b) {
 }
 
 /* Every operation comes here: the table row of its name runs. */
+/* Whether an operation only reads: the others may change what a principal is allowed. */
+static bool reads_only(const char *name) {
+    static const char *const verbs[] = {"Get", "List", "Simulate", "Generate"};
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
+        if (strncmp(name, verbs[i], strlen(verbs[i])) == 0)
+            return true;
+    return false;
+}
+
 static nb_result_t iam_dispatch(nb_req_t *req, const json_t *in) {
     iam_op_t key = {.name = nb_req_operation(req)};
     const iam_op_t *pkey = &key;
     const iam_op_t **op = key.name ? bsearch(&pkey, by_name, IAM_NOPS, sizeof *by_name, cmp_op) : NULL;
+    if (op && !reads_only(key.name))
+        nb_authz_changed(); /* the core's cached identity policies are read again */
     return op ? (*op)->fn(req, in, *op) : NB_NOT_IMPLEMENTED;
 }
 
 /* The descriptor's list: every name of the table, all to the dispatcher. */
 static nb_op_t iam_ops[IAM_NOPS + 1];
 
+/* Enforcement's action table (nimbus/authz.h): iam:<Operation> on the entity the operation
+ * names, its ARN from the kind's (without the path, which a policy's wildcard covers), or the
+ * ARN the input gives; filled with iam_ops from iam_table. */
+static nb_authz_action_t iam_actions[IAM_NOPS + 1];
+static char iam_action_text[IAM_NOPS][2][160];
+
+static void iam_action_fill(size_t i, const iam_op_t *op) {
+    const iam_kind_t *k = op->kind;
+    char *action = iam_action_text[i][0], *resource = iam_action_text[i][1];
+    snprintf(action, sizeof iam_action_text[i][0], "iam:%s", op->name);
+    if (k && k->arn_member)
+        snprintf(resource, sizeof iam_action_text[i][1], "{%s}", k->arn_member);
+    else if (k && k->arn_type && k->name_member)
+        snprintf(resource, sizeof iam_action_text[i][1], "arn:{partition}:iam::{account}:%s/{%s}", k->arn_type,
+                 k->name_member);
+    else
+        resource = NULL;
+    iam_actions[i] = (nb_authz_action_t){op->name, action, resource, NULL, NULL};
+}
+
 static int iam_init(nb_plugin_t *self) { return iam_store_open(self); }
+
+/* The state was reset: the core's cached identity policies are stale. */
+static void iam_reset(nb_plugin_t *self) {
+    (void)self;
+    nb_authz_changed();
+}
 
 static void iam_fini(nb_plugin_t *self) {
     (void)self;
@@ -238,10 +276,13 @@ __attribute__((constructor)) static void iam_ops_fill(void) {
     for (size_t i = 0; i < IAM_NOPS; i++) {
         by_name[i] = &iam_table[i];
         iam_ops[i] = (nb_op_t){iam_table[i].name, iam_dispatch, 0};
+        iam_action_fill(i, &iam_table[i]);
     }
     iam_ops[IAM_NOPS] = (nb_op_t){NULL, NULL, 0};
+    iam_actions[IAM_NOPS] = (nb_authz_action_t){NULL, NULL, NULL, NULL, NULL};
     qsort(by_name, IAM_NOPS, sizeof *by_name, cmp_op);
 }
 
 NB_PLUGIN_DEFINE(.name = "iam", .service = "iam", .api_version = "2010-05-08", .ops = iam_ops, .init = iam_init,
-                 .fini = iam_fini);
+                 .fini = iam_fini, .reset = iam_reset, .authz_actions = iam_actions,
+                 .identity_policies = iam_identity_policies);

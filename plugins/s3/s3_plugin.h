@@ -211,6 +211,10 @@ void s3_attrs_set_acl(json_t *attrs, const json_t *in, const char *account);
 int s3_bucket_acl_store(const char *bucket, json_t *grants_new);
 /* A bucket's stored subresource (new reference) or NULL. */
 json_t *s3_config_load(const char *bucket, const char *kind);
+/* ENFORCE_IAM=1 (s3_authz.c): the action table and the bucket policy as the resource policy. */
+extern const nb_authz_action_t s3_actions[];
+int s3_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_resource_policy_t *out);
+void s3_authz_free(void); /* its cache of decoded policies, at fini */
 /* Writes o->attrs back to its row. */
 int s3_object_update_attrs(const s3_object_t *o);
 

@@ -129,4 +129,5 @@ static const nb_setting_t sqs_settings[] = {
 
 NB_PLUGIN_DEFINE(.name = "sqs", .service = "sqs", .api_version = "2012-11-05", .ops = sqs_ops, .init = sqs_init,
                  .fini = sqs_fini, .reset = sqs_reset, .rolled_back = sqs_rolled_back, .shutdown = sqs_shutdown,
-                 .settings = sqs_settings);
+                 .settings = sqs_settings, .authz_actions = sqs_actions, .resource_policy = sqs_resource_policy,
+                 .authz_denied_message = "Access to the resource https://sqs.{region}.amazonaws.com/ is denied.");

@@ -57,6 +57,11 @@ sqs_queue_t *sqs_queue_get(const char *account, const char *region, const char *
 sqs_queue_t *sqs_queue_by_arn(const char *arn);
 /* The queue a request's QueueUrl names; answers QueueDoesNotExist and returns NULL if none. */
 sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in);
+/* The queue a QueueUrl (or a bare name) names, NULL without an error set. */
+sqs_queue_t *sqs_queue_named(nb_req_t *req, const char *url);
+/* ENFORCE_IAM=1 (sqs_authz.c): the action table and the queue's Policy as its resource policy. */
+extern const nb_authz_action_t sqs_actions[];
+int sqs_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_resource_policy_t *out);
 /* Queue URLs (sqs_url.c). The queue's URL in the shape SQS_ENDPOINT_STRATEGY selects, on the
  * request's memory (nb_req_printf); NULL if out of memory. */
 const char *sqs_queue_url(nb_req_t *req, const sqs_queue_t *q);

@@ -213,7 +213,13 @@ void sqs_state_reset(void) {
 }
 
 sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in) {
-    const char *url = nb_json_str(in, "QueueUrl");
+    sqs_queue_t *q = sqs_queue_named(req, nb_json_str(in, "QueueUrl"));
+    if (q == NULL)
+        nb_error(req, "QueueDoesNotExist", QUEUE_DOES_NOT_EXIST);
+    return q;
+}
+
+sqs_queue_t *sqs_queue_named(nb_req_t *req, const char *url) {
     char account[16], region[32], name[96];
     sqs_queue_t *q = NULL;
     if (url && sqs_parse_queue_url(url, account, region, name))
@@ -221,8 +227,6 @@ sqs_queue_t *sqs_queue_from_url(nb_req_t *req, const json_t *in) {
     else if (url && strchr(url, '/') == NULL && strlen(url) < sizeof name)
         /* A bare queue name, as AWS accepts one: the caller's account and region. */
         q = sqs_queue_get(nb_req_account(req), nb_req_region(req), url);
-    if (q == NULL)
-        nb_error(req, "QueueDoesNotExist", QUEUE_DOES_NOT_EXIST);
     return q;
 }
 

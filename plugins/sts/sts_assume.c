@@ -54,6 +54,8 @@ nb_result_t sts_assume_role(nb_req_t *req, const json_t *input) {
     NB_TRY(sts_check_policy_and_tags(req, input, &packed));
     json_t *reply = json_object();
     nb_step_t step = sts_assumed_role(req, nb_json_str(input, "RoleArn"), session, duration, reply);
+    if (!nb_stopped(step))
+        step = sts_session_policy(req, reply, nb_json_str(input, "Policy"));
     if (packed >= 0)
         json_object_set_new(reply, "PackedPolicySize", json_integer(packed));
     if (source)

@@ -14,4 +14,5 @@ static const nb_op_t sts_ops[] = {
     {NULL, NULL, 0},
 };
 
-NB_PLUGIN_DEFINE(.name = "sts", .service = "sts", .api_version = "2011-06-15", .ops = sts_ops);
+NB_PLUGIN_DEFINE(.name = "sts", .service = "sts", .api_version = "2011-06-15", .ops = sts_ops,
+                 .authz_actions = sts_actions);

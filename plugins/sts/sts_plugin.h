@@ -29,6 +29,11 @@ typedef struct sts_session {
 /* Registers fresh ASIA credentials for s and sets *credentials to the Credentials shape (NULL
  * when the step stops the request with a failure). */
 nb_step_t sts_issue(nb_req_t *req, const sts_session_t *s, json_t **credentials);
+/* The session policy of the credentials in reply (AssumeRole's Policy; NULL: none) kept with
+ * the key for ENFORCE_IAM=1 to intersect with the role's policies (sts_authz.c). */
+nb_step_t sts_session_policy(nb_req_t *req, const json_t *reply, const char *policy);
+/* ENFORCE_IAM=1's action table (sts_authz.c). */
+extern const nb_authz_action_t sts_actions[];
 /* The account AWS encodes in an AKIA/ASIA key id (20 characters): 0, or NB_EINVAL. */
 int sts_key_account(const char *access_key_id, char account[STS_ACCOUNT_SIZE]);
 /* A stable id of 17 characters for name (a role ARN): the AROA... part of AssumedRoleId. */

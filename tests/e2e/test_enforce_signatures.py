@@ -18,6 +18,7 @@ from nimbus_server import Nimbus, aws_env, rerun_with_newer_boto3, temp_dir  # n
 
 NEWER = tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 36)
 ROLE_TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}'
+ALLOW_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 MISMATCH = ("The request signature we calculated does not match the signature you provided. Check your AWS Secret "
             "Access Key and signing method. Consult the service documentation for details.")
 
@@ -81,6 +82,9 @@ class Keys:
         k = iam.create_access_key(UserName=f"u-{tag}")["AccessKey"]
         self.user = (k["AccessKeyId"], k["SecretAccessKey"], None)
         arn = iam.create_role(RoleName=f"r-{tag}", AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+        # ENFORCE_IAM=1 evaluates policies too (test_enforce_policies.py): these keys may do anything
+        iam.put_user_policy(UserName=f"u-{tag}", PolicyName="all", PolicyDocument=ALLOW_ALL)
+        iam.put_role_policy(RoleName=f"r-{tag}", PolicyName="all", PolicyDocument=ALLOW_ALL)
         c = client(url, "sts").assume_role(RoleArn=arn, RoleSessionName="sess", DurationSeconds=900)["Credentials"]
         self.role = (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
         self.role_arn = arn

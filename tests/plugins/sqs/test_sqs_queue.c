@@ -20,6 +20,7 @@
 #include "../../../plugins/sqs/sqs_dev.c"
 #include "../../../plugins/sqs/sqs_url.c"
 #include "../../../plugins/sqs/sqs_util.c"
+#include "../../../plugins/sqs/sqs_authz.c"
 #include "util/arena.h"
 
 /* ------------------------------------------------------------ fake core */

@@ -1,4 +1,4 @@
-/* AWS's evaluation of an identity policy; see iam_eval.h. */
+/* AWS's evaluation of one policy, identity or resource; see policy_eval.h. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -7,9 +7,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "iam_eval.h"
+#include "authz/policy_eval.h"
 
-bool iam_wildcard(const char *p, const char *t, bool nocase) {
+bool nb__policy_wildcard(const char *p, const char *t, bool nocase) {
     const char *star = NULL, *resume = NULL;
     while (*t) {
         char pc = nocase ? (char)tolower((unsigned char)*p) : *p, tc = nocase ? (char)tolower((unsigned char)*t) : *t;
@@ -31,20 +31,35 @@ bool iam_wildcard(const char *p, const char *t, bool nocase) {
     return *p == '\0';
 }
 
-/* Whether a string or list of patterns matches text. */
-static bool any_match(const json_t *patterns, const char *text, bool nocase) {
-    if (json_is_string(patterns))
-        return iam_wildcard(json_string_value(patterns), text, nocase);
+bool nb__policy_any(const json_t *values, bool (*match)(const char *value, const void *ctx), const void *ctx) {
+    if (json_is_string(values))
+        return match(json_string_value(values), ctx);
     size_t i;
-    json_t *p;
-    json_array_foreach(patterns, i, p) {
-        if (json_is_string(p) && iam_wildcard(json_string_value(p), text, nocase))
+    json_t *v;
+    json_array_foreach(values, i, v) {
+        if (json_is_string(v) && match(json_string_value(v), ctx))
             return true;
     }
     return false;
 }
 
-bool iam_eval_key(char *dst, size_t size, const char *key) {
+typedef struct action_match {
+    const char *text;
+    bool nocase;
+} action_match_t;
+
+static bool pattern_matches(const char *pattern, const void *ctx) {
+    const action_match_t *m = ctx;
+    return nb__policy_wildcard(pattern, m->text, m->nocase);
+}
+
+/* Whether a string or list of patterns matches text. */
+static bool any_match(const json_t *patterns, const char *text, bool nocase) {
+    action_match_t m = {text, nocase};
+    return nb__policy_any(patterns, pattern_matches, &m);
+}
+
+bool nb__policy_key(char *dst, size_t size, const char *key) {
     size_t n = key ? strlen(key) : size;
     if (n >= size)
         return false;
@@ -89,7 +104,7 @@ static bool op_match(const char *op, const char *want, const char *have) {
     if (strcmp(op, "StringEqualsIgnoreCase") == 0)
         return strcasecmp(want, have) == 0;
     if (strcmp(op, "StringLike") == 0 || strcmp(op, "ArnLike") == 0)
-        return iam_wildcard(want, have, false);
+        return nb__policy_wildcard(want, have, false);
     if (strcmp(op, "Bool") == 0)
         return strcasecmp(want, have) == 0;
     if (strncmp(op, "Numeric", 7) == 0 || strncmp(op, "Date", 4) == 0) {
@@ -130,33 +145,34 @@ static const char *positive(const char *op, char *buf, size_t len) {
     return NULL;
 }
 
+/* One condition value (a string, boolean or number) against the request's value. */
+static bool one_value_matches(const char *op, const json_t *w, const char *have) {
+    char num[64];
+    const char *ws = json_string_value(w);
+    if (json_is_boolean(w))
+        ws = json_is_true(w) ? "true" : "false";
+    else if (json_is_number(w))
+        snprintf(num, sizeof num, "%.17g", json_number_value(w)), ws = num;
+    return ws && op_match(op, ws, have);
+}
+
+/* A condition's value or list of values against the request's value: any may match. Runs on
+ * every evaluated request: no allocation. */
 static bool value_matches(const char *op, const json_t *wants, const char *have) {
-    if (json_is_string(wants) || json_is_boolean(wants) || json_is_number(wants))
-        wants = json_pack("[O]", wants);
-    else
-        json_incref((json_t *)wants);
-    bool hit = false;
+    if (!json_is_array(wants))
+        return one_value_matches(op, wants, have);
     size_t i;
     json_t *w;
     json_array_foreach(wants, i, w) {
-        char num[64];
-        const char *ws = json_string_value(w);
-        if (json_is_boolean(w))
-            ws = json_is_true(w) ? "true" : "false";
-        else if (json_is_number(w))
-            snprintf(num, sizeof num, "%.17g", json_number_value(w)), ws = num;
-        if (ws && op_match(op, ws, have)) {
-            hit = true;
-            break;
-        }
+        if (one_value_matches(op, w, have))
+            return true;
     }
-    json_decref((json_t *)wants);
-    return hit;
+    return false;
 }
 
 static bool condition_holds(const char *full_op, const char *key, const json_t *wants, const json_t *context) {
     char lower[256], opbuf[64], posbuf[64];
-    if (!iam_eval_key(lower, sizeof lower, key))
+    if (!nb__policy_key(lower, sizeof lower, key))
         return false;
     const json_t *have = json_object_get(context, lower);
     bool any = strncmp(full_op, "ForAnyValue:", 12) == 0, all = strncmp(full_op, "ForAllValues:", 13) == 0;
@@ -198,22 +214,87 @@ static bool conditions_hold(const json_t *cond, const json_t *context) {
 
 /* ---------------------------------------------------------------- statements */
 
-static bool statement_applies(const json_t *s, const iam_request_t *r) {
+/* A pattern with its policy variables (${aws:username}, ${*}, ...) replaced from the context;
+ * a variable with no value leaves the pattern unmatchable, as AWS does. NULL: it did not fit. */
+static const char *expand(const char *pattern, const json_t *context, char *buf, size_t cap) {
+    if (strstr(pattern, "${") == NULL)
+        return pattern;
+    size_t n = 0;
+    for (const char *p = pattern; *p;) {
+        const char *v = NULL;
+        size_t vlen = 0;
+        if (p[0] == '$' && p[1] == '{' && strchr(p, '}')) {
+            const char *end = strchr(p, '}');
+            char key[128];
+            size_t klen = (size_t)(end - p - 2);
+            if (klen >= sizeof key)
+                return NULL;
+            memcpy(key, p + 2, klen);
+            key[klen] = '\0';
+            static const char *const literal[][2] = {{"*", "*"}, {"?", "?"}, {"$", "$"}};
+            for (size_t i = 0; i < sizeof literal / sizeof *literal; i++)
+                if (strcmp(key, literal[i][0]) == 0)
+                    v = literal[i][1];
+            char lower[128];
+            if (v == NULL && nb__policy_key(lower, sizeof lower, key))
+                v = json_string_value(json_array_get(json_object_get(context, lower), 0));
+            if (v == NULL)
+                return NULL;
+            vlen = strlen(v);
+            p = end + 1;
+        } else {
+            v = p++;
+            vlen = 1;
+        }
+        if (n + vlen >= cap)
+            return NULL;
+        memcpy(buf + n, v, vlen);
+        n += vlen;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+typedef struct resource_ask {
+    const char *resource;
+    const json_t *context;
+} resource_ask_t;
+
+static bool resource_matches(const char *pattern, const void *ctx) {
+    const resource_ask_t *a = ctx;
+    char buf[1024];
+    const char *x = expand(pattern, a->context, buf, sizeof buf);
+    return x && nb__policy_wildcard(x, a->resource, false);
+}
+
+/* Whether a Resource / NotResource value (a string or a list) matches the resource. */
+static bool resource_match(const json_t *patterns, const char *resource, const json_t *context) {
+    resource_ask_t a = {resource, context};
+    return nb__policy_any(patterns, resource_matches, &a);
+}
+
+static bool statement_applies(const json_t *s, const nb_policy_request_t *r) {
     const json_t *a = json_object_get(s, "Action"), *na = json_object_get(s, "NotAction");
     if (a ? !any_match(a, r->action, true) : !(na && !any_match(na, r->action, true)))
         return false;
     const json_t *res = json_object_get(s, "Resource"), *nres = json_object_get(s, "NotResource");
     const char *resource = r->resource ? r->resource : "*";
-    if (res ? !any_match(res, resource, false) : nres ? any_match(nres, resource, false) : false)
+    if (res ? !resource_match(res, resource, r->context) : nres ? resource_match(nres, resource, r->context) : false)
         return false;
+    if (r->principal_arn) {
+        const json_t *pr = json_object_get(s, "Principal"), *npr = json_object_get(s, "NotPrincipal");
+        if (pr ? !nb__principal_match(pr, r->principal_arn, r->principal_account)
+               : !(npr && !nb__principal_match(npr, r->principal_arn, r->principal_account)))
+            return false;
+    }
     const json_t *cond = json_object_get(s, "Condition");
     return cond == NULL || conditions_hold(cond, r->context);
 }
 
-iam_decision_t iam_eval_policy(const json_t *policy, const iam_request_t *r, json_t *matched) {
+nb_policy_decision_t nb__policy_eval(const json_t *policy, const nb_policy_request_t *r, json_t *matched) {
     const json_t *stmts = json_object_get(policy, "Statement");
     json_t *list = json_is_array(stmts) ? json_incref((json_t *)stmts) : json_pack("[O]", stmts);
-    iam_decision_t d = IAM_IMPLICIT_DENY;
+    nb_policy_decision_t d = NB_POLICY_IMPLICIT_DENY;
     size_t i;
     json_t *s;
     json_array_foreach(list, i, s) {
@@ -223,15 +304,33 @@ iam_decision_t iam_eval_policy(const json_t *policy, const iam_request_t *r, jso
             json_array_append_new(matched, json_integer((json_int_t)i));
         const char *effect = json_string_value(json_object_get(s, "Effect"));
         if (effect && strcmp(effect, "Deny") == 0)
-            d = IAM_EXPLICIT_DENY;
-        else if (d == IAM_IMPLICIT_DENY)
-            d = IAM_ALLOWED;
+            d = NB_POLICY_EXPLICIT_DENY;
+        else if (d == NB_POLICY_IMPLICIT_DENY)
+            d = NB_POLICY_ALLOWED;
     }
     json_decref(list);
     return d;
 }
 
-void iam_eval_condition_keys(const json_t *policy, json_t *keys) {
+static bool has_variable(const char *value, const void *ctx) {
+    (void)ctx;
+    return strstr(value, "${") != NULL;
+}
+
+bool nb__policy_uses_context(const json_t *policy) {
+    const json_t *stmts = json_object_get(policy, "Statement");
+    const json_t *one = json_is_object(stmts) ? stmts : NULL;
+    size_t n = one ? 1 : json_array_size(stmts);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *s = one ? one : json_array_get(stmts, i);
+        if (json_object_get(s, "Condition") || nb__policy_any(json_object_get(s, "Resource"), has_variable, NULL) ||
+            nb__policy_any(json_object_get(s, "NotResource"), has_variable, NULL))
+            return true;
+    }
+    return false;
+}
+
+void nb__policy_condition_keys(const json_t *policy, json_t *keys) {
     const json_t *stmts = json_object_get(policy, "Statement");
     json_t *list = json_is_array(stmts) ? json_incref((json_t *)stmts) : json_pack("[O]", stmts);
     size_t i;
@@ -242,7 +341,7 @@ void iam_eval_condition_keys(const json_t *policy, json_t *keys) {
         json_object_foreach(json_object_get(s, "Condition"), op, ks) {
             json_object_foreach(ks, key, v) {
                 char lower[256];
-                if (!iam_eval_key(lower, sizeof lower, key))
+                if (!nb__policy_key(lower, sizeof lower, key))
                     continue;
                 size_t j;
                 json_t *k;

@@ -1,0 +1,27 @@
+/*
+ * The identity policies of principals, as the identity_policies hook answered them
+ * (nimbus/authz.h), kept until the plugin that answered says they changed (nb_authz_changed):
+ * the enforcement of ENFORCE_IAM=1 reads them on every request signed by a registered key,
+ * and asking IAM's store and parsing its documents each time would cost more than the request.
+ * Loop thread only.
+ */
+#ifndef NB_AUTHZ_POLICY_CACHE_H
+#define NB_AUTHZ_POLICY_CACHE_H
+
+#include <jansson.h>
+
+/* The cached answer for a principal of an account: {"policies": [...], "boundary": {...} or
+ * absent, "rc": the hook's return, "context": whether one of them reads the request's context}; borrowed until the next put or clear; NULL: not cached. */
+const json_t *nb__policy_cache_get(const char *account, const char *principal_arn);
+/* Keeps an answer (takes policies and boundary, either may be NULL); returns it as get would. */
+const json_t *nb__policy_cache_put(const char *account, const char *principal_arn, json_t *policies, json_t *boundary,
+                                   int rc);
+/* Drops every answer (ABI 1.9 authz_changed; a plugin's state reset). */
+void nb__policy_cache_clear(void);
+
+/* A resource policy's text parsed, from a cache keyed by the text itself (a bucket's policy is
+ * read on every request to the bucket; its text changes only when it is replaced): borrowed
+ * until the next call; NULL when it does not parse. */
+const json_t *nb__policy_parsed(const char *text);
+
+#endif

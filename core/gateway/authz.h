@@ -1,0 +1,19 @@
+/* ENFORCE_IAM=1, the policy half (authz.c): whether the IAM policies let a request signed by a
+ * registered key (credentials.h) run its operation, decided after it was parsed and validated,
+ * before its handler. */
+#ifndef NB_GATEWAY_AUTHZ_H
+#define NB_GATEWAY_AUTHZ_H
+
+#include <stdbool.h>
+
+#include "nimbus/plugin.h"
+
+/* true to run the handler; false when req was denied (AccessDenied set, as p's service words it). */
+bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input);
+
+/* nb_api_t's (ABI 1.9). */
+int nb__api_policy_eval(const json_t *policy, const nb_policy_request_t *r, json_t *matched);
+int nb__api_policy_key(char *dst, size_t size, const char *key);
+void nb__api_authz_changed(void);
+
+#endif

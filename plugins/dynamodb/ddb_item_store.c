@@ -5,7 +5,7 @@
 #include "ddb_codec.h"
 #include "ddb_index.h"
 #include "ddb_num.h"
-#include "ddb_value.h"
+#include "ddb_expr.h"
 
 int ddb_item_get(const ddb_table_t *t, const ddb_keybytes_t *key, json_t **item, size_t *size) {
     sqlite3_stmt *s = nb_store_stmt(&ddb.store, "SELECT item, size FROM items WHERE tid = ?1 AND pk = ?2 AND sk = ?3");
@@ -27,9 +27,8 @@ int ddb_item_get(const ddb_table_t *t, const ddb_keybytes_t *key, json_t **item,
 
 /* AWS deletes items whose TTL attribute is a Number of epoch seconds; other types never expire. */
 int64_t ddb_item_expiry(const json_t *item, const char *attr) {
-    const json_t *v;
-    const char *type = attr ? ddb_value_type(json_object_get(item, attr), &v) : NULL;
-    if (type == NULL || type[0] != 'N' || type[1] != '\0')
+    json_t *v;
+    if (attr == NULL || ddb_value_type(json_object_get(item, attr), &v) != DDB_T_N)
         return 0;
     char *end;
     double secs = strtod(json_string_value(v), &end);

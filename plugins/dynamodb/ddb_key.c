@@ -3,12 +3,12 @@
 #include <string.h>
 
 #include "ddb_num.h"
-#include "ddb_value.h"
+#include "ddb_expr.h"
 
 int ddb_key_bytes(const json_t *av, char type, uint8_t *buf, const uint8_t **out, size_t *len) {
-    const json_t *v;
-    const char *t = ddb_value_type(av, &v);
-    if (t == NULL || t[0] != type || t[1] != '\0' || !json_is_string(v))
+    json_t *v;
+    const char *t = ddb_type_name(ddb_value_type(av, &v));
+    if (t[0] != type || t[1] != '\0' || !json_is_string(v))
         return -1;
     if (type != 'N') {
         *out = (const uint8_t *)json_string_value(v);
@@ -24,14 +24,13 @@ int ddb_key_bytes(const json_t *av, char type, uint8_t *buf, const uint8_t **out
 }
 
 static const char *type_of(const json_t *av) {
-    const char *t = ddb_value_type(av, NULL);
-    return t ? t : "";
+    return ddb_type_name(ddb_value_type(av, NULL));
 }
 
 static bool empty_string(const json_t *av) {
-    const json_t *v;
-    const char *t = ddb_value_type(av, &v);
-    return t != NULL && (strcmp(t, "S") == 0 || strcmp(t, "B") == 0) && json_string_length(v) == 0;
+    json_t *v;
+    ddb_type_t t = ddb_value_type(av, &v);
+    return (t == DDB_T_S || t == DDB_T_B) && json_string_length(v) == 0;
 }
 
 static nb_step_t item_attr(nb_req_t *req, const ddb_keyattr_t *ka, const json_t *item, bool range, uint8_t *buf,

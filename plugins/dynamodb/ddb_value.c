@@ -5,7 +5,8 @@
 
 #include "ddb_num.h"
 
-const char *ddb_value_type(const json_t *av, const json_t **payload) {
+/* The member name of a one-member AttributeValue ("S", "NS", ...) and its payload. */
+static const char *av_type(const json_t *av, const json_t **payload) {
     if (!json_is_object(av) || json_object_size(av) != 1)
         return NULL;
     void *it = json_object_iter((json_t *)av);
@@ -78,7 +79,7 @@ int ddb_value_check(json_t *av, char *msg, size_t cap) {
         return -1;
     }
     const json_t *cv;
-    const char *type = ddb_value_type(av, &cv);
+    const char *type = av_type(av, &cv);
     json_t *v = (json_t *)cv;
     if (strcmp(type, "S") == 0 || strcmp(type, "B") == 0)
         return json_is_string(v) ? 0 : (snprintf(msg, cap, "Supplied AttributeValue is empty, must contain exactly "
@@ -120,66 +121,4 @@ int ddb_item_check(json_t *item, char *msg, size_t cap) {
             return -1;
     }
     return 0;
-}
-
-static bool set_equal(const json_t *a, const json_t *b, bool numbers) {
-    if (json_array_size(a) != json_array_size(b))
-        return false;
-    size_t i, j;
-    const json_t *x, *y;
-    json_array_foreach(a, i, x) {
-        bool found = false;
-        json_array_foreach(b, j, y) {
-            if (numbers) {
-                ddb_num_t p, q;
-                if (ddb_num_parse(json_string_value(x), json_string_length(x), &p) == DDB_NUM_OK &&
-                    ddb_num_parse(json_string_value(y), json_string_length(y), &q) == DDB_NUM_OK &&
-                    ddb_num_cmp(&p, &q) == 0)
-                    found = true;
-            } else if (json_equal(x, y)) {
-                found = true;
-            }
-            if (found)
-                break;
-        }
-        if (!found)
-            return false;
-    }
-    return true;
-}
-
-bool ddb_value_equal(const json_t *a, const json_t *b) {
-    const json_t *pa, *pb;
-    const char *ta = ddb_value_type(a, &pa), *tb = ddb_value_type(b, &pb);
-    if (ta == NULL || tb == NULL || strcmp(ta, tb) != 0)
-        return false;
-    if (strcmp(ta, "N") == 0) {
-        ddb_num_t p, q;
-        return ddb_num_parse(json_string_value(pa), json_string_length(pa), &p) == DDB_NUM_OK &&
-               ddb_num_parse(json_string_value(pb), json_string_length(pb), &q) == DDB_NUM_OK &&
-               ddb_num_cmp(&p, &q) == 0;
-    }
-    if (strcmp(ta, "SS") == 0 || strcmp(ta, "BS") == 0 || strcmp(ta, "NS") == 0)
-        return set_equal(pa, pb, ta[0] == 'N');
-    if (strcmp(ta, "L") == 0) {
-        if (json_array_size(pa) != json_array_size(pb))
-            return false;
-        for (size_t i = 0; i < json_array_size(pa); i++)
-            if (!ddb_value_equal(json_array_get(pa, i), json_array_get(pb, i)))
-                return false;
-        return true;
-    }
-    if (strcmp(ta, "M") == 0) {
-        if (json_object_size(pa) != json_object_size(pb))
-            return false;
-        const char *k;
-        const json_t *v;
-        json_object_foreach((json_t *)pa, k, v) {
-            const json_t *w = json_object_get(pb, k);
-            if (w == NULL || !ddb_value_equal(v, w))
-                return false;
-        }
-        return true;
-    }
-    return json_equal(pa, pb);
 }

@@ -53,6 +53,8 @@ typedef struct ddb_table {
 /* Loads the table named in `input`'s TableName (a name or a table ARN); answers
  * ResourceNotFoundException with `missing_msg` (NULL: AWS's "Requested resource not found"). */
 nb_step_t ddb_table_load(nb_req_t *req, const char *name, const char *missing_msg, ddb_table_t **out);
+/* AWS's "1 validation error detected" for a table or index name outside [a-zA-Z0-9_.-]+. */
+nb_step_t ddb_check_name(nb_req_t *req, const char *name, const char *member);
 /* The same without answering: 0, NB_ENOENT or NB_ESTORE. */
 int ddb_table_find(nb_req_t *req, const char *name, ddb_table_t **out);
 /* The name part of a TableName that may be an ARN ("arn:aws:dynamodb:r:a:table/NAME"). */

@@ -112,7 +112,23 @@ int ddb_table_find(nb_req_t *req, const char *name, ddb_table_t **out) {
     return 0;
 }
 
+/* The spec's pattern for table and index names, which the core does not check. */
+nb_step_t ddb_check_name(nb_req_t *req, const char *name, const char *member) {
+    if (name == NULL || strncmp(name, "arn:", 4) == 0)
+        return NB_GO_ON;
+    for (const char *c = name; *c; c++) {
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+              *c == '.' || *c == '-'))
+            return nb_stop(nb_error(req, "ValidationException",
+                                    "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: "
+                                    "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+                                    name, member));
+    }
+    return NB_GO_ON;
+}
+
 nb_step_t ddb_table_load(nb_req_t *req, const char *name, const char *missing_msg, ddb_table_t **out) {
+    NB_TRY_STEP(ddb_check_name(req, name, "tableName"));
     int rc = ddb_table_find(req, name, out);
     if (rc == NB_ENOENT)
         return nb_stop(missing_msg ? nb_error(req, "ResourceNotFoundException", "%s", missing_msg)

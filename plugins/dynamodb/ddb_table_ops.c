@@ -1,4 +1,5 @@
 /* CreateTable, DescribeTable, UpdateTable, DeleteTable, ListTables. */
+#include <stdio.h>
 #include <string.h>
 
 #include "ddb.h"
@@ -7,7 +8,7 @@
 static json_t *throughput_desc(const json_t *pt, bool on_demand) {
     json_int_t r = on_demand ? 0 : nb_json_int(pt, "ReadCapacityUnits", 0);
     json_int_t w = on_demand ? 0 : nb_json_int(pt, "WriteCapacityUnits", 0);
-    return json_pack("{s:i,s:I,s:I}", "NumberOfDecreasesToday", 0, (json_int_t)r, (json_int_t)w);
+    return json_pack("{s:i,s:I,s:I}", "NumberOfDecreasesToday", 0, "ReadCapacityUnits", r, "WriteCapacityUnits", w);
 }
 
 static bool attr_defined(const json_t *attrs, const char *name) {
@@ -167,6 +168,7 @@ nb_result_t dynamodb_create_table(nb_req_t *req, const json_t *input) {
     const json_t *attrs = json_object_get(input, "AttributeDefinitions");
     const char *mode = nb_json_str(input, "BillingMode");
     bool on_demand = mode != NULL && strcmp(mode, "PAY_PER_REQUEST") == 0;
+    NB_TRY(ddb_check_name(req, name, "tableName"));
     ddb_table_t *existing;
     int rc = ddb_table_find(req, name, &existing);
     if (rc == 0)
@@ -312,11 +314,11 @@ nb_result_t dynamodb_list_tables(nb_req_t *req, const json_t *input) {
     const char *start = nb_json_str(input, "ExclusiveStartTableName");
     sqlite3_stmt *s = nb_store_scoped(&ddb.store, req,
                                       "SELECT name FROM tables WHERE name > ?1 AND account = :account"
-                                      " AND region = :region ORDER BY name LIMIT ?2");
+                                      " AND region = :region ORDER BY name LIMIT :limit");
     if (s == NULL)
         return NB_FAILED(NB_ESTORE);
     sqlite3_bind_text(s, 1, start ? start : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, limit + 1);
+    sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, ":limit"), limit + 1);
     json_t *names = json_array();
     json_t *out = json_pack("{s:o}", "TableNames", names);
     while (sqlite3_step(s) == SQLITE_ROW) {

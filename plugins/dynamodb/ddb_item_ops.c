@@ -69,7 +69,7 @@ static void collection_metrics(const json_t *input, const ddb_table_t *t, const 
 
 nb_result_t dynamodb_put_item(nb_req_t *req, const json_t *input) {
     ddb_table_t *t;
-    ddb_params_t p;
+    ddb_params_t *p;
     NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
     NB_TRY(check_return_values(req, input, false));
     NB_TRY(ddb_params_parse(req, input, NULL, &p));
@@ -82,7 +82,7 @@ nb_result_t dynamodb_put_item(nb_req_t *req, const json_t *input) {
     if (rc != 0 && rc != NB_ENOENT)
         return NB_FAILED(rc);
     keep(req, old);
-    if (p.cond != NULL && !ddb_cond_eval(p.cond, old))
+    if (p->cond != NULL && !ddb_cond_eval(p->cond, old))
         return ddb_condition_failed(req, input, old);
     if ((rc = ddb_item_put(t, &key, old, old_size, item, size)) != 0)
         return NB_FAILED(rc);
@@ -95,7 +95,7 @@ nb_result_t dynamodb_put_item(nb_req_t *req, const json_t *input) {
 
 nb_result_t dynamodb_get_item(nb_req_t *req, const json_t *input) {
     ddb_table_t *t;
-    ddb_params_t p;
+    ddb_params_t *p;
     NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
     NB_TRY(ddb_params_parse(req, input, NULL, &p));
     ddb_keybytes_t key;
@@ -107,7 +107,7 @@ nb_result_t dynamodb_get_item(nb_req_t *req, const json_t *input) {
         return NB_FAILED(rc);
     json_t *out = output_of(req, input, t, ddb_read_units(size, nb_json_bool(input, "ConsistentRead", false)));
     if (item != NULL) {
-        json_object_set_new(out, "Item", p.proj ? ddb_proj_apply(p.proj, item) : json_incref(item));
+        json_object_set_new(out, "Item", p->proj ? ddb_proj_apply(p->proj, item) : json_incref(item));
         json_decref(item);
     }
     return nb_reply_new(req, out);
@@ -115,7 +115,7 @@ nb_result_t dynamodb_get_item(nb_req_t *req, const json_t *input) {
 
 nb_result_t dynamodb_delete_item(nb_req_t *req, const json_t *input) {
     ddb_table_t *t;
-    ddb_params_t p;
+    ddb_params_t *p;
     NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
     NB_TRY(check_return_values(req, input, false));
     NB_TRY(ddb_params_parse(req, input, NULL, &p));
@@ -127,7 +127,7 @@ nb_result_t dynamodb_delete_item(nb_req_t *req, const json_t *input) {
     if (rc != 0 && rc != NB_ENOENT)
         return NB_FAILED(rc);
     keep(req, old);
-    if (p.cond != NULL && !ddb_cond_eval(p.cond, old))
+    if (p->cond != NULL && !ddb_cond_eval(p->cond, old))
         return ddb_condition_failed(req, input, old);
     if (old != NULL && (rc = ddb_item_remove(t, &key, old, old_size)) != 0)
         return NB_FAILED(rc);
@@ -162,7 +162,7 @@ nb_step_t ddb_update_build(nb_req_t *req, const ddb_table_t *t, const ddb_params
 
 nb_result_t dynamodb_update_item(nb_req_t *req, const json_t *input) {
     ddb_table_t *t;
-    ddb_params_t p;
+    ddb_params_t *p;
     NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
     NB_TRY(check_return_values(req, input, true));
     NB_TRY(ddb_params_parse(req, input, NULL, &p));
@@ -175,10 +175,10 @@ nb_result_t dynamodb_update_item(nb_req_t *req, const json_t *input) {
     if (rc != 0 && rc != NB_ENOENT)
         return NB_FAILED(rc);
     keep(req, old);
-    if (p.cond != NULL && !ddb_cond_eval(p.cond, old))
+    if (p->cond != NULL && !ddb_cond_eval(p->cond, old))
         return ddb_condition_failed(req, input, old);
     json_t *item;
-    NB_TRY(ddb_update_build(req, t, &p, keyattrs, old, &item));
+    NB_TRY(ddb_update_build(req, t, p, keyattrs, old, &item));
     ddb_keybytes_t newkey;
     NB_TRY(ddb_item_validate(req, t, item, &newkey, &size));
     if ((rc = ddb_item_put(t, &key, old, old_size, item, size)) != 0)
@@ -188,8 +188,8 @@ nb_result_t dynamodb_update_item(nb_req_t *req, const json_t *input) {
     const json_t *src = rv && strstr(rv, "OLD") ? old : item;
     if (rv != NULL && strcmp(rv, "NONE") != 0 && src != NULL) {
         json_t *attrs;
-        if (strncmp(rv, "UPDATED", 7) == 0 && p.update != NULL) {
-            ddb_proj_t *paths = ddb_update_paths(p.update);
+        if (strncmp(rv, "UPDATED", 7) == 0 && p->update != NULL) {
+            ddb_proj_t *paths = ddb_update_paths(p->update);
             attrs = paths ? ddb_proj_apply(paths, src) : json_object();
             ddb_proj_free(paths);
         } else {

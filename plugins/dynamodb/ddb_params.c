@@ -20,8 +20,11 @@ static void free_params(void *data) {
 
 static void free_ctx(void *data) { ddb_ctx_done(data); }
 
-nb_step_t ddb_params_parse(nb_req_t *req, const json_t *input, const ddb_keydef_t *keys, ddb_params_t *p) {
-    memset(p, 0, sizeof *p);
+nb_step_t ddb_params_parse(nb_req_t *req, const json_t *input, const ddb_keydef_t *keys, ddb_params_t **out) {
+    ddb_params_t *p = nb_req_alloc(req, sizeof *p); /* zero-filled */
+    if (p == NULL)
+        return nb_stop(NB_FAILED(NB_ENOMEM));
+    *out = p;
     ddb_err_t err = {0};
     if (ddb_legacy_check_mix(input, &err) != 0)
         return nb_stop(ddb_expr_error(req, &err));

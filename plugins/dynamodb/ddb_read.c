@@ -74,11 +74,10 @@ static nb_result_t page_reply(page_t *pg, bool more) {
 }
 
 /* IndexName, Select and ConsistentRead as AWS checks them; the page set up. */
-static nb_step_t page_open(nb_req_t *req, const json_t *input, page_t *pg, ddb_params_t *p, bool query) {
+static nb_step_t page_open(nb_req_t *req, const json_t *input, page_t *pg, bool query) {
     memset(pg, 0, sizeof *pg);
     pg->req = req;
     pg->input = input;
-    pg->p = p;
     NB_TRY_STEP(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, (ddb_table_t **)&pg->t));
     const char *iname = nb_json_str(input, "IndexName");
     if (iname != NULL && (pg->ix = ddb_table_index(pg->t, iname)) == NULL)
@@ -95,7 +94,9 @@ static nb_step_t page_open(nb_req_t *req, const json_t *input, page_t *pg, ddb_p
         return nb_stop(ddb_invalid(req, "Cannot specify the AttributesToGet when choosing to get %s", select));
     pg->count_only = select != NULL && strcmp(select, "COUNT") == 0;
     pg->limit = nb_json_int(input, "Limit", 0);
-    NB_TRY_STEP(ddb_params_parse(req, input, query ? (pg->ix ? &pg->ix->key : &pg->t->key) : NULL, p));
+    ddb_params_t *p;
+    NB_TRY_STEP(ddb_params_parse(req, input, query ? (pg->ix ? &pg->ix->key : &pg->t->key) : NULL, &p));
+    pg->p = p;
     pg->items = json_array();
     nb_req_on_free(req, release, pg->items);
     return NB_GO_ON;
@@ -234,21 +235,21 @@ static void range_bounds(nb_req_t *req, const ddb_keycond_t *kc, char type, cons
 
 nb_result_t dynamodb_query(nb_req_t *req, const json_t *input) {
     page_t pg;
-    ddb_params_t p;
-    NB_TRY(page_open(req, input, &pg, &p, true));
-    if (!p.has_key)
+    NB_TRY(page_open(req, input, &pg, true));
+    const ddb_params_t *p = pg.p;
+    if (!p->has_key)
         return ddb_invalid(req, "Either the KeyConditions or KeyConditionExpression parameter must be specified in "
                                 "the request.");
     const ddb_keydef_t *kd = pg.ix ? &pg.ix->key : &pg.t->key;
     uint8_t hbuf[DDB_NUM_KEY_MAX];
     const uint8_t *pk;
     size_t pklen;
-    if (ddb_key_bytes(p.key.hash_value, kd->hash.type, hbuf, &pk, &pklen) != 0)
+    if (ddb_key_bytes(p->key.hash_value, kd->hash.type, hbuf, &pk, &pklen) != 0)
         return ddb_invalid(req, "One or more parameter values were invalid: Condition parameter type does not match "
                                 "schema type");
     const uint8_t *lo, *hi;
     size_t lolen, hilen;
-    range_bounds(req, &p.key, kd->range.type, &lo, &lolen, &hi, &hilen);
+    range_bounds(req, &p->key, kd->range.type, &lo, &lolen, &hi, &hilen);
     ddb_keybytes_t tk, ik;
     bool has_start;
     NB_TRY(start_key(&pg, &tk, &ik, &has_start));
@@ -285,7 +286,6 @@ nb_result_t dynamodb_query(nb_req_t *req, const json_t *input) {
 
 nb_result_t dynamodb_scan(nb_req_t *req, const json_t *input) {
     page_t pg;
-    ddb_params_t p;
     json_int_t segment = nb_json_int(input, "Segment", -1), segments = nb_json_int(input, "TotalSegments", -1);
     if ((segment >= 0) != (segments >= 0))
         return ddb_invalid(req, "The TotalSegments parameter is required but was not present in the request when "
@@ -294,7 +294,7 @@ nb_result_t dynamodb_scan(nb_req_t *req, const json_t *input) {
         return ddb_invalid(req, "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
                                 "Segment: %lld is not less than TotalSegments: %lld",
                            (long long)segment, (long long)segments);
-    NB_TRY(page_open(req, input, &pg, &p, false));
+    NB_TRY(page_open(req, input, &pg, false));
     ddb_keybytes_t tk, ik;
     bool has_start;
     NB_TRY(start_key(&pg, &tk, &ik, &has_start));

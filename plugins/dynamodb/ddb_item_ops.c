@@ -20,7 +20,7 @@ static json_t *keep(nb_req_t *req, json_t *v) {
 nb_step_t ddb_item_validate(nb_req_t *req, const ddb_table_t *t, json_t *item, ddb_keybytes_t *key, size_t *size) {
     char msg[1024];
     if (ddb_item_check(item, msg, sizeof msg) != 0)
-        return nb_stop(ddb_invalid(req, "One or more parameter values were invalid: %s", msg));
+        return nb_stop(ddb_invalid(req, "%s", msg));
     NB_TRY_STEP(ddb_key_of_item(req, t, item, key));
     NB_TRY_STEP(ddb_index_check(req, t, item));
     *size = ddb_item_size(item);

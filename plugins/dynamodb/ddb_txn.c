@@ -55,7 +55,8 @@ static void request_digest(const json_t *input, char out[NB_HEX_SIZE(32)]) {
     char *text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
     unsigned char d[NB_DIGEST_MAX];
     ssize_t n = text ? nb_digest(NB_DIGEST_SHA256, text, strlen(text), d) : 0;
-    nb_hex_encode(d, n > 0 ? (size_t)n : 0, 0, out, NB_HEX_SIZE(32));
+    ssize_t len = nb_hex_encode(d, n > 0 ? (size_t)n : 0, 0, out, NB_HEX_SIZE(32));
+    out[len > 0 ? len : 0] = '\0';
     free(text);
     json_decref(copy);
 }

@@ -405,14 +405,16 @@ static ddb_cnode_t *parse_not(ddb_parser_t *p)
     return parse_primary(p);
 }
 
-static ddb_cnode_t *parse_and(ddb_parser_t *p)
+/* Left-associative chain of `sub` joined by `word` (AND over NOT-terms, OR over AND-terms). */
+static ddb_cnode_t *parse_chain(ddb_parser_t *p, const char *word, ddb_cnode_kind_t kind,
+                                ddb_cnode_t *(*sub)(ddb_parser_t *))
 {
-    ddb_cnode_t *l = parse_not(p);
-    while (l && is_word(p, "AND")) {
+    ddb_cnode_t *l = sub(p);
+    while (l && is_word(p, word)) {
         ddb_next(p);
         p->nops++;
-        ddb_cnode_t *r = parse_not(p);
-        ddb_cnode_t *n = r ? node_new(p, CN_AND, 0) : NULL;
+        ddb_cnode_t *r = sub(p);
+        ddb_cnode_t *n = r ? node_new(p, kind, 0) : NULL;
         if (!n)
             return NULL;
         n->l = l;
@@ -422,21 +424,14 @@ static ddb_cnode_t *parse_and(ddb_parser_t *p)
     return l;
 }
 
+static ddb_cnode_t *parse_and(ddb_parser_t *p)
+{
+    return parse_chain(p, "AND", CN_AND, parse_not);
+}
+
 static ddb_cnode_t *parse_or(ddb_parser_t *p)
 {
-    ddb_cnode_t *l = parse_and(p);
-    while (l && is_word(p, "OR")) {
-        ddb_next(p);
-        p->nops++;
-        ddb_cnode_t *r = parse_and(p);
-        ddb_cnode_t *n = r ? node_new(p, CN_OR, 0) : NULL;
-        if (!n)
-            return NULL;
-        n->l = l;
-        n->r = r;
-        l = n;
-    }
-    return l;
+    return parse_chain(p, "OR", CN_OR, parse_and);
 }
 
 ddb_cnode_t *ddb_parse_condition(ddb_parser_t *p)
@@ -455,8 +450,7 @@ ddb_cond_t *ddb_cond_parse(ddb_expr_kind_t kind, const char *text, ddb_ctx_t *ct
 {
     ddb_cond_t *c = calloc(1, sizeof *c);
     if (!c) {
-        ddb_err_set(err, "Internal error: out of memory");
-        err->code = "InternalServerError";
+        ddb_err_oom(err);
         return NULL;
     }
     ddb_parser_t p;

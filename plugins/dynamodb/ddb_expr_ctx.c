@@ -103,6 +103,13 @@ void ddb_err_set(ddb_err_t *err, const char *fmt, ...)
     va_end(ap);
 }
 
+void ddb_err_oom(ddb_err_t *err)
+{
+    ddb_err_set(err, "Internal error: out of memory");
+    if (err)
+        err->code = "InternalServerError";
+}
+
 /* ---- context ---- */
 
 void ddb_ctx_init(ddb_ctx_t *ctx, json_t *names, json_t *values)

@@ -171,8 +171,7 @@ static ddb_cnode_t *comparison(ddb_arena_t *a, const char *attr, const char *opn
     }
     return n;
 oom:
-    ddb_err_set(err, "Internal error: out of memory");
-    err->code = "InternalServerError";
+    ddb_err_oom(err);
     return NULL;
 }
 
@@ -190,8 +189,7 @@ static ddb_cond_t *legacy_conditions(const json_t *map, const char *conditional_
     }
     ddb_cond_t *c = calloc(1, sizeof *c);
     if (!c) {
-        ddb_err_set(err, "Internal error: out of memory");
-        err->code = "InternalServerError";
+        ddb_err_oom(err);
         return NULL;
     }
     const char *attr;
@@ -277,8 +275,7 @@ ddb_update_t *ddb_update_from_attribute_updates(const json_t *updates, ddb_err_t
     size_t n = json_object_size(updates);
     if (!u || !(u->acts = ddb_arena_alloc(&u->arena, (n ? n : 1) * sizeof *u->acts))) {
         ddb_update_free(u);
-        ddb_err_set(err, "Internal error: out of memory");
-        err->code = "InternalServerError";
+        ddb_err_oom(err);
         return NULL;
     }
     const char *attr;
@@ -329,8 +326,7 @@ ddb_update_t *ddb_update_from_attribute_updates(const json_t *updates, ddb_err_t
     }
     return u;
 oom:
-    ddb_err_set(err, "Internal error: out of memory");
-    err->code = "InternalServerError";
+    ddb_err_oom(err);
 fail:
     ddb_update_free(u);
     return NULL;

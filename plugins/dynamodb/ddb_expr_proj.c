@@ -11,8 +11,7 @@ static ddb_proj_t *proj_new(ddb_err_t *err)
 {
     ddb_proj_t *pr = calloc(1, sizeof *pr);
     if (!pr) {
-        ddb_err_set(err, "Internal error: out of memory");
-        err->code = "InternalServerError";
+        ddb_err_oom(err);
     }
     return pr;
 }
@@ -21,8 +20,7 @@ static int proj_reserve(ddb_proj_t *pr, size_t n, ddb_err_t *err)
 {
     pr->paths = ddb_arena_alloc(&pr->arena, (n ? n : 1) * sizeof *pr->paths);
     if (!pr->paths) {
-        ddb_err_set(err, "Internal error: out of memory");
-        err->code = "InternalServerError";
+        ddb_err_oom(err);
         return -1;
     }
     return 0;
@@ -42,8 +40,10 @@ ddb_proj_t *ddb_proj_parse(const char *text, ddb_ctx_t *ctx, ddb_err_t *err)
         if (n == cap) {
             cap = cap ? cap * 2 : 8;
             ddb_path_t *np = realloc(paths, cap * sizeof *np);
-            if (!np)
+            if (!np) {
+                ddb_err_oom(err);
                 goto fail;
+            }
             paths = np;
         }
         if (!ddb_parse_path(&p, &paths[n]))

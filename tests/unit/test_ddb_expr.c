@@ -259,7 +259,7 @@ Test(ddb_cond_errors, functions_are_checked) {
     cr_assert_str_eq(cond_error("begins_with(a, :v) = :v", NULL, v),
                      "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; "
                      "function: begins_with");
-    cr_assert_str_eq(cond_error("size(a, b) = :n", NULL, v + 0 == v ? "{\":n\": {\"N\": \"1\"}}" : NULL),
+    cr_assert_str_eq(cond_error("size(a, b) = :n", NULL, "{\":n\": {\"N\": \"1\"}}"),
                      "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or "
                      "function: size, number of operands: 2");
     cr_assert_str_eq(cond_error("attribute_exists(:v)", NULL, "{\":v\": {\"S\": \"x\"}}"),
@@ -659,7 +659,7 @@ Test(ddb_key, errors) {
     cr_assert_str_eq(key_error("begins_with(pk, :p)", "{\":p\": {\"S\": \"p1\"}}", "sk", 'N'), "Query key condition not supported");
     cr_assert_str_eq(key_error("pk = :p AND attr2 = :a", "{\":p\": {\"S\": \"p1\"}, \":a\": {\"N\": \"5\"}}", "sk", 'N'),
                      "Query condition missed key schema element: sk");
-    cr_assert_str_eq(key_error("pk = :p AND sk > :a AND sk < :b", KV + 0 == KV ? "{\":p\": {\"S\": \"p1\"}, \":a\": {\"N\": \"5\"}, \":b\": {\"N\": \"10\"}}" : NULL, "sk", 'N'),
+    cr_assert_str_eq(key_error("pk = :p AND sk > :a AND sk < :b", KV, "sk", 'N'),
                      "KeyConditionExpressions must only contain one condition per key");
     cr_assert_str_eq(key_error("pk = :p AND pk = :p", "{\":p\": {\"S\": \"p1\"}}", "sk", 'N'),
                      "KeyConditionExpressions must only contain one condition per key");

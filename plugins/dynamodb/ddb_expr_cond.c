@@ -650,3 +650,31 @@ bool ddb_cond_eval(const ddb_cond_t *cond, const json_t *item)
 {
     return cond && cond->root ? ddb_cnode_eval(cond->root, item) : true;
 }
+
+static bool opnd_uses(const ddb_opnd_t *o, const char *name, size_t len)
+{
+    if (!o)
+        return false;
+    if ((o->kind == OPND_PATH || o->kind == OPND_IF_NOT_EXISTS) && o->path.n && o->path.e[0].len == len &&
+        memcmp(o->path.e[0].name, name, len) == 0)
+        return true;
+    for (uint16_t i = 0; i < o->nargs; i++)
+        if (opnd_uses(o->args[i], name, len))
+            return true;
+    return opnd_uses(o->a, name, len) || opnd_uses(o->b, name, len);
+}
+
+static bool cnode_uses(const ddb_cnode_t *n, const char *name, size_t len)
+{
+    if (!n)
+        return false;
+    for (uint16_t i = 0; i < n->nargs; i++)
+        if (opnd_uses(n->args[i], name, len))
+            return true;
+    return cnode_uses(n->l, name, len) || cnode_uses(n->r, name, len);
+}
+
+bool ddb_cond_uses_attr(const ddb_cond_t *cond, const char *name)
+{
+    return cond && cnode_uses(cond->root, name, strlen(name));
+}

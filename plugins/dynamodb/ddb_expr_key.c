@@ -127,8 +127,12 @@ static int to_term(const ddb_cnode_t *n, key_term_t *t, ddb_err_t *err)
         key = n->args[1]; /* :v = pk */
         first_value = 0;
     }
-    if (key->kind != OPND_PATH || key->path.n != 1 || !key->path.e[0].name) {
+    if (key->kind != OPND_PATH) {
         ddb_err_set(err, "%s", err_not_supported);
+        return -1;
+    }
+    if (key->path.n != 1) {
+        ddb_err_set(err, "KeyConditionExpressions cannot have conditions on nested attributes");
         return -1;
     }
     t->name = key->path.e[0].name;

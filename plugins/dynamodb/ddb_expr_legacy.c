@@ -187,6 +187,14 @@ static ddb_cond_t *legacy_conditions(const json_t *map, const char *conditional_
             return NULL;
         }
     }
+    if (conditional_operator && json_object_size(map) == 0) {
+        ddb_err_set(err, "ConditionalOperator cannot be used without Filter or Expected");
+        return NULL;
+    }
+    if (conditional_operator && json_object_size(map) == 1) {
+        ddb_err_set(err, "ConditionalOperator can only be used when Filter or Expected has two or more elements");
+        return NULL;
+    }
     ddb_cond_t *c = calloc(1, sizeof *c);
     if (!c) {
         ddb_err_oom(err);
@@ -211,6 +219,12 @@ static ddb_cond_t *legacy_conditions(const json_t *map, const char *conditional_
                             attr);
                 goto fail;
             }
+            const char *opname = json_is_string(opj) ? json_string_value(opj) : "";
+            if (expected && !value && !list && strcmp(opname, "NULL") != 0 && strcmp(opname, "NOT_NULL") != 0) {
+                ddb_err_set(err, INVALID "Value or AttributeValueList must be used with ComparisonOperator: %s for "
+                                 "Attribute: %s", opname, attr);
+                goto fail;
+            }
             json_t *one[1] = {value};
             json_t **vals = list ? NULL : one;
             size_t nv = list ? json_array_size(list) : (expected && value ? 1 : 0);
@@ -223,7 +237,7 @@ static ddb_cond_t *legacy_conditions(const json_t *map, const char *conditional_
                 for (size_t i = 0; i < nv; i++)
                     vals[i] = json_array_get(list, i);
             }
-            n = comparison(&c->arena, attr, json_is_string(opj) ? json_string_value(opj) : "", vals, nv, err);
+            n = comparison(&c->arena, attr, opname, vals, nv, err);
             free(tmp);
             if (!n)
                 goto fail;
@@ -332,28 +346,33 @@ fail:
     return NULL;
 }
 
+/* "{A, B}" of the members of `request` named in `names` (NULL-terminated) that are present. */
+static size_t present_members(const json_t *request, const char *const *names, char *buf, size_t size)
+{
+    size_t n = 0, k = 0;
+    buf[0] = 0;
+    for (size_t i = 0; names[i]; i++) {
+        json_t *v = json_object_get(request, names[i]);
+        if (!v || json_is_null(v))
+            continue;
+        k += (size_t)snprintf(buf + k, k < size ? size - k : 0, "%s%s", n++ ? ", " : "", names[i]);
+    }
+    return n;
+}
+
 int ddb_legacy_check_mix(const json_t *request, ddb_err_t *err)
 {
-    static const char *const legacy[] = {"AttributesToGet", "AttributeUpdates", "ConditionalOperator", "Expected",
-                                         "KeyConditions",   "QueryFilter",      "ScanFilter"};
-    static const char *const modern[] = {"ConditionExpression", "FilterExpression", "KeyConditionExpression",
-                                         "ProjectionExpression", "UpdateExpression"};
-    char l[256] = "", m[256] = "";
-    size_t nl = 0, nm = 0;
-    for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
-        json_t *v = json_object_get(request, legacy[i]);
-        if (v && !json_is_null(v)) {
-            size_t k = strlen(l);
-            snprintf(l + k, sizeof l - k, "%s%s", nl++ ? ", " : "", legacy[i]);
-        }
-    }
-    for (size_t i = 0; i < sizeof modern / sizeof modern[0]; i++) {
-        json_t *v = json_object_get(request, modern[i]);
-        if (v && !json_is_null(v)) {
-            size_t k = strlen(m);
-            snprintf(m + k, sizeof m - k, "%s%s", nm++ ? ", " : "", modern[i]);
-        }
-    }
+    /* AWS's own order; KeyConditions counts only beside a KeyConditionExpression */
+    static const char *const legacy[] = {"AttributeUpdates", "AttributesToGet", "Expected", "QueryFilter",
+                                         "ScanFilter", "ConditionalOperator", NULL, NULL};
+    static const char *const legacy_keys[] = {"AttributeUpdates", "AttributesToGet", "Expected", "QueryFilter",
+                                              "ScanFilter", "ConditionalOperator", "KeyConditions", NULL};
+    static const char *const modern[] = {"UpdateExpression", "ProjectionExpression", "ConditionExpression",
+                                         "FilterExpression", "KeyConditionExpression", NULL};
+    char l[256], m[256];
+    bool key_expr = json_object_get(request, "KeyConditionExpression") != NULL;
+    size_t nl = present_members(request, key_expr ? legacy_keys : legacy, l, sizeof l);
+    size_t nm = present_members(request, modern, m, sizeof m);
     if (nl && nm) {
         ddb_err_set(err, "Can not use both expression and non-expression parameters in the same request: "
                          "Non-expression parameters: {%s} Expression parameters: {%s}", l, m);

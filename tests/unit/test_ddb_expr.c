@@ -673,6 +673,8 @@ Test(ddb_key, errors) {
                      "One or more parameter values were invalid: Condition parameter type does not match schema type");
     cr_assert_str_eq(key_error("pk = :p AND sk = :s", "{\":p\": {\"S\": \"p1\"}, \":s\": {\"S\": \"x\"}}", "sk", 'N'),
                      "One or more parameter values were invalid: Condition parameter type does not match schema type");
+    cr_assert_str_eq(key_error("pk = :p AND sk.x = :a", "{\":p\": {\"S\": \"p1\"}, \":a\": {\"N\": \"5\"}}", "sk", 'N'),
+                     "KeyConditionExpressions cannot have conditions on nested attributes");
     cr_assert_str_eq(key_error("pk = :p AND", "{\":p\": {\"S\": \"p1\"}}", "sk", 'N'),
                      "Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \"AND\"");
     cr_assert_str_eq(key_error("pk = :p", "{\":p\": {\"S\": \"p1\"}, \":x\": {\"S\": \"p1\"}}", "sk", 'N'),
@@ -752,7 +754,18 @@ Test(ddb_legacy, expected_errors) {
     cr_assert_eq(expected("{\"a\": {\"AttributeValueList\": [{\"S\": \"x\"}]}}", NULL, NULL, msg), -1);
     cr_assert_str_eq(msg, "One or more parameter values were invalid: AttributeValueList can only be used with a ComparisonOperator for Attribute: a");
     cr_assert_eq(expected("{\"a\": {\"ComparisonOperator\": \"EQ\"}}", NULL, NULL, msg), -1);
+    cr_assert_str_eq(msg, "One or more parameter values were invalid: Value or AttributeValueList must be used with "
+                          "ComparisonOperator: EQ for Attribute: a");
+    cr_assert_eq(expected("{\"a\": {\"ComparisonOperator\": \"EQ\", \"AttributeValueList\": [{\"S\": \"x\"}, {\"S\": \"y\"}]}}", NULL, NULL, msg), -1);
     cr_assert_str_eq(msg, "One or more parameter values were invalid: Invalid number of argument(s) for the EQ ComparisonOperator");
+    cr_assert_eq(expected("{\"a\": {\"ComparisonOperator\": \"BETWEEN\", \"AttributeValueList\": [{\"S\": \"x\"}, {\"SS\": [\"y\"]}]}}", NULL, NULL, msg), -1);
+    cr_assert_str_eq(msg, "One or more parameter values were invalid: ComparisonOperator BETWEEN is not valid for SS AttributeValue type");
+    cr_assert_eq(expected("{\"a\": {\"ComparisonOperator\": \"BETWEEN\", \"AttributeValueList\": [{\"N\": \"9\"}, {\"N\": \"1\"}]}}", NULL, NULL, msg), -1);
+    cr_assert_str_eq(msg, "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound");
+    cr_assert_eq(expected("{\"a\": {\"Exists\": false}}", "OR", NULL, msg), -1);
+    cr_assert_str_eq(msg, "ConditionalOperator can only be used when Filter or Expected has two or more elements");
+    cr_assert_eq(expected("{}", "AND", NULL, msg), -1);
+    cr_assert_str_eq(msg, "ConditionalOperator cannot be used without Filter or Expected");
     cr_assert_eq(expected("{\"a\": {\"ComparisonOperator\": \"LT\", \"AttributeValueList\": [{\"BOOL\": true}]}}", NULL, NULL, msg), -1);
     cr_assert_str_eq(msg, "One or more parameter values were invalid: ComparisonOperator LT is not valid for BOOL AttributeValue type");
 }
@@ -817,10 +830,18 @@ Test(ddb_legacy, mixing_legacy_and_expression_parameters_is_refused) {
     cr_assert_str_eq(err.msg, "Can not use both expression and non-expression parameters in the same request: "
                               "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}");
     json_decref(req);
-    req = J("{\"TableName\": \"t\", \"KeyConditions\": {}, \"QueryFilter\": {}, \"FilterExpression\": \"a = :v\"}");
+    /* AWS's order of both lists; KeyConditions counts beside a KeyConditionExpression only */
+    req = J("{\"KeyConditions\": {}, \"QueryFilter\": {}, \"AttributesToGet\": [], \"FilterExpression\": \"a = :v\","
+            " \"ProjectionExpression\": \"a\"}");
     cr_assert_eq(ddb_legacy_check_mix(req, &err), -1);
     cr_assert_str_eq(err.msg, "Can not use both expression and non-expression parameters in the same request: "
-                              "Non-expression parameters: {KeyConditions, QueryFilter} Expression parameters: {FilterExpression}");
+                              "Non-expression parameters: {AttributesToGet, QueryFilter} Expression parameters: "
+                              "{ProjectionExpression, FilterExpression}");
+    json_decref(req);
+    req = J("{\"KeyConditions\": {}, \"KeyConditionExpression\": \"a = :v\"}");
+    cr_assert_eq(ddb_legacy_check_mix(req, &err), -1);
+    cr_assert_str_eq(err.msg, "Can not use both expression and non-expression parameters in the same request: "
+                              "Non-expression parameters: {KeyConditions} Expression parameters: {KeyConditionExpression}");
     json_decref(req);
     req = J("{\"TableName\": \"t\", \"KeyConditionExpression\": \"a = :v\", \"FilterExpression\": \"a = :v\"}");
     cr_assert_eq(ddb_legacy_check_mix(req, &err), 0);
@@ -868,4 +889,56 @@ Test(ddb_ctx, trees_outlive_the_request_maps) {
     cr_assert(ddb_cond_eval(c, item), "evaluates many times");
     ddb_cond_free(c);
     json_decref(item);
+}
+
+Test(ddb_ctx, request_checks_name_the_missing_expressions_per_operation) {
+    ddb_ctx_t ctx;
+    ddb_err_t err;
+    json_t *vals = J("{\":v\": {\"S\": \"x\"}}"), *names = J("{\"#a\": \"a\"}");
+    const struct {
+        const char *op, *request, *want;
+    } cases[] = {
+        {"PutItem", "{}", "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"},
+        {"UpdateItem", "{}", "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null"},
+        {"Query", "{\"ProjectionExpression\": \"a\"}", "ExpressionAttributeValues can only be specified when using expressions: FilterExpression and KeyConditionExpression are null"},
+        {"Scan", "{\"ProjectionExpression\": \"a\"}", "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null"},
+        {"Query", "{\"KeyConditionExpression\": \"a = :v\"}", NULL},
+        {"UpdateItem", "{\"ConditionExpression\": \"a = :v\"}", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *req = J(cases[i].request);
+        ddb_ctx_init(&ctx, NULL, vals);
+        int rc = ddb_ctx_validate_request(&ctx, cases[i].op, req, &err);
+        if (cases[i].want) {
+            cr_assert_eq(rc, -1, "%s %s", cases[i].op, cases[i].request);
+            cr_assert_str_eq(err.msg, cases[i].want);
+        } else {
+            cr_assert_eq(rc, 0, "%s %s: %s", cases[i].op, cases[i].request, err.msg);
+        }
+        ddb_ctx_done(&ctx);
+        json_decref(req);
+    }
+    json_t *req = J("{}");
+    ddb_ctx_init(&ctx, names, NULL);
+    cr_assert_eq(ddb_ctx_validate_request(&ctx, "GetItem", req, &err), -1);
+    cr_assert_str_eq(err.msg, "ExpressionAttributeNames can only be specified when using expressions");
+    ddb_ctx_done(&ctx);
+    json_decref(req);
+    json_decref(vals);
+    json_decref(names);
+}
+
+Test(ddb_cond, uses_attr_finds_top_level_names_anywhere) {
+    json_t *vals = J("{\":v\": {\"S\": \"x\"}, \":n\": {\"N\": \"1\"}}");
+    ddb_ctx_t ctx;
+    ddb_err_t err;
+    ddb_ctx_init(&ctx, NULL, vals);
+    ddb_cond_t *c = ddb_cond_parse(DDB_EXPR_FILTER, "a = :v OR (NOT size(b.c) > :n AND contains(d[0], :v))", &ctx, &err);
+    cr_assert_not_null(c, "%s", err.msg);
+    cr_assert(ddb_cond_uses_attr(c, "a") && ddb_cond_uses_attr(c, "b") && ddb_cond_uses_attr(c, "d"));
+    cr_assert_not(ddb_cond_uses_attr(c, "c"), "c is nested, not top-level");
+    cr_assert_not(ddb_cond_uses_attr(c, "e"));
+    ddb_cond_free(c);
+    ddb_ctx_done(&ctx);
+    json_decref(vals);
 }

@@ -190,6 +190,9 @@ Test(ddb_cond, size_of_each_type) {
     cr_assert(holds("size(m.b) > :1", v));
     cr_assert_not(holds("size(n) >= :0", v), "size of a number has no value");
     cr_assert_not(holds("size(absent) >= :0", v));
+    char msg[1024];
+    cr_assert_eq(run_cond(DDB_EXPR_FILTER, "size(u) = :six", NULL, "{\":six\": {\"N\": \"6\"}}",
+                          "{\"u\": {\"S\": \"h\u00e9llo\"}}", msg), 1, "size() counts UTF-8 bytes: %s", msg);
 }
 
 Test(ddb_cond, names_resolve_in_paths) {

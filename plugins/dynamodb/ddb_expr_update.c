@@ -309,7 +309,8 @@ static json_t *eval_value(const ddb_opnd_t *o, const json_t *item, ddb_err_t *er
     json_t *v, *a, *b;
     switch (o->kind) {
     case OPND_VALUE:
-        return json_incref(o->av);
+        /* a copy: the item may be changed in place later, the tree's value must not change with it */
+        return json_deep_copy(o->av);
     case OPND_PATH:
         v = ddb_path_get(item, &o->path);
         if (!v)
@@ -445,8 +446,9 @@ static int combine(ddb_uact_kind_t kind, const json_t *cur, const json_t *operan
             ddb_err_set(err, "%s", err_bad_type);
             return -1;
         }
-        json_t *l = json_deep_copy(pc);
-        json_array_extend(l, po);
+        json_t *l = json_deep_copy(pc), *more = json_deep_copy(po);
+        json_array_extend(l, more);
+        json_decref(more);
         *out = typed("L", l);
         return 0;
     }

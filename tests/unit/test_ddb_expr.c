@@ -945,3 +945,27 @@ Test(ddb_cond, uses_attr_finds_top_level_names_anywhere) {
     ddb_ctx_done(&ctx);
     json_decref(vals);
 }
+
+Test(ddb_update, applied_values_do_not_share_the_trees_values) {
+    json_t *vals = J("{\":m\": {\"M\": {\"k\": {\"S\": \"v\"}}}, \":x\": {\"S\": \"x\"}}");
+    json_t *item = J("{}"), *other = J("{}");
+    ddb_ctx_t ctx;
+    ddb_err_t err;
+    ddb_ctx_init(&ctx, NULL, vals);
+    ddb_update_t *set = ddb_update_parse("SET a = :m", &ctx, &err);
+    ddb_update_t *nested = ddb_update_parse("SET a.k = :x", &ctx, &err);
+    cr_assert(set && nested, "%s", err.msg);
+    cr_assert_eq(ddb_update_apply(set, item, &err), 0);
+    cr_assert_eq(ddb_update_apply(nested, item, &err), 0);
+    /* the same tree applied again still writes the original value */
+    cr_assert_eq(ddb_update_apply(set, other, &err), 0);
+    char *s = json_dumps(other, JSON_COMPACT);
+    cr_assert_str_eq(s, "{\"a\":{\"M\":{\"k\":{\"S\":\"v\"}}}}");
+    free(s);
+    ddb_update_free(set);
+    ddb_update_free(nested);
+    ddb_ctx_done(&ctx);
+    json_decref(vals);
+    json_decref(item);
+    json_decref(other);
+}

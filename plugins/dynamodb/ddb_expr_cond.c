@@ -310,6 +310,8 @@ static ddb_cnode_t *parse_comparison(ddb_parser_t *p)
         n->args[1] = lo;
         n->args[2] = hi;
         check_misused(p, n->args, 3);
+        for (int i = 0; i < 3; i++)
+            check_operand_type(p, "BETWEEN", n->args[i], true);
         check_between(p, lo, hi);
         return n;
     }

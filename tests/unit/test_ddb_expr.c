@@ -293,6 +293,9 @@ Test(ddb_cond_errors, operands_and_bounds) {
     cr_assert_str_eq(cond_error("a BETWEEN :n AND :s", NULL, "{\":n\": {\"N\": \"1\"}, \":s\": {\"S\": \"x\"}}"),
                      "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper "
                      "bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:x}");
+    cr_assert_str_eq(cond_error("a BETWEEN :n AND :t", NULL, "{\":n\": {\"N\": \"1\"}, \":t\": {\"BOOL\": true}}"),
+                     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or "
+                     "function: BETWEEN, operand type: BOOL");
     cr_assert_str_eq(cond_error("((a = :v))", NULL, "{\":v\": {\"S\": \"x\"}}"),
                      "Invalid ConditionExpression: The expression has redundant parentheses;");
 }

@@ -82,6 +82,13 @@ int ddb_ctx_check_unused(const ddb_ctx_t *ctx, ddb_err_t *err);
  * specified when using expressions"), malformed keys ("ExpressionAttributeValues contains invalid key:
  * Syntax error; key: \"x\""). `any_expression`: the request carries at least one *Expression parameter. */
 int ddb_ctx_validate(const ddb_ctx_t *ctx, bool any_expression, ddb_err_t *err);
+/* The same checks worded as AWS words them for one operation (added after ddb_ctx_validate; prefer this):
+ * `operation` "PutItem", "DeleteItem", "UpdateItem", "Query", "Scan" or "ConditionCheck" (a transaction's
+ * parts by their kind), `request` the input object holding the expressions. Values without the expressions
+ * that use them: "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression
+ * is null" (UpdateItem: "UpdateExpression and ConditionExpression are null", Query: "FilterExpression and
+ * KeyConditionExpression are null", Scan: "FilterExpression is null"). */
+int ddb_ctx_validate_request(const ddb_ctx_t *ctx, const char *operation, const json_t *request, ddb_err_t *err);
 
 /* DynamoDB's reserved word list (case-insensitive). */
 bool ddb_is_reserved_word(const char *word, size_t len);
@@ -98,6 +105,9 @@ ddb_cond_t *ddb_cond_parse(ddb_expr_kind_t kind, const char *text, ddb_ctx_t *ct
  * mismatched types and functions on missing paths are false, as in DynamoDB. */
 bool ddb_cond_eval(const ddb_cond_t *cond, const json_t *item);
 void ddb_cond_free(ddb_cond_t *cond);
+/* True when the condition reads top-level attribute `name` anywhere (added after the first API: Query words
+ * "Filter Expression can only contain non-primary key attributes: Primary key attribute: <name>"). */
+bool ddb_cond_uses_attr(const ddb_cond_t *cond, const char *name);
 
 /* ---- UpdateExpression ---- */
 

@@ -310,6 +310,8 @@ static ddb_cnode_t *parse_comparison(ddb_parser_t *p)
         n->args[1] = lo;
         n->args[2] = hi;
         check_misused(p, n->args, 3);
+        for (int i = 0; i < 3; i++)
+            check_operand_type(p, "BETWEEN", n->args[i], true);
         check_between(p, lo, hi);
         return n;
     }
@@ -405,14 +407,16 @@ static ddb_cnode_t *parse_not(ddb_parser_t *p)
     return parse_primary(p);
 }
 
-static ddb_cnode_t *parse_and(ddb_parser_t *p)
+/* Left-associative chain of `sub` joined by `word` (AND over NOT-terms, OR over AND-terms). */
+static ddb_cnode_t *parse_chain(ddb_parser_t *p, const char *word, ddb_cnode_kind_t kind,
+                                ddb_cnode_t *(*sub)(ddb_parser_t *))
 {
-    ddb_cnode_t *l = parse_not(p);
-    while (l && is_word(p, "AND")) {
+    ddb_cnode_t *l = sub(p);
+    while (l && is_word(p, word)) {
         ddb_next(p);
         p->nops++;
-        ddb_cnode_t *r = parse_not(p);
-        ddb_cnode_t *n = r ? node_new(p, CN_AND, 0) : NULL;
+        ddb_cnode_t *r = sub(p);
+        ddb_cnode_t *n = r ? node_new(p, kind, 0) : NULL;
         if (!n)
             return NULL;
         n->l = l;
@@ -422,21 +426,14 @@ static ddb_cnode_t *parse_and(ddb_parser_t *p)
     return l;
 }
 
+static ddb_cnode_t *parse_and(ddb_parser_t *p)
+{
+    return parse_chain(p, "AND", CN_AND, parse_not);
+}
+
 static ddb_cnode_t *parse_or(ddb_parser_t *p)
 {
-    ddb_cnode_t *l = parse_and(p);
-    while (l && is_word(p, "OR")) {
-        ddb_next(p);
-        p->nops++;
-        ddb_cnode_t *r = parse_and(p);
-        ddb_cnode_t *n = r ? node_new(p, CN_OR, 0) : NULL;
-        if (!n)
-            return NULL;
-        n->l = l;
-        n->r = r;
-        l = n;
-    }
-    return l;
+    return parse_chain(p, "OR", CN_OR, parse_and);
 }
 
 ddb_cnode_t *ddb_parse_condition(ddb_parser_t *p)
@@ -455,8 +452,7 @@ ddb_cond_t *ddb_cond_parse(ddb_expr_kind_t kind, const char *text, ddb_ctx_t *ct
 {
     ddb_cond_t *c = calloc(1, sizeof *c);
     if (!c) {
-        ddb_err_set(err, "Internal error: out of memory");
-        err->code = "InternalServerError";
+        ddb_err_oom(err);
         return NULL;
     }
     ddb_parser_t p;
@@ -655,4 +651,32 @@ bool ddb_cnode_eval(const ddb_cnode_t *n, const json_t *item)
 bool ddb_cond_eval(const ddb_cond_t *cond, const json_t *item)
 {
     return cond && cond->root ? ddb_cnode_eval(cond->root, item) : true;
+}
+
+static bool opnd_uses(const ddb_opnd_t *o, const char *name, size_t len)
+{
+    if (!o)
+        return false;
+    if ((o->kind == OPND_PATH || o->kind == OPND_IF_NOT_EXISTS) && o->path.n && o->path.e[0].len == len &&
+        memcmp(o->path.e[0].name, name, len) == 0)
+        return true;
+    for (uint16_t i = 0; i < o->nargs; i++)
+        if (opnd_uses(o->args[i], name, len))
+            return true;
+    return opnd_uses(o->a, name, len) || opnd_uses(o->b, name, len);
+}
+
+static bool cnode_uses(const ddb_cnode_t *n, const char *name, size_t len)
+{
+    if (!n)
+        return false;
+    for (uint16_t i = 0; i < n->nargs; i++)
+        if (opnd_uses(n->args[i], name, len))
+            return true;
+    return cnode_uses(n->l, name, len) || cnode_uses(n->r, name, len);
+}
+
+bool ddb_cond_uses_attr(const ddb_cond_t *cond, const char *name)
+{
+    return cond && cnode_uses(cond->root, name, strlen(name));
 }

@@ -103,6 +103,13 @@ void ddb_err_set(ddb_err_t *err, const char *fmt, ...)
     va_end(ap);
 }
 
+void ddb_err_oom(ddb_err_t *err)
+{
+    ddb_err_set(err, "Internal error: out of memory");
+    if (err)
+        err->code = "InternalServerError";
+}
+
 /* ---- context ---- */
 
 void ddb_ctx_init(ddb_ctx_t *ctx, json_t *names, json_t *values)
@@ -162,16 +169,9 @@ static bool valid_key(const char *key, char lead)
     return true;
 }
 
-int ddb_ctx_validate(const ddb_ctx_t *ctx, bool any_expression, ddb_err_t *err)
+/* Empty maps and malformed keys. */
+static int check_maps(const ddb_ctx_t *ctx, ddb_err_t *err)
 {
-    if (ctx->names && !any_expression) {
-        ddb_err_set(err, "ExpressionAttributeNames can only be specified when using expressions");
-        return -1;
-    }
-    if (ctx->values && !any_expression) {
-        ddb_err_set(err, "ExpressionAttributeValues can only be specified when using expressions");
-        return -1;
-    }
     if (ctx->names && json_object_size(ctx->names) == 0) {
         ddb_err_set(err, "ExpressionAttributeNames must not be empty");
         return -1;
@@ -189,7 +189,7 @@ int ddb_ctx_validate(const ddb_ctx_t *ctx, bool any_expression, ddb_err_t *err)
                 return -1;
             }
             if (!json_is_string(v) || json_string_length(v) == 0) {
-                ddb_err_set(err, "ExpressionAttributeNames contains invalid value: Empty attribute name; key: \"%s\"",
+                ddb_err_set(err, "ExpressionAttributeNames contains invalid value: Empty attribute name for key %s",
                             key);
                 return -1;
             }
@@ -204,4 +204,63 @@ int ddb_ctx_validate(const ddb_ctx_t *ctx, bool any_expression, ddb_err_t *err)
         }
     }
     return 0;
+}
+
+int ddb_ctx_validate(const ddb_ctx_t *ctx, bool any_expression, ddb_err_t *err)
+{
+    if (ctx->names && !any_expression) {
+        ddb_err_set(err, "ExpressionAttributeNames can only be specified when using expressions");
+        return -1;
+    }
+    if (ctx->values && !any_expression) {
+        ddb_err_set(err, "ExpressionAttributeValues can only be specified when using expressions");
+        return -1;
+    }
+    return check_maps(ctx, err);
+}
+
+static bool has_member(const json_t *request, const char *name)
+{
+    json_t *v = json_object_get(request, name);
+    return v && !json_is_null(v);
+}
+
+int ddb_ctx_validate_request(const ddb_ctx_t *ctx, const char *operation, const json_t *request, ddb_err_t *err)
+{
+    static const char *const all[] = {"ProjectionExpression", "ConditionExpression", "FilterExpression",
+                                      "UpdateExpression", "KeyConditionExpression"};
+    /* the expressions that take values, per operation, and how AWS names their absence */
+    static const struct {
+        const char *op, *first, *second, *missing;
+    } users[] = {
+        {"PutItem", "ConditionExpression", NULL, "ConditionExpression is null"},
+        {"DeleteItem", "ConditionExpression", NULL, "ConditionExpression is null"},
+        {"ConditionCheck", "ConditionExpression", NULL, "ConditionExpression is null"},
+        {"UpdateItem", "UpdateExpression", "ConditionExpression", "UpdateExpression and ConditionExpression are null"},
+        {"Query", "FilterExpression", "KeyConditionExpression", "FilterExpression and KeyConditionExpression are null"},
+        {"Scan", "FilterExpression", NULL, "FilterExpression is null"},
+    };
+    bool any = false;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        any = any || has_member(request, all[i]);
+    if (ctx->names && !any) {
+        ddb_err_set(err, "ExpressionAttributeNames can only be specified when using expressions");
+        return -1;
+    }
+    if (ctx->values) {
+        for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
+            if (!operation || strcmp(operation, users[i].op) != 0)
+                continue;
+            if (!has_member(request, users[i].first) && !(users[i].second && has_member(request, users[i].second))) {
+                ddb_err_set(err, "ExpressionAttributeValues can only be specified when using expressions: %s",
+                            users[i].missing);
+                return -1;
+            }
+        }
+        if (!any) {
+            ddb_err_set(err, "ExpressionAttributeValues can only be specified when using expressions");
+            return -1;
+        }
+    }
+    return check_maps(ctx, err);
 }

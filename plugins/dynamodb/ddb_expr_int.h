@@ -25,6 +25,7 @@ void ddb_arena_free(ddb_arena_t *a);
 
 const char *ddb_kind_param(ddb_expr_kind_t kind); /* "ConditionExpression", ... */
 void ddb_err_set(ddb_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ddb_err_oom(ddb_err_t *err); /* InternalServerError: out of memory */
 
 /* Semantic errors found while parsing are kept by category and the first one of the most important
  * category is reported once the whole text parsed (syntax errors stop the parse at once). */

@@ -112,8 +112,7 @@ int ddb_parser_init(ddb_parser_t *p, ddb_expr_kind_t kind, const char *text, ddb
     p->arena = arena;
     p->err = err;
     if (tokenize(p) != 0) {
-        ddb_err_set(err, "Internal error: out of memory");
-        err->code = "InternalServerError";
+        ddb_err_oom(err);
         return -1;
     }
     if (p->ntoks == 1) {
@@ -238,8 +237,7 @@ static bool oom(ddb_parser_t *p)
 {
     if (!p->failed) {
         p->failed = true;
-        ddb_err_set(p->err, "Internal error: out of memory");
-        p->err->code = "InternalServerError";
+        ddb_err_oom(p->err);
     }
     return false;
 }

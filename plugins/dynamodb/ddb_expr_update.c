@@ -197,8 +197,11 @@ static bool parse_section(ddb_parser_t *p, ddb_uact_kind_t kind, acts_buf_t *b)
                 return false;
             check_set_operand(p, names[kind], a.val);
         }
-        if (acts_push(b, a) != 0)
-            return ddb_syntax_error(p, p->pos), false;
+        if (acts_push(b, a) != 0) {
+            p->failed = true;
+            ddb_err_oom(p->err);
+            return false;
+        }
         check_paths(p, b);
     } while (ddb_peek(p, 0)->type == TK_COMMA && ddb_next(p));
     return true;
@@ -217,8 +220,7 @@ ddb_update_t *ddb_update_parse(const char *text, ddb_ctx_t *ctx, ddb_err_t *err)
 {
     ddb_update_t *u = calloc(1, sizeof *u);
     if (!u) {
-        ddb_err_set(err, "Internal error: out of memory");
-        err->code = "InternalServerError";
+        ddb_err_oom(err);
         return NULL;
     }
     ddb_parser_t p;
@@ -246,9 +248,11 @@ ddb_update_t *ddb_update_parse(const char *text, ddb_ctx_t *ctx, ddb_err_t *err)
     }
     if (ddb_parser_finish(&p, update_error_order, sizeof update_error_order / sizeof update_error_order[0]) != 0)
         goto fail;
-    u->acts = ddb_arena_alloc(&u->arena, b.n * sizeof *u->acts);
-    if (!u->acts)
+    u->acts = ddb_arena_alloc(&u->arena, (b.n ? b.n : 1) * sizeof *u->acts);
+    if (!u->acts) {
+        ddb_err_oom(err);
         goto fail;
+    }
     memcpy(u->acts, b.v, b.n * sizeof *u->acts);
     u->nacts = b.n;
     /* the REMOVE actions are contiguous (one section): order their list indexes high to low */
@@ -305,7 +309,8 @@ static json_t *eval_value(const ddb_opnd_t *o, const json_t *item, ddb_err_t *er
     json_t *v, *a, *b;
     switch (o->kind) {
     case OPND_VALUE:
-        return json_incref(o->av);
+        /* a copy: the item may be changed in place later, the tree's value must not change with it */
+        return json_deep_copy(o->av);
     case OPND_PATH:
         v = ddb_path_get(item, &o->path);
         if (!v)
@@ -441,8 +446,9 @@ static int combine(ddb_uact_kind_t kind, const json_t *cur, const json_t *operan
             ddb_err_set(err, "%s", err_bad_type);
             return -1;
         }
-        json_t *l = json_deep_copy(pc);
-        json_array_extend(l, po);
+        json_t *l = json_deep_copy(pc), *more = json_deep_copy(po);
+        json_array_extend(l, more);
+        json_decref(more);
         *out = typed("L", l);
         return 0;
     }
@@ -497,8 +503,7 @@ int ddb_update_apply(const ddb_update_t *u, json_t *item, ddb_err_t *err)
     json_t *stack[16];
     json_t **vals = u->nacts <= 16 ? stack : calloc(u->nacts, sizeof *vals);
     if (!vals) {
-        ddb_err_set(err, "Internal error: out of memory");
-        err->code = "InternalServerError";
+        ddb_err_oom(err);
         return -1;
     }
     size_t done = 0;

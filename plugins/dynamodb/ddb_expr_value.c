@@ -373,12 +373,6 @@ int ddb_path_relation(const ddb_path_t *a, const ddb_path_t *b)
 
 /* ---- operands ---- */
 
-static size_t utf8_len(const char *s, size_t n)
-{
-    (void)s;
-    return n; /* DynamoDB sizes strings in UTF-8 bytes */
-}
-
 void ddb_opnd_eval(const ddb_opnd_t *o, const json_t *item, ddb_ev_t *ev)
 {
     ev->type = DDB_T_NONE;
@@ -402,7 +396,7 @@ void ddb_opnd_eval(const ddb_opnd_t *o, const json_t *item, ddb_ev_t *ev)
         int64_t n;
         switch (in.type) {
         case DDB_T_S:
-            n = (int64_t)utf8_len(json_string_value(in.payload), json_string_length(in.payload));
+            n = (int64_t)json_string_length(in.payload); /* size() of a string is its UTF-8 byte count */
             break;
         case DDB_T_B:
             n = (int64_t)ddb_bytes_len(json_string_value(in.payload), json_string_length(in.payload));

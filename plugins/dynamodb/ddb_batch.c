@@ -42,7 +42,7 @@ nb_result_t dynamodb_batch_get_item(nb_req_t *req, const json_t *input) {
         ddb_table_t *t;
         ddb_params_t *p;
         NB_TRY(ddb_table_load(req, name, NULL, &t));
-        NB_TRY(ddb_params_parse(req, spec, NULL, &p));
+        NB_TRY(ddb_params_parse(req, spec, "BatchGetItem", NULL, &p));
         const json_t *keys = json_object_get(spec, "Keys");
         ddb_keybytes_t *seen = nb_req_alloc(req, (json_array_size(keys) + 1) * sizeof *seen);
         json_t *items = json_array();

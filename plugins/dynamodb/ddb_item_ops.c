@@ -72,7 +72,7 @@ nb_result_t dynamodb_put_item(nb_req_t *req, const json_t *input) {
     ddb_params_t *p;
     NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
     NB_TRY(check_return_values(req, input, false));
-    NB_TRY(ddb_params_parse(req, input, NULL, &p));
+    NB_TRY(ddb_params_parse(req, input, NULL, NULL, &p));
     json_t *item = keep(req, json_deep_copy(json_object_get(input, "Item")));
     ddb_keybytes_t key;
     size_t size, old_size = 0;
@@ -97,7 +97,7 @@ nb_result_t dynamodb_get_item(nb_req_t *req, const json_t *input) {
     ddb_table_t *t;
     ddb_params_t *p;
     NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
-    NB_TRY(ddb_params_parse(req, input, NULL, &p));
+    NB_TRY(ddb_params_parse(req, input, NULL, NULL, &p));
     ddb_keybytes_t key;
     NB_TRY(ddb_key_of_param(req, t, json_object_get(input, "Key"), &key));
     json_t *item = NULL;
@@ -118,7 +118,7 @@ nb_result_t dynamodb_delete_item(nb_req_t *req, const json_t *input) {
     ddb_params_t *p;
     NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
     NB_TRY(check_return_values(req, input, false));
-    NB_TRY(ddb_params_parse(req, input, NULL, &p));
+    NB_TRY(ddb_params_parse(req, input, NULL, NULL, &p));
     ddb_keybytes_t key;
     NB_TRY(ddb_key_of_param(req, t, json_object_get(input, "Key"), &key));
     json_t *old = NULL;
@@ -165,7 +165,7 @@ nb_result_t dynamodb_update_item(nb_req_t *req, const json_t *input) {
     ddb_params_t *p;
     NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
     NB_TRY(check_return_values(req, input, true));
-    NB_TRY(ddb_params_parse(req, input, NULL, &p));
+    NB_TRY(ddb_params_parse(req, input, NULL, NULL, &p));
     const json_t *keyattrs = json_object_get(input, "Key");
     ddb_keybytes_t key;
     NB_TRY(ddb_key_of_param(req, t, keyattrs, &key));

@@ -20,7 +20,8 @@ static void free_params(void *data) {
 
 static void free_ctx(void *data) { ddb_ctx_done(data); }
 
-nb_step_t ddb_params_parse(nb_req_t *req, const json_t *input, const ddb_keydef_t *keys, ddb_params_t **out) {
+nb_step_t ddb_params_parse(nb_req_t *req, const json_t *input, const char *operation, const ddb_keydef_t *keys,
+                           ddb_params_t **out) {
     ddb_params_t *p = nb_req_alloc(req, sizeof *p); /* zero-filled */
     if (p == NULL)
         return nb_stop(NB_FAILED(NB_ENOMEM));
@@ -55,7 +56,14 @@ nb_step_t ddb_params_parse(nb_req_t *req, const json_t *input, const ddb_keydef_
     const char *update = nb_json_str(input, "UpdateExpression");
     const char *proj = nb_json_str(input, "ProjectionExpression");
     const char *keyc = nb_json_str(input, "KeyConditionExpression");
-    if (ddb_ctx_validate(ctx, cond || filter || update || proj || keyc, &err) != 0)
+    /* the operations ddb_ctx_validate_request words its messages for; the others get the generic form */
+    static const char *const worded[] = {"PutItem", "DeleteItem", "UpdateItem", "Query", "Scan", "ConditionCheck"};
+    const char *opname = operation ? operation : nb_req_operation(req);
+    bool known = false;
+    for (size_t i = 0; opname != NULL && i < sizeof worded / sizeof *worded; i++)
+        known |= strcmp(opname, worded[i]) == 0;
+    if ((known ? ddb_ctx_validate_request(ctx, opname, input, &err)
+               : ddb_ctx_validate(ctx, cond || filter || update || proj || keyc, &err)) != 0)
         return nb_stop(ddb_expr_error(req, &err));
     const char *op = nb_json_str(input, "ConditionalOperator");
     if (keyc != NULL && keys != NULL) {

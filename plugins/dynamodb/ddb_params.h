@@ -18,8 +18,10 @@ typedef struct ddb_params {
 } ddb_params_t;
 
 /* `keys`: the key schema a KeyConditionExpression is checked against (Query), else NULL. */
-/* *out lives in the request's memory: its trees are freed when the request ends. */
-nb_step_t ddb_params_parse(nb_req_t *req, const json_t *input, const ddb_keydef_t *keys, ddb_params_t **out);
+/* *out lives in the request's memory: its trees are freed when the request ends. `operation` names
+ * the messages' wording: NULL for the request's own, a transaction part's kind ("Put", "ConditionCheck"). */
+nb_step_t ddb_params_parse(nb_req_t *req, const json_t *input, const char *operation, const ddb_keydef_t *keys,
+                           ddb_params_t **out);
 /* An error from ddb_expr as the client sees it. */
 nb_result_t ddb_expr_error(nb_req_t *req, const ddb_err_t *err);
 /* ReturnConsumedCapacity TOTAL or INDEXES: the ConsumedCapacity member for `units` on the table. */

@@ -95,7 +95,7 @@ static nb_step_t page_open(nb_req_t *req, const json_t *input, page_t *pg, bool 
     pg->count_only = select != NULL && strcmp(select, "COUNT") == 0;
     pg->limit = nb_json_int(input, "Limit", 0);
     ddb_params_t *p;
-    NB_TRY_STEP(ddb_params_parse(req, input, query ? (pg->ix ? &pg->ix->key : &pg->t->key) : NULL, &p));
+    NB_TRY_STEP(ddb_params_parse(req, input, NULL, query ? (pg->ix ? &pg->ix->key : &pg->t->key) : NULL, &p));
     pg->p = p;
     pg->items = json_array();
     nb_req_on_free(req, release, pg->items);

@@ -146,7 +146,7 @@ class ItemCases(DdbTestCase):
         self.assertEqual([int(i["sk"]["N"]) for i in r["Items"]], [-3, 0, 3])
         r = self.ddb.query(FilterExpression="odd = :t", **dict(q, ExpressionAttributeValues={
             ":p": {"S": "p"}, ":t": {"BOOL": True}}))
-        self.assertEqual((r["Count"], r["ScannedCount"]), (5, 11))
+        self.assertEqual((r["Count"], r["ScannedCount"]), (6, 11))  # -5, -3, -1, 1, 3, 5
         self.assertError("ValidationException", "Either the KeyConditions or KeyConditionExpression parameter must be "
                          "specified in the request.", self.ddb.query, TableName=t)
 
@@ -205,12 +205,22 @@ class ItemCases(DdbTestCase):
         self.assertEqual(r["UnprocessedKeys"], {})
         self.ddb.batch_write_item(RequestItems={t: [{"DeleteRequest": {"Key": {"pk": {"S": "k0"}}}}]})
         self.assertNotIn("Item", self.ddb.get_item(TableName=t, Key={"pk": {"S": "k0"}}))
+        # over the limit in one table: the spec's length constraint; across tables: AWS's own message
+        status, code, message, _ = self.error(self.ddb.batch_write_item, RequestItems={
+            t: [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}} for i in range(26)]})
+        self.assertEqual((status, code), (400, "ValidationException"))
+        self.assertTrue(message.startswith("1 validation error detected: Value '"), message)
+        self.assertTrue(message.endswith("failed to satisfy constraint: Member must have length less than or equal "
+                                         "to 25"), message)
+        t2 = self.table("batch2")
         self.assertError("ValidationException", "Too many items requested for the BatchWriteItem call",
-                         self.ddb.batch_write_item, RequestItems={t: [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}}
-                                                                      for i in range(26)]})
+                         self.ddb.batch_write_item, RequestItems={
+                             t: [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}} for i in range(13)],
+                             t2: [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}} for i in range(13)]})
         self.assertError("ValidationException", "Too many items requested for the BatchGetItem call",
-                         self.ddb.batch_get_item, RequestItems={t: {"Keys": [{"pk": {"S": str(i)}}
-                                                                             for i in range(101)]}})
+                         self.ddb.batch_get_item, RequestItems={
+                             t: {"Keys": [{"pk": {"S": str(i)}} for i in range(60)]},
+                             t2: {"Keys": [{"pk": {"S": str(i)}} for i in range(41)]}})
         self.assertError("ValidationException", "Provided list of item keys contains duplicates",
                          self.ddb.batch_write_item, RequestItems={t: [{"PutRequest": {"Item": {"pk": {"S": "d"}}}},
                                                                       {"DeleteRequest": {"Key": {"pk": {"S": "d"}}}}]})

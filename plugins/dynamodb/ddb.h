@@ -68,6 +68,8 @@ int ddb_table_save_def(const ddb_table_t *t);
 /* Adds (dcount, dbytes) to the table's item count and size. */
 int ddb_table_count_add(int64_t tid, int64_t dcount, int64_t dbytes);
 int ddb_table_parse_def(nb_req_t *req, ddb_table_t *t);
+/* A new table row for `def` in the request's account and region; *tid its id. */
+int ddb_table_insert(nb_req_t *req, const char *name, const json_t *def, int64_t *tid);
 char *ddb_table_arn(nb_req_t *req, const char *name);
 
 /* ddb_error.c: AWS's ValidationException forms */

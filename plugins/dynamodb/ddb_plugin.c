@@ -88,7 +88,10 @@ static const char *const ddb_schema[] = {
     "CREATE TABLE _txn_tokens(token TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,"
     " digest TEXT NOT NULL, expires REAL NOT NULL, PRIMARY KEY(account, region, token));"
     "CREATE TABLE backups(" NB_STORE_SCOPE_COLUMNS ", arn TEXT PRIMARY KEY, name TEXT NOT NULL,"
-    " table_name TEXT NOT NULL, created REAL NOT NULL, def TEXT NOT NULL, items BLOB);",
+    " table_name TEXT NOT NULL, created REAL NOT NULL, def TEXT NOT NULL, item_count INTEGER NOT NULL,"
+    " size_bytes INTEGER NOT NULL);"
+    "CREATE TABLE _backup_items(arn TEXT NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, item BLOB NOT NULL,"
+    " size INTEGER NOT NULL, PRIMARY KEY(arn, pk, sk)) WITHOUT ROWID;",
 };
 
 static int ddb_init(nb_plugin_t *self) {

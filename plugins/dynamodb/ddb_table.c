@@ -214,3 +214,18 @@ json_t *ddb_table_describe(nb_req_t *req, const ddb_table_t *t) {
         index_counts(t, nb_json_str(v, "IndexName"), v);
     return d;
 }
+
+int ddb_table_insert(nb_req_t *req, const char *name, const json_t *def, int64_t *tid) {
+    char *text = json_dumps(def, JSON_COMPACT);
+    sqlite3_stmt *s = nb_store_scoped(&ddb.store, req,
+                                      "INSERT INTO tables(name, def, account, region) VALUES(?1, ?2, :account, :region)");
+    if (s == NULL || text == NULL) {
+        free(text);
+        return NB_ESTORE;
+    }
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, text, -1, free);
+    int rc = nb_store_run(s);
+    *tid = sqlite3_last_insert_rowid(ddb.store.db);
+    return rc;
+}

@@ -148,21 +148,6 @@ static void stream_set(nb_req_t *req, json_t *def, const json_t *spec, const cha
     }
 }
 
-static int insert_table(nb_req_t *req, const char *name, const json_t *def, int64_t *tid) {
-    char *text = json_dumps(def, JSON_COMPACT);
-    sqlite3_stmt *s = nb_store_scoped(&ddb.store, req,
-                                      "INSERT INTO tables(name, def, account, region) VALUES(?1, ?2, :account, :region)");
-    if (s == NULL || text == NULL) {
-        free(text);
-        return NB_ESTORE;
-    }
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, text, -1, free);
-    int rc = nb_store_run(s);
-    *tid = sqlite3_last_insert_rowid(ddb.store.db);
-    return rc;
-}
-
 nb_result_t dynamodb_create_table(nb_req_t *req, const json_t *input) {
     const char *name = nb_json_str(input, "TableName");
     const json_t *attrs = json_object_get(input, "AttributeDefinitions");
@@ -254,7 +239,7 @@ nb_result_t dynamodb_create_table(nb_req_t *req, const json_t *input) {
         json_object_set(def, "_ResourcePolicy", (json_t *)json_object_get(input, "ResourcePolicy"));
 
     ddb_table_t t = {.name = name, .def = def};
-    if ((rc = insert_table(req, name, def, &t.tid)) != 0)
+    if ((rc = ddb_table_insert(req, name, def, &t.tid)) != 0)
         return NB_FAILED(rc);
     if ((rc = ddb_table_parse_def(req, &t)) != 0)
         return NB_FAILED(rc);

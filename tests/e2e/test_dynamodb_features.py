@@ -1,0 +1,119 @@
+"""DynamoDB features answered from state: on-demand backups and restores (items and index rows
+come back), point-in-time restore, resource policies, Kinesis streaming destinations and
+contributor insights, with AWS's errors. boto3 1.43 (the python3 on PATH) sends the newer
+operations; Debian's 1.29 runs what it knows."""
+import json, os, sys, unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import ddb_e2e  # noqa: E402
+from ddb_e2e import DdbTestCase, name  # noqa: E402
+from nimbus_server import aws_env, rerun_with_newer_boto3  # noqa: E402
+
+
+def setUpModule():
+    ddb_e2e.start()
+
+
+def tearDownModule():
+    ddb_e2e.stop()
+
+
+class FeatureCases(DdbTestCase):
+    def has_op(self, op):
+        return op in self.ddb.meta.service_model.operation_names
+
+    def test_backup_and_restore(self):
+        t = self.table("bk", "S", "N", extra_attrs=[{"AttributeName": "g", "AttributeType": "S"}],
+                       GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g",
+                                                                                      "KeyType": "HASH"}],
+                                                "Projection": {"ProjectionType": "ALL"}}])
+        for i in range(5):
+            self.ddb.put_item(TableName=t, Item={"pk": {"S": "p"}, "sk": {"N": str(i)}, "g": {"S": "G"}})
+        b = self.ddb.create_backup(TableName=t, BackupName="first")["BackupDetails"]
+        self.assertEqual((b["BackupName"], b["BackupStatus"], b["BackupType"]), ("first", "AVAILABLE", "USER"))
+        self.assertTrue(b["BackupArn"].startswith(self.ddb.describe_table(TableName=t)["Table"]["TableArn"] +
+                                                  "/backup/"))
+        self.ddb.put_item(TableName=t, Item={"pk": {"S": "p"}, "sk": {"N": "99"}})  # after the backup
+        d = self.ddb.describe_backup(BackupArn=b["BackupArn"])["BackupDescription"]
+        self.assertEqual((d["SourceTableDetails"]["TableName"], d["SourceTableDetails"]["ItemCount"]), (t, 5))
+        arns = [s["BackupArn"] for s in self.ddb.list_backups(TableName=t)["BackupSummaries"]]
+        self.assertEqual(arns, [b["BackupArn"]])
+        target = name("bk-restored")
+        r = self.ddb.restore_table_from_backup(TargetTableName=target, BackupArn=b["BackupArn"])["TableDescription"]
+        self.addCleanup(self._drop, target)
+        self.assertEqual((r["TableName"], r["ItemCount"]), (target, 5))
+        self.assertEqual(r["RestoreSummary"]["SourceBackupArn"], b["BackupArn"])
+        q = self.ddb.query(TableName=target, IndexName="by-g", KeyConditionExpression="g = :g",
+                           ExpressionAttributeValues={":g": {"S": "G"}})
+        self.assertEqual(q["Count"], 5)
+        self.assertError("TableAlreadyExistsException", "Table already exists: " + target,
+                         self.ddb.restore_table_from_backup, TargetTableName=target, BackupArn=b["BackupArn"])
+        self.assertEqual(self.ddb.delete_backup(BackupArn=b["BackupArn"])["BackupDescription"]["BackupDetails"]
+                         ["BackupStatus"], "DELETED")
+        self.assertError("BackupNotFoundException", "Backup not found: " + b["BackupArn"], self.ddb.describe_backup,
+                         BackupArn=b["BackupArn"])
+
+    def test_point_in_time_restore(self):
+        t = self.table("pit")
+        self.ddb.put_item(TableName=t, Item={"pk": {"S": "a"}})
+        target = name("pit-restored")
+        self.assertError("PointInTimeRecoveryUnavailableException",
+                         "Point in time recovery is not enabled for table '%s'" % t,
+                         self.ddb.restore_table_to_point_in_time, SourceTableName=t, TargetTableName=target,
+                         UseLatestRestorableTime=True)
+        self.ddb.update_continuous_backups(TableName=t, PointInTimeRecoverySpecification={
+            "PointInTimeRecoveryEnabled": True})
+        r = self.ddb.restore_table_to_point_in_time(SourceTableName=t, TargetTableName=target,
+                                                    UseLatestRestorableTime=True)["TableDescription"]
+        self.addCleanup(self._drop, target)
+        self.assertEqual(r["ItemCount"], 1)
+        self.assertEqual(self.ddb.get_item(TableName=target, Key={"pk": {"S": "a"}})["Item"], {"pk": {"S": "a"}})
+
+    def test_resource_policy(self):
+        if not self.has_op("PutResourcePolicy"):
+            self.skipTest("boto3 %s has no PutResourcePolicy: test_newer_boto3 runs it" % ddb_e2e.boto3.__version__)
+        t = self.table("policy")
+        arn = self.ddb.describe_table(TableName=t)["Table"]["TableArn"]
+        self.assertError("PolicyNotFoundException", "Resource-based policy not found for the provided ResourceArn: "
+                         + arn, self.ddb.get_resource_policy, ResourceArn=arn)
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                                                                     "Action": "dynamodb:GetItem", "Resource": arn}]})
+        rev = self.ddb.put_resource_policy(ResourceArn=arn, Policy=policy)["RevisionId"]
+        got = self.ddb.get_resource_policy(ResourceArn=arn)
+        self.assertEqual((got["Policy"], got["RevisionId"]), (policy, rev))
+        self.assertEqual(self.ddb.delete_resource_policy(ResourceArn=arn)["RevisionId"], rev)
+
+    def test_kinesis_destination(self):
+        t = self.table("kin")
+        stream = "arn:aws:kinesis:us-east-1:000000000000:stream/s"
+        r = self.ddb.enable_kinesis_streaming_destination(TableName=t, StreamArn=stream)
+        self.assertEqual(r["DestinationStatus"], "ACTIVE")
+        d = self.ddb.describe_kinesis_streaming_destination(TableName=t)["KinesisDataStreamDestinations"]
+        self.assertEqual([(x["StreamArn"], x["DestinationStatus"]) for x in d], [(stream, "ACTIVE")])
+        self.assertEqual(self.ddb.disable_kinesis_streaming_destination(TableName=t, StreamArn=stream)
+                         ["DestinationStatus"], "DISABLED")
+        status, code, _, _ = self.error(self.ddb.disable_kinesis_streaming_destination, TableName=t, StreamArn=stream)
+        self.assertEqual((status, code), (400, "ValidationException"))
+
+    def test_contributor_insights(self):
+        t = self.table("ci")
+        d = self.ddb.describe_contributor_insights(TableName=t)
+        self.assertEqual(d["ContributorInsightsStatus"], "DISABLED")
+        u = self.ddb.update_contributor_insights(TableName=t, ContributorInsightsAction="ENABLE")
+        self.assertEqual(u["ContributorInsightsStatus"], "ENABLED")
+        self.assertEqual(self.ddb.describe_contributor_insights(TableName=t)["ContributorInsightsStatus"], "ENABLED")
+        s = self.ddb.list_contributor_insights(TableName=t)["ContributorInsightsSummaries"]
+        self.assertEqual([(x["TableName"], x["ContributorInsightsStatus"]) for x in s], [(t, "ENABLED")])
+
+
+class Clients(unittest.TestCase):
+    def test_newer_boto3(self):
+        rerun_with_newer_boto3(self, __file__, "FeatureCases", (1, 40),
+                               dict(aws_env(), NB_DDB_URL=ddb_e2e.server_url()))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "FeatureCases":
+        sys.argv = sys.argv[:1]
+        unittest.main(defaultTest="FeatureCases", verbosity=2)
+    unittest.main(verbosity=2)

@@ -27,8 +27,10 @@ typedef struct page {
 
 static void release(void *v) { json_decref(v); }
 
+/* memcmp order, shorter first on a tie; an empty blob may come as NULL from SQLite */
 static int bytes_cmp(const void *a, size_t al, const void *b, size_t bl) {
-    int c = memcmp(a, b, al < bl ? al : bl);
+    size_t n = al < bl ? al : bl;
+    int c = n ? memcmp(a, b, n) : 0;
     return c != 0 ? c : (al > bl) - (al < bl);
 }
 

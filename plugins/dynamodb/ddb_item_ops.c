@@ -45,6 +45,31 @@ static nb_step_t check_return_values(nb_req_t *req, const json_t *input, bool up
     return nb_stop(ddb_invalid(req, "ReturnValues can only be ALL_OLD or NONE"));
 }
 
+/* What GetItem, DeleteItem and UpdateItem start with: the table, the expressions, the Key and the
+ * item stored there now (NULL when none; kept until the request ends). */
+typedef struct target {
+    ddb_table_t *t;
+    ddb_params_t *p;
+    ddb_keybytes_t key;
+    json_t *old;
+    size_t old_size;
+} target_t;
+
+static nb_step_t target_load(nb_req_t *req, const json_t *input, int return_values, target_t *x) {
+    NB_TRY_STEP(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &x->t));
+    if (return_values >= 0)
+        NB_TRY_STEP(check_return_values(req, input, return_values == 1));
+    NB_TRY_STEP(ddb_params_parse(req, input, NULL, NULL, &x->p));
+    NB_TRY_STEP(ddb_key_of_param(req, x->t, json_object_get(input, "Key"), &x->key));
+    x->old = NULL;
+    x->old_size = 0;
+    int rc = ddb_item_get(x->t, &x->key, &x->old, &x->old_size);
+    if (rc != 0 && rc != NB_ENOENT)
+        return nb_stop(NB_FAILED(rc));
+    keep(req, x->old);
+    return NB_GO_ON;
+}
+
 static json_t *output_of(nb_req_t *req, const json_t *input, const ddb_table_t *t, double units) {
     json_t *out = json_object();
     json_t *c = ddb_consumed(input, t->name, units);
@@ -94,42 +119,24 @@ nb_result_t dynamodb_put_item(nb_req_t *req, const json_t *input) {
 }
 
 nb_result_t dynamodb_get_item(nb_req_t *req, const json_t *input) {
-    ddb_table_t *t;
-    ddb_params_t *p;
-    NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
-    NB_TRY(ddb_params_parse(req, input, NULL, NULL, &p));
-    ddb_keybytes_t key;
-    NB_TRY(ddb_key_of_param(req, t, json_object_get(input, "Key"), &key));
-    json_t *item = NULL;
-    size_t size = 0;
-    int rc = ddb_item_get(t, &key, &item, &size);
-    if (rc != 0 && rc != NB_ENOENT)
-        return NB_FAILED(rc);
-    json_t *out = output_of(req, input, t, ddb_read_units(size, nb_json_bool(input, "ConsistentRead", false)));
-    if (item != NULL) {
-        json_object_set_new(out, "Item", p->proj ? ddb_proj_apply(p->proj, item) : json_incref(item));
-        json_decref(item);
-    }
+    target_t x;
+    NB_TRY(target_load(req, input, -1, &x));
+    json_t *out = output_of(req, input, x.t, ddb_read_units(x.old_size, nb_json_bool(input, "ConsistentRead", false)));
+    if (x.old != NULL)
+        json_object_set_new(out, "Item", x.p->proj ? ddb_proj_apply(x.p->proj, x.old) : json_incref(x.old));
     return nb_reply_new(req, out);
 }
 
 nb_result_t dynamodb_delete_item(nb_req_t *req, const json_t *input) {
-    ddb_table_t *t;
-    ddb_params_t *p;
-    NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
-    NB_TRY(check_return_values(req, input, false));
-    NB_TRY(ddb_params_parse(req, input, NULL, NULL, &p));
-    ddb_keybytes_t key;
-    NB_TRY(ddb_key_of_param(req, t, json_object_get(input, "Key"), &key));
-    json_t *old = NULL;
-    size_t old_size = 0;
-    int rc = ddb_item_get(t, &key, &old, &old_size);
-    if (rc != 0 && rc != NB_ENOENT)
-        return NB_FAILED(rc);
-    keep(req, old);
-    if (p->cond != NULL && !ddb_cond_eval(p->cond, old))
+    target_t x;
+    NB_TRY(target_load(req, input, 0, &x));
+    ddb_table_t *t = x.t;
+    json_t *old = x.old;
+    size_t old_size = x.old_size;
+    int rc;
+    if (x.p->cond != NULL && !ddb_cond_eval(x.p->cond, old))
         return ddb_condition_failed(req, input, old);
-    if (old != NULL && (rc = ddb_item_remove(t, &key, old, old_size)) != 0)
+    if (old != NULL && (rc = ddb_item_remove(t, &x.key, old, old_size)) != 0)
         return NB_FAILED(rc);
     json_t *out = output_of(req, input, t, ddb_write_units(old_size));
     if (old != NULL && nb_json_str_eq(input, "ReturnValues", "ALL_OLD"))
@@ -161,27 +168,21 @@ nb_step_t ddb_update_build(nb_req_t *req, const ddb_table_t *t, const ddb_params
 }
 
 nb_result_t dynamodb_update_item(nb_req_t *req, const json_t *input) {
-    ddb_table_t *t;
-    ddb_params_t *p;
-    NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
-    NB_TRY(check_return_values(req, input, true));
-    NB_TRY(ddb_params_parse(req, input, NULL, NULL, &p));
+    target_t x;
+    NB_TRY(target_load(req, input, 1, &x));
+    ddb_table_t *t = x.t;
+    ddb_params_t *p = x.p;
+    json_t *old = x.old;
+    size_t old_size = x.old_size, size;
     const json_t *keyattrs = json_object_get(input, "Key");
-    ddb_keybytes_t key;
-    NB_TRY(ddb_key_of_param(req, t, keyattrs, &key));
-    json_t *old = NULL;
-    size_t old_size = 0, size;
-    int rc = ddb_item_get(t, &key, &old, &old_size);
-    if (rc != 0 && rc != NB_ENOENT)
-        return NB_FAILED(rc);
-    keep(req, old);
+    int rc;
     if (p->cond != NULL && !ddb_cond_eval(p->cond, old))
         return ddb_condition_failed(req, input, old);
     json_t *item;
     NB_TRY(ddb_update_build(req, t, p, keyattrs, old, &item));
     ddb_keybytes_t newkey;
     NB_TRY(ddb_item_validate(req, t, item, &newkey, &size));
-    if ((rc = ddb_item_put(t, &key, old, old_size, item, size)) != 0)
+    if ((rc = ddb_item_put(t, &x.key, old, old_size, item, size)) != 0)
         return NB_FAILED(rc);
     json_t *out = output_of(req, input, t, ddb_write_units(size > old_size ? size : old_size));
     const char *rv = nb_json_str(input, "ReturnValues");

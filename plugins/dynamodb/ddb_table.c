@@ -55,23 +55,17 @@ int ddb_table_parse_def(nb_req_t *req, ddb_table_t *t) {
         return NB_ENOMEM;
     size_t n = 0, i;
     const json_t *e;
-    json_array_foreach(g, i, e) {
-        ddb_index_t *ix = &t->indexes[n++];
-        ix->global = true;
-        ix->name = nb_json_str(e, "IndexName");
-        keydef_read(json_object_get(e, "KeySchema"), attrs, &ix->key);
-        const json_t *p = json_object_get(e, "Projection");
-        ix->projection = nb_json_str(p, "ProjectionType") ? nb_json_str(p, "ProjectionType") : "ALL";
-        ix->non_key = json_object_get(p, "NonKeyAttributes");
-    }
-    json_array_foreach(l, i, e) {
-        ddb_index_t *ix = &t->indexes[n++];
-        ix->global = false;
-        ix->name = nb_json_str(e, "IndexName");
-        keydef_read(json_object_get(e, "KeySchema"), attrs, &ix->key);
-        const json_t *p = json_object_get(e, "Projection");
-        ix->projection = nb_json_str(p, "ProjectionType") ? nb_json_str(p, "ProjectionType") : "ALL";
-        ix->non_key = json_object_get(p, "NonKeyAttributes");
+    const json_t *lists[2] = {g, l};
+    for (int k = 0; k < 2; k++) {
+        json_array_foreach(lists[k], i, e) {
+            ddb_index_t *ix = &t->indexes[n++];
+            ix->global = k == 0;
+            ix->name = nb_json_str(e, "IndexName");
+            keydef_read(json_object_get(e, "KeySchema"), attrs, &ix->key);
+            const json_t *p = json_object_get(e, "Projection");
+            ix->projection = nb_json_str(p, "ProjectionType") ? nb_json_str(p, "ProjectionType") : "ALL";
+            ix->non_key = json_object_get(p, "NonKeyAttributes");
+        }
     }
     const json_t *ttl = json_object_get(t->def, "_TimeToLive");
     t->ttl_attr = nb_json_str_eq(ttl, "TimeToLiveStatus", "ENABLED") ? nb_json_str(ttl, "AttributeName") : NULL;

@@ -246,40 +246,39 @@ nb_result_t dynamodb_create_table(nb_req_t *req, const json_t *input) {
     return nb_reply_new(req, json_pack("{s:o}", "TableDescription", ddb_table_describe(req, &t)));
 }
 
-nb_result_t dynamodb_describe_table(nb_req_t *req, const json_t *input) {
-    ddb_table_t *t;
+/* DescribeTable, UpdateTable and DeleteTable name the missing table in their message. */
+static nb_step_t load_named(nb_req_t *req, const json_t *input, ddb_table_t **t) {
     const char *name = nb_json_str(input, "TableName");
-    NB_TRY(ddb_table_load(req, name,
+    return ddb_table_load(req, name,
                           nb_req_printf(req, "Requested resource not found: Table: %s not found",
                                         ddb_table_name_of(name)),
-                          &t));
+                          t);
+}
+
+nb_result_t dynamodb_describe_table(nb_req_t *req, const json_t *input) {
+    ddb_table_t *t;
+    NB_TRY(load_named(req, input, &t));
     return nb_reply_new(req, json_pack("{s:o}", "Table", ddb_table_describe(req, t)));
 }
 
 static int delete_rows(int64_t tid) {
-    sqlite3_stmt *s = nb_store_stmt(&ddb.store, "DELETE FROM items WHERE tid = ?1");
-    if (s == NULL)
-        return NB_ESTORE;
-    sqlite3_bind_int64(s, 1, tid);
-    int rc = nb_store_run(s);
-    if (rc == 0 && (s = nb_store_stmt(&ddb.store, "DELETE FROM _index_items WHERE tid = ?1")) != NULL) {
+    static const char *const sqls[] = {"DELETE FROM items WHERE tid = ?1", "DELETE FROM _index_items WHERE tid = ?1",
+                                       "DELETE FROM tables WHERE tid = ?1"};
+    for (size_t i = 0; i < sizeof sqls / sizeof *sqls; i++) {
+        sqlite3_stmt *s = nb_store_stmt(&ddb.store, sqls[i]);
+        if (s == NULL)
+            return NB_ESTORE;
         sqlite3_bind_int64(s, 1, tid);
-        rc = nb_store_run(s);
+        int rc = nb_store_run(s);
+        if (rc != 0)
+            return rc;
     }
-    if (rc == 0 && (s = nb_store_stmt(&ddb.store, "DELETE FROM tables WHERE tid = ?1")) != NULL) {
-        sqlite3_bind_int64(s, 1, tid);
-        rc = nb_store_run(s);
-    }
-    return s == NULL ? NB_ESTORE : rc;
+    return 0;
 }
 
 nb_result_t dynamodb_delete_table(nb_req_t *req, const json_t *input) {
     ddb_table_t *t;
-    const char *name = nb_json_str(input, "TableName");
-    NB_TRY(ddb_table_load(req, name,
-                          nb_req_printf(req, "Requested resource not found: Table: %s not found",
-                                        ddb_table_name_of(name)),
-                          &t));
+    NB_TRY(load_named(req, input, &t));
     if (nb_json_bool(t->def, "DeletionProtectionEnabled", false))
         return nb_error(req, "ResourceInUseException",
                         "Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
@@ -377,11 +376,7 @@ static void merge_attrs(json_t *def, const json_t *attrs) {
 
 nb_result_t dynamodb_update_table(nb_req_t *req, const json_t *input) {
     ddb_table_t *t;
-    const char *name = nb_json_str(input, "TableName");
-    NB_TRY(ddb_table_load(req, name,
-                          nb_req_printf(req, "Requested resource not found: Table: %s not found",
-                                        ddb_table_name_of(name)),
-                          &t));
+    NB_TRY(load_named(req, input, &t));
     const char *mode = nb_json_str(input, "BillingMode");
     bool was_on_demand = nb_json_str_eq(json_object_get(t->def, "BillingModeSummary"), "BillingMode",
                                         "PAY_PER_REQUEST");

@@ -91,7 +91,10 @@ static const char *const ddb_schema[] = {
     " table_name TEXT NOT NULL, created REAL NOT NULL, def TEXT NOT NULL, item_count INTEGER NOT NULL,"
     " size_bytes INTEGER NOT NULL);"
     "CREATE TABLE _backup_items(arn TEXT NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, item BLOB NOT NULL,"
-    " size INTEGER NOT NULL, PRIMARY KEY(arn, pk, sk)) WITHOUT ROWID;",
+    " size INTEGER NOT NULL, PRIMARY KEY(arn, pk, sk)) WITHOUT ROWID;"
+    /* global tables (version 2017) belong to the account, in no region */
+    "CREATE TABLE global_tables(" NB_STORE_SCOPE_COLUMNS ", name TEXT NOT NULL, def TEXT NOT NULL,"
+    " PRIMARY KEY(account, region, name));",
 };
 
 static int ddb_init(nb_plugin_t *self) {

@@ -105,6 +105,33 @@ class FeatureCases(DdbTestCase):
         s = self.ddb.list_contributor_insights(TableName=t)["ContributorInsightsSummaries"]
         self.assertEqual([(x["TableName"], x["ContributorInsightsStatus"]) for x in s], [(t, "ENABLED")])
 
+    def test_global_tables_recorded(self):
+        t = self.table("glob")
+        west = ddb_e2e.client(region="us-west-2")
+        west.create_table(TableName=t, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+        self.addCleanup(west.delete_table, TableName=t)
+        self.assertError("TableNotFoundException", "Table not found: %s in region eu-west-1" % t,
+                         self.ddb.create_global_table, GlobalTableName=t,
+                         ReplicationGroup=[{"RegionName": "us-east-1"}, {"RegionName": "eu-west-1"}])
+        d = self.ddb.create_global_table(GlobalTableName=t, ReplicationGroup=[{"RegionName": "us-east-1"}])
+        d = d["GlobalTableDescription"]
+        self.assertEqual((d["GlobalTableStatus"], d["GlobalTableArn"]),
+                         ("ACTIVE", "arn:aws:dynamodb::000000000000:global-table/" + t))
+        self.assertError("GlobalTableAlreadyExistsException", "Global table with this name already exists",
+                         self.ddb.create_global_table, GlobalTableName=t, ReplicationGroup=[{"RegionName": "us-east-1"}])
+        u = self.ddb.update_global_table(GlobalTableName=t, ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+        self.assertEqual(sorted(r["RegionName"] for r in u["GlobalTableDescription"]["ReplicationGroup"]),
+                         ["us-east-1", "us-west-2"])
+        names = [g["GlobalTableName"] for g in self.ddb.list_global_tables(RegionName="us-west-2")["GlobalTables"]]
+        self.assertIn(t, names)
+        s = self.ddb.describe_global_table_settings(GlobalTableName=t)["ReplicaSettings"]
+        self.assertEqual(len(s), 2)
+        self.assertError("GlobalTableNotFoundException", "Global table not found", self.ddb.describe_global_table,
+                         GlobalTableName=name("noglob"))
+        r = self.ddb.describe_table_replica_auto_scaling(TableName=t)["TableAutoScalingDescription"]
+        self.assertEqual((r["TableName"], r["TableStatus"]), (t, "ACTIVE"))
+
 
 class Clients(unittest.TestCase):
     def test_newer_boto3(self):

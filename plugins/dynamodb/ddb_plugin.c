@@ -94,7 +94,9 @@ static const char *const ddb_schema[] = {
     " size INTEGER NOT NULL, PRIMARY KEY(arn, pk, sk)) WITHOUT ROWID;"
     /* global tables (version 2017) belong to the account, in no region */
     "CREATE TABLE global_tables(" NB_STORE_SCOPE_COLUMNS ", name TEXT NOT NULL, def TEXT NOT NULL,"
-    " PRIMARY KEY(account, region, name));",
+    " PRIMARY KEY(account, region, name));"
+    "CREATE TABLE exports(" NB_STORE_SCOPE_COLUMNS ", arn TEXT PRIMARY KEY, table_arn TEXT NOT NULL,"
+    " def TEXT NOT NULL);",
 };
 
 static int ddb_init(nb_plugin_t *self) {

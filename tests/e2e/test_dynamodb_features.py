@@ -2,7 +2,7 @@
 come back), point-in-time restore, resource policies, Kinesis streaming destinations and
 contributor insights, with AWS's errors. boto3 1.43 (the python3 on PATH) sends the newer
 operations; Debian's 1.29 runs what it knows."""
-import json, os, sys, unittest
+import gzip, json, os, sys, time, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import ddb_e2e  # noqa: E402
@@ -131,6 +131,48 @@ class FeatureCases(DdbTestCase):
                          GlobalTableName=name("noglob"))
         r = self.ddb.describe_table_replica_auto_scaling(TableName=t)["TableAutoScalingDescription"]
         self.assertEqual((r["TableName"], r["TableStatus"]), (t, "ACTIVE"))
+
+    def wait_export(self, arn):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            d = self.ddb.describe_export(ExportArn=arn)["ExportDescription"]
+            if d["ExportStatus"] != "IN_PROGRESS":
+                return d
+            time.sleep(0.1)
+        self.fail("export still IN_PROGRESS")
+
+    def test_export_to_s3(self):
+        t = self.table("exp")
+        arn = self.ddb.describe_table(TableName=t)["Table"]["TableArn"]
+        self.ddb.put_item(TableName=t, Item={"pk": {"S": "a"}, "b": {"B": b"\x00\x01"}, "n": {"N": "2"}})
+        self.ddb.put_item(TableName=t, Item={"pk": {"S": "b"}})
+        self.assertError("PointInTimeRecoveryUnavailableException",
+                         "Point in time recovery is not enabled for table '%s'" % t,
+                         self.ddb.export_table_to_point_in_time, TableArn=arn, S3Bucket="x")
+        self.ddb.update_continuous_backups(TableName=t, PointInTimeRecoverySpecification={
+            "PointInTimeRecoveryEnabled": True})
+        s3 = ddb_e2e.boto3.client("s3", endpoint_url=ddb_e2e.server_url(), region_name="us-east-1",
+                                  aws_access_key_id="test", aws_secret_access_key="test")
+        bucket = name("exports").lower().replace("_", "-")
+        s3.create_bucket(Bucket=bucket)
+        e = self.ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket, S3Prefix="p")["ExportDescription"]
+        self.assertEqual((e["ExportStatus"], e["ExportFormat"], e["ItemCount"]), ("IN_PROGRESS", "DYNAMODB_JSON", 2))
+        d = self.wait_export(e["ExportArn"])
+        self.assertEqual(d["ExportStatus"], "COMPLETED", d)
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="p/AWSDynamoDB/")["Contents"]]
+        data = [k for k in keys if k.endswith(".json.gz")]
+        self.assertEqual(len(data), 1, keys)
+        self.assertIn(d["ExportManifest"], keys)
+        lines = gzip.decompress(s3.get_object(Bucket=bucket, Key=data[0])["Body"].read()).decode().splitlines()
+        items = sorted((json.loads(x)["Item"] for x in lines), key=lambda i: i["pk"]["S"])
+        self.assertEqual(items, [{"pk": {"S": "a"}, "b": {"B": "AAE="}, "n": {"N": "2"}}, {"pk": {"S": "b"}}])
+        self.assertIn(e["ExportArn"], [x["ExportArn"] for x in self.ddb.list_exports(TableArn=arn)["ExportSummaries"]])
+        # a missing bucket fails the export, as AWS records it
+        e = self.ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket + "-none")["ExportDescription"]
+        d = self.wait_export(e["ExportArn"])
+        self.assertEqual((d["ExportStatus"], d["FailureCode"]), ("FAILED", "S3NoSuchBucket"))
+        status, code, _, _ = self.error(self.ddb.describe_export, ExportArn=arn + "/export/none")
+        self.assertEqual((status, code), (400, "ExportNotFoundException"))
 
 
 class Clients(unittest.TestCase):

@@ -21,12 +21,6 @@ static bool key_seen(const ddb_keybytes_t *keys, size_t n, const ddb_keybytes_t 
     return false;
 }
 
-static void add_consumed(json_t *list, const json_t *input, const char *table, double units) {
-    json_t *c = ddb_consumed(input, table, units);
-    if (c != NULL)
-        json_array_append_new(list, c);
-}
-
 nb_result_t dynamodb_batch_get_item(nb_req_t *req, const json_t *input) {
     const json_t *ri = json_object_get(input, "RequestItems");
     size_t total = 0;
@@ -66,7 +60,7 @@ nb_result_t dynamodb_batch_get_item(nb_req_t *req, const json_t *input) {
             json_array_append_new(items, p->proj ? ddb_proj_apply(p->proj, item) : json_incref(item));
             json_decref(item);
         }
-        add_consumed(consumed, input, t->name, ddb_read_units(bytes, nb_json_bool(spec, "ConsistentRead", false)));
+        ddb_consumed_add(consumed, input, t->name, ddb_read_units(bytes, nb_json_bool(spec, "ConsistentRead", false)));
     }
     if (json_array_size(consumed) == 0)
         json_object_del(out, "ConsumedCapacity");
@@ -133,7 +127,7 @@ nb_result_t dynamodb_batch_write_item(nb_req_t *req, const json_t *input) {
         json_decref(old);
         if (rc != 0)
             return NB_FAILED(rc);
-        add_consumed(consumed, input, ops[i].t->name, ddb_write_units(ops[i].size > old_size ? ops[i].size : old_size));
+        ddb_consumed_add(consumed, input, ops[i].t->name, ddb_write_units(ops[i].size > old_size ? ops[i].size : old_size));
     }
     if (json_array_size(consumed) == 0)
         json_object_del(out, "ConsumedCapacity");

@@ -117,3 +117,20 @@ json_t *ddb_consumed(const json_t *input, const char *table, double units) {
         json_object_set_new(c, "Table", json_pack("{s:f}", "CapacityUnits", units));
     return c;
 }
+
+void ddb_consumed_add(json_t *list, const json_t *input, const char *table, double units) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) {
+        if (nb_json_str_eq(e, "TableName", table)) {
+            double sum = nb_json_num(e, "CapacityUnits", 0) + units;
+            json_object_set_new(e, "CapacityUnits", json_real(sum));
+            if (json_object_get(e, "Table") != NULL)
+                json_object_set_new(json_object_get(e, "Table"), "CapacityUnits", json_real(sum));
+            return;
+        }
+    }
+    json_t *c = ddb_consumed(input, table, units);
+    if (c != NULL)
+        json_array_append_new(list, c);
+}

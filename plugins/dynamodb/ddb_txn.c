@@ -185,10 +185,8 @@ nb_result_t dynamodb_transact_write_items(nb_req_t *req, const json_t *input) {
             return NB_FAILED(rc);
         }
         /* a transactional write costs two write units per KB, AWS's prepare and commit */
-        json_t *c = ddb_consumed(input, op->t->name,
-                                 2 * ddb_write_units(op->size > op->old_size ? op->size : op->old_size));
-        if (c != NULL)
-            json_array_append_new(consumed, c);
+        ddb_consumed_add(consumed, input, op->t->name,
+                         2 * ddb_write_units(op->size > op->old_size ? op->size : op->old_size));
     }
     json_t *out = json_object();
     if (json_array_size(consumed) > 0)

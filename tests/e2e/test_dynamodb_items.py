@@ -198,8 +198,9 @@ class ItemCases(DdbTestCase):
     def test_batch_write_and_get(self):
         t = self.table("batch")
         r = self.ddb.batch_write_item(RequestItems={t: [{"PutRequest": {"Item": {"pk": {"S": "k%d" % i}}}}
-                                                        for i in range(25)]})
+                                                        for i in range(25)]}, ReturnConsumedCapacity="TOTAL")
         self.assertEqual(r["UnprocessedItems"], {})
+        self.assertEqual(r["ConsumedCapacity"], [{"TableName": t, "CapacityUnits": 25.0}])  # one entry per table
         r = self.ddb.batch_get_item(RequestItems={t: {"Keys": [{"pk": {"S": "k%d" % i}} for i in range(0, 30, 3)]}})
         self.assertEqual(sorted(i["pk"]["S"] for i in r["Responses"][t]), sorted("k%d" % i for i in range(0, 25, 3)))
         self.assertEqual(r["UnprocessedKeys"], {})

@@ -2,7 +2,7 @@
  * in base64), gzip'd, written to an S3 bucket of Nimbus with AWS's layout
  * (<prefix>/AWSDynamoDB/<export id>/data/<file>.json.gz and manifest-summary.json). The export is
  * IN_PROGRESS when answered; once the request committed, the objects are put through S3 in-process
- * (nb_call_async) and a timer records COMPLETED or FAILED (with S3's error). DescribeExport, ListExports. */
+ * (nb_call_async) and the job records COMPLETED or FAILED (with S3's error). DescribeExport, ListExports. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,49 +10,18 @@
 
 #include "ddb.h"
 #include "ddb_codec.h"
+#include "ddb_jobs.h"
 
 typedef struct export_job {
     char *account, *region, *arn, *bucket, *data_key, *manifest_key;
     char *data, *manifest;
     size_t data_len;
-    const char *failure; /* static: set by a callback */
-    char failure_msg[256];
-    nb_timer_t *timer;
 } export_job_t;
 
 static void job_free(export_job_t *j) {
     free(j->account), free(j->region), free(j->arn), free(j->bucket), free(j->data_key), free(j->manifest_key);
     free(j->data), free(j->manifest);
     free(j);
-}
-
-/* Binary values as their base64 text, as AWS's DynamoDB JSON exports write them. */
-static void binary_to_base64(json_t *av) {
-    const char *type;
-    json_t *v;
-    json_object_foreach(av, type, v) {
-        if (strcmp(type, "B") == 0 || strcmp(type, "BS") == 0) {
-            json_t *list = json_is_array(v) ? v : NULL;
-            size_t n = list ? json_array_size(list) : 1;
-            for (size_t i = 0; i < n; i++) {
-                json_t *s = list ? json_array_get(list, i) : v;
-                size_t len = json_string_length(s);
-                char *b64 = malloc(NB_BASE64_SIZE(len));
-                ssize_t w = b64 ? nb_base64_encode(json_string_value(s), len, 0, b64, NB_BASE64_SIZE(len)) : -1;
-                if (w >= 0)
-                    json_string_setn_nocheck(s, b64, (size_t)w);
-                free(b64);
-            }
-        } else if (strcmp(type, "L") == 0) {
-            size_t i;
-            json_t *e;
-            json_array_foreach(v, i, e) binary_to_base64(e);
-        } else if (strcmp(type, "M") == 0) {
-            const char *k;
-            json_t *e;
-            json_object_foreach(v, k, e) binary_to_base64(e);
-        }
-    }
 }
 
 /* Every item as one line, gzip'd; *count the items. NULL on failure. */
@@ -77,7 +46,7 @@ static char *export_data(const ddb_table_t *t, size_t *len, json_int_t *count) {
             json_t *item = ddb_item_decode(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
             const char *k;
             json_t *v;
-            json_object_foreach(item, k, v) binary_to_base64(v);
+            json_object_foreach(item, k, v) ddb_json_binary(v, 1);
             json_t *wrapped = json_pack("{s:o}", "Item", item);
             line = json_dumps(wrapped, JSON_COMPACT);
             json_decref(wrapped);
@@ -110,49 +79,19 @@ static char *export_data(const ddb_table_t *t, size_t *len, json_int_t *count) {
     return out;
 }
 
-static void set_status(const char *arn, const char *status, const char *code, const char *message) {
-    sqlite3_stmt *s = nb_store_stmt(&ddb.store, "SELECT def FROM exports WHERE arn = ?1");
-    if (s == NULL)
-        return;
-    sqlite3_bind_text(s, 1, arn, -1, SQLITE_TRANSIENT);
-    json_t *def = sqlite3_step(s) == SQLITE_ROW ? json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL) : NULL;
-    sqlite3_reset(s);
-    if (def == NULL)
-        return;
-    json_object_set_new(def, "ExportStatus", json_string(status));
-    json_object_set_new(def, "EndTime", json_real(nb_now()));
-    if (code != NULL) {
-        json_object_set_new(def, "FailureCode", json_string(code));
-        json_object_set_new(def, "FailureMessage", json_string(message));
-    }
-    char *text = json_dumps(def, JSON_COMPACT);
-    json_decref(def);
-    if (text != NULL && (s = nb_store_stmt(&ddb.store, "UPDATE exports SET def = ?2 WHERE arn = ?1")) != NULL) {
-        sqlite3_bind_text(s, 1, arn, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 2, text, -1, free);
-        nb_store_run(s);
-    } else {
-        free(text);
-    }
-}
-
-/* The status is written from a timer: it runs in a store transaction, a call's callback does not. */
-static void record(nb_timer_t *timer, void *data) {
-    export_job_t *j = data;
-    nb_timer_stop(timer);
-    set_status(j->arn, j->failure ? "FAILED" : "COMPLETED", j->failure, j->failure_msg);
-    job_free(j);
-}
-
 static void finish(export_job_t *j, const nb_call_result_t *r) {
-    if (r != NULL && r->rc != 0 && j->failure == NULL) {
-        j->failure = r->error_code && strcmp(r->error_code, "NoSuchBucket") == 0 ? "S3NoSuchBucket" : "UNKNOWN";
-        snprintf(j->failure_msg, sizeof j->failure_msg, "%s: %s", r->error_code ? r->error_code : "error",
+    json_t *fields = json_pack("{s:s}", "ExportStatus", r ? "FAILED" : "COMPLETED");
+    if (r != NULL) {
+        json_object_set_new(fields, "FailureCode",
+                            json_string(r->error_code && strcmp(r->error_code, "NoSuchBucket") == 0 ? "S3NoSuchBucket"
+                                                                                                   : "UNKNOWN"));
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: %s", r->error_code ? r->error_code : "error",
                  r->error_message ? r->error_message : "");
+        json_object_set_new(fields, "FailureMessage", json_string(msg));
     }
-    j->timer = nb_timer_start(ddb.self, 0, 0, record, j);
-    if (j->timer == NULL)
-        job_free(j);
+    ddb_job_update_later(j->arn, fields);
+    job_free(j);
 }
 
 static void manifest_put(const nb_call_result_t *r, void *data) { finish(data, r->rc != 0 ? r : NULL); }
@@ -225,20 +164,13 @@ nb_result_t dynamodb_export_table_to_point_in_time(nb_req_t *req, const json_t *
                                  "DYNAMODB_JSON", "exportType", "FULL_EXPORT");
     j->manifest = json_dumps(manifest, JSON_COMPACT);
     json_decref(manifest);
-    char *text = json_dumps(desc, JSON_COMPACT);
-    sqlite3_stmt *s = nb_store_scoped(&ddb.store, req,
-                                      "INSERT INTO exports(arn, table_arn, def, account, region)"
-                                      " VALUES(?1, ?2, ?3, :account, :region)");
-    if (s == NULL || text == NULL || j->manifest == NULL || j->bucket == NULL) {
-        free(text);
+    if (j->manifest == NULL || j->bucket == NULL) {
         json_decref(desc);
         job_free(j);
-        return NB_FAILED(NB_ESTORE);
+        return NB_FAILED(NB_ENOMEM);
     }
-    sqlite3_bind_text(s, 1, arn, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, nb_json_str(t->def, "TableArn"), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, text, -1, free);
-    if ((rc = nb_store_run(s)) != 0 || nb_req_on_commit(req, start, j) != 0) {
+    if ((rc = ddb_job_insert(req, "export", arn, nb_json_str(t->def, "TableArn"), desc)) != 0 ||
+        nb_req_on_commit(req, start, j) != 0) {
         json_decref(desc);
         job_free(j);
         return NB_FAILED(rc ? rc : NB_ENOMEM);
@@ -247,42 +179,21 @@ nb_result_t dynamodb_export_table_to_point_in_time(nb_req_t *req, const json_t *
     return nb_reply_new(req, json_pack("{s:o}", "ExportDescription", desc));
 }
 
-static json_t *export_load(nb_req_t *req, const char *arn) {
-    sqlite3_stmt *s = nb_store_scoped(&ddb.store, req,
-                                      "SELECT def FROM exports WHERE arn = ?1 AND account = :account"
-                                      " AND region = :region");
-    if (s == NULL || arn == NULL)
-        return NULL;
-    sqlite3_bind_text(s, 1, arn, -1, SQLITE_TRANSIENT);
-    json_t *def = sqlite3_step(s) == SQLITE_ROW ? json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL) : NULL;
-    sqlite3_reset(s);
-    return def;
-}
-
 nb_result_t dynamodb_describe_export(nb_req_t *req, const json_t *input) {
-    json_t *def = export_load(req, nb_json_str(input, "ExportArn"));
+    json_t *def = ddb_job_load(req, "export", nb_json_str(input, "ExportArn"));
     if (def == NULL)
         return nb_error(req, "ExportNotFoundException", "Export not found: %s", nb_json_str(input, "ExportArn"));
     return nb_reply_new(req, json_pack("{s:o}", "ExportDescription", def));
 }
 
 nb_result_t dynamodb_list_exports(nb_req_t *req, const json_t *input) {
-    const char *table_arn = nb_json_str(input, "TableArn");
-    sqlite3_stmt *s = nb_store_scoped(&ddb.store, req,
-                                      "SELECT def FROM exports WHERE (?1 IS NULL OR table_arn = ?1)"
-                                      " AND account = :account AND region = :region ORDER BY arn");
-    if (s == NULL)
-        return NB_FAILED(NB_ESTORE);
-    if (table_arn != NULL)
-        sqlite3_bind_text(s, 1, table_arn, -1, SQLITE_TRANSIENT);
-    json_t *list = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        json_t *def = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+    json_t *defs = ddb_job_list(req, "export", nb_json_str(input, "TableArn")), *list = json_array();
+    size_t i;
+    json_t *def;
+    json_array_foreach(defs, i, def)
         json_array_append_new(list, json_pack("{s:O,s:O,s:O}", "ExportArn", json_object_get(def, "ExportArn"),
                                               "ExportStatus", json_object_get(def, "ExportStatus"), "ExportType",
                                               json_object_get(def, "ExportType")));
-        json_decref(def);
-    }
-    sqlite3_reset(s);
+    json_decref(defs);
     return nb_reply_new(req, json_pack("{s:o}", "ExportSummaries", list));
 }

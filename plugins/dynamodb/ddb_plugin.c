@@ -95,8 +95,9 @@ static const char *const ddb_schema[] = {
     /* global tables (version 2017) belong to the account, in no region */
     "CREATE TABLE global_tables(" NB_STORE_SCOPE_COLUMNS ", name TEXT NOT NULL, def TEXT NOT NULL,"
     " PRIMARY KEY(account, region, name));"
-    "CREATE TABLE exports(" NB_STORE_SCOPE_COLUMNS ", arn TEXT PRIMARY KEY, table_arn TEXT NOT NULL,"
-    " def TEXT NOT NULL);",
+    /* exports and imports: their description, updated when their S3 work ends */
+    "CREATE TABLE jobs(" NB_STORE_SCOPE_COLUMNS ", arn TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+    " table_arn TEXT NOT NULL, def TEXT NOT NULL);",
 };
 
 static int ddb_init(nb_plugin_t *self) {

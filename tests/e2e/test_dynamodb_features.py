@@ -173,6 +173,44 @@ class FeatureCases(DdbTestCase):
         self.assertEqual((d["ExportStatus"], d["FailureCode"]), ("FAILED", "S3NoSuchBucket"))
         status, code, _, _ = self.error(self.ddb.describe_export, ExportArn=arn + "/export/none")
         self.assertEqual((status, code), (400, "ExportNotFoundException"))
+        # the export imported into a new table: the same items come back, binary values as bytes
+        s3.put_object(Bucket=bucket, Key="bad/x.json", Body=b'{"Item": {"pk": {"S": "c"}}}\nnot json\n')
+        target = name("imported")
+        i = self.ddb.import_table(S3BucketSource={"S3Bucket": bucket, "S3KeyPrefix": data[0]},
+                                  InputFormat="DYNAMODB_JSON", InputCompressionType="GZIP",
+                                  TableCreationParameters={"TableName": target, "BillingMode": "PAY_PER_REQUEST",
+                                                           "AttributeDefinitions": [{"AttributeName": "pk",
+                                                                                     "AttributeType": "S"}],
+                                                           "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]})
+        self.addCleanup(self._drop, target)
+        i = i["ImportTableDescription"]
+        self.assertEqual(i["ImportStatus"], "IN_PROGRESS")
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            d = self.ddb.describe_import(ImportArn=i["ImportArn"])["ImportTableDescription"]
+            if d["ImportStatus"] != "IN_PROGRESS":
+                break
+            time.sleep(0.1)
+        self.assertEqual((d["ImportStatus"], d["ImportedItemCount"], d["ErrorCount"]), ("COMPLETED", 2, 0), d)
+        self.assertEqual(self.ddb.get_item(TableName=target, Key={"pk": {"S": "a"}})["Item"]["b"], {"B": b"\x00\x01"})
+        target2 = name("imported-bad")
+        i = self.ddb.import_table(S3BucketSource={"S3Bucket": bucket, "S3KeyPrefix": "bad/"},
+                                  InputFormat="DYNAMODB_JSON",
+                                  TableCreationParameters={"TableName": target2,
+                                                           "AttributeDefinitions": [{"AttributeName": "pk",
+                                                                                     "AttributeType": "S"}],
+                                                           "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                                                           "BillingMode": "PAY_PER_REQUEST"})["ImportTableDescription"]
+        self.addCleanup(self._drop, target2)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            d = self.ddb.describe_import(ImportArn=i["ImportArn"])["ImportTableDescription"]
+            if d["ImportStatus"] != "IN_PROGRESS":
+                break
+            time.sleep(0.1)
+        self.assertEqual((d["ImportStatus"], d["ImportedItemCount"], d["ErrorCount"]), ("COMPLETED", 1, 1), d)
+        arns = [x["ImportArn"] for x in self.ddb.list_imports()["ImportSummaryList"]]
+        self.assertIn(i["ImportArn"], arns)
 
 
 class Clients(unittest.TestCase):

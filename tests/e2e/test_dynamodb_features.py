@@ -212,6 +212,31 @@ class FeatureCases(DdbTestCase):
         arns = [x["ImportArn"] for x in self.ddb.list_imports()["ImportSummaryList"]]
         self.assertIn(i["ImportArn"], arns)
 
+    def test_partiql_execute_statement(self):
+        t = self.table("pql", "S", "N")
+        q = '"%s"' % t
+        self.ddb.execute_statement(Statement="INSERT INTO %s VALUE {'pk': 'a', 'sk': 1, 'tags': <<'x', 'y'>>, "
+                                             "'m': {'n': [1, 'two', true, null]}}" % q)
+        self.ddb.execute_statement(Statement="INSERT INTO %s VALUE {'pk': ?, 'sk': ?}" % q,
+                                   Parameters=[{"S": "a"}, {"N": "2"}])
+        self.assertError("DuplicateItemException", "Duplicate primary key exists in table",
+                         self.ddb.execute_statement, Statement="INSERT INTO %s VALUE {'pk': 'a', 'sk': 1}" % q)
+        r = self.ddb.execute_statement(Statement="SELECT * FROM %s WHERE pk = 'a' AND sk = 1" % q)
+        self.assertEqual(r["Items"], [{"pk": {"S": "a"}, "sk": {"N": "1"}, "tags": {"SS": ["x", "y"]},
+                                       "m": {"M": {"n": {"L": [{"N": "1"}, {"S": "two"}, {"BOOL": True},
+                                                               {"NULL": True}]}}}}])
+        self.ddb.execute_statement(Statement="UPDATE %s SET v = 'new' REMOVE tags WHERE pk = 'a' AND sk = 1" % q)
+        r = self.ddb.execute_statement(Statement="SELECT pk, v FROM %s WHERE pk = ?" % q, Parameters=[{"S": "a"}])
+        self.assertEqual(r["Items"], [{"pk": {"S": "a"}, "v": {"S": "new"}}, {"pk": {"S": "a"}}])
+        self.assertError("ConditionalCheckFailedException", "The conditional request failed",
+                         self.ddb.execute_statement, Statement="UPDATE %s SET v = 1 WHERE pk = 'zz' AND sk = 1" % q)
+        self.ddb.execute_statement(Statement="DELETE FROM %s WHERE pk = 'a' AND sk = 2" % q)
+        r = self.ddb.execute_statement(Statement="SELECT * FROM %s WHERE v = 'new'" % q)  # a scan with a filter
+        self.assertEqual([i["sk"]["N"] for i in r["Items"]], ["1"])
+        status, code, message, _ = self.error(self.ddb.execute_statement, Statement="SELEC * FROM %s" % q)
+        self.assertEqual((status, code), (400, "ValidationException"))
+        self.assertTrue(message.startswith("Statement wasn't well formed, can't be processed"), message)
+
 
 class Clients(unittest.TestCase):
     def test_newer_boto3(self):

@@ -133,7 +133,9 @@ static json_t *value(lexer_t *lx) {
         if (!set)
             return typed("L", list);
         /* a set's type is its elements' */
-        const char *kind = json_array_size(list) ? json_object_iter_key(json_object_iter(json_array_get(list, 0))) : "S";
+        char kind[3] = "S"; /* copied: the list goes before the set is typed */
+        if (json_array_size(list))
+            snprintf(kind, sizeof kind, "%s", json_object_iter_key(json_object_iter(json_array_get(list, 0))));
         json_t *flat = json_array();
         size_t i;
         json_t *e;

@@ -207,13 +207,29 @@ static bool parse_section(ddb_parser_t *p, ddb_uact_kind_t kind, acts_buf_t *b)
     return true;
 }
 
-/* REMOVE l[3], l[1]: indexes name the elements of the list as it was, so remove the highest first. */
-static int remove_order(const void *x, const void *y)
+/* Writing order: SET, REMOVE, ADD, DELETE, and within REMOVE the highest list index first, so list indexes
+ * always name the elements of the list as it was (REMOVE l[0], l[2]; SET l[1] = :x REMOVE l[0]). */
+static bool writes_before(const ddb_uact_t *a, const ddb_uact_t *b)
 {
-    const ddb_uact_t *a = x, *b = y;
-    uint32_t ia = a->path.e[a->path.n - 1].name ? 0 : a->path.e[a->path.n - 1].index + 1;
-    uint32_t ib = b->path.e[b->path.n - 1].name ? 0 : b->path.e[b->path.n - 1].index + 1;
-    return (ia < ib) - (ia > ib);
+    if (a->kind != b->kind)
+        return a->kind < b->kind;
+    if (a->kind != UA_REMOVE)
+        return false;
+    const ddb_pelem_t *la = &a->path.e[a->path.n - 1], *lb = &b->path.e[b->path.n - 1];
+    return !la->name && !lb->name && la->index > lb->index;
+}
+
+static void order_writes(ddb_uact_t *acts, size_t n)
+{
+    for (size_t i = 1; i < n; i++) { /* insertion sort: stable, and updates are short */
+        ddb_uact_t cur = acts[i];
+        size_t j = i;
+        while (j > 0 && writes_before(&cur, &acts[j - 1])) {
+            acts[j] = acts[j - 1];
+            j--;
+        }
+        acts[j] = cur;
+    }
 }
 
 ddb_update_t *ddb_update_parse(const char *text, ddb_ctx_t *ctx, ddb_err_t *err)
@@ -255,15 +271,7 @@ ddb_update_t *ddb_update_parse(const char *text, ddb_ctx_t *ctx, ddb_err_t *err)
     }
     memcpy(u->acts, b.v, b.n * sizeof *u->acts);
     u->nacts = b.n;
-    /* the REMOVE actions are contiguous (one section): order their list indexes high to low */
-    size_t first = 0;
-    while (first < u->nacts && u->acts[first].kind != UA_REMOVE)
-        first++;
-    size_t last = first;
-    while (last < u->nacts && u->acts[last].kind == UA_REMOVE)
-        last++;
-    if (last > first + 1)
-        qsort(u->acts + first, last - first, sizeof *u->acts, remove_order);
+    order_writes(u->acts, u->nacts);
     free(b.v);
     ddb_parser_done(&p);
     return u;

@@ -401,6 +401,8 @@ Test(ddb_update, remove_attributes_and_list_elements) {
     /* indexes name the elements of the list as it was */
     UPDATE_EQ("REMOVE l[0], l[2]", NULL, NULL, "{\"l\":{\"L\":[{\"N\":\"0\"},{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"}]}}",
               "{\"l\":{\"L\":[{\"N\":\"1\"},{\"N\":\"3\"}]}}");
+    UPDATE_EQ("REMOVE l[0] SET l[1] = :x", NULL, "{\":x\": {\"S\": \"x\"}}", "{\"l\":{\"L\":[{\"N\":\"0\"},{\"N\":\"1\"},{\"N\":\"2\"}]}}",
+              "{\"l\":{\"L\":[{\"S\":\"x\"},{\"N\":\"2\"}]}}");
     UPDATE_EQ("REMOVE l[7]", NULL, NULL, "{\"l\":{\"L\":[{\"N\":\"0\"}]}}", "{\"l\":{\"L\":[{\"N\":\"0\"}]}}");
 }
 

@@ -974,3 +974,32 @@ Test(ddb_update, applied_values_do_not_share_the_trees_values) {
     json_decref(item);
     json_decref(other);
 }
+
+Test(ddb_limits, expression_size_and_path_depth) {
+    char expr[5000], path[400];
+    /* 4096 bytes are fine, 4097 are not */
+    memset(expr, ' ', 4096);
+    memcpy(expr, "a = :v", 6);
+    expr[4096] = 0;
+    char msg[1024];
+    cr_assert_eq(run_cond(DDB_EXPR_CONDITION, expr, NULL, "{\":v\": {\"S\": \"x\"}}", ITEM, msg), 0, "%s", msg);
+    expr[4096] = ' ';
+    expr[4097] = 0;
+    cr_assert_str_eq(cond_error(expr, NULL, "{\":v\": {\"S\": \"x\"}}"),
+                     "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression "
+                     "size: 4097");
+    /* 32 levels are fine, 33 are not */
+    strcpy(path, "a");
+    for (int i = 1; i < 32; i++)
+        strcat(path, i % 2 ? ".b" : "[0]");
+    snprintf(expr, sizeof expr, "attribute_exists(%s)", path);
+    cr_assert_eq(run_cond(DDB_EXPR_CONDITION, expr, NULL, NULL, ITEM, msg), 0, "%s", msg);
+    strcat(path, ".c");
+    snprintf(expr, sizeof expr, "attribute_exists(%s)", path);
+    cr_assert_str_eq(cond_error(expr, NULL, NULL),
+                     "Invalid ConditionExpression: The document path has too many nesting levels; nesting levels: 33");
+    strcat(path, "[1].d");
+    snprintf(expr, sizeof expr, "attribute_exists(%s)", path);
+    cr_assert_str_eq(cond_error(expr, NULL, NULL),
+                     "Invalid ConditionExpression: The document path has too many nesting levels; nesting levels: 35");
+}

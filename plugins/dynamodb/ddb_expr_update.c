@@ -311,22 +311,25 @@ static json_t *typed(const char *type, json_t *payload)
     return v;
 }
 
-/* The value of a SET operand for `item`, as a new reference. */
-static json_t *eval_value(const ddb_opnd_t *o, const json_t *item, ddb_err_t *err)
+/* The value of a SET operand for `item`, as a new reference. `copy`: the value is written into the item, so it
+ * must share nothing with the item or the tree (the item may be changed in place later); operands of +, - and
+ * list_append are only read. */
+static json_t *eval_value(const ddb_opnd_t *o, const json_t *item, bool copy, ddb_err_t *err)
 {
     json_t *v, *a, *b;
     switch (o->kind) {
     case OPND_VALUE:
-        /* a copy: the item may be changed in place later, the tree's value must not change with it */
-        return json_deep_copy(o->av);
+        return copy ? json_deep_copy(o->av) : json_incref(o->av);
     case OPND_PATH:
         v = ddb_path_get(item, &o->path);
         if (!v)
             ddb_err_set(err, "%s", err_missing);
-        return v ? json_deep_copy(v) : NULL;
+        return !v ? NULL : copy ? json_deep_copy(v) : json_incref(v);
     case OPND_IF_NOT_EXISTS:
         v = ddb_path_get(item, &o->path);
-        return v ? json_deep_copy(v) : eval_value(o->b, item, err);
+        if (!v)
+            return eval_value(o->b, item, copy, err);
+        return copy ? json_deep_copy(v) : json_incref(v);
     case OPND_LIST_APPEND:
     case OPND_PLUS:
     case OPND_MINUS:
@@ -335,9 +338,9 @@ static json_t *eval_value(const ddb_opnd_t *o, const json_t *item, ddb_err_t *er
         ddb_err_set(err, "%s", err_bad_type);
         return NULL;
     }
-    if (!(a = eval_value(o->a, item, err)))
+    if (!(a = eval_value(o->a, item, false, err)))
         return NULL;
-    if (!(b = eval_value(o->b, item, err))) {
+    if (!(b = eval_value(o->b, item, false, err))) {
         json_decref(a);
         return NULL;
     }
@@ -347,8 +350,9 @@ static json_t *eval_value(const ddb_opnd_t *o, const json_t *item, ddb_err_t *er
         if (ta != DDB_T_L || tb != DDB_T_L || !json_is_array(pa) || !json_is_array(pb)) {
             ddb_err_set(err, "%s", err_bad_type);
         } else {
-            json_t *l = json_deep_copy(pa);
-            json_array_extend(l, pb);
+            json_t *l = json_deep_copy(pa), *more = json_deep_copy(pb);
+            json_array_extend(l, more);
+            json_decref(more);
             out = typed("L", l);
         }
     } else {
@@ -527,7 +531,7 @@ int ddb_update_apply(const ddb_update_t *u, json_t *item, ddb_err_t *err)
             break;
         }
         if (a->kind == UA_SET) {
-            if (!(vals[done] = eval_value(a->val, item, err))) {
+            if (!(vals[done] = eval_value(a->val, item, true, err))) {
                 rc = -1;
                 break;
             }

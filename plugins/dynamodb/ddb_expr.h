@@ -121,7 +121,8 @@ ddb_update_t *ddb_update_parse(const char *text, ddb_ctx_t *ctx, ddb_err_t *err)
  * type") returns -1 and the item is unchanged. */
 int ddb_update_apply(const ddb_update_t *upd, json_t *item, ddb_err_t *err);
 /* True when one of the update's paths starts at top-level attribute `name` (key attributes may not be
- * updated: the caller words "Cannot update attribute <name>. This attribute is part of the key"). */
+ * updated: the caller words "One or more parameter values were invalid: Cannot update attribute <name>. This
+ * attribute is part of the key"). */
 bool ddb_update_touches(const ddb_update_t *upd, const char *name);
 void ddb_update_free(ddb_update_t *upd);
 

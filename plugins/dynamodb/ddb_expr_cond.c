@@ -84,21 +84,25 @@ static ddb_opnd_t *parse_call(ddb_parser_t *p)
     return o;
 }
 
+/* The ')' after a parenthesized part, and AWS's error when that part was itself parenthesized. */
+static bool close_group(ddb_parser_t *p, bool *parens)
+{
+    const ddb_tok_t *t = ddb_next(p);
+    if (t->type != TK_RPAREN)
+        return ddb_syntax_error(p, (size_t)(t - p->toks)), false;
+    if (*parens)
+        ddb_semantic(p, DDB_E_PARENS, "The expression has redundant parentheses;");
+    *parens = true;
+    return true;
+}
+
 ddb_opnd_t *ddb_parse_operand(ddb_parser_t *p)
 {
     const ddb_tok_t *t = ddb_peek(p, 0);
     if (t->type == TK_LPAREN) {
         ddb_next(p);
         ddb_opnd_t *o = ddb_parse_operand(p);
-        if (!o)
-            return NULL;
-        const ddb_tok_t *close = ddb_next(p);
-        if (close->type != TK_RPAREN)
-            return ddb_syntax_error(p, (size_t)(close - p->toks));
-        if (o->parens)
-            ddb_semantic(p, DDB_E_PARENS, "The expression has redundant parentheses;");
-        o->parens = true;
-        return o;
+        return o && close_group(p, &o->parens) ? o : NULL;
     }
     if (t->type == TK_VALUE)
         return ddb_parse_value(p);
@@ -379,15 +383,7 @@ static ddb_cnode_t *parse_primary(ddb_parser_t *p)
         if (!operand) {
             ddb_next(p);
             ddb_cnode_t *inner = parse_or(p);
-            if (!inner)
-                return NULL;
-            const ddb_tok_t *t = ddb_next(p);
-            if (t->type != TK_RPAREN)
-                return ddb_syntax_error(p, (size_t)(t - p->toks));
-            if (inner->parens)
-                ddb_semantic(p, DDB_E_PARENS, "The expression has redundant parentheses;");
-            inner->parens = true;
-            return inner;
+            return inner && close_group(p, &inner->parens) ? inner : NULL;
         }
     }
     return parse_comparison(p);

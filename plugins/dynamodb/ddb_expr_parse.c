@@ -7,8 +7,9 @@
 
 #include "ddb_expr_int.h"
 
-/* Deeper document paths are refused as syntax errors. */
-#define PATH_MAX_ELEMS 256
+/* AWS's limits: expression text in bytes, document path depth. */
+#define EXPR_MAX_BYTES 4096
+#define PATH_MAX_ELEMS 32
 
 static bool is_ident_start(char c)
 {
@@ -111,6 +112,12 @@ int ddb_parser_init(ddb_parser_t *p, ddb_expr_kind_t kind, const char *text, ddb
     p->ctx = ctx;
     p->arena = arena;
     p->err = err;
+    size_t bytes = strlen(p->text);
+    if (bytes > EXPR_MAX_BYTES) {
+        ddb_err_set(err, "Invalid %s: Expression size has exceeded the maximum allowed size; expression size: %zu",
+                    ddb_kind_param(kind), bytes);
+        return -1;
+    }
     if (tokenize(p) != 0) {
         ddb_err_oom(err);
         return -1;
@@ -287,8 +294,21 @@ bool ddb_parse_path(ddb_parser_t *p, ddb_path_t *out)
         const ddb_tok_t *t = ddb_peek(p, 0);
         if (t->type != TK_LBRACK && t->type != TK_DOT)
             break;
-        if (n == PATH_MAX_ELEMS)
-            return ddb_syntax_error(p, p->pos), false;
+        if (n == PATH_MAX_ELEMS) {
+            /* count the whole path for the message, as AWS does */
+            uint32_t depth = n;
+            size_t i = p->pos;
+            while (i < p->ntoks && (p->toks[i].type == TK_LBRACK || p->toks[i].type == TK_DOT)) {
+                depth++;
+                i += p->toks[i].type == TK_LBRACK ? 3 : 2; /* [ n ]  or  . name */
+            }
+            if (!p->failed) {
+                p->failed = true;
+                ddb_err_set(p->err, "Invalid %s: The document path has too many nesting levels; nesting levels: %u",
+                            ddb_kind_param(p->kind), depth);
+            }
+            return false;
+        }
         ddb_next(p);
         memset(&elems[n], 0, sizeof elems[n]);
         if (t->type == TK_DOT) {

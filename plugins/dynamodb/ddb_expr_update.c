@@ -207,13 +207,29 @@ static bool parse_section(ddb_parser_t *p, ddb_uact_kind_t kind, acts_buf_t *b)
     return true;
 }
 
-/* REMOVE l[3], l[1]: indexes name the elements of the list as it was, so remove the highest first. */
-static int remove_order(const void *x, const void *y)
+/* Writing order: SET, REMOVE, ADD, DELETE, and within REMOVE the highest list index first, so list indexes
+ * always name the elements of the list as it was (REMOVE l[0], l[2]; SET l[1] = :x REMOVE l[0]). */
+static bool writes_before(const ddb_uact_t *a, const ddb_uact_t *b)
 {
-    const ddb_uact_t *a = x, *b = y;
-    uint32_t ia = a->path.e[a->path.n - 1].name ? 0 : a->path.e[a->path.n - 1].index + 1;
-    uint32_t ib = b->path.e[b->path.n - 1].name ? 0 : b->path.e[b->path.n - 1].index + 1;
-    return (ia < ib) - (ia > ib);
+    if (a->kind != b->kind)
+        return a->kind < b->kind;
+    if (a->kind != UA_REMOVE)
+        return false;
+    const ddb_pelem_t *la = &a->path.e[a->path.n - 1], *lb = &b->path.e[b->path.n - 1];
+    return !la->name && !lb->name && la->index > lb->index;
+}
+
+static void order_writes(ddb_uact_t *acts, size_t n)
+{
+    for (size_t i = 1; i < n; i++) { /* insertion sort: stable, and updates are short */
+        ddb_uact_t cur = acts[i];
+        size_t j = i;
+        while (j > 0 && writes_before(&cur, &acts[j - 1])) {
+            acts[j] = acts[j - 1];
+            j--;
+        }
+        acts[j] = cur;
+    }
 }
 
 ddb_update_t *ddb_update_parse(const char *text, ddb_ctx_t *ctx, ddb_err_t *err)
@@ -255,15 +271,7 @@ ddb_update_t *ddb_update_parse(const char *text, ddb_ctx_t *ctx, ddb_err_t *err)
     }
     memcpy(u->acts, b.v, b.n * sizeof *u->acts);
     u->nacts = b.n;
-    /* the REMOVE actions are contiguous (one section): order their list indexes high to low */
-    size_t first = 0;
-    while (first < u->nacts && u->acts[first].kind != UA_REMOVE)
-        first++;
-    size_t last = first;
-    while (last < u->nacts && u->acts[last].kind == UA_REMOVE)
-        last++;
-    if (last > first + 1)
-        qsort(u->acts + first, last - first, sizeof *u->acts, remove_order);
+    order_writes(u->acts, u->nacts);
     free(b.v);
     ddb_parser_done(&p);
     return u;
@@ -303,22 +311,25 @@ static json_t *typed(const char *type, json_t *payload)
     return v;
 }
 
-/* The value of a SET operand for `item`, as a new reference. */
-static json_t *eval_value(const ddb_opnd_t *o, const json_t *item, ddb_err_t *err)
+/* The value of a SET operand for `item`, as a new reference. `copy`: the value is written into the item, so it
+ * must share nothing with the item or the tree (the item may be changed in place later); operands of +, - and
+ * list_append are only read. */
+static json_t *eval_value(const ddb_opnd_t *o, const json_t *item, bool copy, ddb_err_t *err)
 {
     json_t *v, *a, *b;
     switch (o->kind) {
     case OPND_VALUE:
-        /* a copy: the item may be changed in place later, the tree's value must not change with it */
-        return json_deep_copy(o->av);
+        return copy ? json_deep_copy(o->av) : json_incref(o->av);
     case OPND_PATH:
         v = ddb_path_get(item, &o->path);
         if (!v)
             ddb_err_set(err, "%s", err_missing);
-        return v ? json_deep_copy(v) : NULL;
+        return !v ? NULL : copy ? json_deep_copy(v) : json_incref(v);
     case OPND_IF_NOT_EXISTS:
         v = ddb_path_get(item, &o->path);
-        return v ? json_deep_copy(v) : eval_value(o->b, item, err);
+        if (!v)
+            return eval_value(o->b, item, copy, err);
+        return copy ? json_deep_copy(v) : json_incref(v);
     case OPND_LIST_APPEND:
     case OPND_PLUS:
     case OPND_MINUS:
@@ -327,9 +338,9 @@ static json_t *eval_value(const ddb_opnd_t *o, const json_t *item, ddb_err_t *er
         ddb_err_set(err, "%s", err_bad_type);
         return NULL;
     }
-    if (!(a = eval_value(o->a, item, err)))
+    if (!(a = eval_value(o->a, item, false, err)))
         return NULL;
-    if (!(b = eval_value(o->b, item, err))) {
+    if (!(b = eval_value(o->b, item, false, err))) {
         json_decref(a);
         return NULL;
     }
@@ -339,8 +350,9 @@ static json_t *eval_value(const ddb_opnd_t *o, const json_t *item, ddb_err_t *er
         if (ta != DDB_T_L || tb != DDB_T_L || !json_is_array(pa) || !json_is_array(pb)) {
             ddb_err_set(err, "%s", err_bad_type);
         } else {
-            json_t *l = json_deep_copy(pa);
-            json_array_extend(l, pb);
+            json_t *l = json_deep_copy(pa), *more = json_deep_copy(pb);
+            json_array_extend(l, more);
+            json_decref(more);
             out = typed("L", l);
         }
     } else {
@@ -519,7 +531,7 @@ int ddb_update_apply(const ddb_update_t *u, json_t *item, ddb_err_t *err)
             break;
         }
         if (a->kind == UA_SET) {
-            if (!(vals[done] = eval_value(a->val, item, err))) {
+            if (!(vals[done] = eval_value(a->val, item, true, err))) {
                 rc = -1;
                 break;
             }

@@ -401,6 +401,8 @@ Test(ddb_update, remove_attributes_and_list_elements) {
     /* indexes name the elements of the list as it was */
     UPDATE_EQ("REMOVE l[0], l[2]", NULL, NULL, "{\"l\":{\"L\":[{\"N\":\"0\"},{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"}]}}",
               "{\"l\":{\"L\":[{\"N\":\"1\"},{\"N\":\"3\"}]}}");
+    UPDATE_EQ("REMOVE l[0] SET l[1] = :x", NULL, "{\":x\": {\"S\": \"x\"}}", "{\"l\":{\"L\":[{\"N\":\"0\"},{\"N\":\"1\"},{\"N\":\"2\"}]}}",
+              "{\"l\":{\"L\":[{\"S\":\"x\"},{\"N\":\"2\"}]}}");
     UPDATE_EQ("REMOVE l[7]", NULL, NULL, "{\"l\":{\"L\":[{\"N\":\"0\"}]}}", "{\"l\":{\"L\":[{\"N\":\"0\"}]}}");
 }
 
@@ -971,4 +973,33 @@ Test(ddb_update, applied_values_do_not_share_the_trees_values) {
     json_decref(vals);
     json_decref(item);
     json_decref(other);
+}
+
+Test(ddb_limits, expression_size_and_path_depth) {
+    char expr[5000], path[400];
+    /* 4096 bytes are fine, 4097 are not */
+    memset(expr, ' ', 4096);
+    memcpy(expr, "a = :v", 6);
+    expr[4096] = 0;
+    char msg[1024];
+    cr_assert_eq(run_cond(DDB_EXPR_CONDITION, expr, NULL, "{\":v\": {\"S\": \"x\"}}", ITEM, msg), 0, "%s", msg);
+    expr[4096] = ' ';
+    expr[4097] = 0;
+    cr_assert_str_eq(cond_error(expr, NULL, "{\":v\": {\"S\": \"x\"}}"),
+                     "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression "
+                     "size: 4097");
+    /* 32 levels are fine, 33 are not */
+    strcpy(path, "a");
+    for (int i = 1; i < 32; i++)
+        strcat(path, i % 2 ? ".b" : "[0]");
+    snprintf(expr, sizeof expr, "attribute_exists(%s)", path);
+    cr_assert_eq(run_cond(DDB_EXPR_CONDITION, expr, NULL, NULL, ITEM, msg), 0, "%s", msg);
+    strcat(path, ".c");
+    snprintf(expr, sizeof expr, "attribute_exists(%s)", path);
+    cr_assert_str_eq(cond_error(expr, NULL, NULL),
+                     "Invalid ConditionExpression: The document path has too many nesting levels; nesting levels: 33");
+    strcat(path, "[1].d");
+    snprintf(expr, sizeof expr, "attribute_exists(%s)", path);
+    cr_assert_str_eq(cond_error(expr, NULL, NULL),
+                     "Invalid ConditionExpression: The document path has too many nesting levels; nesting levels: 35");
 }

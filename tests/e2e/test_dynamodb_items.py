@@ -172,6 +172,21 @@ class ItemCases(DdbTestCase):
                          self.ddb.query, TableName=t, IndexName="by-g", KeyConditionExpression="g = :g",
                          ExpressionAttributeValues={":g": {"S": "G"}}, ConsistentRead=True)
 
+    def test_query_lsi_and_collection_metrics(self):
+        t = self.table("lsi", "S", "N", extra_attrs=[{"AttributeName": "lk", "AttributeType": "S"}],
+                       LocalSecondaryIndexes=[{"IndexName": "by-lk", "KeySchema": [
+                           {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "lk", "KeyType": "RANGE"}],
+                           "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x"]}}])
+        for i, lk in enumerate(["c", "a", "b"]):
+            r = self.ddb.put_item(TableName=t, Item={"pk": {"S": "p"}, "sk": {"N": str(i)}, "lk": {"S": lk},
+                                                     "x": {"N": str(i)}, "y": {"S": "not projected"}},
+                                  ReturnItemCollectionMetrics="SIZE")
+            self.assertEqual(r["ItemCollectionMetrics"]["ItemCollectionKey"], {"pk": {"S": "p"}})
+        r = self.ddb.query(TableName=t, IndexName="by-lk", KeyConditionExpression="pk = :p AND lk > :a",
+                           ExpressionAttributeValues={":p": {"S": "p"}, ":a": {"S": "a"}})
+        self.assertEqual([(i["lk"]["S"], i["x"]["N"]) for i in r["Items"]], [("b", "2"), ("c", "0")])
+        self.assertNotIn("y", r["Items"][0])  # INCLUDE projects x only
+
     def test_scan_segments_and_paging(self):
         t = self.table("scan")
         for i in range(20):

@@ -132,14 +132,21 @@ class FeatureCases(DdbTestCase):
         r = self.ddb.describe_table_replica_auto_scaling(TableName=t)["TableAutoScalingDescription"]
         self.assertEqual((r["TableName"], r["TableStatus"]), (t, "ACTIVE"))
 
-    def wait_export(self, arn):
+    def wait_job(self, kind, arn):
+        """The description of an export or import ("Export", "Import") once it left IN_PROGRESS."""
         deadline = time.time() + 10
         while time.time() < deadline:
-            d = self.ddb.describe_export(ExportArn=arn)["ExportDescription"]
-            if d["ExportStatus"] != "IN_PROGRESS":
+            if kind == "Export":
+                d = self.ddb.describe_export(ExportArn=arn)["ExportDescription"]
+            else:
+                d = self.ddb.describe_import(ImportArn=arn)["ImportTableDescription"]
+            if d[kind + "Status"] != "IN_PROGRESS":
                 return d
             time.sleep(0.1)
-        self.fail("export still IN_PROGRESS")
+        self.fail("%s still IN_PROGRESS" % kind)
+
+    def wait_export(self, arn):
+        return self.wait_job("Export", arn)
 
     def test_export_to_s3(self):
         t = self.table("exp")
@@ -185,12 +192,7 @@ class FeatureCases(DdbTestCase):
         self.addCleanup(self._drop, target)
         i = i["ImportTableDescription"]
         self.assertEqual(i["ImportStatus"], "IN_PROGRESS")
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            d = self.ddb.describe_import(ImportArn=i["ImportArn"])["ImportTableDescription"]
-            if d["ImportStatus"] != "IN_PROGRESS":
-                break
-            time.sleep(0.1)
+        d = self.wait_job("Import", i["ImportArn"])
         self.assertEqual((d["ImportStatus"], d["ImportedItemCount"], d["ErrorCount"]), ("COMPLETED", 2, 0), d)
         self.assertEqual(self.ddb.get_item(TableName=target, Key={"pk": {"S": "a"}})["Item"]["b"], {"B": b"\x00\x01"})
         target2 = name("imported-bad")
@@ -202,12 +204,7 @@ class FeatureCases(DdbTestCase):
                                                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
                                                            "BillingMode": "PAY_PER_REQUEST"})["ImportTableDescription"]
         self.addCleanup(self._drop, target2)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            d = self.ddb.describe_import(ImportArn=i["ImportArn"])["ImportTableDescription"]
-            if d["ImportStatus"] != "IN_PROGRESS":
-                break
-            time.sleep(0.1)
+        d = self.wait_job("Import", i["ImportArn"])
         self.assertEqual((d["ImportStatus"], d["ImportedItemCount"], d["ErrorCount"]), ("COMPLETED", 1, 1), d)
         arns = [x["ImportArn"] for x in self.ddb.list_imports()["ImportSummaryList"]]
         self.assertIn(i["ImportArn"], arns)

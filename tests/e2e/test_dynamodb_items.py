@@ -116,6 +116,17 @@ class ItemCases(DdbTestCase):
         self.assertError("ValidationException", "Item size has exceeded the maximum allowed size", self.ddb.put_item,
                          TableName=t, Item={"pk": {"S": "a"}, "v": {"S": "x" * (400 * 1024)}})
 
+    def test_one_megabyte_page(self):
+        t = self.table("mb", "S", "N")
+        for i in range(4):
+            self.ddb.put_item(TableName=t, Item={"pk": {"S": "p"}, "sk": {"N": str(i)}, "v": {"S": "x" * 390000}})
+        q = dict(TableName=t, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}},
+                 Select="COUNT")
+        r = self.ddb.query(**q)
+        self.assertEqual((r["Count"], r["LastEvaluatedKey"]), (3, {"pk": {"S": "p"}, "sk": {"N": "2"}}))
+        r = self.ddb.query(ExclusiveStartKey=r["LastEvaluatedKey"], **q)
+        self.assertEqual((r["Count"], "LastEvaluatedKey" in r), (1, False))
+
     def test_query_order_paging_and_count(self):
         t = self.table("q", "S", "N")
         for i in range(-5, 6):

@@ -6,7 +6,8 @@
  *   UPDATE "t" SET a = v[, b = v] [REMOVE c] WHERE keys               -> UpdateItem on an existing item
  *   DELETE FROM "t" WHERE keys                                        -> DeleteItem
  * Values: 'text', numbers, true/false/null, ?, {'k': v}, [v, ...], <<v, ...>>. Other forms answer
- * ValidationException; BatchExecuteStatement and ExecuteTransaction are not built yet. */
+ * ValidationException. ExecuteTransaction runs its statements as TransactGetItems (all SELECTs of one
+ * item) or TransactWriteItems (all writes); BatchExecuteStatement is not built yet. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,10 @@ typedef struct lexer {
     const json_t *params;
     size_t next_param;
     char err[256];
+    /* ExecuteTransaction: statements are parsed into their operation's input, not run */
+    bool dry;
+    const char *op;  /* the operation a dry parse stands for; NULL when it answered an error */
+    json_t *key;     /* a dry SELECT's WHERE (the Get's Key) */
 } lexer_t;
 
 static void skip_ws(lexer_t *lx) {
@@ -257,6 +262,8 @@ static nb_result_t run_select(nb_req_t *req, lexer_t *lx, const json_t *input, j
     if (projection)
         json_object_set_new(in, "ProjectionExpression", json_string(projection));
     json_object_del(in, "_proj");
+    if (lx->dry)
+        lx->key = json_incref(eq);
     json_object_del(in, "_eq");
     if (json_object_size(json_object_get(in, "ExpressionAttributeValues")) == 0)
         json_object_del(in, "ExpressionAttributeValues");
@@ -266,6 +273,10 @@ static nb_result_t run_select(nb_req_t *req, lexer_t *lx, const json_t *input, j
     for (size_t c = 0; c < 3; c++)
         if (json_object_get(input, copy[c]) != NULL)
             json_object_set(in, copy[c], json_object_get(input, copy[c]));
+    if (lx->dry) {
+        lx->op = query ? "Query" : "Scan";
+        return NB_DONE;
+    }
     return query ? dynamodb_query(req, in) : dynamodb_scan(req, in);
 }
 
@@ -282,15 +293,21 @@ static nb_result_t run_insert(nb_req_t *req, lexer_t *lx, json_t *in) {
     NB_TRY(ddb_table_load(req, table, NULL, &t));
     ddb_keybytes_t key;
     NB_TRY(ddb_key_of_item(req, t, json_object_get(in, "Item"), &key));
+    json_object_set_new(in, "TableName", json_string(t->name));
+    json_object_del(in, "ExpressionAttributeValues");
+    if (lx->dry) { /* in a transaction an existing item cancels it */
+        json_object_set_new(in, "ConditionExpression",
+                            json_string(nb_req_printf(req, "attribute_not_exists(%s)", bind(in, t->key.hash.name, NULL))));
+        lx->op = "PutItem";
+        return NB_DONE;
+    }
+    json_object_del(in, "ExpressionAttributeNames");
     json_t *old = NULL;
     size_t size;
     if (ddb_item_get(t, &key, &old, &size) == 0) {
         json_decref(old);
         return nb_error(req, "DuplicateItemException", "Duplicate primary key exists in table");
     }
-    json_object_set_new(in, "TableName", json_string(t->name));
-    json_object_del(in, "ExpressionAttributeNames");
-    json_object_del(in, "ExpressionAttributeValues");
     return dynamodb_put_item(req, in);
 }
 
@@ -331,6 +348,10 @@ static nb_result_t run_update(nb_req_t *req, lexer_t *lx, json_t *in) {
                         json_string(nb_req_printf(req, "attribute_exists(%s)", bind(in, t->key.hash.name, NULL))));
     if (json_object_size(json_object_get(in, "ExpressionAttributeValues")) == 0)
         json_object_del(in, "ExpressionAttributeValues");
+    if (lx->dry) {
+        lx->op = "UpdateItem";
+        return NB_DONE;
+    }
     return dynamodb_update_item(req, in);
 }
 
@@ -344,26 +365,92 @@ static nb_result_t run_delete(nb_req_t *req, lexer_t *lx, json_t *in) {
     json_object_set(in, "Key", eq);
     json_object_del(in, "ExpressionAttributeNames");
     json_object_del(in, "ExpressionAttributeValues");
+    if (lx->dry) {
+        lx->op = "DeleteItem";
+        return NB_DONE;
+    }
     return dynamodb_delete_item(req, in);
+}
+
+/* One statement: run (or, dry, parsed into `in`). */
+static nb_result_t statement(nb_req_t *req, lexer_t *lx, const json_t *input, json_t *in) {
+    if (keyword(lx, "SELECT"))
+        return run_select(req, lx, input, in);
+    if (keyword(lx, "INSERT"))
+        return run_insert(req, lx, in);
+    if (keyword(lx, "UPDATE"))
+        return run_update(req, lx, in);
+    if (keyword(lx, "DELETE"))
+        return run_delete(req, lx, in);
+    return ddb_invalid(req, "Statement wasn't well formed, can't be processed: Unexpected keyword");
+}
+
+/* The operation's input, kept until the request ends: its handler borrows from it. */
+static json_t *new_input(nb_req_t *req, const json_t *input) {
+    json_t *in = json_pack("{s:{},s:{}}", "ExpressionAttributeNames", "ExpressionAttributeValues");
+    nb_req_on_free(req, release, in);
+    if (json_object_get(input, "ReturnValuesOnConditionCheckFailure") != NULL)
+        json_object_set(in, "ReturnValuesOnConditionCheckFailure",
+                        json_object_get(input, "ReturnValuesOnConditionCheckFailure"));
+    return in;
 }
 
 nb_result_t dynamodb_execute_statement(nb_req_t *req, const json_t *input) {
     lexer_t lx = {.req = req, .p = nb_json_str(input, "Statement"), .params = json_object_get(input, "Parameters")};
     if (lx.p == NULL)
         lx.p = "";
-    /* the operation's input, kept until the request ends: its handler borrows from it */
-    json_t *in = json_pack("{s:{},s:{}}", "ExpressionAttributeNames", "ExpressionAttributeValues");
-    nb_req_on_free(req, release, in);
-    if (json_object_get(input, "ReturnValuesOnConditionCheckFailure") != NULL)
-        json_object_set(in, "ReturnValuesOnConditionCheckFailure",
-                        json_object_get(input, "ReturnValuesOnConditionCheckFailure"));
-    if (keyword(&lx, "SELECT"))
-        return run_select(req, &lx, input, in);
-    if (keyword(&lx, "INSERT"))
-        return run_insert(req, &lx, in);
-    if (keyword(&lx, "UPDATE"))
-        return run_update(req, &lx, in);
-    if (keyword(&lx, "DELETE"))
-        return run_delete(req, &lx, in);
-    return ddb_invalid(req, "Statement wasn't well formed, can't be processed: Unexpected keyword");
+    return statement(req, &lx, input, new_input(req, input));
+}
+
+/* All reads (each a SELECT of one item by its key: TransactGetItems) or all writes (TransactWriteItems). */
+nb_result_t dynamodb_execute_transaction(nb_req_t *req, const json_t *input) {
+    json_t *items = json_array();
+    json_t *txn = json_pack("{s:o}", "TransactItems", items);
+    nb_req_on_free(req, release, txn);
+    if (json_object_get(input, "ClientRequestToken") != NULL)
+        json_object_set(txn, "ClientRequestToken", json_object_get(input, "ClientRequestToken"));
+    int reads = 0, writes = 0;
+    size_t i;
+    const json_t *st;
+    json_array_foreach(json_object_get(input, "TransactStatements"), i, st) {
+        lexer_t lx = {.req = req, .p = nb_json_str(st, "Statement"), .params = json_object_get(st, "Parameters"),
+                      .dry = true};
+        if (lx.p == NULL)
+            lx.p = "";
+        json_t *in = new_input(req, st);
+        nb_result_t r = statement(req, &lx, st, in);
+        if (lx.op == NULL)
+            return r;
+        if (strcmp(lx.op, "Query") == 0 || strcmp(lx.op, "Scan") == 0) {
+            reads++;
+            json_t *get = json_pack("{s:O,s:o}", "TableName", json_object_get(in, "TableName"), "Key",
+                                    lx.key ? lx.key : json_object());
+            const char *proj = nb_json_str(in, "ProjectionExpression");
+            if (proj != NULL) {
+                /* only the projection's names: the WHERE's became the Key */
+                json_t *names = json_object();
+                const char *k;
+                json_t *v;
+                json_object_foreach(json_object_get(in, "ExpressionAttributeNames"), k, v) {
+                    for (const char *at = strstr(proj, k); at != NULL; at = strstr(at + 1, k))
+                        if (!isdigit((unsigned char)at[strlen(k)]))
+                            json_object_set(names, k, v);
+                }
+                json_object_set_new(get, "ProjectionExpression", json_string(proj));
+                json_object_set_new(get, "ExpressionAttributeNames", names);
+            }
+            json_array_append_new(items, json_pack("{s:o}", "Get", get));
+        } else {
+            writes++;
+            if (json_object_size(json_object_get(in, "ExpressionAttributeNames")) == 0)
+                json_object_del(in, "ExpressionAttributeNames");
+            json_array_append_new(items, json_pack("{s:O}", strcmp(lx.op, "PutItem") == 0    ? "Put"
+                                                            : strcmp(lx.op, "UpdateItem") == 0 ? "Update"
+                                                                                                : "Delete",
+                                                   in));
+        }
+    }
+    if (reads && writes)
+        return ddb_invalid(req, "Transaction statements must be all reads or all writes");
+    return reads ? dynamodb_transact_get_items(req, txn) : dynamodb_transact_write_items(req, txn);
 }

@@ -230,6 +230,19 @@ class FeatureCases(DdbTestCase):
         self.ddb.execute_statement(Statement="DELETE FROM %s WHERE pk = 'a' AND sk = 2" % q)
         r = self.ddb.execute_statement(Statement="SELECT * FROM %s WHERE v = 'new'" % q)  # a scan with a filter
         self.assertEqual([i["sk"]["N"] for i in r["Items"]], ["1"])
+        # a transaction of writes, then one of reads; a failed condition cancels all of it
+        self.ddb.execute_transaction(TransactStatements=[
+            {"Statement": "INSERT INTO %s VALUE {'pk': 't', 'sk': 1}" % q},
+            {"Statement": "UPDATE %s SET v = ? WHERE pk = 'a' AND sk = 1" % q, "Parameters": [{"S": "tx"}]}])
+        r = self.ddb.execute_transaction(TransactStatements=[
+            {"Statement": "SELECT * FROM %s WHERE pk = 't' AND sk = 1" % q},
+            {"Statement": "SELECT v FROM %s WHERE pk = 'a' AND sk = 1" % q}])
+        self.assertEqual(r["Responses"], [{"Item": {"pk": {"S": "t"}, "sk": {"N": "1"}}}, {"Item": {"v": {"S": "tx"}}}])
+        status, code, message, _ = self.error(self.ddb.execute_transaction, TransactStatements=[
+            {"Statement": "DELETE FROM %s WHERE pk = 'a' AND sk = 1" % q},
+            {"Statement": "INSERT INTO %s VALUE {'pk': 't', 'sk': 1}" % q}])
+        self.assertEqual((status, code), (400, "TransactionCanceledException"))
+        self.assertIn("Item", self.ddb.get_item(TableName=t, Key={"pk": {"S": "a"}, "sk": {"N": "1"}}))
         status, code, message, _ = self.error(self.ddb.execute_statement, Statement="SELEC * FROM %s" % q)
         self.assertEqual((status, code), (400, "ValidationException"))
         self.assertTrue(message.startswith("Statement wasn't well formed, can't be processed"), message)

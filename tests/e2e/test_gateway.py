@@ -119,7 +119,7 @@ class Gateway(unittest.TestCase):
 
     def test_malformed_call_to_an_unimplemented_operation_gets_the_protocol_error(self):
         """Parsing and validation come before the skeleton looks for a handler: DynamoDB's
-        ExecuteTransaction (PartiQL) has no handler yet, yet a bad request gets DynamoDB's own 400,
+        BatchExecuteStatement (PartiQL) has no handler yet, yet a bad request gets DynamoDB's own 400,
         a good one 501."""
         def ddb(body, target="DescribeTable"):
             return http(self.n.url + "/", method="POST", data=body.encode(), headers={
@@ -139,13 +139,12 @@ class Gateway(unittest.TestCase):
         status, _, body = ddb('{"TableName": ""}')
         self.assertEqual(status, 400)
         self.assertIn("Member must have length greater than or equal to 1", json.loads(body)["message"])
-        status, _, body = ddb('{"TransactStatements": [{"Statement": "SELECT * FROM orders"}]}',
-                              "ExecuteTransaction")
+        status, _, body = ddb('{"Statements": [{"Statement": "SELECT * FROM orders"}]}', "BatchExecuteStatement")
         self.assertEqual(status, 501)
-        self.assertIn("ExecuteTransaction", json.loads(body)["message"])
+        self.assertIn("BatchExecuteStatement", json.loads(body)["message"])
         # The same through a real client.
         for cli in aws_clis():
-            r = run_aws(cli, self.n.url, "dynamodb", "execute-transaction", "--transact-statements",
+            r = run_aws(cli, self.n.url, "dynamodb", "batch-execute-statement", "--statements",
                         '[{"Statement": "SELECT * FROM orders"}]')
             self.assertNotEqual(r.returncode, 0)
             self.assertIn("InternalFailure", r.stderr)

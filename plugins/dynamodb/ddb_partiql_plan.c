@@ -1,0 +1,233 @@
+/* Planning a parsed statement against a key schema: the key equalities and sort key conditions found in
+ * the top-level AND terms of WHERE pick GetItem, Query or Scan; UPDATE / DELETE get their key and the
+ * rest of WHERE as a condition. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddb_partiql_int.h"
+
+#define KEY_EQUALITY_MISSING "Where clause does not contain a mandatory equality on all key attributes"
+
+/* The value a term compares attribute `name` with, for `name = v` or `v = name`. */
+static json_t *equality(const pq_node_t *t, const char *name)
+{
+    if (t->kind != PN_CMP || strcmp(t->op, "=") != 0)
+        return NULL;
+    for (int side = 0; side < 2; side++) {
+        const pq_node_t *a = t->args[side], *v = t->args[1 - side];
+        if (a->kind == PN_PATH && v->kind == PN_VALUE && pq_path_is_attr(&a->path, name))
+            return v->value;
+    }
+    return NULL;
+}
+
+static bool is_in_on(const pq_node_t *t, const char *name)
+{
+    return t->kind == PN_IN && t->args[0]->kind == PN_PATH && pq_path_is_attr(&t->args[0]->path, name);
+}
+
+/* A sort key condition: `k op v` (either side), BETWEEN, begins_with(k, v). */
+static ddb_keyop_t range_condition(const pq_node_t *t, const char *name, json_t **vals)
+{
+    static const struct { const char *op; ddb_keyop_t key, flipped; } OPS[] = {
+        {"=", DDB_KEY_EQ, DDB_KEY_EQ}, {"<", DDB_KEY_LT, DDB_KEY_GT}, {"<=", DDB_KEY_LE, DDB_KEY_GE},
+        {">", DDB_KEY_GT, DDB_KEY_LT}, {">=", DDB_KEY_GE, DDB_KEY_LE},
+    };
+    if (t->kind == PN_CMP) {
+        for (int side = 0; side < 2; side++) {
+            const pq_node_t *a = t->args[side], *v = t->args[1 - side];
+            if (a->kind != PN_PATH || v->kind != PN_VALUE || !pq_path_is_attr(&a->path, name))
+                continue;
+            for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
+                if (strcmp(OPS[i].op, t->op) == 0) {
+                    vals[0] = v->value;
+                    return side == 0 ? OPS[i].key : OPS[i].flipped;
+                }
+            }
+        }
+        return DDB_KEY_NONE;
+    }
+    if (t->kind == PN_BETWEEN && t->args[0]->kind == PN_PATH && pq_path_is_attr(&t->args[0]->path, name) &&
+        t->args[1]->kind == PN_VALUE && t->args[2]->kind == PN_VALUE) {
+        vals[0] = t->args[1]->value;
+        vals[1] = t->args[2]->value;
+        return DDB_KEY_BETWEEN;
+    }
+    if (t->kind == PN_CALL && strcmp(t->fname, "begins_with") == 0 && t->args[0]->kind == PN_PATH &&
+        pq_path_is_attr(&t->args[0]->path, name) && t->args[1]->kind == PN_VALUE) {
+        vals[0] = t->args[1]->value;
+        return DDB_KEY_BEGINS_WITH;
+    }
+    return DDB_KEY_NONE;
+}
+
+/* The AND of the terms not used as key equalities, as a condition tree (NULL when none are left). */
+static int residual(const pq_node_t **terms, size_t n, const bool *used, ddb_cond_t **out, ddb_err_t *err)
+{
+    pq_gen_t g;
+    pq_gen_init(&g);
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (used[i])
+            continue;
+        pq_gen_str(&g, any ? " AND " : "");
+        pq_gen_str(&g, terms[i]->kind == PN_OR ? "(" : "");
+        pq_gen_cond(&g, terms[i]);
+        pq_gen_str(&g, terms[i]->kind == PN_OR ? ")" : "");
+        any = true;
+    }
+    *out = any ? pq_gen_to_cond(&g, err) : NULL;
+    pq_gen_done(&g);
+    return any && !*out ? -1 : 0;
+}
+
+static int key_set(json_t *key, const char *name, json_t *v, ddb_err_t *err)
+{
+    if (json_object_set(key, name, v) == 0)
+        return 0;
+    ddb_err_oom(err);
+    return -1;
+}
+
+/* The full key from equalities on every key attribute; marks the terms used. */
+static int full_key(const pq_node_t **terms, size_t n, bool *used, const char *hash_name, const char *range_name,
+                    ddb_pq_plan_t *out, ddb_err_t *err)
+{
+    const char *names[2] = {hash_name, range_name};
+    if (!(out->key = json_object())) {
+        ddb_err_oom(err);
+        return -1;
+    }
+    for (int k = 0; k < 2 && names[k]; k++) {
+        size_t i = 0;
+        json_t *v = NULL;
+        for (; i < n && !(v = equality(terms[i], names[k])); i++)
+            ;
+        if (!v) {
+            ddb_err_set(err, KEY_EQUALITY_MISSING);
+            return -1;
+        }
+        used[i] = true;
+        if (key_set(out->key, names[k], v, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* SELECT: Query of the partition values (= or IN) with the first sort key condition, or a Scan. */
+static int select_plan(const pq_node_t **terms, size_t n, const char *hash_name, const char *range_name,
+                       ddb_pq_plan_t *out, ddb_err_t *err)
+{
+    const pq_node_t *hash_term = NULL;
+    for (size_t i = 0; i < n && !hash_term; i++)
+        if (equality(terms[i], hash_name) || is_in_on(terms[i], hash_name))
+            hash_term = terms[i];
+    if (!hash_term) {
+        out->access = DDB_PQ_SCAN;
+        return 0;
+    }
+    ddb_keyop_t op = DDB_KEY_NONE;
+    json_t *vals[2] = {NULL, NULL};
+    for (size_t i = 0; range_name && i < n && op == DDB_KEY_NONE; i++)
+        op = range_condition(terms[i], range_name, vals);
+    json_t *eq = equality(hash_term, hash_name);
+    size_t nq = eq ? 1 : hash_term->nargs - 1;
+    if (eq && (!range_name || op == DDB_KEY_EQ)) {
+        out->access = DDB_PQ_GET;
+        if (!(out->key = json_object()) || key_set(out->key, hash_name, eq, err) != 0 ||
+            (range_name && key_set(out->key, range_name, vals[0], err) != 0)) {
+            ddb_err_oom(err);
+            return -1;
+        }
+        return 0;
+    }
+    out->access = DDB_PQ_QUERY;
+    if (!(out->queries = calloc(nq, sizeof *out->queries))) {
+        ddb_err_oom(err);
+        return -1;
+    }
+    out->nqueries = nq;
+    for (size_t q = 0; q < nq; q++) {
+        ddb_keycond_t *kc = &out->queries[q];
+        kc->hash_value = json_incref(eq ? eq : hash_term->args[q + 1]->value);
+        kc->range_op = op;
+        for (int k = 0; k < 2; k++)
+            kc->range_values[k] = json_incref(vals[k]);
+    }
+    return 0;
+}
+
+int ddb_pq_plan(const ddb_pq_stmt_t *st, const char *hash_name, const char *range_name, unsigned flags,
+                ddb_pq_plan_t *out, ddb_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    out->forward = !st->order_desc;
+    if (st->kind == DDB_PQ_INSERT) { /* the key of the item, for the duplicate check */
+        out->access = DDB_PQ_GET;
+        if (!(out->key = json_object())) {
+            ddb_err_oom(err);
+            return -1;
+        }
+        const char *names[2] = {hash_name, range_name};
+        for (int k = 0; k < 2 && names[k]; k++) {
+            json_t *v = json_object_get(st->item, names[k]);
+            if (v && key_set(out->key, names[k], v, err) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    if ((flags & DDB_PQ_SINGLE_ITEM) && st->kind == DDB_PQ_SELECT && st->index) {
+        ddb_err_set(err, "Reads on indices are not supported within transactions.");
+        return -1;
+    }
+    const pq_node_t *root = st->where_ast ? st->where_ast->root : NULL;
+    size_t n = root ? pq_and_terms(root, NULL, 0) : 0;
+    const pq_node_t **terms = calloc(n ? n : 1, sizeof *terms);
+    bool *used = calloc(n ? n : 1, sizeof *used);
+    int rc = -1;
+    if (!terms || !used) {
+        ddb_err_oom(err);
+        goto done;
+    }
+    if (root)
+        pq_and_terms(root, terms, n);
+    if (st->kind != DDB_PQ_SELECT || (flags & DDB_PQ_SINGLE_ITEM)) {
+        if (full_key(terms, n, used, hash_name, range_name, out, err) != 0)
+            goto done;
+        out->access = DDB_PQ_GET;
+        rc = st->kind == DDB_PQ_SELECT ? 0 : residual(terms, n, used, &out->cond, err);
+        goto done;
+    }
+    if (st->order_by) {
+        if (!root) {
+            ddb_err_set(err, "Must have WHERE clause in the statement when using ORDER BY clause.");
+            goto done;
+        }
+        if (strcmp(st->order_by, hash_name) != 0 && (!range_name || strcmp(st->order_by, range_name) != 0)) {
+            ddb_err_set(err, "Variable reference [%s] must be a key attribute for ORDER BY", st->order_by);
+            goto done;
+        }
+    }
+    rc = select_plan(terms, n, hash_name, range_name, out, err);
+    if (rc == 0 && st->order_by && out->access == DDB_PQ_SCAN) {
+        ddb_err_set(err, "Must have a partition key equality or IN condition in the WHERE clause when using "
+                         "ORDER BY clause.");
+        rc = -1;
+    }
+done:
+    free(terms);
+    free(used);
+    if (rc != 0)
+        ddb_pq_plan_done(out);
+    return rc;
+}
+
+void ddb_pq_plan_done(ddb_pq_plan_t *plan)
+{
+    json_decref(plan->key);
+    for (size_t i = 0; i < plan->nqueries; i++)
+        ddb_keycond_done(&plan->queries[i]);
+    free(plan->queries);
+    ddb_cond_free(plan->cond);
+    memset(plan, 0, sizeof *plan);
+}

@@ -1,0 +1,466 @@
+/* DynamoDB PartiQL: every statement form, literal kind, parameter binding, the plans chosen for a key
+ * schema, and DynamoDB's error texts. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddb_partiql.h"
+
+static json_t *J(const char *text)
+{
+    json_error_t e;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
+    cr_assert_not_null(v, "bad JSON in test: %s (%s)", text, e.text);
+    return v;
+}
+
+/* Assert that `v` equals the JSON text `want` (compared as JSON). */
+static void assert_json(const json_t *v, const char *want)
+{
+    json_t *w = J(want);
+    char *got = json_dumps(v, JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    cr_assert(json_equal(v, w), "got %s, want %s", got ? got : "(null)", want);
+    free(got);
+    json_decref(w);
+}
+
+static ddb_pq_stmt_t *parse_ok(const char *text, const char *params)
+{
+    json_t *p = params ? J(params) : NULL;
+    ddb_pq_stmt_t *st = NULL;
+    ddb_err_t err = {0};
+    int rc = ddb_pq_parse(text, p, &st, &err);
+    json_decref(p);
+    cr_assert_eq(rc, 0, "parse of %s failed: %s", text, err.msg);
+    cr_assert_not_null(st);
+    return st;
+}
+
+/* The error message of a statement that must not parse. */
+static const char *parse_err(const char *text, const char *params)
+{
+    static ddb_err_t err;
+    json_t *p = params ? J(params) : NULL;
+    ddb_pq_stmt_t *st = NULL;
+    memset(&err, 0, sizeof err);
+    int rc = ddb_pq_parse(text, p, &st, &err);
+    json_decref(p);
+    cr_assert_eq(rc, -1, "%s parsed but should not", text);
+    cr_assert_null(st);
+    return err.msg;
+}
+
+/* Does the WHERE of `text` select `item`? */
+static bool selects(const char *text, const char *item)
+{
+    ddb_pq_stmt_t *st = parse_ok(text, NULL);
+    json_t *it = J(item);
+    bool r = ddb_cond_eval(st->where, it);
+    json_decref(it);
+    ddb_pq_free(st);
+    return r;
+}
+
+static const char *plan_err(const char *text, const char *hash, const char *range, unsigned flags)
+{
+    static ddb_err_t err;
+    memset(&err, 0, sizeof err);
+    ddb_pq_stmt_t *st = parse_ok(text, NULL);
+    ddb_pq_plan_t plan;
+    int rc = ddb_pq_plan(st, hash, range, flags, &plan, &err);
+    ddb_pq_free(st);
+    cr_assert_eq(rc, -1, "%s planned but should not", text);
+    return err.msg;
+}
+
+#define MALFORMED "Statement wasn't well formed, can't be processed: "
+
+static const char *ITEM = "{\"pk\": {\"S\": \"k1\"}, \"sk\": {\"N\": \"5\"}, \"s\": {\"S\": \"hello\"}, "
+                          "\"n\": {\"N\": \"10\"}, \"z\": {\"NULL\": true}, \"ss\": {\"SS\": [\"x\", \"y\"]}, "
+                          "\"m\": {\"M\": {\"b\": {\"L\": [{\"S\": \"p\"}, {\"S\": \"q\"}]}}}, "
+                          "\"Name\": {\"S\": \"upper\"}, \"we\\\"ird\": {\"S\": \"w\"}}";
+
+/* ---- SELECT ---- */
+
+Test(partiql_select, star_without_where_is_a_scan)
+{
+    ddb_pq_stmt_t *st = parse_ok("SELECT * FROM \"Music\"", NULL);
+    cr_assert_eq(st->kind, DDB_PQ_SELECT);
+    cr_assert_str_eq(st->table, "Music");
+    cr_assert_null(st->index);
+    cr_assert_null(st->proj);
+    cr_assert_null(st->where);
+    ddb_pq_plan_t plan;
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_pq_plan(st, "pk", "sk", 0, &plan, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan.access, DDB_PQ_SCAN);
+    ddb_pq_plan_done(&plan);
+    ddb_pq_free(st);
+}
+
+Test(partiql_select, keywords_any_case_unquoted_table_and_index)
+{
+    ddb_pq_stmt_t *st = parse_ok("select * from Music.ByArtist where pk = 'a'", NULL);
+    cr_assert_str_eq(st->table, "Music");
+    cr_assert_str_eq(st->index, "ByArtist");
+    ddb_pq_free(st);
+    st = parse_ok("SeLeCt * FrOm \"my-table\".\"my-index\"", NULL);
+    cr_assert_str_eq(st->table, "my-table");
+    cr_assert_str_eq(st->index, "my-index");
+    ddb_pq_free(st);
+}
+
+Test(partiql_select, projection_list_with_nested_paths)
+{
+    ddb_pq_stmt_t *st = parse_ok("SELECT s, m.b[1], \"Name\" FROM T", NULL);
+    cr_assert_not_null(st->proj);
+    json_t *item = J(ITEM);
+    json_t *out = ddb_proj_apply(st->proj, item);
+    assert_json(out, "{\"s\": {\"S\": \"hello\"}, \"Name\": {\"S\": \"upper\"},"
+                     " \"m\": {\"M\": {\"b\": {\"L\": [{\"S\": \"q\"}]}}}}");
+    json_decref(out);
+    json_decref(item);
+    ddb_pq_free(st);
+}
+
+Test(partiql_select, comparisons)
+{
+    cr_assert(selects("SELECT * FROM T WHERE s = 'hello'", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE s = 'Hello'", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE s <> 'x'", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE s != 'x'", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE n < 10.5", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE n < 10", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE n <= 10", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE n > 9.99", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE n > 10", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE n >= 1e1", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE 10 = n", ITEM));
+}
+
+Test(partiql_select, between_in_and_or_not)
+{
+    cr_assert(selects("SELECT * FROM T WHERE n BETWEEN 1 AND 10", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE n BETWEEN 11 AND 20", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE s IN ['a', 'hello']", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE s IN ('a', 'hello')", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE s IN ['a', 'b']", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE s NOT IN ['a', 'b']", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE s = 'x' OR n = 10 AND pk = 'k1'", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE (s = 'x' OR n = 10) AND pk = 'k2'", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE NOT s = 'x'", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE NOT (s = 'hello' AND n = 10)", ITEM));
+}
+
+Test(partiql_select, missing_null_and_functions)
+{
+    cr_assert(selects("SELECT * FROM T WHERE nothere IS MISSING", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE s IS MISSING", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE s IS NOT MISSING", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE z IS NULL", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE s IS NOT NULL", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE attribute_exists(m.b[1])", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE attribute_exists(m.b[2])", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE attribute_not_exists(m.c)", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE begins_with(s, 'he')", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE BEGINS_WITH(s, 'lo')", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE contains(ss, 'y')", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE contains(s, 'ell')", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE size(s) = 5", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE size(m.b) > 1", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE attribute_type(n, 'N')", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE m.b[0] = 'p'", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE m['b'][1] = 'q'", ITEM));
+}
+
+Test(partiql_select, quoted_identifiers_are_case_sensitive)
+{
+    cr_assert(selects("SELECT * FROM T WHERE \"Name\" = 'upper'", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE Name = 'upper'", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE name = 'upper'", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE \"we\"\"ird\" = 'w'", ITEM));
+    /* a reserved word of the expression language is fine as an attribute name */
+    cr_assert(selects("SELECT * FROM T WHERE \"size\" IS MISSING", ITEM));
+}
+
+Test(partiql_plan, get_when_every_key_attribute_has_an_equality)
+{
+    ddb_pq_stmt_t *st = parse_ok("SELECT * FROM T WHERE pk = 'k1' AND n > 3 AND 5 = sk", NULL);
+    ddb_pq_plan_t plan;
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_pq_plan(st, "pk", "sk", 0, &plan, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan.access, DDB_PQ_GET);
+    assert_json(plan.key, "{\"pk\": {\"S\": \"k1\"}, \"sk\": {\"N\": \"5\"}}");
+    ddb_pq_plan_done(&plan);
+    /* hash-only schema */
+    cr_assert_eq(ddb_pq_plan(st, "pk", NULL, DDB_PQ_SINGLE_ITEM, &plan, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan.access, DDB_PQ_GET);
+    assert_json(plan.key, "{\"pk\": {\"S\": \"k1\"}}");
+    ddb_pq_plan_done(&plan);
+    ddb_pq_free(st);
+}
+
+Test(partiql_plan, query_of_in_partitions_with_sort_condition_and_order)
+{
+    ddb_pq_stmt_t *st =
+        parse_ok("SELECT * FROM T WHERE pk IN ['a', 'b'] AND sk BETWEEN 1 AND 9 ORDER BY sk DESC", NULL);
+    cr_assert_str_eq(st->order_by, "sk");
+    cr_assert(st->order_desc);
+    ddb_pq_plan_t plan;
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_pq_plan(st, "pk", "sk", 0, &plan, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan.access, DDB_PQ_QUERY);
+    cr_assert_not(plan.forward);
+    cr_assert_eq(plan.nqueries, 2);
+    assert_json(plan.queries[0].hash_value, "{\"S\": \"a\"}");
+    assert_json(plan.queries[1].hash_value, "{\"S\": \"b\"}");
+    cr_assert_eq(plan.queries[1].range_op, DDB_KEY_BETWEEN);
+    assert_json(plan.queries[1].range_values[0], "{\"N\": \"1\"}");
+    assert_json(plan.queries[1].range_values[1], "{\"N\": \"9\"}");
+    ddb_pq_plan_done(&plan);
+    ddb_pq_free(st);
+}
+
+Test(partiql_plan, query_sort_conditions)
+{
+    static const struct { const char *where; ddb_keyop_t op; const char *val; } CASES[] = {
+        {"pk = 'a'", DDB_KEY_NONE, NULL},
+        {"pk = 'a' AND sk < 3", DDB_KEY_LT, "{\"N\": \"3\"}"},
+        {"pk = 'a' AND 3 < sk", DDB_KEY_GT, "{\"N\": \"3\"}"},
+        {"sk <= 3 AND pk = 'a'", DDB_KEY_LE, "{\"N\": \"3\"}"},
+        {"pk = 'a' AND sk >= 3", DDB_KEY_GE, "{\"N\": \"3\"}"},
+        {"pk = 'a' AND begins_with(sk, 'x')", DDB_KEY_BEGINS_WITH, "{\"S\": \"x\"}"},
+        {"pk = 'a' AND (sk = 1 OR sk = 2)", DDB_KEY_NONE, NULL},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "SELECT * FROM T WHERE %s ORDER BY sk ASC", CASES[i].where);
+        ddb_pq_stmt_t *st = parse_ok(text, NULL);
+        ddb_pq_plan_t plan;
+        ddb_err_t err = {0};
+        cr_assert_eq(ddb_pq_plan(st, "pk", "sk", 0, &plan, &err), 0, "%s: %s", text, err.msg);
+        cr_assert_eq(plan.access, DDB_PQ_QUERY, "%s", text);
+        cr_assert(plan.forward);
+        cr_assert_eq(plan.nqueries, 1);
+        cr_assert_eq(plan.queries[0].range_op, CASES[i].op, "%s", text);
+        if (CASES[i].val)
+            assert_json(plan.queries[0].range_values[0], CASES[i].val);
+        ddb_pq_plan_done(&plan);
+        ddb_pq_free(st);
+    }
+}
+
+Test(partiql_plan, or_on_the_partition_key_is_a_scan)
+{
+    ddb_pq_stmt_t *st = parse_ok("SELECT * FROM T WHERE pk = 'a' OR pk = 'b'", NULL);
+    ddb_pq_plan_t plan;
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_pq_plan(st, "pk", NULL, 0, &plan, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan.access, DDB_PQ_SCAN);
+    ddb_pq_plan_done(&plan);
+    ddb_pq_free(st);
+}
+
+Test(partiql_plan, errors)
+{
+    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a'", "pk", "sk", DDB_PQ_SINGLE_ITEM),
+                     "Where clause does not contain a mandatory equality on all key attributes");
+    cr_assert_str_eq(plan_err("SELECT * FROM T.I WHERE pk = 'a'", "pk", NULL, DDB_PQ_SINGLE_ITEM),
+                     "Reads on indices are not supported within transactions.");
+    cr_assert_str_eq(plan_err("UPDATE T SET a = 1 WHERE pk = 'a'", "pk", "sk", 0),
+                     "Where clause does not contain a mandatory equality on all key attributes");
+    cr_assert_str_eq(plan_err("DELETE FROM T WHERE pk > 'a' AND sk = 1", "pk", "sk", 0),
+                     "Where clause does not contain a mandatory equality on all key attributes");
+    cr_assert_str_eq(plan_err("SELECT * FROM T ORDER BY sk", "pk", "sk", 0),
+                     "Must have WHERE clause in the statement when using ORDER BY clause.");
+    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a' ORDER BY n", "pk", "sk", 0),
+                     "Variable reference [n] must be a key attribute for ORDER BY");
+}
+
+/* ---- INSERT ---- */
+
+Test(partiql_insert, every_literal_kind)
+{
+    ddb_pq_stmt_t *st = parse_ok(
+        "INSERT INTO \"T\" VALUE {'pk': 'a', 'n': 1, 'neg': -2.50, 'e': 1E3, 't': true, 'f': false, 'z': null,"
+        " 'l': [1, 'x', [true]], 'm': {'a': <<'s1', 's2'>>, 'ns': <<1, 2.5>>}, 'q': 'it''s', 'empty': ''}",
+        NULL);
+    cr_assert_eq(st->kind, DDB_PQ_INSERT);
+    cr_assert_str_eq(st->table, "T");
+    assert_json(st->item,
+                "{\"pk\": {\"S\": \"a\"}, \"n\": {\"N\": \"1\"}, \"neg\": {\"N\": \"-2.5\"}, \"e\": {\"N\": \"1000\"},"
+                " \"t\": {\"BOOL\": true}, \"f\": {\"BOOL\": false}, \"z\": {\"NULL\": true},"
+                " \"l\": {\"L\": [{\"N\": \"1\"}, {\"S\": \"x\"}, {\"L\": [{\"BOOL\": true}]}]},"
+                " \"m\": {\"M\": {\"a\": {\"SS\": [\"s1\", \"s2\"]}, \"ns\": {\"NS\": [\"1\", \"2.5\"]}}},"
+                " \"q\": {\"S\": \"it's\"}, \"empty\": {\"S\": \"\"}}");
+    ddb_pq_plan_t plan;
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_pq_plan(st, "pk", "n", 0, &plan, &err), 0, "%s", err.msg);
+    assert_json(plan.key, "{\"pk\": {\"S\": \"a\"}, \"n\": {\"N\": \"1\"}}");
+    ddb_pq_plan_done(&plan);
+    ddb_pq_free(st);
+}
+
+Test(partiql_insert, parameters_bound_in_order)
+{
+    ddb_pq_stmt_t *st = parse_ok("INSERT INTO T VALUE {'pk': ?, 'n': ?, 'bs': <<?, ?>>, 'l': [?]}",
+                                 "[{\"S\": \"p\"}, {\"N\": \"7\"}, {\"B\": \"AQ==\"}, {\"B\": \"Ag==\"},"
+                                 " {\"M\": {\"x\": {\"BOOL\": true}}}]");
+    assert_json(st->item, "{\"pk\": {\"S\": \"p\"}, \"n\": {\"N\": \"7\"}, \"bs\": {\"BS\": [\"AQ==\", \"Ag==\"]},"
+                          " \"l\": {\"L\": [{\"M\": {\"x\": {\"BOOL\": true}}}]}}");
+    ddb_pq_free(st);
+    /* the whole item as one parameter */
+    st = parse_ok("INSERT INTO T VALUE ?", "[{\"M\": {\"pk\": {\"S\": \"whole\"}}}]");
+    assert_json(st->item, "{\"pk\": {\"S\": \"whole\"}}");
+    ddb_pq_free(st);
+    /* a ? inside a string is not a parameter */
+    st = parse_ok("INSERT INTO T VALUE {'pk': 'why?'}", "[]");
+    assert_json(st->item, "{\"pk\": {\"S\": \"why?\"}}");
+    ddb_pq_free(st);
+}
+
+Test(partiql_insert, errors)
+{
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': ?}", NULL),
+                     "Number of parameters in request and statement don't match.");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 'a'}", "[{\"S\": \"x\"}]"),
+                     "Number of parameters in request and statement don't match.");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUES {'pk': 'a'}", NULL),
+                     "Unsupported operation: Inserting multiple items in a single statement is not supported, use "
+                     "\"INSERT INTO tableName VALUE item\" instead");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 1, 'n': 123456789012345678901234567890123456789}", NULL),
+                     "Attempting to store more than 38 significant digits in a Number");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 1, 'n': 1E126}", NULL),
+                     "Number overflow. Attempting to store a number with magnitude larger than supported range");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 'a', 'pk': 'b'}", NULL), "Duplicate field name: pk");
+    cr_assert(strstr(parse_err("INSERT INTO T VALUE {'s': <<'a', 'a'>>}", NULL), "contains duplicates"));
+    cr_assert(strstr(parse_err("INSERT INTO T VALUE {'s': <<'a', 1>>}", NULL), "same type"));
+    cr_assert(strstr(parse_err("INSERT INTO T VALUE {'s': <<>>}", NULL), "may not be empty"));
+    cr_assert(strstr(parse_err("INSERT INTO T VALUE 'x'", NULL), "must be a map"));
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {pk: 'a'}", NULL), MALFORMED "Unexpected token at 1:22");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE ?", "[{\"Q\": \"x\"}]"),
+                     "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+}
+
+/* ---- UPDATE ---- */
+
+Test(partiql_update, set_arithmetic_list_append_remove_and_returning)
+{
+    ddb_pq_stmt_t *st = parse_ok("UPDATE \"T\" SET a = 1, b = b + 2 SET c = list_append(c, [?]) REMOVE d, m.x "
+                                 "WHERE pk = 'k' AND sk = 1 AND b > 0 RETURNING ALL NEW *",
+                                 "[{\"S\": \"new\"}]");
+    cr_assert_eq(st->kind, DDB_PQ_UPDATE);
+    cr_assert_eq(st->returning, DDB_PQ_RET_ALL_NEW);
+    json_t *item = J("{\"pk\": {\"S\": \"k\"}, \"sk\": {\"N\": \"1\"}, \"b\": {\"N\": \"40\"}, \"c\": {\"L\": []},"
+                     " \"d\": {\"S\": \"gone\"}, \"m\": {\"M\": {\"x\": {\"N\": \"1\"}, \"y\": {\"N\": \"2\"}}}}");
+    ddb_pq_plan_t plan;
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_pq_plan(st, "pk", "sk", 0, &plan, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan.access, DDB_PQ_GET);
+    assert_json(plan.key, "{\"pk\": {\"S\": \"k\"}, \"sk\": {\"N\": \"1\"}}");
+    cr_assert_not_null(plan.cond);
+    cr_assert(ddb_cond_eval(plan.cond, item));
+    cr_assert_eq(ddb_update_apply(st->update, item, &err), 0, "%s", err.msg);
+    assert_json(item, "{\"pk\": {\"S\": \"k\"}, \"sk\": {\"N\": \"1\"}, \"a\": {\"N\": \"1\"}, \"b\": {\"N\": \"42\"},"
+                      " \"c\": {\"L\": [{\"S\": \"new\"}]}, \"m\": {\"M\": {\"y\": {\"N\": \"2\"}}}}");
+    /* the condition is the rest of WHERE: false once b is not positive */
+    json_object_set_new(item, "b", J("{\"N\": \"-1\"}"));
+    cr_assert_not(ddb_cond_eval(plan.cond, item));
+    cr_assert(ddb_update_touches(st->update, "b"));
+    cr_assert_not(ddb_update_touches(st->update, "pk"));
+    ddb_pq_plan_done(&plan);
+    json_decref(item);
+    ddb_pq_free(st);
+}
+
+Test(partiql_update, set_add_and_set_delete_and_returning_variants)
+{
+    ddb_pq_stmt_t *st = parse_ok("UPDATE T SET s = set_add(s, <<'c'>>) SET t = set_delete(t, <<1>>) "
+                                 "WHERE pk = 'k' RETURNING MODIFIED OLD *", NULL);
+    cr_assert_eq(st->returning, DDB_PQ_RET_MODIFIED_OLD);
+    json_t *item = J("{\"pk\": {\"S\": \"k\"}, \"s\": {\"SS\": [\"a\"]}, \"t\": {\"NS\": [\"1\", \"2\"]}}");
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_update_apply(st->update, item, &err), 0, "%s", err.msg);
+    assert_json(item, "{\"pk\": {\"S\": \"k\"}, \"s\": {\"SS\": [\"a\", \"c\"]}, \"t\": {\"NS\": [\"2\"]}}");
+    ddb_pq_plan_t plan;
+    cr_assert_eq(ddb_pq_plan(st, "pk", NULL, 0, &plan, &err), 0, "%s", err.msg);
+    cr_assert_null(plan.cond, "only key equalities: no condition");
+    ddb_pq_plan_done(&plan);
+    json_decref(item);
+    ddb_pq_free(st);
+    static const struct { const char *ret; ddb_pq_returning_t want; } R[] = {
+        {"ALL OLD", DDB_PQ_RET_ALL_OLD}, {"ALL NEW", DDB_PQ_RET_ALL_NEW},
+        {"MODIFIED NEW", DDB_PQ_RET_MODIFIED_NEW}, {"modified old", DDB_PQ_RET_MODIFIED_OLD},
+    };
+    for (size_t i = 0; i < sizeof R / sizeof R[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "UPDATE T SET a = 1 WHERE pk = 'k' RETURNING %s *", R[i].ret);
+        st = parse_ok(text, NULL);
+        cr_assert_eq(st->returning, R[i].want, "%s", text);
+        ddb_pq_free(st);
+    }
+}
+
+Test(partiql_update, errors)
+{
+    cr_assert_str_eq(parse_err("UPDATE T WHERE pk = 'k'", NULL), MALFORMED "Unexpected keyword");
+    cr_assert_str_eq(parse_err("UPDATE T SET a = 1", NULL), MALFORMED "Unexpected end of statement");
+    cr_assert_str_eq(parse_err("UPDATE T SET 'a' = 1 WHERE pk = 'k'", NULL),
+                     MALFORMED "Expected identifier for simple path");
+    cr_assert_str_eq(parse_err("UPDATE T SET a = nofunc(a) WHERE pk = 'k'", NULL), "Unsupported function: nofunc");
+    cr_assert(strstr(parse_err("UPDATE T SET a = 1, a = 2 WHERE pk = 'k'", NULL), "Two document paths overlap"));
+}
+
+/* ---- DELETE ---- */
+
+Test(partiql_delete, key_and_condition)
+{
+    ddb_pq_stmt_t *st = parse_ok("DELETE FROM \"T\" WHERE \"pk\" = ? AND n IS NOT MISSING RETURNING ALL OLD *",
+                                 "[{\"S\": \"k1\"}]");
+    cr_assert_eq(st->kind, DDB_PQ_DELETE);
+    cr_assert_eq(st->returning, DDB_PQ_RET_ALL_OLD);
+    ddb_pq_plan_t plan;
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_pq_plan(st, "pk", NULL, 0, &plan, &err), 0, "%s", err.msg);
+    assert_json(plan.key, "{\"pk\": {\"S\": \"k1\"}}");
+    json_t *item = J(ITEM);
+    cr_assert(ddb_cond_eval(plan.cond, item));
+    json_object_del(item, "n");
+    cr_assert_not(ddb_cond_eval(plan.cond, item));
+    json_decref(item);
+    ddb_pq_plan_done(&plan);
+    ddb_pq_free(st);
+}
+
+Test(partiql_delete, errors)
+{
+    cr_assert_str_eq(parse_err("DELETE FROM T WHERE pk = 'k' RETURNING ALL NEW *", NULL),
+                     "Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed in DELETE "
+                     "statements.");
+    cr_assert_str_eq(parse_err("DELETE FROM T", NULL), MALFORMED "Unexpected end of statement");
+    cr_assert_str_eq(parse_err("DELETE T WHERE pk = 'k'", NULL), MALFORMED "Unexpected token at 1:8");
+}
+
+/* ---- syntax errors ---- */
+
+Test(partiql_errors, statement_forms)
+{
+    cr_assert_str_eq(parse_err("", NULL), MALFORMED "Expected data manipulation");
+    cr_assert_str_eq(parse_err("CREATE TABLE x", NULL), MALFORMED "Expected data manipulation");
+    cr_assert_str_eq(parse_err("SELECT * FROM select", NULL), MALFORMED "Unexpected keyword");
+    cr_assert_str_eq(parse_err("SELECT * FROM 'T'", NULL), MALFORMED "Expected identifier for simple path");
+    cr_assert_str_eq(parse_err("SELECT * FROM \"T\".\"I\".\"x\"", NULL), MALFORMED "Unexpected path component at 1:22");
+    cr_assert_str_eq(parse_err("SELECT * FROM T[1]", NULL), MALFORMED "Unexpected path component at 1:16");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE a[x] = 1", NULL), MALFORMED "Unexpected path component at 1:25");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE s = 'open", NULL),
+                     MALFORMED "Unexpected end of string literal at 1:27");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE s # 1", NULL), MALFORMED "Unexpected character '#' at 1:25");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE s = 1 garbage", NULL), MALFORMED "Unexpected token at 1:29");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE n = a + 1", NULL), MALFORMED "Unexpected token at 1:29");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE s", NULL), MALFORMED "Unexpected end of statement");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE size(s)", NULL), MALFORMED "Unexpected end of statement");
+    cr_assert_str_eq(parse_err("SELECT * FROM T\nWHERE s =\n  ?", "[]"),
+                     "Number of parameters in request and statement don't match.");
+    cr_assert_str_eq(parse_err("SELECT * FROM T\nWHERE s = ]", NULL), MALFORMED "Unexpected token at 2:11");
+}

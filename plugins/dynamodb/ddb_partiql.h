@@ -45,6 +45,7 @@
 
 typedef enum ddb_pq_kind {
     DDB_PQ_SELECT, DDB_PQ_INSERT, DDB_PQ_UPDATE, DDB_PQ_DELETE,
+    DDB_PQ_EXISTS, /* EXISTS(SELECT ...): a condition check, only in ExecuteTransaction */
 } ddb_pq_kind_t;
 
 /* RETURNING clause: UPDATE accepts all four, DELETE only ALL OLD * (checked by the parser). */
@@ -81,8 +82,12 @@ typedef enum ddb_pq_access {
     DDB_PQ_SCAN,  /* everything, filtered by st->where */
 } ddb_pq_access_t;
 
-/* Flags of ddb_pq_plan. */
-#define DDB_PQ_SINGLE_ITEM 1u /* ExecuteTransaction / BatchExecuteStatement: a SELECT must name one full key */
+/* Flags of ddb_pq_plan: where the statement runs. In both a SELECT must name one full key ("Select statements
+ * within ExecuteTransaction must specify the primary key in the where clause.", BatchExecuteStatement
+ * likewise); a transaction refuses index reads and RETURNING, and is the only place EXISTS may appear. */
+#define DDB_PQ_IN_TRANSACTION 1u
+#define DDB_PQ_IN_BATCH 2u
+#define DDB_PQ_SINGLE_ITEM DDB_PQ_IN_TRANSACTION /* the first name of DDB_PQ_IN_TRANSACTION */
 
 typedef struct ddb_pq_plan {
     ddb_pq_access_t access;

@@ -14,7 +14,7 @@
 typedef enum pq_tok_type {
     PQ_EOF, PQ_IDENT, PQ_QIDENT, PQ_KEYWORD, PQ_STRING, PQ_NUMBER, PQ_PARAM,
     PQ_LPAREN, PQ_RPAREN, PQ_LBRACK, PQ_RBRACK, PQ_LBRACE, PQ_RBRACE, PQ_LSET, PQ_RSET,
-    PQ_COMMA, PQ_DOT, PQ_COLON, PQ_STAR, PQ_PLUS, PQ_MINUS,
+    PQ_COMMA, PQ_DOT, PQ_COLON, PQ_SEMI, PQ_STAR, PQ_PLUS, PQ_MINUS,
     PQ_EQ, PQ_NE, PQ_LT, PQ_LE, PQ_GT, PQ_GE,
 } pq_tok_type_t;
 
@@ -23,6 +23,7 @@ typedef struct pq_tok {
     const char *text; /* IDENT / KEYWORD as written, QIDENT and STRING unquoted, NUMBER as written */
     size_t len;
     unsigned line, col; /* 1-based */
+    size_t srclen;      /* characters in the statement, quotes included (error positions name it) */
     unsigned param;     /* PQ_PARAM: its index in the Parameters array */
 } pq_tok_t;
 
@@ -36,6 +37,8 @@ typedef struct pq_lexer {
  * unterminated quote. */
 int pq_lex(const char *text, ddb_arena_t *arena, pq_lexer_t *out, ddb_err_t *err);
 void pq_lex_done(pq_lexer_t *lx);
+/* PartiQL's reserved words (case-insensitive). */
+bool pq_is_keyword(const char *s, size_t len);
 /* Case-insensitive comparison of a token's text with a word. */
 bool pq_tok_is(const pq_tok_t *t, const char *word);
 
@@ -67,6 +70,8 @@ struct pq_node {
     const char *op;     /* PN_CMP: "=", "<>", "<", "<=", ">", ">=" */
     pq_node_t **args;   /* PN_CALL, PN_CMP (2), PN_BETWEEN (3), PN_IN (1 + values), AND/OR (2), NOT (1), +/- (2) */
     size_t nargs;
+    unsigned line, col; /* where the node starts, for the errors that name a position */
+    size_t srclen;      /* length of that first token */
 };
 
 struct ddb_pq_where {
@@ -82,14 +87,21 @@ typedef struct pq_parser {
     const json_t *params;
     ddb_arena_t *arena; /* nodes, paths and values of the statement's syntax tree */
     ddb_err_t *err;
+    char lit_path[256]; /* where inside a literal the parser is: "root", "root.m", "root[1]" */
 } pq_parser_t;
+
+/* "line:column:length" of a token, as DynamoDB names positions in its messages. */
+void pq_pos(const pq_tok_t *t, char *buf, size_t size);
 
 const pq_tok_t *pq_peek(const pq_parser_t *p, size_t ahead);
 const pq_tok_t *pq_next(pq_parser_t *p);
 bool pq_accept(pq_parser_t *p, pq_tok_type_t type);
 bool pq_accept_word(pq_parser_t *p, const char *word);
-/* The syntax error for the token at the current position ("Unexpected keyword", "Unexpected token", ...). */
+/* The syntax error for the token at the current position: "Unexpected keyword", "Unexpected term" (the
+ * statement ended), "Unexpected token". */
 int pq_unexpected(pq_parser_t *p);
+/* The same where an expression term must start: an operator word there is "Unexpected operator". */
+int pq_term_error(pq_parser_t *p);
 int pq_expect(pq_parser_t *p, pq_tok_type_t type);
 int pq_expect_word(pq_parser_t *p, const char *word);
 pq_node_t *pq_node_new(pq_parser_t *p, pq_node_kind_t kind, size_t nargs);
@@ -99,12 +111,14 @@ pq_node_t *pq_node_new(pq_parser_t *p, pq_node_kind_t kind, size_t nargs);
 json_t *pq_parse_literal(pq_parser_t *p);
 bool pq_at_literal(const pq_parser_t *p);
 
-/* path := name ( '.' name | '[' integer ']' | '[' 'str' ']' )*, name an identifier or "quoted". */
-int pq_parse_path(pq_parser_t *p, pq_path_t *out);
+/* path := name ( '.' name | '[' integer ']' | '[' 'str' ']' )*, name an identifier or "quoted".
+ * `simple`: the target of a statement, where anything else is "Expected identifier for simple path". */
+int pq_parse_path(pq_parser_t *p, pq_path_t *out, bool simple);
 /* WHERE condition (OR > AND > NOT > predicates). */
 pq_node_t *pq_parse_condition(pq_parser_t *p);
-/* SET value: operand (('+' | '-') operand)? with operand a literal, a path or a function call. */
-pq_node_t *pq_parse_set_value(pq_parser_t *p);
+/* SET value of `target`: operand (('+' | '-') operand)? with operand a literal, a path or a function call
+ * (set_add / set_delete checked against the target). */
+pq_node_t *pq_parse_set_value(pq_parser_t *p, const pq_path_t *target);
 
 /* ---- translation into ddb_expr trees ---- */
 

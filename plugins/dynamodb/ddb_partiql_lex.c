@@ -1,26 +1,13 @@
 /* PartiQL tokens: identifiers (keywords recognised case-insensitively), "quoted identifiers", 'strings'
- * (a doubled quote stands for itself), numbers, ? parameters and punctuation including << and >>. */
+ * (a doubled quote stands for itself), numbers, ? parameters and punctuation including << and >>;
+ * line (--) and block comments are skipped. DynamoDB reports a statement it cannot even tokenize with nothing
+ * after "can't be processed: ". */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "ddb_partiql_int.h"
-
-/* Words of the grammar: written unquoted they are never attribute or table names. */
-static const char *const KEYWORDS[] = {
-    "all", "and", "asc", "between", "by", "delete", "desc", "false", "from", "in", "insert", "into", "is",
-    "missing", "not", "null", "or", "order", "remove", "returning", "select", "set", "true", "update",
-    "value", "values", "where",
-};
-
-static bool is_keyword(const char *s, size_t len)
-{
-    for (size_t i = 0; i < sizeof KEYWORDS / sizeof KEYWORDS[0]; i++)
-        if (strlen(KEYWORDS[i]) == len && strncasecmp(KEYWORDS[i], s, len) == 0)
-            return true;
-    return false;
-}
 
 bool pq_tok_is(const pq_tok_t *t, const char *word)
 {
@@ -79,12 +66,29 @@ int pq_lex(const char *text, ddb_arena_t *arena, pq_lexer_t *out, ddb_err_t *err
     unsigned line = 1, col = 1;
     size_t line_start = 0;
     for (;;) {
-        while (text[i] && isspace((unsigned char)text[i])) {
-            if (text[i] == '\n') {
-                line++;
-                line_start = i + 1;
+        for (;;) {
+            if (text[i] && isspace((unsigned char)text[i])) {
+                if (text[i] == '\n') {
+                    line++;
+                    line_start = i + 1;
+                }
+                i++;
+            } else if (text[i] == '-' && text[i + 1] == '-') {
+                while (text[i] && text[i] != '\n')
+                    i++;
+            } else if (text[i] == '/' && text[i + 1] == '*') {
+                const char *close = strstr(text + i + 2, "*/");
+                if (!close)
+                    goto malformed;
+                for (; text + i < close + 2; i++) {
+                    if (text[i] == '\n') {
+                        line++;
+                        line_start = i + 1;
+                    }
+                }
+            } else {
+                break;
             }
-            i++;
         }
         col = (unsigned)(i - line_start) + 1;
         pq_tok_t t = {.type = PQ_EOF, .text = text + i, .len = 0, .line = line, .col = col};
@@ -95,11 +99,11 @@ int pq_lex(const char *text, ddb_arena_t *arena, pq_lexer_t *out, ddb_err_t *err
                 goto oom;
             return 0;
         }
-        if (isalpha(c) || c == '_') {
-            while (isalnum((unsigned char)text[i]) || text[i] == '_')
+        if (isalpha(c) || c == '_' || c == '$') {
+            while (isalnum((unsigned char)text[i]) || text[i] == '_' || text[i] == '$')
                 i++;
             t.len = i - start;
-            t.type = is_keyword(t.text, t.len) ? PQ_KEYWORD : PQ_IDENT;
+            t.type = pq_is_keyword(t.text, t.len) ? PQ_KEYWORD : PQ_IDENT;
         } else if (isdigit(c) || (c == '.' && isdigit((unsigned char)text[i + 1]))) {
             while (isdigit((unsigned char)text[i]) || text[i] == '.')
                 i++;
@@ -116,38 +120,36 @@ int pq_lex(const char *text, ddb_arena_t *arena, pq_lexer_t *out, ddb_err_t *err
             int rc = quoted(text, &i, arena, &t);
             if (rc == -2)
                 goto oom;
-            if (rc != 0) {
-                ddb_err_set(err, PQ_MALFORMED "Unexpected end of %s at %u:%u",
-                            c == '\'' ? "string literal" : "quoted identifier", line, col);
-                pq_lex_done(out);
-                return -1;
-            }
+            if (rc != 0)
+                goto malformed;
             t.type = c == '\'' ? PQ_STRING : PQ_QIDENT;
         } else {
             static const struct { const char *s; pq_tok_type_t type; } PUNCT[] = {
                 {"<<", PQ_LSET}, {">>", PQ_RSET}, {"<=", PQ_LE}, {">=", PQ_GE}, {"<>", PQ_NE}, {"!=", PQ_NE},
                 {"(", PQ_LPAREN}, {")", PQ_RPAREN}, {"[", PQ_LBRACK}, {"]", PQ_RBRACK}, {"{", PQ_LBRACE},
-                {"}", PQ_RBRACE}, {",", PQ_COMMA}, {".", PQ_DOT}, {":", PQ_COLON}, {"*", PQ_STAR},
+                {"}", PQ_RBRACE}, {",", PQ_COMMA}, {";", PQ_SEMI}, {".", PQ_DOT}, {":", PQ_COLON}, {"*", PQ_STAR},
                 {"+", PQ_PLUS}, {"-", PQ_MINUS}, {"=", PQ_EQ}, {"<", PQ_LT}, {">", PQ_GT}, {"?", PQ_PARAM},
             };
             size_t k = 0, n = sizeof PUNCT / sizeof PUNCT[0];
             for (; k < n; k++)
                 if (strncmp(text + i, PUNCT[k].s, strlen(PUNCT[k].s)) == 0)
                     break;
-            if (k == n) {
-                ddb_err_set(err, PQ_MALFORMED "Unexpected character '%c' at %u:%u", c, line, col);
-                pq_lex_done(out);
-                return -1;
-            }
+            if (k == n)
+                goto malformed;
             t.type = PUNCT[k].type;
             t.len = strlen(PUNCT[k].s);
             i += t.len;
             if (t.type == PQ_PARAM)
                 t.param = out->nparams++;
         }
+        t.srclen = i - start;
         if (push(out, &cap, &t) != 0)
             goto oom;
     }
+malformed:
+    pq_lex_done(out);
+    ddb_err_set(err, PQ_MALFORMED);
+    return -1;
 oom:
     pq_lex_done(out);
     ddb_err_oom(err);

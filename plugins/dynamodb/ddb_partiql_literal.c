@@ -52,15 +52,28 @@ static json_t *number(pq_parser_t *p)
         text[n++] = '-';
     memcpy(text + n, t->text, t->len);
     n += t->len;
+    /* an exponent beyond a 32-bit integer is refused before any number rule, with no detail */
+    const char *e = memchr(t->text, 'e', t->len);
+    if (!e)
+        e = memchr(t->text, 'E', t->len);
+    if (e) {
+        const char *d = e + 1 + (e[1] == '+' || e[1] == '-');
+        while (d < t->text + t->len && *d == '0')
+            d++;
+        if (t->text + t->len - d > 9) {
+            ddb_err_set(p->err, PQ_MALFORMED);
+            return NULL;
+        }
+    }
     size_t clen;
     ddb_num_status_t st = ddb_num_canonical(text, n, canon, &clen);
     if (st == DDB_NUM_ESYNTAX) {
         p->pos--;
-        pq_unexpected(p);
+        ddb_err_set(p->err, PQ_MALFORMED "Unexpected token after expression");
         return NULL;
     }
     if (st != DDB_NUM_OK) {
-        ddb_err_set(p->err, "%s", ddb_num_message(st));
+        ddb_err_set(p->err, "%s under %s", ddb_num_message(st), p->lit_path);
         return NULL;
     }
     json_t *v = typed("N", json_stringn(canon, clen));
@@ -72,12 +85,35 @@ static json_t *parameter(pq_parser_t *p)
 {
     const pq_tok_t *t = pq_next(p);
     json_t *av = json_array_get(p->params, t->param);
-    if (ddb_value_type(av, NULL) == DDB_T_NONE || json_object_size(av) != 1) {
+    json_t *payload;
+    ddb_type_t type = ddb_value_type(av, &payload);
+    if (type == DDB_T_NONE || json_object_size(av) != 1) {
         ddb_err_set(p->err, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+        return NULL;
+    }
+    ddb_num_t num;
+    if (type == DDB_T_N && (!json_is_string(payload) || ddb_num_parse(json_string_value(payload),
+                                                                      json_string_length(payload), &num) != DDB_NUM_OK)) {
+        ddb_err_set(p->err, "The parameter cannot be converted to a numeric value: %s",
+                    json_is_string(payload) ? json_string_value(payload) : "");
         return NULL;
     }
     json_t *v = json_deep_copy(av);
     return v ? v : oom(p, NULL);
+}
+
+/* A literal nested under the current one, with its place appended to p->lit_path for the messages. */
+static json_t *nested(pq_parser_t *p, const char *fmt, const char *key, size_t index)
+{
+    size_t len = strlen(p->lit_path);
+    if (key)
+        snprintf(p->lit_path + len, sizeof p->lit_path - len, fmt, key);
+    else
+        snprintf(p->lit_path + len, sizeof p->lit_path - len, fmt, index);
+    json_t *v = pq_parse_literal(p);
+    if (v)
+        p->lit_path[len] = '\0';
+    return v;
 }
 
 static json_t *list(pq_parser_t *p)
@@ -88,7 +124,7 @@ static json_t *list(pq_parser_t *p)
         return oom(p, NULL);
     if (!pq_accept(p, PQ_RBRACK)) {
         do {
-            json_t *v = pq_parse_literal(p);
+            json_t *v = nested(p, "[%zu]", NULL, json_array_size(l));
             if (!v) {
                 json_decref(l);
                 return NULL;
@@ -107,6 +143,7 @@ static json_t *list(pq_parser_t *p)
 
 static json_t *map(pq_parser_t *p)
 {
+    bool item = !p->lit_path[0]; /* the item of an INSERT (the caller leaves the path empty) */
     pq_next(p);
     json_t *m = json_object();
     if (!m)
@@ -115,33 +152,25 @@ static json_t *map(pq_parser_t *p)
         do {
             const pq_tok_t *k = pq_peek(p, 0);
             if (k->type != PQ_STRING) {
-                pq_unexpected(p);
+                pq_term_error(p);
                 json_decref(m);
                 return NULL;
             }
             pq_next(p);
-            if (pq_expect(p, PQ_COLON) != 0) {
-                json_decref(m);
-                return NULL;
-            }
-            json_t *v = pq_parse_literal(p);
-            if (!v) {
-                json_decref(m);
-                return NULL;
-            }
             char *key = strndup(k->text, k->len);
-            if (!key) {
-                json_decref(v);
+            if (!key)
                 return oom(p, m);
+            if (json_object_get(m, key)) {
+                ddb_err_set(p->err, "Duplicate keys in tuple. Key: %s under %s", key, item ? "root" : p->lit_path);
+                free(key);
+                json_decref(m);
+                return NULL;
             }
-            bool dup = json_object_get(m, key) != NULL;
-            int rc = dup ? 0 : json_object_set_new(m, key, v);
-            if (dup) {
-                ddb_err_set(p->err, "Duplicate field name: %s", key);
-                json_decref(v);
-            }
+            /* an item's attributes are each a "root" of their own in DynamoDB's messages */
+            json_t *v = pq_expect(p, PQ_COLON) == 0 ? nested(p, item ? "root" : ".%s", key, 0) : NULL;
+            int rc = v ? json_object_set_new(m, key, v) : -1;
             free(key);
-            if (dup) {
+            if (!v) {
                 json_decref(m);
                 return NULL;
             }
@@ -157,60 +186,78 @@ static json_t *map(pq_parser_t *p)
     return v ? v : oom(p, NULL);
 }
 
-/* <<e, ..>>: every element a string, a number or a binary parameter, all of one type, none repeated. */
+/* The elements of a set as DynamoDB lists them in its duplicates message: "[a, a]". */
+static void set_text(const json_t *elems, char *buf, size_t size)
+{
+    size_t n = (size_t)snprintf(buf, size, "[");
+    for (size_t i = 0; i < json_array_size(elems) && n < size; i++)
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "", json_string_value(json_array_get(elems, i)));
+    if (n < size)
+        snprintf(buf + n, size - n, "]");
+}
+
+/* <<e, ..>>: string or number literals only (a ? is not accepted inside), all of one kind. */
 static json_t *set(pq_parser_t *p)
 {
-    const pq_tok_t *open = pq_next(p);
+    static const char *const BAG_TYPES = "Unsupported data type in Bag. DynamoDB only supports either numbers or "
+                                         "strings in bags";
+    pq_next(p);
+    if (pq_peek(p, 0)->type == PQ_RSET) {
+        ddb_err_set(p->err, "Empty bags are not supported");
+        return NULL;
+    }
     json_t *elems = json_array();
     if (!elems)
         return oom(p, NULL);
     ddb_type_t type = DDB_T_NONE;
-    const char *why = NULL;
-    if (pq_peek(p, 0)->type == PQ_RSET) {
-        why = "An set may not be empty";
-    } else {
-        do {
-            json_t *payload, *v = pq_parse_literal(p);
-            if (!v) {
-                json_decref(elems);
-                return NULL;
-            }
-            ddb_type_t t = ddb_value_type(v, &payload);
-            if (t != DDB_T_S && t != DDB_T_N && t != DDB_T_B)
-                why = "Set elements must be strings, numbers or binaries";
-            else if (type != DDB_T_NONE && t != type)
-                why = "Set elements must all be of the same type";
-            for (size_t i = 0; !why && i < json_array_size(elems); i++) {
-                json_t *o = json_object();
-                if (!o || json_object_set(o, ddb_type_name(t), json_array_get(elems, i)) != 0) {
-                    json_decref(o);
-                    json_decref(v);
-                    return oom(p, elems);
-                }
-                if (ddb_value_equal(o, v))
-                    why = "Input collection contains duplicates";
-                json_decref(o);
-            }
-            type = t;
-            int rc = why ? 0 : json_array_append(elems, payload);
+    bool dup = false;
+    do {
+        pq_tok_type_t tt = pq_peek(p, 0)->type;
+        bool scalar = tt == PQ_STRING || tt == PQ_NUMBER || (tt == PQ_MINUS && pq_peek(p, 1)->type == PQ_NUMBER);
+        if (!scalar && pq_at_literal(p)) {
+            ddb_err_set(p->err, "%s", BAG_TYPES);
+            json_decref(elems);
+            return NULL;
+        }
+        json_t *payload, *v = pq_parse_literal(p);
+        if (!v) {
+            json_decref(elems);
+            return NULL;
+        }
+        ddb_type_t t = ddb_value_type(v, &payload);
+        if (type != DDB_T_NONE && t != type) {
+            ddb_err_set(p->err, "%s", BAG_TYPES);
             json_decref(v);
-            if (why)
-                break;
-            if (rc != 0)
+            json_decref(elems);
+            return NULL;
+        }
+        type = t;
+        for (size_t i = 0; i < json_array_size(elems) && !dup; i++) {
+            json_t *o = json_pack("{sO}", ddb_type_name(t), json_array_get(elems, i));
+            if (!o) {
+                json_decref(v);
                 return oom(p, elems);
-        } while (pq_accept(p, PQ_COMMA));
-    }
-    if (why) {
-        ddb_err_set(p->err, "One or more parameter values were invalid: %s (set at %u:%u)", why, open->line,
-                    open->col);
-        json_decref(elems);
-        return NULL;
-    }
+            }
+            dup = ddb_value_equal(o, v);
+            json_decref(o);
+        }
+        int rc = json_array_append(elems, payload);
+        json_decref(v);
+        if (rc != 0)
+            return oom(p, elems);
+    } while (pq_accept(p, PQ_COMMA));
     if (pq_expect(p, PQ_RSET) != 0) {
         json_decref(elems);
         return NULL;
     }
-    json_t *v = typed(type == DDB_T_S ? "SS" : type == DDB_T_N ? "NS" : "BS", elems);
+    if (dup) {
+        char list[512];
+        set_text(elems, list, sizeof list);
+        ddb_err_set(p->err, "One or more parameter values were invalid: Input collection %s contains duplicates.", list);
+        json_decref(elems);
+        return NULL;
+    }
+    json_t *v = typed(type == DDB_T_S ? "SS" : "NS", elems);
     return v ? v : oom(p, NULL);
 }
 

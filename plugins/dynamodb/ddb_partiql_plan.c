@@ -61,6 +61,41 @@ static ddb_keyop_t range_condition(const pq_node_t *t, const char *name, json_t 
     return DDB_KEY_NONE;
 }
 
+/* Whether a term constrains top-level attribute `name` (a comparison, BETWEEN, IN or begins_with on it). */
+static bool constrains(const pq_node_t *t, const char *name)
+{
+    switch (t->kind) {
+    case PN_CMP:
+        return (t->args[0]->kind == PN_PATH && pq_path_is_attr(&t->args[0]->path, name)) ||
+               (t->args[1]->kind == PN_PATH && pq_path_is_attr(&t->args[1]->path, name));
+    case PN_BETWEEN: case PN_IN:
+        return t->args[0]->kind == PN_PATH && pq_path_is_attr(&t->args[0]->path, name);
+    case PN_CALL:
+        return strcmp(t->fname, "begins_with") == 0 && t->nargs == 2 && t->args[0]->kind == PN_PATH &&
+               pq_path_is_attr(&t->args[0]->path, name);
+    default:
+        return false;
+    }
+}
+
+static size_t count_constraints(const pq_node_t **terms, size_t n, const char *name)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += constrains(terms[i], name);
+    return k;
+}
+
+/* Key values must be scalars of a key type. */
+static int key_type_check(const char *name, const json_t *v, ddb_err_t *err)
+{
+    ddb_type_t t = ddb_value_type(v, NULL);
+    if (t == DDB_T_S || t == DDB_T_N || t == DDB_T_B)
+        return 0;
+    ddb_err_set(err, "Key value must be of type S, N, or B. Key name: %s, Key type: %s", name, ddb_type_name(t));
+    return -1;
+}
+
 /* The AND of the terms not used as key equalities, as a condition tree (NULL when none are left). */
 static int residual(const pq_node_t **terms, size_t n, const bool *used, ddb_cond_t **out, ddb_err_t *err)
 {
@@ -91,7 +126,7 @@ static int key_set(json_t *key, const char *name, json_t *v, ddb_err_t *err)
 
 /* The full key from equalities on every key attribute; marks the terms used. */
 static int full_key(const pq_node_t **terms, size_t n, bool *used, const char *hash_name, const char *range_name,
-                    ddb_pq_plan_t *out, ddb_err_t *err)
+                    const char *missing, ddb_pq_plan_t *out, ddb_err_t *err)
 {
     const char *names[2] = {hash_name, range_name};
     if (!(out->key = json_object())) {
@@ -104,14 +139,35 @@ static int full_key(const pq_node_t **terms, size_t n, bool *used, const char *h
         for (; i < n && !(v = equality(terms[i], names[k])); i++)
             ;
         if (!v) {
-            ddb_err_set(err, KEY_EQUALITY_MISSING);
+            ddb_err_set(err, "%s", missing);
+            return -1;
+        }
+        if (count_constraints(terms, n, names[k]) > 1) {
+            ddb_err_set(err, "Multiple conditions on same key %s. Only single item Update/Insert/Delete are supported",
+                        names[k]);
             return -1;
         }
         used[i] = true;
-        if (key_set(out->key, names[k], v, err) != 0)
+        if (key_type_check(names[k], v, err) != 0 || key_set(out->key, names[k], v, err) != 0)
             return -1;
     }
     return 0;
+}
+
+/* Partitions read in ORDER BY the partition key: by their value, in the direction asked. */
+static void sort_queries(ddb_pq_plan_t *out)
+{
+    for (size_t i = 1; i < out->nqueries; i++) {
+        for (size_t j = i; j > 0; j--) {
+            int c = 0;
+            ddb_value_compare(out->queries[j - 1].hash_value, out->queries[j].hash_value, &c);
+            if ((out->forward ? c : -c) <= 0)
+                break;
+            ddb_keycond_t tmp = out->queries[j];
+            out->queries[j] = out->queries[j - 1];
+            out->queries[j - 1] = tmp;
+        }
+    }
 }
 
 /* SELECT: Query of the partition values (= or IN) with the first sort key condition, or a Scan. */
@@ -119,18 +175,31 @@ static int select_plan(const pq_node_t **terms, size_t n, const char *hash_name,
                        ddb_pq_plan_t *out, ddb_err_t *err)
 {
     const pq_node_t *hash_term = NULL;
-    for (size_t i = 0; i < n && !hash_term; i++)
-        if (equality(terms[i], hash_name) || is_in_on(terms[i], hash_name))
-            hash_term = terms[i];
+    size_t nhash = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (equality(terms[i], hash_name) || is_in_on(terms[i], hash_name)) {
+            hash_term = hash_term ? hash_term : terms[i];
+            nhash++;
+        }
+    }
+    if (nhash > 1) {
+        ddb_err_set(err, "Only single equality condition should be present on hash key %s", hash_name);
+        return -1;
+    }
     if (!hash_term) {
         out->access = DDB_PQ_SCAN;
         return 0;
     }
+    for (size_t i = 1; i < hash_term->nargs; i++)
+        if (hash_term->args[i]->kind == PN_VALUE && key_type_check(hash_name, hash_term->args[i]->value, err) != 0)
+            return -1;
     ddb_keyop_t op = DDB_KEY_NONE;
     json_t *vals[2] = {NULL, NULL};
     for (size_t i = 0; range_name && i < n && op == DDB_KEY_NONE; i++)
         op = range_condition(terms[i], range_name, vals);
     json_t *eq = equality(hash_term, hash_name);
+    if (eq && key_type_check(hash_name, eq, err) != 0)
+        return -1;
     size_t nq = eq ? 1 : hash_term->nargs - 1;
     if (eq && (!range_name || op == DDB_KEY_EQ)) {
         out->access = DDB_PQ_GET;
@@ -157,11 +226,69 @@ static int select_plan(const pq_node_t **terms, size_t n, const char *hash_name,
     return 0;
 }
 
+/* ORDER BY: a key attribute, with the partition key conditioned (and named when several partitions are). */
+static int order_check(const ddb_pq_stmt_t *st, const pq_node_t **terms, size_t n, const char *hash_name,
+                       const char *range_name, ddb_err_t *err)
+{
+    if (!st->where_ast->root) {
+        ddb_err_set(err, "Must have WHERE clause in the statement when using ORDER BY clause.");
+        return -1;
+    }
+    if (strcmp(st->order_by, hash_name) != 0 && (!range_name || strcmp(st->order_by, range_name) != 0)) {
+        ddb_err_set(err, "Variable reference %s in ORDER BY clause must be part of the primary key", st->order_by);
+        return -1;
+    }
+    const pq_node_t *hash_term = NULL;
+    for (size_t i = 0; i < n && !hash_term; i++)
+        if (equality(terms[i], hash_name) || is_in_on(terms[i], hash_name))
+            hash_term = terms[i];
+    if (!hash_term) {
+        ddb_err_set(err, "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY "
+                         "clause.");
+        return -1;
+    }
+    if (hash_term->kind == PN_IN && hash_term->nargs > 2 && strcmp(st->order_by, hash_name) != 0) {
+        ddb_err_set(err, "Must have hash key in ORDER BY clause when more than one hash key condition specified in "
+                         "WHERE clause.");
+        return -1;
+    }
+    return 0;
+}
+
+/* What the statement kind and the request it came in allow, before any key is looked at. */
+static int context_check(const ddb_pq_stmt_t *st, unsigned flags, ddb_err_t *err)
+{
+    bool tx = flags & DDB_PQ_IN_TRANSACTION;
+    if (st->kind == DDB_PQ_EXISTS && !tx) {
+        ddb_err_set(err, "EXISTS can only be used in ExecuteTransaction write requests.");
+        return -1;
+    }
+    if (st->index && st->kind == DDB_PQ_SELECT && tx) {
+        ddb_err_set(err, "Reads on indices are not supported within transactions.");
+        return -1;
+    }
+    if (st->index && st->kind == DDB_PQ_EXISTS) {
+        ddb_err_set(err, "Operations on indices are not supported in transactions");
+        return -1;
+    }
+    if (st->index && st->kind != DDB_PQ_SELECT) {
+        ddb_err_set(err, "This operation is not supported on an index");
+        return -1;
+    }
+    if (tx && st->returning != DDB_PQ_RET_NONE) {
+        ddb_err_set(err, "RETURNING clause is not supported in ExecuteTransaction.");
+        return -1;
+    }
+    return 0;
+}
+
 int ddb_pq_plan(const ddb_pq_stmt_t *st, const char *hash_name, const char *range_name, unsigned flags,
                 ddb_pq_plan_t *out, ddb_err_t *err)
 {
     memset(out, 0, sizeof *out);
     out->forward = !st->order_desc;
+    if (context_check(st, flags, err) != 0)
+        return -1;
     if (st->kind == DDB_PQ_INSERT) { /* the key of the item, for the duplicate check */
         out->access = DDB_PQ_GET;
         if (!(out->key = json_object())) {
@@ -171,16 +298,14 @@ int ddb_pq_plan(const ddb_pq_stmt_t *st, const char *hash_name, const char *rang
         const char *names[2] = {hash_name, range_name};
         for (int k = 0; k < 2 && names[k]; k++) {
             json_t *v = json_object_get(st->item, names[k]);
-            if (v && key_set(out->key, names[k], v, err) != 0)
+            if (v && key_set(out->key, names[k], v, err) != 0) {
+                ddb_pq_plan_done(out);
                 return -1;
+            }
         }
         return 0;
     }
-    if ((flags & DDB_PQ_SINGLE_ITEM) && st->kind == DDB_PQ_SELECT && st->index) {
-        ddb_err_set(err, "Reads on indices are not supported within transactions.");
-        return -1;
-    }
-    const pq_node_t *root = st->where_ast ? st->where_ast->root : NULL;
+    const pq_node_t *root = st->where_ast->root;
     size_t n = root ? pq_and_terms(root, NULL, 0) : 0;
     const pq_node_t **terms = calloc(n ? n : 1, sizeof *terms);
     bool *used = calloc(n ? n : 1, sizeof *used);
@@ -191,29 +316,31 @@ int ddb_pq_plan(const ddb_pq_stmt_t *st, const char *hash_name, const char *rang
     }
     if (root)
         pq_and_terms(root, terms, n);
-    if (st->kind != DDB_PQ_SELECT || (flags & DDB_PQ_SINGLE_ITEM)) {
-        if (full_key(terms, n, used, hash_name, range_name, out, err) != 0)
+    if (st->kind != DDB_PQ_SELECT || (flags & (DDB_PQ_IN_TRANSACTION | DDB_PQ_IN_BATCH))) {
+        const char *missing = KEY_EQUALITY_MISSING;
+        if (st->kind == DDB_PQ_SELECT)
+            missing = (flags & DDB_PQ_IN_TRANSACTION)
+                          ? "Select statements within ExecuteTransaction must specify the primary key in the where "
+                            "clause."
+                          : "Select statements within BatchExecuteStatement must specify the primary key in the "
+                            "where clause.";
+        else if (st->kind == DDB_PQ_EXISTS)
+            missing = "EXISTS() must contain a single item read with additional condition";
+        if (full_key(terms, n, used, hash_name, range_name, missing, out, err) != 0)
             goto done;
         out->access = DDB_PQ_GET;
         rc = st->kind == DDB_PQ_SELECT ? 0 : residual(terms, n, used, &out->cond, err);
+        if (rc == 0 && st->kind == DDB_PQ_EXISTS && !out->cond) {
+            ddb_err_set(err, "EXISTS() must contain a single item read with additional condition");
+            rc = -1;
+        }
         goto done;
     }
-    if (st->order_by) {
-        if (!root) {
-            ddb_err_set(err, "Must have WHERE clause in the statement when using ORDER BY clause.");
-            goto done;
-        }
-        if (strcmp(st->order_by, hash_name) != 0 && (!range_name || strcmp(st->order_by, range_name) != 0)) {
-            ddb_err_set(err, "Variable reference [%s] must be a key attribute for ORDER BY", st->order_by);
-            goto done;
-        }
-    }
+    if (st->order_by && order_check(st, terms, n, hash_name, range_name, err) != 0)
+        goto done;
     rc = select_plan(terms, n, hash_name, range_name, out, err);
-    if (rc == 0 && st->order_by && out->access == DDB_PQ_SCAN) {
-        ddb_err_set(err, "Must have a partition key equality or IN condition in the WHERE clause when using "
-                         "ORDER BY clause.");
-        rc = -1;
-    }
+    if (rc == 0 && st->order_by)
+        sort_queries(out);
 done:
     free(terms);
     free(used);

@@ -6,16 +6,18 @@
 
 #define MAX_ACTIONS 256
 
-/* Table or index name: an identifier or a "quoted identifier". */
-static char *target_name(pq_parser_t *p)
+/* Table or index name: an identifier or a "quoted identifier". SELECT's FROM takes any expression there
+ * (errors of a term); the other statements a simple path. */
+static char *target_name(pq_parser_t *p, bool select)
 {
     const pq_tok_t *t = pq_peek(p, 0);
-    if (t->type == PQ_STRING) {
-        ddb_err_set(p->err, PQ_MALFORMED "Expected identifier for simple path");
-        return NULL;
-    }
     if (t->type != PQ_IDENT && t->type != PQ_QIDENT) {
-        pq_unexpected(p);
+        if (!select)
+            ddb_err_set(p->err, PQ_MALFORMED "Expected identifier for simple path");
+        else if (t->type == PQ_STRING || t->type == PQ_NUMBER)
+            ddb_err_set(p->err, "Unexpected from source");
+        else
+            pq_term_error(p);
         return NULL;
     }
     pq_next(p);
@@ -25,33 +27,37 @@ static char *target_name(pq_parser_t *p)
     return s;
 }
 
-/* "Table" or "Table"."Index" (the index only where `index` is given). */
-static int target(pq_parser_t *p, ddb_pq_stmt_t *st, bool index)
+/* "Table" or "Table"."Index" (an index is refused by ddb_pq_plan where the statement cannot use one); an
+ * alias after it is refused as DynamoDB refuses it. */
+static int target(pq_parser_t *p, ddb_pq_stmt_t *st, bool select)
 {
-    if (!(st->table = target_name(p)))
+    if (!(st->table = target_name(p, select)))
+        return -1;
+    if (pq_accept(p, PQ_DOT) && !(st->index = target_name(p, select)))
         return -1;
     const pq_tok_t *t = pq_peek(p, 0);
-    if (t->type != PQ_DOT && t->type != PQ_LBRACK)
-        return 0;
-    if (!index || t->type == PQ_LBRACK) {
-        ddb_err_set(p->err, PQ_MALFORMED "Unexpected path component at %u:%u", t->line, t->col);
+    if (t->type == PQ_DOT) {
+        ddb_err_set(p->err, "A path may contain at most 2 components in the FROM clause");
         return -1;
     }
-    pq_next(p);
-    if (!(st->index = target_name(p)))
+    if (t->type == PQ_LBRACK) {
+        char at[64];
+        pq_pos(t, at, sizeof at);
+        ddb_err_set(p->err, "Unexpected path component at %s", at);
         return -1;
-    t = pq_peek(p, 0);
-    if (t->type == PQ_DOT || t->type == PQ_LBRACK) {
-        ddb_err_set(p->err, PQ_MALFORMED "Unexpected path component at %u:%u", t->line, t->col);
+    }
+    if (st->kind != DDB_PQ_INSERT && (t->type == PQ_IDENT || t->type == PQ_QIDENT || pq_tok_is(t, "as"))) {
+        ddb_err_set(p->err, "Aliasing is not supported");
         return -1;
     }
     return 0;
 }
 
-static int where(pq_parser_t *p, ddb_pq_stmt_t *st, bool required)
+/* [WHERE condition]: UPDATE and DELETE without one are refused by ddb_pq_plan (no key equalities). */
+static int where(pq_parser_t *p, ddb_pq_stmt_t *st)
 {
     if (!pq_accept_word(p, "where"))
-        return required ? pq_unexpected(p) : 0;
+        return 0;
     pq_node_t *root = pq_parse_condition(p);
     if (!root)
         return -1;
@@ -64,34 +70,57 @@ static int where(pq_parser_t *p, ddb_pq_stmt_t *st, bool required)
     return st->where ? 0 : -1;
 }
 
+/* SELECT's list: * alone, or paths (a function there is not a path). */
+static int projection(pq_parser_t *p, ddb_pq_stmt_t *st)
+{
+    bool star = false;
+    pq_gen_t g;
+    pq_gen_init(&g);
+    do {
+        const pq_tok_t *t = pq_peek(p, 0);
+        if (t->type == PQ_STAR) {
+            pq_next(p);
+            star = true;
+            continue;
+        }
+        if ((t->type == PQ_IDENT || t->type == PQ_KEYWORD) && pq_peek(p, 1)->type == PQ_LPAREN) {
+            char at[64];
+            pq_pos(t, at, sizeof at);
+            ddb_err_set(p->err, "Unexpected path component at %s", at);
+            pq_gen_done(&g);
+            return -1;
+        }
+        pq_path_t path;
+        if (pq_parse_path(p, &path, false) != 0) {
+            pq_gen_done(&g);
+            return -1;
+        }
+        pq_gen_str(&g, g.len ? ", " : "");
+        pq_gen_path(&g, &path);
+    } while (pq_accept(p, PQ_COMMA));
+    if (star && g.len) {
+        ddb_err_set(p->err, "Other attributes should not be present in the projection when '*' is used.");
+        pq_gen_done(&g);
+        return -1;
+    }
+    if (g.len)
+        st->proj = pq_gen_to_proj(&g, p->err);
+    pq_gen_done(&g);
+    return star || st->proj ? 0 : -1;
+}
+
 static int select_stmt(pq_parser_t *p, ddb_pq_stmt_t *st)
 {
     st->kind = DDB_PQ_SELECT;
-    if (!pq_accept(p, PQ_STAR)) {
-        pq_gen_t g;
-        pq_gen_init(&g);
-        do {
-            pq_path_t path;
-            if (pq_parse_path(p, &path) != 0) {
-                pq_gen_done(&g);
-                return -1;
-            }
-            pq_gen_str(&g, g.len ? ", " : "");
-            pq_gen_path(&g, &path);
-        } while (pq_accept(p, PQ_COMMA));
-        st->proj = pq_gen_to_proj(&g, p->err);
-        pq_gen_done(&g);
-        if (!st->proj)
-            return -1;
-    }
-    if (pq_expect_word(p, "from") != 0 || target(p, st, true) != 0 || where(p, st, false) != 0)
+    if (projection(p, st) != 0 || pq_expect_word(p, "from") != 0 || target(p, st, true) != 0 ||
+        where(p, st) != 0)
         return -1;
     if (pq_accept_word(p, "order")) {
         pq_path_t path;
-        if (pq_expect_word(p, "by") != 0 || pq_parse_path(p, &path) != 0)
+        if (pq_expect_word(p, "by") != 0 || pq_parse_path(p, &path, false) != 0)
             return -1;
         if (path.n != 1 || !path.e[0].name) {
-            ddb_err_set(p->err, "ORDER BY must name a key attribute");
+            ddb_err_set(p->err, "Argument to ORDER BY must be of type VariableReference. Type: Path");
             return -1;
         }
         if (!(st->order_by = strndup(path.e[0].name, path.e[0].len))) {
@@ -105,6 +134,16 @@ static int select_stmt(pq_parser_t *p, ddb_pq_stmt_t *st)
     return 0;
 }
 
+/* EXISTS(SELECT ...): a transaction's condition check on one item. */
+static int exists_stmt(pq_parser_t *p, ddb_pq_stmt_t *st)
+{
+    if (pq_expect(p, PQ_LPAREN) != 0 || pq_expect_word(p, "select") != 0 || select_stmt(p, st) != 0 ||
+        pq_expect(p, PQ_RPAREN) != 0)
+        return -1;
+    st->kind = DDB_PQ_EXISTS;
+    return 0;
+}
+
 static int insert_stmt(pq_parser_t *p, ddb_pq_stmt_t *st)
 {
     st->kind = DDB_PQ_INSERT;
@@ -115,20 +154,35 @@ static int insert_stmt(pq_parser_t *p, ddb_pq_stmt_t *st)
                             "supported, use \"INSERT INTO tableName VALUE item\" instead");
         return -1;
     }
-    if (pq_expect_word(p, "value") != 0)
+    if (!pq_accept_word(p, "value")) {
+        ddb_err_set(p->err, PQ_MALFORMED "Unexpected token after expression");
         return -1;
-    const pq_tok_t *at = pq_peek(p, 0);
+    }
+    pq_tok_type_t first = pq_peek(p, 0)->type;
+    if (first != PQ_LBRACE && first != PQ_PARAM) {
+        if (pq_at_literal(p)) {
+            ddb_err_set(p->err, "Unsupported format in item expression. Please use struct format {...} to express "
+                                "item values for insert statement.");
+            return -1;
+        }
+        return pq_term_error(p);
+    }
+    p->lit_path[0] = '\0';
     json_t *payload, *v = pq_parse_literal(p);
     if (!v)
         return -1;
     if (ddb_value_type(v, &payload) != DDB_T_M) {
-        ddb_err_set(p->err, "Unsupported operation: the VALUE of an INSERT at %u:%u must be a map (a tuple "
-                            "of attribute names and values)", at->line, at->col);
+        ddb_err_set(p->err, "Unsupported format in item expression. Please use struct format {...} to express "
+                            "item values for insert statement.");
         json_decref(v);
         return -1;
     }
     st->item = json_incref(payload);
     json_decref(v);
+    if (pq_tok_is(pq_peek(p, 0), "returning")) {
+        ddb_err_set(p->err, "RETURNING is not supported in INSERT");
+        return -1;
+    }
     return 0;
 }
 
@@ -141,9 +195,9 @@ typedef struct update_action {
 /* SET path = value: set_add(path, <<..>>) and set_delete(path, <<..>>) are DynamoDB's ADD and DELETE. */
 static int set_action(pq_parser_t *p, update_action_t *a)
 {
-    if (pq_parse_path(p, &a->path) != 0 || pq_expect(p, PQ_EQ) != 0)
+    if (pq_parse_path(p, &a->path, true) != 0 || pq_expect(p, PQ_EQ) != 0)
         return -1;
-    const pq_node_t *v = pq_parse_set_value(p);
+    const pq_node_t *v = pq_parse_set_value(p, &a->path);
     if (!v)
         return -1;
     a->clause = "SET";
@@ -194,8 +248,10 @@ static int returning(pq_parser_t *p, ddb_pq_stmt_t *st)
     bool old = pq_accept_word(p, "old");
     if (!old && pq_expect_word(p, "new") != 0)
         return -1;
-    if (pq_expect(p, PQ_STAR) != 0)
+    if (!pq_accept(p, PQ_STAR)) {
+        ddb_err_set(p->err, "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause");
         return -1;
+    }
     st->returning = all ? (old ? DDB_PQ_RET_ALL_OLD : DDB_PQ_RET_ALL_NEW)
                         : (old ? DDB_PQ_RET_MODIFIED_OLD : DDB_PQ_RET_MODIFIED_NEW);
     if (st->kind == DDB_PQ_DELETE && st->returning != DDB_PQ_RET_ALL_OLD) {
@@ -229,7 +285,7 @@ static int update_stmt(pq_parser_t *p, ddb_pq_stmt_t *st)
             update_action_t *a = &acts[n++];
             memset(a, 0, sizeof *a);
             a->clause = "REMOVE";
-            rc = set ? set_action(p, a) : pq_parse_path(p, &a->path);
+            rc = set ? set_action(p, a) : pq_parse_path(p, &a->path, true);
         } while (rc == 0 && pq_accept(p, PQ_COMMA));
     }
     if (rc == 0 && n == 0)
@@ -237,7 +293,7 @@ static int update_stmt(pq_parser_t *p, ddb_pq_stmt_t *st)
     if (rc == 0)
         rc = (st->update = update_tree(acts, n, p->err)) ? 0 : -1;
     free(acts);
-    if (rc != 0 || where(p, st, true) != 0)
+    if (rc != 0 || where(p, st) != 0)
         return -1;
     return returning(p, st);
 }
@@ -245,7 +301,7 @@ static int update_stmt(pq_parser_t *p, ddb_pq_stmt_t *st)
 static int delete_stmt(pq_parser_t *p, ddb_pq_stmt_t *st)
 {
     st->kind = DDB_PQ_DELETE;
-    if (pq_expect_word(p, "from") != 0 || target(p, st, false) != 0 || where(p, st, true) != 0)
+    if (pq_expect_word(p, "from") != 0 || target(p, st, false) != 0 || where(p, st) != 0)
         return -1;
     return returning(p, st);
 }
@@ -262,12 +318,17 @@ static int statement(pq_parser_t *p, ddb_pq_stmt_t *st)
         rc = update_stmt(p, st);
     else if (pq_tok_is(t, "delete"))
         rc = delete_stmt(p, st);
+    else if (pq_tok_is(t, "exists") && t->type == PQ_KEYWORD)
+        rc = exists_stmt(p, st);
     else {
         ddb_err_set(p->err, PQ_MALFORMED "Expected data manipulation");
         return -1;
     }
-    if (rc == 0 && pq_peek(p, 0)->type != PQ_EOF)
-        rc = pq_unexpected(p);
+    pq_accept(p, PQ_SEMI);
+    if (rc == 0 && pq_peek(p, 0)->type != PQ_EOF) {
+        ddb_err_set(p->err, PQ_MALFORMED "Unexpected token after expression");
+        rc = -1;
+    }
     return rc;
 }
 
@@ -288,7 +349,8 @@ int ddb_pq_parse(const char *text, const json_t *params, ddb_pq_stmt_t **out, dd
         return -1;
     }
     int rc = -1;
-    if (lx.nparams != (json_is_array(params) ? json_array_size(params) : 0)) {
+    /* DynamoDB refuses too few values; values beyond the last ? are ignored */
+    if (lx.nparams > (json_is_array(params) ? json_array_size(params) : 0)) {
         ddb_err_set(err, "Number of parameters in request and statement don't match.");
     } else {
         pq_parser_t p = {.toks = lx.toks, .ntoks = lx.ntoks, .params = params,

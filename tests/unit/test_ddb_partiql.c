@@ -203,21 +203,30 @@ Test(partiql_plan, get_when_every_key_attribute_has_an_equality)
 
 Test(partiql_plan, query_of_in_partitions_with_sort_condition_and_order)
 {
-    ddb_pq_stmt_t *st =
-        parse_ok("SELECT * FROM T WHERE pk IN ['a', 'b'] AND sk BETWEEN 1 AND 9 ORDER BY sk DESC", NULL);
-    cr_assert_str_eq(st->order_by, "sk");
-    cr_assert(st->order_desc);
+    ddb_pq_stmt_t *st = parse_ok("SELECT * FROM T WHERE pk IN ['a', 'c', 'b'] AND sk BETWEEN 1 AND 9", NULL);
     ddb_pq_plan_t plan;
     ddb_err_t err = {0};
     cr_assert_eq(ddb_pq_plan(st, "pk", "sk", 0, &plan, &err), 0, "%s", err.msg);
     cr_assert_eq(plan.access, DDB_PQ_QUERY);
-    cr_assert_not(plan.forward);
-    cr_assert_eq(plan.nqueries, 2);
+    cr_assert(plan.forward);
+    cr_assert_eq(plan.nqueries, 3);
     assert_json(plan.queries[0].hash_value, "{\"S\": \"a\"}");
-    assert_json(plan.queries[1].hash_value, "{\"S\": \"b\"}");
+    assert_json(plan.queries[1].hash_value, "{\"S\": \"c\"}");
     cr_assert_eq(plan.queries[1].range_op, DDB_KEY_BETWEEN);
     assert_json(plan.queries[1].range_values[0], "{\"N\": \"1\"}");
     assert_json(plan.queries[1].range_values[1], "{\"N\": \"9\"}");
+    ddb_pq_plan_done(&plan);
+    ddb_pq_free(st);
+    /* ORDER BY the partition key: partitions in key order, descending here */
+    st = parse_ok("SELECT * FROM T WHERE pk IN ['a', 'c', 'b'] ORDER BY pk DESC", NULL);
+    cr_assert_str_eq(st->order_by, "pk");
+    cr_assert(st->order_desc);
+    cr_assert_eq(ddb_pq_plan(st, "pk", "sk", 0, &plan, &err), 0, "%s", err.msg);
+    cr_assert_not(plan.forward);
+    cr_assert_eq(plan.nqueries, 3);
+    assert_json(plan.queries[0].hash_value, "{\"S\": \"c\"}");
+    assert_json(plan.queries[1].hash_value, "{\"S\": \"b\"}");
+    assert_json(plan.queries[2].hash_value, "{\"S\": \"a\"}");
     ddb_pq_plan_done(&plan);
     ddb_pq_free(st);
 }
@@ -264,18 +273,67 @@ Test(partiql_plan, or_on_the_partition_key_is_a_scan)
 
 Test(partiql_plan, errors)
 {
-    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a'", "pk", "sk", DDB_PQ_SINGLE_ITEM),
-                     "Where clause does not contain a mandatory equality on all key attributes");
-    cr_assert_str_eq(plan_err("SELECT * FROM T.I WHERE pk = 'a'", "pk", NULL, DDB_PQ_SINGLE_ITEM),
+    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a'", "pk", "sk", DDB_PQ_IN_TRANSACTION),
+                     "Select statements within ExecuteTransaction must specify the primary key in the where clause.");
+    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a' AND attribute_exists(x)", "pk", "sk", DDB_PQ_IN_BATCH),
+                     "Select statements within BatchExecuteStatement must specify the primary key in the where "
+                     "clause.");
+    cr_assert_str_eq(plan_err("SELECT * FROM T.I WHERE pk = 'a'", "pk", NULL, DDB_PQ_IN_TRANSACTION),
                      "Reads on indices are not supported within transactions.");
     cr_assert_str_eq(plan_err("UPDATE T SET a = 1 WHERE pk = 'a'", "pk", "sk", 0),
                      "Where clause does not contain a mandatory equality on all key attributes");
+    cr_assert_str_eq(plan_err("UPDATE T SET a = 1", "pk", NULL, 0),
+                     "Where clause does not contain a mandatory equality on all key attributes");
     cr_assert_str_eq(plan_err("DELETE FROM T WHERE pk > 'a' AND sk = 1", "pk", "sk", 0),
                      "Where clause does not contain a mandatory equality on all key attributes");
+    cr_assert_str_eq(plan_err("DELETE FROM T WHERE pk = 'a' AND pk <> 'b'", "pk", NULL, 0),
+                     "Multiple conditions on same key pk. Only single item Update/Insert/Delete are supported");
+    cr_assert_str_eq(plan_err("DELETE FROM \"T\".\"I\" WHERE pk = 'a'", "pk", NULL, 0),
+                     "This operation is not supported on an index");
+    cr_assert_str_eq(plan_err("UPDATE T SET a = 1 WHERE pk = 'a' RETURNING ALL NEW *", "pk", NULL,
+                              DDB_PQ_IN_TRANSACTION),
+                     "RETURNING clause is not supported in ExecuteTransaction.");
+    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = true", "pk", NULL, 0),
+                     "Key value must be of type S, N, or B. Key name: pk, Key type: BOOL");
+    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a' AND pk = 'b'", "pk", NULL, 0),
+                     "Only single equality condition should be present on hash key pk");
     cr_assert_str_eq(plan_err("SELECT * FROM T ORDER BY sk", "pk", "sk", 0),
                      "Must have WHERE clause in the statement when using ORDER BY clause.");
     cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a' ORDER BY n", "pk", "sk", 0),
-                     "Variable reference [n] must be a key attribute for ORDER BY");
+                     "Variable reference n in ORDER BY clause must be part of the primary key");
+    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE n = 1 ORDER BY sk", "pk", "sk", 0),
+                     "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY "
+                     "clause.");
+    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk IN ['a', 'b'] ORDER BY sk", "pk", "sk", 0),
+                     "Must have hash key in ORDER BY clause when more than one hash key condition specified in "
+                     "WHERE clause.");
+}
+
+Test(partiql_plan, exists_condition_check)
+{
+    ddb_pq_stmt_t *st = parse_ok("EXISTS(SELECT * FROM \"T\" WHERE pk = 'k1' AND n > 3)", NULL);
+    cr_assert_eq(st->kind, DDB_PQ_EXISTS);
+    cr_assert_str_eq(st->table, "T");
+    ddb_pq_plan_t plan;
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_pq_plan(st, "pk", NULL, DDB_PQ_IN_TRANSACTION, &plan, &err), 0, "%s", err.msg);
+    assert_json(plan.key, "{\"pk\": {\"S\": \"k1\"}}");
+    json_t *item = J(ITEM);
+    cr_assert(ddb_cond_eval(plan.cond, item));
+    json_object_set_new(item, "n", J("{\"N\": \"2\"}"));
+    cr_assert_not(ddb_cond_eval(plan.cond, item));
+    json_decref(item);
+    ddb_pq_plan_done(&plan);
+    ddb_pq_free(st);
+    cr_assert_str_eq(plan_err("EXISTS(SELECT * FROM T WHERE pk = 'k1')", "pk", NULL, DDB_PQ_IN_TRANSACTION),
+                     "EXISTS() must contain a single item read with additional condition");
+    cr_assert_str_eq(plan_err("EXISTS(SELECT * FROM T WHERE n = 1)", "pk", NULL, DDB_PQ_IN_TRANSACTION),
+                     "EXISTS() must contain a single item read with additional condition");
+    cr_assert_str_eq(plan_err("EXISTS(SELECT * FROM T WHERE pk = 'k1' AND n = 1)", "pk", NULL, 0),
+                     "EXISTS can only be used in ExecuteTransaction write requests.");
+    cr_assert_str_eq(plan_err("EXISTS(SELECT * FROM T.I WHERE pk = 'k1' AND n = 1)", "pk", NULL,
+                              DDB_PQ_IN_TRANSACTION),
+                     "Operations on indices are not supported in transactions");
 }
 
 /* ---- INSERT ---- */
@@ -304,8 +362,8 @@ Test(partiql_insert, every_literal_kind)
 
 Test(partiql_insert, parameters_bound_in_order)
 {
-    ddb_pq_stmt_t *st = parse_ok("INSERT INTO T VALUE {'pk': ?, 'n': ?, 'bs': <<?, ?>>, 'l': [?]}",
-                                 "[{\"S\": \"p\"}, {\"N\": \"7\"}, {\"B\": \"AQ==\"}, {\"B\": \"Ag==\"},"
+    ddb_pq_stmt_t *st = parse_ok("INSERT INTO T VALUE {'pk': ?, 'n': ?, 'bs': ?, 'l': [?]}",
+                                 "[{\"S\": \"p\"}, {\"N\": \"7\"}, {\"BS\": [\"AQ==\", \"Ag==\"]},"
                                  " {\"M\": {\"x\": {\"BOOL\": true}}}]");
     assert_json(st->item, "{\"pk\": {\"S\": \"p\"}, \"n\": {\"N\": \"7\"}, \"bs\": {\"BS\": [\"AQ==\", \"Ag==\"]},"
                           " \"l\": {\"L\": [{\"M\": {\"x\": {\"BOOL\": true}}}]}}");
@@ -314,8 +372,8 @@ Test(partiql_insert, parameters_bound_in_order)
     st = parse_ok("INSERT INTO T VALUE ?", "[{\"M\": {\"pk\": {\"S\": \"whole\"}}}]");
     assert_json(st->item, "{\"pk\": {\"S\": \"whole\"}}");
     ddb_pq_free(st);
-    /* a ? inside a string is not a parameter */
-    st = parse_ok("INSERT INTO T VALUE {'pk': 'why?'}", "[]");
+    /* a ? inside a string is not a parameter; values beyond the last ? are ignored, as DynamoDB does */
+    st = parse_ok("INSERT INTO T VALUE {'pk': 'why?'}", "[{\"S\": \"unused\"}]");
     assert_json(st->item, "{\"pk\": {\"S\": \"why?\"}}");
     ddb_pq_free(st);
 }
@@ -324,23 +382,44 @@ Test(partiql_insert, errors)
 {
     cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': ?}", NULL),
                      "Number of parameters in request and statement don't match.");
-    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 'a'}", "[{\"S\": \"x\"}]"),
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': ?, 'a': ?}", "[{\"S\": \"x\"}]"),
                      "Number of parameters in request and statement don't match.");
     cr_assert_str_eq(parse_err("INSERT INTO T VALUES {'pk': 'a'}", NULL),
                      "Unsupported operation: Inserting multiple items in a single statement is not supported, use "
                      "\"INSERT INTO tableName VALUE item\" instead");
     cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 1, 'n': 123456789012345678901234567890123456789}", NULL),
-                     "Attempting to store more than 38 significant digits in a Number");
-    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 1, 'n': 1E126}", NULL),
-                     "Number overflow. Attempting to store a number with magnitude larger than supported range");
-    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 'a', 'pk': 'b'}", NULL), "Duplicate field name: pk");
-    cr_assert(strstr(parse_err("INSERT INTO T VALUE {'s': <<'a', 'a'>>}", NULL), "contains duplicates"));
-    cr_assert(strstr(parse_err("INSERT INTO T VALUE {'s': <<'a', 1>>}", NULL), "same type"));
-    cr_assert(strstr(parse_err("INSERT INTO T VALUE {'s': <<>>}", NULL), "may not be empty"));
-    cr_assert(strstr(parse_err("INSERT INTO T VALUE 'x'", NULL), "must be a map"));
-    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {pk: 'a'}", NULL), MALFORMED "Unexpected token at 1:22");
+                     "Attempting to store more than 38 significant digits in a Number under root");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 1, 'm': {'x': 1E126}}", NULL),
+                     "Number overflow. Attempting to store a number with magnitude larger than supported range "
+                     "under root.x");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 1, 'l': [1, 1e-131]}", NULL),
+                     "Number underflow. Attempting to store a number with magnitude smaller than supported range "
+                     "under root[1]");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 1e2147483648}", NULL), MALFORMED);
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 'a', 'm': {'k': 1, 'k': 2}}", NULL),
+                     "Duplicate keys in tuple. Key: k under root");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'s': <<'a', 'b', 'a'>>}", NULL),
+                     "One or more parameter values were invalid: Input collection [a, b, a] contains duplicates.");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'s': <<1, 1.0>>}", NULL),
+                     "One or more parameter values were invalid: Input collection [1, 1] contains duplicates.");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'s': <<'a', 1>>}", NULL),
+                     "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'s': <<?>>}", "[{\"B\": \"AQ==\"}]"),
+                     "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'s': <<>>}", NULL), "Empty bags are not supported");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE 'x'", NULL),
+                     "Unsupported format in item expression. Please use struct format {...} to express item values "
+                     "for insert statement.");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 'a'} RETURNING ALL OLD *", NULL),
+                     "RETURNING is not supported in INSERT");
+    cr_assert_str_eq(parse_err("INSERT INTO T t VALUE {'pk': 'a'}", NULL),
+                     MALFORMED "Unexpected token after expression");
+    cr_assert_str_eq(parse_err("INSERT INTO T VALUE {'pk': 'a'} foo", NULL),
+                     MALFORMED "Unexpected token after expression");
     cr_assert_str_eq(parse_err("INSERT INTO T VALUE ?", "[{\"Q\": \"x\"}]"),
                      "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE pk = ?", "[{\"N\": \"1e99999999999\"}]"),
+                     "The parameter cannot be converted to a numeric value: 1e99999999999");
 }
 
 /* ---- UPDATE ---- */
@@ -405,11 +484,26 @@ Test(partiql_update, set_add_and_set_delete_and_returning_variants)
 Test(partiql_update, errors)
 {
     cr_assert_str_eq(parse_err("UPDATE T WHERE pk = 'k'", NULL), MALFORMED "Unexpected keyword");
-    cr_assert_str_eq(parse_err("UPDATE T SET a = 1", NULL), MALFORMED "Unexpected end of statement");
     cr_assert_str_eq(parse_err("UPDATE T SET 'a' = 1 WHERE pk = 'k'", NULL),
                      MALFORMED "Expected identifier for simple path");
-    cr_assert_str_eq(parse_err("UPDATE T SET a = nofunc(a) WHERE pk = 'k'", NULL), "Unsupported function: nofunc");
+    cr_assert_str_eq(parse_err("UPDATE T t SET a = 1 WHERE pk = 'k'", NULL), "Aliasing is not supported");
+    cr_assert_str_eq(parse_err("UPDATE T SET a = nofunc(a) WHERE pk = 'k'", NULL),
+                     "Unrecognized function: nofunc at 1:18:6");
     cr_assert(strstr(parse_err("UPDATE T SET a = 1, a = 2 WHERE pk = 'k'", NULL), "Two document paths overlap"));
+    cr_assert_str_eq(parse_err("UPDATE T SET t = set_add(ss, <<'x'>>) WHERE pk = 'k'", NULL),
+                     "The first argument to SET_ADD must equal the assignment value at 1:18:7");
+    cr_assert_str_eq(parse_err("UPDATE T SET ss = set_add(ss, 'x') WHERE pk = 'k'", NULL),
+                     "The second argument to SET_ADD must be a value with type SET at 1:27:2");
+    cr_assert_str_eq(parse_err("UPDATE T SET ss = set_delete(ss) WHERE pk = 'k'", NULL),
+                     "SET_DELETE must have exactly two arguments at 1:19:10");
+    cr_assert_str_eq(parse_err("UPDATE T SET ss = set_add(ss, <<>>) WHERE pk = 'k'", NULL),
+                     "Empty bags are not supported");
+    cr_assert_str_eq(parse_err("UPDATE T SET a = 1e-131 WHERE pk = 'k'", NULL),
+                     "Number underflow. Attempting to store a number with magnitude smaller than supported range "
+                     "under root");
+    cr_assert_str_eq(parse_err("UPDATE T SET a = 1 WHERE pk = 'k' RETURNING ALL OLD", NULL),
+                     "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause");
+    cr_assert_str_eq(parse_err("UPDATE T SET a = 9 WHERE pk = 1 foo", NULL), MALFORMED "Unexpected token after expression");
 }
 
 /* ---- DELETE ---- */
@@ -438,8 +532,15 @@ Test(partiql_delete, errors)
     cr_assert_str_eq(parse_err("DELETE FROM T WHERE pk = 'k' RETURNING ALL NEW *", NULL),
                      "Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed in DELETE "
                      "statements.");
-    cr_assert_str_eq(parse_err("DELETE FROM T", NULL), MALFORMED "Unexpected end of statement");
-    cr_assert_str_eq(parse_err("DELETE T WHERE pk = 'k'", NULL), MALFORMED "Unexpected token at 1:8");
+    cr_assert_str_eq(parse_err("DELETE FROM T WHERE pk = 'k' RETURNING MODIFIED OLD *", NULL),
+                     "Invalid returning clause: RETURNING MODIFIED OLD *. Only RETURNING ALL OLD * is allowed in "
+                     "DELETE statements.");
+    cr_assert_str_eq(parse_err("DELETE FROM", NULL), MALFORMED "Expected identifier for simple path");
+    cr_assert_str_eq(parse_err("DELETE FROM;", NULL), MALFORMED "Expected identifier for simple path");
+    cr_assert_str_eq(parse_err("DELETE FROM WHERE pk = 'a'", NULL), MALFORMED "Expected identifier for simple path");
+    cr_assert_str_eq(parse_err("DELETE FROM \"T\" t WHERE pk = 'x'", NULL), "Aliasing is not supported");
+    cr_assert_str_eq(parse_err("DELETE FROM T WHERE pk = 1 ORDER BY pk", NULL),
+                     MALFORMED "Unexpected token after expression");
 }
 
 /* ---- syntax errors ---- */
@@ -449,18 +550,96 @@ Test(partiql_errors, statement_forms)
     cr_assert_str_eq(parse_err("", NULL), MALFORMED "Expected data manipulation");
     cr_assert_str_eq(parse_err("CREATE TABLE x", NULL), MALFORMED "Expected data manipulation");
     cr_assert_str_eq(parse_err("SELECT * FROM select", NULL), MALFORMED "Unexpected keyword");
-    cr_assert_str_eq(parse_err("SELECT * FROM 'T'", NULL), MALFORMED "Expected identifier for simple path");
-    cr_assert_str_eq(parse_err("SELECT * FROM \"T\".\"I\".\"x\"", NULL), MALFORMED "Unexpected path component at 1:22");
-    cr_assert_str_eq(parse_err("SELECT * FROM T[1]", NULL), MALFORMED "Unexpected path component at 1:16");
-    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE a[x] = 1", NULL), MALFORMED "Unexpected path component at 1:25");
-    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE s = 'open", NULL),
-                     MALFORMED "Unexpected end of string literal at 1:27");
-    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE s # 1", NULL), MALFORMED "Unexpected character '#' at 1:25");
-    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE s = 1 garbage", NULL), MALFORMED "Unexpected token at 1:29");
-    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE n = a + 1", NULL), MALFORMED "Unexpected token at 1:29");
-    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE s", NULL), MALFORMED "Unexpected end of statement");
-    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE size(s)", NULL), MALFORMED "Unexpected end of statement");
+    cr_assert_str_eq(parse_err("SELECT * FROM", NULL), MALFORMED "Unexpected term");
+    cr_assert_str_eq(parse_err("SELECT * FROM 'T'", NULL), "Unexpected from source");
+    cr_assert_str_eq(parse_err("SELECT * FROM \"T\".\"I\".\"x\"", NULL),
+                     "A path may contain at most 2 components in the FROM clause");
+    cr_assert_str_eq(parse_err("SELECT * FROM T[1]", NULL), "Unexpected path component at 1:16:1");
+    cr_assert_str_eq(parse_err("SELECT * FROM \"T\" t WHERE pk = 'x'", NULL), "Aliasing is not supported");
+    cr_assert_str_eq(parse_err("SELECT * FROM \"T\" AS t WHERE pk = 'x'", NULL), "Aliasing is not supported");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE a[x] = 1", NULL), "Unexpected path component at 1:25:1");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE s = 'open", NULL), MALFORMED);
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE pk = 1 # note", NULL), MALFORMED);
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE pk = 1 /* note", NULL), MALFORMED);
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE pk = 1 e5", NULL), MALFORMED "Unexpected token after expression");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE pk = 1)", NULL), MALFORMED "Unexpected token after expression");
+    cr_assert_str_eq(parse_err("SELECT * FROM T ORDER BY pk WHERE pk = 1", NULL),
+                     MALFORMED "Unexpected token after expression");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE", NULL), MALFORMED "Unexpected term");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE;", NULL), MALFORMED "Unexpected term");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE NOT", NULL), MALFORMED "Unexpected term");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE (", NULL), MALFORMED "Unexpected term");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE ORDER BY pk", NULL), MALFORMED "Unexpected keyword");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE pk = 'p1' AND", NULL),
+                     MALFORMED "Missing right-hand side expression of infix operator");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE pk = 'p1' OR", NULL),
+                     MALFORMED "Missing right-hand side expression of infix operator");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE IS NULL", NULL), MALFORMED "Unexpected operator");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE pk = LIKE", NULL), MALFORMED "Unexpected operator");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE pk = 'a' AND x IS FOO", NULL), MALFORMED "Expected type name");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE x IS INT4", NULL),
+                     "Unsupported data type for IS operator: INT4. Supported data types are [MISSING, NULL, BOOLEAN, "
+                     "BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE x = MISSING", NULL), "MISSING must be compared using IS operator");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE n = a + 1", NULL), MALFORMED "Unexpected token after expression");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE s", NULL),
+                     "WHERE clause must contain an expression that resolves to a boolean");
     cr_assert_str_eq(parse_err("SELECT * FROM T\nWHERE s =\n  ?", "[]"),
                      "Number of parameters in request and statement don't match.");
-    cr_assert_str_eq(parse_err("SELECT * FROM T\nWHERE s = ]", NULL), MALFORMED "Unexpected token at 2:11");
+    cr_assert_str_eq(parse_err("SELECT * FROM T\nWHERE s = ]", NULL), MALFORMED "Unexpected token");
+    /* reserved words must be quoted: as names, and after a dot */
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE pad = 'none'", NULL), MALFORMED "Unexpected keyword");
+    cr_assert_str_eq(parse_err("SELECT * FROM T WHERE attribute_exists(m.inner)", NULL),
+                     MALFORMED "Invalid path dot component");
+    cr_assert_str_eq(parse_err("SELECT payload.size FROM T", NULL), MALFORMED "Invalid path dot component");
 }
+
+Test(partiql_errors, functions_and_projection)
+{
+    const char *w = "SELECT * FROM T WHERE pk = 'k' AND ";
+    char text[256];
+    snprintf(text, sizeof text, "%sattribute_exists('ss')", w);
+    cr_assert_str_eq(parse_err(text, NULL),
+                     "Operator or function requires a document path; operator or function: attribute_exists");
+    snprintf(text, sizeof text, "%sattribute_exists()", w);
+    cr_assert_str_eq(parse_err(text, NULL), "Incorrect number of operands for operator or function; operator or "
+                                            "function: attribute_exists, number of operands: 0");
+    snprintf(text, sizeof text, "%sEXISTS(ss)", w);
+    cr_assert_str_eq(parse_err(text, NULL), "Unrecognized function: exists at 1:36:6");
+    snprintf(text, sizeof text, "%sset_add(ss, <<'x'>>) = ss", w);
+    cr_assert_str_eq(parse_err(text, NULL), "Unrecognized function: set_add at 1:36:7");
+    cr_assert_str_eq(parse_err("SELECT attribute_exists(ss) FROM T", NULL), "Unexpected path component at 1:8:16");
+    cr_assert_str_eq(parse_err("SELECT COUNT(*) FROM T", NULL), "Unexpected path component at 1:8:5");
+    cr_assert_str_eq(parse_err("SELECT *, a FROM T", NULL),
+                     "Other attributes should not be present in the projection when '*' is used.");
+}
+
+Test(partiql_select, comments_semicolon_and_reserved_words_quoted)
+{
+    ddb_pq_stmt_t *st = parse_ok("-- leading comment\nSELECT /* the list */ * FROM \"T\"\n"
+                                 "WHERE \"pad\" = 'x' AND \"size\" IS MISSING;", NULL);
+    cr_assert_str_eq(st->table, "T");
+    json_t *item = J("{\"pad\": {\"S\": \"x\"}}");
+    cr_assert(ddb_cond_eval(st->where, item));
+    json_decref(item);
+    ddb_pq_free(st);
+    st = parse_ok("SELECT payload.\"size\", $weird_name FROM T", NULL);
+    item = J("{\"payload\": {\"M\": {\"size\": {\"N\": \"2\"}, \"x\": {\"N\": \"1\"}}}, \"$weird_name\": {\"S\": \"w\"}}");
+    json_t *out = ddb_proj_apply(st->proj, item);
+    assert_json(out, "{\"payload\": {\"M\": {\"size\": {\"N\": \"2\"}}}, \"$weird_name\": {\"S\": \"w\"}}");
+    json_decref(out);
+    json_decref(item);
+    ddb_pq_free(st);
+}
+
+Test(partiql_select, is_type_tests)
+{
+    cr_assert(selects("SELECT * FROM T WHERE s IS STRING", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE n IS NUMERIC", ITEM));
+    cr_assert_not(selects("SELECT * FROM T WHERE n IS STRING", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE n IS NOT STRING", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE m IS STRUCT AND m IS TUPLE", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE m.b IS LIST", ITEM));
+    cr_assert(selects("SELECT * FROM T WHERE pk IS NOT BOOLEAN", ITEM));
+}
+

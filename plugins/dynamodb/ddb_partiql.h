@@ -18,7 +18,8 @@
  *             DDB_PQ_GET   GetItem of plan.key (an object {hash: av[, range: av]});
  *             DDB_PQ_QUERY one Query per plan.queries[i] (partition value + optional sort key condition,
  *                          as ddb_keycond_t), in that order, sort order from plan.forward;
- *             DDB_PQ_SCAN  a Scan (refused in transactions/batches: pass DDB_PQ_SINGLE_ITEM).
+ *             DDB_PQ_SCAN  a Scan. In ExecuteTransaction / BatchExecuteStatement pass DDB_PQ_IN_TRANSACTION /
+ *                          DDB_PQ_IN_BATCH: only DDB_PQ_GET then comes back, with AWS's errors otherwise.
  *           Every item read is kept only if ddb_cond_eval(st->where, item) (NULL: all), then projected
  *           through st->proj (NULL: the whole item). Limit/NextToken are the plugin's.
  *   INSERT  st->item is the item (a DynamoDB JSON object); the plugin validates keys/attributes as PutItem does
@@ -29,6 +30,10 @@
  *           ddb_update_touches as UpdateItem does). Answer the item per st->returning.
  *   DELETE  plan.key and plan.cond likewise: a missing item is not an error (nothing deleted); an existing
  *           item failing plan.cond is ConditionalCheckFailedException. RETURNING ALL OLD * answers the old item.
+ *   EXISTS  (ExecuteTransaction only, DDB_PQ_IN_TRANSACTION) a ConditionCheck: plan.key names the item and
+ *           plan.cond (never NULL) must hold on it, else the transaction is cancelled (ConditionalCheckFailed).
+ * The plugin prefixes messages where AWS does ("Validation failed in TransactStatements[0]: ..." in
+ * ExecuteTransaction; BatchExecuteStatement reports them per statement with Code "ValidationError").
  *
  * Depends only on jansson, libc and the ddb_expr / ddb_num files, so unit tests compile it directly. */
 #ifndef DDB_PARTIQL_H
@@ -59,7 +64,7 @@ typedef struct ddb_pq_stmt {
     ddb_pq_kind_t kind;
     char *table;                  /* FROM / INTO / UPDATE / DELETE FROM target, as written (case-sensitive) */
     char *index;                  /* SELECT ... FROM "T"."I": the index name, else NULL */
-    ddb_proj_t *proj;             /* SELECT list, NULL for SELECT * */
+    ddb_proj_t *proj;             /* SELECT list, NULL for SELECT * (nested paths keep the item's shape) */
     ddb_cond_t *where;            /* the whole WHERE as a filter (SELECT, and for reference UPDATE/DELETE); NULL if none */
     json_t *item;                 /* INSERT: the item {"attr": {"S": ..}, ..} */
     ddb_update_t *update;         /* UPDATE: SET / REMOVE (set_add / set_delete as ADD / DELETE) */
@@ -70,7 +75,10 @@ typedef struct ddb_pq_stmt {
 } ddb_pq_stmt_t;
 
 /* Parse `text` with `params` (a JSON array of AttributeValues, the request's Parameters, or NULL), binding
- * each ? in order. Returns 0 and *out (free with ddb_pq_free), or -1 with err. */
+ * each ? in order (too few values: "Number of parameters in request and statement don't match."; values
+ * beyond the last ? are ignored, as DynamoDB does). Returns 0 and *out (free with ddb_pq_free), or -1 with
+ * err. Everything that needs no key schema is checked here: syntax, literals (number limits, bags), functions,
+ * RETURNING forms. */
 int ddb_pq_parse(const char *text, const json_t *params, ddb_pq_stmt_t **out, ddb_err_t *err);
 void ddb_pq_free(ddb_pq_stmt_t *st);
 

@@ -547,32 +547,29 @@ static pq_node_t *not_cond(pq_parser_t *p)
     return c ? binary(p, PN_NOT, c, NULL) : NULL;
 }
 
-static pq_node_t *and_cond(pq_parser_t *p)
+/* operand (word operand)*, left-associative: AND over NOT terms, OR over AND terms. */
+static pq_node_t *chain(pq_parser_t *p, const char *word, pq_node_kind_t kind, pq_node_t *(*next)(pq_parser_t *))
 {
-    pq_node_t *l = not_cond(p);
-    while (l && pq_accept_word(p, "and")) {
+    pq_node_t *l = next(p);
+    while (l && pq_accept_word(p, word)) {
         if (pq_peek(p, 0)->type == PQ_EOF || pq_peek(p, 0)->type == PQ_SEMI) {
             rhs_error(p);
             return NULL;
         }
-        pq_node_t *r = not_cond(p);
-        l = r ? binary(p, PN_AND, l, r) : NULL;
+        pq_node_t *r = next(p);
+        l = r ? binary(p, kind, l, r) : NULL;
     }
     return l;
 }
 
+static pq_node_t *and_cond(pq_parser_t *p)
+{
+    return chain(p, "and", PN_AND, not_cond);
+}
+
 pq_node_t *pq_parse_condition(pq_parser_t *p)
 {
-    pq_node_t *l = and_cond(p);
-    while (l && pq_accept_word(p, "or")) {
-        if (pq_peek(p, 0)->type == PQ_EOF || pq_peek(p, 0)->type == PQ_SEMI) {
-            rhs_error(p);
-            return NULL;
-        }
-        pq_node_t *r = and_cond(p);
-        l = r ? binary(p, PN_OR, l, r) : NULL;
-    }
-    return l;
+    return chain(p, "or", PN_OR, and_cond);
 }
 
 size_t pq_and_terms(const pq_node_t *n, const pq_node_t **out, size_t cap)

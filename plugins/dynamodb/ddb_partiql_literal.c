@@ -102,6 +102,17 @@ static json_t *parameter(pq_parser_t *p)
     return v ? v : oom(p, NULL);
 }
 
+/* The closing bracket of a list, map or set `c` being built, then `c` as a typed value of `type`. */
+static json_t *close_collection(pq_parser_t *p, pq_tok_type_t close, const char *type, json_t *c)
+{
+    if (pq_expect(p, close) != 0) {
+        json_decref(c);
+        return NULL;
+    }
+    json_t *v = typed(type, c);
+    return v ? v : oom(p, NULL);
+}
+
 /* A literal nested under the current one, with its place appended to p->lit_path for the messages. */
 static json_t *nested(pq_parser_t *p, const char *fmt, const char *key, size_t index)
 {
@@ -132,10 +143,7 @@ static json_t *list(pq_parser_t *p)
             if (json_array_append_new(l, v) != 0)
                 return oom(p, l);
         } while (pq_accept(p, PQ_COMMA));
-        if (pq_expect(p, PQ_RBRACK) != 0) {
-            json_decref(l);
-            return NULL;
-        }
+        return close_collection(p, PQ_RBRACK, "L", l);
     }
     json_t *v = typed("L", l);
     return v ? v : oom(p, NULL);
@@ -177,10 +185,7 @@ static json_t *map(pq_parser_t *p)
             if (rc != 0)
                 return oom(p, m);
         } while (pq_accept(p, PQ_COMMA));
-        if (pq_expect(p, PQ_RBRACE) != 0) {
-            json_decref(m);
-            return NULL;
-        }
+        return close_collection(p, PQ_RBRACE, "M", m);
     }
     json_t *v = typed("M", m);
     return v ? v : oom(p, NULL);

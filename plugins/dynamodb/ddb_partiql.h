@@ -27,7 +27,8 @@
  *   UPDATE  ddb_pq_plan gives plan.key (the item to update) and plan.cond (the rest of WHERE, NULL if none).
  *           The item must exist and satisfy plan.cond, else ConditionalCheckFailedException "The conditional
  *           request failed". Apply st->update with ddb_update_apply (refuse key attributes with
- *           ddb_update_touches as UpdateItem does). Answer the item per st->returning.
+ *           ddb_update_touches as UpdateItem does). Answer the item per st->returning: ALL OLD / ALL NEW the
+ *           whole item before / after, MODIFIED OLD / NEW projected through ddb_update_paths(st->update).
  *   DELETE  plan.key and plan.cond likewise: a missing item is not an error (nothing deleted); an existing
  *           item failing plan.cond is ConditionalCheckFailedException. RETURNING ALL OLD * answers the old item.
  *   EXISTS  (ExecuteTransaction only, DDB_PQ_IN_TRANSACTION) a ConditionCheck: plan.key names the item and
@@ -44,9 +45,6 @@
 #include <stddef.h>
 
 #include "ddb_expr.h"
-
-/* Statement text longer than this is refused (ExecuteStatement's Statement length constraint). */
-#define DDB_PQ_MAX_STATEMENT 8192
 
 typedef enum ddb_pq_kind {
     DDB_PQ_SELECT, DDB_PQ_INSERT, DDB_PQ_UPDATE, DDB_PQ_DELETE,

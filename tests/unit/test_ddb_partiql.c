@@ -481,6 +481,26 @@ Test(partiql_update, set_add_and_set_delete_and_returning_variants)
     }
 }
 
+Test(partiql_update, if_not_exists_minus_and_list_append_first)
+{
+    ddb_pq_stmt_t *st = parse_ok("UPDATE T SET c = if_not_exists(c, 0) + 1, n = n - ?, l = list_append(['a'], l) "
+                                 "WHERE pk = 'k'", "[{\"N\": \"0.5\"}]");
+    json_t *item = J("{\"pk\": {\"S\": \"k\"}, \"n\": {\"N\": \"2\"}, \"l\": {\"L\": [{\"S\": \"b\"}]}}");
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_update_apply(st->update, item, &err), 0, "%s", err.msg);
+    assert_json(item, "{\"pk\": {\"S\": \"k\"}, \"c\": {\"N\": \"1\"}, \"n\": {\"N\": \"1.5\"},"
+                      " \"l\": {\"L\": [{\"S\": \"a\"}, {\"S\": \"b\"}]}}");
+    /* what MODIFIED OLD / NEW project */
+    ddb_proj_t *mod = ddb_update_paths(st->update);
+    json_t *out = ddb_proj_apply(mod, item);
+    assert_json(out, "{\"c\": {\"N\": \"1\"}, \"n\": {\"N\": \"1.5\"},"
+                     " \"l\": {\"L\": [{\"S\": \"a\"}, {\"S\": \"b\"}]}}");
+    json_decref(out);
+    ddb_proj_free(mod);
+    json_decref(item);
+    ddb_pq_free(st);
+}
+
 Test(partiql_update, errors)
 {
     cr_assert_str_eq(parse_err("UPDATE T WHERE pk = 'k'", NULL), MALFORMED "Unexpected keyword");

@@ -274,7 +274,8 @@ static pq_node_t *call(pq_parser_t *p, bool in_set)
         *c = (char)tolower((unsigned char)*c);
     n->fname = fname;
     node_at(n, t);
-    memcpy(n->args, args, nargs * sizeof *args);
+    if (nargs)
+        memcpy(n->args, args, nargs * sizeof *args);
     return n;
 }
 

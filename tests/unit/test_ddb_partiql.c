@@ -516,6 +516,8 @@ Test(partiql_update, errors)
                      "The second argument to SET_ADD must be a value with type SET at 1:27:2");
     cr_assert_str_eq(parse_err("UPDATE T SET ss = set_delete(ss) WHERE pk = 'k'", NULL),
                      "SET_DELETE must have exactly two arguments at 1:19:10");
+    cr_assert_str_eq(parse_err("UPDATE T SET ss = set_add() WHERE pk = 'k'", NULL),
+                     "SET_ADD must have exactly two arguments at 1:19:7");
     cr_assert_str_eq(parse_err("UPDATE T SET ss = set_add(ss, <<>>) WHERE pk = 'k'", NULL),
                      "Empty bags are not supported");
     cr_assert_str_eq(parse_err("UPDATE T SET a = 1e-131 WHERE pk = 'k'", NULL),

@@ -33,6 +33,12 @@
  *           item failing plan.cond is ConditionalCheckFailedException. RETURNING ALL OLD * answers the old item.
  *   EXISTS  (ExecuteTransaction only, DDB_PQ_IN_TRANSACTION) a ConditionCheck: plan.key names the item and
  *           plan.cond (never NULL) must hold on it, else the transaction is cancelled (ConditionalCheckFailed).
+ * Errors that need the table are the plugin's, in AWS's words: an unknown index "The table does not have the
+ * specified index"; ConsistentRead on a GSI "Strongly consistent read is not supported on Global Secondary
+ * Indexes"; a key value of the wrong type "Key attribute's data type should match its data type in table's
+ * schema"; index filters on attributes not projected "One or more parameter values were invalid: Secondary
+ * index <I> does not project one or more filter attributes: [<a>]"; INSERT on an existing key
+ * DuplicateItemException "Duplicate primary key exists in table".
  * The plugin prefixes messages where AWS does ("Validation failed in TransactStatements[0]: ..." in
  * ExecuteTransaction; BatchExecuteStatement reports them per statement with Code "ValidationError").
  *

@@ -190,9 +190,17 @@ static int select_plan(const pq_node_t **terms, size_t n, const char *hash_name,
         out->access = DDB_PQ_SCAN;
         return 0;
     }
-    for (size_t i = 1; i < hash_term->nargs; i++)
+    for (size_t i = 1; i < hash_term->nargs; i++) {
         if (hash_term->args[i]->kind == PN_VALUE && key_type_check(hash_name, hash_term->args[i]->value, err) != 0)
             return -1;
+        /* one partition named twice would be read twice */
+        for (size_t j = 1; j < i; j++) {
+            if (ddb_value_equal(hash_term->args[i]->value, hash_term->args[j]->value)) {
+                ddb_err_set(err, "Overlapping conditions with range keys are not supported in where clause");
+                return -1;
+            }
+        }
+    }
     ddb_keyop_t op = DDB_KEY_NONE;
     json_t *vals[2] = {NULL, NULL};
     for (size_t i = 0; range_name && i < n && op == DDB_KEY_NONE; i++)

@@ -20,6 +20,10 @@ static char *target_name(pq_parser_t *p, bool select)
             pq_term_error(p);
         return NULL;
     }
+    if (t->len == 0) {
+        ddb_err_set(p->err, "Path component cannot be an empty string");
+        return NULL;
+    }
     pq_next(p);
     char *s = strndup(t->text, t->len);
     if (!s)

@@ -297,6 +297,8 @@ Test(partiql_plan, errors)
                      "Key value must be of type S, N, or B. Key name: pk, Key type: BOOL");
     cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a' AND pk = 'b'", "pk", NULL, 0),
                      "Only single equality condition should be present on hash key pk");
+    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk IN ['r', 'r'] AND sk = '1'", "pk", "sk", 0),
+                     "Overlapping conditions with range keys are not supported in where clause");
     cr_assert_str_eq(plan_err("SELECT * FROM T ORDER BY sk", "pk", "sk", 0),
                      "Must have WHERE clause in the statement when using ORDER BY clause.");
     cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a' ORDER BY n", "pk", "sk", 0),
@@ -579,6 +581,11 @@ Test(partiql_errors, statement_forms)
     cr_assert_str_eq(parse_err("SELECT * FROM T[1]", NULL), "Unexpected path component at 1:16:1");
     cr_assert_str_eq(parse_err("SELECT * FROM \"T\" t WHERE pk = 'x'", NULL), "Aliasing is not supported");
     cr_assert_str_eq(parse_err("SELECT * FROM \"T\" AS t WHERE pk = 'x'", NULL), "Aliasing is not supported");
+    cr_assert_str_eq(parse_err("SELECT * FROM \"\" WHERE pk = 'p'", NULL), "Path component cannot be an empty string");
+    cr_assert_str_eq(parse_err("SELECT * FROM \"T\".\"\" WHERE pk = 'p'", NULL),
+                     "Path component cannot be an empty string");
+    cr_assert_str_eq(parse_err("SELECT pk FROM T WHERE pk = 'x' AND val < ?", "[{\"BOOL\": true}]"),
+                     "Incorrect operand type for operator or function; operator or function: <, operand type: BOOL");
     cr_assert_str_eq(parse_err("SELECT * FROM T WHERE a[x] = 1", NULL), "Unexpected path component at 1:25:1");
     cr_assert_str_eq(parse_err("SELECT * FROM T WHERE s = 'open", NULL), MALFORMED);
     cr_assert_str_eq(parse_err("SELECT * FROM T WHERE pk = 1 # note", NULL), MALFORMED);

@@ -15,7 +15,8 @@
  * How the plugin runs each kind (after looking up `table`; ResourceNotFoundException otherwise):
  *   SELECT  ddb_pq_plan(st, hash, range, flags, &plan, &err) with the key schema of `index` when it is set,
  *           else of the table. plan.access:
- *             DDB_PQ_GET   GetItem of plan.key (an object {hash: av[, range: av]});
+ *             DDB_PQ_GET   GetItem of plan.key (an object {hash: av[, range: av]}); never for an index,
+ *                          whose key names no single item (a Query with an = sort condition instead);
  *             DDB_PQ_QUERY one Query per plan.queries[i] (partition value + optional sort key condition,
  *                          as ddb_keycond_t), in that order, sort order from plan.forward;
  *             DDB_PQ_SCAN  a Scan. In ExecuteTransaction / BatchExecuteStatement pass DDB_PQ_IN_TRANSACTION /

@@ -172,7 +172,7 @@ static void sort_queries(ddb_pq_plan_t *out)
 
 /* SELECT: Query of the partition values (= or IN) with the first sort key condition, or a Scan. */
 static int select_plan(const pq_node_t **terms, size_t n, const char *hash_name, const char *range_name,
-                       ddb_pq_plan_t *out, ddb_err_t *err)
+                       bool index, ddb_pq_plan_t *out, ddb_err_t *err)
 {
     const pq_node_t *hash_term = NULL;
     size_t nhash = 0;
@@ -209,7 +209,8 @@ static int select_plan(const pq_node_t **terms, size_t n, const char *hash_name,
     if (eq && key_type_check(hash_name, eq, err) != 0)
         return -1;
     size_t nq = eq ? 1 : hash_term->nargs - 1;
-    if (eq && (!range_name || op == DDB_KEY_EQ)) {
+    /* an index key names no single item: an index is always queried */
+    if (eq && !index && (!range_name || op == DDB_KEY_EQ)) {
         out->access = DDB_PQ_GET;
         if (!(out->key = json_object()) || key_set(out->key, hash_name, eq, err) != 0 ||
             (range_name && key_set(out->key, range_name, vals[0], err) != 0)) {
@@ -326,6 +327,11 @@ int ddb_pq_plan(const ddb_pq_stmt_t *st, const char *hash_name, const char *rang
         pq_and_terms(root, terms, n);
     if (st->kind != DDB_PQ_SELECT || (flags & (DDB_PQ_IN_TRANSACTION | DDB_PQ_IN_BATCH))) {
         const char *missing = KEY_EQUALITY_MISSING;
+        if (st->kind == DDB_PQ_SELECT && st->index) { /* a batch reads items by their table key only */
+            ddb_err_set(err, "Select statements within BatchExecuteStatement must specify the primary key in the "
+                             "where clause.");
+            goto done;
+        }
         if (st->kind == DDB_PQ_SELECT)
             missing = (flags & DDB_PQ_IN_TRANSACTION)
                           ? "Select statements within ExecuteTransaction must specify the primary key in the where "
@@ -346,7 +352,7 @@ int ddb_pq_plan(const ddb_pq_stmt_t *st, const char *hash_name, const char *rang
     }
     if (st->order_by && order_check(st, terms, n, hash_name, range_name, err) != 0)
         goto done;
-    rc = select_plan(terms, n, hash_name, range_name, out, err);
+    rc = select_plan(terms, n, hash_name, range_name, st->index != NULL, out, err);
     if (rc == 0 && st->order_by)
         sort_queries(out);
 done:

@@ -231,6 +231,22 @@ Test(partiql_plan, query_of_in_partitions_with_sort_condition_and_order)
     ddb_pq_free(st);
 }
 
+Test(partiql_plan, an_index_is_queried_even_with_its_full_key)
+{
+    ddb_pq_stmt_t *st = parse_ok("SELECT * FROM \"T\".\"byCity\" WHERE city = 'Oslo' AND zip = 150", NULL);
+    ddb_pq_plan_t plan;
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_pq_plan(st, "city", "zip", 0, &plan, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan.access, DDB_PQ_QUERY);
+    cr_assert_null(plan.key);
+    cr_assert_eq(plan.nqueries, 1);
+    assert_json(plan.queries[0].hash_value, "{\"S\": \"Oslo\"}");
+    cr_assert_eq(plan.queries[0].range_op, DDB_KEY_EQ);
+    assert_json(plan.queries[0].range_values[0], "{\"N\": \"150\"}");
+    ddb_pq_plan_done(&plan);
+    ddb_pq_free(st);
+}
+
 Test(partiql_plan, query_sort_conditions)
 {
     static const struct { const char *where; ddb_keyop_t op; const char *val; } CASES[] = {
@@ -280,6 +296,9 @@ Test(partiql_plan, errors)
                      "clause.");
     cr_assert_str_eq(plan_err("SELECT * FROM T.I WHERE pk = 'a'", "pk", NULL, DDB_PQ_IN_TRANSACTION),
                      "Reads on indices are not supported within transactions.");
+    cr_assert_str_eq(plan_err("SELECT * FROM T.I WHERE h = 'a' AND r = 'm'", "h", "r", DDB_PQ_IN_BATCH),
+                     "Select statements within BatchExecuteStatement must specify the primary key in the where "
+                     "clause.");
     cr_assert_str_eq(plan_err("UPDATE T SET a = 1 WHERE pk = 'a'", "pk", "sk", 0),
                      "Where clause does not contain a mandatory equality on all key attributes");
     cr_assert_str_eq(plan_err("UPDATE T SET a = 1", "pk", NULL, 0),

@@ -112,8 +112,11 @@ typedef struct ddb_pq_plan {
 } ddb_pq_plan_t;
 
 /* Decide how to run `st` against a key schema (range_name NULL for a hash-only schema); for SELECT on an
- * index pass the index's key schema. Conditions used to pick keys are only top-level AND terms: `k = v`,
- * `k IN (..)` on the partition key; `=, <, <=, >, >=, BETWEEN, begins_with` on the sort key. UPDATE and
+ * index pass the index's key schema. A SELECT's WHERE is read as OR branches of AND terms: each branch
+ * naming partitions (`k = v` or `k IN [..]` on the partition key) with an optional sort key condition
+ * (`=, <, <=, >, >=, BETWEEN, begins_with`) becomes Query reads; branches reading the same items twice are
+ * refused as DynamoDB refuses them ("Overlapping conditions with range keys are not supported in where
+ * clause"); a partition named by several branches is read once, whole. UPDATE and
  * DELETE need `=` on every key attribute ("Where clause does not contain a mandatory equality on all key
  * attributes"), so does SELECT with DDB_PQ_SINGLE_ITEM. ORDER BY must name a key attribute and needs a Query.
  * Returns 0 (free with ddb_pq_plan_done) or -1 with err. */

@@ -143,6 +143,25 @@ ddb_cond_t *pq_gen_to_cond(pq_gen_t *g, ddb_err_t *err);
 ddb_update_t *pq_gen_to_update(pq_gen_t *g, ddb_err_t *err);
 ddb_proj_t *pq_gen_to_proj(pq_gen_t *g, ddb_err_t *err);
 
+/* ---- sort key ranges of a SELECT's reads ---- */
+
+typedef struct pq_range {
+    ddb_keyop_t op;         /* the first sort key condition of the branch (DDB_KEY_NONE: none) */
+    json_t *values[2];      /* its operands (borrowed from the syntax tree) */
+    const json_t *lo, *hi;  /* the interval it selects, NULL for unbounded */
+    bool lo_incl, hi_incl;
+    bool exempt;            /* the branch also has a negated or <> sort key condition */
+    json_t *owned_hi;       /* begins_with's upper bound (owned) */
+} pq_range_t;
+
+/* A sort key condition: `k op v` (either side), BETWEEN, begins_with(k, v); DDB_KEY_NONE otherwise. */
+ddb_keyop_t pq_range_condition(const pq_node_t *t, const char *name, json_t **vals);
+/* The range one branch (its AND terms) reads; -1 when out of memory. Free with pq_range_done. */
+int pq_range_of(const pq_node_t **terms, size_t n, const char *range_name, pq_range_t *out);
+void pq_range_done(pq_range_t *r);
+/* Whether two reads of one partition would meet (DynamoDB refuses such a statement). */
+bool pq_ranges_overlap(const pq_range_t *a, const pq_range_t *b);
+
 /* Top-level AND terms of a condition (the node itself when it is not an AND), into `out` (cap entries);
  * returns how many there are (may exceed cap). */
 size_t pq_and_terms(const pq_node_t *n, const pq_node_t **out, size_t cap);

@@ -26,41 +26,6 @@ static bool is_in_on(const pq_node_t *t, const char *name)
     return t->kind == PN_IN && t->args[0]->kind == PN_PATH && pq_path_is_attr(&t->args[0]->path, name);
 }
 
-/* A sort key condition: `k op v` (either side), BETWEEN, begins_with(k, v). */
-static ddb_keyop_t range_condition(const pq_node_t *t, const char *name, json_t **vals)
-{
-    static const struct { const char *op; ddb_keyop_t key, flipped; } OPS[] = {
-        {"=", DDB_KEY_EQ, DDB_KEY_EQ}, {"<", DDB_KEY_LT, DDB_KEY_GT}, {"<=", DDB_KEY_LE, DDB_KEY_GE},
-        {">", DDB_KEY_GT, DDB_KEY_LT}, {">=", DDB_KEY_GE, DDB_KEY_LE},
-    };
-    if (t->kind == PN_CMP) {
-        for (int side = 0; side < 2; side++) {
-            const pq_node_t *a = t->args[side], *v = t->args[1 - side];
-            if (a->kind != PN_PATH || v->kind != PN_VALUE || !pq_path_is_attr(&a->path, name))
-                continue;
-            for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
-                if (strcmp(OPS[i].op, t->op) == 0) {
-                    vals[0] = v->value;
-                    return side == 0 ? OPS[i].key : OPS[i].flipped;
-                }
-            }
-        }
-        return DDB_KEY_NONE;
-    }
-    if (t->kind == PN_BETWEEN && t->args[0]->kind == PN_PATH && pq_path_is_attr(&t->args[0]->path, name) &&
-        t->args[1]->kind == PN_VALUE && t->args[2]->kind == PN_VALUE) {
-        vals[0] = t->args[1]->value;
-        vals[1] = t->args[2]->value;
-        return DDB_KEY_BETWEEN;
-    }
-    if (t->kind == PN_CALL && strcmp(t->fname, "begins_with") == 0 && t->args[0]->kind == PN_PATH &&
-        pq_path_is_attr(&t->args[0]->path, name) && t->args[1]->kind == PN_VALUE) {
-        vals[0] = t->args[1]->value;
-        return DDB_KEY_BEGINS_WITH;
-    }
-    return DDB_KEY_NONE;
-}
-
 /* Whether a term constrains top-level attribute `name` (a comparison, BETWEEN, IN or begins_with on it). */
 static bool constrains(const pq_node_t *t, const char *name)
 {
@@ -170,10 +135,48 @@ static void sort_queries(ddb_pq_plan_t *out)
     }
 }
 
-/* SELECT: Query of the partition values (= or IN) with the first sort key condition, or a Scan. */
-static int select_plan(const pq_node_t **terms, size_t n, const char *hash_name, const char *range_name,
-                       bool index, ddb_pq_plan_t *out, ddb_err_t *err)
+/* One read of a SELECT: a partition and the sort key range of the branch naming it. */
+typedef struct pq_read {
+    json_t *hash;
+    pq_range_t range;
+} pq_read_t;
+
+typedef struct pq_reads {
+    pq_read_t *r;
+    size_t n, cap;
+} pq_reads_t;
+
+static void reads_done(pq_reads_t *rs)
 {
+    for (size_t i = 0; i < rs->n; i++)
+        pq_range_done(&rs->r[i].range);
+    free(rs->r);
+}
+
+/* The OR branches at the top of WHERE (the whole WHERE when it is no OR). */
+static size_t or_branches(const pq_node_t *n, const pq_node_t **out, size_t cap)
+{
+    if (n->kind != PN_OR) {
+        if (cap)
+            out[0] = n;
+        return 1;
+    }
+    size_t k = or_branches(n->args[0], out, cap);
+    return k + or_branches(n->args[1], out + (k < cap ? k : cap), k < cap ? cap - k : 0);
+}
+
+/* The reads of one branch: its partition values (= or IN) with its sort key range. 1: the branch names no
+ * partition (the statement is a Scan), 0: added, -1: error. */
+static int branch_reads(const pq_node_t *branch, const char *hash_name, const char *range_name, pq_reads_t *rs,
+                        ddb_err_t *err)
+{
+    size_t n = pq_and_terms(branch, NULL, 0);
+    const pq_node_t **terms = calloc(n, sizeof *terms);
+    if (!terms) {
+        ddb_err_oom(err);
+        return -1;
+    }
+    pq_and_terms(branch, terms, n);
     const pq_node_t *hash_term = NULL;
     size_t nhash = 0;
     for (size_t i = 0; i < n; i++) {
@@ -182,62 +185,124 @@ static int select_plan(const pq_node_t **terms, size_t n, const char *hash_name,
             nhash++;
         }
     }
+    int rc = 1;
     if (nhash > 1) {
         ddb_err_set(err, "Only single equality condition should be present on hash key %s", hash_name);
-        return -1;
+        rc = -1;
     }
-    if (!hash_term) {
-        out->access = DDB_PQ_SCAN;
-        return 0;
-    }
-    for (size_t i = 1; i < hash_term->nargs; i++) {
-        if (hash_term->args[i]->kind == PN_VALUE && key_type_check(hash_name, hash_term->args[i]->value, err) != 0)
-            return -1;
-        /* one partition named twice would be read twice */
-        for (size_t j = 1; j < i; j++) {
-            if (ddb_value_equal(hash_term->args[i]->value, hash_term->args[j]->value)) {
-                ddb_err_set(err, "Overlapping conditions with range keys are not supported in where clause");
+    json_t *eq = hash_term ? equality(hash_term, hash_name) : NULL;
+    size_t nvals = !hash_term ? 0 : eq ? 1 : hash_term->nargs - 1;
+    for (size_t v = 0; rc == 1 && v < nvals; v++)
+        if (key_type_check(hash_name, eq ? eq : hash_term->args[v + 1]->value, err) != 0)
+            rc = -1;
+    if (rc == 1 && hash_term) {
+        if (rs->n + nvals > rs->cap) {
+            size_t cap = (rs->n + nvals) * 2;
+            pq_read_t *r = realloc(rs->r, cap * sizeof *r);
+            if (!r) {
+                ddb_err_oom(err);
+                free(terms);
                 return -1;
             }
+            rs->r = r;
+            rs->cap = cap;
         }
+        for (size_t v = 0; rc == 1 && v < nvals; v++) {
+            pq_read_t *r = &rs->r[rs->n];
+            r->hash = eq ? eq : hash_term->args[v + 1]->value;
+            if (pq_range_of(terms, n, range_name, &r->range) != 0) {
+                ddb_err_oom(err);
+                rc = -1;
+                break;
+            }
+            rs->n++;
+        }
+        if (rc == 1)
+            rc = 0;
     }
-    ddb_keyop_t op = DDB_KEY_NONE;
-    json_t *vals[2] = {NULL, NULL};
-    for (size_t i = 0; range_name && i < n && op == DDB_KEY_NONE; i++)
-        op = range_condition(terms[i], range_name, vals);
-    json_t *eq = equality(hash_term, hash_name);
-    if (eq && key_type_check(hash_name, eq, err) != 0)
-        return -1;
-    size_t nq = eq ? 1 : hash_term->nargs - 1;
-    /* an index key names no single item: an index is always queried */
-    if (eq && !index && (!range_name || op == DDB_KEY_EQ)) {
-        out->access = DDB_PQ_GET;
-        if (!(out->key = json_object()) || key_set(out->key, hash_name, eq, err) != 0 ||
-            (range_name && key_set(out->key, range_name, vals[0], err) != 0)) {
-            ddb_err_oom(err);
-            return -1;
-        }
+    free(terms);
+    return rc;
+}
+
+/* SELECT: every OR branch names partitions (= or IN) -> GetItem for one full key, else one Query per
+ * partition (a partition named by several branches is read once, whole: the filter keeps what each asked);
+ * any branch without one -> Scan. */
+static int select_plan(const pq_node_t *root, const char *hash_name, const char *range_name, bool index,
+                       ddb_pq_plan_t *out, ddb_err_t *err)
+{
+    out->access = DDB_PQ_SCAN;
+    if (!root)
         return 0;
-    }
-    out->access = DDB_PQ_QUERY;
-    if (!(out->queries = calloc(nq, sizeof *out->queries))) {
+    size_t nb = or_branches(root, NULL, 0);
+    const pq_node_t **branches = calloc(nb, sizeof *branches);
+    pq_reads_t rs = {0};
+    int rc = -1;
+    if (!branches) {
         ddb_err_oom(err);
         return -1;
     }
-    out->nqueries = nq;
-    for (size_t q = 0; q < nq; q++) {
-        ddb_keycond_t *kc = &out->queries[q];
-        kc->hash_value = json_incref(eq ? eq : hash_term->args[q + 1]->value);
-        kc->range_op = op;
-        for (int k = 0; k < 2; k++)
-            kc->range_values[k] = json_incref(vals[k]);
+    or_branches(root, branches, nb);
+    bool scan = false;
+    for (size_t b = 0; b < nb && !scan; b++) {
+        int r = branch_reads(branches[b], hash_name, range_name, &rs, err);
+        if (r < 0)
+            goto done;
+        scan = r == 1;
     }
-    return 0;
+    if (scan) {
+        rc = 0;
+        goto done;
+    }
+    for (size_t i = 0; i < rs.n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (ddb_value_equal(rs.r[i].hash, rs.r[j].hash) && pq_ranges_overlap(&rs.r[i].range, &rs.r[j].range)) {
+                ddb_err_set(err, "Overlapping conditions with range keys are not supported in where clause");
+                goto done;
+            }
+        }
+    }
+    /* an index key names no single item: an index is always queried */
+    if (rs.n == 1 && nb == 1 && !index && (!range_name || rs.r[0].range.op == DDB_KEY_EQ)) {
+        out->access = DDB_PQ_GET;
+        if (!(out->key = json_object()) || key_set(out->key, hash_name, rs.r[0].hash, err) != 0 ||
+            (range_name && key_set(out->key, range_name, rs.r[0].range.values[0], err) != 0)) {
+            ddb_err_oom(err);
+            goto done;
+        }
+        rc = 0;
+        goto done;
+    }
+    out->access = DDB_PQ_QUERY;
+    if (!(out->queries = calloc(rs.n, sizeof *out->queries))) {
+        ddb_err_oom(err);
+        goto done;
+    }
+    for (size_t i = 0; i < rs.n; i++) {
+        ddb_keycond_t *seen = NULL;
+        for (size_t q = 0; q < out->nqueries && !seen; q++)
+            if (ddb_value_equal(out->queries[q].hash_value, rs.r[i].hash))
+                seen = &out->queries[q];
+        if (seen) { /* read the partition whole once */
+            json_t *h = json_incref(seen->hash_value);
+            ddb_keycond_done(seen);
+            seen->hash_value = h;
+            continue;
+        }
+        ddb_keycond_t *kc = &out->queries[out->nqueries++];
+        kc->hash_value = json_incref(rs.r[i].hash);
+        kc->range_op = rs.r[i].range.op;
+        for (int k = 0; k < 2; k++)
+            kc->range_values[k] = json_incref(rs.r[i].range.values[k]);
+    }
+    rc = 0;
+done:
+    reads_done(&rs);
+    free(branches);
+    return rc;
 }
 
-/* ORDER BY: a key attribute, with the partition key conditioned (and named when several partitions are). */
-static int order_check(const ddb_pq_stmt_t *st, const pq_node_t **terms, size_t n, const char *hash_name,
-                       const char *range_name, ddb_err_t *err)
+/* ORDER BY: a key attribute, of a statement with a WHERE. */
+static int order_check(const ddb_pq_stmt_t *st, const char *hash_name, const char *range_name, ddb_err_t *err)
 {
     if (!st->where_ast->root) {
         ddb_err_set(err, "Must have WHERE clause in the statement when using ORDER BY clause.");
@@ -247,20 +312,23 @@ static int order_check(const ddb_pq_stmt_t *st, const pq_node_t **terms, size_t 
         ddb_err_set(err, "Variable reference %s in ORDER BY clause must be part of the primary key", st->order_by);
         return -1;
     }
-    const pq_node_t *hash_term = NULL;
-    for (size_t i = 0; i < n && !hash_term; i++)
-        if (equality(terms[i], hash_name) || is_in_on(terms[i], hash_name))
-            hash_term = terms[i];
-    if (!hash_term) {
+    return 0;
+}
+
+/* ORDER BY over the reads planned: partitions must be named, and named in ORDER BY when there are several. */
+static int order_plan(const ddb_pq_stmt_t *st, const char *hash_name, ddb_pq_plan_t *out, ddb_err_t *err)
+{
+    if (out->access == DDB_PQ_SCAN) {
         ddb_err_set(err, "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY "
                          "clause.");
         return -1;
     }
-    if (hash_term->kind == PN_IN && hash_term->nargs > 2 && strcmp(st->order_by, hash_name) != 0) {
+    if (out->nqueries > 1 && strcmp(st->order_by, hash_name) != 0) {
         ddb_err_set(err, "Must have hash key in ORDER BY clause when more than one hash key condition specified in "
                          "WHERE clause.");
         return -1;
     }
+    sort_queries(out);
     return 0;
 }
 
@@ -350,11 +418,11 @@ int ddb_pq_plan(const ddb_pq_stmt_t *st, const char *hash_name, const char *rang
         }
         goto done;
     }
-    if (st->order_by && order_check(st, terms, n, hash_name, range_name, err) != 0)
+    if (st->order_by && order_check(st, hash_name, range_name, err) != 0)
         goto done;
-    rc = select_plan(terms, n, hash_name, range_name, st->index != NULL, out, err);
+    rc = select_plan(root, hash_name, range_name, st->index != NULL, out, err);
     if (rc == 0 && st->order_by)
-        sort_queries(out);
+        rc = order_plan(st, hash_name, out, err);
 done:
     free(terms);
     free(used);

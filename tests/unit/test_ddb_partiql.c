@@ -276,15 +276,65 @@ Test(partiql_plan, query_sort_conditions)
     }
 }
 
-Test(partiql_plan, or_on_the_partition_key_is_a_scan)
+/* The plan of `where` on a pk/sk table: access and number of queries; -1 with the message in *msg. */
+static int plan_of(const char *where, size_t *nq, ddb_keyop_t *op0, const char **msg)
 {
-    ddb_pq_stmt_t *st = parse_ok("SELECT * FROM T WHERE pk = 'a' OR pk = 'b'", NULL);
+    static ddb_err_t err;
+    char text[512];
+    snprintf(text, sizeof text, "SELECT * FROM T WHERE %s", where);
+    ddb_pq_stmt_t *st = parse_ok(text, NULL);
     ddb_pq_plan_t plan;
-    ddb_err_t err = {0};
-    cr_assert_eq(ddb_pq_plan(st, "pk", NULL, 0, &plan, &err), 0, "%s", err.msg);
-    cr_assert_eq(plan.access, DDB_PQ_SCAN);
-    ddb_pq_plan_done(&plan);
+    memset(&err, 0, sizeof err);
+    int rc = ddb_pq_plan(st, "pk", "sk", 0, &plan, &err);
     ddb_pq_free(st);
+    *msg = err.msg;
+    if (rc != 0)
+        return -1;
+    int access = (int)plan.access;
+    *nq = plan.nqueries;
+    *op0 = plan.nqueries ? plan.queries[0].range_op : DDB_KEY_NONE;
+    ddb_pq_plan_done(&plan);
+    return access;
+}
+
+Test(partiql_plan, or_branches_become_queries)
+{
+    size_t nq;
+    ddb_keyop_t op;
+    const char *msg;
+    cr_assert_eq(plan_of("pk = 'a' OR pk = 'b'", &nq, &op, &msg), DDB_PQ_QUERY, "%s", msg);
+    cr_assert_eq(nq, 2);
+    cr_assert_eq(plan_of("pk = 'a' AND sk = 1 OR pk = 'b' AND sk > 3", &nq, &op, &msg), DDB_PQ_QUERY, "%s", msg);
+    cr_assert_eq(nq, 2);
+    cr_assert_eq(op, DDB_KEY_EQ);
+    /* one partition from two branches with disjoint ranges: read once, whole */
+    cr_assert_eq(plan_of("pk = 'a' AND sk < 'm' OR pk = 'a' AND sk >= 'm'", &nq, &op, &msg), DDB_PQ_QUERY, "%s", msg);
+    cr_assert_eq(nq, 1);
+    cr_assert_eq(op, DDB_KEY_NONE);
+    cr_assert_eq(plan_of("pk = 'r' AND begins_with(sk, 'ab') OR pk = 'r' AND sk = 'ac'", &nq, &op, &msg),
+                 DDB_PQ_QUERY, "%s", msg);
+    /* a negated sort key condition is not counted as overlapping, as in DynamoDB */
+    cr_assert_eq(plan_of("pk = 'a' AND NOT sk = 1 OR pk = 'a' AND sk = 2", &nq, &op, &msg), DDB_PQ_QUERY, "%s", msg);
+    cr_assert_eq(nq, 1);
+    cr_assert_eq(plan_of("pk = 'a' AND sk <> 1 OR pk = 'a' AND sk = 2", &nq, &op, &msg), DDB_PQ_QUERY, "%s", msg);
+    /* a branch without a partition: everything is read */
+    cr_assert_eq(plan_of("pk = 'a' OR x = 1", &nq, &op, &msg), DDB_PQ_SCAN, "%s", msg);
+    static const char *const OVERLAPPING[] = {
+        "pk = 'a' AND x = '1' OR pk = 'a' AND sk = '2'",
+        "pk = 'a' AND x <> '1' OR pk = 'a' AND sk = '2'",
+        "pk = 'r' OR pk = 'r'",
+        "pk IN ['r', 'r']",
+        "pk = 'r' AND begins_with(sk, 'ab') OR pk = 'r' AND sk = 'abc'",
+        "pk = 'r' AND sk BETWEEN 1 AND 5 OR pk = 'r' AND sk >= 5",
+        "(pk = 'r' AND x = 1) OR (pk = 'r' AND x = 2)",
+    };
+    for (size_t i = 0; i < sizeof OVERLAPPING / sizeof OVERLAPPING[0]; i++) {
+        cr_assert_eq(plan_of(OVERLAPPING[i], &nq, &op, &msg), -1, "%s planned", OVERLAPPING[i]);
+        cr_assert_str_eq(msg, "Overlapping conditions with range keys are not supported in where clause", "%s",
+                         OVERLAPPING[i]);
+    }
+    cr_assert_eq(plan_of("pk = 'r' AND sk BETWEEN 1 AND 5 OR pk = 'r' AND sk > 5", &nq, &op, &msg), DDB_PQ_QUERY,
+                 "%s", msg);
 }
 
 Test(partiql_plan, errors)

@@ -573,13 +573,13 @@ pq_node_t *pq_parse_condition(pq_parser_t *p)
     return chain(p, "or", PN_OR, and_cond);
 }
 
-size_t pq_and_terms(const pq_node_t *n, const pq_node_t **out, size_t cap)
+size_t pq_terms(const pq_node_t *n, pq_node_kind_t kind, const pq_node_t **out, size_t cap)
 {
-    if (n->kind != PN_AND) {
+    if (n->kind != kind) {
         if (cap)
             out[0] = n;
         return 1;
     }
-    size_t k = pq_and_terms(n->args[0], out, cap);
-    return k + pq_and_terms(n->args[1], out + (k < cap ? k : cap), k < cap ? cap - k : 0);
+    size_t k = pq_terms(n->args[0], kind, out, cap);
+    return k + pq_terms(n->args[1], kind, out + (k < cap ? k : cap), k < cap ? cap - k : 0);
 }

@@ -162,9 +162,9 @@ void pq_range_done(pq_range_t *r);
 /* Whether two reads of one partition would meet (DynamoDB refuses such a statement). */
 bool pq_ranges_overlap(const pq_range_t *a, const pq_range_t *b);
 
-/* Top-level AND terms of a condition (the node itself when it is not an AND), into `out` (cap entries);
- * returns how many there are (may exceed cap). */
-size_t pq_and_terms(const pq_node_t *n, const pq_node_t **out, size_t cap);
+/* The operands of a chain of `kind` (PN_AND: the AND terms, PN_OR: the OR branches; the node itself when it
+ * is not one), into `out` (cap entries); returns how many there are (may exceed cap). */
+size_t pq_terms(const pq_node_t *n, pq_node_kind_t kind, const pq_node_t **out, size_t cap);
 /* A path of one plain attribute name equal to `name`. */
 bool pq_path_is_attr(const pq_path_t *path, const char *name);
 

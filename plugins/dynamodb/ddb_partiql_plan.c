@@ -153,30 +153,18 @@ static void reads_done(pq_reads_t *rs)
     free(rs->r);
 }
 
-/* The OR branches at the top of WHERE (the whole WHERE when it is no OR). */
-static size_t or_branches(const pq_node_t *n, const pq_node_t **out, size_t cap)
-{
-    if (n->kind != PN_OR) {
-        if (cap)
-            out[0] = n;
-        return 1;
-    }
-    size_t k = or_branches(n->args[0], out, cap);
-    return k + or_branches(n->args[1], out + (k < cap ? k : cap), k < cap ? cap - k : 0);
-}
-
 /* The reads of one branch: its partition values (= or IN) with its sort key range. 1: the branch names no
  * partition (the statement is a Scan), 0: added, -1: error. */
 static int branch_reads(const pq_node_t *branch, const char *hash_name, const char *range_name, pq_reads_t *rs,
                         ddb_err_t *err)
 {
-    size_t n = pq_and_terms(branch, NULL, 0);
+    size_t n = pq_terms(branch, PN_AND, NULL, 0);
     const pq_node_t **terms = calloc(n, sizeof *terms);
     if (!terms) {
         ddb_err_oom(err);
         return -1;
     }
-    pq_and_terms(branch, terms, n);
+    pq_terms(branch, PN_AND, terms, n);
     const pq_node_t *hash_term = NULL;
     size_t nhash = 0;
     for (size_t i = 0; i < n; i++) {
@@ -233,7 +221,7 @@ static int select_plan(const pq_node_t *root, const char *hash_name, const char 
     out->access = DDB_PQ_SCAN;
     if (!root)
         return 0;
-    size_t nb = or_branches(root, NULL, 0);
+    size_t nb = pq_terms(root, PN_OR, NULL, 0);
     const pq_node_t **branches = calloc(nb, sizeof *branches);
     pq_reads_t rs = {0};
     int rc = -1;
@@ -241,7 +229,7 @@ static int select_plan(const pq_node_t *root, const char *hash_name, const char 
         ddb_err_oom(err);
         return -1;
     }
-    or_branches(root, branches, nb);
+    pq_terms(root, PN_OR, branches, nb);
     bool scan = false;
     for (size_t b = 0; b < nb && !scan; b++) {
         int r = branch_reads(branches[b], hash_name, range_name, &rs, err);
@@ -383,7 +371,7 @@ int ddb_pq_plan(const ddb_pq_stmt_t *st, const char *hash_name, const char *rang
         return 0;
     }
     const pq_node_t *root = st->where_ast->root;
-    size_t n = root ? pq_and_terms(root, NULL, 0) : 0;
+    size_t n = root ? pq_terms(root, PN_AND, NULL, 0) : 0;
     const pq_node_t **terms = calloc(n ? n : 1, sizeof *terms);
     bool *used = calloc(n ? n : 1, sizeof *used);
     int rc = -1;
@@ -392,7 +380,7 @@ int ddb_pq_plan(const ddb_pq_stmt_t *st, const char *hash_name, const char *rang
         goto done;
     }
     if (root)
-        pq_and_terms(root, terms, n);
+        pq_terms(root, PN_AND, terms, n);
     if (st->kind != DDB_PQ_SELECT || (flags & (DDB_PQ_IN_TRANSACTION | DDB_PQ_IN_BATCH))) {
         const char *missing = KEY_EQUALITY_MISSING;
         if (st->kind == DDB_PQ_SELECT && st->index) { /* a batch reads items by their table key only */

@@ -95,7 +95,8 @@ typedef enum ddb_pq_access {
     DDB_PQ_SCAN,  /* everything, filtered by st->where */
 } ddb_pq_access_t;
 
-/* Flags of ddb_pq_plan: where the statement runs. In both a SELECT must name one full key ("Select statements
+/* Flags of ddb_pq_plan: where the statement runs. In both a SELECT must name one full key and nothing else
+ * ("Select statements
  * within ExecuteTransaction must specify the primary key in the where clause.", BatchExecuteStatement
  * likewise); a transaction refuses index reads and RETURNING, and is the only place EXISTS may appear. */
 #define DDB_PQ_IN_TRANSACTION 1u

@@ -399,7 +399,17 @@ int ddb_pq_plan(const ddb_pq_stmt_t *st, const char *hash_name, const char *rang
         if (full_key(terms, n, used, hash_name, range_name, missing, out, err) != 0)
             goto done;
         out->access = DDB_PQ_GET;
-        rc = st->kind == DDB_PQ_SELECT ? 0 : residual(terms, n, used, &out->cond, err);
+        if (st->kind == DDB_PQ_SELECT) { /* a read of a batch or transaction holds key equalities only */
+            for (size_t i = 0; i < n; i++) {
+                if (!used[i]) {
+                    ddb_err_set(err, "%s", missing);
+                    goto done;
+                }
+            }
+            rc = 0;
+        } else {
+            rc = residual(terms, n, used, &out->cond, err);
+        }
         if (rc == 0 && st->kind == DDB_PQ_EXISTS && !out->cond) {
             ddb_err_set(err, "EXISTS() must contain a single item read with additional condition");
             rc = -1;

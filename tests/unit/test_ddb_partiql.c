@@ -194,7 +194,7 @@ Test(partiql_plan, get_when_every_key_attribute_has_an_equality)
     assert_json(plan.key, "{\"pk\": {\"S\": \"k1\"}, \"sk\": {\"N\": \"5\"}}");
     ddb_pq_plan_done(&plan);
     /* hash-only schema */
-    cr_assert_eq(ddb_pq_plan(st, "pk", NULL, DDB_PQ_SINGLE_ITEM, &plan, &err), 0, "%s", err.msg);
+    cr_assert_eq(ddb_pq_plan(st, "pk", NULL, 0, &plan, &err), 0, "%s", err.msg);
     cr_assert_eq(plan.access, DDB_PQ_GET);
     assert_json(plan.key, "{\"pk\": {\"S\": \"k1\"}}");
     ddb_pq_plan_done(&plan);
@@ -342,6 +342,21 @@ Test(partiql_plan, errors)
     cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a'", "pk", "sk", DDB_PQ_IN_TRANSACTION),
                      "Select statements within ExecuteTransaction must specify the primary key in the where clause.");
     cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a' AND attribute_exists(x)", "pk", "sk", DDB_PQ_IN_BATCH),
+                     "Select statements within BatchExecuteStatement must specify the primary key in the where "
+                     "clause.");
+    /* the full key alone is a transaction's read */
+    ddb_pq_stmt_t *st = parse_ok("SELECT * FROM T WHERE 'k' = pk", NULL);
+    ddb_pq_plan_t plan;
+    ddb_err_t err = {0};
+    cr_assert_eq(ddb_pq_plan(st, "pk", NULL, DDB_PQ_IN_TRANSACTION, &plan, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan.access, DDB_PQ_GET);
+    assert_json(plan.key, "{\"pk\": {\"S\": \"k\"}}");
+    ddb_pq_plan_done(&plan);
+    ddb_pq_free(st);
+    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a' AND attribute_exists(ss)", "pk", NULL,
+                              DDB_PQ_IN_TRANSACTION),
+                     "Select statements within ExecuteTransaction must specify the primary key in the where clause.");
+    cr_assert_str_eq(plan_err("SELECT * FROM T WHERE pk = 'a' AND n > 1", "pk", NULL, DDB_PQ_IN_BATCH),
                      "Select statements within BatchExecuteStatement must specify the primary key in the where "
                      "clause.");
     cr_assert_str_eq(plan_err("SELECT * FROM T.I WHERE pk = 'a'", "pk", NULL, DDB_PQ_IN_TRANSACTION),

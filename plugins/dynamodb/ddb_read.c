@@ -7,6 +7,7 @@
 #include "ddb_item_size.h"
 #include "ddb_key.h"
 #include "ddb_params.h"
+#include "ddb_read.h"
 
 #define PAGE_BYTES (1024 * 1024)
 /* greater than every sort key (at most 1024 bytes): the open upper bound of a range */
@@ -235,6 +236,34 @@ static void range_bounds(nb_req_t *req, const ddb_keycond_t *kc, char type, cons
     }
 }
 
+/* Rows (pk, sk, item, size, isk) of one partition between two sort keys: ?1 tid, ?2 partition, ?3 / ?4 the
+ * inclusive sort key bounds, ?5 the index name. */
+static sqlite3_stmt *query_stmt(const ddb_index_t *ix, bool forward) {
+    if (ix == NULL)
+        return nb_store_stmt(&ddb.store, forward ? "SELECT pk, sk, item, size FROM items WHERE tid = ?1 AND pk = ?2"
+                                                " AND sk >= ?3 AND sk <= ?4 ORDER BY sk"
+                                              : "SELECT pk, sk, item, size FROM items WHERE tid = ?1 AND pk = ?2"
+                                                " AND sk >= ?3 AND sk <= ?4 ORDER BY sk DESC");
+    return nb_store_stmt(&ddb.store,
+                          forward ? "SELECT x.pk, x.sk, i.item, i.size, x.isk FROM _index_items x JOIN items i"
+                                    " ON i.tid = x.tid AND i.pk = x.pk AND i.sk = x.sk WHERE x.tid = ?1 AND x.idx = ?5"
+                                    " AND x.ipk = ?2 AND x.isk >= ?3 AND x.isk <= ?4 ORDER BY x.isk, x.pk, x.sk"
+                                  : "SELECT x.pk, x.sk, i.item, i.size, x.isk FROM _index_items x JOIN items i"
+                                    " ON i.tid = x.tid AND i.pk = x.pk AND i.sk = x.sk WHERE x.tid = ?1 AND x.idx = ?5"
+                                    " AND x.ipk = ?2 AND x.isk >= ?3 AND x.isk <= ?4"
+                                    " ORDER BY x.isk DESC, x.pk DESC, x.sk DESC");
+}
+
+/* Rows (pk, sk, item, size[, isk, ipk]) of a whole table or index from partition ?2 on: ?1 tid, ?3 the index name. */
+static sqlite3_stmt *scan_stmt(const ddb_index_t *ix) {
+    if (ix == NULL)
+        return nb_store_stmt(&ddb.store, "SELECT pk, sk, item, size FROM items WHERE tid = ?1 AND pk >= ?2"
+                                      " ORDER BY pk, sk");
+    return nb_store_stmt(&ddb.store, "SELECT x.pk, x.sk, i.item, i.size, x.isk, x.ipk FROM _index_items x JOIN items i"
+                                      " ON i.tid = x.tid AND i.pk = x.pk AND i.sk = x.sk WHERE x.tid = ?1"
+                                      " AND x.idx = ?3 AND x.ipk >= ?2 ORDER BY x.ipk, x.isk, x.pk, x.sk");
+}
+
 nb_result_t dynamodb_query(nb_req_t *req, const json_t *input) {
     page_t pg;
     NB_TRY(page_open(req, input, &pg, true));
@@ -256,21 +285,7 @@ nb_result_t dynamodb_query(nb_req_t *req, const json_t *input) {
     bool has_start;
     NB_TRY(start_key(&pg, &tk, &ik, &has_start));
     bool forward = nb_json_bool(input, "ScanIndexForward", true);
-    sqlite3_stmt *s;
-    if (pg.ix == NULL)
-        s = nb_store_stmt(&ddb.store, forward ? "SELECT pk, sk, item, size FROM items WHERE tid = ?1 AND pk = ?2"
-                                                " AND sk >= ?3 AND sk <= ?4 ORDER BY sk"
-                                              : "SELECT pk, sk, item, size FROM items WHERE tid = ?1 AND pk = ?2"
-                                                " AND sk >= ?3 AND sk <= ?4 ORDER BY sk DESC");
-    else
-        s = nb_store_stmt(&ddb.store,
-                          forward ? "SELECT x.pk, x.sk, i.item, i.size, x.isk FROM _index_items x JOIN items i"
-                                    " ON i.tid = x.tid AND i.pk = x.pk AND i.sk = x.sk WHERE x.tid = ?1 AND x.idx = ?5"
-                                    " AND x.ipk = ?2 AND x.isk >= ?3 AND x.isk <= ?4 ORDER BY x.isk, x.pk, x.sk"
-                                  : "SELECT x.pk, x.sk, i.item, i.size, x.isk FROM _index_items x JOIN items i"
-                                    " ON i.tid = x.tid AND i.pk = x.pk AND i.sk = x.sk WHERE x.tid = ?1 AND x.idx = ?5"
-                                    " AND x.ipk = ?2 AND x.isk >= ?3 AND x.isk <= ?4"
-                                    " ORDER BY x.isk DESC, x.pk DESC, x.sk DESC");
+    sqlite3_stmt *s = query_stmt(pg.ix, forward);
     if (s == NULL)
         return NB_FAILED(NB_ESTORE);
     sqlite3_bind_int64(s, 1, pg.t->tid);
@@ -300,14 +315,7 @@ nb_result_t dynamodb_scan(nb_req_t *req, const json_t *input) {
     ddb_keybytes_t tk, ik;
     bool has_start;
     NB_TRY(start_key(&pg, &tk, &ik, &has_start));
-    sqlite3_stmt *s;
-    if (pg.ix == NULL)
-        s = nb_store_stmt(&ddb.store, "SELECT pk, sk, item, size FROM items WHERE tid = ?1 AND pk >= ?2"
-                                      " ORDER BY pk, sk");
-    else
-        s = nb_store_stmt(&ddb.store, "SELECT x.pk, x.sk, i.item, i.size, x.isk, x.ipk FROM _index_items x JOIN items i"
-                                      " ON i.tid = x.tid AND i.pk = x.pk AND i.sk = x.sk WHERE x.tid = ?1"
-                                      " AND x.idx = ?3 AND x.ipk >= ?2 ORDER BY x.ipk, x.isk, x.pk, x.sk");
+    sqlite3_stmt *s = scan_stmt(pg.ix);
     if (s == NULL)
         return NB_FAILED(NB_ESTORE);
     sqlite3_bind_int64(s, 1, pg.t->tid);
@@ -322,4 +330,50 @@ nb_result_t dynamodb_scan(nb_req_t *req, const json_t *input) {
     if (rc != 0)
         return NB_FAILED(rc);
     return page_reply(&pg, more);
+}
+
+int ddb_read_each(nb_req_t *req, const ddb_table_t *t, const ddb_index_t *ix, const ddb_keycond_t *kc, bool forward,
+                  ddb_read_fn fn, void *arg) {
+    const ddb_keydef_t *kd = ix ? &ix->key : &t->key;
+    sqlite3_stmt *s = kc ? query_stmt(ix, forward) : scan_stmt(ix);
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_int64(s, 1, t->tid);
+    if (kc != NULL) {
+        uint8_t hbuf[DDB_NUM_KEY_MAX];
+        const uint8_t *pk, *lo, *hi;
+        size_t pklen, lolen, hilen;
+        if (ddb_key_bytes(kc->hash_value, kd->hash.type, hbuf, &pk, &pklen) != 0) {
+            sqlite3_reset(s);
+            return -1;
+        }
+        range_bounds(req, kc, kd->range.type, &lo, &lolen, &hi, &hilen);
+        bind_bytes(s, 2, pk, pklen);
+        bind_bytes(s, 3, lo, lolen);
+        bind_bytes(s, 4, hi, hilen);
+        if (ix != NULL)
+            sqlite3_bind_text(s, 5, ix->name, -1, SQLITE_STATIC);
+    } else {
+        bind_bytes(s, 2, NULL, 0);
+        if (ix != NULL)
+            sqlite3_bind_text(s, 3, ix->name, -1, SQLITE_STATIC);
+    }
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        json_t *item = ddb_item_decode(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2));
+        if (item == NULL) {
+            rc = SQLITE_CORRUPT;
+            break;
+        }
+        /* the SQL range is inclusive; the exact sort key condition decides */
+        bool in = kc == NULL || ddb_keycond_range_match(kc, kd->range.name ? json_object_get(item, kd->range.name) : NULL);
+        int stop = in ? fn(arg, item, (size_t)sqlite3_column_int64(s, 3)) : 0;
+        json_decref(item);
+        if (stop) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : NB_ESTORE;
 }

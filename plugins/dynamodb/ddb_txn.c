@@ -4,26 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ddb_item.h"
+#include "ddb_txn.h"
 #include "ddb_item_size.h"
 #include "ddb_item_store.h"
 
 #define TXN_MAX 100
 #define TOKEN_TTL 600.0
 
-typedef struct txn_op {
-    const char *kind; /* "Put", "Update", "Delete", "ConditionCheck" */
-    const json_t *in;
-    ddb_table_t *t;
-    ddb_params_t *p;
-    ddb_keybytes_t key;
-    json_t *old, *item;
-    size_t old_size, size;
-} txn_op_t;
 
 static void release(void *v) { json_decref(v); }
 
-static nb_step_t op_prepare(nb_req_t *req, txn_op_t *op) {
+static nb_step_t op_prepare(nb_req_t *req, ddb_txn_op_t *op) {
     NB_TRY_STEP(ddb_table_load(req, nb_json_str(op->in, "TableName"), NULL, &op->t));
     NB_TRY_STEP(ddb_params_parse(req, op->in, strcmp(op->kind, "ConditionCheck") == 0 ? "ConditionCheck" : op->kind, NULL, &op->p));
     if (strcmp(op->kind, "Put") == 0) {
@@ -43,7 +34,7 @@ static nb_step_t op_prepare(nb_req_t *req, txn_op_t *op) {
     return NB_GO_ON;
 }
 
-static bool same_target(const txn_op_t *a, const txn_op_t *b) {
+static bool same_target(const ddb_txn_op_t *a, const ddb_txn_op_t *b) {
     return a->t->tid == b->t->tid && a->key.pklen == b->key.pklen && a->key.sklen == b->key.sklen &&
            memcmp(a->key.pk, b->key.pk, a->key.pklen) == 0 && memcmp(a->key.sk, b->key.sk, a->key.sklen) == 0;
 }
@@ -123,7 +114,7 @@ nb_result_t dynamodb_transact_write_items(nb_req_t *req, const json_t *input) {
                         "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member "
                         "must have length less than or equal to %d",
                         TXN_MAX);
-    txn_op_t *ops = nb_req_alloc(req, (n + 1) * sizeof *ops);
+    ddb_txn_op_t *ops = nb_req_alloc(req, (n + 1) * sizeof *ops);
     if (ops == NULL)
         return NB_FAILED(NB_ENOMEM);
     static const char *const kinds[] = {"Put", "Update", "Delete", "ConditionCheck"};
@@ -138,10 +129,15 @@ nb_result_t dynamodb_transact_write_items(nb_req_t *req, const json_t *input) {
         if (ops[i].kind == NULL || json_object_size(e) != 1)
             return ddb_invalid(req, "TransactItems can only contain one of Check, Put, Update or Delete");
         NB_TRY(op_prepare(req, &ops[i]));
+    }
+    return ddb_txn_write(req, input, ops, n);
+}
+
+nb_result_t ddb_txn_write(nb_req_t *req, const json_t *input, ddb_txn_op_t *ops, size_t n) {
+    for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)
             if (same_target(&ops[i], &ops[j]))
                 return ddb_invalid(req, "Transaction request cannot include multiple operations on one item");
-    }
     bool repeat;
     NB_TRY(token_check(req, input, &repeat));
     if (repeat)
@@ -149,9 +145,14 @@ nb_result_t dynamodb_transact_write_items(nb_req_t *req, const json_t *input) {
     json_t *reasons = json_array();
     bool failed = false;
     for (size_t i = 0; i < n; i++) {
-        txn_op_t *op = &ops[i];
+        ddb_txn_op_t *op = &ops[i];
         json_t *reason = json_pack("{s:s}", "Code", "None");
-        if (op->p->cond != NULL && !ddb_cond_eval(op->p->cond, op->old)) {
+        if (op->must_exist < 0 && op->old != NULL) {
+            failed = true;
+            json_object_set_new(reason, "Code", json_string("DuplicateItem"));
+            json_object_set_new(reason, "Message", json_string("Duplicate primary key exists in table"));
+        } else if ((op->must_exist > 0 && op->old == NULL) ||
+                   (op->p->cond != NULL && !ddb_cond_eval(op->p->cond, op->old))) {
             failed = true;
             json_object_set_new(reason, "Code", json_string("ConditionalCheckFailed"));
             json_object_set_new(reason, "Message", json_string("The conditional request failed"));
@@ -174,7 +175,7 @@ nb_result_t dynamodb_transact_write_items(nb_req_t *req, const json_t *input) {
     }
     json_t *consumed = json_array();
     for (size_t i = 0; i < n; i++) {
-        txn_op_t *op = &ops[i];
+        ddb_txn_op_t *op = &ops[i];
         int rc = 0;
         if (op->item != NULL)
             rc = ddb_item_put(op->t, &op->key, op->old, op->old_size, op->item, op->size);

@@ -132,6 +132,7 @@ class PartiqlCases(DdbTestCase):
     def test_transaction_commits_and_rolls_back(self):
         t = self.table("pqt", "S")
         self.ddb.put_item(TableName=t, Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+        self.ddb.put_item(TableName=t, Item={"pk": {"S": "c"}, "n": {"N": "3"}})
         self.ddb.execute_transaction(TransactStatements=[
             {"Statement": "INSERT INTO \"%s\" VALUE {'pk': 'b', 'n': 2}" % t},
             {"Statement": 'UPDATE "%s" SET n = n + ? WHERE pk = \'a\'' % t, "Parameters": [{"N": "10"}]}])
@@ -145,12 +146,17 @@ class PartiqlCases(DdbTestCase):
         status, code, message, resp = self.error(self.ddb.execute_transaction, TransactStatements=[
             {"Statement": 'DELETE FROM "%s" WHERE pk = \'a\'' % t},
             {"Statement": "INSERT INTO \"%s\" VALUE {'pk': 'b'}" % t},
-            {"Statement": 'EXISTS(SELECT * FROM "%s" WHERE pk = \'b\' AND n = 99)' % t}])
+            {"Statement": 'EXISTS(SELECT * FROM "%s" WHERE pk = \'c\' AND n = 99)' % t}])
         self.assertEqual((status, code), (400, "TransactionCanceledException"))
         self.assertIn("[None, DuplicateItem, ConditionalCheckFailed]", message)
         self.assertEqual([x["Code"] for x in resp["CancellationReasons"]],
                          ["None", "DuplicateItem", "ConditionalCheckFailed"])
         self.assertIn("Item", self.ddb.get_item(TableName=t, Key={"pk": {"S": "a"}}))
+        # the same EXISTS holding lets the transaction through
+        self.ddb.execute_transaction(TransactStatements=[
+            {"Statement": 'DELETE FROM "%s" WHERE pk = \'b\'' % t},
+            {"Statement": 'EXISTS(SELECT * FROM "%s" WHERE pk = \'c\' AND n = 3)' % t}])
+        self.assertNotIn("Item", self.ddb.get_item(TableName=t, Key={"pk": {"S": "b"}}))
         status, code, _, resp = self.error(self.ddb.execute_transaction, TransactStatements=[
             {"Statement": 'UPDATE "%s" SET n = 0 WHERE pk = \'missing\'' % t}])
         self.assertEqual([x["Code"] for x in resp["CancellationReasons"]], ["ConditionalCheckFailed"])

@@ -29,55 +29,81 @@ static json_t *keep(nb_req_t *req, json_t *v) {
 
 /* An error of the parser or planner, with the transaction's prefix when `prefix` is set. */
 static nb_result_t pq_error(nb_req_t *req, const ddb_err_t *err, const char *prefix) {
-    if (prefix == NULL)
+    if (prefix == NULL || err->code != NULL)
         return ddb_expr_error(req, err);
     return nb_error(req, err->code ? err->code : "ValidationException", "%s%s", prefix, err->msg);
 }
 
-/* One statement parsed and planned against its table: what every kind starts with. */
+/* One statement parsed and planned against its table: what every kind starts with. A run that meets a
+ * condition failure or a duplicate key sets `failed` (the exception's name) instead of answering, so a batch can
+ * report it per statement; `out` is the answer otherwise. */
 typedef struct pq_run {
     ddb_pq_stmt_t *st;
     ddb_table_t *t;
     const ddb_index_t *ix;
     ddb_pq_plan_t *plan;
+    const char *failed;
+    json_t *old; /* the item a failed condition saw */
+    json_t *out;
 } pq_run_t;
 
-static nb_step_t pq_prepare(nb_req_t *req, const json_t *input, unsigned flags, const char *prefix, pq_run_t *r) {
-    ddb_err_t err = {0};
+/* Parse, find the table and plan, without answering: 0, or -1 with err (err->code the exception, NULL for
+ * ValidationException); a store failure is NB_ESTORE. */
+static int pq_plan_run(nb_req_t *req, const json_t *input, unsigned flags, pq_run_t *r, ddb_err_t *err) {
     const char *text = nb_json_str(input, "Statement");
-    if (ddb_pq_parse(text ? text : "", json_object_get(input, "Parameters"), &r->st, &err) != 0)
-        return nb_stop(pq_error(req, &err, prefix));
+    if (ddb_pq_parse(text ? text : "", json_object_get(input, "Parameters"), &r->st, err) != 0)
+        return -1;
     nb_req_on_free(req, stmt_free, r->st);
-    NB_TRY_STEP(ddb_table_load(req, r->st->table, NULL, &r->t));
+    int rc = ddb_table_find(req, r->st->table, &r->t);
+    if (rc == NB_ENOENT) {
+        err->code = "ResourceNotFoundException";
+        snprintf(err->msg, sizeof err->msg, "Requested resource not found");
+        return -1;
+    }
+    if (rc != 0)
+        return rc;
     const ddb_keydef_t *kd = &r->t->key;
     if (r->st->index != NULL) {
-        if ((r->ix = ddb_table_index(r->t, r->st->index)) == NULL)
-            return nb_stop(ddb_invalid(req, "%sThe table does not have the specified index", prefix ? prefix : ""));
-        if (r->ix->global && nb_json_bool(input, "ConsistentRead", false))
-            return nb_stop(ddb_invalid(req, "%sStrongly consistent read is not supported on Global Secondary Indexes",
-                                       prefix ? prefix : ""));
+        if ((r->ix = ddb_table_index(r->t, r->st->index)) == NULL) {
+            snprintf(err->msg, sizeof err->msg, "The table does not have the specified index");
+            return -1;
+        }
+        if (r->ix->global && nb_json_bool(input, "ConsistentRead", false)) {
+            snprintf(err->msg, sizeof err->msg, "Strongly consistent read is not supported on Global Secondary Indexes");
+            return -1;
+        }
         kd = &r->ix->key;
     }
     r->plan = nb_req_alloc(req, sizeof *r->plan);
     if (r->plan == NULL)
-        return nb_stop(NB_FAILED(NB_ENOMEM));
-    if (ddb_pq_plan(r->st, kd->hash.name, kd->range.name, flags, r->plan, &err) != 0)
-        return nb_stop(pq_error(req, &err, prefix));
+        return NB_ENOMEM;
+    if (ddb_pq_plan(r->st, kd->hash.name, kd->range.name, flags, r->plan, err) != 0)
+        return -1;
     nb_req_on_free(req, plan_free, r->plan);
-    return NB_GO_ON;
+    const ddb_keyattr_t *ka[2] = {&r->t->key.hash, &r->t->key.range};
+    for (int i = 0; i < 2 && r->plan->key != NULL; i++) {
+        uint8_t buf[DDB_NUM_KEY_MAX];
+        const uint8_t *bytes;
+        size_t n;
+        const json_t *v = ka[i]->name ? json_object_get(r->plan->key, ka[i]->name) : NULL;
+        if (v != NULL && ddb_key_bytes(v, ka[i]->type, buf, &bytes, &n) != 0) {
+            snprintf(err->msg, sizeof err->msg, "Key attribute's data type should match its data type in table's schema");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static nb_step_t pq_prepare(nb_req_t *req, const json_t *input, unsigned flags, const char *prefix, pq_run_t *r) {
+    ddb_err_t err = {0};
+    int rc = pq_plan_run(req, input, flags, r, &err);
+    if (rc > 0)
+        return nb_stop(NB_FAILED(rc));
+    return rc < 0 ? nb_stop(pq_error(req, &err, prefix)) : NB_GO_ON;
 }
 
 /* The item plan.key names: its key bytes and the stored item (NULL when none, kept until the request ends). */
 static nb_step_t pq_target(nb_req_t *req, const pq_run_t *r, ddb_keybytes_t *key, json_t **old, size_t *old_size) {
-    const ddb_keyattr_t *ka[2] = {&r->t->key.hash, &r->t->key.range};
-    for (int i = 0; i < 2; i++) {
-        uint8_t buf[DDB_NUM_KEY_MAX];
-        const uint8_t *b;
-        size_t n;
-        const json_t *v = ka[i]->name ? json_object_get(r->plan->key, ka[i]->name) : NULL;
-        if (v != NULL && ddb_key_bytes(v, ka[i]->type, buf, &b, &n) != 0)
-            return nb_stop(ddb_invalid(req, "Key attribute's data type should match its data type in table's schema"));
-    }
     NB_TRY_STEP(ddb_key_of_param(req, r->t, r->plan->key, key));
     *old = NULL;
     *old_size = 0;
@@ -119,16 +145,16 @@ static nb_step_t page_start(nb_req_t *req, const json_t *input, size_t *offset) 
     return NB_GO_ON;
 }
 
-static nb_result_t run_select(nb_req_t *req, const json_t *input, pq_run_t *r) {
+static nb_step_t run_select(nb_req_t *req, const json_t *input, pq_run_t *r) {
     size_t offset, limit = (size_t)nb_json_int(input, "Limit", 0);
-    NB_TRY(page_start(req, input, &offset));
+    NB_TRY_STEP(page_start(req, input, &offset));
     collect_t c = {.r = r, .items = keep(req, json_array()), .want = limit ? offset + limit + 1 : 0};
     const ddb_pq_plan_t *plan = r->plan;
     if (plan->access == DDB_PQ_GET) {
         ddb_keybytes_t key;
         json_t *old;
         size_t size;
-        NB_TRY(pq_target(req, r, &key, &old, &size));
+        NB_TRY_STEP(pq_target(req, r, &key, &old, &size));
         if (old != NULL)
             collect_one(&c, old, size);
     } else {
@@ -137,13 +163,13 @@ static nb_result_t run_select(nb_req_t *req, const json_t *input, pq_run_t *r) {
             const ddb_keycond_t *kc = plan->access == DDB_PQ_QUERY ? &plan->queries[i] : NULL;
             int rc = ddb_read_each(req, r->t, r->ix, kc, plan->forward, collect_one, &c);
             if (rc < 0)
-                return ddb_invalid(req, "Key attribute's data type should match its data type in table's schema");
+                return nb_stop(ddb_invalid(req, "Key attribute's data type should match its data type in table's schema"));
             if (rc != 0)
-                return NB_FAILED(rc);
+                return nb_stop(NB_FAILED(rc));
         }
     }
     json_t *items = json_array();
-    json_t *out = json_pack("{s:o}", "Items", items);
+    json_t *out = r->out = keep(req, json_pack("{s:o}", "Items", items));
     size_t n = json_array_size(c.items), end = limit && offset + limit < n ? offset + limit : n;
     for (size_t i = offset; i < end; i++) {
         const json_t *item = json_array_get(c.items, i);
@@ -155,33 +181,42 @@ static nb_result_t run_select(nb_req_t *req, const json_t *input, pq_run_t *r) {
     json_t *consumed = ddb_consumed(input, r->t->name, ddb_read_units(c.bytes, nb_json_bool(input, "ConsistentRead", false)));
     if (consumed != NULL)
         json_object_set_new(out, "ConsumedCapacity", consumed);
-    return nb_reply_new(req, out);
+    return NB_GO_ON;
 }
 
 /* ---- INSERT, UPDATE, DELETE ---- */
 
-static nb_result_t reply_items(nb_req_t *req, json_t *item) {
+/* A write's answer: Items holds what RETURNING asked for (`item`, a new reference, or NULL). */
+static nb_step_t answer_items(nb_req_t *req, pq_run_t *r, json_t *item) {
     json_t *items = json_array();
     if (item != NULL && json_object_size(item) > 0)
         json_array_append(items, item);
     json_decref(item);
-    return nb_reply_new(req, json_pack("{s:o}", "Items", items));
+    r->out = keep(req, json_pack("{s:o}", "Items", items));
+    return NB_GO_ON;
 }
 
-static nb_result_t run_insert(nb_req_t *req, pq_run_t *r) {
+static nb_step_t condition_failed(pq_run_t *r, json_t *old) {
+    r->failed = "ConditionalCheckFailedException";
+    r->old = old;
+    return NB_GO_ON;
+}
+
+static nb_step_t run_insert(nb_req_t *req, pq_run_t *r) {
     json_t *item = keep(req, json_deep_copy(r->st->item));
     ddb_keybytes_t key;
     size_t size, old_size;
-    NB_TRY(ddb_item_validate(req, r->t, item, &key, &size));
+    NB_TRY_STEP(ddb_item_validate(req, r->t, item, &key, &size));
     json_t *old = NULL;
     int rc = ddb_item_get(r->t, &key, &old, &old_size);
     if (rc == 0) {
         json_decref(old);
-        return nb_error(req, "DuplicateItemException", "Duplicate primary key exists in table");
+        r->failed = "DuplicateItemException";
+        return NB_GO_ON;
     }
     if (rc != NB_ENOENT || (rc = ddb_item_put(r->t, &key, NULL, 0, item, size)) != 0)
-        return NB_FAILED(rc);
-    return reply_items(req, NULL);
+        return nb_stop(NB_FAILED(rc));
+    return answer_items(req, r, NULL);
 }
 
 /* The update's tree as the item operations take it. */
@@ -194,63 +229,75 @@ static ddb_params_t *update_params(nb_req_t *req, const pq_run_t *r) {
     return p;
 }
 
-static nb_result_t run_update(nb_req_t *req, const json_t *input, pq_run_t *r) {
+static nb_step_t run_update(nb_req_t *req, pq_run_t *r) {
     ddb_keybytes_t key, newkey;
     json_t *old, *item;
     size_t old_size, size;
-    NB_TRY(pq_target(req, r, &key, &old, &old_size));
+    NB_TRY_STEP(pq_target(req, r, &key, &old, &old_size));
     if (old == NULL || (r->plan->cond != NULL && !ddb_cond_eval(r->plan->cond, old)))
-        return ddb_condition_failed(req, input, old);
+        return condition_failed(r, old);
     ddb_params_t *p = update_params(req, r);
     if (p == NULL)
-        return NB_FAILED(NB_ENOMEM);
-    NB_TRY(ddb_update_build(req, r->t, p, r->plan->key, old, &item));
-    NB_TRY(ddb_item_validate(req, r->t, item, &newkey, &size));
+        return nb_stop(NB_FAILED(NB_ENOMEM));
+    NB_TRY_STEP(ddb_update_build(req, r->t, p, r->plan->key, old, &item));
+    NB_TRY_STEP(ddb_item_validate(req, r->t, item, &newkey, &size));
     int rc = ddb_item_put(r->t, &key, old, old_size, item, size);
     if (rc != 0)
-        return NB_FAILED(rc);
+        return nb_stop(NB_FAILED(rc));
     ddb_pq_returning_t ret = r->st->returning;
     if (ret == DDB_PQ_RET_NONE)
-        return reply_items(req, NULL);
+        return answer_items(req, r, NULL);
     const json_t *src = ret == DDB_PQ_RET_ALL_OLD || ret == DDB_PQ_RET_MODIFIED_OLD ? old : item;
     if (ret == DDB_PQ_RET_ALL_OLD || ret == DDB_PQ_RET_ALL_NEW)
-        return reply_items(req, json_incref((json_t *)src));
+        return answer_items(req, r, json_incref((json_t *)src));
     ddb_proj_t *paths = ddb_update_paths(r->st->update);
     json_t *attrs = paths ? ddb_proj_apply(paths, src) : NULL;
     ddb_proj_free(paths);
-    return reply_items(req, attrs);
+    return answer_items(req, r, attrs);
 }
 
-static nb_result_t run_delete(nb_req_t *req, const json_t *input, pq_run_t *r) {
+static nb_step_t run_delete(nb_req_t *req, pq_run_t *r) {
     ddb_keybytes_t key;
     json_t *old;
     size_t old_size;
-    NB_TRY(pq_target(req, r, &key, &old, &old_size));
+    NB_TRY_STEP(pq_target(req, r, &key, &old, &old_size));
     if (old == NULL)
-        return reply_items(req, NULL);
+        return answer_items(req, r, NULL);
     if (r->plan->cond != NULL && !ddb_cond_eval(r->plan->cond, old))
-        return ddb_condition_failed(req, input, old);
+        return condition_failed(r, old);
     int rc = ddb_item_remove(r->t, &key, old, old_size);
     if (rc != 0)
-        return NB_FAILED(rc);
-    return reply_items(req, r->st->returning == DDB_PQ_RET_ALL_OLD ? json_incref(old) : NULL);
+        return nb_stop(NB_FAILED(rc));
+    return answer_items(req, r, r->st->returning == DDB_PQ_RET_ALL_OLD ? json_incref(old) : NULL);
 }
+
+/* Runs a prepared statement: r->out, or r->failed. */
+static nb_step_t pq_run(nb_req_t *req, const json_t *input, pq_run_t *r) {
+    switch (r->st->kind) {
+    case DDB_PQ_SELECT:
+        return run_select(req, input, r);
+    case DDB_PQ_INSERT:
+        return run_insert(req, r);
+    case DDB_PQ_UPDATE:
+        return run_update(req, r);
+    case DDB_PQ_DELETE:
+        return run_delete(req, r);
+    default: /* the parser refuses EXISTS outside a transaction */
+        return nb_stop(ddb_invalid(req, "Statement wasn't well formed, can't be processed: Unexpected keyword"));
+    }
+}
+
+static const char DUPLICATE_MSG[] = "Duplicate primary key exists in table";
 
 nb_result_t dynamodb_execute_statement(nb_req_t *req, const json_t *input) {
     pq_run_t r = {0};
     NB_TRY(pq_prepare(req, input, 0, NULL, &r));
-    switch (r.st->kind) {
-    case DDB_PQ_SELECT:
-        return run_select(req, input, &r);
-    case DDB_PQ_INSERT:
-        return run_insert(req, &r);
-    case DDB_PQ_UPDATE:
-        return run_update(req, input, &r);
-    case DDB_PQ_DELETE:
-        return run_delete(req, input, &r);
-    default: /* the parser refuses EXISTS outside a transaction */
-        return ddb_invalid(req, "Statement wasn't well formed, can't be processed: Unexpected keyword");
-    }
+    NB_TRY(pq_run(req, input, &r));
+    if (r.failed != NULL && strcmp(r.failed, "DuplicateItemException") == 0)
+        return nb_error(req, r.failed, DUPLICATE_MSG);
+    if (r.failed != NULL)
+        return ddb_condition_failed(req, input, r.old);
+    return nb_reply_new(req, json_incref(r.out));
 }
 
 /* ---- ExecuteTransaction ---- */

@@ -1,7 +1,7 @@
 /* PartiQL's ExecuteStatement and ExecuteTransaction run on the parser and planner of ddb_partiql.h: each
  * statement is parsed with its parameters, planned against the key schema of its table (or index), and run
  * on the plugin's item store, so indexes, counts, TTL and sizes stay as the item operations keep them.
- * BatchExecuteStatement is not built yet. */
+ * BatchExecuteStatement runs each statement on its own and reports each one's result or error in Responses. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,7 @@
 #include "ddb_txn.h"
 
 #define TXN_STATEMENTS_MAX 100
+#define BATCH_STATEMENTS_MAX 25
 
 static void release(void *v) { json_decref(v); }
 static void stmt_free(void *st) { ddb_pq_free(st); }
@@ -385,4 +386,57 @@ nb_result_t dynamodb_execute_transaction(nb_req_t *req, const json_t *input) {
     if (reads > 0 && reads < n)
         return ddb_invalid(req, "Transaction statements must be all reads or all writes");
     return reads ? transact_reads(req, runs, n) : transact_writes(req, input, statements, runs, n);
+}
+
+/* ---- BatchExecuteStatement ---- */
+
+/* A statement's error as BatchStatementError names it: the exception's name without "Exception", except
+ * ValidationException's "ValidationError". */
+static json_t *batch_error(const char *exception, const char *msg) {
+    const char *code = exception ? exception : "ValidationException";
+    size_t n = strlen(code);
+    json_t *e = strcmp(code, "ValidationException") == 0
+                    ? json_string("ValidationError")
+                    : json_stringn(code, n > 9 && strcmp(code + n - 9, "Exception") == 0 ? n - 9 : n);
+    return json_pack("{s:{s:o,s:s}}", "Error", "Code", e, "Message", msg);
+}
+
+nb_result_t dynamodb_batch_execute_statement(nb_req_t *req, const json_t *input) {
+    const json_t *statements = json_object_get(input, "Statements");
+    size_t n = json_array_size(statements);
+    if (n > BATCH_STATEMENTS_MAX)
+        return nb_error(req, "ValidationException",
+                        "1 validation error detected: Value at 'statements' failed to satisfy constraint: "
+                        "Member must have length less than or equal to %d",
+                        BATCH_STATEMENTS_MAX);
+    json_t *responses = json_array();
+    json_t *out = keep(req, json_pack("{s:o}", "Responses", responses));
+    for (size_t i = 0; i < n; i++) {
+        const json_t *stmt = json_array_get(statements, i);
+        pq_run_t r = {0};
+        ddb_err_t err = {0};
+        int rc = pq_plan_run(req, stmt, DDB_PQ_IN_BATCH, &r, &err);
+        if (rc > 0)
+            return NB_FAILED(rc);
+        if (rc < 0) {
+            json_array_append_new(responses, batch_error(err.code, err.msg));
+            continue;
+        }
+        NB_TRY(pq_run(req, stmt, &r));
+        json_t *resp;
+        if (r.failed != NULL) {
+            bool dup = strcmp(r.failed, "DuplicateItemException") == 0;
+            resp = batch_error(r.failed, dup ? DUPLICATE_MSG : "The conditional request failed");
+            if (!dup && r.old != NULL && nb_json_str_eq(stmt, "ReturnValuesOnConditionCheckFailure", "ALL_OLD"))
+                json_object_set(json_object_get(resp, "Error"), "Item", r.old);
+        } else {
+            resp = json_object();
+            json_t *item = json_array_get(json_object_get(r.out, "Items"), 0);
+            if (r.st->kind == DDB_PQ_SELECT && item != NULL)
+                json_object_set(resp, "Item", item);
+        }
+        json_object_set_new(resp, "TableName", json_string(r.t->name));
+        json_array_append_new(responses, resp);
+    }
+    return nb_reply_new(req, json_incref(out));
 }

@@ -171,6 +171,36 @@ class PartiqlCases(DdbTestCase):
         self.assertTrue(message.startswith("Validation failed in TransactStatements[1]: " + MALFORMED), message)
         self.assertIn("Item", self.ddb.get_item(TableName=t, Key={"pk": {"S": "a"}}))
 
+    def test_batch_execute_statement_mixed_results(self):
+        t = self.table("pqb", "S")
+        self.ddb.put_item(TableName=t, Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+        r = self.ddb.batch_execute_statement(Statements=[
+            {"Statement": 'SELECT n FROM "%s" WHERE pk = ?' % t, "Parameters": [{"S": "a"}]},
+            {"Statement": "INSERT INTO \"%s\" VALUE {'pk': 'a'}" % t},
+            {"Statement": "INSERT INTO \"%s\" VALUE {'pk': 'b', 'n': 2}" % t},
+            {"Statement": 'UPDATE "%s" SET n = 5 WHERE pk = \'a\' AND n = 9' % t},
+            {"Statement": 'SELECT * FROM "%s" WHERE n = 1' % t},
+            {"Statement": 'SELEC * FROM "%s"' % t},
+            {"Statement": 'SELECT * FROM "nope-%s" WHERE pk = \'a\'' % t},
+            {"Statement": 'DELETE FROM "%s" WHERE pk = \'a\'' % t}])["Responses"]
+        self.assertEqual(r[0], {"TableName": t, "Item": {"n": {"N": "1"}}})
+        self.assertEqual(r[1]["Error"], {"Code": "DuplicateItem", "Message": "Duplicate primary key exists in table"})
+        self.assertNotIn("Error", r[2])
+        self.assertEqual(r[3]["Error"], {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"})
+        self.assertEqual(r[4]["Error"], {"Code": "ValidationError", "Message": "Select statements within "
+                         "BatchExecuteStatement must specify the primary key in the where clause."})
+        self.assertEqual(r[5]["Error"]["Code"], "ValidationError")
+        self.assertTrue(r[5]["Error"]["Message"].startswith(MALFORMED), r[5])
+        self.assertEqual(r[6]["Error"], {"Code": "ResourceNotFound", "Message": "Requested resource not found"})
+        self.assertNotIn("Error", r[7])
+        self.assertEqual(len(r), 8)
+        self.assertEqual(self.ddb.get_item(TableName=t, Key={"pk": {"S": "b"}})["Item"]["n"], {"N": "2"})
+        self.assertNotIn("Item", self.ddb.get_item(TableName=t, Key={"pk": {"S": "a"}}))
+        status, code, message, _ = self.error(self.ddb.batch_execute_statement, Statements=[
+            {"Statement": 'SELECT * FROM "%s" WHERE pk = \'a\'' % t}] * 26)
+        self.assertEqual((status, code), (400, "ValidationException"))
+        self.assertIn("Member must have length less than or equal to 25", message)
+
 
 class Clients(unittest.TestCase):
     def test_newer_boto3(self):

@@ -344,8 +344,9 @@ static nb_result_t transact_writes(nb_req_t *req, const json_t *input, const jso
         case DDB_PQ_UPDATE:
             op->kind = "Update";
             op->must_exist = 1;
-            /* the Key an update starts from when the item is missing (it is then cancelled anyway) */
-            op->in = keep(req, json_pack("{s:O}", "Key", r->plan->key));
+            /* the statement with the Key an update starts from (ReturnValuesOnConditionCheckFailure kept) */
+            op->in = keep(req, json_deep_copy(op->in));
+            json_object_set(op->in, "Key", r->plan->key);
             break;
         case DDB_PQ_DELETE:
             op->kind = "Delete";

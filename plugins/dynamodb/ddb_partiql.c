@@ -345,8 +345,9 @@ static nb_result_t transact_writes(nb_req_t *req, const json_t *input, const jso
             op->kind = "Update";
             op->must_exist = 1;
             /* the statement with the Key an update starts from (ReturnValuesOnConditionCheckFailure kept) */
-            op->in = keep(req, json_deep_copy(op->in));
-            json_object_set(op->in, "Key", r->plan->key);
+            json_t *in = keep(req, json_deep_copy(op->in));
+            json_object_set(in, "Key", r->plan->key);
+            op->in = in;
             break;
         case DDB_PQ_DELETE:
             op->kind = "Delete";

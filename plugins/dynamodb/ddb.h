@@ -75,5 +75,7 @@ char *ddb_table_arn(nb_req_t *req, const char *name);
 /* ddb_error.c: AWS's ValidationException forms */
 nb_result_t ddb_invalid(nb_req_t *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 nb_result_t ddb_not_found(nb_req_t *req);
+/* "1 validation error detected: ... Member must have length less than or equal to <max>" for a list member. */
+nb_result_t ddb_too_long(nb_req_t *req, const char *member, int max);
 
 #endif

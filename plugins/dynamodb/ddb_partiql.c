@@ -17,6 +17,9 @@
 #define TXN_STATEMENTS_MAX 100
 #define BATCH_STATEMENTS_MAX 25
 
+static const char DUPLICATE_MSG[] = "Duplicate primary key exists in table";
+static const char KEY_TYPE_MSG[] = "Key attribute's data type should match its data type in table's schema";
+
 static void release(void *v) { json_decref(v); }
 static void stmt_free(void *st) { ddb_pq_free(st); }
 static void plan_free(void *plan) { ddb_pq_plan_done(plan); }
@@ -88,7 +91,7 @@ static int pq_plan_run(nb_req_t *req, const json_t *input, unsigned flags, pq_ru
         size_t n;
         const json_t *v = ka[i]->name ? json_object_get(r->plan->key, ka[i]->name) : NULL;
         if (v != NULL && ddb_key_bytes(v, ka[i]->type, buf, &bytes, &n) != 0) {
-            snprintf(err->msg, sizeof err->msg, "Key attribute's data type should match its data type in table's schema");
+            snprintf(err->msg, sizeof err->msg, "%s", KEY_TYPE_MSG);
             return -1;
         }
     }
@@ -164,7 +167,7 @@ static nb_step_t run_select(nb_req_t *req, const json_t *input, pq_run_t *r) {
             const ddb_keycond_t *kc = plan->access == DDB_PQ_QUERY ? &plan->queries[i] : NULL;
             int rc = ddb_read_each(req, r->t, r->ix, kc, plan->forward, collect_one, &c);
             if (rc < 0)
-                return nb_stop(ddb_invalid(req, "Key attribute's data type should match its data type in table's schema"));
+                return nb_stop(ddb_invalid(req, "%s", KEY_TYPE_MSG));
             if (rc != 0)
                 return nb_stop(NB_FAILED(rc));
         }
@@ -288,8 +291,6 @@ static nb_step_t pq_run(nb_req_t *req, const json_t *input, pq_run_t *r) {
     }
 }
 
-static const char DUPLICATE_MSG[] = "Duplicate primary key exists in table";
-
 nb_result_t dynamodb_execute_statement(nb_req_t *req, const json_t *input) {
     pq_run_t r = {0};
     NB_TRY(pq_prepare(req, input, 0, NULL, &r));
@@ -372,10 +373,7 @@ nb_result_t dynamodb_execute_transaction(nb_req_t *req, const json_t *input) {
     const json_t *statements = json_object_get(input, "TransactStatements");
     size_t n = json_array_size(statements);
     if (n > TXN_STATEMENTS_MAX)
-        return nb_error(req, "ValidationException",
-                        "1 validation error detected: Value at 'transactStatements' failed to satisfy constraint: "
-                        "Member must have length less than or equal to %d",
-                        TXN_STATEMENTS_MAX);
+        return ddb_too_long(req, "transactStatements", TXN_STATEMENTS_MAX);
     pq_run_t *runs = nb_req_alloc(req, (n + 1) * sizeof *runs);
     if (runs == NULL)
         return NB_FAILED(NB_ENOMEM);
@@ -407,10 +405,7 @@ nb_result_t dynamodb_batch_execute_statement(nb_req_t *req, const json_t *input)
     const json_t *statements = json_object_get(input, "Statements");
     size_t n = json_array_size(statements);
     if (n > BATCH_STATEMENTS_MAX)
-        return nb_error(req, "ValidationException",
-                        "1 validation error detected: Value at 'statements' failed to satisfy constraint: "
-                        "Member must have length less than or equal to %d",
-                        BATCH_STATEMENTS_MAX);
+        return ddb_too_long(req, "statements", BATCH_STATEMENTS_MAX);
     json_t *responses = json_array();
     json_t *out = keep(req, json_pack("{s:o}", "Responses", responses));
     for (size_t i = 0; i < n; i++) {

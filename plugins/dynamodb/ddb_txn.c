@@ -110,10 +110,7 @@ nb_result_t dynamodb_transact_write_items(nb_req_t *req, const json_t *input) {
     const json_t *items = json_object_get(input, "TransactItems");
     size_t n = json_array_size(items);
     if (n > TXN_MAX)
-        return nb_error(req, "ValidationException",
-                        "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member "
-                        "must have length less than or equal to %d",
-                        TXN_MAX);
+        return ddb_too_long(req, "transactItems", TXN_MAX);
     ddb_txn_op_t *ops = nb_req_alloc(req, (n + 1) * sizeof *ops);
     if (ops == NULL)
         return NB_FAILED(NB_ENOMEM);

@@ -118,11 +118,12 @@ class Gateway(unittest.TestCase):
         self.assertEqual({k.lower(): v for k, v in headers.items()}["access-control-allow-origin"], "http://localhost:3000")
 
     def test_malformed_call_to_an_unimplemented_operation_gets_the_protocol_error(self):
-        """Parsing and validation come before the skeleton looks for a handler: DynamoDB
-        has no provider here, yet a bad request gets DynamoDB's own 400, a good one 501."""
-        def ddb(body):
+        """Parsing and validation come before the skeleton looks for a handler: a bad request gets
+        DynamoDB's own 400; a good one to an operation without a handler (every DynamoDB operation has
+        one now, so an STS one) gets 501."""
+        def ddb(body, target="DescribeTable"):
             return http(self.n.url + "/", method="POST", data=body.encode(), headers={
-                "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.DescribeTable",
+                "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810." + target,
                 "Authorization": "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, "
                                  "SignedHeaders=host, Signature=0"})
         status, headers, body = ddb("{}")
@@ -138,14 +139,10 @@ class Gateway(unittest.TestCase):
         status, _, body = ddb('{"TableName": ""}')
         self.assertEqual(status, 400)
         self.assertIn("Member must have length greater than or equal to 1", json.loads(body)["message"])
-        status, _, body = ddb('{"TableName": "orders"}')
-        self.assertEqual(status, 501)
-        self.assertIn("DescribeTable", json.loads(body)["message"])
-        # The same through a real client.
-        for cli in aws_clis():
-            r = run_aws(cli, self.n.url, "dynamodb", "describe-table", "--table-name", "orders")
-            self.assertNotEqual(r.returncode, 0)
-            self.assertIn("InternalFailure", r.stderr)
+        # a well-formed call to an operation without a handler (STS's GetDelegatedAccessToken)
+        status, _, body = http(self.n.url + "/", method="POST", data=UNIMPLEMENTED_STS, headers=STS_FORM_HEADERS)
+        self.assertEqual(status, 501, body)
+        self.assertIn(b"<Code>InternalFailure</Code>", body)
 
 
 class Lifecycle(unittest.TestCase):

@@ -264,7 +264,9 @@ bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
     if (doc) {
         nb_policy_request_t rr = {row->action, resource, ctx, who.principal_arn, who.account};
         v.resource = nb__policy_eval(doc, &rr, NULL);
-        rr.principal_account = NULL; /* an account principal no longer names the caller */
+        /* an account principal no longer names the caller; in a trust policy neither does "*"
+         * (policy_eval.h): a role trusting everyone leaves the choice to identity policies */
+        rr.principal_account = res.required ? "" : NULL;
         v.names_caller = v.resource == NB_POLICY_ALLOWED && !v.cross_account &&
                          nb__policy_eval(doc, &rr, NULL) == NB_POLICY_ALLOWED;
     }

@@ -120,7 +120,10 @@ class TrustCases(unittest.TestCase):
 
     def test_principal_arn_condition(self):
         role = self.role("ops-only", trust({"AWS": "*"}, {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/ops-*"}}))
-        creds, _ = self.user("ops-1")
+        # "*" names no one in particular: the caller's identity policy must allow too
+        creds, arn = self.user("ops-1")
+        self.assert_denied(creds, role, arn, " because no identity-based policy allows the sts:AssumeRole action")
+        creds, _ = self.user("ops-2", policy=doc(allow("sts:AssumeRole")))
         self.assume(creds, role)
         creds, arn = self.user("dev-1", policy=doc(allow("sts:AssumeRole")))
         self.assert_denied(creds, role, arn)

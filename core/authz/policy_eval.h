@@ -42,7 +42,8 @@ void nb__policy_condition_keys(const json_t *policy, json_t *keys);
 /* Whether a statement's Principal value ("*", {"AWS": ...}, {"Service": ...}, ...) names the
  * caller: an account id or arn:aws:iam::ACCOUNT:root names every principal of that account,
  * a role ARN the role and its sessions (arn:aws:sts::ACCOUNT:assumed-role/NAME/...), any other
- * ARN exactly itself. principal_match.c. */
+ * ARN exactly itself. principal_account "" (not NULL): only the caller's own ARN (or its role's)
+ * names it, neither an account nor "*". principal_match.c. */
 bool nb__principal_match(const json_t *principal, const char *principal_arn, const char *principal_account);
 
 #endif

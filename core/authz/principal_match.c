@@ -28,7 +28,7 @@ static bool is_account_id(const char *s) {
 /* One AWS principal value against the caller. */
 static bool aws_principal(const char *want, const char *arn, const char *account) {
     if (strcmp(want, "*") == 0)
-        return true;
+        return account == NULL || *account != '\0';
     if (is_account_id(want))
         return account && strcmp(want, account) == 0;
     char want_acct[16], have_acct[16];
@@ -59,7 +59,7 @@ static bool names_caller(const char *want, const void *ctx) {
 
 bool nb__principal_match(const json_t *principal, const char *arn, const char *account) {
     if (json_is_string(principal))
-        return strcmp(json_string_value(principal), "*") == 0;
+        return strcmp(json_string_value(principal), "*") == 0 && (account == NULL || *account != '\0');
     const char *kind;
     json_t *values;
     /* AWS names callers by ARN; Service, Federated and CanonicalUser principals by their own

@@ -431,4 +431,5 @@ const nb_api_t nb__api = {
     .policy_condition_keys = nb__policy_condition_keys,
     .authz_changed = nb__api_authz_changed,
     .credentials_session_policy = nb__credentials_session_policy,
+    .authz_document = nb__api_authz_document,
 };

@@ -129,9 +129,8 @@ static json_t *request_context(nb_req_t *req, const nb__cred_view_t *who, const 
 
 /* ---- the policies that apply ---- */
 
-/* The service whose provider answers identity policies, started if it was not yet: NULL when
- * none is enabled (then nothing a registered key signs is allowed). */
-static nb_plugin_t *identity_provider(nb__gateway_t *gw) {
+/* nothing a registered key signs is allowed when no identity provider is enabled */
+nb_plugin_t *nb__authz_identity_provider(nb__gateway_t *gw) {
     for (size_t i = 0; i < gw->reg.nservices; i++) {
         nb__service_t *svc = &gw->reg.services[i];
         if (svc->provider == NULL || NB__DEF_HOOK(svc->provider->def, identity_policies) == NULL ||
@@ -151,7 +150,7 @@ static const json_t *identity_of(nb_req_t *req, const nb__cred_view_t *who) {
     const json_t *hit = nb__policy_cache_get(who->account, who->principal_arn);
     if (hit)
         return hit;
-    nb_plugin_t *ip = identity_provider(req->gw);
+    nb_plugin_t *ip = nb__authz_identity_provider(req->gw);
     nb_identity_policies_t out = {0};
     int rc = ip ? NB__DEF_HOOK(ip->def, identity_policies)(ip, req, who->principal_arn, &out) : NB_ENOENT;
     if (rc != 0) {
@@ -180,10 +179,13 @@ static nb_policy_decision_t eval_all(const json_t *policies, const nb_policy_req
 
 typedef struct verdict {
     nb_policy_decision_t identity, boundary, session, resource;
-    bool has_resource_policy, cross_account;
+    /* names_caller: the resource policy allows the caller by its own ARN (or "*"), not by its
+     * account's, which only delegates to the account's identity policies */
+    bool names_caller, required, cross_account;
 } verdict_t;
 
-/* Why a request is denied, in AWS's words; NULL when it is allowed. */
+/* Why a request is denied, in AWS's words (after the resource, so with its leading space); NULL
+ * when it is allowed. */
 static const char *denial(nb_req_t *req, const verdict_t *v, const char *action) {
     static const struct {
         size_t offset;
@@ -197,10 +199,12 @@ static const char *denial(nb_req_t *req, const verdict_t *v, const char *action)
     for (size_t i = 0; i < 4; i++) {
         nb_policy_decision_t d = *(const nb_policy_decision_t *)((const char *)v + sources[i].offset);
         if (d == NB_POLICY_EXPLICIT_DENY)
-            return nb__req_printf(req, "with an explicit deny in %s", sources[i].deny);
+            return nb__req_printf(req, " with an explicit deny in %s", sources[i].deny);
     }
+    if (v->required && v->resource != NB_POLICY_ALLOWED)
+        return ""; /* STS gives no reason when a role's trust policy does not admit the caller */
     bool rest_allow = v->boundary == NB_POLICY_ALLOWED && v->session == NB_POLICY_ALLOWED;
-    if (!v->cross_account && v->resource == NB_POLICY_ALLOWED)
+    if (!v->cross_account && v->resource == NB_POLICY_ALLOWED && v->names_caller)
         return NULL; /* the resource policy of the principal's own account names it */
     if (v->identity == NB_POLICY_ALLOWED && rest_allow && (!v->cross_account || v->resource == NB_POLICY_ALLOWED))
         return NULL;
@@ -208,10 +212,10 @@ static const char *denial(nb_req_t *req, const verdict_t *v, const char *action)
                        : v->boundary != NB_POLICY_ALLOWED ? sources[2].none
                        : v->session != NB_POLICY_ALLOWED  ? sources[3].none
                                                           : sources[1].none;
-    return nb__req_printf(req, "because no %s allows the %s action", what, action);
+    return nb__req_printf(req, " because no %s allows the %s action", what, action);
 }
 
-#define DEFAULT_DENIED "User: {principal} is not authorized to perform: {action} on resource: {resource} {reason}"
+#define DEFAULT_DENIED "User: {principal} is not authorized to perform: {action} on resource: {resource}{reason}"
 
 static void deny(nb_req_t *req, nb_plugin_t *p, const json_t *input, const nb__template_var_t *vars, size_t nvars) {
     const char *tpl = NB__DEF_HOOK(p->def, authz_denied_message);
@@ -260,10 +264,16 @@ bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
     if (doc) {
         nb_policy_request_t rr = {row->action, resource, ctx, who.principal_arn, who.account};
         v.resource = nb__policy_eval(doc, &rr, NULL);
+        /* an account principal no longer names the caller; in a trust policy neither does "*"
+         * (policy_eval.h): a role trusting everyone leaves the choice to identity policies */
+        rr.principal_account = res.required ? "" : NULL;
+        v.names_caller = v.resource == NB_POLICY_ALLOWED && !v.cross_account &&
+                         nb__policy_eval(doc, &rr, NULL) == NB_POLICY_ALLOWED;
     }
+    v.required = res.required != 0;
     json_decref(ctx);
 
-    const char *reason = rc == 0 ? denial(req, &v, row->action) : "because the resource policy could not be read";
+    const char *reason = rc == 0 ? denial(req, &v, row->action) : " because the resource policy could not be read";
     if (reason == NULL)
         return true;
     vars[3] = (nb__template_var_t){"principal", who.principal_arn};

@@ -70,6 +70,9 @@ typedef struct nb_authz_action {
 typedef struct nb_resource_policy {
     const char *document; /* the policy's JSON text (req memory or borrowed until the request ends); NULL: none */
     const char *owner_account; /* the account owning the resource; NULL: the request's */
+    /* the policy must allow the caller whatever its identity policies say (a role's trust policy:
+     * no role is assumed that does not trust its caller); 0: AWS's usual resource policy */
+    int required;
 } nb_resource_policy_t;
 
 /* A principal's policies, as an `identity_policies` hook finds them: parsed documents. */

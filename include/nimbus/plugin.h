@@ -524,6 +524,11 @@ typedef struct nb_api {
      * registered, intersected with its principal's policies; kept with the key (persisted with it, and
      * written, like credentials_put, when the open transaction commits). 0, NB_ENOENT, NB_ESTORE. */
     int (*credentials_session_policy)(nb_plugin_t *self, const char *access_key_id, const char *policy);
+    /* IAM trust policies and session PolicyArns: the policy document IAM keeps for an ARN, read from
+     * the account the ARN names (an AWS managed policy's from req's): a role's trust policy
+     * (AssumeRolePolicyDocument) for arn:...:role/NAME, a managed policy's default version for
+     * arn:...:policy/NAME. JSON text in req's memory; NULL when there is none (or IAM is not enabled). */
+    const char *(*authz_document)(nb_req_t *req, const char *arn);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -587,6 +592,9 @@ typedef struct nb_plugin_def {
      * identity-based policy allows the s3:GetObject action"). NULL: IAM's own wording, "User: {principal}
      * is not authorized to perform: {action} on resource: {resource} {reason}". */
     const char *authz_denied_message;
+    /* optional, the identity_policies plugin's (IAM's): what nb_authz_document answers, read in req's
+     * account (the core sets it to the ARN's): JSON text in req's memory, NULL when there is none. */
+    const char *(*authz_document)(nb_plugin_t *self, nb_req_t *req, const char *arn);
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)
@@ -731,6 +739,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_policy_condition_keys(...) (nb_api->policy_condition_keys(__VA_ARGS__))
 #define nb_authz_changed() (nb_api->authz_changed())
 #define nb_credentials_session_policy(...) (nb_api->credentials_session_policy(__VA_ARGS__))
+/* ABI 1.9: IAM trust policies and session PolicyArns */
+#define nb_authz_document(...) (nb_api->authz_document(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -285,4 +285,5 @@ __attribute__((constructor)) static void iam_ops_fill(void) {
 
 NB_PLUGIN_DEFINE(.name = "iam", .service = "iam", .api_version = "2010-05-08", .ops = iam_ops, .init = iam_init,
                  .fini = iam_fini, .reset = iam_reset, .authz_actions = iam_actions,
-                 .identity_policies = iam_identity_policies);
+                 .identity_policies = iam_identity_policies,
+                 .authz_document = iam_authz_document);

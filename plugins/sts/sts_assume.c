@@ -55,7 +55,7 @@ nb_result_t sts_assume_role(nb_req_t *req, const json_t *input) {
     json_t *reply = json_object();
     nb_step_t step = sts_assumed_role(req, nb_json_str(input, "RoleArn"), session, duration, reply);
     if (!nb_stopped(step))
-        step = sts_session_policy(req, reply, nb_json_str(input, "Policy"));
+        step = sts_session_policy(req, reply, sts_session_policy_text(req, input));
     if (packed >= 0)
         json_object_set_new(reply, "PackedPolicySize", json_integer(packed));
     if (source)

@@ -15,4 +15,5 @@ static const nb_op_t sts_ops[] = {
 };
 
 NB_PLUGIN_DEFINE(.name = "sts", .service = "sts", .api_version = "2011-06-15", .ops = sts_ops,
-                 .authz_actions = sts_actions);
+                 .authz_actions = sts_actions,
+                 .resource_policy = sts_resource_policy);

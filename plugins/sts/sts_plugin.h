@@ -32,6 +32,11 @@ nb_step_t sts_issue(nb_req_t *req, const sts_session_t *s, json_t **credentials)
 /* The session policy of the credentials in reply (AssumeRole's Policy; NULL: none) kept with
  * the key for ENFORCE_IAM=1 to intersect with the role's policies (sts_authz.c). */
 nb_step_t sts_session_policy(nb_req_t *req, const json_t *reply, const char *policy);
+/* AssumeRole's session policies as one document: its Policy, with the statements of its PolicyArns'
+ * managed policies when it names some (sts_authz.c); NULL: none. */
+const char *sts_session_policy_text(nb_req_t *req, const json_t *input);
+/* The resource_policy hook: AssumeRole's role's trust policy, which must admit the caller. */
+int sts_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *input, nb_resource_policy_t *out);
 /* ENFORCE_IAM=1's action table (sts_authz.c). */
 extern const nb_authz_action_t sts_actions[];
 /* The account AWS encodes in an AKIA/ASIA key id (20 characters): 0, or NB_EINVAL. */

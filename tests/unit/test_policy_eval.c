@@ -161,6 +161,19 @@ Test(policy_eval, principal_star_account_and_root) {
                  NB_POLICY_IMPLICIT_DENY);
 }
 
+/* principal_account "": only the caller's own ARN names it (gateway/authz.c asks so whether a trust
+ * policy admits a caller by name rather than by its account or "*") */
+Test(policy_eval, principal_by_name_only) {
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"" USER "\"}", USER, ""), NB_POLICY_ALLOWED);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:role/reader\"}", SESSION, ""),
+                 NB_POLICY_ALLOWED);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:root\"}", USER, ""),
+                 NB_POLICY_IMPLICIT_DENY);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"111111111111\"}", USER, ""), NB_POLICY_IMPLICIT_DENY);
+    cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"*\"}", USER, ""), NB_POLICY_IMPLICIT_DENY);
+    cr_assert_eq(as_resource("\"Principal\":\"*\"", USER, ""), NB_POLICY_IMPLICIT_DENY);
+}
+
 Test(policy_eval, principal_role_names_its_sessions_user_itself) {
     cr_assert_eq(as_resource("\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:role/team/reader\"}", SESSION,
                              "111111111111"),

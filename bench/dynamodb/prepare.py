@@ -1,0 +1,159 @@
+"""Load one DynamoDB server for bench/dynamodb/run.sh and write a wrk script per operation.
+
+    prepare.py ENDPOINT OUTDIR ITEMS LOAD_SECONDS
+
+Creates table `bench` (pk, sk strings), loads ITEMS items (partitions of 100: pk p<n>, sk s<00..99>)
+with BatchWriteItem of 25 from LOAD_WORKERS connections as fast as the server takes them, stopping
+early after LOAD_SECONDS (the peers are slow: what was loaded is printed and used). Then captures
+the requests the benchmark replays, each made once by boto3 (answer checked) as the exact bytes
+botocore signed, into OUTDIR/<op>.lua:
+  put     PutItem of new keys (partition `w<k>`: each replay overwrites one of KEYS items)
+  get     GetItem of KEYS keys spread over the loaded partitions
+  query   Query of a whole loaded partition, Limit 100: one page of 100 items
+  update  UpdateItem SET n = n + :one, ConditionExpression attribute_exists(pk) AND n >= :zero
+Prints `loaded <items> <seconds>` last.
+"""
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "ops"))
+from prepare import Capture, client, lua_string  # noqa: E402  (the same capture as bench/ops)
+
+KEYS = 64
+PART = 100  # items a partition: a Query page of 100
+BATCH = 25
+PAYLOAD = "x" * 100
+WORKERS = int(os.environ.get("LOAD_WORKERS", "4"))
+TABLE = "bench"
+
+
+def item(p, s):
+    return {"pk": {"S": f"p{p}"}, "sk": {"S": f"s{s:02d}"}, "n": {"N": "0"}, "data": {"S": PAYLOAD}}
+
+
+def load_worker(args):
+    """Writes partitions w, w+WORKERS, ... until `parts` or the deadline; returns the complete ones."""
+    host, port, w, parts, deadline, auth = args
+    conn = http.client.HTTPConnection(host, port, timeout=120)
+    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.BatchWriteItem",
+               "Authorization": auth}
+    done = []
+    for p in range(w, parts, WORKERS):
+        if time.monotonic() > deadline:
+            break
+        for start in range(0, PART, BATCH):
+            body = json.dumps({"RequestItems": {TABLE: [{"PutRequest": {"Item": item(p, s)}}
+                                                        for s in range(start, start + BATCH)]}})
+            conn.request("POST", "/", body, headers)
+            r = conn.getresponse()
+            answer = r.read()
+            if r.status != 200 or json.loads(answer).get("UnprocessedItems"):
+                sys.exit(f"load: BatchWriteItem answered {r.status}: {answer[:300]!r}")
+        done.append(p)
+    return done
+
+
+def write_script(outdir, op, requests, pattern):
+    """Like bench/ops's, but the body check is a Lua pattern (servers space their JSON differently)."""
+    with open(os.path.join(outdir, op + ".lua"), "w") as f:
+        f.write("local reqs = {\n")
+        for r in requests:
+            f.write("  " + lua_string(r) + ",\n")
+        f.write("}\n")
+        f.write(f"local expect = {lua_string(pattern.encode())}\n")
+        f.write(BODY_LUA)
+
+
+BODY_LUA = r"""
+local i = 0
+bad = 0
+request = function()
+  i = i % #reqs + 1
+  return reqs[i]
+end
+init = function(args)
+  if args[1] == "check" then
+    response = function(status, headers, body)
+      if status ~= 200 or not string.find(body or "", expect) then
+        bad = bad + 1
+        if bad == 1 then io.stderr:write("unexpected answer " .. status .. ": " .. string.sub(body or "", 1, 300) .. "\n") end
+      end
+    end
+  end
+end
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+done = function(summary, latency, requests)
+  local b = 0
+  for _, t in ipairs(threads) do b = b + t:get("bad") end
+  io.write(string.format("bad_bodies %d\n", b))
+end
+"""
+
+
+def main():
+    endpoint, outdir, items, load_seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    ddb = client("dynamodb", endpoint)
+    cap = Capture(ddb)
+    ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+    auth = next(line for line in cap.take().decode(errors="replace").split("\r\n")
+                if line.lower().startswith("authorization:")).split(":", 1)[1].strip()
+    hostport = endpoint.split("://", 1)[1]
+    host, port = hostport.rsplit(":", 1)
+    parts = max(1, items // PART)
+    t0 = time.monotonic()
+    with multiprocessing.Pool(WORKERS) as pool:
+        done = sorted(p for ps in pool.map(load_worker, [(host, int(port), w, parts, t0 + load_seconds, auth)
+                                                         for w in range(WORKERS)]) for p in ps)
+    took = time.monotonic() - t0
+    if not done:
+        sys.exit("load: no partition loaded")
+    rng = random.Random(17)
+
+    def replay(n, call):
+        out = []
+        for k in range(n):
+            call(k)
+            out.append(cap.take())
+        return out
+
+    def put(k):
+        ddb.put_item(TableName=TABLE, Item={"pk": {"S": f"w{k}"}, "sk": {"S": "s00"}, "n": {"N": "0"},
+                                            "data": {"S": PAYLOAD}})
+
+    def get(k):
+        p, s = rng.choice(done), rng.randrange(PART)
+        got = ddb.get_item(TableName=TABLE, Key={"pk": {"S": f"p{p}"}, "sk": {"S": f"s{s:02d}"}})
+        assert "Item" in got, got
+
+    def query(k):
+        p = rng.choice(done)
+        got = ddb.query(TableName=TABLE, KeyConditionExpression="pk = :p", Limit=PART,
+                        ExpressionAttributeValues={":p": {"S": f"p{p}"}})
+        assert got["Count"] == PART, got["Count"]
+
+    def update(k):
+        p, s = rng.choice(done), rng.randrange(PART)
+        ddb.update_item(TableName=TABLE, Key={"pk": {"S": f"p{p}"}, "sk": {"S": f"s{s:02d}"}},
+                        UpdateExpression="SET n = n + :one",
+                        ConditionExpression="attribute_exists(pk) AND n >= :zero",
+                        ExpressionAttributeValues={":one": {"N": "1"}, ":zero": {"N": "0"}},
+                        ReturnValues="UPDATED_NEW")
+
+    write_script(outdir, "put", replay(KEYS, put), r"^%s*{")
+    write_script(outdir, "get", replay(KEYS, get), r'"Item"')
+    write_script(outdir, "query", replay(KEYS, query), r'"Count"%s*:%s*100[,}%s]')
+    write_script(outdir, "update", replay(KEYS, update), r'"Attributes"')
+    print(f"loaded {len(done) * PART} {took:.1f}")
+
+
+if __name__ == "__main__":
+    main()

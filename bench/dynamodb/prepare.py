@@ -38,10 +38,10 @@ def item(p, s):
 
 def load_worker(args):
     """Writes partitions w, w+WORKERS, ... until `parts` or the deadline; returns the complete ones."""
-    host, port, w, parts, deadline, auth = args
+    host, port, w, parts, deadline, signed = args
     conn = http.client.HTTPConnection(host, port, timeout=120)
     headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.BatchWriteItem",
-               "Authorization": auth}
+               **signed}
     done = []
     for p in range(w, parts, WORKERS):
         if time.monotonic() > deadline:
@@ -104,14 +104,19 @@ def main():
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                                            {"AttributeName": "sk", "AttributeType": "S"}],
                      KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
-    auth = next(line for line in cap.take().decode(errors="replace").split("\r\n")
-                if line.lower().startswith("authorization:")).split(":", 1)[1].strip()
+    # the loaders reuse CreateTable's signature headers: no peer checks them, dynalite wants them present
+    signed = {k: v.strip() for k, _, v in (line.partition(":") for line in cap.take().decode().split("\r\n"))
+              if k.lower() in ("authorization", "x-amz-date")}
+    while ddb.describe_table(TableName=TABLE)["Table"]["TableStatus"] != "ACTIVE":  # dynalite: CREATING first
+        cap.take()
+        time.sleep(0.1)
+    cap.raw = None
     hostport = endpoint.split("://", 1)[1]
     host, port = hostport.rsplit(":", 1)
     parts = max(1, items // PART)
     t0 = time.monotonic()
     with multiprocessing.Pool(WORKERS) as pool:
-        done = sorted(p for ps in pool.map(load_worker, [(host, int(port), w, parts, t0 + load_seconds, auth)
+        done = sorted(p for ps in pool.map(load_worker, [(host, int(port), w, parts, t0 + load_seconds, signed)
                                                          for w in range(WORKERS)]) for p in ps)
     took = time.monotonic() - t0
     if not done:

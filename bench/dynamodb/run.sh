@@ -49,7 +49,7 @@ for peer in $PEERS; do
       if [ ! -x "$dir/node_modules/.bin/dynalite" ] && ! (cd "$dir" && npm ci --no-audit --no-fund --omit=optional >/dev/null 2>&1); then
         echo "dynalite: npm ci failed in $dir, skipped"; continue
       fi
-      node "$dir/node_modules/dynalite/cli.js" --port "$P" >/dev/null 2>"$tmp/$peer.err" & ;;
+      node "$dir/node_modules/dynalite/cli.js" --port "$P" --createTableMs 0 >/dev/null 2>"$tmp/$peer.err" & ;;
     moto)
       "$PY" -c "import moto.server" 2>/dev/null || { echo "moto: not importable by $PY, skipped"; continue; }
       "$PY" -m moto.server -p "$P" >/dev/null 2>"$tmp/$peer.err" & ;;
@@ -76,8 +76,8 @@ failed=0
 per_request() { case $1 in query) echo 100 ;; *) echo 1 ;; esac; }
 measure() { # target op conns
   local url="http://127.0.0.1:${PORT[$1]}" out rps p99 non2xx sockerr
-  wrk -t1 -c"$3" -d1s -s "$tmp/$1/$2.lua" "$url" >/dev/null
-  out=$(wrk -t1 -c"$3" -d"${DUR}s" --latency -s "$tmp/$1/$2.lua" "$url")
+  wrk -t1 -c"$3" -d1s --timeout 30s -s "$tmp/$1/$2.lua" "$url" >/dev/null
+  out=$(wrk -t1 -c"$3" -d"${DUR}s" --timeout 30s --latency -s "$tmp/$1/$2.lua" "$url")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   IPS[$1.$2.$3]=$(awk -v r="${rps:-0}" -v k="$(per_request "$2")" 'BEGIN { printf "%d", r * k }')
   # wrk prints 99% as e.g. 812.00us, 4.21ms or 1.02s: in ms
@@ -89,7 +89,7 @@ measure() { # target op conns
   if [ -n "$non2xx" ] || [ -n "$sockerr" ]; then
     echo "FAIL $1 $2 c$3: non-2xx ${non2xx:-0}, socket errors: ${sockerr:-none}"; failed=1
   fi
-  out=$(wrk -t1 -c"$3" -d1s -s "$tmp/$1/$2.lua" "$url" -- check 2>&1)
+  out=$(wrk -t1 -c"$3" -d1s --timeout 30s -s "$tmp/$1/$2.lua" "$url" -- check 2>&1)
   if ! grep -q '^bad_bodies 0$' <<<"$out" || grep -q 'Non-2xx' <<<"$out"; then
     echo "FAIL $1 $2 c$3 answers:"; grep -E 'unexpected|bad_bodies|Non-2xx' <<<"$out"; failed=1
   fi

@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "ops"))
-from prepare import Capture, client, lua_string  # noqa: E402  (the same capture as bench/ops)
+from prepare import Capture, client, write_script  # noqa: E402  (the same capture as bench/ops)
 
 KEYS = 64
 PART = 100  # items a partition: a Query page of 100
@@ -56,44 +56,6 @@ def load_worker(args):
                 sys.exit(f"load: BatchWriteItem answered {r.status}: {answer[:300]!r}")
         done.append(p)
     return done
-
-
-def write_script(outdir, op, requests, pattern):
-    """Like bench/ops's, but the body check is a Lua pattern (servers space their JSON differently)."""
-    with open(os.path.join(outdir, op + ".lua"), "w") as f:
-        f.write("local reqs = {\n")
-        for r in requests:
-            f.write("  " + lua_string(r) + ",\n")
-        f.write("}\n")
-        f.write(f"local expect = {lua_string(pattern.encode())}\n")
-        f.write(BODY_LUA)
-
-
-BODY_LUA = r"""
-local i = 0
-bad = 0
-request = function()
-  i = i % #reqs + 1
-  return reqs[i]
-end
-init = function(args)
-  if args[1] == "check" then
-    response = function(status, headers, body)
-      if status ~= 200 or not string.find(body or "", expect) then
-        bad = bad + 1
-        if bad == 1 then io.stderr:write("unexpected answer " .. status .. ": " .. string.sub(body or "", 1, 300) .. "\n") end
-      end
-    end
-  end
-end
-local threads = {}
-setup = function(thread) table.insert(threads, thread) end
-done = function(summary, latency, requests)
-  local b = 0
-  for _, t in ipairs(threads) do b = b + t:get("bad") end
-  io.write(string.format("bad_bodies %d\n", b))
-end
-"""
 
 
 def main():
@@ -153,10 +115,11 @@ def main():
                         ExpressionAttributeValues={":one": {"N": "1"}, ":zero": {"N": "0"}},
                         ReturnValues="UPDATED_NEW")
 
-    write_script(outdir, "put", replay(KEYS, put), r"^%s*{")
-    write_script(outdir, "get", replay(KEYS, get), r'"Item"')
-    write_script(outdir, "query", replay(KEYS, query), r'"Count"%s*:%s*100[,}%s]')
-    write_script(outdir, "update", replay(KEYS, update), r'"Attributes"')
+    # patterns, not strings: the servers space their JSON differently
+    write_script(outdir, "put", replay(KEYS, put), rb"^%s*{", pattern=True)
+    write_script(outdir, "get", replay(KEYS, get), rb'"Item"', pattern=True)
+    write_script(outdir, "query", replay(KEYS, query), rb'"Count"%s*:%s*100[,}%s]', pattern=True)
+    write_script(outdir, "update", replay(KEYS, update), rb'"Attributes"', pattern=True)
     print(f"loaded {len(done) * PART} {took:.1f}")
 
 

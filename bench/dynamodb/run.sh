@@ -106,7 +106,9 @@ printf '%-7s %4s %18s %18s %18s %10s %10s\n' op conn nimbus dynalite moto n/dyna
 for op in $OPS; do
   for c in 1 64; do
     for t in "${TARGETS[@]}"; do measure "$t" "$op" "$c"; done
-    cell() { [ -n "${IPS[$1.$op.$c]:-}" ] && echo "${IPS[$1.$op.$c]} (${P99[$1.$op.$c]} ms)" || echo "-"; }
+    cell() { # a slow peer may answer nothing within the run: wrk then prints 0 and no latency
+      case ${IPS[$1.$op.$c]:-} in "") echo "-" ;; 0) echo "none in ${DUR}s" ;; *) echo "${IPS[$1.$op.$c]} (${P99[$1.$op.$c]} ms)" ;; esac
+    }
     printf '%-7s %4s %18s %18s %18s %10s %10s\n' "$op" "$c" "$(cell nimbus)" "$(cell dynalite)" "$(cell moto)" \
       "$(times "${IPS[nimbus.$op.$c]}" "${IPS[dynalite.$op.$c]:-}")" "$(times "${IPS[nimbus.$op.$c]}" "${IPS[moto.$op.$c]:-}")"
   done

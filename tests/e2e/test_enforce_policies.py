@@ -11,9 +11,8 @@ import json, os, subprocess, sys, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import botocore  # noqa: E402
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
+from policy_docs import allow, client, doc  # noqa: E402
 from nimbus_server import Nimbus, aws_env, rerun_with_newer_boto3, temp_dir  # noqa: E402
 
 NEWER = tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 36)
@@ -21,20 +20,6 @@ OTHER = "111111111111"  # the second account: its 12-digit key is its root
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]})
 SQS_DENIED = "Access to the resource https://sqs.us-east-1.amazonaws.com/ is denied."
-
-
-def doc(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(action, resource="*"):
-    return {"Effect": "Allow", "Action": action, "Resource": resource}
-
-
-def client(url, service, key="test", secret="test", token=None, verify=None):
-    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id=key,
-                        aws_secret_access_key=secret, aws_session_token=token, verify=verify,
-                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
 
 
 _server = None

@@ -5,25 +5,16 @@ the account delegates to the caller's identity policies, and across accounts bot
 answers STS's "User: ARN is not authorized to perform: sts:AssumeRole on resource: ROLE". AssumeRole's
 PolicyArns narrow the session to what the role allows and any session policy allows. The root key
 `test` assumes any role. The cases run again under boto3 1.43 (NewerBoto3)."""
-import json, os, sys, unittest
+import os, sys, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import botocore  # noqa: E402
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
+from policy_docs import allow, client, doc  # noqa: E402
 from nimbus_server import Nimbus, rerun_with_newer_boto3  # noqa: E402
 
 OTHER = "111111111111"  # a second account: its 12-digit key is its root
 TAG = "new" if tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 36) else "old"
-
-
-def doc(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(action, resource="*"):
-    return {"Effect": "Allow", "Action": action, "Resource": resource}
 
 
 def trust(principal, condition=None):
@@ -31,12 +22,6 @@ def trust(principal, condition=None):
     if condition:
         st["Condition"] = condition
     return doc(st)
-
-
-def client(url, service, key="test", secret="test", token=None):
-    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id=key,
-                        aws_secret_access_key=secret, aws_session_token=token,
-                        config=Config(retries={"max_attempts": 1}))
 
 
 _server = None

@@ -4,7 +4,7 @@ raises at once with npm's own message: npm retries a failed fetch once, briefly,
 registry fails in seconds instead of minutes."""
 import fcntl, hashlib, os, shutil, subprocess
 
-from nimbus_server import BINARY_DIR
+from nimbus_server import BINARY_DIR, aws_env
 
 NPM_CI = ["npm", "ci", "--no-audit", "--no-fund", "--fetch-retries=1", "--fetch-retry-mintimeout=1000",
           "--fetch-retry-maxtimeout=3000", "--fetch-timeout=60000"]
@@ -32,3 +32,13 @@ def npm_ci(folder, stamp_dir=None, env=None, timeout=600):
         with open(stamp, "w") as f:
             f.write(digest)
     return modules
+
+
+def run_node_script(folder, script, *args, timeout=120):
+    """Runs node on folder/script (its dependencies installed by npm_ci first) with the test
+    credentials' environment: the finished process, output captured as text."""
+    # node is installed by tools/deps.sh: its absence is a failure, not a skip
+    assert shutil.which("node"), "node is missing (tools/deps.sh installs it)"
+    npm_ci(folder)
+    return subprocess.run(["node", os.path.join(folder, script), *args], capture_output=True, text=True,
+                          timeout=timeout, env=aws_env())

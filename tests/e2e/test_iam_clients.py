@@ -1,10 +1,10 @@
 """End-to-end IAM with the other clients: the AWS CLIs (Debian's v2, pyenv's v1) and the AWS SDK
 for JavaScript v3 (@aws-sdk/client-iam), and IAM's state across a kill -9 with PERSISTENCE=1."""
-import json, os, shutil, signal, subprocess, sys, tempfile, unittest
+import json, os, shutil, signal, sys, tempfile, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nimbus_server import Nimbus, ServerTestCase, aws_clis, aws_env, boto3_client, run_aws  # noqa: E402
-from npm_ci import npm_ci  # noqa: E402
+from nimbus_server import Nimbus, ServerTestCase, aws_clis, boto3_client, run_aws  # noqa: E402
+from npm_ci import run_node_script  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -51,12 +51,7 @@ class Clients(ServerTestCase):
             self.assertEqual(run("delete-policy", "--policy-arn", arn).returncode, 0)
 
     def test_javascript_sdk(self):
-        # node and npm are installed by tools/deps.sh: their absence is a failure, not a skip
-        self.assertIsNotNone(shutil.which("node"), "node is missing (tools/deps.sh installs it)")
-        js = os.path.join(HERE, "js-iam")
-        npm_ci(js)
-        r = subprocess.run(["node", os.path.join(js, "test_iam.mjs"), self.n.url, "sdk"], capture_output=True,
-                           text=True, timeout=120, env=aws_env())
+        r = run_node_script(os.path.join(HERE, "js-iam"), "test_iam.mjs", self.n.url, "sdk")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("ok", r.stdout)
 

@@ -8,7 +8,7 @@ import urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import Nimbus, SOURCE_DIR, aws_clis, aws_env, rerun_with_newer_boto3  # noqa: E402
-from npm_ci import npm_ci  # noqa: E402
+from npm_ci import run_node_script  # noqa: E402
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
@@ -882,12 +882,7 @@ class JsonProtocol(unittest.TestCase):
         rerun_with_newer_boto3(self, __file__, "SqsCases", (1, 31), dict(aws_env(), NB_SQS_URL=server_url()))
 
     def test_javascript_sdk(self):
-        # node and npm are installed by tools/deps.sh: their absence is a failure, not a skip
-        self.assertIsNotNone(shutil.which("node"), "node is missing (tools/deps.sh installs it)")
-        js = os.path.join(HERE, "js")
-        npm_ci(js)
-        r = subprocess.run(["node", os.path.join(js, "test_sqs.mjs"), server_url()], capture_output=True, text=True,
-                           timeout=120, env=aws_env())
+        r = run_node_script(os.path.join(HERE, "js"), "test_sqs.mjs", server_url())
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("ok", r.stdout)
 

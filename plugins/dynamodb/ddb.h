@@ -37,7 +37,8 @@ typedef struct ddb_index {
     const json_t *non_key;   /* INCLUDE's NonKeyAttributes (array), borrowed from the definition */
 } ddb_index_t;
 
-/* A table loaded for one request: everything is borrowed from `def`, freed with the request. */
+/* A table loaded for one request: everything is borrowed from `def`, which the request holds a
+ * reference on. */
 typedef struct ddb_table {
     int64_t tid;
     const char *name;
@@ -53,6 +54,9 @@ typedef struct ddb_table {
 /* Loads the table named in `input`'s TableName (a name or a table ARN); answers
  * ResourceNotFoundException with `missing_msg` (NULL: AWS's "Requested resource not found"). */
 nb_step_t ddb_table_load(nb_req_t *req, const char *name, const char *missing_msg, ddb_table_t **out);
+/* The same for the item paths, which only read the definition: t->def is shared with other
+ * requests (a cached parse, ddb_table_cache.h) and must not be changed. */
+nb_step_t ddb_table_read(nb_req_t *req, const char *name, ddb_table_t **out);
 /* AWS's "1 validation error detected" for a table or index name outside [a-zA-Z0-9_.-]+. */
 nb_step_t ddb_check_name(nb_req_t *req, const char *name, const char *member);
 /* The same without answering: 0, NB_ENOENT or NB_ESTORE. */

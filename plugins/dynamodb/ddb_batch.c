@@ -35,7 +35,7 @@ nb_result_t dynamodb_batch_get_item(nb_req_t *req, const json_t *input) {
     json_object_foreach((json_t *)ri, name, spec) {
         ddb_table_t *t;
         ddb_params_t *p;
-        NB_TRY(ddb_table_load(req, name, NULL, &t));
+        NB_TRY(ddb_table_read(req, name, &t));
         NB_TRY(ddb_params_parse(req, spec, "BatchGetItem", NULL, &p));
         const json_t *keys = json_object_get(spec, "Keys");
         ddb_keybytes_t *seen = nb_req_alloc(req, (json_array_size(keys) + 1) * sizeof *seen);
@@ -88,7 +88,7 @@ nb_result_t dynamodb_batch_write_item(nb_req_t *req, const json_t *input) {
     /* everything is checked before anything is written: one bad request fails the whole batch */
     json_object_foreach((json_t *)ri, name, reqs) {
         ddb_table_t *t;
-        NB_TRY(ddb_table_load(req, name, NULL, &t));
+        NB_TRY(ddb_table_read(req, name, &t));
         size_t i;
         const json_t *r;
         json_array_foreach(reqs, i, r) {

@@ -56,7 +56,7 @@ typedef struct target {
 } target_t;
 
 static nb_step_t target_load(nb_req_t *req, const json_t *input, int return_values, target_t *x) {
-    NB_TRY_STEP(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &x->t));
+    NB_TRY_STEP(ddb_table_read(req, nb_json_str(input, "TableName"), &x->t));
     if (return_values >= 0)
         NB_TRY_STEP(check_return_values(req, input, return_values == 1));
     NB_TRY_STEP(ddb_params_parse(req, input, NULL, NULL, &x->p));
@@ -95,7 +95,7 @@ static void collection_metrics(const json_t *input, const ddb_table_t *t, const 
 nb_result_t dynamodb_put_item(nb_req_t *req, const json_t *input) {
     ddb_table_t *t;
     ddb_params_t *p;
-    NB_TRY(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, &t));
+    NB_TRY(ddb_table_read(req, nb_json_str(input, "TableName"), &t));
     NB_TRY(check_return_values(req, input, false));
     NB_TRY(ddb_params_parse(req, input, NULL, NULL, &p));
     json_t *item = keep(req, json_deep_copy(json_object_get(input, "Item")));

@@ -3,6 +3,7 @@
 #include "ddb.h"
 #include <string.h>
 
+#include "ddb_table_cache.h"
 #include "ddb_ttl.h"
 
 ddb_state_t ddb;
@@ -117,6 +118,7 @@ static int ddb_init(nb_plugin_t *self) {
 static void ddb_fini(nb_plugin_t *self) {
     (void)self;
     ddb_ttl_stop();
+    ddb_table_cache_clear();
     nb_store_fini(&ddb.store);
 }
 

@@ -81,7 +81,7 @@ static nb_step_t page_open(nb_req_t *req, const json_t *input, page_t *pg, bool 
     memset(pg, 0, sizeof *pg);
     pg->req = req;
     pg->input = input;
-    NB_TRY_STEP(ddb_table_load(req, nb_json_str(input, "TableName"), NULL, (ddb_table_t **)&pg->t));
+    NB_TRY_STEP(ddb_table_read(req, nb_json_str(input, "TableName"), (ddb_table_t **)&pg->t));
     const char *iname = nb_json_str(input, "IndexName");
     if (iname != NULL && (pg->ix = ddb_table_index(pg->t, iname)) == NULL)
         return nb_stop(ddb_invalid(req, "The table does not have the specified index: %s", iname));

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ddb.h"
+#include "ddb_table_cache.h"
 
 const char *ddb_table_name_of(const char *name_or_arn) {
     if (name_or_arn != NULL && strncmp(name_or_arn, "arn:", 4) == 0) {
@@ -72,32 +73,55 @@ int ddb_table_parse_def(nb_req_t *req, ddb_table_t *t) {
     return 0;
 }
 
-int ddb_table_find(nb_req_t *req, const char *name, ddb_table_t **out) {
+/* The table row named `name` in the request's account and region, its definition parsed into
+ * *out: a private copy (`shared` false, for callers that change the definition) or the cached one
+ * shared with other requests (read-only). */
+static int table_find(nb_req_t *req, const char *name, bool shared, ddb_table_t **out) {
     name = ddb_table_name_of(name);
     sqlite3_stmt *s = nb_store_scoped(&ddb.store, req,
                                       "SELECT tid, def, item_count, size_bytes FROM tables"
                                       " WHERE name = ?1 AND account = :account AND region = :region");
     if (s == NULL || name == NULL)
         return NB_ESTORE;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(s);
         return rc == SQLITE_DONE ? NB_ENOENT : NB_ESTORE;
     }
     ddb_table_t *t = nb_req_alloc(req, sizeof *t);
-    json_t *def = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+    int64_t tid = sqlite3_column_int64(s, 0);
+    const char *text = (const char *)sqlite3_column_text(s, 1);
+    size_t len = (size_t)sqlite3_column_bytes(s, 1);
+    const ddb_table_t *cached = shared ? ddb_table_cache_get(tid, text, len) : NULL;
+    json_t *def = cached ? json_incref(cached->def) : shared ? NULL : json_loadb(text, len, 0, NULL);
     if (t == NULL || def == NULL) {
         json_decref(def);
         sqlite3_reset(s);
         return NB_ENOMEM;
     }
-    t->tid = sqlite3_column_int64(s, 0);
     t->item_count = sqlite3_column_int64(s, 2);
     t->size_bytes = sqlite3_column_int64(s, 3);
     sqlite3_reset(s);
-    t->def = def;
     nb_req_on_free(req, release_def, def);
+    if (cached != NULL) {
+        /* the entry may be replaced by a later lookup in this request: the indexes are copied, their
+         * names stay valid through the reference on def */
+        int64_t count = t->item_count, bytes = t->size_bytes;
+        *t = *cached;
+        t->item_count = count;
+        t->size_bytes = bytes;
+        if (t->nindexes > 0) {
+            t->indexes = nb_req_alloc(req, t->nindexes * sizeof *t->indexes);
+            if (t->indexes == NULL)
+                return NB_ENOMEM;
+            memcpy(t->indexes, cached->indexes, t->nindexes * sizeof *t->indexes);
+        }
+        *out = t;
+        return 0;
+    }
+    t->tid = tid;
+    t->def = def;
     t->name = nb_json_str(def, "TableName");
     int prc = ddb_table_parse_def(req, t);
     if (prc != 0)
@@ -105,6 +129,8 @@ int ddb_table_find(nb_req_t *req, const char *name, ddb_table_t **out) {
     *out = t;
     return 0;
 }
+
+int ddb_table_find(nb_req_t *req, const char *name, ddb_table_t **out) { return table_find(req, name, false, out); }
 
 /* The spec's pattern for table and index names, which the core does not check. */
 nb_step_t ddb_check_name(nb_req_t *req, const char *name, const char *member) {
@@ -121,15 +147,24 @@ nb_step_t ddb_check_name(nb_req_t *req, const char *name, const char *member) {
     return NB_GO_ON;
 }
 
-nb_step_t ddb_table_load(nb_req_t *req, const char *name, const char *missing_msg, ddb_table_t **out) {
+static nb_step_t table_load(nb_req_t *req, const char *name, const char *missing_msg, bool shared,
+                            ddb_table_t **out) {
     NB_TRY_STEP(ddb_check_name(req, name, "tableName"));
-    int rc = ddb_table_find(req, name, out);
+    int rc = table_find(req, name, shared, out);
     if (rc == NB_ENOENT)
         return nb_stop(missing_msg ? nb_error(req, "ResourceNotFoundException", "%s", missing_msg)
                                    : ddb_not_found(req));
     if (rc != 0)
         return nb_stop(NB_FAILED(rc));
     return NB_GO_ON;
+}
+
+nb_step_t ddb_table_load(nb_req_t *req, const char *name, const char *missing_msg, ddb_table_t **out) {
+    return table_load(req, name, missing_msg, false, out);
+}
+
+nb_step_t ddb_table_read(nb_req_t *req, const char *name, ddb_table_t **out) {
+    return table_load(req, name, NULL, true, out);
 }
 
 const ddb_index_t *ddb_table_index(const ddb_table_t *t, const char *name) {

@@ -15,7 +15,7 @@
 static void release(void *v) { json_decref(v); }
 
 static nb_step_t op_prepare(nb_req_t *req, ddb_txn_op_t *op) {
-    NB_TRY_STEP(ddb_table_load(req, nb_json_str(op->in, "TableName"), NULL, &op->t));
+    NB_TRY_STEP(ddb_table_read(req, nb_json_str(op->in, "TableName"), &op->t));
     NB_TRY_STEP(ddb_params_parse(req, op->in, strcmp(op->kind, "ConditionCheck") == 0 ? "ConditionCheck" : op->kind, NULL, &op->p));
     if (strcmp(op->kind, "Put") == 0) {
         op->item = json_deep_copy(json_object_get(op->in, "Item"));
@@ -206,7 +206,7 @@ nb_result_t dynamodb_transact_get_items(nb_req_t *req, const json_t *input) {
         ddb_table_t *t;
         ddb_params_t *p;
         ddb_keybytes_t key;
-        NB_TRY(ddb_table_load(req, nb_json_str(get, "TableName"), NULL, &t));
+        NB_TRY(ddb_table_read(req, nb_json_str(get, "TableName"), &t));
         NB_TRY(ddb_params_parse(req, get, "Get", NULL, &p));
         NB_TRY(ddb_key_of_param(req, t, json_object_get(get, "Key"), &key));
         json_t *item = NULL;

@@ -98,7 +98,9 @@ nb_result_t dynamodb_put_item(nb_req_t *req, const json_t *input) {
     NB_TRY(ddb_table_read(req, nb_json_str(input, "TableName"), &t));
     NB_TRY(check_return_values(req, input, false));
     NB_TRY(ddb_params_parse(req, input, NULL, NULL, &p));
-    json_t *item = keep(req, json_deep_copy(json_object_get(input, "Item")));
+    /* validation rewrites numbers in their canonical text, in a copy unless none needs it */
+    json_t *given = json_object_get(input, "Item");
+    json_t *item = keep(req, ddb_item_canonical(given) ? json_incref(given) : json_deep_copy(given));
     ddb_keybytes_t key;
     size_t size, old_size = 0;
     NB_TRY(ddb_item_validate(req, t, item, &key, &size));

@@ -20,12 +20,31 @@ static void free_params(void *data) {
 
 static void free_ctx(void *data) { ddb_ctx_done(data); }
 
+/* Whether the request has a member this file parses. A request by key alone (the usual GetItem and
+ * PutItem) has none: it then gets empty parameters without a lookup per member. */
+static bool has_params(const json_t *input) {
+    static const char *const members[] = {
+        "ExpressionAttributeNames", "ExpressionAttributeValues", "ConditionExpression", "FilterExpression",
+        "UpdateExpression", "ProjectionExpression", "KeyConditionExpression", "ConditionalOperator", "KeyConditions",
+        "Expected", "QueryFilter", "ScanFilter", "AttributeUpdates", "AttributesToGet"};
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)input, k, v) {
+        for (size_t i = 0; i < sizeof members / sizeof *members; i++)
+            if (strcmp(k, members[i]) == 0)
+                return true;
+    }
+    return false;
+}
+
 nb_step_t ddb_params_parse(nb_req_t *req, const json_t *input, const char *operation, const ddb_keydef_t *keys,
                            ddb_params_t **out) {
     ddb_params_t *p = nb_req_alloc(req, sizeof *p); /* zero-filled */
     if (p == NULL)
         return nb_stop(NB_FAILED(NB_ENOMEM));
     *out = p;
+    if (!has_params(input))
+        return NB_GO_ON;
     ddb_err_t err = {0};
     if (ddb_legacy_check_mix(input, &err) != 0)
         return nb_stop(ddb_expr_error(req, &err));

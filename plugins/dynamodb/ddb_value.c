@@ -15,7 +15,17 @@ static const char *av_type(const json_t *av, const json_t **payload) {
     return json_object_iter_key(it);
 }
 
-static int number_check(json_t *s, char *msg, size_t cap) {
+/* What a check reports to and whether it rewrites numbers (`fix`) or only notes that one needs it. */
+typedef struct check {
+    char *msg;
+    size_t cap;
+    bool fix;
+    bool canonical; /* without fix: false once a number's text is not its canonical one */
+} check_t;
+
+static int number_check(json_t *s, check_t *c) {
+    char *msg = c->msg;
+    size_t cap = c->cap;
     char text[DDB_NUM_TEXT_MAX];
     size_t len;
     ddb_num_status_t st = json_is_string(s) ? ddb_num_canonical(json_string_value(s), json_string_length(s), text, &len)
@@ -28,11 +38,19 @@ static int number_check(json_t *s, char *msg, size_t cap) {
         snprintf(msg, cap, "%s", ddb_num_message(st));
         return -1;
     }
+    if (len == json_string_length(s) && memcmp(text, json_string_value(s), len) == 0)
+        return 0;
+    if (!c->fix) {
+        c->canonical = false;
+        return 0;
+    }
     return json_string_setn_nocheck(s, text, len) == 0 ? 0 : -1;
 }
 
 /* AWS names a set's duplicates by listing the whole input: "Input collection [a, a] contains duplicates." */
-static int set_check(json_t *arr, const char *type, char *msg, size_t cap) {
+static int set_check(json_t *arr, const char *type, check_t *c) {
+    char *msg = c->msg;
+    size_t cap = c->cap;
     static const char *const kinds[] = {"string", "number", "binary"};
     const char *kind = kinds[type[0] == 'S' ? 0 : type[0] == 'N' ? 1 : 2];
     if (!json_is_array(arr)) {
@@ -49,7 +67,7 @@ static int set_check(json_t *arr, const char *type, char *msg, size_t cap) {
         if (!json_is_string(e))
             return snprintf(msg, cap, "Supplied AttributeValue is empty, must contain exactly one of the supported "
                                       "datatypes"), -1;
-        if (type[0] == 'N' && number_check(e, msg, cap) != 0)
+        if (type[0] == 'N' && number_check(e, c) != 0)
             return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -68,7 +86,11 @@ static int set_check(json_t *arr, const char *type, char *msg, size_t cap) {
     return 0;
 }
 
-int ddb_value_check(json_t *av, char *msg, size_t cap) {
+static int item_check(json_t *item, check_t *c);
+
+static int value_check(json_t *av, check_t *c) {
+    char *msg = c->msg;
+    size_t cap = c->cap;
     if (!json_is_object(av) || json_object_size(av) == 0) {
         snprintf(msg, cap, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
         return -1;
@@ -85,7 +107,7 @@ int ddb_value_check(json_t *av, char *msg, size_t cap) {
         return json_is_string(v) ? 0 : (snprintf(msg, cap, "Supplied AttributeValue is empty, must contain exactly "
                                                            "one of the supported datatypes"), -1);
     if (strcmp(type, "N") == 0)
-        return number_check(v, msg, cap);
+        return number_check(v, c);
     if (strcmp(type, "BOOL") == 0)
         return 0;
     if (strcmp(type, "NULL") == 0) {
@@ -97,28 +119,43 @@ int ddb_value_check(json_t *av, char *msg, size_t cap) {
         return 0;
     }
     if (strcmp(type, "SS") == 0 || strcmp(type, "NS") == 0 || strcmp(type, "BS") == 0)
-        return set_check(v, type, msg, cap);
+        return set_check(v, type, c);
     if (strcmp(type, "L") == 0) {
         size_t i;
         json_t *e;
         json_array_foreach(v, i, e) {
-            if (ddb_value_check(e, msg, cap) != 0)
+            if (value_check(e, c) != 0)
                 return -1;
         }
         return 0;
     }
     if (strcmp(type, "M") == 0)
-        return ddb_item_check(v, msg, cap);
+        return item_check(v, c);
     snprintf(msg, cap, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
     return -1;
 }
 
-int ddb_item_check(json_t *item, char *msg, size_t cap) {
+static int item_check(json_t *item, check_t *c) {
     const char *k;
     json_t *v;
     json_object_foreach(item, k, v) {
-        if (ddb_value_check(v, msg, cap) != 0)
+        if (value_check(v, c) != 0)
             return -1;
     }
     return 0;
+}
+
+int ddb_value_check(json_t *av, char *msg, size_t cap) {
+    return value_check(av, &(check_t){.msg = msg, .cap = cap, .fix = true});
+}
+
+int ddb_item_check(json_t *item, char *msg, size_t cap) {
+    return item_check(item, &(check_t){.msg = msg, .cap = cap, .fix = true});
+}
+
+bool ddb_item_canonical(const json_t *item) {
+    char msg[512];
+    check_t c = {.msg = msg, .cap = sizeof msg, .canonical = true};
+    /* without fix nothing is written: the cast only shares the walk */
+    return item_check((json_t *)item, &c) == 0 && c.canonical;
 }

@@ -3,6 +3,7 @@
 #ifndef DDB_VALUE_H
 #define DDB_VALUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -11,5 +12,8 @@
 int ddb_value_check(json_t *av, char *msg, size_t cap);
 /* The same for every value of an item (an object of AttributeValues). */
 int ddb_item_check(json_t *item, char *msg, size_t cap);
+/* True when ddb_item_check would accept the item without changing it (valid, every number in its
+ * canonical text): the caller may then store the item it was given rather than a copy. */
+bool ddb_item_canonical(const json_t *item);
 
 #endif

@@ -8,7 +8,9 @@
 # the same for the peers unless loading them takes longer than PEER_LOAD_SECONDS; then what they
 # hold is printed and used. The replayed requests are botocore-signed, captured per server.
 # Each measured run follows a 1 s warm-up; a 1 s run with `-- check` verifies every answer's status
-# and body (exit 1 on a wrong one, a non-2xx or a socket error).
+# and body (exit 1 on a wrong one, a non-2xx or a socket error). Each server's CPU time (user +
+# system, /proc/PID/stat) over the measured run divided by the requests answered is printed too:
+# figures that another load on the machine disturbs far less than items/s.
 #   bench/dynamodb/run.sh [seconds-per-run]
 # Env: ITEMS (1000000), PEER_ITEMS (ITEMS), MOTO_ITEMS (20000), PEER_LOAD_SECONDS (120), PEERS ("dynalite moto"),
 #      OPS ("put get query update"), BUILD (build-bench).
@@ -39,10 +41,11 @@ wait_up() { # name pid url
     sleep 0.1
   done
 }
-declare -A PORT LOADED
+declare -A PORT LOADED PID
 TARGETS=(nimbus)
 PORT[nimbus]=$(free_port)
 GATEWAY_LISTEN=127.0.0.1:${PORT[nimbus]} SERVICES=dynamodb "$BUILD/nimbus" >/dev/null 2>"$tmp/nimbus.err" &
+PID[nimbus]=$!
 pids+=("$!"); wait_up nimbus "$!" "http://127.0.0.1:${PORT[nimbus]}/_localstack/health"
 for peer in $PEERS; do
   P=$(free_port)
@@ -59,6 +62,7 @@ for peer in $PEERS; do
     *) echo "unknown peer $peer"; exit 2 ;;
   esac
   pids+=("$!"); wait_up "$peer" "$!" "http://127.0.0.1:$P/"
+  PID[$peer]=$!
   PORT[$peer]=$P
   TARGETS+=("$peer")
 done
@@ -75,13 +79,21 @@ for t in "${TARGETS[@]}"; do
   echo "$t: table loaded with $items items in ${took}s ($(awk -v n="$items" -v s="$took" 'BEGIN { printf "%d", n / s }') items/s)$note"
 done
 
-declare -A IPS P99
+declare -A IPS P99 CPU
 failed=0
+tck=$(getconf CLK_TCK)
+# utime + stime: fields 14 and 15 of /proc/PID/stat, counted after the ")" that ends the command name
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 per_request() { case $1 in query) echo 100 ;; *) echo 1 ;; esac; }
 measure() { # target op conns
-  local url="http://127.0.0.1:${PORT[$1]}" out rps p99 non2xx sockerr
+  local url="http://127.0.0.1:${PORT[$1]}" out rps p99 non2xx sockerr t0 t1 n
   wrk -t1 -c"$3" -d1s --timeout 30s -s "$tmp/$1/$2.lua" "$url" >/dev/null
+  t0=$(cpu_ticks "${PID[$1]}")
   out=$(wrk -t1 -c"$3" -d"${DUR}s" --timeout 30s --latency -s "$tmp/$1/$2.lua" "$url")
+  t1=$(cpu_ticks "${PID[$1]}")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  CPU[$1.$2.$3]=$(awk -v d=$((t1 - t0)) -v n="${n:-0}" -v hz="$tck" \
+    'BEGIN { if (n > 0) printf "%.1f", d * 1e6 / hz / n; else print "-" }')
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   IPS[$1.$2.$3]=$(awk -v r="${rps:-0}" -v k="$(per_request "$2")" 'BEGIN { printf "%d", r * k }')
   # wrk prints 99% as e.g. 812.00us, 4.21ms or 1.02s: in ms
@@ -111,6 +123,13 @@ for op in $OPS; do
     }
     printf '%-7s %4s %18s %18s %18s %10s %10s\n' "$op" "$c" "$(cell nimbus)" "$(cell dynalite)" "$(cell moto)" \
       "$(times "${IPS[nimbus.$op.$c]}" "${IPS[dynalite.$op.$c]:-}")" "$(times "${IPS[nimbus.$op.$c]}" "${IPS[moto.$op.$c]:-}")"
+  done
+done
+echo "== server CPU microseconds a request (user + system over the measured run; Query: a page of 100 items)"
+printf '%-7s %4s %10s %10s %10s\n' op conn nimbus dynalite moto
+for op in $OPS; do
+  for c in 1 64; do
+    printf '%-7s %4s %10s %10s %10s\n' "$op" "$c" "${CPU[nimbus.$op.$c]:--}" "${CPU[dynalite.$op.$c]:--}" "${CPU[moto.$op.$c]:--}"
   done
 done
 echo "tables: $(for t in "${TARGETS[@]}"; do printf '%s %s items; ' "$t" "${LOADED[$t]}"; done)load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -427,7 +427,11 @@ static void validate_value(vctx_t *c, const json_t *shape, const nb__shape_facts
                 path_pop(c, entry);
                 nb__buf_puts(&c->path, vn ? vn : "value");
             } else {
-                nb__buf_printf(&c->path, c->style == STYLE_CORAL ? ".%s.member" : ".%s", k);
+                /* appended, not printf'd: this runs for every entry of every map (a DynamoDB item) */
+                nb__buf_putc(&c->path, '.');
+                nb__buf_append(&c->path, k, klen);
+                if (c->style == STYLE_CORAL)
+                    nb__buf_puts(&c->path, ".member");
                 if (kv)
                     validate_map_key(c, key, &key_facts, kv, in_body, depth);
             }

@@ -42,8 +42,11 @@ int ddb_item_put(const ddb_table_t *t, const ddb_keybytes_t *key, const json_t *
         ddb_buf_free(&buf);
         return NB_ENOMEM;
     }
-    sqlite3_stmt *s = nb_store_stmt(&ddb.store, "INSERT OR REPLACE INTO items(tid, pk, sk, item, size, expires)"
-                                                " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+    /* an UPDATE in place of an item there: INSERT OR REPLACE would delete the row and insert it again */
+    sqlite3_stmt *s = nb_store_stmt(&ddb.store, old != NULL ? "UPDATE items SET item = ?4, size = ?5, expires = ?6"
+                                                              " WHERE tid = ?1 AND pk = ?2 AND sk = ?3"
+                                                            : "INSERT OR REPLACE INTO items(tid, pk, sk, item, size, expires)"
+                                                              " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
     if (s == NULL) {
         ddb_buf_free(&buf);
         return NB_ESTORE;
@@ -59,6 +62,8 @@ int ddb_item_put(const ddb_table_t *t, const ddb_keybytes_t *key, const json_t *
     else
         sqlite3_bind_null(s, 6);
     int rc = nb_store_run(s);
+    if (rc == 0 && old != NULL && sqlite3_changes(ddb.store.db) == 0) /* a caller's stale `old`: no row to update */
+        return ddb_item_put(t, key, NULL, 0, item, size);
     if (rc == 0)
         rc = ddb_table_count_add(t->tid, old ? 0 : 1, (int64_t)size - (int64_t)old_size);
     if (rc == 0 && t->nindexes > 0)

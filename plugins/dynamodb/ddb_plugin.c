@@ -3,8 +3,8 @@
 #include "ddb.h"
 #include <string.h>
 
-#include "ddb_table_cache.h"
 #include "ddb_ttl.h"
+#include "ddb_table_cache.h"
 
 ddb_state_t ddb;
 
@@ -118,8 +118,8 @@ static int ddb_init(nb_plugin_t *self) {
 static void ddb_fini(nb_plugin_t *self) {
     (void)self;
     ddb_ttl_stop();
-    ddb_table_cache_clear();
     nb_store_fini(&ddb.store);
+    ddb_table_cache_clear();
 }
 
 static const nb_op_t dynamodb_ops[] = {

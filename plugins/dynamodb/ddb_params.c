@@ -51,7 +51,8 @@ nb_step_t ddb_params_parse(nb_req_t *req, const json_t *input, const char *opera
     /* values are checked (and their numbers canonicalized) as items are */
     json_t *values = json_object_get(input, "ExpressionAttributeValues");
     if (values != NULL) {
-        values = json_deep_copy(values);
+        /* an object of AttributeValues as an item is: copied only when a number needs rewriting */
+        values = ddb_item_canonical(values) ? json_incref(values) : json_deep_copy(values);
         if (values == NULL)
             return nb_stop(NB_FAILED(NB_ENOMEM));
         nb_req_on_free(req, (void (*)(void *))json_decref, values);

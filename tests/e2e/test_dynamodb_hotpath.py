@@ -89,6 +89,18 @@ class HotPath(unittest.TestCase):
         self.assertEqual(self.invalid(c.put_item, TableName="nums", Item={"pk": {"S": "b"}, "s": {"NS": ["1", "1.0"]}}),
                          "One or more parameter values were invalid: Input collection [1, 1] contains duplicates.")
 
+    def test_expression_values_compared_and_stored_in_canonical_text(self):
+        c = self.c
+        create(c, "exprnums")
+        c.put_item(TableName="exprnums", Item={"pk": {"S": "a"}, "n": {"N": "0"}})
+        got = c.update_item(TableName="exprnums", Key={"pk": {"S": "a"}}, UpdateExpression="SET n = :v, m = :m",
+                            ConditionExpression="n = :zero", ReturnValues="ALL_NEW",
+                            ExpressionAttributeValues={":v": {"N": "02.50"}, ":m": {"N": "7"}, ":zero": {"N": "0.00"}})
+        self.assertEqual(got["Attributes"], {"pk": {"S": "a"}, "n": {"N": "2.5"}, "m": {"N": "7"}})
+        got = c.update_item(TableName="exprnums", Key={"pk": {"S": "a"}}, UpdateExpression="SET n = n + :one",
+                            ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="UPDATED_NEW")
+        self.assertEqual(got["Attributes"], {"n": {"N": "3.5"}})
+
     def test_overwrite_replaces_every_attribute_and_keeps_the_count(self):
         c = self.c
         create(c, "over")

@@ -16,6 +16,8 @@ static void copy_text(char *out, size_t cap, const char *s) {
 }
 
 int s3_bucket_find(const char *name, s3_bucket_t *b) {
+    if (s3_bucket_cache_get(name, b))
+        return 1;
     sqlite3_stmt *s = nb_store_stmt(
         &s3_store, "SELECT account, region, created, versioning,"
                    " NOT EXISTS(SELECT 1 FROM bucket_config WHERE name = ?1 AND kind = 'logging'),"
@@ -36,6 +38,7 @@ int s3_bucket_find(const char *name, s3_bucket_t *b) {
     b->versioning = sqlite3_column_int(s, 3);
     b->lacks = (sqlite3_column_int(s, 4) ? S3_LACKS_LOGGING : 0) | (sqlite3_column_int(s, 5) ? S3_LACKS_NOTIFICATION : 0);
     sqlite3_reset(s);
+    s3_bucket_cache_put(name, b);
     return 1;
 }
 

@@ -432,13 +432,22 @@ static const char *const copied_members[] = {"ContentType", "ContentEncoding", "
                                               "ObjectLockMode", "ObjectLockRetainUntilDate",
                                               "ObjectLockLegalHoldStatus"};
 
+static bool is_copied_member(const char *key) {
+    for (size_t i = 0; i < sizeof copied_members / sizeof copied_members[0]; i++)
+        if (strcmp(key, copied_members[i]) == 0)
+            return true;
+    return false;
+}
+
 /* The stored attributes of a new object from a PutObject-like input. */
 json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in) {
     json_t *a = json_object();
-    for (size_t i = 0; i < sizeof copied_members / sizeof copied_members[0]; i++) {
-        json_t *v = json_object_get(in, copied_members[i]);
-        if (v)
-            json_object_set(a, copied_members[i], v);
+    /* one pass over the input's few members: looking each copied member up costs more */
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)in, key, v) {
+        if (is_copied_member(key))
+            json_object_set(a, key, v);
     }
     /* aws-chunked is the transfer framing, not the object's encoding. */
     const char *ce = nb_json_str(a, "ContentEncoding");
@@ -495,14 +504,29 @@ static const char *s3_checksum_type(const json_t *attrs) {
 /* Checksums go in output members the spec knows; CRC64NVME (newer than the spec) as a raw header.
  * ChecksumType is a member the overlay adds to the outputs that carry it in a header. */
 void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
+    /* one pass over the object's few attributes: looking up each checksum costs more */
+    const char *found[S3_CK__COUNT] = {0};
+    bool any = false;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)attrs, key, v) {
+        if (strncmp(key, "Checksum", 8) != 0 || !json_is_string(v))
+            continue;
+        for (int a = 0; a < S3_CK__COUNT; a++)
+            if (strcmp(key, s3_ck_member(a)) == 0) {
+                found[a] = json_string_value(v);
+                any = true;
+            }
+    }
+    if (!any && json_object_get(attrs, "ChecksumType") == NULL)
+        return;
     for (int a = 0; a < S3_CK__COUNT; a++) {
-        const char *v = nb_json_str(attrs, s3_ck_member(a));
-        if (v == NULL)
+        if (found[a] == NULL)
             continue;
         if (a == S3_CK_CRC64NVME)
-            nb_reply_header(req, s3_ck_header(a), v);
+            nb_reply_header(req, s3_ck_header(a), found[a]);
         else
-            json_object_set_new(out, s3_ck_member(a), json_string(v));
+            json_object_set_new(out, s3_ck_member(a), json_string(found[a]));
     }
     const char *t = s3_checksum_type(attrs);
     if (t)

@@ -30,6 +30,12 @@ enum { S3_LACKS_LOGGING = 1u << 0, S3_LACKS_NOTIFICATION = 1u << 1 };
 
 /* A bucket by name, without a request: 1 found, 0 absent, < 0 store failure. */
 int s3_bucket_find(const char *name, s3_bucket_t *b);
+/* The rows s3_bucket_find read, kept until a bucket write's transaction ends (s3_bucket_cache.c).
+ * init: after the store is migrated; reset: after a state reset. get: true with *b filled in. */
+void s3_bucket_cache_init(void);
+void s3_bucket_cache_reset(void);
+bool s3_bucket_cache_get(const char *name, s3_bucket_t *b);
+void s3_bucket_cache_put(const char *name, const s3_bucket_t *b);
 /* The bucket a request names, after the checks every handler runs (presigned URL, small
  * body): go on, or stop with NoSuchBucket (or the check's error) set, or a store failure. */
 nb_step_t s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b);

@@ -723,8 +723,7 @@ static bool etag_matches(const char *cond, const char *etag) {
 
 /* A conditional date: a timestamp member, or (If-Modified-Since / If-Unmodified-Since, strings
  * in the overlay) the raw header; -1 when absent or not a date, which S3 ignores (RFC 7232). */
-static double in_time(const json_t *in, const char *member) {
-    const json_t *v = json_object_get(in, member);
+static double time_of(const json_t *v) {
     if (json_is_string(v))
         return s3_http_date(json_string_value(v));
     return json_is_number(v) ? json_number_value(v) : -1;
@@ -739,11 +738,19 @@ static json_t *expires_string(const json_t *v) {
     return json_string(buf);
 }
 
-static const struct {
-    const char *in, *out;
-} overrides[] = {{"ResponseCacheControl", "CacheControl"},       {"ResponseContentDisposition", "ContentDisposition"},
-                 {"ResponseContentEncoding", "ContentEncoding"}, {"ResponseContentLanguage", "ContentLanguage"},
-                 {"ResponseContentType", "ContentType"},         {"ResponseExpires", "Expires"}};
+/* The input members GetObject and HeadObject read, by GET_* index (s3_input_pick): the response
+ * overrides last, in the order of `overridden`. */
+static const char *const get_members[] = {"Bucket", "Key", "VersionId", "IfMatch", "IfNoneMatch", "IfModifiedSince",
+                                          "IfUnmodifiedSince", "Range", "PartNumber", "ChecksumMode",
+                                          "ResponseCacheControl", "ResponseContentDisposition",
+                                          "ResponseContentEncoding", "ResponseContentLanguage", "ResponseContentType",
+                                          "ResponseExpires"};
+enum { GET_BUCKET, GET_KEY, GET_VERSION, GET_IF_MATCH, GET_IF_NONE, GET_IMS, GET_IUS, GET_RANGE, GET_PART,
+       GET_CK_MODE, GET_OVERRIDES, GET__COUNT = sizeof get_members / sizeof get_members[0] };
+/* The output member each response override sets. */
+static const char *const overridden[GET__COUNT - GET_OVERRIDES] = {"CacheControl", "ContentDisposition",
+                                                                   "ContentEncoding", "ContentLanguage",
+                                                                   "ContentType", "Expires"};
 
 static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     json_t *out = json_object();
@@ -806,17 +813,19 @@ static nb_step_t find_object(nb_req_t *req, const s3_bucket_t *b, const char *ke
 static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
     nb_step_t step;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
-    const char *key = nb_json_str(in, "Key");
+    const json_t *m[GET__COUNT];
+    s3_input_pick(in, get_members, GET__COUNT, m);
+    NB_TRY(s3_bucket_load(req, json_string_value(m[GET_BUCKET]), &b));
+    const char *key = json_string_value(m[GET_KEY]);
     s3_object_t o;
-    NB_TRY(find_object(req, &b, key, nb_json_str(in, "VersionId"), &o, head, !head));
+    NB_TRY(find_object(req, &b, key, json_string_value(m[GET_VERSION]), &o, head, !head));
     if (!head && nb_stopped(step = s3_check_readable(req, &o, false))) {
         s3_object_clear(&o);
         return nb_step_result(step);
     }
     /* Conditions, in RFC 7232's order. */
-    const char *if_match = nb_json_str(in, "IfMatch"), *if_none = nb_json_str(in, "IfNoneMatch");
-    double ims = in_time(in, "IfModifiedSince"), ius = in_time(in, "IfUnmodifiedSince");
+    const char *if_match = json_string_value(m[GET_IF_MATCH]), *if_none = json_string_value(m[GET_IF_NONE]);
+    double ims = time_of(m[GET_IMS]), ius = time_of(m[GET_IUS]);
     const char *failed = NULL;
     bool not_modified = false;
     if (if_match && !etag_matches(if_match, o.etag))
@@ -846,17 +855,15 @@ static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
         snprintf(count, sizeof count, "%zu", tags);
         nb_reply_header(req, "x-amz-tagging-count", count);
     }
-    for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
-        json_t *v = json_object_get(in, overrides[i].in);
-        if (v)
-            json_object_set(out, overrides[i].out, v);
-    }
+    for (size_t i = GET_OVERRIDES; i < GET__COUNT; i++)
+        if (m[i])
+            json_object_set(out, overridden[i - GET_OVERRIDES], (json_t *)m[i]);
     if (json_object_get(out, "Expires"))
         json_object_set_new(out, "Expires", expires_string(json_object_get(out, "Expires")));
     int64_t first = 0, last = o.size - 1;
-    const char *range = nb_json_str(in, "Range");
+    const char *range = json_string_value(m[GET_RANGE]);
     int r = s3_range_parse(range, o.size, &first, &last);
-    const json_t *pn = json_object_get(in, "PartNumber");
+    const json_t *pn = m[GET_PART];
     if (json_is_integer(pn)) {
         /* One part of a multipart object (a whole object is its only part 1). */
         json_int_t n = json_integer_value(pn);
@@ -886,7 +893,7 @@ static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
             json_object_set_new(out, "PartsCount", json_integer(count));
     }
     /* A whole-object checksum would not match a part of it: S3 sends none with a range. */
-    const char *mode = nb_json_str(in, "ChecksumMode");
+    const char *mode = json_string_value(m[GET_CK_MODE]);
     if (mode && strcasecmp(mode, "ENABLED") == 0 && r == 0)
         s3_output_checksums(req, out, o.attrs);
     if (r < 0) {
@@ -1119,7 +1126,8 @@ int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *
 /* x-amz-copy-source-if-* as S3 evaluates them; go on when they pass, else stop with the error set. */
 static nb_step_t s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
     const char *m = nb_json_str(in, "CopySourceIfMatch"), *nm = nb_json_str(in, "CopySourceIfNoneMatch");
-    double ms = in_time(in, "CopySourceIfModifiedSince"), us = in_time(in, "CopySourceIfUnmodifiedSince");
+    double ms = time_of(json_object_get(in, "CopySourceIfModifiedSince")),
+           us = time_of(json_object_get(in, "CopySourceIfUnmodifiedSince"));
     const char *failed = NULL;
     if (m && !etag_matches(m, o->etag))
         failed = "x-amz-copy-source-If-Match";

@@ -28,6 +28,10 @@ typedef struct s3_bucket {
 } s3_bucket_t;
 enum { S3_LACKS_LOGGING = 1u << 0, S3_LACKS_NOTIFICATION = 1u << 1 };
 
+/* vals[i]: in's member names[i], or NULL, found in one pass over in's members. A request's input
+ * holds a few members and a handler may ask for twenty: a lookup each costs more. */
+void s3_input_pick(const json_t *in, const char *const *names, size_t n, const json_t **vals);
+
 /* A bucket by name, without a request: 1 found, 0 absent, < 0 store failure. */
 int s3_bucket_find(const char *name, s3_bucket_t *b);
 /* The rows s3_bucket_find read, kept until a bucket write's transaction ends (s3_bucket_cache.c).

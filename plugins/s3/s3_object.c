@@ -431,26 +431,39 @@ static const char *const copied_members[] = {"ContentType", "ContentEncoding", "
                                               "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId",
                                               "ObjectLockMode", "ObjectLockRetainUntilDate",
                                               "ObjectLockLegalHoldStatus"};
+enum { COPIED_CONTENT_TYPE = 0, COPIED_CONTENT_ENCODING = 1, COPIED_STORAGE_CLASS = 7 };
 
-static bool is_copied_member(const char *key) {
+/* key's index in copied_members, or -1 (every name there has two characters at least). */
+static int copied_member(const char *key) {
     for (size_t i = 0; i < sizeof copied_members / sizeof copied_members[0]; i++)
-        if (strcmp(key, copied_members[i]) == 0)
-            return true;
-    return false;
+        if (key[0] == copied_members[i][0] && key[1] == copied_members[i][1] && strcmp(key, copied_members[i]) == 0)
+            return (int)i;
+    return -1;
 }
 
 /* The stored attributes of a new object from a PutObject-like input. */
 json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in) {
     json_t *a = json_object();
     /* one pass over the input's few members: looking each copied member up costs more */
-    const char *key;
+    const char *key, *ce = NULL, *storage = NULL, *tagging = NULL;
+    bool typed = false;
     json_t *v;
     json_object_foreach((json_t *)in, key, v) {
-        if (is_copied_member(key))
-            json_object_set(a, key, v);
+        int i = copied_member(key);
+        if (i < 0) {
+            if (strcmp(key, "Tagging") == 0)
+                tagging = json_string_value(v);
+            continue;
+        }
+        json_object_set(a, key, v);
+        if (i == COPIED_CONTENT_TYPE)
+            typed = true;
+        else if (i == COPIED_CONTENT_ENCODING)
+            ce = json_string_value(v);
+        else if (i == COPIED_STORAGE_CLASS)
+            storage = json_string_value(v);
     }
     /* aws-chunked is the transfer framing, not the object's encoding. */
-    const char *ce = nb_json_str(a, "ContentEncoding");
     if (ce) {
         char buf[256];
         size_t n = 0;
@@ -469,11 +482,10 @@ json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in) {
         else
             json_object_del(a, "ContentEncoding");
     }
-    if (json_object_get(a, "ContentType") == NULL)
+    if (!typed)
         json_object_set_new(a, "ContentType", json_string("binary/octet-stream"));
-    if (json_is_string(json_object_get(a, "StorageClass")) && strcmp(nb_json_str(a, "StorageClass"), "STANDARD") == 0)
+    if (storage && strcmp(storage, "STANDARD") == 0)
         json_object_del(a, "StorageClass");
-    const char *tagging = nb_json_str(in, "Tagging");
     if (tagging && *tagging)
         json_object_set_new(a, "TagSet", parse_tagging(tagging));
     (void)req;

@@ -156,6 +156,17 @@ static char *put_digits(char *p, int v, int n) {
     return p + n;
 }
 
+/* The n bytes of text into buf as snprintf("%s") would put them (cut to fit, NUL-terminated
+ * when len > 0); returns n. */
+static int put_text(char *buf, size_t len, const char *text, size_t n) {
+    if (len > 0) {
+        size_t k = n < len ? n : len - 1;
+        memcpy(buf, text, k);
+        buf[k] = '\0';
+    }
+    return (int)n;
+}
+
 size_t nb__time_format(double t, nb__time_format_t fmt, char *buf, size_t len) {
     /* Milliseconds are the precision every format here keeps: round to them first, so
      * 38.9996 s is 39.000 (rounding only the fraction would print 38.000, a second early). */
@@ -186,10 +197,36 @@ size_t nb__time_format(double t, nb__time_format_t fmt, char *buf, size_t len) {
             }
         }
         break;
-    case NB_TIME_RFC822:
-        n = snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday], tm.tm_mday,
-                     months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    case NB_TIME_RFC822: {
+        /* by hand: every S3 GetObject/HeadObject answer carries one (Last-Modified), and
+         * snprintf cost as much as the rest of its headers */
+        if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+            n = snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday], tm.tm_mday,
+                         months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+            break;
+        }
+        char tmp[32], *p = tmp;
+        memcpy(p, wdays[tm.tm_wday], 3);
+        p += 3;
+        *p++ = ',';
+        *p++ = ' ';
+        p = put_digits(p, tm.tm_mday, 2);
+        *p++ = ' ';
+        memcpy(p, months[tm.tm_mon], 3);
+        p += 3;
+        *p++ = ' ';
+        p = put_digits(p, tm.tm_year + 1900, 4);
+        *p++ = ' ';
+        p = put_digits(p, tm.tm_hour, 2);
+        *p++ = ':';
+        p = put_digits(p, tm.tm_min, 2);
+        *p++ = ':';
+        p = put_digits(p, tm.tm_sec, 2);
+        memcpy(p, " GMT", 5);
+        p += 4;
+        n = put_text(buf, len, tmp, (size_t)(p - tmp));
         break;
+    }
     case NB_TIME_ISO8601_BASIC:
         n = snprintf(buf, len, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                      tm.tm_hour, tm.tm_min, tm.tm_sec);
@@ -221,8 +258,7 @@ size_t nb__time_format(double t, nb__time_format_t fmt, char *buf, size_t len) {
             p = put_digits(p, ms, 3);
         }
         *p++ = 'Z';
-        *p = '\0';
-        n = snprintf(buf, len, "%s", tmp);
+        n = put_text(buf, len, tmp, (size_t)(p - tmp));
         break;
     }
     }

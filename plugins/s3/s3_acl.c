@@ -138,8 +138,25 @@ static bool valid_permission(const char *p) {
     return false;
 }
 
+/* Whether the input names an ACL at all (ACL, Grant*, AccessControlPolicy): one pass over its few
+ * members, where looking each of the seven up costs more than the rest of a small PutObject's
+ * checks, and most writes name none. */
+static bool names_acl(const json_t *in) {
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)in, key, v) {
+        (void)v;
+        if ((key[0] == 'G' && strncmp(key, "Grant", 5) == 0) || strcmp(key, "ACL") == 0 ||
+            strcmp(key, "AccessControlPolicy") == 0)
+            return true;
+    }
+    return false;
+}
+
 nb_step_t s3_acl_from_input(nb_req_t *req, const json_t *in, const char *account, bool bucket, json_t **out) {
     *out = NULL;
+    if (!names_acl(in))
+        return NB_GO_ON;
     const char *acl = nb_json_str(in, "ACL");
     json_t *grants = json_array();
     bool headers = false;

@@ -141,3 +141,17 @@ char *s3_location(nb_req_t *req, const char *bucket, const char *key) {
     free(enc);
     return n < 0 ? NULL : out;
 }
+
+void s3_input_pick(const json_t *in, const char *const *names, size_t n, const json_t **vals) {
+    for (size_t i = 0; i < n; i++)
+        vals[i] = NULL;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)in, key, v) {
+        for (size_t i = 0; i < n; i++)
+            if (key[0] == names[i][0] && strcmp(key, names[i]) == 0) {
+                vals[i] = v;
+                break;
+            }
+    }
+}

@@ -431,17 +431,39 @@ static const char *const copied_members[] = {"ContentType", "ContentEncoding", "
                                               "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId",
                                               "ObjectLockMode", "ObjectLockRetainUntilDate",
                                               "ObjectLockLegalHoldStatus"};
+enum { COPIED_CONTENT_TYPE = 0, COPIED_CONTENT_ENCODING = 1, COPIED_STORAGE_CLASS = 7 };
+
+/* key's index in copied_members, or -1 (every name there has two characters at least). */
+static int copied_member(const char *key) {
+    for (size_t i = 0; i < sizeof copied_members / sizeof copied_members[0]; i++)
+        if (key[0] == copied_members[i][0] && key[1] == copied_members[i][1] && strcmp(key, copied_members[i]) == 0)
+            return (int)i;
+    return -1;
+}
 
 /* The stored attributes of a new object from a PutObject-like input. */
 json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in) {
     json_t *a = json_object();
-    for (size_t i = 0; i < sizeof copied_members / sizeof copied_members[0]; i++) {
-        json_t *v = json_object_get(in, copied_members[i]);
-        if (v)
-            json_object_set(a, copied_members[i], v);
+    /* one pass over the input's few members: looking each copied member up costs more */
+    const char *key, *ce = NULL, *storage = NULL, *tagging = NULL;
+    bool typed = false;
+    json_t *v;
+    json_object_foreach((json_t *)in, key, v) {
+        int i = copied_member(key);
+        if (i < 0) {
+            if (strcmp(key, "Tagging") == 0)
+                tagging = json_string_value(v);
+            continue;
+        }
+        json_object_set(a, key, v);
+        if (i == COPIED_CONTENT_TYPE)
+            typed = true;
+        else if (i == COPIED_CONTENT_ENCODING)
+            ce = json_string_value(v);
+        else if (i == COPIED_STORAGE_CLASS)
+            storage = json_string_value(v);
     }
     /* aws-chunked is the transfer framing, not the object's encoding. */
-    const char *ce = nb_json_str(a, "ContentEncoding");
     if (ce) {
         char buf[256];
         size_t n = 0;
@@ -460,11 +482,10 @@ json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in) {
         else
             json_object_del(a, "ContentEncoding");
     }
-    if (json_object_get(a, "ContentType") == NULL)
+    if (!typed)
         json_object_set_new(a, "ContentType", json_string("binary/octet-stream"));
-    if (json_is_string(json_object_get(a, "StorageClass")) && strcmp(nb_json_str(a, "StorageClass"), "STANDARD") == 0)
+    if (storage && strcmp(storage, "STANDARD") == 0)
         json_object_del(a, "StorageClass");
-    const char *tagging = nb_json_str(in, "Tagging");
     if (tagging && *tagging)
         json_object_set_new(a, "TagSet", parse_tagging(tagging));
     (void)req;
@@ -495,14 +516,29 @@ static const char *s3_checksum_type(const json_t *attrs) {
 /* Checksums go in output members the spec knows; CRC64NVME (newer than the spec) as a raw header.
  * ChecksumType is a member the overlay adds to the outputs that carry it in a header. */
 void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
+    /* one pass over the object's few attributes: looking up each checksum costs more */
+    const char *found[S3_CK__COUNT] = {0};
+    bool any = false;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)attrs, key, v) {
+        if (strncmp(key, "Checksum", 8) != 0 || !json_is_string(v))
+            continue;
+        for (int a = 0; a < S3_CK__COUNT; a++)
+            if (strcmp(key, s3_ck_member(a)) == 0) {
+                found[a] = json_string_value(v);
+                any = true;
+            }
+    }
+    if (!any && json_object_get(attrs, "ChecksumType") == NULL)
+        return;
     for (int a = 0; a < S3_CK__COUNT; a++) {
-        const char *v = nb_json_str(attrs, s3_ck_member(a));
-        if (v == NULL)
+        if (found[a] == NULL)
             continue;
         if (a == S3_CK_CRC64NVME)
-            nb_reply_header(req, s3_ck_header(a), v);
+            nb_reply_header(req, s3_ck_header(a), found[a]);
         else
-            json_object_set_new(out, s3_ck_member(a), json_string(v));
+            json_object_set_new(out, s3_ck_member(a), json_string(found[a]));
     }
     const char *t = s3_checksum_type(attrs);
     if (t)
@@ -634,7 +670,8 @@ static nb_result_t put_finish(nb_req_t *req, const json_t *in, s3_ingest_t *ing)
     attrs_set_checksums(o.attrs, ing);
     if (s3_object_store_ingested(req, &b, &o, ing) != 0)
         return NB_FAILED(NB_ESTORE);
-    json_t *out = json_pack("{s:s}", "ETag", ing->etag);
+    json_t *out = json_object(); /* not json_pack: its format parsing costs more than the member */
+    json_object_set_new(out, "ETag", json_string(ing->etag));
     if (b.versioning != S3_VER_OFF)
         json_object_set_new(out, "VersionId", json_string(o.version_id));
     s3_output_checksums(req, out, o.attrs);
@@ -699,8 +736,7 @@ static bool etag_matches(const char *cond, const char *etag) {
 
 /* A conditional date: a timestamp member, or (If-Modified-Since / If-Unmodified-Since, strings
  * in the overlay) the raw header; -1 when absent or not a date, which S3 ignores (RFC 7232). */
-static double in_time(const json_t *in, const char *member) {
-    const json_t *v = json_object_get(in, member);
+static double time_of(const json_t *v) {
     if (json_is_string(v))
         return s3_http_date(json_string_value(v));
     return json_is_number(v) ? json_number_value(v) : -1;
@@ -715,11 +751,19 @@ static json_t *expires_string(const json_t *v) {
     return json_string(buf);
 }
 
-static const struct {
-    const char *in, *out;
-} overrides[] = {{"ResponseCacheControl", "CacheControl"},       {"ResponseContentDisposition", "ContentDisposition"},
-                 {"ResponseContentEncoding", "ContentEncoding"}, {"ResponseContentLanguage", "ContentLanguage"},
-                 {"ResponseContentType", "ContentType"},         {"ResponseExpires", "Expires"}};
+/* The input members GetObject and HeadObject read, by GET_* index (s3_input_pick): the response
+ * overrides last, in the order of `overridden`. */
+static const char *const get_members[] = {"Bucket", "Key", "VersionId", "IfMatch", "IfNoneMatch", "IfModifiedSince",
+                                          "IfUnmodifiedSince", "Range", "PartNumber", "ChecksumMode",
+                                          "ResponseCacheControl", "ResponseContentDisposition",
+                                          "ResponseContentEncoding", "ResponseContentLanguage", "ResponseContentType",
+                                          "ResponseExpires"};
+enum { GET_BUCKET, GET_KEY, GET_VERSION, GET_IF_MATCH, GET_IF_NONE, GET_IMS, GET_IUS, GET_RANGE, GET_PART,
+       GET_CK_MODE, GET_OVERRIDES, GET__COUNT = sizeof get_members / sizeof get_members[0] };
+/* The output member each response override sets. */
+static const char *const overridden[GET__COUNT - GET_OVERRIDES] = {"CacheControl", "ContentDisposition",
+                                                                   "ContentEncoding", "ContentLanguage",
+                                                                   "ContentType", "Expires"};
 
 static json_t *object_headers(const s3_bucket_t *b, const s3_object_t *o) {
     json_t *out = json_object();
@@ -782,17 +826,19 @@ static nb_step_t find_object(nb_req_t *req, const s3_bucket_t *b, const char *ke
 static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
     nb_step_t step;
     s3_bucket_t b;
-    NB_TRY(s3_bucket_load(req, nb_json_str(in, "Bucket"), &b));
-    const char *key = nb_json_str(in, "Key");
+    const json_t *m[GET__COUNT];
+    s3_input_pick(in, get_members, GET__COUNT, m);
+    NB_TRY(s3_bucket_load(req, json_string_value(m[GET_BUCKET]), &b));
+    const char *key = json_string_value(m[GET_KEY]);
     s3_object_t o;
-    NB_TRY(find_object(req, &b, key, nb_json_str(in, "VersionId"), &o, head, !head));
+    NB_TRY(find_object(req, &b, key, json_string_value(m[GET_VERSION]), &o, head, !head));
     if (!head && nb_stopped(step = s3_check_readable(req, &o, false))) {
         s3_object_clear(&o);
         return nb_step_result(step);
     }
     /* Conditions, in RFC 7232's order. */
-    const char *if_match = nb_json_str(in, "IfMatch"), *if_none = nb_json_str(in, "IfNoneMatch");
-    double ims = in_time(in, "IfModifiedSince"), ius = in_time(in, "IfUnmodifiedSince");
+    const char *if_match = json_string_value(m[GET_IF_MATCH]), *if_none = json_string_value(m[GET_IF_NONE]);
+    double ims = time_of(m[GET_IMS]), ius = time_of(m[GET_IUS]);
     const char *failed = NULL;
     bool not_modified = false;
     if (if_match && !etag_matches(if_match, o.etag))
@@ -822,17 +868,15 @@ static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
         snprintf(count, sizeof count, "%zu", tags);
         nb_reply_header(req, "x-amz-tagging-count", count);
     }
-    for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
-        json_t *v = json_object_get(in, overrides[i].in);
-        if (v)
-            json_object_set(out, overrides[i].out, v);
-    }
+    for (size_t i = GET_OVERRIDES; i < GET__COUNT; i++)
+        if (m[i])
+            json_object_set(out, overridden[i - GET_OVERRIDES], (json_t *)m[i]);
     if (json_object_get(out, "Expires"))
         json_object_set_new(out, "Expires", expires_string(json_object_get(out, "Expires")));
     int64_t first = 0, last = o.size - 1;
-    const char *range = nb_json_str(in, "Range");
+    const char *range = json_string_value(m[GET_RANGE]);
     int r = s3_range_parse(range, o.size, &first, &last);
-    const json_t *pn = json_object_get(in, "PartNumber");
+    const json_t *pn = m[GET_PART];
     if (json_is_integer(pn)) {
         /* One part of a multipart object (a whole object is its only part 1). */
         json_int_t n = json_integer_value(pn);
@@ -862,7 +906,7 @@ static nb_result_t get_or_head(nb_req_t *req, const json_t *in, bool head) {
             json_object_set_new(out, "PartsCount", json_integer(count));
     }
     /* A whole-object checksum would not match a part of it: S3 sends none with a range. */
-    const char *mode = nb_json_str(in, "ChecksumMode");
+    const char *mode = json_string_value(m[GET_CK_MODE]);
     if (mode && strcasecmp(mode, "ENABLED") == 0 && r == 0)
         s3_output_checksums(req, out, o.attrs);
     if (r < 0) {
@@ -1095,7 +1139,8 @@ int s3_copy_body(nb_body_t *src, unsigned algs, bool allow_inline, s3_ingest_t *
 /* x-amz-copy-source-if-* as S3 evaluates them; go on when they pass, else stop with the error set. */
 static nb_step_t s3_copy_conditions(nb_req_t *req, const json_t *in, const s3_object_t *o) {
     const char *m = nb_json_str(in, "CopySourceIfMatch"), *nm = nb_json_str(in, "CopySourceIfNoneMatch");
-    double ms = in_time(in, "CopySourceIfModifiedSince"), us = in_time(in, "CopySourceIfUnmodifiedSince");
+    double ms = time_of(json_object_get(in, "CopySourceIfModifiedSince")),
+           us = time_of(json_object_get(in, "CopySourceIfUnmodifiedSince"));
     const char *failed = NULL;
     if (m && !etag_matches(m, o->etag))
         failed = "x-amz-copy-source-If-Match";

@@ -134,13 +134,21 @@ static int s3_init(nb_plugin_t *self) {
         sqlite3_free(err);
         return -1;
     }
+    s3_bucket_cache_init();
     return 0;
+}
+
+/* Tables emptied by a reset may not have told the bucket cache. */
+static void s3_reset(nb_plugin_t *self) {
+    (void)self;
+    s3_bucket_cache_reset();
 }
 
 static void s3_fini(nb_plugin_t *self) {
     (void)self;
     s3_logging_fini();
     s3_authz_free();
+    s3_model_fini();
     nb_store_fini(&s3_store);
 }
 
@@ -191,6 +199,6 @@ double s3_setting_seconds(const char *name, double def) {
 }
 
 NB_PLUGIN_DEFINE(.name = "s3", .service = "s3", .api_version = "2006-03-01", .ops = s3_ops, .init = s3_init,
-                 .fini = s3_fini, .blob_keys = s3_blob_keys, .precheck = s3_precheck,
+                 .fini = s3_fini, .reset = s3_reset, .blob_keys = s3_blob_keys, .precheck = s3_precheck,
                  .settings = s3_settings, .authz_actions = s3_actions, .resource_policy = s3_resource_policy,
                  .authz_denied_message = "Access Denied");

@@ -28,8 +28,18 @@ typedef struct s3_bucket {
 } s3_bucket_t;
 enum { S3_LACKS_LOGGING = 1u << 0, S3_LACKS_NOTIFICATION = 1u << 1 };
 
+/* vals[i]: in's member names[i], or NULL, found in one pass over in's members. A request's input
+ * holds a few members and a handler may ask for twenty: a lookup each costs more. */
+void s3_input_pick(const json_t *in, const char *const *names, size_t n, const json_t **vals);
+
 /* A bucket by name, without a request: 1 found, 0 absent, < 0 store failure. */
 int s3_bucket_find(const char *name, s3_bucket_t *b);
+/* The rows s3_bucket_find read, kept until a bucket write's transaction ends (s3_bucket_cache.c).
+ * init: after the store is migrated; reset: after a state reset. get: true with *b filled in. */
+void s3_bucket_cache_init(void);
+void s3_bucket_cache_reset(void);
+bool s3_bucket_cache_get(const char *name, s3_bucket_t *b);
+void s3_bucket_cache_put(const char *name, const s3_bucket_t *b);
 /* The bucket a request names, after the checks every handler runs (presigned URL, small
  * body): go on, or stop with NoSuchBucket (or the check's error) set, or a store failure. */
 nb_step_t s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b);
@@ -65,6 +75,8 @@ typedef struct s3_object {
 } s3_object_t;
 
 void s3_object_clear(s3_object_t *o);
+/* Forgets the statements s3_model.c keeps (before nb_store_fini finalizes them). */
+void s3_model_fini(void);
 /* Loads the latest version (version_id NULL) or the given one. 1 found, 0 not, < 0 error. */
 int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o);
 /* The same, with an inline object's bytes in o->body (read in the same statement: GetObject);

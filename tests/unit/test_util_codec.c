@@ -82,6 +82,18 @@ Test(codec, time_formats_aws_writes) {
     expect_format(0, NB_TIME_ISO8601, "1970-01-01T00:00:00Z");
 }
 
+/* The HTTP date is written by hand (no snprintf): zero-padded fields, and a short buffer gets the
+ * text cut and terminated, the full length returned, as snprintf would. */
+Test(codec, time_format_http_date_pads_and_cuts_like_snprintf) {
+    expect_format(0, NB_TIME_RFC822, "Thu, 01 Jan 1970 00:00:00 GMT");
+    expect_format(1709251199, NB_TIME_RFC822, "Thu, 29 Feb 2024 23:59:59 GMT");
+    char small[8];
+    cr_assert_eq(nb__time_format(T0, NB_TIME_RFC822, small, sizeof small), strlen("Tue, 29 Apr 2014 18:30:38 GMT"));
+    cr_assert_str_eq(small, "Tue, 29");
+    cr_assert_eq(nb__time_format(T0, NB_TIME_ISO8601, small, sizeof small), strlen("2014-04-29T18:30:38Z"));
+    cr_assert_str_eq(small, "2014-04");
+}
+
 /* A fraction that rounds up to the next second is that second, not the one before with .000. */
 Test(codec, time_format_rounds_to_milliseconds_across_a_second) {
     expect_format(T0 + 0.9996, NB_TIME_ISO8601_MS, "2014-04-29T18:30:39.000Z");

@@ -33,7 +33,7 @@ static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
         .persistence = cfg && cfg->persistence,
         .data_dir = cfg ? cfg->data_dir : NULL,
         /* on disk a commit costs an fsync: the requests of one loop turn share it */
-        .group_opened = cfg && cfg->persistence ? nb__group_commit_opened : NULL,
+        .group_opened = nb__group_commit_opened,
     };
     nb__store_t *st = NULL;
     int rc = nb__store_open(svc->name, &sc, &st, err);

@@ -179,8 +179,10 @@ typedef struct nb_store {
 } nb_store_t;
 
 static inline void nb_store__recent_clear(nb_store_t *st) {
-    for (size_t i = 0; i < NB_STORE_RECENT; i++)
+    for (size_t i = 0; i < NB_STORE_RECENT; i++) {
         st->recent[i].sql = NULL;
+        st->recent[i].slot = 0;
+    }
 }
 
 static inline void nb_store_init(nb_store_t *st, sqlite3 *db) {

@@ -413,7 +413,7 @@ ssize_t nb__url_decode_to(const char *s, size_t len, unsigned flags, char *out, 
         if (run > i) {
             if (j + (run - i) >= cap)
                 return NB_ELIMIT;
-            memcpy(out + j, s + i, run - i);
+            memmove(out + j, s + i, run - i); /* out may be s (decoding in place) */
             j += run - i;
             i = run;
             if (i == len)

@@ -17,19 +17,19 @@ static struct {
 /* Ends every open group. An answer sent from a group's hooks may open a new group (a
  * pipelined request served at once): that one ends too, before the loop goes on (bounded,
  * should answers keep opening groups; what is left ends at the next phase). */
-static void end_groups(void) {
+void nb__group_commit_end_all(void) {
     for (int left = 1024; gc.n > 0 && left > 0; left--)
         nb__store_group_end(gc.open[--gc.n]); /* a failure reaches each request through its hooks */
 }
 
 static void on_before_poll(uv_prepare_t *h) {
     (void)h;
-    end_groups();
+    nb__group_commit_end_all();
 }
 
 static void on_after_poll(uv_check_t *h) {
     (void)h;
-    end_groups();
+    nb__group_commit_end_all();
 }
 
 void nb__group_commit_init(uv_loop_t *loop) {
@@ -71,7 +71,7 @@ void nb__group_commit_forget(nb__store_t *st) {
 void nb__group_commit_close(void) {
     if (!gc.started)
         return;
-    end_groups();
+    nb__group_commit_end_all();
     uv_close((uv_handle_t *)&gc.before_poll, NULL);
     uv_close((uv_handle_t *)&gc.after_poll, NULL);
     gc.started = 0;

@@ -32,8 +32,9 @@ static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
     nb__store_config_t sc = {
         .persistence = cfg && cfg->persistence,
         .data_dir = cfg ? cfg->data_dir : NULL,
-        /* on disk a commit costs an fsync: the requests of one loop turn share it */
-        .group_opened = cfg && cfg->persistence ? nb__group_commit_opened : NULL,
+        /* the requests of one loop turn share a commit (on disk an fsync) and their answers
+         * are written together at the turn's end (group_commit.h) */
+        .group_opened = nb__group_commit_opened,
     };
     nb__store_t *st = NULL;
     int rc = nb__store_open(svc->name, &sc, &st, err);

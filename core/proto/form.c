@@ -45,9 +45,8 @@ static int add_pair(nb__form_t *f, const char *k, size_t klen, const char *v, si
 int nb__form_parse(nb__form_t *f, const char *s, size_t len) {
     size_t i = 0;
     while (i < len) {
-        size_t end = i;
-        while (end < len && s[end] != '&')
-            end++;
+        const char *amp = memchr(s + i, '&', len - i);
+        size_t end = amp ? (size_t)(amp - s) : len;
         if (end > i) {
             const char *eq = memchr(s + i, '=', end - i);
             size_t klen = eq ? (size_t)(eq - (s + i)) : end - i;

@@ -527,6 +527,10 @@ int nb__store_begin(nb__store_t *st) {
         if (st->group_opened == NULL || st->group_opened(st, st->group_data) != 0)
             return 0; /* no group: level 1 is this transaction */
         st->group = 1;
+        /* A SAVEPOINT and a RELEASE cost two thirds of an in-memory BEGIN and COMMIT: the level
+         * that opens the group goes without (a group of one then costs what a transaction does). */
+        st->depth = st->bare = 2;
+        return 0;
     }
     if (st->aborted || sqlite3_get_autocommit(st->db)) {
         /* The outer transaction is gone: a savepoint now would start a new one
@@ -563,6 +567,8 @@ static int commit_level(nb__store_t *st) {
     }
     if (st->aborted) {
         st->depth--;
+        if (st->bare > st->depth)
+            st->bare = 0;
         nb__store_pending_forget(st, st->depth);
         if (st->depth == 0) {
             lost_writes(st);
@@ -573,8 +579,10 @@ static int commit_level(nb__store_t *st) {
         return NB_ESTORE;
     }
     if (st->depth > 1) {
-        int rc = exec_savepoint(st, &st->release_stmt, "RELEASE nb_txn");
+        int rc = st->depth == st->bare ? 0 : exec_savepoint(st, &st->release_stmt, "RELEASE nb_txn");
         st->depth--;
+        if (st->bare > st->depth)
+            st->bare = 0;
         nb__store_pending_release(st, st->depth);
         nb__store_hooks_savepoint_end(st, st->depth, 1);
         return rc;
@@ -635,12 +643,19 @@ int nb__store_rollback(nb__store_t *st) {
     if (st->aborted || sqlite3_get_autocommit(st->db)) {
         st->aborted = st->depth > 1;
         st->depth--;
+        if (st->bare > st->depth)
+            st->bare = 0;
         nb__store_pending_forget(st, st->depth);
         if (st->depth == 0)
             nb__store_hooks_end(st, 0);
         else
             nb__store_hooks_savepoint_end(st, st->depth, 0);
         return 0;
+    }
+    if (st->depth == st->bare) { /* the group's first level: its rollback is the group's */
+        st->bare = 0;
+        st->group = 0;
+        st->depth = 1;
     }
     if (st->depth > 1) {
         int rc = exec_savepoint(st, NULL, "ROLLBACK TO nb_txn; RELEASE nb_txn");

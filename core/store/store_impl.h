@@ -18,6 +18,10 @@ struct nb__store {
     int group;       /* 1: nesting level 1 is the loop turn's group transaction (group commit) */
     int (*group_opened)(nb__store_t *st, void *data); /* NULL: every request commits alone */
     void *group_data;
+    /* The nesting level opened without a savepoint (0: none): the group's first request, with
+     * nothing before it in the transaction, so ending it is the group's RELEASE-free level 2 and
+     * rolling it back is rolling the group back. */
+    int bare;
     /* BEGIN, COMMIT, and the SAVEPOINT/RELEASE of every nesting level, prepared once (store.c) */
     sqlite3_stmt *begin_stmt, *commit_stmt, *savepoint_stmt, *release_stmt;
     int aborted;     /* SQLite rolled the outer transaction back under us */

@@ -12,6 +12,7 @@
 #include "gateway/call.h"
 #include "gateway/clock.h"
 #include "gateway/gateway.h"
+#include "gateway/group_commit.h"
 #include "http/body.h"
 #include "nimbus/errno.h"
 
@@ -41,6 +42,7 @@ static void settle(void *data) {
     /* Bounded so a plugin that keeps rescheduling at once cannot hang the test. */
     for (int turns = 0; turns < 100000; turns++) {
         uv_run(&h->loop, UV_RUN_NOWAIT);
+        nb__group_commit_end_all(); /* no listener keeps this loop alive: its handles may not run */
         if (h->loop.active_reqs.count > 0) /* thread-pool work: wait for it to come back */
             uv_run(&h->loop, UV_RUN_ONCE);
         else if (!uv_loop_alive(&h->loop) || uv_backend_timeout(&h->loop) != 0)

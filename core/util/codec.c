@@ -441,6 +441,20 @@ int nb__hex_digit(int c) {
 ssize_t nb__url_decode_to(const char *s, size_t len, unsigned flags, char *out, size_t cap) {
     size_t j = 0;
     for (size_t i = 0; i < len; i++) {
+        /* the bytes up to the next '%' or '+' are copied as they are, in one go: a query API's
+         * form body is mostly such runs, decoded on every request */
+        size_t run = i;
+        while (run < len && s[run] != '%' && s[run] != '+')
+            run++;
+        if (run > i) {
+            if (j + (run - i) >= cap)
+                return NB_ELIMIT;
+            memmove(out + j, s + i, run - i); /* out may be s (decoding in place) */
+            j += run - i;
+            i = run;
+            if (i == len)
+                break;
+        }
         if (j + 1 >= cap)
             return NB_ELIMIT;
         if (s[i] == '%') {

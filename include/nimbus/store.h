@@ -160,18 +160,37 @@ typedef struct nb_store_slot {
  * statements keyed by their SQL text. Owned by the plugin (usually a static),
  * released with nb_store_fini() in the plugin's fini.
  */
+/* Slots of the by-address cache in front of the text-keyed table: a plugin's statements
+ * are string literals, each at one address; a few dozen fit. */
+#define NB_STORE_RECENT 64
+
 typedef struct nb_store {
     sqlite3 *db;
     nb_store_slot_t *slots; /* open addressing, capacity a power of two */
     size_t cap;
     size_t count;
+    /* The slot last found for an SQL text at this address, direct-mapped by the address:
+     * hashing a 300-byte statement costs more than the statement's bindings; a hit is
+     * still confirmed by comparing the text (the same address may hold other text). */
+    struct {
+        const char *sql;
+        size_t slot;
+    } recent[NB_STORE_RECENT];
 } nb_store_t;
+
+static inline void nb_store__recent_clear(nb_store_t *st) {
+    for (size_t i = 0; i < NB_STORE_RECENT; i++) {
+        st->recent[i].sql = NULL;
+        st->recent[i].slot = 0;
+    }
+}
 
 static inline void nb_store_init(nb_store_t *st, sqlite3 *db) {
     st->db = db;
     st->slots = NULL;
     st->cap = 0;
     st->count = 0;
+    nb_store__recent_clear(st);
 }
 
 /* Finalizes every cached statement; the connection stays open (the core owns it). */
@@ -183,6 +202,7 @@ static inline void nb_store_fini(nb_store_t *st) {
     free(st->slots);
     st->slots = NULL;
     st->cap = st->count = 0;
+    nb_store__recent_clear(st);
 }
 
 static inline uint64_t nb_store__hash(const char *s) {
@@ -208,7 +228,20 @@ static inline int nb_store__grow(nb_store_t *st) {
     free(st->slots);
     st->slots = slots;
     st->cap = cap;
+    nb_store__recent_clear(st); /* the slots moved */
     return 0;
+}
+
+static inline size_t nb_store__recent_index(const char *sql) {
+    return (size_t)(((uintptr_t)sql >> 3) & (NB_STORE_RECENT - 1));
+}
+
+static inline sqlite3_stmt *nb_store__fresh(nb_store_t *st, size_t slot, const char *sql) {
+    st->recent[nb_store__recent_index(sql)].sql = sql;
+    st->recent[nb_store__recent_index(sql)].slot = slot;
+    sqlite3_reset(st->slots[slot].stmt);
+    sqlite3_clear_bindings(st->slots[slot].stmt);
+    return st->slots[slot].stmt;
 }
 
 /*
@@ -221,14 +254,14 @@ static inline int nb_store__grow(nb_store_t *st) {
 static inline sqlite3_stmt *nb_store_stmt(nb_store_t *st, const char *sql) {
     if (sql == NULL || st->db == NULL)
         return NULL;
+    size_t r = nb_store__recent_index(sql);
+    if (st->recent[r].sql == sql && strcmp(st->slots[st->recent[r].slot].sql, sql) == 0)
+        return nb_store__fresh(st, st->recent[r].slot, sql);
     uint64_t h = nb_store__hash(sql);
     if (st->cap != 0) {
         for (size_t i = (size_t)h & (st->cap - 1); st->slots[i].stmt != NULL; i = (i + 1) & (st->cap - 1)) {
-            if (st->slots[i].hash == h && strcmp(st->slots[i].sql, sql) == 0) {
-                sqlite3_reset(st->slots[i].stmt);
-                sqlite3_clear_bindings(st->slots[i].stmt);
-                return st->slots[i].stmt;
-            }
+            if (st->slots[i].hash == h && strcmp(st->slots[i].sql, sql) == 0)
+                return nb_store__fresh(st, i, sql);
         }
     }
     if ((st->count + 1) * 2 > st->cap && nb_store__grow(st) != 0)
@@ -254,6 +287,8 @@ static inline sqlite3_stmt *nb_store_stmt(nb_store_t *st, const char *sql) {
     st->slots[i].sql = key;
     st->slots[i].stmt = stmt;
     st->count++;
+    st->recent[r].sql = sql;
+    st->recent[r].slot = i;
     return stmt;
 }
 

@@ -139,3 +139,37 @@ Test(store_group, without_a_group_owner_each_commit_stands_alone) {
     cr_assert_not(nb__store_in_txn(st));
     nb__store_close(st);
 }
+
+/* The request that opens a group has no savepoint of its own (store.c, bare): its rollback rolls
+ * the group back, which holds nothing else, and the requests after it open the next group. */
+Test(store_group, the_first_request_rolled_back_leaves_the_next_ones_their_writes) {
+    nb__store_t *st = open_grouped();
+    cr_assert_eq(request(st, "a", "A", "x", false), 0);
+    cr_assert_str_eq(trace, "x", "the rolled-back request learns it at once");
+    cr_assert_eq(nb__store_depth(st), 0);
+    cr_assert_eq(request(st, "b", "B", "y", true), 0);
+    cr_assert_eq(request(st, "c", "C", "z", false), 0);
+    cr_assert_eq(nb__store_group_end(st), 0);
+    cr_assert_str_eq(trace, "xzB");
+    cr_assert_eq(groups_opened, 2, "b opened a group of its own");
+    cr_assert_eq(rows(st), 1);
+    cr_assert_eq(query_int(nb__store_db(st), "SELECT count(*) FROM t WHERE v = 'b'"), 1);
+    nb__store_close(st);
+}
+
+Test(store_group, a_level_nested_in_the_first_request_rolls_back_alone) {
+    nb__store_t *st = open_grouped();
+    cr_assert_eq(nb__store_begin(st), 0);
+    exec_ok(nb__store_db(st), "INSERT INTO t VALUES ('a')");
+    cr_assert_eq(request(st, "n", "N", "n", false), 0, "a nested level, rolled back");
+    cr_assert_eq(nb__store_depth(st), 1, "the first request's level is still open");
+    exec_ok(nb__store_db(st), "INSERT INTO t VALUES ('b')");
+    cr_assert_eq(nb__store_commit(st), 0);
+    cr_assert_eq(request(st, "c", "C", "z", true), 0, "a second request joins the group");
+    cr_assert_eq(groups_opened, 1);
+    cr_assert_eq(nb__store_group_end(st), 0);
+    cr_assert_str_eq(trace, "nC");
+    cr_assert_eq(rows(st), 3);
+    cr_assert_eq(query_int(nb__store_db(st), "SELECT count(*) FROM t WHERE v = 'n'"), 0);
+    nb__store_close(st);
+}

@@ -108,3 +108,29 @@ Test(store, run_steps_a_write_to_completion) {
     nb_store_fini(&cache);
     nb__store_close(st);
 }
+
+/* The cache is keyed by the SQL's address first (include/nimbus/store.h, recent): a buffer that
+ * now holds other text is another statement, and the first text there again is its own. */
+Test(store, statement_cache_by_address_follows_the_text_at_it) {
+    nb__store_t *st = open_mem();
+    nb_store_t cache;
+    nb_store_init(&cache, nb__store_db(st));
+    char sql[64];
+    strcpy(sql, "SELECT 'first'");
+    sqlite3_stmt *first = nb_store_stmt(&cache, sql);
+    cr_assert_not_null(first);
+    strcpy(sql, "SELECT 'second'");
+    sqlite3_stmt *second = nb_store_stmt(&cache, sql);
+    cr_assert_not_null(second);
+    cr_assert_neq(second, first);
+    cr_assert_eq(sqlite3_step(second), SQLITE_ROW);
+    cr_assert_str_eq((const char *)sqlite3_column_text(second, 0), "second");
+    strcpy(sql, "SELECT 'first'");
+    cr_assert_eq(nb_store_stmt(&cache, sql), first);
+    static const char literal[] = "SELECT 'second'";
+    cr_assert_eq(nb_store_stmt(&cache, literal), second, "the same text at another address");
+    cr_assert_eq(nb_store_stmt(&cache, literal), second, "and again from its own address");
+    cr_assert_eq(cache.count, 2);
+    nb_store_fini(&cache);
+    nb__store_close(st);
+}

@@ -99,6 +99,11 @@ Test(util_url, decoding_path_and_form) {
     cr_assert_eq(u->url_decode("%4", 2, 0, out, sizeof out), NB_EINVAL);
     cr_assert_eq(u->url_decode("%zz", 3, 0, out, sizeof out), NB_EINVAL);
     cr_assert_eq(u->url_decode("abcd", 4, 0, out, 4), NB_ELIMIT);
+    cr_assert_eq(u->url_decode("abcd", 4, 0, out, 5), 4, "a plain run that just fits");
+    cr_assert_str_eq(out, "abcd");
+    cr_assert_eq(u->url_decode("ab%41cd", 7, 0, out, 5), NB_ELIMIT, "the run after an escape is over");
+    cr_assert_eq(u->url_decode("ab%41c", 6, 0, out, 5), 4);
+    cr_assert_str_eq(out, "abAc");
 }
 
 Test(util_url, lenient_decoding_in_place) {

@@ -2,40 +2,8 @@
  * inline in the row when small), as S3's versioning states keep them. */
 #include "s3_plugin.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ------------------------------------------------------------- statements */
-
-/* nb_store_stmt for this file's SQL, which is all string literals: found first by the literal's
- * address, as nb_store_stmt hashes the whole text on every fetch (a thousand instructions for an
- * object row's statement, every request). Direct-mapped; a miss is nb_store_stmt's lookup. */
-#define STMT_SLOTS 32
-static struct {
-    const char *sql;
-    sqlite3_stmt *stmt;
-} stmt_slots[STMT_SLOTS];
-
-static sqlite3_stmt *model_stmt(const char *literal) {
-    size_t i = ((uintptr_t)literal >> 3) % STMT_SLOTS;
-    if (stmt_slots[i].sql == literal) {
-        /* as nb_store_stmt hands out a kept statement */
-        sqlite3_reset(stmt_slots[i].stmt);
-        sqlite3_clear_bindings(stmt_slots[i].stmt);
-        return stmt_slots[i].stmt;
-    }
-    sqlite3_stmt *s = nb_store_stmt(&s3_store, literal);
-    if (s != NULL) {
-        stmt_slots[i].sql = literal;
-        stmt_slots[i].stmt = s;
-    }
-    return s;
-}
-
-void s3_model_fini(void) {
-    memset(stmt_slots, 0, sizeof stmt_slots);
-}
 
 /* ---------------------------------------------------------------- buckets */
 
@@ -50,7 +18,7 @@ static void copy_text(char *out, size_t cap, const char *s) {
 int s3_bucket_find(const char *name, s3_bucket_t *b) {
     if (s3_bucket_cache_get(name, b))
         return 1;
-    sqlite3_stmt *s = model_stmt(
+    sqlite3_stmt *s = nb_store_stmt(&s3_store,
         "SELECT account, region, created, versioning,"
                    " NOT EXISTS(SELECT 1 FROM bucket_config WHERE name = ?1 AND kind = 'logging'),"
                    " NOT EXISTS(SELECT 1 FROM bucket_config WHERE name = ?1 AND kind = 'notification')"
@@ -106,7 +74,7 @@ static int load(const char *bucket, const char *key, const char *version_id, s3_
          "SELECT id, key, version_id, etag, blob, size, modified, delete_marker, latest, parts, attrs, data FROM objects"
          " WHERE bucket = ?1 AND key = ?2 AND version_id = ?3"},
     };
-    sqlite3_stmt *s = model_stmt(sql[with_body][version_id != NULL]);
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, sql[with_body][version_id != NULL]);
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
@@ -148,7 +116,7 @@ int s3_object_load_with_body(const char *bucket, const char *key, const char *ve
 /* Removes the blob of each row matching (bucket, key, version_id) and the rows. */
 static int drop_version(const char *bucket, const char *key, const char *version_id) {
     sqlite3_stmt *s =
-        model_stmt("DELETE FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = ?3 RETURNING blob");
+        nb_store_stmt(&s3_store, "DELETE FROM objects WHERE bucket = ?1 AND key = ?2 AND version_id = ?3 RETURNING blob");
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
@@ -192,7 +160,7 @@ typedef struct null_version {
 
 /* The "null" version of a key: 1 (v filled in), 0 when there is none, or NB_ESTORE. */
 static int find_null_version(const char *bucket, const char *key, null_version_t *v) {
-    sqlite3_stmt *s = model_stmt("SELECT id, latest, delete_marker, blob FROM objects WHERE bucket = ?1"
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT id, latest, delete_marker, blob FROM objects WHERE bucket = ?1"
                                                " AND key = ?2 AND version_id = 'null'");
     if (s == NULL)
         return NB_ESTORE;
@@ -217,9 +185,9 @@ static int rewrite_row(const null_version_t *old, const s3_bucket_t *b, const s3
     /* ?1-?6 that a statement does not name are bound all the same: SQLite leaves gaps unused. */
     sqlite3_stmt *s =
         old->delete_marker == o->delete_marker
-            ? model_stmt("UPDATE objects SET size = ?7, etag = ?8, modified = ?9, blob = ?10, parts = ?11,"
+            ? nb_store_stmt(&s3_store, "UPDATE objects SET size = ?7, etag = ?8, modified = ?9, blob = ?10, parts = ?11,"
                                        " attrs = ?12, data = ?13 WHERE id = ?14")
-            : model_stmt("UPDATE objects SET delete_marker = ?6, size = ?7, etag = ?8, modified = ?9,"
+            : nb_store_stmt(&s3_store, "UPDATE objects SET delete_marker = ?6, size = ?7, etag = ?8, modified = ?9,"
                                        " blob = ?10, parts = ?11, attrs = ?12, data = ?13 WHERE id = ?14");
     if (s == NULL)
         return NB_ESTORE;
@@ -229,7 +197,7 @@ static int rewrite_row(const null_version_t *old, const s3_bucket_t *b, const s3
 }
 
 static int delete_row(long long id) {
-    sqlite3_stmt *s = model_stmt("DELETE FROM objects WHERE id = ?1");
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "DELETE FROM objects WHERE id = ?1");
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_int64(s, 1, id);
@@ -245,7 +213,7 @@ static int store_row(const s3_bucket_t *b, s3_object_t *o, const char *attrs) {
     if (b->versioning != S3_VER_ENABLED) {
         /* The overwrite of a latest "null" version with its body in the row (small objects, the
          * common case): one statement, as the row holds no blob to remove. */
-        sqlite3_stmt *s = model_stmt("UPDATE objects SET size = ?7, etag = ?8, modified = ?9, blob = ?10,"
+        sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET size = ?7, etag = ?8, modified = ?9, blob = ?10,"
                                                    " parts = ?11, attrs = ?12, data = ?13 WHERE bucket = ?3 AND key = ?4"
                                                    " AND version_id = 'null' AND latest = 1 AND delete_marker = ?6"
                                                    " AND blob IS NULL");
@@ -271,14 +239,14 @@ static int store_row(const s3_bucket_t *b, s3_object_t *o, const char *attrs) {
         if (found && old.latest)
             return 0;
     }
-    sqlite3_stmt *s = model_stmt("UPDATE objects SET latest = 0 WHERE bucket = ?1 AND key = ?2 AND latest = 1");
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "UPDATE objects SET latest = 0 WHERE bucket = ?1 AND key = ?2 AND latest = 1");
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, o->key, -1, SQLITE_STATIC);
     if (nb_store_run(s) != 0)
         return NB_ESTORE;
-    s = model_stmt(
+    s = nb_store_stmt(&s3_store,
                       "INSERT INTO objects(account, region, bucket, key, version_id, latest, delete_marker, size, etag,"
                       " modified, blob, parts, attrs, data) VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
                       " ?13)");
@@ -310,7 +278,7 @@ int s3_object_remove_version(const char *bucket, const char *key, const char *ve
     if (drop_version(bucket, key, version_id) != 0)
         return NB_ESTORE;
     /* The newest remaining version becomes the current one. */
-    sqlite3_stmt *s = model_stmt(
+    sqlite3_stmt *s = nb_store_stmt(&s3_store,
                                     "UPDATE objects SET latest = 1 WHERE id = (SELECT max(id) FROM objects WHERE"
                                     " bucket = ?1 AND key = ?2) AND NOT EXISTS (SELECT 1 FROM objects WHERE"
                                     " bucket = ?1 AND key = ?2 AND latest = 1)");
@@ -324,7 +292,7 @@ int s3_object_remove_version(const char *bucket, const char *key, const char *ve
 nb_body_t *s3_object_body(const s3_object_t *o, int64_t first, int64_t len) {
     if (o->blob)
         return nb_blob_body_new(s3_self, o->blob, first, len);
-    sqlite3_stmt *s = model_stmt("SELECT data FROM objects WHERE id = ?1");
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT data FROM objects WHERE id = ?1");
     if (s == NULL)
         return NULL;
     sqlite3_bind_int64(s, 1, o->id);

@@ -148,7 +148,6 @@ static void s3_fini(nb_plugin_t *self) {
     (void)self;
     s3_logging_fini();
     s3_authz_free();
-    s3_model_fini();
     nb_store_fini(&s3_store);
 }
 

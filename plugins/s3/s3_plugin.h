@@ -76,7 +76,6 @@ typedef struct s3_object {
 
 void s3_object_clear(s3_object_t *o);
 /* Forgets the statements s3_model.c keeps (before nb_store_fini finalizes them). */
-void s3_model_fini(void);
 /* Loads the latest version (version_id NULL) or the given one. 1 found, 0 not, < 0 error. */
 int s3_object_load(const char *bucket, const char *key, const char *version_id, s3_object_t *o);
 /* The same, with an inline object's bytes in o->body (read in the same statement: GetObject);

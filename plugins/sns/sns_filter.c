@@ -256,6 +256,32 @@ int sf_parse_number(const char *s, size_t len, double *out)
     return 1;
 }
 
+/* A dotted quad: four decimal parts 0..255, no leading zeros. */
+static int parse_ipv4(const char *s, size_t len, uint8_t out[4])
+{
+    unsigned part = 0;
+    int digits = 0, parts = 0;
+    for (size_t i = 0; i <= len; i++) {
+        char ch = i < len ? s[i] : '\0';
+        if (ch >= '0' && ch <= '9') {
+            if (digits && part == 0)
+                return 0;
+            part = part * 10 + (unsigned)(ch - '0');
+            if (++digits > 3 || part > 255)
+                return 0;
+        } else if (ch == '.' || ch == '\0') {
+            if (!digits || parts == 4 || (ch == '\0' && i < len))
+                return 0;
+            out[parts++] = (uint8_t)part;
+            part = 0;
+            digits = 0;
+        } else {
+            return 0;
+        }
+    }
+    return parts == 4;
+}
+
 int sf_parse_ip(const char *s, size_t len, uint8_t out[16], int *v6)
 {
     char buf[64];
@@ -265,29 +291,8 @@ int sf_parse_ip(const char *s, size_t len, uint8_t out[16], int *v6)
     buf[len] = '\0';
     memset(out, 0, 16);
     if (!strchr(buf, ':')) {
-        /* dotted quad, four decimal parts 0..255, no leading zeros */
-        unsigned part = 0;
-        int digits = 0, parts = 0;
-        for (size_t i = 0; i <= len; i++) {
-            char ch = buf[i];
-            if (ch >= '0' && ch <= '9') {
-                if (digits && part == 0)
-                    return 0;
-                part = part * 10 + (unsigned)(ch - '0');
-                if (++digits > 3 || part > 255)
-                    return 0;
-            } else if (ch == '.' || ch == '\0') {
-                if (!digits || parts == 4)
-                    return 0;
-                out[parts++] = (uint8_t)part;
-                part = 0;
-                digits = 0;
-            } else {
-                return 0;
-            }
-        }
         *v6 = 0;
-        return parts == 4;
+        return parse_ipv4(buf, len, out);
     }
     /* IPv6: groups of up to 4 hex digits, one "::" at most, an IPv4 tail allowed */
     uint16_t groups[8];
@@ -303,18 +308,12 @@ int sf_parse_ip(const char *s, size_t len, uint8_t out[16], int *v6)
         size_t start = i;
         unsigned v = 0;
         int digits = 0;
-        while (buf[i] && strchr("0123456789abcdefABCDEF", buf[i])) {
-            char ch = buf[i];
-            v = v * 16 + (unsigned)(ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10);
-            if (++digits > 4 && buf[i] != '.')
-                break;
-            i++;
-        }
+        for (; buf[i] && strchr("0123456789abcdefABCDEF", buf[i]); i++, digits++)
+            v = v * 16 + (unsigned)(buf[i] <= '9' ? buf[i] - '0' : (buf[i] | 0x20) - 'a' + 10);
         if (buf[i] == '.') {
             /* the IPv4 tail */
-            uint8_t v4[16];
-            int tail6;
-            if (ngroups > 6 || !sf_parse_ip(buf + start, len - start, v4, &tail6) || tail6)
+            uint8_t v4[4];
+            if (ngroups > 6 || !parse_ipv4(buf + start, len - start, v4))
                 return 0;
             groups[ngroups++] = (uint16_t)(v4[0] << 8 | v4[1]);
             groups[ngroups++] = (uint16_t)(v4[2] << 8 | v4[3]);
@@ -378,9 +377,12 @@ static sf_branch_t *copy_rules(const sf_branch_t *rules, size_t n)
 static int put_field(sf_compile_t *c, const char *path, const sf_pattern_t *patterns, size_t n)
 {
     if (c->nrules == 0) {
-        c->rules = calloc(1, sizeof *c->rules);
-        if (!c->rules)
+        /* the first field starts the first branch (an $or branch may hold an empty array already) */
+        sf_branch_t *r = realloc(c->rules, sizeof *r);
+        if (!r)
             return fail(c, "out of memory");
+        memset(r, 0, sizeof *r);
+        c->rules = r;
         c->nrules = 1;
     }
     for (size_t b = 0; b < c->nrules; b++) {

@@ -191,6 +191,8 @@ Test(sns_filter, cidr_ipv4_and_ipv6)
     cr_assert_eq(on_body(v4, "{\"ip\":\"10.0.0.255\"}"), 1);
     cr_assert_eq(on_body(v4, "{\"ip\":\"10.0.1.0\"}"), 0);
     cr_assert_eq(on_body(v4, "{\"ip\":\"not an ip\"}"), 0);
+    cr_assert_eq(on_body(v4, "{\"ip\":\"10.0.0.1:80\"}"), 0, "an address with a port is no address");
+    cr_assert_eq(on_body(v4, "{\"ip\":\"10.0.0.01\"}"), 0, "leading zeros are not standard");
     cr_assert_eq(on_attributes("{\"ip\":[{\"cidr\":\"192.168.0.0/17\"}]}",
                                "{\"ip\":{\"Type\":\"String\",\"Value\":\"192.168.127.1\"}}"), 1);
     cr_assert_eq(on_attributes("{\"ip\":[{\"cidr\":\"192.168.0.0/17\"}]}",
@@ -353,7 +355,7 @@ Test(sns_filter, or_branches_add_up)
         sprintf(a40 + strlen(a40), "%s%d", i ? "," : "", i);
     for (int i = 0; i < 35; i++)
         sprintf(b35 + strlen(b35), "%s%d", i ? "," : "", i);
-    sprintf(b36, "%s,99", b35);
+    snprintf(b36, sizeof b36, "%.500s,99", b35);
     snprintf(ok, sizeof ok, "{\"x\":[1,2],\"$or\":[{\"a\":[%s]},{\"b\":[%s]}]}", a40, b35);
     snprintf(bad, sizeof bad, "{\"x\":[1,2],\"$or\":[{\"a\":[%s]},{\"b\":[%s]}]}", a40, b36);
     sns_filter_free(compile_ok(ok));

@@ -1,5 +1,7 @@
 /* SNS subscription filter policies: compile a FilterPolicy once, match it against each published message.
- * Pure C11 over jansson (no core symbols), so the unit test builds it alone. */
+ * Pure C11 over jansson (no core symbols), so the unit test builds it alone. Sources: sns_filter.c (checks and
+ * compiles), sns_filter_lex.c (reads the policy as AWS's parser does, for its error positions),
+ * sns_filter_match.c (matches); sns_filter_int.h is their shared inside. */
 #ifndef SNS_FILTER_H
 #define SNS_FILTER_H
 

@@ -238,6 +238,31 @@ Test(sns_filter, or_nested_under_a_key_and_inside_or)
     cr_assert_eq(on_body(deep, "{\"d\":\"3\"}"), 0);
 }
 
+Test(sns_filter, or_at_two_levels_together)
+{
+    const char *p = "{\"$or\":[{\"metricName\":[\"CPUUtilization\",\"ReadLatency\"]},{\"namespace\":[\"AWS/EC2\",\"AWS/ES\"]}],"
+                    "\"detail\":{\"scope\":[\"Service\"],\"$or\":[{\"source\":[\"aws.cloudwatch\"]},"
+                    "{\"type\":[\"CloudWatch Alarm State Change\"]}]}}";
+    static const struct {
+        const char *body;
+        int match;
+    } cases[] = {
+        {"{\"metricName\":\"CPUUtilization\",\"detail\":{\"scope\":\"aws.cloudwatch\",\"type\":\"CloudWatch Alarm State Change\"}}", 0},
+        {"{\"metricName\":\"CPUUtilization\",\"detail\":{\"scope\":\"Service\",\"type\":\"CPUUtilization\"}}", 0},
+        {"{\"metricName\":\"CPUUtilization\",\"detail\":{\"type\":\"CloudWatch Alarm State Change\"}}", 0},
+        {"{\"metricName\":\"CPUUtilization\",\"detail\":{\"scope\":\"Service\"}}", 0},
+        {"{\"metricName\":\"CPUUtilization\",\"scope\":\"Service\"}", 0},
+        {"{\"metricName\":\"AWS/EC2\",\"detail\":{\"scope\":\"Service\",\"type\":\"CloudWatch Alarm State Change\"}}", 0},
+        {"{\"metricName\":\"CPUUtilization\",\"detail\":{\"scope\":\"Service\",\"source\":\"aws.cloudwatch\"}}", 1},
+        {"{\"metricName\":\"ReadLatency\",\"detail\":{\"scope\":\"Service\",\"source\":\"aws.cloudwatch\"}}", 1},
+        {"{\"namespace\":\"AWS/EC2\",\"detail\":{\"scope\":\"Service\",\"source\":\"aws.cloudwatch\"}}", 1},
+        {"{\"namespace\":\"AWS/ES\",\"detail\":{\"scope\":\"Service\",\"source\":\"aws.cloudwatch\"}}", 1},
+        {"{\"metricName\":\"CPUUtilization\",\"detail\":{\"scope\":\"Service\",\"type\":\"CloudWatch Alarm State Change\"}}", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        cr_assert_eq(on_body(p, cases[i].body), cases[i].match, "%s", cases[i].body);
+}
+
 Test(sns_filter, nested_keys_and_dotted_keys_in_the_body)
 {
     const char *p = "{\"object\":{\"nested\":[\"string.value\"]}}";

@@ -47,6 +47,27 @@ int sns_subs_delete_topic(const char *topic_arn) {
 
 /* ------------------------------------------------------------ attributes */
 
+/* A nested FilterPolicy (objects under keys) needs FilterPolicyScope=MessageBody. attrs: the
+ * subscription's attributes as they would be after the change. Go on, or stop with AWS's error. */
+static nb_step_t filter_scope_check(nb_req_t *req, const json_t *attrs) {
+#ifdef SNS_HAVE_FILTER
+    const char *policy = nb_json_str(attrs, "FilterPolicy");
+    if (policy == NULL || *policy == '\0' || nb_json_str_eq(attrs, "FilterPolicyScope", "MessageBody"))
+        return NB_GO_ON;
+    char *err = NULL;
+    sns_filter_t *f = sns_filter_compile(policy, strlen(policy), &err);
+    free(err);
+    int nested = f && sns_filter_is_nested(f);
+    sns_filter_free(f);
+    if (nested)
+        return nb_stop(sns_invalid(req, "Filter policy scope MessageAttributes does not support nested filter policy"));
+#else
+    (void)req;
+    (void)attrs;
+#endif
+    return NB_GO_ON;
+}
+
 static bool json_object_text(const char *v) {
     json_t *doc = v ? json_loads(v, 0, NULL) : NULL;
     bool ok = json_is_object(doc);
@@ -254,6 +275,8 @@ nb_result_t sns_subscribe(nb_req_t *req, const json_t *in) {
         if (!nb_stopped(step))
             step = sub_attr_check(req, protocol, key, json_string_value(v));
     }
+    if (!nb_stopped(step))
+        step = filter_scope_check(req, attrs);
     if (nb_stopped(step)) {
         sns_topic_clear(&t);
         return nb_step_result(step);
@@ -422,6 +445,11 @@ nb_result_t sns_set_subscription_attributes(nb_req_t *req, const json_t *in) {
             json_object_del(u.attrs, "FilterPolicyScope");
     } else {
         json_object_set_new(u.attrs, name, json_string(value));
+    }
+    step = filter_scope_check(req, u.attrs);
+    if (nb_stopped(step)) {
+        sub_clear(&u);
+        return nb_step_result(step);
     }
     int rc = sub_save_attrs(&u);
     sub_clear(&u);

@@ -169,7 +169,7 @@ class Delivery(unittest.TestCase):
         self.assertEqual(len(msgs), 1)
         self.assertEqual(json.loads(msgs[0]["Body"])["Message"], "lost")
 
-    def test_filter_policy_stored(self):
+    def test_filter_policy_applied(self):
         topic = self.sns.create_topic(Name="filtered")["TopicArn"]
         url, arn = self.queue("filtered-q")
         sub = self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True,
@@ -181,6 +181,30 @@ class Delivery(unittest.TestCase):
             self.sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy",
                                                  AttributeValue="{not json")
         self.assertEqual(ctx.exception.response["Error"]["Code"], "InvalidParameter")
+        self.assertTrue(ctx.exception.response["Error"]["Message"].startswith("Invalid parameter: FilterPolicy: "))
+        for color in ("blue", "red"):
+            self.sns.publish(TopicArn=topic, Message=color,
+                             MessageAttributes={"color": {"DataType": "String", "StringValue": color}})
+        self.sns.publish(TopicArn=topic, Message="none")
+        got = [json.loads(m["Body"])["Message"] for m in self.receive(url, 1)]
+        self.assertEqual(got, ["red"])
+        self.assertEqual(self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []), [])
+
+    def test_nested_filter_policy_needs_body_scope(self):
+        topic = self.sns.create_topic(Name="nested")["TopicArn"]
+        url, arn = self.queue("nested-q")
+        nested = json.dumps({"order": {"kind": ["book"]}})
+        with self.assertRaises(ClientError) as ctx:
+            self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"FilterPolicy": nested})
+        self.assertEqual(ctx.exception.response["Error"]["Message"],
+                         "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter "
+                         "policy")
+        self.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                           Attributes={"FilterPolicy": nested, "FilterPolicyScope": "MessageBody"})
+        self.sns.publish(TopicArn=topic, Message=json.dumps({"order": {"kind": "pen"}}))
+        self.sns.publish(TopicArn=topic, Message=json.dumps({"order": {"kind": "book"}}))
+        got = [json.loads(json.loads(m["Body"])["Message"]) for m in self.receive(url, 1)]
+        self.assertEqual(got, [{"order": {"kind": "book"}}])
 
 
 if __name__ == "__main__":

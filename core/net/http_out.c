@@ -46,7 +46,7 @@ struct nb_http_out {
     uv_connect_t connect;
     struct addrinfo *addrs, *next_addr;
     char *host, *port;
-    bool https, insecure;
+    bool https, insecure, head; /* head: a HEAD request, whose answer has no body whatever it says */
     char *request; /* head and body, as sent */
     size_t request_len;
     uint64_t total_deadline, connect_timeout_ms;
@@ -189,6 +189,8 @@ static int end_value(llhttp_t *p) {
     return end_field(p);
 }
 
+static int on_headers_complete(llhttp_t *p) { return ((nb_http_out_t *)p->data)->head ? 1 : 0; }
+
 static int on_body(llhttp_t *p, const char *at, size_t len) {
     nb_http_out_t *h = p->data;
     if (h->body.len + len > h->max_response) {
@@ -218,6 +220,7 @@ static const llhttp_settings_t answer_settings = {
     .on_header_value = on_field,
     .on_header_field_complete = end_field,
     .on_header_value_complete = end_value,
+    .on_headers_complete = on_headers_complete,
     .on_body = on_body,
     .on_message_complete = on_message_complete,
 };
@@ -423,21 +426,21 @@ static void connected(uv_connect_t *c, int status) {
         try_next_address(h);
         return;
     }
-    int rc = uv_read_start((uv_stream_t *)h->tcp, alloc_read, on_read);
-    if (rc == 0 && h->https) {
+    if (uv_read_start((uv_stream_t *)h->tcp, alloc_read, on_read) != 0) {
+        finish(h, NB_ECONNREFUSED);
+        return;
+    }
+    int rc;
+    if (h->https) {
         rc = tls_start(h);
         if (rc == 0)
             tls_pump(h, false); /* the ClientHello */
-        if (rc != 0)
-            finish(h, rc);
-        return;
-    }
-    if (rc == 0) {
+    } else {
         exchange_started(h);
         rc = send_bytes(h, h->request, h->request_len, false);
     }
     if (rc != 0)
-        finish(h, rc < 0 ? rc : NB_ECONNREFUSED);
+        finish(h, rc);
 }
 
 static void try_next_address(nb_http_out_t *h) {
@@ -621,6 +624,7 @@ int nb__http_send(nb_plugin_t *self, const nb_http_request_t *rq, nb_http_out_cb
     h->loop = loop;
     h->id = ++last_id;
     h->insecure = rq->insecure_tls != 0;
+    h->head = rq->method && strcmp(rq->method, "HEAD") == 0;
     h->max_response = rq->max_response ? rq->max_response : MAX_RESPONSE_DEFAULT;
     h->connect_timeout_ms = rq->connect_timeout_ms ? rq->connect_timeout_ms : CONNECT_TIMEOUT_MS_DEFAULT;
     uint64_t total = rq->timeout_ms ? rq->timeout_ms : TIMEOUT_MS_DEFAULT;

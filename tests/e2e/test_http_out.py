@@ -58,6 +58,11 @@ class Target(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = handle_any
 
+    def do_HEAD(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")  # what a GET would have: no body follows
+        self.end_headers()
+
 
 def serve(server):
     server.daemon_threads = True
@@ -145,6 +150,11 @@ class HttpOut(unittest.TestCase):
         self.assertEqual(seen["headers"]["x-amz-sns-message-type"], "Notification")
         self.assertEqual(seen["headers"]["Content-Type"], "application/json")
         self.assertEqual(seen["headers"]["Host"], "127.0.0.1:%d" % self.web.server_address[1])
+
+    def test_head_answer_has_no_body(self):
+        r = post(self.n, {"url": self.base + "/ok", "method": "HEAD", "timeout_ms": 3000})
+        self.assertEqual((r["status"], r["body"]), (200, ""))
+        self.assertIn(["Content-Length", "1000"], r["headers"])
 
     def test_basic_authentication_from_the_url(self):
         Target.seen.clear()

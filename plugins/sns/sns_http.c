@@ -15,6 +15,7 @@
 #include "sns_http.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -153,6 +154,11 @@ static void ended(http_delivery_t *d, int delivered) {
 
 static void attempt(http_delivery_t *d);
 
+static void give_up(nb_timer_t *t, void *data) {
+    (void)t;
+    ended(data, 0); /* stops t */
+}
+
 static void retry_now(nb_timer_t *t, void *data) {
     (void)t;
     http_delivery_t *d = data;
@@ -217,7 +223,9 @@ static void attempt(http_delivery_t *d) {
     if (rc != 0) { /* an endpoint no retry can reach (not an http(s) URL) */
         nb_log(d->self, NB_LOG_WARN, "sns: delivery of message %s to %s cannot start: %s", d->message_id,
                d->subscription_arn, nb_strerror(rc));
-        ended(d, 0);
+        /* ended on the loop's next turn: the drain that handed d out is still on the stack */
+        if ((d->retry_timer = nb_timer_start(d->self, 0, 0, give_up, d)) == NULL)
+            ended(d, 0);
     }
 }
 

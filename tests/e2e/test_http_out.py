@@ -185,6 +185,20 @@ class HttpOut(unittest.TestCase):
         self.assertEqual(r["status"], NB_ETIMEDOUT, r)
         self.assertLess(time.monotonic() - started, 2.5, "the total timeout did not end the request")
 
+    def test_loop_serves_others_while_a_request_waits(self):
+        results = []
+        t = threading.Thread(target=lambda: results.append(post(self.n, {"url": self.base + "/slow"})))
+        t.start()
+        time.sleep(0.3)  # the outbound request is now waiting on /slow's 3 s
+        started = time.monotonic()
+        conn = http.client.HTTPConnection("127.0.0.1", self.n.port, timeout=10)
+        conn.request("GET", "/_localstack/health")
+        self.assertEqual(conn.getresponse().status, 200)
+        conn.close()
+        self.assertLess(time.monotonic() - started, 1.0, "the server did not answer while a request was out")
+        t.join(10)
+        self.assertEqual((results[0]["status"], results[0]["body"]), (200, "late"))
+
     def test_oversized_answer(self):
         r = post(self.n, {"url": self.base + "/big", "max_response": 1024 * 1024})
         self.assertEqual(r["status"], NB_ELIMIT, r)

@@ -44,7 +44,11 @@ struct nb_http_out {
     uv_timer_t timer;
     uv_tcp_t *tcp; /* the connection being tried or used; its own allocation, freed at its close */
     uv_connect_t connect;
-    struct addrinfo *addrs, *next_addr;
+    struct addrinfo *addrs, *next_addr; /* addrs: the lookup's, freed with h */
+    struct addrinfo literal;              /* the URL's host is an address: no lookup */
+    struct sockaddr_storage literal_addr;
+    bool looking_up;
+    uint64_t first_timeout_ms;
     char *host, *port;
     bool https, insecure, head; /* head: a HEAD request, whose answer has no body whatever it says */
     char *request; /* head and body, as sent */
@@ -114,7 +118,8 @@ static void close_tcp(nb_http_out_t *h) {
 /* Stops everything; h is freed once libuv gave back all it holds. */
 static void close_all(nb_http_out_t *h) {
     unlink_request(h);
-    uv_cancel((uv_req_t *)&h->lookup); /* a lookup under way still calls back, with UV_ECANCELED */
+    if (h->looking_up)
+        uv_cancel((uv_req_t *)&h->lookup); /* a lookup under way still calls back, with UV_ECANCELED */
     close_tcp(h);
     uv_close((uv_handle_t *)&h->timer, timer_closed);
 }
@@ -470,6 +475,7 @@ static void try_next_address(nb_http_out_t *h) {
 
 static void resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *res) {
     nb_http_out_t *h = g->data;
+    h->looking_up = false;
     if (h->done) {
         if (res)
             uv_freeaddrinfo(res);
@@ -486,6 +492,32 @@ static void resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *res) {
 }
 
 static void timed_out(uv_timer_t *t) { finish(t->data, NB_ETIMEDOUT); }
+
+/* The host is an address: its connection starts on the loop's turn after the send. */
+static void connect_literal(uv_timer_t *t) {
+    nb_http_out_t *h = t->data;
+    uv_timer_start(&h->timer, timed_out, h->first_timeout_ms, 0);
+    try_next_address(h);
+}
+
+/* Whether the URL's host is an IPv4 or IPv6 address (then h->next_addr is it). */
+static bool literal_address(nb_http_out_t *h) {
+    int port = atoi(h->port);
+    struct addrinfo *ai = &h->literal;
+    if (uv_ip4_addr(h->host, port, (struct sockaddr_in *)&h->literal_addr) == 0) {
+        ai->ai_family = AF_INET;
+        ai->ai_addrlen = sizeof(struct sockaddr_in);
+    } else if (uv_ip6_addr(h->host, port, (struct sockaddr_in6 *)&h->literal_addr) == 0) {
+        ai->ai_family = AF_INET6;
+        ai->ai_addrlen = sizeof(struct sockaddr_in6);
+    } else {
+        return false;
+    }
+    ai->ai_socktype = SOCK_STREAM;
+    ai->ai_addr = (struct sockaddr *)&h->literal_addr;
+    h->next_addr = ai;
+    return true;
+}
 
 static void exchange_started(nb_http_out_t *h) {
     uint64_t now = uv_now(h->loop);
@@ -631,16 +663,24 @@ int nb__http_send(nb_plugin_t *self, const nb_http_request_t *rq, nb_http_out_cb
     h->total_deadline = uv_now(loop) + total;
     llhttp_init(&h->parser, HTTP_RESPONSE, &answer_settings);
     h->parser.data = h;
-    h->lookup.data = h;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
-    if (uv_getaddrinfo(loop, &h->lookup, resolved, h->host, h->port, &hints) != 0) {
-        free_unsent(h);
-        return NB_ENOMEM;
+    h->first_timeout_ms = h->connect_timeout_ms < total ? h->connect_timeout_ms : total;
+    bool literal = literal_address(h);
+    if (!literal) { /* a name: resolved on the thread pool (an address needs no trip there) */
+        h->lookup.data = h;
+        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
+        if (uv_getaddrinfo(loop, &h->lookup, resolved, h->host, h->port, &hints) != 0) {
+            free_unsent(h);
+            return NB_ENOMEM;
+        }
+        h->looking_up = true;
     }
     uv_timer_init(loop, &h->timer);
     h->timer.data = h;
-    h->pending = 2; /* the timer and the lookup */
-    uv_timer_start(&h->timer, timed_out, h->connect_timeout_ms < total ? h->connect_timeout_ms : total, 0);
+    h->pending = literal ? 1 : 2; /* the timer, and the lookup */
+    if (literal)
+        uv_timer_start(&h->timer, connect_literal, 0, 0);
+    else
+        uv_timer_start(&h->timer, timed_out, h->first_timeout_ms, 0);
     h->next = under_way;
     if (under_way)
         under_way->prev = h;

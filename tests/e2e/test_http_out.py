@@ -151,6 +151,13 @@ class HttpOut(unittest.TestCase):
         self.assertEqual(seen["headers"]["Content-Type"], "application/json")
         self.assertEqual(seen["headers"]["Host"], "127.0.0.1:%d" % self.web.server_address[1])
 
+    def test_host_name_resolved_each_address_tried(self):
+        # localhost may resolve to ::1 first, where nothing listens: 127.0.0.1 is tried next
+        Target.seen.clear()
+        r = post(self.n, {"url": "http://localhost:%d/ok" % self.web.server_address[1]})
+        self.assertEqual((r["status"], r["body"]), (200, "hello there"))
+        self.assertEqual(Target.seen[-1]["headers"]["Host"], "localhost:%d" % self.web.server_address[1])
+
     def test_head_answer_has_no_body(self):
         r = post(self.n, {"url": self.base + "/ok", "method": "HEAD", "timeout_ms": 3000})
         self.assertEqual((r["status"], r["body"]), (200, ""))

@@ -205,6 +205,13 @@ static int sqs_send(const row_t *r, const char *arn, const char *body, nb_call_c
 
 static void sqs_sent(const nb_call_result_t *result, void *data) {
     int64_t *id = data;
+    if (result->rc == NB_ENOENT) {
+        /* SQS is not enabled (SERVICES): not the subscriber's failure. The row stays in the outbox
+         * and goes out when the server starts again with SQS. */
+        nb_log(sns.self, NB_LOG_WARN, "SNS delivery to SQS kept for later: the SQS service is not enabled");
+        free(id);
+        return;
+    }
     if (result->rc != 0)
         nb_log(sns.self, NB_LOG_WARN, "SNS delivery to SQS failed: %s %s",
                result->error_code ? result->error_code : "", result->error_message ? result->error_message : "");

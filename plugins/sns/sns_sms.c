@@ -190,15 +190,16 @@ nb_result_t sns_delete_sms_sandbox_phone_number(nb_req_t *req, const json_t *in)
 nb_result_t sns_list_sms_sandbox_phone_numbers(nb_req_t *req, const json_t *in) {
     int64_t start = sns_page_start(nb_json_str(in, "NextToken"));
     json_int_t max = nb_json_int(in, "MaxResults", SNS_PAGE);
+    if (max < 1 || max > SNS_PAGE)
+        max = SNS_PAGE;
     if (start < 0)
         return sns_invalid(req, "NextToken");
     sqlite3_stmt *s = nb_store_scoped(&sns.store, req,
                                       "SELECT rowid, phone, status FROM sms_sandbox WHERE rowid > ?1 AND account = "
-                                      ":account AND region = :region ORDER BY rowid LIMIT ?2");
+                                      ":account AND region = :region ORDER BY rowid LIMIT 101");
     if (s == NULL)
         return NB_FAILED(NB_ESTORE);
     sqlite3_bind_int64(s, 1, start);
-    sqlite3_bind_int64(s, 2, max + 1);
     json_t *list = json_array(), *out = json_object();
     int64_t last = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {

@@ -2,8 +2,9 @@
 sends the SubscriptionConfirmation POST with AWS's headers and envelope to a small HTTP server of this
 test; ConfirmSubscription with its token, or a GET of its SubscribeURL served by Nimbus, confirms; a
 Publish then arrives as a Notification POST with AWS's headers and body, and raw with RawMessageDelivery.
-Needs the sns plugin (plugins/sns): skipped, saying so, in a tree without it."""
-import http.server, json, os, sys, threading, time, unittest, urllib.parse, urllib.request
+With PERSISTENCE=1, a notification whose retry waits when the server is killed (kill -9) goes out after
+the restart. Needs the sns plugin (plugins/sns): skipped, saying so, in a tree without it."""
+import http.server, json, os, shutil, signal, sys, tempfile, threading, time, unittest, urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import BINARY_DIR, Nimbus, boto3_client
@@ -19,11 +20,14 @@ class Endpoint(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    down = set()  # paths answering 500
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        status = 500 if self.path in Endpoint.down else 200
         Endpoint.seen.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                              "body": body})
-        self.send_response(200)
+                              "body": body, "status": status})
+        self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -113,6 +117,61 @@ class SnsHttpSubscription(unittest.TestCase):
         self.assertEqual(note["body"], "just this")
         self.assertEqual(note["headers"]["x-amz-sns-rawdelivery"], "true")
         self.assertEqual(note["headers"]["x-amz-sns-subscription-arn"], sub)
+
+
+@unittest.skipUnless(os.path.exists(SNS_PLUGIN), "the sns plugin is not built in this tree")
+class SnsHttpRestart(unittest.TestCase):
+    def test_retry_waiting_at_kill_is_delivered_after_restart(self):
+        data = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, data, True)
+        web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+        web.daemon_threads = True
+        threading.Thread(target=web.serve_forever, daemon=True).start()
+        self.addCleanup(web.shutdown)
+        url = "http://127.0.0.1:%d/hook-r" % web.server_address[1]
+
+        def posts(kind):
+            return [p for p in Endpoint.seen if p["path"] == "/hook-r" and
+                    p["headers"].get("x-amz-sns-message-type") == kind]
+
+        def wait(kind, count):
+            deadline = time.monotonic() + 10
+            while len(posts(kind)) < count and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return posts(kind)
+
+        n = Nimbus(PERSISTENCE="1", DATA_DIR=data, SERVICES="sns")
+        n.start()
+        try:
+            sns = boto3_client(n.url, "sns")
+            topic = sns.create_topic(Name="restart")["TopicArn"]
+            sub = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=url,
+                                ReturnSubscriptionArn=True)["SubscriptionArn"]
+            token = json.loads(wait("SubscriptionConfirmation", 1)[0]["body"])["Token"]
+            sns.confirm_subscription(TopicArn=topic, Token=token)
+            policy = {"healthyRetryPolicy": {"numRetries": 3, "minDelayTarget": 60, "maxDelayTarget": 60}}
+            sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="DeliveryPolicy",
+                                            AttributeValue=json.dumps(policy))
+            Endpoint.down.add("/hook-r")
+            mid = sns.publish(TopicArn=topic, Message="survives")["MessageId"]
+            first = wait("Notification", 1)
+            self.assertEqual([p["status"] for p in first], [500])
+            self.assertTrue(n.wait_for_output("retry 1 of 3 in 60 s"), n.output[-2000:])
+        finally:
+            n.stop(sig=signal.SIGKILL)
+        Endpoint.down.discard("/hook-r")
+
+        n = Nimbus(PERSISTENCE="1", DATA_DIR=data, SERVICES="sns")
+        n.start()
+        try:
+            boto3_client(n.url, "sns").list_topics()  # the service starts: its outbox drains
+            got = wait("Notification", 2)
+            self.assertEqual([p["status"] for p in got], [500, 200], n.output[-2000:])
+            body = json.loads(got[1]["body"])
+            self.assertEqual((body["MessageId"], body["Message"]), (mid, "survives"))
+            self.assertEqual(got[1]["headers"]["x-amz-sns-subscription-arn"], sub)
+        finally:
+            self.assertEqual(n.stop(), 0, n.output[-2000:])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 #include "sns.h"
+#include "sns_http.h"
 
 sns_state_t sns;
 
@@ -51,14 +52,14 @@ static int sns_init(nb_plugin_t *self) {
 }
 
 static void sns_fini(nb_plugin_t *self) {
-    (void)self;
+    sns_http_stop(self); /* HTTP deliveries waiting for a retry: their rows stay in the outbox */
     sns_deliver_fini();
     sns_sign_free();
     nb_store_fini(&sns.store);
 }
 
 static void sns_reset(nb_plugin_t *self) {
-    (void)self;
+    sns_http_stop(self); /* the outbox rows of HTTP deliveries under way are gone */
     sns_deliver_reset();
     /* the signing key went with the rows: make a new one */
     sns_sign_free();

@@ -236,7 +236,8 @@ static nb_step_t endpoint_check(nb_req_t *req, const char *protocol, const char 
 }
 
 /* The SubscriptionConfirmation (or UnsubscribeConfirmation) of an http/https subscription, to the outbox. */
-static int confirmation_send(nb_req_t *req, const sns_topic_t *t, const sub_t *u, const char *type) {
+static int confirmation_send(nb_req_t *req, const sns_topic_t *t, const sub_t *u, const char *endpoint,
+                             const char *type) {
     char id[NB_UUID_SIZE], base[256];
     nb_uuid(id);
     sns_base_url(base, sizeof base);
@@ -246,9 +247,9 @@ static int confirmation_send(nb_req_t *req, const sns_topic_t *t, const sub_t *u
                                   "SubscribeURL included in this message.",
                                   strcmp(type, "SubscriptionConfirmation") == 0 ? "subscribe to" : "deactivate",
                                   t->arn);
-    json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:s}", "type", type, "message_id", id, "topic_arn", t->arn,
-                             "message", message ? message : "", "token", u->token, "subscribe_url", url ? url : "",
-                             "timestamp", nb_now(), "protocol", u->protocol);
+    json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:s,s:s}", "type", type, "message_id", id, "topic_arn",
+                             t->arn, "message", message ? message : "", "token", u->token, "subscribe_url",
+                             url ? url : "", "timestamp", nb_now(), "protocol", u->protocol, "endpoint", endpoint);
     return sns_outbox_add(req, t->account, t->region, u->arn, data);
 }
 
@@ -343,7 +344,7 @@ nb_result_t sns_subscribe(nb_req_t *req, const json_t *in) {
     sqlite3_bind_double(s, 9, nb_now());
     int rc = nb_store_run(s);
     if (rc == 0 && (strcmp(protocol, "http") == 0 || strcmp(protocol, "https") == 0))
-        rc = confirmation_send(req, &t, &u, "SubscriptionConfirmation");
+        rc = confirmation_send(req, &t, &u, endpoint, "SubscriptionConfirmation");
     else if (rc == 0 && strncmp(protocol, "email", 5) == 0)
         rc = sns_record(t.account, t.region, protocol, endpoint,
                         json_pack("{s:s,s:s,s:s}", "Type", "SubscriptionConfirmation", "SubscriptionArn", u.arn,
@@ -400,7 +401,7 @@ nb_result_t sns_unsubscribe(nb_req_t *req, const json_t *in) {
     sns_topic_t t;
     if (rc == 0 && u.confirmed && (strcmp(u.protocol, "http") == 0 || strcmp(u.protocol, "https") == 0) &&
         sns_topic_find(u.topic_arn, &t) == 0) {
-        rc = confirmation_send(req, &t, &u, "UnsubscribeConfirmation");
+        rc = confirmation_send(req, &t, &u, u.endpoint, "UnsubscribeConfirmation");
         sns_topic_clear(&t);
     }
     sub_clear(&u);

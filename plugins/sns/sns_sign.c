@@ -14,6 +14,14 @@
 
 static EVP_PKEY *sign_key;
 static char *sign_cert;
+/* The last text signed and its signature: a message fanned out to N subscribers is signed once,
+ * since the string to sign leaves out what differs between them (UnsubscribeURL). An RSA signature
+ * costs far more than a delivery otherwise. */
+static struct {
+    char *text, *sig;
+    int version;
+} last;
+
 
 /* A new key and its certificate, as PEM texts (malloc'd): 0 or -1. */
 static int make_key(char **key_pem, char **cert_pem) {
@@ -78,6 +86,9 @@ int sns_sign_load(void) {
 }
 
 void sns_sign_free(void) {
+    free(last.text);
+    free(last.sig);
+    memset(&last, 0, sizeof last);
     EVP_PKEY_free(sign_key);
     free(sign_cert);
     sign_key = NULL;
@@ -86,7 +97,29 @@ void sns_sign_free(void) {
 
 const char *sns_sign_cert_pem(void) { return sign_cert ? sign_cert : ""; }
 
+static char *sign_uncached(const char *text, int version);
+
 char *sns_sign(const char *text, int version) {
+    if (last.text && last.version == version && strcmp(last.text, text) == 0)
+        return strdup(last.sig);
+    char *sig = sign_uncached(text, version);
+    if (sig) {
+        char *t = strdup(text), *c = strdup(sig);
+        if (t && c) {
+            free(last.text);
+            free(last.sig);
+            last.text = t;
+            last.sig = c;
+            last.version = version;
+        } else {
+            free(t);
+            free(c);
+        }
+    }
+    return sig;
+}
+
+static char *sign_uncached(const char *text, int version) {
     if (sign_key == NULL)
         return NULL;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();

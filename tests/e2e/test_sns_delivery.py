@@ -2,7 +2,7 @@
 boto3: the JSON envelope (signed, verifiable with the certificate Nimbus serves), raw delivery with
 message attributes mapped to SQS attributes, MessageStructure=json, FIFO topic to FIFO queue with
 group and deduplication, and a failed delivery moved to the subscription's dead-letter queue."""
-import base64, json, os, sys, unittest, urllib.request
+import base64, json, os, sys, time, unittest, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import Nimbus, boto3_client  # noqa: E402
@@ -168,6 +168,35 @@ class Delivery(unittest.TestCase):
         msgs = self.receive(dlq_url, 1)
         self.assertEqual(len(msgs), 1)
         self.assertEqual(json.loads(msgs[0]["Body"])["Message"], "lost")
+
+    def test_lambda_and_email_recorded(self):
+        topic = self.sns.create_topic(Name="to-lambda")["TopicArn"]
+        fn = "arn:aws:lambda:us-east-1:000000000000:function:handler"
+        sub = self.sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn)["SubscriptionArn"]
+        mail = self.sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint="ops@example.com",
+                                  ReturnSubscriptionArn=True)["SubscriptionArn"]
+        token = json.loads(urllib.request.urlopen(
+            f"{self.n.url}/_aws/sns/subscription-tokens/{mail}").read())["subscription_token"]
+        self.sns.confirm_subscription(TopicArn=topic, Token=token)
+        mid = self.sns.publish(TopicArn=topic, Message="invoke", Subject="s",
+                               MessageAttributes={"a": {"DataType": "String", "StringValue": "b"}})["MessageId"]
+        for _ in range(50):
+            got = json.loads(urllib.request.urlopen(f"{self.n.url}/_aws/sns/deliveries?protocol=lambda").read())
+            if got["deliveries"]:
+                break
+            time.sleep(0.1)
+        (d,) = got["deliveries"]
+        self.assertEqual(d["Endpoint"], fn)
+        record = d["Message"]["Records"][0]
+        self.assertEqual((record["EventSource"], record["EventVersion"], record["EventSubscriptionArn"]),
+                         ("aws:sns", "1.0", sub))
+        self.assertEqual((record["Sns"]["MessageId"], record["Sns"]["Message"], record["Sns"]["Subject"]),
+                         (mid, "invoke", "s"))
+        self.assertEqual(record["Sns"]["MessageAttributes"], {"a": {"Type": "String", "Value": "b"}})
+        self.assertIn("SigningCertUrl", record["Sns"])
+        mails = json.loads(urllib.request.urlopen(f"{self.n.url}/_aws/sns/deliveries?protocol=email-json").read())
+        notes = [m for m in mails["deliveries"] if m["Message"].get("MessageId") == mid]
+        self.assertEqual(json.loads(notes[0]["Message"]["Message"])["Message"], "invoke")
 
     def test_filter_policy_applied(self):
         topic = self.sns.create_topic(Name="filtered")["TopicArn"]

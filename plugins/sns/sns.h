@@ -59,8 +59,12 @@ void sns_topic_arn(nb_req_t *req, const char *name, char out[SNS_ARN_SIZE]);
 int sns_arn_split(const char *arn, char region[32], char account[16], char rest[SNS_ARN_SIZE]);
 /* Paging: the row id after which a page starts (0: the first), or -1 for a token we never gave. */
 int64_t sns_page_start(const char *token);
-/* Sets NextToken on out when more rows follow last_rowid. */
-void sns_page_token(json_t *out, int64_t last_rowid);
+/* One page of a List*: steps s (the row id in column 0; at most page + 1 rows asked for) and
+ * appends row(s) for each row of the page; when more follow, sets out's token_member ("NextToken",
+ * SMS's "nextToken"). The list, new. */
+json_t *sns_page(sqlite3_stmt *s, size_t page, json_t *out, const char *token_member, json_t *(*row)(sqlite3_stmt *s));
+/* Whether v is the text of a JSON object (policies). */
+bool sns_json_object_text(const char *v);
 /* A JSON object from a text column (NULL column: {}). */
 json_t *sns_json_column(sqlite3_stmt *s, int col);
 /* Stored text of a JSON value: malloc'd. */

@@ -117,6 +117,16 @@ nb_result_t sns_set_platform_application_attributes(nb_req_t *req, const json_t 
     return rc == 0 ? NB_DONE : NB_FAILED(rc);
 }
 
+static json_t *app_entry(sqlite3_stmt *s) {
+    return json_pack("{s:s,s:o}", "PlatformApplicationArn", (const char *)sqlite3_column_text(s, 1), "Attributes",
+                     app_attrs_public(sns_json_column(s, 2)));
+}
+
+static json_t *endpoint_entry(sqlite3_stmt *s) {
+    return json_pack("{s:s,s:o}", "EndpointArn", (const char *)sqlite3_column_text(s, 1), "Attributes",
+                     sns_json_column(s, 2));
+}
+
 nb_result_t sns_list_platform_applications(nb_req_t *req, const json_t *in) {
     int64_t start = sns_page_start(nb_json_str(in, "NextToken"));
     if (start < 0)
@@ -127,20 +137,8 @@ nb_result_t sns_list_platform_applications(nb_req_t *req, const json_t *in) {
     if (s == NULL)
         return NB_FAILED(NB_ESTORE);
     sqlite3_bind_int64(s, 1, start);
-    json_t *list = json_array(), *out = json_object();
-    int64_t last = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (json_array_size(list) == SNS_PAGE) {
-            sns_page_token(out, last);
-            break;
-        }
-        last = sqlite3_column_int64(s, 0);
-        json_array_append_new(list, json_pack("{s:s,s:o}", "PlatformApplicationArn",
-                                              (const char *)sqlite3_column_text(s, 1), "Attributes",
-                                              app_attrs_public(sns_json_column(s, 2))));
-    }
-    sqlite3_reset(s);
-    json_object_set_new(out, "PlatformApplications", list);
+    json_t *out = json_object();
+    json_object_set_new(out, "PlatformApplications", sns_page(s, SNS_PAGE, out, "NextToken", app_entry));
     return nb_reply_new(req, out);
 }
 
@@ -248,19 +246,8 @@ nb_result_t sns_list_endpoints_by_platform_application(nb_req_t *req, const json
         return NB_FAILED(NB_ESTORE);
     sqlite3_bind_int64(s, 1, start);
     sqlite3_bind_text(s, 2, app, -1, SQLITE_STATIC);
-    json_t *list = json_array(), *out = json_object();
-    int64_t last = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (json_array_size(list) == SNS_PAGE) {
-            sns_page_token(out, last);
-            break;
-        }
-        last = sqlite3_column_int64(s, 0);
-        json_array_append_new(list, json_pack("{s:s,s:o}", "EndpointArn", (const char *)sqlite3_column_text(s, 1),
-                                              "Attributes", sns_json_column(s, 2)));
-    }
-    sqlite3_reset(s);
-    json_object_set_new(out, "Endpoints", list);
+    json_t *out = json_object();
+    json_object_set_new(out, "Endpoints", sns_page(s, SNS_PAGE, out, "NextToken", endpoint_entry));
     return nb_reply_new(req, out);
 }
 

@@ -118,6 +118,13 @@ nb_result_t sns_opt_in_phone_number(nb_req_t *req, const json_t *in) {
                        phone, json_object());
 }
 
+static json_t *opted_out_entry(sqlite3_stmt *s) { return json_string((const char *)sqlite3_column_text(s, 1)); }
+
+static json_t *sandbox_entry(sqlite3_stmt *s) {
+    return json_pack("{s:s,s:s}", "PhoneNumber", (const char *)sqlite3_column_text(s, 1), "Status",
+                     (const char *)sqlite3_column_text(s, 2));
+}
+
 nb_result_t sns_list_phone_numbers_opted_out(nb_req_t *req, const json_t *in) {
     int64_t start = sns_page_start(nb_json_str(in, "nextToken"));
     if (start < 0)
@@ -128,21 +135,8 @@ nb_result_t sns_list_phone_numbers_opted_out(nb_req_t *req, const json_t *in) {
     if (s == NULL)
         return NB_FAILED(NB_ESTORE);
     sqlite3_bind_int64(s, 1, start);
-    json_t *list = json_array(), *out = json_object();
-    int64_t last = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (json_array_size(list) == SNS_PAGE) {
-            json_t *tmp = json_object();
-            sns_page_token(tmp, last);
-            json_object_set(out, "nextToken", json_object_get(tmp, "NextToken"));
-            json_decref(tmp);
-            break;
-        }
-        last = sqlite3_column_int64(s, 0);
-        json_array_append_new(list, json_string((const char *)sqlite3_column_text(s, 1)));
-    }
-    sqlite3_reset(s);
-    json_object_set_new(out, "phoneNumbers", list);
+    json_t *out = json_object();
+    json_object_set_new(out, "phoneNumbers", sns_page(s, SNS_PAGE, out, "nextToken", opted_out_entry));
     return nb_reply_new(req, out);
 }
 
@@ -200,19 +194,8 @@ nb_result_t sns_list_sms_sandbox_phone_numbers(nb_req_t *req, const json_t *in) 
     if (s == NULL)
         return NB_FAILED(NB_ESTORE);
     sqlite3_bind_int64(s, 1, start);
-    json_t *list = json_array(), *out = json_object();
-    int64_t last = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if ((json_int_t)json_array_size(list) == max) {
-            sns_page_token(out, last);
-            break;
-        }
-        last = sqlite3_column_int64(s, 0);
-        json_array_append_new(list, json_pack("{s:s,s:s}", "PhoneNumber", (const char *)sqlite3_column_text(s, 1),
-                                              "Status", (const char *)sqlite3_column_text(s, 2)));
-    }
-    sqlite3_reset(s);
-    json_object_set_new(out, "PhoneNumbers", list);
+    json_t *out = json_object();
+    json_object_set_new(out, "PhoneNumbers", sns_page(s, (size_t)max, out, "NextToken", sandbox_entry));
     return nb_reply_new(req, out);
 }
 

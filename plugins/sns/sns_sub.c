@@ -68,13 +68,6 @@ static nb_step_t filter_scope_check(nb_req_t *req, const json_t *attrs) {
     return NB_GO_ON;
 }
 
-static bool json_object_text(const char *v) {
-    json_t *doc = v ? json_loads(v, 0, NULL) : NULL;
-    bool ok = json_is_object(doc);
-    json_decref(doc);
-    return ok;
-}
-
 /* Checks one subscription attribute for protocol. Go on, or stop with AWS's error. */
 static nb_step_t sub_attr_check(nb_req_t *req, const char *protocol, const char *name, const char *value) {
     bool b;
@@ -101,7 +94,7 @@ static nb_step_t sub_attr_check(nb_req_t *req, const char *protocol, const char 
         }
         sns_filter_free(f);
 #else
-        if (!json_object_text(value))
+        if (!sns_json_object_text(value))
             return nb_stop(sns_invalid(req, "FilterPolicy: failed to parse JSON."));
 #endif
         return NB_GO_ON;
@@ -126,7 +119,7 @@ static nb_step_t sub_attr_check(nb_req_t *req, const char *protocol, const char 
         return NB_GO_ON;
     }
     if (strcmp(name, "DeliveryPolicy") == 0) {
-        if (*value != '\0' && !json_object_text(value))
+        if (*value != '\0' && !sns_json_object_text(value))
             return nb_stop(sns_invalid(req, "DeliveryPolicy: failed to parse JSON."));
         return NB_GO_ON;
     }
@@ -457,26 +450,18 @@ nb_result_t sns_set_subscription_attributes(nb_req_t *req, const json_t *in) {
     return rc == 0 ? NB_DONE : NB_FAILED(rc);
 }
 
+static json_t *sub_entry(sqlite3_stmt *s) {
+    return json_pack("{s:s,s:s,s:s,s:s,s:s}", "SubscriptionArn",
+                     sqlite3_column_int(s, 6) ? (const char *)sqlite3_column_text(s, 1) : "PendingConfirmation",
+                     "Owner", (const char *)sqlite3_column_text(s, 5), "Protocol",
+                     (const char *)sqlite3_column_text(s, 3), "Endpoint", (const char *)sqlite3_column_text(s, 4),
+                     "TopicArn", (const char *)sqlite3_column_text(s, 2));
+}
+
 /* One page of subscriptions of the query s (rowid > ?1 bound by the caller). */
 static nb_result_t list_page(nb_req_t *req, sqlite3_stmt *s) {
-    json_t *list = json_array(), *out = json_object();
-    int64_t last = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (json_array_size(list) == SNS_PAGE) {
-            sns_page_token(out, last);
-            break;
-        }
-        last = sqlite3_column_int64(s, 0);
-        json_array_append_new(
-            list, json_pack("{s:s,s:s,s:s,s:s,s:s}", "SubscriptionArn",
-                            sqlite3_column_int(s, 6) ? (const char *)sqlite3_column_text(s, 1) : "PendingConfirmation",
-                            "Owner", (const char *)sqlite3_column_text(s, 5), "Protocol",
-                            (const char *)sqlite3_column_text(s, 3), "Endpoint",
-                            (const char *)sqlite3_column_text(s, 4), "TopicArn",
-                            (const char *)sqlite3_column_text(s, 2)));
-    }
-    sqlite3_reset(s);
-    json_object_set_new(out, "Subscriptions", list);
+    json_t *out = json_object();
+    json_object_set_new(out, "Subscriptions", sns_page(s, SNS_PAGE, out, "NextToken", sub_entry));
     return nb_reply_new(req, out);
 }
 

@@ -83,13 +83,6 @@ static const char *const feedback_attrs[] = {
     "FirehoseSuccessFeedbackRoleArn",    "FirehoseSuccessFeedbackSampleRate",    "FirehoseFailureFeedbackRoleArn",
 };
 
-static bool json_object_text(const char *v) {
-    json_t *doc = v ? json_loads(v, 0, NULL) : NULL;
-    bool ok = json_is_object(doc);
-    json_decref(doc);
-    return ok;
-}
-
 /* Checks one topic attribute as SetTopicAttributes / CreateTopic take it. creating: FifoTopic is
  * allowed. Go on, or stop with AWS's error. */
 static nb_step_t topic_attr_check(nb_req_t *req, bool fifo, bool creating, const char *name, const char *value) {
@@ -102,7 +95,7 @@ static nb_step_t topic_attr_check(nb_req_t *req, bool fifo, bool creating, const
         return NB_GO_ON;
     }
     if (strcmp(name, "Policy") == 0 || strcmp(name, "DeliveryPolicy") == 0) {
-        if (*value != '\0' && !json_object_text(value))
+        if (*value != '\0' && !sns_json_object_text(value))
             return nb_stop(sns_invalid(req, "%s: failed to parse JSON", name));
         return NB_GO_ON;
     }
@@ -225,7 +218,7 @@ nb_result_t sns_create_topic(nb_req_t *req, const json_t *in) {
     json_t *tags = json_object();
     nb_step_t step = sns_tags_merge(req, tags, json_object_get(in, "Tags"));
     const char *dpp = nb_json_str(in, "DataProtectionPolicy");
-    if (!nb_stopped(step) && dpp && *dpp && !json_object_text(dpp))
+    if (!nb_stopped(step) && dpp && *dpp && !sns_json_object_text(dpp))
         step = nb_stop(sns_invalid(req, "DataProtectionPolicy Reason: Failed to parse the policy"));
     char arn[SNS_ARN_SIZE];
     sns_topic_arn(req, name, arn);
@@ -360,6 +353,10 @@ nb_result_t sns_set_topic_attributes(nb_req_t *req, const json_t *in) {
     return rc == 0 ? NB_DONE : NB_FAILED(rc);
 }
 
+static json_t *topic_entry(sqlite3_stmt *s) {
+    return json_pack("{s:s}", "TopicArn", (const char *)sqlite3_column_text(s, 1));
+}
+
 nb_result_t sns_list_topics(nb_req_t *req, const json_t *in) {
     int64_t start = sns_page_start(nb_json_str(in, "NextToken"));
     if (start < 0)
@@ -370,18 +367,8 @@ nb_result_t sns_list_topics(nb_req_t *req, const json_t *in) {
     if (s == NULL)
         return NB_FAILED(NB_ESTORE);
     sqlite3_bind_int64(s, 1, start);
-    json_t *list = json_array(), *out = json_object();
-    int64_t last = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (json_array_size(list) == SNS_PAGE) {
-            sns_page_token(out, last);
-            break;
-        }
-        last = sqlite3_column_int64(s, 0);
-        json_array_append_new(list, json_pack("{s:s}", "TopicArn", (const char *)sqlite3_column_text(s, 1)));
-    }
-    sqlite3_reset(s);
-    json_object_set_new(out, "Topics", list);
+    json_t *out = json_object();
+    json_object_set_new(out, "Topics", sns_page(s, SNS_PAGE, out, "NextToken", topic_entry));
     return nb_reply_new(req, out);
 }
 
@@ -480,7 +467,7 @@ nb_result_t sns_put_data_protection_policy(nb_req_t *req, const json_t *in) {
     NB_TRY(sns_topic_load(req, nb_json_str(in, "ResourceArn"), "ResourceArn", &t));
     sns_topic_clear(&t);
     const char *dpp = nb_json_str(in, "DataProtectionPolicy");
-    if (*dpp && !json_object_text(dpp))
+    if (*dpp && !sns_json_object_text(dpp))
         return sns_invalid(req, "DataProtectionPolicy Reason: Failed to parse the policy");
     sqlite3_stmt *s = nb_store_stmt(&sns.store, "UPDATE topics SET dpp = ?1 WHERE arn = ?2");
     if (s == NULL)

@@ -59,11 +59,33 @@ int64_t sns_page_start(const char *token) {
     return (*end == '\0' && v > 0) ? v : -1;
 }
 
-void sns_page_token(json_t *out, int64_t last_rowid) {
+static void page_token(json_t *out, const char *member, int64_t last_rowid) {
     char text[32], b64[NB_BASE64_SIZE(32)];
     int n = snprintf(text, sizeof text, "%lld", (long long)last_rowid);
     if (nb_base64_encode(text, (size_t)n, 0, b64, sizeof b64) > 0)
-        json_object_set_new(out, "NextToken", json_string(b64));
+        json_object_set_new(out, member, json_string(b64));
+}
+
+json_t *sns_page(sqlite3_stmt *s, size_t page, json_t *out, const char *token_member, json_t *(*row)(sqlite3_stmt *s)) {
+    json_t *list = json_array();
+    int64_t last = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (json_array_size(list) == page) {
+            page_token(out, token_member, last);
+            break;
+        }
+        last = sqlite3_column_int64(s, 0);
+        json_array_append_new(list, row(s));
+    }
+    sqlite3_reset(s);
+    return list;
+}
+
+bool sns_json_object_text(const char *v) {
+    json_t *doc = v ? json_loads(v, 0, NULL) : NULL;
+    bool ok = json_is_object(doc);
+    json_decref(doc);
+    return ok;
 }
 
 json_t *sns_json_column(sqlite3_stmt *s, int col) {

@@ -63,6 +63,10 @@ int64_t sns_page_start(const char *token);
  * appends row(s) for each row of the page; when more follow, sets out's token_member ("NextToken",
  * SMS's "nextToken"). The list, new. */
 json_t *sns_page(sqlite3_stmt *s, size_t page, json_t *out, const char *token_member, json_t *(*row)(sqlite3_stmt *s));
+/* A List* of the request's account and region: sql selects rowid first, has "rowid > ?1" and
+ * :account/:region, and asks for LIMIT 101; answers {list_member: [...], token_member}. */
+nb_result_t sns_list(nb_req_t *req, const json_t *in, const char *token_member, const char *sql,
+                     const char *list_member, size_t page, json_t *(*row)(sqlite3_stmt *s));
 /* Whether v is the text of a JSON object (policies). */
 bool sns_json_object_text(const char *v);
 /* A JSON object from a text column (NULL column: {}). */

@@ -128,18 +128,10 @@ static json_t *endpoint_entry(sqlite3_stmt *s) {
 }
 
 nb_result_t sns_list_platform_applications(nb_req_t *req, const json_t *in) {
-    int64_t start = sns_page_start(nb_json_str(in, "NextToken"));
-    if (start < 0)
-        return sns_invalid(req, "NextToken");
-    sqlite3_stmt *s = nb_store_scoped(&sns.store, req,
-                                      "SELECT rowid, arn, attrs FROM platform_apps WHERE rowid > ?1 AND account = "
-                                      ":account AND region = :region ORDER BY rowid LIMIT 101");
-    if (s == NULL)
-        return NB_FAILED(NB_ESTORE);
-    sqlite3_bind_int64(s, 1, start);
-    json_t *out = json_object();
-    json_object_set_new(out, "PlatformApplications", sns_page(s, SNS_PAGE, out, "NextToken", app_entry));
-    return nb_reply_new(req, out);
+    return sns_list(req, in, "NextToken",
+                    "SELECT rowid, arn, attrs FROM platform_apps WHERE rowid > ?1 AND account = :account AND region = "
+                    ":region ORDER BY rowid LIMIT 101",
+                    "PlatformApplications", SNS_PAGE, app_entry);
 }
 
 nb_result_t sns_create_platform_endpoint(nb_req_t *req, const json_t *in) {

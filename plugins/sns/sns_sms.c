@@ -126,18 +126,10 @@ static json_t *sandbox_entry(sqlite3_stmt *s) {
 }
 
 nb_result_t sns_list_phone_numbers_opted_out(nb_req_t *req, const json_t *in) {
-    int64_t start = sns_page_start(nb_json_str(in, "nextToken"));
-    if (start < 0)
-        return sns_invalid(req, "nextToken");
-    sqlite3_stmt *s = nb_store_scoped(&sns.store, req,
-                                      "SELECT rowid, phone FROM opted_out WHERE rowid > ?1 AND account = :account AND "
-                                      "region = :region ORDER BY rowid LIMIT 101");
-    if (s == NULL)
-        return NB_FAILED(NB_ESTORE);
-    sqlite3_bind_int64(s, 1, start);
-    json_t *out = json_object();
-    json_object_set_new(out, "phoneNumbers", sns_page(s, SNS_PAGE, out, "nextToken", opted_out_entry));
-    return nb_reply_new(req, out);
+    return sns_list(req, in, "nextToken",
+                    "SELECT rowid, phone FROM opted_out WHERE rowid > ?1 AND account = :account AND region = :region "
+                    "ORDER BY rowid LIMIT 101",
+                    "phoneNumbers", SNS_PAGE, opted_out_entry);
 }
 
 /* Nimbus does not hold accounts in the SMS sandbox: every number may receive, as after AWS moves
@@ -182,21 +174,11 @@ nb_result_t sns_delete_sms_sandbox_phone_number(nb_req_t *req, const json_t *in)
 }
 
 nb_result_t sns_list_sms_sandbox_phone_numbers(nb_req_t *req, const json_t *in) {
-    int64_t start = sns_page_start(nb_json_str(in, "NextToken"));
     json_int_t max = nb_json_int(in, "MaxResults", SNS_PAGE);
-    if (max < 1 || max > SNS_PAGE)
-        max = SNS_PAGE;
-    if (start < 0)
-        return sns_invalid(req, "NextToken");
-    sqlite3_stmt *s = nb_store_scoped(&sns.store, req,
-                                      "SELECT rowid, phone, status FROM sms_sandbox WHERE rowid > ?1 AND account = "
-                                      ":account AND region = :region ORDER BY rowid LIMIT 101");
-    if (s == NULL)
-        return NB_FAILED(NB_ESTORE);
-    sqlite3_bind_int64(s, 1, start);
-    json_t *out = json_object();
-    json_object_set_new(out, "PhoneNumbers", sns_page(s, (size_t)max, out, "NextToken", sandbox_entry));
-    return nb_reply_new(req, out);
+    return sns_list(req, in, "NextToken",
+                    "SELECT rowid, phone, status FROM sms_sandbox WHERE rowid > ?1 AND account = :account AND region = "
+                    ":region ORDER BY rowid LIMIT 101",
+                    "PhoneNumbers", max < 1 || max > SNS_PAGE ? SNS_PAGE : (size_t)max, sandbox_entry);
 }
 
 /* No origination numbers: Nimbus owns no phone numbers. */

@@ -466,17 +466,10 @@ static nb_result_t list_page(nb_req_t *req, sqlite3_stmt *s) {
 }
 
 nb_result_t sns_list_subscriptions(nb_req_t *req, const json_t *in) {
-    int64_t start = sns_page_start(nb_json_str(in, "NextToken"));
-    if (start < 0)
-        return sns_invalid(req, "NextToken");
-    sqlite3_stmt *s = nb_store_scoped(&sns.store, req,
-                                      "SELECT rowid, arn, topic_arn, protocol, endpoint, owner, confirmed FROM "
-                                      "subscriptions WHERE rowid > ?1 AND account = :account AND region = :region "
-                                      "ORDER BY rowid LIMIT 101");
-    if (s == NULL)
-        return NB_FAILED(NB_ESTORE);
-    sqlite3_bind_int64(s, 1, start);
-    return list_page(req, s);
+    return sns_list(req, in, "NextToken",
+                    "SELECT rowid, arn, topic_arn, protocol, endpoint, owner, confirmed FROM subscriptions WHERE "
+                    "rowid > ?1 AND account = :account AND region = :region ORDER BY rowid LIMIT 101",
+                    "Subscriptions", SNS_PAGE, sub_entry);
 }
 
 nb_result_t sns_list_subscriptions_by_topic(nb_req_t *req, const json_t *in) {

@@ -81,6 +81,20 @@ json_t *sns_page(sqlite3_stmt *s, size_t page, json_t *out, const char *token_me
     return list;
 }
 
+nb_result_t sns_list(nb_req_t *req, const json_t *in, const char *token_member, const char *sql,
+                     const char *list_member, size_t page, json_t *(*row)(sqlite3_stmt *s)) {
+    int64_t start = sns_page_start(nb_json_str(in, token_member));
+    if (start < 0)
+        return sns_invalid(req, "%s", token_member);
+    sqlite3_stmt *s = nb_store_scoped(&sns.store, req, sql);
+    if (s == NULL)
+        return NB_FAILED(NB_ESTORE);
+    sqlite3_bind_int64(s, 1, start);
+    json_t *out = json_object();
+    json_object_set_new(out, list_member, sns_page(s, page, out, token_member, row));
+    return nb_reply_new(req, out);
+}
+
 bool sns_json_object_text(const char *v) {
     json_t *doc = v ? json_loads(v, 0, NULL) : NULL;
     bool ok = json_is_object(doc);

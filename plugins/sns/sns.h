@@ -67,6 +67,8 @@ json_t *sns_page(sqlite3_stmt *s, size_t page, json_t *out, const char *token_me
  * :account/:region, and asks for LIMIT 101; answers {list_member: [...], token_member}. */
 nb_result_t sns_list(nb_req_t *req, const json_t *in, const char *token_member, const char *sql,
                      const char *list_member, size_t page, json_t *(*row)(sqlite3_stmt *s));
+/* Runs sql ("UPDATE t SET col = ?1 WHERE arn = ?2") with value's text and arn: 0 or NB_E*. */
+int sns_save_json(const char *sql, const json_t *value, const char *arn);
 /* Whether v is the text of a JSON object (policies). */
 bool sns_json_object_text(const char *v);
 /* A JSON object from a text column (NULL column: {}). */

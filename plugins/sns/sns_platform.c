@@ -38,17 +38,9 @@ static json_t *attrs_load(nb_req_t *req, const char *table, const char *arn) {
 }
 
 static int attrs_save(const char *table, const char *arn, const json_t *attrs) {
-    char *text = sns_json_dump(attrs);
-    sqlite3_stmt *s = nb_store_stmt(&sns.store, strcmp(table, "endpoints") == 0
-                                                    ? "UPDATE endpoints SET attrs = ?1 WHERE arn = ?2"
-                                                    : "UPDATE platform_apps SET attrs = ?1 WHERE arn = ?2");
-    if (s == NULL || text == NULL) {
-        free(text);
-        return NB_ESTORE;
-    }
-    sqlite3_bind_text(s, 1, text, -1, free);
-    sqlite3_bind_text(s, 2, arn, -1, SQLITE_STATIC);
-    return nb_store_run(s);
+    return sns_save_json(strcmp(table, "endpoints") == 0 ? "UPDATE endpoints SET attrs = ?1 WHERE arn = ?2"
+                                                         : "UPDATE platform_apps SET attrs = ?1 WHERE arn = ?2",
+                         attrs, arn);
 }
 
 nb_result_t sns_create_platform_application(nb_req_t *req, const json_t *in) {

@@ -189,15 +189,7 @@ static nb_step_t sub_load(nb_req_t *req, const char *arn, sub_t *u) {
 }
 
 static int sub_save_attrs(const sub_t *u) {
-    char *text = sns_json_dump(u->attrs);
-    sqlite3_stmt *s = nb_store_stmt(&sns.store, "UPDATE subscriptions SET attrs = ?1 WHERE arn = ?2");
-    if (s == NULL || text == NULL) {
-        free(text);
-        return NB_ESTORE;
-    }
-    sqlite3_bind_text(s, 1, text, -1, free);
-    sqlite3_bind_text(s, 2, u->arn, -1, SQLITE_STATIC);
-    return nb_store_run(s);
+    return sns_save_json("UPDATE subscriptions SET attrs = ?1 WHERE arn = ?2", u->attrs, u->arn);
 }
 
 /* ------------------------------------------------------------- subscribe */

@@ -62,15 +62,7 @@ int sns_topic_save_seq(const sns_topic_t *t) {
 }
 
 static int topic_save_attrs(const char *arn, const json_t *attrs) {
-    char *text = sns_json_dump(attrs);
-    sqlite3_stmt *s = nb_store_stmt(&sns.store, "UPDATE topics SET attrs = ?1 WHERE arn = ?2");
-    if (s == NULL || text == NULL) {
-        free(text);
-        return NB_ESTORE;
-    }
-    sqlite3_bind_text(s, 1, text, -1, free);
-    sqlite3_bind_text(s, 2, arn, -1, SQLITE_STATIC);
-    return nb_store_run(s);
+    return sns_save_json("UPDATE topics SET attrs = ?1 WHERE arn = ?2", attrs, arn);
 }
 
 /* ------------------------------------------------------------ attributes */
@@ -487,16 +479,8 @@ static nb_step_t tags_load(nb_req_t *req, const char *arn, json_t **tags) {
 }
 
 static nb_result_t tags_save(const char *arn, json_t *tags) {
-    char *text = sns_json_dump(tags);
+    int rc = sns_save_json("UPDATE topics SET tags = ?1 WHERE arn = ?2", tags, arn);
     json_decref(tags);
-    sqlite3_stmt *s = nb_store_stmt(&sns.store, "UPDATE topics SET tags = ?1 WHERE arn = ?2");
-    if (s == NULL || text == NULL) {
-        free(text);
-        return NB_FAILED(NB_ESTORE);
-    }
-    sqlite3_bind_text(s, 1, text, -1, free);
-    sqlite3_bind_text(s, 2, arn, -1, SQLITE_STATIC);
-    int rc = nb_store_run(s);
     return rc == 0 ? NB_DONE : NB_FAILED(rc);
 }
 

@@ -95,6 +95,18 @@ nb_result_t sns_list(nb_req_t *req, const json_t *in, const char *token_member, 
     return nb_reply_new(req, out);
 }
 
+int sns_save_json(const char *sql, const json_t *value, const char *arn) {
+    char *text = sns_json_dump(value);
+    sqlite3_stmt *s = nb_store_stmt(&sns.store, sql);
+    if (s == NULL || text == NULL) {
+        free(text);
+        return NB_ESTORE;
+    }
+    sqlite3_bind_text(s, 1, text, -1, free);
+    sqlite3_bind_text(s, 2, arn, -1, SQLITE_STATIC);
+    return nb_store_run(s);
+}
+
 bool sns_json_object_text(const char *v) {
     json_t *doc = v ? json_loads(v, 0, NULL) : NULL;
     bool ok = json_is_object(doc);

@@ -128,6 +128,7 @@ typedef struct sns_message {
     double timestamp;
 } sns_message_t;
 int sns_fanout(nb_req_t *req, const sns_topic_t *t, const sns_message_t *m);
+void sns_filters_free(void); /* the compiled filter policies kept (fini) */
 
 /* ---- sns_deliver.c ---- */
 /* Queues one delivery row (data: what the drain needs, taken) and starts the drain after commit. */

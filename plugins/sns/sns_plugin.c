@@ -54,6 +54,7 @@ static int sns_init(nb_plugin_t *self) {
 static void sns_fini(nb_plugin_t *self) {
     sns_http_stop(self); /* HTTP deliveries waiting for a retry: their rows stay in the outbox */
     sns_deliver_fini();
+    sns_filters_free();
     sns_sign_free();
     nb_store_fini(&sns.store);
 }

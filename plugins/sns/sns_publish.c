@@ -12,26 +12,64 @@
 #define MESSAGE_MAX (256 * 1024)
 #define DEDUP_WINDOW 300.0
 
+#ifdef SNS_HAVE_FILTER
+/* Compiled filter policies by their text, direct-mapped: a publish to a topic whose subscriptions
+ * filter compiles each policy once, not once a message. */
+#define FILTER_SLOTS 256
+static struct {
+    char *text;
+    sns_filter_t *filter;
+} filters[FILTER_SLOTS];
+
+static const sns_filter_t *filter_get(const char *text) {
+    uint32_t h = 2166136261u;
+    for (const char *p = text; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    size_t i = h % FILTER_SLOTS;
+    if (filters[i].text && strcmp(filters[i].text, text) == 0)
+        return filters[i].filter;
+    char *err = NULL;
+    sns_filter_t *f = sns_filter_compile(text, strlen(text), &err);
+    free(err);
+    char *copy = f ? strdup(text) : NULL;
+    if (copy == NULL)
+        return f; /* not kept: leaked only if strdup failed, never used again */
+    free(filters[i].text);
+    sns_filter_free(filters[i].filter);
+    filters[i].text = copy;
+    filters[i].filter = f;
+    return f;
+}
+#endif
+
+void sns_filters_free(void) {
+#ifdef SNS_HAVE_FILTER
+    for (size_t i = 0; i < FILTER_SLOTS; i++) {
+        free(filters[i].text);
+        sns_filter_free(filters[i].filter);
+        filters[i].text = NULL;
+        filters[i].filter = NULL;
+    }
+#endif
+}
+
 /* Whether the subscription's FilterPolicy lets the message through. */
 static bool filter_passes(const json_t *sub_attrs, const sns_message_t *m) {
     const char *policy = nb_json_str(sub_attrs, "FilterPolicy");
     if (policy == NULL || *policy == '\0')
         return true;
 #ifdef SNS_HAVE_FILTER
-    char *err = NULL;
-    sns_filter_t *f = sns_filter_compile(policy, strlen(policy), &err);
-    free(err);
+    const sns_filter_t *f = filter_get(policy);
     if (f == NULL)
         return false;
     bool body = nb_json_str_eq(sub_attrs, "FilterPolicyScope", "MessageBody");
     json_t *attrs = body ? NULL : sns_message_attributes_envelope(m->attrs);
     int match = sns_filter_match(f, body ? 1 : 0, attrs, m->message, strlen(m->message));
     json_decref(attrs);
-    sns_filter_free(f);
     return match == 1;
 #else
     (void)m;
-    return true; /* stored, not applied until filter policies land */
+    return true; /* stored, not applied without filter policies in the build */
 #endif
 }
 

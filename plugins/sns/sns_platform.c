@@ -63,7 +63,7 @@ nb_result_t sns_create_platform_application(nb_req_t *req, const json_t *in) {
     sqlite3_stmt *s = nb_store_scoped(&sns.store, req,
                                       "INSERT OR REPLACE INTO platform_apps(arn, name, platform, attrs, account, region)"
                                       " VALUES(?1, ?2, ?3, ?4, :account, :region)");
-    char *text = sns_json_dump(attrs ? attrs : json_object());
+    char *text = (attrs ? sns_json_dump(attrs) : strdup("{}"));
     if (s == NULL || text == NULL) {
         free(text);
         return NB_FAILED(NB_ESTORE);

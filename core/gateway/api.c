@@ -17,6 +17,7 @@
 #include "gateway/request.h"
 #include "gateway/txn.h"
 #include "http/body.h"
+#include "net/http_out.h"
 #include "nimbus/errno.h"
 #include "proc/proc.h"
 #include "proto/jsondoc.h"
@@ -432,4 +433,8 @@ const nb_api_t nb__api = {
     .authz_changed = nb__api_authz_changed,
     .credentials_session_policy = nb__credentials_session_policy,
     .authz_document = nb__api_authz_document,
+    /* ---- ABI 1.10 ---- */
+    /* outbound HTTP requests (core/net/http_out.c) */
+    .http_send = nb__http_send,
+    .http_cancel = nb__http_cancel,
 };

@@ -13,6 +13,7 @@
 #include "nimbus/errno.h"
 #include "gateway/credentials.h"
 #include "gateway/group_commit.h"
+#include "net/http_out.h"
 #include "proc/proc.h"
 #include "router/context.h"
 #include "store/store.h"
@@ -253,6 +254,7 @@ void nb__gateway_close(nb__gateway_t *gw, void (*done)(void *data), void *data) 
     nb__http_server_close(gw->http, gw->cfg->shutdown_grace_ms, done, data);
     gw->http = NULL;
     nb__endpoint_close_all(gw->cfg->shutdown_grace_ms);
+    nb__http_out_cancel_all(NULL); /* outbound requests end now: their plugins keep what is undelivered */
     nb__registry_shutdown(&gw->reg);
 }
 

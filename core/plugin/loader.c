@@ -11,6 +11,7 @@
 #include "nimbus/errno.h"
 #include "util/buf.h"
 #include "util/exe_dir.h"
+#include "net/http_out.h"
 #include "plugin/plugin.h"
 
 
@@ -528,6 +529,7 @@ void nb__registry_free(nb__registry_t *reg) {
     for (size_t i = 0; i < reg->nservices; i++) {
         nb__service_t *svc = &reg->services[i];
         if (svc->provider && svc->provider->started) {
+            nb__http_out_cancel_all(svc->provider); /* their callbacks run while the plugin still can */
             if (svc->provider->def->fini)
                 svc->provider->def->fini(svc->provider);
             svc->provider->started = false;

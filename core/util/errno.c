@@ -14,6 +14,11 @@ const char *nb_strerror(int err) {
     case NB_EPROTO: return "malformed protocol input";
     case NB_ESTORE: return "state store failure";
     case NB_EAGAIN: return "resource temporarily unavailable";
+    case NB_ECANCELED: return "cancelled";
+    case NB_ETIMEDOUT: return "timed out";
+    case NB_ECONNREFUSED: return "connection refused or closed";
+    case NB_EDNS: return "host name not resolved";
+    case NB_ETLS: return "TLS handshake or certificate failure";
     default: return "unknown error";
     }
 }

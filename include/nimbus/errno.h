@@ -18,6 +18,12 @@
 #define NB_EPROTO (-9)    /* malformed input for the protocol */
 #define NB_ESTORE (-10)   /* the state store failed */
 #define NB_EAGAIN (-11)   /* out of a resource for now (descriptors, memory, disk space): retry later */
+/* ABI 1.10: outcomes of an outbound HTTP request (nimbus/http_out.h) */
+#define NB_ECANCELED (-20)    /* cancelled: the server stops or the plugin is unloaded */
+#define NB_ETIMEDOUT (-21)    /* a timeout passed */
+#define NB_ECONNREFUSED (-22) /* the connection was refused, reset or closed early */
+#define NB_EDNS (-23)         /* a host name did not resolve */
+#define NB_ETLS (-24)         /* a TLS handshake failed or the peer's certificate is not trusted */
 
 /* A static, human-readable name for an NB_E* code. */
 const char *nb_strerror(int err);

@@ -66,7 +66,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 9                  /* additions at the end of nb_api_t or nb_plugin_def_t */
+#define NB_ABI_MINOR 10                 /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Room for an AWS signature with its NUL (ABI 1.7, nb_sigv4_signature): 64 hex digits, or
  * SigV2's 28 base64 characters. */
@@ -156,6 +156,7 @@ typedef struct nb_timer nb_timer_t;   /* a one-shot or repeating timer, opaque *
 typedef struct nb_blob_writer nb_blob_writer_t; /* a blob being written, opaque */
 typedef struct sqlite3 sqlite3;
 
+#include "nimbus/http_out.h"
 #include "nimbus/proc.h"
 #include "nimbus/stream.h"
 
@@ -529,6 +530,14 @@ typedef struct nb_api {
      * (AssumeRolePolicyDocument) for arn:...:role/NAME, a managed policy's default version for
      * arn:...:policy/NAME. JSON text in req's memory; NULL when there is none (or IAM is not enabled). */
     const char *(*authz_document)(nb_req_t *req, const char *arn);
+
+    /* ---- ABI 1.10 ---- */
+    /* Outbound HTTP requests (nimbus/http_out.h: lifetimes, callbacks, limits). send: 0 and *out (out
+     * may be NULL), or NB_EINVAL (not an http:// or https:// URL, a header with CR/LF), NB_ENOMEM; the
+     * callback then never runs. cancel: the callback never runs after it returns; NULL is a no-op. */
+    int (*http_send)(nb_plugin_t *self, const nb_http_request_t *req, nb_http_out_cb cb, void *data,
+                     nb_http_out_t **out);
+    void (*http_cancel)(nb_http_out_t *h);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -741,6 +750,9 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_credentials_session_policy(...) (nb_api->credentials_session_policy(__VA_ARGS__))
 /* ABI 1.9: IAM trust policies and session PolicyArns */
 #define nb_authz_document(...) (nb_api->authz_document(__VA_ARGS__))
+/* ABI 1.10: outbound HTTP requests (nimbus/http_out.h) */
+#define nb_http_send(...) (nb_api->http_send(__VA_ARGS__))
+#define nb_http_cancel(...) (nb_api->http_cancel(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

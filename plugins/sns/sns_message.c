@@ -1,0 +1,171 @@
+/* Messages: Publish's MessageAttributes checked as SNS checks them, and the JSON envelope SNS
+ * wraps a message in (signed, with its SigningCertURL and UnsubscribeURL). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sns.h"
+
+static bool is_number(const char *v) {
+    char *end;
+    if (v == NULL || *v == '\0')
+        return false;
+    strtod(v, &end);
+    return *end == '\0';
+}
+
+#define VALUE_INVALID "ParameterValueInvalid"
+
+bool sns_message_attributes_check(const json_t *attrs, sns_fault_t *f) {
+    if (json_object_size(attrs) > 10)
+        return sns_fault(f, "InvalidParameter", "Invalid parameter: MessageAttributes Reason: Number of message "
+                         "attributes [%zu] exceeds the allowed maximum [10].", json_object_size(attrs));
+    const char *name;
+    const json_t *a;
+    json_object_foreach((json_t *)attrs, name, a) {
+        size_t n = strlen(name);
+        if (n == 0 || n > 256 || name[0] == '.' || name[n - 1] == '.' || strstr(name, "..") ||
+            strncmp(name, "AWS.", 4) == 0 || strncmp(name, "Amazon.", 7) == 0 ||
+            strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.") != n)
+            return sns_fault(f, "InvalidParameter",
+                             "Invalid parameter: MessageAttributes Reason: Invalid attribute name: %s", name);
+        const char *type = nb_json_str(a, "DataType");
+        const char *sv = nb_json_str(a, "StringValue");
+        const json_t *bv = json_object_get(a, "BinaryValue");
+        if (type == NULL || !(strncmp(type, "String", 6) == 0 || strncmp(type, "Number", 6) == 0 ||
+                              strncmp(type, "Binary", 6) == 0))
+            return sns_fault(f, VALUE_INVALID,
+                             "The message attribute '%s' has an invalid message attribute type, the set of "
+                             "supported type prefixes is Binary, Number, and String.", name);
+        const char *base = strncmp(type, "Binary", 6) == 0 ? "Binary" : strncmp(type, "Number", 6) == 0 ? "Number" : "String";
+        if (strcmp(base, "Binary") == 0) {
+            if (bv == NULL)
+                return sns_fault(f, VALUE_INVALID, "The message attribute '%s' with type 'Binary' must use field "
+                                 "'Binary'.", name);
+            continue;
+        }
+        if (sv == NULL && bv != NULL)
+            return sns_fault(f, VALUE_INVALID, "The message attribute '%s' with type '%s' must use field 'String'.",
+                             name, base);
+        if (sv == NULL || *sv == '\0')
+            return sns_fault(f, VALUE_INVALID, "The message attribute '%s' must contain non-empty message attribute "
+                             "value for message attribute type '%s'.", name, base);
+        if (strcmp(base, "Number") == 0 && !is_number(sv))
+            return sns_fault(f, VALUE_INVALID, "Could not cast message attribute '%s' value to number.", name);
+        if (strcmp(type, "String.Array") == 0) {
+            json_t *doc = json_loads(sv, JSON_DECODE_ANY, NULL);
+            bool ok = json_is_array(doc);
+            json_decref(doc);
+            if (!ok)
+                return sns_fault(f, VALUE_INVALID, "The message attribute '%s' with type 'String.Array' has an "
+                                 "invalid value.", name);
+        }
+    }
+    return true;
+}
+
+json_t *sns_message_attributes_envelope(const json_t *attrs) {
+    json_t *out = json_object();
+    const char *name;
+    const json_t *a;
+    json_object_foreach((json_t *)attrs, name, a) {
+        const char *type = nb_json_str(a, "DataType");
+        const json_t *bv = json_object_get(a, "BinaryValue");
+        if (type && strncmp(type, "Binary", 6) == 0 && json_is_string(bv)) {
+            size_t n = json_string_length(bv);
+            char *b64 = malloc(NB_BASE64_SIZE(n));
+            if (b64 && nb_base64_encode(json_string_value(bv), n, 0, b64, NB_BASE64_SIZE(n)) >= 0)
+                json_object_set_new(out, name, json_pack("{s:s,s:s}", "Type", type, "Value", b64));
+            free(b64);
+        } else if (type) {
+            const char *sv = nb_json_str(a, "StringValue");
+            json_object_set_new(out, name, json_pack("{s:s,s:s}", "Type", type, "Value", sv ? sv : ""));
+        }
+    }
+    return out;
+}
+
+/* Appends "Key\nValue\n" to the text being signed. */
+static void sign_add(char **text, size_t *len, const char *key, const char *value) {
+    if (value == NULL || *text == NULL)
+        return;
+    size_t k = strlen(key), v = strlen(value);
+    char *grown = realloc(*text, *len + k + v + 3);
+    if (grown == NULL) {
+        free(*text);
+        *text = NULL;
+        return;
+    }
+    memcpy(grown + *len, key, k);
+    grown[*len + k] = '\n';
+    memcpy(grown + *len + k + 1, value, v);
+    grown[*len + k + 1 + v] = '\n';
+    *len += k + v + 2;
+    grown[*len] = '\0';
+    *text = grown;
+}
+
+char *sns_envelope(const char *type, const char *message_id, const char *topic_arn, const char *subject,
+                   const char *message, double timestamp, const char *token, const char *sub_arn,
+                   const json_t *attrs, const char *sequence_number, const char *signature_version) {
+    char ts[NB_TIME_SIZE], base[256];
+    nb_time_format(timestamp, NB_TIME_ISO8601_MS, ts, sizeof ts);
+    sns_base_url(base, sizeof base);
+    int version = signature_version && strcmp(signature_version, "2") == 0 ? 2 : 1;
+    bool notification = strcmp(type, "Notification") == 0;
+    char *subscribe_url = NULL, *unsubscribe_url = NULL, *cert_url = NULL;
+    if (!notification && token &&
+        asprintf(&subscribe_url, "%s/?Action=ConfirmSubscription&TopicArn=%s&Token=%s", base, topic_arn, token) < 0)
+        subscribe_url = NULL;
+    if (sub_arn && asprintf(&unsubscribe_url, "%s/?Action=Unsubscribe&SubscriptionArn=%s", base, sub_arn) < 0)
+        unsubscribe_url = NULL;
+    if (asprintf(&cert_url, "%s/_aws/sns/SimpleNotificationService-nimbus.pem", base) < 0)
+        cert_url = NULL;
+
+    /* the string to sign: AWS's fields in their order, each "Name\nvalue\n" */
+    size_t len = 0;
+    char *text = calloc(1, 1);
+    sign_add(&text, &len, "Message", message);
+    sign_add(&text, &len, "MessageId", message_id);
+    if (notification) {
+        sign_add(&text, &len, "Subject", subject);
+    } else {
+        sign_add(&text, &len, "SubscribeURL", subscribe_url);
+    }
+    sign_add(&text, &len, "Timestamp", ts);
+    if (!notification)
+        sign_add(&text, &len, "Token", token);
+    sign_add(&text, &len, "TopicArn", topic_arn);
+    sign_add(&text, &len, "Type", type);
+    char *signature = text ? sns_sign(text, version) : NULL;
+    free(text);
+
+    json_t *env = json_object();
+    json_object_set_new(env, "Type", json_string(type));
+    json_object_set_new(env, "MessageId", json_string(message_id));
+    if (!notification && token)
+        json_object_set_new(env, "Token", json_string(token));
+    json_object_set_new(env, "TopicArn", json_string(topic_arn));
+    if (notification && subject)
+        json_object_set_new(env, "Subject", json_string(subject));
+    json_object_set_new(env, "Message", json_string(message));
+    if (subscribe_url)
+        json_object_set_new(env, "SubscribeURL", json_string(subscribe_url));
+    json_object_set_new(env, "Timestamp", json_string(ts));
+    if (sequence_number)
+        json_object_set_new(env, "SequenceNumber", json_string(sequence_number));
+    json_object_set_new(env, "SignatureVersion", json_string(version == 2 ? "2" : "1"));
+    json_object_set_new(env, "Signature", json_string(signature ? signature : ""));
+    json_object_set_new(env, "SigningCertURL", json_string(cert_url ? cert_url : ""));
+    if (notification && unsubscribe_url)
+        json_object_set_new(env, "UnsubscribeURL", json_string(unsubscribe_url));
+    if (notification && json_object_size(attrs) > 0)
+        json_object_set_new(env, "MessageAttributes", json_deep_copy(attrs));
+    char *out = json_dumps(env, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+    json_decref(env);
+    free(signature);
+    free(subscribe_url);
+    free(unsubscribe_url);
+    free(cert_url);
+    return out;
+}

@@ -1,0 +1,359 @@
+/* Publish and PublishBatch: the checks SNS makes, FIFO ordering and deduplication (5 minutes),
+ * and the fan-out of a message to its topic's subscriptions through the outbox. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sns.h"
+#ifdef SNS_HAVE_FILTER
+#include "sns_filter.h"
+#endif
+
+#define MESSAGE_MAX (256 * 1024)
+#define DEDUP_WINDOW 300.0
+
+#ifdef SNS_HAVE_FILTER
+/* Compiled filter policies by their text, direct-mapped: a publish to a topic whose subscriptions
+ * filter compiles each policy once, not once a message. */
+#define FILTER_SLOTS 256
+static struct {
+    char *text;
+    sns_filter_t *filter;
+} filters[FILTER_SLOTS];
+
+static const sns_filter_t *filter_get(const char *text) {
+    uint32_t h = 2166136261u;
+    for (const char *p = text; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    size_t i = h % FILTER_SLOTS;
+    if (filters[i].text && strcmp(filters[i].text, text) == 0)
+        return filters[i].filter;
+    char *err = NULL;
+    sns_filter_t *f = sns_filter_compile(text, strlen(text), &err);
+    free(err);
+    char *copy = f ? strdup(text) : NULL;
+    if (copy == NULL)
+        return f; /* not kept: leaked only if strdup failed, never used again */
+    free(filters[i].text);
+    sns_filter_free(filters[i].filter);
+    filters[i].text = copy;
+    filters[i].filter = f;
+    return f;
+}
+#endif
+
+void sns_filters_free(void) {
+#ifdef SNS_HAVE_FILTER
+    for (size_t i = 0; i < FILTER_SLOTS; i++) {
+        free(filters[i].text);
+        sns_filter_free(filters[i].filter);
+        filters[i].text = NULL;
+        filters[i].filter = NULL;
+    }
+#endif
+}
+
+/* Whether the subscription's FilterPolicy lets the message through. */
+static bool filter_passes(const json_t *sub_attrs, const sns_message_t *m) {
+    const char *policy = nb_json_str(sub_attrs, "FilterPolicy");
+    if (policy == NULL || *policy == '\0')
+        return true;
+#ifdef SNS_HAVE_FILTER
+    const sns_filter_t *f = filter_get(policy);
+    if (f == NULL)
+        return false;
+    bool body = nb_json_str_eq(sub_attrs, "FilterPolicyScope", "MessageBody");
+    json_t *attrs = body ? NULL : sns_message_attributes_envelope(m->attrs);
+    int match = sns_filter_match(f, body ? 1 : 0, attrs, m->message, strlen(m->message));
+    json_decref(attrs);
+    return match == 1;
+#else
+    (void)m;
+    return true; /* stored, not applied without filter policies in the build */
+#endif
+}
+
+int sns_fanout(nb_req_t *req, const sns_topic_t *t, const sns_message_t *m) {
+    sqlite3_stmt *s = nb_store_stmt(&sns.store, "SELECT arn, protocol, endpoint, attrs FROM subscriptions WHERE "
+                                                "topic_arn = ?1 AND confirmed = 1 ORDER BY rowid");
+    if (s == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(s, 1, t->arn, -1, SQLITE_STATIC);
+    /* collected first: the outbox inserts must not run while this statement steps */
+    json_t *rows = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *attrs = sns_json_column(s, 3);
+        if (filter_passes(attrs, m))
+            json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:o}", "arn", (const char *)sqlite3_column_text(s, 0),
+                                                  "protocol", (const char *)sqlite3_column_text(s, 1), "endpoint",
+                                                  (const char *)sqlite3_column_text(s, 2), "attrs", attrs));
+        else
+            json_decref(attrs);
+    }
+    sqlite3_reset(s);
+    int rc = 0;
+    size_t i;
+    json_t *row;
+    const char *sigver = nb_json_str(t->attrs, "SignatureVersion");
+    json_array_foreach(rows, i, row) {
+        json_t *sub_attrs = json_object_get(row, "attrs");
+        json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:f,s:s,s:b}", "type", "Notification", "message_id",
+                                 m->message_id, "topic_arn", t->arn, "protocol", nb_json_str(row, "protocol"),
+                                 "endpoint", nb_json_str(row, "endpoint"), "raw",
+                                 nb_json_str_eq(sub_attrs, "RawMessageDelivery", "true"), "message", m->message,
+                                 "timestamp", m->timestamp, "signature_version", sigver ? sigver : "1",
+                                 "structure_json", m->structure_json);
+        if (data == NULL) {
+            rc = NB_ENOMEM;
+            break;
+        }
+        if (m->subject)
+            json_object_set_new(data, "subject", json_string(m->subject));
+        /* the envelope's form (binary values in base64): what the outbox row can hold as JSON text */
+        if (json_object_size(m->attrs) > 0)
+            json_object_set_new(data, "attrs", sns_message_attributes_envelope(m->attrs));
+        if (m->group_id)
+            json_object_set_new(data, "group_id", json_string(m->group_id));
+        if (m->dedup_id)
+            json_object_set_new(data, "dedup_id", json_string(m->dedup_id));
+        if (m->sequence_number)
+            json_object_set_new(data, "sequence_number", json_string(m->sequence_number));
+        const char *redrive = nb_json_str(sub_attrs, "RedrivePolicy");
+        if (redrive)
+            json_object_set_new(data, "redrive", json_string(redrive));
+        const char *dp = nb_json_str(sub_attrs, "DeliveryPolicy");
+        if (dp == NULL)
+            dp = nb_json_str(t->attrs, "DeliveryPolicy");
+        if (dp)
+            json_object_set_new(data, "delivery_policy", json_string(dp));
+        if ((rc = sns_outbox_add(req, t->account, t->region, nb_json_str(row, "arn"), data)) != 0)
+            break;
+    }
+    json_decref(rows);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- checks */
+
+#define INVALID "InvalidParameter"
+
+/* The message checks Publish and each PublishBatch entry share: true, or false and the fault. */
+static bool message_check(const json_t *in, sns_fault_t *f) {
+    const char *message = nb_json_str(in, "Message"), *subject = nb_json_str(in, "Subject");
+    if (message == NULL || *message == '\0')
+        return sns_fault(f, INVALID, "Invalid parameter: Empty message");
+    if (strlen(message) > MESSAGE_MAX)
+        return sns_fault(f, INVALID, "Invalid parameter: Message too long");
+    if (subject && (*subject == '\0' || strlen(subject) > 100 || strpbrk(subject, "\r\n")))
+        return sns_fault(f, INVALID, "Invalid parameter: Subject");
+    const char *structure = nb_json_str(in, "MessageStructure");
+    if (structure && strcmp(structure, "json") != 0)
+        return sns_fault(f, INVALID, "Invalid parameter: MessageStructure");
+    if (structure) {
+        json_t *doc = json_loads(message, 0, NULL);
+        bool parsed = json_is_object(doc), has_default = json_is_string(json_object_get(doc, "default"));
+        json_decref(doc);
+        if (!parsed)
+            return sns_fault(f, INVALID, "Invalid parameter: Message Structure - JSON message body failed to parse");
+        if (!has_default)
+            return sns_fault(f, INVALID, "Invalid parameter: Message Structure - No default entry in JSON message body");
+    }
+    return sns_message_attributes_check(json_object_get(in, "MessageAttributes"), f);
+}
+
+/* FIFO checks for a message to t: true, or false and the fault. */
+static bool fifo_check(const sns_topic_t *t, const json_t *in, sns_fault_t *f) {
+    const char *group = nb_json_str(in, "MessageGroupId"), *dedup = nb_json_str(in, "MessageDeduplicationId");
+    if (!t->fifo) {
+        if (dedup)
+            return sns_fault(f, INVALID, "Invalid parameter: MessageDeduplicationId Reason: The request includes "
+                             "MessageDeduplicationId parameter that is not valid for this topic type");
+        return true;
+    }
+    if (group == NULL || *group == '\0')
+        return sns_fault(f, INVALID, "Invalid parameter: The MessageGroupId parameter is required for FIFO topics");
+    if ((dedup == NULL || *dedup == '\0') && !nb_json_str_eq(t->attrs, "ContentBasedDeduplication", "true"))
+        return sns_fault(f, INVALID, "Invalid parameter: The topic should either have ContentBasedDeduplication "
+                         "enabled or MessageDeduplicationId provided explicitly");
+    if (strlen(group) > 128 || (dedup && strlen(dedup) > 128))
+        return sns_fault(f, INVALID, "Invalid parameter: MessageGroupId");
+    return true;
+}
+
+/* Publishes one checked message to topic t: 0 and its ids in out ({MessageId, SequenceNumber}). */
+static int publish_one(nb_req_t *req, sns_topic_t *t, const json_t *in, json_t *out) {
+    char id[NB_UUID_SIZE], seq[24], dedup_hex[NB_HEX_SIZE(32)];
+    nb_uuid(id);
+    sns_message_t m = {.message_id = id,
+                       .message = nb_json_str(in, "Message"),
+                       .structure_json = nb_json_str(in, "MessageStructure") != NULL,
+                       .subject = nb_json_str(in, "Subject"),
+                       .attrs = json_object_get(in, "MessageAttributes"),
+                       .timestamp = nb_now()};
+    if (t->fifo) {
+        m.group_id = nb_json_str(in, "MessageGroupId");
+        m.dedup_id = nb_json_str(in, "MessageDeduplicationId");
+        if (m.dedup_id == NULL || *m.dedup_id == '\0') {
+            unsigned char d[NB_DIGEST_MAX];
+            size_t n = nb_digest(NB_DIGEST_SHA256, m.message, strlen(m.message), d);
+            nb_hex_encode(d, n, 0, dedup_hex, sizeof dedup_hex);
+            m.dedup_id = dedup_hex;
+        }
+        sqlite3_stmt *s = nb_store_stmt(&sns.store, "SELECT message_id, seqno FROM _fifo_dedup WHERE topic_arn = ?1 "
+                                                    "AND dedup = ?2 AND expires > ?3");
+        if (s == NULL)
+            return NB_ESTORE;
+        sqlite3_bind_text(s, 1, t->arn, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, m.dedup_id, -1, SQLITE_STATIC);
+        sqlite3_bind_double(s, 3, m.timestamp);
+        if (sqlite3_step(s) == SQLITE_ROW) { /* a duplicate: the first one's ids, nothing delivered */
+            json_object_set_new(out, "MessageId", json_string((const char *)sqlite3_column_text(s, 0)));
+            json_object_set_new(out, "SequenceNumber", json_string((const char *)sqlite3_column_text(s, 1)));
+            sqlite3_reset(s);
+            return 0;
+        }
+        sqlite3_reset(s);
+        t->fifo_seq++;
+        snprintf(seq, sizeof seq, "1%019lld", (long long)t->fifo_seq);
+        m.sequence_number = seq;
+        int rc = sns_topic_save_seq(t);
+        s = rc == 0 ? nb_store_stmt(&sns.store, "INSERT OR REPLACE INTO _fifo_dedup(topic_arn, dedup, expires, "
+                                                "message_id, seqno) VALUES(?1, ?2, ?3, ?4, ?5)")
+                    : NULL;
+        if (s == NULL)
+            return NB_ESTORE;
+        sqlite3_bind_text(s, 1, t->arn, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, m.dedup_id, -1, SQLITE_STATIC);
+        sqlite3_bind_double(s, 3, m.timestamp + DEDUP_WINDOW);
+        sqlite3_bind_text(s, 4, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, seq, -1, SQLITE_STATIC);
+        if ((rc = nb_store_run(s)) != 0)
+            return rc;
+        json_object_set_new(out, "SequenceNumber", json_string(seq));
+    }
+    json_object_set_new(out, "MessageId", json_string(id));
+    return sns_fanout(req, t, &m);
+}
+
+/* Expired deduplication rows go, a few per publish. */
+static void dedup_expire(void) {
+    sqlite3_stmt *s = nb_store_stmt(&sns.store, "DELETE FROM _fifo_dedup WHERE rowid IN (SELECT rowid FROM "
+                                                "_fifo_dedup WHERE expires <= ?1 LIMIT 16)");
+    if (s) {
+        sqlite3_bind_double(s, 1, nb_now());
+        (void)nb_store_run(s);
+    }
+}
+
+nb_result_t sns_publish(nb_req_t *req, const json_t *in) {
+    const char *topic = nb_json_str(in, "TopicArn"), *target = nb_json_str(in, "TargetArn"),
+               *phone = nb_json_str(in, "PhoneNumber");
+    int targets = (topic != NULL) + (target != NULL) + (phone != NULL);
+    if (targets == 0)
+        return sns_invalid(req, "TopicArn or TargetArn Reason: no value for required parameter");
+    if (targets > 1)
+        return sns_invalid(req, "TopicArn Reason: Only one of TopicArn, TargetArn or PhoneNumber can be specified");
+    sns_fault_t f;
+    if (!message_check(in, &f))
+        return sns_fault_answer(req, &f);
+    char id[NB_UUID_SIZE];
+    if (phone) {
+        nb_uuid(id);
+        return sns_publish_to_phone(req, in, id);
+    }
+    if (target && strstr(target, ":endpoint/") != NULL) {
+        nb_uuid(id);
+        return sns_publish_to_endpoint(req, in, id);
+    }
+    sns_topic_t t;
+    NB_TRY(sns_topic_load(req, topic ? topic : target, topic ? "TopicArn" : "TargetArn", &t));
+    if (!fifo_check(&t, in, &f)) {
+        sns_topic_clear(&t);
+        return sns_fault_answer(req, &f);
+    }
+    dedup_expire();
+    json_t *out = json_object();
+    int rc = publish_one(req, &t, in, out);
+    sns_topic_clear(&t);
+    if (rc != 0) {
+        json_decref(out);
+        return NB_FAILED(rc);
+    }
+    return nb_reply_new(req, out);
+}
+
+static bool batch_id_ok(const char *id) {
+    size_t n = id ? strlen(id) : 0;
+    return n > 0 && n <= 80 &&
+           strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* The error an entry failed with, as a Failed entry. */
+static json_t *failed_entry(const char *id, const char *code, const char *message) {
+    return json_pack("{s:s,s:s,s:s,s:b}", "Id", id ? id : "", "Code", code, "Message", message, "SenderFault", 1);
+}
+
+nb_result_t sns_publish_batch(nb_req_t *req, const json_t *in) {
+    const json_t *entries = json_object_get(in, "PublishBatchRequestEntries");
+    sns_topic_t t;
+    NB_TRY(sns_topic_load(req, nb_json_str(in, "TopicArn"), "TopicArn", &t));
+    nb_result_t err = NB_DONE;
+    bool failed = false;
+    size_t n = json_array_size(entries), total = 0;
+    if (n == 0)
+        err = nb_error(req, "EmptyBatchRequest", "The batch request doesn't contain any entries."), failed = true;
+    else if (n > 10)
+        err = nb_error(req, "TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible."),
+        failed = true;
+    for (size_t i = 0; !failed && i < n; i++) {
+        const char *id = nb_json_str(json_array_get(entries, i), "Id");
+        if (!batch_id_ok(id)) {
+            err = nb_error(req, "InvalidBatchEntryId",
+                           "The Id of a batch entry in a batch request doesn't abide by the specification.");
+            failed = true;
+        }
+        for (size_t j = 0; !failed && j < i; j++)
+            if (nb_json_str_eq(json_array_get(entries, j), "Id", id)) {
+                err = nb_error(req, "BatchEntryIdsNotDistinct",
+                               "Two or more batch entries in the request have the same Id.");
+                failed = true;
+            }
+        const char *msg = nb_json_str(json_array_get(entries, i), "Message");
+        total += msg ? strlen(msg) : 0;
+    }
+    if (!failed && total > MESSAGE_MAX)
+        err = nb_error(req, "BatchRequestTooLong", "The length of all the messages put together is more than the "
+                                                   "limit."),
+        failed = true;
+    if (failed) {
+        sns_topic_clear(&t);
+        return err;
+    }
+    dedup_expire();
+    json_t *ok = json_array(), *bad = json_array();
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const json_t *e = json_array_get(entries, i);
+        const char *id = nb_json_str(e, "Id");
+        /* an entry's own error: checked as Publish would, answered in Failed */
+        sns_fault_t f;
+        if (!message_check(e, &f) || !fifo_check(&t, e, &f)) {
+            json_array_append_new(bad, failed_entry(id, f.code, f.message));
+            continue;
+        }
+        json_t *out = json_object();
+        if ((rc = publish_one(req, &t, e, out)) == 0)
+            json_array_append_new(ok, json_pack("{s:s,s:O}", "Id", id, "MessageId", json_object_get(out, "MessageId")));
+        if (rc == 0 && json_object_get(out, "SequenceNumber"))
+            json_object_set(json_array_get(ok, json_array_size(ok) - 1), "SequenceNumber",
+                            json_object_get(out, "SequenceNumber"));
+        json_decref(out);
+    }
+    sns_topic_clear(&t);
+    if (rc != 0) {
+        json_decref(ok);
+        json_decref(bad);
+        return NB_FAILED(rc);
+    }
+    return nb_reply_new(req, json_pack("{s:o,s:o}", "Successful", ok, "Failed", bad));
+}

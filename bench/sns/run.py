@@ -9,7 +9,8 @@ subscriptions on Nimbus (in-memory store) and moto's server, in the same run.
   - publish-to-receive latency p50/p99 (bench/sns/latency.py): per delivery, and for the fan-out until
     every queue has returned the message.
 Prints the ratios to moto and whether the targets hold (>= 100x moto publishes/s, fan-out p99 < 5 ms).
-Exits 1 when an answer was wrong, a message was lost, or a publish's messages did not all arrive.
+Exits 1 when one of Nimbus's answers was wrong, a message was lost, or a publish's messages did not all arrive
+(moto's failures are printed: under load its werkzeug server times out some of wrk's requests).
 
   run.py NIMBUS_BIN [seconds]
 Env: CONNS (32), LAT_N (300 messages timed per topic), MOTO_LAT_N (50: moto takes 10-100 ms a message),
@@ -150,7 +151,7 @@ def main():
                       f"{ms(latency.pct(r['delivery'], 99)):>8} {ms(latency.pct(r['fanout'], 50)):>12} "
                       f"{ms(latency.pct(r['fanout'], 99)):>8} {r['lost']:>5}"
                       + (f"  errors {r['errors']}" if r["errors"] else ""))
-                failed |= r["lost"] > 0 or r["errors"] > 0
+                failed |= name == "nimbus" and (r["lost"] > 0 or r["errors"] > 0)
         print(f"-- publishes/s: wrk -t1 -c{CONNS}, {dur} s after a 1 s warm-up; server CPU us a publish;"
               " messages arrived / publishes x F")
         print(f"{'F':>3} {'target':8} {'publishes/s':>12} {'cpu us':>8} {'arrived':>8}")
@@ -161,7 +162,7 @@ def main():
                 tp[name, fanout] = r
                 print(f"{fanout:>3} {name:8} {r['rps']:>12.0f} {r['cpu']:>8.1f} {r['delivered'] * 100:>7.0f}%"
                       + ("  FAIL " + "; ".join(r["fails"]) if r["fails"] else ""))
-                failed |= bool(r["fails"])
+                failed |= name == "nimbus" and bool(r["fails"])
         if "nimbus" in servers and "moto" in servers:
             print("-- Nimbus against moto")
             for fanout in prepare.FANOUTS:

@@ -98,9 +98,9 @@ def pct(values, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def measure(host, port, publishes, receives, warmup=10, timeout=5.0):
+def measure(host, port, publishes, receives, warmup=10, timeout=5.0, budget=120.0):
     """Returns {"delivery": [seconds per message and queue], "fanout": [seconds until every queue had it],
-    "lost": n, "errors": n} over the publishes after the first `warmup`."""
+    "lost": n, "errors": n} over the publishes after the first `warmup`, stopping after `budget` seconds."""
     arrivals = {}
     cond = threading.Condition()
     stop = threading.Event()
@@ -131,7 +131,10 @@ def measure(host, port, publishes, receives, warmup=10, timeout=5.0):
     time.sleep(0.2)  # the pollers' first long polls are waiting
     pub = Conn(host, port)
     delivery, fanout, lost = [], [], 0
+    started = time.perf_counter()
     for k, raw in enumerate(publishes):
+        if time.perf_counter() - started > budget:
+            break
         tok = TOKEN.search(raw).group(0)
         t0 = time.perf_counter()
         status, _, _ = pub.roundtrip(raw)

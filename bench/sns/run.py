@@ -9,13 +9,17 @@ subscriptions on Nimbus (in-memory store) and moto's server, in the same run.
   - publish-to-receive latency p50/p99 (bench/sns/latency.py): per delivery, and for the fan-out until
     every queue has returned the message.
 Prints the ratios to moto and whether the targets hold (>= 100x moto publishes/s, fan-out p99 < 5 ms).
-Exits 1 when an answer was wrong, a message was lost, or a publish's messages did not all arrive.
+Exits 1 when one of Nimbus's answers was wrong, a message was lost, or a publish's messages did not all arrive
+(moto's failures are printed: under load its werkzeug server times out some of wrk's requests).
 
-  run.py NIMBUS_BIN [seconds]      env: CONNS (32), LAT_N (300), TARGETS ("nimbus moto")
+  run.py NIMBUS_BIN [seconds]
+Env: CONNS (32), LAT_N (300 messages timed per topic), MOTO_LAT_N (50: moto takes 10-100 ms a message),
+     LAT_BUDGET (120 s at most a latency run), TARGETS ("nimbus moto").
 """
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +33,8 @@ import prepare  # noqa: E402
 
 CONNS = int(os.environ.get("CONNS", "32"))
 LAT_N = int(os.environ.get("LAT_N", "300"))
+MOTO_LAT_N = int(os.environ.get("MOTO_LAT_N", "50"))
+LAT_BUDGET = float(os.environ.get("LAT_BUDGET", "120"))
 TARGETS = os.environ.get("TARGETS", "nimbus moto").split()
 HZ = os.sysconf("SC_CLK_TCK")
 
@@ -109,6 +115,8 @@ def ratio(a, b):
 
 
 def main():
+    # a stopped run still stops its servers (the finally below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     nimbus_bin = sys.argv[1]
     dur = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     tmp = tempfile.mkdtemp()
@@ -126,24 +134,24 @@ def main():
             os.makedirs(d)
             servers[name] = {"proc": proc, "url": url, "port": port, "dir": d}
         for name, t in servers.items():
-            t["plan"] = prepare.prepare(t["url"], t["dir"], LAT_N)
+            t["plan"] = prepare.prepare(t["url"], t["dir"], MOTO_LAT_N if name == "moto" else LAT_N)
         failed = False
         load = open("/proc/loadavg").read().split()[:3]
         print(f"== SNS Publish to a topic with F SQS subscriptions; load average {' '.join(load)}")
-        print(f"-- publish-to-receive latency, ms: {LAT_N} messages one at a time (the first 10 not counted),"
-              " each queue waiting in a ReceiveMessage long poll")
-        print(f"{'F':>3} {'target':8} {'delivery p50':>13} {'p99':>8} {'fan-out p50':>12} {'p99':>8} {'lost':>5}")
+        print(f"-- publish-to-receive latency, ms: messages one at a time (the first 10 not counted; at most"
+              f" {LAT_BUDGET:.0f} s), each queue waiting in a ReceiveMessage long poll")
+        print(f"{'F':>3} {'target':8} {'timed':>6} {'delivery p50':>13} {'p99':>8} {'fan-out p50':>12} {'p99':>8} {'lost':>5}")
         lat = {}
         for fanout in prepare.FANOUTS:
             for name, t in servers.items():
                 plan = t["plan"][fanout]
-                r = latency.measure("127.0.0.1", t["port"], plan["publish"], plan["receive"])
+                r = latency.measure("127.0.0.1", t["port"], plan["publish"], plan["receive"], budget=LAT_BUDGET)
                 lat[name, fanout] = r
-                print(f"{fanout:>3} {name:8} {ms(latency.pct(r['delivery'], 50)):>13} "
+                print(f"{fanout:>3} {name:8} {len(r['fanout']):>6} {ms(latency.pct(r['delivery'], 50)):>13} "
                       f"{ms(latency.pct(r['delivery'], 99)):>8} {ms(latency.pct(r['fanout'], 50)):>12} "
                       f"{ms(latency.pct(r['fanout'], 99)):>8} {r['lost']:>5}"
                       + (f"  errors {r['errors']}" if r["errors"] else ""))
-                failed |= r["lost"] > 0 or r["errors"] > 0
+                failed |= name == "nimbus" and (r["lost"] > 0 or r["errors"] > 0)
         print(f"-- publishes/s: wrk -t1 -c{CONNS}, {dur} s after a 1 s warm-up; server CPU us a publish;"
               " messages arrived / publishes x F")
         print(f"{'F':>3} {'target':8} {'publishes/s':>12} {'cpu us':>8} {'arrived':>8}")
@@ -154,7 +162,7 @@ def main():
                 tp[name, fanout] = r
                 print(f"{fanout:>3} {name:8} {r['rps']:>12.0f} {r['cpu']:>8.1f} {r['delivered'] * 100:>7.0f}%"
                       + ("  FAIL " + "; ".join(r["fails"]) if r["fails"] else ""))
-                failed |= bool(r["fails"])
+                failed |= name == "nimbus" and bool(r["fails"])
         if "nimbus" in servers and "moto" in servers:
             print("-- Nimbus against moto")
             for fanout in prepare.FANOUTS:

@@ -120,15 +120,24 @@ void nb__api_set_loop(uv_loop_t *loop) { api_loop = loop; }
 /* A timer's callback runs inside a transaction of its plugin's store; a failed commit is
  * logged and that firing dropped (nimbus/plugin.h). One that cannot begin still runs (a
  * timer stops and frees its data in its callback), its writes each committed alone. */
+static void timer_writes_lost(void *name) {
+    fprintf(stderr, "nimbus: %s: a timer's writes were not committed and are dropped\n", (const char *)name);
+}
+
+/* The loss is reported by an on-rollback hook rather than from nb__txn_end's result: inside
+ * a loop turn's group commit (group_commit.h) the timer's level ends before the group's
+ * commit, which is where it fails. */
 static void timer_fire(void *arg) {
     nb_timer_t *t = arg;
     nb_plugin_t *self = t->self; /* t may be freed by its callback (nb_timer_stop) */
     nb__store_t *st = self ? self->store : NULL;
     bool in_txn = nb__txn_begin(st) == 0;
+    if (in_txn)
+        nb__store_hook_add(st, NB__STORE_ON_ROLLBACK, timer_writes_lost,
+                           (void *)(self && self->def ? self->def->name : "?"));
     t->cb(t, t->data);
-    if (in_txn && nb__txn_end(st, true) != 0)
-        fprintf(stderr, "nimbus: %s: a timer's writes were not committed and are dropped\n",
-                self && self->def ? self->def->name : "?");
+    if (in_txn)
+        nb__txn_end(st, true);
 }
 
 static nb_timer_t *api_timer_start(nb_plugin_t *self, uint64_t timeout_ms, uint64_t repeat_ms, nb_timer_cb cb,

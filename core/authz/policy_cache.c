@@ -3,9 +3,10 @@
 
 #include <stdio.h>
 
+#include "authz/decision_cache.h"
 #include "authz/policy_eval.h"
 
-static json_t *cache;
+static json_t *cache, *documents;
 
 /* More principals than this are not expected of a local emulator: past it the cache starts over
  * rather than grow without bound. */
@@ -61,6 +62,7 @@ const json_t *nb__policy_parsed(const char *text) {
     if (parsed == NULL || json_object_size(parsed) >= MAX_PARSED) {
         json_decref(parsed);
         parsed = json_object();
+        nb__decision_cache_clear();
     }
     json_t *doc = json_loads(text, 0, NULL);
     if (!json_is_object(doc)) { /* remembered as not parsing: null */
@@ -72,7 +74,27 @@ const json_t *nb__policy_parsed(const char *text) {
     return json_is_object(doc) ? doc : NULL;
 }
 
+const char *nb__policy_document_get(const char *account, const char *arn) {
+    char buf[2200];
+    const char *key = documents ? key_of(buf, sizeof buf, account, arn) : NULL;
+    return key ? json_string_value(json_object_get(documents, key)) : NULL;
+}
+
+void nb__policy_document_put(const char *account, const char *arn, const char *text) {
+    char buf[2200];
+    const char *key = key_of(buf, sizeof buf, account, arn);
+    if (documents == NULL || json_object_size(documents) >= MAX_ENTRIES) {
+        json_decref(documents);
+        documents = json_object();
+    }
+    if (key && documents)
+        json_object_set_new(documents, key, json_string(text));
+}
+
 void nb__policy_cache_clear(void) {
     if (cache)
         json_object_clear(cache);
+    if (documents)
+        json_object_clear(documents);
+    nb__decision_cache_clear();
 }

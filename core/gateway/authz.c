@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "authz/decision_cache.h"
 #include "authz/policy_cache.h"
 #include "authz/policy_eval.h"
 #include "authz/template.h"
@@ -27,6 +28,7 @@
 #include "gateway/request.h"
 #include "http/server.h"
 #include "plugin/plugin.h"
+#include "util/codec.h"
 #include "util/partition.h"
 
 int nb__api_policy_eval(const json_t *policy, const nb_policy_request_t *r, json_t *matched) {
@@ -223,6 +225,32 @@ static void deny(nb_req_t *req, nb_plugin_t *p, const json_t *input, const nb__t
     nb__req_set_error(req, "AccessDenied", 403, NULL, "%s", msg ? msg : "Access Denied");
 }
 
+/* The name of a decision made without the request's context (decision_cache.h): everything it was
+ * made of, one per line. The documents are named by address: the parsed resource policy's stays
+ * its text's until the decisions are dropped with it, the session policy's is its key's for the
+ * key's life. Joined by hand: formatting it with printf cost more than the evaluation it saves. */
+static const char *decision_key(nb_req_t *req, const nb__cred_view_t *who, const char *action, const char *resource,
+                                const json_t *doc, const nb_resource_policy_t *res) {
+    const void *docs[2] = {doc, who->session_policy};
+    char addresses[2 * sizeof docs + 1];
+    if (nb__hex_encode_to(docs, sizeof docs, 0, addresses, sizeof addresses) < 0)
+        return NULL;
+    const char *parts[] = {req->ctx.access_key, who->principal_arn, who->account, action, resource, addresses,
+                           res->owner_account ? res->owner_account : "", res->required ? "required" : ""};
+    size_t lens[sizeof parts / sizeof *parts], total = 1;
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        total += (lens[i] = strlen(parts[i])) + 1;
+    char *key = nb__req_alloc(req, total), *at = key;
+    for (size_t i = 0; key && i < sizeof parts / sizeof *parts; i++) {
+        memcpy(at, parts[i], lens[i]);
+        at += lens[i];
+        *at++ = '\n';
+    }
+    if (key)
+        *at = '\0';
+    return key;
+}
+
 bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
     nb__cred_view_t who;
     if (!req->gw->cfg->check_issued_keys || req->call || req->ctx.access_key[0] == '\0' ||
@@ -240,16 +268,18 @@ bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
                                             : NULL;
     if (resource == NULL)
         resource = "*";
-    const json_t *id = identity_of(req, &who);
     int (*rp)(nb_plugin_t *, nb_req_t *, const json_t *, nb_resource_policy_t *) = NB__DEF_HOOK(p->def, resource_policy);
     nb_resource_policy_t res = {0};
     int rc = rp ? rp(p, req, input, &res) : 0;
     const json_t *doc = rc == 0 && res.document ? nb__policy_parsed(res.document) : NULL;
+    const char *decision = rc == 0 ? decision_key(req, &who, row->action, resource, doc, &res) : NULL;
+    if (decision && nb__decision_allowed(decision))
+        return true;
+    const json_t *id = identity_of(req, &who);
     /* the context only when a policy reads it: most have no condition */
-    json_t *ctx = json_is_true(json_object_get(id, "context")) || (doc && nb__policy_uses_context(doc)) ||
-                          (who.session_policy && nb__policy_uses_context(who.session_policy))
-                      ? request_context(req, &who, row, input)
-                      : NULL;
+    bool contextual = json_is_true(json_object_get(id, "context")) || (doc && nb__policy_uses_context(doc)) ||
+                      (who.session_policy && nb__policy_uses_context(who.session_policy));
+    json_t *ctx = contextual ? request_context(req, &who, row, input) : NULL;
     nb_policy_request_t r = {row->action, resource, ctx, NULL, NULL};
 
     verdict_t v = {.boundary = NB_POLICY_ALLOWED, .session = NB_POLICY_ALLOWED};
@@ -274,8 +304,11 @@ bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
     json_decref(ctx);
 
     const char *reason = rc == 0 ? denial(req, &v, row->action) : " because the resource policy could not be read";
-    if (reason == NULL)
+    if (reason == NULL) {
+        if (decision && !contextual)
+            nb__decision_keep_allowed(decision);
         return true;
+    }
     vars[3] = (nb__template_var_t){"principal", who.principal_arn};
     vars[4] = (nb__template_var_t){"action", row->action};
     vars[5] = (nb__template_var_t){"resource", resource};

@@ -2,13 +2,17 @@
  * ENFORCE_IAM=1: the documents IAM keeps that another service's authorization reads (nimbus/plugin.h,
  * authz_document): STS's AssumeRole reads the role's trust policy as the role's resource policy and
  * resolves its PolicyArns into session policies. The role may be another account's (a cross-account
- * assume is signed by the caller's account), so IAM is asked in the account the ARN names.
+ * assume is signed by the caller's account), so IAM is asked in the account the ARN names. Its
+ * answers are kept until IAM says its state changed (policy_cache.h): parsing the role's record
+ * cost more than the AssumeRole itself.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "authz/policy_cache.h"
 #include "gateway/authz.h"
 #include "gateway/gateway.h"
+#include "gateway/req_memory.h"
 #include "gateway/request.h"
 #include "plugin/plugin.h"
 
@@ -34,7 +38,10 @@ const char *nb__api_authz_document(nb_req_t *req, const char *arn) {
     memcpy(own, req->ctx.account, sizeof own);
     if (arn_account(arn, theirs))
         snprintf(req->ctx.account, sizeof req->ctx.account, "%s", theirs);
-    const char *doc = hook(ip, req, arn);
+    const char *kept = nb__policy_document_get(req->ctx.account, arn);
+    const char *doc = kept ? nb__req_strdup(req, kept) : hook(ip, req, arn);
+    if (doc && !kept) /* none is not kept: a read that failed answers none too */
+        nb__policy_document_put(req->ctx.account, arn, doc);
     memcpy(req->ctx.account, own, sizeof own);
     return doc;
 }

@@ -259,8 +259,9 @@ static void iam_action_fill(size_t i, const iam_op_t *op) {
 
 static int iam_init(nb_plugin_t *self) { return iam_store_open(self); }
 
-/* The state was reset: the core's cached identity policies are stale. */
-static void iam_reset(nb_plugin_t *self) {
+/* The state was reset, or a request's writes were rolled back after its answers were cached:
+ * the core's cached identity policies, documents and decisions are stale. */
+static void iam_state_changed(nb_plugin_t *self) {
     (void)self;
     nb_authz_changed();
 }
@@ -284,6 +285,7 @@ __attribute__((constructor)) static void iam_ops_fill(void) {
 }
 
 NB_PLUGIN_DEFINE(.name = "iam", .service = "iam", .api_version = "2010-05-08", .ops = iam_ops, .init = iam_init,
-                 .fini = iam_fini, .reset = iam_reset, .authz_actions = iam_actions,
+                 .fini = iam_fini, .reset = iam_state_changed,
+                 .rolled_back = iam_state_changed, .authz_actions = iam_actions,
                  .identity_policies = iam_identity_policies,
                  .authz_document = iam_authz_document);

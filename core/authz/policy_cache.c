@@ -1,7 +1,7 @@
 /* Cached identity policies (policy_cache.h): one jansson object keyed "account principal". */
 #include "authz/policy_cache.h"
 
-#include <stdio.h>
+#include <string.h>
 
 #include "authz/decision_cache.h"
 #include "authz/policy_eval.h"
@@ -12,9 +12,16 @@ static json_t *cache, *documents;
  * rather than grow without bound. */
 #define MAX_ENTRIES 4096
 
+/* "account principal"; NULL when it does not fit. Joined by hand: snprintf costs a tenth of a
+ * cached request's authorization. */
 static const char *key_of(char *buf, size_t cap, const char *account, const char *principal_arn) {
-    int n = snprintf(buf, cap, "%s %s", account, principal_arn);
-    return n > 0 && (size_t)n < cap ? buf : NULL;
+    size_t a = strlen(account), p = strlen(principal_arn);
+    if (a + 1 + p >= cap)
+        return NULL;
+    memcpy(buf, account, a);
+    buf[a] = ' ';
+    memcpy(buf + a + 1, principal_arn, p + 1);
+    return buf;
 }
 
 const json_t *nb__policy_cache_get(const char *account, const char *principal_arn) {

@@ -432,4 +432,7 @@ const nb_api_t nb__api = {
     .authz_changed = nb__api_authz_changed,
     .credentials_session_policy = nb__credentials_session_policy,
     .authz_document = nb__api_authz_document,
+    /* ---- ABI 1.10 ---- */
+    /* IAM policy enforcement per item of a request */
+    .authz_check = nb__api_authz_check,
 };

@@ -251,10 +251,64 @@ static const char *decision_key(nb_req_t *req, const nb__cred_view_t *who, const
     return key;
 }
 
+/* The principal whose policies decide req, false when none is evaluated: enforcement off, an
+ * in-process call (its caller was), the root account's keys (not registered), a key of another
+ * account than the one the request acts in. */
+static bool evaluated_principal(nb_req_t *req, nb__cred_view_t *who) {
+    return req->gw->cfg->check_issued_keys && !req->call && req->ctx.access_key[0] != '\0' &&
+           nb__credentials_find(req->ctx.access_key, who) && strcmp(who->account, req->ctx.account) == 0;
+}
+
+/* Whether who may do row's action on resource (p's resource policy read from input): NULL when it
+ * may, else why not, in AWS's words. */
+static const char *decide(nb_req_t *req, nb_plugin_t *p, const nb__cred_view_t *who, const nb_authz_action_t *row,
+                          const char *resource, const json_t *input) {
+    int (*rp)(nb_plugin_t *, nb_req_t *, const json_t *, nb_resource_policy_t *) = NB__DEF_HOOK(p->def, resource_policy);
+    nb_resource_policy_t res = {0};
+    int rc = rp ? rp(p, req, input, &res) : 0;
+    if (rc != 0)
+        return " because the resource policy could not be read";
+    const json_t *doc = res.document ? nb__policy_parsed(res.document) : NULL;
+    const char *decision = decision_key(req, who, row->action, resource, doc, &res);
+    if (decision && nb__decision_allowed(decision))
+        return NULL;
+    const json_t *id = identity_of(req, who);
+    /* the context only when a policy reads it: most have no condition */
+    bool contextual = json_is_true(json_object_get(id, "context")) || (doc && nb__policy_uses_context(doc)) ||
+                      (who->session_policy && nb__policy_uses_context(who->session_policy));
+    json_t *ctx = contextual ? request_context(req, who, row, input) : NULL;
+    nb_policy_request_t r = {row->action, resource, ctx, NULL, NULL};
+
+    verdict_t v = {.boundary = NB_POLICY_ALLOWED, .session = NB_POLICY_ALLOWED};
+    v.identity = id ? eval_all(json_object_get(id, "policies"), &r) : NB_POLICY_IMPLICIT_DENY;
+    const json_t *boundary = json_object_get(id, "boundary");
+    if (boundary)
+        v.boundary = nb__policy_eval(boundary, &r, NULL);
+    if (who->session_policy)
+        v.session = nb__policy_eval(who->session_policy, &r, NULL);
+    v.resource = NB_POLICY_IMPLICIT_DENY;
+    v.cross_account = res.owner_account && strcmp(res.owner_account, who->account) != 0;
+    if (doc) {
+        nb_policy_request_t rr = {row->action, resource, ctx, who->principal_arn, who->account};
+        v.resource = nb__policy_eval(doc, &rr, NULL);
+        /* an account principal no longer names the caller; in a trust policy neither does "*"
+         * (policy_eval.h): a role trusting everyone leaves the choice to identity policies */
+        rr.principal_account = res.required ? "" : NULL;
+        v.names_caller = v.resource == NB_POLICY_ALLOWED && !v.cross_account &&
+                         nb__policy_eval(doc, &rr, NULL) == NB_POLICY_ALLOWED;
+    }
+    v.required = res.required != 0;
+    json_decref(ctx);
+
+    const char *reason = denial(req, &v, row->action);
+    if (reason == NULL && decision && !contextual)
+        nb__decision_keep_allowed(decision);
+    return reason;
+}
+
 bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
     nb__cred_view_t who;
-    if (!req->gw->cfg->check_issued_keys || req->call || req->ctx.access_key[0] == '\0' ||
-        !nb__credentials_find(req->ctx.access_key, &who) || strcmp(who.account, req->ctx.account) != 0)
+    if (!evaluated_principal(req, &who))
         return true;
     const nb_authz_action_t *table = NB__DEF_HOOK(p->def, authz_actions);
     nb_authz_action_t fallback;
@@ -268,51 +322,22 @@ bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
                                             : NULL;
     if (resource == NULL)
         resource = "*";
-    int (*rp)(nb_plugin_t *, nb_req_t *, const json_t *, nb_resource_policy_t *) = NB__DEF_HOOK(p->def, resource_policy);
-    nb_resource_policy_t res = {0};
-    int rc = rp ? rp(p, req, input, &res) : 0;
-    const json_t *doc = rc == 0 && res.document ? nb__policy_parsed(res.document) : NULL;
-    const char *decision = rc == 0 ? decision_key(req, &who, row->action, resource, doc, &res) : NULL;
-    if (decision && nb__decision_allowed(decision))
+    const char *reason = decide(req, p, &who, row, resource, input);
+    if (reason == NULL)
         return true;
-    const json_t *id = identity_of(req, &who);
-    /* the context only when a policy reads it: most have no condition */
-    bool contextual = json_is_true(json_object_get(id, "context")) || (doc && nb__policy_uses_context(doc)) ||
-                      (who.session_policy && nb__policy_uses_context(who.session_policy));
-    json_t *ctx = contextual ? request_context(req, &who, row, input) : NULL;
-    nb_policy_request_t r = {row->action, resource, ctx, NULL, NULL};
-
-    verdict_t v = {.boundary = NB_POLICY_ALLOWED, .session = NB_POLICY_ALLOWED};
-    v.identity = id ? eval_all(json_object_get(id, "policies"), &r) : NB_POLICY_IMPLICIT_DENY;
-    const json_t *boundary = json_object_get(id, "boundary");
-    if (boundary)
-        v.boundary = nb__policy_eval(boundary, &r, NULL);
-    if (who.session_policy)
-        v.session = nb__policy_eval(who.session_policy, &r, NULL);
-    v.resource = NB_POLICY_IMPLICIT_DENY;
-    v.cross_account = res.owner_account && strcmp(res.owner_account, who.account) != 0;
-    if (doc) {
-        nb_policy_request_t rr = {row->action, resource, ctx, who.principal_arn, who.account};
-        v.resource = nb__policy_eval(doc, &rr, NULL);
-        /* an account principal no longer names the caller; in a trust policy neither does "*"
-         * (policy_eval.h): a role trusting everyone leaves the choice to identity policies */
-        rr.principal_account = res.required ? "" : NULL;
-        v.names_caller = v.resource == NB_POLICY_ALLOWED && !v.cross_account &&
-                         nb__policy_eval(doc, &rr, NULL) == NB_POLICY_ALLOWED;
-    }
-    v.required = res.required != 0;
-    json_decref(ctx);
-
-    const char *reason = rc == 0 ? denial(req, &v, row->action) : " because the resource policy could not be read";
-    if (reason == NULL) {
-        if (decision && !contextual)
-            nb__decision_keep_allowed(decision);
-        return true;
-    }
     vars[3] = (nb__template_var_t){"principal", who.principal_arn};
     vars[4] = (nb__template_var_t){"action", row->action};
     vars[5] = (nb__template_var_t){"resource", resource};
     vars[6] = (nb__template_var_t){"reason", reason};
     deny(req, p, input, vars, 7);
     return false;
+}
+
+int nb__api_authz_check(nb_req_t *req, const char *action, const char *resource, const json_t *input) {
+    nb__cred_view_t who;
+    nb_plugin_t *p = req && req->svc ? req->svc->provider : NULL;
+    if (p == NULL || action == NULL || !evaluated_principal(req, &who) || NB__DEF_HOOK(p->def, authz_actions) == NULL)
+        return 1;
+    const nb_authz_action_t row = {req->route.op ? req->route.op->name : "", action, NULL, NULL, NULL};
+    return decide(req, p, &who, &row, resource ? resource : "*", input) == NULL;
 }

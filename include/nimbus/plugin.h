@@ -66,7 +66,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 9                  /* additions at the end of nb_api_t or nb_plugin_def_t */
+#define NB_ABI_MINOR 10                 /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Room for an AWS signature with its NUL (ABI 1.7, nb_sigv4_signature): 64 hex digits, or
  * SigV2's 28 base64 characters. */
@@ -529,6 +529,14 @@ typedef struct nb_api {
      * (AssumeRolePolicyDocument) for arn:...:role/NAME, a managed policy's default version for
      * arn:...:policy/NAME. JSON text in req's memory; NULL when there is none (or IAM is not enabled). */
     const char *(*authz_document)(nb_req_t *req, const char *arn);
+    /* ---- ABI 1.10 ---- */
+    /* IAM policy enforcement per item of a request (DeleteObjects' keys, CopyObject's source):
+     * whether the principal that signed req may do action on resource, evaluated as the request
+     * itself is (identity policies, boundary, session policy, and the resource policy that req's
+     * plugin's resource_policy hook reads from input, e.g. {"Bucket": ...}): 1 allowed (also when
+     * nothing is evaluated: enforcement off, the root account's keys, an in-process call), 0
+     * denied. Sets no error: the plugin answers a denial in its own shape. */
+    int (*authz_check)(nb_req_t *req, const char *action, const char *resource, const json_t *input);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -741,6 +749,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_credentials_session_policy(...) (nb_api->credentials_session_policy(__VA_ARGS__))
 /* ABI 1.9: IAM trust policies and session PolicyArns */
 #define nb_authz_document(...) (nb_api->authz_document(__VA_ARGS__))
+/* ABI 1.10: IAM policy enforcement per item of a request */
+#define nb_authz_check(...) (nb_api->authz_check(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

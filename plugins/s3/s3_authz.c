@@ -58,8 +58,8 @@ const nb_authz_action_t s3_actions[] = {
     {"GetObject", "s3:GetObject", OBJECT, NULL, NULL},
     {"HeadObject", "s3:GetObject", OBJECT, NULL, NULL},
     {"DeleteObject", "s3:DeleteObject", OBJECT, NULL, NULL},
-    /* each key is S3's to check; the request as a whole acts on the bucket's objects */
-    {"DeleteObjects", "s3:DeleteObject", BUCKET "/*", NULL, NULL},
+    /* each key is authorized by itself (s3_authz_object): a denied one is an entry of Errors */
+    {"DeleteObjects", NULL, NULL, NULL, NULL},
     {"CopyObject", "s3:PutObject", OBJECT, NULL, NULL},
     {"GetObjectAttributes", "s3:GetObjectAttributes", OBJECT, NULL, NULL},
     {"GetObjectTagging", "s3:GetObjectTagging", OBJECT, NULL, NULL},
@@ -131,4 +131,14 @@ int s3_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_re
     }
     sqlite3_reset(s);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : NB_ESTORE;
+}
+
+bool s3_authz_object(nb_req_t *req, const char *action, const char *bucket, const char *key) {
+    if (!NB_API_HAS(authz_check))
+        return true;
+    json_t *in = json_pack("{s:s}", "Bucket", bucket); /* what s3_resource_policy reads */
+    const char *arn = nb_req_printf(req, "arn:%s:s3:::%s/%s", nb_partition(nb_req_region(req)), bucket, key);
+    bool allowed = in == NULL || arn == NULL ? false : nb_authz_check(req, action, arn, in) == 1;
+    json_decref(in);
+    return allowed;
 }

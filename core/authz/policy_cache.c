@@ -30,8 +30,8 @@ const json_t *nb__policy_cache_get(const char *account, const char *principal_ar
     return key ? json_object_get(cache, key) : NULL;
 }
 
-const json_t *nb__policy_cache_put(const char *account, const char *principal_arn, json_t *policies, json_t *boundary,
-                                   int rc) {
+const json_t *nb__policy_cache_put(const char *account, const char *principal_arn, nb_identity_policies_t *out, int rc) {
+    json_t *policies = out->policies, *boundary = out->boundary, *tags = out->tags;
     bool context = boundary && nb__policy_uses_context(boundary);
     size_t i;
     json_t *p;
@@ -42,6 +42,10 @@ const json_t *nb__policy_cache_put(const char *account, const char *principal_ar
         json_object_set_new(entry, "boundary", boundary);
     else
         json_decref(boundary);
+    if (entry && json_is_array(tags))
+        json_object_set_new(entry, "tags", tags);
+    else
+        json_decref(tags);
     char buf[1024];
     const char *key = key_of(buf, sizeof buf, account, principal_arn);
     if (cache == NULL || json_object_size(cache) >= MAX_ENTRIES) {

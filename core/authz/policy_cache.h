@@ -10,12 +10,14 @@
 
 #include <jansson.h>
 
+#include "nimbus/authz.h"
+
 /* The cached answer for a principal of an account: {"policies": [...], "boundary": {...} or
- * absent, "rc": the hook's return, "context": whether one of them reads the request's context}; borrowed until the next put or clear; NULL: not cached. */
+ * absent, "tags": [{"Key", "Value"}] or absent, "rc": the hook's return, "context": whether one of
+ * them reads the request's context}; borrowed until the next put or clear; NULL: not cached. */
 const json_t *nb__policy_cache_get(const char *account, const char *principal_arn);
-/* Keeps an answer (takes policies and boundary, either may be NULL); returns it as get would. */
-const json_t *nb__policy_cache_put(const char *account, const char *principal_arn, json_t *policies, json_t *boundary,
-                                   int rc);
+/* Keeps an answer (takes out's references, any may be NULL); returns it as get would. */
+const json_t *nb__policy_cache_put(const char *account, const char *principal_arn, nb_identity_policies_t *out, int rc);
 /* Drops every answer, every kept document and every kept decision (decision_cache.h): ABI 1.9
  * authz_changed, a plugin's state reset. */
 void nb__policy_cache_clear(void);

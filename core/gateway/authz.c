@@ -102,9 +102,23 @@ static void now_texts(const char **iso, const char **epoch) {
     *epoch = epoch_text;
 }
 
-/* The global condition keys AWS sets on every request, and the action's keys from the input. */
-static json_t *request_context(nb_req_t *req, const nb__cred_view_t *who, const nb_authz_action_t *row,
-                               const json_t *input) {
+/* aws:PrincipalTag/KEY of each of the principal's tags (IAM's answer, cached with its policies). */
+static void add_principal_tags(json_t *ctx, const json_t *identity) {
+    size_t i;
+    const json_t *tag;
+    json_array_foreach(json_object_get(identity, "tags"), i, tag) {
+        const char *key = json_string_value(json_object_get(tag, "Key"));
+        char name[320], lower[320];
+        if (key && (size_t)snprintf(name, sizeof name, "aws:PrincipalTag/%s", key) < sizeof name &&
+            nb__policy_key(lower, sizeof lower, name))
+            set_lower(ctx, lower, json_string_value(json_object_get(tag, "Value")));
+    }
+}
+
+/* The global condition keys AWS sets on every request, the principal's tags (identity: its cached
+ * policies), and the action's keys from the input. */
+static json_t *request_context(nb_req_t *req, const nb__cred_view_t *who, const json_t *identity,
+                               const nb_authz_action_t *row, const json_t *input) {
     json_t *ctx = json_object();
     const char *iso, *epoch;
     now_texts(&iso, &epoch);
@@ -125,6 +139,7 @@ static json_t *request_context(nb_req_t *req, const nb__cred_view_t *who, const 
     set_lower(ctx, "aws:requestedregion", req->ctx.region);
     set_lower(ctx, "aws:sourcearn", nb__http_request_header(req->http, "x-amz-source-arn"));
     set_lower(ctx, "aws:sourceaccount", nb__http_request_header(req->http, "x-amz-source-account"));
+    add_principal_tags(ctx, identity);
     nb__template_context_each(row->context, input, add_input_key, ctx);
     return ctx;
 }
@@ -158,9 +173,10 @@ static const json_t *identity_of(nb_req_t *req, const nb__cred_view_t *who) {
     if (rc != 0) {
         json_decref(out.policies);
         json_decref(out.boundary);
-        out.policies = out.boundary = NULL;
+        json_decref(out.tags);
+        out.policies = out.boundary = out.tags = NULL;
     }
-    const json_t *kept = nb__policy_cache_put(who->account, who->principal_arn, out.policies, out.boundary, rc);
+    const json_t *kept = nb__policy_cache_put(who->account, who->principal_arn, &out, rc);
     return kept;
 }
 
@@ -276,7 +292,7 @@ static const char *decide(nb_req_t *req, nb_plugin_t *p, const nb__cred_view_t *
     /* the context only when a policy reads it: most have no condition */
     bool contextual = json_is_true(json_object_get(id, "context")) || (doc && nb__policy_uses_context(doc)) ||
                       (who->session_policy && nb__policy_uses_context(who->session_policy));
-    json_t *ctx = contextual ? request_context(req, who, row, input) : NULL;
+    json_t *ctx = contextual ? request_context(req, who, id, row, input) : NULL;
     nb_policy_request_t r = {row->action, resource, ctx, NULL, NULL};
 
     verdict_t v = {.boundary = NB_POLICY_ALLOWED, .session = NB_POLICY_ALLOWED};

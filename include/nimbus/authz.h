@@ -79,6 +79,10 @@ typedef struct nb_resource_policy {
 typedef struct nb_identity_policies {
     json_t *policies; /* array of documents (inline, attached, groups'): a new reference, or NULL */
     json_t *boundary; /* the permissions boundary's document: a new reference, or NULL */
+    /* ABI 1.10: the principal's tags, [{"Key": ..., "Value": ...}] (a role's for its sessions), the
+     * aws:PrincipalTag/KEY condition keys: a new reference, or NULL. A core reads it only from a
+     * plugin built for 1.10 or later (older ones are zero-initialized). */
+    json_t *tags;
 } nb_identity_policies_t;
 
 #ifdef __cplusplus

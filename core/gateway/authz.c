@@ -102,23 +102,24 @@ static void now_texts(const char **iso, const char **epoch) {
     *epoch = epoch_text;
 }
 
-/* aws:PrincipalTag/KEY of each of the principal's tags (IAM's answer, cached with its policies). */
-static void add_principal_tags(json_t *ctx, const json_t *identity) {
+/* PREFIX/KEY of each tag of a list [{"Key", "Value"}]: aws:PrincipalTag/team, iam:ResourceTag/team. */
+static void add_tags(json_t *ctx, const char *prefix, const json_t *tags) {
     size_t i;
     const json_t *tag;
-    json_array_foreach(json_object_get(identity, "tags"), i, tag) {
+    json_array_foreach(tags, i, tag) {
         const char *key = json_string_value(json_object_get(tag, "Key"));
         char name[320], lower[320];
-        if (key && (size_t)snprintf(name, sizeof name, "aws:PrincipalTag/%s", key) < sizeof name &&
+        if (key && (size_t)snprintf(name, sizeof name, "%s/%s", prefix, key) < sizeof name &&
             nb__policy_key(lower, sizeof lower, name))
             set_lower(ctx, lower, json_string_value(json_object_get(tag, "Value")));
     }
 }
 
 /* The global condition keys AWS sets on every request, the principal's tags (identity: its cached
- * policies), and the action's keys from the input. */
+ * policies), the resource's tags (as aws: and the service's keys), and the action's keys from the
+ * input. */
 static json_t *request_context(nb_req_t *req, const nb__cred_view_t *who, const json_t *identity,
-                               const nb_authz_action_t *row, const json_t *input) {
+                               const nb_resource_policy_t *res, const nb_authz_action_t *row, const json_t *input) {
     json_t *ctx = json_object();
     const char *iso, *epoch;
     now_texts(&iso, &epoch);
@@ -139,7 +140,13 @@ static json_t *request_context(nb_req_t *req, const nb__cred_view_t *who, const 
     set_lower(ctx, "aws:requestedregion", req->ctx.region);
     set_lower(ctx, "aws:sourcearn", nb__http_request_header(req->http, "x-amz-source-arn"));
     set_lower(ctx, "aws:sourceaccount", nb__http_request_header(req->http, "x-amz-source-account"));
-    add_principal_tags(ctx, identity);
+    add_tags(ctx, "aws:PrincipalTag", json_object_get(identity, "tags"));
+    if (res->tags) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%s:ResourceTag", req->route.spec->service);
+        add_tags(ctx, "aws:ResourceTag", res->tags);
+        add_tags(ctx, prefix, res->tags);
+    }
     nb__template_context_each(row->context, input, add_input_key, ctx);
     return ctx;
 }
@@ -282,17 +289,21 @@ static const char *decide(nb_req_t *req, nb_plugin_t *p, const nb__cred_view_t *
     int (*rp)(nb_plugin_t *, nb_req_t *, const json_t *, nb_resource_policy_t *) = NB__DEF_HOOK(p->def, resource_policy);
     nb_resource_policy_t res = {0};
     int rc = rp ? rp(p, req, input, &res) : 0;
-    if (rc != 0)
+    if (rc != 0) {
+        json_decref(res.tags);
         return " because the resource policy could not be read";
+    }
     const json_t *doc = res.document ? nb__policy_parsed(res.document) : NULL;
     const char *decision = decision_key(req, who, row->action, resource, doc, &res);
-    if (decision && nb__decision_allowed(decision))
+    if (decision && nb__decision_allowed(decision)) {
+        json_decref(res.tags);
         return NULL;
+    }
     const json_t *id = identity_of(req, who);
     /* the context only when a policy reads it: most have no condition */
     bool contextual = json_is_true(json_object_get(id, "context")) || (doc && nb__policy_uses_context(doc)) ||
                       (who->session_policy && nb__policy_uses_context(who->session_policy));
-    json_t *ctx = contextual ? request_context(req, who, id, row, input) : NULL;
+    json_t *ctx = contextual ? request_context(req, who, id, &res, row, input) : NULL;
     nb_policy_request_t r = {row->action, resource, ctx, NULL, NULL};
 
     verdict_t v = {.boundary = NB_POLICY_ALLOWED, .session = NB_POLICY_ALLOWED};
@@ -315,6 +326,7 @@ static const char *decide(nb_req_t *req, nb_plugin_t *p, const nb__cred_view_t *
     }
     v.required = res.required != 0;
     json_decref(ctx);
+    json_decref(res.tags);
 
     const char *reason = denial(req, &v, row->action);
     if (reason == NULL && decision && !contextual)

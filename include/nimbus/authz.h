@@ -73,6 +73,10 @@ typedef struct nb_resource_policy {
     /* the policy must allow the caller whatever its identity policies say (a role's trust policy:
      * no role is assumed that does not trust its caller); 0: AWS's usual resource policy */
     int required;
+    /* ABI 1.10: the resource's tags, [{"Key": ..., "Value": ...}], the aws:ResourceTag/KEY and
+     * SERVICE:ResourceTag/KEY condition keys (iam:ResourceTag/KEY): a new reference the core
+     * releases, or NULL. Read only from a plugin built for 1.10 or later (zero-initialized). */
+    json_t *tags;
 } nb_resource_policy_t;
 
 /* A principal's policies, as an `identity_policies` hook finds them: parsed documents. */

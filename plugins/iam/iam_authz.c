@@ -150,3 +150,17 @@ int iam_identity_policies(nb_plugin_t *self, nb_req_t *req, const char *principa
     json_decref(src.boundary);
     return rc;
 }
+
+int iam_resource_tags(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_resource_policy_t *out) {
+    (void)self;
+    const iam_op_t *op = iam_op_named(nb_req_operation(req));
+    const iam_kind_t *k = op ? op->kind : NULL;
+    json_t *row = NULL;
+    if (k == &iam_user || k == &iam_role) /* named: a create names none yet, so none is found */
+        row = nb_json_str(in, k->name_member) ? iam_load(req, k->kind, nb_json_str(in, k->name_member)) : NULL;
+    else if (k == &iam_policy && nb_json_str(in, "PolicyArn"))
+        row = iam_policy_lookup(req, nb_json_str(in, "PolicyArn"));
+    out->tags = json_incref(json_object_get(row, "Tags"));
+    json_decref(row);
+    return 0;
+}

@@ -1,7 +1,10 @@
 """ENFORCE_IAM=1 reads the principal's IAM tags as aws:PrincipalTag/KEY: a user's own tags, and for
 an assumed role's session its role's. A policy allowing S3 reads only for PrincipalTag team=blue
 lets the tagged user read, denies it once TagUser sets team=red (the cached identity is dropped),
-and allows it again after; an untagged user is denied; a role's session follows its role's tag."""
+and allows it again after; an untagged user is denied; a role's session follows its role's tag.
+The tags of the IAM user, role or managed policy an IAM operation names are iam:ResourceTag/KEY (and
+aws:ResourceTag/KEY): GetRole allowed for env=dev is denied for an env=prod role, and the same for a
+managed policy's GetPolicy."""
 import os, sys, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -64,6 +67,31 @@ class PrincipalTags(ServerTestCase):
         self.assert_reads(s3)
         self.iam.tag_role(RoleName="tag-role", Tags=[{"Key": "team", "Value": "green"}])
         self.assert_denied(s3)
+
+
+    def test_iam_resource_tags(self):
+        for name, env in (("res-dev", "dev"), ("res-prod", "prod")):
+            self.iam.create_role(RoleName=name, AssumeRolePolicyDocument=doc({
+                "Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"}),
+                Tags=[{"Key": "env", "Value": env}])
+            self.iam.create_policy(PolicyName=name, PolicyDocument=doc({"Effect": "Allow", "Action": "s3:*",
+                                                                        "Resource": "*"}),
+                                   Tags=[{"Key": "env", "Value": env}])
+        self.iam.create_user(UserName="res-reader")
+        self.iam.put_user_policy(UserName="res-reader", PolicyName="p", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "iam:GetRole", "Resource": "*",
+             "Condition": {"StringEquals": {"iam:ResourceTag/env": "dev"}}},
+            {"Effect": "Allow", "Action": "iam:GetPolicy", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/env": "dev"}}}))
+        k = self.iam.create_access_key(UserName="res-reader")["AccessKey"]
+        iam = client(self.n.url, "iam", k["AccessKeyId"], k["SecretAccessKey"])
+        self.assertEqual(iam.get_role(RoleName="res-dev")["Role"]["RoleName"], "res-dev")
+        policy = f"arn:aws:iam::{ACCOUNT}:policy/"
+        self.assertEqual(iam.get_policy(PolicyArn=policy + "res-dev")["Policy"]["PolicyName"], "res-dev")
+        for call, kw in ((iam.get_role, {"RoleName": "res-prod"}), (iam.get_policy, {"PolicyArn": policy + "res-prod"})):
+            with self.assertRaises(ClientError) as cm:
+                call(**kw)
+            self.assertEqual(cm.exception.response["Error"]["Code"], "AccessDenied")
 
 
 if __name__ == "__main__":

@@ -446,4 +446,6 @@ const nb_api_t nb__api = {
     /* outbound HTTP requests (core/net/http_out.c) */
     .http_send = nb__http_send,
     .http_cancel = nb__http_cancel,
+    /* IAM policy enforcement per item of a request */
+    .authz_check = nb__api_authz_check,
 };

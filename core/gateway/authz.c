@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "authz/decision_cache.h"
 #include "authz/policy_cache.h"
 #include "authz/policy_eval.h"
 #include "authz/template.h"
@@ -27,6 +28,7 @@
 #include "gateway/request.h"
 #include "http/server.h"
 #include "plugin/plugin.h"
+#include "util/codec.h"
 #include "util/partition.h"
 
 int nb__api_policy_eval(const json_t *policy, const nb_policy_request_t *r, json_t *matched) {
@@ -100,9 +102,24 @@ static void now_texts(const char **iso, const char **epoch) {
     *epoch = epoch_text;
 }
 
-/* The global condition keys AWS sets on every request, and the action's keys from the input. */
-static json_t *request_context(nb_req_t *req, const nb__cred_view_t *who, const nb_authz_action_t *row,
-                               const json_t *input) {
+/* PREFIX/KEY of each tag of a list [{"Key", "Value"}]: aws:PrincipalTag/team, iam:ResourceTag/team. */
+static void add_tags(json_t *ctx, const char *prefix, const json_t *tags) {
+    size_t i;
+    const json_t *tag;
+    json_array_foreach(tags, i, tag) {
+        const char *key = json_string_value(json_object_get(tag, "Key"));
+        char name[320], lower[320];
+        if (key && (size_t)snprintf(name, sizeof name, "%s/%s", prefix, key) < sizeof name &&
+            nb__policy_key(lower, sizeof lower, name))
+            set_lower(ctx, lower, json_string_value(json_object_get(tag, "Value")));
+    }
+}
+
+/* The global condition keys AWS sets on every request, the principal's tags (identity: its cached
+ * policies), the resource's tags (as aws: and the service's keys), and the action's keys from the
+ * input. */
+static json_t *request_context(nb_req_t *req, const nb__cred_view_t *who, const json_t *identity,
+                               const nb_resource_policy_t *res, const nb_authz_action_t *row, const json_t *input) {
     json_t *ctx = json_object();
     const char *iso, *epoch;
     now_texts(&iso, &epoch);
@@ -123,6 +140,13 @@ static json_t *request_context(nb_req_t *req, const nb__cred_view_t *who, const 
     set_lower(ctx, "aws:requestedregion", req->ctx.region);
     set_lower(ctx, "aws:sourcearn", nb__http_request_header(req->http, "x-amz-source-arn"));
     set_lower(ctx, "aws:sourceaccount", nb__http_request_header(req->http, "x-amz-source-account"));
+    add_tags(ctx, "aws:PrincipalTag", json_object_get(identity, "tags"));
+    if (res->tags) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%s:ResourceTag", req->route.spec->service);
+        add_tags(ctx, "aws:ResourceTag", res->tags);
+        add_tags(ctx, prefix, res->tags);
+    }
     nb__template_context_each(row->context, input, add_input_key, ctx);
     return ctx;
 }
@@ -156,9 +180,10 @@ static const json_t *identity_of(nb_req_t *req, const nb__cred_view_t *who) {
     if (rc != 0) {
         json_decref(out.policies);
         json_decref(out.boundary);
-        out.policies = out.boundary = NULL;
+        json_decref(out.tags);
+        out.policies = out.boundary = out.tags = NULL;
     }
-    const json_t *kept = nb__policy_cache_put(who->account, who->principal_arn, out.policies, out.boundary, rc);
+    const json_t *kept = nb__policy_cache_put(who->account, who->principal_arn, &out, rc);
     return kept;
 }
 
@@ -223,10 +248,95 @@ static void deny(nb_req_t *req, nb_plugin_t *p, const json_t *input, const nb__t
     nb__req_set_error(req, "AccessDenied", 403, NULL, "%s", msg ? msg : "Access Denied");
 }
 
+/* The name of a decision made without the request's context (decision_cache.h): everything it was
+ * made of, one per line. The documents are named by address: the parsed resource policy's stays
+ * its text's until the decisions are dropped with it, the session policy's is its key's for the
+ * key's life. Joined by hand: formatting it with printf cost more than the evaluation it saves. */
+static const char *decision_key(nb_req_t *req, const nb__cred_view_t *who, const char *action, const char *resource,
+                                const json_t *doc, const nb_resource_policy_t *res) {
+    const void *docs[2] = {doc, who->session_policy};
+    char addresses[2 * sizeof docs + 1];
+    if (nb__hex_encode_to(docs, sizeof docs, 0, addresses, sizeof addresses) < 0)
+        return NULL;
+    const char *parts[] = {req->ctx.access_key, who->principal_arn, who->account, action, resource, addresses,
+                           res->owner_account ? res->owner_account : "", res->required ? "required" : ""};
+    size_t lens[sizeof parts / sizeof *parts], total = 1;
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        total += (lens[i] = strlen(parts[i])) + 1;
+    char *key = nb__req_alloc(req, total), *at = key;
+    for (size_t i = 0; key && i < sizeof parts / sizeof *parts; i++) {
+        memcpy(at, parts[i], lens[i]);
+        at += lens[i];
+        *at++ = '\n';
+    }
+    if (key)
+        *at = '\0';
+    return key;
+}
+
+/* The principal whose policies decide req, false when none is evaluated: enforcement off, an
+ * in-process call (its caller was), the root account's keys (not registered), a key of another
+ * account than the one the request acts in. */
+static bool evaluated_principal(nb_req_t *req, nb__cred_view_t *who) {
+    return req->gw->cfg->check_issued_keys && !req->call && req->ctx.access_key[0] != '\0' &&
+           nb__credentials_find(req->ctx.access_key, who) && strcmp(who->account, req->ctx.account) == 0;
+}
+
+/* Whether who may do row's action on resource (p's resource policy read from input): NULL when it
+ * may, else why not, in AWS's words. */
+static const char *decide(nb_req_t *req, nb_plugin_t *p, const nb__cred_view_t *who, const nb_authz_action_t *row,
+                          const char *resource, const json_t *input) {
+    int (*rp)(nb_plugin_t *, nb_req_t *, const json_t *, nb_resource_policy_t *) = NB__DEF_HOOK(p->def, resource_policy);
+    nb_resource_policy_t res = {0};
+    int rc = rp ? rp(p, req, input, &res) : 0;
+    if (rc != 0) {
+        json_decref(res.tags);
+        return " because the resource policy could not be read";
+    }
+    const json_t *doc = res.document ? nb__policy_parsed(res.document) : NULL;
+    const char *decision = decision_key(req, who, row->action, resource, doc, &res);
+    if (decision && nb__decision_allowed(decision)) {
+        json_decref(res.tags);
+        return NULL;
+    }
+    const json_t *id = identity_of(req, who);
+    /* the context only when a policy reads it: most have no condition */
+    bool contextual = json_is_true(json_object_get(id, "context")) || (doc && nb__policy_uses_context(doc)) ||
+                      (who->session_policy && nb__policy_uses_context(who->session_policy));
+    json_t *ctx = contextual ? request_context(req, who, id, &res, row, input) : NULL;
+    nb_policy_request_t r = {row->action, resource, ctx, NULL, NULL};
+
+    verdict_t v = {.boundary = NB_POLICY_ALLOWED, .session = NB_POLICY_ALLOWED};
+    v.identity = id ? eval_all(json_object_get(id, "policies"), &r) : NB_POLICY_IMPLICIT_DENY;
+    const json_t *boundary = json_object_get(id, "boundary");
+    if (boundary)
+        v.boundary = nb__policy_eval(boundary, &r, NULL);
+    if (who->session_policy)
+        v.session = nb__policy_eval(who->session_policy, &r, NULL);
+    v.resource = NB_POLICY_IMPLICIT_DENY;
+    v.cross_account = res.owner_account && strcmp(res.owner_account, who->account) != 0;
+    if (doc) {
+        nb_policy_request_t rr = {row->action, resource, ctx, who->principal_arn, who->account};
+        v.resource = nb__policy_eval(doc, &rr, NULL);
+        /* an account principal no longer names the caller; in a trust policy neither does "*"
+         * (policy_eval.h): a role trusting everyone leaves the choice to identity policies */
+        rr.principal_account = res.required ? "" : NULL;
+        v.names_caller = v.resource == NB_POLICY_ALLOWED && !v.cross_account &&
+                         nb__policy_eval(doc, &rr, NULL) == NB_POLICY_ALLOWED;
+    }
+    v.required = res.required != 0;
+    json_decref(ctx);
+    json_decref(res.tags);
+
+    const char *reason = denial(req, &v, row->action);
+    if (reason == NULL && decision && !contextual)
+        nb__decision_keep_allowed(decision);
+    return reason;
+}
+
 bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
     nb__cred_view_t who;
-    if (!req->gw->cfg->check_issued_keys || req->call || req->ctx.access_key[0] == '\0' ||
-        !nb__credentials_find(req->ctx.access_key, &who) || strcmp(who.account, req->ctx.account) != 0)
+    if (!evaluated_principal(req, &who))
         return true;
     const nb_authz_action_t *table = NB__DEF_HOOK(p->def, authz_actions);
     nb_authz_action_t fallback;
@@ -240,40 +350,7 @@ bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
                                             : NULL;
     if (resource == NULL)
         resource = "*";
-    const json_t *id = identity_of(req, &who);
-    int (*rp)(nb_plugin_t *, nb_req_t *, const json_t *, nb_resource_policy_t *) = NB__DEF_HOOK(p->def, resource_policy);
-    nb_resource_policy_t res = {0};
-    int rc = rp ? rp(p, req, input, &res) : 0;
-    const json_t *doc = rc == 0 && res.document ? nb__policy_parsed(res.document) : NULL;
-    /* the context only when a policy reads it: most have no condition */
-    json_t *ctx = json_is_true(json_object_get(id, "context")) || (doc && nb__policy_uses_context(doc)) ||
-                          (who.session_policy && nb__policy_uses_context(who.session_policy))
-                      ? request_context(req, &who, row, input)
-                      : NULL;
-    nb_policy_request_t r = {row->action, resource, ctx, NULL, NULL};
-
-    verdict_t v = {.boundary = NB_POLICY_ALLOWED, .session = NB_POLICY_ALLOWED};
-    v.identity = id ? eval_all(json_object_get(id, "policies"), &r) : NB_POLICY_IMPLICIT_DENY;
-    const json_t *boundary = json_object_get(id, "boundary");
-    if (boundary)
-        v.boundary = nb__policy_eval(boundary, &r, NULL);
-    if (who.session_policy)
-        v.session = nb__policy_eval(who.session_policy, &r, NULL);
-    v.resource = NB_POLICY_IMPLICIT_DENY;
-    v.cross_account = res.owner_account && strcmp(res.owner_account, who.account) != 0;
-    if (doc) {
-        nb_policy_request_t rr = {row->action, resource, ctx, who.principal_arn, who.account};
-        v.resource = nb__policy_eval(doc, &rr, NULL);
-        /* an account principal no longer names the caller; in a trust policy neither does "*"
-         * (policy_eval.h): a role trusting everyone leaves the choice to identity policies */
-        rr.principal_account = res.required ? "" : NULL;
-        v.names_caller = v.resource == NB_POLICY_ALLOWED && !v.cross_account &&
-                         nb__policy_eval(doc, &rr, NULL) == NB_POLICY_ALLOWED;
-    }
-    v.required = res.required != 0;
-    json_decref(ctx);
-
-    const char *reason = rc == 0 ? denial(req, &v, row->action) : " because the resource policy could not be read";
+    const char *reason = decide(req, p, &who, row, resource, input);
     if (reason == NULL)
         return true;
     vars[3] = (nb__template_var_t){"principal", who.principal_arn};
@@ -282,4 +359,13 @@ bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
     vars[6] = (nb__template_var_t){"reason", reason};
     deny(req, p, input, vars, 7);
     return false;
+}
+
+int nb__api_authz_check(nb_req_t *req, const char *action, const char *resource, const json_t *input) {
+    nb__cred_view_t who;
+    nb_plugin_t *p = req && req->svc ? req->svc->provider : NULL;
+    if (p == NULL || action == NULL || !evaluated_principal(req, &who) || NB__DEF_HOOK(p->def, authz_actions) == NULL)
+        return 1;
+    const nb_authz_action_t row = {req->route.op ? req->route.op->name : "", action, NULL, NULL, NULL};
+    return decide(req, p, &who, &row, resource ? resource : "*", input) == NULL;
 }

@@ -18,6 +18,8 @@ int nb__api_policy_eval(const json_t *policy, const nb_policy_request_t *r, json
 int nb__api_policy_key(char *dst, size_t size, const char *key);
 void nb__api_authz_changed(void);
 const char *nb__api_authz_document(nb_req_t *req, const char *arn); /* authz_document.c */
+/* nb_api_t's (ABI 1.10). */
+int nb__api_authz_check(nb_req_t *req, const char *action, const char *resource, const json_t *input);
 
 /* The plugin that answers identity policies (IAM), started if it was not yet; NULL when none is
  * enabled. */

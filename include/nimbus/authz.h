@@ -73,12 +73,20 @@ typedef struct nb_resource_policy {
     /* the policy must allow the caller whatever its identity policies say (a role's trust policy:
      * no role is assumed that does not trust its caller); 0: AWS's usual resource policy */
     int required;
+    /* ABI 1.10: the resource's tags, [{"Key": ..., "Value": ...}], the aws:ResourceTag/KEY and
+     * SERVICE:ResourceTag/KEY condition keys (iam:ResourceTag/KEY): a new reference the core
+     * releases, or NULL. Read only from a plugin built for 1.10 or later (zero-initialized). */
+    json_t *tags;
 } nb_resource_policy_t;
 
 /* A principal's policies, as an `identity_policies` hook finds them: parsed documents. */
 typedef struct nb_identity_policies {
     json_t *policies; /* array of documents (inline, attached, groups'): a new reference, or NULL */
     json_t *boundary; /* the permissions boundary's document: a new reference, or NULL */
+    /* ABI 1.10: the principal's tags, [{"Key": ..., "Value": ...}] (a role's for its sessions), the
+     * aws:PrincipalTag/KEY condition keys: a new reference, or NULL. A core reads it only from a
+     * plugin built for 1.10 or later (older ones are zero-initialized). */
+    json_t *tags;
 } nb_identity_policies_t;
 
 #ifdef __cplusplus

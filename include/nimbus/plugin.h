@@ -538,6 +538,13 @@ typedef struct nb_api {
     int (*http_send)(nb_plugin_t *self, const nb_http_request_t *req, nb_http_out_cb cb, void *data,
                      nb_http_out_t **out);
     void (*http_cancel)(nb_http_out_t *h);
+    /* IAM policy enforcement per item of a request (DeleteObjects' keys, CopyObject's source):
+     * whether the principal that signed req may do action on resource, evaluated as the request
+     * itself is (identity policies, boundary, session policy, and the resource policy that req's
+     * plugin's resource_policy hook reads from input, e.g. {"Bucket": ...}): 1 allowed (also when
+     * nothing is evaluated: enforcement off, the root account's keys, an in-process call), 0
+     * denied. Sets no error: the plugin answers a denial in its own shape. */
+    int (*authz_check)(nb_req_t *req, const char *action, const char *resource, const json_t *input);
 } nb_api_t;
 
 typedef struct nb_plugin_def {
@@ -753,6 +760,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 /* ABI 1.10: outbound HTTP requests (nimbus/http_out.h) */
 #define nb_http_send(...) (nb_api->http_send(__VA_ARGS__))
 #define nb_http_cancel(...) (nb_api->http_cancel(__VA_ARGS__))
+/* ABI 1.10: IAM policy enforcement per item of a request */
+#define nb_authz_check(...) (nb_api->authz_check(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -210,6 +210,11 @@ nb_step_t iam_sources_add(nb_req_t *req, json_t *list, const char *id, const cha
 nb_step_t iam_sources_principal(nb_req_t *req, iam_sources_t *src, const char *arn);
 /* The identity_policies hook (nimbus/authz.h, ABI 1.9). */
 int iam_identity_policies(nb_plugin_t *self, nb_req_t *req, const char *principal_arn, nb_identity_policies_t *out);
+/* The operation of that name, NULL when IAM has none (iam_ops.c). */
+const iam_op_t *iam_op_named(const char *name);
+/* The resource_policy hook (iam_authz.c): IAM keeps no resource policies, but the tags of the user,
+ * role or managed policy an operation names are its iam:ResourceTag/KEY keys. */
+int iam_resource_tags(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_resource_policy_t *out);
 /* The authz_document hook (iam_trust.c): a role's trust policy, a managed policy's document. */
 const char *iam_authz_document(nb_plugin_t *self, nb_req_t *req, const char *arn);
 /* simulation (iam_simulate.c over the core's evaluator) */

@@ -122,6 +122,17 @@ static json_t *documents(const json_t *list) {
     return out;
 }
 
+/* A principal's tags, its aws:PrincipalTag/KEY keys (an assumed role's session: its role's): a new
+ * reference, or NULL. */
+static json_t *principal_tags(nb_req_t *req, const char *arn) {
+    const char *name = NULL;
+    const iam_kind_t *k = principal_kind(req, arn, &name);
+    json_t *row = k && k != &iam_group ? iam_load(req, k->kind, name) : NULL;
+    json_t *tags = json_incref(json_object_get(row, "Tags"));
+    json_decref(row);
+    return tags;
+}
+
 int iam_identity_policies(nb_plugin_t *self, nb_req_t *req, const char *principal_arn, nb_identity_policies_t *out) {
     (void)self;
     iam_sources_t src = {json_array(), json_array(), false};
@@ -133,8 +144,23 @@ int iam_identity_policies(nb_plugin_t *self, nb_req_t *req, const char *principa
         out->policies = documents(src.identity);
         json_t *b = json_object_get(json_array_get(src.boundary, 0), "doc");
         out->boundary = b ? json_incref(b) : NULL;
+        out->tags = principal_tags(req, principal_arn);
     }
     json_decref(src.identity);
     json_decref(src.boundary);
     return rc;
+}
+
+int iam_resource_tags(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_resource_policy_t *out) {
+    (void)self;
+    const iam_op_t *op = iam_op_named(nb_req_operation(req));
+    const iam_kind_t *k = op ? op->kind : NULL;
+    json_t *row = NULL;
+    if (k == &iam_user || k == &iam_role) /* named: a create names none yet, so none is found */
+        row = nb_json_str(in, k->name_member) ? iam_load(req, k->kind, nb_json_str(in, k->name_member)) : NULL;
+    else if (k == &iam_policy && nb_json_str(in, "PolicyArn"))
+        row = iam_policy_lookup(req, nb_json_str(in, "PolicyArn"));
+    out->tags = json_incref(json_object_get(row, "Tags"));
+    json_decref(row);
+    return 0;
 }

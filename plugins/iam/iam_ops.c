@@ -225,13 +225,18 @@ static bool reads_only(const char *name) {
     return false;
 }
 
-static nb_result_t iam_dispatch(nb_req_t *req, const json_t *in) {
-    iam_op_t key = {.name = nb_req_operation(req)};
+const iam_op_t *iam_op_named(const char *name) {
+    iam_op_t key = {.name = name};
     const iam_op_t *pkey = &key;
-    const iam_op_t **op = key.name ? bsearch(&pkey, by_name, IAM_NOPS, sizeof *by_name, cmp_op) : NULL;
-    if (op && !reads_only(key.name))
+    const iam_op_t **op = name ? bsearch(&pkey, by_name, IAM_NOPS, sizeof *by_name, cmp_op) : NULL;
+    return op ? *op : NULL;
+}
+
+static nb_result_t iam_dispatch(nb_req_t *req, const json_t *in) {
+    const iam_op_t *op = iam_op_named(nb_req_operation(req));
+    if (op && !reads_only(op->name))
         nb_authz_changed(); /* the core's cached identity policies are read again */
-    return op ? (*op)->fn(req, in, *op) : NB_NOT_IMPLEMENTED;
+    return op ? op->fn(req, in, op) : NB_NOT_IMPLEMENTED;
 }
 
 /* The descriptor's list: every name of the table, all to the dispatcher. */
@@ -259,8 +264,9 @@ static void iam_action_fill(size_t i, const iam_op_t *op) {
 
 static int iam_init(nb_plugin_t *self) { return iam_store_open(self); }
 
-/* The state was reset: the core's cached identity policies are stale. */
-static void iam_reset(nb_plugin_t *self) {
+/* The state was reset, or a request's writes were rolled back after its answers were cached:
+ * the core's cached identity policies, documents and decisions are stale. */
+static void iam_state_changed(nb_plugin_t *self) {
     (void)self;
     nb_authz_changed();
 }
@@ -284,6 +290,7 @@ __attribute__((constructor)) static void iam_ops_fill(void) {
 }
 
 NB_PLUGIN_DEFINE(.name = "iam", .service = "iam", .api_version = "2010-05-08", .ops = iam_ops, .init = iam_init,
-                 .fini = iam_fini, .reset = iam_reset, .authz_actions = iam_actions,
-                 .identity_policies = iam_identity_policies,
+                 .fini = iam_fini, .reset = iam_state_changed,
+                 .rolled_back = iam_state_changed, .authz_actions = iam_actions,
+                 .identity_policies = iam_identity_policies, .resource_policy = iam_resource_tags,
                  .authz_document = iam_authz_document);

@@ -58,8 +58,8 @@ const nb_authz_action_t s3_actions[] = {
     {"GetObject", "s3:GetObject", OBJECT, NULL, NULL},
     {"HeadObject", "s3:GetObject", OBJECT, NULL, NULL},
     {"DeleteObject", "s3:DeleteObject", OBJECT, NULL, NULL},
-    /* each key is S3's to check; the request as a whole acts on the bucket's objects */
-    {"DeleteObjects", "s3:DeleteObject", BUCKET "/*", NULL, NULL},
+    /* each key is authorized by itself (s3_authz_object): a denied one is an entry of Errors */
+    {"DeleteObjects", NULL, NULL, NULL, NULL},
     {"CopyObject", "s3:PutObject", OBJECT, NULL, NULL},
     {"GetObjectAttributes", "s3:GetObjectAttributes", OBJECT, NULL, NULL},
     {"GetObjectTagging", "s3:GetObjectTagging", OBJECT, NULL, NULL},
@@ -105,30 +105,81 @@ static const char *policy_text(const char *stored) {
     return json_string_value(text);
 }
 
-void s3_authz_free(void) {
-    json_decref(decoded);
-    decoded = NULL;
+/* Each bucket's owner and stored policy as the last read found them ({"owner", "stored"}; {} for no
+ * such bucket), valid while the store has made no change since (sqlite3_total_changes counts every
+ * row written, deleted or reset on its connection) and no commit was lost (s3_authz_rolled_back):
+ * a registered key's request to a bucket reads them before its handler, and the read cost as much
+ * as the rest of the authorization. Bounded: started over when full. */
+static json_t *buckets;
+static int buckets_at = -1; /* the store's total changes when they were read; -1: none valid */
+
+void s3_authz_rolled_back(nb_plugin_t *self) {
+    (void)self;
+    buckets_at = -1;
 }
 
-/* One statement for the owner and the policy: this runs before every request a registered key
- * signs, and s3_bucket_find reads more than it needs. */
+/* One statement for the owner and the policy: s3_bucket_find reads more than it needs. A new
+ * reference ({} when there is no such bucket), NULL when the store failed. */
+static json_t *bucket_policy_row(const char *name) {
+    sqlite3_stmt *s = nb_store_stmt(&s3_store, "SELECT b.account, c.value FROM buckets b"
+                                               " LEFT JOIN bucket_config c ON c.name = b.name AND c.kind = 'policy'"
+                                               " WHERE b.name = ?1");
+    if (s == NULL)
+        return NULL;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    json_t *row = rc == SQLITE_ROW || rc == SQLITE_DONE ? json_object() : NULL;
+    if (row && rc == SQLITE_ROW) {
+        json_object_set_new(row, "owner", json_string((const char *)sqlite3_column_text(s, 0)));
+        const char *stored = (const char *)sqlite3_column_text(s, 1); /* a JSON string: the policy's text */
+        if (stored)
+            json_object_set_new(row, "stored", json_string(stored));
+    }
+    sqlite3_reset(s);
+    return row;
+}
+
 int s3_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_resource_policy_t *out) {
     (void)self;
     const char *name = nb_json_str(in, "Bucket");
-    sqlite3_stmt *s = name ? nb_store_stmt(&s3_store, "SELECT b.account, c.value FROM buckets b"
-                                                      " LEFT JOIN bucket_config c ON c.name = b.name AND c.kind = 'policy'"
-                                                      " WHERE b.name = ?1")
-                           : NULL;
-    if (s == NULL)
-        return name ? NB_ESTORE : 0;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) { /* none: no such bucket, and the handler answers NoSuchBucket if allowed to look */
-        out->owner_account = nb_req_strdup(req, (const char *)sqlite3_column_text(s, 0));
-        const char *stored = (const char *)sqlite3_column_text(s, 1); /* a JSON string: the policy's text */
-        const char *text = stored ? policy_text(stored) : NULL;
-        out->document = text ? nb_req_strdup(req, text) : NULL;
+    if (name == NULL)
+        return 0;
+    int changes = sqlite3_total_changes(s3_store.db);
+    if (buckets == NULL || changes != buckets_at || json_object_size(buckets) >= 1024) {
+        json_decref(buckets);
+        buckets = json_object();
+        buckets_at = changes;
     }
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : NB_ESTORE;
+    json_t *row = json_object_get(buckets, name);
+    if (row == NULL) {
+        if ((row = bucket_policy_row(name)) == NULL)
+            return NB_ESTORE;
+        json_object_set_new(buckets, name, row); /* not kept (out of memory): row is gone with it */
+        if ((row = json_object_get(buckets, name)) == NULL)
+            return NB_ENOMEM;
+    }
+    /* none: no such bucket, and the handler answers NoSuchBucket if allowed to look */
+    const char *owner = json_string_value(json_object_get(row, "owner"));
+    const char *stored = json_string_value(json_object_get(row, "stored"));
+    const char *text = stored ? policy_text(stored) : NULL;
+    out->owner_account = owner ? nb_req_strdup(req, owner) : NULL;
+    out->document = text ? nb_req_strdup(req, text) : NULL;
+    return 0;
+}
+
+void s3_authz_free(void) {
+    json_decref(decoded);
+    decoded = NULL;
+    json_decref(buckets);
+    buckets = NULL;
+}
+
+bool s3_authz_object(nb_req_t *req, const char *action, const char *bucket, const char *key) {
+    if (!NB_API_HAS(authz_check))
+        return true;
+    json_t *in = json_pack("{s:s}", "Bucket", bucket); /* what s3_resource_policy reads */
+    const char *arn = nb_req_printf(req, "arn:%s:s3:::%s/%s", nb_partition(nb_req_region(req)), bucket, key);
+    bool allowed = in == NULL || arn == NULL ? false : nb_authz_check(req, action, arn, in) == 1;
+    json_decref(in);
+    return allowed;
 }

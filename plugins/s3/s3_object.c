@@ -1022,6 +1022,14 @@ nb_result_t s3_delete_objects(nb_req_t *req, const json_t *in) {
             json_decref(r);
             continue;
         }
+        if (!s3_authz_object(req, vid ? "s3:DeleteObjectVersion" : "s3:DeleteObject", b.name, key)) {
+            json_object_set_new(r, "Code", json_string("AccessDenied"));
+            json_object_set_new(r, "Message", json_string("Access Denied"));
+            if (vid)
+                json_object_set_new(r, "VersionId", json_string(vid));
+            json_array_append_new(errors, r);
+            continue;
+        }
         int rc;
         if ((rc = delete_one(&b, key, vid, r)) != 0) {
             json_decref(r);
@@ -1164,7 +1172,10 @@ nb_step_t s3_load_copy_source(nb_req_t *req, const json_t *in, s3_bucket_t *sb, 
         return nb_stop(nb_error(req, "InvalidArgument", "Copy Source must not contain an encoded NUL character"));
     if (parsed != 0)
         return nb_stop(nb_error(req, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"));
-    nb_step_t step = s3_bucket_load(req, bucket, sb);
+    /* a copy reads its source: ENFORCE_IAM=1 checks that read as a GetObject of it would be */
+    nb_step_t step = s3_authz_object(req, vid ? "s3:GetObjectVersion" : "s3:GetObject", bucket, key)
+                         ? s3_bucket_load(req, bucket, sb)
+                         : nb_stop(nb_error(req, "AccessDenied", "Access Denied"));
     if (!nb_stopped(step) && vid) {
         /* A version that is a delete marker: GET of it is 405, a copy of it 400. */
         int found = s3_object_load(sb->name, key, vid, so);

@@ -226,6 +226,11 @@ json_t *s3_config_load(const char *bucket, const char *kind);
 extern const nb_authz_action_t s3_actions[];
 int s3_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_resource_policy_t *out);
 void s3_authz_free(void); /* its cache of decoded policies, at fini */
+/* The rolled_back hook: a commit was lost, so the buckets' policies read since are read again. */
+void s3_authz_rolled_back(nb_plugin_t *self);
+/* Under ENFORCE_IAM=1, whether the request's signer may do action on the object BUCKET/KEY (with
+ * the bucket's policy): DeleteObjects' keys, a copy's source. true when nothing is enforced. */
+bool s3_authz_object(nb_req_t *req, const char *action, const char *bucket, const char *key);
 /* Writes o->attrs back to its row. */
 int s3_object_update_attrs(const s3_object_t *o);
 

@@ -106,17 +106,12 @@ static const char *policy_text(const char *stored) {
 }
 
 /* Each bucket's owner and stored policy as the last read found them ({"owner", "stored"}; {} for no
- * such bucket), valid while the store has made no change since (sqlite3_total_changes counts every
- * row written, deleted or reset on its connection) and no commit was lost (s3_authz_rolled_back):
- * a registered key's request to a bucket reads them before its handler, and the read cost as much
- * as the rest of the authorization. Bounded: started over when full. */
+ * such bucket), kept as long as the bucket rows cache keeps its rows (s3_bucket_cache_epoch: until a
+ * write to buckets or bucket_config, committed or rolled back, or a reset): a registered key's
+ * request to a bucket reads them before its handler, and the read cost as much as the rest of the
+ * authorization. Bounded: started over when full. */
 static json_t *buckets;
-static int buckets_at = -1; /* the store's total changes when they were read; -1: none valid */
-
-void s3_authz_rolled_back(nb_plugin_t *self) {
-    (void)self;
-    buckets_at = -1;
-}
+static uint64_t buckets_epoch;
 
 /* One statement for the owner and the policy: s3_bucket_find reads more than it needs. A new
  * reference ({} when there is no such bucket), NULL when the store failed. */
@@ -144,11 +139,12 @@ int s3_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_re
     const char *name = nb_json_str(in, "Bucket");
     if (name == NULL)
         return 0;
-    int changes = sqlite3_total_changes(s3_store.db);
-    if (buckets == NULL || changes != buckets_at || json_object_size(buckets) >= 1024) {
+    uint64_t epoch = 0; /* never a kept epoch (the first is 1): rows read now are not reused */
+    bool cacheable = s3_bucket_cache_epoch(&epoch);
+    if (buckets == NULL || !cacheable || epoch != buckets_epoch || json_object_size(buckets) >= 1024) {
         json_decref(buckets);
         buckets = json_object();
-        buckets_at = changes;
+        buckets_epoch = epoch;
     }
     json_t *row = json_object_get(buckets, name);
     if (row == NULL) {

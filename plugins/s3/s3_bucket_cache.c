@@ -34,8 +34,13 @@ static size_t slot_of(const char *name) {
     return h % SLOTS;
 }
 
+/* Moves whenever the rows kept here are dropped: other caches of what bucket rows hold
+ * (s3_authz.c's owners and policies) start over when it moved, so one mechanism decides. */
+static uint64_t epoch;
+
 static void empty(void) {
     memset(slots, 0, sizeof slots);
+    epoch++;
 }
 
 static void settle(void *data) {
@@ -94,4 +99,11 @@ void s3_bucket_cache_put(const char *name, const s3_bucket_t *b) {
     size_t i = slot_of(b->name);
     slots[i].used = true;
     slots[i].row = *b;
+}
+
+bool s3_bucket_cache_epoch(uint64_t *out) {
+    if (disabled || unsettled)
+        return false;
+    *out = epoch;
+    return true;
 }

@@ -199,6 +199,5 @@ double s3_setting_seconds(const char *name, double def) {
 
 NB_PLUGIN_DEFINE(.name = "s3", .service = "s3", .api_version = "2006-03-01", .ops = s3_ops, .init = s3_init,
                  .fini = s3_fini, .reset = s3_reset, .blob_keys = s3_blob_keys, .precheck = s3_precheck,
-                 .rolled_back = s3_authz_rolled_back,
                  .settings = s3_settings, .authz_actions = s3_actions, .resource_policy = s3_resource_policy,
                  .authz_denied_message = "Access Denied");

@@ -40,6 +40,9 @@ void s3_bucket_cache_init(void);
 void s3_bucket_cache_reset(void);
 bool s3_bucket_cache_get(const char *name, s3_bucket_t *b);
 void s3_bucket_cache_put(const char *name, const s3_bucket_t *b);
+/* What other caches of bucket rows key on: false while a bucket write's transaction is open (or
+ * nothing may be cached), else *out, which moves whenever kept rows are dropped. */
+bool s3_bucket_cache_epoch(uint64_t *out);
 /* The bucket a request names, after the checks every handler runs (presigned URL, small
  * body): go on, or stop with NoSuchBucket (or the check's error) set, or a store failure. */
 nb_step_t s3_bucket_load(nb_req_t *req, const char *name, s3_bucket_t *b);
@@ -226,8 +229,6 @@ json_t *s3_config_load(const char *bucket, const char *kind);
 extern const nb_authz_action_t s3_actions[];
 int s3_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_resource_policy_t *out);
 void s3_authz_free(void); /* its cache of decoded policies, at fini */
-/* The rolled_back hook: a commit was lost, so the buckets' policies read since are read again. */
-void s3_authz_rolled_back(nb_plugin_t *self);
 /* Under ENFORCE_IAM=1, whether the request's signer may do action on the object BUCKET/KEY (with
  * the bucket's policy): DeleteObjects' keys, a copy's source. true when nothing is enforced. */
 bool s3_authz_object(nb_req_t *req, const char *action, const char *bucket, const char *key);

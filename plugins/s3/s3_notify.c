@@ -1,7 +1,7 @@
 /*
- * S3 event notifications to SQS queues, delivered in-process (nb_call) when the SQS
- * plugin is loaded: PutBucketNotificationConfiguration checks that every queue
- * exists and sends each one an s3:TestEvent; object writes and deletes send the
+ * S3 event notifications to SQS queues and SNS topics, delivered in-process (nb_call) when
+ * the SQS or SNS plugin is loaded: PutBucketNotificationConfiguration checks that every queue
+ * and topic exists and sends each one an s3:TestEvent; object writes and deletes send the
  * records of the configurations whose events and key filters match. Delivery is
  * registered on the request's commit (nb_req_on_commit): nothing is sent for a write
  * whose commit failed; it then runs on the next loop turn, after the response, like
@@ -51,8 +51,37 @@ static bool queue_exists(const char *arn) {
     return found;
 }
 
+static bool topic_exists(const char *arn) {
+    char buf[256];
+    nb_arn_t a;
+    json_t *out = NULL;
+    int rc = arn && strlen(arn) < sizeof buf && nb_arn_parse(arn, &a, buf, sizeof buf) == 0
+                 ? nb_call(s3_self, a.account, a.region, "sns", "GetTopicAttributes",
+                           json_pack("{s:s}", "TopicArn", arn), &out, NULL, 0)
+                 : NB_EINVAL;
+    json_decref(out);
+    return rc == 0;
+}
+
+/* A topic gets the event as SNS's Publish, with the subject S3 gives it. */
+static void send_to_topic(const char *arn, const char *body) {
+    char buf[256], code[64] = "";
+    nb_arn_t a;
+    json_t *out = NULL;
+    if (strlen(arn) >= sizeof buf || nb_arn_parse(arn, &a, buf, sizeof buf) != 0 ||
+        nb_call(s3_self, a.account, a.region, "sns", "Publish",
+                json_pack("{s:s,s:s,s:s}", "TopicArn", arn, "Message", body, "Subject", "Amazon S3 Notification"),
+                &out, code, sizeof code) != 0)
+        nb_log(s3_self, NB_LOG_WARN, "event notification to %s not delivered: %s", arn, code);
+    json_decref(out);
+}
+
 static void send_to_queue(const char *arn, const char *body) {
     queue_ref_t q;
+    if (strncmp(arn, "arn:", 4) == 0 && strstr(arn, ":sns:") != NULL) {
+        send_to_topic(arn, body);
+        return;
+    }
     char *url = queue_arn(arn, &q) ? queue_url(&q) : NULL;
     json_t *out = NULL;
     char code[64] = "no such queue";
@@ -222,6 +251,15 @@ static nb_result_t put_notification(nb_req_t *req, const s3_bucket_t *b, const j
                                              "The destination queue does not exist"),
                                    "Unable to validate the following destination configurations");
     }
+    const json_t *topics = json_object_get(json_object_get(in, "NotificationConfiguration"), "TopicConfigurations");
+    json_array_foreach(topics, i, qc) {
+        const char *arn = nb_json_str(qc, "TopicArn");
+        if (!topic_exists(arn))
+            return nb_error_fields(req, "InvalidArgument",
+                                   json_pack("{s:s,s:s}", "ArgumentName", arn ? arn : "", "ArgumentValue",
+                                             "The destination topic does not exist"),
+                                   "Unable to validate the following destination configurations");
+    }
     nb_result_t res = s3_config_put(req, in);
     if (nb_result_error(res) < 0)
         return res;
@@ -230,6 +268,10 @@ static nb_result_t put_notification(nb_req_t *req, const s3_bucket_t *b, const j
     delivery_t *list = NULL;
     json_array_foreach(queues, i, qc)
         delivery_add(&list, nb_json_str(qc, "QueueArn"),
+                     json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Service", "Amazon S3", "Event", "s3:TestEvent", "Time",
+                               now, "Bucket", b->name, "RequestId", nb_req_id(req), "HostId", nb_req_id(req)));
+    json_array_foreach(topics, i, qc)
+        delivery_add(&list, nb_json_str(qc, "TopicArn"),
                      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Service", "Amazon S3", "Event", "s3:TestEvent", "Time",
                                now, "Bucket", b->name, "RequestId", nb_req_id(req), "HostId", nb_req_id(req)));
     deliver_after_commit(req, list);
@@ -291,8 +333,8 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
     if (b->lacks & S3_LACKS_NOTIFICATION)
         return;
     json_t *cfg = s3_config_load(b->name, "notification");
-    const json_t *queues = json_object_get(cfg, "QueueConfigurations");
-    if (json_array_size(queues) == 0) {
+    const json_t *queues = json_object_get(cfg, "QueueConfigurations"), *topics = json_object_get(cfg, "TopicConfigurations");
+    if (json_array_size(queues) == 0 && json_array_size(topics) == 0) {
         json_decref(cfg);
         return;
     }
@@ -303,7 +345,10 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
     delivery_t *list = NULL;
     size_t i;
     const json_t *qc;
-    json_array_foreach(queues, i, qc) {
+    /* queues first, then topics: one loop over both lists */
+    size_t nq = json_array_size(queues), n = nq + json_array_size(topics);
+    for (i = 0; i < n; i++) {
+        qc = i < nq ? json_array_get(queues, i) : json_array_get(topics, i - nq);
         if (!event_matches(json_object_get(qc, "Events"), event) || !key_matches(qc, key) || ekey == NULL)
             continue;
         char arn[128];
@@ -328,7 +373,8 @@ static void notify(nb_req_t *req, const s3_bucket_t *b, const char *event, const
             "127.0.0.1", "responseElements", "x-amz-request-id", nb_req_id(req), "x-amz-id-2", nb_req_id(req), "s3",
             "s3SchemaVersion", "1.0", "configurationId", id ? id : "", "bucket", "name", b->name, "ownerIdentity",
             "principalId", "A3NL1KOZZKExample", "arn", arn, "object", object);
-        delivery_add(&list, nb_json_str(qc, "QueueArn"), record ? json_pack("{s:[o]}", "Records", record) : NULL);
+        delivery_add(&list, nb_json_str(qc, i < nq ? "QueueArn" : "TopicArn"),
+                     record ? json_pack("{s:[o]}", "Records", record) : NULL);
     }
     free(ekey);
     json_decref(cfg);

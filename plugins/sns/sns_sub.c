@@ -309,7 +309,7 @@ nb_result_t sns_subscribe(nb_req_t *req, const json_t *in) {
         sns_topic_clear(&t);
         return NB_FAILED(NB_EIO);
     }
-    char *attrs_text = (attrs ? sns_json_dump(attrs) : strdup("{}"));
+    char *attrs_text = attrs ? sns_json_dump(attrs) : strdup("{}"); /* no json_object(): it would leak */
     s = nb_store_scoped(&sns.store, req,
                         "INSERT INTO subscriptions(arn, topic_arn, protocol, endpoint, owner, attrs, confirmed, token, "
                         "created, account, region) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, :account, :region)");

@@ -5,8 +5,9 @@
 #include "nimbus/errno.h"
 
 Test(strerror, every_code_has_a_distinct_message) {
-    const int codes[] = {NB_OK,    NB_ENOMEM, NB_EINVAL, NB_ENOENT, NB_EIO,    NB_EABI,
-                         NB_ESPEC, NB_EEXIST, NB_ELIMIT, NB_EPROTO, NB_ESTORE, NB_EAGAIN};
+    const int codes[] = {NB_OK,        NB_ENOMEM,       NB_EINVAL, NB_ENOENT, NB_EIO,    NB_EABI,
+                         NB_ESPEC,     NB_EEXIST,       NB_ELIMIT, NB_EPROTO, NB_ESTORE, NB_EAGAIN,
+                         NB_ECANCELED, NB_ETIMEDOUT, NB_ECONNREFUSED, NB_EDNS, NB_ETLS};
     const size_t n = sizeof codes / sizeof codes[0];
     const char *unknown = nb_strerror(-12345);
     cr_assert_str_eq(unknown, "unknown error");

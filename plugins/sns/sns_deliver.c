@@ -104,13 +104,6 @@ void sns_delivery_done(nb_plugin_t *self, int64_t outbox_id, int delivered) {
     sns_drain_schedule();
 }
 
-/* A weak default until sns_http.c (the outbound HTTP client's work) is linked in. */
-__attribute__((weak)) void sns_http_deliver(nb_plugin_t *self, const sns_delivery_t *d) {
-    nb_log(self, NB_LOG_WARN, "%s delivery to %s not made: this build has no outbound HTTP client", d->protocol,
-           d->endpoint);
-    sns_delivery_done(self, d->outbox_id, 0);
-}
-
 /* ------------------------------------------------------------ one row */
 
 typedef struct row {

@@ -48,8 +48,6 @@ typedef struct sns_delivery {
  * (x-amz-sns-message-type, x-amz-sns-message-id, x-amz-sns-topic-arn, and
  * x-amz-sns-subscription-arn except for a SubscriptionConfirmation), retrying as
  * d->delivery_policy says, never blocking the loop; then calls sns_delivery_done once.
- * Until sns_http.c exists, a weak default in sns_deliver.c records the delivery as not made
- * (logged) and ends it.
  */
 void sns_http_deliver(nb_plugin_t *self, const sns_delivery_t *d);
 

@@ -5,14 +5,11 @@
 #include <string.h>
 
 #include "sns.h"
-#ifdef SNS_HAVE_FILTER
 #include "sns_filter.h"
-#endif
 
 #define MESSAGE_MAX (256 * 1024)
 #define DEDUP_WINDOW 300.0
 
-#ifdef SNS_HAVE_FILTER
 /* Compiled filter policies by their text, direct-mapped: a publish to a topic whose subscriptions
  * filter compiles each policy once, not once a message. */
 #define FILTER_SLOTS 256
@@ -31,26 +28,27 @@ static const sns_filter_t *filter_get(const char *text) {
     char *err = NULL;
     sns_filter_t *f = sns_filter_compile(text, strlen(text), &err);
     free(err);
-    char *copy = f ? strdup(text) : NULL;
-    if (copy == NULL)
-        return f; /* not kept: leaked only if strdup failed, never used again */
+    if (f == NULL)
+        return NULL;
+    char *copy = strdup(text);
+    if (copy == NULL) { /* out of memory: nothing would free f, so this message is not matched */
+        sns_filter_free(f);
+        return NULL;
+    }
     free(filters[i].text);
     sns_filter_free(filters[i].filter);
     filters[i].text = copy;
     filters[i].filter = f;
     return f;
 }
-#endif
 
 void sns_filters_free(void) {
-#ifdef SNS_HAVE_FILTER
     for (size_t i = 0; i < FILTER_SLOTS; i++) {
         free(filters[i].text);
         sns_filter_free(filters[i].filter);
         filters[i].text = NULL;
         filters[i].filter = NULL;
     }
-#endif
 }
 
 /* Whether the subscription's FilterPolicy lets the message through. */
@@ -58,7 +56,6 @@ static bool filter_passes(const json_t *sub_attrs, const sns_message_t *m) {
     const char *policy = nb_json_str(sub_attrs, "FilterPolicy");
     if (policy == NULL || *policy == '\0')
         return true;
-#ifdef SNS_HAVE_FILTER
     const sns_filter_t *f = filter_get(policy);
     if (f == NULL)
         return false;
@@ -67,10 +64,6 @@ static bool filter_passes(const json_t *sub_attrs, const sns_message_t *m) {
     int match = sns_filter_match(f, body ? 1 : 0, attrs, m->message, strlen(m->message));
     json_decref(attrs);
     return match == 1;
-#else
-    (void)m;
-    return true; /* stored, not applied without filter policies in the build */
-#endif
 }
 
 int sns_fanout(nb_req_t *req, const sns_topic_t *t, const sns_message_t *m) {

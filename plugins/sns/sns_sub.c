@@ -6,9 +6,7 @@
 #include <strings.h>
 
 #include "sns.h"
-#ifdef SNS_HAVE_FILTER
 #include "sns_filter.h"
-#endif
 
 #define SUB_COLUMNS "arn, topic_arn, protocol, endpoint, owner, attrs, confirmed, token"
 
@@ -50,7 +48,6 @@ int sns_subs_delete_topic(const char *topic_arn) {
 /* A nested FilterPolicy (objects under keys) needs FilterPolicyScope=MessageBody. attrs: the
  * subscription's attributes as they would be after the change. Go on, or stop with AWS's error. */
 static nb_step_t filter_scope_check(nb_req_t *req, const json_t *attrs) {
-#ifdef SNS_HAVE_FILTER
     const char *policy = nb_json_str(attrs, "FilterPolicy");
     if (policy == NULL || *policy == '\0' || nb_json_str_eq(attrs, "FilterPolicyScope", "MessageBody"))
         return NB_GO_ON;
@@ -61,10 +58,6 @@ static nb_step_t filter_scope_check(nb_req_t *req, const json_t *attrs) {
     sns_filter_free(f);
     if (nested)
         return nb_stop(sns_invalid(req, "Filter policy scope MessageAttributes does not support nested filter policy"));
-#else
-    (void)req;
-    (void)attrs;
-#endif
     return NB_GO_ON;
 }
 
@@ -84,7 +77,6 @@ static nb_step_t sub_attr_check(nb_req_t *req, const char *protocol, const char 
     if (strcmp(name, "FilterPolicy") == 0) {
         if (*value == '\0')
             return NB_GO_ON;
-#ifdef SNS_HAVE_FILTER
         char *err = NULL;
         sns_filter_t *f = sns_filter_compile(value, strlen(value), &err);
         if (f == NULL) {
@@ -93,10 +85,6 @@ static nb_step_t sub_attr_check(nb_req_t *req, const char *protocol, const char 
             return nb_stop(r);
         }
         sns_filter_free(f);
-#else
-        if (!sns_json_object_text(value))
-            return nb_stop(sns_invalid(req, "FilterPolicy: failed to parse JSON."));
-#endif
         return NB_GO_ON;
     }
     if (strcmp(name, "FilterPolicyScope") == 0) {

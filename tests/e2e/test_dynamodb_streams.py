@@ -6,7 +6,8 @@ GetShardIterator, GetRecords) with the client of this Python (boto3 1.29 under /
 import os, signal, sys, time, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, temp_dir  # noqa: E402
+import json  # noqa: E402
+from nimbus_server import Nimbus, aws_clis, rerun_with_newer_boto3, run_aws, temp_dir  # noqa: E402
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
@@ -351,5 +352,40 @@ class Accounts(unittest.TestCase):
             self.assertEqual(len(s1.list_streams()["Streams"]), 1)
 
 
+class Clients(unittest.TestCase):
+    def test_newer_boto3(self):
+        rerun_with_newer_boto3(self, __file__, "NewerCases", (1, 40))
+
+    def test_aws_cli(self):
+        with Nimbus() as n:
+            for i, cli in enumerate(aws_clis()):
+                t = "cli%d" % i
+
+                def aws(*args):
+                    r = run_aws(cli, n.url, *args)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    return json.loads(r.stdout) if r.stdout.strip() else None
+                d = aws("dynamodb", "create-table", "--table-name", t, "--billing-mode", "PAY_PER_REQUEST",
+                        "--attribute-definitions", "AttributeName=pk,AttributeType=S",
+                        "--key-schema", "AttributeName=pk,KeyType=HASH",
+                        "--stream-specification", "StreamEnabled=true,StreamViewType=NEW_IMAGE")
+                arn = d["TableDescription"]["LatestStreamArn"]
+                aws("dynamodb", "put-item", "--table-name", t, "--item", '{"pk": {"S": "k"}, "v": {"N": "1.0"}}')
+                self.assertEqual(aws("dynamodbstreams", "list-streams", "--table-name", t)["Streams"][0]["StreamArn"],
+                                 arn)
+                shard = aws("dynamodbstreams", "describe-stream", "--stream-arn", arn)["StreamDescription"]["Shards"][0]
+                it = aws("dynamodbstreams", "get-shard-iterator", "--stream-arn", arn, "--shard-id", shard["ShardId"],
+                         "--shard-iterator-type", "TRIM_HORIZON")["ShardIterator"]
+                recs = aws("dynamodbstreams", "get-records", "--shard-iterator", it)["Records"]
+                self.assertEqual([(r["eventName"], r["dynamodb"]["NewImage"]) for r in recs],
+                                 [("INSERT", {"pk": {"S": "k"}, "v": {"N": "1"}})])
+                r = run_aws(cli, n.url, "dynamodbstreams", "describe-stream", "--stream-arn", arn + "x")
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn("ResourceNotFoundException", r.stderr)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "NewerCases":
+        sys.argv = sys.argv[:1]
+        unittest.main(defaultTest=["Specification", "Records", "Iterators"], verbosity=2)
     unittest.main()

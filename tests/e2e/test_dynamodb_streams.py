@@ -8,6 +8,7 @@ import os, signal, sys, time, unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import json  # noqa: E402
 from nimbus_server import Nimbus, aws_clis, rerun_with_newer_boto3, run_aws, temp_dir  # noqa: E402
+from npm_ci import run_node_script  # noqa: E402
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
@@ -355,6 +356,13 @@ class Accounts(unittest.TestCase):
 class Clients(unittest.TestCase):
     def test_newer_boto3(self):
         rerun_with_newer_boto3(self, __file__, "NewerCases", (1, 40))
+
+    def test_javascript_sdk(self):
+        with Nimbus() as n:
+            r = run_node_script(os.path.join(os.path.dirname(os.path.abspath(__file__)), "js-dynamodb"),
+                                "test_dynamodb_streams.mjs", n.url)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("ok", r.stdout)
 
     def test_aws_cli(self):
         with Nimbus() as n:

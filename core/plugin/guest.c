@@ -9,6 +9,7 @@
 
 #include "nimbus/errno.h"
 #include "util/buf.h"
+#include "config/config.h"
 #include "plugin/plugin.h"
 
 static nb_plugin_t *guest_open(nb__registry_t *reg, nb_plugin_t *host, const nb_plugin_service_t *s, char **err) {
@@ -61,4 +62,13 @@ int nb__plugin_guest_start(nb__registry_t *reg, nb_plugin_t *guest, char **err) 
     }
     guest->store = guest->host->store;
     return 0;
+}
+
+bool nb__registry_service_enabled(const nb__registry_t *reg, const char *name) {
+    if (reg->cfg == NULL || nb__config_service_enabled(reg->cfg, name))
+        return true;
+    /* a further service comes with the plugin's own: it cannot run without it */
+    const nb__service_t *svc = nb__registry_service(reg, name);
+    const nb_plugin_t *host = svc && svc->provider ? svc->provider->host : NULL;
+    return host != NULL && nb__config_service_enabled(reg->cfg, host->def->service);
 }

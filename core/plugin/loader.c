@@ -425,7 +425,7 @@ void nb__registry_select(nb__registry_t *reg) {
     }
     for (size_t i = 0; i < reg->nservices; i++) {
         nb__service_t *svc = &reg->services[i];
-        if (reg->cfg && !nb__config_service_enabled(reg->cfg, svc->name)) {
+        if (!nb__registry_service_enabled(reg, svc->name)) {
             svc->state = NB_SVC_DISABLED;
         } else if (svc->provider == NULL && svc->state != NB_SVC_ERROR) {
             char key[160];

@@ -126,6 +126,9 @@ void nb__plugin_add_guests(nb__registry_t *reg, nb_plugin_t *host,
                            int (*add)(nb__registry_t *reg, nb_plugin_t *p));
 /* Starts a guest's host service and shares its store: 0, or an NB_E* code with *err. */
 int nb__plugin_guest_start(nb__registry_t *reg, nb_plugin_t *guest, char **err);
+/* Whether SERVICES enables the service `name`: named there (or no SERVICES), or a further service
+ * of a plugin whose own service is. */
+bool nb__registry_service_enabled(const nb__registry_t *reg, const char *name);
 
 /* Calls fn(ctx, path) for every *.so of a folder, in name order. */
 void nb__plugin_dir_each(const char *dir, void (*fn)(void *ctx, const char *path), void *ctx);

@@ -353,6 +353,19 @@ class Accounts(unittest.TestCase):
             self.assertEqual(len(s1.list_streams()["Streams"]), 1)
 
 
+class Services(unittest.TestCase):
+    def test_enabled_with_dynamodb(self):
+        with Nimbus(SERVICES="dynamodb") as n:
+            c, s = clients(n.url)
+            arn = make_table(c, "svc", "KEYS_ONLY")["LatestStreamArn"]
+            c.put_item(TableName="svc", Item=item("a", 1))
+            self.assertEqual(len(read_all(s, arn)), 1)
+        with Nimbus(SERVICES="sqs") as n:
+            c, s = clients(n.url)
+            with self.assertRaises(ClientError):
+                s.list_streams()
+
+
 class Clients(unittest.TestCase):
     def test_newer_boto3(self):
         rerun_with_newer_boto3(self, __file__, "NewerCases", (1, 40))

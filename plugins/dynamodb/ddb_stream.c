@@ -17,13 +17,14 @@ const char ddb_stream_schema[] =
     "CREATE TABLE streams(sid INTEGER PRIMARY KEY, " NB_STORE_SCOPE_COLUMNS ", arn TEXT NOT NULL UNIQUE,"
     " table_name TEXT NOT NULL, label TEXT NOT NULL, view_type TEXT NOT NULL, key_schema TEXT NOT NULL,"
     " created REAL NOT NULL, shard TEXT NOT NULL, disabled REAL,"
-    /* the last sequence number given, and the last one trimmed (0: none) */
-    " last_seq INTEGER NOT NULL DEFAULT 0, trimmed_seq INTEGER NOT NULL DEFAULT 0);"
+    /* the last sequence number trimmed (0: none): the next record's follows it when none is left */
+    " trimmed_seq INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX streams_table ON streams(account, region, table_name);"
+    /* one row a record and no other index: a stream's records are one range of the key, in
+     * sequence (and so time) order, which is all that reading and trimming need */
     "CREATE TABLE _stream_records(sid INTEGER NOT NULL, seq INTEGER NOT NULL, created REAL NOT NULL,"
     " event INTEGER NOT NULL, by_service INTEGER NOT NULL, keys BLOB NOT NULL, new_image BLOB, old_image BLOB,"
-    " size INTEGER NOT NULL, PRIMARY KEY(sid, seq)) WITHOUT ROWID;"
-    "CREATE INDEX _stream_records_created ON _stream_records(created);";
+    " size INTEGER NOT NULL, PRIMARY KEY(sid, seq)) WITHOUT ROWID;";
 
 static bool by_service;
 
@@ -157,22 +158,15 @@ int ddb_stream_record(const ddb_table_t *t, const json_t *old, const json_t *ite
         return 0;
     int64_t sid = json_integer_value(json_object_get(st, "sid"));
     const char *view = nb_json_str(st, "view");
-    sqlite3_stmt *s = nb_store_stmt(&ddb.store, "UPDATE streams SET last_seq = last_seq + 1 WHERE sid = ?1"
-                                                " RETURNING last_seq");
-    if (s == NULL)
-        return NB_ESTORE;
-    sqlite3_bind_int64(s, 1, sid);
-    int rc = sqlite3_step(s);
-    int64_t seq = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW)
-        return NB_ESTORE;
     json_t *keys = keys_of(t, item ? item : old);
     ddb_buf_t kbuf = {0};
+    sqlite3_stmt *s;
+    /* the sequence number follows the stream's last record, or the last trimmed when none is left */
     if (keys == NULL || ddb_item_encode(keys, &kbuf) != 0 ||
         (s = nb_store_stmt(&ddb.store, "INSERT INTO _stream_records(sid, seq, created, event, by_service, keys,"
-                                       " new_image, old_image, size) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")) ==
-            NULL) {
+                                       " new_image, old_image, size) VALUES(?1, COALESCE((SELECT max(seq) FROM"
+                                       " _stream_records WHERE sid = ?1), (SELECT trimmed_seq FROM streams WHERE"
+                                       " sid = ?1)) + 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")) == NULL) {
         json_decref(keys);
         ddb_buf_free(&kbuf);
         return NB_ESTORE;
@@ -180,7 +174,6 @@ int ddb_stream_record(const ddb_table_t *t, const json_t *old, const json_t *ite
     size_t size = ddb_item_size(keys);
     json_decref(keys);
     sqlite3_bind_int64(s, 1, sid);
-    sqlite3_bind_int64(s, 2, seq);
     sqlite3_bind_double(s, 3, nb_now());
     sqlite3_bind_int(s, 4, old == NULL ? DDB_EVENT_INSERT : item == NULL ? DDB_EVENT_REMOVE : DDB_EVENT_MODIFY);
     sqlite3_bind_int(s, 5, by_service);

@@ -38,8 +38,9 @@ static const char *col_text(nb_req_t *req, sqlite3_stmt *s, int i) {
 /* 0, NB_ENOENT or NB_ESTORE. */
 static int stream_load(nb_req_t *req, const char *arn, stream_row_t *r) {
     sqlite3_stmt *s = nb_store_scoped(&ddb.store, req,
-                                      "SELECT sid, last_seq, trimmed_seq, table_name, label, view_type, shard,"
-                                      " key_schema, created, disabled FROM streams WHERE arn = ?1"
+                                      "SELECT sid, COALESCE((SELECT max(seq) FROM _stream_records r WHERE"
+                                      " r.sid = streams.sid), trimmed_seq), trimmed_seq, table_name, label,"
+                                      " view_type, shard, key_schema, created, disabled FROM streams WHERE arn = ?1"
                                       " AND account = :account AND region = :region");
     if (s == NULL)
         return NB_ESTORE;

@@ -83,6 +83,33 @@ static json_t *jwt_claims(const char *token) {
     return claims;
 }
 
+/* ENFORCE_IAM=1: the role's trust policy must allow the token's provider (sts_federated.c). */
+static nb_step_t web_identity_trusted(nb_req_t *req, const json_t *input, const json_t *claims) {
+    const char *role = nb_json_str(input, "RoleArn");
+    char buf[2100];
+    nb_arn_t arn;
+    const char *account = role && nb_arn_parse(role, &arn, buf, sizeof buf) == 0 ? arn.account : "";
+    const char *provider = nb_json_str(input, "ProviderId"); /* Amazon's and Facebook's OAuth tokens */
+    provider = sts_web_identity_provider(req, account, provider ? provider : nb_json_str(claims, "iss"));
+    json_t *context = json_object();
+    if (context == NULL)
+        return nb_stop(NB_FAILED(NB_ENOMEM));
+    /* the claims AWS offers as condition keys, a string or (aud, amr) a list of them */
+    static const char *const keys[] = {"aud", "sub", "oaud", "amr", "app_id", "user_id", "id"};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        const json_t *claim = json_object_get(claims, keys[k]), *one;
+        size_t i;
+        if (json_is_array(claim)) {
+            json_array_foreach(claim, i, one) sts_federated_key(req, context, provider, keys[k], json_string_value(one));
+        } else {
+            sts_federated_key(req, context, provider, keys[k], json_string_value(claim));
+        }
+    }
+    nb_step_t step = sts_federated_check(req, role, "sts:AssumeRoleWithWebIdentity", provider, context);
+    json_decref(context);
+    return step;
+}
+
 nb_result_t sts_assume_role_with_web_identity(nb_req_t *req, const json_t *input) {
     const char *session = nb_json_str(input, "RoleSessionName");
     json_int_t packed;
@@ -91,6 +118,11 @@ nb_result_t sts_assume_role_with_web_identity(nb_req_t *req, const json_t *input
     /* the token's signature is not checked, nor does a token have to be a JWT (LocalStack's
      * tests pass any string): its claims, when it has some, fill the answer */
     json_t *claims = jwt_claims(nb_json_str(input, "WebIdentityToken"));
+    nb_step_t allowed = web_identity_trusted(req, input, claims);
+    if (nb_stopped(allowed)) {
+        json_decref(claims);
+        return nb_step_result(allowed);
+    }
     json_t *reply = json_object();
     nb_step_t step = sts_assumed_role(req, nb_json_str(input, "RoleArn"), session,
                                       nb_json_int(input, "DurationSeconds", DEFAULT_DURATION), reply);

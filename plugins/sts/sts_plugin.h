@@ -35,6 +35,14 @@ nb_step_t sts_session_policy(nb_req_t *req, const json_t *reply, const char *pol
 /* AssumeRole's session policies as one document: its Policy, with the statements of its PolicyArns'
  * managed policies when it names some (sts_authz.c); NULL: none. */
 const char *sts_session_policy_text(nb_req_t *req, const json_t *input);
+/* sts_federated.c, ENFORCE_IAM=1 for AssumeRoleWithWebIdentity/SAML: the Federated principal of a
+ * token's issuer (a well-known provider's name, else the OIDC provider's ARN in the role's account;
+ * NULL: none), one condition key into context (lower-cased "<provider's key prefix>:name", or name
+ * alone when provider is NULL), and the role's trust policy's verdict: go on, or STS's AccessDenied. */
+const char *sts_web_identity_provider(nb_req_t *req, const char *role_account, const char *issuer);
+void sts_federated_key(nb_req_t *req, json_t *context, const char *provider, const char *name, const char *value);
+nb_step_t sts_federated_check(nb_req_t *req, const char *role_arn, const char *action, const char *provider,
+                              const json_t *context);
 /* The resource_policy hook: AssumeRole's role's trust policy, which must admit the caller. */
 int sts_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *input, nb_resource_policy_t *out);
 /* ENFORCE_IAM=1's action table (sts_authz.c). */

@@ -103,6 +103,22 @@ static nb_step_t check_principal(nb_req_t *req, const char *principal, const cha
     return NB_GO_ON;
 }
 
+/* ENFORCE_IAM=1: the role's trust policy must allow the SAML provider (sts_federated.c), with
+ * the assertion's saml:* condition keys. */
+static nb_step_t saml_trusted(nb_req_t *req, const char *role, const char *provider_arn, const char *subject,
+                              const char *subject_type, const char *issuer, const char *audience) {
+    json_t *context = json_object();
+    if (context == NULL)
+        return nb_stop(NB_FAILED(NB_ENOMEM));
+    sts_federated_key(req, context, NULL, "saml:sub", subject);
+    sts_federated_key(req, context, NULL, "saml:sub_type", subject_type);
+    sts_federated_key(req, context, NULL, "saml:iss", issuer);
+    sts_federated_key(req, context, NULL, "saml:aud", audience);
+    nb_step_t step = sts_federated_check(req, role, "sts:AssumeRoleWithSAML", provider_arn, context);
+    json_decref(context);
+    return step;
+}
+
 nb_result_t sts_assume_role_with_saml(nb_req_t *req, const json_t *input) {
     const char *role = nb_json_str(input, "RoleArn"), *principal = nb_json_str(input, "PrincipalArn");
     const char *assertion = nb_json_str(input, "SAMLAssertion"), *provider;
@@ -145,6 +161,7 @@ nb_result_t sts_assume_role_with_saml(nb_req_t *req, const json_t *input) {
     if (session == NULL || *session == '\0')
         return nb_error(req, "InvalidIdentityToken", "No RoleSessionName attribute in the SAML assertion");
     NB_TRY(sts_check_name(req, "roleSessionName", session));
+    NB_TRY(saml_trusted(req, role, principal, subject, subject_type, issuer, audience));
 
     json_t *reply = json_object();
     nb_step_t step = sts_assumed_role(req, role, session, nb_json_int(input, "DurationSeconds", 3600), reply);

@@ -611,6 +611,11 @@ typedef struct nb_plugin_def {
     /* optional, the identity_policies plugin's (IAM's): what nb_authz_document answers, read in req's
      * account (the core sets it to the ARN's): JSON text in req's memory, NULL when there is none. */
     const char *(*authz_document)(nb_plugin_t *self, nb_req_t *req, const char *arn);
+    /* ---- ABI 1.10 ---- */
+    /* IAM denial code: optional, the error code a request denied under ENFORCE_IAM answers, with the
+     * status its spec (or AWS's common errors) gives it: DynamoDB's "AccessDeniedException" (400),
+     * SNS's "AuthorizationError" (403). NULL: "AccessDenied", 403. */
+    const char *authz_denied_code;
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)

@@ -74,7 +74,11 @@ static const char *api_req_header(const nb_req_t *req, const char *name) {
 }
 static const char *api_req_host(const nb_req_t *req) { return nb__http_request_header(req->http, "Host"); }
 static nb_body_t *api_req_body(nb_req_t *req) { return req->http->body; }
-static nb_plugin_t *api_req_plugin(const nb_req_t *req) { return req->svc ? req->svc->provider : NULL; }
+/* A further service's requests (also_serves) belong to the plugin that serves it. */
+static nb_plugin_t *api_req_plugin(const nb_req_t *req) {
+    nb_plugin_t *p = req->svc ? req->svc->provider : NULL;
+    return p && p->host ? p->host : p;
+}
 static void api_req_on_abort(nb_req_t *req, void (*cb)(nb_req_t *, void *), void *data) {
     req->on_abort = cb;
     req->abort_data = data;

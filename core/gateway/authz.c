@@ -158,7 +158,7 @@ nb_plugin_t *nb__authz_identity_provider(nb__gateway_t *gw) {
     for (size_t i = 0; i < gw->reg.nservices; i++) {
         nb__service_t *svc = &gw->reg.services[i];
         if (svc->provider == NULL || NB__DEF_HOOK(svc->provider->def, identity_policies) == NULL ||
-            !nb__config_service_enabled(gw->cfg, svc->name))
+            !nb__registry_service_enabled(&gw->reg, svc->name))
             continue;
         if (svc->state == NB_SVC_AVAILABLE)
             nb__registry_bind(&gw->reg, svc);

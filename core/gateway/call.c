@@ -178,7 +178,7 @@ static void call_run(nb__call_t *c) {
     nb__gateway_t *gw = c->gw;
     nb__service_t *svc = nb__registry_service(&gw->reg, c->service);
     c->state = CALL_DONE;
-    if (svc == NULL || !nb__config_service_enabled(gw->cfg, c->service) || svc->provider == NULL) {
+    if (svc == NULL || !nb__registry_service_enabled(&gw->reg, c->service) || svc->provider == NULL) {
         set_error(c, NB_ENOENT, "ServiceNotEnabled", 501,
                   "the service is not enabled (SERVICES) or has no provider");
         return;

@@ -146,7 +146,7 @@ static bool admit(nb_req_t *req) {
     const char *svc_name = req->route.spec->service;
     nb__service_t *svc = nb__registry_service(&gw->reg, svc_name);
     req->svc = svc;
-    if (!nb__config_service_enabled(gw->cfg, svc_name)) {
+    if (!nb__registry_service_enabled(&gw->reg, svc_name)) {
         nb__req_fail(req, "InternalFailure", 501,
                      "Service '%s' is not enabled. Please check your 'SERVICES' configuration variable.", svc_name);
         return false;

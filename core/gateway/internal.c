@@ -92,7 +92,7 @@ static json_t *info(const nb__gateway_t *gw) {
  * 1: reset; 0: nothing to reset (not started); < 0: failed, *why says so. */
 static int reset_service(nb__service_t *svc, const char **why) {
     nb_plugin_t *p = svc->provider;
-    if (p == NULL || p->store == NULL)
+    if (p == NULL || p->store == NULL || p->host) /* a guest's store is its host's, reset with it */
         return 0;
     /* Requests never leave a transaction open between two callbacks of the
      * loop (async handlers' writes are committed when they return). */
@@ -114,7 +114,7 @@ json_t *nb__internal_per_store(const nb__gateway_t *gw, int (*fill)(nb__store_t 
     json_t *out = json_object();
     for (size_t i = 0; i < gw->reg.nservices; i++) {
         const nb__service_t *svc = &gw->reg.services[i];
-        if (svc->provider == NULL || svc->provider->store == NULL)
+        if (svc->provider == NULL || svc->provider->store == NULL || svc->provider->host)
             continue;
         json_t *doc = json_object();
         if (fill(svc->provider->store, doc) != 0) {

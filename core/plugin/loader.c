@@ -63,8 +63,8 @@ int nb__plugin_ready(nb_plugin_t *p, char **err) {
 }
 
 /* Checks a descriptor before any of its code runs, then binds its operations. */
-static nb_plugin_t *plugin_bind(const nb_plugin_def_t *def, const char *path, const nb__spec_set_t *specs,
-                                char **err) {
+nb_plugin_t *nb__plugin_bind(const nb_plugin_def_t *def, const char *path, const nb__spec_set_t *specs,
+                             char **err) {
     if (def->signature != NB_PLUGIN_SIGNATURE) {
         *err = nb__strdup_printf("%s: not a Nimbus plugin (bad descriptor signature)", path);
         return NULL;
@@ -191,7 +191,7 @@ static nb_plugin_t *plugin_open(const char *path, nb__registry_t *carry, const n
     }
     if (carry && def->signature == NB_PLUGIN_SIGNATURE && def->service)
         load_carried_spec(path, def->service, &carry->specs, carry);
-    nb_plugin_t *p = plugin_bind(def, path, specs, err);
+    nb_plugin_t *p = nb__plugin_bind(def, path, specs, err);
     if (p == NULL) {
         if (service && def->signature == NB_PLUGIN_SIGNATURE && def->service)
             snprintf(service, service_len, "%s", def->service);
@@ -222,6 +222,7 @@ void nb__plugin_close(nb_plugin_t *p) {
         dlclose(p->dl);
     free(p->handlers);
     free(p->path);
+    free(p->guest_def);
     free(p);
 }
 
@@ -310,6 +311,8 @@ static void scan_file(void *ctx, const char *path) {
         if (svc)
             service_fail(svc, err), err = NULL;
         nb__plugin_close(p);
+    } else {
+        nb__plugin_add_guests(reg, p, add_plugin);
     }
     free(err);
 }
@@ -383,13 +386,14 @@ void nb__plugin_dirs_each(const char *plugin_path, void (*fn)(void *ctx, const c
 }
 
 int nb__registry_add_static(nb__registry_t *reg, const nb_plugin_def_t *def, char **err) {
-    nb_plugin_t *p = plugin_bind(def, "(static)", &reg->specs, err);
+    nb_plugin_t *p = nb__plugin_bind(def, "(static)", &reg->specs, err);
     if (p == NULL)
         return NB_EINVAL;
     if (add_plugin(reg, p) != 0) {
         nb__plugin_close(p);
         return NB_ENOMEM;
     }
+    nb__plugin_add_guests(reg, p, add_plugin);
     return 0;
 }
 
@@ -422,7 +426,7 @@ void nb__registry_select(nb__registry_t *reg) {
     }
     for (size_t i = 0; i < reg->nservices; i++) {
         nb__service_t *svc = &reg->services[i];
-        if (reg->cfg && !nb__config_service_enabled(reg->cfg, svc->name)) {
+        if (!nb__registry_service_enabled(reg, svc->name)) {
             svc->state = NB_SVC_DISABLED;
         } else if (svc->provider == NULL && svc->state != NB_SVC_ERROR) {
             char key[160];
@@ -471,7 +475,7 @@ int nb__registry_start(nb__registry_t *reg, nb__service_t *svc) {
         fprintf(stderr, "nimbus: service %s: cannot reload its spec: %s\n", svc->name, err ? err : "?");
         return start_failed(svc, NB_EAGAIN, err ? err : nb__strdup_printf("cannot reload the spec"));
     }
-    int rc = reg->on_start ? reg->on_start(reg, svc, &err) : 0;
+    int rc = p->host ? nb__plugin_guest_start(reg, p, &err) : reg->on_start ? reg->on_start(reg, svc, &err) : 0;
     if (rc != 0) {
         fprintf(stderr, "nimbus: service %s failed to start: %s\n", svc->name, err ? err : "?");
         return start_failed(svc, rc == NB_EAGAIN ? NB_EAGAIN : NB_ESTORE,
@@ -533,7 +537,9 @@ void nb__registry_free(nb__registry_t *reg) {
             if (svc->provider->def->fini)
                 svc->provider->def->fini(svc->provider);
             svc->provider->started = false;
-            if (reg->on_stop)
+            if (svc->provider->host) /* the store is its host's, closed with it */
+                svc->provider->store = NULL;
+            else if (reg->on_stop)
                 reg->on_stop(reg, svc);
         }
         free(svc->name);

@@ -49,6 +49,10 @@ struct nb_plugin {
     struct nb__registry *reg;
     struct nb__plugin_setting *settings; /* its declared settings' values (settings.c) */
     size_t nsettings;
+    /* A further service of a plugin (also_serves, guest.c): the plugin that serves it, whose
+     * store and init it shares; def is then guest_def, made from the nb_plugin_service_t. */
+    nb_plugin_t *host;
+    nb_plugin_def_t *guest_def;
 };
 
 typedef struct nb__service {
@@ -112,7 +116,19 @@ nb_plugin_t *nb__plugin_open(const char *path, const nb__spec_set_t *specs, char
 /* Binds p's handlers to its spec's operations (reading the spec if it is a stub); 0, or
  * NB_EINVAL (an operation the spec lacks), NB_EAGAIN / NB_ENOMEM with *err. */
 int nb__plugin_ready(nb_plugin_t *p, char **err);
+/* Checks a descriptor and binds its operations to its service's spec: NULL with *err. */
+nb_plugin_t *nb__plugin_bind(const nb_plugin_def_t *def, const char *path, const nb__spec_set_t *specs, char **err);
 void nb__plugin_close(nb_plugin_t *p);
+
+/* guest.c (ABI 1.10 also_serves): adds a plugin for each further service `host` serves, after
+ * host itself was added. Failures are logged; the host still serves its own service. */
+void nb__plugin_add_guests(nb__registry_t *reg, nb_plugin_t *host,
+                           int (*add)(nb__registry_t *reg, nb_plugin_t *p));
+/* Starts a guest's host service and shares its store: 0, or an NB_E* code with *err. */
+int nb__plugin_guest_start(nb__registry_t *reg, nb_plugin_t *guest, char **err);
+/* Whether SERVICES enables the service `name`: named there (or no SERVICES), or a further service
+ * of a plugin whose own service is. */
+bool nb__registry_service_enabled(const nb__registry_t *reg, const char *name);
 
 /* Calls fn(ctx, path) for every *.so of a folder, in name order. */
 void nb__plugin_dir_each(const char *dir, void (*fn)(void *ctx, const char *path), void *ctx);

@@ -547,6 +547,17 @@ typedef struct nb_api {
     int (*authz_check)(nb_req_t *req, const char *action, const char *resource, const json_t *input);
 } nb_api_t;
 
+/* ABI 1.10, one plugin serving several services: a further service the plugin answers
+ * (nb_plugin_def_t.also_serves), with its own spec, operations and IAM actions, sharing the
+ * plugin's state store, settings and init/fini (DynamoDB serves dynamodbstreams, whose records
+ * are written in the same transaction as the items). */
+typedef struct nb_plugin_service {
+    const char *service;                    /* the spec's service, "dynamodbstreams"; NULL ends the list */
+    const char *api_version;                /* as nb_plugin_def_t's */
+    const nb_op_t *ops;                     /* terminated by { NULL, NULL, 0 } */
+    const nb_authz_action_t *authz_actions; /* as nb_plugin_def_t's (NULL: not enforced) */
+} nb_plugin_service_t;
+
 typedef struct nb_plugin_def {
     uint32_t signature;  /* NB_PLUGIN_SIGNATURE */
     uint16_t abi_major;  /* NB_ABI_MAJOR the plugin was built with */
@@ -612,6 +623,11 @@ typedef struct nb_plugin_def {
      * account (the core sets it to the ARN's): JSON text in req's memory, NULL when there is none. */
     const char *(*authz_document)(nb_plugin_t *self, nb_req_t *req, const char *arn);
     /* ---- ABI 1.10 ---- */
+    /* One plugin serving several services: further services it answers, ended by an entry whose
+     * service is NULL. Each is a service of its own to clients (routing, health, PROVIDER_OVERRIDE_
+     * of its name) whose requests run in transactions of this plugin's store; starting one starts
+     * this plugin first. nb_req_plugin() answers the same plugin for all of them. */
+    const nb_plugin_service_t *also_serves;
     /* IAM denial code: optional, the error code a request denied under ENFORCE_IAM answers, with the
      * status its spec (or AWS's common errors) gives it: DynamoDB's "AccessDeniedException" (400),
      * SNS's "AuthorizationError" (403). NULL: "AccessDenied", 403. */

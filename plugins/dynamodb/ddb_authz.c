@@ -153,6 +153,24 @@ const nb_authz_action_t ddb_actions[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* The stream a GetRecords' ShardIterator reads: the ARN before its first '|' (the iterator is
+ * "STREAM_ARN|SHARD|NEXT|ISSUED", ddb_stream_api.c). NULL: not an iterator we gave ("*"). */
+static const char *iterator_stream(nb_req_t *req, const json_t *in) {
+    const char *it = nb_json_str(in, "ShardIterator");
+    const char *bar = it && strncmp(it, "arn:", 4) == 0 ? strchr(it, '|') : NULL;
+    return bar ? nb_req_printf(req, "%.*s", (int)(bar - it), it) : NULL;
+}
+
+/* DynamoDB Streams' operations are IAM actions of DynamoDB, on the stream's ARN
+ * ("arn:aws:dynamodb:REGION:ACCOUNT:table/TABLE/stream/LABEL"). */
+const nb_authz_action_t ddb_stream_actions[] = {
+    ARN_ROW(DescribeStream, "{StreamArn}"),
+    {"GetRecords", "dynamodb:GetRecords", NULL, NULL, iterator_stream},
+    ARN_ROW(GetShardIterator, "{StreamArn}"),
+    ANY_ROW(ListStreams),
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 int ddb_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_resource_policy_t *out) {
     (void)self;
     const char *names[1];

@@ -5,6 +5,8 @@
 #include <nimbus/plugin.h>
 
 extern const nb_authz_action_t ddb_actions[];
+/* The dynamodbstreams operations' (ddb_stream_services). */
+extern const nb_authz_action_t ddb_stream_actions[];
 /* The table's resource policy (PutResourcePolicy's document) of the table the input names. */
 int ddb_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_resource_policy_t *out);
 

@@ -7,6 +7,7 @@
 
 #include "ddb.h"
 #include "ddb_index.h"
+#include "ddb_stream.h"
 
 static void release(void *v) { json_decref(v); }
 
@@ -178,6 +179,7 @@ static nb_result_t restore(nb_req_t *req, const char *target, const json_t *sour
     json_object_del(def, "_Tags");
     json_object_del(def, "_TimeToLive");
     json_object_del(def, "_PointInTimeRecovery");
+    ddb_stream_forget(def);
     ddb_table_t t = {.name = target, .def = def};
     if ((rc = ddb_table_insert(req, target, def, &t.tid)) != 0 || (rc = ddb_table_parse_def(req, &t)) != 0)
         return NB_FAILED(rc);

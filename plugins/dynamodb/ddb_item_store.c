@@ -6,6 +6,7 @@
 #include "ddb_index.h"
 #include "ddb_num.h"
 #include "ddb_expr.h"
+#include "ddb_stream.h"
 
 int ddb_item_get(const ddb_table_t *t, const ddb_keybytes_t *key, json_t **item, size_t *size) {
     sqlite3_stmt *s = nb_store_stmt(&ddb.store, "SELECT item, size FROM items WHERE tid = ?1 AND pk = ?2 AND sk = ?3");
@@ -68,6 +69,8 @@ int ddb_item_put(const ddb_table_t *t, const ddb_keybytes_t *key, const json_t *
         rc = ddb_table_count_add(t->tid, old ? 0 : 1, (int64_t)size - (int64_t)old_size);
     if (rc == 0 && t->nindexes > 0)
         rc = ddb_index_update(t, key, old, item);
+    if (rc == 0)
+        rc = ddb_stream_record(t, old, item);
     return rc;
 }
 
@@ -84,5 +87,7 @@ int ddb_item_remove(const ddb_table_t *t, const ddb_keybytes_t *key, const json_
         rc = ddb_table_count_add(t->tid, -1, -(int64_t)old_size);
     if (rc == 0 && t->nindexes > 0)
         rc = ddb_index_update(t, key, old, NULL);
+    if (rc == 0)
+        rc = ddb_stream_record(t, old, NULL);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ddb_authz.h"
+#include "ddb_stream.h"
 #include "ddb_ttl.h"
 #include "ddb_table_cache.h"
 
@@ -100,6 +101,8 @@ static const char *const ddb_schema[] = {
     /* exports and imports: their description, updated when their S3 work ends */
     "CREATE TABLE jobs(" NB_STORE_SCOPE_COLUMNS ", arn TEXT PRIMARY KEY, kind TEXT NOT NULL,"
     " table_arn TEXT NOT NULL, def TEXT NOT NULL);",
+    /* 2 */
+    ddb_stream_schema,
 };
 
 static int ddb_init(nb_plugin_t *self) {
@@ -113,12 +116,14 @@ static int ddb_init(nb_plugin_t *self) {
         return -1;
     }
     ddb_ttl_start(self);
+    ddb_stream_start(self);
     return 0;
 }
 
 static void ddb_fini(nb_plugin_t *self) {
     (void)self;
     ddb_ttl_stop();
+    ddb_stream_stop();
     nb_store_fini(&ddb.store);
     ddb_table_cache_clear();
 }
@@ -186,5 +191,5 @@ static const nb_op_t dynamodb_ops[] = {
 
 NB_PLUGIN_DEFINE(.name = "dynamodb", .service = "dynamodb", .api_version = "2012-08-10", .ops = dynamodb_ops,
                  .init = ddb_init, .fini = ddb_fini, .settings = ddb_ttl_settings,
-                 .authz_actions = ddb_actions, .resource_policy = ddb_resource_policy,
-                 .authz_denied_code = "AccessDeniedException");
+                 .also_serves = ddb_stream_services, .authz_actions = ddb_actions,
+                 .resource_policy = ddb_resource_policy, .authz_denied_code = "AccessDeniedException");

@@ -4,6 +4,7 @@
 
 #include "ddb.h"
 #include "ddb_index.h"
+#include "ddb_stream.h"
 
 static json_t *throughput_desc(const json_t *pt, bool on_demand) {
     json_int_t r = on_demand ? 0 : nb_json_int(pt, "ReadCapacityUnits", 0);
@@ -131,23 +132,6 @@ static json_t *sse_desc(nb_req_t *req, const json_t *sse) {
     return json_pack("{s:s,s:s,s:s}", "Status", "ENABLED", "SSEType", "KMS", "KMSMasterKeyArn", key);
 }
 
-static void stream_set(nb_req_t *req, json_t *def, const json_t *spec, const char *arn) {
-    json_object_del(def, "LatestStreamLabel");
-    json_object_del(def, "LatestStreamArn");
-    if (spec == NULL)
-        return;
-    json_object_set(def, "StreamSpecification", (json_t *)spec);
-    if (nb_json_bool(spec, "StreamEnabled", false)) {
-        char label[NB_TIME_SIZE];
-        nb_time_format(nb_now(), NB_TIME_ISO8601_MS, label, sizeof label);
-        label[strlen(label) - 1] = '\0'; /* AWS's label: the ISO time without its Z */
-        json_object_set_new(def, "LatestStreamLabel", json_string(label));
-        json_object_set_new(def, "LatestStreamArn", json_string(nb_req_printf(req, "%s/stream/%s", arn, label)));
-    } else {
-        json_object_del(def, "StreamSpecification");
-    }
-}
-
 nb_result_t dynamodb_create_table(nb_req_t *req, const json_t *input) {
     const char *name = nb_json_str(input, "TableName");
     const json_t *attrs = json_object_get(input, "AttributeDefinitions");
@@ -218,7 +202,7 @@ nb_result_t dynamodb_create_table(nb_req_t *req, const json_t *input) {
         json_array_size(json_object_get(input, "KeySchema")) < 2)
         return ddb_invalid(req, "One or more parameter values were invalid: Table KeySchema does not have a range key, "
                                 "which is required when specifying a LocalSecondaryIndex");
-    stream_set(req, def, json_object_get(input, "StreamSpecification"), arn);
+    NB_TRY(ddb_stream_configure(req, def, json_object_get(input, "StreamSpecification"), true));
     json_t *sse = sse_desc(req, json_object_get(input, "SSESpecification"));
     if (sse != NULL)
         json_object_set_new(def, "SSEDescription", sse);
@@ -286,6 +270,8 @@ nb_result_t dynamodb_delete_table(nb_req_t *req, const json_t *input) {
     json_t *d = ddb_table_describe(req, t);
     json_object_set_new(d, "TableStatus", json_string("DELETING"));
     int rc = delete_rows(t->tid);
+    if (rc == 0)
+        rc = ddb_stream_table_deleted(t);
     if (rc != 0) {
         json_decref(d);
         return NB_FAILED(rc);
@@ -403,8 +389,7 @@ nb_result_t dynamodb_update_table(nb_req_t *req, const json_t *input) {
     const json_t *u;
     json_array_foreach(json_object_get(input, "GlobalSecondaryIndexUpdates"), i, u)
         NB_TRY(gsi_update(req, t, u, on_demand));
-    if (json_object_get(input, "StreamSpecification") != NULL)
-        stream_set(req, t->def, json_object_get(input, "StreamSpecification"), nb_json_str(t->def, "TableArn"));
+    NB_TRY(ddb_stream_configure(req, t->def, json_object_get(input, "StreamSpecification"), false));
     if (json_object_get(input, "SSESpecification") != NULL) {
         json_t *sse = sse_desc(req, json_object_get(input, "SSESpecification"));
         if (sse != NULL)

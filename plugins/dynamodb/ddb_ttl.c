@@ -4,13 +4,15 @@
 
 #include "ddb_codec.h"
 #include "ddb_item_store.h"
+#include "ddb_stream.h"
 
 #define TTL_BATCH 100
 
 const nb_setting_t ddb_ttl_settings[] = {
     {"DYNAMODB_REMOVE_EXPIRED_ITEMS", NB_SETTING_BOOL, "1",
      "1: items past their TTL attribute are deleted in the background (LocalStack's name); 0: kept"},
-    {"DYNAMODB_TTL_INTERVAL", NB_SETTING_DURATION, "1s", "How often expired items are looked for"},
+    {"DYNAMODB_TTL_INTERVAL", NB_SETTING_DURATION, "1s", "How often expired items (and stream records) are looked for"},
+    {"DYNAMODB_STREAM_RETENTION", NB_SETTING_DURATION, "24h", "How long stream records are kept (AWS: 24 hours)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -42,6 +44,7 @@ static void sweep(nb_timer_t *timer, void *data) {
     sqlite3_bind_int(s, 2, TTL_BATCH);
     ddb_table_t t = {.tid = -1};
     int rc = 0;
+    ddb_stream_by_service(true); /* AWS's TTL deletions are the service's in the stream */
     while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
         int64_t tid = sqlite3_column_int64(s, 0);
         if (tid != t.tid) {
@@ -59,6 +62,7 @@ static void sweep(nb_timer_t *timer, void *data) {
         rc = old ? ddb_item_remove(&t, &key, old, (size_t)sqlite3_column_int64(s, 4)) : NB_ESTORE;
         json_decref(old);
     }
+    ddb_stream_by_service(false);
     free(t.indexes);
     json_decref(t.def);
     sqlite3_finalize(s);

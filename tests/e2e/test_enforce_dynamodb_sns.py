@@ -3,7 +3,8 @@ denied the others in each service's own shape: DynamoDB's AccessDeniedException 
 AuthorizationError (403), both saying "User: ARN is not authorized to perform: ACTION on resource:
 ARN because no identity-based policy allows the ACTION action" (SNS spells the action "SNS:Publish").
 A DynamoDB table's resource policy (PutResourcePolicy) admits a user of its account without an
-identity policy; a batch over two tables is denied when either is. An SNS topic's Policy attribute
+identity policy; a batch over two tables is denied when either is; DynamoDB Streams' calls are
+dynamodb: actions on the stream's ARN. An SNS topic's Policy attribute
 admits another account's user to Publish, and without it the same call is denied."""
 import json, os, sys, unittest, urllib.request
 
@@ -114,6 +115,34 @@ class DynamoDB(unittest.TestCase):
         self.assertNotIn("Item", self.bare.get_item(TableName="az-pol", Key={"k": {"S": "1"}}))
         msg = denied(self, self.bare.get_item, "AccessDeniedException", 400, TableName="az-a", Key={"k": {"S": "1"}})
         self.assertEqual(msg, reason(f"arn:aws:iam::{ACCOUNT}:user/ddb-bare", "dynamodb:GetItem", table_arn("az-a")))
+
+
+class Streams(unittest.TestCase):
+    """DynamoDB Streams' calls are dynamodb: actions on the stream's ARN, denied as DynamoDB denies."""
+
+    @classmethod
+    def setUpClass(cls):
+        url = _server.url
+        root = client(url, "dynamodb")
+        cls.stream = root.create_table(
+            TableName="az-st", KeySchema=KEY, AttributeDefinitions=ATTRS, BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+        )["TableDescription"]["LatestStreamArn"]
+        root.put_item(TableName="az-st", Item={"k": {"S": "1"}})
+        reader = user(url, "st-reader", doc(allow(["dynamodb:DescribeStream", "dynamodb:GetShardIterator"],
+                                                  table_arn("az-st") + "/stream/*")))
+        cls.reader = client(url, "dynamodbstreams", *reader)
+
+    def test_describe_and_iterator_allowed_records_denied(self):
+        shard = self.reader.describe_stream(StreamArn=self.stream)["StreamDescription"]["Shards"][0]["ShardId"]
+        it = self.reader.get_shard_iterator(StreamArn=self.stream, ShardId=shard,
+                                            ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        msg = denied(self, self.reader.get_records, "AccessDeniedException", 400, ShardIterator=it)
+        self.assertEqual(msg, reason(f"arn:aws:iam::{ACCOUNT}:user/st-reader", "dynamodb:GetRecords", self.stream))
+
+    def test_denied_list_streams(self):
+        msg = denied(self, self.reader.list_streams, "AccessDeniedException", 400)
+        self.assertEqual(msg, reason(f"arn:aws:iam::{ACCOUNT}:user/st-reader", "dynamodb:ListStreams", "*"))
 
 
 class SNS(unittest.TestCase):

@@ -245,7 +245,9 @@ static const char *denial(nb_req_t *req, const verdict_t *v, const char *action)
 static void deny(nb_req_t *req, nb_plugin_t *p, const json_t *input, const nb__template_var_t *vars, size_t nvars) {
     const char *tpl = NB__DEF_HOOK(p->def, authz_denied_message);
     const char *msg = expand_on_req(req, tpl ? tpl : DEFAULT_DENIED, input, vars, nvars);
-    nb__req_set_error(req, "AccessDenied", 403, NULL, "%s", msg ? msg : "Access Denied");
+    const char *code = NB__DEF_HOOK(p->def, authz_denied_code);
+    /* a service's own code takes the status its spec declares (0: looked up) */
+    nb__req_set_error(req, code ? code : "AccessDenied", code ? 0 : 403, NULL, "%s", msg ? msg : "Access Denied");
 }
 
 /* The name of a decision made without the request's context (decision_cache.h): everything it was

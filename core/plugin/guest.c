@@ -21,7 +21,10 @@ static nb_plugin_t *guest_open(nb__registry_t *reg, nb_plugin_t *host, const nb_
     *def = (nb_plugin_def_t){.signature = NB_PLUGIN_SIGNATURE, .abi_major = NB_ABI_MAJOR,
                              .abi_minor = host->def->abi_minor, .struct_size = sizeof *def,
                              .api = host->def->api, .name = s->service, .service = s->service,
-                             .api_version = s->api_version, .ops = s->ops, .authz_actions = s->authz_actions};
+                             .api_version = s->api_version, .ops = s->ops, .authz_actions = s->authz_actions,
+                             /* denied in the host's shape (DynamoDB's AccessDeniedException for streams) */
+                             .authz_denied_message = NB__DEF_HOOK(host->def, authz_denied_message),
+                             .authz_denied_code = NB__DEF_HOOK(host->def, authz_denied_code)};
     nb_plugin_t *p = nb__plugin_bind(def, host->path, &reg->specs, err);
     if (p == NULL) {
         free(def);

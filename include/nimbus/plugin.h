@@ -628,6 +628,10 @@ typedef struct nb_plugin_def {
      * of its name) whose requests run in transactions of this plugin's store; starting one starts
      * this plugin first. nb_req_plugin() answers the same plugin for all of them. */
     const nb_plugin_service_t *also_serves;
+    /* IAM denial code: optional, the error code a request denied under ENFORCE_IAM answers, with the
+     * status its spec (or AWS's common errors) gives it: DynamoDB's "AccessDeniedException" (400),
+     * SNS's "AuthorizationError" (403). NULL: "AccessDenied", 403. */
+    const char *authz_denied_code;
 } nb_plugin_def_t;
 
 #if defined(__GNUC__)

@@ -3,6 +3,7 @@
 #include "ddb.h"
 #include <string.h>
 
+#include "ddb_authz.h"
 #include "ddb_stream.h"
 #include "ddb_ttl.h"
 #include "ddb_table_cache.h"
@@ -190,4 +191,5 @@ static const nb_op_t dynamodb_ops[] = {
 
 NB_PLUGIN_DEFINE(.name = "dynamodb", .service = "dynamodb", .api_version = "2012-08-10", .ops = dynamodb_ops,
                  .init = ddb_init, .fini = ddb_fini, .settings = ddb_ttl_settings,
-                 .also_serves = ddb_stream_services);
+                 .also_serves = ddb_stream_services, .authz_actions = ddb_actions,
+                 .resource_policy = ddb_resource_policy, .authz_denied_code = "AccessDeniedException");

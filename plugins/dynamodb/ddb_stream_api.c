@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddb_authz.h"
 #include "ddb_codec.h"
 #include "ddb_stream_int.h"
 
@@ -278,6 +279,6 @@ static const nb_op_t stream_ops[] = {
 };
 
 const nb_plugin_service_t ddb_stream_services[] = {
-    {.service = "dynamodbstreams", .api_version = "2012-08-10", .ops = stream_ops},
+    {.service = "dynamodbstreams", .api_version = "2012-08-10", .ops = stream_ops, .authz_actions = ddb_stream_actions},
     {NULL, NULL, NULL, NULL},
 };

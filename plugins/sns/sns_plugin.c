@@ -1,4 +1,5 @@
 #include "sns.h"
+#include "sns_authz.h"
 #include "sns_http.h"
 
 sns_state_t sns;
@@ -115,4 +116,5 @@ static const nb_op_t sns_ops[] = {
 };
 
 NB_PLUGIN_DEFINE(.name = "sns", .service = "sns", .api_version = "2010-03-31", .ops = sns_ops, .init = sns_init,
-                 .fini = sns_fini, .reset = sns_reset);
+                 .fini = sns_fini, .reset = sns_reset, .authz_actions = sns_actions,
+                 .resource_policy = sns_resource_policy, .authz_denied_code = "AuthorizationError");

@@ -1,7 +1,6 @@
 #include "util/arena.h"
 
 #include <stdalign.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,13 +32,6 @@ struct nb__arena {
     cleanup_t *cleanups; /* newest first */
 };
 
-/* One emptied arena is kept, with its first block, for the next one: every request that uses
- * its arena would otherwise cost a calloc, a 4 KiB malloc and their frees, and under load that
- * churn sets malloc consolidating its free lists (a tenth of a policy-evaluated GetObject's
- * authorization). Atomic, as arenas may be freed off the loop thread; reachable from here, so
- * never reported as a leak at exit. */
-static _Atomic(nb__arena_t *) spare;
-
 static size_t round_up(size_t n) { return (n + ALIGN - 1) & ~(ALIGN - 1); }
 
 static block_t *block_new(nb__arena_t *a, size_t cap) {
@@ -54,7 +46,7 @@ static block_t *block_new(nb__arena_t *a, size_t cap) {
 }
 
 void *nb__arena_alloc(nb__arena_t **ap, size_t size) {
-    if (*ap == NULL && (*ap = atomic_exchange(&spare, NULL)) == NULL && (*ap = calloc(1, sizeof **ap)) == NULL)
+    if (*ap == NULL && (*ap = calloc(1, sizeof **ap)) == NULL)
         return NULL;
     nb__arena_t *a = *ap;
     if (size == 0)
@@ -112,22 +104,9 @@ void nb__arena_free(nb__arena_t *a) {
     /* A handler may still read the arena's memory (its data often lives there): blocks go last. */
     for (cleanup_t *c = a->cleanups; c; c = c->next)
         c->fn(c->data);
-    block_t *kept = NULL;
     for (block_t *b = a->blocks, *next; b; b = next) {
         next = b->next;
-        if (kept == NULL && b->cap == BLOCK_SIZE)
-            kept = b;
-        else
-            free(b);
+        free(b);
     }
-    *a = (nb__arena_t){.current = kept, .blocks = kept};
-    if (kept) {
-        kept->next = NULL;
-        kept->used = 0;
-    }
-    nb__arena_t *none = NULL;
-    if (!atomic_compare_exchange_strong(&spare, &none, a)) {
-        free(kept);
-        free(a);
-    }
+    free(a);
 }

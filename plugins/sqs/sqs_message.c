@@ -561,18 +561,19 @@ static void waiter_retry(sqs_waiter_t *w, bool timed_out) {
         waiter_arm(w);
 }
 
-static void wake_rearm(sqs_queue_t *q);
+static void wake_rearm(sqs_queue_t *q, double tried);
 
 static void wake_cb(nb_timer_t *t, void *data) {
     sqs_queue_t *q = data;
     nb_timer_stop(t);
     q->wake = NULL;
+    double tried = now_s(); /* the receives below see what is visible from here on */
     /* oldest waiter first; stop at the first that finds nothing */
     while (q->whead && waiter_try(q->whead))
         ;
     /* the rest wait on: look again when the next message becomes visible */
     if (q->whead)
-        wake_rearm(q);
+        wake_rearm(q, tried);
 }
 
 /*
@@ -597,9 +598,14 @@ static void wake_at(sqs_queue_t *q, double at) {
 
 static void schedule_wake(sqs_queue_t *q) { wake_at(q, now_s()); }
 
-/* Arms the wake-up for the next time one of q's messages becomes visible, if any. */
-static void wake_rearm(sqs_queue_t *q) {
-    double now = now_s();
+/* Arms the wake-up for the next time one of q's messages becomes visible after `tried`, the
+ * time taken just before the receive that found nothing: a message that became visible
+ * between that receive and this query wakes the waiters at once. Measured from now instead,
+ * it fell between the two and nothing was armed (the waiter then slept to its deadline: a
+ * wake timer fires up to a loop turn early, so the retries crowd around `visible`). Messages
+ * visible before `tried` yet not received (their FIFO group in flight) wake nobody. */
+static void wake_rearm(sqs_queue_t *q, double tried) {
+    double now = tried;
     sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT MIN(visible) FROM messages WHERE qid = ?1 AND visible > ?2");
     if (s == NULL)
         return;
@@ -641,6 +647,7 @@ nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
         }
     }
     json_t *msgs = json_array();
+    double tried = now_s();
     int n = receive(q, &p, msgs);
     if (n < 0) {
         json_decref(msgs);
@@ -680,7 +687,7 @@ nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
         q->wtail = w;
         nb_req_on_abort(req, waiter_aborted, w);
         if (q->wake == NULL) /* else it is set for the next visible message already */
-            wake_rearm(q);
+            wake_rearm(q, tried);
         json_decref(msgs);
         return NB_ASYNC;
     }

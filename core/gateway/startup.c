@@ -33,11 +33,9 @@ static int store_start(nb__registry_t *reg, nb__service_t *svc, char **err) {
     nb__store_config_t sc = {
         .persistence = cfg && cfg->persistence,
         .data_dir = cfg ? cfg->data_dir : NULL,
-        /* on disk the requests of one loop turn share a commit (an fsync) and their answers are
-         * written together at the turn's end (group_commit.h). Not in memory: there it cut CPU a
-         * request (fewer client wake-ups) but a long-poll waiter was twice answered only at its
-         * deadline in CI (test_sqs's long-poll visibility case), cause not found yet. */
-        .group_opened = cfg && cfg->persistence ? nb__group_commit_opened : NULL,
+        /* the requests of one loop turn share a commit (on disk an fsync) and their answers
+         * are written together at the turn's end (group_commit.h) */
+        .group_opened = nb__group_commit_opened,
     };
     nb__store_t *st = NULL;
     int rc = nb__store_open(svc->name, &sc, &st, err);

@@ -80,6 +80,19 @@ bool sns_bool_text(const char *v, bool *out); /* "true"/"false" in any case: tru
  * [{Key, Value}] into the object tags. Go on, or stop with the error. */
 nb_step_t sns_tags_merge(nb_req_t *req, json_t *tags, const json_t *list);
 
+/* ---- sns_json_out.c ---- */
+/* A JSON object written member by member, indented as json_dumps(JSON_INDENT(2)) writes it:
+ * zero-initialise, add members in order, then end (the text, malloc'd; NULL when out of memory). */
+typedef struct sns_json_out {
+    char *text;
+    size_t len, cap;
+    size_t members;
+    bool failed;
+} sns_json_out_t;
+void sns_json_out_string(sns_json_out_t *w, const char *key, const char *value);
+void sns_json_out_value(sns_json_out_t *w, const char *key, const json_t *value);
+char *sns_json_out_end(sns_json_out_t *w);
+
 /* ---- sns_topic.c ---- */
 /* Loads the topic arn names, answering InvalidParameter (bad ARN, "what" names the member) or
  * NotFound. t->attrs is owned by t. */

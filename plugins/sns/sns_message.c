@@ -140,29 +140,28 @@ char *sns_envelope(const char *type, const char *message_id, const char *topic_a
     char *signature = text ? sns_sign(text, version) : NULL;
     free(text);
 
-    json_t *env = json_object();
-    json_object_set_new(env, "Type", json_string(type));
-    json_object_set_new(env, "MessageId", json_string(message_id));
+    sns_json_out_t env = {0};
+    sns_json_out_string(&env, "Type", type);
+    sns_json_out_string(&env, "MessageId", message_id);
     if (!notification && token)
-        json_object_set_new(env, "Token", json_string(token));
-    json_object_set_new(env, "TopicArn", json_string(topic_arn));
+        sns_json_out_string(&env, "Token", token);
+    sns_json_out_string(&env, "TopicArn", topic_arn);
     if (notification && subject)
-        json_object_set_new(env, "Subject", json_string(subject));
-    json_object_set_new(env, "Message", json_string(message));
+        sns_json_out_string(&env, "Subject", subject);
+    sns_json_out_string(&env, "Message", message);
     if (subscribe_url)
-        json_object_set_new(env, "SubscribeURL", json_string(subscribe_url));
-    json_object_set_new(env, "Timestamp", json_string(ts));
+        sns_json_out_string(&env, "SubscribeURL", subscribe_url);
+    sns_json_out_string(&env, "Timestamp", ts);
     if (sequence_number)
-        json_object_set_new(env, "SequenceNumber", json_string(sequence_number));
-    json_object_set_new(env, "SignatureVersion", json_string(version == 2 ? "2" : "1"));
-    json_object_set_new(env, "Signature", json_string(signature ? signature : ""));
-    json_object_set_new(env, "SigningCertURL", json_string(cert_url ? cert_url : ""));
+        sns_json_out_string(&env, "SequenceNumber", sequence_number);
+    sns_json_out_string(&env, "SignatureVersion", version == 2 ? "2" : "1");
+    sns_json_out_string(&env, "Signature", signature ? signature : "");
+    sns_json_out_string(&env, "SigningCertURL", cert_url ? cert_url : "");
     if (notification && unsubscribe_url)
-        json_object_set_new(env, "UnsubscribeURL", json_string(unsubscribe_url));
+        sns_json_out_string(&env, "UnsubscribeURL", unsubscribe_url);
     if (notification && json_object_size(attrs) > 0)
-        json_object_set_new(env, "MessageAttributes", json_deep_copy(attrs));
-    char *out = json_dumps(env, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-    json_decref(env);
+        sns_json_out_value(&env, "MessageAttributes", attrs);
+    char *out = sns_json_out_end(&env);
     free(signature);
     free(subscribe_url);
     free(unsubscribe_url);

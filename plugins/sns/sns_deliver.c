@@ -131,8 +131,11 @@ static char *row_body(const row_t *r, const char *message) {
     const json_t *d = r->data;
     if (json_is_true(json_object_get(d, "raw")))
         return strdup(message);
+    /* publishes write whole milliseconds; confirmations and rows of older versions a real */
+    const json_t *ms = json_object_get(d, "timestamp_ms");
+    double timestamp = json_is_integer(ms) ? (double)json_integer_value(ms) / 1000 : nb_json_num(d, "timestamp", nb_now());
     return sns_envelope(nb_json_str(d, "type"), nb_json_str(d, "message_id"), nb_json_str(d, "topic_arn"),
-                        nb_json_str(d, "subject"), message, nb_json_num(d, "timestamp", nb_now()),
+                        nb_json_str(d, "subject"), message, timestamp,
                         nb_json_str(d, "token"), r->sub_arn, json_object_get(d, "attrs"),
                         nb_json_str(d, "sequence_number"), nb_json_str(d, "signature_version"));
 }

@@ -92,29 +92,36 @@ int sns_fanout(nb_req_t *req, const sns_topic_t *t, const sns_message_t *m) {
     /* whole milliseconds (what the envelope shows): a real would send the row's text to jansson's
      * slower reader instead of the core's one-pass one */
     json_int_t timestamp_ms = (json_int_t)llround(m->timestamp * 1000);
+    /* what every subscription's row holds, made once: the message and its attributes are not
+     * copied and checked again for each subscription */
+    json_t *common = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:b}", "type", "Notification", "message_id", m->message_id,
+                               "topic_arn", t->arn, "message", m->message, "timestamp_ms", timestamp_ms,
+                               "signature_version", sigver ? sigver : "1", "structure_json", m->structure_json);
+    if (common == NULL) {
+        json_decref(rows);
+        return NB_ENOMEM;
+    }
+    if (m->subject)
+        json_object_set_new(common, "subject", json_string(m->subject));
+    /* the envelope's form (binary values in base64): what the outbox row can hold as JSON text */
+    if (json_object_size(m->attrs) > 0)
+        json_object_set_new(common, "attrs", sns_message_attributes_envelope(m->attrs));
+    if (m->group_id)
+        json_object_set_new(common, "group_id", json_string(m->group_id));
+    if (m->dedup_id)
+        json_object_set_new(common, "dedup_id", json_string(m->dedup_id));
+    if (m->sequence_number)
+        json_object_set_new(common, "sequence_number", json_string(m->sequence_number));
     json_array_foreach(rows, i, row) {
         json_t *sub_attrs = json_object_get(row, "attrs");
-        json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:I,s:s,s:b}", "type", "Notification", "message_id",
-                                 m->message_id, "topic_arn", t->arn, "protocol", nb_json_str(row, "protocol"),
-                                 "endpoint", nb_json_str(row, "endpoint"), "raw",
-                                 nb_json_str_eq(sub_attrs, "RawMessageDelivery", "true"), "message", m->message,
-                                 "timestamp_ms", timestamp_ms, "signature_version", sigver ? sigver : "1",
-                                 "structure_json", m->structure_json);
+        json_t *data = json_copy(common); /* shallow: the values are shared, not copied */
         if (data == NULL) {
             rc = NB_ENOMEM;
             break;
         }
-        if (m->subject)
-            json_object_set_new(data, "subject", json_string(m->subject));
-        /* the envelope's form (binary values in base64): what the outbox row can hold as JSON text */
-        if (json_object_size(m->attrs) > 0)
-            json_object_set_new(data, "attrs", sns_message_attributes_envelope(m->attrs));
-        if (m->group_id)
-            json_object_set_new(data, "group_id", json_string(m->group_id));
-        if (m->dedup_id)
-            json_object_set_new(data, "dedup_id", json_string(m->dedup_id));
-        if (m->sequence_number)
-            json_object_set_new(data, "sequence_number", json_string(m->sequence_number));
+        json_object_set_nocheck(data, "protocol", json_object_get(row, "protocol"));
+        json_object_set_nocheck(data, "endpoint", json_object_get(row, "endpoint"));
+        json_object_set_new_nocheck(data, "raw", json_boolean(nb_json_str_eq(sub_attrs, "RawMessageDelivery", "true")));
         const char *redrive = nb_json_str(sub_attrs, "RedrivePolicy");
         if (redrive)
             json_object_set_new(data, "redrive", json_string(redrive));
@@ -126,6 +133,7 @@ int sns_fanout(nb_req_t *req, const sns_topic_t *t, const sns_message_t *m) {
         if ((rc = sns_outbox_add(req, t->account, t->region, nb_json_str(row, "arn"), data)) != 0)
             break;
     }
+    json_decref(common);
     json_decref(rows);
     return rc;
 }

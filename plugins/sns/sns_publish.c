@@ -20,10 +20,7 @@ static struct {
 } filters[FILTER_SLOTS];
 
 static const sns_filter_t *filter_get(const char *text) {
-    uint32_t h = 2166136261u;
-    for (const char *p = text; *p; p++)
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    size_t i = h % FILTER_SLOTS;
+    size_t i = nb_fnv1a(text) % FILTER_SLOTS;
     if (filters[i].text && strcmp(filters[i].text, text) == 0)
         return filters[i].filter;
     char *err = NULL;

@@ -137,7 +137,8 @@ static char *row_body(const row_t *r, const char *message) {
     return sns_envelope(nb_json_str(d, "type"), nb_json_str(d, "message_id"), nb_json_str(d, "topic_arn"),
                         nb_json_str(d, "subject"), message, timestamp,
                         nb_json_str(d, "token"), r->sub_arn, json_object_get(d, "attrs"),
-                        nb_json_str(d, "sequence_number"), nb_json_str(d, "signature_version"));
+                        nb_json_str(d, "sequence_number"), nb_json_str(d, "signature_version"),
+                        nb_json_str(d, "signature"));
 }
 
 /* The queue an SQS ARN names: its name, account and region (pointers into buf). */

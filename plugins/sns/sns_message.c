@@ -105,24 +105,12 @@ static void sign_add(char **text, size_t *len, const char *key, const char *valu
     *text = grown;
 }
 
-char *sns_envelope(const char *type, const char *message_id, const char *topic_arn, const char *subject,
-                   const char *message, double timestamp, const char *token, const char *sub_arn,
-                   const json_t *attrs, const char *sequence_number, const char *signature_version) {
-    char ts[NB_TIME_SIZE], base[256];
-    nb_time_format(timestamp, NB_TIME_ISO8601_MS, ts, sizeof ts);
-    sns_base_url(base, sizeof base);
-    int version = signature_version && strcmp(signature_version, "2") == 0 ? 2 : 1;
+/* The string SNS signs: AWS's fields in their order, each "Name\nvalue\n" (malloc'd, NULL when out
+ * of memory). A Notification's leaves out the subscription (UnsubscribeURL), so one signature serves
+ * every subscriber of a publish. */
+static char *string_to_sign(const char *type, const char *message, const char *message_id, const char *subject,
+                            const char *subscribe_url, const char *ts, const char *token, const char *topic_arn) {
     bool notification = strcmp(type, "Notification") == 0;
-    char *subscribe_url = NULL, *unsubscribe_url = NULL, *cert_url = NULL;
-    if (!notification && token &&
-        asprintf(&subscribe_url, "%s/?Action=ConfirmSubscription&TopicArn=%s&Token=%s", base, topic_arn, token) < 0)
-        subscribe_url = NULL;
-    if (sub_arn && asprintf(&unsubscribe_url, "%s/?Action=Unsubscribe&SubscriptionArn=%s", base, sub_arn) < 0)
-        unsubscribe_url = NULL;
-    if (asprintf(&cert_url, "%s/_aws/sns/SimpleNotificationService-nimbus.pem", base) < 0)
-        cert_url = NULL;
-
-    /* the string to sign: AWS's fields in their order, each "Name\nvalue\n" */
     size_t len = 0;
     char *text = calloc(1, 1);
     sign_add(&text, &len, "Message", message);
@@ -137,8 +125,42 @@ char *sns_envelope(const char *type, const char *message_id, const char *topic_a
         sign_add(&text, &len, "Token", token);
     sign_add(&text, &len, "TopicArn", topic_arn);
     sign_add(&text, &len, "Type", type);
-    char *signature = text ? sns_sign(text, version) : NULL;
-    free(text);
+    return text;
+}
+
+char *sns_notification_string_to_sign(const char *message_id, const char *topic_arn, const char *subject,
+                                      const char *message, double timestamp) {
+    char ts[NB_TIME_SIZE];
+    nb_time_format(timestamp, NB_TIME_ISO8601_MS, ts, sizeof ts);
+    return string_to_sign("Notification", message, message_id, subject, NULL, ts, NULL, topic_arn);
+}
+
+char *sns_envelope(const char *type, const char *message_id, const char *topic_arn, const char *subject,
+                   const char *message, double timestamp, const char *token, const char *sub_arn,
+                   const json_t *attrs, const char *sequence_number, const char *signature_version,
+                   const char *presigned) {
+    char ts[NB_TIME_SIZE], base[256];
+    nb_time_format(timestamp, NB_TIME_ISO8601_MS, ts, sizeof ts);
+    sns_base_url(base, sizeof base);
+    int version = signature_version && strcmp(signature_version, "2") == 0 ? 2 : 1;
+    bool notification = strcmp(type, "Notification") == 0;
+    char *subscribe_url = NULL, *unsubscribe_url = NULL, *cert_url = NULL;
+    if (!notification && token &&
+        asprintf(&subscribe_url, "%s/?Action=ConfirmSubscription&TopicArn=%s&Token=%s", base, topic_arn, token) < 0)
+        subscribe_url = NULL;
+    if (sub_arn && asprintf(&unsubscribe_url, "%s/?Action=Unsubscribe&SubscriptionArn=%s", base, sub_arn) < 0)
+        unsubscribe_url = NULL;
+    if (asprintf(&cert_url, "%s/_aws/sns/SimpleNotificationService-nimbus.pem", base) < 0)
+        cert_url = NULL;
+
+    char *signature = NULL;
+    if (presigned) {
+        signature = strdup(presigned);
+    } else {
+        char *text = string_to_sign(type, message, message_id, subject, subscribe_url, ts, token, topic_arn);
+        signature = text ? sns_sign(text, version) : NULL;
+        free(text);
+    }
 
     sns_json_out_t env = {0};
     sns_json_out_string(&env, "Type", type);

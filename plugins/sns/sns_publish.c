@@ -188,6 +188,7 @@ static bool fifo_check(const sns_topic_t *t, const json_t *in, sns_fault_t *f) {
 typedef struct presigned {
     json_t *in;
     char arn[SNS_ARN_SIZE]; /* the topic, loaded again when the signature is made */
+    const char *what;       /* the member that named it: "TopicArn" or "TargetArn" */
     char id[NB_UUID_SIZE];
     double timestamp; /* whole milliseconds, as the rows keep it */
     int version;
@@ -313,7 +314,7 @@ static void answer_failure(nb_req_t *req, nb_result_t r) {
 static void presign_done(nb_req_t *req, void *data) {
     presigned_t *p = data;
     sns_topic_t t; /* again: the topic may have changed or gone while the signature was made */
-    nb_step_t step = sns_topic_load(req, p->arn, "TopicArn", &t);
+    nb_step_t step = sns_topic_load(req, p->arn, p->what, &t);
     if (nb_stopped(step)) {
         answer_failure(req, nb_step_result(step));
     } else {
@@ -331,7 +332,7 @@ static void presign_done(nb_req_t *req, void *data) {
  * 1.4M instructions, a fan-out to 10 queues without it 1.7M): made on the thread pool, the loop
  * serves other requests meanwhile and the rows carry it to the drain. True when queued (the
  * handler returns NB_ASYNC); false: publish on the loop as before (the drain signs). */
-static bool presign(nb_req_t *req, const sns_topic_t *t, const json_t *in) {
+static bool presign(nb_req_t *req, const sns_topic_t *t, const char *what, const json_t *in) {
     if (nb_json_str(in, "MessageStructure") != NULL || !envelope_wanted(t))
         return false; /* per-protocol messages: each its own signature, made at delivery */
     presigned_t *p = calloc(1, sizeof *p);
@@ -339,6 +340,7 @@ static bool presign(nb_req_t *req, const sns_topic_t *t, const json_t *in) {
         return false;
     const char *sigver = nb_json_str(t->attrs, "SignatureVersion");
     snprintf(p->arn, sizeof p->arn, "%s", t->arn);
+    p->what = what;
     nb_uuid(p->id);
     p->timestamp = (double)llround(nb_now() * 1000) / 1000;
     p->version = sigver && strcmp(sigver, "2") == 0 ? 2 : 1;
@@ -377,7 +379,7 @@ nb_result_t sns_publish(nb_req_t *req, const json_t *in) {
         sns_topic_clear(&t);
         return sns_fault_answer(req, &f);
     }
-    nb_result_t r = presign(req, &t, in) ? NB_ASYNC : publish_now(req, &t, in, NULL);
+    nb_result_t r = presign(req, &t, topic ? "TopicArn" : "TargetArn", in) ? NB_ASYNC : publish_now(req, &t, in, NULL);
     sns_topic_clear(&t);
     return r;
 }

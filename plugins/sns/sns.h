@@ -115,6 +115,8 @@ char *sns_envelope(const char *type, const char *message_id, const char *topic_a
                    const char *message, double timestamp, const char *token, const char *sub_arn,
                    const json_t *attrs, const char *sequence_number, const char *signature_version,
                    const char *presigned);
+/* Drops the last Notification text sns_envelope kept (fini). */
+void sns_envelope_cache_free(void);
 /* The string a Notification's signature signs (malloc'd; NULL when out of memory): what
  * sns_envelope signs for the same fields. Safe off the loop. */
 char *sns_notification_string_to_sign(const char *message_id, const char *topic_arn, const char *subject,

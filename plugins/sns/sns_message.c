@@ -135,21 +135,103 @@ char *sns_notification_string_to_sign(const char *message_id, const char *topic_
     return string_to_sign("Notification", message, message_id, subject, NULL, ts, NULL, topic_arn);
 }
 
+/* The last Notification written for a subscriber, without its UnsubscribeURL: a publish's rows
+ * differ only there, so the drain writes the rest (the escaped message, the signature) once a
+ * fan-out instead of once a subscriber. The text is head, the subscriber's UnsubscribeURL member,
+ * tail. Keyed by what the text shows but MessageAttributes (every row of a MessageId carries the
+ * same ones). Loop thread only. */
+static struct {
+    char *message_id, *topic_arn, *subject, *message, *sequence_number, *signature_version, *presigned;
+    double timestamp;
+    char *head, *tail;
+} last_env;
+
+static bool same(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
+
+void sns_envelope_cache_free(void) {
+    char **texts[] = {&last_env.message_id, &last_env.topic_arn, &last_env.subject, &last_env.message,
+                      &last_env.sequence_number, &last_env.signature_version, &last_env.presigned,
+                      &last_env.head, &last_env.tail};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        free(*texts[i]);
+        *texts[i] = NULL;
+    }
+}
+
+static char *copy_or_null(const char *s, bool *failed) {
+    char *c = s ? strdup(s) : NULL;
+    *failed |= s && c == NULL;
+    return c;
+}
+
+/* Keeps a Notification's text (out), whose UnsubscribeURL member spans [unsub_from, unsub_to). */
+static void envelope_keep(const char *out, size_t unsub_from, size_t unsub_to, const char *message_id,
+                          const char *topic_arn, const char *subject, const char *message, double timestamp,
+                          const char *sequence_number, const char *signature_version, const char *presigned) {
+    sns_envelope_cache_free();
+    bool failed = false;
+    last_env.message_id = copy_or_null(message_id, &failed);
+    last_env.topic_arn = copy_or_null(topic_arn, &failed);
+    last_env.subject = copy_or_null(subject, &failed);
+    last_env.message = copy_or_null(message, &failed);
+    last_env.sequence_number = copy_or_null(sequence_number, &failed);
+    last_env.signature_version = copy_or_null(signature_version, &failed);
+    last_env.presigned = copy_or_null(presigned, &failed);
+    last_env.timestamp = timestamp;
+    last_env.head = strndup(out, unsub_from);
+    last_env.tail = strdup(out + unsub_to);
+    if (failed || last_env.head == NULL || last_env.tail == NULL)
+        sns_envelope_cache_free();
+}
+
+/* The kept text with this subscriber's UnsubscribeURL (malloc'd), or NULL when it does not fit. */
+static char *envelope_again(const char *message_id, const char *topic_arn, const char *subject, const char *message,
+                            double timestamp, const char *sequence_number, const char *signature_version,
+                            const char *presigned, const char *unsubscribe_url) {
+    if (last_env.head == NULL || !same(last_env.message_id, message_id) || !same(last_env.message, message) ||
+        last_env.timestamp != timestamp || !same(last_env.topic_arn, topic_arn) || !same(last_env.subject, subject) ||
+        !same(last_env.sequence_number, sequence_number) || !same(last_env.signature_version, signature_version) ||
+        !same(last_env.presigned, presigned))
+        return NULL;
+    sns_json_out_t member = {.members = 1}; /* after others: the member alone, with its comma */
+    sns_json_out_string(&member, "UnsubscribeURL", unsubscribe_url);
+    if (member.failed || member.text == NULL)
+        return NULL;
+    size_t head = strlen(last_env.head), tail = strlen(last_env.tail);
+    char *out = malloc(head + member.len + tail + 1);
+    if (out) {
+        memcpy(out, last_env.head, head);
+        memcpy(out + head, member.text, member.len);
+        memcpy(out + head + member.len, last_env.tail, tail + 1);
+    }
+    free(member.text);
+    return out;
+}
+
 char *sns_envelope(const char *type, const char *message_id, const char *topic_arn, const char *subject,
                    const char *message, double timestamp, const char *token, const char *sub_arn,
                    const json_t *attrs, const char *sequence_number, const char *signature_version,
                    const char *presigned) {
     char ts[NB_TIME_SIZE], base[256];
-    nb_time_format(timestamp, NB_TIME_ISO8601_MS, ts, sizeof ts);
     sns_base_url(base, sizeof base);
-    int version = signature_version && strcmp(signature_version, "2") == 0 ? 2 : 1;
     bool notification = strcmp(type, "Notification") == 0;
     char *subscribe_url = NULL, *unsubscribe_url = NULL, *cert_url = NULL;
+    if (sub_arn && asprintf(&unsubscribe_url, "%s/?Action=Unsubscribe&SubscriptionArn=%s", base, sub_arn) < 0)
+        unsubscribe_url = NULL;
+    bool keep = notification && unsubscribe_url;
+    if (keep) {
+        char *again = envelope_again(message_id, topic_arn, subject, message, timestamp, sequence_number,
+                                     signature_version, presigned, unsubscribe_url);
+        if (again) {
+            free(unsubscribe_url);
+            return again;
+        }
+    }
+    nb_time_format(timestamp, NB_TIME_ISO8601_MS, ts, sizeof ts);
+    int version = signature_version && strcmp(signature_version, "2") == 0 ? 2 : 1;
     if (!notification && token &&
         asprintf(&subscribe_url, "%s/?Action=ConfirmSubscription&TopicArn=%s&Token=%s", base, topic_arn, token) < 0)
         subscribe_url = NULL;
-    if (sub_arn && asprintf(&unsubscribe_url, "%s/?Action=Unsubscribe&SubscriptionArn=%s", base, sub_arn) < 0)
-        unsubscribe_url = NULL;
     if (asprintf(&cert_url, "%s/_aws/sns/SimpleNotificationService-nimbus.pem", base) < 0)
         cert_url = NULL;
 
@@ -179,11 +261,17 @@ char *sns_envelope(const char *type, const char *message_id, const char *topic_a
     sns_json_out_string(&env, "SignatureVersion", version == 2 ? "2" : "1");
     sns_json_out_string(&env, "Signature", signature ? signature : "");
     sns_json_out_string(&env, "SigningCertURL", cert_url ? cert_url : "");
+    size_t unsub_from = env.len;
     if (notification && unsubscribe_url)
         sns_json_out_string(&env, "UnsubscribeURL", unsubscribe_url);
+    size_t unsub_to = env.len;
     if (notification && json_object_size(attrs) > 0)
         sns_json_out_value(&env, "MessageAttributes", attrs);
     char *out = sns_json_out_end(&env);
+    /* a signature that failed is not kept: the next subscriber's envelope tries again */
+    if (keep && out && signature && cert_url)
+        envelope_keep(out, unsub_from, unsub_to, message_id, topic_arn, subject, message, timestamp, sequence_number,
+                      signature_version, presigned);
     free(signature);
     free(subscribe_url);
     free(unsubscribe_url);

@@ -3,31 +3,14 @@ before its fan-out (plugins/sns/sns_publish.c, presign): every subscriber's enve
 with the certificate Nimbus serves, for each SignatureVersion the topic has at the time, under
 concurrent publishes, with text that needs JSON escapes, and FIFO deduplication still answers the
 first MessageId. Driven with boto3 and SERVICES=sns,sqs."""
-import base64, json, os, sys, threading, unittest, urllib.request
+import json, os, sys, threading, unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, boto3_client  # noqa: E402
+from nimbus_server import boto3_client  # noqa: E402
+from sns_e2e import SnsSqsServer  # noqa: E402
 
 
-class Signing(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.n = Nimbus(SERVICES="sns,sqs", LOCALSTACK_HOST="127.0.0.1:4566").start()
-        cls.sns = boto3_client(cls.n.url, "sns")
-        cls.sqs = boto3_client(cls.n.url, "sqs")
-        from cryptography import x509
-        pem = urllib.request.urlopen(cls.n.url + "/_aws/sns/SimpleNotificationService-nimbus.pem").read()
-        cls.key = x509.load_pem_x509_certificate(pem).public_key()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.n.stop()
-
-    def queue(self, name, **attrs):
-        url = self.sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        return url, arn
-
+class Signing(SnsSqsServer, unittest.TestCase):
     def receive(self, url, want, rounds=30):
         got = []
         for _ in range(rounds):
@@ -38,16 +21,6 @@ class Signing(unittest.TestCase):
             if len(got) >= want:
                 break
         return got
-
-    def assert_verifies(self, env):
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import padding
-        self.assertTrue(env["SigningCertURL"].endswith("/_aws/sns/SimpleNotificationService-nimbus.pem"))
-        fields = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
-        text = "".join(f"{k}\n{env[k]}\n" for k in fields if k in env).encode()
-        algo = hashes.SHA1() if env["SignatureVersion"] == "1" else hashes.SHA256()
-        # raises InvalidSignature when the envelope and its signature disagree
-        self.key.verify(base64.b64decode(env["Signature"]), text, padding.PKCS1v15(), algo)
 
     def test_every_subscriber_gets_a_verifiable_envelope_raw_ones_the_message(self):
         topic = self.sns.create_topic(Name="sign-fan")["TopicArn"]
@@ -65,7 +38,7 @@ class Signing(unittest.TestCase):
             self.assertEqual(len(bodies), 1, url)
             env = json.loads(bodies[0])
             self.assertEqual((env["MessageId"], env["Message"], env["Subject"]), (r["MessageId"], "to all", "s"))
-            self.assert_verifies(env)
+            self.verify_signature(env)
             unsubscribes.add(env["UnsubscribeURL"])
         self.assertEqual(len(unsubscribes), 3)  # one signature, yet each names its own subscription
         self.assertEqual(self.receive(raw_url, 1), ["to all"])
@@ -80,7 +53,7 @@ class Signing(unittest.TestCase):
         envs = sorted((json.loads(b) for b in self.receive(url, 2)), key=lambda e: e["Message"])
         self.assertEqual([(e["Message"], e["SignatureVersion"]) for e in envs], [("one", "1"), ("two", "2")])
         for env in envs:
-            self.assert_verifies(env)
+            self.verify_signature(env)
 
     def test_text_needing_escapes_arrives_exact_and_verifies(self):
         topic = self.sns.create_topic(Name="sign-escape")["TopicArn"]
@@ -94,7 +67,7 @@ class Signing(unittest.TestCase):
         env = json.loads(bodies[0])
         self.assertEqual(env["Message"], message)
         self.assertEqual(env["Subject"], "caf\u00e9 \"q\"")
-        self.assert_verifies(env)
+        self.verify_signature(env)
 
     def test_concurrent_publishes_each_answered_with_the_id_delivered(self):
         topic = self.sns.create_topic(Name="sign-concurrent")["TopicArn"]
@@ -118,7 +91,7 @@ class Signing(unittest.TestCase):
         self.assertEqual(len(envs), 40)
         self.assertEqual({e["Message"]: e["MessageId"] for e in envs}, ids)
         for env in envs:
-            self.assert_verifies(env)
+            self.verify_signature(env)
 
     def test_fifo_duplicate_answers_the_first_message_id_and_is_not_delivered(self):
         topic = self.sns.create_topic(Name="sign-dedup.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
@@ -133,7 +106,7 @@ class Signing(unittest.TestCase):
         self.assertEqual(self.receive(url, 1, rounds=2), [])  # the duplicate went nowhere
         env = json.loads(bodies[0])
         self.assertEqual(env["MessageId"], first["MessageId"])
-        self.assert_verifies(env)
+        self.verify_signature(env)
 
     def test_publish_to_a_missing_topic_is_not_found(self):
         missing = "arn:aws:sns:us-east-1:000000000000:sign-missing"

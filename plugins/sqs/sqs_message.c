@@ -634,9 +634,13 @@ nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
     sqs_json_members(in, recv_members, members, RECV_N);
     if (!check_receive(req, q, members, &p, &wait))
         return NB_DONE;
-    json_t *sysnames = json_array();
-    json_array_extend(sysnames, (json_t *)members[RECV_ATTRS]);
-    json_array_extend(sysnames, (json_t *)members[RECV_SYS_ATTRS]);
+    /* NULL when no system attribute is asked for (most receives): no array made and dropped */
+    json_t *sysnames = NULL;
+    if (json_array_size(members[RECV_ATTRS]) || json_array_size(members[RECV_SYS_ATTRS])) {
+        sysnames = json_array();
+        json_array_extend(sysnames, (json_t *)members[RECV_ATTRS]);
+        json_array_extend(sysnames, (json_t *)members[RECV_SYS_ATTRS]);
+    }
     p.sysnames = sysnames;
     p.attrnames = members[RECV_MSG_ATTRS];
     /* FIFO: a retried receive (same ReceiveRequestAttemptId within 5 minutes) gets the same answer */

@@ -628,6 +628,7 @@ nb__http_head_verdict_t nb__gateway_head(nb__http_request_t *http, bool expect_c
                                          void *data) {
     nb__gateway_t *gw = data;
     gw->head_http = NULL;
+    nb__router_forget_head(gw->router);
     /* Nimbus's own endpoints are no service's: routing them would read S3's spec (the last
      * resort) on a health check. */
     if (nb__gateway_internal_path(http->path))

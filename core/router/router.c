@@ -32,6 +32,31 @@ typedef struct head {
     const svc_t *svc; /* NULL: several services start their paths with it */
 } head_t;
 
+typedef struct info {
+    const nb__http_request_t *req;
+    nb__credential_t cred;
+    const char *signing_name; /* after aliases; NULL without a SigV4 scope */
+    const char *target;       /* X-Amz-Target */
+    size_t target_prefix_len; /* bytes before the '.', 0 when there is none */
+    const char *target_op;
+    bool cbor;            /* Smithy-Protocol: rpc-v2-cbor with a /service/X/operation/Y path */
+    const char *cbor_svc; /* X, cbor_svc_len bytes */
+    size_t cbor_svc_len;
+    const char *cbor_op; /* Y, up to the end of the path */
+    size_t cbor_op_len;
+    char host[256]; /* lower case, without the port */
+    char resource[256]; /* <resource>.<label>.<...>: a bucket */
+    bool vhost_host;    /* <label>.<...> or <resource>.<label>.<...> (quirks.c) */
+    /* Action and Version, from the query string or a form body (looked up once) */
+    bool params_done;
+    bool body_unread; /* a form without its Action in the query, routed before its body came */
+    bool has_action, has_version;
+    char action[128];
+    char version[32];
+    bool no_read;                /* route without reading a spec (nb__router_route_unread) */
+    const nb__spec_t *unread;    /* the first stub routing needed read */
+} info_t;
+
 struct nb__router {
     svc_t *svcs; /* the shipped services (and those a plugin carries a spec for) */
     size_t n;
@@ -46,6 +71,11 @@ struct nb__router {
     /* quirk_svcs[i]: the loaded service nb__route_quirks[i] is about, NULL when none is */
     const svc_t **quirk_svcs;
     const svc_t *vhost; /* the service virtual hosts address (quirks.c), NULL when not loaded */
+    /* What the head of a form request said about itself (headers, path, credential scope) when
+     * its Action may be in the body still to come: routing it again once the body is in reads
+     * only the body's parameters (a query-protocol request is routed twice). */
+    const nb__http_request_t *head_req;
+    info_t head_info;
 };
 
 /* ---- building ---- */
@@ -85,30 +115,6 @@ static bool speaks(const nb__spec_t *spec, nb__protocol_t p) {
 
 /* ---- what a request says about itself ---- */
 
-typedef struct info {
-    const nb__http_request_t *req;
-    nb__credential_t cred;
-    const char *signing_name; /* after aliases; NULL without a SigV4 scope */
-    const char *target;       /* X-Amz-Target */
-    size_t target_prefix_len; /* bytes before the '.', 0 when there is none */
-    const char *target_op;
-    bool cbor;            /* Smithy-Protocol: rpc-v2-cbor with a /service/X/operation/Y path */
-    const char *cbor_svc; /* X, cbor_svc_len bytes */
-    size_t cbor_svc_len;
-    const char *cbor_op; /* Y, up to the end of the path */
-    size_t cbor_op_len;
-    char host[256]; /* lower case, without the port */
-    char resource[256]; /* <resource>.<label>.<...>: a bucket */
-    bool vhost_host;    /* <label>.<...> or <resource>.<label>.<...> (quirks.c) */
-    /* Action and Version, from the query string or a form body (looked up once) */
-    bool params_done;
-    bool body_unread; /* a form without its Action in the query, routed before its body came */
-    bool has_action, has_version;
-    char action[128];
-    char version[32];
-    bool no_read;                /* route without reading a spec (nb__router_route_unread) */
-    const nb__spec_t *unread;    /* the first stub routing needed read */
-} info_t;
 
 /* A service's operations and REST matcher, made on first use: its spec is a stub until then.
  * The router runs on the loop thread only, so filling them in through a const pointer is safe.
@@ -688,6 +694,23 @@ static const svc_t *detect_service(const nb__router_t *r, info_t *in) {
     return NULL;
 }
 
+/* Keeps what in read from the request's head, without what its body may change (the
+ * parameters, looked up again) or this routing's own state. */
+static void keep_head_info(nb__router_t *r, const info_t *in) {
+    r->head_info = *in;
+    info_t *k = &r->head_info;
+    k->params_done = k->body_unread = k->has_action = k->has_version = false;
+    k->action[0] = k->version[0] = '\0';
+    k->no_read = false;
+    k->unread = NULL;
+    r->head_req = in->req;
+}
+
+void nb__router_forget_head(const nb__router_t *router) {
+    if (router != NULL)
+        ((nb__router_t *)router)->head_req = NULL;
+}
+
 static int route(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out, bool no_read,
                  const nb__spec_t **unread) {
     out->spec = NULL;
@@ -697,7 +720,15 @@ static int route(const nb__router_t *router, const nb__http_request_t *req, nb__
     if (router == NULL || req == NULL || req->method == NULL)
         return NB_ENOENT;
     info_t in;
-    read_info(&in, req, router);
+    nb__router_t *r = (nb__router_t *)router; /* loop thread only, as ensure_ops */
+    if (r->head_req == req) {
+        in = r->head_info;
+        r->head_req = NULL;
+        if (in.signing_name) /* it may point into the copied credential */
+            in.signing_name = nb__route_signing_alias(in.cred.service);
+    } else {
+        read_info(&in, req, router);
+    }
     in.no_read = no_read;
     const svc_t *s = detect_service(router, &in);
     if (s != NULL) {
@@ -706,6 +737,8 @@ static int route(const nb__router_t *router, const nb__http_request_t *req, nb__
         out->op = find_op(router, s, &in, out->protocol);
     }
     out->body_unread = in.body_unread;
+    if (no_read && in.body_unread)
+        keep_head_info(r, &in);
     if (in.unread) { /* what was found may change once it is read */
         *unread = in.unread;
         out->spec = in.unread;

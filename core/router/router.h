@@ -39,6 +39,11 @@ int nb__router_route(const nb__router_t *router, const nb__http_request_t *req, 
 int nb__router_route_unread(const nb__router_t *router, const nb__http_request_t *req, nb__route_t *out,
                             const nb__spec_t **unread);
 
+/* A form request routed from its head before its body (out->body_unread) is routed again
+ * from what its head said, the body's parameters read anew: the request is known by its
+ * address until this is called, which a new request's head must do first. */
+void nb__router_forget_head(const nb__router_t *router);
+
 /* The raw path the operation was matched on, for reading its labels: the
  * request's path, or "/<bucket>" + path for an S3 virtual-host request.
  * Written to buf; NULL when it does not fit. */

@@ -243,23 +243,9 @@ static int move_row(int64_t seq, sqs_queue_t *src, sqs_queue_t *dst, bool record
 static void schedule_wake(sqs_queue_t *q);
 static void wake_at(sqs_queue_t *q, double at);
 
-json_t *sqs_message_json(const sqs_queue_t *q, sqlite3_stmt *s, const json_t *sysnames, const json_t *attrnames,
-                         const char *receipt) {
-    int64_t receives = sqlite3_column_int64(s, 6);
-    /* set member by member, not json_pack'd: its format is parsed again at every call; the ids,
-     * handle and digest are ASCII we made, the body is checked as UTF-8 */
-    const char *body = (const char *)sqlite3_column_text(s, 1);
-    json_t *m = json_object(), *bodyv = body ? json_stringn(body, (size_t)sqlite3_column_bytes(s, 1)) : NULL;
-    if (m == NULL || bodyv == NULL || sqlite3_column_text(s, 0) == NULL || sqlite3_column_text(s, 4) == NULL) {
-        json_decref(m);
-        json_decref(bodyv);
-        return NULL;
-    }
-    json_object_set_new_nocheck(m, "MessageId", json_string_nocheck((const char *)sqlite3_column_text(s, 0)));
-    json_object_set_new_nocheck(m, "ReceiptHandle", json_string_nocheck(receipt));
-    json_object_set_new_nocheck(m, "MD5OfBody", json_string_nocheck((const char *)sqlite3_column_text(s, 4)));
-    json_object_set_new_nocheck(m, "Body", bodyv);
-    json_t *sys = json_object();
+/* The system attributes of the message in row s that sysnames asks for, into sys. */
+static void add_sys_attributes(const sqs_queue_t *q, sqlite3_stmt *s, const json_t *sysnames, int64_t receives,
+                               json_t *sys) {
     if (sys_wanted(sysnames, "SenderId"))
         json_object_set_new(sys, "SenderId", json_string(q->account));
     if (sys_wanted(sysnames, "SentTimestamp"))
@@ -285,6 +271,28 @@ json_t *sqs_message_json(const sqs_queue_t *q, sqlite3_stmt *s, const json_t *sy
             json_object_set_new(sys, "AWSTraceHeader", json_string(th));
         json_decref(sa);
     }
+}
+
+json_t *sqs_message_json(const sqs_queue_t *q, sqlite3_stmt *s, const json_t *sysnames, const json_t *attrnames,
+                         const char *receipt) {
+    int64_t receives = sqlite3_column_int64(s, 6);
+    /* set member by member, not json_pack'd: its format is parsed again at every call; the ids,
+     * handle and digest are ASCII we made, the body is checked as UTF-8 */
+    const char *body = (const char *)sqlite3_column_text(s, 1);
+    json_t *m = json_object(), *bodyv = body ? json_stringn(body, (size_t)sqlite3_column_bytes(s, 1)) : NULL;
+    if (m == NULL || bodyv == NULL || sqlite3_column_text(s, 0) == NULL || sqlite3_column_text(s, 4) == NULL) {
+        json_decref(m);
+        json_decref(bodyv);
+        return NULL;
+    }
+    json_object_set_new_nocheck(m, "MessageId", json_string_nocheck((const char *)sqlite3_column_text(s, 0)));
+    json_object_set_new_nocheck(m, "ReceiptHandle", json_string_nocheck(receipt));
+    json_object_set_new_nocheck(m, "MD5OfBody", json_string_nocheck((const char *)sqlite3_column_text(s, 4)));
+    json_object_set_new_nocheck(m, "Body", bodyv);
+    /* most receives ask for no system attribute: no object made and dropped, no name looked up */
+    json_t *sys = json_array_size(sysnames) ? json_object() : NULL;
+    if (sys != NULL)
+        add_sys_attributes(q, s, sysnames, receives, sys);
     if (json_object_size(sys))
         json_object_set_new(m, "Attributes", sys);
     else
@@ -626,9 +634,13 @@ nb_result_t sqs_receive_message(nb_req_t *req, const json_t *in) {
     sqs_json_members(in, recv_members, members, RECV_N);
     if (!check_receive(req, q, members, &p, &wait))
         return NB_DONE;
-    json_t *sysnames = json_array();
-    json_array_extend(sysnames, (json_t *)members[RECV_ATTRS]);
-    json_array_extend(sysnames, (json_t *)members[RECV_SYS_ATTRS]);
+    /* NULL when no system attribute is asked for (most receives): no array made and dropped */
+    json_t *sysnames = NULL;
+    if (json_array_size(members[RECV_ATTRS]) || json_array_size(members[RECV_SYS_ATTRS])) {
+        sysnames = json_array();
+        json_array_extend(sysnames, (json_t *)members[RECV_ATTRS]);
+        json_array_extend(sysnames, (json_t *)members[RECV_SYS_ATTRS]);
+    }
     p.sysnames = sysnames;
     p.attrnames = members[RECV_MSG_ATTRS];
     /* FIFO: a retried receive (same ReceiveRequestAttemptId within 5 minutes) gets the same answer */

@@ -26,7 +26,7 @@ static int bad_value(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__
 
 static int bind_text(const nb__member_t *m, const char *text, size_t len, json_t *obj, const char **why) {
     json_t *v = NULL;
-    int rc = nb__scalar_from_text(m->shape, text, len, &v, why);
+    int rc = nb__scalar_from_text_kind(m->shape, m->kind, text, len, &v, why);
     if (rc == 0)
         json_object_set_new(obj, m->name, v);
     return rc;
@@ -413,7 +413,13 @@ static int parse_header_bound(const nb__spec_t *spec, const nb__spec_op_t *op, c
     const json_t *vshape = NULL; /* looked up once a header has the prefix: most requests send none */
     json_t *map = NULL;
     for (size_t i = 0; i < h->len; i++) {
-        if (strncasecmp(h->items[i].name, prefix ? prefix : "", plen) != 0)
+        const char *name = h->items[i].name;
+        /* Length, then the prefix's next-to-last letter, before the whole: x-amz-meta- differs
+         * from a request's many other x-amz-* headers there. */
+        if (plen >= 2 && ((i < keys->n ? keys->key[i] >> 8 : strlen(name)) < plen ||
+                          tolower((unsigned char)name[plen - 2]) != tolower((unsigned char)prefix[plen - 2])))
+            continue;
+        if (strncasecmp(name, prefix ? prefix : "", plen) != 0)
             continue;
         if (vshape == NULL)
             vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));

@@ -87,6 +87,8 @@ int nb__headers_add(nb__headers_t *h, const char *name, const char *value) {
 
 void nb__headers_remove(nb__headers_t *h, const char *name) {
     size_t j = 0, len = strlen(name);
+    if (!(h->names & name_bit(name, len))) /* never added (nb__headers_set of a new name): nothing to scan */
+        return;
     for (size_t i = 0; i < h->len; i++) {
         if (!nb__header_is(&h->items[i], name, len)) /* a removed one's bytes stay in its block */
             h->items[j++] = h->items[i];

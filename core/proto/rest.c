@@ -26,7 +26,7 @@ static int bad_value(const nb__spec_t *spec, const nb__spec_op_t *op, const nb__
 
 static int bind_text(const nb__member_t *m, const char *text, size_t len, json_t *obj, const char **why) {
     json_t *v = NULL;
-    int rc = nb__scalar_from_text(m->shape, text, len, &v, why);
+    int rc = nb__scalar_from_text_kind(m->shape, m->kind, text, len, &v, why);
     if (rc == 0)
         json_object_set_new(obj, m->name, v);
     return rc;
@@ -318,24 +318,38 @@ static void header_keys_init(header_keys_t *k, const nb__headers_t *h) {
         k->key[i] = nb__rest_header_key(h->items[i].name, strlen(h->items[i].name));
 }
 
-/* Every value of the member's header joined with ", " (repeated header lines form one list). */
-static char *header_all(const nb__headers_t *h, const header_keys_t *keys, const nb__rest_binding_t *member) {
+static bool header_matches(const nb__headers_t *h, const header_keys_t *keys, size_t i, const nb__rest_binding_t *member) {
+    return (i >= keys->n || keys->key[i] == member->key) && strcasecmp(h->items[i].name, member->wire) == 0;
+}
+
+/* Every value of the member's header joined with ", " (repeated header lines form one list), or
+ * NULL when absent. A header sent once (nearly always) is its value as it stands, in *text with
+ * *owned NULL: copying it would cost a malloc per header member. Else *owned is the joined text,
+ * for the caller to free. */
+static bool header_all(const nb__headers_t *h, const header_keys_t *keys, const nb__rest_binding_t *member,
+                       const char **text, char **owned) {
+    *owned = NULL;
+    size_t i = 0;
+    while (i < h->len && !header_matches(h, keys, i, member))
+        i++;
+    if (i == h->len)
+        return false;
+    *text = h->items[i].value;
+    size_t j = i + 1;
+    while (j < h->len && !header_matches(h, keys, j, member))
+        j++;
+    if (j == h->len)
+        return true;
     nb__buf_t b = NB__BUF_INIT;
-    bool found = false;
-    const char *name = member->wire;
-    for (size_t i = 0; i < h->len; i++) {
-        if ((i < keys->n && keys->key[i] != member->key) || strcasecmp(h->items[i].name, name) != 0)
-            continue;
-        if (found)
+    nb__buf_puts(&b, h->items[i].value);
+    for (; j < h->len; j++)
+        if (header_matches(h, keys, j, member)) {
             nb__buf_puts(&b, ", ");
-        nb__buf_puts(&b, h->items[i].value);
-        found = true;
-    }
-    if (!found)
-        return NULL;
-    if (b.data == NULL)
-        return strdup("");
-    return nb__buf_steal(&b, NULL);
+            nb__buf_puts(&b, h->items[j].value);
+        }
+    *owned = b.data ? nb__buf_steal(&b, NULL) : strdup("");
+    *text = *owned ? *owned : "";
+    return true;
 }
 
 static int parse_header_member(const nb__spec_t *spec, const nb__member_t *m, const char *text, json_t *input,
@@ -385,21 +399,30 @@ static int parse_header_bound(const nb__spec_t *spec, const nb__spec_op_t *op, c
                               json_t *input, nb__aws_error_t *err) {
     nb__member_t m = b->m;
     if (b->loc == NB_REST_HEADER) {
-        char *text = header_all(h, keys, b);
-        if (text == NULL)
+        const char *text;
+        char *owned;
+        if (!header_all(h, keys, b, &text, &owned))
             return 0;
         const char *why = NULL;
         int rc = parse_header_member(spec, &m, text, input, &why);
-        free(text);
+        free(owned);
         return rc ? bad_value(spec, op, codec, err, "header", b->wire, why) : 0;
     }
     const char *prefix = m.location_name_trait;
     size_t plen = prefix ? strlen(prefix) : 0;
-    const json_t *vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
+    const json_t *vshape = NULL; /* looked up once a header has the prefix: most requests send none */
     json_t *map = NULL;
     for (size_t i = 0; i < h->len; i++) {
-        if (strncasecmp(h->items[i].name, prefix ? prefix : "", plen) != 0)
+        const char *name = h->items[i].name;
+        /* Length, then the prefix's next-to-last letter, before the whole: x-amz-meta- differs
+         * from a request's many other x-amz-* headers there. */
+        if (plen >= 2 && ((i < keys->n ? keys->key[i] >> 8 : strlen(name)) < plen ||
+                          tolower((unsigned char)name[plen - 2]) != tolower((unsigned char)prefix[plen - 2])))
             continue;
+        if (strncasecmp(name, prefix ? prefix : "", plen) != 0)
+            continue;
+        if (vshape == NULL)
+            vshape = nb__spec_ref_shape(spec, json_object_get(m.shape, "value"));
         char *key = strdup(h->items[i].name + plen);
         if (key == NULL)
             continue;

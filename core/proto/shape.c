@@ -425,11 +425,15 @@ static bool parse_int64(const char *s, long long *v) {
 }
 
 int nb__scalar_from_text(const json_t *shape, const char *text, size_t len, json_t **out, const char **why) {
+    return nb__scalar_from_text_kind(shape, nb__shape_kind(shape), text, len, out, why);
+}
+
+int nb__scalar_from_text_kind(const json_t *shape, nb__shape_kind_t kind, const char *text, size_t len, json_t **out,
+                              const char **why) {
     const char *dummy;
     if (why == NULL)
         why = &dummy;
     *out = NULL;
-    nb__shape_kind_t kind = nb__shape_kind(shape);
     if (kind == NB_SHAPE_STRING || kind == NB_SHAPE_UNKNOWN) {
         /* jansson checks UTF-8 a character at a time; ASCII, the usual text, needs no check */
         size_t i = 0;

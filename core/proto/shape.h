@@ -136,6 +136,9 @@ nb__time_format_t nb__timestamp_format(const json_t *ref, const json_t *shape, n
  * base64 (-> binary string). 0 and *out a new reference, or NB_EINVAL with a
  * static reason in *why (may be NULL). */
 int nb__scalar_from_text(const json_t *shape, const char *text, size_t len, json_t **out, const char **why);
+/* The same for a shape whose kind the caller has (a member's m.kind): no lookup of its type. */
+int nb__scalar_from_text_kind(const json_t *shape, nb__shape_kind_t kind, const char *text, size_t len, json_t **out,
+                              const char **why);
 
 /* Converts a scalar value back to text (malloc'd). Timestamps use fmt; blobs
  * become base64; floats print shortest round-trip form or NaN/Infinity;

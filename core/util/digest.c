@@ -3,6 +3,8 @@
 
 #include "util/digest.h"
 
+#include "util/crc32_clmul.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -77,7 +79,11 @@ uint64_t nb__crc64nvme(uint64_t crc, const void *data, size_t len) {
 
 uint32_t nb__crc32(uint32_t crc, const void *data, size_t len) {
     const unsigned char *p = data;
-    uLong c = crc;
+    uint32_t state = ~crc;
+    size_t folded = nb__crc32_clmul(&state, p, len); /* the bulk, where the CPU can */
+    p += folded;
+    len -= folded;
+    uLong c = ~state;
     while (len) { /* zlib takes uInt lengths */
         uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
         c = crc32(c, p, n);

@@ -1,6 +1,7 @@
 /* Digests for the core and the ABI (nimbus/util.h): MD5, SHA-1, SHA-256 and HMAC through
- * OpenSSL, CRC32 through zlib, CRC32C and CRC64NVME by table. One implementation: S3's
- * checksums, SQS's MD5s and the core's Content-MD5 check all come here. */
+ * OpenSSL, CRC32 by carry-less multiplication (util/crc32_clmul.c) with zlib for the rest,
+ * CRC32C and CRC64NVME by table. One implementation: S3's checksums, SQS's MD5s and the core's
+ * Content-MD5 check all come here. */
 #ifndef NB_UTIL_DIGEST_H
 #define NB_UTIL_DIGEST_H
 

@@ -194,9 +194,11 @@ static const struct {
 
 void s3_cors_actual(nb_req_t *req, const char *bucket) {
     const char *origin = nb_req_header(req, "Origin");
+    if (origin == NULL) /* most requests: no setting to read */
+        return;
     const char *op = nb_req_operation(req);
     const char *disabled = nb_config_get("DISABLE_CUSTOM_CORS_S3");
-    if (origin == NULL || (op && strncmp(op, "Preflight", 9) == 0) || (disabled && strcmp(disabled, "1") == 0))
+    if ((op && strncmp(op, "Preflight", 9) == 0) || (disabled && strcmp(disabled, "1") == 0))
         return;
     json_t *cors = s3_config_load(bucket, "cors");
     const json_t *rule = json_is_object(cors) ? match_rule(cors, origin, op_method(op), NULL) : NULL;

@@ -59,7 +59,9 @@ nb_step_t s3_ingest_prepare(nb_req_t *req, bool allow_inline, s3_plan_t *plan) {
             continue;
         if (!s3_ck_value_valid(a, v))
             return nb_stop(nb_error(req, "InvalidRequest", "Value for %s header is invalid.", s3_ck_header(a)));
-        snprintf(plan->expect[a], sizeof plan->expect[a], "%s", v);
+        size_t n = strnlen(v, sizeof plan->expect[a] - 1); /* valid: base64 of at most 32 bytes */
+        memcpy(plan->expect[a], v, n);
+        plan->expect[a][n] = '\0';
         plan->algs |= S3_CK_BIT(a);
     }
     const char *sdk_alg = nb_req_header(req, "x-amz-sdk-checksum-algorithm");
@@ -496,9 +498,10 @@ json_t *s3_attrs_from_input(nb_req_t *req, const json_t *in) {
 static void attrs_set_checksums(json_t *attrs, const s3_ingest_t *ing) {
     for (int a = 0; a < S3_CK__COUNT; a++)
         if (ing->algs & S3_CK_BIT(a)) {
-            json_object_set_new(attrs, s3_ck_member(a), json_string(ing->checksum[a]));
+            /* base64 and names: ASCII, so no UTF-8 check */
+            json_object_set_new(attrs, s3_ck_member(a), json_string_nocheck(ing->checksum[a]));
             if (json_object_get(attrs, "ChecksumAlgorithm") == NULL)
-                json_object_set_new(attrs, "ChecksumAlgorithm", json_string(s3_ck_name(a)));
+                json_object_set_new(attrs, "ChecksumAlgorithm", json_string_nocheck(s3_ck_name(a)));
         }
 }
 
@@ -517,7 +520,7 @@ static const char *s3_checksum_type(const json_t *attrs) {
  * ChecksumType is a member the overlay adds to the outputs that carry it in a header. */
 void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
     /* one pass over the object's few attributes: looking up each checksum costs more */
-    const char *found[S3_CK__COUNT] = {0};
+    json_t *found[S3_CK__COUNT] = {0};
     bool any = false;
     const char *key;
     json_t *v;
@@ -525,8 +528,8 @@ void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
         if (strncmp(key, "Checksum", 8) != 0 || !json_is_string(v))
             continue;
         for (int a = 0; a < S3_CK__COUNT; a++)
-            if (strcmp(key, s3_ck_member(a)) == 0) {
-                found[a] = json_string_value(v);
+            if (strcmp(key + 8, s3_ck_member(a) + 8) == 0) {
+                found[a] = v;
                 any = true;
             }
     }
@@ -536,13 +539,13 @@ void s3_output_checksums(nb_req_t *req, json_t *out, const json_t *attrs) {
         if (found[a] == NULL)
             continue;
         if (a == S3_CK_CRC64NVME)
-            nb_reply_header(req, s3_ck_header(a), found[a]);
-        else
-            json_object_set_new(out, s3_ck_member(a), json_string(found[a]));
+            nb_reply_header(req, s3_ck_header(a), json_string_value(found[a]));
+        else /* the attribute's own string, shared: strings are not changed once made */
+            json_object_set(out, s3_ck_member(a), found[a]);
     }
     const char *t = s3_checksum_type(attrs);
     if (t)
-        json_object_set_new(out, "ChecksumType", json_string(t));
+        json_object_set_new(out, "ChecksumType", json_string_nocheck(t));
 }
 
 /* ------------------------------------------------------------ PutObject */

@@ -171,6 +171,27 @@ Test(proto_rest, headers_lists_timestamps_jsonvalue_and_prefix_maps) {
     json_decref(in);
 }
 
+/* A header sent once is read in place; the prefix map takes a name exactly the prefix (an empty
+ * key) and skips names shorter than it or differing near its end. */
+Test(proto_rest, single_headers_and_prefix_map_edges) {
+    nb__http_request_t r;
+    request(&r, "PUT", "/b/k", NULL, NULL);
+    nb__headers_add(&r.headers, "x-count", "7");
+    nb__headers_add(&r.headers, "X-Names", "");
+    nb__headers_add(&r.headers, "x-amz-meta-", "empty key");
+    nb__headers_add(&r.headers, "x-amz-metb-z", "not meta");
+    nb__headers_add(&r.headers, "x-amz-met", "short");
+    nb__headers_add(&r.headers, "X-AMZ-META-Z", "upper");
+    json_t *in = parse_ok("Put", &r);
+    cr_assert_eq(json_integer_value(json_object_get(in, "Count")), 7);
+    cr_assert_not_null(json_object_get(in, "Names"), "an empty header is still present");
+    json_t *meta = json_object_get(in, "Meta");
+    cr_assert_eq(json_object_size(meta), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(meta, "")), "empty key");
+    cr_assert_str_eq(json_string_value(json_object_get(meta, "z")), "upper");
+    json_decref(in);
+}
+
 Test(proto_rest, structure_payload_and_body_members) {
     nb__http_request_t r;
     request(&r, "PUT", "/cfg/42", NULL, "{\"Mode\":\"fast\",\"Level\":3}");

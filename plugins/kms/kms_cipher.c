@@ -161,7 +161,7 @@ nb_result_t kms_encrypt(nb_req_t *req, const json_t *input) {
         return nb_reply_new(req, json_pack("{s:o,s:s,s:s}", "CiphertextBlob", blob, "KeyId", k->arn,
                                            "EncryptionAlgorithm", "SYMMETRIC_DEFAULT"));
     }
-    kms_job_t *j = nb_req_alloc(req, sizeof *j);
+    kms_job_t *j = kms_job_new(req);
     if (j == NULL)
         return NB_FAILED(NB_ENOMEM);
     int rc = kms_material_get(k, 0, &j->material, NULL);
@@ -227,7 +227,7 @@ nb_result_t kms_decrypt(nb_req_t *req, const json_t *input) {
         return nb_reply_new(req, json_pack("{s:s,s:o,s:s}", "KeyId", k->arn, "Plaintext", KMS_BLOB(pt, n),
                                            "EncryptionAlgorithm", "SYMMETRIC_DEFAULT"));
     }
-    kms_job_t *j = nb_req_alloc(req, sizeof *j);
+    kms_job_t *j = kms_job_new(req);
     if (j == NULL)
         return NB_FAILED(NB_ENOMEM);
     int rc = kms_material_get(k, 0, &j->material, NULL);
@@ -334,7 +334,7 @@ static nb_result_t data_key_pair(nb_req_t *req, const json_t *input, int with_pl
     if (f != KMS_FAMILY_RSA && f != KMS_FAMILY_EC)
         return nb_error(req, "UnsupportedOperationException", "KeyPairSpec %s is not supported by this emulator.", spec);
     NB_TRY(kms_dry_run(req, input));
-    kms_job_t *j = nb_req_alloc(req, sizeof *j);
+    kms_job_t *j = kms_job_new(req);
     if (j == NULL)
         return NB_FAILED(NB_ENOMEM);
     j->fn = pair_fn, j->finish = with_plaintext ? pair_finish_plain : pair_finish_bare;

@@ -441,3 +441,25 @@ int kms_aes_unwrap_pad(const unsigned char *kek, size_t kek_n, const void *in, s
     EVP_CIPHER_CTX_free(c);
     return rc;
 }
+
+int kms_import_unwrap(const unsigned char *priv, size_t priv_n, const char *alg, const void *in, size_t n,
+                      kms_buf_t *out) {
+    memset(out, 0, sizeof *out);
+    if (alg == NULL || strncmp(alg, "RSA_AES_KEY_WRAP_", 17) != 0)
+        return kms_rsa_decrypt(priv, priv_n, alg, in, n, out);
+    /* the RSA-OAEP-wrapped AES key (one modulus long), then the material under it (RFC 5649) */
+    EVP_PKEY *k = load_private(priv, priv_n);
+    if (k == NULL)
+        return KMS_CRYPTO_EINPUT;
+    size_t head = (size_t)EVP_PKEY_get_size(k);
+    EVP_PKEY_free(k);
+    if (n <= head)
+        return KMS_CRYPTO_EINPUT;
+    kms_buf_t kek;
+    int rc = kms_rsa_decrypt(priv, priv_n, alg, in, head, &kek);
+    if (rc != 0)
+        return rc;
+    rc = kms_aes_unwrap_pad(kek.p, kek.n, (const unsigned char *)in + head, n - head, out);
+    kms_buf_free(&kek);
+    return rc;
+}

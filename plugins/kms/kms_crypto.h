@@ -77,4 +77,9 @@ int kms_ecdh(const unsigned char *priv, size_t priv_n, const void *peer, size_t 
  * RSA_AES_KEY_WRAP_SHA_* import material. */
 int kms_aes_unwrap_pad(const unsigned char *kek, size_t kek_n, const void *in, size_t n, kms_buf_t *out);
 
+/* Key material wrapped for ImportKeyMaterial with alg (RSAES_OAEP_SHA_*, or RSA_AES_KEY_WRAP_SHA_*:
+ * an RSA-OAEP-wrapped AES-256 key, then the material under it by AES key wrap with padding). */
+int kms_import_unwrap(const unsigned char *priv, size_t priv_n, const char *alg, const void *in, size_t n,
+                      kms_buf_t *out);
+
 #endif /* KMS_CRYPTO_H */

@@ -19,12 +19,15 @@ static void job_done(nb_req_t *req, void *data) {
     j->finish(req, j);
 }
 
-nb_result_t kms_job_run(nb_req_t *req, kms_job_t *j, int slow) {
+kms_job_t *kms_job_new(nb_req_t *req) {
+    kms_job_t *j = nb_req_alloc(req, sizeof *j);
     /* key material is wiped when the request ends, whichever way it ends */
-    if (nb_req_on_free(req, job_release, j) != 0) {
-        job_release(j);
-        return NB_FAILED(NB_ENOMEM);
-    }
+    if (j == NULL || nb_req_on_free(req, job_release, j) != 0)
+        return NULL;
+    return j;
+}
+
+nb_result_t kms_job_run(nb_req_t *req, kms_job_t *j, int slow) {
     if (slow && nb_work_queue(req, job_work, job_done, j) == 0)
         return NB_ASYNC;
     j->rc = j->fn(j);

@@ -91,6 +91,7 @@ struct kms_job {
     nb_result_t (*finish)(nb_req_t *req, kms_job_t *j);
     kms_key_t *key;
     const json_t *input;
+    const json_t *held; /* the reference to input the job holds */
     const char *alg;
     int digest;
     kms_buf_t material, out, out2;

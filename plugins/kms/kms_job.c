@@ -7,6 +7,7 @@ static void job_release(void *data) {
     kms_buf_free(&j->material);
     kms_buf_free(&j->out);
     kms_buf_free(&j->out2);
+    json_decref((json_t *)j->held);
 }
 
 static void job_work(void *data) {
@@ -28,6 +29,11 @@ kms_job_t *kms_job_new(nb_req_t *req) {
 }
 
 nb_result_t kms_job_run(nb_req_t *req, kms_job_t *j, int slow) {
+    /* the handler's input is not the request's past NB_ASYNC: the job keeps its own reference,
+     * and its own copy of the algorithm name */
+    j->held = j->input = json_incref((json_t *)j->input);
+    if (j->alg != NULL && (j->alg = nb_req_strdup(req, j->alg)) == NULL)
+        return NB_FAILED(NB_ENOMEM);
     if (slow && nb_work_queue(req, job_work, job_done, j) == 0)
         return NB_ASYNC;
     j->rc = j->fn(j);

@@ -62,6 +62,7 @@ static void kms_fini(nb_plugin_t *self) {
         nb_timer_stop(kms.sweep);
     kms.sweep = NULL;
     nb_store_fini(&kms.store);
+    kms_crypto_cache_clear();
 }
 
 static const nb_op_t kms_ops[] = {

@@ -19,7 +19,8 @@ Test(kms_crypto, keygen_sizes_and_families) {
     kms_buf_free(&h);
     cr_assert_eq(kms_spec_family("ECC_SECG_P256K1"), KMS_FAMILY_EC);
     cr_assert_eq(kms_spec_slow("RSA_4096"), 1);
-    cr_assert_eq(kms_spec_slow("ECC_NIST_P256"), 0);
+    cr_assert_eq(kms_spec_slow("ECC_NIST_P256"), 1);
+    cr_assert_eq(kms_spec_slow("HMAC_256"), 0);
     kms_buf_t bad;
     cr_assert_eq(kms_keygen("RSA_1024", &bad), KMS_CRYPTO_EALG);
     cr_assert_eq(kms_keygen("SM2", &bad), KMS_CRYPTO_EALG);

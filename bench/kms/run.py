@@ -11,55 +11,33 @@ to moto and the load average. Exits 1 when one of Nimbus's answers was wrong.
   run.py NIMBUS_BIN [seconds]
 Env: CONNS (32), TARGETS ("nimbus moto").
 """
+import importlib.util
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import prepare  # noqa: E402
+
+
+def load(name, path):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, path))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+prepare = load("kms_prepare", "prepare.py")
+# the server and wrk helpers (free_port, start, cpu_ticks, wrk) are the SNS benchmark's
+bench = load("sns_run", os.path.join("..", "sns", "run.py"))
+free_port, start, cpu_ticks, wrk = bench.free_port, bench.start, bench.cpu_ticks, bench.wrk
 
 CONNS = int(os.environ.get("CONNS", "32"))
 TARGETS = os.environ.get("TARGETS", "nimbus moto").split()
 HZ = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(name, argv, env, health, tmp):
-    err = open(os.path.join(tmp, name + ".err"), "w")
-    p = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=err)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if p.poll() is not None:
-            sys.exit(f"{name} did not start: " + open(err.name).read())
-        if subprocess.run(["curl", "-s", "-o", "/dev/null", health]).returncode == 0:
-            return p
-        time.sleep(0.1)
-    sys.exit(f"{name} did not answer {health} within 60 s")
-
-
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime, stime
-
-
-def wrk(url, script, seconds, conns, *extra):
-    out = subprocess.run(["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "-s", script, url, *extra],
-                         capture_output=True, text=True).stdout
-    n = re.search(r"(\d+) requests in", out)
-    return out, int(n.group(1)) if n else 0
 
 
 def throughput(t, script, dur):

@@ -376,53 +376,55 @@ static EVP_PKEY_CTX *sig_ctx(EVP_PKEY *k, sig_kind_t kind, const EVP_MD *md, int
     return c;
 }
 
-int kms_crypto_sign(const unsigned char *priv, size_t priv_n, const char *alg, int digest, const void *msg, size_t n,
-             kms_buf_t *sig) {
-    memset(sig, 0, sizeof *sig);
+/* What signing and verifying share: the digest to sign and a context for it on the key.
+ * 0 (free *c with EVP_PKEY_CTX_free), or a KMS_CRYPTO_E* code. */
+static int sig_prepare(const unsigned char *priv, size_t priv_n, const char *alg, int digest, const void *msg,
+                       size_t n, int verify, unsigned char dg[EVP_MAX_MD_SIZE], size_t *dn, EVP_PKEY_CTX **c) {
     const EVP_MD *md = NULL;
     sig_kind_t kind = sig_kind(alg, &md);
     if (kind == SIG_NONE)
         return KMS_CRYPTO_EALG;
-    unsigned char dg[EVP_MAX_MD_SIZE];
-    size_t dn = 0;
-    int rc = sign_digest(md, digest, msg, n, dg, &dn);
+    int rc = sign_digest(md, digest, msg, n, dg, dn);
     if (rc != 0)
         return rc;
     EVP_PKEY *k = load_private(priv, priv_n);
     if (k == NULL)
         return KMS_CRYPTO_EINPUT;
-    EVP_PKEY_CTX *c = sig_ctx(k, kind, md, 0);
-    size_t len = 0;
+    *c = sig_ctx(k, kind, md, verify);
+    EVP_PKEY_free(k); /* the context holds its own reference */
+    return *c != NULL ? 0 : KMS_CRYPTO_EFAIL;
+}
+
+int kms_crypto_sign(const unsigned char *priv, size_t priv_n, const char *alg, int digest, const void *msg, size_t n,
+                    kms_buf_t *sig) {
+    memset(sig, 0, sizeof *sig);
+    unsigned char dg[EVP_MAX_MD_SIZE];
+    size_t dn = 0, len = 0;
+    EVP_PKEY_CTX *c = NULL;
+    int rc = sig_prepare(priv, priv_n, alg, digest, msg, n, 0, dg, &dn, &c);
+    if (rc != 0)
+        return rc;
     rc = KMS_CRYPTO_EFAIL;
-    if (c != NULL && EVP_PKEY_sign(c, NULL, &len, dg, dn) == 1 && buf_alloc(sig, len) == 0) {
+    if (EVP_PKEY_sign(c, NULL, &len, dg, dn) == 1 && buf_alloc(sig, len) == 0) {
         if (EVP_PKEY_sign(c, sig->p, &sig->n, dg, dn) == 1)
             rc = 0;
         else
             kms_buf_free(sig);
     }
     EVP_PKEY_CTX_free(c);
-    EVP_PKEY_free(k);
     return rc;
 }
 
 int kms_crypto_verify(const unsigned char *priv, size_t priv_n, const char *alg, int digest, const void *msg, size_t n,
-               const void *sig, size_t sig_n) {
-    const EVP_MD *md = NULL;
-    sig_kind_t kind = sig_kind(alg, &md);
-    if (kind == SIG_NONE)
-        return KMS_CRYPTO_EALG;
+                      const void *sig, size_t sig_n) {
     unsigned char dg[EVP_MAX_MD_SIZE];
     size_t dn = 0;
-    int rc = sign_digest(md, digest, msg, n, dg, &dn);
+    EVP_PKEY_CTX *c = NULL;
+    int rc = sig_prepare(priv, priv_n, alg, digest, msg, n, 1, dg, &dn, &c);
     if (rc != 0)
         return rc;
-    EVP_PKEY *k = load_private(priv, priv_n);
-    if (k == NULL)
-        return KMS_CRYPTO_EINPUT;
-    EVP_PKEY_CTX *c = sig_ctx(k, kind, md, 1);
-    rc = c == NULL ? KMS_CRYPTO_EFAIL : EVP_PKEY_verify(c, sig, sig_n, dg, dn) == 1 ? 1 : 0;
+    rc = EVP_PKEY_verify(c, sig, sig_n, dg, dn) == 1 ? 1 : 0;
     EVP_PKEY_CTX_free(c);
-    EVP_PKEY_free(k);
     return rc;
 }
 

@@ -1,4 +1,6 @@
-/* The KMS plugin: its store's schema, settings, start and stop, and the operations table. */
+/* The KMS plugin: its store's schema, settings, start and stop, and the operations table. Written by hand
+ * from the scaffold's kms_plugin.c (kms_api.h stays generated): regenerating with nimbus-scaffold would
+ * overwrite this file, so refresh kms_api.h alone and add new operations here. */
 #include "kms.h"
 
 kms_state_t kms;

@@ -63,7 +63,7 @@ nb_step_t kms_key_find(nb_req_t *req, const char *key_id, kms_key_t **out) {
         const char *target = NULL;
         int rc = kms_alias_key_id(account, region, name, &target, req);
         if (rc == NB_ENOENT)
-            return nb_stop(nb_error(req, "NotFoundException", "Alias '%s' is not found.",
+            return nb_stop(nb_error(req, "NotFoundException", "Alias %s is not found.",
                                     kms_arn(req, account, region, name)));
         if (rc != 0)
             return nb_stop(kms_internal(req, rc));

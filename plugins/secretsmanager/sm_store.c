@@ -189,6 +189,8 @@ json_t *sm_public_meta(const sm_secret_t *s) {
         json_object_del(out, "KmsKeyId");
     if (json_array_size(json_object_get(out, "Tags")) == 0)
         json_object_del(out, "Tags");
+    if (json_array_size(json_object_get(out, "ReplicationStatus")) == 0)
+        json_object_del(out, "ReplicationStatus");
     json_object_set_new(out, "ARN", json_string(s->arn));
     json_object_set_new(out, "Name", json_string(s->name));
     return out;

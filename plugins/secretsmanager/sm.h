@@ -44,7 +44,9 @@ extern NB_PLUGIN_HIDDEN sm_state_t sm;
  * dates, ...) and the plugin's own, whose names start with '_' (never answered). */
 typedef struct sm_secret {
     const char *arn, *name; /* in req's memory */
-    json_t *meta;           /* owned by the request (released when it ends) */
+    json_t *meta;           /* owned by the request (released when it ends); NULL after sm_lookup_light */
+    const char *primary;    /* a replica's primary ARN, NULL for a primary */
+    double accessed;        /* LastAccessedDate (a day), 0 if never */
     bool deleted;           /* scheduled for deletion */
     double deletion_date;
 } sm_secret_t;
@@ -60,6 +62,10 @@ typedef struct sm_fault {
 int sm_fault(sm_fault_t *f, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Go on for rc 0; else stop with the fault answered (NB_EINVAL) or the failure. */
 nb_step_t sm_check(nb_req_t *req, int rc, const sm_fault_t *f);
+/* sm_lookup without the meta (GetSecretValue's path): arn, name, deletion, primary, accessed. */
+int sm_lookup_light(nb_req_t *req, const char *secret_id, sm_secret_t *out, sm_fault_t *f);
+/* Records a read today in LastAccessedDate (a write once a day at most). */
+int sm_touch(nb_req_t *req, sm_secret_t *s);
 /* sm_find without answering: 0, NB_EINVAL (f: ResourceNotFoundException), or NB_E*. */
 int sm_lookup(nb_req_t *req, const char *secret_id, sm_secret_t *out, sm_fault_t *f);
 /* Finds SecretId (a name, an ARN, or an ARN without its random suffix) in req's account and

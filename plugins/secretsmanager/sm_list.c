@@ -115,7 +115,7 @@ static int compare(const void *a, const void *b) {
 nb_step_t sm_list_matching(nb_req_t *req, const json_t *filters, bool include_deleted, const char *sort_by,
                            bool descending, json_t **out) {
     sqlite3_stmt *st = nb_store_scoped(&sm.store, req,
-                                       "SELECT arn, name, deletion_date, meta FROM secrets WHERE account = :account"
+                                       "SELECT arn, name, deletion_date, meta, accessed FROM secrets WHERE account = :account"
                                        " AND region = :region");
     if (st == NULL)
         return nb_stop(NB_FAILED(NB_ESTORE));
@@ -125,6 +125,8 @@ nb_step_t sm_list_matching(nb_req_t *req, const json_t *filters, bool include_de
         if (deleted && !include_deleted)
             continue;
         json_t *meta = sm_meta_parse((const char *)sqlite3_column_text(st, 3));
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+            sm_meta_time(meta, "LastAccessedDate", sqlite3_column_double(st, 4));
         sm_secret_t s = {.arn = (const char *)sqlite3_column_text(st, 0),
                          .name = (const char *)sqlite3_column_text(st, 1),
                          .meta = meta,
@@ -176,6 +178,7 @@ nb_result_t secretsmanager_list_secrets(nb_req_t *req, const json_t *input) {
         json_t *row = json_array_get(list, i);
         sm_secret_t s = {.arn = nb_json_str(row, "ARN"), .name = nb_json_str(row, "Name"),
                          .meta = json_object_get(row, "_meta")};
+        s.primary = nb_json_str(s.meta, "_primary");
         json_t *e = sm_public_meta(&s);
         json_t *stages = sm_versions_to_stages(sm_value_arn(&s));
         json_object_set_new(e, "SecretVersionsToStages", stages);

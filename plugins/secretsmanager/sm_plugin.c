@@ -5,8 +5,11 @@ sm_state_t sm;
 static const char *const sm_schema[] = {
     /* 1 */
     "CREATE TABLE secrets(" NB_STORE_SCOPE_COLUMNS ", arn TEXT PRIMARY KEY, name TEXT NOT NULL,"
-    " deletion_date REAL, created REAL NOT NULL, meta TEXT NOT NULL, UNIQUE(account, region, name));"
+    " deletion_date REAL, created REAL NOT NULL, meta TEXT NOT NULL, primary_arn TEXT, accessed REAL,"
+    " UNIQUE(account, region, name));"
     "CREATE INDEX secrets_deletion ON secrets(deletion_date) WHERE deletion_date IS NOT NULL;"
+    /* primary_arn (a replica's primary) and accessed (LastAccessedDate) are columns beside meta so
+     * that GetSecretValue reads and writes a secret without parsing its meta */
     /* versions belong to the secret's ARN: a replica reads its primary's. ctx_arn: the ARN in the
      * encryption context of dkey when it is not arn (a promoted replica's copies) */
     "CREATE TABLE versions(arn TEXT NOT NULL, version_id TEXT NOT NULL, created REAL NOT NULL,"

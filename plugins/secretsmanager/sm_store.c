@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "sm.h"
@@ -23,15 +24,23 @@ json_t *sm_meta_parse(const char *text) {
     return meta;
 }
 
+/* Whether lookups parse the meta: GetSecretValue's do not. */
+static bool light;
+
 static void fill(nb_req_t *req, sqlite3_stmt *s, sm_secret_t *out) {
     out->arn = nb_req_strdup(req, (const char *)sqlite3_column_text(s, 0));
     out->name = nb_req_strdup(req, (const char *)sqlite3_column_text(s, 1));
     out->deleted = sqlite3_column_type(s, 2) != SQLITE_NULL;
     out->deletion_date = out->deleted ? sqlite3_column_double(s, 2) : 0;
-    out->meta = sm_req_keep(req, sm_meta_parse((const char *)sqlite3_column_text(s, 3)));
+    out->primary = sqlite3_column_type(s, 4) == SQLITE_NULL ? NULL
+                                                            : nb_req_strdup(req, (const char *)sqlite3_column_text(s, 4));
+    out->accessed = sqlite3_column_type(s, 5) == SQLITE_NULL ? 0 : sqlite3_column_double(s, 5);
+    out->meta = light ? NULL : sm_req_keep(req, sm_meta_parse((const char *)sqlite3_column_text(s, 3)));
+    if (out->meta != NULL)
+        sm_meta_time(out->meta, "LastAccessedDate", out->accessed);
 }
 
-#define SM_COLUMNS "SELECT arn, name, deletion_date, meta FROM secrets "
+#define SM_COLUMNS "SELECT arn, name, deletion_date, meta, primary_arn, accessed FROM secrets "
 
 int sm_load_name(nb_req_t *req, const char *account, const char *region, const char *name, sm_secret_t *out) {
     sqlite3_stmt *s = nb_store_stmt_scoped(
@@ -92,6 +101,31 @@ int sm_lookup(nb_req_t *req, const char *id, sm_secret_t *out, sm_fault_t *f) {
     return rc;
 }
 
+int sm_lookup_light(nb_req_t *req, const char *id, sm_secret_t *out, sm_fault_t *f) {
+    light = true;
+    int rc = sm_lookup(req, id, out, f);
+    light = false;
+    return rc;
+}
+
+#define SM_DAY 86400.0
+
+int sm_touch(nb_req_t *req, sm_secret_t *s) {
+    (void)req;
+    double today = floor(nb_now() / SM_DAY) * SM_DAY;
+    if (s->accessed >= today)
+        return 0;
+    s->accessed = today;
+    if (s->meta != NULL)
+        sm_meta_time(s->meta, "LastAccessedDate", today);
+    sqlite3_stmt *st = nb_store_stmt(&sm.store, "UPDATE secrets SET accessed = ?2 WHERE arn = ?1");
+    if (st == NULL)
+        return NB_ESTORE;
+    sqlite3_bind_text(st, 1, s->arn, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, today);
+    return nb_store_run(st);
+}
+
 nb_step_t sm_find(nb_req_t *req, const char *id, sm_secret_t *out) {
     sm_fault_t f;
     return sm_check(req, sm_lookup(req, id, out, &f), &f);
@@ -111,7 +145,7 @@ nb_step_t sm_find_live(nb_req_t *req, const char *id, sm_secret_t *out) {
 
 nb_step_t sm_find_primary(nb_req_t *req, const char *id, sm_secret_t *out) {
     NB_TRY_STEP(sm_find_live(req, id, out));
-    if (nb_json_str(out->meta, "_primary") != NULL)
+    if (out->primary != NULL)
         return nb_stop(nb_error(req, "InvalidRequestException",
                                 "Operation not permitted on a replica secret. Call must be made in primary secret's "
                                 "region."));
@@ -122,7 +156,8 @@ int sm_save(nb_req_t *req, const char *account, const char *region, const sm_sec
     (void)req;
     sqlite3_stmt *st = nb_store_stmt_scoped(&sm.store,
                                             "INSERT OR REPLACE INTO secrets(arn, name, deletion_date, created, meta,"
-                                            " account, region) VALUES(?1, ?2, ?3, ?4, ?5, :account, :region)",
+                                            " primary_arn, accessed, account, region)"
+                                            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, :account, :region)",
                                             account, region);
     char *text = nb_json_text(s->meta);
     if (st == NULL || text == NULL) {
@@ -135,6 +170,12 @@ int sm_save(nb_req_t *req, const char *account, const char *region, const sm_sec
         sqlite3_bind_double(st, 3, s->deletion_date);
     sqlite3_bind_double(st, 4, nb_json_num(s->meta, "CreatedDate", nb_now()));
     sqlite3_bind_text(st, 5, text, -1, free);
+    const char *primary = nb_json_str(s->meta, "_primary");
+    if (primary != NULL)
+        sqlite3_bind_text(st, 6, primary, -1, SQLITE_STATIC);
+    double accessed = nb_json_num(s->meta, "LastAccessedDate", 0);
+    if (accessed > 0)
+        sqlite3_bind_double(st, 7, accessed);
     return nb_store_run(st);
 }
 
@@ -142,7 +183,7 @@ int sm_remove(const char *arn) {
     static const char *const sql[] = {
         "DELETE FROM labels WHERE arn = ?1",
         "DELETE FROM versions WHERE arn = ?1",
-        "DELETE FROM secrets WHERE arn = ?1 OR json_extract(meta, '$._primary') = ?1",
+        "DELETE FROM secrets WHERE arn = ?1 OR primary_arn = ?1",
     };
     for (size_t i = 0; i < NB_STORE_COUNT(sql); i++) {
         sqlite3_stmt *s = nb_store_stmt(&sm.store, sql[i]);
@@ -155,10 +196,7 @@ int sm_remove(const char *arn) {
     return 0;
 }
 
-const char *sm_value_arn(const sm_secret_t *s) {
-    const char *primary = nb_json_str(s->meta, "_primary");
-    return primary ? primary : s->arn;
-}
+const char *sm_value_arn(const sm_secret_t *s) { return s->primary ? s->primary : s->arn; }
 
 
 const char *sm_new_arn(nb_req_t *req, const char *region, const char *name, const char *suffix) {

@@ -1,23 +1,11 @@
-#include <math.h>
 #include <string.h>
 
 #include "sm.h"
-
-#define SM_DAY 86400.0
 
 /* The value's member of a GetSecretValue-shaped answer. */
 static void set_value(json_t *out, const sm_value_t *v) {
     json_object_set_new(out, v->binary ? "SecretBinary" : "SecretString",
                         v->binary ? json_stringn_nocheck(v->data, v->len) : json_stringn(v->data, v->len));
-}
-
-/* LastAccessedDate: AWS keeps the day only, so the row is written once a day at most. */
-static int touch(nb_req_t *req, sm_secret_t *s) {
-    double today = floor(nb_now() / SM_DAY) * SM_DAY;
-    if (nb_json_num(s->meta, "LastAccessedDate", 0) >= today)
-        return 0;
-    sm_meta_time(s->meta, "LastAccessedDate", today);
-    return sm_save(req, nb_req_account(req), nb_req_region(req), s);
 }
 
 nb_result_t secretsmanager_put_secret_value(nb_req_t *req, const json_t *input) {
@@ -42,7 +30,7 @@ nb_result_t secretsmanager_put_secret_value(nb_req_t *req, const json_t *input) 
 static int value_entry(nb_req_t *req, const char *id, const char *version_id, const char *stage, json_t **out,
                        sm_fault_t *f) {
     sm_secret_t s;
-    int rc = sm_lookup(req, id, &s, f);
+    int rc = sm_lookup_light(req, id, &s, f);
     if (rc != 0)
         return rc;
     if (s.deleted)
@@ -54,7 +42,7 @@ static int value_entry(nb_req_t *req, const char *id, const char *version_id, co
     rc = sm_version_read(req, &s, version_id, stage, &v, &version_id, &created, &stages, f);
     if (rc != 0)
         return rc;
-    if ((rc = touch(req, &s)) != 0) {
+    if ((rc = sm_touch(req, &s)) != 0) {
         json_decref(stages);
         return rc;
     }

@@ -140,6 +140,8 @@ class Features(unittest.TestCase):
         self.assertEqual(got["SecretString"], "everywhere")
         self.assertEqual(got["ARN"], created["ARN"].replace("us-east-1", "eu-west-1"))
         self.assertEqual(eu.describe_secret(SecretId=name)["PrimaryRegion"], "us-east-1")
+        listed = eu.list_secrets(Filters=[{"Key": "name", "Values": [name]}])["SecretList"][0]
+        self.assertEqual(listed["SecretVersionsToStages"], {created["VersionId"]: ["AWSCURRENT"]})
         self.sm.put_secret_value(SecretId=name, SecretString="changed")
         self.assertEqual(eu.get_secret_value(SecretId=name)["SecretString"], "changed")
         self.error(eu.put_secret_value, "InvalidRequestException",

@@ -60,6 +60,12 @@ class Values(unittest.TestCase):
         self.assertEqual((got["SecretString"], got["VersionStages"], got["VersionId"]),
                          ('{"user":"app"}', ["AWSCURRENT"], created["VersionId"]))
         self.assertNotIn("SecretBinary", got)
+        # a read is recorded as AWS keeps it: the day, at midnight UTC
+        accessed = self.sm.describe_secret(SecretId=n)["LastAccessedDate"]
+        self.assertEqual((accessed.utcoffset().total_seconds() + accessed.hour * 3600 + accessed.minute * 60) % 86400,
+                         0, accessed)
+        listed = self.sm.list_secrets(Filters=[{"Key": "name", "Values": [n]}])["SecretList"]
+        self.assertIn("LastAccessedDate", [s for s in listed if s["Name"] == n][0])
         # by full ARN and by the ARN without its random suffix
         self.assertEqual(self.sm.get_secret_value(SecretId=created["ARN"])["Name"], n)
         self.assertEqual(self.sm.get_secret_value(SecretId=created["ARN"][:-7])["ARN"], created["ARN"])

@@ -155,7 +155,8 @@ nb_step_t sm_list_matching(nb_req_t *req, const json_t *filters, bool include_de
     }
     for (size_t i = 0; i < n; i++)
         items[i] = json_incref(json_array_get(list, i));
-    qsort(items, n, sizeof *items, compare);
+    if (n > 1)
+        qsort(items, n, sizeof *items, compare);
     json_array_clear(list);
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, items[descending ? n - 1 - i : i]);

@@ -93,11 +93,13 @@ class Persistence(unittest.TestCase):
         with Nimbus(PERSISTENCE="1", DATA_DIR=data, DEBUG="1") as n:
             sm = client(n.url)
             arn = sm.create_secret(Name="kept", SecretString=VALUE, Tags=[{"Key": "k", "Value": "v"}])["ARN"]
+            self.assertEqual(sm.get_secret_value(SecretId="kept")["SecretString"], VALUE)
             v2 = sm.put_secret_value(SecretId="kept", SecretBinary=b"\x01\x02")["VersionId"]
             sm.create_secret(Name="doomed", SecretString="x")
             sm.delete_secret(SecretId="doomed", RecoveryWindowInDays=7)
             n.stop(sig=stop_signal)
-            self.assertNotIn(VALUE, n.output)
+            self.assertIn("GetSecretValue", n.output)  # the DEBUG log saw the requests...
+            self.assertNotIn(VALUE, n.output)  # ...and none of the values
         with Nimbus(PERSISTENCE="1", DATA_DIR=data) as n:
             sm = client(n.url)
             got = sm.get_secret_value(SecretId=arn)

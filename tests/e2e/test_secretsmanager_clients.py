@@ -11,18 +11,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nimbus_server import Nimbus, aws_clis, boto3_client, run_aws, temp_dir  # noqa: E402
 from npm_ci import run_node_script  # noqa: E402
-
-from botocore.exceptions import ClientError  # noqa: E402
+from sm_e2e import error_of  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def error_of(call, **kw):
-    try:
-        call(**kw)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["Error"]["Message"]
-    return None, None
 
 
 class Clients(unittest.TestCase):

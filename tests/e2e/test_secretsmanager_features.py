@@ -9,10 +9,9 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import Nimbus, rerun_with_newer_boto3, server_env  # noqa: E402
+from sm_e2e import SecretsCase, client  # noqa: E402
 
 import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
 
 PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 POLICY = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},'
@@ -21,42 +20,17 @@ PUBLIC = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*
           '"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}')
 
 
-def client(url, region="us-east-1"):
-    return boto3.client("secretsmanager", endpoint_url=url, region_name=region, aws_access_key_id="test",
-                        aws_secret_access_key="test", config=Config(retries={"max_attempts": 0}))
-
-
 def newer(test, op):
     if not hasattr(test.sm, op):
         test.skipTest("boto3 %s has no %s (run by test_newer_boto3)" % (boto3.__version__, op))
 
 
-class Features(unittest.TestCase):
-    url = os.environ.get("NB_SM_URL")
-
+class Features(SecretsCase):
+    # a fresh server for each client generation: the listing cases count every secret
     @classmethod
     def setUpClass(cls):
-        cls.server = None
-        if cls.url is None:
-            # a fresh server for each client generation: the listing cases count every secret
-            cls.server = Nimbus().start()
-            cls.url = cls.server.url
-        cls.sm = client(cls.url)
+        super().setUpClass()
         cls.prefix = "g%d-" % int(boto3.__version__.split(".")[1])
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.server:
-            cls.server.stop()
-
-    def error(self, call, code, message=None, **kw):
-        with self.assertRaises(ClientError) as cm:
-            call(**kw)
-        err = cm.exception.response["Error"]
-        self.assertEqual(err["Code"], code, err)
-        if message is not None:
-            self.assertEqual(err["Message"], message)
-        return err
 
     def names(self, **kw):
         out, token = [], None

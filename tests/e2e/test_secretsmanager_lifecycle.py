@@ -11,26 +11,10 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from nimbus_server import Nimbus, temp_dir  # noqa: E402
-
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
+from sm_e2e import client, error_of as code_of  # noqa: E402
 
 MARKED = "You can't perform this operation on the secret because it was marked for deletion."
 VALUE = "s3cr3t-value-never-logged"
-
-
-def client(url):
-    return boto3.client("secretsmanager", endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
-                        aws_secret_access_key="test", config=Config(retries={"max_attempts": 0}))
-
-
-def code_of(call, **kw):
-    try:
-        call(**kw)
-    except ClientError as e:
-        return e.response["Error"]["Code"], e.response["Error"]["Message"]
-    return None, None
 
 
 class Deletion(unittest.TestCase):

@@ -8,46 +8,16 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, rerun_with_newer_boto3, server_env  # noqa: E402
+from nimbus_server import rerun_with_newer_boto3, server_env  # noqa: E402
+from sm_e2e import SecretsCase  # noqa: E402
 
 import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
 
 TOKEN_A = "a" * 32
 TOKEN_B = "b" * 32
 
 
-def client(url, region="us-east-1"):
-    return boto3.client("secretsmanager", endpoint_url=url, region_name=region, aws_access_key_id="test",
-                        aws_secret_access_key="test", config=Config(retries={"max_attempts": 0}))
-
-
-class Values(unittest.TestCase):
-    url = os.environ.get("NB_SM_URL")
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = None
-        if cls.url is None:
-            cls.server = Nimbus().start()
-            cls.url = cls.server.url
-        cls.sm = client(cls.url)
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.server:
-            cls.server.stop()
-
-    def error(self, call, code, message=None, **kw):
-        with self.assertRaises(ClientError) as cm:
-            call(**kw)
-        err = cm.exception.response["Error"]
-        self.assertEqual(err["Code"], code, err)
-        if message is not None:
-            self.assertEqual(err["Message"], message)
-        return err
-
+class Values(SecretsCase):
     def name(self, base):
         return "%s-%s" % (base, re.sub(r"[^a-z0-9]", "", sys.version.split()[0] + boto3.__version__))
 

@@ -56,6 +56,7 @@
 #include "nimbus/credentials.h"
 #include "nimbus/errno.h"
 #include "nimbus/events.h"
+#include "nimbus/hash.h"
 #include "nimbus/settings.h"
 #include "nimbus/util.h"
 #include "nimbus/version.h"

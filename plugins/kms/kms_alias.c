@@ -107,7 +107,7 @@ nb_result_t kms_delete_alias(nb_req_t *req, const json_t *input) {
 
 nb_result_t kms_list_aliases(nb_req_t *req, const json_t *input) {
     const char *key = nb_json_str(input, "KeyId"), *marker = nb_json_str(input, "Marker");
-    json_int_t limit = nb_json_int(input, "Limit", 100);
+    json_int_t limit = nb_json_int(input, "Limit", 50);
     kms_key_t *k = NULL;
     if (key != NULL)
         NB_TRY(kms_key_find(req, key, &k));

@@ -63,7 +63,7 @@ nb_step_t kms_key_find(nb_req_t *req, const char *key_id, kms_key_t **out) {
         const char *target = NULL;
         int rc = kms_alias_key_id(account, region, name, &target, req);
         if (rc == NB_ENOENT)
-            return nb_stop(nb_error(req, "NotFoundException", "Alias '%s' is not found.",
+            return nb_stop(nb_error(req, "NotFoundException", "Alias %s is not found.",
                                     kms_arn(req, account, region, name)));
         if (rc != 0)
             return nb_stop(kms_internal(req, rc));
@@ -337,7 +337,8 @@ nb_result_t kms_create_key(nb_req_t *req, const json_t *input) {
     j->meta = kms_key_meta_new(req, id, spec, usage, origin, nb_json_str(input, "Description"), multi);
     const char *policy = nb_json_str(input, "Policy");
     j->policy = strdup(policy != NULL ? policy : kms_default_policy(req, nb_req_account(req)));
-    j->tags = json_dumps(json_object_get(input, "Tags") ? json_object_get(input, "Tags") : json_array(), JSON_COMPACT);
+    const json_t *tags = json_object_get(input, "Tags");
+    j->tags = tags != NULL ? json_dumps(tags, JSON_COMPACT) : strdup("[]");
     snprintf(j->spec, sizeof j->spec, "%s", spec);
     if (j->meta == NULL || j->policy == NULL || j->tags == NULL) {
         create_job_free(j);
@@ -370,7 +371,7 @@ nb_result_t kms_describe_key(nb_req_t *req, const json_t *input) {
 }
 
 nb_result_t kms_list_keys(nb_req_t *req, const json_t *input) {
-    json_int_t limit = nb_json_int(input, "Limit", 1000);
+    json_int_t limit = nb_json_int(input, "Limit", 100);
     const char *marker = nb_json_str(input, "Marker");
     sqlite3_stmt *s = nb_store_scoped(&kms.store, req,
                                       "SELECT id, meta FROM keys WHERE id > ?1 AND account = :account AND region = :region"

@@ -52,7 +52,7 @@ nb_result_t kms_replicate_key(nb_req_t *req, const json_t *input) {
     const char *policy = nb_json_str(input, "Policy");
     policy = policy ? policy : kms_default_policy(req, k->account);
     const json_t *tags = json_object_get(input, "Tags");
-    char *tag_text = json_dumps(tags ? tags : json_array(), JSON_COMPACT);
+    char *tag_text = tags != NULL ? json_dumps(tags, JSON_COMPACT) : strdup("[]");
     int rc = tag_text ? kms_key_insert(k->account, region, k->id, meta, policy, tag_text) : NB_ENOMEM;
     free(tag_text);
     if (rc == 0)
@@ -65,8 +65,8 @@ nb_result_t kms_replicate_key(nb_req_t *req, const json_t *input) {
         json_decref(meta);
         return kms_internal(req, rc);
     }
-    return nb_reply_new(req, json_pack("{s:o,s:s,s:O}", "ReplicaKeyMetadata", meta, "ReplicaPolicy", policy,
-                                       "ReplicaTags", tags ? tags : json_array()));
+    return nb_reply_new(req, json_pack("{s:o,s:s,s:o}", "ReplicaKeyMetadata", meta, "ReplicaPolicy", policy,
+                                       "ReplicaTags", tags != NULL ? json_incref((json_t *)tags) : json_array()));
 }
 
 nb_result_t kms_update_primary_region(nb_req_t *req, const json_t *input) {

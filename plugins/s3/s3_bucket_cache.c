@@ -27,12 +27,7 @@ static bool hooked;
 /* The core lacks transaction hooks (ABI < 1.6): nothing is cached. */
 static bool disabled;
 
-static size_t slot_of(const char *name) {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h % SLOTS;
-}
+static size_t slot_of(const char *name) { return nb_fnv1a(name) % SLOTS; }
 
 /* Moves whenever the rows kept here are dropped: other caches of what bucket rows hold
  * (s3_authz.c's owners and policies) start over when it moved, so one mechanism decides. */

@@ -80,6 +80,19 @@ bool sns_bool_text(const char *v, bool *out); /* "true"/"false" in any case: tru
  * [{Key, Value}] into the object tags. Go on, or stop with the error. */
 nb_step_t sns_tags_merge(nb_req_t *req, json_t *tags, const json_t *list);
 
+/* ---- sns_json_out.c ---- */
+/* A JSON object written member by member, indented as json_dumps(JSON_INDENT(2)) writes it:
+ * zero-initialise, add members in order, then end (the text, malloc'd; NULL when out of memory). */
+typedef struct sns_json_out {
+    char *text;
+    size_t len, cap;
+    size_t members;
+    bool failed;
+} sns_json_out_t;
+void sns_json_out_string(sns_json_out_t *w, const char *key, const char *value);
+void sns_json_out_value(sns_json_out_t *w, const char *key, const json_t *value);
+char *sns_json_out_end(sns_json_out_t *w);
+
 /* ---- sns_topic.c ---- */
 /* Loads the topic arn names, answering InvalidParameter (bad ARN, "what" names the member) or
  * NotFound. t->attrs is owned by t. */
@@ -96,16 +109,26 @@ bool sns_message_attributes_check(const json_t *attrs, sns_fault_t *f);
 /* The envelope's MessageAttributes: {name: {"Type", "Value"}} (Binary base64). New reference. */
 json_t *sns_message_attributes_envelope(const json_t *attrs);
 /* Builds the JSON envelope text (malloc'd) of a message, signed. type: "Notification", ...;
- * attrs in the envelope's form (sns_message_attributes_envelope), may be NULL. */
+ * attrs in the envelope's form (sns_message_attributes_envelope), may be NULL; presigned: the
+ * signature of its string to sign for signature_version, made at publish (NULL: signed here). */
 char *sns_envelope(const char *type, const char *message_id, const char *topic_arn, const char *subject,
                    const char *message, double timestamp, const char *token, const char *sub_arn,
-                   const json_t *attrs, const char *sequence_number, const char *signature_version);
+                   const json_t *attrs, const char *sequence_number, const char *signature_version,
+                   const char *presigned);
+/* Drops the last Notification text sns_envelope kept (fini). */
+void sns_envelope_cache_free(void);
+/* The string a Notification's signature signs (malloc'd; NULL when out of memory): what
+ * sns_envelope signs for the same fields. Safe off the loop. */
+char *sns_notification_string_to_sign(const char *message_id, const char *topic_arn, const char *subject,
+                                      const char *message, double timestamp);
 
 /* ---- sns_sign.c ---- */
 int sns_sign_load(void);  /* the signing key from the store, made once: 0 or NB_E* */
 void sns_sign_free(void);
-/* base64 RSA signature of text (SHA1 for version 1, SHA256 for 2); malloc'd, NULL on failure. */
+/* base64 RSA signature of text (SHA1 for version 1, SHA256 for 2); malloc'd, NULL on failure.
+ * sns_sign keeps the last one (loop thread only); sns_sign_uncached is safe on the thread pool. */
 char *sns_sign(const char *text, int version);
+char *sns_sign_uncached(const char *text, int version);
 const char *sns_sign_cert_pem(void);
 /* The base URL clients reach Nimbus at, "http://localhost.localstack.cloud:4566" style. */
 const char *sns_base_url(char *buf, size_t cap);
@@ -126,6 +149,10 @@ typedef struct sns_message {
     const char *group_id, *dedup_id; /* FIFO */
     const char *sequence_number;
     double timestamp;
+    /* The Notification's signature made at publish, for signature version signed_version (1 or
+     * 2): rows keep it when the topic's SignatureVersion is still that one. NULL: none. */
+    const char *signature;
+    int signed_version;
 } sns_message_t;
 int sns_fanout(nb_req_t *req, const sns_topic_t *t, const sns_message_t *m);
 void sns_filters_free(void); /* the compiled filter policies kept (fini) */

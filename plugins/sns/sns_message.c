@@ -105,24 +105,12 @@ static void sign_add(char **text, size_t *len, const char *key, const char *valu
     *text = grown;
 }
 
-char *sns_envelope(const char *type, const char *message_id, const char *topic_arn, const char *subject,
-                   const char *message, double timestamp, const char *token, const char *sub_arn,
-                   const json_t *attrs, const char *sequence_number, const char *signature_version) {
-    char ts[NB_TIME_SIZE], base[256];
-    nb_time_format(timestamp, NB_TIME_ISO8601_MS, ts, sizeof ts);
-    sns_base_url(base, sizeof base);
-    int version = signature_version && strcmp(signature_version, "2") == 0 ? 2 : 1;
+/* The string SNS signs: AWS's fields in their order, each "Name\nvalue\n" (malloc'd, NULL when out
+ * of memory). A Notification's leaves out the subscription (UnsubscribeURL), so one signature serves
+ * every subscriber of a publish. */
+static char *string_to_sign(const char *type, const char *message, const char *message_id, const char *subject,
+                            const char *subscribe_url, const char *ts, const char *token, const char *topic_arn) {
     bool notification = strcmp(type, "Notification") == 0;
-    char *subscribe_url = NULL, *unsubscribe_url = NULL, *cert_url = NULL;
-    if (!notification && token &&
-        asprintf(&subscribe_url, "%s/?Action=ConfirmSubscription&TopicArn=%s&Token=%s", base, topic_arn, token) < 0)
-        subscribe_url = NULL;
-    if (sub_arn && asprintf(&unsubscribe_url, "%s/?Action=Unsubscribe&SubscriptionArn=%s", base, sub_arn) < 0)
-        unsubscribe_url = NULL;
-    if (asprintf(&cert_url, "%s/_aws/sns/SimpleNotificationService-nimbus.pem", base) < 0)
-        cert_url = NULL;
-
-    /* the string to sign: AWS's fields in their order, each "Name\nvalue\n" */
     size_t len = 0;
     char *text = calloc(1, 1);
     sign_add(&text, &len, "Message", message);
@@ -137,32 +125,153 @@ char *sns_envelope(const char *type, const char *message_id, const char *topic_a
         sign_add(&text, &len, "Token", token);
     sign_add(&text, &len, "TopicArn", topic_arn);
     sign_add(&text, &len, "Type", type);
-    char *signature = text ? sns_sign(text, version) : NULL;
-    free(text);
+    return text;
+}
 
-    json_t *env = json_object();
-    json_object_set_new(env, "Type", json_string(type));
-    json_object_set_new(env, "MessageId", json_string(message_id));
+char *sns_notification_string_to_sign(const char *message_id, const char *topic_arn, const char *subject,
+                                      const char *message, double timestamp) {
+    char ts[NB_TIME_SIZE];
+    nb_time_format(timestamp, NB_TIME_ISO8601_MS, ts, sizeof ts);
+    return string_to_sign("Notification", message, message_id, subject, NULL, ts, NULL, topic_arn);
+}
+
+/* The last Notification written for a subscriber, without its UnsubscribeURL: a publish's rows
+ * differ only there, so the drain writes the rest (the escaped message, the signature) once a
+ * fan-out instead of once a subscriber. The text is head, the subscriber's UnsubscribeURL member,
+ * tail. Keyed by what the text shows but MessageAttributes (every row of a MessageId carries the
+ * same ones). Loop thread only. */
+static struct {
+    char *message_id, *topic_arn, *subject, *message, *sequence_number, *signature_version, *presigned;
+    double timestamp;
+    char *head, *tail;
+} last_env;
+
+static bool same(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
+
+void sns_envelope_cache_free(void) {
+    char **texts[] = {&last_env.message_id, &last_env.topic_arn, &last_env.subject, &last_env.message,
+                      &last_env.sequence_number, &last_env.signature_version, &last_env.presigned,
+                      &last_env.head, &last_env.tail};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        free(*texts[i]);
+        *texts[i] = NULL;
+    }
+}
+
+static char *copy_or_null(const char *s, bool *failed) {
+    char *c = s ? strdup(s) : NULL;
+    *failed |= s && c == NULL;
+    return c;
+}
+
+/* Keeps a Notification's text (out), whose UnsubscribeURL member spans [unsub_from, unsub_to). */
+static void envelope_keep(const char *out, size_t unsub_from, size_t unsub_to, const char *message_id,
+                          const char *topic_arn, const char *subject, const char *message, double timestamp,
+                          const char *sequence_number, const char *signature_version, const char *presigned) {
+    sns_envelope_cache_free();
+    bool failed = false;
+    last_env.message_id = copy_or_null(message_id, &failed);
+    last_env.topic_arn = copy_or_null(topic_arn, &failed);
+    last_env.subject = copy_or_null(subject, &failed);
+    last_env.message = copy_or_null(message, &failed);
+    last_env.sequence_number = copy_or_null(sequence_number, &failed);
+    last_env.signature_version = copy_or_null(signature_version, &failed);
+    last_env.presigned = copy_or_null(presigned, &failed);
+    last_env.timestamp = timestamp;
+    last_env.head = strndup(out, unsub_from);
+    last_env.tail = strdup(out + unsub_to);
+    if (failed || last_env.head == NULL || last_env.tail == NULL)
+        sns_envelope_cache_free();
+}
+
+/* The kept text with this subscriber's UnsubscribeURL (malloc'd), or NULL when it does not fit. */
+static char *envelope_again(const char *message_id, const char *topic_arn, const char *subject, const char *message,
+                            double timestamp, const char *sequence_number, const char *signature_version,
+                            const char *presigned, const char *unsubscribe_url) {
+    if (last_env.head == NULL || !same(last_env.message_id, message_id) || !same(last_env.message, message) ||
+        last_env.timestamp != timestamp || !same(last_env.topic_arn, topic_arn) || !same(last_env.subject, subject) ||
+        !same(last_env.sequence_number, sequence_number) || !same(last_env.signature_version, signature_version) ||
+        !same(last_env.presigned, presigned))
+        return NULL;
+    sns_json_out_t member = {.members = 1}; /* after others: the member alone, with its comma */
+    sns_json_out_string(&member, "UnsubscribeURL", unsubscribe_url);
+    if (member.failed || member.text == NULL)
+        return NULL;
+    size_t head = strlen(last_env.head), tail = strlen(last_env.tail);
+    char *out = malloc(head + member.len + tail + 1);
+    if (out) {
+        memcpy(out, last_env.head, head);
+        memcpy(out + head, member.text, member.len);
+        memcpy(out + head + member.len, last_env.tail, tail + 1);
+    }
+    free(member.text);
+    return out;
+}
+
+char *sns_envelope(const char *type, const char *message_id, const char *topic_arn, const char *subject,
+                   const char *message, double timestamp, const char *token, const char *sub_arn,
+                   const json_t *attrs, const char *sequence_number, const char *signature_version,
+                   const char *presigned) {
+    char ts[NB_TIME_SIZE], base[256];
+    sns_base_url(base, sizeof base);
+    bool notification = strcmp(type, "Notification") == 0;
+    char *subscribe_url = NULL, *unsubscribe_url = NULL, *cert_url = NULL;
+    if (sub_arn && asprintf(&unsubscribe_url, "%s/?Action=Unsubscribe&SubscriptionArn=%s", base, sub_arn) < 0)
+        unsubscribe_url = NULL;
+    bool keep = notification && unsubscribe_url;
+    if (keep) {
+        char *again = envelope_again(message_id, topic_arn, subject, message, timestamp, sequence_number,
+                                     signature_version, presigned, unsubscribe_url);
+        if (again) {
+            free(unsubscribe_url);
+            return again;
+        }
+    }
+    nb_time_format(timestamp, NB_TIME_ISO8601_MS, ts, sizeof ts);
+    int version = signature_version && strcmp(signature_version, "2") == 0 ? 2 : 1;
+    if (!notification && token &&
+        asprintf(&subscribe_url, "%s/?Action=ConfirmSubscription&TopicArn=%s&Token=%s", base, topic_arn, token) < 0)
+        subscribe_url = NULL;
+    if (asprintf(&cert_url, "%s/_aws/sns/SimpleNotificationService-nimbus.pem", base) < 0)
+        cert_url = NULL;
+
+    char *signature = NULL;
+    if (presigned) {
+        signature = strdup(presigned);
+    } else {
+        char *text = string_to_sign(type, message, message_id, subject, subscribe_url, ts, token, topic_arn);
+        signature = text ? sns_sign(text, version) : NULL;
+        free(text);
+    }
+
+    sns_json_out_t env = {0};
+    sns_json_out_string(&env, "Type", type);
+    sns_json_out_string(&env, "MessageId", message_id);
     if (!notification && token)
-        json_object_set_new(env, "Token", json_string(token));
-    json_object_set_new(env, "TopicArn", json_string(topic_arn));
+        sns_json_out_string(&env, "Token", token);
+    sns_json_out_string(&env, "TopicArn", topic_arn);
     if (notification && subject)
-        json_object_set_new(env, "Subject", json_string(subject));
-    json_object_set_new(env, "Message", json_string(message));
+        sns_json_out_string(&env, "Subject", subject);
+    sns_json_out_string(&env, "Message", message);
     if (subscribe_url)
-        json_object_set_new(env, "SubscribeURL", json_string(subscribe_url));
-    json_object_set_new(env, "Timestamp", json_string(ts));
+        sns_json_out_string(&env, "SubscribeURL", subscribe_url);
+    sns_json_out_string(&env, "Timestamp", ts);
     if (sequence_number)
-        json_object_set_new(env, "SequenceNumber", json_string(sequence_number));
-    json_object_set_new(env, "SignatureVersion", json_string(version == 2 ? "2" : "1"));
-    json_object_set_new(env, "Signature", json_string(signature ? signature : ""));
-    json_object_set_new(env, "SigningCertURL", json_string(cert_url ? cert_url : ""));
+        sns_json_out_string(&env, "SequenceNumber", sequence_number);
+    sns_json_out_string(&env, "SignatureVersion", version == 2 ? "2" : "1");
+    sns_json_out_string(&env, "Signature", signature ? signature : "");
+    sns_json_out_string(&env, "SigningCertURL", cert_url ? cert_url : "");
+    size_t unsub_from = env.len;
     if (notification && unsubscribe_url)
-        json_object_set_new(env, "UnsubscribeURL", json_string(unsubscribe_url));
+        sns_json_out_string(&env, "UnsubscribeURL", unsubscribe_url);
+    size_t unsub_to = env.len;
     if (notification && json_object_size(attrs) > 0)
-        json_object_set_new(env, "MessageAttributes", json_deep_copy(attrs));
-    char *out = json_dumps(env, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-    json_decref(env);
+        sns_json_out_value(&env, "MessageAttributes", attrs);
+    char *out = sns_json_out_end(&env);
+    /* a signature that failed is not kept: the next subscriber's envelope tries again */
+    if (keep && out && signature && cert_url)
+        envelope_keep(out, unsub_from, unsub_to, message_id, topic_arn, subject, message, timestamp, sequence_number,
+                      signature_version, presigned);
     free(signature);
     free(subscribe_url);
     free(unsubscribe_url);

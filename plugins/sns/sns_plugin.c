@@ -57,6 +57,7 @@ static void sns_fini(nb_plugin_t *self) {
     sns_deliver_fini();
     sns_filters_free();
     sns_sign_free();
+    sns_envelope_cache_free();
     nb_store_fini(&sns.store);
 }
 
@@ -65,6 +66,7 @@ static void sns_reset(nb_plugin_t *self) {
     sns_deliver_reset();
     /* the signing key went with the rows: make a new one */
     sns_sign_free();
+    sns_envelope_cache_free();
     if (sns_sign_load() != 0)
         nb_log(sns.self, NB_LOG_ERROR, "cannot make the message signing key again");
 }

@@ -100,12 +100,10 @@ void sns_sign_free(void) {
 
 const char *sns_sign_cert_pem(void) { return sign_cert ? sign_cert : ""; }
 
-static char *sign_uncached(const char *text, int version);
-
 char *sns_sign(const char *text, int version) {
     if (last.text && last.version == version && strcmp(last.text, text) == 0)
         return strdup(last.sig);
-    char *sig = sign_uncached(text, version);
+    char *sig = sns_sign_uncached(text, version);
     if (sig) {
         char *t = strdup(text), *c = strdup(sig);
         if (t && c) {
@@ -122,7 +120,8 @@ char *sns_sign(const char *text, int version) {
     return sig;
 }
 
-static char *sign_uncached(const char *text, int version) {
+/* Reads the key only: OpenSSL lets threads sign with one EVP_PKEY at once. */
+char *sns_sign_uncached(const char *text, int version) {
     if (sign_key == NULL)
         return NULL;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();

@@ -56,12 +56,12 @@ void sts_federated_key(nb_req_t *req, json_t *context, const char *provider, con
     const char *key = provider ? nb_req_printf(req, "%s:%s", key_prefix(provider), name) : name;
     if (key == NULL)
         return;
-    char *lower = nb_req_strdup(req, key);
-    if (lower == NULL)
+    /* condition keys are matched lower-cased, in the evaluator's own form (without the ABI 1.9
+     * evaluator sts_federated_check reads no context) */
+    size_t size = strlen(key) + 1;
+    char *lower = NB_API_HAS(policy_key) ? nb_req_alloc(req, size) : NULL;
+    if (lower == NULL || !nb_policy_key(lower, size, key))
         return;
-    for (char *p = lower; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
     json_t *list = json_object_get(context, lower);
     if (list == NULL) {
         list = json_array();

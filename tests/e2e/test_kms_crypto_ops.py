@@ -123,13 +123,22 @@ class Symmetric(unittest.TestCase):
         self.assertEqual(error_of(self.kms.cancel_key_deletion, KeyId=kid),
                          ("KMSInvalidStateException", 400, f"{arn} is not pending deletion."))
 
+    def test_list_keys_pages(self):
+        kms = boto3_client(self.n.url, "kms", "ap-south-1")  # a region of its own: only these keys
+        made = sorted(kms.create_key()["KeyMetadata"]["KeyId"] for _ in range(3))
+        first = kms.list_keys(Limit=2)
+        self.assertEqual(([k["KeyId"] for k in first["Keys"]], first["Truncated"]), (made[:2], True))
+        rest = kms.list_keys(Limit=2, Marker=first["NextMarker"])
+        self.assertEqual(([k["KeyId"] for k in rest["Keys"]], rest["Truncated"]), (made[2:], False))
+        self.assertEqual(rest["Keys"][0]["KeyArn"], f"arn:aws:kms:ap-south-1:000000000000:key/{made[2]}")
+
     def test_not_found_messages(self):
         missing = "11111111-2222-3333-4444-555555555555"
         self.assertEqual(error_of(self.kms.describe_key, KeyId=missing),
                          ("NotFoundException", 400,
                           f"Key 'arn:aws:kms:us-east-1:000000000000:key/{missing}' does not exist"))
         self.assertEqual(error_of(self.kms.encrypt, KeyId="alias/none", Plaintext=b"x"),
-                         ("NotFoundException", 400, "Alias 'arn:aws:kms:us-east-1:000000000000:alias/none' is not found."))
+                         ("NotFoundException", 400, "Alias arn:aws:kms:us-east-1:000000000000:alias/none is not found."))
 
 
 class Deletion(unittest.TestCase):

@@ -2,30 +2,15 @@
 boto3: the JSON envelope (signed, verifiable with the certificate Nimbus serves), raw delivery with
 message attributes mapped to SQS attributes, MessageStructure=json, FIFO topic to FIFO queue with
 group and deduplication, and a failed delivery moved to the subscription's dead-letter queue."""
-import base64, json, os, sys, time, unittest, urllib.request
+import json, os, sys, time, unittest, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from nimbus_server import Nimbus, boto3_client  # noqa: E402
+from sns_e2e import SnsSqsServer  # noqa: E402
 
 from botocore.exceptions import ClientError  # noqa: E402
 
 
-class Delivery(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.n = Nimbus(SERVICES="sns,sqs", LOCALSTACK_HOST="127.0.0.1:4566").start()
-        cls.sns = boto3_client(cls.n.url, "sns")
-        cls.sqs = boto3_client(cls.n.url, "sqs")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.n.stop()
-
-    def queue(self, name, **attrs):
-        url = self.sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        return url, arn
-
+class Delivery(SnsSqsServer, unittest.TestCase):
     def receive(self, url, want, **kw):
         got = []
         for _ in range(20):
@@ -64,20 +49,6 @@ class Delivery(unittest.TestCase):
         # the envelope is not raw: SQS carries no message attributes of its own
         self.assertNotIn("MessageAttributes", msgs[0])
         self.verify_signature(env)
-
-    def verify_signature(self, env):
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import padding
-        path = env["SigningCertURL"].split("127.0.0.1:4566", 1)[1]
-        pem = urllib.request.urlopen(self.n.url + path).read()
-        cert = x509.load_pem_x509_certificate(pem)
-        fields = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
-        text = "".join(f"{k}\n{env[k]}\n" for k in fields if k in env).encode()
-        algo = hashes.SHA1() if env["SignatureVersion"] == "1" else hashes.SHA256()
-        cert.public_key().verify(base64.b64decode(env["Signature"]), text, padding.PKCS1v15(), algo)
-        with self.assertRaises(Exception):
-            cert.public_key().verify(base64.b64decode(env["Signature"]), text + b"x", padding.PKCS1v15(), algo)
 
     def test_signature_version_2(self):
         topic = self.sns.create_topic(Name="sig2", Attributes={"SignatureVersion": "2"})["TopicArn"]

@@ -52,6 +52,24 @@ def sign(spec, alg):
     return prepare_sign
 
 
+def get_secret_value(customer_key):
+    """GetSecretValue of 16 secrets of 64-byte strings: under the AWS managed key, or a customer
+    managed one (then a KMS Decrypt of the version's data key per read)."""
+    def prepare_get(endpoint):
+        sm = ops.client("secretsmanager", endpoint)
+        cap = ops.Capture(sm)
+        kw = {}
+        if customer_key:
+            kw["KmsKeyId"] = kms_client(endpoint)[0].create_key(Description="bench secrets")["KeyMetadata"]["KeyId"]
+        tag = "cmk" if customer_key else "aws"
+        for k in range(ops.KEYS):
+            sm.create_secret(Name=f"bench/{tag}/{k}", SecretString=PLAINTEXT.decode(), **kw)
+        cap.raw = None
+        reqs = ops.replay(sm, cap, ops.KEYS, lambda k: sm.get_secret_value(SecretId=f"bench/{tag}/{k}"))
+        return reqs, b"SecretString"
+    return prepare_get
+
+
 OPERATIONS = [
     ("Encrypt", encrypt),
     ("Decrypt", decrypt),
@@ -59,6 +77,8 @@ OPERATIONS = [
     ("Sign ECC_NIST_P256", sign("ECC_NIST_P256", "ECDSA_SHA_256")),
     # ---- Secrets Manager and SSM: add ("GetSecretValue", get_secret_value) and
     # ("GetParameter", get_parameter) here, each with a prepare function like the ones above ----
+    ("GetSecretValue", get_secret_value(False)),
+    ("GetSecretValue CMK", get_secret_value(True)),
 ]
 
 

@@ -1,0 +1,62 @@
+#include "ssm.h"
+
+ssm_state_t ssm;
+
+static const char *const ssm_schema[] = {
+    /* 1: one row per version of a parameter; labels and tags beside them */
+    "CREATE TABLE params(" NB_STORE_SCOPE_COLUMNS ", name TEXT NOT NULL, version INTEGER NOT NULL,"
+    " type TEXT NOT NULL, value TEXT NOT NULL, key_id TEXT, description TEXT, allowed_pattern TEXT,"
+    " tier TEXT NOT NULL, policies TEXT, data_type TEXT NOT NULL, user TEXT, modified REAL NOT NULL,"
+    " PRIMARY KEY(account, region, name, version));"
+    "CREATE TABLE labels(" NB_STORE_SCOPE_COLUMNS ", name TEXT NOT NULL, version INTEGER NOT NULL,"
+    " label TEXT NOT NULL, PRIMARY KEY(account, region, name, label));"
+    "CREATE TABLE tags(" NB_STORE_SCOPE_COLUMNS ", name TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY(account, region, name, key));"
+    "CREATE TABLE settings(" NB_STORE_SCOPE_COLUMNS ", id TEXT NOT NULL, value TEXT NOT NULL, user TEXT,"
+    " modified REAL NOT NULL, PRIMARY KEY(account, region, id));"
+    /* the key of SecureStrings encrypted without the KMS service: one per installation */
+    "CREATE TABLE _local_key(id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);",
+};
+
+static int ssm_init(nb_plugin_t *self) {
+    char *err = NULL;
+    memset(&ssm, 0, sizeof ssm);
+    ssm.self = self;
+    nb_store_init(&ssm.store, nb_store_db(self));
+    if (nb_store_migrate(ssm.store.db, ssm_schema, NB_STORE_COUNT(ssm_schema), &err) != 0) {
+        nb_log(self, NB_LOG_ERROR, "%s", err);
+        sqlite3_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+static void ssm_fini(nb_plugin_t *self) {
+    (void)self;
+    nb_store_fini(&ssm.store);
+}
+
+/* Parameter Store and service settings; every other SSM operation answers the core's 501
+ * (docs/services/ssm.md lists them). */
+static const nb_op_t ssm_ops[] = {
+    {"AddTagsToResource", ssm_add_tags_to_resource, 0},
+    {"DeleteParameter", ssm_delete_parameter, 0},
+    {"DeleteParameters", ssm_delete_parameters, 0},
+    {"DescribeParameters", ssm_describe_parameters, 0},
+    {"GetParameter", ssm_get_parameter, 0},
+    {"GetParameterHistory", ssm_get_parameter_history, 0},
+    {"GetParameters", ssm_get_parameters, 0},
+    {"GetParametersByPath", ssm_get_parameters_by_path, 0},
+    {"GetServiceSetting", ssm_get_service_setting, 0},
+    {"LabelParameterVersion", ssm_label_parameter_version, 0},
+    {"ListTagsForResource", ssm_list_tags_for_resource, 0},
+    {"PutParameter", ssm_put_parameter, 0},
+    {"RemoveTagsFromResource", ssm_remove_tags_from_resource, 0},
+    {"ResetServiceSetting", ssm_reset_service_setting, 0},
+    {"UnlabelParameterVersion", ssm_unlabel_parameter_version, 0},
+    {"UpdateServiceSetting", ssm_update_service_setting, 0},
+    {NULL, NULL, 0},
+};
+
+NB_PLUGIN_DEFINE(.name = "ssm", .service = "ssm", .api_version = "2014-11-06", .ops = ssm_ops, .init = ssm_init,
+                 .fini = ssm_fini);

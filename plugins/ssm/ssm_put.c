@@ -70,11 +70,53 @@ static nb_step_t check_data_type(nb_req_t *req, const put_t *p) {
                             "The following data type is not supported: %s (Data type names are all lowercase.)", dt));
 }
 
+/* AWS's patterns are Java regular expressions: their class escapes (\d \w \s and the negations)
+ * become POSIX bracket expressions, the rest is POSIX extended syntax already. */
+static const char *posix_pattern(nb_req_t *req, const char *java) {
+    static const struct {
+        char esc;
+        const char *outside, *inside;
+    } classes[] = {{'d', "[0-9]", "0-9"},           {'D', "[^0-9]", NULL},
+                   {'w', "[A-Za-z0-9_]", "A-Za-z0-9_"}, {'W', "[^A-Za-z0-9_]", NULL},
+                   {'s', "[[:space:]]", "[:space:]"}, {'S', "[^[:space:]]", NULL}};
+    size_t len = strlen(java);
+    char *out = nb_req_alloc(req, len * 14 + 1), *o = out;
+    int in_bracket = 0;
+    if (out == NULL)
+        return NULL;
+    for (const char *c = java; *c; c++) {
+        size_t k = 0;
+        if (*c == '\\' && c[1] != '\0') {
+            for (; k < sizeof classes / sizeof classes[0] && classes[k].esc != c[1]; k++)
+                ;
+            const char *with = k < sizeof classes / sizeof classes[0]
+                                   ? (in_bracket ? classes[k].inside : classes[k].outside)
+                                   : NULL;
+            if (with != NULL) {
+                o += strlen(strcpy(o, with));
+                c++;
+                continue;
+            }
+            *o++ = *c++;
+        } else if (*c == '[' && !in_bracket) {
+            in_bracket = 1;
+        } else if (*c == ']' && in_bracket && c[-1] != '[') {
+            in_bracket = 0;
+        }
+        *o++ = *c;
+    }
+    *o = '\0';
+    return out;
+}
+
 static nb_step_t check_pattern(nb_req_t *req, const put_t *p) {
     if (p->allowed_pattern == NULL || p->allowed_pattern[0] == '\0')
         return NB_GO_ON;
+    const char *posix = posix_pattern(req, p->allowed_pattern);
     regex_t re;
-    if (regcomp(&re, p->allowed_pattern, REG_EXTENDED | REG_NOSUB) != 0)
+    if (posix == NULL)
+        return nb_stop(NB_FAILED(NB_ENOMEM));
+    if (regcomp(&re, posix, REG_EXTENDED | REG_NOSUB) != 0)
         return nb_stop(nb_error(req, "InvalidAllowedPatternException",
                                 "The allowed pattern %s is not a valid regular expression.", p->allowed_pattern));
     int match = regexec(&re, p->value, 0, NULL, 0) == 0;

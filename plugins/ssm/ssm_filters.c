@@ -61,6 +61,14 @@ nb_step_t ssm_filters_check(nb_req_t *req, const json_t *filters, int by_path) {
                                         opt));
             continue;
         }
+        int ok = strcmp(opt, "Equals") == 0 || (!by_path && strcmp(opt, "BeginsWith") == 0) ||
+                 (!by_path && strcmp(key, "Name") == 0 && strcmp(opt, "Contains") == 0);
+        if (!ok)
+            return nb_stop(nb_error(req, "InvalidFilterOption",
+                                    "The following filter option is not valid: %s. Valid options include: %s.", opt,
+                                    by_path ? "[Equals]"
+                                    : strcmp(key, "Name") == 0 ? "[BeginsWith, Equals, Contains]"
+                                                               : "[BeginsWith, Equals]"));
         if (strcmp(key, "Tier") == 0 || strcmp(key, "Type") == 0) {
             int tier = strcmp(key, "Tier") == 0;
             static const char *const tiers[] = {"Standard", "Advanced", "Intelligent-Tiering", NULL};
@@ -74,14 +82,6 @@ nb_step_t ssm_filters_check(nb_req_t *req, const json_t *filters, int by_path) {
                                                  : "[String, StringList, SecureString]"));
             }
         }
-        int ok = strcmp(opt, "Equals") == 0 || (!by_path && strcmp(opt, "BeginsWith") == 0) ||
-                 (!by_path && strcmp(key, "Name") == 0 && strcmp(opt, "Contains") == 0);
-        if (!ok)
-            return nb_stop(nb_error(req, "InvalidFilterOption",
-                                    "The following filter option is not valid: %s. Valid options include: %s.", opt,
-                                    by_path ? "[Equals]"
-                                    : strcmp(key, "Name") == 0 ? "[BeginsWith, Equals, Contains]"
-                                                               : "[BeginsWith, Equals]"));
     }
     return NB_GO_ON;
 }

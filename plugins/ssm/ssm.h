@@ -117,6 +117,7 @@ const char *ssm_public_arn(nb_req_t *req, const char *name);
 
 /* ---- ssm_reference.c: /aws/reference/secretsmanager/ ---- */
 #define SSM_SECRET_PREFIX "/aws/reference/secretsmanager/"
+/* *out the Parameter, or NULL when there is no such secret. */
 nb_step_t ssm_secret_reference(nb_req_t *req, const char *name, int with_decryption, json_t **out);
 
 /* ---- ssm_settings.c ---- */

@@ -50,8 +50,9 @@ static nb_step_t resolve(nb_req_t *req, const char *ref, int with_decryption, js
     const char *name, *selector;
     *out = NULL;
     if (strncmp(ref, SSM_SECRET_PREFIX, strlen(SSM_SECRET_PREFIX)) == 0) {
-        *missing = FOUND;
-        return ssm_secret_reference(req, ref, with_decryption, out);
+        NB_TRY_STEP(ssm_secret_reference(req, ref, with_decryption, out));
+        *missing = *out ? FOUND : NO_PARAMETER;
+        return NB_GO_ON;
     }
     ssm_split_selector(req, ref, &name, &selector);
     ssm_param_t p;

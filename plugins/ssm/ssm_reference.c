@@ -5,6 +5,7 @@
 #include "ssm.h"
 
 nb_step_t ssm_secret_reference(nb_req_t *req, const char *name, int with_decryption, json_t **out) {
+    *out = NULL;
     if (!with_decryption)
         return nb_stop(nb_error(req, "ValidationException",
                                 "WithDecryption flag must be True for retrieving a Secret Manager secret."));
@@ -24,7 +25,7 @@ nb_step_t ssm_secret_reference(nb_req_t *req, const char *name, int with_decrypt
     if (rc != 0) {
         json_decref(res);
         if (rc == NB_ENOENT || strcmp(code, "ResourceNotFoundException") == 0 || code[0] == '\0')
-            return nb_stop(nb_error(req, "ParameterNotFound", "Secret %s not found.", id));
+            return NB_GO_ON; /* *out NULL: no such parameter */
         return nb_stop(nb_error(req, "InvalidKeyId", "The secret %s cannot be read: %s.", id, code));
     }
     const char *value = nb_json_str(res, "SecretString");

@@ -74,8 +74,9 @@ int ssm_under_path(const char *name, const char *path, int recursive);
 #define SSM_DEFAULT_KEY "alias/aws/ssm"
 /* Encrypts value for a SecureString: the stored form in request memory into *stored. */
 nb_step_t ssm_encrypt(nb_req_t *req, const char *name, const char *key_id, const char *value, const char **stored);
-/* The plaintext of a stored SecureString value, or a stop with the error answered. */
-nb_step_t ssm_decrypt(nb_req_t *req, const char *name, const char *stored, const char **plain);
+/* The plaintext of a stored SecureString value (key_id: the key it was encrypted under, for
+ * errors), or a stop with the error answered. */
+nb_step_t ssm_decrypt(nb_req_t *req, const char *name, const char *key_id, const char *stored, const char **plain);
 /* What a SecureString shows without WithDecryption: its ciphertext, base64. */
 const char *ssm_ciphertext_text(nb_req_t *req, const char *stored);
 /* Checks that a customer key given as KeyId exists and is enabled. */

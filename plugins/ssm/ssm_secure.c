@@ -170,13 +170,15 @@ nb_step_t ssm_check_key(nb_req_t *req, const char *key_id) {
     const char *state = nb_json_str(meta, "KeyState");
     int enabled = state == NULL || strcmp(state, "Enabled") == 0;
     int pending = state != NULL && strcmp(state, "PendingDeletion") == 0;
+    /* KMS names the key an alias stands for */
+    const char *arn = nb_json_str(meta, "Arn") ? nb_req_strdup(req, nb_json_str(meta, "Arn")) : key_id;
     json_decref(out);
     if (!enabled)
-        return nb_stop(kms_failed(req, key_id, NB_EINVAL, pending ? "KMSInvalidStateException" : "DisabledException"));
+        return nb_stop(kms_failed(req, arn, NB_EINVAL, pending ? "KMSInvalidStateException" : "DisabledException"));
     return NB_GO_ON;
 }
 
-nb_step_t ssm_decrypt(nb_req_t *req, const char *name, const char *stored, const char **plain) {
+nb_step_t ssm_decrypt(nb_req_t *req, const char *name, const char *key_id, const char *stored, const char **plain) {
     if (strncmp(stored, LOCAL_PREFIX, strlen(LOCAL_PREFIX)) == 0) {
         *plain = local_open(req, name, stored + strlen(LOCAL_PREFIX));
         return *plain ? NB_GO_ON : nb_stop(NB_FAILED(NB_EIO));
@@ -195,7 +197,7 @@ nb_step_t ssm_decrypt(nb_req_t *req, const char *name, const char *stored, const
                      sizeof code);
     if (rc != 0) {
         json_decref(out);
-        return nb_stop(kms_failed(req, SSM_DEFAULT_KEY, rc, code));
+        return nb_stop(kms_failed(req, key_id ? key_id : SSM_DEFAULT_KEY, rc, code));
     }
     const json_t *p = json_object_get(out, "Plaintext");
     *plain = p ? nb_req_strdup(req, json_string_value(p)) : "";

@@ -14,7 +14,7 @@ nb_step_t ssm_param_view(nb_req_t *req, const ssm_param_t *p, int with_decryptio
     const char *value = p->value;
     if (strcmp(p->type, "SecureString") == 0) {
         if (with_decryption)
-            NB_TRY_STEP(ssm_decrypt(req, p->name, p->value, &value));
+            NB_TRY_STEP(ssm_decrypt(req, p->name, p->key_id, p->value, &value));
         else
             value = ssm_ciphertext_text(req, p->value);
     }

@@ -41,6 +41,8 @@ typedef struct ssm_param {
 } ssm_param_t;
 
 /* ---- ssm_store.c: rows ---- */
+/* The cached statement sql with req's scope bound and name as ?1; NULL on failure. */
+sqlite3_stmt *ssm_stmt_named(nb_req_t *req, const char *sql, const char *name);
 /* The latest version of name (1), none (0), or an NB_E* code. Expired parameters are deleted first. */
 int ssm_param_latest(nb_req_t *req, const char *name, ssm_param_t *out);
 /* That version (1), none (0), or an NB_E* code. */
@@ -60,7 +62,6 @@ json_t *ssm_param_labels(nb_req_t *req, const char *name, int64_t version);
 ssm_param_t *ssm_param_list(nb_req_t *req, const char *prefix, size_t *count);
 /* The ARN of a parameter in req's account and region. */
 const char *ssm_param_arn(nb_req_t *req, const char *name);
-/* Reads a row of the params table's columns (ssm_store.c's SSM_PARAM_COLUMNS) into out. */
 
 /* ---- ssm_names.c ---- */
 /* Checks a name given to PutParameter (AWS's rules: characters, prefixes, depth, fully qualified). */

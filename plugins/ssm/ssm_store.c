@@ -74,12 +74,10 @@ int ssm_param_version(nb_req_t *req, const char *name, int64_t version, ssm_para
 }
 
 int ssm_param_labelled(nb_req_t *req, const char *name, const char *label, ssm_param_t *out) {
-    sqlite3_stmt *s = nb_store_scoped(&ssm.store, req,
-                                      "SELECT version FROM labels WHERE name = ?1 AND label = ?2"
-                                      " AND account = :account AND region = :region");
+    sqlite3_stmt *s = ssm_stmt_named(req, "SELECT version FROM labels WHERE name = ?1 AND label = ?2"
+                                      " AND account = :account AND region = :region", name);
     if (s == NULL)
         return NB_ESTORE;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, label, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     int64_t version = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
@@ -111,12 +109,15 @@ int ssm_param_insert(nb_req_t *req, const ssm_param_t *p) {
     return nb_store_run(s);
 }
 
-static int run_named(nb_req_t *req, const char *sql, const char *name) {
+sqlite3_stmt *ssm_stmt_named(nb_req_t *req, const char *sql, const char *name) {
     sqlite3_stmt *s = nb_store_scoped(&ssm.store, req, sql);
-    if (s == NULL)
-        return NB_ESTORE;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    return nb_store_run(s);
+    if (s != NULL)
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    return s;
+}
+
+static int run_named(nb_req_t *req, const char *sql, const char *name) {
+    return nb_store_run(ssm_stmt_named(req, sql, name));
 }
 
 int ssm_param_delete(nb_req_t *req, const char *name) {
@@ -133,12 +134,10 @@ int ssm_param_delete(nb_req_t *req, const char *name) {
 }
 
 int ssm_param_count_versions(nb_req_t *req, const char *name, int64_t *oldest) {
-    sqlite3_stmt *s = nb_store_scoped(&ssm.store, req,
-                                      "SELECT count(*), min(version) FROM params WHERE name = ?1"
-                                      " AND account = :account AND region = :region");
+    sqlite3_stmt *s = ssm_stmt_named(req, "SELECT count(*), min(version) FROM params WHERE name = ?1"
+                                      " AND account = :account AND region = :region", name);
     if (s == NULL)
         return NB_ESTORE;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     int n = NB_ESTORE;
     if (sqlite3_step(s) == SQLITE_ROW) {
         n = sqlite3_column_int(s, 0);
@@ -149,24 +148,20 @@ int ssm_param_count_versions(nb_req_t *req, const char *name, int64_t *oldest) {
 }
 
 int ssm_param_delete_version(nb_req_t *req, const char *name, int64_t version) {
-    sqlite3_stmt *s = nb_store_scoped(&ssm.store, req,
-                                      "DELETE FROM params WHERE name = ?1 AND version = ?2"
-                                      " AND account = :account AND region = :region");
+    sqlite3_stmt *s = ssm_stmt_named(req, "DELETE FROM params WHERE name = ?1 AND version = ?2"
+                                      " AND account = :account AND region = :region", name);
     if (s == NULL)
         return NB_ESTORE;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, version);
     return nb_store_run(s);
 }
 
 json_t *ssm_param_labels(nb_req_t *req, const char *name, int64_t version) {
     json_t *labels = json_array();
-    sqlite3_stmt *s = nb_store_scoped(&ssm.store, req,
-                                      "SELECT label FROM labels WHERE name = ?1 AND version = ?2"
-                                      " AND account = :account AND region = :region ORDER BY label");
+    sqlite3_stmt *s = ssm_stmt_named(req, "SELECT label FROM labels WHERE name = ?1 AND version = ?2"
+                                      " AND account = :account AND region = :region ORDER BY label", name);
     if (s == NULL)
         return labels;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, version);
     while (sqlite3_step(s) == SQLITE_ROW)
         json_array_append_new(labels, json_string((const char *)sqlite3_column_text(s, 0)));

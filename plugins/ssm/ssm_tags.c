@@ -5,12 +5,10 @@
 
 json_t *ssm_tags_of(nb_req_t *req, const char *name) {
     json_t *tags = json_array();
-    sqlite3_stmt *s = nb_store_scoped(&ssm.store, req,
-                                      "SELECT key, value FROM tags WHERE name = ?1 AND account = :account"
-                                      " AND region = :region ORDER BY key");
+    sqlite3_stmt *s = ssm_stmt_named(req, "SELECT key, value FROM tags WHERE name = ?1 AND account = :account"
+                                      " AND region = :region ORDER BY key", name);
     if (s == NULL)
         return tags;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     while (sqlite3_step(s) == SQLITE_ROW)
         json_array_append_new(tags, json_pack("{s:s,s:s}", "Key", (const char *)sqlite3_column_text(s, 0), "Value",
                                               (const char *)sqlite3_column_text(s, 1)));
@@ -42,12 +40,10 @@ nb_step_t ssm_tags_put(nb_req_t *req, const char *name, const json_t *tags) {
     size_t i;
     const json_t *t;
     json_array_foreach(tags, i, t) {
-        sqlite3_stmt *s = nb_store_scoped(&ssm.store, req,
-                                          "INSERT OR REPLACE INTO tags(name, key, value, account, region)"
-                                          " VALUES(?1, ?2, ?3, :account, :region)");
+        sqlite3_stmt *s = ssm_stmt_named(req, "INSERT OR REPLACE INTO tags(name, key, value, account, region)"
+                                          " VALUES(?1, ?2, ?3, :account, :region)", name);
         if (s == NULL)
             return nb_stop(NB_FAILED(NB_ESTORE));
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, nb_json_str(t, "Key"), -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 3, nb_json_str(t, "Value"), -1, SQLITE_STATIC);
         int rc = nb_store_run(s);
@@ -87,12 +83,10 @@ nb_result_t ssm_remove_tags_from_resource(nb_req_t *req, const json_t *in) {
     size_t i;
     const json_t *k;
     json_array_foreach(json_object_get(in, "TagKeys"), i, k) {
-        sqlite3_stmt *s = nb_store_scoped(&ssm.store, req,
-                                          "DELETE FROM tags WHERE name = ?1 AND key = ?2 AND account = :account"
-                                          " AND region = :region");
+        sqlite3_stmt *s = ssm_stmt_named(req, "DELETE FROM tags WHERE name = ?1 AND key = ?2 AND account = :account"
+                                          " AND region = :region", name);
         if (s == NULL)
             return NB_FAILED(NB_ESTORE);
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, json_string_value(k), -1, SQLITE_STATIC);
         int rc = nb_store_run(s);
         if (rc != 0)

@@ -144,6 +144,18 @@ nb_result_t ssm_get_service_setting(nb_req_t *req, const json_t *in);
 nb_result_t ssm_reset_service_setting(nb_req_t *req, const json_t *in);
 nb_result_t ssm_update_service_setting(nb_req_t *req, const json_t *in);
 
+/* Documents (ssm_documents.c). */
+nb_result_t ssm_create_document(nb_req_t *req, const json_t *in);
+nb_result_t ssm_get_document(nb_req_t *req, const json_t *in);
+nb_result_t ssm_describe_document(nb_req_t *req, const json_t *in);
+nb_result_t ssm_update_document(nb_req_t *req, const json_t *in);
+nb_result_t ssm_delete_document(nb_req_t *req, const json_t *in);
+nb_result_t ssm_update_document_default_version(nb_req_t *req, const json_t *in);
+nb_result_t ssm_list_document_versions(nb_req_t *req, const json_t *in);
+nb_result_t ssm_list_documents(nb_req_t *req, const json_t *in);
+/* A document's tags are kept under this prefix and its name: parameter names hold no ':'. */
+#define SSM_DOC_TAG_PREFIX "document:"
+
 /* Tags of a parameter (ssm_tags.c): [{Key, Value}], a new array. */
 json_t *ssm_tags_of(nb_req_t *req, const char *name);
 /* Adds or replaces tags (a TagList) on name. */

@@ -16,6 +16,12 @@ static const char *const ssm_schema[] = {
     " modified REAL NOT NULL, PRIMARY KEY(account, region, id));"
     /* the key of SecureStrings encrypted without the KMS service: one per installation */
     "CREATE TABLE _local_key(id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);",
+    /* 2: documents, one row per version, and each document's default version */
+    "CREATE TABLE documents(" NB_STORE_SCOPE_COLUMNS ", name TEXT NOT NULL, version INTEGER NOT NULL,"
+    " content TEXT NOT NULL, format TEXT NOT NULL, type TEXT NOT NULL, version_name TEXT, target_type TEXT,"
+    " display_name TEXT, hash TEXT NOT NULL, created REAL NOT NULL, PRIMARY KEY(account, region, name, version));"
+    "CREATE TABLE doc_defaults(" NB_STORE_SCOPE_COLUMNS ", name TEXT NOT NULL, default_version INTEGER NOT NULL,"
+    " PRIMARY KEY(account, region, name));",
 };
 
 static int ssm_init(nb_plugin_t *self) {
@@ -36,24 +42,32 @@ static void ssm_fini(nb_plugin_t *self) {
     nb_store_fini(&ssm.store);
 }
 
-/* Parameter Store and service settings; every other SSM operation answers the core's 501
+/* Parameter Store, documents and service settings; every other SSM operation answers the core's 501
  * (docs/services/ssm.md lists them). */
 static const nb_op_t ssm_ops[] = {
     {"AddTagsToResource", ssm_add_tags_to_resource, 0},
+    {"CreateDocument", ssm_create_document, 0},
+    {"DeleteDocument", ssm_delete_document, 0},
     {"DeleteParameter", ssm_delete_parameter, 0},
     {"DeleteParameters", ssm_delete_parameters, 0},
+    {"DescribeDocument", ssm_describe_document, 0},
     {"DescribeParameters", ssm_describe_parameters, 0},
+    {"GetDocument", ssm_get_document, 0},
     {"GetParameter", ssm_get_parameter, 0},
     {"GetParameterHistory", ssm_get_parameter_history, 0},
     {"GetParameters", ssm_get_parameters, 0},
     {"GetParametersByPath", ssm_get_parameters_by_path, 0},
     {"GetServiceSetting", ssm_get_service_setting, 0},
     {"LabelParameterVersion", ssm_label_parameter_version, 0},
+    {"ListDocumentVersions", ssm_list_document_versions, 0},
+    {"ListDocuments", ssm_list_documents, 0},
     {"ListTagsForResource", ssm_list_tags_for_resource, 0},
     {"PutParameter", ssm_put_parameter, 0},
     {"RemoveTagsFromResource", ssm_remove_tags_from_resource, 0},
     {"ResetServiceSetting", ssm_reset_service_setting, 0},
     {"UnlabelParameterVersion", ssm_unlabel_parameter_version, 0},
+    {"UpdateDocument", ssm_update_document, 0},
+    {"UpdateDocumentDefaultVersion", ssm_update_document_default_version, 0},
     {"UpdateServiceSetting", ssm_update_service_setting, 0},
     {NULL, NULL, 0},
 };

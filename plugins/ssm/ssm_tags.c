@@ -1,6 +1,6 @@
-/* Tags of parameters: AddTagsToResource, RemoveTagsFromResource, ListTagsForResource. SSM's
- * other taggable resources (documents, maintenance windows, ...) are not kept here: AWS's
- * answer for one that does not exist. */
+/* Tags of parameters and documents: AddTagsToResource, RemoveTagsFromResource,
+ * ListTagsForResource. SSM's other taggable resources (maintenance windows, ...) are not kept
+ * here: AWS's answer for one that does not exist. */
 #include "ssm.h"
 
 json_t *ssm_tags_of(nb_req_t *req, const char *name) {
@@ -53,20 +53,34 @@ nb_step_t ssm_tags_put(nb_req_t *req, const char *name, const json_t *tags) {
     return NB_GO_ON;
 }
 
-/* The parameter a tagging request names, or AWS's error for another resource type or none. */
+/* The tag owner a tagging request names (a parameter's name, a document's under its prefix), or
+ * AWS's error for another resource type or none. */
 static nb_step_t resource(nb_req_t *req, const json_t *in, const char **name) {
     const char *type = nb_json_str(in, "ResourceType"), *selector;
     if (strcmp(type, "Automation") == 0 || strcmp(type, "Association") == 0)
-        return nb_stop(nb_error(req, "InvalidResourceType", "%s", "The resource type is not valid for this operation."));
-    if (strcmp(type, "Parameter") != 0)
-        return nb_stop(nb_error(req, "InvalidResourceId", "%s", "The resource ID is not valid. Verify that you entered the correct ID and try again."));
-    ssm_split_selector(req, nb_json_str(in, "ResourceId"), name, &selector);
-    ssm_param_t p;
-    int rc = ssm_param_latest(req, *name, &p);
-    if (rc < 0)
-        return nb_stop(NB_FAILED(rc));
+        return nb_stop(nb_error(req, "InvalidResourceType", "%s",
+                                "The resource type is not valid for this operation."));
+    int rc = 0;
+    if (strcmp(type, "Document") == 0) {
+        const char *id = nb_json_str(in, "ResourceId");
+        sqlite3_stmt *s = ssm_stmt_named(req, "SELECT 1 FROM documents WHERE name = ?1 AND account = :account"
+                                              " AND region = :region LIMIT 1", id);
+        if (s == NULL)
+            return nb_stop(NB_FAILED(NB_ESTORE));
+        rc = sqlite3_step(s) == SQLITE_ROW;
+        sqlite3_reset(s);
+        *name = nb_req_printf(req, SSM_DOC_TAG_PREFIX "%s", id);
+        selector = NULL;
+    } else if (strcmp(type, "Parameter") == 0) {
+        ssm_split_selector(req, nb_json_str(in, "ResourceId"), name, &selector);
+        ssm_param_t p;
+        rc = ssm_param_latest(req, *name, &p);
+        if (rc < 0)
+            return nb_stop(NB_FAILED(rc));
+    }
     if (rc == 0 || selector != NULL)
-        return nb_stop(nb_error(req, "InvalidResourceId", "%s", "The resource ID is not valid. Verify that you entered the correct ID and try again."));
+        return nb_stop(nb_error(req, "InvalidResourceId", "%s",
+                                "The resource ID is not valid. Verify that you entered the correct ID and try again."));
     return NB_GO_ON;
 }
 

@@ -1,5 +1,5 @@
-"""SSM Parameter Store state with PERSISTENCE=1: parameters with their versions, labels, tags,
-SecureStrings (still decrypting) and service settings survive a restart and kill -9; values never
+"""SSM state with PERSISTENCE=1: parameters with their versions, labels, tags, SecureStrings (still
+decrypting), service settings and documents survive a restart and kill -9; values never
 reach the log (DEBUG=1) and a SecureString's plaintext never reaches the disk."""
 import glob, os, signal, sys, unittest
 
@@ -21,6 +21,9 @@ class Persistence(unittest.TestCase):
             ssm.label_parameter_version(Name="/kept/p", ParameterVersion=1, Labels=["first"])
             ssm.put_parameter(Name="/kept/secret", Value=SECRET, Type="SecureString")
             ssm.update_service_setting(SettingId="/ssm/parameter-store/high-throughput-enabled", SettingValue="true")
+            ssm.create_document(Name="KeptDoc", Content='{"schemaVersion": "2.2", "mainSteps": []}')
+            ssm.update_document(Name="KeptDoc", Content='{"schemaVersion": "2.2", "mainSteps": [], "description": "2"}',
+                                DocumentVersion="$LATEST")
             n.stop(sig=sig)
         with Nimbus(PERSISTENCE="1", DATA_DIR=data, SERVICES="ssm") as n:
             ssm = boto3_client(n.url, "ssm")
@@ -32,6 +35,8 @@ class Persistence(unittest.TestCase):
             s = ssm.get_service_setting(SettingId="/ssm/parameter-store/high-throughput-enabled")["ServiceSetting"]
             self.assertEqual(s["SettingValue"], "true")
             self.assertEqual(ssm.put_parameter(Name="/kept/p", Value="three", Overwrite=True)["Version"], 3)
+            versions = ssm.list_document_versions(Name="KeptDoc")["DocumentVersions"]
+            self.assertEqual([(v["DocumentVersion"], v["IsDefaultVersion"]) for v in versions], [("1", True), ("2", False)])
         # the plaintext of a SecureString is nowhere in the data folder
         files = [f for f in glob.glob(os.path.join(data, "**"), recursive=True) if os.path.isfile(f)]
         self.assertTrue(any(os.path.basename(f).startswith("ssm") for f in files), files)

@@ -33,6 +33,8 @@ typedef struct kms_key {
 /* The key a KeyId names: a key id, key ARN, alias name or alias ARN, as AWS accepts them;
  * answers NotFoundException. A key whose pending window ended is deleted here first. */
 nb_step_t kms_key_find(nb_req_t *req, const char *key_id, kms_key_t **out);
+/* The key id in account and region, with no answer set: 0, NB_ENOENT or NB_E*. */
+int kms_key_load(nb_req_t *req, const char *account, const char *region, const char *id, kms_key_t **out);
 /* The same for the member "KeyId" (or another) of input. */
 nb_step_t kms_key_from(nb_req_t *req, const json_t *input, const char *member, kms_key_t **out);
 /* Whether the key can be used for cryptography now: DisabledException, KMSInvalidStateException. */
@@ -70,6 +72,9 @@ const char *kms_default_policy(nb_req_t *req, const char *account);
 /* Grants (kms_grant.c) and aliases (kms_alias.c) that go with a key. */
 int kms_alias_key_id(const char *account, const char *region, const char *name, const char **key_id, nb_req_t *req);
 
+/* A custom key store CreateKey may use: it exists and is connected (kms_keystore.c). */
+nb_step_t kms_keystore_usable(nb_req_t *req, const char *id);
+
 /* An internal failure as the client sees it (500 KMSInternalException). */
 nb_result_t kms_internal(nb_req_t *req, int rc);
 
@@ -86,19 +91,23 @@ struct kms_job {
     nb_result_t (*finish)(nb_req_t *req, kms_job_t *j);
     kms_key_t *key;
     const json_t *input;
+    const json_t *held; /* the reference to input the job holds */
     const char *alg;
     int digest;
     kms_buf_t material, out, out2;
     int rc;
 };
-/* Runs j (allocated with nb_req_alloc) and answers; slow: on the thread pool. */
+/* A zeroed job in request memory whose buffers are wiped and freed when the request ends. */
+kms_job_t *kms_job_new(nb_req_t *req);
+/* Runs j and answers; slow: on the thread pool. */
 nb_result_t kms_job_run(nb_req_t *req, kms_job_t *j, int slow);
 
 /* DryRun: the operation would have succeeded (DryRunOperationException). */
 nb_step_t kms_dry_run(nb_req_t *req, const json_t *input);
 
-/* The periodic sweep of kms_key.c. */
+/* The periodic sweep of kms_key.c (deletions), which runs kms_rotation.c's (rotations due). */
 void kms_sweep(nb_timer_t *t, void *data);
+void kms_rotation_sweep(void);
 
 /* A blob member of an output (binary, never UTF-8 checked). */
 #define KMS_BLOB(p, n) json_stringn_nocheck((const char *)(p), (n))

@@ -27,11 +27,13 @@ typedef struct kms_buf {
 #define KMS_GCM_TAG_SIZE 16
 
 void kms_buf_free(kms_buf_t *b);
+/* Frees the parsed private keys kept for reuse (the plugin's fini). */
+void kms_crypto_cache_clear(void);
 
 /* What a key spec is: "SYMMETRIC_DEFAULT", "RSA_2048", "ECC_NIST_P256", "HMAC_256", ... */
 typedef enum kms_family { KMS_FAMILY_NONE, KMS_FAMILY_AES, KMS_FAMILY_RSA, KMS_FAMILY_EC, KMS_FAMILY_HMAC } kms_family_t;
 kms_family_t kms_spec_family(const char *spec);
-/* Whether making a key of this spec takes long enough to belong off the event loop (RSA). */
+/* Whether making a key of this spec takes long enough to belong off the event loop (RSA, ECC). */
 int kms_spec_slow(const char *spec);
 
 /* New key material for spec: raw bytes (AES, HMAC) or a private key's DER (RSA, EC). */
@@ -76,5 +78,10 @@ int kms_ecdh(const unsigned char *priv, size_t priv_n, const void *peer, size_t 
 /* AES key unwrap with padding (RFC 5649) under a 256-bit key: the second half of
  * RSA_AES_KEY_WRAP_SHA_* import material. */
 int kms_aes_unwrap_pad(const unsigned char *kek, size_t kek_n, const void *in, size_t n, kms_buf_t *out);
+
+/* Key material wrapped for ImportKeyMaterial with alg (RSAES_OAEP_SHA_*, or RSA_AES_KEY_WRAP_SHA_*:
+ * an RSA-OAEP-wrapped AES-256 key, then the material under it by AES key wrap with padding). */
+int kms_import_unwrap(const unsigned char *priv, size_t priv_n, const char *alg, const void *in, size_t n,
+                      kms_buf_t *out);
 
 #endif /* KMS_CRYPTO_H */

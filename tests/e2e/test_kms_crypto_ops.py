@@ -129,7 +129,7 @@ class Symmetric(unittest.TestCase):
                          ("NotFoundException", 400,
                           f"Key 'arn:aws:kms:us-east-1:000000000000:key/{missing}' does not exist"))
         self.assertEqual(error_of(self.kms.encrypt, KeyId="alias/none", Plaintext=b"x"),
-                         ("NotFoundException", 400, "Alias 'arn:aws:kms:us-east-1:000000000000:alias/none' is not found."))
+                         ("NotFoundException", 400, "Alias arn:aws:kms:us-east-1:000000000000:alias/none is not found."))
 
 
 class Deletion(unittest.TestCase):

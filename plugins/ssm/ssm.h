@@ -42,6 +42,8 @@ typedef struct ssm_param {
 
 /* ---- ssm_store.c: rows ---- */
 /* The cached statement sql with req's scope bound and name as ?1; NULL on failure. */
+/* Column i of a row as a string in request memory, NULL for SQL NULL. */
+const char *ssm_col(nb_req_t *req, sqlite3_stmt *s, int i);
 sqlite3_stmt *ssm_stmt_named(nb_req_t *req, const char *sql, const char *name);
 /* The latest version of name (1), none (0), or an NB_E* code. Expired parameters are deleted first. */
 int ssm_param_latest(nb_req_t *req, const char *name, ssm_param_t *out);
@@ -93,7 +95,8 @@ json_t *ssm_param_metadata(nb_req_t *req, const ssm_param_t *p);
 json_t *ssm_policies_view(const char *policies);
 /* A paging token for the position offset, and back: -1 for a token this plugin did not write. */
 const char *ssm_token_new(nb_req_t *req, size_t offset);
-int64_t ssm_token_offset(const char *token);
+/* Where a page starts: the input's NextToken read into *offset (0 without one), or InvalidNextToken. */
+nb_step_t ssm_page_start(nb_req_t *req, const json_t *in, size_t *offset);
 
 /* ---- ssm_filters.c: ParameterFilters ---- */
 /* Checks ParameterFilters for DescribeParameters (by_path 0) or GetParametersByPath (1). */

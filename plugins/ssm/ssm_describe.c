@@ -21,14 +21,8 @@ nb_result_t ssm_describe_parameters(nb_req_t *req, const json_t *in) {
         return nb_error(req, "ValidationException",
                         "You can use either Filters or ParameterFilters in a single request.");
     NB_TRY(ssm_filters_check(req, pfilters, 0));
-    size_t max = (size_t)nb_json_int(in, "MaxResults", 10), offset = 0;
-    const char *token = nb_json_str(in, "NextToken");
-    if (token != NULL) {
-        int64_t o = ssm_token_offset(token);
-        if (o < 0)
-            return nb_error(req, "InvalidNextToken", "The specified token is not valid.");
-        offset = (size_t)o;
-    }
+    size_t max = (size_t)nb_json_int(in, "MaxResults", 10), offset;
+    NB_TRY(ssm_page_start(req, in, &offset));
     json_t *matching = json_array_size(filters) > 0 ? legacy_filters(filters) : json_incref((json_t *)pfilters);
     size_t n = 0, seen = 0, i;
     ssm_param_t *all = nb_json_bool(in, "Shared", 0) ? NULL : ssm_param_list(req, "", &n);

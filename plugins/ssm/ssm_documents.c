@@ -14,21 +14,16 @@ typedef struct doc {
 
 #define DOC_COLUMNS "name, version, content, format, type, version_name, target_type, display_name, hash, created"
 
-static const char *col(nb_req_t *req, sqlite3_stmt *s, int i) {
-    const unsigned char *t = sqlite3_column_text(s, i);
-    return t ? nb_req_strdup(req, (const char *)t) : NULL;
-}
-
 static void read_doc(nb_req_t *req, sqlite3_stmt *s, doc_t *d) {
-    d->name = col(req, s, 0);
+    d->name = ssm_col(req, s, 0);
     d->version = sqlite3_column_int64(s, 1);
-    d->content = col(req, s, 2);
-    d->format = col(req, s, 3);
-    d->type = col(req, s, 4);
-    d->version_name = col(req, s, 5);
-    d->target_type = col(req, s, 6);
-    d->display_name = col(req, s, 7);
-    d->hash = col(req, s, 8);
+    d->content = ssm_col(req, s, 2);
+    d->format = ssm_col(req, s, 3);
+    d->type = ssm_col(req, s, 4);
+    d->version_name = ssm_col(req, s, 5);
+    d->target_type = ssm_col(req, s, 6);
+    d->display_name = ssm_col(req, s, 7);
+    d->hash = ssm_col(req, s, 8);
     d->created = sqlite3_column_double(s, 9);
 }
 
@@ -51,6 +46,13 @@ static int versions_of(nb_req_t *req, const char *name, int64_t *latest, int64_t
 
 static nb_result_t no_document(nb_req_t *req) {
     return nb_error(req, "InvalidDocument", "The specified document does not exist.");
+}
+
+/* The versions of a document that must exist, or InvalidDocument. */
+static nb_step_t existing(nb_req_t *req, const char *name, int64_t *latest, int64_t *dflt) {
+    if (versions_of(req, name, latest, dflt) != 0)
+        return nb_stop(NB_FAILED(NB_ESTORE));
+    return *latest == 0 ? nb_stop(no_document(req)) : NB_GO_ON;
 }
 
 static nb_result_t bad_version(nb_req_t *req) {
@@ -246,10 +248,7 @@ nb_result_t ssm_describe_document(nb_req_t *req, const json_t *in) {
 nb_result_t ssm_update_document(nb_req_t *req, const json_t *in) {
     const char *name = nb_json_str(in, "Name"), *ver = nb_json_str(in, "DocumentVersion");
     int64_t latest, dflt;
-    if (versions_of(req, name, &latest, &dflt) != 0)
-        return NB_FAILED(NB_ESTORE);
-    if (latest == 0)
-        return no_document(req);
+    NB_TRY(existing(req, name, &latest, &dflt));
     if (ver != NULL && strcmp(ver, "$LATEST") != 0 && strtoll(ver, NULL, 10) != latest)
         return bad_version(req);
     json_t *q = json_pack("{s:s,s:s}", "Name", name, "DocumentVersion", "$LATEST");
@@ -290,10 +289,7 @@ nb_result_t ssm_update_document(nb_req_t *req, const json_t *in) {
 nb_result_t ssm_delete_document(nb_req_t *req, const json_t *in) {
     const char *name = nb_json_str(in, "Name");
     int64_t latest, dflt;
-    if (versions_of(req, name, &latest, &dflt) != 0)
-        return NB_FAILED(NB_ESTORE);
-    if (latest == 0)
-        return no_document(req);
+    NB_TRY(existing(req, name, &latest, &dflt));
     if (nb_json_str(in, "DocumentVersion") == NULL && nb_json_str(in, "VersionName") == NULL) {
         int rc = nb_store_run(ssm_stmt_named(req, "DELETE FROM documents WHERE name = ?1 AND account = :account"
                                                   " AND region = :region", name));
@@ -339,10 +335,7 @@ nb_result_t ssm_update_document_default_version(nb_req_t *req, const json_t *in)
 nb_result_t ssm_list_document_versions(nb_req_t *req, const json_t *in) {
     const char *name = nb_json_str(in, "Name");
     int64_t latest, dflt;
-    if (versions_of(req, name, &latest, &dflt) != 0)
-        return NB_FAILED(NB_ESTORE);
-    if (latest == 0)
-        return no_document(req);
+    NB_TRY(existing(req, name, &latest, &dflt));
     sqlite3_stmt *s = ssm_stmt_named(req, "SELECT " DOC_COLUMNS " FROM documents WHERE name = ?1"
                                           " AND account = :account AND region = :region ORDER BY version", name);
     if (s == NULL)
@@ -396,14 +389,8 @@ static int matches(nb_req_t *req, const doc_t *d, const json_t *in) {
 }
 
 nb_result_t ssm_list_documents(nb_req_t *req, const json_t *in) {
-    size_t max = (size_t)nb_json_int(in, "MaxResults", 50), offset = 0, seen = 0;
-    const char *token = nb_json_str(in, "NextToken");
-    if (token != NULL) {
-        int64_t o = ssm_token_offset(token);
-        if (o < 0)
-            return nb_error(req, "InvalidNextToken", "The specified token is not valid.");
-        offset = (size_t)o;
-    }
+    size_t max = (size_t)nb_json_int(in, "MaxResults", 50), offset, seen = 0;
+    NB_TRY(ssm_page_start(req, in, &offset));
     sqlite3_stmt *s = nb_store_scoped(&ssm.store, req,
                                       "SELECT " DOC_COLUMNS " FROM documents d WHERE account = :account"
                                       " AND region = :region AND version = (SELECT default_version FROM doc_defaults f"

@@ -106,18 +106,6 @@ nb_result_t ssm_get_parameters(nb_req_t *req, const json_t *in) {
     return nb_reply_new(req, json_pack("{s:o,s:o}", "Parameters", found, "InvalidParameters", invalid));
 }
 
-static nb_step_t page_start(nb_req_t *req, const json_t *in, size_t *offset) {
-    const char *token = nb_json_str(in, "NextToken");
-    *offset = 0;
-    if (token == NULL)
-        return NB_GO_ON;
-    int64_t o = ssm_token_offset(token);
-    if (o < 0)
-        return nb_stop(nb_error(req, "InvalidNextToken", "The specified token is not valid."));
-    *offset = (size_t)o;
-    return NB_GO_ON;
-}
-
 static int valid_path(const char *path) {
     if (path[0] != '/' || strstr(path, "//") != NULL)
         return 0;
@@ -143,7 +131,7 @@ nb_result_t ssm_get_parameters_by_path(nb_req_t *req, const json_t *in) {
                         "(underscore). Special characters are not allowed. All sub-paths, if specified, must use the "
                         "forward slash symbol \"/\". Valid example: /get/parameters2-/by1./path0_.");
     NB_TRY(ssm_filters_check(req, filters, 1));
-    NB_TRY(page_start(req, in, &offset));
+    NB_TRY(ssm_page_start(req, in, &offset));
     size_t n = 0;
     /* "/" lists the names without a leading slash too: no prefix narrows the rows */
     const char *prefix = strcmp(path, "/") == 0 ? "" : path;
@@ -178,7 +166,7 @@ nb_result_t ssm_get_parameter_history(nb_req_t *req, const json_t *in) {
     const char *name = nb_json_str(in, "Name");
     int with_decryption = nb_json_bool(in, "WithDecryption", 0);
     size_t max = (size_t)nb_json_int(in, "MaxResults", 50), offset;
-    NB_TRY(page_start(req, in, &offset));
+    NB_TRY(ssm_page_start(req, in, &offset));
     ssm_param_t latest;
     int rc = ssm_param_latest(req, name, &latest);
     if (rc < 0)

@@ -4,23 +4,23 @@
 #define SSM_COLUMNS                                                                                            \
     "name, version, type, value, key_id, description, allowed_pattern, tier, policies, data_type, user, modified"
 
-static const char *col(nb_req_t *req, sqlite3_stmt *s, int i) {
+const char *ssm_col(nb_req_t *req, sqlite3_stmt *s, int i) {
     const unsigned char *t = sqlite3_column_text(s, i);
     return t ? nb_req_strdup(req, (const char *)t) : NULL;
 }
 
 static void read_row(nb_req_t *req, sqlite3_stmt *s, ssm_param_t *p) {
-    p->name = col(req, s, 0);
+    p->name = ssm_col(req, s, 0);
     p->version = sqlite3_column_int64(s, 1);
-    p->type = col(req, s, 2);
-    p->value = col(req, s, 3);
-    p->key_id = col(req, s, 4);
-    p->description = col(req, s, 5);
-    p->allowed_pattern = col(req, s, 6);
-    p->tier = col(req, s, 7);
-    p->policies = col(req, s, 8);
-    p->data_type = col(req, s, 9);
-    p->user = col(req, s, 10);
+    p->type = ssm_col(req, s, 2);
+    p->value = ssm_col(req, s, 3);
+    p->key_id = ssm_col(req, s, 4);
+    p->description = ssm_col(req, s, 5);
+    p->allowed_pattern = ssm_col(req, s, 6);
+    p->tier = ssm_col(req, s, 7);
+    p->policies = ssm_col(req, s, 8);
+    p->data_type = ssm_col(req, s, 9);
+    p->user = ssm_col(req, s, 10);
     p->modified = sqlite3_column_double(s, 11);
 }
 

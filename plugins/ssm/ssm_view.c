@@ -73,7 +73,7 @@ const char *ssm_token_new(nb_req_t *req, size_t offset) {
     return out;
 }
 
-int64_t ssm_token_offset(const char *token) {
+static int64_t token_offset(const char *token) {
     char plain[64];
     size_t len = strlen(token);
     if (len == 0 || len > 40)
@@ -87,4 +87,16 @@ int64_t ssm_token_offset(const char *token) {
     char *end = NULL;
     long long v = strtoll(plain + 11, &end, 10);
     return end && *end == '\0' && v >= 0 ? v : -1;
+}
+
+nb_step_t ssm_page_start(nb_req_t *req, const json_t *in, size_t *offset) {
+    const char *token = nb_json_str(in, "NextToken");
+    *offset = 0;
+    if (token == NULL)
+        return NB_GO_ON;
+    int64_t o = token_offset(token);
+    if (o < 0)
+        return nb_stop(nb_error(req, "InvalidNextToken", "The specified token is not valid."));
+    *offset = (size_t)o;
+    return NB_GO_ON;
 }

@@ -156,8 +156,16 @@ nb_result_t ssm_delete_document(nb_req_t *req, const json_t *in);
 nb_result_t ssm_update_document_default_version(nb_req_t *req, const json_t *in);
 nb_result_t ssm_list_document_versions(nb_req_t *req, const json_t *in);
 nb_result_t ssm_list_documents(nb_req_t *req, const json_t *in);
+/* Associations (ssm_associations.c). */
+nb_result_t ssm_create_association(nb_req_t *req, const json_t *in);
+nb_result_t ssm_describe_association(nb_req_t *req, const json_t *in);
+nb_result_t ssm_update_association(nb_req_t *req, const json_t *in);
+nb_result_t ssm_delete_association(nb_req_t *req, const json_t *in);
+nb_result_t ssm_list_associations(nb_req_t *req, const json_t *in);
+nb_result_t ssm_list_association_versions(nb_req_t *req, const json_t *in);
 /* A document's tags are kept under this prefix and its name: parameter names hold no ':'. */
 #define SSM_DOC_TAG_PREFIX "document:"
+#define SSM_ASSOCIATION_TAG_PREFIX "association:"
 
 /* Tags of a parameter (ssm_tags.c): [{Key, Value}], a new array. */
 json_t *ssm_tags_of(nb_req_t *req, const char *name);

@@ -22,6 +22,9 @@ static const char *const ssm_schema[] = {
     " display_name TEXT, hash TEXT NOT NULL, created REAL NOT NULL, PRIMARY KEY(account, region, name, version));"
     "CREATE TABLE doc_defaults(" NB_STORE_SCOPE_COLUMNS ", name TEXT NOT NULL, default_version INTEGER NOT NULL,"
     " PRIMARY KEY(account, region, name));",
+    /* 3: associations, one row per version holding its AssociationDescription */
+    "CREATE TABLE associations(" NB_STORE_SCOPE_COLUMNS ", id TEXT NOT NULL, version INTEGER NOT NULL,"
+    " name TEXT NOT NULL, instance_id TEXT, data TEXT NOT NULL, PRIMARY KEY(account, region, id, version));",
 };
 
 static int ssm_init(nb_plugin_t *self) {
@@ -42,12 +45,15 @@ static void ssm_fini(nb_plugin_t *self) {
     nb_store_fini(&ssm.store);
 }
 
-/* Parameter Store, documents and service settings; every other SSM operation answers the core's 501
+/* Parameter Store, documents, associations and service settings; every other SSM operation answers the core's 501
  * (docs/services/ssm.md lists them). */
 static const nb_op_t ssm_ops[] = {
     {"AddTagsToResource", ssm_add_tags_to_resource, 0},
+    {"CreateAssociation", ssm_create_association, 0},
     {"CreateDocument", ssm_create_document, 0},
+    {"DeleteAssociation", ssm_delete_association, 0},
     {"DeleteDocument", ssm_delete_document, 0},
+    {"DescribeAssociation", ssm_describe_association, 0},
     {"DeleteParameter", ssm_delete_parameter, 0},
     {"DeleteParameters", ssm_delete_parameters, 0},
     {"DescribeDocument", ssm_describe_document, 0},
@@ -59,6 +65,8 @@ static const nb_op_t ssm_ops[] = {
     {"GetParametersByPath", ssm_get_parameters_by_path, 0},
     {"GetServiceSetting", ssm_get_service_setting, 0},
     {"LabelParameterVersion", ssm_label_parameter_version, 0},
+    {"ListAssociationVersions", ssm_list_association_versions, 0},
+    {"ListAssociations", ssm_list_associations, 0},
     {"ListDocumentVersions", ssm_list_document_versions, 0},
     {"ListDocuments", ssm_list_documents, 0},
     {"ListTagsForResource", ssm_list_tags_for_resource, 0},
@@ -66,6 +74,7 @@ static const nb_op_t ssm_ops[] = {
     {"RemoveTagsFromResource", ssm_remove_tags_from_resource, 0},
     {"ResetServiceSetting", ssm_reset_service_setting, 0},
     {"UnlabelParameterVersion", ssm_unlabel_parameter_version, 0},
+    {"UpdateAssociation", ssm_update_association, 0},
     {"UpdateDocument", ssm_update_document, 0},
     {"UpdateDocumentDefaultVersion", ssm_update_document_default_version, 0},
     {"UpdateServiceSetting", ssm_update_service_setting, 0},

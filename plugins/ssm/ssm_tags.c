@@ -1,4 +1,4 @@
-/* Tags of parameters and documents: AddTagsToResource, RemoveTagsFromResource,
+/* Tags of parameters, documents and associations: AddTagsToResource, RemoveTagsFromResource,
  * ListTagsForResource. SSM's other taggable resources (maintenance windows, ...) are not kept
  * here: AWS's answer for one that does not exist. */
 #include "ssm.h"
@@ -57,19 +57,23 @@ nb_step_t ssm_tags_put(nb_req_t *req, const char *name, const json_t *tags) {
  * AWS's error for another resource type or none. */
 static nb_step_t resource(nb_req_t *req, const json_t *in, const char **name) {
     const char *type = nb_json_str(in, "ResourceType"), *selector;
-    if (strcmp(type, "Automation") == 0 || strcmp(type, "Association") == 0)
+    if (strcmp(type, "Automation") == 0)
         return nb_stop(nb_error(req, "InvalidResourceType", "%s",
                                 "The resource type is not valid for this operation."));
     int rc = 0;
-    if (strcmp(type, "Document") == 0) {
+    int doc = strcmp(type, "Document") == 0;
+    if (doc || strcmp(type, "Association") == 0) {
         const char *id = nb_json_str(in, "ResourceId");
-        sqlite3_stmt *s = ssm_stmt_named(req, "SELECT 1 FROM documents WHERE name = ?1 AND account = :account"
-                                              " AND region = :region LIMIT 1", id);
+        sqlite3_stmt *s = ssm_stmt_named(req, doc ? "SELECT 1 FROM documents WHERE name = ?1 AND account = :account"
+                                                    " AND region = :region LIMIT 1"
+                                                  : "SELECT 1 FROM associations WHERE id = ?1 AND account = :account"
+                                                    " AND region = :region LIMIT 1",
+                                         id);
         if (s == NULL)
             return nb_stop(NB_FAILED(NB_ESTORE));
         rc = sqlite3_step(s) == SQLITE_ROW;
         sqlite3_reset(s);
-        *name = nb_req_printf(req, SSM_DOC_TAG_PREFIX "%s", id);
+        *name = nb_req_printf(req, doc ? SSM_DOC_TAG_PREFIX "%s" : SSM_ASSOCIATION_TAG_PREFIX "%s", id);
         selector = NULL;
     } else if (strcmp(type, "Parameter") == 0) {
         ssm_split_selector(req, nb_json_str(in, "ResourceId"), name, &selector);

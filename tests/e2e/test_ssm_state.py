@@ -1,5 +1,5 @@
 """SSM state with PERSISTENCE=1: parameters with their versions, labels, tags, SecureStrings (still
-decrypting), service settings and documents survive a restart and kill -9; values never
+decrypting), service settings, documents and associations survive a restart and kill -9; values never
 reach the log (DEBUG=1) and a SecureString's plaintext never reaches the disk."""
 import glob, os, signal, sys, unittest
 
@@ -24,6 +24,8 @@ class Persistence(unittest.TestCase):
             ssm.create_document(Name="KeptDoc", Content='{"schemaVersion": "2.2", "mainSteps": []}')
             ssm.update_document(Name="KeptDoc", Content='{"schemaVersion": "2.2", "mainSteps": [], "description": "2"}',
                                 DocumentVersion="$LATEST")
+            aid = ssm.create_association(Name="KeptDoc", InstanceId="i-0123456789abcdef0")["AssociationDescription"][
+                "AssociationId"]
             n.stop(sig=sig)
         with Nimbus(PERSISTENCE="1", DATA_DIR=data, SERVICES="ssm") as n:
             ssm = boto3_client(n.url, "ssm")
@@ -37,6 +39,8 @@ class Persistence(unittest.TestCase):
             self.assertEqual(ssm.put_parameter(Name="/kept/p", Value="three", Overwrite=True)["Version"], 3)
             versions = ssm.list_document_versions(Name="KeptDoc")["DocumentVersions"]
             self.assertEqual([(v["DocumentVersion"], v["IsDefaultVersion"]) for v in versions], [("1", True), ("2", False)])
+            a = ssm.describe_association(AssociationId=aid)["AssociationDescription"]
+            self.assertEqual((a["Name"], a["InstanceId"]), ("KeptDoc", "i-0123456789abcdef0"))
         # the plaintext of a SecureString is nowhere in the data folder
         files = [f for f in glob.glob(os.path.join(data, "**"), recursive=True) if os.path.isfile(f)]
         self.assertTrue(any(os.path.basename(f).startswith("ssm") for f in files), files)

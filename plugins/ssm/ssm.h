@@ -95,6 +95,8 @@ json_t *ssm_param_metadata(nb_req_t *req, const ssm_param_t *p);
 json_t *ssm_policies_view(const char *policies);
 /* A paging token for the position offset, and back: -1 for a token this plugin did not write. */
 const char *ssm_token_new(nb_req_t *req, size_t offset);
+/* Answers one page: {member: items} (stolen), with the NextToken of the page after it when more. */
+nb_result_t ssm_page_reply(nb_req_t *req, const char *member, json_t *items, int more, size_t offset);
 /* Where a page starts: the input's NextToken read into *offset (0 without one), or InvalidNextToken. */
 nb_step_t ssm_page_start(nb_req_t *req, const json_t *in, size_t *offset);
 

@@ -211,10 +211,7 @@ nb_result_t ssm_list_associations(nb_req_t *req, const json_t *in) {
         json_array_append_new(out, a);
     }
     sqlite3_reset(s);
-    json_t *reply = json_pack("{s:o}", "Associations", out);
-    if (more)
-        json_object_set_new(reply, "NextToken", json_string(ssm_token_new(req, offset + json_array_size(out))));
-    return nb_reply_new(req, reply);
+    return ssm_page_reply(req, "Associations", out, more, offset);
 }
 
 nb_result_t ssm_list_association_versions(nb_req_t *req, const json_t *in) {

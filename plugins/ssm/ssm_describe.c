@@ -35,8 +35,5 @@ nb_result_t ssm_describe_parameters(nb_req_t *req, const json_t *in) {
         json_array_append_new(out, ssm_param_metadata(req, &all[i]));
     }
     json_decref(matching);
-    json_t *reply = json_pack("{s:o}", "Parameters", out);
-    if (i < n)
-        json_object_set_new(reply, "NextToken", json_string(ssm_token_new(req, offset + json_array_size(out))));
-    return nb_reply_new(req, reply);
+    return ssm_page_reply(req, "Parameters", out, i < n, offset);
 }

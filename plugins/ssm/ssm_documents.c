@@ -420,8 +420,5 @@ nb_result_t ssm_list_documents(nb_req_t *req, const json_t *in) {
         json_array_append_new(out, id);
     }
     sqlite3_reset(s);
-    json_t *reply = json_pack("{s:o}", "DocumentIdentifiers", out);
-    if (more)
-        json_object_set_new(reply, "NextToken", json_string(ssm_token_new(req, offset + json_array_size(out))));
-    return nb_reply_new(req, reply);
+    return ssm_page_reply(req, "DocumentIdentifiers", out, more, offset);
 }

@@ -156,10 +156,7 @@ nb_result_t ssm_get_parameters_by_path(nb_req_t *req, const json_t *in) {
         }
         json_array_append_new(out, v);
     }
-    json_t *reply = json_pack("{s:o}", "Parameters", out);
-    if (i < n)
-        json_object_set_new(reply, "NextToken", json_string(ssm_token_new(req, offset + json_array_size(out))));
-    return nb_reply_new(req, reply);
+    return ssm_page_reply(req, "Parameters", out, i < n, offset);
 }
 
 nb_result_t ssm_get_parameter_history(nb_req_t *req, const json_t *in) {
@@ -203,8 +200,5 @@ nb_result_t ssm_get_parameter_history(nb_req_t *req, const json_t *in) {
         json_decref(view);
         json_array_append_new(out, h);
     }
-    json_t *reply = json_pack("{s:o}", "Parameters", out);
-    if (more)
-        json_object_set_new(reply, "NextToken", json_string(ssm_token_new(req, offset + json_array_size(out))));
-    return nb_reply_new(req, reply);
+    return ssm_page_reply(req, "Parameters", out, more, offset);
 }

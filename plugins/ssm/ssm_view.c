@@ -100,3 +100,13 @@ nb_step_t ssm_page_start(nb_req_t *req, const json_t *in, size_t *offset) {
     *offset = (size_t)o;
     return NB_GO_ON;
 }
+
+nb_result_t ssm_page_reply(nb_req_t *req, const char *member, json_t *items, int more, size_t offset) {
+    size_t n = json_array_size(items);
+    json_t *reply = json_pack("{s:o}", member, items);
+    if (reply == NULL)
+        return NB_FAILED(NB_ENOMEM);
+    if (more)
+        json_object_set_new(reply, "NextToken", json_string(ssm_token_new(req, offset + n)));
+    return nb_reply_new(req, reply);
+}

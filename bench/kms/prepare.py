@@ -82,6 +82,27 @@ OPERATIONS = [
 ]
 
 
+def get_parameter(secure):
+    """SSM GetParameter of KEYS parameters: String, or SecureString (the default key) WithDecryption."""
+    def prepare_get_parameter(endpoint):
+        ssm = ops.client("ssm", endpoint)
+        cap = ops.Capture(ssm)
+        kind = "SecureString" if secure else "String"
+        for k in range(ops.KEYS):
+            ssm.put_parameter(Name="/bench/%s/p%d" % (kind, k), Value="value %d of the app's config" % k, Type=kind)
+        cap.raw = None
+        reqs = ops.replay(ssm, cap, ops.KEYS, lambda k: ssm.get_parameter(Name="/bench/%s/p%d" % (kind, k),
+                                                                         WithDecryption=secure))
+        return reqs, b"of the app's config"
+    return prepare_get_parameter
+
+
+OPERATIONS += [
+    ("GetParameter", get_parameter(False)),
+    ("GetParameter decrypted", get_parameter(True)),
+]
+
+
 def prepare(endpoint, outdir):
     """Sets the server up; writes OUTDIR/<n>.lua per operation; returns [(name, script)]."""
     out = []

@@ -68,7 +68,7 @@ def main():
             url = f"http://127.0.0.1:{port}"
             if name == "nimbus":
                 proc = start(name, [nimbus_bin], {"GATEWAY_LISTEN": f"127.0.0.1:{port}",
-                                                  "SERVICES": os.environ.get("NIMBUS_SERVICES", "kms,secretsmanager")},
+                                                  "SERVICES": os.environ.get("NIMBUS_SERVICES", "kms,secretsmanager,ssm")},
                              url + "/_localstack/health", tmp)
             else:
                 proc = start(name, [sys.executable, "-m", "moto.server", "-p", str(port)], {}, url + "/", tmp)

@@ -5,11 +5,11 @@
 # SSM's GetParameter go there, and their services in NIMBUS_SERVICES).
 #   bench/kms/run.sh [seconds-per-run]
 # Env: CONNS (32), TARGETS ("nimbus moto"), BUILD (build-bench), PY (python3 with moto[server]),
-#      NIMBUS_SERVICES (kms,secretsmanager).
+#      NIMBUS_SERVICES (kms,secretsmanager,ssm).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build-bench}
 PY=${PY:-python3}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DNB_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j2 --target nimbus kms secretsmanager >/dev/null
+cmake --build "$BUILD" -j2 --target nimbus kms secretsmanager ssm >/dev/null
 exec "$PY" bench/kms/run.py "$BUILD/nimbus" "${1:-3}"

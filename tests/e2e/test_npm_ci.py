@@ -24,7 +24,8 @@ def node_range_allows(spec, version):
 
 class NpmCi(unittest.TestCase):
     def test_every_folder_is_locked_for_node_18(self):
-        self.assertEqual([os.path.basename(f) for f in FOLDERS], ["js", "js-aws-sdk", "js-dynamodb", "js-iam", "js-kms", "js-s3", "js-secretsmanager", "js-sns"])
+        self.assertEqual([os.path.basename(f) for f in FOLDERS], ["js", "js-aws-sdk", "js-dynamodb", "js-iam", "js-kms", "js-s3", "js-secretsmanager", "js-sns",
+                                                                  "js-ssm"])
         for folder in FOLDERS:
             with open(os.path.join(folder, "package-lock.json")) as f:
                 lock = json.load(f)

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/buf.h"
 
 /* The N-th '/'-separated segment of s counted from its end (1: the last), as [*at, *at + *len). */
 static int segment_from_end(const char *s, long n, const char **at, size_t *len) {
@@ -54,29 +53,43 @@ static int lookup(const char *name, size_t nlen, const json_t *input, const nb__
     return 0;
 }
 
-char *nb__template_expand(const char *tpl, const json_t *input, const nb__template_var_t *vars, size_t nvars) {
-    nb__buf_t b = {0};
-    int rc = nb__buf_reserve(&b, strlen(tpl) + 64);
-    for (const char *p = tpl; *p && rc == 0;) {
+/* The expansion into dst (size bytes, NUL-terminated when it fits): its length as snprintf counts
+ * it, -1 when a placeholder has no value. */
+static long expand(const char *tpl, const json_t *input, const nb__template_var_t *vars, size_t nvars, char *dst,
+                   size_t size) {
+    size_t n = 0;
+    for (const char *p = tpl; *p;) {
         const char *close = *p == '{' ? strchr(p, '}') : NULL;
-        if (close == NULL) {
-            size_t n = strcspn(p + 1, "{") + 1;
-            rc = nb__buf_append(&b, p, n);
-            p += n;
-            continue;
-        }
-        const char *at;
+        const char *at = p;
         size_t len;
-        rc = lookup(p + 1, (size_t)(close - p - 1), input, vars, nvars, &at, &len);
-        if (rc == 0)
-            rc = nb__buf_append(&b, at, len);
-        p = close + 1;
+        if (close == NULL) {
+            len = strcspn(p + 1, "{") + 1;
+            p += len;
+        } else {
+            if (lookup(p + 1, (size_t)(close - p - 1), input, vars, nvars, &at, &len) != 0)
+                return -1;
+            p = close + 1;
+        }
+        if (n + len < size)
+            memcpy(dst + n, at, len);
+        n += len;
     }
-    if (rc != 0) {
-        nb__buf_free(&b);
-        return NULL;
-    }
-    return nb__buf_steal(&b, NULL);
+    if (size > 0)
+        dst[n < size ? n : size - 1] = '\0';
+    return (long)n;
+}
+
+long nb__template_expand_to(char *dst, size_t size, const char *tpl, const json_t *input,
+                            const nb__template_var_t *vars, size_t nvars) {
+    return expand(tpl, input, vars, nvars, dst, size);
+}
+
+char *nb__template_expand(const char *tpl, const json_t *input, const nb__template_var_t *vars, size_t nvars) {
+    long n = expand(tpl, input, vars, nvars, NULL, 0);
+    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (s)
+        expand(tpl, input, vars, nvars, s, (size_t)n + 1);
+    return s;
 }
 
 void nb__template_context_each(const char *spec, const json_t *input,

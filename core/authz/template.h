@@ -17,6 +17,10 @@ typedef struct nb__template_var {
 /* The expansion of tpl, malloc'd; NULL when a placeholder has no value (a member the input
  * lacks, an unknown name) or without memory. Variables are looked up before input members. */
 char *nb__template_expand(const char *tpl, const json_t *input, const nb__template_var_t *vars, size_t nvars);
+/* The same into dst (size bytes), for a caller that keeps no copy: the expansion's length (it fit
+ * when less than size), -1 when a placeholder has no value. */
+long nb__template_expand_to(char *dst, size_t size, const char *tpl, const json_t *input,
+                            const nb__template_var_t *vars, size_t nvars);
 
 /* Calls fn(ctx, key, value) for each "key=Member" pair of an action row's context whose member
  * the input has as a string, number or boolean (as text). */

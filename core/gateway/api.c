@@ -107,6 +107,7 @@ static void api_plugin_set_data(nb_plugin_t *p, void *data) { ((nb_plugin_t *)p)
 static const nb__config_t *api_cfg;
 void nb__api_set_config(const nb__config_t *cfg) { api_cfg = cfg; }
 static const char *api_config_get(const char *name) { return api_cfg ? nb__config_get(api_cfg, name) : NULL; }
+static int api_authz_enforced(void) { return api_cfg && api_cfg->check_issued_keys; }
 static sqlite3 *api_store_db(nb_plugin_t *p) { return p->store ? nb__store_db(p->store) : NULL; }
 
 /* A plugin's timer: a timer of the clock (clock.c: the wall clock, or the harness's manual
@@ -452,4 +453,7 @@ const nb_api_t nb__api = {
     .http_cancel = nb__http_cancel,
     /* IAM policy enforcement per item of a request */
     .authz_check = nb__api_authz_check,
+    /* ---- ABI 1.11 ---- */
+    /* whether IAM enforcement is on */
+    .authz_enforced = api_authz_enforced,
 };

@@ -13,6 +13,7 @@
 #include "gateway/authz.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +42,42 @@ void nb__api_authz_changed(void) { nb__policy_cache_clear(); }
 
 /* ---- what the request asks ---- */
 
+/* The last row found per operation: scanning a table of dozens of names on every request cost
+ * more than the decision the cache answers. Checked before use (the table may be another plugin's
+ * since: each row up to the kept one is read through, and the row must name the operation). */
+#define ROW_MEMO_SLOTS 64
+
+static struct row_memo {
+    const nb_authz_action_t *table;
+    const void *op;
+    size_t index;
+} row_memo[ROW_MEMO_SLOTS]; /* loop thread only */
+
+static const nb_authz_action_t *memo_row(const nb_authz_action_t *table, const void *op, const char *name,
+                                        struct row_memo **slot) {
+    *slot = &row_memo[((uintptr_t)op >> 4) % ROW_MEMO_SLOTS];
+    if ((*slot)->table != table || (*slot)->op != op)
+        return NULL;
+    for (size_t i = 0; i < (*slot)->index; i++)
+        if (table[i].operation == NULL)
+            return NULL;
+    const nb_authz_action_t *a = &table[(*slot)->index];
+    return a->operation && strcmp(a->operation, name) == 0 ? a : NULL;
+}
+
 /* The operation's row of the plugin's table; NULL: the plugin declares none (not enforced). */
 static const nb_authz_action_t *action_row(nb_req_t *req, const nb_authz_action_t *table,
                                            nb_authz_action_t *fallback) {
     const char *op = req->route.op->name;
+    struct row_memo *slot;
+    const nb_authz_action_t *hit = memo_row(table, req->route.op, op, &slot);
+    if (hit)
+        return hit;
     for (const nb_authz_action_t *a = table; a->operation; a++)
-        if (strcmp(a->operation, op) == 0)
+        if (strcmp(a->operation, op) == 0) {
+            *slot = (struct row_memo){table, req->route.op, (size_t)(a - table)};
             return a;
+        }
     *fallback = (nb_authz_action_t){op, nb__req_printf(req, "%s:%s", req->route.spec->service, op), NULL, NULL, NULL};
     return fallback->action ? fallback : NULL;
 }
@@ -251,29 +281,30 @@ static void deny(nb_req_t *req, nb_plugin_t *p, const json_t *input, const nb__t
 }
 
 /* The name of a decision made without the request's context (decision_cache.h): everything it was
- * made of, one per line. The documents are named by address: the parsed resource policy's stays
- * its text's until the decisions are dropped with it, the session policy's is its key's for the
- * key's life. Joined by hand: formatting it with printf cost more than the evaluation it saves. */
-static const char *decision_key(nb_req_t *req, const nb__cred_view_t *who, const char *action, const char *resource,
-                                const json_t *doc, const nb_resource_policy_t *res) {
+ * made of, one per line, into key (size bytes); false when it does not fit (the decision is then
+ * neither looked up nor kept). The documents are named by address: the parsed resource policy's
+ * stays its text's until the decisions are dropped with it, the session policy's is its key's
+ * for the key's life. Joined by hand on the stack: formatting it with printf, or on the request's
+ * arena (created for it alone), cost more than the evaluation it saves. */
+static bool decision_key(char *key, size_t size, nb_req_t *req, const nb__cred_view_t *who, const char *action,
+                         const char *resource, const json_t *doc, const nb_resource_policy_t *res) {
     const void *docs[2] = {doc, who->session_policy};
     char addresses[2 * sizeof docs + 1];
     if (nb__hex_encode_to(docs, sizeof docs, 0, addresses, sizeof addresses) < 0)
-        return NULL;
+        return false;
     const char *parts[] = {req->ctx.access_key, who->principal_arn, who->account, action, resource, addresses,
                            res->owner_account ? res->owner_account : "", res->required ? "required" : ""};
-    size_t lens[sizeof parts / sizeof *parts], total = 1;
-    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
-        total += (lens[i] = strlen(parts[i])) + 1;
-    char *key = nb__req_alloc(req, total), *at = key;
-    for (size_t i = 0; key && i < sizeof parts / sizeof *parts; i++) {
-        memcpy(at, parts[i], lens[i]);
-        at += lens[i];
+    char *at = key, *end = key + size;
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        size_t len = strlen(parts[i]);
+        if ((size_t)(end - at) < len + 2)
+            return false;
+        memcpy(at, parts[i], len);
+        at += len;
         *at++ = '\n';
     }
-    if (key)
-        *at = '\0';
-    return key;
+    *at = '\0';
+    return true;
 }
 
 /* The principal whose policies decide req, false when none is evaluated: enforcement off, an
@@ -296,7 +327,8 @@ static const char *decide(nb_req_t *req, nb_plugin_t *p, const nb__cred_view_t *
         return " because the resource policy could not be read";
     }
     const json_t *doc = res.document ? nb__policy_parsed(res.document) : NULL;
-    const char *decision = decision_key(req, who, row->action, resource, doc, &res);
+    char key[2048];
+    const char *decision = decision_key(key, sizeof key, req, who, row->action, resource, doc, &res) ? key : NULL;
     if (decision && nb__decision_allowed(decision)) {
         json_decref(res.tags);
         return NULL;
@@ -347,9 +379,16 @@ bool nb__authz_allows(nb_req_t *req, nb_plugin_t *p, const json_t *input) {
         return true;
     nb__template_var_t vars[7] = {
         {"partition", nb__partition_of(req->ctx.region)}, {"region", req->ctx.region}, {"account", req->ctx.account}};
-    const char *resource = row->resource_fn ? row->resource_fn(req, input)
-                           : row->resource  ? expand_on_req(req, row->resource, input, vars, 3)
-                                            : NULL;
+    /* on the stack: an allowed request then takes nothing of the request's memory (the arena
+     * would be created for it alone) */
+    char arn[1024];
+    const char *resource = NULL;
+    if (row->resource_fn) {
+        resource = row->resource_fn(req, input);
+    } else if (row->resource) {
+        long len = nb__template_expand_to(arn, sizeof arn, row->resource, input, vars, 3);
+        resource = len < 0 ? NULL : len < (long)sizeof arn ? arn : expand_on_req(req, row->resource, input, vars, 3);
+    }
     if (resource == NULL)
         resource = "*";
     const char *reason = decide(req, p, &who, row, resource, input);

@@ -68,7 +68,9 @@ typedef struct nb_authz_action {
 
 /* A resource policy, as a plugin's `resource_policy` hook finds it for a request. */
 typedef struct nb_resource_policy {
-    const char *document; /* the policy's JSON text (req memory or borrowed until the request ends); NULL: none */
+    /* document and owner_account: req memory, or borrowed from the plugin: the core reads them only
+     * before the call that asked for them returns (one authorization, which changes no state) */
+    const char *document; /* the policy's JSON text; NULL: none */
     const char *owner_account; /* the account owning the resource; NULL: the request's */
     /* the policy must allow the caller whatever its identity policies say (a role's trust policy:
      * no role is assumed that does not trust its caller); 0: AWS's usual resource policy */

@@ -67,7 +67,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 10                 /* additions at the end of nb_api_t or nb_plugin_def_t */
+#define NB_ABI_MINOR 11                 /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Room for an AWS signature with its NUL (ABI 1.7, nb_sigv4_signature): 64 hex digits, or
  * SigV2's 28 base64 characters. */
@@ -546,6 +546,12 @@ typedef struct nb_api {
      * nothing is evaluated: enforcement off, the root account's keys, an in-process call), 0
      * denied. Sets no error: the plugin answers a denial in its own shape. */
     int (*authz_check)(nb_req_t *req, const char *action, const char *resource, const json_t *input);
+
+    /* ---- ABI 1.11 ---- */
+    /* Whether IAM enforcement is on (ENFORCE_IAM=1, or its --enforce-iam flag, as the core read it at
+     * start): 1 or 0. For a plugin whose own checks follow the setting (STS's federated trust, S3's
+     * body hash), rather than parsing the setting's truthy spellings itself. */
+    int (*authz_enforced)(void);
 } nb_api_t;
 
 /* ABI 1.10, one plugin serving several services: a further service the plugin answers
@@ -784,6 +790,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_http_cancel(...) (nb_api->http_cancel(__VA_ARGS__))
 /* ABI 1.10: IAM policy enforcement per item of a request */
 #define nb_authz_check(...) (nb_api->authz_check(__VA_ARGS__))
+/* ABI 1.11: whether IAM enforcement is on */
+#define nb_authz_enforced() (nb_api->authz_enforced())
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -8,7 +8,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 nb_store_t s3_store;
 nb_plugin_t *s3_self;
@@ -125,9 +124,7 @@ static int s3_init(nb_plugin_t *self) {
     /* A hex x-amz-content-sha256 is what the signature covers in place of the body: with signatures
      * verified (ENFORCE_IAM) the body must match it; without, nothing relies on it (LocalStack does
      * not check it either) and hashing every body would cost more than the rest of a small upload. */
-    const char *enforce = nb_config_get("ENFORCE_IAM");
-    s3_payload_sha256_checked = enforce && (strcmp(enforce, "1") == 0 || strcasecmp(enforce, "true") == 0 ||
-                                            strcasecmp(enforce, "yes") == 0 || strcasecmp(enforce, "on") == 0);
+    s3_payload_sha256_checked = NB_API_HAS(authz_enforced) && nb_authz_enforced();
     nb_store_init(&s3_store, nb_store_db(self));
     if (nb_store_migrate(s3_store.db, s3_schema, NB_STORE_COUNT(s3_schema), &err) != 0) {
         nb_log(self, NB_LOG_ERROR, "%s", err);

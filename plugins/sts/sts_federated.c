@@ -8,20 +8,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "sts_plugin.h"
-
-/* The core refused any other value at start (core/config): true, 1, yes or on enable it. */
-static bool enforced(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        const char *v = nb_config_get("ENFORCE_IAM");
-        cached = v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
-                       strcasecmp(v, "on") == 0);
-    }
-    return cached == 1;
-}
 
 /* Providers AWS names by their host in a trust policy's Federated principal (no IAM provider
  * resource); any other issuer is an IAM OIDC provider, named by its ARN. */
@@ -73,7 +61,7 @@ void sts_federated_key(nb_req_t *req, json_t *context, const char *provider, con
 
 nb_step_t sts_federated_check(nb_req_t *req, const char *role_arn, const char *action, const char *provider,
                               const json_t *context) {
-    if (!enforced() || !NB_API_HAS(authz_document) || !NB_API_HAS(policy_eval))
+    if (!NB_API_HAS(authz_enforced) || !nb_authz_enforced() || !NB_API_HAS(authz_document) || !NB_API_HAS(policy_eval))
         return NB_GO_ON;
     const char *trust = role_arn ? nb_authz_document(req, role_arn) : NULL;
     json_t *doc = trust ? json_loads(trust, 0, NULL) : NULL;

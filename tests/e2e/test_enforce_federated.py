@@ -8,13 +8,11 @@ boto3 1.43 (NewerBoto3)."""
 import base64, json, os, sys, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import botocore  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
-from policy_docs import client, doc  # noqa: E402
-from nimbus_server import Nimbus, rerun_with_newer_boto3  # noqa: E402
+from policy_docs import EnforcingServer, TAG, client, doc  # noqa: E402
+from nimbus_server import rerun_with_newer_boto3  # noqa: E402
 from test_sts_credentials import saml_assertion  # noqa: E402
 
-TAG = "new" if tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 36) else "old"
 ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 SA = "system:serviceaccount:default:app"
 
@@ -31,23 +29,9 @@ def trust(federated, action, condition=None):
     return doc(st)
 
 
-_server = None
-
-
-def server_url():
-    global _server
-    if os.environ.get("NB_FED_URL"):
-        return os.environ["NB_FED_URL"]
-    if _server is None:
-        _server = Nimbus(ENFORCE_IAM="1").start()
-    return _server.url
-
-
-def tearDownModule():
-    if _server is not None:
-        rc = _server.stop()
-        if rc != 0 or "Sanitizer" in _server.output or "runtime error" in _server.output:
-            raise AssertionError("the server exited %s:\n%s" % (rc, _server.output[-4000:]))
+_shared = EnforcingServer("NB_FED_URL")
+server_url = _shared.url
+tearDownModule = _shared.stop
 
 
 class FederatedCases(unittest.TestCase):

@@ -12,7 +12,7 @@ import json, os, subprocess, sys, unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import botocore  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
-from policy_docs import allow, client, doc  # noqa: E402
+from policy_docs import EnforcingServer, allow, client, doc  # noqa: E402
 from nimbus_server import Nimbus, aws_env, rerun_with_newer_boto3, temp_dir  # noqa: E402
 
 NEWER = tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 36)
@@ -22,29 +22,14 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
 SQS_DENIED = "Access to the resource https://sqs.us-east-1.amazonaws.com/ is denied."
 
 
-_server = None
-
-
-def server_url():
-    """The parent's server (NB_POL_URL) for a rerun, else one started here with ENFORCE_IAM=1."""
-    global _server
-    if os.environ.get("NB_POL_URL"):
-        return os.environ["NB_POL_URL"]
-    if _server is None:
-        _server = Nimbus(ENFORCE_IAM="1").start()
-    return _server.url
+_shared = EnforcingServer("NB_POL_URL")
+server_url = _shared.url
+tearDownModule = _shared.stop
 
 
 def server_ca():
     """The CA of the server's HTTPS certificate (the same port serves both)."""
-    return os.environ.get("NB_POL_CA") or _server.ca
-
-
-def tearDownModule():
-    if _server is not None:
-        rc = _server.stop()
-        if rc != 0 or "Sanitizer" in _server.output or "runtime error" in _server.output:
-            raise AssertionError("the server exited %s:\n%s" % (rc, _server.output[-4000:]))
+    return os.environ.get("NB_POL_CA") or _shared.server.ca
 
 
 def user_with_key(iam, name):

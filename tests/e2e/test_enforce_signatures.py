@@ -15,6 +15,7 @@ import botocore  # noqa: E402
 from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 from nimbus_server import Nimbus, aws_env, rerun_with_newer_boto3, temp_dir  # noqa: E402
+from policy_docs import EnforcingServer  # noqa: E402
 
 NEWER = tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 36)
 ROLE_TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}'
@@ -46,31 +47,14 @@ def put_sends(s3, **kw):
     return sent[-1].decode()
 
 
-_server = None
-
-
-def server_url():
-    """The parent's server (NB_SIG_URL) for a rerun, else one started here with ENFORCE_IAM=1."""
-    global _server
-    if os.environ.get("NB_SIG_URL"):
-        return os.environ["NB_SIG_URL"]
-    if _server is None:
-        # small spill threshold: a signed body read back from its temp file is hashed too
-        _server = Nimbus(ENFORCE_IAM="1", NIMBUS_BODY_SPILL_THRESHOLD="4096").start()
-    return _server.url
+_shared = EnforcingServer("NB_SIG_URL", NIMBUS_BODY_SPILL_THRESHOLD="4096")
+server_url = _shared.url
+tearDownModule = _shared.stop
 
 
 def server_ca():
     """The CA of the server's HTTPS certificate (the same port serves both)."""
-    return os.environ.get("NB_SIG_CA") or _server.ca
-
-
-def tearDownModule():
-    if _server is not None:
-        rc = _server.stop()
-        # a sanitizer build reports what it found in the output and the exit code
-        if rc != 0 or "Sanitizer" in _server.output or "runtime error" in _server.output:
-            raise AssertionError("the server exited %s:\n%s" % (rc, _server.output[-4000:]))
+    return os.environ.get("NB_SIG_CA") or _shared.server.ca
 
 
 class Keys:

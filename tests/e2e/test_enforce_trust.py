@@ -8,13 +8,11 @@ PolicyArns narrow the session to what the role allows and any session policy all
 import os, sys, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import botocore  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
-from policy_docs import allow, client, doc  # noqa: E402
-from nimbus_server import Nimbus, rerun_with_newer_boto3  # noqa: E402
+from policy_docs import EnforcingServer, TAG, allow, client, doc  # noqa: E402
+from nimbus_server import rerun_with_newer_boto3  # noqa: E402
 
 OTHER = "111111111111"  # a second account: its 12-digit key is its root
-TAG = "new" if tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 36) else "old"
 
 
 def trust(principal, condition=None):
@@ -24,23 +22,9 @@ def trust(principal, condition=None):
     return doc(st)
 
 
-_server = None
-
-
-def server_url():
-    global _server
-    if os.environ.get("NB_TRUST_URL"):
-        return os.environ["NB_TRUST_URL"]
-    if _server is None:
-        _server = Nimbus(ENFORCE_IAM="1").start()
-    return _server.url
-
-
-def tearDownModule():
-    if _server is not None:
-        rc = _server.stop()
-        if rc != 0 or "Sanitizer" in _server.output or "runtime error" in _server.output:
-            raise AssertionError("the server exited %s:\n%s" % (rc, _server.output[-4000:]))
+_shared = EnforcingServer("NB_TRUST_URL")
+server_url = _shared.url
+tearDownModule = _shared.stop
 
 
 class TrustCases(unittest.TestCase):

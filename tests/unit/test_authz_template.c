@@ -43,6 +43,20 @@ Test(authz_template, missing_member_is_no_resource) {
     expect("{Unknown", "{}", "{Unknown"); /* an unclosed brace is text */
 }
 
+/* Into a caller's buffer (the enforcement's ARN on the stack): the length as snprintf counts it,
+ * so a caller sees when it did not fit. */
+Test(authz_template, expand_to_a_buffer) {
+    json_t *in = json_pack("{s:s,s:s}", "Bucket", "b", "Key", "k");
+    char buf[32];
+    cr_assert_eq(nb__template_expand_to(buf, sizeof buf, "arn:{partition}:s3:::{Bucket}/{Key}", in, vars, 3), 16);
+    cr_assert_str_eq(buf, "arn:aws:s3:::b/k");
+    char small[8];
+    cr_assert_eq(nb__template_expand_to(small, sizeof small, "arn:{partition}:s3:::{Bucket}/{Key}", in, vars, 3), 16);
+    cr_assert_eq(strlen(small), sizeof small - 1, "cut to fit, terminated");
+    cr_assert_eq(nb__template_expand_to(buf, sizeof buf, "arn:aws:s3:::{Bucket}/{Missing}", in, vars, 3), -1);
+    json_decref(in);
+}
+
 static void collect(void *ctx, const char *key, const char *value) {
     json_object_set_new(ctx, key, json_string(value));
 }

@@ -66,7 +66,7 @@ extern "C" {
 
 #define NB_PLUGIN_SIGNATURE 0x4e42504cu /* "NBPL" */
 #define NB_ABI_MAJOR 1                  /* incompatible changes */
-#define NB_ABI_MINOR 10                 /* additions at the end of nb_api_t or nb_plugin_def_t */
+#define NB_ABI_MINOR 11                 /* additions at the end of nb_api_t or nb_plugin_def_t */
 
 /* Room for an AWS signature with its NUL (ABI 1.7, nb_sigv4_signature): 64 hex digits, or
  * SigV2's 28 base64 characters. */
@@ -545,6 +545,17 @@ typedef struct nb_api {
      * nothing is evaluated: enforcement off, the root account's keys, an in-process call), 0
      * denied. Sets no error: the plugin answers a denial in its own shape. */
     int (*authz_check)(nb_req_t *req, const char *action, const char *resource, const json_t *input);
+
+    /* ---- ABI 1.11 ---- */
+    /* A reply from JSON text: text (len bytes, copied) is the operation's whole output as a JSON
+     * object, for a plugin that holds its answer as text already (DynamoDB's stored items), so
+     * that no value tree is built, serialized and freed. An awsJson service sends it as the body
+     * unchanged (not checked against the output shape: blobs base64, members as the spec names
+     * them, valid UTF-8 are the plugin's to get right); any other protocol, and an in-process
+     * call (nb_call), get it parsed against the output shape as if given to nb_reply_new (text
+     * that is not a JSON object is then a 500 InternalFailure). Replaces a reply set before, as a
+     * later nb_reply_new replaces it. NB_DONE. */
+    nb_result_t (*reply_json_text)(nb_req_t *req, const char *text, size_t len);
 } nb_api_t;
 
 /* ABI 1.10, one plugin serving several services: a further service the plugin answers
@@ -783,6 +794,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_http_cancel(...) (nb_api->http_cancel(__VA_ARGS__))
 /* ABI 1.10: IAM policy enforcement per item of a request */
 #define nb_authz_check(...) (nb_api->authz_check(__VA_ARGS__))
+/* ABI 1.11: a reply from JSON text */
+#define nb_reply_json_text(...) (nb_api->reply_json_text(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

@@ -14,6 +14,7 @@
 #include "authz/policy_eval.h"
 #include "gateway/authz.h"
 #include "gateway/credentials.h"
+#include "gateway/reply_text.h"
 #include "gateway/request.h"
 #include "gateway/txn.h"
 #include "http/body.h"
@@ -28,6 +29,8 @@
 #include "util/util_api.h"
 
 static nb_result_t api_reply_new(nb_req_t *req, json_t *output) {
+    free(req->out_text); /* replaces an nb_reply_json_text reply */
+    req->out_text = NULL;
     json_decref(req->output);
     req->output = output ? output : json_object();
     req->replied = true;
@@ -456,4 +459,6 @@ const nb_api_t nb__api = {
     /* ---- ABI 1.11 ---- */
     /* whether IAM enforcement is on */
     .authz_enforced = api_authz_enforced,
+    /* a reply from JSON text (core/gateway/reply_text.c) */
+    .reply_json_text = nb__reply_json_text,
 };

@@ -60,6 +60,7 @@ void nb__req_report(nb_req_t *req, const nb__http_response_t *resp) {
 void nb__req_free(nb_req_t *req) {
     nb__arena_free(req->arena); /* first: its cleanup handlers may still read the request */
     json_decref(req->output);
+    free(req->out_text);
     nb__body_free(req->out_body);
     nb__headers_free(&req->out_headers);
     nb__aws_error_clear(&req->err);
@@ -87,7 +88,8 @@ void nb__req_serialize(nb_req_t *req, nb__http_response_t *resp) {
     if (!req->has_error) {
         nb_body_t *stream = req->out_body;
         req->out_body = NULL;
-        int rc = nb__proto_serialize(spec, op, proto, req->output, stream, &pctx, resp);
+        int rc = req->out_text ? nb__proto_json_text(spec, req->out_text, req->out_text_len, stream, &pctx, resp)
+                               : nb__proto_serialize(spec, op, proto, req->output, stream, &pctx, resp);
         if (rc == 0 && req->status)
             resp->status = req->status;
         if (rc != 0) {

@@ -23,6 +23,8 @@ struct nb_req {
 
     /* The reply being built. */
     json_t *output;
+    char *out_text; /* nb_reply_json_text's body, sent instead of output (reply_text.c) */
+    size_t out_text_len;
     nb_body_t *out_body;
     nb__headers_t out_headers;
     nb__aws_error_t err;

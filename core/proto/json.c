@@ -114,6 +114,19 @@ static int serialize(const nb__spec_t *spec, const nb__spec_op_t *op, const json
     return 0;
 }
 
+int nb__proto_json_text(const nb__spec_t *spec, const char *text, size_t len, nb_body_t *stream,
+                        const nb__proto_ctx_t *ctx, nb__http_response_t *resp) {
+    if (stream)
+        nb__body_free(stream);
+    resp->status = 200;
+    nb__headers_set(&resp->headers, "x-amzn-RequestId", ctx->request_id);
+    nb__headers_set(&resp->headers, "Content-Type", content_type(spec));
+    if (nb__buf_append(&resp->body, text, len) != 0)
+        return NB_ENOMEM;
+    add_crc32(spec, resp);
+    return 0;
+}
+
 /* Errors name their bare shape name, or with the Smithy namespace some services answer with
  * (quirks.c); clients keep what follows the '#'. */
 static const char *error_namespace(const nb__spec_t *spec) {

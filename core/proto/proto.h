@@ -52,6 +52,11 @@ int nb__proto_parse(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protoco
 int nb__proto_serialize(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protocol_t proto, const json_t *output,
                         nb_body_t *stream, const nb__proto_ctx_t *ctx, nb__http_response_t *resp);
 
+/* awsJson: fills resp with text, the output's JSON text as it is (nb_reply_json_text); a
+ * stream (not NULL) is freed, as the JSON protocols' serializer does. */
+int nb__proto_json_text(const nb__spec_t *spec, const char *text, size_t len, nb_body_t *stream,
+                        const nb__proto_ctx_t *ctx, nb__http_response_t *resp);
+
 /* Fills resp with err in the protocol's error format. spec and op may be NULL
  * (errors raised before routing): a generic shape is used. */
 int nb__proto_serialize_error(const nb__spec_t *spec, const nb__spec_op_t *op, nb__protocol_t proto,

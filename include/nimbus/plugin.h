@@ -552,6 +552,15 @@ typedef struct nb_api {
      * start): 1 or 0. For a plugin whose own checks follow the setting (STS's federated trust, S3's
      * body hash), rather than parsing the setting's truthy spellings itself. */
     int (*authz_enforced)(void);
+    /* A reply from JSON text: text (len bytes, copied) is the operation's whole output as a JSON
+     * object, for a plugin that holds its answer as text already (DynamoDB's stored items), so
+     * that no value tree is built, serialized and freed. An awsJson service sends it as the body
+     * unchanged (not checked against the output shape: blobs base64, members as the spec names
+     * them, valid UTF-8 are the plugin's to get right); any other protocol, and an in-process
+     * call (nb_call), get it parsed against the output shape as if given to nb_reply_new (text
+     * that is not a JSON object is then a 500 InternalFailure). Replaces a reply set before, as a
+     * later nb_reply_new replaces it. NB_DONE. */
+    nb_result_t (*reply_json_text)(nb_req_t *req, const char *text, size_t len);
 } nb_api_t;
 
 /* ABI 1.10, one plugin serving several services: a further service the plugin answers
@@ -792,6 +801,8 @@ extern NB_PLUGIN_HIDDEN const nb_api_t *nb_api;
 #define nb_authz_check(...) (nb_api->authz_check(__VA_ARGS__))
 /* ABI 1.11: whether IAM enforcement is on */
 #define nb_authz_enforced() (nb_api->authz_enforced())
+/* ABI 1.11: a reply from JSON text */
+#define nb_reply_json_text(...) (nb_api->reply_json_text(__VA_ARGS__))
 #endif /* NB_CORE_INTERNAL */
 
 #ifdef __cplusplus

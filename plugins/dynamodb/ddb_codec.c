@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Tags: one byte per AttributeValue type, then the value. Lengths and counts are LEB128. */
-enum { T_S = 'S', T_N = 'N', T_B = 'B', T_TRUE = 'T', T_FALSE = 'F', T_NULL = '0', T_L = 'L', T_M = 'M',
-       T_SS = 's', T_NS = 'n', T_BS = 'b' };
+enum { T_S = DDB_TAG_S, T_N = DDB_TAG_N, T_B = DDB_TAG_B, T_TRUE = DDB_TAG_TRUE, T_FALSE = DDB_TAG_FALSE,
+       T_NULL = DDB_TAG_NULL, T_L = DDB_TAG_L, T_M = DDB_TAG_M, T_SS = DDB_TAG_SS, T_NS = DDB_TAG_NS,
+       T_BS = DDB_TAG_BS };
 
 void ddb_buf_free(ddb_buf_t *b) {
     free(b->data);
@@ -13,7 +13,7 @@ void ddb_buf_free(ddb_buf_t *b) {
     b->len = b->cap = 0;
 }
 
-static int buf_reserve(ddb_buf_t *b, size_t more) {
+int ddb_buf_reserve(ddb_buf_t *b, size_t more) {
     if (b->len + more <= b->cap)
         return 0;
     size_t cap = b->cap ? b->cap : 256;
@@ -28,7 +28,7 @@ static int buf_reserve(ddb_buf_t *b, size_t more) {
 }
 
 static int put_byte(ddb_buf_t *b, uint8_t v) {
-    if (buf_reserve(b, 1) != 0)
+    if (ddb_buf_reserve(b, 1) != 0)
         return -1;
     b->data[b->len++] = v;
     return 0;
@@ -44,7 +44,7 @@ static int put_varint(ddb_buf_t *b, size_t v) {
 }
 
 static int put_str(ddb_buf_t *b, const char *s, size_t n) {
-    if (put_varint(b, n) != 0 || buf_reserve(b, n) != 0)
+    if (put_varint(b, n) != 0 || ddb_buf_reserve(b, n) != 0)
         return -1;
     memcpy(b->data + b->len, s, n);
     b->len += n;
@@ -120,11 +120,9 @@ static int put_value(ddb_buf_t *b, const json_t *av) {
 
 int ddb_item_encode(const json_t *item, ddb_buf_t *out) { return put_map(out, item); }
 
-typedef struct reader {
-    const uint8_t *p, *end;
-} reader_t;
+typedef ddb_reader_t reader_t;
 
-static int get_varint(reader_t *r, size_t *out) {
+int ddb_read_varint(reader_t *r, size_t *out) {
     size_t v = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
         if (r->p >= r->end)
@@ -139,8 +137,8 @@ static int get_varint(reader_t *r, size_t *out) {
     return -1;
 }
 
-static int get_str(reader_t *r, const char **s, size_t *n) {
-    if (get_varint(r, n) != 0 || (size_t)(r->end - r->p) < *n)
+int ddb_read_str(reader_t *r, const char **s, size_t *n) {
+    if (ddb_read_varint(r, n) != 0 || (size_t)(r->end - r->p) < *n)
         return -1;
     *s = (const char *)r->p;
     r->p += *n;
@@ -151,13 +149,13 @@ static json_t *get_value(reader_t *r);
 
 static json_t *get_map(reader_t *r) {
     size_t n;
-    if (get_varint(r, &n) != 0)
+    if (ddb_read_varint(r, &n) != 0)
         return NULL;
     json_t *obj = json_object();
     for (size_t i = 0; obj != NULL && i < n; i++) {
         const char *k;
         size_t klen;
-        if (get_str(r, &k, &klen) != 0) {
+        if (ddb_read_str(r, &k, &klen) != 0) {
             json_decref(obj);
             return NULL;
         }
@@ -172,13 +170,13 @@ static json_t *get_map(reader_t *r) {
 
 static json_t *get_set(reader_t *r) {
     size_t n;
-    if (get_varint(r, &n) != 0)
+    if (ddb_read_varint(r, &n) != 0)
         return NULL;
     json_t *arr = json_array();
     for (size_t i = 0; arr != NULL && i < n; i++) {
         const char *s;
         size_t len;
-        if (get_str(r, &s, &len) != 0 || json_array_append_new(arr, json_stringn_nocheck(s, len)) != 0) {
+        if (ddb_read_str(r, &s, &len) != 0 || json_array_append_new(arr, json_stringn_nocheck(s, len)) != 0) {
             json_decref(arr);
             return NULL;
         }
@@ -208,7 +206,7 @@ static json_t *get_value(reader_t *r) {
     case T_N:
     case T_B: {
         char type[2] = {(char)tag, '\0'};
-        return get_str(r, &s, &n) != 0 ? NULL : wrap(type, json_stringn_nocheck(s, n));
+        return ddb_read_str(r, &s, &n) != 0 ? NULL : wrap(type, json_stringn_nocheck(s, n));
     }
     case T_TRUE:
         return wrap("BOOL", json_true());
@@ -225,7 +223,7 @@ static json_t *get_value(reader_t *r) {
     case T_M:
         return wrap("M", get_map(r));
     case T_L: {
-        if (get_varint(r, &n) != 0)
+        if (ddb_read_varint(r, &n) != 0)
             return NULL;
         json_t *arr = json_array();
         for (size_t i = 0; arr != NULL && i < n; i++) {

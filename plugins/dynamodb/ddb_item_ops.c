@@ -3,6 +3,7 @@
 
 #include "ddb_index.h"
 #include "ddb_item.h"
+#include "ddb_item_text.h"
 #include "ddb_item_size.h"
 #include "ddb_item_store.h"
 #include "ddb_params.h"
@@ -55,12 +56,16 @@ typedef struct target {
     size_t old_size;
 } target_t;
 
-static nb_step_t target_load(nb_req_t *req, const json_t *input, int return_values, target_t *x) {
+static nb_step_t target_find(nb_req_t *req, const json_t *input, int return_values, target_t *x) {
     NB_TRY_STEP(ddb_table_read(req, nb_json_str(input, "TableName"), &x->t));
     if (return_values >= 0)
         NB_TRY_STEP(check_return_values(req, input, return_values == 1));
     NB_TRY_STEP(ddb_params_parse(req, input, NULL, NULL, &x->p));
-    NB_TRY_STEP(ddb_key_of_param(req, x->t, json_object_get(input, "Key"), &x->key));
+    return ddb_key_of_param(req, x->t, json_object_get(input, "Key"), &x->key);
+}
+
+/* The item there now, decoded. */
+static nb_step_t target_fetch(nb_req_t *req, target_t *x) {
     x->old = NULL;
     x->old_size = 0;
     int rc = ddb_item_get(x->t, &x->key, &x->old, &x->old_size);
@@ -68,6 +73,11 @@ static nb_step_t target_load(nb_req_t *req, const json_t *input, int return_valu
         return nb_stop(NB_FAILED(rc));
     keep(req, x->old);
     return NB_GO_ON;
+}
+
+static nb_step_t target_load(nb_req_t *req, const json_t *input, int return_values, target_t *x) {
+    NB_TRY_STEP(target_find(req, input, return_values, x));
+    return target_fetch(req, x);
 }
 
 static json_t *output_of(nb_req_t *req, const json_t *input, const ddb_table_t *t, double units) {
@@ -92,6 +102,20 @@ static void collection_metrics(const json_t *input, const ddb_table_t *t, const 
                         json_pack("{s:o,s:[f,f]}", "ItemCollectionKey", key, "SizeEstimateRangeGB", 0.0, 1.0));
 }
 
+/* PutItem that needs nothing of the item it replaces but its size (no condition, no ALL_OLD, a
+ * plain table): that item is not read back and decoded. */
+static nb_result_t put_item_plain(nb_req_t *req, const json_t *input, const ddb_table_t *t,
+                                  const ddb_keybytes_t *key, const json_t *item, size_t size) {
+    size_t old_size = 0;
+    int rc = ddb_item_stored_size(t, key, &old_size);
+    if (rc != 0 && rc != NB_ENOENT)
+        return NB_FAILED(rc);
+    if ((rc = ddb_item_put_plain(t, key, rc == 0, old_size, item, size)) != 0)
+        return NB_FAILED(rc);
+    /* a plain table has no local index: no ItemCollectionMetrics */
+    return nb_reply_new(req, output_of(req, input, t, ddb_write_units(size > old_size ? size : old_size)));
+}
+
 nb_result_t dynamodb_put_item(nb_req_t *req, const json_t *input) {
     ddb_table_t *t;
     ddb_params_t *p;
@@ -104,6 +128,8 @@ nb_result_t dynamodb_put_item(nb_req_t *req, const json_t *input) {
     ddb_keybytes_t key;
     size_t size, old_size = 0;
     NB_TRY(ddb_item_validate(req, t, item, &key, &size));
+    if (p->cond == NULL && !nb_json_str_eq(input, "ReturnValues", "ALL_OLD") && ddb_item_plain_table(t))
+        return put_item_plain(req, input, t, &key, item, size);
     json_t *old = NULL;
     int rc = ddb_item_get(t, &key, &old, &old_size);
     if (rc != 0 && rc != NB_ENOENT)
@@ -120,9 +146,26 @@ nb_result_t dynamodb_put_item(nb_req_t *req, const json_t *input) {
     return nb_reply_new(req, out);
 }
 
+/* GetItem of a whole item with nothing else to answer: its text written from the stored bytes. */
+static nb_result_t get_item_text(nb_req_t *req, const ddb_table_t *t, const ddb_keybytes_t *key) {
+    ddb_buf_t out = {0};
+    size_t size;
+    int rc = ddb_text_put(&out, "{\"Item\":", 8) == 0 ? ddb_item_get_text(t, key, &out, &size) : NB_ENOMEM;
+    if (rc == 0 && ddb_text_put(&out, "}", 1) != 0)
+        rc = NB_ENOMEM;
+    nb_result_t res = rc == 0 ? nb_reply_json_text(req, (const char *)out.data, out.len)
+                      : rc == NB_ENOENT ? nb_reply_new(req, json_object())
+                                        : NB_FAILED(rc);
+    ddb_buf_free(&out);
+    return res;
+}
+
 nb_result_t dynamodb_get_item(nb_req_t *req, const json_t *input) {
     target_t x;
-    NB_TRY(target_load(req, input, -1, &x));
+    NB_TRY(target_find(req, input, -1, &x));
+    if (x.p->proj == NULL && !ddb_consumed_wanted(input))
+        return get_item_text(req, x.t, &x.key);
+    NB_TRY(target_fetch(req, &x));
     json_t *out = output_of(req, input, x.t, ddb_read_units(x.old_size, nb_json_bool(input, "ConsistentRead", false)));
     if (x.old != NULL)
         json_object_set_new(out, "Item", x.p->proj ? ddb_proj_apply(x.p->proj, x.old) : json_incref(x.old));

@@ -128,10 +128,15 @@ nb_step_t ddb_params_parse(nb_req_t *req, const json_t *input, const char *opera
     return NB_GO_ON;
 }
 
-json_t *ddb_consumed(const json_t *input, const char *table, double units) {
+bool ddb_consumed_wanted(const json_t *input) {
     const char *mode = nb_json_str(input, "ReturnConsumedCapacity");
-    if (mode == NULL || strcmp(mode, "NONE") == 0)
+    return mode != NULL && strcmp(mode, "NONE") != 0;
+}
+
+json_t *ddb_consumed(const json_t *input, const char *table, double units) {
+    if (!ddb_consumed_wanted(input))
         return NULL;
+    const char *mode = nb_json_str(input, "ReturnConsumedCapacity");
     json_t *c = json_pack("{s:s,s:f}", "TableName", table, "CapacityUnits", units);
     if (strcmp(mode, "INDEXES") == 0)
         json_object_set_new(c, "Table", json_pack("{s:f}", "CapacityUnits", units));

@@ -26,6 +26,8 @@ nb_step_t ddb_params_parse(nb_req_t *req, const json_t *input, const char *opera
 nb_result_t ddb_expr_error(nb_req_t *req, const ddb_err_t *err);
 /* ReturnConsumedCapacity TOTAL or INDEXES: the ConsumedCapacity member for `units` on the table. */
 json_t *ddb_consumed(const json_t *input, const char *table, double units);
+/* Whether the request asks for ConsumedCapacity (ddb_consumed answers a value). */
+bool ddb_consumed_wanted(const json_t *input);
 /* The same summed per table into a list (batches and transactions answer one entry per table). */
 void ddb_consumed_add(json_t *list, const json_t *input, const char *table, double units);
 

@@ -32,9 +32,11 @@
  * or what nb_reply_new / nb_error return); a helper that may answer returns an nb_step_t
  * (NB_GO_ON or nb_stop(result)). Both are distinct types: a mix-up does not compile.
  *
- * Ownership follows jansson: `input`, `req` and every string the API returns are
- * borrowed until the request ends; a function whose name ends in `_new` steals its
- * `json_t *` argument, even when it fails.
+ * Ownership follows jansson: `req` and every string the API returns are borrowed until
+ * the request ends; `input` only for the handler's call: the core releases it when the
+ * handler returns, NB_ASYNC included, so work that answers later (a timer, nb_work_queue,
+ * nb_call_async) takes a reference (json_incref) or copies what it needs. A function
+ * whose name ends in `_new` steals its `json_t *` argument, even when it fails.
  *
  * Values: the input and output of an operation are jansson values shaped like the
  * spec's shapes (member names as in the spec): structure = object, list = array,

@@ -16,7 +16,7 @@ from botocore.auth import SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
-from policy_docs import EnforcingServer, allow, client, doc  # noqa: E402
+from policy_docs import EnforcingServer, allow, client, doc, user  # noqa: E402
 
 ACCOUNT = "000000000000"
 OTHER = "111111111111"  # the second account: its 12-digit key is its root
@@ -27,16 +27,6 @@ _shared = EnforcingServer("NB_KMS_SM_SSM_URL")
 
 def tearDownModule():
     _shared.stop()
-
-
-def user(url, name, policy=None, root="test"):
-    """A user of root's account with an inline policy (None: no policy): its access key and secret."""
-    iam = client(url, "iam", root)
-    iam.create_user(UserName=name)
-    if policy:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=policy)
-    k = iam.create_access_key(UserName=name)["AccessKey"]
-    return k["AccessKeyId"], k["SecretAccessKey"]
 
 
 def denied(test, call, **kw):

@@ -30,6 +30,10 @@ typedef struct kms_key {
     const char *state, *spec, *usage;
 } kms_key_t;
 
+/* The key id a KeyId names (a key id, key ARN, alias name or alias ARN) and its account, without
+ * loading the key or answering: 0; NB_EINVAL (no KMS key or alias ARN of this region); NB_ENOENT
+ * (no such alias: *id is the alias name); NB_E*. Shared by kms_key_find and kms_authz.c. */
+int kms_key_ref(nb_req_t *req, const char *key_id, const char **account, const char **id);
 /* The key a KeyId names: a key id, key ARN, alias name or alias ARN, as AWS accepts them;
  * answers NotFoundException. A key whose pending window ended is deleted here first. */
 nb_step_t kms_key_find(nb_req_t *req, const char *key_id, kms_key_t **out);
@@ -65,6 +69,11 @@ const char *kms_arn(nb_req_t *req, const char *account, const char *region, cons
 int kms_material_get(const kms_key_t *k, int version, kms_buf_t *out, int *version_out);
 int kms_material_put(const kms_key_t *k, int version, const kms_buf_t *m, const char *kind, double when);
 int kms_material_next_version(const kms_key_t *k);
+
+/* The key's policy text, in req's memory (NULL: a store failure). */
+const char *kms_key_policy_text(nb_req_t *req, const kms_key_t *k);
+/* The key id a symmetric ciphertext blob names, or NULL when it is no blob of ours. */
+const char *kms_blob_key_id(nb_req_t *req, const json_t *blob);
 
 /* The default key policy AWS gives a key created without one. */
 const char *kms_default_policy(nb_req_t *req, const char *account);

@@ -66,8 +66,7 @@ nb_result_t kms_seal(nb_req_t *req, const kms_key_t *k, const json_t *context, c
     return NB_DONE;
 }
 
-/* The key id a symmetric blob names, or NULL when it is no blob of ours. */
-static const char *blob_key_id(nb_req_t *req, const json_t *blob) {
+const char *kms_blob_key_id(nb_req_t *req, const json_t *blob) {
     const unsigned char *b = (const unsigned char *)json_string_value(blob);
     size_t n = json_string_length(blob);
     if (b == NULL || n < BLOB_DATA || b[0] != BLOB_FORMAT)
@@ -198,7 +197,7 @@ static nb_step_t decrypt_key(nb_req_t *req, const json_t *input, const char *id_
                                     "KeyId is required when EncryptionAlgorithm is %s.", alg));
         NB_TRY_STEP(kms_key_find(req, given, k));
     } else {
-        const char *named = blob_key_id(req, blob);
+        const char *named = kms_blob_key_id(req, blob);
         if (named == NULL)
             return nb_stop(invalid_ciphertext(req));
         if (given != NULL) {

@@ -46,30 +46,36 @@ int kms_key_load(nb_req_t *req, const char *account, const char *region, const c
     return 0;
 }
 
-nb_step_t kms_key_find(nb_req_t *req, const char *key_id, kms_key_t **out) {
-    const char *account = nb_req_account(req), *region = nb_req_region(req), *name = key_id;
+int kms_key_ref(nb_req_t *req, const char *key_id, const char **account, const char **id) {
+    const char *region = nb_req_region(req), *name = key_id;
     char buf[1024];
+    *account = nb_req_account(req);
     if (strncmp(key_id, "arn:", 4) == 0) {
         nb_arn_t arn;
         if (nb_arn_parse(key_id, &arn, buf, sizeof buf) != 0 || strcmp(arn.service, "kms") != 0 ||
             (strncmp(arn.resource, "key/", 4) != 0 && strncmp(arn.resource, "alias/", 6) != 0))
-            return nb_stop(nb_error(req, "NotFoundException", "Invalid arn %s", key_id));
+            return NB_EINVAL;
         if (strcmp(arn.region, region) != 0) /* a key lives in one region: another's ARN names none here */
-            return nb_stop(nb_error(req, "NotFoundException", "Invalid arn %s", key_id));
-        account = nb_req_strdup(req, arn.account);
+            return NB_EINVAL;
+        *account = nb_req_strdup(req, arn.account);
         name = strncmp(arn.resource, "key/", 4) == 0 ? nb_req_strdup(req, arn.resource + 4) : nb_req_strdup(req, arn.resource);
     }
-    if (strncmp(name, "alias/", 6) == 0) {
-        const char *target = NULL;
-        int rc = kms_alias_key_id(account, region, name, &target, req);
-        if (rc == NB_ENOENT)
-            return nb_stop(nb_error(req, "NotFoundException", "Alias %s is not found.",
-                                    kms_arn(req, account, region, name)));
-        if (rc != 0)
-            return nb_stop(kms_internal(req, rc));
-        name = target;
-    }
-    int rc = kms_key_load(req, account, region, name, out);
+    *id = name;
+    if (strncmp(name, "alias/", 6) != 0)
+        return 0;
+    return kms_alias_key_id(*account, region, name, id, req);
+}
+
+nb_step_t kms_key_find(nb_req_t *req, const char *key_id, kms_key_t **out) {
+    const char *account, *region = nb_req_region(req), *name;
+    int rc = kms_key_ref(req, key_id, &account, &name);
+    if (rc == NB_EINVAL)
+        return nb_stop(nb_error(req, "NotFoundException", "Invalid arn %s", key_id));
+    if (rc == NB_ENOENT)
+        return nb_stop(nb_error(req, "NotFoundException", "Alias %s is not found.", kms_arn(req, account, region, name)));
+    if (rc != 0)
+        return nb_stop(kms_internal(req, rc));
+    rc = kms_key_load(req, account, region, name, out);
     if (rc == 0 && strcmp((*out)->state, "PendingDeletion") == 0 &&
         nb_json_num((*out)->meta, "DeletionDate", 0) <= nb_now()) {
         /* its window ended before the sweep came by: it is gone */

@@ -2,6 +2,7 @@
  * from the scaffold's kms_plugin.c (kms_api.h stays generated): regenerating with nimbus-scaffold would
  * overwrite this file, so refresh kms_api.h alone and add new operations here. */
 #include "kms.h"
+#include "kms_authz.h"
 
 kms_state_t kms;
 
@@ -126,4 +127,5 @@ static const nb_op_t kms_ops[] = {
 };
 
 NB_PLUGIN_DEFINE(.name = "kms", .service = "kms", .api_version = "2014-11-01", .ops = kms_ops, .init = kms_init,
-                 .fini = kms_fini, .settings = kms_settings);
+                 .fini = kms_fini, .settings = kms_settings, .authz_actions = kms_actions,
+                 .resource_policy = kms_resource_policy, .authz_denied_code = "AccessDeniedException");

@@ -27,6 +27,8 @@ static const char *key_column(nb_req_t *req, const kms_key_t *k, int tags) {
     return sqlite3_step(s) == SQLITE_ROW ? nb_req_strdup(req, (const char *)sqlite3_column_text(s, 0)) : NULL;
 }
 
+const char *kms_key_policy_text(nb_req_t *req, const kms_key_t *k) { return key_column(req, k, 0); }
+
 static int key_column_set(const kms_key_t *k, int tags, const char *text) {
     sqlite3_stmt *s = nb_store_stmt_scoped(
         &kms.store,

@@ -62,12 +62,15 @@ typedef struct sm_fault {
 int sm_fault(sm_fault_t *f, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Go on for rc 0; else stop with the fault answered (NB_EINVAL) or the failure. */
 nb_step_t sm_check(nb_req_t *req, int rc, const sm_fault_t *f);
-/* sm_lookup without the meta (GetSecretValue's path): arn, name, deletion, primary, accessed. */
+/* sm_lookup_shared without the meta (GetSecretValue's path): arn, name, deletion, primary, accessed. */
 int sm_lookup_light(nb_req_t *req, const char *secret_id, sm_secret_t *out, sm_fault_t *f);
 /* Records a read today in LastAccessedDate (a write once a day at most). */
 int sm_touch(nb_req_t *req, sm_secret_t *s);
 /* sm_find without answering: 0, NB_EINVAL (f: ResourceNotFoundException), or NB_E*. */
 int sm_lookup(nb_req_t *req, const char *secret_id, sm_secret_t *out, sm_fault_t *f);
+/* sm_lookup that finds an ARN of another account in that account: for a read another account's
+ * resource policy may share (GetSecretValue; sm_authz.c reads the policy of what a request names). */
+int sm_lookup_shared(nb_req_t *req, const char *secret_id, sm_secret_t *out, sm_fault_t *f);
 /* Finds SecretId (a name, an ARN, or an ARN without its random suffix) in req's account and
  * region; answers ResourceNotFoundException when there is none. */
 nb_step_t sm_find(nb_req_t *req, const char *secret_id, sm_secret_t *out);

@@ -1,4 +1,5 @@
 #include "sm.h"
+#include "sm_authz.h"
 
 sm_state_t sm;
 
@@ -77,4 +78,5 @@ static const nb_op_t sm_ops[] = {
 };
 
 NB_PLUGIN_DEFINE(.name = "secretsmanager", .service = "secretsmanager", .api_version = "2017-10-17", .ops = sm_ops,
-                 .init = sm_init, .fini = sm_fini, .settings = sm_settings);
+                 .init = sm_init, .fini = sm_fini, .settings = sm_settings, .authz_actions = sm_actions,
+                 .resource_policy = sm_resource_policy, .authz_denied_code = "AccessDeniedException");

@@ -26,6 +26,9 @@ json_t *sm_meta_parse(const char *text) {
 
 /* Whether lookups parse the meta: GetSecretValue's do not. */
 static bool light;
+/* Whether an ARN is looked up in the account it names (sm_lookup_shared): reads another account's
+ * resource policy may share. Other operations stay in req's account, where sm_save writes. */
+static bool shared;
 
 static void fill(nb_req_t *req, sqlite3_stmt *s, sm_secret_t *out) {
     out->arn = nb_req_strdup(req, (const char *)sqlite3_column_text(s, 0));
@@ -55,8 +58,15 @@ int sm_load_name(nb_req_t *req, const char *account, const char *region, const c
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? NB_ENOENT : NB_ESTORE;
 }
 
+/* By ARN in req's account, or when shared in the account the ARN names. */
 static int load_arn(nb_req_t *req, const char *arn, sm_secret_t *out) {
-    sqlite3_stmt *s = nb_store_scoped(&sm.store, req, SM_COLUMNS "WHERE arn = ?1 AND account = :account AND region = :region");
+    char buf[SM_ARN_SIZE];
+    nb_arn_t parsed;
+    const char *account = nb_req_account(req);
+    if (shared && nb_arn_parse(arn, &parsed, buf, sizeof buf) == 0)
+        account = parsed.account;
+    sqlite3_stmt *s = nb_store_stmt_scoped(&sm.store, SM_COLUMNS "WHERE arn = ?1 AND account = :account AND region = :region",
+                                           account, nb_req_region(req));
     if (s == NULL)
         return NB_ESTORE;
     sqlite3_bind_text(s, 1, arn, -1, SQLITE_STATIC);
@@ -103,8 +113,15 @@ int sm_lookup(nb_req_t *req, const char *id, sm_secret_t *out, sm_fault_t *f) {
 
 int sm_lookup_light(nb_req_t *req, const char *id, sm_secret_t *out, sm_fault_t *f) {
     light = true;
-    int rc = sm_lookup(req, id, out, f);
+    int rc = sm_lookup_shared(req, id, out, f);
     light = false;
+    return rc;
+}
+
+int sm_lookup_shared(nb_req_t *req, const char *id, sm_secret_t *out, sm_fault_t *f) {
+    shared = true;
+    int rc = sm_lookup(req, id, out, f);
+    shared = false;
     return rc;
 }
 

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "sm.h"
+#include "sm_authz.h"
 
 /* The value's member of a GetSecretValue-shaped answer. */
 static void set_value(json_t *out, const sm_value_t *v) {
@@ -87,7 +88,9 @@ nb_result_t secretsmanager_batch_get_secret_value(nb_req_t *req, const json_t *i
                               : json_string_value(json_array_get(ids, i));
         json_t *entry = NULL;
         sm_fault_t f;
-        int rc = value_entry(req, id, NULL, NULL, &entry, &f);
+        int rc = sm_authz_may_read(req, id, &f);
+        if (rc == 0)
+            rc = value_entry(req, id, NULL, NULL, &entry, &f);
         if (rc == 0)
             json_array_append_new(values, entry);
         else if (rc == NB_EINVAL)

@@ -1,4 +1,5 @@
 #include "ssm.h"
+#include "ssm_authz.h"
 
 ssm_state_t ssm;
 
@@ -82,4 +83,4 @@ static const nb_op_t ssm_ops[] = {
 };
 
 NB_PLUGIN_DEFINE(.name = "ssm", .service = "ssm", .api_version = "2014-11-06", .ops = ssm_ops, .init = ssm_init,
-                 .fini = ssm_fini);
+                 .fini = ssm_fini, .authz_actions = ssm_actions, .authz_denied_code = "AccessDeniedException");

@@ -27,6 +27,16 @@ def client(url, service, key="test", secret="test", token=None, verify=None):
                         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
 
 
+def user(url, name, policy=None, root="test"):
+    """A user of root's account with an inline policy (None: no policy): its access key and secret."""
+    iam = client(url, "iam", root)
+    iam.create_user(UserName=name)
+    if policy:
+        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=policy)
+    k = iam.create_access_key(UserName=name)["AccessKey"]
+    return k["AccessKeyId"], k["SecretAccessKey"]
+
+
 class EnforcingServer:
     """A test module's server with ENFORCE_IAM=1 (and env), started on first use; a rerun of the
     module under a newer boto3 (rerun_with_newer_boto3) is handed the parent's URL in the

@@ -10,7 +10,7 @@ import json, os, sys, unittest, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from botocore.exceptions import ClientError  # noqa: E402
-from policy_docs import allow, client, doc  # noqa: E402
+from policy_docs import allow, client, doc, user  # noqa: E402
 from nimbus_server import Nimbus  # noqa: E402
 
 ACCOUNT = "000000000000"
@@ -30,16 +30,6 @@ def tearDownModule():
     rc = _server.stop()
     if rc != 0 or "Sanitizer" in _server.output or "runtime error" in _server.output:
         raise AssertionError("the server exited %s:\n%s" % (rc, _server.output[-4000:]))
-
-
-def user(url, name, policy=None, root="test"):
-    """A user of root's account with an inline policy (None: no policy): its access key and secret."""
-    iam = client(url, "iam", root)
-    iam.create_user(UserName=name)
-    if policy:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=policy)
-    k = iam.create_access_key(UserName=name)["AccessKey"]
-    return k["AccessKeyId"], k["SecretAccessKey"]
 
 
 def denied(test, call, code, status, **kw):

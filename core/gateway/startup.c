@@ -149,14 +149,6 @@ static void start_eager(uv_timer_t *t) {
 
 int nb__gateway_init(nb__gateway_t *gw, uv_loop_t *loop, const nb__config_t *cfg, char **err) {
     memset(gw, 0, sizeof *gw);
-    /* One malloc arena for every thread, set before the thread pool's first job. A large body
-     * parsed on the pool fills a thread arena; once freed (mostly small blocks, merged into the
-     * arena's top by malloc_trim's consolidation), that top stays resident: glibc's malloc_trim
-     * gives back the top of the main arena only, a thread arena's top just when one large free
-     * reaches it. Observed: 8-10 MiB kept after a 9 MiB XML body, at random. The pool's work is
-     * rare and coarse (large parses, commits), so sharing the main arena costs no contention
-     * worth keeping that memory for. */
-    mallopt(M_ARENA_MAX, 1);
     gw->loop = loop;
     gw->cfg = cfg;
     gw->log = cfg->quiet ? NULL : stdout; /* LS_LOG=warn or error: no line per request */

@@ -10,14 +10,15 @@
  * verb (dynamodb:PartiQLSelect/Insert/Update/Delete, on the statement's table, or its index's ARN
  * for a SELECT on an index, as AWS's PartiQL IAM guide says) or each item's kind (PutItem,
  * UpdateItem, DeleteItem, ConditionCheckItem on its table), so the handlers check each one with
- * ddb_authz_statement / ddb_authz_txn_item once they know it, before anything is written. */
+ * ddb_authz_statement / ddb_authz_txn_item once they know it, before anything is written.
+ * BatchExecuteStatement answers a denied statement in Responses, as the spec's BatchStatementError
+ * codes (AccessDenied among them) say, and runs the others: its statements are not atomic. */
 #include "ddb_authz.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "ddb.h"
-#include "ddb_partiql.h"
 
 #define RES_ARN "{ResourceArn}"
 #define GLOBAL_TABLE "arn:{partition}:dynamodb::{account}:global-table/{GlobalTableName}"

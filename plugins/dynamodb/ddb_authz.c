@@ -5,13 +5,17 @@
  * An operation on an index (Query, Scan with IndexName) is authorized on its table. The batch
  * and transaction reads name several tables: each is checked (nb_authz_check) and the request is
  * authorized on the first one denied, else on the first one, so it runs only when every table
- * allows it. Not listed, so authorized as "dynamodb:<Operation>" on "*" (the core's default):
- * ExecuteStatement, BatchExecuteStatement and ExecuteTransaction, whose action depends on each
- * statement's verb (PartiQLSelect/Insert/Update/Delete), and TransactWriteItems, whose action
- * depends on each item's kind (PutItem, UpdateItem, DeleteItem, ConditionCheckItem): one row
- * names one action. */
+ * allows it. ExecuteStatement, BatchExecuteStatement, ExecuteTransaction and TransactWriteItems
+ * have rows with no action (the gateway checks nothing): their action depends on each statement's
+ * verb (dynamodb:PartiQLSelect/Insert/Update/Delete, on the statement's table, or its index's ARN
+ * for a SELECT on an index, as AWS's PartiQL IAM guide says) or each item's kind (PutItem,
+ * UpdateItem, DeleteItem, ConditionCheckItem on its table), so the handlers check each one with
+ * ddb_authz_statement / ddb_authz_txn_item once they know it, before anything is written.
+ * BatchExecuteStatement answers a denied statement in Responses, as the spec's BatchStatementError
+ * codes (AccessDenied among them) say, and runs the others: its statements are not atomic. */
 #include "ddb_authz.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ddb.h"
@@ -94,8 +98,11 @@ static const char *table_resource(nb_req_t *req, const json_t *in) {
 #define TABLE_ROW(op) {#op, "dynamodb:" #op, NULL, NULL, table_resource}
 #define ARN_ROW(op, tpl) {#op, "dynamodb:" #op, tpl, NULL, NULL}
 #define ANY_ROW(op) {#op, "dynamodb:" #op, NULL, NULL, NULL}
+/* authorized by the handler, per statement or item */
+#define ITEMS_ROW(op) {#op, NULL, NULL, NULL, NULL}
 
 const nb_authz_action_t ddb_actions[] = {
+    ITEMS_ROW(BatchExecuteStatement),
     TABLE_ROW(BatchGetItem),
     TABLE_ROW(BatchWriteItem),
     TABLE_ROW(CreateBackup),
@@ -120,6 +127,8 @@ const nb_authz_action_t ddb_actions[] = {
     TABLE_ROW(DescribeTimeToLive),
     TABLE_ROW(DisableKinesisStreamingDestination),
     TABLE_ROW(EnableKinesisStreamingDestination),
+    ITEMS_ROW(ExecuteStatement),
+    ITEMS_ROW(ExecuteTransaction),
     ARN_ROW(ExportTableToPointInTime, "{TableArn}"),
     TABLE_ROW(GetItem),
     TABLE_ROW(GetResourcePolicy),
@@ -140,6 +149,7 @@ const nb_authz_action_t ddb_actions[] = {
     ARN_ROW(TagResource, RES_ARN),
     /* each item is a GetItem, as AWS authorizes it */
     {"TransactGetItems", "dynamodb:GetItem", NULL, NULL, table_resource},
+    ITEMS_ROW(TransactWriteItems),
     ARN_ROW(UntagResource, RES_ARN),
     TABLE_ROW(UpdateContinuousBackups),
     TABLE_ROW(UpdateContributorInsights),
@@ -152,6 +162,51 @@ const nb_authz_action_t ddb_actions[] = {
     TABLE_ROW(UpdateTimeToLive),
     {NULL, NULL, NULL, NULL, NULL},
 };
+
+/* Whether the caller may do action on the table `table` names (a name or an ARN), or on its index
+ * `index` (NULL: the table): NULL when it may, else the message of DynamoDB's AccessDeniedException
+ * (req memory). nb_authz_check says no more than allowed or denied, so the reason is always the
+ * usual one (no identity-based policy allows), also for a denial an explicit Deny made. */
+static const char *denied(nb_req_t *req, const char *action, const char *table, const char *index) {
+    const char *name = table_name(req, table);
+    const char *arn = name ? ddb_table_arn(req, name) : NULL;
+    if (arn != NULL && index != NULL)
+        arn = nb_req_printf(req, "%s/index/%s", arn, index);
+    json_t *in = json_pack("{s:s?}", "TableName", name); /* the table whose resource policy counts */
+    int allowed = in == NULL || nb_authz_check(req, action, arn ? arn : "*", in);
+    json_decref(in);
+    if (allowed)
+        return NULL;
+    const char *who = nb_req_principal_arn(req);
+    return nb_req_printf(req,
+                         "User: %s is not authorized to perform: %s on resource: %s because no identity-based policy "
+                         "allows the %s action",
+                         who ? who : "", action, arn ? arn : "*", action);
+}
+
+int ddb_authz_statement(nb_req_t *req, const ddb_pq_stmt_t *st, ddb_err_t *err) {
+    /* EXISTS reads the item it checks: a SELECT's action (AWS names no other) */
+    static const char *const actions[] = {
+        [DDB_PQ_SELECT] = "dynamodb:PartiQLSelect", [DDB_PQ_INSERT] = "dynamodb:PartiQLInsert",
+        [DDB_PQ_UPDATE] = "dynamodb:PartiQLUpdate", [DDB_PQ_DELETE] = "dynamodb:PartiQLDelete",
+        [DDB_PQ_EXISTS] = "dynamodb:PartiQLSelect",
+    };
+    const char *msg = denied(req, actions[st->kind], st->table, st->index);
+    if (msg == NULL)
+        return 0;
+    err->code = "AccessDeniedException";
+    snprintf(err->msg, sizeof err->msg, "%s", msg);
+    return -1;
+}
+
+nb_step_t ddb_authz_txn_item(nb_req_t *req, const char *kind, const char *table) {
+    const char *action = strcmp(kind, "Put") == 0      ? "dynamodb:PutItem"
+                         : strcmp(kind, "Update") == 0 ? "dynamodb:UpdateItem"
+                         : strcmp(kind, "Delete") == 0 ? "dynamodb:DeleteItem"
+                                                       : "dynamodb:ConditionCheckItem";
+    const char *msg = table ? denied(req, action, table, NULL) : NULL;
+    return msg ? nb_stop(nb_error(req, "AccessDeniedException", "%s", msg)) : NB_GO_ON;
+}
 
 /* The stream a GetRecords' ShardIterator reads: the ARN before its first '|' (the iterator is
  * "STREAM_ARN|SHARD|NEXT|ISSUED", ddb_stream_api.c). NULL: not an iterator we gave ("*"). */

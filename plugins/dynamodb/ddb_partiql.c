@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddb_authz.h"
 #include "ddb_index.h"
 #include "ddb_item.h"
 #include "ddb_item_size.h"
@@ -58,6 +59,8 @@ static int pq_plan_run(nb_req_t *req, const json_t *input, unsigned flags, pq_ru
     if (ddb_pq_parse(text ? text : "", json_object_get(input, "Parameters"), &r->st, err) != 0)
         return -1;
     nb_req_on_free(req, stmt_free, r->st);
+    if (ddb_authz_statement(req, r->st, err) != 0)
+        return -1;
     int rc = ddb_table_find(req, r->st->table, &r->t);
     if (rc == NB_ENOENT) {
         err->code = "ResourceNotFoundException";

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ddb_txn.h"
+#include "ddb_authz.h"
 #include "ddb_item_size.h"
 #include "ddb_item_store.h"
 
@@ -15,6 +16,7 @@
 static void release(void *v) { json_decref(v); }
 
 static nb_step_t op_prepare(nb_req_t *req, ddb_txn_op_t *op) {
+    NB_TRY_STEP(ddb_authz_txn_item(req, op->kind, nb_json_str(op->in, "TableName")));
     NB_TRY_STEP(ddb_table_read(req, nb_json_str(op->in, "TableName"), &op->t));
     NB_TRY_STEP(ddb_params_parse(req, op->in, strcmp(op->kind, "ConditionCheck") == 0 ? "ConditionCheck" : op->kind, NULL, &op->p));
     if (strcmp(op->kind, "Put") == 0) {

@@ -9,11 +9,13 @@
  * whatever identity policies say; the default key policy allows the account ("arn:aws:iam::
  * ACCOUNT:root"), which under AWS's rule hands the decision to the account's identity policies.
  * Operations on no key (CreateKey, ListKeys, ListAliases, GenerateRandom, custom key stores,
- * ListRetirableGrants) act on "*". ReEncrypt is authorized as kms:ReEncryptFrom on its source
- * key; its kms:ReEncryptTo on the destination key is not checked. */
+ * ListRetirableGrants) act on "*". ReEncrypt needs two actions: the gateway authorizes it as
+ * kms:ReEncryptFrom on its source key, its handler as kms:ReEncryptTo on its destination key
+ * (kms_authz_reencrypt_to). */
 #include "kms_authz.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "kms.h"
 
@@ -112,4 +114,21 @@ int kms_resource_policy(nb_plugin_t *self, nb_req_t *req, const json_t *in, nb_r
     out->owner_account = account;
     out->required = 1;
     return 0;
+}
+
+nb_step_t kms_authz_reencrypt_to(nb_req_t *req, const json_t *input) {
+    static const char action[] = "kms:ReEncryptTo";
+    /* as the destination key's own request: its KeyId names the key whose policy counts */
+    json_t *dest = json_pack("{s:s?}", "KeyId", nb_json_str(input, "DestinationKeyId"));
+    const char *arn = dest ? key_arn(req, dest) : NULL;
+    int allowed = dest == NULL || nb_authz_check(req, action, arn ? arn : "*", dest);
+    json_decref(dest);
+    if (allowed)
+        return NB_GO_ON;
+    /* nb_authz_check gives no reason: the usual one, as the gateway words a denial */
+    const char *who = nb_req_principal_arn(req);
+    return nb_stop(nb_error(req, "AccessDeniedException",
+                            "User: %s is not authorized to perform: %s on resource: %s because no identity-based "
+                            "policy allows the %s action",
+                            who ? who : "", action, arn ? arn : "*", action));
 }

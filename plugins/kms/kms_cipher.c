@@ -6,6 +6,7 @@
  * The additional authenticated data is the blob's first 41 bytes and the encryption context
  * as canonical JSON (members sorted), so another context fails the tag: InvalidCiphertextException. */
 #include "kms.h"
+#include "kms_authz.h"
 
 #include <stdlib.h>
 
@@ -241,6 +242,7 @@ nb_result_t kms_re_encrypt(nb_req_t *req, const json_t *input) {
                         "ReEncrypt with asymmetric keys is not supported by this emulator: Decrypt, then Encrypt.");
     kms_key_t *src, *dst;
     NB_TRY(decrypt_key(req, input, "SourceKeyId", src_alg, "ReEncrypt", &src));
+    NB_TRY(kms_authz_reencrypt_to(req, input));
     NB_TRY(encrypt_key(req, input, "DestinationKeyId", "ReEncrypt", &dst));
     NB_TRY(check_algorithm(req, dst, dst_alg));
     NB_TRY(kms_dry_run(req, input));

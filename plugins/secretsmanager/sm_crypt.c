@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "sm.h"
 
@@ -60,7 +59,7 @@ int sm_encrypt(nb_req_t *req, const char *key, const char *arn, const char *vers
     }
     unsigned char *out = nb_req_alloc(req, IV_LEN + TAG_LEN + in->len + 1);
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int n = 0, ok = out != NULL && c != NULL && RAND_bytes(out, IV_LEN) == 1 &&
+    int n = 0, ok = out != NULL && c != NULL && nb_random_bytes(out, IV_LEN) == 0 &&
                     EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, (const unsigned char *)json_string_value(plain),
                                        out) == 1 &&
                     EVP_EncryptUpdate(c, out + IV_LEN + TAG_LEN, &n, (const unsigned char *)in->data, (int)in->len) == 1 &&

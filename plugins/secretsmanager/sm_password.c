@@ -1,7 +1,8 @@
-/* GetRandomPassword: every character drawn uniformly, without modulo bias, from OpenSSL's CSPRNG. */
+/* GetRandomPassword: every character drawn uniformly, without modulo bias, from the core's
+ * cryptographic generator (nb_random_bytes: OpenSSL's CSPRNG). */
 #include <string.h>
 
-#include <openssl/rand.h>
+#include <openssl/crypto.h>
 
 #include "sm.h"
 
@@ -14,7 +15,7 @@ typedef struct rng {
 
 static int next_byte(rng_t *r, unsigned char *out) {
     if (r->pos == 0 || r->pos >= sizeof r->buf) {
-        if (RAND_bytes(r->buf, sizeof r->buf) != 1)
+        if (nb_random_bytes(r->buf, sizeof r->buf) != 0)
             return NB_EIO;
         r->pos = 0;
     }
@@ -107,7 +108,7 @@ nb_result_t secretsmanager_get_random_password(nb_req_t *req, const json_t *inpu
             unsigned char b[4];
             uint32_t v, limit = UINT32_MAX - UINT32_MAX % (uint32_t)j;
             do {
-                if (RAND_bytes(b, 4) != 1)
+                if (nb_random_bytes(b, 4) != 0)
                     return NB_FAILED(NB_EIO);
                 v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
             } while (v >= limit);

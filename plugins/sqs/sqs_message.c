@@ -613,12 +613,11 @@ static void schedule_wake(sqs_queue_t *q) { wake_at(q, now_s()); }
  * wake timer fires up to a loop turn early, so the retries crowd around `visible`). Messages
  * visible before `tried` yet not received (their FIFO group in flight) wake nobody. */
 static void wake_rearm(sqs_queue_t *q, double tried) {
-    double now = tried;
     sqlite3_stmt *s = nb_store_stmt(&sqs.store, "SELECT MIN(visible) FROM messages WHERE qid = ?1 AND visible > ?2");
     if (s == NULL)
         return;
     sqlite3_bind_int64(s, 1, q->qid);
-    sqlite3_bind_double(s, 2, now);
+    sqlite3_bind_double(s, 2, tried);
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
         wake_at(q, sqlite3_column_double(s, 0));
     sqlite3_reset(s);
